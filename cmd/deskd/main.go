@@ -1,6 +1,172 @@
-// Command deskd is an e-mail-driven IT help-desk daemon.
+// Command deskd is an e-mail-driven IT help-desk daemon: it reads the help-desk inbox over IMAP,
+// opens and threads tickets, triages and assigns them, and keeps everyone informed over SMTP.
+//
+// Usage: deskd COMMAND [flags]; `deskd help` lists the commands.
 package main
 
-import "fmt"
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
 
-func main() { fmt.Println("deskd") }
+// command is one deskd command.
+type command struct {
+	name    string
+	args    string // Usage after the name.
+	summary string
+	run     func(ctx context.Context, env *env, fs *flag.FlagSet, args []string) error
+	flags   func(fs *flag.FlagSet)
+}
+
+// env is what every command gets: the streams and the global flags.
+type env struct {
+	stdout, stderr io.Writer
+	configPath     string
+	log            *slog.Logger
+}
+
+// usageError is a wrong call: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+var commands []*command
+
+func register(c *command) { commands = append(commands, c) }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printHelp(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	name := args[0]
+	rest := args[1:]
+	// Two-word commands: "ticket list", "run digest".
+	if (name == "ticket" || name == "run" || name == "poll") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		name += " " + rest[0]
+		rest = rest[1:]
+	}
+	cmd := find(name)
+	if cmd == nil {
+		fmt.Fprintf(stderr, "deskd: unknown command %q (see deskd help)\n", name)
+		return 2
+	}
+	fs := flag.NewFlagSet("deskd "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&e.configPath, "config", "", "configuration file (default $DESKD_CONFIG, then ./deskd.toml)")
+	verbose := fs.Bool("v", false, "log debug messages")
+	if cmd.flags != nil {
+		cmd.flags(fs)
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: deskd %s [flags] %s\n\n%s\n\nflags:\n", cmd.name, cmd.args, cmd.summary)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(interleave(fs, rest)); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return 0
+		}
+		return 2
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	e.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if e.configPath == "" {
+		e.configPath = os.Getenv("DESKD_CONFIG")
+	}
+	if e.configPath == "" {
+		e.configPath = "deskd.toml"
+	}
+	err := cmd.run(ctx, e, fs, fs.Args())
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "deskd %s: %s\n", cmd.name, ue.msg)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "deskd %s: %s\n", cmd.name, oneLine(err.Error()))
+		return 1
+	}
+}
+
+// interleave moves flags found after positional arguments to the front, so that
+// "deskd ticket show 3 --json" works as users expect.
+func interleave(fs *flag.FlagSet, args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			pos = append(pos, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil {
+			if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+				continue
+			}
+			if i+1 < len(args) {
+				flags = append(flags, args[i+1])
+				i++
+			}
+		}
+	}
+	return append(flags, pos...)
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func find(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "deskd: an e-mail-driven IT help desk.\n\nusage: deskd COMMAND [flags]\n\ncommands:")
+	sorted := append([]*command(nil), commands...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
+	for _, c := range sorted {
+		fmt.Fprintf(w, "  %-38s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+	}
+	fmt.Fprintln(w, "\nEvery command takes --config FILE (default $DESKD_CONFIG, then ./deskd.toml) and --help.")
+}

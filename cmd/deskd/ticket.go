@@ -1,0 +1,362 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// openDesk loads the configuration and opens the database.
+func openDesk(ctx context.Context, e *env) (*tickets.Desk, func(), error) {
+	cfg, err := tickets.LoadConfig(e.configPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	return openDeskWith(ctx, e, cfg)
+}
+
+func openDeskWith(ctx context.Context, e *env, cfg *tickets.Config) (*tickets.Desk, func(), error) {
+	secret, err := tickets.LoadSecret(cfg.Desk.SecretFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := tickets.OpenStore(ctx, cfg.Desk.Database)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := tickets.NewDesk(cfg, store, secret, e.log)
+	if err != nil {
+		_ = store.Close()
+		return nil, nil, err
+	}
+	closeFn := func() {
+		if err := store.Close(); err != nil {
+			e.log.Error("close store", "err", err)
+		}
+	}
+	return d, closeFn, nil
+}
+
+func ticketID(args []string, want int, usage string) (int64, error) {
+	if len(args) != want {
+		return 0, usagef("want %s", usage)
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(args[0], "#"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usagef("%q is not a ticket number", args[0])
+	}
+	return id, nil
+}
+
+// actorFlag is the coordinator a CLI action is recorded under.
+var actorFlag string
+
+func addActor(fs *flag.FlagSet) {
+	fs.StringVar(&actorFlag, "as", "", "address the action is recorded under (default: the first coordinator)")
+}
+
+func actor(d *tickets.Desk) string {
+	if actorFlag != "" {
+		return strings.ToLower(actorFlag)
+	}
+	if cs := d.Config().Coordinator; len(cs) > 0 {
+		return cs[0].Email
+	}
+	return "coordinator"
+}
+
+func init() {
+	var status string
+	var asJSON bool
+	register(&command{
+		name: "ticket list", summary: "List tickets, newest first.",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&status, "status", "", "only tickets with this status (new, open, pending, resolved, closed)")
+			fs.BoolVar(&asJSON, "json", false, "print JSON")
+		},
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if len(args) > 0 {
+				return usagef("unexpected argument %q", args[0])
+			}
+			var f tickets.ListFilter
+			if status != "" {
+				st, err := tickets.ParseStatus(status)
+				if err != nil {
+					return usagef("%v", err)
+				}
+				f.Status = st
+			}
+			d, done, err := openDesk(ctx, e)
+			if err != nil {
+				return err
+			}
+			defer done()
+			list, err := d.Store.List(ctx, f)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				out := make([]tickets.TicketJSON, 0, len(list))
+				for _, tk := range list {
+					out = append(out, tk.JSON())
+				}
+				return printJSON(e.stdout, out)
+			}
+			printTable(e.stdout, list)
+			return nil
+		},
+	})
+
+	var showJSON bool
+	register(&command{
+		name: "ticket show", args: "N", summary: "Show one ticket with its whole history.",
+		flags: func(fs *flag.FlagSet) { fs.BoolVar(&showJSON, "json", false, "print JSON") },
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			id, err := ticketID(args, 1, "a ticket number")
+			if err != nil {
+				return err
+			}
+			d, done, err := openDesk(ctx, e)
+			if err != nil {
+				return err
+			}
+			defer done()
+			j, err := d.Store.Show(ctx, id)
+			if err != nil {
+				return err
+			}
+			if showJSON {
+				j.Explain = nil
+				return printJSON(e.stdout, j)
+			}
+			printShow(e.stdout, j)
+			return nil
+		},
+	})
+
+	register(&command{
+		name: "ticket explain", args: "N", summary: "Why this category, priority and assignee.",
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			id, err := ticketID(args, 1, "a ticket number")
+			if err != nil {
+				return err
+			}
+			d, done, err := openDesk(ctx, e)
+			if err != nil {
+				return err
+			}
+			defer done()
+			tk, err := d.Store.Ticket(ctx, id)
+			if err != nil {
+				return err
+			}
+			return printExplain(e.stdout, tk)
+		},
+	})
+
+	action := func(name, args, summary string, nargs int, extra func(fs *flag.FlagSet), do func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error) {
+		register(&command{
+			name: name, args: args, summary: summary,
+			flags: func(fs *flag.FlagSet) {
+				addActor(fs)
+				if extra != nil {
+					extra(fs)
+				}
+			},
+			run: func(ctx context.Context, e *env, fs *flag.FlagSet, argv []string) error {
+				if len(argv) < 1 {
+					return usagef("want %s", args)
+				}
+				id, err := ticketID(argv[:1], 1, args)
+				if err != nil {
+					return err
+				}
+				if len(argv)-1 < nargs {
+					return usagef("want %s", args)
+				}
+				d, done, err := openDesk(ctx, e)
+				if err != nil {
+					return err
+				}
+				defer done()
+				if err := d.Do(ctx, id, time.Now(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
+					return do(tx, tk, actor(d), argv[1:])
+				}); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "ticket %d: done\n", id)
+				return deliver(ctx, e, d)
+			},
+		})
+	}
+
+	action("ticket assign", "N EMAIL", "Assign a ticket to a technician.", 1, nil,
+		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
+			return tx.Assign(tk, args[0], who)
+		})
+	var reason string
+	action("ticket escalate", "N --reason TEXT", "Escalate: priority up, next tier, coordinators told.", 0,
+		func(fs *flag.FlagSet) { fs.StringVar(&reason, "reason", "", "why (required)") },
+		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
+			r := strings.TrimSpace(reason + " " + strings.Join(args, " "))
+			if r == "" {
+				return usagef("--reason is required")
+			}
+			return tx.Escalate(tk, r, who)
+		})
+	var note string
+	action("ticket resolve", "N --note TEXT", "Resolve with a resolution note (required).", 0,
+		func(fs *flag.FlagSet) { fs.StringVar(&note, "note", "", "the resolution note sent to the requester") },
+		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
+			return tx.Resolve(tk, strings.TrimSpace(note+" "+strings.Join(args, " ")), who)
+		})
+	action("ticket note", "N TEXT", "Add an internal note.", 1, nil,
+		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
+			return tx.Note(tk, strings.Join(args, " "), who)
+		})
+	action("ticket priority", "N LEVEL", "Set the priority (low, normal, high, urgent).", 1, nil,
+		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
+			p, err := tickets.ParsePriority(args[0])
+			if err != nil {
+				return usagef("%v", err)
+			}
+			return tx.SetPriority(tk, p, who, "")
+		})
+	action("ticket category", "N NAME", "Correct the category (teaches the classifier).", 1, nil,
+		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
+			return tx.SetCategory(tk, args[0], who)
+		})
+	action("ticket pending", "N", "Mark as waiting on the requester (SLA clocks stop).", 0, nil,
+		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error { return tx.Pending(tk, who) })
+	action("ticket reopen", "N", "Reopen a resolved ticket.", 0, nil,
+		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error { return tx.Reopen(tk, who) })
+	action("ticket close", "N", "Close a resolved ticket.", 0, nil,
+		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error { return tx.Close(tk, who) })
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func printTable(w io.Writer, list []*tickets.Ticket) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tPRIORITY\tCATEGORY\tTIER\tASSIGNEE\tREQUESTER\tSUBJECT")
+	for _, tk := range list {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", tk.ID, tk.Status, tk.Priority, dash(tk.Category),
+			tk.Tier, dash(tk.Assignee), tk.Requester, clip(tk.Subject, 50))
+	}
+	if err := tw.Flush(); err != nil {
+		fmt.Fprintln(w, err)
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func fmtTime(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+func printShow(w io.Writer, j tickets.TicketJSON) {
+	fmt.Fprintf(w, "#%d %s\n", j.ID, j.Subject)
+	fmt.Fprintf(w, "  status %s · priority %s · category %s · tier %d · assignee %s\n", j.Status, j.Priority,
+		dash(j.Category), j.Tier, dash(j.Assignee))
+	fmt.Fprintf(w, "  requester %s · watchers %s · language %s · escalations %d\n", j.Requester,
+		dash(strings.Join(j.Watchers, ", ")), j.Language, j.Escalations)
+	fmt.Fprintf(w, "  created %s · first response %s (due %s) · resolve due %s\n", fmtTime(j.CreatedAt),
+		fmtTime(j.FirstResponseAt), fmtTime(j.FirstResponseDue), fmtTime(j.ResolveDue))
+	if j.Attachments != nil && len(*j.Attachments) > 0 {
+		fmt.Fprintln(w, "  attachments:")
+		for _, a := range *j.Attachments {
+			om := ""
+			if a.Omitted {
+				om = " (omitted: over the size limit)"
+			}
+			fmt.Fprintf(w, "    %s (%s, %d bytes)%s\n", a.Name, a.ContentType, a.Size, om)
+		}
+	}
+	fmt.Fprintln(w, "history:")
+	for _, ev := range j.Events {
+		vis := "internal"
+		if ev.Public {
+			vis = "public"
+		}
+		fmt.Fprintf(w, "  %s %-9s %-8s %s\n", ev.At.Local().Format("2006-01-02 15:04"), ev.Kind, vis, ev.Actor)
+		for _, line := range strings.Split(strings.TrimSpace(ev.Text), "\n") {
+			if line != "" {
+				fmt.Fprintf(w, "      %s\n", line)
+			}
+		}
+	}
+}
+
+func printExplain(w io.Writer, tk *tickets.Ticket) error {
+	if tk.Explain == "" {
+		return errors.New("no explanation recorded for this ticket")
+	}
+	var ex tickets.Explanation
+	if err := json.Unmarshal([]byte(tk.Explain), &ex); err != nil {
+		return fmt.Errorf("decode explanation: %w", err)
+	}
+	fmt.Fprintf(w, "#%d %s\n", tk.ID, tk.Subject)
+	fmt.Fprintf(w, "category %s (now %s)\n", dash(ex.Category), dash(tk.Category))
+	for _, r := range ex.CategoryReason {
+		fmt.Fprintf(w, "  - %s\n", r)
+	}
+	if len(ex.Scores) > 0 {
+		fmt.Fprintln(w, "  model scores:")
+		type kv struct {
+			k string
+			v float64
+		}
+		var s []kv
+		for k, v := range ex.Scores {
+			s = append(s, kv{k, v})
+		}
+		for i := range s {
+			for j := i + 1; j < len(s); j++ {
+				if s[j].v > s[i].v {
+					s[i], s[j] = s[j], s[i]
+				}
+			}
+		}
+		for _, x := range s {
+			fmt.Fprintf(w, "    %-12s %.3f\n", x.k, x.v)
+		}
+	}
+	fmt.Fprintf(w, "priority %s (now %s)\n", ex.Priority, tk.Priority)
+	for _, r := range ex.PriorityReason {
+		fmt.Fprintf(w, "  - %s\n", r)
+	}
+	fmt.Fprintf(w, "assignee %s (now %s)\n", dash(ex.Assignee), dash(tk.Assignee))
+	for _, r := range ex.AssignReason {
+		fmt.Fprintf(w, "  - %s\n", r)
+	}
+	return nil
+}

@@ -1,0 +1,157 @@
+package tickets
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestContractExampleLoads(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(testConfigTOML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Desk.Database != filepath.Join(dir, "deskd.db") {
+		t.Errorf("database path %q not resolved against the config's directory", cfg.Desk.Database)
+	}
+	if got := cfg.SLA["urgent"].Resolve.Duration; got != 4*time.Hour {
+		t.Errorf("urgent resolve = %v", got)
+	}
+	if got := cfg.SLA["normal"].FirstResponse.Duration; got != 4*time.Hour {
+		t.Errorf("normal first response default = %v", got)
+	}
+	if cfg.Escalation.MaxTier != 3 {
+		t.Errorf("max tier = %d, want 3 from the team", cfg.Escalation.MaxTier)
+	}
+	if te, _ := cfg.Technician("ALICE@corp.example"); te.Language != "fr" {
+		t.Errorf("technician language default = %q", te.Language)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	base := testConfigTOML
+	tests := []struct {
+		name string
+		edit func(string) string
+		want string
+	}{
+		{"unknown key", func(s string) string {
+			return strings.Replace(s, "tag = \"HD\"", "tag = \"HD\"\ncolour = \"blue\"", 1)
+		}, `deskd.toml:6: unknown key "desk.colour"`},
+		{"unknown key in technician", func(s string) string {
+			return strings.Replace(s, "tier = 2", "tier = 2\nskillz = []", 1)
+		}, `unknown key "technician.skillz"`},
+		{"technician without skills", func(s string) string {
+			return strings.Replace(s, `skills = ["accounts", "software", "hardware"]`, `skills = []`, 1)
+		}, `technician "Bob Smith" has no skills`},
+		{"sla does not parse", func(s string) string {
+			return strings.Replace(s, `resolve = "4h"`, `resolve = "four hours"`, 1)
+		}, `invalid duration "four hours"`},
+		{"category twice", func(s string) string {
+			return strings.Replace(s, `name = "software"`, `name = "network"`, 1)
+		}, `category "network" is defined twice`},
+		{"skill not a category", func(s string) string {
+			return strings.Replace(s, `skills = ["network", "software"]`, `skills = ["network", "printers"]`, 1)
+		}, `technician "Dev Patel": skill "printers" is not a category`},
+		{"bad language", func(s string) string {
+			return strings.Replace(s, `language = "fr"`, `language = "de"`, 1)
+		}, `desk.language "de": use "fr" or "en"`},
+		{"bad security", func(s string) string {
+			return strings.Replace(s, `security = "none"`, `security = "ssl"`, 1)
+		}, `imap.security "ssl": use none, starttls or tls`},
+		{"bad timezone", func(s string) string {
+			return strings.Replace(s, `timezone = "Europe/Paris"`, `timezone = "Mars/Olympus"`, 1)
+		}, `unknown time zone`},
+		{"first response longer than resolve", func(s string) string {
+			return strings.Replace(s, `first_response = "30m"`, `first_response = "5h"`, 1)
+		}, `sla.urgent: first_response 5h0m0s is longer than resolve 4h0m0s`},
+		{"two passwords", func(s string) string {
+			return strings.Replace(s, `password = "secret"`, "password = \"secret\"\npassword_env = \"X\"", 1)
+		}, `imap: set only one of password, password_env, password_file`},
+		{"missing address", func(s string) string {
+			return strings.Replace(s, `address = "helpdesk@corp.example"`, ``, 1)
+		}, `desk.address is required`},
+		{"bad tier", func(s string) string { return strings.Replace(s, "tier = 3", "tier = 4", 1) },
+			`technician "Dev Patel": tier 4: use 1, 2 or 3`},
+		{"not toml", func(s string) string { return s + "\n[[[" }, `deskd.toml:`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConfig("deskd.toml", []byte(tt.edit(base)))
+			if err == nil {
+				t.Fatalf("no error, want %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %q, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestConfigErrorLine(t *testing.T) {
+	s := strings.Replace(testConfigTOML, `skills = ["accounts", "software", "hardware"]`, `skills = []`, 1)
+	_, err := ParseConfig("deskd.toml", []byte(s))
+	ce, ok := err.(*ConfigError)
+	if !ok {
+		t.Fatalf("error %T %v, want *ConfigError", err, err)
+	}
+	lines := strings.Split(s, "\n")
+	if ce.Line < 1 || !strings.Contains(lines[ce.Line-1], "skills = []") {
+		t.Fatalf("line %d, want the line of Bob's skills", ce.Line)
+	}
+}
+
+func TestPasswordSources(t *testing.T) {
+	dir := t.TempDir()
+	pf := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pf, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DESKD_TEST_PW", "from-env")
+	for _, tt := range []struct{ plain, env, file, want string }{
+		{"plain", "", "", "plain"}, {"", "DESKD_TEST_PW", "", "from-env"}, {"", "", pf, "from-file"},
+	} {
+		got, err := Password(tt.plain, tt.env, tt.file)
+		if err != nil || got != tt.want {
+			t.Errorf("Password(%q,%q,%q) = %q, %v", tt.plain, tt.env, tt.file, got, err)
+		}
+	}
+	if _, err := Password("", "DESKD_TEST_UNSET_VAR", ""); err == nil || !strings.Contains(err.Error(), "DESKD_TEST_UNSET_VAR is not set") {
+		t.Errorf("unset env: %v", err)
+	}
+}
+
+func TestSecretFileCreated0600(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "deskd.secret")
+	k1, err := LoadSecret(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+	}
+	k2, err := LoadSecret(p)
+	if err != nil || string(k1) != string(k2) || len(k1) != 32 {
+		t.Errorf("secret not stable: %x vs %x (%v)", k1, k2, err)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"30m": 30 * time.Minute, "4h": 4 * time.Hour, "7d": 7 * 24 * time.Hour, "1h30m": 90 * time.Minute} {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Errorf("%q = %v, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "x", "-1h", "2.5d", "d"} {
+		if _, err := ParseDuration(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}

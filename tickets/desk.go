@@ -1,0 +1,332 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Desk is the help desk: its configuration, its store and its policy. Every change goes through
+// Update, which runs in one transaction: the ticket change, its events and the mails it causes
+// are committed together or not at all.
+type Desk struct {
+	Store  *Store
+	Signer *Signer
+	Log    *slog.Logger
+	cfg    atomic.Pointer[deskConfig]
+	model  atomic.Pointer[Model] // Learned classifier; nil until trained.
+}
+
+// deskConfig is a config with what is derived from it, swapped whole on reload.
+type deskConfig struct {
+	*Config
+	cal *Calendar
+}
+
+// NewDesk returns a desk over an open store.
+func NewDesk(cfg *Config, store *Store, secret []byte, log *slog.Logger) (*Desk, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	d := &Desk{Store: store, Signer: NewSigner(secret), Log: log}
+	if err := d.SetConfig(cfg); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// SetConfig replaces the configuration (SIGHUP); operations in flight keep the one they started with.
+func (d *Desk) SetConfig(cfg *Config) error {
+	cal, err := cfg.Calendar.Build()
+	if err != nil {
+		return fmt.Errorf("calendar: %w", err)
+	}
+	d.cfg.Store(&deskConfig{Config: cfg, cal: cal})
+	return nil
+}
+
+// Config returns the configuration in force.
+func (d *Desk) Config() *Config { return d.cfg.Load().Config }
+
+// Calendar returns the business calendar in force.
+func (d *Desk) Calendar() *Calendar { return d.cfg.Load().cal }
+
+// Tx is one transaction on the desk at one instant. Operations on it append events and queue
+// mails; nothing is visible to others until Update commits.
+type Tx struct {
+	d   *Desk
+	tx  *sql.Tx
+	cfg *deskConfig
+	Now time.Time
+}
+
+// Config is the configuration this transaction runs with.
+func (t *Tx) Config() *Config { return t.cfg.Config }
+
+// Update runs fn in one immediate transaction, as of time now.
+func (d *Desk) Update(ctx context.Context, now time.Time, fn func(*Tx) error) error {
+	return d.Store.write(ctx, func(tx *sql.Tx) error {
+		return fn(&Tx{d: d, tx: tx, cfg: d.cfg.Load(), Now: now.UTC().Truncate(time.Second)})
+	})
+}
+
+const ticketColumns = `id, subject, requester, requester_name, status, priority, category, assignee, tier,
+	language, escalations, created_at, updated_at, first_response_at, first_response_due, resolve_due,
+	resolved_at, closed_at, pending_since, paused, origin_message_id, root_message_id, linked_ticket,
+	explain, reminded_due, breached_due`
+
+type scanner interface{ Scan(...any) error }
+
+func scanTicket(row scanner) (*Ticket, error) {
+	var t Ticket
+	var created, updated int64
+	var firstAt, firstDue, resolveDue, resolvedAt, closedAt, pendingSince, reminded, breached sql.NullInt64
+	var paused int64
+	err := row.Scan(&t.ID, &t.Subject, &t.Requester, &t.RequesterName, &t.Status, &t.Priority, &t.Category,
+		&t.Assignee, &t.Tier, &t.Language, &t.Escalations, &created, &updated, &firstAt, &firstDue,
+		&resolveDue, &resolvedAt, &closedAt, &pendingSince, &paused, &t.OriginMessageID, &t.RootMessageID,
+		&t.LinkedTicket, &t.Explain, &reminded, &breached)
+	if err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
+	t.FirstResponseAt, t.FirstResponseDue, t.ResolveDue = fromUnix(firstAt), fromUnix(firstDue), fromUnix(resolveDue)
+	t.ResolvedAt, t.ClosedAt, t.PendingSince = fromUnix(resolvedAt), fromUnix(closedAt), fromUnix(pendingSince)
+	t.RemindedDue, t.BreachedDue = fromUnix(reminded), fromUnix(breached)
+	t.Paused = time.Duration(paused) * time.Second
+	return &t, nil
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func loadTicket(ctx context.Context, q querier, id int64) (*Ticket, error) {
+	t, err := scanTicket(q.QueryRowContext(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("ticket %d: %w", id, ErrNoTicket)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load ticket %d: %w", id, err)
+	}
+	t.Watchers, err = loadWatchers(ctx, q, id)
+	return t, err
+}
+
+func loadWatchers(ctx context.Context, q querier, id int64) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT email FROM watchers WHERE ticket_id = ? ORDER BY email`, id)
+	if err != nil {
+		return nil, fmt.Errorf("load watchers: %w", err)
+	}
+	defer rows.Close()
+	ws := []string{}
+	for rows.Next() {
+		var w string
+		if err := rows.Scan(&w); err != nil {
+			return nil, err
+		}
+		ws = append(ws, w)
+	}
+	return ws, rows.Err()
+}
+
+// Ticket loads a ticket within the transaction.
+func (t *Tx) Ticket(id int64) (*Ticket, error) { return loadTicket(context.Background(), t.tx, id) }
+
+// save writes a ticket's fields (not its watchers) and stamps updated_at.
+func (t *Tx) save(tk *Ticket) error {
+	tk.UpdatedAt = t.Now
+	_, err := t.tx.Exec(`UPDATE tickets SET subject = ?, requester = ?, requester_name = ?, status = ?,
+		priority = ?, category = ?, assignee = ?, tier = ?, language = ?, escalations = ?, updated_at = ?,
+		first_response_at = ?, first_response_due = ?, resolve_due = ?, resolved_at = ?, closed_at = ?,
+		pending_since = ?, paused = ?, origin_message_id = ?, root_message_id = ?, linked_ticket = ?,
+		explain = ?, reminded_due = ?, breached_due = ? WHERE id = ?`,
+		tk.Subject, tk.Requester, tk.RequesterName, tk.Status, tk.Priority, tk.Category, tk.Assignee, tk.Tier,
+		tk.Language, tk.Escalations, tk.UpdatedAt.Unix(), unix(tk.FirstResponseAt), unix(tk.FirstResponseDue),
+		unix(tk.ResolveDue), unix(tk.ResolvedAt), unix(tk.ClosedAt), unix(tk.PendingSince),
+		int64(tk.Paused/time.Second), tk.OriginMessageID, tk.RootMessageID, tk.LinkedTicket, tk.Explain,
+		unix(tk.RemindedDue), unix(tk.BreachedDue), tk.ID)
+	if err != nil {
+		return fmt.Errorf("save ticket %d: %w", tk.ID, err)
+	}
+	return nil
+}
+
+// insert creates the ticket row and gives tk its ID.
+func (t *Tx) insert(tk *Ticket) error {
+	tk.CreatedAt, tk.UpdatedAt = t.Now, t.Now
+	res, err := t.tx.Exec(`INSERT INTO tickets (subject, requester, requester_name, status, priority, tier,
+		language, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tk.Subject, tk.Requester, tk.RequesterName, tk.Status, tk.Priority, tk.Tier, tk.Language,
+		t.Now.Unix(), t.Now.Unix())
+	if err != nil {
+		return fmt.Errorf("insert ticket: %w", err)
+	}
+	if tk.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	return t.save(tk)
+}
+
+// event appends a line to a ticket's history.
+func (t *Tx) event(tk *Ticket, kind, actor string, public bool, text, messageID string) error {
+	_, err := t.tx.Exec(`INSERT INTO events (ticket_id, at, kind, actor, public, text, message_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, tk.ID, t.Now.Unix(), kind, actor, public, text, messageID)
+	if err != nil {
+		return fmt.Errorf("append event: %w", err)
+	}
+	return nil
+}
+
+// queue writes a mail to the outbox, threaded under the ticket's conversation, and records a
+// notify event. The first mail of a ticket becomes the root every later mail threads under.
+func (t *Tx) queue(tk *Ticket, m Mail) error {
+	cfg := t.cfg.Config
+	m.To = dedupe(m.To, nil)
+	m.Cc = dedupe(m.Cc, m.To)
+	if len(m.To) == 0 {
+		return nil
+	}
+	m.Notice.DeskName, m.Notice.DeskAddress, m.Notice.Tag = cfg.Desk.Name, cfg.Desk.Address, cfg.Desk.Tag
+	if m.Notice.Recipient == "" {
+		m.Notice.Recipient = m.To[0]
+		m.Notice.RecipientName = t.nameOf(m.To[0])
+	}
+	var id, inReplyTo string
+	var refs []string
+	if tk != nil {
+		m.TicketID = tk.ID
+		m.Notice.Ticket = t.info(tk)
+		id = t.d.Signer.MessageID(tk.ID, cfg.DeskDomain())
+		if tk.OriginMessageID != "" {
+			refs = append(refs, tk.OriginMessageID)
+		}
+		if tk.RootMessageID == "" {
+			tk.RootMessageID = id
+			if err := t.save(tk); err != nil {
+				return err
+			}
+		} else {
+			refs = append(refs, tk.RootMessageID)
+		}
+		if len(refs) > 0 {
+			inReplyTo = refs[len(refs)-1]
+		}
+	} else {
+		id = t.d.Signer.MessageID(0, cfg.DeskDomain())
+	}
+	data, err := json.Marshal(m.Notice)
+	if err != nil {
+		return fmt.Errorf("encode notice: %w", err)
+	}
+	to, _ := json.Marshal(m.To)
+	cc, _ := json.Marshal(m.Cc)
+	_, err = t.tx.Exec(`INSERT INTO outbox (ticket_id, kind, recipients, cc, language, data, message_id,
+		in_reply_to, refs, automatic, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.TicketID, m.Kind, string(to), string(cc), m.Language, string(data), id, inReplyTo,
+		strings.Join(refs, " "), m.Automatic, t.Now.Unix(), t.Now.Unix())
+	if err != nil {
+		return fmt.Errorf("queue mail: %w", err)
+	}
+	if tk == nil {
+		return nil
+	}
+	return t.event(tk, EventNotify, ActorDesk, false, m.Kind+" → "+strings.Join(append(m.To, m.Cc...), ", "), id)
+}
+
+func dedupe(addrs, exclude []string) []string {
+	seen := map[string]bool{}
+	for _, a := range exclude {
+		seen[a] = true
+	}
+	out := []string{}
+	for _, a := range addrs {
+		a = strings.ToLower(strings.TrimSpace(a))
+		if a != "" && !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// info is the snapshot of a ticket that goes into a mail.
+func (t *Tx) info(tk *Ticket) TicketInfo {
+	label := tk.Category
+	if c, ok := t.cfg.Category(tk.Category); ok {
+		label = c.Label
+	}
+	return TicketInfo{
+		ID: tk.ID, Subject: tk.Subject, Requester: tk.Requester, RequesterName: tk.RequesterName,
+		Status: string(tk.Status), Priority: tk.Priority.String(), Category: tk.Category, CategoryLabel: label,
+		Assignee: tk.Assignee, AssigneeName: t.nameOf(tk.Assignee), Tier: tk.Tier, Escalations: tk.Escalations,
+		CreatedAt: tk.CreatedAt, FirstResponseDue: tk.FirstResponseDue, ResolveDue: tk.ResolveDue,
+	}
+}
+
+// nameOf returns the display name of an address: the configured name for staff, else the name
+// recorded from their mail, else the address.
+func (t *Tx) nameOf(email string) string {
+	if email == "" {
+		return ""
+	}
+	if te, ok := t.cfg.Technician(email); ok {
+		return te.Name
+	}
+	if co, ok := t.cfg.CoordinatorByEmail(email); ok {
+		return co.Name
+	}
+	var name string
+	if err := t.tx.QueryRow(`SELECT name FROM people WHERE email = ?`, email).Scan(&name); err == nil && name != "" {
+		return name
+	}
+	return email
+}
+
+// staffLanguage returns the language a technician or coordinator reads.
+func (t *Tx) staffLanguage(email string) string {
+	if te, ok := t.cfg.Technician(email); ok {
+		return te.Language
+	}
+	if co, ok := t.cfg.CoordinatorByEmail(email); ok {
+		return co.Language
+	}
+	return t.cfg.Desk.Language
+}
+
+// rememberPerson records a correspondent's name and language.
+func (t *Tx) rememberPerson(email, name, language string) error {
+	_, err := t.tx.Exec(`INSERT INTO people (email, name, language) VALUES (?, ?, ?)
+		ON CONFLICT (email) DO UPDATE SET name = CASE WHEN excluded.name != '' THEN excluded.name ELSE name END,
+		language = CASE WHEN excluded.language != '' THEN excluded.language ELSE language END`, email, name, language)
+	if err != nil {
+		return fmt.Errorf("remember person: %w", err)
+	}
+	return nil
+}
+
+// SetKV stores a value in the transaction.
+func (t *Tx) SetKV(key, value string) error {
+	_, err := t.tx.Exec(`INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
+
+// KV reads a value in the transaction, "" if unset.
+func (t *Tx) KV(key string) (string, error) {
+	var v string
+	err := t.tx.QueryRow(`SELECT value FROM kv WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// SQL gives policy code in this package the raw transaction, for queries of its own.
+func (t *Tx) SQL() *sql.Tx { return t.tx }

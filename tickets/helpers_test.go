@@ -1,0 +1,154 @@
+package tickets
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// testConfigTOML is the contract's example, extended with a small team.
+const testConfigTOML = `
+[desk]
+name = "Support Informatique"
+address = "helpdesk@corp.example"
+tag = "HD"
+database = "deskd.db"
+language = "fr"
+timezone = "Europe/Paris"
+secret_file = "deskd.secret"
+
+[imap]
+address = "127.0.0.1:1143"
+security = "none"
+username = "helpdesk"
+password = "secret"
+mailbox = "INBOX"
+done_mailbox = ""
+poll_interval = "1m"
+
+[smtp]
+address = "127.0.0.1:1025"
+security = "none"
+username = ""
+password = ""
+
+[[technician]]
+name = "Alice Martin"
+email = "alice@corp.example"
+skills = ["network", "hardware"]
+tier = 1
+
+[[technician]]
+name = "Bob Smith"
+email = "bob@corp.example"
+skills = ["accounts", "software", "hardware"]
+tier = 1
+language = "en"
+
+[[technician]]
+name = "Chloé Dubois"
+email = "chloe@corp.example"
+skills = ["network", "hardware", "accounts", "software"]
+tier = 2
+
+[[technician]]
+name = "Dev Patel"
+email = "dev@corp.example"
+skills = ["network", "software"]
+tier = 3
+language = "en"
+
+[[coordinator]]
+name = "Nadia Benali"
+email = "nadia@corp.example"
+
+[[category]]
+name = "network"
+keywords = ["vpn", "wifi", "wi-fi", "réseau", "network", "internet"]
+ask = ["Which building and room are you in?"]
+
+[[category]]
+name = "hardware"
+keywords = ["printer", "imprimante", "screen", "écran", "laptop", "keyboard", "clavier"]
+
+[[category]]
+name = "accounts"
+keywords = ["password", "mot de passe", "login", "account", "compte"]
+
+[[category]]
+name = "software"
+keywords = ["excel", "outlook", "install", "installer", "logiciel", "software"]
+
+[sla.urgent]
+first_response = "30m"
+resolve = "4h"
+
+[calendar]
+always = true
+
+[schedule]
+escalation = "@every 1m"
+digest = "0 8 * * 1-5"
+`
+
+// newTestDesk opens a desk on a fresh database in a temporary directory.
+func newTestDesk(t testing.TB) *Desk {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, err := ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(testConfigTOML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := OpenStore(context.Background(), cfg.Desk.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := store.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	d, err := NewDesk(cfg, store, []byte("0123456789abcdef0123456789abcdef"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// t0 is the fixed clock of the tests: a Thursday morning in Paris.
+var t0 = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+
+// openTicket opens a ticket from a requester at time at.
+func openTicket(t testing.TB, d *Desk, at time.Time, req NewTicket) *Ticket {
+	t.Helper()
+	var tk *Ticket
+	err := d.Update(context.Background(), at, func(tx *Tx) error {
+		var err error
+		tk, err = tx.Open(req)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}
+
+// outbox lists the queued mails' kinds and recipients, in order.
+func outbox(t testing.TB, d *Desk) []string {
+	t.Helper()
+	rows, err := d.Store.Reader().Query(`SELECT kind, recipients FROM outbox ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k, r string
+		if err := rows.Scan(&k, &r); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, k+" "+r)
+	}
+	return out
+}

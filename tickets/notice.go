@@ -1,0 +1,82 @@
+package tickets
+
+import "time"
+
+// Mail kinds: the X-Deskd-Kind of every mail the desk sends, and the template it is rendered with.
+const (
+	KindAck       = "ack"
+	KindAssigned  = "assigned"
+	KindReply     = "reply"
+	KindResolved  = "resolved"
+	KindEscalated = "escalated"
+	KindRejected  = "rejected"
+	KindUpdate    = "update"
+	KindDigest    = "digest"
+	KindReminder  = "reminder"
+)
+
+// MailKinds lists every kind, for templates and checks.
+var MailKinds = []string{KindAck, KindAssigned, KindReply, KindResolved, KindEscalated, KindRejected, KindUpdate, KindDigest, KindReminder}
+
+// Notice is what a queued mail says: the data its template is rendered with. It is stored as
+// JSON in the outbox when the mail is queued, so the mail tells what was true at that moment.
+type Notice struct {
+	DeskName      string     `json:"desk_name"`
+	DeskAddress   string     `json:"desk_address"`
+	Tag           string     `json:"tag"`
+	Recipient     string     `json:"recipient"` // Main recipient's address.
+	RecipientName string     `json:"recipient_name"`
+	Audience      string     `json:"audience"` // "requester" or "staff".
+	Ticket        TicketInfo `json:"ticket"`
+	Actor         string     `json:"actor,omitempty"`
+	ActorName     string     `json:"actor_name,omitempty"`
+	Signature     string     `json:"signature,omitempty"` // "Alice Martin — Support Informatique".
+	Event         string     `json:"event,omitempty"`     // For updates: message, note, closed, reopened, priority, status, watcher.
+	Text          string     `json:"text,omitempty"`      // A reply's or a message's visible text.
+	Note          string     `json:"note,omitempty"`      // Resolution or internal note.
+	Reason        string     `json:"reason,omitempty"`    // Escalation reason.
+	Questions     []string   `json:"questions,omitempty"` // The category's questions.
+	Problems      []string   `json:"problems,omitempty"`  // Rejected: what was wrong.
+	Command       string     `json:"command,omitempty"`   // Rejected: the offending line.
+	History       []Entry    `json:"history,omitempty"`   // Escalated: the ticket's story so far.
+	Digest        *Digest    `json:"digest,omitempty"`
+}
+
+// TicketInfo is a snapshot of a ticket for a mail.
+type TicketInfo struct {
+	ID               int64     `json:"id"`
+	Subject          string    `json:"subject"`
+	Requester        string    `json:"requester"`
+	RequesterName    string    `json:"requester_name"`
+	Status           string    `json:"status"`
+	Priority         string    `json:"priority"`
+	Category         string    `json:"category"`
+	CategoryLabel    string    `json:"category_label"`
+	Assignee         string    `json:"assignee"`
+	AssigneeName     string    `json:"assignee_name"`
+	Tier             int       `json:"tier"`
+	Escalations      int       `json:"escalations"`
+	CreatedAt        time.Time `json:"created_at"`
+	FirstResponseDue time.Time `json:"first_response_due"`
+	ResolveDue       time.Time `json:"resolve_due"`
+}
+
+// Entry is one event of a ticket's history, as shown in a mail.
+type Entry struct {
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`
+	Actor  string    `json:"actor"`
+	Public bool      `json:"public"`
+	Text   string    `json:"text"`
+}
+
+// Mail is an outbox entry to queue: one mail to one set of recipients in one language.
+type Mail struct {
+	Kind      string
+	TicketID  int64 // 0 for mails about no ticket (digests).
+	To        []string
+	Cc        []string
+	Language  string
+	Automatic bool // Counts against the per-address hourly limit.
+	Notice    Notice
+}

@@ -1,0 +1,591 @@
+package tickets
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// NewTicket is a request to open a ticket.
+type NewTicket struct {
+	Subject        string
+	Text           string // The visible text of the request.
+	Requester      string // Lower-case address.
+	RequesterName  string
+	Watchers       []string // People in copy.
+	Language       string   // "fr" or "en"; "" for the desk's default.
+	MessageID      string   // The request's Message-ID, "" when opened by hand.
+	HeaderPriority int      // X-Priority 1 (highest) … 5, 0 when absent.
+	LinkedTicket   int64    // An older ticket this one follows up.
+	Actor          string   // Who opened it: the requester, or a coordinator.
+}
+
+// Explanation records why the desk judged a ticket as it did; `deskd ticket explain` prints it.
+type Explanation struct {
+	Category       string             `json:"category"`
+	CategoryReason []string           `json:"category_reason"`
+	Scores         map[string]float64 `json:"scores,omitempty"` // Model scores by category.
+	Priority       string             `json:"priority"`
+	PriorityReason []string           `json:"priority_reason"`
+	Assignee       string             `json:"assignee"`
+	AssignReason   []string           `json:"assign_reason"`
+}
+
+// Open creates a ticket from a request: triage, deadlines, assignment, the acknowledgement to the
+// requester and the notice to the assignee.
+func (t *Tx) Open(req NewTicket) (*Ticket, error) {
+	cfg := t.cfg.Config
+	if req.Language == "" {
+		req.Language = cfg.Desk.Language
+	}
+	if req.Actor == "" {
+		req.Actor = req.Requester
+	}
+	subject := strings.TrimSpace(req.Subject)
+	if subject == "" {
+		subject = firstLine(req.Text, 80)
+	}
+	tri := t.d.Triage(cfg, req)
+	tk := &Ticket{
+		Subject: subject, Requester: req.Requester, RequesterName: req.RequesterName,
+		Status: StatusNew, Priority: tri.Priority, Category: tri.Category, Tier: 1,
+		Language: req.Language, OriginMessageID: req.MessageID, LinkedTicket: req.LinkedTicket,
+	}
+	t.recomputeDue(tk, t.Now)
+	if err := t.insert(tk); err != nil {
+		return nil, err
+	}
+	if err := t.rememberPerson(req.Requester, req.RequesterName, req.Language); err != nil {
+		return nil, err
+	}
+	for _, w := range dedupe(req.Watchers, []string{req.Requester}) {
+		if cfg.IsDeskAddress(w) {
+			continue
+		}
+		if err := t.addWatcher(tk, w); err != nil {
+			return nil, err
+		}
+	}
+	if err := t.event(tk, EventMessage, req.Actor, true, req.Text, req.MessageID); err != nil {
+		return nil, err
+	}
+	if req.LinkedTicket != 0 {
+		if err := t.event(tk, EventNote, ActorDesk, false, fmt.Sprintf("follows up ticket #%d", req.LinkedTicket), ""); err != nil {
+			return nil, err
+		}
+	}
+
+	pick := t.chooseTechnician(tk.Category, tk.Tier, "")
+	ex := Explanation{
+		Category: tk.Category, CategoryReason: tri.CategoryReason, Scores: tri.Scores,
+		Priority: tk.Priority.String(), PriorityReason: tri.PriorityReason,
+		Assignee: pick.Email, AssignReason: pick.Reason,
+	}
+	if b, err := json.Marshal(ex); err == nil {
+		tk.Explain = string(b)
+	}
+
+	var questions []string
+	if c, ok := cfg.Category(tk.Category); ok {
+		questions = c.Ask
+	}
+	ack := Mail{Kind: KindAck, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language, Automatic: true,
+		Notice: Notice{Audience: "requester", Questions: questions, Text: req.Text}}
+	if pick.Email != "" {
+		tk.Assignee = pick.Email
+		tk.Status = StatusOpen
+		ack.Notice.Ticket.Assignee = pick.Email
+	}
+	if err := t.save(tk); err != nil {
+		return nil, err
+	}
+	if err := t.queue(tk, ack); err != nil {
+		return nil, err
+	}
+	if pick.Email == "" {
+		return tk, t.tellCoordinators(tk, "unassigned", "no technician available for this ticket")
+	}
+	if err := t.event(tk, EventAssign, ActorDesk, false, pick.Email, ""); err != nil {
+		return nil, err
+	}
+	if err := t.queue(tk, Mail{Kind: KindAssigned, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email),
+		Notice: Notice{Audience: "staff", Text: req.Text, Questions: questions}}); err != nil {
+		return nil, err
+	}
+	if !pick.Matched {
+		return tk, t.tellCoordinators(tk, "unmatched", "no technician of tier "+fmt.Sprint(tk.Tier)+" has the skill "+fmt.Sprintf("%q", tk.Category)+"; assigned to "+pick.Email)
+	}
+	return tk, nil
+}
+
+func firstLine(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n]) + "…"
+	}
+	if s == "" {
+		return "(no subject)"
+	}
+	return s
+}
+
+// tellCoordinators mails every coordinator an update about a ticket.
+func (t *Tx) tellCoordinators(tk *Ticket, event, reason string) error {
+	for _, co := range t.cfg.Coordinator {
+		if err := t.queue(tk, Mail{Kind: KindUpdate, To: []string{co.Email}, Language: co.Language,
+			Notice: Notice{Audience: "staff", Event: event, Reason: reason}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recomputeDue sets the SLA deadlines from the ticket's priority, opening time and pending time.
+func (t *Tx) recomputeDue(tk *Ticket, opened time.Time) {
+	if !tk.CreatedAt.IsZero() {
+		opened = tk.CreatedAt
+	}
+	sla, ok := t.cfg.SLA[tk.Priority.String()]
+	if !ok {
+		return
+	}
+	dl := Due(sla, opened, tk.Paused, t.cfg.cal)
+	tk.FirstResponseDue, tk.ResolveDue = dl.FirstResponse, dl.Resolve
+}
+
+// setStatus moves a ticket, keeping the pending clock and the status event.
+func (t *Tx) setStatus(tk *Ticket, to Status, actor string) error {
+	if tk.Status == to {
+		return nil
+	}
+	if tk.Status == StatusClosed {
+		return fmt.Errorf("ticket %d: %w", tk.ID, ErrClosed)
+	}
+	if !CanMove(tk.Status, to) {
+		return fmt.Errorf("ticket %d %s → %s: %w", tk.ID, tk.Status, to, ErrTransition)
+	}
+	from := tk.Status
+	if from == StatusPending {
+		tk.Paused += t.cfg.cal.Between(tk.PendingSince, t.Now)
+		tk.PendingSince = time.Time{}
+		t.recomputeDue(tk, t.Now)
+	}
+	switch to {
+	case StatusPending:
+		tk.PendingSince = t.Now
+	case StatusResolved:
+		tk.ResolvedAt = t.Now
+	case StatusClosed:
+		tk.ClosedAt = t.Now
+	case StatusOpen:
+		tk.ResolvedAt = time.Time{}
+	}
+	tk.Status = to
+	if err := t.event(tk, EventStatus, actor, false, string(from)+" → "+string(to), ""); err != nil {
+		return err
+	}
+	return t.save(tk)
+}
+
+func (t *Tx) mustBeOpen(tk *Ticket) error {
+	if tk.Status == StatusClosed {
+		return fmt.Errorf("ticket %d: %w", tk.ID, ErrClosed)
+	}
+	return nil
+}
+
+// Assign gives the ticket to a technician, who is told.
+func (t *Tx) Assign(tk *Ticket, email, actor string) error {
+	if err := t.mustBeOpen(tk); err != nil {
+		return err
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	if _, ok := t.cfg.Technician(email); !ok {
+		return fmt.Errorf("%s: %w", email, ErrNotStaff)
+	}
+	if tk.Assignee == email {
+		return nil
+	}
+	tk.Assignee = email
+	if err := t.event(tk, EventAssign, actor, false, email, ""); err != nil {
+		return err
+	}
+	if tk.Status == StatusNew {
+		if err := t.setStatus(tk, StatusOpen, actor); err != nil {
+			return err
+		}
+	}
+	if err := t.save(tk); err != nil {
+		return err
+	}
+	if err := t.markAssigned(email); err != nil {
+		return err
+	}
+	if email == actor {
+		return nil // #take: no need to tell oneself.
+	}
+	return t.queue(tk, Mail{Kind: KindAssigned, To: []string{email}, Language: t.staffLanguage(email),
+		Notice: Notice{Audience: "staff", Actor: actor, ActorName: t.nameOf(actor), History: t.history(tk)}})
+}
+
+// SetPriority changes a ticket's priority and recomputes its deadlines.
+func (t *Tx) SetPriority(tk *Ticket, p Priority, actor, reason string) error {
+	if err := t.mustBeOpen(tk); err != nil {
+		return err
+	}
+	if p < PriorityLow || p > PriorityUrgent {
+		return fmt.Errorf("priority %d out of range", p)
+	}
+	if tk.Priority == p {
+		return nil
+	}
+	text := tk.Priority.String() + " → " + p.String()
+	if reason != "" {
+		text += ": " + reason
+	}
+	tk.Priority = p
+	t.recomputeDue(tk, t.Now)
+	tk.BreachedDue, tk.RemindedDue = time.Time{}, time.Time{}
+	if err := t.event(tk, EventPriority, actor, false, text, ""); err != nil {
+		return err
+	}
+	return t.save(tk)
+}
+
+// Escalate raises the priority one level and hands the ticket to the next tier's specialist, who
+// gets the history; the requester and the coordinators are told. At the top tier only the
+// priority rises and the coordinators are told.
+func (t *Tx) Escalate(tk *Ticket, reason, actor string) error {
+	if err := t.mustBeOpen(tk); err != nil {
+		return err
+	}
+	if tk.Status == StatusResolved {
+		return fmt.Errorf("ticket %d is resolved: %w", tk.ID, ErrTransition)
+	}
+	reason = strings.TrimSpace(reason)
+	if err := t.SetPriority(tk, tk.Priority.Raise(), actor, "escalation"); err != nil {
+		return err
+	}
+	tk.Escalations++
+	top := tk.Tier >= t.cfg.Escalation.MaxTier
+	text := reason
+	if top {
+		text = strings.TrimSpace("top tier reached; " + reason)
+	} else {
+		tk.Tier++
+	}
+	if err := t.event(tk, EventEscalate, actor, false, text, ""); err != nil {
+		return err
+	}
+	if err := t.save(tk); err != nil {
+		return err
+	}
+	if top {
+		return t.tellCoordinators(tk, "escalated-top", text)
+	}
+	pick := t.chooseTechnician(tk.Category, tk.Tier, tk.Assignee)
+	if pick.Email != "" && pick.Email != tk.Assignee {
+		tk.Assignee = pick.Email
+		if tk.Status == StatusNew {
+			if err := t.setStatus(tk, StatusOpen, actor); err != nil {
+				return err
+			}
+		}
+		if err := t.event(tk, EventAssign, ActorDesk, false, pick.Email, ""); err != nil {
+			return err
+		}
+		if err := t.save(tk); err != nil {
+			return err
+		}
+		if err := t.markAssigned(pick.Email); err != nil {
+			return err
+		}
+		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email),
+			Notice: Notice{Audience: "staff", Reason: reason, Actor: actor, ActorName: t.nameOf(actor), History: t.history(tk)}}); err != nil {
+			return err
+		}
+	}
+	if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
+		Automatic: true, Notice: Notice{Audience: "requester"}}); err != nil {
+		return err
+	}
+	for _, co := range t.cfg.Coordinator {
+		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{co.Email}, Language: co.Language,
+			Notice: Notice{Audience: "staff", Reason: reason, Actor: actor, ActorName: t.nameOf(actor)}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Resolve closes the work on a ticket with a resolution note, which the requester receives.
+func (t *Tx) Resolve(tk *Ticket, note, actor string) error {
+	note = strings.TrimSpace(note)
+	if note == "" {
+		return ErrNoteRequired
+	}
+	if err := t.setStatus(tk, StatusResolved, actor); err != nil {
+		return err
+	}
+	if tk.FirstResponseAt.IsZero() {
+		tk.FirstResponseAt = t.Now
+	}
+	if err := t.event(tk, EventReply, actor, true, note, ""); err != nil {
+		return err
+	}
+	if err := t.save(tk); err != nil {
+		return err
+	}
+	return t.queue(tk, Mail{Kind: KindResolved, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
+		Notice: Notice{Audience: "requester", Note: note, Actor: actor, ActorName: t.nameOf(actor), Signature: t.signature(actor)}})
+}
+
+// Note adds an internal note; the other technicians on the ticket receive it, never the requester.
+func (t *Tx) Note(tk *Ticket, text, actor string) error {
+	if err := t.mustBeOpen(tk); err != nil {
+		return err
+	}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return fmt.Errorf("empty note")
+	}
+	if err := t.event(tk, EventNote, actor, false, text, ""); err != nil {
+		return err
+	}
+	for _, who := range t.technicianParticipants(tk, actor) {
+		if err := t.queue(tk, Mail{Kind: KindUpdate, To: []string{who}, Language: t.staffLanguage(who),
+			Notice: Notice{Audience: "staff", Event: "note", Note: text, Actor: actor, ActorName: t.nameOf(actor)}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// technicianParticipants lists the technicians who worked on the ticket or hold it, but not except.
+func (t *Tx) technicianParticipants(tk *Ticket, except string) []string {
+	var out []string
+	seen := map[string]bool{except: true, "": true}
+	add := func(e string) {
+		if _, ok := t.cfg.Technician(e); ok && !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	add(tk.Assignee)
+	rows, err := t.tx.Query(`SELECT DISTINCT actor FROM events WHERE ticket_id = ? ORDER BY id`, tk.ID)
+	if err != nil {
+		return out
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a string
+		if rows.Scan(&a) == nil {
+			add(a)
+		}
+	}
+	return out
+}
+
+// signature is how the desk signs a technician's public mail: "Alice Martin — Support Informatique".
+func (t *Tx) signature(actor string) string {
+	if te, ok := t.cfg.Technician(actor); ok {
+		if te.Signature != "" {
+			return te.Signature
+		}
+		return te.Name + " — " + t.cfg.Desk.Name
+	}
+	return t.cfg.Desk.Name
+}
+
+// Reply sends a technician's public answer to the requester and watchers. It counts as the first
+// response, and an unassigned ticket goes to the technician who answered.
+func (t *Tx) Reply(tk *Ticket, text, actor, messageID string) error {
+	if err := t.mustBeOpen(tk); err != nil {
+		return err
+	}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return fmt.Errorf("empty reply")
+	}
+	if err := t.event(tk, EventReply, actor, true, text, messageID); err != nil {
+		return err
+	}
+	if tk.FirstResponseAt.IsZero() {
+		tk.FirstResponseAt = t.Now
+	}
+	if tk.Assignee == "" {
+		if _, ok := t.cfg.Technician(actor); ok {
+			tk.Assignee = actor
+			if err := t.event(tk, EventAssign, actor, false, actor, ""); err != nil {
+				return err
+			}
+		}
+	}
+	if tk.Status == StatusNew {
+		if err := t.setStatus(tk, StatusOpen, actor); err != nil {
+			return err
+		}
+	}
+	if err := t.save(tk); err != nil {
+		return err
+	}
+	return t.queue(tk, Mail{Kind: KindReply, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
+		Notice: Notice{Audience: "requester", Text: text, Actor: actor, ActorName: t.nameOf(actor), Signature: t.signature(actor)}})
+}
+
+// Message appends a mail from the requester or a watcher. A resolved ticket reopens; a pending one
+// opens again; the assignee receives the new text.
+func (t *Tx) Message(tk *Ticket, text, from, messageID string) error {
+	if err := t.mustBeOpen(tk); err != nil {
+		return err
+	}
+	if err := t.event(tk, EventMessage, from, true, text, messageID); err != nil {
+		return err
+	}
+	event := "message"
+	switch tk.Status {
+	case StatusResolved:
+		event = "reopened"
+		if err := t.setStatus(tk, StatusOpen, from); err != nil {
+			return err
+		}
+	case StatusPending:
+		if err := t.setStatus(tk, StatusOpen, from); err != nil {
+			return err
+		}
+	}
+	if err := t.save(tk); err != nil {
+		return err
+	}
+	if tk.Assignee == "" {
+		return t.tellCoordinators(tk, event, "")
+	}
+	return t.queue(tk, Mail{Kind: KindUpdate, To: []string{tk.Assignee}, Language: t.staffLanguage(tk.Assignee),
+		Notice: Notice{Audience: "staff", Event: event, Text: text, Actor: from, ActorName: t.nameOf(from)}})
+}
+
+// Pending marks the ticket as waiting on the requester: its SLA clocks stop.
+func (t *Tx) Pending(tk *Ticket, actor string) error { return t.setStatus(tk, StatusPending, actor) }
+
+// Reopen takes a resolved ticket back to open.
+func (t *Tx) Reopen(tk *Ticket, actor string) error {
+	if tk.Status != StatusResolved && tk.Status != StatusPending {
+		return fmt.Errorf("ticket %d is %s, not resolved: %w", tk.ID, tk.Status, ErrTransition)
+	}
+	return t.setStatus(tk, StatusOpen, actor)
+}
+
+// Close ends a resolved ticket and sends the requester a last mail.
+func (t *Tx) Close(tk *Ticket, actor string) error {
+	if err := t.setStatus(tk, StatusClosed, actor); err != nil {
+		return err
+	}
+	return t.queue(tk, Mail{Kind: KindUpdate, To: []string{tk.Requester}, Language: tk.Language, Automatic: true,
+		Notice: Notice{Audience: "requester", Event: "closed"}})
+}
+
+// SetCategory changes a ticket's category; the correction teaches the classifier.
+func (t *Tx) SetCategory(tk *Ticket, category, actor string) error {
+	if err := t.mustBeOpen(tk); err != nil {
+		return err
+	}
+	category = strings.ToLower(strings.TrimSpace(category))
+	if _, ok := t.cfg.Category(category); !ok {
+		return fmt.Errorf("unknown category %q", category)
+	}
+	if tk.Category == category {
+		return nil
+	}
+	if err := t.event(tk, EventCategory, actor, false, fmt.Sprintf("%q → %q", tk.Category, category), ""); err != nil {
+		return err
+	}
+	tk.Category = category
+	if err := t.learn(tk); err != nil {
+		return err
+	}
+	return t.save(tk)
+}
+
+// AddWatcher puts someone in copy of the ticket's public mails.
+func (t *Tx) AddWatcher(tk *Ticket, email, actor string) error {
+	if err := t.mustBeOpen(tk); err != nil {
+		return err
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	if !validAddress(email) {
+		return fmt.Errorf("%q is not an e-mail address", email)
+	}
+	if email == tk.Requester || t.cfg.IsDeskAddress(email) {
+		return nil
+	}
+	if err := t.addWatcher(tk, email); err != nil {
+		return err
+	}
+	return t.event(tk, EventWatcher, actor, false, "+"+email, "")
+}
+
+func (t *Tx) addWatcher(tk *Ticket, email string) error {
+	res, err := t.tx.Exec(`INSERT OR IGNORE INTO watchers (ticket_id, email) VALUES (?, ?)`, tk.ID, email)
+	if err != nil {
+		return fmt.Errorf("add watcher: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		tk.Watchers = dedupe(append(tk.Watchers, email), nil)
+	}
+	return nil
+}
+
+// RemoveWatcher takes someone out of copy.
+func (t *Tx) RemoveWatcher(tk *Ticket, email, actor string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if _, err := t.tx.Exec(`DELETE FROM watchers WHERE ticket_id = ? AND email = ?`, tk.ID, email); err != nil {
+		return fmt.Errorf("remove watcher: %w", err)
+	}
+	var ws []string
+	for _, w := range tk.Watchers {
+		if w != email {
+			ws = append(ws, w)
+		}
+	}
+	tk.Watchers = ws
+	return t.event(tk, EventWatcher, actor, false, "-"+email, "")
+}
+
+// history is a ticket's story for a specialist: its public messages and notes.
+func (t *Tx) history(tk *Ticket) []Entry {
+	rows, err := t.tx.Query(`SELECT at, kind, actor, public, text FROM events WHERE ticket_id = ?
+		AND kind IN ('message', 'reply', 'note', 'escalate') ORDER BY id`, tk.ID)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		var e Entry
+		var at int64
+		if rows.Scan(&at, &e.Kind, &e.Actor, &e.Public, &e.Text) == nil {
+			e.At = time.Unix(at, 0).UTC()
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Desk-level operations, for the CLI: each loads the ticket and runs one operation in its own
+// transaction.
+
+// Do runs fn on ticket id in one transaction.
+func (d *Desk) Do(ctx context.Context, id int64, now time.Time, fn func(*Tx, *Ticket) error) error {
+	return d.Update(ctx, now, func(tx *Tx) error {
+		tk, err := tx.Ticket(id)
+		if err != nil {
+			return err
+		}
+		return fn(tx, tk)
+	})
+}

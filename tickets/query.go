@@ -1,0 +1,197 @@
+package tickets
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// TicketJSON is a ticket as `deskd ticket list --json` prints it (the contract's shape).
+type TicketJSON struct {
+	ID               int64           `json:"id"`
+	Subject          string          `json:"subject"`
+	Requester        string          `json:"requester"`
+	Status           string          `json:"status"`
+	Priority         string          `json:"priority"`
+	Category         string          `json:"category"`
+	Assignee         string          `json:"assignee"`
+	Tier             int             `json:"tier"`
+	Watchers         []string        `json:"watchers"`
+	Language         string          `json:"language"`
+	Escalations      int             `json:"escalations"`
+	CreatedAt        *time.Time      `json:"created_at"`
+	UpdatedAt        *time.Time      `json:"updated_at"`
+	FirstResponseAt  *time.Time      `json:"first_response_at"`
+	FirstResponseDue *time.Time      `json:"first_response_due"`
+	ResolveDue       *time.Time      `json:"resolve_due"`
+	ResolvedAt       *time.Time      `json:"resolved_at"`
+	LinkedTicket     int64           `json:"linked_ticket,omitempty"`
+	Events           []EventJSON     `json:"events,omitempty"`
+	Attachments      *[]AttachJSON   `json:"attachments,omitempty"`
+	Explain          json.RawMessage `json:"explain,omitempty"`
+}
+
+// EventJSON is one history line in `deskd ticket show --json`.
+type EventJSON struct {
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`
+	Actor  string    `json:"actor"`
+	Public bool      `json:"public"`
+	Text   string    `json:"text"`
+}
+
+// AttachJSON is one attachment in `deskd ticket show --json`.
+type AttachJSON struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	Omitted     bool   `json:"omitted,omitempty"`
+}
+
+func ptime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// JSON converts a ticket to its contract form (without events).
+func (tk *Ticket) JSON() TicketJSON {
+	w := tk.Watchers
+	if w == nil {
+		w = []string{}
+	}
+	return TicketJSON{
+		ID: tk.ID, Subject: tk.Subject, Requester: tk.Requester, Status: string(tk.Status),
+		Priority: tk.Priority.String(), Category: tk.Category, Assignee: tk.Assignee, Tier: tk.Tier,
+		Watchers: w, Language: tk.Language, Escalations: tk.Escalations, CreatedAt: ptime(tk.CreatedAt),
+		UpdatedAt: ptime(tk.UpdatedAt), FirstResponseAt: ptime(tk.FirstResponseAt),
+		FirstResponseDue: ptime(tk.FirstResponseDue), ResolveDue: ptime(tk.ResolveDue),
+		ResolvedAt: ptime(tk.ResolvedAt), LinkedTicket: tk.LinkedTicket,
+	}
+}
+
+// ListFilter selects tickets.
+type ListFilter struct {
+	Status   Status // "" for all.
+	Assignee string
+	Limit    int // 0 for no limit.
+}
+
+// List returns tickets, newest first.
+func (s *Store) List(ctx context.Context, f ListFilter) ([]*Ticket, error) {
+	q := `SELECT ` + ticketColumns + ` FROM tickets WHERE 1=1`
+	var args []any
+	if f.Status != "" {
+		q += ` AND status = ?`
+		args = append(args, f.Status)
+	}
+	if f.Assignee != "" {
+		q += ` AND assignee = ?`
+		args = append(args, f.Assignee)
+	}
+	q += ` ORDER BY id DESC`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	var out []*Ticket
+	for rows.Next() {
+		tk, err := scanTicket(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, tk)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, tk := range out {
+		if tk.Watchers, err = loadWatchers(ctx, s.r, tk.ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Ticket loads one ticket.
+func (s *Store) Ticket(ctx context.Context, id int64) (*Ticket, error) { return loadTicket(ctx, s.r, id) }
+
+// Events returns a ticket's history, oldest first.
+func (s *Store) Events(ctx context.Context, id int64) ([]Event, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, ticket_id, at, kind, actor, public, text, message_id
+		FROM events WHERE ticket_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var at int64
+		if err := rows.Scan(&e.ID, &e.TicketID, &at, &e.Kind, &e.Actor, &e.Public, &e.Text, &e.MessageID); err != nil {
+			return nil, err
+		}
+		e.At = time.Unix(at, 0).UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Attachments lists a ticket's attachments.
+func (s *Store) Attachments(ctx context.Context, id int64) ([]Attachment, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, ticket_id, name, content_type, size, omitted
+		FROM attachments WHERE ticket_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("attachments: %w", err)
+	}
+	defer rows.Close()
+	var out []Attachment
+	for rows.Next() {
+		var a Attachment
+		if err := rows.Scan(&a.ID, &a.TicketID, &a.Name, &a.ContentType, &a.Size, &a.Omitted); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Show returns a ticket with its history and attachments, in the contract's JSON form.
+func (s *Store) Show(ctx context.Context, id int64) (TicketJSON, error) {
+	tk, err := s.Ticket(ctx, id)
+	if err != nil {
+		return TicketJSON{}, err
+	}
+	j := tk.JSON()
+	evs, err := s.Events(ctx, id)
+	if err != nil {
+		return j, err
+	}
+	j.Events = []EventJSON{}
+	for _, e := range evs {
+		j.Events = append(j.Events, EventJSON{At: e.At, Kind: e.Kind, Actor: e.Actor, Public: e.Public, Text: e.Text})
+	}
+	atts, err := s.Attachments(ctx, id)
+	if err != nil {
+		return j, err
+	}
+	aj := []AttachJSON{}
+	for _, a := range atts {
+		aj = append(aj, AttachJSON{Name: a.Name, ContentType: a.ContentType, Size: a.Size, Omitted: a.Omitted})
+	}
+	j.Attachments = &aj
+	if tk.Explain != "" {
+		j.Explain = json.RawMessage(tk.Explain)
+	}
+	return j, nil
+}

@@ -1,0 +1,316 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // The SQLite driver.
+)
+
+// Store is the SQLite database: one writer connection that takes immediate transactions, and a
+// read-only pool for queries. SQLite allows one writer at a time; funnelling writes through one
+// connection turns "database is locked" into an orderly queue.
+type Store struct {
+	w *sql.DB // Writer: one connection, BEGIN IMMEDIATE.
+	r *sql.DB // Readers.
+}
+
+// migrations are applied in order at start; each is recorded in schema_migrations. Never edit a
+// released migration: add a new one.
+var migrations = []string{
+	1: `
+CREATE TABLE tickets (
+	id INTEGER PRIMARY KEY,
+	subject TEXT NOT NULL,
+	requester TEXT NOT NULL,
+	requester_name TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL,
+	priority INTEGER NOT NULL,
+	category TEXT NOT NULL DEFAULT '',
+	assignee TEXT NOT NULL DEFAULT '',
+	tier INTEGER NOT NULL DEFAULT 1,
+	language TEXT NOT NULL,
+	escalations INTEGER NOT NULL DEFAULT 0,
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL,
+	first_response_at INTEGER,
+	first_response_due INTEGER,
+	resolve_due INTEGER,
+	resolved_at INTEGER,
+	closed_at INTEGER,
+	pending_since INTEGER,
+	paused INTEGER NOT NULL DEFAULT 0,
+	origin_message_id TEXT NOT NULL DEFAULT '',
+	root_message_id TEXT NOT NULL DEFAULT '',
+	linked_ticket INTEGER NOT NULL DEFAULT 0,
+	explain TEXT NOT NULL DEFAULT '',
+	reminded_due INTEGER,
+	breached_due INTEGER
+);
+CREATE INDEX tickets_status ON tickets (status, id);
+CREATE INDEX tickets_assignee ON tickets (assignee, status);
+CREATE INDEX tickets_first_response_due ON tickets (first_response_due) WHERE first_response_at IS NULL AND status IN ('new', 'open');
+CREATE INDEX tickets_resolve_due ON tickets (resolve_due) WHERE status IN ('new', 'open');
+CREATE INDEX tickets_resolved_at ON tickets (resolved_at) WHERE status = 'resolved';
+
+CREATE TABLE watchers (
+	ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+	email TEXT NOT NULL,
+	PRIMARY KEY (ticket_id, email)
+) WITHOUT ROWID;
+
+CREATE TABLE people (
+	email TEXT PRIMARY KEY,
+	name TEXT NOT NULL DEFAULT '',
+	language TEXT NOT NULL DEFAULT '',
+	away_until INTEGER,
+	bounced_until INTEGER,
+	bounce_reason TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+
+CREATE TABLE events (
+	id INTEGER PRIMARY KEY,
+	ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+	at INTEGER NOT NULL,
+	kind TEXT NOT NULL,
+	actor TEXT NOT NULL,
+	public INTEGER NOT NULL DEFAULT 0,
+	text TEXT NOT NULL DEFAULT '',
+	message_id TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX events_ticket ON events (ticket_id, id);
+CREATE INDEX events_kind_at ON events (kind, at);
+
+CREATE TABLE messages (
+	id INTEGER PRIMARY KEY,
+	message_id TEXT NOT NULL UNIQUE,
+	ticket_id INTEGER,
+	direction TEXT NOT NULL,
+	verdict TEXT NOT NULL DEFAULT '',
+	sender TEXT NOT NULL DEFAULT '',
+	subject TEXT NOT NULL DEFAULT '',
+	at INTEGER NOT NULL,
+	raw BLOB
+);
+CREATE INDEX messages_ticket ON messages (ticket_id);
+
+CREATE TABLE attachments (
+	id INTEGER PRIMARY KEY,
+	ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+	message_id TEXT NOT NULL,
+	name TEXT NOT NULL,
+	content_type TEXT NOT NULL,
+	size INTEGER NOT NULL,
+	omitted INTEGER NOT NULL DEFAULT 0,
+	data BLOB
+);
+CREATE INDEX attachments_ticket ON attachments (ticket_id);
+
+CREATE TABLE outbox (
+	id INTEGER PRIMARY KEY,
+	ticket_id INTEGER NOT NULL DEFAULT 0,
+	kind TEXT NOT NULL,
+	recipients TEXT NOT NULL,
+	cc TEXT NOT NULL DEFAULT '[]',
+	language TEXT NOT NULL,
+	data TEXT NOT NULL,
+	message_id TEXT NOT NULL UNIQUE,
+	in_reply_to TEXT NOT NULL DEFAULT '',
+	refs TEXT NOT NULL DEFAULT '',
+	automatic INTEGER NOT NULL DEFAULT 1,
+	state TEXT NOT NULL DEFAULT 'pending',
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at INTEGER NOT NULL,
+	last_error TEXT NOT NULL DEFAULT '',
+	created_at INTEGER NOT NULL,
+	sent_at INTEGER
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE state = 'pending';
+
+CREATE TABLE sent_log (
+	email TEXT NOT NULL,
+	at INTEGER NOT NULL
+);
+CREATE INDEX sent_log_email_at ON sent_log (email, at);
+
+CREATE TABLE mailbox_state (
+	mailbox TEXT PRIMARY KEY,
+	uidvalidity INTEGER NOT NULL,
+	last_uid INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE kv (
+	key TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+`,
+}
+
+// OpenStore opens (creating if needed) the database at path and applies pending migrations.
+func OpenStore(ctx context.Context, path string) (*Store, error) {
+	if path == "" || strings.HasPrefix(path, ":memory:") {
+		return nil, errors.New("open store: a file path is required (the pool needs a shared database)")
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_foreign_keys", "on")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_txlock", "immediate")
+	w, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	s := &Store{w: w}
+	if err := s.migrate(ctx); err != nil {
+		s.closeQuietly()
+		return nil, err
+	}
+	q.Set("mode", "ro")
+	q.Del("_txlock")
+	r, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		s.closeQuietly()
+		return nil, fmt.Errorf("open store readers: %w", err)
+	}
+	r.SetMaxOpenConns(4)
+	s.r = r
+	return s, nil
+}
+
+func (s *Store) closeQuietly() { _ = s.Close() }
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	errs = append(errs, s.w.Close())
+	return errors.Join(errs...)
+}
+
+// SchemaVersion returns the highest migration applied.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	return v, err
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for v := 1; v < len(migrations); v++ {
+		err := s.write(ctx, func(tx *sql.Tx) error {
+			var n int
+			if err := tx.QueryRow(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, v).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			if _, err := tx.Exec(migrations[v]); err != nil {
+				return err
+			}
+			_, err := tx.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, v, time.Now().Unix())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+	}
+	return nil
+}
+
+// write runs fn in one immediate transaction on the writer connection.
+func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
+				err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
+			}
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Reader is the read-only pool, for queries that change nothing.
+func (s *Store) Reader() *sql.DB { return s.r }
+
+// MailboxState returns the recorded UIDVALIDITY and last processed UID of a mailbox.
+func (s *Store) MailboxState(ctx context.Context, mailbox string) (uidValidity, lastUID uint32, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT uidvalidity, last_uid FROM mailbox_state WHERE mailbox = ?`, mailbox).Scan(&uidValidity, &lastUID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, nil
+	}
+	return uidValidity, lastUID, err
+}
+
+// SetMailboxState records a mailbox's UIDVALIDITY and last processed UID.
+func (s *Store) SetMailboxState(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		return setMailboxState(tx, mailbox, uidValidity, lastUID)
+	})
+}
+
+func setMailboxState(tx *sql.Tx, mailbox string, uidValidity, lastUID uint32) error {
+	_, err := tx.Exec(`INSERT INTO mailbox_state (mailbox, uidvalidity, last_uid) VALUES (?, ?, ?)
+		ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid`,
+		mailbox, uidValidity, lastUID)
+	return err
+}
+
+// KV returns a stored value, "" if unset.
+func (s *Store) KV(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.r.QueryRowContext(ctx, `SELECT value FROM kv WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// HasMessage reports whether a Message-ID was already processed.
+func (s *Store) HasMessage(ctx context.Context, messageID string) (bool, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE message_id = ?`, messageID).Scan(&n)
+	return n > 0, err
+}
+
+// unix converts a time to the stored form: Unix seconds, NULL for the zero time.
+func unix(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
+// fromUnix converts a stored time back.
+func fromUnix(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.Unix(v.Int64, 0).UTC()
+}

@@ -1,0 +1,127 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestMigrationsEmptyAndExisting(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	s, err := OpenStore(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.SchemaVersion(ctx)
+	if err != nil || v != len(migrations)-1 {
+		t.Fatalf("schema version %d, %v; want %d", v, err, len(migrations)-1)
+	}
+	if _, err := s.w.Exec(`INSERT INTO kv (key, value) VALUES ('survives', 'yes')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = OpenStore(ctx, path)
+	if err != nil {
+		t.Fatalf("reopen an existing database: %v", err)
+	}
+	defer s.Close()
+	if got, _ := s.KV(ctx, "survives"); got != "yes" {
+		t.Fatalf("data lost on reopen: %q", got)
+	}
+	var n int
+	if err := s.r.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(migrations)-1 {
+		t.Fatalf("%d migrations recorded, %v", n, err)
+	}
+	if _, err := OpenStore(ctx, ":memory:"); err == nil {
+		t.Fatal(":memory: accepted")
+	}
+}
+
+func TestReaderIsReadOnly(t *testing.T) {
+	d := newTestDesk(t)
+	if _, err := d.Store.Reader().Exec(`INSERT INTO kv (key, value) VALUES ('a', 'b')`); err == nil {
+		t.Fatal("the read pool accepted a write")
+	}
+}
+
+func TestMailboxState(t *testing.T) {
+	d := newTestDesk(t)
+	ctx := context.Background()
+	if v, u, err := d.Store.MailboxState(ctx, "INBOX"); err != nil || v != 0 || u != 0 {
+		t.Fatalf("fresh state %d %d %v", v, u, err)
+	}
+	if err := d.Store.SetMailboxState(ctx, "INBOX", 7, 42); err != nil {
+		t.Fatal(err)
+	}
+	if v, u, err := d.Store.MailboxState(ctx, "INBOX"); err != nil || v != 7 || u != 42 {
+		t.Fatalf("state %d %d %v", v, u, err)
+	}
+}
+
+// TestConcurrentWriters runs 50 goroutines changing tickets at once: none may see
+// "database is locked", and no update may be lost.
+func TestConcurrentWriters(t *testing.T) {
+	d := newTestDesk(t)
+	ctx := context.Background()
+	var ids []int64
+	for i := 0; i < 5; i++ {
+		ids = append(ids, openTicket(t, d, t0, NewTicket{Subject: "vpn", Text: "vpn down", Requester: "r@corp.example"}).ID)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for g := 0; g < 50; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 4; i++ {
+				id := ids[(g+i)%len(ids)]
+				err := d.Do(ctx, id, t0.Add(time.Minute), func(tx *Tx, tk *Ticket) error {
+					return tx.Note(tk, "note", "alice@corp.example")
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var notes int
+	if err := d.Store.Reader().QueryRow(`SELECT COUNT(*) FROM events WHERE kind = 'note'`).Scan(&notes); err != nil {
+		t.Fatal(err)
+	}
+	if notes != 200 {
+		t.Fatalf("%d notes recorded, want 200", notes)
+	}
+}
+
+func TestUpdateRollsBackEverything(t *testing.T) {
+	d := newTestDesk(t)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := d.Update(ctx, t0, func(tx *Tx) error {
+		if _, err := tx.Open(NewTicket{Subject: "x", Text: "printer", Requester: "r@corp.example"}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	for _, table := range []string{"tickets", "events", "outbox", "watchers"} {
+		var n int
+		if err := d.Store.Reader().QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s has %d rows after rollback (%v)", table, n, err)
+		}
+	}
+}
