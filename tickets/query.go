@@ -124,7 +124,9 @@ func (s *Store) List(ctx context.Context, f ListFilter) ([]*Ticket, error) {
 }
 
 // Ticket loads one ticket.
-func (s *Store) Ticket(ctx context.Context, id int64) (*Ticket, error) { return loadTicket(ctx, s.r, id) }
+func (s *Store) Ticket(ctx context.Context, id int64) (*Ticket, error) {
+	return loadTicket(ctx, s.r, id)
+}
 
 // Events returns a ticket's history, oldest first.
 func (s *Store) Events(ctx context.Context, id int64) ([]Event, error) {
