@@ -1,0 +1,319 @@
+package tickets
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Command is one "#verb argument" line of a technician's mail.
+type Command struct {
+	Verb string // Canonical English verb: resolve, note, escalate, priority, assign, take, pending, reopen, cc, category, away, back.
+	Arg  string
+	Line string // The line as written.
+}
+
+// commandAliases maps every accepted spelling (folded: lower-case, no accents) to its verb.
+var commandAliases = map[string]string{
+	"resolve": "resolve", "resolved": "resolve", "resolu": "resolve", "resolue": "resolve", "resoudre": "resolve", "solved": "resolve",
+	"note": "note", "internal": "note", "interne": "note",
+	"escalate": "escalate", "escalader": "escalate", "escalade": "escalate", "remonter": "escalate",
+	"priority": "priority", "priorite": "priority", "prio": "priority",
+	"assign": "assign", "assigner": "assign", "attribuer": "assign", "affecter": "assign",
+	"take": "take", "prendre": "take", "jeprends": "take",
+	"pending": "pending", "attente": "pending", "en-attente": "pending", "enattente": "pending",
+	"reopen": "reopen", "rouvrir": "reopen", "reouvrir": "reopen",
+	"cc": "cc", "copie": "cc",
+	"category": "category", "categorie": "category", "cat": "category",
+	"away": "away", "absent": "away", "absence": "away",
+	"back": "back", "retour": "back", "present": "back",
+}
+
+var commandRE = regexp.MustCompile(`^#([\p{L}][\p{L}-]*)(?:[ \t:]+(.*))?$`)
+
+// ParseCommands splits a technician's visible text into commands and the free text around them.
+// Unknown "#word" lines are returned as commands with an empty Verb, so they can be refused.
+func ParseCommands(text string) (cmds []Command, rest string) {
+	var free []string
+	for _, line := range strings.Split(text, "\n") {
+		l := strings.TrimSpace(line)
+		m := commandRE.FindStringSubmatch(l)
+		if m == nil {
+			free = append(free, line)
+			continue
+		}
+		cmds = append(cmds, Command{Verb: commandAliases[Fold(m[1])], Arg: strings.TrimSpace(m[2]), Line: l})
+	}
+	return cmds, strings.TrimSpace(strings.Join(free, "\n"))
+}
+
+// errRefused is a command refused for a reason the technician is told.
+type errRefused struct {
+	cmd    Command
+	reason string
+}
+
+func (e *errRefused) Error() string { return e.cmd.Line + ": " + e.reason }
+
+// HandleStaffMail applies a technician's or coordinator's mail to a ticket: the commands in it, in
+// order, all or nothing; the free text as the resolution note (#resolve), the internal note
+// (#note), or else a public reply to the requester. A refused mail changes nothing but a
+// `rejected` event, and its author is told why.
+func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
+	cmds, rest := ParseCommands(in.Text)
+	if reason := t.untrusted(in); reason != "" {
+		// A forged technician gets neither commands nor a reply relayed to the requester.
+		c := Command{Line: "(reply)"}
+		if len(cmds) > 0 {
+			c = cmds[0]
+		}
+		return ActionRejected, t.reject(tk, in.From, c, reason)
+	}
+	if _, err := t.tx.Exec(`SAVEPOINT commands`); err != nil {
+		return "", err
+	}
+	err := t.applyCommands(tk, in, cmds, rest)
+	var refused *errRefused
+	if err != nil && (errors.As(err, &refused) || isDomainRefusal(err)) {
+		if _, rerr := t.tx.Exec(`ROLLBACK TO commands`); rerr != nil {
+			return "", rerr
+		}
+		if _, rerr := t.tx.Exec(`RELEASE commands`); rerr != nil {
+			return "", rerr
+		}
+		fresh, lerr := t.Ticket(tk.ID)
+		if lerr != nil {
+			return "", lerr
+		}
+		*tk = *fresh
+		cmd, reason := Command{Line: firstLine(in.Text, 200)}, err.Error()
+		if refused != nil {
+			cmd, reason = refused.cmd, refused.reason
+		}
+		return ActionRejected, t.reject(tk, in.From, cmd, reason)
+	}
+	if err != nil {
+		return "", err
+	}
+	if _, err := t.tx.Exec(`RELEASE commands`); err != nil {
+		return "", err
+	}
+	if len(cmds) == 0 {
+		return ActionReply, nil
+	}
+	return ActionCommand, nil
+}
+
+// isDomainRefusal reports whether err is a rule of the domain (not a storage failure).
+func isDomainRefusal(err error) bool {
+	for _, e := range []error{ErrNoteRequired, ErrTransition, ErrClosed, ErrNotStaff, ErrNoTechnician} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string) error {
+	who := in.From
+	textTaken := false
+	for _, c := range cmds {
+		if c.Verb == "resolve" || c.Verb == "note" {
+			textTaken = true
+		}
+	}
+	if tk.Status == StatusClosed {
+		c := Command{Line: "(reply)"}
+		if len(cmds) > 0 {
+			c = cmds[0]
+		}
+		return &errRefused{c, "the ticket is closed"}
+	}
+	if rest != "" && !textTaken {
+		if err := t.Reply(tk, rest, who, in.MessageID); err != nil {
+			return err
+		}
+	}
+	if len(cmds) == 0 && rest == "" {
+		return &errRefused{Command{Line: "(empty)"}, "the mail has no text and no command"}
+	}
+	consumed := false
+	// withText is the command's argument, followed by the free text for the first command taking it.
+	withText := func(c Command) string {
+		if consumed || rest == "" {
+			return c.Arg
+		}
+		consumed = true
+		return strings.TrimSpace(c.Arg + "\n\n" + rest)
+	}
+	for _, c := range cmds {
+		var err error
+		switch c.Verb {
+		case "":
+			return &errRefused{c, "unknown command"}
+		case "resolve":
+			note := withText(c)
+			if note == "" {
+				return &errRefused{c, "a resolution note is required: #resolve WHAT WAS DONE"}
+			}
+			err = t.Resolve(tk, note, who)
+		case "note":
+			note := withText(c)
+			if note == "" {
+				return &errRefused{c, "the note is empty: #note TEXT"}
+			}
+			err = t.Note(tk, note, who)
+		case "escalate":
+			if c.Arg == "" {
+				return &errRefused{c, "say why: #escalate REASON"}
+			}
+			err = t.Escalate(tk, c.Arg, who)
+		case "priority":
+			p, perr := ParsePriority(c.Arg)
+			if perr != nil {
+				return &errRefused{c, "unknown priority: use low, normal, high or urgent"}
+			}
+			err = t.SetPriority(tk, p, who, "set by "+who)
+		case "assign":
+			addr := strings.ToLower(strings.Trim(c.Arg, "<> "))
+			if _, ok := t.cfg.Technician(addr); !ok {
+				return &errRefused{c, fmt.Sprintf("%q is not a technician", c.Arg)}
+			}
+			err = t.Assign(tk, addr, who)
+		case "take":
+			if _, ok := t.cfg.Technician(who); !ok {
+				return &errRefused{c, "only a technician can take a ticket"}
+			}
+			err = t.Assign(tk, who, who)
+		case "pending":
+			err = t.Pending(tk, who)
+		case "reopen":
+			err = t.Reopen(tk, who)
+		case "cc":
+			arg := strings.Trim(c.Arg, "<> ")
+			if strings.HasPrefix(arg, "-") {
+				err = t.RemoveWatcher(tk, strings.TrimPrefix(arg, "-"), who)
+			} else if !validAddress(strings.ToLower(arg)) {
+				return &errRefused{c, "give an address: #cc EMAIL or #cc -EMAIL"}
+			} else {
+				err = t.AddWatcher(tk, arg, who)
+			}
+		case "category":
+			if _, ok := t.cfg.Category(strings.ToLower(c.Arg)); !ok {
+				return &errRefused{c, fmt.Sprintf("unknown category %q (%s)", c.Arg, strings.Join(t.categoryNames(), ", "))}
+			}
+			err = t.SetCategory(tk, c.Arg, who)
+		case "away":
+			until, perr := parseAway(c.Arg, t.Now, t.cfg.Location())
+			if perr != nil {
+				return &errRefused{c, perr.Error()}
+			}
+			err = t.SetAway(who, until)
+		case "back":
+			err = t.SetAway(who, time.Time{})
+		}
+		if err != nil {
+			if isDomainRefusal(err) {
+				return &errRefused{c, err.Error()}
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *Tx) categoryNames() []string {
+	var out []string
+	for _, c := range t.cfg.Categories {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// parseAway reads "#away until 2026-12-24", "#away jusqu'au 24/12/2026", or "#away" (a month).
+func parseAway(arg string, now time.Time, loc *time.Location) (time.Time, error) {
+	a := strings.TrimSpace(Fold(arg))
+	for _, p := range []string{"until", "till", "jusqu'au", "jusqu’au", "jusqu'a", "jusqu au", "au"} {
+		a = strings.TrimSpace(strings.TrimPrefix(a, p+" "))
+	}
+	if a == "" {
+		return now.AddDate(0, 1, 0), nil
+	}
+	for _, layout := range []string{"2006-01-02", "02/01/2006", "2/1/2006", "02.01.2006"} {
+		if d, err := time.ParseInLocation(layout, a, loc); err == nil {
+			if !d.After(now) {
+				return time.Time{}, fmt.Errorf("date %s is in the past", arg)
+			}
+			return d.AddDate(0, 0, 1), nil // Away through that whole day.
+		}
+	}
+	return time.Time{}, fmt.Errorf("unknown date %q: use #away until YYYY-MM-DD", arg)
+}
+
+// untrusted returns why a staff mail's commands may not be obeyed, "" when they may. With
+// [security] trusted_authserv_id set, the mail must carry that server's Authentication-Results
+// (RFC 8601) with dkim=pass or dmarc=pass for the sender's domain.
+func (t *Tx) untrusted(in *Incoming) string {
+	id := strings.ToLower(t.cfg.Security.TrustedAuthservID)
+	if id == "" {
+		return ""
+	}
+	_, domain, _ := strings.Cut(in.From, "@")
+	for _, h := range in.AuthResults {
+		if AuthPass(h, id, domain) {
+			return ""
+		}
+	}
+	return "the mail is not authenticated (no DKIM or DMARC pass from " + id + " for " + domain + ")"
+}
+
+// AuthPass reports whether an Authentication-Results header value from authserv-id shows a
+// dkim or dmarc pass for domain (RFC 8601 section 2.2).
+func AuthPass(header, authservID, domain string) bool {
+	parts := strings.Split(strings.ToLower(header), ";")
+	if len(parts) < 2 {
+		return false
+	}
+	if f := strings.Fields(parts[0]); len(f) == 0 || f[0] != authservID {
+		return false
+	}
+	for _, res := range parts[1:] {
+		f := strings.Fields(res)
+		if len(f) == 0 {
+			continue
+		}
+		method := f[0]
+		if method != "dkim=pass" && method != "dmarc=pass" {
+			continue
+		}
+		for _, prop := range f[1:] {
+			k, v, ok := strings.Cut(prop, "=")
+			if !ok {
+				continue
+			}
+			v = strings.Trim(v, "\"")
+			if at := strings.LastIndexByte(v, '@'); at >= 0 {
+				v = v[at+1:]
+			}
+			if (k == "header.d" || k == "header.i" || k == "header.from") && (v == domain || strings.HasSuffix(domain, "."+v)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// reject records a refused command and tells its author what was wrong and how to write it.
+func (t *Tx) reject(tk *Ticket, who string, c Command, reason string) error {
+	if err := t.event(tk, EventRejected, who, false, c.Line+": "+reason, ""); err != nil {
+		return err
+	}
+	lang := t.staffLanguage(who)
+	if !t.cfg.IsStaff(who) {
+		lang = tk.Language
+	}
+	return t.queue(tk, Mail{Kind: KindRejected, To: []string{who}, Language: lang, Automatic: true,
+		Notice: Notice{Audience: "staff", Command: c.Line, Problems: []string{reason}}})
+}

@@ -1,0 +1,422 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Verdicts of incoming mail, as mailin judges them.
+const (
+	VerdictPerson    = "person"
+	VerdictAutoReply = "auto-reply"
+	VerdictBounce    = "bounce"
+	VerdictFeedback  = "feedback"
+	VerdictBulk      = "bulk"
+	VerdictLoop      = "loop"
+)
+
+// Incoming is a received mail as the desk needs it; mailin builds it from the raw message.
+type Incoming struct {
+	MessageID        string   // Lower-case, without <>.
+	InReplyTo        []string // Lower-case, without <>.
+	References       []string
+	From             string // Lower-case address.
+	FromName         string
+	ReplyTo          string // A person's Reply-To, "" when none.
+	ReplyToName      string
+	To, Cc           []string // Lower-case addresses.
+	Subject          string
+	Date             time.Time
+	Text             string // The visible new text: quoted history and signature removed.
+	Language         string // "fr" or "en", detected.
+	HeaderPriority   int    // X-Priority 1..5, 0 if absent.
+	AuthResults      []string
+	Attachments      []IncomingAttachment
+	Verdict          string // person, auto-reply, bounce, feedback, bulk, loop.
+	VerdictReason    string
+	FailedRecipients []string // Bounces: who could not be reached.
+	ReturnedIDs      []string // Bounces and auto-replies: Message-IDs of our mail they return.
+	Raw              []byte
+}
+
+// IncomingAttachment is a file received with a mail.
+type IncomingAttachment struct {
+	Name        string
+	ContentType string
+	Size        int64
+	Data        []byte
+	Omitted     bool
+}
+
+// Outcome is what the desk did with one incoming mail.
+type Outcome struct {
+	MessageID string
+	TicketID  int64  // The ticket it went to, 0 if none.
+	Action    string // opened, appended, reply, command, rejected, duplicate, ignored, recorded.
+	Err       error  // Not processed: nothing of it was committed.
+}
+
+// Outcome actions.
+const (
+	ActionOpened    = "opened"
+	ActionAppended  = "appended"
+	ActionReply     = "reply"
+	ActionCommand   = "command"
+	ActionRejected  = "rejected"
+	ActionDuplicate = "duplicate"
+	ActionIgnored   = "ignored"  // Automatic mail about no ticket.
+	ActionRecorded  = "recorded" // Automatic mail recorded on its ticket.
+)
+
+// bounceQuarantine is how long the desk stops writing to an address that bounced.
+const bounceQuarantine = 24 * time.Hour
+
+// Ingest processes a batch of incoming mails in one transaction (group commit), each under its
+// own savepoint: a mail that fails is rolled back alone and reported in its Outcome, the others
+// commit. The returned error is for the batch as a whole (nothing committed).
+func (d *Desk) Ingest(ctx context.Context, now time.Time, batch []*Incoming) ([]Outcome, error) {
+	out := make([]Outcome, len(batch))
+	err := d.Update(ctx, now, func(tx *Tx) error {
+		for i, in := range batch {
+			out[i] = Outcome{MessageID: in.MessageID}
+			if _, err := tx.tx.Exec(`SAVEPOINT mail`); err != nil {
+				return err
+			}
+			o, err := tx.ingestOne(in)
+			if err != nil {
+				if _, rerr := tx.tx.Exec(`ROLLBACK TO mail`); rerr != nil {
+					return errors.Join(err, rerr)
+				}
+				o = Outcome{MessageID: in.MessageID, Err: err}
+			}
+			if _, err := tx.tx.Exec(`RELEASE mail`); err != nil {
+				return err
+			}
+			out[i] = o
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
+	o := Outcome{MessageID: in.MessageID}
+	if in.MessageID == "" {
+		return o, errors.New("mail without Message-ID")
+	}
+	res, err := t.tx.Exec(`INSERT INTO messages (message_id, direction, verdict, sender, subject, at, raw)
+		VALUES (?, 'in', ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
+		in.MessageID, in.Verdict, in.From, in.Subject, t.Now.Unix(), in.Raw)
+	if err != nil {
+		return o, fmt.Errorf("record message: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		o.Action = ActionDuplicate
+		return o, nil
+	}
+	cfg := t.cfg.Config
+	if in.Verdict == "" {
+		in.Verdict = VerdictPerson
+	}
+	if in.Verdict == VerdictPerson && cfg.IsDeskAddress(in.From) {
+		in.Verdict, in.VerdictReason = VerdictLoop, "sent from the desk's own address"
+	}
+
+	tk, stranger, err := t.thread(in)
+	if err != nil {
+		return o, err
+	}
+	if in.Verdict != VerdictPerson {
+		return t.recordAutomatic(in, tk)
+	}
+	if tk != nil && stranger {
+		// A tag from someone not on the ticket: a new ticket that mentions the old one.
+		link := tk.ID
+		tk = nil
+		return t.openFrom(in, link)
+	}
+	if tk == nil {
+		return t.openFrom(in, 0)
+	}
+	o.TicketID = tk.ID
+	if err := t.linkMessage(in, tk.ID); err != nil {
+		return o, err
+	}
+	if t.cfg.IsStaff(in.From) && in.From != tk.Requester {
+		action, err := t.staffMail(tk, in)
+		o.Action = action
+		return o, err
+	}
+	// The requester, a watcher, or someone the conversation reached.
+	if tk.Status == StatusClosed || (tk.Status == StatusResolved &&
+		t.Now.Sub(tk.ResolvedAt) > time.Duration(cfg.Desk.ReopenDays)*24*time.Hour) {
+		return t.openFrom(in, tk.ID)
+	}
+	if err := t.watchersFrom(tk, in); err != nil {
+		return o, err
+	}
+	if err := t.storeAttachments(tk, in); err != nil {
+		return o, err
+	}
+	if err := t.Message(tk, in.Text, in.From, in.MessageID); err != nil {
+		return o, err
+	}
+	o.Action = ActionAppended
+	return o, nil
+}
+
+// staffMail handles a technician's or coordinator's mail into a ticket: commands, notes, or a
+// public reply.
+func (t *Tx) staffMail(tk *Ticket, in *Incoming) (string, error) {
+	if err := t.storeAttachments(tk, in); err != nil {
+		return "", err
+	}
+	return t.HandleStaffMail(tk, in)
+}
+
+// openFrom opens a ticket for a person's new request. link is an older ticket it follows up.
+func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
+	cfg := t.cfg.Config
+	requester, name := in.From, in.FromName
+	if in.ReplyTo != "" && !cfg.IsDeskAddress(in.ReplyTo) && !noReply(in.ReplyTo) {
+		requester, name = in.ReplyTo, in.ReplyToName
+	}
+	var watchers []string
+	for _, a := range append(append([]string{}, in.To...), in.Cc...) {
+		if a != requester && !cfg.IsDeskAddress(a) && !cfg.IsStaff(a) {
+			watchers = append(watchers, a)
+		}
+	}
+	if requester != in.From && !cfg.IsDeskAddress(in.From) {
+		watchers = append(watchers, in.From)
+	}
+	tk, err := t.Open(NewTicket{
+		Subject: cleanSubject(in.Subject, cfg.Desk.Tag), Text: in.Text, Requester: requester, RequesterName: name,
+		Watchers: watchers, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
+		LinkedTicket: link, Actor: in.From,
+	})
+	if err != nil {
+		return Outcome{MessageID: in.MessageID}, err
+	}
+	if err := t.linkMessage(in, tk.ID); err != nil {
+		return Outcome{}, err
+	}
+	if err := t.storeAttachments(tk, in); err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{MessageID: in.MessageID, TicketID: tk.ID, Action: ActionOpened}, nil
+}
+
+func noReply(addr string) bool {
+	local, _, _ := strings.Cut(addr, "@")
+	local = strings.ReplaceAll(strings.ReplaceAll(local, "-", ""), "_", "")
+	return strings.HasPrefix(local, "noreply") || strings.HasPrefix(local, "donotreply") ||
+		local == "mailerdaemon" || local == "postmaster"
+}
+
+// recordAutomatic records an automatic mail (auto-reply, bounce, list mail, our own mail coming
+// back) on the ticket it refers to, if any. It never opens a ticket and never sends mail.
+func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
+	o := Outcome{MessageID: in.MessageID, Action: ActionIgnored}
+	if in.Verdict == VerdictBounce {
+		for _, r := range in.FailedRecipients {
+			r = strings.ToLower(r)
+			if r == "" || t.cfg.IsDeskAddress(r) {
+				continue
+			}
+			if _, err := t.tx.Exec(`INSERT INTO people (email, bounced_until, bounce_reason) VALUES (?, ?, ?)
+				ON CONFLICT (email) DO UPDATE SET bounced_until = excluded.bounced_until, bounce_reason = excluded.bounce_reason`,
+				r, t.Now.Add(bounceQuarantine).Unix(), clip(in.Subject, 200)); err != nil {
+				return o, fmt.Errorf("record bounce: %w", err)
+			}
+		}
+	}
+	if tk == nil {
+		return o, nil
+	}
+	if err := t.linkMessage(in, tk.ID); err != nil {
+		return o, err
+	}
+	kind, text := EventAutoMail, in.Verdict+": "+in.VerdictReason
+	if in.Verdict == VerdictBounce {
+		kind = EventBounce
+		text = "delivery failed"
+		if len(in.FailedRecipients) > 0 {
+			text += " for " + strings.Join(in.FailedRecipients, ", ")
+		}
+		if in.VerdictReason != "" {
+			text += " (" + in.VerdictReason + ")"
+		}
+	}
+	if err := t.event(tk, kind, in.From, false, text, in.MessageID); err != nil {
+		return o, err
+	}
+	o.TicketID, o.Action = tk.ID, ActionRecorded
+	return o, nil
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+func (t *Tx) linkMessage(in *Incoming, ticketID int64) error {
+	_, err := t.tx.Exec(`UPDATE messages SET ticket_id = ? WHERE message_id = ?`, ticketID, in.MessageID)
+	return err
+}
+
+// watchersFrom adds people a participant put in copy, and the sender if new to the ticket.
+func (t *Tx) watchersFrom(tk *Ticket, in *Incoming) error {
+	cfg := t.cfg.Config
+	for _, a := range append(append([]string{in.From}, in.To...), in.Cc...) {
+		if a == tk.Requester || cfg.IsDeskAddress(a) || cfg.IsStaff(a) || contains(tk.Watchers, a) || !validAddress(a) {
+			continue
+		}
+		if err := t.addWatcher(tk, a); err != nil {
+			return err
+		}
+		if err := t.event(tk, EventWatcher, in.From, false, "+"+a, in.MessageID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *Tx) storeAttachments(tk *Ticket, in *Incoming) error {
+	max := int64(t.cfg.Desk.MaxAttachment)
+	for _, a := range in.Attachments {
+		omitted := a.Omitted || (max > 0 && a.Size > max)
+		var data []byte
+		if !omitted {
+			data = a.Data
+		}
+		name := a.Name
+		if name == "" {
+			name = "attachment"
+		}
+		if _, err := t.tx.Exec(`INSERT INTO attachments (ticket_id, message_id, name, content_type, size, omitted, data)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, tk.ID, in.MessageID, name, a.ContentType, a.Size, omitted, data); err != nil {
+			return fmt.Errorf("store attachment: %w", err)
+		}
+	}
+	return nil
+}
+
+// thread finds the ticket an incoming mail belongs to, in the contract's order: a desk-issued
+// (signed) Message-ID in In-Reply-To/References; a signed plus-address; a Message-ID of a mail
+// already on a ticket, from one of its participants; the subject tag [TAG #N], from one of the
+// ticket's participants. stranger reports a tag found from someone who is not a participant.
+func (t *Tx) thread(in *Incoming) (tk *Ticket, stranger bool, err error) {
+	refs := append(append([]string{}, in.InReplyTo...), reverse(in.References)...)
+	refs = append(refs, in.ReturnedIDs...)
+	for _, id := range refs {
+		if tid, err := t.d.Signer.TicketFromMessageID(id); err == nil {
+			if tk, err := t.ticketIfExists(tid); tk != nil || err != nil {
+				return tk, false, err
+			}
+		}
+	}
+	for _, a := range append(append([]string{}, in.To...), in.Cc...) {
+		if !t.cfg.IsDeskAddress(a) {
+			continue
+		}
+		if tid, err := t.d.Signer.TicketFromAddress(a); err == nil {
+			if tk, err := t.ticketIfExists(tid); tk != nil || err != nil {
+				return tk, false, err
+			}
+		}
+	}
+	for _, id := range refs {
+		var tid sql.NullInt64
+		err := t.tx.QueryRow(`SELECT ticket_id FROM messages WHERE message_id = ? AND ticket_id IS NOT NULL`, id).Scan(&tid)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !tid.Valid) {
+			continue
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		tk, err := t.ticketIfExists(tid.Int64)
+		if err != nil {
+			return nil, false, err
+		}
+		if tk != nil && t.isParticipant(tk, in.From) {
+			return tk, false, nil
+		}
+	}
+	if id := subjectTag(in.Subject, t.cfg.Desk.Tag); id > 0 {
+		tk, err := t.ticketIfExists(id)
+		if err != nil || tk == nil {
+			return nil, false, err
+		}
+		return tk, !t.isParticipant(tk, in.From), nil
+	}
+	return nil, false, nil
+}
+
+func reverse(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[len(s)-1-i] = v
+	}
+	return out
+}
+
+func (t *Tx) ticketIfExists(id int64) (*Ticket, error) {
+	tk, err := t.Ticket(id)
+	if errors.Is(err, ErrNoTicket) {
+		return nil, nil
+	}
+	return tk, err
+}
+
+// isParticipant reports whether the address is the ticket's requester, a watcher, or staff.
+func (t *Tx) isParticipant(tk *Ticket, addr string) bool {
+	return addr == tk.Requester || contains(tk.Watchers, addr) || t.cfg.IsStaff(addr)
+}
+
+var tagRE = regexp.MustCompile(`\[([A-Za-z0-9._-]+)\s*#(\d{1,12})\]`)
+
+// subjectTag returns N from a "[TAG #N]" subject tag, 0 if none.
+func subjectTag(subject, tag string) int64 {
+	for _, m := range tagRE.FindAllStringSubmatch(subject, -1) {
+		if strings.EqualFold(m[1], tag) {
+			n, _ := strconv.ParseInt(m[2], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+var replyPrefixRE = regexp.MustCompile(`(?i)^\s*((re|aw|sv|tr|fw|fwd|wg|rif|r|réf|ref)\s*(\[\d+\])?\s*:\s*)+`)
+
+// cleanSubject removes reply prefixes and our tag from a subject.
+func cleanSubject(s, tag string) string {
+	s = tagRE.ReplaceAllStringFunc(s, func(m string) string {
+		if sub := tagRE.FindStringSubmatch(m); strings.EqualFold(sub[1], tag) {
+			return ""
+		}
+		return m
+	})
+	s = replyPrefixRE.ReplaceAllString(strings.TrimSpace(s), "")
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,234 @@
+package tickets
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+func ingest(t *testing.T, d *Desk, at time.Time, ins ...*Incoming) []Outcome {
+	t.Helper()
+	out, err := d.Ingest(context.Background(), at, ins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range out {
+		if o.Err != nil {
+			t.Fatalf("%s: %v", o.MessageID, o.Err)
+		}
+	}
+	return out
+}
+
+func request(id, from, subject, text string) *Incoming {
+	return &Incoming{MessageID: id, From: from, To: []string{"helpdesk@corp.example"}, Subject: subject, Text: text, Verdict: VerdictPerson, Language: "fr"}
+}
+
+func rootID(t *testing.T, d *Desk, ticket int64) string {
+	t.Helper()
+	tk, err := d.Store.Ticket(context.Background(), ticket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk.RootMessageID
+}
+
+func countRows(t *testing.T, d *Desk, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := d.Store.Reader().QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestIngestThreading(t *testing.T) {
+	d := newTestDesk(t)
+	o := ingest(t, d, t0, request("req1@mail", "celine@corp.example", "Wifi en panne", "Le wifi ne marche plus."))
+	if o[0].Action != ActionOpened || o[0].TicketID != 1 {
+		t.Fatalf("outcome %+v", o[0])
+	}
+	root := rootID(t, d, 1)
+	other := d.Signer.MessageID(1, "corp.example")
+	forged := strings.Replace(root, root[3:8], "aaaaa", 1)
+
+	tests := []struct {
+		name   string
+		in     *Incoming
+		action string
+		ticket int64
+	}{
+		{"in-reply-to desk id", func() *Incoming {
+			in := request("r1@m", "celine@corp.example", "Re: whatever", "merci")
+			in.InReplyTo = []string{root}
+			return in
+		}(), ActionAppended, 1},
+		{"references only (Apple Mail)", func() *Incoming {
+			in := request("r2@m", "celine@corp.example", "changed subject", "encore")
+			in.References = []string{"unknown@x", other}
+			return in
+		}(), ActionAppended, 1},
+		{"plus token", func() *Incoming {
+			in := request("r3@m", "celine@corp.example", "no tag", "toujours")
+			in.To = []string{d.Signer.PlusAddress("helpdesk@corp.example", 1)}
+			return in
+		}(), ActionAppended, 1},
+		{"tag from requester", request("r4@m", "celine@corp.example", "RE: [HD #1] Wifi en panne", "re"), ActionAppended, 1},
+		{"tag from stranger opens a new ticket", request("r5@m", "mallory@evil.example", "[HD #1] hijack", "x"), ActionOpened, 2},
+		{"forged token not threaded", func() *Incoming {
+			in := request("r6@m", "eve@corp.example", "hello", "new problem")
+			in.InReplyTo = []string{forged}
+			return in
+		}(), ActionOpened, 3},
+		{"forged plus token not threaded", func() *Incoming {
+			in := request("r7@m", "eve@corp.example", "hello", "another")
+			in.To = []string{"helpdesk+aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@corp.example"}
+			return in
+		}(), ActionOpened, 4},
+		{"duplicate Message-ID", request("req1@mail", "celine@corp.example", "Wifi en panne", "Le wifi ne marche plus."), ActionDuplicate, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := ingest(t, d, t0.Add(time.Minute), tt.in)[0]
+			if o.Action != tt.action || o.TicketID != tt.ticket {
+				t.Fatalf("got %s ticket %d, want %s ticket %d", o.Action, o.TicketID, tt.action, tt.ticket)
+			}
+		})
+	}
+	tk2, _ := d.Store.Ticket(context.Background(), 2)
+	if tk2.LinkedTicket != 1 || tk2.Requester != "mallory@evil.example" {
+		t.Fatalf("stranger's ticket %+v", tk2)
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM tickets`); n != 4 {
+		t.Fatalf("%d tickets", n)
+	}
+}
+
+func TestIngestSameMailTwoAddressesOnce(t *testing.T) {
+	d := newTestDesk(t)
+	in := request("dup@m", "bob.user@corp.example", "Printer", "printer broken")
+	again := *in
+	o := ingest(t, d, t0, in, &again)
+	if o[0].Action != ActionOpened || o[1].Action != ActionDuplicate {
+		t.Fatalf("outcomes %+v", o)
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'ack'`); n != 1 {
+		t.Fatalf("%d acks", n)
+	}
+}
+
+func TestIngestAutomaticMail(t *testing.T) {
+	d := newTestDesk(t)
+	ingest(t, d, t0, request("req@m", "celine@corp.example", "VPN", "vpn"))
+	root := rootID(t, d, 1)
+	mails := countRows(t, d, `SELECT COUNT(*) FROM outbox`)
+
+	ooo := request("ooo@m", "celine@corp.example", "Réponse automatique : VPN", "Je suis absente.")
+	ooo.Verdict, ooo.VerdictReason, ooo.InReplyTo = VerdictAutoReply, "Auto-Submitted: auto-replied", []string{root}
+	bounce := request("b@m", "mailer-daemon@corp.example", "Undeliverable", "550 no such user")
+	bounce.Verdict, bounce.FailedRecipients, bounce.ReturnedIDs = VerdictBounce, []string{"celine@corp.example"}, []string{root}
+	stray := request("s@m", "news@list.example", "Newsletter", "buy")
+	stray.Verdict = VerdictBulk
+	loop := request("l@m", "helpdesk@corp.example", "[HD #1] VPN", "our own ack")
+
+	o := ingest(t, d, t0.Add(time.Minute), ooo, bounce, stray, loop)
+	want := []string{ActionRecorded, ActionRecorded, ActionIgnored, ActionRecorded}
+	for i, w := range want {
+		if o[i].Action != w {
+			t.Errorf("mail %d: %s, want %s", i, o[i].Action, w)
+		}
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM tickets`); n != 1 {
+		t.Fatalf("automatic mail opened tickets: %d", n)
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM outbox`); n != mails {
+		t.Fatalf("automatic mail was answered: %d mails queued, want %d", n, mails)
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM events WHERE kind = 'bounce' AND text LIKE '%celine@corp.example%'`); n != 1 {
+		t.Fatal("bounce not recorded on the ticket")
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM people WHERE email = 'celine@corp.example' AND bounced_until > ?`, t0.Unix()); n != 1 {
+		t.Fatal("bounced address not suppressed")
+	}
+}
+
+func TestIngestFailingMailRollsBackAlone(t *testing.T) {
+	d := newTestDesk(t)
+	bad := request("", "x@corp.example", "no id", "x")
+	out, err := d.Ingest(context.Background(), t0, []*Incoming{request("a@m", "a@corp.example", "A", "a"), bad, request("c@m", "c@corp.example", "C", "c")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].Action != ActionOpened || out[1].Err == nil || out[2].Action != ActionOpened {
+		t.Fatalf("outcomes %+v", out)
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM tickets`); n != 2 {
+		t.Fatalf("%d tickets", n)
+	}
+}
+
+func TestIngestReopenAndFollowUp(t *testing.T) {
+	d := newTestDesk(t)
+	ctx := context.Background()
+	ingest(t, d, t0, request("q@m", "celine@corp.example", "Excel", "excel plante"))
+	if err := d.Do(ctx, 1, t0, func(tx *Tx, tk *Ticket) error { return tx.Resolve(tk, "Réinstallé.", "bob@corp.example") }); err != nil {
+		t.Fatal(err)
+	}
+	o := ingest(t, d, t0.Add(24*time.Hour), request("q2@m", "celine@corp.example", "Re: [HD #1] Excel", "ça recommence"))
+	tk, _ := d.Store.Ticket(ctx, 1)
+	if o[0].TicketID != 1 || tk.Status != StatusOpen {
+		t.Fatalf("reply to a resolved ticket: %+v, status %s", o[0], tk.Status)
+	}
+	if err := d.Do(ctx, 1, t0.Add(25*time.Hour), func(tx *Tx, tk *Ticket) error { return tx.Resolve(tk, "Again.", "bob@corp.example") }); err != nil {
+		t.Fatal(err)
+	}
+	o = ingest(t, d, t0.Add(40*24*time.Hour), request("q3@m", "celine@corp.example", "Re: [HD #1] Excel", "toujours"))
+	if o[0].Action != ActionOpened || o[0].TicketID != 2 {
+		t.Fatalf("a reply after reopen_days: %+v", o[0])
+	}
+	if tk2, _ := d.Store.Ticket(ctx, 2); tk2.LinkedTicket != 1 {
+		t.Fatalf("follow-up not linked: %d", tk2.LinkedTicket)
+	}
+}
+
+func TestIngestRequesterFromReplyToAndWatchersFromCc(t *testing.T) {
+	d := newTestDesk(t)
+	in := request("rt@m", "assistant@corp.example", "Laptop", "laptop broken")
+	in.ReplyTo, in.ReplyToName = "boss@corp.example", "The Boss"
+	in.Cc = []string{"priya@corp.example", "alice@corp.example", "helpdesk@corp.example"}
+	ingest(t, d, t0, in)
+	tk, _ := d.Store.Ticket(context.Background(), 1)
+	if tk.Requester != "boss@corp.example" || strings.Join(tk.Watchers, ",") != "assistant@corp.example,priya@corp.example" {
+		t.Fatalf("requester %s watchers %v", tk.Requester, tk.Watchers)
+	}
+}
+
+func TestIngestAttachments(t *testing.T) {
+	d := newTestDesk(t)
+	in := request("att@m", "c@corp.example", "Screen", "see screenshot")
+	in.Attachments = []IncomingAttachment{
+		{Name: "screen.png", ContentType: "image/png", Size: 3, Data: []byte("png")},
+		{Name: "huge.iso", ContentType: "application/octet-stream", Size: 1 << 40, Omitted: true},
+	}
+	ingest(t, d, t0, in)
+	atts, err := d.Store.Attachments(context.Background(), 1)
+	if err != nil || len(atts) != 2 || atts[0].Name != "screen.png" || atts[0].Omitted || !atts[1].Omitted {
+		t.Fatalf("attachments %+v %v", atts, err)
+	}
+}
+
+func TestCleanSubject(t *testing.T) {
+	for in, want := range map[string]string{
+		"RE: TR: [HD #12] Imprimante":   "Imprimante",
+		"Fwd: Re:  VPN   down":          "VPN down",
+		"AW: [OTHER #3] x":              "[OTHER #3] x",
+		"Réf : problème":                "problème",
+		"Re[2]: [hd #4] mot de passe":   "mot de passe",
+		"Rebooting the server required": "Rebooting the server required",
+	} {
+		if got := cleanSubject(in, "HD"); got != want {
+			t.Errorf("cleanSubject(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
