@@ -1,0 +1,200 @@
+package tickets
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// techReply is a technician's reply into ticket 1, threaded by its root Message-ID.
+func techReply(t *testing.T, d *Desk, id, from, text string) *Incoming {
+	in := request(id, from, "Re: [HD #1] x", text)
+	in.InReplyTo = []string{rootID(t, d, 1)}
+	return in
+}
+
+func lastEvent(t *testing.T, d *Desk, kind string) string {
+	t.Helper()
+	var text string
+	d.Store.Reader().QueryRow(`SELECT text FROM events WHERE kind = ? ORDER BY id DESC LIMIT 1`, kind).Scan(&text)
+	return text
+}
+
+func TestParseCommands(t *testing.T) {
+	cmds, rest := ParseCommands("#Résolu câble remplacé\nMerci de votre patience.\n#priorité haute\n#foo bar\n  #cc x@y.z")
+	var verbs []string
+	for _, c := range cmds {
+		verbs = append(verbs, c.Verb+"="+c.Arg)
+	}
+	if got := strings.Join(verbs, "|"); got != "resolve=câble remplacé|priority=haute|=bar|cc=x@y.z" {
+		t.Fatalf("commands %s", got)
+	}
+	if rest != "Merci de votre patience." {
+		t.Fatalf("rest %q", rest)
+	}
+	if cmds, _ := ParseCommands("Issue #42 is fixed.\n# not a command"); len(cmds) != 0 {
+		t.Fatalf("false commands %v", cmds)
+	}
+}
+
+func TestTechnicianCommands(t *testing.T) {
+	tests := []struct {
+		name   string
+		from   string
+		text   string
+		action string
+		check  func(t *testing.T, d *Desk, tk *Ticket)
+	}{
+		{"plain reply goes to the requester", "alice@corp.example", "Redémarrez le routeur.", ActionReply, func(t *testing.T, d *Desk, tk *Ticket) {
+			if tk.FirstResponseAt.IsZero() {
+				t.Error("first response not recorded")
+			}
+			if lastEvent(t, d, EventReply) != "Redémarrez le routeur." {
+				t.Error("reply not recorded")
+			}
+		}},
+		{"resolve with note", "alice@corp.example", "#resolve Routeur remplacé.", ActionCommand, func(t *testing.T, d *Desk, tk *Ticket) {
+			if tk.Status != StatusResolved {
+				t.Errorf("status %s", tk.Status)
+			}
+		}},
+		{"résolu with the note below", "alice@corp.example", "#résolu\nLe routeur a été remplacé.", ActionCommand, func(t *testing.T, d *Desk, tk *Ticket) {
+			if tk.Status != StatusResolved || lastEvent(t, d, EventReply) != "Le routeur a été remplacé." {
+				t.Errorf("status %s note %q", tk.Status, lastEvent(t, d, EventReply))
+			}
+		}},
+		{"note stays internal", "alice@corp.example", "#note client difficile", ActionCommand, func(t *testing.T, d *Desk, tk *Ticket) {
+			if lastEvent(t, d, EventNote) != "client difficile" {
+				t.Error("note missing")
+			}
+			if n := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE recipients LIKE '%celine%' AND kind != 'ack'`); n != 0 {
+				t.Errorf("the requester got %d mails for a note", n)
+			}
+		}},
+		{"escalate", "alice@corp.example", "#escalader besoin d'un spécialiste", ActionCommand, func(t *testing.T, d *Desk, tk *Ticket) {
+			if tk.Tier != 2 || tk.Assignee != "chloe@corp.example" || tk.Priority != PriorityHigh {
+				t.Errorf("tier %d assignee %s priority %s", tk.Tier, tk.Assignee, tk.Priority)
+			}
+		}},
+		{"priority in French", "alice@corp.example", "#priorité urgente", ActionCommand, func(t *testing.T, d *Desk, tk *Ticket) {
+			if tk.Priority != PriorityUrgent {
+				t.Errorf("priority %s", tk.Priority)
+			}
+		}},
+		{"assign", "nadia@corp.example", "#assign bob@corp.example", ActionCommand, func(t *testing.T, d *Desk, tk *Ticket) {
+			if tk.Assignee != "bob@corp.example" {
+				t.Errorf("assignee %s", tk.Assignee)
+			}
+		}},
+		{"take", "bob@corp.example", "#take", ActionCommand, func(t *testing.T, d *Desk, tk *Ticket) {
+			if tk.Assignee != "bob@corp.example" {
+				t.Errorf("assignee %s", tk.Assignee)
+			}
+		}},
+		{"pending with a question", "alice@corp.example", "Quel est votre bureau ?\n#pending", ActionCommand, func(t *testing.T, d *Desk, tk *Ticket) {
+			if tk.Status != StatusPending || lastEvent(t, d, EventReply) != "Quel est votre bureau ?" {
+				t.Errorf("status %s", tk.Status)
+			}
+		}},
+		{"cc add and remove", "alice@corp.example", "#cc priya@corp.example\n#cc paul@corp.example\n#cc -paul@corp.example", ActionCommand, func(t *testing.T, d *Desk, tk *Ticket) {
+			if strings.Join(tk.Watchers, ",") != "priya@corp.example" {
+				t.Errorf("watchers %v", tk.Watchers)
+			}
+		}},
+		{"category", "alice@corp.example", "#catégorie hardware", ActionCommand, func(t *testing.T, d *Desk, tk *Ticket) {
+			if tk.Category != "hardware" {
+				t.Errorf("category %s", tk.Category)
+			}
+		}},
+		{"away", "alice@corp.example", "#away until 2026-12-24", ActionCommand, func(t *testing.T, d *Desk, tk *Ticket) {
+			if n := countRows(t, d, `SELECT COUNT(*) FROM people WHERE email = 'alice@corp.example' AND away_until > ?`, t0.AddDate(0, 0, 27).Unix()); n != 1 {
+				t.Error("away not recorded")
+			}
+		}},
+		// Refusals: nothing changes, a rejected event, a mail to the technician.
+		{"resolve without note refused", "alice@corp.example", "#resolve", ActionRejected, nil},
+		{"unknown command refused", "alice@corp.example", "#frobnicate now", ActionRejected, nil},
+		{"assign to a non-technician refused", "alice@corp.example", "#assign celine@corp.example", ActionRejected, nil},
+		{"all or nothing", "alice@corp.example", "#priority urgent\n#resolve", ActionRejected, nil},
+		{"bad priority refused", "alice@corp.example", "#priority whenever", ActionRejected, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newTestDesk(t)
+			ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
+			before, _ := d.Store.Ticket(context.Background(), 1)
+			o := ingest(t, d, t0.Add(time.Minute), techReply(t, d, "t@m", tt.from, tt.text))[0]
+			if o.Action != tt.action {
+				t.Fatalf("action %s, want %s (rejected: %q)", o.Action, tt.action, lastEvent(t, d, EventRejected))
+			}
+			tk, _ := d.Store.Ticket(context.Background(), 1)
+			if tt.check != nil {
+				tt.check(t, d, tk)
+				return
+			}
+			if tk.Status != before.Status || tk.Priority != before.Priority || tk.Assignee != before.Assignee {
+				t.Errorf("a refused mail changed the ticket: %+v", tk)
+			}
+			if lastEvent(t, d, EventRejected) == "" {
+				t.Error("no rejected event")
+			}
+			if n := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'rejected' AND recipients = ?`, `["`+tt.from+`"]`); n != 1 {
+				t.Errorf("%d rejection mails to the technician", n)
+			}
+		})
+	}
+}
+
+func TestCommandsFromRequesterAreText(t *testing.T) {
+	d := newTestDesk(t)
+	ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
+	o := ingest(t, d, t0.Add(time.Minute), techReply(t, d, "t@m", "celine@corp.example", "#resolve I fixed it myself"))[0]
+	tk, _ := d.Store.Ticket(context.Background(), 1)
+	if o.Action != ActionAppended || tk.Status != StatusOpen {
+		t.Fatalf("a requester's #resolve was obeyed: %s %s", o.Action, tk.Status)
+	}
+}
+
+func TestCommandOnClosedTicketRefused(t *testing.T) {
+	d := newTestDesk(t)
+	ctx := context.Background()
+	ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
+	if err := d.Do(ctx, 1, t0, func(tx *Tx, tk *Ticket) error {
+		if err := tx.Resolve(tk, "ok", "alice@corp.example"); err != nil {
+			return err
+		}
+		return tx.Close(tk, ActorDesk)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	o := ingest(t, d, t0.Add(time.Minute), techReply(t, d, "t@m", "alice@corp.example", "#priority high"))[0]
+	if o.Action != ActionRejected {
+		t.Fatalf("action %s", o.Action)
+	}
+}
+
+func TestAuthenticationResults(t *testing.T) {
+	d := newTestDesk(t)
+	cfg := *d.Config()
+	cfg.Security.TrustedAuthservID = "mx.corp.example"
+	if err := d.SetConfig(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
+
+	forged := techReply(t, d, "f@m", "alice@corp.example", "#resolve nothing to see")
+	forged.AuthResults = []string{"mx.corp.example; dkim=fail header.d=corp.example; dmarc=fail header.from=corp.example",
+		"mx.evil.example; dkim=pass header.d=corp.example"}
+	if o := ingest(t, d, t0.Add(time.Minute), forged)[0]; o.Action != ActionRejected {
+		t.Fatalf("forged technician: %s", o.Action)
+	}
+	if tk, _ := d.Store.Ticket(context.Background(), 1); tk.Status == StatusResolved {
+		t.Fatal("forged #resolve obeyed")
+	}
+	real := techReply(t, d, "g@m", "alice@corp.example", "#resolve fixed")
+	real.AuthResults = []string{"mx.corp.example; spf=pass smtp.mailfrom=corp.example; dkim=pass header.d=corp.example header.s=s1"}
+	if o := ingest(t, d, t0.Add(2*time.Minute), real)[0]; o.Action != ActionCommand {
+		t.Fatalf("authenticated technician: %s (%s)", o.Action, lastEvent(t, d, EventRejected))
+	}
+}
