@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/url"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -182,85 +183,54 @@ func decodeCharset(b []byte, label string) (string, string) {
 	return strings.ToValidUTF8(string(out), "\uFFFD"), ""
 }
 
-// decodeHeaderText decodes RFC 2047 encoded words and returns valid UTF-8.
-// Raw 8-bit bytes are read as UTF-8 or, failing that, Windows-1252.
-func decodeHeaderText(s string) string {
-	if !utf8.ValidString(s) {
-		s = fallbackText([]byte(s))
-	}
-	if !strings.Contains(s, "=?") {
-		return s
-	}
-	d, err := wordDecoder.DecodeHeader(s)
-	if err != nil {
-		d = decodeWordsLenient(s)
-	}
-	return strings.ToValidUTF8(d, "\uFFFD")
-}
+var encodedWordRe = regexp.MustCompile(`=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=`)
 
-// decodeWordsLenient decodes each encoded word on its own, leaving those it
-// cannot decode as they are. It copes with words inside quoted strings or
-// glued to other text, which mime.WordDecoder refuses.
-func decodeWordsLenient(s string) string {
-	var b strings.Builder
-	lastWasWord := false
-	pendingSpace := ""
-	for len(s) > 0 {
-		i := strings.Index(s, "=?")
-		if i < 0 {
-			b.WriteString(pendingSpace)
-			b.WriteString(s)
-			break
+// decodeHeaderText decodes RFC 2047 encoded words and returns valid UTF-8.
+// It is lenient where mime.WordDecoder is strict: words glued to text or
+// inside quotes, raw 8-bit bytes inside words, unknown charsets, and
+// multi-byte characters split across adjacent words all decode. Raw 8-bit
+// text outside words is read as UTF-8 or, failing that, Windows-1252.
+func decodeHeaderText(s string) string {
+	if !strings.Contains(s, "=?") {
+		if utf8.ValidString(s) {
+			return s
 		}
-		// Find the end: =?charset?enc?text?=
-		j := i + 2
-		q1 := strings.IndexByte(s[j:], '?')
-		if q1 < 0 {
-			b.WriteString(pendingSpace + s)
-			break
-		}
-		q2 := -1
-		if j+q1+2 < len(s) && s[j+q1+2] == '?' {
-			q2 = j + q1 + 2
-		}
-		end := -1
-		if q2 > 0 {
-			if e := strings.Index(s[q2+1:], "?="); e >= 0 {
-				end = q2 + 1 + e + 2
-			}
-		}
-		if end < 0 {
-			b.WriteString(pendingSpace + s[:i+2])
-			pendingSpace = ""
-			lastWasWord = false
-			s = s[i+2:]
-			continue
-		}
-		between := s[:i]
-		word := s[i:end]
-		dec, err := wordDecoder.Decode(word)
-		if err != nil {
-			// Unknown charset: decode the bytes and read them as fallback text.
-			parts := strings.SplitN(word[2:len(word)-2], "?", 3)
-			if len(parts) == 3 {
-				dec = fallbackText(decodeWordBytes(parts[1], parts[2]))
-				err = nil
-			}
-		}
-		if err != nil {
-			b.WriteString(pendingSpace + between + word)
-			lastWasWord = false
-		} else {
-			if !(lastWasWord && strings.TrimSpace(between) == "") {
-				b.WriteString(pendingSpace + between)
-			}
-			b.WriteString(dec)
-			lastWasWord = true
-		}
-		pendingSpace = ""
-		s = s[end:]
+		return fallbackText([]byte(s))
 	}
-	return b.String()
+	var b strings.Builder
+	var pending []byte // bytes of adjacent words in the same charset
+	pendingCS := ""
+	flush := func() {
+		if pending != nil {
+			t, _ := decodeCharset(pending, pendingCS)
+			b.WriteString(t)
+			pending, pendingCS = nil, ""
+		}
+	}
+	last := 0
+	for _, m := range encodedWordRe.FindAllStringSubmatchIndex(s, -1) {
+		between := s[last:m[0]]
+		cs := strings.ToLower(s[m[2]:m[3]])
+		if i := strings.IndexByte(cs, '*'); i >= 0 { // RFC 2231 language suffix
+			cs = cs[:i]
+		}
+		data := decodeWordBytes(s[m[4]:m[5]], s[m[6]:m[7]])
+		if strings.TrimSpace(between) != "" || last == 0 {
+			flush()
+			b.WriteString(fallbackText([]byte(between)))
+		} else if pending == nil || cs != pendingCS {
+			flush()
+		}
+		if pending == nil {
+			pendingCS = cs
+			pending = []byte{}
+		}
+		pending = append(pending, data...)
+		last = m[1]
+	}
+	flush()
+	b.WriteString(fallbackText([]byte(s[last:])))
+	return strings.ToValidUTF8(b.String(), "\uFFFD")
 }
 
 func decodeWordBytes(enc, text string) []byte {

@@ -249,6 +249,13 @@ func parseAddressList(v string) []Address {
 		}
 		email := emailRe.FindString(item)
 		if email == "" {
+			// No domain: "Name <moderator>" is a local address, a bare
+			// "Whomever" is a name.
+			if i, j := strings.IndexByte(item, '<'), strings.LastIndexByte(item, '>'); i >= 0 && j > i+1 {
+				out = append(out, Address{Name: decodeHeaderText(strings.Trim(strings.TrimSpace(item[:i]), `"`)), Email: strings.ToLower(strings.TrimSpace(item[i+1 : j]))})
+			} else if w := strings.Trim(item, `"`); w != "" && !strings.ContainsAny(w, "<>") {
+				out = append(out, Address{Name: decodeHeaderText(w)})
+			}
 			continue
 		}
 		name := item

@@ -59,7 +59,9 @@ const (
 
 // DecodeTNEF reads a TNEF blob. It checks every length against the data and
 // returns what it could read together with an error for truncated or
-// malformed input; it never panics.
+// malformed input (nil when not even one attribute could be read); it never
+// panics. The RTF body (PR_RTF_COMPRESSED) is not decoded.
+// todo: decompress the RTF body ([MS-OXRTFCP]) when it is the only body.
 func DecodeTNEF(b []byte) (t *TNEF, err error) {
 	if len(b) < 6 || binary.LittleEndian.Uint32(b) != tnefSignature {
 		return nil, ErrNotTNEF
@@ -68,6 +70,7 @@ func DecodeTNEF(b []byte) (t *TNEF, err error) {
 	var cur *tnefAtt
 	var atts []*tnefAtt
 	codepage := uint32(1252)
+	nattr := 0
 	pos := 6 // signature, then the 2-byte legacy key
 	for pos < len(b) {
 		if len(b)-pos < 9 {
@@ -88,6 +91,7 @@ func DecodeTNEF(b []byte) (t *TNEF, err error) {
 			err = fmt.Errorf("bad attribute level %d at offset %d", level, pos)
 			break
 		}
+		nattr++
 		switch id & 0xFFFF {
 		case attOEMCodepage:
 			if len(data) >= 4 {
@@ -159,6 +163,9 @@ func DecodeTNEF(b []byte) (t *TNEF, err error) {
 				}
 			}
 		}
+	}
+	if nattr == 0 {
+		return nil, err
 	}
 	for _, a := range atts {
 		name := a.longName

@@ -87,7 +87,10 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 		}
 	case ct == "application/ms-tnef" || ct == "application/vnd.ms-tnef" || strings.EqualFold(name, "winmail.dat"):
 		w.tnef(h, ct, name, body)
-	case (ct == "text/plain" || ct == "text/html" || (strings.HasPrefix(ct, "text/") && name == "" && ct != "text/calendar")) && !isAttachment:
+	// A text part is body text unless it is marked as an attachment or
+	// carries a file name (an attached log.txt); other text types
+	// (text/calendar, text/enriched, …) are files.
+	case (ct == "text/plain" || ct == "text/html") && !isAttachment && (name == "" || parent == ""):
 		data := w.decode(h, ct, body)
 		cs := params["charset"]
 		if ct == "text/html" && cs == "" {
@@ -347,7 +350,8 @@ func (w *walker) tnef(h textproto.Header, ct, name string, body []byte) {
 	if err != nil {
 		w.problem("winmail.dat: %v", err)
 	}
-	if t == nil || (len(t.Attachments) == 0 && t.Text == "" && t.HTML == "") {
+	if t == nil {
+		// Not TNEF after all: keep the file as it came.
 		if name == "" {
 			name = "winmail.dat"
 		}
