@@ -1,0 +1,556 @@
+package mailin
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"mime"
+	"net/url"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message/charset"
+	"github.com/emersion/go-message/textproto"
+	"golang.org/x/text/encoding/charmap"
+)
+
+// normalizeNewlines returns b with CRLF and lone CR line ends turned into LF,
+// so that the rest of the parser deals with one line ending only.
+func normalizeNewlines(b []byte) []byte {
+	if bytes.IndexByte(b, '\r') < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c == '\r' {
+			if i+1 < len(b) && b[i+1] == '\n' {
+				continue
+			}
+			c = '\n'
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// isHeaderLine reports whether line looks like "Key: value".
+func isHeaderLine(line []byte) bool {
+	i := bytes.IndexByte(line, ':')
+	if i <= 0 {
+		return false
+	}
+	key := bytes.TrimRight(line[:i], " \t")
+	if len(key) == 0 {
+		return false
+	}
+	for _, c := range key {
+		if c < 33 || c > 126 {
+			return false
+		}
+	}
+	return true
+}
+
+// readHeader splits b (LF line ends) into a header and a body. It is
+// lenient: an mbox "From " line is skipped, a stray line among header fields
+// is dropped, and a header not ended by a blank line ends at the first line
+// that is followed by no more header fields.
+func readHeader(b []byte) (textproto.Header, []byte, []string) {
+	var problems []string
+	var fields [][]byte // each a complete field, continuation lines included
+	rest := b
+	first := true
+	for len(rest) > 0 {
+		line := rest
+		next := []byte(nil)
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, next = rest[:i], rest[i+1:]
+		}
+		if len(line) == 0 {
+			rest = next
+			break
+		}
+		if first && bytes.HasPrefix(line, []byte("From ")) {
+			rest = next
+			first = false
+			continue
+		}
+		first = false
+		if line[0] == ' ' || line[0] == '\t' {
+			if len(fields) > 0 {
+				f := fields[len(fields)-1]
+				f = append(f, '\r', '\n')
+				fields[len(fields)-1] = append(f, line...)
+			}
+			rest = next
+			continue
+		}
+		if !isHeaderLine(line) {
+			// A stray line: drop it if header fields follow, else the body starts here.
+			nl := next
+			if i := bytes.IndexByte(nl, '\n'); i >= 0 {
+				nl = nl[:i]
+			}
+			if len(fields) > 0 && isHeaderLine(nl) {
+				problems = append(problems, "malformed header line dropped")
+				rest = next
+				continue
+			}
+			if len(fields) > 0 {
+				problems = append(problems, "header not ended by a blank line")
+			}
+			break
+		}
+		fields = append(fields, append([]byte(nil), line...))
+		rest = next
+	}
+	var buf bytes.Buffer
+	for _, f := range fields {
+		buf.Write(f)
+		buf.WriteString("\r\n")
+	}
+	buf.WriteString("\r\n")
+	h, err := textproto.ReadHeader(bufio.NewReader(&buf))
+	if err != nil {
+		problems = append(problems, fmt.Sprintf("read header: %v", err))
+	}
+	return h, rest, problems
+}
+
+var wordDecoder = &mime.WordDecoder{CharsetReader: charsetReader}
+
+func charsetReader(label string, r io.Reader) (io.Reader, error) {
+	if enc := lookupCharset(label); enc != nil {
+		return enc(r), nil
+	}
+	return charset.Reader(label, r)
+}
+
+// lookupCharset handles labels the charset package does not know.
+func lookupCharset(label string) func(io.Reader) io.Reader {
+	switch strings.ToLower(strings.Trim(label, "\" ")) {
+	case "utf-7", "unicode-1-1-utf-7", "csunicode11utf7":
+		return func(r io.Reader) io.Reader {
+			b, _ := io.ReadAll(r)
+			return strings.NewReader(decodeUTF7(b))
+		}
+	case "x-unknown", "unknown", "unknown-8bit", "x-user-defined", "default", "ansi", "8bit":
+		return func(r io.Reader) io.Reader {
+			b, _ := io.ReadAll(r)
+			return strings.NewReader(fallbackText(b))
+		}
+	}
+	return nil
+}
+
+// fallbackText returns b as UTF-8 when it is valid UTF-8, else as Windows-1252.
+func fallbackText(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	s, err := charmap.Windows1252.NewDecoder().Bytes(b)
+	if err != nil {
+		return strings.ToValidUTF8(string(b), "\uFFFD")
+	}
+	return string(s)
+}
+
+// decodeCharset converts b from the named charset to valid UTF-8. An empty or
+// unknown charset falls back to UTF-8 or Windows-1252; an unknown one is
+// reported as a problem.
+func decodeCharset(b []byte, label string) (string, string) {
+	label = strings.ToLower(strings.Trim(label, "\" '"))
+	switch label {
+	case "", "us-ascii", "ascii", "utf-8", "utf8":
+		return fallbackText(b), ""
+	}
+	r, err := charsetReader(label, bytes.NewReader(b))
+	if err != nil {
+		return fallbackText(b), fmt.Sprintf("unknown charset %q", label)
+	}
+	out, err := io.ReadAll(r)
+	if err != nil && len(out) == 0 {
+		return fallbackText(b), fmt.Sprintf("decode charset %q: %v", label, err)
+	}
+	return strings.ToValidUTF8(string(out), "\uFFFD"), ""
+}
+
+var encodedWordRe = regexp.MustCompile(`=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=`)
+
+// decodeHeaderText decodes RFC 2047 encoded words and returns valid UTF-8.
+// It is lenient where mime.WordDecoder is strict: words glued to text or
+// inside quotes, raw 8-bit bytes inside words, unknown charsets, and
+// multi-byte characters split across adjacent words all decode. Raw 8-bit
+// text outside words is read as UTF-8 or, failing that, Windows-1252.
+func decodeHeaderText(s string) string {
+	if !strings.Contains(s, "=?") {
+		if utf8.ValidString(s) {
+			return s
+		}
+		return fallbackText([]byte(s))
+	}
+	var b strings.Builder
+	var pending []byte // bytes of adjacent words in the same charset
+	pendingCS := ""
+	flush := func() {
+		if pending != nil {
+			t, _ := decodeCharset(pending, pendingCS)
+			b.WriteString(t)
+			pending, pendingCS = nil, ""
+		}
+	}
+	last := 0
+	for _, m := range encodedWordRe.FindAllStringSubmatchIndex(s, -1) {
+		between := s[last:m[0]]
+		cs := strings.ToLower(s[m[2]:m[3]])
+		if i := strings.IndexByte(cs, '*'); i >= 0 { // RFC 2231 language suffix
+			cs = cs[:i]
+		}
+		data := decodeWordBytes(s[m[4]:m[5]], s[m[6]:m[7]])
+		if strings.TrimSpace(between) != "" || last == 0 {
+			flush()
+			b.WriteString(fallbackText([]byte(between)))
+		} else if pending == nil || cs != pendingCS {
+			flush()
+		}
+		if pending == nil {
+			pendingCS = cs
+			pending = []byte{}
+		}
+		pending = append(pending, data...)
+		last = m[1]
+	}
+	flush()
+	b.WriteString(fallbackText([]byte(s[last:])))
+	return strings.ToValidUTF8(b.String(), "\uFFFD")
+}
+
+func decodeWordBytes(enc, text string) []byte {
+	switch strings.ToLower(enc) {
+	case "b":
+		return decodeBase64([]byte(text))
+	case "q":
+		return decodeQP([]byte(strings.ReplaceAll(text, "_", " ")))
+	}
+	return []byte(text)
+}
+
+// parseParams parses a header value with parameters, such as Content-Type or
+// Content-Disposition. It accepts what mime.ParseMediaType refuses (missing
+// quotes, stray semicolons, RFC 2231 values in any charset, RFC 2047 encoded
+// words in quoted values). The value and parameter names are lower-case.
+func parseParams(v string) (string, map[string]string) {
+	params := map[string]string{}
+	parts := splitUnquoted(v, ';')
+	value := ""
+	if len(parts) > 0 {
+		value = strings.ToLower(strings.TrimSpace(parts[0]))
+		// "text/plain charset=x" without a semicolon.
+		if i := strings.IndexAny(value, " \t"); i >= 0 {
+			extra := parts[0][i:]
+			value = value[:i]
+			parts = append(parts[:1], append([]string{extra}, parts[1:]...)...)
+		}
+	}
+	type piece struct {
+		n       int
+		encoded bool
+		val     string
+	}
+	cont := map[string][]piece{}
+	for _, p := range parts[1:] {
+		p = strings.TrimSpace(p)
+		i := strings.IndexByte(p, '=')
+		if i <= 0 {
+			continue
+		}
+		name := strings.ToLower(strings.TrimSpace(p[:i]))
+		val := unquote(strings.TrimSpace(p[i+1:]))
+		if j := strings.IndexByte(name, '*'); j >= 0 {
+			base, suffix := name[:j], name[j+1:]
+			encoded := strings.HasSuffix(name, "*")
+			suffix = strings.TrimSuffix(suffix, "*")
+			n := 0
+			if suffix != "" {
+				var err error
+				n, err = strconv.Atoi(suffix)
+				if err != nil || n < 0 || n > 1000 {
+					continue
+				}
+			}
+			cont[base] = append(cont[base], piece{n, encoded, val})
+			continue
+		}
+		if _, ok := params[name]; !ok {
+			params[name] = val
+		}
+	}
+	for base, ps := range cont {
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].n < ps[j].n })
+		var raw []byte
+		cs := ""
+		for k, p := range ps {
+			val := p.val
+			if p.encoded {
+				if k == 0 {
+					if f := strings.SplitN(val, "'", 3); len(f) == 3 {
+						cs, val = f[0], f[2]
+					}
+				}
+				if u, err := url.PathUnescape(val); err == nil {
+					val = u
+				} else {
+					val = percentDecodeLenient(val)
+				}
+			}
+			raw = append(raw, val...)
+		}
+		s, _ := decodeCharset(raw, cs)
+		// RFC 2231 values win over plain ones.
+		params[base] = s
+	}
+	for k, v := range params {
+		if strings.Contains(v, "=?") {
+			params[k] = decodeHeaderText(v)
+		} else if !utf8.ValidString(v) {
+			params[k] = fallbackText([]byte(v))
+		}
+	}
+	return value, params
+}
+
+func percentDecodeLenient(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b = append(b, byte(v))
+				i += 2
+				continue
+			}
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}
+
+// splitUnquoted splits s at sep outside double quotes.
+func splitUnquoted(s string, sep byte) []string {
+	var out []string
+	inQuote, esc := false, false
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case esc:
+			esc = false
+		case c == '\\' && inQuote:
+			esc = true
+		case c == '"':
+			inQuote = !inQuote
+		case c == sep && !inQuote:
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+func unquote(s string) string {
+	if len(s) >= 2 && s[0] == '"' {
+		end := strings.LastIndexByte(s, '"')
+		if end <= 0 {
+			end = len(s)
+		}
+		inner := s[1:end]
+		if !strings.Contains(inner, "\\") {
+			return inner
+		}
+		var b strings.Builder
+		for i := 0; i < len(inner); i++ {
+			if inner[i] == '\\' && i+1 < len(inner) {
+				i++
+			}
+			b.WriteByte(inner[i])
+		}
+		return b.String()
+	}
+	if len(s) >= 1 && s[0] == '"' {
+		return s[1:]
+	}
+	return s
+}
+
+// decodeBase64 decodes base64 leniently: characters outside the alphabet are
+// skipped, padding is optional, and "=" ends a chunk so that concatenated
+// base64 blocks decode too.
+func decodeBase64(b []byte) []byte {
+	out := make([]byte, 0, len(b)*3/4+3)
+	chunk := make([]byte, 0, 1024)
+	flush := func() {
+		if len(chunk)%4 == 1 {
+			chunk = chunk[:len(chunk)-1]
+		}
+		buf := make([]byte, base64.RawStdEncoding.DecodedLen(len(chunk)))
+		n, _ := base64.RawStdEncoding.Decode(buf, chunk)
+		out = append(out, buf[:n]...)
+		chunk = chunk[:0]
+	}
+	for _, c := range b {
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
+			chunk = append(chunk, c)
+		case c == '=':
+			if len(chunk) > 0 {
+				flush()
+			}
+		}
+		if len(chunk) == cap(chunk) && len(chunk)%4 == 0 {
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+// looksBase64 reports whether b is made only of base64 lines.
+func looksBase64(b []byte) bool {
+	lines := 0
+	for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		for _, c := range line {
+			if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=') {
+				return false
+			}
+		}
+		lines++
+	}
+	return lines > 0
+}
+
+// decodeQP decodes quoted-printable leniently: bad escapes are kept as they are.
+func decodeQP(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c != '=' {
+			out = append(out, c)
+			continue
+		}
+		// Soft line break, possibly with trailing spaces.
+		j := i + 1
+		for j < len(b) && (b[j] == ' ' || b[j] == '\t') {
+			j++
+		}
+		if j < len(b) && b[j] == '\n' {
+			i = j
+			continue
+		}
+		if j >= len(b) {
+			i = j
+			continue
+		}
+		if i+2 < len(b) && isHex(b[i+1]) && isHex(b[i+2]) {
+			out = append(out, unhex(b[i+1])<<4|unhex(b[i+2]))
+			i += 2
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// decodeUTF7 decodes RFC 2152 UTF-7.
+func decodeUTF7(b []byte) string {
+	var sb strings.Builder
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c != '+' {
+			sb.WriteByte(c)
+			continue
+		}
+		j := i + 1
+		for j < len(b) && (b[j] >= 'A' && b[j] <= 'Z' || b[j] >= 'a' && b[j] <= 'z' || b[j] >= '0' && b[j] <= '9' || b[j] == '+' || b[j] == '/') {
+			j++
+		}
+		if j == i+1 {
+			if j < len(b) && b[j] == '-' {
+				sb.WriteByte('+')
+				i = j
+			} else {
+				sb.WriteByte('+')
+			}
+			continue
+		}
+		raw := decodeBase64(b[i+1 : j])
+		var units []uint16
+		for k := 0; k+1 < len(raw); k += 2 {
+			units = append(units, uint16(raw[k])<<8|uint16(raw[k+1]))
+		}
+		sb.WriteString(string(utf16Decode(units)))
+		if j < len(b) && b[j] == '-' {
+			j++
+		}
+		i = j - 1
+	}
+	return strings.ToValidUTF8(sb.String(), "\uFFFD")
+}
+
+func utf16Decode(u []uint16) []rune {
+	out := make([]rune, 0, len(u))
+	for i := 0; i < len(u); i++ {
+		r := rune(u[i])
+		if r >= 0xD800 && r < 0xDC00 && i+1 < len(u) && u[i+1] >= 0xDC00 && u[i+1] < 0xE000 {
+			r = (r-0xD800)<<10 | (rune(u[i+1]) - 0xDC00) + 0x10000
+			i++
+		} else if r >= 0xD800 && r < 0xE000 {
+			r = unicode.ReplacementChar
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// cleanFilename makes a decoded file name safe: no directories, no control
+// characters, valid UTF-8.
+func cleanFilename(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.ReplaceAll(s, "\\", "/")
+	s = path.Base(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	if s == "." || s == "/" || s == ".." {
+		return ""
+	}
+	return s
+}

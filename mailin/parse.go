@@ -1,0 +1,361 @@
+package mailin
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message"
+	_ "github.com/emersion/go-message/charset" // decode non-UTF-8 charsets
+	gomail "github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+)
+
+// Address is a mailbox; Email is lower-case.
+type Address struct {
+	Name  string // Display name, RFC 2047 decoded.
+	Email string // Lower-case addr-spec.
+}
+
+// Attachment is a file found in a message: a MIME part, a uuencoded block in
+// a text body, a file inside a TNEF winmail.dat, or an attached message.
+type Attachment struct {
+	Name        string // Decoded filename (RFC 2231 / RFC 2047), "" if none; never a path.
+	ContentType string // Lower-case media type, e.g. "image/png".
+	Size        int64  // Decoded size in bytes.
+	Data        []byte // Nil when Omitted.
+	Omitted     bool   // Larger than ParseOptions.MaxAttachment.
+	Inline      bool   // Content-Disposition inline, or a part of multipart/related.
+}
+
+// Verdict says who or what wrote a message.
+type Verdict string
+
+// Verdicts, from the most to the least specific.
+const (
+	VerdictPerson    Verdict = "person"     // A person wrote it: open or update a ticket.
+	VerdictAutoReply Verdict = "auto-reply" // Out-of-office and other automatic responses (RFC 3834).
+	VerdictBounce    Verdict = "bounce"     // A delivery failure report (RFC 3464).
+	VerdictFeedback  Verdict = "feedback"   // An abuse feedback report (RFC 5965).
+	VerdictBulk      Verdict = "bulk"       // List or bulk mail.
+	VerdictLoop      Verdict = "loop"       // One of the desk's own mails, or a mail marked as looping.
+)
+
+// ParseOptions tunes Parse and JudgeHeader.
+type ParseOptions struct {
+	MaxAttachment int64    // Attachments larger than this keep their metadata but not their data; 0: no limit.
+	DeskAddresses []string // The desk's own addresses (lower-case), for loop detection.
+
+	// IsOwnMessageID reports whether a Message-ID (lower-case, without <>)
+	// was issued by the desk; a mail carrying such a Message-ID is a loop.
+	// Nil: Message-IDs are not checked.
+	IsOwnMessageID func(id string) bool
+}
+
+// Message is a parsed incoming mail.
+type Message struct {
+	MessageID        string    // Lower-case, without <>; derived from the content when absent (see DerivedID).
+	DerivedID        bool      // MessageID was absent and is "<sha256 of raw>@deskd.invalid".
+	InReplyTo        []string  // Lower-case, without <>.
+	References       []string  // Lower-case, without <>, in header order.
+	From             Address   // First address of From (Sender when From is missing).
+	ReplyTo          []Address // Reply-To addresses.
+	To, Cc           []Address // Recipients.
+	Subject          string    // RFC 2047 decoded, valid UTF-8.
+	Date             time.Time // Zero if absent or unparseable.
+	Text             string    // Best body text: text/plain, else HTML as text, else the TNEF body.
+	HTML             string    // The text/html body if any, UTF-8.
+	Language         string    // First Content-Language tag, lower-case, "" if none.
+	Priority         int       // 1 (highest) to 5 (lowest) from X-Priority, Importance or Priority; 0 if absent.
+	AuthResults      []string  // Raw Authentication-Results header values.
+	Attachments      []Attachment
+	Verdict          Verdict       // Who wrote it.
+	VerdictReason    string        // Short human reason, e.g. "Auto-Submitted: auto-replied".
+	FailedRecipients []string      // Bounces: lower-case addresses that failed.
+	ReturnedIDs      []string      // Bounces and auto-replies: Message-IDs of the original message, lower-case without <>.
+	Header           gomail.Header // The top-level header, for anything else.
+	Problems         []string      // Defects recovered from (bad charset, broken boundary, …).
+	Raw              []byte        // The message as received.
+}
+
+// ErrEmpty is returned by Parse for input with nothing to read.
+var ErrEmpty = errors.New("empty message")
+
+// Limits against hostile input.
+const (
+	maxDepth = 20   // nesting of multiparts and attached messages
+	maxParts = 2000 // MIME parts in one message
+)
+
+// Parse reads a raw RFC 5322 message. It never panics and recovers from
+// broken MIME as well as it can, recording what it recovered from in
+// Problems; it returns an error only when there is nothing at all to read.
+func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			// A bug, not bad input: keep the mail readable rather than losing it.
+			if m == nil {
+				m = &Message{Raw: raw}
+			}
+			m.Problems = append(m.Problems, fmt.Sprintf("parser panic: %v", r))
+			m.Text = strings.ToValidUTF8(string(raw), "\uFFFD")
+			if m.MessageID == "" {
+				m.MessageID, m.DerivedID = derivedID(raw), true
+			}
+			if m.Verdict == "" {
+				m.Verdict, m.VerdictReason = VerdictPerson, "no machine evidence"
+			}
+			err = nil
+		}
+	}()
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, ErrEmpty
+	}
+	norm := normalizeNewlines(raw)
+	th, body, problems := readHeader(norm)
+	m = &Message{Raw: raw, Header: gomail.Header{Header: message.Header{Header: th}}, Problems: problems}
+	h := m.Header
+
+	m.MessageID = firstMsgID(h.Get("Message-Id"))
+	if m.MessageID == "" {
+		m.MessageID, m.DerivedID = derivedID(raw), true
+	}
+	m.InReplyTo = msgIDList(h.Get("In-Reply-To"))
+	m.References = msgIDList(strings.Join(h.Values("References"), " "))
+	if from := parseAddressList(h.Get("From")); len(from) > 0 {
+		m.From = from[0]
+	} else if sender := parseAddressList(h.Get("Sender")); len(sender) > 0 {
+		m.From = sender[0]
+	}
+	m.ReplyTo = parseAddressList(h.Get("Reply-To"))
+	m.To = parseAddressList(strings.Join(h.Values("To"), ", "))
+	m.Cc = parseAddressList(strings.Join(h.Values("Cc"), ", "))
+	m.Subject = decodeHeaderText(h.Get("Subject"))
+	m.Date = parseDate(h.Get("Date"))
+	m.Language = firstLanguage(h.Get("Content-Language"))
+	m.Priority = priority(h)
+	m.AuthResults = h.Values("Authentication-Results")
+
+	w := &walker{opt: opt, m: m}
+	w.walk(th, body, 0, "")
+	w.finish()
+
+	m.Verdict, m.VerdictReason = judge(h, opt, &w.facts)
+	m.FailedRecipients = dedupe(append(m.FailedRecipients, w.facts.failed...))
+	m.ReturnedIDs = dedupe(w.facts.returnedIDs)
+	if (m.Verdict == VerdictBounce || m.Verdict == VerdictAutoReply || m.Verdict == VerdictFeedback) && len(m.ReturnedIDs) == 0 {
+		m.ReturnedIDs = dedupe(append(append([]string(nil), m.InReplyTo...), m.References...))
+	}
+	if m.Verdict == VerdictBounce {
+		for _, v := range h.Values("X-Failed-Recipients") {
+			for _, a := range parseAddressList(v) {
+				m.FailedRecipients = append(m.FailedRecipients, a.Email)
+			}
+		}
+		m.FailedRecipients = dedupe(m.FailedRecipients)
+	} else {
+		m.FailedRecipients = nil
+	}
+	return m, nil
+}
+
+func derivedID(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:16]) + "@deskd.invalid"
+}
+
+var msgIDRe = regexp.MustCompile(`<([^<>]*)>`)
+
+// msgIDList returns the message IDs in a References or In-Reply-To value,
+// lower-case and without <>. IDs without brackets are taken word by word.
+func msgIDList(v string) []string {
+	v = decodeHeaderText(v)
+	var out []string
+	if ms := msgIDRe.FindAllStringSubmatch(v, -1); len(ms) > 0 {
+		for _, mm := range ms {
+			id := strings.ToLower(strings.Join(strings.Fields(mm[1]), ""))
+			if id != "" {
+				out = append(out, id)
+			}
+		}
+		return dedupe(out)
+	}
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' }) {
+		if strings.Contains(f, "@") {
+			out = append(out, strings.ToLower(f))
+		}
+	}
+	return dedupe(out)
+}
+
+func firstMsgID(v string) string {
+	if l := msgIDList(v); len(l) > 0 {
+		return l[0]
+	}
+	if s := strings.ToLower(strings.TrimSpace(v)); s != "" && !strings.ContainsAny(s, " \t") {
+		return strings.Trim(s, "<>")
+	}
+	return ""
+}
+
+func dedupe(l []string) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	seen := map[string]bool{}
+	out := l[:0:0]
+	for _, s := range l {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+var emailRe = regexp.MustCompile(`[^\s<>,;:"()\[\]]+@[^\s<>,;:"()\[\]]+`)
+
+// parseAddressList parses an address header leniently: when the standard
+// parser gives up, each comma-separated item is tried alone, and then bare
+// addresses are picked out of the text.
+func parseAddressList(v string) []Address {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
+	}
+	if !utf8.ValidString(v) {
+		v = fallbackText([]byte(v))
+	}
+	p := mail.AddressParser{WordDecoder: wordDecoder}
+	if l, err := p.ParseList(v); err == nil {
+		return convertAddrs(l)
+	}
+	var out []Address
+	for _, item := range splitUnquoted(v, ',') {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if a, err := p.Parse(item); err == nil {
+			out = append(out, convertAddrs([]*mail.Address{a})...)
+			continue
+		}
+		email := emailRe.FindString(item)
+		if email == "" {
+			// No domain: "Name <moderator>" is a local address, a bare
+			// "Whomever" is a name.
+			if i, j := strings.IndexByte(item, '<'), strings.LastIndexByte(item, '>'); i >= 0 && j > i+1 {
+				out = append(out, Address{Name: decodeHeaderText(strings.Trim(strings.TrimSpace(item[:i]), `"`)), Email: strings.ToLower(strings.TrimSpace(item[i+1 : j]))})
+			} else if w := strings.Trim(item, `"`); w != "" && !strings.ContainsAny(w, "<>") {
+				out = append(out, Address{Name: decodeHeaderText(w)})
+			}
+			continue
+		}
+		name := item
+		if i := strings.IndexByte(name, '<'); i >= 0 {
+			name = name[:i]
+		} else {
+			name = strings.Replace(name, email, "", 1)
+		}
+		name = strings.Trim(strings.TrimSpace(name), `"'`)
+		out = append(out, Address{Name: decodeHeaderText(name), Email: strings.ToLower(strings.Trim(email, "'`."))})
+	}
+	return out
+}
+
+func convertAddrs(l []*mail.Address) []Address {
+	out := make([]Address, 0, len(l))
+	for _, a := range l {
+		out = append(out, Address{
+			Name:  strings.ToValidUTF8(decodeHeaderText(a.Name), "\uFFFD"),
+			Email: strings.ToValidUTF8(strings.ToLower(a.Address), "\uFFFD"),
+		})
+	}
+	return out
+}
+
+var commentRe = regexp.MustCompile(`\([^()]*\)`)
+
+func parseDate(v string) time.Time {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}
+	}
+	if t, err := mail.ParseDate(v); err == nil {
+		return t
+	}
+	v = strings.Join(strings.Fields(commentRe.ReplaceAllString(v, " ")), " ")
+	for _, layout := range []string{
+		"Mon, 2 Jan 2006 15:04:05 -0700", "2 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04:05 MST",
+		"Mon, 2 Jan 2006 15:04 -0700", "Mon, 2 Jan 06 15:04:05 -0700", "Mon Jan 2 15:04:05 2006",
+		"Mon Jan 2 15:04:05 MST 2006", time.RFC3339, "2006-01-02 15:04:05 -0700", "Mon, 2 Jan 2006 15:04:05",
+		"Mon, 02 Jan 2006 15:04:05 -0700 MST",
+	} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func firstLanguage(v string) string {
+	v = strings.TrimSpace(strings.SplitN(v, ",", 2)[0])
+	v = strings.ToLower(strings.TrimSpace(strings.SplitN(v, ";", 2)[0]))
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return ""
+		}
+	}
+	return v
+}
+
+// priority reads X-Priority ("1 (Highest)"), Importance (RFC 2156) and
+// Priority (RFC 2156) into 1..5.
+func priority(h gomail.Header) int {
+	if v := strings.TrimSpace(h.Get("X-Priority")); v != "" && v[0] >= '1' && v[0] <= '5' {
+		return int(v[0] - '0')
+	}
+	for _, k := range []string{"Importance", "X-Msmail-Priority"} {
+		switch strings.ToLower(strings.TrimSpace(h.Get(k))) {
+		case "high", "highest":
+			return 1
+		case "normal", "medium":
+			return 3
+		case "low", "lowest":
+			return 5
+		}
+	}
+	switch strings.ToLower(strings.TrimSpace(h.Get("Priority"))) {
+	case "urgent":
+		return 1
+	case "normal":
+		return 3
+	case "non-urgent":
+		return 5
+	}
+	return 0
+}
+
+// contentType returns the media type and parameters of a part. A missing or
+// unparseable type is text/plain (RFC 2045 section 5.2), or message/rfc822
+// inside multipart/digest.
+func contentType(h textproto.Header, parent string) (string, map[string]string) {
+	v := h.Get("Content-Type")
+	t, params := parseParams(v)
+	if t == "" || !strings.Contains(t, "/") {
+		if parent == "multipart/digest" {
+			t = "message/rfc822"
+		} else {
+			t = "text/plain"
+		}
+	}
+	t = strings.TrimSpace(t)
+	return t, params
+}

@@ -1,0 +1,421 @@
+package mailin
+
+import (
+	"bytes"
+	"fmt"
+	"mime"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/emersion/go-message/textproto"
+)
+
+// bodyFacts is what the MIME walk learns that matters for the verdict.
+type bodyFacts struct {
+	reportType     string   // report-type of a multipart/report, lower-case
+	deliveryStatus bool     // a message/delivery-status part was seen (RFC 3464)
+	feedback       bool     // a message/feedback-report part was seen (RFC 5965)
+	mdn            bool     // a message/disposition-notification part was seen (RFC 8098)
+	returned       bool     // an attached message or message header was seen
+	failed         []string // DSN recipients whose Action is failed
+	returnedIDs    []string // Message-IDs of returned messages
+	text           string   // the top-level text, for bounce phrases
+}
+
+// walker walks the MIME tree of one message.
+type walker struct {
+	opt    ParseOptions
+	m      *Message
+	facts  bodyFacts
+	texts  []string
+	htmls  []string
+	nparts *int
+
+	tnefText, tnefHTML string // bodies found in winmail.dat
+	innerText          string // text of the first attached message
+}
+
+func (w *walker) problem(format string, args ...any) {
+	if len(w.m.Problems) < 100 {
+		w.m.Problems = append(w.m.Problems, fmt.Sprintf(format, args...))
+	}
+}
+
+// walk handles one MIME entity: header h, raw (still encoded) body.
+func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string) {
+	if w.nparts == nil {
+		w.nparts = new(int)
+	}
+	*w.nparts++
+	if *w.nparts > maxParts {
+		if *w.nparts == maxParts+1 {
+			w.problem("more than %d MIME parts, rest ignored", maxParts)
+		}
+		return
+	}
+	if depth > maxDepth {
+		w.problem("MIME nesting deeper than %d, rest ignored", maxDepth)
+		return
+	}
+	ct, params := contentType(h, parent)
+	disp, dparams := parseParams(h.Get("Content-Disposition"))
+	name := dparams["filename"]
+	if name == "" {
+		name = params["name"]
+	}
+	name = cleanFilename(name)
+	isAttachment := disp == "attachment"
+
+	switch {
+	case strings.HasPrefix(ct, "multipart/"):
+		w.multipart(h, ct, params, body, depth)
+	case ct == "message/rfc822" || ct == "message/global" || ct == "message/rfc2822":
+		w.message(h, body, name, depth)
+	case ct == "message/delivery-status" || ct == "message/global-delivery-status":
+		w.facts.deliveryStatus = true
+		w.deliveryStatus(w.decode(h, ct, body))
+	case ct == "message/feedback-report":
+		w.facts.feedback = true
+	case ct == "message/disposition-notification":
+		w.facts.mdn = true
+	case ct == "text/rfc822-headers" || ct == "text/global-headers":
+		w.facts.returned = true
+		ih, _, _ := readHeader(normalizeNewlines(w.decode(h, ct, body)))
+		if id := firstMsgID(ih.Get("Message-Id")); id != "" {
+			w.facts.returnedIDs = append(w.facts.returnedIDs, id)
+		}
+	case ct == "application/ms-tnef" || ct == "application/vnd.ms-tnef" || strings.EqualFold(name, "winmail.dat"):
+		w.tnef(h, ct, name, body)
+	// A text part is body text unless it is marked as an attachment or
+	// carries a file name (an attached log.txt); other text types
+	// (text/calendar, text/enriched, …) are files.
+	case (ct == "text/plain" || ct == "text/html") && !isAttachment && (name == "" || parent == ""):
+		data := w.decode(h, ct, body)
+		cs := params["charset"]
+		if ct == "text/html" && cs == "" {
+			cs = htmlMetaCharset(data)
+		}
+		s, p := decodeCharset(data, cs)
+		if p != "" {
+			w.problem("%s", p)
+		}
+		if ct == "text/html" {
+			w.htmls = append(w.htmls, s)
+			return
+		}
+		s = w.uuencoded(s)
+		w.texts = append(w.texts, s)
+	default:
+		data := w.decode(h, ct, body)
+		w.attach(Attachment{
+			Name:        name,
+			ContentType: ct,
+			Data:        data,
+			Inline:      disp == "inline" || (disp == "" && parent == "multipart/related"),
+		})
+	}
+}
+
+// decode undoes the Content-Transfer-Encoding of a body, leniently.
+func (w *walker) decode(h textproto.Header, ct string, body []byte) []byte {
+	cte := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
+	if i := strings.IndexAny(cte, " ;("); i >= 0 {
+		cte = cte[:i]
+	}
+	isText := strings.HasPrefix(ct, "text/") || strings.HasPrefix(ct, "message/")
+	switch cte {
+	case "base64":
+		if isText && !looksBase64(body) && bytes.Count(body, []byte(" ")) > len(body)/20 {
+			w.problem("body marked base64 is not base64, read as is")
+			return body
+		}
+		return decodeBase64(body)
+	case "quoted-printable":
+		return decodeQP(body)
+	case "x-uuencode", "uuencode", "x-uue":
+		if files := uudecode(string(body)); len(files.files) > 0 {
+			return files.files[0].Data
+		}
+		return body
+	case "", "7bit", "8bit", "binary":
+		if !isText && len(body) >= 16 && looksBase64(body) && bytes.IndexByte(bytes.TrimSpace(body), '\n') > 0 {
+			w.problem("%s part without Content-Transfer-Encoding looks like base64, decoded", ct)
+			return decodeBase64(body)
+		}
+		return body
+	default:
+		w.problem("unknown Content-Transfer-Encoding %q, read as is", cte)
+		return body
+	}
+}
+
+var metaCharsetRe = regexp.MustCompile(`(?i)<meta[^>]+charset=["']?\s*([a-z0-9_:.\-]+)`)
+
+func htmlMetaCharset(b []byte) string {
+	if len(b) > 4096 {
+		b = b[:4096]
+	}
+	if m := metaCharsetRe.FindSubmatch(b); m != nil {
+		return string(m[1])
+	}
+	return ""
+}
+
+// multipart splits a multipart body and walks its parts.
+func (w *walker) multipart(h textproto.Header, ct string, params map[string]string, body []byte, depth int) {
+	boundary := strings.TrimRight(params["boundary"], " \t")
+	if boundary == "" {
+		boundary = guessBoundary(body)
+		if boundary == "" {
+			w.problem("%s without boundary, read as text", ct)
+			w.texts = append(w.texts, w.uuencoded(fallbackText(body)))
+			return
+		}
+		w.problem("%s without boundary parameter, guessed %q", ct, boundary)
+	}
+	parts, closed := splitMultipart(body, boundary)
+	if len(parts) == 0 {
+		if g := guessBoundary(body); g != "" && g != boundary {
+			w.problem("boundary %q not found, guessed %q", boundary, g)
+			parts, closed = splitMultipart(body, g)
+		}
+	}
+	if len(parts) == 0 {
+		w.problem("boundary %q not found, body read as text", boundary)
+		w.texts = append(w.texts, w.uuencoded(fallbackText(body)))
+		return
+	}
+	if !closed {
+		w.problem("multipart without closing boundary")
+	}
+	if ct == "multipart/report" {
+		if rt := strings.ToLower(params["report-type"]); rt != "" && w.facts.reportType == "" {
+			w.facts.reportType = rt
+		}
+	}
+	for i, p := range parts {
+		ph, pbody, probs := readHeader(p)
+		for _, pr := range probs {
+			w.problem("part %d: %s", i+1, pr)
+		}
+		if ct == "multipart/signed" && i > 0 {
+			// RFC 1847: the second part is the signature; keep it as a file.
+			pct, pparams := contentType(ph, ct)
+			name := ""
+			switch {
+			case strings.Contains(pct, "pkcs7"):
+				name = "smime.p7s"
+			case strings.Contains(pct, "pgp"):
+				name = "signature.asc"
+			}
+			if n := cleanFilename(pparams["name"]); n != "" {
+				name = n
+			}
+			w.attach(Attachment{Name: name, ContentType: pct, Data: w.decode(ph, pct, pbody)})
+			continue
+		}
+		w.walk(ph, pbody, depth+1, ct)
+	}
+}
+
+// splitMultipart returns the parts of a multipart body, each with its header,
+// and whether the closing delimiter was found (RFC 2046 section 5.1.1).
+func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
+	delim := []byte("--" + boundary)
+	var parts [][]byte
+	start := -1
+	pos := 0
+	for pos <= len(body) {
+		end := bytes.IndexByte(body[pos:], '\n')
+		lineEnd := len(body)
+		next := len(body) + 1
+		if end >= 0 {
+			lineEnd = pos + end
+			next = lineEnd + 1
+		}
+		line := body[pos:lineEnd]
+		if bytes.HasPrefix(line, delim) {
+			rest := bytes.TrimRight(line[len(delim):], " \t")
+			closing := bytes.HasPrefix(rest, []byte("--"))
+			if len(rest) == 0 || closing {
+				if start >= 0 {
+					partEnd := pos
+					if partEnd > start && body[partEnd-1] == '\n' {
+						partEnd--
+					}
+					parts = append(parts, body[start:partEnd])
+				}
+				if closing {
+					return parts, true
+				}
+				start = next
+				if start > len(body) {
+					start = len(body)
+				}
+			}
+		}
+		pos = next
+	}
+	if start >= 0 && start < len(body) {
+		parts = append(parts, body[start:])
+	}
+	return parts, false
+}
+
+// guessBoundary finds a delimiter line in a body whose boundary parameter is
+// missing or wrong.
+func guessBoundary(body []byte) string {
+	for _, line := range bytes.SplitN(body, []byte("\n"), 200) {
+		line = bytes.TrimRight(line, " \t")
+		if len(line) > 2+6 && bytes.HasPrefix(line, []byte("--")) && !bytes.ContainsAny(line, " \t") {
+			b := string(line[2:])
+			return strings.TrimSuffix(b, "--")
+		}
+	}
+	return ""
+}
+
+// message handles an attached message: it becomes a .eml attachment; its
+// Message-ID is remembered (bounces return the original), and its text is
+// kept as a fallback.
+func (w *walker) message(h textproto.Header, body []byte, name string, depth int) {
+	data := w.decode(h, "message/rfc822", body)
+	w.facts.returned = true
+	ih, ibody, _ := readHeader(normalizeNewlines(data))
+	if id := firstMsgID(ih.Get("Message-Id")); id != "" {
+		w.facts.returnedIDs = append(w.facts.returnedIDs, id)
+	}
+	if name == "" {
+		if subj := cleanFilename(decodeHeaderText(ih.Get("Subject"))); subj != "" {
+			name = subj + ".eml"
+		} else {
+			name = "message.eml"
+		}
+	}
+	if w.innerText == "" {
+		inner := &walker{opt: w.opt, m: &Message{}, nparts: w.nparts}
+		inner.walk(ih, ibody, depth+1, "")
+		inner.finish()
+		w.innerText = inner.m.Text
+	}
+	w.attach(Attachment{Name: name, ContentType: "message/rfc822", Data: data})
+}
+
+// deliveryStatus reads a message/delivery-status body (RFC 3464 section 2.3)
+// for the recipients that failed.
+func (w *walker) deliveryStatus(b []byte) {
+	b = normalizeNewlines(b)
+	for _, block := range bytes.Split(b, []byte("\n\n")) {
+		h, _, _ := readHeader(append(bytes.TrimLeft(block, "\n"), '\n', '\n'))
+		rcpt := h.Get("Final-Recipient")
+		if rcpt == "" {
+			rcpt = h.Get("Original-Recipient")
+		}
+		if rcpt == "" {
+			continue
+		}
+		if i := strings.IndexByte(rcpt, ';'); i >= 0 {
+			rcpt = rcpt[i+1:]
+		}
+		rcpt = strings.ToLower(strings.Trim(strings.TrimSpace(rcpt), "<>"))
+		action := strings.ToLower(strings.TrimSpace(h.Get("Action")))
+		status := strings.TrimSpace(h.Get("Status"))
+		if action == "failed" || (action == "" && !strings.HasPrefix(status, "2")) {
+			w.facts.failed = append(w.facts.failed, strings.ToValidUTF8(rcpt, ""))
+		}
+	}
+}
+
+// uuencoded extracts uuencoded files from a text body and returns the text
+// without them.
+func (w *walker) uuencoded(s string) string {
+	if !strings.Contains(s, "begin ") {
+		return s
+	}
+	res := uudecode(s)
+	for _, f := range res.files {
+		w.attach(Attachment{Name: f.Name, ContentType: typeByName(f.Name), Data: f.Data})
+	}
+	if len(res.files) == 0 {
+		return s
+	}
+	return res.text
+}
+
+// tnef replaces a winmail.dat by the files inside it.
+func (w *walker) tnef(h textproto.Header, ct, name string, body []byte) {
+	data := w.decode(h, ct, body)
+	t, err := DecodeTNEF(data)
+	if err != nil {
+		w.problem("winmail.dat: %v", err)
+	}
+	if t == nil {
+		// Not TNEF after all: keep the file as it came.
+		if name == "" {
+			name = "winmail.dat"
+		}
+		w.attach(Attachment{Name: name, ContentType: "application/ms-tnef", Data: data})
+		return
+	}
+	for _, a := range t.Attachments {
+		w.attach(Attachment{Name: a.Name, ContentType: typeByName(a.Name), Data: a.Data})
+	}
+	if w.tnefText == "" {
+		w.tnefText = t.Text
+	}
+	if w.tnefHTML == "" {
+		w.tnefHTML = t.HTML
+	}
+}
+
+func typeByName(name string) string {
+	if t := mime.TypeByExtension(strings.ToLower(path.Ext(name))); t != "" {
+		if mt, _, err := mime.ParseMediaType(t); err == nil {
+			return mt
+		}
+	}
+	return "application/octet-stream"
+}
+
+// attach adds an attachment, applying MaxAttachment.
+func (w *walker) attach(a Attachment) {
+	a.Name = cleanFilename(a.Name)
+	a.ContentType = strings.ToLower(a.ContentType)
+	a.Size = int64(len(a.Data))
+	if w.opt.MaxAttachment > 0 && a.Size > w.opt.MaxAttachment {
+		a.Data, a.Omitted = nil, true
+	}
+	w.m.Attachments = append(w.m.Attachments, a)
+}
+
+// finish chooses the best text once the walk is over.
+func (w *walker) finish() {
+	m := w.m
+	var texts []string
+	for _, t := range w.texts {
+		if strings.TrimSpace(t) != "" {
+			texts = append(texts, strings.TrimRight(t, "\n"))
+		}
+	}
+	m.Text = strings.Join(texts, "\n\n")
+	m.HTML = strings.Join(w.htmls, "\n")
+	if strings.TrimSpace(m.Text) == "" && strings.TrimSpace(m.HTML) != "" {
+		m.Text = HTMLToText(m.HTML)
+	}
+	if strings.TrimSpace(m.Text) == "" && w.tnefText != "" {
+		m.Text = w.tnefText
+	}
+	if strings.TrimSpace(m.Text) == "" && w.tnefHTML != "" {
+		m.Text = HTMLToText(w.tnefHTML)
+		if m.HTML == "" {
+			m.HTML = w.tnefHTML
+		}
+	}
+	if strings.TrimSpace(m.Text) == "" && w.innerText != "" {
+		m.Text = w.innerText
+	}
+	m.Text = strings.ToValidUTF8(m.Text, "\uFFFD")
+	m.HTML = strings.ToValidUTF8(m.HTML, "\uFFFD")
+	w.facts.text = m.Text
+}
