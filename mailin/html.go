@@ -1,52 +1,435 @@
 package mailin
 
-// This file is a placeholder: the real HTML-to-text converter is written in
-// parallel and replaces this file at merge. Keep the signature.
-
 import (
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
-// HTMLToText returns the visible text of an HTML document: block elements
-// become line breaks, scripts and styles are dropped.
+// HTML to text with a small walker over golang.org/x/net/html: the parser is
+// the WHATWG one (it copes with any tag soup and decodes entities), and the
+// walker knows the few things mail needs (quotes as "> ", links as
+// "text (url)", lists, tables) without pulling in html2text's dependencies.
+
+// maxHTMLDepth bounds the recursion on pathological nesting.
+const maxHTMLDepth = 512
+
+// HTMLToText converts an HTML body to readable plain text: paragraphs, br,
+// div and li become line breaks, list items start with "- " (or "1. " in an
+// ordered list), links read "text (url)" when the two differ, table rows go
+// on their own line with " | " between cells, blockquotes are prefixed with
+// "> ", script and style are dropped, entities are decoded and white space is
+// collapsed. The result is valid UTF-8.
 func HTMLToText(s string) string {
-	doc, err := html.Parse(strings.NewReader(s))
+	doc, err := html.Parse(strings.NewReader(strings.ToValidUTF8(s, "\uFFFD")))
 	if err != nil {
-		return s
+		// x/net/html only fails on read errors, which a string reader has not.
+		return tidy(strings.Split(normalizeText(s), "\n"))
 	}
-	var b strings.Builder
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		switch n.Type {
-		case html.TextNode:
-			b.WriteString(n.Data)
+	return renderText(doc)
+}
+
+// VisibleHTML returns the new text of an HTML reply. It removes the quoted
+// parts in the HTML tree first (blockquote type=cite, div.gmail_quote,
+// Outlook's divRplyFwdMsg or "border-top:solid" divider and everything after
+// it, Yahoo's and Thunderbird's quote markers), then converts the rest to
+// text and applies VisibleText.
+func VisibleHTML(s string) string {
+	doc, err := html.Parse(strings.NewReader(strings.ToValidUTF8(s, "\uFFFD")))
+	if err != nil {
+		return VisibleText(s)
+	}
+	full := renderText(doc)
+	removeQuotedHTML(doc)
+	out := VisibleText(renderText(doc))
+	if out == "" {
+		return VisibleText(full)
+	}
+	return out
+}
+
+func renderText(doc *html.Node) string {
+	w := &textWriter{}
+	w.walk(doc, 0)
+	w.flushLine()
+	return tidy(w.lines)
+}
+
+// textWriter accumulates lines. Inline text is collected into cur with white
+// space collapsed; block boundaries end the line.
+type textWriter struct {
+	lines  []string
+	cur    strings.Builder
+	space  bool // A space is pending before the next word.
+	pre    int  // Depth of <pre>.
+	quote  int  // Depth of <blockquote>.
+	prefix []string
+	lists  []int // Per open list: -1 for <ul>, else the next number.
+	cells  int   // Cells written in the current table row.
+}
+
+func (w *textWriter) linePrefix() string {
+	return strings.Repeat("> ", w.quote)
+}
+
+// newline ends the current line (an empty one too, when forced).
+func (w *textWriter) newline() {
+	w.lines = append(w.lines, w.linePrefix()+w.cur.String())
+	w.cur.Reset()
+	w.space = false
+}
+
+// flushLine ends the current line if it has text.
+func (w *textWriter) flushLine() {
+	if w.cur.Len() > 0 {
+		w.newline()
+	}
+	w.space = false
+}
+
+// blank ends the paragraph: the current line, and one blank line.
+func (w *textWriter) blank() {
+	w.flushLine()
+	if n := len(w.lines); n > 0 && strings.TrimSpace(strings.TrimLeft(w.lines[n-1], "> ")) != "" {
+		w.lines = append(w.lines, w.linePrefix())
+	}
+}
+
+func (w *textWriter) text(s string) {
+	if w.pre > 0 {
+		for i, part := range strings.Split(s, "\n") {
+			if i > 0 {
+				w.newline()
+			}
+			w.cur.WriteString(part)
+		}
+		return
+	}
+	for _, r := range s {
+		switch {
+		case r == '\u00a0':
+			// A non-breaking space is a space that does not collapse away.
+			if w.space && w.cur.Len() > 0 {
+				w.cur.WriteByte(' ')
+			}
+			w.cur.WriteByte(' ')
+			w.space = false
+		case r == '\u200b' || r == '\ufeff' || r == '\u00ad' || r == '\u200e' || r == '\u200f':
+		case unicode.IsSpace(r):
+			w.space = true
+		case r == utf8.RuneError || unicode.IsControl(r):
+		default:
+			if w.space && w.cur.Len() > 0 {
+				w.cur.WriteByte(' ')
+			}
+			w.space = false
+			w.cur.WriteRune(r)
+		}
+	}
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func (w *textWriter) walk(n *html.Node, depth int) {
+	if depth > maxHTMLDepth {
+		return
+	}
+	switch n.Type {
+	case html.TextNode:
+		w.text(n.Data)
+		return
+	case html.CommentNode, html.DoctypeNode:
+		return
+	case html.ElementNode:
+	default:
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			w.walk(c, depth+1)
+		}
+		return
+	}
+	switch n.DataAtom {
+	case atom.Script, atom.Style, atom.Head, atom.Title, atom.Meta, atom.Template, atom.Noscript, atom.Object, atom.Iframe, atom.Svg, atom.Select:
+		return
+	case atom.Br:
+		w.newline()
+		return
+	case atom.Hr:
+		w.blank()
+		return
+	case atom.Img:
+		return
+	case atom.A:
+		w.link(n, depth)
+		return
+	case atom.Pre:
+		w.blank()
+		w.pre++
+		w.children(n, depth)
+		w.pre--
+		w.blank()
+		return
+	case atom.Blockquote:
+		w.blank()
+		w.quote++
+		w.children(n, depth)
+		w.flushLine()
+		w.quote--
+		w.blank()
+		return
+	case atom.Ul, atom.Ol, atom.Menu:
+		w.flushLine()
+		if n.DataAtom == atom.Ol {
+			start := 1
+			if v, err := strconv.Atoi(attr(n, "start")); err == nil && v > 0 && v < 1e6 {
+				start = v
+			}
+			w.lists = append(w.lists, start)
+		} else {
+			w.lists = append(w.lists, -1)
+		}
+		w.children(n, depth)
+		w.lists = w.lists[:len(w.lists)-1]
+		w.flushLine()
+		return
+	case atom.Li:
+		w.flushLine()
+		indent := ""
+		if len(w.lists) > 1 {
+			indent = strings.Repeat("  ", len(w.lists)-1)
+		}
+		marker := "- "
+		if k := len(w.lists) - 1; k >= 0 && w.lists[k] > 0 {
+			marker = strconv.Itoa(w.lists[k]) + ". "
+			w.lists[k]++
+		}
+		w.cur.WriteString(indent + marker)
+		w.children(n, depth)
+		w.flushLine()
+		return
+	case atom.Tr:
+		w.flushLine()
+		w.cells = 0
+		w.children(n, depth)
+		w.flushLine()
+		return
+	case atom.Td, atom.Th:
+		before := w.cur.Len()
+		if w.cells > 0 && before > 0 {
+			w.cur.WriteString(" | ")
+		}
+		mark := w.cur.Len()
+		w.space = false
+		w.children(n, depth)
+		if w.cur.Len() == mark && mark != before {
+			// Empty cell: take the separator back.
+			s := w.cur.String()[:before]
+			w.cur.Reset()
+			w.cur.WriteString(s)
+		} else if w.cur.Len() > mark {
+			w.cells++
+		}
+		w.space = true
+		return
+	case atom.P, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Table, atom.Dl, atom.Center, atom.Address, atom.Fieldset, atom.Figure:
+		w.blank()
+		w.children(n, depth)
+		w.blank()
+		return
+	case atom.Div, atom.Section, atom.Article, atom.Header, atom.Footer, atom.Nav, atom.Aside, atom.Main, atom.Form, atom.Dt, atom.Dd, atom.Caption, atom.Tbody, atom.Thead, atom.Tfoot, atom.Body, atom.Html, atom.Details, atom.Summary, atom.Figcaption:
+		w.flushLine()
+		w.children(n, depth)
+		w.flushLine()
+		return
+	}
+	w.children(n, depth)
+}
+
+func (w *textWriter) children(n *html.Node, depth int) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		w.walk(c, depth+1)
+	}
+}
+
+// link writes an anchor as "text (url)" when the url says something the text
+// does not.
+func (w *textWriter) link(n *html.Node, depth int) {
+	start := w.cur.Len()
+	nlines := len(w.lines)
+	w.children(n, depth)
+	href := strings.TrimSpace(attr(n, "href"))
+	if href == "" || strings.HasPrefix(href, "#") || strings.HasPrefix(strings.ToLower(href), "javascript:") || strings.HasPrefix(strings.ToLower(href), "cid:") {
+		return
+	}
+	var text string
+	if len(w.lines) == nlines && w.cur.Len() >= start {
+		text = strings.TrimSpace(w.cur.String()[start:])
+	}
+	target := href
+	if l := strings.ToLower(href); strings.HasPrefix(l, "mailto:") {
+		target = href[len("mailto:"):]
+		if i := strings.IndexByte(target, '?'); i >= 0 {
+			target = target[:i]
+		}
+	}
+	if text == "" && len(w.lines) == nlines {
+		w.text(target)
+		return
+	}
+	if sameLink(text, target) || sameLink(text, href) {
+		return
+	}
+	w.text(" (" + target + ")")
+}
+
+// sameLink reports whether a link's text already says where it goes.
+func sameLink(text, url string) bool {
+	norm := func(s string) string {
+		s = strings.ToLower(strings.TrimSpace(s))
+		for _, p := range []string{"mailto:", "https://", "http://", "www."} {
+			s = strings.TrimPrefix(s, p)
+		}
+		return strings.TrimRight(s, "/")
+	}
+	return norm(text) == norm(url) || strings.Contains(text, url)
+}
+
+// removeQuotedHTML removes the quoted history from a parsed HTML reply.
+func removeQuotedHTML(doc *html.Node) {
+	var cuts []*html.Node // Remove the node and everything after it.
+	var drops []*html.Node
+	var visit func(n *html.Node, depth int)
+	visit = func(n *html.Node, depth int) {
+		if depth > maxHTMLDepth {
 			return
-		case html.ElementNode:
-			switch n.Data {
-			case "script", "style", "head", "title":
+		}
+		if n.Type == html.ElementNode {
+			class := " " + strings.ToLower(attr(n, "class")) + " "
+			id := strings.ToLower(attr(n, "id"))
+			style := strings.ToLower(strings.ReplaceAll(attr(n, "style"), " ", ""))
+			switch {
+			case n.DataAtom == atom.Blockquote && strings.EqualFold(attr(n, "type"), "cite"):
+				drops = append(drops, n)
 				return
-			case "br":
-				b.WriteString("\n")
+			case strings.Contains(class, " gmail_quote ") || strings.Contains(class, " gmail_quote_container ") ||
+				strings.Contains(class, " yahoo_quoted ") || strings.HasPrefix(id, "yahoo_quoted") ||
+				strings.Contains(class, " moz-cite-prefix "):
+				if !isForwardNode(n) {
+					drops = append(drops, n)
+					return
+				}
+			case id == "divrplyfwdmsg" || id == "olk_src_body_section" || id == "appendonsend" || strings.HasPrefix(id, "mail-editor-reference-message-container"):
+				if !isForwardNode(n) {
+					cuts = append(cuts, n)
+					return
+				}
+			case (strings.Contains(style, "border-top:solid") || strings.Contains(style, "border-top-style:solid")) && startsWithHeader(n):
+				cuts = append(cuts, n)
+				return
+			case n.DataAtom == atom.Hr && headerFollows(n):
+				cuts = append(cuts, n)
 				return
 			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-		if n.Type == html.ElementNode {
-			switch n.Data {
-			case "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol":
-				b.WriteString("\n")
-			}
+			visit(c, depth+1)
 		}
 	}
-	walk(doc)
-	lines := strings.Split(b.String(), "\n")
-	out := lines[:0]
-	for _, l := range lines {
-		out = append(out, strings.TrimRight(strings.Join(strings.Fields(l), " "), " "))
+	visit(doc, 0)
+	for _, n := range drops {
+		if p := previousContent(n); p != nil && isAttribution(clean(renderText(p))) {
+			detach(p)
+		}
+		detach(n)
 	}
-	return strings.TrimSpace(strings.Join(out, "\n"))
+	for _, n := range cuts {
+		cutFrom(n)
+	}
+}
+
+// isForwardNode reports whether the node holds a forwarded message.
+func isForwardNode(n *html.Node) bool {
+	t := renderText(n)
+	for i, l := range strings.Split(t, "\n") {
+		if i > 5 {
+			break
+		}
+		if forwardRe.MatchString(clean(l)) {
+			return true
+		}
+	}
+	return false
+}
+
+// startsWithHeader reports whether the node's text begins with a header
+// block line ("From:", "De :", "От:").
+func startsWithHeader(n *html.Node) bool {
+	t := strings.TrimSpace(renderText(n))
+	return headerFirstRe.MatchString(clean(strings.SplitN(t, "\n", 2)[0]))
+}
+
+// headerFollows reports whether the text right after an <hr> is a header
+// block.
+func headerFollows(hr *html.Node) bool {
+	var b strings.Builder
+	for s := hr.NextSibling; s != nil && b.Len() < 200; s = s.NextSibling {
+		if s.Type == html.TextNode {
+			b.WriteString(s.Data)
+		} else {
+			b.WriteString(renderText(s))
+		}
+		b.WriteString(" ")
+	}
+	return headerFirstRe.MatchString(clean(b.String()))
+}
+
+// previousContent returns the previous sibling with some text, skipping
+// blank text and <br>.
+func previousContent(n *html.Node) *html.Node {
+	for p := n.PrevSibling; p != nil; p = p.PrevSibling {
+		if p.Type == html.TextNode && strings.TrimSpace(p.Data) == "" || p.Type == html.ElementNode && p.DataAtom == atom.Br || p.Type == html.CommentNode {
+			continue
+		}
+		return p
+	}
+	return nil
+}
+
+func detach(n *html.Node) {
+	if n.Parent != nil {
+		n.Parent.RemoveChild(n)
+	}
+}
+
+// cutFrom removes n and everything after it in document order, up to <body>.
+func cutFrom(n *html.Node) {
+	p := n.Parent
+	if p == nil {
+		return
+	}
+	removeFollowing(n)
+	p.RemoveChild(n)
+	for p.Parent != nil && p.DataAtom != atom.Body && p.DataAtom != atom.Html {
+		removeFollowing(p)
+		p = p.Parent
+	}
+}
+
+// removeFollowing removes the siblings after n.
+func removeFollowing(n *html.Node) {
+	for s := n.NextSibling; s != nil; {
+		next := s.NextSibling
+		n.Parent.RemoveChild(s)
+		s = next
+	}
 }

@@ -1,0 +1,606 @@
+package mailin
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Quoted-reply stripping for plain text.
+//
+// VisibleText works on lines. Each line is classified (empty, text, quote,
+// attribution such as "On … wrote:", e-mail header block such as
+// "From:/Sent:/To:", delimiter such as "-----Original Message-----" or "-- ",
+// forward marker), then:
+//
+//  1. Everything from the first forward marker on is kept as is: a forwarded
+//     message is content, not history.
+//  2. Before it, the first cut point (delimiter, header block, or an
+//     attribution followed by unquoted text) ends the new text, unless nothing
+//     but blank lines precedes it.
+//  3. Quote blocks that end the text are removed with their attribution. A
+//     quote block introduced by an attribution and followed by only a short
+//     closing (fewer than three lines) is removed too; otherwise quotes are
+//     kept, as the context of inline answers, and only the attribution goes.
+//  4. Trailing signatures ("Sent from my iPhone", "Get Outlook for iOS", a
+//     lone "-Name") are trimmed.
+//
+// The rules follow the ideas of discourse's email_reply_trimmer (line classes)
+// and mailgun's talon (splitter lines, quotation wrapping the reply), with
+// deskd's own policy: new text is never dropped, forwards are kept.
+
+// VisibleText returns the new text of a plain-text reply: without the quoted
+// history ("> " lines), without the client's attribution header, and with the
+// signature trimmed. Answers written between quoted lines are kept. When
+// everything looks quoted, the input is returned trimmed.
+func VisibleText(text string) string {
+	text = normalizeText(text)
+	if strings.TrimSpace(text) == "" {
+		return ""
+	}
+	lines := splitSharedAttribution(strings.Split(text, "\n"))
+	kinds := classify(lines)
+
+	// Forwarded content is kept verbatim from its marker on.
+	end := len(lines)
+	for i, k := range kinds {
+		if k == kindForward {
+			end = i
+			break
+		}
+	}
+	keep := make([]bool, len(lines))
+	for i := range keep {
+		keep[i] = true
+	}
+
+	// The first cut point with content before it ends the new text.
+	for i := 0; i < end; i++ {
+		k := kinds[i]
+		switch k {
+		case kindDelimiter, kindHeader, kindAttribution:
+		default:
+			continue
+		}
+		span := spanEnd(kinds, i)
+		if k == kindAttribution && followedByQuote(kinds, span, end) {
+			i = span - 1
+			continue
+		}
+		if hasContentBefore(kinds, keep, i) {
+			end = i
+			break
+		}
+		// Nothing before: drop the marker itself and go on. A header block at
+		// the top stays (it is most likely a forward without a marker).
+		if k != kindHeader {
+			for j := i; j < span; j++ {
+				keep[j] = false
+			}
+		}
+		i = span - 1
+	}
+	tail := lines[end:]
+	if end < len(lines) && kinds[end] != kindForward {
+		tail = nil
+	}
+	lines, kinds, keep = lines[:end], kinds[:end], keep[:end]
+
+	dropQuotes(kinds, keep)
+	out := make([]string, 0, len(lines))
+	for i, l := range lines {
+		if keep[i] {
+			out = append(out, l)
+		}
+	}
+	out = trimSignature(out)
+	out = append(out, tail...)
+	res := tidy(out)
+	if res == "" {
+		return tidy(strings.Split(text, "\n"))
+	}
+	return res
+}
+
+type lineKind uint8
+
+const (
+	kindEmpty       lineKind = iota
+	kindText                 // New text, as far as we can tell.
+	kindQuote                // "> …", or a fragment of a wrapped quoted link.
+	kindAttribution          // "On … wrote:" and its wrapped continuation lines.
+	kindHeader               // A From:/Sent:/To:/Subject: block, all its lines.
+	kindDelimiter            // "-- ", "_____", "-----Original Message-----".
+	kindForward              // "---------- Forwarded message ---------".
+)
+
+// normalizeText makes line endings "\n", the text valid UTF-8, and removes
+// characters that only get in the way (NUL, BOM, zero-width space).
+func normalizeText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case 0, '\uFEFF', '\u200B':
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// tidy trims trailing space on each line, collapses runs of blank lines into
+// one, and trims blank lines at both ends.
+func tidy(lines []string) string {
+	var b strings.Builder
+	blank := false
+	started := false
+	for _, l := range lines {
+		l = strings.TrimRightFunc(l, unicode.IsSpace)
+		if l == "" {
+			blank = started
+			continue
+		}
+		if blank {
+			b.WriteString("\n")
+		}
+		if started {
+			b.WriteString("\n")
+		}
+		b.WriteString(l)
+		started, blank = true, false
+	}
+	return b.String()
+}
+
+// clean prepares a line for matching: non-breaking and other odd spaces
+// become plain spaces, and the line is trimmed.
+func clean(l string) string {
+	if strings.ContainsAny(l, "\u00a0\u202f\u2007\u200e\u200f\t") {
+		l = strings.Map(func(r rune) rune {
+			switch r {
+			case '\u00a0', '\u202f', '\u2007', '\t':
+				return ' '
+			case '\u200e', '\u200f':
+				return -1
+			}
+			return r
+		}, l)
+	}
+	return strings.TrimSpace(l)
+}
+
+var (
+	// quoteRe matches a quoted line: "> x", ">x", and supercite "Name> x".
+	quoteRe = regexp.MustCompile(`^\s*([A-Za-z]{1,12})?>`)
+
+	// attrVerbRe finds the verb of an attribution line in the languages seen
+	// in replies: "wrote", "a écrit", "schrieb", "escribió", …
+	attrVerbRe = regexp.MustCompile(`(?i)(?:^|[\s,"'>)\]])(wrote|writes|sent|a écrit|a ecrit|écrit|schrieb|geschrieben|escribió|escribio|ha scritto|scritto|schreef|geschreven|escreveu|napisał(?:\(a\))?|napisala|napisał[a]?|napsal|skrev|kirjoitti|yazdı|написал[аи]?|написав|пише|писал|写道|寫道|đã viết|wrote\s+-+)(?:[\s:：(]|$)`)
+
+	// attrLeadRe matches the usual beginnings of an attribution.
+	attrLeadRe = regexp.MustCompile(`(?i)^[-*_\s]*(on|le|am|el|il|op|em|w dniu|dnia|den|på|vào|at|en|in|tanggal|в|в\s|\d|\(|mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|在)`)
+
+	// attrDateRe matches Gmail's old numeric attribution,
+	// "2014-10-17 11:28 GMT+03:00 Name <addr>:" or "26.06.2014, 14:41, "Name" <addr>:".
+	attrDateRe = regexp.MustCompile(`^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\b.*(GMT[+-]\d|<[^<>\s]+@[^<>\s]+>)`)
+
+	// headerRe matches one line of a quoted message's header block, in the
+	// languages of the usual clients, with Outlook's "*From:*" bold variant.
+	headerRe = regexp.MustCompile(`(?i)^[*_]*(from|de|von|van|da|fra|från|od|от|lähettäjä|feladó|kimden|date|datum|fecha|data|dato|päivämäärä|sent|envoyé|envoye|gesendet|verzonden|inviato|enviado|enviada|sendt|skickat|wysłano|wysłane|отправлено|lähetetty|to|à|a|an|aan|para|til|till|do|кому|vastaanottaja|subject|objet|betreff|onderwerp|oggetto|asunto|assunto|emne|ämne|temat|тема|aihe|cc|bcc|reply-to|risposta|répondre à)[*_]*\s?:[*_]*(\s|$)`)
+
+	// headerFirstRe is the subset that may begin a header block.
+	headerFirstRe = regexp.MustCompile(`(?i)^[*_]*(from|de|von|van|da|fra|från|od|от|lähettäjä|feladó|kimden|date|datum|fecha|data|dato|päivämäärä|sent|envoyé|envoye|gesendet)[*_]*\s?:`)
+
+	// originalRe matches the "Original Message" separators of Outlook and
+	// other clients, in several languages.
+	originalRe = regexp.MustCompile(`(?i)^[*_>\s]*-{2,}\s*(original message|original-nachricht|message d'origine|message d’origine|ursprüngliche nachricht|mensaje original|messaggio originale|oorspronkelijk bericht|origineel bericht|mensagem original|originalmeddelande|opprinnelig melding|original meddelelse|oprindelig meddelelse|alkuperäinen viesti|wiadomość oryginalna|исходное сообщение|původní zpráva|eredeti üzenet)\s*-{2,}[*_\s]*$`)
+
+	// forwardRe matches the line that starts a forwarded message.
+	forwardRe = regexp.MustCompile(`(?i)^[*_\s]*(-{2,}\s*(forwarded message|message transféré|message transfere|weitergeleitete nachricht|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|mensagem encaminhada|vidarebefordrat meddelande|videresendt melding|videresendt meddelelse|przekazana wiadomość|пересылаемое сообщение|forwarded message follows)\s*-*|begin forwarded message\s*:|début du message réexpédié\s*:|debut du message reexpedie\s*:|anfang der weitergeleiteten nachricht\s*:|inicio del mensaje reenviado\s*:|inizio messaggio inoltrato\s*:|begin doorgestuurd bericht\s*:)[*_\s]*$`)
+
+	// delimiterRe matches lines after which nothing is new text: the
+	// signature delimiter "-- ", Outlook's underscore rule, Mailtrack's "ᐧ".
+	delimiterRe = regexp.MustCompile(`^(--|_{5,}|ᐧ)$`)
+
+	// decorationRe matches lines made of rule characters only.
+	decorationRe = regexp.MustCompile(`^[-_=*~+#ᐧ—\s]+$`)
+)
+
+// classify gives each line its kind.
+func classify(lines []string) []lineKind {
+	kinds := make([]lineKind, len(lines))
+	cl := make([]string, len(lines))
+	for i, l := range lines {
+		cl[i] = clean(l)
+		switch {
+		case cl[i] == "":
+			kinds[i] = kindEmpty
+		case quoteRe.MatchString(cl[i]):
+			kinds[i] = kindQuote
+		default:
+			kinds[i] = kindText
+		}
+	}
+	for i := 0; i < len(lines); i++ {
+		c := cl[i]
+		if c == "" {
+			continue
+		}
+		if kinds[i] == kindText {
+			switch {
+			case forwardRe.MatchString(c):
+				kinds[i] = kindForward
+				continue
+			case originalRe.MatchString(c) || delimiterRe.MatchString(c):
+				kinds[i] = kindDelimiter
+				continue
+			}
+			if n := headerBlock(cl, kinds, i); n > 0 {
+				for j := i; j < i+n; j++ {
+					kinds[j] = kindHeader
+				}
+				i += n - 1
+				continue
+			}
+		}
+		if kinds[i] == kindText || (kinds[i] == kindQuote && strings.HasPrefix(c, "<")) {
+			if j, ok := attribution(cl, kinds, i); ok {
+				for k := i; k <= j; k++ {
+					kinds[k] = kindAttribution
+				}
+				i = j
+				continue
+			}
+		}
+	}
+	// A fragment of a wrapped link between two quoted lines is quoted too.
+	for i := 1; i+1 < len(lines); i++ {
+		if kinds[i] == kindText && kinds[i-1] == kindQuote && kinds[i+1] == kindQuote &&
+			(strings.Contains(cl[i], "://") || (strings.HasSuffix(cl[i], ")") && !strings.Contains(cl[i], " "))) {
+			kinds[i] = kindQuote
+		}
+	}
+	return kinds
+}
+
+// headerBlock returns the number of lines of the header block starting at
+// line i, or 0. A block starts with From/Date/Sent and has at least two
+// distinct header names within a few lines; wrapped values are part of it.
+func headerBlock(cl []string, kinds []lineKind, i int) int {
+	m := headerFirstRe.FindStringSubmatch(cl[i])
+	if m == nil {
+		return 0
+	}
+	seen := map[string]bool{strings.ToLower(m[1]): true}
+	last := i
+	blanks := 0
+	for j := i + 1; j < len(cl) && j <= last+3; j++ {
+		if cl[j] == "" {
+			blanks++
+			if blanks > 1 {
+				break
+			}
+			continue
+		}
+		if kinds[j] == kindQuote && !strings.HasPrefix(cl[j], ">  <") {
+			break
+		}
+		if h := headerRe.FindStringSubmatch(cl[j]); h != nil {
+			seen[strings.ToLower(h[1])] = true
+			last = j
+			blanks = 0
+		}
+	}
+	if len(seen) < 2 {
+		return 0
+	}
+	return last - i + 1
+}
+
+// attribution reports whether an attribution starts at line i, and the line
+// where it ends. Attributions may be wrapped over a few lines, for instance
+// when the address does not fit: "On …, Name <\naddr> wrote:".
+func attribution(cl []string, kinds []lineKind, i int) (int, bool) {
+	j, ok := attributionFrom(cl, kinds, i)
+	if !ok {
+		return 0, false
+	}
+	if j > i {
+		// Prefer the shorter attribution when the first line is new text
+		// that merely precedes it.
+		if j2, ok2 := attributionFrom(cl, kinds, nextNonEmpty(cl, i+1)); ok2 && j2 == j && !attrLeadRe.MatchString(cl[i]) {
+			return 0, false
+		}
+	}
+	return j, true
+}
+
+func nextNonEmpty(cl []string, i int) int {
+	for i < len(cl) && cl[i] == "" {
+		i++
+	}
+	return i
+}
+
+func attributionFrom(cl []string, kinds []lineKind, i int) (int, bool) {
+	if i >= len(cl) || cl[i] == "" {
+		return 0, false
+	}
+	if kinds[i] == kindQuote && !strings.HasPrefix(cl[i], "<") {
+		return 0, false
+	}
+	var b strings.Builder
+	depth := 0
+	for j, n := i, 0; j < len(cl) && n < 5 && b.Len() < 400; j++ {
+		c := cl[j]
+		if c == "" {
+			// Blank lines may separate the parts of a wrapped address only.
+			if depth > 0 || (j+1 < len(cl) && cl[j+1] == "<") {
+				continue
+			}
+			return 0, false
+		}
+		if j > i && kinds[j] == kindQuote && depth == 0 && !strings.HasPrefix(c, ">") {
+			return 0, false
+		}
+		if j > i && kinds[j] == kindQuote && depth == 0 && strings.HasPrefix(c, ">") && !isAttrTail(c) {
+			return 0, false
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(c)
+		depth += strings.Count(c, "<") - strings.Count(c, ">")
+		if depth < 0 {
+			depth = 0
+		}
+		n++
+		if depth == 0 && isAttribution(b.String()) {
+			return j, true
+		}
+		if n == 1 && !attrLeadRe.MatchString(c) && !strings.Contains(c, "@") && !strings.Contains(c, "<") {
+			// Only an attribution-like beginning may continue on the next line.
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
+// isAttrTail reports whether a line that starts with ">" is the end of a
+// wrapped attribution ("> wrote:", ">:") rather than a quote.
+func isAttrTail(c string) bool {
+	rest := strings.TrimSpace(strings.TrimLeft(c, "> "))
+	return len(rest) < 40 && (strings.HasSuffix(rest, ":") || strings.HasSuffix(rest, "：") || rest == "")
+}
+
+// isAttribution reports whether s, one or a few joined lines, is the line a
+// mail client writes above the quoted message.
+func isAttribution(s string) bool {
+	if len(s) > 400 || quoteRe.MatchString(s) && !strings.HasPrefix(s, "<") {
+		return false
+	}
+	if attrDateRe.MatchString(s) && len(s) < 250 && !strings.ContainsAny(strings.TrimRight(s, ":"), ".!?") {
+		return true
+	}
+	if attrDateRe.MatchString(s) && len(s) < 250 && (strings.HasSuffix(s, ":") || strings.HasSuffix(s, ">")) {
+		return true
+	}
+	dashes := strings.HasPrefix(s, "--") || strings.HasSuffix(s, "--")
+	t := strings.TrimRight(s, "-*_ ")
+	t = strings.TrimLeft(t, "-*_ ")
+	colon := strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：")
+	if !colon && !dashes {
+		return false
+	}
+	if !strings.ContainsAny(t, "0123456789@") && !dashes {
+		return false
+	}
+	if len(strings.Fields(t)) > 45 {
+		return false
+	}
+	loc := attrVerbRe.FindStringIndex(t)
+	if loc == nil {
+		return false
+	}
+	if !colon {
+		// "---- Name wrote ----": the verb ends the line.
+		return loc[1] >= len(t)-1
+	}
+	return true
+}
+
+// sharedAttrRe finds an English attribution that shares its line with the
+// end of the reply: "Thanks On Wed, Apr 4, 2012 at 3:59 PM, bob wrote:".
+var sharedAttrRe = regexp.MustCompile(`^(.*\S)\s*?-*\s*(On\s.{5,200}\s(wrote|sent):)\s*$`)
+
+func splitSharedAttribution(lines []string) []string {
+	var out []string
+	for i, l := range lines {
+		if i+1 < len(lines) && strings.Contains(l, "On ") {
+			if m := sharedAttrRe.FindStringSubmatch(l); m != nil && strings.TrimSpace(strings.TrimRight(m[1], "- ")) != "" &&
+				isAttribution(m[2]) && quoteRe.MatchString(lines[i+1]) {
+				if out == nil {
+					out = append(out, lines[:i]...)
+				}
+				out = append(out, strings.TrimRight(m[1], "- "), m[2])
+				continue
+			}
+		}
+		if out != nil {
+			out = append(out, l)
+		}
+	}
+	if out == nil {
+		return lines
+	}
+	return out
+}
+
+// spanEnd returns the index after the run of lines of the same kind as i.
+func spanEnd(kinds []lineKind, i int) int {
+	j := i + 1
+	for j < len(kinds) && kinds[j] == kinds[i] && kinds[i] != kindDelimiter {
+		j++
+	}
+	return j
+}
+
+// followedByQuote reports whether the first non-blank line from i is quoted.
+func followedByQuote(kinds []lineKind, i, end int) bool {
+	for ; i < end; i++ {
+		switch kinds[i] {
+		case kindEmpty:
+			continue
+		case kindQuote:
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+func hasContentBefore(kinds []lineKind, keep []bool, i int) bool {
+	for j := 0; j < i; j++ {
+		if keep[j] && kinds[j] != kindEmpty && kinds[j] != kindAttribution {
+			return true
+		}
+	}
+	return false
+}
+
+// dropQuotes decides, for each quote block, whether it goes. keep is updated.
+func dropQuotes(kinds []lineKind, keep []bool) {
+	type block struct {
+		attr, start, end int // attr is -1 without attribution; end is exclusive.
+	}
+	var blocks []block
+	attr := -1
+	for i := 0; i < len(kinds); i++ {
+		switch kinds[i] {
+		case kindAttribution:
+			if attr < 0 {
+				attr = i
+			}
+		case kindQuote:
+			j := i
+			for k := i; k < len(kinds) && (kinds[k] == kindQuote || kinds[k] == kindEmpty); k++ {
+				if kinds[k] == kindQuote {
+					j = k
+				}
+			}
+			blocks = append(blocks, block{attr, i, j + 1})
+			attr = -1
+			i = j
+		case kindEmpty:
+		default:
+			attr = -1
+		}
+	}
+	// Attributions never stay.
+	for i, k := range kinds {
+		if k == kindAttribution {
+			keep[i] = false
+		}
+	}
+	textAfter := func(from int) (lines int, more bool) {
+		for i := from; i < len(kinds); i++ {
+			switch kinds[i] {
+			case kindQuote:
+				return lines, true
+			case kindText, kindHeader:
+				if keep[i] && !isSignatureLine(i, kinds) {
+					lines++
+				}
+			}
+		}
+		return lines, false
+	}
+	quoted := 0
+	for _, b := range blocks {
+		if n, _ := textAfter(b.end); n > 0 {
+			quoted++
+		}
+	}
+	for _, b := range blocks {
+		n, more := textAfter(b.end)
+		drop := n == 0 || (b.attr >= 0 && n < 3 && !more && quoted < 2)
+		if !drop {
+			continue
+		}
+		for i := b.start; i < b.end; i++ {
+			keep[i] = false
+		}
+		if n > 0 {
+			// The quotation wrapped the reply: drop the blank lines after it.
+			for i := b.end; i < len(kinds) && kinds[i] == kindEmpty; i++ {
+				keep[i] = false
+			}
+		}
+	}
+}
+
+// isSignatureLine is a hook for dropQuotes; signatures are trimmed later.
+func isSignatureLine(int, []lineKind) bool { return false }
+
+var (
+	// mobileSigRe matches the one-line signatures of mail apps.
+	mobileSigRe = regexp.MustCompile(`(?i)^(` +
+		`sent (from|with|via|by|using) .{1,80}` +
+		`|envoy[ée] (de|depuis|à partir de|a partir de|avec|via) .{1,80}` +
+		`|(von meinem|diese nachricht wurde von meinem) .{1,80} gesendet\.?` +
+		`|gesendet (von|mit) .{1,60}` +
+		`|(sendt fra|skickat från|verzonden (met|vanaf|van)|enviado (desde|do|de|con)|inviato da|wysłane z|отправлено (с|из)|lähetetty) .{1,60}` +
+		`|(get|obtenir|télécharger|telecharger|holen sie sich|descargar|scarica|baixe o) \[?outlook (for|pour|für|para|per) .{1,80}` +
+		`|從我的 .{1,30} 傳送|发自我的.{1,30}` +
+		`|[\w ]{0,20}\bfrom (my )?(mobile|phone|iphone|ipad|android|cell|smartphone)\b.{0,20}` +
+		`)$`)
+
+	// sentFromMyRe is "Sent from my X" where X must look like a device, so that
+	// "Sent from my desk, it is easier" stays.
+	sentFromMyRe = regexp.MustCompile(`(?i)^(sent|envoy[ée]) (from|de|depuis|with) (my|mon|ma) (\S+)`)
+
+	deviceWordRe = regexp.MustCompile(`(?i)^(mobile|cell|phone|telephone|téléphone|smartphone|tablet|tablette|appareil|device|portable|android|iphone|ipad|ipod|blackberry|samsung|galaxy|huawei|xiaomi|pixel|nokia|htc|lg|motorola|sony|windows|mac)`)
+
+	// dashNameRe is a lone "-Name" sign-off line.
+	dashNameRe = regexp.MustCompile(`^-\p{L}[\p{L}.'’]*( \p{L}[\p{L}.'’]*){0,2}$`)
+)
+
+// isMobileSignature reports whether l is a mail app's signature line.
+func isMobileSignature(l string) bool {
+	c := strings.Trim(clean(l), "()<>[]* ")
+	if c == "" || len(c) > 120 || !mobileSigRe.MatchString(c) {
+		return false
+	}
+	if m := sentFromMyRe.FindStringSubmatch(c); m != nil {
+		w := m[4]
+		r, _ := utf8.DecodeRuneInString(w)
+		return deviceWordRe.MatchString(w) || unicode.IsUpper(r) || unicode.IsDigit(r)
+	}
+	return true
+}
+
+// trimSignature removes trailing signature lines: mail app signatures and a
+// lone "-Name" paragraph.
+func trimSignature(lines []string) []string {
+	for {
+		i := len(lines) - 1
+		for i >= 0 && clean(lines[i]) == "" {
+			i--
+		}
+		if i < 0 {
+			return lines[:0]
+		}
+		c := clean(lines[i])
+		switch {
+		case isMobileSignature(c):
+		case decorationRe.MatchString(c):
+		case dashNameRe.MatchString(c) && i > 0 && clean(lines[i-1]) == "":
+		default:
+			return lines[:i+1]
+		}
+		lines = lines[:i]
+	}
+}
