@@ -1,0 +1,581 @@
+package mailin
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// Ingester reads the desk's IMAP inbox into the desk, exactly once:
+//
+//   - It fetches mails with UIDs above the last one recorded for the mailbox (UIDVALIDITY
+//     checked; when it changes the mailbox is rescanned and the Message-ID dedupe absorbs it).
+//   - Headers first: a mail already processed, or an automatic one, is judged before its body is
+//     downloaded.
+//   - A batch is committed in one transaction; only then are its mails flagged \Seen or moved,
+//     and only then does the recorded last UID advance. A crash between commit and flag leaves
+//     the mail for the next run, which finds its Message-ID done and just flags it.
+//   - A mail that cannot be processed after retries is moved to the quarantine mailbox.
+type Ingester struct {
+	desk     *tickets.Desk
+	log      *slog.Logger
+	now      func() time.Time
+	failures map[string]int // Message-ID → failed attempts, for quarantine.
+	mu       sync.Mutex
+
+	// Processed is called after each committed batch (to wake the sender).
+	Processed func(Stats)
+	// Dial connects to the server; nil: from the configuration.
+	Dial func(opts *imapclient.Options) (*imapclient.Client, error)
+}
+
+// Stats counts what one pass did.
+type Stats struct {
+	Fetched     int
+	Opened      int
+	Appended    int // Replies, commands and messages into existing tickets.
+	Duplicates  int
+	Automatic   int // Auto-replies, bounces, lists and loops: recorded, never answered.
+	Quarantined int
+	Failed      int // Left for the next pass.
+}
+
+func (s *Stats) add(o Stats) {
+	s.Fetched += o.Fetched
+	s.Opened += o.Opened
+	s.Appended += o.Appended
+	s.Duplicates += o.Duplicates
+	s.Automatic += o.Automatic
+	s.Quarantined += o.Quarantined
+	s.Failed += o.Failed
+}
+
+// maxAttempts is how often a mail may fail before it is quarantined.
+const maxAttempts = 3
+
+// NewIngester returns an ingester for the desk's [imap] configuration.
+func NewIngester(d *tickets.Desk, log *slog.Logger) *Ingester {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Ingester{desk: d, log: log, now: time.Now, failures: map[string]int{}}
+}
+
+// session is one connection with the inbox selected.
+type session struct {
+	c           *imapclient.Client
+	uidValidity uint32
+	newMail     chan struct{} // Signalled when the server reports new messages.
+}
+
+func (g *Ingester) connect(ctx context.Context) (*session, error) {
+	cfg := g.desk.Config().IMAP
+	s := &session{newMail: make(chan struct{}, 1)}
+	opts := &imapclient.Options{
+		TLSConfig: &tls.Config{ServerName: host(cfg.Address), InsecureSkipVerify: cfg.InsecureSkipVerify},
+		Dialer:    &net.Dialer{Timeout: 30 * time.Second},
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
+				if data.NumMessages != nil {
+					select {
+					case s.newMail <- struct{}{}:
+					default:
+					}
+				}
+			},
+		},
+	}
+	var c *imapclient.Client
+	var err error
+	switch {
+	case g.Dial != nil:
+		c, err = g.Dial(opts)
+	case cfg.Security == "tls":
+		c, err = imapclient.DialTLS(cfg.Address, opts)
+	case cfg.Security == "starttls":
+		c, err = imapclient.DialStartTLS(cfg.Address, opts)
+	default:
+		c, err = imapclient.DialInsecure(cfg.Address, opts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connect to imap %s: %w", cfg.Address, err)
+	}
+	s.c = c
+	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
+	defer stop()
+	password, err := g.desk.Config().IMAPPassword()
+	if err != nil {
+		s.close(g.log)
+		return nil, fmt.Errorf("imap password: %w", err)
+	}
+	if err := c.Login(cfg.Username, password).Wait(); err != nil {
+		s.close(g.log)
+		return nil, fmt.Errorf("imap login as %s: %w", cfg.Username, err)
+	}
+	sel, err := c.Select(cfg.Mailbox, nil).Wait()
+	if err != nil {
+		s.close(g.log)
+		return nil, fmt.Errorf("select mailbox %q: %w", cfg.Mailbox, err)
+	}
+	s.uidValidity = sel.UIDValidity
+	return s, nil
+}
+
+func (s *session) close(log *slog.Logger) {
+	if err := s.c.Logout().Wait(); err != nil {
+		log.Debug("imap logout", "err", err)
+	}
+	if err := s.c.Close(); err != nil {
+		log.Debug("imap close", "err", err)
+	}
+}
+
+func host(addr string) string {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return h
+}
+
+// Check connects, logs in and selects the mailbox, for `deskd check`.
+func (g *Ingester) Check(ctx context.Context) error {
+	s, err := g.connect(ctx)
+	if err != nil {
+		return err
+	}
+	s.close(g.log)
+	return nil
+}
+
+// Once processes everything now in the inbox and returns (`deskd poll --once`).
+func (g *Ingester) Once(ctx context.Context) (Stats, error) {
+	s, err := g.connect(ctx)
+	if err != nil {
+		return Stats{}, err
+	}
+	defer s.close(g.log)
+	return g.drain(ctx, s)
+}
+
+// Run is the daemon loop: process, then wait for new mail with IDLE where the server has it,
+// else poll every poll_interval; reconnect with backoff and jitter when the server goes away.
+func (g *Ingester) Run(ctx context.Context) error {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		started := time.Now()
+		err := g.session(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if time.Since(started) > time.Minute {
+			backoff = time.Second
+		}
+		wait := backoff/2 + rand.N(backoff)
+		g.log.Warn("imap session ended; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		backoff = min(backoff*2, 5*time.Minute)
+	}
+	return nil
+}
+
+func (g *Ingester) session(ctx context.Context) error {
+	s, err := g.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.close(g.log)
+	stop := context.AfterFunc(ctx, func() { _ = s.c.Close() })
+	defer stop()
+	idle := s.c.Caps().Has(imap.CapIdle)
+	g.log.Info("imap connected", "mailbox", g.desk.Config().IMAP.Mailbox, "idle", idle)
+	for {
+		if _, err := g.drain(ctx, s); err != nil {
+			return err
+		}
+		interval := g.desk.Config().IMAP.PollInterval.Duration
+		if !idle {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-s.c.Closed():
+				return errors.New("connection closed")
+			case <-time.After(interval):
+			}
+			continue
+		}
+		cmd, err := s.c.Idle()
+		if err != nil {
+			return fmt.Errorf("idle: %w", err)
+		}
+		// Re-issue IDLE well before servers' 30-minute timeout (RFC 2177), and poll anyway at
+		// poll_interval in case a notification is lost.
+		select {
+		case <-ctx.Done():
+		case <-s.c.Closed():
+		case <-s.newMail:
+		case <-time.After(min(interval, 20*time.Minute)):
+		}
+		if err := cmd.Close(); err != nil {
+			return fmt.Errorf("end idle: %w", err)
+		}
+		if err := cmd.Wait(); err != nil && ctx.Err() == nil {
+			return fmt.Errorf("idle: %w", err)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// drain processes batches until nothing new is left (or a mail must wait for a retry).
+func (g *Ingester) drain(ctx context.Context, s *session) (Stats, error) {
+	var total Stats
+	for ctx.Err() == nil {
+		st, more, err := g.batch(ctx, s)
+		total.add(st)
+		if err != nil {
+			return total, err
+		}
+		if st.Fetched > 0 && g.Processed != nil {
+			g.Processed(st)
+		}
+		if !more {
+			break
+		}
+	}
+	return total, ctx.Err()
+}
+
+// fetched is one mail of a batch on its way through.
+type fetched struct {
+	uid  imap.UID
+	size int64
+	head *Message // Parsed from the header alone.
+	full *Message // Parsed whole, nil if the body was not needed.
+	in   *tickets.Incoming
+	done bool // Its effect is committed (or it was quarantined): flag it.
+	bad  bool // Cannot be parsed: quarantine.
+}
+
+// batch processes the next batch of new mail. more reports that another batch may follow.
+func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, err error) {
+	cfg := g.desk.Config()
+	mailbox := cfg.IMAP.Mailbox
+	store := g.desk.Store
+	validity, lastUID, err := store.MailboxState(ctx, mailbox)
+	if err != nil {
+		return st, false, err
+	}
+	if validity != s.uidValidity {
+		if validity != 0 {
+			g.log.Warn("UIDVALIDITY changed: rescanning the mailbox", "mailbox", mailbox, "old", validity, "new", s.uidValidity)
+		}
+		lastUID = 0
+	}
+	search, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{imap.UIDRange{Start: imap.UID(lastUID + 1), Stop: 0}}}}, nil).Wait()
+	if err != nil {
+		return st, false, fmt.Errorf("search: %w", err)
+	}
+	var uids []imap.UID
+	for _, u := range search.AllUIDs() {
+		if uint32(u) > lastUID { // "n:*" always matches the last message, even below n.
+			uids = append(uids, u)
+		}
+	}
+	slices.Sort(uids)
+	if len(uids) == 0 {
+		if validity != s.uidValidity {
+			return st, false, store.SetMailboxState(ctx, mailbox, s.uidValidity, lastUID)
+		}
+		return st, false, nil
+	}
+	size := max(cfg.IMAP.BatchSize, 1)
+	if len(uids) > size {
+		uids, more = uids[:size], true
+	}
+	st.Fetched = len(uids)
+
+	// Headers first.
+	mails, err := g.fetchHeaders(s, uids)
+	if err != nil {
+		return st, false, err
+	}
+	opts := Options(g.desk)
+	var needBody []imap.UID
+	for _, m := range mails {
+		if m.head != nil && !m.head.DerivedID {
+			dup, err := store.HasMessage(ctx, m.head.MessageID)
+			if err != nil {
+				return st, false, err
+			}
+			if dup {
+				m.done = true
+				st.Duplicates++
+				continue
+			}
+			// An automatic mail needs no body, except a bounce (its report names who failed).
+			if v := m.head.Verdict; v == VerdictAutoReply || v == VerdictBulk || v == VerdictLoop {
+				m.full = m.head
+				continue
+			}
+		}
+		needBody = append(needBody, m.uid)
+	}
+	if err := g.fetchBodies(s, mails, needBody, opts); err != nil {
+		return st, false, err
+	}
+
+	var batch []*fetched
+	for _, m := range mails {
+		if m.done || m.bad {
+			continue
+		}
+		m.in = Incoming(m.full, cfg.Desk.Language)
+		batch = append(batch, m)
+	}
+	if err := g.commit(ctx, batch, &st); err != nil {
+		return st, false, err
+	}
+
+	var flag, quarantine []imap.UID
+	for _, m := range mails {
+		switch {
+		case m.bad:
+			quarantine = append(quarantine, m.uid)
+		case m.done:
+			flag = append(flag, m.uid)
+		}
+	}
+	if err := g.markDone(s, flag); err != nil {
+		return st, false, err
+	}
+	if err := g.quarantine(s, quarantine); err != nil {
+		return st, false, err
+	}
+	st.Quarantined += len(quarantine)
+	// The last UID advances over the leading run of finished mails only: one left for a retry
+	// is fetched again next time.
+	newLast := lastUID
+	for _, m := range mails {
+		if !m.done && !m.bad {
+			more = false
+			break
+		}
+		newLast = uint32(m.uid)
+	}
+	if err := store.SetMailboxState(ctx, mailbox, s.uidValidity, newLast); err != nil {
+		return st, false, err
+	}
+	return st, more, nil
+}
+
+var headerSection = &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
+var wholeSection = &imap.FetchItemBodySection{Peek: true}
+
+func (g *Ingester) fetchHeaders(s *session, uids []imap.UID) ([]*fetched, error) {
+	msgs, err := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
+		UID: true, RFC822Size: true, BodySection: []*imap.FetchItemBodySection{headerSection},
+	}).Collect()
+	if err != nil {
+		return nil, fmt.Errorf("fetch headers: %w", err)
+	}
+	opts := Options(g.desk)
+	byUID := map[imap.UID]*fetched{}
+	for _, m := range msgs {
+		f := &fetched{uid: m.UID, size: m.RFC822Size}
+		if h := m.FindBodySection(headerSection); len(h) > 0 {
+			if p, err := Parse(h, opts); err == nil {
+				f.head = p
+			}
+		}
+		byUID[m.UID] = f
+	}
+	var out []*fetched
+	for _, u := range uids {
+		if f, ok := byUID[u]; ok {
+			out = append(out, f)
+		} else {
+			// Expunged meanwhile by someone else: nothing to do.
+			out = append(out, &fetched{uid: u, done: true})
+		}
+	}
+	return out, nil
+}
+
+func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, opts ParseOptions) error {
+	if len(uids) == 0 {
+		return nil
+	}
+	msgs, err := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
+		UID: true, BodySection: []*imap.FetchItemBodySection{wholeSection},
+	}).Collect()
+	if err != nil {
+		return fmt.Errorf("fetch bodies: %w", err)
+	}
+	raw := map[imap.UID][]byte{}
+	for _, m := range msgs {
+		raw[m.UID] = m.FindBodySection(wholeSection)
+	}
+	for _, f := range mails {
+		if !slices.Contains(uids, f.uid) {
+			continue
+		}
+		b, ok := raw[f.uid]
+		if !ok {
+			f.done = true // Expunged meanwhile.
+			continue
+		}
+		p, err := Parse(b, opts)
+		if err != nil {
+			g.log.Error("unreadable mail: quarantined", "uid", f.uid, "err", err)
+			f.bad = true
+			continue
+		}
+		f.full = p
+	}
+	return nil
+}
+
+// commit ingests the batch in one transaction. If the transaction itself fails, each mail is
+// tried alone so that one poisonous mail cannot hold up the others.
+func (g *Ingester) commit(ctx context.Context, batch []*fetched, st *Stats) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	ins := make([]*tickets.Incoming, len(batch))
+	for i, m := range batch {
+		ins[i] = m.in
+	}
+	outs, err := g.ingest(ctx, ins)
+	if err != nil {
+		if len(batch) == 1 {
+			g.failed(batch[0], err, st)
+			return nil
+		}
+		g.log.Warn("batch failed; retrying mail by mail", "err", err, "mails", len(batch))
+		for _, m := range batch {
+			if err := g.commit(ctx, []*fetched{m}, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i, o := range outs {
+		m := batch[i]
+		if o.Err != nil {
+			g.failed(m, o.Err, st)
+			continue
+		}
+		m.done = true
+		g.log.Info("mail", "uid", m.uid, "message_id", o.MessageID, "action", o.Action, "ticket_id", o.TicketID, "verdict", m.in.Verdict)
+		switch o.Action {
+		case tickets.ActionOpened:
+			st.Opened++
+		case tickets.ActionDuplicate:
+			st.Duplicates++
+		case tickets.ActionIgnored, tickets.ActionRecorded:
+			st.Automatic++
+		default:
+			st.Appended++
+		}
+	}
+	return nil
+}
+
+// ingest calls the desk, turning a panic into an error so the mail can be retried and quarantined.
+func (g *Ingester) ingest(ctx context.Context, ins []*tickets.Incoming) (outs []tickets.Outcome, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return g.desk.Ingest(ctx, g.now(), ins)
+}
+
+func (g *Ingester) failed(m *fetched, err error, st *Stats) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.failures[m.in.MessageID]++
+	n := g.failures[m.in.MessageID]
+	if n >= maxAttempts {
+		g.log.Error("mail failed repeatedly: quarantined", "uid", m.uid, "message_id", m.in.MessageID, "err", err, "attempts", n)
+		m.bad = true
+		delete(g.failures, m.in.MessageID)
+		return
+	}
+	g.log.Warn("mail failed; will retry", "uid", m.uid, "message_id", m.in.MessageID, "err", err, "attempt", n)
+	st.Failed++
+}
+
+// markDone flags the mails \Seen, or moves them to done_mailbox.
+func (g *Ingester) markDone(s *session, uids []imap.UID) error {
+	if len(uids) == 0 {
+		return nil
+	}
+	if dest := g.desk.Config().IMAP.DoneMailbox; dest != "" {
+		return g.move(s, uids, dest)
+	}
+	err := s.c.Store(imap.UIDSetNum(uids...), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close()
+	if err != nil {
+		return fmt.Errorf("flag seen: %w", err)
+	}
+	return nil
+}
+
+func (g *Ingester) quarantine(s *session, uids []imap.UID) error {
+	if len(uids) == 0 {
+		return nil
+	}
+	return g.move(s, uids, g.desk.Config().IMAP.QuarantineMailbox)
+}
+
+// move moves mails to a mailbox, creating it if missing; MOVE where the server has it (RFC
+// 6851), else COPY, \Deleted and UID EXPUNGE.
+func (g *Ingester) move(s *session, uids []imap.UID, dest string) error {
+	set := imap.UIDSetNum(uids...)
+	if err := s.c.Create(dest, nil).Wait(); err != nil && !alreadyExists(err) {
+		return fmt.Errorf("create mailbox %q: %w", dest, err)
+	}
+	if s.c.Caps().Has(imap.CapMove) {
+		if _, err := s.c.Move(set, dest).Wait(); err != nil {
+			return fmt.Errorf("move to %q: %w", dest, err)
+		}
+		return nil
+	}
+	if _, err := s.c.Copy(set, dest).Wait(); err != nil {
+		return fmt.Errorf("copy to %q: %w", dest, err)
+	}
+	if err := s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
+		return fmt.Errorf("flag deleted: %w", err)
+	}
+	if err := s.c.UIDExpunge(set).Close(); err != nil {
+		return fmt.Errorf("expunge: %w", err)
+	}
+	return nil
+}
+
+func alreadyExists(err error) bool {
+	var ie *imap.Error
+	if errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists {
+		return true
+	}
+	return strings.Contains(strings.ToLower(err.Error()), "exist")
+}

@@ -1,0 +1,380 @@
+package mailin
+
+import (
+	"bytes"
+	"database/sql"
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// testServer is an in-process IMAP server on 127.0.0.1 with one user, "helpdesk".
+type testServer struct {
+	addr string
+	user *imapmemserver.User
+	srv  *imapserver.Server
+}
+
+func newTestServer(t testing.TB) *testServer {
+	t.Helper()
+	mem := imapmemserver.New()
+	user := imapmemserver.NewUser("helpdesk", "secret")
+	if err := user.Create("INBOX", nil); err != nil {
+		t.Fatal(err)
+	}
+	mem.AddUser(user)
+	srv := imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return mem.NewSession(), nil, nil
+		},
+		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}, imap.CapIdle: {}, imap.CapMove: {}, imap.CapUIDPlus: {}},
+		InsecureAuth: true,
+		Logger:       discardLogger{},
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return &testServer{addr: ln.Addr().String(), user: user, srv: srv}
+}
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(string, ...any) {}
+
+type literal struct {
+	*bytes.Reader
+	n int64
+}
+
+func (l literal) Size() int64 { return l.n }
+
+// deliver appends a raw mail to a mailbox, as an MTA would.
+func (s *testServer) deliver(t testing.TB, mailbox, raw string) {
+	t.Helper()
+	b := []byte(strings.ReplaceAll(raw, "\n", "\r\n"))
+	if _, err := s.user.Append(mailbox, literal{bytes.NewReader(b), int64(len(b))}, &imap.AppendOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mailbox lists a mailbox's messages: their UIDs and whether they are \Seen.
+func (s *testServer) mailbox(t testing.TB, name string) (n int, seen int) {
+	t.Helper()
+	c, err := imapclient.DialInsecure(s.addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login("helpdesk", "secret").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Status(name, &imap.StatusOptions{NumMessages: true, NumUnseen: true}).Wait()
+	if err != nil {
+		return 0, 0
+	}
+	return int(*st.NumMessages), int(*st.NumMessages - *st.NumUnseen)
+}
+
+const deskConfig = `
+[desk]
+name = "Support Informatique"
+address = "helpdesk@corp.example"
+language = "fr"
+timezone = "Europe/Paris"
+[imap]
+address = "%s"
+username = "helpdesk"
+password = "secret"
+done_mailbox = "%s"
+batch_size = %d
+[smtp]
+address = "127.0.0.1:1"
+[[technician]]
+name = "Alice Martin"
+email = "alice@corp.example"
+skills = ["network"]
+[[coordinator]]
+name = "Nadia Benali"
+email = "nadia@corp.example"
+[[category]]
+name = "network"
+keywords = ["vpn", "wifi"]
+[calendar]
+always = true
+`
+
+func newDesk(t testing.TB, addr, done string, batch int) *tickets.Desk {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, err := tickets.ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(fmt.Sprintf(deskConfig, addr, done, batch)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := tickets.OpenStore(context.Background(), cfg.Desk.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	d, err := tickets.NewDesk(cfg, store, []byte("0123456789abcdef0123456789abcdef"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func testMail(id, from, subject, body string, headers ...string) string {
+	h := ""
+	for _, x := range headers {
+		h += x + "\n"
+	}
+	return fmt.Sprintf("From: %s\nTo: helpdesk@corp.example\nSubject: %s\nMessage-ID: <%s>\nDate: Thu, 26 Nov 2026 09:00:00 +0100\n%sContent-Type: text/plain; charset=utf-8\n\n%s\n", from, subject, id, h, body)
+}
+
+func count(t testing.TB, d *tickets.Desk, q string) int {
+	t.Helper()
+	var n int
+	if err := d.Store.Reader().QueryRow(q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestOnceOpensThreadsAndFlags(t *testing.T) {
+	srv := newTestServer(t)
+	d := newDesk(t, srv.addr, "", 100)
+	ctx := context.Background()
+	g := NewIngester(d, nil)
+
+	srv.deliver(t, "INBOX", testMail("q1@client", "Céline Dupré <celine@corp.example>", "Le VPN ne marche plus", "Bonjour,\nle vpn ne se connecte plus depuis ce matin.\nMerci"))
+	srv.deliver(t, "INBOX", testMail("q1@client", "Céline Dupré <celine@corp.example>", "Le VPN ne marche plus", "same mail delivered twice"))
+	srv.deliver(t, "INBOX", testMail("ooo@client", "paul@corp.example", "Out of Office", "I am away", "Auto-Submitted: auto-replied"))
+	st, err := g.Once(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Opened != 1 || st.Duplicates != 1 || st.Automatic != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	if n, seen := srv.mailbox(t, "INBOX"); n != 3 || seen != 3 {
+		t.Fatalf("INBOX %d messages, %d seen; want all 3 flagged", n, seen)
+	}
+	tk, err := d.Store.Ticket(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Requester != "celine@corp.example" || tk.RequesterName != "Céline Dupré" || tk.Language != "fr" || tk.Category != "network" {
+		t.Fatalf("ticket %+v", tk)
+	}
+
+	// A reply threaded by In-Reply-To to the desk's acknowledgement, with quoted history.
+	reply := testMail("q2@client", "celine@corp.example", "Re: [HD #1] Demande reçue", "C'est le bureau 204.\n\nLe jeu. 26 nov. 2026 à 10:05, Support Informatique <helpdesk@corp.example> a écrit :\n> Nous avons bien reçu votre demande.\n", "In-Reply-To: <"+tk.RootMessageID+">")
+	srv.deliver(t, "INBOX", reply)
+	if st, err = g.Once(ctx); err != nil || st.Appended != 1 || st.Fetched != 1 {
+		t.Fatalf("second pass %+v %v (only the new mail must be fetched)", st, err)
+	}
+	show, err := d.Store.Show(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last tickets.EventJSON
+	for _, e := range show.Events {
+		if e.Kind == "message" {
+			last = e
+		}
+	}
+	if last.Text != "C'est le bureau 204." {
+		t.Fatalf("visible text %q: the quoted history must be stripped", last.Text)
+	}
+	var raw []byte
+	if err := d.Store.Reader().QueryRow(`SELECT raw FROM messages WHERE message_id = 'q2@client'`).Scan(&raw); err != nil || !bytes.Contains(raw, []byte("Nous avons bien re")) {
+		t.Fatalf("the raw original is not kept whole (%v)", err)
+	}
+}
+
+func TestMoveToDoneMailbox(t *testing.T) {
+	srv := newTestServer(t)
+	d := newDesk(t, srv.addr, "Done", 100)
+	srv.deliver(t, "INBOX", testMail("a@x", "a@corp.example", "wifi", "wifi down"))
+	if _, err := NewIngester(d, nil).Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := srv.mailbox(t, "INBOX"); n != 0 {
+		t.Fatalf("%d left in INBOX", n)
+	}
+	if n, _ := srv.mailbox(t, "Done"); n != 1 {
+		t.Fatalf("%d in Done", n)
+	}
+}
+
+// TestCrashBetweenCommitAndFlag: the ticket was committed but the process died before the mail
+// was flagged; the next run must flag it without opening a second ticket.
+func TestCrashBetweenCommitAndFlag(t *testing.T) {
+	srv := newTestServer(t)
+	d := newDesk(t, srv.addr, "", 100)
+	ctx := context.Background()
+	raw := testMail("c@x", "c@corp.example", "vpn", "vpn down")
+	srv.deliver(t, "INBOX", raw)
+	m, err := Parse([]byte(strings.ReplaceAll(raw, "\n", "\r\n")), Options(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Ingest(ctx, time.Now(), []*tickets.Incoming{Incoming(m, "fr")}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := NewIngester(d, nil).Once(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Duplicates != 1 || count(t, d, `SELECT COUNT(*) FROM tickets`) != 1 || count(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'ack'`) != 1 {
+		t.Fatalf("stats %+v: doubled", st)
+	}
+	if _, seen := srv.mailbox(t, "INBOX"); seen != 1 {
+		t.Fatal("not flagged after the restart")
+	}
+}
+
+func TestUIDValidityChangeRescansSafely(t *testing.T) {
+	srv := newTestServer(t)
+	d := newDesk(t, srv.addr, "", 100)
+	ctx := context.Background()
+	g := NewIngester(d, nil)
+	srv.deliver(t, "INBOX", testMail("u1@x", "u@corp.example", "vpn", "one"))
+	if _, err := g.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v1, last, _ := d.Store.MailboxState(ctx, "INBOX")
+	// The server rebuilds the mailbox: new UIDVALIDITY, the old mail again plus a new one.
+	if err := srv.user.Delete("INBOX"); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.user.Create("INBOX", nil); err != nil {
+		t.Fatal(err)
+	}
+	srv.deliver(t, "INBOX", testMail("u1@x", "u@corp.example", "vpn", "one"))
+	srv.deliver(t, "INBOX", testMail("u2@x", "v@corp.example", "wifi", "two"))
+	st, err := g.Once(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, last2, _ := d.Store.MailboxState(ctx, "INBOX")
+	if v2 == v1 || st.Duplicates != 1 || st.Opened != 1 || last2 != 2 || last != 1 {
+		t.Fatalf("validity %d→%d last %d→%d stats %+v", v1, v2, last, last2, st)
+	}
+	if n := count(t, d, `SELECT COUNT(*) FROM tickets`); n != 2 {
+		t.Fatalf("%d tickets", n)
+	}
+}
+
+// TestPoisonMailQuarantined: a mail whose processing always fails is retried, then moved to the
+// quarantine mailbox; the mails after it are not held up.
+func TestPoisonMailQuarantined(t *testing.T) {
+	srv := newTestServer(t)
+	d := newDesk(t, srv.addr, "", 100)
+	ctx := context.Background()
+	// Fail any mail with the subject "poison" inside the database, as a disk or constraint
+	// error would.
+	db := openWriter(t, d)
+	if _, err := db.ExecContext(ctx, `CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.subject = 'poison'
+		BEGIN SELECT RAISE(ABORT, 'poisoned'); END`); err != nil {
+		t.Fatal(err)
+	}
+	srv.deliver(t, "INBOX", testMail("p@x", "p@corp.example", "poison", "x"))
+	srv.deliver(t, "INBOX", testMail("ok@x", "ok@corp.example", "wifi", "fine"))
+	g := NewIngester(d, nil)
+	for i := 0; i < maxAttempts; i++ {
+		if _, err := g.Once(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _ := srv.mailbox(t, "deskd-quarantine"); n != 1 {
+		t.Fatalf("%d mails in quarantine", n)
+	}
+	if n, seen := srv.mailbox(t, "INBOX"); n != 1 || seen != 1 {
+		t.Fatalf("INBOX: %d mails, %d seen", n, seen)
+	}
+	if c := count(t, d, `SELECT COUNT(*) FROM tickets`); c != 1 {
+		t.Fatalf("%d tickets", c)
+	}
+	_, last, _ := d.Store.MailboxState(ctx, "INBOX")
+	if last != 2 {
+		t.Fatalf("last UID %d", last)
+	}
+}
+
+func TestRunUsesIdleAndStops(t *testing.T) {
+	srv := newTestServer(t)
+	d := newDesk(t, srv.addr, "", 100)
+	ctx, cancel := context.WithCancel(context.Background())
+	g := NewIngester(d, nil)
+	processed := make(chan Stats, 10)
+	g.Processed = func(s Stats) { processed <- s }
+	done := make(chan error)
+	go func() { done <- g.Run(ctx) }()
+	time.Sleep(100 * time.Millisecond) // Let it reach IDLE; the poll interval is a minute.
+	srv.deliver(t, "INBOX", testMail("idle@x", "i@corp.example", "vpn", "idle"))
+	select {
+	case s := <-processed:
+		if s.Opened != 1 {
+			t.Fatalf("stats %+v", s)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("new mail not noticed through IDLE")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not stop")
+	}
+}
+
+func BenchmarkIngest(b *testing.B) {
+	srv := newTestServer(b)
+	d := newDesk(b, srv.addr, "", 200)
+	g := NewIngester(d, nil)
+	ctx := context.Background()
+	const perRound = 500
+	b.ResetTimer()
+	total := 0
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		for j := 0; j < perRound; j++ {
+			srv.deliver(b, "INBOX", testMail(fmt.Sprintf("b%d.%d@x", i, j), fmt.Sprintf("user%d@corp.example", j), "Problème de wifi", "Bonjour,\nle wifi ne marche plus au 3e étage.\nMerci"))
+		}
+		b.StartTimer()
+		st, err := g.Once(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += st.Opened
+	}
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "mails/s")
+}
+
+// openWriter opens a second connection to the desk's database, to change its schema in tests.
+func openWriter(t testing.TB, d *tickets.Desk) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+d.Config().Desk.Database+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}

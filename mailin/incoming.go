@@ -1,0 +1,79 @@
+package mailin
+
+import (
+	"strings"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// Options returns the parse options for a desk: its attachment limit, its addresses, and its
+// own Message-IDs, so that our mail coming back is judged a loop.
+func Options(d *tickets.Desk) ParseOptions {
+	cfg := d.Config()
+	return ParseOptions{
+		MaxAttachment: int64(cfg.Desk.MaxAttachment),
+		DeskAddresses: append([]string{cfg.Desk.Address}, cfg.Desk.Addresses...),
+		IsOwnMessageID: func(id string) bool {
+			_, err := d.Signer.TicketFromMessageID(id)
+			return err == nil || strings.HasPrefix(id, "dk.0.")
+		},
+	}
+}
+
+// Incoming converts a parsed message into what the desk needs: the visible new text (quoted
+// history and signature removed; the full original stays in Raw), the requester's language, the
+// verdict and the threading keys.
+func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
+	in := &tickets.Incoming{
+		MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References,
+		From: m.From.Email, FromName: m.From.Name, Subject: m.Subject, Date: m.Date,
+		HeaderPriority: m.Priority, AuthResults: m.AuthResults, Verdict: string(m.Verdict),
+		VerdictReason: m.VerdictReason, FailedRecipients: m.FailedRecipients, ReturnedIDs: m.ReturnedIDs, Raw: m.Raw,
+	}
+	for _, r := range m.ReplyTo {
+		if r.Email != "" && r.Email != m.From.Email {
+			in.ReplyTo, in.ReplyToName = r.Email, r.Name
+			break
+		}
+	}
+	for _, a := range m.To {
+		in.To = append(in.To, a.Email)
+	}
+	for _, a := range m.Cc {
+		in.Cc = append(in.Cc, a.Email)
+	}
+	in.Text = visible(m)
+	in.Language = tickets.DetectLanguage(m.Language, m.Subject+"\n"+in.Text, defaultLanguage)
+	for _, a := range m.Attachments {
+		if a.Inline && strings.HasPrefix(a.ContentType, "image/") && a.Name == "" {
+			continue // Signature logos and other unnamed inline images.
+		}
+		in.Attachments = append(in.Attachments, tickets.IncomingAttachment{
+			Name: a.Name, ContentType: a.ContentType, Size: a.Size, Data: a.Data, Omitted: a.Omitted,
+		})
+	}
+	return in
+}
+
+// visible returns the new text of a mail: from the plain-text part when there is one, else
+// from the HTML with its quoted parts removed in the tree; the whole text when stripping would
+// leave nothing.
+func visible(m *Message) string {
+	var text string
+	switch {
+	case strings.TrimSpace(m.Text) != "" && !(m.HTML != "" && looksConverted(m.Text, m.HTML)):
+		text = VisibleText(m.Text)
+	case m.HTML != "":
+		text = VisibleHTML(m.HTML)
+	}
+	if strings.TrimSpace(text) == "" {
+		text = strings.TrimSpace(m.Text)
+	}
+	return text
+}
+
+// looksConverted reports whether the plain text is just our own conversion of the HTML body
+// (there was no text/plain part), in which case the HTML tree strips quotes better.
+func looksConverted(text, html string) bool {
+	return strings.TrimSpace(text) == strings.TrimSpace(HTMLToText(html))
+}
