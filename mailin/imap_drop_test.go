@@ -111,4 +111,3 @@ func TestConnectionDroppedMidFetch(t *testing.T) {
 		t.Fatalf("%d of %d flagged", seen, n)
 	}
 }
-

@@ -2,8 +2,8 @@ package mailin
 
 import (
 	"bytes"
-	"database/sql"
 	"context"
+	"database/sql"
 	"fmt"
 	"net"
 	"path/filepath"
