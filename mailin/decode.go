@@ -252,13 +252,13 @@ func parseParams(v string) (string, map[string]string) {
 	parts := splitUnquoted(v, ';')
 	value := ""
 	if len(parts) > 0 {
-		value = strings.ToLower(strings.TrimSpace(parts[0]))
+		first := strings.TrimSpace(parts[0])
 		// "text/plain charset=x" without a semicolon.
-		if i := strings.IndexAny(value, " \t"); i >= 0 {
-			extra := parts[0][i:]
-			value = value[:i]
-			parts = append(parts[:1], append([]string{extra}, parts[1:]...)...)
+		if i := strings.IndexAny(first, " \t"); i >= 0 {
+			parts = append([]string{first[:i], first[i:]}, parts[1:]...)
+			first = first[:i]
 		}
+		value = strings.ToLower(strings.ToValidUTF8(first, ""))
 	}
 	type piece struct {
 		n       int

@@ -268,9 +268,13 @@ func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
 func guessBoundary(body []byte) string {
 	for _, line := range bytes.SplitN(body, []byte("\n"), 200) {
 		line = bytes.TrimRight(line, " \t")
-		if len(line) > 2+6 && bytes.HasPrefix(line, []byte("--")) && !bytes.ContainsAny(line, " \t") {
-			b := string(line[2:])
-			return strings.TrimSuffix(b, "--")
+		if len(line) > 2 && bytes.HasPrefix(line, []byte("--")) && !bytes.ContainsAny(line, " \t") {
+			b := strings.TrimSuffix(string(line[2:]), "--")
+			// A delimiter opens a part and something follows it: at least
+			// two lines start with it.
+			if b != "" && strings.Trim(b, "-") != "" && bytes.Count(body, []byte("\n--"+b)) >= 1 && bytes.Count(body, []byte("--"+b)) >= 2 {
+				return b
+			}
 		}
 	}
 	return ""
