@@ -54,6 +54,7 @@ CREATE TABLE tickets (
 );
 CREATE INDEX tickets_status ON tickets (status, id);
 CREATE INDEX tickets_assignee ON tickets (assignee, status);
+CREATE INDEX tickets_load ON tickets (status, assignee, priority);
 CREATE INDEX tickets_first_response_due ON tickets (first_response_due) WHERE first_response_at IS NULL AND status IN ('new', 'open');
 CREATE INDEX tickets_resolve_due ON tickets (resolve_due) WHERE status IN ('new', 'open');
 CREATE INDEX tickets_resolved_at ON tickets (resolved_at) WHERE status = 'resolved';
