@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -95,7 +94,7 @@ func (w *textWriter) flushLine() {
 func (w *textWriter) blank() {
 	w.flushLine()
 	if n := len(w.lines); n > 0 && strings.TrimSpace(strings.TrimLeft(w.lines[n-1], "> ")) != "" {
-		w.lines = append(w.lines, w.linePrefix())
+		w.lines = append(w.lines, "")
 	}
 }
 
@@ -121,7 +120,7 @@ func (w *textWriter) text(s string) {
 		case r == '\u200b' || r == '\ufeff' || r == '\u00ad' || r == '\u200e' || r == '\u200f':
 		case unicode.IsSpace(r):
 			w.space = true
-		case r == utf8.RuneError || unicode.IsControl(r):
+		case unicode.IsControl(r):
 		default:
 			if w.space && w.cur.Len() > 0 {
 				w.cur.WriteByte(' ')
