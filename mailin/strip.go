@@ -133,6 +133,9 @@ func normalizeText(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
+	if strings.IndexByte(s, 0) < 0 && !strings.Contains(s, "\uFEFF") && !strings.Contains(s, "\u200B") {
+		return s
+	}
 	return strings.Map(func(r rune) rune {
 		switch r {
 		case 0, '\uFEFF', '\u200B':
@@ -166,10 +169,26 @@ func tidy(lines []string) string {
 	return b.String()
 }
 
+// needsClean reports whether l has a tab or a non-ASCII byte, which clean
+// may have to map.
+func needsClean(l string) bool {
+	for i := 0; i < len(l); i++ {
+		if l[i] == '\t' || l[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// hasColon reports whether c has an ASCII or a full-width colon.
+func hasColon(c string) bool {
+	return strings.IndexByte(c, ':') >= 0 || strings.Contains(c, "：")
+}
+
 // clean prepares a line for matching: non-breaking and other odd spaces
 // become plain spaces, and the line is trimmed.
 func clean(l string) string {
-	if strings.ContainsAny(l, "\u00a0\u202f\u2007\u200e\u200f\t") {
+	if needsClean(l) {
 		l = strings.Map(func(r rune) rune {
 			switch r {
 			case '\u00a0', '\u202f', '\u2007', '\t':
@@ -184,10 +203,6 @@ func clean(l string) string {
 }
 
 var (
-	// attrVerbRe finds the verb of an attribution line in the languages seen
-	// in replies: "wrote", "a écrit", "schrieb", "escribió", …
-	attrVerbRe = regexp.MustCompile(`(?i)(?:^|[\s,"'>)\]])(wrote|writes|sent|a écrit|a ecrit|écrit|schrieb|geschrieben|escribió|escribio|ha scritto|scritto|schreef|geschreven|escreveu|napisał(?:\(a\))?|napisala|napisał[a]?|napsal|skrev|kirjoitti|yazdı|написал[аи]?|написав|пише|писал|写道|寫道|đã viết|wrote\s+-+)(?:[\s:：(]|$)`)
-
 	// attrLeadRe matches the usual beginnings of an attribution.
 	attrLeadRe = regexp.MustCompile(`(?i)^[-*_\s]*(on|le|am|el|il|op|em|w dniu|dnia|den|på|vào|at|en|in|tanggal|в|в\s|\d|\(|mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|在)`)
 
@@ -221,6 +236,54 @@ var (
 	decorationRe = regexp.MustCompile(`^[-_=*~+#ᐧ—\s]+$`)
 )
 
+// attrVerbs are the verbs of attribution lines in the languages seen in
+// replies, lower case.
+var attrVerbs = []string{
+	"wrote", "writes", "sent", "a écrit", "a ecrit", "écrit", "schrieb", "geschrieben",
+	"escribió", "escribio", "ha scritto", "scritto", "schreef", "geschreven", "escreveu",
+	"napisał(a)", "napisał", "napisała", "napisala", "napsal", "skrev", "kirjoitti", "yazdı",
+	"написала", "написали", "написал", "написав", "пише", "писал", "写道", "寫道", "đã viết",
+}
+
+// findAttrVerb finds an attribution verb standing as a word in s. It returns
+// how many bytes of the lower-cased s follow the last verb found.
+func findAttrVerb(s string) (after int, ok bool) {
+	l := strings.ToLower(s)
+	after = -1
+	for _, v := range attrVerbs {
+		for off := 0; off < len(l); {
+			k := strings.Index(l[off:], v)
+			if k < 0 {
+				break
+			}
+			k += off
+			e := k + len(v)
+			if wordEdge(l, k, true) && wordEdge(l, e, false) && (after < 0 || len(l)-e < after) {
+				after = len(l) - e
+			}
+			off = k + 1
+		}
+	}
+	return after, after >= 0
+}
+
+// wordEdge reports whether position i of s is the edge of a word: the start
+// (before) or the end of the string, or next to a space or punctuation.
+func wordEdge(s string, i int, before bool) bool {
+	if before {
+		if i == 0 {
+			return true
+		}
+		r, _ := utf8.DecodeLastRuneInString(s[:i])
+		return unicode.IsSpace(r) || strings.ContainsRune(",\"'>)]", r) || unicode.Is(unicode.Han, r)
+	}
+	if i >= len(s) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsSpace(r) || r == ':' || r == '：' || r == '(' || r == '-'
+}
+
 // isQuoted reports whether a line is quoted: "> x", ">x", and supercite
 // "Name> x".
 func isQuoted(l string) bool {
@@ -244,8 +307,11 @@ func isDelimiter(c string) bool {
 
 // mayBeHeader is a cheap test before headerFirstRe: a header name is short.
 func mayBeHeader(c string) bool {
-	i := strings.IndexAny(c, ":：")
-	return i > 0 && i < 40
+	i := strings.IndexByte(c, ':')
+	if j := strings.Index(c, "："); j >= 0 && (i < 0 || j < i) {
+		i = j
+	}
+	return i > 0 && i < 40 && !strings.ContainsAny(c[:i], "0123456789,.") && strings.Count(c[:i], " ") < 4
 }
 
 // classify gives each line its kind.
@@ -383,7 +449,7 @@ func attributionFrom(cl []string, kinds []lineKind, i int) (int, bool) {
 	// Every attribution has a colon, dashes or an address somewhere.
 	marked := false
 	for j := i; j < len(cl) && j < i+6; j++ {
-		if strings.ContainsAny(cl[j], ":：-<") {
+		if hasColon(cl[j]) || strings.IndexByte(cl[j], '-') >= 0 || strings.IndexByte(cl[j], '<') >= 0 {
 			marked = true
 			break
 		}
@@ -441,18 +507,18 @@ func isAttribution(s string) bool {
 	if len(s) > 400 || isQuoted(s) && !strings.HasPrefix(s, "<") {
 		return false
 	}
-	if !strings.ContainsAny(s, ":：-<") {
+	if !hasColon(s) && strings.IndexByte(s, '-') < 0 && strings.IndexByte(s, '<') < 0 {
 		// Every form below needs a colon, dashes or an address.
 		return false
 	}
-	if attrDateRe.MatchString(s) && len(s) < 250 && !strings.ContainsAny(strings.TrimRight(s, ":"), ".!?") {
+	if len(s) < 250 && s[0] >= '0' && s[0] <= '9' && attrDateRe.MatchString(s) &&
+		(!strings.ContainsAny(strings.TrimRight(s, ":"), ".!?") || strings.HasSuffix(s, ":") || strings.HasSuffix(s, ">")) {
 		return true
 	}
-	if attrDateRe.MatchString(s) && len(s) < 250 && (strings.HasSuffix(s, ":") || strings.HasSuffix(s, ">")) {
-		return true
-	}
-	if attrFromRe.MatchString(s) && len(strings.Fields(s)) <= 16 {
-		return true
+	if strings.HasSuffix(s, ">:") || strings.HasSuffix(s, "> :") {
+		if len(strings.Fields(s)) <= 16 && attrFromRe.MatchString(s) {
+			return true
+		}
 	}
 	dashes := strings.HasPrefix(s, "--") || strings.HasSuffix(s, "--")
 	t := strings.TrimRight(s, "-*_ ")
@@ -467,31 +533,29 @@ func isAttribution(s string) bool {
 	if len(strings.Fields(t)) > 45 {
 		return false
 	}
-	loc := attrVerbRe.FindStringIndex(t)
-	if loc == nil {
+	after, ok := findAttrVerb(t)
+	if !ok {
 		return false
 	}
 	if !colon {
 		// "---- Name wrote ----": the verb ends the line.
-		return loc[1] >= len(t)-1
+		return after <= 1
 	}
 	return true
 }
 
-// sharedAttrRe finds an English attribution that shares its line with the
-// end of the reply: "Thanks On Wed, Apr 4, 2012 at 3:59 PM, bob wrote:".
-var sharedAttrRe = regexp.MustCompile(`^(.*\S)\s*?-*\s*(On\s.{5,200}\s(wrote|sent):)\s*$`)
-
+// splitSharedAttribution splits an English attribution that shares its
+// line with the end of the reply, "Thanks On Wed, Apr 4, 2012 at 3:59 PM, bob
+// wrote:", when quoted lines follow.
 func splitSharedAttribution(lines []string) []string {
 	var out []string
 	for i, l := range lines {
-		if i+1 < len(lines) && len(l) < maxMarkerLen && strings.Contains(l, "On ") {
-			if m := sharedAttrRe.FindStringSubmatch(l); m != nil && strings.TrimSpace(strings.TrimRight(m[1], "- ")) != "" &&
-				isAttribution(m[2]) && isQuoted(lines[i+1]) {
+		if i+1 < len(lines) && len(l) < maxMarkerLen && isQuoted(lines[i+1]) {
+			if head, attr, ok := sharedAttribution(l); ok {
 				if out == nil {
 					out = append(out, lines[:i]...)
 				}
-				out = append(out, strings.TrimRight(m[1], "- "), m[2])
+				out = append(out, head, attr)
 				continue
 			}
 		}
@@ -503,6 +567,29 @@ func splitSharedAttribution(lines []string) []string {
 		return lines
 	}
 	return out
+}
+
+func sharedAttribution(l string) (head, attr string, ok bool) {
+	t := strings.TrimSpace(l)
+	if !strings.HasSuffix(t, "wrote:") && !strings.HasSuffix(t, "sent:") {
+		return "", "", false
+	}
+	for off := 1; off < len(t); {
+		k := strings.Index(t[off:], "On ")
+		if k < 0 {
+			break
+		}
+		k += off
+		off = k + 1
+		if c := t[k-1]; c != ' ' && c != '-' {
+			continue
+		}
+		head = strings.TrimRight(t[:k], "- ")
+		if head != "" && isAttribution(t[k:]) {
+			return head, t[k:], true
+		}
+	}
+	return "", "", false
 }
 
 // spanEnd returns the index after the run of lines of the same kind as i.
