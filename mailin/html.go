@@ -240,7 +240,20 @@ func (w *textWriter) walk(n *html.Node, depth int) {
 		}
 		w.space = true
 		return
-	case atom.P, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Table, atom.Dl, atom.Center, atom.Address, atom.Fieldset, atom.Figure:
+	case atom.P:
+		if strings.HasPrefix(attr(n, "class"), "Mso") {
+			// Word's paragraphs have no margin: one per line, and an empty
+			// one (&nbsp;) is a blank line.
+			w.flushLine()
+			w.children(n, depth)
+			w.newline()
+			return
+		}
+		w.blank()
+		w.children(n, depth)
+		w.blank()
+		return
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Table, atom.Dl, atom.Center, atom.Address, atom.Fieldset, atom.Figure:
 		w.blank()
 		w.children(n, depth)
 		w.blank()

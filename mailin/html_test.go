@@ -73,3 +73,11 @@ func TestVisibleHTML(t *testing.T) {
 		})
 	}
 }
+
+func TestHTMLToTextOutlookParagraphs(t *testing.T) {
+	in := `<div class=WordSection1><p class=MsoNormal>Bonjour,<o:p></o:p></p><p class=MsoNormal><o:p>&nbsp;</o:p></p><p class=MsoNormal>C'est réparé.<o:p></o:p></p><p class=MsoNormal>Merci,<o:p></o:p></p><p class=MsoNormal>Céline<o:p></o:p></p></div>`
+	want := "Bonjour,\n\nC'est réparé.\nMerci,\nCéline"
+	if got := HTMLToText(in); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
