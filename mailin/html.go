@@ -331,8 +331,11 @@ func removeQuotedHTML(doc *html.Node) {
 			style := strings.ToLower(strings.ReplaceAll(attr(n, "style"), " ", ""))
 			switch {
 			case n.DataAtom == atom.Blockquote && strings.EqualFold(attr(n, "type"), "cite"):
-				drops = append(drops, n)
-				return
+				// Apple Mail quotes a forward too, after "Begin forwarded message:".
+				if p := previousContent(n); !isForwardNode(n) && (p == nil || !isForwardNode(p)) {
+					drops = append(drops, n)
+					return
+				}
 			case strings.Contains(class, " gmail_quote ") || strings.Contains(class, " gmail_quote_container ") ||
 				strings.Contains(class, " yahoo_quoted ") || strings.HasPrefix(id, "yahoo_quoted") ||
 				strings.Contains(class, " moz-cite-prefix "):

@@ -64,6 +64,9 @@ func TestVisibleHTML(t *testing.T) {
 			`<p>See below.</p><blockquote>Which room?</blockquote><p>Room 204, building B, second floor.</p><p>Since this morning.</p><p>Thanks</p>`,
 			"See below.\n\n> Which room?\n\nRoom 204, building B, second floor.\n\nSince this morning.\n\nThanks"},
 		{"signature", `<p>OK.</p><p>Sent from my iPhone</p>`, "OK."},
+		{"apple forward kept",
+			`<div>Pour info.</div><div><br><div>Début du message réexpédié :</div><br><blockquote type="cite"><div><b>De: </b>Bob &lt;bob@corp.example&gt;</div><div><b>Objet: </b>Badge</div><br><div>Mon badge ne marche pas.</div></blockquote></div>`,
+			"Pour info.\n\nDébut du message réexpédié :\n\n> De: Bob <bob@corp.example>\n> Objet: Badge\n>\n> Mon badge ne marche pas."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
