@@ -66,7 +66,6 @@ type textWriter struct {
 	space  bool // A space is pending before the next word.
 	pre    int  // Depth of <pre>.
 	quote  int  // Depth of <blockquote>.
-	prefix []string
 	lists  []int // Per open list: -1 for <ul>, else the next number.
 	cells  int   // Cells written in the current table row.
 }
