@@ -61,13 +61,13 @@ func renderText(doc *html.Node) string {
 // textWriter accumulates lines. Inline text is collected into cur with white
 // space collapsed; block boundaries end the line.
 type textWriter struct {
-	lines  []string
-	cur    strings.Builder
-	space  bool // A space is pending before the next word.
-	pre    int  // Depth of <pre>.
-	quote  int  // Depth of <blockquote>.
-	lists  []int // Per open list: -1 for <ul>, else the next number.
-	cells  int   // Cells written in the current table row.
+	lines []string
+	cur   strings.Builder
+	space bool  // A space is pending before the next word.
+	pre   int   // Depth of <pre>.
+	quote int   // Depth of <blockquote>.
+	lists []int // Per open list: -1 for <ul>, else the next number.
+	cells int   // Cells written in the current table row.
 }
 
 func (w *textWriter) linePrefix() string {
