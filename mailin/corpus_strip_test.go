@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	_ "github.com/emersion/go-message/charset"
@@ -296,4 +297,42 @@ func TestCorpusGithubZapier(t *testing.T) {
 		s.add(t, c.Fixture+" ("+c.Kind+")", ok, diff(normWS(got), string(c.Value)))
 	}
 	s.report(t, 0.90)
+}
+
+// TestCorpusPathological runs the inputs the upstream suites use for
+// performance (they must finish in well under a second) and a few of ours.
+func TestCorpusPathological(t *testing.T) {
+	inputs := map[string]string{
+		"many quote blocks": strings.Repeat("> q\na\n", 50000),
+		"many delimiters":   strings.Repeat("--\n", 50000),
+		"many attributions": strings.Repeat("On Mon, 23 Nov 2026 at 10:05, A <a@b.c> wrote:\n", 20000),
+		"long line":         strings.Repeat("On 1 <a@b.c> ", 50000) + "wrote:",
+		"many brackets":     strings.Repeat("<\n", 50000),
+		"deep html":         strings.Repeat("<div>", 100000) + "x",
+		"deep quotes html":  strings.Repeat("<blockquote>", 10000) + "x",
+	}
+	for _, p := range []string{
+		"reply_discourse_trimmer/matchers/does_not_contain_embedded_email.txt",
+		"reply_github_zapier/github/email_long_quote.txt",
+		"reply_github_zapier/github/pathological.txt",
+		"reply_github_zapier/github/greedy_on.txt",
+	} {
+		root := os.Getenv("DESKD_CORPORA")
+		if root == "" {
+			root = filepath.Join("..", "..", "shared", "corpora")
+		}
+		if b, err := os.ReadFile(filepath.Join(root, p)); err == nil {
+			inputs[p] = string(b)
+		}
+	}
+	for name, in := range inputs {
+		start := time.Now()
+		VisibleText(in)
+		VisibleHTML(in)
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%s: %v", name, d)
+		} else {
+			t.Logf("%s (%d bytes): %v", name, len(in), d)
+		}
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -62,14 +61,13 @@ func renderText(doc *html.Node) string {
 // textWriter accumulates lines. Inline text is collected into cur with white
 // space collapsed; block boundaries end the line.
 type textWriter struct {
-	lines  []string
-	cur    strings.Builder
-	space  bool // A space is pending before the next word.
-	pre    int  // Depth of <pre>.
-	quote  int  // Depth of <blockquote>.
-	prefix []string
-	lists  []int // Per open list: -1 for <ul>, else the next number.
-	cells  int   // Cells written in the current table row.
+	lines []string
+	cur   strings.Builder
+	space bool  // A space is pending before the next word.
+	pre   int   // Depth of <pre>.
+	quote int   // Depth of <blockquote>.
+	lists []int // Per open list: -1 for <ul>, else the next number.
+	cells int   // Cells written in the current table row.
 }
 
 func (w *textWriter) linePrefix() string {
@@ -95,7 +93,7 @@ func (w *textWriter) flushLine() {
 func (w *textWriter) blank() {
 	w.flushLine()
 	if n := len(w.lines); n > 0 && strings.TrimSpace(strings.TrimLeft(w.lines[n-1], "> ")) != "" {
-		w.lines = append(w.lines, w.linePrefix())
+		w.lines = append(w.lines, "")
 	}
 }
 
@@ -121,7 +119,7 @@ func (w *textWriter) text(s string) {
 		case r == '\u200b' || r == '\ufeff' || r == '\u00ad' || r == '\u200e' || r == '\u200f':
 		case unicode.IsSpace(r):
 			w.space = true
-		case r == utf8.RuneError || unicode.IsControl(r):
+		case unicode.IsControl(r):
 		default:
 			if w.space && w.cur.Len() > 0 {
 				w.cur.WriteByte(' ')
@@ -241,7 +239,20 @@ func (w *textWriter) walk(n *html.Node, depth int) {
 		}
 		w.space = true
 		return
-	case atom.P, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Table, atom.Dl, atom.Center, atom.Address, atom.Fieldset, atom.Figure:
+	case atom.P:
+		if strings.HasPrefix(attr(n, "class"), "Mso") {
+			// Word's paragraphs have no margin: one per line, and an empty
+			// one (&nbsp;) is a blank line.
+			w.flushLine()
+			w.children(n, depth)
+			w.newline()
+			return
+		}
+		w.blank()
+		w.children(n, depth)
+		w.blank()
+		return
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Table, atom.Dl, atom.Center, atom.Address, atom.Fieldset, atom.Figure:
 		w.blank()
 		w.children(n, depth)
 		w.blank()
@@ -319,8 +330,11 @@ func removeQuotedHTML(doc *html.Node) {
 			style := strings.ToLower(strings.ReplaceAll(attr(n, "style"), " ", ""))
 			switch {
 			case n.DataAtom == atom.Blockquote && strings.EqualFold(attr(n, "type"), "cite"):
-				drops = append(drops, n)
-				return
+				// Apple Mail quotes a forward too, after "Begin forwarded message:".
+				if p := previousContent(n); !isForwardNode(n) && (p == nil || !isForwardNode(p)) {
+					drops = append(drops, n)
+					return
+				}
 			case strings.Contains(class, " gmail_quote ") || strings.Contains(class, " gmail_quote_container ") ||
 				strings.Contains(class, " yahoo_quoted ") || strings.HasPrefix(id, "yahoo_quoted") ||
 				strings.Contains(class, " moz-cite-prefix "):

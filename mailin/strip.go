@@ -56,11 +56,14 @@ func VisibleText(text string) string {
 	}
 
 	// The first cut point with content before it ends the new text.
+	content := false
 	for i := 0; i < end; i++ {
 		k := kinds[i]
 		switch k {
-		case kindDelimiter, kindHeader, kindAttribution:
-		default:
+		case kindEmpty:
+			continue
+		case kindText, kindQuote:
+			content = true
 			continue
 		}
 		span := spanEnd(kinds, i)
@@ -68,13 +71,15 @@ func VisibleText(text string) string {
 			i = span - 1
 			continue
 		}
-		if hasContentBefore(kinds, keep, i) {
+		if content {
 			end = i
 			break
 		}
 		// Nothing before: drop the marker itself and go on. A header block at
 		// the top stays (it is most likely a forward without a marker).
-		if k != kindHeader {
+		if k == kindHeader {
+			content = true
+		} else {
 			for j := i; j < span; j++ {
 				keep[j] = false
 			}
@@ -95,13 +100,20 @@ func VisibleText(text string) string {
 		}
 	}
 	out = trimSignature(out)
-	out = append(out, tail...)
+	if len(tail) > 0 {
+		out = append(out, "")
+		out = append(out, tail...)
+	}
 	res := tidy(out)
 	if res == "" {
 		return tidy(strings.Split(text, "\n"))
 	}
 	return res
 }
+
+// maxMarkerLen is the longest line that may be an attribution, a header or a
+// delimiter.
+const maxMarkerLen = 1000
 
 type lineKind uint8
 
@@ -121,6 +133,9 @@ func normalizeText(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
+	if strings.IndexByte(s, 0) < 0 && !strings.Contains(s, "\uFEFF") && !strings.Contains(s, "\u200B") {
+		return s
+	}
 	return strings.Map(func(r rune) rune {
 		switch r {
 		case 0, '\uFEFF', '\u200B':
@@ -154,10 +169,26 @@ func tidy(lines []string) string {
 	return b.String()
 }
 
+// needsClean reports whether l has a tab or a non-ASCII byte, which clean
+// may have to map.
+func needsClean(l string) bool {
+	for i := 0; i < len(l); i++ {
+		if l[i] == '\t' || l[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// hasColon reports whether c has an ASCII or a full-width colon.
+func hasColon(c string) bool {
+	return strings.IndexByte(c, ':') >= 0 || strings.Contains(c, "：")
+}
+
 // clean prepares a line for matching: non-breaking and other odd spaces
 // become plain spaces, and the line is trimmed.
 func clean(l string) string {
-	if strings.ContainsAny(l, "\u00a0\u202f\u2007\u200e\u200f\t") {
+	if needsClean(l) {
 		l = strings.Map(func(r rune) rune {
 			switch r {
 			case '\u00a0', '\u202f', '\u2007', '\t':
@@ -172,19 +203,20 @@ func clean(l string) string {
 }
 
 var (
-	// quoteRe matches a quoted line: "> x", ">x", and supercite "Name> x".
-	quoteRe = regexp.MustCompile(`^\s*([A-Za-z]{1,12})?>`)
-
-	// attrVerbRe finds the verb of an attribution line in the languages seen
-	// in replies: "wrote", "a écrit", "schrieb", "escribió", …
-	attrVerbRe = regexp.MustCompile(`(?i)(?:^|[\s,"'>)\]])(wrote|writes|sent|a écrit|a ecrit|écrit|schrieb|geschrieben|escribió|escribio|ha scritto|scritto|schreef|geschreven|escreveu|napisał(?:\(a\))?|napisala|napisał[a]?|napsal|skrev|kirjoitti|yazdı|написал[аи]?|написав|пише|писал|写道|寫道|đã viết|wrote\s+-+)(?:[\s:：(]|$)`)
-
 	// attrLeadRe matches the usual beginnings of an attribution.
 	attrLeadRe = regexp.MustCompile(`(?i)^[-*_\s]*(on|le|am|el|il|op|em|w dniu|dnia|den|på|vào|at|en|in|tanggal|в|в\s|\d|\(|mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|在)`)
 
 	// attrDateRe matches Gmail's old numeric attribution,
 	// "2014-10-17 11:28 GMT+03:00 Name <addr>:" or "26.06.2014, 14:41, "Name" <addr>:".
 	attrDateRe = regexp.MustCompile(`^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\b.*(GMT[+-]\d|<[^<>\s]+@[^<>\s]+>)`)
+
+	// attrFromRe matches an attribution without a verb: a date with a time,
+	// then the sender's address, then a colon:
+	// "Thu, 26 Jun 2014 14:00:51 +0400 от Alexander L <abc@example.com>:".
+	attrFromRe = regexp.MustCompile(`(?i)^(mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim|пн|вт|ср|чт|пт|сб|вс|\d).*\d{1,2}:\d{2}.*<[^<>\s]+@[^<>\s]+>\s*:$`)
+
+	// emailRe finds something that looks like an e-mail address.
+	emailRe = regexp.MustCompile(`[^\s<>@()]+@[^\s<>@()]+\.[^\s<>@()]`)
 
 	// headerRe matches one line of a quoted message's header block, in the
 	// languages of the usual clients, with Outlook's "*From:*" bold variant.
@@ -200,13 +232,87 @@ var (
 	// forwardRe matches the line that starts a forwarded message.
 	forwardRe = regexp.MustCompile(`(?i)^[*_\s]*(-{2,}\s*(forwarded message|message transféré|message transfere|weitergeleitete nachricht|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|mensagem encaminhada|vidarebefordrat meddelande|videresendt melding|videresendt meddelelse|przekazana wiadomość|пересылаемое сообщение|forwarded message follows)\s*-*|begin forwarded message\s*:|début du message réexpédié\s*:|debut du message reexpedie\s*:|anfang der weitergeleiteten nachricht\s*:|inicio del mensaje reenviado\s*:|inizio messaggio inoltrato\s*:|begin doorgestuurd bericht\s*:)[*_\s]*$`)
 
-	// delimiterRe matches lines after which nothing is new text: the
-	// signature delimiter "-- ", Outlook's underscore rule, Mailtrack's "ᐧ".
-	delimiterRe = regexp.MustCompile(`^(--|_{5,}|ᐧ)$`)
-
 	// decorationRe matches lines made of rule characters only.
 	decorationRe = regexp.MustCompile(`^[-_=*~+#ᐧ—\s]+$`)
 )
+
+// attrVerbs are the verbs of attribution lines in the languages seen in
+// replies, lower case.
+var attrVerbs = []string{
+	"wrote", "writes", "sent", "a écrit", "a ecrit", "écrit", "schrieb", "geschrieben",
+	"escribió", "escribio", "ha scritto", "scritto", "schreef", "geschreven", "escreveu",
+	"napisał(a)", "napisał", "napisała", "napisala", "napsal", "skrev", "kirjoitti", "yazdı",
+	"написала", "написали", "написал", "написав", "пише", "писал", "写道", "寫道", "đã viết",
+}
+
+// findAttrVerb finds an attribution verb standing as a word in s. It returns
+// how many bytes of the lower-cased s follow the last verb found.
+func findAttrVerb(s string) (after int, ok bool) {
+	l := strings.ToLower(s)
+	after = -1
+	for _, v := range attrVerbs {
+		for off := 0; off < len(l); {
+			k := strings.Index(l[off:], v)
+			if k < 0 {
+				break
+			}
+			k += off
+			e := k + len(v)
+			if wordEdge(l, k, true) && wordEdge(l, e, false) && (after < 0 || len(l)-e < after) {
+				after = len(l) - e
+			}
+			off = k + 1
+		}
+	}
+	return after, after >= 0
+}
+
+// wordEdge reports whether position i of s is the edge of a word: the start
+// (before) or the end of the string, or next to a space or punctuation.
+func wordEdge(s string, i int, before bool) bool {
+	if before {
+		if i == 0 {
+			return true
+		}
+		r, _ := utf8.DecodeLastRuneInString(s[:i])
+		return unicode.IsSpace(r) || strings.ContainsRune(",\"'>)]", r) || unicode.Is(unicode.Han, r)
+	}
+	if i >= len(s) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsSpace(r) || r == ':' || r == '：' || r == '(' || r == '-'
+}
+
+// isQuoted reports whether a line is quoted: "> x", ">x", and supercite
+// "Name> x".
+func isQuoted(l string) bool {
+	i := 0
+	for i < len(l) && (l[i] == ' ' || l[i] == '\t') {
+		i++
+	}
+	j := i
+	for j < len(l) && j-i < 12 && (l[j] >= 'a' && l[j] <= 'z' || l[j] >= 'A' && l[j] <= 'Z') {
+		j++
+	}
+	return j < len(l) && l[j] == '>'
+}
+
+// isDelimiter reports whether a (cleaned) line is one after which nothing is
+// new text: the signature delimiter "-- ", Outlook's underscore rule,
+// Mailtrack's "ᐧ".
+func isDelimiter(c string) bool {
+	return c == "--" || c == "ᐧ" || len(c) >= 5 && strings.Trim(c, "_") == ""
+}
+
+// mayBeHeader is a cheap test before headerFirstRe: a header name is short.
+func mayBeHeader(c string) bool {
+	i := strings.IndexByte(c, ':')
+	if j := strings.Index(c, "："); j >= 0 && (i < 0 || j < i) {
+		i = j
+	}
+	return i > 0 && i < 40 && !strings.ContainsAny(c[:i], "0123456789,.") && strings.Count(c[:i], " ") < 4
+}
 
 // classify gives each line its kind.
 func classify(lines []string) []lineKind {
@@ -217,7 +323,7 @@ func classify(lines []string) []lineKind {
 		switch {
 		case cl[i] == "":
 			kinds[i] = kindEmpty
-		case quoteRe.MatchString(cl[i]):
+		case isQuoted(cl[i]):
 			kinds[i] = kindQuote
 		default:
 			kinds[i] = kindText
@@ -225,15 +331,16 @@ func classify(lines []string) []lineKind {
 	}
 	for i := 0; i < len(lines); i++ {
 		c := cl[i]
-		if c == "" {
+		if c == "" || len(c) > maxMarkerLen {
+			// A marker line is short; long lines are text or quotes.
 			continue
 		}
 		if kinds[i] == kindText {
 			switch {
-			case forwardRe.MatchString(c):
+			case len(c) < 120 && (strings.Contains(c, "--") || strings.HasSuffix(c, ":")) && forwardRe.MatchString(c):
 				kinds[i] = kindForward
 				continue
-			case originalRe.MatchString(c) || delimiterRe.MatchString(c):
+			case isDelimiter(c) || strings.Contains(c, "--") && originalRe.MatchString(c):
 				kinds[i] = kindDelimiter
 				continue
 			}
@@ -269,6 +376,9 @@ func classify(lines []string) []lineKind {
 // line i, or 0. A block starts with From/Date/Sent and has at least two
 // distinct header names within a few lines; wrapped values are part of it.
 func headerBlock(cl []string, kinds []lineKind, i int) int {
+	if !mayBeHeader(cl[i]) {
+		return 0
+	}
 	m := headerFirstRe.FindStringSubmatch(cl[i])
 	if m == nil {
 		return 0
@@ -286,6 +396,9 @@ func headerBlock(cl []string, kinds []lineKind, i int) int {
 		}
 		if kinds[j] == kindQuote && !strings.HasPrefix(cl[j], ">  <") {
 			break
+		}
+		if !mayBeHeader(cl[j]) {
+			continue
 		}
 		if h := headerRe.FindStringSubmatch(cl[j]); h != nil {
 			seen[strings.ToLower(h[1])] = true
@@ -310,8 +423,10 @@ func attribution(cl []string, kinds []lineKind, i int) (int, bool) {
 	if j > i {
 		// Prefer the shorter attribution when the first line is new text
 		// that merely precedes it.
-		if j2, ok2 := attributionFrom(cl, kinds, nextNonEmpty(cl, i+1)); ok2 && j2 == j && !attrLeadRe.MatchString(cl[i]) {
-			return 0, false
+		for k := nextNonEmpty(cl, i+1); k <= j; k = nextNonEmpty(cl, k+1) {
+			if j2, ok2 := attributionFrom(cl, kinds, k); ok2 && j2 == j && !attrLeadRe.MatchString(cl[i]) {
+				return 0, false
+			}
 		}
 	}
 	return j, true
@@ -329,6 +444,17 @@ func attributionFrom(cl []string, kinds []lineKind, i int) (int, bool) {
 		return 0, false
 	}
 	if kinds[i] == kindQuote && !strings.HasPrefix(cl[i], "<") {
+		return 0, false
+	}
+	// Every attribution has a colon, dashes or an address somewhere.
+	marked := false
+	for j := i; j < len(cl) && j < i+6; j++ {
+		if hasColon(cl[j]) || strings.IndexByte(cl[j], '-') >= 0 || strings.IndexByte(cl[j], '<') >= 0 {
+			marked = true
+			break
+		}
+	}
+	if !marked {
 		return 0, false
 	}
 	var b strings.Builder
@@ -360,7 +486,7 @@ func attributionFrom(cl []string, kinds []lineKind, i int) (int, bool) {
 		if depth == 0 && isAttribution(b.String()) {
 			return j, true
 		}
-		if n == 1 && !attrLeadRe.MatchString(c) && !strings.Contains(c, "@") && !strings.Contains(c, "<") {
+		if n == 1 && !strings.Contains(c, "<") && !(strings.Contains(c, "@") && emailRe.MatchString(c)) && !attrLeadRe.MatchString(c) {
 			// Only an attribution-like beginning may continue on the next line.
 			return 0, false
 		}
@@ -378,14 +504,21 @@ func isAttrTail(c string) bool {
 // isAttribution reports whether s, one or a few joined lines, is the line a
 // mail client writes above the quoted message.
 func isAttribution(s string) bool {
-	if len(s) > 400 || quoteRe.MatchString(s) && !strings.HasPrefix(s, "<") {
+	if len(s) > 400 || isQuoted(s) && !strings.HasPrefix(s, "<") {
 		return false
 	}
-	if attrDateRe.MatchString(s) && len(s) < 250 && !strings.ContainsAny(strings.TrimRight(s, ":"), ".!?") {
+	if !hasColon(s) && strings.IndexByte(s, '-') < 0 && strings.IndexByte(s, '<') < 0 {
+		// Every form below needs a colon, dashes or an address.
+		return false
+	}
+	if len(s) < 250 && s[0] >= '0' && s[0] <= '9' && attrDateRe.MatchString(s) &&
+		(!strings.ContainsAny(strings.TrimRight(s, ":"), ".!?") || strings.HasSuffix(s, ":") || strings.HasSuffix(s, ">")) {
 		return true
 	}
-	if attrDateRe.MatchString(s) && len(s) < 250 && (strings.HasSuffix(s, ":") || strings.HasSuffix(s, ">")) {
-		return true
+	if strings.HasSuffix(s, ">:") || strings.HasSuffix(s, "> :") {
+		if len(strings.Fields(s)) <= 16 && attrFromRe.MatchString(s) {
+			return true
+		}
 	}
 	dashes := strings.HasPrefix(s, "--") || strings.HasSuffix(s, "--")
 	t := strings.TrimRight(s, "-*_ ")
@@ -394,37 +527,35 @@ func isAttribution(s string) bool {
 	if !colon && !dashes {
 		return false
 	}
-	if !strings.ContainsAny(t, "0123456789@") && !dashes {
+	if !strings.ContainsAny(t, "0123456789") && !emailRe.MatchString(t) && !dashes {
 		return false
 	}
 	if len(strings.Fields(t)) > 45 {
 		return false
 	}
-	loc := attrVerbRe.FindStringIndex(t)
-	if loc == nil {
+	after, ok := findAttrVerb(t)
+	if !ok {
 		return false
 	}
 	if !colon {
 		// "---- Name wrote ----": the verb ends the line.
-		return loc[1] >= len(t)-1
+		return after <= 1
 	}
 	return true
 }
 
-// sharedAttrRe finds an English attribution that shares its line with the
-// end of the reply: "Thanks On Wed, Apr 4, 2012 at 3:59 PM, bob wrote:".
-var sharedAttrRe = regexp.MustCompile(`^(.*\S)\s*?-*\s*(On\s.{5,200}\s(wrote|sent):)\s*$`)
-
+// splitSharedAttribution splits an English attribution that shares its
+// line with the end of the reply, "Thanks On Wed, Apr 4, 2012 at 3:59 PM, bob
+// wrote:", when quoted lines follow.
 func splitSharedAttribution(lines []string) []string {
 	var out []string
 	for i, l := range lines {
-		if i+1 < len(lines) && strings.Contains(l, "On ") {
-			if m := sharedAttrRe.FindStringSubmatch(l); m != nil && strings.TrimSpace(strings.TrimRight(m[1], "- ")) != "" &&
-				isAttribution(m[2]) && quoteRe.MatchString(lines[i+1]) {
+		if i+1 < len(lines) && len(l) < maxMarkerLen && isQuoted(lines[i+1]) {
+			if head, attr, ok := sharedAttribution(l); ok {
 				if out == nil {
 					out = append(out, lines[:i]...)
 				}
-				out = append(out, strings.TrimRight(m[1], "- "), m[2])
+				out = append(out, head, attr)
 				continue
 			}
 		}
@@ -436,6 +567,29 @@ func splitSharedAttribution(lines []string) []string {
 		return lines
 	}
 	return out
+}
+
+func sharedAttribution(l string) (head, attr string, ok bool) {
+	t := strings.TrimSpace(l)
+	if !strings.HasSuffix(t, "wrote:") && !strings.HasSuffix(t, "sent:") {
+		return "", "", false
+	}
+	for off := 1; off < len(t); {
+		k := strings.Index(t[off:], "On ")
+		if k < 0 {
+			break
+		}
+		k += off
+		off = k + 1
+		if c := t[k-1]; c != ' ' && c != '-' {
+			continue
+		}
+		head = strings.TrimRight(t[:k], "- ")
+		if head != "" && isAttribution(t[k:]) {
+			return head, t[k:], true
+		}
+	}
+	return "", "", false
 }
 
 // spanEnd returns the index after the run of lines of the same kind as i.
@@ -457,15 +611,6 @@ func followedByQuote(kinds []lineKind, i, end int) bool {
 			return true
 		default:
 			return false
-		}
-	}
-	return false
-}
-
-func hasContentBefore(kinds []lineKind, keep []bool, i int) bool {
-	for j := 0; j < i; j++ {
-		if keep[j] && kinds[j] != kindEmpty && kinds[j] != kindAttribution {
-			return true
 		}
 	}
 	return false
@@ -505,32 +650,38 @@ func dropQuotes(kinds []lineKind, keep []bool) {
 			keep[i] = false
 		}
 	}
-	textAfter := func(from int) (lines int, more bool) {
-		for i := from; i < len(kinds); i++ {
-			switch kinds[i] {
-			case kindQuote:
-				return lines, true
-			case kindText, kindHeader:
-				if keep[i] && !isSignatureLine(i, kinds) {
-					lines++
-				}
+	// textAfter[i] counts the lines of text from i to the next quote line;
+	// more[i] tells whether there is one.
+	textAfter := make([]int, len(kinds)+1)
+	more := make([]bool, len(kinds)+1)
+	for i := len(kinds) - 1; i >= 0; i-- {
+		textAfter[i], more[i] = textAfter[i+1], more[i+1]
+		switch kinds[i] {
+		case kindQuote:
+			textAfter[i], more[i] = 0, true
+		case kindText, kindHeader:
+			if keep[i] {
+				textAfter[i]++
 			}
 		}
-		return lines, false
 	}
-	quoted := 0
+	answered := 0 // Quote blocks followed by some text.
 	for _, b := range blocks {
-		if n, _ := textAfter(b.end); n > 0 {
-			quoted++
+		if textAfter[b.end] > 0 {
+			answered++
 		}
 	}
 	for _, b := range blocks {
-		n, more := textAfter(b.end)
-		drop := n == 0 || (b.attr >= 0 && n < 3 && !more && quoted < 2)
+		n := textAfter[b.end]
+		drop := n == 0 || (b.attr >= 0 && n < 3 && !more[b.end] && answered < 2)
 		if !drop {
 			continue
 		}
-		for i := b.start; i < b.end; i++ {
+		from := b.start
+		if b.attr >= 0 {
+			from = b.attr
+		}
+		for i := from; i < b.end; i++ {
 			keep[i] = false
 		}
 		if n > 0 {
@@ -541,9 +692,6 @@ func dropQuotes(kinds []lineKind, keep []bool) {
 		}
 	}
 }
-
-// isSignatureLine is a hook for dropQuotes; signatures are trimmed later.
-func isSignatureLine(int, []lineKind) bool { return false }
 
 var (
 	// mobileSigRe matches the one-line signatures of mail apps.
