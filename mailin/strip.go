@@ -215,8 +215,8 @@ var (
 	// "Thu, 26 Jun 2014 14:00:51 +0400 от Alexander L <abc@example.com>:".
 	attrFromRe = regexp.MustCompile(`(?i)^(mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim|пн|вт|ср|чт|пт|сб|вс|\d).*\d{1,2}:\d{2}.*<[^<>\s]+@[^<>\s]+>\s*:$`)
 
-	// emailRe finds something that looks like an e-mail address.
-	emailRe = regexp.MustCompile(`[^\s<>@()]+@[^\s<>@()]+\.[^\s<>@()]`)
+	// addressLikeRe finds something that looks like an e-mail address.
+	addressLikeRe = regexp.MustCompile(`[^\s<>@()]+@[^\s<>@()]+\.[^\s<>@()]`)
 
 	// headerRe matches one line of a quoted message's header block, in the
 	// languages of the usual clients, with Outlook's "*From:*" bold variant.
@@ -486,7 +486,7 @@ func attributionFrom(cl []string, kinds []lineKind, i int) (int, bool) {
 		if depth == 0 && isAttribution(b.String()) {
 			return j, true
 		}
-		if n == 1 && !strings.Contains(c, "<") && !(strings.Contains(c, "@") && emailRe.MatchString(c)) && !attrLeadRe.MatchString(c) {
+		if n == 1 && !strings.Contains(c, "<") && !(strings.Contains(c, "@") && addressLikeRe.MatchString(c)) && !attrLeadRe.MatchString(c) {
 			// Only an attribution-like beginning may continue on the next line.
 			return 0, false
 		}
@@ -527,7 +527,7 @@ func isAttribution(s string) bool {
 	if !colon && !dashes {
 		return false
 	}
-	if !strings.ContainsAny(t, "0123456789") && !emailRe.MatchString(t) && !dashes {
+	if !strings.ContainsAny(t, "0123456789") && !addressLikeRe.MatchString(t) && !dashes {
 		return false
 	}
 	if len(strings.Fields(t)) > 45 {
