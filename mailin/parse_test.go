@@ -139,7 +139,7 @@ func TestParseMIME(t *testing.T) {
 		{name: "gb2312", text: "你好世界"},
 		{name: "unknown-charset", text: "café", problem: "unknown charset"},
 		{name: "no-content-type", text: "just text, no MIME at all"},
-		{name: "html-only", text: "Hello there\nsecond"},
+		{name: "html-only", text: "Hello there\n\nsecond"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
