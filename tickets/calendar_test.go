@@ -139,7 +139,7 @@ func TestCalendarRoundTrip(t *testing.T) {
 	start := at("2026-01-01 00:00")
 	for i := 0; i < 2000; i++ {
 		from := start.Add(time.Duration(r.Int64N(int64(365 * 24 * time.Hour)))).Truncate(time.Minute)
-		d := time.Duration(r.Int64N(int64(80*time.Hour))).Truncate(time.Minute)
+		d := time.Duration(r.Int64N(int64(80 * time.Hour))).Truncate(time.Minute)
 		to := off.Add(from, d)
 		if got := off.Between(from, to); got != d {
 			t.Fatalf("Between(%s, Add(%s)) = %s", from.In(paris), d, got)
