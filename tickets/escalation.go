@@ -138,28 +138,7 @@ func (d *Desk) RunEscalation(ctx context.Context, now time.Time) (EscalationRepo
 // for, or close enough for a reminder not yet sent. It reads only the partial indexes
 // tickets_resolve_due and tickets_first_response_due over the due ranges; checkSLA decides.
 func (d *Desk) escalationCandidates(ctx context.Context, cfg *deskConfig, now time.Time) ([]int64, error) {
-	frH, resH := make([]any, 4), make([]any, 4)
-	frMax, resMax := now, now
-	for p := PriorityLow; p <= PriorityUrgent; p++ {
-		sla := cfg.SLA[p.String()]
-		fr := reminderHorizon(cfg.cal, now, sla.FirstResponse.Duration, cfg.Escalation.ReminderAt)
-		res := reminderHorizon(cfg.cal, now, sla.Resolve.Duration, cfg.Escalation.ReminderAt)
-		frH[p], resH[p] = fr.Unix(), res.Unix()
-		frMax, resMax = maxTime(frMax, fr), maxTime(resMax, res)
-	}
-	// The same condition for both deadlines: breached and not escalated for, or within the
-	// reminder horizon of the ticket's priority and not reminded of.
-	cond := func(col string) string {
-		return `(` + col + ` <= ? AND ` + col + ` > COALESCE(breached_due, 0)) OR (` + col + ` > ? AND ` + col +
-			` > COALESCE(reminded_due, 0) AND ` + col + ` <= CASE priority WHEN 0 THEN ? WHEN 1 THEN ? WHEN 2 THEN ? ELSE ? END)`
-	}
-	q := `SELECT id FROM tickets WHERE status IN ('new', 'open') AND resolve_due <= ? AND (` + cond("resolve_due") + `)
-		UNION
-		SELECT id FROM tickets WHERE first_response_at IS NULL AND status IN ('new', 'open') AND first_response_due <= ? AND (` + cond("first_response_due") + `)
-		ORDER BY id`
-	args := append([]any{resMax.Unix(), now.Unix(), now.Unix()}, resH...)
-	args = append(args, frMax.Unix(), now.Unix(), now.Unix())
-	args = append(args, frH...)
+	q, args := escalationQuery(cfg, now)
 	rows, err := d.Store.Reader().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("escalation candidates: %w", err)
@@ -177,6 +156,35 @@ func (d *Desk) escalationCandidates(ctx context.Context, cfg *deskConfig, now ti
 		return nil, fmt.Errorf("escalation candidates: %w", err)
 	}
 	return ids, nil
+}
+
+// escalationQuery builds the candidates query and its arguments.
+func escalationQuery(cfg *deskConfig, now time.Time) (string, []any) {
+	frH, resH := make([]any, 4), make([]any, 4)
+	frMax, resMax := now, now
+	for p := PriorityLow; p <= PriorityUrgent; p++ {
+		sla := cfg.SLA[p.String()]
+		fr := reminderHorizon(cfg.cal, now, sla.FirstResponse.Duration, cfg.Escalation.ReminderAt)
+		res := reminderHorizon(cfg.cal, now, sla.Resolve.Duration, cfg.Escalation.ReminderAt)
+		frH[p], resH[p] = fr.Unix(), res.Unix()
+		frMax, resMax = maxTime(frMax, fr), maxTime(resMax, res)
+	}
+	// The same condition for both deadlines: breached and not escalated for, or within the
+	// reminder horizon of the ticket's priority and not reminded of. The status and
+	// first_response_at terms are those of the partial indexes; INDEXED BY makes SQLite use them
+	// (without statistics it prefers tickets_status, a walk over every open ticket).
+	cond := func(col string) string {
+		return `(` + col + ` <= ? AND ` + col + ` > COALESCE(breached_due, 0)) OR (` + col + ` > ? AND ` + col +
+			` > COALESCE(reminded_due, 0) AND ` + col + ` <= CASE priority WHEN 0 THEN ? WHEN 1 THEN ? WHEN 2 THEN ? ELSE ? END)`
+	}
+	q := `SELECT id FROM tickets INDEXED BY tickets_resolve_due WHERE status IN ('new', 'open') AND resolve_due <= ? AND (` + cond("resolve_due") + `)
+		UNION
+		SELECT id FROM tickets INDEXED BY tickets_first_response_due WHERE first_response_at IS NULL AND status IN ('new', 'open') AND first_response_due <= ? AND (` + cond("first_response_due") + `)
+		ORDER BY id`
+	args := append([]any{resMax.Unix(), now.Unix(), now.Unix()}, resH...)
+	args = append(args, frMax.Unix(), now.Unix(), now.Unix())
+	args = append(args, frH...)
+	return q, args
 }
 
 // checkEscalation re-reads a ticket, decides what it needs at t.Now and does it: an escalation

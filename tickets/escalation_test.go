@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -320,5 +321,84 @@ func TestManualEscalationDoesNotCascade(t *testing.T) {
 	// Its resolve deadline (high: t0+8h) still escalates when missed.
 	if rep := runEscalation(t, d, t0.Add(8*time.Hour)); len(rep.Escalated) != 1 {
 		t.Fatalf("resolve breach: %+v", rep)
+	}
+}
+
+// seedOpenTickets inserts n open tickets straight into the database, in one transaction: their
+// first response given, their resolution due between one and thirty days after now. A few, one in
+// ten thousand, are breached and already escalated for it.
+func seedOpenTickets(t testing.TB, d *Desk, n int, now time.Time) {
+	t.Helper()
+	err := d.Store.write(context.Background(), func(tx *sql.Tx) error {
+		st, err := tx.Prepare(`INSERT INTO tickets (subject, requester, status, priority, category, assignee, tier,
+			language, created_at, updated_at, first_response_at, first_response_due, resolve_due, breached_due)
+			VALUES (?, ?, 'open', ?, 'network', 'alice@corp.example', 1, 'fr', ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for i := range n {
+			created := now.Add(-time.Duration(i%1000) * time.Minute).Unix()
+			due := now.Add(24*time.Hour + time.Duration(i%(29*24))*time.Hour).Unix()
+			var breached any
+			if i%10000 == 0 {
+				due = now.Add(-time.Hour).Unix()
+				breached = due
+			}
+			if _, err := st.Exec("ticket", "r@corp.example", i%4, created, created, created+60, created+3600, due, breached); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEscalationCandidatesUseIndexes checks the scan reads the partial due-date indexes, never the
+// whole table.
+func TestEscalationCandidatesUseIndexes(t *testing.T) {
+	d := newTestDesk(t)
+	seedOpenTickets(t, d, 1000, t0)
+	q, args := escalationQuery(d.cfg.Load(), t0)
+	rows, err := d.Store.Reader().Query(`EXPLAIN QUERY PLAN `+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	all := strings.Join(plan, "\n")
+	if !strings.Contains(all, "tickets_resolve_due") || !strings.Contains(all, "tickets_first_response_due") || strings.Contains(all, "SCAN tickets") {
+		t.Fatalf("query plan:\n%s", all)
+	}
+	if rep := runEscalation(t, d, t0); len(rep.Escalated)+len(rep.Reminded) != 0 {
+		t.Fatalf("nothing is due, yet %+v", rep)
+	}
+}
+
+// BenchmarkEscalationScan measures one escalation run over 100,000 open tickets of which nearly
+// none is due.
+func BenchmarkEscalationScan(b *testing.B) {
+	d := newTestDesk(b)
+	seedOpenTickets(b, d, 100_000, t0)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		rep, err := d.RunEscalation(ctx, t0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(rep.Escalated)+len(rep.Reminded) != 0 {
+			b.Fatalf("nothing is due, yet %+v", rep)
+		}
 	}
 }
