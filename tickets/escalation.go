@@ -96,8 +96,15 @@ func reminderHorizon(cal *Calendar, now time.Time, sla time.Duration, reminderAt
 // RunEscalation is the escalation job at time now: it reminds assignees of coming deadlines and
 // escalates tickets whose deadline passed (see checkSLA for the policy). Candidates are found with
 // indexed queries on the read pool; each is then re-read, decided and changed in its own write
-// transaction, so that two overlapping runs cannot both act on one deadline. A ticket that fails
-// is logged and skipped; the errors are returned joined, with the report of what was done.
+// transaction, so that two overlapping runs cannot both act on one deadline.
+//
+// Re-escalation: an escalation raises the priority, which recomputes the deadlines from the
+// ticket's opening with the shorter SLA. Those already past are covered by this escalation and
+// never escalate; one still ahead is a new deadline and escalates once if it is missed in turn.
+// Likewise a deadline that a manual priority change or a return from pending sets in the past does
+// not escalate. At the top tier an escalation only raises the priority and tells the coordinators.
+// A ticket that fails is logged and skipped; the errors are returned joined, with the report of
+// what was done.
 func (d *Desk) RunEscalation(ctx context.Context, now time.Time) (EscalationReport, error) {
 	var rep EscalationReport
 	now = now.UTC().Truncate(time.Second)

@@ -139,8 +139,12 @@ func TestEscalationOncePerBreach(t *testing.T) {
 	}
 	before := len(outbox(t, d))
 	breach := t0.Add(4*time.Hour + time.Minute)
-	for i := 0; i < 5; i++ {
-		rep := runEscalation(t, d, breach.Add(time.Duration(i)*time.Minute))
+	for i := 0; i < 10; i++ {
+		now := breach // Five runs at the same instant, then five a minute apart.
+		if i >= 5 {
+			now = breach.Add(time.Duration(i) * time.Minute)
+		}
+		rep := runEscalation(t, d, now)
 		if want := i == 0; (len(rep.Escalated) == 1) != want || len(rep.Reminded) != 0 {
 			t.Fatalf("run %d: %+v", i, rep)
 		}
