@@ -31,7 +31,7 @@ func (cc CalendarConfig) Build() (*Calendar, error) {
 	}
 	c := &Calendar{loc: loc, holidays: map[string]bool{}, always: cc.Always}
 	for _, d := range cc.Days {
-		wd, ok := weekdays[strings.ToLower(strings.TrimSpace(d))[:min(3, len(strings.TrimSpace(d)))]]
+		wd, ok := weekdays[dayKey(d)]
 		if !ok {
 			return nil, fmt.Errorf("unknown day %q (mon, tue, wed, thu, fri, sat, sun)", d)
 		}
@@ -61,15 +61,27 @@ func (cc CalendarConfig) Build() (*Calendar, error) {
 // AlwaysCalendar counts every instant: a 24/7 desk.
 func AlwaysCalendar() *Calendar { return &Calendar{loc: time.UTC, always: true} }
 
+// dayKey reduces a day name ("Monday", "lundi", "mon") to its first three letters, lower-case.
+func dayKey(s string) string {
+	r := []rune(strings.ToLower(strings.TrimSpace(s)))
+	return string(r[:min(3, len(r))])
+}
+
+// clock parses a time of day, "HH:MM", as an offset from midnight. "24:00" is the end of the day.
 func clock(s string) (time.Duration, error) {
-	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	if s == "24:00" {
+		return 24 * time.Hour, nil
+	}
+	t, err := time.Parse("15:04", s)
 	if err != nil {
 		return 0, fmt.Errorf("time of day %q: use HH:MM", s)
 	}
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
 }
 
-// window returns the working interval of the local day containing t, and whether that day works.
+// window returns the working interval of the local day containing day, and whether that day works.
+// The interval is in wall-clock hours: on a DST day it is an hour shorter or longer in real time.
 func (c *Calendar) window(day time.Time) (from, to time.Time, ok bool) {
 	y, m, d := day.Date()
 	if !c.days[day.Weekday()] || c.holidays[fmt.Sprintf("%04d-%02d-%02d", y, m, d)] {

@@ -1,0 +1,292 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// EscalationReport says what one run of the escalation job did.
+type EscalationReport struct {
+	Reminded  []int64 // Tickets whose assignee was reminded of a coming deadline.
+	Escalated []int64 // Tickets escalated for a missed deadline.
+}
+
+// Deadline names, as in reminders' Notice.Event.
+const (
+	DeadlineFirstResponse = "first_response"
+	DeadlineResolve       = "resolve"
+)
+
+// slaAction is what the escalation job owes a ticket at one instant.
+type slaAction struct {
+	Escalate  string    // The breached deadline to escalate for ("" for none): DeadlineFirstResponse or DeadlineResolve.
+	Due       time.Time // That deadline.
+	Settle    time.Time // A breached deadline that does not escalate, to record as dealt with (zero for none).
+	Remind    string    // The coming deadline to remind the assignee of ("" for none).
+	RemindDue time.Time // That deadline.
+}
+
+// checkSLA decides what the escalation job does with a ticket at now. It is the whole policy, a
+// pure function of its arguments:
+//
+//   - Only tickets new or open count; pending, resolved and closed ones are left alone.
+//   - The deadlines are the first response (while there is none) and the resolution.
+//   - A deadline at or before now is breached. It escalates once: only if it is after
+//     tk.BreachedDue, the deadline last escalated for (or settled). The caller records the new
+//     one, so however often the job runs, a breach escalates once.
+//   - A deadline that was already past when it was set (setAt: the last priority change or return
+//     from pending, when deadlines are recomputed) does not escalate but is settled: whoever changed
+//     the ticket has it in hand, and an escalation recomputing earlier deadlines does not cascade.
+//   - Otherwise, a deadline is reminded of once (if after tk.RemindedDue) when the share reminderAt
+//     of its SLA time is used, that is when it is within (1-reminderAt)·SLA of business time.
+func checkSLA(tk *Ticket, now, setAt time.Time, sla SLAConfig, reminderAt float64, cal *Calendar) slaAction {
+	var a slaAction
+	if tk.Status != StatusNew && tk.Status != StatusOpen {
+		return a
+	}
+	type deadline struct {
+		name string
+		due  time.Time
+		sla  time.Duration
+	}
+	var dls []deadline
+	if tk.FirstResponseAt.IsZero() && !tk.FirstResponseDue.IsZero() {
+		dls = append(dls, deadline{DeadlineFirstResponse, tk.FirstResponseDue, sla.FirstResponse.Duration})
+	}
+	if !tk.ResolveDue.IsZero() {
+		dls = append(dls, deadline{DeadlineResolve, tk.ResolveDue, sla.Resolve.Duration})
+	}
+	for _, dl := range dls {
+		switch {
+		case !now.Before(dl.due):
+			if !dl.due.After(tk.BreachedDue) {
+				continue
+			}
+			if dl.due.After(setAt) {
+				if dl.due.After(a.Due) {
+					a.Escalate, a.Due = dl.name, dl.due
+				}
+			} else if dl.due.After(a.Settle) {
+				a.Settle = dl.due
+			}
+		case dl.due.After(tk.RemindedDue) && !dl.due.After(reminderHorizon(cal, now, dl.sla, reminderAt)):
+			if dl.due.After(a.RemindDue) {
+				a.Remind, a.RemindDue = dl.name, dl.due
+			}
+		}
+	}
+	if a.Escalate != "" {
+		a.Remind, a.RemindDue = "", time.Time{} // The escalation tells everyone more.
+		if a.Settle.After(a.Due) {
+			a.Due = a.Settle
+		}
+		a.Settle = time.Time{}
+	}
+	return a
+}
+
+// reminderHorizon is the latest deadline that is within (1-reminderAt)·sla of business time of now.
+func reminderHorizon(cal *Calendar, now time.Time, sla time.Duration, reminderAt float64) time.Time {
+	// Rounded to the second: (1-0.8)·4h in floating point falls a hair short of 48m.
+	return cal.Add(now, time.Duration((1-reminderAt)*float64(sla)).Round(time.Second))
+}
+
+// RunEscalation is the escalation job at time now: it reminds assignees of coming deadlines and
+// escalates tickets whose deadline passed (see checkSLA for the policy). Candidates are found with
+// indexed queries on the read pool; each is then re-read, decided and changed in its own write
+// transaction, so that two overlapping runs cannot both act on one deadline.
+//
+// Re-escalation: an escalation raises the priority, which recomputes the deadlines from the
+// ticket's opening with the shorter SLA. Those already past are covered by this escalation and
+// never escalate; one still ahead is a new deadline and escalates once if it is missed in turn.
+// Likewise a deadline that a manual priority change or a return from pending sets in the past does
+// not escalate. At the top tier an escalation only raises the priority and tells the coordinators.
+// A ticket that fails is logged and skipped; the errors are returned joined, with the report of
+// what was done.
+func (d *Desk) RunEscalation(ctx context.Context, now time.Time) (EscalationReport, error) {
+	var rep EscalationReport
+	now = now.UTC().Truncate(time.Second)
+	ids, err := d.escalationCandidates(ctx, d.cfg.Load(), now)
+	if err != nil {
+		return rep, err
+	}
+	var errs []error
+	for _, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return rep, errors.Join(append(errs, err)...)
+		}
+		var a slaAction
+		err := d.Update(ctx, now, func(tx *Tx) error {
+			var err error
+			a, err = tx.checkEscalation(id)
+			return err
+		})
+		if err != nil {
+			d.Log.Error("escalation check", "ticket_id", id, "err", err)
+			errs = append(errs, fmt.Errorf("ticket %d: %w", id, err))
+			continue
+		}
+		switch {
+		case a.Escalate != "":
+			d.Log.Info("sla breach escalated", "ticket_id", id, "deadline", a.Escalate, "due", a.Due)
+			rep.Escalated = append(rep.Escalated, id)
+		case a.Remind != "":
+			d.Log.Info("sla reminder", "ticket_id", id, "deadline", a.Remind, "due", a.RemindDue)
+			rep.Reminded = append(rep.Reminded, id)
+		}
+	}
+	return rep, errors.Join(errs...)
+}
+
+// escalationCandidates lists the tickets that may need a reminder or an escalation at now: the
+// new and open ones whose first-response or resolve deadline is breached and not yet escalated
+// for, or close enough for a reminder not yet sent. It reads only the partial indexes
+// tickets_resolve_due and tickets_first_response_due over the due ranges; checkSLA decides.
+func (d *Desk) escalationCandidates(ctx context.Context, cfg *deskConfig, now time.Time) ([]int64, error) {
+	q, args := escalationQuery(cfg, now)
+	rows, err := d.Store.Reader().QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("escalation candidates: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("escalation candidates: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("escalation candidates: %w", err)
+	}
+	return ids, nil
+}
+
+// escalationQuery builds the candidates query and its arguments.
+func escalationQuery(cfg *deskConfig, now time.Time) (string, []any) {
+	frH, resH := make([]any, 4), make([]any, 4)
+	frMax, resMax := now, now
+	for p := PriorityLow; p <= PriorityUrgent; p++ {
+		sla := cfg.SLA[p.String()]
+		fr := reminderHorizon(cfg.cal, now, sla.FirstResponse.Duration, cfg.Escalation.ReminderAt)
+		res := reminderHorizon(cfg.cal, now, sla.Resolve.Duration, cfg.Escalation.ReminderAt)
+		frH[p], resH[p] = fr.Unix(), res.Unix()
+		frMax, resMax = maxTime(frMax, fr), maxTime(resMax, res)
+	}
+	// The same condition for both deadlines: breached and not escalated for, or within the
+	// reminder horizon of the ticket's priority and not reminded of. The status and
+	// first_response_at terms are those of the partial indexes; INDEXED BY makes SQLite use them
+	// (without statistics it prefers tickets_status, a walk over every open ticket).
+	cond := func(col string) string {
+		return `(` + col + ` <= ? AND ` + col + ` > COALESCE(breached_due, 0)) OR (` + col + ` > ? AND ` + col +
+			` > COALESCE(reminded_due, 0) AND ` + col + ` <= CASE priority WHEN 0 THEN ? WHEN 1 THEN ? WHEN 2 THEN ? ELSE ? END)`
+	}
+	q := `SELECT id FROM tickets INDEXED BY tickets_resolve_due WHERE status IN ('new', 'open') AND resolve_due <= ? AND (` + cond("resolve_due") + `)
+		UNION
+		SELECT id FROM tickets INDEXED BY tickets_first_response_due WHERE first_response_at IS NULL AND status IN ('new', 'open') AND first_response_due <= ? AND (` + cond("first_response_due") + `)
+		ORDER BY id`
+	args := append([]any{resMax.Unix(), now.Unix(), now.Unix()}, resH...)
+	args = append(args, frMax.Unix(), now.Unix(), now.Unix())
+	args = append(args, frH...)
+	return q, args
+}
+
+// checkEscalation re-reads a ticket, decides what it needs at t.Now and does it: an escalation
+// (recording the deadline escalated for), a reminder to the assignee (recording the deadline
+// reminded of), or recording a breach that does not escalate.
+func (t *Tx) checkEscalation(id int64) (slaAction, error) {
+	tk, err := t.Ticket(id)
+	if err != nil {
+		return slaAction{}, err
+	}
+	setAt, err := t.deadlinesSetAt(tk)
+	if err != nil {
+		return slaAction{}, err
+	}
+	a := checkSLA(tk, t.Now, setAt, t.cfg.SLA[tk.Priority.String()], t.cfg.Escalation.ReminderAt, t.cfg.cal)
+	switch {
+	case a.Escalate != "":
+		reason := t.slaReason(t.cfg.Desk.Language, a.Escalate, a.Due, true)
+		if err := t.Escalate(tk, reason, ActorDesk); err != nil {
+			return a, err
+		}
+		// Escalate recomputed the deadlines for the new priority (and cleared BreachedDue). Those
+		// already past are covered by this escalation: record the latest as dealt with.
+		breached := a.Due
+		if tk.FirstResponseAt.IsZero() && !tk.FirstResponseDue.After(t.Now) {
+			breached = maxTime(breached, tk.FirstResponseDue)
+		}
+		if !tk.ResolveDue.IsZero() && !tk.ResolveDue.After(t.Now) {
+			breached = maxTime(breached, tk.ResolveDue)
+		}
+		tk.BreachedDue = breached
+		return a, t.save(tk)
+	case a.Remind != "":
+		if tk.Assignee == "" {
+			return slaAction{}, nil // Nobody to remind; the digest lists unassigned tickets.
+		}
+		text := a.Remind + " due " + a.RemindDue.Format(time.RFC3339)
+		if err := t.event(tk, EventRemind, ActorDesk, false, text, ""); err != nil {
+			return a, err
+		}
+		tk.RemindedDue = a.RemindDue
+		if err := t.save(tk); err != nil {
+			return a, err
+		}
+		lang := t.staffLanguage(tk.Assignee)
+		return a, t.queue(tk, Mail{Kind: KindReminder, To: []string{tk.Assignee}, Language: lang,
+			Notice: Notice{Audience: "staff", Event: a.Remind, Reason: t.slaReason(lang, a.Remind, a.RemindDue, false)}})
+	case !a.Settle.IsZero():
+		tk.BreachedDue = a.Settle
+		return a, t.save(tk)
+	}
+	return a, nil
+}
+
+// deadlinesSetAt returns when the ticket's deadlines were last recomputed after its opening: its
+// last priority change or return from pending (zero if none). setStatus writes "pending → …".
+func (t *Tx) deadlinesSetAt(tk *Ticket) (time.Time, error) {
+	var at int64
+	err := t.tx.QueryRow(`SELECT COALESCE(MAX(at), 0) FROM events WHERE ticket_id = ?
+		AND (kind = ? OR (kind = ? AND text LIKE 'pending → %'))`, tk.ID, EventPriority, EventStatus).Scan(&at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("deadlines set at: %w", err)
+	}
+	if at == 0 {
+		return tk.CreatedAt, nil
+	}
+	return time.Unix(at, 0).UTC(), nil
+}
+
+// localTime formats a deadline in the desk's time zone for a reason line.
+func (t *Tx) localTime(tm time.Time) string {
+	return tm.In(t.cfg.Location()).Format("2006-01-02 15:04 MST")
+}
+
+// slaReason is the one-line reason of an escalation for a missed deadline (breach) or of a
+// reminder, in French or English.
+func (t *Tx) slaReason(lang, deadline string, due time.Time, breach bool) string {
+	when := t.localTime(due)
+	fr := lang == "fr"
+	first := deadline == DeadlineFirstResponse
+	switch {
+	case breach && first && fr:
+		return "délai de première réponse dépassé (échéance " + when + ")"
+	case breach && first:
+		return "first response deadline missed (due " + when + ")"
+	case breach && fr:
+		return "délai de résolution dépassé (échéance " + when + ")"
+	case breach:
+		return "resolution deadline missed (due " + when + ")"
+	case first && fr:
+		return "première réponse attendue avant " + when
+	case first:
+		return "first response due by " + when
+	case fr:
+		return "résolution attendue avant " + when
+	}
+	return "resolution due by " + when
+}

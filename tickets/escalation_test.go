@@ -1,0 +1,408 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// officeHours replaces the test config's 24/7 calendar by Paris office hours.
+func officeHours(toml string) string {
+	return strings.Replace(toml, "[calendar]\nalways = true", `[calendar]
+days = ["mon", "tue", "wed", "thu", "fri"]
+start = "09:00"
+end = "18:00"
+timezone = "Europe/Paris"
+holidays = ["2026-11-11", "2026-12-25"]`, 1)
+}
+
+// newDeskTOML is newTestDesk with the test config edited first.
+func newDeskTOML(t testing.TB, edits ...func(string) string) *Desk {
+	t.Helper()
+	toml := testConfigTOML
+	for _, e := range edits {
+		toml = e(toml)
+	}
+	dir := t.TempDir()
+	cfg, err := ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(toml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := OpenStore(context.Background(), cfg.Desk.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := store.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	d, err := NewDesk(cfg, store, []byte("0123456789abcdef0123456789abcdef"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// vpnRequest is a normal-priority network request: first response in 4h, resolution in 24h on the
+// test desk's 24/7 calendar; Alice (tier 1) gets it.
+var vpnRequest = NewTicket{Subject: "Le VPN ne marche plus", Text: "Bonjour, le vpn ne se connecte plus.",
+	Requester: "celine@corp.example", RequesterName: "Céline", Language: "fr"}
+
+// countEvents counts a ticket's events of a kind.
+func countEvents(t testing.TB, d *Desk, id int64, kind string) int {
+	t.Helper()
+	var n int
+	if err := d.Store.Reader().QueryRow(`SELECT COUNT(*) FROM events WHERE ticket_id = ? AND kind = ?`, id, kind).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func runEscalation(t testing.TB, d *Desk, now time.Time) EscalationReport {
+	t.Helper()
+	rep, err := d.RunEscalation(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func mustTicket(t testing.TB, d *Desk, id int64) *Ticket {
+	t.Helper()
+	tk, err := d.Store.Ticket(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}
+
+func TestCheckSLA(t *testing.T) {
+	cal := AlwaysCalendar()
+	sla := SLAConfig{FirstResponse: Duration{4 * time.Hour}, Resolve: Duration{24 * time.Hour}}
+	base := Ticket{Status: StatusOpen, CreatedAt: t0, FirstResponseDue: t0.Add(4 * time.Hour), ResolveDue: t0.Add(24 * time.Hour)}
+	answered := base
+	answered.FirstResponseAt = t0.Add(time.Hour)
+	pending := base
+	pending.Status = StatusPending
+	resolved := base
+	resolved.Status = StatusResolved
+	escalatedFR := base
+	escalatedFR.BreachedDue = base.FirstResponseDue
+	remindedFR := base
+	remindedFR.RemindedDue = base.FirstResponseDue
+	remindedRes := base
+	remindedRes.RemindedDue = base.ResolveDue
+	tests := []struct {
+		name  string
+		tk    Ticket
+		now   time.Time
+		setAt time.Time
+		want  slaAction
+	}{
+		{"early", base, t0.Add(time.Hour), t0, slaAction{}},
+		{"just before the reminder", base, t0.Add(3*time.Hour + 11*time.Minute), t0, slaAction{}},
+		{"first response reminder", base, t0.Add(3*time.Hour + 12*time.Minute), t0, slaAction{Remind: DeadlineFirstResponse, RemindDue: base.FirstResponseDue}},
+		{"reminded already", remindedFR, t0.Add(3*time.Hour + 30*time.Minute), t0, slaAction{}},
+		{"first response breached", base, t0.Add(4 * time.Hour), t0, slaAction{Escalate: DeadlineFirstResponse, Due: base.FirstResponseDue}},
+		{"first response escalated already", escalatedFR, t0.Add(5 * time.Hour), t0, slaAction{}},
+		{"answered: resolve reminder", answered, t0.Add(20 * time.Hour), t0, slaAction{Remind: DeadlineResolve, RemindDue: base.ResolveDue}},
+		{"resolve reminder covers first response", base, t0.Add(20 * time.Hour), t0.Add(19 * time.Hour),
+			slaAction{Settle: base.FirstResponseDue, Remind: DeadlineResolve, RemindDue: base.ResolveDue}},
+		{"resolve reminded, first response escalated", remindedRes, t0.Add(21 * time.Hour), t0, slaAction{Escalate: DeadlineFirstResponse, Due: base.FirstResponseDue}},
+		{"both breached: one escalation", base, t0.Add(25 * time.Hour), t0, slaAction{Escalate: DeadlineResolve, Due: base.ResolveDue}},
+		{"resolve breached after first response escalation", escalatedFR, t0.Add(24 * time.Hour), t0, slaAction{Escalate: DeadlineResolve, Due: base.ResolveDue}},
+		{"born past: settled", base, t0.Add(5 * time.Hour), t0.Add(4*time.Hour + time.Minute), slaAction{Settle: base.FirstResponseDue}},
+		{"born past then a real breach", base, t0.Add(25 * time.Hour), t0.Add(5 * time.Hour), slaAction{Escalate: DeadlineResolve, Due: base.ResolveDue}},
+		{"pending", pending, t0.Add(30 * time.Hour), t0, slaAction{}},
+		{"resolved", resolved, t0.Add(30 * time.Hour), t0, slaAction{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := checkSLA(&tc.tk, tc.now, tc.setAt, sla, 0.8, cal); got != tc.want {
+				t.Fatalf("checkSLA = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestEscalationOncePerBreach(t *testing.T) {
+	d := newTestDesk(t)
+	tk := openTicket(t, d, t0, vpnRequest)
+	if tk.Priority != PriorityNormal || tk.Assignee != "alice@corp.example" {
+		t.Fatalf("ticket %s %s", tk.Priority, tk.Assignee)
+	}
+	before := len(outbox(t, d))
+	breach := t0.Add(4*time.Hour + time.Minute)
+	for i := 0; i < 10; i++ {
+		now := breach // Five runs at the same instant, then five a minute apart.
+		if i >= 5 {
+			now = breach.Add(time.Duration(i) * time.Minute)
+		}
+		rep := runEscalation(t, d, now)
+		if want := i == 0; (len(rep.Escalated) == 1) != want || len(rep.Reminded) != 0 {
+			t.Fatalf("run %d: %+v", i, rep)
+		}
+	}
+	got := mustTicket(t, d, tk.ID)
+	if got.Priority != PriorityHigh || got.Tier != 2 || got.Assignee != "chloe@corp.example" || got.Escalations != 1 {
+		t.Fatalf("after the breach: %s tier %d %s escalations %d", got.Priority, got.Tier, got.Assignee, got.Escalations)
+	}
+	// High priority: its first response was due at t0+2h, already past and covered by this escalation.
+	if !got.BreachedDue.Equal(t0.Add(4*time.Hour)) || !got.ResolveDue.Equal(t0.Add(8*time.Hour)) {
+		t.Fatalf("breached_due %v resolve_due %v", got.BreachedDue, got.ResolveDue)
+	}
+	if n := countEvents(t, d, tk.ID, EventEscalate); n != 1 {
+		t.Fatalf("%d escalate events", n)
+	}
+	want := []string{`escalated ["chloe@corp.example"]`, `escalated ["celine@corp.example"]`, `escalated ["nadia@corp.example"]`}
+	if o := outbox(t, d)[before:]; strings.Join(o, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("outbox %v, want %v", o, want)
+	}
+	var reason string
+	if err := d.Store.Reader().QueryRow(`SELECT text FROM events WHERE ticket_id = ? AND kind = 'escalate'`, tk.ID).Scan(&reason); err != nil {
+		t.Fatal(err)
+	}
+	if reason != "délai de première réponse dépassé (échéance 2026-11-26 14:00 CET)" {
+		t.Fatalf("reason %q", reason)
+	}
+
+	// The recomputed resolve deadline, t0+8h, is a new deadline: its breach escalates again, once.
+	for i := 0; i < 5; i++ {
+		runEscalation(t, d, t0.Add(8*time.Hour))
+	}
+	got = mustTicket(t, d, tk.ID)
+	if got.Priority != PriorityUrgent || got.Tier != 3 || got.Assignee != "dev@corp.example" || got.Escalations != 2 {
+		t.Fatalf("after the second breach: %s tier %d %s escalations %d", got.Priority, got.Tier, got.Assignee, got.Escalations)
+	}
+	// Urgent deadlines (t0+30m, t0+4h) are past already: nothing more, however long it lasts.
+	for _, h := range []time.Duration{9, 24, 100} {
+		if rep := runEscalation(t, d, t0.Add(h*time.Hour)); len(rep.Escalated)+len(rep.Reminded) != 0 {
+			t.Fatalf("at +%dh: %+v", h, rep)
+		}
+	}
+	if n := countEvents(t, d, tk.ID, EventEscalate); n != 2 {
+		t.Fatalf("%d escalate events", n)
+	}
+}
+
+func TestEscalationTopTier(t *testing.T) {
+	d := newTestDesk(t)
+	ctx := context.Background()
+	tk := openTicket(t, d, t0, vpnRequest)
+	if err := d.Do(ctx, tk.ID, t0, func(tx *Tx, tk *Ticket) error {
+		tk.Tier, tk.Assignee = 3, "dev@corp.example"
+		return tx.save(tk)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	before := len(outbox(t, d))
+	for i := 0; i < 3; i++ {
+		runEscalation(t, d, t0.Add(5*time.Hour))
+	}
+	got := mustTicket(t, d, tk.ID)
+	if got.Tier != 3 || got.Assignee != "dev@corp.example" || got.Priority != PriorityHigh || got.Escalations != 1 {
+		t.Fatalf("top tier: %s tier %d %s escalations %d", got.Priority, got.Tier, got.Assignee, got.Escalations)
+	}
+	if o := outbox(t, d)[before:]; len(o) != 1 || o[0] != `update ["nadia@corp.example"]` {
+		t.Fatalf("at the top tier only the coordinators are told; got %v", o)
+	}
+}
+
+// TestEscalationOverlappingRuns runs two escalation jobs at once over many breached tickets: each
+// ticket is escalated exactly once.
+func TestEscalationOverlappingRuns(t *testing.T) {
+	d := newTestDesk(t)
+	const n = 20
+	var ids []int64
+	for i := 0; i < n; i++ {
+		ids = append(ids, openTicket(t, d, t0, vpnRequest).ID)
+	}
+	now := t0.Add(5 * time.Hour)
+	var reps [2]EscalationReport
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() { reps[i], errs[i] = d.RunEscalation(context.Background(), now) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(reps[0].Escalated) + len(reps[1].Escalated); got != n {
+		t.Fatalf("%d escalations in all (%v, %v), want %d", got, reps[0].Escalated, reps[1].Escalated, n)
+	}
+	for _, id := range ids {
+		if c := countEvents(t, d, id, EventEscalate); c != 1 {
+			t.Fatalf("ticket %d: %d escalations", id, c)
+		}
+	}
+}
+
+func TestReminderOnce(t *testing.T) {
+	d := newDeskTOML(t, func(s string) string { return s + "\n[escalation]\nreminder_at = 0.75\n" })
+	ctx := context.Background()
+	tk := openTicket(t, d, t0, vpnRequest)
+	before := len(outbox(t, d))
+	// 75% of the 4h first response is 3h.
+	if rep := runEscalation(t, d, t0.Add(2*time.Hour+59*time.Minute)); len(rep.Reminded) != 0 {
+		t.Fatalf("too early: %+v", rep)
+	}
+	for i := 0; i < 3; i++ {
+		rep := runEscalation(t, d, t0.Add(3*time.Hour+time.Duration(i)*10*time.Minute))
+		if (len(rep.Reminded) == 1) != (i == 0) || len(rep.Escalated) != 0 {
+			t.Fatalf("run %d: %+v", i, rep)
+		}
+	}
+	if o := outbox(t, d)[before:]; len(o) != 1 || o[0] != `reminder ["alice@corp.example"]` {
+		t.Fatalf("outbox %v", o)
+	}
+	var lang, data string
+	if err := d.Store.Reader().QueryRow(`SELECT language, data FROM outbox WHERE kind = 'reminder'`).Scan(&lang, &data); err != nil {
+		t.Fatal(err)
+	}
+	var nt Notice
+	if err := json.Unmarshal([]byte(data), &nt); err != nil {
+		t.Fatal(err)
+	}
+	if lang != "fr" || nt.Event != DeadlineFirstResponse || nt.Reason != "première réponse attendue avant 2026-11-26 14:00 CET" || nt.Ticket.ID != tk.ID {
+		t.Fatalf("reminder %s %+v", lang, nt)
+	}
+	// Alice answers: the resolve deadline (t0+24h) gets its own reminder at 18h, once.
+	if err := d.Do(ctx, tk.ID, t0.Add(3*time.Hour+30*time.Minute), func(tx *Tx, tk *Ticket) error {
+		return tx.Reply(tk, "Pouvez-vous redémarrer ?", "alice@corp.example", "")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, h := range []time.Duration{17, 18, 19, 20} {
+		total += len(runEscalation(t, d, t0.Add(h*time.Hour)).Reminded)
+	}
+	if total != 1 || countEvents(t, d, tk.ID, EventRemind) != 2 {
+		t.Fatalf("%d resolve reminders, %d reminder events", total, countEvents(t, d, tk.ID, EventRemind))
+	}
+}
+
+func TestEscalationSkipsPending(t *testing.T) {
+	d := newTestDesk(t)
+	tk := openTicket(t, d, t0, vpnRequest)
+	if err := d.Do(context.Background(), tk.ID, t0.Add(time.Hour), func(tx *Tx, tk *Ticket) error {
+		return tx.Pending(tk, "alice@corp.example")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if rep := runEscalation(t, d, t0.Add(100*time.Hour)); len(rep.Escalated)+len(rep.Reminded) != 0 {
+		t.Fatalf("pending ticket: %+v", rep)
+	}
+}
+
+// TestManualEscalationDoesNotCascade: a technician escalates a ticket whose new, shorter first
+// response deadline is already past; the job does not escalate it again for that deadline.
+func TestManualEscalationDoesNotCascade(t *testing.T) {
+	d := newTestDesk(t)
+	tk := openTicket(t, d, t0, vpnRequest)
+	if err := d.Do(context.Background(), tk.ID, t0.Add(3*time.Hour), func(tx *Tx, tk *Ticket) error {
+		return tx.Escalate(tk, "VPN down for the whole floor", "alice@corp.example")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if rep := runEscalation(t, d, t0.Add(3*time.Hour+time.Duration(i)*time.Minute)); len(rep.Escalated) != 0 {
+			t.Fatalf("run %d escalated again: %+v", i, rep)
+		}
+	}
+	got := mustTicket(t, d, tk.ID)
+	if got.Escalations != 1 || !got.BreachedDue.Equal(t0.Add(2*time.Hour)) {
+		t.Fatalf("escalations %d breached_due %v", got.Escalations, got.BreachedDue)
+	}
+	// Its resolve deadline (high: t0+8h) still escalates when missed.
+	if rep := runEscalation(t, d, t0.Add(8*time.Hour)); len(rep.Escalated) != 1 {
+		t.Fatalf("resolve breach: %+v", rep)
+	}
+}
+
+// seedOpenTickets inserts n open tickets straight into the database, in one transaction: their
+// first response given, their resolution due between one and thirty days after now. A few, one in
+// ten thousand, are breached and already escalated for it.
+func seedOpenTickets(t testing.TB, d *Desk, n int, now time.Time) {
+	t.Helper()
+	err := d.Store.write(context.Background(), func(tx *sql.Tx) error {
+		st, err := tx.Prepare(`INSERT INTO tickets (subject, requester, status, priority, category, assignee, tier,
+			language, created_at, updated_at, first_response_at, first_response_due, resolve_due, breached_due)
+			VALUES (?, ?, 'open', ?, 'network', 'alice@corp.example', 1, 'fr', ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for i := range n {
+			created := now.Add(-time.Duration(i%1000) * time.Minute).Unix()
+			due := now.Add(24*time.Hour + time.Duration(i%(29*24))*time.Hour).Unix()
+			var breached any
+			if i%10000 == 0 {
+				due = now.Add(-time.Hour).Unix()
+				breached = due
+			}
+			if _, err := st.Exec("ticket", "r@corp.example", i%4, created, created, created+60, created+3600, due, breached); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEscalationCandidatesUseIndexes checks the scan reads the partial due-date indexes, never the
+// whole table.
+func TestEscalationCandidatesUseIndexes(t *testing.T) {
+	d := newTestDesk(t)
+	seedOpenTickets(t, d, 1000, t0)
+	q, args := escalationQuery(d.cfg.Load(), t0)
+	rows, err := d.Store.Reader().Query(`EXPLAIN QUERY PLAN `+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	all := strings.Join(plan, "\n")
+	if !strings.Contains(all, "tickets_resolve_due") || !strings.Contains(all, "tickets_first_response_due") || strings.Contains(all, "SCAN tickets") {
+		t.Fatalf("query plan:\n%s", all)
+	}
+	if rep := runEscalation(t, d, t0); len(rep.Escalated)+len(rep.Reminded) != 0 {
+		t.Fatalf("nothing is due, yet %+v", rep)
+	}
+}
+
+// BenchmarkEscalationScan measures one escalation run over 100,000 open tickets of which nearly
+// none is due.
+func BenchmarkEscalationScan(b *testing.B) {
+	d := newTestDesk(b)
+	seedOpenTickets(b, d, 100_000, t0)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		rep, err := d.RunEscalation(ctx, t0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(rep.Escalated)+len(rep.Reminded) != 0 {
+			b.Fatalf("nothing is due, yet %+v", rep)
+		}
+	}
+}
