@@ -202,8 +202,6 @@ func (g *Ingester) session(ctx context.Context) error {
 		return err
 	}
 	defer s.close(g.log)
-	stop := context.AfterFunc(ctx, func() { _ = s.c.Close() })
-	defer stop()
 	idle := s.c.Caps().Has(imap.CapIdle)
 	g.log.Info("imap connected", "mailbox", g.desk.Config().IMAP.Mailbox, "idle", idle)
 	for {
@@ -245,11 +243,13 @@ func (g *Ingester) session(ctx context.Context) error {
 	}
 }
 
-// drain processes batches until nothing new is left (or a mail must wait for a retry).
+// drain processes batches until nothing new is left (or a mail must wait for a retry). A
+// cancelled ctx stops it between batches: the batch in hand is committed and flagged first.
 func (g *Ingester) drain(ctx context.Context, s *session) (Stats, error) {
 	var total Stats
+	work := context.WithoutCancel(ctx)
 	for ctx.Err() == nil {
-		st, more, err := g.batch(ctx, s)
+		st, more, err := g.batch(work, s)
 		total.add(st)
 		if err != nil {
 			return total, err
@@ -261,7 +261,7 @@ func (g *Ingester) drain(ctx context.Context, s *session) (Stats, error) {
 			break
 		}
 	}
-	return total, ctx.Err()
+	return total, nil
 }
 
 // fetched is one mail of a batch on its way through.
