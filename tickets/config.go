@@ -103,6 +103,8 @@ type Category struct {
 	Label    string   `toml:"label"` // Human name for mails; defaults to Name.
 	Keywords []string `toml:"keywords"`
 	Ask      []string `toml:"ask"`      // Questions the acknowledgement asks.
+	AskFR    []string `toml:"ask_fr"`   // The questions in French, when they differ by language.
+	AskEN    []string `toml:"ask_en"`   // The questions in English.
 	Priority string   `toml:"priority"` // Minimum priority for this category, "" for none.
 }
 
@@ -599,6 +601,17 @@ func (c *Config) Technician(email string) (Technician, bool) {
 		}
 	}
 	return Technician{}, false
+}
+
+// Questions returns a category's questions for a requester writing in lang.
+func (c Category) Questions(lang string) []string {
+	switch {
+	case lang == "fr" && len(c.AskFR) > 0:
+		return c.AskFR
+	case lang == "en" && len(c.AskEN) > 0:
+		return c.AskEN
+	}
+	return c.Ask
 }
 
 // CoordinatorByEmail returns the configured coordinator with this address.

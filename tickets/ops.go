@@ -89,7 +89,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 
 	var questions []string
 	if c, ok := cfg.Category(tk.Category); ok {
-		questions = c.Ask
+		questions = c.Questions(tk.Language)
 	}
 	ack := Mail{Kind: KindAck, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language, Automatic: true,
 		Notice: Notice{Audience: "requester", Questions: questions, Text: req.Text}}
