@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"sort"
 	"strings"
@@ -12,22 +13,30 @@ import (
 )
 
 // Model is a multinomial naive Bayes classifier over words and bigrams, French and English
-// stopwords removed, with additive (Laplace) smoothing and log-probabilities. A Model being read
-// is never changed: the desk builds a new one and swaps the pointer, so any number of goroutines
-// may call Predict on one while it is in use.
+// stopwords removed, with Laplace (add-one) smoothing and log-probabilities. Once trained on
+// enough examples (frequentFrom), features seen only once in training are left out of the
+// vocabulary: with bigrams most features are such one-offs, and add-one smoothing over them
+// flattens every category's distribution.
+//
+// A Model being read is never changed: the desk builds a new one and swaps the pointer, so any
+// number of goroutines may call Predict on one while it is in use.
 type Model struct {
-	alpha  float64                   // Additive smoothing; 1 is Laplace.
-	docs   map[string]int            // Training examples by category.
-	total  int                       // Training examples.
-	counts map[string]map[string]int // Feature counts by category.
-	sizes  map[string]int            // Sum of feature counts by category.
-	vocab  map[string]int            // Categories each feature was seen in, for the vocabulary size.
+	docs      map[string]int            // Training examples by category.
+	total     int                       // Training examples.
+	counts    map[string]map[string]int // Feature counts by category.
+	sizes     map[string]int            // Sum of feature counts by category.
+	fsizes    map[string]int            // Sum of the counts of frequent features by category.
+	vocab     map[string]int            // Feature counts, all categories together.
+	nFrequent int                       // Features counted at least twice.
 }
 
-// NewModel returns an empty model with Laplace smoothing.
+// frequentFrom is the number of training examples from which features seen once are ignored.
+const frequentFrom = 1000
+
+// NewModel returns an empty model.
 func NewModel() *Model {
-	return &Model{alpha: 1, docs: map[string]int{}, counts: map[string]map[string]int{},
-		sizes: map[string]int{}, vocab: map[string]int{}}
+	return &Model{docs: map[string]int{}, counts: map[string]map[string]int{},
+		sizes: map[string]int{}, fsizes: map[string]int{}, vocab: map[string]int{}}
 }
 
 // Add records one training example. It must not be called while others may call Predict.
@@ -48,28 +57,42 @@ func (m *Model) add(category string, feats []string, sign int) {
 	m.docs[category] += sign
 	m.total += sign
 	for _, f := range feats {
-		before := c[f]
-		after := before + sign
-		switch {
-		case after <= 0:
-			delete(c, f)
-		default:
-			c[f] = after
+		if sign < 0 && c[f] == 0 {
+			continue // Not learned: nothing to take back.
 		}
-		m.sizes[category] += after - before
-		switch {
-		case before == 0 && after > 0:
-			m.vocab[f]++
-		case before > 0 && after <= 0:
-			if m.vocab[f]--; m.vocab[f] <= 0 {
-				delete(m.vocab, f)
+		totBefore := m.vocab[f]
+		totAfter := totBefore + sign
+		wasFrequent, isFrequent := totBefore >= 2, totAfter >= 2
+		if wasFrequent && !isFrequent {
+			for cat, cc := range m.counts {
+				m.fsizes[cat] -= cc[f]
 			}
+			m.nFrequent--
+		}
+		if c[f] += sign; c[f] <= 0 {
+			delete(c, f)
+		}
+		if totAfter <= 0 {
+			delete(m.vocab, f)
+		} else {
+			m.vocab[f] = totAfter
+		}
+		m.sizes[category] += sign
+		switch {
+		case wasFrequent && isFrequent:
+			m.fsizes[category] += sign
+		case isFrequent:
+			for cat, cc := range m.counts {
+				m.fsizes[cat] += cc[f]
+			}
+			m.nFrequent++
 		}
 	}
 	if m.docs[category] <= 0 {
 		delete(m.docs, category)
 		delete(m.counts, category)
 		delete(m.sizes, category)
+		delete(m.fsizes, category)
 	}
 }
 
@@ -78,24 +101,10 @@ func (m *Model) Examples() int { return m.total }
 
 // clone returns a deep copy, to change while readers use the original.
 func (m *Model) clone() *Model {
-	n := &Model{alpha: m.alpha, docs: make(map[string]int, len(m.docs)), total: m.total,
-		counts: make(map[string]map[string]int, len(m.counts)), sizes: make(map[string]int, len(m.sizes)),
-		vocab: make(map[string]int, len(m.vocab))}
-	for k, v := range m.docs {
-		n.docs[k] = v
-	}
-	for k, v := range m.sizes {
-		n.sizes[k] = v
-	}
-	for k, v := range m.vocab {
-		n.vocab[k] = v
-	}
+	n := &Model{docs: maps.Clone(m.docs), total: m.total, counts: make(map[string]map[string]int, len(m.counts)),
+		sizes: maps.Clone(m.sizes), fsizes: maps.Clone(m.fsizes), vocab: maps.Clone(m.vocab), nFrequent: m.nFrequent}
 	for cat, c := range m.counts {
-		cc := make(map[string]int, len(c))
-		for f, v := range c {
-			cc[f] = v
-		}
-		n.counts[cat] = cc
+		n.counts[cat] = maps.Clone(c)
 	}
 	return n
 }
@@ -111,24 +120,27 @@ func (m *Model) predict(feats []string) (string, map[string]float64) {
 	if m == nil || m.total <= 0 || len(m.docs) == 0 {
 		return "", nil
 	}
+	minCount, v, sizes := 1, len(m.vocab), m.sizes
+	if m.total >= frequentFrom {
+		minCount, v, sizes = 2, m.nFrequent, m.fsizes
+	}
 	known := feats[:0:0]
 	for _, f := range feats {
-		if m.vocab[f] > 0 {
+		if m.vocab[f] >= minCount {
 			known = append(known, f)
 		}
 	}
 	if len(known) == 0 {
 		return "", nil
 	}
-	v := float64(len(m.vocab))
 	logp := make(map[string]float64, len(m.docs))
 	best, bestLP := "", math.Inf(-1)
 	for cat, n := range m.docs {
 		lp := math.Log(float64(n) / float64(m.total))
-		denom := math.Log(float64(m.sizes[cat]) + m.alpha*v)
+		denom := math.Log(float64(sizes[cat] + v)) // Laplace: add one per vocabulary feature.
 		c := m.counts[cat]
 		for _, f := range known {
-			lp += math.Log(float64(c[f])+m.alpha) - denom
+			lp += math.Log(float64(c[f]+1)) - denom
 		}
 		logp[cat] = lp
 		if lp > bestLP || lp == bestLP && cat < best {

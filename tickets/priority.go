@@ -59,15 +59,20 @@ var negationFillers = map[string]bool{"very": true, "so": true, "that": true, "r
 	"t": true, "at": true, "all": true, "super": true, "tres": true, "si": true, "trop": true,
 	"vraiment": true, "d": true, "du": true, "tout": true, "encore": true, "a": true}
 
-// matchPhrases reports the phrases found in text that no negation cancels, each once.
-func matchPhrases(text string, list []urgencyPhrase, negatable bool) []urgencyPhrase {
-	var found []urgencyPhrase
+// matchPhrases reports the phrases found in text, each once: those no negation cancels, and
+// (when negatable) those found only negated.
+func matchPhrases(text string, list []urgencyPhrase, negatable bool) (found, cancelled []urgencyPhrase) {
 	seen := make([]bool, len(list))
+	neg := make([]bool, len(list))
 	for _, clause := range splitClauses(text) {
 		ws := foldedWords(clause)
 		for k, p := range list {
 			for i := 0; !seen[k] && i+len(p.words) <= len(ws); i++ {
-				if !equalWords(ws[i:i+len(p.words)], p.words) || negatable && negated(ws, i) {
+				if !equalWords(ws[i:i+len(p.words)], p.words) {
+					continue
+				}
+				if negatable && negated(ws, i) {
+					neg[k] = true
 					continue
 				}
 				seen[k] = true
@@ -75,7 +80,12 @@ func matchPhrases(text string, list []urgencyPhrase, negatable bool) []urgencyPh
 			}
 		}
 	}
-	return found
+	for k, p := range list {
+		if neg[k] && !seen[k] {
+			cancelled = append(cancelled, p)
+		}
+	}
+	return found, cancelled
 }
 
 func equalWords(a, b []string) bool {
@@ -124,7 +134,8 @@ func judgePriority(cfg *Config, req NewTicket, category string) (Priority, []str
 
 	score := 0
 	var hits []string
-	for _, ph := range matchPhrases(text, urgencyPhrases, true) {
+	found, cancelled := matchPhrases(text, urgencyPhrases, true)
+	for _, ph := range found {
 		score += ph.weight
 		hits = append(hits, ph.text)
 	}
@@ -147,7 +158,13 @@ func judgePriority(cfg *Config, req NewTicket, category string) (Priority, []str
 		}
 	}
 	if score == 0 && !raised && p > PriorityLow {
-		if calm := matchPhrases(text, calmPhrases, false); len(calm) > 0 {
+		calm, _ := matchPhrases(text, calmPhrases, false)
+		for _, ph := range cancelled {
+			if strings.HasPrefix(Fold(ph.text), "urgen") {
+				calm = append(calm, urgencyPhrase{text: "not " + ph.text})
+			}
+		}
+		if len(calm) > 0 {
 			p = PriorityLow
 			why = append(why, "can wait: "+calm[0].text)
 		}
