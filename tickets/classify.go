@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Model is a multinomial naive Bayes classifier over words and bigrams, French and English
@@ -136,11 +138,14 @@ func (m *Model) predict(feats []string) (string, map[string]float64) {
 	logp := make(map[string]float64, len(m.docs))
 	best, bestLP := "", math.Inf(-1)
 	for cat, n := range m.docs {
-		lp := math.Log(float64(n) / float64(m.total))
-		denom := math.Log(float64(sizes[cat] + v)) // Laplace: add one per vocabulary feature.
+		// log P(cat) + Σ log((count(f, cat) + 1) / (size(cat) + V)): Laplace adds one per feature
+		// of the vocabulary. log(0 + 1) is 0, so only the features seen in cat need a logarithm.
+		lp := math.Log(float64(n)/float64(m.total)) - float64(len(known))*math.Log(float64(sizes[cat]+v))
 		c := m.counts[cat]
 		for _, f := range known {
-			lp += math.Log(float64(c[f]+1)) - denom
+			if k := c[f]; k > 0 {
+				lp += math.Log(float64(k + 1))
+			}
 		}
 		logp[cat] = lp
 		if lp > bestLP || lp == bestLP && cat < best {
@@ -194,14 +199,46 @@ func splitClauses(text string) []string {
 	})
 }
 
-// foldedWords splits text into folded words, elisions cut off ("l'imprimante": "l", "imprimante").
+// foldedWords splits text into folded words (see Fold): runs of letters and digits, joined by
+// inner hyphens ("wi-fi"), cut at apostrophes ("l'imprimante": "l", "imprimante"). It is
+// words followed by splitElision, without a regular expression: it runs on every training text.
 func foldedWords(text string) []string {
 	var out []string
-	for _, w := range words(text) {
-		out = append(out, splitElision(w)...)
+	var b []byte
+	flush := func() {
+		if len(b) > 0 {
+			out = append(out, string(b))
+			b = b[:0]
+		}
 	}
+	for i, r := range text {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b = append(b, byte(r))
+		case r >= 'A' && r <= 'Z':
+			b = append(b, byte(r+'a'-'A'))
+		case r == '-':
+			if next, _ := utf8.DecodeRuneInString(text[i+1:]); len(b) > 0 && isWordRune(next) {
+				b = append(b, '-')
+			} else {
+				flush()
+			}
+		case r < utf8.RuneSelf || !isWordRune(r):
+			flush()
+		default:
+			r = unicode.ToLower(r)
+			if f, ok := accentFold[r]; ok && f != "'" {
+				b = append(b, f...)
+			} else {
+				b = utf8.AppendRune(b, r)
+			}
+		}
+	}
+	flush()
 	return out
 }
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
 
 // terms is foldedWords, stemmed.
 func terms(text string) []string {

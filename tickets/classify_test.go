@@ -291,3 +291,20 @@ func TestModelConcurrentReaders(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+// TestFoldedWords checks the hand-written tokenizer against words and splitElision.
+func TestFoldedWords(t *testing.T) {
+	for _, text := range []string{
+		"L'imprimante du 2e étage — HS ! Wi-Fi, e-mail; -x- a--b",
+		"Don’t ÉCRAN Œuvre naïve 3D café-crème l'",
+		"日本語 テスト 123-456 x-",
+	} {
+		var want []string
+		for _, w := range words(text) {
+			want = append(want, splitElision(w)...)
+		}
+		if got := foldedWords(text); !slices.Equal(got, want) {
+			t.Errorf("foldedWords(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
