@@ -2,21 +2,29 @@ package tickets
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // Pick is the outcome of choosing a technician.
 type Pick struct {
 	Email   string   // "" when nobody is available.
-	Matched bool     // The technician has the category's skill.
+	Tier    int      // The chosen technician's tier: the one asked for, unless nobody there was available.
+	Matched bool     // The technician has the category's skill (always true for no category).
 	Reason  []string // Loads and rules, for `deskd ticket explain`.
 }
 
 // weight is how much an open ticket of a priority weighs in a technician's load.
-func weight(p Priority) int { return []int{1, 1, 2, 4}[p] }
+func weight(p Priority) int {
+	if p < PriorityLow || p > PriorityUrgent {
+		return 1
+	}
+	return []int{1, 1, 2, 4}[p]
+}
 
 // Loads returns each technician's open weighted load.
 func (t *Tx) Loads() (map[string]Load, error) {
@@ -35,7 +43,7 @@ func (t *Tx) Loads() (map[string]Load, error) {
 		var p Priority
 		var n int
 		if err := rows.Scan(&who, &p, &n); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("loads: %w", err)
 		}
 		if l, ok := loads[who]; ok {
 			l.Open += n
@@ -47,19 +55,39 @@ func (t *Tx) Loads() (map[string]Load, error) {
 }
 
 func (t *Tx) isAway(email string) bool {
-	var until sql.NullInt64
-	if err := t.tx.QueryRow(`SELECT away_until FROM people WHERE email = ?`, email).Scan(&until); err != nil {
-		return false
-	}
-	return until.Valid && until.Int64 > t.Now.Unix()
+	_, away := t.Away(email)
+	return away
 }
 
-// SetAway marks a technician away until a time (zero: back now).
+// Away reports whether someone is away now, and until when.
+func (t *Tx) Away(email string) (time.Time, bool) {
+	var until sql.NullInt64
+	err := t.tx.QueryRow(`SELECT away_until FROM people WHERE email = ?`, strings.ToLower(email)).Scan(&until)
+	if err != nil {
+		if !errors.Is(err, sql.ErrNoRows) {
+			t.d.Log.Error("read away", "email", email, "err", err)
+		}
+		return time.Time{}, false
+	}
+	if !until.Valid || until.Int64 <= t.Now.Unix() {
+		return time.Time{}, false
+	}
+	return time.Unix(until.Int64, 0).UTC(), true
+}
+
+// SetAway marks a technician away until a time (zero: back now). Nothing is assigned to them
+// automatically until then; what they hold stays theirs.
 func (t *Tx) SetAway(email string, until time.Time) error {
 	_, err := t.tx.Exec(`INSERT INTO people (email, away_until) VALUES (?, ?)
-		ON CONFLICT (email) DO UPDATE SET away_until = excluded.away_until`, email, unix(until))
-	return err
+		ON CONFLICT (email) DO UPDATE SET away_until = excluded.away_until`, strings.ToLower(email), unix(until))
+	if err != nil {
+		return fmt.Errorf("set away: %w", err)
+	}
+	return nil
 }
+
+// Back marks a technician back from absence.
+func (t *Tx) Back(email string) error { return t.SetAway(email, time.Time{}) }
 
 func (t *Tx) lastAssigned(email string) int64 {
 	v, _ := t.KV("last_assigned:" + email)
@@ -67,7 +95,8 @@ func (t *Tx) lastAssigned(email string) int64 {
 	return n
 }
 
-// markAssigned records the assignment order, for round-robin among equals.
+// markAssigned records the assignment order, for round-robin among equals. Whoever assigns a
+// ticket calls it; chooseTechnician only looks.
 func (t *Tx) markAssigned(email string) error {
 	v, _ := t.KV("assign_seq")
 	n, _ := strconv.ParseInt(v, 10, 64)
@@ -78,30 +107,65 @@ func (t *Tx) markAssigned(email string) error {
 	return t.SetKV("last_assigned:"+email, strconv.FormatInt(n, 10))
 }
 
-// chooseTechnician picks the technician of a tier with the category's skill and the least
-// weighted load, not away, ties broken round-robin; if none has the skill, the least loaded of
-// the tier (Matched false). except is left out (the current assignee on escalation).
+// chooseTechnician picks, among the technicians of a tier who are not away, one with the
+// category's skill and the least weighted load (urgent tickets weigh 4, high 2, others 1), ties
+// going to the one assigned least recently (round-robin); if none has the skill, the least loaded
+// of the tier (Matched false). If nobody of the tier is available at all, it looks at the nearest
+// tier above, then below (Pick.Tier says which). except is left out (the current assignee on
+// escalation). It changes nothing: the caller records the assignment with markAssigned.
 func (t *Tx) chooseTechnician(category string, tier int, except string) Pick {
 	loads, err := t.Loads()
 	if err != nil {
 		return Pick{Reason: []string{err.Error()}}
 	}
+	var why []string
+	for _, tr := range tierOrder(tier) {
+		pick, ok := t.chooseInTier(category, tr, except, loads)
+		why = append(why, pick.Reason...)
+		if ok {
+			pick.Reason = why
+			return pick
+		}
+		why = append(why, fmt.Sprintf("nobody of tier %d available", tr))
+	}
+	return Pick{Reason: why}
+}
+
+// tierOrder is the order tiers are tried in: the tier asked for, those above, then those below.
+func tierOrder(tier int) []int {
+	order := []int{tier}
+	for tr := tier + 1; tr <= 3; tr++ {
+		order = append(order, tr)
+	}
+	for tr := tier - 1; tr >= 1; tr-- {
+		order = append(order, tr)
+	}
+	return order
+}
+
+func (t *Tx) chooseInTier(category string, tier int, except string, loads map[string]Load) (Pick, bool) {
 	type cand struct {
 		email  string
 		weight int
 		last   int64
 		skill  bool
+		order  int
 	}
 	var cands []cand
-	for _, te := range t.cfg.Technicians {
-		if te.Tier != tier || te.Email == except || loads[te.Email].Away {
+	var why []string
+	for i, te := range t.cfg.Technicians {
+		if te.Tier != tier || te.Email == except {
 			continue
 		}
-		skill := false
+		if loads[te.Email].Away {
+			why = append(why, te.Email+": away")
+			continue
+		}
+		skill := category == ""
 		for _, s := range te.Skills {
 			skill = skill || s == category
 		}
-		cands = append(cands, cand{te.Email, loads[te.Email].Weight, t.lastAssigned(te.Email), skill})
+		cands = append(cands, cand{te.Email, loads[te.Email].Weight, t.lastAssigned(te.Email), skill, i})
 	}
 	sort.Slice(cands, func(i, j int) bool {
 		a, b := cands[i], cands[j]
@@ -111,18 +175,24 @@ func (t *Tx) chooseTechnician(category string, tier int, except string) Pick {
 		if a.weight != b.weight {
 			return a.weight < b.weight
 		}
-		return a.last < b.last
+		if a.last != b.last {
+			return a.last < b.last
+		}
+		return a.order < b.order
 	})
-	var why []string
 	for _, c := range cands {
-		why = append(why, fmt.Sprintf("%s: tier %d, skill %v, load %d", c.email, tier, c.skill, c.weight))
+		skill := "skill " + category
+		if !c.skill {
+			skill = "no skill " + category
+		}
+		why = append(why, fmt.Sprintf("%s: tier %d, %s, load %d", c.email, tier, skill, c.weight))
 	}
 	if len(cands) == 0 {
-		return Pick{Reason: append(why, fmt.Sprintf("no technician of tier %d available", tier))}
+		return Pick{Reason: why}, false
 	}
 	best := cands[0]
-	if err := t.markAssigned(best.email); err != nil {
-		return Pick{Reason: []string{err.Error()}}
+	if !best.skill {
+		why = append(why, fmt.Sprintf("nobody of tier %d has the skill %q", tier, category))
 	}
-	return Pick{Email: best.email, Matched: best.skill || category == "", Reason: why}
+	return Pick{Email: best.email, Tier: tier, Matched: best.skill, Reason: why}, true
 }

@@ -77,15 +77,17 @@ var frenchWords = weights(2, "bonjour bonsoir merci cordialement salutations mad
 	1, "le la les des du un une et est je j mon ma mes ne n pas plus que qu qui dans sur avec il elle "+
 		"nous vous votre vos notre nos ce cette ces au aux ai suis sont avons avez peux pouvez peut "+
 		"mais ou depuis ca c l d y tout tous toute rien aussi tres bien quand comment pourquoi "+
-		"encore deja ici fait faire marche fonctionne svp mercredi jeudi vendredi lundi mardi "+
-		"matin hier aujourd aujourd'hui demain semaine besoin aide probleme")
+		"encore deja ici fait faire fonctionne svp mercredi jeudi vendredi lundi mardi "+
+		"matin hier aujourd aujourd'hui demain semaine besoin aide probleme en panne ordinateur "+
+		"imprimante ecran reseau passe connexion marche")
 
 var englishWords = weights(2, "hello hi thanks regards dear please",
 	1, "the is are was were be been my i i'm im you your to of and it it's its this that these those "+
 		"with for not can can't cannot could would should will won doesn don didn isn aren wasn have has "+
 		"had from at we our us when since what which who why how there their they all any some "+
 		"just also very still again here work working works help need issue problem today yesterday "+
-		"tomorrow morning monday tuesday wednesday thursday friday week get got does do")
+		"tomorrow morning monday tuesday wednesday thursday friday week get got does do broken "+
+		"printer screen password computer")
 
 func weights(args ...any) map[string]float64 {
 	m := map[string]float64{}

@@ -150,6 +150,14 @@ CREATE TABLE kv (
 	value TEXT NOT NULL
 ) WITHOUT ROWID;
 `,
+	2: `
+CREATE TABLE training (
+	ticket_id INTEGER PRIMARY KEY,
+	category TEXT NOT NULL,
+	text TEXT NOT NULL,
+	at INTEGER NOT NULL
+);
+`,
 }
 
 // OpenStore opens (creating if needed) the database at path and applies pending migrations.

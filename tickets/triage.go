@@ -3,112 +3,98 @@ package tickets
 import (
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 )
 
 // Judgement is the desk's triage of a new request.
 type Judgement struct {
-	Category       string
-	CategoryReason []string
-	Scores         map[string]float64
+	Category       string             // "" when unknown.
+	CategoryReason []string           // Keywords found, model confidence.
+	Scores         map[string]float64 // The model's posterior by configured category; nil without a model.
 	Priority       Priority
 	PriorityReason []string
 }
 
-// Model is the learned classifier.
-// todo: a naive Bayes model trained from the desk's tickets.
-type Model struct{}
+// Thresholds of classification.
+const (
+	// ruleConfident is the keyword score from which rules decide alone, if it is also at least
+	// twice the next category's: two keywords, or one in the subject.
+	ruleConfident = 2
+	// modelConfident is the posterior from which the model decides when rules are not confident.
+	modelConfident = 0.6
+)
 
 // Triage classifies a request and sets its priority.
 func (d *Desk) Triage(cfg *Config, req NewTicket) Judgement {
 	var j Judgement
-	j.Category, j.CategoryReason = classifyByRules(cfg.Categories, req.Subject+"\n"+req.Text)
+	j.Category, j.CategoryReason, j.Scores = classify(cfg.Categories, d.model.Load(), req.Subject, req.Text)
 	j.Priority, j.PriorityReason = judgePriority(cfg, req, j.Category)
 	return j
 }
 
-// learn records a ticket's corrected category as a training example.
-func (t *Tx) learn(tk *Ticket) error { return nil }
+// classify chooses a request's category among cats. Keyword rules decide when confident (a score
+// of ruleConfident, at least twice the runner-up's); else the model when its posterior is at
+// least modelConfident; else a single best keyword match; else "" (unclassified).
+func classify(cats []Category, m *Model, subject, text string) (string, []string, map[string]float64) {
+	rules := classifyByRules(cats, subject, text)
+	var why []string
+	best, second := ruleScore{}, ruleScore{}
+	if len(rules) > 0 {
+		best = rules[0]
+		why = append(why, fmt.Sprintf("keywords for %s: %s (score %d)", best.category, strings.Join(best.hits, ", "), best.score))
+	}
+	if len(rules) > 1 {
+		second = rules[1]
+		why = append(why, fmt.Sprintf("keywords for %s: %s (score %d)", second.category, strings.Join(second.hits, ", "), second.score))
+	}
+	if best.score >= ruleConfident && best.score >= 2*second.score {
+		return best.category, append(why, "rules decide"), modelScores(cats, m, subject, text)
+	}
 
-var wordRE = regexp.MustCompile(`[\p{L}\p{N}]+(?:[-'][\p{L}\p{N}]+)*`)
+	scores := modelScores(cats, m, subject, text)
+	top, topP := "", 0.0
+	for c, p := range scores {
+		if p > topP || p == topP && c < top {
+			top, topP = c, p
+		}
+	}
+	if top != "" && topP >= modelConfident {
+		return top, append(why, fmt.Sprintf("model: %s %.2f", top, topP)), scores
+	}
+	if top != "" {
+		why = append(why, fmt.Sprintf("model unsure: %s %.2f", top, topP))
+	}
+	if best.score > 0 && best.score > second.score {
+		return best.category, append(why, "best keyword match"), scores
+	}
+	return "", append(why, "unclassified"), scores
+}
+
+// modelScores is the model's posterior over the configured categories only, renormalised; nil
+// without a model or when it knows none of the text's words.
+func modelScores(cats []Category, m *Model, subject, text string) map[string]float64 {
+	if m == nil {
+		return nil
+	}
+	_, all := m.Predict(subject + "\n" + text)
+	scores := map[string]float64{}
+	var sum float64
+	for _, c := range cats {
+		if p, ok := all[c.Name]; ok {
+			scores[c.Name] = p
+			sum += p
+		}
+	}
+	if sum == 0 {
+		return nil
+	}
+	for c := range scores {
+		scores[c] /= sum
+	}
+	return scores
+}
+
+var wordRE = regexp.MustCompile(`[\p{L}\p{N}]+(?:[-'’][\p{L}\p{N}]+)*`)
 
 // words splits folded text into words.
 func words(s string) []string { return wordRE.FindAllString(Fold(s), -1) }
-
-// classifyByRules scores each category by the keywords found in the text.
-func classifyByRules(cats []Category, text string) (string, []string) {
-	folded := " " + strings.Join(words(text), " ") + " "
-	best, bestScore := "", 0
-	var reasons []string
-	for _, c := range cats {
-		score := 0
-		var hits []string
-		for _, k := range c.Keywords {
-			kw := strings.Join(words(k), " ")
-			if kw == "" {
-				continue
-			}
-			if n := strings.Count(folded, " "+kw+" ") + strings.Count(folded, " "+kw+"s "); n > 0 {
-				score += n
-				hits = append(hits, k)
-			}
-		}
-		if score > bestScore {
-			best, bestScore = c.Name, score
-			reasons = []string{fmt.Sprintf("keywords %s", strings.Join(hits, ", "))}
-		}
-	}
-	return best, reasons
-}
-
-var urgencyWords = []string{"urgent", "urgence", "asap", "as soon as possible", "immediately", "emergency",
-	"bloque", "bloquee", "bloquant", "en panne", "plus rien ne marche", "tout le service", "whole team",
-	"entire team", "everyone", "customer demo", "demo client", "down", "critical", "critique"}
-
-// judgePriority sets a request's priority from its words, headers, sender and category.
-func judgePriority(cfg *Config, req NewTicket, category string) (Priority, []string) {
-	p, _ := ParsePriority(cfg.Priority.Default)
-	var why []string
-	raise := func(to Priority, reason string) {
-		if to > p {
-			p = to
-		}
-		why = append(why, reason)
-	}
-	folded := " " + strings.Join(words(req.Subject+"\n"+req.Text), " ") + " "
-	var hits []string
-	for _, w := range urgencyWords {
-		if strings.Contains(folded, " "+strings.Join(words(w), " ")+" ") {
-			hits = append(hits, w)
-		}
-	}
-	sort.Strings(hits)
-	switch {
-	case len(hits) >= 2:
-		raise(PriorityUrgent, "urgency words: "+strings.Join(hits, ", "))
-	case len(hits) == 1:
-		raise(PriorityHigh, "urgency word: "+hits[0])
-	}
-	switch {
-	case req.HeaderPriority == 1 || req.HeaderPriority == 2:
-		raise(PriorityHigh, fmt.Sprintf("X-Priority %d", req.HeaderPriority))
-	case req.HeaderPriority == 5 && len(hits) == 0 && p == PriorityNormal:
-		p = PriorityLow
-		why = append(why, "X-Priority 5")
-	}
-	for _, v := range cfg.Priority.VIP {
-		if v == req.Requester {
-			raise(PriorityHigh, "VIP sender")
-		}
-	}
-	if c, ok := cfg.Category(category); ok && c.Priority != "" {
-		if cp, err := ParsePriority(c.Priority); err == nil && cp > p {
-			raise(cp, "category "+category)
-		}
-	}
-	if len(why) == 0 {
-		why = []string{"default"}
-	}
-	return p, why
-}

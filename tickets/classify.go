@@ -1,0 +1,449 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Model is a multinomial naive Bayes classifier over words and bigrams, French and English
+// stopwords removed, with Laplace (add-one) smoothing and log-probabilities. Once trained on
+// enough examples (frequentFrom), features seen only once in training are left out of the
+// vocabulary: with bigrams most features are such one-offs, and add-one smoothing over them
+// flattens every category's distribution.
+//
+// A Model being read is never changed: the desk builds a new one and swaps the pointer, so any
+// number of goroutines may call Predict on one while it is in use.
+type Model struct {
+	docs      map[string]int            // Training examples by category.
+	total     int                       // Training examples.
+	counts    map[string]map[string]int // Feature counts by category.
+	sizes     map[string]int            // Sum of feature counts by category.
+	fsizes    map[string]int            // Sum of the counts of frequent features by category.
+	vocab     map[string]int            // Feature counts, all categories together.
+	nFrequent int                       // Features counted at least twice.
+}
+
+// frequentFrom is the number of training examples from which features seen once are ignored.
+const frequentFrom = 1000
+
+// NewModel returns an empty model.
+func NewModel() *Model {
+	return &Model{docs: map[string]int{}, counts: map[string]map[string]int{},
+		sizes: map[string]int{}, fsizes: map[string]int{}, vocab: map[string]int{}}
+}
+
+// Add records one training example. It must not be called while others may call Predict.
+func (m *Model) Add(category, text string) { m.add(category, Features(text), 1) }
+
+// remove takes back an example added before.
+func (m *Model) remove(category, text string) { m.add(category, Features(text), -1) }
+
+func (m *Model) add(category string, feats []string, sign int) {
+	if category == "" {
+		return
+	}
+	c := m.counts[category]
+	if c == nil {
+		c = map[string]int{}
+		m.counts[category] = c
+	}
+	m.docs[category] += sign
+	m.total += sign
+	for _, f := range feats {
+		if sign < 0 && c[f] == 0 {
+			continue // Not learned: nothing to take back.
+		}
+		totBefore := m.vocab[f]
+		totAfter := totBefore + sign
+		wasFrequent, isFrequent := totBefore >= 2, totAfter >= 2
+		if wasFrequent && !isFrequent {
+			for cat, cc := range m.counts {
+				m.fsizes[cat] -= cc[f]
+			}
+			m.nFrequent--
+		}
+		if c[f] += sign; c[f] <= 0 {
+			delete(c, f)
+		}
+		if totAfter <= 0 {
+			delete(m.vocab, f)
+		} else {
+			m.vocab[f] = totAfter
+		}
+		m.sizes[category] += sign
+		switch {
+		case wasFrequent && isFrequent:
+			m.fsizes[category] += sign
+		case isFrequent:
+			for cat, cc := range m.counts {
+				m.fsizes[cat] += cc[f]
+			}
+			m.nFrequent++
+		}
+	}
+	if m.docs[category] <= 0 {
+		delete(m.docs, category)
+		delete(m.counts, category)
+		delete(m.sizes, category)
+		delete(m.fsizes, category)
+	}
+}
+
+// Examples is the number of training examples.
+func (m *Model) Examples() int { return m.total }
+
+// clone returns a deep copy, to change while readers use the original.
+func (m *Model) clone() *Model {
+	n := &Model{docs: maps.Clone(m.docs), total: m.total, counts: make(map[string]map[string]int, len(m.counts)),
+		sizes: maps.Clone(m.sizes), fsizes: maps.Clone(m.fsizes), vocab: maps.Clone(m.vocab), nFrequent: m.nFrequent}
+	for cat, c := range m.counts {
+		n.counts[cat] = maps.Clone(c)
+	}
+	return n
+}
+
+// Predict returns the most probable category of a text and the posterior probability of every
+// category it knows (summing to 1). It returns "" and no scores when the model is empty or the
+// text has no word the model has seen.
+func (m *Model) Predict(text string) (string, map[string]float64) {
+	return m.predict(Features(text))
+}
+
+func (m *Model) predict(feats []string) (string, map[string]float64) {
+	if m == nil || m.total <= 0 || len(m.docs) == 0 {
+		return "", nil
+	}
+	minCount, v, sizes := 1, len(m.vocab), m.sizes
+	if m.total >= frequentFrom {
+		minCount, v, sizes = 2, m.nFrequent, m.fsizes
+	}
+	known := feats[:0:0]
+	for _, f := range feats {
+		if m.vocab[f] >= minCount {
+			known = append(known, f)
+		}
+	}
+	if len(known) == 0 {
+		return "", nil
+	}
+	logp := make(map[string]float64, len(m.docs))
+	best, bestLP := "", math.Inf(-1)
+	for cat, n := range m.docs {
+		// log P(cat) + Σ log((count(f, cat) + 1) / (size(cat) + V)): Laplace adds one per feature
+		// of the vocabulary. log(0 + 1) is 0, so only the features seen in cat need a logarithm.
+		lp := math.Log(float64(n)/float64(m.total)) - float64(len(known))*math.Log(float64(sizes[cat]+v))
+		c := m.counts[cat]
+		for _, f := range known {
+			if k := c[f]; k > 0 {
+				lp += math.Log(float64(k + 1))
+			}
+		}
+		logp[cat] = lp
+		if lp > bestLP || lp == bestLP && cat < best {
+			best, bestLP = cat, lp
+		}
+	}
+	// Posterior by the log-sum-exp trick.
+	var sum float64
+	for _, lp := range logp {
+		sum += math.Exp(lp - bestLP)
+	}
+	scores := make(map[string]float64, len(logp))
+	for cat, lp := range logp {
+		scores[cat] = math.Exp(lp-bestLP) / sum
+	}
+	return best, scores
+}
+
+// Features turns a text into the model's features: folded, stemmed words that are not stopwords,
+// and the bigrams of consecutive such words within a sentence ("mot_passe").
+func Features(text string) []string {
+	var out []string
+	for _, clause := range splitClauses(text) {
+		prev := ""
+		for _, w := range foldedWords(clause) {
+			if len(w) < 2 || stopwords[w] || isNumber(w) {
+				continue
+			}
+			if w = stem(w); stopwords[w] {
+				continue
+			}
+			out = append(out, w)
+			if prev != "" {
+				out = append(out, prev+"_"+w)
+			}
+			prev = w
+		}
+	}
+	return out
+}
+
+// splitClauses cuts text at sentence punctuation and line ends, so bigrams and negations do not
+// reach across them.
+func splitClauses(text string) []string {
+	return strings.FieldsFunc(text, func(r rune) bool {
+		switch r {
+		case '.', '!', '?', ';', ',', ':', '\n', '(', ')', '"', '«', '»':
+			return true
+		}
+		return false
+	})
+}
+
+// foldedWords splits text into folded words (see Fold): runs of letters and digits, joined by
+// inner hyphens ("wi-fi"), cut at apostrophes ("l'imprimante": "l", "imprimante"). It is
+// words followed by splitElision, without a regular expression: it runs on every training text.
+func foldedWords(text string) []string {
+	var out []string
+	var b []byte
+	flush := func() {
+		if len(b) > 0 {
+			out = append(out, string(b))
+			b = b[:0]
+		}
+	}
+	for i, r := range text {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b = append(b, byte(r))
+		case r >= 'A' && r <= 'Z':
+			b = append(b, byte(r+'a'-'A'))
+		case r == '-':
+			if next, _ := utf8.DecodeRuneInString(text[i+1:]); len(b) > 0 && isWordRune(next) {
+				b = append(b, '-')
+			} else {
+				flush()
+			}
+		case r < utf8.RuneSelf || !isWordRune(r):
+			flush()
+		default:
+			r = unicode.ToLower(r)
+			if f, ok := accentFold[r]; ok && f != "'" {
+				b = append(b, f...)
+			} else {
+				b = utf8.AppendRune(b, r)
+			}
+		}
+	}
+	flush()
+	return out
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
+
+// terms is foldedWords, stemmed.
+func terms(text string) []string {
+	ws := foldedWords(text)
+	for i, w := range ws {
+		ws[i] = stem(w)
+	}
+	return ws
+}
+
+// stem reduces a folded word's plural to its singular, in French and English, without trying to
+// be a full stemmer: "printers" → "printer", "journaux" → "journal", "batteries" → "battery".
+func stem(w string) string {
+	n := len(w)
+	switch {
+	case n <= 3:
+		return w
+	case strings.HasSuffix(w, "ies") && n > 4:
+		return w[:n-3] + "y"
+	case strings.HasSuffix(w, "eaux"):
+		return w[:n-1]
+	case strings.HasSuffix(w, "aux") && n > 4:
+		return w[:n-3] + "al"
+	case strings.HasSuffix(w, "ss") || strings.HasSuffix(w, "us") || strings.HasSuffix(w, "is"):
+		return w
+	case strings.HasSuffix(w, "s"):
+		return w[:n-1]
+	}
+	return w
+}
+
+func isNumber(w string) bool {
+	for _, r := range w {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// stopwords are the folded French and English words that say nothing about a request's subject.
+var stopwords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`
+a about above after again against all also am an and any are aren as at be because been before being
+below between both but by can cannot could couldn did didn do does doesn doing don down during each
+few for from further had hadn has hasn have haven having he her here hers herself him himself his how
+i if in into is isn it its itself just let me more most my myself no nor not now of off on once only
+or other our ours ourselves out over own same she should so some such than that the their theirs them
+themselves then there these they this those through to too under until up very was wasn we were
+weren what when where which while who whom why will with won would you your yours yourself
+yourselves ll re ve im hi hello dear thanks thank please regards kind best cheers ok get got
+au aux avec ce ces cet cette dans de des du elle elles en et eux il ils je la le les leur leurs lui
+ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te
+tes toi ton tu un une vos votre vous c d j l m n s t y ete etre avoir ai as avons avez ont suis es
+est sommes etes sont etais etait etions etiez etaient fais fait faire peux peut pouvez pourriez
+merci bonjour bonsoir cordialement salut madame monsieur svp plait sil si tres bien aussi ca cela ceci
+tout tous toute toutes deja encore comme alors donc car ni non oui plus moins
+`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// trainMu serialises the building of models, so a full rebuild and an incremental lesson do not
+// overwrite each other's result.
+var trainMu sync.Mutex
+
+// trainingText is what the model learns from a ticket: its subject and first message.
+func trainingText(subject, first string) string { return subject + "\n" + first }
+
+// TrainModel rebuilds the classifier from the store: every correction recorded by learn, and
+// every resolved or closed ticket with a category. It replaces the model in use when done.
+func (d *Desk) TrainModel(ctx context.Context) error {
+	trainMu.Lock()
+	defer trainMu.Unlock()
+	rows, err := d.Store.Reader().QueryContext(ctx, `
+		SELECT category, text FROM training WHERE category != ''
+		UNION ALL
+		SELECT t.category, t.subject || char(10) || COALESCE((SELECT e.text FROM events e
+			WHERE e.ticket_id = t.id AND e.kind = 'message' ORDER BY e.id LIMIT 1), '')
+		FROM tickets t
+		WHERE t.status IN ('resolved', 'closed') AND t.category != ''
+			AND NOT EXISTS (SELECT 1 FROM training r WHERE r.ticket_id = t.id)`)
+	if err != nil {
+		return fmt.Errorf("train model: %w", err)
+	}
+	defer rows.Close()
+	m := NewModel()
+	for rows.Next() {
+		var cat, text string
+		if err := rows.Scan(&cat, &text); err != nil {
+			return fmt.Errorf("train model: %w", err)
+		}
+		m.Add(cat, text)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("train model: %w", err)
+	}
+	d.model.Store(m)
+	d.Log.Info("classifier trained", "examples", m.Examples(), "categories", len(m.docs))
+	return nil
+}
+
+// learn records the ticket's current category as a training example, replacing what the model
+// learned of this ticket before, and updates the model in use. SetCategory calls it on every
+// correction; calling it again for the same ticket and category changes nothing.
+// todo: the model is updated before the transaction commits; a rollback leaves the lesson in the
+// model until the next TrainModel.
+func (t *Tx) learn(tk *Ticket) error {
+	var first string
+	err := t.tx.QueryRow(`SELECT text FROM events WHERE ticket_id = ? AND kind = 'message' ORDER BY id LIMIT 1`, tk.ID).Scan(&first)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("learn: %w", err)
+	}
+	text := trainingText(tk.Subject, first)
+
+	// What the model already holds of this ticket: its training row, else (when resolved or
+	// closed) the category stored before this change.
+	var oldCat, oldText string
+	err = t.tx.QueryRow(`SELECT category, text FROM training WHERE ticket_id = ?`, tk.ID).Scan(&oldCat, &oldText)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		var status Status
+		var cat, subject string
+		err = t.tx.QueryRow(`SELECT status, category, subject FROM tickets WHERE id = ?`, tk.ID).Scan(&status, &cat, &subject)
+		if err == nil && (status == StatusResolved || status == StatusClosed) {
+			oldCat, oldText = cat, trainingText(subject, first)
+		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("learn: %w", err)
+		}
+	case err != nil:
+		return fmt.Errorf("learn: %w", err)
+	}
+	if oldCat == tk.Category && oldText == text {
+		return nil
+	}
+	_, err = t.tx.Exec(`INSERT INTO training (ticket_id, category, text, at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (ticket_id) DO UPDATE SET category = excluded.category, text = excluded.text, at = excluded.at`,
+		tk.ID, tk.Category, text, t.Now.Unix())
+	if err != nil {
+		return fmt.Errorf("learn: %w", err)
+	}
+
+	trainMu.Lock()
+	defer trainMu.Unlock()
+	var m *Model
+	if cur := t.d.model.Load(); cur != nil {
+		m = cur.clone()
+	} else {
+		m = NewModel()
+	}
+	m.remove(oldCat, oldText)
+	m.Add(tk.Category, text)
+	t.d.model.Store(m)
+	return nil
+}
+
+// ruleScore is how well a category's keywords match a request.
+type ruleScore struct {
+	category string
+	score    int      // Keyword occurrences; those in the subject count twice.
+	hits     []string // The keywords found, as configured.
+}
+
+// classifyByRules scores every category by its keywords found in the subject and text, folded,
+// stemmed and on word boundaries, best first; categories without a hit are left out.
+func classifyByRules(cats []Category, subject, text string) []ruleScore {
+	subj, body := terms(subject), terms(text)
+	var out []ruleScore
+	for _, c := range cats {
+		rs := ruleScore{category: c.Name}
+		for _, k := range c.Keywords {
+			kw := terms(k)
+			if len(kw) == 0 {
+				continue
+			}
+			n := 2*countSeq(subj, kw) + countSeq(body, kw)
+			if n > 0 {
+				rs.score += n
+				rs.hits = append(rs.hits, k)
+			}
+		}
+		if rs.score > 0 {
+			out = append(out, rs)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].score > out[j].score })
+	return out
+}
+
+// countSeq counts the occurrences of the word sequence kw in ws.
+func countSeq(ws, kw []string) int {
+	n := 0
+	for i := 0; i+len(kw) <= len(ws); i++ {
+		match := true
+		for j := range kw {
+			if ws[i+j] != kw[j] {
+				match = false
+				break
+			}
+		}
+		if match {
+			n++
+		}
+	}
+	return n
+}
