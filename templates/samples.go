@@ -39,7 +39,10 @@ func Samples(kind, lang string) []tickets.Notice {
 	switch kind {
 	case tickets.KindAck:
 		return []tickets.Notice{
-			with(base, func(n *tickets.Notice) { n.Text = text; n.Questions = []string{"Which building and room are you in?", "Since when?"} }),
+			with(base, func(n *tickets.Notice) {
+				n.Text = text
+				n.Questions = []string{"Which building and room are you in?", "Since when?"}
+			}),
 			with(base, func(n *tickets.Notice) {
 				n.RecipientName = n.Recipient
 				n.Ticket.Assignee, n.Ticket.AssigneeName, n.Ticket.Category, n.Ticket.CategoryLabel = "", "", "", ""
