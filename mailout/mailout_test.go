@@ -168,10 +168,16 @@ func TestThreading(t *testing.T) {
 		at = at.Add(10 * time.Minute)
 		e.do(tk.ID, at, fn)
 	}
-	step(func(tx *tickets.Tx, tk *tickets.Ticket) error { return tx.Reply(tk, "Restart it.", "alice@corp.example", "") })
+	step(func(tx *tickets.Tx, tk *tickets.Ticket) error {
+		return tx.Reply(tk, "Restart it.", "alice@corp.example", "")
+	})
 	step(func(tx *tickets.Tx, tk *tickets.Ticket) error { return tx.Note(tk, "certificate?", "bob@corp.example") })
-	step(func(tx *tickets.Tx, tk *tickets.Ticket) error { return tx.Escalate(tk, "needs tier 2", "alice@corp.example") })
-	step(func(tx *tickets.Tx, tk *tickets.Ticket) error { return tx.Resolve(tk, "Renewed the certificate.", "chloe@corp.example") })
+	step(func(tx *tickets.Tx, tk *tickets.Ticket) error {
+		return tx.Escalate(tk, "needs tier 2", "alice@corp.example")
+	})
+	step(func(tx *tickets.Tx, tk *tickets.Ticket) error {
+		return tx.Resolve(tk, "Renewed the certificate.", "chloe@corp.example")
+	})
 	e.drain(at)
 
 	got := e.sink.received()

@@ -30,8 +30,8 @@ type sink struct {
 	mu      sync.Mutex
 	srv     *smtp.Server
 	msgs    []sunk
-	datas   int                    // DATA commands seen, accepted or not.
-	rcptErr func(to string) error  // Called for every RCPT TO; an error refuses the recipient.
+	datas   int                   // DATA commands seen, accepted or not.
+	rcptErr func(to string) error // Called for every RCPT TO; an error refuses the recipient.
 	dataErr func(datas int) error // Called for every DATA with the count so far.
 }
 
