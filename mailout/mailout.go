@@ -1,0 +1,515 @@
+// Package mailout sends the desk's outbox over SMTP. Ticket operations queue mails in the same
+// transaction as the change that caused them (tickets.Tx.queue); the Sender claims the due rows,
+// renders them with the templates package, sends them over one SMTP connection per drain, and
+// records each outcome: sent, retried later (temporary failure), failed (permanent failure,
+// recorded on the ticket) or suppressed (rate limit, bouncing address).
+//
+// Delivery is at least once: a crash between the server's acceptance and the commit of "sent"
+// sends that one mail again after the claim lease (tickets.ClaimLease) runs out.
+package mailout
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"github.com/deskd/deskd/templates"
+	"github.com/deskd/deskd/tickets"
+)
+
+// Retry policy for temporary failures (connection refused, 4xx replies).
+const (
+	FirstRetry = time.Minute      // Delay after the first failure; doubles with each attempt.
+	MaxRetry   = time.Hour        // Longest delay between attempts.
+	GiveUp     = 24 * time.Hour   // A mail still not sent this long after it was queued fails.
+	batchSize  = 50               // Rows claimed at a time.
+	tick       = 15 * time.Second // Run drains at least this often.
+	timeout    = 30 * time.Second // SMTP dial and command timeout.
+)
+
+// Sender sends the outbox over SMTP.
+type Sender struct {
+	store  *tickets.Store
+	signer *tickets.Signer
+	log    *slog.Logger
+	cfg    atomic.Pointer[tickets.Config]
+	tpl    atomic.Pointer[templates.Set]
+	wake   chan struct{}
+	mu     sync.Mutex // One drain at a time.
+
+	jitter  func(d time.Duration) time.Duration // Random extra delay for a retry; replaced in tests.
+	timeout time.Duration
+}
+
+// New returns a sender for the configuration. tpl may be nil: the templates are then loaded from
+// cfg.Desk.Templates (or the embedded ones).
+func New(cfg *tickets.Config, store *tickets.Store, signer *tickets.Signer, tpl *templates.Set, log *slog.Logger) (*Sender, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Sender{
+		store: store, signer: signer, log: log, wake: make(chan struct{}, 1), timeout: timeout,
+		jitter: func(d time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(d/10) + 1)) },
+	}
+	if err := s.SetConfig(cfg, tpl); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// SetConfig replaces the configuration and templates (SIGHUP); tpl nil loads them from the
+// configuration. A drain in progress finishes with the ones it started with.
+func (s *Sender) SetConfig(cfg *tickets.Config, tpl *templates.Set) error {
+	if _, _, err := splitAddress(cfg.SMTP.Address); err != nil {
+		return err
+	}
+	if _, err := cfg.SMTPPassword(); err != nil {
+		return fmt.Errorf("smtp password: %w", err)
+	}
+	if tpl == nil {
+		var err error
+		if tpl, err = templates.Load(cfg.Desk.Templates); err != nil {
+			return err
+		}
+	}
+	s.cfg.Store(cfg)
+	s.tpl.Store(tpl.In(cfg.Location()))
+	return nil
+}
+
+func splitAddress(addr string) (string, int, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, fmt.Errorf("smtp.address %q: want HOST:PORT", addr)
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port <= 0 || port > 65535 {
+		return "", 0, fmt.Errorf("smtp.address %q: bad port", addr)
+	}
+	return host, port, nil
+}
+
+// Wake asks Run to drain now, for example right after a transaction queued mail.
+func (s *Sender) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run drains the outbox until ctx is done: at once, on every Wake, and every few seconds (for
+// retries coming due). It is the sender of `deskd serve`.
+func (s *Sender) Run(ctx context.Context) {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		s.drainLogged(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Sender) drainLogged(ctx context.Context) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("outbox drain panicked", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	if _, err := s.Drain(ctx, time.Now()); err != nil && ctx.Err() == nil {
+		s.log.Warn("outbox drain", "err", err)
+	}
+}
+
+// errConn marks a failure of the connection itself (dial, TLS, login, a dropped link): every
+// mail would meet it, so the drain stops.
+type errConn struct{ err error }
+
+func (e errConn) Error() string { return e.err.Error() }
+func (e errConn) Unwrap() error { return e.err }
+
+// Drain sends every mail due at now over one SMTP connection, and returns how many were sent.
+// A temporary failure schedules a retry; a connection failure schedules a retry for the whole
+// batch and ends the drain with the error.
+func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := &drain{Sender: s, cfg: s.cfg.Load(), tpl: s.tpl.Load(), now: now}
+	defer d.close()
+	// Outcomes are recorded even when ctx is cancelled: a mail handed to the server must be
+	// marked sent, or it goes again.
+	settle := context.WithoutCancel(ctx)
+	for {
+		batch, err := s.store.DueMail(ctx, now, batchSize)
+		if err != nil {
+			return d.sent, err
+		}
+		if len(batch) == 0 {
+			return d.sent, nil
+		}
+		for i, m := range batch {
+			if ctx.Err() != nil {
+				return d.sent, errors.Join(ctx.Err(), s.store.Release(settle, ids(batch[i:]), now))
+			}
+			err := d.one(settle, m)
+			var ce errConn
+			if errors.As(err, &ce) {
+				for _, r := range batch[i+1:] {
+					err = errors.Join(err, d.retry(settle, r, ce.err))
+				}
+				return d.sent, err
+			}
+			if err != nil {
+				return d.sent, err
+			}
+		}
+	}
+}
+
+func ids(ms []tickets.OutboxMail) []int64 {
+	out := make([]int64, len(ms))
+	for i, m := range ms {
+		out[i] = m.ID
+	}
+	return out
+}
+
+// drain is the state of one Drain: its configuration and its connection.
+type drain struct {
+	*Sender
+	cfg    *tickets.Config
+	tpl    *templates.Set
+	now    time.Time
+	client *mail.Client // nil until the first mail needs it, and after a broken connection.
+	sent   int
+}
+
+func (d *drain) close() {
+	if d.client != nil {
+		if err := d.client.Close(); err != nil {
+			d.log.Debug("smtp quit", "err", err)
+		}
+		d.client = nil
+	}
+}
+
+// one sends one mail and records the outcome. It returns an error only for a connection failure
+// (errConn, after scheduling this mail's retry) or when the outcome could not be recorded.
+func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
+	log := d.log.With("outbox_id", m.ID, "ticket_id", m.TicketID, "kind", m.Kind, "message_id", m.MessageID)
+	to, cc, dropped, err := d.recipients(ctx, m)
+	if err != nil {
+		return err
+	}
+	if len(to) == 0 {
+		log.Info("mail suppressed", "why", strings.Join(dropped, "; "))
+		return d.store.MarkSuppressed(ctx, m.ID, d.now, strings.Join(dropped, "; "))
+	}
+	if len(dropped) > 0 {
+		log.Info("recipients dropped", "why", strings.Join(dropped, "; "))
+	}
+	msg, err := d.compose(m, to, cc)
+	if err != nil {
+		log.Error("mail cannot be built", "err", err)
+		return d.store.MarkFailed(ctx, m.ID, d.now, err.Error())
+	}
+	if d.client == nil {
+		c, err := d.dial(ctx)
+		if err != nil {
+			log.Warn("smtp unavailable", "err", err)
+			return errors.Join(errConn{err}, d.retry(ctx, m, err))
+		}
+		d.client = c
+	}
+	err = d.client.Send(msg)
+	if err == nil || msg.IsDelivered() { // Delivered, even if something failed after the final ".".
+		d.sent++
+		log.Debug("mail sent", "to", strings.Join(append(to, cc...), ","))
+		return d.store.MarkSent(ctx, m.ID, d.now, append(to, cc...)...)
+	}
+	code, broken := classify(err)
+	switch {
+	case code >= 500 && !authCode(code):
+		log.Warn("mail refused", "err", err)
+		return d.store.MarkFailed(ctx, m.ID, d.now, oneLine(err))
+	case broken:
+		log.Warn("smtp connection lost", "err", err)
+		d.close()
+		if rerr := d.retry(ctx, m, err); rerr != nil {
+			return rerr
+		}
+		return nil // The next mail redials; if that fails, the drain stops.
+	default:
+		log.Info("mail deferred", "err", err)
+		return d.retry(ctx, m, err)
+	}
+}
+
+// classify returns a send error's SMTP reply code (0 when the server gave none) and whether
+// the connection can no longer be used.
+func classify(err error) (code int, broken bool) {
+	var se *mail.SendError
+	if errors.As(err, &se) {
+		code = se.ErrorCode()
+		if se.Reason == mail.ErrConnCheck {
+			return code, true
+		}
+	}
+	// 421: the server is closing the connection (RFC 5321 section 3.8).
+	return code, code == 0 || code == 421
+}
+
+// authCode reports a code that means the desk's login or configuration is wrong rather than the
+// mail (530 authentication required, 534/535 authentication failed; RFC 4954 section 6): every
+// mail would fail, and the operator can fix it, so these are retried rather than given up.
+func authCode(code int) bool { return code == 530 || code == 534 || code == 535 }
+
+// retry schedules the next attempt after a temporary failure, or gives up when the mail has been
+// waiting GiveUp.
+func (d *drain) retry(ctx context.Context, m tickets.OutboxMail, cause error) error {
+	if d.now.Sub(m.CreatedAt) >= GiveUp {
+		msg := fmt.Sprintf("gave up after %d attempts: %s", m.Attempts+1, oneLine(cause))
+		d.log.Warn("mail failed", "outbox_id", m.ID, "ticket_id", m.TicketID, "err", msg)
+		return d.store.MarkFailed(ctx, m.ID, d.now, msg)
+	}
+	delay := Backoff(m.Attempts + 1)
+	return d.store.Retry(ctx, m.ID, d.now, d.now.Add(delay+d.jitter(delay)), oneLine(cause))
+}
+
+// Backoff is the delay after the n-th failed attempt (n ≥ 1): 1m, 2m, 4m … capped at 1h.
+func Backoff(n int) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	if n > 7 {
+		return MaxRetry
+	}
+	return min(FirstRetry<<(n-1), MaxRetry)
+}
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// recipients drops the addresses that may not get this mail now: bouncing ones, and for
+// automatic mail those that already had desk.rate_limit automatic mails in the last hour. When
+// every To is dropped, the remaining Cc take their place.
+func (d *drain) recipients(ctx context.Context, m tickets.OutboxMail) (to, cc, dropped []string, err error) {
+	keep := func(addrs []string) ([]string, error) {
+		var out []string
+		for _, a := range addrs {
+			bounced, err := d.store.Suppressed(ctx, a, d.now)
+			if err != nil {
+				return nil, err
+			}
+			if bounced {
+				dropped = append(dropped, a+": address bounces")
+				continue
+			}
+			if m.Automatic {
+				n, err := d.store.AutoMailsSince(ctx, a, d.now.Add(-time.Hour))
+				if err != nil {
+					return nil, err
+				}
+				if n >= d.cfg.Desk.RateLimit {
+					dropped = append(dropped, fmt.Sprintf("%s: rate limit (%d automatic mails in the last hour)", a, n))
+					continue
+				}
+			}
+			out = append(out, a)
+		}
+		return out, nil
+	}
+	if to, err = keep(m.To); err != nil {
+		return nil, nil, nil, err
+	}
+	if cc, err = keep(m.Cc); err != nil {
+		return nil, nil, nil, err
+	}
+	if len(to) == 0 {
+		to, cc = cc, nil
+	}
+	return to, cc, dropped, nil
+}
+
+// Header names deskd sets that go-mail has no constant for.
+const (
+	headerAutoSubmitted = mail.Header("Auto-Submitted")
+	headerTicket        = mail.Header("X-Deskd-Ticket")
+	headerKind          = mail.Header("X-Deskd-Kind")
+)
+
+// compose renders and builds the message.
+func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error) {
+	cfg := d.cfg
+	lang := m.Language
+	if lang == "" {
+		lang = cfg.Desk.Language
+	}
+	subject, text, html, err := d.tpl.Render(m.Kind, lang, m.Notice)
+	if err != nil {
+		return nil, err
+	}
+	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
+	if err := msg.FromFormat(fromName(cfg, m), cfg.Desk.Address); err != nil {
+		return nil, fmt.Errorf("from: %w", err)
+	}
+	if err := msg.To(to...); err != nil {
+		return nil, fmt.Errorf("to: %w", err)
+	}
+	if len(cc) > 0 {
+		if err := msg.Cc(cc...); err != nil {
+			return nil, fmt.Errorf("cc: %w", err)
+		}
+	}
+	if m.TicketID != 0 && *cfg.Desk.PlusAddress {
+		if err := msg.ReplyTo(d.signer.PlusAddress(cfg.Desk.Address, m.TicketID)); err != nil {
+			return nil, fmt.Errorf("reply-to: %w", err)
+		}
+	}
+	msg.Subject(subject)
+	msg.SetMessageIDWithValue(m.MessageID)
+	msg.SetDateWithValue(d.now)
+	// RFC 5322 section 3.6.4: In-Reply-To names the parent, References the thread up to it.
+	if m.InReplyTo != "" {
+		msg.SetGenHeader(mail.HeaderInReplyTo, "<"+m.InReplyTo+">")
+	}
+	if len(m.References) > 0 {
+		msg.SetGenHeader(mail.HeaderReferences, "<"+strings.Join(m.References, "> <")+">")
+	}
+	// RFC 3834 section 5: an acknowledgement is a reply made automatically; the rest is
+	// generated by the desk. No Precedence header: it hurts delivery to people.
+	auto := "auto-generated"
+	if m.Kind == tickets.KindAck {
+		auto = "auto-replied"
+	}
+	msg.SetGenHeader(headerAutoSubmitted, auto)
+	msg.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All") // Exchange: no out-of-office replies.
+	msg.SetGenHeader(mail.HeaderContentLang, lang)
+	if m.TicketID != 0 {
+		msg.SetGenHeader(headerTicket, strconv.FormatInt(m.TicketID, 10))
+	}
+	msg.SetGenHeader(headerKind, m.Kind)
+	msg.SetBodyString(mail.TypeTextPlain, text)
+	msg.AddAlternativeString(mail.TypeTextHTML, html)
+	return msg, nil
+}
+
+// fromName is the From display name: the desk's, or "Alice Martin via Support Informatique" for
+// a technician's answer.
+func fromName(cfg *tickets.Config, m tickets.OutboxMail) string {
+	actor := m.Notice.ActorName
+	if (m.Kind == tickets.KindReply || m.Kind == tickets.KindResolved) && actor != "" && !strings.Contains(actor, "@") {
+		return actor + " via " + cfg.Desk.Name
+	}
+	return cfg.Desk.Name
+}
+
+// dial connects, says EHLO, starts TLS and logs in as configured.
+func (s *Sender) dial(ctx context.Context) (*mail.Client, error) {
+	c, err := s.newClient(s.cfg.Load())
+	if err != nil {
+		return nil, err
+	}
+	if err := c.DialWithContext(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (s *Sender) newClient(cfg *tickets.Config) (*mail.Client, error) {
+	host, port, err := splitAddress(cfg.SMTP.Address)
+	if err != nil {
+		return nil, err
+	}
+	opts := []mail.Option{
+		mail.WithPort(port), mail.WithTimeout(s.timeout),
+		mail.WithTLSConfig(&tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify}),
+		mail.WithoutNoop(), // A dead link shows on MAIL FROM; a NOOP per mail costs a round trip.
+		mail.WithoutRset(), // The end of DATA ends the transaction (RFC 5321 section 4.1.1.4).
+	}
+	switch cfg.SMTP.Security {
+	case "tls":
+		opts = append(opts, mail.WithSSL())
+	case "starttls":
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	default:
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	}
+	if cfg.SMTP.HelloName != "" {
+		opts = append(opts, mail.WithHELO(cfg.SMTP.HelloName))
+	}
+	if cfg.SMTP.Username != "" {
+		pass, err := cfg.SMTPPassword()
+		if err != nil {
+			return nil, fmt.Errorf("smtp password: %w", err)
+		}
+		auth := mail.SMTPAuthAutoDiscover
+		if cfg.SMTP.Security == "none" {
+			auth = mail.SMTPAuthPlainNoEnc // Plain login on an unencrypted link: asked for by security = "none".
+		}
+		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(cfg.SMTP.Username), mail.WithPassword(pass))
+	}
+	return mail.NewClient(host, opts...)
+}
+
+// Check connects to the SMTP server as Drain would (EHLO, STARTTLS, login), sends RSET and QUIT,
+// and explains what went wrong in words. It is for `deskd check`.
+func (s *Sender) Check(ctx context.Context) error {
+	cfg := s.cfg.Load()
+	c, err := s.dial(ctx)
+	if err == nil {
+		err = c.Reset()
+		if cerr := c.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("smtp %s: %s", cfg.SMTP.Address, explain(cfg, err))
+	}
+	return nil
+}
+
+// explain turns a connection error into advice.
+func explain(cfg *tickets.Config, err error) string {
+	msg := oneLine(err)
+	low := strings.ToLower(msg)
+	var dns *net.DNSError
+	var nerr net.Error
+	var cert *tls.CertificateVerificationError
+	var rec tls.RecordHeaderError
+	switch {
+	case errors.As(err, &dns):
+		return fmt.Sprintf("cannot resolve the host name %q (%s): check smtp.address", dns.Name, msg)
+	case strings.Contains(low, "connection refused"):
+		return "connection refused: nothing listens there; is the SMTP server running, and is smtp.address right?"
+	case errors.As(err, &cert):
+		return fmt.Sprintf("the server's TLS certificate is not trusted (%s); for a test server with a self-signed certificate set smtp.insecure_skip_verify = true", msg)
+	case errors.As(err, &rec) || strings.Contains(low, "first record does not look like a tls handshake"):
+		return "TLS handshake failed: the server does not speak TLS on this port; use security = \"starttls\" or \"none\", or the TLS port (465)"
+	case strings.Contains(low, "does not support starttls"):
+		return "the server does not offer STARTTLS; use security = \"tls\" on its TLS port, or \"none\" on a trusted network"
+	case strings.Contains(low, "does not support smtp auth"):
+		return "the server offers no login (AUTH), yet smtp.username is set; remove it, or enable authentication on the server"
+	case strings.Contains(low, "535") || strings.Contains(low, "authentication failed") || strings.Contains(low, "auth"):
+		return fmt.Sprintf("login as %q refused (%s): check smtp.username and the password", cfg.SMTP.Username, msg)
+	case errors.As(err, &nerr) && nerr.Timeout():
+		return "no answer in time: a firewall may drop the connection, or the port is wrong"
+	}
+	return msg
+}

@@ -1,0 +1,549 @@
+package mailout
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deskd/deskd/templates"
+	"github.com/deskd/deskd/tickets"
+)
+
+// TestEveryKindSent queues every sample of every kind in both languages and checks what arrives.
+func TestEveryKindSent(t *testing.T) {
+	e := newEnv(t)
+	db := e.rawDB()
+	type want struct{ kind, lang, subject, messageID string }
+	var wants []want
+	tpl, err := templates.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl = tpl.In(e.desk.Config().Location())
+	for _, lang := range templates.Languages {
+		for _, kind := range tickets.MailKinds {
+			for _, n := range templates.Samples(kind, lang) {
+				subject, _, _, err := tpl.Render(kind, lang, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				id := e.queueRaw(db, kind, lang, n, []string{n.Recipient}, nil, false, t0)
+				wants = append(wants, want{kind, lang, subject, id})
+			}
+		}
+	}
+	if n := e.drain(t0); n != len(wants) {
+		t.Fatalf("sent %d, want %d", n, len(wants))
+	}
+	got := e.sink.received()
+	if len(got) != len(wants) {
+		t.Fatalf("received %d, want %d", len(got), len(wants))
+	}
+	for i, w := range wants {
+		p := parse(t, got[i])
+		h := p.Header
+		if h.Get("Message-ID") != "<"+w.messageID+">" || h.Get("X-Deskd-Kind") != w.kind ||
+			h.Get("Content-Language") != w.lang || p.Subject != w.subject {
+			t.Errorf("%s/%s: %q %q %q %q", w.lang, w.kind, h.Get("Message-ID"), h.Get("X-Deskd-Kind"), h.Get("Content-Language"), p.Subject)
+		}
+		if w.kind == tickets.KindDigest && (h.Get("X-Deskd-Ticket") != "" || h.Get("Reply-To") != "") {
+			t.Errorf("digest about a ticket: %v", h)
+		}
+	}
+	if c := e.counts(); c[tickets.OutboxSent] != len(wants) || c[tickets.OutboxPending] != 0 {
+		t.Fatalf("counts %v", c)
+	}
+}
+
+// TestHeaders checks the headers of an acknowledgement, an assignment and a reply one by one.
+func TestHeaders(t *testing.T) {
+	e := newEnv(t)
+	tk := e.open(t0, tickets.NewTicket{Subject: "Re: Le VPN ne marche plus", Text: "Bonjour,\nle vpn ne se connecte plus.",
+		Requester: "celine@corp.example", RequesterName: "Céline Dupré", Watchers: []string{"priya@corp.example"},
+		Language: "fr", MessageID: "req1@mail.example"})
+	e.do(tk.ID, t0.Add(time.Minute), func(tx *tickets.Tx, tk *tickets.Ticket) error {
+		return tx.Reply(tk, "Pouvez-vous redémarrer ?", "alice@corp.example", "")
+	})
+	if n := e.drain(t0.Add(time.Minute)); n != 3 {
+		t.Fatalf("sent %d", n)
+	}
+	got := e.sink.received()
+	ack, assigned, reply := parse(t, got[0]), parse(t, got[1]), parse(t, got[2])
+	root := ack.Header.Get("Message-ID")
+	plus := e.desk.Signer.PlusAddress("helpdesk@corp.example", tk.ID)
+
+	for _, c := range []struct {
+		name string
+		p    parsed
+		want map[string]string
+	}{
+		{"ack", ack, map[string]string{
+			"From": "\"Support Informatique\" <helpdesk@corp.example>", "To": "<celine@corp.example>", "Cc": "<priya@corp.example>",
+			"Reply-To": "<" + plus + ">", "In-Reply-To": "<req1@mail.example>", "References": "<req1@mail.example>",
+			"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All", "Content-Language": "fr",
+			"X-Deskd-Ticket": fmt.Sprint(tk.ID), "X-Deskd-Kind": "ack", "Precedence": "", "User-Agent": "", "X-Mailer": "",
+		}},
+		{"assigned", assigned, map[string]string{
+			"From": "\"Support Informatique\" <helpdesk@corp.example>", "To": "<alice@corp.example>", "Cc": "",
+			"In-Reply-To": root, "References": "<req1@mail.example> " + root,
+			"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All", "Content-Language": "fr",
+			"X-Deskd-Kind": "assigned", "Precedence": "",
+		}},
+		{"reply", reply, map[string]string{
+			"From": "\"Alice Martin via Support Informatique\" <helpdesk@corp.example>", "To": "<celine@corp.example>",
+			"Cc": "<priya@corp.example>", "Reply-To": "<" + plus + ">", "In-Reply-To": root,
+			"Auto-Submitted": "auto-generated", "X-Deskd-Kind": "reply", "Content-Language": "fr",
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for k, v := range c.want {
+				if got := c.p.Header.Get(k); got != v {
+					t.Errorf("%s: %q, want %q", k, got, v)
+				}
+			}
+			if id, err := e.desk.Signer.TicketFromMessageID(c.p.Header.Get("Message-ID")); err != nil || id != tk.ID {
+				t.Errorf("Message-ID %s does not carry the ticket: %d, %v", c.p.Header.Get("Message-ID"), id, err)
+			}
+			if !strings.HasSuffix(c.p.Header.Get("Message-ID"), "@corp.example>") {
+				t.Errorf("Message-ID %s not in the desk's domain", c.p.Header.Get("Message-ID"))
+			}
+			if _, err := c.p.Header.Date(); err != nil {
+				t.Errorf("Date: %v", err)
+			}
+			if strings.Count(c.p.Subject, "[HD #1]") != 1 || !strings.HasPrefix(c.p.Subject, "[HD #1] ") || strings.Contains(c.p.Subject, "Re:") {
+				t.Errorf("subject %q", c.p.Subject)
+			}
+		})
+	}
+	if ack.Subject != "[HD #1] Demande reçue : Le VPN ne marche plus" || reply.Subject != "[HD #1] Le VPN ne marche plus" {
+		t.Errorf("subjects %q, %q", ack.Subject, reply.Subject)
+	}
+	if id, err := e.desk.Signer.TicketFromAddress(plus); err != nil || id != tk.ID {
+		t.Errorf("plus-address %s: %d, %v", plus, id, err)
+	}
+	if got[0].From != "helpdesk@corp.example" || joinSorted(got[0].To) != "celine@corp.example,priya@corp.example" {
+		t.Errorf("envelope %s → %v", got[0].From, got[0].To)
+	}
+	// The ack says what was understood; the assignee sees the request quoted, and the commands.
+	for _, want := range []string{"Réseau", "jeudi 26 novembre", "Dans quel bâtiment"} {
+		if !strings.Contains(ack.Text, want) {
+			t.Errorf("ack lacks %q:\n%s", want, ack.Text)
+		}
+	}
+	for _, want := range []string{"> le vpn ne se connecte plus.", "#resolve NOTE"} {
+		if !strings.Contains(assigned.Text, want) {
+			t.Errorf("assigned lacks %q:\n%s", want, assigned.Text)
+		}
+	}
+	if !strings.Contains(reply.Text, "Pouvez-vous redémarrer ?\n\n-- \nAlice Martin — Support Informatique") {
+		t.Errorf("reply:\n%s", reply.Text)
+	}
+}
+
+func TestNoPlusAddress(t *testing.T) {
+	e := newEnv(t)
+	cfg := *e.desk.Config()
+	off := false
+	cfg.Desk.PlusAddress = &off
+	if err := e.sender.SetConfig(&cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.open(t0, tickets.NewTicket{Subject: "wifi", Text: "le wifi", Requester: "r@corp.example"})
+	e.drain(t0)
+	if rt := parse(t, e.sink.received()[0]).Header.Get("Reply-To"); rt != "" {
+		t.Fatalf("Reply-To %q with plus_address = false", rt)
+	}
+}
+
+// TestThreading follows one ticket through five operations: every mail threads under the root.
+func TestThreading(t *testing.T) {
+	e := newEnv(t)
+	tk := e.open(t0, tickets.NewTicket{Subject: "VPN", Text: "the vpn is down", Requester: "r@corp.example",
+		Language: "en", MessageID: "origin@mail.example"})
+	at := t0
+	step := func(fn func(*tickets.Tx, *tickets.Ticket) error) {
+		at = at.Add(10 * time.Minute)
+		e.do(tk.ID, at, fn)
+	}
+	step(func(tx *tickets.Tx, tk *tickets.Ticket) error {
+		return tx.Reply(tk, "Restart it.", "alice@corp.example", "")
+	})
+	step(func(tx *tickets.Tx, tk *tickets.Ticket) error { return tx.Note(tk, "certificate?", "bob@corp.example") })
+	step(func(tx *tickets.Tx, tk *tickets.Ticket) error {
+		return tx.Escalate(tk, "needs tier 2", "alice@corp.example")
+	})
+	step(func(tx *tickets.Tx, tk *tickets.Ticket) error {
+		return tx.Resolve(tk, "Renewed the certificate.", "chloe@corp.example")
+	})
+	e.drain(at)
+
+	got := e.sink.received()
+	if len(got) < 5 {
+		t.Fatalf("%d mails", len(got))
+	}
+	root := ""
+	seen := map[string]bool{}
+	var kinds []string
+	for i, m := range got {
+		h := parse(t, m).Header
+		id := h.Get("Message-ID")
+		if seen[id] {
+			t.Fatalf("Message-ID %s used twice", id)
+		}
+		seen[id] = true
+		kinds = append(kinds, h.Get("X-Deskd-Kind"))
+		refs := strings.Fields(h.Get("References"))
+		if i == 0 {
+			root = id
+			if h.Get("X-Deskd-Kind") != "ack" || h.Get("In-Reply-To") != "<origin@mail.example>" || len(refs) != 1 {
+				t.Fatalf("first mail: %v", h)
+			}
+			continue
+		}
+		if !slices.Equal(refs, []string{"<origin@mail.example>", root}) || h.Get("In-Reply-To") != root {
+			t.Errorf("mail %d (%s): References %v, In-Reply-To %s; want under %s", i, kinds[i], refs, h.Get("In-Reply-To"), root)
+		}
+		if tid, err := e.desk.Signer.TicketFromMessageID(id); err != nil || tid != tk.ID {
+			t.Errorf("mail %d: Message-ID %s: %d, %v", i, id, tid, err)
+		}
+	}
+	for _, k := range []string{"ack", "assigned", "reply", "update", "escalated", "resolved"} {
+		if !slices.Contains(kinds, k) {
+			t.Errorf("no %s mail among %v", k, kinds)
+		}
+	}
+}
+
+// TestSMTPDownThenUp: nothing is lost while the server is down, nothing is sent twice after.
+func TestSMTPDownThenUp(t *testing.T) {
+	e := newEnv(t)
+	for i := range 3 {
+		e.open(t0, tickets.NewTicket{Subject: fmt.Sprint("wifi ", i), Text: "le wifi", Requester: fmt.Sprintf("r%d@corp.example", i)})
+	}
+	e.sink.stop()
+	n, err := e.sender.Drain(context.Background(), t0)
+	if err == nil || n != 0 {
+		t.Fatalf("drain with the server down: %d, %v", n, err)
+	}
+	if c := e.counts(); c[tickets.OutboxPending] != 6 {
+		t.Fatalf("counts %v", c)
+	}
+	ids := pendingIDs(t, e)
+	for _, id := range ids {
+		m, _, _ := e.store.OutboxMailByID(context.Background(), id)
+		if m.Attempts != 1 || !strings.Contains(m.LastError, "refused") {
+			t.Errorf("row %d: attempts %d, error %q", id, m.Attempts, m.LastError)
+		}
+	}
+	// A second failure doubles the delay.
+	if n, err := e.sender.Drain(context.Background(), t0.Add(FirstRetry)); err == nil || n != 0 {
+		t.Fatalf("second drain: %d, %v", n, err)
+	}
+	if n := e.drain(t0.Add(FirstRetry + FirstRetry)); n != 0 {
+		t.Fatalf("sent %d before the retry was due", n)
+	}
+	e.sink.start(t)
+	if n := e.drain(t0.Add(FirstRetry + 2*FirstRetry)); n != 6 {
+		t.Fatalf("sent %d after the server came back", n)
+	}
+	if n := e.drain(t0.Add(time.Hour)); n != 0 {
+		t.Fatalf("sent %d more", n)
+	}
+	got := e.sink.received()
+	ids2 := map[string]int{}
+	for _, m := range got {
+		ids2[parse(t, m).Header.Get("Message-ID")]++
+	}
+	if len(got) != 6 || len(ids2) != 6 {
+		t.Fatalf("received %d mails, %d distinct", len(got), len(ids2))
+	}
+}
+
+func pendingIDs(t *testing.T, e *env) []int64 {
+	t.Helper()
+	rows, err := e.store.Reader().Query(`SELECT id FROM outbox WHERE state = 'pending' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// TestPermanentFailure: a 550 fails the mail at once, records it on the ticket, and is not retried.
+func TestPermanentFailure(t *testing.T) {
+	e := newEnv(t)
+	e.sink.rcptErr = func(to string) error {
+		if to == "gone@corp.example" {
+			return smtpErr(550, "no such user")
+		}
+		return nil
+	}
+	tk := e.open(t0, tickets.NewTicket{Subject: "wifi", Text: "le wifi", Requester: "gone@corp.example"})
+	if n := e.drain(t0); n != 1 {
+		t.Fatalf("sent %d (the assignment should go)", n)
+	}
+	c := e.counts()
+	if c[tickets.OutboxFailed] != 1 || c[tickets.OutboxSent] != 1 {
+		t.Fatalf("counts %v", c)
+	}
+	evs, err := e.store.Events(context.Background(), tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := evs[len(evs)-1]
+	if last.Kind != tickets.EventFailed || !strings.Contains(last.Text, "550") || !strings.Contains(last.Text, "gone@corp.example") {
+		t.Fatalf("last event %+v", last)
+	}
+	e.sink.rcptErr = nil
+	if n := e.drain(t0.Add(48 * time.Hour)); n != 0 {
+		t.Fatalf("a failed mail was retried")
+	}
+}
+
+// TestTemporaryFailure: a 451 is retried later and then delivered once.
+func TestTemporaryFailure(t *testing.T) {
+	e := newEnv(t)
+	e.sink.dataErr = func(n int) error {
+		if n == 1 {
+			return smtpErr(451, "greylisted, try later")
+		}
+		return nil
+	}
+	e.open(t0, tickets.NewTicket{Subject: "wifi", Text: "le wifi", Requester: "r@corp.example"})
+	if n := e.drain(t0); n != 1 {
+		t.Fatalf("sent %d; the second mail should go on the same connection", n)
+	}
+	ids := pendingIDs(t, e)
+	if len(ids) != 1 {
+		t.Fatalf("pending %v", ids)
+	}
+	m, _, _ := e.store.OutboxMailByID(context.Background(), ids[0])
+	if m.Attempts != 1 || !strings.Contains(m.LastError, "451") || m.Kind != tickets.KindAck {
+		t.Fatalf("%+v", m)
+	}
+	if n := e.drain(t0.Add(30 * time.Second)); n != 0 {
+		t.Fatal("retried before its time")
+	}
+	if n := e.drain(t0.Add(FirstRetry)); n != 1 {
+		t.Fatal("not retried")
+	}
+	if len(e.sink.received()) != 2 {
+		t.Fatalf("received %d", len(e.sink.received()))
+	}
+}
+
+// TestGiveUp: a mail still failing a day after it was queued fails for good.
+func TestGiveUp(t *testing.T) {
+	e := newEnv(t)
+	e.sink.dataErr = func(int) error { return smtpErr(452, "mailbox full") }
+	e.open(t0, tickets.NewTicket{Subject: "wifi", Text: "le wifi", Requester: "r@corp.example"})
+	e.drain(t0)
+	if c := e.counts(); c[tickets.OutboxPending] != 2 {
+		t.Fatalf("counts %v", c)
+	}
+	e.drain(t0.Add(GiveUp))
+	if c := e.counts(); c[tickets.OutboxFailed] != 2 {
+		t.Fatalf("counts %v", c)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	want := []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 16 * time.Minute, 32 * time.Minute, time.Hour, time.Hour}
+	for i, w := range want {
+		if got := Backoff(i + 1); got != w {
+			t.Errorf("Backoff(%d) = %s, want %s", i+1, got, w)
+		}
+	}
+	if Backoff(1000) != MaxRetry || Backoff(0) != FirstRetry {
+		t.Error("bounds")
+	}
+	e := newEnv(t)
+	fresh, err := New(e.desk.Config(), e.store, e.desk.Signer, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 1000 {
+		if j := fresh.jitter(time.Hour); j < 0 || j > 6*time.Minute {
+			t.Fatalf("jitter %s", j)
+		}
+	}
+}
+
+// TestRateLimit: the 11th automatic mail to one address in an hour is suppressed; a mail with
+// several recipients drops only the limited one.
+func TestRateLimit(t *testing.T) {
+	e := newEnv(t)
+	for i := range 10 {
+		e.open(t0.Add(time.Duration(i)*time.Minute), tickets.NewTicket{Subject: fmt.Sprint("wifi ", i), Text: "le wifi", Requester: "loop@corp.example"})
+	}
+	e.drain(t0.Add(10 * time.Minute))
+	tk := e.open(t0.Add(11*time.Minute), tickets.NewTicket{Subject: "wifi 11", Text: "le wifi", Requester: "loop@corp.example",
+		Watchers: []string{"watcher@corp.example"}})
+	e.open(t0.Add(11*time.Minute), tickets.NewTicket{Subject: "wifi 12", Text: "le wifi", Requester: "loop@corp.example"})
+	e.drain(t0.Add(11 * time.Minute))
+
+	toLoop := 0
+	var ack11 []string
+	for _, m := range e.sink.received() {
+		p := parse(t, m)
+		if slices.Contains(m.To, "loop@corp.example") {
+			toLoop++
+		}
+		if p.Header.Get("X-Deskd-Kind") == "ack" && p.Header.Get("X-Deskd-Ticket") == fmt.Sprint(tk.ID) {
+			ack11 = m.To
+			if p.Header.Get("To") != "<watcher@corp.example>" || p.Header.Get("Cc") != "" {
+				t.Errorf("headers of the limited ack: To %q Cc %q", p.Header.Get("To"), p.Header.Get("Cc"))
+			}
+		}
+	}
+	if toLoop != 10 {
+		t.Errorf("%d mails to the looping address, want 10", toLoop)
+	}
+	if joinSorted(ack11) != "watcher@corp.example" {
+		t.Errorf("ack 11 went to %v, want the watcher only", ack11)
+	}
+	if c := e.counts(); c[tickets.OutboxSuppressed] != 1 {
+		t.Errorf("counts %v", c)
+	}
+	// Technicians' notices are not automatic: alice got all twelve.
+	n, _ := e.store.AutoMailsSince(context.Background(), "alice@corp.example", t0.Add(-time.Hour))
+	if n != 0 {
+		t.Errorf("assignment notices counted against the limit: %d", n)
+	}
+	// An hour later the address may be written to again.
+	e.open(t0.Add(72*time.Minute), tickets.NewTicket{Subject: "wifi 13", Text: "le wifi", Requester: "loop@corp.example"})
+	before := len(e.sink.received())
+	e.drain(t0.Add(72 * time.Minute))
+	if got := e.sink.received()[before:]; len(got) != 2 || !slices.Contains(got[0].To, "loop@corp.example") {
+		t.Errorf("after an hour: %v", got)
+	}
+}
+
+// TestBouncedAddress: mail to an address whose bounced_until is in the future is suppressed.
+func TestBouncedAddress(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.store.SetBounced(ctx, "bouncy@corp.example", t0.Add(24*time.Hour), "550 5.1.1 user unknown"); err != nil {
+		t.Fatal(err)
+	}
+	e.open(t0, tickets.NewTicket{Subject: "wifi", Text: "le wifi", Requester: "bouncy@corp.example"})
+	if n := e.drain(t0); n != 1 {
+		t.Fatalf("sent %d", n)
+	}
+	if m := e.sink.received()[0]; slices.Contains(m.To, "bouncy@corp.example") {
+		t.Fatal("mail sent to a bouncing address")
+	}
+	if c := e.counts(); c[tickets.OutboxSuppressed] != 1 {
+		t.Fatalf("counts %v", c)
+	}
+	var reason string
+	if err := e.store.Reader().QueryRow(`SELECT last_error FROM outbox WHERE state = 'suppressed'`).Scan(&reason); err != nil ||
+		!strings.Contains(reason, "bouncy@corp.example: address bounces") {
+		t.Fatalf("reason %q, %v", reason, err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	e := newEnv(t)
+	if err := e.sender.Check(context.Background()); err != nil {
+		t.Fatalf("check against the sink: %v", err)
+	}
+	cfg := *e.desk.Config()
+	cfg.SMTP.Security = "tls"
+	if err := e.sender.SetConfig(&cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sender.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "TLS") {
+		t.Fatalf("tls against a plain server: %v", err)
+	}
+	cfg.SMTP.Security = "starttls"
+	_ = e.sender.SetConfig(&cfg, nil)
+	if err := e.sender.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "STARTTLS") {
+		t.Fatalf("starttls against a server without it: %v", err)
+	}
+	cfg.SMTP.Security = "none"
+	_ = e.sender.SetConfig(&cfg, nil)
+	e.sink.stop()
+	err := e.sender.Check(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), e.sink.addr) {
+		t.Fatalf("check with the server down: %v", err)
+	}
+	cfg.SMTP.Address = "nohost"
+	if err := e.sender.SetConfig(&cfg, nil); err == nil {
+		t.Fatal("an address without a port was accepted")
+	}
+}
+
+// TestRun: the loop sends when woken, and stops with its context.
+func TestRun(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.sender.Run(ctx); close(done) }()
+	e.open(time.Now(), tickets.NewTicket{Subject: "wifi", Text: "le wifi", Requester: "r@corp.example"})
+	e.sender.Wake()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(e.sink.received()) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("Run did not send after Wake")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not stop")
+	}
+}
+
+// TestCancelledDrainReleases: rows claimed but not tried are given back at once.
+func TestCancelledDrainReleases(t *testing.T) {
+	e := newEnv(t)
+	e.open(t0, tickets.NewTicket{Subject: "wifi", Text: "le wifi", Requester: "r@corp.example"})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := e.sender.Drain(ctx, t0); err == nil {
+		t.Fatal("a cancelled drain reported success")
+	}
+	if n := e.drain(t0); n != 2 {
+		t.Fatalf("sent %d after the cancelled drain", n)
+	}
+}
+
+// BenchmarkSend measures mails per second through one connection to the in-process sink,
+// rendering included.
+func BenchmarkSend(b *testing.B) {
+	e := newEnv(b)
+	db := e.rawDB()
+	n := templates.Samples(tickets.KindAck, "fr")[0]
+	n.Ticket.ID = 0 // Ticket 0 needs no ticket row for its failures; none are expected.
+	tx, err := db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range b.N {
+		e.queueRaw(tx, tickets.KindAck, "fr", n, []string{fmt.Sprintf("r%d@corp.example", i)}, nil, false, t0)
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	sent, err := e.sender.Drain(context.Background(), t0)
+	if err != nil || sent != b.N {
+		b.Fatalf("sent %d of %d: %v", sent, b.N, err)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "mails/s")
+}

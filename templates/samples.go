@@ -1,0 +1,140 @@
+package templates
+
+import (
+	"time"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// Samples returns example notices of a kind, in a language: every variant its templates have
+// (audiences, update events, an empty digest). Load renders them to check templates; the tests
+// keep them as golden files; they show a template writer what data there is.
+func Samples(kind, lang string) []tickets.Notice {
+	t0 := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC) // A Thursday.
+	subject, text := "Re: [HD #42] VPN down since this morning", "Hello,\nthe VPN does not connect since this morning.\nError 809.\n\nThanks,\nCéline"
+	reply := "Hello Céline,\nplease restart the VPN client and tell me if error 809 remains."
+	if lang == "fr" {
+		subject, text = "TR: Le VPN ne marche plus depuis ce matin", "Bonjour,\nle VPN ne se connecte plus depuis ce matin.\nErreur 809.\n\nMerci,\nCéline"
+		reply = "Bonjour Céline,\npouvez-vous redémarrer le client VPN et me dire si l'erreur 809 persiste ?"
+	}
+	base := tickets.Notice{
+		DeskName: "Support Informatique", DeskAddress: "helpdesk@corp.example", Tag: "HD",
+		Recipient: "celine.dupre@corp.example", RecipientName: "Céline Dupré", Audience: "requester",
+		Ticket: tickets.TicketInfo{
+			ID: 42, Subject: subject, Requester: "celine.dupre@corp.example", RequesterName: "Céline Dupré",
+			Status: "open", Priority: "high", Category: "network", CategoryLabel: "Réseau / VPN",
+			Assignee: "alice@corp.example", AssigneeName: "Alice Martin", Tier: 1,
+			CreatedAt: t0, FirstResponseDue: t0.Add(time.Hour), ResolveDue: t0.Add(8 * time.Hour),
+		},
+	}
+	staff := base
+	staff.Audience, staff.Recipient, staff.RecipientName = "staff", "alice@corp.example", "Alice Martin"
+	history := []tickets.Entry{
+		{At: t0, Kind: "message", Actor: "celine.dupre@corp.example", Public: true, Text: text},
+		{At: t0.Add(20 * time.Minute), Kind: "reply", Actor: "alice@corp.example", Public: true, Text: reply},
+		{At: t0.Add(40 * time.Minute), Kind: "note", Actor: "alice@corp.example", Text: "Certificate expired on the gateway?"},
+	}
+	with := func(n tickets.Notice, f func(*tickets.Notice)) tickets.Notice { f(&n); return n }
+
+	switch kind {
+	case tickets.KindAck:
+		return []tickets.Notice{
+			with(base, func(n *tickets.Notice) {
+				n.Text = text
+				n.Questions = []string{"Which building and room are you in?", "Since when?"}
+			}),
+			with(base, func(n *tickets.Notice) {
+				n.RecipientName = n.Recipient
+				n.Ticket.Assignee, n.Ticket.AssigneeName, n.Ticket.Category, n.Ticket.CategoryLabel = "", "", "", ""
+				n.Ticket.Priority, n.Ticket.Status = "normal", "new"
+			}),
+		}
+	case tickets.KindAssigned:
+		return []tickets.Notice{
+			with(staff, func(n *tickets.Notice) { n.Text = text; n.Questions = []string{"Which building and room are you in?"} }),
+			with(staff, func(n *tickets.Notice) {
+				n.Actor, n.ActorName, n.History = "nadia@corp.example", "Nadia Benali", history
+			}),
+		}
+	case tickets.KindReply:
+		return []tickets.Notice{with(base, func(n *tickets.Notice) {
+			n.Text, n.Actor, n.ActorName, n.Signature = reply, "alice@corp.example", "Alice Martin", "Alice Martin — Support Informatique"
+		})}
+	case tickets.KindResolved:
+		return []tickets.Notice{with(base, func(n *tickets.Notice) {
+			n.Ticket.Status = "resolved"
+			n.Note, n.Actor, n.ActorName, n.Signature = "Renewed the gateway certificate; the VPN connects again.", "alice@corp.example", "Alice Martin", "Alice Martin — Support Informatique"
+		})}
+	case tickets.KindEscalated:
+		esc := func(n *tickets.Notice) {
+			n.Ticket.Priority, n.Ticket.Tier, n.Ticket.Escalations = "urgent", 2, 1
+			n.Ticket.Assignee, n.Ticket.AssigneeName = "chloe@corp.example", "Chloé Dubois"
+		}
+		return []tickets.Notice{
+			with(base, esc),
+			with(staff, func(n *tickets.Notice) {
+				esc(n)
+				n.Recipient, n.RecipientName = "chloe@corp.example", "Chloé Dubois"
+				n.Reason, n.Actor, n.ActorName, n.History = "gateway certificate, needs tier 2", "alice@corp.example", "Alice Martin", history
+			}),
+			with(staff, func(n *tickets.Notice) {
+				esc(n)
+				n.Recipient, n.RecipientName = "nadia@corp.example", "Nadia Benali"
+				n.Reason, n.Actor, n.ActorName = "first response deadline passed", tickets.ActorDesk, ""
+			}),
+		}
+	case tickets.KindRejected:
+		return []tickets.Notice{with(staff, func(n *tickets.Notice) {
+			n.Command = "#resolve"
+			n.Problems = []string{"#resolve needs a note: #resolve WHAT WAS DONE"}
+		})}
+	case tickets.KindUpdate:
+		var out []tickets.Notice
+		for _, ev := range []string{"message", "note", "reopened", "unassigned", "unmatched", "escalated-top", "priority", "status"} {
+			out = append(out, with(staff, func(n *tickets.Notice) {
+				n.Event = ev
+				switch ev {
+				case "message", "reopened":
+					n.Text, n.Actor, n.ActorName = text, "celine.dupre@corp.example", "Céline Dupré"
+				case "note":
+					n.Note, n.Actor, n.ActorName = "Certificate expired on the gateway?", "bob@corp.example", "Bob Smith"
+				case "priority":
+					n.Reason, n.Actor, n.ActorName = "normal → high", "nadia@corp.example", "Nadia Benali"
+				default:
+					n.Reason = "no technician of tier 1 has the skill \"network\""
+				}
+			}))
+		}
+		out = append(out, with(base, func(n *tickets.Notice) { n.Event = "closed"; n.Ticket.Status = "closed" }))
+		return out
+	case tickets.KindReminder:
+		return []tickets.Notice{with(staff, func(n *tickets.Notice) { n.Text = text })}
+	case tickets.KindDigest:
+		info := func(id int64, subj, prio, assignee string) tickets.TicketInfo {
+			return tickets.TicketInfo{ID: id, Subject: subj, Priority: prio, Status: "open", Requester: "r@corp.example",
+				Assignee: assignee, AssigneeName: map[string]string{"alice@corp.example": "Alice Martin"}[assignee],
+				CreatedAt: t0.Add(-time.Duration(id) * time.Hour), ResolveDue: t0.Add(time.Duration(id) * time.Hour)}
+		}
+		coord := tickets.Notice{DeskName: base.DeskName, DeskAddress: base.DeskAddress, Tag: "HD", Audience: "staff",
+			Recipient: "nadia@corp.example", RecipientName: "Nadia Benali"}
+		full := coord
+		full.Digest = &tickets.Digest{
+			Since: t0.Add(-24 * time.Hour), Now: t0, Open: 7,
+			ByPriority: map[string]int{"urgent": 1, "high": 2, "normal": 3, "low": 1},
+			ByStatus:   map[string]int{"new": 1, "open": 5, "pending": 1},
+			Unassigned: []tickets.TicketInfo{info(44, "Imprimante bloquée", "normal", "")},
+			Breached:   []tickets.TicketInfo{info(42, "VPN down", "urgent", "alice@corp.example")},
+			DueSoon:    []tickets.TicketInfo{info(43, "Outlook crashes", "high", "alice@corp.example")},
+			Escalated:  []tickets.TicketInfo{info(42, "VPN down", "urgent", "alice@corp.example")},
+			Resolved:   []tickets.TicketInfo{info(40, "Password reset", "normal", "alice@corp.example")},
+			Load: []tickets.Load{{Email: "alice@corp.example", Name: "Alice Martin", Tier: 1, Open: 4, Weight: 9},
+				{Email: "bob@corp.example", Name: "Bob Smith", Tier: 1, Open: 2, Weight: 3, Away: true}},
+			Oldest:       []tickets.TicketInfo{info(12, "New laptop", "low", "alice@corp.example")},
+			Unclassified: []tickets.TicketInfo{info(44, "Imprimante bloquée", "normal", "")},
+		}
+		empty := coord
+		empty.Digest = &tickets.Digest{Since: t0.Add(-24 * time.Hour), Now: t0}
+		return []tickets.Notice{full, empty}
+	}
+	return nil
+}

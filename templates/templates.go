@@ -1,0 +1,240 @@
+// Package templates renders the mails the desk sends: one text and one HTML template per mail
+// kind and language, with a subject line, embedded in the binary and overridable from a directory.
+//
+// Layout, embedded and in an override directory alike:
+//
+//	fr/common.txt, fr/common.html   shared blocks (greeting, ticket summary, command help, frame)
+//	fr/ack.txt, fr/ack.html         one pair per kind; the .txt defines the "subject" block
+//	en/…                            likewise in English
+//
+// A file present in the override directory replaces the embedded one; a block it does not
+// define (say, "subject") keeps the embedded definition. Load parses everything and renders each
+// template once against sample data, so a broken override is an error at start or in
+// `deskd check`, never a failure when a mail is sent.
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"os"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+//go:embed fr en
+var embedded embed.FS
+
+// Languages are the languages templates exist in; the first is the fallback.
+var Languages = []string{"en", "fr"}
+
+// ErrUnknownKind is returned by Render for a mail kind that has no template.
+var ErrUnknownKind = errors.New("unknown mail kind")
+
+// Set is a parsed set of templates. It is safe for concurrent use.
+type Set struct {
+	text map[string]*texttemplate.Template // By "lang/kind"; the "subject" block is in here too.
+	html map[string]*htmltemplate.Template
+	loc  *time.Location // Dates in mails are shown in this zone.
+}
+
+// Load parses the embedded templates, with the files of dir (if not "") overriding them, and
+// checks every template by rendering it against sample data.
+func Load(dir string) (*Set, error) {
+	var over fs.FS
+	if dir != "" {
+		st, err := os.Stat(dir)
+		if err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("templates: %s is not a directory", dir)
+		}
+		over = os.DirFS(dir)
+		if err := checkNames(over); err != nil {
+			return nil, fmt.Errorf("templates %s: %w", dir, err)
+		}
+	}
+	s := &Set{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}, loc: time.UTC}
+	for _, lang := range Languages {
+		for _, kind := range tickets.MailKinds {
+			key := lang + "/" + kind
+			tt := texttemplate.New(kind).Funcs(textFuncs(lang)).Option("missingkey=error")
+			ht := htmltemplate.New(kind).Funcs(htmlFuncs(lang)).Option("missingkey=error")
+			for _, name := range []string{"common", kind} {
+				for _, src := range sources(over, lang+"/"+name+".txt") {
+					if _, err := tt.Parse(src.text); err != nil {
+						return nil, fmt.Errorf("templates: %s: %w", src.name, err)
+					}
+				}
+				for _, src := range sources(over, lang+"/"+name+".html") {
+					if _, err := ht.Parse(src.text); err != nil {
+						return nil, fmt.Errorf("templates: %s: %w", src.name, err)
+					}
+				}
+			}
+			if tt.Lookup("subject") == nil {
+				return nil, fmt.Errorf("templates: %s.txt defines no subject", key)
+			}
+			s.text[key], s.html[key] = tt, ht
+		}
+	}
+	for _, lang := range Languages {
+		for _, kind := range tickets.MailKinds {
+			for i, n := range Samples(kind, lang) {
+				if _, _, _, err := s.Render(kind, lang, n); err != nil {
+					return nil, fmt.Errorf("templates: %s/%s (sample %d): %w", lang, kind, i+1, err)
+				}
+			}
+		}
+	}
+	return s, nil
+}
+
+// In returns the set showing dates in loc (the desk's time zone).
+func (s *Set) In(loc *time.Location) *Set {
+	c := *s
+	c.loc = loc
+	return &c
+}
+
+type source struct{ name, text string }
+
+// sources returns the embedded file and, when present, its override, in parsing order.
+func sources(over fs.FS, name string) []source {
+	var out []source
+	if b, err := embedded.ReadFile(name); err == nil {
+		out = append(out, source{"embedded " + name, string(b)})
+	}
+	if over != nil {
+		if b, err := fs.ReadFile(over, name); err == nil {
+			out = append(out, source{name, string(b)})
+		}
+	}
+	return out
+}
+
+// checkNames refuses files an override directory has that would be silently ignored.
+func checkNames(over fs.FS) error {
+	known := map[string]bool{}
+	for _, lang := range Languages {
+		for _, kind := range append([]string{"common"}, tickets.MailKinds...) {
+			known[lang+"/"+kind+".txt"], known[lang+"/"+kind+".html"] = true, true
+		}
+	}
+	return fs.WalkDir(over, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || strings.HasPrefix(path.Base(p), ".") {
+			return nil
+		}
+		if !known[p] {
+			return fmt.Errorf("unknown file %s (expected LANG/KIND.txt or .html, LANG in %s, KIND in common, %s)",
+				p, strings.Join(Languages, ", "), strings.Join(tickets.MailKinds, ", "))
+		}
+		return nil
+	})
+}
+
+// View is what templates see: the notice, plus what the package derives from it.
+type View struct {
+	tickets.Notice
+	Lang    string // "fr" or "en".
+	Subject string // The ticket's subject without tags and Re:/Fwd: prefixes.
+	Ref     string // "[HD #42]", or "[HD]" for mails about no ticket.
+}
+
+// Render renders a mail of the given kind in lang (English when the language has no templates).
+// The subject carries the tag and ticket number exactly once, in front.
+func (s *Set) Render(kind, lang string, n tickets.Notice) (subject, text, html string, err error) {
+	if !slices.Contains(Languages, lang) {
+		lang = Languages[0]
+	}
+	key := lang + "/" + kind
+	tt, ok := s.text[key]
+	if !ok {
+		return "", "", "", fmt.Errorf("%w %q", ErrUnknownKind, kind)
+	}
+	v := View{Notice: localize(n, s.loc), Lang: lang, Subject: CleanSubject(n.Ticket.Subject, n.Tag), Ref: Ref(n.Tag, n.Ticket.ID)}
+	var sb, tb, hb bytes.Buffer
+	if err := tt.ExecuteTemplate(&sb, "subject", v); err != nil {
+		return "", "", "", fmt.Errorf("render %s subject: %w", key, err)
+	}
+	if err := tt.Execute(&tb, v); err != nil {
+		return "", "", "", fmt.Errorf("render %s text: %w", key, err)
+	}
+	if err := s.html[key].Execute(&hb, v); err != nil {
+		return "", "", "", fmt.Errorf("render %s html: %w", key, err)
+	}
+	subject = strings.Join(strings.Fields(sb.String()), " ")
+	if !strings.Contains(subject, v.Ref) {
+		subject = v.Ref + " " + subject
+	}
+	return subject, tidy(tb.String()), hb.String(), nil
+}
+
+// Ref is a ticket's subject tag: "[HD #42]", or "[HD]" for ticket 0.
+func Ref(tag string, id int64) string {
+	if id == 0 {
+		return "[" + tag + "]"
+	}
+	return fmt.Sprintf("[%s #%d]", tag, id)
+}
+
+var (
+	replyPrefix = regexp.MustCompile(`(?i)^\s*(re|fwd?|tr|aw|wg|sv|vs|antw|réf|ref|rép|rep)\s*(\[\d+\])?\s*:\s*`)
+	anyTag      = `(?i)\[\s*%s\s*#?\s*\d*\s*\]\s*`
+)
+
+// CleanSubject removes the desk's tags and reply or forward prefixes ("Re:", "TR:", "Fwd:") from
+// a subject, so that the desk's own subject reads "[HD #42] Request received: the subject".
+func CleanSubject(s, tag string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	var tagRe *regexp.Regexp
+	if tag != "" {
+		tagRe = regexp.MustCompile(fmt.Sprintf(anyTag, regexp.QuoteMeta(tag)))
+	}
+	for {
+		before := s
+		if tagRe != nil {
+			s = tagRe.ReplaceAllString(s, "")
+		}
+		s = replyPrefix.ReplaceAllString(s, "")
+		s = strings.TrimSpace(s)
+		if s == before {
+			return s
+		}
+	}
+}
+
+// tidy trims trailing spaces and collapses runs of blank lines that conditional blocks leave.
+func tidy(s string) string {
+	lines := strings.Split(s, "\n")
+	out := lines[:0]
+	blank := true // Also drops leading blank lines.
+	for _, l := range lines {
+		if l != "-- " { // The signature separator keeps its space (RFC 3676 section 4.3).
+			l = strings.TrimRight(l, " \t")
+		}
+		if l == "" {
+			if blank {
+				continue
+			}
+			blank = true
+		} else {
+			blank = false
+		}
+		out = append(out, l)
+	}
+	return strings.TrimRight(strings.Join(out, "\n"), "\n") + "\n"
+}

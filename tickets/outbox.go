@@ -1,0 +1,312 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The store side of the outbox. Operations queue rows (Tx.queue) in the transaction that caused
+// them; the mailout package claims the due rows, sends them and records the outcome here. A row
+// is pending until it is sent, failed (given up, recorded on the ticket) or suppressed (every
+// recipient was over the hourly limit or bouncing).
+
+// Outbox states.
+const (
+	OutboxPending    = "pending"
+	OutboxSent       = "sent"
+	OutboxFailed     = "failed"
+	OutboxSuppressed = "suppressed"
+)
+
+// ClaimLease is how long DueMail holds the rows it returns: a sender that dies while sending
+// leaves them to be retried when the lease runs out, and another process draining the same
+// outbox meanwhile does not send them twice.
+const ClaimLease = 5 * time.Minute
+
+// OutboxMail is a queued mail as the sender sees it.
+type OutboxMail struct {
+	ID         int64
+	TicketID   int64 // 0 for mails about no ticket.
+	Kind       string
+	To, Cc     []string
+	Language   string
+	Notice     Notice
+	MessageID  string // Without <>.
+	InReplyTo  string // Without <>, "" for none.
+	References []string
+	Automatic  bool // Counts against the per-address hourly limit.
+	Attempts   int  // Failed attempts so far.
+	CreatedAt  time.Time
+	LastError  string
+}
+
+// Recipients returns To and Cc together.
+func (m OutboxMail) Recipients() []string {
+	return append(append([]string(nil), m.To...), m.Cc...)
+}
+
+const outboxColumns = `id, ticket_id, kind, recipients, cc, language, data, message_id, in_reply_to, refs,
+	automatic, attempts, created_at, last_error`
+
+func scanOutbox(row scanner) (OutboxMail, error) {
+	var m OutboxMail
+	var to, cc, data, refs string
+	var created int64
+	err := row.Scan(&m.ID, &m.TicketID, &m.Kind, &to, &cc, &m.Language, &data, &m.MessageID, &m.InReplyTo,
+		&refs, &m.Automatic, &m.Attempts, &created, &m.LastError)
+	if err != nil {
+		return m, err
+	}
+	m.CreatedAt = time.Unix(created, 0).UTC()
+	m.References = strings.Fields(refs)
+	if err := json.Unmarshal([]byte(to), &m.To); err != nil {
+		return m, fmt.Errorf("outbox %d: recipients: %w", m.ID, err)
+	}
+	if err := json.Unmarshal([]byte(cc), &m.Cc); err != nil {
+		return m, fmt.Errorf("outbox %d: cc: %w", m.ID, err)
+	}
+	if err := json.Unmarshal([]byte(data), &m.Notice); err != nil {
+		return m, fmt.Errorf("outbox %d: notice: %w", m.ID, err)
+	}
+	return m, nil
+}
+
+// DueMail claims up to limit pending mails whose next attempt is due at now, oldest first. The
+// claim is a lease (ClaimLease): the caller settles each row with MarkSent, Retry, MarkFailed,
+// MarkSuppressed or Release before it runs out.
+func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]OutboxMail, error) {
+	var out []OutboxMail
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		rows, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox
+			WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, now.Unix(), limit)
+		if err != nil {
+			return fmt.Errorf("due mail: %w", err)
+		}
+		defer rows.Close()
+		var bad []int64
+		for rows.Next() {
+			m, err := scanOutbox(rows)
+			if err != nil {
+				if m.ID == 0 {
+					return fmt.Errorf("due mail: %w", err)
+				}
+				bad = append(bad, m.ID) // A row that cannot be read can never be sent.
+				continue
+			}
+			out = append(out, m)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("due mail: %w", err)
+		}
+		for _, id := range bad {
+			if err := markFailed(ctx, tx, id, now, "unreadable outbox row"); err != nil {
+				return err
+			}
+		}
+		for _, m := range out {
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE id = ?`,
+				now.Add(ClaimLease).Unix(), m.ID); err != nil {
+				return fmt.Errorf("claim mail %d: %w", m.ID, err)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Release gives claimed mails back, due at the given time, without counting an attempt: for a
+// sender that stops before trying them.
+func (s *Store) Release(ctx context.Context, ids []int64, at time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND state = 'pending'`,
+				at.Unix(), id); err != nil {
+				return fmt.Errorf("release mail %d: %w", id, err)
+			}
+		}
+		return nil
+	})
+}
+
+// MarkSent records a mail as sent at now. The recipients it went to are logged in sent_log when
+// the mail is automatic, for the hourly limit (AutoMailsSince); sentTo names them when some were
+// dropped, else all of the row's recipients are taken.
+func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var to, cc string
+		var automatic bool
+		err := tx.QueryRowContext(ctx, `SELECT recipients, cc, automatic FROM outbox WHERE id = ?`, id).Scan(&to, &cc, &automatic)
+		if err != nil {
+			return fmt.Errorf("mark sent %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1
+			WHERE id = ?`, now.Unix(), id); err != nil {
+			return fmt.Errorf("mark sent %d: %w", id, err)
+		}
+		if !automatic {
+			return nil
+		}
+		if len(sentTo) == 0 {
+			var a, b []string
+			if err := json.Unmarshal([]byte(to), &a); err != nil {
+				return fmt.Errorf("mark sent %d: recipients: %w", id, err)
+			}
+			if err := json.Unmarshal([]byte(cc), &b); err != nil {
+				return fmt.Errorf("mark sent %d: cc: %w", id, err)
+			}
+			sentTo = append(a, b...)
+		}
+		for _, e := range sentTo {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO sent_log (email, at) VALUES (?, ?)`,
+				strings.ToLower(e), now.Unix()); err != nil {
+				return fmt.Errorf("log sent mail: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// Retry records a failed attempt and schedules the next one.
+func (s *Store) Retry(ctx context.Context, id int64, now, next time.Time, errText string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?
+			WHERE id = ? AND state = 'pending'`, next.Unix(), errText, id)
+		if err != nil {
+			return fmt.Errorf("retry mail %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// MarkFailed gives up on a mail and records the failure on its ticket (EventFailed), in the
+// same transaction.
+func (s *Store) MarkFailed(ctx context.Context, id int64, now time.Time, errText string) error {
+	return s.write(ctx, func(tx *sql.Tx) error { return markFailed(ctx, tx, id, now, errText) })
+}
+
+func markFailed(ctx context.Context, tx *sql.Tx, id int64, now time.Time, errText string) error {
+	var ticketID int64
+	var kind, to, messageID string
+	err := tx.QueryRowContext(ctx, `SELECT ticket_id, kind, recipients, message_id FROM outbox WHERE id = ?`, id).
+		Scan(&ticketID, &kind, &to, &messageID)
+	if err != nil {
+		return fmt.Errorf("mark failed %d: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?
+		WHERE id = ?`, errText, id); err != nil {
+		return fmt.Errorf("mark failed %d: %w", id, err)
+	}
+	if ticketID == 0 {
+		return nil
+	}
+	var rcpts []string
+	_ = json.Unmarshal([]byte(to), &rcpts) // Best effort: the text is for people.
+	text := kind + " → " + strings.Join(rcpts, ", ") + ": " + errText
+	if _, err := tx.ExecContext(ctx, `INSERT INTO events (ticket_id, at, kind, actor, public, text, message_id)
+		VALUES (?, ?, ?, ?, 0, ?, ?)`, ticketID, now.Unix(), EventFailed, ActorDesk, text, messageID); err != nil {
+		return fmt.Errorf("record send failure: %w", err)
+	}
+	return nil
+}
+
+// MarkSuppressed records that a mail was not sent because none of its recipients may receive it.
+func (s *Store) MarkSuppressed(ctx context.Context, id int64, now time.Time, reason string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'suppressed', sent_at = ?, last_error = ? WHERE id = ?`,
+			now.Unix(), reason, id)
+		if err != nil {
+			return fmt.Errorf("mark suppressed %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// AutoMailsSince counts the automatic mails sent to an address since a time.
+func (s *Store) AutoMailsSince(ctx context.Context, email string, since time.Time) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM sent_log WHERE email = ? AND at > ?`,
+		strings.ToLower(email), since.Unix()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count sent mail: %w", err)
+	}
+	return n, nil
+}
+
+// PruneSentLog forgets sent_log entries older than before; the hourly limit needs only the last hour.
+func (s *Store) PruneSentLog(ctx context.Context, before time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM sent_log WHERE at < ?`, before.Unix())
+		return err
+	})
+}
+
+// Suppressed reports whether mail to an address is held back because it bounced: its
+// bounced_until is after now.
+func (s *Store) Suppressed(ctx context.Context, email string, now time.Time) (bool, error) {
+	var until sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT bounced_until FROM people WHERE email = ?`, strings.ToLower(email)).Scan(&until)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("bounce state of %s: %w", email, err)
+	}
+	return until.Valid && until.Int64 > now.Unix(), nil
+}
+
+// SetBounced holds back mail to an address until a time (the zero time lifts it), with the
+// reason a bounce gave.
+func (s *Store) SetBounced(ctx context.Context, email string, until time.Time, reason string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO people (email, bounced_until, bounce_reason) VALUES (?, ?, ?)
+			ON CONFLICT (email) DO UPDATE SET bounced_until = excluded.bounced_until, bounce_reason = excluded.bounce_reason`,
+			strings.ToLower(email), unix(until), reason)
+		if err != nil {
+			return fmt.Errorf("set bounced %s: %w", email, err)
+		}
+		return nil
+	})
+}
+
+// OutboxCounts returns how many outbox mails are in each state.
+func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT state, COUNT(*) FROM outbox GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("outbox counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, fmt.Errorf("outbox counts: %w", err)
+		}
+		out[state] = n
+	}
+	return out, rows.Err()
+}
+
+// OutboxMailByID reads one outbox row, whatever its state: for tests and `deskd` diagnostics.
+func (s *Store) OutboxMailByID(ctx context.Context, id int64) (OutboxMail, string, error) {
+	var state string
+	var m OutboxMail
+	row := s.r.QueryRowContext(ctx, `SELECT `+outboxColumns+`, state FROM outbox WHERE id = ?`, id)
+	var to, cc, data, refs string
+	var created int64
+	err := row.Scan(&m.ID, &m.TicketID, &m.Kind, &to, &cc, &m.Language, &data, &m.MessageID, &m.InReplyTo,
+		&refs, &m.Automatic, &m.Attempts, &created, &m.LastError, &state)
+	if err != nil {
+		return m, "", fmt.Errorf("outbox %d: %w", id, err)
+	}
+	m.CreatedAt = time.Unix(created, 0).UTC()
+	m.References = strings.Fields(refs)
+	err = errors.Join(json.Unmarshal([]byte(to), &m.To), json.Unmarshal([]byte(cc), &m.Cc), json.Unmarshal([]byte(data), &m.Notice))
+	return m, state, err
+}

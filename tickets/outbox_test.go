@@ -1,0 +1,146 @@
+package tickets
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestOutboxLifecycle(t *testing.T) {
+	ctx := context.Background()
+	d := newTestDesk(t)
+	s := d.Store
+	tk := openTicket(t, d, t0, NewTicket{Subject: "Le VPN ne marche plus", Text: "Bonjour, le vpn ne se connecte plus.",
+		Requester: "celine@corp.example", Watchers: []string{"priya@corp.example"}, Language: "fr", MessageID: "abc@mail.example"})
+
+	if due, err := s.DueMail(ctx, t0.Add(-time.Second), 10); err != nil || len(due) != 0 {
+		t.Fatalf("due before queued: %v, %v", due, err)
+	}
+	due, err := s.DueMail(ctx, t0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 2 || due[0].Kind != KindAck || due[1].Kind != KindAssigned {
+		t.Fatalf("due %+v", due)
+	}
+	ack := due[0]
+	if ack.TicketID != tk.ID || ack.Language != "fr" || !ack.Automatic || ack.To[0] != "celine@corp.example" ||
+		len(ack.Cc) != 1 || ack.InReplyTo != "abc@mail.example" || len(ack.References) != 1 ||
+		ack.Notice.Ticket.ID != tk.ID || !strings.HasPrefix(ack.MessageID, "dk.") || !ack.CreatedAt.Equal(t0) {
+		t.Fatalf("ack %+v", ack)
+	}
+	if due[1].Automatic {
+		t.Fatal("assignment notice counted as automatic")
+	}
+
+	// Claimed rows are not handed out again while the lease runs.
+	if again, err := s.DueMail(ctx, t0.Add(time.Minute), 10); err != nil || len(again) != 0 {
+		t.Fatalf("claimed rows due again: %v, %v", again, err)
+	}
+	if again, _ := s.DueMail(ctx, t0.Add(ClaimLease), 10); len(again) != 2 {
+		t.Fatalf("lease did not run out: %d rows", len(again))
+	}
+	if err := s.Release(ctx, []int64{ack.ID, due[1].ID}, t0); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := s.MarkSent(ctx, ack.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	for addr, want := range map[string]int{"celine@corp.example": 1, "priya@corp.example": 1, "alice@corp.example": 0} {
+		if n, err := s.AutoMailsSince(ctx, addr, t0.Add(-time.Hour)); err != nil || n != want {
+			t.Errorf("AutoMailsSince(%s) = %d, %v; want %d", addr, n, err, want)
+		}
+	}
+	if n, _ := s.AutoMailsSince(ctx, "celine@corp.example", t0); n != 0 {
+		t.Errorf("a mail sent at t0 counts after t0")
+	}
+
+	next := t0.Add(time.Minute)
+	if err := s.Retry(ctx, due[1].ID, t0, next, "451 try later"); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := s.DueMail(ctx, t0.Add(30*time.Second), 10); len(d) != 0 {
+		t.Fatal("retried mail due before its time")
+	}
+	d2, err := s.DueMail(ctx, next, 10)
+	if err != nil || len(d2) != 1 || d2[0].Attempts != 1 || d2[0].LastError != "451 try later" {
+		t.Fatalf("after retry: %+v, %v", d2, err)
+	}
+	if err := s.MarkFailed(ctx, d2[0].ID, next, "550 no such user"); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s.Events(ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := evs[len(evs)-1]
+	if last.Kind != EventFailed || last.Actor != ActorDesk || !strings.Contains(last.Text, "550 no such user") ||
+		!strings.Contains(last.Text, "alice@corp.example") || last.MessageID != d2[0].MessageID {
+		t.Fatalf("last event %+v", last)
+	}
+	if _, state, err := s.OutboxMailByID(ctx, d2[0].ID); err != nil || state != OutboxFailed {
+		t.Fatalf("state %q, %v", state, err)
+	}
+	if d, _ := s.DueMail(ctx, next.Add(48*time.Hour), 10); len(d) != 0 {
+		t.Fatalf("sent or failed mail due again: %+v", d)
+	}
+
+	counts, err := s.OutboxCounts(ctx)
+	if err != nil || counts[OutboxSent] != 1 || counts[OutboxFailed] != 1 || counts[OutboxPending] != 0 {
+		t.Fatalf("counts %v, %v", counts, err)
+	}
+}
+
+func TestOutboxSuppression(t *testing.T) {
+	ctx := context.Background()
+	d := newTestDesk(t)
+	s := d.Store
+	tk := openTicket(t, d, t0, NewTicket{Subject: "printer", Text: "the printer jams", Requester: "r@corp.example", Language: "en"})
+
+	if ok, err := s.Suppressed(ctx, "r@corp.example", t0); err != nil || ok {
+		t.Fatalf("suppressed before any bounce: %v, %v", ok, err)
+	}
+	if ok, _ := s.Suppressed(ctx, "nobody@corp.example", t0); ok {
+		t.Fatal("unknown address suppressed")
+	}
+	if err := s.SetBounced(ctx, "R@corp.example", t0.Add(24*time.Hour), "550 mailbox full"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.Suppressed(ctx, "r@corp.example", t0); !ok {
+		t.Fatal("bounced address not suppressed")
+	}
+	if ok, _ := s.Suppressed(ctx, "r@corp.example", t0.Add(25*time.Hour)); ok {
+		t.Fatal("still suppressed after bounced_until")
+	}
+	if err := s.SetBounced(ctx, "r@corp.example", time.Time{}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.Suppressed(ctx, "r@corp.example", t0); ok {
+		t.Fatal("lifting the bounce did not lift suppression")
+	}
+
+	due, err := s.DueMail(ctx, t0, 10)
+	if err != nil || len(due) == 0 {
+		t.Fatalf("due %v, %v", due, err)
+	}
+	if err := s.MarkSuppressed(ctx, due[0].ID, t0, "rate limit: r@corp.example"); err != nil {
+		t.Fatal(err)
+	}
+	m, state, err := s.OutboxMailByID(ctx, due[0].ID)
+	if err != nil || state != OutboxSuppressed || m.LastError != "rate limit: r@corp.example" || m.TicketID != tk.ID {
+		t.Fatalf("%+v %q %v", m, state, err)
+	}
+
+	// Only what was sent counts, and only for automatic mail.
+	if err := s.MarkSent(ctx, due[1].ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.AutoMailsSince(ctx, due[1].To[0], t0.Add(-time.Hour)); n != 0 {
+		t.Fatalf("a non-automatic mail counted: %d", n)
+	}
+	if err := s.PruneSentLog(ctx, t0); err != nil {
+		t.Fatal(err)
+	}
+}
