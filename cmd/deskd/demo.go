@@ -1,0 +1,475 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/mail"
+	"net/smtp"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// demoConfig is the sample desk: a French and English team on three tiers.
+const demoConfig = `
+[desk]
+name = "Support Informatique"
+address = "helpdesk@corp.example"
+tag = "HD"
+database = "deskd.db"
+language = "fr"
+timezone = "Europe/Paris"
+secret_file = "deskd.secret"
+
+[imap]
+address = "%s"
+username = "helpdesk"
+password = "%s"
+poll_interval = "10s"
+
+[smtp]
+address = "%s"
+
+[[technician]]
+name = "Alice Martin"
+email = "alice@corp.example"
+skills = ["network", "hardware"]
+tier = 1
+
+[[technician]]
+name = "Bob Smith"
+email = "bob@corp.example"
+skills = ["accounts", "software"]
+tier = 1
+language = "en"
+
+[[technician]]
+name = "Karim Haddad"
+email = "karim@corp.example"
+skills = ["hardware", "software", "accounts"]
+tier = 1
+
+[[technician]]
+name = "Chloé Dubois"
+email = "chloe@corp.example"
+skills = ["network", "hardware", "accounts", "software"]
+tier = 2
+
+[[technician]]
+name = "Dev Patel"
+email = "dev@corp.example"
+skills = ["network", "software", "accounts"]
+tier = 3
+language = "en"
+
+[[coordinator]]
+name = "Nadia Benali"
+email = "nadia@corp.example"
+
+[[coordinator]]
+name = "Sam Taylor"
+email = "sam@corp.example"
+language = "en"
+
+[[category]]
+name = "network"
+label = "réseau"
+keywords = ["vpn", "wifi", "wi-fi", "réseau", "network", "internet", "connexion", "connection"]
+ask_fr = ["Dans quel bâtiment et quel bureau êtes-vous ?"]
+ask_en = ["Which building and room are you in?"]
+
+[[category]]
+name = "hardware"
+label = "matériel"
+keywords = ["printer", "imprimante", "screen", "écran", "laptop", "portable", "keyboard", "clavier", "mouse", "souris"]
+ask_fr = ["Quel est le numéro d'inventaire de l'appareil (étiquette au dos) ?"]
+ask_en = ["What is the device's asset tag (label on the back)?"]
+
+[[category]]
+name = "accounts"
+label = "comptes"
+keywords = ["password", "mot de passe", "login", "account", "compte", "locked", "verrouillé"]
+
+[[category]]
+name = "software"
+label = "logiciels"
+keywords = ["excel", "outlook", "word", "install", "installer", "logiciel", "software", "crash", "plante"]
+ask_fr = ["Quelle version du logiciel utilisez-vous ?"]
+ask_en = ["Which version of the software are you using?"]
+
+[sla.urgent]
+first_response = "30m"
+resolve = "4h"
+
+[sla.high]
+first_response = "1h"
+resolve = "8h"
+
+[sla.normal]
+first_response = "4h"
+resolve = "24h"
+
+[calendar]
+always = true
+
+[schedule]
+escalation = "@every 1m"
+digest = "0 8 * * 1-5"
+`
+
+// story is the demo's scripted run: it plays people writing to the desk and checks each step.
+type story struct {
+	ctx    context.Context
+	w      *world
+	dm     *daemon
+	out    io.Writer
+	failed []string
+}
+
+func init() {
+	var exit bool
+	register(&command{
+		name: "demo", args: "[--exit]", summary: "The whole desk on embedded servers, with a scripted story.",
+		flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&exit, "exit", false, "end after the story; exit 0 only if every step happened as expected")
+		},
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			return runDemo(ctx, e, exit)
+		},
+	})
+}
+
+func runDemo(ctx context.Context, e *env, exit bool) error {
+	w, err := startWorld("helpdesk@corp.example", "demo")
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	dir, err := os.MkdirTemp("", "deskd-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cfg, err := tickets.ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(fmt.Sprintf(demoConfig, w.IMAPAddr, w.Password, w.SMTPAddr)))
+	if err != nil {
+		return fmt.Errorf("demo config: %w", err)
+	}
+	if e.log == nil || !e.log.Enabled(ctx, slog.LevelDebug) {
+		e.log = slog.New(slog.NewTextHandler(io.Discard, nil)) // The story tells what happens.
+	}
+	dm, err := newDaemon(ctx, e, cfg)
+	if err != nil {
+		return err
+	}
+	defer dm.close()
+	ctx, cancel := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- dm.serve(ctx, "") }()
+	defer func() {
+		cancel()
+		<-served
+	}()
+
+	fmt.Fprintf(e.stdout, "deskd demo — embedded IMAP %s and SMTP %s on loopback, database %s\n\n", w.IMAPAddr, w.SMTPAddr, cfg.Desk.Database)
+	s := &story{ctx: ctx, w: w, dm: dm, out: e.stdout}
+	s.play()
+	s.table()
+	if len(s.failed) > 0 {
+		fmt.Fprintf(e.stdout, "\n%d step(s) did not happen as expected:\n", len(s.failed))
+		for _, f := range s.failed {
+			fmt.Fprintf(e.stdout, "  ✗ %s\n", f)
+		}
+	} else {
+		fmt.Fprintln(e.stdout, "\nEvery step happened as expected.")
+	}
+	if exit {
+		if len(s.failed) > 0 {
+			return fmt.Errorf("demo: %d step(s) failed", len(s.failed))
+		}
+		return nil
+	}
+	fmt.Fprintf(e.stdout, `
+deskd keeps serving. Open any mailbox with a mail client (plain IMAP/SMTP, no TLS):
+  IMAP %s, SMTP %s, password %q
+  users: %s (the desk), alice@corp.example, bob@corp.example, celine.dupre@corp.example, …
+Write to helpdesk@corp.example through the SMTP server to open a ticket. Ctrl-C stops.
+`, w.IMAPAddr, w.SMTPAddr, w.Password, DeskUser)
+	<-ctx.Done()
+	return nil
+}
+
+// check records a step's outcome.
+func (s *story) check(ok bool, what string, args ...any) bool {
+	msg := fmt.Sprintf(what, args...)
+	if ok {
+		fmt.Fprintf(s.out, "   ✓ %s\n", msg)
+	} else {
+		fmt.Fprintf(s.out, "   ✗ %s\n", msg)
+		s.failed = append(s.failed, msg)
+	}
+	return ok
+}
+
+// waitFor polls cond until it holds or 20 seconds pass.
+func (s *story) waitFor(cond func() bool) bool {
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return true
+		}
+		select {
+		case <-s.ctx.Done():
+			return false
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return cond()
+}
+
+// send submits a mail through the embedded SMTP server, as a mail client would.
+func (s *story) send(from, name, to, subject, body string, headers map[string]string) string {
+	id := fmt.Sprintf("%d.%s", time.Now().UnixNano(), from)
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s>\r\nDate: %s\r\n", (&mail.Address{Name: name, Address: from}).String(), to, mimeWord(subject), id, time.Now().Format(time.RFC1123Z))
+	for k, v := range headers {
+		fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+	}
+	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
+	b.WriteString(strings.ReplaceAll(body, "\n", "\r\n") + "\r\n")
+	if err := smtp.SendMail(s.w.SMTPAddr, nil, from, []string{strings.Trim(to, "<>")}, []byte(b.String())); err != nil {
+		s.check(false, "send %q: %v", subject, err)
+	}
+	return id
+}
+
+func mimeWord(s string) string {
+	for _, r := range s {
+		if r > 127 {
+			return "=?utf-8?b?" + b64(s) + "?="
+		}
+	}
+	return s
+}
+
+// reply answers a received mail the way a mail client does: to its Reply-To, threaded under it,
+// with the original quoted below.
+func (s *story) reply(from, name string, orig *mail.Message, body string) {
+	to := orig.Header.Get("Reply-To")
+	if to == "" {
+		to = orig.Header.Get("From")
+	}
+	addr, err := mail.ParseAddress(to)
+	if err != nil {
+		s.check(false, "reply address %q: %v", to, err)
+		return
+	}
+	id := orig.Header.Get("Message-Id")
+	refs := strings.TrimSpace(orig.Header.Get("References") + " " + id)
+	subject := decodeSubject(orig.Header.Get("Subject"))
+	origBody, _ := io.ReadAll(orig.Body)
+	quoted := "> " + strings.ReplaceAll(strings.TrimSpace(firstPart(string(origBody))), "\n", "\n> ")
+	full := body + "\n\nLe " + time.Now().Format("02/01/2006 15:04") + ", Support Informatique <helpdesk@corp.example> a écrit :\n" + quoted
+	s.send(from, name, addr.Address, "RE: "+subject, full, map[string]string{"In-Reply-To": id, "References": refs})
+}
+
+func decodeSubject(s string) string {
+	d, err := mimeDecoder.DecodeHeader(s)
+	if err != nil {
+		return s
+	}
+	return d
+}
+
+// firstPart returns the text part of a multipart body, roughly: enough to quote it.
+func firstPart(body string) string {
+	if i := strings.Index(body, "\r\n\r\n"); i >= 0 && strings.HasPrefix(strings.TrimSpace(body), "--") {
+		body = body[i+4:]
+		if j := strings.Index(body, "\r\n--"); j >= 0 {
+			body = body[:j]
+		}
+	}
+	if len(body) > 600 {
+		body = body[:600]
+	}
+	return body
+}
+
+// received returns the mails of one kind about one ticket that an address got.
+func (s *story) received(addr, kind string, ticket int64) []*mail.Message {
+	var out []*mail.Message
+	for _, m := range s.w.received(addr) {
+		if m.Header.Get("X-Deskd-Kind") == kind && (ticket == 0 || m.Header.Get("X-Deskd-Ticket") == fmt.Sprint(ticket)) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (s *story) ticket(id int64) *tickets.Ticket {
+	tk, err := s.dm.desk.Store.Ticket(context.Background(), id)
+	if err != nil {
+		return &tickets.Ticket{}
+	}
+	return tk
+}
+
+func (s *story) ticketOf(origin string) *tickets.Ticket {
+	list, _ := s.dm.desk.Store.List(context.Background(), tickets.ListFilter{})
+	for _, tk := range list {
+		if tk.OriginMessageID == strings.ToLower(origin) {
+			return tk
+		}
+	}
+	return nil
+}
+
+type request struct {
+	from, name, subject, body, lang string
+	headers                         map[string]string
+}
+
+var requests = []request{
+	{"celine.dupre@corp.example", "Céline Dupré", "Le VPN ne se connecte plus",
+		"Bonjour,\n\nDepuis ce matin le VPN refuse de se connecter depuis chez moi (erreur 809).\nPouvez-vous m'aider ?\n\nMerci,\nCéline", "fr", nil},
+	{"priya.raman@corp.example", "Priya Raman", "Printer on the 3rd floor keeps jamming",
+		"Hi,\n\nThe printer next to room 312 jams on every second page. The whole team prints there.\n\nThanks,\nPriya", "en",
+		map[string]string{"Cc": "tom.baker@corp.example"}},
+	{"jean.moreau@corp.example", "Jean Moreau", "URGENT : compte verrouillé, je suis bloqué",
+		"Bonjour,\n\nMon compte est verrouillé après le changement de mot de passe, je suis bloqué et j'ai une démo client à 14h.\nC'est urgent !\n\nJean", "fr", nil},
+	{"emma.wilson@corp.example", "Emma Wilson", "Excel crashes when opening large files",
+		"Hello,\n\nExcel crashes every time I open the quarterly report (45 MB). Smaller files are fine.\n\nBest,\nEmma", "en", nil},
+	{"lucas.bernard@corp.example", "Lucas Bernard", "Écran noir sur mon portable",
+		"Bonjour,\n\nMon portable démarre mais l'écran reste noir. Le voyant est allumé.\n\nCordialement,\nLucas Bernard", "fr", nil},
+}
+
+func (s *story) play() {
+	ids := make([]string, len(requests))
+	fmt.Fprintln(s.out, "1. Five people write to helpdesk@corp.example")
+	for i, r := range requests {
+		ids[i] = s.send(r.from, r.name, "helpdesk@corp.example", r.subject, r.body, r.headers)
+	}
+	tks := make([]*tickets.Ticket, len(requests))
+	for i, r := range requests {
+		ok := s.waitFor(func() bool {
+			tk := s.ticketOf(ids[i])
+			return tk != nil && len(s.received(r.from, "ack", tk.ID)) == 1 && (tk.Assignee == "" || len(s.received(tk.Assignee, "assigned", tk.ID)) == 1)
+		})
+		tk := s.ticketOf(ids[i])
+		if !s.check(ok && tk != nil, "%s: %q → ticket opened, acknowledged, assignee notified", r.name, r.subject) {
+			continue
+		}
+		tks[i] = tk
+		ack := s.received(r.from, "ack", tk.ID)[0]
+		fmt.Fprintf(s.out, "     #%d %s · %s · %s · assigned to %s\n", tk.ID, dash(tk.Category), tk.Priority, tk.Language, dash(tk.Assignee))
+		fmt.Fprintf(s.out, "     ack: %q (Content-Language %s)\n", decodeSubject(ack.Header.Get("Subject")), ack.Header.Get("Content-Language"))
+		s.check(ack.Header.Get("Content-Language") == r.lang && strings.Contains(decodeSubject(ack.Header.Get("Subject")), fmt.Sprintf("[HD #%d]", tk.ID)),
+			"acknowledgement in %s with [HD #%d] in the subject", r.lang, tk.ID)
+	}
+	if tks[0] == nil || tks[2] == nil || tks[3] == nil || tks[1] == nil {
+		return
+	}
+	if w := tks[1].Watchers; !s.check(len(w) == 1 && w[0] == "tom.baker@corp.example", "Tom, in copy of Priya's mail, is a watcher") {
+		return
+	}
+	s.check(tks[2].Priority == tickets.PriorityUrgent, "Jean's \"urgent, blocked, client demo\" is urgent (got %s)", tks[2].Priority)
+
+	vpn := tks[0]
+	assigned := s.received(vpn.Assignee, "assigned", vpn.ID)[0]
+	techName := s.dm.desk.Config().Technicians[0].Name
+	for _, te := range s.dm.desk.Config().Technicians {
+		if te.Email == vpn.Assignee {
+			techName = te.Name
+		}
+	}
+
+	fmt.Fprintf(s.out, "\n2. %s answers ticket #%d with \"#resolve\" and no note\n", techName, vpn.ID)
+	s.reply(vpn.Assignee, techName, assigned, "#resolve")
+	ok := s.waitFor(func() bool { return len(s.received(vpn.Assignee, "rejected", vpn.ID)) == 1 })
+	s.check(ok && s.ticket(vpn.ID).Status == tickets.StatusOpen, "refused: the ticket stays open, %s is told how to write it", techName)
+
+	fmt.Fprintf(s.out, "\n3. %s answers again, with the resolution note\n", techName)
+	s.reply(vpn.Assignee, techName, assigned, "#résolu Le profil VPN a été réinstallé ; la connexion fonctionne de nouveau.")
+	ok = s.waitFor(func() bool { return len(s.received(vpn.Requester, "resolved", vpn.ID)) == 1 })
+	s.check(ok && s.ticket(vpn.ID).Status == tickets.StatusResolved, "ticket #%d resolved; %s receives the note", vpn.ID, requests[0].name)
+
+	excel := tks[3]
+	fmt.Fprintf(s.out, "\n4. The technician on ticket #%d escalates it\n", excel.ID)
+	before := s.ticket(excel.ID)
+	exAssigned := s.received(excel.Assignee, "assigned", excel.ID)
+	if s.check(len(exAssigned) == 1, "%s holds the assignment notice", excel.Assignee) {
+		s.reply(excel.Assignee, "", exAssigned[0], "#escalate Crash reproduced with macros disabled; needs a specialist.")
+	}
+	ok = s.waitFor(func() bool {
+		return s.ticket(excel.ID).Tier == 2 && len(s.received(excel.Requester, "escalated", excel.ID)) == 1
+	})
+	after := s.ticket(excel.ID)
+	s.check(ok && after.Priority == before.Priority.Raise() && after.Assignee != before.Assignee,
+		"priority %s → %s, tier 1 → %d, now with %s; %s and the coordinators told", before.Priority, after.Priority, after.Tier, after.Assignee, requests[3].name)
+	s.check(len(s.received(after.Assignee, "escalated", excel.ID)) == 1, "the specialist receives the history")
+
+	acct := tks[2]
+	fmt.Fprintf(s.out, "\n5. Nobody answers Jean (urgent: first response due in 30 minutes); the escalation job runs 45 minutes later\n")
+	later := time.Now().Add(45 * time.Minute)
+	for i := 0; i < 3; i++ { // Three runs: one breach escalates once.
+		if err := s.dm.jobs()["escalation"](s.ctx, later.Add(time.Duration(i)*time.Minute)); err != nil {
+			s.check(false, "escalation job: %v", err)
+		}
+	}
+	// The job ran at a simulated time; send what it queued as of that time, as
+	// `deskd run escalation --now` does.
+	if _, err := s.dm.out.Drain(s.ctx, later.Add(3*time.Minute)); err != nil {
+		s.check(false, "send: %v", err)
+	}
+	ok = s.waitFor(func() bool { return len(s.received(acct.Requester, "escalated", acct.ID)) == 1 })
+	got := s.ticket(acct.ID)
+	s.check(ok && got.Escalations == 1 && got.Tier == 2, "ticket #%d escalated once (3 runs): tier %d, with %s", acct.ID, got.Tier, got.Assignee)
+
+	fmt.Fprintln(s.out, "\n6. The morning digest")
+	if err := s.dm.jobs()["digest"](s.ctx, time.Now()); err != nil {
+		s.check(false, "digest job: %v", err)
+	}
+	s.dm.out.Wake()
+	for _, co := range s.dm.desk.Config().Coordinator {
+		ok := s.waitFor(func() bool { return len(s.received(co.Email, "digest", 0)) == 1 })
+		if s.check(ok, "%s receives the digest in %s", co.Name, co.Language) {
+			m := s.received(co.Email, "digest", 0)[0]
+			fmt.Fprintf(s.out, "     %q\n", decodeSubject(m.Header.Get("Subject")))
+		}
+	}
+	auto := 0
+	for _, r := range requests {
+		for _, m := range s.w.received(r.from) {
+			if m.Header.Get("Auto-Submitted") != "" {
+				auto++
+			}
+		}
+	}
+	all, _ := s.dm.desk.Store.List(s.ctx, tickets.ListFilter{})
+	s.check(auto > 0 && len(all) == len(requests), "desk mail is marked Auto-Submitted; no loop: %d requests, %d tickets", len(requests), len(all))
+}
+
+func (s *story) table() {
+	fmt.Fprintln(s.out, "\nTickets:")
+	list, err := s.dm.desk.Store.List(context.Background(), tickets.ListFilter{})
+	if err != nil {
+		fmt.Fprintln(s.out, err)
+		return
+	}
+	printTable(s.out, list)
+	counts, err := s.dm.desk.Store.OutboxCounts(context.Background())
+	if err == nil {
+		fmt.Fprintf(s.out, "\nOutbox: %v\n", counts)
+	}
+}
+
+var mimeDecoder mime.WordDecoder
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
