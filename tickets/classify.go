@@ -30,6 +30,7 @@ type Model struct {
 	fsizes    map[string]int            // Sum of the counts of frequent features by category.
 	vocab     map[string]int            // Feature counts, all categories together.
 	nFrequent int                       // Features counted at least twice.
+	tickets   map[int64]string          // The category each desk ticket was learned as.
 }
 
 // frequentFrom is the number of training examples from which features seen once are ignored.
@@ -38,7 +39,7 @@ const frequentFrom = 1000
 // NewModel returns an empty model.
 func NewModel() *Model {
 	return &Model{docs: map[string]int{}, counts: map[string]map[string]int{},
-		sizes: map[string]int{}, fsizes: map[string]int{}, vocab: map[string]int{}}
+		sizes: map[string]int{}, fsizes: map[string]int{}, vocab: map[string]int{}, tickets: map[int64]string{}}
 }
 
 // Add records one training example. It must not be called while others may call Predict.
@@ -104,7 +105,8 @@ func (m *Model) Examples() int { return m.total }
 // clone returns a deep copy, to change while readers use the original.
 func (m *Model) clone() *Model {
 	n := &Model{docs: maps.Clone(m.docs), total: m.total, counts: make(map[string]map[string]int, len(m.counts)),
-		sizes: maps.Clone(m.sizes), fsizes: maps.Clone(m.fsizes), vocab: maps.Clone(m.vocab), nFrequent: m.nFrequent}
+		sizes: maps.Clone(m.sizes), fsizes: maps.Clone(m.fsizes), vocab: maps.Clone(m.vocab), nFrequent: m.nFrequent,
+		tickets: maps.Clone(m.tickets)}
 	for cat, c := range m.counts {
 		n.counts[cat] = maps.Clone(c)
 	}
@@ -310,15 +312,16 @@ var trainMu sync.Mutex
 // trainingText is what the model learns from a ticket: its subject and first message.
 func trainingText(subject, first string) string { return subject + "\n" + first }
 
-// TrainModel rebuilds the classifier from the store: every correction recorded by learn, and
-// every resolved or closed ticket with a category. It replaces the model in use when done.
+// TrainModel rebuilds the classifier from the store: every ticket whose category was corrected
+// (the training table, filled by learn), and every resolved or closed ticket with a category. It
+// replaces the model in use when done.
 func (d *Desk) TrainModel(ctx context.Context) error {
 	trainMu.Lock()
 	defer trainMu.Unlock()
 	rows, err := d.Store.Reader().QueryContext(ctx, `
-		SELECT category, text FROM training WHERE category != ''
+		SELECT ticket_id, category, text FROM training WHERE category != ''
 		UNION ALL
-		SELECT t.category, t.subject || char(10) || COALESCE((SELECT e.text FROM events e
+		SELECT t.id, t.category, t.subject || char(10) || COALESCE((SELECT e.text FROM events e
 			WHERE e.ticket_id = t.id AND e.kind = 'message' ORDER BY e.id LIMIT 1), '')
 		FROM tickets t
 		WHERE t.status IN ('resolved', 'closed') AND t.category != ''
@@ -329,11 +332,13 @@ func (d *Desk) TrainModel(ctx context.Context) error {
 	defer rows.Close()
 	m := NewModel()
 	for rows.Next() {
+		var id int64
 		var cat, text string
-		if err := rows.Scan(&cat, &text); err != nil {
+		if err := rows.Scan(&id, &cat, &text); err != nil {
 			return fmt.Errorf("train model: %w", err)
 		}
 		m.Add(cat, text)
+		m.tickets[id] = cat
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("train model: %w", err)
@@ -343,39 +348,22 @@ func (d *Desk) TrainModel(ctx context.Context) error {
 	return nil
 }
 
-// learn records the ticket's current category as a training example, replacing what the model
-// learned of this ticket before, and updates the model in use. SetCategory calls it on every
-// correction; calling it again for the same ticket and category changes nothing.
+// learn records the ticket's category as a training example and teaches the model in use,
+// replacing what it learned of this ticket before. SetCategory calls it on every correction; it
+// may also be called when a ticket is resolved (then the model need not wait for TrainModel).
+// Calling it again with the same category changes nothing. A ticket without category is skipped.
 // todo: the model is updated before the transaction commits; a rollback leaves the lesson in the
 // model until the next TrainModel.
 func (t *Tx) learn(tk *Ticket) error {
+	if tk.Category == "" {
+		return nil
+	}
 	var first string
 	err := t.tx.QueryRow(`SELECT text FROM events WHERE ticket_id = ? AND kind = 'message' ORDER BY id LIMIT 1`, tk.ID).Scan(&first)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("learn: %w", err)
 	}
 	text := trainingText(tk.Subject, first)
-
-	// What the model already holds of this ticket: its training row, else (when resolved or
-	// closed) the category stored before this change.
-	var oldCat, oldText string
-	err = t.tx.QueryRow(`SELECT category, text FROM training WHERE ticket_id = ?`, tk.ID).Scan(&oldCat, &oldText)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		var status Status
-		var cat, subject string
-		err = t.tx.QueryRow(`SELECT status, category, subject FROM tickets WHERE id = ?`, tk.ID).Scan(&status, &cat, &subject)
-		if err == nil && (status == StatusResolved || status == StatusClosed) {
-			oldCat, oldText = cat, trainingText(subject, first)
-		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("learn: %w", err)
-		}
-	case err != nil:
-		return fmt.Errorf("learn: %w", err)
-	}
-	if oldCat == tk.Category && oldText == text {
-		return nil
-	}
 	_, err = t.tx.Exec(`INSERT INTO training (ticket_id, category, text, at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (ticket_id) DO UPDATE SET category = excluded.category, text = excluded.text, at = excluded.at`,
 		tk.ID, tk.Category, text, t.Now.Unix())
@@ -385,14 +373,18 @@ func (t *Tx) learn(tk *Ticket) error {
 
 	trainMu.Lock()
 	defer trainMu.Unlock()
-	var m *Model
-	if cur := t.d.model.Load(); cur != nil {
-		m = cur.clone()
-	} else {
-		m = NewModel()
+	cur := t.d.model.Load()
+	if cur == nil {
+		cur = NewModel()
 	}
-	m.remove(oldCat, oldText)
+	old := cur.tickets[tk.ID]
+	if old == tk.Category {
+		return nil
+	}
+	m := cur.clone()
+	m.remove(old, text) // The subject and first message do not change: the same text as learned.
 	m.Add(tk.Category, text)
+	m.tickets[tk.ID] = tk.Category
 	t.d.model.Store(m)
 	return nil
 }

@@ -258,6 +258,30 @@ func TestTrainAndLearn(t *testing.T) {
 	if m2 := d.model.Load(); m2.Examples() != 2 || m2.docs["software"] != 1 {
 		t.Fatalf("retrained: %d examples, %v", m2.Examples(), m2.docs)
 	}
+
+	// learn called when a ticket is resolved, after the change is saved, once or twice.
+	tk4 := openTicket(t, d, t0, req("Wi-Fi", "Le wifi coupe"))
+	for range 2 {
+		if err := d.Do(ctx, tk4.ID, t0, func(tx *Tx, tk *Ticket) error {
+			if tk.Status != StatusResolved {
+				if err := tx.Resolve(tk, "ok", "alice@corp.example"); err != nil {
+					return err
+				}
+			}
+			return tx.learn(tk)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m := d.model.Load(); m.Examples() != 3 || m.docs["network"] != 1 {
+		t.Fatalf("learned on resolve: %d examples, %v", m.Examples(), m.docs)
+	}
+	if err := d.TrainModel(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m := d.model.Load(); m.Examples() != 3 || m.docs["network"] != 1 {
+		t.Fatalf("retrained after resolve: %d examples, %v", m.Examples(), m.docs)
+	}
 }
 
 // TestModelConcurrentReaders predicts while corrections swap the model (run with -race).

@@ -10,7 +10,7 @@ import (
 // more, else fallback. A fallback other than "fr" or "en" gives "en".
 func DetectLanguage(contentLanguage, text, fallback string) string {
 	for _, tag := range strings.Split(contentLanguage, ",") {
-		primary, _, _ := strings.Cut(strings.TrimSpace(tag), "-")
+		primary, _, _ := strings.Cut(strings.ReplaceAll(strings.TrimSpace(tag), "_", "-"), "-")
 		switch strings.ToLower(primary) {
 		case "fr":
 			return "fr"

@@ -9,6 +9,7 @@ func TestDetectLanguage(t *testing.T) {
 		{"header fr", "fr-FR", "Hello, my laptop is broken.", "en", "fr"},
 		{"header en", "en-GB", "Bonjour, mon écran est noir.", "fr", "en"},
 		{"header list", "de, fr", "", "en", "fr"},
+		{"header underscore", "fr_CA", "", "en", "fr"},
 		{"header other", "de-DE", "Hello, the VPN does not connect since this morning.", "fr", "en"},
 		{"french", "", "Bonjour,\nl'imprimante du 2e étage ne fonctionne plus depuis ce matin.\nMerci d'avance,\nCéline", "en", "fr"},
 		{"french without accents", "", "bonjour, mon mot de passe a expire et je ne peux plus me connecter. merci", "en", "fr"},

@@ -97,9 +97,18 @@ func equalWords(a, b []string) bool {
 	return true
 }
 
+// notDown are the verbs "down" completes without meaning an outage ("slow down", "shut down").
+var notDown = map[string]bool{"slow": true, "slows": true, "slowed": true, "scroll": true, "scrolled": true,
+	"turn": true, "turned": true, "calm": true, "write": true, "wrote": true, "written": true, "sit": true,
+	"put": true, "narrow": true, "step": true, "cut": true, "cutting": true, "count": true, "upside": true,
+	"shut": true, "shuts": true, "shutting": true, "scale": true}
+
 // negated reports whether the word at i follows a negation: "not urgent", "pas très urgent",
-// "isn't urgent", "rien d'urgent".
+// "isn't urgent", "rien d'urgent"; or is a "down" that says no outage ("scroll down").
 func negated(ws []string, i int) bool {
+	if ws[i] == "down" && i > 0 && notDown[ws[i-1]] {
+		return true
+	}
 	for j := i - 1; j >= 0 && i-j <= 3; j-- {
 		if negations[ws[j]] {
 			return true
