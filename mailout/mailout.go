@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -237,6 +238,25 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		d.client = c
 	}
 	err = d.client.Send(msg)
+	if err != nil && !msg.IsDelivered() {
+		// Some recipients refused for good, others accepted: send to the others, and record the
+		// refusal on the ticket.
+		if bad := refusedRecipients(err); len(bad) > 0 {
+			if to2, cc2 := without(to, bad), without(cc, bad); len(to2)+len(cc2) > 0 {
+				if len(to2) == 0 {
+					to2, cc2 = cc2, nil
+				}
+				if msg2, cerr := d.compose(m, to2, cc2); cerr == nil {
+					log.Warn("recipients refused", "err", err)
+					if ferr := d.store.RecordSendFailure(ctx, m.ID, d.now, oneLine(err)); ferr != nil {
+						return ferr
+					}
+					to, cc, msg = to2, cc2, msg2
+					err = d.client.Send(msg)
+				}
+			}
+		}
+	}
 	if err == nil || msg.IsDelivered() { // Delivered, even if something failed after the final ".".
 		d.sent++
 		log.Debug("mail sent", "to", strings.Join(append(to, cc...), ","))
@@ -258,6 +278,42 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		log.Info("mail deferred", "err", err)
 		return d.retry(ctx, m, err)
 	}
+}
+
+// refusedRecipients returns the recipients a server refused permanently at RCPT TO, when all
+// the refusals were permanent. go-mail does not export them; its error text lists them
+// ("…, affected recipient(s): a, b"), which TestRecipientRefused pins down for the version used.
+func refusedRecipients(err error) []string {
+	var se *mail.SendError
+	if !errors.As(err, &se) || se.Reason != mail.ErrSMTPRcptTo || se.IsTemp() || se.ErrorCode() < 500 {
+		return nil
+	}
+	text := se.Error()
+	i := strings.Index(text, ", affected recipient(s): ")
+	if i < 0 || strings.Contains(text[:i], ": 4") || strings.Contains(text[:i], ", 4") {
+		return nil // A temporary refusal among them: retry the whole mail later.
+	}
+	list := text[i+len(", affected recipient(s): "):]
+	if j := strings.Index(list, ", affected message ID"); j >= 0 {
+		list = list[:j]
+	}
+	var out []string
+	for _, a := range strings.Split(list, ", ") {
+		if a = strings.ToLower(strings.Trim(a, "<> ")); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func without(addrs, drop []string) []string {
+	var out []string
+	for _, a := range addrs {
+		if !slices.Contains(drop, strings.ToLower(a)) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // classify returns a send error's SMTP reply code (0 when the server gave none) and whether
