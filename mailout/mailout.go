@@ -161,6 +161,11 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 			return d.sent, err
 		}
 		if len(batch) == 0 {
+			if d.sent > 0 { // The hourly limit looks back one hour; older entries only take room.
+				if err := s.store.PruneSentLog(settle, now.Add(-2*time.Hour)); err != nil {
+					s.log.Warn("prune sent log", "err", err)
+				}
+			}
 			return d.sent, nil
 		}
 		for i, m := range batch {
@@ -230,7 +235,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		return d.store.MarkFailed(ctx, m.ID, d.now, err.Error())
 	}
 	if d.client == nil {
-		c, err := d.dial(ctx)
+		c, err := d.dial(ctx, d.cfg)
 		if err != nil {
 			log.Warn("smtp unavailable", "err", err)
 			return errors.Join(errConn{err}, d.retry(ctx, m, err))
@@ -477,8 +482,8 @@ func fromName(cfg *tickets.Config, m tickets.OutboxMail) string {
 }
 
 // dial connects, says EHLO, starts TLS and logs in as configured.
-func (s *Sender) dial(ctx context.Context) (*mail.Client, error) {
-	c, err := s.newClient(s.cfg.Load())
+func (s *Sender) dial(ctx context.Context, cfg *tickets.Config) (*mail.Client, error) {
+	c, err := s.newClient(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -528,7 +533,7 @@ func (s *Sender) newClient(cfg *tickets.Config) (*mail.Client, error) {
 // and explains what went wrong in words. It is for `deskd check`.
 func (s *Sender) Check(ctx context.Context) error {
 	cfg := s.cfg.Load()
-	c, err := s.dial(ctx)
+	c, err := s.dial(ctx, cfg)
 	if err == nil {
 		err = c.Reset()
 		if cerr := c.Close(); err == nil && cerr != nil {

@@ -504,6 +504,12 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("starttls against a server without it: %v", err)
 	}
 	cfg.SMTP.Security = "none"
+	cfg.SMTP.Username, cfg.SMTP.Password = "desk", "secret"
+	_ = e.sender.SetConfig(&cfg, nil)
+	if err := e.sender.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "offers no login") {
+		t.Fatalf("login against a server without AUTH: %v", err)
+	}
+	cfg.SMTP.Username, cfg.SMTP.Password = "", ""
 	_ = e.sender.SetConfig(&cfg, nil)
 	e.sink.stop()
 	err := e.sender.Check(context.Background())
