@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -160,6 +161,11 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 			return d.sent, err
 		}
 		if len(batch) == 0 {
+			if d.sent > 0 { // The hourly limit looks back one hour; older entries only take room.
+				if err := s.store.PruneSentLog(settle, now.Add(-2*time.Hour)); err != nil {
+					s.log.Warn("prune sent log", "err", err)
+				}
+			}
 			return d.sent, nil
 		}
 		for i, m := range batch {
@@ -229,7 +235,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		return d.store.MarkFailed(ctx, m.ID, d.now, err.Error())
 	}
 	if d.client == nil {
-		c, err := d.dial(ctx)
+		c, err := d.dial(ctx, d.cfg)
 		if err != nil {
 			log.Warn("smtp unavailable", "err", err)
 			return errors.Join(errConn{err}, d.retry(ctx, m, err))
@@ -237,6 +243,25 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		d.client = c
 	}
 	err = d.client.Send(msg)
+	if err != nil && !msg.IsDelivered() {
+		// Some recipients refused for good, others accepted: send to the others, and record the
+		// refusal on the ticket.
+		if bad := refusedRecipients(err); len(bad) > 0 {
+			if to2, cc2 := without(to, bad), without(cc, bad); len(to2)+len(cc2) > 0 {
+				if len(to2) == 0 {
+					to2, cc2 = cc2, nil
+				}
+				if msg2, cerr := d.compose(m, to2, cc2); cerr == nil {
+					log.Warn("recipients refused", "err", err)
+					if ferr := d.store.RecordSendFailure(ctx, m.ID, d.now, oneLine(err)); ferr != nil {
+						return ferr
+					}
+					to, cc, msg = to2, cc2, msg2
+					err = d.client.Send(msg)
+				}
+			}
+		}
+	}
 	if err == nil || msg.IsDelivered() { // Delivered, even if something failed after the final ".".
 		d.sent++
 		log.Debug("mail sent", "to", strings.Join(append(to, cc...), ","))
@@ -258,6 +283,42 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		log.Info("mail deferred", "err", err)
 		return d.retry(ctx, m, err)
 	}
+}
+
+// refusedRecipients returns the recipients a server refused permanently at RCPT TO, when all
+// the refusals were permanent. go-mail does not export them; its error text lists them
+// ("…, affected recipient(s): a, b"), which TestRecipientRefused pins down for the version used.
+func refusedRecipients(err error) []string {
+	var se *mail.SendError
+	if !errors.As(err, &se) || se.Reason != mail.ErrSMTPRcptTo || se.IsTemp() || se.ErrorCode() < 500 {
+		return nil
+	}
+	text := se.Error()
+	i := strings.Index(text, ", affected recipient(s): ")
+	if i < 0 || strings.Contains(text[:i], ": 4") || strings.Contains(text[:i], ", 4") {
+		return nil // A temporary refusal among them: retry the whole mail later.
+	}
+	list := text[i+len(", affected recipient(s): "):]
+	if j := strings.Index(list, ", affected message ID"); j >= 0 {
+		list = list[:j]
+	}
+	var out []string
+	for _, a := range strings.Split(list, ", ") {
+		if a = strings.ToLower(strings.Trim(a, "<> ")); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func without(addrs, drop []string) []string {
+	var out []string
+	for _, a := range addrs {
+		if !slices.Contains(drop, strings.ToLower(a)) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // classify returns a send error's SMTP reply code (0 when the server gave none) and whether
@@ -421,8 +482,8 @@ func fromName(cfg *tickets.Config, m tickets.OutboxMail) string {
 }
 
 // dial connects, says EHLO, starts TLS and logs in as configured.
-func (s *Sender) dial(ctx context.Context) (*mail.Client, error) {
-	c, err := s.newClient(s.cfg.Load())
+func (s *Sender) dial(ctx context.Context, cfg *tickets.Config) (*mail.Client, error) {
+	c, err := s.newClient(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -472,7 +533,7 @@ func (s *Sender) newClient(cfg *tickets.Config) (*mail.Client, error) {
 // and explains what went wrong in words. It is for `deskd check`.
 func (s *Sender) Check(ctx context.Context) error {
 	cfg := s.cfg.Load()
-	c, err := s.dial(ctx)
+	c, err := s.dial(ctx, cfg)
 	if err == nil {
 		err = c.Reset()
 		if cerr := c.Close(); err == nil && cerr != nil {

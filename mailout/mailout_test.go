@@ -283,12 +283,12 @@ func pendingIDs(t *testing.T, e *env) []int64 {
 // TestPermanentFailure: a 550 fails the mail at once, records it on the ticket, and is not retried.
 func TestPermanentFailure(t *testing.T) {
 	e := newEnv(t)
-	e.sink.rcptErr = func(to string) error {
+	e.sink.refuse(func(to string) error {
 		if to == "gone@corp.example" {
 			return smtpErr(550, "no such user")
 		}
 		return nil
-	}
+	}, nil)
 	tk := e.open(t0, tickets.NewTicket{Subject: "wifi", Text: "le wifi", Requester: "gone@corp.example"})
 	if n := e.drain(t0); n != 1 {
 		t.Fatalf("sent %d (the assignment should go)", n)
@@ -305,21 +305,52 @@ func TestPermanentFailure(t *testing.T) {
 	if last.Kind != tickets.EventFailed || !strings.Contains(last.Text, "550") || !strings.Contains(last.Text, "gone@corp.example") {
 		t.Fatalf("last event %+v", last)
 	}
-	e.sink.rcptErr = nil
+	e.sink.refuse(nil, nil)
 	if n := e.drain(t0.Add(48 * time.Hour)); n != 0 {
 		t.Fatalf("a failed mail was retried")
+	}
+}
+
+// TestRecipientRefused: a watcher refused for good does not keep the mail from the requester.
+func TestRecipientRefused(t *testing.T) {
+	e := newEnv(t)
+	e.sink.refuse(func(to string) error {
+		if to == "typo@corp.example" {
+			return smtpErr(550, "no such user")
+		}
+		return nil
+	}, nil)
+	tk := e.open(t0, tickets.NewTicket{Subject: "wifi", Text: "le wifi", Requester: "r@corp.example",
+		Watchers: []string{"typo@corp.example"}})
+	if n := e.drain(t0); n != 2 {
+		t.Fatalf("sent %d", n)
+	}
+	ack := e.sink.received()[0]
+	if joinSorted(ack.To) != "r@corp.example" {
+		t.Fatalf("ack went to %v", ack.To)
+	}
+	if h := parse(t, ack).Header; h.Get("Cc") != "" || h.Get("To") != "<r@corp.example>" {
+		t.Errorf("headers To %q Cc %q", h.Get("To"), h.Get("Cc"))
+	}
+	evs, _ := e.store.Events(context.Background(), tk.ID)
+	last := evs[len(evs)-1]
+	if last.Kind != tickets.EventFailed || !strings.Contains(last.Text, "typo@corp.example") || !strings.Contains(last.Text, "550") {
+		t.Fatalf("last event %+v", last)
+	}
+	if c := e.counts(); c[tickets.OutboxSent] != 2 {
+		t.Fatalf("counts %v", c)
 	}
 }
 
 // TestTemporaryFailure: a 451 is retried later and then delivered once.
 func TestTemporaryFailure(t *testing.T) {
 	e := newEnv(t)
-	e.sink.dataErr = func(n int) error {
+	e.sink.refuse(nil, func(n int) error {
 		if n == 1 {
 			return smtpErr(451, "greylisted, try later")
 		}
 		return nil
-	}
+	})
 	e.open(t0, tickets.NewTicket{Subject: "wifi", Text: "le wifi", Requester: "r@corp.example"})
 	if n := e.drain(t0); n != 1 {
 		t.Fatalf("sent %d; the second mail should go on the same connection", n)
@@ -346,7 +377,7 @@ func TestTemporaryFailure(t *testing.T) {
 // TestGiveUp: a mail still failing a day after it was queued fails for good.
 func TestGiveUp(t *testing.T) {
 	e := newEnv(t)
-	e.sink.dataErr = func(int) error { return smtpErr(452, "mailbox full") }
+	e.sink.refuse(nil, func(int) error { return smtpErr(452, "mailbox full") })
 	e.open(t0, tickets.NewTicket{Subject: "wifi", Text: "le wifi", Requester: "r@corp.example"})
 	e.drain(t0)
 	if c := e.counts(); c[tickets.OutboxPending] != 2 {
@@ -473,6 +504,12 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("starttls against a server without it: %v", err)
 	}
 	cfg.SMTP.Security = "none"
+	cfg.SMTP.Username, cfg.SMTP.Password = "desk", "secret"
+	_ = e.sender.SetConfig(&cfg, nil)
+	if err := e.sender.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "offers no login") {
+		t.Fatalf("login against a server without AUTH: %v", err)
+	}
+	cfg.SMTP.Username, cfg.SMTP.Password = "", ""
 	_ = e.sender.SetConfig(&cfg, nil)
 	e.sink.stop()
 	err := e.sender.Check(context.Background())

@@ -92,6 +92,13 @@ func (k *sink) start(t testing.TB) {
 	k.serve(l)
 }
 
+// refuse sets the RCPT and DATA hooks (nil for none).
+func (k *sink) refuse(rcpt func(to string) error, data func(datas int) error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.rcptErr, k.dataErr = rcpt, data
+}
+
 func (k *sink) received() []sunk {
 	k.mu.Lock()
 	defer k.mu.Unlock()

@@ -215,6 +215,27 @@ func markFailed(ctx context.Context, tx *sql.Tx, id int64, now time.Time, errTex
 	return nil
 }
 
+// RecordSendFailure records on a mail's ticket (EventFailed) that some of its recipients were
+// refused, when the mail still goes to the others.
+func (s *Store) RecordSendFailure(ctx context.Context, id int64, now time.Time, errText string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var ticketID int64
+		var kind, messageID string
+		err := tx.QueryRowContext(ctx, `SELECT ticket_id, kind, message_id FROM outbox WHERE id = ?`, id).Scan(&ticketID, &kind, &messageID)
+		if err != nil {
+			return fmt.Errorf("record send failure %d: %w", id, err)
+		}
+		if ticketID == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO events (ticket_id, at, kind, actor, public, text, message_id)
+			VALUES (?, ?, ?, ?, 0, ?, ?)`, ticketID, now.Unix(), EventFailed, ActorDesk, kind+": "+errText, messageID); err != nil {
+			return fmt.Errorf("record send failure: %w", err)
+		}
+		return nil
+	})
+}
+
 // MarkSuppressed records that a mail was not sent because none of its recipients may receive it.
 func (s *Store) MarkSuppressed(ctx context.Context, id int64, now time.Time, reason string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
