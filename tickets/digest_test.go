@@ -113,12 +113,15 @@ func seedDigestDesk(t *testing.T) *Desk {
 	do(pend.ID, h(-4), func(tx *Tx, tk *Ticket) error { return tx.Pending(tk, "bob@corp.example") })
 	// Due soon: a normal first response due at t0+2h (and the next one's at t0+3h).
 	ask(h(-2), "Imprimante", "l'imprimante du 2e fait des traînées", "marc@corp.example")
-	// Unclassified and unassigned: the whole first tier is away when it arrives.
+	// Unclassified and unassigned: the whole team is away when it arrives (assignment falls back
+	// to other tiers, so every tier must be away).
 	if err := d.Update(ctx, h(-1), func(tx *Tx) error {
-		if err := tx.SetAway("alice@corp.example", h(-0.5)); err != nil {
-			return err
+		for _, te := range tx.Config().Technicians {
+			if err := tx.SetAway(te.Email, h(-0.5)); err != nil {
+				return err
+			}
 		}
-		return tx.SetAway("bob@corp.example", h(-0.5))
+		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -96,7 +96,12 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if pick.Email != "" {
 		tk.Assignee = pick.Email
 		tk.Status = StatusOpen
-		ack.Notice.Ticket.Assignee = pick.Email
+		if pick.Tier > tk.Tier {
+			tk.Tier = pick.Tier // Nobody was available at the first tier.
+		}
+		if err := t.markAssigned(pick.Email); err != nil {
+			return nil, err
+		}
 	}
 	if err := t.save(tk); err != nil {
 		return nil, err
@@ -339,6 +344,9 @@ func (t *Tx) Resolve(tk *Ticket, note, actor string) error {
 		return err
 	}
 	if err := t.save(tk); err != nil {
+		return err
+	}
+	if err := t.learn(tk); err != nil {
 		return err
 	}
 	return t.queue(tk, Mail{Kind: KindResolved, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
