@@ -32,8 +32,7 @@ func (t *Tx) Loads() (map[string]Load, error) {
 	for _, te := range t.cfg.Technicians {
 		loads[te.Email] = Load{Email: te.Email, Name: te.Name, Tier: te.Tier, Away: t.isAway(te.Email)}
 	}
-	rows, err := t.tx.Query(`SELECT assignee, priority, COUNT(*) FROM tickets
-		WHERE status IN ('new', 'open', 'pending') AND assignee != '' GROUP BY assignee, priority`)
+	rows, err := t.tx.Query(`SELECT assignee, priority, n FROM loads WHERE n > 0`)
 	if err != nil {
 		return nil, fmt.Errorf("loads: %w", err)
 	}

@@ -158,6 +158,43 @@ CREATE TABLE training (
 	at INTEGER NOT NULL
 );
 `,
+	// Technicians' open load, kept by triggers so that assignment reads a few rows instead of
+	// scanning every open ticket. save() rewrites status, assignee and priority on every update:
+	// the old row's count goes down and the new row's goes up, which nets to zero when nothing
+	// changed.
+	3: `
+CREATE TABLE loads (
+	assignee TEXT NOT NULL,
+	priority INTEGER NOT NULL,
+	n INTEGER NOT NULL,
+	PRIMARY KEY (assignee, priority)
+) WITHOUT ROWID;
+INSERT INTO loads (assignee, priority, n)
+	SELECT assignee, priority, COUNT(*) FROM tickets
+	WHERE status IN ('new', 'open', 'pending') AND assignee != '' GROUP BY assignee, priority;
+CREATE TRIGGER loads_insert AFTER INSERT ON tickets
+	WHEN NEW.status IN ('new', 'open', 'pending') AND NEW.assignee != ''
+BEGIN
+	INSERT INTO loads (assignee, priority, n) VALUES (NEW.assignee, NEW.priority, 1)
+		ON CONFLICT (assignee, priority) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER loads_update_old AFTER UPDATE OF status, assignee, priority ON tickets
+	WHEN OLD.status IN ('new', 'open', 'pending') AND OLD.assignee != ''
+BEGIN
+	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
+END;
+CREATE TRIGGER loads_update_new AFTER UPDATE OF status, assignee, priority ON tickets
+	WHEN NEW.status IN ('new', 'open', 'pending') AND NEW.assignee != ''
+BEGIN
+	INSERT INTO loads (assignee, priority, n) VALUES (NEW.assignee, NEW.priority, 1)
+		ON CONFLICT (assignee, priority) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER loads_delete AFTER DELETE ON tickets
+	WHEN OLD.status IN ('new', 'open', 'pending') AND OLD.assignee != ''
+BEGIN
+	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
+END;
+`,
 }
 
 // OpenStore opens (creating if needed) the database at path and applies pending migrations.

@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -123,5 +124,61 @@ func TestUpdateRollsBackEverything(t *testing.T) {
 		if err := d.Store.Reader().QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil || n != 0 {
 			t.Errorf("%s has %d rows after rollback (%v)", table, n, err)
 		}
+	}
+}
+
+// TestLoadCountersMatchTickets drives tickets through every kind of change and checks that the
+// trigger-kept load counters equal a fresh count of the open tickets.
+func TestLoadCountersMatchTickets(t *testing.T) {
+	d := newTestDesk(t)
+	ctx := context.Background()
+	techs := []string{"alice@corp.example", "bob@corp.example", "chloe@corp.example", "dev@corp.example"}
+	for i := 0; i < 40; i++ {
+		tk := openTicket(t, d, t0, NewTicket{Subject: "wifi", Text: "wifi printer password excel", Requester: "r@corp.example"})
+		err := d.Do(ctx, tk.ID, t0.Add(time.Minute), func(tx *Tx, tk *Ticket) error {
+			switch i % 6 {
+			case 0:
+				return tx.Assign(tk, techs[i%len(techs)], "nadia@corp.example")
+			case 1:
+				return tx.SetPriority(tk, PriorityUrgent, "nadia@corp.example", "")
+			case 2:
+				return tx.Escalate(tk, "x", "alice@corp.example")
+			case 3:
+				return tx.Resolve(tk, "done", "alice@corp.example")
+			case 4:
+				return tx.Pending(tk, "alice@corp.example")
+			}
+			if err := tx.Resolve(tk, "done", "alice@corp.example"); err != nil {
+				return err
+			}
+			return tx.Close(tk, ActorDesk)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(q string) map[string]int {
+		rows, err := d.Store.Reader().Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		m := map[string]int{}
+		for rows.Next() {
+			var who string
+			var p, n int
+			if err := rows.Scan(&who, &p, &n); err != nil {
+				t.Fatal(err)
+			}
+			if n != 0 {
+				m[fmt.Sprintf("%s/%d", who, p)] = n
+			}
+		}
+		return m
+	}
+	want := count(`SELECT assignee, priority, COUNT(*) FROM tickets WHERE status IN ('new', 'open', 'pending') AND assignee != '' GROUP BY assignee, priority`)
+	got := count(`SELECT assignee, priority, n FROM loads`)
+	if fmt.Sprint(got) != fmt.Sprint(want) || len(want) == 0 {
+		t.Fatalf("load counters %v, want %v", got, want)
 	}
 }
