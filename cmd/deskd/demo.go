@@ -419,7 +419,7 @@ func (s *story) play() {
 	fmt.Fprintf(s.out, "\n5. Nobody answers Jean (urgent: first response due in 30 minutes); the escalation job runs 45 minutes later\n")
 	later := time.Now().Add(45 * time.Minute)
 	for i := 0; i < 3; i++ { // Three runs: one breach escalates once.
-		if err := s.dm.jobs()["escalation"](s.ctx, later.Add(time.Duration(i)*time.Minute)); err != nil {
+		if err := s.dm.run["escalation"](s.ctx, later.Add(time.Duration(i)*time.Minute)); err != nil {
 			s.check(false, "escalation job: %v", err)
 		}
 	}
@@ -433,7 +433,7 @@ func (s *story) play() {
 	s.check(ok && got.Escalations == 1 && got.Tier == 2, "ticket #%d escalated once (3 runs): tier %d, with %s", acct.ID, got.Tier, got.Assignee)
 
 	fmt.Fprintln(s.out, "\n6. The morning digest")
-	if err := s.dm.jobs()["digest"](s.ctx, time.Now()); err != nil {
+	if err := s.dm.run["digest"](s.ctx, time.Now()); err != nil {
 		s.check(false, "digest job: %v", err)
 	}
 	s.dm.out.Wake()

@@ -27,6 +27,8 @@ type daemon struct {
 	out    *mailout.Sender
 	log    *slog.Logger
 	closeF func()
+	// run holds the scheduled jobs by name; tests replace them.
+	run map[string]func(ctx context.Context, now time.Time) error
 }
 
 func newDaemon(ctx context.Context, e *env, cfg *tickets.Config) (*daemon, error) {
@@ -48,7 +50,9 @@ func newDaemon(ctx context.Context, e *env, cfg *tickets.Config) (*daemon, error
 	}
 	in := mailin.NewIngester(d, e.log)
 	in.Processed = func(mailin.Stats) { out.Wake() }
-	return &daemon{desk: d, in: in, out: out, log: e.log, closeF: done}, nil
+	dm := &daemon{desk: d, in: in, out: out, log: e.log, closeF: done}
+	dm.run = dm.jobs()
+	return dm, nil
 }
 
 func (dm *daemon) close() { dm.closeF() }
@@ -109,7 +113,7 @@ func (dm *daemon) schedule(ctx context.Context) (*cron.Cron, error) {
 	// SkipIfStillRunning then Recover: the other order would skip a job forever after a panic.
 	c := cron.New(cron.WithLocation(cfg.Location()), cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)))
 	specs := map[string]string{"escalation": cfg.Schedule.Escalation, "digest": cfg.Schedule.Digest, "autoclose": cfg.Schedule.AutoClose}
-	for name, job := range dm.jobs() {
+	for name, job := range dm.run {
 		name, job := name, job
 		if _, err := c.AddFunc(specs[name], func() {
 			if err := job(ctx, time.Now()); err != nil {
@@ -191,7 +195,7 @@ func init() {
 					return err
 				}
 				defer dm.close()
-				if err := dm.jobs()[name](ctx, now); err != nil {
+				if err := dm.run[name](ctx, now); err != nil {
 					return err
 				}
 				sent, err := dm.out.Drain(ctx, now)

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// cli runs one deskd command line in process and returns its exit status and output.
+func cli(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// cliConfig writes a config with a closed SMTP port (mail stays queued) and returns its path.
+func cliConfig(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "deskd.toml")
+	cfg := fmt.Sprintf(demoConfig, "127.0.0.1:1", "x", "127.0.0.1:1")
+	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// seed opens a ticket directly through the desk, as a mail would.
+func seed(t *testing.T, path string) {
+	t.Helper()
+	cfg, err := tickets.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, configPath: path, log: discardLog()}
+	d, done, err := openDeskWith(context.Background(), e, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	if _, err := d.Ingest(context.Background(), time.Now(), []*tickets.Incoming{{
+		MessageID: "q1@client", From: "celine.dupre@corp.example", FromName: "Céline Dupré",
+		To: []string{"helpdesk@corp.example"}, Cc: []string{"priya.raman@corp.example"},
+		Subject: "Le VPN ne se connecte plus", Text: "Le vpn refuse de se connecter.", Language: "fr", Verdict: "person",
+	}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	for _, c := range commands {
+		args := append(strings.Fields(c.name), "--help")
+		code, out, _ := cli(t, args...)
+		if code != 0 || !strings.Contains(out, "usage: deskd "+c.name) {
+			t.Errorf("%s --help: exit %d, output %q", c.name, code, out)
+		}
+	}
+	if code, out, _ := cli(t, "help"); code != 0 || !strings.Contains(out, "ticket list") {
+		t.Errorf("help: %d %q", code, out)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	path := cliConfig(t)
+	seed(t, path)
+	tests := []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"ticket", "show"}, 2, "want a ticket number"},
+		{[]string{"ticket", "show", "abc", "--config", path}, 2, `"abc" is not a ticket number`},
+		{[]string{"ticket", "show", "99", "--config", path}, 1, "no such ticket"},
+		{[]string{"ticket", "list", "--status", "weird", "--config", path}, 2, "unknown status"},
+		{[]string{"ticket", "resolve", "1", "--config", path}, 1, "a resolution note is required"},
+		{[]string{"ticket", "priority", "1", "whenever", "--config", path}, 2, "unknown priority"},
+		{[]string{"ticket", "assign", "1", "celine.dupre@corp.example", "--config", path}, 1, "not a technician"},
+		{[]string{"ticket", "list", "--config", filepath.Join(t.TempDir(), "missing.toml")}, 1, "read config"},
+		{[]string{"run", "escalation", "--now", "yesterday", "--config", path}, 2, "want RFC 3339"},
+		{[]string{"ticket", "list", "--config", path}, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args[:min(3, len(tt.args))], " "), func(t *testing.T) {
+			code, _, stderr := cli(t, tt.args...)
+			if code != tt.code || !strings.Contains(stderr, tt.err) {
+				t.Fatalf("exit %d stderr %q; want %d and %q", code, stderr, tt.code, tt.err)
+			}
+			if code != 0 && strings.Count(strings.TrimSpace(stderr), "\n") > 0 && tt.code == 1 {
+				t.Fatalf("error is not one line: %q", stderr)
+			}
+		})
+	}
+}
+
+func TestUnknownConfigKeyNamesKeyAndLine(t *testing.T) {
+	path := cliConfig(t)
+	b, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, bytes.Replace(b, []byte(`tag = "HD"`), []byte("tag = \"HD\"\ncolour = \"red\""), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := cli(t, "check", "--config", path)
+	if code != 1 || !strings.Contains(stderr, `deskd.toml:6: unknown key "desk.colour"`) {
+		t.Fatalf("exit %d: %q", code, stderr)
+	}
+}
+
+func TestTicketJSONAndActions(t *testing.T) {
+	path := cliConfig(t)
+	t.Setenv("DESKD_CONFIG", path) // Also checks the $DESKD_CONFIG fallback.
+	seed(t, path)
+	code, out, stderr := cli(t, "ticket", "list", "--json")
+	if code != 0 {
+		t.Fatalf("list: %d %s", code, stderr)
+	}
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 1 {
+		t.Fatalf("list JSON %v: %s", err, out)
+	}
+	for _, k := range []string{"id", "subject", "requester", "status", "priority", "category", "assignee", "tier",
+		"watchers", "language", "escalations", "created_at", "updated_at", "first_response_at", "first_response_due", "resolve_due"} {
+		if _, ok := list[0][k]; !ok {
+			t.Errorf("list JSON lacks %q", k)
+		}
+	}
+	if list[0]["first_response_at"] != nil || list[0]["category"] != "network" || list[0]["language"] != "fr" {
+		t.Errorf("list JSON %v", list[0])
+	}
+
+	for _, args := range [][]string{
+		{"ticket", "note", "1", "called", "the", "user"},
+		{"ticket", "priority", "1", "haute"},
+		{"ticket", "escalate", "1", "--reason", "needs tier 2"},
+		{"ticket", "resolve", "1", "--note", "Fixed."},
+	} {
+		if code, out, stderr := cli(t, args...); code != 0 || !strings.Contains(out, "ticket 1: done") {
+			t.Fatalf("%v: exit %d out %q err %q", args, code, out, stderr)
+		}
+	}
+	// SMTP is down: the resolution is queued, told so, and kept for deskd serve.
+	if _, out, _ := cli(t, "ticket", "reopen", "1"); !strings.Contains(out, "ticket 1: done") {
+		t.Fatalf("reopen: %q", out)
+	}
+	if _, out, _ := cli(t, "ticket", "resolve", "1", "--note", "Profil VPN réinstallé."); !strings.Contains(out, "not sent now") {
+		t.Fatalf("resolve with SMTP down: %q", out)
+	}
+	code, out, _ = cli(t, "ticket", "show", "1", "--json")
+	var show tickets.TicketJSON
+	if err := json.Unmarshal([]byte(out), &show); err != nil || code != 0 {
+		t.Fatalf("show: %v %s", err, out)
+	}
+	if show.Status != "resolved" || show.Priority != "urgent" || show.Tier != 2 || show.Escalations != 1 || show.Attachments == nil {
+		t.Fatalf("show %+v", show)
+	}
+	kinds := map[string]bool{}
+	for _, e := range show.Events {
+		kinds[e.Kind] = true
+	}
+	for _, k := range []string{"message", "note", "priority", "escalate", "assign", "status", "reply", "notify"} {
+		if !kinds[k] {
+			t.Errorf("no %q event in %v", k, kinds)
+		}
+	}
+	if code, out, _ := cli(t, "ticket", "explain", "1"); code != 0 || !strings.Contains(out, "category network") || !strings.Contains(out, "assignee") {
+		t.Fatalf("explain: %d %s", code, out)
+	}
+	if code, out, _ := cli(t, "ticket", "show", "1"); code != 0 || !strings.Contains(out, "Profil VPN réinstallé.") {
+		t.Fatalf("show text: %d %s", code, out)
+	}
+}
+
+func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestCronRecoversPanickingJob: a job that panics is logged and runs again at its next time, and
+// a slow job is not started twice at once.
+func TestCronRecoversPanickingJob(t *testing.T) {
+	path := cliConfig(t)
+	b, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, bytes.Replace(b, []byte(`escalation = "@every 1m"`), []byte(`escalation = "@every 1s"`), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := tickets.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	e := &env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, configPath: path, log: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))}
+	dm, err := newDaemon(context.Background(), e, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dm.close()
+	runs := make(chan int, 10)
+	n := 0
+	dm.run["escalation"] = func(ctx context.Context, now time.Time) error {
+		n++
+		runs <- n
+		if n == 1 {
+			panic("boom")
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c, err := dm.schedule(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	for want := 1; want <= 2; want++ {
+		select {
+		case got := <-runs:
+			if got != want {
+				t.Fatalf("run %d, want %d", got, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("run %d never came: a panic must not stop the job", want)
+		}
+	}
+	<-c.Stop().Done()
+	if !strings.Contains(logs.String(), "boom") {
+		t.Fatalf("the panic was not logged: %s", logs.String())
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
