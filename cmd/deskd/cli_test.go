@@ -244,3 +244,24 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+func TestTechAwayAndBack(t *testing.T) {
+	path := cliConfig(t)
+	if code, out, errs := cli(t, "tech", "away", "alice@corp.example", "--until", "2099-12-24", "--config", path); code != 0 || !strings.Contains(out, "away until 2099-12-25") {
+		t.Fatalf("away: %d %q %q", code, out, errs)
+	}
+	seed(t, path) // A network ticket: Alice is away, so it goes elsewhere.
+	_, out, _ := cli(t, "ticket", "list", "--json", "--config", path)
+	if strings.Contains(out, `"assignee": "alice@corp.example"`) {
+		t.Fatalf("assigned to an away technician: %s", out)
+	}
+	if _, out, _ := cli(t, "tech", "list", "--config", path); !strings.Contains(out, "2099-12-25") {
+		t.Fatalf("tech list: %s", out)
+	}
+	if code, out, _ := cli(t, "tech", "back", "alice@corp.example", "--config", path); code != 0 || !strings.Contains(out, "is back") {
+		t.Fatalf("back: %d %q", code, out)
+	}
+	if code, _, errs := cli(t, "tech", "away", "celine@corp.example", "--config", path); code != 1 || !strings.Contains(errs, "not a technician") {
+		t.Fatalf("away for a non-technician: %d %q", code, errs)
+	}
+}

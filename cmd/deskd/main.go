@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	name := args[0]
 	rest := args[1:]
 	// Two-word commands: "ticket list", "run digest".
-	if (name == "ticket" || name == "run" || name == "poll") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+	if (name == "ticket" || name == "run" || name == "poll" || name == "tech") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		name += " " + rest[0]
 		rest = rest[1:]
 	}

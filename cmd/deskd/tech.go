@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+func init() {
+	register(&command{
+		name: "tech list", summary: "Technicians with their tier, skills, open load and absence.",
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			d, done, err := openDesk(ctx, e)
+			if err != nil {
+				return err
+			}
+			defer done()
+			return d.Update(ctx, time.Now(), func(tx *tickets.Tx) error {
+				loads, err := tx.Loads()
+				if err != nil {
+					return err
+				}
+				techs := append([]tickets.Technician(nil), d.Config().Technicians...)
+				sort.SliceStable(techs, func(i, j int) bool { return techs[i].Tier < techs[j].Tier })
+				tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "EMAIL\tNAME\tTIER\tSKILLS\tOPEN\tWEIGHT\tAWAY UNTIL")
+				for _, te := range techs {
+					l := loads[te.Email]
+					away := "-"
+					if until, ok := tx.Away(te.Email); ok {
+						away = until.In(d.Config().Location()).Format("2006-01-02 15:04")
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d\t%s\n", te.Email, te.Name, te.Tier, strings.Join(te.Skills, ","), l.Open, l.Weight, away)
+				}
+				return tw.Flush()
+			})
+		},
+	})
+	var until string
+	register(&command{
+		name: "tech away", args: "EMAIL [--until YYYY-MM-DD]", summary: "Mark a technician away: no new assignments until then.",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&until, "until", "", "last day away (default: until 'deskd tech back')")
+		},
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			return setAway(ctx, e, args, until, true)
+		},
+	})
+	register(&command{
+		name: "tech back", args: "EMAIL", summary: "Mark a technician back from absence.",
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			return setAway(ctx, e, args, "", false)
+		},
+	})
+}
+
+func setAway(ctx context.Context, e *env, args []string, until string, away bool) error {
+	if len(args) != 1 {
+		return usagef("want a technician's address")
+	}
+	d, done, err := openDesk(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer done()
+	te, ok := d.Config().Technician(args[0])
+	if !ok {
+		return fmt.Errorf("%s is not a technician", args[0])
+	}
+	var when time.Time
+	if away {
+		when = time.Now().AddDate(100, 0, 0)
+		if until != "" {
+			day, err := time.ParseInLocation("2006-01-02", until, d.Config().Location())
+			if err != nil {
+				return usagef("--until %q: want YYYY-MM-DD", until)
+			}
+			when = day.AddDate(0, 0, 1)
+		}
+	}
+	if err := d.Update(ctx, time.Now(), func(tx *tickets.Tx) error { return tx.SetAway(te.Email, when) }); err != nil {
+		return err
+	}
+	if away {
+		fmt.Fprintf(e.stdout, "%s is away until %s\n", te.Name, when.In(d.Config().Location()).Format("2006-01-02 15:04"))
+	} else {
+		fmt.Fprintf(e.stdout, "%s is back\n", te.Name)
+	}
+	return nil
+}
