@@ -339,8 +339,31 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		}
 		needBody = append(needBody, m.uid)
 	}
-	if err := g.fetchBodies(s, mails, needBody, opts); err != nil {
+	// A mail over max_message is read only that far: the ticket still opens with what can be
+	// read, and the memory a hostile mail can take is bounded.
+	limit := int64(cfg.IMAP.MaxMessage)
+	var whole, huge []imap.UID
+	for _, u := range needBody {
+		if m := byUID(mails, u); limit > 0 && m.size > limit {
+			huge = append(huge, u)
+		} else {
+			whole = append(whole, u)
+		}
+	}
+	if err := g.fetchBodies(s, mails, whole, opts, wholeSection); err != nil {
 		return st, false, err
+	}
+	if len(huge) > 0 {
+		part := &imap.FetchItemBodySection{Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: limit}}
+		if err := g.fetchBodies(s, mails, huge, opts, part); err != nil {
+			return st, false, err
+		}
+		for _, u := range huge {
+			if m := byUID(mails, u); m.full != nil {
+				m.full.Problems = append(m.full.Problems, fmt.Sprintf("message truncated: read %d of %d bytes", limit, m.size))
+				g.log.Warn("huge mail read in part", "uid", u, "size", m.size, "read", limit)
+			}
+		}
 	}
 
 	var batch []*fetched
@@ -420,19 +443,28 @@ func (g *Ingester) fetchHeaders(s *session, uids []imap.UID) ([]*fetched, error)
 	return out, nil
 }
 
-func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, opts ParseOptions) error {
+func byUID(mails []*fetched, u imap.UID) *fetched {
+	for _, m := range mails {
+		if m.uid == u {
+			return m
+		}
+	}
+	return &fetched{}
+}
+
+func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, opts ParseOptions, section *imap.FetchItemBodySection) error {
 	if len(uids) == 0 {
 		return nil
 	}
 	msgs, err := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
-		UID: true, BodySection: []*imap.FetchItemBodySection{wholeSection},
+		UID: true, BodySection: []*imap.FetchItemBodySection{section},
 	}).Collect()
 	if err != nil {
 		return fmt.Errorf("fetch bodies: %w", err)
 	}
 	raw := map[imap.UID][]byte{}
 	for _, m := range msgs {
-		raw[m.UID] = m.FindBodySection(wholeSection)
+		raw[m.UID] = m.FindBodySection(section)
 	}
 	for _, f := range mails {
 		if !slices.Contains(uids, f.uid) {

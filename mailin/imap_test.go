@@ -378,3 +378,35 @@ func openWriter(t testing.TB, d *tickets.Desk) *sql.DB {
 	t.Cleanup(func() { _ = db.Close() })
 	return db
 }
+
+// TestHugeMailReadInPart: a mail over max_message is read only that far; its ticket opens with
+// the text, and the truncation is recorded.
+func TestHugeMailReadInPart(t *testing.T) {
+	srv := newTestServer(t)
+	d := newDesk(t, srv.addr, "", 100)
+	cfg := *d.Config()
+	cfg.IMAP.MaxMessage = 64 << 10
+	if err := d.SetConfig(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n", 20000) // ~740 KB of base64.
+	raw := "From: big@corp.example\nTo: helpdesk@corp.example\nSubject: wifi logs\nMessage-ID: <big@x>\n" +
+		"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nThe wifi drops, logs attached.\n" +
+		"--b\nContent-Type: application/octet-stream; name=logs.bin\nContent-Transfer-Encoding: base64\n\n" + big + "--b--\n"
+	srv.deliver(t, "INBOX", raw)
+	st, err := NewIngester(d, nil).Once(context.Background())
+	if err != nil || st.Opened != 1 {
+		t.Fatalf("stats %+v %v", st, err)
+	}
+	var stored []byte
+	if err := d.Store.Reader().QueryRow(`SELECT raw FROM messages WHERE message_id = 'big@x'`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 64<<10 {
+		t.Fatalf("stored %d bytes, want the first %d", len(stored), 64<<10)
+	}
+	show, err := d.Store.Show(context.Background(), 1)
+	if err != nil || !strings.Contains(show.Events[0].Text, "The wifi drops") {
+		t.Fatalf("ticket text %q (%v)", show.Events[0].Text, err)
+	}
+}

@@ -66,6 +66,7 @@ type IMAPConfig struct {
 	PollInterval       Duration `toml:"poll_interval"`
 	InsecureSkipVerify bool     `toml:"insecure_skip_verify"`
 	BatchSize          int      `toml:"batch_size"` // Mails fetched and committed together.
+	MaxMessage         Size     `toml:"max_message"` // Larger mails are read only this far.
 }
 
 // SMTPConfig is the [smtp] section.
@@ -363,6 +364,9 @@ func (c *Config) setDefaults(dir string) {
 	}
 	if c.IMAP.BatchSize == 0 {
 		c.IMAP.BatchSize = 200
+	}
+	if c.IMAP.MaxMessage == 0 {
+		c.IMAP.MaxMessage = 64 << 20
 	}
 	if c.IMAP.PasswordFile != "" {
 		c.IMAP.PasswordFile = resolvePath(dir, c.IMAP.PasswordFile)
