@@ -65,7 +65,7 @@ type IMAPConfig struct {
 	QuarantineMailbox  string   `toml:"quarantine_mailbox"` // Mail that cannot be processed goes here.
 	PollInterval       Duration `toml:"poll_interval"`
 	InsecureSkipVerify bool     `toml:"insecure_skip_verify"`
-	BatchSize          int      `toml:"batch_size"` // Mails fetched and committed together.
+	BatchSize          int      `toml:"batch_size"`  // Mails fetched and committed together.
 	MaxMessage         Size     `toml:"max_message"` // Larger mails are read only this far.
 }
 
