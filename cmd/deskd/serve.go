@@ -57,6 +57,20 @@ func newDaemon(ctx context.Context, e *env, cfg *tickets.Config) (*daemon, error
 
 func (dm *daemon) close() { dm.closeF() }
 
+// withDaemon loads the configuration, builds the daemon, runs fn and closes it.
+func withDaemon(ctx context.Context, e *env, fn func(*daemon) error) error {
+	cfg, err := tickets.LoadConfig(e.configPath)
+	if err != nil {
+		return err
+	}
+	dm, err := newDaemon(ctx, e, cfg)
+	if err != nil {
+		return err
+	}
+	defer dm.close()
+	return fn(dm)
+}
+
 // reload reads the configuration again (SIGHUP); a broken file keeps the old one.
 func (dm *daemon) reload(path string) error {
 	cfg, err := tickets.LoadConfig(path)
@@ -132,16 +146,7 @@ func init() {
 	register(&command{
 		name: "serve", summary: "Run the daemon: IMAP ingest, the outbox sender and the scheduled jobs.",
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			cfg, err := tickets.LoadConfig(e.configPath)
-			if err != nil {
-				return err
-			}
-			dm, err := newDaemon(ctx, e, cfg)
-			if err != nil {
-				return err
-			}
-			defer dm.close()
-			return dm.serve(ctx, e.configPath)
+			return withDaemon(ctx, e, func(dm *daemon) error { return dm.serve(ctx, e.configPath) })
 		},
 	})
 
@@ -149,23 +154,16 @@ func init() {
 		name: "poll", args: "--once", summary: "Process everything now in the inbox, send what is due, exit.",
 		flags: func(fs *flag.FlagSet) { fs.Bool("once", true, "one pass (the only mode)") },
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			cfg, err := tickets.LoadConfig(e.configPath)
-			if err != nil {
+			return withDaemon(ctx, e, func(dm *daemon) error {
+				st, err := dm.in.Once(ctx)
+				if err != nil {
+					return err
+				}
+				sent, err := dm.out.Drain(ctx, time.Now())
+				fmt.Fprintf(e.stdout, "fetched %d: opened %d, into tickets %d, duplicates %d, automatic %d, quarantined %d, retry later %d; sent %d\n",
+					st.Fetched, st.Opened, st.Appended, st.Duplicates, st.Automatic, st.Quarantined, st.Failed, sent)
 				return err
-			}
-			dm, err := newDaemon(ctx, e, cfg)
-			if err != nil {
-				return err
-			}
-			defer dm.close()
-			st, err := dm.in.Once(ctx)
-			if err != nil {
-				return err
-			}
-			sent, err := dm.out.Drain(ctx, time.Now())
-			fmt.Fprintf(e.stdout, "fetched %d: opened %d, into tickets %d, duplicates %d, automatic %d, quarantined %d, retry later %d; sent %d\n",
-				st.Fetched, st.Opened, st.Appended, st.Duplicates, st.Automatic, st.Quarantined, st.Failed, sent)
-			return err
+			})
 		},
 	})
 
@@ -186,21 +184,14 @@ func init() {
 					}
 					now = t
 				}
-				cfg, err := tickets.LoadConfig(e.configPath)
-				if err != nil {
+				return withDaemon(ctx, e, func(dm *daemon) error {
+					if err := dm.run[name](ctx, now); err != nil {
+						return err
+					}
+					sent, err := dm.out.Drain(ctx, now)
+					fmt.Fprintf(e.stdout, "%s: done; sent %d mails\n", name, sent)
 					return err
-				}
-				dm, err := newDaemon(ctx, e, cfg)
-				if err != nil {
-					return err
-				}
-				defer dm.close()
-				if err := dm.run[name](ctx, now); err != nil {
-					return err
-				}
-				sent, err := dm.out.Drain(ctx, now)
-				fmt.Fprintf(e.stdout, "%s: done; sent %d mails\n", name, sent)
-				return err
+				})
 			},
 		})
 	}
