@@ -265,3 +265,27 @@ func TestTechAwayAndBack(t *testing.T) {
 		t.Fatalf("away for a non-technician: %d %q", code, errs)
 	}
 }
+
+func TestCheckReportsProblemsInWords(t *testing.T) {
+	path := cliConfig(t)
+	dir := filepath.Join(filepath.Dir(path), "tpl", "fr")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ack.txt"), []byte("Bonjour {{.Ticket.Nope}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, bytes.Replace(b, []byte(`tag = "HD"`), []byte("tag = \"HD\"\ntemplates = \"tpl\""), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := cli(t, "check", "--config", path)
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"config " + path + ": ok", "database", "templates:", "ack.txt", "imap:", "smtp:"} {
+		if !strings.Contains(out+stderr, want) {
+			t.Errorf("check output lacks %q:\n%s%s", want, out, stderr)
+		}
+	}
+}

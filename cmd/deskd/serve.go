@@ -221,7 +221,7 @@ func init() {
 	checks = append(checks,
 		func(ctx context.Context, e *env, cfg *tickets.Config) error {
 			if _, err := templates.Load(cfg.Desk.Templates); err != nil {
-				return fmt.Errorf("templates: %w", err)
+				return err // It names the templates and the file.
 			}
 			if cfg.Desk.Templates != "" {
 				fmt.Fprintf(e.stdout, "templates %s: ok\n", cfg.Desk.Templates)
@@ -248,9 +248,9 @@ func init() {
 				return err
 			}
 			defer done()
-			tpl, err := templates.Load(cfg.Desk.Templates)
+			tpl, err := templates.Load("") // The built-in ones: a broken override is reported above.
 			if err != nil {
-				return nil // Reported by the templates check.
+				return err
 			}
 			out, err := mailout.New(cfg, d.Store, d.Signer, tpl, e.log)
 			if err != nil {
