@@ -289,3 +289,36 @@ func TestCheckReportsProblemsInWords(t *testing.T) {
 		}
 	}
 }
+
+func TestReloadKeepsOldConfigOnError(t *testing.T) {
+	path := cliConfig(t)
+	cfg, err := tickets.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, configPath: path, log: discardLog()}
+	dm, err := newDaemon(context.Background(), e, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dm.close()
+	good, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, append(good, []byte("\n[bogus]\nx = 1\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := dm.reload(path); err == nil || !strings.Contains(err.Error(), "bogus") {
+		t.Fatalf("reload of a broken file: %v", err)
+	}
+	if dm.desk.Config() != cfg {
+		t.Fatal("a broken file replaced the configuration")
+	}
+	if err := os.WriteFile(path, bytes.Replace(good, []byte(`name = "Support Informatique"`), []byte(`name = "Service Desk"`), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := dm.reload(path); err != nil {
+		t.Fatal(err)
+	}
+	if got := dm.desk.Config().Desk.Name; got != "Service Desk" {
+		t.Fatalf("after reload the desk is %q", got)
+	}
+}
