@@ -132,7 +132,10 @@ func TestDovecotEndToEnd(t *testing.T) {
 		"In-Reply-To": noticeID,
 		"References":  refs,
 	}, "#resolve "+note+"\n\nAlice\n\nLe "+time.Now().Format("02/01/2006 15:04")+", Support Informatique <helpdesk@corp.example> a écrit :\n"+quote(notice.text)))
-	time.Sleep(time.Second) // Let deskd notice the outage and try to reconnect while Dovecot is down.
+	// deskd notices the outage and tries at least once, in vain, to reconnect before Dovecot is back.
+	waitUntil(t, "deskd to fail a reconnection while Dovecot is down", func() bool {
+		return strings.Count(serve.stderr.String(), "imap session ended; reconnecting") >= 2
+	}, serve.stderr.String)
 	dc.start(t)
 	up := time.Now()
 	t.Logf("Dovecot down for %v", up.Sub(down).Round(time.Millisecond))
@@ -159,7 +162,14 @@ func TestDovecotEndToEnd(t *testing.T) {
 	if code := serve.stop(t, 10*time.Second); code != 0 {
 		t.Errorf("deskd serve exited %d after SIGTERM, want 0", code)
 	}
-	t.Logf("deskd serve exited %v after SIGTERM", time.Since(stopped).Round(time.Millisecond))
+	t.Logf("deskd serve exited %v after SIGTERM (a -race binary sleeps 1 s at exit)", time.Since(stopped).Round(time.Millisecond))
+	log := serve.stderr.String()
+	for _, bad := range []string{"level=ERROR", "DATA RACE", "panic"} {
+		if strings.Contains(log, bad) {
+			t.Errorf("deskd serve logged %q:\n%s", bad, log)
+		}
+	}
+	t.Logf("deskd saw the IMAP session end %d time(s)", strings.Count(log, "imap session ended; reconnecting"))
 
 	// deskd poll --once on a second request.
 	dc.deliver(t, mailText(map[string]string{
@@ -180,6 +190,25 @@ func TestDovecotEndToEnd(t *testing.T) {
 		checkHeader(t, acks[0], "Content-Language", "en")
 		if s := acks[0].subject(); !strings.Contains(s, "[HD #2]") {
 			t.Errorf("ack subject %q, want [HD #2] in it", s)
+		}
+	}
+
+	// Every mail the desk sent carries the contract's headers and threads under its ticket.
+	for _, m := range sink.all() {
+		kind := m.header.Get("X-Deskd-Kind")
+		if id := strings.Trim(m.header.Get("Message-Id"), "<>"); !strings.HasSuffix(id, "@corp.example") {
+			t.Errorf("%s mail to %v: Message-ID %q not in the desk's domain", kind, m.rcpt, id)
+		}
+		checkHeader(t, m, "X-Auto-Response-Suppress", "All")
+		if l := m.header.Get("Content-Language"); l != "fr" && l != "en" {
+			t.Errorf("%s mail to %v: Content-Language %q, want fr or en", kind, m.rcpt, l)
+		}
+		if a := m.header.Get("Auto-Submitted"); a != "auto-replied" && a != "auto-generated" {
+			t.Errorf("%s mail to %v: Auto-Submitted %q", kind, m.rcpt, a)
+		}
+		if m.header.Get("X-Deskd-Ticket") == "1" && !strings.Contains(m.header.Get("References")+m.header.Get("In-Reply-To"), requestID) {
+			t.Errorf("%s mail to %v about ticket #1: In-Reply-To %q, References %q; want the request's Message-ID %s in them",
+				kind, m.rcpt, m.header.Get("In-Reply-To"), m.header.Get("References"), requestID)
 		}
 	}
 
