@@ -136,6 +136,13 @@ func TestDovecotEndToEnd(t *testing.T) {
 	waitUntil(t, "deskd to fail a reconnection while Dovecot is down", func() bool {
 		return strings.Count(serve.stderr.String(), "imap session ended; reconnecting") >= 2
 	}, serve.stderr.String)
+	// deskd check says what is wrong while Dovecot is down.
+	out, errOut, code = deskd("check")
+	if code != 1 || !strings.Contains(out, "imap: ") || !strings.Contains(out, "smtp "+sink.addr+": ok") || strings.Contains(out, "imap "+dc.addr+": ok") {
+		t.Errorf("deskd check with Dovecot down: exit %d, want 1, an imap error and smtp ok\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	t.Logf("deskd check with Dovecot down (exit %d): %s", code, strings.TrimSpace(out+errOut))
+
 	dc.start(t)
 	up := time.Now()
 	t.Logf("Dovecot down for %v", up.Sub(down).Round(time.Millisecond))
