@@ -38,9 +38,6 @@ const waitLimit = 30 * time.Second
 const mailUID, mailGID = 65534, 65534
 
 func TestDovecotEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end test against Dovecot: skipped with -short")
-	}
 	if _, err := os.Stat(dovecotBin); err != nil {
 		t.Skipf("Dovecot is not installed (%s: %v); apt-get install dovecot-imapd to run the end-to-end test", dovecotBin, err)
 	}
