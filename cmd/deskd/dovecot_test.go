@@ -37,6 +37,11 @@ const waitLimit = 30 * time.Second
 // The uid and gid Dovecot's mail processes run as (nobody:nogroup); the Maildir belongs to them.
 const mailUID, mailGID = 65534, 65534
 
+// TestDovecotEndToEnd plays one ticket's life through the built binary and a real Dovecot: a
+// request is acknowledged and assigned; Dovecot crashes; the technician's "#resolve" reply lands
+// in the Maildir meanwhile; Dovecot comes back on the same port, deskd reconnects by itself and
+// the requester gets the resolution, once. Then SIGTERM, `deskd poll --once` on a second request,
+// and the ticket as `deskd ticket show --json` tells it. Skipped only without Dovecot or root.
 func TestDovecotEndToEnd(t *testing.T) {
 	if _, err := os.Stat(dovecotBin); err != nil {
 		t.Skipf("Dovecot is not installed (%s: %v); apt-get install dovecot-imapd to run the end-to-end test", dovecotBin, err)
