@@ -176,13 +176,13 @@ func (g *Ingester) Once(ctx context.Context) (Stats, error) {
 func (g *Ingester) Run(ctx context.Context) error {
 	backoff := time.Second
 	for ctx.Err() == nil {
-		started := time.Now()
-		err := g.session(ctx)
+		connected := false
+		err := g.session(ctx, func() { connected = true })
 		if ctx.Err() != nil {
 			return nil
 		}
-		if time.Since(started) > time.Minute {
-			backoff = time.Second
+		if connected {
+			backoff = time.Second // The server was reachable: start the backoff over.
 		}
 		wait := backoff/2 + rand.N(backoff)
 		g.log.Warn("imap session ended; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
@@ -196,11 +196,12 @@ func (g *Ingester) Run(ctx context.Context) error {
 	return nil
 }
 
-func (g *Ingester) session(ctx context.Context) error {
+func (g *Ingester) session(ctx context.Context, connected func()) error {
 	s, err := g.connect(ctx)
 	if err != nil {
 		return err
 	}
+	connected()
 	defer s.close(g.log)
 	idle := s.c.Caps().Has(imap.CapIdle)
 	g.log.Info("imap connected", "mailbox", g.desk.Config().IMAP.Mailbox, "idle", idle)
@@ -230,6 +231,11 @@ func (g *Ingester) session(ctx context.Context) error {
 		case <-s.c.Closed():
 		case <-s.newMail:
 		case <-time.After(min(interval, 20*time.Minute)):
+		}
+		select {
+		case <-s.c.Closed():
+			return errors.New("the server closed the connection")
+		default:
 		}
 		if err := cmd.Close(); err != nil {
 			return fmt.Errorf("end idle: %w", err)
