@@ -330,7 +330,7 @@ func (f *flow) one(addr, kind string, ticket int64) *mail.Message {
 	f.t.Helper()
 	ms := f.mails(addr, kind, ticket)
 	if len(ms) != 1 {
-		f.t.Fatalf("%s got %d %q mails about #%d, want 1 (all: %s)", addr, len(ms), kind, ticket, f.kinds(addr))
+		f.t.Fatalf("%s got %d %q mails about #%d, want 1 (all: %s)\n%s", addr, len(ms), kind, ticket, f.kinds(addr), f.outbox(ticket))
 	}
 	return ms[0]
 }
@@ -340,7 +340,7 @@ func (f *flow) last(addr, kind string, ticket int64) *mail.Message {
 	f.t.Helper()
 	ms := f.mails(addr, kind, ticket)
 	if len(ms) == 0 {
-		f.t.Fatalf("%s got no %q mail about #%d (all: %s)", addr, kind, ticket, f.kinds(addr))
+		f.t.Fatalf("%s got no %q mail about #%d (all: %s)\n%s", addr, kind, ticket, f.kinds(addr), f.outbox(ticket))
 	}
 	return ms[len(ms)-1]
 }
@@ -352,6 +352,35 @@ func (f *flow) kinds(addr string) string {
 		ks = append(ks, m.Header.Get("X-Deskd-Kind")+"#"+m.Header.Get("X-Deskd-Ticket"))
 	}
 	return "[" + strings.Join(ks, " ") + "]"
+}
+
+// outbox describes a ticket's outbox rows, for failure messages.
+func (f *flow) outbox(ticket int64) string {
+	rows, err := f.dm.desk.Store.Reader().QueryContext(f.ctx, `SELECT id, kind, recipients, cc, state, attempts,
+		next_attempt_at, last_error FROM outbox WHERE ticket_id = ? ORDER BY id`, ticket)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var b strings.Builder
+	fmt.Fprintf(&b, "outbox of #%d (now %d):\n", ticket, time.Now().Unix())
+	for rows.Next() {
+		var id, attempts, next int64
+		var kind, to, cc, state, last string
+		if err := rows.Scan(&id, &kind, &to, &cc, &state, &attempts, &next, &last); err != nil {
+			return err.Error()
+		}
+		fmt.Fprintf(&b, "  %d %s to %s cc %s: %s, %d attempts, next %d %s\n", id, kind, to, cc, state, attempts, next, last)
+	}
+	return b.String()
+}
+
+// use makes the flow's helpers fail the subtest t until the returned function restores the
+// parent: defer f.use(t)().
+func (f *flow) use(t *testing.T) func() {
+	parent := f.t
+	f.t = t
+	return func() { f.t = parent }
 }
 
 // total counts every mail the world delivered.

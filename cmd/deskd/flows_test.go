@@ -190,6 +190,7 @@ func TestFlowCommands(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			defer f.use(t)()
 			tk := f.openVPN(fmt.Sprintf("cmd%d@corp.example", i))
 			if tk.Assignee != alice {
 				t.Fatalf("assigned to %s", tk.Assignee)
@@ -207,6 +208,7 @@ func TestFlowCommands(t *testing.T) {
 
 	for _, verbs := range [][2]string{{"take", "back"}, {"prendre", "retour"}} {
 		t.Run(verbs[0], func(t *testing.T) {
+			defer f.use(t)()
 			tk := f.openVPN("take-" + verbs[0] + "@corp.example")
 			f.staffWrite(bob, tk, "#"+verbs[0])
 			if got := f.ticket(tk.ID); got.Assignee != bob {
@@ -220,6 +222,7 @@ func TestFlowCommands(t *testing.T) {
 
 	for _, verbs := range [][2]string{{"away until 2099-01-31", "back"}, {"absent jusqu'au 31/01/2099", "retour"}} {
 		t.Run(verbs[0], func(t *testing.T) {
+			defer f.use(t)()
 			tk := f.openVPN("away-" + verbs[1] + "@corp.example")
 			f.command(tk, "#"+verbs[0])
 			until := f.awayUntil(alice)
@@ -236,6 +239,129 @@ func TestFlowCommands(t *testing.T) {
 			}
 			if again := f.openVPN("after-away-" + verbs[1] + "@corp.example"); again.Assignee != alice {
 				t.Fatalf("assigned to %s after Alice is back", again.Assignee)
+			}
+		})
+	}
+}
+
+// snapshot is what a refused mail must leave as it was.
+func snapshot(tk *tickets.Ticket) string {
+	return fmt.Sprintf("%s %s %s %s %d %v %s", tk.Status, tk.Priority, tk.Assignee, tk.Category, tk.Tier, tk.Watchers, tk.FirstResponseAt)
+}
+
+// TestFlowRefusals: a refused mail changes nothing, records a rejected event, relays nothing to
+// the requester, and tells its author why in the author's language.
+func TestFlowRefusals(t *testing.T) {
+	f := newFlow(t, "")
+	closed := f.openVPN("closed@corp.example")
+	f.command(closed, "#resolve Profil VPN réinstallé.")
+	if err := f.dm.jobs()["autoclose"](f.ctx, time.Now().Add(8*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.ticket(closed.ID); got.Status != tickets.StatusClosed {
+		t.Fatalf("setup: ticket %d is %s, not closed", closed.ID, got.Status)
+	}
+	f.step()
+
+	cases := []struct {
+		name, body, line string
+		closed           bool
+	}{
+		{name: "resolve without note", body: "#resolve", line: "#resolve"},
+		{name: "résolu without note", body: "#résolu", line: "#résolu"},
+		{name: "unknown command", body: "#frobnicate now", line: "#frobnicate now"},
+		{name: "unknown command after good ones", body: "Je regarde ça tout de suite.\n#priority urgent\n#frobnicate\n#assign bob@corp.example", line: "#frobnicate"},
+		{name: "closed ticket", body: "#priority urgent", line: "#priority urgent", closed: true},
+		{name: "reply on closed ticket", body: "Je regarde ça.", closed: true},
+		{name: "assign to a coordinator", body: "#assign nadia@corp.example", line: "#assign nadia@corp.example"},
+		{name: "assign to a stranger", body: "#assigner marc@corp.example", line: "#assigner marc@corp.example"},
+		{name: "unknown priority", body: "#priority asap", line: "#priority asap"},
+		{name: "unknown category", body: "#category plumbing", line: "#category plumbing"},
+	}
+	for i, c := range cases {
+		for _, who := range []struct{ addr, lang, says string }{
+			{alice, "fr", "Votre commande n'a pas été appliquée"},
+			{bob, "en", "Your command was not applied"},
+		} {
+			t.Run(c.name+"/"+who.lang, func(t *testing.T) {
+				defer f.use(t)()
+				tk := closed
+				if !c.closed {
+					tk = f.openVPN(fmt.Sprintf("refused%d-%s@corp.example", i, who.lang))
+				}
+				before := f.ticket(tk.ID)
+				toRequester := len(f.mails(tk.Requester, "", tk.ID))
+				rejectedBefore := len(f.events(tk.ID, "rejected"))
+				counts := func() string {
+					return fmt.Sprint(len(f.events(tk.ID, "reply")), len(f.events(tk.ID, "note")), len(f.events(tk.ID, "priority")), len(f.events(tk.ID, "assign")), len(f.events(tk.ID, "status")))
+				}
+				countsBefore := counts()
+				f.staffWrite(who.addr, tk, c.body)
+
+				if after := f.ticket(tk.ID); snapshot(after) != snapshot(before) {
+					t.Fatalf("changed:\n%s\n%s", snapshot(before), snapshot(after))
+				}
+				ev := f.events(tk.ID, "rejected")
+				if len(ev) != rejectedBefore+1 || ev[len(ev)-1].Actor != who.addr || !strings.Contains(ev[len(ev)-1].Text, c.line) {
+					t.Fatalf("rejected events %+v", ev)
+				}
+				if c := counts(); c != countsBefore {
+					t.Fatalf("events survived the refusal: reply, note, priority, assign, status counts %s → %s", countsBefore, c)
+				}
+				if n := len(f.mails(tk.Requester, "", tk.ID)); n != toRequester {
+					t.Fatalf("the requester got mail: %s", f.kinds(tk.Requester))
+				}
+				m := f.last(who.addr, "rejected", tk.ID)
+				body := f.text(m)
+				if m.Header.Get("Content-Language") != who.lang || !strings.Contains(body, who.says) || !strings.Contains(body, c.line) {
+					t.Fatalf("rejected mail in %s: %q", m.Header.Get("Content-Language"), body)
+				}
+				if m.Header.Get("Auto-Submitted") != "auto-generated" || !strings.Contains(subjectOf(m), fmt.Sprintf("[HD #%d]", tk.ID)) {
+					t.Fatalf("rejected mail headers: %v", m.Header)
+				}
+			})
+		}
+	}
+}
+
+// TestFlowForgedTechnician: with [security] trusted_authserv_id set, a mail from a technician's
+// address is obeyed only with that server's DKIM or DMARC pass.
+func TestFlowForgedTechnician(t *testing.T) {
+	f := newFlow(t, "[security]\ntrusted_authserv_id = \"mx.corp.example\"\n")
+	cases := []struct {
+		name, auth string
+		obeyed     bool
+	}{
+		{"no header", "", false},
+		{"dkim fail", "mx.corp.example; dkim=fail header.d=corp.example; dmarc=fail header.from=corp.example", false},
+		{"pass from another server", "evil.example; dkim=pass header.d=corp.example", false},
+		{"pass for another domain", "mx.corp.example; dkim=pass header.d=evil.example", false},
+		{"dkim pass", "mx.corp.example; dkim=pass header.d=corp.example header.s=sel", true},
+		{"dmarc pass", "mx.corp.example 1; spf=fail smtp.mailfrom=corp.example; dmarc=pass header.from=corp.example", true},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			defer f.use(t)()
+			tk := f.openVPN(fmt.Sprintf("forged%d@corp.example", i))
+			var h map[string]string
+			if c.auth != "" {
+				h = map[string]string{"Authentication-Results": c.auth}
+			}
+			f.reply(alice, "Alice Martin", f.one(alice, "assigned", tk.ID), "Votre compte est débloqué.\n#priority urgent", plainStyle, h)
+			f.step()
+			got := f.ticket(tk.ID)
+			replies := f.mails(tk.Requester, "reply", tk.ID)
+			if c.obeyed {
+				if got.Priority != tickets.PriorityUrgent || len(replies) != 1 || len(f.events(tk.ID, "rejected")) != 0 {
+					t.Fatalf("not obeyed: priority %s, %d replies, rejected %+v", got.Priority, len(replies), f.events(tk.ID, "rejected"))
+				}
+				return
+			}
+			if got.Priority == tickets.PriorityUrgent || len(replies) != 0 || len(f.events(tk.ID, "reply")) != 0 {
+				t.Fatalf("forged mail obeyed: priority %s, requester got %s", got.Priority, f.kinds(tk.Requester))
+			}
+			if ev := f.events(tk.ID, "rejected"); len(ev) != 1 || !strings.Contains(ev[0].Text, "not authenticated") {
+				t.Fatalf("rejected events %+v", ev)
 			}
 		})
 	}
