@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/mail"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -365,4 +367,336 @@ func TestFlowForgedTechnician(t *testing.T) {
 			}
 		})
 	}
+}
+
+// history are phrases of the desk's mails to technicians and requesters that a reply quoting
+// them carries below the new text: none may reach the requester or the ticket's new text.
+var history = []string{"Le VPN refuse de se connecter", "Demandeur", "Commandes, en début de ligne", "a écrit", "wrote:", "De :", "Envoyé", "Objet", "> "}
+
+func leaked(s string) string {
+	for _, h := range history {
+		if strings.Contains(s, h) {
+			return h
+		}
+	}
+	return ""
+}
+
+// TestFlowMailClients: technicians answer from Outlook (text and HTML only) and Gmail (French
+// and English): the commands act, the new text goes out, the quoted history never does.
+func TestFlowMailClients(t *testing.T) {
+	f := newFlow(t, "")
+	styles := []struct {
+		name  string
+		style replyStyle
+	}{{"outlook text", outlookFR}, {"outlook html only", outlookHTMLOnly}, {"gmail fr", gmailFR}, {"gmail en", gmailEN}}
+	for i, s := range styles {
+		t.Run(s.name+"/reply and command", func(t *testing.T) {
+			defer f.use(t)()
+			tk := f.openVPN(fmt.Sprintf("client%d@corp.example", i))
+			f.reply(alice, "Alice Martin", f.one(alice, "assigned", tk.ID),
+				"Bonjour Céline,\n\nLe profil VPN a été réinstallé, pouvez-vous réessayer ?\n\n#priority haute", s.style, nil)
+			f.step()
+			got := f.ticket(tk.ID)
+			if got.Priority != tickets.PriorityHigh || len(f.events(tk.ID, "rejected")) != 0 {
+				t.Fatalf("priority %s, rejected %+v", got.Priority, f.events(tk.ID, "rejected"))
+			}
+			replies := f.events(tk.ID, "reply")
+			if len(replies) != 1 || !strings.Contains(replies[0].Text, "pouvez-vous réessayer") || leaked(replies[0].Text) != "" {
+				t.Fatalf("reply events %+v", replies)
+			}
+			m := f.one(tk.Requester, "reply", tk.ID)
+			body := f.text(m)
+			if !strings.Contains(body, "Le profil VPN a été réinstallé") || leaked(body) != "" || strings.Contains(body, "#priority") {
+				t.Fatalf("to the requester (leaked %q): %q", leaked(body), body)
+			}
+		})
+		t.Run(s.name+"/note", func(t *testing.T) {
+			defer f.use(t)()
+			tk := f.openVPN(fmt.Sprintf("client-note%d@corp.example", i))
+			f.reply(alice, "Alice Martin", f.one(alice, "assigned", tk.ID), "#note Profil corrompu après la mise à jour.", s.style, nil)
+			f.step()
+			notes := f.events(tk.ID, "note")
+			if len(notes) != 1 || notes[0].Text != "Profil corrompu après la mise à jour." {
+				t.Fatalf("notes %+v, rejected %+v", notes, f.events(tk.ID, "rejected"))
+			}
+			if n := len(f.mails(tk.Requester, "", tk.ID)); n != 1 {
+				t.Fatalf("the requester got %s", f.kinds(tk.Requester))
+			}
+		})
+		t.Run(s.name+"/resolve", func(t *testing.T) {
+			defer f.use(t)()
+			tk := f.openVPN(fmt.Sprintf("client-resolve%d@corp.example", i))
+			f.reply(alice, "Alice Martin", f.one(alice, "assigned", tk.ID), "#résolu Profil VPN réinstallé.", s.style, nil)
+			f.step()
+			if got := f.ticket(tk.ID); got.Status != tickets.StatusResolved {
+				t.Fatalf("status %s, rejected %+v", got.Status, f.events(tk.ID, "rejected"))
+			}
+			body := f.text(f.one(tk.Requester, "resolved", tk.ID))
+			if !strings.Contains(body, "Profil VPN réinstallé.") || leaked(body) != "" {
+				t.Fatalf("resolution (leaked %q): %q", leaked(body), body)
+			}
+		})
+	}
+}
+
+// TestFlowPublicReplies: a technician's plain answer goes to the requester and watchers from
+// the desk, signed, counts as first response and moves new → open; internal notes reach the
+// other technicians on the ticket and nobody else.
+func TestFlowPublicReplies(t *testing.T) {
+	f := newFlow(t, "")
+	// Everybody away: the request stays new, unassigned.
+	err := f.dm.desk.Update(f.ctx, time.Now(), func(tx *tickets.Tx) error {
+		for _, te := range f.cfg.Technicians {
+			if err := tx.SetAway(te.Email, time.Now().Add(24*time.Hour)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := f.openVPN("celine@corp.example", "tom@corp.example")
+	if tk.Status != tickets.StatusNew || tk.Assignee != "" || !tk.FirstResponseAt.IsZero() {
+		t.Fatalf("setup: %s, assignee %q", tk.Status, tk.Assignee)
+	}
+	f.one("nadia@corp.example", "update", tk.ID) // Unassigned: the coordinators are told.
+
+	f.staffWrite(alice, tk, "Bonjour Céline,\n\nRedémarrez le poste puis relancez le VPN.")
+	got := f.ticket(tk.ID)
+	if got.Status != tickets.StatusOpen || got.Assignee != alice || got.FirstResponseAt.IsZero() {
+		t.Fatalf("after the answer: %s, assignee %q, first response %v", got.Status, got.Assignee, got.FirstResponseAt)
+	}
+	if js := f.show(tk.ID); js.FirstResponseAt == nil {
+		t.Fatalf("first_response_at null in JSON")
+	}
+	m := f.one("celine@corp.example", "reply", tk.ID)
+	from, err := mail.ParseAddress(m.Header.Get("From"))
+	if err != nil || from.Address != desk || !strings.Contains(from.Name, "Alice Martin") {
+		t.Fatalf("From %q", m.Header.Get("From"))
+	}
+	body := f.text(m)
+	if !strings.Contains(body, "Redémarrez le poste puis relancez le VPN.") || !strings.Contains(body, "Alice Martin — Support Informatique") {
+		t.Fatalf("reply body %q", body)
+	}
+	if m.Header.Get("Content-Language") != "fr" || m.Header.Get("In-Reply-To") == "" || !strings.Contains(m.Header.Get("References"), tk.OriginMessageID) ||
+		!strings.Contains(subjectOf(m), fmt.Sprintf("[HD #%d]", tk.ID)) || m.Header.Get("X-Deskd-Ticket") != fmt.Sprint(tk.ID) {
+		t.Fatalf("reply headers %v", m.Header)
+	}
+	if !strings.Contains(m.Header.Get("Cc"), "tom@corp.example") {
+		t.Fatalf("Cc %q", m.Header.Get("Cc"))
+	}
+	f.one("tom@corp.example", "reply", tk.ID)
+
+	// Internal notes.
+	toRequester, toTom := len(f.mails("celine@corp.example", "", 0)), len(f.mails("tom@corp.example", "", 0))
+	f.staffWrite(bob, tk, "#note The VPN concentrator was restarted at 9:00.")
+	if m := f.one(alice, "update", tk.ID); !strings.Contains(f.text(m), "The VPN concentrator was restarted") || m.Header.Get("Content-Language") != "fr" {
+		t.Fatalf("Alice's note mail: %q", f.text(m))
+	}
+	if n := len(f.mails(bob, "", tk.ID)); n != 0 {
+		t.Fatalf("Bob told of his own note: %s", f.kinds(bob))
+	}
+	f.staffWrite(alice, tk, "#note Merci Bob, je surveille.")
+	if m := f.one(bob, "update", tk.ID); !strings.Contains(f.text(m), "Merci Bob, je surveille.") || m.Header.Get("Content-Language") != "en" {
+		t.Fatalf("Bob's note mail: %q", f.text(m))
+	}
+	if n := len(f.mails(chloe, "", tk.ID)); n != 0 {
+		t.Fatalf("Chloé is not on the ticket, got %s", f.kinds(chloe))
+	}
+	if len(f.mails("celine@corp.example", "", 0)) != toRequester || len(f.mails("tom@corp.example", "", 0)) != toTom {
+		t.Fatalf("notes reached the requester or a watcher: %s %s", f.kinds("celine@corp.example"), f.kinds("tom@corp.example"))
+	}
+	for _, e := range f.events(tk.ID, "note") {
+		if e.Public {
+			t.Fatalf("public note %+v", e)
+		}
+	}
+}
+
+// TestFlowRequesterReplies: the requester's reply is appended and the assignee gets the new text
+// only; a reply to a resolved ticket reopens it; after reopen_days it opens a new ticket.
+func TestFlowRequesterReplies(t *testing.T) {
+	f := newFlow(t, "")
+	const celine = "celine@corp.example"
+	tk := f.openVPN(celine)
+	f.reply(celine, "Céline Dupré", f.one(celine, "ack", tk.ID), "Je suis au bâtiment B, bureau 214.", gmailFR, nil)
+	f.step()
+	msgs := f.events(tk.ID, "message")
+	if len(msgs) != 2 || msgs[1].Text != "Je suis au bâtiment B, bureau 214." || !msgs[1].Public {
+		t.Fatalf("messages %+v", msgs)
+	}
+	m := f.one(alice, "update", tk.ID)
+	if body := f.text(m); !strings.Contains(body, "Je suis au bâtiment B, bureau 214.") || strings.Contains(body, "Dans quel bâtiment") || strings.Contains(body, "Le jeu. 26 nov.") {
+		t.Fatalf("Alice's update carries the history: %q", body)
+	}
+	if f.ticketCount() != 1 {
+		t.Fatalf("%d tickets", f.ticketCount())
+	}
+
+	f.command(tk, "#resolve Profil VPN réinstallé.")
+	resolved := f.one(celine, "resolved", tk.ID)
+	f.reply(celine, "Céline Dupré", resolved, "Le problème est revenu ce matin.", outlookFR, nil)
+	f.step()
+	if got := f.ticket(tk.ID); got.Status != tickets.StatusOpen {
+		t.Fatalf("not reopened: %s", got.Status)
+	}
+	if m := f.last(alice, "update", tk.ID); !strings.Contains(f.text(m), "Le problème est revenu ce matin.") || strings.Contains(f.text(m), "Si le problème persiste") {
+		t.Fatalf("reopen notice %q", f.text(m))
+	}
+
+	// Resolved long ago: a reply opens a new ticket that follows up the old one.
+	f.command(tk, "#resolve Profil VPN réinstallé une seconde fois.")
+	db := f.sqlDB()
+	old := time.Now().Add(-time.Duration(f.cfg.Desk.ReopenDays+1) * 24 * time.Hour).Unix()
+	if _, err := db.ExecContext(f.ctx, `UPDATE tickets SET resolved_at = ? WHERE id = ?`, old, tk.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.reply(celine, "Céline Dupré", f.last(celine, "resolved", tk.ID), "Encore le VPN, cette fois en Wi-Fi.", gmailFR, nil)
+	f.step()
+	if got := f.ticket(tk.ID); got.Status != tickets.StatusResolved {
+		t.Fatalf("old ticket %s", got.Status)
+	}
+	if f.ticketCount() != 2 {
+		t.Fatalf("%d tickets", f.ticketCount())
+	}
+	list, err := f.dm.desk.Store.List(f.ctx, tickets.ListFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := list[0]
+	if next.ID == tk.ID || next.LinkedTicket != tk.ID || next.Requester != celine {
+		t.Fatalf("new ticket %+v", next)
+	}
+	f.one(celine, "ack", next.ID)
+}
+
+// TestFlowWatchers: people in copy of the first mail get the public updates, and so do those
+// added with #cc, until #cc -EMAIL.
+func TestFlowWatchers(t *testing.T) {
+	f := newFlow(t, "")
+	const tom, ann = "tom@corp.example", "ann@corp.example"
+	tk := f.openVPN("celine@corp.example", tom)
+	if !reflect.DeepEqual(tk.Watchers, []string{tom}) {
+		t.Fatalf("watchers %v", tk.Watchers)
+	}
+	f.one(tom, "ack", tk.ID)
+	f.command(tk, "Pouvez-vous redémarrer le poste ?")
+	f.one(tom, "reply", tk.ID)
+	f.command(tk, "#cc ann@corp.example")
+	f.command(tk, "Le poste a-t-il redémarré ?")
+	if n := len(f.mails(tom, "reply", tk.ID)); n != 2 {
+		t.Fatalf("Tom got %d replies", n)
+	}
+	f.one(ann, "reply", tk.ID)
+	f.command(tk, "#copie -tom@corp.example")
+	if got := f.ticket(tk.ID); !reflect.DeepEqual(got.Watchers, []string{ann}) {
+		t.Fatalf("watchers %v", got.Watchers)
+	}
+	f.command(tk, "#resolve Profil VPN réinstallé.")
+	f.one(ann, "resolved", tk.ID)
+	f.one("celine@corp.example", "resolved", tk.ID)
+	if n := len(f.mails(tom, "resolved", tk.ID)); n != 0 {
+		t.Fatalf("Tom, removed, still got the resolution")
+	}
+}
+
+// TestFlowNoMailForAutomaticMail: the desk never answers an automatic mail.
+func TestFlowNoMailForAutomaticMail(t *testing.T) {
+	f := newFlow(t, "")
+	auto := []struct {
+		name    string
+		headers map[string]string
+	}{
+		{"auto-replied", map[string]string{"Auto-Submitted": "auto-replied"}},
+		{"x-autoreply", map[string]string{"X-Autoreply": "yes"}},
+		{"precedence junk", map[string]string{"Precedence": "junk"}},
+		{"empty return-path", map[string]string{"Return-Path": "<>"}},
+	}
+	for i, c := range auto {
+		t.Run(c.name, func(t *testing.T) {
+			defer f.use(t)()
+			requester := fmt.Sprintf("ooo%d@corp.example", i)
+			tk := f.openVPN(requester)
+			ack := f.one(requester, "ack", tk.ID)
+			mails, count := f.total(), f.ticketCount()
+			f.reply(requester, "Out of office", ack, "Je suis absente jusqu'au 30 novembre.", plainStyle, c.headers)
+			f.step()
+			if f.total() != mails || f.ticketCount() != count {
+				t.Fatalf("the desk answered: %d mails, %d tickets (requester: %s, alice: %s)", f.total()-mails, f.ticketCount()-count, f.kinds(requester), f.kinds(alice))
+			}
+			if ev := f.events(tk.ID, "auto-reply"); len(ev) != 1 {
+				t.Fatalf("auto-reply events %+v", ev)
+			}
+		})
+	}
+
+	t.Run("bounce", func(t *testing.T) {
+		defer f.use(t)()
+		const gone = "gone@corp.example"
+		tk := f.openVPN(gone)
+		ack := f.one(gone, "ack", tk.ID)
+		mails, count := f.total(), f.ticketCount()
+		raw := strings.ReplaceAll(`From: Mail Delivery System <MAILER-DAEMON@corp.example>
+To: helpdesk@corp.example
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <bounce.1@mx.corp.example>
+Date: `+time.Now().Format(time.RFC1123Z)+`
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="BOUND"
+
+--BOUND
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mx.corp.example.
+I'm sorry to have to inform you that your message could not be delivered.
+
+<gone@corp.example>: user unknown
+
+--BOUND
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.corp.example
+
+Final-Recipient: rfc822; gone@corp.example
+Original-Recipient: rfc822;gone@corp.example
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <gone@corp.example>: Recipient address rejected: User unknown
+
+--BOUND
+Content-Type: text/rfc822-headers
+
+From: Support Informatique <helpdesk@corp.example>
+To: gone@corp.example
+Subject: `+ack.Header.Get("Subject")+`
+Message-ID: `+ack.Header.Get("Message-Id")+`
+
+--BOUND--
+`, "\n", "\r\n")
+		f.sendRaw("", []string{desk}, raw)
+		f.step()
+		if f.total() != mails || f.ticketCount() != count {
+			t.Fatalf("the desk answered a bounce: %d mails, %d tickets", f.total()-mails, f.ticketCount()-count)
+		}
+		ev := f.events(tk.ID, "bounce")
+		if len(ev) != 1 || !strings.Contains(ev[0].Text, gone) {
+			t.Fatalf("bounce events %+v", ev)
+		}
+		// Further mail to the address is suppressed: Alice's answer is recorded, not sent to it.
+		replies := len(f.mails(gone, "", tk.ID))
+		f.command(tk, "Pouvez-vous réessayer ?")
+		if len(f.events(tk.ID, "reply")) != 1 {
+			t.Fatalf("the answer was not recorded")
+		}
+		if n := len(f.mails(gone, "", tk.ID)); n != replies {
+			t.Fatalf("mail sent to a bouncing address: %s", f.kinds(gone))
+		}
+		var state string
+		if err := f.dm.desk.Store.Reader().QueryRowContext(f.ctx, `SELECT state FROM outbox WHERE ticket_id = ? AND kind = 'reply'`, tk.ID).Scan(&state); err != nil || state != "suppressed" {
+			t.Fatalf("outbox state %q, %v\n%s", state, err, f.outbox(tk.ID))
+		}
+	})
 }
