@@ -268,17 +268,30 @@ func TestFlowRefusals(t *testing.T) {
 	cases := []struct {
 		name, body, line string
 		closed           bool
+		why              map[string]string // The reason, by language of the mail.
 	}{
-		{name: "resolve without note", body: "#resolve", line: "#resolve"},
-		{name: "résolu without note", body: "#résolu", line: "#résolu"},
-		{name: "unknown command", body: "#frobnicate now", line: "#frobnicate now"},
-		{name: "unknown command after good ones", body: "Je regarde ça tout de suite.\n#priority urgent\n#frobnicate\n#assign bob@corp.example", line: "#frobnicate"},
-		{name: "closed ticket", body: "#priority urgent", line: "#priority urgent", closed: true},
-		{name: "reply on closed ticket", body: "Je regarde ça.", closed: true},
-		{name: "assign to a coordinator", body: "#assign nadia@corp.example", line: "#assign nadia@corp.example"},
-		{name: "assign to a stranger", body: "#assigner marc@corp.example", line: "#assigner marc@corp.example"},
-		{name: "unknown priority", body: "#priority asap", line: "#priority asap"},
-		{name: "unknown category", body: "#category plumbing", line: "#category plumbing"},
+		{name: "resolve without note", body: "#resolve", line: "#resolve",
+			why: map[string]string{"fr": "une note de résolution est obligatoire", "en": "a resolution note is required"}},
+		{name: "résolu without note", body: "#résolu", line: "#résolu",
+			why: map[string]string{"fr": "une note de résolution est obligatoire", "en": "a resolution note is required"}},
+		{name: "unknown command", body: "#frobnicate now", line: "#frobnicate now",
+			why: map[string]string{"fr": "commande inconnue", "en": "unknown command"}},
+		{name: "unknown command after good ones", body: "Je regarde ça tout de suite.\n#priority urgent\n#frobnicate\n#assign bob@corp.example", line: "#frobnicate",
+			why: map[string]string{"fr": "commande inconnue", "en": "unknown command"}},
+		{name: "closed ticket", body: "#priority urgent", line: "#priority urgent", closed: true,
+			why: map[string]string{"fr": "le ticket est clos", "en": "the ticket is closed"}},
+		{name: "reply on closed ticket", body: "Je regarde ça.", closed: true,
+			why: map[string]string{"fr": "le ticket est clos", "en": "the ticket is closed"}},
+		{name: "assign to a coordinator", body: "#assign nadia@corp.example", line: "#assign nadia@corp.example",
+			why: map[string]string{"fr": "n'est pas un technicien", "en": "is not a technician"}},
+		{name: "assign to a stranger", body: "#assigner marc@corp.example", line: "#assigner marc@corp.example",
+			why: map[string]string{"fr": "n'est pas un technicien", "en": "is not a technician"}},
+		{name: "unknown priority", body: "#priority asap", line: "#priority asap",
+			why: map[string]string{"fr": "priorité inconnue", "en": "unknown priority"}},
+		{name: "unknown category", body: "#category plumbing", line: "#category plumbing",
+			why: map[string]string{"fr": "catégorie inconnue", "en": "unknown category"}},
+		{name: "pending on a resolved ticket", body: "#resolve Fait.\n#pending", line: "#pending",
+			why: map[string]string{"fr": "ce changement de statut n'est pas possible", "en": "status change not allowed"}},
 	}
 	for i, c := range cases {
 		for _, who := range []struct{ addr, lang, says string }{
@@ -315,7 +328,8 @@ func TestFlowRefusals(t *testing.T) {
 				}
 				m := f.last(who.addr, "rejected", tk.ID)
 				body := f.text(m)
-				if m.Header.Get("Content-Language") != who.lang || !strings.Contains(body, who.says) || !strings.Contains(body, c.line) {
+				if m.Header.Get("Content-Language") != who.lang || !strings.Contains(body, who.says) || !strings.Contains(body, c.line) ||
+					!strings.Contains(body, c.why[who.lang]) {
 					t.Fatalf("rejected mail in %s: %q", m.Header.Get("Content-Language"), body)
 				}
 				if m.Header.Get("Auto-Submitted") != "auto-generated" || !strings.Contains(subjectOf(m), fmt.Sprintf("[HD #%d]", tk.ID)) {
@@ -364,6 +378,9 @@ func TestFlowForgedTechnician(t *testing.T) {
 			}
 			if ev := f.events(tk.ID, "rejected"); len(ev) != 1 || !strings.Contains(ev[0].Text, "not authenticated") {
 				t.Fatalf("rejected events %+v", ev)
+			}
+			if body := f.text(f.one(alice, "rejected", tk.ID)); !strings.Contains(body, "n'est pas authentifié") {
+				t.Fatalf("Alice reads French: %q", body)
 			}
 		})
 	}
