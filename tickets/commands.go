@@ -49,10 +49,30 @@ func ParseCommands(text string) (cmds []Command, rest string) {
 	return cmds, strings.TrimSpace(strings.Join(free, "\n"))
 }
 
-// errRefused is a command refused for a reason the technician is told.
+// errRefused is a command refused for a reason the technician is told, in English (the event
+// and the log) and in French (the mail to a technician who reads French).
 type errRefused struct {
 	cmd    Command
 	reason string
+	fr     string // The reason in French, "" when it has none.
+}
+
+// refusedByDomain turns a rule of the domain into the refusal of a command, in both languages.
+func refusedByDomain(c Command, err error) *errRefused {
+	fr := ""
+	switch {
+	case errors.Is(err, ErrNoteRequired):
+		fr = "une note de résolution est obligatoire : #resolve CE QUI A ÉTÉ FAIT"
+	case errors.Is(err, ErrTransition):
+		fr = "ce changement de statut n'est pas possible (" + err.Error() + ")"
+	case errors.Is(err, ErrClosed):
+		fr = "le ticket est clos"
+	case errors.Is(err, ErrNotStaff):
+		fr = "ce n'est pas un technicien (" + err.Error() + ")"
+	case errors.Is(err, ErrNoTechnician):
+		fr = "aucun technicien disponible"
+	}
+	return &errRefused{c, err.Error(), fr}
 }
 
 func (e *errRefused) Error() string { return e.cmd.Line + ": " + e.reason }
@@ -69,7 +89,7 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 		if len(cmds) > 0 {
 			c = cmds[0]
 		}
-		return ActionRejected, t.reject(tk, in.From, c, reason)
+		return ActionRejected, t.reject(tk, in.From, &errRefused{c, reason, t.untrustedFR(in)})
 	}
 	if _, err := t.tx.Exec(`SAVEPOINT commands`); err != nil {
 		return "", err
@@ -88,11 +108,10 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 			return "", lerr
 		}
 		*tk = *fresh
-		cmd, reason := Command{Line: firstLine(in.Text, 200)}, err.Error()
-		if refused != nil {
-			cmd, reason = refused.cmd, refused.reason
+		if refused == nil {
+			refused = refusedByDomain(Command{Line: firstLine(in.Text, 200)}, err)
 		}
-		return ActionRejected, t.reject(tk, in.From, cmd, reason)
+		return ActionRejected, t.reject(tk, in.From, refused)
 	}
 	if err != nil {
 		return "", err
@@ -129,7 +148,7 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 		if len(cmds) > 0 {
 			c = cmds[0]
 		}
-		return &errRefused{c, "the ticket is closed"}
+		return &errRefused{c, "the ticket is closed", "le ticket est clos"}
 	}
 	if rest != "" && !textTaken {
 		if err := t.Reply(tk, rest, who, in.MessageID); err != nil {
@@ -137,7 +156,7 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 		}
 	}
 	if len(cmds) == 0 && rest == "" {
-		return &errRefused{Command{Line: "(empty)"}, "the mail has no text and no command"}
+		return &errRefused{Command{Line: "(empty)"}, "the mail has no text and no command", "le mail n'a ni texte ni commande"}
 	}
 	consumed := false
 	// withText is the command's argument, followed by the free text for the first command taking it.
@@ -152,39 +171,41 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 		var err error
 		switch c.Verb {
 		case "":
-			return &errRefused{c, "unknown command"}
+			return &errRefused{c, "unknown command", "commande inconnue"}
 		case "resolve":
 			note := withText(c)
 			if note == "" {
-				return &errRefused{c, "a resolution note is required: #resolve WHAT WAS DONE"}
+				return &errRefused{c, "a resolution note is required: #resolve WHAT WAS DONE",
+					"une note de résolution est obligatoire : #resolve CE QUI A ÉTÉ FAIT"}
 			}
 			err = t.Resolve(tk, note, who)
 		case "note":
 			note := withText(c)
 			if note == "" {
-				return &errRefused{c, "the note is empty: #note TEXT"}
+				return &errRefused{c, "the note is empty: #note TEXT", "la note est vide : #note TEXTE"}
 			}
 			err = t.Note(tk, note, who)
 		case "escalate":
 			if c.Arg == "" {
-				return &errRefused{c, "say why: #escalate REASON"}
+				return &errRefused{c, "say why: #escalate REASON", "dites pourquoi : #escalate RAISON"}
 			}
 			err = t.Escalate(tk, c.Arg, who)
 		case "priority":
 			p, perr := ParsePriority(c.Arg)
 			if perr != nil {
-				return &errRefused{c, "unknown priority: use low, normal, high or urgent"}
+				return &errRefused{c, "unknown priority: use low, normal, high or urgent",
+					"priorité inconnue : low, normal, high ou urgent (basse, normale, haute, urgente)"}
 			}
 			err = t.SetPriority(tk, p, who, "set by "+who)
 		case "assign":
 			addr := strings.ToLower(strings.Trim(c.Arg, "<> "))
 			if _, ok := t.cfg.Technician(addr); !ok {
-				return &errRefused{c, fmt.Sprintf("%q is not a technician", c.Arg)}
+				return &errRefused{c, fmt.Sprintf("%q is not a technician", c.Arg), fmt.Sprintf("%q n'est pas un technicien", c.Arg)}
 			}
 			err = t.Assign(tk, addr, who)
 		case "take":
 			if _, ok := t.cfg.Technician(who); !ok {
-				return &errRefused{c, "only a technician can take a ticket"}
+				return &errRefused{c, "only a technician can take a ticket", "seul un technicien peut prendre un ticket"}
 			}
 			err = t.Assign(tk, who, who)
 		case "pending":
@@ -196,19 +217,20 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 			if strings.HasPrefix(arg, "-") {
 				err = t.RemoveWatcher(tk, strings.TrimPrefix(arg, "-"), who)
 			} else if !validAddress(strings.ToLower(arg)) {
-				return &errRefused{c, "give an address: #cc EMAIL or #cc -EMAIL"}
+				return &errRefused{c, "give an address: #cc EMAIL or #cc -EMAIL", "donnez une adresse : #cc EMAIL ou #cc -EMAIL"}
 			} else {
 				err = t.AddWatcher(tk, arg, who)
 			}
 		case "category":
 			if _, ok := t.cfg.Category(strings.ToLower(c.Arg)); !ok {
-				return &errRefused{c, fmt.Sprintf("unknown category %q (%s)", c.Arg, strings.Join(t.categoryNames(), ", "))}
+				names := strings.Join(t.categoryNames(), ", ")
+				return &errRefused{c, fmt.Sprintf("unknown category %q (%s)", c.Arg, names), fmt.Sprintf("catégorie inconnue %q (%s)", c.Arg, names)}
 			}
 			err = t.SetCategory(tk, c.Arg, who)
 		case "away":
 			until, perr := parseAway(c.Arg, t.Now, t.cfg.Location())
 			if perr != nil {
-				return &errRefused{c, perr.Error()}
+				return &errRefused{c, perr.Error(), "date non comprise ou passée : #away until AAAA-MM-JJ (" + perr.Error() + ")"}
 			}
 			err = t.SetAway(who, until)
 		case "back":
@@ -216,7 +238,7 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 		}
 		if err != nil {
 			if isDomainRefusal(err) {
-				return &errRefused{c, err.Error()}
+				return refusedByDomain(c, err)
 			}
 			return err
 		}
@@ -269,6 +291,12 @@ func (t *Tx) untrusted(in *Incoming) string {
 	return "the mail is not authenticated (no DKIM or DMARC pass from " + id + " for " + domain + ")"
 }
 
+// untrustedFR is why a staff mail may not be obeyed, in French.
+func (t *Tx) untrustedFR(in *Incoming) string {
+	_, domain, _ := strings.Cut(in.From, "@")
+	return "le mail n'est pas authentifié (aucun DKIM ou DMARC valide de " + strings.ToLower(t.cfg.Security.TrustedAuthservID) + " pour " + domain + ")"
+}
+
 // AuthPass reports whether an Authentication-Results header value from authserv-id shows a
 // dkim or dmarc pass for domain (RFC 8601 section 2.2).
 func AuthPass(header, authservID, domain string) bool {
@@ -305,15 +333,20 @@ func AuthPass(header, authservID, domain string) bool {
 	return false
 }
 
-// reject records a refused command and tells its author what was wrong and how to write it.
-func (t *Tx) reject(tk *Ticket, who string, c Command, reason string) error {
-	if err := t.event(tk, EventRejected, who, false, c.Line+": "+reason, ""); err != nil {
+// reject records a refused command and tells its author, in the author's language, what was
+// wrong and how to write it.
+func (t *Tx) reject(tk *Ticket, who string, r *errRefused) error {
+	if err := t.event(tk, EventRejected, who, false, r.cmd.Line+": "+r.reason, ""); err != nil {
 		return err
 	}
 	lang := t.staffLanguage(who)
 	if !t.cfg.IsStaff(who) {
 		lang = tk.Language
 	}
+	reason := r.reason
+	if lang == "fr" && r.fr != "" {
+		reason = r.fr
+	}
 	return t.queue(tk, Mail{Kind: KindRejected, To: []string{who}, Language: lang, Automatic: true,
-		Notice: Notice{Audience: "staff", Command: c.Line, Problems: []string{reason}}})
+		Notice: Notice{Audience: "staff", Command: r.cmd.Line, Problems: []string{reason}}})
 }
