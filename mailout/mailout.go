@@ -9,6 +9,7 @@
 package mailout
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -468,8 +469,28 @@ func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error
 	msg.SetGenHeader(headerKind, m.Kind)
 	msg.SetBodyString(mail.TypeTextPlain, text)
 	msg.AddAlternativeString(mail.TypeTextHTML, html)
+	files, skipped, err := d.store.MailAttachments(context.Background(), m.TicketID, m.Notice.Source, m.Notice.AllAttachments, attachBudget)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		ct := mail.ContentType(f.ContentType)
+		if f.ContentType == "" {
+			ct = mail.TypeAppOctetStream
+		}
+		if err := msg.AttachReader(f.Name, bytes.NewReader(f.Data), mail.WithFileContentType(ct)); err != nil {
+			return nil, fmt.Errorf("attach %q: %w", f.Name, err)
+		}
+	}
+	if len(skipped) > 0 {
+		d.log.Info("attachments not sent on", "kind", m.Kind, "ticket_id", m.TicketID, "files", skipped)
+	}
 	return msg, nil
 }
+
+// attachBudget bounds the files one mail carries, under the common 25 MB limit of mail servers
+// once base64 has grown them by a third.
+const attachBudget = 15 << 20
 
 // fromName is the From display name: the desk's, or "Alice Martin via Support Informatique" for
 // a technician's answer.

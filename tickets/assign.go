@@ -28,9 +28,46 @@ func weight(p Priority) int {
 
 // Loads returns each technician's open weighted load.
 func (t *Tx) Loads() (map[string]Load, error) {
+	// A fixed number of queries whatever the size of the team: loads, absences, assignment order.
 	loads := map[string]Load{}
 	for _, te := range t.cfg.Technicians {
-		loads[te.Email] = Load{Email: te.Email, Name: te.Name, Tier: te.Tier, Away: t.isAway(te.Email)}
+		loads[te.Email] = Load{Email: te.Email, Name: te.Name, Tier: te.Tier}
+	}
+	away, err := t.tx.Query(`SELECT email FROM people WHERE away_until > ?`, t.Now.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("loads: %w", err)
+	}
+	for away.Next() {
+		var who string
+		if err := away.Scan(&who); err != nil {
+			away.Close()
+			return nil, fmt.Errorf("loads: %w", err)
+		}
+		if l, ok := loads[who]; ok {
+			l.Away = true
+			loads[who] = l
+		}
+	}
+	if err := away.Close(); err != nil {
+		return nil, err
+	}
+	order, err := t.tx.Query(`SELECT key, value FROM kv WHERE key >= 'last_assigned:' AND key < 'last_assigned;'`)
+	if err != nil {
+		return nil, fmt.Errorf("loads: %w", err)
+	}
+	for order.Next() {
+		var key, value string
+		if err := order.Scan(&key, &value); err != nil {
+			order.Close()
+			return nil, fmt.Errorf("loads: %w", err)
+		}
+		if l, ok := loads[strings.TrimPrefix(key, "last_assigned:")]; ok {
+			l.lastAssigned, _ = strconv.ParseInt(value, 10, 64)
+			loads[l.Email] = l
+		}
+	}
+	if err := order.Close(); err != nil {
+		return nil, err
 	}
 	rows, err := t.tx.Query(`SELECT assignee, priority, n FROM loads WHERE n > 0`)
 	if err != nil {
@@ -87,12 +124,6 @@ func (t *Tx) SetAway(email string, until time.Time) error {
 
 // Back marks a technician back from absence.
 func (t *Tx) Back(email string) error { return t.SetAway(email, time.Time{}) }
-
-func (t *Tx) lastAssigned(email string) int64 {
-	v, _ := t.KV("last_assigned:" + email)
-	n, _ := strconv.ParseInt(v, 10, 64)
-	return n
-}
 
 // markAssigned records the assignment order, for round-robin among equals. Whoever assigns a
 // ticket calls it; chooseTechnician only looks.
@@ -164,7 +195,7 @@ func (t *Tx) chooseInTier(category string, tier int, except string, loads map[st
 		for _, s := range te.Skills {
 			skill = skill || s == category
 		}
-		cands = append(cands, cand{te.Email, loads[te.Email].Weight, t.lastAssigned(te.Email), skill, i})
+		cands = append(cands, cand{te.Email, loads[te.Email].Weight, loads[te.Email].lastAssigned, skill, i})
 	}
 	sort.Slice(cands, func(i, j int) bool {
 		a, b := cands[i], cands[j]

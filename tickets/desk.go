@@ -60,10 +60,11 @@ func (d *Desk) Calendar() *Calendar { return d.cfg.Load().cal }
 // Tx is one transaction on the desk at one instant. Operations on it append events and queue
 // mails; nothing is visible to others until Update commits.
 type Tx struct {
-	d   *Desk
-	tx  *sql.Tx
-	cfg *deskConfig
-	Now time.Time
+	d      *Desk
+	tx     *sql.Tx
+	cfg    *deskConfig
+	Now    time.Time
+	source string // Message-ID of the incoming mail being processed, for its attachments.
 }
 
 // Config is the configuration this transaction runs with.
@@ -195,6 +196,9 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 		return nil
 	}
 	m.Notice.DeskName, m.Notice.DeskAddress, m.Notice.Tag = cfg.Desk.Name, cfg.Desk.Address, cfg.Desk.Tag
+	if t.source != "" && m.Notice.Source == "" && attachable[m.Kind] {
+		m.Notice.Source = t.source
+	}
 	if m.Notice.Recipient == "" {
 		m.Notice.Recipient = m.To[0]
 		m.Notice.RecipientName = t.nameOf(m.To[0])

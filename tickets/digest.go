@@ -50,6 +50,8 @@ type Load struct {
 	Open   int    `json:"open"`   // Tickets new, open or pending assigned to them.
 	Weight int    `json:"weight"` // Open tickets weighted by priority.
 	Away   bool   `json:"away"`   // Marked away at the time of the digest.
+
+	lastAssigned int64 // Assignment sequence number of their last ticket, for round-robin.
 }
 
 // Digest tuning.

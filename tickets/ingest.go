@@ -110,6 +110,8 @@ func (d *Desk) Ingest(ctx context.Context, now time.Time, batch []*Incoming) ([]
 
 func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	o := Outcome{MessageID: in.MessageID}
+	t.source = in.MessageID
+	defer func() { t.source = "" }()
 	if in.MessageID == "" {
 		return o, errors.New("mail without Message-ID")
 	}

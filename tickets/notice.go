@@ -40,7 +40,16 @@ type Notice struct {
 	Command       string     `json:"command,omitempty"`   // Rejected: the offending line.
 	History       []Entry    `json:"history,omitempty"`   // Escalated: the ticket's story so far.
 	Digest        *Digest    `json:"digest,omitempty"`
+	// Source is the Message-ID of the incoming mail whose attachments go with this mail: the
+	// requester's files reach the technician, a technician's files reach the requester.
+	Source string `json:"source,omitempty"`
+	// AllAttachments sends every file of the ticket (the history for an escalation's specialist).
+	AllAttachments bool `json:"all_attachments,omitempty"`
 }
+
+// attachable lists the kinds that carry the files of the mail that caused them. An
+// acknowledgement never echoes a requester's files back.
+var attachable = map[string]bool{KindAssigned: true, KindUpdate: true, KindReply: true, KindResolved: true}
 
 // TicketInfo is a snapshot of a ticket for a mail.
 type TicketInfo struct {

@@ -311,7 +311,8 @@ func (t *Tx) Escalate(tk *Ticket, reason, actor string) error {
 			return err
 		}
 		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email),
-			Notice: Notice{Audience: "staff", Reason: reason, Actor: actor, ActorName: t.nameOf(actor), History: t.history(tk)}}); err != nil {
+			Notice: Notice{Audience: "staff", Reason: reason, Actor: actor, ActorName: t.nameOf(actor), History: t.history(tk),
+				AllAttachments: true}}); err != nil {
 			return err
 		}
 	}

@@ -331,3 +331,45 @@ func (s *Store) OutboxMailByID(ctx context.Context, id int64) (OutboxMail, strin
 	err = errors.Join(json.Unmarshal([]byte(to), &m.To), json.Unmarshal([]byte(cc), &m.Cc), json.Unmarshal([]byte(data), &m.Notice))
 	return m, state, err
 }
+
+// File is an attachment's content, to send on.
+type File struct {
+	Name        string
+	ContentType string
+	Data        []byte
+}
+
+// MailAttachments returns the stored files a mail carries: those of the incoming mail source, or
+// every file of the ticket when all is set. Files over the size limit were never stored and are
+// left out, and so is anything past budget bytes in total (SMTP servers refuse big mails);
+// skipped names those left out.
+func (s *Store) MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) (files []File, skipped []string, err error) {
+	if ticketID == 0 || (source == "" && !all) {
+		return nil, nil, nil
+	}
+	q := `SELECT name, content_type, omitted, data FROM attachments WHERE ticket_id = ? AND message_id = ? ORDER BY id`
+	args := []any{ticketID, source}
+	if all {
+		q, args = `SELECT name, content_type, omitted, data FROM attachments WHERE ticket_id = ? ORDER BY id`, []any{ticketID}
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mail attachments: %w", err)
+	}
+	defer rows.Close()
+	var total int64
+	for rows.Next() {
+		var f File
+		var omitted bool
+		if err := rows.Scan(&f.Name, &f.ContentType, &omitted, &f.Data); err != nil {
+			return nil, nil, fmt.Errorf("mail attachments: %w", err)
+		}
+		if omitted || f.Data == nil || total+int64(len(f.Data)) > budget {
+			skipped = append(skipped, f.Name)
+			continue
+		}
+		total += int64(len(f.Data))
+		files = append(files, f)
+	}
+	return files, skipped, rows.Err()
+}
