@@ -322,3 +322,23 @@ func TestReloadKeepsOldConfigOnError(t *testing.T) {
 		t.Fatalf("after reload the desk is %q", got)
 	}
 }
+
+func TestTicketOpenByPhone(t *testing.T) {
+	path := cliConfig(t)
+	code, out, errs := cli(t, "ticket", "open", "--config", path, "--from", "Paul.Durand@corp.example", "--name", "Paul Durand",
+		"--subject", "Imprimante bloquée", "--cc", "lea@corp.example", "L'imprimante du 2e étage affiche bourrage papier.")
+	if code != 0 || !strings.Contains(out, "ticket 1 opened: hardware") {
+		t.Fatalf("open: %d %q %q", code, out, errs)
+	}
+	_, out, _ = cli(t, "ticket", "show", "1", "--json", "--config", path)
+	var show tickets.TicketJSON
+	if err := json.Unmarshal([]byte(out), &show); err != nil {
+		t.Fatal(err)
+	}
+	if show.Requester != "paul.durand@corp.example" || show.Language != "fr" || len(show.Watchers) != 1 || show.Events[0].Actor != "nadia@corp.example" {
+		t.Fatalf("ticket %+v", show)
+	}
+	if code, _, errs := cli(t, "ticket", "open", "--config", path, "--subject", "x", "text"); code != 2 || !strings.Contains(errs, "--from") {
+		t.Fatalf("without --from: %d %q", code, errs)
+	}
+}

@@ -360,3 +360,53 @@ func printExplain(w io.Writer, tk *tickets.Ticket) error {
 	}
 	return nil
 }
+
+func init() {
+	var from, name, subject, lang, cc string
+	register(&command{
+		name: "ticket open", args: "--from EMAIL --subject TEXT [--name NAME] [--cc EMAIL,…] [--lang fr|en] TEXT",
+		summary: "Open a ticket for a request made by phone or in person; the requester is acknowledged.",
+		flags: func(fs *flag.FlagSet) {
+			addActor(fs)
+			fs.StringVar(&from, "from", "", "the requester's address (required)")
+			fs.StringVar(&name, "name", "", "the requester's name")
+			fs.StringVar(&subject, "subject", "", "the subject (required)")
+			fs.StringVar(&lang, "lang", "", "the requester's language, fr or en (default: detected from the text)")
+			fs.StringVar(&cc, "cc", "", "watchers, comma-separated")
+		},
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			text := strings.TrimSpace(strings.Join(args, " "))
+			from = strings.ToLower(strings.TrimSpace(from))
+			if from == "" || !strings.Contains(from, "@") || strings.TrimSpace(subject) == "" || text == "" {
+				return usagef("want --from EMAIL --subject TEXT and the request's text")
+			}
+			if lang != "" && lang != "fr" && lang != "en" {
+				return usagef("--lang %q: use fr or en", lang)
+			}
+			d, done, err := openDesk(ctx, e)
+			if err != nil {
+				return err
+			}
+			defer done()
+			if lang == "" {
+				lang = tickets.DetectLanguage("", subject+"\n"+text, d.Config().Desk.Language)
+			}
+			var watchers []string
+			for _, w := range strings.Split(cc, ",") {
+				if w = strings.TrimSpace(w); w != "" {
+					watchers = append(watchers, w)
+				}
+			}
+			var tk *tickets.Ticket
+			if err := d.Update(ctx, time.Now(), func(tx *tickets.Tx) error {
+				tk, err = tx.Open(tickets.NewTicket{Subject: subject, Text: text, Requester: from, RequesterName: name,
+					Watchers: watchers, Language: lang, Actor: actor(d)})
+				return err
+			}); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "ticket %d opened: %s, %s, assigned to %s\n", tk.ID, dash(tk.Category), tk.Priority, dash(tk.Assignee))
+			return deliver(ctx, e, d)
+		},
+	})
+}
