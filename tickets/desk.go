@@ -160,20 +160,24 @@ func (t *Tx) save(tk *Ticket) error {
 	return nil
 }
 
-// insert creates the ticket row and gives tk its ID.
+// insert creates the ticket row with all its fields and gives tk its ID.
 func (t *Tx) insert(tk *Ticket) error {
 	tk.CreatedAt, tk.UpdatedAt = t.Now, t.Now
-	res, err := t.tx.Exec(`INSERT INTO tickets (subject, requester, requester_name, status, priority, tier,
-		language, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		tk.Subject, tk.Requester, tk.RequesterName, tk.Status, tk.Priority, tk.Tier, tk.Language,
-		t.Now.Unix(), t.Now.Unix())
+	res, err := t.tx.Exec(`INSERT INTO tickets (subject, requester, requester_name, status, priority, category,
+		assignee, tier, language, escalations, created_at, updated_at, first_response_at, first_response_due,
+		resolve_due, resolved_at, closed_at, pending_since, paused, origin_message_id, root_message_id,
+		linked_ticket, explain, reminded_due, breached_due)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tk.Subject, tk.Requester, tk.RequesterName, tk.Status, tk.Priority, tk.Category, tk.Assignee, tk.Tier,
+		tk.Language, tk.Escalations, t.Now.Unix(), t.Now.Unix(), unix(tk.FirstResponseAt), unix(tk.FirstResponseDue),
+		unix(tk.ResolveDue), unix(tk.ResolvedAt), unix(tk.ClosedAt), unix(tk.PendingSince),
+		int64(tk.Paused/time.Second), tk.OriginMessageID, tk.RootMessageID, tk.LinkedTicket, tk.Explain,
+		unix(tk.RemindedDue), unix(tk.BreachedDue))
 	if err != nil {
 		return fmt.Errorf("insert ticket: %w", err)
 	}
-	if tk.ID, err = res.LastInsertId(); err != nil {
-		return err
-	}
-	return t.save(tk)
+	tk.ID, err = res.LastInsertId()
+	return err
 }
 
 // event appends a line to a ticket's history.

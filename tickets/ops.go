@@ -103,11 +103,15 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 			return nil, err
 		}
 	}
-	if err := t.save(tk); err != nil {
-		return nil, err
-	}
+	// The acknowledgement is the ticket's first mail: queue records it as the thread's root and
+	// saves the ticket, assignment included.
 	if err := t.queue(tk, ack); err != nil {
 		return nil, err
+	}
+	if tk.RootMessageID == "" {
+		if err := t.save(tk); err != nil {
+			return nil, err
+		}
 	}
 	if pick.Email == "" {
 		return tk, t.tellCoordinators(tk, "unassigned", "no technician available for this ticket")
