@@ -10,7 +10,6 @@ import (
 	"net"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -30,11 +29,9 @@ import (
 //     the mail for the next run, which finds its Message-ID done and just flags it.
 //   - A mail that cannot be processed after retries is moved to the quarantine mailbox.
 type Ingester struct {
-	desk     *tickets.Desk
-	log      *slog.Logger
-	now      func() time.Time
-	failures map[string]int // Message-ID → failed attempts, for quarantine.
-	mu       sync.Mutex
+	desk *tickets.Desk
+	log  *slog.Logger
+	now  func() time.Time
 
 	// Processed is called after each committed batch (to wake the sender).
 	Processed func(Stats)
@@ -71,7 +68,7 @@ func NewIngester(d *tickets.Desk, log *slog.Logger) *Ingester {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Ingester{desk: d, log: log, now: time.Now, failures: map[string]int{}}
+	return &Ingester{desk: d, log: log, now: time.Now}
 }
 
 // session is one connection with the inbox selected.
@@ -373,14 +370,47 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 	}
 
 	var batch []*fetched
+	var ids []string
 	for _, m := range mails {
 		if m.done || m.bad {
 			continue
 		}
 		m.in = Incoming(m.full, cfg.Desk.Language)
 		batch = append(batch, m)
+		ids = append(ids, m.in.MessageID)
 	}
-	if err := g.commit(ctx, batch, &st); err != nil {
+	// Count the attempt before making it: a mail that has failed, or crashed the process,
+	// maxAttempts times is set aside.
+	attempts, err := store.BumpAttempts(ctx, ids)
+	if err != nil {
+		return st, false, err
+	}
+	live := make([]*fetched, 0, len(batch))
+	for _, m := range batch {
+		if attempts[m.in.MessageID] > maxAttempts {
+			g.log.Error("mail failed repeatedly: quarantined", "uid", m.uid, "message_id", m.in.MessageID, "attempts", attempts[m.in.MessageID]-1)
+			m.bad = true
+			continue
+		}
+		live = append(live, m)
+	}
+	if err := g.commit(ctx, live, &st); err != nil {
+		return st, false, err
+	}
+	for _, m := range live {
+		if !m.done && attempts[m.in.MessageID] >= maxAttempts {
+			g.log.Error("mail failed repeatedly: quarantined", "uid", m.uid, "message_id", m.in.MessageID, "attempts", attempts[m.in.MessageID])
+			m.bad = true
+			st.Failed--
+		}
+	}
+	var finished []string
+	for _, m := range batch {
+		if m.done || m.bad {
+			finished = append(finished, m.in.MessageID)
+		}
+	}
+	if err := store.ClearAttempts(ctx, finished); err != nil {
 		return st, false, err
 	}
 
@@ -548,18 +578,10 @@ func (g *Ingester) ingest(ctx context.Context, ins []*tickets.Incoming) (outs []
 	return g.desk.Ingest(ctx, g.now(), ins)
 }
 
+// failed records a mail that could not be processed; it is tried again on the next pass, until
+// BumpAttempts counts it out.
 func (g *Ingester) failed(m *fetched, err error, st *Stats) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.failures[m.in.MessageID]++
-	n := g.failures[m.in.MessageID]
-	if n >= maxAttempts {
-		g.log.Error("mail failed repeatedly: quarantined", "uid", m.uid, "message_id", m.in.MessageID, "err", err, "attempts", n)
-		m.bad = true
-		delete(g.failures, m.in.MessageID)
-		return
-	}
-	g.log.Warn("mail failed; will retry", "uid", m.uid, "message_id", m.in.MessageID, "err", err, "attempt", n)
+	g.log.Warn("mail failed; will retry", "uid", m.uid, "message_id", m.in.MessageID, "err", err)
 	st.Failed++
 }
 

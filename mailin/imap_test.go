@@ -410,3 +410,33 @@ func TestHugeMailReadInPart(t *testing.T) {
 		t.Fatalf("ticket text %q (%v)", show.Events[0].Text, err)
 	}
 }
+
+// TestCrashingMailSetAside: a mail whose processing kills the process never returns an error, so
+// only the attempts recorded before each try can stop it: after maxAttempts crashes it is
+// quarantined without being tried again.
+func TestCrashingMailSetAside(t *testing.T) {
+	srv := newTestServer(t)
+	d := newDesk(t, srv.addr, "", 100)
+	ctx := context.Background()
+	srv.deliver(t, "INBOX", testMail("crash@x", "c@corp.example", "crash", "x"))
+	srv.deliver(t, "INBOX", testMail("fine@x", "f@corp.example", "wifi", "fine"))
+	// Three runs died while processing: their attempts were recorded, nothing else.
+	for i := 0; i < maxAttempts; i++ {
+		if _, err := d.Store.BumpAttempts(ctx, []string{"crash@x", "fine@x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Store.ClearAttempts(ctx, []string{"fine@x"}); err != nil { // It committed in the end.
+		t.Fatal(err)
+	}
+	st, err := NewIngester(d, nil).Once(ctx)
+	if err != nil || st.Opened != 1 || st.Quarantined != 1 {
+		t.Fatalf("stats %+v %v", st, err)
+	}
+	if n, _ := srv.mailbox(t, "deskd-quarantine"); n != 1 {
+		t.Fatalf("%d in quarantine", n)
+	}
+	if n := count(t, d, `SELECT COUNT(*) FROM kv WHERE key LIKE 'attempt:%'`); n != 0 {
+		t.Fatalf("%d attempt counters left", n)
+	}
+}

@@ -338,6 +338,44 @@ func (s *Store) KV(ctx context.Context, key string) (string, error) {
 	return v, err
 }
 
+// BumpAttempts records one more processing attempt for each Message-ID, committed before the
+// attempt, and returns the counts. A mail that crashes the process itself is counted too, so the
+// ingester can set it aside instead of crashing again and again.
+func (s *Store) BumpAttempts(ctx context.Context, ids []string) (map[string]int, error) {
+	counts := map[string]int{}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			var n int
+			if err := tx.QueryRow(`INSERT INTO kv (key, value) VALUES (?, '1')
+				ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)`,
+				"attempt:"+id).Scan(&n); err != nil {
+				return err
+			}
+			counts[id] = n
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record attempts: %w", err)
+	}
+	return counts, nil
+}
+
+// ClearAttempts forgets the attempts of mails that are done.
+func (s *Store) ClearAttempts(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			if _, err := tx.Exec(`DELETE FROM kv WHERE key = ?`, "attempt:"+id); err != nil {
+				return fmt.Errorf("clear attempts: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
 // HasMessage reports whether a Message-ID was already processed.
 func (s *Store) HasMessage(ctx context.Context, messageID string) (bool, error) {
 	var n int
