@@ -33,7 +33,7 @@ func (t *Tx) Loads() (map[string]Load, error) {
 	for _, te := range t.cfg.Technicians {
 		loads[te.Email] = Load{Email: te.Email, Name: te.Name, Tier: te.Tier}
 	}
-	away, err := t.tx.Query(`SELECT email FROM people WHERE away_until > ?`, t.Now.Unix())
+	away, err := t.query(`SELECT email FROM people WHERE away_until > ?`, t.Now.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("loads: %w", err)
 	}
@@ -51,7 +51,7 @@ func (t *Tx) Loads() (map[string]Load, error) {
 	if err := away.Close(); err != nil {
 		return nil, err
 	}
-	order, err := t.tx.Query(`SELECT key, value FROM kv WHERE key >= 'last_assigned:' AND key < 'last_assigned;'`)
+	order, err := t.query(`SELECT key, value FROM kv WHERE key >= 'last_assigned:' AND key < 'last_assigned;'`)
 	if err != nil {
 		return nil, fmt.Errorf("loads: %w", err)
 	}
@@ -69,7 +69,7 @@ func (t *Tx) Loads() (map[string]Load, error) {
 	if err := order.Close(); err != nil {
 		return nil, err
 	}
-	rows, err := t.tx.Query(`SELECT assignee, priority, n FROM loads WHERE n > 0`)
+	rows, err := t.query(`SELECT assignee, priority, n FROM loads WHERE n > 0`)
 	if err != nil {
 		return nil, fmt.Errorf("loads: %w", err)
 	}
@@ -98,7 +98,7 @@ func (t *Tx) isAway(email string) bool {
 // Away reports whether someone is away now, and until when.
 func (t *Tx) Away(email string) (time.Time, bool) {
 	var until sql.NullInt64
-	err := t.tx.QueryRow(`SELECT away_until FROM people WHERE email = ?`, strings.ToLower(email)).Scan(&until)
+	err := t.queryRow(`SELECT away_until FROM people WHERE email = ?`, strings.ToLower(email)).Scan(&until)
 	if err != nil {
 		if !errors.Is(err, sql.ErrNoRows) {
 			t.d.Log.Error("read away", "email", email, "err", err)
@@ -114,7 +114,7 @@ func (t *Tx) Away(email string) (time.Time, bool) {
 // SetAway marks a technician away until a time (zero: back now). Nothing is assigned to them
 // automatically until then; what they hold stays theirs.
 func (t *Tx) SetAway(email string, until time.Time) error {
-	_, err := t.tx.Exec(`INSERT INTO people (email, away_until) VALUES (?, ?)
+	_, err := t.exec(`INSERT INTO people (email, away_until) VALUES (?, ?)
 		ON CONFLICT (email) DO UPDATE SET away_until = excluded.away_until`, strings.ToLower(email), unix(until))
 	if err != nil {
 		return fmt.Errorf("set away: %w", err)

@@ -359,12 +359,12 @@ func (t *Tx) learn(tk *Ticket) error {
 		return nil
 	}
 	var first string
-	err := t.tx.QueryRow(`SELECT text FROM events WHERE ticket_id = ? AND kind = 'message' ORDER BY id LIMIT 1`, tk.ID).Scan(&first)
+	err := t.queryRow(`SELECT text FROM events WHERE ticket_id = ? AND kind = 'message' ORDER BY id LIMIT 1`, tk.ID).Scan(&first)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("learn: %w", err)
 	}
 	text := trainingText(tk.Subject, first)
-	_, err = t.tx.Exec(`INSERT INTO training (ticket_id, category, text, at) VALUES (?, ?, ?, ?)
+	_, err = t.exec(`INSERT INTO training (ticket_id, category, text, at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (ticket_id) DO UPDATE SET category = excluded.category, text = excluded.text, at = excluded.at`,
 		tk.ID, tk.Category, text, t.Now.Unix())
 	if err != nil {

@@ -91,16 +91,16 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 		}
 		return ActionRejected, t.reject(tk, in.From, &errRefused{c, reason, t.untrustedFR(in)})
 	}
-	if _, err := t.tx.Exec(`SAVEPOINT commands`); err != nil {
+	if _, err := t.exec(`SAVEPOINT commands`); err != nil {
 		return "", err
 	}
 	err := t.applyCommands(tk, in, cmds, rest)
 	var refused *errRefused
 	if err != nil && (errors.As(err, &refused) || isDomainRefusal(err)) {
-		if _, rerr := t.tx.Exec(`ROLLBACK TO commands`); rerr != nil {
+		if _, rerr := t.exec(`ROLLBACK TO commands`); rerr != nil {
 			return "", rerr
 		}
-		if _, rerr := t.tx.Exec(`RELEASE commands`); rerr != nil {
+		if _, rerr := t.exec(`RELEASE commands`); rerr != nil {
 			return "", rerr
 		}
 		fresh, lerr := t.Ticket(tk.ID)
@@ -116,7 +116,7 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := t.tx.Exec(`RELEASE commands`); err != nil {
+	if _, err := t.exec(`RELEASE commands`); err != nil {
 		return "", err
 	}
 	if len(cmds) == 0 {

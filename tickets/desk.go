@@ -144,7 +144,7 @@ func (t *Tx) Ticket(id int64) (*Ticket, error) { return loadTicket(context.Backg
 // save writes a ticket's fields (not its watchers) and stamps updated_at.
 func (t *Tx) save(tk *Ticket) error {
 	tk.UpdatedAt = t.Now
-	_, err := t.tx.Exec(`UPDATE tickets SET subject = ?, requester = ?, requester_name = ?, status = ?,
+	_, err := t.exec(`UPDATE tickets SET subject = ?, requester = ?, requester_name = ?, status = ?,
 		priority = ?, category = ?, assignee = ?, tier = ?, language = ?, escalations = ?, updated_at = ?,
 		first_response_at = ?, first_response_due = ?, resolve_due = ?, resolved_at = ?, closed_at = ?,
 		pending_since = ?, paused = ?, origin_message_id = ?, root_message_id = ?, linked_ticket = ?,
@@ -163,7 +163,7 @@ func (t *Tx) save(tk *Ticket) error {
 // insert creates the ticket row with all its fields and gives tk its ID.
 func (t *Tx) insert(tk *Ticket) error {
 	tk.CreatedAt, tk.UpdatedAt = t.Now, t.Now
-	res, err := t.tx.Exec(`INSERT INTO tickets (subject, requester, requester_name, status, priority, category,
+	res, err := t.exec(`INSERT INTO tickets (subject, requester, requester_name, status, priority, category,
 		assignee, tier, language, escalations, created_at, updated_at, first_response_at, first_response_due,
 		resolve_due, resolved_at, closed_at, pending_since, paused, origin_message_id, root_message_id,
 		linked_ticket, explain, reminded_due, breached_due)
@@ -182,7 +182,7 @@ func (t *Tx) insert(tk *Ticket) error {
 
 // event appends a line to a ticket's history.
 func (t *Tx) event(tk *Ticket, kind, actor string, public bool, text, messageID string) error {
-	_, err := t.tx.Exec(`INSERT INTO events (ticket_id, at, kind, actor, public, text, message_id)
+	_, err := t.exec(`INSERT INTO events (ticket_id, at, kind, actor, public, text, message_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, tk.ID, t.Now.Unix(), kind, actor, public, text, messageID)
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)
@@ -236,7 +236,7 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	}
 	to, _ := json.Marshal(m.To)
 	cc, _ := json.Marshal(m.Cc)
-	_, err = t.tx.Exec(`INSERT INTO outbox (ticket_id, kind, recipients, cc, language, data, message_id,
+	_, err = t.exec(`INSERT INTO outbox (ticket_id, kind, recipients, cc, language, data, message_id,
 		in_reply_to, refs, automatic, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.TicketID, m.Kind, string(to), string(cc), m.Language, string(data), id, inReplyTo,
 		strings.Join(refs, " "), m.Automatic, t.Now.Unix(), t.Now.Unix())
@@ -292,7 +292,7 @@ func (t *Tx) nameOf(email string) string {
 		return co.Name
 	}
 	var name string
-	if err := t.tx.QueryRow(`SELECT name FROM people WHERE email = ?`, email).Scan(&name); err == nil && name != "" {
+	if err := t.queryRow(`SELECT name FROM people WHERE email = ?`, email).Scan(&name); err == nil && name != "" {
 		return name
 	}
 	return email
@@ -311,7 +311,7 @@ func (t *Tx) staffLanguage(email string) string {
 
 // rememberPerson records a correspondent's name and language.
 func (t *Tx) rememberPerson(email, name, language string) error {
-	_, err := t.tx.Exec(`INSERT INTO people (email, name, language) VALUES (?, ?, ?)
+	_, err := t.exec(`INSERT INTO people (email, name, language) VALUES (?, ?, ?)
 		ON CONFLICT (email) DO UPDATE SET name = CASE WHEN excluded.name != '' THEN excluded.name ELSE name END,
 		language = CASE WHEN excluded.language != '' THEN excluded.language ELSE language END`, email, name, language)
 	if err != nil {
@@ -322,18 +322,42 @@ func (t *Tx) rememberPerson(email, name, language string) error {
 
 // SetKV stores a value in the transaction.
 func (t *Tx) SetKV(key, value string) error {
-	_, err := t.tx.Exec(`INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	_, err := t.exec(`INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	return err
 }
 
 // KV reads a value in the transaction, "" if unset.
 func (t *Tx) KV(key string) (string, error) {
 	var v string
-	err := t.tx.QueryRow(`SELECT value FROM kv WHERE key = ?`, key).Scan(&v)
+	err := t.queryRow(`SELECT value FROM kv WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
 	return v, err
+}
+
+// exec runs a statement in the transaction, prepared once and reused.
+func (t *Tx) exec(q string, args ...any) (sql.Result, error) {
+	if st := t.d.Store.stmt(q); st != nil {
+		return t.tx.Stmt(st).Exec(args...)
+	}
+	return t.tx.Exec(q, args...)
+}
+
+// queryRow runs a one-row query in the transaction, prepared once and reused.
+func (t *Tx) queryRow(q string, args ...any) *sql.Row {
+	if st := t.d.Store.stmt(q); st != nil {
+		return t.tx.Stmt(st).QueryRow(args...)
+	}
+	return t.tx.QueryRow(q, args...)
+}
+
+// query runs a query in the transaction, prepared once and reused.
+func (t *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	if st := t.d.Store.stmt(q); st != nil {
+		return t.tx.Stmt(st).Query(args...)
+	}
+	return t.tx.Query(q, args...)
 }
 
 // SQL gives policy code in this package the raw transaction, for queries of its own.

@@ -115,7 +115,7 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	if in.MessageID == "" {
 		return o, errors.New("mail without Message-ID")
 	}
-	res, err := t.tx.Exec(`INSERT INTO messages (message_id, direction, verdict, sender, subject, at, raw)
+	res, err := t.exec(`INSERT INTO messages (message_id, direction, verdict, sender, subject, at, raw)
 		VALUES (?, 'in', ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
 		in.MessageID, in.Verdict, in.From, in.Subject, t.Now.Unix(), in.Raw)
 	if err != nil {
@@ -235,7 +235,7 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 			if r == "" || t.cfg.IsDeskAddress(r) {
 				continue
 			}
-			if _, err := t.tx.Exec(`INSERT INTO people (email, bounced_until, bounce_reason) VALUES (?, ?, ?)
+			if _, err := t.exec(`INSERT INTO people (email, bounced_until, bounce_reason) VALUES (?, ?, ?)
 				ON CONFLICT (email) DO UPDATE SET bounced_until = excluded.bounced_until, bounce_reason = excluded.bounce_reason`,
 				r, t.Now.Add(bounceQuarantine).Unix(), clip(in.Subject, 200)); err != nil {
 				return o, fmt.Errorf("record bounce: %w", err)
@@ -274,7 +274,7 @@ func clip(s string, n int) string {
 }
 
 func (t *Tx) linkMessage(in *Incoming, ticketID int64) error {
-	_, err := t.tx.Exec(`UPDATE messages SET ticket_id = ? WHERE message_id = ?`, ticketID, in.MessageID)
+	_, err := t.exec(`UPDATE messages SET ticket_id = ? WHERE message_id = ?`, ticketID, in.MessageID)
 	return err
 }
 
@@ -316,7 +316,7 @@ func (t *Tx) storeAttachments(tk *Ticket, in *Incoming) error {
 		if name == "" {
 			name = "attachment"
 		}
-		if _, err := t.tx.Exec(`INSERT INTO attachments (ticket_id, message_id, name, content_type, size, omitted, data)
+		if _, err := t.exec(`INSERT INTO attachments (ticket_id, message_id, name, content_type, size, omitted, data)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, tk.ID, in.MessageID, name, a.ContentType, a.Size, omitted, data); err != nil {
 			return fmt.Errorf("store attachment: %w", err)
 		}
@@ -350,7 +350,7 @@ func (t *Tx) thread(in *Incoming) (tk *Ticket, stranger bool, err error) {
 	}
 	for _, id := range refs {
 		var tid sql.NullInt64
-		err := t.tx.QueryRow(`SELECT ticket_id FROM messages WHERE message_id = ? AND ticket_id IS NOT NULL`, id).Scan(&tid)
+		err := t.queryRow(`SELECT ticket_id FROM messages WHERE message_id = ? AND ticket_id IS NOT NULL`, id).Scan(&tid)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && !tid.Valid) {
 			continue
 		}

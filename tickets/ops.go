@@ -390,7 +390,7 @@ func (t *Tx) technicianParticipants(tk *Ticket, except string) []string {
 		}
 	}
 	add(tk.Assignee)
-	rows, err := t.tx.Query(`SELECT DISTINCT actor FROM events WHERE ticket_id = ? ORDER BY id`, tk.ID)
+	rows, err := t.query(`SELECT DISTINCT actor FROM events WHERE ticket_id = ? ORDER BY id`, tk.ID)
 	if err != nil {
 		return out
 	}
@@ -543,7 +543,7 @@ func (t *Tx) AddWatcher(tk *Ticket, email, actor string) error {
 }
 
 func (t *Tx) addWatcher(tk *Ticket, email string) error {
-	res, err := t.tx.Exec(`INSERT OR IGNORE INTO watchers (ticket_id, email) VALUES (?, ?)`, tk.ID, email)
+	res, err := t.exec(`INSERT OR IGNORE INTO watchers (ticket_id, email) VALUES (?, ?)`, tk.ID, email)
 	if err != nil {
 		return fmt.Errorf("add watcher: %w", err)
 	}
@@ -556,7 +556,7 @@ func (t *Tx) addWatcher(tk *Ticket, email string) error {
 // RemoveWatcher takes someone out of copy.
 func (t *Tx) RemoveWatcher(tk *Ticket, email, actor string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
-	if _, err := t.tx.Exec(`DELETE FROM watchers WHERE ticket_id = ? AND email = ?`, tk.ID, email); err != nil {
+	if _, err := t.exec(`DELETE FROM watchers WHERE ticket_id = ? AND email = ?`, tk.ID, email); err != nil {
 		return fmt.Errorf("remove watcher: %w", err)
 	}
 	var ws []string
@@ -571,7 +571,7 @@ func (t *Tx) RemoveWatcher(tk *Ticket, email, actor string) error {
 
 // history is a ticket's story for a specialist: its public messages and notes.
 func (t *Tx) history(tk *Ticket) []Entry {
-	rows, err := t.tx.Query(`SELECT at, kind, actor, public, text FROM events WHERE ticket_id = ?
+	rows, err := t.query(`SELECT at, kind, actor, public, text FROM events WHERE ticket_id = ?
 		AND kind IN ('message', 'reply', 'note', 'escalate') ORDER BY id`, tk.ID)
 	if err != nil {
 		return nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // The SQLite driver.
@@ -18,6 +19,13 @@ import (
 type Store struct {
 	w *sql.DB // Writer: one connection, BEGIN IMMEDIATE.
 	r *sql.DB // Readers.
+
+	// Prepared statements of the writer, by query. Preparing needs the writer's one connection,
+	// which a transaction holds, so a query seen in a transaction is prepared after it ends and
+	// reused from then on (go-sqlite3 otherwise parses every statement at every call).
+	mu     sync.Mutex
+	stmts  map[string]*sql.Stmt
+	wanted map[string]bool
 }
 
 // migrations are applied in order at start; each is recorded in schema_migrations. Never edit a
@@ -214,7 +222,7 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w}
+	s := &Store{w: w, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
 	if err := s.migrate(ctx); err != nil {
 		s.closeQuietly()
 		return nil, err
@@ -236,6 +244,11 @@ func (s *Store) closeQuietly() { _ = s.Close() }
 // Close closes both pools.
 func (s *Store) Close() error {
 	var errs []error
+	s.mu.Lock()
+	for _, st := range s.stmts {
+		errs = append(errs, st.Close())
+	}
+	s.mu.Unlock()
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
@@ -292,6 +305,8 @@ func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 				err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
 			}
 		}
+		// Only now is the connection free to prepare on.
+		s.prepareWanted(ctx)
 	}()
 	if err = fn(tx); err != nil {
 		return err
@@ -300,6 +315,45 @@ func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// stmt returns the prepared statement of a query, or nil (and notes the query to prepare).
+func (s *Store) stmt(q string) *sql.Stmt {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.stmts[q]; ok {
+		return st
+	}
+	if len(s.stmts)+len(s.wanted) < maxStmts {
+		s.wanted[q] = true
+	}
+	return nil
+}
+
+// maxStmts bounds the cache: only the fixed queries of the domain code go through it.
+const maxStmts = 256
+
+func (s *Store) prepareWanted(ctx context.Context) {
+	s.mu.Lock()
+	var qs []string
+	for q := range s.wanted {
+		qs = append(qs, q)
+	}
+	clear(s.wanted)
+	s.mu.Unlock()
+	for _, q := range qs {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			continue // It runs unprepared.
+		}
+		s.mu.Lock()
+		if _, dup := s.stmts[q]; dup {
+			_ = st.Close()
+		} else {
+			s.stmts[q] = st
+		}
+		s.mu.Unlock()
+	}
 }
 
 // Reader is the read-only pool, for queries that change nothing.
