@@ -330,7 +330,12 @@ func (t *Tx) storeAttachments(tk *Ticket, in *Incoming) error {
 // ticket's participants. stranger reports a tag found from someone who is not a participant.
 func (t *Tx) thread(in *Incoming) (tk *Ticket, stranger bool, err error) {
 	refs := append(append([]string{}, in.InReplyTo...), reverse(in.References)...)
-	refs = append(refs, in.ReturnedIDs...)
+	if in.Verdict != VerdictPerson && in.Verdict != "" {
+		// A bounce or auto-reply carries our mail inside it. A person's mail with an old desk
+		// mail attached is a new request, not a reply: it must not pull its sender into
+		// that ticket.
+		refs = append(refs, in.ReturnedIDs...)
+	}
 	for _, id := range refs {
 		if tid, err := t.d.Signer.TicketFromMessageID(id); err == nil {
 			if tk, err := t.ticketIfExists(tid); tk != nil || err != nil {

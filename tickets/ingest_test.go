@@ -232,3 +232,18 @@ func TestCleanSubject(t *testing.T) {
 		}
 	}
 }
+
+// TestAttachedDeskMailDoesNotThread: a person's new request with an old desk mail attached is a
+// new ticket, not a reply into that one (review finding).
+func TestAttachedDeskMailDoesNotThread(t *testing.T) {
+	d := newTestDesk(t)
+	ingest(t, d, t0, request("q@m", "celine@corp.example", "VPN", "vpn"))
+	in := request("new@m", "marc@corp.example", "Même problème que Céline", "voir le mail joint")
+	in.ReturnedIDs = []string{rootID(t, d, 1)}
+	if o := ingest(t, d, t0.Add(time.Minute), in)[0]; o.Action != ActionOpened || o.TicketID != 2 {
+		t.Fatalf("outcome %+v", o)
+	}
+	if tk, _ := d.Store.Ticket(context.Background(), 1); len(tk.Watchers) != 0 {
+		t.Fatalf("ticket 1 watchers %v", tk.Watchers)
+	}
+}

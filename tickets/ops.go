@@ -129,6 +129,13 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	return tk, nil
 }
 
+func dash(s string) string {
+	if s == "" {
+		return "nobody"
+	}
+	return s
+}
+
 func firstLine(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
@@ -298,6 +305,18 @@ func (t *Tx) Escalate(tk *Ticket, reason, actor string) error {
 		return t.tellCoordinators(tk, "escalated-top", text)
 	}
 	pick := t.chooseTechnician(tk.Category, tk.Tier, tk.Assignee)
+	if pick.Email != "" && pick.Tier < tk.Tier {
+		// Assignment falls back to lower tiers for new tickets; an escalation never goes down.
+		pick = Pick{}
+	}
+	if pick.Tier > tk.Tier {
+		tk.Tier = pick.Tier
+	}
+	if pick.Email == "" {
+		if err := t.tellCoordinators(tk, "unmatched", fmt.Sprintf("no technician of tier %d or above is available for this escalation; it stays with %s", tk.Tier, dash(tk.Assignee))); err != nil {
+			return err
+		}
+	}
 	if pick.Email != "" && pick.Email != tk.Assignee {
 		tk.Assignee = pick.Email
 		if tk.Status == StatusNew {

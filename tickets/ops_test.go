@@ -267,3 +267,33 @@ func TestTicketJSONGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestEscalationNeverGoesDown: with the only tier-3 technician away, a second escalation keeps
+// the tier-2 specialist and tells the coordinators, instead of handing back to tier 1.
+func TestEscalationNeverGoesDown(t *testing.T) {
+	d := newTestDesk(t)
+	ctx := context.Background()
+	tk := openTicket(t, d, t0, NewTicket{Subject: "wifi", Text: "wifi drops", Requester: "r@corp.example"})
+	esc := func() *Ticket {
+		t.Helper()
+		if err := d.Do(ctx, tk.ID, t0, func(tx *Tx, tk *Ticket) error { return tx.Escalate(tk, "stuck", tk.Assignee) }); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := d.Store.Ticket(ctx, tk.ID)
+		return got
+	}
+	if got := esc(); got.Assignee != "chloe@corp.example" {
+		t.Fatalf("first escalation to %s", got.Assignee)
+	}
+	if err := d.Update(ctx, t0, func(tx *Tx) error { return tx.SetAway("dev@corp.example", t0.Add(48*time.Hour)) }); err != nil {
+		t.Fatal(err)
+	}
+	before := len(outbox(t, d))
+	got := esc()
+	if got.Assignee != "chloe@corp.example" || got.Tier != 3 {
+		t.Fatalf("second escalation: tier %d assignee %s", got.Tier, got.Assignee)
+	}
+	if o := strings.Join(outbox(t, d)[before:], "\n"); !strings.Contains(o, `update ["nadia@corp.example"]`) {
+		t.Fatalf("coordinators not told: %s", o)
+	}
+}
