@@ -9,7 +9,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/htmlindex"
 )
 
 // Compressed RTF, the PR_RTF_COMPRESSED body of Outlook messages
@@ -163,7 +165,8 @@ type rtfConv struct {
 	out      strings.Builder
 	pending  []byte // \'hh bytes not decoded yet
 	codepage int
-	html     bool // \fromhtml1: the RTF encapsulates HTML
+	dec      *encoding.Decoder // for codepage, made on first use
+	html     bool              // \fromhtml1: the RTF encapsulates HTML
 	st       rtfState
 	stack    []rtfState
 	deep     int  // groups opened beyond maxRTFGroupDepth
@@ -258,7 +261,9 @@ func (c *rtfConv) run() {
 			if !c.emitting() {
 				continue
 			}
-			if ch >= 0x80 {
+			if ch >= 0x80 || len(c.pending) > 0 {
+				// With bytes pending, ASCII is decoded with them: in
+				// double-byte code pages it may be the trail byte.
 				c.pending = append(c.pending, ch)
 				continue
 			}
@@ -332,14 +337,14 @@ func (c *rtfConv) word(word string, param int, hasParam bool) {
 		}
 	case "ansicpg":
 		if hasParam && param > 0 {
-			c.codepage = param
+			c.setCodepage(param)
 		}
 	case "mac":
-		c.codepage = 10000
+		c.setCodepage(10000)
 	case "pc":
-		c.codepage = 437
+		c.setCodepage(437)
 	case "pca":
-		c.codepage = 850
+		c.setCodepage(850)
 	case "uc":
 		if hasParam && param >= 0 && param <= 10 {
 			c.st.uc = param
@@ -361,6 +366,13 @@ func (c *rtfConv) word(word string, param int, hasParam bool) {
 			}
 			c.writeString(s)
 		}
+	}
+}
+
+func (c *rtfConv) setCodepage(cp int) {
+	if cp != c.codepage {
+		c.flush()
+		c.codepage, c.dec = cp, nil
 	}
 }
 
@@ -395,7 +407,10 @@ func (c *rtfConv) symbol(ch byte) {
 	}
 	switch ch {
 	case '\\', '{', '}':
-		c.flush()
+		if len(c.pending) > 0 {
+			c.pending = append(c.pending, ch)
+			return
+		}
 		c.out.WriteByte(ch)
 	case '~':
 		c.writeString("\u00A0")
@@ -448,16 +463,22 @@ func (c *rtfConv) flush() {
 	if len(c.pending) == 0 {
 		return
 	}
-	c.out.WriteString(decodeCodepage(c.pending, c.codepage))
+	if c.dec == nil {
+		c.dec = codepageEncoding(c.codepage).NewDecoder()
+	}
+	s, err := c.dec.Bytes(c.pending)
+	if err != nil {
+		s = c.pending
+	}
+	c.out.WriteString(strings.ToValidUTF8(string(s), "\uFFFD"))
 	c.pending = c.pending[:0]
 }
 
-// decodeCodepage decodes bytes in a Windows code page, as RTF's \ansicpg
-// names it, to valid UTF-8; unknown code pages are read as Windows-1252.
-func decodeCodepage(b []byte, cp int) string {
+// codepageEncoding returns the encoding of a Windows code page, as RTF's
+// \ansicpg names it; unknown code pages are read as Windows-1252.
+func codepageEncoding(cp int) encoding.Encoding {
 	label := ""
 	switch {
-	case cp == 1252 || cp <= 0:
 	case cp >= 1250 && cp <= 1258, cp == 874:
 		label = fmt.Sprintf("windows-%d", cp)
 	case cp == 932:
@@ -479,18 +500,20 @@ func decodeCodepage(b []byte, cp int) string {
 	case cp >= 28591 && cp <= 28606:
 		label = fmt.Sprintf("iso-8859-%d", cp-28590)
 	case cp == 65001:
-		return strings.ToValidUTF8(string(b), "\uFFFD")
+		label = "utf-8"
+	}
+	switch cp {
+	case 437:
+		return charmap.CodePage437
+	case 850:
+		return charmap.CodePage850
 	}
 	if label != "" {
-		if s, problem := decodeCharset(b, label); problem == "" {
-			return s
+		if e, err := htmlindex.Get(label); err == nil {
+			return e
 		}
 	}
-	s, err := charmap.Windows1252.NewDecoder().Bytes(b)
-	if err != nil {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
-	}
-	return strings.ToValidUTF8(string(s), "\uFFFD")
+	return charmap.Windows1252
 }
 
 func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

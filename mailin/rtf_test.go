@@ -261,7 +261,10 @@ func TestRTFToText(t *testing.T) {
 		{"unclosed", `{\rtf1 a{{b}`, "ab"},
 		{"after the document", "{\\rtf1 a}\r\nb\x00", "a"},
 		{"nul", "{\\rtf1 a\x00b}", "ab"},
-		{"invalid bytes", "{\\rtf1\\ansicpg65001 \\'ff\xff}", "\uFFFD"},
+		{"invalid bytes", "{\\rtf1\\ansicpg65001 \\'ff\xff}", "\uFFFD\uFFFD"},
+		{"big5 trail byte escaped", `{\rtf1\ansi\ansicpg950 \'b3\\ ok}`, "\u8a31 ok"},
+		{"gbk trail byte in ascii", `{\rtf1\ansi\ansicpg936 \'81@}`, "\u4e02"},
+		{"code page 437", `{\rtf1\pc \'82t\'82}`, "été"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			text, html := rtfToText([]byte(tt.in))
