@@ -16,7 +16,9 @@ import (
 type TNEF struct {
 	Attachments []TNEFAttachment // Files, in order.
 	Text        string           // Plain text body (attBody or PR_BODY), "" if none.
-	HTML        string           // HTML body (PR_BODY_HTML), "" if none.
+	HTML        string           // HTML body (PR_BODY_HTML, or HTML encapsulated in the RTF body), "" if none.
+
+	rtf []byte // PR_RTF_COMPRESSED as found, still compressed.
 }
 
 // TNEFAttachment is one file inside a TNEF blob.
@@ -45,6 +47,7 @@ const (
 const (
 	prBody             = 0x1000
 	prBodyHTML         = 0x1013
+	prRTFCompressed    = 0x1009
 	prAttachDataBin    = 0x3701 // also PR_ATTACH_DATA_OBJ with type PT_OBJECT
 	prAttachFilename   = 0x3704
 	prAttachLongName   = 0x3707
@@ -60,8 +63,9 @@ const (
 // DecodeTNEF reads a TNEF blob. It checks every length against the data and
 // returns what it could read together with an error for truncated or
 // malformed input (nil when not even one attribute could be read); it never
-// panics. The RTF body (PR_RTF_COMPRESSED) is not decoded.
-// todo: decompress the RTF body ([MS-OXRTFCP]) when it is the only body.
+// panics. When the message has neither a text nor an HTML body, its RTF body
+// (PR_RTF_COMPRESSED, [MS-OXRTFCP]) gives Text, or HTML when the RTF
+// encapsulates HTML ([MS-OXRTFEX]).
 func DecodeTNEF(b []byte) (t *TNEF, err error) {
 	if len(b) < 6 || binary.LittleEndian.Uint32(b) != tnefSignature {
 		return nil, ErrNotTNEF
@@ -117,6 +121,10 @@ func DecodeTNEF(b []byte) (t *TNEF, err error) {
 						if t.HTML == "" {
 							t.HTML = p.str(codepage)
 						}
+					case prRTFCompressed:
+						if t.rtf == nil && len(p.values) > 0 && p.typ == ptBinary {
+							t.rtf = p.values[0]
+						}
 					}
 				}
 			}
@@ -166,6 +174,14 @@ func DecodeTNEF(b []byte) (t *TNEF, err error) {
 	}
 	if nattr == 0 {
 		return nil, err
+	}
+	if t.Text == "" && t.HTML == "" && t.rtf != nil {
+		rtf, rerr := decompressRTF(t.rtf)
+		if rerr != nil && err == nil {
+			err = fmt.Errorf("rtf body: %w", rerr)
+		}
+		// A stream cut short still gives the text before the cut.
+		t.Text, t.HTML = rtfToText(rtf)
 	}
 	for _, a := range atts {
 		name := a.longName
