@@ -276,7 +276,9 @@ func parseAway(arg string, now time.Time, loc *time.Location) (time.Time, error)
 
 // untrusted returns why a staff mail's commands may not be obeyed, "" when they may. With
 // [security] trusted_authserv_id set, the mail must carry that server's Authentication-Results
-// (RFC 8601) with dkim=pass or dmarc=pass for the sender's domain.
+// (RFC 8601) with dkim=pass or dmarc=pass for the sender's domain. Only the topmost header of
+// that server counts: the ones below it were in the mail when it arrived, so anyone could have
+// written them.
 func (t *Tx) untrusted(in *Incoming) string {
 	id := strings.ToLower(t.cfg.Security.TrustedAuthservID)
 	if id == "" {
@@ -284,14 +286,73 @@ func (t *Tx) untrusted(in *Incoming) string {
 	}
 	_, domain, _ := strings.Cut(in.From, "@")
 	for _, h := range in.AuthResults {
+		if authservID(h) != id {
+			continue
+		}
 		if AuthPass(h, id, domain) {
 			return ""
 		}
+		break
 	}
 	return "the mail is not authenticated (no DKIM or DMARC pass from " + id + " for " + domain + ")"
 }
 
-// untrustedFR is why a staff mail may not be obeyed, in French.
+// authResultsTokens splits an Authentication-Results value into its ";"-separated parts, with
+// comments (which nest) and quoted strings removed first, as RFC 8601 section 2.2 reads them:
+// "dkim=pass (2048-bit key; unprotected) header.d=x" is one result, and a ";" or "dkim=pass"
+// inside a comment or a quoted local part is not.
+func authResultsTokens(v string) [][]string {
+	var b strings.Builder
+	depth, quoted, escaped := 0, false, false
+	for _, r := range strings.ToLower(v) {
+		switch {
+		case escaped:
+			escaped = false
+			continue
+		case r == '\\' && (quoted || depth > 0):
+			escaped = true
+			continue
+		case quoted:
+			if r == '"' {
+				quoted = false
+			}
+			continue
+		case r == '(':
+			depth++
+			continue
+		case r == ')' && depth > 0:
+			depth--
+			continue
+		case depth > 0:
+			continue
+		case r == '"':
+			quoted = true
+			b.WriteString("quoted")
+			continue
+		}
+		b.WriteRune(r)
+	}
+	var out [][]string
+	for _, part := range strings.Split(b.String(), ";") {
+		// "method = result" may have spaces around "=".
+		part = spacedEquals.ReplaceAllString(part, "=")
+		out = append(out, strings.Fields(part))
+	}
+	return out
+}
+
+var spacedEquals = regexp.MustCompile(`\s*=\s*`)
+
+// authservID returns the authserv-id of an Authentication-Results value.
+func authservID(header string) string {
+	parts := authResultsTokens(header)
+	if len(parts) == 0 || len(parts[0]) == 0 {
+		return ""
+	}
+	return parts[0][0]
+}
+
+// untrustedFR is the same reason in French.
 func (t *Tx) untrustedFR(in *Incoming) string {
 	_, domain, _ := strings.Cut(in.From, "@")
 	return "le mail n'est pas authentifié (aucun DKIM ou DMARC valide de " + strings.ToLower(t.cfg.Security.TrustedAuthservID) + " pour " + domain + ")"
@@ -300,20 +361,12 @@ func (t *Tx) untrustedFR(in *Incoming) string {
 // AuthPass reports whether an Authentication-Results header value from authserv-id shows a
 // dkim or dmarc pass for domain (RFC 8601 section 2.2).
 func AuthPass(header, authservID, domain string) bool {
-	parts := strings.Split(strings.ToLower(header), ";")
-	if len(parts) < 2 {
+	parts := authResultsTokens(header)
+	if len(parts) < 2 || len(parts[0]) == 0 || parts[0][0] != authservID {
 		return false
 	}
-	if f := strings.Fields(parts[0]); len(f) == 0 || f[0] != authservID {
-		return false
-	}
-	for _, res := range parts[1:] {
-		f := strings.Fields(res)
-		if len(f) == 0 {
-			continue
-		}
-		method := f[0]
-		if method != "dkim=pass" && method != "dmarc=pass" {
+	for _, f := range parts[1:] {
+		if len(f) == 0 || (f[0] != "dkim=pass" && f[0] != "dmarc=pass") {
 			continue
 		}
 		for _, prop := range f[1:] {
@@ -321,11 +374,10 @@ func AuthPass(header, authservID, domain string) bool {
 			if !ok {
 				continue
 			}
-			v = strings.Trim(v, "\"")
 			if at := strings.LastIndexByte(v, '@'); at >= 0 {
 				v = v[at+1:]
 			}
-			if (k == "header.d" || k == "header.i" || k == "header.from") && (v == domain || strings.HasSuffix(domain, "."+v)) {
+			if (k == "header.d" || k == "header.i" || k == "header.from") && v != "" && (v == domain || strings.HasSuffix(domain, "."+v)) {
 				return true
 			}
 		}

@@ -198,3 +198,43 @@ func TestAuthenticationResults(t *testing.T) {
 		t.Fatalf("authenticated technician: %s (%s)", o.Action, lastEvent(t, d, EventRejected))
 	}
 }
+
+func TestAuthPassParsesRFC8601(t *testing.T) {
+	for _, tt := range []struct {
+		name, header string
+		want         bool
+	}{
+		{"plain dkim pass", "mx.corp.example; dkim=pass header.d=corp.example", true},
+		{"opendkim comment with ;", "mx.corp.example; dkim=pass (2048-bit key; unprotected) header.d=corp.example header.i=@corp.example header.b=AbCd1234", true},
+		{"folded, secure", "mx.corp.example;\r\n\tdkim=pass (1024-bit key; secure) header.d=corp.example", true},
+		{"dmarc with spaces", "mx.corp.example; dmarc = pass (p=reject) header.from=corp.example", true},
+		{"comment injection", `mx.corp.example; spf=pass (domain of "x;dkim=pass header.d=corp.example y"@evil.example designates 192.0.2.1) smtp.mailfrom=evil.example; dkim=fail header.d=evil.example`, false},
+		{"quoted injection", `mx.corp.example; spf=pass smtp.mailfrom="a;dkim=pass header.d=corp.example"@evil.example`, false},
+		{"pass in a comment", "mx.corp.example; dkim=fail (dkim=pass header.d=corp.example) header.d=corp.example", false},
+		{"other server", "mx.evil.example; dkim=pass header.d=corp.example", false},
+		{"other domain", "mx.corp.example; dkim=pass header.d=evil.example", false},
+		{"fail", "mx.corp.example; dkim=fail header.d=corp.example", false},
+	} {
+		if got := AuthPass(tt.header, "mx.corp.example", "corp.example"); got != tt.want {
+			t.Errorf("%s: AuthPass = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestOnlyTopmostAuthResultsCounts: a header below the border server's own was in the mail when
+// it arrived; a forger can write a pass there.
+func TestOnlyTopmostAuthResultsCounts(t *testing.T) {
+	d := newTestDesk(t)
+	cfg := *d.Config()
+	cfg.Security.TrustedAuthservID = "mx.corp.example"
+	if err := d.SetConfig(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
+	forged := techReply(t, d, "f@m", "alice@corp.example", "#resolve nothing to see")
+	forged.AuthResults = []string{"mx.corp.example; dkim=fail header.d=corp.example",
+		"mx.corp.example; dkim=pass header.d=corp.example"}
+	if o := ingest(t, d, t0.Add(time.Minute), forged)[0]; o.Action != ActionRejected {
+		t.Fatalf("a forged pass below the real header was obeyed: %s", o.Action)
+	}
+}
