@@ -189,8 +189,10 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts) (Verdict, string) {
 	if h.Has("X-Ms-Exchange-Generated-Message-Source") {
 		return VerdictAutoReply, "X-MS-Exchange-Generated-Message-Source"
 	}
-	if autoReplySubjectRe.MatchString(subject) {
-		return VerdictAutoReply, "out-of-office subject"
+	// A person may write "Absence : comment l'activer ?" to the desk: an out-of-office subject
+	// needs another sign. An automatic reply answers a mail, so it names it.
+	if autoReplySubjectRe.MatchString(subject) && (h.Has("In-Reply-To") || h.Has("References")) {
+		return VerdictAutoReply, "out-of-office subject in reply"
 	}
 	if nullSender {
 		return VerdictAutoReply, "Return-Path <>"

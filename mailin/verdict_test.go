@@ -25,8 +25,9 @@ func TestVerdict(t *testing.T) {
 		{name: "x-autoreply", header: "From: a@example.com\nX-Autoreply: yes", want: VerdictAutoReply},
 		{name: "exchange oof", header: "From: a@example.com\nX-Auto-Response-Suppress: All\nX-MS-Exchange-Inbox-Rules-Loop: a@example.com", want: VerdictAutoReply},
 		{name: "inbox rule alone", header: "From: a@example.com\nX-MS-Exchange-Inbox-Rules-Loop: a@example.com", want: VerdictPerson},
-		{name: "ooo subject fr", header: "From: a@example.com\nSubject: Réponse automatique : Imprimante", want: VerdictAutoReply},
-		{name: "ooo subject en", header: "From: a@example.com\nSubject: Out of Office: printer", want: VerdictAutoReply},
+		{name: "ooo subject fr", header: "From: a@example.com\nSubject: Réponse automatique : Imprimante\nIn-Reply-To: <dk.a.b@corp.example>", want: VerdictAutoReply},
+		{name: "ooo subject en", header: "From: a@example.com\nSubject: Out of Office: printer\nReferences: <dk.a.b@corp.example>", want: VerdictAutoReply},
+		{name: "ooo subject from a person asking", header: "From: a@example.com\nSubject: Out of Office: how do I set it?", want: VerdictPerson},
 		{name: "absence in a person's subject", header: "From: a@example.com\nSubject: Absence de connexion VPN", want: VerdictPerson},
 		{name: "list-id", header: "From: a@example.com\nList-Id: <x.lists.example.com>", want: VerdictBulk},
 		{name: "list-unsubscribe", header: "From: a@example.com\nList-Unsubscribe: <mailto:u@example.com>", want: VerdictBulk},
@@ -70,5 +71,22 @@ func TestVerdict(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOutOfOfficeSubjectFromAPerson: an IT desk is asked about out-of-office settings; such a
+// request from a person opens a ticket (review finding). The same subject in reply is automatic.
+func TestOutOfOfficeSubjectFromAPerson(t *testing.T) {
+	for _, subject := range []string{"Absence : impossible d'activer le message", "Out of office: how do I turn it on in Outlook?",
+		"Réponse automatique : elle ne part plus", "Automatic reply not working since the migration"} {
+		raw := "From: paul@corp.example\r\nTo: helpdesk@corp.example\r\nSubject: " + subject + "\r\nMessage-ID: <p@x>\r\n\r\nBonjour, ...\r\n"
+		m, err := Parse([]byte(raw), ParseOptions{})
+		if err != nil || m.Verdict != VerdictPerson {
+			t.Errorf("%q: verdict %s (%s)", subject, m.Verdict, m.VerdictReason)
+		}
+		m, _ = Parse([]byte(strings.Replace(raw, "\r\n\r\n", "\r\nIn-Reply-To: <dk.x.y@corp.example>\r\n\r\n", 1)), ParseOptions{})
+		if strings.HasPrefix(subject, "Absence") && m.Verdict != VerdictAutoReply {
+			t.Errorf("%q in reply: verdict %s", subject, m.Verdict)
+		}
 	}
 }
