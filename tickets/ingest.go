@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -230,9 +231,12 @@ func noReply(addr string) bool {
 func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 	o := Outcome{MessageID: in.MessageID, Action: ActionIgnored}
 	if in.Verdict == VerdictBounce {
+		sentTo := t.returnedRecipients(in)
 		for _, r := range in.FailedRecipients {
 			r = strings.ToLower(r)
-			if r == "" || t.cfg.IsDeskAddress(r) {
+			// Anyone can write a bounce: stop mailing an address only when the bounce returns
+			// a mail the desk really sent to it, and never silence the team.
+			if r == "" || t.cfg.IsDeskAddress(r) || t.cfg.IsStaff(r) || !sentTo[r] {
 				continue
 			}
 			if _, err := t.exec(`INSERT INTO people (email, bounced_until, bounce_reason) VALUES (?, ?, ?)
@@ -264,6 +268,29 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 	}
 	o.TicketID, o.Action = tk.ID, ActionRecorded
 	return o, nil
+}
+
+// returnedRecipients lists who received the desk mails a bounce returns, by their signed
+// Message-IDs found in it.
+func (t *Tx) returnedRecipients(in *Incoming) map[string]bool {
+	out := map[string]bool{}
+	for _, id := range append(append(append([]string{}, in.ReturnedIDs...), in.InReplyTo...), in.References...) {
+		if _, err := t.d.Signer.TicketFromMessageID(id); err != nil && !strings.HasPrefix(id, "dk.0.") {
+			continue
+		}
+		var to, cc string
+		if err := t.queryRow(`SELECT recipients, cc FROM outbox WHERE message_id = ?`, id).Scan(&to, &cc); err != nil {
+			continue
+		}
+		var list []string
+		_ = json.Unmarshal([]byte(to), &list)
+		var ccs []string
+		_ = json.Unmarshal([]byte(cc), &ccs)
+		for _, a := range append(list, ccs...) {
+			out[strings.ToLower(a)] = true
+		}
+	}
+	return out
 }
 
 func clip(s string, n int) string {

@@ -127,7 +127,7 @@ func TestIngestAutomaticMail(t *testing.T) {
 	ooo := request("ooo@m", "celine@corp.example", "Réponse automatique : VPN", "Je suis absente.")
 	ooo.Verdict, ooo.VerdictReason, ooo.InReplyTo = VerdictAutoReply, "Auto-Submitted: auto-replied", []string{root}
 	bounce := request("b@m", "mailer-daemon@corp.example", "Undeliverable", "550 no such user")
-	bounce.Verdict, bounce.FailedRecipients, bounce.ReturnedIDs = VerdictBounce, []string{"celine@corp.example"}, []string{root}
+	bounce.Verdict, bounce.FailedRecipients, bounce.ReturnedIDs = VerdictBounce, []string{"celine@corp.example", "alice@corp.example", "other@corp.example"}, []string{root}
 	stray := request("s@m", "news@list.example", "Newsletter", "buy")
 	stray.Verdict = VerdictBulk
 	loop := request("l@m", "helpdesk@corp.example", "[HD #1] VPN", "our own ack")
@@ -150,6 +150,17 @@ func TestIngestAutomaticMail(t *testing.T) {
 	}
 	if n := countRows(t, d, `SELECT COUNT(*) FROM people WHERE email = 'celine@corp.example' AND bounced_until > ?`, t0.Unix()); n != 1 {
 		t.Fatal("bounced address not suppressed")
+	}
+	// Staff are never silenced, nor addresses the returned mail was not sent to.
+	if n := countRows(t, d, `SELECT COUNT(*) FROM people WHERE email IN ('alice@corp.example', 'other@corp.example') AND bounced_until > 0`); n != 0 {
+		t.Fatal("a bounce silenced someone it does not concern")
+	}
+	// A forged bounce that returns no desk mail silences nobody.
+	forged := request("f@m", "MAILER-DAEMON@evil.example", "hello", "nothing")
+	forged.Verdict, forged.FailedRecipients = VerdictBounce, []string{"priya@corp.example"}
+	ingest(t, d, t0.Add(2*time.Minute), forged)
+	if n := countRows(t, d, `SELECT COUNT(*) FROM people WHERE email = 'priya@corp.example' AND bounced_until > 0`); n != 0 {
+		t.Fatal("a forged bounce silenced an address")
 	}
 }
 
