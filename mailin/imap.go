@@ -379,38 +379,7 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		batch = append(batch, m)
 		ids = append(ids, m.in.MessageID)
 	}
-	// Count the attempt before making it: a mail that has failed, or crashed the process,
-	// maxAttempts times is set aside.
-	attempts, err := store.BumpAttempts(ctx, ids)
-	if err != nil {
-		return st, false, err
-	}
-	live := make([]*fetched, 0, len(batch))
-	for _, m := range batch {
-		if attempts[m.in.MessageID] > maxAttempts {
-			g.log.Error("mail failed repeatedly: quarantined", "uid", m.uid, "message_id", m.in.MessageID, "attempts", attempts[m.in.MessageID]-1)
-			m.bad = true
-			continue
-		}
-		live = append(live, m)
-	}
-	if err := g.commit(ctx, live, &st); err != nil {
-		return st, false, err
-	}
-	for _, m := range live {
-		if !m.done && attempts[m.in.MessageID] >= maxAttempts {
-			g.log.Error("mail failed repeatedly: quarantined", "uid", m.uid, "message_id", m.in.MessageID, "attempts", attempts[m.in.MessageID])
-			m.bad = true
-			st.Failed--
-		}
-	}
-	var finished []string
-	for _, m := range batch {
-		if m.done || m.bad {
-			finished = append(finished, m.in.MessageID)
-		}
-	}
-	if err := store.ClearAttempts(ctx, finished); err != nil {
+	if err := g.process(ctx, batch, ids, &st); err != nil {
 		return st, false, err
 	}
 
@@ -430,6 +399,20 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		return st, false, err
 	}
 	st.Quarantined += len(quarantine)
+	// Counters go only once the mails are flagged or moved: a failed move keeps them.
+	var finished []string
+	for _, m := range mails {
+		switch {
+		case !m.done && !m.bad:
+		case m.in != nil:
+			finished = append(finished, m.in.MessageID)
+		case m.head != nil:
+			finished = append(finished, m.head.MessageID) // A duplicate: committed by an earlier run.
+		}
+	}
+	if err := store.ClearAttempts(ctx, finished); err != nil {
+		return st, false, err
+	}
 	// The last UID advances over the leading run of finished mails only: one left for a retry
 	// is fetched again next time.
 	newLast := lastUID
@@ -518,6 +501,45 @@ func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, op
 			continue
 		}
 		f.full = p
+	}
+	return nil
+}
+
+// process commits a batch. Each attempt is counted in the store before it is made, so that a
+// mail that crashes the process is counted too. Normally the batch goes in one group commit. If
+// a mail of it is marked from a group attempt that never finished (a crash, or a failure), the
+// batch goes one mail at a time, each with its own count: only the mail at fault reaches
+// maxAttempts and is quarantined, not the mails that happened to share its batch.
+func (g *Ingester) process(ctx context.Context, batch []*fetched, ids []string, st *Stats) error {
+	store := g.desk.Store
+	suspect, err := store.Attempted(ctx, tickets.AttemptBatch, ids)
+	if err != nil {
+		return err
+	}
+	if !suspect {
+		if _, err := store.BumpAttempts(ctx, tickets.AttemptBatch, ids); err != nil {
+			return err
+		}
+		return g.commit(ctx, batch, st)
+	}
+	for _, m := range batch {
+		n, err := store.BumpAttempts(ctx, tickets.AttemptAlone, []string{m.in.MessageID})
+		if err != nil {
+			return err
+		}
+		if n[m.in.MessageID] > maxAttempts {
+			g.log.Error("mail failed repeatedly: quarantined", "uid", m.uid, "message_id", m.in.MessageID, "attempts", maxAttempts)
+			m.bad = true
+			continue
+		}
+		if err := g.commit(ctx, []*fetched{m}, st); err != nil {
+			return err
+		}
+		if !m.done && n[m.in.MessageID] >= maxAttempts {
+			g.log.Error("mail failed repeatedly: quarantined", "uid", m.uid, "message_id", m.in.MessageID, "attempts", n[m.in.MessageID])
+			m.bad = true
+			st.Failed--
+		}
 	}
 	return nil
 }

@@ -295,7 +295,8 @@ func TestPoisonMailQuarantined(t *testing.T) {
 	srv.deliver(t, "INBOX", testMail("p@x", "p@corp.example", "poison", "x"))
 	srv.deliver(t, "INBOX", testMail("ok@x", "ok@corp.example", "wifi", "fine"))
 	g := NewIngester(d, nil)
-	for i := 0; i < maxAttempts; i++ {
+	// One group attempt, then maxAttempts attempts alone.
+	for i := 0; i <= maxAttempts; i++ {
 		if _, err := g.Once(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -412,31 +413,57 @@ func TestHugeMailReadInPart(t *testing.T) {
 }
 
 // TestCrashingMailSetAside: a mail whose processing kills the process never returns an error, so
-// only the attempts recorded before each try can stop it: after maxAttempts crashes it is
-// quarantined without being tried again.
+// only the attempts recorded before each try can stop it. Its batch-mates, caught in the same
+// crashed group commit, are then processed one by one and opened; the culprit alone is
+// quarantined after maxAttempts crashes of its own (review finding: the whole batch was).
 func TestCrashingMailSetAside(t *testing.T) {
 	srv := newTestServer(t)
 	d := newDesk(t, srv.addr, "", 100)
 	ctx := context.Background()
 	srv.deliver(t, "INBOX", testMail("crash@x", "c@corp.example", "crash", "x"))
-	srv.deliver(t, "INBOX", testMail("fine@x", "f@corp.example", "wifi", "fine"))
-	// Three runs died while processing: their attempts were recorded, nothing else.
+	srv.deliver(t, "INBOX", testMail("fine1@x", "f1@corp.example", "wifi", "fine"))
+	srv.deliver(t, "INBOX", testMail("fine2@x", "f2@corp.example", "vpn", "fine"))
+	all := []string{"crash@x", "fine1@x", "fine2@x"}
+	// A group commit of the three died with the process...
+	if _, err := d.Store.BumpAttempts(ctx, tickets.AttemptBatch, all); err != nil {
+		t.Fatal(err)
+	}
+	// ...then, mail by mail, the two innocent ones committed and the culprit died three times.
 	for i := 0; i < maxAttempts; i++ {
-		if _, err := d.Store.BumpAttempts(ctx, []string{"crash@x", "fine@x"}); err != nil {
+		if _, err := d.Store.BumpAttempts(ctx, tickets.AttemptAlone, []string{"crash@x"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := d.Store.ClearAttempts(ctx, []string{"fine@x"}); err != nil { // It committed in the end.
-		t.Fatal(err)
-	}
 	st, err := NewIngester(d, nil).Once(ctx)
-	if err != nil || st.Opened != 1 || st.Quarantined != 1 {
+	if err != nil || st.Opened != 2 || st.Quarantined != 1 {
 		t.Fatalf("stats %+v %v", st, err)
 	}
 	if n, _ := srv.mailbox(t, "deskd-quarantine"); n != 1 {
 		t.Fatalf("%d in quarantine", n)
 	}
-	if n := count(t, d, `SELECT COUNT(*) FROM kv WHERE key LIKE 'attempt:%'`); n != 0 {
+	if n := count(t, d, `SELECT COUNT(*) FROM kv WHERE key LIKE 'attempt:%' OR key LIKE 'batch:%'`); n != 0 {
 		t.Fatalf("%d attempt counters left", n)
+	}
+}
+
+// TestBatchMatesOfACrashAreProcessed: after one crashed group commit, the next pass takes the
+// mails one by one; all are opened.
+func TestBatchMatesOfACrashAreProcessed(t *testing.T) {
+	srv := newTestServer(t)
+	d := newDesk(t, srv.addr, "", 100)
+	ctx := context.Background()
+	var ids []string
+	for i := 0; i < 3; i++ {
+		id := fmt.Sprintf("m%d@x", i)
+		ids = append(ids, id)
+		srv.deliver(t, "INBOX", testMail(id, fmt.Sprintf("u%d@corp.example", i), "wifi", "down"))
+	}
+	for i := 0; i < maxAttempts; i++ { // Even three crashed group commits blame nobody yet.
+		if _, err := d.Store.BumpAttempts(ctx, tickets.AttemptBatch, ids); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, err := NewIngester(d, nil).Once(ctx); err != nil || st.Opened != 3 || st.Quarantined != 0 {
+		t.Fatalf("stats %+v %v", st, err)
 	}
 }

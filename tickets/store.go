@@ -392,17 +392,26 @@ func (s *Store) KV(ctx context.Context, key string) (string, error) {
 	return v, err
 }
 
-// BumpAttempts records one more processing attempt for each Message-ID, committed before the
-// attempt, and returns the counts. A mail that crashes the process itself is counted too, so the
-// ingester can set it aside instead of crashing again and again.
-func (s *Store) BumpAttempts(ctx context.Context, ids []string) (map[string]int, error) {
+// Attempt counters, kept in kv and committed before the attempt they count, so that a mail that
+// crashes the process itself is counted too. "batch:ID" marks a mail taken into a group commit;
+// "attempt:ID" counts the tries of a mail processed alone.
+const (
+	AttemptBatch = "batch:"
+	AttemptAlone = "attempt:"
+)
+
+// BumpAttempts adds one to the counter of each Message-ID (each once) and returns the counts.
+func (s *Store) BumpAttempts(ctx context.Context, kind string, ids []string) (map[string]int, error) {
 	counts := map[string]int{}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		for _, id := range ids {
+			if _, done := counts[id]; done {
+				continue
+			}
 			var n int
 			if err := tx.QueryRow(`INSERT INTO kv (key, value) VALUES (?, '1')
 				ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)`,
-				"attempt:"+id).Scan(&n); err != nil {
+				kind+id).Scan(&n); err != nil {
 				return err
 			}
 			counts[id] = n
@@ -415,14 +424,29 @@ func (s *Store) BumpAttempts(ctx context.Context, ids []string) (map[string]int,
 	return counts, nil
 }
 
-// ClearAttempts forgets the attempts of mails that are done.
+// Attempted reports whether any of the Message-IDs has a counter of this kind.
+func (s *Store) Attempted(ctx context.Context, kind string, ids []string) (bool, error) {
+	for _, id := range ids {
+		var n int
+		err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM kv WHERE key = ?`, kind+id).Scan(&n)
+		if err != nil {
+			return false, fmt.Errorf("read attempts: %w", err)
+		}
+		if n > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// ClearAttempts forgets the counters of mails that are done.
 func (s *Store) ClearAttempts(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		for _, id := range ids {
-			if _, err := tx.Exec(`DELETE FROM kv WHERE key = ?`, "attempt:"+id); err != nil {
+			if _, err := tx.Exec(`DELETE FROM kv WHERE key IN (?, ?)`, AttemptBatch+id, AttemptAlone+id); err != nil {
 				return fmt.Errorf("clear attempts: %w", err)
 			}
 		}
