@@ -269,13 +269,14 @@ func (g *Ingester) drain(ctx context.Context, s *session) (Stats, error) {
 
 // fetched is one mail of a batch on its way through.
 type fetched struct {
-	uid  imap.UID
-	size int64
-	head *Message // Parsed from the header alone.
-	full *Message // Parsed whole, nil if the body was not needed.
-	in   *tickets.Incoming
-	done bool // Its effect is committed (or it was quarantined): flag it.
-	bad  bool // Cannot be parsed: quarantine.
+	uid   imap.UID
+	size  int64
+	head  *Message // Parsed from the header alone.
+	full  *Message // Parsed whole, nil if the body was not needed.
+	in    *tickets.Incoming
+	done  bool // Its effect is committed (or it was quarantined): flag it.
+	alone bool // Processed alone, with its attempts counted.
+	bad   bool // Cannot be parsed: quarantine.
 }
 
 // batch processes the next batch of new mail. more reports that another batch may follow.
@@ -379,7 +380,7 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		batch = append(batch, m)
 		ids = append(ids, m.in.MessageID)
 	}
-	if err := g.process(ctx, batch, ids, &st); err != nil {
+	if err := g.process(ctx, mailbox, batch, ids, &st); err != nil {
 		return st, false, err
 	}
 
@@ -399,16 +400,21 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		return st, false, err
 	}
 	st.Quarantined += len(quarantine)
-	// Counters go only once the mails are flagged or moved: a failed move keeps them.
-	var finished []string
+	// The record of the attempt goes only once the mails are flagged or moved: a failed move
+	// keeps it. Mails left for a retry stay in flight, so the next pass takes them one by one.
+	var finished, left []string
 	for _, m := range mails {
 		switch {
 		case !m.done && !m.bad:
-		case m.in != nil:
+			if m.in != nil {
+				left = append(left, m.in.MessageID)
+			}
+		case m.alone:
 			finished = append(finished, m.in.MessageID)
-		case m.head != nil:
-			finished = append(finished, m.head.MessageID) // A duplicate: committed by an earlier run.
 		}
+	}
+	if err := store.SetInflight(ctx, mailbox, left); err != nil {
+		return st, false, err
 	}
 	if err := store.ClearAttempts(ctx, finished); err != nil {
 		return st, false, err
@@ -505,24 +511,34 @@ func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, op
 	return nil
 }
 
-// process commits a batch. Each attempt is counted in the store before it is made, so that a
-// mail that crashes the process is counted too. Normally the batch goes in one group commit. If
-// a mail of it is marked from a group attempt that never finished (a crash, or a failure), the
-// batch goes one mail at a time, each with its own count: only the mail at fault reaches
-// maxAttempts and is quarantined, not the mails that happened to share its batch.
-func (g *Ingester) process(ctx context.Context, batch []*fetched, ids []string, st *Stats) error {
+// process commits a batch. The mails go in one group commit, recorded as in flight before it
+// begins. A mail that was in a group commit that never finished (the process crashed, or the
+// mail failed) goes alone, each of its tries counted in the store before it is made: only the
+// mail at fault reaches maxAttempts and is quarantined, not the mails that shared its batch.
+func (g *Ingester) process(ctx context.Context, mailbox string, batch []*fetched, ids []string, st *Stats) error {
 	store := g.desk.Store
-	suspect, err := store.Attempted(ctx, tickets.AttemptBatch, ids)
+	inflight, err := store.Inflight(ctx, mailbox)
 	if err != nil {
 		return err
 	}
-	if !suspect {
-		if _, err := store.BumpAttempts(ctx, tickets.AttemptBatch, ids); err != nil {
+	if len(ids) > 0 {
+		if err := store.SetInflight(ctx, mailbox, ids); err != nil {
 			return err
 		}
-		return g.commit(ctx, batch, st)
 	}
+	var group, alone []*fetched
 	for _, m := range batch {
+		if inflight[m.in.MessageID] {
+			alone = append(alone, m)
+		} else {
+			group = append(group, m)
+		}
+	}
+	if err := g.commit(ctx, group, st); err != nil {
+		return err
+	}
+	for _, m := range alone {
+		m.alone = true
 		n, err := store.BumpAttempts(ctx, tickets.AttemptAlone, []string{m.in.MessageID})
 		if err != nil {
 			return err

@@ -425,7 +425,7 @@ func TestCrashingMailSetAside(t *testing.T) {
 	srv.deliver(t, "INBOX", testMail("fine2@x", "f2@corp.example", "vpn", "fine"))
 	all := []string{"crash@x", "fine1@x", "fine2@x"}
 	// A group commit of the three died with the process...
-	if _, err := d.Store.BumpAttempts(ctx, tickets.AttemptBatch, all); err != nil {
+	if err := d.Store.SetInflight(ctx, "INBOX", all); err != nil {
 		t.Fatal(err)
 	}
 	// ...then, mail by mail, the two innocent ones committed and the culprit died three times.
@@ -441,7 +441,7 @@ func TestCrashingMailSetAside(t *testing.T) {
 	if n, _ := srv.mailbox(t, "deskd-quarantine"); n != 1 {
 		t.Fatalf("%d in quarantine", n)
 	}
-	if n := count(t, d, `SELECT COUNT(*) FROM kv WHERE key LIKE 'attempt:%' OR key LIKE 'batch:%'`); n != 0 {
+	if n := count(t, d, `SELECT COUNT(*) FROM kv WHERE key LIKE 'attempt:%' OR key LIKE 'inflight:%'`); n != 0 {
 		t.Fatalf("%d attempt counters left", n)
 	}
 }
@@ -458,10 +458,8 @@ func TestBatchMatesOfACrashAreProcessed(t *testing.T) {
 		ids = append(ids, id)
 		srv.deliver(t, "INBOX", testMail(id, fmt.Sprintf("u%d@corp.example", i), "wifi", "down"))
 	}
-	for i := 0; i < maxAttempts; i++ { // Even three crashed group commits blame nobody yet.
-		if _, err := d.Store.BumpAttempts(ctx, tickets.AttemptBatch, ids); err != nil {
-			t.Fatal(err)
-		}
+	if err := d.Store.SetInflight(ctx, "INBOX", ids); err != nil { // A crashed group commit blames nobody.
+		t.Fatal(err)
 	}
 	if st, err := NewIngester(d, nil).Once(ctx); err != nil || st.Opened != 3 || st.Quarantined != 0 {
 		t.Fatalf("stats %+v %v", st, err)

@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -392,13 +393,44 @@ func (s *Store) KV(ctx context.Context, key string) (string, error) {
 	return v, err
 }
 
-// Attempt counters, kept in kv and committed before the attempt they count, so that a mail that
-// crashes the process itself is counted too. "batch:ID" marks a mail taken into a group commit;
-// "attempt:ID" counts the tries of a mail processed alone.
-const (
-	AttemptBatch = "batch:"
-	AttemptAlone = "attempt:"
-)
+// AttemptAlone prefixes the kv counter of the tries of a mail processed alone; it is
+// committed before each try, so that a mail that crashes the process itself is counted too.
+const AttemptAlone = "attempt:"
+
+// Inflight returns the Message-IDs of the group commit last begun on a mailbox and not finished.
+func (s *Store) Inflight(ctx context.Context, mailbox string) (map[string]bool, error) {
+	v, err := s.KV(ctx, "inflight:"+mailbox)
+	if err != nil || v == "" {
+		return nil, err
+	}
+	var ids []string
+	if err := json.Unmarshal([]byte(v), &ids); err != nil {
+		return nil, fmt.Errorf("read inflight: %w", err)
+	}
+	set := map[string]bool{}
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, nil
+}
+
+// SetInflight records the Message-IDs of a group commit about to begin on a mailbox; nil when
+// its mails are all flagged or moved.
+func (s *Store) SetInflight(ctx context.Context, mailbox string, ids []string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if len(ids) == 0 {
+			_, err := tx.Exec(`DELETE FROM kv WHERE key = ?`, "inflight:"+mailbox)
+			return err
+		}
+		b, err := json.Marshal(ids)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(`INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+			"inflight:"+mailbox, string(b))
+		return err
+	})
+}
 
 // BumpAttempts adds one to the counter of each Message-ID (each once) and returns the counts.
 func (s *Store) BumpAttempts(ctx context.Context, kind string, ids []string) (map[string]int, error) {
@@ -424,21 +456,6 @@ func (s *Store) BumpAttempts(ctx context.Context, kind string, ids []string) (ma
 	return counts, nil
 }
 
-// Attempted reports whether any of the Message-IDs has a counter of this kind.
-func (s *Store) Attempted(ctx context.Context, kind string, ids []string) (bool, error) {
-	for _, id := range ids {
-		var n int
-		err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM kv WHERE key = ?`, kind+id).Scan(&n)
-		if err != nil {
-			return false, fmt.Errorf("read attempts: %w", err)
-		}
-		if n > 0 {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // ClearAttempts forgets the counters of mails that are done.
 func (s *Store) ClearAttempts(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
@@ -446,7 +463,7 @@ func (s *Store) ClearAttempts(ctx context.Context, ids []string) error {
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		for _, id := range ids {
-			if _, err := tx.Exec(`DELETE FROM kv WHERE key IN (?, ?)`, AttemptBatch+id, AttemptAlone+id); err != nil {
+			if _, err := tx.Exec(`DELETE FROM kv WHERE key = ?`, AttemptAlone+id); err != nil {
 				return fmt.Errorf("clear attempts: %w", err)
 			}
 		}
