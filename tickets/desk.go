@@ -236,10 +236,11 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	}
 	to, _ := json.Marshal(m.To)
 	cc, _ := json.Marshal(m.Cc)
+	// Due at once on the real clock, even when the transaction runs as of a later time.
 	_, err = t.exec(`INSERT INTO outbox (ticket_id, kind, recipients, cc, language, data, message_id,
 		in_reply_to, refs, automatic, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.TicketID, m.Kind, string(to), string(cc), m.Language, string(data), id, inReplyTo,
-		strings.Join(refs, " "), m.Automatic, t.Now.Unix(), t.Now.Unix())
+		strings.Join(refs, " "), m.Automatic, min(t.Now.Unix(), time.Now().Unix()), t.Now.Unix())
 	if err != nil {
 		return fmt.Errorf("queue mail: %w", err)
 	}
