@@ -352,8 +352,7 @@ func (d *Desk) TrainModel(ctx context.Context) error {
 // replacing what it learned of this ticket before. SetCategory calls it on every correction; it
 // may also be called when a ticket is resolved (then the model need not wait for TrainModel).
 // Calling it again with the same category changes nothing. A ticket without category is skipped.
-// todo: the model is updated before the transaction commits; a rollback leaves the lesson in the
-// model until the next TrainModel.
+// The model itself changes only once the transaction commits.
 func (t *Tx) learn(tk *Ticket) error {
 	if tk.Category == "" {
 		return nil
@@ -371,22 +370,28 @@ func (t *Tx) learn(tk *Ticket) error {
 		return fmt.Errorf("learn: %w", err)
 	}
 
+	id, category, d := tk.ID, tk.Category, t.d
+	t.onCommit = append(t.onCommit, func() { d.learnModel(id, category, text) })
+	return nil
+}
+
+// learnModel updates the live model with one example, once its transaction has committed.
+func (d *Desk) learnModel(id int64, category, text string) {
 	trainMu.Lock()
 	defer trainMu.Unlock()
-	cur := t.d.model.Load()
+	cur := d.model.Load()
 	if cur == nil {
 		cur = NewModel()
 	}
-	old := cur.tickets[tk.ID]
-	if old == tk.Category {
-		return nil
+	old := cur.tickets[id]
+	if old == category {
+		return
 	}
 	m := cur.clone()
 	m.remove(old, text) // The subject and first message do not change: the same text as learned.
-	m.Add(tk.Category, text)
-	m.tickets[tk.ID] = tk.Category
-	t.d.model.Store(m)
-	return nil
+	m.Add(category, text)
+	m.tickets[id] = category
+	d.model.Store(m)
 }
 
 // ruleScore is how well a category's keywords match a request.

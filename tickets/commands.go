@@ -91,13 +91,14 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 		}
 		return ActionRejected, t.reject(tk, in.From, &errRefused{c, reason, t.untrustedFR(in)})
 	}
-	if _, err := t.exec(`SAVEPOINT commands`); err != nil {
+	rollback, err := t.savepoint("commands")
+	if err != nil {
 		return "", err
 	}
-	err := t.applyCommands(tk, in, cmds, rest)
+	err = t.applyCommands(tk, in, cmds, rest)
 	var refused *errRefused
 	if err != nil && (errors.As(err, &refused) || isDomainRefusal(err)) {
-		if _, rerr := t.exec(`ROLLBACK TO commands`); rerr != nil {
+		if rerr := rollback(); rerr != nil {
 			return "", rerr
 		}
 		if _, rerr := t.exec(`RELEASE commands`); rerr != nil {

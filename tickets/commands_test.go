@@ -238,3 +238,26 @@ func TestOnlyTopmostAuthResultsCounts(t *testing.T) {
 		t.Fatalf("a forged pass below the real header was obeyed: %s", o.Action)
 	}
 }
+
+// TestRefusedCorrectionTeachesNothing: "#category x" followed by an unknown command is refused
+// and rolled back; the live model must not have learned the category (review finding).
+func TestRefusedCorrectionTeachesNothing(t *testing.T) {
+	d := newTestDesk(t)
+	ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
+	before := d.model.Load()
+	if o := ingest(t, d, t0.Add(time.Minute), techReply(t, d, "t@m", "alice@corp.example", "#category hardware\n#frobnicate"))[0]; o.Action != ActionRejected {
+		t.Fatalf("action %s", o.Action)
+	}
+	if m := d.model.Load(); m != before {
+		t.Fatal("a rolled-back correction changed the live model")
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM training`); n != 0 {
+		t.Fatalf("%d training rows after a refused correction", n)
+	}
+	if o := ingest(t, d, t0.Add(2*time.Minute), techReply(t, d, "t2@m", "alice@corp.example", "#category hardware"))[0]; o.Action != ActionCommand {
+		t.Fatalf("action %s", o.Action)
+	}
+	if m := d.model.Load(); m == before || m.tickets[1] != "hardware" {
+		t.Fatal("a committed correction did not teach the model")
+	}
+}

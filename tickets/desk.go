@@ -65,6 +65,23 @@ type Tx struct {
 	cfg    *deskConfig
 	Now    time.Time
 	source string // Message-ID of the incoming mail being processed, for its attachments.
+	// onCommit runs after the transaction commits: changes outside the database (the learned
+	// model) must not happen for work that is rolled back. A savepoint rolled back drops the
+	// hooks added since it was set.
+	onCommit []func()
+}
+
+// savepoint sets a savepoint and returns a function that rolls back to it, hooks included.
+func (t *Tx) savepoint(name string) (rollback func() error, err error) {
+	if _, err := t.exec(`SAVEPOINT ` + name); err != nil {
+		return nil, err
+	}
+	n := len(t.onCommit)
+	return func() error {
+		t.onCommit = t.onCommit[:n]
+		_, err := t.exec(`ROLLBACK TO ` + name)
+		return err
+	}, nil
 }
 
 // Config is the configuration this transaction runs with.
@@ -72,9 +89,20 @@ func (t *Tx) Config() *Config { return t.cfg.Config }
 
 // Update runs fn in one immediate transaction, as of time now.
 func (d *Desk) Update(ctx context.Context, now time.Time, fn func(*Tx) error) error {
-	return d.Store.write(ctx, func(tx *sql.Tx) error {
-		return fn(&Tx{d: d, tx: tx, cfg: d.cfg.Load(), Now: now.UTC().Truncate(time.Second)})
+	var hooks []func()
+	err := d.Store.write(ctx, func(tx *sql.Tx) error {
+		t := &Tx{d: d, tx: tx, cfg: d.cfg.Load(), Now: now.UTC().Truncate(time.Second)}
+		err := fn(t)
+		hooks = t.onCommit
+		return err
 	})
+	if err != nil {
+		return err
+	}
+	for _, h := range hooks {
+		h()
+	}
+	return nil
 }
 
 const ticketColumns = `id, subject, requester, requester_name, status, priority, category, assignee, tier,

@@ -86,17 +86,18 @@ func (d *Desk) Ingest(ctx context.Context, now time.Time, batch []*Incoming) ([]
 	err := d.Update(ctx, now, func(tx *Tx) error {
 		for i, in := range batch {
 			out[i] = Outcome{MessageID: in.MessageID}
-			if _, err := tx.tx.Exec(`SAVEPOINT mail`); err != nil {
+			rollback, err := tx.savepoint("mail")
+			if err != nil {
 				return err
 			}
 			o, err := tx.ingestOne(in)
 			if err != nil {
-				if _, rerr := tx.tx.Exec(`ROLLBACK TO mail`); rerr != nil {
+				if rerr := rollback(); rerr != nil {
 					return errors.Join(err, rerr)
 				}
 				o = Outcome{MessageID: in.MessageID, Err: err}
 			}
-			if _, err := tx.tx.Exec(`RELEASE mail`); err != nil {
+			if _, err := tx.exec(`RELEASE mail`); err != nil {
 				return err
 			}
 			out[i] = o
