@@ -10,6 +10,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -74,13 +75,17 @@ func NewIngester(d *tickets.Desk, log *slog.Logger) *Ingester {
 // session is one connection with the inbox selected.
 type session struct {
 	c           *imapclient.Client
+	cfg         tickets.IMAPConfig // The settings it connected with: a reload that changes them reconnects.
 	uidValidity uint32
 	newMail     chan struct{} // Signalled when the server reports new messages.
 }
 
+// errReconfigured ends a session whose [imap] settings were changed by a reload.
+var errReconfigured = errors.New("imap settings changed: reconnecting")
+
 func (g *Ingester) connect(ctx context.Context) (*session, error) {
 	cfg := g.desk.Config().IMAP
-	s := &session{newMail: make(chan struct{}, 1)}
+	s := &session{cfg: cfg, newMail: make(chan struct{}, 1)}
 	opts := &imapclient.Options{
 		TLSConfig: &tls.Config{ServerName: host(cfg.Address), InsecureSkipVerify: cfg.InsecureSkipVerify},
 		Dialer:    &net.Dialer{Timeout: 30 * time.Second},
@@ -201,19 +206,25 @@ func (g *Ingester) session(ctx context.Context, connected func()) error {
 	connected()
 	defer s.close(g.log)
 	idle := s.c.Caps().Has(imap.CapIdle)
-	g.log.Info("imap connected", "mailbox", g.desk.Config().IMAP.Mailbox, "idle", idle)
+	g.log.Info("imap connected", "mailbox", s.cfg.Mailbox, "idle", idle)
 	for {
+		if g.desk.Config().IMAP != s.cfg {
+			return errReconfigured
+		}
 		if _, err := g.drain(ctx, s); err != nil {
 			return err
 		}
-		interval := g.desk.Config().IMAP.PollInterval.Duration
+		interval := s.cfg.PollInterval.Duration
 		if !idle {
+			waited, stop := g.wait(s, interval)
 			select {
 			case <-ctx.Done():
+				stop()
 				return nil
 			case <-s.c.Closed():
+				stop()
 				return errors.New("connection closed")
-			case <-time.After(interval):
+			case <-waited:
 			}
 			continue
 		}
@@ -223,12 +234,14 @@ func (g *Ingester) session(ctx context.Context, connected func()) error {
 		}
 		// Re-issue IDLE well before servers' 30-minute timeout (RFC 2177), and poll anyway at
 		// poll_interval in case a notification is lost.
+		waited, stop := g.wait(s, min(interval, 20*time.Minute))
 		select {
 		case <-ctx.Done():
 		case <-s.c.Closed():
 		case <-s.newMail:
-		case <-time.After(min(interval, 20*time.Minute)):
+		case <-waited:
 		}
+		stop()
 		select {
 		case <-s.c.Closed():
 			return errors.New("the server closed the connection")
@@ -244,6 +257,38 @@ func (g *Ingester) session(ctx context.Context, connected func()) error {
 			return nil
 		}
 	}
+}
+
+// reconfigureCheck is how often a waiting session looks for a reload of [imap].
+const reconfigureCheck = 2 * time.Second
+
+// wait returns a channel closed after d, or sooner when a reload changed the [imap] settings,
+// and a function that ends the wait early (call it when done waiting).
+func (g *Ingester) wait(s *session, d time.Duration) (<-chan struct{}, func()) {
+	ch, stop := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(ch)
+		deadline := time.NewTimer(d)
+		defer deadline.Stop()
+		tick := time.NewTicker(reconfigureCheck)
+		defer tick.Stop()
+		for {
+			select {
+			case <-deadline.C:
+				return
+			case <-stop:
+				return
+			case <-s.c.Closed():
+				return
+			case <-tick.C:
+				if g.desk.Config().IMAP != s.cfg {
+					return
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return ch, func() { once.Do(func() { close(stop) }) }
 }
 
 // drain processes batches until nothing new is left (or a mail must wait for a retry). A
@@ -282,7 +327,7 @@ type fetched struct {
 // batch processes the next batch of new mail. more reports that another batch may follow.
 func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, err error) {
 	cfg := g.desk.Config()
-	mailbox := cfg.IMAP.Mailbox
+	mailbox := s.cfg.Mailbox // The mailbox this session selected, whatever a reload says.
 	store := g.desk.Store
 	validity, lastUID, err := store.MailboxState(ctx, mailbox)
 	if err != nil {
@@ -311,7 +356,7 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		}
 		return st, false, nil
 	}
-	size := max(cfg.IMAP.BatchSize, 1)
+	size := max(s.cfg.BatchSize, 1)
 	if len(uids) > size {
 		uids, more = uids[:size], true
 	}
@@ -345,7 +390,7 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 	}
 	// A mail over max_message is read only that far: the ticket still opens with what can be
 	// read, and the memory a hostile mail can take is bounded.
-	limit := int64(cfg.IMAP.MaxMessage)
+	limit := int64(s.cfg.MaxMessage)
 	var whole, huge []imap.UID
 	for _, u := range needBody {
 		if m := byUID(mails, u); limit > 0 && m.size > limit {
@@ -628,7 +673,7 @@ func (g *Ingester) markDone(s *session, uids []imap.UID) error {
 	if len(uids) == 0 {
 		return nil
 	}
-	if dest := g.desk.Config().IMAP.DoneMailbox; dest != "" {
+	if dest := s.cfg.DoneMailbox; dest != "" {
 		return g.move(s, uids, dest)
 	}
 	err := s.c.Store(imap.UIDSetNum(uids...), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close()
@@ -642,7 +687,7 @@ func (g *Ingester) quarantine(s *session, uids []imap.UID) error {
 	if len(uids) == 0 {
 		return nil
 	}
-	return g.move(s, uids, g.desk.Config().IMAP.QuarantineMailbox)
+	return g.move(s, uids, s.cfg.QuarantineMailbox)
 }
 
 // move moves mails to a mailbox, creating it if missing; MOVE where the server has it (RFC

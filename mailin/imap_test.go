@@ -465,3 +465,48 @@ func TestBatchMatesOfACrashAreProcessed(t *testing.T) {
 		t.Fatalf("stats %+v %v", st, err)
 	}
 }
+
+// TestReloadChangingMailboxReconnects: a reload that changes [imap] ends the session, and the
+// next one reads the new mailbox; state is never recorded under the wrong name.
+func TestReloadChangingMailboxReconnects(t *testing.T) {
+	srv := newTestServer(t)
+	if err := srv.user.Create("Support", nil); err != nil {
+		t.Fatal(err)
+	}
+	d := newDesk(t, srv.addr, "", 100)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	g := NewIngester(d, nil)
+	processed := make(chan Stats, 10)
+	g.Processed = func(s Stats) { processed <- s }
+	done := make(chan error, 1)
+	go func() { done <- g.Run(ctx) }()
+	srv.deliver(t, "INBOX", testMail("a@x", "a@corp.example", "vpn", "in INBOX"))
+	select {
+	case <-processed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("INBOX mail not processed")
+	}
+	cfg := *d.Config()
+	cfg.IMAP.Mailbox = "Support"
+	cfg.IMAP.PollInterval.Duration = 50 * time.Millisecond
+	if err := d.SetConfig(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	srv.deliver(t, "Support", testMail("b@x", "b@corp.example", "wifi", "in Support"))
+	select {
+	case s := <-processed:
+		if s.Opened != 1 {
+			t.Fatalf("stats %+v", s)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the new mailbox was never read")
+	}
+	cancel()
+	<-done
+	v1, last1, _ := d.Store.MailboxState(context.Background(), "INBOX")
+	v2, last2, _ := d.Store.MailboxState(context.Background(), "Support")
+	if last1 != 1 || last2 != 1 || v1 == 0 || v2 == 0 {
+		t.Fatalf("INBOX %d/%d, Support %d/%d", v1, last1, v2, last2)
+	}
+}
