@@ -173,6 +173,12 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 			if ctx.Err() != nil {
 				return d.sent, errors.Join(ctx.Err(), s.store.Release(settle, ids(batch[i:]), now))
 			}
+			if ok, err := s.store.Renew(settle, m, time.Now().Add(tickets.ClaimLease)); err != nil {
+				return d.sent, err
+			} else if !ok {
+				s.log.Warn("outbox row claimed by another sender; skipped", "id", m.ID, "kind", m.Kind)
+				continue
+			}
 			err := d.one(settle, m)
 			var ce errConn
 			if errors.As(err, &ce) {

@@ -2,7 +2,9 @@ package tickets
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +32,7 @@ const ClaimLease = 5 * time.Minute
 
 // OutboxMail is a queued mail as the sender sees it.
 type OutboxMail struct {
+	Claim      string // The drain's claim on the row, set by DueMail.
 	ID         int64
 	TicketID   int64 // 0 for mails about no ticket.
 	Kind       string
@@ -109,15 +112,43 @@ func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]Outbox
 				return err
 			}
 		}
-		for _, m := range out {
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE id = ?`,
-				now.Add(ClaimLease).Unix(), m.ID); err != nil {
+		claim := newClaim()
+		for i, m := range out {
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, claim = ? WHERE id = ?`,
+				now.Add(ClaimLease).Unix(), claim, m.ID); err != nil {
 				return fmt.Errorf("claim mail %d: %w", m.ID, err)
 			}
+			out[i].Claim = claim
 		}
 		return nil
 	})
 	return out, err
+}
+
+func newClaim() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err)) // Never fails on Linux.
+	}
+	return hex.EncodeToString(b)
+}
+
+// Renew extends a claim on a mail just before it is sent, and reports whether the claim is still
+// the caller's: a drain slower than ClaimLease may have lost the row to another one, which then
+// sends it, so this one must not.
+func (s *Store) Renew(ctx context.Context, m OutboxMail, until time.Time) (bool, error) {
+	var ok bool
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND claim = ? AND state = 'pending'`,
+			until.Unix(), m.ID, m.Claim)
+		if err != nil {
+			return fmt.Errorf("renew claim: %w", err)
+		}
+		n, err := res.RowsAffected()
+		ok = n == 1
+		return err
+	})
+	return ok, err
 }
 
 // Release gives claimed mails back, due at the given time, without counting an attempt: for a

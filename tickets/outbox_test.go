@@ -153,3 +153,30 @@ func TestQueuedMailIsDueOnTheRealClock(t *testing.T) {
 		t.Fatalf("%d mails due now, want the ack and the notice (%v)", len(due), err)
 	}
 }
+
+// TestLostClaimIsNotSentTwice: a drain slower than ClaimLease loses its rows to another drain;
+// its Renew before each send says so, and only the new holder sends (review finding).
+func TestLostClaimIsNotSentTwice(t *testing.T) {
+	ctx := context.Background()
+	d := newTestDesk(t)
+	openTicket(t, d, t0, NewTicket{Subject: "wifi", Text: "wifi", Requester: "r@corp.example"})
+	now := time.Now()
+	first, err := d.Store.DueMail(ctx, now, 10)
+	if err != nil || len(first) != 2 {
+		t.Fatalf("first claim: %d %v", len(first), err)
+	}
+	second, err := d.Store.DueMail(ctx, now.Add(ClaimLease+time.Second), 10)
+	if err != nil || len(second) != 2 {
+		t.Fatalf("re-claim after the lease: %d %v", len(second), err)
+	}
+	for _, m := range first {
+		if ok, err := d.Store.Renew(ctx, m, now.Add(ClaimLease)); err != nil || ok {
+			t.Fatalf("the first drain still holds mail %d (%v)", m.ID, err)
+		}
+	}
+	for _, m := range second {
+		if ok, err := d.Store.Renew(ctx, m, now.Add(ClaimLease)); err != nil || !ok {
+			t.Fatalf("the second drain lost mail %d (%v)", m.ID, err)
+		}
+	}
+}

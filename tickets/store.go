@@ -204,6 +204,9 @@ BEGIN
 	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
 END;
 `,
+	// Who holds a claim on an outbox row: a drain renews its claim before each send, so a row
+	// re-claimed by another process after a lease ran out is not sent twice.
+	4: `ALTER TABLE outbox ADD COLUMN claim TEXT NOT NULL DEFAULT '';`,
 }
 
 // OpenStore opens (creating if needed) the database at path and applies pending migrations.
