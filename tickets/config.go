@@ -30,6 +30,9 @@ type Config struct {
 	Security    SecurityConfig       `toml:"security"`
 	Escalation  EscalationConfig     `toml:"escalation"`
 
+	// Warnings are problems that do not stop deskd; `deskd check` prints them.
+	Warnings []string `toml:"-"`
+
 	path string // File the config was read from, "" when built in code.
 }
 
@@ -539,8 +542,10 @@ func (c *Config) validate() error {
 			return &keyError{"technician", i, "skills", fmt.Sprintf("technician %q has no skills", t.Name)}
 		}
 		for _, s := range t.Skills {
-			if len(cats) > 0 && !cats[s] {
-				return &keyError{"technician", i, "skills", fmt.Sprintf("technician %q: skill %q is not a category", t.Name, s)}
+			if !cats[s] {
+				// The contract's own example has a skill with no category: not an error, but
+				// worth saying — no ticket can be classified into it.
+				c.Warnings = append(c.Warnings, fmt.Sprintf("technician %q: skill %q is not a category", t.Name, s))
 			}
 		}
 		if t.Tier < 1 || t.Tier > 3 {

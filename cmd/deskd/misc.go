@@ -46,6 +46,9 @@ func init() {
 			}
 			fmt.Fprintf(e.stdout, "config %s: ok (%d technicians, %d coordinators, %d categories)\n", e.configPath,
 				len(cfg.Technicians), len(cfg.Coordinator), len(cfg.Categories))
+			for _, w := range cfg.Warnings {
+				fmt.Fprintf(e.stdout, "warning: %s\n", w)
+			}
 			d, done, err := openDeskWith(ctx, e, cfg)
 			if err != nil {
 				return fmt.Errorf("database: %w", err)
