@@ -120,6 +120,15 @@ func funcs(lang string) map[string]any {
 			return max(1, min(100, n*100/total))
 		},
 		"count": func(m map[string]int, k string) int { return m[k] },
+		// plural picks the singular or the plural form for n.
+		"plural": func(n int, one, many string) string {
+			if n == 1 || (lang == "fr" && n == 0) {
+				return one
+			}
+			return many
+		},
+		// more is how many of a capped list were left out.
+		"more": func(total, shown int) int { return max(0, total-shown) },
 		"maxCount": func(m map[string]int, keys []string) int {
 			v := 0
 			for _, k := range keys {

@@ -81,7 +81,15 @@ func Samples(kind, lang string) []tickets.Notice {
 				esc(n)
 				n.Recipient, n.RecipientName = "nadia@corp.example", "Nadia Benali"
 				n.Reason, n.Actor, n.ActorName = "first response deadline passed", tickets.ActorDesk, ""
+				n.Deadline, n.Due = tickets.DeadlineFirstResponse, t0.Add(time.Hour)
 			}),
+			with(staff, func(n *tickets.Notice) {
+				esc(n)
+				n.Ticket.Tier, n.TopTier = 3, true
+				n.Recipient, n.RecipientName = "nadia@corp.example", "Nadia Benali"
+				n.Reason, n.Actor, n.ActorName = "still down after the gateway swap", "dev@corp.example", "Dev Patel"
+			}),
+			with(base, func(n *tickets.Notice) { esc(n); n.Ticket.Tier, n.TopTier = 3, true }),
 		}
 	case tickets.KindRejected:
 		return []tickets.Notice{with(staff, func(n *tickets.Notice) {
@@ -108,12 +116,20 @@ func Samples(kind, lang string) []tickets.Notice {
 		out = append(out, with(base, func(n *tickets.Notice) { n.Event = "closed"; n.Ticket.Status = "closed" }))
 		return out
 	case tickets.KindReminder:
-		return []tickets.Notice{with(staff, func(n *tickets.Notice) { n.Text = text })}
+		return []tickets.Notice{
+			with(staff, func(n *tickets.Notice) {
+				n.Text, n.Event, n.Deadline, n.Due = text, tickets.DeadlineResolve, tickets.DeadlineResolve, t0.Add(8*time.Hour)
+			}),
+			with(staff, func(n *tickets.Notice) {
+				n.Text, n.Event, n.Deadline, n.Due = text, tickets.DeadlineFirstResponse, tickets.DeadlineFirstResponse, t0.Add(time.Hour)
+			}),
+		}
 	case tickets.KindDigest:
 		info := func(id int64, subj, prio, assignee string) tickets.TicketInfo {
 			return tickets.TicketInfo{ID: id, Subject: subj, Priority: prio, Status: "open", Requester: "r@corp.example",
 				Assignee: assignee, AssigneeName: map[string]string{"alice@corp.example": "Alice Martin"}[assignee],
-				CreatedAt: t0.Add(-time.Duration(id) * time.Hour), ResolveDue: t0.Add(time.Duration(id) * time.Hour)}
+				CreatedAt: t0.Add(-time.Duration(id) * time.Hour), ResolveDue: t0.Add(time.Duration(id) * time.Hour),
+				NextDue: t0.Add(time.Duration(id-41) * time.Hour)}
 		}
 		coord := tickets.Notice{DeskName: base.DeskName, DeskAddress: base.DeskAddress, Tag: "HD", Audience: "staff",
 			Recipient: "nadia@corp.example", RecipientName: "Nadia Benali"}
@@ -127,6 +143,8 @@ func Samples(kind, lang string) []tickets.Notice {
 			DueSoon:    []tickets.TicketInfo{info(43, "Outlook crashes", "high", "alice@corp.example")},
 			Escalated:  []tickets.TicketInfo{info(42, "VPN down", "urgent", "alice@corp.example")},
 			Resolved:   []tickets.TicketInfo{info(40, "Password reset", "normal", "alice@corp.example")},
+			// The lists show at most DigestListMax tickets; the totals say how many there are.
+			Totals: tickets.DigestTotals{Unassigned: 1, Breached: 3, DueSoon: 1, Escalated: 1, Resolved: 1},
 			Load: []tickets.Load{{Email: "alice@corp.example", Name: "Alice Martin", Tier: 1, Open: 4, Weight: 9},
 				{Email: "bob@corp.example", Name: "Bob Smith", Tier: 1, Open: 2, Weight: 3, Away: true}},
 			Oldest:       []tickets.TicketInfo{info(12, "New laptop", "low", "alice@corp.example")},

@@ -104,7 +104,9 @@ type Coordinator struct {
 // Category is a [[category]] entry.
 type Category struct {
 	Name     string   `toml:"name"`
-	Label    string   `toml:"label"` // Human name for mails; defaults to Name.
+	Label    string   `toml:"label"`    // Human name for mails; defaults to Name.
+	LabelFR  string   `toml:"label_fr"` // The name in French mails, when it differs by language.
+	LabelEN  string   `toml:"label_en"` // The name in English mails.
 	Keywords []string `toml:"keywords"`
 	Ask      []string `toml:"ask"`      // Questions the acknowledgement asks.
 	AskFR    []string `toml:"ask_fr"`   // The questions in French, when they differ by language.
@@ -610,6 +612,17 @@ func (c *Config) Technician(email string) (Technician, bool) {
 		}
 	}
 	return Technician{}, false
+}
+
+// LabelFor returns the category's name for a mail in lang.
+func (c Category) LabelFor(lang string) string {
+	switch {
+	case lang == "fr" && c.LabelFR != "":
+		return c.LabelFR
+	case lang == "en" && c.LabelEN != "":
+		return c.LabelEN
+	}
+	return c.Label
 }
 
 // Questions returns a category's questions for a requester writing in lang.

@@ -239,7 +239,7 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	var refs []string
 	if tk != nil {
 		m.TicketID = tk.ID
-		m.Notice.Ticket = t.info(tk)
+		m.Notice.Ticket = t.info(tk, m.Language)
 		id = t.d.Signer.MessageID(tk.ID, cfg.DeskDomain())
 		if tk.OriginMessageID != "" {
 			refs = append(refs, tk.OriginMessageID)
@@ -294,17 +294,25 @@ func dedupe(addrs, exclude []string) []string {
 	return out
 }
 
-// info is the snapshot of a ticket that goes into a mail.
-func (t *Tx) info(tk *Ticket) TicketInfo {
+// info is the snapshot of a ticket that goes into a mail in lang.
+func (t *Tx) info(tk *Ticket, lang string) TicketInfo {
 	label := tk.Category
 	if c, ok := t.cfg.Category(tk.Category); ok {
-		label = c.Label
+		label = c.LabelFor(lang)
+	}
+	var next time.Time
+	if tk.Status.Active() {
+		next = tk.ResolveDue
+		if tk.FirstResponseAt.IsZero() {
+			next = tk.FirstResponseDue
+		}
 	}
 	return TicketInfo{
 		ID: tk.ID, Subject: tk.Subject, Requester: tk.Requester, RequesterName: tk.RequesterName,
 		Status: string(tk.Status), Priority: tk.Priority.String(), Category: tk.Category, CategoryLabel: label,
 		Assignee: tk.Assignee, AssigneeName: t.nameOf(tk.Assignee), Tier: tk.Tier, Escalations: tk.Escalations,
-		CreatedAt: tk.CreatedAt, FirstResponseDue: tk.FirstResponseDue, ResolveDue: tk.ResolveDue,
+		CreatedAt: tk.CreatedAt, FirstResponseAt: tk.FirstResponseAt, FirstResponseDue: tk.FirstResponseDue,
+		ResolveDue: tk.ResolveDue, NextDue: next,
 	}
 }
 

@@ -260,7 +260,7 @@ func (t *Tx) infos(ids []int64) ([]TicketInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, t.info(tk))
+		out = append(out, t.info(tk, t.cfg.Desk.Language))
 	}
 	return out, nil
 }

@@ -210,7 +210,7 @@ func (t *Tx) checkEscalation(id int64) (slaAction, error) {
 	switch {
 	case a.Escalate != "":
 		reason := t.slaReason(t.cfg.Desk.Language, a.Escalate, a.Due, true)
-		if err := t.Escalate(tk, reason, ActorDesk); err != nil {
+		if err := t.escalate(tk, reason, ActorDesk, a.Escalate, a.Due); err != nil {
 			return a, err
 		}
 		// Escalate recomputed the deadlines for the new priority (and cleared BreachedDue). Those
@@ -238,7 +238,8 @@ func (t *Tx) checkEscalation(id int64) (slaAction, error) {
 		}
 		lang := t.staffLanguage(tk.Assignee)
 		return a, t.queue(tk, Mail{Kind: KindReminder, To: []string{tk.Assignee}, Language: lang,
-			Notice: Notice{Audience: "staff", Event: a.Remind, Reason: t.slaReason(lang, a.Remind, a.RemindDue, false)}})
+			Notice: Notice{Audience: "staff", Event: a.Remind, Deadline: a.Remind, Due: a.RemindDue,
+				Reason: t.slaReason(lang, a.Remind, a.RemindDue, false)}})
 	case !a.Settle.IsZero():
 		tk.BreachedDue = a.Settle
 		return a, t.save(tk)

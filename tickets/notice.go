@@ -45,6 +45,13 @@ type Notice struct {
 	Source string `json:"source,omitempty"`
 	// AllAttachments sends every file of the ticket (the history for an escalation's specialist).
 	AllAttachments bool `json:"all_attachments,omitempty"`
+	// Deadline and Due say which SLA deadline a reminder or a desk escalation is about
+	// (DeadlineFirstResponse or DeadlineResolve) and when it fell due, so that each template
+	// words it in its own language.
+	Deadline string    `json:"deadline,omitempty"`
+	Due      time.Time `json:"due,omitempty"`
+	// TopTier marks an escalation at the top tier: only the priority rose, nobody took it over.
+	TopTier bool `json:"top_tier,omitempty"`
 }
 
 // attachable lists the kinds that carry the files of the mail that caused them. An
@@ -66,8 +73,12 @@ type TicketInfo struct {
 	Tier             int       `json:"tier"`
 	Escalations      int       `json:"escalations"`
 	CreatedAt        time.Time `json:"created_at"`
+	FirstResponseAt  time.Time `json:"first_response_at"`
 	FirstResponseDue time.Time `json:"first_response_due"`
 	ResolveDue       time.Time `json:"resolve_due"`
+	// NextDue is the deadline the ticket is working towards: the first response until it is
+	// given, then the resolution; zero when the ticket is not active.
+	NextDue time.Time `json:"next_due"`
 }
 
 // Entry is one event of a ticket's history, as shown in a mail.

@@ -275,8 +275,14 @@ func (t *Tx) SetPriority(tk *Ticket, p Priority, actor, reason string) error {
 
 // Escalate raises the priority one level and hands the ticket to the next tier's specialist, who
 // gets the history; the requester and the coordinators are told. At the top tier only the
-// priority rises and the coordinators are told.
+// priority rises: the requester and the coordinators are told, and nobody takes it over.
 func (t *Tx) Escalate(tk *Ticket, reason, actor string) error {
+	return t.escalate(tk, reason, actor, "", time.Time{})
+}
+
+// escalate is Escalate; deadline and due name the SLA deadline a desk escalation is for, so that
+// each mail says it in its own language.
+func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time) error {
 	if err := t.mustBeOpen(tk); err != nil {
 		return err
 	}
@@ -291,7 +297,7 @@ func (t *Tx) Escalate(tk *Ticket, reason, actor string) error {
 	top := tk.Tier >= t.cfg.Escalation.MaxTier
 	text := reason
 	if top {
-		text = strings.TrimSpace("top tier reached; " + reason)
+		text = strings.TrimSpace("top tier reached; " + reason) // The event is for the team's history.
 	} else {
 		tk.Tier++
 	}
@@ -301,51 +307,51 @@ func (t *Tx) Escalate(tk *Ticket, reason, actor string) error {
 	if err := t.save(tk); err != nil {
 		return err
 	}
-	if top {
-		return t.tellCoordinators(tk, "escalated-top", text)
-	}
-	pick := t.chooseTechnician(tk.Category, tk.Tier, tk.Assignee)
-	if pick.Email != "" && pick.Tier < tk.Tier {
-		// Assignment falls back to lower tiers for new tickets; an escalation never goes down.
-		pick = Pick{}
-	}
-	if pick.Tier > tk.Tier {
-		tk.Tier = pick.Tier
-	}
-	if pick.Email == "" {
-		if err := t.tellCoordinators(tk, "unmatched", fmt.Sprintf("no technician of tier %d or above is available for this escalation; it stays with %s", tk.Tier, dash(tk.Assignee))); err != nil {
-			return err
+	staff := Notice{Audience: "staff", Reason: reason, Actor: actor, ActorName: t.nameOf(actor),
+		Deadline: deadline, Due: due, TopTier: top}
+	if !top {
+		pick := t.chooseTechnician(tk.Category, tk.Tier, tk.Assignee)
+		if pick.Email != "" && pick.Tier < tk.Tier {
+			// Assignment falls back to lower tiers for new tickets; an escalation never goes down.
+			pick = Pick{}
 		}
-	}
-	if pick.Email != "" && pick.Email != tk.Assignee {
-		tk.Assignee = pick.Email
-		if tk.Status == StatusNew {
-			if err := t.setStatus(tk, StatusOpen, actor); err != nil {
+		if pick.Tier > tk.Tier {
+			tk.Tier = pick.Tier
+		}
+		if pick.Email == "" {
+			if err := t.tellCoordinators(tk, "unmatched", fmt.Sprintf("no technician of tier %d or above is available for this escalation; it stays with %s", tk.Tier, dash(tk.Assignee))); err != nil {
 				return err
 			}
 		}
-		if err := t.event(tk, EventAssign, ActorDesk, false, pick.Email, ""); err != nil {
-			return err
-		}
-		if err := t.save(tk); err != nil {
-			return err
-		}
-		if err := t.markAssigned(pick.Email); err != nil {
-			return err
-		}
-		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email),
-			Notice: Notice{Audience: "staff", Reason: reason, Actor: actor, ActorName: t.nameOf(actor), History: t.history(tk),
-				AllAttachments: true}}); err != nil {
-			return err
+		if pick.Email != "" && pick.Email != tk.Assignee {
+			tk.Assignee = pick.Email
+			if tk.Status == StatusNew {
+				if err := t.setStatus(tk, StatusOpen, actor); err != nil {
+					return err
+				}
+			}
+			if err := t.event(tk, EventAssign, ActorDesk, false, pick.Email, ""); err != nil {
+				return err
+			}
+			if err := t.save(tk); err != nil {
+				return err
+			}
+			if err := t.markAssigned(pick.Email); err != nil {
+				return err
+			}
+			n := staff
+			n.History, n.AllAttachments = t.history(tk), true
+			if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email), Notice: n}); err != nil {
+				return err
+			}
 		}
 	}
 	if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
-		Automatic: true, Notice: Notice{Audience: "requester"}}); err != nil {
+		Automatic: true, Notice: Notice{Audience: "requester", TopTier: top}}); err != nil {
 		return err
 	}
 	for _, co := range t.cfg.Coordinator {
-		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{co.Email}, Language: co.Language,
-			Notice: Notice{Audience: "staff", Reason: reason, Actor: actor, ActorName: t.nameOf(actor)}}); err != nil {
+		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{co.Email}, Language: co.Language, Notice: staff}); err != nil {
 			return err
 		}
 	}

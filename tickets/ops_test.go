@@ -155,8 +155,9 @@ func TestEscalation(t *testing.T) {
 	if got.Priority != PriorityUrgent || got.Tier != 3 || got.Assignee != "dev@corp.example" || got.Escalations != 3 {
 		t.Fatalf("at the top: priority %s tier %d assignee %s", got.Priority, got.Tier, got.Assignee)
 	}
-	if o := outbox(t, d)[before:]; len(o) != 1 || o[0] != `update ["nadia@corp.example"]` {
-		t.Fatalf("at the top tier only the coordinators are told; got %v", o)
+	// At the top tier nobody takes it over; the requester and the coordinators are told.
+	if o := strings.Join(outbox(t, d)[before:], " | "); o != `escalated ["r@corp.example"] | escalated ["nadia@corp.example"]` {
+		t.Fatalf("at the top tier: %s", o)
 	}
 }
 

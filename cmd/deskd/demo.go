@@ -81,26 +81,30 @@ language = "en"
 
 [[category]]
 name = "network"
-label = "réseau"
+label_fr = "réseau"
+label_en = "network"
 keywords = ["vpn", "wifi", "wi-fi", "réseau", "network", "internet", "connexion", "connection"]
 ask_fr = ["Dans quel bâtiment et quel bureau êtes-vous ?"]
 ask_en = ["Which building and room are you in?"]
 
 [[category]]
 name = "hardware"
-label = "matériel"
+label_fr = "matériel"
+label_en = "hardware"
 keywords = ["printer", "imprimante", "screen", "écran", "laptop", "portable", "keyboard", "clavier", "mouse", "souris"]
 ask_fr = ["Quel est le numéro d'inventaire de l'appareil (étiquette au dos) ?"]
 ask_en = ["What is the device's asset tag (label on the back)?"]
 
 [[category]]
 name = "accounts"
-label = "comptes"
+label_fr = "comptes"
+label_en = "accounts"
 keywords = ["password", "mot de passe", "login", "account", "compte", "locked", "verrouillé"]
 
 [[category]]
 name = "software"
-label = "logiciels"
+label_fr = "logiciels"
+label_en = "software"
 keywords = ["excel", "outlook", "word", "install", "installer", "logiciel", "software", "crash", "plante"]
 ask_fr = ["Quelle version du logiciel utilisez-vous ?"]
 ask_en = ["Which version of the software are you using?"]
