@@ -85,15 +85,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(fs.Output(), "usage: deskd %s [flags] %s\n\n%s\n\nflags:\n", cmd.name, cmd.args, cmd.summary)
 		fs.PrintDefaults()
 	}
+	fs.SetOutput(io.Discard) // A wrong flag is one line on stderr, not the whole usage.
 	if err := fs.Parse(interleave(fs, rest)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
 			fs.Usage()
 			return 0
 		}
+		fmt.Fprintf(stderr, "deskd %s: %v (see deskd %s --help)\n", cmd.name, err, cmd.name)
 		return 2
 	}
-	level := slog.LevelInfo
+	fs.SetOutput(stderr)
+	// The daemon logs what it does; a one-shot command says only what went wrong.
+	level := slog.LevelWarn
+	if cmd.name == "serve" {
+		level = slog.LevelInfo
+	}
 	if *verbose {
 		level = slog.LevelDebug
 	}

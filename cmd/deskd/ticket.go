@@ -78,7 +78,7 @@ func init() {
 	var status string
 	var asJSON bool
 	register(&command{
-		name: "ticket list", summary: "List tickets, newest first.",
+		name: "ticket list", args: "[--status S] [--json]", summary: "List tickets, newest first.",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&status, "status", "", "only tickets with this status (new, open, pending, resolved, closed)")
 			fs.BoolVar(&asJSON, "json", false, "print JSON")
@@ -118,7 +118,7 @@ func init() {
 
 	var showJSON bool
 	register(&command{
-		name: "ticket show", args: "N", summary: "Show one ticket with its whole history.",
+		name: "ticket show", args: "N [--json]", summary: "Show one ticket with its whole history.",
 		flags: func(fs *flag.FlagSet) { fs.BoolVar(&showJSON, "json", false, "print JSON") },
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 			id, err := ticketID(args, 1, "a ticket number")
@@ -217,7 +217,11 @@ func init() {
 	action("ticket resolve", "N --note TEXT", "Resolve with a resolution note (required).", 0,
 		func(fs *flag.FlagSet) { fs.StringVar(&note, "note", "", "the resolution note sent to the requester") },
 		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
-			return tx.Resolve(tk, strings.TrimSpace(note+" "+strings.Join(args, " ")), who)
+			n := strings.TrimSpace(note + " " + strings.Join(args, " "))
+			if n == "" {
+				return usagef("--note is required: the requester receives it")
+			}
+			return tx.Resolve(tk, n, who)
 		})
 	action("ticket note", "N TEXT", "Add an internal note.", 1, nil,
 		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
