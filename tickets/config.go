@@ -53,6 +53,7 @@ type DeskConfig struct {
 	CloseAfter    Duration `toml:"close_after"`    // Resolved tickets close after this long without reply.
 	RateLimit     int      `toml:"rate_limit"`     // Automatic mails to one address per hour.
 	Signature     string   `toml:"signature"`      // Appended to the desk's name in technician replies.
+	KeepRaw       Duration `toml:"keep_raw"`       // Raw mails and files of tickets closed this long ago are deleted; 0 keeps them.
 }
 
 // IMAPConfig is the [imap] section.
@@ -135,6 +136,7 @@ type ScheduleConfig struct {
 	Escalation string `toml:"escalation"`
 	Digest     string `toml:"digest"`
 	AutoClose  string `toml:"autoclose"`
+	Prune      string `toml:"prune"` // Retention: see desk.keep_raw.
 }
 
 // PriorityConfig is the [priority] section.
@@ -457,6 +459,9 @@ func (c *Config) setDefaults(dir string) {
 	}
 	if c.Schedule.AutoClose == "" {
 		c.Schedule.AutoClose = "@every 1h"
+	}
+	if c.Schedule.Prune == "" {
+		c.Schedule.Prune = "30 3 * * *"
 	}
 	if c.Priority.Default == "" {
 		c.Priority.Default = "normal"

@@ -102,6 +102,13 @@ func (dm *daemon) jobs() map[string]func(ctx context.Context, now time.Time) err
 			dm.log.Info("digest", "mails", n)
 			return err
 		},
+		"prune": func(ctx context.Context, now time.Time) error {
+			rep, err := dm.desk.RunPrune(ctx, now)
+			if rep.Tickets+rep.Messages > 0 {
+				dm.log.Info("retention", "tickets", rep.Tickets, "raw_mails", rep.Messages, "files", rep.Files)
+			}
+			return err
+		},
 		"autoclose": func(ctx context.Context, now time.Time) error {
 			ids, err := dm.desk.RunAutoClose(ctx, now)
 			if len(ids) > 0 {
@@ -126,7 +133,8 @@ func (dm *daemon) schedule(ctx context.Context) (*cron.Cron, error) {
 	l := cronLogger{dm.log}
 	// SkipIfStillRunning then Recover: the other order would skip a job forever after a panic.
 	c := cron.New(cron.WithLocation(cfg.Location()), cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)))
-	specs := map[string]string{"escalation": cfg.Schedule.Escalation, "digest": cfg.Schedule.Digest, "autoclose": cfg.Schedule.AutoClose}
+	specs := map[string]string{"escalation": cfg.Schedule.Escalation, "digest": cfg.Schedule.Digest,
+		"autoclose": cfg.Schedule.AutoClose, "prune": cfg.Schedule.Prune}
 	for name, job := range dm.run {
 		name, job := name, job
 		if _, err := c.AddFunc(specs[name], func() {
@@ -167,7 +175,7 @@ func init() {
 		},
 	})
 
-	for _, name := range []string{"escalation", "digest", "autoclose"} {
+	for _, name := range []string{"escalation", "digest", "autoclose", "prune"} {
 		name := name
 		var nowFlag string
 		register(&command{
