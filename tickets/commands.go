@@ -40,13 +40,62 @@ func ParseCommands(text string) (cmds []Command, rest string) {
 	for _, line := range strings.Split(text, "\n") {
 		l := strings.TrimSpace(line)
 		m := commandRE.FindStringSubmatch(l)
-		if m == nil {
+		// "#TeamIT #StaySafe" in a signature is hashtags, not a command.
+		if m == nil || (commandAliases[Fold(m[1])] == "" && strings.Count(l, "#") > 1) {
 			free = append(free, line)
 			continue
 		}
 		cmds = append(cmds, Command{Verb: commandAliases[Fold(m[1])], Arg: strings.TrimSpace(m[2]), Line: l})
 	}
 	return cmds, strings.TrimSpace(strings.Join(free, "\n"))
+}
+
+// signOffRE matches a closing line of a mail: everything after it is the signature.
+var signOffRE = regexp.MustCompile(`^(bien |tres |tres bien )?(cordialement|a bientot|bien a (vous|toi)|salutations( distinguees)?|bonne (journee|soiree|fin de journee)|merci( beaucoup| d'avance)?|(best|kind|warm)( regards)?|regards|thanks|thank you|many thanks|cheers|all the best|sincerely)[ ,.!]*$`)
+
+// attributionRE matches the line a mail client writes above a quote.
+var attributionRE = regexp.MustCompile(`(?i)(wrote|a écrit|a ecrit|écrit|schrieb|escribió|ha scritto)\s*:\s*$`)
+
+// staffText prepares a technician's free text to go to a requester or into a note: quoted lines
+// and the lines that introduce them are dropped (a bottom-posted or inline reply quotes staff-only
+// notices), and the signature is cut after the sign-off, or from the technician's own name; the
+// desk adds its own signature. A sign-off alone is no text.
+func staffText(text string, names ...string) string {
+	var lines []string
+	for _, line := range strings.Split(text, "\n") {
+		l := strings.TrimSpace(line)
+		if strings.HasPrefix(l, ">") || (attributionRE.MatchString(l) && len(l) < 200) {
+			continue
+		}
+		lines = append(lines, line)
+	}
+	content := false
+	for i, line := range lines {
+		f := strings.TrimSpace(Fold(line))
+		if f == "" {
+			continue
+		}
+		if content && signOffRE.MatchString(f) {
+			lines = lines[:i+1]
+			break
+		}
+		own := false
+		for _, n := range names {
+			if n = strings.TrimSpace(Fold(n)); n != "" && f == n {
+				own = true
+			}
+		}
+		if content && own {
+			lines = lines[:i]
+			break
+		}
+		content = true
+	}
+	out := strings.TrimSpace(strings.Join(lines, "\n"))
+	if signOffRE.MatchString(Fold(out)) {
+		return "" // Only "Cordialement," is left.
+	}
+	return out
 }
 
 // errRefused is a command refused for a reason the technician is told, in English (the event
@@ -83,6 +132,13 @@ func (e *errRefused) Error() string { return e.cmd.Line + ": " + e.reason }
 // `rejected` event, and its author is told why.
 func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 	cmds, rest := ParseCommands(in.Text)
+	var names []string
+	if te, ok := t.cfg.Technician(in.From); ok {
+		names = append(names, te.Name, strings.Fields(te.Name)[0])
+	} else if co, ok := t.cfg.CoordinatorByEmail(in.From); ok && co.Name != "" {
+		names = append(names, co.Name, strings.Fields(co.Name)[0])
+	}
+	rest = staffText(rest, names...)
 	if reason := t.untrusted(in); reason != "" {
 		// A forged technician gets neither commands nor a reply relayed to the requester.
 		c := Command{Line: "(reply)"}

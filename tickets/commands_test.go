@@ -261,3 +261,48 @@ func TestRefusedCorrectionTeachesNothing(t *testing.T) {
 		t.Fatal("a committed correction did not teach the model")
 	}
 }
+
+func TestStaffText(t *testing.T) {
+	for _, tt := range []struct{ name, in, want string }{
+		{"bottom-posted under a staff notice",
+			"On 26/11/2026 10:05, Support Informatique wrote:\n> Le ticket [HD #1] vous est attribué.\n> Niveau 1\n\nBonjour Céline,\nQuel message d'erreur s'affiche ?\nMerci,\nAlice",
+			"Bonjour Céline,\nQuel message d'erreur s'affiche ?\nMerci,"},
+		{"corporate signature without delimiter",
+			"Bonjour Céline, redémarrez le poste.\n\nCordialement,\n\nAlice Martin\nTechnicienne N1 | DSI\nTél. : +33 1 23 45 67 89\n\nCe message est confidentiel.",
+			"Bonjour Céline, redémarrez le poste.\n\nCordialement,"},
+		{"signature from the name", "Please restart.\n\nAlice Martin\nIT Support | +33 1 23", "Please restart."},
+		{"only a sign-off", "Cordialement,\n\nAlice Martin\nDSI", ""},
+		{"a thank-you opening is content", "Merci pour votre patience, c'est réparé.", "Merci pour votre patience, c'est réparé."},
+		{"inline quote dropped", "> Did you restart?\nYes, twice.", "Yes, twice."},
+	} {
+		if got := staffText(tt.in, "Alice Martin", "Alice"); got != tt.want {
+			t.Errorf("%s:\n got %q\nwant %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestSignatureHashtagsAreNotCommands: "#TeamIT #StaySafe" in a corporate signature must not turn
+// every mail of the technician into a refused command (review finding).
+func TestSignatureHashtagsAreNotCommands(t *testing.T) {
+	d := newTestDesk(t)
+	ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
+	body := "#resolve Profil VPN réinstallé.\n\nCordialement,\n\nAlice Martin\nTechnicienne Support N1\n#TeamIT #StaySafe\n\nCe message est confidentiel."
+	if o := ingest(t, d, t0.Add(time.Minute), techReply(t, d, "t@m", "alice@corp.example", body))[0]; o.Action != ActionCommand {
+		t.Fatalf("action %s (%s)", o.Action, lastEvent(t, d, EventRejected))
+	}
+	if note := lastEvent(t, d, EventReply); note != "Profil VPN réinstallé." {
+		t.Fatalf("resolution note %q: the signature must not reach the requester", note)
+	}
+	// A command with only a signature after it sends the requester nothing.
+	ingest(t, d, t0, request("q2@m", "paul@corp.example", "Wifi", "le wifi coupe"))
+	before := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'reply'`)
+	in := request("t2@m", "alice@corp.example", "Re: [HD #2] x", "#pending\n\nCordialement,\n\nAlice Martin\nTél. : 01 23")
+	in.InReplyTo = []string{rootID(t, d, 2)}
+	ingest(t, d, t0.Add(2*time.Minute), in)
+	if n := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'reply'`); n != before {
+		t.Fatal("a signature alone was sent to the requester as an answer")
+	}
+	if tk, _ := d.Store.Ticket(context.Background(), 2); !tk.FirstResponseAt.IsZero() {
+		t.Fatal("a signature counted as the first response")
+	}
+}
