@@ -98,12 +98,16 @@ func Samples(kind, lang string) []tickets.Notice {
 		})}
 	case tickets.KindUpdate:
 		var out []tickets.Notice
-		for _, ev := range []string{"message", "note", "reopened", "unassigned", "unmatched", "escalated-top", "priority", "status"} {
+		for _, ev := range []string{"message", "note", "reopened", "unassigned", "unmatched", "escalated-top", "priority", "status", "answered", "resolved"} {
 			out = append(out, with(staff, func(n *tickets.Notice) {
 				n.Event = ev
 				switch ev {
 				case "message", "reopened":
 					n.Text, n.Actor, n.ActorName = text, "celine.dupre@corp.example", "Céline Dupré"
+				case "answered":
+					n.Text, n.Actor, n.ActorName = reply, "bob@corp.example", "Bob Smith"
+				case "resolved":
+					n.Note, n.Actor, n.ActorName = "Renewed the gateway certificate.", "bob@corp.example", "Bob Smith"
 				case "note":
 					n.Note, n.Actor, n.ActorName = "Certificate expired on the gateway?", "bob@corp.example", "Bob Smith"
 				case "priority":

@@ -50,6 +50,17 @@ func ParseCommands(text string) (cmds []Command, rest string) {
 	return cmds, strings.TrimSpace(strings.Join(free, "\n"))
 }
 
+// hasCommand reports whether a text has a line with a known command.
+func hasCommand(text string) bool {
+	cmds, _ := ParseCommands(text)
+	for _, c := range cmds {
+		if c.Verb != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // signOffRE matches a closing line of a mail: everything after it is the signature.
 var signOffRE = regexp.MustCompile(`^(bien |tres |tres bien )?(cordialement|a bientot|bien a (vous|toi)|salutations( distinguees)?|bonne (journee|soiree|fin de journee)|merci( beaucoup| d'avance)?|(best|kind|warm)( regards)?|regards|thanks|thank you|many thanks|cheers|all the best|sincerely)[ ,.!]*$`)
 

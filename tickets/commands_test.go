@@ -306,3 +306,37 @@ func TestSignatureHashtagsAreNotCommands(t *testing.T) {
 		t.Fatal("a signature counted as the first response")
 	}
 }
+
+// TestTechnicianOwnRequest: a technician's own request goes to a colleague, and their commands on
+// it are obeyed (review finding: it was assigned to them and their #resolve was ignored).
+func TestTechnicianOwnRequest(t *testing.T) {
+	d := newTestDesk(t)
+	o := ingest(t, d, t0, request("own@m", "alice@corp.example", "Mon portable", "mon portable ne démarre plus"))[0]
+	tk, _ := d.Store.Ticket(context.Background(), o.TicketID)
+	if tk.Assignee == "" || tk.Assignee == "alice@corp.example" {
+		t.Fatalf("assigned to %q", tk.Assignee)
+	}
+	in := request("own2@m", "alice@corp.example", "Re: [HD #1] Mon portable", "#resolve batterie changée")
+	in.InReplyTo = []string{tk.RootMessageID}
+	if o := ingest(t, d, t0.Add(time.Minute), in)[0]; o.Action != ActionCommand {
+		t.Fatalf("action %s", o.Action)
+	}
+	// A plain reply from them on it is a requester's message.
+	in = request("own3@m", "alice@corp.example", "Re: [HD #1] Mon portable", "merci !")
+	in.InReplyTo = []string{tk.RootMessageID}
+	if o := ingest(t, d, t0.Add(2*time.Minute), in)[0]; o.Action != ActionAppended {
+		t.Fatalf("action %s", o.Action)
+	}
+}
+
+// TestAssigneeToldOfColleagueWork: when a colleague answers or resolves a ticket, its assignee is
+// told (review finding).
+func TestAssigneeToldOfColleagueWork(t *testing.T) {
+	d := newTestDesk(t)
+	ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
+	ingest(t, d, t0.Add(time.Minute), techReply(t, d, "b1@m", "bob@corp.example", "Alice est absente, je regarde."))
+	ingest(t, d, t0.Add(2*time.Minute), techReply(t, d, "b2@m", "bob@corp.example", "#resolve borne redémarrée"))
+	if n := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'update' AND recipients = '["alice@corp.example"]'`); n != 2 {
+		t.Fatalf("%d updates to the assignee, want 2 (answered, resolved)", n)
+	}
+}

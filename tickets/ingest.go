@@ -155,7 +155,8 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	if err := t.linkMessage(in, tk.ID); err != nil {
 		return o, err
 	}
-	if t.cfg.IsStaff(in.From) && in.From != tk.Requester {
+	// Staff act on tickets by mail; on their own request, only when they write commands.
+	if t.cfg.IsStaff(in.From) && (in.From != tk.Requester || hasCommand(in.Text)) {
 		action, err := t.staffMail(tk, in)
 		o.Action = action
 		return o, err

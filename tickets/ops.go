@@ -77,7 +77,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 		}
 	}
 
-	pick := t.chooseTechnician(tk.Category, tk.Tier, "")
+	pick := t.chooseTechnician(tk.Category, tk.Tier, req.Requester) // A technician's own request goes to a colleague.
 	ex := Explanation{
 		Category: tk.Category, CategoryReason: tri.CategoryReason, Scores: tri.Scores,
 		Priority: tk.Priority.String(), PriorityReason: tri.PriorityReason,
@@ -379,8 +379,11 @@ func (t *Tx) Resolve(tk *Ticket, note, actor string) error {
 	if err := t.learn(tk); err != nil {
 		return err
 	}
-	return t.queue(tk, Mail{Kind: KindResolved, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
-		Notice: Notice{Audience: "requester", Note: note, Actor: actor, ActorName: t.nameOf(actor), Signature: t.signature(actor)}})
+	if err := t.queue(tk, Mail{Kind: KindResolved, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
+		Notice: Notice{Audience: "requester", Note: note, Actor: actor, ActorName: t.nameOf(actor), Signature: t.signature(actor)}}); err != nil {
+		return err
+	}
+	return t.tellAssignee(tk, actor, Notice{Event: "resolved", Note: note})
 }
 
 // Note adds an internal note; the other technicians on the ticket receive it, never the requester.
@@ -472,8 +475,20 @@ func (t *Tx) Reply(tk *Ticket, text, actor, messageID string) error {
 	if err := t.save(tk); err != nil {
 		return err
 	}
-	return t.queue(tk, Mail{Kind: KindReply, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
-		Notice: Notice{Audience: "requester", Text: text, Actor: actor, ActorName: t.nameOf(actor), Signature: t.signature(actor)}})
+	if err := t.queue(tk, Mail{Kind: KindReply, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
+		Notice: Notice{Audience: "requester", Text: text, Actor: actor, ActorName: t.nameOf(actor), Signature: t.signature(actor)}}); err != nil {
+		return err
+	}
+	return t.tellAssignee(tk, actor, Notice{Event: "answered", Text: text})
+}
+
+// tellAssignee tells the assignee what a colleague did on their ticket.
+func (t *Tx) tellAssignee(tk *Ticket, actor string, n Notice) error {
+	if tk.Assignee == "" || tk.Assignee == actor {
+		return nil
+	}
+	n.Audience, n.Actor, n.ActorName = "staff", actor, t.nameOf(actor)
+	return t.queue(tk, Mail{Kind: KindUpdate, To: []string{tk.Assignee}, Language: t.staffLanguage(tk.Assignee), Notice: n})
 }
 
 // Message appends a mail from the requester or a watcher. A resolved ticket reopens; a pending one
