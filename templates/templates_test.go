@@ -237,3 +237,29 @@ func TestBrokenOverrideIsALoadError(t *testing.T) {
 		t.Fatal("a missing directory loaded")
 	}
 }
+
+// TestRequesterSubjectsCleanBack: a requester's reply to any desk mail, subject unchanged, comes
+// back to the ticket's subject once tickets.CleanSubject has removed the desk's prefixes.
+func TestRequesterSubjectsCleanBack(t *testing.T) {
+	set, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range Languages {
+		for _, kind := range tickets.MailKinds {
+			for i, n := range Samples(kind, lang) {
+				if n.Audience != "requester" || n.Ticket.ID == 0 {
+					continue
+				}
+				subject, _, _, err := set.Render(kind, lang, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := CleanSubject(n.Ticket.Subject, n.Tag)
+				if got := tickets.CleanSubject("RE: "+subject, n.Tag); got != want {
+					t.Errorf("%s/%s-%d: %q cleans to %q, want %q", lang, kind, i, subject, got, want)
+				}
+			}
+		}
+	}
+}

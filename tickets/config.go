@@ -93,6 +93,7 @@ type Technician struct {
 	Tier      int      `toml:"tier"` // 1 first line, 2 specialist, 3 expert.
 	Language  string   `toml:"language"`
 	Signature string   `toml:"signature"`
+	Aliases   []string `toml:"aliases"` // Other addresses the technician writes from.
 }
 
 // Coordinator is a [[coordinator]] entry.
@@ -397,6 +398,9 @@ func (c *Config) setDefaults(dir string) {
 		for j, s := range t.Skills {
 			t.Skills[j] = strings.ToLower(strings.TrimSpace(s))
 		}
+		for j, a := range t.Aliases {
+			t.Aliases[j] = strings.ToLower(strings.TrimSpace(a))
+		}
 	}
 	for i := range c.Coordinator {
 		co := &c.Coordinator[i]
@@ -608,12 +612,17 @@ func countSet(b ...bool) int {
 	return n
 }
 
-// Technician returns the configured technician with this address.
+// Technician returns the configured technician with this address or one of their aliases.
 func (c *Config) Technician(email string) (Technician, bool) {
 	email = strings.ToLower(email)
 	for _, t := range c.Technicians {
 		if t.Email == email {
 			return t, true
+		}
+		for _, a := range t.Aliases {
+			if a == email {
+				return t, true
+			}
 		}
 	}
 	return Technician{}, false

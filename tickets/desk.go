@@ -64,7 +64,8 @@ type Tx struct {
 	tx     *sql.Tx
 	cfg    *deskConfig
 	Now    time.Time
-	source string // Message-ID of the incoming mail being processed, for its attachments.
+	source string          // Message-ID of the incoming mail being processed, for its attachments.
+	direct map[string]bool // Who the incoming mail went to directly (To, Cc): no relayed copy for them.
 	// onCommit runs after the transaction commits: changes outside the database (the learned
 	// model) must not happen for work that is rolled back. A savepoint rolled back drops the
 	// hooks added since it was set.
@@ -224,6 +225,13 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	cfg := t.cfg.Config
 	m.To = dedupe(m.To, nil)
 	m.Cc = dedupe(m.Cc, m.To)
+	if len(t.direct) > 0 && (m.Kind == KindReply || m.Kind == KindUpdate) {
+		// A reply-all already reached them: a relayed copy would be a duplicate.
+		m.To, m.Cc = without(m.To, t.direct), without(m.Cc, t.direct)
+		if len(m.To) == 0 && len(m.Cc) > 0 {
+			m.To, m.Cc = m.Cc[:1], m.Cc[1:]
+		}
+	}
 	if len(m.To) == 0 {
 		return nil
 	}
@@ -276,6 +284,16 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 		return nil
 	}
 	return t.event(tk, EventNotify, ActorDesk, false, m.Kind+" → "+strings.Join(append(m.To, m.Cc...), ", "), id)
+}
+
+func without(addrs []string, drop map[string]bool) []string {
+	out := []string{}
+	for _, a := range addrs {
+		if !drop[a] {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func dedupe(addrs, exclude []string) []string {

@@ -113,7 +113,16 @@ func (d *Desk) Ingest(ctx context.Context, now time.Time, batch []*Incoming) ([]
 func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	o := Outcome{MessageID: in.MessageID}
 	t.source = in.MessageID
-	defer func() { t.source = "" }()
+	t.direct = map[string]bool{}
+	for _, a := range append(append([]string{}, in.To...), in.Cc...) {
+		if !t.cfg.IsDeskAddress(a) {
+			t.direct[strings.ToLower(a)] = true
+		}
+	}
+	defer func() { t.source, t.direct = "", nil }()
+	if te, ok := t.cfg.Technician(in.From); ok {
+		in.From = te.Email // A technician writing from an alias acts as themselves.
+	}
 	if in.MessageID == "" {
 		return o, errors.New("mail without Message-ID")
 	}
@@ -204,8 +213,16 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	if requester != in.From && !cfg.IsDeskAddress(in.From) {
 		watchers = append(watchers, in.From)
 	}
+	subject := CleanSubject(in.Subject, cfg.Desk.Tag)
+	if link != 0 {
+		// A new request written as a reply to an old ticket's mail keeps that ticket's subject:
+		// its own first line says better what it is about.
+		if old, err := t.Ticket(link); err == nil && strings.EqualFold(subject, old.Subject) {
+			subject = firstLine(in.Text, 80)
+		}
+	}
 	tk, err := t.Open(NewTicket{
-		Subject: cleanSubject(in.Subject, cfg.Desk.Tag), Text: in.Text, Requester: requester, RequesterName: name,
+		Subject: subject, Text: in.Text, Requester: requester, RequesterName: name,
 		Watchers: watchers, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
 		LinkedTicket: link, Actor: in.From,
 	})
@@ -445,14 +462,26 @@ func subjectTag(subject, tag string) int64 {
 
 var replyPrefixRE = regexp.MustCompile(`(?i)^\s*((re|aw|sv|tr|fw|fwd|wg|rif|r|réf|ref)\s*(\[\d+\])?\s*:\s*)+`)
 
-// cleanSubject removes reply prefixes and our tag from a subject.
-func cleanSubject(s, tag string) string {
-	s = tagRE.ReplaceAllStringFunc(s, func(m string) string {
-		if sub := tagRE.FindStringSubmatch(m); strings.EqualFold(sub[1], tag) {
-			return ""
+// deskPrefixRE matches the prefixes of the desk's mails to requesters (templates/*/*.txt; a test
+// there keeps the two in step), so that a requester's reply comes back to the ticket's subject.
+// Staff-only prefixes ("Update:") are left alone: a requester may well write them.
+var deskPrefixRE = regexp.MustCompile(`(?i)^\s*(request received|request resolved|priority raised|handed to a specialist|request closed|demande reçue|demande résolue|priorité relevée|demande transmise à un spécialiste|demande close)\s*:\s*`)
+
+// CleanSubject removes reply prefixes, our tag and the desk's own subject prefixes from a subject.
+func CleanSubject(s, tag string) string {
+	for {
+		before := s
+		s = tagRE.ReplaceAllStringFunc(s, func(m string) string {
+			if sub := tagRE.FindStringSubmatch(m); strings.EqualFold(sub[1], tag) {
+				return ""
+			}
+			return m
+		})
+		s = replyPrefixRE.ReplaceAllString(strings.TrimSpace(s), "")
+		s = deskPrefixRE.ReplaceAllString(strings.TrimSpace(s), "")
+		if s == before {
+			break
 		}
-		return m
-	})
-	s = replyPrefixRE.ReplaceAllString(strings.TrimSpace(s), "")
+	}
 	return strings.Join(strings.Fields(s), " ")
 }

@@ -231,15 +231,18 @@ func TestIngestAttachments(t *testing.T) {
 
 func TestCleanSubject(t *testing.T) {
 	for in, want := range map[string]string{
-		"RE: TR: [HD #12] Imprimante":   "Imprimante",
-		"Fwd: Re:  VPN   down":          "VPN down",
-		"AW: [OTHER #3] x":              "[OTHER #3] x",
-		"Réf : problème":                "problème",
-		"Re[2]: [hd #4] mot de passe":   "mot de passe",
-		"Rebooting the server required": "Rebooting the server required",
+		"RE: TR: [HD #12] Imprimante":              "Imprimante",
+		"Fwd: Re:  VPN   down":                     "VPN down",
+		"AW: [OTHER #3] x":                         "[OTHER #3] x",
+		"Réf : problème":                           "problème",
+		"Re[2]: [hd #4] mot de passe":              "mot de passe",
+		"Rebooting the server required":            "Rebooting the server required",
+		"RE: [HD #3] Demande résolue : Imprimante": "Imprimante",
+		"Re: [HD #3] Request received: VPN":        "VPN",
+		"Update: the VPN is slow":                  "Update: the VPN is slow",
 	} {
-		if got := cleanSubject(in, "HD"); got != want {
-			t.Errorf("cleanSubject(%q) = %q, want %q", in, got, want)
+		if got := CleanSubject(in, "HD"); got != want {
+			t.Errorf("CleanSubject(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -257,4 +260,74 @@ func TestAttachedDeskMailDoesNotThread(t *testing.T) {
 	if tk, _ := d.Store.Ticket(context.Background(), 1); len(tk.Watchers) != 0 {
 		t.Fatalf("ticket 1 watchers %v", tk.Watchers)
 	}
+}
+
+// TestThirdReviewMailCases: aliases, reply-all, subjects (third review findings).
+func TestThirdReviewMailCases(t *testing.T) {
+	t.Run("technician alias acts as the technician", func(t *testing.T) {
+		d := newTestDesk(t)
+		cfg := *d.Config()
+		techs := append([]Technician(nil), cfg.Technicians...)
+		techs[0].Aliases = []string{"a.martin@corp.example"}
+		cfg.Technicians = techs
+		if err := d.SetConfig(&cfg); err != nil {
+			t.Fatal(err)
+		}
+		ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
+		if o := ingest(t, d, t0.Add(time.Minute), techReply(t, d, "a@m", "a.martin@corp.example", "#priority urgent"))[0]; o.Action != ActionCommand {
+			t.Fatalf("action %s", o.Action)
+		}
+		tk, _ := d.Store.Ticket(context.Background(), 1)
+		if tk.Priority != PriorityUrgent || len(tk.Watchers) != 0 {
+			t.Fatalf("priority %s watchers %v", tk.Priority, tk.Watchers)
+		}
+	})
+	t.Run("reply-all is not relayed twice", func(t *testing.T) {
+		d := newTestDesk(t)
+		in := request("q@m", "celine@corp.example", "Wifi", "le wifi coupe")
+		in.Cc = []string{"jean@corp.example"}
+		ingest(t, d, t0, in)
+		before := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'reply'`)
+		r := techReply(t, d, "r@m", "alice@corp.example", "Redémarrez la borne.")
+		r.To, r.Cc = []string{"celine@corp.example"}, []string{"helpdesk@corp.example", "jean@corp.example"}
+		ingest(t, d, t0.Add(time.Minute), r)
+		if n := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'reply'`); n != before {
+			t.Fatalf("%d relayed copies to people the technician already wrote to", n-before)
+		}
+		if lastEvent(t, d, EventReply) != "Redémarrez la borne." {
+			t.Fatal("the reply is not recorded")
+		}
+	})
+	t.Run("subjects", func(t *testing.T) {
+		d := newTestDesk(t)
+		empty := request("e@m", "paul@corp.example", "", "")
+		empty.Language = "fr"
+		long := request("l@m", "paul@corp.example", strings.Repeat("très long sujet ", 40), "x")
+		ingest(t, d, t0, empty, long)
+		if tk, _ := d.Store.Ticket(context.Background(), 1); tk.Subject != "(sans objet)" {
+			t.Fatalf("empty subject: %q", tk.Subject)
+		}
+		if tk, _ := d.Store.Ticket(context.Background(), 2); len([]rune(tk.Subject)) > maxSubject || !strings.HasSuffix(tk.Subject, "…") {
+			t.Fatalf("long subject: %d runes", len([]rune(tk.Subject)))
+		}
+	})
+	t.Run("new request replying to a closed ticket's mail", func(t *testing.T) {
+		d := newTestDesk(t)
+		ctx := context.Background()
+		ingest(t, d, t0, request("q@m", "paul@corp.example", "Imprimante du 3e bloquée", "bourrage"))
+		if err := d.Do(ctx, 1, t0, func(tx *Tx, tk *Ticket) error {
+			if err := tx.Resolve(tk, "ok", "alice@corp.example"); err != nil {
+				return err
+			}
+			return tx.Close(tk, ActorDesk)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		in := request("q2@m", "paul@corp.example", "RE: [HD #1] Demande résolue : Imprimante du 3e bloquée", "Autre chose : mon écran externe ne s'allume plus\n\nPaul")
+		ingest(t, d, t0.Add(time.Hour), in)
+		tk, _ := d.Store.Ticket(ctx, 2)
+		if tk.LinkedTicket != 1 || tk.Subject != "Autre chose : mon écran externe ne s'allume plus" {
+			t.Fatalf("linked %d subject %q", tk.LinkedTicket, tk.Subject)
+		}
+	})
 }

@@ -47,6 +47,15 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if subject == "" {
 		subject = firstLine(req.Text, 80)
 	}
+	if subject == "" {
+		subject = map[string]string{"fr": "(sans objet)"}[req.Language]
+		if subject == "" {
+			subject = "(no subject)"
+		}
+	}
+	if r := []rune(subject); len(r) > maxSubject {
+		subject = strings.TrimSpace(string(r[:maxSubject-1])) + "…"
+	}
 	tri := t.d.Triage(cfg, req)
 	tk := &Ticket{
 		Subject: subject, Requester: req.Requester, RequesterName: req.RequesterName,
@@ -136,6 +145,9 @@ func dash(s string) string {
 	return s
 }
 
+// maxSubject bounds a ticket's subject, which every mail about it repeats.
+const maxSubject = 150
+
 func firstLine(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
@@ -144,10 +156,7 @@ func firstLine(s string, n int) string {
 	if r := []rune(s); len(r) > n {
 		s = string(r[:n]) + "…"
 	}
-	if s == "" {
-		return "(no subject)"
-	}
-	return s
+	return strings.TrimSpace(s)
 }
 
 // tellCoordinators mails every coordinator an update about a ticket.
