@@ -13,8 +13,9 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-// checks are extra reachability checks that the mail packages add (IMAP, SMTP, templates).
-var checks []func(ctx context.Context, e *env, cfg *tickets.Config) error
+// checks are extra reachability checks that the mail packages add (IMAP, SMTP, templates); they
+// get the desk that check opened.
+var checks []func(ctx context.Context, e *env, d *tickets.Desk) error
 
 // deliver sends what the outbox has due, if a sender is wired in; otherwise mails stay queued
 // for `deskd serve`.
@@ -53,15 +54,15 @@ func init() {
 			if err != nil {
 				return fmt.Errorf("database: %w", err)
 			}
+			defer done()
 			v, err := d.Store.SchemaVersion(ctx)
-			done()
 			if err != nil {
 				return fmt.Errorf("database: %w", err)
 			}
 			fmt.Fprintf(e.stdout, "database %s: ok (schema %d)\n", cfg.Desk.Database, v)
 			failed := 0
 			for _, c := range checks {
-				if err := c(ctx, e, cfg); err != nil {
+				if err := c(ctx, e, d); err != nil {
 					fmt.Fprintf(e.stdout, "%v\n", err)
 					failed++
 				}

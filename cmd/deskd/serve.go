@@ -233,7 +233,8 @@ func init() {
 	}
 
 	checks = append(checks,
-		func(ctx context.Context, e *env, cfg *tickets.Config) error {
+		func(ctx context.Context, e *env, d *tickets.Desk) error {
+			cfg := d.Config()
 			if _, err := templates.Load(cfg.Desk.Templates); err != nil {
 				return err // It names the templates and the file.
 			}
@@ -242,12 +243,8 @@ func init() {
 			}
 			return nil
 		},
-		func(ctx context.Context, e *env, cfg *tickets.Config) error {
-			d, done, err := openDeskWith(ctx, e, cfg)
-			if err != nil {
-				return err
-			}
-			defer done()
+		func(ctx context.Context, e *env, d *tickets.Desk) error {
+			cfg := d.Config()
 			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
 			if err := mailin.NewIngester(d, e.log).Check(ctx); err != nil {
@@ -256,12 +253,8 @@ func init() {
 			fmt.Fprintf(e.stdout, "imap %s: ok (mailbox %s)\n", cfg.IMAP.Address, cfg.IMAP.Mailbox)
 			return nil
 		},
-		func(ctx context.Context, e *env, cfg *tickets.Config) error {
-			d, done, err := openDeskWith(ctx, e, cfg)
-			if err != nil {
-				return err
-			}
-			defer done()
+		func(ctx context.Context, e *env, d *tickets.Desk) error {
+			cfg := d.Config()
 			tpl, err := templates.Load("") // The built-in ones: a broken override is reported above.
 			if err != nil {
 				return err
