@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -31,6 +32,7 @@ import (
 //   - A mail that cannot be processed after retries is moved to the quarantine mailbox.
 type Ingester struct {
 	desk *tickets.Desk
+	set  atomic.Pointer[Settings]
 	log  *slog.Logger
 	now  func() time.Time
 
@@ -64,18 +66,34 @@ func (s *Stats) add(o Stats) {
 // maxAttempts is how often a mail may fail before it is quarantined.
 const maxAttempts = 3
 
-// NewIngester returns an ingester for the desk's [imap] configuration.
-func NewIngester(d *tickets.Desk, log *slog.Logger) *Ingester {
+// Settings are the ingester's: the [imap] section, and what it must know of the desk to read
+// its mail.
+type Settings struct {
+	IMAP     Config
+	Parse    ParseOptions // The desk's addresses, its own Message-IDs and its attachment limit.
+	Language string       // The desk's language: that of a mail that does not show its own.
+}
+
+// NewIngester returns an ingester that reads the inbox of s.IMAP into the desk.
+func NewIngester(d *tickets.Desk, s Settings, log *slog.Logger) *Ingester {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Ingester{desk: d, log: log, now: time.Now}
+	g := &Ingester{desk: d, log: log, now: time.Now}
+	g.SetConfig(s)
+	return g
 }
+
+// SetConfig replaces the settings (SIGHUP). A session whose [imap] settings changed reconnects;
+// the batch in hand finishes with the settings it started with.
+func (g *Ingester) SetConfig(s Settings) { g.set.Store(&s) }
+
+func (g *Ingester) settings() *Settings { return g.set.Load() }
 
 // session is one connection with the inbox selected.
 type session struct {
 	c           *imapclient.Client
-	cfg         tickets.IMAPConfig // The settings it connected with: a reload that changes them reconnects.
+	cfg         Config // The settings it connected with: a reload that changes them reconnects.
 	uidValidity uint32
 	newMail     chan struct{} // Signalled when the server reports new messages.
 }
@@ -84,7 +102,7 @@ type session struct {
 var errReconfigured = errors.New("imap settings changed: reconnecting")
 
 func (g *Ingester) connect(ctx context.Context) (*session, error) {
-	cfg := g.desk.Config().IMAP
+	cfg := g.settings().IMAP
 	s := &session{cfg: cfg, newMail: make(chan struct{}, 1)}
 	opts := &imapclient.Options{
 		TLSConfig: &tls.Config{ServerName: host(cfg.Address), InsecureSkipVerify: cfg.InsecureSkipVerify},
@@ -118,12 +136,7 @@ func (g *Ingester) connect(ctx context.Context) (*session, error) {
 	s.c = c
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 	defer stop()
-	password, err := g.desk.Config().IMAPPassword()
-	if err != nil {
-		s.close(g.log)
-		return nil, fmt.Errorf("imap password: %w", err)
-	}
-	if err := c.Login(cfg.Username, password).Wait(); err != nil {
+	if err := c.Login(cfg.Username, cfg.Password).Wait(); err != nil {
 		s.close(g.log)
 		return nil, fmt.Errorf("imap login as %s: %w", cfg.Username, err)
 	}
@@ -208,7 +221,7 @@ func (g *Ingester) session(ctx context.Context, connected func()) error {
 	idle := s.c.Caps().Has(imap.CapIdle)
 	g.log.Info("imap connected", "mailbox", s.cfg.Mailbox, "idle", idle)
 	for {
-		if g.desk.Config().IMAP != s.cfg {
+		if g.settings().IMAP != s.cfg {
 			return errReconfigured
 		}
 		if _, err := g.drain(ctx, s); err != nil {
@@ -281,7 +294,7 @@ func (g *Ingester) wait(s *session, d time.Duration) (<-chan struct{}, func()) {
 			case <-s.c.Closed():
 				return
 			case <-tick.C:
-				if g.desk.Config().IMAP != s.cfg {
+				if g.settings().IMAP != s.cfg {
 					return
 				}
 			}
@@ -326,7 +339,7 @@ type fetched struct {
 
 // batch processes the next batch of new mail. more reports that another batch may follow.
 func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, err error) {
-	cfg := g.desk.Config()
+	set := g.settings()
 	mailbox := s.cfg.Mailbox // The mailbox this session selected, whatever a reload says.
 	store := g.desk.Store
 	validity, lastUID, err := store.MailboxState(ctx, mailbox)
@@ -367,7 +380,7 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 	if err != nil {
 		return st, false, err
 	}
-	opts := Options(g.desk)
+	opts := set.Parse
 	var needBody []imap.UID
 	for _, m := range mails {
 		if m.head != nil && !m.head.DerivedID {
@@ -421,7 +434,7 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		if m.done || m.bad {
 			continue
 		}
-		m.in = Incoming(m.full, cfg.Desk.Language)
+		m.in = Incoming(m.full, set.Language)
 		batch = append(batch, m)
 		ids = append(ids, m.in.MessageID)
 	}
@@ -490,7 +503,7 @@ func (g *Ingester) fetchHeaders(s *session, uids []imap.UID) ([]*fetched, error)
 	if err != nil {
 		return nil, fmt.Errorf("fetch headers: %w", err)
 	}
-	opts := Options(g.desk)
+	opts := g.settings().Parse
 	byUID := map[imap.UID]*fetched{}
 	for _, m := range msgs {
 		f := &fetched{uid: m.UID, size: m.RFC822Size}

@@ -16,6 +16,8 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
+	"github.com/pelletier/go-toml/v2"
+
 	"github.com/deskd/deskd/tickets"
 )
 
@@ -117,24 +119,43 @@ keywords = ["vpn", "wifi"]
 always = true
 `
 
-func newDesk(t testing.TB, addr, done string, batch int) *tickets.Desk {
+// testDesk is a desk on a fresh database, with the settings of its ingester.
+type testDesk struct {
+	*tickets.Desk
+	settings Settings
+	db       string // The database file.
+}
+
+func newDesk(t testing.TB, addr, done string, batch int) *testDesk {
 	t.Helper()
-	dir := t.TempDir()
-	cfg, err := tickets.ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(fmt.Sprintf(deskConfig, addr, done, batch)))
-	if err != nil {
+	file := struct {
+		tickets.Config
+		IMAP Config `toml:"imap"`
+	}{tickets.DefaultConfig(), DefaultConfig()}
+	if err := toml.Unmarshal([]byte(fmt.Sprintf(deskConfig, addr, done, batch)), &file); err != nil {
 		t.Fatal(err)
 	}
-	store, err := tickets.OpenStore(context.Background(), cfg.Desk.Database)
+	cfg := file.Config
+	cfg.Complete()
+	if err := cfg.Validate([]string{"en", "fr"}); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "deskd.db")
+	store, err := tickets.OpenStore(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	d, err := tickets.NewDesk(cfg, store, []byte("0123456789abcdef0123456789abcdef"), nil)
+	d, err := tickets.NewDesk(&cfg, store, []byte("0123456789abcdef0123456789abcdef"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return d
+	s := Settings{IMAP: file.IMAP, Parse: DeskOptions(cfg.Desk, d.Signer), Language: cfg.Desk.Language}
+	return &testDesk{Desk: d, settings: s, db: db}
 }
+
+// ingester returns an ingester with the desk's settings.
+func (d *testDesk) ingester() *Ingester { return NewIngester(d.Desk, d.settings, nil) }
 
 func testMail(id, from, subject, body string, headers ...string) string {
 	h := ""
@@ -144,7 +165,7 @@ func testMail(id, from, subject, body string, headers ...string) string {
 	return fmt.Sprintf("From: %s\nTo: helpdesk@corp.example\nSubject: %s\nMessage-ID: <%s>\nDate: Thu, 26 Nov 2026 09:00:00 +0100\n%sContent-Type: text/plain; charset=utf-8\n\n%s\n", from, subject, id, h, body)
 }
 
-func count(t testing.TB, d *tickets.Desk, q string) int {
+func count(t testing.TB, d *testDesk, q string) int {
 	t.Helper()
 	var n int
 	if err := d.Store.Reader().QueryRow(q).Scan(&n); err != nil {
@@ -157,7 +178,7 @@ func TestOnceOpensThreadsAndFlags(t *testing.T) {
 	srv := newTestServer(t)
 	d := newDesk(t, srv.addr, "", 100)
 	ctx := context.Background()
-	g := NewIngester(d, nil)
+	g := d.ingester()
 
 	srv.deliver(t, "INBOX", testMail("q1@client", "Céline Dupré <celine@corp.example>", "Le VPN ne marche plus", "Bonjour,\nle vpn ne se connecte plus depuis ce matin.\nMerci"))
 	srv.deliver(t, "INBOX", testMail("q1@client", "Céline Dupré <celine@corp.example>", "Le VPN ne marche plus", "same mail delivered twice"))
@@ -209,7 +230,7 @@ func TestMoveToDoneMailbox(t *testing.T) {
 	srv := newTestServer(t)
 	d := newDesk(t, srv.addr, "Done", 100)
 	srv.deliver(t, "INBOX", testMail("a@x", "a@corp.example", "wifi", "wifi down"))
-	if _, err := NewIngester(d, nil).Once(context.Background()); err != nil {
+	if _, err := d.ingester().Once(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := srv.mailbox(t, "INBOX"); n != 0 {
@@ -228,14 +249,14 @@ func TestCrashBetweenCommitAndFlag(t *testing.T) {
 	ctx := context.Background()
 	raw := testMail("c@x", "c@corp.example", "vpn", "vpn down")
 	srv.deliver(t, "INBOX", raw)
-	m, err := Parse([]byte(strings.ReplaceAll(raw, "\n", "\r\n")), Options(d))
+	m, err := Parse([]byte(strings.ReplaceAll(raw, "\n", "\r\n")), d.settings.Parse)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := d.Ingest(ctx, time.Now(), []*tickets.Incoming{Incoming(m, "fr")}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := NewIngester(d, nil).Once(ctx)
+	st, err := d.ingester().Once(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +272,7 @@ func TestUIDValidityChangeRescansSafely(t *testing.T) {
 	srv := newTestServer(t)
 	d := newDesk(t, srv.addr, "", 100)
 	ctx := context.Background()
-	g := NewIngester(d, nil)
+	g := d.ingester()
 	srv.deliver(t, "INBOX", testMail("u1@x", "u@corp.example", "vpn", "one"))
 	if _, err := g.Once(ctx); err != nil {
 		t.Fatal(err)
@@ -294,7 +315,7 @@ func TestPoisonMailQuarantined(t *testing.T) {
 	}
 	srv.deliver(t, "INBOX", testMail("p@x", "p@corp.example", "poison", "x"))
 	srv.deliver(t, "INBOX", testMail("ok@x", "ok@corp.example", "wifi", "fine"))
-	g := NewIngester(d, nil)
+	g := d.ingester()
 	// One group attempt, then maxAttempts attempts alone.
 	for i := 0; i <= maxAttempts; i++ {
 		if _, err := g.Once(ctx); err != nil {
@@ -320,7 +341,7 @@ func TestRunUsesIdleAndStops(t *testing.T) {
 	srv := newTestServer(t)
 	d := newDesk(t, srv.addr, "", 100)
 	ctx, cancel := context.WithCancel(context.Background())
-	g := NewIngester(d, nil)
+	g := d.ingester()
 	processed := make(chan Stats, 10)
 	g.Processed = func(s Stats) { processed <- s }
 	done := make(chan error)
@@ -349,7 +370,7 @@ func TestRunUsesIdleAndStops(t *testing.T) {
 func BenchmarkIngest(b *testing.B) {
 	srv := newTestServer(b)
 	d := newDesk(b, srv.addr, "", 200)
-	g := NewIngester(d, nil)
+	g := d.ingester()
 	ctx := context.Background()
 	const perRound = 500
 	b.ResetTimer()
@@ -370,9 +391,9 @@ func BenchmarkIngest(b *testing.B) {
 }
 
 // openWriter opens a second connection to the desk's database, to change its schema in tests.
-func openWriter(t testing.TB, d *tickets.Desk) *sql.DB {
+func openWriter(t testing.TB, d *testDesk) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+d.Config().Desk.Database+"?_busy_timeout=5000")
+	db, err := sql.Open("sqlite3", "file:"+d.db+"?_busy_timeout=5000")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,17 +406,13 @@ func openWriter(t testing.TB, d *tickets.Desk) *sql.DB {
 func TestHugeMailReadInPart(t *testing.T) {
 	srv := newTestServer(t)
 	d := newDesk(t, srv.addr, "", 100)
-	cfg := *d.Config()
-	cfg.IMAP.MaxMessage = 64 << 10
-	if err := d.SetConfig(&cfg); err != nil {
-		t.Fatal(err)
-	}
+	d.settings.IMAP.MaxMessage = 64 << 10
 	big := strings.Repeat("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n", 20000) // ~740 KB of base64.
 	raw := "From: big@corp.example\nTo: helpdesk@corp.example\nSubject: wifi logs\nMessage-ID: <big@x>\n" +
 		"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nThe wifi drops, logs attached.\n" +
 		"--b\nContent-Type: application/octet-stream; name=logs.bin\nContent-Transfer-Encoding: base64\n\n" + big + "--b--\n"
 	srv.deliver(t, "INBOX", raw)
-	st, err := NewIngester(d, nil).Once(context.Background())
+	st, err := d.ingester().Once(context.Background())
 	if err != nil || st.Opened != 1 {
 		t.Fatalf("stats %+v %v", st, err)
 	}
@@ -434,7 +451,7 @@ func TestCrashingMailSetAside(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	st, err := NewIngester(d, nil).Once(ctx)
+	st, err := d.ingester().Once(ctx)
 	if err != nil || st.Opened != 2 || st.Quarantined != 1 {
 		t.Fatalf("stats %+v %v", st, err)
 	}
@@ -461,7 +478,7 @@ func TestBatchMatesOfACrashAreProcessed(t *testing.T) {
 	if err := d.Store.SetInflight(ctx, "INBOX", ids); err != nil { // A crashed group commit blames nobody.
 		t.Fatal(err)
 	}
-	if st, err := NewIngester(d, nil).Once(ctx); err != nil || st.Opened != 3 || st.Quarantined != 0 {
+	if st, err := d.ingester().Once(ctx); err != nil || st.Opened != 3 || st.Quarantined != 0 {
 		t.Fatalf("stats %+v %v", st, err)
 	}
 }
@@ -476,7 +493,7 @@ func TestReloadChangingMailboxReconnects(t *testing.T) {
 	d := newDesk(t, srv.addr, "", 100)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	g := NewIngester(d, nil)
+	g := d.ingester()
 	processed := make(chan Stats, 10)
 	g.Processed = func(s Stats) { processed <- s }
 	done := make(chan error, 1)
@@ -487,12 +504,10 @@ func TestReloadChangingMailboxReconnects(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("INBOX mail not processed")
 	}
-	cfg := *d.Config()
-	cfg.IMAP.Mailbox = "Support"
-	cfg.IMAP.PollInterval.Duration = 50 * time.Millisecond
-	if err := d.SetConfig(&cfg); err != nil {
-		t.Fatal(err)
-	}
+	s := d.settings
+	s.IMAP.Mailbox = "Support"
+	s.IMAP.PollInterval.Duration = 50 * time.Millisecond
+	g.SetConfig(s)
 	srv.deliver(t, "Support", testMail("b@x", "b@corp.example", "wifi", "in Support"))
 	select {
 	case s := <-processed:

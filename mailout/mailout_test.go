@@ -145,10 +145,9 @@ func TestHeaders(t *testing.T) {
 
 func TestNoPlusAddress(t *testing.T) {
 	e := newEnv(t)
-	cfg := *e.desk.Config()
-	off := false
-	cfg.Desk.PlusAddress = &off
-	if err := e.sender.SetConfig(&cfg, nil); err != nil {
+	desk := e.desk.Config().Desk
+	desk.PlusAddress = false
+	if err := e.sender.SetConfig(e.smtp, desk, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.open(t0, tickets.NewTicket{Subject: "wifi", Text: "le wifi", Requester: "r@corp.example"})
@@ -400,7 +399,7 @@ func TestBackoff(t *testing.T) {
 		t.Error("bounds")
 	}
 	e := newEnv(t)
-	fresh, err := New(e.desk.Config(), e.store, e.desk.Signer, nil, nil)
+	fresh, err := New(e.smtp, e.desk.Config().Desk, e.store, e.desk.Signer, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -490,34 +489,34 @@ func TestCheck(t *testing.T) {
 	if err := e.sender.Check(context.Background()); err != nil {
 		t.Fatalf("check against the sink: %v", err)
 	}
-	cfg := *e.desk.Config()
-	cfg.SMTP.Security = "tls"
-	if err := e.sender.SetConfig(&cfg, nil); err != nil {
+	cfg, desk := e.smtp, e.desk.Config().Desk
+	cfg.Security = "tls"
+	if err := e.sender.SetConfig(cfg, desk, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.sender.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "TLS") {
 		t.Fatalf("tls against a plain server: %v", err)
 	}
-	cfg.SMTP.Security = "starttls"
-	_ = e.sender.SetConfig(&cfg, nil)
+	cfg.Security = "starttls"
+	_ = e.sender.SetConfig(cfg, desk, nil)
 	if err := e.sender.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "STARTTLS") {
 		t.Fatalf("starttls against a server without it: %v", err)
 	}
-	cfg.SMTP.Security = "none"
-	cfg.SMTP.Username, cfg.SMTP.Password = "desk", "secret"
-	_ = e.sender.SetConfig(&cfg, nil)
+	cfg.Security = "none"
+	cfg.Username, cfg.Password = "desk", "secret"
+	_ = e.sender.SetConfig(cfg, desk, nil)
 	if err := e.sender.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "offers no login") {
 		t.Fatalf("login against a server without AUTH: %v", err)
 	}
-	cfg.SMTP.Username, cfg.SMTP.Password = "", ""
-	_ = e.sender.SetConfig(&cfg, nil)
+	cfg.Username, cfg.Password = "", ""
+	_ = e.sender.SetConfig(cfg, desk, nil)
 	e.sink.stop()
 	err := e.sender.Check(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), e.sink.addr) {
 		t.Fatalf("check with the server down: %v", err)
 	}
-	cfg.SMTP.Address = "nohost"
-	if err := e.sender.SetConfig(&cfg, nil); err == nil {
+	cfg.Address = "nohost"
+	if err := e.sender.SetConfig(cfg, desk, nil); err == nil {
 		t.Fatal("an address without a port was accepted")
 	}
 }

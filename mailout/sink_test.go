@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/pelletier/go-toml/v2"
 
 	"github.com/deskd/deskd/tickets"
 )
@@ -209,6 +210,7 @@ type env struct {
 	store  *tickets.Store
 	sink   *sink
 	sender *Sender
+	smtp   Config // The sender's settings.
 	dbPath string
 }
 
@@ -268,11 +270,20 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	k := newSink(t)
 	dir := t.TempDir()
-	cfg, err := tickets.ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(fmt.Sprintf(configTOML, k.addr)))
-	if err != nil {
+	file := struct {
+		tickets.Config
+		SMTP Config `toml:"smtp"`
+	}{tickets.DefaultConfig(), DefaultConfig()}
+	if err := toml.Unmarshal([]byte(fmt.Sprintf(configTOML, k.addr)), &file); err != nil {
 		t.Fatal(err)
 	}
-	store, err := tickets.OpenStore(context.Background(), cfg.Desk.Database)
+	cfg := file.Config
+	cfg.Complete()
+	if err := cfg.Validate([]string{"en", "fr"}); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "deskd.db")
+	store, err := tickets.OpenStore(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,17 +292,17 @@ func newEnv(t testing.TB) *env {
 			t.Error(err)
 		}
 	})
-	d, err := tickets.NewDesk(cfg, store, []byte("0123456789abcdef0123456789abcdef"), nil)
+	d, err := tickets.NewDesk(&cfg, store, []byte("0123456789abcdef0123456789abcdef"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(cfg, store, d.Signer, nil, nil)
+	s, err := New(file.SMTP, cfg.Desk, store, d.Signer, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.jitter = func(time.Duration) time.Duration { return 0 }
 	s.timeout = 5 * time.Second
-	return &env{t: t, desk: d, store: store, sink: k, sender: s, dbPath: cfg.Desk.Database}
+	return &env{t: t, desk: d, store: store, sink: k, sender: s, smtp: file.SMTP, dbPath: db}
 }
 
 // open opens a ticket as a requester's mail would.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -28,25 +27,7 @@ func newDeskTOML(t testing.TB, edits ...func(string) string) *Desk {
 	for _, e := range edits {
 		toml = e(toml)
 	}
-	dir := t.TempDir()
-	cfg, err := ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(toml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := OpenStore(context.Background(), cfg.Desk.Database)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := store.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	d, err := NewDesk(cfg, store, []byte("0123456789abcdef0123456789abcdef"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
+	return deskFromTOML(t, toml)
 }
 
 // vpnRequest is a normal-priority network request: first response in 4h, resolution in 24h on the

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/pelletier/go-toml/v2"
 )
 
 // testConfigTOML is the contract's example, extended with a small team.
@@ -93,14 +95,28 @@ digest = "0 8 * * 1-5"
 `
 
 // newTestDesk opens a desk on a fresh database in a temporary directory.
-func newTestDesk(t testing.TB) *Desk {
+func newTestDesk(t testing.TB) *Desk { return deskFromTOML(t, testConfigTOML) }
+
+// parseTestConfig decodes the desk's part of a configuration file as cmd/deskd/config does (over
+// the defaults, completed and validated); the other rooms' keys are left to them.
+func parseTestConfig(t testing.TB, data string) *Config {
 	t.Helper()
-	dir := t.TempDir()
-	cfg, err := ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(testConfigTOML))
-	if err != nil {
+	cfg := DefaultConfig()
+	if err := toml.Unmarshal([]byte(data), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	store, err := OpenStore(context.Background(), cfg.Desk.Database)
+	cfg.Complete()
+	if err := cfg.Validate([]string{"en", "fr"}); err != nil {
+		t.Fatal(err)
+	}
+	return &cfg
+}
+
+// deskFromTOML opens a desk configured by data on a fresh database in a temporary directory.
+func deskFromTOML(t testing.TB, data string) *Desk {
+	t.Helper()
+	cfg := parseTestConfig(t, data)
+	store, err := OpenStore(context.Background(), filepath.Join(t.TempDir(), "deskd.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskd/deskd/cmd/deskd/config"
 	"github.com/deskd/deskd/tickets"
 )
 
@@ -39,7 +40,7 @@ func cliConfig(t *testing.T) string {
 // seed opens a ticket directly through the desk, as a mail would.
 func seed(t *testing.T, path string) {
 	t.Helper()
-	cfg, err := tickets.LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +193,7 @@ func TestCronRecoversPanickingJob(t *testing.T) {
 	if err := os.WriteFile(path, bytes.Replace(b, []byte(`escalation = "@every 1m"`), []byte(`escalation = "@every 1s"`), 1), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := tickets.LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +295,7 @@ func TestCheckReportsProblemsInWords(t *testing.T) {
 
 func TestReloadKeepsOldConfigOnError(t *testing.T) {
 	path := cliConfig(t)
-	cfg, err := tickets.LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +312,7 @@ func TestReloadKeepsOldConfigOnError(t *testing.T) {
 	if err := dm.reload(path); err == nil || !strings.Contains(err.Error(), "bogus") {
 		t.Fatalf("reload of a broken file: %v", err)
 	}
-	if dm.desk.Config() != cfg {
+	if dm.desk.Config() != &cfg.Desk {
 		t.Fatal("a broken file replaced the configuration")
 	}
 	if err := os.WriteFile(path, bytes.Replace(good, []byte(`name = "Support Informatique"`), []byte(`name = "Service Desk"`), 1), 0o600); err != nil {

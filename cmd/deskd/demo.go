@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deskd/deskd/cmd/deskd/config"
 	"github.com/deskd/deskd/tickets"
 )
 
@@ -162,7 +163,7 @@ func runDemo(ctx context.Context, e *env, exit bool) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cfg, err := tickets.ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(fmt.Sprintf(demoConfig, w.IMAPAddr, w.Password, w.SMTPAddr)))
+	cfg, err := config.Parse(filepath.Join(dir, "deskd.toml"), []byte(fmt.Sprintf(demoConfig, w.IMAPAddr, w.Password, w.SMTPAddr)))
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
@@ -182,7 +183,7 @@ func runDemo(ctx context.Context, e *env, exit bool) error {
 		<-served
 	}()
 
-	fmt.Fprintf(e.stdout, "deskd demo — embedded IMAP %s and SMTP %s on loopback, database %s\n\n", w.IMAPAddr, w.SMTPAddr, cfg.Desk.Database)
+	fmt.Fprintf(e.stdout, "deskd demo — embedded IMAP %s and SMTP %s on loopback, database %s\n\n", w.IMAPAddr, w.SMTPAddr, cfg.Database)
 	s := &story{ctx: ctx, w: w, dm: dm, out: e.stdout}
 	s.play()
 	s.table()

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskd/deskd/cmd/deskd/config"
 	"github.com/deskd/deskd/tickets"
 )
 
@@ -135,7 +136,8 @@ type flow struct {
 	ctx context.Context
 	w   *world
 	dm  *daemon
-	cfg *tickets.Config
+	cfg *tickets.Config // The desk's settings.
+	db  string          // The database file.
 	seq int
 
 	mu    sync.Mutex
@@ -155,7 +157,7 @@ func newFlow(t *testing.T, extra string) *flow {
 	dir := t.TempDir()
 	text := fmt.Sprintf(flowConfig, w.IMAPAddr, w.Password, w.SMTPAddr,
 		filepath.Join(dir, "deskd.db"), filepath.Join(dir, "deskd.secret"), extra)
-	cfg, err := tickets.ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(text))
+	cfg, err := config.Parse(filepath.Join(dir, "deskd.toml"), []byte(text))
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
@@ -169,7 +171,7 @@ func newFlow(t *testing.T, extra string) *flow {
 		t.Fatal(err)
 	}
 	t.Cleanup(dm.close)
-	return &flow{t: t, ctx: ctx, w: w, dm: dm, cfg: cfg, texts: map[*mail.Message]string{}}
+	return &flow{t: t, ctx: ctx, w: w, dm: dm, cfg: &cfg.Desk, db: cfg.Database, texts: map[*mail.Message]string{}}
 }
 
 // step processes the inbox once and sends what is due now. The clock is read after the ingest:
@@ -522,7 +524,7 @@ func (f *flow) reply(from, name string, orig *mail.Message, body string, style r
 // reach (time travel).
 func (f *flow) sqlDB() *sql.DB {
 	f.t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+f.cfg.Desk.Database+"?_busy_timeout=5000")
+	db, err := sql.Open("sqlite3", "file:"+f.db+"?_busy_timeout=5000")
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/deskd/deskd/cmd/deskd/config"
 	"github.com/deskd/deskd/tickets"
 )
 
@@ -15,11 +16,11 @@ var version = "dev"
 
 // checks are extra reachability checks that the mail packages add (IMAP, SMTP, templates); they
 // get the desk that check opened.
-var checks []func(ctx context.Context, e *env, d *tickets.Desk) error
+var checks []func(ctx context.Context, e *env, cfg *config.File, d *tickets.Desk) error
 
 // deliver sends what the outbox has due, if a sender is wired in; otherwise mails stay queued
 // for `deskd serve`.
-var deliver = func(ctx context.Context, e *env, d *tickets.Desk) error { return nil }
+var deliver = func(ctx context.Context, e *env, cfg *config.File, d *tickets.Desk) error { return nil }
 
 func init() {
 	register(&command{
@@ -41,12 +42,12 @@ func init() {
 	register(&command{
 		name: "check", summary: "Validate the config, open the database, reach IMAP and SMTP.",
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			cfg, err := tickets.LoadConfig(e.configPath)
+			cfg, err := config.Load(e.configPath)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "config %s: ok (%d technicians, %d coordinators, %d categories)\n", e.configPath,
-				len(cfg.Technicians), len(cfg.Coordinator), len(cfg.Categories))
+				len(cfg.Desk.Technicians), len(cfg.Desk.Coordinator), len(cfg.Desk.Categories))
 			for _, w := range cfg.Warnings {
 				fmt.Fprintf(e.stdout, "warning: %s\n", w)
 			}
@@ -59,10 +60,10 @@ func init() {
 			if err != nil {
 				return fmt.Errorf("database: %w", err)
 			}
-			fmt.Fprintf(e.stdout, "database %s: ok (schema %d)\n", cfg.Desk.Database, v)
+			fmt.Fprintf(e.stdout, "database %s: ok (schema %d)\n", cfg.Database, v)
 			failed := 0
 			for _, c := range checks {
-				if err := c(ctx, e, d); err != nil {
+				if err := c(ctx, e, cfg, d); err != nil {
 					fmt.Fprintf(e.stdout, "%v\n", err)
 					failed++
 				}

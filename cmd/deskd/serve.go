@@ -14,6 +14,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/deskd/deskd/cmd/deskd/config"
 	"github.com/deskd/deskd/mailin"
 	"github.com/deskd/deskd/mailout"
 	"github.com/deskd/deskd/templates"
@@ -22,6 +23,7 @@ import (
 
 // daemon is the desk with its mail plumbing: ingest, sender and jobs.
 type daemon struct {
+	cfg    *config.File
 	desk   *tickets.Desk
 	in     *mailin.Ingester
 	out    *mailout.Sender
@@ -31,10 +33,13 @@ type daemon struct {
 	run map[string]func(ctx context.Context, now time.Time) error
 }
 
-func newDaemon(ctx context.Context, e *env, cfg *tickets.Config) (*daemon, error) {
-	tpl, err := templates.Load(cfg.Desk.Templates)
+func newDaemon(ctx context.Context, e *env, cfg *config.File) (*daemon, error) {
+	tpl, err := templates.Load(cfg.Templates)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
+	}
+	if err := cfg.ReadPasswords(); err != nil {
+		return nil, err
 	}
 	d, done, err := openDeskWith(ctx, e, cfg)
 	if err != nil {
@@ -43,23 +48,28 @@ func newDaemon(ctx context.Context, e *env, cfg *tickets.Config) (*daemon, error
 	if err := d.TrainModel(ctx); err != nil {
 		e.log.Warn("train classifier", "err", err)
 	}
-	out, err := mailout.New(cfg, d.Store, d.Signer, tpl, e.log)
+	out, err := mailout.New(cfg.SMTP, cfg.Desk.Desk, d.Store, d.Signer, tpl, e.log)
 	if err != nil {
 		done()
 		return nil, err
 	}
-	in := mailin.NewIngester(d, e.log)
+	in := mailin.NewIngester(d, ingestSettings(cfg, d), e.log)
 	in.Processed = func(mailin.Stats) { out.Wake() }
-	dm := &daemon{desk: d, in: in, out: out, log: e.log, closeF: done}
+	dm := &daemon{cfg: cfg, desk: d, in: in, out: out, log: e.log, closeF: done}
 	dm.run = dm.jobs()
 	return dm, nil
 }
 
 func (dm *daemon) close() { dm.closeF() }
 
+// ingestSettings are the ingester's settings for a configuration.
+func ingestSettings(cfg *config.File, d *tickets.Desk) mailin.Settings {
+	return mailin.Settings{IMAP: cfg.IMAP, Parse: mailin.DeskOptions(cfg.Desk.Desk, d.Signer), Language: cfg.Desk.Desk.Language}
+}
+
 // withDaemon loads the configuration, builds the daemon, runs fn and closes it.
 func withDaemon(ctx context.Context, e *env, fn func(*daemon) error) error {
-	cfg, err := tickets.LoadConfig(e.configPath)
+	cfg, err := config.Load(e.configPath)
 	if err != nil {
 		return err
 	}
@@ -73,18 +83,26 @@ func withDaemon(ctx context.Context, e *env, fn func(*daemon) error) error {
 
 // reload reads the configuration again (SIGHUP); a broken file keeps the old one.
 func (dm *daemon) reload(path string) error {
-	cfg, err := tickets.LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		return err
 	}
-	tpl, err := templates.Load(cfg.Desk.Templates)
+	tpl, err := templates.Load(cfg.Templates)
 	if err != nil {
 		return fmt.Errorf("templates: %w", err)
 	}
-	if err := dm.desk.SetConfig(cfg); err != nil {
+	if err := cfg.ReadPasswords(); err != nil {
 		return err
 	}
-	return dm.out.SetConfig(cfg, tpl)
+	if err := dm.desk.SetConfig(&cfg.Desk); err != nil {
+		return err
+	}
+	if err := dm.out.SetConfig(cfg.SMTP, cfg.Desk.Desk, tpl); err != nil {
+		return err
+	}
+	dm.in.SetConfig(ingestSettings(cfg, dm.desk))
+	dm.cfg = cfg
+	return nil
 }
 
 // jobs are the scheduled checks, each a function of the time it runs at.
@@ -129,12 +147,11 @@ func (l cronLogger) Error(err error, msg string, kv ...any) {
 
 // schedule starts the cron jobs of the configuration.
 func (dm *daemon) schedule(ctx context.Context) (*cron.Cron, error) {
-	cfg := dm.desk.Config()
+	cfg := dm.cfg
 	l := cronLogger{dm.log}
 	// SkipIfStillRunning then Recover: the other order would skip a job forever after a panic.
-	c := cron.New(cron.WithLocation(cfg.Location()), cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)))
-	specs := map[string]string{"escalation": cfg.Schedule.Escalation, "digest": cfg.Schedule.Digest,
-		"autoclose": cfg.Schedule.AutoClose, "prune": cfg.Schedule.Prune}
+	c := cron.New(cron.WithLocation(cfg.Desk.Location()), cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)))
+	specs := cfg.Schedule.Jobs()
 	for name, job := range dm.run {
 		name, job := name, job
 		if _, err := c.AddFunc(specs[name], func() {
@@ -210,12 +227,15 @@ func init() {
 		})
 	}
 
-	deliver = func(ctx context.Context, e *env, d *tickets.Desk) error {
-		tpl, err := templates.Load(d.Config().Desk.Templates)
+	deliver = func(ctx context.Context, e *env, cfg *config.File, d *tickets.Desk) error {
+		tpl, err := templates.Load(cfg.Templates)
 		if err != nil {
 			return fmt.Errorf("templates: %w", err)
 		}
-		out, err := mailout.New(d.Config(), d.Store, d.Signer, tpl, e.log)
+		if err := cfg.ReadPasswords(); err != nil {
+			return err
+		}
+		out, err := mailout.New(cfg.SMTP, cfg.Desk.Desk, d.Store, d.Signer, tpl, e.log)
 		if err != nil {
 			return err
 		}
@@ -233,33 +253,30 @@ func init() {
 	}
 
 	checks = append(checks,
-		func(ctx context.Context, e *env, d *tickets.Desk) error {
-			cfg := d.Config()
-			if _, err := templates.Load(cfg.Desk.Templates); err != nil {
+		func(ctx context.Context, e *env, cfg *config.File, d *tickets.Desk) error {
+			if _, err := templates.Load(cfg.Templates); err != nil {
 				return err // It names the templates and the file.
 			}
-			if cfg.Desk.Templates != "" {
-				fmt.Fprintf(e.stdout, "templates %s: ok\n", cfg.Desk.Templates)
+			if cfg.Templates != "" {
+				fmt.Fprintf(e.stdout, "templates %s: ok\n", cfg.Templates)
 			}
 			return nil
 		},
-		func(ctx context.Context, e *env, d *tickets.Desk) error {
-			cfg := d.Config()
+		func(ctx context.Context, e *env, cfg *config.File, d *tickets.Desk) error {
 			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
-			if err := mailin.NewIngester(d, e.log).Check(ctx); err != nil {
+			if err := mailin.NewIngester(d, ingestSettings(cfg, d), e.log).Check(ctx); err != nil {
 				return fmt.Errorf("imap: %w", err)
 			}
 			fmt.Fprintf(e.stdout, "imap %s: ok (mailbox %s)\n", cfg.IMAP.Address, cfg.IMAP.Mailbox)
 			return nil
 		},
-		func(ctx context.Context, e *env, d *tickets.Desk) error {
-			cfg := d.Config()
+		func(ctx context.Context, e *env, cfg *config.File, d *tickets.Desk) error {
 			tpl, err := templates.Load("") // The built-in ones: a broken override is reported above.
 			if err != nil {
 				return err
 			}
-			out, err := mailout.New(cfg, d.Store, d.Signer, tpl, e.log)
+			out, err := mailout.New(cfg.SMTP, cfg.Desk.Desk, d.Store, d.Signer, tpl, e.log)
 			if err != nil {
 				return fmt.Errorf("smtp: %w", err)
 			}
@@ -304,7 +321,7 @@ func (dm *daemon) serve(ctx context.Context, configPath string) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	dm.log.Info("deskd serving", "desk", dm.desk.Config().Desk.Address, "imap", dm.desk.Config().IMAP.Address, "smtp", dm.desk.Config().SMTP.Address)
+	dm.log.Info("deskd serving", "desk", dm.cfg.Desk.Desk.Address, "imap", dm.cfg.IMAP.Address, "smtp", dm.cfg.SMTP.Address)
 	for {
 		select {
 		case <-ctx.Done():

@@ -16,7 +16,7 @@ func init() {
 	register(&command{
 		name: "tech list", summary: "Technicians with their tier, skills, open load and absence.",
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			d, done, err := openDesk(ctx, e)
+			d, _, done, err := openDesk(ctx, e)
 			if err != nil {
 				return err
 			}
@@ -64,7 +64,7 @@ func setAway(ctx context.Context, e *env, args []string, until string, away bool
 	if len(args) != 1 {
 		return usagef("want a technician's address")
 	}
-	d, done, err := openDesk(ctx, e)
+	d, _, done, err := openDesk(ctx, e)
 	if err != nil {
 		return err
 	}

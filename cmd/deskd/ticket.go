@@ -12,28 +12,30 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/deskd/deskd/cmd/deskd/config"
 	"github.com/deskd/deskd/tickets"
 )
 
 // openDesk loads the configuration and opens the database.
-func openDesk(ctx context.Context, e *env) (*tickets.Desk, func(), error) {
-	cfg, err := tickets.LoadConfig(e.configPath)
+func openDesk(ctx context.Context, e *env) (*tickets.Desk, *config.File, func(), error) {
+	cfg, err := config.Load(e.configPath)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return openDeskWith(ctx, e, cfg)
+	d, done, err := openDeskWith(ctx, e, cfg)
+	return d, cfg, done, err
 }
 
-func openDeskWith(ctx context.Context, e *env, cfg *tickets.Config) (*tickets.Desk, func(), error) {
-	secret, err := tickets.LoadSecret(cfg.Desk.SecretFile)
+func openDeskWith(ctx context.Context, e *env, cfg *config.File) (*tickets.Desk, func(), error) {
+	secret, err := config.LoadSecret(cfg.SecretFile)
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := tickets.OpenStore(ctx, cfg.Desk.Database)
+	store, err := tickets.OpenStore(ctx, cfg.Database)
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := tickets.NewDesk(cfg, store, secret, e.log)
+	d, err := tickets.NewDesk(&cfg.Desk, store, secret, e.log)
 	if err != nil {
 		_ = store.Close()
 		return nil, nil, err
@@ -95,7 +97,7 @@ func init() {
 				}
 				f.Status = st
 			}
-			d, done, err := openDesk(ctx, e)
+			d, _, done, err := openDesk(ctx, e)
 			if err != nil {
 				return err
 			}
@@ -125,7 +127,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			d, done, err := openDesk(ctx, e)
+			d, _, done, err := openDesk(ctx, e)
 			if err != nil {
 				return err
 			}
@@ -150,7 +152,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			d, done, err := openDesk(ctx, e)
+			d, _, done, err := openDesk(ctx, e)
 			if err != nil {
 				return err
 			}
@@ -183,7 +185,7 @@ func init() {
 				if len(argv)-1 < nargs {
 					return usagef("want %s", args)
 				}
-				d, done, err := openDesk(ctx, e)
+				d, cfg, done, err := openDesk(ctx, e)
 				if err != nil {
 					return err
 				}
@@ -194,7 +196,7 @@ func init() {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "ticket %d: done\n", id)
-				return deliver(ctx, e, d)
+				return deliver(ctx, e, cfg, d)
 			},
 		})
 	}
@@ -387,7 +389,7 @@ func init() {
 			if lang != "" && lang != "fr" && lang != "en" {
 				return usagef("--lang %q: use fr or en", lang)
 			}
-			d, done, err := openDesk(ctx, e)
+			d, cfg, done, err := openDesk(ctx, e)
 			if err != nil {
 				return err
 			}
@@ -410,7 +412,7 @@ func init() {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "ticket %d opened: %s, %s, assigned to %s\n", tk.ID, dash(tk.Category), tk.Priority, dash(tk.Assignee))
-			return deliver(ctx, e, d)
+			return deliver(ctx, e, cfg, d)
 		},
 	})
 }
