@@ -31,7 +31,7 @@ import (
 //     the mail for the next run, which finds its Message-ID done and just flags it.
 //   - A mail that cannot be processed after retries is moved to the quarantine mailbox.
 type Ingester struct {
-	desk *tickets.Desk
+	desk Desk
 	set  atomic.Pointer[Settings]
 	log  *slog.Logger
 	now  func() time.Time
@@ -75,7 +75,7 @@ type Settings struct {
 }
 
 // NewIngester returns an ingester that reads the inbox of s.IMAP into the desk.
-func NewIngester(d *tickets.Desk, s Settings, log *slog.Logger) *Ingester {
+func NewIngester(d Desk, s Settings, log *slog.Logger) *Ingester {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -341,11 +341,11 @@ type fetched struct {
 func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, err error) {
 	set := g.settings()
 	mailbox := s.cfg.Mailbox // The mailbox this session selected, whatever a reload says.
-	store := g.desk.Store
-	validity, lastUID, err := store.MailboxState(ctx, mailbox)
+	state, err := g.loadState(ctx, mailbox)
 	if err != nil {
 		return st, false, err
 	}
+	validity, lastUID := state.UIDValidity, state.LastUID
 	if validity != s.uidValidity {
 		if validity != 0 {
 			g.log.Warn("UIDVALIDITY changed: rescanning the mailbox", "mailbox", mailbox, "old", validity, "new", s.uidValidity)
@@ -365,7 +365,8 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 	slices.Sort(uids)
 	if len(uids) == 0 {
 		if validity != s.uidValidity {
-			return st, false, store.SetMailboxState(ctx, mailbox, s.uidValidity, lastUID)
+			state.UIDValidity, state.LastUID = s.uidValidity, lastUID
+			return st, false, g.saveState(ctx, mailbox, state)
 		}
 		return st, false, nil
 	}
@@ -384,7 +385,7 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 	var needBody []imap.UID
 	for _, m := range mails {
 		if m.head != nil && !m.head.DerivedID {
-			dup, err := store.HasMessage(ctx, m.head.MessageID)
+			dup, err := g.desk.HasMessage(ctx, m.head.MessageID)
 			if err != nil {
 				return st, false, err
 			}
@@ -438,7 +439,7 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		batch = append(batch, m)
 		ids = append(ids, m.in.MessageID)
 	}
-	if err := g.process(ctx, mailbox, batch, ids, &st); err != nil {
+	if err := g.process(ctx, mailbox, &state, batch, ids, &st); err != nil {
 		return st, false, err
 	}
 
@@ -471,11 +472,9 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 			finished = append(finished, m.in.MessageID)
 		}
 	}
-	if err := store.SetInflight(ctx, mailbox, left); err != nil {
-		return st, false, err
-	}
-	if err := store.ClearAttempts(ctx, finished); err != nil {
-		return st, false, err
+	state.Inflight = left
+	for _, id := range finished {
+		delete(state.Attempts, id)
 	}
 	// The last UID advances over the leading run of finished mails only: one left for a retry
 	// is fetched again next time.
@@ -487,7 +486,8 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		}
 		newLast = uint32(m.uid)
 	}
-	if err := store.SetMailboxState(ctx, mailbox, s.uidValidity, newLast); err != nil {
+	state.UIDValidity, state.LastUID = s.uidValidity, newLast
+	if err := g.saveState(ctx, mailbox, state); err != nil {
 		return st, false, err
 	}
 	return st, more, nil
@@ -573,14 +573,14 @@ func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, op
 // begins. A mail that was in a group commit that never finished (the process crashed, or the
 // mail failed) goes alone, each of its tries counted in the store before it is made: only the
 // mail at fault reaches maxAttempts and is quarantined, not the mails that shared its batch.
-func (g *Ingester) process(ctx context.Context, mailbox string, batch []*fetched, ids []string, st *Stats) error {
-	store := g.desk.Store
-	inflight, err := store.Inflight(ctx, mailbox)
-	if err != nil {
-		return err
+func (g *Ingester) process(ctx context.Context, mailbox string, state *mailboxState, batch []*fetched, ids []string, st *Stats) error {
+	inflight := map[string]bool{}
+	for _, id := range state.Inflight {
+		inflight[id] = true
 	}
 	if len(ids) > 0 {
-		if err := store.SetInflight(ctx, mailbox, ids); err != nil {
+		state.Inflight = ids
+		if err := g.saveState(ctx, mailbox, *state); err != nil {
 			return err
 		}
 	}
@@ -597,10 +597,14 @@ func (g *Ingester) process(ctx context.Context, mailbox string, batch []*fetched
 	}
 	for _, m := range alone {
 		m.alone = true
-		n, err := store.BumpAttempts(ctx, tickets.AttemptAlone, []string{m.in.MessageID})
-		if err != nil {
+		if state.Attempts == nil {
+			state.Attempts = map[string]int{}
+		}
+		state.Attempts[m.in.MessageID]++
+		if err := g.saveState(ctx, mailbox, *state); err != nil {
 			return err
 		}
+		n := state.Attempts
 		if n[m.in.MessageID] > maxAttempts {
 			g.log.Error("mail failed repeatedly: quarantined", "uid", m.uid, "message_id", m.in.MessageID, "attempts", maxAttempts)
 			m.bad = true

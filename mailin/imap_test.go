@@ -157,6 +157,24 @@ func newDesk(t testing.TB, addr, done string, batch int) *testDesk {
 // ingester returns an ingester with the desk's settings.
 func (d *testDesk) ingester() *Ingester { return NewIngester(d.Desk, d.settings, nil) }
 
+// state reads the ingester's state of a mailbox, as the desk stores it.
+func (d *testDesk) state(t testing.TB, mailbox string) mailboxState {
+	t.Helper()
+	st, err := d.ingester().loadState(context.Background(), mailbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// setState records the ingester's state of a mailbox, as a crashed run would have left it.
+func (d *testDesk) setState(t testing.TB, mailbox string, st mailboxState) {
+	t.Helper()
+	if err := d.ingester().saveState(context.Background(), mailbox, st); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func testMail(id, from, subject, body string, headers ...string) string {
 	h := ""
 	for _, x := range headers {
@@ -277,7 +295,8 @@ func TestUIDValidityChangeRescansSafely(t *testing.T) {
 	if _, err := g.Once(ctx); err != nil {
 		t.Fatal(err)
 	}
-	v1, last, _ := d.Store.MailboxState(ctx, "INBOX")
+	s1 := d.state(t, "INBOX")
+	v1, last := s1.UIDValidity, s1.LastUID
 	// The server rebuilds the mailbox: new UIDVALIDITY, the old mail again plus a new one.
 	if err := srv.user.Delete("INBOX"); err != nil {
 		t.Fatal(err)
@@ -291,7 +310,8 @@ func TestUIDValidityChangeRescansSafely(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v2, last2, _ := d.Store.MailboxState(ctx, "INBOX")
+	s2 := d.state(t, "INBOX")
+	v2, last2 := s2.UIDValidity, s2.LastUID
 	if v2 == v1 || st.Duplicates != 1 || st.Opened != 1 || last2 != 2 || last != 1 {
 		t.Fatalf("validity %d→%d last %d→%d stats %+v", v1, v2, last, last2, st)
 	}
@@ -331,8 +351,7 @@ func TestPoisonMailQuarantined(t *testing.T) {
 	if c := count(t, d, `SELECT COUNT(*) FROM tickets`); c != 1 {
 		t.Fatalf("%d tickets", c)
 	}
-	_, last, _ := d.Store.MailboxState(ctx, "INBOX")
-	if last != 2 {
+	if last := d.state(t, "INBOX").LastUID; last != 2 {
 		t.Fatalf("last UID %d", last)
 	}
 }
@@ -440,17 +459,10 @@ func TestCrashingMailSetAside(t *testing.T) {
 	srv.deliver(t, "INBOX", testMail("crash@x", "c@corp.example", "crash", "x"))
 	srv.deliver(t, "INBOX", testMail("fine1@x", "f1@corp.example", "wifi", "fine"))
 	srv.deliver(t, "INBOX", testMail("fine2@x", "f2@corp.example", "vpn", "fine"))
-	all := []string{"crash@x", "fine1@x", "fine2@x"}
-	// A group commit of the three died with the process...
-	if err := d.Store.SetInflight(ctx, "INBOX", all); err != nil {
-		t.Fatal(err)
-	}
-	// ...then, mail by mail, the two innocent ones committed and the culprit died three times.
-	for i := 0; i < maxAttempts; i++ {
-		if _, err := d.Store.BumpAttempts(ctx, tickets.AttemptAlone, []string{"crash@x"}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// A group commit of the three died with the process; then, mail by mail, the two innocent
+	// ones committed and the culprit died three times.
+	d.setState(t, "INBOX", mailboxState{Inflight: []string{"crash@x", "fine1@x", "fine2@x"},
+		Attempts: map[string]int{"crash@x": maxAttempts}})
 	st, err := d.ingester().Once(ctx)
 	if err != nil || st.Opened != 2 || st.Quarantined != 1 {
 		t.Fatalf("stats %+v %v", st, err)
@@ -458,8 +470,8 @@ func TestCrashingMailSetAside(t *testing.T) {
 	if n, _ := srv.mailbox(t, "deskd-quarantine"); n != 1 {
 		t.Fatalf("%d in quarantine", n)
 	}
-	if n := count(t, d, `SELECT COUNT(*) FROM kv WHERE key LIKE 'attempt:%' OR key LIKE 'inflight:%'`); n != 0 {
-		t.Fatalf("%d attempt counters left", n)
+	if st := d.state(t, "INBOX"); len(st.Attempts)+len(st.Inflight) != 0 {
+		t.Fatalf("attempt counters or mails in flight left: %+v", st)
 	}
 }
 
@@ -475,9 +487,7 @@ func TestBatchMatesOfACrashAreProcessed(t *testing.T) {
 		ids = append(ids, id)
 		srv.deliver(t, "INBOX", testMail(id, fmt.Sprintf("u%d@corp.example", i), "wifi", "down"))
 	}
-	if err := d.Store.SetInflight(ctx, "INBOX", ids); err != nil { // A crashed group commit blames nobody.
-		t.Fatal(err)
-	}
+	d.setState(t, "INBOX", mailboxState{Inflight: ids}) // A crashed group commit blames nobody.
 	if st, err := d.ingester().Once(ctx); err != nil || st.Opened != 3 || st.Quarantined != 0 {
 		t.Fatalf("stats %+v %v", st, err)
 	}
@@ -519,8 +529,8 @@ func TestReloadChangingMailboxReconnects(t *testing.T) {
 	}
 	cancel()
 	<-done
-	v1, last1, _ := d.Store.MailboxState(context.Background(), "INBOX")
-	v2, last2, _ := d.Store.MailboxState(context.Background(), "Support")
+	s1, s2 := d.state(t, "INBOX"), d.state(t, "Support")
+	v1, last1, v2, last2 := s1.UIDValidity, s1.LastUID, s2.UIDValidity, s2.LastUID
 	if last1 != 1 || last2 != 1 || v1 == 0 || v2 == 0 {
 		t.Fatalf("INBOX %d/%d, Support %d/%d", v1, last1, v2, last2)
 	}

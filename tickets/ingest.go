@@ -110,6 +110,21 @@ func (d *Desk) Ingest(ctx context.Context, now time.Time, batch []*Incoming) ([]
 	return out, nil
 }
 
+// HasMessage reports whether a mail with this Message-ID was already recorded.
+func (d *Desk) HasMessage(ctx context.Context, messageID string) (bool, error) {
+	return d.Store.HasMessage(ctx, messageID)
+}
+
+// MailboxState returns what the mail reader last recorded of a mailbox, nil for nothing.
+func (d *Desk) MailboxState(ctx context.Context, mailbox string) ([]byte, error) {
+	return d.Store.MailboxState(ctx, mailbox)
+}
+
+// SetMailboxState records the mail reader's state of a mailbox; the desk does not read it.
+func (d *Desk) SetMailboxState(ctx context.Context, mailbox string, state []byte) error {
+	return d.Store.SetMailboxState(ctx, mailbox, state)
+}
+
 func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	o := Outcome{MessageID: in.MessageID}
 	t.source = in.MessageID
