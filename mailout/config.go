@@ -22,7 +22,7 @@ type ConfigError struct{ Key, Msg string }
 func (e *ConfigError) Error() string { return e.Msg }
 
 // Validate reports the first setting that is not valid, as a *ConfigError. An empty address is
-// valid here (commands that send nothing need none); New refuses it.
+// valid here (commands that send nothing need none); ValidateSend refuses it.
 func (c Config) Validate() error {
 	if c.Security != "none" && c.Security != "starttls" && c.Security != "tls" {
 		return &ConfigError{"security", fmt.Sprintf("security %q: use none, starttls or tls", c.Security)}
@@ -31,6 +31,17 @@ func (c Config) Validate() error {
 		if _, _, err := splitAddress(c.Address); err != nil {
 			return &ConfigError{"address", err.Error()}
 		}
+	}
+	return nil
+}
+
+// ValidateSend is Validate, and an address to send to: what New and SetConfig require.
+func (c Config) ValidateSend() error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if _, _, err := splitAddress(c.Address); err != nil {
+		return &ConfigError{"address", err.Error()}
 	}
 	return nil
 }

@@ -106,10 +106,7 @@ func New(smtp Config, desk tickets.DeskConfig, box Outbox, signer *tickets.Signe
 // SetConfig replaces the settings and templates (SIGHUP); tpl nil: the embedded templates. A
 // drain in progress finishes with the ones it started with.
 func (s *Sender) SetConfig(smtp Config, desk tickets.DeskConfig, tpl *templates.Set) error {
-	if err := smtp.Validate(); err != nil {
-		return fmt.Errorf("smtp.%w", err)
-	}
-	if _, _, err := splitAddress(smtp.Address); err != nil {
+	if err := smtp.ValidateSend(); err != nil {
 		return fmt.Errorf("smtp.%w", err)
 	}
 	if tpl == nil {

@@ -44,12 +44,11 @@ func seed(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, configPath: path, log: discardLog()}
-	d, done, err := openDeskWith(context.Background(), e, cfg)
+	d, err := openDesk(context.Background(), cfg, discardLog())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer done()
+	defer closeStore(d.Store, discardLog())
 	if _, err := d.Ingest(context.Background(), time.Now(), []*tickets.Incoming{{
 		MessageID: "q1@client", From: "celine.dupre@corp.example", FromName: "Céline Dupré",
 		To: []string{"helpdesk@corp.example"}, Cc: []string{"priya.raman@corp.example"},
@@ -60,7 +59,7 @@ func seed(t *testing.T, path string) {
 }
 
 func TestEveryCommandHasHelp(t *testing.T) {
-	for _, c := range commands {
+	for _, c := range commands() {
 		args := append(strings.Fields(c.name), "--help")
 		code, out, _ := cli(t, args...)
 		if code != 0 || !strings.Contains(out, "usage: deskd "+c.name) {
@@ -198,15 +197,14 @@ func TestCronRecoversPanickingJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	e := &env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, configPath: path, log: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))}
-	dm, err := newDaemon(context.Background(), e, cfg)
+	a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer dm.close()
+	defer a.Close()
 	runs := make(chan int, 10)
 	n := 0
-	dm.run["escalation"] = func(ctx context.Context, now time.Time) error {
+	a.jobs["escalation"] = func(ctx context.Context, now time.Time) error {
 		n++
 		runs <- n
 		if n == 1 {
@@ -216,10 +214,11 @@ func TestCronRecoversPanickingJob(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c, err := dm.schedule(ctx)
+	c, err := a.schedule(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.Start()
 	defer c.Stop()
 	for want := 1; want <= 2; want++ {
 		select {
@@ -290,39 +289,6 @@ func TestCheckReportsProblemsInWords(t *testing.T) {
 		if !strings.Contains(out+stderr, want) {
 			t.Errorf("check output lacks %q:\n%s%s", want, out, stderr)
 		}
-	}
-}
-
-func TestReloadKeepsOldConfigOnError(t *testing.T) {
-	path := cliConfig(t)
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, configPath: path, log: discardLog()}
-	dm, err := newDaemon(context.Background(), e, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dm.close()
-	good, _ := os.ReadFile(path)
-	if err := os.WriteFile(path, append(good, []byte("\n[bogus]\nx = 1\n")...), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := dm.reload(path); err == nil || !strings.Contains(err.Error(), "bogus") {
-		t.Fatalf("reload of a broken file: %v", err)
-	}
-	if dm.desk.Config() != &cfg.Desk {
-		t.Fatal("a broken file replaced the configuration")
-	}
-	if err := os.WriteFile(path, bytes.Replace(good, []byte(`name = "Support Informatique"`), []byte(`name = "Service Desk"`), 1), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := dm.reload(path); err != nil {
-		t.Fatal(err)
-	}
-	if got := dm.desk.Config().Desk.Name; got != "Service Desk" {
-		t.Fatalf("after reload the desk is %q", got)
 	}
 }
 

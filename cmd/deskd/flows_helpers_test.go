@@ -135,7 +135,7 @@ type flow struct {
 	t   *testing.T
 	ctx context.Context
 	w   *world
-	dm  *daemon
+	dm  *app
 	cfg *tickets.Config // The desk's settings.
 	db  string          // The database file.
 	seq int
@@ -165,12 +165,12 @@ func newFlow(t *testing.T, extra string) *flow {
 	if os.Getenv("DESKD_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	e := &env{stdout: io.Discard, stderr: io.Discard, log: log}
-	dm, err := newDaemon(ctx, e, cfg)
+	dm, err := newApp(ctx, cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(dm.close)
+	t.Cleanup(dm.Close)
+	dm.train(ctx)
 	return &flow{t: t, ctx: ctx, w: w, dm: dm, cfg: &cfg.Desk, db: cfg.Database, texts: map[*mail.Message]string{}}
 }
 
