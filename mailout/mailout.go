@@ -464,7 +464,7 @@ func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error
 		return nil, err
 	}
 	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
-	if err := msg.FromFormat(fromName(desk, m), desk.Address); err != nil {
+	if err := msg.FromFormat(fromName(d.tpl, lang, desk, m), desk.Address); err != nil {
 		return nil, fmt.Errorf("from: %w", err)
 	}
 	if err := msg.To(to...); err != nil {
@@ -529,11 +529,11 @@ func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error
 const attachBudget = 15 << 20
 
 // fromName is the From display name: the desk's, or "Alice Martin via Support Informatique" for
-// a technician's answer.
-func fromName(desk tickets.DeskConfig, m tickets.OutboxMail) string {
+// a technician's answer (tickets.PhraseFromVia, in lang).
+func fromName(words tickets.Words, lang string, desk tickets.DeskConfig, m tickets.OutboxMail) string {
 	actor := m.Notice.ActorName
 	if (m.Kind == tickets.KindReply || m.Kind == tickets.KindResolved) && actor != "" && !strings.Contains(actor, "@") {
-		return actor + " via " + desk.Name
+		return words.Say(lang, tickets.Phrase{Code: tickets.PhraseFromVia, Args: map[string]string{"actor": actor, "desk": desk.Name}})
 	}
 	return desk.Name
 }

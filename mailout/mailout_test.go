@@ -23,7 +23,7 @@ func TestEveryKindSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	tpl = tpl.In(e.desk.Config().Location())
-	for _, lang := range templates.Languages {
+	for _, lang := range tpl.Languages() {
 		for _, kind := range tickets.MailKinds {
 			for _, n := range templates.Samples(kind, lang) {
 				subject, _, _, err := tpl.Render(kind, lang, n)

@@ -2,8 +2,11 @@ package tickets
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"text/template"
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
@@ -129,7 +132,47 @@ func deskFromTOML(t testing.TB, data string) *Desk {
 	if err != nil {
 		t.Fatal(err)
 	}
+	d.SetWords(catalogueWords(t))
 	return d
+}
+
+// catalogueWords says phrases with the words of the templates' catalogues
+// (../templates/LANG/words.toml), as the templates package does: the package cannot be imported
+// here (it imports tickets), but its words can be read.
+func catalogueWords(t testing.TB) Words {
+	t.Helper()
+	w := testWords{}
+	for _, lang := range []string{"en", "fr"} {
+		b, err := os.ReadFile(filepath.Join("..", "templates", lang, "words.toml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c struct {
+			Phrase map[string]string `toml:"phrase"`
+		}
+		if err := toml.Unmarshal(b, &c); err != nil {
+			t.Fatal(err)
+		}
+		for code, text := range c.Phrase {
+			w[lang+"/"+code] = template.Must(template.New(code).Option("missingkey=error").Parse(text))
+		}
+	}
+	return w
+}
+
+// testWords are phrase templates by "lang/code".
+type testWords map[string]*template.Template
+
+func (w testWords) Say(lang string, p Phrase) string {
+	t := w[lang+"/"+p.Code]
+	if t == nil {
+		t = w["en/"+p.Code]
+	}
+	var b strings.Builder
+	if t == nil || t.Execute(&b, p.Args) != nil {
+		return p.String()
+	}
+	return b.String()
 }
 
 // t0 is the fixed clock of the tests: a Thursday morning in Paris.

@@ -54,6 +54,7 @@ func newApp(ctx context.Context, cfg *config.File, log *slog.Logger) (*app, erro
 	if err != nil {
 		return nil, err
 	}
+	desk.SetWords(tpl) // The desk says its refusals and reasons in the templates' words.
 	out, err := mailout.New(cfg.SMTP, cfg.Desk.Desk, desk.Store, desk.Signer, tpl, log)
 	if err != nil {
 		closeStore(desk.Store, log)
@@ -288,6 +289,7 @@ func (a *app) Reload(ctx context.Context) error {
 	if err := a.desk.SetConfig(&next.Desk); err != nil {
 		return err // Its calendar, which Load validated: nothing is switched yet.
 	}
+	a.desk.SetWords(tpl)
 	a.in.SetConfig(ingestSettings(next, a.desk))
 	if err := a.out.SetConfig(next.SMTP, next.Desk.Desk, tpl); err != nil {
 		a.log.Error("reload: sender", "err", err) // Cannot happen: ValidateSend passed.

@@ -7,12 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/deskd/deskd/cmd/deskd/config"
+	"github.com/deskd/deskd/templates"
 	"github.com/deskd/deskd/tickets"
 )
 
@@ -361,7 +363,7 @@ func ticketOpen() *command {
 			fs.StringVar(&from, "from", "", "the requester's address (required)")
 			fs.StringVar(&name, "name", "", "the requester's name")
 			fs.StringVar(&subject, "subject", "", "the subject (required)")
-			fs.StringVar(&lang, "lang", "", "the requester's language, fr or en (default: detected from the text)")
+			fs.StringVar(&lang, "lang", "", "the requester's language: fr, en or another of the templates (default: detected from the text)")
 			fs.StringVar(&cc, "cc", "", "watchers, comma-separated")
 		},
 		run: func(ctx context.Context, e *env, args []string) error {
@@ -370,11 +372,11 @@ func ticketOpen() *command {
 			if from == "" || !strings.Contains(from, "@") || strings.TrimSpace(subject) == "" || text == "" {
 				return usagef("want --from EMAIL --subject TEXT and the request's text")
 			}
-			if lang != "" && lang != "fr" && lang != "en" {
-				return usagef("--lang %q: use fr or en", lang)
-			}
 			return withApp(ctx, e, false, func(a *app) error {
 				d := a.desk
+				if langs := templates.Available(a.config().Templates); lang != "" && !slices.Contains(langs, lang) {
+					return usagef("--lang %q: use %s", lang, strings.Join(langs, ", "))
+				}
 				if lang == "" {
 					lang = tickets.DetectLanguage("", subject+"\n"+text, d.Config().Desk.Language)
 				}

@@ -169,7 +169,7 @@ func Parse(name string, data []byte) (*File, error) {
 
 // validate checks each room's settings, then the file's own.
 func (f *File) validate() error {
-	if err := f.Desk.Validate(templates.Languages); err != nil {
+	if err := f.Desk.Validate(templates.Available(f.Templates)); err != nil {
 		var ce *tickets.ConfigError
 		if errors.As(err, &ce) {
 			return f.errAt(ce.Table, ce.Index, ce.Key, ce.Msg)

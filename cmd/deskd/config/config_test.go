@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -314,3 +315,24 @@ always = true
 escalation = "@every 1m"
 digest = "0 8 * * 1-5"
 `
+
+// TestLanguagesAreTheTemplates: a language key may name any language the templates have — the
+// built-in ones, and a folder with a words.toml in the templates directory.
+func TestLanguagesAreTheTemplates(t *testing.T) {
+	german := strings.Replace(testConfigTOML, `language = "fr"`, `language = "de"`, 1)
+	if _, err := Parse("deskd.toml", []byte(german)); err == nil || !strings.Contains(err.Error(), `desk.language "de": use "en" or "fr"`) {
+		t.Fatalf("German without its templates: %v", err)
+	}
+	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "templates", "testdata", "third-language"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withDir := strings.Replace(german, `tag = "HD"`, "tag = \"HD\"\ntemplates = "+fmt.Sprintf("%q", dir), 1)
+	cfg, err := Parse("deskd.toml", []byte(withDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if te, _ := cfg.Desk.Technician("alice@corp.example"); cfg.Desk.Desk.Language != "de" || te.Language != "de" {
+		t.Fatalf("desk %q, Alice %q", cfg.Desk.Desk.Language, te.Language)
+	}
+}
