@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,33 +92,14 @@ func (s *testServer) mailbox(t testing.TB, name string) (n int, seen int) {
 	return int(*st.NumMessages), int(*st.NumMessages - *st.NumUnseen)
 }
 
-const deskConfig = `
-[desk]
-name = "Support Informatique"
-address = "helpdesk@corp.example"
-language = "fr"
-timezone = "Europe/Paris"
-[imap]
-address = "%s"
-username = "helpdesk"
-password = "secret"
-done_mailbox = "%s"
-batch_size = %d
-[smtp]
-address = "127.0.0.1:1"
-[[technician]]
-name = "Alice Martin"
-email = "alice@corp.example"
-skills = ["network"]
-[[coordinator]]
-name = "Nadia Benali"
-email = "nadia@corp.example"
-[[category]]
-name = "network"
-keywords = ["vpn", "wifi"]
-[calendar]
-always = true
-`
+// sampleConfig is the sample desk of cmd/deskd/config: what `deskd init` writes and the demo runs on.
+var sampleConfig = func() string {
+	b, err := os.ReadFile(filepath.Join("..", "cmd", "deskd", "config", "sample.toml"))
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // testDesk is a desk on a fresh database, with the settings of its ingester.
 type testDesk struct {
@@ -132,9 +114,12 @@ func newDesk(t testing.TB, addr, done string, batch int) *testDesk {
 		tickets.Config
 		IMAP Config `toml:"imap"`
 	}{tickets.DefaultConfig(), DefaultConfig()}
-	if err := toml.Unmarshal([]byte(fmt.Sprintf(deskConfig, addr, done, batch)), &file); err != nil {
+	if err := toml.Unmarshal([]byte(sampleConfig), &file); err != nil {
 		t.Fatal(err)
 	}
+	// The sample desk on the test's server, without TLS.
+	file.IMAP.Address, file.IMAP.Security, file.IMAP.Password = addr, "none", "secret"
+	file.IMAP.DoneMailbox, file.IMAP.BatchSize = done, batch
 	cfg := file.Config
 	cfg.Complete()
 	if err := cfg.Validate([]string{"en", "fr"}); err != nil {

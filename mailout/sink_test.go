@@ -6,12 +6,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net"
 	netmail "net/mail"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -214,54 +214,14 @@ type env struct {
 	dbPath string
 }
 
-const configTOML = `
-[desk]
-name = "Support Informatique"
-address = "helpdesk@corp.example"
-tag = "HD"
-language = "fr"
-timezone = "Europe/Paris"
-
-[smtp]
-address = "%s"
-security = "none"
-
-[[technician]]
-name = "Alice Martin"
-email = "alice@corp.example"
-skills = ["network", "hardware"]
-tier = 1
-
-[[technician]]
-name = "Bob Smith"
-email = "bob@corp.example"
-skills = ["network", "hardware"]
-tier = 1
-language = "en"
-
-[[technician]]
-name = "Chloé Dubois"
-email = "chloe@corp.example"
-skills = ["network", "hardware"]
-tier = 2
-
-[[coordinator]]
-name = "Nadia Benali"
-email = "nadia@corp.example"
-
-[[category]]
-name = "network"
-label = "Réseau"
-keywords = ["vpn", "wifi", "réseau", "network"]
-ask = ["Dans quel bâtiment et quel bureau êtes-vous ?"]
-
-[[category]]
-name = "hardware"
-keywords = ["printer", "imprimante", "screen", "écran"]
-
-[calendar]
-always = true
-`
+// sampleConfig is the sample desk of cmd/deskd/config: what `deskd init` writes and the demo runs on.
+var sampleConfig = func() string {
+	b, err := os.ReadFile(filepath.Join("..", "cmd", "deskd", "config", "sample.toml"))
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // t0 is the tests' clock: a Thursday morning.
 var t0 = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
@@ -274,10 +234,14 @@ func newEnv(t testing.TB) *env {
 		tickets.Config
 		SMTP Config `toml:"smtp"`
 	}{tickets.DefaultConfig(), DefaultConfig()}
-	if err := toml.Unmarshal([]byte(fmt.Sprintf(configTOML, k.addr)), &file); err != nil {
+	if err := toml.Unmarshal([]byte(sampleConfig), &file); err != nil {
 		t.Fatal(err)
 	}
+	// The sample desk, sending to the sink without TLS or login.
+	file.SMTP = DefaultConfig()
+	file.SMTP.Address = k.addr
 	cfg := file.Config
+	cfg.Categories[0].LabelFR = "Réseau" // The network category, as the tests read it in French mails.
 	cfg.Complete()
 	if err := cfg.Validate([]string{"en", "fr"}); err != nil {
 		t.Fatal(err)

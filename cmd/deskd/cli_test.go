@@ -30,7 +30,7 @@ func cliConfig(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "deskd.toml")
-	cfg := fmt.Sprintf(demoConfig, "127.0.0.1:1", "x", "127.0.0.1:1")
+	cfg := config.Local(config.Sample(), "127.0.0.1:1", "x", "127.0.0.1:1")
 	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -109,11 +109,13 @@ func TestExitCodes(t *testing.T) {
 func TestUnknownConfigKeyNamesKeyAndLine(t *testing.T) {
 	path := cliConfig(t)
 	b, _ := os.ReadFile(path)
-	if err := os.WriteFile(path, bytes.Replace(b, []byte(`tag = "HD"`), []byte("tag = \"HD\"\ncolour = \"red\""), 1), 0o600); err != nil {
+	b = bytes.Replace(b, []byte(`tag = "HD"`), []byte("tag = \"HD\"\ncolour = \"red\""), 1)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	line := 1 + bytes.Count(b[:bytes.Index(b, []byte("colour"))], []byte("\n"))
 	code, _, stderr := cli(t, "check", "--config", path)
-	if code != 1 || !strings.Contains(stderr, `deskd.toml:6: unknown key "desk.colour"`) {
+	if code != 1 || !strings.Contains(stderr, fmt.Sprintf(`deskd.toml:%d: unknown key "desk.colour"`, line)) {
 		t.Fatalf("exit %d: %q", code, stderr)
 	}
 }

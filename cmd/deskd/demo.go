@@ -19,117 +19,6 @@ import (
 	"github.com/deskd/deskd/tickets"
 )
 
-// demoConfig is the sample desk: a French and English team on three tiers.
-const demoConfig = `
-[desk]
-name = "Support Informatique"
-address = "helpdesk@corp.example"
-tag = "HD"
-database = "deskd.db"
-language = "fr"
-timezone = "Europe/Paris"
-secret_file = "deskd.secret"
-
-[imap]
-address = "%s"
-username = "helpdesk"
-password = "%s"
-poll_interval = "10s"
-
-[smtp]
-address = "%s"
-
-[[technician]]
-name = "Alice Martin"
-email = "alice@corp.example"
-skills = ["network", "hardware"]
-tier = 1
-
-[[technician]]
-name = "Bob Smith"
-email = "bob@corp.example"
-skills = ["accounts", "software"]
-tier = 1
-language = "en"
-
-[[technician]]
-name = "Karim Haddad"
-email = "karim@corp.example"
-skills = ["hardware", "software", "accounts"]
-tier = 1
-
-[[technician]]
-name = "Chloé Dubois"
-email = "chloe@corp.example"
-skills = ["network", "hardware", "accounts", "software"]
-tier = 2
-
-[[technician]]
-name = "Dev Patel"
-email = "dev@corp.example"
-skills = ["network", "software", "accounts"]
-tier = 3
-language = "en"
-
-[[coordinator]]
-name = "Nadia Benali"
-email = "nadia@corp.example"
-
-[[coordinator]]
-name = "Sam Taylor"
-email = "sam@corp.example"
-language = "en"
-
-[[category]]
-name = "network"
-label_fr = "réseau"
-label_en = "network"
-keywords = ["vpn", "wifi", "wi-fi", "réseau", "network", "internet", "connexion", "connection"]
-ask_fr = ["Dans quel bâtiment et quel bureau êtes-vous ?"]
-ask_en = ["Which building and room are you in?"]
-
-[[category]]
-name = "hardware"
-label_fr = "matériel"
-label_en = "hardware"
-keywords = ["printer", "imprimante", "screen", "écran", "laptop", "portable", "keyboard", "clavier", "mouse", "souris"]
-ask_fr = ["Quel est le numéro d'inventaire de l'appareil (étiquette au dos) ?"]
-ask_en = ["What is the device's asset tag (label on the back)?"]
-
-[[category]]
-name = "accounts"
-label_fr = "comptes"
-label_en = "accounts"
-keywords = ["password", "mot de passe", "login", "account", "compte", "locked", "verrouillé"]
-
-[[category]]
-name = "software"
-label_fr = "logiciels"
-label_en = "software"
-keywords = ["excel", "outlook", "word", "install", "installer", "logiciel", "software", "crash", "plante"]
-ask_fr = ["Quelle version du logiciel utilisez-vous ?"]
-ask_en = ["Which version of the software are you using?"]
-
-[sla.urgent]
-first_response = "30m"
-resolve = "4h"
-
-[sla.high]
-first_response = "1h"
-resolve = "8h"
-
-[sla.normal]
-first_response = "4h"
-resolve = "24h"
-
-[calendar]
-always = true
-
-[schedule]
-escalation = "@every 1m"
-digest = "0 8 * * 1-5"
-`
-
 // story is the demo's scripted run: it plays people writing to the desk and checks each step.
 type story struct {
 	ctx    context.Context
@@ -163,7 +52,9 @@ func runDemo(ctx context.Context, e *env, exit bool) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cfg, err := config.Parse(filepath.Join(dir, "deskd.toml"), []byte(fmt.Sprintf(demoConfig, w.IMAPAddr, w.Password, w.SMTPAddr)))
+	// The sample desk, on the embedded servers.
+	text := config.SetKey(config.Local(config.Sample(), w.IMAPAddr, w.Password, w.SMTPAddr), "imap", "poll_interval", `"10s"`)
+	cfg, err := config.Parse(filepath.Join(dir, "deskd.toml"), []byte(text))
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}

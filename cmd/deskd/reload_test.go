@@ -59,13 +59,14 @@ func TestReloadWholeOrNothing(t *testing.T) {
 	}
 	smtp := `[smtp]
 address = "127.0.0.1:1"`
+	withPasswordFile := config.SetKey(config.SetKey(string(edit()), "smtp", "username", `"desk"`), "smtp", "password_file", `"nope"`)
 	for _, tt := range []struct {
 		name string
 		file []byte
 		want string
 	}{
 		{"unknown key", append(edit(), "\n[bogus]\nx = 1\n"...), "bogus"},
-		{"password file missing", edit(smtp, smtp+"\nusername = \"desk\"\npassword_file = \"nope\""), "smtp.password_file"},
+		{"password file missing", []byte(withPasswordFile), "smtp.password_file"},
 		{"broken template", edit(`tag = "HD"`, "tag = \"HD\"\ntemplates = \"tpl\""), "ack.txt"},
 	} {
 		if err := os.WriteFile(path, tt.file, 0o600); err != nil {
