@@ -26,7 +26,7 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 	in := &tickets.Incoming{
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References,
 		From: m.From.Email, FromName: m.From.Name, Subject: m.Subject, Date: m.Date,
-		HeaderPriority: m.Priority, AuthResults: m.AuthResults, Verdict: string(m.Verdict),
+		HeaderPriority: m.Priority, AuthResults: m.AuthResults, Verdict: m.Verdict,
 		VerdictReason: m.VerdictReason, FailedRecipients: m.FailedRecipients, ReturnedIDs: m.ReturnedIDs, Raw: m.Raw,
 	}
 	for _, r := range m.ReplyTo {

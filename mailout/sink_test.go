@@ -334,17 +334,13 @@ func (e *env) queueRaw(db execer, kind, lang string, n tickets.Notice, to, cc []
 	return id
 }
 
-func (e *env) state(t testing.TB, messageID string) (string, tickets.OutboxMail) {
+// row reads an outbox row's kind, attempts and last error.
+func (e *env) row(t testing.TB, id int64) (kind string, attempts int, lastError string) {
 	t.Helper()
-	var id int64
-	if err := e.store.Reader().QueryRow(`SELECT id FROM outbox WHERE message_id = ?`, messageID).Scan(&id); err != nil {
+	if err := e.store.Reader().QueryRow(`SELECT kind, attempts, last_error FROM outbox WHERE id = ?`, id).Scan(&kind, &attempts, &lastError); err != nil {
 		t.Fatal(err)
 	}
-	m, state, err := e.store.OutboxMailByID(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return state, m
+	return kind, attempts, lastError
 }
 
 func (e *env) counts() map[string]int {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -22,6 +23,9 @@ type Desk struct {
 	cfg    atomic.Pointer[deskConfig]
 	words  atomic.Pointer[wordsBox]
 	model  atomic.Pointer[Model] // Learned classifier; nil until trained.
+	// train serialises the building of models, so that a full rebuild and an incremental lesson
+	// do not overwrite each other's result.
+	train sync.Mutex
 }
 
 // wordsBox holds the desk's Words, which an atomic pointer cannot hold directly.
@@ -61,9 +65,6 @@ func (d *Desk) SetConfig(cfg *Config) error {
 
 // Config returns the configuration in force.
 func (d *Desk) Config() *Config { return d.cfg.Load().Config }
-
-// Calendar returns the business calendar in force.
-func (d *Desk) Calendar() *Calendar { return d.cfg.Load().cal }
 
 // Tx is one transaction on the desk at one instant. Operations on it append events and queue
 // mails; nothing is visible to others until Update commits.
@@ -434,6 +435,3 @@ func (t *Tx) query(q string, args ...any) (*sql.Rows, error) {
 	}
 	return t.tx.Query(q, args...)
 }
-
-// SQL gives policy code in this package the raw transaction, for queries of its own.
-func (t *Tx) SQL() *sql.Tx { return t.tx }

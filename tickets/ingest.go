@@ -12,14 +12,18 @@ import (
 	"time"
 )
 
-// Verdicts of incoming mail, as mailin judges them.
+// Verdict says who or what wrote an incoming mail; mailin judges it, the desk acts on it: only a
+// person's mail opens or updates a ticket, and no automatic mail is ever answered.
+type Verdict string
+
+// Verdicts, from the most to the least specific.
 const (
-	VerdictPerson    = "person"
-	VerdictAutoReply = "auto-reply"
-	VerdictBounce    = "bounce"
-	VerdictFeedback  = "feedback"
-	VerdictBulk      = "bulk"
-	VerdictLoop      = "loop"
+	VerdictPerson    Verdict = "person"     // A person wrote it: open or update a ticket.
+	VerdictAutoReply Verdict = "auto-reply" // Out-of-office and other automatic responses (RFC 3834).
+	VerdictBounce    Verdict = "bounce"     // A delivery failure report (RFC 3464).
+	VerdictFeedback  Verdict = "feedback"   // An abuse feedback report (RFC 5965).
+	VerdictBulk      Verdict = "bulk"       // List or bulk mail.
+	VerdictLoop      Verdict = "loop"       // One of the desk's own mails, or a mail marked as looping.
 )
 
 // Incoming is a received mail as the desk needs it; mailin builds it from the raw message.
@@ -39,7 +43,7 @@ type Incoming struct {
 	HeaderPriority   int    // X-Priority 1..5, 0 if absent.
 	AuthResults      []string
 	Attachments      []IncomingAttachment
-	Verdict          string // person, auto-reply, bounce, feedback, bulk, loop.
+	Verdict          Verdict
 	VerdictReason    string
 	FailedRecipients []string // Bounces: who could not be reached.
 	ReturnedIDs      []string // Bounces and auto-replies: Message-IDs of our mail they return.
@@ -273,10 +277,8 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 			if r == "" || t.cfg.IsDeskAddress(r) || t.cfg.IsStaff(r) || !sentTo[r] {
 				continue
 			}
-			if _, err := t.exec(`INSERT INTO people (email, bounced_until, bounce_reason) VALUES (?, ?, ?)
-				ON CONFLICT (email) DO UPDATE SET bounced_until = excluded.bounced_until, bounce_reason = excluded.bounce_reason`,
-				r, t.Now.Add(bounceQuarantine).Unix(), clip(in.Subject, 200)); err != nil {
-				return o, fmt.Errorf("record bounce: %w", err)
+			if err := t.setBounced(r, t.Now.Add(bounceQuarantine), clip(in.Subject, 200)); err != nil {
+				return o, err
 			}
 		}
 	}
@@ -286,7 +288,7 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 	if err := t.linkMessage(in, tk.ID); err != nil {
 		return o, err
 	}
-	kind, text := EventAutoMail, in.Verdict+": "+in.VerdictReason
+	kind, text := EventAutoMail, string(in.Verdict)+": "+in.VerdictReason
 	if in.Verdict == VerdictBounce {
 		kind = EventBounce
 		text = "delivery failed"
@@ -302,6 +304,18 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 	}
 	o.TicketID, o.Action = tk.ID, ActionRecorded
 	return o, nil
+}
+
+// setBounced holds back mail to an address until a time (the zero time lifts it), with the
+// reason the bounce gave; the sender reads it back with Store.Suppressed.
+func (t *Tx) setBounced(email string, until time.Time, reason string) error {
+	_, err := t.exec(`INSERT INTO people (email, bounced_until, bounce_reason) VALUES (?, ?, ?)
+		ON CONFLICT (email) DO UPDATE SET bounced_until = excluded.bounced_until, bounce_reason = excluded.bounce_reason`,
+		strings.ToLower(email), unix(until), reason)
+	if err != nil {
+		return fmt.Errorf("record bounce: %w", err)
+	}
+	return nil
 }
 
 // returnedRecipients lists who received the desk mails a bounce returns, by their signed
