@@ -16,7 +16,7 @@ import (
 func initCommand() *command {
 	var address, language, imapAddr, smtpAddr string
 	return &command{
-		name: "init", args: "[DIR] [--address EMAIL] [--language fr|en] [--imap HOST:PORT] [--smtp HOST:PORT]",
+		name: "init", args: "[DIR] [--address EMAIL] [--language L]",
 		summary: "Write a commented deskd.toml for a new desk in DIR (default: here); never overwrites.",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&address, "address", "", "the desk's address, where requesters write")
