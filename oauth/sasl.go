@@ -28,9 +28,9 @@ const (
 // the challenge for Refusal. (go-sasl's OAUTHBEARER client returns an error there instead, which
 // leaves the IMAP server waiting on a half-finished AUTHENTICATE.)
 type BearerClient struct {
-	mech     string
-	ir       []byte
-	dummy    []byte // The answer to an error challenge.
+	mech      string
+	ir        []byte
+	dummy     []byte // The answer to an error challenge.
 	challenge []byte
 }
 

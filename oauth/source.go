@@ -95,8 +95,8 @@ type Source struct {
 	app     *oauth2.Token // Client credentials flow: the current token,
 	appExp  time.Time     // when it expires
 	appIss  time.Time     // and when it was issued.
-	fail    *AuthError // The last refusal that needs a person, logged once.
-	failKey string     // The refresh token fail was for: fail stands while the file holds it.
+	fail    *AuthError    // The last refusal that needs a person, logged once.
+	failKey string        // The refresh token fail was for: fail stands while the file holds it.
 	failAt  time.Time
 }
 

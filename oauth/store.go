@@ -22,11 +22,11 @@ type stored struct {
 	RefreshToken string    `json:"refresh_token"`
 	AccessToken  string    `json:"access_token,omitempty"`
 	TokenType    string    `json:"token_type,omitempty"`
-	Expiry       time.Time `json:"expiry"`               // Of the access token.
-	Issued       time.Time `json:"issued"`               // When the access token was obtained.
-	LoginAt      time.Time `json:"login_at"`             // When the refresh token was first obtained.
+	Expiry       time.Time `json:"expiry"`                // Of the access token.
+	Issued       time.Time `json:"issued"`                // When the access token was obtained.
+	LoginAt      time.Time `json:"login_at"`              // When the refresh token was first obtained.
 	RefreshedAt  time.Time `json:"refreshed_at,omitzero"` // The last refresh.
-	Rotations    int       `json:"rotations,omitempty"`  // Times the provider replaced the refresh token.
+	Rotations    int       `json:"rotations,omitempty"`   // Times the provider replaced the refresh token.
 }
 
 const storeVersion = 1
