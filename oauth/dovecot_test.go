@@ -193,4 +193,3 @@ func refreshTokenOf(t *testing.T, file []byte) string {
 	rest := string(file)[i+len(`"refresh_token": "`):]
 	return rest[:strings.IndexByte(rest, '"')]
 }
-

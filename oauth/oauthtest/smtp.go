@@ -140,7 +140,7 @@ var ErrRefused = &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7
 // go-smtp and go-imap servers. (go-sasl has no XOAUTH2 server, and its OAUTHBEARER server
 // panics on an empty answer to its error challenge.)
 type BearerServer struct {
-	Mech  string                         // "XOAUTH2" or "OAUTHBEARER".
+	Mech  string                        // "XOAUTH2" or "OAUTHBEARER".
 	Check func(user, token string) bool // Whether the token is good for the user.
 
 	failed bool
