@@ -104,3 +104,19 @@ func TestGoogleSecretJSON(t *testing.T) {
 		t.Errorf("secret %q, %v; want GOCSPX-abc", got, err)
 	}
 }
+
+// TestFixes: Microsoft's refusals for a skipped setup step name the step.
+func TestFixes(t *testing.T) {
+	for _, tc := range []struct{ code, desc, want string }{
+		{"invalid_client", "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.", "Allow public client flows"},
+		{"invalid_grant", "AADSTS65001: The user or administrator has not consented to use the application with ID 'x' named 'deskd'.", "admin consent"},
+		{"invalid_grant", "AADSTS700082: The refresh token has expired due to inactivity.", "run deskd oauth login"},
+		{"invalid_grant", "Token has been expired or revoked.", "run deskd oauth login"},
+		{"invalid_client", "AADSTS7000215: Invalid client secret provided.", "not its Secret ID"},
+		{"unauthorized_client", "Client is unauthorized to retrieve access tokens using this method.", "oauth2.flow"},
+	} {
+		if got := oauth.FixFor(tc.code, tc.desc); !strings.Contains(got, tc.want) {
+			t.Errorf("%s %q: fix %q, want it to say %q", tc.code, tc.desc, got, tc.want)
+		}
+	}
+}

@@ -47,8 +47,10 @@ func (e *AuthError) Error() string {
 	return fmt.Sprintf("%s (%s): %s", what, e.Code, e.Fix)
 }
 
-// Is makes errors.Is(err, ErrLoginRequired) true when a new login is the fix.
-func (e *AuthError) Is(target error) bool { return target == ErrLoginRequired && e.Fix == FixLogin }
+// Is makes errors.Is(err, ErrLoginRequired) true when the login is missing or refused.
+func (e *AuthError) Is(target error) bool {
+	return target == ErrLoginRequired && (e.Code == "no_login" || e.Code == "invalid_grant" || e.Code == "config_changed")
+}
 
 // Options are the parts of a Source, a Login or a Status that tests replace.
 type Options struct {
@@ -192,9 +194,6 @@ func (s *Source) userToken(ctx context.Context) (string, error) {
 	tok, err := s.refresh(ctx, st.RefreshToken)
 	if err != nil {
 		if ae := authError(err); ae != nil {
-			if ae.Code == "invalid_grant" {
-				ae.Fix = FixLogin
-			}
 			return "", s.failed(ae, st.RefreshToken)
 		}
 		return "", fmt.Errorf("refresh oauth2 token: %w", err)
@@ -316,19 +315,39 @@ func authError(err error) *AuthError {
 		return nil
 	}
 	e := &AuthError{Code: re.ErrorCode, Description: firstLine(re.ErrorDescription)}
-	switch re.ErrorCode {
-	case "invalid_grant":
-		e.Fix = FixLogin
-	case "invalid_client":
-		e.Fix = "check oauth2.client_id and oauth2.client_secret_file (client secrets expire: make a new one)"
-	case "unauthorized_client":
-		e.Fix = "check the app registration: it must allow oauth2.flow"
-	case "invalid_scope":
-		e.Fix = "check oauth2.scopes and the app registration's API permissions"
-	default:
-		e.Fix = "check the app registration and the [oauth2] settings"
-	}
+	e.Fix = fixFor(e.Code, e.Description)
 	return e
+}
+
+// microsoftFixes are the fixes of the Microsoft identity platform's errors that a skipped setup
+// step causes (its descriptions start with the AADSTS code).
+var microsoftFixes = map[string]string{
+	"AADSTS7000218": "in the app registration, set Authentication, Allow public client flows to Yes",
+	"AADSTS65001":   "grant admin consent to the app registration's API permissions, then " + FixLogin,
+	"AADSTS700016":  "check oauth2.client_id and oauth2.tenant: the app registration is not in that directory",
+	"AADSTS7000215": "put the client secret's Value (not its Secret ID) in oauth2.client_secret_file",
+	"AADSTS7000222": "the client secret has expired: make a new one and put it in oauth2.client_secret_file",
+	"AADSTS90002":   "check oauth2.tenant: no such directory",
+}
+
+// fixFor says what a person should do about a refusal.
+func fixFor(code, desc string) string {
+	if id, _, ok := strings.Cut(desc, ":"); ok {
+		if fix, ok := microsoftFixes[id]; ok {
+			return fix
+		}
+	}
+	switch code {
+	case "invalid_grant":
+		return FixLogin
+	case "invalid_client":
+		return "check oauth2.client_id and oauth2.client_secret_file (client secrets expire: make a new one)"
+	case "unauthorized_client":
+		return "check the app registration: it must allow oauth2.flow"
+	case "invalid_scope":
+		return "check oauth2.scopes and the app registration's API permissions"
+	}
+	return "check the app registration and the [oauth2] settings"
 }
 
 // firstLine keeps the first line of a provider's error description: Microsoft's go on with
