@@ -1,6 +1,11 @@
 package oauth_test
 
 import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/deskd/deskd/oauth"
@@ -46,5 +51,44 @@ func TestBearerClients(t *testing.T) {
 	}
 	if _, err := oauth.NewBearerClient("PLAIN", "u", "t", "", 0); err == nil {
 		t.Error("NewBearerClient took PLAIN")
+	}
+}
+
+// fakeTokens hands out numbered tokens; Refused makes the next one new.
+type fakeTokens struct {
+	n       int
+	refused []string
+}
+
+func (f *fakeTokens) Token(context.Context) (string, error) { return "t" + strconv.Itoa(f.n), nil }
+func (f *fakeTokens) Refused(tok string) {
+	f.refused = append(f.refused, tok)
+	f.n++
+}
+
+// TestAuthenticate: a refusal is retried once with a new token; another error is not retried.
+func TestAuthenticate(t *testing.T) {
+	refusal := errors.New("NO AUTHENTICATE failed")
+	isRefusal := func(err error) bool { return errors.Is(err, refusal) }
+	for _, tc := range []struct {
+		name    string
+		results []error // What auth returns, attempt by attempt.
+		tokens  []string
+		err     error
+	}{
+		{"accepted", []error{nil}, []string{"t0"}, nil},
+		{"refused then accepted", []error{refusal, nil}, []string{"t0", "t1"}, nil},
+		{"refused twice", []error{refusal, refusal}, []string{"t0", "t1"}, refusal},
+		{"network error", []error{io.ErrUnexpectedEOF}, []string{"t0"}, io.ErrUnexpectedEOF},
+	} {
+		f := &fakeTokens{}
+		var used []string
+		err := oauth.Authenticate(context.Background(), f, isRefusal, func(tok string) error {
+			used = append(used, tok)
+			return tc.results[len(used)-1]
+		})
+		if !errors.Is(err, tc.err) || (tc.err == nil) != (err == nil) || !slices.Equal(used, tc.tokens) {
+			t.Errorf("%s: err %v, tokens %q; want %v, %q", tc.name, err, used, tc.err, tc.tokens)
+		}
 	}
 }
