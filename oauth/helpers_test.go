@@ -6,7 +6,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -119,5 +118,3 @@ func countLines(s, substr string) int {
 	}
 	return n
 }
-
-func tokenFile(cfg *oauth.Config) string { return filepath.Clean(cfg.TokenFile) }
