@@ -67,6 +67,7 @@ type stalwartPart struct {
 
 type stalwartMessage struct {
 	Attachments []int          `json:"attachments"`
+	TextBody    []int          `json:"text_body"`
 	Parts       []stalwartPart `json:"parts"`
 }
 

@@ -21,8 +21,10 @@ import (
 	"golang.org/x/text/encoding/charmap"
 )
 
-// normalizeNewlines returns b with CRLF and lone CR line ends turned into LF,
-// so that the rest of the parser deals with one line ending only.
+// normalizeNewlines returns b with CRLF and lone CR line ends turned into LF.
+// It is for decoded text only: the MIME structure is read with either line
+// end, and encoded bodies are decoded from the bytes as received, so that
+// files come out exactly as they were sent.
 func normalizeNewlines(b []byte) []byte {
 	if bytes.IndexByte(b, '\r') < 0 {
 		return b
@@ -59,10 +61,10 @@ func isHeaderLine(line []byte) bool {
 	return true
 }
 
-// readHeader splits b (LF line ends) into a header and a body. It is
-// lenient: an mbox "From " line is skipped, a stray line among header fields
-// is dropped, and a header not ended by a blank line ends at the first line
-// that is followed by no more header fields.
+// readHeader splits b (CRLF or LF line ends) into a header and a body, the
+// body as it is in b. It is lenient: an mbox "From " line is skipped, a stray
+// line among header fields is dropped, and a header not ended by a blank
+// line ends at the first line that is followed by no more header fields.
 func readHeader(b []byte) (textproto.Header, []byte, []string) {
 	var problems []string
 	var fields [][]byte // each a complete field, continuation lines included
@@ -74,6 +76,7 @@ func readHeader(b []byte) (textproto.Header, []byte, []string) {
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
 			line, next = rest[:i], rest[i+1:]
 		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
 		if len(line) == 0 {
 			rest = next
 			break
@@ -99,6 +102,7 @@ func readHeader(b []byte) (textproto.Header, []byte, []string) {
 			if i := bytes.IndexByte(nl, '\n'); i >= 0 {
 				nl = nl[:i]
 			}
+			nl = bytes.TrimSuffix(nl, []byte("\r"))
 			if len(fields) > 0 && isHeaderLine(nl) {
 				problems = append(problems, "malformed header line dropped")
 				rest = next
@@ -439,11 +443,24 @@ func looksBase64(b []byte) bool {
 	return lines > 0
 }
 
-// decodeQP decodes quoted-printable leniently: bad escapes are kept as they are.
+// decodeQP decodes quoted-printable leniently: bad escapes are kept as they
+// are. Line ends are kept as received (CRLF or LF), and white space at the
+// end of a line is transport padding, deleted (RFC 2045 section 6.7, rule 3).
 func decodeQP(b []byte) []byte {
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); i++ {
 		c := b[i]
+		if c == ' ' || c == '\t' {
+			j := i + 1
+			for j < len(b) && (b[j] == ' ' || b[j] == '\t') {
+				j++
+			}
+			if j < len(b) && b[j] != '\n' && !(b[j] == '\r' && j+1 < len(b) && b[j+1] == '\n') {
+				out = append(out, b[i:j]...)
+			}
+			i = j - 1
+			continue
+		}
 		if c != '=' {
 			out = append(out, c)
 			continue
@@ -455,6 +472,10 @@ func decodeQP(b []byte) []byte {
 		}
 		if j < len(b) && b[j] == '\n' {
 			i = j
+			continue
+		}
+		if j+1 < len(b) && b[j] == '\r' && b[j+1] == '\n' {
+			i = j + 1
 			continue
 		}
 		if j >= len(b) {

@@ -118,8 +118,11 @@ func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, ErrEmpty
 	}
-	norm := normalizeNewlines(raw)
-	th, body, problems := readHeader(norm)
+	src := raw
+	if bytes.IndexByte(raw, '\n') < 0 {
+		src = normalizeNewlines(raw) // old Mac line ends: CR only
+	}
+	th, body, problems := readHeader(src)
 	m = &Message{Raw: raw, Header: gomail.Header{Header: message.Header{Header: th}}, Problems: problems}
 	h := m.Header
 

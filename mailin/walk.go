@@ -67,6 +67,20 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 	name = cleanFilename(name)
 	isAttachment := disp == "attachment"
 
+	if isUUEncoding(h) && !strings.HasPrefix(ct, "multipart/") {
+		// A uuencoded part is a file whatever its type says; the
+		// begin line may hold its name.
+		f := uudecodePart(body)
+		if name == "" {
+			name = f.Name
+		}
+		if ct == "text/plain" || ct == "application/octet-stream" {
+			ct = typeByName(name)
+		}
+		w.attach(Attachment{Name: name, ContentType: ct, Data: f.Data, Inline: disp == "inline"})
+		return
+	}
+
 	switch {
 	case strings.HasPrefix(ct, "multipart/"):
 		w.multipart(h, ct, params, body, depth)
@@ -81,7 +95,7 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 		w.facts.mdn = true
 	case ct == "text/rfc822-headers" || ct == "text/global-headers":
 		w.facts.returned = true
-		ih, _, _ := readHeader(normalizeNewlines(w.decode(h, ct, body)))
+		ih, _, _ := readHeader(w.decode(h, ct, body))
 		if id := firstMsgID(ih.Get("Message-Id")); id != "" {
 			w.facts.returnedIDs = append(w.facts.returnedIDs, id)
 		}
@@ -100,6 +114,7 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 		if p != "" {
 			w.problem("%s", p)
 		}
+		s = string(normalizeNewlines([]byte(s)))
 		if ct == "text/html" {
 			w.htmls = append(w.htmls, s)
 			return
@@ -117,12 +132,26 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 	}
 }
 
-// decode undoes the Content-Transfer-Encoding of a body, leniently.
-func (w *walker) decode(h textproto.Header, ct string, body []byte) []byte {
+// transferEncoding returns the lower-case Content-Transfer-Encoding token.
+func transferEncoding(h textproto.Header) string {
 	cte := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
 	if i := strings.IndexAny(cte, " ;("); i >= 0 {
 		cte = cte[:i]
 	}
+	return cte
+}
+
+func isUUEncoding(h textproto.Header) bool {
+	switch transferEncoding(h) {
+	case "x-uuencode", "uuencode", "x-uue":
+		return true
+	}
+	return false
+}
+
+// decode undoes the Content-Transfer-Encoding of a body, leniently.
+func (w *walker) decode(h textproto.Header, ct string, body []byte) []byte {
+	cte := transferEncoding(h)
 	isText := strings.HasPrefix(ct, "text/") || strings.HasPrefix(ct, "message/")
 	switch cte {
 	case "base64":
@@ -134,10 +163,7 @@ func (w *walker) decode(h textproto.Header, ct string, body []byte) []byte {
 	case "quoted-printable":
 		return decodeQP(body)
 	case "x-uuencode", "uuencode", "x-uue":
-		if files := uudecode(string(body)); len(files.files) > 0 {
-			return files.files[0].Data
-		}
-		return body
+		return uudecodePart(body).Data
 	case "", "7bit", "8bit", "binary":
 		if !isText && len(body) >= 16 && looksBase64(body) && bytes.IndexByte(bytes.TrimSpace(body), '\n') > 0 {
 			w.problem("%s part without Content-Transfer-Encoding looks like base64, decoded", ct)
@@ -169,7 +195,7 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 		boundary = guessBoundary(body)
 		if boundary == "" {
 			w.problem("%s without boundary, read as text", ct)
-			w.texts = append(w.texts, w.uuencoded(fallbackText(body)))
+			w.texts = append(w.texts, w.uuencoded(fallbackText(normalizeNewlines(body))))
 			return
 		}
 		w.problem("%s without boundary parameter, guessed %q", ct, boundary)
@@ -183,7 +209,7 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 	}
 	if len(parts) == 0 {
 		w.problem("boundary %q not found, body read as text", boundary)
-		w.texts = append(w.texts, w.uuencoded(fallbackText(body)))
+		w.texts = append(w.texts, w.uuencoded(fallbackText(normalizeNewlines(body))))
 		return
 	}
 	if !closed {
@@ -220,7 +246,8 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 }
 
 // splitMultipart returns the parts of a multipart body, each with its header,
-// and whether the closing delimiter was found (RFC 2046 section 5.1.1).
+// and whether the closing delimiter was found (RFC 2046 section 5.1.1). The
+// line end before a delimiter belongs to the delimiter, CRLF or LF.
 func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
 	delim := []byte("--" + boundary)
 	var parts [][]byte
@@ -236,13 +263,16 @@ func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
 		}
 		line := body[pos:lineEnd]
 		if bytes.HasPrefix(line, delim) {
-			rest := bytes.TrimRight(line[len(delim):], " \t")
+			rest := bytes.TrimRight(line[len(delim):], " \t\r")
 			closing := bytes.HasPrefix(rest, []byte("--"))
 			if len(rest) == 0 || closing {
 				if start >= 0 {
 					partEnd := pos
 					if partEnd > start && body[partEnd-1] == '\n' {
 						partEnd--
+						if partEnd > start && body[partEnd-1] == '\r' {
+							partEnd--
+						}
 					}
 					parts = append(parts, body[start:partEnd])
 				}
@@ -267,7 +297,7 @@ func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
 // missing or wrong.
 func guessBoundary(body []byte) string {
 	for _, line := range bytes.SplitN(body, []byte("\n"), 200) {
-		line = bytes.TrimRight(line, " \t")
+		line = bytes.TrimRight(line, " \t\r")
 		if len(line) > 2 && bytes.HasPrefix(line, []byte("--")) && !bytes.ContainsAny(line, " \t") {
 			b := strings.TrimSuffix(string(line[2:]), "--")
 			// A delimiter opens a part and something follows it: at least
@@ -286,7 +316,7 @@ func guessBoundary(body []byte) string {
 func (w *walker) message(h textproto.Header, body []byte, name string, depth int) {
 	data := w.decode(h, "message/rfc822", body)
 	w.facts.returned = true
-	ih, ibody, _ := readHeader(normalizeNewlines(data))
+	ih, ibody, _ := readHeader(data)
 	if id := firstMsgID(ih.Get("Message-Id")); id != "" {
 		w.facts.returnedIDs = append(w.facts.returnedIDs, id)
 	}
