@@ -544,8 +544,9 @@ func stalwartCases(t testing.TB) []caseTruth {
 }
 
 // stalwartFixes replace, in mail-parser's expected output, the U+FFFD it
-// writes for raw ISO-8859-1 bytes by the letters the sender wrote, and drop
-// what it decodes from garbage after base64 padding.
+// writes for raw ISO-8859-1 bytes by the letters the sender wrote, drop
+// what it decodes from garbage after base64 padding, and decode a raw UTF-7
+// subject.
 var stalwartFixes = map[string][][2]string{
 	"resources/eml/legacy/010.eml":     {{"Fr\uFFFDsche", "Frösche"}, {"M\uFFFDller", "Müller"}},
 	"resources/eml/legacy/016.eml":     {{"Fr\uFFFDsche", "Frösche"}},
@@ -558,6 +559,8 @@ var stalwartFixes = map[string][][2]string{
 	"resources/eml/legacy/033.eml":     latin1Fable,
 	"resources/eml/legacy/052.eml":     append(latin1Fable, [2]string{"M\uFFFDller", "Müller"}),
 	"resources/eml/thirdparty/002.eml": {{"vaan.\\n\uFFFD\\t\uFFFD", "vaan.\\n"}},
+	// The text part declares UTF-7, and the mailer wrote the subject in it.
+	"resources/eml/legacy/034.eml": {{"Die Hasen und die Fr+APY-sche", "Die Hasen und die Frösche"}},
 }
 
 // stalwartUU are the uuencoded files of the corpus, which mail-parser leaves

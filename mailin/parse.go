@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // decode non-UTF-8 charsets
@@ -126,27 +125,32 @@ func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
 	m = &Message{Raw: raw, Header: gomail.Header{Header: message.Header{Header: th}}, Problems: problems}
 	h := m.Header
 
+	hint := textCharsetHint(src)
+	if hint == "" {
+		hint = headerCharset([]string{h.Get("Subject"), h.Get("From"), h.Get("Sender"), h.Get("Reply-To"),
+			strings.Join(h.Values("To"), " "), strings.Join(h.Values("Cc"), " ")}, src)
+	}
 	m.MessageID = firstMsgID(h.Get("Message-Id"))
 	if m.MessageID == "" {
 		m.MessageID, m.DerivedID = derivedID(raw), true
 	}
 	m.InReplyTo = msgIDList(h.Get("In-Reply-To"))
 	m.References = msgIDList(strings.Join(h.Values("References"), " "))
-	if from := parseAddressList(h.Get("From")); len(from) > 0 {
+	if from := parseAddresses(h.Get("From"), hint); len(from) > 0 {
 		m.From = from[0]
-	} else if sender := parseAddressList(h.Get("Sender")); len(sender) > 0 {
+	} else if sender := parseAddresses(h.Get("Sender"), hint); len(sender) > 0 {
 		m.From = sender[0]
 	}
-	m.ReplyTo = parseAddressList(h.Get("Reply-To"))
-	m.To = parseAddressList(strings.Join(h.Values("To"), ", "))
-	m.Cc = parseAddressList(strings.Join(h.Values("Cc"), ", "))
-	m.Subject = decodeHeaderText(h.Get("Subject"))
+	m.ReplyTo = parseAddresses(h.Get("Reply-To"), hint)
+	m.To = parseAddresses(strings.Join(h.Values("To"), ", "), hint)
+	m.Cc = parseAddresses(strings.Join(h.Values("Cc"), ", "), hint)
+	m.Subject = decodeHeader(h.Get("Subject"), hint)
 	m.Date = parseDate(h.Get("Date"))
 	m.Language = firstLanguage(h.Get("Content-Language"))
 	m.Priority = priority(h)
 	m.AuthResults = h.Values("Authentication-Results")
 
-	w := &walker{opt: opt, m: m}
+	w := &walker{opt: opt, m: m, hint: hint}
 	w.walk(th, body, 0, "")
 	w.finish()
 
@@ -229,13 +233,22 @@ var emailRe = regexp.MustCompile(`[^\s<>,;:"()\[\]]+@[^\s<>,;:"()\[\]]+`)
 // parser gives up, each comma-separated item is tried alone, and then bare
 // addresses are picked out of the text.
 func parseAddressList(v string) []Address {
+	return parseAddresses(v, "")
+}
+
+// parseAddresses is parseAddressList for a message whose text part declares
+// the charset hint, in which raw 8-bit names are read.
+func parseAddresses(v, hint string) []Address {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return nil
 	}
-	if !utf8.ValidString(v) {
-		v = fallbackText([]byte(v))
+	if !isPlainText(v) {
+		v = decode8bit([]byte(v), hint)
+	} else if isUTF7Label(strings.ToLower(hint)) && utf7ShiftRe.MatchString(v) && !strings.Contains(v, "=?") {
+		v = decodeUTF7([]byte(v))
 	}
+	v = escapeEncodedWords(v)
 	p := mail.AddressParser{WordDecoder: wordDecoder}
 	if l, err := p.ParseList(v); err == nil {
 		return convertAddrs(l)
@@ -271,6 +284,52 @@ func parseAddressList(v string) []Address {
 		out = append(out, Address{Name: decodeHeaderText(name), Email: strings.ToLower(strings.Trim(email, "'`."))})
 	}
 	return out
+}
+
+// textCharsetRe finds the Content-Type fields of text parts, folded lines
+// included.
+var textCharsetRe = regexp.MustCompile(`(?i)(?:^|\n)content-type:[ \t]*text/(?:plain|html)\b[^\n]*(?:\n[ \t][^\n]*)*`)
+
+// textCharsetHint returns the charset a message declares for its text, the
+// charset in which its mailer most likely wrote raw 8-bit header bytes: the
+// first charset of a text part other than US-ASCII and UTF-8.
+func textCharsetHint(raw []byte) string {
+	for _, loc := range textCharsetRe.FindAllIndex(raw, 50) {
+		field := strings.ReplaceAll(string(raw[loc[0]:loc[1]]), "\r", "")
+		field = strings.TrimLeft(field, "\n")
+		_, params := parseParams(field[strings.IndexByte(field, ':')+1:])
+		switch cs := strings.ToLower(strings.TrimSpace(params["charset"])); cs {
+		case "", "us-ascii", "ascii", "utf-8", "utf8":
+		default:
+			return cs
+		}
+	}
+	return ""
+}
+
+var qWordRe = regexp.MustCompile(`=\?[^?\s]+\?[qQ]\?[^?]*\?=`)
+
+// escapeEncodedWords hex-escapes the characters that RFC 2047 section 5(3)
+// forbids in a Q-encoded word of a phrase but that mailers write anyway
+// ("=?utf-8?Q?Dupont,_Jean?="), so that the address parser does not split
+// the display name at them.
+func escapeEncodedWords(v string) string {
+	if !strings.Contains(v, "=?") {
+		return v
+	}
+	return qWordRe.ReplaceAllStringFunc(v, func(w string) string {
+		i := strings.Index(w[2:], "?") + 2 // the ? after the charset
+		head, text := w[:i+3], w[i+3:len(w)-2]
+		var b strings.Builder
+		for j := 0; j < len(text); j++ {
+			if c := text[j]; strings.IndexByte(",;:\"()<>@[]\\", c) >= 0 {
+				fmt.Fprintf(&b, "=%02X", c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+		return head + b.String() + "?="
+	})
 }
 
 func convertAddrs(l []*mail.Address) []Address {
@@ -350,8 +409,12 @@ func priority(h gomail.Header) int {
 // unparseable type is text/plain (RFC 2045 section 5.2), or message/rfc822
 // inside multipart/digest.
 func contentType(h textproto.Header, parent string) (string, map[string]string) {
+	return contentTypeHint(h, parent, "")
+}
+
+func contentTypeHint(h textproto.Header, parent, hint string) (string, map[string]string) {
 	v := h.Get("Content-Type")
-	t, params := parseParams(v)
+	t, params := parseParamsHint(v, hint)
 	if t == "" || !strings.Contains(t, "/") {
 		if parent == "multipart/digest" {
 			t = "message/rfc822"

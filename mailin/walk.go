@@ -27,6 +27,7 @@ type bodyFacts struct {
 type walker struct {
 	opt    ParseOptions
 	m      *Message
+	hint   string // charset the message declares for its text, for raw 8-bit text (see textCharsetHint)
 	facts  bodyFacts
 	texts  []string
 	htmls  []string
@@ -58,8 +59,8 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 		w.problem("MIME nesting deeper than %d, rest ignored", maxDepth)
 		return
 	}
-	ct, params := contentType(h, parent)
-	disp, dparams := parseParams(h.Get("Content-Disposition"))
+	ct, params := contentTypeHint(h, parent, w.hint)
+	disp, dparams := parseParamsHint(h.Get("Content-Disposition"), w.hint)
 	name := dparams["filename"]
 	if name == "" {
 		name = params["name"]
@@ -110,7 +111,7 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 		if ct == "text/html" && cs == "" {
 			cs = htmlMetaCharset(data)
 		}
-		s, p := decodeCharset(data, cs)
+		s, p := decodeCharsetHint(data, cs, w.hint)
 		if p != "" {
 			w.problem("%s", p)
 		}
@@ -195,7 +196,7 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 		boundary = guessBoundary(body)
 		if boundary == "" {
 			w.problem("%s without boundary, read as text", ct)
-			w.texts = append(w.texts, w.uuencoded(fallbackText(normalizeNewlines(body))))
+			w.texts = append(w.texts, w.uuencoded(decode8bit(normalizeNewlines(body), w.hint)))
 			return
 		}
 		w.problem("%s without boundary parameter, guessed %q", ct, boundary)
@@ -209,7 +210,7 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 	}
 	if len(parts) == 0 {
 		w.problem("boundary %q not found, body read as text", boundary)
-		w.texts = append(w.texts, w.uuencoded(fallbackText(normalizeNewlines(body))))
+		w.texts = append(w.texts, w.uuencoded(decode8bit(normalizeNewlines(body), w.hint)))
 		return
 	}
 	if !closed {
@@ -227,7 +228,7 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 		}
 		if ct == "multipart/signed" && i > 0 {
 			// RFC 1847: the second part is the signature; keep it as a file.
-			pct, pparams := contentType(ph, ct)
+			pct, pparams := contentTypeHint(ph, ct, w.hint)
 			name := ""
 			switch {
 			case strings.Contains(pct, "pkcs7"):
@@ -321,14 +322,14 @@ func (w *walker) message(h textproto.Header, body []byte, name string, depth int
 		w.facts.returnedIDs = append(w.facts.returnedIDs, id)
 	}
 	if name == "" {
-		if subj := cleanFilename(decodeHeaderText(ih.Get("Subject"))); subj != "" {
+		if subj := cleanFilename(decodeHeader(ih.Get("Subject"), w.hint)); subj != "" {
 			name = subj + ".eml"
 		} else {
 			name = "message.eml"
 		}
 	}
 	if w.innerText == "" {
-		inner := &walker{opt: w.opt, m: &Message{}, nparts: w.nparts}
+		inner := &walker{opt: w.opt, m: &Message{}, nparts: w.nparts, hint: w.hint}
 		inner.walk(ih, ibody, depth+1, "")
 		inner.finish()
 		w.innerText = inner.m.Text
