@@ -70,12 +70,17 @@ func parseOurs(raw []byte) (pm parsedMail) {
 			pm.Failed = p
 		}
 	}
-	pm.Subject, pm.From, pm.Text, pm.HTML = m.Subject, m.From.Email, m.Text, m.HTML
+	// The "[image: name]" that marks where an inline image was is an
+	// addition, not the sender's text.
+	pm.Subject, pm.From = m.Subject, m.From.Email
+	pm.Text, pm.HTML = imageMarkRe.ReplaceAllString(m.Text, ""), imageMarkRe.ReplaceAllString(m.HTML, "")
 	for _, a := range m.Attachments {
 		pm.Files = append(pm.Files, parsedFile{a.Name, a.Data})
 	}
 	return pm
 }
+
+var imageMarkRe = regexp.MustCompile(`(?:\n\n|<p>)?\[image: [^\]\n]*\](?:</p>)?`)
 
 func parseEnmime(raw []byte) (pm parsedMail) {
 	defer func() {

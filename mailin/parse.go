@@ -32,6 +32,8 @@ type Attachment struct {
 	Data        []byte // Nil when Omitted.
 	Omitted     bool   // Larger than ParseOptions.MaxAttachment.
 	Inline      bool   // Content-Disposition inline, or a part of multipart/related.
+	ContentID   string // Content-ID without <>, "" if none; HTML refers to it as cid:.
+	Decorative  bool   // An inline image too small to matter or repeated (see tinyImage): not a file of the ticket.
 }
 
 // Verdict says who or what wrote a message.
@@ -58,6 +60,15 @@ type ParseOptions struct {
 	IsOwnMessageID func(id string) bool
 }
 
+// Decorative inline images are images under tinyImage bytes (tracking
+// pixels, spacers), and images up to smallImage bytes that occur more than
+// once in the message (signature logos, repeated down a thread). A pasted
+// screenshot is larger; whether an image has a name plays no part.
+const (
+	tinyImage  = 1 << 10
+	smallImage = 16 << 10
+)
+
 // Message is a parsed incoming mail.
 type Message struct {
 	MessageID        string    // Lower-case, without <>; derived from the content when absent (see DerivedID).
@@ -69,8 +80,8 @@ type Message struct {
 	To, Cc           []Address // Recipients.
 	Subject          string    // RFC 2047 decoded, valid UTF-8.
 	Date             time.Time // Zero if absent or unparseable.
-	Text             string    // Best body text: text/plain, else HTML as text, else the TNEF body.
-	HTML             string    // The text/html body if any, UTF-8.
+	Text             string    // Best body text: text/plain, else HTML as text, else the TNEF body; "[image: name]" where an inline image was.
+	HTML             string    // The text/html body if any, UTF-8; "[image: name]" follows the <img> of an inline image.
 	Language         string    // First Content-Language tag, lower-case, "" if none.
 	Priority         int       // 1 (highest) to 5 (lowest) from X-Priority, Importance or Priority; 0 if absent.
 	AuthResults      []string  // Raw Authentication-Results header values.

@@ -129,6 +129,7 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 			ContentType: ct,
 			Data:        data,
 			Inline:      disp == "inline" || (disp == "" && parent == "multipart/related"),
+			ContentID:   contentID(h),
 		})
 	}
 }
@@ -424,8 +425,92 @@ func (w *walker) attach(a Attachment) {
 	w.m.Attachments = append(w.m.Attachments, a)
 }
 
+func contentID(h textproto.Header) string {
+	id := strings.TrimSpace(h.Get("Content-Id"))
+	return strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
+}
+
+var imgCIDRe = regexp.MustCompile(`(?is)<img\b[^>]*?\bsrc\s*=\s*["']?cid:([^"'\s>]+)["']?[^>]*>`)
+
+var imageExt = map[string]string{
+	"image/png": ".png", "image/jpeg": ".jpg", "image/jpg": ".jpg", "image/pjpeg": ".jpg", "image/gif": ".gif",
+	"image/bmp": ".bmp", "image/webp": ".webp", "image/tiff": ".tif", "image/heic": ".heic", "image/svg+xml": ".svg",
+}
+
+// images marks the decorative inline images (see tinyImage), names the
+// images that have no name (screenshot-1.png, …), and puts "[image: name]"
+// in the text where each other inline image was: after its <img> in the
+// HTML, in place of the "[cid:…]" Outlook writes in the plain text, else at
+// the end of the text for an unnamed image.
+func (w *walker) images() {
+	m := w.m
+	count := map[string]int{}
+	for _, a := range m.Attachments {
+		if strings.HasPrefix(a.ContentType, "image/") && a.Inline && !a.Omitted {
+			count[string(a.Data)]++
+		}
+	}
+	marker := map[string]string{} // Content-ID → what stands for the image in the text
+	var unnamed []string          // generated names, in order
+	n := 0
+	for i := range m.Attachments {
+		a := &m.Attachments[i]
+		if !strings.HasPrefix(a.ContentType, "image/") {
+			continue
+		}
+		if a.Inline && !a.Omitted && (a.Size < tinyImage || (a.Size <= smallImage && count[string(a.Data)] > 1)) {
+			a.Decorative = true
+			continue
+		}
+		if a.Name == "" {
+			n++
+			ext := imageExt[a.ContentType]
+			if ext == "" {
+				ext = ".img"
+			}
+			a.Name = fmt.Sprintf("screenshot-%d%s", n, ext)
+			unnamed = append(unnamed, a.Name)
+		}
+		if a.Inline && a.ContentID != "" {
+			marker[a.ContentID] = "[image: " + a.Name + "]"
+		}
+	}
+	if len(marker) == 0 && len(unnamed) == 0 {
+		return
+	}
+	mentioned := map[string]bool{}
+	for i, h := range w.htmls {
+		w.htmls[i] = imgCIDRe.ReplaceAllStringFunc(h, func(tag string) string {
+			if mk, ok := marker[imgCIDRe.FindStringSubmatch(tag)[1]]; ok {
+				mentioned[mk] = true
+				return tag + mk
+			}
+			return tag
+		})
+	}
+	for i, t := range w.texts {
+		for id, mk := range marker {
+			if strings.Contains(t, "[cid:"+id+"]") {
+				t = strings.ReplaceAll(t, "[cid:"+id+"]", mk)
+				mentioned[mk] = true
+			}
+		}
+		w.texts[i] = t
+	}
+	for _, name := range unnamed {
+		mk := "[image: " + name + "]"
+		switch {
+		case len(w.texts) > 0 && !strings.Contains(strings.Join(w.texts, "\n"), mk):
+			w.texts[len(w.texts)-1] = strings.TrimRight(w.texts[len(w.texts)-1], "\n") + "\n\n" + mk + "\n"
+		case len(w.texts) == 0 && len(w.htmls) > 0 && !mentioned[mk]:
+			w.htmls[len(w.htmls)-1] += "\n<p>" + mk + "</p>"
+		}
+	}
+}
+
 // finish chooses the best text once the walk is over.
 func (w *walker) finish() {
+	w.images()
 	m := w.m
 	var texts []string
 	for _, t := range w.texts {
