@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/mail"
 	"os"
 	"path"
@@ -526,8 +527,9 @@ func stalwartCases(t testing.TB) []caseTruth {
 		default:
 			c.Text = strp("")
 		}
-		if uu, ok := stalwartUU[rel]; ok {
+		if sums, ok := stalwartUU[rel]; ok {
 			// mail-parser leaves uuencoded files encoded.
+			uu := maps.Clone(sums)
 			for i, f := range c.Files {
 				if sum, ok := uu[f.Name]; ok {
 					c.Files[i].Data, c.Files[i].Sum = nil, sum
