@@ -103,3 +103,17 @@ func TestUTF7(t *testing.T) {
 		}
 	}
 }
+
+// TestContentTypeOddities checks a media type with a stray character and a
+// file name in a non-standard parameter.
+func TestContentTypeOddities(t *testing.T) {
+	m := mustParse(t, "From: a@example.com\r\nContent-Type: text/plain>\r\n\r\nThe text.\r\n", ParseOptions{})
+	if strings.TrimSpace(m.Text) != "The text." || len(m.Attachments) != 0 {
+		t.Errorf("text %q attachments %q", m.Text, names(m))
+	}
+	m = mustParse(t, "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n"+
+		"--b\r\nContent-Type: application/octet-stream; file=\"SETUP.EXE\"\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAA==\r\n--b--\r\n", ParseOptions{})
+	if strings.Join(names(m), "|") != "SETUP.EXE" {
+		t.Errorf("attachments %q", names(m))
+	}
+}

@@ -426,6 +426,14 @@ func contentType(h textproto.Header, parent string) (string, map[string]string) 
 func contentTypeHint(h textproto.Header, parent, hint string) (string, map[string]string) {
 	v := h.Get("Content-Type")
 	t, params := parseParamsHint(v, hint)
+	// Characters a media type cannot hold ("text/plain>") are dropped
+	// (RFC 2045 section 5.1: token characters only).
+	t = strings.Map(func(r rune) rune {
+		if r > ' ' && r < 0x7f && !strings.ContainsRune(`()<>@,;:\"[]?=`, r) {
+			return r
+		}
+		return -1
+	}, t)
 	if t == "" || !strings.Contains(t, "/") {
 		if parent == "multipart/digest" {
 			t = "message/rfc822"

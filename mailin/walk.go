@@ -24,6 +24,17 @@ type bodyFacts struct {
 }
 
 // walker walks the MIME tree of one message.
+//
+// It is ours rather than jhillyerd/enmime's or go-message's mail.Reader
+// because it scores better on every parse corpus, field by field
+// (TestCompareParsers; subject, from, text body, file names, file bytes,
+// sound). Stalwart (107 messages): ours 107, 107, 90, 102/106, 40/40, 107;
+// enmime 90, 106, 86, 87, 33, 90; go-message 89, 106, 82, 86, 31, 90. enmime
+// corpus (92): ours 92, 92, 84/84, 80/80, 35/35, 92; enmime 90, 90, 73, 78,
+// 35, 86. cpython (47): ours 47, 47, 37/41, 37/37, 5/5, 47; enmime 43, 44,
+// 31, 33, 5, 42. TNEF (15): ours 15/15 file names, the libraries 0 (they
+// do not open winmail.dat). The libraries lose on raw 8-bit headers, broken
+// header blocks and boundaries, x-uuencode and TNEF.
 type walker struct {
 	opt    ParseOptions
 	m      *Message
@@ -62,8 +73,10 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 	ct, params := contentTypeHint(h, parent, w.hint)
 	disp, dparams := parseParamsHint(h.Get("Content-Disposition"), w.hint)
 	name := dparams["filename"]
-	if name == "" {
-		name = params["name"]
+	for _, alt := range []string{params["name"], dparams["name"], params["file"], params["filename"]} {
+		if name == "" {
+			name = alt // non-standard places mailers put the name
+		}
 	}
 	name = cleanFilename(name)
 	isAttachment := disp == "attachment"
