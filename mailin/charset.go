@@ -99,7 +99,7 @@ func decode8bit(b []byte, hint string) string {
 	if s, ok := repairUTF8(b); ok {
 		return s
 	}
-	if c := candidateByLabel(detectCharset(b)); c != nil {
+	if c := candidateByLabel(detectCharset(sample(b))); c != nil {
 		if s, ok := decodeStrict(c.enc, b); ok {
 			return s
 		}
@@ -128,7 +128,7 @@ func headerCharset(values []string, raw []byte) string {
 	for _, v := range values {
 		add(v)
 	}
-	if bytes.ContainsFunc(raw, func(r rune) bool { return r >= 0x80 || r == 0x1b }) {
+	if has8bit(raw) {
 		for _, m := range fileNameRe.FindAllSubmatch(raw, 50) {
 			add(string(bytes.Trim(append(m[1], m[2]...), `"`)))
 		}
@@ -148,10 +148,38 @@ func headerCharset(values []string, raw []byte) string {
 	if _, ok := repairUTF8(b); ok {
 		return ""
 	}
-	return detectCharset(b)
+	return detectCharset(sample(b))
+}
+
+func has8bit(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 || c == 0x1b {
+			return true
+		}
+	}
+	return false
 }
 
 var fileNameRe = regexp.MustCompile(`(?i)\bfile(?:name)?=("[^"\r\n]*"|[^;\s]*)|\bname=("[^"\r\n]*"|[^;\s]*)`)
+
+// maxSample is how much of a text detection looks at.
+const maxSample = 16 << 10
+
+// sample returns the start of b for detection, cut before a byte that may
+// begin a multi-byte character.
+func sample(b []byte) []byte {
+	if len(b) <= maxSample {
+		return b
+	}
+	cut := maxSample
+	for i := maxSample; i > maxSample-64; i-- {
+		if b[i-1] < 0x80 {
+			cut = i
+			break
+		}
+	}
+	return b[:cut]
+}
 
 func isUTF7Label(l string) bool {
 	return l == "utf-7" || l == "unicode-1-1-utf-7" || l == "csunicode11utf7"

@@ -60,20 +60,39 @@ func isHeaderLine(line []byte) bool {
 	return true
 }
 
-// knownFieldRe matches the names of fields that mail software writes, so
-// that a header can be recognised after a malformed line without taking a
-// body line such as "Note: …" for a field.
-var knownFieldRe = regexp.MustCompile(`(?i)^(?:from|to|cc|bcc|subject|date|message-id|in-reply-to|references|reply-to|sender|` +
-	`return-path|received|mime-version|content-[a-z-]+|x-[a-z0-9-]+|dkim-signature|domainkey-signature|arc-[a-z-]+|` +
-	`authentication-results|received-spf|list-[a-z-]+|thread-[a-z]+|importance|priority|user-agent|organization|` +
-	`delivered-to|precedence|auto-submitted|disposition-notification-to|errors-to|comments|keywords|resent-[a-z-]+|` +
-	`accept-language|envelope-to|feedback-id)$`)
+// knownFields are the names of fields that mail software writes (lower
+// case; knownFieldPrefixes for families), so that a header can be
+// recognised after a malformed line without taking a body line such as
+// "Note: …" for a field.
+var knownFields = map[string]bool{
+	"from": true, "to": true, "cc": true, "bcc": true, "subject": true, "date": true, "message-id": true,
+	"in-reply-to": true, "references": true, "reply-to": true, "sender": true, "return-path": true, "received": true,
+	"mime-version": true, "dkim-signature": true, "domainkey-signature": true, "authentication-results": true,
+	"received-spf": true, "importance": true, "priority": true, "user-agent": true, "organization": true,
+	"delivered-to": true, "precedence": true, "auto-submitted": true, "disposition-notification-to": true,
+	"errors-to": true, "comments": true, "keywords": true, "accept-language": true, "envelope-to": true,
+	"feedback-id": true, "thread-topic": true, "thread-index": true,
+}
+
+var knownFieldPrefixes = []string{"content-", "x-", "arc-", "list-", "resent-"}
 
 // isKnownField reports whether line is a field whose name mail software
 // writes.
 func isKnownField(line []byte) bool {
 	i := bytes.IndexByte(line, ':')
-	return i > 0 && knownFieldRe.Match(bytes.TrimRight(line[:i], " \t"))
+	if i <= 0 || i > 64 {
+		return false
+	}
+	name := strings.ToLower(string(bytes.TrimRight(line[:i], " \t")))
+	if knownFields[name] {
+		return true
+	}
+	for _, p := range knownFieldPrefixes {
+		if strings.HasPrefix(name, p) && len(name) > len(p) && !strings.ContainsAny(name, " \t") {
+			return true
+		}
+	}
+	return false
 }
 
 // headerLookahead is how many lines after a malformed header line are

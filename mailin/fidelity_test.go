@@ -216,3 +216,54 @@ func TestUuencodePart(t *testing.T) {
 		})
 	}
 }
+
+// hostileMails are inputs built to make the parser slow or big.
+func hostileMails() map[string]string {
+	big8bit := strings.Repeat("\xc0\xe9\xa4\xb3 \xd2\xbb\xb8\xf6 ", 400000) // 4.4 MB of 8-bit bytes, no charset
+	return map[string]string{
+		"8-bit body without charset": "From: a@example.com\r\nSubject: x\r\n\r\n" + big8bit,
+		"8-bit subject":              "From: a@example.com\r\nSubject: " + big8bit[:200000] + "\r\n\r\nbody\r\n",
+		"many stray header lines":    strings.Repeat("From: a@example.com\r\nstray line\r\n", 50000) + "\r\nbody\r\n",
+		"many continuation lines":    "Subject: x\r\n" + strings.Repeat(" =?utf-8?b?w6k=?=\r\n", 100000) + "\r\nbody\r\n",
+		"many parts":                 "Content-Type: multipart/mixed; boundary=b\r\n\r\n" + strings.Repeat("--b\r\nContent-Type: image/png\r\n\r\nx\r\n", 50000) + "--b--\r\n",
+		"deep nesting":               strings.Repeat("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n", 5000) + "\r\nx\r\n",
+		"long quoted-printable line": "Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + strings.Repeat("=E9=", 1000000) + "\r\n",
+		"many uuencode begins":       "Subject: uu\r\n\r\n" + strings.Repeat("begin 644 a.bin\r\n", 100000),
+		"many cid images":            "Content-Type: multipart/related; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n" + strings.Repeat("<img src=\"cid:x\">", 100000) + "\r\n" + strings.Repeat("--b\r\nContent-Type: image/png\r\nContent-ID: <x>\r\n\r\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n", 1000) + "--b--\r\n",
+	}
+}
+
+// TestHostileMails checks that hostile inputs parse into valid, bounded
+// output; their speed is measured by BenchmarkParsePathological.
+func TestHostileMails(t *testing.T) {
+	for name, raw := range hostileMails() {
+		m, err := Parse([]byte(raw), ParseOptions{MaxAttachment: 1 << 20})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if !validUTF8(m) || len(m.Text) > 3*len(raw)+64 {
+			t.Errorf("%s: %d bytes of text out of %d", name, len(m.Text), len(raw))
+		}
+		for _, p := range m.Problems {
+			if strings.HasPrefix(p, "parser panic") {
+				t.Errorf("%s: %s", name, p)
+			}
+		}
+	}
+}
+
+// BenchmarkParsePathological reports the time Parse takes on each hostile
+// input (go test ./mailin -run '^$' -bench ParsePathological -benchtime 1x).
+func BenchmarkParsePathological(b *testing.B) {
+	for name, raw := range hostileMails() {
+		b.Run(strings.ReplaceAll(name, " ", "_"), func(b *testing.B) {
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				if _, err := Parse([]byte(raw), ParseOptions{MaxAttachment: 1 << 20}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

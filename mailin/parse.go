@@ -297,18 +297,36 @@ func parseAddresses(v, hint string) []Address {
 	return out
 }
 
-// textCharsetRe finds the Content-Type fields of text parts, folded lines
-// included.
-var textCharsetRe = regexp.MustCompile(`(?i)(?:^|\n)content-type:[ \t]*text/(?:plain|html)\b[^\n]*(?:\n[ \t][^\n]*)*`)
-
 // textCharsetHint returns the charset a message declares for its text, the
 // charset in which its mailer most likely wrote raw 8-bit header bytes: the
-// first charset of a text part other than US-ASCII and UTF-8.
+// first charset of a text part other than US-ASCII and UTF-8. It looks at
+// the first 200 Content-Type fields, folded lines included.
 func textCharsetHint(raw []byte) string {
-	for _, loc := range textCharsetRe.FindAllIndex(raw, 50) {
-		field := strings.ReplaceAll(string(raw[loc[0]:loc[1]]), "\r", "")
-		field = strings.TrimLeft(field, "\n")
-		_, params := parseParams(field[strings.IndexByte(field, ':')+1:])
+	const name = "content-type:"
+	found := 0
+	for off := 0; off < len(raw) && found < 200; {
+		line := raw[off:]
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i+1]
+		}
+		off += len(line)
+		if len(line) < len(name) || !bytes.EqualFold(line[:len(name)], []byte(name)) {
+			continue
+		}
+		field := line[len(name):]
+		for off < len(raw) && (raw[off] == ' ' || raw[off] == '\t') { // folded lines
+			next := raw[off:]
+			if i := bytes.IndexByte(next, '\n'); i >= 0 {
+				next = next[:i+1]
+			}
+			field = append(append([]byte(nil), field...), next...)
+			off += len(next)
+		}
+		found++
+		t, params := parseParams(string(bytes.ReplaceAll(bytes.ReplaceAll(field, []byte("\r"), nil), []byte("\n"), nil)))
+		if t != "text/plain" && t != "text/html" {
+			continue
+		}
 		switch cs := strings.ToLower(strings.TrimSpace(params["charset"])); cs {
 		case "", "us-ascii", "ascii", "utf-8", "utf8":
 		default:
