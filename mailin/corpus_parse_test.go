@@ -133,6 +133,32 @@ func TestCorpusStalwart(t *testing.T) {
 	}
 }
 
+// TestCorpusParseTruth scores our parse of the enmime and cpython corpora
+// against testdata/parse_truth.json (see truthCases), field by field, with a
+// bar at today's score for each.
+func TestCorpusParseTruth(t *testing.T) {
+	truth := truthCases(t)
+	for _, c := range []struct {
+		corpus string
+		bars   [6]int // subject, from, text, names, bytes, sound
+	}{
+		{"parse_enmime", [6]int{92, 92, 84, 80, 35, 92}},
+		{"parse_cpython_email", [6]int{47, 47, 37, 37, 5, 47}},
+	} {
+		s := scoreCorpus(truth[c.corpus], mailParser{"deskd", parseOurs})
+		for _, f := range s.failures {
+			t.Log(f)
+		}
+		for i, f := range []fieldScore{s.Subject, s.From, s.Text, s.Names, s.Bytes, s.Broken} {
+			name := []string{"subject", "from", "text body", "attachment names", "attachment bytes", "sound"}[i]
+			t.Logf("%s %s: %s (bar %d)", c.corpus, name, f, c.bars[i])
+			if f.ok < c.bars[i] {
+				t.Errorf("%s %s: %s is below the bar of %d", c.corpus, name, f, c.bars[i])
+			}
+		}
+	}
+}
+
 // stalwartDeviations are messages where we deliberately read the structure
 // differently from mail-parser.
 var stalwartDeviations = map[string]string{
