@@ -213,7 +213,7 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 		boundary = guessBoundary(body)
 		if boundary == "" {
 			w.problem("%s without boundary, read as text", ct)
-			w.texts = append(w.texts, w.uuencoded(decode8bit(normalizeNewlines(body), w.hint)))
+			w.texts = append(w.texts, w.uuencoded(string(normalizeNewlines([]byte(decode8bit(body, w.hint))))))
 			return
 		}
 		w.problem("%s without boundary parameter, guessed %q", ct, boundary)
@@ -227,7 +227,7 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 	}
 	if len(parts) == 0 {
 		w.problem("boundary %q not found, body read as text", boundary)
-		w.texts = append(w.texts, w.uuencoded(decode8bit(normalizeNewlines(body), w.hint)))
+		w.texts = append(w.texts, w.uuencoded(string(normalizeNewlines([]byte(decode8bit(body, w.hint))))))
 		return
 	}
 	if !closed {
