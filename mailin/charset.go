@@ -115,22 +115,14 @@ func isPlainText(s string) bool {
 }
 
 // headerCharset detects the charset of the raw 8-bit text of a header and
-// of the file names of a message, taken together: one mailer wrote them
-// all, and detection is surer on more text. It is the hint of a message
-// that declares no charset for its text.
-func headerCharset(values []string, raw []byte) string {
+// of the file names of a message (see scanPartFields), taken together: one
+// mailer wrote them all, and detection is surer on more text. It is the
+// hint of a message that declares no charset for its text.
+func headerCharset(values []string) string {
 	var b []byte
-	add := func(v string) {
+	for _, v := range values {
 		if !isPlainText(v) && len(b) < 4096 {
 			b = append(append(b, v...), ' ')
-		}
-	}
-	for _, v := range values {
-		add(v)
-	}
-	if has8bit(raw) {
-		for _, m := range fileNameRe.FindAllSubmatch(raw, 50) {
-			add(string(bytes.Trim(append(m[1], m[2]...), `"`)))
 		}
 	}
 	if len(b) == 0 {

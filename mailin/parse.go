@@ -136,10 +136,10 @@ func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
 	m = &Message{Raw: raw, Header: gomail.Header{Header: message.Header{Header: th}}, Problems: problems}
 	h := m.Header
 
-	hint := textCharsetHint(src)
+	hint, rawNames := scanPartFields(src)
 	if hint == "" {
-		hint = headerCharset([]string{h.Get("Subject"), h.Get("From"), h.Get("Sender"), h.Get("Reply-To"),
-			strings.Join(h.Values("To"), " "), strings.Join(h.Values("Cc"), " ")}, src)
+		hint = headerCharset(append([]string{h.Get("Subject"), h.Get("From"), h.Get("Sender"), h.Get("Reply-To"),
+			strings.Join(h.Values("To"), " "), strings.Join(h.Values("Cc"), " ")}, rawNames...))
 	}
 	m.MessageID = firstMsgID(h.Get("Message-Id"))
 	if m.MessageID == "" {
@@ -297,12 +297,13 @@ func parseAddresses(v, hint string) []Address {
 	return out
 }
 
-// textCharsetHint returns the charset a message declares for its text, the
-// charset in which its mailer most likely wrote raw 8-bit header bytes: the
-// first charset of a text part other than US-ASCII and UTF-8. It looks at
-// the first 200 Content-Type fields, folded lines included.
-func textCharsetHint(raw []byte) string {
-	const name = "content-type:"
+// scanPartFields reads the Content-Type and Content-Disposition fields of
+// a raw message (the first 200 of them, folded lines included), before the
+// walk, for what decides how raw 8-bit header text is read: the charset the
+// message declares for its text, that in which its mailer most likely wrote
+// such bytes (the first charset of a text part other than US-ASCII and
+// UTF-8), and the raw 8-bit file names, for detection when none is declared.
+func scanPartFields(raw []byte) (charset string, names []string) {
 	found := 0
 	for off := 0; off < len(raw) && found < 200; {
 		line := raw[off:]
@@ -310,7 +311,13 @@ func textCharsetHint(raw []byte) string {
 			line = line[:i+1]
 		}
 		off += len(line)
-		if len(line) < len(name) || !bytes.EqualFold(line[:len(name)], []byte(name)) {
+		var name string
+		switch {
+		case hasPrefixFold(line, "content-type:"):
+			name = "content-type:"
+		case hasPrefixFold(line, "content-disposition:"):
+			name = "content-disposition:"
+		default:
 			continue
 		}
 		field := line[len(name):]
@@ -323,17 +330,30 @@ func textCharsetHint(raw []byte) string {
 			off += len(next)
 		}
 		found++
-		t, params := parseParams(string(bytes.ReplaceAll(bytes.ReplaceAll(field, []byte("\r"), nil), []byte("\n"), nil)))
+		field = bytes.ReplaceAll(bytes.ReplaceAll(field, []byte("\r"), nil), []byte("\n"), nil)
+		if has8bit(field) && len(names) < 50 {
+			for _, m := range fileNameRe.FindAllSubmatch(field, 10) {
+				names = append(names, string(bytes.Trim(append(m[1], m[2]...), `"`)))
+			}
+		}
+		if charset != "" || name != "content-type:" {
+			continue
+		}
+		t, params := parseParams(string(field))
 		if t != "text/plain" && t != "text/html" {
 			continue
 		}
 		switch cs := strings.ToLower(strings.TrimSpace(params["charset"])); cs {
 		case "", "us-ascii", "ascii", "utf-8", "utf8":
 		default:
-			return cs
+			charset = cs
 		}
 	}
-	return ""
+	return charset, names
+}
+
+func hasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && bytes.EqualFold(b[:len(prefix)], []byte(prefix))
 }
 
 var qWordRe = regexp.MustCompile(`=\?[^?\s]+\?[qQ]\?[^?]*\?=`)

@@ -41,7 +41,7 @@ type bodyFacts struct {
 type walker struct {
 	opt    ParseOptions
 	m      *Message
-	hint   string // charset the message declares for its text, for raw 8-bit text (see textCharsetHint)
+	hint   string // charset the message declares for its text, for raw 8-bit text (see scanPartFields)
 	facts  bodyFacts
 	texts  []string
 	htmls  []string
