@@ -7,13 +7,6 @@ import (
 	gomail "github.com/emersion/go-message/mail"
 )
 
-// JudgeHeader returns the verdict that the header alone supports, and a
-// short reason. The ingest loop calls it before downloading a body; Parse
-// refines it with what the body shows (delivery reports, returned messages).
-func JudgeHeader(h gomail.Header, opt ParseOptions) (Verdict, string) {
-	return judge(h, opt, nil)
-}
-
 // Subjects of delivery failure reports, in the languages our users meet.
 // A forwarded bounce ("Fwd: Undeliverable") is a person asking for help, so
 // the phrase must start the subject.
