@@ -70,7 +70,8 @@ func login(ctx context.Context, c *imapclient.Client, cfg Config, tokens TokenSo
 	case err == nil:
 		return nil
 	case refusal != "":
-		return fmt.Errorf("imap %s login as %s: %w (the server said %s)", cfg.Auth, user, err, refusal)
+		// The server's JSON says why; go-imap's answer to it ("=") ends some exchanges with a BAD.
+		return fmt.Errorf("imap %s login as %s: token refused (%s): %w", cfg.Auth, user, refusal, err)
 	default:
 		return fmt.Errorf("imap %s login as %s: %w", cfg.Auth, user, err)
 	}

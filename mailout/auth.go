@@ -105,7 +105,7 @@ func (s *Sender) dialOAuth(ctx context.Context, cfg Config) (*mail.Client, error
 	case err == nil:
 		return client, nil
 	case refusal != "":
-		return nil, fmt.Errorf("%s login as %s: %w (the server said %s)", cfg.Auth, user, err, refusal)
+		return nil, fmt.Errorf("%s login as %s: token refused (%s): %w", cfg.Auth, user, refusal, err)
 	default:
 		return nil, fmt.Errorf("%s login as %s: %w", cfg.Auth, user, err)
 	}
