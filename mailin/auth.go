@@ -32,6 +32,9 @@ type TokenSource interface {
 	Username() string
 }
 
+// Settings returns the settings in use.
+func (g *Ingester) Settings() Settings { return *g.settings() }
+
 // OAuth reports whether the settings log in with an OAuth2 access token.
 func (c Config) OAuth() bool { return c.Auth == AuthXOAuth2 || c.Auth == AuthOAuthBearer }
 

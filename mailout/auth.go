@@ -42,7 +42,8 @@ type tokenBox struct{ src TokenSource }
 // each reload; nil for none. A drain in progress finishes with the one it started with.
 func (s *Sender) SetTokens(src TokenSource) { s.tokens.Store(&tokenBox{src}) }
 
-func (s *Sender) tokenSource() TokenSource {
+// Tokens returns the token source in use; nil for none.
+func (s *Sender) Tokens() TokenSource {
 	if b := s.tokens.Load(); b != nil {
 		return b.src
 	}
@@ -54,7 +55,7 @@ func (s *Sender) tokenSource() TokenSource {
 // logs in with one mechanism per client, so each attempt is a client and a connection of its
 // own; a refused attempt's connection is closed here (go-mail leaves it open).
 func (s *Sender) dialOAuth(ctx context.Context, cfg Config) (*mail.Client, error) {
-	src := s.tokenSource()
+	src := s.Tokens()
 	if src == nil {
 		return nil, fmt.Errorf("auth %q needs an [oauth2] section", cfg.Auth)
 	}
