@@ -52,15 +52,15 @@ func login(ctx context.Context, c *imapclient.Client, cfg Config, tokens TokenSo
 		return fmt.Errorf("imap auth %q needs an [oauth2] section", cfg.Auth)
 	}
 	user := cfg.Username
-	if user == "" {
-		user = tokens.Username()
-	}
-	if user == "" {
-		return errors.New("imap login: no username: set imap.username or oauth2.username")
-	}
 	host, port := hostPort(cfg.Address)
 	var refusal string
 	err := oauth.Authenticate(ctx, tokens, imapRefused, func(token string) error {
+		if user == "" { // Known once there is a token: a missing login is said first.
+			user = tokens.Username()
+		}
+		if user == "" {
+			return errors.New("no username: set imap.username or oauth2.username")
+		}
 		sc, err := oauth.NewBearerClient(strings.ToUpper(cfg.Auth), user, token, host, port)
 		if err != nil {
 			return err
@@ -69,14 +69,18 @@ func login(ctx context.Context, c *imapclient.Client, cfg Config, tokens TokenSo
 		refusal = sc.Refusal()
 		return err
 	})
+	what := "imap " + cfg.Auth + " login"
+	if user != "" {
+		what += " as " + user
+	}
 	switch {
 	case err == nil:
 		return nil
 	case refusal != "":
 		// The server's JSON says why; go-imap's answer to it ("=") ends some exchanges with a BAD.
-		return fmt.Errorf("imap %s login as %s: token refused (%s): %w", cfg.Auth, user, refusal, err)
+		return fmt.Errorf("%s: token refused (%s): %w", what, refusal, err)
 	default:
-		return fmt.Errorf("imap %s login as %s: %w", cfg.Auth, user, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 }
 

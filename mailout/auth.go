@@ -60,12 +60,6 @@ func (s *Sender) dialOAuth(ctx context.Context, cfg Config) (*mail.Client, error
 		return nil, fmt.Errorf("auth %q needs an [oauth2] section", cfg.Auth)
 	}
 	user := cfg.Username
-	if user == "" {
-		user = src.Username()
-	}
-	if user == "" {
-		return nil, errors.New("no username: set smtp.username or oauth2.username")
-	}
 	host, port, err := splitAddress(cfg.Address)
 	if err != nil {
 		return nil, err
@@ -73,6 +67,12 @@ func (s *Sender) dialOAuth(ctx context.Context, cfg Config) (*mail.Client, error
 	var client *mail.Client
 	var refusal string
 	err = oauth.Authenticate(ctx, src, smtpRefused, func(token string) error {
+		if user == "" { // Known once there is a token: a missing login is said first.
+			user = src.Username()
+		}
+		if user == "" {
+			return errors.New("no username: set smtp.username or oauth2.username")
+		}
 		sc, err := oauth.NewBearerClient(strings.ToUpper(cfg.Auth), user, token, host, port)
 		if err != nil {
 			return err
@@ -102,13 +102,17 @@ func (s *Sender) dialOAuth(ctx context.Context, cfg Config) (*mail.Client, error
 		client = c
 		return nil
 	})
+	what := cfg.Auth + " login"
+	if user != "" {
+		what += " as " + user
+	}
 	switch {
 	case err == nil:
 		return client, nil
 	case refusal != "":
-		return nil, fmt.Errorf("%s login as %s: token refused (%s): %w", cfg.Auth, user, refusal, err)
+		return nil, fmt.Errorf("%s: token refused (%s): %w", what, refusal, err)
 	default:
-		return nil, fmt.Errorf("%s login as %s: %w", cfg.Auth, user, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 }
 

@@ -163,3 +163,33 @@ func TestOAuthSend(t *testing.T) {
 		t.Fatalf("after a new login: sent %d, %v; want 2", n, err)
 	}
 }
+
+// TestOAuthNotSignedIn: before any login, with no username anywhere, the drain says to run
+// deskd oauth login (not to set a username) and the mail waits, its attempt not counted.
+func TestOAuthNotSignedIn(t *testing.T) {
+	cfg := &oauth.Config{Provider: oauth.Custom, ClientID: "deskd-test", Scopes: []string{"mail"},
+		TokenEndpoint: "http://127.0.0.1:1/token", DeviceAuthorizationEndpoint: "http://127.0.0.1:1/device"}
+	cfg.SetDefaults(t.TempDir(), "")
+	src, err := oauth.NewSource(cfg, oauth.Options{Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := &countingBox{memOutbox: newMemOutbox(tickets.OutboxMail{Kind: tickets.KindAck, To: []string{"celine@corp.example"},
+		Language: "fr", Notice: templates.Samples(tickets.KindAck, "fr")[0], MessageID: "dk.nologin", CreatedAt: t0})}
+	smtp := DefaultConfig()
+	smtp.Address, smtp.Auth = "127.0.0.1:1", AuthXOAuth2
+	desk := tickets.DefaultConfig().Desk
+	desk.Name, desk.Address = "Support Informatique", "helpdesk@corp.example"
+	s, err := New(smtp, desk, box, tickets.NewSigner([]byte("0123456789abcdef0123456789abcdef")), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetTokens(src)
+	n, err := s.Drain(context.Background(), t0)
+	if n != 0 || !errors.Is(err, oauth.ErrLoginRequired) || strings.Contains(err.Error(), "username") {
+		t.Fatalf("drain before any login: sent %d, %v; want the login asked for", n, err)
+	}
+	if box.retries != 0 || box.releases != 1 {
+		t.Errorf("%d retries, %d releases; want 0 and 1", box.retries, box.releases)
+	}
+}
