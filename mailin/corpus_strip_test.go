@@ -19,20 +19,6 @@ import (
 // The corpora live outside the repository (see /work/shared/corpora/README.md
 // of the project); these tests skip when $DESKD_CORPORA is not there.
 
-// corporaDir returns the corpora folder, or skips the test.
-func corporaDir(t testing.TB, name string) string {
-	t.Helper()
-	root := os.Getenv("DESKD_CORPORA")
-	if root == "" {
-		root = filepath.Join("..", "..", "shared", "corpora")
-	}
-	dir := filepath.Join(root, name)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus %s not available: %v", name, err)
-	}
-	return dir
-}
-
 // normWS is the one whitespace normalisation of the scores: line endings
 // unified, trailing space of each line trimmed, runs of blank lines collapsed
 // into one, the whole trimmed.
@@ -106,7 +92,7 @@ func diff(got, want string) string {
 }
 
 func TestCorpusDiscourseTrimmer(t *testing.T) {
-	dir := corporaDir(t, "reply_discourse_trimmer")
+	dir := corpusDir(t, "reply_discourse_trimmer")
 	names, err := filepath.Glob(filepath.Join(dir, "emails", "*.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +115,7 @@ func TestCorpusDiscourseTrimmer(t *testing.T) {
 }
 
 func TestCorpusTalonText(t *testing.T) {
-	dir := corporaDir(t, "reply_talon")
+	dir := corpusDir(t, "reply_talon")
 	data, err := os.ReadFile(filepath.Join(dir, "text_pairs.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +178,7 @@ func firstTextPart(t *testing.T, path string, want string) string {
 }
 
 func TestCorpusTalonFixtures(t *testing.T) {
-	dir := corporaDir(t, "reply_talon")
+	dir := corpusDir(t, "reply_talon")
 	data, err := os.ReadFile(filepath.Join(dir, "expected_fixtures.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -244,7 +230,7 @@ func TestCorpusTalonFixtures(t *testing.T) {
 }
 
 func TestCorpusGithubZapier(t *testing.T) {
-	dir := corporaDir(t, "reply_github_zapier")
+	dir := corpusDir(t, "reply_github_zapier")
 	data, err := os.ReadFile(filepath.Join(dir, "expected.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -316,11 +302,7 @@ func pathologicalInputs() map[string]string {
 		"reply_github_zapier/github/pathological.txt",
 		"reply_github_zapier/github/greedy_on.txt",
 	} {
-		root := os.Getenv("DESKD_CORPORA")
-		if root == "" {
-			root = filepath.Join("..", "..", "shared", "corpora")
-		}
-		if b, err := os.ReadFile(filepath.Join(root, p)); err == nil {
+		if b, err := os.ReadFile(filepath.Join(corporaRoot(), p)); err == nil {
 			inputs[p] = string(b)
 		}
 	}

@@ -11,21 +11,6 @@ import (
 	"unicode/utf8"
 )
 
-// corpusDir returns the directory of a public test corpus, from
-// $DESKD_CORPORA or ../../shared/corpora, and skips the test when absent.
-func corpusDir(t testing.TB, name string) string {
-	t.Helper()
-	root := os.Getenv("DESKD_CORPORA")
-	if root == "" {
-		root = filepath.Join("..", "..", "shared", "corpora")
-	}
-	dir := filepath.Join(root, name)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus %s not available: %v", name, err)
-	}
-	return dir
-}
-
 func readCSV(t *testing.T, path string) [][]string {
 	t.Helper()
 	f, err := os.Open(path)
