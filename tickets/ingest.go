@@ -17,6 +17,7 @@ const (
 	VerdictPerson    = "person"
 	VerdictAutoReply = "auto-reply"
 	VerdictBounce    = "bounce"
+	VerdictDelay     = "delay" // A delivery delay warning: nothing failed yet, no address is suppressed.
 	VerdictFeedback  = "feedback"
 	VerdictBulk      = "bulk"
 	VerdictLoop      = "loop"
@@ -39,7 +40,7 @@ type Incoming struct {
 	HeaderPriority   int    // X-Priority 1..5, 0 if absent.
 	AuthResults      []string
 	Attachments      []IncomingAttachment
-	Verdict          string // person, auto-reply, bounce, feedback, bulk, loop.
+	Verdict          string // person, auto-reply, bounce, delay, feedback, bulk, loop.
 	VerdictReason    string
 	FailedRecipients []string // Bounces: who could not be reached.
 	ReturnedIDs      []string // Bounces and auto-replies: Message-IDs of our mail they return.

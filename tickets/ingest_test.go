@@ -164,6 +164,32 @@ func TestIngestAutomaticMail(t *testing.T) {
 	}
 }
 
+// TestIngestDelayWarning: a delay warning returns a desk mail that is still being retried. It is
+// recorded on the ticket, opens nothing, answers nothing, and suppresses no address, even one
+// it names.
+func TestIngestDelayWarning(t *testing.T) {
+	d := newTestDesk(t)
+	ingest(t, d, t0, request("req@m", "celine@corp.example", "VPN", "vpn"))
+	root := rootID(t, d, 1)
+	mails := countRows(t, d, `SELECT COUNT(*) FROM outbox`)
+	delay := request("d@m", "mailer-daemon@corp.example", "Delivery Status Notification (Delay)", "THIS IS A WARNING MESSAGE ONLY.")
+	delay.Verdict, delay.VerdictReason, delay.ReturnedIDs = VerdictDelay, "delivery delayed", []string{root}
+	delay.FailedRecipients = []string{"celine@corp.example"}
+	o := ingest(t, d, t0.Add(time.Minute), delay)
+	if o[0].Action != ActionRecorded || o[0].TicketID != 1 {
+		t.Fatalf("outcome %+v", o[0])
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM people WHERE bounced_until > 0`); n != 0 {
+		t.Fatal("a delay warning suppressed an address")
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM events WHERE kind = 'bounce'`); n != 0 {
+		t.Fatal("a delay warning was recorded as a bounce")
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM outbox`); n != mails {
+		t.Fatalf("a delay warning was answered")
+	}
+}
+
 func TestIngestFailingMailRollsBackAlone(t *testing.T) {
 	d := newTestDesk(t)
 	bad := request("", "x@corp.example", "no id", "x")
