@@ -81,9 +81,9 @@ func (s *score) rate() float64 {
 
 func (s *score) report(t *testing.T, bar float64) {
 	t.Helper()
-	t.Logf("%s: %d/%d = %.1f%% (bar %.0f%%); failing: %s", s.name, s.pass, s.total, 100*s.rate(), 100*bar, strings.Join(s.failed, ", "))
-	if s.rate() < bar {
-		t.Errorf("%s: %.1f%% is below the bar of %.0f%%", s.name, 100*s.rate(), 100*bar)
+	t.Logf("%s: %d/%d = %.1f%% (bar %.1f%%); failing: %s", s.name, s.pass, s.total, 100*s.rate(), 100*bar, strings.Join(s.failed, ", "))
+	if s.total == 0 || s.rate() < bar {
+		t.Errorf("%s: %d/%d = %.1f%% is below the bar of %.1f%%", s.name, s.pass, s.total, 100*s.rate(), 100*bar)
 	}
 }
 
@@ -111,7 +111,10 @@ func TestCorpusDiscourseTrimmer(t *testing.T) {
 		got := normWS(VisibleText(string(src)))
 		s.add(t, strings.TrimSuffix(base, ".txt"), got == normWS(string(want)), diff(got, normWS(string(want))))
 	}
-	s.report(t, 0.90)
+	// Bar at today's score, 60/64. The four misses are policy: deskd keeps a forwarded
+	// message (forwarded_gmail, forwarded_message), keeps text written after an unquoted
+	// supercite line (embedded_email_1), and never returns nothing (spam_1, all quotes).
+	s.report(t, 60.0/64)
 }
 
 func TestCorpusTalonText(t *testing.T) {
@@ -134,7 +137,9 @@ func TestCorpusTalonText(t *testing.T) {
 		want := normWS(p.Expected)
 		s.add(t, p.ID, got == want, diff(got, want))
 	}
-	s.report(t, 0.90)
+	// Bar at today's score, 44/45. The miss keeps "Hi" written after the reply on its own
+	// line before "-----Original Message-----" (talon cuts it as a greeting of the quote).
+	s.report(t, 44.0/45)
 }
 
 // firstTextPart returns the first text/plain (or, with html, text/html) part
@@ -225,8 +230,10 @@ func TestCorpusTalonFixtures(t *testing.T) {
 		}
 		s.add(t, fx.Fixture, ok, detail)
 	}
-	// No bar was set for the fixtures: the score is reported only.
-	s.report(t, 0)
+	// Bar at today's score, 21/24. The misses are policy: deskd trims "Sent from my iPhone"
+	// and a "--" signature (iphone.eml, sparrow.eml) where talon keeps them, and keeps the
+	// sign-off above an <hr> header block (reply-separated-by-hr.html).
+	s.report(t, 21.0/24)
 }
 
 func TestCorpusGithubZapier(t *testing.T) {
@@ -282,7 +289,8 @@ func TestCorpusGithubZapier(t *testing.T) {
 		}
 		s.add(t, c.Fixture+" ("+c.Kind+")", ok, diff(normWS(got), string(c.Value)))
 	}
-	s.report(t, 0.90)
+	// Bar at today's score: every case.
+	s.report(t, 1)
 }
 
 // pathologicalInputs are the inputs the upstream suites use for performance, and a few of ours.
