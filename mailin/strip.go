@@ -875,3 +875,48 @@ func trimSignature(lines []string) []string {
 		lines = lines[:i]
 	}
 }
+
+// forwardSubjectRe matches the prefixes mail clients give a forwarded mail's
+// subject: Fwd/Fw (English), TR (French), WG (German), RV and ENC (Spanish,
+// Portuguese), Doorst (Dutch), VS and VB (Nordic).
+var forwardSubjectRe = regexp.MustCompile(`(?i)^\s*(?:fwd?|tr|wg|rv|enc|doorst|vs|vb|vl)\s*(?:\[\d+\])?\s*:`)
+
+// IsForwardSubject reports whether a subject is that of a forwarded mail.
+func IsForwardSubject(subject string) bool { return forwardSubjectRe.MatchString(subject) }
+
+// VisibleForward returns the text of a forwarded mail as a new request: the
+// sender's own words (as VisibleText leaves them) followed by the forwarded
+// message as it is, from its separator on: "-----Original Message-----", an
+// Outlook header block, "---------- Forwarded message ---------", or an
+// attribution and its quote. Without a separator it is VisibleText.
+func VisibleForward(text string) string {
+	text = normalizeText(text)
+	if strings.TrimSpace(text) == "" {
+		return ""
+	}
+	lines := strings.Split(text, "\n")
+	kinds := classify(lines)
+	cut := -1
+	for i := 0; i < len(lines) && cut < 0; i++ {
+		switch kinds[i] {
+		case kindForward, kindHeader, kindAttribution:
+			cut = i
+		case kindDelimiter:
+			if c := clean(lines[i]); !isDelimiter(c) {
+				cut = i // "-----Original Message-----" and the like; not "-- " nor a rule.
+			}
+		}
+	}
+	if cut < 0 {
+		return VisibleText(text)
+	}
+	tail := tidy(lines[cut:])
+	head := ""
+	if cut > 0 {
+		head = VisibleText(strings.Join(lines[:cut], "\n"))
+	}
+	if head == "" {
+		return tail
+	}
+	return head + "\n\n" + tail
+}

@@ -232,3 +232,59 @@ func TestVisibleTextInTheWild(t *testing.T) {
 		})
 	}
 }
+
+func TestVisibleForward(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"outlook original message",
+			"Can you look at this?\n\n-----Original Message-----\nFrom: Bob <bob@corp.example>\nSent: Monday, November 23, 2026 10:05 AM\nTo: Priya\nSubject: Badge\n\nMy badge does not open door 3.",
+			"Can you look at this?\n\n-----Original Message-----\nFrom: Bob <bob@corp.example>\nSent: Monday, November 23, 2026 10:05 AM\nTo: Priya\nSubject: Badge\n\nMy badge does not open door 3."},
+		{"new outlook rule and header block",
+			"Pour info.\n\nCéline\n\n________________________________\nDe : Bob <bob@corp.example>\nEnvoyé : lundi 23 novembre 2026 10:05\nÀ : Céline\nObjet : Badge\n\nMon badge n'ouvre plus la porte 3.",
+			"Pour info.\n\nCéline\n\nDe : Bob <bob@corp.example>\nEnvoyé : lundi 23 novembre 2026 10:05\nÀ : Céline\nObjet : Badge\n\nMon badge n'ouvre plus la porte 3."},
+		{"signature before the forward",
+			"FYI\n\n-- \nPriya Raman\nFinance\n\n-----Original Message-----\nFrom: Bob\nSent: Monday\nSubject: Badge\n\nDoor 3 is stuck.",
+			"FYI\n\n-----Original Message-----\nFrom: Bob\nSent: Monday\nSubject: Badge\n\nDoor 3 is stuck."},
+		{"nothing before",
+			"---------- Forwarded message ---------\nFrom: Bob <bob@corp.example>\nDate: Mon, 23 Nov 2026 at 10:05\nSubject: Badge\n\nDoor 3 is stuck.",
+			"---------- Forwarded message ---------\nFrom: Bob <bob@corp.example>\nDate: Mon, 23 Nov 2026 at 10:05\nSubject: Badge\n\nDoor 3 is stuck."},
+		{"quoted forward",
+			"See below.\n\nOn Mon, 23 Nov 2026 at 10:05, Bob <bob@corp.example> wrote:\n> Door 3 is stuck.",
+			"See below.\n\nOn Mon, 23 Nov 2026 at 10:05, Bob <bob@corp.example> wrote:\n> Door 3 is stuck."},
+		{"no separator", "Door 3 is stuck.\n\nSent from my iPhone", "Door 3 is stuck."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := VisibleForward(tt.in); got != tt.want {
+				t.Errorf("VisibleForward:\n%s\n--- want:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestIncomingForward: a forwarded mail carries both its new words (for a ticket it answers) and
+// the forwarded message (for a ticket it opens); a reply carries only its new words.
+func TestIncomingForward(t *testing.T) {
+	const fwd = "From: Priya <priya@corp.example>\r\nTo: helpdesk@corp.example\r\nSubject: FW: Badge\r\nMessage-ID: <f1@corp.example>\r\n\r\n" +
+		"Can you look at this?\r\n\r\n-----Original Message-----\r\nFrom: Bob <bob@corp.example>\r\nSent: Monday, November 23, 2026 10:05 AM\r\n" +
+		"To: Priya <priya@corp.example>\r\nSubject: Badge\r\n\r\nMy badge does not open door 3 since this morning.\r\n"
+	in := Incoming(mustParse(t, fwd, ParseOptions{}), "en")
+	if in.Text != "Can you look at this?" {
+		t.Errorf("text %q", in.Text)
+	}
+	if !strings.Contains(in.Forwarded, "Can you look at this?") || !strings.Contains(in.Forwarded, "My badge does not open door 3") {
+		t.Errorf("forwarded %q", in.Forwarded)
+	}
+	reply := strings.Replace(fwd, "Subject: FW: Badge", "Subject: RE: Badge", 1)
+	if in := Incoming(mustParse(t, reply, ParseOptions{}), "en"); in.Forwarded != "" || in.Text != "Can you look at this?" {
+		t.Errorf("reply: text %q, forwarded %q", in.Text, in.Forwarded)
+	}
+	html := "From: Priya <priya@corp.example>\r\nTo: helpdesk@corp.example\r\nSubject: TR: Badge\r\nMessage-ID: <f2@corp.example>\r\n" +
+		"Content-Type: text/html; charset=utf-8\r\n\r\n<div>Pour info.</div><div id=\"divRplyFwdMsg\"><b>De :</b> Bob<br><b>Envoyé :</b> lundi<br><b>Objet :</b> Badge</div>" +
+		"<div>Mon badge n'ouvre plus la porte 3.</div>\r\n"
+	in = Incoming(mustParse(t, html, ParseOptions{}), "fr")
+	if in.Text != "Pour info." || !strings.Contains(in.Forwarded, "porte 3") {
+		t.Errorf("html: text %q, forwarded %q", in.Text, in.Forwarded)
+	}
+}

@@ -36,6 +36,7 @@ type Incoming struct {
 	Subject          string
 	Date             time.Time
 	Text             string // The visible new text: quoted history and signature removed.
+	Forwarded        string // A forwarded mail's text with the forwarded message kept: a new ticket's request. "" when not a forward.
 	Language         string // "fr" or "en", detected.
 	HeaderPriority   int    // X-Priority 1..5, 0 if absent.
 	AuthResults      []string
@@ -214,16 +215,22 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	if requester != in.From && !cfg.IsDeskAddress(in.From) {
 		watchers = append(watchers, in.From)
 	}
+	// A forwarded mail that opens a ticket: the forwarded message is the request. In a ticket's
+	// conversation (ingestOne) only the new text counts.
+	text := in.Text
+	if in.Forwarded != "" {
+		text = in.Forwarded
+	}
 	subject := CleanSubject(in.Subject, cfg.Desk.Tag)
 	if link != 0 {
 		// A new request written as a reply to an old ticket's mail keeps that ticket's subject:
 		// its own first line says better what it is about.
 		if old, err := t.Ticket(link); err == nil && strings.EqualFold(subject, old.Subject) {
-			subject = firstLine(in.Text, 80)
+			subject = firstLine(text, 80)
 		}
 	}
 	tk, err := t.Open(NewTicket{
-		Subject: subject, Text: in.Text, Requester: requester, RequesterName: name,
+		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: watchers, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
 		LinkedTicket: link, Actor: in.From,
 	})

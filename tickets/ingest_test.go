@@ -357,3 +357,31 @@ func TestThirdReviewMailCases(t *testing.T) {
 		}
 	})
 }
+
+// TestIngestForwardedRequest: a forwarded mail that opens a ticket keeps the forwarded message as
+// the request; forwarded into an existing ticket, only the sender's new words are added.
+func TestIngestForwardedRequest(t *testing.T) {
+	d := newTestDesk(t)
+	fwd := request("fwd@m", "celine@corp.example", "TR: Badge", "Pour info.")
+	fwd.Forwarded = "Pour info.\n\nDe : Bob <bob@corp.example>\nEnvoyé : lundi 23 novembre 2026 10:05\nObjet : Badge\n\nMon badge n'ouvre plus la porte 3."
+	o := ingest(t, d, t0, fwd)
+	if o[0].Action != ActionOpened {
+		t.Fatalf("outcome %+v", o[0])
+	}
+	ev, err := d.Store.Events(context.Background(), o[0].TicketID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev) == 0 || !strings.Contains(ev[0].Text, "n'ouvre plus la porte 3") {
+		t.Fatalf("the forwarded request is not the ticket's first message: %+v", ev)
+	}
+	again := request("fwd2@m", "celine@corp.example", "TR: [HD #1] Badge", "Et voici la réponse du fournisseur.")
+	again.Forwarded = "Et voici la réponse du fournisseur.\n\nDe : Fournisseur\nObjet : Badge\n\nNous passons jeudi."
+	o = ingest(t, d, t0.Add(time.Minute), again)
+	if o[0].Action != ActionAppended || o[0].TicketID != 1 {
+		t.Fatalf("outcome %+v", o[0])
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM events WHERE ticket_id = 1 AND text LIKE '%Nous passons jeudi%'`); n != 0 {
+		t.Fatal("a forward into an existing ticket kept the forwarded history")
+	}
+}
