@@ -159,9 +159,9 @@ func TestClassifyCorpus(t *testing.T) {
 	}
 	acc := float64(correct) / float64(len(test))
 	macroF1 := sumF1 / float64(len(labels))
-	t.Logf("trained on %d, tested on %d: accuracy %.3f, macro-F1 %.3f", len(train), len(test), acc, macroF1)
-	t.Logf("posterior ≥ %.2f on %.1f%% of the test set, accuracy there %.3f", modelConfident,
-		100*float64(confident)/float64(len(test)), float64(confidentCorrect)/float64(max(confident, 1)))
+	t.Logf("model alone, trained on %d, tested on %d: right %d/%d = %.1f%%, macro-F1 %.3f", len(train), len(test), correct, len(test), 100*acc, macroF1)
+	t.Logf("posterior ≥ %.2f on %d/%d = %.1f%% of the test set, right there %d/%d = %.1f%%", modelConfident,
+		confident, len(test), 100*float64(confident)/float64(len(test)), confidentCorrect, confident, 100*float64(confidentCorrect)/float64(max(confident, 1)))
 	if macroF1 < 0.75 {
 		t.Errorf("macro-F1 %.3f, want at least 0.75", macroF1)
 	}
