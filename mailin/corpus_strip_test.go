@@ -321,7 +321,7 @@ func pathologicalInputs() map[string]string {
 // is measured by BenchmarkPathological, not here (timed tests flake on a loaded machine).
 func TestCorpusPathological(t *testing.T) {
 	for name, in := range pathologicalInputs() {
-		for _, out := range []string{VisibleText(in), VisibleHTML(in)} {
+		for _, out := range []string{VisibleText(in), VisibleHTML(in), VisibleForward(in)} {
 			if !utf8.ValidString(out) || len(out) > len(in)+64 {
 				t.Errorf("%s: %d bytes out of %d, valid UTF-8 %v", name, len(out), len(in), utf8.ValidString(out))
 			}
@@ -338,6 +338,7 @@ func BenchmarkPathological(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				VisibleText(in)
 				VisibleHTML(in)
+				VisibleForward(in)
 			}
 		})
 	}
