@@ -48,7 +48,8 @@ var (
 		"cyberattack", "cyber attack", "cheval de troie", "trojan", "malware", "logiciel malveillant", "virus",
 		"power is out", "power outage", "courant est coupé", "coupure de courant", "coupure électrique",
 		"perdons toutes les ventes", "losing every sale", "losing sales", "perdons des ventes", "à l'arrêt", "halted",
-		"at a standstill")
+		"at a standstill", "taken over", "taken it over", "prendre la main dessus", "pris la main sur", "prise de contrôle",
+		"fausses factures", "fake invoices", "usurpation")
 
 	// scope: many people, a whole place, or the customers.
 	scopePhrases = phrases("toute l'équipe", "tout le service", "tous les utilisateurs", "tout le monde",
@@ -61,7 +62,8 @@ var (
 		"company-wide", "all users", "all the users", "all staff", "all the phones", "all clinics", "all our customers",
 		"everyone", "everybody", "for everyone", "nobody can", "no one can", "no one in", "none of the",
 		"customers cannot", "customers can't", "customer demo", "client demo", "every customer",
-		"une dizaine de personnes", "about ten people", "dozens of", "des dizaines", "for every", "pour chaque")
+		"une dizaine de personnes", "about ten people", "dozens of", "des dizaines", "for every", "pour chaque",
+		"l'ensemble des", "l'ensemble du", "l'ensemble de la", "any of our", "all of our", "all our")
 
 	// several: more than one person, fewer than a team.
 	severalPhrases = phrases("plusieurs d'entre nous", "plusieurs collègues", "several of us", "several colleagues",
@@ -78,12 +80,14 @@ var (
 		"no longer opens", "ne m'ouvre plus", "lost access", "plus accès", "n'ai accès à aucun", "can't reach any",
 		"no longer reach", "access denied", "accès refusé", "can't log in", "cannot log in", "ne peux plus ouvrir",
 		"ne peut pas ouvrir de session", "can't send", "ne peux plus envoyer", "stopped getting email",
-		"ne reçois plus", "ne répondent plus", "respond on my", "stolen", "volé", "screen is cracked",
+		"ne reçois plus mes mails", "ne reçois plus de mail", "ne reçois plus aucun", "ne répondent plus", "respond on my", "stolen", "volé", "screen is cracked",
 		"écran est cassé", "en panne", "hors service", "down", "not working at all", "crashes on startup",
 		"plante à l'ouverture", "refuse la connexion", "vpn fails", "refuse mon certificat", "rejects my certificate",
 		"ne peux pas ouvrir ma session", "ne peux pas me connecter", "ne peux plus me connecter", "ne peux accéder à rien",
 		"ne peux rien", "can't sign in", "cannot sign in", "can't log on", "can't get to anything", "can't access anything",
-		"n'ai pas pu l'utiliser", "haven't been able to use", "unable to use", "en boucle", "in a loop", "keeps rebooting")
+		"n'ai pas pu l'utiliser", "haven't been able to use", "unable to use", "en boucle", "in a loop", "keeps rebooting",
+		"refuse l'accès", "me refuse", "denies me access", "denied access", "won't start", "won't boot", "no boot device",
+		"can't authenticate", "cannot authenticate", "ne peux plus m'authentifier", "ne peux pas m'authentifier")
 
 	// failure: something is broken, blocking or not.
 	failurePhrases = phrases("ne fonctionne plus", "ne marche plus", "ne fonctionne pas", "ne marche pas",
@@ -111,7 +115,7 @@ var (
 		"ensuite ça va", "fine after that", "works afterwards", "tout fonctionne ensuite", "everything works afterwards",
 		"printing is fine", "l'impression fonctionne", "à la place", "instead", "now and then", "de temps en temps",
 		"speakers work", "haut-parleurs du pc marchent", "works on my colleague", "fonctionne sur celui", "books my leave",
-		"je les ai copiés", "copied them by hand", "c'est gênant mais")
+		"je les ai copiés", "copied them by hand", "c'est gênant mais", "à la main", "manually", "by hand")
 
 	// claims of urgency: they raise a fault, never a plain request.
 	claimPhrases = phrases("urgent", "urgente", "urgently", "urgence", "emergency", "critical", "critique",
@@ -140,13 +144,15 @@ var calmPhrases = phrases(
 	"à l'occasion", "at some point", "peut attendre", "can wait", "sans importance", "unimportant", "not important",
 	"pas important", "rien de grave", "nothing serious", "simple question", "just a question", "juste une question",
 	"when you have", "whenever you have", "lorsque vous aurez", "quand vous aurez", "l'an prochain",
-	"l'année prochaine", "next year", "serait un plus", "would be a plus")
+	"l'année prochaine", "next year", "serait un plus", "would be a plus", "si vous avez le temps", "if you have time",
+	"un de ces jours", "one of these days", "pas grave", "not a big deal", "no big deal", "whenever you", "up whenever", "au printemps",
+	"in the spring", "cet été", "this summer", "à l'automne", "in the autumn", "in the fall", "cet hiver")
 
 // negations cancel an urgency phrase that follows them in the same clause, past fillers; so do
 // greetings ("Hi everyone", "Bonjour à tout le monde").
 var negations = map[string]bool{"not": true, "no": true, "isn": true, "aren": true, "wasn": true,
 	"never": true, "nothing": true, "pas": true, "non": true, "rien": true, "sans": true, "jamais": true,
-	"ni": true, "hi": true, "hello": true, "dear": true, "bonjour": true, "salut": true, "bonsoir": true}
+	"ni": true, "aucun": true, "aucune": true, "hi": true, "hello": true, "dear": true, "bonjour": true, "salut": true, "bonsoir": true}
 
 var negationFillers = map[string]bool{"very": true, "so": true, "that": true, "really": true, "too": true,
 	"t": true, "at": true, "all": true, "super": true, "tres": true, "si": true, "trop": true,
@@ -225,11 +231,13 @@ func negated(ws []string, i int) bool {
 // Importance header, its sender and its category, and says why. Impact decides, not insistence:
 //
 //   - urgent: a critical event (outage, service interruption, production stopped, ransomware,
-//     security incident, data loss, water leak), or a fault that reaches many people (a team, a
-//     site, all users, the customers), or a shared system down with a claim of urgency or a
-//     deadline;
-//   - high: one person cannot work (blocked, locked out, laptop dead), a fault with a deadline
-//     today, a claim of urgency or several people affected, or a shared system down;
+//     security incident, a mailbox taken over, data loss, water leak, power out), or a fault
+//     that reaches many people (a team, a site, "tout le …", "l'ensemble des …", "aucun … ne",
+//     25 collaborateurs, all users, the customers), or a shared system down with a claim of
+//     urgency or a deadline;
+//   - high: one person cannot work (blocked, locked out, laptop dead, lost or stolen), a fault
+//     with a deadline today, a claim of urgency or several people affected, or a shared system
+//     down;
 //   - low: the request says it can wait ("pas urgent", "quand vous aurez le temps", "no rush",
 //     "when you have a moment") and nothing above applies;
 //   - normal otherwise: a plain request stays normal however politely pressed ("rapidement",
@@ -275,6 +283,9 @@ func judgePriority(cfg *Config, req NewTicket, category string) (Priority, []str
 	}
 	if q := quantifiedScope(clauses); q != "" {
 		scope = append(scope, q)
+	}
+	if l := lostDevice(clauses); l != "" {
+		blocking = append(blocking, l)
 	}
 	fault := len(blocking) > 0 || len(failure) > 0
 	sharedDown := len(infra) > 0 && fault
@@ -341,8 +352,15 @@ var peopleWords = map[string]bool{"people": true, "person": true, "personne": tr
 	"utilisateur": true, "staff": true, "collaborateur": true, "employee": true, "salarie": true, "agent": true,
 	"colleague": true, "collegue": true, "operator": true, "operateur": true, "rep": true, "commerciaux": true}
 
-// peopleCount finds a number of at least five people affected: "les 25 collaborateurs",
-// "around 60 people", "400 people are not paid".
+// units are the folded, stemmed words a number counts that are not people or things affected.
+var units = map[string]bool{"minute": true, "heure": true, "hour": true, "jour": true, "day": true, "semaine": true,
+	"week": true, "moi": true, "mois": true, "month": true, "an": true, "annee": true, "year": true, "seconde": true,
+	"second": true, "page": true, "euro": true, "dollar": true, "fois": true, "time": true, "mile": true, "metre": true,
+	"degre": true, "degree": true, "file": true, "fichier": true, "mail": true, "message": true, "email": true,
+	"tentative": true, "attempt": true, "click": true, "cable": true}
+
+// peopleCount finds a number of at least five people or things affected: "les 25 collaborateurs",
+// "around 60 people", "the 40 designers", "400 people are not paid"; not units ("20 minutes").
 func peopleCount(clauses []string) string {
 	for _, c := range clauses {
 		ws := foldedWords(c)
@@ -352,7 +370,7 @@ func peopleCount(clauses []string) string {
 				continue
 			}
 			for j := i + 1; j < len(ws) && j <= i+2; j++ {
-				if peopleWords[stem(ws[j])] {
+				if peopleWords[stem(ws[j])] || j == i+1 && len(ws[j]) > 3 && strings.HasSuffix(ws[j], "s") && !units[stem(ws[j])] {
 					return ws[i] + " " + ws[j]
 				}
 			}
@@ -388,7 +406,15 @@ func quantifiedScope(clauses []string) string {
 			switch {
 			case (w == "tout" || w == "toute" || w == "tous" || w == "toutes") && (next(1) == "le" || next(1) == "la" || next(1) == "les" || next(1) == "l"):
 				noun = next(2)
-			case w == "aucun" || w == "aucune" || w == "whole" || w == "entire" || w == "every":
+			case w == "aucun" || w == "aucune":
+				// "aucun poste ne sonne" is a group; "je ne peux m'authentifier sur aucune
+				// application" is one person.
+				for k := 2; k <= 6; k++ {
+					if n := next(k); n == "ne" || n == "n" {
+						noun = next(1)
+					}
+				}
+			case w == "whole" || w == "entire" || w == "every":
 				noun = next(1)
 			case w == "all" && next(1) == "the":
 				noun = next(2)
@@ -416,7 +442,7 @@ func frenchNegatedVerb(clauses []string) string {
 			if w != "ne" && w != "n" {
 				continue
 			}
-			for k := i - 1; k >= 0 && k >= i-4; k-- {
+			for k := i - 1; k >= 0 && k >= i-6; k-- {
 				if ws[k] == "aucun" || ws[k] == "aucune" {
 					// "aucun poste ne sonne", "aucun collaborateur ne peut envoyer".
 					return strings.Join(ws[k:min(i+2, len(ws))], " ")
@@ -431,6 +457,33 @@ func frenchNegatedVerb(clauses []string) string {
 						break // "n'est plus", "ne plus" without a verb between.
 					}
 					return strings.Join(ws[i:j+1], " ")
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// devices are the folded, stemmed nouns of the equipment a person works with.
+var devices = map[string]bool{"ordinateur": true, "portable": true, "pc": true, "laptop": true, "phone": true,
+	"telephone": true, "smartphone": true, "tablette": true, "tablet": true, "computer": true, "badge": true,
+	"mobile": true}
+
+// lostDevice finds a device lost, forgotten or stolen: "j'ai oublié mon ordinateur portable dans
+// un taxi", "I left my laptop in a cab", "lost my phone". The person cannot work, and the data
+// on it is at risk.
+func lostDevice(clauses []string) string {
+	for _, c := range clauses {
+		ws := foldedWords(c)
+		for i, w := range ws {
+			switch w {
+			case "perdu", "oublie", "lost", "left", "vole", "stolen", "forgot":
+			default:
+				continue
+			}
+			for j := i + 1; j < len(ws) && j <= i+3; j++ {
+				if devices[stem(ws[j])] {
+					return w + " " + ws[j]
 				}
 			}
 		}

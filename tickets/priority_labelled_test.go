@@ -10,22 +10,24 @@ import (
 )
 
 // labelledRequest is one request of testdata/priority_requests.jsonl, with the priority a
-// coordinator gave it. The set was written for the project (French and English, 358 requests):
+// coordinator gave it. The set was written for the project (French and English, 410 requests):
 // urgent when many people or the business are stopped (a team, a site, production, customers,
 // a security incident, data loss); high when one person cannot work or a deadline today is at
 // stake; normal for a fault with a workaround, a request or a question, however politely
 // pressed; low when the requester says it can wait, or for cosmetic and planning matters.
 //
-// Split, in the order the set was written and used:
+// Splits, in the order the set was written and used:
 //   - "tune" (166) and "test" (84): the first 250 requests. "test" is every third request of
 //     each priority and language, the same positions in both languages so that a request and
 //     its translation fall together. The rules were tuned on "tune" only, but their phrase lists
 //     were written by the author of the whole set, so "test" is not blind.
-//   - "tune2" (56): written after that first tuning and labelled before running the rules; they
-//     scored 25/56 on it. It was then used to make the rules more general (quantifiers, "aucun …
-//     ne", calm phrases), so it is no longer held out.
-//   - "fresh" (52): written after the second tuning, labelled before running the rules, never
-//     tuned on. The bar is set on it.
+//   - "tune2" (56): written after the first tuning and labelled before running the rules, which
+//     scored 25/56 on it; then tuned on (quantifiers, "aucun … ne", calm phrases).
+//   - "tune3" (52): written after the second tuning, labelled before running; 31/52, then tuned
+//     on (lost devices, "l'ensemble des", counted groups, more calm phrases).
+//   - "fresh" (52): written after the third tuning, labelled before running the rules, never
+//     tuned on. The bar is set on it: 40/52. On the same requests the second-round rules score
+//     37/52 and the rules before this work 22/52.
 type labelledRequest struct {
 	ID       string `json:"id"`
 	Lang     string `json:"lang"`
@@ -98,7 +100,7 @@ func (s *priorityScore) log(t *testing.T) {
 func TestPriorityLabelled(t *testing.T) {
 	d := newTestDesk(t)
 	cfg := *d.Config()
-	names := []string{"tune", "tune2", "test", "fresh", "held-out", "held-out fr", "held-out en", "all"}
+	names := []string{"tune", "tune2", "tune3", "test", "fresh", "held-out", "held-out fr", "held-out en", "all"}
 	scores := map[string]*priorityScore{}
 	for _, k := range names {
 		scores[k] = &priorityScore{name: k}
@@ -130,13 +132,13 @@ func TestPriorityLabelled(t *testing.T) {
 	if n := scores["all"].n; n < 200 {
 		t.Errorf("only %d labelled requests", n)
 	}
-	// The bar, on the held-out "fresh" split, at today's score: at least 31/52 in agreement,
-	// at most 4/52 two levels apart. The rules before this set scored 17/52 and 10/52.
-	if f := scores["fresh"]; f.agree < 31 || f.severe > 4 {
-		t.Errorf("fresh: agreement %d/%d (bar 31), two levels apart %d (bar 4)", f.agree, f.n, f.severe)
+	// The bar, on the held-out "fresh" split, at today's score: at least 40/52 in agreement,
+	// at most 3/52 two levels apart. The rules before this set scored 22/52 and 9/52.
+	if f := scores["fresh"]; f.agree < 40 || f.severe > 3 {
+		t.Errorf("fresh: agreement %d/%d (bar 40), two levels apart %d (bar 3)", f.agree, f.n, f.severe)
 	}
 	// Regression guards on the splits the rules were tuned on, at today's scores.
-	for k, min := range map[string]int{"tune": 166, "tune2": 54, "test": 80} {
+	for k, min := range map[string]int{"tune": 166, "tune2": 54, "tune3": 51, "test": 81} {
 		if scores[k].agree < min {
 			t.Errorf("%s: agreement %d/%d, was %d", k, scores[k].agree, scores[k].n, min)
 		}

@@ -73,6 +73,12 @@ func TestJudgePriority(t *testing.T) {
 		{"quand vous aurez le temps", NewTicket{Text: "Un fond d'écran plus sobre, quand vous aurez le temps."}, "", PriorityLow, "can wait"},
 		{"when you have a moment", NewTicket{Text: "Could you rename my PC when you have a moment?"}, "", PriorityLow, "can wait"},
 		{"no rush", NewTicket{Text: "A second charger for home, no rush."}, "", PriorityLow, "can wait"},
+		{"aucune urgence", NewTicket{Text: "Pouvez-vous nous montrer Forms un jour ? Aucune urgence."}, "", PriorityLow, "can wait"},
+		{"aucune as object is one person", NewTicket{Text: "Je ne peux plus m'authentifier sur aucune application."}, "", PriorityHigh, "cannot work"},
+		{"aucun as subject is a group", NewTicket{Text: "Aucun poste du 2e étage ne sonne."}, "", PriorityUrgent, "many affected"},
+		{"lost laptop", NewTicket{Text: "I left my laptop in a cab last night."}, "", PriorityHigh, "cannot work: left laptop"},
+		{"counted group", NewTicket{Text: "Les 40 dessinateurs ne peuvent plus ouvrir leurs plans."}, "", PriorityUrgent, "many affected"},
+		{"minutes are not people", NewTicket{Text: "Mon PC met 10 minutes à démarrer."}, "", PriorityNormal, "default"},
 		{"can wait but blocked", NewTicket{Text: "Pas urgent pour les autres, mais moi je suis bloqué."}, "", PriorityHigh, "cannot work"},
 	}
 	for _, tt := range tests {
