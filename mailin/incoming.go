@@ -48,8 +48,8 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 	}
 	in.Language = tickets.DetectLanguage(m.Language, m.Subject+"\n"+in.Text, defaultLanguage)
 	for _, a := range m.Attachments {
-		if a.Inline && strings.HasPrefix(a.ContentType, "image/") && a.Name == "" {
-			continue // Signature logos and other unnamed inline images.
+		if a.Decorative {
+			continue // Tracking pixels and repeated signature logos.
 		}
 		in.Attachments = append(in.Attachments, tickets.IncomingAttachment{
 			Name: a.Name, ContentType: a.ContentType, Size: a.Size, Data: a.Data, Omitted: a.Omitted,
