@@ -431,8 +431,9 @@ var footerRe = regexp.MustCompile(`(?i)^[*_\s]*(?:` +
 	`you are receiving this because you|reply to this email directly|` +
 	`(?:confidentiality notice|confidentiality|disclaimer|avertissement|avis de confidentialité|legal notice|mentions légales)\s*:|` +
 	`this (?:e-?mail|message|communication|transmission)(?: and any (?:attachments?|files?|documents?)[^.]{0,60}?)? (?:is|are|may be|contains?|may contain) (?:strictly )?(?:confidential|privileged|intended (?:only|solely|exclusively))|` +
-	`the information (?:contained )?in this (?:e-?mail|message|communication)|if you (?:have received|received|are not the intended recipient)|` +
-	`ce (?:message|courriel|mail|e-?mail)(?: électronique)?(?: et (?:toutes )?(?:les|ses) (?:pièces|fichiers|documents)[^.]{0,30}?)? (?:est|sont) (?:strictement )?(?:confidentiel|établi|destiné|à l'usage|réservé)|` +
+	`the information (?:contained )?in this (?:e-?mail|message|communication)|` +
+	`if you (?:have )?received this (?:e-?mail|message|communication|transmission) in error|if you are not the intended recipient|` +
+	`ce (?:message|courriel|mail|e-?mail)(?: électronique)?(?: et (?:toutes )?(?:les|ses) (?:pièces|fichiers|documents)[^.]{0,30}?)? (?:est|sont) (?:strictement )?(?:confidentiel|établis? à l'intention|destinés? exclusivement|destinés? uniquement|à l'usage exclusif|réservés? à l'usage)|` +
 	`les informations contenues dans ce (?:message|courriel|mail)|si vous avez reçu ce (?:message|courriel|mail) par erreur|` +
 	`(?:please )?consider the environment before printing|pensez à l'environnement avant d'imprimer|` +
 	`diese (?:e-?mail|nachricht) (?:enthält|ist) vertraulich|questo messaggio (?:è|e'|contiene) (?:riservato|informazioni)|` +

@@ -166,6 +166,12 @@ func TestVisibleTextInTheWild(t *testing.T) {
 				"To unsubscribe from this group and stop receiving emails from it, send an email to it-users+unsubscribe@corp.example.\n" +
 				"To view this discussion visit https://groups.example.com/d/msgid/it-users/abc.",
 			"Same here since this morning."},
+		{"closing line that is not a footer",
+			"Hello,\n\nThe printer on the 2nd floor is broken again.\n\nIf you received my mail from yesterday, please ignore it.",
+			"Hello,\n\nThe printer on the 2nd floor is broken again.\n\nIf you received my mail from yesterday, please ignore it."},
+		{"french closing line that is not a footer",
+			"Bonjour,\n\nLe serveur sera redémarré ce soir.\n\nCe message est destiné à toute l'équipe.",
+			"Bonjour,\n\nLe serveur sera redémarré ce soir.\n\nCe message est destiné à toute l'équipe."},
 		{"disclaimer closing a new request",
 			"Hello,\n\nThe badge reader at door 3 refuses every badge since 9am.\n\nPriya\n\n" +
 				"This e-mail and any attachments are confidential and may be privileged. If you are not the intended recipient, delete it.",
