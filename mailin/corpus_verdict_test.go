@@ -225,7 +225,7 @@ func TestCorpusZammad(t *testing.T) {
 	ok := 0
 	for _, c := range cases {
 		m := parseFile(t, filepath.Join(dir, c.File), opt)
-		hv, _ := JudgeHeader(m.Header, opt)
+		hv, _ := judgeHeader(m.Header, opt)
 		good := false
 		switch {
 		case c.ExpectSendAutoResponse != nil && *c.ExpectSendAutoResponse:

@@ -6,15 +6,14 @@ import (
 	"github.com/deskd/deskd/tickets"
 )
 
-// Options returns the parse options for a desk: its attachment limit, its addresses, and its
-// own Message-IDs, so that our mail coming back is judged a loop.
-func Options(d *tickets.Desk) ParseOptions {
-	cfg := d.Config()
+// DeskOptions returns the parse options for a desk: its attachment limit, its addresses, and its
+// own Message-IDs (signer's), so that our mail coming back is judged a loop.
+func DeskOptions(desk tickets.DeskConfig, signer *tickets.Signer) ParseOptions {
 	return ParseOptions{
-		MaxAttachment: int64(cfg.Desk.MaxAttachment),
-		DeskAddresses: append([]string{cfg.Desk.Address}, cfg.Desk.Addresses...),
+		MaxAttachment: int64(desk.MaxAttachment),
+		DeskAddresses: append([]string{desk.Address}, desk.Addresses...),
 		IsOwnMessageID: func(id string) bool {
-			_, err := d.Signer.TicketFromMessageID(id)
+			_, err := signer.TicketFromMessageID(id)
 			return err == nil || strings.HasPrefix(id, "dk.0.")
 		},
 	}
@@ -27,7 +26,7 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 	in := &tickets.Incoming{
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References,
 		From: m.From.Email, FromName: m.From.Name, Subject: m.Subject, Date: m.Date,
-		HeaderPriority: m.Priority, AuthResults: m.AuthResults, Verdict: string(m.Verdict),
+		HeaderPriority: m.Priority, AuthResults: m.AuthResults, Verdict: m.Verdict,
 		VerdictReason: m.VerdictReason, FailedRecipients: m.FailedRecipients, ReturnedIDs: m.ReturnedIDs, Raw: m.Raw,
 	}
 	for _, r := range m.ReplyTo {

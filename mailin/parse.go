@@ -15,6 +15,8 @@ import (
 	_ "github.com/emersion/go-message/charset" // decode non-UTF-8 charsets
 	gomail "github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/deskd/deskd/tickets"
 )
 
 // Address is a mailbox; Email is lower-case.
@@ -36,20 +38,20 @@ type Attachment struct {
 	Decorative  bool   // An inline image too small to matter or repeated (see tinyImage): not a file of the ticket.
 }
 
-// Verdict says who or what wrote a message.
-type Verdict string
+// Verdict says who or what wrote a message: the desk's tickets.Verdict, named here for short.
+type Verdict = tickets.Verdict
 
-// Verdicts, from the most to the least specific.
+// Verdicts, from the most to the least specific; see tickets.Verdict.
 const (
-	VerdictPerson    Verdict = "person"     // A person wrote it: open or update a ticket.
-	VerdictAutoReply Verdict = "auto-reply" // Out-of-office and other automatic responses (RFC 3834).
-	VerdictBounce    Verdict = "bounce"     // A delivery failure report (RFC 3464).
-	VerdictFeedback  Verdict = "feedback"   // An abuse feedback report (RFC 5965).
-	VerdictBulk      Verdict = "bulk"       // List or bulk mail.
-	VerdictLoop      Verdict = "loop"       // One of the desk's own mails, or a mail marked as looping.
+	VerdictPerson    = tickets.VerdictPerson
+	VerdictAutoReply = tickets.VerdictAutoReply
+	VerdictBounce    = tickets.VerdictBounce
+	VerdictFeedback  = tickets.VerdictFeedback
+	VerdictBulk      = tickets.VerdictBulk
+	VerdictLoop      = tickets.VerdictLoop
 )
 
-// ParseOptions tunes Parse and JudgeHeader.
+// ParseOptions tunes Parse.
 type ParseOptions struct {
 	MaxAttachment int64    // Attachments larger than this keep their metadata but not their data; 0: no limit.
 	DeskAddresses []string // The desk's own addresses (lower-case), for loop detection.

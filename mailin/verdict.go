@@ -6,19 +6,13 @@ import (
 	"unicode/utf8"
 
 	gomail "github.com/emersion/go-message/mail"
+
+	"github.com/deskd/deskd/tickets"
 )
 
-// JudgeHeader returns the verdict that the header alone supports, and a
-// short reason. The ingest loop calls it before downloading a body; Parse
-// refines it with what the body shows (delivery reports, returned messages).
-func JudgeHeader(h gomail.Header, opt ParseOptions) (Verdict, string) {
-	return judge(h, opt, nil)
-}
-
 // VerdictDelay is a delivery delay warning (RFC 3464 Action: delayed, or an MTA's "still being
-// retried" notice): the mail is still queued and nothing has failed yet, so it is neither a
-// person's mail nor a bounce, and no address is to be suppressed for it.
-const VerdictDelay Verdict = "delay"
+// retried" notice): see tickets.VerdictDelay.
+const VerdictDelay = tickets.VerdictDelay
 
 // Subjects of delivery failure reports, in the languages our users meet.
 // A forwarded bounce ("Fwd: Undeliverable") is a person asking for help, so

@@ -13,7 +13,7 @@ func TestVerdict(t *testing.T) {
 		header string
 		body   string
 		want   Verdict
-		hdr    Verdict // JudgeHeader's verdict when it differs; "" means same
+		hdr    Verdict // judgeHeader's verdict when it differs; "" means same
 	}{
 		{name: "person", header: "From: a@example.com\nSubject: VPN down", want: VerdictPerson},
 		{name: "auto-submitted no", header: "From: a@example.com\nAuto-Submitted: no", want: VerdictPerson},
@@ -59,7 +59,7 @@ func TestVerdict(t *testing.T) {
 			if wantH == "" {
 				wantH = tt.want
 			}
-			if hv, reason := JudgeHeader(m.Header, opt); hv != wantH && !(tt.body != "" && hv == VerdictPerson) {
+			if hv, reason := judgeHeader(m.Header, opt); hv != wantH && !(tt.body != "" && hv == VerdictPerson) {
 				t.Errorf("header verdict %s (%s), want %s", hv, reason, wantH)
 			}
 			if m.VerdictReason == "" {

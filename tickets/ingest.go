@@ -12,15 +12,19 @@ import (
 	"time"
 )
 
-// Verdicts of incoming mail, as mailin judges them.
+// Verdict says who or what wrote an incoming mail; mailin judges it, the desk acts on it: only a
+// person's mail opens or updates a ticket, and no automatic mail is ever answered.
+type Verdict string
+
+// Verdicts, from the most to the least specific.
 const (
-	VerdictPerson    = "person"
-	VerdictAutoReply = "auto-reply"
-	VerdictBounce    = "bounce"
-	VerdictDelay     = "delay" // A delivery delay warning: nothing failed yet, no address is suppressed.
-	VerdictFeedback  = "feedback"
-	VerdictBulk      = "bulk"
-	VerdictLoop      = "loop"
+	VerdictPerson    Verdict = "person"     // A person wrote it: open or update a ticket.
+	VerdictAutoReply Verdict = "auto-reply" // Out-of-office and other automatic responses (RFC 3834).
+	VerdictBounce    Verdict = "bounce"     // A delivery failure report (RFC 3464).
+	VerdictDelay     Verdict = "delay"      // A delivery delay warning (RFC 3464 Action: delayed): nothing failed yet, no address is suppressed.
+	VerdictFeedback  Verdict = "feedback"   // An abuse feedback report (RFC 5965).
+	VerdictBulk      Verdict = "bulk"       // List or bulk mail.
+	VerdictLoop      Verdict = "loop"       // One of the desk's own mails, or a mail marked as looping.
 )
 
 // Incoming is a received mail as the desk needs it; mailin builds it from the raw message.
@@ -41,7 +45,7 @@ type Incoming struct {
 	HeaderPriority   int    // X-Priority 1..5, 0 if absent.
 	AuthResults      []string
 	Attachments      []IncomingAttachment
-	Verdict          string // person, auto-reply, bounce, delay, feedback, bulk, loop.
+	Verdict          Verdict // person, auto-reply, bounce, delay, feedback, bulk, loop.
 	VerdictReason    string
 	FailedRecipients []string // Bounces: who could not be reached.
 	ReturnedIDs      []string // Bounces and auto-replies: Message-IDs of our mail they return.
@@ -110,6 +114,21 @@ func (d *Desk) Ingest(ctx context.Context, now time.Time, batch []*Incoming) ([]
 		return nil, err
 	}
 	return out, nil
+}
+
+// HasMessage reports whether a mail with this Message-ID was already recorded.
+func (d *Desk) HasMessage(ctx context.Context, messageID string) (bool, error) {
+	return d.Store.HasMessage(ctx, messageID)
+}
+
+// MailboxState returns what the mail reader last recorded of a mailbox, nil for nothing.
+func (d *Desk) MailboxState(ctx context.Context, mailbox string) ([]byte, error) {
+	return d.Store.MailboxState(ctx, mailbox)
+}
+
+// SetMailboxState records the mail reader's state of a mailbox; the desk does not read it.
+func (d *Desk) SetMailboxState(ctx context.Context, mailbox string, state []byte) error {
+	return d.Store.SetMailboxState(ctx, mailbox, state)
 }
 
 func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
@@ -266,10 +285,8 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 			if r == "" || t.cfg.IsDeskAddress(r) || t.cfg.IsStaff(r) || !sentTo[r] {
 				continue
 			}
-			if _, err := t.exec(`INSERT INTO people (email, bounced_until, bounce_reason) VALUES (?, ?, ?)
-				ON CONFLICT (email) DO UPDATE SET bounced_until = excluded.bounced_until, bounce_reason = excluded.bounce_reason`,
-				r, t.Now.Add(bounceQuarantine).Unix(), clip(in.Subject, 200)); err != nil {
-				return o, fmt.Errorf("record bounce: %w", err)
+			if err := t.setBounced(r, t.Now.Add(bounceQuarantine), clip(in.Subject, 200)); err != nil {
+				return o, err
 			}
 		}
 	}
@@ -279,7 +296,7 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 	if err := t.linkMessage(in, tk.ID); err != nil {
 		return o, err
 	}
-	kind, text := EventAutoMail, in.Verdict+": "+in.VerdictReason
+	kind, text := EventAutoMail, string(in.Verdict)+": "+in.VerdictReason
 	if in.Verdict == VerdictBounce {
 		kind = EventBounce
 		text = "delivery failed"
@@ -295,6 +312,18 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 	}
 	o.TicketID, o.Action = tk.ID, ActionRecorded
 	return o, nil
+}
+
+// setBounced holds back mail to an address until a time (the zero time lifts it), with the
+// reason the bounce gave; the sender reads it back with Store.Suppressed.
+func (t *Tx) setBounced(email string, until time.Time, reason string) error {
+	_, err := t.exec(`INSERT INTO people (email, bounced_until, bounce_reason) VALUES (?, ?, ?)
+		ON CONFLICT (email) DO UPDATE SET bounced_until = excluded.bounced_until, bounce_reason = excluded.bounce_reason`,
+		strings.ToLower(email), unix(until), reason)
+	if err != nil {
+		return fmt.Errorf("record bounce: %w", err)
+	}
+	return nil
 }
 
 // returnedRecipients lists who received the desk mails a bounce returns, by their signed
