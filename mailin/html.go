@@ -1,9 +1,11 @@
 package mailin
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -14,8 +16,21 @@ import (
 // walker knows the few things mail needs (quotes as "> ", links as
 // "text (url)", lists, tables) without pulling in html2text's dependencies.
 
-// maxHTMLDepth bounds the recursion on pathological nesting.
-const maxHTMLDepth = 512
+// Limits on the work one HTML body can cause.
+const (
+	// maxHTMLDepth bounds the recursion on pathological nesting.
+	maxHTMLDepth = 512
+	// htmlChunk is the most HTML parsed into one tree: the tree takes some 40 times its
+	// source in memory (24 MB of HTML took 1 GB). A longer body is converted to text a
+	// chunk at a time, cut before a block tag (see splitHTML).
+	htmlChunk = 1 << 20
+	// peekText and peekNodes bound what quote detection reads of one node to decide whether
+	// it starts a quoted header block or a forward: the first lines of its text, within a
+	// number of nodes. Rendering each divider's whole subtree made nested Outlook dividers
+	// quadratic (2 MB took 14 s).
+	peekText  = 2 << 10
+	peekNodes = 4096
+)
 
 // HTMLToText converts an HTML body to readable plain text: paragraphs, br,
 // div and li become line breaks, list items start with "- " (or "1. " in an
@@ -23,7 +38,26 @@ const maxHTMLDepth = 512
 // on their own line with " | " between cells, blockquotes are prefixed with
 // "> ", script and style are dropped, entities are decoded and white space is
 // collapsed. The result is valid UTF-8.
+//
+// A body longer than htmlChunk is converted a chunk at a time: structure that spans two
+// chunks (a table, a quote) is rendered as if closed at the cut and reopened after it.
 func HTMLToText(s string) string {
+	if len(s) <= htmlChunk {
+		return htmlChunkToText(s)
+	}
+	var b strings.Builder
+	for _, c := range splitHTML(s, htmlChunk) {
+		if t := htmlChunkToText(c); t != "" {
+			if b.Len() > 0 {
+				b.WriteString("\n\n")
+			}
+			b.WriteString(t)
+		}
+	}
+	return b.String()
+}
+
+func htmlChunkToText(s string) string {
 	doc, err := html.Parse(strings.NewReader(strings.ToValidUTF8(s, "\uFFFD")))
 	if err != nil {
 		// x/net/html only fails on read errors, which a string reader has not.
@@ -32,28 +66,82 @@ func HTMLToText(s string) string {
 	return renderText(doc)
 }
 
+// blockTagRe finds where a block of HTML starts: a good place to cut a long body.
+var blockTagRe = regexp.MustCompile(`(?i)<(?:p|div|br|tr|li|table|h[1-6]|blockquote|hr)[\s/>]`)
+
+// splitHTML cuts s into pieces of about size bytes, each cut before a block tag, else before
+// any tag, else anywhere (not inside a UTF-8 character).
+func splitHTML(s string, size int) []string {
+	var out []string
+	for len(s) > size {
+		cut := 0
+		window := s[size/2 : size] // cut in the second half of the piece
+		if loc := lastMatch(blockTagRe, window); loc >= 0 {
+			cut = size/2 + loc
+		} else if i := strings.LastIndexByte(window, '<'); i >= 0 {
+			cut = size/2 + i
+		} else {
+			cut = size
+			for cut > 0 && !utf8.RuneStart(s[cut]) {
+				cut--
+			}
+		}
+		out = append(out, s[:cut])
+		s = s[cut:]
+	}
+	return append(out, s)
+}
+
+// lastMatch returns where the last match of re in s starts, -1 for none.
+func lastMatch(re *regexp.Regexp, s string) int {
+	// Search from the end in growing windows: the last match is usually near it.
+	for w := 4 << 10; ; w *= 4 {
+		start := max(len(s)-w, 0)
+		if locs := re.FindAllStringIndex(s[start:], -1); len(locs) > 0 {
+			return start + locs[len(locs)-1][0]
+		}
+		if start == 0 {
+			return -1
+		}
+	}
+}
+
 // VisibleHTML returns the new text of an HTML reply. It removes the quoted
 // parts in the HTML tree first (blockquote type=cite, div.gmail_quote,
 // Outlook's divRplyFwdMsg or "border-top:solid" divider and everything after
 // it, Yahoo's and Thunderbird's quote markers), then converts the rest to
 // text and applies VisibleText.
+//
+// Only the first htmlChunk bytes of a longer body are read: the new text of a reply comes
+// first, and HTMLToText converts the whole.
 func VisibleHTML(s string) string {
+	if len(s) > htmlChunk {
+		s = splitHTML(s, htmlChunk)[0]
+	}
 	doc, err := html.Parse(strings.NewReader(strings.ToValidUTF8(s, "\uFFFD")))
 	if err != nil {
 		return VisibleText(s)
 	}
-	full := renderText(doc)
 	removeQuotedHTML(doc)
-	out := VisibleText(renderText(doc))
-	if out == "" {
-		return VisibleText(full)
+	if out := VisibleText(renderText(doc)); out != "" {
+		return out
 	}
-	return out
+	// Everything looked quoted: the whole text, as VisibleText does.
+	return VisibleText(htmlChunkToText(s))
 }
 
 func renderText(doc *html.Node) string {
 	w := &textWriter{}
 	w.walk(doc, 0)
+	w.flushLine()
+	return tidy(w.lines)
+}
+
+// peek returns the beginning of a node's text: about peekText bytes, read from at most
+// peekNodes nodes.
+func peek(n *html.Node) string {
+	w := &textWriter{limit: peekText, nodes: peekNodes}
+	w.walk(n, 0)
 	w.flushLine()
 	return tidy(w.lines)
 }
@@ -68,6 +156,15 @@ type textWriter struct {
 	quote int   // Depth of <blockquote>.
 	lists []int // Per open list: -1 for <ul>, else the next number.
 	cells int   // Cells written in the current table row.
+
+	limit int // Stop once the lines hold this many bytes; 0: no limit.
+	nodes int // Stop after visiting this many more nodes, when limit is set.
+	size  int // Bytes in lines.
+}
+
+// done reports whether a limited writer has read enough.
+func (w *textWriter) done() bool {
+	return w.limit > 0 && (w.size+w.cur.Len() >= w.limit || w.nodes <= 0)
 }
 
 func (w *textWriter) linePrefix() string {
@@ -77,6 +174,7 @@ func (w *textWriter) linePrefix() string {
 // newline ends the current line (an empty one too, when forced).
 func (w *textWriter) newline() {
 	w.lines = append(w.lines, w.linePrefix()+w.cur.String())
+	w.size += len(w.lines[len(w.lines)-1]) + 1
 	w.cur.Reset()
 	w.space = false
 }
@@ -140,9 +238,10 @@ func attr(n *html.Node, key string) string {
 }
 
 func (w *textWriter) walk(n *html.Node, depth int) {
-	if depth > maxHTMLDepth {
+	if depth > maxHTMLDepth || w.done() {
 		return
 	}
+	w.nodes--
 	switch n.Type {
 	case html.TextNode:
 		w.text(n.Data)
@@ -361,7 +460,7 @@ func removeQuotedHTML(doc *html.Node) {
 	}
 	visit(doc, 0)
 	for _, n := range drops {
-		if p := previousContent(n); p != nil && isAttribution(clean(renderText(p))) {
+		if p := previousContent(n); p != nil && isAttribution(clean(peek(p))) {
 			detach(p)
 		}
 		detach(n)
@@ -373,7 +472,7 @@ func removeQuotedHTML(doc *html.Node) {
 
 // isForwardNode reports whether the node holds a forwarded message.
 func isForwardNode(n *html.Node) bool {
-	t := renderText(n)
+	t := peek(n)
 	for i, l := range strings.Split(t, "\n") {
 		if i > 5 {
 			break
@@ -388,7 +487,7 @@ func isForwardNode(n *html.Node) bool {
 // startsWithHeader reports whether the node's text begins with a header
 // block line ("From:", "De :", "От:").
 func startsWithHeader(n *html.Node) bool {
-	t := strings.TrimSpace(renderText(n))
+	t := strings.TrimSpace(peek(n))
 	return headerFirstRe.MatchString(clean(strings.SplitN(t, "\n", 2)[0]))
 }
 
@@ -400,7 +499,7 @@ func headerFollows(hr *html.Node) bool {
 		if s.Type == html.TextNode {
 			b.WriteString(s.Data)
 		} else {
-			b.WriteString(renderText(s))
+			b.WriteString(peek(s))
 		}
 		b.WriteString(" ")
 	}

@@ -22,12 +22,16 @@ func DeskOptions(desk tickets.DeskConfig, signer *tickets.Signer) ParseOptions {
 // Incoming converts a parsed message into what the desk needs: the visible new text (quoted
 // history and signature removed; the full original stays in Raw), the requester's language, the
 // verdict and the threading keys.
+//
+// The visible text is read from the first tickets.MaxText bytes of the body and is at most that
+// long; a longer body text goes with the files as message.txt, so that the ticket keeps it all.
 func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 	in := &tickets.Incoming{
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References,
 		From: m.From.Email, FromName: m.From.Name, Subject: m.Subject, Date: m.Date,
 		HeaderPriority: m.Priority, AuthResults: m.AuthResults, Verdict: m.Verdict,
 		VerdictReason: m.VerdictReason, FailedRecipients: m.FailedRecipients, ReturnedIDs: m.ReturnedIDs, Raw: m.Raw,
+		OmittedFiles: m.OmittedFiles,
 	}
 	for _, r := range m.ReplyTo {
 		if r.Email != "" && r.Email != m.From.Email {
@@ -54,7 +58,28 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 			Name: a.Name, ContentType: a.ContentType, Size: a.Size, Data: a.Data, Omitted: a.Omitted,
 		})
 	}
+	if len(m.Text) > tickets.MaxText {
+		in.Attachments = append(in.Attachments, tickets.IncomingAttachment{
+			Name: FullTextName, ContentType: "text/plain; charset=utf-8", Size: int64(len(m.Text)), Data: []byte(m.Text),
+		})
+	}
 	return in
+}
+
+// FullTextName is the file that keeps a body text longer than tickets.MaxText.
+const FullTextName = "message.txt"
+
+// textHead returns the beginning of a text, at most n bytes, cut at a line end when one is
+// near.
+func textHead(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = head(s, n)
+	if i := strings.LastIndexByte(s, '\n'); i >= n-4096 && i > 0 {
+		s = s[:i]
+	}
+	return s
 }
 
 // visible returns the new text of a mail: from the plain-text part when there is one, else
@@ -63,25 +88,30 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 func visible(m *Message) string {
 	var text string
 	switch {
-	case strings.TrimSpace(m.Text) != "" && !(m.HTML != "" && looksConverted(m.Text, m.HTML)):
-		text = VisibleText(m.Text)
+	case strings.TrimSpace(m.Text) != "" && !converted(m):
+		text = VisibleText(textHead(m.Text, tickets.MaxText))
 	case m.HTML != "":
 		text = VisibleHTML(m.HTML)
 	}
 	if strings.TrimSpace(text) == "" {
-		text = strings.TrimSpace(m.Text)
+		text = strings.TrimSpace(textHead(m.Text, tickets.MaxText))
 	}
-	return text
+	return textHead(text, tickets.MaxText)
+}
+
+// converted reports whether the text of a message is our conversion of its HTML.
+func converted(m *Message) bool {
+	return m.textFromHTML || (m.HTML != "" && len(m.HTML) <= htmlChunk && looksConverted(m.Text, m.HTML))
 }
 
 // visibleForward returns the text of a forwarded mail as a new request: the sender's words and
 // the forwarded message (see VisibleForward).
 func visibleForward(m *Message) string {
 	text := m.Text
-	if strings.TrimSpace(text) == "" || (m.HTML != "" && looksConverted(m.Text, m.HTML)) {
-		text = HTMLToText(m.HTML)
+	if strings.TrimSpace(text) == "" {
+		text = HTMLToText(textHead(m.HTML, htmlChunk))
 	}
-	return VisibleForward(text)
+	return textHead(VisibleForward(textHead(text, tickets.MaxText)), tickets.MaxText)
 }
 
 // looksConverted reports whether the plain text is just our own conversion of the HTML body

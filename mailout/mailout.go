@@ -9,7 +9,6 @@
 package mailout
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -63,8 +62,9 @@ type Outbox interface {
 	Suppressed(ctx context.Context, email string, now time.Time) (bool, error)
 	// PruneSentLog forgets the rate limit's records older than before.
 	PruneSentLog(ctx context.Context, before time.Time) error
-	// MailAttachments returns the stored files a mail carries, within budget bytes.
-	MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) ([]tickets.File, []string, error)
+	// MailAttachments returns the stored files a mail carries within budget bytes, and those
+	// left out (without their content).
+	MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) (files, skipped []tickets.File, err error)
 }
 
 // Sender sends the outbox over SMTP.
@@ -248,7 +248,7 @@ type drain struct {
 	desk   tickets.DeskConfig
 	tpl    *templates.Set
 	now    time.Time
-	client *mail.Client // nil until the first mail needs it, and after a broken connection.
+	client *client // nil until the first mail needs it, and after a broken connection.
 	sent   int
 }
 
@@ -276,12 +276,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	if len(dropped) > 0 {
 		log.Info("recipients dropped", "why", strings.Join(dropped, "; "))
 	}
-	msg, err := d.compose(m, to, cc)
-	if err != nil {
-		log.Error("mail cannot be built", "err", err)
-		return d.box.MarkFailed(ctx, m.ID, d.now, err.Error())
-	}
-	if d.client == nil {
+	if d.client == nil { // Connected before composing: the server's size limit shapes the mail.
 		c, err := d.dial(ctx, d.smtp)
 		if err != nil && waitsForPerson(err) {
 			return errWaiting{err}
@@ -291,6 +286,11 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			return errors.Join(errConn{err}, d.retry(ctx, m, err))
 		}
 		d.client = c
+	}
+	msg, err := d.compose(m, to, cc)
+	if err != nil {
+		log.Error("mail cannot be built", "err", err)
+		return d.box.MarkFailed(ctx, m.ID, d.now, err.Error())
 	}
 	err = d.client.Send(msg)
 	if err != nil && !msg.IsDelivered() {
@@ -465,8 +465,8 @@ const (
 	headerKind          = mail.Header("X-Deskd-Kind")
 )
 
-// compose renders and builds the message.
-func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error) {
+// build renders and builds the message with the given files.
+func (d *drain) build(m tickets.OutboxMail, to, cc []string, files []tickets.File) (*mail.Msg, error) {
 	desk := d.desk
 	lang := m.Language
 	if lang == "" {
@@ -518,28 +518,9 @@ func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error
 	msg.SetGenHeader(headerKind, m.Kind)
 	msg.SetBodyString(mail.TypeTextPlain, text)
 	msg.AddAlternativeString(mail.TypeTextHTML, html)
-	files, skipped, err := d.box.MailAttachments(context.Background(), m.TicketID, m.Notice.Source, m.Notice.AllAttachments, attachBudget)
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range files {
-		ct := mail.ContentType(f.ContentType)
-		if f.ContentType == "" {
-			ct = mail.TypeAppOctetStream
-		}
-		if err := msg.AttachReader(f.Name, bytes.NewReader(f.Data), mail.WithFileContentType(ct)); err != nil {
-			return nil, fmt.Errorf("attach %q: %w", f.Name, err)
-		}
-	}
-	if len(skipped) > 0 {
-		d.log.Info("attachments not sent on", "kind", m.Kind, "ticket_id", m.TicketID, "files", skipped)
-	}
+	attach(msg, files)
 	return msg, nil
 }
-
-// attachBudget bounds the files one mail carries, under the common 25 MB limit of mail servers
-// once base64 has grown them by a third.
-const attachBudget = 15 << 20
 
 // fromName is the From display name: the desk's, or "Alice Martin via Support Informatique" for
 // a technician's answer (tickets.PhraseFromVia, in lang).
@@ -552,7 +533,7 @@ func fromName(words tickets.Words, lang string, desk tickets.DeskConfig, m ticke
 }
 
 // dial connects, says EHLO, starts TLS and logs in as configured.
-func (s *Sender) dial(ctx context.Context, cfg Config) (*mail.Client, error) {
+func (s *Sender) dial(ctx context.Context, cfg Config) (*client, error) {
 	if cfg.OAuth() {
 		return s.dialOAuth(ctx, cfg)
 	}
@@ -560,10 +541,11 @@ func (s *Sender) dial(ctx context.Context, cfg Config) (*mail.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.DialWithContext(ctx); err != nil {
+	session, err := c.DialToSMTPClientWithContext(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return c, nil
+	return dialed(c, session), nil
 }
 
 // newClient returns a client for the settings; extra options come last.

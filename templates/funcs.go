@@ -3,6 +3,7 @@ package templates
 import (
 	"fmt"
 	htmltemplate "html/template"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -113,6 +114,14 @@ func funcs(c *catalogue) map[string]any {
 				len(d.Escalated) == 0 && len(d.Resolved) == 0 && len(d.Oldest) == 0 && len(d.Unclassified) == 0
 		},
 		"sub": func(a, b int) int { return a - b },
+		// size is a file's size in words: "240 KB", "23.4 MB".
+		"size": func(n int64) string {
+			if n < 1<<20 {
+				return fmt.Sprintf("%d %s", (n+1023)>>10, c.Layout["kilobytes"])
+			}
+			mb := strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64)
+			return strings.Replace(mb, ".", c.Layout["decimal_mark"], 1) + " " + c.Layout["megabytes"]
+		},
 	}
 }
 

@@ -51,7 +51,11 @@ func Samples(kind, lang string) []tickets.Notice {
 		}
 	case tickets.KindAssigned:
 		return []tickets.Notice{
-			with(staff, func(n *tickets.Notice) { n.Text = text; n.Questions = []string{"Which building and room are you in?"} }),
+			with(staff, func(n *tickets.Notice) {
+				n.Text = text
+				n.Questions = []string{"Which building and room are you in?"}
+				n.Unattached = []tickets.FileNote{{Name: "message.txt", Size: 24_537_088}, {Name: "capture.png", Size: 312_000}}
+			}),
 			with(staff, func(n *tickets.Notice) {
 				n.Actor, n.ActorName, n.History = "nadia@corp.example", "Nadia Benali", history
 			}),

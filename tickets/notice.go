@@ -52,6 +52,15 @@ type Notice struct {
 	Due      time.Time `json:"due,omitempty"`
 	// TopTier marks an escalation at the top tier: only the priority rose, nobody took it over.
 	TopTier bool `json:"top_tier,omitempty"`
+	// Unattached lists the files of Source that the sender could not attach (the SMTP server's
+	// size limit, or never stored), for the mail to name them instead. Set at sending.
+	Unattached []FileNote `json:"-"`
+}
+
+// FileNote names a file a mail speaks of without carrying it.
+type FileNote struct {
+	Name string
+	Size int64 // Bytes.
 }
 
 // attachable lists the kinds that carry the files of the mail that caused them. An

@@ -330,40 +330,61 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 type File struct {
 	Name        string
 	ContentType string
-	Data        []byte
+	Size        int64  // Bytes of Data, or of the file when Data is left out.
+	Data        []byte // Nil for a file left out.
 }
 
 // MailAttachments returns the stored files a mail carries: those of the incoming mail source, or
-// every file of the ticket when all is set. Files over the size limit were never stored and are
-// left out, and so is anything past budget bytes in total (SMTP servers refuse big mails);
-// skipped names those left out.
-func (s *Store) MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) (files []File, skipped []string, err error) {
+// every file of the ticket when all is set, in the order they came, as many as fit in budget
+// bytes (SMTP servers refuse big mails). Files over the size limit were never stored and are
+// left out, and so is anything past the budget: skipped lists those, with their size and
+// without their content, which is not read.
+func (s *Store) MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) (files, skipped []File, err error) {
 	if ticketID == 0 || (source == "" && !all) {
 		return nil, nil, nil
 	}
-	q := `SELECT name, content_type, omitted, data FROM attachments WHERE ticket_id = ? AND message_id = ? ORDER BY id`
+	q := `SELECT id, name, content_type, size, omitted, length(data) FROM attachments WHERE ticket_id = ? AND message_id = ? ORDER BY id`
 	args := []any{ticketID, source}
 	if all {
-		q, args = `SELECT name, content_type, omitted, data FROM attachments WHERE ticket_id = ? ORDER BY id`, []any{ticketID}
+		q, args = `SELECT id, name, content_type, size, omitted, length(data) FROM attachments WHERE ticket_id = ? ORDER BY id`, []any{ticketID}
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mail attachments: %w", err)
 	}
-	defer rows.Close()
+	type row struct {
+		id int64
+		f  File
+	}
+	var take []row
 	var total int64
 	for rows.Next() {
-		var f File
+		var r row
 		var omitted bool
-		if err := rows.Scan(&f.Name, &f.ContentType, &omitted, &f.Data); err != nil {
+		var length sql.NullInt64
+		if err := rows.Scan(&r.id, &r.f.Name, &r.f.ContentType, &r.f.Size, &omitted, &length); err != nil {
+			rows.Close()
 			return nil, nil, fmt.Errorf("mail attachments: %w", err)
 		}
-		if omitted || f.Data == nil || total+int64(len(f.Data)) > budget {
-			skipped = append(skipped, f.Name)
+		if omitted || !length.Valid || total+length.Int64 > budget {
+			skipped = append(skipped, r.f)
 			continue
 		}
-		total += int64(len(f.Data))
-		files = append(files, f)
+		r.f.Size = length.Int64
+		total += length.Int64
+		take = append(take, r)
 	}
-	return files, skipped, rows.Err()
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, nil, fmt.Errorf("mail attachments: %w", err)
+	}
+	for _, r := range take {
+		if err := s.r.QueryRowContext(ctx, `SELECT data FROM attachments WHERE id = ?`, r.id).Scan(&r.f.Data); err != nil {
+			return nil, nil, fmt.Errorf("mail attachment %q: %w", r.f.Name, err)
+		}
+		if r.f.Data == nil {
+			r.f.Data = []byte{} // An empty file.
+		}
+		files = append(files, r.f)
+	}
+	return files, skipped, nil
 }

@@ -1,0 +1,147 @@
+package mailout
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// client is an SMTP connection: go-mail's client and the session it dialled, whose EHLO reply
+// tells the server's size limit (go-mail keeps its own session unexported).
+type client struct {
+	*mail.Client
+	session *smtp.Client
+}
+
+// dialed wraps a go-mail client and the session DialToSMTPClientWithContext returned.
+func dialed(c *mail.Client, session *smtp.Client) *client {
+	return &client{Client: c, session: session}
+}
+
+// Send sends the messages over the session.
+func (c *client) Send(msgs ...*mail.Msg) error {
+	return c.Client.SendWithSMTPClient(c.session, msgs...)
+}
+
+// Reset sends RSET.
+func (c *client) Reset() error { return c.Client.ResetWithSMTPClient(c.session) }
+
+// Close sends QUIT and closes the connection.
+func (c *client) Close() error { return c.Client.CloseWithSMTPClient(c.session) }
+
+// maxSize returns the largest message the server takes, from the SIZE extension of its EHLO
+// reply (RFC 1870 section 4); 0 when it declares no limit.
+func (c *client) maxSize() int64 {
+	if c == nil || c.session == nil {
+		return 0
+	}
+	ok, param := c.session.Extension("SIZE")
+	if !ok {
+		return 0
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(param), 10, 64)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+// attachBudget bounds the files one mail carries when the server declares no size limit: under
+// the common 25 MB limit of mail servers once base64 has grown them by a third.
+const attachBudget = 15 << 20
+
+// compose renders and builds the message, with the files the mail carries as far as they fit
+// in the server's size limit (maxSize, else attachBudget): the files left out are listed in
+// the mail instead, so that the mail itself always goes.
+func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error) {
+	limit := d.client.maxSize()
+	budget := int64(attachBudget)
+	if limit > 0 {
+		bare, err := d.build(m, to, cc, nil)
+		if err != nil {
+			return nil, err
+		}
+		size, err := messageSize(bare)
+		if err != nil {
+			return nil, err
+		}
+		// Room for the files in decoded bytes, keeping some for the list of those left out.
+		room := limit - size - 4<<10
+		budget = min(budget, max(room*3/4*76/78, 0))
+	}
+	files, skipped, err := d.box.MailAttachments(context.Background(), m.TicketID, m.Notice.Source, m.Notice.AllAttachments, budget)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		m.Notice.Unattached = notAttached(skipped)
+		msg, err := d.build(m, to, cc, files)
+		if err != nil || limit == 0 || len(files) == 0 {
+			d.logSkipped(m, skipped)
+			return msg, err
+		}
+		size, err := messageSize(msg)
+		if err != nil {
+			return nil, err
+		}
+		if size <= limit {
+			d.logSkipped(m, skipped)
+			return msg, nil
+		}
+		// The headers took more room than foreseen: leave out the largest file.
+		big := 0
+		for i, f := range files {
+			if f.Size > files[big].Size {
+				big = i
+			}
+		}
+		skipped = append(skipped, tickets.File{Name: files[big].Name, ContentType: files[big].ContentType, Size: files[big].Size})
+		files = append(files[:big], files[big+1:]...)
+	}
+}
+
+func (d *drain) logSkipped(m tickets.OutboxMail, skipped []tickets.File) {
+	if len(skipped) > 0 {
+		names := make([]string, len(skipped))
+		for i, f := range skipped {
+			names[i] = f.Name
+		}
+		d.log.Info("attachments not sent on", "kind", m.Kind, "ticket_id", m.TicketID, "files", names)
+	}
+}
+
+func notAttached(files []tickets.File) []tickets.FileNote {
+	var out []tickets.FileNote
+	for _, f := range files {
+		out = append(out, tickets.FileNote{Name: f.Name, Size: f.Size})
+	}
+	return out
+}
+
+// messageSize returns the size of the message as it goes on the wire.
+func messageSize(msg *mail.Msg) (int64, error) {
+	n, err := msg.WriteTo(io.Discard)
+	if err != nil {
+		return 0, fmt.Errorf("measure message: %w", err)
+	}
+	return n, nil
+}
+
+// attach adds the files to the message.
+func attach(msg *mail.Msg, files []tickets.File) {
+	for _, f := range files {
+		ct := mail.ContentType(f.ContentType)
+		if f.ContentType == "" {
+			ct = mail.TypeAppOctetStream
+		}
+		msg.AttachReadSeeker(f.Name, bytes.NewReader(f.Data), mail.WithFileContentType(ct))
+	}
+}
