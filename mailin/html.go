@@ -24,6 +24,9 @@ const (
 	// source in memory (24 MB of HTML took 1 GB). A longer body is converted to text a
 	// chunk at a time, cut before a block tag (see splitHTML).
 	htmlChunk = 1 << 20
+	// maxHTMLText is how much of an HTML body is converted to text at all: converting 24 MB
+	// took 1.6 s of CPU even a chunk at a time. The raw mail keeps the rest.
+	maxHTMLText = 4 << 20
 	// peekText and peekNodes bound what quote detection reads of one node to decide whether
 	// it starts a quoted header block or a forward: the first lines of its text, within a
 	// number of nodes. Rendering each divider's whole subtree made nested Outlook dividers
@@ -40,19 +43,22 @@ const (
 // collapsed. The result is valid UTF-8.
 //
 // A body longer than htmlChunk is converted a chunk at a time: structure that spans two
-// chunks (a table, a quote) is rendered as if closed at the cut and reopened after it.
+// chunks (a table, a quote) is rendered as if closed at the cut and reopened after it. Only the
+// first maxHTMLText bytes of a body are converted.
 func HTMLToText(s string) string {
 	if len(s) <= htmlChunk {
 		return htmlChunkToText(s)
 	}
 	var b strings.Builder
-	for _, c := range splitHTML(s, htmlChunk) {
-		if t := htmlChunkToText(c); t != "" {
+	for done := 0; len(s) > 0 && done < maxHTMLText; {
+		end, next := cutHTML(s, htmlChunk)
+		if t := htmlChunkToText(s[:end]); t != "" {
 			if b.Len() > 0 {
 				b.WriteString("\n\n")
 			}
 			b.WriteString(t)
 		}
+		s, done = s[next:], done+next
 	}
 	return b.String()
 }
@@ -69,27 +75,32 @@ func htmlChunkToText(s string) string {
 // blockTagRe finds where a block of HTML starts: a good place to cut a long body.
 var blockTagRe = regexp.MustCompile(`(?i)<(?:p|div|br|tr|li|table|h[1-6]|blockquote|hr)[\s/>]`)
 
-// splitHTML cuts s into pieces of about size bytes, each cut before a block tag, else before
-// any tag, else anywhere (not inside a UTF-8 character).
-func splitHTML(s string, size int) []string {
-	var out []string
-	for len(s) > size {
-		cut := 0
-		window := s[size/2 : size] // cut in the second half of the piece
-		if loc := lastMatch(blockTagRe, window); loc >= 0 {
-			cut = size/2 + loc
-		} else if i := strings.LastIndexByte(window, '<'); i >= 0 {
-			cut = size/2 + i
-		} else {
-			cut = size
-			for cut > 0 && !utf8.RuneStart(s[cut]) {
-				cut--
-			}
-		}
-		out = append(out, s[:cut])
-		s = s[cut:]
+// cutHTML returns where the first piece of s of about size bytes ends, and where the next
+// starts: before a block tag in the piece's second half, else before any tag, else at size (not
+// inside a UTF-8 character). A piece cut inside a tag (a tag longer than a piece: a million
+// attributes) leaves the rest of that tag out.
+func cutHTML(s string, size int) (end, next int) {
+	if len(s) <= size {
+		return len(s), len(s)
 	}
-	return append(out, s)
+	window := s[size/2 : size]
+	if loc := lastMatch(blockTagRe, window); loc >= 0 {
+		return size/2 + loc, size/2 + loc
+	}
+	if i := strings.LastIndexByte(window, '<'); i >= 0 {
+		return size/2 + i, size/2 + i
+	}
+	end = size
+	for end > 0 && !utf8.RuneStart(s[end]) {
+		end--
+	}
+	if strings.LastIndexByte(s[:end], '<') > strings.LastIndexByte(s[:end], '>') { // In a tag.
+		if i := strings.IndexByte(s[end:], '>'); i >= 0 {
+			return end, end + i + 1
+		}
+		return end, len(s)
+	}
+	return end, end
 }
 
 // lastMatch returns where the last match of re in s starts, -1 for none.
@@ -116,7 +127,8 @@ func lastMatch(re *regexp.Regexp, s string) int {
 // first, and HTMLToText converts the whole.
 func VisibleHTML(s string) string {
 	if len(s) > htmlChunk {
-		s = splitHTML(s, htmlChunk)[0]
+		end, _ := cutHTML(s, htmlChunk)
+		s = s[:end]
 	}
 	doc, err := html.Parse(strings.NewReader(strings.ToValidUTF8(s, "\uFFFD")))
 	if err != nil {
@@ -495,9 +507,10 @@ func startsWithHeader(n *html.Node) bool {
 // block.
 func headerFollows(hr *html.Node) bool {
 	var b strings.Builder
-	for s := hr.NextSibling; s != nil && b.Len() < 200; s = s.NextSibling {
+	// A few siblings, a little of each: a million <hr> read each other's siblings.
+	for s, n := hr.NextSibling, 0; s != nil && b.Len() < 200 && n < 16; s, n = s.NextSibling, n+1 {
 		if s.Type == html.TextNode {
-			b.WriteString(s.Data)
+			b.WriteString(head(s.Data, 200))
 		} else {
 			b.WriteString(peek(s))
 		}

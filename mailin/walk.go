@@ -134,11 +134,10 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 		if ct == "text/html" && cs == "" {
 			cs = htmlMetaCharset(data)
 		}
-		s, p := decodeCharsetHint(data, cs, w.hint)
+		s, p := decodeText(data, cs, w.hint)
 		if p != "" {
 			w.problem("%s", p)
 		}
-		s = normalizeNewlinesString(s)
 		if ct == "text/html" {
 			w.htmls = append(w.htmls, s)
 			return

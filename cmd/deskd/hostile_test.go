@@ -72,6 +72,7 @@ var hostileCases = []hostileCase{
 	{"quote-1M-lines", quoteLinesMail},
 	{"html-attributes-1M", htmlAttributesMail},
 	{"html-nesting-deep", htmlNestingMail},
+	{"html-rules-1M", htmlRulesMail},
 	{"attachments-big", bigAttachmentsMail},
 	{"rfc822-nesting-deep", rfc822NestingMail},
 	{"address-list-100k", addressListMail},
@@ -206,6 +207,18 @@ func TestHostileChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	took, cpu := time.Since(start), cpuTime(t)-cpu0
+	if prof := os.Getenv("DESKD_HOSTILE_MEMPROFILE"); prof != "" { // What was allocated, and where.
+		f, err := os.Create(prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	outcome := fmt.Sprintf("%s ticket %d, %d mails sent (%d KB, largest %d KB)",
 		outs[0].Action, outs[0].TicketID, sent, sink.bytes.Load()>>10, sink.largest.Load()>>10)
@@ -599,6 +612,18 @@ func htmlNestingMail() []byte {
 		b.WriteString("<blockquote type=\"cite\"><div class=\"gmail_quote\"><span>x")
 	}
 	b.WriteString("</body></html>\r\n")
+	return b.Bytes()
+}
+
+// htmlRulesMail is a million <hr>: each one looks at what follows it for a header block.
+func htmlRulesMail() []byte {
+	var b bytes.Buffer
+	hostileHeader(&b, "Rules", "text/html; charset=utf-8")
+	b.WriteString("\r\n<html><body>")
+	for range 1_000_000 {
+		b.WriteString("<hr>")
+	}
+	b.WriteString("From: x</body></html>\r\n")
 	return b.Bytes()
 }
 
