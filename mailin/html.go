@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/deskd/deskd/tickets"
 )
 
 // HTML to text with a small walker over golang.org/x/net/html: the parser is
@@ -24,8 +26,10 @@ const (
 	// source in memory (24 MB of HTML took 1 GB). A longer body is converted to text a
 	// chunk at a time, cut before a block tag (see splitHTML).
 	htmlChunk = 1 << 20
-	// maxHTMLText is how much of an HTML body is converted to text at all: converting 24 MB
-	// took 1.6 s of CPU even a chunk at a time. The raw mail keeps the rest.
+	// maxHTMLText is how much of an HTML body is converted to text at all, and the most text
+	// it gives (nested quotes prefix every line with "> ", a 4-byte <br> could give a line of
+	// 1 KB): converting 24 MB took 1.6 s of CPU even a chunk at a time. The raw mail keeps the
+	// rest.
 	maxHTMLText = 4 << 20
 	// peekText and peekNodes bound what quote detection reads of one node to decide whether
 	// it starts a quoted header block or a forward: the first lines of its text, within a
@@ -47,29 +51,30 @@ const (
 // first maxHTMLText bytes of a body are converted.
 func HTMLToText(s string) string {
 	if len(s) <= htmlChunk {
-		return htmlChunkToText(s)
+		return htmlChunkToText(s, maxHTMLText)
 	}
 	var b strings.Builder
-	for done := 0; len(s) > 0 && done < maxHTMLText; {
-		end, next := cutHTML(s, htmlChunk)
-		if t := htmlChunkToText(s[:end]); t != "" {
+	for read := 0; len(s) > 0 && read < maxHTMLText && b.Len() < maxHTMLText; {
+		end, next := cutHTML(s, min(htmlChunk, maxHTMLText-read))
+		if t := htmlChunkToText(s[:end], maxHTMLText-b.Len()); t != "" {
 			if b.Len() > 0 {
 				b.WriteString("\n\n")
 			}
 			b.WriteString(t)
 		}
-		s, done = s[next:], done+next
+		s, read = s[next:], read+end
 	}
-	return b.String()
+	return head(b.String(), maxHTMLText)
 }
 
-func htmlChunkToText(s string) string {
+// htmlChunkToText converts a piece of HTML to at most about limit bytes of text.
+func htmlChunkToText(s string, limit int) string {
 	doc, err := html.Parse(strings.NewReader(strings.ToValidUTF8(s, "\uFFFD")))
 	if err != nil {
 		// x/net/html only fails on read errors, which a string reader has not.
-		return tidy(strings.Split(normalizeText(s), "\n"))
+		return tidy(strings.Split(normalizeText(head(s, limit)), "\n"))
 	}
-	return renderText(doc)
+	return renderLimited(doc, limit)
 }
 
 // blockTagRe finds where a block of HTML starts: a good place to cut a long body.
@@ -135,24 +140,28 @@ func VisibleHTML(s string) string {
 		return VisibleText(s)
 	}
 	removeQuotedHTML(doc)
-	if out := VisibleText(renderText(doc)); out != "" {
+	if out := VisibleText(renderLimited(doc, tickets.MaxText)); out != "" {
 		return out
 	}
 	// Everything looked quoted: the whole text, as VisibleText does.
-	return VisibleText(htmlChunkToText(s))
+	return VisibleText(htmlChunkToText(s, maxHTMLText))
 }
 
-func renderText(doc *html.Node) string {
-	w := &textWriter{}
+// renderLimited renders a tree as text, at most limit bytes of it (0: all).
+func renderLimited(doc *html.Node, limit int) string {
+	w := &textWriter{limit: limit}
 	w.walk(doc, 0)
 	w.flushLine()
+	if limit > 0 {
+		return head(tidy(w.lines), limit)
+	}
 	return tidy(w.lines)
 }
 
 // peek returns the beginning of a node's text: about peekText bytes, read from at most
 // peekNodes nodes.
 func peek(n *html.Node) string {
-	w := &textWriter{limit: peekText, nodes: peekNodes}
+	w := &textWriter{limit: peekText, nodes: peekNodes, countNodes: true}
 	w.walk(n, 0)
 	w.flushLine()
 	return tidy(w.lines)
@@ -169,14 +178,15 @@ type textWriter struct {
 	lists []int // Per open list: -1 for <ul>, else the next number.
 	cells int   // Cells written in the current table row.
 
-	limit int // Stop once the lines hold this many bytes; 0: no limit.
-	nodes int // Stop after visiting this many more nodes, when limit is set.
-	size  int // Bytes in lines.
+	limit      int  // Stop once the text has this many bytes; 0: no limit.
+	nodes      int  // Stop after visiting this many more nodes, when countNodes.
+	countNodes bool // The nodes are counted.
+	size       int  // Bytes in lines.
 }
 
-// done reports whether a limited writer has read enough.
+// done reports whether a limited writer has written or read enough.
 func (w *textWriter) done() bool {
-	return w.limit > 0 && (w.size+w.cur.Len() >= w.limit || w.nodes <= 0)
+	return w.limit > 0 && w.size+w.cur.Len() >= w.limit || w.countNodes && w.nodes <= 0
 }
 
 func (w *textWriter) linePrefix() string {
@@ -208,6 +218,9 @@ func (w *textWriter) blank() {
 }
 
 func (w *textWriter) text(s string) {
+	if w.limit > 0 {
+		s = head(s, max(w.limit-w.size-w.cur.Len(), 0))
+	}
 	if w.pre > 0 {
 		for i, part := range strings.Split(s, "\n") {
 			if i > 0 {

@@ -291,7 +291,10 @@ func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
 	var parts [][]byte
 	start := -1
 	pos := 0
-	for pos <= len(body) && len(parts) <= maxParts {
+	for pos <= len(body) {
+		if len(parts) > maxParts {
+			return parts, false
+		}
 		end := bytes.IndexByte(body[pos:], '\n')
 		lineEnd := len(body)
 		next := len(body) + 1
