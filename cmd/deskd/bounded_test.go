@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// TestLongMailKeptWhole: a request far longer than a ticket keeps (tickets.MaxText) opens its
+// ticket with the beginning as its text; the whole text is a file of the ticket, message.txt,
+// which reaches the technician with the assignment notice; the raw mail is kept as received.
+// A mail with more files than the reader keeps records how many it left out.
+func TestLongMailKeptWhole(t *testing.T) {
+	f := newFlow(t, "")
+	var body strings.Builder
+	body.WriteString("Bonjour,\nl'imprimante du 2e étage n'imprime plus que des pages blanches.\n\n")
+	for i := 0; body.Len() < 2*tickets.MaxText; i++ {
+		fmt.Fprintf(&body, "Ligne %d du journal de l'imprimante : erreur de tête d'impression.\n", i)
+	}
+	body.WriteString("Merci,\nCéline\n")
+	tk := f.open(msg{from: "celine@corp.example", name: "Céline Dupré", subject: "Imprimante en panne", body: body.String()})
+
+	msgs := f.events(tk.ID, tickets.EventMessage)
+	if len(msgs) != 1 || len(msgs[0].Text) > tickets.MaxText || !strings.HasPrefix(msgs[0].Text, "Bonjour,") {
+		t.Fatalf("ticket text: %d events, %d bytes", len(msgs), len(msgs[0].Text))
+	}
+	js := f.show(tk.ID)
+	var full int64
+	for _, a := range *js.Attachments {
+		if a.Name == "message.txt" && !a.Omitted {
+			full = a.Size
+		}
+	}
+	if want := int64(len(strings.TrimRight(body.String(), "\n"))); full != want {
+		t.Errorf("message.txt of %d bytes, want the whole text, %d", full, want)
+	}
+	var raw int
+	if err := f.dm.store.Reader().QueryRow(`SELECT length(raw) FROM messages WHERE ticket_id = ?`, tk.ID).Scan(&raw); err != nil || raw < body.Len() {
+		t.Errorf("raw mail of %d bytes kept (%v), want all of it", raw, err)
+	}
+	m := f.one(alice, "assigned", tk.ID)
+	b, err := io.ReadAll(m.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `filename="message.txt"`) {
+		t.Errorf("the assignment notice does not carry message.txt")
+	}
+
+	var files strings.Builder
+	files.WriteString("Voici les journaux.\n")
+	for i := range 120 {
+		fmt.Fprintf(&files, "begin 644 f%d.log\n#86)C\n`\nend\n", i)
+	}
+	tk2 := f.open(msg{from: "celine@corp.example", name: "Céline Dupré", subject: "Journaux", body: files.String()})
+	if n := len(*f.show(tk2.ID).Attachments); n != 100 {
+		t.Errorf("%d files kept, want 100", n)
+	}
+	found := false
+	for _, e := range f.events(tk2.ID, tickets.EventNote) {
+		found = found || strings.HasPrefix(e.Text, "20 more files")
+	}
+	if !found {
+		t.Errorf("the ticket does not say that 20 files were left out")
+	}
+}

@@ -1,0 +1,97 @@
+package mailout
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	gomail "github.com/emersion/go-message/mail"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// TestNoticeFitsServerSize: the SMTP server declares SIZE (RFC 1870) below the files of a
+// request. The technician's notice still goes, with the files that fit, and names the others
+// with their size instead of carrying them.
+func TestNoticeFitsServerSize(t *testing.T) {
+	e := newEnv(t)
+	const limit = 120 << 10
+	e.sink.stop()
+	e.sink.maxBytes = limit
+	e.sink.start(t)
+
+	small := bytes.Repeat([]byte("s"), 10<<10)
+	big := bytes.Repeat([]byte("b"), 150<<10)
+	in := &tickets.Incoming{
+		MessageID: "files@corp.example", From: "celine@corp.example", To: []string{"helpdesk@corp.example"},
+		Subject: "Le VPN ne marche plus", Text: "Le VPN ne se connecte plus, voici les journaux.", Language: "fr",
+		Verdict: tickets.VerdictPerson, Raw: []byte("raw"),
+		Attachments: []tickets.IncomingAttachment{
+			{Name: "vpn.log", ContentType: "text/plain", Size: int64(len(small)), Data: small},
+			{Name: "capture.bin", ContentType: "application/octet-stream", Size: int64(len(big)), Data: big},
+		},
+	}
+	outs, err := e.desk.Ingest(context.Background(), t0, []*tickets.Incoming{in})
+	if err != nil || outs[0].Err != nil {
+		t.Fatalf("ingest: %v %v", err, outs)
+	}
+	if n := e.drain(t0); n != 2 {
+		t.Fatalf("%d mails sent, want the acknowledgement and the notice (outbox %v)", n, e.counts())
+	}
+	var notice *sunk
+	for _, m := range e.sink.received() {
+		if bytes.Contains(m.Data, []byte("X-Deskd-Kind: assigned")) {
+			notice = &m
+		}
+	}
+	if notice == nil {
+		t.Fatal("no assignment notice received")
+	}
+	if len(notice.Data) > limit {
+		t.Errorf("notice of %d bytes, over the server's %d", len(notice.Data), limit)
+	}
+	text, files := readMail(t, notice.Data)
+	if got := strings.Join(files, ","); got != "vpn.log" {
+		t.Errorf("files attached: %q, want vpn.log only", got)
+	}
+	if !strings.Contains(text, "capture.bin (150 Ko) — trop volumineux pour être joint") {
+		t.Errorf("the notice does not name the file left out:\n%s", text)
+	}
+}
+
+// readMail returns the text/plain body of a mail and the names of its attached files.
+func readMail(t *testing.T, data []byte) (text string, files []string) {
+	t.Helper()
+	r, err := gomail.CreateReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		p, err := r.NextPart()
+		if errors.Is(err, io.EOF) {
+			return text, files
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch h := p.Header.(type) {
+		case *gomail.InlineHeader:
+			if ct, _, _ := h.ContentType(); ct == "text/plain" {
+				b, err := io.ReadAll(p.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				text = string(b)
+			}
+		case *gomail.AttachmentHeader:
+			name, err := h.Filename()
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, name)
+		}
+	}
+}
