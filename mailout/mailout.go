@@ -5,7 +5,9 @@
 // recorded on the ticket) or suppressed (rate limit, bouncing address).
 //
 // Delivery is at least once: a crash between the server's acceptance and the commit of "sent"
-// sends that one mail again after the claim lease (tickets.ClaimLease) runs out.
+// sends that one mail again. "Sent" is committed mail by mail, so that window is one commit
+// long. The rows a crashed process had claimed are taken back by the next sender on the same
+// machine as soon as it starts (Claimant), not when their lease (tickets.ClaimLease) runs out.
 package mailout
 
 import (
@@ -44,8 +46,11 @@ const (
 // Outbox is the store side of the outbox, as the sender uses it: claim the due mails, settle each
 // one, and look up who may receive mail now. *tickets.Store implements it.
 type Outbox interface {
-	// DueMail claims up to limit mails due at now (a lease of tickets.ClaimLease).
-	DueMail(ctx context.Context, now time.Time, limit int) ([]tickets.OutboxMail, error)
+	// DueMail claims up to limit mails due at now for claimant (a lease of tickets.ClaimLease).
+	DueMail(ctx context.Context, claimant string, now time.Time, limit int) ([]tickets.OutboxMail, error)
+	// Claimants lists who holds claims at now; ReleaseClaims gives a claimant's mails back.
+	Claimants(ctx context.Context, now time.Time) ([]string, error)
+	ReleaseClaims(ctx context.Context, claimant string, now time.Time) (int, error)
 	// Renew extends the claim before a send; false: another sender holds the mail now.
 	Renew(ctx context.Context, m tickets.OutboxMail, until time.Time) (bool, error)
 	// Release gives claimed mails back, due at the given time, without counting an attempt.
@@ -76,6 +81,9 @@ type Sender struct {
 	wake   chan struct{}
 	mu     sync.Mutex // One drain at a time.
 
+	self          Claimant  // This process, as its claims on the outbox name it.
+	claimsChecked time.Time // When the claims of processes that are gone were last looked for.
+
 	jitter  func(d time.Duration) time.Duration // Random extra delay for a retry; replaced in tests.
 	timeout time.Duration
 }
@@ -94,7 +102,7 @@ func New(smtp Config, desk tickets.DeskConfig, box Outbox, signer *tickets.Signe
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Sender{
-		box: box, signer: signer, log: log, wake: make(chan struct{}, 1), timeout: timeout,
+		box: box, signer: signer, log: log, wake: make(chan struct{}, 1), timeout: timeout, self: Self(),
 		jitter: func(d time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(d/10) + 1)) },
 	}
 	if err := s.SetConfig(smtp, desk, tpl); err != nil {
@@ -185,8 +193,11 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 	// Outcomes are recorded even when ctx is cancelled: a mail handed to the server must be
 	// marked sent, or it goes again.
 	settle := context.WithoutCancel(ctx)
+	if err := s.releaseGone(ctx, now); err != nil {
+		return 0, err
+	}
 	for {
-		batch, err := s.box.DueMail(ctx, now, batchSize)
+		batch, err := s.box.DueMail(ctx, s.self.String(), now, batchSize)
 		if err != nil {
 			return d.sent, err
 		}
@@ -221,6 +232,34 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 			}
 		}
 	}
+}
+
+// claimCheck is how often a sender looks for claims held by processes that are gone: at its
+// first drain, then at most this often.
+const claimCheck = time.Minute
+
+// releaseGone takes back, due at now, the claims of processes that are gone (Claimant.Gone).
+func (s *Sender) releaseGone(ctx context.Context, now time.Time) error {
+	if !s.claimsChecked.IsZero() && time.Since(s.claimsChecked) < claimCheck {
+		return nil
+	}
+	claimants, err := s.box.Claimants(ctx, now)
+	if err != nil {
+		return err
+	}
+	for _, name := range claimants {
+		c, ok := ParseClaimant(name)
+		if !ok || !s.self.Gone(c) {
+			continue
+		}
+		n, err := s.box.ReleaseClaims(ctx, name, now)
+		if err != nil {
+			return err
+		}
+		s.log.Info("took back the outbox claims of a process that is gone", "claimant", name, "mails", n)
+	}
+	s.claimsChecked = time.Now()
+	return nil
 }
 
 func ids(ms []tickets.OutboxMail) []int64 {

@@ -27,7 +27,8 @@ const (
 
 // ClaimLease is how long DueMail holds the rows it returns: a sender that dies while sending
 // leaves them to be retried when the lease runs out, and another process draining the same
-// outbox meanwhile does not send them twice.
+// outbox meanwhile does not send them twice. A sender that can tell its claimant is gone (on the
+// same machine) takes its rows back at once (Claimants, ReleaseClaims).
 const ClaimLease = 5 * time.Minute
 
 // OutboxMail is a queued mail as the sender sees it.
@@ -74,10 +75,11 @@ func scanOutbox(row scanner) (OutboxMail, error) {
 	return m, nil
 }
 
-// DueMail claims up to limit pending mails whose next attempt is due at now, oldest first. The
-// claim is a lease (ClaimLease): the caller settles each row with MarkSent, Retry, MarkFailed,
-// MarkSuppressed or Release before it runs out.
-func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]OutboxMail, error) {
+// DueMail claims up to limit pending mails whose next attempt is due at now, oldest first, for
+// claimant: the process, named so that another can tell whether it is still alive ("" for
+// nobody in particular). The claim is a lease (ClaimLease): the caller settles each row with
+// MarkSent, Retry, MarkFailed, MarkSuppressed or Release before it runs out.
+func (s *Store) DueMail(ctx context.Context, claimant string, now time.Time, limit int) ([]OutboxMail, error) {
 	var out []OutboxMail
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
@@ -109,8 +111,8 @@ func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]Outbox
 		}
 		claim := newClaim()
 		for i, m := range out {
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, claim = ? WHERE id = ?`,
-				now.Add(ClaimLease).Unix(), claim, m.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, claim = ?, claimant = ? WHERE id = ?`,
+				now.Add(ClaimLease).Unix(), claim, claimant, m.ID); err != nil {
 				return fmt.Errorf("claim mail %d: %w", m.ID, err)
 			}
 			out[i].Claim = claim
@@ -151,13 +153,48 @@ func (s *Store) Renew(ctx context.Context, m OutboxMail, until time.Time) (bool,
 func (s *Store) Release(ctx context.Context, ids []int64, at time.Time) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND state = 'pending'`,
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, claimant = '' WHERE id = ? AND state = 'pending'`,
 				at.Unix(), id); err != nil {
 				return fmt.Errorf("release mail %d: %w", id, err)
 			}
 		}
 		return nil
 	})
+}
+
+// Claimants returns who holds claims on pending mails at now, each once.
+func (s *Store) Claimants(ctx context.Context, now time.Time) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT claimant FROM outbox
+		WHERE state = 'pending' AND claimant != '' AND next_attempt_at > ?`, now.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("outbox claimants: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("outbox claimants: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ReleaseClaims gives back every pending mail a claimant holds, due at now, without counting an
+// attempt: for a sender that found the claimant gone. It returns how many there were.
+func (s *Store) ReleaseClaims(ctx context.Context, claimant string, now time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, claimant = '', claim = ''
+			WHERE state = 'pending' AND claimant = ? AND next_attempt_at > ?`, now.Unix(), claimant, now.Unix())
+		if err != nil {
+			return fmt.Errorf("release claims of %s: %w", claimant, err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
 }
 
 // MarkSent records a mail as sent at now. The recipients it went to are logged in sent_log when
@@ -201,7 +238,7 @@ func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time, sentTo ..
 // Retry records a failed attempt and schedules the next one.
 func (s *Store) Retry(ctx context.Context, id int64, now, next time.Time, errText string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, claimant = ''
 			WHERE id = ? AND state = 'pending'`, next.Unix(), errText, id)
 		if err != nil {
 			return fmt.Errorf("retry mail %d: %w", id, err)

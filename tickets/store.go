@@ -229,6 +229,10 @@ INSERT INTO ingest_state (mailbox, state)
 DROP TABLE mailbox_state;
 DELETE FROM kv WHERE substr(key, 1, 9) = 'inflight:' OR substr(key, 1, 8) = 'attempt:';
 `,
+	// The process holding an outbox row's claim (mailout.Claimant): after a crash, the next
+	// sender on the same machine sees it is gone and takes its rows back without waiting out
+	// the lease.
+	6: `ALTER TABLE outbox ADD COLUMN claimant TEXT NOT NULL DEFAULT '';`,
 }
 
 // OpenStore opens (creating if needed) the database at path and applies pending migrations.
