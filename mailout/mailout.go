@@ -19,7 +19,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,7 +32,8 @@ import (
 	"github.com/deskd/deskd/tickets"
 )
 
-// Retry policy for temporary failures (connection refused, 4xx replies).
+// Retry policy for a mail the server refuses for now (4xx replies). A server that cannot be
+// reached is not the mail's fault: the outbox waits for it instead (ProbeFirst, ProbeMax).
 const (
 	FirstRetry = time.Minute      // Delay after the first failure; doubles with each attempt.
 	MaxRetry   = time.Hour        // Longest delay between attempts.
@@ -84,6 +84,9 @@ type Sender struct {
 	self          Claimant  // This process, as its claims on the outbox name it.
 	claimsChecked time.Time // When the claims of processes that are gone were last looked for.
 
+	down                 atomic.Pointer[outage] // The server cannot be reached; nil when it can.
+	probeFirst, probeMax time.Duration          // ProbeFirst and ProbeMax; shorter in tests.
+
 	jitter  func(d time.Duration) time.Duration // Random extra delay for a retry; replaced in tests.
 	timeout time.Duration
 }
@@ -103,6 +106,7 @@ func New(smtp Config, desk tickets.DeskConfig, box Outbox, signer *tickets.Signe
 	}
 	s := &Sender{
 		box: box, signer: signer, log: log, wake: make(chan struct{}, 1), timeout: timeout, self: Self(),
+		probeFirst: ProbeFirst, probeMax: ProbeMax,
 		jitter: func(d time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(d/10) + 1)) },
 	}
 	if err := s.SetConfig(smtp, desk, tpl); err != nil {
@@ -147,46 +151,24 @@ func (s *Sender) Wake() {
 	}
 }
 
-// Run drains the outbox until ctx is done: at once, on every Wake, and every few seconds (for
-// retries coming due). It is the sender of `deskd serve`.
-func (s *Sender) Run(ctx context.Context) {
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		s.drainLogged(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.wake:
-		case <-t.C:
-		}
-	}
-}
-
-func (s *Sender) drainLogged(ctx context.Context) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.log.Error("outbox drain panicked", "panic", p, "stack", string(debug.Stack()))
-		}
-	}()
-	if _, err := s.Drain(ctx, time.Now()); err != nil && ctx.Err() == nil {
-		s.log.Warn("outbox drain", "err", err)
-	}
-}
-
-// errConn marks a failure of the connection itself (dial, TLS, login, a dropped link): every
-// mail would meet it, so the drain stops.
+// errConn marks a failure to reach the server (dial, greeting, TLS, login): every mail would
+// meet it, so the drain stops and the outbox waits for the server (ErrUnreachable).
 type errConn struct{ err error }
 
 func (e errConn) Error() string { return e.err.Error() }
 func (e errConn) Unwrap() error { return e.err }
 
 // Drain sends every mail due at now over one SMTP connection, and returns how many were sent.
-// A temporary failure schedules a retry; a connection failure schedules a retry for the whole
-// batch and ends the drain with the error.
+// A mail the server refuses for now (4xx) is retried later, on its own backoff (Backoff). When
+// the server cannot be reached, no mail is charged with it: the mails claimed are given back,
+// still due, and the drain ends with an error that wraps ErrUnreachable (Run then probes the
+// server until it answers).
 func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if was := s.down.Load(); was != nil {
+		defer func() { s.answered(was, sent, err) }()
+	}
 	set := s.set.Load()
 	d := &drain{Sender: s, smtp: set.smtp, desk: set.desk, tpl: set.tpl, now: now}
 	defer d.close()
@@ -222,10 +204,9 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 			err := d.one(settle, m)
 			var ce errConn
 			if errors.As(err, &ce) {
-				for _, r := range batch[i+1:] {
-					err = errors.Join(err, d.retry(settle, r, ce.err))
-				}
-				return d.sent, err
+				s.unreachable(d.smtp, ce.err)
+				err := fmt.Errorf("%w: smtp %s: %s", ErrUnreachable, d.smtp.Address, explain(d.smtp, ce.err))
+				return d.sent, errors.Join(err, s.box.Release(settle, ids(batch[i:]), now))
 			}
 			if err != nil {
 				return d.sent, err
@@ -290,8 +271,9 @@ func (d *drain) close() {
 	}
 }
 
-// one sends one mail and records the outcome. It returns an error only for a connection failure
-// (errConn, after scheduling this mail's retry) or when the outcome could not be recorded.
+// one sends one mail and records the outcome. It returns an error only when the server cannot be
+// reached (errConn; the mail's outcome is not recorded, Drain gives it back) or when the outcome
+// could not be recorded.
 func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	log := d.log.With("outbox_id", m.ID, "ticket_id", m.TicketID, "kind", m.Kind, "message_id", m.MessageID)
 	to, cc, dropped, err := d.recipients(ctx, m)
@@ -313,8 +295,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	if d.client == nil {
 		c, err := d.dial(ctx, d.smtp)
 		if err != nil {
-			log.Warn("smtp unavailable", "err", err)
-			return errors.Join(errConn{err}, d.retry(ctx, m, err))
+			return errConn{err} // Drain gives the mail back: the server is at fault, not the mail.
 		}
 		d.client = c
 	}
@@ -349,12 +330,17 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		log.Warn("mail refused", "err", err)
 		return d.box.MarkFailed(ctx, m.ID, d.now, oneLine(err))
 	case broken:
-		log.Warn("smtp connection lost", "err", err)
+		// The server went away (or closes, 421) in the middle of this mail. If it cannot be
+		// reached again, it is down: Drain gives the mail back. If it can, the mail itself may
+		// be at fault: it waits for its own retry.
+		log.Info("smtp connection lost", "err", err)
 		d.close()
-		if rerr := d.retry(ctx, m, err); rerr != nil {
-			return rerr
+		c, derr := d.dial(ctx, d.smtp)
+		if derr != nil {
+			return errConn{derr}
 		}
-		return nil // The next mail redials; if that fails, the drain stops.
+		d.client = c
+		return d.retry(ctx, m, err)
 	default:
 		log.Info("mail deferred", "err", err)
 		return d.retry(ctx, m, err)

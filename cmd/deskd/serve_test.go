@@ -21,12 +21,20 @@ import (
 // servedApp is deskd built on the embedded mail world, ready to serve, with its log kept.
 func servedApp(t *testing.T) (*app, *syncWriter) {
 	t.Helper()
+	a, logs, _ := servedWorld(t)
+	return a, logs
+}
+
+// servedWorld is servedApp, and the world it runs on.
+func servedWorld(t *testing.T) (*app, *syncWriter, *world) {
+	t.Helper()
 	w, err := startWorld(desk, "pw")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = w.Close() })
 	text := config.Local(config.Sample(), w.IMAPAddr, w.Password, w.SMTPAddr)
+	text = config.SetKey(text, "imap", "poll_interval", `"1s"`)
 	path := filepath.Join(t.TempDir(), "deskd.toml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
@@ -41,7 +49,7 @@ func servedApp(t *testing.T) (*app, *syncWriter) {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Close)
-	return a, logs
+	return a, logs, w
 }
 
 func (s *syncWriter) String() string {
