@@ -238,3 +238,42 @@ func TestReleaseClaims(t *testing.T) {
 		t.Fatalf("the live claimant lost its mail: %v", err)
 	}
 }
+
+// TestWithheldAcknowledgement: a request opened with NoAck (a first run's old mail) gets its
+// ticket and its assignment notice; its acknowledgement is recorded, not sent, and still roots
+// the ticket's thread.
+func TestWithheldAcknowledgement(t *testing.T) {
+	ctx := context.Background()
+	d := newTestDesk(t)
+	out, err := d.Ingest(ctx, t0, []*Incoming{{MessageID: "old@mail.example", From: "celine@corp.example",
+		To: []string{"helpdesk@corp.example"}, Subject: "Le VPN ne marche plus", Text: "le vpn ne se connecte plus",
+		Language: "fr", Verdict: VerdictPerson, NoAck: "arrived long ago"}})
+	if err != nil || out[0].Err != nil || out[0].Action != ActionOpened {
+		t.Fatalf("ingest: %+v, %v", out, err)
+	}
+	due, err := d.Store.DueMail(ctx, "", t0, 10)
+	if err != nil || len(due) != 1 || due[0].Kind != KindAssigned {
+		t.Fatalf("due %+v, %v; want the assignment notice alone", due, err)
+	}
+	var state, why, id string
+	if err := d.Store.Reader().QueryRow(`SELECT state, last_error, message_id FROM outbox WHERE kind = 'ack'`).Scan(&state, &why, &id); err != nil {
+		t.Fatal(err)
+	}
+	if state != OutboxSuppressed || why != "arrived long ago" {
+		t.Fatalf("acknowledgement %s (%q), want suppressed with the reason", state, why)
+	}
+	if due[0].InReplyTo != id {
+		t.Errorf("the notice answers %q, want the withheld acknowledgement %q (the thread's root)", due[0].InReplyTo, id)
+	}
+	evs, err := d.Store.Events(ctx, out[0].TicketID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ev := range evs {
+		found = found || ev.Kind == EventNotify && strings.Contains(ev.Text, "ack → celine@corp.example not sent: arrived long ago")
+	}
+	if !found {
+		t.Errorf("the ticket's history does not say the acknowledgement was withheld: %+v", evs)
+	}
+}
