@@ -199,40 +199,63 @@ func (s *Store) ReleaseClaims(ctx context.Context, claimant string, now time.Tim
 
 // MarkSent records a mail as sent at now. The recipients it went to are logged in sent_log when
 // the mail is automatic, for the hourly limit (AutoMailsSince); sentTo names them when some were
-// dropped, else all of the row's recipients are taken.
+// dropped, else all of the row's recipients are taken. The fact is in the sent journal before
+// the commit, so that a crash while the commit waits for the writer does not send the mail again.
 func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		var to, cc string
-		var automatic bool
-		err := tx.QueryRowContext(ctx, `SELECT recipients, cc, automatic FROM outbox WHERE id = ?`, id).Scan(&to, &cc, &automatic)
-		if err != nil {
-			return fmt.Errorf("mark sent %d: %w", id, err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1
-			WHERE id = ?`, now.Unix(), id); err != nil {
-			return fmt.Errorf("mark sent %d: %w", id, err)
-		}
-		if !automatic {
-			return nil
-		}
-		if len(sentTo) == 0 {
-			var a, b []string
-			if err := json.Unmarshal([]byte(to), &a); err != nil {
-				return fmt.Errorf("mark sent %d: recipients: %w", id, err)
-			}
-			if err := json.Unmarshal([]byte(cc), &b); err != nil {
-				return fmt.Errorf("mark sent %d: cc: %w", id, err)
-			}
-			sentTo = append(a, b...)
-		}
-		for _, e := range sentTo {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO sent_log (email, at) VALUES (?, ?)`,
-				strings.ToLower(e), now.Unix()); err != nil {
-				return fmt.Errorf("log sent mail: %w", err)
-			}
-		}
-		return nil
+	j := s.journal
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	done, jerr := j.note(sentEntry{ID: id, At: now.Unix(), SentTo: sentTo})
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := markSent(ctx, tx, id, now, sentTo)
+		return err
 	})
+	if jerr != nil {
+		return errors.Join(err, jerr) // Committed or not, the caller hears of it.
+	}
+	done()
+	if err == nil && j.n >= journalCompact {
+		_, err = s.replaySent(ctx, false)
+	}
+	return err
+}
+
+// markSent records a pending mail as sent; false when it was not pending (already marked).
+func markSent(ctx context.Context, tx *sql.Tx, id int64, now time.Time, sentTo []string) (bool, error) {
+	var to, cc string
+	var automatic bool
+	err := tx.QueryRowContext(ctx, `SELECT recipients, cc, automatic FROM outbox WHERE id = ?`, id).Scan(&to, &cc, &automatic)
+	if err != nil {
+		return false, fmt.Errorf("mark sent %d: %w", id, err)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, claimant = ''
+		WHERE id = ? AND state = 'pending'`, now.Unix(), id)
+	if err != nil {
+		return false, fmt.Errorf("mark sent %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	if !automatic {
+		return true, nil
+	}
+	if len(sentTo) == 0 {
+		var a, b []string
+		if err := json.Unmarshal([]byte(to), &a); err != nil {
+			return false, fmt.Errorf("mark sent %d: recipients: %w", id, err)
+		}
+		if err := json.Unmarshal([]byte(cc), &b); err != nil {
+			return false, fmt.Errorf("mark sent %d: cc: %w", id, err)
+		}
+		sentTo = append(a, b...)
+	}
+	for _, e := range sentTo {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sent_log (email, at) VALUES (?, ?)`,
+			strings.ToLower(e), now.Unix()); err != nil {
+			return false, fmt.Errorf("log sent mail: %w", err)
+		}
+	}
+	return true, nil
 }
 
 // Retry records a failed attempt and schedules the next one.

@@ -26,6 +26,8 @@ type Store struct {
 	mu     sync.Mutex
 	stmts  map[string]*sql.Stmt
 	wanted map[string]bool
+
+	journal *sentJournal // DATABASE-sent: mails accepted by the server, before "sent" commits.
 }
 
 // migrations are applied in order at start; each is recorded in schema_migrations. Never edit a
@@ -266,6 +268,14 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(4)
 	s.r = r
+	if s.journal, err = openSentJournal(path + "-sent"); err != nil {
+		s.closeQuietly()
+		return nil, err
+	}
+	if _, err := s.replaySent(ctx, false); err != nil {
+		s.closeQuietly()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -282,7 +292,7 @@ func (s *Store) Close() error {
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
-	errs = append(errs, s.w.Close())
+	errs = append(errs, s.w.Close(), s.journal.close())
 	return errors.Join(errs...)
 }
 
