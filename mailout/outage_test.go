@@ -1,35 +1,15 @@
 package mailout
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/deskd/deskd/tickets"
 )
-
-// lockedLog is a log the sender writes and the test reads.
-type lockedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // TestOutageHoldsThenSendsAtOnce: the server goes away while 50 requests (100 mails) are queued.
 // The sender logs one WARN, charges no mail with an attempt, probes the server with growing

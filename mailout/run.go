@@ -54,7 +54,12 @@ func (s *Sender) drainLogged(ctx context.Context) {
 		}
 	}()
 	_, err := s.Drain(ctx, time.Now())
-	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrUnreachable) { // An outage is logged once, as it begins.
+	switch {
+	case err == nil || ctx.Err() != nil:
+	case errors.Is(err, ErrUnreachable): // An outage is logged once, as it begins.
+	case waitsForPerson(err):
+		s.log.Debug("outbox waits for deskd oauth login", "err", err) // The token source said so once.
+	default:
 		s.log.Warn("outbox drain", "err", err)
 	}
 }
