@@ -134,3 +134,41 @@ func TestSentJournalCompacted(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkSentJournalNote is what the journal adds to each MarkSent: a shared flock, one
+// write(2), the unlock.
+func BenchmarkSentJournalNote(b *testing.B) {
+	j, err := openSentJournal(filepath.Join(b.TempDir(), "deskd.db-sent"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.close()
+	to := []string{"celine.dupre@corp.example", "priya.raman@corp.example"}
+	for i := 0; b.Loop(); i++ {
+		done, err := j.note(sentEntry{ID: int64(i + 1), At: t0.Unix(), SentTo: to})
+		if err != nil {
+			b.Fatal(err)
+		}
+		done()
+	}
+}
+
+// BenchmarkMarkSent is the whole of MarkSent: the journal's note and the commit.
+func BenchmarkMarkSent(b *testing.B) {
+	ctx := context.Background()
+	d := newTestDesk(b)
+	for b.Loop() {
+		b.StopTimer()
+		openTicket(b, d, t0, NewTicket{Subject: "wifi", Text: "le wifi", Requester: "r@corp.example"})
+		due, err := d.Store.DueMail(ctx, "", t0, 2)
+		if err != nil || len(due) == 0 {
+			b.Fatal(len(due), err)
+		}
+		b.StartTimer()
+		for _, m := range due {
+			if err := d.Store.MarkSent(ctx, m.ID, t0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
