@@ -14,7 +14,7 @@
 #            an in-memory Go IMAP server, which notifies IDLE at once, to separate deskd's own
 #            latency from Dovecot's notification delay.
 #   peak RSS the largest of the commands' maximum resident sets (the kernel's rusage) and VmHWM.
-# Then once: `deskd ticket list --json` on the largest desk (time, RSS); one `deskd run escalation`
+# Also `deskd ticket list --json` at each desk size (time, RSS). Then once: one `deskd run escalation`
 # where ESC_N tickets breach; the whole pipeline into a private Postfix (if installed); and how long
 # Dovecot takes to tell an IDLE (or NOTIFY, or NOOP-polling) client of an APPENDed mail.
 #
@@ -31,7 +31,8 @@
 # Usage: bench/run.sh [--short] [--big] [--perf] [--keep]
 #   --short  small counts, a minute or two (CI runs this)
 #   --big    add a desk of 1,000,000 tickets
-#   --perf   record the whole stage at the first desk size with perf and print where the time went
+#   --perf   run the whole stage once more (not in the table) under perf at the first desk size, and
+#            print where the CPU went
 #   --keep   keep the work directory (printed at the end)
 # Environment: N (mails per stage), SIZES, RATES, LAT_SECONDS, ESC_N, PF_N override the defaults.
 set -euo pipefail
@@ -71,6 +72,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 say() { echo "== $*" >&2; }
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 say "building deskd and the bench tools"
 go build -o "$B/deskd" ./cmd/deskd
 go build -o "$B/" ./bench/cmd/sink ./bench/cmd/deskbench ./bench/cmd/imapmem
@@ -95,7 +97,7 @@ else
 	MAIL_UID=$(id -u) MAIL_GID=$(id -g) INTERNAL=$(id -un) LOGIN=$(id -un)
 fi
 users=(helpdesk_esc helpdesk_pf helpdesk_lat)
-for s in $SIZES; do users+=("helpdesk$s"); done
+for s in $SIZES; do users+=("helpdesk$s" "helpdesk${s}_serve"); done
 : >"$D/passwd"
 for u in "${users[@]}"; do
 	echo "$u:{PLAIN}secret" >>"$D/passwd"
@@ -141,6 +143,7 @@ EOF
 say "starting Dovecot $(/usr/sbin/dovecot --version | cut -d' ' -f1) on 127.0.0.1:$IMAP_PORT"
 setsid /usr/sbin/dovecot -F -c "$D/dovecot.conf" >"$D/stdout" 2>&1 &
 DOVECOT_PID=$!
+disown
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$IMAP_PORT) 2>/dev/null && break; sleep 0.1; done
 (echo >/dev/tcp/127.0.0.1/$IMAP_PORT) 2>/dev/null || { cat "$D/stdout" "$D/dovecot.log" >&2; fail "Dovecot did not start"; }
 
@@ -263,7 +266,7 @@ timed() {
 	echo "$OUT" >"$W/$label.out"
 }
 # poll_field NAME: a number from the last `poll --once` line ("fetched 5: opened 4, …; sent 8").
-poll_field() { echo "$OUT" | grep -o "$1 [0-9]*" | head -1 | awk '{print $NF}'; }
+poll_field() { echo "$OUT" | grep -o "$1 [0-9]*" | awk 'NR == 1 {print $NF}'; }
 calc() { awk "BEGIN { printf \"%.${2:-0}f\", $1 }"; }
 maxrss() { local m=0; for r in "$@"; do [ "$r" -gt "$m" ] && m=$r; done; echo $m; }
 
@@ -323,18 +326,13 @@ for S in $SIZES; do
 	sent=$(poll_field sent)
 	[ "$sent" = "$pending" ] || fail "$desk-send: sent $sent of $pending pending mails"
 	check_sink "$desk-send" "$opened" "$sent"
-	send_rate=$(calc "$sent / $WALL") send_rss=$RSS
+	send_rate=$(calc "$sent / $WALL") send_cpu=$(calc "($USER + $SYS) * 1000 / $sent" 2) send_rss=$RSS
 	echo "   send: $sent mails in ${WALL}s" >&2
 
 	# whole pipeline
 	sink_reset
 	gen=$(deliver "$user" "$N" w "$S")
-	perf_pre=()
-	if [ $perf = 1 ] && [ -z "${perf_done:-}" ] && command -v perf >/dev/null; then
-		perf_pre=(perf record -F 999 -g -o "$W/perf.data" --)
-		perf_done=1
-	fi
-	timed "$desk-whole" "${perf_pre[@]}" "$B/deskd" poll --once --config "$cfg"
+	timed "$desk-whole" "$B/deskd" poll --once --config "$cfg"
 	[ "$CODE" = 0 ] || fail "$desk-whole: exit $CODE: $(tail -3 "$W/$desk-whole.err")"
 	check_pass "$desk-whole" "$N"
 	opened=$(poll_field opened) sent=$(poll_field sent)
@@ -342,8 +340,18 @@ for S in $SIZES; do
 	whole_rate=$(calc "$opened / $WALL") whole_cpu=$(calc "($USER + $SYS) * 1000 / $opened" 2) whole_rss=$RSS
 	echo "   whole: $gen -> $OUT in ${WALL}s" >&2
 
-	# serve: latency at each rate, CPU and peak memory of the daemon.
-	"$B/deskd" serve --config "$cfg" 2>"$W/$desk-serve.log" &
+	# --perf: the whole stage once more under perf, on the first desk, outside the table's figures.
+	if [ $perf = 1 ] && [ -z "${perf_done:-}" ] && command -v perf >/dev/null; then
+		deliver "$user" "$N" pf "$S" >/dev/null
+		perf record -F 499 -g -o "$W/perf.data" -- "$B/deskd" poll --once --config "$cfg" >/dev/null 2>"$W/perf.err" ||
+			fail "perf record: $(tail -3 "$W/perf.err")"
+		perf_done=1
+	fi
+
+	# serve: latency at each rate, CPU and peak memory of the daemon. The requests go to a mailbox
+	# of their own (same desk), so that Dovecot's APPEND does not pay for the stages' 10,000 mails.
+	config "$W/$desk" "127.0.0.1:$IMAP_PORT" "${user}_serve" "$SINK" >"$W/$desk/serve.toml"
+	"$B/deskd" serve --config "$W/$desk/serve.toml" 2>"$W/$desk-serve.log" &
 	serve=$!
 	pids+=($serve)
 	for _ in $(seq 200); do grep -q "imap connected" "$W/$desk-serve.log" && break; sleep 0.05; done
@@ -353,7 +361,7 @@ for S in $SIZES; do
 	for R in $RATES; do
 		sink_reset
 		n=$((R * LAT_SECONDS))
-		res=$("$T" append -imap "127.0.0.1:$IMAP_PORT" -user "$user" -n "$n" -rate "$R" -sink "$SINK_HTTP" -prefix "l$R" -wait 120s) ||
+		res=$("$T" append -imap "127.0.0.1:$IMAP_PORT" -user "${user}_serve" -n "$n" -rate "$R" -sink "$SINK_HTTP" -prefix "l$R" -wait $((120 + n))s) ||
 			fail "$desk serve at $R/s: $res"
 		sink_wait $((2 * n))
 		[ "$(sink_stat dup_message_ids)" = 0 ] && [ "$(sink_stat doubled)" = 0 ] || fail "$desk serve at $R/s: doubled mail"
@@ -380,26 +388,23 @@ for S in $SIZES; do
 	for _ in $(seq 200); do grep -q "imap connected" "$W/$desk-serve-mem.log" && break; sleep 0.05; done
 	R=${RATES##* }
 	sink_reset
-	res=$("$T" append -imap "$memaddr" -n $((R * LAT_SECONDS)) -rate "$R" -sink "$SINK_HTTP" -prefix "m$R" -wait 120s) ||
+	res=$("$T" append -imap "$memaddr" -n $((R * LAT_SECONDS)) -rate "$R" -sink "$SINK_HTTP" -prefix "m$R" -wait $((120 + R * LAT_SECONDS))s) ||
 		fail "$desk serve (Go IMAP server) at $R/s: $res"
 	lat_rows+=("$S go-imap $R $res")
 	echo "   serve (Go IMAP server) at $R/s: $res" >&2
 	kill -TERM $serve $mem
 	wait $serve $mem || true
 
-	rss=$(maxrss "$empty_rss" "$ingest_rss" "$send_rss" "$whole_rss")
-	rows+=("$(printf '| %9s | %7s | %7s | %7s | %6.2f | %6.2f | %6.2f | %6s | %6s | %7s |' \
-		"$S" "$ingest_rate" "$send_rate" "$whole_rate" "$ingest_cpu" "$whole_cpu" "$serve_cpu" \
-		"$((rss / 1024))" "$((hwm / 1024))" "$empty_wall")")
-	LAST_DESK=$desk
-done
+	# ticket list --json on this desk (and the stages' new tickets).
+	timed "$desk-list" "$B/deskd" ticket list --json --config "$cfg"
+	[ "$CODE" = 0 ] || fail "$desk: ticket list: exit $CODE: $(tail -3 "$W/$desk-list.err")"
+	notes+=("ticket list --json, desk of $S: $(grep -o '"id":' "$W/$desk-list.out" | wc -l) tickets in ${WALL}s, $(calc "($USER + $SYS)" 1) CPU-s, peak RSS $((RSS / 1024)) MB")
 
-# ---- ticket list --json on the largest desk
-say "ticket list --json on the desk of ${SIZES##* } tickets"
-timed list "$B/deskd" ticket list --json --config "$W/$LAST_DESK/sink.toml"
-[ "$CODE" = 0 ] || fail "ticket list: exit $CODE"
-listed=$(grep -o '"id":' "$W/list.out" | wc -l)
-notes+=("ticket list --json, desk of ${SIZES##* } (+ the stages' new tickets): $listed tickets in ${WALL}s, peak RSS $((RSS / 1024)) MB")
+	rss=$(maxrss "$empty_rss" "$ingest_rss" "$send_rss" "$whole_rss")
+	rows+=("$(printf '| %9s | %7s | %7s | %7s | %6.2f | %6.2f | %6.2f | %6.2f | %6s | %6s | %7s |' \
+		"$S" "$ingest_rate" "$send_rate" "$whole_rate" "$ingest_cpu" "$send_cpu" "$whole_cpu" "$serve_cpu" \
+		"$((rss / 1024))" "$((hwm / 1024))" "$empty_wall")")
+done
 
 # ---- one escalation run where ESC_N tickets breach
 say "one escalation run, $ESC_N tickets overdue"
@@ -453,8 +458,10 @@ EOF
 		check_pass pf "$PF_N"
 		opened=$(poll_field opened) sent=$(poll_field sent)
 		[ "$sent" = $((2 * opened)) ] || fail "postfix: sent $sent mails for $opened new tickets"
-		for _ in $(seq 200); do [ "$(grep -c 'status=sent' "$P/maillog" 2>/dev/null || true)" -ge "$sent" ] && break; sleep 0.1; done
-		accepted=$(grep -c 'status=sent' "$P/maillog" || true)
+		# One "status=sent" line per recipient; a mail is its queue ID.
+		delivered() { grep 'status=sent' "$P/maillog" 2>/dev/null | awk '{print $6}' | sort -u | wc -l; }
+		for _ in $(seq 200); do [ "$(delivered)" -ge "$sent" ] && break; sleep 0.1; done
+		accepted=$(delivered)
 		[ "$accepted" = "$sent" ] || fail "postfix: delivered (discarded) $accepted of $sent mails"
 		notes+=("whole pipeline into Postfix $(/usr/sbin/postconf -h mail_version): $opened new tickets in ${WALL}s = $(calc "$opened / $WALL") tickets/s, $(calc "$sent / $WALL") mails/s accepted by Postfix")
 	else
@@ -477,23 +484,41 @@ probe+=("Go IMAP server: $("$T" probe -imap "$(cat "$W/probe-mem.addr")" -n "$PR
 
 # ---- the table
 echo
-echo "deskd $(git rev-parse --short HEAD 2>/dev/null) on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ); $N mails per stage (requests, with replies, thank-you notes and out-of-office replies into seeded desks)"
+echo "deskd $(git rev-parse --short HEAD 2>/dev/null) on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ); $N mails per stage (requests, with replies, thank-you notes and out-of-office replies into seeded desks); load average $load0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 echo
-echo "| desk size | ingest mails/s | send mails/s | whole tickets/s | ingest CPU-ms/mail | whole CPU-ms/ticket | serve CPU-ms/ticket | peak RSS poll MB | peak RSS serve MB | empty pass s |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| desk size | ingest mails/s | send mails/s | whole tickets/s | ingest CPU-ms/mail | send CPU-ms/mail | whole CPU-ms/ticket | serve CPU-ms/ticket | peak RSS poll MB | peak RSS serve MB | empty pass s |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "| desk size | IMAP server | rate/s | APPEND → ack accepted |"
 echo "|---|---|---|---|"
 for l in "${lat_rows[@]}"; do
 	read -r s srv r rest <<<"$l"
-	echo "| $s | $srv | $r | $(echo "$rest" | sed -E 's/latency n ([0-9]+) lost ([0-9]+) p50_ms ([0-9.]+) p95_ms ([0-9.]+) max_ms ([0-9.]+).*/p50 \3 ms, p95 \4 ms, max \5 ms (n \1, lost \2)/') |"
+	echo "| $s | $srv | $r | $(echo "$rest" | sed -E 's/latency n ([0-9]+) lost ([0-9]+) p50_ms ([0-9.]+) p95_ms ([0-9.]+) max_ms ([0-9.]+) achieved_rate ([0-9.]+).*/p50 \3 ms, p95 \4 ms, max \5 ms (n \1, lost \2, appended at \6\/s)/') |"
 done
 echo
 printf -- '- %s\n' "${notes[@]}" "${probe[@]}"
 
 if [ $perf = 1 ] && [ -f "$W/perf.data" ]; then
 	echo
-	echo "where the whole stage's time went (perf, first desk size, self time, top 30):"
-	perf report -i "$W/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -30
+	echo "where the whole stage's CPU went (perf, first desk size, self time by component):"
+	# Frame-pointer call chains stop at cgo, so SQLite's C time is counted by symbol, not by caller.
+	perf report -i "$W/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | awk '
+		{ p = $1; sub("%", "", p); dso = $2; sym = $4
+		  if (dso ~ /kernel/) c = "kernel (syscalls, network, scheduling)"
+		  else if (dso ~ /libc/) c = "libc (malloc, memmove: mostly SQLite)"
+		  else if (sym ~ /^runtime\.(gc|scan|mark|tryDefer|findObject|greyobject|wbBuf|bulkBarrier|heapBits|typePointers)/ || sym ~ /^runtime\.\(\*(gcWork|mspan|spanSet)\)/) c = "Go garbage collector"
+		  else if (sym ~ /^runtime\.(malloc|newobject|memclr|growslice|makeslice|nextFreeFast)/ || sym ~ /^runtime\.\(\*mcache\)/) c = "Go allocation"
+		  else if (sym ~ /^runtime\./) c = "Go runtime, other (scheduler, memmove, maps)"
+		  else if (sym !~ /[.\/]/) c = "SQLite (C)"
+		  else if (sym ~ /^(text\/template|reflect|fmt)/) c = "text/template, reflect, fmt"
+		  else if (sym ~ /regexp/) c = "regexp"
+		  else if (sym ~ /go-mail|textproto|quotedprintable|mime|bufio|^net\./) c = "go-mail, textproto, MIME writing"
+		  else if (sym ~ /go-imap|go-message/) c = "go-imap, go-message"
+		  else c = "other Go (deskd, strings, json, …)"
+		  s[c] += p }
+		END { for (c in s) printf "  %5.1f%%  %s\n", s[c], c }' | sort -rn || true
+	echo "inclusive, deskd's own functions (top 25):"
+	perf report -i "$W/perf.data" --children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' |
+		awk '/deskd\/deskd\// && n++ < 25 { printf "  %7s  %s\n", $1, $4 }' || true
 fi

@@ -238,7 +238,7 @@ func sinkAcks(addr string) (map[string]int64, error) {
 	return out, json.NewDecoder(resp.Body).Decode(&out)
 }
 
-// probe measures how long after an APPEND (completed) a second connection hears of the new
+// probe measures how long after an APPEND (from its start) a second connection hears of the new
 // message: waiting in IDLE (RFC 2177), under NOTIFY (RFC 5465, the inboxes' STATUS), or polling with NOOP every
 // -every. It speaks IMAP by hand on the waiting connection, to see exactly when the untagged
 // EXISTS arrives.
@@ -347,10 +347,10 @@ func probe(args []string) error {
 	var lat []float64
 	for i := 0; i < *n; i++ {
 		time.Sleep(time.Duration(100+rand.IntN(200)) * time.Millisecond)
+		appended := time.Now() // From the start of the APPEND: a server may notify before its OK.
 		if err := appendMail(c, g.Make(i).Raw); err != nil {
 			return err
 		}
-		appended := time.Now()
 		if *mode == "noop" {
 			for {
 				untagged, err := cmd("NOOP")

@@ -50,7 +50,11 @@ func main() {
 	srv.MaxMessageBytes = 64 << 20
 	srv.MaxRecipients = 1000
 	srv.ReadTimeout, srv.WriteTimeout = time.Minute, time.Minute
-	go func() { log.Print(srv.Serve(sl)) }()
+	go func() {
+		if err := srv.Serve(sl); err != nil {
+			log.Print(err)
+		}
+	}()
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, k.stats()) })
