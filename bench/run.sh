@@ -56,7 +56,7 @@ else
 	[ $big = 1 ] && SIZES="$SIZES 1000000"
 fi
 
-W=$(mktemp -d /tmp/deskd-bench.XXXXXX)
+W=$(mktemp -d "${TMPDIR:-/tmp}/deskd-bench.XXXXXX")
 chmod 755 "$W" # Dovecot's mail processes must reach the Maildirs.
 B="$W/bin"
 mkdir -p "$B"
