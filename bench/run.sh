@@ -92,9 +92,9 @@ D="$W/dovecot"
 mkdir -p "$D/home"
 IMAP_PORT=$(free_port)
 if [ "$(id -u)" = 0 ]; then
-	MAIL_UID=65534 MAIL_GID=65534 INTERNAL=dovecot LOGIN=dovenull
-else
-	MAIL_UID=$(id -u) MAIL_GID=$(id -g) INTERNAL=$(id -un) LOGIN=$(id -un)
+	MAIL_UID=65534 MAIL_GID=65534 INTERNAL=dovecot INTERNAL_GROUP=dovecot LOGIN=dovenull
+else # Everything as the current user (tried as nobody:nogroup).
+	MAIL_UID=$(id -u) MAIL_GID=$(id -g) INTERNAL=$(id -un) INTERNAL_GROUP=$(id -gn) LOGIN=$(id -un)
 fi
 users=(helpdesk_esc helpdesk_pf helpdesk_lat)
 for s in $SIZES; do users+=("helpdesk$s" "helpdesk${s}_serve"); done
@@ -115,6 +115,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = $INTERNAL
+default_internal_group = $INTERNAL_GROUP
 default_login_user = $LOGIN
 mail_location = maildir:~/Maildir
 first_valid_uid = 1
