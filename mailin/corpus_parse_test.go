@@ -67,6 +67,7 @@ type stalwartPart struct {
 
 type stalwartMessage struct {
 	Attachments []int          `json:"attachments"`
+	TextBody    []int          `json:"text_body"`
 	Parts       []stalwartPart `json:"parts"`
 }
 
@@ -100,107 +101,61 @@ func (p stalwartPart) attachmentName() string {
 	return ""
 }
 
-// TestCorpusStalwart compares subject, From and attachment names with
-// mail-parser's expected parse of its MIME torture tests. A message counts as
-// right when all three match. Attachment names are compared as sorted lists
-// of the names mail-parser found; an attachment mail-parser leaves unnamed
-// matches any name (we name attached messages after their subject).
+// TestCorpusStalwart scores our parse of mail-parser's MIME torture tests
+// against its expected parse trees, field by field (stalwartCases says how
+// the truth is read): subject, From address, body text (compared without
+// white space; the HTML body when there is no plain text), attachment
+// names (an unnamed file is matched by its bytes, text or subject, never by
+// its name), attachment bytes where known, and soundness (no panic, valid
+// UTF-8). Each field has a bar at today's score: a regression fails.
 func TestCorpusStalwart(t *testing.T) {
-	dir := corpusDir(t, "parse_stalwart_mailparser")
-	files, err := filepath.Glob(filepath.Join(dir, "resources/eml/*/*.eml"))
-	if err != nil {
-		t.Fatal(err)
+	cases := stalwartCases(t)
+	s := scoreCorpus(cases, mailParser{"deskd", parseOurs})
+	for _, f := range s.failures {
+		t.Log(f)
 	}
-	var ok, subjOK, fromOK, attOK int
-	for _, f := range files {
-		b, err := os.ReadFile(strings.TrimSuffix(f, ".eml") + ".json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var exp stalwartMessage
-		if err := json.Unmarshal(b, &exp); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		m := parseFile(t, f, ParseOptions{})
-		top := exp.Parts[0]
-
-		var subj struct{ Text string }
-		if raw := top.header("subject"); raw != nil {
-			if err := json.Unmarshal(raw, &subj); err != nil {
-				t.Logf("%s: subject: %v", f, err)
-			}
-		}
-		var from struct {
-			Address struct {
-				List []struct {
-					Name    *string `json:"name"`
-					Address *string `json:"address"`
-				}
-			}
-		}
-		expFrom := ""
-		if raw := top.header("from"); raw != nil && json.Unmarshal(raw, &from) == nil && len(from.Address.List) > 0 {
-			a := from.Address.List[0]
-			if a.Address != nil {
-				expFrom = strings.ToLower(*a.Address)
-			}
-		}
-		var expNames []string
-		for _, i := range exp.Attachments {
-			if i >= len(exp.Parts) {
-				continue
-			}
-			p := exp.Parts[i]
-			name := p.attachmentName()
-			if name == "" && (emptyBody(p.Body) || p.plainText()) {
-				// mail-parser files unnamed plain text (the debris of
-				// broken boundaries, a text part after the first) as an
-				// attachment; we keep it as body text, and drop empty parts.
-				continue
-			}
-			expNames = append(expNames, name)
-		}
-		uu := map[string]bool{}
-		for _, f := range uudecode(string(normalizeNewlines(m.Raw))).files {
-			uu[f.Name] = true
-		}
-		var gotNames []string
-		for _, a := range m.Attachments {
-			if uu[a.Name] && len(expNames) == 0 {
-				continue // mail-parser does not look into uuencoded bodies
-			}
-			gotNames = append(gotNames, a.Name)
-		}
-
-		sOK := sameText(strings.TrimSpace(m.Subject), strings.TrimSpace(subj.Text))
-		fOK := m.From.Email == expFrom
-		aOK := namesMatch(expNames, gotNames)
-		rel, _ := filepath.Rel(dir, f)
-		if why, ok := stalwartDeviations[filepath.ToSlash(rel)]; ok && !aOK {
-			t.Logf("%s: attachment names differ on purpose: %s", rel, why)
-			aOK = true
-		}
-		if sOK {
-			subjOK++
-		}
-		if fOK {
-			fromOK++
-		}
-		if aOK {
-			attOK++
-		}
-		if sOK && fOK && aOK {
-			ok++
-		} else {
-			t.Logf("%s: subject %v (%q vs %q) from %v (%q vs %q) attachments %v (%q vs %q)",
-				rel, sOK, m.Subject, subj.Text, fOK, m.From.Email, expFrom, aOK, gotNames, expNames)
+	for _, f := range []struct {
+		name  string
+		score fieldScore
+		bar   int
+	}{
+		{"subject", s.Subject, 107},
+		{"from", s.From, 107},
+		{"text body", s.Text, 90},
+		{"attachment names", s.Names, 102},
+		{"attachment bytes", s.Bytes, 40},
+		{"sound", s.Broken, 107},
+	} {
+		t.Logf("stalwart %s: %s (bar %d)", f.name, f.score, f.bar)
+		if f.score.ok < f.bar {
+			t.Errorf("stalwart %s: %s is below the bar of %d", f.name, f.score, f.bar)
 		}
 	}
-	n := len(files)
-	score := float64(ok) / float64(n)
-	t.Logf("stalwart: all three right %d/%d = %.1f%% (subject %d, from %d, attachment names %d)", ok, n, 100*score, subjOK, fromOK, attOK)
-	if score < 0.95 {
-		t.Errorf("below the bar of 95%%")
+}
+
+// TestCorpusParseTruth scores our parse of the enmime and cpython corpora
+// against testdata/parse_truth.json (see truthCases), field by field, with a
+// bar at today's score for each.
+func TestCorpusParseTruth(t *testing.T) {
+	truth := truthCases(t)
+	for _, c := range []struct {
+		corpus string
+		bars   [6]int // subject, from, text, names, bytes, sound
+	}{
+		{"parse_enmime", [6]int{92, 92, 84, 80, 35, 92}},
+		{"parse_cpython_email", [6]int{47, 47, 37, 37, 5, 47}},
+	} {
+		s := scoreCorpus(truth[c.corpus], mailParser{"deskd", parseOurs})
+		for _, f := range s.failures {
+			t.Log(f)
+		}
+		for i, f := range []fieldScore{s.Subject, s.From, s.Text, s.Names, s.Bytes, s.Broken} {
+			name := []string{"subject", "from", "text body", "attachment names", "attachment bytes", "sound"}[i]
+			t.Logf("%s %s: %s (bar %d)", c.corpus, name, f, c.bars[i])
+			if f.ok < c.bars[i] {
+				t.Errorf("%s %s: %s is below the bar of %d", c.corpus, name, f, c.bars[i])
+			}
+		}
 	}
 }
 
@@ -247,56 +202,6 @@ func emptyBody(raw json.RawMessage) bool {
 		}
 	}
 	return false
-}
-
-// sameText compares decoded text; mail-parser writes U+FFFD for raw 8-bit
-// bytes that we read as Windows-1252, so U+FFFD in want matches any rune.
-func sameText(got, want string) bool {
-	g, w := []rune(got), []rune(want)
-	if len(g) != len(w) {
-		return false
-	}
-	for i := range w {
-		if w[i] != g[i] && w[i] != '\uFFFD' {
-			return false
-		}
-	}
-	return true
-}
-
-// namesMatch compares attachment names as multisets; an expected "" matches
-// any name.
-func namesMatch(exp, got []string) bool {
-	if len(exp) != len(got) {
-		return false
-	}
-	left := map[string]int{}
-	for _, g := range got {
-		left[g]++
-	}
-	var anyName int
-	for _, e := range exp {
-		if e == "" {
-			anyName++
-			continue
-		}
-		found := false
-		for g, n := range left {
-			if n > 0 && sameText(g, cleanFilename(e)) {
-				left[g]--
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	rest := 0
-	for _, n := range left {
-		rest += n
-	}
-	return rest == anyName
 }
 
 // TestCorpusTNEF checks the attachment names found in the winmail.dat blobs

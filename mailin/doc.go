@@ -9,8 +9,8 @@
 // charsets and wrong transfer encodings are recovered from and recorded in
 // Message.Problems; it never panics.
 //
-// JudgeHeader gives the verdict from the header alone, so that the ingest
-// loop can skip machine mail before downloading the body.
+// Parse of the header alone gives the verdict the header supports, so that
+// the ingest loop can skip machine mail before downloading the body.
 //
 // The verdict rules follow RFC 3834 (automatic responses), RFC 3464 and
 // RFC 6522 (delivery status notifications), RFC 5965 (abuse feedback reports)

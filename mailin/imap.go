@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -30,7 +31,8 @@ import (
 //     the mail for the next run, which finds its Message-ID done and just flags it.
 //   - A mail that cannot be processed after retries is moved to the quarantine mailbox.
 type Ingester struct {
-	desk *tickets.Desk
+	desk Desk
+	set  atomic.Pointer[Settings]
 	log  *slog.Logger
 	now  func() time.Time
 
@@ -64,18 +66,35 @@ func (s *Stats) add(o Stats) {
 // maxAttempts is how often a mail may fail before it is quarantined.
 const maxAttempts = 3
 
-// NewIngester returns an ingester for the desk's [imap] configuration.
-func NewIngester(d *tickets.Desk, log *slog.Logger) *Ingester {
+// Settings are the ingester's: the [imap] section, and what it must know of the desk to read
+// its mail.
+type Settings struct {
+	IMAP     Config
+	Parse    ParseOptions // The desk's addresses, its own Message-IDs and its attachment limit.
+	Language string       // The desk's language: that of a mail that does not show its own.
+	Tokens   TokenSource  // The OAuth2 access tokens of auth xoauth2 and oauthbearer; nil for a password.
+}
+
+// NewIngester returns an ingester that reads the inbox of s.IMAP into the desk.
+func NewIngester(d Desk, s Settings, log *slog.Logger) *Ingester {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Ingester{desk: d, log: log, now: time.Now}
+	g := &Ingester{desk: d, log: log, now: time.Now}
+	g.SetConfig(s)
+	return g
 }
+
+// SetConfig replaces the settings (SIGHUP). A session whose [imap] settings changed reconnects;
+// the batch in hand finishes with the settings it started with.
+func (g *Ingester) SetConfig(s Settings) { g.set.Store(&s) }
+
+func (g *Ingester) settings() *Settings { return g.set.Load() }
 
 // session is one connection with the inbox selected.
 type session struct {
 	c           *imapclient.Client
-	cfg         tickets.IMAPConfig // The settings it connected with: a reload that changes them reconnects.
+	cfg         Config // The settings it connected with: a reload that changes them reconnects.
 	uidValidity uint32
 	newMail     chan struct{} // Signalled when the server reports new messages.
 }
@@ -84,7 +103,8 @@ type session struct {
 var errReconfigured = errors.New("imap settings changed: reconnecting")
 
 func (g *Ingester) connect(ctx context.Context) (*session, error) {
-	cfg := g.desk.Config().IMAP
+	set := g.settings()
+	cfg := set.IMAP
 	s := &session{cfg: cfg, newMail: make(chan struct{}, 1)}
 	opts := &imapclient.Options{
 		TLSConfig: &tls.Config{ServerName: host(cfg.Address), InsecureSkipVerify: cfg.InsecureSkipVerify},
@@ -118,14 +138,9 @@ func (g *Ingester) connect(ctx context.Context) (*session, error) {
 	s.c = c
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 	defer stop()
-	password, err := g.desk.Config().IMAPPassword()
-	if err != nil {
+	if err := login(ctx, c, cfg, set.Tokens); err != nil {
 		s.close(g.log)
-		return nil, fmt.Errorf("imap password: %w", err)
-	}
-	if err := c.Login(cfg.Username, password).Wait(); err != nil {
-		s.close(g.log)
-		return nil, fmt.Errorf("imap login as %s: %w", cfg.Username, err)
+		return nil, err
 	}
 	sel, err := c.Select(cfg.Mailbox, nil).Wait()
 	if err != nil {
@@ -187,13 +202,19 @@ func (g *Ingester) Run(ctx context.Context) error {
 			backoff = time.Second // The server was reachable: start the backoff over.
 		}
 		wait := backoff/2 + rand.N(backoff)
-		g.log.Warn("imap session ended; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
+		if waitsForPerson(err) {
+			// The token source logged what to do, once: look again at the next poll.
+			wait = g.settings().IMAP.PollInterval.Duration
+			g.log.Debug("imap login waits for deskd oauth login", "err", err, "in", wait)
+		} else {
+			g.log.Warn("imap session ended; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
+			backoff = min(backoff*2, 5*time.Minute)
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(wait):
 		}
-		backoff = min(backoff*2, 5*time.Minute)
 	}
 	return nil
 }
@@ -208,7 +229,7 @@ func (g *Ingester) session(ctx context.Context, connected func()) error {
 	idle := s.c.Caps().Has(imap.CapIdle)
 	g.log.Info("imap connected", "mailbox", s.cfg.Mailbox, "idle", idle)
 	for {
-		if g.desk.Config().IMAP != s.cfg {
+		if g.settings().IMAP != s.cfg {
 			return errReconfigured
 		}
 		if _, err := g.drain(ctx, s); err != nil {
@@ -281,7 +302,7 @@ func (g *Ingester) wait(s *session, d time.Duration) (<-chan struct{}, func()) {
 			case <-s.c.Closed():
 				return
 			case <-tick.C:
-				if g.desk.Config().IMAP != s.cfg {
+				if g.settings().IMAP != s.cfg {
 					return
 				}
 			}
@@ -326,13 +347,13 @@ type fetched struct {
 
 // batch processes the next batch of new mail. more reports that another batch may follow.
 func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, err error) {
-	cfg := g.desk.Config()
+	set := g.settings()
 	mailbox := s.cfg.Mailbox // The mailbox this session selected, whatever a reload says.
-	store := g.desk.Store
-	validity, lastUID, err := store.MailboxState(ctx, mailbox)
+	state, err := g.loadState(ctx, mailbox)
 	if err != nil {
 		return st, false, err
 	}
+	validity, lastUID := state.UIDValidity, state.LastUID
 	if validity != s.uidValidity {
 		if validity != 0 {
 			g.log.Warn("UIDVALIDITY changed: rescanning the mailbox", "mailbox", mailbox, "old", validity, "new", s.uidValidity)
@@ -352,7 +373,8 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 	slices.Sort(uids)
 	if len(uids) == 0 {
 		if validity != s.uidValidity {
-			return st, false, store.SetMailboxState(ctx, mailbox, s.uidValidity, lastUID)
+			state.UIDValidity, state.LastUID = s.uidValidity, lastUID
+			return st, false, g.saveState(ctx, mailbox, state)
 		}
 		return st, false, nil
 	}
@@ -367,11 +389,11 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 	if err != nil {
 		return st, false, err
 	}
-	opts := Options(g.desk)
+	opts := set.Parse
 	var needBody []imap.UID
 	for _, m := range mails {
 		if m.head != nil && !m.head.DerivedID {
-			dup, err := store.HasMessage(ctx, m.head.MessageID)
+			dup, err := g.desk.HasMessage(ctx, m.head.MessageID)
 			if err != nil {
 				return st, false, err
 			}
@@ -421,11 +443,11 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		if m.done || m.bad {
 			continue
 		}
-		m.in = Incoming(m.full, cfg.Desk.Language)
+		m.in = Incoming(m.full, set.Language)
 		batch = append(batch, m)
 		ids = append(ids, m.in.MessageID)
 	}
-	if err := g.process(ctx, mailbox, batch, ids, &st); err != nil {
+	if err := g.process(ctx, mailbox, &state, batch, ids, &st); err != nil {
 		return st, false, err
 	}
 
@@ -458,11 +480,9 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 			finished = append(finished, m.in.MessageID)
 		}
 	}
-	if err := store.SetInflight(ctx, mailbox, left); err != nil {
-		return st, false, err
-	}
-	if err := store.ClearAttempts(ctx, finished); err != nil {
-		return st, false, err
+	state.Inflight = left
+	for _, id := range finished {
+		delete(state.Attempts, id)
 	}
 	// The last UID advances over the leading run of finished mails only: one left for a retry
 	// is fetched again next time.
@@ -474,7 +494,8 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		}
 		newLast = uint32(m.uid)
 	}
-	if err := store.SetMailboxState(ctx, mailbox, s.uidValidity, newLast); err != nil {
+	state.UIDValidity, state.LastUID = s.uidValidity, newLast
+	if err := g.saveState(ctx, mailbox, state); err != nil {
 		return st, false, err
 	}
 	return st, more, nil
@@ -490,7 +511,7 @@ func (g *Ingester) fetchHeaders(s *session, uids []imap.UID) ([]*fetched, error)
 	if err != nil {
 		return nil, fmt.Errorf("fetch headers: %w", err)
 	}
-	opts := Options(g.desk)
+	opts := g.settings().Parse
 	byUID := map[imap.UID]*fetched{}
 	for _, m := range msgs {
 		f := &fetched{uid: m.UID, size: m.RFC822Size}
@@ -560,14 +581,14 @@ func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, op
 // begins. A mail that was in a group commit that never finished (the process crashed, or the
 // mail failed) goes alone, each of its tries counted in the store before it is made: only the
 // mail at fault reaches maxAttempts and is quarantined, not the mails that shared its batch.
-func (g *Ingester) process(ctx context.Context, mailbox string, batch []*fetched, ids []string, st *Stats) error {
-	store := g.desk.Store
-	inflight, err := store.Inflight(ctx, mailbox)
-	if err != nil {
-		return err
+func (g *Ingester) process(ctx context.Context, mailbox string, state *mailboxState, batch []*fetched, ids []string, st *Stats) error {
+	inflight := map[string]bool{}
+	for _, id := range state.Inflight {
+		inflight[id] = true
 	}
 	if len(ids) > 0 {
-		if err := store.SetInflight(ctx, mailbox, ids); err != nil {
+		state.Inflight = ids
+		if err := g.saveState(ctx, mailbox, *state); err != nil {
 			return err
 		}
 	}
@@ -584,10 +605,14 @@ func (g *Ingester) process(ctx context.Context, mailbox string, batch []*fetched
 	}
 	for _, m := range alone {
 		m.alone = true
-		n, err := store.BumpAttempts(ctx, tickets.AttemptAlone, []string{m.in.MessageID})
-		if err != nil {
+		if state.Attempts == nil {
+			state.Attempts = map[string]int{}
+		}
+		state.Attempts[m.in.MessageID]++
+		if err := g.saveState(ctx, mailbox, *state); err != nil {
 			return err
 		}
+		n := state.Attempts
 		if n[m.in.MessageID] > maxAttempts {
 			g.log.Error("mail failed repeatedly: quarantined", "uid", m.uid, "message_id", m.in.MessageID, "attempts", maxAttempts)
 			m.bad = true

@@ -84,7 +84,7 @@ func TestConnectionDroppedMidFetch(t *testing.T) {
 	}
 	proxy := newFlakyProxy(t, srv.addr, 40_000)
 	d := newDesk(t, proxy.addr, "", 10)
-	g := NewIngester(d, nil)
+	g := d.ingester()
 	ctx := context.Background()
 	failures := 0
 	for i := 0; i < 20; i++ {

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +16,8 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+
+	"github.com/pelletier/go-toml/v2"
 
 	"github.com/deskd/deskd/tickets"
 )
@@ -89,51 +92,72 @@ func (s *testServer) mailbox(t testing.TB, name string) (n int, seen int) {
 	return int(*st.NumMessages), int(*st.NumMessages - *st.NumUnseen)
 }
 
-const deskConfig = `
-[desk]
-name = "Support Informatique"
-address = "helpdesk@corp.example"
-language = "fr"
-timezone = "Europe/Paris"
-[imap]
-address = "%s"
-username = "helpdesk"
-password = "secret"
-done_mailbox = "%s"
-batch_size = %d
-[smtp]
-address = "127.0.0.1:1"
-[[technician]]
-name = "Alice Martin"
-email = "alice@corp.example"
-skills = ["network"]
-[[coordinator]]
-name = "Nadia Benali"
-email = "nadia@corp.example"
-[[category]]
-name = "network"
-keywords = ["vpn", "wifi"]
-[calendar]
-always = true
-`
-
-func newDesk(t testing.TB, addr, done string, batch int) *tickets.Desk {
-	t.Helper()
-	dir := t.TempDir()
-	cfg, err := tickets.ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(fmt.Sprintf(deskConfig, addr, done, batch)))
+// sampleConfig is the sample desk of cmd/deskd/config: what `deskd init` writes and the demo runs on.
+var sampleConfig = func() string {
+	b, err := os.ReadFile(filepath.Join("..", "cmd", "deskd", "config", "sample.toml"))
 	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
+
+// testDesk is a desk on a fresh database, with the settings of its ingester.
+type testDesk struct {
+	*tickets.Desk
+	settings Settings
+	db       string // The database file.
+}
+
+func newDesk(t testing.TB, addr, done string, batch int) *testDesk {
+	t.Helper()
+	file := struct {
+		tickets.Config
+		IMAP Config `toml:"imap"`
+	}{tickets.DefaultConfig(), DefaultConfig()}
+	if err := toml.Unmarshal([]byte(sampleConfig), &file); err != nil {
 		t.Fatal(err)
 	}
-	store, err := tickets.OpenStore(context.Background(), cfg.Desk.Database)
+	// The sample desk on the test's server, without TLS.
+	file.IMAP.Address, file.IMAP.Security, file.IMAP.Password = addr, "none", "secret"
+	file.IMAP.DoneMailbox, file.IMAP.BatchSize = done, batch
+	cfg := file.Config
+	cfg.Complete()
+	if err := cfg.Validate([]string{"en", "fr"}); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "deskd.db")
+	store, err := tickets.OpenStore(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	d, err := tickets.NewDesk(cfg, store, []byte("0123456789abcdef0123456789abcdef"), nil)
+	d, err := tickets.NewDesk(&cfg, store, []byte("0123456789abcdef0123456789abcdef"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return d
+	s := Settings{IMAP: file.IMAP, Parse: DeskOptions(cfg.Desk, d.Signer), Language: cfg.Desk.Language}
+	return &testDesk{Desk: d, settings: s, db: db}
+}
+
+// ingester returns an ingester with the desk's settings.
+func (d *testDesk) ingester() *Ingester { return NewIngester(d.Desk, d.settings, nil) }
+
+// state reads the ingester's state of a mailbox, as the desk stores it.
+func (d *testDesk) state(t testing.TB, mailbox string) mailboxState {
+	t.Helper()
+	st, err := d.ingester().loadState(context.Background(), mailbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// setState records the ingester's state of a mailbox, as a crashed run would have left it.
+func (d *testDesk) setState(t testing.TB, mailbox string, st mailboxState) {
+	t.Helper()
+	if err := d.ingester().saveState(context.Background(), mailbox, st); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func testMail(id, from, subject, body string, headers ...string) string {
@@ -144,7 +168,7 @@ func testMail(id, from, subject, body string, headers ...string) string {
 	return fmt.Sprintf("From: %s\nTo: helpdesk@corp.example\nSubject: %s\nMessage-ID: <%s>\nDate: Thu, 26 Nov 2026 09:00:00 +0100\n%sContent-Type: text/plain; charset=utf-8\n\n%s\n", from, subject, id, h, body)
 }
 
-func count(t testing.TB, d *tickets.Desk, q string) int {
+func count(t testing.TB, d *testDesk, q string) int {
 	t.Helper()
 	var n int
 	if err := d.Store.Reader().QueryRow(q).Scan(&n); err != nil {
@@ -157,7 +181,7 @@ func TestOnceOpensThreadsAndFlags(t *testing.T) {
 	srv := newTestServer(t)
 	d := newDesk(t, srv.addr, "", 100)
 	ctx := context.Background()
-	g := NewIngester(d, nil)
+	g := d.ingester()
 
 	srv.deliver(t, "INBOX", testMail("q1@client", "Céline Dupré <celine@corp.example>", "Le VPN ne marche plus", "Bonjour,\nle vpn ne se connecte plus depuis ce matin.\nMerci"))
 	srv.deliver(t, "INBOX", testMail("q1@client", "Céline Dupré <celine@corp.example>", "Le VPN ne marche plus", "same mail delivered twice"))
@@ -209,7 +233,7 @@ func TestMoveToDoneMailbox(t *testing.T) {
 	srv := newTestServer(t)
 	d := newDesk(t, srv.addr, "Done", 100)
 	srv.deliver(t, "INBOX", testMail("a@x", "a@corp.example", "wifi", "wifi down"))
-	if _, err := NewIngester(d, nil).Once(context.Background()); err != nil {
+	if _, err := d.ingester().Once(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := srv.mailbox(t, "INBOX"); n != 0 {
@@ -228,14 +252,14 @@ func TestCrashBetweenCommitAndFlag(t *testing.T) {
 	ctx := context.Background()
 	raw := testMail("c@x", "c@corp.example", "vpn", "vpn down")
 	srv.deliver(t, "INBOX", raw)
-	m, err := Parse([]byte(strings.ReplaceAll(raw, "\n", "\r\n")), Options(d))
+	m, err := Parse([]byte(strings.ReplaceAll(raw, "\n", "\r\n")), d.settings.Parse)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := d.Ingest(ctx, time.Now(), []*tickets.Incoming{Incoming(m, "fr")}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := NewIngester(d, nil).Once(ctx)
+	st, err := d.ingester().Once(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,12 +275,13 @@ func TestUIDValidityChangeRescansSafely(t *testing.T) {
 	srv := newTestServer(t)
 	d := newDesk(t, srv.addr, "", 100)
 	ctx := context.Background()
-	g := NewIngester(d, nil)
+	g := d.ingester()
 	srv.deliver(t, "INBOX", testMail("u1@x", "u@corp.example", "vpn", "one"))
 	if _, err := g.Once(ctx); err != nil {
 		t.Fatal(err)
 	}
-	v1, last, _ := d.Store.MailboxState(ctx, "INBOX")
+	s1 := d.state(t, "INBOX")
+	v1, last := s1.UIDValidity, s1.LastUID
 	// The server rebuilds the mailbox: new UIDVALIDITY, the old mail again plus a new one.
 	if err := srv.user.Delete("INBOX"); err != nil {
 		t.Fatal(err)
@@ -270,7 +295,8 @@ func TestUIDValidityChangeRescansSafely(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v2, last2, _ := d.Store.MailboxState(ctx, "INBOX")
+	s2 := d.state(t, "INBOX")
+	v2, last2 := s2.UIDValidity, s2.LastUID
 	if v2 == v1 || st.Duplicates != 1 || st.Opened != 1 || last2 != 2 || last != 1 {
 		t.Fatalf("validity %d→%d last %d→%d stats %+v", v1, v2, last, last2, st)
 	}
@@ -294,7 +320,7 @@ func TestPoisonMailQuarantined(t *testing.T) {
 	}
 	srv.deliver(t, "INBOX", testMail("p@x", "p@corp.example", "poison", "x"))
 	srv.deliver(t, "INBOX", testMail("ok@x", "ok@corp.example", "wifi", "fine"))
-	g := NewIngester(d, nil)
+	g := d.ingester()
 	// One group attempt, then maxAttempts attempts alone.
 	for i := 0; i <= maxAttempts; i++ {
 		if _, err := g.Once(ctx); err != nil {
@@ -310,8 +336,7 @@ func TestPoisonMailQuarantined(t *testing.T) {
 	if c := count(t, d, `SELECT COUNT(*) FROM tickets`); c != 1 {
 		t.Fatalf("%d tickets", c)
 	}
-	_, last, _ := d.Store.MailboxState(ctx, "INBOX")
-	if last != 2 {
+	if last := d.state(t, "INBOX").LastUID; last != 2 {
 		t.Fatalf("last UID %d", last)
 	}
 }
@@ -320,7 +345,7 @@ func TestRunUsesIdleAndStops(t *testing.T) {
 	srv := newTestServer(t)
 	d := newDesk(t, srv.addr, "", 100)
 	ctx, cancel := context.WithCancel(context.Background())
-	g := NewIngester(d, nil)
+	g := d.ingester()
 	processed := make(chan Stats, 10)
 	g.Processed = func(s Stats) { processed <- s }
 	done := make(chan error)
@@ -349,7 +374,7 @@ func TestRunUsesIdleAndStops(t *testing.T) {
 func BenchmarkIngest(b *testing.B) {
 	srv := newTestServer(b)
 	d := newDesk(b, srv.addr, "", 200)
-	g := NewIngester(d, nil)
+	g := d.ingester()
 	ctx := context.Background()
 	const perRound = 500
 	b.ResetTimer()
@@ -370,9 +395,9 @@ func BenchmarkIngest(b *testing.B) {
 }
 
 // openWriter opens a second connection to the desk's database, to change its schema in tests.
-func openWriter(t testing.TB, d *tickets.Desk) *sql.DB {
+func openWriter(t testing.TB, d *testDesk) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+d.Config().Desk.Database+"?_busy_timeout=5000")
+	db, err := sql.Open("sqlite3", "file:"+d.db+"?_busy_timeout=5000")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,17 +410,13 @@ func openWriter(t testing.TB, d *tickets.Desk) *sql.DB {
 func TestHugeMailReadInPart(t *testing.T) {
 	srv := newTestServer(t)
 	d := newDesk(t, srv.addr, "", 100)
-	cfg := *d.Config()
-	cfg.IMAP.MaxMessage = 64 << 10
-	if err := d.SetConfig(&cfg); err != nil {
-		t.Fatal(err)
-	}
+	d.settings.IMAP.MaxMessage = 64 << 10
 	big := strings.Repeat("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n", 20000) // ~740 KB of base64.
 	raw := "From: big@corp.example\nTo: helpdesk@corp.example\nSubject: wifi logs\nMessage-ID: <big@x>\n" +
 		"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nThe wifi drops, logs attached.\n" +
 		"--b\nContent-Type: application/octet-stream; name=logs.bin\nContent-Transfer-Encoding: base64\n\n" + big + "--b--\n"
 	srv.deliver(t, "INBOX", raw)
-	st, err := NewIngester(d, nil).Once(context.Background())
+	st, err := d.ingester().Once(context.Background())
 	if err != nil || st.Opened != 1 {
 		t.Fatalf("stats %+v %v", st, err)
 	}
@@ -423,26 +444,19 @@ func TestCrashingMailSetAside(t *testing.T) {
 	srv.deliver(t, "INBOX", testMail("crash@x", "c@corp.example", "crash", "x"))
 	srv.deliver(t, "INBOX", testMail("fine1@x", "f1@corp.example", "wifi", "fine"))
 	srv.deliver(t, "INBOX", testMail("fine2@x", "f2@corp.example", "vpn", "fine"))
-	all := []string{"crash@x", "fine1@x", "fine2@x"}
-	// A group commit of the three died with the process...
-	if err := d.Store.SetInflight(ctx, "INBOX", all); err != nil {
-		t.Fatal(err)
-	}
-	// ...then, mail by mail, the two innocent ones committed and the culprit died three times.
-	for i := 0; i < maxAttempts; i++ {
-		if _, err := d.Store.BumpAttempts(ctx, tickets.AttemptAlone, []string{"crash@x"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st, err := NewIngester(d, nil).Once(ctx)
+	// A group commit of the three died with the process; then, mail by mail, the two innocent
+	// ones committed and the culprit died three times.
+	d.setState(t, "INBOX", mailboxState{Inflight: []string{"crash@x", "fine1@x", "fine2@x"},
+		Attempts: map[string]int{"crash@x": maxAttempts}})
+	st, err := d.ingester().Once(ctx)
 	if err != nil || st.Opened != 2 || st.Quarantined != 1 {
 		t.Fatalf("stats %+v %v", st, err)
 	}
 	if n, _ := srv.mailbox(t, "deskd-quarantine"); n != 1 {
 		t.Fatalf("%d in quarantine", n)
 	}
-	if n := count(t, d, `SELECT COUNT(*) FROM kv WHERE key LIKE 'attempt:%' OR key LIKE 'inflight:%'`); n != 0 {
-		t.Fatalf("%d attempt counters left", n)
+	if st := d.state(t, "INBOX"); len(st.Attempts)+len(st.Inflight) != 0 {
+		t.Fatalf("attempt counters or mails in flight left: %+v", st)
 	}
 }
 
@@ -458,10 +472,8 @@ func TestBatchMatesOfACrashAreProcessed(t *testing.T) {
 		ids = append(ids, id)
 		srv.deliver(t, "INBOX", testMail(id, fmt.Sprintf("u%d@corp.example", i), "wifi", "down"))
 	}
-	if err := d.Store.SetInflight(ctx, "INBOX", ids); err != nil { // A crashed group commit blames nobody.
-		t.Fatal(err)
-	}
-	if st, err := NewIngester(d, nil).Once(ctx); err != nil || st.Opened != 3 || st.Quarantined != 0 {
+	d.setState(t, "INBOX", mailboxState{Inflight: ids}) // A crashed group commit blames nobody.
+	if st, err := d.ingester().Once(ctx); err != nil || st.Opened != 3 || st.Quarantined != 0 {
 		t.Fatalf("stats %+v %v", st, err)
 	}
 }
@@ -476,7 +488,7 @@ func TestReloadChangingMailboxReconnects(t *testing.T) {
 	d := newDesk(t, srv.addr, "", 100)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	g := NewIngester(d, nil)
+	g := d.ingester()
 	processed := make(chan Stats, 10)
 	g.Processed = func(s Stats) { processed <- s }
 	done := make(chan error, 1)
@@ -487,12 +499,10 @@ func TestReloadChangingMailboxReconnects(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("INBOX mail not processed")
 	}
-	cfg := *d.Config()
-	cfg.IMAP.Mailbox = "Support"
-	cfg.IMAP.PollInterval.Duration = 50 * time.Millisecond
-	if err := d.SetConfig(&cfg); err != nil {
-		t.Fatal(err)
-	}
+	s := d.settings
+	s.IMAP.Mailbox = "Support"
+	s.IMAP.PollInterval.Duration = 50 * time.Millisecond
+	g.SetConfig(s)
 	srv.deliver(t, "Support", testMail("b@x", "b@corp.example", "wifi", "in Support"))
 	select {
 	case s := <-processed:
@@ -504,8 +514,8 @@ func TestReloadChangingMailboxReconnects(t *testing.T) {
 	}
 	cancel()
 	<-done
-	v1, last1, _ := d.Store.MailboxState(context.Background(), "INBOX")
-	v2, last2, _ := d.Store.MailboxState(context.Background(), "Support")
+	s1, s2 := d.state(t, "INBOX"), d.state(t, "Support")
+	v1, last1, v2, last2 := s1.UIDValidity, s1.LastUID, s2.UIDValidity, s2.LastUID
 	if last1 != 1 || last2 != 1 || v1 == 0 || v2 == 0 {
 		t.Fatalf("INBOX %d/%d, Support %d/%d", v1, last1, v2, last2)
 	}

@@ -69,21 +69,14 @@ func TestIMAPSecurityModes(t *testing.T) {
 			ts.deliver(t, "INBOX", testMail("s@x", "s@corp.example", "vpn", "over "+mode))
 
 			d := newDesk(t, ts.addr, "", 100)
-			cfg := *d.Config()
-			cfg.IMAP.Security, cfg.IMAP.InsecureSkipVerify = mode, true
-			if err := d.SetConfig(&cfg); err != nil {
-				t.Fatal(err)
-			}
-			st, err := NewIngester(d, nil).Once(context.Background())
+			d.settings.IMAP.Security, d.settings.IMAP.InsecureSkipVerify = mode, true
+			st, err := d.ingester().Once(context.Background())
 			if err != nil || st.Opened != 1 {
 				t.Fatalf("%s: %+v %v", mode, st, err)
 			}
 			// Without skipping verification, the self-signed certificate is refused.
-			cfg.IMAP.InsecureSkipVerify = false
-			if err := d.SetConfig(&cfg); err != nil {
-				t.Fatal(err)
-			}
-			if err := NewIngester(d, nil).Check(context.Background()); err == nil {
+			d.settings.IMAP.InsecureSkipVerify = false
+			if err := d.ingester().Check(context.Background()); err == nil {
 				t.Fatalf("%s: an untrusted certificate was accepted", mode)
 			}
 		})

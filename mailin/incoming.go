@@ -6,15 +6,14 @@ import (
 	"github.com/deskd/deskd/tickets"
 )
 
-// Options returns the parse options for a desk: its attachment limit, its addresses, and its
-// own Message-IDs, so that our mail coming back is judged a loop.
-func Options(d *tickets.Desk) ParseOptions {
-	cfg := d.Config()
+// DeskOptions returns the parse options for a desk: its attachment limit, its addresses, and its
+// own Message-IDs (signer's), so that our mail coming back is judged a loop.
+func DeskOptions(desk tickets.DeskConfig, signer *tickets.Signer) ParseOptions {
 	return ParseOptions{
-		MaxAttachment: int64(cfg.Desk.MaxAttachment),
-		DeskAddresses: append([]string{cfg.Desk.Address}, cfg.Desk.Addresses...),
+		MaxAttachment: int64(desk.MaxAttachment),
+		DeskAddresses: append([]string{desk.Address}, desk.Addresses...),
 		IsOwnMessageID: func(id string) bool {
-			_, err := d.Signer.TicketFromMessageID(id)
+			_, err := signer.TicketFromMessageID(id)
 			return err == nil || strings.HasPrefix(id, "dk.0.")
 		},
 	}
@@ -27,7 +26,7 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 	in := &tickets.Incoming{
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References,
 		From: m.From.Email, FromName: m.From.Name, Subject: m.Subject, Date: m.Date,
-		HeaderPriority: m.Priority, AuthResults: m.AuthResults, Verdict: string(m.Verdict),
+		HeaderPriority: m.Priority, AuthResults: m.AuthResults, Verdict: m.Verdict,
 		VerdictReason: m.VerdictReason, FailedRecipients: m.FailedRecipients, ReturnedIDs: m.ReturnedIDs, Raw: m.Raw,
 	}
 	for _, r := range m.ReplyTo {
@@ -43,10 +42,13 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 		in.Cc = append(in.Cc, a.Email)
 	}
 	in.Text = visible(m)
+	if IsForwardSubject(m.Subject) {
+		in.Forwarded = visibleForward(m)
+	}
 	in.Language = tickets.DetectLanguage(m.Language, m.Subject+"\n"+in.Text, defaultLanguage)
 	for _, a := range m.Attachments {
-		if a.Inline && strings.HasPrefix(a.ContentType, "image/") && a.Name == "" {
-			continue // Signature logos and other unnamed inline images.
+		if a.Decorative {
+			continue // Tracking pixels and repeated signature logos.
 		}
 		in.Attachments = append(in.Attachments, tickets.IncomingAttachment{
 			Name: a.Name, ContentType: a.ContentType, Size: a.Size, Data: a.Data, Omitted: a.Omitted,
@@ -70,6 +72,16 @@ func visible(m *Message) string {
 		text = strings.TrimSpace(m.Text)
 	}
 	return text
+}
+
+// visibleForward returns the text of a forwarded mail as a new request: the sender's words and
+// the forwarded message (see VisibleForward).
+func visibleForward(m *Message) string {
+	text := m.Text
+	if strings.TrimSpace(text) == "" || (m.HTML != "" && looksConverted(m.Text, m.HTML)) {
+		text = HTMLToText(m.HTML)
+	}
+	return VisibleForward(text)
 }
 
 // looksConverted reports whether the plain text is just our own conversion of the HTML body

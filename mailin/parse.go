@@ -10,12 +10,13 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // decode non-UTF-8 charsets
 	gomail "github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/deskd/deskd/tickets"
 )
 
 // Address is a mailbox; Email is lower-case.
@@ -33,22 +34,24 @@ type Attachment struct {
 	Data        []byte // Nil when Omitted.
 	Omitted     bool   // Larger than ParseOptions.MaxAttachment.
 	Inline      bool   // Content-Disposition inline, or a part of multipart/related.
+	ContentID   string // Content-ID without <>, "" if none; HTML refers to it as cid:.
+	Decorative  bool   // An inline image too small to matter or repeated (see tinyImage): not a file of the ticket.
 }
 
-// Verdict says who or what wrote a message.
-type Verdict string
+// Verdict says who or what wrote a message: the desk's tickets.Verdict, named here for short.
+type Verdict = tickets.Verdict
 
-// Verdicts, from the most to the least specific.
+// Verdicts, from the most to the least specific; see tickets.Verdict.
 const (
-	VerdictPerson    Verdict = "person"     // A person wrote it: open or update a ticket.
-	VerdictAutoReply Verdict = "auto-reply" // Out-of-office and other automatic responses (RFC 3834).
-	VerdictBounce    Verdict = "bounce"     // A delivery failure report (RFC 3464).
-	VerdictFeedback  Verdict = "feedback"   // An abuse feedback report (RFC 5965).
-	VerdictBulk      Verdict = "bulk"       // List or bulk mail.
-	VerdictLoop      Verdict = "loop"       // One of the desk's own mails, or a mail marked as looping.
+	VerdictPerson    = tickets.VerdictPerson
+	VerdictAutoReply = tickets.VerdictAutoReply
+	VerdictBounce    = tickets.VerdictBounce
+	VerdictFeedback  = tickets.VerdictFeedback
+	VerdictBulk      = tickets.VerdictBulk
+	VerdictLoop      = tickets.VerdictLoop
 )
 
-// ParseOptions tunes Parse and JudgeHeader.
+// ParseOptions tunes Parse.
 type ParseOptions struct {
 	MaxAttachment int64    // Attachments larger than this keep their metadata but not their data; 0: no limit.
 	DeskAddresses []string // The desk's own addresses (lower-case), for loop detection.
@@ -58,6 +61,15 @@ type ParseOptions struct {
 	// Nil: Message-IDs are not checked.
 	IsOwnMessageID func(id string) bool
 }
+
+// Decorative inline images are images under tinyImage bytes (tracking
+// pixels, spacers), and images up to smallImage bytes that occur more than
+// once in the message (signature logos, repeated down a thread). A pasted
+// screenshot is larger; whether an image has a name plays no part.
+const (
+	tinyImage  = 1 << 10
+	smallImage = 16 << 10
+)
 
 // Message is a parsed incoming mail.
 type Message struct {
@@ -70,8 +82,8 @@ type Message struct {
 	To, Cc           []Address // Recipients.
 	Subject          string    // RFC 2047 decoded, valid UTF-8.
 	Date             time.Time // Zero if absent or unparseable.
-	Text             string    // Best body text: text/plain, else HTML as text, else the TNEF body.
-	HTML             string    // The text/html body if any, UTF-8.
+	Text             string    // Best body text: text/plain, else HTML as text, else the TNEF body; "[image: name]" where an inline image was.
+	HTML             string    // The text/html body if any, UTF-8; "[image: name]" follows the <img> of an inline image.
 	Language         string    // First Content-Language tag, lower-case, "" if none.
 	Priority         int       // 1 (highest) to 5 (lowest) from X-Priority, Importance or Priority; 0 if absent.
 	AuthResults      []string  // Raw Authentication-Results header values.
@@ -118,32 +130,40 @@ func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, ErrEmpty
 	}
-	norm := normalizeNewlines(raw)
-	th, body, problems := readHeader(norm)
+	src := raw
+	if bytes.IndexByte(raw, '\n') < 0 {
+		src = normalizeNewlines(raw) // old Mac line ends: CR only
+	}
+	th, body, problems := readHeader(src)
 	m = &Message{Raw: raw, Header: gomail.Header{Header: message.Header{Header: th}}, Problems: problems}
 	h := m.Header
 
+	hint, rawNames := scanPartFields(src)
+	if hint == "" {
+		hint = headerCharset(append([]string{h.Get("Subject"), h.Get("From"), h.Get("Sender"), h.Get("Reply-To"),
+			strings.Join(h.Values("To"), " "), strings.Join(h.Values("Cc"), " ")}, rawNames...))
+	}
 	m.MessageID = firstMsgID(h.Get("Message-Id"))
 	if m.MessageID == "" {
 		m.MessageID, m.DerivedID = derivedID(raw), true
 	}
 	m.InReplyTo = msgIDList(h.Get("In-Reply-To"))
 	m.References = msgIDList(strings.Join(h.Values("References"), " "))
-	if from := parseAddressList(h.Get("From")); len(from) > 0 {
+	if from := parseAddresses(h.Get("From"), hint); len(from) > 0 {
 		m.From = from[0]
-	} else if sender := parseAddressList(h.Get("Sender")); len(sender) > 0 {
+	} else if sender := parseAddresses(h.Get("Sender"), hint); len(sender) > 0 {
 		m.From = sender[0]
 	}
-	m.ReplyTo = parseAddressList(h.Get("Reply-To"))
-	m.To = parseAddressList(strings.Join(h.Values("To"), ", "))
-	m.Cc = parseAddressList(strings.Join(h.Values("Cc"), ", "))
-	m.Subject = decodeHeaderText(h.Get("Subject"))
+	m.ReplyTo = parseAddresses(h.Get("Reply-To"), hint)
+	m.To = parseAddresses(strings.Join(h.Values("To"), ", "), hint)
+	m.Cc = parseAddresses(strings.Join(h.Values("Cc"), ", "), hint)
+	m.Subject = decodeHeader(h.Get("Subject"), hint)
 	m.Date = parseDate(h.Get("Date"))
 	m.Language = firstLanguage(h.Get("Content-Language"))
 	m.Priority = priority(h)
 	m.AuthResults = h.Values("Authentication-Results")
 
-	w := &walker{opt: opt, m: m}
+	w := &walker{opt: opt, m: m, hint: hint}
 	w.walk(th, body, 0, "")
 	w.finish()
 
@@ -226,13 +246,22 @@ var emailRe = regexp.MustCompile(`[^\s<>,;:"()\[\]]+@[^\s<>,;:"()\[\]]+`)
 // parser gives up, each comma-separated item is tried alone, and then bare
 // addresses are picked out of the text.
 func parseAddressList(v string) []Address {
+	return parseAddresses(v, "")
+}
+
+// parseAddresses is parseAddressList for a message whose text part declares
+// the charset hint, in which raw 8-bit names are read.
+func parseAddresses(v, hint string) []Address {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return nil
 	}
-	if !utf8.ValidString(v) {
-		v = fallbackText([]byte(v))
+	if !isPlainText(v) {
+		v = decode8bit([]byte(v), hint)
+	} else if isUTF7Label(strings.ToLower(hint)) && utf7ShiftRe.MatchString(v) && !strings.Contains(v, "=?") {
+		v = decodeUTF7([]byte(v))
 	}
+	v = escapeEncodedWords(v)
 	p := mail.AddressParser{WordDecoder: wordDecoder}
 	if l, err := p.ParseList(v); err == nil {
 		return convertAddrs(l)
@@ -268,6 +297,90 @@ func parseAddressList(v string) []Address {
 		out = append(out, Address{Name: decodeHeaderText(name), Email: strings.ToLower(strings.Trim(email, "'`."))})
 	}
 	return out
+}
+
+// scanPartFields reads the Content-Type and Content-Disposition fields of
+// a raw message (the first 200 of them, folded lines included), before the
+// walk, for what decides how raw 8-bit header text is read: the charset the
+// message declares for its text, that in which its mailer most likely wrote
+// such bytes (the first charset of a text part other than US-ASCII and
+// UTF-8), and the raw 8-bit file names, for detection when none is declared.
+func scanPartFields(raw []byte) (charset string, names []string) {
+	found := 0
+	for off := 0; off < len(raw) && found < 200; {
+		line := raw[off:]
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i+1]
+		}
+		off += len(line)
+		var name string
+		switch {
+		case hasPrefixFold(line, "content-type:"):
+			name = "content-type:"
+		case hasPrefixFold(line, "content-disposition:"):
+			name = "content-disposition:"
+		default:
+			continue
+		}
+		field := line[len(name):]
+		for off < len(raw) && (raw[off] == ' ' || raw[off] == '\t') { // folded lines
+			next := raw[off:]
+			if i := bytes.IndexByte(next, '\n'); i >= 0 {
+				next = next[:i+1]
+			}
+			field = append(append([]byte(nil), field...), next...)
+			off += len(next)
+		}
+		found++
+		field = bytes.ReplaceAll(bytes.ReplaceAll(field, []byte("\r"), nil), []byte("\n"), nil)
+		if has8bit(field) && len(names) < 50 {
+			for _, m := range fileNameRe.FindAllSubmatch(field, 10) {
+				names = append(names, string(bytes.Trim(append(m[1], m[2]...), `"`)))
+			}
+		}
+		if charset != "" || name != "content-type:" {
+			continue
+		}
+		t, params := parseParams(string(field))
+		if t != "text/plain" && t != "text/html" {
+			continue
+		}
+		switch cs := strings.ToLower(strings.TrimSpace(params["charset"])); cs {
+		case "", "us-ascii", "ascii", "utf-8", "utf8":
+		default:
+			charset = cs
+		}
+	}
+	return charset, names
+}
+
+func hasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && bytes.EqualFold(b[:len(prefix)], []byte(prefix))
+}
+
+var qWordRe = regexp.MustCompile(`=\?[^?\s]+\?[qQ]\?[^?]*\?=`)
+
+// escapeEncodedWords hex-escapes the characters that RFC 2047 section 5(3)
+// forbids in a Q-encoded word of a phrase but that mailers write anyway
+// ("=?utf-8?Q?Dupont,_Jean?="), so that the address parser does not split
+// the display name at them.
+func escapeEncodedWords(v string) string {
+	if !strings.Contains(v, "=?") {
+		return v
+	}
+	return qWordRe.ReplaceAllStringFunc(v, func(w string) string {
+		i := strings.Index(w[2:], "?") + 2 // the ? after the charset
+		head, text := w[:i+3], w[i+3:len(w)-2]
+		var b strings.Builder
+		for j := 0; j < len(text); j++ {
+			if c := text[j]; strings.IndexByte(",;:\"()<>@[]\\", c) >= 0 {
+				fmt.Fprintf(&b, "=%02X", c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+		return head + b.String() + "?="
+	})
 }
 
 func convertAddrs(l []*mail.Address) []Address {
@@ -347,8 +460,20 @@ func priority(h gomail.Header) int {
 // unparseable type is text/plain (RFC 2045 section 5.2), or message/rfc822
 // inside multipart/digest.
 func contentType(h textproto.Header, parent string) (string, map[string]string) {
+	return contentTypeHint(h, parent, "")
+}
+
+func contentTypeHint(h textproto.Header, parent, hint string) (string, map[string]string) {
 	v := h.Get("Content-Type")
-	t, params := parseParams(v)
+	t, params := parseParamsHint(v, hint)
+	// Characters a media type cannot hold ("text/plain>") are dropped
+	// (RFC 2045 section 5.1: token characters only).
+	t = strings.Map(func(r rune) rune {
+		if r > ' ' && r < 0x7f && !strings.ContainsRune(`()<>@,;:\"[]?=`, r) {
+			return r
+		}
+		return -1
+	}, t)
 	if t == "" || !strings.Contains(t, "/") {
 		if parent == "multipart/digest" {
 			t = "message/rfc822"

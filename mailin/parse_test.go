@@ -278,6 +278,10 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Add(tnefMail(tnefBlob("a.txt", []byte("x"))))
+	f.Add([]byte("---- Original email message ----\r\nFrom: \xd5\xc5\xce\xb0 <a@example.com>\r\nSubject: =?utf-8?Q?Dupont,_Jean?=\r\n=?utf-8?B?w6k=?=\r\n" +
+		"Content-Type: multipart/related; boundary=r\r\n\r\n--r\r\nContent-Type: text/html\r\n\r\n<img src=\"cid:x\">\r\n" +
+		"--r\r\nContent-Type: image/png\r\nContent-ID: <x>\r\n\r\n\x89PNG\r\n--r\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin 644 a\r\n#86)C\r\n`\r\nend\r\n--r--\r\n"))
+	f.Add([]byte("Subject: \x1b$B%W%j%s%?!<\x1b(B\r\nContent-Type: text/plain; charset=utf-7\r\n\r\nA+ACo-b\r\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		m, err := Parse(raw, ParseOptions{MaxAttachment: 1 << 16})
 		if err != nil {

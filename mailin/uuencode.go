@@ -82,3 +82,20 @@ func uudecodeLine(l string) []byte {
 	}
 	return out
 }
+
+// uudecodePart decodes the body of a part whose Content-Transfer-Encoding
+// is uuencode: a begin … end block, or the encoded lines alone.
+func uudecodePart(body []byte) uuFile {
+	if res := uudecode(string(body)); len(res.files) > 0 {
+		return res.files[0]
+	}
+	var data []byte
+	for _, l := range strings.Split(string(body), "\n") {
+		l = strings.TrimRight(l, "\r")
+		if l == "end" {
+			break
+		}
+		data = append(data, uudecodeLine(l)...)
+	}
+	return uuFile{Data: data}
+}

@@ -24,9 +24,24 @@ type bodyFacts struct {
 }
 
 // walker walks the MIME tree of one message.
+//
+// It is ours rather than jhillyerd/enmime's or go-message's mail.Reader
+// because it scores better on every parse corpus, field by field
+// (TestCompareParsers; subject, from, text body, file names, file bytes,
+// sound). Stalwart (107 messages): ours 107, 107, 90, 102/106, 40/40, 107;
+// enmime 90, 106, 86, 87, 33, 90; go-message 89, 106, 82, 86, 31, 90. enmime
+// corpus (92): ours 92, 92, 84/84, 80/80, 35/35, 92; enmime 90, 90, 73, 78,
+// 35, 86. cpython (47): ours 47, 47, 37/41, 37/37, 5/5, 47; enmime 43, 44,
+// 31, 33, 5, 42. TNEF (15): ours 15/15 file names, the libraries 0 (they
+// do not open winmail.dat). The truth of the enmime and cpython corpora was
+// built from the three parsers' majority and a reading of every
+// disagreement (see truthCases), which favours no parser by construction
+// but is ours. The libraries lose on raw 8-bit headers, broken header
+// blocks and boundaries, x-uuencode and TNEF.
 type walker struct {
 	opt    ParseOptions
 	m      *Message
+	hint   string // charset the message declares for its text, for raw 8-bit text (see scanPartFields)
 	facts  bodyFacts
 	texts  []string
 	htmls  []string
@@ -58,14 +73,30 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 		w.problem("MIME nesting deeper than %d, rest ignored", maxDepth)
 		return
 	}
-	ct, params := contentType(h, parent)
-	disp, dparams := parseParams(h.Get("Content-Disposition"))
+	ct, params := contentTypeHint(h, parent, w.hint)
+	disp, dparams := parseParamsHint(h.Get("Content-Disposition"), w.hint)
 	name := dparams["filename"]
-	if name == "" {
-		name = params["name"]
+	for _, alt := range []string{params["name"], dparams["name"], params["file"], params["filename"]} {
+		if name == "" {
+			name = alt // non-standard places mailers put the name
+		}
 	}
 	name = cleanFilename(name)
 	isAttachment := disp == "attachment"
+
+	if isUUEncoding(h) && !strings.HasPrefix(ct, "multipart/") {
+		// A uuencoded part is a file whatever its type says; the
+		// begin line may hold its name.
+		f := uudecodePart(body)
+		if name == "" {
+			name = f.Name
+		}
+		if ct == "text/plain" || ct == "application/octet-stream" {
+			ct = typeByName(name)
+		}
+		w.attach(Attachment{Name: name, ContentType: ct, Data: f.Data, Inline: disp == "inline"})
+		return
+	}
 
 	switch {
 	case strings.HasPrefix(ct, "multipart/"):
@@ -81,7 +112,7 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 		w.facts.mdn = true
 	case ct == "text/rfc822-headers" || ct == "text/global-headers":
 		w.facts.returned = true
-		ih, _, _ := readHeader(normalizeNewlines(w.decode(h, ct, body)))
+		ih, _, _ := readHeader(w.decode(h, ct, body))
 		if id := firstMsgID(ih.Get("Message-Id")); id != "" {
 			w.facts.returnedIDs = append(w.facts.returnedIDs, id)
 		}
@@ -96,10 +127,11 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 		if ct == "text/html" && cs == "" {
 			cs = htmlMetaCharset(data)
 		}
-		s, p := decodeCharset(data, cs)
+		s, p := decodeCharsetHint(data, cs, w.hint)
 		if p != "" {
 			w.problem("%s", p)
 		}
+		s = string(normalizeNewlines([]byte(s)))
 		if ct == "text/html" {
 			w.htmls = append(w.htmls, s)
 			return
@@ -113,16 +145,31 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 			ContentType: ct,
 			Data:        data,
 			Inline:      disp == "inline" || (disp == "" && parent == "multipart/related"),
+			ContentID:   contentID(h),
 		})
 	}
 }
 
-// decode undoes the Content-Transfer-Encoding of a body, leniently.
-func (w *walker) decode(h textproto.Header, ct string, body []byte) []byte {
+// transferEncoding returns the lower-case Content-Transfer-Encoding token.
+func transferEncoding(h textproto.Header) string {
 	cte := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
 	if i := strings.IndexAny(cte, " ;("); i >= 0 {
 		cte = cte[:i]
 	}
+	return cte
+}
+
+func isUUEncoding(h textproto.Header) bool {
+	switch transferEncoding(h) {
+	case "x-uuencode", "uuencode", "x-uue":
+		return true
+	}
+	return false
+}
+
+// decode undoes the Content-Transfer-Encoding of a body, leniently.
+func (w *walker) decode(h textproto.Header, ct string, body []byte) []byte {
+	cte := transferEncoding(h)
 	isText := strings.HasPrefix(ct, "text/") || strings.HasPrefix(ct, "message/")
 	switch cte {
 	case "base64":
@@ -134,10 +181,7 @@ func (w *walker) decode(h textproto.Header, ct string, body []byte) []byte {
 	case "quoted-printable":
 		return decodeQP(body)
 	case "x-uuencode", "uuencode", "x-uue":
-		if files := uudecode(string(body)); len(files.files) > 0 {
-			return files.files[0].Data
-		}
-		return body
+		return uudecodePart(body).Data
 	case "", "7bit", "8bit", "binary":
 		if !isText && len(body) >= 16 && looksBase64(body) && bytes.IndexByte(bytes.TrimSpace(body), '\n') > 0 {
 			w.problem("%s part without Content-Transfer-Encoding looks like base64, decoded", ct)
@@ -169,7 +213,7 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 		boundary = guessBoundary(body)
 		if boundary == "" {
 			w.problem("%s without boundary, read as text", ct)
-			w.texts = append(w.texts, w.uuencoded(fallbackText(body)))
+			w.texts = append(w.texts, w.uuencoded(string(normalizeNewlines([]byte(decode8bit(body, w.hint))))))
 			return
 		}
 		w.problem("%s without boundary parameter, guessed %q", ct, boundary)
@@ -183,7 +227,7 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 	}
 	if len(parts) == 0 {
 		w.problem("boundary %q not found, body read as text", boundary)
-		w.texts = append(w.texts, w.uuencoded(fallbackText(body)))
+		w.texts = append(w.texts, w.uuencoded(string(normalizeNewlines([]byte(decode8bit(body, w.hint))))))
 		return
 	}
 	if !closed {
@@ -201,7 +245,7 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 		}
 		if ct == "multipart/signed" && i > 0 {
 			// RFC 1847: the second part is the signature; keep it as a file.
-			pct, pparams := contentType(ph, ct)
+			pct, pparams := contentTypeHint(ph, ct, w.hint)
 			name := ""
 			switch {
 			case strings.Contains(pct, "pkcs7"):
@@ -220,7 +264,8 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 }
 
 // splitMultipart returns the parts of a multipart body, each with its header,
-// and whether the closing delimiter was found (RFC 2046 section 5.1.1).
+// and whether the closing delimiter was found (RFC 2046 section 5.1.1). The
+// line end before a delimiter belongs to the delimiter, CRLF or LF.
 func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
 	delim := []byte("--" + boundary)
 	var parts [][]byte
@@ -236,13 +281,16 @@ func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
 		}
 		line := body[pos:lineEnd]
 		if bytes.HasPrefix(line, delim) {
-			rest := bytes.TrimRight(line[len(delim):], " \t")
+			rest := bytes.TrimRight(line[len(delim):], " \t\r")
 			closing := bytes.HasPrefix(rest, []byte("--"))
 			if len(rest) == 0 || closing {
 				if start >= 0 {
 					partEnd := pos
 					if partEnd > start && body[partEnd-1] == '\n' {
 						partEnd--
+						if partEnd > start && body[partEnd-1] == '\r' {
+							partEnd--
+						}
 					}
 					parts = append(parts, body[start:partEnd])
 				}
@@ -267,7 +315,7 @@ func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
 // missing or wrong.
 func guessBoundary(body []byte) string {
 	for _, line := range bytes.SplitN(body, []byte("\n"), 200) {
-		line = bytes.TrimRight(line, " \t")
+		line = bytes.TrimRight(line, " \t\r")
 		if len(line) > 2 && bytes.HasPrefix(line, []byte("--")) && !bytes.ContainsAny(line, " \t") {
 			b := strings.TrimSuffix(string(line[2:]), "--")
 			// A delimiter opens a part and something follows it: at least
@@ -286,19 +334,19 @@ func guessBoundary(body []byte) string {
 func (w *walker) message(h textproto.Header, body []byte, name string, depth int) {
 	data := w.decode(h, "message/rfc822", body)
 	w.facts.returned = true
-	ih, ibody, _ := readHeader(normalizeNewlines(data))
+	ih, ibody, _ := readHeader(data)
 	if id := firstMsgID(ih.Get("Message-Id")); id != "" {
 		w.facts.returnedIDs = append(w.facts.returnedIDs, id)
 	}
 	if name == "" {
-		if subj := cleanFilename(decodeHeaderText(ih.Get("Subject"))); subj != "" {
+		if subj := cleanFilename(decodeHeader(ih.Get("Subject"), w.hint)); subj != "" {
 			name = subj + ".eml"
 		} else {
 			name = "message.eml"
 		}
 	}
 	if w.innerText == "" {
-		inner := &walker{opt: w.opt, m: &Message{}, nparts: w.nparts}
+		inner := &walker{opt: w.opt, m: &Message{}, nparts: w.nparts, hint: w.hint}
 		inner.walk(ih, ibody, depth+1, "")
 		inner.finish()
 		w.innerText = inner.m.Text
@@ -393,8 +441,92 @@ func (w *walker) attach(a Attachment) {
 	w.m.Attachments = append(w.m.Attachments, a)
 }
 
+func contentID(h textproto.Header) string {
+	id := strings.TrimSpace(h.Get("Content-Id"))
+	return strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
+}
+
+var imgCIDRe = regexp.MustCompile(`(?is)<img\b[^>]*?\bsrc\s*=\s*["']?cid:([^"'\s>]+)["']?[^>]*>`)
+
+var imageExt = map[string]string{
+	"image/png": ".png", "image/jpeg": ".jpg", "image/jpg": ".jpg", "image/pjpeg": ".jpg", "image/gif": ".gif",
+	"image/bmp": ".bmp", "image/webp": ".webp", "image/tiff": ".tif", "image/heic": ".heic", "image/svg+xml": ".svg",
+}
+
+// images marks the decorative inline images (see tinyImage), names the
+// images that have no name (screenshot-1.png, …), and puts "[image: name]"
+// in the text where each other inline image was: after its <img> in the
+// HTML, in place of the "[cid:…]" Outlook writes in the plain text, else at
+// the end of the text for an unnamed image.
+func (w *walker) images() {
+	m := w.m
+	count := map[string]int{}
+	for _, a := range m.Attachments {
+		if strings.HasPrefix(a.ContentType, "image/") && a.Inline && !a.Omitted {
+			count[string(a.Data)]++
+		}
+	}
+	marker := map[string]string{} // Content-ID → what stands for the image in the text
+	var unnamed []string          // generated names, in order
+	n := 0
+	for i := range m.Attachments {
+		a := &m.Attachments[i]
+		if !strings.HasPrefix(a.ContentType, "image/") {
+			continue
+		}
+		if a.Inline && !a.Omitted && (a.Size < tinyImage || (a.Size <= smallImage && count[string(a.Data)] > 1)) {
+			a.Decorative = true
+			continue
+		}
+		if a.Name == "" {
+			n++
+			ext := imageExt[a.ContentType]
+			if ext == "" {
+				ext = ".img"
+			}
+			a.Name = fmt.Sprintf("screenshot-%d%s", n, ext)
+			unnamed = append(unnamed, a.Name)
+		}
+		if a.Inline && a.ContentID != "" {
+			marker[a.ContentID] = "[image: " + a.Name + "]"
+		}
+	}
+	if len(marker) == 0 && len(unnamed) == 0 {
+		return
+	}
+	mentioned := map[string]bool{}
+	for i, h := range w.htmls {
+		w.htmls[i] = imgCIDRe.ReplaceAllStringFunc(h, func(tag string) string {
+			if mk, ok := marker[imgCIDRe.FindStringSubmatch(tag)[1]]; ok {
+				mentioned[mk] = true
+				return tag + mk
+			}
+			return tag
+		})
+	}
+	for i, t := range w.texts {
+		for id, mk := range marker {
+			if strings.Contains(t, "[cid:"+id+"]") {
+				t = strings.ReplaceAll(t, "[cid:"+id+"]", mk)
+				mentioned[mk] = true
+			}
+		}
+		w.texts[i] = t
+	}
+	for _, name := range unnamed {
+		mk := "[image: " + name + "]"
+		switch {
+		case len(w.texts) > 0 && !strings.Contains(strings.Join(w.texts, "\n"), mk):
+			w.texts[len(w.texts)-1] = strings.TrimRight(w.texts[len(w.texts)-1], "\n") + "\n\n" + mk + "\n"
+		case len(w.texts) == 0 && len(w.htmls) > 0 && !mentioned[mk]:
+			w.htmls[len(w.htmls)-1] += "\n<p>" + mk + "</p>"
+		}
+	}
+}
+
 // finish chooses the best text once the walk is over.
 func (w *walker) finish() {
+	w.images()
 	m := w.m
 	var texts []string
 	for _, t := range w.texts {

@@ -41,13 +41,39 @@ const (
 	timeout    = 30 * time.Second // SMTP dial and command timeout.
 )
 
+// Outbox is the store side of the outbox, as the sender uses it: claim the due mails, settle each
+// one, and look up who may receive mail now. *tickets.Store implements it.
+type Outbox interface {
+	// DueMail claims up to limit mails due at now (a lease of tickets.ClaimLease).
+	DueMail(ctx context.Context, now time.Time, limit int) ([]tickets.OutboxMail, error)
+	// Renew extends the claim before a send; false: another sender holds the mail now.
+	Renew(ctx context.Context, m tickets.OutboxMail, until time.Time) (bool, error)
+	// Release gives claimed mails back, due at the given time, without counting an attempt.
+	Release(ctx context.Context, ids []int64, at time.Time) error
+	// MarkSent, Retry, MarkFailed and MarkSuppressed settle one mail.
+	MarkSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error
+	Retry(ctx context.Context, id int64, now, next time.Time, errText string) error
+	MarkFailed(ctx context.Context, id int64, now time.Time, errText string) error
+	MarkSuppressed(ctx context.Context, id int64, now time.Time, reason string) error
+	// RecordSendFailure notes on the mail's ticket that some recipients were refused.
+	RecordSendFailure(ctx context.Context, id int64, now time.Time, errText string) error
+	// AutoMailsSince counts the automatic mails sent to an address since a time (rate limit).
+	AutoMailsSince(ctx context.Context, email string, since time.Time) (int, error)
+	// Suppressed reports whether mail to an address is held back because it bounced.
+	Suppressed(ctx context.Context, email string, now time.Time) (bool, error)
+	// PruneSentLog forgets the rate limit's records older than before.
+	PruneSentLog(ctx context.Context, before time.Time) error
+	// MailAttachments returns the stored files a mail carries, within budget bytes.
+	MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) ([]tickets.File, []string, error)
+}
+
 // Sender sends the outbox over SMTP.
 type Sender struct {
-	store  *tickets.Store
+	box    Outbox
 	signer *tickets.Signer
 	log    *slog.Logger
-	cfg    atomic.Pointer[tickets.Config]
-	tpl    atomic.Pointer[templates.Set]
+	set    atomic.Pointer[settings]
+	tokens atomic.Pointer[tokenBox] // The OAuth2 token source (SetTokens).
 	wake   chan struct{}
 	mu     sync.Mutex // One drain at a time.
 
@@ -55,50 +81,53 @@ type Sender struct {
 	timeout time.Duration
 }
 
-// New returns a sender for the configuration. tpl may be nil: the templates are then loaded from
-// cfg.Desk.Templates (or the embedded ones).
-func New(cfg *tickets.Config, store *tickets.Store, signer *tickets.Signer, tpl *templates.Set, log *slog.Logger) (*Sender, error) {
+// settings are what a drain works with, swapped whole by SetConfig.
+type settings struct {
+	smtp Config
+	desk tickets.DeskConfig // Its name and address write From; rate_limit and plus_address apply here.
+	tpl  *templates.Set
+}
+
+// New returns a sender for the [smtp] settings and the desk, over the outbox box. signer makes
+// the signed Reply-To plus-addresses. tpl nil: the embedded templates.
+func New(smtp Config, desk tickets.DeskConfig, box Outbox, signer *tickets.Signer, tpl *templates.Set, log *slog.Logger) (*Sender, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Sender{
-		store: store, signer: signer, log: log, wake: make(chan struct{}, 1), timeout: timeout,
+		box: box, signer: signer, log: log, wake: make(chan struct{}, 1), timeout: timeout,
 		jitter: func(d time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(d/10) + 1)) },
 	}
-	if err := s.SetConfig(cfg, tpl); err != nil {
+	if err := s.SetConfig(smtp, desk, tpl); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// SetConfig replaces the configuration and templates (SIGHUP); tpl nil loads them from the
-// configuration. A drain in progress finishes with the ones it started with.
-func (s *Sender) SetConfig(cfg *tickets.Config, tpl *templates.Set) error {
-	if _, _, err := splitAddress(cfg.SMTP.Address); err != nil {
-		return err
-	}
-	if _, err := cfg.SMTPPassword(); err != nil {
-		return fmt.Errorf("smtp password: %w", err)
+// SetConfig replaces the settings and templates (SIGHUP); tpl nil: the embedded templates. A
+// drain in progress finishes with the ones it started with.
+func (s *Sender) SetConfig(smtp Config, desk tickets.DeskConfig, tpl *templates.Set) error {
+	if err := smtp.ValidateSend(); err != nil {
+		return fmt.Errorf("smtp.%w", err)
 	}
 	if tpl == nil {
 		var err error
-		if tpl, err = templates.Load(cfg.Desk.Templates); err != nil {
+		if tpl, err = templates.Load(""); err != nil {
 			return err
 		}
 	}
-	s.cfg.Store(cfg)
-	s.tpl.Store(tpl.In(cfg.Location()))
+	s.set.Store(&settings{smtp: smtp, desk: desk, tpl: tpl.In(desk.Location())})
 	return nil
 }
 
 func splitAddress(addr string) (string, int, error) {
 	host, p, err := net.SplitHostPort(addr)
 	if err != nil {
-		return "", 0, fmt.Errorf("smtp.address %q: want HOST:PORT", addr)
+		return "", 0, fmt.Errorf("address %q: want HOST:PORT", addr)
 	}
 	port, err := strconv.Atoi(p)
 	if err != nil || port <= 0 || port > 65535 {
-		return "", 0, fmt.Errorf("smtp.address %q: bad port", addr)
+		return "", 0, fmt.Errorf("address %q: bad port", addr)
 	}
 	return host, port, nil
 }
@@ -133,7 +162,12 @@ func (s *Sender) drainLogged(ctx context.Context) {
 			s.log.Error("outbox drain panicked", "panic", p, "stack", string(debug.Stack()))
 		}
 	}()
-	if _, err := s.Drain(ctx, time.Now()); err != nil && ctx.Err() == nil {
+	_, err := s.Drain(ctx, time.Now())
+	switch {
+	case err == nil || ctx.Err() != nil:
+	case waitsForPerson(err):
+		s.log.Debug("outbox waits for deskd oauth login", "err", err) // The token source said so once.
+	default:
 		s.log.Warn("outbox drain", "err", err)
 	}
 }
@@ -151,19 +185,20 @@ func (e errConn) Unwrap() error { return e.err }
 func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := &drain{Sender: s, cfg: s.cfg.Load(), tpl: s.tpl.Load(), now: now}
+	set := s.set.Load()
+	d := &drain{Sender: s, smtp: set.smtp, desk: set.desk, tpl: set.tpl, now: now}
 	defer d.close()
 	// Outcomes are recorded even when ctx is cancelled: a mail handed to the server must be
 	// marked sent, or it goes again.
 	settle := context.WithoutCancel(ctx)
 	for {
-		batch, err := s.store.DueMail(ctx, now, batchSize)
+		batch, err := s.box.DueMail(ctx, now, batchSize)
 		if err != nil {
 			return d.sent, err
 		}
 		if len(batch) == 0 {
 			if d.sent > 0 { // The hourly limit looks back one hour; older entries only take room.
-				if err := s.store.PruneSentLog(settle, now.Add(-2*time.Hour)); err != nil {
+				if err := s.box.PruneSentLog(settle, now.Add(-2*time.Hour)); err != nil {
 					s.log.Warn("prune sent log", "err", err)
 				}
 			}
@@ -171,15 +206,19 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 		}
 		for i, m := range batch {
 			if ctx.Err() != nil {
-				return d.sent, errors.Join(ctx.Err(), s.store.Release(settle, ids(batch[i:]), now))
+				return d.sent, errors.Join(ctx.Err(), s.box.Release(settle, ids(batch[i:]), now))
 			}
-			if ok, err := s.store.Renew(settle, m, time.Now().Add(tickets.ClaimLease)); err != nil {
+			if ok, err := s.box.Renew(settle, m, time.Now().Add(tickets.ClaimLease)); err != nil {
 				return d.sent, err
 			} else if !ok {
 				s.log.Warn("outbox row claimed by another sender; skipped", "id", m.ID, "kind", m.Kind)
 				continue
 			}
 			err := d.one(settle, m)
+			var w errWaiting
+			if errors.As(err, &w) { // Not an attempt: the mails wait as they are.
+				return d.sent, errors.Join(w.err, s.box.Release(settle, ids(batch[i:]), now))
+			}
 			var ce errConn
 			if errors.As(err, &ce) {
 				for _, r := range batch[i+1:] {
@@ -205,7 +244,8 @@ func ids(ms []tickets.OutboxMail) []int64 {
 // drain is the state of one Drain: its configuration and its connection.
 type drain struct {
 	*Sender
-	cfg    *tickets.Config
+	smtp   Config
+	desk   tickets.DeskConfig
 	tpl    *templates.Set
 	now    time.Time
 	client *mail.Client // nil until the first mail needs it, and after a broken connection.
@@ -231,7 +271,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	}
 	if len(to) == 0 {
 		log.Info("mail suppressed", "why", strings.Join(dropped, "; "))
-		return d.store.MarkSuppressed(ctx, m.ID, d.now, strings.Join(dropped, "; "))
+		return d.box.MarkSuppressed(ctx, m.ID, d.now, strings.Join(dropped, "; "))
 	}
 	if len(dropped) > 0 {
 		log.Info("recipients dropped", "why", strings.Join(dropped, "; "))
@@ -239,10 +279,13 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	msg, err := d.compose(m, to, cc)
 	if err != nil {
 		log.Error("mail cannot be built", "err", err)
-		return d.store.MarkFailed(ctx, m.ID, d.now, err.Error())
+		return d.box.MarkFailed(ctx, m.ID, d.now, err.Error())
 	}
 	if d.client == nil {
-		c, err := d.dial(ctx, d.cfg)
+		c, err := d.dial(ctx, d.smtp)
+		if err != nil && waitsForPerson(err) {
+			return errWaiting{err}
+		}
 		if err != nil {
 			log.Warn("smtp unavailable", "err", err)
 			return errors.Join(errConn{err}, d.retry(ctx, m, err))
@@ -260,7 +303,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 				}
 				if msg2, cerr := d.compose(m, to2, cc2); cerr == nil {
 					log.Warn("recipients refused", "err", err)
-					if ferr := d.store.RecordSendFailure(ctx, m.ID, d.now, oneLine(err)); ferr != nil {
+					if ferr := d.box.RecordSendFailure(ctx, m.ID, d.now, oneLine(err)); ferr != nil {
 						return ferr
 					}
 					to, cc, msg = to2, cc2, msg2
@@ -272,13 +315,13 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	if err == nil || msg.IsDelivered() { // Delivered, even if something failed after the final ".".
 		d.sent++
 		log.Debug("mail sent", "to", strings.Join(append(to, cc...), ","))
-		return d.store.MarkSent(ctx, m.ID, d.now, append(to, cc...)...)
+		return d.box.MarkSent(ctx, m.ID, d.now, append(to, cc...)...)
 	}
 	code, broken := classify(err)
 	switch {
 	case code >= 500 && !authCode(code):
 		log.Warn("mail refused", "err", err)
-		return d.store.MarkFailed(ctx, m.ID, d.now, oneLine(err))
+		return d.box.MarkFailed(ctx, m.ID, d.now, oneLine(err))
 	case broken:
 		log.Warn("smtp connection lost", "err", err)
 		d.close()
@@ -353,10 +396,10 @@ func (d *drain) retry(ctx context.Context, m tickets.OutboxMail, cause error) er
 	if d.now.Sub(m.CreatedAt) >= GiveUp {
 		msg := fmt.Sprintf("gave up after %d attempts: %s", m.Attempts+1, oneLine(cause))
 		d.log.Warn("mail failed", "outbox_id", m.ID, "ticket_id", m.TicketID, "err", msg)
-		return d.store.MarkFailed(ctx, m.ID, d.now, msg)
+		return d.box.MarkFailed(ctx, m.ID, d.now, msg)
 	}
 	delay := Backoff(m.Attempts + 1)
-	return d.store.Retry(ctx, m.ID, d.now, d.now.Add(delay+d.jitter(delay)), oneLine(cause))
+	return d.box.Retry(ctx, m.ID, d.now, d.now.Add(delay+d.jitter(delay)), oneLine(cause))
 }
 
 // Backoff is the delay after the n-th failed attempt (n ≥ 1): 1m, 2m, 4m … capped at 1h.
@@ -381,7 +424,7 @@ func (d *drain) recipients(ctx context.Context, m tickets.OutboxMail) (to, cc, d
 	keep := func(addrs []string) ([]string, error) {
 		var out []string
 		for _, a := range addrs {
-			bounced, err := d.store.Suppressed(ctx, a, d.now)
+			bounced, err := d.box.Suppressed(ctx, a, d.now)
 			if err != nil {
 				return nil, err
 			}
@@ -390,11 +433,11 @@ func (d *drain) recipients(ctx context.Context, m tickets.OutboxMail) (to, cc, d
 				continue
 			}
 			if m.Automatic {
-				n, err := d.store.AutoMailsSince(ctx, a, d.now.Add(-time.Hour))
+				n, err := d.box.AutoMailsSince(ctx, a, d.now.Add(-time.Hour))
 				if err != nil {
 					return nil, err
 				}
-				if n >= d.cfg.Desk.RateLimit {
+				if n >= d.desk.RateLimit {
 					dropped = append(dropped, fmt.Sprintf("%s: rate limit (%d automatic mails in the last hour)", a, n))
 					continue
 				}
@@ -424,17 +467,17 @@ const (
 
 // compose renders and builds the message.
 func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error) {
-	cfg := d.cfg
+	desk := d.desk
 	lang := m.Language
 	if lang == "" {
-		lang = cfg.Desk.Language
+		lang = desk.Language
 	}
 	subject, text, html, err := d.tpl.Render(m.Kind, lang, m.Notice)
 	if err != nil {
 		return nil, err
 	}
 	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
-	if err := msg.FromFormat(fromName(cfg, m), cfg.Desk.Address); err != nil {
+	if err := msg.FromFormat(fromName(d.tpl, lang, desk, m), desk.Address); err != nil {
 		return nil, fmt.Errorf("from: %w", err)
 	}
 	if err := msg.To(to...); err != nil {
@@ -445,8 +488,8 @@ func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error
 			return nil, fmt.Errorf("cc: %w", err)
 		}
 	}
-	if m.TicketID != 0 && *cfg.Desk.PlusAddress {
-		if err := msg.ReplyTo(d.signer.PlusAddress(cfg.Desk.Address, m.TicketID)); err != nil {
+	if m.TicketID != 0 && desk.PlusAddress {
+		if err := msg.ReplyTo(d.signer.PlusAddress(desk.Address, m.TicketID)); err != nil {
 			return nil, fmt.Errorf("reply-to: %w", err)
 		}
 	}
@@ -475,7 +518,7 @@ func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error
 	msg.SetGenHeader(headerKind, m.Kind)
 	msg.SetBodyString(mail.TypeTextPlain, text)
 	msg.AddAlternativeString(mail.TypeTextHTML, html)
-	files, skipped, err := d.store.MailAttachments(context.Background(), m.TicketID, m.Notice.Source, m.Notice.AllAttachments, attachBudget)
+	files, skipped, err := d.box.MailAttachments(context.Background(), m.TicketID, m.Notice.Source, m.Notice.AllAttachments, attachBudget)
 	if err != nil {
 		return nil, err
 	}
@@ -499,17 +542,20 @@ func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error
 const attachBudget = 15 << 20
 
 // fromName is the From display name: the desk's, or "Alice Martin via Support Informatique" for
-// a technician's answer.
-func fromName(cfg *tickets.Config, m tickets.OutboxMail) string {
+// a technician's answer (tickets.PhraseFromVia, in lang).
+func fromName(words tickets.Words, lang string, desk tickets.DeskConfig, m tickets.OutboxMail) string {
 	actor := m.Notice.ActorName
 	if (m.Kind == tickets.KindReply || m.Kind == tickets.KindResolved) && actor != "" && !strings.Contains(actor, "@") {
-		return actor + " via " + cfg.Desk.Name
+		return words.Say(lang, tickets.Phrase{Code: tickets.PhraseFromVia, Args: map[string]string{"actor": actor, "desk": desk.Name}})
 	}
-	return cfg.Desk.Name
+	return desk.Name
 }
 
 // dial connects, says EHLO, starts TLS and logs in as configured.
-func (s *Sender) dial(ctx context.Context, cfg *tickets.Config) (*mail.Client, error) {
+func (s *Sender) dial(ctx context.Context, cfg Config) (*mail.Client, error) {
+	if cfg.OAuth() {
+		return s.dialOAuth(ctx, cfg)
+	}
 	c, err := s.newClient(cfg)
 	if err != nil {
 		return nil, err
@@ -520,18 +566,19 @@ func (s *Sender) dial(ctx context.Context, cfg *tickets.Config) (*mail.Client, e
 	return c, nil
 }
 
-func (s *Sender) newClient(cfg *tickets.Config) (*mail.Client, error) {
-	host, port, err := splitAddress(cfg.SMTP.Address)
+// newClient returns a client for the settings; extra options come last.
+func (s *Sender) newClient(cfg Config, extra ...mail.Option) (*mail.Client, error) {
+	host, port, err := splitAddress(cfg.Address)
 	if err != nil {
 		return nil, err
 	}
 	opts := []mail.Option{
 		mail.WithPort(port), mail.WithTimeout(s.timeout),
-		mail.WithTLSConfig(&tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.SMTP.InsecureSkipVerify}),
+		mail.WithTLSConfig(tlsConfig(cfg, host)),
 		mail.WithoutNoop(), // A dead link shows on MAIL FROM; a NOOP per mail costs a round trip.
 		mail.WithoutRset(), // The end of DATA ends the transaction (RFC 5321 section 4.1.1.4).
 	}
-	switch cfg.SMTP.Security {
+	switch cfg.Security {
 	case "tls":
 		opts = append(opts, mail.WithSSL())
 	case "starttls":
@@ -539,27 +586,27 @@ func (s *Sender) newClient(cfg *tickets.Config) (*mail.Client, error) {
 	default:
 		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
 	}
-	if cfg.SMTP.HelloName != "" {
-		opts = append(opts, mail.WithHELO(cfg.SMTP.HelloName))
+	if cfg.HelloName != "" {
+		opts = append(opts, mail.WithHELO(cfg.HelloName))
 	}
-	if cfg.SMTP.Username != "" {
-		pass, err := cfg.SMTPPassword()
-		if err != nil {
-			return nil, fmt.Errorf("smtp password: %w", err)
-		}
+	if cfg.Username != "" && !cfg.OAuth() {
 		auth := mail.SMTPAuthAutoDiscover
-		if cfg.SMTP.Security == "none" {
+		if cfg.Security == "none" {
 			auth = mail.SMTPAuthPlainNoEnc // Plain login on an unencrypted link: asked for by security = "none".
 		}
-		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(cfg.SMTP.Username), mail.WithPassword(pass))
+		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(cfg.Username), mail.WithPassword(cfg.Password))
 	}
-	return mail.NewClient(host, opts...)
+	return mail.NewClient(host, append(opts, extra...)...)
+}
+
+func tlsConfig(cfg Config, host string) *tls.Config {
+	return &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify}
 }
 
 // Check connects to the SMTP server as Drain would (EHLO, STARTTLS, login), sends RSET and QUIT,
 // and explains what went wrong in words. It is for `deskd check`.
 func (s *Sender) Check(ctx context.Context) error {
-	cfg := s.cfg.Load()
+	cfg := s.set.Load().smtp
 	c, err := s.dial(ctx, cfg)
 	if err == nil {
 		err = c.Reset()
@@ -568,13 +615,13 @@ func (s *Sender) Check(ctx context.Context) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("smtp %s: %s", cfg.SMTP.Address, explain(cfg, err))
+		return fmt.Errorf("smtp %s: %s", cfg.Address, explain(cfg, err))
 	}
 	return nil
 }
 
 // explain turns a connection error into advice.
-func explain(cfg *tickets.Config, err error) string {
+func explain(cfg Config, err error) string {
 	msg := oneLine(err)
 	low := strings.ToLower(msg)
 	var dns *net.DNSError
@@ -582,6 +629,10 @@ func explain(cfg *tickets.Config, err error) string {
 	var cert *tls.CertificateVerificationError
 	var rec tls.RecordHeaderError
 	switch {
+	case waitsForPerson(err):
+		return msg // It names the fix.
+	case cfg.OAuth() && (strings.Contains(low, "535") || strings.Contains(low, "authentication")):
+		return fmt.Sprintf("login with an OAuth2 token refused (%s): the account signed in (deskd oauth status) must be the mailbox or be allowed to send as it, with authenticated SMTP on for the mailbox", msg)
 	case errors.As(err, &dns):
 		return fmt.Sprintf("cannot resolve the host name %q (%s): check smtp.address", dns.Name, msg)
 	case strings.Contains(low, "connection refused"):
@@ -595,7 +646,7 @@ func explain(cfg *tickets.Config, err error) string {
 	case strings.Contains(low, "does not support smtp auth"):
 		return "the server offers no login (AUTH), yet smtp.username is set; remove it, or enable authentication on the server"
 	case strings.Contains(low, "535") || strings.Contains(low, "authentication failed") || strings.Contains(low, "auth"):
-		return fmt.Sprintf("login as %q refused (%s): check smtp.username and the password", cfg.SMTP.Username, msg)
+		return fmt.Sprintf("login as %q refused (%s): check smtp.username and the password", cfg.Username, msg)
 	case errors.As(err, &nerr) && nerr.Timeout():
 		return "no answer in time: a firewall may drop the connection, or the port is wrong"
 	}

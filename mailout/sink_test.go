@@ -6,12 +6,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net"
 	netmail "net/mail"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/pelletier/go-toml/v2"
 
 	"github.com/deskd/deskd/tickets"
 )
@@ -209,57 +210,18 @@ type env struct {
 	store  *tickets.Store
 	sink   *sink
 	sender *Sender
+	smtp   Config // The sender's settings.
 	dbPath string
 }
 
-const configTOML = `
-[desk]
-name = "Support Informatique"
-address = "helpdesk@corp.example"
-tag = "HD"
-language = "fr"
-timezone = "Europe/Paris"
-
-[smtp]
-address = "%s"
-security = "none"
-
-[[technician]]
-name = "Alice Martin"
-email = "alice@corp.example"
-skills = ["network", "hardware"]
-tier = 1
-
-[[technician]]
-name = "Bob Smith"
-email = "bob@corp.example"
-skills = ["network", "hardware"]
-tier = 1
-language = "en"
-
-[[technician]]
-name = "Chloé Dubois"
-email = "chloe@corp.example"
-skills = ["network", "hardware"]
-tier = 2
-
-[[coordinator]]
-name = "Nadia Benali"
-email = "nadia@corp.example"
-
-[[category]]
-name = "network"
-label = "Réseau"
-keywords = ["vpn", "wifi", "réseau", "network"]
-ask = ["Dans quel bâtiment et quel bureau êtes-vous ?"]
-
-[[category]]
-name = "hardware"
-keywords = ["printer", "imprimante", "screen", "écran"]
-
-[calendar]
-always = true
-`
+// sampleConfig is the sample desk of cmd/deskd/config: what `deskd init` writes and the demo runs on.
+var sampleConfig = func() string {
+	b, err := os.ReadFile(filepath.Join("..", "cmd", "deskd", "config", "sample.toml"))
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // t0 is the tests' clock: a Thursday morning.
 var t0 = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
@@ -268,11 +230,24 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	k := newSink(t)
 	dir := t.TempDir()
-	cfg, err := tickets.ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(fmt.Sprintf(configTOML, k.addr)))
-	if err != nil {
+	file := struct {
+		tickets.Config
+		SMTP Config `toml:"smtp"`
+	}{tickets.DefaultConfig(), DefaultConfig()}
+	if err := toml.Unmarshal([]byte(sampleConfig), &file); err != nil {
 		t.Fatal(err)
 	}
-	store, err := tickets.OpenStore(context.Background(), cfg.Desk.Database)
+	// The sample desk, sending to the sink without TLS or login.
+	file.SMTP = DefaultConfig()
+	file.SMTP.Address = k.addr
+	cfg := file.Config
+	cfg.Categories[0].LabelFR = "Réseau" // The network category, as the tests read it in French mails.
+	cfg.Complete()
+	if err := cfg.Validate([]string{"en", "fr"}); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "deskd.db")
+	store, err := tickets.OpenStore(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,17 +256,17 @@ func newEnv(t testing.TB) *env {
 			t.Error(err)
 		}
 	})
-	d, err := tickets.NewDesk(cfg, store, []byte("0123456789abcdef0123456789abcdef"), nil)
+	d, err := tickets.NewDesk(&cfg, store, []byte("0123456789abcdef0123456789abcdef"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(cfg, store, d.Signer, nil, nil)
+	s, err := New(file.SMTP, cfg.Desk, store, d.Signer, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.jitter = func(time.Duration) time.Duration { return 0 }
 	s.timeout = 5 * time.Second
-	return &env{t: t, desk: d, store: store, sink: k, sender: s, dbPath: cfg.Desk.Database}
+	return &env{t: t, desk: d, store: store, sink: k, sender: s, smtp: file.SMTP, dbPath: db}
 }
 
 // open opens a ticket as a requester's mail would.
@@ -359,17 +334,13 @@ func (e *env) queueRaw(db execer, kind, lang string, n tickets.Notice, to, cc []
 	return id
 }
 
-func (e *env) state(t testing.TB, messageID string) (string, tickets.OutboxMail) {
+// row reads an outbox row's kind, attempts and last error.
+func (e *env) row(t testing.TB, id int64) (kind string, attempts int, lastError string) {
 	t.Helper()
-	var id int64
-	if err := e.store.Reader().QueryRow(`SELECT id FROM outbox WHERE message_id = ?`, messageID).Scan(&id); err != nil {
+	if err := e.store.Reader().QueryRow(`SELECT kind, attempts, last_error FROM outbox WHERE id = ?`, id).Scan(&kind, &attempts, &lastError); err != nil {
 		t.Fatal(err)
 	}
-	m, state, err := e.store.OutboxMailByID(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return state, m
+	return kind, attempts, lastError
 }
 
 func (e *env) counts() map[string]int {

@@ -2,86 +2,49 @@ package templates
 
 import (
 	"fmt"
+	htmltemplate "html/template"
 	"strings"
+	texttemplate "text/template"
 	"time"
 
 	"github.com/deskd/deskd/tickets"
 )
 
-// wordsT holds the few words the template functions need in one language.
-type wordsT struct {
-	days, months, shortMonths []string
-	priority, status          map[string]string
-	eventKind                 map[string]string
-	longDate, shortDate       func(t time.Time, w wordsT) string
-}
-
-var words = map[string]wordsT{}
-
-func init() {
-	words["fr"] = wordsT{
-		days:        []string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"},
-		months:      []string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
-		shortMonths: []string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."},
-		priority:    map[string]string{"low": "basse", "normal": "normale", "high": "haute", "urgent": "urgente"},
-		status:      map[string]string{"new": "nouveau", "open": "en cours", "pending": "en attente", "resolved": "résolu", "closed": "clos"},
-		eventKind: map[string]string{"message": "message", "reply": "réponse", "note": "note interne", "escalate": "escalade",
-			"assign": "attribution", "status": "statut", "priority": "priorité"},
-		// "jeudi 26 novembre à 11:00"
-		longDate: func(t time.Time, w wordsT) string {
-			return fmt.Sprintf("%s %d %s à %s", w.days[t.Weekday()], t.Day(), w.months[t.Month()-1], t.Format("15:04"))
-		},
-		// "26 nov. 11:00"
-		shortDate: func(t time.Time, w wordsT) string {
-			return fmt.Sprintf("%d %s %s", t.Day(), w.shortMonths[t.Month()-1], t.Format("15:04"))
-		},
-	}
-	words["en"] = wordsT{
-		days:        []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
-		months:      []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
-		shortMonths: []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
-		priority:    map[string]string{"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"},
-		status:      map[string]string{"new": "new", "open": "open", "pending": "pending", "resolved": "resolved", "closed": "closed"},
-		eventKind: map[string]string{"message": "message", "reply": "reply", "note": "internal note", "escalate": "escalation",
-			"assign": "assignment", "status": "status", "priority": "priority"},
-		// "Thursday 26 November at 11:00"
-		longDate: func(t time.Time, w wordsT) string {
-			return fmt.Sprintf("%s %d %s at %s", w.days[t.Weekday()], t.Day(), w.months[t.Month()-1], t.Format("15:04"))
-		},
-		// "26 Nov 11:00"
-		shortDate: func(t time.Time, w wordsT) string {
-			return fmt.Sprintf("%d %s %s", t.Day(), w.shortMonths[t.Month()-1], t.Format("15:04"))
-		},
-	}
-}
-
-// funcs are the template functions for one language; text and HTML templates share them.
-func funcs(lang string) map[string]any {
-	w := words[lang]
+// funcs are the template functions for one language; text and HTML templates share them but
+// for word, which the HTML templates take as HTML (the catalogue is trusted like the templates).
+func funcs(c *catalogue) map[string]any {
 	label := func(m map[string]string, k string) string {
 		if v, ok := m[k]; ok {
 			return v
 		}
 		return k
 	}
+	date := func(f *texttemplate.Template) func(time.Time) (string, error) {
+		return func(t time.Time) (string, error) {
+			if t.IsZero() {
+				return "", nil
+			}
+			return c.date(f, t)
+		}
+	}
 	return map[string]any{
 		// when formats a deadline in full: "jeudi 26 novembre à 11:00"; "" for the zero time.
-		"when": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return w.longDate(t, w)
-		},
+		"when": date(c.long),
 		// short formats a time for lists: "26 nov. 11:00".
-		"short": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
+		"short":     date(c.short),
+		"prio":      func(p string) string { return label(c.Priority, p) },
+		"status":    func(s string) string { return label(c.Status, s) },
+		"eventKind": func(k string) string { return label(c.Event, k) },
+		// word is a word of the layouts ([layout] in words.toml).
+		"word": func(key string) (string, error) {
+			if v, ok := c.Layout[key]; ok {
+				return v, nil
 			}
-			return w.shortDate(t, w)
+			return "", fmt.Errorf("no word %q in %s/words.toml", key, c.lang)
 		},
-		"prio":      func(p string) string { return label(w.priority, p) },
-		"status":    func(s string) string { return label(w.status, s) },
-		"eventKind": func(k string) string { return label(w.eventKind, k) },
+		// commands are the commands a technician's footer lists.
+		"commands": func() []string { return c.Commands },
+		"join":     strings.Join,
 		// greet is the name to greet someone by, "" when only the address is known.
 		"greet": func(name string) string {
 			if strings.Contains(name, "@") {
@@ -122,7 +85,7 @@ func funcs(lang string) map[string]any {
 		"count": func(m map[string]int, k string) int { return m[k] },
 		// plural picks the singular or the plural form for n.
 		"plural": func(n int, one, many string) string {
-			if n == 1 || (lang == "fr" && n == 0) {
+			if n == 1 || (c.zeroIsSingular && n == 0) {
 				return one
 			}
 			return many
@@ -153,8 +116,17 @@ func funcs(lang string) map[string]any {
 	}
 }
 
-func textFuncs(lang string) map[string]any { return funcs(lang) }
-func htmlFuncs(lang string) map[string]any { return funcs(lang) }
+func textFuncs(c *catalogue) map[string]any { return funcs(c) }
+
+func htmlFuncs(c *catalogue) map[string]any {
+	f := funcs(c)
+	word := f["word"].(func(string) (string, error))
+	f["word"] = func(key string) (htmltemplate.HTML, error) {
+		w, err := word(key)
+		return htmltemplate.HTML(w), err
+	}
+	return f
+}
 
 // localize returns the notice with its times in loc, without changing the caller's copy.
 func localize(n tickets.Notice, loc *time.Location) tickets.Notice {

@@ -1,15 +1,21 @@
-// Package templates renders the mails the desk sends: one text and one HTML template per mail
-// kind and language, with a subject line, embedded in the binary and overridable from a directory.
+// Package templates holds everything a person reads in the desk's mails: one text and one HTML
+// template per mail kind and language, a catalogue of words per language, and the HTML layout
+// the languages share. It is embedded in the binary and overridable from a directory.
 //
 // Layout, embedded and in an override directory alike:
 //
-//	fr/common.txt, fr/common.html   shared blocks (greeting, ticket summary, command help, frame)
-//	fr/ack.txt, fr/ack.html         one pair per kind; the .txt defines the "subject" block
-//	en/…                            likewise in English
+//	layout.html                    the HTML frame every language shares (top, bottom, summary, …)
+//	fr/words.toml                  the catalogue: names of priorities and statuses, dates, the
+//	                               layout's words, and the desk's phrases (tickets.Phrase)
+//	fr/common.txt                  shared text blocks (greeting, ticket summary, footer)
+//	fr/ack.txt, fr/ack.html        one pair per kind; the .txt defines the "subject" block
+//	en/…                           likewise in English
 //
 // A file present in the override directory replaces the embedded one; a block it does not
-// define (say, "subject") keeps the embedded definition. Load parses everything and renders each
-// template once against sample data, so a broken override is an error at start or in
+// define (say, "subject") keeps the embedded definition, and its words.toml overrides only the
+// keys it sets. A folder with a words.toml adds a language: it needs every key of en/words.toml,
+// a common.txt and a .txt and a .html for every kind, and no Go code. Load parses everything and
+// renders each template once against sample data, so a broken override is an error at start or in
 // `deskd check`, never a failure when a mail is sent.
 package templates
 
@@ -24,6 +30,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -31,24 +38,50 @@ import (
 	"github.com/deskd/deskd/tickets"
 )
 
-//go:embed fr en
+//go:embed layout.html */words.toml */*.txt */*.html
 var embedded embed.FS
 
-// Languages are the languages templates exist in; the first is the fallback.
-var Languages = []string{"en", "fr"}
+// Fallback is the language a mail is written in when its own has no templates; its catalogue is
+// the reference every other language must complete.
+const Fallback = "en"
 
 // ErrUnknownKind is returned by Render for a mail kind that has no template.
 var ErrUnknownKind = errors.New("unknown mail kind")
 
 // Set is a parsed set of templates. It is safe for concurrent use.
 type Set struct {
-	text map[string]*texttemplate.Template // By "lang/kind"; the "subject" block is in here too.
-	html map[string]*htmltemplate.Template
-	loc  *time.Location // Dates in mails are shown in this zone.
+	text  map[string]*texttemplate.Template // By "lang/kind"; the "subject" block is in here too.
+	html  map[string]*htmltemplate.Template
+	words map[string]*catalogue // By language.
+	langs []string              // Sorted.
+	loc   *time.Location        // Dates in mails are shown in this zone.
 }
 
-// Load parses the embedded templates, with the files of dir (if not "") overriding them, and
-// checks every template by rendering it against sample data.
+// Available lists the languages mails can be written in with the templates of dir ("" for the
+// embedded ones alone): the embedded languages and every folder of dir with a words.toml.
+func Available(dir string) []string {
+	langs := languages(embedded)
+	if dir != "" {
+		langs = append(langs, languages(os.DirFS(dir))...)
+	}
+	sort.Strings(langs)
+	return slices.Compact(langs)
+}
+
+// languages lists the folders of fsys that hold a words.toml.
+func languages(fsys fs.FS) []string {
+	var out []string
+	entries, _ := fs.ReadDir(fsys, ".")
+	for _, e := range entries {
+		if _, err := fs.Stat(fsys, e.Name()+"/words.toml"); e.IsDir() && err == nil {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// Load parses the embedded templates, with the files of dir (if not "") overriding and adding to
+// them, and checks every template by rendering it against sample data in every language.
 func Load(dir string) (*Set, error) {
 	var over fs.FS
 	if dir != "" {
@@ -60,26 +93,37 @@ func Load(dir string) (*Set, error) {
 			return nil, fmt.Errorf("templates: %s is not a directory", dir)
 		}
 		over = os.DirFS(dir)
-		if err := checkNames(over); err != nil {
+	}
+	s := &Set{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{},
+		words: map[string]*catalogue{}, langs: Available(dir), loc: time.UTC}
+	if over != nil {
+		if err := checkNames(over, s.langs); err != nil {
 			return nil, fmt.Errorf("templates %s: %w", dir, err)
 		}
 	}
-	s := &Set{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}, loc: time.UTC}
-	for _, lang := range Languages {
+	for _, lang := range append([]string{Fallback}, s.langs...) {
+		if s.words[lang] != nil {
+			continue
+		}
+		c, err := loadCatalogue(over, lang, s.words[Fallback])
+		if err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		s.words[lang] = c
+	}
+	for _, lang := range s.langs {
 		for _, kind := range tickets.MailKinds {
 			key := lang + "/" + kind
-			tt := texttemplate.New(kind).Funcs(textFuncs(lang)).Option("missingkey=error")
-			ht := htmltemplate.New(kind).Funcs(htmlFuncs(lang)).Option("missingkey=error")
-			for _, name := range []string{"common", kind} {
-				for _, src := range sources(over, lang+"/"+name+".txt") {
-					if _, err := tt.Parse(src.text); err != nil {
-						return nil, fmt.Errorf("templates: %s: %w", src.name, err)
-					}
+			tt := texttemplate.New(kind).Funcs(textFuncs(s.words[lang])).Option("missingkey=error")
+			ht := htmltemplate.New(kind).Funcs(htmlFuncs(s.words[lang])).Option("missingkey=error")
+			for _, name := range []string{lang + "/common.txt", lang + "/" + kind + ".txt"} {
+				if err := parse(over, name, tt.Parse); err != nil {
+					return nil, err
 				}
-				for _, src := range sources(over, lang+"/"+name+".html") {
-					if _, err := ht.Parse(src.text); err != nil {
-						return nil, fmt.Errorf("templates: %s: %w", src.name, err)
-					}
+			}
+			for _, name := range []string{"layout.html", lang + "/" + kind + ".html"} {
+				if err := parse(over, name, func(text string) (*htmltemplate.Template, error) { return ht.Parse(text) }); err != nil {
+					return nil, err
 				}
 			}
 			if tt.Lookup("subject") == nil {
@@ -88,7 +132,7 @@ func Load(dir string) (*Set, error) {
 			s.text[key], s.html[key] = tt, ht
 		}
 	}
-	for _, lang := range Languages {
+	for _, lang := range s.langs {
 		for _, kind := range tickets.MailKinds {
 			for i, n := range Samples(kind, lang) {
 				if _, _, _, err := s.Render(kind, lang, n); err != nil {
@@ -99,6 +143,23 @@ func Load(dir string) (*Set, error) {
 	}
 	return s, nil
 }
+
+// parse parses the embedded file name, then its override, with p; one of them must exist.
+func parse[T any](over fs.FS, name string, p func(text string) (T, error)) error {
+	srcs := sources(over, name)
+	if len(srcs) == 0 {
+		return fmt.Errorf("templates: %s is missing", name)
+	}
+	for _, src := range srcs {
+		if _, err := p(src.text); err != nil {
+			return fmt.Errorf("templates: %s: %w", src.name, err)
+		}
+	}
+	return nil
+}
+
+// Languages lists the languages of the set, sorted.
+func (s *Set) Languages() []string { return s.langs }
 
 // In returns the set showing dates in loc (the desk's time zone).
 func (s *Set) In(loc *time.Location) *Set {
@@ -124,9 +185,10 @@ func sources(over fs.FS, name string) []source {
 }
 
 // checkNames refuses files an override directory has that would be silently ignored.
-func checkNames(over fs.FS) error {
-	known := map[string]bool{}
-	for _, lang := range Languages {
+func checkNames(over fs.FS, langs []string) error {
+	known := map[string]bool{"layout.html": true}
+	for _, lang := range langs {
+		known[lang+"/words.toml"] = true
 		for _, kind := range append([]string{"common"}, tickets.MailKinds...) {
 			known[lang+"/"+kind+".txt"], known[lang+"/"+kind+".html"] = true, true
 		}
@@ -139,8 +201,9 @@ func checkNames(over fs.FS) error {
 			return nil
 		}
 		if !known[p] {
-			return fmt.Errorf("unknown file %s (expected LANG/KIND.txt or .html, LANG in %s, KIND in common, %s)",
-				p, strings.Join(Languages, ", "), strings.Join(tickets.MailKinds, ", "))
+			return fmt.Errorf("unknown file %s (expected layout.html, or LANG/words.toml, LANG/KIND.txt or .html, "+
+				"LANG in %s or a folder with a words.toml, KIND in common, %s)",
+				p, strings.Join(langs, ", "), strings.Join(tickets.MailKinds, ", "))
 		}
 		return nil
 	})
@@ -149,16 +212,16 @@ func checkNames(over fs.FS) error {
 // View is what templates see: the notice, plus what the package derives from it.
 type View struct {
 	tickets.Notice
-	Lang    string // "fr" or "en".
+	Lang    string // The language it is written in: "fr", "en", …
 	Subject string // The ticket's subject without tags and Re:/Fwd: prefixes.
 	Ref     string // "[HD #42]", or "[HD]" for mails about no ticket.
 }
 
-// Render renders a mail of the given kind in lang (English when the language has no templates).
+// Render renders a mail of the given kind in lang (Fallback when the language has no templates).
 // The subject carries the tag and ticket number exactly once, in front.
 func (s *Set) Render(kind, lang string, n tickets.Notice) (subject, text, html string, err error) {
-	if !slices.Contains(Languages, lang) {
-		lang = Languages[0]
+	if s.words[lang] == nil {
+		lang = Fallback
 	}
 	key := lang + "/" + kind
 	tt, ok := s.text[key]

@@ -36,7 +36,7 @@ func load(t testing.TB, dir string) *Set {
 // testdata/LANG/KIND-N.golden; run with -update to rewrite them after a deliberate change.
 func TestGolden(t *testing.T) {
 	s := load(t, "")
-	for _, lang := range Languages {
+	for _, lang := range s.Languages() {
 		for _, kind := range tickets.MailKinds {
 			samples := Samples(kind, lang)
 			if len(samples) == 0 {
@@ -192,7 +192,7 @@ func TestOverride(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "fr/ack.txt", "Merci {{.RecipientName}}, c'est noté.\n")                           // Body only: the subject stays.
 	writeFile(t, dir, "en/ack.txt", "{{define \"subject\"}}Got it: {{.Subject}}{{end}}Thanks, noted.\n") // Both.
-	writeFile(t, dir, "en/common.html", `{{define "bottom"}}<p>custom footer</p>{{end}}`)
+	writeFile(t, dir, "layout.html", `{{define "bottom"}}<p>custom footer</p>{{end}}`)
 	s := load(t, dir)
 	n := Samples(tickets.KindAck, "fr")[0]
 	subject, text, _, err := s.Render(tickets.KindAck, "fr", n)
@@ -207,7 +207,7 @@ func TestOverride(t *testing.T) {
 		t.Errorf("en override: %q / %q", subject, text)
 	}
 	if !strings.Contains(html, "<p>custom footer</p>") || strings.Contains(html, "</body>") {
-		t.Errorf("common.html override not used:\n%s", html)
+		t.Errorf("layout.html override not used:\n%s", html)
 	}
 	// Files not overridden are the embedded ones.
 	if _, text, _, _ := s.Render(tickets.KindReply, "en", Samples(tickets.KindReply, "en")[0]); !strings.Contains(text, "-- \nAlice Martin — Support Informatique") {
@@ -245,7 +245,7 @@ func TestRequesterSubjectsCleanBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, lang := range Languages {
+	for _, lang := range set.Languages() {
 		for _, kind := range tickets.MailKinds {
 			for i, n := range Samples(kind, lang) {
 				if n.Audience != "requester" || n.Ticket.ID == 0 {

@@ -90,11 +90,6 @@ func (t *Tx) Loads() (map[string]Load, error) {
 	return loads, rows.Err()
 }
 
-func (t *Tx) isAway(email string) bool {
-	_, away := t.Away(email)
-	return away
-}
-
 // Away reports whether someone is away now, and until when.
 func (t *Tx) Away(email string) (time.Time, bool) {
 	var until sql.NullInt64
@@ -121,9 +116,6 @@ func (t *Tx) SetAway(email string, until time.Time) error {
 	}
 	return nil
 }
-
-// Back marks a technician back from absence.
-func (t *Tx) Back(email string) error { return t.SetAway(email, time.Time{}) }
 
 // markAssigned records the assignment order, for round-robin among equals. Whoever assigns a
 // ticket calls it; chooseTechnician only looks.

@@ -136,7 +136,7 @@ func TestChooseAway(t *testing.T) {
 		if err != nil || !loads["alice@corp.example"].Away || loads["bob@corp.example"].Away {
 			t.Errorf("loads %v, %v", loads, err)
 		}
-		return tx.Back("alice@corp.example")
+		return tx.SetAway("alice@corp.example", time.Time{})
 	})
 	inTx(t, d, func(tx *Tx) error {
 		if _, away := tx.Away("alice@corp.example"); away {
@@ -177,7 +177,7 @@ func TestChooseTierFallback(t *testing.T) {
 		t.Fatalf("tiers 1 and 2 away, from 2: %+v", p)
 	}
 	// Tier 3 away, tier 2 back: below.
-	inTx(t, d, func(tx *Tx) error { return tx.Back("chloe@corp.example") })
+	inTx(t, d, func(tx *Tx) error { return tx.SetAway("chloe@corp.example", time.Time{}) })
 	away("dev@corp.example")
 	p := ask(t, d, "network", 3, "")
 	if p.Email != "chloe@corp.example" || p.Tier != 2 {

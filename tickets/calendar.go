@@ -58,9 +58,6 @@ func (cc CalendarConfig) Build() (*Calendar, error) {
 	return c, nil
 }
 
-// AlwaysCalendar counts every instant: a 24/7 desk.
-func AlwaysCalendar() *Calendar { return &Calendar{loc: time.UTC, always: true} }
-
 // dayKey reduces a day name ("Monday", "lundi", "mon") to its first three letters, lower-case.
 func dayKey(s string) string {
 	r := []rune(strings.ToLower(strings.TrimSpace(s)))

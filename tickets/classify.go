@@ -9,7 +9,6 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -305,10 +304,6 @@ tout tous toute toutes deja encore comme alors donc car ni non oui plus moins
 	return m
 }()
 
-// trainMu serialises the building of models, so a full rebuild and an incremental lesson do not
-// overwrite each other's result.
-var trainMu sync.Mutex
-
 // trainingText is what the model learns from a ticket: its subject and first message.
 func trainingText(subject, first string) string { return subject + "\n" + first }
 
@@ -316,8 +311,8 @@ func trainingText(subject, first string) string { return subject + "\n" + first 
 // (the training table, filled by learn), and every resolved or closed ticket with a category. It
 // replaces the model in use when done.
 func (d *Desk) TrainModel(ctx context.Context) error {
-	trainMu.Lock()
-	defer trainMu.Unlock()
+	d.train.Lock()
+	defer d.train.Unlock()
 	rows, err := d.Store.Reader().QueryContext(ctx, `
 		SELECT ticket_id, category, text FROM training WHERE category != ''
 		UNION ALL
@@ -377,8 +372,8 @@ func (t *Tx) learn(tk *Ticket) error {
 
 // learnModel updates the live model with one example, once its transaction has committed.
 func (d *Desk) learnModel(id int64, category, text string) {
-	trainMu.Lock()
-	defer trainMu.Unlock()
+	d.train.Lock()
+	defer d.train.Unlock()
 	cur := d.model.Load()
 	if cur == nil {
 		cur = NewModel()
@@ -408,11 +403,13 @@ func classifyByRules(cats []Category, subject, text string) []ruleScore {
 	var out []ruleScore
 	for _, c := range cats {
 		rs := ruleScore{category: c.Name}
+		seen := map[string]bool{}
 		for _, k := range c.Keywords {
 			kw := terms(k)
-			if len(kw) == 0 {
-				continue
+			if len(kw) == 0 || seen[strings.Join(kw, " ")] {
+				continue // Two spellings of one keyword ("receipt", "receipts") count once.
 			}
+			seen[strings.Join(kw, " ")] = true
 			n := 2*countSeq(subj, kw) + countSeq(body, kw)
 			if n > 0 {
 				rs.score += n

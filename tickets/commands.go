@@ -109,33 +109,30 @@ func staffText(text string, names ...string) string {
 	return out
 }
 
-// errRefused is a command refused for a reason the technician is told, in English (the event
-// and the log) and in French (the mail to a technician who reads French).
+// errRefused is a command refused for a reason the technician is told: a phrase, worded in the
+// journal's language for the event and in the technician's for the mail.
 type errRefused struct {
 	cmd    Command
-	reason string
-	fr     string // The reason in French, "" when it has none.
+	reason Phrase
 }
 
-// refusedByDomain turns a rule of the domain into the refusal of a command, in both languages.
+// refusedByDomain turns a rule of the domain into the refusal of a command.
 func refusedByDomain(c Command, err error) *errRefused {
-	fr := ""
+	p := say(PhraseTransition, "detail", err.Error())
 	switch {
 	case errors.Is(err, ErrNoteRequired):
-		fr = "une note de résolution est obligatoire : #resolve CE QUI A ÉTÉ FAIT"
-	case errors.Is(err, ErrTransition):
-		fr = "ce changement de statut n'est pas possible (" + err.Error() + ")"
+		p = say(PhraseNoteRequired)
 	case errors.Is(err, ErrClosed):
-		fr = "le ticket est clos"
+		p = say(PhraseClosed)
 	case errors.Is(err, ErrNotStaff):
-		fr = "ce n'est pas un technicien (" + err.Error() + ")"
+		p = say(PhraseNotStaff, "detail", err.Error())
 	case errors.Is(err, ErrNoTechnician):
-		fr = "aucun technicien disponible"
+		p = say(PhraseNoTechnician)
 	}
-	return &errRefused{c, err.Error(), fr}
+	return &errRefused{c, p}
 }
 
-func (e *errRefused) Error() string { return e.cmd.Line + ": " + e.reason }
+func (e *errRefused) Error() string { return e.cmd.Line + ": " + e.reason.String() }
 
 // HandleStaffMail applies a technician's or coordinator's mail to a ticket: the commands in it, in
 // order, all or nothing; the free text as the resolution note (#resolve), the internal note
@@ -150,13 +147,13 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 		names = append(names, co.Name, strings.Fields(co.Name)[0])
 	}
 	rest = staffText(rest, names...)
-	if reason := t.untrusted(in); reason != "" {
+	if reason, ok := t.untrusted(in); !ok {
 		// A forged technician gets neither commands nor a reply relayed to the requester.
 		c := Command{Line: "(reply)"}
 		if len(cmds) > 0 {
 			c = cmds[0]
 		}
-		return ActionRejected, t.reject(tk, in.From, &errRefused{c, reason, t.untrustedFR(in)})
+		return ActionRejected, t.reject(tk, in.From, &errRefused{c, reason})
 	}
 	rollback, err := t.savepoint("commands")
 	if err != nil {
@@ -216,7 +213,7 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 		if len(cmds) > 0 {
 			c = cmds[0]
 		}
-		return &errRefused{c, "the ticket is closed", "le ticket est clos"}
+		return &errRefused{c, say(PhraseClosed)}
 	}
 	if rest != "" && !textTaken {
 		if err := t.Reply(tk, rest, who, in.MessageID); err != nil {
@@ -224,7 +221,7 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 		}
 	}
 	if len(cmds) == 0 && rest == "" {
-		return &errRefused{Command{Line: "(empty)"}, "the mail has no text and no command", "le mail n'a ni texte ni commande"}
+		return &errRefused{Command{Line: "(empty)"}, say(PhraseNoText)}
 	}
 	consumed := false
 	// withText is the command's argument, followed by the free text for the first command taking it.
@@ -239,41 +236,39 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 		var err error
 		switch c.Verb {
 		case "":
-			return &errRefused{c, "unknown command", "commande inconnue"}
+			return &errRefused{c, say(PhraseUnknownCommand)}
 		case "resolve":
 			note := withText(c)
 			if note == "" {
-				return &errRefused{c, "a resolution note is required: #resolve WHAT WAS DONE",
-					"une note de résolution est obligatoire : #resolve CE QUI A ÉTÉ FAIT"}
+				return &errRefused{c, say(PhraseNoteRequired)}
 			}
 			err = t.Resolve(tk, note, who)
 		case "note":
 			note := withText(c)
 			if note == "" {
-				return &errRefused{c, "the note is empty: #note TEXT", "la note est vide : #note TEXTE"}
+				return &errRefused{c, say(PhraseNoteEmpty)}
 			}
 			err = t.Note(tk, note, who)
 		case "escalate":
 			if c.Arg == "" {
-				return &errRefused{c, "say why: #escalate REASON", "dites pourquoi : #escalate RAISON"}
+				return &errRefused{c, say(PhraseEscalateReason)}
 			}
 			err = t.Escalate(tk, c.Arg, who)
 		case "priority":
 			p, perr := ParsePriority(c.Arg)
 			if perr != nil {
-				return &errRefused{c, "unknown priority: use low, normal, high or urgent",
-					"priorité inconnue : low, normal, high ou urgent (basse, normale, haute, urgente)"}
+				return &errRefused{c, say(PhraseUnknownPriority)}
 			}
 			err = t.SetPriority(tk, p, who, "set by "+who)
 		case "assign":
 			addr := strings.ToLower(strings.Trim(c.Arg, "<> "))
 			if _, ok := t.cfg.Technician(addr); !ok {
-				return &errRefused{c, fmt.Sprintf("%q is not a technician", c.Arg), fmt.Sprintf("%q n'est pas un technicien", c.Arg)}
+				return &errRefused{c, say(PhraseNotTechnician, "who", fmt.Sprintf("%q", c.Arg))}
 			}
 			err = t.Assign(tk, addr, who)
 		case "take":
 			if _, ok := t.cfg.Technician(who); !ok {
-				return &errRefused{c, "only a technician can take a ticket", "seul un technicien peut prendre un ticket"}
+				return &errRefused{c, say(PhraseTakeNotTechnician)}
 			}
 			err = t.Assign(tk, who, who)
 		case "pending":
@@ -285,20 +280,19 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 			if strings.HasPrefix(arg, "-") {
 				err = t.RemoveWatcher(tk, strings.TrimPrefix(arg, "-"), who)
 			} else if !validAddress(strings.ToLower(arg)) {
-				return &errRefused{c, "give an address: #cc EMAIL or #cc -EMAIL", "donnez une adresse : #cc EMAIL ou #cc -EMAIL"}
+				return &errRefused{c, say(PhraseCcAddress)}
 			} else {
 				err = t.AddWatcher(tk, arg, who)
 			}
 		case "category":
 			if _, ok := t.cfg.Category(strings.ToLower(c.Arg)); !ok {
-				names := strings.Join(t.categoryNames(), ", ")
-				return &errRefused{c, fmt.Sprintf("unknown category %q (%s)", c.Arg, names), fmt.Sprintf("catégorie inconnue %q (%s)", c.Arg, names)}
+				return &errRefused{c, say(PhraseUnknownCategory, "category", fmt.Sprintf("%q", c.Arg), "names", strings.Join(t.categoryNames(), ", "))}
 			}
 			err = t.SetCategory(tk, c.Arg, who)
 		case "away":
 			until, perr := parseAway(c.Arg, t.Now, t.cfg.Location())
 			if perr != nil {
-				return &errRefused{c, perr.Error(), "date non comprise ou passée : #away until AAAA-MM-JJ (" + perr.Error() + ")"}
+				return &errRefused{c, say(PhraseAwayDate, "detail", perr.Error())}
 			}
 			err = t.SetAway(who, until)
 		case "back":
@@ -342,15 +336,15 @@ func parseAway(arg string, now time.Time, loc *time.Location) (time.Time, error)
 	return time.Time{}, fmt.Errorf("unknown date %q: use #away until YYYY-MM-DD", arg)
 }
 
-// untrusted returns why a staff mail's commands may not be obeyed, "" when they may. With
+// untrusted returns why a staff mail's commands may not be obeyed, and false; true when they may. With
 // [security] trusted_authserv_id set, the mail must carry that server's Authentication-Results
 // (RFC 8601) with dkim=pass or dmarc=pass for the sender's domain. Only the topmost header of
 // that server counts: the ones below it were in the mail when it arrived, so anyone could have
 // written them.
-func (t *Tx) untrusted(in *Incoming) string {
+func (t *Tx) untrusted(in *Incoming) (Phrase, bool) {
 	id := strings.ToLower(t.cfg.Security.TrustedAuthservID)
 	if id == "" {
-		return ""
+		return Phrase{}, true
 	}
 	_, domain, _ := strings.Cut(in.From, "@")
 	for _, h := range in.AuthResults {
@@ -358,11 +352,11 @@ func (t *Tx) untrusted(in *Incoming) string {
 			continue
 		}
 		if AuthPass(h, id, domain) {
-			return ""
+			return Phrase{}, true
 		}
 		break
 	}
-	return "the mail is not authenticated (no DKIM or DMARC pass from " + id + " for " + domain + ")"
+	return say(PhraseNotAuthenticated, "server", id, "domain", domain), false
 }
 
 // authResultsTokens splits an Authentication-Results value into its ";"-separated parts, with
@@ -420,12 +414,6 @@ func authservID(header string) string {
 	return parts[0][0]
 }
 
-// untrustedFR is the same reason in French.
-func (t *Tx) untrustedFR(in *Incoming) string {
-	_, domain, _ := strings.Cut(in.From, "@")
-	return "le mail n'est pas authentifié (aucun DKIM ou DMARC valide de " + strings.ToLower(t.cfg.Security.TrustedAuthservID) + " pour " + domain + ")"
-}
-
 // AuthPass reports whether an Authentication-Results header value from authserv-id shows a
 // dkim or dmarc pass for domain (RFC 8601 section 2.2).
 func AuthPass(header, authservID, domain string) bool {
@@ -456,17 +444,13 @@ func AuthPass(header, authservID, domain string) bool {
 // reject records a refused command and tells its author, in the author's language, what was
 // wrong and how to write it.
 func (t *Tx) reject(tk *Ticket, who string, r *errRefused) error {
-	if err := t.event(tk, EventRejected, who, false, r.cmd.Line+": "+r.reason, ""); err != nil {
+	if err := t.event(tk, EventRejected, who, false, r.cmd.Line+": "+t.say(JournalLanguage, r.reason), ""); err != nil {
 		return err
 	}
 	lang := t.staffLanguage(who)
 	if !t.cfg.IsStaff(who) {
 		lang = tk.Language
 	}
-	reason := r.reason
-	if lang == "fr" && r.fr != "" {
-		reason = r.fr
-	}
 	return t.queue(tk, Mail{Kind: KindRejected, To: []string{who}, Language: lang, Automatic: true,
-		Notice: Notice{Audience: "staff", Command: r.cmd.Line, Problems: []string{reason}}})
+		Notice: Notice{Audience: "staff", Command: r.cmd.Line, Problems: []string{t.say(lang, r.reason)}}})
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -20,8 +21,19 @@ type Desk struct {
 	Signer *Signer
 	Log    *slog.Logger
 	cfg    atomic.Pointer[deskConfig]
+	words  atomic.Pointer[wordsBox]
 	model  atomic.Pointer[Model] // Learned classifier; nil until trained.
+	// train serialises the building of models, so that a full rebuild and an incremental lesson
+	// do not overwrite each other's result.
+	train sync.Mutex
 }
+
+// wordsBox holds the desk's Words, which an atomic pointer cannot hold directly.
+type wordsBox struct{ Words }
+
+// SetWords gives the desk the words it says its phrases with (the templates'); SIGHUP replaces
+// them. Without words the desk writes phrases as their codes (Phrase.String).
+func (d *Desk) SetWords(w Words) { d.words.Store(&wordsBox{w}) }
 
 // deskConfig is a config with what is derived from it, swapped whole on reload.
 type deskConfig struct {
@@ -54,15 +66,13 @@ func (d *Desk) SetConfig(cfg *Config) error {
 // Config returns the configuration in force.
 func (d *Desk) Config() *Config { return d.cfg.Load().Config }
 
-// Calendar returns the business calendar in force.
-func (d *Desk) Calendar() *Calendar { return d.cfg.Load().cal }
-
 // Tx is one transaction on the desk at one instant. Operations on it append events and queue
 // mails; nothing is visible to others until Update commits.
 type Tx struct {
 	d      *Desk
 	tx     *sql.Tx
 	cfg    *deskConfig
+	words  Words // nil: phrases are written as codes.
 	Now    time.Time
 	source string          // Message-ID of the incoming mail being processed, for its attachments.
 	direct map[string]bool // Who the incoming mail went to directly (To, Cc): no relayed copy for them.
@@ -85,6 +95,14 @@ func (t *Tx) savepoint(name string) (rollback func() error, err error) {
 	}, nil
 }
 
+// say words a phrase in lang.
+func (t *Tx) say(lang string, p Phrase) string {
+	if t.words == nil {
+		return p.String()
+	}
+	return t.words.Say(lang, p)
+}
+
 // Config is the configuration this transaction runs with.
 func (t *Tx) Config() *Config { return t.cfg.Config }
 
@@ -93,6 +111,9 @@ func (d *Desk) Update(ctx context.Context, now time.Time, fn func(*Tx) error) er
 	var hooks []func()
 	err := d.Store.write(ctx, func(tx *sql.Tx) error {
 		t := &Tx{d: d, tx: tx, cfg: d.cfg.Load(), Now: now.UTC().Truncate(time.Second)}
+		if w := d.words.Load(); w != nil {
+			t.words = w.Words
+		}
 		err := fn(t)
 		hooks = t.onCommit
 		return err
@@ -414,6 +435,3 @@ func (t *Tx) query(q string, args ...any) (*sql.Rows, error) {
 	}
 	return t.tx.Query(q, args...)
 }
-
-// SQL gives policy code in this package the raw transaction, for queries of its own.
-func (t *Tx) SQL() *sql.Tx { return t.tx }

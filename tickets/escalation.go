@@ -268,26 +268,16 @@ func (t *Tx) localTime(tm time.Time) string {
 }
 
 // slaReason is the one-line reason of an escalation for a missed deadline (breach) or of a
-// reminder, in French or English.
+// reminder, in lang.
 func (t *Tx) slaReason(lang, deadline string, due time.Time, breach bool) string {
-	when := t.localTime(due)
-	fr := lang == "fr"
-	first := deadline == DeadlineFirstResponse
-	switch {
-	case breach && first && fr:
-		return "délai de première réponse dépassé (échéance " + when + ")"
+	code := PhraseResolveDue
+	switch first := deadline == DeadlineFirstResponse; {
 	case breach && first:
-		return "first response deadline missed (due " + when + ")"
-	case breach && fr:
-		return "délai de résolution dépassé (échéance " + when + ")"
+		code = PhraseFirstResponseLate
 	case breach:
-		return "resolution deadline missed (due " + when + ")"
-	case first && fr:
-		return "première réponse attendue avant " + when
+		code = PhraseResolveLate
 	case first:
-		return "first response due by " + when
-	case fr:
-		return "résolution attendue avant " + when
+		code = PhraseFirstResponseDue
 	}
-	return "resolution due by " + when
+	return t.say(lang, say(code, "due", t.localTime(due)))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -28,25 +27,7 @@ func newDeskTOML(t testing.TB, edits ...func(string) string) *Desk {
 	for _, e := range edits {
 		toml = e(toml)
 	}
-	dir := t.TempDir()
-	cfg, err := ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(toml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := OpenStore(context.Background(), cfg.Desk.Database)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := store.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	d, err := NewDesk(cfg, store, []byte("0123456789abcdef0123456789abcdef"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
+	return deskFromTOML(t, toml)
 }
 
 // vpnRequest is a normal-priority network request: first response in 4h, resolution in 24h on the
@@ -83,7 +64,7 @@ func mustTicket(t testing.TB, d *Desk, id int64) *Ticket {
 }
 
 func TestCheckSLA(t *testing.T) {
-	cal := AlwaysCalendar()
+	cal := &Calendar{loc: time.UTC, always: true} // A 24/7 desk.
 	sla := SLAConfig{FirstResponse: Duration{4 * time.Hour}, Resolve: Duration{24 * time.Hour}}
 	base := Ticket{Status: StatusOpen, CreatedAt: t0, FirstResponseDue: t0.Add(4 * time.Hour), ResolveDue: t0.Add(24 * time.Hour)}
 	answered := base

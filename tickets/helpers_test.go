@@ -2,105 +2,71 @@ package tickets
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"text/template"
 	"time"
+
+	"github.com/pelletier/go-toml/v2"
 )
 
-// testConfigTOML is the contract's example, extended with a small team.
-const testConfigTOML = `
-[desk]
-name = "Support Informatique"
-address = "helpdesk@corp.example"
-tag = "HD"
-database = "deskd.db"
-language = "fr"
-timezone = "Europe/Paris"
-secret_file = "deskd.secret"
-
-[imap]
-address = "127.0.0.1:1143"
-security = "none"
-username = "helpdesk"
-password = "secret"
-mailbox = "INBOX"
-done_mailbox = ""
-poll_interval = "1m"
-
-[smtp]
-address = "127.0.0.1:1025"
-security = "none"
-username = ""
-password = ""
-
-[[technician]]
-name = "Alice Martin"
-email = "alice@corp.example"
-skills = ["network", "hardware"]
-tier = 1
-
-[[technician]]
-name = "Bob Smith"
-email = "bob@corp.example"
-skills = ["accounts", "software", "hardware"]
-tier = 1
-language = "en"
-
-[[technician]]
-name = "Chloé Dubois"
-email = "chloe@corp.example"
-skills = ["network", "hardware", "accounts", "software"]
-tier = 2
-
-[[technician]]
-name = "Dev Patel"
-email = "dev@corp.example"
-skills = ["network", "software"]
-tier = 3
-language = "en"
-
-[[coordinator]]
-name = "Nadia Benali"
-email = "nadia@corp.example"
-
-[[category]]
-name = "network"
-keywords = ["vpn", "wifi", "wi-fi", "réseau", "network", "internet"]
-ask = ["Which building and room are you in?"]
-
-[[category]]
-name = "hardware"
-keywords = ["printer", "imprimante", "screen", "écran", "laptop", "keyboard", "clavier"]
-
-[[category]]
-name = "accounts"
-keywords = ["password", "mot de passe", "login", "account", "compte"]
-
-[[category]]
-name = "software"
-keywords = ["excel", "outlook", "install", "installer", "logiciel", "software"]
-
-[sla.urgent]
-first_response = "30m"
-resolve = "4h"
-
-[calendar]
-always = true
-
-[schedule]
-escalation = "@every 1m"
-digest = "0 8 * * 1-5"
-`
+// testConfigTOML is the sample desk of cmd/deskd/config (what `deskd init` writes and the demo
+// runs on), changed where these tests need it: Bob also repairs hardware (two technicians share a
+// skill on tier 1), the expert knows only network and software (so that an escalation can find
+// nobody), Nadia coordinates alone, high priority has the default SLA, and categories are named by
+// their names (no label_fr, label_en). The desk's keys are read from it; the other rooms' are
+// left to them.
+var testConfigTOML = func() string {
+	b, err := os.ReadFile(filepath.Join("..", "cmd", "deskd", "config", "sample.toml"))
+	if err != nil {
+		panic(err)
+	}
+	s := string(b)
+	for _, edit := range [][2]string{
+		{`skills = ["accounts", "software"]`, `skills = ["accounts", "software", "hardware"]`},
+		{`skills = ["network", "software", "accounts", "hardware"]`, `skills = ["network", "software"]`},
+		{"[[coordinator]]\nname = \"Sam Taylor\"\nemail = \"sam@corp.example\"\nlanguage = \"en\"\n", ""},
+		{"[sla.high]\nfirst_response = \"1h\"", "[sla.high]\nfirst_response = \"2h\""},
+	} {
+		if !strings.Contains(s, edit[0]) {
+			panic("the sample configuration has no " + edit[0])
+		}
+		s = strings.Replace(s, edit[0], edit[1], 1)
+	}
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(l, "label_fr = ") && !strings.HasPrefix(l, "label_en = ") {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
+}()
 
 // newTestDesk opens a desk on a fresh database in a temporary directory.
-func newTestDesk(t testing.TB) *Desk {
+func newTestDesk(t testing.TB) *Desk { return deskFromTOML(t, testConfigTOML) }
+
+// parseTestConfig decodes the desk's part of a configuration file as cmd/deskd/config does (over
+// the defaults, completed and validated); the other rooms' keys are left to them.
+func parseTestConfig(t testing.TB, data string) *Config {
 	t.Helper()
-	dir := t.TempDir()
-	cfg, err := ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(testConfigTOML))
-	if err != nil {
+	cfg := DefaultConfig()
+	if err := toml.Unmarshal([]byte(data), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	store, err := OpenStore(context.Background(), cfg.Desk.Database)
+	cfg.Complete()
+	if err := cfg.Validate([]string{"en", "fr"}); err != nil {
+		t.Fatal(err)
+	}
+	return &cfg
+}
+
+// deskFromTOML opens a desk configured by data on a fresh database in a temporary directory.
+func deskFromTOML(t testing.TB, data string) *Desk {
+	t.Helper()
+	cfg := parseTestConfig(t, data)
+	store, err := OpenStore(context.Background(), filepath.Join(t.TempDir(), "deskd.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +79,47 @@ func newTestDesk(t testing.TB) *Desk {
 	if err != nil {
 		t.Fatal(err)
 	}
+	d.SetWords(catalogueWords(t))
 	return d
+}
+
+// catalogueWords says phrases with the words of the templates' catalogues
+// (../templates/LANG/words.toml), as the templates package does: the package cannot be imported
+// here (it imports tickets), but its words can be read.
+func catalogueWords(t testing.TB) Words {
+	t.Helper()
+	w := testWords{}
+	for _, lang := range []string{"en", "fr"} {
+		b, err := os.ReadFile(filepath.Join("..", "templates", lang, "words.toml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c struct {
+			Phrase map[string]string `toml:"phrase"`
+		}
+		if err := toml.Unmarshal(b, &c); err != nil {
+			t.Fatal(err)
+		}
+		for code, text := range c.Phrase {
+			w[lang+"/"+code] = template.Must(template.New(code).Option("missingkey=error").Parse(text))
+		}
+	}
+	return w
+}
+
+// testWords are phrase templates by "lang/code".
+type testWords map[string]*template.Template
+
+func (w testWords) Say(lang string, p Phrase) string {
+	t := w[lang+"/"+p.Code]
+	if t == nil {
+		t = w["en/"+p.Code]
+	}
+	var b strings.Builder
+	if t == nil || t.Execute(&b, p.Args) != nil {
+		return p.String()
+	}
+	return b.String()
 }
 
 // t0 is the fixed clock of the tests: a Thursday morning in Paris.

@@ -12,14 +12,19 @@ import (
 	"time"
 )
 
-// Verdicts of incoming mail, as mailin judges them.
+// Verdict says who or what wrote an incoming mail; mailin judges it, the desk acts on it: only a
+// person's mail opens or updates a ticket, and no automatic mail is ever answered.
+type Verdict string
+
+// Verdicts, from the most to the least specific.
 const (
-	VerdictPerson    = "person"
-	VerdictAutoReply = "auto-reply"
-	VerdictBounce    = "bounce"
-	VerdictFeedback  = "feedback"
-	VerdictBulk      = "bulk"
-	VerdictLoop      = "loop"
+	VerdictPerson    Verdict = "person"     // A person wrote it: open or update a ticket.
+	VerdictAutoReply Verdict = "auto-reply" // Out-of-office and other automatic responses (RFC 3834).
+	VerdictBounce    Verdict = "bounce"     // A delivery failure report (RFC 3464).
+	VerdictDelay     Verdict = "delay"      // A delivery delay warning (RFC 3464 Action: delayed): nothing failed yet, no address is suppressed.
+	VerdictFeedback  Verdict = "feedback"   // An abuse feedback report (RFC 5965).
+	VerdictBulk      Verdict = "bulk"       // List or bulk mail.
+	VerdictLoop      Verdict = "loop"       // One of the desk's own mails, or a mail marked as looping.
 )
 
 // Incoming is a received mail as the desk needs it; mailin builds it from the raw message.
@@ -35,11 +40,12 @@ type Incoming struct {
 	Subject          string
 	Date             time.Time
 	Text             string // The visible new text: quoted history and signature removed.
+	Forwarded        string // A forwarded mail's text with the forwarded message kept: a new ticket's request. "" when not a forward.
 	Language         string // "fr" or "en", detected.
 	HeaderPriority   int    // X-Priority 1..5, 0 if absent.
 	AuthResults      []string
 	Attachments      []IncomingAttachment
-	Verdict          string // person, auto-reply, bounce, feedback, bulk, loop.
+	Verdict          Verdict // person, auto-reply, bounce, delay, feedback, bulk, loop.
 	VerdictReason    string
 	FailedRecipients []string // Bounces: who could not be reached.
 	ReturnedIDs      []string // Bounces and auto-replies: Message-IDs of our mail they return.
@@ -108,6 +114,21 @@ func (d *Desk) Ingest(ctx context.Context, now time.Time, batch []*Incoming) ([]
 		return nil, err
 	}
 	return out, nil
+}
+
+// HasMessage reports whether a mail with this Message-ID was already recorded.
+func (d *Desk) HasMessage(ctx context.Context, messageID string) (bool, error) {
+	return d.Store.HasMessage(ctx, messageID)
+}
+
+// MailboxState returns what the mail reader last recorded of a mailbox, nil for nothing.
+func (d *Desk) MailboxState(ctx context.Context, mailbox string) ([]byte, error) {
+	return d.Store.MailboxState(ctx, mailbox)
+}
+
+// SetMailboxState records the mail reader's state of a mailbox; the desk does not read it.
+func (d *Desk) SetMailboxState(ctx context.Context, mailbox string, state []byte) error {
+	return d.Store.SetMailboxState(ctx, mailbox, state)
 }
 
 func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
@@ -213,16 +234,22 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	if requester != in.From && !cfg.IsDeskAddress(in.From) {
 		watchers = append(watchers, in.From)
 	}
+	// A forwarded mail that opens a ticket: the forwarded message is the request. In a ticket's
+	// conversation (ingestOne) only the new text counts.
+	text := in.Text
+	if in.Forwarded != "" {
+		text = in.Forwarded
+	}
 	subject := CleanSubject(in.Subject, cfg.Desk.Tag)
 	if link != 0 {
 		// A new request written as a reply to an old ticket's mail keeps that ticket's subject:
 		// its own first line says better what it is about.
 		if old, err := t.Ticket(link); err == nil && strings.EqualFold(subject, old.Subject) {
-			subject = firstLine(in.Text, 80)
+			subject = firstLine(text, 80)
 		}
 	}
 	tk, err := t.Open(NewTicket{
-		Subject: subject, Text: in.Text, Requester: requester, RequesterName: name,
+		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: watchers, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
 		LinkedTicket: link, Actor: in.From,
 	})
@@ -258,10 +285,8 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 			if r == "" || t.cfg.IsDeskAddress(r) || t.cfg.IsStaff(r) || !sentTo[r] {
 				continue
 			}
-			if _, err := t.exec(`INSERT INTO people (email, bounced_until, bounce_reason) VALUES (?, ?, ?)
-				ON CONFLICT (email) DO UPDATE SET bounced_until = excluded.bounced_until, bounce_reason = excluded.bounce_reason`,
-				r, t.Now.Add(bounceQuarantine).Unix(), clip(in.Subject, 200)); err != nil {
-				return o, fmt.Errorf("record bounce: %w", err)
+			if err := t.setBounced(r, t.Now.Add(bounceQuarantine), clip(in.Subject, 200)); err != nil {
+				return o, err
 			}
 		}
 	}
@@ -271,7 +296,7 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 	if err := t.linkMessage(in, tk.ID); err != nil {
 		return o, err
 	}
-	kind, text := EventAutoMail, in.Verdict+": "+in.VerdictReason
+	kind, text := EventAutoMail, string(in.Verdict)+": "+in.VerdictReason
 	if in.Verdict == VerdictBounce {
 		kind = EventBounce
 		text = "delivery failed"
@@ -287,6 +312,18 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 	}
 	o.TicketID, o.Action = tk.ID, ActionRecorded
 	return o, nil
+}
+
+// setBounced holds back mail to an address until a time (the zero time lifts it), with the
+// reason the bounce gave; the sender reads it back with Store.Suppressed.
+func (t *Tx) setBounced(email string, until time.Time, reason string) error {
+	_, err := t.exec(`INSERT INTO people (email, bounced_until, bounce_reason) VALUES (?, ?, ?)
+		ON CONFLICT (email) DO UPDATE SET bounced_until = excluded.bounced_until, bounce_reason = excluded.bounce_reason`,
+		strings.ToLower(email), unix(until), reason)
+	if err != nil {
+		return fmt.Errorf("record bounce: %w", err)
+	}
+	return nil
 }
 
 // returnedRecipients lists who received the desk mails a bounce returns, by their signed

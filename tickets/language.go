@@ -5,9 +5,9 @@ import (
 	"unicode"
 )
 
-// DetectLanguage returns the language of a mail, "fr" or "en": the Content-Language header when it
-// names one of them (RFC 3282), else the language whose common words and letters the text uses
-// more, else fallback. A fallback other than "fr" or "en" gives "en".
+// DetectLanguage returns the language of a mail: "fr" or "en" when the Content-Language header
+// names one of them (RFC 3282), else the one whose common words and letters the text uses more,
+// else fallback (the desk's language, which may be another one its templates have), else "en".
 func DetectLanguage(contentLanguage, text, fallback string) string {
 	for _, tag := range strings.Split(contentLanguage, ",") {
 		primary, _, _ := strings.Cut(strings.ReplaceAll(strings.TrimSpace(tag), "_", "-"), "-")
@@ -21,8 +21,8 @@ func DetectLanguage(contentLanguage, text, fallback string) string {
 	if lang := guessLanguage(text); lang != "" {
 		return lang
 	}
-	if fallback == "fr" {
-		return "fr"
+	if fallback != "" {
+		return fallback
 	}
 	return "en"
 }

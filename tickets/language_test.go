@@ -19,7 +19,8 @@ func TestDetectLanguage(t *testing.T) {
 		{"french short", "", "VPN en panne", "en", "fr"},
 		{"nothing to go on", "", "VPN 2FA", "fr", "fr"},
 		{"empty", "", "", "en", "en"},
-		{"bad fallback", "", "", "de", "en"},
+		{"third language as fallback", "", "", "de", "de"},
+		{"no fallback", "", "", "", "en"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

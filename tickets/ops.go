@@ -48,10 +48,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 		subject = firstLine(req.Text, 80)
 	}
 	if subject == "" {
-		subject = map[string]string{"fr": "(sans objet)"}[req.Language]
-		if subject == "" {
-			subject = "(no subject)"
-		}
+		subject = t.say(req.Language, say(PhraseNoSubject))
 	}
 	if r := []rune(subject); len(r) > maxSubject {
 		subject = strings.TrimSpace(string(r[:maxSubject-1])) + "…"
@@ -123,7 +120,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 		}
 	}
 	if pick.Email == "" {
-		return tk, t.tellCoordinators(tk, "unassigned", "no technician available for this ticket")
+		return tk, t.tellCoordinators(tk, "unassigned", say(PhraseNoTechnicianTicket))
 	}
 	if err := t.event(tk, EventAssign, ActorDesk, false, pick.Email, ""); err != nil {
 		return nil, err
@@ -133,16 +130,9 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 		return nil, err
 	}
 	if !pick.Matched {
-		return tk, t.tellCoordinators(tk, "unmatched", "no technician of tier "+fmt.Sprint(tk.Tier)+" has the skill "+fmt.Sprintf("%q", tk.Category)+"; assigned to "+pick.Email)
+		return tk, t.tellCoordinators(tk, "unmatched", say(PhraseNoSkill, "tier", fmt.Sprint(tk.Tier), "category", fmt.Sprintf("%q", tk.Category), "assignee", pick.Email))
 	}
 	return tk, nil
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "nobody"
-	}
-	return s
 }
 
 // maxSubject bounds a ticket's subject, which every mail about it repeats.
@@ -159,11 +149,16 @@ func firstLine(s string, n int) string {
 	return strings.TrimSpace(s)
 }
 
-// tellCoordinators mails every coordinator an update about a ticket.
-func (t *Tx) tellCoordinators(tk *Ticket, event, reason string) error {
+// tellCoordinators mails every coordinator an update about a ticket, with the reason in their
+// language (none when reason has no code).
+func (t *Tx) tellCoordinators(tk *Ticket, event string, reason Phrase) error {
 	for _, co := range t.cfg.Coordinator {
+		why := ""
+		if reason.Code != "" {
+			why = t.say(co.Language, reason)
+		}
 		if err := t.queue(tk, Mail{Kind: KindUpdate, To: []string{co.Email}, Language: co.Language,
-			Notice: Notice{Audience: "staff", Event: event, Reason: reason}}); err != nil {
+			Notice: Notice{Audience: "staff", Event: event, Reason: why}}); err != nil {
 			return err
 		}
 	}
@@ -328,7 +323,7 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 			tk.Tier = pick.Tier
 		}
 		if pick.Email == "" {
-			if err := t.tellCoordinators(tk, "unmatched", fmt.Sprintf("no technician of tier %d or above is available for this escalation; it stays with %s", tk.Tier, dash(tk.Assignee))); err != nil {
+			if err := t.tellCoordinators(tk, "unmatched", say(PhraseNoEscalation, "tier", fmt.Sprint(tk.Tier), "assignee", tk.Assignee)); err != nil {
 				return err
 			}
 		}
@@ -525,7 +520,7 @@ func (t *Tx) Message(tk *Ticket, text, from, messageID string) error {
 		return err
 	}
 	if tk.Assignee == "" {
-		return t.tellCoordinators(tk, event, "")
+		return t.tellCoordinators(tk, event, Phrase{})
 	}
 	return t.queue(tk, Mail{Kind: KindUpdate, To: []string{tk.Assignee}, Language: t.staffLanguage(tk.Assignee),
 		Notice: Notice{Audience: "staff", Event: event, Text: text, Actor: from, ActorName: t.nameOf(from)}})

@@ -48,11 +48,6 @@ type OutboxMail struct {
 	LastError  string
 }
 
-// Recipients returns To and Cc together.
-func (m OutboxMail) Recipients() []string {
-	return append(append([]string(nil), m.To...), m.Cc...)
-}
-
 const outboxColumns = `id, ticket_id, kind, recipients, cc, language, data, message_id, in_reply_to, refs,
 	automatic, attempts, created_at, last_error`
 
@@ -312,20 +307,6 @@ func (s *Store) Suppressed(ctx context.Context, email string, now time.Time) (bo
 	return until.Valid && until.Int64 > now.Unix(), nil
 }
 
-// SetBounced holds back mail to an address until a time (the zero time lifts it), with the
-// reason a bounce gave.
-func (s *Store) SetBounced(ctx context.Context, email string, until time.Time, reason string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO people (email, bounced_until, bounce_reason) VALUES (?, ?, ?)
-			ON CONFLICT (email) DO UPDATE SET bounced_until = excluded.bounced_until, bounce_reason = excluded.bounce_reason`,
-			strings.ToLower(email), unix(until), reason)
-		if err != nil {
-			return fmt.Errorf("set bounced %s: %w", email, err)
-		}
-		return nil
-	})
-}
-
 // OutboxCounts returns how many outbox mails are in each state.
 func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT state, COUNT(*) FROM outbox GROUP BY state`)
@@ -343,24 +324,6 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 		out[state] = n
 	}
 	return out, rows.Err()
-}
-
-// OutboxMailByID reads one outbox row, whatever its state: for tests and `deskd` diagnostics.
-func (s *Store) OutboxMailByID(ctx context.Context, id int64) (OutboxMail, string, error) {
-	var state string
-	var m OutboxMail
-	row := s.r.QueryRowContext(ctx, `SELECT `+outboxColumns+`, state FROM outbox WHERE id = ?`, id)
-	var to, cc, data, refs string
-	var created int64
-	err := row.Scan(&m.ID, &m.TicketID, &m.Kind, &to, &cc, &m.Language, &data, &m.MessageID, &m.InReplyTo,
-		&refs, &m.Automatic, &m.Attempts, &created, &m.LastError, &state)
-	if err != nil {
-		return m, "", fmt.Errorf("outbox %d: %w", id, err)
-	}
-	m.CreatedAt = time.Unix(created, 0).UTC()
-	m.References = strings.Fields(refs)
-	err = errors.Join(json.Unmarshal([]byte(to), &m.To), json.Unmarshal([]byte(cc), &m.Cc), json.Unmarshal([]byte(data), &m.Notice))
-	return m, state, err
 }
 
 // File is an attachment's content, to send on.

@@ -77,8 +77,8 @@ func TestOutboxLifecycle(t *testing.T) {
 		!strings.Contains(last.Text, "alice@corp.example") || last.MessageID != d2[0].MessageID {
 		t.Fatalf("last event %+v", last)
 	}
-	if _, state, err := s.OutboxMailByID(ctx, d2[0].ID); err != nil || state != OutboxFailed {
-		t.Fatalf("state %q, %v", state, err)
+	if state, _, _ := outboxState(t, d, d2[0].ID); state != OutboxFailed {
+		t.Fatalf("state %q", state)
 	}
 	if d, _ := s.DueMail(ctx, next.Add(48*time.Hour), 10); len(d) != 0 {
 		t.Fatalf("sent or failed mail due again: %+v", d)
@@ -102,18 +102,14 @@ func TestOutboxSuppression(t *testing.T) {
 	if ok, _ := s.Suppressed(ctx, "nobody@corp.example", t0); ok {
 		t.Fatal("unknown address suppressed")
 	}
-	if err := s.SetBounced(ctx, "R@corp.example", t0.Add(24*time.Hour), "550 mailbox full"); err != nil {
-		t.Fatal(err)
-	}
+	setBounced(t, d, "R@corp.example", t0.Add(24*time.Hour))
 	if ok, _ := s.Suppressed(ctx, "r@corp.example", t0); !ok {
 		t.Fatal("bounced address not suppressed")
 	}
 	if ok, _ := s.Suppressed(ctx, "r@corp.example", t0.Add(25*time.Hour)); ok {
 		t.Fatal("still suppressed after bounced_until")
 	}
-	if err := s.SetBounced(ctx, "r@corp.example", time.Time{}, ""); err != nil {
-		t.Fatal(err)
-	}
+	setBounced(t, d, "r@corp.example", time.Time{})
 	if ok, _ := s.Suppressed(ctx, "r@corp.example", t0); ok {
 		t.Fatal("lifting the bounce did not lift suppression")
 	}
@@ -125,9 +121,8 @@ func TestOutboxSuppression(t *testing.T) {
 	if err := s.MarkSuppressed(ctx, due[0].ID, t0, "rate limit: r@corp.example"); err != nil {
 		t.Fatal(err)
 	}
-	m, state, err := s.OutboxMailByID(ctx, due[0].ID)
-	if err != nil || state != OutboxSuppressed || m.LastError != "rate limit: r@corp.example" || m.TicketID != tk.ID {
-		t.Fatalf("%+v %q %v", m, state, err)
+	if state, lastError, ticketID := outboxState(t, d, due[0].ID); state != OutboxSuppressed || lastError != "rate limit: r@corp.example" || ticketID != tk.ID {
+		t.Fatalf("%q %q ticket %d", state, lastError, ticketID)
 	}
 
 	// Only what was sent counts, and only for automatic mail.
@@ -178,5 +173,22 @@ func TestLostClaimIsNotSentTwice(t *testing.T) {
 		if ok, err := d.Store.Renew(ctx, m, now.Add(ClaimLease)); err != nil || !ok {
 			t.Fatalf("the second drain lost mail %d (%v)", m.ID, err)
 		}
+	}
+}
+
+// outboxState reads an outbox row's state, last error and ticket.
+func outboxState(t testing.TB, d *Desk, id int64) (state, lastError string, ticketID int64) {
+	t.Helper()
+	if err := d.Store.Reader().QueryRow(`SELECT state, last_error, ticket_id FROM outbox WHERE id = ?`, id).Scan(&state, &lastError, &ticketID); err != nil {
+		t.Fatal(err)
+	}
+	return state, lastError, ticketID
+}
+
+// setBounced records that mail to an address bounces until a time (the zero time lifts it).
+func setBounced(t testing.TB, d *Desk, email string, until time.Time) {
+	t.Helper()
+	if err := d.Update(context.Background(), t0, func(tx *Tx) error { return tx.setBounced(email, until, "550 mailbox full") }); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -3,7 +3,6 @@ package tickets
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -207,6 +206,29 @@ END;
 	// Who holds a claim on an outbox row: a drain renews its claim before each send, so a row
 	// re-claimed by another process after a lease ran out is not sent twice.
 	4: `ALTER TABLE outbox ADD COLUMN claim TEXT NOT NULL DEFAULT '';`,
+	// The mail reader's state of each mailbox (its last UID, the group commit in flight, the
+	// tries of mails processed alone) moves from mailbox_state and kv to a table of its own, as
+	// one JSON document per mailbox that only mailin reads. An attempt counter goes with the
+	// mailbox whose group commit holds its mail; others belong to mails already done.
+	5: `
+CREATE TABLE ingest_state (
+	mailbox TEXT PRIMARY KEY,
+	state TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO ingest_state (mailbox, state)
+	SELECT m.mailbox, json_object(
+		'uidvalidity', COALESCE(s.uidvalidity, 0),
+		'last_uid', COALESCE(s.last_uid, 0),
+		'inflight', json(COALESCE(f.value, '[]')),
+		'attempts', json((SELECT json_group_object(j.value, CAST(a.value AS INTEGER))
+			FROM json_each(COALESCE(f.value, '[]')) j JOIN kv a ON a.key = 'attempt:' || j.value)))
+	FROM (SELECT mailbox FROM mailbox_state
+		UNION SELECT substr(key, 10) FROM kv WHERE substr(key, 1, 9) = 'inflight:') m
+	LEFT JOIN mailbox_state s ON s.mailbox = m.mailbox
+	LEFT JOIN kv f ON f.key = 'inflight:' || m.mailbox;
+DROP TABLE mailbox_state;
+DELETE FROM kv WHERE substr(key, 1, 9) = 'inflight:' OR substr(key, 1, 8) = 'attempt:';
+`,
 }
 
 // OpenStore opens (creating if needed) the database at path and applies pending migrations.
@@ -363,27 +385,30 @@ func (s *Store) prepareWanted(ctx context.Context) {
 // Reader is the read-only pool, for queries that change nothing.
 func (s *Store) Reader() *sql.DB { return s.r }
 
-// MailboxState returns the recorded UIDVALIDITY and last processed UID of a mailbox.
-func (s *Store) MailboxState(ctx context.Context, mailbox string) (uidValidity, lastUID uint32, err error) {
-	err = s.r.QueryRowContext(ctx, `SELECT uidvalidity, last_uid FROM mailbox_state WHERE mailbox = ?`, mailbox).Scan(&uidValidity, &lastUID)
+// MailboxState returns what SetMailboxState last recorded for a mailbox, nil for nothing. The
+// mail reader (mailin) owns this state: the store keeps it and does not read it.
+func (s *Store) MailboxState(ctx context.Context, mailbox string) ([]byte, error) {
+	var b []byte
+	err := s.r.QueryRowContext(ctx, `SELECT state FROM ingest_state WHERE mailbox = ?`, mailbox).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, nil
+		return nil, nil
 	}
-	return uidValidity, lastUID, err
+	if err != nil {
+		return nil, fmt.Errorf("mailbox state: %w", err)
+	}
+	return b, nil
 }
 
-// SetMailboxState records a mailbox's UIDVALIDITY and last processed UID.
-func (s *Store) SetMailboxState(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error {
+// SetMailboxState records the mail reader's state of a mailbox.
+func (s *Store) SetMailboxState(ctx context.Context, mailbox string, state []byte) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		return setMailboxState(tx, mailbox, uidValidity, lastUID)
+		_, err := tx.ExecContext(ctx, `INSERT INTO ingest_state (mailbox, state) VALUES (?, ?)
+			ON CONFLICT (mailbox) DO UPDATE SET state = excluded.state`, mailbox, string(state))
+		if err != nil {
+			return fmt.Errorf("set mailbox state: %w", err)
+		}
+		return nil
 	})
-}
-
-func setMailboxState(tx *sql.Tx, mailbox string, uidValidity, lastUID uint32) error {
-	_, err := tx.Exec(`INSERT INTO mailbox_state (mailbox, uidvalidity, last_uid) VALUES (?, ?, ?)
-		ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid`,
-		mailbox, uidValidity, lastUID)
-	return err
 }
 
 // KV returns a stored value, "" if unset.
@@ -394,84 +419,6 @@ func (s *Store) KV(ctx context.Context, key string) (string, error) {
 		return "", nil
 	}
 	return v, err
-}
-
-// AttemptAlone prefixes the kv counter of the tries of a mail processed alone; it is
-// committed before each try, so that a mail that crashes the process itself is counted too.
-const AttemptAlone = "attempt:"
-
-// Inflight returns the Message-IDs of the group commit last begun on a mailbox and not finished.
-func (s *Store) Inflight(ctx context.Context, mailbox string) (map[string]bool, error) {
-	v, err := s.KV(ctx, "inflight:"+mailbox)
-	if err != nil || v == "" {
-		return nil, err
-	}
-	var ids []string
-	if err := json.Unmarshal([]byte(v), &ids); err != nil {
-		return nil, fmt.Errorf("read inflight: %w", err)
-	}
-	set := map[string]bool{}
-	for _, id := range ids {
-		set[id] = true
-	}
-	return set, nil
-}
-
-// SetInflight records the Message-IDs of a group commit about to begin on a mailbox; nil when
-// its mails are all flagged or moved.
-func (s *Store) SetInflight(ctx context.Context, mailbox string, ids []string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		if len(ids) == 0 {
-			_, err := tx.Exec(`DELETE FROM kv WHERE key = ?`, "inflight:"+mailbox)
-			return err
-		}
-		b, err := json.Marshal(ids)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(`INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-			"inflight:"+mailbox, string(b))
-		return err
-	})
-}
-
-// BumpAttempts adds one to the counter of each Message-ID (each once) and returns the counts.
-func (s *Store) BumpAttempts(ctx context.Context, kind string, ids []string) (map[string]int, error) {
-	counts := map[string]int{}
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		for _, id := range ids {
-			if _, done := counts[id]; done {
-				continue
-			}
-			var n int
-			if err := tx.QueryRow(`INSERT INTO kv (key, value) VALUES (?, '1')
-				ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)`,
-				kind+id).Scan(&n); err != nil {
-				return err
-			}
-			counts[id] = n
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("record attempts: %w", err)
-	}
-	return counts, nil
-}
-
-// ClearAttempts forgets the counters of mails that are done.
-func (s *Store) ClearAttempts(ctx context.Context, ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	return s.write(ctx, func(tx *sql.Tx) error {
-		for _, id := range ids {
-			if _, err := tx.Exec(`DELETE FROM kv WHERE key = ?`, AttemptAlone+id); err != nil {
-				return fmt.Errorf("clear attempts: %w", err)
-			}
-		}
-		return nil
-	})
 }
 
 // HasMessage reports whether a Message-ID was already processed.

@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -54,14 +55,69 @@ func TestReaderIsReadOnly(t *testing.T) {
 func TestMailboxState(t *testing.T) {
 	d := newTestDesk(t)
 	ctx := context.Background()
-	if v, u, err := d.Store.MailboxState(ctx, "INBOX"); err != nil || v != 0 || u != 0 {
-		t.Fatalf("fresh state %d %d %v", v, u, err)
+	if b, err := d.MailboxState(ctx, "INBOX"); err != nil || b != nil {
+		t.Fatalf("fresh state %q %v", b, err)
 	}
-	if err := d.Store.SetMailboxState(ctx, "INBOX", 7, 42); err != nil {
+	for _, v := range []string{`{"last_uid":42}`, `{"last_uid":43}`} {
+		if err := d.SetMailboxState(ctx, "INBOX", []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := d.MailboxState(ctx, "INBOX"); err != nil || string(b) != v {
+			t.Fatalf("state %q %v, want %s", b, err, v)
+		}
+	}
+}
+
+// TestMailboxStateMigrates: a database of schema 4 kept the mail reader's state in mailbox_state
+// and kv; migration 5 moves it into ingest_state, one JSON document per mailbox.
+func TestMailboxStateMigrates(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if v, u, err := d.Store.MailboxState(ctx, "INBOX"); err != nil || v != 7 || u != 42 {
-		t.Fatalf("state %d %d %v", v, u, err)
+	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for v := 1; v <= 4; v++ {
+		if _, err := db.Exec(migrations[v]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`INSERT INTO schema_migrations VALUES (?, 0)`, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`INSERT INTO mailbox_state VALUES ('INBOX', 7, 42), ('Support', 9, 3)`,
+		`INSERT INTO kv VALUES ('inflight:INBOX', '["a@x","b@x"]'), ('inflight:Other', '["c@x"]'),
+			('attempt:b@x', '2'), ('attempt:gone@x', '1'), ('last_digest', 'kept')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenStore(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	want := map[string]string{
+		"INBOX":   `{"uidvalidity":7,"last_uid":42,"inflight":["a@x","b@x"],"attempts":{"b@x":2}}`,
+		"Support": `{"uidvalidity":9,"last_uid":3,"inflight":[],"attempts":{}}`,
+		"Other":   `{"uidvalidity":0,"last_uid":0,"inflight":["c@x"],"attempts":{}}`,
+	}
+	for mailbox, w := range want {
+		if b, err := s.MailboxState(ctx, mailbox); err != nil || string(b) != w {
+			t.Errorf("%s: %s %v, want %s", mailbox, b, err, w)
+		}
+	}
+	var n int
+	if err := s.Reader().QueryRow(`SELECT COUNT(*) FROM kv`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d kv rows left, want the digest's only (%v)", n, err)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskd/deskd/cmd/deskd/config"
 	"github.com/deskd/deskd/tickets"
 )
 
@@ -29,7 +30,7 @@ func cliConfig(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "deskd.toml")
-	cfg := fmt.Sprintf(demoConfig, "127.0.0.1:1", "x", "127.0.0.1:1")
+	cfg := config.Local(config.Sample(), "127.0.0.1:1", "x", "127.0.0.1:1")
 	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -39,16 +40,15 @@ func cliConfig(t *testing.T) string {
 // seed opens a ticket directly through the desk, as a mail would.
 func seed(t *testing.T, path string) {
 	t.Helper()
-	cfg, err := tickets.LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, configPath: path, log: discardLog()}
-	d, done, err := openDeskWith(context.Background(), e, cfg)
+	d, err := openDesk(context.Background(), cfg, discardLog())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer done()
+	defer closeStore(d.Store, discardLog())
 	if _, err := d.Ingest(context.Background(), time.Now(), []*tickets.Incoming{{
 		MessageID: "q1@client", From: "celine.dupre@corp.example", FromName: "Céline Dupré",
 		To: []string{"helpdesk@corp.example"}, Cc: []string{"priya.raman@corp.example"},
@@ -59,7 +59,7 @@ func seed(t *testing.T, path string) {
 }
 
 func TestEveryCommandHasHelp(t *testing.T) {
-	for _, c := range commands {
+	for _, c := range commands() {
 		args := append(strings.Fields(c.name), "--help")
 		code, out, _ := cli(t, args...)
 		if code != 0 || !strings.Contains(out, "usage: deskd "+c.name) {
@@ -109,11 +109,13 @@ func TestExitCodes(t *testing.T) {
 func TestUnknownConfigKeyNamesKeyAndLine(t *testing.T) {
 	path := cliConfig(t)
 	b, _ := os.ReadFile(path)
-	if err := os.WriteFile(path, bytes.Replace(b, []byte(`tag = "HD"`), []byte("tag = \"HD\"\ncolour = \"red\""), 1), 0o600); err != nil {
+	b = bytes.Replace(b, []byte(`tag = "HD"`), []byte("tag = \"HD\"\ncolour = \"red\""), 1)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	line := 1 + bytes.Count(b[:bytes.Index(b, []byte("colour"))], []byte("\n"))
 	code, _, stderr := cli(t, "check", "--config", path)
-	if code != 1 || !strings.Contains(stderr, `deskd.toml:6: unknown key "desk.colour"`) {
+	if code != 1 || !strings.Contains(stderr, fmt.Sprintf(`deskd.toml:%d: unknown key "desk.colour"`, line)) {
 		t.Fatalf("exit %d: %q", code, stderr)
 	}
 }
@@ -192,20 +194,19 @@ func TestCronRecoversPanickingJob(t *testing.T) {
 	if err := os.WriteFile(path, bytes.Replace(b, []byte(`escalation = "@every 1m"`), []byte(`escalation = "@every 1s"`), 1), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := tickets.LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	e := &env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, configPath: path, log: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))}
-	dm, err := newDaemon(context.Background(), e, cfg)
+	a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer dm.close()
+	defer a.Close()
 	runs := make(chan int, 10)
 	n := 0
-	dm.run["escalation"] = func(ctx context.Context, now time.Time) error {
+	a.jobs["escalation"] = func(ctx context.Context, now time.Time) error {
 		n++
 		runs <- n
 		if n == 1 {
@@ -215,10 +216,11 @@ func TestCronRecoversPanickingJob(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c, err := dm.schedule(ctx)
+	c, err := a.schedule(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.Start()
 	defer c.Stop()
 	for want := 1; want <= 2; want++ {
 		select {
@@ -289,39 +291,6 @@ func TestCheckReportsProblemsInWords(t *testing.T) {
 		if !strings.Contains(out+stderr, want) {
 			t.Errorf("check output lacks %q:\n%s%s", want, out, stderr)
 		}
-	}
-}
-
-func TestReloadKeepsOldConfigOnError(t *testing.T) {
-	path := cliConfig(t)
-	cfg, err := tickets.LoadConfig(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, configPath: path, log: discardLog()}
-	dm, err := newDaemon(context.Background(), e, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dm.close()
-	good, _ := os.ReadFile(path)
-	if err := os.WriteFile(path, append(good, []byte("\n[bogus]\nx = 1\n")...), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := dm.reload(path); err == nil || !strings.Contains(err.Error(), "bogus") {
-		t.Fatalf("reload of a broken file: %v", err)
-	}
-	if dm.desk.Config() != cfg {
-		t.Fatal("a broken file replaced the configuration")
-	}
-	if err := os.WriteFile(path, bytes.Replace(good, []byte(`name = "Support Informatique"`), []byte(`name = "Service Desk"`), 1), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := dm.reload(path); err != nil {
-		t.Fatal(err)
-	}
-	if got := dm.desk.Config().Desk.Name; got != "Service Desk" {
-		t.Fatalf("after reload the desk is %q", got)
 	}
 }
 

@@ -15,140 +15,30 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deskd/deskd/cmd/deskd/config"
 	"github.com/deskd/deskd/tickets"
 )
-
-// demoConfig is the sample desk: a French and English team on three tiers.
-const demoConfig = `
-[desk]
-name = "Support Informatique"
-address = "helpdesk@corp.example"
-tag = "HD"
-database = "deskd.db"
-language = "fr"
-timezone = "Europe/Paris"
-secret_file = "deskd.secret"
-
-[imap]
-address = "%s"
-username = "helpdesk"
-password = "%s"
-poll_interval = "10s"
-
-[smtp]
-address = "%s"
-
-[[technician]]
-name = "Alice Martin"
-email = "alice@corp.example"
-skills = ["network", "hardware"]
-tier = 1
-
-[[technician]]
-name = "Bob Smith"
-email = "bob@corp.example"
-skills = ["accounts", "software"]
-tier = 1
-language = "en"
-
-[[technician]]
-name = "Karim Haddad"
-email = "karim@corp.example"
-skills = ["hardware", "software", "accounts"]
-tier = 1
-
-[[technician]]
-name = "Chloé Dubois"
-email = "chloe@corp.example"
-skills = ["network", "hardware", "accounts", "software"]
-tier = 2
-
-[[technician]]
-name = "Dev Patel"
-email = "dev@corp.example"
-skills = ["network", "software", "accounts"]
-tier = 3
-language = "en"
-
-[[coordinator]]
-name = "Nadia Benali"
-email = "nadia@corp.example"
-
-[[coordinator]]
-name = "Sam Taylor"
-email = "sam@corp.example"
-language = "en"
-
-[[category]]
-name = "network"
-label_fr = "réseau"
-label_en = "network"
-keywords = ["vpn", "wifi", "wi-fi", "réseau", "network", "internet", "connexion", "connection"]
-ask_fr = ["Dans quel bâtiment et quel bureau êtes-vous ?"]
-ask_en = ["Which building and room are you in?"]
-
-[[category]]
-name = "hardware"
-label_fr = "matériel"
-label_en = "hardware"
-keywords = ["printer", "imprimante", "screen", "écran", "laptop", "portable", "keyboard", "clavier", "mouse", "souris"]
-ask_fr = ["Quel est le numéro d'inventaire de l'appareil (étiquette au dos) ?"]
-ask_en = ["What is the device's asset tag (label on the back)?"]
-
-[[category]]
-name = "accounts"
-label_fr = "comptes"
-label_en = "accounts"
-keywords = ["password", "mot de passe", "login", "account", "compte", "locked", "verrouillé"]
-
-[[category]]
-name = "software"
-label_fr = "logiciels"
-label_en = "software"
-keywords = ["excel", "outlook", "word", "install", "installer", "logiciel", "software", "crash", "plante"]
-ask_fr = ["Quelle version du logiciel utilisez-vous ?"]
-ask_en = ["Which version of the software are you using?"]
-
-[sla.urgent]
-first_response = "30m"
-resolve = "4h"
-
-[sla.high]
-first_response = "1h"
-resolve = "8h"
-
-[sla.normal]
-first_response = "4h"
-resolve = "24h"
-
-[calendar]
-always = true
-
-[schedule]
-escalation = "@every 1m"
-digest = "0 8 * * 1-5"
-`
 
 // story is the demo's scripted run: it plays people writing to the desk and checks each step.
 type story struct {
 	ctx    context.Context
 	w      *world
-	dm     *daemon
+	a      *app
 	out    io.Writer
 	failed []string
 }
 
-func init() {
+func demoCommand() *command {
 	var exit bool
-	register(&command{
+	return &command{
 		name: "demo", args: "[--exit]", summary: "The whole desk on embedded servers, with a scripted story.",
 		flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&exit, "exit", false, "end after the story; exit 0 only if every step happened as expected")
 		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+		run: func(ctx context.Context, e *env, args []string) error {
 			return runDemo(ctx, e, exit)
 		},
-	})
+	}
 }
 
 func runDemo(ctx context.Context, e *env, exit bool) error {
@@ -162,28 +52,31 @@ func runDemo(ctx context.Context, e *env, exit bool) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cfg, err := tickets.ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(fmt.Sprintf(demoConfig, w.IMAPAddr, w.Password, w.SMTPAddr)))
+	// The sample desk, on the embedded servers.
+	text := config.SetKey(config.Local(config.Sample(), w.IMAPAddr, w.Password, w.SMTPAddr), "imap", "poll_interval", `"10s"`)
+	cfg, err := config.Parse(filepath.Join(dir, "deskd.toml"), []byte(text))
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
 	if e.log == nil || !e.log.Enabled(ctx, slog.LevelDebug) {
 		e.log = slog.New(slog.NewTextHandler(io.Discard, nil)) // The story tells what happens.
 	}
-	dm, err := newDaemon(ctx, e, cfg)
+	a, err := newApp(ctx, cfg, e.log)
 	if err != nil {
 		return err
 	}
-	defer dm.close()
+	defer a.Close()
+	a.train(ctx)
 	ctx, cancel := context.WithCancel(ctx)
 	served := make(chan error, 1)
-	go func() { served <- dm.serve(ctx, "") }()
+	go func() { served <- a.serve(ctx) }()
 	defer func() {
 		cancel()
 		<-served
 	}()
 
-	fmt.Fprintf(e.stdout, "deskd demo — embedded IMAP %s and SMTP %s on loopback, database %s\n\n", w.IMAPAddr, w.SMTPAddr, cfg.Desk.Database)
-	s := &story{ctx: ctx, w: w, dm: dm, out: e.stdout}
+	fmt.Fprintf(e.stdout, "deskd demo — embedded IMAP %s and SMTP %s on loopback, database %s\n\n", w.IMAPAddr, w.SMTPAddr, cfg.Database)
+	s := &story{ctx: ctx, w: w, a: a, out: e.stdout}
 	s.play()
 	s.table()
 	if len(s.failed) > 0 {
@@ -318,7 +211,7 @@ func (s *story) received(addr, kind string, ticket int64) []*mail.Message {
 }
 
 func (s *story) ticket(id int64) *tickets.Ticket {
-	tk, err := s.dm.desk.Store.Ticket(context.Background(), id)
+	tk, err := s.a.desk.Store.Ticket(context.Background(), id)
 	if err != nil {
 		return &tickets.Ticket{}
 	}
@@ -326,7 +219,7 @@ func (s *story) ticket(id int64) *tickets.Ticket {
 }
 
 func (s *story) ticketOf(origin string) *tickets.Ticket {
-	list, _ := s.dm.desk.Store.List(context.Background(), tickets.ListFilter{})
+	list, _ := s.a.desk.Store.List(context.Background(), tickets.ListFilter{})
 	for _, tk := range list {
 		if tk.OriginMessageID == strings.ToLower(origin) {
 			return tk
@@ -387,8 +280,8 @@ func (s *story) play() {
 
 	vpn := tks[0]
 	assigned := s.received(vpn.Assignee, "assigned", vpn.ID)[0]
-	techName := s.dm.desk.Config().Technicians[0].Name
-	for _, te := range s.dm.desk.Config().Technicians {
+	techName := s.a.desk.Config().Technicians[0].Name
+	for _, te := range s.a.desk.Config().Technicians {
 		if te.Email == vpn.Assignee {
 			techName = te.Name
 		}
@@ -423,21 +316,21 @@ func (s *story) play() {
 	fmt.Fprintf(s.out, "\n5. Nobody answers Jean (urgent: first response due in 30 minutes); the escalation job runs 45 minutes later\n")
 	later := time.Now().Add(45 * time.Minute)
 	for i := 0; i < 3; i++ { // Three runs: one breach escalates once.
-		if err := s.dm.run["escalation"](s.ctx, later.Add(time.Duration(i)*time.Minute)); err != nil {
+		if err := s.a.jobs["escalation"](s.ctx, later.Add(time.Duration(i)*time.Minute)); err != nil {
 			s.check(false, "escalation job: %v", err)
 		}
 	}
-	s.dm.out.Wake()
+	s.a.out.Wake()
 	ok = s.waitFor(func() bool { return len(s.received(acct.Requester, "escalated", acct.ID)) == 1 })
 	got := s.ticket(acct.ID)
 	s.check(ok && got.Escalations == 1 && got.Tier == 2, "ticket #%d escalated once (3 runs): tier %d, with %s", acct.ID, got.Tier, got.Assignee)
 
 	fmt.Fprintln(s.out, "\n6. The morning digest")
-	if err := s.dm.run["digest"](s.ctx, time.Now()); err != nil {
+	if err := s.a.jobs["digest"](s.ctx, time.Now()); err != nil {
 		s.check(false, "digest job: %v", err)
 	}
-	s.dm.out.Wake()
-	for _, co := range s.dm.desk.Config().Coordinator {
+	s.a.out.Wake()
+	for _, co := range s.a.desk.Config().Coordinator {
 		ok := s.waitFor(func() bool { return len(s.received(co.Email, "digest", 0)) == 1 })
 		if s.check(ok, "%s receives the digest in %s", co.Name, co.Language) {
 			m := s.received(co.Email, "digest", 0)[0]
@@ -452,19 +345,19 @@ func (s *story) play() {
 			}
 		}
 	}
-	all, _ := s.dm.desk.Store.List(s.ctx, tickets.ListFilter{})
+	all, _ := s.a.desk.Store.List(s.ctx, tickets.ListFilter{})
 	s.check(auto > 0 && len(all) == len(requests), "desk mail is marked Auto-Submitted; no loop: %d requests, %d tickets", len(requests), len(all))
 }
 
 func (s *story) table() {
 	fmt.Fprintln(s.out, "\nTickets:")
-	list, err := s.dm.desk.Store.List(context.Background(), tickets.ListFilter{})
+	list, err := s.a.desk.Store.List(context.Background(), tickets.ListFilter{})
 	if err != nil {
 		fmt.Fprintln(s.out, err)
 		return
 	}
 	printTable(s.out, list)
-	counts, err := s.dm.desk.Store.OutboxCounts(context.Background())
+	counts, err := s.a.desk.Store.OutboxCounts(context.Background())
 	if err == nil {
 		fmt.Fprintf(s.out, "\nOutbox: %v\n", counts)
 	}

@@ -27,6 +27,8 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	gomessage "github.com/emersion/go-message"
 	"github.com/emersion/go-smtp"
+
+	deskconfig "github.com/deskd/deskd/cmd/deskd/config"
 )
 
 const dovecotBin = "/usr/sbin/dovecot"
@@ -61,7 +63,8 @@ func TestDovecotEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	config := filepath.Join(dir, "deskd.toml")
-	if err := os.WriteFile(config, fmt.Appendf(nil, e2eConfig, dc.addr, sink.addr), 0o600); err != nil {
+	text := deskconfig.SetKey(deskconfig.Local(deskconfig.Sample(), dc.addr, "secret", sink.addr), "imap", "poll_interval", `"1s"`)
+	if err := os.WriteFile(config, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	deskd := func(args ...string) (stdout, stderr string, code int) {
@@ -273,83 +276,6 @@ func TestDovecotEndToEnd(t *testing.T) {
 
 	t.Logf("end-to-end test took %v (build excluded: %v)", time.Since(begin).Round(time.Millisecond), time.Since(served).Round(time.Millisecond))
 }
-
-// e2eConfig is the desk's configuration; the IMAP and SMTP addresses are filled in.
-const e2eConfig = `
-[desk]
-name = "Support Informatique"
-address = "helpdesk@corp.example"
-tag = "HD"
-database = "deskd.db"
-language = "fr"
-timezone = "Europe/Paris"
-secret_file = "deskd.secret"
-
-[imap]
-address = "%s"
-security = "none"
-username = "helpdesk"
-password = "secret"
-mailbox = "INBOX"
-done_mailbox = ""
-poll_interval = "1s"
-
-[smtp]
-address = "%s"
-security = "none"
-
-[[technician]]
-name = "Alice Martin"
-email = "alice@corp.example"
-skills = ["network", "hardware"]
-tier = 1
-
-[[technician]]
-name = "Bob Smith"
-email = "bob@corp.example"
-skills = ["accounts", "software"]
-tier = 1
-language = "en"
-
-[[technician]]
-name = "Chloé Dubois"
-email = "chloe@corp.example"
-skills = ["network", "hardware", "accounts", "software"]
-tier = 2
-
-[[coordinator]]
-name = "Nadia Benali"
-email = "nadia@corp.example"
-
-[[category]]
-name = "network"
-keywords = ["vpn", "wifi", "wi-fi", "réseau", "network", "internet"]
-ask_fr = ["Dans quel bâtiment et quel bureau êtes-vous ?"]
-ask_en = ["Which building and room are you in?"]
-
-[[category]]
-name = "hardware"
-keywords = ["printer", "imprimante", "screen", "écran", "laptop"]
-
-[[category]]
-name = "accounts"
-keywords = ["password", "mot de passe", "account", "compte", "locked"]
-
-[[category]]
-name = "software"
-keywords = ["excel", "outlook", "install", "logiciel", "software", "crash"]
-
-[sla.normal]
-first_response = "4h"
-resolve = "24h"
-
-[calendar]
-always = true
-
-[schedule]
-escalation = "@every 1m"
-digest = "0 8 * * 1-5"
-`
 
 // ticketView is the part of `deskd ticket show --json` the test reads.
 type ticketView struct {

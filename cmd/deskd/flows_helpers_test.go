@@ -19,114 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskd/deskd/cmd/deskd/config"
 	"github.com/deskd/deskd/tickets"
 )
-
-// flowConfig is the team of the end-to-end flows: one technician per language and skill set on
-// tier 1, so that assignment is predictable (network and hardware go to Alice, who reads French;
-// accounts and software to Bob, who reads English), a French specialist on tier 2, an English
-// expert on tier 3. %s: IMAP address, password, SMTP address, database, secret file, extra TOML.
-const flowConfig = `
-[desk]
-name = "Support Informatique"
-address = "helpdesk@corp.example"
-tag = "HD"
-database = %[4]q
-language = "fr"
-timezone = "Europe/Paris"
-secret_file = %[5]q
-rate_limit = 100
-
-[imap]
-address = %[1]q
-username = "helpdesk"
-password = %[2]q
-poll_interval = "10s"
-
-[smtp]
-address = %[3]q
-
-[[technician]]
-name = "Alice Martin"
-email = "alice@corp.example"
-skills = ["network", "hardware"]
-tier = 1
-
-[[technician]]
-name = "Bob Smith"
-email = "bob@corp.example"
-skills = ["accounts", "software"]
-tier = 1
-language = "en"
-
-[[technician]]
-name = "Chloé Dubois"
-email = "chloe@corp.example"
-skills = ["network", "hardware", "accounts", "software"]
-tier = 2
-
-[[technician]]
-name = "Dev Patel"
-email = "dev@corp.example"
-skills = ["network", "software", "accounts", "hardware"]
-tier = 3
-language = "en"
-
-[[coordinator]]
-name = "Nadia Benali"
-email = "nadia@corp.example"
-
-[[coordinator]]
-name = "Sam Taylor"
-email = "sam@corp.example"
-language = "en"
-
-[[category]]
-name = "network"
-label = "réseau"
-keywords = ["vpn", "wifi", "wi-fi", "réseau", "network", "internet"]
-ask_fr = ["Dans quel bâtiment et quel bureau êtes-vous ?"]
-ask_en = ["Which building and room are you in?"]
-
-[[category]]
-name = "hardware"
-label = "matériel"
-keywords = ["printer", "imprimante", "screen", "écran", "laptop", "portable"]
-
-[[category]]
-name = "accounts"
-label = "comptes"
-keywords = ["password", "mot de passe", "login", "account", "compte"]
-
-[[category]]
-name = "software"
-label = "logiciels"
-keywords = ["excel", "outlook", "word", "install", "logiciel", "software", "crash"]
-
-[sla.urgent]
-first_response = "30m"
-resolve = "4h"
-
-[sla.high]
-first_response = "1h"
-resolve = "8h"
-
-[sla.normal]
-first_response = "4h"
-resolve = "24h"
-
-[sla.low]
-first_response = "8h"
-resolve = "72h"
-
-[calendar]
-always = true
-
-[schedule]
-escalation = "@every 1m"
-digest = "0 8 * * 1-5"
-%[6]s
-`
 
 // flow is one desk on the embedded world, driven step by step: mails go in through SMTP, then
 // step() ingests the inbox once and drains the outbox once.
@@ -134,8 +29,9 @@ type flow struct {
 	t   *testing.T
 	ctx context.Context
 	w   *world
-	dm  *daemon
-	cfg *tickets.Config
+	dm  *app
+	cfg *tickets.Config // The desk's settings.
+	db  string          // The database file.
 	seq int
 
 	mu    sync.Mutex
@@ -153,9 +49,14 @@ func newFlow(t *testing.T, extra string) *flow {
 	}
 	t.Cleanup(func() { _ = w.Close() })
 	dir := t.TempDir()
-	text := fmt.Sprintf(flowConfig, w.IMAPAddr, w.Password, w.SMTPAddr,
-		filepath.Join(dir, "deskd.db"), filepath.Join(dir, "deskd.secret"), extra)
-	cfg, err := tickets.ParseConfig(filepath.Join(dir, "deskd.toml"), []byte(text))
+	// The sample desk (config.Sample): one technician per language and skill set on tier 1, so
+	// that assignment is predictable (network and hardware go to Alice, who reads French;
+	// accounts and software to Bob, who reads English), a French specialist on tier 2, an English
+	// expert on tier 3; on the embedded servers, with a rate limit the flows do not reach.
+	text := config.Local(config.Sample(), w.IMAPAddr, w.Password, w.SMTPAddr)
+	text = config.SetKey(text, "desk", "rate_limit", "100")
+	text = config.SetKey(text, "imap", "poll_interval", `"10s"`) + extra
+	cfg, err := config.Parse(filepath.Join(dir, "deskd.toml"), []byte(text))
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
@@ -163,13 +64,13 @@ func newFlow(t *testing.T, extra string) *flow {
 	if os.Getenv("DESKD_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	e := &env{stdout: io.Discard, stderr: io.Discard, log: log}
-	dm, err := newDaemon(ctx, e, cfg)
+	dm, err := newApp(ctx, cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(dm.close)
-	return &flow{t: t, ctx: ctx, w: w, dm: dm, cfg: cfg, texts: map[*mail.Message]string{}}
+	t.Cleanup(dm.Close)
+	dm.train(ctx)
+	return &flow{t: t, ctx: ctx, w: w, dm: dm, cfg: &cfg.Desk, db: cfg.Database, texts: map[*mail.Message]string{}}
 }
 
 // step processes the inbox once and sends what is due now. The clock is read after the ingest:
@@ -522,7 +423,7 @@ func (f *flow) reply(from, name string, orig *mail.Message, body string, style r
 // reach (time travel).
 func (f *flow) sqlDB() *sql.DB {
 	f.t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+f.cfg.Desk.Database+"?_busy_timeout=5000")
+	db, err := sql.Open("sqlite3", "file:"+f.db+"?_busy_timeout=5000")
 	if err != nil {
 		f.t.Fatal(err)
 	}

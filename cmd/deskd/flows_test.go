@@ -257,7 +257,7 @@ func TestFlowRefusals(t *testing.T) {
 	f := newFlow(t, "")
 	closed := f.openVPN("closed@corp.example")
 	f.command(closed, "#resolve Profil VPN réinstallé.")
-	if err := f.dm.jobs()["autoclose"](f.ctx, time.Now().Add(8*24*time.Hour)); err != nil {
+	if err := f.dm.jobs["autoclose"](f.ctx, time.Now().Add(8*24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.ticket(closed.ID); got.Status != tickets.StatusClosed {

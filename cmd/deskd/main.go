@@ -18,13 +18,25 @@ import (
 	"syscall"
 )
 
-// command is one deskd command.
+// command is one deskd command. Its flags are bound to variables of its own: commands builds
+// them afresh for every command line.
 type command struct {
 	name    string
 	args    string // Usage after the name.
 	summary string
-	run     func(ctx context.Context, env *env, fs *flag.FlagSet, args []string) error
+	run     func(ctx context.Context, env *env, args []string) error
 	flags   func(fs *flag.FlagSet)
+}
+
+// commands lists every deskd command.
+func commands() []*command {
+	cs := []*command{initCommand(), serveCommand(), pollCommand(), checkCommand(), demoCommand(), versionCommand()}
+	for _, job := range []string{"escalation", "digest", "autoclose", "prune"} {
+		cs = append(cs, runCommand(job))
+	}
+	cs = append(cs, ticketCommands()...)
+	cs = append(cs, oauthCommands()...)
+	return append(cs, techCommands()...)
 }
 
 // env is what every command gets: the streams and the global flags.
@@ -41,10 +53,6 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-var commands []*command
-
-func register(c *command) { commands = append(commands, c) }
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -55,8 +63,9 @@ func main() {
 // run executes one command line and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr}
+	cmds := commands()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		printHelp(stdout)
+		printHelp(stdout, cmds)
 		if len(args) == 0 {
 			return 2
 		}
@@ -65,11 +74,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	name := args[0]
 	rest := args[1:]
 	// Two-word commands: "ticket list", "run digest".
-	if (name == "ticket" || name == "run" || name == "poll" || name == "tech") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+	if (name == "ticket" || name == "run" || name == "poll" || name == "tech" || name == "oauth") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		name += " " + rest[0]
 		rest = rest[1:]
 	}
-	cmd := find(name)
+	cmd := find(cmds, name)
 	if cmd == nil {
 		fmt.Fprintf(stderr, "deskd: unknown command %q (see deskd help)\n", name)
 		return 2
@@ -111,7 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if e.configPath == "" {
 		e.configPath = "deskd.toml"
 	}
-	err := cmd.run(ctx, e, fs, fs.Args())
+	err := cmd.run(ctx, e, fs.Args())
 	var ue usageError
 	switch {
 	case err == nil:
@@ -159,8 +168,8 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-func find(name string) *command {
-	for _, c := range commands {
+func find(cmds []*command, name string) *command {
+	for _, c := range cmds {
 		if c.name == name {
 			return c
 		}
@@ -168,9 +177,9 @@ func find(name string) *command {
 	return nil
 }
 
-func printHelp(w io.Writer) {
+func printHelp(w io.Writer, cmds []*command) {
 	fmt.Fprintln(w, "deskd: an e-mail-driven IT help desk.\n\nusage: deskd COMMAND [flags]\n\ncommands:")
-	sorted := append([]*command(nil), commands...)
+	sorted := append([]*command(nil), cmds...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
 	for _, c := range sorted {
 		fmt.Fprintf(w, "  %-38s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)

@@ -2,29 +2,25 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"time"
 
+	"github.com/deskd/deskd/cmd/deskd/config"
+	"github.com/deskd/deskd/mailin"
+	"github.com/deskd/deskd/mailout"
+	"github.com/deskd/deskd/templates"
 	"github.com/deskd/deskd/tickets"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-// checks are extra reachability checks that the mail packages add (IMAP, SMTP, templates); they
-// get the desk that check opened.
-var checks []func(ctx context.Context, e *env, d *tickets.Desk) error
-
-// deliver sends what the outbox has due, if a sender is wired in; otherwise mails stay queued
-// for `deskd serve`.
-var deliver = func(ctx context.Context, e *env, d *tickets.Desk) error { return nil }
-
-func init() {
-	register(&command{
+func versionCommand() *command {
+	return &command{
 		name: "version", summary: "Print the version and build information.",
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+		run: func(ctx context.Context, e *env, args []string) error {
 			rev, mod := "", ""
 			if bi, ok := debug.ReadBuildInfo(); ok {
 				mod = bi.Main.Path
@@ -37,40 +33,85 @@ func init() {
 			fmt.Fprintf(e.stdout, "deskd %s (%s %s, %s, %s/%s)\n", version, mod, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil
 		},
-	})
-	register(&command{
+	}
+}
+
+func checkCommand() *command {
+	return &command{
 		name: "check", summary: "Validate the config, open the database, reach IMAP and SMTP.",
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			cfg, err := tickets.LoadConfig(e.configPath)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "config %s: ok (%d technicians, %d coordinators, %d categories)\n", e.configPath,
-				len(cfg.Technicians), len(cfg.Coordinator), len(cfg.Categories))
-			for _, w := range cfg.Warnings {
-				fmt.Fprintf(e.stdout, "warning: %s\n", w)
-			}
-			d, done, err := openDeskWith(ctx, e, cfg)
-			if err != nil {
-				return fmt.Errorf("database: %w", err)
-			}
-			defer done()
-			v, err := d.Store.SchemaVersion(ctx)
-			if err != nil {
-				return fmt.Errorf("database: %w", err)
-			}
-			fmt.Fprintf(e.stdout, "database %s: ok (schema %d)\n", cfg.Desk.Database, v)
-			failed := 0
-			for _, c := range checks {
-				if err := c(ctx, e, d); err != nil {
-					fmt.Fprintf(e.stdout, "%v\n", err)
-					failed++
-				}
-			}
-			if failed > 0 {
-				return fmt.Errorf("%d check(s) failed", failed)
-			}
-			return nil
-		},
-	})
+		run: func(ctx context.Context, e *env, args []string) error { return check(ctx, e) },
+	}
+}
+
+// check builds deskd part by part, as newApp does, and says what is wrong with each part in
+// words: a broken part does not hide the others' problems.
+func check(ctx context.Context, e *env) error {
+	cfg, err := config.Load(e.configPath)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "config %s: ok (%d technicians, %d coordinators, %d categories)\n", e.configPath,
+		len(cfg.Desk.Technicians), len(cfg.Desk.Coordinator), len(cfg.Desk.Categories))
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(e.stdout, "warning: %s\n", w)
+	}
+	d, err := openDesk(ctx, cfg, e.log)
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	defer closeStore(d.Store, e.log)
+	v, err := d.Store.SchemaVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "database %s: ok (schema %d)\n", cfg.Database, v)
+	failed := 0
+	fail := func(err error) {
+		fmt.Fprintf(e.stdout, "%v\n", err)
+		failed++
+	}
+	if _, err := templates.Load(cfg.Templates); err != nil {
+		fail(err) // It names the templates and the file.
+	} else if cfg.Templates != "" {
+		fmt.Fprintf(e.stdout, "templates %s: ok\n", cfg.Templates)
+	}
+	if err := cfg.ReadPasswords(); err != nil {
+		fail(err)
+	}
+	// Each server gets 30 seconds to answer.
+	within := func(f func(context.Context) error) error {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		return f(ctx)
+	}
+	tokens, tokensOK := checkOAuth(ctx, e, cfg, fail)
+	if cfg.IMAP.OAuth() && !tokensOK {
+		fmt.Fprintf(e.stdout, "imap %s: not checked: no OAuth2 token\n", cfg.IMAP.Address)
+	} else if err := within(mailin.NewIngester(d, ingestSettings(cfg, d, tokens), e.log).Check); err != nil {
+		fail(fmt.Errorf("imap: %w", err))
+	} else {
+		fmt.Fprintf(e.stdout, "imap %s: ok (mailbox %s)\n", cfg.IMAP.Address, cfg.IMAP.Mailbox)
+	}
+	// The built-in templates: a broken override is reported above.
+	if cfg.SMTP.OAuth() && !tokensOK {
+		fmt.Fprintf(e.stdout, "smtp %s: not checked: no OAuth2 token\n", cfg.SMTP.Address)
+	} else if err := checkSMTP(d, cfg, tokens, within, e); err != nil {
+		fail(fmt.Errorf("smtp: %w", err))
+	} else {
+		fmt.Fprintf(e.stdout, "smtp %s: ok\n", cfg.SMTP.Address)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d check(s) failed", failed)
+	}
+	return nil
+}
+
+// checkSMTP logs in to the SMTP server as the sender would.
+func checkSMTP(d *tickets.Desk, cfg *config.File, tokens mailin.TokenSource, within func(func(context.Context) error) error, e *env) error {
+	out, err := mailout.New(cfg.SMTP, cfg.Desk.Desk, d.Store, d.Signer, nil, e.log)
+	if err != nil {
+		return err
+	}
+	out.SetTokens(tokens)
+	return within(out.Check)
 }

@@ -12,69 +12,69 @@ import (
 	"github.com/deskd/deskd/tickets"
 )
 
-func init() {
-	register(&command{
-		name: "tech list", summary: "Technicians with their tier, skills, open load and absence.",
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			d, done, err := openDesk(ctx, e)
-			if err != nil {
-				return err
-			}
-			defer done()
-			return d.Update(ctx, time.Now(), func(tx *tickets.Tx) error {
-				loads, err := tx.Loads()
-				if err != nil {
-					return err
-				}
-				techs := append([]tickets.Technician(nil), d.Config().Technicians...)
-				sort.SliceStable(techs, func(i, j int) bool { return techs[i].Tier < techs[j].Tier })
-				tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-				fmt.Fprintln(tw, "EMAIL\tNAME\tTIER\tSKILLS\tOPEN\tWEIGHT\tAWAY UNTIL")
-				for _, te := range techs {
-					l := loads[te.Email]
-					away := "-"
-					if until, ok := tx.Away(te.Email); ok {
-						away = until.In(d.Config().Location()).Format("2006-01-02 15:04")
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d\t%s\n", te.Email, te.Name, te.Tier, strings.Join(te.Skills, ","), l.Open, l.Weight, away)
-				}
-				return tw.Flush()
-			})
-		},
-	})
+// techCommands are the commands on technicians.
+func techCommands() []*command {
 	var until string
-	register(&command{
+	return []*command{{
+		name: "tech list", summary: "Technicians with their tier, skills, open load and absence.",
+		run: func(ctx context.Context, e *env, args []string) error {
+			return withDesk(ctx, e, func(d *tickets.Desk) error { return techList(ctx, e, d) })
+		},
+	}, {
 		name: "tech away", args: "EMAIL [--until YYYY-MM-DD]", summary: "Mark a technician away: no new assignments until then.",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&until, "until", "", "last day away (default: until 'deskd tech back')")
 		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+		run: func(ctx context.Context, e *env, args []string) error {
 			return setAway(ctx, e, args, until, true)
 		},
-	})
-	register(&command{
+	}, {
 		name: "tech back", args: "EMAIL", summary: "Mark a technician back from absence.",
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+		run: func(ctx context.Context, e *env, args []string) error {
 			return setAway(ctx, e, args, "", false)
 		},
+	}}
+}
+
+// techList prints the technicians with their tier, skills, load and absence.
+func techList(ctx context.Context, e *env, d *tickets.Desk) error {
+	return d.Update(ctx, time.Now(), func(tx *tickets.Tx) error {
+		loads, err := tx.Loads()
+		if err != nil {
+			return err
+		}
+		techs := append([]tickets.Technician(nil), d.Config().Technicians...)
+		sort.SliceStable(techs, func(i, j int) bool { return techs[i].Tier < techs[j].Tier })
+		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "EMAIL\tNAME\tTIER\tSKILLS\tOPEN\tWEIGHT\tAWAY UNTIL")
+		for _, te := range techs {
+			l := loads[te.Email]
+			away := "-"
+			if until, ok := tx.Away(te.Email); ok {
+				away = until.In(d.Config().Location()).Format("2006-01-02 15:04")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d\t%s\n", te.Email, te.Name, te.Tier, strings.Join(te.Skills, ","), l.Open, l.Weight, away)
+		}
+		return tw.Flush()
 	})
 }
 
-func setAway(ctx context.Context, e *env, args []string, until string, away bool) error {
+func setAway(ctx context.Context, e *env, args []string, until string, on bool) error {
 	if len(args) != 1 {
 		return usagef("want a technician's address")
 	}
-	d, done, err := openDesk(ctx, e)
-	if err != nil {
-		return err
-	}
-	defer done()
-	te, ok := d.Config().Technician(args[0])
+	return withDesk(ctx, e, func(d *tickets.Desk) error { return away(ctx, e, d, args[0], until, on) })
+}
+
+// away marks a technician away until the end of the day until ("" for a hundred years), or back
+// (on false).
+func away(ctx context.Context, e *env, d *tickets.Desk, who, until string, on bool) error {
+	te, ok := d.Config().Technician(who)
 	if !ok {
-		return fmt.Errorf("%s is not a technician", args[0])
+		return fmt.Errorf("%s is not a technician", who)
 	}
 	var when time.Time
-	if away {
+	if on {
 		when = time.Now().AddDate(100, 0, 0)
 		if until != "" {
 			day, err := time.ParseInLocation("2006-01-02", until, d.Config().Location())
@@ -87,7 +87,7 @@ func setAway(ctx context.Context, e *env, args []string, until string, away bool
 	if err := d.Update(ctx, time.Now(), func(tx *tickets.Tx) error { return tx.SetAway(te.Email, when) }); err != nil {
 		return err
 	}
-	if away {
+	if on {
 		fmt.Fprintf(e.stdout, "%s is away until %s\n", te.Name, when.In(d.Config().Location()).Format("2006-01-02 15:04"))
 	} else {
 		fmt.Fprintf(e.stdout, "%s is back\n", te.Name)

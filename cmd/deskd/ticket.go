@@ -7,43 +7,30 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/deskd/deskd/cmd/deskd/config"
+	"github.com/deskd/deskd/templates"
 	"github.com/deskd/deskd/tickets"
 )
 
-// openDesk loads the configuration and opens the database.
-func openDesk(ctx context.Context, e *env) (*tickets.Desk, func(), error) {
-	cfg, err := tickets.LoadConfig(e.configPath)
+// withDesk loads the configuration, opens the database and the desk, and runs fn: for the
+// commands that read or change tickets without sending mail.
+func withDesk(ctx context.Context, e *env, fn func(*tickets.Desk) error) error {
+	cfg, err := config.Load(e.configPath)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	return openDeskWith(ctx, e, cfg)
-}
-
-func openDeskWith(ctx context.Context, e *env, cfg *tickets.Config) (*tickets.Desk, func(), error) {
-	secret, err := tickets.LoadSecret(cfg.Desk.SecretFile)
+	d, err := openDesk(ctx, cfg, e.log)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	store, err := tickets.OpenStore(ctx, cfg.Desk.Database)
-	if err != nil {
-		return nil, nil, err
-	}
-	d, err := tickets.NewDesk(cfg, store, secret, e.log)
-	if err != nil {
-		_ = store.Close()
-		return nil, nil, err
-	}
-	closeFn := func() {
-		if err := store.Close(); err != nil {
-			e.log.Error("close store", "err", err)
-		}
-	}
-	return d, closeFn, nil
+	defer closeStore(d.Store, e.log)
+	return fn(d)
 }
 
 func ticketID(args []string, want int, usage string) (int64, error) {
@@ -57,16 +44,15 @@ func ticketID(args []string, want int, usage string) (int64, error) {
 	return id, nil
 }
 
-// actorFlag is the coordinator a CLI action is recorded under.
-var actorFlag string
-
-func addActor(fs *flag.FlagSet) {
-	fs.StringVar(&actorFlag, "as", "", "address the action is recorded under (default: the first coordinator)")
+// actorFlag adds --as: the address a CLI action is recorded under.
+func actorFlag(fs *flag.FlagSet, as *string) {
+	fs.StringVar(as, "as", "", "address the action is recorded under (default: the first coordinator)")
 }
 
-func actor(d *tickets.Desk) string {
-	if actorFlag != "" {
-		return strings.ToLower(actorFlag)
+// actor is who a CLI action is recorded under: --as, else the first coordinator.
+func actor(d *tickets.Desk, as string) string {
+	if as != "" {
+		return strings.ToLower(as)
 	}
 	if cs := d.Config().Coordinator; len(cs) > 0 {
 		return cs[0].Email
@@ -74,16 +60,68 @@ func actor(d *tickets.Desk) string {
 	return "coordinator"
 }
 
-func init() {
+// ticketCommands are the commands on tickets: reading them, and a coordinator's actions.
+func ticketCommands() []*command {
+	cs := []*command{ticketList(), ticketShow(), ticketExplain(), ticketOpen()}
+	var reason, note string
+	return append(cs,
+		ticketAction("ticket assign", "N EMAIL", "Assign a ticket to a technician.", 1, nil,
+			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
+				return tx.Assign(tk, args[0], who)
+			}),
+		ticketAction("ticket escalate", "N --reason TEXT", "Escalate: priority up, next tier, coordinators told.", 0,
+			func(fs *flag.FlagSet) { fs.StringVar(&reason, "reason", "", "why (required)") },
+			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
+				r := strings.TrimSpace(reason + " " + strings.Join(args, " "))
+				if r == "" {
+					return usagef("--reason is required")
+				}
+				return tx.Escalate(tk, r, who)
+			}),
+		ticketAction("ticket resolve", "N --note TEXT", "Resolve with a resolution note (required).", 0,
+			func(fs *flag.FlagSet) { fs.StringVar(&note, "note", "", "the resolution note sent to the requester") },
+			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
+				n := strings.TrimSpace(note + " " + strings.Join(args, " "))
+				if n == "" {
+					return usagef("--note is required: the requester receives it")
+				}
+				return tx.Resolve(tk, n, who)
+			}),
+		ticketAction("ticket note", "N TEXT", "Add an internal note.", 1, nil,
+			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
+				return tx.Note(tk, strings.Join(args, " "), who)
+			}),
+		ticketAction("ticket priority", "N LEVEL", "Set the priority (low, normal, high, urgent).", 1, nil,
+			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
+				p, err := tickets.ParsePriority(args[0])
+				if err != nil {
+					return usagef("%v", err)
+				}
+				return tx.SetPriority(tk, p, who, "")
+			}),
+		ticketAction("ticket category", "N NAME", "Correct the category (teaches the classifier).", 1, nil,
+			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
+				return tx.SetCategory(tk, args[0], who)
+			}),
+		ticketAction("ticket pending", "N", "Mark as waiting on the requester (SLA clocks stop).", 0, nil,
+			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error { return tx.Pending(tk, who) }),
+		ticketAction("ticket reopen", "N", "Reopen a resolved ticket.", 0, nil,
+			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error { return tx.Reopen(tk, who) }),
+		ticketAction("ticket close", "N", "Close a resolved ticket.", 0, nil,
+			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error { return tx.Close(tk, who) }),
+	)
+}
+
+func ticketList() *command {
 	var status string
 	var asJSON bool
-	register(&command{
+	return &command{
 		name: "ticket list", args: "[--status S] [--json]", summary: "List tickets, newest first.",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&status, "status", "", "only tickets with this status (new, open, pending, resolved, closed)")
 			fs.BoolVar(&asJSON, "json", false, "print JSON")
 		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+		run: func(ctx context.Context, e *env, args []string) error {
 			if len(args) > 0 {
 				return usagef("unexpected argument %q", args[0])
 			}
@@ -95,156 +133,106 @@ func init() {
 				}
 				f.Status = st
 			}
-			d, done, err := openDesk(ctx, e)
-			if err != nil {
-				return err
-			}
-			defer done()
-			list, err := d.Store.List(ctx, f)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				out := make([]tickets.TicketJSON, 0, len(list))
-				for _, tk := range list {
-					out = append(out, tk.JSON())
+			return withDesk(ctx, e, func(d *tickets.Desk) error {
+				list, err := d.Store.List(ctx, f)
+				if err != nil {
+					return err
 				}
-				return printJSON(e.stdout, out)
-			}
-			printTable(e.stdout, list)
-			return nil
+				if asJSON {
+					out := make([]tickets.TicketJSON, 0, len(list))
+					for _, tk := range list {
+						out = append(out, tk.JSON())
+					}
+					return printJSON(e.stdout, out)
+				}
+				printTable(e.stdout, list)
+				return nil
+			})
 		},
-	})
+	}
+}
 
+func ticketShow() *command {
 	var showJSON bool
-	register(&command{
+	return &command{
 		name: "ticket show", args: "N [--json]", summary: "Show one ticket with its whole history.",
 		flags: func(fs *flag.FlagSet) { fs.BoolVar(&showJSON, "json", false, "print JSON") },
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+		run: func(ctx context.Context, e *env, args []string) error {
 			id, err := ticketID(args, 1, "a ticket number")
 			if err != nil {
 				return err
 			}
-			d, done, err := openDesk(ctx, e)
-			if err != nil {
-				return err
-			}
-			defer done()
-			j, err := d.Store.Show(ctx, id)
-			if err != nil {
-				return err
-			}
-			if showJSON {
-				j.Explain = nil
-				return printJSON(e.stdout, j)
-			}
-			printShow(e.stdout, j)
-			return nil
+			return withDesk(ctx, e, func(d *tickets.Desk) error {
+				j, err := d.Store.Show(ctx, id)
+				if err != nil {
+					return err
+				}
+				if showJSON {
+					j.Explain = nil
+					return printJSON(e.stdout, j)
+				}
+				printShow(e.stdout, j)
+				return nil
+			})
 		},
-	})
+	}
+}
 
-	register(&command{
+func ticketExplain() *command {
+	return &command{
 		name: "ticket explain", args: "N", summary: "Why this category, priority and assignee.",
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+		run: func(ctx context.Context, e *env, args []string) error {
 			id, err := ticketID(args, 1, "a ticket number")
 			if err != nil {
 				return err
 			}
-			d, done, err := openDesk(ctx, e)
-			if err != nil {
-				return err
-			}
-			defer done()
-			tk, err := d.Store.Ticket(ctx, id)
-			if err != nil {
-				return err
-			}
-			return printExplain(e.stdout, tk)
+			return withDesk(ctx, e, func(d *tickets.Desk) error {
+				tk, err := d.Store.Ticket(ctx, id)
+				if err != nil {
+					return err
+				}
+				return printExplain(e.stdout, tk)
+			})
 		},
-	})
+	}
+}
 
-	action := func(name, args, summary string, nargs int, extra func(fs *flag.FlagSet), do func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error) {
-		register(&command{
-			name: name, args: args, summary: summary,
-			flags: func(fs *flag.FlagSet) {
-				addActor(fs)
-				if extra != nil {
-					extra(fs)
-				}
-			},
-			run: func(ctx context.Context, e *env, fs *flag.FlagSet, argv []string) error {
-				if len(argv) < 1 {
-					return usagef("want %s", args)
-				}
-				id, err := ticketID(argv[:1], 1, args)
-				if err != nil {
-					return err
-				}
-				if len(argv)-1 < nargs {
-					return usagef("want %s", args)
-				}
-				d, done, err := openDesk(ctx, e)
-				if err != nil {
-					return err
-				}
-				defer done()
-				if err := d.Do(ctx, id, time.Now(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
-					return do(tx, tk, actor(d), argv[1:])
+// ticketAction is a coordinator's action on ticket N, with nargs more arguments at least: do runs
+// in one transaction, then the mail it queued is sent.
+func ticketAction(name, args, summary string, nargs int, extra func(fs *flag.FlagSet),
+	do func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error) *command {
+	var as string
+	return &command{
+		name: name, args: args, summary: summary,
+		flags: func(fs *flag.FlagSet) {
+			actorFlag(fs, &as)
+			if extra != nil {
+				extra(fs)
+			}
+		},
+		run: func(ctx context.Context, e *env, argv []string) error {
+			if len(argv) < 1 {
+				return usagef("want %s", args)
+			}
+			id, err := ticketID(argv[:1], 1, args)
+			if err != nil {
+				return err
+			}
+			if len(argv)-1 < nargs {
+				return usagef("want %s", args)
+			}
+			return withApp(ctx, e, false, func(a *app) error {
+				if err := a.desk.Do(ctx, id, time.Now(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
+					return do(tx, tk, actor(a.desk, as), argv[1:])
 				}); err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "ticket %d: done\n", id)
-				return deliver(ctx, e, d)
-			},
-		})
+				a.deliver(ctx, e.stdout)
+				return nil
+			})
+		},
 	}
-
-	action("ticket assign", "N EMAIL", "Assign a ticket to a technician.", 1, nil,
-		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
-			return tx.Assign(tk, args[0], who)
-		})
-	var reason string
-	action("ticket escalate", "N --reason TEXT", "Escalate: priority up, next tier, coordinators told.", 0,
-		func(fs *flag.FlagSet) { fs.StringVar(&reason, "reason", "", "why (required)") },
-		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
-			r := strings.TrimSpace(reason + " " + strings.Join(args, " "))
-			if r == "" {
-				return usagef("--reason is required")
-			}
-			return tx.Escalate(tk, r, who)
-		})
-	var note string
-	action("ticket resolve", "N --note TEXT", "Resolve with a resolution note (required).", 0,
-		func(fs *flag.FlagSet) { fs.StringVar(&note, "note", "", "the resolution note sent to the requester") },
-		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
-			n := strings.TrimSpace(note + " " + strings.Join(args, " "))
-			if n == "" {
-				return usagef("--note is required: the requester receives it")
-			}
-			return tx.Resolve(tk, n, who)
-		})
-	action("ticket note", "N TEXT", "Add an internal note.", 1, nil,
-		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
-			return tx.Note(tk, strings.Join(args, " "), who)
-		})
-	action("ticket priority", "N LEVEL", "Set the priority (low, normal, high, urgent).", 1, nil,
-		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
-			p, err := tickets.ParsePriority(args[0])
-			if err != nil {
-				return usagef("%v", err)
-			}
-			return tx.SetPriority(tk, p, who, "")
-		})
-	action("ticket category", "N NAME", "Correct the category (teaches the classifier).", 1, nil,
-		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
-			return tx.SetCategory(tk, args[0], who)
-		})
-	action("ticket pending", "N", "Mark as waiting on the requester (SLA clocks stop).", 0, nil,
-		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error { return tx.Pending(tk, who) })
-	action("ticket reopen", "N", "Reopen a resolved ticket.", 0, nil,
-		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error { return tx.Reopen(tk, who) })
-	action("ticket close", "N", "Close a resolved ticket.", 0, nil,
-		func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error { return tx.Close(tk, who) })
 }
 
 func printJSON(w io.Writer, v any) error {
@@ -365,52 +353,52 @@ func printExplain(w io.Writer, tk *tickets.Ticket) error {
 	return nil
 }
 
-func init() {
-	var from, name, subject, lang, cc string
-	register(&command{
+func ticketOpen() *command {
+	var from, name, subject, lang, cc, as string
+	return &command{
 		name: "ticket open", args: "--from EMAIL --subject TEXT [--name NAME] [--cc EMAIL,…] [--lang fr|en] TEXT",
 		summary: "Open a ticket for a request made by phone or in person; the requester is acknowledged.",
 		flags: func(fs *flag.FlagSet) {
-			addActor(fs)
+			actorFlag(fs, &as)
 			fs.StringVar(&from, "from", "", "the requester's address (required)")
 			fs.StringVar(&name, "name", "", "the requester's name")
 			fs.StringVar(&subject, "subject", "", "the subject (required)")
-			fs.StringVar(&lang, "lang", "", "the requester's language, fr or en (default: detected from the text)")
+			fs.StringVar(&lang, "lang", "", "the requester's language: fr, en or another of the templates (default: detected from the text)")
 			fs.StringVar(&cc, "cc", "", "watchers, comma-separated")
 		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+		run: func(ctx context.Context, e *env, args []string) error {
 			text := strings.TrimSpace(strings.Join(args, " "))
 			from = strings.ToLower(strings.TrimSpace(from))
 			if from == "" || !strings.Contains(from, "@") || strings.TrimSpace(subject) == "" || text == "" {
 				return usagef("want --from EMAIL --subject TEXT and the request's text")
 			}
-			if lang != "" && lang != "fr" && lang != "en" {
-				return usagef("--lang %q: use fr or en", lang)
-			}
-			d, done, err := openDesk(ctx, e)
-			if err != nil {
-				return err
-			}
-			defer done()
-			if lang == "" {
-				lang = tickets.DetectLanguage("", subject+"\n"+text, d.Config().Desk.Language)
-			}
-			var watchers []string
-			for _, w := range strings.Split(cc, ",") {
-				if w = strings.TrimSpace(w); w != "" {
-					watchers = append(watchers, w)
+			return withApp(ctx, e, false, func(a *app) error {
+				d := a.desk
+				if langs := templates.Available(a.config().Templates); lang != "" && !slices.Contains(langs, lang) {
+					return usagef("--lang %q: use %s", lang, strings.Join(langs, ", "))
 				}
-			}
-			var tk *tickets.Ticket
-			if err := d.Update(ctx, time.Now(), func(tx *tickets.Tx) error {
-				tk, err = tx.Open(tickets.NewTicket{Subject: subject, Text: text, Requester: from, RequesterName: name,
-					Watchers: watchers, Language: lang, Actor: actor(d)})
-				return err
-			}); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "ticket %d opened: %s, %s, assigned to %s\n", tk.ID, dash(tk.Category), tk.Priority, dash(tk.Assignee))
-			return deliver(ctx, e, d)
+				if lang == "" {
+					lang = tickets.DetectLanguage("", subject+"\n"+text, d.Config().Desk.Language)
+				}
+				var watchers []string
+				for _, w := range strings.Split(cc, ",") {
+					if w = strings.TrimSpace(w); w != "" {
+						watchers = append(watchers, w)
+					}
+				}
+				var tk *tickets.Ticket
+				if err := d.Update(ctx, time.Now(), func(tx *tickets.Tx) error {
+					var err error
+					tk, err = tx.Open(tickets.NewTicket{Subject: subject, Text: text, Requester: from, RequesterName: name,
+						Watchers: watchers, Language: lang, Actor: actor(d, as)})
+					return err
+				}); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "ticket %d opened: %s, %s, assigned to %s\n", tk.ID, dash(tk.Category), tk.Priority, dash(tk.Assignee))
+				a.deliver(ctx, e.stdout)
+				return nil
+			})
 		},
-	})
+	}
 }

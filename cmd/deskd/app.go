@@ -1,0 +1,319 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/deskd/deskd/cmd/deskd/config"
+	"github.com/deskd/deskd/mailin"
+	"github.com/deskd/deskd/mailout"
+	"github.com/deskd/deskd/templates"
+	"github.com/deskd/deskd/tickets"
+)
+
+// app is deskd assembled from its configuration: the store, the desk, the templates, the
+// ingester that reads the inbox into the desk, the sender that empties the outbox, and the
+// scheduled jobs. newApp builds it, serve runs it, Reload reconfigures it, Close ends it.
+type app struct {
+	log   *slog.Logger
+	store *tickets.Store
+	desk  *tickets.Desk
+	in    *mailin.Ingester
+	out   *mailout.Sender
+	jobs  map[string]job // The scheduled jobs by name (config.Schedule); tests replace them.
+
+	mu     sync.Mutex         // Guards cfg, tokens and cron, which Reload replaces.
+	cfg    *config.File       // The configuration in force.
+	tokens mailin.TokenSource // The OAuth2 tokens of IMAP and SMTP; nil without [oauth2].
+	cron   *cron.Cron         // The running schedule; nil unless serving.
+}
+
+// job is a scheduled check, a function of the time it runs at.
+type job func(ctx context.Context, now time.Time) error
+
+// newApp builds deskd from its configuration, in order: the passwords and the OAuth2 token
+// source, the store and the desk, the templates, the ingester, the sender, the jobs. Close
+// releases what it opened.
+func newApp(ctx context.Context, cfg *config.File, log *slog.Logger) (*app, error) {
+	if err := cfg.ReadPasswords(); err != nil {
+		return nil, err
+	}
+	tokens, err := newTokenSource(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := templates.Load(cfg.Templates)
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	desk, err := openDesk(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	desk.SetWords(tpl) // The desk says its refusals and reasons in the templates' words.
+	out, err := mailout.New(cfg.SMTP, cfg.Desk.Desk, desk.Store, desk.Signer, tpl, log)
+	if err != nil {
+		closeStore(desk.Store, log)
+		return nil, err
+	}
+	out.SetTokens(tokens)
+	in := mailin.NewIngester(desk, ingestSettings(cfg, desk, tokens), log)
+	in.Processed = func(mailin.Stats) { out.Wake() } // Mail in usually means mail out.
+	a := &app{log: log, store: desk.Store, desk: desk, in: in, out: out, cfg: cfg, tokens: tokens}
+	a.jobs = map[string]job{"escalation": a.escalation, "digest": a.digest, "autoclose": a.autoclose, "prune": a.prune}
+	return a, nil
+}
+
+// openDesk opens the store and the desk over it: all that commands reading or changing tickets
+// need. Close the desk's store when done.
+func openDesk(ctx context.Context, cfg *config.File, log *slog.Logger) (*tickets.Desk, error) {
+	secret, err := config.LoadSecret(cfg.SecretFile)
+	if err != nil {
+		return nil, err
+	}
+	store, err := tickets.OpenStore(ctx, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	desk, err := tickets.NewDesk(&cfg.Desk, store, secret, log)
+	if err != nil {
+		closeStore(store, log)
+		return nil, err
+	}
+	return desk, nil
+}
+
+func closeStore(s *tickets.Store, log *slog.Logger) {
+	if err := s.Close(); err != nil {
+		log.Error("close store", "err", err)
+	}
+}
+
+// ingestSettings are the ingester's settings for a configuration and its token source.
+func ingestSettings(cfg *config.File, d *tickets.Desk, tokens mailin.TokenSource) mailin.Settings {
+	return mailin.Settings{IMAP: cfg.IMAP, Parse: mailin.DeskOptions(cfg.Desk.Desk, d.Signer), Language: cfg.Desk.Desk.Language, Tokens: tokens}
+}
+
+// Close stops the schedule, if running, and closes the store.
+func (a *app) Close() {
+	a.mu.Lock()
+	c := a.cron
+	a.cron = nil
+	a.mu.Unlock()
+	if c != nil {
+		<-c.Stop().Done()
+	}
+	closeStore(a.store, a.log)
+}
+
+// config returns the configuration in force.
+func (a *app) config() *config.File {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cfg
+}
+
+// train builds the classifier from the desk's history, for the commands that triage mail.
+func (a *app) train(ctx context.Context) {
+	if err := a.desk.TrainModel(ctx); err != nil {
+		a.log.Warn("train classifier", "err", err)
+	}
+}
+
+func (a *app) escalation(ctx context.Context, now time.Time) error {
+	rep, err := a.desk.RunEscalation(ctx, now)
+	if len(rep.Escalated)+len(rep.Reminded) > 0 {
+		a.log.Info("escalation", "escalated", rep.Escalated, "reminded", rep.Reminded)
+	}
+	return err
+}
+
+func (a *app) digest(ctx context.Context, now time.Time) error {
+	n, err := a.desk.RunDigest(ctx, now)
+	a.log.Info("digest", "mails", n)
+	return err
+}
+
+func (a *app) prune(ctx context.Context, now time.Time) error {
+	rep, err := a.desk.RunPrune(ctx, now)
+	if rep.Tickets+rep.Messages > 0 {
+		a.log.Info("retention", "tickets", rep.Tickets, "raw_mails", rep.Messages, "files", rep.Files)
+	}
+	return err
+}
+
+func (a *app) autoclose(ctx context.Context, now time.Time) error {
+	ids, err := a.desk.RunAutoClose(ctx, now)
+	if len(ids) > 0 {
+		a.log.Info("autoclose", "closed", ids)
+	}
+	return err
+}
+
+// deliver sends what the outbox has due now, for the commands that change tickets; when SMTP is
+// unreachable the mail stays queued for `deskd serve`, and the command says so.
+func (a *app) deliver(ctx context.Context, stdout io.Writer) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	sent, err := a.out.Drain(ctx, time.Now())
+	if err != nil {
+		fmt.Fprintf(stdout, "mail queued; not sent now (%v): deskd serve will send it\n", oneLine(err.Error()))
+		return
+	}
+	if sent > 0 {
+		fmt.Fprintf(stdout, "sent %d mails\n", sent)
+	}
+}
+
+// cronLogger adapts slog to robfig/cron's logger.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append(kv, "err", err)...)
+}
+
+// schedule returns the jobs scheduled as cfg says, not yet started.
+func (a *app) schedule(ctx context.Context, cfg *config.File) (*cron.Cron, error) {
+	l := cronLogger{a.log}
+	// SkipIfStillRunning then Recover: the other order would skip a job forever after a panic.
+	c := cron.New(cron.WithLocation(cfg.Desk.Location()), cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)))
+	specs := cfg.Schedule.Jobs()
+	for name, run := range a.jobs {
+		if _, err := c.AddFunc(specs[name], func() {
+			if err := run(ctx, time.Now()); err != nil {
+				a.log.Error("job failed", "job", name, "err", err)
+			}
+			a.out.Wake()
+		}); err != nil {
+			return nil, fmt.Errorf("schedule %s %q: %w", name, specs[name], err)
+		}
+	}
+	return c, nil
+}
+
+// serve runs the ingester, the sender and the jobs until ctx ends; SIGHUP reloads the
+// configuration. The mail in hand is finished before it returns.
+func (a *app) serve(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	run := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					a.log.Error("panic", "part", name, "panic", p)
+					cancel()
+				}
+			}()
+			if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				a.log.Error(name+" stopped", "err", err)
+				cancel()
+			}
+		}()
+	}
+	run("ingest", a.in.Run)
+	run("sender", func(ctx context.Context) error { a.out.Run(ctx); return nil })
+	cfg := a.config()
+	c, err := a.schedule(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	a.cron = c
+	a.mu.Unlock()
+	c.Start()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	a.log.Info("deskd serving", "desk", cfg.Desk.Desk.Address, "imap", cfg.IMAP.Address, "smtp", cfg.SMTP.Address)
+	for {
+		select {
+		case <-ctx.Done():
+			a.mu.Lock()
+			c := a.cron
+			a.cron = nil
+			a.mu.Unlock()
+			<-c.Stop().Done()
+			wg.Wait()
+			a.log.Info("deskd stopped")
+			return nil
+		case <-hup:
+			if err := a.Reload(ctx); err != nil {
+				a.log.Error("reload: keeping the old configuration", "err", err)
+				continue
+			}
+			a.log.Info("configuration reloaded")
+		}
+	}
+}
+
+// Reload reads the configuration file again and applies it whole, or not at all. Everything the
+// new file names is checked first: its keys, the passwords it reads, its templates, its schedule.
+// Only then are the desk, the ingester, the sender and the schedule switched over. Keys that take
+// effect only at start (config.RestartKeys) are logged and keep their old values.
+func (a *app) Reload(ctx context.Context) error {
+	old := a.config()
+	next, err := config.Load(old.Path)
+	if err != nil {
+		return err
+	}
+	if err := next.ReadPasswords(); err != nil {
+		return err
+	}
+	tpl, err := templates.Load(next.Templates)
+	if err != nil {
+		return fmt.Errorf("templates: %w", err)
+	}
+	if err := next.SMTP.ValidateSend(); err != nil {
+		return fmt.Errorf("smtp.%w", err)
+	}
+	a.mu.Lock()
+	tokens, err := reloadTokenSource(old, next, a.tokens, a.log)
+	a.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for _, key := range config.RestartKeys(old, next) {
+		a.log.Warn("reload: this key takes effect at the next start; kept as it was", "key", key)
+	}
+	next.Database, next.SecretFile = old.Database, old.SecretFile
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var sched *cron.Cron
+	if a.cron != nil {
+		if sched, err = a.schedule(ctx, next); err != nil {
+			return err
+		}
+	}
+	// Everything is checked: switch every part over.
+	if err := a.desk.SetConfig(&next.Desk); err != nil {
+		return err // Its calendar, which Load validated: nothing is switched yet.
+	}
+	a.desk.SetWords(tpl)
+	a.in.SetConfig(ingestSettings(next, a.desk, tokens))
+	if err := a.out.SetConfig(next.SMTP, next.Desk.Desk, tpl); err != nil {
+		a.log.Error("reload: sender", "err", err) // Cannot happen: ValidateSend passed.
+	}
+	a.out.SetTokens(tokens)
+	a.tokens = tokens
+	if sched != nil {
+		<-a.cron.Stop().Done() // A job running now finishes first: no job runs twice at once.
+		a.cron = sched
+		sched.Start()
+	}
+	a.cfg = next
+	return nil
+}

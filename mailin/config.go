@@ -1,0 +1,58 @@
+package mailin
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// Config is the [imap] section: where the desk's inbox is and how to read it. DefaultConfig gives
+// the defaults; the configuration file decodes the section over them.
+type Config struct {
+	Address            string           `toml:"address"`  // HOST:PORT.
+	Security           string           `toml:"security"` // none, starttls or tls.
+	Username           string           `toml:"username"`
+	Password           string           `toml:"password"` // As written, or read by the configuration file from password_env or password_file.
+	Auth               string           `toml:"auth"`     // password (LOGIN), xoauth2 or oauthbearer (an OAuth2 token from Settings.Tokens).
+	Mailbox            string           `toml:"mailbox"`
+	DoneMailbox        string           `toml:"done_mailbox"`       // "": flag \Seen; else MOVE there.
+	QuarantineMailbox  string           `toml:"quarantine_mailbox"` // Mail that cannot be processed goes here.
+	PollInterval       tickets.Duration `toml:"poll_interval"`
+	InsecureSkipVerify bool             `toml:"insecure_skip_verify"`
+	BatchSize          int              `toml:"batch_size"`  // Mails fetched and committed together.
+	MaxMessage         tickets.Size     `toml:"max_message"` // Larger mails are read only this far; 0: no limit.
+}
+
+// DefaultConfig returns the [imap] defaults.
+func DefaultConfig() Config {
+	return Config{Security: "none", Auth: AuthPassword, Mailbox: "INBOX", QuarantineMailbox: "deskd-quarantine",
+		PollInterval: tickets.Duration{Duration: time.Minute}, BatchSize: 200, MaxMessage: 64 << 20}
+}
+
+// ConfigError is an [imap] setting that is not valid; Key names it within the section.
+type ConfigError struct{ Key, Msg string }
+
+func (e *ConfigError) Error() string { return e.Msg }
+
+// Validate reports the first setting that is not valid, as a *ConfigError.
+func (c Config) Validate() error {
+	if c.Security != "none" && c.Security != "starttls" && c.Security != "tls" {
+		return &ConfigError{"security", fmt.Sprintf("security %q: use none, starttls or tls", c.Security)}
+	}
+	switch c.Auth {
+	case "", AuthPassword, AuthXOAuth2, AuthOAuthBearer:
+	default:
+		return &ConfigError{"auth", fmt.Sprintf("auth %q: use password, xoauth2 or oauthbearer", c.Auth)}
+	}
+	if c.PollInterval.Duration <= 0 {
+		return &ConfigError{"poll_interval", "poll_interval: must be longer than 0"}
+	}
+	if c.BatchSize < 1 {
+		return &ConfigError{"batch_size", fmt.Sprintf("batch_size %d: at least 1", c.BatchSize)}
+	}
+	if c.Mailbox == "" {
+		return &ConfigError{"mailbox", "mailbox: name the mailbox to read"}
+	}
+	return nil
+}

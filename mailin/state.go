@@ -1,0 +1,56 @@
+package mailin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// Desk is what the ingester needs of the desk: somewhere to record incoming mail, and to keep the
+// ingester's own state of each mailbox. *tickets.Desk implements it.
+type Desk interface {
+	// Ingest records a batch of mail in one transaction; see tickets.Desk.Ingest.
+	Ingest(ctx context.Context, now time.Time, batch []*tickets.Incoming) ([]tickets.Outcome, error)
+	// HasMessage reports whether a mail with this Message-ID was already recorded.
+	HasMessage(ctx context.Context, messageID string) (bool, error)
+	// MailboxState returns what SetMailboxState last recorded for a mailbox, nil for nothing.
+	MailboxState(ctx context.Context, mailbox string) ([]byte, error)
+	// SetMailboxState records the ingester's state of a mailbox, committed when it returns.
+	SetMailboxState(ctx context.Context, mailbox string, state []byte) error
+}
+
+// mailboxState is what the ingester remembers of a mailbox between passes. The desk stores it as it is
+// given (JSON) and never reads it.
+type mailboxState struct {
+	UIDValidity uint32 `json:"uidvalidity"`
+	LastUID     uint32 `json:"last_uid"` // Every mail up to it is done (flagged, moved or quarantined).
+	// Inflight are the Message-IDs of the group commit last begun and not finished: after a crash
+	// they are processed one by one, so that the mail at fault is found.
+	Inflight []string `json:"inflight,omitempty"`
+	// Attempts counts the tries of each mail processed alone, recorded before the try: a mail
+	// that crashes the process itself is counted too, and quarantined after maxAttempts.
+	Attempts map[string]int `json:"attempts,omitempty"`
+}
+
+func (g *Ingester) loadState(ctx context.Context, mailbox string) (mailboxState, error) {
+	var st mailboxState
+	b, err := g.desk.MailboxState(ctx, mailbox)
+	if err != nil || len(b) == 0 {
+		return st, err
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return st, fmt.Errorf("state of mailbox %q: %w", mailbox, err)
+	}
+	return st, nil
+}
+
+func (g *Ingester) saveState(ctx context.Context, mailbox string, st mailboxState) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("state of mailbox %q: %w", mailbox, err)
+	}
+	return g.desk.SetMailboxState(ctx, mailbox, b)
+}

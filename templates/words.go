@@ -1,0 +1,179 @@
+package templates
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// catalogue is one language's words.toml.
+type catalogue struct {
+	Commands []string `toml:"commands"` // The commands a technician's footer lists.
+	Date     struct {
+		Days        []string `toml:"days"`         // Sunday first.
+		Months      []string `toml:"months"`       // January first.
+		ShortMonths []string `toml:"short_months"` // Likewise, for lists.
+		Long        string   `toml:"long"`         // A deadline: a template over dateParts.
+		Short       string   `toml:"short"`        // A time in a list.
+	} `toml:"date"`
+	Plural struct {
+		Zero string `toml:"zero"` // "one" when 0 takes the singular, "many" when it takes the plural.
+	} `toml:"plural"`
+	Priority map[string]string `toml:"priority"` // By tickets.Priority name.
+	Status   map[string]string `toml:"status"`   // By tickets.Status.
+	Event    map[string]string `toml:"event"`    // By event kind.
+	Layout   map[string]string `toml:"layout"`   // The layouts' words, {{word "KEY"}}.
+	Phrase   map[string]string `toml:"phrase"`   // By tickets.Phrase code: a template over its arguments.
+
+	lang           string
+	long, short    *texttemplate.Template
+	phrases        map[string]*texttemplate.Template
+	zeroIsSingular bool
+}
+
+// dateParts are what a date format of the catalogue is written with.
+type dateParts struct {
+	Weekday, Month, ShortMonth, Time string
+	Day                              int
+}
+
+// loadCatalogue reads lang/words.toml, the embedded one then its override in over; ref is the
+// reference catalogue whose keys it must all have (nil while loading the reference itself).
+func loadCatalogue(over fs.FS, lang string, ref *catalogue) (*catalogue, error) {
+	c := &catalogue{lang: lang}
+	name := lang + "/words.toml"
+	srcs := sources(over, name)
+	if len(srcs) == 0 {
+		return nil, fmt.Errorf("%s is missing", name)
+	}
+	for _, src := range srcs {
+		dec := toml.NewDecoder(strings.NewReader(src.text)).DisallowUnknownFields()
+		if err := dec.Decode(c); err != nil {
+			var derr *toml.DecodeError
+			if errors.As(err, &derr) {
+				row, _ := derr.Position()
+				return nil, fmt.Errorf("%s:%d: %v", src.name, row, err)
+			}
+			return nil, fmt.Errorf("%s: %v", src.name, err)
+		}
+	}
+	if err := c.check(name, ref); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// check verifies the catalogue is complete and parses its formats and phrases.
+func (c *catalogue) check(name string, ref *catalogue) error {
+	d := c.Date
+	if len(d.Days) != 7 || len(d.Months) != 12 || len(d.ShortMonths) != 12 {
+		return fmt.Errorf("%s: date needs 7 days, 12 months and 12 short_months", name)
+	}
+	if c.Plural.Zero != "one" && c.Plural.Zero != "many" {
+		return fmt.Errorf("%s: plural.zero %q: use \"one\" or \"many\"", name, c.Plural.Zero)
+	}
+	c.zeroIsSingular = c.Plural.Zero == "one"
+	tables := map[string]map[string]string{"priority": c.Priority, "status": c.Status, "event": c.Event, "layout": c.Layout, "phrase": c.Phrase}
+	want := map[string][]string{"phrase": slices.Sorted(maps.Keys(tickets.Phrases))}
+	if ref != nil {
+		for t, m := range map[string]map[string]string{"priority": ref.Priority, "status": ref.Status, "event": ref.Event, "layout": ref.Layout} {
+			want[t] = slices.Sorted(maps.Keys(m))
+		}
+		if len(c.Commands) == 0 {
+			return fmt.Errorf("%s: commands is missing", name)
+		}
+	}
+	for t, keys := range want {
+		for _, k := range keys {
+			if _, ok := tables[t][k]; !ok {
+				return fmt.Errorf("%s: %s.%s is missing", name, t, k)
+			}
+		}
+	}
+	var err error
+	parse := func(key, text string) *texttemplate.Template {
+		if err != nil {
+			return nil
+		}
+		var t *texttemplate.Template
+		t, err = texttemplate.New(key).Option("missingkey=error").Parse(text)
+		if err != nil {
+			err = fmt.Errorf("%s: %s: %w", name, key, err)
+		}
+		return t
+	}
+	c.long, c.short = parse("date.long", d.Long), parse("date.short", d.Short)
+	c.phrases = map[string]*texttemplate.Template{}
+	for code, text := range c.Phrase {
+		c.phrases[code] = parse("phrase."+code, text)
+	}
+	if err != nil {
+		return err
+	}
+	// Every phrase says its arguments without error; so does every date.
+	for code, args := range tickets.Phrases {
+		p := tickets.Phrase{Code: code, Args: map[string]string{}}
+		for _, a := range args {
+			p.Args[a] = "x"
+		}
+		if _, err := c.say(p); err != nil {
+			return fmt.Errorf("%s: phrase.%s: %w", name, code, err)
+		}
+	}
+	if _, err := c.date(c.long, time.Now()); err != nil {
+		return fmt.Errorf("%s: date.long: %w", name, err)
+	}
+	if _, err := c.date(c.short, time.Now()); err != nil {
+		return fmt.Errorf("%s: date.short: %w", name, err)
+	}
+	return nil
+}
+
+// say words a phrase.
+func (c *catalogue) say(p tickets.Phrase) (string, error) {
+	t := c.phrases[p.Code]
+	if t == nil {
+		return "", fmt.Errorf("no phrase %q in %s/words.toml", p.Code, c.lang)
+	}
+	args := p.Args
+	if args == nil {
+		args = map[string]string{}
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, args); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// date formats t with one of the catalogue's date formats.
+func (c *catalogue) date(f *texttemplate.Template, t time.Time) (string, error) {
+	var b bytes.Buffer
+	err := f.Execute(&b, dateParts{Weekday: c.Date.Days[t.Weekday()], Day: t.Day(), Month: c.Date.Months[t.Month()-1],
+		ShortMonth: c.Date.ShortMonths[t.Month()-1], Time: t.Format("15:04")})
+	return b.String(), err
+}
+
+// Say words a phrase of the desk in lang (Fallback when the language has no catalogue). It
+// implements tickets.Words. A phrase it cannot say comes out as its code.
+func (s *Set) Say(lang string, p tickets.Phrase) string {
+	c := s.words[lang]
+	if c == nil {
+		c = s.words[Fallback]
+	}
+	text, err := c.say(p)
+	if err != nil {
+		return p.String()
+	}
+	return text
+}

@@ -1,0 +1,93 @@
+package tickets
+
+import (
+	"sort"
+	"strings"
+)
+
+// Phrase is something the desk says to a person — a refusal, a reason, the subject of a request
+// that has none — as a code and its arguments. The words are in the templates' catalogues
+// (templates/LANG/words.toml, table [phrase]), one per language: tickets holds no sentence.
+type Phrase struct {
+	Code string            `json:"code"`
+	Args map[string]string `json:"args,omitempty"` // Ready to show: quoted, formatted.
+}
+
+// Phrase codes. Phrases lists them with their arguments.
+const (
+	PhraseNoSubject          = "no_subject"          // The subject of a request that has none.
+	PhraseNoteRequired       = "note_required"       // #resolve without a note.
+	PhraseTransition         = "transition"          // A status change the rules refuse: detail.
+	PhraseClosed             = "closed"              // A command on a closed ticket.
+	PhraseNotStaff           = "not_staff"           // Someone not on the team: detail.
+	PhraseNoTechnician       = "no_technician"       // Nobody to give the ticket to.
+	PhraseNoText             = "no_text"             // A staff mail with neither text nor command.
+	PhraseUnknownCommand     = "unknown_command"     // "#frobnicate".
+	PhraseNoteEmpty          = "note_empty"          // #note without text.
+	PhraseEscalateReason     = "escalate_reason"     // #escalate without a reason.
+	PhraseUnknownPriority    = "unknown_priority"    // #priority with a level it does not know.
+	PhraseNotTechnician      = "not_technician"      // #assign to someone not a technician: who.
+	PhraseTakeNotTechnician  = "take_not_technician" // #take by a coordinator.
+	PhraseCcAddress          = "cc_address"          // #cc without an address.
+	PhraseUnknownCategory    = "unknown_category"    // #category: category, names (the known ones).
+	PhraseAwayDate           = "away_date"           // #away with a bad date: detail.
+	PhraseNotAuthenticated   = "not_authenticated"   // A staff mail without DKIM or DMARC pass: server, domain.
+	PhraseFirstResponseLate  = "sla_first_response_missed"
+	PhraseResolveLate        = "sla_resolve_missed"
+	PhraseFirstResponseDue   = "sla_first_response_due"
+	PhraseResolveDue         = "sla_resolve_due"
+	PhraseNoTechnicianTicket = "no_technician_for_ticket" // Told to coordinators.
+	PhraseNoSkill            = "no_skill"                 // Told to coordinators: tier, category, assignee.
+	PhraseNoEscalation       = "no_escalation_target"     // Told to coordinators: tier, assignee ("" for nobody).
+	PhraseFromVia            = "from_via"                 // The From name of a technician's answer: actor, desk.
+)
+
+// Phrases lists every phrase code with the names of its arguments: each catalogue must word all
+// of them, and the templates check it when they load.
+var Phrases = map[string][]string{
+	PhraseNoSubject: nil, PhraseNoteRequired: nil, PhraseTransition: {"detail"}, PhraseClosed: nil,
+	PhraseNotStaff: {"detail"}, PhraseNoTechnician: nil, PhraseNoText: nil, PhraseUnknownCommand: nil,
+	PhraseNoteEmpty: nil, PhraseEscalateReason: nil, PhraseUnknownPriority: nil, PhraseNotTechnician: {"who"},
+	PhraseTakeNotTechnician: nil, PhraseCcAddress: nil, PhraseUnknownCategory: {"category", "names"},
+	PhraseAwayDate: {"detail"}, PhraseNotAuthenticated: {"server", "domain"},
+	PhraseFirstResponseLate: {"due"}, PhraseResolveLate: {"due"}, PhraseFirstResponseDue: {"due"}, PhraseResolveDue: {"due"},
+	PhraseNoTechnicianTicket: nil, PhraseNoSkill: {"tier", "category", "assignee"}, PhraseNoEscalation: {"tier", "assignee"},
+	PhraseFromVia: {"actor", "desk"},
+}
+
+// say is the phrase code with its arguments, given as name, value pairs.
+func say(code string, kv ...string) Phrase {
+	p := Phrase{Code: code}
+	if len(kv) > 0 {
+		p.Args = map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			p.Args[kv[i]] = kv[i+1]
+		}
+	}
+	return p
+}
+
+// String is the phrase as code and arguments, for a desk that has no Words.
+func (p Phrase) String() string {
+	keys := make([]string, 0, len(p.Args))
+	for k := range p.Args {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(p.Code)
+	for _, k := range keys {
+		b.WriteString(" " + k + "=" + p.Args[k])
+	}
+	return b.String()
+}
+
+// Words says the desk's phrases in a language. The templates package implements it from its
+// catalogues; the desk uses it for what it writes into mails and into a ticket's history.
+type Words interface {
+	Say(lang string, p Phrase) string
+}
+
+// JournalLanguage is the language of the words the desk writes into a ticket's history (the
+// events `deskd ticket show` prints), whatever the language of its mails.
+const JournalLanguage = "en"
