@@ -86,7 +86,7 @@ func (g *Ingester) firstRun(ctx context.Context, s *session, mailbox string, pre
 // every new one, and of the backlog those a search says backfill takes (the batch checks each
 // again against its flags and INTERNALDATE).
 func (g *Ingester) backlogUIDs(s *session, b *backlog, lastUID uint32, uids []imap.UID) ([]imap.UID, error) {
-	if b.Backfill == BackfillAll {
+	if b.Backfill == BackfillAll || lastUID >= b.UpTo { // (A range a:b with a > b means b:a.)
 		return uids, nil
 	}
 	crit := &imap.SearchCriteria{UID: []imap.UIDSet{{imap.UIDRange{Start: imap.UID(lastUID + 1), Stop: imap.UID(b.UpTo)}}}}
