@@ -51,6 +51,9 @@ type Incoming struct {
 	ReturnedIDs      []string // Bounces and auto-replies: Message-IDs of our mail they return.
 	Raw              []byte
 	OmittedFiles     int // Files of the mail past the reader's limit: neither read nor kept (Raw has them).
+	// NoAck says why a request gets no acknowledgement if it opens a ticket ("" sends one): the
+	// mail reader's first run found it too old.
+	NoAck string
 }
 
 // MaxText is the most of one mail's text a ticket keeps as its visible text: 256 KB, some
@@ -259,7 +262,7 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	tk, err := t.Open(NewTicket{
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: watchers, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
-		LinkedTicket: link, Actor: in.From,
+		LinkedTicket: link, Actor: in.From, NoAck: in.NoAck,
 	})
 	if err != nil {
 		return Outcome{MessageID: in.MessageID}, err
