@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
@@ -60,7 +61,8 @@ const attachBudget = 15 << 20
 
 // compose renders and builds the message, with the files the mail carries as far as they fit
 // in the server's size limit (maxSize, else attachBudget): the files left out are listed in
-// the mail instead, so that the mail itself always goes.
+// the mail instead, so that the mail itself goes. A mail still too large without any file (a
+// long history quoted) has its quoted texts cut, down to textCuts' last.
 func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error) {
 	limit := d.client.maxSize()
 	budget := int64(attachBudget)
@@ -81,10 +83,11 @@ func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error
 	if err != nil {
 		return nil, err
 	}
+	notice, cuts := m.Notice, textCuts
 	for {
 		m.Notice.Unattached = notAttached(skipped)
 		msg, err := d.build(m, to, cc, files)
-		if err != nil || limit == 0 || len(files) == 0 {
+		if err != nil || limit == 0 {
 			d.logSkipped(m, skipped)
 			return msg, err
 		}
@@ -92,20 +95,52 @@ func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error
 		if err != nil {
 			return nil, err
 		}
-		if size <= limit {
+		switch {
+		case size <= limit:
 			d.logSkipped(m, skipped)
 			return msg, nil
-		}
-		// The headers took more room than foreseen: leave out the largest file.
-		big := 0
-		for i, f := range files {
-			if f.Size > files[big].Size {
-				big = i
+		case len(files) > 0:
+			// The headers took more room than foreseen: leave out the largest file.
+			big := 0
+			for i, f := range files {
+				if f.Size > files[big].Size {
+					big = i
+				}
 			}
+			skipped = append(skipped, tickets.File{Name: files[big].Name, ContentType: files[big].ContentType, Size: files[big].Size})
+			files = append(files[:big], files[big+1:]...)
+		case len(cuts) > 0:
+			m.Notice = cutTexts(notice, cuts[0])
+			cuts = cuts[1:]
+		default:
+			d.log.Warn("mail larger than the server takes", "kind", m.Kind, "ticket_id", m.TicketID, "size", size, "limit", limit)
+			return msg, nil // The server refuses it, and the refusal is recorded on the ticket.
 		}
-		skipped = append(skipped, tickets.File{Name: files[big].Name, ContentType: files[big].ContentType, Size: files[big].Size})
-		files = append(files[:big], files[big+1:]...)
 	}
+}
+
+// textCuts are the lengths a notice's quoted texts are cut to, one after the other, when the
+// mail is too large for the server even without files.
+var textCuts = []int{64 << 10, 16 << 10, 4 << 10, 1 << 10}
+
+// cutTexts returns the notice with its text, note and history entries cut to n bytes each,
+// "[…]" marking each cut.
+func cutTexts(n tickets.Notice, max int) tickets.Notice {
+	cut := func(s string) string {
+		if len(s) <= max {
+			return s
+		}
+		for max > 0 && !utf8.RuneStart(s[max]) {
+			max--
+		}
+		return s[:max] + "\n[…]"
+	}
+	n.Text, n.Note = cut(n.Text), cut(n.Note)
+	n.History = append([]tickets.Entry(nil), n.History...)
+	for i := range n.History {
+		n.History[i].Text = cut(n.History[i].Text)
+	}
+	return n
 }
 
 func (d *drain) logSkipped(m tickets.OutboxMail, skipped []tickets.File) {

@@ -62,6 +62,38 @@ func TestNoticeFitsServerSize(t *testing.T) {
 	}
 }
 
+// TestLongNoticeFitsServerSize: a notice whose quoted text alone is over the server's SIZE goes
+// with its text cut.
+func TestLongNoticeFitsServerSize(t *testing.T) {
+	e := newEnv(t)
+	const limit = 64 << 10
+	e.sink.stop()
+	e.sink.maxBytes = limit
+	e.sink.start(t)
+	tk := e.open(t0, tickets.NewTicket{Subject: "Imprimante", Text: "Elle n'imprime plus.", Requester: "celine@corp.example", Language: "fr"})
+	n := tickets.Notice{
+		DeskName: "Support", DeskAddress: "helpdesk@corp.example", Tag: "HD", Audience: "staff", Ticket: tickets.TicketInfo{ID: tk.ID, Subject: "Imprimante"},
+		Text: strings.Repeat("Ligne du journal de l'imprimante. ", 5000), Recipient: "alice@corp.example",
+		History: []tickets.Entry{{At: t0, Kind: "message", Actor: "celine@corp.example", Text: strings.Repeat("Encore une ligne. ", 5000)}},
+	}
+	e.queueRaw(e.rawDB(), tickets.KindAssigned, "fr", n, []string{"alice@corp.example"}, nil, false, t0)
+	e.drain(t0)
+	if c := e.counts(); c[tickets.OutboxSent] != 3 {
+		t.Fatalf("outbox %v, want the ticket's two mails and the long notice sent", c)
+	}
+	cut := false
+	for _, m := range e.sink.received() {
+		if len(m.Data) > limit {
+			t.Errorf("mail of %d bytes, over the server's %d", len(m.Data), limit)
+		}
+		text, _ := readMail(t, m.Data)
+		cut = cut || strings.Contains(text, "Ligne du journal") && strings.Contains(text, "[…]")
+	}
+	if !cut {
+		t.Error("no notice with its text cut and marked")
+	}
+}
+
 // readMail returns the text/plain body of a mail and the names of its attached files.
 func readMail(t *testing.T, data []byte) (text string, files []string) {
 	t.Helper()
