@@ -50,13 +50,34 @@ const (
 // chunks (a table, a quote) is rendered as if closed at the cut and reopened after it. Only the
 // first maxHTMLText bytes of a body are converted.
 func HTMLToText(s string) string {
-	if len(s) <= htmlChunk {
-		return htmlChunkToText(s, maxHTMLText)
-	}
+	full, _ := convertHTML(s, false)
+	return full
+}
+
+// convertHTML converts an HTML body to its whole text (HTMLToText) and, when visible is set, to
+// its new text (VisibleHTML), parsing the first chunk once for both.
+func convertHTML(s string, visible bool) (full, vis string) {
 	var b strings.Builder
 	for read := 0; len(s) > 0 && read < maxHTMLText && b.Len() < maxHTMLText; {
 		end, next := cutHTML(s, min(htmlChunk, maxHTMLText-read))
-		if t := htmlChunkToText(s[:end], maxHTMLText-b.Len()); t != "" {
+		var t string
+		doc, err := html.Parse(strings.NewReader(strings.ToValidUTF8(s[:end], "\uFFFD")))
+		if err != nil {
+			// Elements nested deeper than the parser goes: the source as text.
+			t = tidy(strings.Split(normalizeText(head(s[:end], maxHTMLText-b.Len())), "\n"))
+		} else {
+			t = renderLimited(doc, maxHTMLText-b.Len())
+		}
+		if visible && read == 0 {
+			if err == nil {
+				removeQuotedHTML(doc)
+				vis = VisibleText(renderLimited(doc, tickets.MaxText))
+			}
+			if vis == "" {
+				vis = VisibleText(t) // Everything looked quoted: the whole text, as VisibleText does.
+			}
+		}
+		if t != "" {
 			if b.Len() > 0 {
 				b.WriteString("\n\n")
 			}
@@ -64,17 +85,7 @@ func HTMLToText(s string) string {
 		}
 		s, read = s[next:], read+end
 	}
-	return head(b.String(), maxHTMLText)
-}
-
-// htmlChunkToText converts a piece of HTML to at most about limit bytes of text.
-func htmlChunkToText(s string, limit int) string {
-	doc, err := html.Parse(strings.NewReader(strings.ToValidUTF8(s, "\uFFFD")))
-	if err != nil {
-		// x/net/html only fails on read errors, which a string reader has not.
-		return tidy(strings.Split(normalizeText(head(s, limit)), "\n"))
-	}
-	return renderLimited(doc, limit)
+	return head(b.String(), maxHTMLText), vis
 }
 
 // blockTagRe finds where a block of HTML starts: a good place to cut a long body.
@@ -135,16 +146,8 @@ func VisibleHTML(s string) string {
 		end, _ := cutHTML(s, htmlChunk)
 		s = s[:end]
 	}
-	doc, err := html.Parse(strings.NewReader(strings.ToValidUTF8(s, "\uFFFD")))
-	if err != nil {
-		return VisibleText(s)
-	}
-	removeQuotedHTML(doc)
-	if out := VisibleText(renderLimited(doc, tickets.MaxText)); out != "" {
-		return out
-	}
-	// Everything looked quoted: the whole text, as VisibleText does.
-	return VisibleText(htmlChunkToText(s, maxHTMLText))
+	_, vis := convertHTML(s, true)
+	return vis
 }
 
 // renderLimited renders a tree as text, at most limit bytes of it (0: all).
@@ -522,9 +525,11 @@ func headerFollows(hr *html.Node) bool {
 	var b strings.Builder
 	// A few siblings, a little of each: a million <hr> read each other's siblings.
 	for s, n := hr.NextSibling, 0; s != nil && b.Len() < 200 && n < 16; s, n = s.NextSibling, n+1 {
-		if s.Type == html.TextNode {
+		switch {
+		case s.Type == html.TextNode:
 			b.WriteString(head(s.Data, 200))
-		} else {
+		case s.FirstChild == nil: // <br>, <hr>, <img>: no text
+		default:
 			b.WriteString(peek(s))
 		}
 		b.WriteString(" ")

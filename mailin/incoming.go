@@ -90,6 +90,8 @@ func visible(m *Message) string {
 	switch {
 	case strings.TrimSpace(m.Text) != "" && !converted(m):
 		text = VisibleText(textHead(m.Text, tickets.MaxText))
+	case m.visibleHTML != "":
+		text = m.visibleHTML
 	case m.HTML != "":
 		text = VisibleHTML(m.HTML)
 	}

@@ -97,7 +97,8 @@ type Message struct {
 	Problems         []string      // Defects recovered from (bad charset, broken boundary, …).
 	Raw              []byte        // The message as received.
 
-	textFromHTML bool // Text is HTMLToText(HTML): the message had no text of its own.
+	textFromHTML bool   // Text is HTMLToText(HTML): the message had no text of its own.
+	visibleHTML  string // VisibleHTML(HTML), when found with Text; "" if not known.
 }
 
 // ErrEmpty is returned by Parse for input with nothing to read.

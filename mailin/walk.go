@@ -222,7 +222,7 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 		boundary = guessBoundary(body)
 		if boundary == "" {
 			w.problem("%s without boundary, read as text", ct)
-			w.texts = append(w.texts, w.uuencoded(normalizeNewlinesString(decode8bit(body, w.hint))))
+			w.texts = append(w.texts, w.uuencoded(w.rawText(body)))
 			return
 		}
 		w.problem("%s without boundary parameter, guessed %q", ct, boundary)
@@ -236,7 +236,7 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 	}
 	if len(parts) == 0 {
 		w.problem("boundary %q not found, body read as text", boundary)
-		w.texts = append(w.texts, w.uuencoded(normalizeNewlinesString(decode8bit(body, w.hint))))
+		w.texts = append(w.texts, w.uuencoded(w.rawText(body)))
 		return
 	}
 	if !closed {
@@ -332,6 +332,16 @@ func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
 		parts = append(parts, body[start:])
 	}
 	return parts, false
+}
+
+// rawText reads a body that could not be split into parts as text, in the message's charset
+// hint, with "\n" line ends.
+func (w *walker) rawText(body []byte) string {
+	if isUTF7Label(strings.ToLower(w.hint)) {
+		return normalizeNewlinesString(decode8bit(body, w.hint))
+	}
+	s, _ := decodeText(body, "", w.hint) // decode8bit, in one copy
+	return s
 }
 
 // guessBoundary finds a delimiter line in a body whose boundary parameter is
@@ -618,7 +628,8 @@ func (w *walker) finish() {
 	m.Text = strings.Join(texts, "\n\n")
 	m.HTML = strings.Join(w.htmls, "\n")
 	if strings.TrimSpace(m.Text) == "" && strings.TrimSpace(m.HTML) != "" {
-		m.Text, m.textFromHTML = HTMLToText(m.HTML), true
+		m.Text, m.visibleHTML = convertHTML(m.HTML, true)
+		m.textFromHTML = true
 	}
 	if strings.TrimSpace(m.Text) == "" && w.tnefText != "" {
 		m.Text = w.tnefText
