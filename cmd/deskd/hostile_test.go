@@ -68,7 +68,7 @@ var hostileCases = []hostileCase{
 	{"subject-1M-encoded-words", subjectWordsMail},
 	{"multipart-nesting-deep", deepNestingMail},
 	{"base64-one-line-18MB", base64LineMail},
-	{"parts-1M-tiny", tinyPartsMail},
+	{"parts-tiny-24MB", tinyPartsMail},
 	{"quote-1M-lines", quoteLinesMail},
 	{"html-attributes-1M", htmlAttributesMail},
 	{"html-nesting-deep", htmlNestingMail},
@@ -571,7 +571,7 @@ func base64LineMail() []byte {
 	return b.Bytes()
 }
 
-// tinyPartsMail is a multipart of a million tiny attached files.
+// tinyPartsMail is a multipart of tiny attached files, some 360,000 of them.
 func tinyPartsMail() []byte {
 	var b bytes.Buffer
 	hostileHeader(&b, "Parts", `multipart/mixed; boundary="p"`)
