@@ -61,12 +61,11 @@ func runDemo(ctx context.Context, e *env, exit bool) error {
 	if e.log == nil || !e.log.Enabled(ctx, slog.LevelDebug) {
 		e.log = slog.New(slog.NewTextHandler(io.Discard, nil)) // The story tells what happens.
 	}
-	a, err := newApp(ctx, cfg, e.log)
+	a, err := newApp(ctx, cfg, e.log, serving)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	a.train(ctx)
 	ctx, cancel := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- a.serve(ctx) }()
