@@ -323,7 +323,7 @@ func TestTechnicianOwnRequest(t *testing.T) {
 		t.Fatalf("action %s", o.Action)
 	}
 	// A plain reply from them on it is a requester's message.
-	in = request("own3@m", "alice@corp.example", "Re: [HD #1] Mon portable", "merci !")
+	in = request("own3@m", "alice@corp.example", "Re: [HD #1] Mon portable", "la batterie ne tient toujours pas")
 	in.InReplyTo = []string{tk.RootMessageID}
 	if o := ingest(t, d, t0.Add(2*time.Minute), in)[0]; o.Action != ActionAppended {
 		t.Fatalf("action %s", o.Action)
