@@ -271,8 +271,12 @@ func (f *File) ReadIMAPPassword() error {
 }
 
 // ReadSMTPPassword reads the SMTP password into SMTP.Password, when it comes from password_env
-// or password_file.
+// or password_file and there is a username to log in with: a server that takes the desk's mail
+// without login (username = "") needs no password.
 func (f *File) ReadSMTPPassword() error {
+	if f.SMTP.Username == "" {
+		return nil
+	}
 	return f.readPassword("smtp", f.smtpSecret, &f.SMTP.Password)
 }
 
