@@ -278,7 +278,9 @@ grep -qF 'cp deploy/deskd.service /etc/systemd/system/' "$readme" || fail "READM
 # --- People write ------------------------------------------------------------------------------
 
 # maildir WHO KIND: the path of the mail of X-Deskd-Kind KIND in WHO's Maildir, if any.
-maildir() { grep -lsE "^X-Deskd-Kind: $2"$'\r'"?\$" "$mail/$1/Maildir/new/"* "$mail/$1/Maildir/cur/"* 2>/dev/null | head -n 1; }
+maildir() {
+	{ grep -lsE "^X-Deskd-Kind: $2"$'\r'"?\$" "$mail/$1/Maildir/new/"* "$mail/$1/Maildir/cur/"* || true; } | head -n 1
+}
 has() { [ -n "$(maildir "$1" "$2")" ]; }
 # header FILE NAME: a header's value, folded lines joined.
 header() {
