@@ -302,7 +302,7 @@ send --from paul.durand@corp.example --to helpdesk@corp.example "${utf8[@]}" \
 waitfor 60 "the acknowledgement in Paul's Maildir" has paul.durand ack
 ack=$(maildir paul.durand ack)
 [ "$(header "$ack" Content-Language)" = fr ] || fail "the acknowledgement is not in French"
-grep -q '\[HD #1\]' <<<"$(header "$ack" Subject)" || fail "the acknowledgement's subject lacks [HD #1]: $(header "$ack" Subject)"
+grep -q '\[HD[ _]#1\]' <<<"$(header "$ack" Subject)" || fail "the acknowledgement's subject lacks [HD #1]: $(header "$ack" Subject)"
 say "a request through Postfix: acknowledged in Paul's Maildir ($(header "$ack" Subject))"
 
 waitfor 60 "the assignment notice in Alice's Maildir" has alice assigned
