@@ -303,7 +303,7 @@ waitfor 60 "the acknowledgement in Paul's Maildir" has paul.durand ack
 ack=$(maildir paul.durand ack)
 [ "$(header "$ack" Content-Language)" = fr ] || fail "the acknowledgement is not in French"
 grep -q '\[HD[ _]#1\]' <<<"$(header "$ack" Subject)" || fail "the acknowledgement's subject lacks [HD #1]: $(header "$ack" Subject)"
-say "a request through Postfix: acknowledged in Paul's Maildir ($(header "$ack" Subject))"
+say "a request through Postfix: acknowledged in Paul's Maildir, in French, [HD #1] in the subject"
 
 waitfor 60 "the assignment notice in Alice's Maildir" has alice assigned
 notice=$(maildir alice assigned)
@@ -335,7 +335,7 @@ if ! $short; then
 
 	# A coordinator's action from the CLI, the IMAP password not in its environment.
 	out=$(env -u DESKD_IMAP_PASSWORD deskd --config "$config" ticket note 1 "Imprimante à remplacer l'an prochain.") || fail "ticket note: $out"
-	say "a coordinator's note from the CLI: $out"
+	say "a coordinator's note from the CLI, without the IMAP password: $(tr '\n' ' ' <<<"$out")"
 
 	# SIGHUP reloads; SIGTERM stops with status 0.
 	kill -HUP "$serve"
