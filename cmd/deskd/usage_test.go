@@ -75,6 +75,7 @@ func TestCoordinatorActionsNeedNoIMAPPassword(t *testing.T) {
 	text := config.Local(config.Sample(), "127.0.0.1:1", "", "127.0.0.1:1")
 	text = config.SetKey(text, "imap", "password", `""`)
 	text = config.SetKey(text, "imap", "password_file", `"/nonexistent/imap.password"`)
+	text = config.SetKey(text, "smtp", "username", `"helpdesk"`)
 	text = config.SetKey(text, "smtp", "password_env", `"DESKD_TEST_NO_SUCH_VARIABLE"`)
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
@@ -91,6 +92,9 @@ func TestCoordinatorActionsNeedNoIMAPPassword(t *testing.T) {
 		code, out, stderr := cli(t, append(args, "--config", path)...)
 		if code != 0 {
 			t.Errorf("deskd %s: exit %d, want 0; stderr %q", strings.Join(args, " "), code, stderr)
+			continue
+		}
+		if args[1] == "reopen" { // It mails nobody.
 			continue
 		}
 		if strings.Contains(out, "imap") || !strings.Contains(out, "mail queued; not sent now (") || !strings.Contains(out, "smtp.password_env") {
