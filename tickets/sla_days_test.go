@@ -83,8 +83,11 @@ func TestSLADaysInConfig(t *testing.T) {
 	if got := d.Config().SLA["normal"].Resolve; got != (SLATime{Days: 3}) {
 		t.Fatalf("sla.normal.resolve = %+v, want 3 days", got)
 	}
-	tk := openTicket(t, d, at("2026-11-27 15:00"), NewTicket{Subject: "Écran noir", Text: "mon écran reste noir",
+	tk := openTicket(t, d, at("2026-11-27 15:00"), NewTicket{Subject: "Écran qui clignote", Text: "mon écran clignote",
 		Requester: "celine@corp.example", Language: "fr"})
+	if tk.Priority != PriorityNormal {
+		t.Fatalf("priority %s, want normal: the test needs a request of normal priority", tk.Priority)
+	}
 	if !tk.FirstResponseDue.Equal(at("2026-11-30 15:00")) || !tk.ResolveDue.Equal(at("2026-12-02 15:00")) {
 		t.Fatalf("deadlines %s, %s; want Monday 15:00 and Wednesday 15:00", tk.FirstResponseDue.In(paris), tk.ResolveDue.In(paris))
 	}
