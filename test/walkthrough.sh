@@ -28,7 +28,6 @@ case "${1:-}" in
 esac
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-readme="$repo/README.md"
 begin=$SECONDS
 
 say() { echo "walkthrough: $*"; }
@@ -233,6 +232,7 @@ src="$root/src"
 git clone --quiet --no-checkout "$repo" "$src"
 git -C "$src" checkout --quiet "$(git -C "$repo" rev-parse HEAD)"
 cd "$src"
+readme="$src/README.md" # The README of the commit walked.
 
 # 1. Build and install.
 readme 'go build -o /usr/local/bin/deskd ./cmd/deskd'
