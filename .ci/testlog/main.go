@@ -107,7 +107,7 @@ func main() {
 			inner++
 		}
 		if !parent || len(output[k]) > 2 {
-			fmt.Printf("FAIL %s\n%s", k, strings.Join(output[k], ""))
+			fmt.Printf("FAIL %s%s\n%s", k, shuffle(output[strings.SplitN(k, " ", 2)[0]+" "]), strings.Join(output[k], ""))
 		}
 	}
 	// A package that failed outside its tests: a build error, a panic in init, a timeout.
@@ -146,4 +146,15 @@ func main() {
 	if status != "ok  " {
 		os.Exit(1)
 	}
+}
+
+// shuffle returns " (-test.shuffle N)" when a package's own lines give the seed -shuffle=on
+// ran its tests in, to run them again in that order; "" otherwise.
+func shuffle(lines []string) string {
+	for _, l := range lines {
+		if strings.HasPrefix(l, "-test.shuffle ") {
+			return " (" + strings.TrimSpace(l) + ")"
+		}
+	}
+	return ""
 }
