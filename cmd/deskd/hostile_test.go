@@ -162,7 +162,7 @@ func TestHostileChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dm, err := newApp(ctx, cfg, slog.New(slog.DiscardHandler))
+	dm, err := newApp(ctx, cfg, slog.New(slog.DiscardHandler), serving)
 	if err != nil {
 		t.Fatal(err)
 	}
