@@ -49,19 +49,24 @@ func normalizeNewlinesString(s string) string {
 	if strings.IndexByte(s, '\r') < 0 {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+	return lfString(s)
+}
+
+// lfString returns text with CRLF and lone CR line ends made "\n", in one copy.
+func lfString[T string | []byte](b T) string {
+	var sb strings.Builder
+	sb.Grow(len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
 		if c == '\r' {
-			if i+1 < len(s) && s[i+1] == '\n' {
+			if i+1 < len(b) && b[i+1] == '\n' {
 				continue
 			}
 			c = '\n'
 		}
-		b.WriteByte(c)
+		sb.WriteByte(c)
 	}
-	return b.String()
+	return sb.String()
 }
 
 // decodeText is decodeCharsetHint for a body text, with its line ends made "\n": in one copy
@@ -70,19 +75,7 @@ func decodeText(b []byte, label, hint string) (string, string) {
 	switch strings.ToLower(strings.Trim(label, "\" '")) {
 	case "", "us-ascii", "ascii", "utf-8", "utf8":
 		if utf8.Valid(b) && bytes.IndexByte(b, '\x1b') < 0 {
-			var sb strings.Builder
-			sb.Grow(len(b))
-			for i := 0; i < len(b); i++ {
-				c := b[i]
-				if c == '\r' {
-					if i+1 < len(b) && b[i+1] == '\n' {
-						continue
-					}
-					c = '\n'
-				}
-				sb.WriteByte(c)
-			}
-			return sb.String(), ""
+			return lfString(b), ""
 		}
 	}
 	s, p := decodeCharsetHint(b, label, hint)

@@ -56,7 +56,7 @@ type walker struct {
 }
 
 func (w *walker) problem(format string, args ...any) {
-	if len(w.m.Problems) < 100 {
+	if len(w.m.Problems) < maxProblems {
 		w.m.Problems = append(w.m.Problems, fmt.Sprintf(format, args...))
 	}
 }
