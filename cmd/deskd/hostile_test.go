@@ -42,7 +42,13 @@ import (
 //
 //	go test ./cmd/deskd -run '^$' -bench Hostile -benchtime 1x
 //
-// reports, per case, s/mail (the time from Parse to the last notice sent) and peak-RSS-MB.
+// reports, per case, s/mail (the wall-clock time from Parse to the last notice sent), cpu-s/mail
+// (the process's CPU time over the same span, which other load on the machine does not inflate)
+// and peak-RSS-MB. DESKD_HOSTILE_DIR keeps the mails in a directory, to run one alone:
+//
+//	DESKD_HOSTILE_MAIL=DIR/NAME.eml go test ./cmd/deskd -run TestHostileChild -v
+//
+// with DESKD_HOSTILE_PROFILE (CPU) or DESKD_HOSTILE_MEMPROFILE (allocations) naming a profile to write.
 
 // hostileMax is the largest mail the benchmark sends: mail servers commonly refuse more.
 const hostileMax = 25 << 20
