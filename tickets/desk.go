@@ -130,7 +130,7 @@ func (d *Desk) Update(ctx context.Context, now time.Time, fn func(*Tx) error) er
 const ticketColumns = `id, subject, requester, requester_name, status, priority, category, assignee, tier,
 	language, escalations, created_at, updated_at, first_response_at, first_response_due, resolve_due,
 	resolved_at, closed_at, pending_since, paused, origin_message_id, root_message_id, linked_ticket,
-	explain, reminded_due, breached_due`
+	explain, reminded_due, breached_due, kind, incident`
 
 type scanner interface{ Scan(...any) error }
 
@@ -142,7 +142,7 @@ func scanTicket(row scanner) (*Ticket, error) {
 	err := row.Scan(&t.ID, &t.Subject, &t.Requester, &t.RequesterName, &t.Status, &t.Priority, &t.Category,
 		&t.Assignee, &t.Tier, &t.Language, &t.Escalations, &created, &updated, &firstAt, &firstDue,
 		&resolveDue, &resolvedAt, &closedAt, &pendingSince, &paused, &t.OriginMessageID, &t.RootMessageID,
-		&t.LinkedTicket, &t.Explain, &reminded, &breached)
+		&t.LinkedTicket, &t.Explain, &reminded, &breached, &t.Kind, &t.Incident)
 	if err != nil {
 		return nil, err
 	}
@@ -198,12 +198,12 @@ func (t *Tx) save(tk *Ticket) error {
 		priority = ?, category = ?, assignee = ?, tier = ?, language = ?, escalations = ?, updated_at = ?,
 		first_response_at = ?, first_response_due = ?, resolve_due = ?, resolved_at = ?, closed_at = ?,
 		pending_since = ?, paused = ?, origin_message_id = ?, root_message_id = ?, linked_ticket = ?,
-		explain = ?, reminded_due = ?, breached_due = ? WHERE id = ?`,
+		explain = ?, reminded_due = ?, breached_due = ?, kind = ?, incident = ? WHERE id = ?`,
 		tk.Subject, tk.Requester, tk.RequesterName, tk.Status, tk.Priority, tk.Category, tk.Assignee, tk.Tier,
 		tk.Language, tk.Escalations, tk.UpdatedAt.Unix(), unix(tk.FirstResponseAt), unix(tk.FirstResponseDue),
 		unix(tk.ResolveDue), unix(tk.ResolvedAt), unix(tk.ClosedAt), unix(tk.PendingSince),
 		int64(tk.Paused/time.Second), tk.OriginMessageID, tk.RootMessageID, tk.LinkedTicket, tk.Explain,
-		unix(tk.RemindedDue), unix(tk.BreachedDue), tk.ID)
+		unix(tk.RemindedDue), unix(tk.BreachedDue), tk.Kind, tk.Incident, tk.ID)
 	if err != nil {
 		return fmt.Errorf("save ticket %d: %w", tk.ID, err)
 	}
@@ -213,21 +213,26 @@ func (t *Tx) save(tk *Ticket) error {
 // insert creates the ticket row with all its fields and gives tk its ID.
 func (t *Tx) insert(tk *Ticket) error {
 	tk.CreatedAt, tk.UpdatedAt = t.Now, t.Now
+	if tk.Kind == "" {
+		tk.Kind = TicketRequest
+	}
 	res, err := t.exec(`INSERT INTO tickets (subject, requester, requester_name, status, priority, category,
 		assignee, tier, language, escalations, created_at, updated_at, first_response_at, first_response_due,
 		resolve_due, resolved_at, closed_at, pending_since, paused, origin_message_id, root_message_id,
-		linked_ticket, explain, reminded_due, breached_due)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		linked_ticket, explain, reminded_due, breached_due, kind, incident)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		tk.Subject, tk.Requester, tk.RequesterName, tk.Status, tk.Priority, tk.Category, tk.Assignee, tk.Tier,
 		tk.Language, tk.Escalations, t.Now.Unix(), t.Now.Unix(), unix(tk.FirstResponseAt), unix(tk.FirstResponseDue),
 		unix(tk.ResolveDue), unix(tk.ResolvedAt), unix(tk.ClosedAt), unix(tk.PendingSince),
 		int64(tk.Paused/time.Second), tk.OriginMessageID, tk.RootMessageID, tk.LinkedTicket, tk.Explain,
-		unix(tk.RemindedDue), unix(tk.BreachedDue))
+		unix(tk.RemindedDue), unix(tk.BreachedDue), tk.Kind, tk.Incident)
 	if err != nil {
 		return fmt.Errorf("insert ticket: %w", err)
 	}
-	tk.ID, err = res.LastInsertId()
-	return err
+	if tk.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	return t.indexTicket(tk)
 }
 
 // event appends a line to a ticket's history.
@@ -236,6 +241,9 @@ func (t *Tx) event(tk *Ticket, kind, actor string, public bool, text, messageID 
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, tk.ID, t.Now.Unix(), kind, actor, public, text, messageID)
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)
+	}
+	if public && kind == EventMessage {
+		return t.indexMessage(tk, text) // The index follows the ticket in the same transaction.
 	}
 	return nil
 }
