@@ -80,6 +80,9 @@ type Tx struct {
 	// model) must not happen for work that is rolled back. A savepoint rolled back drops the
 	// hooks added since it was set.
 	onCommit []func()
+	// runSummary is set by the escalation job: the coordinators hear of its escalations in one
+	// mail at the end of the run, not one per ticket.
+	runSummary bool
 }
 
 // savepoint sets a savepoint and returns a function that rolls back to it, hooks included.
@@ -252,8 +255,8 @@ func (t *Tx) event(tk *Ticket, kind, actor string, public bool, text, messageID 
 // notify event. The first mail of a ticket becomes the root every later mail threads under.
 func (t *Tx) queue(tk *Ticket, m Mail) error {
 	cfg := t.cfg.Config
-	m.To = dedupe(m.To, nil)
-	m.Cc = dedupe(m.Cc, m.To)
+	m.To = dedupe(withoutDesk(cfg, m.To), nil)
+	m.Cc = dedupe(withoutDesk(cfg, m.Cc), m.To)
 	if len(t.direct) > 0 && (m.Kind == KindReply || m.Kind == KindUpdate) {
 		// A reply-all already reached them: a relayed copy would be a duplicate.
 		m.To, m.Cc = without(m.To, t.direct), without(m.Cc, t.direct)
@@ -315,6 +318,18 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	return t.event(tk, EventNotify, ActorDesk, false, m.Kind+" → "+strings.Join(append(m.To, m.Cc...), ", "), id)
 }
 
+// withoutDesk drops the desk's own addresses: the desk never writes to itself (an incident it
+// opened has the desk as its requester).
+func withoutDesk(cfg *Config, addrs []string) []string {
+	out := make([]string, 0, len(addrs))
+	for _, a := range addrs {
+		if !cfg.IsDeskAddress(a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 func without(addrs []string, drop map[string]bool) []string {
 	out := []string{}
 	for _, a := range addrs {
@@ -354,13 +369,17 @@ func (t *Tx) info(tk *Ticket, lang string) TicketInfo {
 			next = tk.FirstResponseDue
 		}
 	}
-	return TicketInfo{
+	info := TicketInfo{
 		ID: tk.ID, Subject: tk.Subject, Requester: tk.Requester, RequesterName: tk.RequesterName,
 		Status: string(tk.Status), Priority: tk.Priority.String(), Category: tk.Category, CategoryLabel: label,
 		Assignee: tk.Assignee, AssigneeName: t.nameOf(tk.Assignee), Tier: tk.Tier, Escalations: tk.Escalations,
 		CreatedAt: tk.CreatedAt, FirstResponseAt: tk.FirstResponseAt, FirstResponseDue: tk.FirstResponseDue,
-		ResolveDue: tk.ResolveDue, NextDue: next,
+		ResolveDue: tk.ResolveDue, NextDue: next, Incident: tk.Incident,
 	}
+	if tk.IsIncident() {
+		info.Kind = TicketIncident
+	}
+	return info
 }
 
 // nameOf returns the display name of an address: the configured name for staff, else the name
