@@ -31,7 +31,7 @@ var commandAliases = map[string]string{
 	"away": "away", "absent": "away", "absence": "away",
 	"back": "back", "retour": "back", "present": "back",
 	"incident": "incident",
-	"link": "link", "lier": "link", "rattacher": "link", "relier": "link",
+	"link":     "link", "lier": "link", "rattacher": "link", "relier": "link",
 	"unlink": "unlink", "delier": "unlink", "detacher": "unlink", "dissocier": "unlink",
 	"update": "update", "maj": "update", "miseajour": "update", "mise-a-jour": "update", "point": "update",
 	"reuse": "reuse", "reutiliser": "reuse", "reprendre": "reuse",

@@ -60,7 +60,7 @@ var Phrases = map[string][]string{
 	PhraseAwayDate: {"detail"}, PhraseNotAuthenticated: {"server", "domain"},
 	PhraseFirstResponseLate: {"due"}, PhraseResolveLate: {"due"}, PhraseFirstResponseDue: {"due"}, PhraseResolveDue: {"due"},
 	PhraseNoTechnicianTicket: nil, PhraseNoSkill: {"tier", "category", "assignee"}, PhraseNoEscalation: {"tier", "assignee"},
-	PhraseFromVia: {"actor", "desk"},
+	PhraseFromVia:     {"actor", "desk"},
 	PhraseNotIncident: {"id"}, PhraseLinkedElsewhere: {"id"}, PhraseIncidentResolved: {"id"}, PhraseIncidentLink: {"id"},
 	PhraseNotLinked: nil, PhraseUpdateEmpty: nil, PhraseNoResolution: {"id"}, PhraseTicketNumber: {"command"},
 }
