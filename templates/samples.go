@@ -197,11 +197,16 @@ func Samples(kind, lang string) []tickets.Notice {
 			Escalated:  []tickets.TicketInfo{info(42, "VPN down", "urgent", "alice@corp.example")},
 			Resolved:   []tickets.TicketInfo{info(40, "Password reset", "normal", "alice@corp.example")},
 			// The lists show at most DigestListMax tickets; the totals say how many there are.
-			Totals: tickets.DigestTotals{Unassigned: 1, Breached: 3, DueSoon: 1, Escalated: 1, Resolved: 1},
+			Totals: tickets.DigestTotals{Unassigned: 1, Breached: 3, DueSoon: 1, Escalated: 1, Resolved: 1, Incidents: 1},
 			Load: []tickets.Load{{Email: "alice@corp.example", Name: "Alice Martin", Tier: 1, Open: 4, Weight: 9},
 				{Email: "bob@corp.example", Name: "Bob Smith", Tier: 1, Open: 2, Weight: 3, Away: true}},
 			Oldest:       []tickets.TicketInfo{info(12, "New laptop", "low", "alice@corp.example")},
 			Unclassified: []tickets.TicketInfo{info(44, "Imprimante bloquée", "normal", "")},
+			Incidents: []tickets.TicketInfo{func() tickets.TicketInfo {
+				i := info(40, "VPN down", "high", "alice@corp.example")
+				i.Kind, i.Size = tickets.TicketIncident, 12
+				return i
+			}()},
 		}
 		empty := coord
 		empty.Digest = &tickets.Digest{Since: t0.Add(-24 * time.Hour), Now: t0}
