@@ -14,6 +14,7 @@ import (
 //
 //   - words are folded (lower case, no accents) and cut at apostrophes ("l'imprimante");
 //   - French and English stopwords go (the classifier's list, less "down": "VPN down" says much);
+//     single letters stay ("drive Z", "building B");
 //   - ordinals lose their suffix ("3e", "3ème", "3rd" → "3");
 //   - each word is stemmed in the ticket's language (Snowball, github.com/kljensen/snowball: a
 //     maintained implementation of the reference stemmers, rather than our own suffix rules);
@@ -44,7 +45,7 @@ func analyze(text, lang string) []string {
 	var out []string
 	for _, w := range foldedWords(text) {
 		w = strings.ReplaceAll(w, "-", "")
-		if len(w) < 2 && !isNumber(w) {
+		if w == "" {
 			continue
 		}
 		if n, ok := ordinal(w); ok {
@@ -127,7 +128,7 @@ var lexiconGroups = []struct {
 	{"building", "batiment batiments bat", "building buildings bldg"},
 	{"network", "reseau reseaux", "network networks"},
 	{"wifi", "wifi wlan borne", "wifi wireless wlan hotspot"},
-	{"connect", "connexion connexions connecter connecte connectee deconnecte deconnexion connect", "connect connection connecting connected disconnected disconnect connectivity"},
+	{"connect", "connexion connexions connecter connecte connectee deconnecte deconnexion connect login", "connect connection connecting connected disconnected disconnect connectivity login logon signin sign"},
 	{"mail", "courriel courriels mail mails messagerie email emails", "mail email emails mailbox inbox"},
 	{"password", "mdp passe", "password passwords passcode"},
 	{"account", "compte comptes identifiant", "account accounts username"},
@@ -138,7 +139,9 @@ var lexiconGroups = []struct {
 	{"laptop", "portable ordinateur pc poste", "laptop computer pc workstation desktop"},
 	{"software", "logiciel logiciels application appli", "software application app"},
 	{"slow", "lent lente lents lentes lenteur lenteurs rame", "slow slowness sluggish lag"},
-	{"down", "panne coupe coupure hs indisponible", "down outage unavailable offline"},
+	{"down", "panne coupe coupent coupure coupures hs indisponible inaccessible introuvable disparu", "down outage unavailable offline drop drops dropping dropped cut cuts unreachable inaccessible missing disappeared"},
+	{"call", "appel appels appeler", "call calls calling"},
+	{"choppy", "hache hachee saccade robotique", "choppy robotic stutter stuttering"},
 	{"work", "marche fonctionne fonctionner", "work works working"},
 	{"sync", "synchronisation synchronise synchroniser synchro sync", "sync synchronize synchronise synchronization syncing"},
 	{"calendar", "agenda calendrier", "calendar agenda"},

@@ -64,20 +64,38 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 		return detection{}, err
 	}
 	pct := func(score float64) string { return fmt.Sprintf("%.0f%%", 100*similarity(score, self)) }
-	// An incident already open for it: alike to one of its requests, or to the incident itself.
-	joined, err := rankTickets(ctx, q, dia, terms, SearchFilter{Statuses: active, Category: tk.Category, Linked: true, Exclude: tk.ID}, 20)
-	if err != nil {
-		return detection{}, err
-	}
-	incidents, err := rankTickets(ctx, q, dia, terms, SearchFilter{Statuses: active, Category: tk.Category, Kind: TicketIncident}, 5)
-	if err != nil {
-		return detection{}, err
-	}
-	for _, r := range keepSimilar(append(joined, incidents...), self, cfg.Similarity) {
-		other, err := t.Ticket(r.id)
-		if err != nil {
-			return detection{}, err
+	// alike keeps the candidates alike enough: of the request's category, or, since the
+	// classifier may file one problem under two categories, by a wider margin.
+	alikeTo := func(ranked []rankedTicket) ([]*Ticket, []rankedTicket, error) {
+		var tks []*Ticket
+		var kept []rankedTicket
+		for _, r := range keepSimilar(ranked, self, cfg.Similarity) {
+			other, err := t.Ticket(r.id)
+			if err != nil {
+				return nil, nil, err
+			}
+			if other.Category != tk.Category && similarity(r.score, self) < cfg.Similarity+crossCategoryMargin {
+				continue
+			}
+			tks, kept = append(tks, other), append(kept, r)
 		}
+		return tks, kept, nil
+	}
+	// An incident already open for it: alike to one of its requests, or to the incident itself.
+	joined, err := rankTickets(ctx, q, dia, terms, SearchFilter{Statuses: active, Linked: true, Exclude: tk.ID}, 20)
+	if err != nil {
+		return detection{}, err
+	}
+	incidents, err := rankTickets(ctx, q, dia, terms, SearchFilter{Statuses: active, Kind: TicketIncident}, 5)
+	if err != nil {
+		return detection{}, err
+	}
+	others, kept, err := alikeTo(append(joined, incidents...))
+	if err != nil {
+		return detection{}, err
+	}
+	for i, other := range others {
+		r := kept[i]
 		incID := other.Incident
 		if other.IsIncident() {
 			incID = other.ID
@@ -89,28 +107,25 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 		return detection{incident: inc, reason: []string{fmt.Sprintf("alike to #%d (%s), linked to incident #%d", other.ID, pct(r.score), inc.ID)}}, nil
 	}
 	// Enough alike recent requests to make one.
-	recent, err := rankTickets(ctx, q, dia, terms, SearchFilter{Statuses: active, Category: tk.Category, Kind: TicketRequest,
+	recent, err := rankTickets(ctx, q, dia, terms, SearchFilter{Statuses: active, Kind: TicketRequest,
 		Unlinked: true, Since: t.Now.Add(-cfg.Window.Duration), Exclude: tk.ID}, 50)
 	if err != nil {
 		return detection{}, err
 	}
-	alike := keepSimilar(recent, self, cfg.Similarity)
+	members, alike, err := alikeTo(recent)
+	if err != nil {
+		return detection{}, err
+	}
 	if len(alike)+1 < cfg.MinRequests {
 		return detection{}, nil
 	}
-	var members []*Ticket
 	var why []string
-	for _, r := range alike {
-		m, err := t.Ticket(r.id)
-		if err != nil {
-			return detection{}, err
-		}
-		members = append(members, m)
-		why = append(why, fmt.Sprintf("#%d (%s)", m.ID, pct(r.score)))
+	for i, m := range members {
+		why = append(why, fmt.Sprintf("#%d %s (%s)", m.ID, quoteCategory(m.Category), pct(alike[i].score)))
 	}
 	sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
-	inc, err := t.openIncident(members[0], ActorDesk, fmt.Sprintf("%d alike requests of category %q within %s: #%d and %s",
-		len(alike)+1, tk.Category, cfg.Window.Duration, tk.ID, strings.Join(why, ", ")))
+	inc, err := t.openIncident(members[0], ActorDesk, fmt.Sprintf("%d alike requests within %s: #%d %s and %s",
+		len(alike)+1, cfg.Window.Duration, tk.ID, quoteCategory(tk.Category), strings.Join(why, ", ")))
 	if err != nil {
 		return detection{}, err
 	}
@@ -121,6 +136,20 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 	}
 	return detection{incident: inc, opened: true, reason: []string{fmt.Sprintf("alike to %s within %s: opened incident #%d",
 		strings.Join(why, ", "), cfg.Window.Duration, inc.ID)}}, nil
+}
+
+// crossCategoryMargin is how much more alike than [incidents] similarity a request must be to
+// one of another category to be linked with it: one outage is sometimes filed under two
+// categories ("the Z: drive is gone": network or software), but most alike requests of two
+// categories are two problems.
+const crossCategoryMargin = 0.15
+
+// quoteCategory names a category in an explanation.
+func quoteCategory(c string) string {
+	if c == "" {
+		return "(unclassified)"
+	}
+	return "(" + c + ")"
 }
 
 // openIncident opens an incident for the problem of first: a ticket of kind incident with its

@@ -349,7 +349,9 @@ func rankTickets(ctx context.Context, q querier, d searchDialect, terms []string
 	}
 	where, args := f.where()
 	tbl := d.table()
-	rows, err := q.QueryContext(ctx, `SELECT s.rowid, `+d.rank()+` AS score FROM `+tbl+` s JOIN tickets t ON t.id = s.rowid
+	// CROSS JOIN keeps the full-text match the outer loop: SQLite would otherwise walk the
+	// tickets by an index of the filter and run the match once for each.
+	rows, err := q.QueryContext(ctx, `SELECT s.rowid, `+d.rank()+` AS score FROM `+tbl+` s CROSS JOIN tickets t ON t.id = s.rowid
 		WHERE `+tbl+` MATCH ? AND `+where+` ORDER BY score DESC, s.rowid DESC LIMIT ?`,
 		append(append([]any{matchQuery(terms)}, args...), limit)...)
 	if err != nil {
