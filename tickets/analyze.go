@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"sort"
 	"strings"
 	"sync"
 
@@ -31,9 +32,9 @@ const maxIndexedRunes = 4000
 // problem in a few words, the body says much else besides.
 const subjectWeight = 2
 
-// maxQueryTerms bounds the terms a similarity query asks for: the subject's first, then the
-// body's in order. Long mails would otherwise match most of the index.
-const maxQueryTerms = 24
+// maxQueryTerms bounds the terms a similarity query asks for (pickTerms). Long mails would
+// otherwise match most of the index.
+const maxQueryTerms = 12
 
 // analyze returns the index terms of a text written in lang ("fr", "en"; any other is read as
 // English), in order, repeats kept.
@@ -202,20 +203,40 @@ func lexicon() lexiconTables {
 	return lexiconData
 }
 
-// queryTerms are the distinct terms a similarity query for a document asks for, at most
-// maxQueryTerms, in the order of the document (its subject first).
-func queryTerms(doc []string) []string {
-	seen := map[string]bool{}
-	var out []string
+// pickTerms chooses the terms a similarity query for a document asks for: at most
+// maxQueryTerms, those that say most about it, by tf·idf (as Lucene's "more like this" does).
+// Rare terms find the few tickets that share them; common ones would make every query match
+// most of the desk. Terms only this document has find nothing and are left out, unless nothing
+// else is left. df and n are the documents holding each term and the documents in all.
+func pickTerms(doc []string, df map[string]int, n int) []string {
+	tf := map[string]int{}
+	var order []string
 	for _, t := range doc {
-		if seen[t] {
-			continue
+		if tf[t] == 0 {
+			order = append(order, t)
 		}
-		seen[t] = true
-		out = append(out, t)
-		if len(out) == maxQueryTerms {
-			break
+		tf[t]++
+	}
+	type scored struct {
+		term  string
+		score float64
+	}
+	var shared, own []scored
+	for _, t := range order {
+		s := scored{t, float64(tf[t]) * bm25IDF(float64(n), float64(max(1, df[t])))}
+		if df[t] > 1 {
+			shared = append(shared, s)
+		} else {
+			own = append(own, s)
 		}
+	}
+	if len(shared) == 0 {
+		shared = own
+	}
+	sort.SliceStable(shared, func(i, j int) bool { return shared[i].score > shared[j].score })
+	out := make([]string, 0, min(len(shared), maxQueryTerms))
+	for _, s := range shared[:min(len(shared), maxQueryTerms)] {
+		out = append(out, s.term)
 	}
 	return out
 }

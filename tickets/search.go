@@ -41,8 +41,17 @@ func (d *Desk) Search(ctx context.Context, query string, f SearchFilter, limit i
 	if lang == "" {
 		lang = DetectLanguage("", query, d.Config().Desk.Language)
 	}
-	terms := queryTerms(analyze(query, lang))
 	r := d.Store.Reader()
+	words := distinct(analyze(query, lang), nil)
+	df, n, err := docFreqs(ctx, r, words)
+	if err != nil {
+		return nil, err
+	}
+	// A search box query asks for its words, the rarest first when there are many.
+	terms := pickTerms(words, df, n)
+	if len(terms) < len(words) && len(terms) < maxQueryTerms {
+		terms = words[:min(len(words), maxQueryTerms)]
+	}
 	ranked, err := rankTickets(ctx, r, d.Store.search, terms, f, limit)
 	if err != nil {
 		return nil, err
@@ -98,17 +107,26 @@ func knownAnswers(ctx context.Context, q querier, dia searchDialect, id int64, l
 	return matches(ctx, q, ranked, self)
 }
 
-// selfScore returns a ticket's query terms and its own BM25 for them: the score a ticket with
-// the very same text would get, which similarities are measured against.
+// selfScore returns a ticket's query terms and its own BM25 for all its terms: the score a
+// ticket with the very same text would get, which similarities are measured against.
 func selfScore(ctx context.Context, q querier, dia searchDialect, id int64) ([]string, float64, error) {
 	doc, err := searchDoc(ctx, q, dia, id)
 	if err != nil {
 		return nil, 0, err
 	}
-	terms := queryTerms(doc)
-	self, err := scoreOf(ctx, q, dia, terms, id)
-	return terms, self, err
+	all := distinct(doc, nil)
+	df, n, err := docFreqs(ctx, q, all)
+	if err != nil {
+		return nil, 0, err
+	}
+	// The query asks for the telling terms; the ticket's own score counts all its terms, so
+	// that a similarity says how much of the whole request another ticket shares.
+	self, err := scoreOf(ctx, q, dia, all[:min(len(all), maxSelfTerms)], id)
+	return pickTerms(doc, df, n), self, err
 }
+
+// maxSelfTerms bounds the terms of a ticket's own score.
+const maxSelfTerms = 48
 
 // keepSimilar keeps the ranked tickets whose similarity (score / self) is at least min.
 func keepSimilar(ranked []rankedTicket, self, min float64) []rankedTicket {

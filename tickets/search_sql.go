@@ -178,6 +178,10 @@ func (s *Store) ensureSearchIndex(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, s.search.createSQL()); err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS search_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+			DELETE FROM search_terms`); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
 		prior := strings.TrimSpace(strings.Repeat(priorTerm+" ", priorLength))
 		for i := 1; i <= priorRows; i++ {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO `+s.search.table()+` (rowid, doc) VALUES (?, ?)`, -i, prior); err != nil {
@@ -200,6 +204,7 @@ func (s *Store) backfillSearch(ctx context.Context, tx *sql.Tx) error {
 		subject, lang  string
 		messages, kind string
 	}
+	df := map[string]int{}
 	after := int64(0)
 	for {
 		rows, err := tx.QueryContext(ctx, `SELECT t.id, t.subject, t.language, COALESCE((SELECT group_concat(e.text, char(10))
@@ -221,10 +226,19 @@ func (s *Store) backfillSearch(ctx context.Context, tx *sql.Tx) error {
 			return err
 		}
 		if len(docs) == 0 {
+			for term, n := range df {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO search_terms (term, df) VALUES (?, ?)`, term, n); err != nil {
+					return fmt.Errorf("index terms: %w", err)
+				}
+			}
 			return nil
 		}
 		for _, d := range docs {
 			terms := append(subjectTerms(d.subject, d.lang), analyze(d.messages, d.lang)...)
+			df[""]++ // The documents.
+			for _, t := range distinct(terms, nil) {
+				df[t]++
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO `+s.search.table()+` (rowid, doc) VALUES (?, ?)`,
 				d.id, strings.Join(terms, " ")); err != nil {
 				return fmt.Errorf("index ticket %d: %w", d.id, err)
@@ -246,12 +260,12 @@ func subjectTerms(subject, lang string) []string {
 
 // indexTicket adds a new ticket's subject to the index, in the transaction that creates it.
 func (t *Tx) indexTicket(tk *Ticket) error {
-	_, err := t.exec(`INSERT INTO `+t.d.Store.search.table()+` (rowid, doc) VALUES (?, ?)`,
-		tk.ID, strings.Join(subjectTerms(tk.Subject, tk.Language), " "))
+	terms := subjectTerms(tk.Subject, tk.Language)
+	_, err := t.exec(`INSERT INTO `+t.d.Store.search.table()+` (rowid, doc) VALUES (?, ?)`, tk.ID, strings.Join(terms, " "))
 	if err != nil {
 		return fmt.Errorf("index ticket %d: %w", tk.ID, err)
 	}
-	return nil
+	return t.countTerms(append([]string{""}, distinct(terms, nil)...))
 }
 
 // indexMessage adds a public message's text to its ticket's document.
@@ -260,12 +274,72 @@ func (t *Tx) indexMessage(tk *Ticket, text string) error {
 	if len(terms) == 0 {
 		return nil
 	}
-	tbl := t.d.Store.search.table()
-	_, err := t.exec(`UPDATE `+tbl+` SET doc = doc || ' ' || ? WHERE rowid = ?`, strings.Join(terms, " "), tk.ID)
+	dia := t.d.Store.search
+	before, err := searchDoc(context.Background(), t.tx, dia, tk.ID)
 	if err != nil {
+		return err
+	}
+	if _, err := t.exec(`UPDATE `+dia.table()+` SET doc = doc || ' ' || ? WHERE rowid = ?`, strings.Join(terms, " "), tk.ID); err != nil {
 		return fmt.Errorf("index message of ticket %d: %w", tk.ID, err)
 	}
+	return t.countTerms(distinct(terms, before))
+}
+
+// countTerms adds one document to the document frequency of each term (the term "" counts the
+// documents).
+func (t *Tx) countTerms(terms []string) error {
+	for _, term := range terms {
+		if _, err := t.exec(`INSERT INTO search_terms (term, df) VALUES (?, 1)
+			ON CONFLICT (term) DO UPDATE SET df = df + 1`, term); err != nil {
+			return fmt.Errorf("count terms: %w", err)
+		}
+	}
 	return nil
+}
+
+// distinct returns the terms once each, in order, leaving out those of old.
+func distinct(terms, old []string) []string {
+	seen := map[string]bool{}
+	for _, o := range old {
+		seen[o] = true
+	}
+	var out []string
+	for _, term := range terms {
+		if !seen[term] {
+			seen[term] = true
+			out = append(out, term)
+		}
+	}
+	return out
+}
+
+// docFreqs returns how many documents hold each term, and how many documents there are (the
+// prior rows included, as BM25 counts them). search_terms keeps the counts: the engines' own
+// vocabularies do not show a transaction's writes before it commits.
+func docFreqs(ctx context.Context, q querier, terms []string) (map[string]int, int, error) {
+	if len(terms) == 0 {
+		return nil, 0, nil
+	}
+	args := make([]any, 0, len(terms)+1)
+	args = append(args, "")
+	for _, t := range terms {
+		args = append(args, t)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT term, df FROM search_terms WHERE term IN (?`+strings.Repeat(", ?", len(terms))+`)`, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("term counts: %w", err)
+	}
+	defer rows.Close()
+	df := map[string]int{}
+	for rows.Next() {
+		var term string
+		var n int
+		if err := rows.Scan(&term, &n); err != nil {
+			return nil, 0, fmt.Errorf("term counts: %w", err)
+		}
+		df[term] = n
+	}
+	return df, df[""] + priorRows, rows.Err()
 }
 
 // searchDoc returns the indexed terms of a ticket, nil when it has none.
