@@ -235,8 +235,25 @@ func pickTerms(doc []string, df map[string]int, n int) []string {
 	}
 	sort.SliceStable(shared, func(i, j int) bool { return shared[i].score > shared[j].score })
 	out := make([]string, 0, min(len(shared), maxQueryTerms))
-	for _, s := range shared[:min(len(shared), maxQueryTerms)] {
+	postings := 0
+	for _, s := range shared {
+		if len(out) == maxQueryTerms {
+			break
+		}
+		// Every ticket a term is in is a row the engine scores: past the budget, a common term
+		// costs more time than it adds to the ranking (its weight is small).
+		if postings+df[s.term] > maxPostings && len(out) >= minQueryTerms {
+			continue
+		}
+		postings += df[s.term]
 		out = append(out, s.term)
 	}
 	return out
 }
+
+// maxPostings bounds the tickets a similarity query's terms are in, together: on a large desk,
+// the query keeps its rarer terms (at least minQueryTerms).
+const (
+	maxPostings   = 3000
+	minQueryTerms = 3
+)

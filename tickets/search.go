@@ -121,8 +121,7 @@ func selfScore(ctx context.Context, q querier, dia searchDialect, id int64) ([]s
 	}
 	// The query asks for the telling terms; the ticket's own score counts all its terms, so
 	// that a similarity says how much of the whole request another ticket shares.
-	self, err := scoreOf(ctx, q, dia, all[:min(len(all), maxSelfTerms)], id)
-	return pickTerms(doc, df, n), self, err
+	return pickTerms(doc, df, n), ownScore(doc, all[:min(len(all), maxSelfTerms)], df, n), nil
 }
 
 // maxSelfTerms bounds the terms of a ticket's own score.

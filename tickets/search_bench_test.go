@@ -24,6 +24,7 @@ type seedDoc struct {
 func seedTickets(tb testing.TB, d *Desk, docs []seedDoc, at time.Time) []int64 {
 	tb.Helper()
 	ids := make([]int64, 0, len(docs))
+	df := map[string]int{}
 	err := d.Store.write(context.Background(), func(tx *sql.Tx) error {
 		tkSt, err := tx.Prepare(`INSERT INTO tickets (subject, requester, status, priority, category, assignee, tier,
 			language, created_at, updated_at, resolved_at) VALUES (?, 'r@corp.example', ?, 1, ?, '', 1, ?, ?, ?, ?)`)
@@ -62,6 +63,17 @@ func seedTickets(tb testing.TB, d *Desk, docs []seedDoc, at time.Time) []int64 {
 			}
 			terms := append(subjectTerms(doc.subject, doc.lang), analyze(doc.text, doc.lang)...)
 			if _, err := ixSt.Exec(id, strings.Join(terms, " ")); err != nil {
+				return err
+			}
+			df[""]++
+			df[tokensKey] += len(terms)
+			for _, t := range distinct(terms, nil) {
+				df[t]++
+			}
+		}
+		for term, n := range df {
+			if _, err := tx.Exec(`INSERT INTO search_terms (term, df) VALUES (?, ?)
+				ON CONFLICT (term) DO UPDATE SET df = df + excluded.df`, term, n); err != nil {
 				return err
 			}
 		}

@@ -236,6 +236,7 @@ func (s *Store) backfillSearch(ctx context.Context, tx *sql.Tx) error {
 		for _, d := range docs {
 			terms := append(subjectTerms(d.subject, d.lang), analyze(d.messages, d.lang)...)
 			df[""]++ // The documents.
+			df[tokensKey] += len(terms)
 			for _, t := range distinct(terms, nil) {
 				df[t]++
 			}
@@ -265,8 +266,24 @@ func (t *Tx) indexTicket(tk *Ticket) error {
 	if err != nil {
 		return fmt.Errorf("index ticket %d: %w", tk.ID, err)
 	}
+	if err := t.countTokens(len(terms)); err != nil {
+		return err
+	}
 	return t.countTerms(append([]string{""}, distinct(terms, nil)...))
 }
+
+// countTokens adds n to the terms of all documents.
+func (t *Tx) countTokens(n int) error {
+	if _, err := t.exec(`INSERT INTO search_terms (term, df) VALUES (?, ?)
+		ON CONFLICT (term) DO UPDATE SET df = df + excluded.df`, tokensKey, n); err != nil {
+		return fmt.Errorf("count terms: %w", err)
+	}
+	return nil
+}
+
+// tokensKey is the row of search_terms that counts the terms of all documents (a term never has
+// a "#").
+const tokensKey = "#tokens"
 
 // indexMessage adds a public message's text to its ticket's document.
 func (t *Tx) indexMessage(tk *Ticket, text string) error {
@@ -281,6 +298,9 @@ func (t *Tx) indexMessage(tk *Ticket, text string) error {
 	}
 	if _, err := t.exec(`UPDATE `+dia.table()+` SET doc = doc || ' ' || ? WHERE rowid = ?`, strings.Join(terms, " "), tk.ID); err != nil {
 		return fmt.Errorf("index message of ticket %d: %w", tk.ID, err)
+	}
+	if err := t.countTokens(len(terms)); err != nil {
+		return err
 	}
 	return t.countTerms(distinct(terms, before))
 }
@@ -314,18 +334,19 @@ func distinct(terms, old []string) []string {
 }
 
 // docFreqs returns how many documents hold each term, and how many documents there are (the
-// prior rows included, as BM25 counts them). search_terms keeps the counts: the engines' own
-// vocabularies do not show a transaction's writes before it commits.
+// prior rows included, as BM25 counts them); df[tokensKey] counts the terms of all documents.
+// search_terms keeps the counts: the engines' own vocabularies do not show a transaction's
+// writes before it commits.
 func docFreqs(ctx context.Context, q querier, terms []string) (map[string]int, int, error) {
 	if len(terms) == 0 {
 		return nil, 0, nil
 	}
-	args := make([]any, 0, len(terms)+1)
-	args = append(args, "")
+	args := make([]any, 0, len(terms)+2)
+	args = append(args, "", tokensKey)
 	for _, t := range terms {
 		args = append(args, t)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT term, df FROM search_terms WHERE term IN (?`+strings.Repeat(", ?", len(terms))+`)`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT term, df FROM search_terms WHERE term IN (?, ?`+strings.Repeat(", ?", len(terms))+`)`, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("term counts: %w", err)
 	}
@@ -407,6 +428,27 @@ func (f SearchFilter) where() (string, []any) {
 		return "1", nil
 	}
 	return strings.Join(conds, " AND "), args
+}
+
+// ownScore is a document's BM25 for its own terms, computed as the engines compute it (FTS5's
+// bm25(), which deskd_bm25 repeats for FTS4), from the counts of search_terms: the score a
+// ticket with the very same text gets, without asking the engine to read every term's postings.
+func ownScore(doc, terms []string, df map[string]int, n int) float64 {
+	tf := map[string]int{}
+	for _, t := range doc {
+		tf[t]++
+	}
+	avg := float64(df[tokensKey]+priorRows*priorLength) / float64(max(1, n))
+	dl := float64(len(doc))
+	score := 0.0
+	for _, t := range terms {
+		f := float64(tf[t])
+		if f == 0 {
+			continue
+		}
+		score += bm25IDF(float64(n), float64(df[t])) * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*dl/avg))
+	}
+	return score
 }
 
 // rankedTicket is one ticket a query found, with its BM25 score.
