@@ -236,7 +236,8 @@ DELETE FROM kv WHERE substr(key, 1, 9) = 'inflight:' OR substr(key, 1, 8) = 'att
 `,
 	// Incidents: a ticket is a request or an incident, and a request may be linked to an
 	// incident. A linked ticket is the incident's work, not its own: it leaves the technicians'
-	// loads (the triggers of migration 3, rewritten with the incident column).
+	// loads (the triggers of migration 3, rewritten with the incident column; they now fire only
+	// when a counted column changed, not on every save).
 	6: `
 ALTER TABLE tickets ADD COLUMN kind TEXT NOT NULL DEFAULT 'request';
 ALTER TABLE tickets ADD COLUMN incident INTEGER NOT NULL DEFAULT 0;
@@ -255,11 +256,13 @@ BEGIN
 END;
 CREATE TRIGGER loads_update_old AFTER UPDATE OF status, assignee, priority, incident ON tickets
 	WHEN OLD.status IN ('new', 'open', 'pending') AND OLD.assignee != '' AND OLD.incident = 0
+		AND (OLD.status != NEW.status OR OLD.assignee != NEW.assignee OR OLD.priority != NEW.priority OR OLD.incident != NEW.incident)
 BEGIN
 	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
 END;
 CREATE TRIGGER loads_update_new AFTER UPDATE OF status, assignee, priority, incident ON tickets
 	WHEN NEW.status IN ('new', 'open', 'pending') AND NEW.assignee != '' AND NEW.incident = 0
+		AND (OLD.status != NEW.status OR OLD.assignee != NEW.assignee OR OLD.priority != NEW.priority OR OLD.incident != NEW.incident)
 BEGIN
 	INSERT INTO loads (assignee, priority, n) VALUES (NEW.assignee, NEW.priority, 1)
 		ON CONFLICT (assignee, priority) DO UPDATE SET n = n + 1;
