@@ -123,8 +123,8 @@ func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error
 // mail is too large for the server even without files.
 var textCuts = []int{64 << 10, 16 << 10, 4 << 10, 1 << 10}
 
-// cutTexts returns the notice with its text, note and history entries cut to n bytes each,
-// "[…]" marking each cut.
+// cutTexts returns the notice with its text, note, history entries and known answers cut to max
+// bytes each, "[…]" marking each cut.
 func cutTexts(n tickets.Notice, max int) tickets.Notice {
 	cut := func(s string) string {
 		if len(s) <= max {
@@ -139,6 +139,10 @@ func cutTexts(n tickets.Notice, max int) tickets.Notice {
 	n.History = append([]tickets.Entry(nil), n.History...)
 	for i := range n.History {
 		n.History[i].Text = cut(n.History[i].Text)
+	}
+	n.Similar = append([]tickets.KnownAnswer(nil), n.Similar...)
+	for i := range n.Similar {
+		n.Similar[i].Note = cut(n.Similar[i].Note)
 	}
 	return n
 }
