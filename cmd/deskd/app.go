@@ -232,6 +232,13 @@ func (a *app) serve(ctx context.Context) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	a.log.Info("deskd serving", "desk", cfg.Desk.Desk.Address, "imap", cfg.IMAP.Address, "smtp", cfg.SMTP.Address)
+	lines, warnings := securitySummary(cfg)
+	for _, l := range lines {
+		a.log.Info("security: " + l)
+	}
+	for _, w := range warnings {
+		a.log.Warn("security: " + w)
+	}
 	for {
 		select {
 		case <-ctx.Done():
