@@ -48,6 +48,13 @@ var dkimPass = map[string]string{"Authentication-Results": authserv + "; dkim=pa
 
 func newFlow(t *testing.T, extra string) *flow {
 	t.Helper()
+	return newFlowWith(t, func(text string) string { return text + extra })
+}
+
+// newFlowWith is newFlow with the configuration text edited by edit, after the harness's own
+// changes.
+func newFlowWith(t *testing.T, edit func(string) string) *flow {
+	t.Helper()
 	ctx := context.Background()
 	w, err := startWorld(desk, "pw")
 	if err != nil {
@@ -62,12 +69,12 @@ func newFlow(t *testing.T, extra string) *flow {
 	text := config.Local(config.Sample(), w.IMAPAddr, w.Password, w.SMTPAddr)
 	text = config.SetKey(text, "desk", "rate_limit", "100")
 	text = config.SetKey(text, "imap", "poll_interval", `"10s"`)
-	if !strings.Contains(extra, "[security]") {
+	text = edit(text)
+	if !strings.Contains(text, "\n[security]") {
 		// The world's inbound server vouches for the staff's mail (staffWrite); tests of an
 		// unauthenticated desk set [security] themselves.
 		text += "\n[security]\ntrusted_authserv_id = \"" + authserv + "\"\n"
 	}
-	text += extra
 	cfg, err := config.Parse(filepath.Join(dir, "deskd.toml"), []byte(text))
 	if err != nil {
 		t.Fatalf("config: %v", err)
