@@ -413,4 +413,3 @@ func TestTrustUnitUMask(t *testing.T) {
 		t.Fatal("deploy/deskd.service does not set UMask=0077")
 	}
 }
-
