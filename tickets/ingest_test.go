@@ -26,7 +26,7 @@ func request(id, from, subject, text string) *Incoming {
 	return &Incoming{MessageID: id, From: from, To: []string{"helpdesk@corp.example"}, Subject: subject, Text: text, Verdict: VerdictPerson, Language: "fr"}
 }
 
-func rootID(t *testing.T, d *Desk, ticket int64) string {
+func rootID(t testing.TB, d *Desk, ticket int64) string {
 	t.Helper()
 	tk, err := d.Store.Ticket(context.Background(), ticket)
 	if err != nil {
