@@ -10,16 +10,16 @@ import (
 // that the desk does not take the mail as authenticated.
 func TestRepeatedFields(t *testing.T) {
 	raw := "From: Alice <alice@corp.example>\r\nFrom: Mallory <mallory@evil.example>\r\nTo: helpdesk@corp.example\r\n" +
-		"Subject: [HD #1] x\r\nSubject: hello\r\nMessage-ID: <a@b>\r\nReceived: from a\r\nReceived: from b\r\n\r\n#priority urgent\r\n"
+		"Subject: [HD #1] x\r\nSubject: hello\r\nMessage-ID: <a@b>\r\nMessage-Id: <c@d>\r\nReceived: from a\r\nReceived: from b\r\n\r\n#priority urgent\r\n"
 	in := Incoming(mustParse(t, raw, ParseOptions{}), "fr")
-	if !slices.Equal(in.Repeated, []string{"From", "Subject"}) {
+	if !slices.Equal(in.Repeated, []string{"From", "Subject", "Message-Id"}) {
 		t.Fatalf("repeated %v", in.Repeated)
 	}
 	if in.From != "alice@corp.example" {
 		t.Fatalf("from %s", in.From)
 	}
 	one := Incoming(mustParse(t, strings.Replace(raw, "From: Mallory <mallory@evil.example>\r\n", "", 1), ParseOptions{}), "fr")
-	if !slices.Equal(one.Repeated, []string{"Subject"}) {
+	if !slices.Equal(one.Repeated, []string{"Subject", "Message-Id"}) {
 		t.Fatalf("repeated %v", one.Repeated)
 	}
 }

@@ -3,6 +3,8 @@ package tickets
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -95,9 +97,9 @@ func TestMailbox(t *testing.T) {
 
 func TestOneLineAndSendable(t *testing.T) {
 	for in, want := range map[string]string{
-		"Eve\r\nBcc: x@evil.example":   "Eve Bcc: x@evil.example",
+		"Eve\r\nBcc: x@evil.example":     "Eve Bcc: x@evil.example",
 		"  a\t\tb \u2028 c\x00d\x1b[31m": "a b c d [31m",
-		"right\u202eto left":           "right to left",
+		"right\u202eto left":             "right to left",
 	} {
 		if got := OneLine(in, 100); got != want {
 			t.Errorf("OneLine(%q) = %q, want %q", in, got, want)
@@ -186,5 +188,51 @@ func BenchmarkIngestHugeCc(b *testing.B) {
 		if tk, _ := d.Store.Ticket(context.Background(), o[0].TicketID); len(tk.Watchers) != 20 {
 			b.Fatalf("%d watchers", len(tk.Watchers))
 		}
+	}
+}
+
+// TestStoreFilesPrivate: the database, its WAL and shared memory are 0600 whatever the umask
+// lets through, in a directory made 0700; an existing database open to others is narrowed.
+func TestStoreFilesPrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	path := filepath.Join(dir, "deskd.db")
+	s, err := OpenStore(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := NewDesk(parseTestConfig(t, testConfigTOML), s, []byte("0123456789abcdef0123456789abcdef"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err) // Open: the WAL and shared memory exist.
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %04o", filepath.Base(p), st.Mode().Perm())
+		}
+	}
+	if st, _ := os.Stat(dir); st.Mode().Perm() != 0o700 {
+		t.Errorf("directory mode %04o", st.Mode().Perm())
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err = OpenStore(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Errorf("an existing database open to others stayed %04o", st.Mode().Perm())
 	}
 }
