@@ -20,6 +20,7 @@ const (
 	VerdictPerson    Verdict = "person"     // A person wrote it: open or update a ticket.
 	VerdictAutoReply Verdict = "auto-reply" // Out-of-office and other automatic responses (RFC 3834).
 	VerdictBounce    Verdict = "bounce"     // A delivery failure report (RFC 3464).
+	VerdictDelay     Verdict = "delay"      // A delivery delay warning (RFC 3464 Action: delayed): nothing failed yet, no address is suppressed.
 	VerdictFeedback  Verdict = "feedback"   // An abuse feedback report (RFC 5965).
 	VerdictBulk      Verdict = "bulk"       // List or bulk mail.
 	VerdictLoop      Verdict = "loop"       // One of the desk's own mails, or a mail marked as looping.
@@ -38,11 +39,12 @@ type Incoming struct {
 	Subject          string
 	Date             time.Time
 	Text             string // The visible new text: quoted history and signature removed.
+	Forwarded        string // A forwarded mail's text with the forwarded message kept: a new ticket's request. "" when not a forward.
 	Language         string // "fr" or "en", detected.
 	HeaderPriority   int    // X-Priority 1..5, 0 if absent.
 	AuthResults      []string
 	Attachments      []IncomingAttachment
-	Verdict          Verdict
+	Verdict          Verdict // person, auto-reply, bounce, delay, feedback, bulk, loop.
 	VerdictReason    string
 	FailedRecipients []string          // Bounces: who could not be reached.
 	FailedStatus     map[string]string // Bounces: the DSN Status of each failed recipient ("5.1.1"), "" when not given.
@@ -240,16 +242,22 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 		cands = append(cands, in.From)
 	}
 	cc := t.sortCopied(cands, map[string]bool{requester: true})
+	// A forwarded mail that opens a ticket: the forwarded message is the request. In a ticket's
+	// conversation (ingestOne) only the new text counts.
+	text := in.Text
+	if in.Forwarded != "" {
+		text = in.Forwarded
+	}
 	subject := CleanSubject(in.Subject, cfg.Desk.Tag)
 	if link != 0 {
 		// A new request written as a reply to an old ticket's mail keeps that ticket's subject:
 		// its own first line says better what it is about.
 		if old, err := t.Ticket(link); err == nil && strings.EqualFold(subject, old.Subject) {
-			subject = firstLine(in.Text, 80)
+			subject = firstLine(text, 80)
 		}
 	}
 	tk, err := t.Open(NewTicket{
-		Subject: subject, Text: in.Text, Requester: requester, RequesterName: name,
+		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: cc.add, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
 		LinkedTicket: link, Actor: in.From,
 	})
