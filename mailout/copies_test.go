@@ -78,3 +78,32 @@ func rcpts(e *env) string {
 	}
 	return strings.Join(out, " ")
 }
+
+// TestEnvelopeRefused: a submission server that allows only the login's own address as envelope
+// sender refuses the bounce address: the copy goes again from the desk address, and so do all
+// later ones.
+func TestEnvelopeRefused(t *testing.T) {
+	e := newEnv(t)
+	refusals := 0
+	e.sink.mu.Lock()
+	e.sink.mailErr = func(from string) error {
+		if from != "helpdesk@corp.example" {
+			refusals++
+			return smtpErr(550, "5.7.60 Client does not have permissions to send as this sender")
+		}
+		return nil
+	}
+	e.sink.mu.Unlock()
+	e.open(t0, tickets.NewTicket{Subject: "wifi", Text: "le wifi", Requester: "r@corp.example", Watchers: []string{"w@corp.example"}})
+	if n := e.drain(t0); n != 2 {
+		t.Fatalf("sent %d", n)
+	}
+	if got := rcpts(e); got != "r@corp.example w@corp.example alice@corp.example" {
+		t.Fatalf("delivered to %s", got)
+	}
+	e.sink.mu.Lock()
+	defer e.sink.mu.Unlock()
+	if refusals != 1 {
+		t.Fatalf("%d refusals, want 1: the sender should remember", refusals)
+	}
+}

@@ -78,7 +78,11 @@ type Sender struct {
 	log    *slog.Logger
 	set    atomic.Pointer[settings]
 	tokens atomic.Pointer[tokenBox] // The OAuth2 token source (SetTokens).
-	wake   chan struct{}
+	// plainEnvelope is set once the server refuses a copy's bounce address as envelope sender
+	// (some submission servers allow only the login's own address): from then on copies go with
+	// the desk address, and bounces cannot be traced to a copy.
+	plainEnvelope atomic.Bool
+	wake          chan struct{}
 	mu     sync.Mutex // One drain at a time.
 
 	jitter  func(d time.Duration) time.Duration // Random extra delay for a retry; replaced in tests.
@@ -321,6 +325,12 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			d.client = c
 		}
 		err = d.client.Send(msg)
+		if err != nil && !msg.IsDelivered() && envelopeRefused(err) && !d.plainEnvelope.Swap(true) {
+			log.Warn("the SMTP server refuses the bounce address as envelope sender: sending from the desk address; bounces can no longer be traced to a copy", "err", err)
+			if msg, err = d.compose(m, r, to, cc, rcpt); err == nil {
+				err = d.client.Send(msg)
+			}
+		}
 		if err == nil || msg.IsDelivered() { // Delivered, even if something failed after the final ".".
 			delivered = true
 			log.Debug("mail sent", "to", rcpt)
@@ -357,6 +367,12 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	default:
 		return d.box.MarkFailed(ctx, m.ID, d.now, strings.Join(refused, "; "))
 	}
+}
+
+// envelopeRefused reports whether the server refused the envelope sender (MAIL FROM) for good.
+func envelopeRefused(err error) bool {
+	var se *mail.SendError
+	return errors.As(err, &se) && se.Reason == mail.ErrSMTPMailFrom && !se.IsTemp() && se.ErrorCode() >= 500
 }
 
 // classify returns a send error's SMTP reply code (0 when the server gave none) and whether
@@ -517,7 +533,7 @@ func (d *drain) compose(m tickets.OutboxMail, r rendered, to, cc []string, rcpt 
 	if len(cc) > 0 {
 		msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderCc), addressList(len("Cc: "), cc))
 	}
-	if m.ID != 0 && desk.PlusAddress {
+	if m.ID != 0 && desk.PlusAddress && !d.plainEnvelope.Load() {
 		// VERP: a bounce of this copy comes back to an address only it carries.
 		if err := msg.EnvelopeFrom(d.signer.BounceAddress(desk.Address, m.ID, rcpt)); err != nil {
 			return nil, fmt.Errorf("envelope from: %w", err)
