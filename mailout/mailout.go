@@ -83,7 +83,7 @@ type Sender struct {
 	// the desk address, and bounces cannot be traced to a copy.
 	plainEnvelope atomic.Bool
 	wake          chan struct{}
-	mu     sync.Mutex // One drain at a time.
+	mu            sync.Mutex // One drain at a time.
 
 	jitter  func(d time.Duration) time.Duration // Random extra delay for a retry; replaced in tests.
 	timeout time.Duration
