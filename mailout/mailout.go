@@ -304,10 +304,16 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	delivered := len(m.Delivered) > 0
 	var refused []string
 	var again error // A temporary failure: the mail is retried for the copies not delivered.
+	var pending []string
 	for _, rcpt := range append(append([]string{}, to...), cc...) {
-		if done[rcpt] {
-			continue
+		if !done[rcpt] {
+			pending = append(pending, rcpt)
 		}
+	}
+	// A copy delivered is recorded when a retry must leave it out or the hourly limit counts it:
+	// a lone copy of a mail that is not automatic needs only MarkSent.
+	record := len(pending) > 1 || m.Automatic
+	for _, rcpt := range pending {
 		msg, err := d.compose(m, r, to, cc, rcpt)
 		if err != nil {
 			refused = append(refused, rcpt+": "+oneLine(err))
@@ -334,6 +340,9 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		if err == nil || msg.IsDelivered() { // Delivered, even if something failed after the final ".".
 			delivered = true
 			log.Debug("mail sent", "to", rcpt)
+			if !record {
+				continue
+			}
 			if err := d.box.MarkDelivered(ctx, m.ID, rcpt, d.now); err != nil {
 				return err
 			}
