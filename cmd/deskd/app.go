@@ -239,13 +239,7 @@ func (a *app) serve(ctx context.Context) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	a.log.Info("deskd serving", "desk", cfg.Desk.Desk.Address, "imap", cfg.IMAP.Address, "smtp", cfg.SMTP.Address)
-	lines, warnings := securitySummary(cfg)
-	for _, l := range lines {
-		a.log.Info("security: " + l)
-	}
-	for _, w := range warnings {
-		a.log.Warn("security: " + w)
-	}
+	a.logSecurity(cfg)
 	for {
 		select {
 		case <-ctx.Done():
@@ -263,7 +257,19 @@ func (a *app) serve(ctx context.Context) error {
 				continue
 			}
 			a.log.Info("configuration reloaded")
+			a.logSecurity(a.config())
 		}
+	}
+}
+
+// logSecurity logs what protects the desk with cfg, and its warnings (securitySummary).
+func (a *app) logSecurity(cfg *config.File) {
+	lines, warnings := securitySummary(cfg)
+	for _, l := range lines {
+		a.log.Info("security: " + l)
+	}
+	for _, w := range warnings {
+		a.log.Warn("security: " + w)
 	}
 }
 
