@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -411,5 +414,43 @@ func TestTrustUnitUMask(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "\nUMask=0077\n") {
 		t.Fatal("deploy/deskd.service does not set UMask=0077")
+	}
+}
+
+// TestTrustServeSaysProtection: `deskd serve` logs at start what protects the desk, and warns
+// when a staff mail written afresh cannot be authenticated.
+func TestTrustServeSaysProtection(t *testing.T) {
+	cfg, err := config.Load(cliConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	w := &syncWriter{w: &logs}
+	a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(w, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.serve(ctx) }()
+	read := func() string {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return logs.String()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(read(), "no [security] trusted_authserv_id") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got := read()
+	for _, want := range []string{"level=INFO msg=\"security: staff commands and answers are obeyed when (b)", "level=WARN msg=\"security: no [security] trusted_authserv_id"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("serve's log lacks %q:\n%s", want, got)
+		}
 	}
 }
