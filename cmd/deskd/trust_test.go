@@ -454,3 +454,29 @@ func TestTrustServeSaysProtection(t *testing.T) {
 		}
 	}
 }
+
+// TestSecuritySummary: with a trusted server, the summary names it, and warns of a staff address
+// on a domain the organisation does not run, and of SMTP in clear to another machine.
+func TestSecuritySummary(t *testing.T) {
+	text := config.Local(config.Sample(), "127.0.0.1:1143", "x", "smtp.corp.example:25")
+	text = strings.Replace(text, `# aliases = ["a.martin@corp.example"]`, `aliases = ["alice.martin@gmail.example"]`, 1)
+	text += "\n[security]\ntrusted_authserv_id = \"mx.corp.example\"\n"
+	cfg, err := config.Parse(filepath.Join(t.TempDir(), "deskd.toml"), []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, warnings := securitySummary(cfg)
+	all := strings.Join(lines, "\n") + "\n" + strings.Join(warnings, "\n")
+	for _, want := range []string{
+		"(a) the Authentication-Results of mx.corp.example show DKIM or DMARC pass",
+		"alice.martin@gmail.example is outside desk.domains: a DKIM pass for gmail.example proves only",
+		`smtp.security = "none" towards smtp.corp.example:25`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("summary lacks %q:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "imap.security") || strings.Contains(all, "no [security] trusted_authserv_id") {
+		t.Errorf("warnings that do not apply:\n%s", all)
+	}
+}
