@@ -415,7 +415,7 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 		th := threading{bound: t.boundToSender(in, tk.ID, refs)}
 		// Someone else's token: a version 1 token names the ticket only and still threads
 		// anyone, as it always did; a version 2 token says whose it is.
-		th.stranger = !th.bound && !t.isParticipant(tk, in.From) && t.hasTicketToken2(in, tk.ID, refs)
+		th.stranger = !th.bound && !t.isParticipant(tk, in.From) && t.hasRecipientToken(in, tk.ID, refs)
 		return tk, th, nil
 	}
 	for _, id := range refs {

@@ -104,9 +104,9 @@ func (t *Tx) boundToSender(in *Incoming, id int64, refs []string) bool {
 	return false
 }
 
-// hasTicketToken2 reports whether the mail carries a version 2 token of ticket id (issued to
+// hasRecipientToken reports whether the mail carries a version 2 token of ticket id (issued to
 // anyone).
-func (t *Tx) hasTicketToken2(in *Incoming, id int64, refs []string) bool {
+func (t *Tx) hasRecipientToken(in *Incoming, id int64, refs []string) bool {
 	s := t.d.Signer
 	for _, ref := range refs {
 		if tok, err := s.ParseMessageID(ref); err == nil && tok.ID == id && tok.Version == tokenV2 {
