@@ -35,7 +35,7 @@ func newMemOutbox(mails ...tickets.OutboxMail) *memOutbox {
 	return b
 }
 
-func (b *memOutbox) DueMail(_ context.Context, _ time.Time, limit int) ([]tickets.OutboxMail, error) {
+func (b *memOutbox) DueMail(_ context.Context, _ string, _ time.Time, limit int) ([]tickets.OutboxMail, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var out []tickets.OutboxMail
@@ -55,6 +55,10 @@ func (b *memOutbox) Renew(_ context.Context, m tickets.OutboxMail, _ time.Time) 
 	return b.claimed[m.ID] && b.state[m.ID] == tickets.OutboxPending, nil
 }
 
+func (b *memOutbox) Claimants(context.Context, time.Time) ([]string, error) { return nil, nil }
+
+func (b *memOutbox) ReleaseClaims(context.Context, string, time.Time) (int, error) { return 0, nil }
+
 func (b *memOutbox) Release(_ context.Context, ids []int64, _ time.Time) error {
 	b.settle(ids, tickets.OutboxPending)
 	return nil
@@ -69,17 +73,17 @@ func (b *memOutbox) settle(ids []int64, state string) {
 	}
 }
 
-func (b *memOutbox) MarkDelivered(_ context.Context, id int64, email string, _ time.Time) error {
+func (b *memOutbox) MarkDelivered(context.Context, int64, string, time.Time) error { return nil }
+
+func (b *memOutbox) MarkSent(_ context.Context, id int64, _ time.Time, sentTo ...string) error {
+	b.settle([]int64{id}, tickets.OutboxSent)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.mails[id-1].Automatic {
-		b.sent[tickets.Mailbox(email)]++
+		for _, a := range sentTo {
+			b.sent[tickets.Mailbox(a)]++
+		}
 	}
-	return nil
-}
-
-func (b *memOutbox) MarkSent(_ context.Context, id int64, _ time.Time) error {
-	b.settle([]int64{id}, tickets.OutboxSent)
 	return nil
 }
 

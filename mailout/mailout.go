@@ -5,7 +5,9 @@
 // recorded on the ticket) or suppressed (rate limit, bouncing address).
 //
 // Delivery is at least once: a crash between the server's acceptance and the commit of "sent"
-// sends that one mail again after the claim lease (tickets.ClaimLease) runs out.
+// sends that one mail again. "Sent" is committed mail by mail, so that window is one commit
+// long. The rows a crashed process had claimed are taken back by the next sender on the same
+// machine as soon as it starts (Claimant), not when their lease (tickets.ClaimLease) runs out.
 package mailout
 
 import (
@@ -17,7 +19,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,7 +32,8 @@ import (
 	"github.com/deskd/deskd/tickets"
 )
 
-// Retry policy for temporary failures (connection refused, 4xx replies).
+// Retry policy for a mail the server refuses for now (4xx replies). A server that cannot be
+// reached is not the mail's fault: the outbox waits for it instead (ProbeFirst, ProbeMax).
 const (
 	FirstRetry = time.Minute      // Delay after the first failure; doubles with each attempt.
 	MaxRetry   = time.Hour        // Longest delay between attempts.
@@ -44,16 +46,20 @@ const (
 // Outbox is the store side of the outbox, as the sender uses it: claim the due mails, settle each
 // one, and look up who may receive mail now. *tickets.Store implements it.
 type Outbox interface {
-	// DueMail claims up to limit mails due at now (a lease of tickets.ClaimLease).
-	DueMail(ctx context.Context, now time.Time, limit int) ([]tickets.OutboxMail, error)
+	// DueMail claims up to limit mails due at now for claimant (a lease of tickets.ClaimLease).
+	DueMail(ctx context.Context, claimant string, now time.Time, limit int) ([]tickets.OutboxMail, error)
+	// Claimants lists who holds claims at now; ReleaseClaims gives a claimant's mails back.
+	Claimants(ctx context.Context, now time.Time) ([]string, error)
+	ReleaseClaims(ctx context.Context, claimant string, now time.Time) (int, error)
 	// Renew extends the claim before a send; false: another sender holds the mail now.
 	Renew(ctx context.Context, m tickets.OutboxMail, until time.Time) (bool, error)
 	// Release gives claimed mails back, due at the given time, without counting an attempt.
 	Release(ctx context.Context, ids []int64, at time.Time) error
 	// MarkDelivered records that the server took one recipient's copy of a mail.
 	MarkDelivered(ctx context.Context, id int64, email string, now time.Time) error
-	// MarkSent, Retry, MarkFailed and MarkSuppressed settle one mail.
-	MarkSent(ctx context.Context, id int64, now time.Time) error
+	// MarkSent, Retry, MarkFailed and MarkSuppressed settle one mail; MarkSent logs the copies
+	// sentTo for the hourly limits.
+	MarkSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error
 	Retry(ctx context.Context, id int64, now, next time.Time, errText string) error
 	MarkFailed(ctx context.Context, id int64, now time.Time, errText string) error
 	MarkSuppressed(ctx context.Context, id int64, now time.Time, reason string) error
@@ -85,6 +91,12 @@ type Sender struct {
 	wake          chan struct{}
 	mu            sync.Mutex // One drain at a time.
 
+	self          Claimant  // This process, as its claims on the outbox name it.
+	claimsChecked time.Time // When the claims of processes that are gone were last looked for.
+
+	down                 atomic.Pointer[outage] // The server cannot be reached; nil when it can.
+	probeFirst, probeMax time.Duration          // ProbeFirst and ProbeMax; shorter in tests.
+
 	jitter  func(d time.Duration) time.Duration // Random extra delay for a retry; replaced in tests.
 	timeout time.Duration
 }
@@ -103,7 +115,8 @@ func New(smtp Config, desk tickets.DeskConfig, box Outbox, signer *tickets.Signe
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Sender{
-		box: box, signer: signer, log: log, wake: make(chan struct{}, 1), timeout: timeout,
+		box: box, signer: signer, log: log, wake: make(chan struct{}, 1), timeout: timeout, self: Self(),
+		probeFirst: ProbeFirst, probeMax: ProbeMax,
 		jitter: func(d time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(d/10) + 1)) },
 	}
 	if err := s.SetConfig(smtp, desk, tpl); err != nil {
@@ -148,59 +161,35 @@ func (s *Sender) Wake() {
 	}
 }
 
-// Run drains the outbox until ctx is done: at once, on every Wake, and every few seconds (for
-// retries coming due). It is the sender of `deskd serve`.
-func (s *Sender) Run(ctx context.Context) {
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		s.drainLogged(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.wake:
-		case <-t.C:
-		}
-	}
-}
-
-func (s *Sender) drainLogged(ctx context.Context) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.log.Error("outbox drain panicked", "panic", p, "stack", string(debug.Stack()))
-		}
-	}()
-	_, err := s.Drain(ctx, time.Now())
-	switch {
-	case err == nil || ctx.Err() != nil:
-	case waitsForPerson(err):
-		s.log.Debug("outbox waits for deskd oauth login", "err", err) // The token source said so once.
-	default:
-		s.log.Warn("outbox drain", "err", err)
-	}
-}
-
-// errConn marks a failure of the connection itself (dial, TLS, login, a dropped link): every
-// mail would meet it, so the drain stops.
+// errConn marks a failure to reach the server (dial, greeting, TLS, login): every mail would
+// meet it, so the drain stops and the outbox waits for the server (ErrUnreachable).
 type errConn struct{ err error }
 
 func (e errConn) Error() string { return e.err.Error() }
 func (e errConn) Unwrap() error { return e.err }
 
 // Drain sends every mail due at now over one SMTP connection, and returns how many were sent.
-// A temporary failure schedules a retry; a connection failure schedules a retry for the whole
-// batch and ends the drain with the error.
+// A mail the server refuses for now (4xx) is retried later, on its own backoff (Backoff). When
+// the server cannot be reached, no mail is charged with it: the mails claimed are given back,
+// still due, and the drain ends with an error that wraps ErrUnreachable (Run then probes the
+// server until it answers).
 func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if was := s.down.Load(); was != nil {
+		defer func() { s.answered(was, sent, err) }()
+	}
 	set := s.set.Load()
 	d := &drain{Sender: s, smtp: set.smtp, desk: set.desk, tpl: set.tpl, now: now}
 	defer d.close()
 	// Outcomes are recorded even when ctx is cancelled: a mail handed to the server must be
 	// marked sent, or it goes again.
 	settle := context.WithoutCancel(ctx)
+	if err := s.releaseGone(ctx, now); err != nil {
+		return 0, err
+	}
 	for {
-		batch, err := s.box.DueMail(ctx, now, batchSize)
+		batch, err := s.box.DueMail(ctx, s.self.String(), now, batchSize)
 		if err != nil {
 			return d.sent, err
 		}
@@ -229,16 +218,43 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 			}
 			var ce errConn
 			if errors.As(err, &ce) {
-				for _, r := range batch[i+1:] {
-					err = errors.Join(err, d.retry(settle, r, ce.err))
-				}
-				return d.sent, err
+				s.unreachable(d.smtp, ce.err)
+				err := fmt.Errorf("%w: smtp %s: %s", ErrUnreachable, d.smtp.Address, explain(d.smtp, ce.err))
+				return d.sent, errors.Join(err, s.box.Release(settle, ids(batch[i:]), now))
 			}
 			if err != nil {
 				return d.sent, err
 			}
 		}
 	}
+}
+
+// claimCheck is how often a sender looks for claims held by processes that are gone: at its
+// first drain, then at most this often.
+const claimCheck = time.Minute
+
+// releaseGone takes back, due at now, the claims of processes that are gone (Claimant.Gone).
+func (s *Sender) releaseGone(ctx context.Context, now time.Time) error {
+	if !s.claimsChecked.IsZero() && time.Since(s.claimsChecked) < claimCheck {
+		return nil
+	}
+	claimants, err := s.box.Claimants(ctx, now)
+	if err != nil {
+		return err
+	}
+	for _, name := range claimants {
+		c, ok := ParseClaimant(name)
+		if !ok || !s.self.Gone(c) {
+			continue
+		}
+		n, err := s.box.ReleaseClaims(ctx, name, now)
+		if err != nil {
+			return err
+		}
+		s.log.Info("took back the outbox claims of a process that is gone", "claimant", name, "mails", n)
+	}
+	s.claimsChecked = time.Now()
+	return nil
 }
 
 func ids(ms []tickets.OutboxMail) []int64 {
@@ -273,9 +289,10 @@ func (d *drain) close() {
 // Message-ID and Reply-To carry that recipient's ticket token, and its envelope sender is that
 // copy's bounce address (see tickets.Signer), while To and Cc show everyone the mail went to. So
 // a reply proves which mailbox it came from, and a bounce which copy failed. A copy the server
-// refuses for good is recorded and the others still go; a temporary failure retries the mail
-// for the copies not yet delivered. It returns an error only for a connection failure (errConn,
-// after scheduling this mail's retry) or when the outcome could not be recorded.
+// refuses for good is recorded and the others still go; a copy it refuses for now makes the mail
+// wait for its retry, for the copies not yet delivered. It returns an error only when the server
+// cannot be reached (errConn; the mail's outcome is not recorded, Drain gives it back, and the
+// copies already delivered are not sent again) or when the outcome could not be recorded.
 func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	log := d.log.With("outbox_id", m.ID, "ticket_id", m.TicketID, "kind", m.Kind, "message_id", m.MessageID)
 	to, cc, dropped, err := d.recipients(ctx, m)
@@ -284,7 +301,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	}
 	if len(to) == 0 {
 		if len(m.Delivered) > 0 {
-			return d.box.MarkSent(ctx, m.ID, d.now) // The rest went on an earlier attempt.
+			return d.box.MarkSent(ctx, m.ID, d.now, m.Delivered...) // The rest went on an earlier attempt.
 		}
 		log.Info("mail suppressed", "why", strings.Join(dropped, "; "))
 		return d.box.MarkSuppressed(ctx, m.ID, d.now, strings.Join(dropped, "; "))
@@ -301,18 +318,18 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	for _, a := range m.Delivered {
 		done[a] = true
 	}
-	delivered := len(m.Delivered) > 0
+	sentTo := append([]string(nil), m.Delivered...)
 	var refused []string
-	var again error // A temporary failure: the mail is retried for the copies not delivered.
+	var again error // A refusal for now: the mail is retried for the copies not delivered.
 	var pending []string
 	for _, rcpt := range append(append([]string{}, to...), cc...) {
 		if !done[rcpt] {
 			pending = append(pending, rcpt)
 		}
 	}
-	// A copy delivered is recorded when a retry must leave it out or the hourly limit counts it:
-	// a lone copy of a mail that is not automatic needs only MarkSent.
-	record := len(pending) > 1 || m.Automatic
+	// A copy delivered is recorded at once when the mail has others: a retry, or the next
+	// process after a crash, leaves it out. A lone copy needs only MarkSent.
+	record := len(pending) > 1
 	for _, rcpt := range pending {
 		msg, err := d.compose(m, r, to, cc, rcpt)
 		if err != nil {
@@ -325,8 +342,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 				return errWaiting{err}
 			}
 			if err != nil {
-				log.Warn("smtp unavailable", "err", err)
-				return errors.Join(errConn{err}, d.retry(ctx, m, err))
+				return errConn{err} // Drain gives the mail back: the server is at fault, not the mail.
 			}
 			d.client = c
 		}
@@ -338,8 +354,8 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			}
 		}
 		if err == nil || msg.IsDelivered() { // Delivered, even if something failed after the final ".".
-			delivered = true
 			log.Debug("mail sent", "to", rcpt)
+			sentTo = append(sentTo, rcpt)
 			if !record {
 				continue
 			}
@@ -349,20 +365,31 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			continue
 		}
 		code, broken := classify(err)
-		if code >= 500 && !authCode(code) {
+		switch {
+		case code >= 500 && !authCode(code):
 			log.Warn("recipient refused", "to", rcpt, "err", err)
 			refused = append(refused, rcpt+": "+oneLine(err))
-			continue
+		case broken:
+			// The server went away (or closes, 421) in the middle of this copy. If it cannot be
+			// reached again, it is down: Drain gives the mail back. If it can, the copy itself
+			// may be at fault: it waits for the mail's own retry, and the others go on.
+			log.Info("smtp connection lost", "err", err)
+			d.close()
+			c, derr := d.dial(ctx, d.smtp)
+			if derr != nil && waitsForPerson(derr) {
+				return errWaiting{derr}
+			}
+			if derr != nil {
+				return errConn{derr}
+			}
+			d.client = c
+			again = err
+		default:
+			log.Info("mail deferred", "to", rcpt, "err", err)
+			again = err
 		}
-		again = err
-		if broken {
-			log.Warn("smtp connection lost", "err", err)
-			d.close() // The next mail redials; if that fails, the drain stops.
-			break
-		}
-		log.Info("mail deferred", "to", rcpt, "err", err)
 	}
-	if len(refused) > 0 && (delivered || again != nil) {
+	if len(refused) > 0 && (len(sentTo) > 0 || again != nil) {
 		if err := d.box.RecordSendFailure(ctx, m.ID, d.now, "refused: "+strings.Join(refused, "; ")); err != nil {
 			return err
 		}
@@ -370,9 +397,9 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	switch {
 	case again != nil:
 		return d.retry(ctx, m, again)
-	case delivered:
+	case len(sentTo) > 0:
 		d.sent++
-		return d.box.MarkSent(ctx, m.ID, d.now)
+		return d.box.MarkSent(ctx, m.ID, d.now, sentTo...)
 	default:
 		return d.box.MarkFailed(ctx, m.ID, d.now, strings.Join(refused, "; "))
 	}

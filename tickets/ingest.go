@@ -59,6 +59,9 @@ type Incoming struct {
 	// it is not authenticated.
 	Repeated []string
 	Raw      []byte
+	// NoAck says why a request gets no acknowledgement if it opens a ticket ("" sends one): the
+	// mail reader's first run found it too old.
+	NoAck string
 }
 
 // IncomingAttachment is a file received with a mail.
@@ -259,7 +262,7 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	tk, err := t.Open(NewTicket{
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: cc.add, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
-		LinkedTicket: link, Actor: in.From,
+		LinkedTicket: link, Actor: in.From, NoAck: in.NoAck,
 	})
 	if err != nil {
 		return Outcome{MessageID: in.MessageID}, err

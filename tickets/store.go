@@ -29,6 +29,8 @@ type Store struct {
 	mu     sync.Mutex
 	stmts  map[string]*sql.Stmt
 	wanted map[string]bool
+
+	journal *sentJournal // DATABASE-sent: mails accepted by the server, before "sent" commits.
 }
 
 // migrations are applied in order at start; each is recorded in schema_migrations. Never edit a
@@ -232,12 +234,16 @@ INSERT INTO ingest_state (mailbox, state)
 DROP TABLE mailbox_state;
 DELETE FROM kv WHERE substr(key, 1, 9) = 'inflight:' OR substr(key, 1, 8) = 'attempt:';
 `,
+	// The process holding an outbox row's claim (mailout.Claimant): after a crash, the next
+	// sender on the same machine sees it is gone and takes its rows back without waiting out
+	// the lease.
+	6: `ALTER TABLE outbox ADD COLUMN claimant TEXT NOT NULL DEFAULT '';`,
 	// Safe by default. Each recipient gets a copy of its own (per-recipient tokens, a bounce
 	// address per copy): delivered lists those whose copy the server took, so that a retry
 	// sends only the others. cause is the mailbox of the sender whose mail caused an automatic
 	// mail, and sent_log counts by it too: one sender's mails have one hourly budget. bounces
 	// keeps the hard bounces of each address, one per mail, for bounce.go's threshold.
-	6: `
+	7: `
 ALTER TABLE outbox ADD COLUMN cause TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN delivered TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE sent_log ADD COLUMN cause TEXT NOT NULL DEFAULT '';
@@ -286,6 +292,14 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(4)
 	s.r = r
+	if s.journal, err = openSentJournal(path + "-sent"); err != nil {
+		s.closeQuietly()
+		return nil, err
+	}
+	if _, err := s.replaySent(ctx, false); err != nil {
+		s.closeQuietly()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -338,7 +352,7 @@ func (s *Store) Close() error {
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
-	errs = append(errs, s.w.Close())
+	errs = append(errs, s.w.Close(), s.journal.close())
 	return errors.Join(errs...)
 }
 
