@@ -426,7 +426,7 @@ func TestTrustServeSaysProtection(t *testing.T) {
 	}
 	var logs bytes.Buffer
 	w := &syncWriter{w: &logs}
-	a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(w, nil)))
+	a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(w, nil)), serving)
 	if err != nil {
 		t.Fatal(err)
 	}
