@@ -1,7 +1,6 @@
 package mailout
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -59,46 +58,66 @@ func (c *client) maxSize() int64 {
 // the common 25 MB limit of mail servers once base64 has grown them by a third.
 const attachBudget = 15 << 20
 
-// compose renders and builds the message, with the files the mail carries as far as they fit
-// in the server's size limit (maxSize, else attachBudget): the files left out are listed in
-// the mail instead, so that the mail itself goes. A mail still too large without any file (a
-// long history quoted) has its quoted texts cut, down to textCuts' last.
-func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error) {
+// rendered is a mail's words and files, the same for every copy.
+type rendered struct {
+	lang, subject, text, html string
+	files                     []tickets.File
+}
+
+// copySlack is room for what differs between two recipients' copies of a mail (their tokens).
+const copySlack = 1 << 10
+
+// render renders a mail in its language with the files it carries, as far as they fit in the
+// server's size limit (maxSize, else attachBudget): the files left out are listed in the mail
+// instead, so that the mail itself goes. A mail still too large without any file (a long
+// history quoted) has its quoted texts cut, down to textCuts' last. The size is measured on the
+// copy of one of the recipients, to or cc.
+func (d *drain) render(m tickets.OutboxMail, to, cc []string) (rendered, error) {
+	lang := m.Language
+	if lang == "" {
+		lang = d.desk.Language
+	}
+	words := func(n tickets.Notice, files []tickets.File) (rendered, error) {
+		subject, text, html, err := d.tpl.Render(m.Kind, lang, n)
+		if err != nil {
+			return rendered{}, err
+		}
+		return rendered{lang: lang, subject: tickets.OneLine(subject, 0), text: text, html: html, files: files}, nil
+	}
+	r, err := words(m.Notice, nil)
+	if err != nil {
+		return rendered{}, err
+	}
 	limit := d.client.maxSize()
+	size := func(r rendered) int64 { // -1 when no copy can be built: the copies fail on their own.
+		for _, rcpt := range append(append([]string{}, to...), cc...) {
+			if msg, err := d.compose(m, r, to, cc, rcpt); err == nil {
+				if n, err := messageSize(msg); err == nil {
+					return n + copySlack
+				}
+			}
+		}
+		return -1
+	}
 	budget := int64(attachBudget)
 	if limit > 0 {
-		bare, err := d.build(m, to, cc, nil)
-		if err != nil {
-			return nil, err
-		}
-		size, err := messageSize(bare)
-		if err != nil {
-			return nil, err
-		}
 		// Room for the files in decoded bytes, keeping some for the list of those left out.
-		room := limit - size - 4<<10
+		room := limit - size(r) - 4<<10
 		budget = min(budget, max(room*3/4*76/78, 0))
 	}
 	files, skipped, err := d.box.MailAttachments(context.Background(), m.TicketID, m.Notice.Source, m.Notice.AllAttachments, budget)
 	if err != nil {
-		return nil, err
+		return rendered{}, err
 	}
 	notice, cuts := m.Notice, textCuts
 	for {
-		m.Notice.Unattached = notAttached(skipped)
-		msg, err := d.build(m, to, cc, files)
-		if err != nil || limit == 0 {
-			d.logSkipped(m, skipped)
-			return msg, err
+		notice.Unattached = notAttached(skipped)
+		if r, err = words(notice, files); err != nil || limit == 0 {
+			break
 		}
-		size, err := messageSize(msg)
-		if err != nil {
-			return nil, err
-		}
+		n := size(r)
 		switch {
-		case size <= limit:
-			d.logSkipped(m, skipped)
-			return msg, nil
+		case n <= limit:
 		case len(files) > 0:
 			// The headers took more room than foreseen: leave out the largest file.
 			big := 0
@@ -108,15 +127,25 @@ func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error
 				}
 			}
 			skipped = append(skipped, tickets.File{Name: files[big].Name, ContentType: files[big].ContentType, Size: files[big].Size})
-			files = append(files[:big], files[big+1:]...)
+			files = append(files[:big:big], files[big+1:]...)
+			continue
 		case len(cuts) > 0:
-			m.Notice = cutTexts(notice, cuts[0])
+			notice = cutTexts(notice, cuts[0])
 			cuts = cuts[1:]
+			continue
 		default:
-			d.log.Warn("mail larger than the server takes", "kind", m.Kind, "ticket_id", m.TicketID, "size", size, "limit", limit)
-			return msg, nil // The server refuses it, and the refusal is recorded on the ticket.
+			d.log.Warn("mail larger than the server takes", "kind", m.Kind, "ticket_id", m.TicketID, "size", n, "limit", limit)
 		}
+		break
 	}
+	if len(skipped) > 0 {
+		names := make([]string, len(skipped))
+		for i, f := range skipped {
+			names[i] = f.Name
+		}
+		d.log.Info("attachments not sent on", "kind", m.Kind, "ticket_id", m.TicketID, "files", names)
+	}
+	return r, err
 }
 
 // textCuts are the lengths a notice's quoted texts are cut to, one after the other, when the
@@ -147,16 +176,6 @@ func cutTexts(n tickets.Notice, max int) tickets.Notice {
 	return n
 }
 
-func (d *drain) logSkipped(m tickets.OutboxMail, skipped []tickets.File) {
-	if len(skipped) > 0 {
-		names := make([]string, len(skipped))
-		for i, f := range skipped {
-			names[i] = f.Name
-		}
-		d.log.Info("attachments not sent on", "kind", m.Kind, "ticket_id", m.TicketID, "files", names)
-	}
-}
-
 func notAttached(files []tickets.File) []tickets.FileNote {
 	var out []tickets.FileNote
 	for _, f := range files {
@@ -172,15 +191,4 @@ func messageSize(msg *mail.Msg) (int64, error) {
 		return 0, fmt.Errorf("measure message: %w", err)
 	}
 	return n, nil
-}
-
-// attach adds the files to the message.
-func attach(msg *mail.Msg, files []tickets.File) {
-	for _, f := range files {
-		ct := mail.ContentType(f.ContentType)
-		if f.ContentType == "" {
-			ct = mail.TypeAppOctetStream
-		}
-		msg.AttachReadSeeker(f.Name, bytes.NewReader(f.Data), mail.WithFileContentType(ct))
-	}
 }

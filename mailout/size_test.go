@@ -94,6 +94,43 @@ func TestLongNoticeFitsServerSize(t *testing.T) {
 	}
 }
 
+// TestEveryCopyFitsServerSize: a notice to several recipients goes as one copy each, with its
+// own tokens; every copy, not just the one measured, fits the server's SIZE with its text cut.
+func TestEveryCopyFitsServerSize(t *testing.T) {
+	e := newEnv(t)
+	const limit = 96 << 10
+	e.sink.stop()
+	e.sink.maxBytes = limit
+	e.sink.start(t)
+	tk := e.open(t0, tickets.NewTicket{Subject: "Imprimante", Text: "Elle n'imprime plus.", Requester: "celine@corp.example", Language: "fr"})
+	n := tickets.Notice{
+		DeskName: "Support", DeskAddress: "helpdesk@corp.example", Tag: "HD", Audience: "staff", Ticket: tickets.TicketInfo{ID: tk.ID, Subject: "Imprimante"},
+		Text: strings.Repeat("Ligne du journal de l'imprimante. ", 4000), Recipient: "alice@corp.example",
+	}
+	to := []string{"alice@corp.example"}
+	cc := []string{"bob@corp.example", "a.very.long.name.for.a.colleague.of.alice@corp.example"}
+	e.drain(t0) // The ticket's own mails.
+	before := len(e.sink.received())
+	e.queueRaw(e.rawDB(), tickets.KindAssigned, "fr", n, to, cc, false, t0)
+	e.drain(t0)
+	ids := map[string]bool{}
+	for _, m := range e.sink.received()[before:] {
+		if len(m.Data) > limit {
+			t.Errorf("copy to %v of %d bytes, over the server's %d", m.To, len(m.Data), limit)
+		}
+		text, _ := readMail(t, m.Data)
+		if !strings.Contains(text, "Ligne du journal") || !strings.Contains(text, "[…]") {
+			t.Errorf("copy to %v: text not cut and marked", m.To)
+		}
+		for _, rcpt := range m.To {
+			ids[rcpt] = true
+		}
+	}
+	if len(ids) != 3 {
+		t.Errorf("copies went to %v, want one to each of the three recipients", ids)
+	}
+}
+
 // readMail returns the text/plain body of a mail and the names of its attached files.
 func readMail(t *testing.T, data []byte) (text string, files []string) {
 	t.Helper()
