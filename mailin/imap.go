@@ -471,7 +471,12 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		if m.done || m.bad {
 			continue
 		}
-		m.in = Incoming(m.full, set.Language)
+		in, ok := g.readIncoming(m, set.Language)
+		if !ok {
+			m.bad = true
+			continue
+		}
+		m.in = in
 		m.in.NoAck = m.late
 		batch = append(batch, m)
 		ids = append(ids, m.in.MessageID)

@@ -23,6 +23,9 @@ func DeskOptions(desk tickets.DeskConfig, signer *tickets.Signer) ParseOptions {
 // The visible text is read from the first tickets.MaxText bytes of the body and is at most that
 // long; a longer body text goes with the files as message.txt, so that the ticket keeps it all.
 func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
+	if readHook != nil {
+		readHook("incoming", m)
+	}
 	in := &tickets.Incoming{
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References,
 		From: m.From.Email, FromName: m.From.Name, Subject: m.Subject, Date: m.Date,

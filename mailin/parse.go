@@ -98,8 +98,9 @@ type Message struct {
 	Problems         []string          // Defects recovered from (bad charset, broken boundary, …).
 	Raw              []byte            // The message as received.
 
-	textFromHTML bool   // Text is HTMLToText(HTML): the message had no text of its own.
-	visibleHTML  string // VisibleHTML(HTML), when found with Text; "" if not known.
+	textFromHTML bool      // Text is HTMLToText(HTML): the message had no text of its own.
+	panic        *panicked // Parse panicked: a bug, logged by the ingester (see readIncoming).
+	visibleHTML  string    // VisibleHTML(HTML), when found with Text; "" if not known.
 }
 
 // ErrEmpty is returned by Parse for input with nothing to read.
@@ -128,20 +129,16 @@ func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			// A bug, not bad input: keep the mail readable rather than losing it.
-			if m == nil {
-				m = &Message{Raw: raw}
-			}
-			m.Problems = append(m.Problems, fmt.Sprintf("parser panic: %v", r))
-			m.Text = strings.ToValidUTF8(string(raw), "\uFFFD")
-			if m.MessageID == "" {
-				m.MessageID, m.DerivedID = derivedID(raw), true
-			}
-			if m.Verdict == "" {
-				m.Verdict, m.VerdictReason = VerdictPerson, "no machine evidence"
-			}
+			p := recovered("parse", r)
+			m = rawMessage(raw, m)
+			m.Problems = append(m.Problems, "parser panic: "+p.value)
+			m.panic = p
 			err = nil
 		}
 	}()
+	if readHook != nil {
+		readHook("parse", &Message{Raw: raw})
+	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, ErrEmpty
 	}
