@@ -67,3 +67,49 @@ func TestLongMailKeptWhole(t *testing.T) {
 		t.Errorf("the ticket does not say that 20 files were left out")
 	}
 }
+
+// TestNoticeFitsTheWorldsSize: the desk's SMTP server declares a SIZE below a request's whole
+// text. The technician is still told: her notice comes under the SIZE, without message.txt,
+// which it names as too large to attach (before, such a notice was refused and she never
+// knew).
+func TestNoticeFitsTheWorldsSize(t *testing.T) {
+	f := newFlow(t, "")
+	var body strings.Builder
+	body.WriteString("Bonjour,\nle serveur de fichiers refuse les connexions depuis ce matin.\n\n")
+	for i := 0; body.Len() < 3*tickets.MaxText; i++ {
+		fmt.Fprintf(&body, "Ligne %d du journal du serveur : connexion refusée par le pare-feu.\n", i)
+	}
+	id := f.send(msg{from: "celine@corp.example", name: "Céline Dupré", subject: "Serveur de fichiers", body: body.String()})
+	const limit = 600 << 10 // Above a notice with the ticket's text, below one with message.txt too.
+	f.w.stopSMTP(t)
+	f.w.smtp.MaxMessageBytes = limit
+	f.w.startSMTP(t)
+	f.step()
+	var tk *tickets.Ticket
+	list, err := f.dm.desk.Store.List(f.ctx, tickets.ListFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range list {
+		if x.OriginMessageID == strings.ToLower(id) {
+			tk = x
+		}
+	}
+	if tk == nil {
+		t.Fatal("no ticket")
+	}
+	m := f.one(alice, "assigned", tk.ID)
+	b, err := io.ReadAll(m.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) > limit {
+		t.Errorf("notice body of %d bytes, over the server's %d", len(b), limit)
+	}
+	if strings.Contains(string(b), `filename="message.txt"`) {
+		t.Error("message.txt attached, over the server's SIZE")
+	}
+	if !strings.Contains(string(b), "trop volumineux pour") {
+		t.Error("the notice does not say that message.txt was too large to attach")
+	}
+}

@@ -160,7 +160,7 @@ func TestHostileChild(t *testing.T) {
 		t.Skip("run by BenchmarkHostile")
 	}
 	ctx := context.Background()
-	sink := newCountingSink(t, 0)
+	sink := newCountingSink(t, hostileMax) // A common SIZE: a notice larger is refused, as a real server would.
 	dir := t.TempDir()
 	text := config.Local(config.Sample(), "127.0.0.1:1", "pw", sink.addr)
 	text = config.SetKey(text, "desk", "rate_limit", "100")
