@@ -40,6 +40,8 @@ type Ingester struct {
 	Processed func(Stats)
 	// Dial connects to the server; nil: from the configuration.
 	Dial func(opts *imapclient.Options) (*imapclient.Client, error)
+
+	status status // Where the connection stands (Status).
 }
 
 // Stats counts what one pass did.
@@ -189,10 +191,15 @@ func (g *Ingester) Once(ctx context.Context) (Stats, error) {
 // Run is the daemon loop: process, then wait for new mail with IDLE where the server has it,
 // else poll every poll_interval; reconnect with backoff and jitter when the server goes away.
 func (g *Ingester) Run(ctx context.Context) error {
+	g.status.set(func(s *Status) { *s = Status{Running: true} })
+	defer g.status.set(func(s *Status) { *s = Status{} })
 	backoff := time.Second
 	for ctx.Err() == nil {
 		connected := false
-		err := g.session(ctx, func() { connected = true })
+		err := g.session(ctx, func() {
+			connected = true
+			g.status.set(func(s *Status) { s.Connected, s.Since, s.RetryAt = true, time.Now(), time.Time{} })
+		})
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -200,6 +207,9 @@ func (g *Ingester) Run(ctx context.Context) error {
 			backoff = time.Second // The server was reachable: start the backoff over.
 		}
 		wait := backoff/2 + rand.N(backoff)
+		g.status.set(func(s *Status) {
+			s.Connected, s.Since, s.RetryAt, s.LastErr = false, time.Now(), time.Now().Add(wait), fmt.Sprint(err)
+		})
 		g.log.Warn("imap session ended; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
 		select {
 		case <-ctx.Done():

@@ -75,6 +75,8 @@ type Sender struct {
 	set    atomic.Pointer[settings]
 	wake   chan struct{}
 	mu     sync.Mutex // One drain at a time.
+	linker atomic.Pointer[linkerBox]
+	status status // The last connection attempt (Status).
 
 	jitter  func(d time.Duration) time.Duration // Random extra delay for a retry; replaced in tests.
 	timeout time.Duration
@@ -273,6 +275,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	}
 	if d.client == nil {
 		c, err := d.dial(ctx, d.smtp)
+		d.status.record(err)
 		if err != nil {
 			log.Warn("smtp unavailable", "err", err)
 			return errors.Join(errConn{err}, d.retry(ctx, m, err))
@@ -459,6 +462,7 @@ func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error
 	if lang == "" {
 		lang = desk.Language
 	}
+	m.Notice.Links = d.links(m, to, d.now)
 	subject, text, html, err := d.tpl.Render(m.Kind, lang, m.Notice)
 	if err != nil {
 		return nil, err

@@ -13,10 +13,11 @@ const (
 	KindUpdate    = "update"
 	KindDigest    = "digest"
 	KindReminder  = "reminder"
+	KindSignIn    = "signin" // A staff member's link to sign in to the web desk.
 )
 
 // MailKinds lists every kind, for templates and checks.
-var MailKinds = []string{KindAck, KindAssigned, KindReply, KindResolved, KindEscalated, KindRejected, KindUpdate, KindDigest, KindReminder}
+var MailKinds = []string{KindAck, KindAssigned, KindReply, KindResolved, KindEscalated, KindRejected, KindUpdate, KindDigest, KindReminder, KindSignIn}
 
 // Notice is what a queued mail says: the data its template is rendered with. It is stored as
 // JSON in the outbox when the mail is queued, so the mail tells what was true at that moment.
@@ -52,6 +53,21 @@ type Notice struct {
 	Due      time.Time `json:"due,omitempty"`
 	// TopTier marks an escalation at the top tier: only the priority rose, nobody took it over.
 	TopTier bool `json:"top_tier,omitempty"`
+	// SignIn is the nonce of a staff sign-in request (KindSignIn): the link is made from it, with
+	// the desk secret, only when the mail is sent, so the outbox holds nothing that signs in.
+	SignIn string `json:"sign_in,omitempty"`
+	// Links are the web desk's signed links for the mail's recipient, made when it is sent and
+	// never stored.
+	Links Links `json:"-"`
+}
+
+// Links are the web desk's links in a mail, each signed for its recipient; "" when the web desk
+// is off or the mail has none.
+type Links struct {
+	Page     string // The requester's follow-up page of the ticket.
+	Solved   string // "Was your problem solved?": yes.
+	Unsolved string // …: no.
+	SignIn   string // A staff member's sign-in link (KindSignIn).
 }
 
 // attachable lists the kinds that carry the files of the mail that caused them. An
