@@ -198,8 +198,10 @@ func (g *Ingester) Run(ctx context.Context) error {
 		connected := false
 		err := g.session(ctx, func() {
 			connected = true
+			metricConnected.Set(1)
 			g.status.set(func(s *Status) { s.Connected, s.Since, s.RetryAt = true, time.Now(), time.Time{} })
 		})
+		metricConnected.Set(0)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -642,7 +644,9 @@ func (g *Ingester) commit(ctx context.Context, batch []*fetched, st *Stats) erro
 	for i, m := range batch {
 		ins[i] = m.in
 	}
+	started := time.Now()
 	outs, err := g.ingest(ctx, ins)
+	metricIngestSeconds.Observe(time.Since(started).Seconds())
 	if err != nil {
 		if len(batch) == 1 {
 			g.failed(batch[0], err, st)
@@ -658,6 +662,7 @@ func (g *Ingester) commit(ctx context.Context, batch []*fetched, st *Stats) erro
 	}
 	for i, o := range outs {
 		m := batch[i]
+		countOutcome(m.in, o)
 		if o.Err != nil {
 			g.failed(m, o.Err, st)
 			continue

@@ -263,6 +263,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	}
 	if len(to) == 0 {
 		log.Info("mail suppressed", "why", strings.Join(dropped, "; "))
+		countSend("suppressed")
 		return d.box.MarkSuppressed(ctx, m.ID, d.now, strings.Join(dropped, "; "))
 	}
 	if len(dropped) > 0 {
@@ -271,6 +272,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	msg, err := d.compose(m, to, cc)
 	if err != nil {
 		log.Error("mail cannot be built", "err", err)
+		countSend("failed")
 		return d.box.MarkFailed(ctx, m.ID, d.now, err.Error())
 	}
 	if d.client == nil {
@@ -282,7 +284,9 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		}
 		d.client = c
 	}
+	started := time.Now()
 	err = d.client.Send(msg)
+	metricSendSeconds.Observe(time.Since(started).Seconds())
 	if err != nil && !msg.IsDelivered() {
 		// Some recipients refused for good, others accepted: send to the others, and record the
 		// refusal on the ticket.
@@ -305,12 +309,14 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	if err == nil || msg.IsDelivered() { // Delivered, even if something failed after the final ".".
 		d.sent++
 		log.Debug("mail sent", "to", strings.Join(append(to, cc...), ","))
+		countSend("sent")
 		return d.box.MarkSent(ctx, m.ID, d.now, append(to, cc...)...)
 	}
 	code, broken := classify(err)
 	switch {
 	case code >= 500 && !authCode(code):
 		log.Warn("mail refused", "err", err)
+		countSend("failed")
 		return d.box.MarkFailed(ctx, m.ID, d.now, oneLine(err))
 	case broken:
 		log.Warn("smtp connection lost", "err", err)
@@ -386,8 +392,10 @@ func (d *drain) retry(ctx context.Context, m tickets.OutboxMail, cause error) er
 	if d.now.Sub(m.CreatedAt) >= GiveUp {
 		msg := fmt.Sprintf("gave up after %d attempts: %s", m.Attempts+1, oneLine(cause))
 		d.log.Warn("mail failed", "outbox_id", m.ID, "ticket_id", m.TicketID, "err", msg)
+		countSend("failed")
 		return d.box.MarkFailed(ctx, m.ID, d.now, msg)
 	}
+	countSend("retry")
 	delay := Backoff(m.Attempts + 1)
 	return d.box.Retry(ctx, m.ID, d.now, d.now.Add(delay+d.jitter(delay)), oneLine(cause))
 }

@@ -23,6 +23,7 @@ import (
 type pageWords struct {
 	lang  string
 	words map[string]*texttemplate.Template
+	plain map[string]string // The words without arguments, as they are: a page says dozens of them.
 }
 
 // loadPageWords reads lang/web.toml (the embedded one, then its override); nil when neither
@@ -49,8 +50,11 @@ func loadPageWords(over fs.FS, lang string, ref *pageWords) (*pageWords, error) 
 		}
 		maps.Copy(raw, m)
 	}
-	p := &pageWords{lang: lang, words: map[string]*texttemplate.Template{}}
+	p := &pageWords{lang: lang, words: map[string]*texttemplate.Template{}, plain: map[string]string{}}
 	for k, v := range raw {
+		if !strings.Contains(v, "{{") {
+			p.plain[k] = v
+		}
 		t, err := texttemplate.New(k).Option("missingkey=zero").Parse(v)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", name, k, err)
@@ -69,6 +73,9 @@ func loadPageWords(over fs.FS, lang string, ref *pageWords) (*pageWords, error) 
 
 // say executes a word with its arguments, given as name, value pairs.
 func (p *pageWords) say(key string, args []any) (string, error) {
+	if s, ok := p.plain[key]; ok {
+		return s, nil
+	}
 	t := p.words[key]
 	if t == nil {
 		return "", fmt.Errorf("no word %q in %s/web.toml", key, p.lang)

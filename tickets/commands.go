@@ -187,6 +187,7 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 	if len(cmds) == 0 {
 		return ActionReply, nil
 	}
+	t.count(&t.d.counters.CommandsObeyed, len(cmds))
 	return ActionCommand, nil
 }
 
@@ -444,6 +445,7 @@ func AuthPass(header, authservID, domain string) bool {
 // reject records a refused command and tells its author, in the author's language, what was
 // wrong and how to write it.
 func (t *Tx) reject(tk *Ticket, who string, r *errRefused) error {
+	t.count(&t.d.counters.CommandsRefused, 1)
 	if err := t.event(tk, EventRejected, who, false, r.cmd.Line+": "+t.say(JournalLanguage, r.reason), ""); err != nil {
 		return err
 	}

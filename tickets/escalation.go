@@ -130,6 +130,7 @@ func (d *Desk) RunEscalation(ctx context.Context, now time.Time) (EscalationRepo
 		}
 		switch {
 		case a.Escalate != "":
+			d.counters.Breaches.Add(1)
 			d.Log.Info("sla breach escalated", "ticket_id", id, "deadline", a.Escalate, "due", a.Due)
 			rep.Escalated = append(rep.Escalated, id)
 		case a.Remind != "":

@@ -113,7 +113,16 @@ func (s *Store) Queue(ctx context.Context, q QueueQuery) (QueuePage, error) {
 	if !q.After.IsZero() {
 		where, args = append(where, `(next_due, id) > (?, ?)`), append(args, q.After.Due, q.After.ID)
 	}
-	query := `SELECT ` + ticketColumns + `, next_due FROM tickets WHERE ` + strings.Join(where, ` AND `) +
+	// The index that gives the order and holds the filters: SQLite, without statistics, would
+	// rather sort every active ticket.
+	index := "tickets_queue"
+	switch {
+	case q.Status != "" || q.View == ViewPending:
+		index = "tickets_queue_status"
+	case q.View == ViewMine || q.View == ViewUnassigned || q.Assignee != "":
+		index = "tickets_queue_assignee"
+	}
+	query := `SELECT ` + ticketColumns + `, next_due FROM tickets INDEXED BY ` + index + ` WHERE ` + strings.Join(where, ` AND `) +
 		fmt.Sprintf(` ORDER BY next_due, id LIMIT %d`, q.Limit+1)
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -169,13 +178,18 @@ func (c QueueCounts) Of(v QueueView) int {
 	return c.Open
 }
 
-// QueueCounts counts the views of the queue for me, with the breach horizon given, in one walk
-// of a covering index.
+// QueueCounts counts the views of the queue for me, with the breach horizon given, each from the
+// entries of one index.
 func (s *Store) QueueCounts(ctx context.Context, me string, horizon time.Time) (QueueCounts, error) {
 	var c QueueCounts
-	row := s.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(assignee = ?), 0), COALESCE(SUM(assignee = ''), 0),
-		COALESCE(SUM(status != 'pending' AND next_due <= ?), 0), COALESCE(SUM(status = 'pending'), 0)
-		FROM tickets WHERE status IN ('new', 'open', 'pending')`, strings.ToLower(me), horizon.Unix())
+	const active = `status IN ('new', 'open', 'pending')`
+	row := s.r.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM tickets INDEXED BY tickets_queue_status WHERE `+active+`),
+		(SELECT COUNT(*) FROM tickets INDEXED BY tickets_queue_assignee WHERE `+active+` AND assignee = ?),
+		(SELECT COUNT(*) FROM tickets INDEXED BY tickets_queue_assignee WHERE `+active+` AND assignee = ''),
+		(SELECT COUNT(*) FROM tickets INDEXED BY tickets_queue_status WHERE `+active+` AND status IN ('new', 'open') AND next_due <= ?),
+		(SELECT COUNT(*) FROM tickets INDEXED BY tickets_queue_status WHERE `+active+` AND status = 'pending')`,
+		strings.ToLower(me), horizon.Unix())
 	if err := row.Scan(&c.Open, &c.Mine, &c.Unassigned, &c.Breach, &c.Pending); err != nil {
 		return c, fmt.Errorf("queue counts: %w", err)
 	}

@@ -274,15 +274,30 @@ CREATE TABLE ratings (
 CREATE INDEX ratings_at ON ratings (at);
 `,
 	// The queue of the web desk: active tickets in the order of the deadline they work towards
-	// (the first response until it is given, then the resolution; none last), walked by keyset
-	// pagination on (next_due, id). next_due is a virtual column: computed when read, never stored,
-	// so the code that saves tickets does not know it.
+	// (next_due: the first response until it is given, then the resolution; none last), walked
+	// by keyset pagination on (next_due, id). Triggers keep next_due, so the code that saves
+	// tickets does not know it. Each index holds every column the queue filters on, so a filter
+	// reads index entries only and fetches the rows it shows; the counts read them alone.
 	8: `
-ALTER TABLE tickets ADD COLUMN next_due INTEGER GENERATED ALWAYS AS
-	(COALESCE(CASE WHEN first_response_at IS NULL THEN first_response_due ELSE resolve_due END, 9223372036854775807)) VIRTUAL;
-CREATE INDEX tickets_queue ON tickets (next_due, id) WHERE status IN ('new', 'open', 'pending');
-CREATE INDEX tickets_queue_assignee ON tickets (assignee, next_due, id) WHERE status IN ('new', 'open', 'pending');
-CREATE INDEX tickets_queue_status ON tickets (status, next_due, id, assignee) WHERE status IN ('new', 'open', 'pending');
+ALTER TABLE tickets ADD COLUMN next_due INTEGER NOT NULL DEFAULT 9223372036854775807;
+UPDATE tickets SET next_due = COALESCE(CASE WHEN first_response_at IS NULL THEN first_response_due ELSE resolve_due END, 9223372036854775807);
+CREATE TRIGGER tickets_next_due_insert AFTER INSERT ON tickets
+BEGIN
+	UPDATE tickets SET next_due = COALESCE(CASE WHEN NEW.first_response_at IS NULL THEN NEW.first_response_due ELSE NEW.resolve_due END, 9223372036854775807)
+		WHERE id = NEW.id;
+END;
+CREATE TRIGGER tickets_next_due_update AFTER UPDATE OF first_response_at, first_response_due, resolve_due ON tickets
+	WHEN NEW.next_due IS NOT COALESCE(CASE WHEN NEW.first_response_at IS NULL THEN NEW.first_response_due ELSE NEW.resolve_due END, 9223372036854775807)
+BEGIN
+	UPDATE tickets SET next_due = COALESCE(CASE WHEN NEW.first_response_at IS NULL THEN NEW.first_response_due ELSE NEW.resolve_due END, 9223372036854775807)
+		WHERE id = NEW.id;
+END;
+CREATE INDEX tickets_queue ON tickets (next_due, id, status, priority, category, tier, assignee)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_queue_assignee ON tickets (assignee, next_due, id, status, priority, category, tier)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_queue_status ON tickets (status, next_due, id, priority, category, tier, assignee)
+	WHERE status IN ('new', 'open', 'pending');
 CREATE INDEX tickets_created ON tickets (created_at);
 `,
 }

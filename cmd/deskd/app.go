@@ -67,7 +67,7 @@ func newApp(ctx context.Context, cfg *config.File, log *slog.Logger) (*app, erro
 	a := &app{log: log, store: desk.Store, desk: desk, in: in, out: out, cfg: cfg}
 	if cfg.Web.Enabled() {
 		a.web, err = web.New(cfg.Web, web.Options{Desk: desk, Store: desk.Store, Signer: desk.Signer, Words: tpl, Log: log,
-			Wake: out.Wake, Probes: a.probes()})
+			Wake: out.Wake, Probes: a.probes(), Metrics: a.metrics()})
 		if err != nil {
 			closeStore(desk.Store, log)
 			return nil, err
