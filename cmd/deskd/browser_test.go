@@ -1,0 +1,293 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// The web desk driven as people use it: Debian's Chromium, headless, through chromedp, against
+// deskd serve on the embedded mail world. Tests named TestChromium… may skip only when Chromium
+// is not installed; CI installs it and fails on such a skip. With DESKD_SCREENSHOTS=DIR they keep
+// a screenshot of each page there (the README's, in docs/).
+
+const chromium = "/usr/bin/chromium"
+
+// browserCtx starts a headless Chromium with a fresh profile; the flags keep it off the network
+// (this machine has none, and Chromium's own connections would fail and slow it).
+func browserCtx(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("%s is not installed (apt-get install chromium)", chromium)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelB := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelB(); cancelA() })
+	if err := chromedp.Do(ctx); err != nil { // Starts the browser; no timeout on this first call.
+		t.Fatalf("start chromium: %v", err)
+	}
+	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(cancelT)
+	return ctx
+}
+
+// serveWeb starts deskd serve on a flow and returns the web desk's base URL.
+func serveWeb(t *testing.T, f *flow) string {
+	t.Helper()
+	if err := f.dm.web.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.dm.serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return f.dm.web.BaseURL()
+}
+
+var linkRE = regexp.MustCompile(`https?://[^\s>"]+`)
+
+// linkIn returns the first link of a received mail's text that starts with prefix.
+func linkIn(t *testing.T, f *flow, addr, kind string, ticket int64, prefix string) string {
+	t.Helper()
+	var m = f.last(addr, kind, ticket)
+	for _, l := range linkRE.FindAllString(f.text(m), -1) {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	t.Fatalf("no link %s… in the %s mail to %s:\n%s", prefix, kind, addr, f.text(m))
+	return ""
+}
+
+// shot keeps a screenshot of the page as DIR/name.png when DESKD_SCREENSHOTS=DIR.
+func shot(t *testing.T, ctx context.Context, name string, width int64) {
+	t.Helper()
+	dir := os.Getenv("DESKD_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	var opts []chromedp.EmulateViewportOption
+	if width < 600 {
+		opts = append(opts, chromedp.EmulateMobile)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800, opts...)); err != nil {
+		t.Fatalf("viewport: %v", err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateReset()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func textOf(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+// TestChromiumCoordinatorAndRequester: a coordinator signs in through the link the desk mails
+// her, finds a ticket in the queue, resolves it with a note, and the requester's mail goes out;
+// the requester opens the link of that mail, replies on the page, and the technician is told; a
+// link altered to reach another ticket opens nothing, an expired link says so, and a form posted
+// from another site is refused.
+func TestChromiumCoordinatorAndRequester(t *testing.T) {
+	ctx := browserCtx(t)
+	f := newFlow(t, "")
+	base := serveWeb(t, f)
+
+	// People write to the desk.
+	for _, r := range requests {
+		f.send(msg{from: r.from, name: r.name, subject: r.subject, body: r.body, headers: r.headers})
+	}
+	printer := requests[1] // Priya's printer, in English.
+	waitFor(t, func() bool { return len(f.mails(printer.from, "ack", 0)) == 1 })
+	var tk *tickets.Ticket
+	waitFor(t, func() bool {
+		list, _ := f.dm.desk.Store.List(f.ctx, tickets.ListFilter{})
+		for _, x := range list {
+			if strings.Contains(x.Subject, "Printer") {
+				tk = x
+			}
+		}
+		return tk != nil && len(list) == len(requests)
+	})
+
+	// Nadia asks for a sign-in link…
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/queue"),
+		chromedp.WaitVisible(chromedp.CSS(`#email`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "signin", 1000)
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS(`#email`), "nadia@corp.example"),
+		chromedp.Click(chromedp.CSS(`button.primary`)),
+		chromedp.WaitVisible(chromedp.CSS(`section.narrow h1`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return len(f.mails("nadia@corp.example", "signin", 0)) == 1 })
+	link := linkIn(t, f, "nadia@corp.example", "signin", 0, base+"/signin/")
+	// …opens it from her mail and signs in.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(link),
+		chromedp.Click(chromedp.CSS(`#signin`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav.tabs`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// The queue, all open tickets: she finds the printer's.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/queue?view=open"),
+		chromedp.WaitVisible(chromedp.CSS(`table.queue`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if q := textOf(t, ctx, "table.queue"); !strings.Contains(q, "Printer on the 3rd floor keeps jamming") {
+		t.Fatalf("the queue does not show the ticket:\n%s", q)
+	}
+	shot(t, ctx, "queue", 1280)
+	shot(t, ctx, "queue-phone", 390)
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`td.subject a[href="/t/%d"]`, tk.ID))),
+		chromedp.WaitVisible(chromedp.CSS(`#resolve`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if h := textOf(t, ctx, "ol.events"); !strings.Contains(h, "The printer next to room 312 jams") {
+		t.Fatalf("the history does not show the request:\n%s", h)
+	}
+	// An internal note first, then the resolution.
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS(`#note`), "Roller worn out; spare in the 2nd floor cupboard."),
+		chromedp.Click(chromedp.CSS(`form[action$="/note"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.notice`)),
+		chromedp.SendKeys(chromedp.CSS(`#resolve`), "Replaced the worn roller; the printer feeds paper again."),
+		chromedp.Click(chromedp.CSS(`form[action$="/resolve"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`span.badge.s-resolved`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "ticket", 1280)
+	// The requester's mail goes out, with the resolution note and the follow-up link.
+	waitFor(t, func() bool { return len(f.mails(printer.from, "resolved", tk.ID)) == 1 })
+	if body := f.text(f.one(printer.from, "resolved", tk.ID)); !strings.Contains(body, "Replaced the worn roller") ||
+		!strings.Contains(body, "Was your problem solved?") {
+		t.Fatalf("the resolution mail:\n%s", body)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/stats"), chromedp.WaitVisible(chromedp.CSS(`svg.chart`))); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "stats", 1280)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/team"), chromedp.WaitVisible(chromedp.CSS(`table.team`))); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "team", 1280)
+
+	// Priya opens the link of her mail in another browser: the conversation, without the note.
+	pctx, cancel := chromedp.NewContext(ctx) // A new tab shares cookies; the requester's page needs none.
+	defer cancel()
+	page := linkIn(t, f, printer.from, "resolved", tk.ID, base+"/r/")
+	if err := chromedp.Do(pctx, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`ol.events`))); err != nil {
+		t.Fatal(err)
+	}
+	conv := textOf(t, pctx, "main")
+	if !strings.Contains(conv, "Replaced the worn roller") || strings.Contains(conv, "Roller worn out") {
+		t.Fatalf("the requester's page:\n%s", conv)
+	}
+	// She answers that it jams again: the ticket reopens and the technician is told.
+	if err := chromedp.Do(pctx,
+		chromedp.SendKeys(chromedp.CSS(`#text`), "It jammed again this morning, page 2 of every job."),
+		chromedp.Click(chromedp.CSS(`form.act button`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.notice`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, pctx, "requester", 1000)
+	shot(t, pctx, "requester-phone", 390)
+	waitFor(t, func() bool {
+		return f.ticket(tk.ID).Status == tickets.StatusOpen && len(f.mails(tk.Assignee, "update", tk.ID)) > 0
+	})
+	if body := f.text(f.last(tk.Assignee, "update", tk.ID)); !strings.Contains(body, "It jammed again this morning") {
+		t.Errorf("the technician's notice:\n%s", body)
+	}
+
+	// The link of Priya's ticket, altered to reach another, opens nothing.
+	tok := strings.TrimPrefix(page, base+"/r/")
+	altered := base + "/r/" + tok[:12] + string(rune(tok[12]^2)) + tok[13:]
+	if err := chromedp.Do(pctx, chromedp.Navigate(altered), chromedp.WaitVisible(chromedp.CSS(`p.problem`))); err != nil {
+		t.Fatal(err)
+	}
+	if s := textOf(t, pctx, "main"); strings.Contains(s, "Printer") || strings.Contains(s, "excel") {
+		t.Errorf("an altered link shows a ticket:\n%s", s)
+	}
+	// An expired link says so.
+	expired := f.dm.desk.Signer.Link(tickets.LinkClaim{Purpose: tickets.LinkPage, TicketID: tk.ID, Recipient: printer.from,
+		Expires: time.Now().Add(-time.Minute)})
+	if err := chromedp.Do(pctx, chromedp.Navigate(base+"/r/"+expired), chromedp.WaitVisible(chromedp.CSS(`p.problem`))); err != nil {
+		t.Fatal(err)
+	}
+	if s := textOf(t, pctx, "p.problem"); !strings.Contains(s, "expired") && !strings.Contains(s, "expiré") {
+		t.Errorf("an expired link: %q", s)
+	}
+	// A spent sign-in link is refused.
+	if err := chromedp.Do(pctx, chromedp.Navigate(link), chromedp.Click(chromedp.CSS(`#signin`)), chromedp.WaitVisible(chromedp.CSS(`p.problem`))); err != nil {
+		t.Fatal(err)
+	}
+
+	// A page on another site posts a note into the ticket with Nadia's session: refused.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<!DOCTYPE html><form id="f" method="post" action="%s/t/%d/note"><input name="text" value="FORGED"><input name="csrf" value="guess"></form>
+<script>document.getElementById("f").submit()</script>`, base, tk.ID)
+	}))
+	defer evil.Close()
+	if err := chromedp.Do(ctx, chromedp.Navigate(evil.URL), chromedp.Sleep(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	status, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%s/t/%d/note", base, tk.ID); status != want {
+		t.Fatalf("the other site's form was not sent: at %s, want %s", status, want)
+	}
+	for _, e := range f.events(tk.ID, tickets.EventNote) {
+		if strings.Contains(e.Text, "FORGED") {
+			t.Errorf("a form from another site wrote on the ticket (now at %s)", status)
+		}
+	}
+}
