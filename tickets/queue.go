@@ -178,18 +178,26 @@ func (c QueueCounts) Of(v QueueView) int {
 	return c.Open
 }
 
+// QueueCountCap bounds the counts of the queue's views: a view with more tickets counts
+// QueueCountCap+1 ("1000+"), so that counting costs the same on a desk of any size.
+const QueueCountCap = 1000
+
 // QueueCounts counts the views of the queue for me, with the breach horizon given, each from the
-// entries of one index.
+// entries of one index, and each up to QueueCountCap+1.
 func (s *Store) QueueCounts(ctx context.Context, me string, horizon time.Time) (QueueCounts, error) {
 	var c QueueCounts
 	const active = `status IN ('new', 'open', 'pending')`
-	row := s.r.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM tickets INDEXED BY tickets_queue_status WHERE `+active+`),
-		(SELECT COUNT(*) FROM tickets INDEXED BY tickets_queue_assignee WHERE `+active+` AND assignee = ?),
-		(SELECT COUNT(*) FROM tickets INDEXED BY tickets_queue_assignee WHERE `+active+` AND assignee = ''),
-		(SELECT COUNT(*) FROM tickets INDEXED BY tickets_queue_status WHERE `+active+` AND status IN ('new', 'open') AND next_due <= ?),
-		(SELECT COUNT(*) FROM tickets INDEXED BY tickets_queue_status WHERE `+active+` AND status = 'pending')`,
-		strings.ToLower(me), horizon.Unix())
+	count := func(index, where string) string {
+		return fmt.Sprintf(`(SELECT COUNT(*) FROM (SELECT 1 FROM tickets INDEXED BY %s WHERE %s AND %s LIMIT %d))`,
+			index, active, where, QueueCountCap+1)
+	}
+	row := s.r.QueryRowContext(ctx, `SELECT `+strings.Join([]string{
+		count("tickets_queue_status", "1"),
+		count("tickets_queue_assignee", "assignee = ?"),
+		count("tickets_queue_assignee", "assignee = ''"),
+		count("tickets_queue_status", "status IN ('new', 'open') AND next_due <= ?"),
+		count("tickets_queue_status", "status = 'pending'"),
+	}, ", "), strings.ToLower(me), horizon.Unix())
 	if err := row.Scan(&c.Open, &c.Mine, &c.Unassigned, &c.Breach, &c.Pending); err != nil {
 		return c, fmt.Errorf("queue counts: %w", err)
 	}

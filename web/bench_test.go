@@ -28,7 +28,8 @@ import (
 
 var (
 	bigOnce sync.Once
-	bigDir  string
+	bigDir  string // Removed by TestMain.
+	keptDir string // DESKD_BENCH_DIR.
 	bigErr  error
 )
 
@@ -54,9 +55,21 @@ func sentence(r *rand.Rand, n int) string {
 	return strings.Join(w, " ")
 }
 
-// bigDesk returns the path of the configuration of a desk with bigDeskSize tickets.
+// bigDesk returns the path of the configuration of a desk with bigDeskSize tickets. With
+// DESKD_BENCH_DIR=DIR the desk is kept in DIR and used again by the next runs.
 func bigDesk(b *testing.B) string {
 	bigOnce.Do(func() {
+		if dir := os.Getenv("DESKD_BENCH_DIR"); dir != "" {
+			if _, err := os.Stat(filepath.Join(dir, "deskd.toml")); err == nil {
+				keptDir = dir
+				return
+			}
+			if bigErr = os.MkdirAll(dir, 0o755); bigErr == nil {
+				bigErr = seedBigDesk(dir, bigDeskSize())
+				keptDir = dir
+			}
+			return
+		}
 		bigDir, bigErr = os.MkdirTemp("", "deskd-web-bench-")
 		if bigErr != nil {
 			return
@@ -65,6 +78,9 @@ func bigDesk(b *testing.B) string {
 	})
 	if bigErr != nil {
 		b.Fatal(bigErr)
+	}
+	if keptDir != "" {
+		return filepath.Join(keptDir, "deskd.toml")
 	}
 	return filepath.Join(bigDir, "deskd.toml")
 }

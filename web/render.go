@@ -61,7 +61,14 @@ func pageFuncs(p *templates.Page) template.FuncMap {
 			}
 			return p.Word("late", "d", sayDuration(p, now.Sub(due)))
 		},
-		"late":  func(due, now time.Time) bool { return !due.IsZero() && due.Before(now) },
+		"late": func(due, now time.Time) bool { return !due.IsZero() && due.Before(now) },
+		// count is a count of the queue, "1000+" past tickets.QueueCountCap.
+		"count": func(n int) string {
+			if n > tickets.QueueCountCap {
+				return fmt.Sprintf("%d+", tickets.QueueCountCap)
+			}
+			return fmt.Sprint(n)
+		},
 		"lines": func(s string) []string { return strings.Split(strings.TrimRight(s, "\n"), "\n") },
 		"size":  func(n int64) string { return saySize(p, n) },
 		"eq64":  func(a, b int64) bool { return a == b },

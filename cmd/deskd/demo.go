@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"flag"
@@ -8,12 +9,15 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net/http"
 	"net/mail"
 	"net/smtp"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/emersion/go-message"
 
 	"github.com/deskd/deskd/cmd/deskd/config"
 	"github.com/deskd/deskd/tickets"
@@ -67,6 +71,9 @@ func runDemo(ctx context.Context, e *env, exit bool) error {
 	}
 	defer a.Close()
 	a.train(ctx)
+	if err := a.web.Listen(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- a.serve(ctx) }()
@@ -75,7 +82,8 @@ func runDemo(ctx context.Context, e *env, exit bool) error {
 		<-served
 	}()
 
-	fmt.Fprintf(e.stdout, "deskd demo — embedded IMAP %s and SMTP %s on loopback, database %s\n\n", w.IMAPAddr, w.SMTPAddr, cfg.Database)
+	fmt.Fprintf(e.stdout, "deskd demo — embedded IMAP %s and SMTP %s on loopback, web desk %s, database %s\n\n",
+		w.IMAPAddr, w.SMTPAddr, a.web.BaseURL(), cfg.Database)
 	s := &story{ctx: ctx, w: w, a: a, out: e.stdout}
 	s.play()
 	s.table()
@@ -93,12 +101,23 @@ func runDemo(ctx context.Context, e *env, exit bool) error {
 		}
 		return nil
 	}
+	coordinator := a.desk.Config().Coordinator[0]
+	link, err := s.signInLink(coordinator.Email)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(e.stdout, `
 deskd keeps serving. Open any mailbox with a mail client (plain IMAP/SMTP, no TLS):
   IMAP %s, SMTP %s, password %q
   users: %s (the desk), alice@corp.example, bob@corp.example, celine.dupre@corp.example, …
-Write to helpdesk@corp.example through the SMTP server to open a ticket. Ctrl-C stops.
-`, w.IMAPAddr, w.SMTPAddr, w.Password, DeskUser)
+Write to helpdesk@corp.example through the SMTP server to open a ticket.
+
+The web desk: %s
+  sign in as %s (%s) with this link, valid 15 minutes, once:
+  %s
+  or ask for a new link at %s/signin: it arrives in that person's mailbox above.
+Ctrl-C stops.
+`, w.IMAPAddr, w.SMTPAddr, w.Password, DeskUser, a.web.BaseURL(), coordinator.Name, coordinator.Email, link, a.web.BaseURL())
 	<-ctx.Done()
 	return nil
 }
@@ -347,6 +366,78 @@ func (s *story) play() {
 	}
 	all, _ := s.a.desk.Store.List(s.ctx, tickets.ListFilter{})
 	s.check(auto > 0 && len(all) == len(requests), "desk mail is marked Auto-Submitted; no loop: %d requests, %d tickets", len(requests), len(all))
+
+	fmt.Fprintf(s.out, "\n7. The web desk at %s\n", s.a.web.BaseURL())
+	vpnPage := linkOf(s.text(s.received(vpn.Requester, "resolved", vpn.ID)[0]), s.a.web.BaseURL()+"/r/")
+	body, code := s.get(vpnPage)
+	s.check(code == http.StatusOK && strings.Contains(body, "Le VPN ne se connecte plus") && strings.Contains(body, "réinstallé"),
+		"%s opens the link of her resolution mail: her request and its answer, in French", requests[0].name)
+	link, err := s.signInLink(s.a.desk.Config().Coordinator[0].Email)
+	if err == nil {
+		body, code = s.get(link)
+	}
+	s.check(err == nil && code == http.StatusOK && strings.Contains(body, `id="signin"`), "a coordinator's sign-in link opens the sign-in page")
+}
+
+// signInLink makes a sign-in link for a staff member, as the mail the web desk sends carries.
+func (s *story) signInLink(email string) (string, error) {
+	var nonce string
+	if err := s.a.desk.Update(s.ctx, time.Now(), func(tx *tickets.Tx) error {
+		var err error
+		nonce, err = tx.IssueSignIn(email)
+		return err
+	}); err != nil {
+		return "", err
+	}
+	return s.a.web.BaseURL() + "/signin/" + s.a.desk.Signer.SignInToken(nonce, email), nil
+}
+
+// get fetches a page of the web desk.
+func (s *story) get(url string) (string, int) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err.Error(), 0
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b), resp.StatusCode
+}
+
+// text is the text part of a received mail, decoded (go-message undoes the transfer encoding).
+func (s *story) text(m *mail.Message) string {
+	var raw bytes.Buffer
+	for k, vs := range m.Header {
+		for _, v := range vs {
+			fmt.Fprintf(&raw, "%s: %s\r\n", k, v)
+		}
+	}
+	raw.WriteString("\r\n")
+	if _, err := io.Copy(&raw, m.Body); err != nil {
+		return ""
+	}
+	e, err := message.Read(&raw)
+	if err != nil {
+		return ""
+	}
+	var out string
+	_ = e.Walk(func(_ []int, part *message.Entity, err error) error {
+		if t, _, _ := part.Header.ContentType(); err == nil && t == "text/plain" && out == "" {
+			b, _ := io.ReadAll(part.Body)
+			out = string(b)
+		}
+		return nil
+	})
+	return out
+}
+
+// linkOf returns the first link in text that starts with prefix, "" for none.
+func linkOf(text, prefix string) string {
+	for _, f := range strings.Fields(text) {
+		if strings.HasPrefix(f, prefix) {
+			return f
+		}
+	}
+	return ""
 }
 
 func (s *story) table() {
