@@ -270,7 +270,9 @@ func detectCharset(b []byte) string {
 		if r.Confidence > top {
 			top, pick, pickScore = r.Confidence, "", -1e9
 		}
-		if sc > pickScore {
+		// The library lists tied answers in no fixed order: ties go to the
+		// lower label, so the answer is the same on every run.
+		if sc > pickScore || (sc == pickScore && l < pick) {
 			pick, pickScore = l, sc
 		}
 	}

@@ -14,6 +14,7 @@ type Config struct {
 	Security           string           `toml:"security"` // none, starttls or tls.
 	Username           string           `toml:"username"`
 	Password           string           `toml:"password"` // As written, or read by the configuration file from password_env or password_file.
+	Auth               string           `toml:"auth"`     // password (LOGIN), xoauth2 or oauthbearer (an OAuth2 token from Settings.Tokens).
 	Mailbox            string           `toml:"mailbox"`
 	DoneMailbox        string           `toml:"done_mailbox"`       // "": flag \Seen; else MOVE there.
 	QuarantineMailbox  string           `toml:"quarantine_mailbox"` // Mail that cannot be processed goes here.
@@ -25,7 +26,7 @@ type Config struct {
 
 // DefaultConfig returns the [imap] defaults.
 func DefaultConfig() Config {
-	return Config{Security: "none", Mailbox: "INBOX", QuarantineMailbox: "deskd-quarantine",
+	return Config{Security: "none", Auth: AuthPassword, Mailbox: "INBOX", QuarantineMailbox: "deskd-quarantine",
 		PollInterval: tickets.Duration{Duration: time.Minute}, BatchSize: 200, MaxMessage: 64 << 20}
 }
 
@@ -38,6 +39,11 @@ func (e *ConfigError) Error() string { return e.Msg }
 func (c Config) Validate() error {
 	if c.Security != "none" && c.Security != "starttls" && c.Security != "tls" {
 		return &ConfigError{"security", fmt.Sprintf("security %q: use none, starttls or tls", c.Security)}
+	}
+	switch c.Auth {
+	case "", AuthPassword, AuthXOAuth2, AuthOAuthBearer:
+	default:
+		return &ConfigError{"auth", fmt.Sprintf("auth %q: use password, xoauth2 or oauthbearer", c.Auth)}
 	}
 	if c.PollInterval.Duration <= 0 {
 		return &ConfigError{"poll_interval", "poll_interval: must be longer than 0"}

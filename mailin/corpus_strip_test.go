@@ -19,20 +19,6 @@ import (
 // The corpora live outside the repository (see /work/shared/corpora/README.md
 // of the project); these tests skip when $DESKD_CORPORA is not there.
 
-// corporaDir returns the corpora folder, or skips the test.
-func corporaDir(t testing.TB, name string) string {
-	t.Helper()
-	root := os.Getenv("DESKD_CORPORA")
-	if root == "" {
-		root = filepath.Join("..", "..", "shared", "corpora")
-	}
-	dir := filepath.Join(root, name)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus %s not available: %v", name, err)
-	}
-	return dir
-}
-
 // normWS is the one whitespace normalisation of the scores: line endings
 // unified, trailing space of each line trimmed, runs of blank lines collapsed
 // into one, the whole trimmed.
@@ -95,9 +81,9 @@ func (s *score) rate() float64 {
 
 func (s *score) report(t *testing.T, bar float64) {
 	t.Helper()
-	t.Logf("%s: %d/%d = %.1f%% (bar %.0f%%); failing: %s", s.name, s.pass, s.total, 100*s.rate(), 100*bar, strings.Join(s.failed, ", "))
-	if s.rate() < bar {
-		t.Errorf("%s: %.1f%% is below the bar of %.0f%%", s.name, 100*s.rate(), 100*bar)
+	t.Logf("%s: %d/%d = %.1f%% (bar %.1f%%); failing: %s", s.name, s.pass, s.total, 100*s.rate(), 100*bar, strings.Join(s.failed, ", "))
+	if s.total == 0 || s.rate() < bar {
+		t.Errorf("%s: %d/%d = %.1f%% is below the bar of %.1f%%", s.name, s.pass, s.total, 100*s.rate(), 100*bar)
 	}
 }
 
@@ -106,7 +92,7 @@ func diff(got, want string) string {
 }
 
 func TestCorpusDiscourseTrimmer(t *testing.T) {
-	dir := corporaDir(t, "reply_discourse_trimmer")
+	dir := corpusDir(t, "reply_discourse_trimmer")
 	names, err := filepath.Glob(filepath.Join(dir, "emails", "*.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -125,11 +111,14 @@ func TestCorpusDiscourseTrimmer(t *testing.T) {
 		got := normWS(VisibleText(string(src)))
 		s.add(t, strings.TrimSuffix(base, ".txt"), got == normWS(string(want)), diff(got, normWS(string(want))))
 	}
-	s.report(t, 0.90)
+	// Bar at today's score, 60/64. The four misses are policy: deskd keeps a forwarded
+	// message (forwarded_gmail, forwarded_message), keeps text written after an unquoted
+	// supercite line (embedded_email_1), and never returns nothing (spam_1, all quotes).
+	s.report(t, 60.0/64)
 }
 
 func TestCorpusTalonText(t *testing.T) {
-	dir := corporaDir(t, "reply_talon")
+	dir := corpusDir(t, "reply_talon")
 	data, err := os.ReadFile(filepath.Join(dir, "text_pairs.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +137,9 @@ func TestCorpusTalonText(t *testing.T) {
 		want := normWS(p.Expected)
 		s.add(t, p.ID, got == want, diff(got, want))
 	}
-	s.report(t, 0.90)
+	// Bar at today's score, 44/45. The miss keeps "Hi" written after the reply on its own
+	// line before "-----Original Message-----" (talon cuts it as a greeting of the quote).
+	s.report(t, 44.0/45)
 }
 
 // firstTextPart returns the first text/plain (or, with html, text/html) part
@@ -192,7 +183,7 @@ func firstTextPart(t *testing.T, path string, want string) string {
 }
 
 func TestCorpusTalonFixtures(t *testing.T) {
-	dir := corporaDir(t, "reply_talon")
+	dir := corpusDir(t, "reply_talon")
 	data, err := os.ReadFile(filepath.Join(dir, "expected_fixtures.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -239,12 +230,14 @@ func TestCorpusTalonFixtures(t *testing.T) {
 		}
 		s.add(t, fx.Fixture, ok, detail)
 	}
-	// No bar was set for the fixtures: the score is reported only.
-	s.report(t, 0)
+	// Bar at today's score, 21/24. The misses are policy: deskd trims "Sent from my iPhone"
+	// and a "--" signature (iphone.eml, sparrow.eml) where talon keeps them, and keeps the
+	// sign-off above an <hr> header block (reply-separated-by-hr.html).
+	s.report(t, 21.0/24)
 }
 
 func TestCorpusGithubZapier(t *testing.T) {
-	dir := corporaDir(t, "reply_github_zapier")
+	dir := corpusDir(t, "reply_github_zapier")
 	data, err := os.ReadFile(filepath.Join(dir, "expected.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -296,7 +289,8 @@ func TestCorpusGithubZapier(t *testing.T) {
 		}
 		s.add(t, c.Fixture+" ("+c.Kind+")", ok, diff(normWS(got), string(c.Value)))
 	}
-	s.report(t, 0.90)
+	// Bar at today's score: every case.
+	s.report(t, 1)
 }
 
 // pathologicalInputs are the inputs the upstream suites use for performance, and a few of ours.
@@ -316,11 +310,7 @@ func pathologicalInputs() map[string]string {
 		"reply_github_zapier/github/pathological.txt",
 		"reply_github_zapier/github/greedy_on.txt",
 	} {
-		root := os.Getenv("DESKD_CORPORA")
-		if root == "" {
-			root = filepath.Join("..", "..", "shared", "corpora")
-		}
-		if b, err := os.ReadFile(filepath.Join(root, p)); err == nil {
+		if b, err := os.ReadFile(filepath.Join(corporaRoot(), p)); err == nil {
 			inputs[p] = string(b)
 		}
 	}
@@ -331,7 +321,7 @@ func pathologicalInputs() map[string]string {
 // is measured by BenchmarkPathological, not here (timed tests flake on a loaded machine).
 func TestCorpusPathological(t *testing.T) {
 	for name, in := range pathologicalInputs() {
-		for _, out := range []string{VisibleText(in), VisibleHTML(in)} {
+		for _, out := range []string{VisibleText(in), VisibleHTML(in), VisibleForward(in)} {
 			if !utf8.ValidString(out) || len(out) > len(in)+64 {
 				t.Errorf("%s: %d bytes out of %d, valid UTF-8 %v", name, len(out), len(in), utf8.ValidString(out))
 			}
@@ -348,6 +338,7 @@ func BenchmarkPathological(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				VisibleText(in)
 				VisibleHTML(in)
+				VisibleForward(in)
 			}
 		})
 	}

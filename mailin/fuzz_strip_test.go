@@ -32,6 +32,9 @@ func FuzzVisibleText(f *testing.F) {
 		if len(out) > 3*len(in)+2 {
 			t.Fatalf("output longer than input: %d > %d", len(out), len(in))
 		}
+		if fwd := VisibleForward(in); !utf8.ValidString(fwd) || len(fwd) > 3*len(in)+2 {
+			t.Fatalf("VisibleForward: %d bytes out of %d, valid UTF-8 %v", len(fwd), len(in), utf8.ValidString(fwd))
+		}
 		if strings.TrimSpace(in) != "" && strings.Trim(in, " \t\r\n\x00\ufeff\u200b") != "" && out == "" {
 			if strings.TrimSpace(normalizeText(in)) != "" {
 				t.Fatalf("empty output for non-empty input %q", in)

@@ -1,5 +1,56 @@
 package mailin
 
-import "encoding/base64"
+import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"testing"
+)
 
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// corporaRoot returns the folder of the public test corpora: $DESKD_CORPORA, else
+// shared/corpora beside the repository (the folder that holds go.mod), so that any clone with
+// shared/ next to it finds them.
+func corporaRoot() string {
+	if root := os.Getenv("DESKD_CORPORA"); root != "" {
+		return root
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return filepath.Join("..", "..", "shared", "corpora")
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return filepath.Join(filepath.Dir(d), "shared", "corpora")
+		}
+		if filepath.Dir(d) == d {
+			return filepath.Join("..", "..", "shared", "corpora")
+		}
+	}
+}
+
+// corporaRequired reports whether a missing corpus must fail the test rather than skip it: in
+// CI (CI set) or when DESKD_REQUIRE_CORPORA is set, as .ci/run does.
+func corporaRequired() bool {
+	for _, k := range []string{"DESKD_REQUIRE_CORPORA", "CI"} {
+		if v := os.Getenv(k); v != "" && v != "0" && v != "false" {
+			return true
+		}
+	}
+	return false
+}
+
+// corpusDir returns the directory of a public test corpus. When it is absent the test skips,
+// or fails when corpora are required (see corporaRequired).
+func corpusDir(t testing.TB, name string) string {
+	t.Helper()
+	dir := filepath.Join(corporaRoot(), name)
+	if _, err := os.Stat(dir); err != nil {
+		if corporaRequired() {
+			t.Fatalf("corpus %s is required (CI or DESKD_REQUIRE_CORPORA is set) but not available: %v", name, err)
+		}
+		t.Skipf("corpus %s not available: %v", name, err)
+	}
+	return dir
+}

@@ -74,6 +74,7 @@ type Settings struct {
 	IMAP     Config
 	Parse    ParseOptions // The desk's addresses, its own Message-IDs and its attachment limit.
 	Language string       // The desk's language: that of a mail that does not show its own.
+	Tokens   TokenSource  // The OAuth2 access tokens of auth xoauth2 and oauthbearer; nil for a password.
 }
 
 // NewIngester returns an ingester that reads the inbox of s.IMAP into the desk.
@@ -104,7 +105,8 @@ type session struct {
 var errReconfigured = errors.New("imap settings changed: reconnecting")
 
 func (g *Ingester) connect(ctx context.Context) (*session, error) {
-	cfg := g.settings().IMAP
+	set := g.settings()
+	cfg := set.IMAP
 	s := &session{cfg: cfg, newMail: make(chan struct{}, 1)}
 	opts := &imapclient.Options{
 		TLSConfig: &tls.Config{ServerName: host(cfg.Address), InsecureSkipVerify: cfg.InsecureSkipVerify},
@@ -138,9 +140,9 @@ func (g *Ingester) connect(ctx context.Context) (*session, error) {
 	s.c = c
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 	defer stop()
-	if err := c.Login(cfg.Username, cfg.Password).Wait(); err != nil {
+	if err := login(ctx, c, cfg, set.Tokens); err != nil {
 		s.close(g.log)
-		return nil, fmt.Errorf("imap login as %s: %w", cfg.Username, err)
+		return nil, err
 	}
 	sel, err := c.Select(cfg.Mailbox, nil).Wait()
 	if err != nil {
@@ -209,16 +211,22 @@ func (g *Ingester) Run(ctx context.Context) error {
 			backoff = time.Second // The server was reachable: start the backoff over.
 		}
 		wait := backoff/2 + rand.N(backoff)
+		if waitsForPerson(err) {
+			// The token source logged what to do, once: look again at the next poll.
+			wait = g.settings().IMAP.PollInterval.Duration
+			g.log.Debug("imap login waits for deskd oauth login", "err", err, "in", wait)
+		} else {
+			g.log.Warn("imap session ended; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
+			backoff = min(backoff*2, 5*time.Minute)
+		}
 		g.status.set(func(s *Status) {
 			s.Connected, s.Since, s.RetryAt, s.LastErr = false, time.Now(), time.Now().Add(wait), fmt.Sprint(err)
 		})
-		g.log.Warn("imap session ended; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(wait):
 		}
-		backoff = min(backoff*2, 5*time.Minute)
 	}
 	return nil
 }

@@ -42,6 +42,9 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 		in.Cc = append(in.Cc, a.Email)
 	}
 	in.Text = visible(m)
+	if IsForwardSubject(m.Subject) {
+		in.Forwarded = visibleForward(m)
+	}
 	in.Language = tickets.DetectLanguage(m.Language, m.Subject+"\n"+in.Text, defaultLanguage)
 	for _, a := range m.Attachments {
 		if a.Decorative {
@@ -69,6 +72,16 @@ func visible(m *Message) string {
 		text = strings.TrimSpace(m.Text)
 	}
 	return text
+}
+
+// visibleForward returns the text of a forwarded mail as a new request: the sender's words and
+// the forwarded message (see VisibleForward).
+func visibleForward(m *Message) string {
+	text := m.Text
+	if strings.TrimSpace(text) == "" || (m.HTML != "" && looksConverted(m.Text, m.HTML)) {
+		text = HTMLToText(m.HTML)
+	}
+	return VisibleForward(text)
 }
 
 // looksConverted reports whether the plain text is just our own conversion of the HTML body

@@ -12,7 +12,7 @@ import (
 // VisibleText works on lines. Each line is classified (empty, text, quote,
 // attribution such as "On … wrote:", e-mail header block such as
 // "From:/Sent:/To:", delimiter such as "-----Original Message-----" or "-- ",
-// forward marker), then:
+// forward marker, list or legal footer), then:
 //
 //  1. Everything from the first forward marker on is kept as is: a forwarded
 //     message is content, not history.
@@ -24,7 +24,14 @@ import (
 //     closing (fewer than three lines) is removed too; otherwise quotes are
 //     kept, as the context of inline answers, and only the attribution goes.
 //  4. Trailing signatures ("Sent from my iPhone", "Get Outlook for iOS", a
-//     lone "-Name") are trimmed.
+//     lone "-Name") are trimmed, and so are list and legal footers that only
+//     quotes and markers follow.
+//
+// A quoted line that the replying client wrapped again leaves its end
+// unquoted on the next line; such an end (long quoted line cut mid-sentence,
+// lower-case continuation, a quote after it) counts as quoted, so that it is
+// not taken for an inline answer. An attribution that lost its colon ("On …,
+// Alice wrote") counts only when quoted lines follow it.
 //
 // The rules follow the ideas of discourse's email_reply_trimmer (line classes)
 // and mailgun's talon (splitter lines, quotation wrapping the reply), with
@@ -64,6 +71,9 @@ func VisibleText(text string) string {
 			continue
 		case kindText, kindQuote:
 			content = true
+			continue
+		case kindFooter:
+			keep[i] = false
 			continue
 		}
 		span := spanEnd(kinds, i)
@@ -125,6 +135,7 @@ const (
 	kindHeader               // A From:/Sent:/To:/Subject: block, all its lines.
 	kindDelimiter            // "-- ", "_____", "-----Original Message-----".
 	kindForward              // "---------- Forwarded message ---------".
+	kindFooter               // A list's or a legal footer that ends the text.
 )
 
 // normalizeText makes line endings "\n", the text valid UTF-8, and removes
@@ -220,14 +231,19 @@ var (
 
 	// headerRe matches one line of a quoted message's header block, in the
 	// languages of the usual clients, with Outlook's "*From:*" bold variant.
-	headerRe = regexp.MustCompile(`(?i)^[*_]*(from|de|von|van|da|fra|från|od|от|lähettäjä|feladó|kimden|date|datum|fecha|data|dato|päivämäärä|sent|envoyé|envoye|gesendet|verzonden|inviato|enviado|enviada|sendt|skickat|wysłano|wysłane|отправлено|lähetetty|to|à|a|an|aan|para|til|till|do|кому|vastaanottaja|subject|objet|betreff|onderwerp|oggetto|asunto|assunto|emne|ämne|temat|тема|aihe|cc|bcc|reply-to|risposta|répondre à)[*_]*\s?:[*_]*(\s|$)`)
+	headerRe = regexp.MustCompile(`(?i)^[*_]*(from|de|von|van|da|fra|från|od|от|lähettäjä|feladó|kimden|message du|date|datum|fecha|data|dato|päivämäärä|sent|envoyé|envoye|gesendet|verzonden|inviato|enviado el|enviada em|enviado|enviada|sendt|skickat|wysłano|wysłane|отправлено|lähetetty|to|à|a|an|aan|para|til|till|do|кому|vastaanottaja|subject|objet|betreff|onderwerp|oggetto|asunto|assunto|emne|ämne|temat|тема|aihe|cc|bcc|reply-to|risposta|répondre à)[*_]*\s?:[*_]*(\s|$)`)
 
 	// headerFirstRe is the subset that may begin a header block.
-	headerFirstRe = regexp.MustCompile(`(?i)^[*_]*(from|de|von|van|da|fra|från|od|от|lähettäjä|feladó|kimden|date|datum|fecha|data|dato|päivämäärä|sent|envoyé|envoye|gesendet)[*_]*\s?:`)
+	headerFirstRe = regexp.MustCompile(`(?i)^[*_]*(from|de|von|van|da|fra|från|od|от|lähettäjä|feladó|kimden|message du|date|datum|fecha|data|dato|päivämäärä|sent|envoyé|envoye|gesendet)[*_]*\s?:`)
 
 	// originalRe matches the "Original Message" separators of Outlook and
-	// other clients, in several languages.
-	originalRe = regexp.MustCompile(`(?i)^[*_>\s]*-{2,}\s*(original message|original-nachricht|message d'origine|message d’origine|ursprüngliche nachricht|mensaje original|messaggio originale|oorspronkelijk bericht|origineel bericht|mensagem original|originalmeddelande|opprinnelig melding|original meddelelse|oprindelig meddelelse|alkuperäinen viesti|wiadomość oryginalna|исходное сообщение|původní zpráva|eredeti üzenet)\s*-{2,}[*_\s]*$`)
+	// other clients, in several languages, between rules of dashes or equals
+	// signs ("-----Original Message-----", "==== Original Message ====").
+	originalRe = regexp.MustCompile(`(?i)^[*_>\s]*(?:-{2,}|={2,})\s*(` + originalPhrases + `)\s*(?:-{2,}|={2,})[*_\s]*$`)
+
+	// originalBareRe is the phrase alone on its line; it separates only when a
+	// header block follows.
+	originalBareRe = regexp.MustCompile(`(?i)^[*_>\s]*(` + originalPhrases + `)\s*:?[*_\s]*$`)
 
 	// forwardRe matches the line that starts a forwarded message.
 	forwardRe = regexp.MustCompile(`(?i)^[*_\s]*(-{2,}\s*(forwarded message|message transféré|message transfere|weitergeleitete nachricht|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|mensagem encaminhada|vidarebefordrat meddelande|videresendt melding|videresendt meddelelse|przekazana wiadomość|пересылаемое сообщение|forwarded message follows)\s*-*|begin forwarded message\s*:|début du message réexpédié\s*:|debut du message reexpedie\s*:|anfang der weitergeleiteten nachricht\s*:|inicio del mensaje reenviado\s*:|inizio messaggio inoltrato\s*:|begin doorgestuurd bericht\s*:)[*_\s]*$`)
@@ -235,6 +251,12 @@ var (
 	// decorationRe matches lines made of rule characters only.
 	decorationRe = regexp.MustCompile(`^[-_=*~+#ᐧ—\s]+$`)
 )
+
+// originalPhrases are the words of "Original Message" separators.
+const originalPhrases = `original message|original-nachricht|message d'origine|message d’origine|ursprüngliche nachricht|` +
+	`mensaje original|messaggio originale|oorspronkelijk bericht|origineel bericht|mensagem original|originalmeddelande|` +
+	`ursprungligt meddelande|opprinnelig melding|original meddelelse|oprindelig meddelelse|oprindelig besked|` +
+	`alkuperäinen viesti|wiadomość oryginalna|исходное сообщение|původní zpráva|eredeti üzenet`
 
 // attrVerbs are the verbs of attribution lines in the languages seen in
 // replies, lower case.
@@ -340,9 +362,14 @@ func classify(lines []string) []lineKind {
 			case len(c) < 120 && (strings.Contains(c, "--") || strings.HasSuffix(c, ":")) && forwardRe.MatchString(c):
 				kinds[i] = kindForward
 				continue
-			case isDelimiter(c) || strings.Contains(c, "--") && originalRe.MatchString(c):
+			case isDelimiter(c) || (strings.Contains(c, "--") || strings.Contains(c, "==")) && originalRe.MatchString(c):
 				kinds[i] = kindDelimiter
 				continue
+			case len(c) < 60 && strings.Count(c, " ") < 4 && !strings.ContainsAny(c, "0123456789@<") && originalBareRe.MatchString(c):
+				if k := nextNonEmpty(cl, i+1); k < len(cl) && headerBlock(cl, kinds, k) > 0 {
+					kinds[i] = kindDelimiter
+					continue
+				}
 			}
 			if n := headerBlock(cl, kinds, i); n > 0 {
 				for j := i; j < i+n; j++ {
@@ -362,14 +389,95 @@ func classify(lines []string) []lineKind {
 			}
 		}
 	}
-	// A fragment of a wrapped link between two quoted lines is quoted too.
-	for i := 1; i+1 < len(lines); i++ {
-		if kinds[i] == kindText && kinds[i-1] == kindQuote && kinds[i+1] == kindQuote &&
-			(strings.Contains(cl[i], "://") || (strings.HasSuffix(cl[i], ")") && !strings.Contains(cl[i], " "))) {
+	// A fragment of a wrapped link between two quoted lines is quoted too, and
+	// so is the rest of a quoted line that the client wrapped again.
+	for i := 1; i < len(lines); i++ {
+		if kinds[i] != kindText || kinds[i-1] != kindQuote {
+			continue
+		}
+		nextQuote := i+1 < len(lines) && kinds[i+1] == kindQuote
+		if nextQuote && (strings.Contains(cl[i], "://") || (strings.HasSuffix(cl[i], ")") && !strings.Contains(cl[i], " "))) ||
+			isWrappedQuote(cl[i-1], cl[i], nextQuote || i+1 == len(lines)) {
 			kinds[i] = kindQuote
 		}
 	}
+	markFooters(cl, kinds)
 	return kinds
+}
+
+// wrapWidth is the length from which a quoted line may have been wrapped by
+// the replying client: they wrap at 72 to 80 columns, after adding "> ".
+const wrapWidth = 60
+
+// isWrappedQuote reports whether line l, unquoted, just after the quoted
+// line prev, is the end of prev wrapped again by the replying client rather
+// than an answer: prev is long and stops mid-sentence, l goes on in lower
+// case, and a quoted line (or nothing) follows, as it does in a quote.
+func isWrappedQuote(prev, l string, quoteFollows bool) bool {
+	if !quoteFollows || len(prev) < wrapWidth || strings.HasSuffix(strings.TrimSpace(prev), ">") {
+		return false
+	}
+	last, _ := utf8.DecodeLastRuneInString(prev)
+	if strings.ContainsRune(".!?:;", last) {
+		return false
+	}
+	first, _ := utf8.DecodeRuneInString(l)
+	return unicode.IsLower(first)
+}
+
+// footerRe matches the first line of a mailing list's or a legal footer.
+var footerRe = regexp.MustCompile(`(?i)^[*_\s]*(?:` +
+	`you received this (?:message|e-?mail) because you are subscribed|to unsubscribe from this (?:group|list)|` +
+	`you are receiving this because you|reply to this email directly|` +
+	`(?:confidentiality notice|confidentiality|disclaimer|avertissement|avis de confidentialité|legal notice|mentions légales)\s*:|` +
+	`this (?:e-?mail|message|communication|transmission)(?: and any (?:attachments?|files?|documents?)[^.]{0,60}?)? (?:is|are|may be|contains?|may contain) (?:strictly )?(?:confidential|privileged|intended (?:only|solely|exclusively))|` +
+	`the information (?:contained )?in this (?:e-?mail|message|communication)|` +
+	`if you (?:have )?received this (?:e-?mail|message|communication|transmission) in error|if you are not the intended recipient|` +
+	`ce (?:message|courriel|mail|e-?mail)(?: électronique)?(?: et (?:toutes )?(?:les|ses) (?:pièces|fichiers|documents)[^.]{0,30}?)? (?:est|sont) (?:strictement )?(?:confidentiel|établis? à l'intention|destinés? exclusivement|destinés? uniquement|à l'usage exclusif|réservés? à l'usage)|` +
+	`les informations contenues dans ce (?:message|courriel|mail)|si vous avez reçu ce (?:message|courriel|mail) par erreur|` +
+	`(?:please )?consider the environment before printing|pensez à l'environnement avant d'imprimer|` +
+	`diese (?:e-?mail|nachricht) (?:enthält|ist) vertraulich|questo messaggio (?:è|e'|contiene) (?:riservato|informazioni)|` +
+	`este (?:mensaje|correo) (?:es|contiene) (?:confidencial|información))`)
+
+// footerFirstWords are the words footerRe's phrases begin with, folded to
+// lower case: a cheap test before the expression.
+var footerFirstWords = map[string]bool{"you": true, "to": true, "reply": true, "confidentiality": true,
+	"disclaimer": true, "avertissement": true, "avis": true, "legal": true, "mentions": true, "this": true,
+	"the": true, "if": true, "ce": true, "les": true, "si": true, "please": true, "consider": true,
+	"pensez": true, "diese": true, "questo": true, "este": true}
+
+func mayBeFooter(l string) bool {
+	l = strings.TrimLeft(l, "*_ ")
+	end := strings.IndexAny(l, " :")
+	if end < 0 || end > 16 {
+		return false
+	}
+	return footerFirstWords[strings.ToLower(l[:end])]
+}
+
+// markFooters marks the paragraphs that open with a list or legal footer,
+// when nothing but footers, quotes and markers follows them: a footer ends
+// what the person wrote, and does not hide the quote before it.
+func markFooters(cl []string, kinds []lineKind) {
+	text := false // Unquoted text seen after the current line.
+	for i := len(cl) - 1; i >= 0; i-- {
+		if kinds[i] != kindText {
+			continue
+		}
+		// The paragraph of line i: back to the blank line before it.
+		start := i
+		for start > 0 && kinds[start-1] == kindText {
+			start--
+		}
+		if !text && len(cl[start]) < maxMarkerLen && mayBeFooter(cl[start]) && footerRe.MatchString(cl[start]) {
+			for j := start; j <= i; j++ {
+				kinds[j] = kindFooter
+			}
+		} else {
+			text = true
+		}
+		i = start
+	}
 }
 
 // headerBlock returns the number of lines of the header block starting at
@@ -454,7 +562,7 @@ func attributionFrom(cl []string, kinds []lineKind, i int) (int, bool) {
 			break
 		}
 	}
-	if !marked {
+	if !marked && !(strings.ContainsAny(cl[i], "0123456789") && attrLeadRe.MatchString(cl[i])) {
 		return 0, false
 	}
 	var b strings.Builder
@@ -483,7 +591,7 @@ func attributionFrom(cl []string, kinds []lineKind, i int) (int, bool) {
 			depth = 0
 		}
 		n++
-		if depth == 0 && isAttribution(b.String()) {
+		if depth == 0 && (isAttribution(b.String()) || isLooseAttribution(b.String()) && followedByQuote(kinds, j+1, len(kinds))) {
 			return j, true
 		}
 		if n == 1 && !strings.Contains(c, "<") && !(strings.Contains(c, "@") && addressLikeRe.MatchString(c)) && !attrLeadRe.MatchString(c) {
@@ -542,6 +650,22 @@ func isAttribution(s string) bool {
 		return after <= 1
 	}
 	return true
+}
+
+// isLooseAttribution reports whether s is an attribution that lost its
+// colon ("On Mon, 23 Nov 2026 at 10:05, Alice wrote"): it opens like one,
+// has a date or an address, and ends with the verb. Alone it proves little;
+// the caller asks for quoted lines after it.
+func isLooseAttribution(s string) bool {
+	if len(s) > 300 || !attrLeadRe.MatchString(s) || len(strings.Fields(s)) > 30 {
+		return false
+	}
+	t := strings.TrimRight(s, " .")
+	if !strings.ContainsAny(t, "0123456789") && !addressLikeRe.MatchString(t) {
+		return false
+	}
+	after, ok := findAttrVerb(t)
+	return ok && after == 0
 }
 
 // splitSharedAttribution splits an English attribution that shares its
@@ -751,4 +875,49 @@ func trimSignature(lines []string) []string {
 		}
 		lines = lines[:i]
 	}
+}
+
+// forwardSubjectRe matches the prefixes mail clients give a forwarded mail's
+// subject: Fwd/Fw (English), TR (French), WG (German), RV and ENC (Spanish,
+// Portuguese), Doorst (Dutch), VS and VB (Nordic).
+var forwardSubjectRe = regexp.MustCompile(`(?i)^\s*(?:fwd?|tr|wg|rv|enc|doorst|vs|vb|vl)\s*(?:\[\d+\])?\s*:`)
+
+// IsForwardSubject reports whether a subject is that of a forwarded mail.
+func IsForwardSubject(subject string) bool { return forwardSubjectRe.MatchString(subject) }
+
+// VisibleForward returns the text of a forwarded mail as a new request: the
+// sender's own words (as VisibleText leaves them) followed by the forwarded
+// message as it is, from its separator on: "-----Original Message-----", an
+// Outlook header block, "---------- Forwarded message ---------", or an
+// attribution and its quote. Without a separator it is VisibleText.
+func VisibleForward(text string) string {
+	text = normalizeText(text)
+	if strings.TrimSpace(text) == "" {
+		return ""
+	}
+	lines := strings.Split(text, "\n")
+	kinds := classify(lines)
+	cut := -1
+	for i := 0; i < len(lines) && cut < 0; i++ {
+		switch kinds[i] {
+		case kindForward, kindHeader, kindAttribution:
+			cut = i
+		case kindDelimiter:
+			if c := clean(lines[i]); !isDelimiter(c) {
+				cut = i // "-----Original Message-----" and the like; not "-- " nor a rule.
+			}
+		}
+	}
+	if cut < 0 {
+		return VisibleText(text)
+	}
+	tail := tidy(lines[cut:])
+	head := ""
+	if cut > 0 {
+		head = VisibleText(strings.Join(lines[:cut], "\n"))
+	}
+	if head == "" {
+		return tail
+	}
+	return head + "\n\n" + tail
 }

@@ -123,3 +123,174 @@ func TestOutlookReplyBench(t *testing.T) {
 		t.Errorf("got:\n%s", got)
 	}
 }
+
+// TestVisibleTextInTheWild covers replies seen cut wrong on real desks. The mails are written
+// for the test, after the formats of the clients named.
+func TestVisibleTextInTheWild(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		// Quoted lines re-wrapped by the client: the continuation lost its "> ".
+		{"hard-wrapped quote",
+			"It works again, thank you.\n\nOn Mon, 23 Nov 2026 at 10:05, Alice Martin <alice@corp.example> wrote:\n" +
+				"> Could you please restart the laptop and tell us whether the error message\n" +
+				"is still shown on the display? If it is, please send us a photo of the\n" +
+				"> screen, with the serial number label on the back if you can find it.\n" +
+				">\n> Alice Martin\n> IT support",
+			"It works again, thank you."},
+		{"hard-wrapped quote, several",
+			"Merci, c'est réglé.\n\nLe lun. 23 nov. 2026 à 10:05, Support Informatique <helpdesk@corp.example> a écrit :\n" +
+				"> Bonjour Céline, pourriez-vous redémarrer l'imprimante du deuxième étage et\n" +
+				"nous dire si le message d'erreur est toujours affiché sur l'écran de\n" +
+				"> contrôle ? Si c'est le cas, envoyez-nous une photo de l'écran et de\n" +
+				"l'étiquette au dos de l'appareil, avec le numéro de série lisible.\n" +
+				"> Cordialement,\n> Alice",
+			"Merci, c'est réglé."},
+
+		// A footer after the quote.
+		{"legal footer after the quote",
+			"C'est réparé, merci.\n\nLe lun. 23 nov. 2026 à 10:05, Support <helpdesk@corp.example> a écrit :\n> Pouvez-vous redémarrer ?\n\n" +
+				"Ce message et toutes les pièces jointes sont confidentiels et établis à l'intention exclusive de ses destinataires.\n" +
+				"Toute utilisation ou diffusion non autorisée est interdite.\n" +
+				"Si vous avez reçu ce message par erreur, merci d'en avertir immédiatement l'expéditeur et de le détruire.",
+			"C'est réparé, merci."},
+		{"disclaimer after the quote en",
+			"Fixed, thanks.\n\nOn Mon, 23 Nov 2026 at 10:05, Support <helpdesk@corp.example> wrote:\n> Please restart.\n\n" +
+				"CONFIDENTIALITY NOTICE: This e-mail and any attachments are confidential and intended solely for the addressee.\n" +
+				"If you are not the intended recipient, please notify the sender and delete it.\n" +
+				"Any unauthorised use is prohibited.",
+			"Fixed, thanks."},
+		{"list footer after the quote",
+			"Same here since this morning.\n\nOn Mon, 23 Nov 2026 at 10:05, Bob <bob@corp.example> wrote:\n> Is the wiki down for anyone else?\n\n" +
+				"You received this message because you are subscribed to the Google Groups \"IT users\" group.\n" +
+				"To unsubscribe from this group and stop receiving emails from it, send an email to it-users+unsubscribe@corp.example.\n" +
+				"To view this discussion visit https://groups.example.com/d/msgid/it-users/abc.",
+			"Same here since this morning."},
+		{"closing line that is not a footer",
+			"Hello,\n\nThe printer on the 2nd floor is broken again.\n\nIf you received my mail from yesterday, please ignore it.",
+			"Hello,\n\nThe printer on the 2nd floor is broken again.\n\nIf you received my mail from yesterday, please ignore it."},
+		{"french closing line that is not a footer",
+			"Bonjour,\n\nLe serveur sera redémarré ce soir.\n\nCe message est destiné à toute l'équipe.",
+			"Bonjour,\n\nLe serveur sera redémarré ce soir.\n\nCe message est destiné à toute l'équipe."},
+		{"disclaimer closing a new request",
+			"Hello,\n\nThe badge reader at door 3 refuses every badge since 9am.\n\nPriya\n\n" +
+				"This e-mail and any attachments are confidential and may be privileged. If you are not the intended recipient, delete it.",
+			"Hello,\n\nThe badge reader at door 3 refuses every badge since 9am.\n\nPriya"},
+
+		// Attributions without their colon.
+		{"on wrote without colon",
+			"Works now.\n\nOn Mon, Nov 23, 2026 at 10:05 AM Alice Martin <alice@corp.example> wrote\n> Please restart.\n> Alice",
+			"Works now."},
+		{"on wrote without colon nor address",
+			"Works now.\n\nOn 23 Nov 2026, at 10:05, Alice Martin wrote\n\n> Please restart.",
+			"Works now."},
+		{"le a écrit without colon",
+			"Ça marche.\n\nLe 23/11/2026 à 10:05, Alice Martin a écrit\n> Redémarrez.",
+			"Ça marche."},
+		{"wrote without colon but not an attribution",
+			"On Monday, Bob wrote\nthe procedure on the wiki, and it still fails.",
+			"On Monday, Bob wrote\nthe procedure on the wiki, and it still fails."},
+
+		// Separators in more languages.
+		{"danish", "Tak.\n\n-------- Oprindelig besked --------\nFra: Support <helpdesk@corp.example>\nDato: 23.11.2026 10:05\nTil: Jens\nEmne: VPN\n\ngammel tekst", "Tak."},
+		{"danish outlook", "Tak.\n\n-----Oprindelig meddelelse-----\nFra: Support\nSendt: 23. november 2026 10:05\nTil: Jens\nEmne: VPN\n\ngammel", "Tak."},
+		{"german android", "Danke.\n\n-------- Ursprüngliche Nachricht --------\nVon: Support <helpdesk@corp.example>\nDatum: 23.11.26 10:05 (GMT+01:00)\nAn: Jonas\nBetreff: VPN\n\nalt", "Danke."},
+		{"german no dashes", "Danke.\n\nUrsprüngliche Nachricht\nVon: Support <helpdesk@corp.example>\nGesendet: Montag, 23. November 2026 10:05\nAn: Jonas\nBetreff: VPN\n\nalt", "Danke."},
+		{"spanish outlook", "Gracias.\n\n-----Mensaje original-----\nDe: Soporte <helpdesk@corp.example>\nEnviado el: lunes, 23 de noviembre de 2026 10:05\nPara: Ana\nAsunto: VPN\n\nviejo", "Gracias."},
+		{"spanish headers only", "Gracias.\n\nDe: Soporte <helpdesk@corp.example>\nEnviado el: lunes, 23 de noviembre de 2026 10:05\nPara: Ana\nAsunto: VPN\n\nviejo", "Gracias."},
+		{"italian", "Grazie.\n\n-------- Messaggio originale --------\nDa: Supporto <helpdesk@corp.example>\nData: 23/11/2026 10:05\nA: Marco\nOggetto: VPN\n\nvecchio", "Grazie."},
+		{"italian outlook", "Grazie.\n\n-----Messaggio originale-----\nDa: Supporto\nInviato: lunedì 23 novembre 2026 10:05\nA: Marco\nOggetto: VPN\n\nvecchio", "Grazie."},
+		{"dutch", "Bedankt.\n\n-------- Oorspronkelijk bericht --------\nVan: Support <helpdesk@corp.example>\nDatum: 23-11-2026 10:05\nAan: Jan\nOnderwerp: VPN\n\noud", "Bedankt."},
+		{"portuguese outlook", "Obrigado.\n\nDe: Suporte <helpdesk@corp.example>\nEnviada em: segunda-feira, 23 de novembro de 2026 10:05\nPara: João\nAssunto: VPN\n\nantigo", "Obrigado."},
+		{"portuguese android", "Obrigado.\n\n-------- Mensagem original --------\nDe: Suporte <helpdesk@corp.example>\nData: 23/11/2026 10:05\nPara: João\nAssunto: VPN\n\nantigo", "Obrigado."},
+		{"swedish", "Tack.\n\n-------- Ursprungligt meddelande --------\nFrån: Support <helpdesk@corp.example>\nDatum: 2026-11-23 10:05\nTill: Erik\nÄmne: VPN\n\ngammal", "Tack."},
+		{"french message du", "Merci, c'est bon.\n\nMessage du : 23/11/2026 10:05\nDe : Support <helpdesk@corp.example>\nA : celine@corp.example\nObjet : [HD #42] Imprimante\n\nBonjour Céline,\nPouvez-vous redémarrer ?", "Merci, c'est bon."},
+		{"french message du quoted", "Merci, c'est bon.\n\n> Message du 23/11/26 10:05\n> De : \"Support\" <helpdesk@corp.example>\n> A : celine@corp.example\n> Objet : [HD #42] Imprimante\n>\n> Pouvez-vous redémarrer ?", "Merci, c'est bon."},
+		{"equals rule", "Merci.\n\n========================================\nDe : Support <helpdesk@corp.example>\nEnvoyé : lundi 23 novembre 2026 10:05\nÀ : Céline\nObjet : Imprimante\n\nancien", "Merci."},
+		{"equals original message", "Thanks.\n\n==== Original Message ====\nFrom: Support <helpdesk@corp.example>\nTo: Priya\nSent: Monday\n\nold", "Thanks."},
+		{"equals in a request stays", "Here is the log:\n\n====================\nERROR 809 at 10:05\n====================\n\nCan you look?", "Here is the log:\n\n====================\nERROR 809 at 10:05\n====================\n\nCan you look?"},
+
+		// Inline answers keep the questions they answer, and the answers.
+		{"inline answers, long quotes",
+			"Hi Alice, answers below.\n\nOn Mon, 23 Nov 2026 at 10:05, Alice Martin <alice@corp.example> wrote:\n" +
+				"> Hello Priya,\n>\n> To look into the VPN problem we need a few details from you.\n" +
+				"> 1. Which version of the VPN client do you run? You can find it in the\n> About box of the client.\n\n" +
+				"4.2.1\n\n> 2. Does it fail at home only, or also in the office?\n\nAt home only.\n\n" +
+				"> Thanks,\n> Alice\n> IT support",
+			"Hi Alice, answers below.\n\n> Hello Priya,\n>\n> To look into the VPN problem we need a few details from you.\n" +
+				"> 1. Which version of the VPN client do you run? You can find it in the\n> About box of the client.\n\n" +
+				"4.2.1\n\n> 2. Does it fail at home only, or also in the office?\n\nAt home only."},
+		{"inline answer, one",
+			"On Mon, 23 Nov 2026 at 10:05, Alice Martin <alice@corp.example> wrote:\n> Which building are you in?\n\nBuilding B, room 204.\n\n> Alice\n> IT support",
+			"> Which building are you in?\n\nBuilding B, room 204."},
+		{"inline answers in a wrapped quote",
+			"On Mon, 23 Nov 2026 at 10:05, Alice Martin <alice@corp.example> wrote:\n" +
+				"> Could you tell us which version of the VPN client you run, and whether\nit fails at home only?\n" +
+				"4.2.1, and yes, at home only.\n> Thanks.",
+			"> Could you tell us which version of the VPN client you run, and whether\nit fails at home only?\n4.2.1, and yes, at home only."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := VisibleText(tt.in)
+			if got != tt.want {
+				t.Errorf("VisibleText:\n%s\n--- want:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestVisibleForward(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"outlook original message",
+			"Can you look at this?\n\n-----Original Message-----\nFrom: Bob <bob@corp.example>\nSent: Monday, November 23, 2026 10:05 AM\nTo: Priya\nSubject: Badge\n\nMy badge does not open door 3.",
+			"Can you look at this?\n\n-----Original Message-----\nFrom: Bob <bob@corp.example>\nSent: Monday, November 23, 2026 10:05 AM\nTo: Priya\nSubject: Badge\n\nMy badge does not open door 3."},
+		{"new outlook rule and header block",
+			"Pour info.\n\nCéline\n\n________________________________\nDe : Bob <bob@corp.example>\nEnvoyé : lundi 23 novembre 2026 10:05\nÀ : Céline\nObjet : Badge\n\nMon badge n'ouvre plus la porte 3.",
+			"Pour info.\n\nCéline\n\nDe : Bob <bob@corp.example>\nEnvoyé : lundi 23 novembre 2026 10:05\nÀ : Céline\nObjet : Badge\n\nMon badge n'ouvre plus la porte 3."},
+		{"signature before the forward",
+			"FYI\n\n-- \nPriya Raman\nFinance\n\n-----Original Message-----\nFrom: Bob\nSent: Monday\nSubject: Badge\n\nDoor 3 is stuck.",
+			"FYI\n\n-----Original Message-----\nFrom: Bob\nSent: Monday\nSubject: Badge\n\nDoor 3 is stuck."},
+		{"nothing before",
+			"---------- Forwarded message ---------\nFrom: Bob <bob@corp.example>\nDate: Mon, 23 Nov 2026 at 10:05\nSubject: Badge\n\nDoor 3 is stuck.",
+			"---------- Forwarded message ---------\nFrom: Bob <bob@corp.example>\nDate: Mon, 23 Nov 2026 at 10:05\nSubject: Badge\n\nDoor 3 is stuck."},
+		{"quoted forward",
+			"See below.\n\nOn Mon, 23 Nov 2026 at 10:05, Bob <bob@corp.example> wrote:\n> Door 3 is stuck.",
+			"See below.\n\nOn Mon, 23 Nov 2026 at 10:05, Bob <bob@corp.example> wrote:\n> Door 3 is stuck."},
+		{"no separator", "Door 3 is stuck.\n\nSent from my iPhone", "Door 3 is stuck."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := VisibleForward(tt.in); got != tt.want {
+				t.Errorf("VisibleForward:\n%s\n--- want:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestIncomingForward: a forwarded mail carries both its new words (for a ticket it answers) and
+// the forwarded message (for a ticket it opens); a reply carries only its new words.
+func TestIncomingForward(t *testing.T) {
+	const fwd = "From: Priya <priya@corp.example>\r\nTo: helpdesk@corp.example\r\nSubject: FW: Badge\r\nMessage-ID: <f1@corp.example>\r\n\r\n" +
+		"Can you look at this?\r\n\r\n-----Original Message-----\r\nFrom: Bob <bob@corp.example>\r\nSent: Monday, November 23, 2026 10:05 AM\r\n" +
+		"To: Priya <priya@corp.example>\r\nSubject: Badge\r\n\r\nMy badge does not open door 3 since this morning.\r\n"
+	in := Incoming(mustParse(t, fwd, ParseOptions{}), "en")
+	if in.Text != "Can you look at this?" {
+		t.Errorf("text %q", in.Text)
+	}
+	if !strings.Contains(in.Forwarded, "Can you look at this?") || !strings.Contains(in.Forwarded, "My badge does not open door 3") {
+		t.Errorf("forwarded %q", in.Forwarded)
+	}
+	reply := strings.Replace(fwd, "Subject: FW: Badge", "Subject: RE: Badge", 1)
+	if in := Incoming(mustParse(t, reply, ParseOptions{}), "en"); in.Forwarded != "" || in.Text != "Can you look at this?" {
+		t.Errorf("reply: text %q, forwarded %q", in.Text, in.Forwarded)
+	}
+	html := "From: Priya <priya@corp.example>\r\nTo: helpdesk@corp.example\r\nSubject: TR: Badge\r\nMessage-ID: <f2@corp.example>\r\n" +
+		"Content-Type: text/html; charset=utf-8\r\n\r\n<div>Pour info.</div><div id=\"divRplyFwdMsg\"><b>De :</b> Bob<br><b>Envoyé :</b> lundi<br><b>Objet :</b> Badge</div>" +
+		"<div>Mon badge n'ouvre plus la porte 3.</div>\r\n"
+	in = Incoming(mustParse(t, html, ParseOptions{}), "fr")
+	if in.Text != "Pour info." || !strings.Contains(in.Forwarded, "porte 3") {
+		t.Errorf("html: text %q, forwarded %q", in.Text, in.Forwarded)
+	}
+}

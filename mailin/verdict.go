@@ -3,9 +3,16 @@ package mailin
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	gomail "github.com/emersion/go-message/mail"
+
+	"github.com/deskd/deskd/tickets"
 )
+
+// VerdictDelay is a delivery delay warning (RFC 3464 Action: delayed, or an MTA's "still being
+// retried" notice): see tickets.VerdictDelay.
+const VerdictDelay = tickets.VerdictDelay
 
 // Subjects of delivery failure reports, in the languages our users meet.
 // A forwarded bounce ("Fwd: Undeliverable") is a person asking for help, so
@@ -25,6 +32,20 @@ var bounceSubjectRe = regexp.MustCompile(`(?i)^\s*(?:` +
 	`erreur de distribution|notification d'état de (?:la )?remise|メールエラー通知|配信エラー|` +
 	`there was an error sending your mail)`)
 
+// A bounce phrase ending the subject: "RE: Réunion - non remis", "Order 12 (undeliverable)".
+var bounceSuffixRe = regexp.MustCompile(`(?i)[-–:(\s](?:non[- ]?remis|undeliverable|undelivered|not delivered|non distribuable|unzustellbar|onbestelbaar)\)?\s*$`)
+
+// Subjects and opening phrases of delay warnings (nothing failed yet).
+var (
+	delaySubjectRe = regexp.MustCompile(`(?i)(\(delay\)|delivery (?:has been |is )?delayed|delayed mail|mail delivery delayed|` +
+		`status notification: delayed|message \S+ delayed|could not send message for past|` +
+		`remise (?:différée|retardée)|distribution (?:différée|retardée)|zustellung verzögert|verzögerte zustellung)`)
+	delayTextRe = regexp.MustCompile(`(?i)(this is a warning (?:message )?only|you do not need to resend|` +
+		`has not yet been delivered|have not yet been delivered|(?:has|have) been delayed|` +
+		`still being retried|will (?:continue to )?(?:retry|try again|keep trying)|delivery attempts will continue|` +
+		`n'a pas encore été remis|ceci est un simple avertissement)`)
+)
+
 // Bounce phrases in the body; only trusted with other machine evidence.
 var bounceTextRe = regexp.MustCompile(`(?i)(could not be delivered|couldn't be delivered|` +
 	`delivery (?:to the following recipients? )?(?:has )?failed|undeliverable|permanent (?:fatal )?error|` +
@@ -34,7 +55,49 @@ var bounceTextRe = regexp.MustCompile(`(?i)(could not be delivered|couldn't be d
 	`this is the mail system at host|i'm sorry to have to inform you|i'm afraid i wasn't able to deliver|` +
 	`unable to deliver|550[ -]5\.\d|554[ -]5\.\d|5\.\d\.\d|could not deliver|delivery status notification|` +
 	`non remis|n'a pas pu être remis|impossible de remettre|retry timeout exceeded|host unknown|` +
-	`message rejected|rejected your message|address rejected|recipient rejected)`)
+	`message rejected|rejected your message|address rejected|recipient rejected|` +
+	`did not reach (?:some or all of )?(?:the|its) (?:intended )?recipients?|delivery has failed to these recipients|` +
+	`was not delivered to|wasn't delivered to|couldn't be delivered|n'a pas atteint certains|` +
+	`la remise (?:a échoué|n'a pas abouti)|n'a pas pu être (?:remis|distribué|délivré)|` +
+	`impossible de joindre le\(?s?\)? destinataire|not listed in (?:domino|the) directory)`)
+
+// personalRe finds a person telling their own story: a first-person word or a question.
+var personalRe = regexp.MustCompile(`(?i)(?:^|[^\pL'])(?:i|i'm|my|me|we|our|je|j'|moi|mon|ma|mes|nous|notre|ich|mein|wir)(?:[^\pL']|$)|\?`)
+
+// opensWithReport reports whether a text opens with a statement that re matches: within its
+// first 500 bytes, and with nothing personal before it but a salutation. A person who quotes a
+// bounce or a challenge to the desk tells their story first ("When I write to them I get ...").
+func opensWithReport(text string, re *regexp.Regexp) bool {
+	text = strings.TrimSpace(text)
+	if len(text) > 500 {
+		text = text[:500]
+	}
+	loc := re.FindStringIndex(text)
+	if loc == nil {
+		return false
+	}
+	return !personalRe.MatchString(text[:loc[0]])
+}
+
+// Challenge/response anti-spam systems ask the sender to prove they are a person before the
+// mail is delivered. Their request answers a mail, so it names it (or comes from <>).
+var challengeTextRe = regexp.MustCompile(`(?i)(` +
+	`(?:confirm|prove|verify)(?: that)? you are (?:a )?(?:human|real person|not a (?:robot|bot|spammer))|` +
+	`(?:confirm|verify|release) your (?:message|e-?mail)|` +
+	`your (?:message|e-?mail)(?: to \S+)? (?:has been|is being|was|is) (?:held|quarantined|put on hold|pending)|` +
+	`only accepts? (?:e-?mails?|messages?|mail) from (?:approved|known|verified|authori[sz]ed) senders|` +
+	`challenge[- /]response|added to (?:my|the) (?:guest list|whitelist|white list|allow ?list)|` +
+	`(?:confirmer|prouver|vérifier) que vous (?:n'êtes pas un robot|êtes (?:bien )?(?:un humain|une personne))|` +
+	`votre (?:message|e-?mail|courriel)(?: à destination de \S+)? (?:est|a été) (?:mis )?en attente|liste blanche|` +
+	`bestätigen sie,? dass sie (?:ein mensch|kein roboter))`)
+
+// Automatic mail that says so in its subject: Lotus Notes' "AUTO: Name is out of the office" (no
+// Auto-Submitted, no In-Reply-To) and "[AUTO GENERATED]" tags.
+var (
+	autoPrefixRe    = regexp.MustCompile(`^\s*AUTO:\s`)
+	absentRe        = regexp.MustCompile(`(?i)(is out of (?:the )?office|will be out of (?:the )?office|is on (?:vacation|holiday|leave)|is away|est absente?(?:\(e\))?|sera absente?|n'est pas au bureau|est en congés?|ist außer haus|ist nicht im büro|ist abwesend|en vacaciones|está fuera de la oficina|è fuori ufficio|is afwezig)`)
+	autoGeneratedRe = regexp.MustCompile(`(?i)^\s*[\[(]\s*auto(?:matically)?[- ]?generated\s*[\])]`)
+)
 
 var complaintSubjectRe = regexp.MustCompile(`(?i)^\s*complaint about message from`)
 
@@ -60,7 +123,7 @@ var daemonLocalRe = regexp.MustCompile(`^(?:mailer-daemon|mailer_daemon|maildaem
 var daemonNameRe = regexp.MustCompile(`(?i)^(?:mail delivery (?:sub)?system|mail delivery service|` +
 	`mailer[- ]daemon|postmaster|mail administrator|microsoft outlook|microsoft exchange|` +
 	`delivery status notification|mail system|internet mail delivery|mail server|` +
-	`message delivery|email delivery|returned mail)$`)
+	`message delivery|email delivery|returned mail|mail router)$`)
 
 // judge applies the verdict rules. Order matters: a bounce often also looks
 // like an auto-reply and carries a Precedence header, so reports come first,
@@ -116,24 +179,36 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts) (Verdict, string) {
 		return VerdictBounce, "Amazon SES bounce notification"
 	}
 
-	// RFC 3464 / RFC 6522: delivery status notifications.
+	// RFC 3464 / RFC 6522: delivery status notifications, and the reports of MTAs that send none.
+	dsn := reportType == "delivery-status" || reportType == "global-delivery-status" || (f != nil && f.deliveryStatus)
+	failed := h.Has("X-Failed-Recipients") || (f != nil && len(f.failed) > 0)
+	daemon := daemonLocalRe.MatchString(local) || daemonNameRe.MatchString(strings.TrimSpace(fromName))
+	bounceSubject := bounceSubjectRe.MatchString(subject) || bounceSuffixRe.MatchString(subject)
+	delaySubject := delaySubjectRe.MatchString(subject)
+
+	// A delay warning says the mail is still queued: no recipient has failed (RFC 3464
+	// Action: delayed, Postfix's "Delayed Mail (still being retried)", Exim's "Warning: message
+	// … delayed 24 hours"). It is told apart from a bounce so that no address is suppressed.
+	machine := dsn || daemon || ((nullSender || isAutoSubmitted(h)) && (bounceSubject || delaySubject))
+	if machine && !failed && (delaySubject || f != nil && delayTextRe.MatchString(head(f.text, 2000))) {
+		return VerdictDelay, "delivery delayed: " + truncate(subject, 60)
+	}
 	if reportType == "delivery-status" || reportType == "global-delivery-status" {
 		return VerdictBounce, "multipart/report; report-type=delivery-status"
 	}
-	if f != nil && f.deliveryStatus {
+	if dsn {
 		return VerdictBounce, "message/delivery-status part"
 	}
 	if h.Has("X-Failed-Recipients") {
 		return VerdictBounce, "X-Failed-Recipients"
 	}
-	daemon := daemonLocalRe.MatchString(local) || daemonNameRe.MatchString(strings.TrimSpace(fromName))
-	bounceSubject := bounceSubjectRe.MatchString(subject)
 	if daemon && !autoReplySubjectRe.MatchString(subject) {
 		return VerdictBounce, "From " + fromEmail
 	}
-	// A person may write "Undeliverable mail" to the desk: the subject needs
-	// another machine sign.
-	if bounceSubject && (nullSender || isAutoSubmitted(h) || (f != nil && (f.returned || bounceTextRe.MatchString(f.text)))) {
+	// A person may write "Undeliverable mail" to the desk, or send a bounce on with their
+	// question: the subject needs another machine sign, or a body that opens with the report.
+	if bounceSubject && (nullSender || isAutoSubmitted(h) || noReplyLocal(local) ||
+		(f != nil && (opensWithReport(f.text, bounceTextRe) || f.returned && !personalRe.MatchString(head(strings.TrimSpace(f.text), 300))))) {
 		return VerdictBounce, "bounce subject: " + truncate(subject, 60)
 	}
 	if nullSender && f != nil && (f.returned || bounceTextRe.MatchString(f.text)) && !autoReplySubjectRe.MatchString(subject) && !isAutoReplied(h) {
@@ -187,8 +262,23 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts) (Verdict, string) {
 	if autoReplySubjectRe.MatchString(subject) && (h.Has("In-Reply-To") || h.Has("References")) {
 		return VerdictAutoReply, "out-of-office subject in reply"
 	}
+	// Lotus Notes writes "AUTO: Name is out of the office (returning …)" and nothing else.
+	if autoPrefixRe.MatchString(subject) && absentRe.MatchString(subject) {
+		return VerdictAutoReply, "AUTO: out-of-office subject"
+	}
+	// Challenge/response anti-spam systems: TMDA marks its Message-IDs; the others answer our
+	// mail with a request to prove the sender is a person.
+	if strings.Contains(strings.ToUpper(h.Get("Message-Id")), ".TMDA@") {
+		return VerdictAutoReply, "challenge/response request (TMDA)"
+	}
+	if f != nil && (h.Has("In-Reply-To") || h.Has("References") || nullSender) && opensWithReport(f.text, challengeTextRe) {
+		return VerdictAutoReply, "challenge/response request"
+	}
 	if nullSender {
 		return VerdictAutoReply, "Return-Path <>"
+	}
+	if autoGeneratedRe.MatchString(subject) {
+		return VerdictBulk, "[AUTO GENERATED] subject"
 	}
 
 	// Lists and bulk mail.
@@ -231,6 +321,13 @@ func isAutoReplied(h gomail.Header) bool {
 	return autoSubmitted(h) == "auto-replied"
 }
 
+// noReplyLocal reports whether an address's local part says nobody reads it ("no-reply",
+// "donotreply"): persons do not write from such addresses.
+func noReplyLocal(local string) bool {
+	l := strings.NewReplacer("-", "", "_", "", ".", "").Replace(strings.ToLower(local))
+	return strings.HasPrefix(l, "noreply") || strings.HasPrefix(l, "donotreply")
+}
+
 func stripPlus(email string) string {
 	at := strings.LastIndexByte(email, '@')
 	if at < 0 {
@@ -241,6 +338,17 @@ func stripPlus(email string) string {
 		local = local[:i]
 	}
 	return local + email[at:]
+}
+
+// head returns at most the first n bytes of s, cut on a rune boundary.
+func head(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func truncate(s string, n int) string {

@@ -9,12 +9,13 @@ type Config struct {
 	Security           string `toml:"security"` // none, starttls or tls.
 	Username           string `toml:"username"` // "": no login.
 	Password           string `toml:"password"` // As written, or read by the configuration file from password_env or password_file.
+	Auth               string `toml:"auth"`     // password, xoauth2 or oauthbearer (an OAuth2 token from SetTokens).
 	InsecureSkipVerify bool   `toml:"insecure_skip_verify"`
 	HelloName          string `toml:"hello_name"` // The name said in EHLO; "" for the library's.
 }
 
 // DefaultConfig returns the [smtp] defaults.
-func DefaultConfig() Config { return Config{Security: "none"} }
+func DefaultConfig() Config { return Config{Security: "none", Auth: AuthPassword} }
 
 // ConfigError is an [smtp] setting that is not valid; Key names it within the section.
 type ConfigError struct{ Key, Msg string }
@@ -26,6 +27,11 @@ func (e *ConfigError) Error() string { return e.Msg }
 func (c Config) Validate() error {
 	if c.Security != "none" && c.Security != "starttls" && c.Security != "tls" {
 		return &ConfigError{"security", fmt.Sprintf("security %q: use none, starttls or tls", c.Security)}
+	}
+	switch c.Auth {
+	case "", AuthPassword, AuthXOAuth2, AuthOAuthBearer:
+	default:
+		return &ConfigError{"auth", fmt.Sprintf("auth %q: use password, xoauth2 or oauthbearer", c.Auth)}
 	}
 	if c.Address != "" {
 		if _, _, err := splitAddress(c.Address); err != nil {

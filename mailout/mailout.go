@@ -73,6 +73,7 @@ type Sender struct {
 	signer *tickets.Signer
 	log    *slog.Logger
 	set    atomic.Pointer[settings]
+	tokens atomic.Pointer[tokenBox] // The OAuth2 token source (SetTokens).
 	wake   chan struct{}
 	mu     sync.Mutex // One drain at a time.
 	linker atomic.Pointer[linkerBox]
@@ -163,7 +164,12 @@ func (s *Sender) drainLogged(ctx context.Context) {
 			s.log.Error("outbox drain panicked", "panic", p, "stack", string(debug.Stack()))
 		}
 	}()
-	if _, err := s.Drain(ctx, time.Now()); err != nil && ctx.Err() == nil {
+	_, err := s.Drain(ctx, time.Now())
+	switch {
+	case err == nil || ctx.Err() != nil:
+	case waitsForPerson(err):
+		s.log.Debug("outbox waits for deskd oauth login", "err", err) // The token source said so once.
+	default:
 		s.log.Warn("outbox drain", "err", err)
 	}
 }
@@ -211,6 +217,10 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 				continue
 			}
 			err := d.one(settle, m)
+			var w errWaiting
+			if errors.As(err, &w) { // Not an attempt: the mails wait as they are.
+				return d.sent, errors.Join(w.err, s.box.Release(settle, ids(batch[i:]), now))
+			}
 			var ce errConn
 			if errors.As(err, &ce) {
 				for _, r := range batch[i+1:] {
@@ -278,6 +288,9 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	if d.client == nil {
 		c, err := d.dial(ctx, d.smtp)
 		d.status.record(err)
+		if err != nil && waitsForPerson(err) {
+			return errWaiting{err}
+		}
 		if err != nil {
 			log.Warn("smtp unavailable", "err", err)
 			return errors.Join(errConn{err}, d.retry(ctx, m, err))
@@ -552,6 +565,9 @@ func fromName(words tickets.Words, lang string, desk tickets.DeskConfig, m ticke
 
 // dial connects, says EHLO, starts TLS and logs in as configured.
 func (s *Sender) dial(ctx context.Context, cfg Config) (*mail.Client, error) {
+	if cfg.OAuth() {
+		return s.dialOAuth(ctx, cfg)
+	}
 	c, err := s.newClient(cfg)
 	if err != nil {
 		return nil, err
@@ -562,14 +578,15 @@ func (s *Sender) dial(ctx context.Context, cfg Config) (*mail.Client, error) {
 	return c, nil
 }
 
-func (s *Sender) newClient(cfg Config) (*mail.Client, error) {
+// newClient returns a client for the settings; extra options come last.
+func (s *Sender) newClient(cfg Config, extra ...mail.Option) (*mail.Client, error) {
 	host, port, err := splitAddress(cfg.Address)
 	if err != nil {
 		return nil, err
 	}
 	opts := []mail.Option{
 		mail.WithPort(port), mail.WithTimeout(s.timeout),
-		mail.WithTLSConfig(&tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify}),
+		mail.WithTLSConfig(tlsConfig(cfg, host)),
 		mail.WithoutNoop(), // A dead link shows on MAIL FROM; a NOOP per mail costs a round trip.
 		mail.WithoutRset(), // The end of DATA ends the transaction (RFC 5321 section 4.1.1.4).
 	}
@@ -584,14 +601,18 @@ func (s *Sender) newClient(cfg Config) (*mail.Client, error) {
 	if cfg.HelloName != "" {
 		opts = append(opts, mail.WithHELO(cfg.HelloName))
 	}
-	if cfg.Username != "" {
+	if cfg.Username != "" && !cfg.OAuth() {
 		auth := mail.SMTPAuthAutoDiscover
 		if cfg.Security == "none" {
 			auth = mail.SMTPAuthPlainNoEnc // Plain login on an unencrypted link: asked for by security = "none".
 		}
 		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(cfg.Username), mail.WithPassword(cfg.Password))
 	}
-	return mail.NewClient(host, opts...)
+	return mail.NewClient(host, append(opts, extra...)...)
+}
+
+func tlsConfig(cfg Config, host string) *tls.Config {
+	return &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify}
 }
 
 // Check connects to the SMTP server as Drain would (EHLO, STARTTLS, login), sends RSET and QUIT,
@@ -620,6 +641,10 @@ func explain(cfg Config, err error) string {
 	var cert *tls.CertificateVerificationError
 	var rec tls.RecordHeaderError
 	switch {
+	case waitsForPerson(err):
+		return msg // It names the fix.
+	case cfg.OAuth() && (strings.Contains(low, "535") || strings.Contains(low, "authentication")):
+		return fmt.Sprintf("login with an OAuth2 token refused (%s): the account signed in (deskd oauth status) must be the mailbox or be allowed to send as it, with authenticated SMTP on for the mailbox", msg)
 	case errors.As(err, &dns):
 		return fmt.Sprintf("cannot resolve the host name %q (%s): check smtp.address", dns.Name, msg)
 	case strings.Contains(low, "connection refused"):

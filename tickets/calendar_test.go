@@ -186,7 +186,7 @@ func TestDue(t *testing.T) {
 func TestPendingInBusinessHours(t *testing.T) {
 	d := newDeskTOML(t, officeHours)
 	ctx := context.Background()
-	tk := openTicket(t, d, at("2026-11-26 10:00"), NewTicket{Subject: "Écran noir", Text: "mon écran reste noir",
+	tk := openTicket(t, d, at("2026-11-26 10:00"), NewTicket{Subject: "Écran qui clignote", Text: "mon écran clignote",
 		Requester: "celine@corp.example", Language: "fr"})
 	// Normal priority: first response 4h, resolve 24h of business time.
 	if !tk.FirstResponseDue.Equal(at("2026-11-26 14:00")) || !tk.ResolveDue.Equal(at("2026-11-30 16:00")) {

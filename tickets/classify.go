@@ -403,11 +403,13 @@ func classifyByRules(cats []Category, subject, text string) []ruleScore {
 	var out []ruleScore
 	for _, c := range cats {
 		rs := ruleScore{category: c.Name}
+		seen := map[string]bool{}
 		for _, k := range c.Keywords {
 			kw := terms(k)
-			if len(kw) == 0 {
-				continue
+			if len(kw) == 0 || seen[strings.Join(kw, " ")] {
+				continue // Two spellings of one keyword ("receipt", "receipts") count once.
 			}
+			seen[strings.Join(kw, " ")] = true
 			n := 2*countSeq(subj, kw) + countSeq(body, kw)
 			if n > 0 {
 				rs.score += n

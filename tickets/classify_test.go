@@ -332,3 +332,13 @@ func TestFoldedWords(t *testing.T) {
 		}
 	}
 }
+
+// TestKeywordSpellingsCountOnce: two keywords that fold to the same terms are one keyword, so a
+// single mention does not reach ruleConfident on its own.
+func TestKeywordSpellingsCountOnce(t *testing.T) {
+	cats := []Category{{Name: "purchase", Keywords: []string{"receipt", "receipts", "Receipt"}}}
+	rules := classifyByRules(cats, "", "Please find the receipt attached.")
+	if len(rules) != 1 || rules[0].score != 1 {
+		t.Fatalf("rules %+v, want one hit of score 1", rules)
+	}
+}

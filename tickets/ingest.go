@@ -21,6 +21,7 @@ const (
 	VerdictPerson    Verdict = "person"     // A person wrote it: open or update a ticket.
 	VerdictAutoReply Verdict = "auto-reply" // Out-of-office and other automatic responses (RFC 3834).
 	VerdictBounce    Verdict = "bounce"     // A delivery failure report (RFC 3464).
+	VerdictDelay     Verdict = "delay"      // A delivery delay warning (RFC 3464 Action: delayed): nothing failed yet, no address is suppressed.
 	VerdictFeedback  Verdict = "feedback"   // An abuse feedback report (RFC 5965).
 	VerdictBulk      Verdict = "bulk"       // List or bulk mail.
 	VerdictLoop      Verdict = "loop"       // One of the desk's own mails, or a mail marked as looping.
@@ -39,11 +40,12 @@ type Incoming struct {
 	Subject          string
 	Date             time.Time
 	Text             string // The visible new text: quoted history and signature removed.
+	Forwarded        string // A forwarded mail's text with the forwarded message kept: a new ticket's request. "" when not a forward.
 	Language         string // "fr" or "en", detected.
 	HeaderPriority   int    // X-Priority 1..5, 0 if absent.
 	AuthResults      []string
 	Attachments      []IncomingAttachment
-	Verdict          Verdict
+	Verdict          Verdict // person, auto-reply, bounce, delay, feedback, bulk, loop.
 	VerdictReason    string
 	FailedRecipients []string // Bounces: who could not be reached.
 	ReturnedIDs      []string // Bounces and auto-replies: Message-IDs of our mail they return.
@@ -232,16 +234,22 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	if requester != in.From && !cfg.IsDeskAddress(in.From) {
 		watchers = append(watchers, in.From)
 	}
+	// A forwarded mail that opens a ticket: the forwarded message is the request. In a ticket's
+	// conversation (ingestOne) only the new text counts.
+	text := in.Text
+	if in.Forwarded != "" {
+		text = in.Forwarded
+	}
 	subject := CleanSubject(in.Subject, cfg.Desk.Tag)
 	if link != 0 {
 		// A new request written as a reply to an old ticket's mail keeps that ticket's subject:
 		// its own first line says better what it is about.
 		if old, err := t.Ticket(link); err == nil && strings.EqualFold(subject, old.Subject) {
-			subject = firstLine(in.Text, 80)
+			subject = firstLine(text, 80)
 		}
 	}
 	tk, err := t.Open(NewTicket{
-		Subject: subject, Text: in.Text, Requester: requester, RequesterName: name,
+		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: watchers, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
 		LinkedTicket: link, Actor: in.From,
 	})

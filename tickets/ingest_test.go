@@ -164,6 +164,32 @@ func TestIngestAutomaticMail(t *testing.T) {
 	}
 }
 
+// TestIngestDelayWarning: a delay warning returns a desk mail that is still being retried. It is
+// recorded on the ticket, opens nothing, answers nothing, and suppresses no address, even one
+// it names.
+func TestIngestDelayWarning(t *testing.T) {
+	d := newTestDesk(t)
+	ingest(t, d, t0, request("req@m", "celine@corp.example", "VPN", "vpn"))
+	root := rootID(t, d, 1)
+	mails := countRows(t, d, `SELECT COUNT(*) FROM outbox`)
+	delay := request("d@m", "mailer-daemon@corp.example", "Delivery Status Notification (Delay)", "THIS IS A WARNING MESSAGE ONLY.")
+	delay.Verdict, delay.VerdictReason, delay.ReturnedIDs = VerdictDelay, "delivery delayed", []string{root}
+	delay.FailedRecipients = []string{"celine@corp.example"}
+	o := ingest(t, d, t0.Add(time.Minute), delay)
+	if o[0].Action != ActionRecorded || o[0].TicketID != 1 {
+		t.Fatalf("outcome %+v", o[0])
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM people WHERE bounced_until > 0`); n != 0 {
+		t.Fatal("a delay warning suppressed an address")
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM events WHERE kind = 'bounce'`); n != 0 {
+		t.Fatal("a delay warning was recorded as a bounce")
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM outbox`); n != mails {
+		t.Fatalf("a delay warning was answered")
+	}
+}
+
 func TestIngestFailingMailRollsBackAlone(t *testing.T) {
 	d := newTestDesk(t)
 	bad := request("", "x@corp.example", "no id", "x")
@@ -330,4 +356,32 @@ func TestThirdReviewMailCases(t *testing.T) {
 			t.Fatalf("linked %d subject %q", tk.LinkedTicket, tk.Subject)
 		}
 	})
+}
+
+// TestIngestForwardedRequest: a forwarded mail that opens a ticket keeps the forwarded message as
+// the request; forwarded into an existing ticket, only the sender's new words are added.
+func TestIngestForwardedRequest(t *testing.T) {
+	d := newTestDesk(t)
+	fwd := request("fwd@m", "celine@corp.example", "TR: Badge", "Pour info.")
+	fwd.Forwarded = "Pour info.\n\nDe : Bob <bob@corp.example>\nEnvoyé : lundi 23 novembre 2026 10:05\nObjet : Badge\n\nMon badge n'ouvre plus la porte 3."
+	o := ingest(t, d, t0, fwd)
+	if o[0].Action != ActionOpened {
+		t.Fatalf("outcome %+v", o[0])
+	}
+	ev, err := d.Store.Events(context.Background(), o[0].TicketID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev) == 0 || !strings.Contains(ev[0].Text, "n'ouvre plus la porte 3") {
+		t.Fatalf("the forwarded request is not the ticket's first message: %+v", ev)
+	}
+	again := request("fwd2@m", "celine@corp.example", "TR: [HD #1] Badge", "Et voici la réponse du fournisseur.")
+	again.Forwarded = "Et voici la réponse du fournisseur.\n\nDe : Fournisseur\nObjet : Badge\n\nNous passons jeudi."
+	o = ingest(t, d, t0.Add(time.Minute), again)
+	if o[0].Action != ActionAppended || o[0].TicketID != 1 {
+		t.Fatalf("outcome %+v", o[0])
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM events WHERE ticket_id = 1 AND text LIKE '%Nous passons jeudi%'`); n != 0 {
+		t.Fatal("a forward into an existing ticket kept the forwarded history")
+	}
 }

@@ -34,18 +34,24 @@ type app struct {
 	web   *web.Server    // nil when [web] address is "".
 	jobs  map[string]job // The scheduled jobs by name (config.Schedule); tests replace them.
 
-	mu   sync.Mutex   // Guards cfg and cron, which Reload replaces.
-	cfg  *config.File // The configuration in force.
-	cron *cron.Cron   // The running schedule; nil unless serving.
+	mu     sync.Mutex         // Guards cfg, tokens and cron, which Reload replaces.
+	cfg    *config.File       // The configuration in force.
+	tokens mailin.TokenSource // The OAuth2 tokens of IMAP and SMTP; nil without [oauth2].
+	cron   *cron.Cron         // The running schedule; nil unless serving.
 }
 
 // job is a scheduled check, a function of the time it runs at.
 type job func(ctx context.Context, now time.Time) error
 
-// newApp builds deskd from its configuration, in order: the passwords, the store and the desk,
-// the templates, the ingester, the sender, the web desk, the jobs. Close releases what it opened.
+// newApp builds deskd from its configuration, in order: the passwords and the OAuth2 token
+// source, the store and the desk, the templates, the ingester, the sender, the web desk, the jobs.
+// Close releases what it opened.
 func newApp(ctx context.Context, cfg *config.File, log *slog.Logger) (*app, error) {
 	if err := cfg.ReadPasswords(); err != nil {
+		return nil, err
+	}
+	tokens, err := newTokenSource(cfg, log)
+	if err != nil {
 		return nil, err
 	}
 	tpl, err := templates.Load(cfg.Templates)
@@ -62,9 +68,10 @@ func newApp(ctx context.Context, cfg *config.File, log *slog.Logger) (*app, erro
 		closeStore(desk.Store, log)
 		return nil, err
 	}
-	in := mailin.NewIngester(desk, ingestSettings(cfg, desk), log)
+	out.SetTokens(tokens)
+	in := mailin.NewIngester(desk, ingestSettings(cfg, desk, tokens), log)
 	in.Processed = func(mailin.Stats) { out.Wake() } // Mail in usually means mail out.
-	a := &app{log: log, store: desk.Store, desk: desk, in: in, out: out, cfg: cfg}
+	a := &app{log: log, store: desk.Store, desk: desk, in: in, out: out, cfg: cfg, tokens: tokens}
 	if cfg.Web.Enabled() {
 		a.web, err = web.New(cfg.Web, web.Options{Desk: desk, Store: desk.Store, Signer: desk.Signer, Words: tpl, Log: log,
 			Wake: out.Wake, Probes: a.probes(), Metrics: a.metrics()})
@@ -131,9 +138,9 @@ func closeStore(s *tickets.Store, log *slog.Logger) {
 	}
 }
 
-// ingestSettings are the ingester's settings for a configuration.
-func ingestSettings(cfg *config.File, d *tickets.Desk) mailin.Settings {
-	return mailin.Settings{IMAP: cfg.IMAP, Parse: mailin.DeskOptions(cfg.Desk.Desk, d.Signer), Language: cfg.Desk.Desk.Language}
+// ingestSettings are the ingester's settings for a configuration and its token source.
+func ingestSettings(cfg *config.File, d *tickets.Desk, tokens mailin.TokenSource) mailin.Settings {
+	return mailin.Settings{IMAP: cfg.IMAP, Parse: mailin.DeskOptions(cfg.Desk.Desk, d.Signer), Language: cfg.Desk.Desk.Language, Tokens: tokens}
 }
 
 // Close stops the schedule, if running, and closes the store.
@@ -324,6 +331,12 @@ func (a *app) Reload(ctx context.Context) error {
 	if err := next.SMTP.ValidateSend(); err != nil {
 		return fmt.Errorf("smtp.%w", err)
 	}
+	a.mu.Lock()
+	tokens, err := reloadTokenSource(old, next, a.tokens, a.log)
+	a.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	for _, key := range config.RestartKeys(old, next) {
 		a.log.Warn("reload: this key takes effect at the next start; kept as it was", "key", key)
 	}
@@ -341,10 +354,12 @@ func (a *app) Reload(ctx context.Context) error {
 		return err // Its calendar, which Load validated: nothing is switched yet.
 	}
 	a.desk.SetWords(tpl)
-	a.in.SetConfig(ingestSettings(next, a.desk))
+	a.in.SetConfig(ingestSettings(next, a.desk, tokens))
 	if err := a.out.SetConfig(next.SMTP, next.Desk.Desk, tpl); err != nil {
 		a.log.Error("reload: sender", "err", err) // Cannot happen: ValidateSend passed.
 	}
+	a.out.SetTokens(tokens)
+	a.tokens = tokens
 	if a.web != nil {
 		next.Web.Address = old.Web.Address // Takes effect at the next start.
 		if err := a.web.SetConfig(next.Web, tpl); err != nil {

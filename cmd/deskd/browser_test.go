@@ -133,9 +133,9 @@ func TestChromiumCoordinatorAndRequester(t *testing.T) {
 		f.send(msg{from: r.from, name: r.name, subject: r.subject, body: r.body, headers: r.headers})
 	}
 	printer := requests[1] // Priya's printer, in English.
-	waitFor(t, func() bool { return len(f.mails(printer.from, "ack", 0)) == 1 })
+	eventually(t, func() bool { return len(f.mails(printer.from, "ack", 0)) == 1 })
 	var tk *tickets.Ticket
-	waitFor(t, func() bool {
+	eventually(t, func() bool {
 		list, _ := f.dm.desk.Store.List(f.ctx, tickets.ListFilter{})
 		for _, x := range list {
 			if strings.Contains(x.Subject, "Printer") {
@@ -160,7 +160,7 @@ func TestChromiumCoordinatorAndRequester(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return len(f.mails("nadia@corp.example", "signin", 0)) == 1 })
+	eventually(t, func() bool { return len(f.mails("nadia@corp.example", "signin", 0)) == 1 })
 	link := linkIn(t, f, "nadia@corp.example", "signin", 0, base+"/signin/")
 	// …opens it from her mail and signs in.
 	if err := chromedp.Do(ctx,
@@ -204,7 +204,7 @@ func TestChromiumCoordinatorAndRequester(t *testing.T) {
 	}
 	shot(t, ctx, "ticket", 1280)
 	// The requester's mail goes out, with the resolution note and the follow-up link.
-	waitFor(t, func() bool { return len(f.mails(printer.from, "resolved", tk.ID)) == 1 })
+	eventually(t, func() bool { return len(f.mails(printer.from, "resolved", tk.ID)) == 1 })
 	if body := f.text(f.one(printer.from, "resolved", tk.ID)); !strings.Contains(body, "Replaced the worn roller") ||
 		!strings.Contains(body, "Was your problem solved?") {
 		t.Fatalf("the resolution mail:\n%s", body)
@@ -239,7 +239,7 @@ func TestChromiumCoordinatorAndRequester(t *testing.T) {
 	}
 	shot(t, pctx, "requester", 1000)
 	shot(t, pctx, "requester-phone", 390)
-	waitFor(t, func() bool {
+	eventually(t, func() bool {
 		return f.ticket(tk.ID).Status == tickets.StatusOpen && len(f.mails(tk.Assignee, "update", tk.ID)) > 0
 	})
 	if body := f.text(f.last(tk.Assignee, "update", tk.ID)); !strings.Contains(body, "It jammed again this morning") {

@@ -11,6 +11,7 @@ import (
 	"github.com/deskd/deskd/mailin"
 	"github.com/deskd/deskd/mailout"
 	"github.com/deskd/deskd/templates"
+	"github.com/deskd/deskd/tickets"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -83,15 +84,18 @@ func check(ctx context.Context, e *env) error {
 		defer cancel()
 		return f(ctx)
 	}
-	if err := within(mailin.NewIngester(d, ingestSettings(cfg, d), e.log).Check); err != nil {
+	tokens, tokensOK := checkOAuth(ctx, e, cfg, fail)
+	if cfg.IMAP.OAuth() && !tokensOK {
+		fmt.Fprintf(e.stdout, "imap %s: not checked: no OAuth2 token\n", cfg.IMAP.Address)
+	} else if err := within(mailin.NewIngester(d, ingestSettings(cfg, d, tokens), e.log).Check); err != nil {
 		fail(fmt.Errorf("imap: %w", err))
 	} else {
 		fmt.Fprintf(e.stdout, "imap %s: ok (mailbox %s)\n", cfg.IMAP.Address, cfg.IMAP.Mailbox)
 	}
 	// The built-in templates: a broken override is reported above.
-	if out, err := mailout.New(cfg.SMTP, cfg.Desk.Desk, d.Store, d.Signer, nil, e.log); err != nil {
-		fail(fmt.Errorf("smtp: %w", err))
-	} else if err := within(out.Check); err != nil {
+	if cfg.SMTP.OAuth() && !tokensOK {
+		fmt.Fprintf(e.stdout, "smtp %s: not checked: no OAuth2 token\n", cfg.SMTP.Address)
+	} else if err := checkSMTP(d, cfg, tokens, within, e); err != nil {
 		fail(fmt.Errorf("smtp: %w", err))
 	} else {
 		fmt.Fprintf(e.stdout, "smtp %s: ok\n", cfg.SMTP.Address)
@@ -100,4 +104,14 @@ func check(ctx context.Context, e *env) error {
 		return fmt.Errorf("%d check(s) failed", failed)
 	}
 	return nil
+}
+
+// checkSMTP logs in to the SMTP server as the sender would.
+func checkSMTP(d *tickets.Desk, cfg *config.File, tokens mailin.TokenSource, within func(func(context.Context) error) error, e *env) error {
+	out, err := mailout.New(cfg.SMTP, cfg.Desk.Desk, d.Store, d.Signer, nil, e.log)
+	if err != nil {
+		return err
+	}
+	out.SetTokens(tokens)
+	return within(out.Check)
 }

@@ -121,9 +121,9 @@ func TestMetricsAndReadiness(t *testing.T) {
 		t.Errorf("healthz: %d %q", code, body)
 	}
 	f.send(msg{from: "celine.dupre@corp.example", name: "Céline Dupré", subject: "Le VPN ne marche plus", body: "Erreur 809 depuis ce matin."})
-	waitFor(t, func() bool { return len(f.mails("celine.dupre@corp.example", "ack", 0)) == 1 })
-	waitFor(t, func() bool { code, _ := get("/readyz"); return code == http.StatusOK })
-	waitFor(t, func() bool { _, body := get("/metrics"); return strings.Contains(body, "deskd_outbox_depth 0") })
+	eventually(t, func() bool { return len(f.mails("celine.dupre@corp.example", "ack", 0)) == 1 })
+	eventually(t, func() bool { code, _ := get("/readyz"); return code == http.StatusOK })
+	eventually(t, func() bool { _, body := get("/metrics"); return strings.Contains(body, "deskd_outbox_depth 0") })
 	_, body := get("/metrics")
 	for _, want := range []string{`deskd_ingest_mails_total{verdict="person"} `, "deskd_tickets_opened_total 1",
 		`deskd_outbox_sends_total{result="sent"}`, "deskd_outbox_depth 0", "deskd_imap_connected 1",
@@ -147,7 +147,7 @@ func TestMetricsAndReadiness(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.dm.out.Wake()
-	waitFor(t, func() bool { code, _ := get("/readyz"); return code == http.StatusServiceUnavailable })
+	eventually(t, func() bool { code, _ := get("/readyz"); return code == http.StatusServiceUnavailable })
 	_, body = get("/readyz")
 	if !strings.Contains(body, "database: ok\n") || !strings.Contains(body, "smtp: unreachable") {
 		t.Errorf("readyz with SMTP gone: %q", body)
@@ -162,8 +162,8 @@ func TestMetricsAndReadiness(t *testing.T) {
 	}
 }
 
-// waitFor polls cond for up to 20 seconds.
-func waitFor(t *testing.T, cond func() bool) {
+// eventually polls cond for up to 20 seconds.
+func eventually(t *testing.T, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {

@@ -2,10 +2,10 @@
 // belong to the rooms that use them, each a plain struct with its defaults and its validation:
 // tickets.Config (the desk: [desk], [[technician]], [[coordinator]], [[category]], [sla.*],
 // [calendar], [priority], [security], [escalation]), mailin.Config ([imap]), mailout.Config
-// ([smtp]) and web.Config ([web]). This package composes them into one file format: it decodes
-// the file over the rooms' defaults, refuses unknown keys, adds the binary's own keys (database,
-// secret_file, templates, [schedule]), takes relative paths from the file's directory, reads the
-// passwords, and says on which line a problem is.
+// ([smtp]), oauth.Config ([oauth2]) and web.Config ([web]). This package composes them into
+// one file format: it decodes the file over the rooms' defaults, refuses unknown keys, adds the
+// binary's own keys (database, secret_file, templates, [schedule]), takes relative paths from the
+// file's directory, reads the passwords, and says on which line a problem is.
 package config
 
 import (
@@ -24,6 +24,7 @@ import (
 
 	"github.com/deskd/deskd/mailin"
 	"github.com/deskd/deskd/mailout"
+	"github.com/deskd/deskd/oauth"
 	"github.com/deskd/deskd/templates"
 	"github.com/deskd/deskd/tickets"
 	"github.com/deskd/deskd/web"
@@ -36,6 +37,7 @@ type File struct {
 	Desk     tickets.Config // The desk: team, categories, SLAs, calendar, policy.
 	IMAP     mailin.Config  // [imap]. Password is set by ReadPasswords when it comes from elsewhere.
 	SMTP     mailout.Config // [smtp]. Likewise.
+	OAuth2   *oauth.Config  // [oauth2], completed; nil when the file has none.
 	Web      web.Config     // [web].
 	Schedule Schedule       // [schedule].
 
@@ -75,11 +77,12 @@ type secretSource struct{ Env, File string }
 // [desk] is shadowed by Desk, which adds the binary's keys to the desk's.
 type layout struct {
 	tickets.Config
-	Desk     deskSection `toml:"desk"`
-	IMAP     imapSection `toml:"imap"`
-	SMTP     smtpSection `toml:"smtp"`
-	Web      web.Config  `toml:"web"`
-	Schedule Schedule    `toml:"schedule"`
+	Desk     deskSection   `toml:"desk"`
+	IMAP     imapSection   `toml:"imap"`
+	SMTP     smtpSection   `toml:"smtp"`
+	OAuth2   *oauth.Config `toml:"oauth2"`
+	Web      web.Config    `toml:"web"`
+	Schedule Schedule      `toml:"schedule"`
 }
 
 type deskSection struct {
@@ -155,7 +158,7 @@ func Parse(name string, data []byte) (*File, error) {
 	}
 	dir := filepath.Dir(name)
 	f := &File{
-		Path: name, Desk: l.Config, IMAP: l.IMAP.Config, SMTP: l.SMTP.Config, Web: l.Web, Schedule: l.Schedule,
+		Path: name, Desk: l.Config, IMAP: l.IMAP.Config, SMTP: l.SMTP.Config, OAuth2: l.OAuth2, Web: l.Web, Schedule: l.Schedule,
 		Database: resolvePath(dir, l.Desk.Database), SecretFile: resolvePath(dir, l.Desk.SecretFile),
 		Templates:  resolvePath(dir, l.Desk.Templates),
 		imapSecret: secretSource{l.IMAP.PasswordEnv, resolvePath(dir, l.IMAP.PasswordFile)},
@@ -164,10 +167,16 @@ func Parse(name string, data []byte) (*File, error) {
 	}
 	f.Desk.Desk = l.Desk.DeskConfig
 	f.Desk.Complete()
+	if f.OAuth2 != nil {
+		f.OAuth2.SetDefaults(filepath.Dir(f.Database), dir) // The token file goes beside the database.
+	}
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
 	f.Warnings = f.Desk.Warnings()
+	if f.OAuth2 != nil && !f.IMAP.OAuth() && !f.SMTP.OAuth() {
+		f.Warnings = append(f.Warnings, `[oauth2] is set, but neither imap.auth nor smtp.auth is "xoauth2" or "oauthbearer": it is not used`)
+	}
 	return f, nil
 }
 
@@ -200,6 +209,23 @@ func (f *File) validate() error {
 			return f.errAt("web", -1, ce.Key, "web."+ce.Msg)
 		}
 		return &Error{File: f.Path, Msg: "web: " + err.Error()}
+	}
+	if f.OAuth2 != nil {
+		if err := f.OAuth2.Validate(); err != nil {
+			var ke *oauth.KeyError
+			if errors.As(err, &ke) {
+				return f.errAt("oauth2", -1, ke.Key, ke.Msg)
+			}
+			return &Error{File: f.Path, Msg: "oauth2: " + err.Error()}
+		}
+	}
+	for _, s := range []struct {
+		table, auth string
+		oauth       bool
+	}{{"imap", f.IMAP.Auth, f.IMAP.OAuth()}, {"smtp", f.SMTP.Auth, f.SMTP.OAuth()}} {
+		if s.oauth && f.OAuth2 == nil {
+			return f.errAt(s.table, -1, "auth", fmt.Sprintf("%s.auth %q needs an [oauth2] section: the provider and the application deskd signs in with", s.table, s.auth))
+		}
 	}
 	for _, s := range []struct {
 		table    string
