@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -249,5 +250,30 @@ func TestSignOut(t *testing.T) {
 	}
 	if p := b.get("/queue"); p.status != http.StatusSeeOther {
 		t.Errorf("after sign-out: %d", p.status)
+	}
+}
+
+// TestClientBehindProxy: with trust_proxy the per-client limit counts the address the proxy
+// names (the last of X-Forwarded-For), not the proxy's own; without it, the header is ignored.
+func TestClientBehindProxy(t *testing.T) {
+	for _, trust := range []bool{false, true} {
+		extra := [3]string{"web", "trust_proxy", fmt.Sprint(trust)}
+		f := newFixture(t, extra)
+		for i := 0; i < 12; i++ {
+			b := f.browser()
+			p := b.get("/signin")
+			req, _ := http.NewRequest(http.MethodPost, b.url("/signin"), strings.NewReader(url.Values{"csrf": {csrf(t, p)},
+				"email": {[]string{"alice@corp.example", "bob@corp.example", "chloe@corp.example", "dev@corp.example"}[i%4]}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Forwarded-For", fmt.Sprintf("203.0.113.7, 198.51.100.%d", i))
+			b.do(req)
+		}
+		n, want := len(f.mails()), 10 // One client: ten requests in the window.
+		if trust {
+			want = 12 // Twelve clients, three links per address at most: 12.
+		}
+		if n != want {
+			t.Errorf("trust_proxy %v: %d links, want %d", trust, n, want)
+		}
 	}
 }

@@ -54,6 +54,28 @@ func TestHostileMailShownAsText(t *testing.T) {
 	if csp := pages["ticket"].header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
 		t.Errorf("no content security policy: %q", csp)
 	}
+	// The requester's page, and a staff reply with hostile text on it.
+	link := ""
+	for _, m := range mailTo(f.mails(), tickets.KindAck, "eve@corp.example") {
+		link = f.pathOf(m.Notice.Links.Page)
+	}
+	if link == "" {
+		if err := f.desk.Do(f.ctx, o.TicketID, f.clock(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
+			return tx.Reply(tk, "Answer "+hostile, "alice@corp.example", "")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		link = f.pathOf(mailTo(f.mails(), tickets.KindReply, "eve@corp.example")[0].Notice.Links.Page)
+	}
+	p := f.browser().get(link)
+	if p.status != http.StatusOK {
+		t.Fatalf("requester page: %d", p.status)
+	}
+	for _, bad := range []string{"<script>", "<img src=x", "<svg onload"} {
+		if strings.Contains(p.body, bad) {
+			t.Errorf("requester page holds %q", bad)
+		}
+	}
 }
 
 // TestAttachmentDownload: files come as downloads, never shown inline, never sniffed.
