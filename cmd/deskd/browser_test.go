@@ -83,7 +83,8 @@ func linkIn(t *testing.T, f *flow, addr, kind string, ticket int64, prefix strin
 	return ""
 }
 
-// shot keeps a screenshot of the page as DIR/name.png when DESKD_SCREENSHOTS=DIR.
+// shot keeps a screenshot of the page, width pixels wide, as DIR/name.png when
+// DESKD_SCREENSHOTS=DIR: the whole page, or on a phone's width what its screen shows.
 func shot(t *testing.T, ctx context.Context, name string, width int64) {
 	t.Helper()
 	dir := os.Getenv("DESKD_SCREENSHOTS")
@@ -97,7 +98,11 @@ func shot(t *testing.T, ctx context.Context, name string, width int64) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800, opts...)); err != nil {
 		t.Fatalf("viewport: %v", err)
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	take := chromedp.FullScreenshot(100) // 100: PNG.
+	if width < 600 {
+		take = chromedp.CaptureScreenshot() // A phone's screen, not the whole page.
+	}
+	png, err := chromedp.Run(ctx, take)
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -128,6 +133,9 @@ func TestChromiumCoordinatorAndRequester(t *testing.T) {
 	f := newFlow(t, "")
 	base := serveWeb(t, f)
 
+	if os.Getenv("DESKD_SCREENSHOTS") != "" {
+		seedHistory(t, f) // A month of work, for the statistics to show something.
+	}
 	// People write to the desk.
 	for _, r := range requests {
 		f.send(msg{from: r.from, name: r.name, subject: r.subject, body: r.body, headers: r.headers})
@@ -137,12 +145,16 @@ func TestChromiumCoordinatorAndRequester(t *testing.T) {
 	var tk *tickets.Ticket
 	eventually(t, func() bool {
 		list, _ := f.dm.desk.Store.List(f.ctx, tickets.ListFilter{})
+		n := 0
 		for _, x := range list {
-			if strings.Contains(x.Subject, "Printer") {
+			if strings.Contains(x.Subject, "Printer on the 3rd floor") {
 				tk = x
 			}
+			if time.Since(x.CreatedAt) < time.Hour {
+				n++
+			}
 		}
-		return tk != nil && len(list) == len(requests)
+		return tk != nil && n == len(requests)
 	})
 
 	// Nadia asks for a sign-in link…
@@ -288,6 +300,58 @@ func TestChromiumCoordinatorAndRequester(t *testing.T) {
 	for _, e := range f.events(tk.ID, tickets.EventNote) {
 		if strings.Contains(e.Text, "FORGED") {
 			t.Errorf("a form from another site wrote on the ticket (now at %s)", status)
+		}
+	}
+}
+
+// seedHistory opens, answers, resolves and rates tickets over the last 30 days through the
+// desk's operations, as a month of work would have.
+func seedHistory(t *testing.T, f *flow) {
+	t.Helper()
+	subjects := []struct{ subject, text, lang string }{
+		{"Wi-Fi drops in meeting room B", "The wifi drops every ten minutes in room B.", "en"},
+		{"Mot de passe expiré", "Mon mot de passe a expiré, je ne peux plus me connecter.", "fr"},
+		{"Outlook does not start", "Outlook crashes at start since the update.", "en"},
+		{"Imprimante hors ligne", "L'imprimante du 2e étage est hors ligne.", "fr"},
+		{"VPN très lent", "Le VPN est très lent depuis chez moi.", "fr"},
+		{"New laptop screen flickers", "The screen of my new laptop flickers.", "en"},
+		{"Accès au dossier partagé", "Je n'ai plus accès au dossier partagé Compta.", "fr"},
+		{"Excel macro error", "Excel shows an error in the budget macro.", "en"},
+	}
+	start := time.Now().AddDate(0, 0, -29)
+	for i := 0; i < 90; i++ {
+		s := subjects[i%len(subjects)]
+		at := start.Add(time.Duration(i) * 29 * 24 * time.Hour / 90)
+		var tk *tickets.Ticket
+		if err := f.dm.desk.Update(f.ctx, at, func(tx *tickets.Tx) error {
+			var err error
+			tk, err = tx.Open(tickets.NewTicket{Subject: s.subject, Text: s.text, Language: s.lang,
+				Requester: fmt.Sprintf("user%d@corp.example", i%23)})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if i%9 == 8 {
+			continue // Still open.
+		}
+		answer := at.Add(time.Duration(10+i%7*25) * time.Minute)
+		done := answer.Add(time.Duration(1+i%5*3) * time.Hour)
+		for _, step := range []struct {
+			at time.Time
+			do func(*tickets.Tx, *tickets.Ticket) error
+		}{
+			{answer, func(tx *tickets.Tx, tk *tickets.Ticket) error { return tx.Reply(tk, "Looking into it.", tk.Assignee, "") }},
+			{done, func(tx *tickets.Tx, tk *tickets.Ticket) error { return tx.Resolve(tk, "Fixed.", tk.Assignee) }},
+			{done.Add(time.Hour), func(tx *tickets.Tx, tk *tickets.Ticket) error {
+				if i%3 == 0 {
+					return tx.Rate(tk, i%4 != 3, "", tk.Requester)
+				}
+				return nil
+			}},
+		} {
+			if err := f.dm.desk.Do(f.ctx, tk.ID, step.at, step.do); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }
