@@ -124,6 +124,28 @@ func (p *Page) Word(key string, args ...any) string {
 	return s
 }
 
+// Priority is the name of a priority ("high") in the page's language.
+func (p *Page) Priority(name string) string { return label(p.cat.Priority, name) }
+
+// Status is the name of a status ("open") in the page's language.
+func (p *Page) Status(name string) string { return label(p.cat.Status, name) }
+
+// Short is a time as lists show it ("26 Nov 11:00"), in the page's time zone; "" for zero.
+func (p *Page) Short(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	s, _ := p.cat.date(p.cat.short, t.In(p.loc))
+	return s
+}
+
+func label(m map[string]string, k string) string {
+	if v, ok := m[k]; ok {
+		return v
+	}
+	return k
+}
+
 // Funcs are the template functions of the pages: t (a word of web.toml), prio, status,
 // eventKind, when (a date in full), short (a date in a list) and plural.
 func (p *Page) Funcs() map[string]any {
@@ -141,13 +163,7 @@ func (p *Page) Funcs() map[string]any {
 			s, _ := p.cat.date(p.cat.long, t.In(p.loc))
 			return s
 		},
-		"short": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			s, _ := p.cat.date(p.cat.short, t.In(p.loc))
-			return s
-		},
+		"short": p.Short,
 	}
 	return out
 }

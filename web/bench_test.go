@@ -137,7 +137,7 @@ func seedBigDesk(dir string, n int) error {
 	return nil
 }
 
-// benchServer is the web desk over the big desk, with a signed-in coordinator's cookie.
+// benchServer is the web desk over the big desk, with the cookie of a technician signed in.
 func benchServer(b *testing.B) (*httptest.Server, *http.Client, *tickets.Store) {
 	ctx := context.Background()
 	cfg, err := config.Load(bigDesk(b))
@@ -165,12 +165,12 @@ func benchServer(b *testing.B) (*httptest.Server, *http.Client, *tickets.Store) 
 	b.Cleanup(ts.Close)
 	var nonce string
 	if err := desk.Update(ctx, time.Now(), func(tx *tickets.Tx) error {
-		nonce, err = tx.IssueSignIn("nadia@corp.example")
+		nonce, err = tx.IssueSignIn("alice@corp.example")
 		return err
 	}); err != nil {
 		b.Fatal(err)
 	}
-	secret, _, err := desk.SignIn(ctx, desk.Signer.SignInToken(nonce, "nadia@corp.example"), time.Now())
+	secret, _, err := desk.SignIn(ctx, desk.Signer.SignInToken(nonce, "alice@corp.example"), time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}

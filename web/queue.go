@@ -24,11 +24,18 @@ const nearBreach = 2 * time.Hour
 // pageSize is the number of tickets on a page of the queue.
 const pageSize = 50
 
+// queueRow is a ticket as a row of the queue shows it, its words said in Go: a page of fifty
+// rows costs half as much as with template functions.
 type queueRow struct {
-	*tickets.Ticket
-	Due      time.Time // The deadline it works towards.
-	Assignee string    // The assignee's name.
-	Category string    // The category's label.
+	ID                 int64
+	Subject, Requester string
+	StatusKey, Status  string // The status's name, and its word.
+	PrioKey, Prio      string
+	Category           string // The category's label, "" for none.
+	Assignee           string // The assignee's name, "" for nobody.
+	Tier               string // "tier 2".
+	Left, Due          string // "3 h 05 left", and the deadline.
+	Late               bool
 }
 
 type option struct {
@@ -92,8 +99,16 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request, u *user) {
 			d.Filtered = true
 		}
 	}
+	p := st.words.Page(u.Lang, st.desk.Location())
 	for _, tk := range page.Tickets {
-		row := queueRow{Ticket: tk, Due: nextDue(tk), Category: categoryLabel(st.desk, tk.Category, u.Lang)}
+		due := nextDue(tk)
+		row := queueRow{ID: tk.ID, Subject: tk.Subject, Requester: tk.RequesterName, StatusKey: string(tk.Status),
+			Status: p.Status(string(tk.Status)), PrioKey: tk.Priority.String(), Prio: p.Priority(tk.Priority.String()),
+			Category: categoryLabel(st.desk, tk.Category, u.Lang), Tier: p.Word("tier_n", "n", tk.Tier),
+			Left: sayLeft(p, due, now), Due: p.Short(due), Late: !due.IsZero() && due.Before(now)}
+		if row.Requester == "" {
+			row.Requester = tk.Requester
+		}
 		if tk.Assignee != "" {
 			row.Assignee = personName(st.desk, nil, tk.Assignee)
 		}

@@ -52,15 +52,7 @@ func pageFuncs(p *templates.Page) template.FuncMap {
 		// dur says a duration: "12 min", "3 h 05", "2 d 4 h".
 		"dur": func(d time.Duration) string { return sayDuration(p, d) },
 		// left says the time left before a deadline, or how late it is.
-		"left": func(due, now time.Time) string {
-			if due.IsZero() {
-				return p.Word("no_deadline")
-			}
-			if d := due.Sub(now); d >= 0 {
-				return p.Word("left", "d", sayDuration(p, d))
-			}
-			return p.Word("late", "d", sayDuration(p, now.Sub(due)))
-		},
+		"left": func(due, now time.Time) string { return sayLeft(p, due, now) },
 		"late": func(due, now time.Time) bool { return !due.IsZero() && due.Before(now) },
 		// count is a count of the queue, "1000+" past tickets.QueueCountCap.
 		"count": func(n int) string {
@@ -98,6 +90,17 @@ func percent(n, total int) int {
 		return 0
 	}
 	return (n*100 + total/2) / total
+}
+
+// sayLeft says the time left before a deadline, or how late it is.
+func sayLeft(p *templates.Page, due, now time.Time) string {
+	if due.IsZero() {
+		return p.Word("no_deadline")
+	}
+	if d := due.Sub(now); d >= 0 {
+		return p.Word("left", "d", sayDuration(p, d))
+	}
+	return p.Word("late", "d", sayDuration(p, now.Sub(due)))
 }
 
 // sayDuration says a duration in the page's words, rounded to the minute.
