@@ -88,12 +88,35 @@ func (s *Server) staff(h func(http.ResponseWriter, *http.Request, *user)) http.H
 			return
 		}
 		u.csrf, u.secret = ses.CSRF, secret
+		if r.Method == http.MethodPost && !s.readForm(w, r, u.Lang) {
+			return
+		}
 		if r.Method == http.MethodPost && !sameToken(r.PostFormValue("csrf"), ses.CSRF) {
 			s.fail(w, r, http.StatusForbidden, u.Lang, "error_csrf")
 			return
 		}
 		h(w, r, u)
 	}
+}
+
+// readForm reads a posted form, bounded by the desk's attachment limit; a form over it is
+// answered 413 and false.
+func (s *Server) readForm(w http.ResponseWriter, r *http.Request, lang string) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload(s.settings().desk)+1<<20)
+	err := r.ParseMultipartForm(1 << 20)
+	if errors.Is(err, http.ErrNotMultipart) {
+		err = r.ParseForm()
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		s.fail(w, r, http.StatusRequestEntityTooLarge, lang, "error_too_big")
+		return false
+	}
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, lang, "error_form")
+		return false
+	}
+	return true
 }
 
 func sameToken(a, b string) bool {

@@ -79,9 +79,14 @@ func (s *Server) requester(h func(http.ResponseWriter, *http.Request, *guest)) h
 			s.fail(w, r, http.StatusForbidden, tk.Language, "error_forbidden")
 			return
 		}
-		if r.Method == http.MethodPost && !s.formTokenOK(r) {
-			s.fail(w, r, http.StatusForbidden, tk.Language, "error_csrf")
-			return
+		if r.Method == http.MethodPost {
+			if !s.readForm(w, r, tk.Language) {
+				return
+			}
+			if !s.formTokenOK(r) {
+				s.fail(w, r, http.StatusForbidden, tk.Language, "error_csrf")
+				return
+			}
 		}
 		h(w, r, &guest{Email: claim.Recipient, Token: token, Claim: claim, Ticket: tk})
 	}
@@ -186,9 +191,9 @@ func maxUpload(cfg *tickets.Config) int64 {
 	return 25 << 20
 }
 
-// readUploads reads the text and the files of a posted form, within the desk's limit.
-func readUploads(w http.ResponseWriter, r *http.Request, limit int64) (text string, files []tickets.Upload, err error) {
-	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20)
+// readUploads reads the text and the files of a posted form, within the desk's limit (the
+// handlers' wrappers bound the body before anything reads it).
+func readUploads(r *http.Request, limit int64) (text string, files []tickets.Upload, err error) {
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		if errors.Is(err, http.ErrNotMultipart) {
 			return strings.TrimSpace(r.PostFormValue("text")), nil, nil
@@ -251,7 +256,7 @@ func cleanName(name string) string {
 func (s *Server) followUpPost(w http.ResponseWriter, r *http.Request, g *guest) {
 	tk := g.Ticket
 	st := s.settings()
-	text, files, err := readUploads(w, r, maxUpload(st.desk))
+	text, files, err := readUploads(r, maxUpload(st.desk))
 	p := st.words.Page(tk.Language, nil)
 	if err != nil {
 		var mbe *http.MaxBytesError

@@ -199,3 +199,31 @@ func TestSatisfaction(t *testing.T) {
 		t.Errorf("digest satisfaction %+v (the last answer counts)", dg.Satisfaction)
 	}
 }
+
+// TestUploadBounded: a form bigger than the desk's attachment limit is refused before it is
+// read whole, and changes nothing.
+func TestUploadBounded(t *testing.T) {
+	f := newFixture(t, [3]string{"desk", "max_attachment", `"1MB"`})
+	tk := f.open(tickets.NewTicket{Subject: "Big file", Text: "see", Requester: "celine@corp.example", Language: "fr"})
+	link := f.requesterLink(tickets.KindAck, "celine@corp.example")
+	b := f.browser()
+	p := b.get(link)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("csrf", csrf(t, p))
+	_ = mw.WriteField("text", "here it is")
+	fw, _ := mw.CreateFormFile("file", "huge.bin")
+	_, _ = fw.Write(bytes.Repeat([]byte("x"), 3<<20))
+	_ = mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, b.url(link), &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if p := b.do(req); p.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("3 MB through a 1 MB limit: %d", p.status)
+	}
+	evs, _ := f.store.Events(f.ctx, tk.ID)
+	for _, e := range evs {
+		if e.Text == "here it is" {
+			t.Error("the oversized form reached the ticket")
+		}
+	}
+}

@@ -149,7 +149,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, u *user) {
 	var text string
 	var files []tickets.Upload
 	if action == "reply" {
-		if text, files, err = readUploads(w, r, maxUpload(st.desk)); err != nil {
+		if text, files, err = readUploads(r, maxUpload(st.desk)); err != nil {
 			s.showTicket(w, r, u, id, http.StatusRequestEntityTooLarge, "", p.Word("error_too_big"))
 			return
 		}
