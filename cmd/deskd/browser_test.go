@@ -340,7 +340,9 @@ func seedHistory(t *testing.T, f *flow) {
 			at time.Time
 			do func(*tickets.Tx, *tickets.Ticket) error
 		}{
-			{answer, func(tx *tickets.Tx, tk *tickets.Ticket) error { return tx.Reply(tk, "Looking into it.", tk.Assignee, "") }},
+			{answer, func(tx *tickets.Tx, tk *tickets.Ticket) error {
+				return tx.Reply(tk, "Looking into it.", tk.Assignee, "")
+			}},
 			{done, func(tx *tickets.Tx, tk *tickets.Ticket) error { return tx.Resolve(tk, "Fixed.", tk.Assignee) }},
 			{done.Add(time.Hour), func(tx *tickets.Tx, tk *tickets.Ticket) error {
 				if i%3 == 0 {
