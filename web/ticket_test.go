@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/deskd/deskd/tickets"
 )
@@ -200,5 +201,46 @@ func TestEveryFormActs(t *testing.T) {
 	p := b.get(path)
 	if !strings.Contains(p.body, `class="event internal k-note"`) || !strings.Contains(p.body, `class="event public k-reply"`) {
 		t.Errorf("public and internal events are not apart on the page")
+	}
+}
+
+// TestTeamAway: a coordinator marks a technician away until a day and back, as `deskd tech away`
+// does; a technician may mark only themselves.
+func TestTeamAway(t *testing.T) {
+	f := newFixture(t)
+	nadia := f.signIn("nadia@corp.example")
+	p := nadia.get("/team")
+	if p.status != http.StatusOK || !strings.Contains(p.body, "Chloé Dubois") {
+		t.Fatalf("team: %d", p.status)
+	}
+	tok := csrf(t, p)
+	if p := nadia.post("/team/away", url.Values{"csrf": {tok}, "email": {"bob@corp.example"}, "until": {"2026-12-04"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("away: %d\n%s", p.status, p.body)
+	}
+	away := func(who string) (time.Time, bool) {
+		var until time.Time
+		var ok bool
+		_ = f.desk.Update(f.ctx, f.clock(), func(tx *tickets.Tx) error { until, ok = tx.Away(who); return nil })
+		return until, ok
+	}
+	if until, ok := away("bob@corp.example"); !ok || !until.Equal(time.Date(2026, 12, 5, 0, 0, 0, 0, f.desk.Config().Location())) {
+		t.Errorf("Bob away until %v (%v)", until, ok)
+	}
+	if p := nadia.get("/team?done=away"); !strings.Contains(p.body, "absent jusqu&#39;au") {
+		t.Errorf("the team page does not show the absence")
+	}
+	if p := nadia.post("/team/away", url.Values{"csrf": {tok}, "email": {"bob@corp.example"}, "back": {"1"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("back: %d", p.status)
+	}
+	if _, ok := away("bob@corp.example"); ok {
+		t.Error("Bob still away")
+	}
+	bob := f.signIn("bob@corp.example")
+	btok := csrf(t, bob.get("/team"))
+	if p := bob.post("/team/away", url.Values{"csrf": {btok}, "email": {"alice@corp.example"}, "until": {"2026-12-04"}}); p.status != http.StatusForbidden {
+		t.Errorf("Bob marks Alice away: %d", p.status)
+	}
+	if p := bob.post("/team/away", url.Values{"csrf": {btok}, "email": {"bob@corp.example"}, "until": {"2026-11-01"}}); p.status != http.StatusBadRequest {
+		t.Errorf("a day in the past: %d", p.status)
 	}
 }
