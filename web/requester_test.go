@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/deskd/deskd/templates"
 	"github.com/deskd/deskd/tickets"
 )
 
@@ -225,5 +227,36 @@ func TestUploadBounded(t *testing.T) {
 		if e.Text == "here it is" {
 			t.Error("the oversized form reached the ticket")
 		}
+	}
+}
+
+// TestLinksFollowReload: a reload that changes base_url changes the links of the next mails;
+// without [web] base_url they name the address listened on.
+func TestLinksFollowReload(t *testing.T) {
+	f := newFixture(t)
+	f.open(tickets.NewTicket{Subject: "VPN", Text: "down", Requester: "celine@corp.example", Language: "fr"})
+	m := mailTo(f.mails(), tickets.KindAck, "celine@corp.example")[0]
+	if l := f.srv.Links(m, "celine@corp.example", f.clock()).Page; !strings.HasPrefix(l, "http://127.0.0.1:0/r/") {
+		t.Errorf("before listening: %s", l)
+	}
+	cfg := f.cfg.Web
+	cfg.BaseURL = "https://desk.corp.example/help/"
+	tpl, _ := templates.Load("")
+	if err := f.srv.SetConfig(cfg, tpl); err != nil {
+		t.Fatal(err)
+	}
+	if l := f.srv.Links(m, "celine@corp.example", f.clock()).Page; !strings.HasPrefix(l, "https://desk.corp.example/help/r/") {
+		t.Errorf("after reload: %s", l)
+	}
+	// Served under /help, the pages answer there.
+	ts := httptest.NewServer(f.srv.Handler())
+	defer ts.Close()
+	resp, err := http.Get(ts.URL + "/help/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/help/signin: %d", resp.StatusCode)
 	}
 }

@@ -256,10 +256,13 @@ func (s *Server) Handler() http.Handler {
 	var h http.Handler = cop.Handler(mux)
 	h = s.headers(h)
 	h = s.recoverPanics(h)
-	if p := s.settings().path; p != "" {
-		h = http.StripPrefix(p, h)
-	}
-	return h
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := s.settings().path; p != "" { // base_url's path, which a reload may change.
+			http.StripPrefix(p, h).ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // headers sets the security headers of every answer: no framing, no sniffing, no referrer (links
