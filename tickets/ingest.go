@@ -50,6 +50,9 @@ type Incoming struct {
 	FailedRecipients []string // Bounces: who could not be reached.
 	ReturnedIDs      []string // Bounces and auto-replies: Message-IDs of our mail they return.
 	Raw              []byte
+	// NoAck says why a request gets no acknowledgement if it opens a ticket ("" sends one): the
+	// mail reader's first run found it too old.
+	NoAck string
 }
 
 // IncomingAttachment is a file received with a mail.
@@ -251,7 +254,7 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	tk, err := t.Open(NewTicket{
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: watchers, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
-		LinkedTicket: link, Actor: in.From,
+		LinkedTicket: link, Actor: in.From, NoAck: in.NoAck,
 	})
 	if err != nil {
 		return Outcome{MessageID: in.MessageID}, err

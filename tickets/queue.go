@@ -10,7 +10,8 @@ import (
 // The queue of the web desk: active tickets (new, open, pending) in the order of the deadline
 // each works towards (next_due: the first response until it is given, then the resolution),
 // walked page by page by keyset pagination on (next_due, id), so that a page costs the same on
-// the first page and the thousandth. Each view reads one partial index of migration 8.
+// the first page and the thousandth. Each view reads one of the queue's partial indexes
+// (store.go, the migration that adds next_due).
 
 // QueueView is one of the queue's views.
 type QueueView string

@@ -121,7 +121,7 @@ func TestQueuePages(t *testing.T) {
 	}
 }
 
-// nextDue is the queue's order key of a ticket, as migration 8's triggers keep it.
+// nextDue is the queue's order key of a ticket, as the queue's triggers keep it (store.go).
 func nextDue(tk *Ticket) int64 {
 	due := tk.ResolveDue
 	if tk.FirstResponseAt.IsZero() {

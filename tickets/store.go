@@ -26,6 +26,8 @@ type Store struct {
 	mu     sync.Mutex
 	stmts  map[string]*sql.Stmt
 	wanted map[string]bool
+
+	journal *sentJournal // DATABASE-sent: mails accepted by the server, before "sent" commits.
 }
 
 // migrations are applied in order at start; each is recorded in schema_migrations. Never edit a
@@ -229,10 +231,14 @@ INSERT INTO ingest_state (mailbox, state)
 DROP TABLE mailbox_state;
 DELETE FROM kv WHERE substr(key, 1, 9) = 'inflight:' OR substr(key, 1, 8) = 'attempt:';
 `,
+	// The process holding an outbox row's claim (mailout.Claimant): after a crash, the next
+	// sender on the same machine sees it is gone and takes its rows back without waiting out
+	// the lease.
+	6: `ALTER TABLE outbox ADD COLUMN claimant TEXT NOT NULL DEFAULT '';`,
 	// The web desk's access: sign-in links asked for by mail (single use), the requests counted
 	// for their limits, staff sessions and per-person API tokens. Secrets are kept as their
 	// SHA-256 only (see access.go).
-	6: `
+	7: `
 CREATE TABLE signins (
 	nonce TEXT PRIMARY KEY,
 	email TEXT NOT NULL,
@@ -261,7 +267,7 @@ CREATE INDEX api_tokens_email ON api_tokens (email);
 `,
 	// Requesters' answers to "was your problem solved?": the last answer per ticket, with the
 	// technician and category it was about when given.
-	7: `
+	8: `
 CREATE TABLE ratings (
 	ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id),
 	solved INTEGER NOT NULL,
@@ -278,7 +284,7 @@ CREATE INDEX ratings_at ON ratings (at);
 	// by keyset pagination on (next_due, id). Triggers keep next_due, so the code that saves
 	// tickets does not know it. Each index holds every column the queue filters on, so a filter
 	// reads index entries only and fetches the rows it shows; the counts read them alone.
-	8: `
+	9: `
 ALTER TABLE tickets ADD COLUMN next_due INTEGER NOT NULL DEFAULT 9223372036854775807;
 UPDATE tickets SET next_due = COALESCE(CASE WHEN first_response_at IS NULL THEN first_response_due ELSE resolve_due END, 9223372036854775807);
 CREATE TRIGGER tickets_next_due_insert AFTER INSERT ON tickets
@@ -333,6 +339,14 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(4)
 	s.r = r
+	if s.journal, err = openSentJournal(path + "-sent"); err != nil {
+		s.closeQuietly()
+		return nil, err
+	}
+	if _, err := s.replaySent(ctx, false); err != nil {
+		s.closeQuietly()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -349,7 +363,7 @@ func (s *Store) Close() error {
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
-	errs = append(errs, s.w.Close())
+	errs = append(errs, s.w.Close(), s.journal.close())
 	return errors.Join(errs...)
 }
 

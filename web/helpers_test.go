@@ -102,7 +102,7 @@ func (f *deskFixture) open(req tickets.NewTicket) *tickets.Ticket {
 // first recipient, as the sender renders them.
 func (f *deskFixture) mails() []tickets.OutboxMail {
 	f.t.Helper()
-	ms, err := f.store.DueMail(f.ctx, f.clock().Add(time.Hour), 1000)
+	ms, err := f.store.DueMail(f.ctx, "", f.clock().Add(time.Hour), 1000)
 	if err != nil {
 		f.t.Fatal(err)
 	}

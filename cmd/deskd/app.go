@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -241,26 +243,50 @@ func (a *app) schedule(ctx context.Context, cfg *config.File) (*cron.Cron, error
 	return c, nil
 }
 
-// serve runs the ingester, the sender and the jobs until ctx ends; SIGHUP reloads the
-// configuration. The mail in hand is finished before it returns.
+// serve runs deskd as the daemon: SIGHUP reloads the configuration, and systemd hears how it
+// goes when it started deskd (Type=notify, $NOTIFY_SOCKET).
 func (a *app) serve(ctx context.Context) error {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	return a.serveWith(ctx, hup, systemdFromEnv())
+}
+
+// serveWith runs the ingester, the sender and the jobs until ctx ends, and reloads the
+// configuration on every value of reload. When the ingester or the sender dies for good (it
+// returns an error or panics), the rest is stopped and the error returned: deskd exits non-zero
+// and systemd's Restart=on-failure starts it again. The mail in hand is finished before it returns.
+//
+// systemd is told READY=1 once everything runs, RELOADING=1 then READY=1 around a reload,
+// STOPPING=1 on the way out, and, when it set a watchdog, WATCHDOG=1 at half its interval while
+// both loops are alive.
+func (a *app) serveWith(ctx context.Context, reload <-chan os.Signal, sd *systemd) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	var alive atomic.Int32 // The loops running.
+	var mu sync.Mutex
+	var died error // The first loop that died, and why.
 	run := func(name string, f func(context.Context) error) {
 		wg.Add(1)
+		alive.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() {
-				if p := recover(); p != nil {
-					a.log.Error("panic", "part", name, "panic", p)
-					cancel()
-				}
-			}()
-			if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				a.log.Error(name+" stopped", "err", err)
-				cancel()
+			err := a.guard(ctx, name, f)
+			alive.Add(-1)
+			if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
+				return // Stopped as asked.
 			}
+			if err == nil {
+				err = errors.New("returned early")
+			}
+			a.log.Error(name+" stopped for good: deskd stops", "err", err)
+			mu.Lock()
+			if died == nil {
+				died = fmt.Errorf("%s stopped: %w", name, err)
+			}
+			mu.Unlock()
+			cancel()
 		}()
 	}
 	if a.web != nil && a.web.Addr() == "" {
@@ -270,44 +296,97 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	run("ingest", a.in.Run)
 	run("sender", func(ctx context.Context) error { a.out.Run(ctx); return nil })
+	loops := int32(2)
 	if a.web != nil {
 		run("web", a.web.Run) // Stops accepting at the end, and finishes the requests in hand.
+		loops++
 	}
 	cfg := a.config()
 	c, err := a.schedule(ctx, cfg)
 	if err != nil {
+		cancel()
+		wg.Wait()
 		return err
 	}
 	a.mu.Lock()
 	a.cron = c
 	a.mu.Unlock()
 	c.Start()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	if sd.watchdog > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(sd.watchdog / 2)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if alive.Load() == loops && ctx.Err() == nil {
+						a.tell(sd, "WATCHDOG=1")
+					}
+				}
+			}
+		}()
+	}
 	webAddr := ""
 	if a.web != nil {
 		webAddr = a.web.BaseURL()
 	}
 	a.log.Info("deskd serving", "desk", cfg.Desk.Desk.Address, "imap", cfg.IMAP.Address, "smtp", cfg.SMTP.Address, "web", webAddr)
+	a.tell(sd, "READY=1", "STATUS=serving")
 	for {
 		select {
 		case <-ctx.Done():
+			a.tell(sd, "STOPPING=1")
 			a.mu.Lock()
 			c := a.cron
 			a.cron = nil
 			a.mu.Unlock()
 			<-c.Stop().Done()
 			wg.Wait()
+			mu.Lock()
+			defer mu.Unlock()
+			if died != nil {
+				a.log.Error("deskd stopped", "err", died)
+				return died
+			}
 			a.log.Info("deskd stopped")
 			return nil
-		case <-hup:
+		case <-reload:
+			a.tell(sd, reloading()...)
 			if err := a.Reload(ctx); err != nil {
 				a.log.Error("reload: keeping the old configuration", "err", err)
+				a.tell(sd, "READY=1", "STATUS=serving; reload failed, old configuration kept: "+oneLine(err.Error()))
 				continue
 			}
 			a.log.Info("configuration reloaded")
+			a.tell(sd, "READY=1", "STATUS=serving")
 		}
+	}
+}
+
+// guard runs one loop of the daemon, turning a panic into an error (its stack is logged).
+func (a *app) guard(ctx context.Context, name string, f func(context.Context) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.Error("panic", "part", name, "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return f(ctx)
+}
+
+// tell sends systemd a notification, logging a failure (the watchdog's at debug level: it
+// repeats every few seconds).
+func (a *app) tell(sd *systemd, fields ...string) {
+	if err := sd.notify(fields...); err != nil {
+		if fields[0] == "WATCHDOG=1" {
+			a.log.Debug("systemd watchdog", "err", err)
+			return
+		}
+		a.log.Warn("systemd", "err", err)
 	}
 }
 

@@ -54,6 +54,21 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
+// statusError is a command's outcome with an exit status of its own, beyond 0, 1 and 2.
+type statusError struct {
+	code int
+	err  error
+}
+
+func (e statusError) Error() string { return e.err.Error() }
+func (e statusError) Unwrap() error { return e.err }
+
+// exitHeld is the exit status of `deskd poll --once` when everything in the inbox was processed
+// but the SMTP server could not be reached: the mail stays queued, nothing is lost, and the next
+// poll (or deskd serve) sends it. Not 0, so that a cron job's owner hears of an outage that
+// lasts; not 1, so that a script can tell it from a failure and simply run the next poll.
+const exitHeld = 3
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -123,12 +138,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	err := cmd.run(ctx, e, fs.Args())
 	var ue usageError
+	var se statusError
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "deskd %s: %s\n", cmd.name, ue.msg)
 		return 2
+	case errors.As(err, &se):
+		fmt.Fprintf(stderr, "deskd %s: %s\n", cmd.name, oneLine(se.Error()))
+		return se.code
 	default:
 		fmt.Fprintf(stderr, "deskd %s: %s\n", cmd.name, oneLine(err.Error()))
 		return 1

@@ -85,12 +85,19 @@ func check(ctx context.Context, e *env) error {
 		return f(ctx)
 	}
 	tokens, tokensOK := checkOAuth(ctx, e, cfg, fail)
+	in := mailin.NewIngester(d, ingestSettings(cfg, d, tokens), e.log)
 	if cfg.IMAP.OAuth() && !tokensOK {
 		fmt.Fprintf(e.stdout, "imap %s: not checked: no OAuth2 token\n", cfg.IMAP.Address)
-	} else if err := within(mailin.NewIngester(d, ingestSettings(cfg, d, tokens), e.log).Check); err != nil {
+	} else if err := within(in.Check); err != nil {
 		fail(fmt.Errorf("imap: %w", err))
 	} else {
 		fmt.Fprintf(e.stdout, "imap %s: ok (mailbox %s)\n", cfg.IMAP.Address, cfg.IMAP.Mailbox)
+		var fr *mailin.FirstRun
+		if err := within(func(ctx context.Context) (err error) { fr, err = in.Preview(ctx); return err }); err != nil {
+			fail(fmt.Errorf("imap: %w", err))
+		} else if fr != nil {
+			fmt.Fprintln(e.stdout, firstRunLine(fr))
+		}
 	}
 	// The built-in templates: a broken override is reported above.
 	if cfg.SMTP.OAuth() && !tokensOK {
@@ -114,4 +121,37 @@ func checkSMTP(d *tickets.Desk, cfg *config.File, tokens mailin.TokenSource, wit
 	}
 	out.SetTokens(tokens)
 	return within(out.Check)
+}
+
+// firstRunLine says what the first run on the mailbox will take: "first run: 1 mail; 20 already
+// read are left alone".
+func firstRunLine(fr *mailin.FirstRun) string {
+	age := fr.AckMaxAge.String()
+	if d := fr.AckMaxAge; d > 0 && d%(24*time.Hour) == 0 {
+		age = fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	line := "first run: " + plural(fr.Take, "mail", "mails")
+	if fr.NoAck > 0 {
+		line += fmt.Sprintf(" (%d arrived over %s ago: %s, no acknowledgement)", fr.NoAck, age, count1(fr.NoAck, "a ticket", "tickets"))
+	}
+	if fr.Leave > 0 {
+		verb := count1(fr.Leave, "is", "are")
+		switch fr.Backfill {
+		case mailin.BackfillUnseen:
+			line += fmt.Sprintf("; %d already read %s left alone", fr.Leave, verb)
+		default:
+			line += fmt.Sprintf("; %d older than %s %s left alone", fr.Leave, fr.Backfill, verb)
+		}
+	}
+	return line
+}
+
+// plural is "1 mail", "2 mails".
+func plural(n int, one, many string) string { return fmt.Sprintf("%d %s", n, count1(n, one, many)) }
+
+func count1(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

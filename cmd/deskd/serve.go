@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"time"
 
 	"github.com/deskd/deskd/cmd/deskd/config"
+	"github.com/deskd/deskd/mailout"
+	"github.com/deskd/deskd/tickets"
 )
 
 // withApp loads the configuration, builds deskd, runs fn and closes it. The classifier is trained
@@ -47,8 +50,18 @@ func pollCommand() *command {
 					return err
 				}
 				sent, err := a.out.Drain(ctx, time.Now())
-				fmt.Fprintf(e.stdout, "fetched %d: opened %d, into tickets %d, duplicates %d, automatic %d, quarantined %d, retry later %d; sent %d\n",
+				summary := fmt.Sprintf("fetched %d: opened %d, into tickets %d, duplicates %d, automatic %d, quarantined %d, retry later %d; sent %d",
 					st.Fetched, st.Opened, st.Appended, st.Duplicates, st.Automatic, st.Quarantined, st.Failed, sent)
+				if errors.Is(err, mailout.ErrUnreachable) {
+					// The inbox is done; the mail waits in the outbox for the server (exitHeld).
+					queued, cerr := a.store.OutboxCounts(ctx)
+					if cerr != nil {
+						return errors.Join(err, cerr)
+					}
+					fmt.Fprintf(e.stdout, "%s; %d mails stay queued: the SMTP server cannot be reached\n", summary, queued[tickets.OutboxPending])
+					return statusError{exitHeld, fmt.Errorf("%w; the next poll or deskd serve sends it", err)}
+				}
+				fmt.Fprintln(e.stdout, summary)
 				return err
 			})
 		},
