@@ -31,7 +31,7 @@ func TestAPISameJSONAsCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := newApp(context.Background(), cfg, discardLog())
+	a, err := newApp(context.Background(), cfg, discardLog(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestAPISameJSONAsCLI(t *testing.T) {
 	if code, out, _ := cli(t, "token", "revoke", "nadia@corp.example", "--config", path); code != 0 || !strings.Contains(out, "1 tokens") {
 		t.Errorf("token revoke: %d %q", code, out)
 	}
-	a, err = newApp(context.Background(), cfg, discardLog())
+	a, err = newApp(context.Background(), cfg, discardLog(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
