@@ -4,13 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // Command is one "#verb argument" line of a technician's mail.
 type Command struct {
-	Verb string // Canonical English verb: resolve, note, escalate, priority, assign, take, pending, reopen, cc, category, away, back.
+	Verb string // Canonical English verb: resolve, note, escalate, priority, assign, take, pending, reopen, cc, category, away, back, incident, link, unlink, update, reuse.
 	Arg  string
 	Line string // The line as written.
 }
@@ -29,6 +30,11 @@ var commandAliases = map[string]string{
 	"category": "category", "categorie": "category", "cat": "category",
 	"away": "away", "absent": "away", "absence": "away",
 	"back": "back", "retour": "back", "present": "back",
+	"incident": "incident",
+	"link":     "link", "lier": "link", "rattacher": "link", "relier": "link",
+	"unlink": "unlink", "delier": "unlink", "detacher": "unlink", "dissocier": "unlink",
+	"update": "update", "maj": "update", "miseajour": "update", "mise-a-jour": "update", "point": "update",
+	"reuse": "reuse", "reutiliser": "reuse", "reprendre": "reuse",
 }
 
 var commandRE = regexp.MustCompile(`^#([\p{L}][\p{L}-]*)(?:[ \t:]+(.*))?$`)
@@ -129,6 +135,10 @@ func refusedByDomain(c Command, err error) *errRefused {
 	case errors.Is(err, ErrNoTechnician):
 		p = say(PhraseNoTechnician)
 	}
+	var r *Refusal
+	if errors.As(err, &r) {
+		p = r.Phrase
+	}
 	return &errRefused{c, p}
 }
 
@@ -215,15 +225,31 @@ func isDomainRefusal(err error) bool {
 			return true
 		}
 	}
-	return false
+	return isRefusal(err)
 }
 
 func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string) error {
 	who := in.From
 	textTaken := false
 	for _, c := range cmds {
-		if c.Verb == "resolve" || c.Verb == "note" {
+		switch c.Verb {
+		case "resolve", "note", "update":
 			textTaken = true
+		case "reuse":
+			// #reuse N: ticket N's resolution note goes out after the technician's own words,
+			// under their name, as their answer or with their #resolve.
+			id, ok := ticketArg(c.Arg)
+			if !ok {
+				return &errRefused{c, say(PhraseTicketNumber, "command", "#reuse")}
+			}
+			note, err := t.reuseNote(id)
+			if err != nil {
+				if isRefusal(err) {
+					return refusedByDomain(c, err)
+				}
+				return err
+			}
+			rest = strings.TrimSpace(rest + "\n\n" + note)
 		}
 	}
 	if tk.Status == StatusClosed {
@@ -262,7 +288,12 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 	}
 	consumed = false
 	if rest != "" && !textTaken {
-		if err := t.Reply(tk, rest, who, in.MessageID); err != nil {
+		reply := t.Reply
+		if tk.IsIncident() && tk.Status != StatusClosed {
+			// Answering an incident is answering everyone it stands for.
+			reply = func(tk *Ticket, text, who, _ string) error { return t.IncidentUpdate(tk, text, who) }
+		}
+		if err := reply(tk, rest, who, in.MessageID); err != nil {
 			return err
 		}
 	}
@@ -300,6 +331,20 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 			err = t.SetAway(who, until)
 		case "back":
 			err = t.SetAway(who, time.Time{})
+		case "incident":
+			err = t.MakeIncident(tk, who)
+		case "link":
+			id, ok := ticketArg(c.Arg)
+			if !ok {
+				return &errRefused{c, say(PhraseTicketNumber, "command", "#link")}
+			}
+			err = t.Link(tk, id, who)
+		case "unlink":
+			err = t.Unlink(tk, who)
+		case "update":
+			err = t.IncidentUpdate(tk, withText(c), who)
+		case "reuse":
+			// Done above: the note is in the text.
 		}
 		if err != nil {
 			if isDomainRefusal(err) {
@@ -360,6 +405,16 @@ func (t *Tx) refusal(c Command, text, who string) *errRefused {
 		return nil
 	}
 	return &errRefused{c, p}
+}
+
+// ticketArg reads a command's ticket number: "42" or "#42".
+func ticketArg(arg string) (int64, bool) {
+	f := strings.Fields(arg)
+	if len(f) == 0 {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(f[0], "#"), 10, 64)
+	return id, err == nil && id > 0
 }
 
 func (t *Tx) categoryNames() []string {

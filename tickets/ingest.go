@@ -511,7 +511,7 @@ var replyPrefixRE = regexp.MustCompile(`(?i)^\s*((re|aw|sv|tr|fw|fwd|wg|rif|r|r�
 // deskPrefixRE matches the prefixes of the desk's mails to requesters (templates/*/*.txt; a test
 // there keeps the two in step), so that a requester's reply comes back to the ticket's subject.
 // Staff-only prefixes ("Update:") are left alone: a requester may well write them.
-var deskPrefixRE = regexp.MustCompile(`(?i)^\s*(request received|request resolved|priority raised|handed to a specialist|request closed|demande reçue|demande résolue|priorité relevée|demande transmise à un spécialiste|demande close)\s*:\s*`)
+var deskPrefixRE = regexp.MustCompile(`(?i)^\s*(request received|request resolved|priority raised|handed to a specialist|request closed|progress|demande reçue|demande résolue|priorité relevée|demande transmise à un spécialiste|demande close|point d'avancement)\s*:\s*`)
 
 // CleanSubject removes reply prefixes, our tag and the desk's own subject prefixes from a subject.
 func CleanSubject(s, tag string) string {

@@ -40,6 +40,14 @@ const (
 	PhraseNoSkill            = "no_skill"                 // Told to coordinators: tier, category, assignee.
 	PhraseNoEscalation       = "no_escalation_target"     // Told to coordinators: tier, assignee ("" for nobody).
 	PhraseFromVia            = "from_via"                 // The From name of a technician's answer: actor, desk.
+	PhraseNotIncident        = "not_incident"             // #link N, #update: ticket id is no incident.
+	PhraseLinkedElsewhere    = "linked_elsewhere"         // #incident, #update on a request linked to incident id.
+	PhraseIncidentResolved   = "incident_resolved"        // #link, #incident: ticket id is resolved or closed.
+	PhraseIncidentLink       = "incident_link"            // #link on an incident (id): incidents are not linked.
+	PhraseNotLinked          = "not_linked"               // #unlink on a request linked to nothing.
+	PhraseUpdateEmpty        = "update_empty"             // #update without text.
+	PhraseNoResolution       = "no_resolution"            // #reuse N: ticket id has no resolution note.
+	PhraseTicketNumber       = "ticket_number"            // #link, #reuse without a ticket number: command.
 )
 
 // Phrases lists every phrase code with the names of its arguments: each catalogue must word all
@@ -52,7 +60,9 @@ var Phrases = map[string][]string{
 	PhraseAwayDate: {"detail"}, PhraseNotAuthenticated: {"server", "domain"},
 	PhraseFirstResponseLate: {"due"}, PhraseResolveLate: {"due"}, PhraseFirstResponseDue: {"due"}, PhraseResolveDue: {"due"},
 	PhraseNoTechnicianTicket: nil, PhraseNoSkill: {"tier", "category", "assignee"}, PhraseNoEscalation: {"tier", "assignee"},
-	PhraseFromVia: {"actor", "desk"},
+	PhraseFromVia:     {"actor", "desk"},
+	PhraseNotIncident: {"id"}, PhraseLinkedElsewhere: {"id"}, PhraseIncidentResolved: {"id"}, PhraseIncidentLink: {"id"},
+	PhraseNotLinked: nil, PhraseUpdateEmpty: nil, PhraseNoResolution: {"id"}, PhraseTicketNumber: {"command"},
 }
 
 // say is the phrase code with its arguments, given as name, value pairs.

@@ -27,8 +27,12 @@ type Store struct {
 	stmts  map[string]*sql.Stmt
 	wanted map[string]bool
 
-	journal *sentJournal // DATABASE-sent: mails accepted by the server, before "sent" commits.
+	journal *sentJournal  // DATABASE-sent: mails accepted by the server, before "sent" commits.
+	search  searchDialect // How the full-text index ranks: FTS5 when this build has it, else FTS4.
 }
+
+// SearchDialect names the full-text engine the store ranks with: "fts5" or "fts4".
+func (s *Store) SearchDialect() string { return string(s.search) }
 
 // migrations are applied in order at start; each is recorded in schema_migrations. Never edit a
 // released migration: add a new one.
@@ -235,10 +239,49 @@ DELETE FROM kv WHERE substr(key, 1, 9) = 'inflight:' OR substr(key, 1, 8) = 'att
 	// sender on the same machine sees it is gone and takes its rows back without waiting out
 	// the lease.
 	6: `ALTER TABLE outbox ADD COLUMN claimant TEXT NOT NULL DEFAULT '';`,
+	// Incidents: a ticket is a request or an incident, and a request may be linked to an
+	// incident. A linked ticket is the incident's work, not its own: it leaves the technicians'
+	// loads (the triggers of migration 3, rewritten with the incident column; they now fire only
+	// when a counted column changed, not on every save).
+	7: `
+ALTER TABLE tickets ADD COLUMN kind TEXT NOT NULL DEFAULT 'request';
+ALTER TABLE tickets ADD COLUMN incident INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tickets_incident ON tickets (incident, status) WHERE incident != 0;
+CREATE INDEX tickets_incidents ON tickets (status, category) WHERE kind = 'incident';
+CREATE INDEX tickets_recent ON tickets (category, created_at);
+DROP TRIGGER loads_insert;
+DROP TRIGGER loads_update_old;
+DROP TRIGGER loads_update_new;
+DROP TRIGGER loads_delete;
+CREATE TRIGGER loads_insert AFTER INSERT ON tickets
+	WHEN NEW.status IN ('new', 'open', 'pending') AND NEW.assignee != '' AND NEW.incident = 0
+BEGIN
+	INSERT INTO loads (assignee, priority, n) VALUES (NEW.assignee, NEW.priority, 1)
+		ON CONFLICT (assignee, priority) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER loads_update_old AFTER UPDATE OF status, assignee, priority, incident ON tickets
+	WHEN OLD.status IN ('new', 'open', 'pending') AND OLD.assignee != '' AND OLD.incident = 0
+		AND (OLD.status != NEW.status OR OLD.assignee != NEW.assignee OR OLD.priority != NEW.priority OR OLD.incident != NEW.incident)
+BEGIN
+	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
+END;
+CREATE TRIGGER loads_update_new AFTER UPDATE OF status, assignee, priority, incident ON tickets
+	WHEN NEW.status IN ('new', 'open', 'pending') AND NEW.assignee != '' AND NEW.incident = 0
+		AND (OLD.status != NEW.status OR OLD.assignee != NEW.assignee OR OLD.priority != NEW.priority OR OLD.incident != NEW.incident)
+BEGIN
+	INSERT INTO loads (assignee, priority, n) VALUES (NEW.assignee, NEW.priority, 1)
+		ON CONFLICT (assignee, priority) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER loads_delete AFTER DELETE ON tickets
+	WHEN OLD.status IN ('new', 'open', 'pending') AND OLD.assignee != '' AND OLD.incident = 0
+BEGIN
+	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
+END;
+`,
 	// The web desk's access: sign-in links asked for by mail (single use), the requests counted
 	// for their limits, staff sessions and per-person API tokens. Secrets are kept as their
 	// SHA-256 only (see access.go).
-	7: `
+	8: `
 CREATE TABLE signins (
 	nonce TEXT PRIMARY KEY,
 	email TEXT NOT NULL,
@@ -267,7 +310,7 @@ CREATE INDEX api_tokens_email ON api_tokens (email);
 `,
 	// Requesters' answers to "was your problem solved?": the last answer per ticket, with the
 	// technician and category it was about when given.
-	8: `
+	9: `
 CREATE TABLE ratings (
 	ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id),
 	solved INTEGER NOT NULL,
@@ -284,7 +327,7 @@ CREATE INDEX ratings_at ON ratings (at);
 	// by keyset pagination on (next_due, id). Triggers keep next_due, so the code that saves
 	// tickets does not know it. Each index holds every column the queue filters on, so a filter
 	// reads index entries only and fetches the rows it shows; the counts read them alone.
-	9: `
+	10: `
 ALTER TABLE tickets ADD COLUMN next_due INTEGER NOT NULL DEFAULT 9223372036854775807;
 UPDATE tickets SET next_due = COALESCE(CASE WHEN first_response_at IS NULL THEN first_response_due ELSE resolve_due END, 9223372036854775807);
 CREATE TRIGGER tickets_next_due_insert AFTER INSERT ON tickets
@@ -308,8 +351,12 @@ CREATE INDEX tickets_created ON tickets (created_at);
 `,
 }
 
-// OpenStore opens (creating if needed) the database at path and applies pending migrations.
-func OpenStore(ctx context.Context, path string) (*Store, error) {
+// OpenStore opens (creating if needed) the database at path and applies pending migrations; it
+// builds the full-text index when the database has none in the store's dialect (search_sql.go).
+func OpenStore(ctx context.Context, path string) (*Store, error) { return openStore(ctx, path, false) }
+
+// openStore is OpenStore; fts4 makes it rank with FTS4 even when FTS5 is there.
+func openStore(ctx context.Context, path string, fts4 bool) (*Store, error) {
 	if path == "" || strings.HasPrefix(path, ":memory:") {
 		return nil, errors.New("open store: a file path is required (the pool needs a shared database)")
 	}
@@ -319,7 +366,7 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
-	w, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	w, err := sql.Open(deskdDriver(), "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -330,9 +377,17 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 		s.closeQuietly()
 		return nil, err
 	}
+	s.search = dialectFTS4
+	if !fts4 && fts5Available(ctx, w) {
+		s.search = dialectFTS5
+	}
+	if err := s.ensureSearchIndex(ctx); err != nil {
+		s.closeQuietly()
+		return nil, err
+	}
 	q.Set("mode", "ro")
 	q.Del("_txlock")
-	r, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	r, err := sql.Open(deskdDriver(), "file:"+path+"?"+q.Encode())
 	if err != nil {
 		s.closeQuietly()
 		return nil, fmt.Errorf("open store readers: %w", err)
