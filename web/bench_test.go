@@ -157,7 +157,7 @@ func benchServer(b *testing.B) (*httptest.Server, *http.Client, *tickets.Store) 
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := web.New(cfg.Web, web.Options{Desk: desk, Store: store, Signer: desk.Signer, Words: tpl})
+	srv, err := web.New(cfg.Web, web.Options{Desk: desk, Store: store, Signer: desk.Signer, Words: tpl, Search: desk})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -216,6 +216,26 @@ func BenchmarkQueuePage(b *testing.B) {
 		b.Run(strings.SplitN(v, "&", 2)[0]+map[bool]string{true: "-page600", false: ""}[strings.Contains(v, "after")]+
 			map[bool]string{true: "-filtered", false: ""}[strings.Contains(v, "category")], func(b *testing.B) {
 			u := ts.URL + "/queue?view=" + v
+			for b.Loop() {
+				getOK(b, c, u)
+			}
+		})
+	}
+}
+
+// BenchmarkSearchPage renders the search page over HTTP: the full-text engine's 50 best tickets
+// for a query, in French and in English, alone and with filters.
+func BenchmarkSearchPage(b *testing.B) {
+	ts, c, _ := benchServer(b)
+	for name, q := range map[string]string{
+		"fr":              "q=imprimante+bloqué",
+		"en":              "q=vpn+certificate+error",
+		"three-words":     "q=password+account+login",
+		"status-filtered": "q=printer+screen&status=open",
+		"category":        "q=outlook+crash&category=software",
+	} {
+		b.Run(name, func(b *testing.B) {
+			u := ts.URL + "/search?" + q
 			for b.Loop() {
 				getOK(b, c, u)
 			}

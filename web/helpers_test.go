@@ -62,7 +62,7 @@ func newFixture(t *testing.T, extra ...[3]string) *deskFixture {
 	}
 	desk.SetWords(tpl)
 	f := &deskFixture{t: t, ctx: ctx, desk: desk, store: store, cfg: cfg, now: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
-	f.srv, err = web.New(cfg.Web, web.Options{Desk: desk, Store: store, Signer: desk.Signer, Words: tpl, Now: f.clock,
+	f.srv, err = web.New(cfg.Web, web.Options{Desk: desk, Store: store, Signer: desk.Signer, Words: tpl, Now: f.clock, Search: desk,
 		Probes: []web.Probe{{Name: "database", Check: func(ctx context.Context) error { return store.Writable(ctx, f.clock()) }}}})
 	if err != nil {
 		t.Fatal(err)

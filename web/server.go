@@ -59,12 +59,6 @@ type Store interface {
 	TokenOwner(ctx context.Context, token string) (string, error)
 }
 
-// Searcher finds tickets by the words of their subjects and messages; nil until the desk has a
-// full-text index.
-type Searcher interface {
-	Search(ctx context.Context, q SearchQuery) ([]SearchHit, error)
-}
-
 // Probe says whether one part of deskd is ready (nil) or why not.
 type Probe struct {
 	Name  string
@@ -79,7 +73,7 @@ type Options struct {
 	Words   *templates.Set
 	Log     *slog.Logger
 	Wake    func()       // Called after a change queued mail: the sender sends it now.
-	Search  Searcher     // nil: the search page says search is not available.
+	Search  Searcher     // The full-text engine; nil: the search page says search is not available.
 	Probes  []Probe      // /readyz runs them.
 	Metrics http.Handler // Served at /metrics; nil: none.
 	Now     func() time.Time

@@ -244,3 +244,39 @@ func TestTeamAway(t *testing.T) {
 		t.Errorf("a day in the past: %d", p.status)
 	}
 }
+
+// TestSearchPage: the search box finds tickets by the words of their subjects and messages, in
+// French or English, with the status filter; what it shows of a hostile subject is text.
+func TestSearchPage(t *testing.T) {
+	f := newFixture(t)
+	printer := f.open(tickets.NewTicket{Subject: "L'imprimante du 3e étage bourre", Text: "Le papier se coince à chaque page.",
+		Requester: "celine@corp.example", Language: "fr"})
+	vpn := f.open(tickets.NewTicket{Subject: "VPN error 809", Text: "The VPN client fails with error 809 since this morning.",
+		Requester: "priya@corp.example", Language: "en"})
+	evil := f.open(tickets.NewTicket{Subject: "Printer " + hostile, Text: "the printer is broken", Requester: "eve@corp.example", Language: "en"})
+	if err := f.desk.Do(f.ctx, vpn.ID, f.clock(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
+		return tx.Resolve(tk, "Reinstalled the VPN profile.", "alice@corp.example")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.mails()
+	b := f.signIn("bob@corp.example")
+	p := b.get("/search?q=" + url.QueryEscape("imprimante"))
+	if p.status != http.StatusOK || !strings.Contains(p.body, `href="/t/`+itoa(printer.ID)+`"`) {
+		t.Fatalf("search imprimante: %d\n%s", p.status, p.body)
+	}
+	if strings.Contains(p.body, `href="/t/`+itoa(vpn.ID)+`"`) {
+		t.Error("the VPN ticket matches imprimante")
+	}
+	p = b.get("/search?q=vpn+809&status=resolved")
+	if !strings.Contains(p.body, `href="/t/`+itoa(vpn.ID)+`"`) || !strings.Contains(p.body, "Reinstalled the VPN profile.") {
+		t.Errorf("search vpn among resolved:\n%s", p.body)
+	}
+	if p := b.get("/search?q=vpn+809&status=open"); strings.Contains(p.body, `href="/t/`+itoa(vpn.ID)+`"`) {
+		t.Error("a resolved ticket among open ones")
+	}
+	p = b.get("/search?q=printer")
+	if !strings.Contains(p.body, `href="/t/`+itoa(evil.ID)+`"`) || strings.Contains(p.body, "<script>") || strings.Contains(p.body, "<img src=x") {
+		t.Errorf("the hostile subject in the results:\n%s", p.body)
+	}
+}

@@ -102,7 +102,7 @@ func newApp(ctx context.Context, cfg *config.File, log *slog.Logger, uses part) 
 	a := &app{log: log, store: desk.Store, desk: desk, in: in, out: out, cfg: cfg, tokens: tokens, sendErr: sendErr}
 	if cfg.Web.Enabled() {
 		a.web, err = web.New(cfg.Web, web.Options{Desk: desk, Store: desk.Store, Signer: desk.Signer, Words: tpl, Log: log,
-			Wake: out.Wake, Probes: a.probes(), Metrics: a.metrics()})
+			Wake: out.Wake, Search: desk, Probes: a.probes(), Metrics: a.metrics()})
 		if err != nil {
 			closeStore(desk.Store, log)
 			return nil, err
