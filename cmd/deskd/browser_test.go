@@ -229,6 +229,19 @@ func TestChromiumCoordinatorAndRequester(t *testing.T) {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "team", 1280)
+	// The search box finds the ticket by words of its message.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/search"),
+		chromedp.SendKeys(chromedp.CSS(`input[type=search]`), "printer room 312"),
+		chromedp.Click(chromedp.CSS(`form.searchbar button`)),
+		chromedp.WaitVisible(chromedp.CSS(`ol.hits`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if hits := textOf(t, ctx, "ol.hits"); !strings.Contains(hits, "Printer on the 3rd floor keeps jamming") {
+		t.Errorf("search results:\n%s", hits)
+	}
+	shot(t, ctx, "search", 1000)
 
 	// Priya opens the link of her mail in another browser: the conversation, without the note.
 	pctx, cancel := chromedp.NewContext(ctx) // A new tab shares cookies; the requester's page needs none.
