@@ -24,11 +24,23 @@ func (s *Sender) SetLinker(l Linker) {
 	s.linker.Store(&linkerBox{l})
 }
 
-// links returns the links of a mail for its first recipient.
-func (s *Sender) links(m tickets.OutboxMail, to []string, now time.Time) tickets.Links {
-	l := s.linker.Load()
-	if l == nil || len(to) == 0 {
-		return tickets.Links{}
+// relink renders a copy's words again with the web desk's links for its recipient (each copy of a
+// mail goes to one recipient, and its links are that person's); a mail without links is returned
+// as it was rendered.
+func (d *drain) relink(m tickets.OutboxMail, r rendered, rcpt string) (rendered, error) {
+	l := d.linker.Load()
+	if l == nil {
+		return r, nil
 	}
-	return l.Links(m, to[0], now)
+	links := l.Links(m, rcpt, d.now)
+	if links == (tickets.Links{}) {
+		return r, nil
+	}
+	m.Notice.Links = links
+	subject, text, html, err := d.tpl.Render(m.Kind, r.lang, m.Notice)
+	if err != nil {
+		return r, err
+	}
+	r.subject, r.text, r.html = tickets.OneLine(subject, 0), text, html
+	return r, nil
 }
