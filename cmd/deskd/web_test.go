@@ -172,3 +172,26 @@ func eventually(t *testing.T, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestEachCopyItsOwnLink: a mail to a requester and a watcher goes as one copy each, and each
+// copy's follow-up link is its own recipient's: the watcher's page is the ticket's, as theirs.
+func TestEachCopyItsOwnLink(t *testing.T) {
+	f := newFlow(t, "")
+	tk := f.open(msg{from: "priya.raman@corp.example", name: "Priya Raman", cc: []string{"tom.baker@corp.example"},
+		subject: "Printer jams", body: "The printer next to room 312 jams on every page."})
+	f.step()
+	base := f.dm.web.BaseURL()
+	for _, who := range []string{"priya.raman@corp.example", "tom.baker@corp.example"} {
+		m := f.one(who, "ack", tk.ID)
+		var link string
+		for _, l := range linkRE.FindAllString(f.text(m), -1) {
+			if strings.HasPrefix(l, base+"/r/") {
+				link = l
+			}
+		}
+		claim, err := f.dm.desk.Signer.VerifyLink(strings.TrimPrefix(link, base+"/r/"), time.Now())
+		if err != nil || claim.Recipient != who || claim.TicketID != tk.ID {
+			t.Errorf("%s's copy carries %q: %+v %v", who, link, claim, err)
+		}
+	}
+}
