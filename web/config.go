@@ -20,9 +20,6 @@ type Config struct {
 	TrustProxy  bool             `toml:"trust_proxy"`  // Take the client's address from X-Forwarded-For (behind a reverse proxy).
 }
 
-// SignInValid is how long a sign-in link works, once.
-const SignInValid = 15 * time.Minute
-
 // DefaultConfig returns the [web] defaults.
 func DefaultConfig() Config {
 	return Config{
