@@ -58,20 +58,24 @@ func (c *client) maxSize() int64 {
 // the common 25 MB limit of mail servers once base64 has grown them by a third.
 const attachBudget = 15 << 20
 
-// rendered is a mail's words and files, the same for every copy.
+// rendered is a mail's words and files, the same for every copy until relink gives a copy its
+// recipient's links.
 type rendered struct {
 	lang, subject, text, html string
 	files                     []tickets.File
+	notice                    tickets.Notice // The notice the words were rendered from, as fitted.
 }
 
-// copySlack is room for what differs between two recipients' copies of a mail (their tokens).
+// copySlack is room for what may differ between two copies of a mail whose tokens and links are
+// of the same lengths.
 const copySlack = 1 << 10
 
 // render renders a mail in its language with the files it carries, as far as they fit in the
 // server's size limit (maxSize, else attachBudget): the files left out are listed in the mail
 // instead, so that the mail itself goes. A mail still too large without any file (a long
-// history quoted) has its quoted texts cut, down to textCuts' last. The size is measured on the
-// copy of one of the recipients, to or cc.
+// history quoted) has its quoted texts cut, down to textCuts' last. The size is that of the
+// largest copy, to or cc: the copies differ only by their tokens, of one length for a ticket,
+// and by the web desk's links (relink), so one copy is measured for each set of link lengths.
 func (d *drain) render(m tickets.OutboxMail, to, cc []string) (rendered, error) {
 	lang := m.Language
 	if lang == "" {
@@ -82,22 +86,43 @@ func (d *drain) render(m tickets.OutboxMail, to, cc []string) (rendered, error) 
 		if err != nil {
 			return rendered{}, err
 		}
-		return rendered{lang: lang, subject: tickets.OneLine(subject, 0), text: text, html: html, files: files}, nil
+		return rendered{lang: lang, subject: tickets.OneLine(subject, 0), text: text, html: html, files: files, notice: n}, nil
 	}
 	r, err := words(m.Notice, nil)
 	if err != nil {
 		return rendered{}, err
 	}
 	limit := d.client.maxSize()
-	size := func(r rendered) int64 { // -1 when no copy can be built: the copies fail on their own.
+	var measured []string // One recipient for each set of link lengths.
+	if limit > 0 {
+		seen := map[[4]int]bool{}
+		l := d.linker.Load()
 		for _, rcpt := range append(append([]string{}, to...), cc...) {
-			if msg, err := d.compose(m, r, to, cc, rcpt); err == nil {
+			var k [4]int
+			if l != nil {
+				x := l.Links(m, rcpt, d.now)
+				k = [4]int{len(x.Page), len(x.Solved), len(x.Unsolved), len(x.SignIn)}
+			}
+			if !seen[k] {
+				seen[k] = true
+				measured = append(measured, rcpt)
+			}
+		}
+	}
+	size := func(r rendered) int64 { // -1 when no copy can be built: the copies fail on their own.
+		largest := int64(-1)
+		for _, rcpt := range measured {
+			rr, err := d.relink(m, r, rcpt)
+			if err != nil {
+				continue
+			}
+			if msg, err := d.compose(m, rr, to, cc, rcpt); err == nil {
 				if n, err := messageSize(msg); err == nil {
-					return n + copySlack
+					largest = max(largest, n+copySlack)
 				}
 			}
 		}
-		return -1
+		return largest
 	}
 	budget := int64(attachBudget)
 	if limit > 0 {

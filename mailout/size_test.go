@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	gomail "github.com/emersion/go-message/mail"
 
@@ -94,10 +95,26 @@ func TestLongNoticeFitsServerSize(t *testing.T) {
 	}
 }
 
+// longLinks gives one recipient a web desk link of n bytes, and the others none.
+type longLinks struct {
+	to string
+	n  int
+}
+
+func (l longLinks) Links(_ tickets.OutboxMail, rcpt string, _ time.Time) tickets.Links {
+	if rcpt != l.to {
+		return tickets.Links{}
+	}
+	return tickets.Links{Page: "https://desk.corp.example/r/" + strings.Repeat("x", l.n)}
+}
+
 // TestEveryCopyFitsServerSize: a notice to several recipients goes as one copy each, with its
-// own tokens; every copy, not just the one measured, fits the server's SIZE with its text cut.
+// own tokens and web desk links; every copy fits the server's SIZE with its text cut, the one
+// whose link is far longer than the others' too.
 func TestEveryCopyFitsServerSize(t *testing.T) {
 	e := newEnv(t)
+	long := "a.very.long.name.for.a.colleague.of.alice@corp.example"
+	e.sender.SetLinker(longLinks{to: long, n: 20 << 10})
 	const limit = 96 << 10
 	e.sink.stop()
 	e.sink.maxBytes = limit
@@ -108,7 +125,7 @@ func TestEveryCopyFitsServerSize(t *testing.T) {
 		Text: strings.Repeat("Ligne du journal de l'imprimante. ", 4000), Recipient: "alice@corp.example",
 	}
 	to := []string{"alice@corp.example"}
-	cc := []string{"bob@corp.example", "a.very.long.name.for.a.colleague.of.alice@corp.example"}
+	cc := []string{"bob@corp.example", long}
 	e.drain(t0) // The ticket's own mails.
 	before := len(e.sink.received())
 	e.queueRaw(e.rawDB(), tickets.KindAssigned, "fr", n, to, cc, false, t0)
@@ -124,6 +141,9 @@ func TestEveryCopyFitsServerSize(t *testing.T) {
 		}
 		for _, rcpt := range m.To {
 			ids[rcpt] = true
+			if rcpt == long && !strings.Contains(text, "https://desk.corp.example/r/xxx") {
+				t.Errorf("copy to %s without its link", rcpt)
+			}
 		}
 	}
 	if len(ids) != 3 {
