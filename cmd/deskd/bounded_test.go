@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/deskd/deskd/tickets"
 )
@@ -111,5 +112,40 @@ func TestNoticeFitsTheWorldsSize(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "trop volumineux pour") {
 		t.Error("the notice does not say that message.txt was too large to attach")
+	}
+}
+
+// TestHeaderFloodEndToEnd: a request whose header holds 5,000 junk fields before its From,
+// Subject and Message-ID, and whose subject is 20,000 encoded words, goes through the desk's
+// IMAP inbox like any other. Past the reader's field limit, the fields deskd reads are still
+// read: the ticket is Céline's, under its Message-ID, its subject a bounded line, and she gets
+// her acknowledgement.
+func TestHeaderFloodEndToEnd(t *testing.T) {
+	f := newFlow(t, "")
+	var b strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&b, "X-Junk-%d: %s\r\n", i, strings.Repeat("j", 40))
+	}
+	b.WriteString("From: =?utf-8?q?C=C3=A9line_Dupr=C3=A9?= <celine@corp.example>\r\nTo: " + desk + "\r\nSubject:")
+	for range 20000 {
+		b.WriteString("\r\n =?utf-8?q?imprimante=C3=A9?=") // Folded: one line per word.
+	}
+	b.WriteString("\r\nMessage-ID: <flood@corp.example>\r\nDate: " + time.Now().Format(time.RFC1123Z) +
+		"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nL'imprimante ne marche plus.\r\n")
+	f.sendRaw("celine@corp.example", []string{desk}, b.String())
+	f.step()
+	list, err := f.dm.desk.Store.List(f.ctx, tickets.ListFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].OriginMessageID != "flood@corp.example" || list[0].Requester != "celine@corp.example" {
+		t.Fatalf("tickets %+v, want one, Céline's, under flood@corp.example", list)
+	}
+	tk := list[0]
+	if n := len([]rune(tk.Subject)); n == 0 || n > 150 || !strings.HasPrefix(tk.Subject, "imprimanteé") {
+		t.Errorf("subject of %d runes: %.80q", n, tk.Subject)
+	}
+	if m := f.one("celine@corp.example", "ack", tk.ID); len(subjectOf(m)) > 998 {
+		t.Errorf("acknowledgement subject of %d bytes", len(subjectOf(m)))
 	}
 }
