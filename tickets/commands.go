@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Command is one "#verb argument" line of a technician's mail.
@@ -37,7 +39,11 @@ var commandAliases = map[string]string{
 	"reuse": "reuse", "reutiliser": "reuse", "reprendre": "reuse",
 }
 
-var commandRE = regexp.MustCompile(`^#([\p{L}][\p{L}-]*)(?:[ \t:]+(.*))?$`)
+// commandRE matches a command line: "#verb", then a space or a colon, then its argument. Any
+// Unicode space counts, and a colon may follow it: French typography (and Outlook's autocorrect)
+// puts a no-break space before a colon, "#résolu\u00a0: …", and a narrow one, U+202F, is common
+// too. Accents may come decomposed (macOS writes "e" and U+0301): the line is composed first.
+var commandRE = regexp.MustCompile(`^#(\p{L}[\p{L}\p{M}-]*)(?:(?:[\p{Z}\t]+[:：]?|[\p{Z}\t]*[:：])[\p{Z}\t]*(.*))?$`)
 
 // ParseCommands splits a technician's visible text into commands and the free text around them.
 // Unknown "#word" lines are returned as commands with an empty Verb, so they can be refused.
@@ -45,6 +51,9 @@ func ParseCommands(text string) (cmds []Command, rest string) {
 	var free []string
 	for _, line := range strings.Split(text, "\n") {
 		l := strings.TrimSpace(line)
+		if strings.HasPrefix(l, "#") && !norm.NFC.IsNormalString(l) {
+			l = norm.NFC.String(l)
+		}
 		m := commandRE.FindStringSubmatch(l)
 		// "#TeamIT #StaySafe" in a signature is hashtags, not a command.
 		if m == nil || (commandAliases[Fold(m[1])] == "" && strings.Count(l, "#") > 1) {
