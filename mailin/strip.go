@@ -42,9 +42,17 @@ import (
 // signature trimmed. Answers written between quoted lines are kept. When
 // everything looks quoted, the input is returned trimmed.
 func VisibleText(text string) string {
+	v, _ := visibleParts(text)
+	return v
+}
+
+// visibleParts is VisibleText, and the signature block it cut: the lines after a "-- "
+// delimiter that ends the new text, up to the quoted history if any. A technician may write a
+// command there, below their name.
+func visibleParts(text string) (visible, signature string) {
 	text = normalizeText(text)
 	if strings.TrimSpace(text) == "" {
-		return ""
+		return "", ""
 	}
 	lines := splitSharedAttribution(strings.Split(text, "\n"))
 	kinds := classify(lines)
@@ -99,6 +107,13 @@ func VisibleText(text string) string {
 	tail := lines[end:]
 	if end < len(lines) && kinds[end] != kindForward {
 		tail = nil
+		if kinds[end] == kindDelimiter && clean(lines[end]) == "--" {
+			j := end + 1
+			for j < len(lines) && (kinds[j] == kindText || kinds[j] == kindEmpty || kinds[j] == kindFooter) {
+				j++
+			}
+			signature = tidy(lines[end+1 : j])
+		}
 	}
 	lines, kinds, keep = lines[:end], kinds[:end], keep[:end]
 
@@ -116,9 +131,10 @@ func VisibleText(text string) string {
 	}
 	res := tidy(out)
 	if res == "" {
-		return tidy(strings.Split(text, "\n"))
+		// Everything looked quoted: the whole text, but never a mail app's signature alone.
+		return tidy(trimSignature(strings.Split(text, "\n"))), ""
 	}
-	return res
+	return res, signature
 }
 
 // maxMarkerLen is the longest line that may be an attribution, a header or a

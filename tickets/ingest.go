@@ -40,6 +40,7 @@ type Incoming struct {
 	Subject          string
 	Date             time.Time
 	Text             string // The visible new text: quoted history and signature removed.
+	Signature        string // What followed a "-- " signature delimiter, quoted history left out: a technician may put a command there.
 	Forwarded        string // A forwarded mail's text with the forwarded message kept: a new ticket's request. "" when not a forward.
 	Language         string // "fr" or "en", detected.
 	HeaderPriority   int    // X-Priority 1..5, 0 if absent.
@@ -190,7 +191,7 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 		return o, err
 	}
 	// Staff act on tickets by mail; on their own request, only when they write commands.
-	if t.cfg.IsStaff(in.From) && (in.From != tk.Requester || hasCommand(in.Text)) {
+	if t.cfg.IsStaff(in.From) && (in.From != tk.Requester || hasCommand(in.Text+"\n"+in.Signature)) {
 		action, err := t.staffMail(tk, in)
 		o.Action = action
 		return o, err
