@@ -47,7 +47,8 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if req.Actor == "" {
 		req.Actor = req.Requester
 	}
-	subject := strings.TrimSpace(req.Subject)
+	subject := OneLine(req.Subject, maxSubject)
+	req.RequesterName = OneLine(req.RequesterName, maxName)
 	if subject == "" {
 		subject = firstLine(req.Text, 80)
 	}
@@ -67,6 +68,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if err := t.insert(tk); err != nil {
 		return nil, err
 	}
+	t.count(&t.d.counters.Opened, 1)
 	if err := t.rememberPerson(req.Requester, req.RequesterName, req.Language); err != nil {
 		return nil, err
 	}
@@ -358,6 +360,7 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 		return err
 	}
 	tk.Escalations++
+	t.count(&t.d.counters.Escalations, 1)
 	top := tk.Tier >= t.cfg.Escalation.MaxTier
 	text := reason
 	if top {
@@ -672,7 +675,7 @@ func (t *Tx) addWatcher(tk *Ticket, email string) error {
 		return fmt.Errorf("add watcher: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
-		tk.Watchers = dedupe(append(tk.Watchers, email), nil)
+		tk.Watchers = append(tk.Watchers, email) // The primary key keeps them unique.
 	}
 	return nil
 }

@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -278,6 +281,95 @@ BEGIN
 	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
 END;
 `,
+	// Safe by default. Each recipient gets a copy of its own (per-recipient tokens, a bounce
+	// address per copy): delivered lists those whose copy the server took, so that a retry
+	// sends only the others. cause is the mailbox of the sender whose mail caused an automatic
+	// mail, and sent_log counts by it too: one sender's mails have one hourly budget. bounces
+	// keeps the hard bounces of each address, one per mail, for bounce.go's threshold.
+	8: `
+ALTER TABLE outbox ADD COLUMN cause TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN delivered TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE sent_log ADD COLUMN cause TEXT NOT NULL DEFAULT '';
+ALTER TABLE sent_log ADD COLUMN outbox_id INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX sent_log_cause_at ON sent_log (cause, at) WHERE cause != '';
+CREATE TABLE bounces (
+	email TEXT NOT NULL,
+	outbox_id INTEGER NOT NULL,
+	at INTEGER NOT NULL,
+	PRIMARY KEY (email, outbox_id)
+) WITHOUT ROWID;
+`,
+	// The web desk's access: sign-in links asked for by mail (single use), the requests counted
+	// for their limits, staff sessions and per-person API tokens. Secrets are kept as their
+	// SHA-256 only (see access.go).
+	9: `
+CREATE TABLE signins (
+	nonce TEXT PRIMARY KEY,
+	email TEXT NOT NULL,
+	issued_at INTEGER NOT NULL,
+	used_at INTEGER
+) WITHOUT ROWID;
+CREATE TABLE signin_attempts (
+	key TEXT NOT NULL,
+	at INTEGER NOT NULL
+);
+CREATE INDEX signin_attempts_key_at ON signin_attempts (key, at);
+CREATE TABLE sessions (
+	id TEXT PRIMARY KEY,
+	email TEXT NOT NULL,
+	csrf TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	seen_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_email ON sessions (email);
+CREATE TABLE api_tokens (
+	hash TEXT PRIMARY KEY,
+	email TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX api_tokens_email ON api_tokens (email);
+`,
+	// Requesters' answers to "was your problem solved?": the last answer per ticket, with the
+	// technician and category it was about when given.
+	10: `
+CREATE TABLE ratings (
+	ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id),
+	solved INTEGER NOT NULL,
+	comment TEXT NOT NULL DEFAULT '',
+	by TEXT NOT NULL,
+	assignee TEXT NOT NULL DEFAULT '',
+	category TEXT NOT NULL DEFAULT '',
+	at INTEGER NOT NULL
+);
+CREATE INDEX ratings_at ON ratings (at);
+`,
+	// The queue of the web desk: active tickets in the order of the deadline they work towards
+	// (next_due: the first response until it is given, then the resolution; none last), walked
+	// by keyset pagination on (next_due, id). Triggers keep next_due, so the code that saves
+	// tickets does not know it. Each index holds every column the queue filters on, so a filter
+	// reads index entries only and fetches the rows it shows; the counts read them alone.
+	11: `
+ALTER TABLE tickets ADD COLUMN next_due INTEGER NOT NULL DEFAULT 9223372036854775807;
+UPDATE tickets SET next_due = COALESCE(CASE WHEN first_response_at IS NULL THEN first_response_due ELSE resolve_due END, 9223372036854775807);
+CREATE TRIGGER tickets_next_due_insert AFTER INSERT ON tickets
+BEGIN
+	UPDATE tickets SET next_due = COALESCE(CASE WHEN NEW.first_response_at IS NULL THEN NEW.first_response_due ELSE NEW.resolve_due END, 9223372036854775807)
+		WHERE id = NEW.id;
+END;
+CREATE TRIGGER tickets_next_due_update AFTER UPDATE OF first_response_at, first_response_due, resolve_due ON tickets
+	WHEN NEW.next_due IS NOT COALESCE(CASE WHEN NEW.first_response_at IS NULL THEN NEW.first_response_due ELSE NEW.resolve_due END, 9223372036854775807)
+BEGIN
+	UPDATE tickets SET next_due = COALESCE(CASE WHEN NEW.first_response_at IS NULL THEN NEW.first_response_due ELSE NEW.resolve_due END, 9223372036854775807)
+		WHERE id = NEW.id;
+END;
+CREATE INDEX tickets_queue ON tickets (next_due, id, status, priority, category, tier, assignee)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_queue_assignee ON tickets (assignee, next_due, id, status, priority, category, tier)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_queue_status ON tickets (status, next_due, id, priority, category, tier, assignee)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_created ON tickets (created_at);
+`,
 }
 
 // OpenStore opens (creating if needed) the database at path and applies pending migrations; it
@@ -288,6 +380,9 @@ func OpenStore(ctx context.Context, path string) (*Store, error) { return openSt
 func openStore(ctx context.Context, path string, fts4 bool) (*Store, error) {
 	if path == "" || strings.HasPrefix(path, ":memory:") {
 		return nil, errors.New("open store: a file path is required (the pool needs a shared database)")
+	}
+	if err := privateFiles(path); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -335,6 +430,42 @@ func openStore(ctx context.Context, path string, fts4 bool) (*Store, error) {
 }
 
 func (s *Store) closeQuietly() { _ = s.Close() }
+
+// privateFiles makes the database the desk's alone, whatever the umask: its directory is
+// created 0700 when missing, the database file 0600, and an existing database, WAL or shared
+// memory file open to others is narrowed to 0600. SQLite creates the WAL and shared memory
+// files with the database file's mode.
+func privateFiles(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		if err := f.Close(); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create database: %w", err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("make %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
 
 // Close closes both pools.
 func (s *Store) Close() error {
