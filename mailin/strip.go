@@ -270,6 +270,7 @@ var (
 
 // originalPhrases are the words of "Original Message" separators.
 const originalPhrases = `original message|original-nachricht|message d'origine|message d’origine|ursprüngliche nachricht|` +
+	`mail original|message original|courriel original|ursprüngliche mail|` + // Zimbra, Thunderbird in French
 	`mensaje original|messaggio originale|oorspronkelijk bericht|origineel bericht|mensagem original|originalmeddelande|` +
 	`ursprungligt meddelande|opprinnelig melding|original meddelelse|oprindelig meddelelse|oprindelig besked|` +
 	`alkuperäinen viesti|wiadomość oryginalna|исходное сообщение|původní zpráva|eredeti üzenet`

@@ -294,3 +294,59 @@ func TestIncomingForward(t *testing.T) {
 		t.Errorf("html: text %q, forwarded %q", in.Text, in.Forwarded)
 	}
 }
+
+// TestVisibleTextSeparators checks the reply separators of the clients French and English
+// requesters use, each followed by a quoted header block or by the old text itself, quoted or not.
+func TestVisibleTextSeparators(t *testing.T) {
+	seps := []string{
+		// Zimbra.
+		"----- Mail original -----", "----- Original Message -----", "----- Message d'origine -----",
+		"----- Courriel original -----",
+		// Thunderbird.
+		"-------- Message original --------", "-------- Original Message --------",
+		"Le 30/11/2026 à 19:38, Support Informatique a écrit :",
+		"Le 30/11/2026 19:38, Support Informatique a écrit :",
+		"Le 2026-11-30 19:38, helpdesk@corp.example a écrit :",
+		"On 30/11/2026 19:38, Support Informatique wrote:",
+		// Outlook.
+		"-----Original Message-----", "-----Message d'origine-----",
+		// Apple Mail.
+		"Le 30 nov. 2026 à 19:38, Support Informatique <helpdesk@corp.example> a écrit :",
+		"Le 30 nov. 2026 à 19:38, \"Support Informatique\" <helpdesk@corp.example> a écrit :",
+		"Le 30 nov. 2026 à 19:38, Support Informatique<helpdesk@corp.example> a écrit :",
+		"On 30 Nov 2026, at 19:38, Support Informatique <helpdesk@corp.example> wrote:",
+		// Gmail, with Gmail's no-break space before the colon.
+		"Le lun. 30 nov. 2026 à 19:38, Support Informatique <helpdesk@corp.example> a écrit\u00a0:",
+		"Le lun. 30 nov. 2026 à 19:38, Support Informatique <\nhelpdesk@corp.example> a écrit :",
+		// Evolution, Yahoo.
+		"Le lundi 30 novembre 2026 à 19:38 +0100, Support Informatique a écrit :",
+		"Le lundi 30 novembre 2026 à 19:38:12 UTC+1, Support Informatique <helpdesk@corp.example> a écrit :",
+		"Support Informatique <helpdesk@corp.example> a écrit :",
+	}
+	afters := []string{
+		"De: \"Support Informatique\" <helpdesk@corp.example>\nÀ: \"Lucas\" <l@corp.example>\nEnvoyé: Lundi 30 Novembre 2026 19:37:00\nObjet: [HD #5] Demande reçue\n\nBonjour Lucas,\nNous avons bien reçu.",
+		"Bonjour Lucas,\nNous avons bien reçu votre demande.\nCordialement",
+		"> Bonjour Lucas,\n> Nous avons bien reçu votre demande.\n>\n> Cordialement",
+	}
+	for _, sep := range seps {
+		for _, after := range afters {
+			got := VisibleText("Toujours pareil ce matin.\n\n" + sep + "\n" + after)
+			if got != "Toujours pareil ce matin." {
+				t.Errorf("%q then %.20q:\n%q", sep, after, got)
+			}
+		}
+	}
+	// Outlook's header blocks, French and English, under its rule or not.
+	for _, block := range []string{
+		"De : Support Informatique <helpdesk@corp.example>\nEnvoyé : lundi 30 novembre 2026 19:38\nÀ : Lucas Martin <l@corp.example>\nCc : Équipe <eq@corp.example>\nObjet : RE: [HD #5] Demande reçue",
+		"________________________________\nDe : Support Informatique <helpdesk@corp.example>\nEnvoyé : lundi 30 novembre 2026 19:38\nÀ : Lucas Martin <l@corp.example>\nObjet : [HD #5] Demande reçue",
+		"________________________________\nDe\u00a0: Support Informatique <helpdesk@corp.example>\nDate\u00a0: lundi 30 novembre 2026 à 19:38\nÀ\u00a0: Lucas Martin <l@corp.example>\nObjet\u00a0: [HD #5] Demande reçue",
+		"From: Support Informatique <helpdesk@corp.example>\nDate: Monday, 30 November 2026 at 19:38\nTo: Lucas Martin <l@corp.example>\nSubject: [HD #5] Request received",
+		"De : \"Support Informatique\" <helpdesk@corp.example>\nDate : lun. 30 nov. 2026 à 19:38\nÀ : l@corp.example\nObjet : [HD #5] Demande reçue",
+	} {
+		got := VisibleText("Toujours pareil ce matin.\n\n" + block + "\n\nBonjour Lucas,\nNous avons bien reçu.")
+		if got != "Toujours pareil ce matin." {
+			t.Errorf("%.40q:\n%q", block, got)
+		}
+	}
+}
