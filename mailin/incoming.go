@@ -50,7 +50,9 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 	}
 	in.Text, in.Signature = visible(m)
 	if IsForwardSubject(m.Subject) {
-		in.Forwarded = visibleForward(m)
+		in.Forwarded, _ = visibleForward(m)
+	} else if h, ok := visibleForward(m); ok && h != in.Text {
+		in.History = h
 	}
 	in.Language = tickets.DetectLanguage(m.Language, m.Subject+"\n"+in.Text, defaultLanguage)
 	for _, a := range m.Attachments {
@@ -84,14 +86,15 @@ func visible(m *Message) (text, signature string) {
 	return text, signature
 }
 
-// visibleForward returns the text of a forwarded mail as a new request: the sender's words and
-// the forwarded message (see VisibleForward).
-func visibleForward(m *Message) string {
+// visibleForward returns the text of a forwarded mail, or of a reply chain, as a new request:
+// the sender's words and the forwarded message or quoted history (see VisibleForward), and
+// whether there was one.
+func visibleForward(m *Message) (string, bool) {
 	text := m.Text
 	if strings.TrimSpace(text) == "" || (m.HTML != "" && looksConverted(m.Text, m.HTML)) {
 		text = HTMLToText(m.HTML)
 	}
-	return VisibleForward(text)
+	return withHistory(text)
 }
 
 // htmlSigDelimRe finds a "-- " signature delimiter in HTML (Gmail's gmail_signature_prefix,

@@ -908,9 +908,16 @@ func IsForwardSubject(subject string) bool { return forwardSubjectRe.MatchString
 // Outlook header block, "---------- Forwarded message ---------", or an
 // attribution and its quote. Without a separator it is VisibleText.
 func VisibleForward(text string) string {
+	v, _ := withHistory(text)
+	return v
+}
+
+// withHistory is VisibleForward, and whether it found a separator, that is whether the text
+// carries a forwarded message or the quoted history of a reply chain.
+func withHistory(text string) (string, bool) {
 	text = normalizeText(text)
 	if strings.TrimSpace(text) == "" {
-		return ""
+		return "", false
 	}
 	lines := strings.Split(text, "\n")
 	kinds := classify(lines)
@@ -926,7 +933,7 @@ func VisibleForward(text string) string {
 		}
 	}
 	if cut < 0 {
-		return VisibleText(text)
+		return VisibleText(text), false
 	}
 	tail := tidy(lines[cut:])
 	head := ""
@@ -934,7 +941,7 @@ func VisibleForward(text string) string {
 		head = VisibleText(strings.Join(lines[:cut], "\n"))
 	}
 	if head == "" {
-		return tail
+		return tail, true
 	}
-	return head + "\n\n" + tail
+	return head + "\n\n" + tail, true
 }

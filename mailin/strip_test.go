@@ -295,6 +295,33 @@ func TestIncomingForward(t *testing.T) {
 	}
 }
 
+// TestIncomingHistory: a reply chain carries its new words (for a ticket it answers) and, for a
+// ticket it opens, its quoted history; a mail that quotes nothing carries no history.
+func TestIncomingHistory(t *testing.T) {
+	const chain = "From: Celine <celine@corp.example>\r\nTo: helpdesk@corp.example\r\nSubject: RE: Partage Compta\r\n" +
+		"Message-ID: <c1@corp.example>\r\nIn-Reply-To: <old@corp.example>\r\n\r\nPouvez-vous me donner l'accès ?\r\n\r\n" +
+		"----- Mail original -----\r\nDe: \"Marc\" <marc@corp.example>\r\nÀ: celine@corp.example\r\nEnvoyé: Lundi 23 Novembre 2026 10:05:00\r\n" +
+		"Objet: Partage Compta\r\n\r\nDemande au support l'accès au dossier Compta.\r\n"
+	in := Incoming(mustParse(t, chain, ParseOptions{}), "fr")
+	if in.Text != "Pouvez-vous me donner l'accès ?" {
+		t.Errorf("text %q", in.Text)
+	}
+	if !strings.HasPrefix(in.History, "Pouvez-vous me donner l'accès ?\n\n----- Mail original -----") || !strings.Contains(in.History, "Demande au support") || in.Forwarded != "" {
+		t.Errorf("history %q, forwarded %q", in.History, in.Forwarded)
+	}
+	html := "From: Celine <celine@corp.example>\r\nTo: helpdesk@corp.example\r\nSubject: RE: Partage\r\nMessage-ID: <c2@corp.example>\r\n" +
+		"Content-Type: text/html; charset=utf-8\r\n\r\n<div>Et maintenant ?</div><div class=\"gmail_quote\"><div class=\"gmail_attr\">Le lun. 23 nov. 2026 à 10:05, Marc &lt;marc@corp.example&gt; a écrit :</div>" +
+		"<blockquote class=\"gmail_quote\">Demande au support.</blockquote></div>\r\n"
+	in = Incoming(mustParse(t, html, ParseOptions{}), "fr")
+	if in.Text != "Et maintenant ?" || !strings.Contains(in.History, "> Demande au support.") {
+		t.Errorf("html: text %q, history %q", in.Text, in.History)
+	}
+	plain := "From: Celine <celine@corp.example>\r\nTo: helpdesk@corp.example\r\nSubject: Partage\r\nMessage-ID: <c3@corp.example>\r\n\r\nBonjour,\r\nle partage ne s'ouvre pas.\r\n\r\nCordialement\r\n-- \r\nCéline\r\n"
+	if in := Incoming(mustParse(t, plain, ParseOptions{}), "fr"); in.History != "" {
+		t.Errorf("plain: history %q", in.History)
+	}
+}
+
 // TestVisibleTextSeparators checks the reply separators of the clients French and English
 // requesters use, each followed by a quoted header block or by the old text itself, quoted or not.
 func TestVisibleTextSeparators(t *testing.T) {

@@ -41,6 +41,7 @@ type Incoming struct {
 	Text             string // The visible new text: quoted history and signature removed.
 	Signature        string // What followed a "-- " signature delimiter, quoted history left out: a technician may put a command there.
 	Forwarded        string // A forwarded mail's text with the forwarded message kept: a new ticket's request. "" when not a forward.
+	History          string // A reply chain's text with its quoted history kept: a new ticket's context. "" when the mail quotes nothing.
 	Language         string // "fr" or "en", detected.
 	HeaderPriority   int    // X-Priority 1..5, 0 if absent.
 	AuthResults      []string
@@ -255,8 +256,13 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	// A forwarded mail that opens a ticket: the forwarded message is the request. In a ticket's
 	// conversation (ingestOne) only the new text counts.
 	text := in.Text
-	if in.Forwarded != "" {
+	switch {
+	case in.Forwarded != "":
 		text = in.Forwarded
+	case in.History != "" && link == 0:
+		// A reply chain sent to the desk: the history is the request's context. Quoting an old
+		// ticket's mail (link) only repeats the desk's own words.
+		text = in.History
 	}
 	subject := CleanSubject(in.Subject, cfg.Desk.Tag)
 	if link != 0 {

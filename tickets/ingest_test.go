@@ -440,6 +440,36 @@ func TestBounces(t *testing.T) {
 	}
 }
 
+// TestIngestReplyChainRequest: a reply chain sent to the desk (an old thread answered to it)
+// opens a ticket whose request keeps the quoted history; a reply into a ticket adds only its new
+// words.
+func TestIngestReplyChainRequest(t *testing.T) {
+	d := newTestDesk(t)
+	chain := request("chain@m", "celine@corp.example", "RE: Accès au partage Compta", "Pouvez-vous me donner l'accès ?")
+	chain.InReplyTo = []string{"old-thread@corp.example"}
+	chain.History = "Pouvez-vous me donner l'accès ?\n\nDe : Marc <marc@corp.example>\nEnvoyé : lundi 23 novembre 2026 10:05\nObjet : Accès au partage Compta\n\nCéline, demande au support l'accès au dossier \\\\srv\\compta."
+	o := ingest(t, d, t0, chain)
+	if o[0].Action != ActionOpened {
+		t.Fatalf("outcome %+v", o[0])
+	}
+	ev, err := d.Store.Events(context.Background(), o[0].TicketID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev) == 0 || !strings.Contains(ev[0].Text, "Pouvez-vous me donner") || !strings.Contains(ev[0].Text, "demande au support l'accès") {
+		t.Fatalf("the request lost the thread's history: %+v", ev)
+	}
+	reply := request("chain2@m", "celine@corp.example", "RE: [HD #1] Accès au partage Compta", "C'est bon, merci.")
+	reply.History = "C'est bon, merci.\n\nLe lun. 23 nov. 2026 à 11:00, Support <helpdesk@corp.example> a écrit :\n> Accès donné."
+	o = ingest(t, d, t0.Add(time.Minute), reply)
+	if o[0].Action != ActionAppended || o[0].TicketID != 1 {
+		t.Fatalf("outcome %+v", o[0])
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM events WHERE ticket_id = 1 AND text LIKE '%Accès donné%'`); n != 0 {
+		t.Fatal("a reply into a ticket kept its quoted history")
+	}
+}
+
 // TestIngestForwardedRequest: a forwarded mail that opens a ticket keeps the forwarded message as
 // the request; forwarded into an existing ticket, only the sender's new words are added.
 func TestIngestForwardedRequest(t *testing.T) {
