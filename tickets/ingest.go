@@ -2,7 +2,9 @@ package tickets
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -406,12 +408,37 @@ func (t *Tx) storeAttachments(tk *Ticket, in *Incoming) error {
 		if name == "" {
 			name = "attachment"
 		}
-		if _, err := t.exec(`INSERT INTO attachments (ticket_id, message_id, name, content_type, size, omitted, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, tk.ID, in.MessageID, name, a.ContentType, a.Size, omitted, data); err != nil {
+		sum, same, err := t.storedCopy(tk.ID, data, omitted)
+		if err != nil {
+			return err
+		}
+		if same != 0 {
+			data = nil // The ticket has it already: this row only names it.
+		}
+		if _, err := t.exec(`INSERT INTO attachments (ticket_id, message_id, name, content_type, size, omitted, data, sha256, same_as)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, tk.ID, in.MessageID, name, a.ContentType, a.Size, omitted, data, sum, same); err != nil {
 			return fmt.Errorf("store attachment: %w", err)
 		}
 	}
 	return nil
+}
+
+// storedCopy returns the SHA-256 of a file to store (hex, "" when it is omitted) and the row of
+// the ticket that already holds the same content, 0 if none: the same logo or document sent
+// again in each mail of a conversation is stored once per ticket.
+func (t *Tx) storedCopy(ticketID int64, data []byte, omitted bool) (string, int64, error) {
+	if omitted || data == nil {
+		return "", 0, nil
+	}
+	h := sha256.Sum256(data)
+	sum := hex.EncodeToString(h[:])
+	var id int64
+	err := t.queryRow(`SELECT id FROM attachments WHERE ticket_id = ? AND sha256 = ? AND same_as = 0 AND data IS NOT NULL
+		ORDER BY id LIMIT 1`, ticketID, sum).Scan(&id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", 0, fmt.Errorf("store attachment: %w", err)
+	}
+	return sum, id, nil
 }
 
 // thread finds the ticket an incoming mail belongs to, in the contract's order: a desk-issued

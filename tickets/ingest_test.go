@@ -246,6 +246,57 @@ func TestIngestAttachments(t *testing.T) {
 	}
 }
 
+// TestIngestAttachmentsOncePerTicket: a file sent again in a later mail of the ticket (the same
+// logo, the same document) is stored once; each mail still names it, serves it and relays it.
+func TestIngestAttachmentsOncePerTicket(t *testing.T) {
+	d := newTestDesk(t)
+	ctx := context.Background()
+	logo, doc := []byte("\x89PNG logo bytes"), []byte("%PDF devis")
+	first := request("a1@m", "c@corp.example", "Devis", "voir le devis")
+	first.Attachments = []IncomingAttachment{
+		{Name: "image001.png", ContentType: "image/png", Size: int64(len(logo)), Data: logo},
+		{Name: "devis.pdf", ContentType: "application/pdf", Size: int64(len(doc)), Data: doc},
+	}
+	ingest(t, d, t0, first)
+	again := request("a2@m", "c@corp.example", "RE: [HD #1] Devis", "le revoici")
+	again.Attachments = []IncomingAttachment{
+		{Name: "image001.png", ContentType: "image/png", Size: int64(len(logo)), Data: logo},
+		{Name: "devis v2.pdf", ContentType: "application/pdf", Size: int64(len(doc)), Data: doc},
+		{Name: "photo.jpg", ContentType: "image/jpeg", Size: 4, Data: []byte("jpeg")},
+	}
+	if o := ingest(t, d, t0.Add(time.Minute), again)[0]; o.TicketID != 1 {
+		t.Fatalf("outcome %+v", o)
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM attachments WHERE ticket_id = 1 AND data IS NOT NULL`); n != 3 {
+		t.Fatalf("%d stored copies, want 3 (logo, document, photo)", n)
+	}
+	atts, err := d.Store.Attachments(ctx, 1)
+	if err != nil || len(atts) != 5 || atts[3].Name != "devis v2.pdf" || atts[3].Omitted {
+		t.Fatalf("attachments %+v %v", atts, err)
+	}
+	srcs, err := d.Store.AttachmentSources(ctx, 1)
+	if err != nil || srcs[atts[3].ID] != "a2@m" {
+		t.Fatalf("sources %v %v", srcs, err)
+	}
+	if _, data, _, err := d.Store.AttachmentData(ctx, 1, atts[3].ID); err != nil || string(data) != string(doc) {
+		t.Fatalf("the second mail's copy serves %q %v", data, err)
+	}
+	files, _, err := d.Store.MailAttachments(ctx, 1, "a2@m", false, 1<<20)
+	if err != nil || len(files) != 3 || string(files[1].Data) != string(doc) || files[1].Name != "devis v2.pdf" {
+		t.Fatalf("the second mail's files %+v %v", files, err)
+	}
+	if files, _, err = d.Store.MailAttachments(ctx, 1, "", true, 1<<20); err != nil || len(files) != 3 {
+		t.Fatalf("every file of the ticket: %d %v", len(files), err)
+	}
+	// Another ticket stores its own copy.
+	other := request("b1@m", "m@corp.example", "Autre", "mon logo")
+	other.Attachments = []IncomingAttachment{{Name: "image001.png", ContentType: "image/png", Size: int64(len(logo)), Data: logo}}
+	ingest(t, d, t0.Add(2*time.Minute), other)
+	if n := countRows(t, d, `SELECT COUNT(*) FROM attachments WHERE ticket_id = 2 AND data IS NOT NULL`); n != 1 {
+		t.Fatalf("ticket 2 stored %d copies", n)
+	}
+}
+
 func TestCleanSubject(t *testing.T) {
 	for in, want := range map[string]string{
 		"RE: TR: [HD #12] Imprimante":              "Imprimante",
