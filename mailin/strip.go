@@ -842,7 +842,7 @@ var (
 		`|(von meinem|diese nachricht wurde von meinem) .{1,80} gesendet\.?` +
 		`|gesendet (von|mit) .{1,60}` +
 		`|(sendt fra|skickat från|verzonden (met|vanaf|van)|enviado (desde|do|de|con)|inviato da|wysłane z|отправлено (с|из)|lähetetty) .{1,60}` +
-		`|(get|obtenir|télécharger|telecharger|holen sie sich|descargar|scarica|baixe o) \[?outlook (for|pour|für|para|per) .{1,80}` +
+		`|(get|obtenir|obtenez|télécharger|telecharger|téléchargez|telechargez|holen sie sich|descargar|scarica|baixe o) \[?outlook (for|pour|für|para|per) .{1,80}` +
 		`|從我的 .{1,30} 傳送|发自我的.{1,30}` +
 		`|[\w ]{0,20}\bfrom (my )?(mobile|phone|iphone|ipad|android|cell|smartphone)\b.{0,20}` +
 		`)$`)
@@ -896,8 +896,9 @@ func trimSignature(lines []string) []string {
 
 // forwardSubjectRe matches the prefixes mail clients give a forwarded mail's
 // subject: Fwd/Fw (English), TR (French), WG (German), RV and ENC (Spanish,
-// Portuguese), Doorst (Dutch), VS and VB (Nordic).
-var forwardSubjectRe = regexp.MustCompile(`(?i)^\s*(?:fwd?|tr|wg|rv|enc|doorst|vs|vb|vl)\s*(?:\[\d+\])?\s*:`)
+// Portuguese), Doorst (Dutch), VS and VB (Nordic), after a mail gateway's
+// "[EXTERNAL]" tag if any, with any space before the colon ("TR :").
+var forwardSubjectRe = regexp.MustCompile(`(?i)^[\s\p{Z}]*(?:\[(?:external|ext|externe|extern|external sender|externo|esterno)\][\s\p{Z}]*)*(?:fwd?|tr|wg|rv|enc|doorst|vs|vb|vl)[\s\p{Z}]*(?:\[\d+\])?[\s\p{Z}]*[:：]`)
 
 // IsForwardSubject reports whether a subject is that of a forwarded mail.
 func IsForwardSubject(subject string) bool { return forwardSubjectRe.MatchString(subject) }

@@ -377,3 +377,39 @@ func TestVisibleTextSeparators(t *testing.T) {
 		}
 	}
 }
+
+// TestMobileSignOffs: the one-line signatures of mail apps, French and English, leave the text.
+func TestMobileSignOffs(t *testing.T) {
+	for _, sig := range []string{
+		"Sent from my iPhone", "Envoyé de mon iPhone", "Envoyé de mon iPad", "Sent from my Samsung Galaxy smartphone.",
+		"Get Outlook for Android", "Get Outlook for iOS<https://aka.ms/o0ukef>", "Téléchargez Outlook pour Android",
+		"Obtenir Outlook pour iOS", "Obtenez Outlook pour Android", "Envoyé à partir de Outlook pour Android",
+		"Envoyé depuis mon appareil mobile Huawei", "Sent from Mail for Windows",
+	} {
+		for _, in := range []string{
+			"L'écran reste noir.\n\n" + sig,
+			"L'écran reste noir.\n\n" + sig + "\n\nLe lun. 30 nov. 2026 à 19:38, Support <helpdesk@corp.example> a écrit :\n> Redémarrez.",
+			"L'écran reste noir.\n\n" + sig + "\n\n________________________________\nDe : Support <helpdesk@corp.example>\nEnvoyé : lundi\nObjet : Écran\n\nRedémarrez.",
+		} {
+			if got := VisibleText(in); got != "L'écran reste noir." {
+				t.Errorf("%q: %q", sig, got)
+			}
+		}
+	}
+	if got := VisibleText("Sent from my desk, it is easier.\nThe printer is fine now."); !strings.HasPrefix(got, "Sent from my desk") {
+		t.Errorf("a sentence taken for a signature: %q", got)
+	}
+}
+
+// TestForwardSubject: forward prefixes, after a mail gateway's tag, with French spacing.
+func TestForwardSubject(t *testing.T) {
+	for s, want := range map[string]bool{
+		"Fwd: Badge": true, "TR: Badge": true, "TR : Badge": true, "TR\u00a0: Badge": true, "WG: Badge": true,
+		"[EXTERNAL] FW: Badge": true, "[EXT] Fwd: Badge": true, "[EXTERNE] TR : Badge": true, "VS: Badge": true,
+		"RE: Badge": false, "[EXTERNAL] RE: Badge": false, "Trust issue": false, "Transfert de fichiers": false,
+	} {
+		if got := IsForwardSubject(s); got != want {
+			t.Errorf("IsForwardSubject(%q) = %v", s, got)
+		}
+	}
+}

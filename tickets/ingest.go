@@ -543,7 +543,11 @@ func subjectTag(subject, tag string) int64 {
 	return 0
 }
 
-var replyPrefixRE = regexp.MustCompile(`(?i)^\s*((re|aw|sv|tr|fw|fwd|wg|rif|r|réf|ref)\s*(\[\d+\])?\s*:\s*)+`)
+// replyPrefixRE matches the reply and forward prefixes of mail clients (English, French "RE :",
+// "TR :", "Réf. :", German "AW:", "WG:", Dutch "Antw:", Nordic "SV:", "VS:", Spanish "RV:",
+// Portuguese "ENC:", Polish "Odp:"), with any space or a full-width colon, and the tags mail
+// gateways put first ("[EXTERNAL]", "[EXT]", "[EXTERNE]").
+var replyPrefixRE = regexp.MustCompile(`(?i)^[\s\p{Z}]*((re|aw|sv|vs|tr|fw|fwd|wg|rv|enc|antw|odp|rif|r|réf\.?|ref\.?|rép|rep)[\s\p{Z}]*(\[\d+\])?[\s\p{Z}]*[:：][\s\p{Z}]*|\[(external|ext|externe|extern|external sender|externo|esterno)\][\s\p{Z}]*)+`)
 
 // deskPrefixRE matches the prefixes of the desk's mails to requesters (templates/*/*.txt; a test
 // there keeps the two in step), so that a requester's reply comes back to the ticket's subject.

@@ -308,6 +308,15 @@ func TestCleanSubject(t *testing.T) {
 		"RE: [HD #3] Demande résolue : Imprimante": "Imprimante",
 		"Re: [HD #3] Request received: VPN":        "VPN",
 		"Update: the VPN is slow":                  "Update: the VPN is slow",
+		"[EXTERNAL] RE: [HD #3] VPN":               "VPN",
+		"[EXT] Fwd: Badge":                         "Badge",
+		"[EXTERNE] TR\u00a0: Réf. : Imprimante":    "Imprimante",
+		"RE : TR : écran noir":                     "écran noir",
+		"Réf. : devis":                             "devis",
+		"SV: VS: Antw: Odp: RV: ENC: AW: WG: x":    "x",
+		"Re：打印机":                                   "打印机",
+		"VS Code will not start":                   "VS Code will not start",
+		"Trust: certificate expired":               "Trust: certificate expired",
 	} {
 		if got := CleanSubject(in, "HD"); got != want {
 			t.Errorf("CleanSubject(%q) = %q, want %q", in, got, want)
