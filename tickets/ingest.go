@@ -277,7 +277,7 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	tk, err := t.Open(NewTicket{
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: cc.add, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
-		LinkedTicket: link, Actor: in.From, NoAck: in.NoAck,
+		LinkedTicket: link, Actor: in.From, NoAck: noAck(in.NoAck, requester),
 	})
 	if err != nil {
 		return Outcome{MessageID: in.MessageID}, err
@@ -294,11 +294,28 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	return Outcome{MessageID: in.MessageID, TicketID: tk.ID, Action: ActionOpened}, nil
 }
 
+// noAck says why a request's acknowledgement is withheld: the reason mailin gave, or the
+// requester's address being one nobody reads. A mail from such an address that is not automatic
+// by its headers (a supplier's portal, a monitoring tool) still opens a ticket.
+func noAck(reason, requester string) string {
+	if reason == "" && noReply(requester) {
+		return "nobody reads " + requester
+	}
+	return reason
+}
+
+// noReply reports whether an address's local part says nobody reads it: "no-reply",
+// "do_not_reply", "ne-pas-repondre", "mailer-daemon", "postmaster", plus tags ignored.
 func noReply(addr string) bool {
-	local, _, _ := strings.Cut(addr, "@")
-	local = strings.ReplaceAll(strings.ReplaceAll(local, "-", ""), "_", "")
-	return strings.HasPrefix(local, "noreply") || strings.HasPrefix(local, "donotreply") ||
-		local == "mailerdaemon" || local == "postmaster"
+	local, _, _ := strings.Cut(strings.ToLower(addr), "@")
+	local, _, _ = strings.Cut(local, "+")
+	local = strings.NewReplacer("-", "", "_", "", ".", "").Replace(local)
+	for _, p := range []string{"noreply", "donotreply", "nepasrepondre", "nepasrépondre", "noreponse", "noréponse"} {
+		if strings.HasPrefix(local, p) {
+			return true
+		}
+	}
+	return local == "mailerdaemon" || local == "maildaemon" || local == "postmaster"
 }
 
 // recordAutomatic records an automatic mail (auto-reply, bounce, list mail, our own mail coming

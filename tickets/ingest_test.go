@@ -297,6 +297,28 @@ func TestIngestAttachmentsOncePerTicket(t *testing.T) {
 	}
 }
 
+// TestIngestNoReplySender: a person-like mail from an address nobody reads opens a ticket, and its
+// acknowledgement is recorded but not sent; a person's mail gets one.
+func TestIngestNoReplySender(t *testing.T) {
+	for from, withheld := range map[string]bool{
+		"noreply@portal.example": true, "no-reply@portal.example": true, "do_not_reply@portal.example": true,
+		"DoNotReply+alerts@portal.example": true, "ne-pas-repondre@impots.example": true, "no.reply@portal.example": true,
+		"mailer-daemon@corp.example": true, "postmaster@corp.example": true,
+		"celine@corp.example": false, "noemie@corp.example": false, "replyto.norbert@corp.example": false,
+	} {
+		d := newTestDesk(t)
+		o := ingest(t, d, t0, request("n@m", from, "Alerte sauvegarde", "La sauvegarde du serveur a échoué."))
+		if o[0].Action != ActionOpened {
+			t.Fatalf("%s: outcome %+v", from, o[0])
+		}
+		sent := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'ack' AND state != 'suppressed'`)
+		held := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'ack' AND state = 'suppressed'`)
+		if withheld && (sent != 0 || held != 1) || !withheld && (sent != 1 || held != 0) {
+			t.Errorf("%s: %d acknowledgements to send, %d withheld", from, sent, held)
+		}
+	}
+}
+
 func TestCleanSubject(t *testing.T) {
 	for in, want := range map[string]string{
 		"RE: TR: [HD #12] Imprimante":              "Imprimante",
