@@ -1,6 +1,7 @@
 package mailin
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/deskd/deskd/tickets"
@@ -53,9 +54,11 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 	for _, a := range m.Cc {
 		in.Cc = append(in.Cc, a.Email)
 	}
-	in.Text = visible(m)
+	in.Text, in.Signature = visible(m)
 	if IsForwardSubject(m.Subject) {
-		in.Forwarded = visibleForward(m)
+		in.Forwarded, _ = visibleForward(m)
+	} else if h, ok := visibleForward(m); ok && h != in.Text {
+		in.History = h
 	}
 	in.Language = tickets.DetectLanguage(m.Language, m.Subject+"\n"+in.Text, defaultLanguage)
 	for _, a := range m.Attachments {
@@ -92,21 +95,28 @@ func textHead(s string, n int) string {
 
 // visible returns the new text of a mail: from the plain-text part when there is one, else
 // from the HTML with its quoted parts removed in the tree; the whole text when stripping would
-// leave nothing.
-func visible(m *Message) string {
-	var text string
+// leave nothing (but a mail app's signature alone is no text). It returns the signature block
+// below a "-- " delimiter too (see visibleParts).
+//
+// The visible text is read from the first tickets.MaxText bytes of the text (the HTML's first
+// htmlChunk) and is at most that long.
+func visible(m *Message) (text, signature string) {
 	switch {
 	case strings.TrimSpace(m.Text) != "" && !converted(m):
-		text = VisibleText(textHead(m.Text, tickets.MaxText))
-	case m.visibleHTML != "":
-		text = m.visibleHTML
+		text, signature = visibleParts(textHead(m.Text, tickets.MaxText))
 	case m.HTML != "":
-		text = VisibleHTML(m.HTML)
+		text = m.visibleHTML
+		if text == "" {
+			text = VisibleHTML(m.HTML)
+		}
+		if htmlSigDelimRe.MatchString(textHead(m.HTML, htmlChunk)) {
+			_, signature = visibleParts(textHead(htmlText(m), tickets.MaxText))
+		}
 	}
 	if strings.TrimSpace(text) == "" {
-		text = strings.TrimSpace(textHead(m.Text, tickets.MaxText))
+		text = tidy(trimSignature(strings.Split(normalizeText(textHead(m.Text, tickets.MaxText)), "\n")))
 	}
-	return textHead(text, tickets.MaxText)
+	return textHead(text, tickets.MaxText), signature
 }
 
 // converted reports whether the text of a message is our conversion of its HTML.
@@ -114,15 +124,31 @@ func converted(m *Message) bool {
 	return m.textFromHTML || (m.HTML != "" && len(m.HTML) <= htmlChunk && looksConverted(m.Text, m.HTML))
 }
 
-// visibleForward returns the text of a forwarded mail as a new request: the sender's words and
-// the forwarded message (see VisibleForward).
-func visibleForward(m *Message) string {
-	text := m.Text
-	if strings.TrimSpace(text) == "" {
-		text = HTMLToText(textHead(m.HTML, htmlChunk))
+// htmlText is the text of a message's HTML: the message's own text when it is that conversion,
+// else the conversion of the HTML's first htmlChunk.
+func htmlText(m *Message) string {
+	if m.textFromHTML {
+		return m.Text
 	}
-	return textHead(VisibleForward(textHead(text, tickets.MaxText)), tickets.MaxText)
+	return HTMLToText(textHead(m.HTML, htmlChunk))
 }
+
+// visibleForward returns the text of a forwarded mail, or of a reply chain, as a new request:
+// the sender's words and the forwarded message or quoted history (see VisibleForward), and
+// whether there was one. It reads the first tickets.MaxText bytes of the text and returns at
+// most that.
+func visibleForward(m *Message) (string, bool) {
+	text := m.Text
+	if strings.TrimSpace(text) == "" || converted(m) {
+		text = htmlText(m)
+	}
+	text, ok := withHistory(textHead(text, tickets.MaxText))
+	return textHead(text, tickets.MaxText), ok
+}
+
+// htmlSigDelimRe finds a "-- " signature delimiter in HTML (Gmail's gmail_signature_prefix,
+// Thunderbird's moz-signature), so that a mail without one is not rendered twice.
+var htmlSigDelimRe = regexp.MustCompile(`--(?:\s|&nbsp;|&#160;|\x{a0})*(?:<br|</span>|</div>|</p>|\n)`)
 
 // looksConverted reports whether the plain text is just our own conversion of the HTML body
 // (there was no text/plain part), in which case the HTML tree strips quotes better.
