@@ -315,6 +315,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	}
 	if d.client == nil { // Connected before rendering: the server's size limit shapes the mail.
 		c, err := d.dial(ctx, d.smtp)
+		d.status.record(err)
 		if err != nil && waitsForPerson(err) {
 			return errWaiting{err}
 		}
