@@ -128,32 +128,24 @@ func htmlFuncs(c *catalogue) map[string]any {
 	return f
 }
 
-// localize returns the notice with its times in loc and its categories named with labels (the
-// catalogue's [category]) where the desk's configuration gives no label of its own, without
-// changing the caller's copy.
+// localize returns the notice with every time in it in loc (inZone) and its categories named
+// with labels (the catalogue's [category]) where the desk's configuration gives no label of its
+// own, without changing the caller's copy.
 func localize(n tickets.Notice, loc *time.Location, labels map[string]string) tickets.Notice {
 	if loc == nil {
 		loc = time.UTC
 	}
-	n.Ticket = localInfo(n.Ticket, loc, labels)
-	if n.History != nil {
-		h := make([]tickets.Entry, len(n.History))
-		for i, e := range n.History {
-			e.At = e.At.In(loc)
-			h[i] = e
-		}
-		n.History = h
-	}
+	n = inZone(n, loc)
+	n.Ticket = labelled(n.Ticket, labels)
 	if n.Digest != nil {
 		d := *n.Digest
-		d.Since, d.Now = d.Since.In(loc), d.Now.In(loc)
 		for _, l := range []*[]tickets.TicketInfo{&d.Unassigned, &d.Breached, &d.DueSoon, &d.Escalated, &d.Resolved, &d.Oldest, &d.Unclassified} {
 			if *l == nil {
 				continue
 			}
 			c := make([]tickets.TicketInfo, len(*l))
 			for i, ti := range *l {
-				c[i] = localInfo(ti, loc, labels)
+				c[i] = labelled(ti, labels)
 			}
 			*l = c
 		}
@@ -162,12 +154,8 @@ func localize(n tickets.Notice, loc *time.Location, labels map[string]string) ti
 	return n
 }
 
-func localInfo(ti tickets.TicketInfo, loc *time.Location, labels map[string]string) tickets.TicketInfo {
-	for _, t := range []*time.Time{&ti.CreatedAt, &ti.FirstResponseDue, &ti.ResolveDue} {
-		if !t.IsZero() {
-			*t = t.In(loc)
-		}
-	}
+// labelled names a ticket's category with the catalogue's label when it has none of its own.
+func labelled(ti tickets.TicketInfo, labels map[string]string) tickets.TicketInfo {
 	// A category without a label of its own is labelled with its name: the catalogue knows
 	// better for the usual ones ("network" is "réseau" in French).
 	if l, ok := labels[ti.Category]; ok && (ti.CategoryLabel == "" || ti.CategoryLabel == ti.Category) {
