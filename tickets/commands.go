@@ -156,8 +156,9 @@ func (rs refusals) Error() string {
 	return strings.Join(s, "; ")
 }
 
-// HandleStaffMail applies a technician's or coordinator's mail to a ticket: the commands in it, in
-// order, all or nothing; the free text as the resolution note (#resolve), the internal note
+// HandleStaffMail applies a technician's or coordinator's mail, authenticated (trust.go), to a
+// ticket: the commands in it, in order, all or nothing; the free text as the resolution note
+// (#resolve), the internal note
 // (#note), or else a public reply to the requester. A refused mail changes nothing but a
 // `rejected` event, and its author is told why.
 func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
@@ -169,14 +170,6 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 		names = append(names, co.Name, strings.Fields(co.Name)[0])
 	}
 	rest = staffText(rest, names...)
-	if reason, ok := t.untrusted(in); !ok {
-		// A forged technician gets neither commands nor a reply relayed to the requester.
-		c := Command{Line: "(reply)"}
-		if len(cmds) > 0 {
-			c = cmds[0]
-		}
-		return ActionRejected, t.reject(tk, in.From, &errRefused{c, reason})
-	}
 	rollback, err := t.savepoint("commands")
 	if err != nil {
 		return "", err
@@ -470,29 +463,6 @@ func parseAway(arg string, now time.Time, loc *time.Location) (time.Time, error)
 		}
 	}
 	return time.Time{}, fmt.Errorf("unknown date %q: use #away until YYYY-MM-DD", arg)
-}
-
-// untrusted returns why a staff mail's commands may not be obeyed, and false; true when they may. With
-// [security] trusted_authserv_id set, the mail must carry that server's Authentication-Results
-// (RFC 8601) with dkim=pass or dmarc=pass for the sender's domain. Only the topmost header of
-// that server counts: the ones below it were in the mail when it arrived, so anyone could have
-// written them.
-func (t *Tx) untrusted(in *Incoming) (Phrase, bool) {
-	id := strings.ToLower(t.cfg.Security.TrustedAuthservID)
-	if id == "" {
-		return Phrase{}, true
-	}
-	_, domain, _ := strings.Cut(in.From, "@")
-	for _, h := range in.AuthResults {
-		if authservID(h) != id {
-			continue
-		}
-		if AuthPass(h, id, domain) {
-			return Phrase{}, true
-		}
-		break
-	}
-	return say(PhraseNotAuthenticated, "server", id, "domain", domain), false
 }
 
 // authResultsTokens splits an Authentication-Results value into its ";"-separated parts, with

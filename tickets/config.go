@@ -40,6 +40,10 @@ type DeskConfig struct {
 	RateLimit     int      `toml:"rate_limit"`     // Automatic mails to one address per hour.
 	Signature     string   `toml:"signature"`      // Appended to the desk's name in technician replies.
 	KeepRaw       Duration `toml:"keep_raw"`       // Raw mails and files of tickets closed this long ago are deleted; 0 keeps them.
+	// Domains are the organisation's mail domains (default: the desk address's): only people
+	// in them become watchers from a mail's copy.
+	Domains     []string `toml:"domains"`
+	MaxWatchers int      `toml:"max_watchers"` // Watchers that join from one mail at most; the rest are recorded.
 }
 
 // Technician is a [[technician]] entry.
@@ -128,6 +132,7 @@ func DefaultConfig() Config {
 		Desk: DeskConfig{
 			Name: "Help desk", Tag: "HD", Language: "en", Timezone: "UTC", PlusAddress: true,
 			MaxAttachment: 25 << 20, ReopenDays: 14, CloseAfter: Duration{7 * 24 * time.Hour}, RateLimit: 10,
+			MaxWatchers: 10,
 		},
 		SLA: map[string]SLAConfig{
 			"urgent": {SLATime{Time: 30 * time.Minute}, SLATime{Time: 4 * time.Hour}},
@@ -150,6 +155,12 @@ func (c *Config) Complete() {
 	d.Address = normAddress(d.Address)
 	for i, a := range d.Addresses {
 		d.Addresses[i] = normAddress(a)
+	}
+	for i, dom := range d.Domains {
+		d.Domains[i] = strings.TrimPrefix(normAddress(dom), "@")
+	}
+	if _, dom, ok := strings.Cut(d.Address, "@"); ok && len(d.Domains) == 0 {
+		d.Domains = []string{dom}
 	}
 	for i := range c.Technicians {
 		t := &c.Technicians[i]
@@ -244,6 +255,14 @@ func (c *Config) Validate(languages []string) error {
 	}
 	if d.CloseAfter.Duration <= 0 {
 		return keyErr("desk", -1, "close_after", "desk.close_after: must be longer than 0")
+	}
+	if d.MaxWatchers < 0 {
+		return keyErr("desk", -1, "max_watchers", "desk.max_watchers %d: 0 or more", d.MaxWatchers)
+	}
+	for _, dom := range d.Domains {
+		if dom == "" || strings.ContainsAny(dom, "@ \t,;<>") || !strings.Contains(dom, ".") && dom != "localhost" {
+			return keyErr("desk", -1, "domains", "desk.domains: %q is not a mail domain", dom)
+		}
 	}
 
 	cats := map[string]bool{}
@@ -500,7 +519,7 @@ func (s *Size) UnmarshalText(b []byte) error {
 
 func validAddress(s string) bool {
 	at := strings.LastIndexByte(s, '@')
-	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t<>,;\"")
+	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t<>,;\"") && Sendable(s)
 }
 
 // Technician returns the configured technician with this address or one of their aliases.

@@ -75,6 +75,7 @@ type Tx struct {
 	words  Words // nil: phrases are written as codes.
 	Now    time.Time
 	source string          // Message-ID of the incoming mail being processed, for its attachments.
+	cause  string          // Mailbox of the sender of that mail: the automatic mails it causes count against it.
 	direct map[string]bool // Who the incoming mail went to directly (To, Cc): no relayed copy for them.
 	// onCommit runs after the transaction commits: changes outside the database (the learned
 	// model) must not happen for work that is rolled back. A savepoint rolled back drops the
@@ -257,6 +258,19 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	cfg := t.cfg.Config
 	m.To = dedupe(withoutDesk(cfg, m.To), nil)
 	m.Cc = dedupe(withoutDesk(cfg, m.Cc), m.To)
+	// An address mail cannot be sent to is left out of this mail, and recorded; the others
+	// still get it.
+	var unsendable []string
+	m.To, unsendable = sendable(m.To, unsendable)
+	m.Cc, unsendable = sendable(m.Cc, unsendable)
+	if len(unsendable) > 0 && tk != nil {
+		if err := t.event(tk, EventFailed, ActorDesk, false, m.Kind+": not sent to "+listed(unsendable)+": not a sendable address", ""); err != nil {
+			return err
+		}
+	}
+	if len(m.To) == 0 && len(m.Cc) > 0 {
+		m.To, m.Cc = m.Cc[:1], m.Cc[1:]
+	}
 	if len(t.direct) > 0 && (m.Kind == KindReply || m.Kind == KindUpdate) {
 		// A reply-all already reached them: a relayed copy would be a duplicate.
 		m.To, m.Cc = without(m.To, t.direct), without(m.Cc, t.direct)
@@ -306,9 +320,9 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	cc, _ := json.Marshal(m.Cc)
 	// Due at once on the real clock, even when the transaction runs as of a later time.
 	res, err := t.exec(`INSERT INTO outbox (ticket_id, kind, recipients, cc, language, data, message_id,
-		in_reply_to, refs, automatic, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		in_reply_to, refs, automatic, next_attempt_at, created_at, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.TicketID, m.Kind, string(to), string(cc), m.Language, string(data), id, inReplyTo,
-		strings.Join(refs, " "), m.Automatic, min(t.Now.Unix(), time.Now().Unix()), t.Now.Unix())
+		strings.Join(refs, " "), m.Automatic, min(t.Now.Unix(), time.Now().Unix()), t.Now.Unix(), t.cause)
 	if err != nil {
 		return fmt.Errorf("queue mail: %w", err)
 	}
@@ -350,6 +364,19 @@ func without(addrs []string, drop map[string]bool) []string {
 		}
 	}
 	return out
+}
+
+// sendable splits addresses into those mail can be sent to and those it cannot (appended to bad).
+func sendable(addrs, bad []string) ([]string, []string) {
+	ok := addrs[:0:0]
+	for _, a := range addrs {
+		if Sendable(a) {
+			ok = append(ok, a)
+		} else {
+			bad = append(bad, a)
+		}
+	}
+	return ok, bad
 }
 
 func dedupe(addrs, exclude []string) []string {

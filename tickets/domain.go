@@ -168,6 +168,7 @@ const (
 	EventRejected = "rejected"
 	EventCategory = "category"
 	EventWatcher  = "watcher"
+	EventCopied   = "cc" // People a mail copied who were not made watchers, and why.
 	EventBounce   = "bounce"
 	EventAutoMail = "auto-reply"
 	EventRemind   = "reminder"

@@ -47,7 +47,8 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if req.Actor == "" {
 		req.Actor = req.Requester
 	}
-	subject := strings.TrimSpace(req.Subject)
+	subject := OneLine(req.Subject, maxSubject)
+	req.RequesterName = OneLine(req.RequesterName, maxName)
 	if subject == "" {
 		subject = firstLine(req.Text, 80)
 	}
@@ -672,7 +673,7 @@ func (t *Tx) addWatcher(tk *Ticket, email string) error {
 		return fmt.Errorf("add watcher: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
-		tk.Watchers = dedupe(append(tk.Watchers, email), nil)
+		tk.Watchers = append(tk.Watchers, email) // The primary key keeps them unique.
 	}
 	return nil
 }

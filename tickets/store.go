@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -278,6 +281,24 @@ BEGIN
 	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
 END;
 `,
+	// Safe by default. Each recipient gets a copy of its own (per-recipient tokens, a bounce
+	// address per copy): delivered lists those whose copy the server took, so that a retry
+	// sends only the others. cause is the mailbox of the sender whose mail caused an automatic
+	// mail, and sent_log counts by it too: one sender's mails have one hourly budget. bounces
+	// keeps the hard bounces of each address, one per mail, for bounce.go's threshold.
+	8: `
+ALTER TABLE outbox ADD COLUMN cause TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN delivered TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE sent_log ADD COLUMN cause TEXT NOT NULL DEFAULT '';
+ALTER TABLE sent_log ADD COLUMN outbox_id INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX sent_log_cause_at ON sent_log (cause, at) WHERE cause != '';
+CREATE TABLE bounces (
+	email TEXT NOT NULL,
+	outbox_id INTEGER NOT NULL,
+	at INTEGER NOT NULL,
+	PRIMARY KEY (email, outbox_id)
+) WITHOUT ROWID;
+`,
 }
 
 // OpenStore opens (creating if needed) the database at path and applies pending migrations; it
@@ -288,6 +309,9 @@ func OpenStore(ctx context.Context, path string) (*Store, error) { return openSt
 func openStore(ctx context.Context, path string, fts4 bool) (*Store, error) {
 	if path == "" || strings.HasPrefix(path, ":memory:") {
 		return nil, errors.New("open store: a file path is required (the pool needs a shared database)")
+	}
+	if err := privateFiles(path); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -335,6 +359,42 @@ func openStore(ctx context.Context, path string, fts4 bool) (*Store, error) {
 }
 
 func (s *Store) closeQuietly() { _ = s.Close() }
+
+// privateFiles makes the database the desk's alone, whatever the umask: its directory is
+// created 0700 when missing, the database file 0600, and an existing database, WAL or shared
+// memory file open to others is narrowed to 0600. SQLite creates the WAL and shared memory
+// files with the database file's mode.
+func privateFiles(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		if err := f.Close(); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create database: %w", err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("make %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
 
 // Close closes both pools.
 func (s *Store) Close() error {
