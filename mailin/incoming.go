@@ -47,6 +47,7 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 	for _, a := range m.Cc {
 		in.Cc = append(in.Cc, a.Email)
 	}
+	in.Names = displayNames(m)
 	in.Text = visible(m)
 	if IsForwardSubject(m.Subject) {
 		in.Forwarded = visibleForward(m)
@@ -108,6 +109,19 @@ func repeated(m *Message) []string {
 	for _, k := range singleFields {
 		if len(m.Header.Values(k)) > 1 {
 			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// displayNames are the display names the mail gives its sender and recipients, by address.
+func displayNames(m *Message) map[string]string {
+	out := map[string]string{}
+	for _, list := range [][]Address{{m.From}, m.ReplyTo, m.To, m.Cc} {
+		for _, a := range list {
+			if a.Email != "" && a.Name != "" && out[a.Email] == "" {
+				out[a.Email] = a.Name
+			}
 		}
 	}
 	return out

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	netmail "net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -565,9 +566,9 @@ func (d *drain) compose(m tickets.OutboxMail, r rendered, to, cc []string, rcpt 
 	if err := msg.Bcc(rcpt); err != nil {
 		return nil, fmt.Errorf("recipient: %w", err)
 	}
-	msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderTo), addressList(len("To: "), to))
+	msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderTo), addressList(len("To: "), to, m.Notice.Names))
 	if len(cc) > 0 {
-		msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderCc), addressList(len("Cc: "), cc))
+		msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderCc), addressList(len("Cc: "), cc, m.Notice.Names))
 	}
 	if m.ID != 0 && desk.PlusAddress && !d.plainEnvelope.Load() {
 		// VERP: a bounce of this copy comes back to an address only it carries.
@@ -621,24 +622,31 @@ func (d *drain) compose(m tickets.OutboxMail, r rendered, to, cc []string, rcpt 
 	return msg, nil
 }
 
-// addressList writes addresses as a header value, "<a>, <b>", folded (RFC 5322 section 2.2.3) so that
-// no line of the header, whose name and colon take head characters, passes 78 characters.
-func addressList(head int, addrs []string) string {
+// addressList writes addresses as a header value, each with its known display name
+// ("Lefèvre, Marc" <marc@…>, an encoded word when the name is not ASCII; net/mail quotes and
+// encodes it, RFC 5322 section 3.4 and RFC 2047 section 5), folded (RFC 5322 section 2.2.3)
+// between addresses so that no line of the header, whose name and colon take head characters,
+// passes 78 characters unless one address with its name is longer.
+func addressList(head int, addrs []string, names map[string]string) string {
 	var b strings.Builder
 	n := head
 	for i, a := range addrs {
+		item := "<" + a + ">"
+		if name := tickets.OneLine(names[a], 0); name != "" && !strings.Contains(name, "@") {
+			item = (&netmail.Address{Name: name, Address: a}).String()
+		}
 		if i > 0 {
 			b.WriteString(",")
 			n++
-			if n+3+len(a) > 78 {
+			if n+1+len(item) > 78 {
 				b.WriteString("\r\n")
 				n = 0
 			}
 			b.WriteString(" ")
 			n++
 		}
-		b.WriteString("<" + a + ">")
-		n += len(a) + 2
+		b.WriteString(item)
+		n += len(item)
 	}
 	return b.String()
 }

@@ -50,21 +50,21 @@ func funcs(c *catalogue) map[string]any {
 			if strings.Contains(name, "@") {
 				return ""
 			}
-			return strings.TrimSpace(name)
+			return personName(name)
 		},
 		// who is "Name <address>", or the address alone.
 		"who": func(name, addr string) string {
 			if name == "" || name == addr {
 				return addr
 			}
-			return name + " <" + addr + ">"
+			return personName(name) + " <" + addr + ">"
 		},
 		// nameOr is the name, or the address when there is no name.
 		"nameOr": func(name, addr string) string {
 			if name == "" {
 				return addr
 			}
-			return name
+			return personName(name)
 		},
 		// quote prefixes every line with "> ", as mail clients quote.
 		"quote": func(s string) string {
@@ -114,6 +114,23 @@ func funcs(c *catalogue) map[string]any {
 		},
 		"sub": func(a, b int) int { return a - b },
 	}
+}
+
+// personName is a display name as a person says it: "Lefèvre, Marc", the directory's form
+// (Exchange, Active Directory) that many organisations write in From, is "Marc Lefèvre". Only a
+// name of exactly two parts around one comma, without an address, is turned; any other name is
+// left as it is ("Marc Lefèvre", "Lefèvre, Marc, IT", "Support, Helpdesk, Paris").
+func personName(name string) string {
+	name = strings.TrimSpace(name)
+	last, first, ok := strings.Cut(name, ",")
+	if !ok || strings.Contains(first, ",") || strings.Contains(name, "@") {
+		return name
+	}
+	last, first = strings.TrimSpace(last), strings.TrimSpace(first)
+	if last == "" || first == "" {
+		return name
+	}
+	return first + " " + last
 }
 
 func textFuncs(c *catalogue) map[string]any { return funcs(c) }

@@ -289,6 +289,7 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 		m.Notice.Recipient = m.To[0]
 		m.Notice.RecipientName = t.nameOf(m.To[0])
 	}
+	m.Notice.Names = t.names(m.To, m.Cc)
 	var id, inReplyTo string
 	var refs []string
 	if tk != nil {

@@ -62,6 +62,9 @@ type Incoming struct {
 	// NoAck says why a request gets no acknowledgement if it opens a ticket ("" sends one): the
 	// mail reader's first run found it too old.
 	NoAck string
+	// Names are the display names the mail gives From, Reply-To, To and Cc, by lower-case
+	// address: the desk names people by them where it knows no better.
+	Names map[string]string
 }
 
 // IncomingAttachment is a file received with a mail.
@@ -176,6 +179,11 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	}
 	if in.Verdict == VerdictPerson && cfg.IsDeskAddress(in.From) {
 		in.Verdict, in.VerdictReason = VerdictLoop, "sent from the desk's own address"
+	}
+	if in.Verdict == VerdictPerson {
+		if err := t.rememberNames(in); err != nil {
+			return o, err
+		}
 	}
 
 	tk, th, err := t.thread(in)

@@ -67,6 +67,9 @@ type Notice struct {
 	// EscalationListMax; EscalationsTotal counts them all. Coordinators get one mail per run.
 	Escalations      []TicketInfo `json:"escalations,omitempty"`
 	EscalationsTotal int          `json:"escalations_total,omitempty"`
+	// Names are the display names of the mail's recipients, by address, for its To and Cc
+	// headers; an address without a known name is not in it.
+	Names map[string]string `json:"names,omitempty"`
 }
 
 // KnownAnswer is a resolved ticket like the one a mail is about.
