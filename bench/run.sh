@@ -184,6 +184,9 @@ poll_interval = "1m"
 address = "$4"
 security = "none"
 
+[web]
+address = ""   # the web desk is not measured here, and would hold its port
+
 [[technician]]
 name = "Alice Martin"
 email = "alice@corp.example"

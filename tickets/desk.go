@@ -25,7 +25,8 @@ type Desk struct {
 	model  atomic.Pointer[Model] // Learned classifier; nil until trained.
 	// train serialises the building of models, so that a full rebuild and an incremental lesson
 	// do not overwrite each other's result.
-	train sync.Mutex
+	train    sync.Mutex
+	counters Counters // What the desk did since it started (monitoring).
 }
 
 // wordsBox holds the desk's Words, which an atomic pointer cannot hold directly.

@@ -260,12 +260,7 @@ func ticketAction(name, args, summary string, nargs int, extra func(fs *flag.Fla
 	}
 }
 
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
+func printJSON(w io.Writer, v any) error { return tickets.EncodeJSON(w, v) }
 
 func printTable(w io.Writer, list []*tickets.Ticket) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
