@@ -74,8 +74,9 @@ type Outbox interface {
 	Suppressed(ctx context.Context, email string, now time.Time) (bool, error)
 	// PruneSentLog forgets the rate limit's records older than before.
 	PruneSentLog(ctx context.Context, before time.Time) error
-	// MailAttachments returns the stored files a mail carries, within budget bytes.
-	MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) ([]tickets.File, []string, error)
+	// MailAttachments returns the stored files a mail carries, within budget bytes, and those
+	// it leaves out.
+	MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) ([]tickets.File, []tickets.LeftOut, error)
 }
 
 // Sender sends the outbox over SMTP.
@@ -547,6 +548,7 @@ const (
 type rendered struct {
 	lang, subject, text, html string
 	files                     []tickets.File
+	leftOut                   []tickets.LeftOut // The files it names but does not carry.
 }
 
 // render renders a mail in its language and reads the files it carries.
@@ -555,18 +557,23 @@ func (d *drain) render(m tickets.OutboxMail) (rendered, error) {
 	if lang == "" {
 		lang = d.desk.Language
 	}
-	subject, text, html, err := d.tpl.Render(m.Kind, lang, m.Notice)
-	if err != nil {
-		return rendered{}, err
-	}
 	files, skipped, err := d.box.MailAttachments(context.Background(), m.TicketID, m.Notice.Source, m.Notice.AllAttachments, attachBudget)
 	if err != nil {
 		return rendered{}, err
 	}
 	if len(skipped) > 0 {
-		d.log.Info("attachments not sent on", "kind", m.Kind, "ticket_id", m.TicketID, "files", skipped)
+		names := make([]string, len(skipped))
+		for i, f := range skipped {
+			names[i] = f.Name
+		}
+		d.log.Info("attachments not sent on", "kind", m.Kind, "ticket_id", m.TicketID, "files", names)
 	}
-	return rendered{lang: lang, subject: tickets.OneLine(subject, 0), text: text, html: html, files: files}, nil
+	m.Notice.LeftOut = skipped // The mail tells its reader.
+	subject, text, html, err := d.tpl.Render(m.Kind, lang, m.Notice)
+	if err != nil {
+		return rendered{}, err
+	}
+	return rendered{lang: lang, subject: tickets.OneLine(subject, 0), text: text, html: html, files: files, leftOut: skipped}, nil
 }
 
 // compose builds one recipient's copy of a mail: To and Cc show everyone it went to, the

@@ -66,6 +66,13 @@ func funcs(c *catalogue) map[string]any {
 			}
 			return personName(name)
 		},
+		// size is a file's size for a person: "850 KB", "32 MB" (the units are the catalogue's).
+		"size": func(n int64) string {
+			if n < 1<<20 {
+				return fmt.Sprintf("%d %s", max(1, (n+1<<10-1)>>10), c.Layout["kb"])
+			}
+			return fmt.Sprintf("%d %s", (n+1<<19)>>20, c.Layout["mb"])
+		},
 		// quote prefixes every line with "> ", as mail clients quote.
 		"quote": func(s string) string {
 			ls := strings.Split(strings.TrimRight(s, "\n"), "\n")
