@@ -25,7 +25,7 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 		From: m.From.Email, FromName: m.From.Name, Subject: m.Subject, Date: m.Date,
 		HeaderPriority: m.Priority, AuthResults: m.AuthResults, Verdict: m.Verdict,
 		VerdictReason: m.VerdictReason, FailedRecipients: m.FailedRecipients, FailedStatus: m.FailedStatus,
-		ReturnedIDs: m.ReturnedIDs, Raw: m.Raw,
+		ReturnedIDs: m.ReturnedIDs, Raw: m.Raw, ThreadIndex: m.ThreadIndex, ThreadTopic: m.ThreadTopic,
 	}
 	in.Repeated = repeated(m)
 	for _, k := range []string{"Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To"} {

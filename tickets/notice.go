@@ -74,6 +74,9 @@ type Notice struct {
 	// SignIn is the nonce of a staff sign-in request (KindSignIn): the link is made from it, with
 	// the desk secret, only when the mail is sent, so the outbox holds nothing that signs in.
 	SignIn string `json:"sign_in,omitempty"`
+	// Conversation is Outlook's conversation of the ticket, for the Thread-Index and Thread-Topic
+	// of its mails; zero for a mail about no ticket.
+	Conversation Conversation `json:"conversation,omitzero"`
 	// LeftOut are the files the mail should carry but does not (too large), found when it is sent:
 	// the mail names them and says why.
 	LeftOut []LeftOut `json:"-"`
