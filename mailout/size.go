@@ -63,7 +63,7 @@ const attachBudget = 15 << 20
 type rendered struct {
 	lang, subject, text, html string
 	files                     []tickets.File
-	notice                    tickets.Notice // The notice the words were rendered from, as fitted.
+	notice                    tickets.Notice // As fitted, its LeftOut naming the files left out.
 }
 
 // copySlack is room for what may differ between two copies of a mail whose tokens and links are
@@ -136,7 +136,7 @@ func (d *drain) render(m tickets.OutboxMail, to, cc []string) (rendered, error) 
 	}
 	notice, cuts := m.Notice, textCuts
 	for {
-		notice.Unattached = notAttached(skipped)
+		notice.LeftOut = skipped // The mail tells its reader.
 		if r, err = words(notice, files); err != nil || limit == 0 {
 			break
 		}
@@ -151,7 +151,7 @@ func (d *drain) render(m tickets.OutboxMail, to, cc []string) (rendered, error) 
 					big = i
 				}
 			}
-			skipped = append(skipped, tickets.File{Name: files[big].Name, ContentType: files[big].ContentType, Size: files[big].Size})
+			skipped = append(skipped, tickets.LeftOut{Name: files[big].Name, Size: files[big].Size, Reason: tickets.LeftOutMailSize})
 			files = append(files[:big:big], files[big+1:]...)
 			continue
 		case len(cuts) > 0:
@@ -199,14 +199,6 @@ func cutTexts(n tickets.Notice, max int) tickets.Notice {
 		n.Similar[i].Note = cut(n.Similar[i].Note)
 	}
 	return n
-}
-
-func notAttached(files []tickets.File) []tickets.FileNote {
-	var out []tickets.FileNote
-	for _, f := range files {
-		out = append(out, tickets.FileNote{Name: f.Name, Size: f.Size})
-	}
-	return out
 }
 
 // messageSize returns the size of the message as it goes on the wire.

@@ -58,7 +58,7 @@ func TestNoticeFitsServerSize(t *testing.T) {
 	if got := strings.Join(files, ","); got != "vpn.log" {
 		t.Errorf("files attached: %q, want vpn.log only", got)
 	}
-	if !strings.Contains(text, "capture.bin (150 Ko) — trop volumineux pour être joint") {
+	if !strings.Contains(text, "capture.bin (150 Ko) — trop volumineux pour partir par e-mail avec le reste") {
 		t.Errorf("the notice does not name the file left out:\n%s", text)
 	}
 }

@@ -29,8 +29,8 @@ func TestOmittedFilesRecorded(t *testing.T) {
 	}
 }
 
-// TestMailAttachmentsWithinBudget: the files that do not fit are returned by name and size,
-// without their content, and files after a big one still go.
+// TestMailAttachmentsWithinBudget: the files that do not fit are returned by name, size and
+// reason, and files after a big one still go.
 func TestMailAttachmentsWithinBudget(t *testing.T) {
 	d := newTestDesk(t)
 	in := request("files@mail", "celine@corp.example", "Fichiers", "Trois fichiers.")
@@ -56,8 +56,8 @@ func TestMailAttachmentsWithinBudget(t *testing.T) {
 	if got := strings.Join(names, ","); got != "small.txt,last.txt" {
 		t.Errorf("attached %s, want small.txt,last.txt", got)
 	}
-	if len(skipped) != 2 || skipped[0].Name != "big.bin" || skipped[0].Size != 5000 || skipped[0].Data != nil ||
-		skipped[1].Name != "huge.iso" || skipped[1].Size != 1<<40 {
-		t.Errorf("skipped %+v, want big.bin (5000 bytes) and huge.iso without content", skipped)
+	if len(skipped) != 2 || skipped[0].Name != "big.bin" || skipped[0].Size != 5000 || skipped[0].Reason != LeftOutMailSize ||
+		skipped[1].Name != "huge.iso" || skipped[1].Size != 1<<40 || skipped[1].Reason != LeftOutNotKept {
+		t.Errorf("skipped %+v, want big.bin (5000 bytes, mail size) and huge.iso (not kept)", skipped)
 	}
 }

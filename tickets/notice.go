@@ -68,12 +68,18 @@ type Notice struct {
 	// EscalationListMax; EscalationsTotal counts them all. Coordinators get one mail per run.
 	Escalations      []TicketInfo `json:"escalations,omitempty"`
 	EscalationsTotal int          `json:"escalations_total,omitempty"`
-	// Unattached lists the files of Source that the sender could not attach (the SMTP server's
-	// size limit, or never stored), for the mail to name them instead. Set at sending.
-	Unattached []FileNote `json:"-"`
+	// Names are the display names of the mail's recipients, by address, for its To and Cc
+	// headers; an address without a known name is not in it.
+	Names map[string]string `json:"names,omitempty"`
 	// SignIn is the nonce of a staff sign-in request (KindSignIn): the link is made from it, with
 	// the desk secret, only when the mail is sent, so the outbox holds nothing that signs in.
 	SignIn string `json:"sign_in,omitempty"`
+	// Conversation is Outlook's conversation of the ticket, for the Thread-Index and Thread-Topic
+	// of its mails; zero for a mail about no ticket.
+	Conversation Conversation `json:"conversation,omitzero"`
+	// LeftOut are the files the mail should carry but does not (too large), found when it is sent:
+	// the mail names them and says why.
+	LeftOut []LeftOut `json:"-"`
 	// Links are the web desk's signed links for the mail's recipient, made when it is sent and
 	// never stored.
 	Links Links `json:"-"`
@@ -86,12 +92,6 @@ type KnownAnswer struct {
 	Note       string    `json:"note"`       // Its resolution note.
 	Similarity int       `json:"similarity"` // Percent: 100 is the same text.
 	ResolvedAt time.Time `json:"resolved_at"`
-}
-
-// FileNote names a file a mail speaks of without carrying it.
-type FileNote struct {
-	Name string
-	Size int64 // Bytes.
 }
 
 // Links are the web desk's links in a mail, each signed for its recipient; "" when the web desk

@@ -428,16 +428,33 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 type File struct {
 	Name        string
 	ContentType string
-	Size        int64  // Bytes of Data, or of the file when Data is left out.
-	Data        []byte // Nil for a file left out.
+	Size        int64 // Bytes of Data.
+	Data        []byte
 }
+
+// LeftOut is a file a mail does not carry, and why: the mail tells its recipient.
+type LeftOut struct {
+	Name   string
+	Size   int64  // In bytes.
+	Reason string // LeftOutNotKept or LeftOutMailSize.
+}
+
+// Why a mail leaves a file out.
+const (
+	// LeftOutNotKept: the file was over the desk's max_attachment when it came; it is named on
+	// the ticket, its content was not kept.
+	LeftOutNotKept = "not_kept"
+	// LeftOutMailSize: the file is kept on the ticket, but with the others it would make the mail
+	// larger than mail servers take.
+	LeftOutMailSize = "mail_size"
+)
 
 // MailAttachments returns the stored files a mail carries: those of the incoming mail source, or
 // every file of the ticket when all is set, in the order they came, as many as fit in budget
 // bytes (SMTP servers refuse big mails). Files over the size limit were never stored and are
-// left out, and so is anything past the budget: skipped lists those, with their size and
-// without their content, which is not read.
-func (s *Store) MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) (files, skipped []File, err error) {
+// left out, and so is anything past the budget: skipped names those left out, with their size
+// and why; the content of a file left out is not read.
+func (s *Store) MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) (files []File, skipped []LeftOut, err error) {
 	if ticketID == 0 || (source == "" && !all) {
 		return nil, nil, nil
 	}
@@ -468,8 +485,12 @@ func (s *Store) MailAttachments(ctx context.Context, ticketID int64, source stri
 			rows.Close()
 			return nil, nil, fmt.Errorf("mail attachments: %w", err)
 		}
-		if omitted || !length.Valid || total+length.Int64 > budget {
-			skipped = append(skipped, r.f)
+		switch {
+		case omitted || !length.Valid:
+			skipped = append(skipped, LeftOut{Name: r.f.Name, Size: r.f.Size, Reason: LeftOutNotKept})
+			continue
+		case total+length.Int64 > budget:
+			skipped = append(skipped, LeftOut{Name: r.f.Name, Size: length.Int64, Reason: LeftOutMailSize})
 			continue
 		}
 		r.f.Size = length.Int64

@@ -71,7 +71,7 @@ func TestLongMailKeptWhole(t *testing.T) {
 
 // TestNoticeFitsTheWorldsSize: the desk's SMTP server declares a SIZE below a request's whole
 // text. The technician is still told: her notice comes under the SIZE, without message.txt,
-// which it names as too large to attach (before, such a notice was refused and she never
+// which it names as too large to send by mail (before, such a notice was refused and she never
 // knew).
 func TestNoticeFitsTheWorldsSize(t *testing.T) {
 	f := newFlow(t, "")
@@ -110,8 +110,8 @@ func TestNoticeFitsTheWorldsSize(t *testing.T) {
 	if strings.Contains(string(b), `filename="message.txt"`) {
 		t.Error("message.txt attached, over the server's SIZE")
 	}
-	if !strings.Contains(string(b), "trop volumineux pour") {
-		t.Error("the notice does not say that message.txt was too large to attach")
+	if !strings.Contains(string(b), "trop volumineux pour partir") {
+		t.Error("the notice does not say that message.txt was too large to send by mail")
 	}
 }
 
