@@ -80,6 +80,7 @@ type Tx struct {
 	// model) must not happen for work that is rolled back. A savepoint rolled back drops the
 	// hooks added since it was set.
 	onCommit []func()
+	lessons  []lesson // What learn taught, for the model in use once the transaction commits.
 }
 
 // savepoint sets a savepoint and returns a function that rolls back to it, hooks included.
@@ -87,9 +88,9 @@ func (t *Tx) savepoint(name string) (rollback func() error, err error) {
 	if _, err := t.exec(`SAVEPOINT ` + name); err != nil {
 		return nil, err
 	}
-	n := len(t.onCommit)
+	n, nl := len(t.onCommit), len(t.lessons)
 	return func() error {
-		t.onCommit = t.onCommit[:n]
+		t.onCommit, t.lessons = t.onCommit[:n], t.lessons[:nl]
 		_, err := t.exec(`ROLLBACK TO ` + name)
 		return err
 	}, nil
@@ -109,18 +110,32 @@ func (t *Tx) Config() *Config { return t.cfg.Config }
 // Update runs fn in one immediate transaction, as of time now.
 func (d *Desk) Update(ctx context.Context, now time.Time, fn func(*Tx) error) error {
 	var hooks []func()
+	var lessons []lesson
+	locked := false
+	defer func() {
+		if locked {
+			d.train.Unlock()
+		}
+	}()
 	err := d.Store.write(ctx, func(tx *sql.Tx) error {
 		t := &Tx{d: d, tx: tx, cfg: d.cfg.Load(), Now: now.UTC().Truncate(time.Second)}
 		if w := d.words.Load(); w != nil {
 			t.words = w.Words
 		}
 		err := fn(t)
-		hooks = t.onCommit
+		hooks, lessons = t.onCommit, t.lessons
+		if err == nil && len(lessons) > 0 {
+			// Held across the commit: lessons reach the model in use in the order they
+			// were committed, and a model read meanwhile holds them once.
+			d.train.Lock()
+			locked = true
+		}
 		return err
 	})
 	if err != nil {
 		return err
 	}
+	d.teach(lessons)
 	for _, h := range hooks {
 		h()
 	}
@@ -274,9 +289,10 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 			refs = append(refs, tk.OriginMessageID)
 		}
 		if tk.RootMessageID == "" {
+			// This column alone: the rest of the ticket is its caller's to save.
 			tk.RootMessageID = id
-			if err := t.save(tk); err != nil {
-				return err
+			if _, err := t.exec(`UPDATE tickets SET root_message_id = ? WHERE id = ?`, id, tk.ID); err != nil {
+				return fmt.Errorf("save ticket %d: %w", tk.ID, err)
 			}
 		} else {
 			refs = append(refs, tk.RootMessageID)

@@ -60,6 +60,26 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 		Language: req.Language, OriginMessageID: req.MessageID, LinkedTicket: req.LinkedTicket,
 	}
 	t.recomputeDue(tk, t.Now)
+	// Assigned before the row is written: the ticket is inserted whole, once.
+	pick := t.chooseTechnician(tk.Category, tk.Tier, req.Requester) // A technician's own request goes to a colleague.
+	ex := Explanation{
+		Category: tk.Category, CategoryReason: tri.CategoryReason, Scores: tri.Scores,
+		Priority: tk.Priority.String(), PriorityReason: tri.PriorityReason,
+		Assignee: pick.Email, AssignReason: pick.Reason,
+	}
+	if b, err := json.Marshal(ex); err == nil {
+		tk.Explain = string(b)
+	}
+	if pick.Email != "" {
+		tk.Assignee = pick.Email
+		tk.Status = StatusOpen
+		if pick.Tier > tk.Tier {
+			tk.Tier = pick.Tier // Nobody was available at the first tier.
+		}
+		if err := t.markAssigned(pick.Email); err != nil {
+			return nil, err
+		}
+	}
 	if err := t.insert(tk); err != nil {
 		return nil, err
 	}
@@ -83,41 +103,15 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 		}
 	}
 
-	pick := t.chooseTechnician(tk.Category, tk.Tier, req.Requester) // A technician's own request goes to a colleague.
-	ex := Explanation{
-		Category: tk.Category, CategoryReason: tri.CategoryReason, Scores: tri.Scores,
-		Priority: tk.Priority.String(), PriorityReason: tri.PriorityReason,
-		Assignee: pick.Email, AssignReason: pick.Reason,
-	}
-	if b, err := json.Marshal(ex); err == nil {
-		tk.Explain = string(b)
-	}
-
 	var questions []string
 	if c, ok := cfg.Category(tk.Category); ok {
 		questions = c.Questions(tk.Language)
 	}
+	// The acknowledgement is the ticket's first mail: queue records it as the thread's root.
 	ack := Mail{Kind: KindAck, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language, Automatic: true,
 		Notice: Notice{Audience: "requester", Questions: questions, Text: req.Text}}
-	if pick.Email != "" {
-		tk.Assignee = pick.Email
-		tk.Status = StatusOpen
-		if pick.Tier > tk.Tier {
-			tk.Tier = pick.Tier // Nobody was available at the first tier.
-		}
-		if err := t.markAssigned(pick.Email); err != nil {
-			return nil, err
-		}
-	}
-	// The acknowledgement is the ticket's first mail: queue records it as the thread's root and
-	// saves the ticket, assignment included.
 	if err := t.queue(tk, ack); err != nil {
 		return nil, err
-	}
-	if tk.RootMessageID == "" {
-		if err := t.save(tk); err != nil {
-			return nil, err
-		}
 	}
 	if pick.Email == "" {
 		return tk, t.tellCoordinators(tk, "unassigned", say(PhraseNoTechnicianTicket))

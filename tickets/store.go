@@ -26,6 +26,8 @@ type Store struct {
 	mu     sync.Mutex
 	stmts  map[string]*sql.Stmt
 	wanted map[string]bool
+
+	trace func(query string) // Tests: sees every query of the desk's transactions.
 }
 
 // migrations are applied in order at start; each is recorded in schema_migrations. Never edit a
@@ -229,6 +231,26 @@ INSERT INTO ingest_state (mailbox, state)
 DROP TABLE mailbox_state;
 DELETE FROM kv WHERE substr(key, 1, 9) = 'inflight:' OR substr(key, 1, 8) = 'attempt:';
 `,
+	// The classifier's counts, kept as learn changes them, so that no process retrains over the
+	// whole history at start (tickets/model.go): a feature's count by category, the examples of
+	// each category, the category each ticket was learned as. TrainModel fills them once on a
+	// desk that had tickets before, and sets kv model_built.
+	`
+CREATE TABLE model_features (
+	feature TEXT NOT NULL,
+	category TEXT NOT NULL,
+	n INTEGER NOT NULL,
+	PRIMARY KEY (feature, category)
+) WITHOUT ROWID;
+CREATE TABLE model_docs (
+	category TEXT PRIMARY KEY,
+	n INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE model_learned (
+	ticket_id INTEGER PRIMARY KEY,
+	category TEXT NOT NULL
+);
+`,
 }
 
 // OpenStore opens (creating if needed) the database at path and applies pending migrations.
@@ -345,6 +367,9 @@ func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 
 // stmt returns the prepared statement of a query, or nil (and notes the query to prepare).
 func (s *Store) stmt(q string) *sql.Stmt {
+	if s.trace != nil {
+		s.trace(q)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st, ok := s.stmts[q]; ok {

@@ -123,9 +123,10 @@ func (a *app) config() *config.File {
 	return a.cfg
 }
 
-// train builds the classifier from the desk's history, for the commands that triage mail.
+// train makes the classifier ready for the commands that triage mail: its counts are in the
+// store, read at the first request; a desk from before they were kept there is trained once.
 func (a *app) train(ctx context.Context) {
-	if err := a.desk.TrainModel(ctx); err != nil {
+	if err := a.desk.PrepareModel(ctx); err != nil {
 		a.log.Warn("train classifier", "err", err)
 	}
 }
@@ -207,6 +208,9 @@ func (a *app) schedule(ctx context.Context, cfg *config.File) (*cron.Cron, error
 func (a *app) serve(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if err := a.desk.LoadModel(ctx); err != nil { // Now, not at the first mail.
+		a.log.Warn("load classifier", "err", err)
+	}
 	var wg sync.WaitGroup
 	run := func(name string, f func(context.Context) error) {
 		wg.Add(1)
