@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/deskd/deskd/cmd/deskd/config"
@@ -113,19 +112,29 @@ func ticketCommands() []*command {
 }
 
 func ticketList() *command {
-	var status string
+	var status, assignee, category, priority, since string
+	var limit int
 	var asJSON bool
 	return &command{
-		name: "ticket list", args: "[--status S] [--json]", summary: "List tickets, newest first.",
+		name: "ticket list", args: "[--status S] [--assignee EMAIL] [--category C] [--priority P[,P]] [--since T] [--limit N] [--json]",
+		summary: "List tickets, newest first.",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&status, "status", "", "only tickets with this status (new, open, pending, resolved, closed)")
+			fs.StringVar(&assignee, "assignee", "", "only tickets assigned to this address")
+			fs.StringVar(&category, "category", "", "only tickets of this category")
+			fs.StringVar(&priority, "priority", "", "only tickets of these priorities (low, normal, high, urgent; comma-separated)")
+			fs.StringVar(&since, "since", "", "only tickets changed since: RFC 3339, YYYY-MM-DD (the desk's time zone), or a duration back from now (36h, 7d)")
+			fs.IntVar(&limit, "limit", 0, "at most N tickets (0: all)")
 			fs.BoolVar(&asJSON, "json", false, "print JSON")
 		},
 		run: func(ctx context.Context, e *env, args []string) error {
 			if len(args) > 0 {
 				return usagef("unexpected argument %q", args[0])
 			}
-			var f tickets.ListFilter
+			if limit < 0 {
+				return usagef("--limit %d: want 0 or more", limit)
+			}
+			f := tickets.ListFilter{Assignee: assignee, Category: strings.ToLower(strings.TrimSpace(category)), Limit: limit}
 			if status != "" {
 				st, err := tickets.ParseStatus(status)
 				if err != nil {
@@ -133,20 +142,27 @@ func ticketList() *command {
 				}
 				f.Status = st
 			}
+			if priority != "" {
+				for _, p := range strings.Split(priority, ",") {
+					pr, err := tickets.ParsePriority(p)
+					if err != nil {
+						return usagef("--priority: %v", err)
+					}
+					f.Priorities = append(f.Priorities, pr)
+				}
+			}
 			return withDesk(ctx, e, func(d *tickets.Desk) error {
-				list, err := d.Store.List(ctx, f)
-				if err != nil {
-					return err
+				if since != "" {
+					t, err := parseSince(since, time.Now(), d.Config().Location())
+					if err != nil {
+						return err
+					}
+					f.Since = t
 				}
 				if asJSON {
-					out := make([]tickets.TicketJSON, 0, len(list))
-					for _, tk := range list {
-						out = append(out, tk.JSON())
-					}
-					return printJSON(e.stdout, out)
+					return streamJSON(ctx, e.stdout, d.Store, f)
 				}
-				printTable(e.stdout, list)
-				return nil
+				return streamTable(ctx, e.stdout, d.Store, f)
 			})
 		},
 	}
@@ -240,18 +256,6 @@ func printJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
-}
-
-func printTable(w io.Writer, list []*tickets.Ticket) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tPRIORITY\tCATEGORY\tTIER\tASSIGNEE\tREQUESTER\tSUBJECT")
-	for _, tk := range list {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", tk.ID, tk.Status, tk.Priority, dash(tk.Category),
-			tk.Tier, dash(tk.Assignee), tk.Requester, clip(tk.Subject, 50))
-	}
-	if err := tw.Flush(); err != nil {
-		fmt.Fprintln(w, err)
-	}
 }
 
 func dash(s string) string {
