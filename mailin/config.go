@@ -22,12 +22,20 @@ type Config struct {
 	InsecureSkipVerify bool             `toml:"insecure_skip_verify"`
 	BatchSize          int              `toml:"batch_size"`  // Mails fetched and committed together.
 	MaxMessage         tickets.Size     `toml:"max_message"` // Larger mails are read only this far; 0: no limit.
+	// Backfill is which mail already in the mailbox a first run takes (no record of the mailbox
+	// yet, or its UIDs renumbered): "unseen" (not flagged \Seen), "all", or a duration such as
+	// "7d" (arrived, by INTERNALDATE, that long before). Mail it does not take is left untouched.
+	Backfill string `toml:"backfill"`
+	// AckMaxAge: a mail a first run takes that arrived longer ago than this gets its ticket but
+	// no acknowledgement.
+	AckMaxAge tickets.Duration `toml:"ack_max_age"`
 }
 
 // DefaultConfig returns the [imap] defaults.
 func DefaultConfig() Config {
 	return Config{Security: "none", Auth: AuthPassword, Mailbox: "INBOX", QuarantineMailbox: "deskd-quarantine",
-		PollInterval: tickets.Duration{Duration: time.Minute}, BatchSize: 200, MaxMessage: 64 << 20}
+		PollInterval: tickets.Duration{Duration: time.Minute}, BatchSize: 200, MaxMessage: 64 << 20,
+		Backfill: BackfillUnseen, AckMaxAge: tickets.Duration{Duration: 7 * 24 * time.Hour}}
 }
 
 // ConfigError is an [imap] setting that is not valid; Key names it within the section.
@@ -54,5 +62,26 @@ func (c Config) Validate() error {
 	if c.Mailbox == "" {
 		return &ConfigError{"mailbox", "mailbox: name the mailbox to read"}
 	}
+	if _, err := backfillWithin(c.Backfill); err != nil {
+		return &ConfigError{"backfill", err.Error()}
+	}
 	return nil
+}
+
+// The [imap] backfill values besides a duration.
+const (
+	BackfillUnseen = "unseen" // Mail not flagged \Seen.
+	BackfillAll    = "all"
+)
+
+// backfillWithin returns the duration a backfill names, 0 for "unseen" and "all".
+func backfillWithin(s string) (time.Duration, error) {
+	if s == BackfillUnseen || s == BackfillAll {
+		return 0, nil
+	}
+	d, err := tickets.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("backfill %q: use \"unseen\", \"all\" or a duration such as \"7d\"", s)
+	}
+	return d, nil
 }

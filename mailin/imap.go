@@ -96,6 +96,7 @@ type session struct {
 	c           *imapclient.Client
 	cfg         Config // The settings it connected with: a reload that changes them reconnects.
 	uidValidity uint32
+	numMessages uint32        // When it was selected.
 	newMail     chan struct{} // Signalled when the server reports new messages.
 }
 
@@ -147,7 +148,7 @@ func (g *Ingester) connect(ctx context.Context) (*session, error) {
 		s.close(g.log)
 		return nil, fmt.Errorf("select mailbox %q: %w", cfg.Mailbox, err)
 	}
-	s.uidValidity = sel.UIDValidity
+	s.uidValidity, s.numMessages = sel.UIDValidity, sel.NumMessages
 	return s, nil
 }
 
@@ -343,6 +344,11 @@ type fetched struct {
 	done  bool // Its effect is committed (or it was quarantined): flag it.
 	alone bool // Processed alone, with its attempts counted.
 	bad   bool // Cannot be parsed: quarantine.
+
+	seen    bool      // Flagged \Seen when fetched.
+	arrived time.Time // INTERNALDATE.
+	leave   bool      // Not taken by the first run: done with, and left untouched.
+	late    string    // Why the first run sends no acknowledgement for it, "" when it does.
 }
 
 // batch processes the next batch of new mail. more reports that another batch may follow.
@@ -353,13 +359,12 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 	if err != nil {
 		return st, false, err
 	}
-	validity, lastUID := state.UIDValidity, state.LastUID
-	if validity != s.uidValidity {
-		if validity != 0 {
-			g.log.Warn("UIDVALIDITY changed: rescanning the mailbox", "mailbox", mailbox, "old", validity, "new", s.uidValidity)
+	if !state.recorded || state.UIDValidity != s.uidValidity {
+		if state, err = g.firstRun(ctx, s, mailbox, state); err != nil {
+			return st, false, err
 		}
-		lastUID = 0
 	}
+	lastUID := state.LastUID
 	search, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{imap.UIDRange{Start: imap.UID(lastUID + 1), Stop: 0}}}}, nil).Wait()
 	if err != nil {
 		return st, false, fmt.Errorf("search: %w", err)
@@ -371,9 +376,16 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		}
 	}
 	slices.Sort(uids)
+	backlog := state.Backlog
+	if backlog != nil && len(uids) > 0 {
+		if uids, err = g.backlogUIDs(s, backlog, lastUID, uids); err != nil {
+			return st, false, err
+		}
+	}
 	if len(uids) == 0 {
-		if validity != s.uidValidity {
-			state.UIDValidity, state.LastUID = s.uidValidity, lastUID
+		if backlog != nil { // Nothing left that the first run takes: the backlog is done.
+			state.LastUID, state.Backlog = max(lastUID, backlog.UpTo), nil
+			g.log.Info("first run done: the mail already in the mailbox is taken", "mailbox", mailbox)
 			return st, false, g.saveState(ctx, mailbox, state)
 		}
 		return st, false, nil
@@ -389,9 +401,25 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 	if err != nil {
 		return st, false, err
 	}
+	if backlog != nil {
+		for _, m := range mails {
+			if uint32(m.uid) > backlog.UpTo || m.done {
+				continue
+			}
+			if !backlog.takes(m.seen, m.arrived) {
+				m.done, m.leave = true, true
+				st.Fetched--
+				continue
+			}
+			m.late = backlog.late(m.arrived)
+		}
+	}
 	opts := set.Parse
 	var needBody []imap.UID
 	for _, m := range mails {
+		if m.leave {
+			continue
+		}
 		if m.head != nil && !m.head.DerivedID {
 			dup, err := g.desk.HasMessage(ctx, m.head.MessageID)
 			if err != nil {
@@ -444,6 +472,7 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 			continue
 		}
 		m.in = Incoming(m.full, set.Language)
+		m.in.NoAck = m.late
 		batch = append(batch, m)
 		ids = append(ids, m.in.MessageID)
 	}
@@ -454,6 +483,7 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 	var flag, quarantine []imap.UID
 	for _, m := range mails {
 		switch {
+		case m.leave:
 		case m.bad:
 			quarantine = append(quarantine, m.uid)
 		case m.done:
@@ -486,15 +516,24 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 	}
 	// The last UID advances over the leading run of finished mails only: one left for a retry
 	// is fetched again next time.
-	newLast := lastUID
+	newLast, truncated, allDone := lastUID, more, true
 	for _, m := range mails {
 		if !m.done && !m.bad {
-			more = false
+			more, allDone = false, false
 			break
 		}
 		newLast = uint32(m.uid)
 	}
+	if backlog != nil && allDone && !truncated {
+		// Every mail of the backlog the first run takes was in this batch: the others, up to
+		// the backlog's end, are left alone.
+		newLast = max(newLast, backlog.UpTo)
+	}
 	state.UIDValidity, state.LastUID = s.uidValidity, newLast
+	if backlog != nil && newLast >= backlog.UpTo {
+		state.Backlog = nil
+		g.log.Info("first run done: the mail already in the mailbox is taken", "mailbox", mailbox)
+	}
 	if err := g.saveState(ctx, mailbox, state); err != nil {
 		return st, false, err
 	}
@@ -506,7 +545,7 @@ var wholeSection = &imap.FetchItemBodySection{Peek: true}
 
 func (g *Ingester) fetchHeaders(s *session, uids []imap.UID) ([]*fetched, error) {
 	msgs, err := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
-		UID: true, RFC822Size: true, BodySection: []*imap.FetchItemBodySection{headerSection},
+		UID: true, RFC822Size: true, Flags: true, InternalDate: true, BodySection: []*imap.FetchItemBodySection{headerSection},
 	}).Collect()
 	if err != nil {
 		return nil, fmt.Errorf("fetch headers: %w", err)
@@ -514,7 +553,7 @@ func (g *Ingester) fetchHeaders(s *session, uids []imap.UID) ([]*fetched, error)
 	opts := g.settings().Parse
 	byUID := map[imap.UID]*fetched{}
 	for _, m := range msgs {
-		f := &fetched{uid: m.UID, size: m.RFC822Size}
+		f := &fetched{uid: m.UID, size: m.RFC822Size, seen: slices.Contains(m.Flags, imap.FlagSeen), arrived: m.InternalDate}
 		if h := m.FindBodySection(headerSection); len(h) > 0 {
 			if p, err := Parse(h, opts); err == nil {
 				f.head = p

@@ -33,6 +33,11 @@ type mailboxState struct {
 	// Attempts counts the tries of each mail processed alone, recorded before the try: a mail
 	// that crashes the process itself is counted too, and quarantined after maxAttempts.
 	Attempts map[string]int `json:"attempts,omitempty"`
+	// Backlog is the first run's choice of the mail that was already in the mailbox, until all of
+	// it is taken (firstrun.go).
+	Backlog *backlog `json:"backlog,omitempty"`
+
+	recorded bool // The desk had a record of the mailbox: this is no first run.
 }
 
 func (g *Ingester) loadState(ctx context.Context, mailbox string) (mailboxState, error) {
@@ -44,6 +49,7 @@ func (g *Ingester) loadState(ctx context.Context, mailbox string) (mailboxState,
 	if err := json.Unmarshal(b, &st); err != nil {
 		return st, fmt.Errorf("state of mailbox %q: %w", mailbox, err)
 	}
+	st.recorded = true
 	return st, nil
 }
 

@@ -35,7 +35,7 @@ func newMemOutbox(mails ...tickets.OutboxMail) *memOutbox {
 	return b
 }
 
-func (b *memOutbox) DueMail(_ context.Context, _ time.Time, limit int) ([]tickets.OutboxMail, error) {
+func (b *memOutbox) DueMail(_ context.Context, _ string, _ time.Time, limit int) ([]tickets.OutboxMail, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var out []tickets.OutboxMail
@@ -54,6 +54,10 @@ func (b *memOutbox) Renew(_ context.Context, m tickets.OutboxMail, _ time.Time) 
 	defer b.mu.Unlock()
 	return b.claimed[m.ID] && b.state[m.ID] == tickets.OutboxPending, nil
 }
+
+func (b *memOutbox) Claimants(context.Context, time.Time) ([]string, error) { return nil, nil }
+
+func (b *memOutbox) ReleaseClaims(context.Context, string, time.Time) (int, error) { return 0, nil }
 
 func (b *memOutbox) Release(_ context.Context, ids []int64, _ time.Time) error {
 	b.settle(ids, tickets.OutboxPending)

@@ -5,7 +5,9 @@
 // recorded on the ticket) or suppressed (rate limit, bouncing address).
 //
 // Delivery is at least once: a crash between the server's acceptance and the commit of "sent"
-// sends that one mail again after the claim lease (tickets.ClaimLease) runs out.
+// sends that one mail again. "Sent" is committed mail by mail, so that window is one commit
+// long. The rows a crashed process had claimed are taken back by the next sender on the same
+// machine as soon as it starts (Claimant), not when their lease (tickets.ClaimLease) runs out.
 package mailout
 
 import (
@@ -17,7 +19,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,7 +32,8 @@ import (
 	"github.com/deskd/deskd/tickets"
 )
 
-// Retry policy for temporary failures (connection refused, 4xx replies).
+// Retry policy for a mail the server refuses for now (4xx replies). A server that cannot be
+// reached is not the mail's fault: the outbox waits for it instead (ProbeFirst, ProbeMax).
 const (
 	FirstRetry = time.Minute      // Delay after the first failure; doubles with each attempt.
 	MaxRetry   = time.Hour        // Longest delay between attempts.
@@ -44,8 +46,11 @@ const (
 // Outbox is the store side of the outbox, as the sender uses it: claim the due mails, settle each
 // one, and look up who may receive mail now. *tickets.Store implements it.
 type Outbox interface {
-	// DueMail claims up to limit mails due at now (a lease of tickets.ClaimLease).
-	DueMail(ctx context.Context, now time.Time, limit int) ([]tickets.OutboxMail, error)
+	// DueMail claims up to limit mails due at now for claimant (a lease of tickets.ClaimLease).
+	DueMail(ctx context.Context, claimant string, now time.Time, limit int) ([]tickets.OutboxMail, error)
+	// Claimants lists who holds claims at now; ReleaseClaims gives a claimant's mails back.
+	Claimants(ctx context.Context, now time.Time) ([]string, error)
+	ReleaseClaims(ctx context.Context, claimant string, now time.Time) (int, error)
 	// Renew extends the claim before a send; false: another sender holds the mail now.
 	Renew(ctx context.Context, m tickets.OutboxMail, until time.Time) (bool, error)
 	// Release gives claimed mails back, due at the given time, without counting an attempt.
@@ -77,6 +82,12 @@ type Sender struct {
 	wake   chan struct{}
 	mu     sync.Mutex // One drain at a time.
 
+	self          Claimant  // This process, as its claims on the outbox name it.
+	claimsChecked time.Time // When the claims of processes that are gone were last looked for.
+
+	down                 atomic.Pointer[outage] // The server cannot be reached; nil when it can.
+	probeFirst, probeMax time.Duration          // ProbeFirst and ProbeMax; shorter in tests.
+
 	jitter  func(d time.Duration) time.Duration // Random extra delay for a retry; replaced in tests.
 	timeout time.Duration
 }
@@ -95,7 +106,8 @@ func New(smtp Config, desk tickets.DeskConfig, box Outbox, signer *tickets.Signe
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Sender{
-		box: box, signer: signer, log: log, wake: make(chan struct{}, 1), timeout: timeout,
+		box: box, signer: signer, log: log, wake: make(chan struct{}, 1), timeout: timeout, self: Self(),
+		probeFirst: ProbeFirst, probeMax: ProbeMax,
 		jitter: func(d time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(d/10) + 1)) },
 	}
 	if err := s.SetConfig(smtp, desk, tpl); err != nil {
@@ -140,59 +152,35 @@ func (s *Sender) Wake() {
 	}
 }
 
-// Run drains the outbox until ctx is done: at once, on every Wake, and every few seconds (for
-// retries coming due). It is the sender of `deskd serve`.
-func (s *Sender) Run(ctx context.Context) {
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		s.drainLogged(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.wake:
-		case <-t.C:
-		}
-	}
-}
-
-func (s *Sender) drainLogged(ctx context.Context) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.log.Error("outbox drain panicked", "panic", p, "stack", string(debug.Stack()))
-		}
-	}()
-	_, err := s.Drain(ctx, time.Now())
-	switch {
-	case err == nil || ctx.Err() != nil:
-	case waitsForPerson(err):
-		s.log.Debug("outbox waits for deskd oauth login", "err", err) // The token source said so once.
-	default:
-		s.log.Warn("outbox drain", "err", err)
-	}
-}
-
-// errConn marks a failure of the connection itself (dial, TLS, login, a dropped link): every
-// mail would meet it, so the drain stops.
+// errConn marks a failure to reach the server (dial, greeting, TLS, login): every mail would
+// meet it, so the drain stops and the outbox waits for the server (ErrUnreachable).
 type errConn struct{ err error }
 
 func (e errConn) Error() string { return e.err.Error() }
 func (e errConn) Unwrap() error { return e.err }
 
 // Drain sends every mail due at now over one SMTP connection, and returns how many were sent.
-// A temporary failure schedules a retry; a connection failure schedules a retry for the whole
-// batch and ends the drain with the error.
+// A mail the server refuses for now (4xx) is retried later, on its own backoff (Backoff). When
+// the server cannot be reached, no mail is charged with it: the mails claimed are given back,
+// still due, and the drain ends with an error that wraps ErrUnreachable (Run then probes the
+// server until it answers).
 func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if was := s.down.Load(); was != nil {
+		defer func() { s.answered(was, sent, err) }()
+	}
 	set := s.set.Load()
 	d := &drain{Sender: s, smtp: set.smtp, desk: set.desk, tpl: set.tpl, now: now}
 	defer d.close()
 	// Outcomes are recorded even when ctx is cancelled: a mail handed to the server must be
 	// marked sent, or it goes again.
 	settle := context.WithoutCancel(ctx)
+	if err := s.releaseGone(ctx, now); err != nil {
+		return 0, err
+	}
 	for {
-		batch, err := s.box.DueMail(ctx, now, batchSize)
+		batch, err := s.box.DueMail(ctx, s.self.String(), now, batchSize)
 		if err != nil {
 			return d.sent, err
 		}
@@ -221,16 +209,43 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 			}
 			var ce errConn
 			if errors.As(err, &ce) {
-				for _, r := range batch[i+1:] {
-					err = errors.Join(err, d.retry(settle, r, ce.err))
-				}
-				return d.sent, err
+				s.unreachable(d.smtp, ce.err)
+				err := fmt.Errorf("%w: smtp %s: %s", ErrUnreachable, d.smtp.Address, explain(d.smtp, ce.err))
+				return d.sent, errors.Join(err, s.box.Release(settle, ids(batch[i:]), now))
 			}
 			if err != nil {
 				return d.sent, err
 			}
 		}
 	}
+}
+
+// claimCheck is how often a sender looks for claims held by processes that are gone: at its
+// first drain, then at most this often.
+const claimCheck = time.Minute
+
+// releaseGone takes back, due at now, the claims of processes that are gone (Claimant.Gone).
+func (s *Sender) releaseGone(ctx context.Context, now time.Time) error {
+	if !s.claimsChecked.IsZero() && time.Since(s.claimsChecked) < claimCheck {
+		return nil
+	}
+	claimants, err := s.box.Claimants(ctx, now)
+	if err != nil {
+		return err
+	}
+	for _, name := range claimants {
+		c, ok := ParseClaimant(name)
+		if !ok || !s.self.Gone(c) {
+			continue
+		}
+		n, err := s.box.ReleaseClaims(ctx, name, now)
+		if err != nil {
+			return err
+		}
+		s.log.Info("took back the outbox claims of a process that is gone", "claimant", name, "mails", n)
+	}
+	s.claimsChecked = time.Now()
+	return nil
 }
 
 func ids(ms []tickets.OutboxMail) []int64 {
@@ -261,8 +276,9 @@ func (d *drain) close() {
 	}
 }
 
-// one sends one mail and records the outcome. It returns an error only for a connection failure
-// (errConn, after scheduling this mail's retry) or when the outcome could not be recorded.
+// one sends one mail and records the outcome. It returns an error only when the server cannot be
+// reached (errConn; the mail's outcome is not recorded, Drain gives it back) or when the outcome
+// could not be recorded.
 func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	log := d.log.With("outbox_id", m.ID, "ticket_id", m.TicketID, "kind", m.Kind, "message_id", m.MessageID)
 	to, cc, dropped, err := d.recipients(ctx, m)
@@ -287,8 +303,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			return errWaiting{err}
 		}
 		if err != nil {
-			log.Warn("smtp unavailable", "err", err)
-			return errors.Join(errConn{err}, d.retry(ctx, m, err))
+			return errConn{err} // Drain gives the mail back: the server is at fault, not the mail.
 		}
 		d.client = c
 	}
@@ -323,12 +338,20 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		log.Warn("mail refused", "err", err)
 		return d.box.MarkFailed(ctx, m.ID, d.now, oneLine(err))
 	case broken:
-		log.Warn("smtp connection lost", "err", err)
+		// The server went away (or closes, 421) in the middle of this mail. If it cannot be
+		// reached again, it is down: Drain gives the mail back. If it can, the mail itself may
+		// be at fault: it waits for its own retry.
+		log.Info("smtp connection lost", "err", err)
 		d.close()
-		if rerr := d.retry(ctx, m, err); rerr != nil {
-			return rerr
+		c, derr := d.dial(ctx, d.smtp)
+		if derr != nil && waitsForPerson(derr) {
+			return errWaiting{derr}
 		}
-		return nil // The next mail redials; if that fails, the drain stops.
+		if derr != nil {
+			return errConn{derr}
+		}
+		d.client = c
+		return d.retry(ctx, m, err)
 	default:
 		log.Info("mail deferred", "err", err)
 		return d.retry(ctx, m, err)

@@ -310,17 +310,29 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	to, _ := json.Marshal(m.To)
 	cc, _ := json.Marshal(m.Cc)
 	// Due at once on the real clock, even when the transaction runs as of a later time.
-	_, err = t.exec(`INSERT INTO outbox (ticket_id, kind, recipients, cc, language, data, message_id,
+	res, err := t.exec(`INSERT INTO outbox (ticket_id, kind, recipients, cc, language, data, message_id,
 		in_reply_to, refs, automatic, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.TicketID, m.Kind, string(to), string(cc), m.Language, string(data), id, inReplyTo,
 		strings.Join(refs, " "), m.Automatic, min(t.Now.Unix(), time.Now().Unix()), t.Now.Unix())
 	if err != nil {
 		return fmt.Errorf("queue mail: %w", err)
 	}
+	text := m.Kind + " → " + strings.Join(append(m.To, m.Cc...), ", ")
+	if m.Withheld != "" {
+		row, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("queue mail: %w", err)
+		}
+		if _, err := t.exec(`UPDATE outbox SET state = 'suppressed', sent_at = ?, last_error = ? WHERE id = ?`,
+			t.Now.Unix(), m.Withheld, row); err != nil {
+			return fmt.Errorf("withhold mail: %w", err)
+		}
+		text += " not sent: " + m.Withheld
+	}
 	if tk == nil {
 		return nil
 	}
-	return t.event(tk, EventNotify, ActorDesk, false, m.Kind+" → "+strings.Join(append(m.To, m.Cc...), ", "), id)
+	return t.event(tk, EventNotify, ActorDesk, false, text, id)
 }
 
 func without(addrs []string, drop map[string]bool) []string {

@@ -50,6 +50,9 @@ type Incoming struct {
 	FailedRecipients []string // Bounces: who could not be reached.
 	ReturnedIDs      []string // Bounces and auto-replies: Message-IDs of our mail they return.
 	Raw              []byte
+	// NoAck says why a request gets no acknowledgement if it opens a ticket ("" sends one): the
+	// mail reader's first run found it too old.
+	NoAck string
 }
 
 // IncomingAttachment is a file received with a mail.
@@ -79,6 +82,7 @@ const (
 	ActionDuplicate = "duplicate"
 	ActionIgnored   = "ignored"  // Automatic mail about no ticket.
 	ActionRecorded  = "recorded" // Automatic mail recorded on its ticket.
+	ActionThanked   = "thanked"  // A reply that only thanks, recorded on its resolved ticket.
 )
 
 // bounceQuarantine is how long the desk stops writing to an address that bounced.
@@ -202,6 +206,11 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	if err := t.storeAttachments(tk, in); err != nil {
 		return o, err
 	}
+	if tk.Status == StatusResolved && OnlyThanks(in.Text, in.FromName, tk.RequesterName) {
+		// "Merci beaucoup !" to a resolution: recorded, nothing reopens, nobody is paged.
+		o.Action = ActionThanked
+		return o, t.event(tk, EventMessage, in.From, true, in.Text, in.MessageID)
+	}
 	if err := t.Message(tk, in.Text, in.From, in.MessageID); err != nil {
 		return o, err
 	}
@@ -251,7 +260,7 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	tk, err := t.Open(NewTicket{
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: watchers, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
-		LinkedTicket: link, Actor: in.From,
+		LinkedTicket: link, Actor: in.From, NoAck: in.NoAck,
 	})
 	if err != nil {
 		return Outcome{MessageID: in.MessageID}, err

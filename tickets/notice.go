@@ -99,4 +99,7 @@ type Mail struct {
 	Language  string
 	Automatic bool // Counts against the per-address hourly limit.
 	Notice    Notice
+	// Withheld says why the mail is not to be sent ("" sends it): it is recorded, suppressed,
+	// and still the thread's root when it is a ticket's first mail.
+	Withheld string
 }

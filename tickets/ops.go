@@ -20,6 +20,7 @@ type NewTicket struct {
 	HeaderPriority int      // X-Priority 1 (highest) … 5, 0 when absent.
 	LinkedTicket   int64    // An older ticket this one follows up.
 	Actor          string   // Who opened it: the requester, or a coordinator.
+	NoAck          string   // Why the requester gets no acknowledgement, "" to send one.
 }
 
 // Explanation records why the desk judged a ticket as it did; `deskd ticket explain` prints it.
@@ -109,7 +110,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	}
 	// The acknowledgement is the ticket's first mail: queue records it as the thread's root.
 	ack := Mail{Kind: KindAck, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language, Automatic: true,
-		Notice: Notice{Audience: "requester", Questions: questions, Text: req.Text}}
+		Notice: Notice{Audience: "requester", Questions: questions, Text: req.Text}, Withheld: req.NoAck}
 	if err := t.queue(tk, ack); err != nil {
 		return nil, err
 	}

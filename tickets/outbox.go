@@ -27,7 +27,8 @@ const (
 
 // ClaimLease is how long DueMail holds the rows it returns: a sender that dies while sending
 // leaves them to be retried when the lease runs out, and another process draining the same
-// outbox meanwhile does not send them twice.
+// outbox meanwhile does not send them twice. A sender that can tell its claimant is gone (on the
+// same machine) takes its rows back at once (Claimants, ReleaseClaims).
 const ClaimLease = 5 * time.Minute
 
 // OutboxMail is a queued mail as the sender sees it.
@@ -74,10 +75,11 @@ func scanOutbox(row scanner) (OutboxMail, error) {
 	return m, nil
 }
 
-// DueMail claims up to limit pending mails whose next attempt is due at now, oldest first. The
-// claim is a lease (ClaimLease): the caller settles each row with MarkSent, Retry, MarkFailed,
-// MarkSuppressed or Release before it runs out.
-func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]OutboxMail, error) {
+// DueMail claims up to limit pending mails whose next attempt is due at now, oldest first, for
+// claimant: the process, named so that another can tell whether it is still alive ("" for
+// nobody in particular). The claim is a lease (ClaimLease): the caller settles each row with
+// MarkSent, Retry, MarkFailed, MarkSuppressed or Release before it runs out.
+func (s *Store) DueMail(ctx context.Context, claimant string, now time.Time, limit int) ([]OutboxMail, error) {
 	var out []OutboxMail
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
@@ -109,8 +111,8 @@ func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]Outbox
 		}
 		claim := newClaim()
 		for i, m := range out {
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, claim = ? WHERE id = ?`,
-				now.Add(ClaimLease).Unix(), claim, m.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, claim = ?, claimant = ? WHERE id = ?`,
+				now.Add(ClaimLease).Unix(), claim, claimant, m.ID); err != nil {
 				return fmt.Errorf("claim mail %d: %w", m.ID, err)
 			}
 			out[i].Claim = claim
@@ -151,7 +153,7 @@ func (s *Store) Renew(ctx context.Context, m OutboxMail, until time.Time) (bool,
 func (s *Store) Release(ctx context.Context, ids []int64, at time.Time) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND state = 'pending'`,
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, claimant = '' WHERE id = ? AND state = 'pending'`,
 				at.Unix(), id); err != nil {
 				return fmt.Errorf("release mail %d: %w", id, err)
 			}
@@ -160,48 +162,106 @@ func (s *Store) Release(ctx context.Context, ids []int64, at time.Time) error {
 	})
 }
 
+// Claimants returns who holds claims on pending mails at now, each once.
+func (s *Store) Claimants(ctx context.Context, now time.Time) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT claimant FROM outbox
+		WHERE state = 'pending' AND claimant != '' AND next_attempt_at > ?`, now.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("outbox claimants: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("outbox claimants: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ReleaseClaims gives back every pending mail a claimant holds, due at now, without counting an
+// attempt: for a sender that found the claimant gone. It returns how many there were.
+func (s *Store) ReleaseClaims(ctx context.Context, claimant string, now time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, claimant = '', claim = ''
+			WHERE state = 'pending' AND claimant = ? AND next_attempt_at > ?`, now.Unix(), claimant, now.Unix())
+		if err != nil {
+			return fmt.Errorf("release claims of %s: %w", claimant, err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
 // MarkSent records a mail as sent at now. The recipients it went to are logged in sent_log when
 // the mail is automatic, for the hourly limit (AutoMailsSince); sentTo names them when some were
-// dropped, else all of the row's recipients are taken.
+// dropped, else all of the row's recipients are taken. The fact is in the sent journal before
+// the commit, so that a crash while the commit waits for the writer does not send the mail again.
 func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		var to, cc string
-		var automatic bool
-		err := tx.QueryRowContext(ctx, `SELECT recipients, cc, automatic FROM outbox WHERE id = ?`, id).Scan(&to, &cc, &automatic)
-		if err != nil {
-			return fmt.Errorf("mark sent %d: %w", id, err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1
-			WHERE id = ?`, now.Unix(), id); err != nil {
-			return fmt.Errorf("mark sent %d: %w", id, err)
-		}
-		if !automatic {
-			return nil
-		}
-		if len(sentTo) == 0 {
-			var a, b []string
-			if err := json.Unmarshal([]byte(to), &a); err != nil {
-				return fmt.Errorf("mark sent %d: recipients: %w", id, err)
-			}
-			if err := json.Unmarshal([]byte(cc), &b); err != nil {
-				return fmt.Errorf("mark sent %d: cc: %w", id, err)
-			}
-			sentTo = append(a, b...)
-		}
-		for _, e := range sentTo {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO sent_log (email, at) VALUES (?, ?)`,
-				strings.ToLower(e), now.Unix()); err != nil {
-				return fmt.Errorf("log sent mail: %w", err)
-			}
-		}
-		return nil
+	j := s.journal
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	done, jerr := j.note(sentEntry{ID: id, At: now.Unix(), SentTo: sentTo})
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := markSent(ctx, tx, id, now, sentTo)
+		return err
 	})
+	if jerr != nil {
+		return errors.Join(err, jerr) // Committed or not, the caller hears of it.
+	}
+	done()
+	if err == nil && j.n >= journalCompact {
+		_, err = s.replaySent(ctx, false)
+	}
+	return err
+}
+
+// markSent records a pending mail as sent; false when it was not pending (already marked).
+func markSent(ctx context.Context, tx *sql.Tx, id int64, now time.Time, sentTo []string) (bool, error) {
+	var to, cc string
+	var automatic bool
+	err := tx.QueryRowContext(ctx, `SELECT recipients, cc, automatic FROM outbox WHERE id = ?`, id).Scan(&to, &cc, &automatic)
+	if err != nil {
+		return false, fmt.Errorf("mark sent %d: %w", id, err)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, claimant = ''
+		WHERE id = ? AND state = 'pending'`, now.Unix(), id)
+	if err != nil {
+		return false, fmt.Errorf("mark sent %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	if !automatic {
+		return true, nil
+	}
+	if len(sentTo) == 0 {
+		var a, b []string
+		if err := json.Unmarshal([]byte(to), &a); err != nil {
+			return false, fmt.Errorf("mark sent %d: recipients: %w", id, err)
+		}
+		if err := json.Unmarshal([]byte(cc), &b); err != nil {
+			return false, fmt.Errorf("mark sent %d: cc: %w", id, err)
+		}
+		sentTo = append(a, b...)
+	}
+	for _, e := range sentTo {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sent_log (email, at) VALUES (?, ?)`,
+			strings.ToLower(e), now.Unix()); err != nil {
+			return false, fmt.Errorf("log sent mail: %w", err)
+		}
+	}
+	return true, nil
 }
 
 // Retry records a failed attempt and schedules the next one.
 func (s *Store) Retry(ctx context.Context, id int64, now, next time.Time, errText string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, claimant = ''
 			WHERE id = ? AND state = 'pending'`, next.Unix(), errText, id)
 		if err != nil {
 			return fmt.Errorf("retry mail %d: %w", id, err)

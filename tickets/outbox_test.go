@@ -14,7 +14,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	tk := openTicket(t, d, t0, NewTicket{Subject: "Le VPN ne marche plus", Text: "Bonjour, le vpn ne se connecte plus.",
 		Requester: "celine@corp.example", Watchers: []string{"priya@corp.example"}, Language: "fr", MessageID: "abc@mail.example"})
 
-	due, err := s.DueMail(ctx, t0, 10)
+	due, err := s.DueMail(ctx, "", t0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,10 +32,10 @@ func TestOutboxLifecycle(t *testing.T) {
 	}
 
 	// Claimed rows are not handed out again while the lease runs.
-	if again, err := s.DueMail(ctx, t0.Add(time.Minute), 10); err != nil || len(again) != 0 {
+	if again, err := s.DueMail(ctx, "", t0.Add(time.Minute), 10); err != nil || len(again) != 0 {
 		t.Fatalf("claimed rows due again: %v, %v", again, err)
 	}
-	if again, _ := s.DueMail(ctx, t0.Add(ClaimLease), 10); len(again) != 2 {
+	if again, _ := s.DueMail(ctx, "", t0.Add(ClaimLease), 10); len(again) != 2 {
 		t.Fatalf("lease did not run out: %d rows", len(again))
 	}
 	if err := s.Release(ctx, []int64{ack.ID, due[1].ID}, t0); err != nil {
@@ -58,10 +58,10 @@ func TestOutboxLifecycle(t *testing.T) {
 	if err := s.Retry(ctx, due[1].ID, t0, next, "451 try later"); err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := s.DueMail(ctx, t0.Add(30*time.Second), 10); len(d) != 0 {
+	if d, _ := s.DueMail(ctx, "", t0.Add(30*time.Second), 10); len(d) != 0 {
 		t.Fatal("retried mail due before its time")
 	}
-	d2, err := s.DueMail(ctx, next, 10)
+	d2, err := s.DueMail(ctx, "", next, 10)
 	if err != nil || len(d2) != 1 || d2[0].Attempts != 1 || d2[0].LastError != "451 try later" {
 		t.Fatalf("after retry: %+v, %v", d2, err)
 	}
@@ -80,7 +80,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	if state, _, _ := outboxState(t, d, d2[0].ID); state != OutboxFailed {
 		t.Fatalf("state %q", state)
 	}
-	if d, _ := s.DueMail(ctx, next.Add(48*time.Hour), 10); len(d) != 0 {
+	if d, _ := s.DueMail(ctx, "", next.Add(48*time.Hour), 10); len(d) != 0 {
 		t.Fatalf("sent or failed mail due again: %+v", d)
 	}
 
@@ -114,7 +114,7 @@ func TestOutboxSuppression(t *testing.T) {
 		t.Fatal("lifting the bounce did not lift suppression")
 	}
 
-	due, err := s.DueMail(ctx, t0, 10)
+	due, err := s.DueMail(ctx, "", t0, 10)
 	if err != nil || len(due) == 0 {
 		t.Fatalf("due %v, %v", due, err)
 	}
@@ -143,7 +143,7 @@ func TestQueuedMailIsDueOnTheRealClock(t *testing.T) {
 	d := newTestDesk(t)
 	future := time.Now().Add(48 * time.Hour)
 	openTicket(t, d, future, NewTicket{Subject: "wifi", Text: "wifi", Requester: "r@corp.example"})
-	due, err := d.Store.DueMail(context.Background(), time.Now(), 10)
+	due, err := d.Store.DueMail(context.Background(), "", time.Now(), 10)
 	if err != nil || len(due) != 2 {
 		t.Fatalf("%d mails due now, want the ack and the notice (%v)", len(due), err)
 	}
@@ -156,11 +156,11 @@ func TestLostClaimIsNotSentTwice(t *testing.T) {
 	d := newTestDesk(t)
 	openTicket(t, d, t0, NewTicket{Subject: "wifi", Text: "wifi", Requester: "r@corp.example"})
 	now := time.Now()
-	first, err := d.Store.DueMail(ctx, now, 10)
+	first, err := d.Store.DueMail(ctx, "", now, 10)
 	if err != nil || len(first) != 2 {
 		t.Fatalf("first claim: %d %v", len(first), err)
 	}
-	second, err := d.Store.DueMail(ctx, now.Add(ClaimLease+time.Second), 10)
+	second, err := d.Store.DueMail(ctx, "", now.Add(ClaimLease+time.Second), 10)
 	if err != nil || len(second) != 2 {
 		t.Fatalf("re-claim after the lease: %d %v", len(second), err)
 	}
@@ -190,5 +190,90 @@ func setBounced(t testing.TB, d *Desk, email string, until time.Time) {
 	t.Helper()
 	if err := d.Update(context.Background(), t0, func(tx *Tx) error { return tx.setBounced(email, until, "550 mailbox full") }); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReleaseClaims: the claims of one claimant are listed while they hold and given back at
+// once, due now and with no attempt counted; another claimant's stay, and so does a mail
+// waiting for its retry.
+func TestReleaseClaims(t *testing.T) {
+	ctx := context.Background()
+	d := newTestDesk(t)
+	s := d.Store
+	openTicket(t, d, t0, NewTicket{Subject: "wifi", Text: "wifi", Requester: "a@corp.example"})
+	openTicket(t, d, t0, NewTicket{Subject: "vpn", Text: "vpn", Requester: "b@corp.example"})
+	dead, err := s.DueMail(ctx, "dead", t0, 2)
+	if err != nil || len(dead) != 2 {
+		t.Fatalf("claim: %d %v", len(dead), err)
+	}
+	live, err := s.DueMail(ctx, "live", t0, 1)
+	if err != nil || len(live) != 1 {
+		t.Fatalf("claim: %d %v", len(live), err)
+	}
+	retry, err := s.DueMail(ctx, "retried", t0, 1)
+	if err != nil || len(retry) != 1 {
+		t.Fatalf("claim: %d %v", len(retry), err)
+	}
+	if err := s.Retry(ctx, retry[0].ID, t0, t0.Add(time.Hour), "451 later"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Claimants(ctx, t0)
+	if err != nil || strings.Join(got, ",") != "dead,live" && strings.Join(got, ",") != "live,dead" {
+		t.Fatalf("claimants %v, %v; want dead and live (a retry is no claim)", got, err)
+	}
+	now := t0.Add(time.Second)
+	if n, err := s.ReleaseClaims(ctx, "dead", now); err != nil || n != 2 {
+		t.Fatalf("released %d, %v", n, err)
+	}
+	due, err := s.DueMail(ctx, "next", now, 10)
+	if err != nil || len(due) != 2 || due[0].ID != dead[0].ID || due[1].ID != dead[1].ID {
+		t.Fatalf("due after the release: %+v, %v; want the dead claimant's two", due, err)
+	}
+	for _, m := range due {
+		if m.Attempts != 0 {
+			t.Errorf("mail %d: %d attempts after a release", m.ID, m.Attempts)
+		}
+	}
+	if ok, err := s.Renew(ctx, live[0], now.Add(ClaimLease)); err != nil || !ok {
+		t.Fatalf("the live claimant lost its mail: %v", err)
+	}
+}
+
+// TestWithheldAcknowledgement: a request opened with NoAck (a first run's old mail) gets its
+// ticket and its assignment notice; its acknowledgement is recorded, not sent, and still roots
+// the ticket's thread.
+func TestWithheldAcknowledgement(t *testing.T) {
+	ctx := context.Background()
+	d := newTestDesk(t)
+	out, err := d.Ingest(ctx, t0, []*Incoming{{MessageID: "old@mail.example", From: "celine@corp.example",
+		To: []string{"helpdesk@corp.example"}, Subject: "Le VPN ne marche plus", Text: "le vpn ne se connecte plus",
+		Language: "fr", Verdict: VerdictPerson, NoAck: "arrived long ago"}})
+	if err != nil || out[0].Err != nil || out[0].Action != ActionOpened {
+		t.Fatalf("ingest: %+v, %v", out, err)
+	}
+	due, err := d.Store.DueMail(ctx, "", t0, 10)
+	if err != nil || len(due) != 1 || due[0].Kind != KindAssigned {
+		t.Fatalf("due %+v, %v; want the assignment notice alone", due, err)
+	}
+	var state, why, id string
+	if err := d.Store.Reader().QueryRow(`SELECT state, last_error, message_id FROM outbox WHERE kind = 'ack'`).Scan(&state, &why, &id); err != nil {
+		t.Fatal(err)
+	}
+	if state != OutboxSuppressed || why != "arrived long ago" {
+		t.Fatalf("acknowledgement %s (%q), want suppressed with the reason", state, why)
+	}
+	if due[0].InReplyTo != id {
+		t.Errorf("the notice answers %q, want the withheld acknowledgement %q (the thread's root)", due[0].InReplyTo, id)
+	}
+	evs, err := d.Store.Events(ctx, out[0].TicketID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ev := range evs {
+		found = found || ev.Kind == EventNotify && strings.Contains(ev.Text, "ack → celine@corp.example not sent: arrived long ago")
+	}
+	if !found {
+		t.Errorf("the ticket's history does not say the acknowledgement was withheld: %+v", evs)
 	}
 }

@@ -27,6 +27,8 @@ type Store struct {
 	stmts  map[string]*sql.Stmt
 	wanted map[string]bool
 
+	journal *sentJournal // DATABASE-sent: mails accepted by the server, before "sent" commits.
+
 	trace func(query string) // Tests: sees every query of the desk's transactions.
 }
 
@@ -231,6 +233,10 @@ INSERT INTO ingest_state (mailbox, state)
 DROP TABLE mailbox_state;
 DELETE FROM kv WHERE substr(key, 1, 9) = 'inflight:' OR substr(key, 1, 8) = 'attempt:';
 `,
+	// The process holding an outbox row's claim (mailout.Claimant): after a crash, the next
+	// sender on the same machine sees it is gone and takes its rows back without waiting out
+	// the lease.
+	6: `ALTER TABLE outbox ADD COLUMN claimant TEXT NOT NULL DEFAULT '';`,
 	// The classifier's counts, kept as learn changes them, so that no process retrains over the
 	// whole history at start (tickets/model.go): a feature's count by category, the examples of
 	// each category, the category each ticket was learned as. TrainModel fills them once on a
@@ -284,6 +290,14 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(4)
 	s.r = r
+	if s.journal, err = openSentJournal(path + "-sent"); err != nil {
+		s.closeQuietly()
+		return nil, err
+	}
+	if _, err := s.replaySent(ctx, false); err != nil {
+		s.closeQuietly()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -300,7 +314,7 @@ func (s *Store) Close() error {
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
-	errs = append(errs, s.w.Close())
+	errs = append(errs, s.w.Close(), s.journal.close())
 	return errors.Join(errs...)
 }
 

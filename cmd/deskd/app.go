@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -32,6 +34,10 @@ type app struct {
 	out   *mailout.Sender
 	jobs  map[string]job // The scheduled jobs by name (config.Schedule); tests replace them.
 
+	// sendErr is why the sender cannot log in (its password or its OAuth2 source is unusable),
+	// for a command that only queues mail: the mail stays queued for `deskd serve`.
+	sendErr error
+
 	mu     sync.Mutex         // Guards cfg, tokens and cron, which Reload replaces.
 	cfg    *config.File       // The configuration in force.
 	tokens mailin.TokenSource // The OAuth2 tokens of IMAP and SMTP; nil without [oauth2].
@@ -41,16 +47,38 @@ type app struct {
 // job is a scheduled check, a function of the time it runs at.
 type job func(ctx context.Context, now time.Time) error
 
-// newApp builds deskd from its configuration, in order: the passwords and the OAuth2 token
-// source, the store and the desk, the templates, the ingester, the sender, the jobs. Close
-// releases what it opened.
-func newApp(ctx context.Context, cfg *config.File, log *slog.Logger) (*app, error) {
-	if err := cfg.ReadPasswords(); err != nil {
-		return nil, err
+// part is a part of deskd that a command runs. newApp reads the passwords of the parts it is
+// given only: a coordinator's `deskd ticket resolve` queues mail and tries to send it, and needs
+// no IMAP password.
+type part uint8
+
+const (
+	ingesting part = 1 << iota // The ingester reads the inbox: the IMAP password must be readable.
+	sending                    // The sender must log in to SMTP: the SMTP password must be readable.
+	triaging                   // The classifier is trained from the desk's history.
+
+	serving = ingesting | sending | triaging // `deskd serve`, `deskd poll`.
+)
+
+// newApp builds deskd from its configuration, in order: the passwords of the parts it uses and
+// the OAuth2 token source, the store and the desk, the templates, the ingester, the sender, the
+// jobs. Close releases what it opened.
+func newApp(ctx context.Context, cfg *config.File, log *slog.Logger, uses part) (*app, error) {
+	if uses&ingesting != 0 {
+		if err := cfg.ReadIMAPPassword(); err != nil {
+			return nil, err
+		}
+	}
+	sendErr := cfg.ReadSMTPPassword()
+	if sendErr != nil && uses&sending != 0 {
+		return nil, sendErr
 	}
 	tokens, err := newTokenSource(cfg, log)
-	if err != nil {
+	if err != nil && uses&(ingesting|sending) != 0 {
 		return nil, err
+	}
+	if err != nil && sendErr == nil {
+		sendErr = err
 	}
 	tpl, err := templates.Load(cfg.Templates)
 	if err != nil {
@@ -69,8 +97,11 @@ func newApp(ctx context.Context, cfg *config.File, log *slog.Logger) (*app, erro
 	out.SetTokens(tokens)
 	in := mailin.NewIngester(desk, ingestSettings(cfg, desk, tokens), log)
 	in.Processed = func(mailin.Stats) { out.Wake() } // Mail in usually means mail out.
-	a := &app{log: log, store: desk.Store, desk: desk, in: in, out: out, cfg: cfg, tokens: tokens}
+	a := &app{log: log, store: desk.Store, desk: desk, in: in, out: out, cfg: cfg, tokens: tokens, sendErr: sendErr}
 	a.jobs = map[string]job{"escalation": a.escalation, "digest": a.digest, "autoclose": a.autoclose, "prune": a.prune}
+	if uses&triaging != 0 {
+		a.train(ctx)
+	}
 	return a, nil
 }
 
@@ -161,18 +192,27 @@ func (a *app) autoclose(ctx context.Context, now time.Time) error {
 	return err
 }
 
+// drain sends what the outbox has due now and returns how many mails left; mail that cannot leave
+// stays queued.
+func (a *app) drain(ctx context.Context) (int, error) {
+	if a.sendErr != nil {
+		return 0, a.sendErr
+	}
+	return a.out.Drain(ctx, time.Now())
+}
+
 // deliver sends what the outbox has due now, for the commands that change tickets; when SMTP is
 // unreachable the mail stays queued for `deskd serve`, and the command says so.
 func (a *app) deliver(ctx context.Context, stdout io.Writer) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	sent, err := a.out.Drain(ctx, time.Now())
+	sent, err := a.drain(ctx)
 	if err != nil {
 		fmt.Fprintf(stdout, "mail queued; not sent now (%v): deskd serve will send it\n", oneLine(err.Error()))
 		return
 	}
 	if sent > 0 {
-		fmt.Fprintf(stdout, "sent %d mails\n", sent)
+		fmt.Fprintf(stdout, "sent %s\n", count(sent, "mail", "mails"))
 	}
 }
 
@@ -203,64 +243,140 @@ func (a *app) schedule(ctx context.Context, cfg *config.File) (*cron.Cron, error
 	return c, nil
 }
 
-// serve runs the ingester, the sender and the jobs until ctx ends; SIGHUP reloads the
-// configuration. The mail in hand is finished before it returns.
+// serve runs deskd as the daemon: SIGHUP reloads the configuration, and systemd hears how it
+// goes when it started deskd (Type=notify, $NOTIFY_SOCKET).
 func (a *app) serve(ctx context.Context) error {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	return a.serveWith(ctx, hup, systemdFromEnv())
+}
+
+// serveWith runs the ingester, the sender and the jobs until ctx ends, and reloads the
+// configuration on every value of reload. When the ingester or the sender dies for good (it
+// returns an error or panics), the rest is stopped and the error returned: deskd exits non-zero
+// and systemd's Restart=on-failure starts it again. The mail in hand is finished before it returns.
+//
+// systemd is told READY=1 once everything runs, RELOADING=1 then READY=1 around a reload,
+// STOPPING=1 on the way out, and, when it set a watchdog, WATCHDOG=1 at half its interval while
+// both loops are alive.
+func (a *app) serveWith(ctx context.Context, reload <-chan os.Signal, sd *systemd) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if err := a.desk.LoadModel(ctx); err != nil { // Now, not at the first mail.
 		a.log.Warn("load classifier", "err", err)
 	}
 	var wg sync.WaitGroup
+	var alive atomic.Int32 // The loops running.
+	var mu sync.Mutex
+	var died error // The first loop that died, and why.
 	run := func(name string, f func(context.Context) error) {
 		wg.Add(1)
+		alive.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() {
-				if p := recover(); p != nil {
-					a.log.Error("panic", "part", name, "panic", p)
-					cancel()
-				}
-			}()
-			if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				a.log.Error(name+" stopped", "err", err)
-				cancel()
+			err := a.guard(ctx, name, f)
+			alive.Add(-1)
+			if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
+				return // Stopped as asked.
 			}
+			if err == nil {
+				err = errors.New("returned early")
+			}
+			a.log.Error(name+" stopped for good: deskd stops", "err", err)
+			mu.Lock()
+			if died == nil {
+				died = fmt.Errorf("%s stopped: %w", name, err)
+			}
+			mu.Unlock()
+			cancel()
 		}()
 	}
 	run("ingest", a.in.Run)
 	run("sender", func(ctx context.Context) error { a.out.Run(ctx); return nil })
+	const loops = 2
 	cfg := a.config()
 	c, err := a.schedule(ctx, cfg)
 	if err != nil {
+		cancel()
+		wg.Wait()
 		return err
 	}
 	a.mu.Lock()
 	a.cron = c
 	a.mu.Unlock()
 	c.Start()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	if sd.watchdog > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(sd.watchdog / 2)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if alive.Load() == loops && ctx.Err() == nil {
+						a.tell(sd, "WATCHDOG=1")
+					}
+				}
+			}
+		}()
+	}
 	a.log.Info("deskd serving", "desk", cfg.Desk.Desk.Address, "imap", cfg.IMAP.Address, "smtp", cfg.SMTP.Address)
+	a.tell(sd, "READY=1", "STATUS=serving")
 	for {
 		select {
 		case <-ctx.Done():
+			a.tell(sd, "STOPPING=1")
 			a.mu.Lock()
 			c := a.cron
 			a.cron = nil
 			a.mu.Unlock()
 			<-c.Stop().Done()
 			wg.Wait()
+			mu.Lock()
+			defer mu.Unlock()
+			if died != nil {
+				a.log.Error("deskd stopped", "err", died)
+				return died
+			}
 			a.log.Info("deskd stopped")
 			return nil
-		case <-hup:
+		case <-reload:
+			a.tell(sd, reloading()...)
 			if err := a.Reload(ctx); err != nil {
 				a.log.Error("reload: keeping the old configuration", "err", err)
+				a.tell(sd, "READY=1", "STATUS=serving; reload failed, old configuration kept: "+oneLine(err.Error()))
 				continue
 			}
 			a.log.Info("configuration reloaded")
+			a.tell(sd, "READY=1", "STATUS=serving")
 		}
+	}
+}
+
+// guard runs one loop of the daemon, turning a panic into an error (its stack is logged).
+func (a *app) guard(ctx context.Context, name string, f func(context.Context) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.Error("panic", "part", name, "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return f(ctx)
+}
+
+// tell sends systemd a notification, logging a failure (the watchdog's at debug level: it
+// repeats every few seconds).
+func (a *app) tell(sd *systemd, fields ...string) {
+	if err := sd.notify(fields...); err != nil {
+		if fields[0] == "WATCHDOG=1" {
+			a.log.Debug("systemd watchdog", "err", err)
+			return
+		}
+		a.log.Warn("systemd", "err", err)
 	}
 }
 

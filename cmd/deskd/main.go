@@ -53,6 +53,21 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
+// statusError is a command's outcome with an exit status of its own, beyond 0, 1 and 2.
+type statusError struct {
+	code int
+	err  error
+}
+
+func (e statusError) Error() string { return e.err.Error() }
+func (e statusError) Unwrap() error { return e.err }
+
+// exitHeld is the exit status of `deskd poll --once` when everything in the inbox was processed
+// but the SMTP server could not be reached: the mail stays queued, nothing is lost, and the next
+// poll (or deskd serve) sends it. Not 0, so that a cron job's owner hears of an outage that
+// lasts; not 1, so that a script can tell it from a failure and simply run the next poll.
+const exitHeld = 3
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -64,6 +79,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr}
 	cmds := commands()
+	global, args := leadingFlags(args)
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		printHelp(stdout, cmds)
 		if len(args) == 0 {
@@ -78,6 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		name += " " + rest[0]
 		rest = rest[1:]
 	}
+	rest = append(global, rest...)
 	cmd := find(cmds, name)
 	if cmd == nil {
 		fmt.Fprintf(stderr, "deskd: unknown command %q (see deskd help)\n", name)
@@ -122,16 +139,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	err := cmd.run(ctx, e, fs.Args())
 	var ue usageError
+	var se statusError
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "deskd %s: %s\n", cmd.name, ue.msg)
 		return 2
+	case errors.As(err, &se):
+		fmt.Fprintf(stderr, "deskd %s: %s\n", cmd.name, oneLine(se.Error()))
+		return se.code
 	default:
 		fmt.Fprintf(stderr, "deskd %s: %s\n", cmd.name, oneLine(err.Error()))
 		return 1
 	}
+}
+
+// leadingFlags splits off the flags every command takes (--config FILE, -v) written before the
+// command's name, as in "deskd --config /etc/deskd/deskd.toml ticket list".
+func leadingFlags(args []string) (global, rest []string) {
+	for len(args) > 0 {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
+		if !strings.HasPrefix(args[0], "-") {
+			break
+		}
+		switch {
+		case name == "config" && !hasValue && len(args) > 1:
+			global, args = append(global, args[0], args[1]), args[2:]
+		case name == "config" && hasValue, name == "v" && (!hasValue || value != ""):
+			global, args = append(global, args[0]), args[1:]
+		default:
+			return global, args
+		}
+	}
+	return global, args
 }
 
 // interleave moves flags found after positional arguments to the front, so that
@@ -164,6 +205,14 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 		}
 	}
 	return append(flags, pos...)
+}
+
+// count says n things in English: "1 mail", "2 mails".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

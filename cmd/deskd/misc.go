@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/deskd/deskd/cmd/deskd/config"
@@ -21,19 +22,33 @@ func versionCommand() *command {
 	return &command{
 		name: "version", summary: "Print the version and build information.",
 		run: func(ctx context.Context, e *env, args []string) error {
-			rev, mod := "", ""
-			if bi, ok := debug.ReadBuildInfo(); ok {
-				mod = bi.Main.Path
-				for _, s := range bi.Settings {
-					if s.Key == "vcs.revision" {
-						rev = s.Value
-					}
-				}
-			}
-			fmt.Fprintf(e.stdout, "deskd %s (%s %s, %s, %s/%s)\n", version, mod, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintln(e.stdout, versionLine())
 			return nil
 		},
 	}
+}
+
+// versionLine is what `deskd version` prints: the version, then the module, the commit (when the
+// binary was built from a checkout) and the toolchain, e.g.
+// "deskd dev (github.com/deskd/deskd 70bcce5a1b2c, go1.26.8, linux/amd64)".
+func versionLine() string {
+	var build []string
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		mod := bi.Main.Path
+		for _, s := range bi.Settings {
+			switch {
+			case s.Key == "vcs.revision":
+				mod += " " + s.Value[:min(12, len(s.Value))]
+			case s.Key == "vcs.modified" && s.Value == "true":
+				mod += "+changes"
+			}
+		}
+		if mod = strings.TrimSpace(mod); mod != "" {
+			build = append(build, mod)
+		}
+	}
+	build = append(build, runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH)
+	return fmt.Sprintf("deskd %s (%s)", version, strings.Join(build, ", "))
 }
 
 func checkCommand() *command {
@@ -50,8 +65,9 @@ func check(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "config %s: ok (%d technicians, %d coordinators, %d categories)\n", e.configPath,
-		len(cfg.Desk.Technicians), len(cfg.Desk.Coordinator), len(cfg.Desk.Categories))
+	fmt.Fprintf(e.stdout, "config %s: ok (%s, %s, %s)\n", e.configPath,
+		count(len(cfg.Desk.Technicians), "technician", "technicians"), count(len(cfg.Desk.Coordinator), "coordinator", "coordinators"),
+		count(len(cfg.Desk.Categories), "category", "categories"))
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(e.stdout, "warning: %s\n", w)
 	}
@@ -85,12 +101,19 @@ func check(ctx context.Context, e *env) error {
 		return f(ctx)
 	}
 	tokens, tokensOK := checkOAuth(ctx, e, cfg, fail)
+	in := mailin.NewIngester(d, ingestSettings(cfg, d, tokens), e.log)
 	if cfg.IMAP.OAuth() && !tokensOK {
 		fmt.Fprintf(e.stdout, "imap %s: not checked: no OAuth2 token\n", cfg.IMAP.Address)
-	} else if err := within(mailin.NewIngester(d, ingestSettings(cfg, d, tokens), e.log).Check); err != nil {
+	} else if err := within(in.Check); err != nil {
 		fail(fmt.Errorf("imap: %w", err))
 	} else {
 		fmt.Fprintf(e.stdout, "imap %s: ok (mailbox %s)\n", cfg.IMAP.Address, cfg.IMAP.Mailbox)
+		var fr *mailin.FirstRun
+		if err := within(func(ctx context.Context) (err error) { fr, err = in.Preview(ctx); return err }); err != nil {
+			fail(fmt.Errorf("imap: %w", err))
+		} else if fr != nil {
+			fmt.Fprintln(e.stdout, firstRunLine(fr))
+		}
 	}
 	// The built-in templates: a broken override is reported above.
 	if cfg.SMTP.OAuth() && !tokensOK {
@@ -101,7 +124,7 @@ func check(ctx context.Context, e *env) error {
 		fmt.Fprintf(e.stdout, "smtp %s: ok\n", cfg.SMTP.Address)
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d check(s) failed", failed)
+		return fmt.Errorf("%s failed", count(failed, "check", "checks"))
 	}
 	return nil
 }
@@ -114,4 +137,37 @@ func checkSMTP(d *tickets.Desk, cfg *config.File, tokens mailin.TokenSource, wit
 	}
 	out.SetTokens(tokens)
 	return within(out.Check)
+}
+
+// firstRunLine says what the first run on the mailbox will take: "first run: 1 mail; 20 already
+// read are left alone".
+func firstRunLine(fr *mailin.FirstRun) string {
+	age := fr.AckMaxAge.String()
+	if d := fr.AckMaxAge; d > 0 && d%(24*time.Hour) == 0 {
+		age = fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	line := "first run: " + plural(fr.Take, "mail", "mails")
+	if fr.NoAck > 0 {
+		line += fmt.Sprintf(" (%d arrived over %s ago: %s, no acknowledgement)", fr.NoAck, age, count1(fr.NoAck, "a ticket", "tickets"))
+	}
+	if fr.Leave > 0 {
+		verb := count1(fr.Leave, "is", "are")
+		switch fr.Backfill {
+		case mailin.BackfillUnseen:
+			line += fmt.Sprintf("; %d already read %s left alone", fr.Leave, verb)
+		default:
+			line += fmt.Sprintf("; %d older than %s %s left alone", fr.Leave, fr.Backfill, verb)
+		}
+	}
+	return line
+}
+
+// plural is "1 mail", "2 mails".
+func plural(n int, one, many string) string { return fmt.Sprintf("%d %s", n, count1(n, one, many)) }
+
+func count1(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
