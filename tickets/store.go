@@ -421,6 +421,22 @@ func (s *Store) prepareWanted(ctx context.Context) {
 	}
 }
 
+// txExec runs a statement in a transaction of the writer, prepared once and reused (see stmt).
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if st := s.stmt(q); st != nil {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, q, args...)
+}
+
+// txQueryRow runs a one-row query in a transaction of the writer, prepared once and reused.
+func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	if st := s.stmt(q); st != nil {
+		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, q, args...)
+}
+
 // Reader is the read-only pool, for queries that change nothing.
 func (s *Store) Reader() *sql.DB { return s.r }
 

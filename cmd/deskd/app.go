@@ -55,7 +55,7 @@ type part uint8
 const (
 	ingesting part = 1 << iota // The ingester reads the inbox: the IMAP password must be readable.
 	sending                    // The sender must log in to SMTP: the SMTP password must be readable.
-	triaging                   // The classifier is trained from the desk's history.
+	triaging                   // The classifier is ready: trained once on a desk from before its counts were stored.
 
 	serving = ingesting | sending | triaging // `deskd serve`, `deskd poll`.
 )
