@@ -237,6 +237,12 @@ func (g *Ingester) session(ctx context.Context, connected func()) error {
 			return err
 		}
 		interval := s.cfg.PollInterval.Duration
+		if noop := s.cfg.NoopInterval.Duration; noop > 0 {
+			if stop, err := g.noopWait(ctx, s, noop, interval); stop || err != nil {
+				return err
+			}
+			continue
+		}
 		if !idle {
 			waited, stop := g.wait(s, interval)
 			select {
@@ -277,6 +283,39 @@ func (g *Ingester) session(ctx context.Context, connected func()) error {
 		}
 		if ctx.Err() != nil {
 			return nil
+		}
+	}
+}
+
+// noopWait waits for new mail by asking the server with NOOP every noop ([imap] noop_interval),
+// at most until interval has passed or a reload changed [imap]. A server reports new mail in its
+// answer to a command at once, where some tell an IDLE client late: Dovecot waits up to half a
+// second after a delivery (NOTIFY_DELAY_MSECS, fixed at compile time). Each NOOP is a round trip
+// and a little of the server's time. stop: ctx ended, the session must end.
+func (g *Ingester) noopWait(ctx context.Context, s *session, noop, interval time.Duration) (stop bool, err error) {
+	deadline := time.Now().Add(interval)
+	t := time.NewTicker(noop)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return true, nil
+		case <-s.c.Closed():
+			return true, errors.New("connection closed")
+		case <-s.newMail:
+			return false, nil
+		case <-t.C:
+		}
+		if time.Now().After(deadline) || g.settings().IMAP != s.cfg {
+			return false, nil
+		}
+		if err := s.c.Noop().Wait(); err != nil {
+			return true, fmt.Errorf("noop: %w", err)
+		}
+		select {
+		case <-s.newMail: // Told in the NOOP's answer.
+			return false, nil
+		default:
 		}
 	}
 }

@@ -26,7 +26,13 @@ type Desk struct {
 	// train serialises the building of models, so that a full rebuild and an incremental lesson
 	// do not overwrite each other's result.
 	train sync.Mutex
+	kick  func() // Called after a commit that queued mail (OnQueued); nil for none.
 }
+
+// OnQueued sets what a commit that queued mail calls, at once, to wake the sender: no polling
+// interval sits between a request's commit and its acknowledgement. Set it before the desk is
+// used; kick must not block.
+func (d *Desk) OnQueued(kick func()) { d.kick = kick }
 
 // wordsBox holds the desk's Words, which an atomic pointer cannot hold directly.
 type wordsBox struct{ Words }
@@ -81,6 +87,7 @@ type Tx struct {
 	// hooks added since it was set.
 	onCommit []func()
 	lessons  []lesson // What learn taught, for the model in use once the transaction commits.
+	queued   bool     // Mail was queued: the commit kicks the sender.
 }
 
 // savepoint sets a savepoint and returns a function that rolls back to it, hooks included.
@@ -111,7 +118,7 @@ func (t *Tx) Config() *Config { return t.cfg.Config }
 func (d *Desk) Update(ctx context.Context, now time.Time, fn func(*Tx) error) error {
 	var hooks []func()
 	var lessons []lesson
-	locked := false
+	queued, locked := false, false
 	defer func() {
 		if locked {
 			d.train.Unlock()
@@ -123,7 +130,7 @@ func (d *Desk) Update(ctx context.Context, now time.Time, fn func(*Tx) error) er
 			t.words = w.Words
 		}
 		err := fn(t)
-		hooks, lessons = t.onCommit, t.lessons
+		hooks, lessons, queued = t.onCommit, t.lessons, t.queued
 		if err == nil && len(lessons) > 0 {
 			// Held across the commit: lessons reach the model in use in the order they
 			// were committed, and a model read meanwhile holds them once.
@@ -134,6 +141,9 @@ func (d *Desk) Update(ctx context.Context, now time.Time, fn func(*Tx) error) er
 	})
 	if err != nil {
 		return err
+	}
+	if queued && d.kick != nil {
+		d.kick()
 	}
 	d.teach(lessons)
 	for _, h := range hooks {
@@ -317,6 +327,7 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	if err != nil {
 		return fmt.Errorf("queue mail: %w", err)
 	}
+	t.queued = true
 	text := m.Kind + " → " + strings.Join(append(m.To, m.Cc...), ", ")
 	if m.Withheld != "" {
 		row, err := res.LastInsertId()

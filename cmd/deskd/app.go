@@ -96,7 +96,7 @@ func newApp(ctx context.Context, cfg *config.File, log *slog.Logger, uses part) 
 	}
 	out.SetTokens(tokens)
 	in := mailin.NewIngester(desk, ingestSettings(cfg, desk, tokens), log)
-	in.Processed = func(mailin.Stats) { out.Wake() } // Mail in usually means mail out.
+	desk.OnQueued(out.Wake) // A commit that queued mail wakes the sender at once.
 	a := &app{log: log, store: desk.Store, desk: desk, in: in, out: out, cfg: cfg, tokens: tokens, sendErr: sendErr}
 	a.jobs = map[string]job{"escalation": a.escalation, "digest": a.digest, "autoclose": a.autoclose, "prune": a.prune}
 	if uses&triaging != 0 {
