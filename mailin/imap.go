@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -504,14 +505,18 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		}
 	}
 
+	inParallel(len(mails), func(i int) {
+		if m := mails[i]; !m.done && !m.bad {
+			m.in = Incoming(m.full, set.Language)
+			m.in.NoAck = m.late
+		}
+	})
 	var batch []*fetched
 	var ids []string
 	for _, m := range mails {
 		if m.done || m.bad {
 			continue
 		}
-		m.in = Incoming(m.full, set.Language)
-		m.in.NoAck = m.late
 		batch = append(batch, m)
 		ids = append(ids, m.in.MessageID)
 	}
@@ -590,15 +595,20 @@ func (g *Ingester) fetchHeaders(s *session, uids []imap.UID) ([]*fetched, error)
 		return nil, fmt.Errorf("fetch headers: %w", err)
 	}
 	opts := g.settings().Parse
-	byUID := map[imap.UID]*fetched{}
-	for _, m := range msgs {
+	heads := make([]*fetched, len(msgs))
+	inParallel(len(msgs), func(i int) {
+		m := msgs[i]
 		f := &fetched{uid: m.UID, size: m.RFC822Size, seen: slices.Contains(m.Flags, imap.FlagSeen), arrived: m.InternalDate}
 		if h := m.FindBodySection(headerSection); len(h) > 0 {
 			if p, err := Parse(h, opts); err == nil {
 				f.head = p
 			}
 		}
-		byUID[m.UID] = f
+		heads[i] = f
+	})
+	byUID := map[imap.UID]*fetched{}
+	for _, f := range heads {
+		byUID[f.uid] = f
 	}
 	var out []*fetched
 	for _, u := range uids {
@@ -635,24 +645,47 @@ func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, op
 	for _, m := range msgs {
 		raw[m.UID] = m.FindBodySection(section)
 	}
-	for _, f := range mails {
+	inParallel(len(mails), func(i int) {
+		f := mails[i]
 		if !slices.Contains(uids, f.uid) {
-			continue
+			return
 		}
 		b, ok := raw[f.uid]
 		if !ok {
 			f.done = true // Expunged meanwhile.
-			continue
+			return
 		}
 		p, err := Parse(b, opts)
 		if err != nil {
 			g.log.Error("unreadable mail: quarantined", "uid", f.uid, "err", err)
 			f.bad = true
-			continue
+			return
 		}
 		f.full = p
-	}
+	})
 	return nil
+}
+
+// inParallel calls fn(0) … fn(n-1) on as many goroutines as there are processors, and returns
+// when all are done: parsing a batch's mails uses every core while the store's one writer waits.
+func inParallel(n int, fn func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // process commits a batch. The mails go in one group commit, recorded as in flight before it
