@@ -96,13 +96,15 @@ func (b *memOutbox) CommitSent(context.Context) error {
 		b.mu.Lock()
 		if b.mails[n.id-1].Automatic {
 			for _, a := range n.sentTo {
-				b.sent[a]++
+				b.sent[tickets.Mailbox(a)]++
 			}
 		}
 		b.mu.Unlock()
 	}
 	return nil
 }
+
+func (b *memOutbox) MarkDelivered(context.Context, int64, string, time.Time) error { return nil }
 
 func (b *memOutbox) Retry(_ context.Context, id int64, _, _ time.Time, _ string) error {
 	b.settle([]int64{id}, tickets.OutboxPending)
@@ -124,8 +126,10 @@ func (b *memOutbox) RecordSendFailure(context.Context, int64, time.Time, string)
 func (b *memOutbox) AutoMailsSince(_ context.Context, email string, _ time.Time) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.sent[email], nil
+	return b.sent[tickets.Mailbox(email)], nil
 }
+
+func (b *memOutbox) CausedMailsSince(context.Context, string, time.Time) (int, error) { return 0, nil }
 
 func (b *memOutbox) Suppressed(_ context.Context, email string, _ time.Time) (bool, error) {
 	b.mu.Lock()

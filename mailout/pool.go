@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -14,7 +13,8 @@ import (
 // A drain sends each batch it claims over up to [smtp] connections at once (Config.Connections),
 // each worker with its own connection, so that the round trips of one mail and the server's work
 // on another (a Postfix queue file's fsync) overlap. Two mails to the same address are never in
-// flight together: the hourly limit counts each before the next is tried.
+// flight together, nor two automatic mails with one cause: the hourly limits count each before
+// the next is tried.
 //
 // "Sent" is committed once per batch (Store.CommitSent), not once per mail: each mail the server
 // accepts is first written to the sent journal (Store.NoteSent), so a crash in between does not
@@ -45,8 +45,19 @@ func (x batchBox) MarkSent(_ context.Context, id int64, now time.Time, sentTo ..
 
 func (x batchBox) AutoMailsSince(ctx context.Context, email string, since time.Time) (int, error) {
 	n, err := x.Outbox.AutoMailsSince(ctx, email, since)
-	return n + x.b.uncommitted(email), err
+	return n + x.b.uncommitted(tickets.Mailbox(email)), err
 }
+
+func (x batchBox) CausedMailsSince(ctx context.Context, cause string, since time.Time) (int, error) {
+	n, err := x.Outbox.CausedMailsSince(ctx, cause, since)
+	if cause == "" {
+		return n, err
+	}
+	return n + x.b.uncommitted(causeKey(cause)), err
+}
+
+// causeKey keys a mail's cause among the mailboxes of a batch's counts and busy set.
+func causeKey(cause string) string { return "cause " + cause }
 
 // batch is one claimed batch on its way through the workers.
 type batch struct {
@@ -54,10 +65,10 @@ type batch struct {
 	box   Outbox
 	mu    sync.Mutex
 	queue []tickets.OutboxMail
-	auto  map[int64]bool // The batch's automatic mails.
-	noted map[string]int // Automatic copies noted and not committed, by lower-case address.
-	errs  []error        // Errors that end the drain.
-	back  []int64        // Mails not tried: given back.
+	auto  map[int64]string // The batch's automatic mails, with their cause.
+	noted map[string]int   // Automatic copies noted and not committed, by mailbox; mails, by causeKey.
+	errs  []error          // Errors that end the drain.
+	back  []int64          // Mails not tried: given back.
 	busy  map[string]bool
 	free  *sync.Cond      // Signalled when addresses stop being busy.
 	conns map[*drain]bool // Which workers hold a connection now.
@@ -70,18 +81,21 @@ func (b *batch) noteSent(id int64, now time.Time, sentTo []string) error {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.auto[id] {
+	if cause, ok := b.auto[id]; ok {
 		for _, a := range sentTo {
-			b.noted[strings.ToLower(a)]++
+			b.noted[tickets.Mailbox(a)]++
+		}
+		if cause != "" {
+			b.noted[causeKey(cause)]++
 		}
 	}
 	return nil
 }
 
-func (b *batch) uncommitted(email string) int {
+func (b *batch) uncommitted(key string) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.noted[strings.ToLower(email)]
+	return b.noted[key]
 }
 
 // next takes the next mail whose recipients no other worker is sending to, and marks them busy;
@@ -146,10 +160,14 @@ func (b *batch) fail(err error, m tickets.OutboxMail) {
 	b.free.Broadcast()
 }
 
+// addresses are what a mail's hourly limits count: its recipients' mailboxes, and its cause.
 func addresses(m tickets.OutboxMail) []string {
-	out := make([]string, 0, len(m.To)+len(m.Cc))
+	out := make([]string, 0, len(m.To)+len(m.Cc)+1)
 	for _, a := range append(append([]string(nil), m.To...), m.Cc...) {
-		out = append(out, strings.ToLower(a))
+		out = append(out, tickets.Mailbox(a))
+	}
+	if m.Automatic && m.Cause != "" {
+		out = append(out, causeKey(m.Cause))
 	}
 	return out
 }
@@ -172,11 +190,13 @@ func (s *Sender) connections(cfg Config) int {
 // stops it between mails; settle records outcomes whatever ctx does. It returns an error that
 // ends the drain; the mails not tried are then given back.
 func (s *Sender) sendBatch(ctx, settle context.Context, ws *[]*drain, proto drain, batchMails []tickets.OutboxMail) error {
-	b := &batch{s: s, box: s.box, queue: append([]tickets.OutboxMail(nil), batchMails...), auto: map[int64]bool{},
+	b := &batch{s: s, box: s.box, queue: append([]tickets.OutboxMail(nil), batchMails...), auto: map[int64]string{},
 		noted: map[string]int{}, busy: map[string]bool{}, conns: map[*drain]bool{}, limit: s.connections(proto.smtp)}
 	b.free = sync.NewCond(&b.mu)
 	for _, m := range batchMails {
-		b.auto[m.ID] = m.Automatic
+		if m.Automatic {
+			b.auto[m.ID] = m.Cause
+		}
 	}
 	// The claims run until now + ClaimLease: renewing them before each send is needed only
 	// once half of that has gone.

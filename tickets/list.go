@@ -58,6 +58,9 @@ func listQuery(f ListFilter) (string, []any) {
 		}
 		where = append(where, `priority IN (`+strings.Join(ps, ", ")+`)`)
 	}
+	if f.Kind != "" {
+		where, args = append(where, `kind = ?`), append(args, f.Kind)
+	}
 	if !f.Since.IsZero() {
 		where, args = append(where, `updated_at >= ?`), append(args, f.Since.Unix())
 	}

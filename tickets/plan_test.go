@@ -33,6 +33,11 @@ func scans(t *testing.T, d *Desk, q string) []string {
 			t.Fatal(err)
 		}
 		for _, m := range scanRE.FindAllStringSubmatch(detail, -1) {
+			// A virtual table (the full-text index) is read through its own index unless its
+			// plan is "INDEX 0:" with nothing after, its full scan.
+			if strings.Contains(detail, "VIRTUAL TABLE") && !strings.HasSuffix(strings.TrimSpace(detail), "INDEX 0:") {
+				continue
+			}
 			if m[1] != "json_each" && !slices.Contains(smallTables, m[1]) {
 				out = append(out, detail)
 			}

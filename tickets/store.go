@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -27,10 +30,14 @@ type Store struct {
 	stmts  map[string]*sql.Stmt
 	wanted map[string]bool
 
-	journal *sentJournal // DATABASE-sent: mails accepted by the server, before "sent" commits.
+	journal *sentJournal  // DATABASE-sent: mails accepted by the server, before "sent" commits.
+	search  searchDialect // How the full-text index ranks: FTS5 when this build has it, else FTS4.
 
 	trace func(query string) // Tests: sees every query of the desk's transactions.
 }
+
+// SearchDialect names the full-text engine the store ranks with: "fts5" or "fts4".
+func (s *Store) SearchDialect() string { return string(s.search) }
 
 // migrations are applied in order at start; each is recorded in schema_migrations. Never edit a
 // released migration: add a new one.
@@ -237,6 +244,63 @@ DELETE FROM kv WHERE substr(key, 1, 9) = 'inflight:' OR substr(key, 1, 8) = 'att
 	// sender on the same machine sees it is gone and takes its rows back without waiting out
 	// the lease.
 	6: `ALTER TABLE outbox ADD COLUMN claimant TEXT NOT NULL DEFAULT '';`,
+	// Incidents: a ticket is a request or an incident, and a request may be linked to an
+	// incident. A linked ticket is the incident's work, not its own: it leaves the technicians'
+	// loads (the triggers of migration 3, rewritten with the incident column; they now fire only
+	// when a counted column changed, not on every save).
+	7: `
+ALTER TABLE tickets ADD COLUMN kind TEXT NOT NULL DEFAULT 'request';
+ALTER TABLE tickets ADD COLUMN incident INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tickets_incident ON tickets (incident, status) WHERE incident != 0;
+CREATE INDEX tickets_incidents ON tickets (status, category) WHERE kind = 'incident';
+CREATE INDEX tickets_recent ON tickets (category, created_at);
+DROP TRIGGER loads_insert;
+DROP TRIGGER loads_update_old;
+DROP TRIGGER loads_update_new;
+DROP TRIGGER loads_delete;
+CREATE TRIGGER loads_insert AFTER INSERT ON tickets
+	WHEN NEW.status IN ('new', 'open', 'pending') AND NEW.assignee != '' AND NEW.incident = 0
+BEGIN
+	INSERT INTO loads (assignee, priority, n) VALUES (NEW.assignee, NEW.priority, 1)
+		ON CONFLICT (assignee, priority) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER loads_update_old AFTER UPDATE OF status, assignee, priority, incident ON tickets
+	WHEN OLD.status IN ('new', 'open', 'pending') AND OLD.assignee != '' AND OLD.incident = 0
+		AND (OLD.status != NEW.status OR OLD.assignee != NEW.assignee OR OLD.priority != NEW.priority OR OLD.incident != NEW.incident)
+BEGIN
+	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
+END;
+CREATE TRIGGER loads_update_new AFTER UPDATE OF status, assignee, priority, incident ON tickets
+	WHEN NEW.status IN ('new', 'open', 'pending') AND NEW.assignee != '' AND NEW.incident = 0
+		AND (OLD.status != NEW.status OR OLD.assignee != NEW.assignee OR OLD.priority != NEW.priority OR OLD.incident != NEW.incident)
+BEGIN
+	INSERT INTO loads (assignee, priority, n) VALUES (NEW.assignee, NEW.priority, 1)
+		ON CONFLICT (assignee, priority) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER loads_delete AFTER DELETE ON tickets
+	WHEN OLD.status IN ('new', 'open', 'pending') AND OLD.assignee != '' AND OLD.incident = 0
+BEGIN
+	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
+END;
+`,
+	// Safe by default. Each recipient gets a copy of its own (per-recipient tokens, a bounce
+	// address per copy): delivered lists those whose copy the server took, so that a retry
+	// sends only the others. cause is the mailbox of the sender whose mail caused an automatic
+	// mail, and sent_log counts by it too: one sender's mails have one hourly budget. bounces
+	// keeps the hard bounces of each address, one per mail, for bounce.go's threshold.
+	8: `
+ALTER TABLE outbox ADD COLUMN cause TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN delivered TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE sent_log ADD COLUMN cause TEXT NOT NULL DEFAULT '';
+ALTER TABLE sent_log ADD COLUMN outbox_id INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX sent_log_cause_at ON sent_log (cause, at) WHERE cause != '';
+CREATE TABLE bounces (
+	email TEXT NOT NULL,
+	outbox_id INTEGER NOT NULL,
+	at INTEGER NOT NULL,
+	PRIMARY KEY (email, outbox_id)
+) WITHOUT ROWID;
+`,
 	// The classifier's counts, kept as learn changes them, so that no process retrains over the
 	// whole history at start (tickets/model.go): a feature's count by category, the examples of
 	// each category, the category each ticket was learned as. TrainModel fills them once on a
@@ -259,10 +323,17 @@ CREATE TABLE model_learned (
 `,
 }
 
-// OpenStore opens (creating if needed) the database at path and applies pending migrations.
-func OpenStore(ctx context.Context, path string) (*Store, error) {
+// OpenStore opens (creating if needed) the database at path and applies pending migrations; it
+// builds the full-text index when the database has none in the store's dialect (search_sql.go).
+func OpenStore(ctx context.Context, path string) (*Store, error) { return openStore(ctx, path, false) }
+
+// openStore is OpenStore; fts4 makes it rank with FTS4 even when FTS5 is there.
+func openStore(ctx context.Context, path string, fts4 bool) (*Store, error) {
 	if path == "" || strings.HasPrefix(path, ":memory:") {
 		return nil, errors.New("open store: a file path is required (the pool needs a shared database)")
+	}
+	if err := privateFiles(path); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -270,7 +341,7 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
-	w, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	w, err := sql.Open(deskdDriver(), "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -281,9 +352,17 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 		s.closeQuietly()
 		return nil, err
 	}
+	s.search = dialectFTS4
+	if !fts4 && fts5Available(ctx, w) {
+		s.search = dialectFTS5
+	}
+	if err := s.ensureSearchIndex(ctx); err != nil {
+		s.closeQuietly()
+		return nil, err
+	}
 	q.Set("mode", "ro")
 	q.Del("_txlock")
-	r, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	r, err := sql.Open(deskdDriver(), "file:"+path+"?"+q.Encode())
 	if err != nil {
 		s.closeQuietly()
 		return nil, fmt.Errorf("open store readers: %w", err)
@@ -302,6 +381,42 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 }
 
 func (s *Store) closeQuietly() { _ = s.Close() }
+
+// privateFiles makes the database the desk's alone, whatever the umask: its directory is
+// created 0700 when missing, the database file 0600, and an existing database, WAL or shared
+// memory file open to others is narrowed to 0600. SQLite creates the WAL and shared memory
+// files with the database file's mode.
+func privateFiles(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		if err := f.Close(); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create database: %w", err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("make %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
 
 // Close closes both pools.
 func (s *Store) Close() error {

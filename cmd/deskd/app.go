@@ -325,6 +325,7 @@ func (a *app) serveWith(ctx context.Context, reload <-chan os.Signal, sd *system
 		}()
 	}
 	a.log.Info("deskd serving", "desk", cfg.Desk.Desk.Address, "imap", cfg.IMAP.Address, "smtp", cfg.SMTP.Address)
+	a.logSecurity(cfg)
 	a.tell(sd, "READY=1", "STATUS=serving")
 	for {
 		select {
@@ -352,6 +353,7 @@ func (a *app) serveWith(ctx context.Context, reload <-chan os.Signal, sd *system
 				continue
 			}
 			a.log.Info("configuration reloaded")
+			a.logSecurity(a.config())
 			a.tell(sd, "READY=1", "STATUS=serving")
 		}
 	}
@@ -377,6 +379,17 @@ func (a *app) tell(sd *systemd, fields ...string) {
 			return
 		}
 		a.log.Warn("systemd", "err", err)
+	}
+}
+
+// logSecurity logs what protects the desk with cfg, and its warnings (securitySummary).
+func (a *app) logSecurity(cfg *config.File) {
+	lines, warnings := securitySummary(cfg)
+	for _, l := range lines {
+		a.log.Info("security: " + l)
+	}
+	for _, w := range warnings {
+		a.log.Warn("security: " + w)
 	}
 }
 

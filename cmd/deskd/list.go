@@ -24,8 +24,12 @@ func streamJSON(ctx context.Context, w io.Writer, s *tickets.Store, f tickets.Li
 	enc.SetEscapeHTML(false)
 	n := 0
 	err := s.EachTicket(ctx, f, func(tk *tickets.Ticket) error {
+		js, err := s.JSONs(ctx, []*tickets.Ticket{tk}) // An incident with its linked requests.
+		if err != nil {
+			return err
+		}
 		buf.Reset()
-		if err := enc.Encode(tk.JSON()); err != nil {
+		if err := enc.Encode(js[0]); err != nil {
 			return err
 		}
 		sep := ",\n  "
@@ -34,7 +38,7 @@ func streamJSON(ctx context.Context, w io.Writer, s *tickets.Store, f tickets.Li
 		}
 		n++
 		bw.WriteString(sep)
-		_, err := bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		_, err = bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 		return err
 	})
 	if err != nil {
@@ -83,7 +87,7 @@ func streamTable(ctx context.Context, w io.Writer, s *tickets.Store, f tickets.L
 	}
 	err := s.EachTicket(ctx, f, func(tk *tickets.Ticket) error {
 		row := []string{strconv.FormatInt(tk.ID, 10), string(tk.Status), tk.Priority.String(), dash(tk.Category),
-			strconv.Itoa(tk.Tier), dash(tk.Assignee), tk.Requester, clip(tk.Subject, 50)}
+			strconv.Itoa(tk.Tier), dash(tk.Assignee), tk.Requester, clip(kindMark(tk)+tk.Subject, 50)}
 		if head != nil {
 			if head = append(head, row); len(head) > tableHead {
 				flushHead()

@@ -421,11 +421,16 @@ func seed(args []string) error {
 	return nil
 }
 
-// trainSeeded has deskd's classifier learn the seeded desk's resolved and closed tickets
-// (tickets.Desk.TrainModel), as deskd would have learned them one by one when they were resolved.
+// trainSeeded gives the seeded desk what deskd keeps of each ticket besides its rows: the
+// full-text index of incidents and known answers (rebuilt when the store opens, once its record
+// is gone), and the classifier's counts of the resolved and closed tickets
+// (tickets.Desk.TrainModel), as deskd would have learned them one by one.
 func trainSeeded(ctx context.Context, db *sql.DB) error {
 	var path string
 	if err := db.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&path); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM kv WHERE key = 'search_index'`); err != nil {
 		return err
 	}
 	store, err := tickets.OpenStore(ctx, path)

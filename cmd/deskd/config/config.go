@@ -369,6 +369,10 @@ func LoadSecret(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read secret file: %w", err)
 	}
+	// Whoever reads the key can sign tokens, and so act as any member of the staff.
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o007 != 0 {
+		return nil, fmt.Errorf("secret file %s is open to others (mode %04o): chmod 600 %s", path, st.Mode().Perm(), path)
+	}
 	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
 	if err != nil || len(key) < 16 {
 		return nil, fmt.Errorf("secret file %s: want at least 32 hex digits", path)
