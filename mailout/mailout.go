@@ -92,7 +92,9 @@ type Sender struct {
 	// the desk address, and bounces cannot be traced to a copy.
 	plainEnvelope atomic.Bool
 	wake          chan struct{}
-	mu            sync.Mutex // One drain at a time.
+	mu            sync.Mutex                // One drain at a time.
+	linker        atomic.Pointer[linkerBox] // The web desk's links (SetLinker).
+	status        status                    // The last connection attempt (Status).
 
 	self          Claimant  // This process, as its claims on the outbox name it.
 	claimsChecked time.Time // When the claims of processes that are gone were last looked for.
@@ -302,6 +304,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			return d.box.MarkSent(ctx, m.ID, d.now, m.Delivered...) // The rest went on an earlier attempt.
 		}
 		log.Info("mail suppressed", "why", strings.Join(dropped, "; "))
+		countSend("suppressed")
 		return d.box.MarkSuppressed(ctx, m.ID, d.now, strings.Join(dropped, "; "))
 	}
 	if len(dropped) > 0 {
@@ -310,6 +313,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	r, err := d.render(m)
 	if err != nil {
 		log.Error("mail cannot be built", "err", err)
+		countSend("failed")
 		return d.box.MarkFailed(ctx, m.ID, d.now, err.Error())
 	}
 	done := map[string]bool{}
@@ -329,13 +333,19 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	// process after a crash, leaves it out. A lone copy needs only MarkSent.
 	record := len(pending) > 1
 	for _, rcpt := range pending {
-		msg, err := d.compose(m, r, to, cc, rcpt)
+		rr, err := d.relink(m, r, rcpt)
+		if err != nil {
+			refused = append(refused, rcpt+": "+oneLine(err))
+			continue
+		}
+		msg, err := d.compose(m, rr, to, cc, rcpt)
 		if err != nil {
 			refused = append(refused, rcpt+": "+oneLine(err))
 			continue
 		}
 		if d.client == nil {
 			c, err := d.dial(ctx, d.smtp)
+			d.status.record(err)
 			if err != nil && waitsForPerson(err) {
 				return errWaiting{err}
 			}
@@ -344,10 +354,12 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			}
 			d.client = c
 		}
+		started := time.Now()
 		err = d.client.Send(msg)
+		metricSendSeconds.Observe(time.Since(started).Seconds())
 		if err != nil && !msg.IsDelivered() && envelopeRefused(err) && !d.plainEnvelope.Swap(true) {
 			log.Warn("the SMTP server refuses the bounce address as envelope sender: sending from the desk address; bounces can no longer be traced to a copy", "err", err)
-			if msg, err = d.compose(m, r, to, cc, rcpt); err == nil {
+			if msg, err = d.compose(m, rr, to, cc, rcpt); err == nil {
 				err = d.client.Send(msg)
 			}
 		}
@@ -374,6 +386,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			log.Info("smtp connection lost", "err", err)
 			d.close()
 			c, derr := d.dial(ctx, d.smtp)
+			d.status.record(derr)
 			if derr != nil && waitsForPerson(derr) {
 				return errWaiting{derr}
 			}
@@ -397,8 +410,10 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		return d.retry(ctx, m, again)
 	case len(sentTo) > 0:
 		d.sent++
+		countSend("sent")
 		return d.box.MarkSent(ctx, m.ID, d.now, sentTo...)
 	default:
+		countSend("failed")
 		return d.box.MarkFailed(ctx, m.ID, d.now, strings.Join(refused, "; "))
 	}
 }
@@ -434,8 +449,10 @@ func (d *drain) retry(ctx context.Context, m tickets.OutboxMail, cause error) er
 	if d.now.Sub(m.CreatedAt) >= GiveUp {
 		msg := fmt.Sprintf("gave up after %d attempts: %s", m.Attempts+1, oneLine(cause))
 		d.log.Warn("mail failed", "outbox_id", m.ID, "ticket_id", m.TicketID, "err", msg)
+		countSend("failed")
 		return d.box.MarkFailed(ctx, m.ID, d.now, msg)
 	}
+	countSend("retry")
 	delay := Backoff(m.Attempts + 1)
 	return d.box.Retry(ctx, m.ID, d.now, d.now.Add(delay+d.jitter(delay)), oneLine(cause))
 }

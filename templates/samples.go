@@ -35,6 +35,9 @@ func Samples(kind, lang string) []tickets.Notice {
 		{At: t0.Add(40 * time.Minute), Kind: "note", Actor: "alice@corp.example", Text: "Certificate expired on the gateway?"},
 	}
 	with := func(n tickets.Notice, f func(*tickets.Notice)) tickets.Notice { f(&n); return n }
+	// The web desk's links, as the sender makes them for a requester's mail.
+	links := tickets.Links{Page: "https://desk.corp.example/r/PAGE-TOKEN", Solved: "https://desk.corp.example/v/YES-TOKEN",
+		Unsolved: "https://desk.corp.example/v/NO-TOKEN"}
 
 	switch kind {
 	case tickets.KindAck:
@@ -75,13 +78,18 @@ func Samples(kind, lang string) []tickets.Notice {
 			}),
 		}
 	case tickets.KindReply:
-		return []tickets.Notice{with(base, func(n *tickets.Notice) {
+		answer := func(n *tickets.Notice) {
 			n.Text, n.Actor, n.ActorName, n.Signature = reply, "alice@corp.example", "Alice Martin", "Alice Martin — Support Informatique"
-		})}
+		}
+		return []tickets.Notice{with(base, answer), with(base, func(n *tickets.Notice) { answer(n); n.Links.Page = links.Page })}
 	case tickets.KindResolved:
-		return []tickets.Notice{with(base, func(n *tickets.Notice) {
+		resolved := func(n *tickets.Notice) {
 			n.Ticket.Status = "resolved"
 			n.Note, n.Actor, n.ActorName, n.Signature = "Renewed the gateway certificate; the VPN connects again.", "alice@corp.example", "Alice Martin", "Alice Martin — Support Informatique"
+		}
+		return []tickets.Notice{with(base, resolved), with(base, func(n *tickets.Notice) {
+			resolved(n)
+			n.Links = links
 		})}
 	case tickets.KindEscalated:
 		esc := func(n *tickets.Notice) {
@@ -124,7 +132,7 @@ func Samples(kind, lang string) []tickets.Notice {
 		})}
 	case tickets.KindUpdate:
 		var out []tickets.Notice
-		for _, ev := range []string{"message", "note", "reopened", "unassigned", "unmatched", "escalated-top", "priority", "status", "answered", "resolved"} {
+		for _, ev := range []string{"message", "note", "reopened", "unassigned", "unmatched", "escalated-top", "priority", "status", "answered", "resolved", "unsolved"} {
 			out = append(out, with(staff, func(n *tickets.Notice) {
 				n.Event = ev
 				switch ev {
@@ -134,6 +142,8 @@ func Samples(kind, lang string) []tickets.Notice {
 					n.Text, n.Actor, n.ActorName = reply, "bob@corp.example", "Bob Smith"
 				case "resolved":
 					n.Note, n.Actor, n.ActorName = "Renewed the gateway certificate.", "bob@corp.example", "Bob Smith"
+				case "unsolved":
+					n.Text, n.Actor, n.ActorName = "Still error 809 this morning.", "celine.dupre@corp.example", "Céline Dupré"
 				case "note":
 					n.Note, n.Actor, n.ActorName = "Certificate expired on the gateway?", "bob@corp.example", "Bob Smith"
 				case "priority":
@@ -144,6 +154,7 @@ func Samples(kind, lang string) []tickets.Notice {
 			}))
 		}
 		out = append(out, with(base, func(n *tickets.Notice) { n.Event = "closed"; n.Ticket.Status = "closed" }))
+		out = append(out, with(base, func(n *tickets.Notice) { n.Event = "closed"; n.Ticket.Status = "closed"; n.Links.Page = links.Page }))
 		out = append(out, with(base, func(n *tickets.Notice) {
 			n.Event, n.Text, n.Actor, n.ActorName, n.Signature = "incident", "The VPN gateway is restarting; it should be back within the hour.",
 				"alice@corp.example", "Alice Martin", "Alice Martin — Support Informatique"
@@ -204,6 +215,7 @@ func Samples(kind, lang string) []tickets.Notice {
 				{Email: "bob@corp.example", Name: "Bob Smith", Tier: 1, Open: 2, Weight: 3, Away: true}},
 			Oldest:       []tickets.TicketInfo{info(12, "New laptop", "low", "alice@corp.example")},
 			Unclassified: []tickets.TicketInfo{info(44, "Imprimante bloquée", "normal", "")},
+			Satisfaction: tickets.Satisfaction{Solved: 4, Unsolved: 1},
 			Incidents: []tickets.TicketInfo{func() tickets.TicketInfo {
 				i := info(40, "VPN down", "high", "alice@corp.example")
 				i.Kind, i.Size = tickets.TicketIncident, 12
@@ -213,6 +225,10 @@ func Samples(kind, lang string) []tickets.Notice {
 		empty := coord
 		empty.Digest = &tickets.Digest{Since: t0.Add(-24 * time.Hour), Now: t0}
 		return []tickets.Notice{full, empty}
+	case tickets.KindSignIn:
+		return []tickets.Notice{{DeskName: base.DeskName, DeskAddress: base.DeskAddress, Tag: "HD", Audience: "staff",
+			Recipient: "nadia@corp.example", RecipientName: "Nadia Benali", SignIn: "NONCE",
+			Links: tickets.Links{SignIn: "https://desk.corp.example/signin/SIGN-IN-TOKEN"}}}
 	}
 	return nil
 }

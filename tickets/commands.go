@@ -207,6 +207,7 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 	if len(cmds) == 0 {
 		return ActionReply, nil
 	}
+	t.count(&t.d.counters.CommandsObeyed, len(cmds))
 	return ActionCommand, nil
 }
 
@@ -523,6 +524,7 @@ func AuthPass(header, authservID, domain string) bool {
 // author's language, what was wrong and how to write it. One refusal names its line above the
 // reason; several give each reason after its line.
 func (t *Tx) reject(tk *Ticket, who string, rs ...*errRefused) error {
+	t.count(&t.d.counters.CommandsRefused, 1)
 	lang := t.staffLanguage(who)
 	if !t.cfg.IsStaff(who) {
 		lang = tk.Language

@@ -25,8 +25,9 @@ type Desk struct {
 	model  atomic.Pointer[Model] // Learned classifier; nil until trained.
 	// train serialises the building of models, so that a full rebuild and an incremental lesson
 	// do not overwrite each other's result.
-	train sync.Mutex
-	kick  func() // Called after a commit that queued mail (OnQueued); nil for none.
+	train    sync.Mutex
+	counters Counters // What the desk did since it started (monitoring).
+	kick     func()   // Called after a commit that queued mail (OnQueued); nil for none.
 }
 
 // OnQueued sets what a commit that queued mail calls, at once, to wake the sender: no polling

@@ -31,6 +31,7 @@ type Digest struct {
 	Incidents    []TicketInfo   `json:"incidents"`      // Active incidents, largest first; Size is how many requests are linked to each.
 	Totals       DigestTotals   `json:"totals"`         // Full lengths of the capped lists.
 	DueSoonHours int            `json:"due_soon_hours"` // The DueSoon window, in hours (4).
+	Satisfaction Satisfaction   `json:"satisfaction"`   // Answers to "was your problem solved?" in the period.
 }
 
 // DigestTotals are the full lengths of a digest's lists, which show at most DigestListMax tickets.
@@ -220,6 +221,9 @@ func (t *Tx) Digest(since time.Time) (Digest, error) {
 		}
 		return a.Email < b.Email
 	})
+	if dg.Satisfaction, err = t.satisfactionSince(since.Unix()); err != nil {
+		return dg, err
+	}
 	dg.Quiet = dg.Open == 0 && len(dg.Escalated) == 0 && len(dg.Resolved) == 0
 	return dg, nil
 }

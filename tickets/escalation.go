@@ -152,6 +152,7 @@ func (d *Desk) RunEscalation(ctx context.Context, now time.Time) (EscalationRepo
 				d.Log.Error("escalation check", "ticket_id", id, "err", fails[i])
 				errs = append(errs, fmt.Errorf("ticket %d: %w", id, fails[i]))
 			case a.Escalate != "":
+				d.counters.Breaches.Add(1)
 				d.Log.Info("sla breach escalated", "ticket_id", id, "deadline", a.Escalate, "due", a.Due)
 				rep.Escalated = append(rep.Escalated, id)
 			case a.Remind != "":

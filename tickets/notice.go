@@ -14,10 +14,11 @@ const (
 	KindDigest    = "digest"
 	KindReminder  = "reminder"
 	KindIncident  = "incident" // An incident's status, to the [incidents] announce address.
+	KindSignIn    = "signin"   // A staff member's link to sign in to the web desk.
 )
 
 // MailKinds lists every kind, for templates and checks.
-var MailKinds = []string{KindAck, KindAssigned, KindReply, KindResolved, KindEscalated, KindRejected, KindUpdate, KindDigest, KindReminder, KindIncident}
+var MailKinds = []string{KindAck, KindAssigned, KindReply, KindResolved, KindEscalated, KindRejected, KindUpdate, KindDigest, KindReminder, KindIncident, KindSignIn}
 
 // Notice is what a queued mail says: the data its template is rendered with. It is stored as
 // JSON in the outbox when the mail is queued, so the mail tells what was true at that moment.
@@ -67,6 +68,12 @@ type Notice struct {
 	// EscalationListMax; EscalationsTotal counts them all. Coordinators get one mail per run.
 	Escalations      []TicketInfo `json:"escalations,omitempty"`
 	EscalationsTotal int          `json:"escalations_total,omitempty"`
+	// SignIn is the nonce of a staff sign-in request (KindSignIn): the link is made from it, with
+	// the desk secret, only when the mail is sent, so the outbox holds nothing that signs in.
+	SignIn string `json:"sign_in,omitempty"`
+	// Links are the web desk's signed links for the mail's recipient, made when it is sent and
+	// never stored.
+	Links Links `json:"-"`
 }
 
 // KnownAnswer is a resolved ticket like the one a mail is about.
@@ -76,6 +83,15 @@ type KnownAnswer struct {
 	Note       string    `json:"note"`       // Its resolution note.
 	Similarity int       `json:"similarity"` // Percent: 100 is the same text.
 	ResolvedAt time.Time `json:"resolved_at"`
+}
+
+// Links are the web desk's links in a mail, each signed for its recipient; "" when the web desk
+// is off or the mail has none.
+type Links struct {
+	Page     string // The requester's follow-up page of the ticket.
+	Solved   string // "Was your problem solved?": yes.
+	Unsolved string // …: no.
+	SignIn   string // A staff member's sign-in link (KindSignIn).
 }
 
 // attachable lists the kinds that carry the files of the mail that caused them. An

@@ -68,6 +68,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if err := t.insert(tk); err != nil {
 		return nil, err
 	}
+	t.count(&t.d.counters.Opened, 1)
 	if err := t.rememberPerson(req.Requester, req.RequesterName, req.Language); err != nil {
 		return nil, err
 	}
@@ -354,6 +355,7 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 		return err
 	}
 	tk.Escalations++
+	t.count(&t.d.counters.Escalations, 1)
 	top := tk.Tier >= t.cfg.Escalation.MaxTier
 	text := reason
 	if top {

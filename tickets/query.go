@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -209,4 +210,13 @@ func (s *Store) Show(ctx context.Context, id int64) (TicketJSON, error) {
 		j.Explain = json.RawMessage(tk.Explain)
 	}
 	return j, nil
+}
+
+// EncodeJSON writes v as `deskd ticket list --json` and the web desk's API write tickets:
+// indented, HTML characters as they are.
+func EncodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }

@@ -301,11 +301,82 @@ CREATE TABLE bounces (
 	PRIMARY KEY (email, outbox_id)
 ) WITHOUT ROWID;
 `,
+	// The web desk's access: sign-in links asked for by mail (single use), the requests counted
+	// for their limits, staff sessions and per-person API tokens. Secrets are kept as their
+	// SHA-256 only (see access.go).
+	9: `
+CREATE TABLE signins (
+	nonce TEXT PRIMARY KEY,
+	email TEXT NOT NULL,
+	issued_at INTEGER NOT NULL,
+	used_at INTEGER
+) WITHOUT ROWID;
+CREATE TABLE signin_attempts (
+	key TEXT NOT NULL,
+	at INTEGER NOT NULL
+);
+CREATE INDEX signin_attempts_key_at ON signin_attempts (key, at);
+CREATE TABLE sessions (
+	id TEXT PRIMARY KEY,
+	email TEXT NOT NULL,
+	csrf TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	seen_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_email ON sessions (email);
+CREATE TABLE api_tokens (
+	hash TEXT PRIMARY KEY,
+	email TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX api_tokens_email ON api_tokens (email);
+`,
+	// Requesters' answers to "was your problem solved?": the last answer per ticket, with the
+	// technician and category it was about when given.
+	10: `
+CREATE TABLE ratings (
+	ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id),
+	solved INTEGER NOT NULL,
+	comment TEXT NOT NULL DEFAULT '',
+	by TEXT NOT NULL,
+	assignee TEXT NOT NULL DEFAULT '',
+	category TEXT NOT NULL DEFAULT '',
+	at INTEGER NOT NULL
+);
+CREATE INDEX ratings_at ON ratings (at);
+`,
+	// The queue of the web desk: active tickets in the order of the deadline they work towards
+	// (next_due: the first response until it is given, then the resolution; none last), walked
+	// by keyset pagination on (next_due, id). Triggers keep next_due, so the code that saves
+	// tickets does not know it. Each index holds every column the queue filters on, so a filter
+	// reads index entries only and fetches the rows it shows; the counts read them alone.
+	11: `
+ALTER TABLE tickets ADD COLUMN next_due INTEGER NOT NULL DEFAULT 9223372036854775807;
+UPDATE tickets SET next_due = COALESCE(CASE WHEN first_response_at IS NULL THEN first_response_due ELSE resolve_due END, 9223372036854775807);
+CREATE TRIGGER tickets_next_due_insert AFTER INSERT ON tickets
+BEGIN
+	UPDATE tickets SET next_due = COALESCE(CASE WHEN NEW.first_response_at IS NULL THEN NEW.first_response_due ELSE NEW.resolve_due END, 9223372036854775807)
+		WHERE id = NEW.id;
+END;
+CREATE TRIGGER tickets_next_due_update AFTER UPDATE OF first_response_at, first_response_due, resolve_due ON tickets
+	WHEN NEW.next_due IS NOT COALESCE(CASE WHEN NEW.first_response_at IS NULL THEN NEW.first_response_due ELSE NEW.resolve_due END, 9223372036854775807)
+BEGIN
+	UPDATE tickets SET next_due = COALESCE(CASE WHEN NEW.first_response_at IS NULL THEN NEW.first_response_due ELSE NEW.resolve_due END, 9223372036854775807)
+		WHERE id = NEW.id;
+END;
+CREATE INDEX tickets_queue ON tickets (next_due, id, status, priority, category, tier, assignee)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_queue_assignee ON tickets (assignee, next_due, id, status, priority, category, tier)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_queue_status ON tickets (status, next_due, id, priority, category, tier, assignee)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_created ON tickets (created_at);
+`,
 	// The classifier's counts, kept as learn changes them, so that no process retrains over the
 	// whole history at start (tickets/model.go): a feature's count by category, the examples of
 	// each category, the category each ticket was learned as. TrainModel fills them once on a
 	// desk that had tickets before, and sets kv model_built.
-	`
+	12: `
 CREATE TABLE model_features (
 	feature TEXT NOT NULL,
 	category TEXT NOT NULL,

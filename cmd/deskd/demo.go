@@ -11,6 +11,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
+	"net/http"
 	"net/mail"
 	"net/smtp"
 	"os"
@@ -70,6 +71,9 @@ func runDemo(ctx context.Context, e *env, exit bool) error {
 		return err
 	}
 	defer a.Close()
+	if err := a.web.Listen(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- a.serve(ctx) }()
@@ -78,7 +82,8 @@ func runDemo(ctx context.Context, e *env, exit bool) error {
 		<-served
 	}()
 
-	fmt.Fprintf(e.stdout, "deskd demo — embedded IMAP %s and SMTP %s on loopback, database %s\n\n", w.IMAPAddr, w.SMTPAddr, cfg.Database)
+	fmt.Fprintf(e.stdout, "deskd demo — embedded IMAP %s and SMTP %s on loopback, web desk %s, database %s\n\n",
+		w.IMAPAddr, w.SMTPAddr, a.web.BaseURL(), cfg.Database)
 	s := &story{ctx: ctx, w: w, a: a, out: e.stdout}
 	s.play()
 	s.table()
@@ -96,14 +101,24 @@ func runDemo(ctx context.Context, e *env, exit bool) error {
 		}
 		return nil
 	}
+	coordinator := a.desk.Config().Coordinator[0]
+	link, err := s.signInLink(coordinator.Email)
+	if err != nil {
+		return err
+	}
 	last := s.lastEvent()
 	fmt.Fprintf(e.stdout, `
 deskd keeps serving. Open any mailbox with a mail client (plain IMAP/SMTP, no TLS):
   IMAP %s, SMTP %s, password %q
   users: %s (the desk), alice@corp.example, bob@corp.example, celine.dupre@corp.example, …
-Write to helpdesk@corp.example through the SMTP server to open a ticket. Ctrl-C stops.
-What happens on the desk from now on is told here, a line per ticket event.
-`, w.IMAPAddr, w.SMTPAddr, w.Password, DeskUser)
+Write to helpdesk@corp.example through the SMTP server to open a ticket.
+
+The web desk: %s
+  sign in as %s (%s) with this link, valid 15 minutes, once:
+  %s
+  or ask for a new link at %s/signin: it arrives in that person's mailbox above.
+Ctrl-C stops. What happens on the desk from now on is told here, a line per ticket event.
+`, w.IMAPAddr, w.SMTPAddr, w.Password, DeskUser, a.web.BaseURL(), coordinator.Name, coordinator.Email, link, a.web.BaseURL())
 	s.follow(last, time.Second)
 	return nil
 }
@@ -411,6 +426,51 @@ func (s *story) play() {
 	all, _ := s.a.desk.Store.List(s.ctx, tickets.ListFilter{})
 	want := len(requests) + len(outage)
 	s.check(auto > 0 && len(all) == want+1, "desk mail is marked Auto-Submitted; no loop: %d requests, %d tickets (and one incident)", want, len(all)-1)
+
+	fmt.Fprintf(s.out, "\n8. The web desk at %s\n", s.a.web.BaseURL())
+	vpnPage := linkOf(s.body(s.received(vpn.Requester, "resolved", vpn.ID)[0]), s.a.web.BaseURL()+"/r/")
+	body, code := s.get(vpnPage)
+	s.check(code == http.StatusOK && strings.Contains(body, "Le VPN ne se connecte plus") && strings.Contains(body, "réinstallé"),
+		"%s opens the link of her resolution mail: her request and its answer, in French", requests[0].name)
+	link, err := s.signInLink(s.a.desk.Config().Coordinator[0].Email)
+	if err == nil {
+		body, code = s.get(link)
+	}
+	s.check(err == nil && code == http.StatusOK && strings.Contains(body, `id="signin"`), "a coordinator's sign-in link opens the sign-in page")
+}
+
+// signInLink makes a sign-in link for a staff member, as the mail the web desk sends carries.
+func (s *story) signInLink(email string) (string, error) {
+	var nonce string
+	if err := s.a.desk.Update(s.ctx, time.Now(), func(tx *tickets.Tx) error {
+		var err error
+		nonce, err = tx.IssueSignIn(email)
+		return err
+	}); err != nil {
+		return "", err
+	}
+	return s.a.web.BaseURL() + "/signin/" + s.a.desk.Signer.SignInToken(nonce, email), nil
+}
+
+// get fetches a page of the web desk.
+func (s *story) get(url string) (string, int) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err.Error(), 0
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b), resp.StatusCode
+}
+
+// linkOf returns the first link in text that starts with prefix, "" for none.
+func linkOf(text, prefix string) string {
+	for _, f := range strings.Fields(text) {
+		if strings.HasPrefix(f, prefix) {
+			return f
+		}
+	}
+	return ""
 }
 
 // outageRequests are three people writing about one Wi-Fi outage, each in their own words.

@@ -276,12 +276,7 @@ func ticketAction(name, args, summary string, nargs int, extra func(fs *flag.Fla
 	}
 }
 
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
+func printJSON(w io.Writer, v any) error { return tickets.EncodeJSON(w, v) }
 
 // kindMark is how the table marks an incident and a linked request.
 func kindMark(tk *tickets.Ticket) string {
