@@ -32,9 +32,12 @@ import (
 // and the append, the mail goes again (delivery is at least once).
 type sentJournal struct {
 	path string
-	mu   sync.Mutex // One MarkSent of this process at a time.
+	mu   sync.Mutex // Guards what follows: notes and commits of this process, one at a time.
 	f    *os.File
 	n    int // Entries this process appended since the file was last emptied.
+
+	noted   []sentEntry // Appended by NoteSent, not yet committed by CommitSent.
+	release func()      // Gives up the shared lock the noted entries hold.
 }
 
 // journalCompact is how many entries the journal holds before a sender empties it.
@@ -117,7 +120,7 @@ func (s *Store) replaySent(ctx context.Context, wait bool) (int, error) {
 		err = s.write(ctx, func(tx *sql.Tx) error {
 			n = 0
 			for _, e := range entries {
-				ok, err := markSent(ctx, tx, e.ID, time.Unix(e.At, 0), e.SentTo)
+				ok, err := s.markSent(ctx, tx, e.ID, time.Unix(e.At, 0), e.SentTo)
 				if err != nil && !errors.Is(err, sql.ErrNoRows) { // A row pruned since is nothing to mark.
 					return err
 				}

@@ -32,6 +32,8 @@ type Store struct {
 
 	journal *sentJournal  // DATABASE-sent: mails accepted by the server, before "sent" commits.
 	search  searchDialect // How the full-text index ranks: FTS5 when this build has it, else FTS4.
+
+	trace func(query string) // Tests: sees every query of the desk's transactions.
 }
 
 // SearchDialect names the full-text engine the store ranks with: "fts5" or "fts4".
@@ -388,6 +390,26 @@ INSERT INTO kv (key, value) SELECT 'message_ids_folded_until', CAST(COALESCE(MAX
 ALTER TABLE messages ADD COLUMN thread_index TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN thread_topic TEXT NOT NULL DEFAULT '';
 `,
+	// The classifier's counts, kept as learn changes them, so that no process retrains over the
+	// whole history at start (tickets/model.go): a feature's count by category, the examples of
+	// each category, the category each ticket was learned as. TrainModel fills them once on a
+	// desk that had tickets before, and sets kv model_built.
+	14: `
+CREATE TABLE model_features (
+	feature TEXT NOT NULL,
+	category TEXT NOT NULL,
+	n INTEGER NOT NULL,
+	PRIMARY KEY (feature, category)
+) WITHOUT ROWID;
+CREATE TABLE model_docs (
+	category TEXT PRIMARY KEY,
+	n INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE model_learned (
+	ticket_id INTEGER PRIMARY KEY,
+	category TEXT NOT NULL
+);
+`,
 }
 
 // OpenStore opens (creating if needed) the database at path and applies pending migrations; it
@@ -563,6 +585,9 @@ func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 
 // stmt returns the prepared statement of a query, or nil (and notes the query to prepare).
 func (s *Store) stmt(q string) *sql.Stmt {
+	if s.trace != nil {
+		s.trace(q)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st, ok := s.stmts[q]; ok {
@@ -598,6 +623,22 @@ func (s *Store) prepareWanted(ctx context.Context) {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// txExec runs a statement in a transaction of the writer, prepared once and reused (see stmt).
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if st := s.stmt(q); st != nil {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, q, args...)
+}
+
+// txQueryRow runs a one-row query in a transaction of the writer, prepared once and reused.
+func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	if st := s.stmt(q); st != nil {
+		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, q, args...)
 }
 
 // Reader is the read-only pool, for queries that change nothing.
