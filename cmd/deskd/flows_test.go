@@ -748,3 +748,23 @@ Message-ID: `+orig.Header.Get("Message-Id")+`
 --BOUND--
 `, "\n", "\r\n")
 }
+
+// TestFlowNoteUnderResolveStaysInternal: a technician resolves and leaves an internal note in one
+// mail, the note's details on the lines under it: the requester's resolution carries only the
+// #resolve line, the note keeps the details.
+func TestFlowNoteUnderResolveStaysInternal(t *testing.T) {
+	f := newFlow(t, "")
+	tk := f.openVPN("celine@corp.example")
+	f.command(tk, "#resolve Profil VPN réinstallé.\n#note Interne, ne pas transmettre :\nle manager de Céline nous a demandé de surveiller sa boîte (ticket RH 4411).")
+	res := f.mails("celine@corp.example", "resolved", tk.ID)
+	if len(res) != 1 {
+		t.Fatalf("resolved mails %d; requester got %s", len(res), f.kinds("celine@corp.example"))
+	}
+	if body := f.text(res[0]); strings.Contains(body, "surveiller sa boîte") || !strings.Contains(body, "Profil VPN réinstallé.") {
+		t.Errorf("the resolution mailed to the requester:\n%s", body)
+	}
+	notes := f.events(tk.ID, "note")
+	if len(notes) == 0 || !strings.Contains(notes[len(notes)-1].Text, "surveiller sa boîte") {
+		t.Errorf("the note lost its lines: %v", notes)
+	}
+}
