@@ -193,6 +193,11 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 		names = append(names, co.Name, strings.Fields(co.Name)[0])
 	}
 	lead = staffText(lead, names...)
+	for _, c := range cmds {
+		// A mail with an internal note: its files may be part of it; they reach no requester.
+		t.internal = t.internal || c.Verb == "note"
+	}
+	defer func() { t.internal = false }()
 	for i := range cmds {
 		cmds[i].Text = staffText(cmds[i].Text, names...)
 	}
@@ -631,4 +636,16 @@ func (t *Tx) reject(tk *Ticket, who string, rs ...*errRefused) error {
 		}
 	}
 	return t.queue(tk, Mail{Kind: KindRejected, To: []string{who}, Language: lang, Automatic: true, Notice: n})
+}
+
+// allStaff reports whether every recipient is a technician or coordinator.
+func (t *Tx) allStaff(lists ...[]string) bool {
+	for _, l := range lists {
+		for _, a := range l {
+			if !t.cfg.IsStaff(a) {
+				return false
+			}
+		}
+	}
+	return true
 }

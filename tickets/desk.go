@@ -85,6 +85,8 @@ type Tx struct {
 	// runSummary is set by the escalation job: the coordinators hear of its escalations in one
 	// mail at the end of the run, not one per ticket.
 	runSummary bool
+	// internal is set while a staff mail with a #note is applied: its files go to staff only.
+	internal bool
 }
 
 // savepoint sets a savepoint and returns a function that rolls back to it, hooks included.
@@ -283,7 +285,7 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 		return nil
 	}
 	m.Notice.DeskName, m.Notice.DeskAddress, m.Notice.Tag = cfg.Desk.Name, cfg.Desk.Address, cfg.Desk.Tag
-	if t.source != "" && m.Notice.Source == "" && attachable[m.Kind] {
+	if t.source != "" && m.Notice.Source == "" && attachable[m.Kind] && (!t.internal || t.allStaff(m.To, m.Cc)) {
 		m.Notice.Source = t.source
 	}
 	if m.Notice.Recipient == "" {
