@@ -76,6 +76,7 @@ func Samples(kind, lang string) []tickets.Notice {
 					n.Linked = append(n.Linked, tickets.TicketInfo{ID: int64(43 + i), Subject: "VPN down", RequesterName: who, Requester: "x@corp.example", Incident: 42})
 				}
 			}),
+			with(staff, func(n *tickets.Notice) { n.Text = text; n.WrittenBy = "assistant@corp.example" }),
 		}
 	case tickets.KindReply:
 		answer := func(n *tickets.Notice) {

@@ -71,6 +71,8 @@ type Notice struct {
 	// SignIn is the nonce of a staff sign-in request (KindSignIn): the link is made from it, with
 	// the desk secret, only when the mail is sent, so the outbox holds nothing that signs in.
 	SignIn string `json:"sign_in,omitempty"`
+	// WrittenBy is who wrote a request on its requester's behalf (an assignment notice).
+	WrittenBy string `json:"written_by,omitempty"`
 	// Links are the web desk's signed links for the mail's recipient, made when it is sent and
 	// never stored.
 	Links Links `json:"-"`

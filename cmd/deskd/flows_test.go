@@ -36,10 +36,16 @@ const (
 	chloe = "chloe@corp.example"
 )
 
-// openVPN opens a French network request (it goes to Alice) from a requester of its own.
+// openVPN opens a French network request (it goes to Alice) from a requester of its own. With
+// people in copy, the mail comes from the organisation's server (DKIM verified by the inbound
+// server), as a colleague's real mail does: only then do they become watchers.
 func (f *flow) openVPN(requester string, cc ...string) *tickets.Ticket {
 	f.t.Helper()
-	return f.open(msg{from: requester, name: "Céline Dupré", cc: cc, subject: "Le VPN ne se connecte plus",
+	var h map[string]string
+	if len(cc) > 0 {
+		h = dkimPass
+	}
+	return f.open(msg{from: requester, name: "Céline Dupré", cc: cc, headers: h, subject: "Le VPN ne se connecte plus",
 		body: "Bonjour,\n\nLe VPN refuse de se connecter depuis ce matin.\n\nMerci,\nCéline"})
 }
 
