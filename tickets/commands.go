@@ -420,7 +420,11 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, lead string
 		case "back":
 			err = t.SetAway(who, time.Time{})
 		case "incident":
-			err = t.MakeIncident(tk, who)
+			if tk.IsIncident() {
+				err = t.ConfirmIncident(tk, c.Arg, who)
+			} else {
+				err = t.MakeIncident(tk, who)
+			}
 		case "link":
 			id, ok := ticketArg(c.Arg)
 			if !ok {
