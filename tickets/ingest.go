@@ -233,6 +233,10 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 // staffMail handles a technician's or coordinator's mail into a ticket: commands, notes, or a
 // public reply.
 func (t *Tx) staffMail(tk *Ticket, in *Incoming) (string, error) {
+	// An authenticated staff reply-all: who it names in To and Cc had it, no relayed copy.
+	// Anyone else's headers may name people the mail never went to.
+	t.staffDirect = true
+	defer func() { t.staffDirect = false }()
 	if err := t.storeAttachments(tk, in); err != nil {
 		return "", err
 	}

@@ -774,3 +774,28 @@ func TestFlowNoteUnderResolveStaysInternal(t *testing.T) {
 		t.Errorf("the note lost its lines: %v", notes)
 	}
 }
+
+// TestFlowCcHeaderKeepsAssigneeTold: the requester's reply names the assignee in its Cc header
+// without sending it to her (the envelope goes to the desk alone): she is still told.
+func TestFlowCcHeaderKeepsAssigneeTold(t *testing.T) {
+	f := newFlow(t, "")
+	tk := f.openVPN("celine@corp.example")
+	before := len(f.mails(alice, "update", tk.ID))
+	ack := f.one("celine@corp.example", "ack", tk.ID)
+	to := ack.Header.Get("Reply-To")
+	f.rawSend("celine@corp.example", []string{to},
+		"From: Celine <celine@corp.example>",
+		"To: "+to,
+		"Cc: "+alice,
+		fmt.Sprintf("Subject: RE: [HD #%d] %s", tk.ID, tk.Subject),
+		"In-Reply-To: "+ack.Header.Get("Message-Id"),
+		"Message-ID: {{ID}}",
+		"Date: {{DATE}}",
+		"", "Le VPN marche toujours pas, c'est urgent, je perds des clients.", "")
+	if n := len(f.events(tk.ID, "message")); n < 2 {
+		t.Fatalf("the reply is not on the ticket: %d messages", n)
+	}
+	if after := len(f.mails(alice, "update", tk.ID)); after != before+1 {
+		t.Errorf("the assignee got %d notices of the reply, want 1", after-before)
+	}
+}
