@@ -799,3 +799,23 @@ func TestFlowCcHeaderKeepsAssigneeTold(t *testing.T) {
 		t.Errorf("the assignee got %d notices of the reply, want 1", after-before)
 	}
 }
+
+// TestFlowLongMessageID: a request whose Message-ID is thousands of characters long (folded) is
+// answered: the ID is not kept, and no mail of its ticket has a References line over 998.
+func TestFlowLongMessageID(t *testing.T) {
+	f := newFlow(t, "")
+	long := strings.Repeat(strings.Repeat("a", 900)+"\r\n ", 3) + "@evil.example"
+	f.sendRaw("mallory@evil.example", []string{desk}, strings.Join([]string{
+		"From: mallory@evil.example", "To: " + desk, "Subject: imprimante en panne",
+		"Message-ID: <" + long + ">", "Date: " + time.Now().Format(time.RFC1123Z), "", "L'imprimante ne marche plus.", ""}, "\r\n"))
+	f.step()
+	acks := f.mails("mallory@evil.example", "ack", 0)
+	if len(acks) != 1 {
+		t.Fatalf("acknowledgements %d; outbox:\n%s", len(acks), f.outbox(1))
+	}
+	for _, m := range append(acks, f.w.received(alice)...) {
+		if refs := m.Header.Get("References"); len(refs) > 998 || strings.Contains(refs, "aaaa") {
+			t.Errorf("%s: References of %d characters", m.Header.Get("X-Deskd-Kind"), len(refs))
+		}
+	}
+}
