@@ -560,3 +560,28 @@ func TestTrustNoSubjectOracle(t *testing.T) {
 		}
 	}
 }
+
+// TestSecuritySummaryMicrosoft365: on Microsoft 365 a trusted authserv-id cannot be the
+// server's own (Exchange Online writes none): `deskd check` says so.
+func TestSecuritySummaryMicrosoft365(t *testing.T) {
+	text := config.Local(config.Sample(), "127.0.0.1:1143", "x", "smtp.corp.example:25")
+	for _, kv := range [][3]string{
+		{"imap", "auth", `"xoauth2"`}, {"smtp", "auth", `"xoauth2"`},
+		{"oauth2", "provider", `"microsoft"`}, {"oauth2", "client_id", `"app-1"`},
+	} {
+		text = config.SetKey(text, kv[0], kv[1], kv[2])
+	}
+	for _, id := range []string{"", "mx.corp.example"} {
+		t.Run("authserv="+id, func(t *testing.T) {
+			cfg, err := config.Parse(filepath.Join(t.TempDir(), "deskd.toml"), []byte(text+"\n[security]\ntrusted_authserv_id = \""+id+"\"\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, warnings := securitySummary(cfg)
+			warned := strings.Contains(strings.Join(warnings, "\n"), "Exchange Online writes its Authentication-Results without an authserv-id")
+			if warned != (id != "") {
+				t.Errorf("warned %v:\n%s", warned, strings.Join(warnings, "\n"))
+			}
+		})
+	}
+}
