@@ -593,7 +593,7 @@ func authservID(header string) string {
 }
 
 // AuthPass reports whether an Authentication-Results header value from authserv-id shows a
-// dkim or dmarc pass for domain (RFC 8601 section 2.2).
+// dkim or dmarc pass for exactly domain (RFC 8601 section 2.2).
 func AuthPass(header, authservID, domain string) bool {
 	parts := authResultsTokens(header)
 	if len(parts) < 2 || len(parts[0]) == 0 || parts[0][0] != authservID {
@@ -611,7 +611,11 @@ func AuthPass(header, authservID, domain string) bool {
 			if at := strings.LastIndexByte(v, '@'); at >= 0 {
 				v = v[at+1:]
 			}
-			if (k == "header.d" || k == "header.i" || k == "header.from") && v != "" && (v == domain || strings.HasSuffix(domain, "."+v)) {
+			// The domain itself only: a parent's pass (co.uk for corp.co.uk, or a university's
+			// for one of its departments) vouches for every mailbox under it. Relaxed alignment
+			// to the organisational domain would need the public suffix list to find where that
+			// is; exact match needs nothing.
+			if (k == "header.d" || k == "header.i" || k == "header.from") && v != "" && strings.EqualFold(v, domain) {
 				return true
 			}
 		}

@@ -441,3 +441,22 @@ func TestNoteTextStaysInternal(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthPassExactDomain: a pass for a parent domain — a public suffix, or the domain of a
+// whole university for one of its departments — is no pass for the staff address's domain.
+func TestAuthPassExactDomain(t *testing.T) {
+	for _, c := range []struct {
+		h, domain string
+		want      bool
+	}{
+		{"mx.corp.example; dkim=pass header.d=co.uk", "it.corp.co.uk", false},
+		{"mx.corp.example; dkim=pass header.d=university.example", "it.university.example", false},
+		{"mx.corp.example; dkim=pass header.i=@university.example", "it.university.example", false},
+		{"mx.corp.example; dkim=pass header.d=it.university.example", "it.university.example", true},
+		{"mx.corp.example; dmarc=pass header.from=Corp.Example", "corp.example", true},
+	} {
+		if got := AuthPass(c.h, "mx.corp.example", c.domain); got != c.want {
+			t.Errorf("%q for %s: %v, want %v", c.h, c.domain, got, c.want)
+		}
+	}
+}
