@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Command is one "#verb argument" line of a technician's mail.
@@ -38,7 +40,11 @@ var commandAliases = map[string]string{
 	"reuse": "reuse", "reutiliser": "reuse", "reprendre": "reuse",
 }
 
-var commandRE = regexp.MustCompile(`^#([\p{L}][\p{L}-]*)(?:[ \t:]+(.*))?$`)
+// commandRE matches a command line: "#verb", then a space or a colon, then its argument. Any
+// Unicode space counts, and a colon may follow it: French typography (and Outlook's autocorrect)
+// puts a no-break space before a colon, "#résolu\u00a0: …", and a narrow one, U+202F, is common
+// too. Accents may come decomposed (macOS writes "e" and U+0301): the line is composed first.
+var commandRE = regexp.MustCompile(`^#(\p{L}[\p{L}\p{M}-]*)(?:(?:[\p{Z}\t]+[:：]?|[\p{Z}\t]*[:：])[\p{Z}\t]*(.*))?$`)
 
 // ParseCommands splits a technician's visible text into commands and the free text around them.
 // Unknown "#word" lines are returned as commands with an empty Verb, so they can be refused.
@@ -66,6 +72,9 @@ func splitCommands(text string) (lead string, cmds []Command) {
 	}
 	for _, line := range strings.Split(text, "\n") {
 		l := strings.TrimSpace(line)
+		if strings.HasPrefix(l, "#") && !norm.NFC.IsNormalString(l) {
+			l = norm.NFC.String(l)
+		}
 		m := commandRE.FindStringSubmatch(l)
 		// "#TeamIT #StaySafe" in a signature is hashtags, not a command.
 		if m == nil || (commandAliases[Fold(m[1])] == "" && strings.Count(l, "#") > 1) {
@@ -91,15 +100,17 @@ func hasCommand(text string) bool {
 }
 
 // signOffRE matches a closing line of a mail: everything after it is the signature.
-var signOffRE = regexp.MustCompile(`^(bien |tres |tres bien )?(cordialement|a bientot|bien a (vous|toi)|salutations( distinguees)?|bonne (journee|soiree|fin de journee)|merci( beaucoup| d'avance)?|(best|kind|warm)( regards)?|regards|thanks|thank you|many thanks|cheers|all the best|sincerely)[ ,.!]*$`)
+// Lines are folded (lower case, no accents) before they are matched.
+var signOffRE = regexp.MustCompile(`^(bien |tres |tres bien )?(cordialement|cdlt|cdt|bav|a bientot|bien a (vous|toi)|(sinceres |meilleures )?salutations( distinguees)?|(merci et )?(bonne|belle) (journee|soiree|fin de journee|semaine|continuation)( a (vous|toi|tous))?|merci( beaucoup| d'avance)?|(with )?(best|kind|warm)( regards| wishes)?|regards|br|thanks|thx|thank you|many thanks|cheers|all the best|sincerely|(mit )?freundliche(n)? grussen?|viele grusse|gruss)[\p{Z} ,.!]*$`)
 
-// attributionRE matches the line a mail client writes above a quote.
-var attributionRE = regexp.MustCompile(`(?i)(wrote|a écrit|a ecrit|écrit|schrieb|escribió|ha scritto)\s*:\s*$`)
+// attributionRE matches the line a mail client writes above a quote ("a écrit\u00a0:" too).
+var attributionRE = regexp.MustCompile(`(?i)(wrote|a écrit|a ecrit|écrit|schrieb|escribió|ha scritto)[\s\p{Z}]*:[\s\p{Z}]*$`)
 
 // staffText prepares a technician's free text to go to a requester or into a note: quoted lines
 // and the lines that introduce them are dropped (a bottom-posted or inline reply quotes staff-only
-// notices), and the signature is cut after the sign-off, or from the technician's own name; the
-// desk adds its own signature. A sign-off alone is no text.
+// notices), and the signature is cut after the sign-off, or from the technician's own name (see
+// ownNameLine), and so are contact lines that end it; the desk adds its own signature. A sign-off
+// alone is no text.
 func staffText(text string, names ...string) string {
 	var lines []string
 	for _, line := range strings.Split(text, "\n") {
@@ -119,19 +130,13 @@ func staffText(text string, names ...string) string {
 			lines = lines[:i+1]
 			break
 		}
-		own := false
-		for _, n := range names {
-			if n = strings.TrimSpace(Fold(n)); n != "" && f == n {
-				own = true
-			}
-		}
-		if content && own {
+		if content && ownNameLine(f, names) {
 			lines = lines[:i]
 			break
 		}
 		content = true
 	}
-	out := strings.TrimSpace(strings.Join(lines, "\n"))
+	out := trimContact(strings.Join(lines, "\n"))
 	if signOffRE.MatchString(Fold(out)) {
 		return "" // Only "Cordialement," is left.
 	}
@@ -185,22 +190,18 @@ func (rs refusals) Error() string {
 // (#note), or else a public reply to the requester. A refused mail changes nothing but a
 // `rejected` event, and its author is told why.
 func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
-	lead, cmds := splitCommands(in.Text)
 	var names []string
 	if te, ok := t.cfg.Technician(in.From); ok {
 		names = append(names, te.Name, strings.Fields(te.Name)[0])
 	} else if co, ok := t.cfg.CoordinatorByEmail(in.From); ok && co.Name != "" {
 		names = append(names, co.Name, strings.Fields(co.Name)[0])
 	}
-	lead = staffText(lead, names...)
+	lead, cmds := staffParts(in.Text, in.Signature, names)
 	for _, c := range cmds {
 		// A mail with an internal note: its files may be part of it; they reach no requester.
 		t.internal = t.internal || c.Verb == "note"
 	}
 	defer func() { t.internal = false }()
-	for i := range cmds {
-		cmds[i].Text = staffText(cmds[i].Text, names...)
-	}
 	rollback, err := t.savepoint("commands")
 	if err != nil {
 		return "", err

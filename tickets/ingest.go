@@ -2,7 +2,9 @@ package tickets
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -39,7 +41,9 @@ type Incoming struct {
 	Subject          string
 	Date             time.Time
 	Text             string // The visible new text: quoted history and signature removed.
+	Signature        string // What followed a "-- " signature delimiter, quoted history left out: a technician may put a command there.
 	Forwarded        string // A forwarded mail's text with the forwarded message kept: a new ticket's request. "" when not a forward.
+	History          string // A reply chain's text with its quoted history kept: a new ticket's context. "" when the mail quotes nothing.
 	Language         string // "fr" or "en", detected.
 	HeaderPriority   int    // X-Priority 1..5, 0 if absent.
 	AuthResults      []string
@@ -199,7 +203,7 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	}
 	reason, authentic := t.authenticate(in, th)
 	// Staff act on tickets by mail; on their own request, only when they write commands.
-	if t.cfg.IsStaff(in.From) && (in.From != tk.Requester || hasCommand(in.Text)) {
+	if t.cfg.IsStaff(in.From) && (in.From != tk.Requester || hasCommand(in.Text+"\n"+in.Signature)) {
 		if !authentic {
 			return t.unauthenticated(tk, in, reason)
 		}
@@ -263,8 +267,13 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	// A forwarded mail that opens a ticket: the forwarded message is the request. In a ticket's
 	// conversation (ingestOne) only the new text counts.
 	text := in.Text
-	if in.Forwarded != "" {
+	switch {
+	case in.Forwarded != "":
 		text = in.Forwarded
+	case in.History != "" && link == 0:
+		// A reply chain sent to the desk: the history is the request's context. Quoting an old
+		// ticket's mail (link) only repeats the desk's own words.
+		text = in.History
 	}
 	subject := CleanSubject(in.Subject, cfg.Desk.Tag)
 	if link != 0 {
@@ -279,7 +288,7 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	tk, err := t.Open(NewTicket{
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: cc.add, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
-		LinkedTicket: link, Actor: in.From, NoAck: in.NoAck, WrittenBy: writtenBy,
+		LinkedTicket: link, Actor: in.From, NoAck: noAck(in.NoAck, requester), WrittenBy: writtenBy,
 	})
 	if err != nil {
 		return Outcome{MessageID: in.MessageID}, err
@@ -296,11 +305,28 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	return Outcome{MessageID: in.MessageID, TicketID: tk.ID, Action: ActionOpened}, nil
 }
 
+// noAck says why a request's acknowledgement is withheld: the reason mailin gave, or the
+// requester's address being one nobody reads. A mail from such an address that is not automatic
+// by its headers (a supplier's portal, a monitoring tool) still opens a ticket.
+func noAck(reason, requester string) string {
+	if reason == "" && noReply(requester) {
+		return "nobody reads " + requester
+	}
+	return reason
+}
+
+// noReply reports whether an address's local part says nobody reads it: "no-reply",
+// "do_not_reply", "ne-pas-repondre", "mailer-daemon", "postmaster", plus tags ignored.
 func noReply(addr string) bool {
-	local, _, _ := strings.Cut(addr, "@")
-	local = strings.ReplaceAll(strings.ReplaceAll(local, "-", ""), "_", "")
-	return strings.HasPrefix(local, "noreply") || strings.HasPrefix(local, "donotreply") ||
-		local == "mailerdaemon" || local == "postmaster"
+	local, _, _ := strings.Cut(strings.ToLower(addr), "@")
+	local, _, _ = strings.Cut(local, "+")
+	local = strings.NewReplacer("-", "", "_", "", ".", "").Replace(local)
+	for _, p := range []string{"noreply", "donotreply", "nepasrepondre", "nepasrépondre", "noreponse", "noréponse"} {
+		if strings.HasPrefix(local, p) {
+			return true
+		}
+	}
+	return local == "mailerdaemon" || local == "maildaemon" || local == "postmaster"
 }
 
 // recordAutomatic records an automatic mail (auto-reply, bounce, list mail, our own mail coming
@@ -410,12 +436,37 @@ func (t *Tx) storeAttachments(tk *Ticket, in *Incoming) error {
 		if name == "" {
 			name = "attachment"
 		}
-		if _, err := t.exec(`INSERT INTO attachments (ticket_id, message_id, name, content_type, size, omitted, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, tk.ID, in.MessageID, name, a.ContentType, a.Size, omitted, data); err != nil {
+		sum, same, err := t.storedCopy(tk.ID, data, omitted)
+		if err != nil {
+			return err
+		}
+		if same != 0 {
+			data = nil // The ticket has it already: this row only names it.
+		}
+		if _, err := t.exec(`INSERT INTO attachments (ticket_id, message_id, name, content_type, size, omitted, data, sha256, same_as)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, tk.ID, in.MessageID, name, a.ContentType, a.Size, omitted, data, sum, same); err != nil {
 			return fmt.Errorf("store attachment: %w", err)
 		}
 	}
 	return nil
+}
+
+// storedCopy returns the SHA-256 of a file to store (hex, "" when it is omitted) and the row of
+// the ticket that already holds the same content, 0 if none: the same logo or document sent
+// again in each mail of a conversation is stored once per ticket.
+func (t *Tx) storedCopy(ticketID int64, data []byte, omitted bool) (string, int64, error) {
+	if omitted || data == nil {
+		return "", 0, nil
+	}
+	h := sha256.Sum256(data)
+	sum := hex.EncodeToString(h[:])
+	var id int64
+	err := t.queryRow(`SELECT id FROM attachments WHERE ticket_id = ? AND sha256 = ? AND same_as = 0 AND data IS NOT NULL
+		ORDER BY id LIMIT 1`, ticketID, sum).Scan(&id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", 0, fmt.Errorf("store attachment: %w", err)
+	}
+	return sum, id, nil
 }
 
 // thread finds the ticket an incoming mail belongs to, in the contract's order: a desk-issued
@@ -520,7 +571,11 @@ func subjectTag(subject, tag string) int64 {
 	return 0
 }
 
-var replyPrefixRE = regexp.MustCompile(`(?i)^\s*((re|aw|sv|tr|fw|fwd|wg|rif|r|réf|ref)\s*(\[\d+\])?\s*:\s*)+`)
+// replyPrefixRE matches the reply and forward prefixes of mail clients (English, French "RE :",
+// "TR :", "Réf. :", German "AW:", "WG:", Dutch "Antw:", Nordic "SV:", "VS:", Spanish "RV:",
+// Portuguese "ENC:", Polish "Odp:"), with any space or a full-width colon, and the tags mail
+// gateways put first ("[EXTERNAL]", "[EXT]", "[EXTERNE]").
+var replyPrefixRE = regexp.MustCompile(`(?i)^[\s\p{Z}]*((re|aw|sv|vs|tr|fw|fwd|wg|rv|enc|antw|odp|rif|r|réf\.?|ref\.?|rép|rep)[\s\p{Z}]*(\[\d+\])?[\s\p{Z}]*[:：][\s\p{Z}]*|\[(external|ext|externe|extern|external sender|externo|esterno)\][\s\p{Z}]*)+`)
 
 // deskPrefixRE matches the prefixes of the desk's mails to requesters (templates/*/*.txt; a test
 // there keeps the two in step), so that a requester's reply comes back to the ticket's subject.

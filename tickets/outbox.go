@@ -439,10 +439,13 @@ func (s *Store) MailAttachments(ctx context.Context, ticketID int64, source stri
 	if ticketID == 0 || (source == "" && !all) {
 		return nil, nil, nil
 	}
-	q := `SELECT name, content_type, omitted, data FROM attachments WHERE ticket_id = ? AND message_id = ? ORDER BY id`
+	// A file the ticket already had is stored in its first row (same_as): a mail carries it all
+	// the same, and every file of the ticket is each stored file once.
+	q := `SELECT a.name, a.content_type, a.omitted, COALESCE(a.data, (SELECT d.data FROM attachments d WHERE d.id = a.same_as AND a.same_as != 0))
+		FROM attachments a WHERE a.ticket_id = ? AND a.message_id = ? ORDER BY a.id`
 	args := []any{ticketID, source}
 	if all {
-		q, args = `SELECT name, content_type, omitted, data FROM attachments WHERE ticket_id = ? ORDER BY id`, []any{ticketID}
+		q, args = `SELECT name, content_type, omitted, data FROM attachments WHERE ticket_id = ? AND same_as = 0 ORDER BY id`, []any{ticketID}
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {

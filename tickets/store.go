@@ -370,6 +370,14 @@ CREATE INDEX tickets_queue_status ON tickets (status, next_due, id, priority, ca
 	WHERE status IN ('new', 'open', 'pending');
 CREATE INDEX tickets_created ON tickets (created_at);
 `,
+	// Files stored once per ticket: a file sent again (the same logo in each reply, the same
+	// document re-attached) gets a row that names it with the mail it came with, and no data of
+	// its own; same_as is the row that holds the data. sha256 is hex, "" when not stored.
+	12: `
+ALTER TABLE attachments ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE attachments ADD COLUMN same_as INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX attachments_ticket_sha256 ON attachments (ticket_id, sha256) WHERE sha256 != '';
+`,
 }
 
 // OpenStore opens (creating if needed) the database at path and applies pending migrations; it
