@@ -77,7 +77,7 @@ func TestIncidentAckWithheld(t *testing.T) {
 		openTicket(t, d, t0.Add(time.Duration(5*i)*time.Minute), r)
 	}
 	third := vpnDown[2]
-	third.Requester, third.NoAck = "noreply@monitoring.example", "nobody reads noreply@monitoring.example"
+	third.Requester, third.NoAck = "noreply@corp.example", "nobody reads noreply@corp.example" // Of the organisation: only its requests count.
 	tk := openTicket(t, d, t0.Add(10*time.Minute), third)
 	if mustTicket(t, d, tk.ID).Incident == 0 {
 		t.Fatal("the third request joined no incident")
