@@ -26,7 +26,7 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 		From: m.From.Email, FromName: m.From.Name, Subject: m.Subject, Date: m.Date,
 		HeaderPriority: m.Priority, AuthResults: m.AuthResults, Verdict: m.Verdict,
 		VerdictReason: m.VerdictReason, FailedRecipients: m.FailedRecipients, FailedStatus: m.FailedStatus,
-		ReturnedIDs: m.ReturnedIDs, Raw: m.Raw,
+		ReturnedIDs: m.ReturnedIDs, Raw: m.Raw, ThreadIndex: m.ThreadIndex, ThreadTopic: m.ThreadTopic,
 	}
 	in.Repeated = repeated(m)
 	for _, k := range []string{"Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To"} {
@@ -48,6 +48,7 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 	for _, a := range m.Cc {
 		in.Cc = append(in.Cc, a.Email)
 	}
+	in.Names = displayNames(m)
 	in.Text, in.Signature = visible(m)
 	if IsForwardSubject(m.Subject) {
 		in.Forwarded, _ = visibleForward(m)
@@ -119,6 +120,19 @@ func repeated(m *Message) []string {
 	for _, k := range singleFields {
 		if len(m.Header.Values(k)) > 1 {
 			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// displayNames are the display names the mail gives its sender and recipients, by address.
+func displayNames(m *Message) map[string]string {
+	out := map[string]string{}
+	for _, list := range [][]Address{{m.From}, m.ReplyTo, m.To, m.Cc} {
+		for _, a := range list {
+			if a.Email != "" && a.Name != "" && out[a.Email] == "" {
+				out[a.Email] = a.Name
+			}
 		}
 	}
 	return out

@@ -56,7 +56,7 @@ type ParseOptions struct {
 	MaxAttachment int64    // Attachments larger than this keep their metadata but not their data; 0: no limit.
 	DeskAddresses []string // The desk's own addresses (lower-case), for loop detection.
 
-	// IsOwnMessageID reports whether a Message-ID (lower-case, without <>)
+	// IsOwnMessageID reports whether a Message-ID (without <>)
 	// was issued by the desk; a mail carrying such a Message-ID is a loop.
 	// Nil: Message-IDs are not checked.
 	IsOwnMessageID func(id string) bool
@@ -73,10 +73,12 @@ const (
 
 // Message is a parsed incoming mail.
 type Message struct {
-	MessageID        string    // Lower-case, without <>; derived from the content when absent (see DerivedID).
+	MessageID        string    // As received, without <>; derived from the content when absent (see DerivedID).
 	DerivedID        bool      // MessageID was absent and is "<sha256 of raw>@deskd.invalid".
-	InReplyTo        []string  // Lower-case, without <>.
-	References       []string  // Lower-case, without <>, in header order.
+	InReplyTo        []string  // As received, without <>.
+	References       []string  // As received, without <>, in header order.
+	ThreadIndex      string    // Outlook's Thread-Index (base64), "" if none.
+	ThreadTopic      string    // Outlook's Thread-Topic, decoded, "" if none.
 	From             Address   // First address of From (Sender when From is missing).
 	ReplyTo          []Address // Reply-To addresses.
 	To, Cc           []Address // Recipients.
@@ -92,7 +94,7 @@ type Message struct {
 	VerdictReason    string            // Short human reason, e.g. "Auto-Submitted: auto-replied".
 	FailedRecipients []string          // Bounces: lower-case addresses that failed.
 	FailedStatus     map[string]string // Bounces: the DSN Status of a failed recipient ("5.1.1"), when the report gives one.
-	ReturnedIDs      []string          // Bounces and auto-replies: Message-IDs of the original message, lower-case without <>.
+	ReturnedIDs      []string          // Bounces and auto-replies: Message-IDs of the original message, without <>.
 	Header           gomail.Header     // The top-level header, for anything else.
 	Problems         []string          // Defects recovered from (bad charset, broken boundary, …).
 	Raw              []byte            // The message as received.
@@ -148,6 +150,8 @@ func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
 	if m.MessageID == "" {
 		m.MessageID, m.DerivedID = derivedID(raw), true
 	}
+	m.ThreadIndex = strings.TrimSpace(h.Get("Thread-Index"))
+	m.ThreadTopic = strings.TrimSpace(decodeHeaderText(h.Get("Thread-Topic")))
 	m.InReplyTo = msgIDList(h.Get("In-Reply-To"))
 	m.References = msgIDList(strings.Join(h.Values("References"), " "))
 	if from := parseAddresses(h.Get("From"), hint); len(from) > 0 {
@@ -197,23 +201,24 @@ var msgIDRe = regexp.MustCompile(`<([^<>]*)>`)
 
 // msgIDSyntax is RFC 5322's msg-id without its brackets: id-left "@" id-right, each a
 // dot-atom-text (obsolete forms with quoted strings too), or a domain literal on the right.
-var msgIDSyntax = regexp.MustCompile("^[a-z0-9!#$%&'*+/=?^_`{|}~.\"-]+@([a-z0-9!#$%&'*+/=?^_`{|}~.-]+|\\[[^\\[\\]\\\\\\s]*\\])$")
+var msgIDSyntax = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\"-]+@([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+|\\[[^\\[\\]\\\\\\s]*\\])$")
 
 // maxMsgID is the longest message ID kept: RFC 5322 lines stop at 998 characters, and the
 // desk repeats a request's ID in the References of every mail of its ticket.
 const maxMsgID = 250
 
-// validMsgID reports whether a lower-cased message ID (without <>) is one the desk keeps.
+// validMsgID reports whether a message ID (without <>) is one the desk keeps.
 func validMsgID(id string) bool { return len(id) <= maxMsgID && msgIDSyntax.MatchString(id) }
 
-// msgIDList returns the message IDs in a References or In-Reply-To value,
-// lower-case and without <>. IDs without brackets are taken word by word.
+// msgIDList returns the message IDs in a References or In-Reply-To value, as
+// written (the local part is case-sensitive, RFC 5322 section 3.6.4) and without
+// <>. IDs without brackets are taken word by word.
 func msgIDList(v string) []string {
 	v = decodeHeaderText(v)
 	var out []string
 	if ms := msgIDRe.FindAllStringSubmatch(v, -1); len(ms) > 0 {
 		for _, mm := range ms {
-			id := strings.ToLower(strings.Join(strings.Fields(mm[1]), ""))
+			id := strings.Join(strings.Fields(mm[1]), "")
 			if validMsgID(id) {
 				out = append(out, id)
 			}
@@ -221,7 +226,7 @@ func msgIDList(v string) []string {
 		return dedupe(out)
 	}
 	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' }) {
-		if f = strings.ToLower(f); validMsgID(f) {
+		if validMsgID(f) {
 			out = append(out, f)
 		}
 	}
@@ -232,7 +237,7 @@ func firstMsgID(v string) string {
 	if l := msgIDList(v); len(l) > 0 {
 		return l[0]
 	}
-	if s := strings.Trim(strings.ToLower(strings.TrimSpace(v)), "<>"); s != "" && validMsgID(s) {
+	if s := strings.Trim(strings.TrimSpace(v), "<>"); s != "" && validMsgID(s) {
 		return s
 	}
 	return ""

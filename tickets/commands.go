@@ -376,7 +376,12 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, lead string
 	if len(refused) > 0 {
 		return refused
 	}
-	if rest != "" {
+	if rest != "" && textIsInternal(cmds) {
+		// Text beside a hand-over command is for colleagues: a note.
+		if err := t.Note(tk, rest, who); err != nil {
+			return err
+		}
+	} else if rest != "" {
 		reply := t.Reply
 		if tk.IsIncident() && tk.Status != StatusClosed {
 			// Answering an incident is answering everyone it stands for.
@@ -447,6 +452,30 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, lead string
 		}
 	}
 	return nil
+}
+
+// handOver lists the commands addressed to colleagues: they hand the ticket over (#assign,
+// #escalate), judge it (#priority, #category, #incident, #link, #unlink) or say who works
+// (#away, #back). What a technician writes beside them is for the team ("Dev, can you take this
+// one first?"), not for the requester.
+var handOver = map[string]bool{"assign": true, "escalate": true, "priority": true, "category": true,
+	"incident": true, "link": true, "unlink": true, "away": true, "back": true}
+
+// textIsInternal reports whether the free text of a staff mail whose commands are cmds is an
+// internal note rather than an answer to the requester. The text goes to the requester when no
+// command takes it (#resolve, #note and #update do) and the mail has no hand-over command, or
+// when it has #reuse, which answers: #take, #pending, #reopen and #cc keep it public. One
+// hand-over command makes it internal: a line meant for a colleague must never reach the
+// requester, nor count as the first response.
+func textIsInternal(cmds []Command) bool {
+	internal := false
+	for _, c := range cmds {
+		if c.Verb == "reuse" {
+			return false
+		}
+		internal = internal || handOver[c.Verb]
+	}
+	return internal
 }
 
 // refusal is why a command cannot apply whatever the ticket's state — an unknown verb, an

@@ -31,7 +31,7 @@ const (
 // Incoming is a received mail as the desk needs it; mailin builds it from the raw message.
 type Incoming struct {
 	MessageID        string   // Lower-case, without <>.
-	InReplyTo        []string // Lower-case, without <>.
+	InReplyTo        []string // As received (Message-IDs are case-sensitive), without <>.
 	References       []string
 	From             string // Lower-case address.
 	FromName         string
@@ -66,6 +66,14 @@ type Incoming struct {
 	// NoAck says why a request gets no acknowledgement if it opens a ticket ("" sends one): the
 	// mail reader's first run found it too old.
 	NoAck string
+	// ThreadIndex and ThreadTopic are Outlook's conversation headers (Thread-Index, base64, and
+	// Thread-Topic), "" when the mail has none: the desk's mails about a ticket carry the
+	// conversation of the mail that opened it, so Outlook shows them in the requester's thread.
+	ThreadIndex string
+	ThreadTopic string
+	// Names are the display names the mail gives From, Reply-To, To and Cc, by lower-case
+	// address: the desk names people by them where it knows no better.
+	Names map[string]string
 }
 
 // IncomingAttachment is a file received with a mail.
@@ -164,9 +172,13 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	if in.MessageID == "" {
 		return o, errors.New("mail without Message-ID")
 	}
-	res, err := t.exec(`INSERT INTO messages (message_id, direction, verdict, sender, subject, at, raw)
-		VALUES (?, 'in', ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
-		in.MessageID, in.Verdict, in.From, in.Subject, t.Now.Unix(), in.Raw)
+	if folded, err := t.foldedMessage(in.MessageID); err != nil || folded {
+		o.Action = ActionDuplicate
+		return o, err
+	}
+	res, err := t.exec(`INSERT INTO messages (message_id, direction, verdict, sender, subject, at, raw, thread_index, thread_topic)
+		VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
+		in.MessageID, in.Verdict, in.From, in.Subject, t.Now.Unix(), in.Raw, conversationHeader(in.ThreadIndex), OneLine(in.ThreadTopic, 255))
 	if err != nil {
 		return o, fmt.Errorf("record message: %w", err)
 	}
@@ -180,6 +192,11 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	}
 	if in.Verdict == VerdictPerson && cfg.IsDeskAddress(in.From) {
 		in.Verdict, in.VerdictReason = VerdictLoop, "sent from the desk's own address"
+	}
+	if in.Verdict == VerdictPerson {
+		if err := t.rememberNames(in); err != nil {
+			return o, err
+		}
 	}
 
 	tk, th, err := t.thread(in)
@@ -207,6 +224,9 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 		if !authentic {
 			return t.unauthenticated(tk, in, reason)
 		}
+		// The hourly budget of mail one sender causes is for strangers: staff proven by their
+		// mail cause what their work needs (an escalation tells each requester).
+		t.cause = ""
 		action, err := t.staffMail(tk, in)
 		o.Action = action
 		return o, err
@@ -512,7 +532,8 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 	}
 	for _, id := range refs {
 		var tid sql.NullInt64
-		err := t.queryRow(`SELECT ticket_id FROM messages WHERE message_id = ? AND ticket_id IS NOT NULL`, id).Scan(&tid)
+		err := t.queryRow(`SELECT ticket_id FROM messages WHERE `+sameMessageID+` AND ticket_id IS NOT NULL
+			ORDER BY message_id = ? DESC LIMIT 1`, id, strings.ToLower(id), id).Scan(&tid)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && !tid.Valid) {
 			continue
 		}
