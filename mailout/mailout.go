@@ -274,7 +274,7 @@ type drain struct {
 	desk   tickets.DeskConfig
 	tpl    *templates.Set
 	now    time.Time
-	client *mail.Client // nil until the first mail needs it, and after a broken connection.
+	client *client // nil until the first mail needs it, and after a broken connection.
 	sent   int
 }
 
@@ -312,7 +312,18 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	if len(dropped) > 0 {
 		log.Info("recipients dropped", "why", strings.Join(dropped, "; "))
 	}
-	r, err := d.render(m)
+	if d.client == nil { // Connected before rendering: the server's size limit shapes the mail.
+		c, err := d.dial(ctx, d.smtp)
+		d.status.record(err)
+		if err != nil && waitsForPerson(err) {
+			return errWaiting{err}
+		}
+		if err != nil {
+			return errConn{err} // Drain gives the mail back: the server is at fault, not the mail.
+		}
+		d.client = c
+	}
+	r, err := d.render(m, to, cc)
 	if err != nil {
 		log.Error("mail cannot be built", "err", err)
 		countSend("failed")
@@ -544,38 +555,6 @@ const (
 	headerThreadTopic   = mail.Header("Thread-Topic")
 )
 
-// rendered is a mail's words and files, the same for every copy.
-type rendered struct {
-	lang, subject, text, html string
-	files                     []tickets.File
-	leftOut                   []tickets.LeftOut // The files it names but does not carry.
-}
-
-// render renders a mail in its language and reads the files it carries.
-func (d *drain) render(m tickets.OutboxMail) (rendered, error) {
-	lang := m.Language
-	if lang == "" {
-		lang = d.desk.Language
-	}
-	files, skipped, err := d.box.MailAttachments(context.Background(), m.TicketID, m.Notice.Source, m.Notice.AllAttachments, attachBudget)
-	if err != nil {
-		return rendered{}, err
-	}
-	if len(skipped) > 0 {
-		names := make([]string, len(skipped))
-		for i, f := range skipped {
-			names[i] = f.Name
-		}
-		d.log.Info("attachments not sent on", "kind", m.Kind, "ticket_id", m.TicketID, "files", names)
-	}
-	m.Notice.LeftOut = skipped // The mail tells its reader.
-	subject, text, html, err := d.tpl.Render(m.Kind, lang, m.Notice)
-	if err != nil {
-		return rendered{}, err
-	}
-	return rendered{lang: lang, subject: tickets.OneLine(subject, 0), text: text, html: html, files: files, leftOut: skipped}, nil
-}
-
 // compose builds one recipient's copy of a mail: To and Cc show everyone it went to, the
 // envelope names only rcpt, and the Message-ID, the threading fields, Reply-To and the envelope
 // sender carry rcpt's tokens.
@@ -686,10 +665,6 @@ func addressList(head int, addrs []string, names map[string]string) string {
 	return b.String()
 }
 
-// attachBudget bounds the files one mail carries, under the common 25 MB limit of mail servers
-// once base64 has grown them by a third.
-const attachBudget = 15 << 20
-
 // fromName is the From display name: the desk's, or "Alice Martin via Support Informatique" for
 // a technician's answer (tickets.PhraseFromVia, in lang).
 func fromName(words tickets.Words, lang string, desk tickets.DeskConfig, m tickets.OutboxMail) string {
@@ -701,7 +676,7 @@ func fromName(words tickets.Words, lang string, desk tickets.DeskConfig, m ticke
 }
 
 // dial connects, says EHLO, starts TLS and logs in as configured.
-func (s *Sender) dial(ctx context.Context, cfg Config) (*mail.Client, error) {
+func (s *Sender) dial(ctx context.Context, cfg Config) (*client, error) {
 	if cfg.OAuth() {
 		return s.dialOAuth(ctx, cfg)
 	}
@@ -709,10 +684,11 @@ func (s *Sender) dial(ctx context.Context, cfg Config) (*mail.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.DialWithContext(ctx); err != nil {
+	session, err := c.DialToSMTPClientWithContext(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return c, nil
+	return dialed(c, session), nil
 }
 
 // newClient returns a client for the settings; extra options come last.

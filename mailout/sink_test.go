@@ -28,13 +28,14 @@ import (
 type sink struct {
 	addr string
 
-	mu      sync.Mutex
-	srv     *smtp.Server
-	msgs    []sunk
-	datas   int                     // DATA commands seen, accepted or not.
-	mailErr func(from string) error // Called for every MAIL FROM; an error refuses the sender.
-	rcptErr func(to string) error   // Called for every RCPT TO; an error refuses the recipient.
-	dataErr func(datas int) error   // Called for every DATA with the count so far.
+	mu       sync.Mutex
+	srv      *smtp.Server
+	msgs     []sunk
+	datas    int                     // DATA commands seen, accepted or not.
+	mailErr  func(from string) error // Called for every MAIL FROM; an error refuses the sender.
+	rcptErr  func(to string) error   // Called for every RCPT TO; an error refuses the recipient.
+	dataErr  func(datas int) error   // Called for every DATA with the count so far.
+	maxBytes int64                   // The SIZE the server declares and enforces (from the next start); 0: none.
 }
 
 type sunk struct {
@@ -61,6 +62,7 @@ func (k *sink) serve(l net.Listener) {
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	k.mu.Lock()
+	srv.MaxMessageBytes = k.maxBytes
 	k.srv = srv
 	k.mu.Unlock()
 	go func() { _ = srv.Serve(l) }()

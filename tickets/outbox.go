@@ -465,6 +465,7 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 type File struct {
 	Name        string
 	ContentType string
+	Size        int64 // Bytes of Data.
 	Data        []byte
 }
 
@@ -486,43 +487,64 @@ const (
 )
 
 // MailAttachments returns the stored files a mail carries: those of the incoming mail source, or
-// every file of the ticket when all is set. Files over the size limit were never stored and are
-// left out, and so is anything past budget bytes in total (SMTP servers refuse big mails);
-// skipped names those left out and why.
+// every file of the ticket when all is set, in the order they came, as many as fit in budget
+// bytes (SMTP servers refuse big mails). Files over the size limit were never stored and are
+// left out, and so is anything past the budget: skipped names those left out, with their size
+// and why; the content of a file left out is not read.
 func (s *Store) MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) (files []File, skipped []LeftOut, err error) {
 	if ticketID == 0 || (source == "" && !all) {
 		return nil, nil, nil
 	}
 	// A file the ticket already had is stored in its first row (same_as): a mail carries it all
-	// the same, and every file of the ticket is each stored file once.
-	q := `SELECT a.name, a.content_type, a.size, a.omitted, COALESCE(a.data, (SELECT d.data FROM attachments d WHERE d.id = a.same_as AND a.same_as != 0))
+	// the same, read from that row; every file of the ticket is each stored file once.
+	q := `SELECT CASE WHEN a.data IS NULL AND a.same_as != 0 THEN a.same_as ELSE a.id END, a.name, a.content_type, a.size, a.omitted,
+			length(COALESCE(a.data, (SELECT d.data FROM attachments d WHERE d.id = a.same_as AND a.same_as != 0)))
 		FROM attachments a WHERE a.ticket_id = ? AND a.message_id = ? ORDER BY a.id`
 	args := []any{ticketID, source}
 	if all {
-		q, args = `SELECT name, content_type, size, omitted, data FROM attachments WHERE ticket_id = ? AND same_as = 0 ORDER BY id`, []any{ticketID}
+		q, args = `SELECT id, name, content_type, size, omitted, length(data) FROM attachments WHERE ticket_id = ? AND same_as = 0 ORDER BY id`, []any{ticketID}
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mail attachments: %w", err)
 	}
-	defer rows.Close()
+	type row struct {
+		id int64
+		f  File
+	}
+	var take []row
 	var total int64
 	for rows.Next() {
-		var f File
-		var size int64
+		var r row
 		var omitted bool
-		if err := rows.Scan(&f.Name, &f.ContentType, &size, &omitted, &f.Data); err != nil {
+		var length sql.NullInt64
+		if err := rows.Scan(&r.id, &r.f.Name, &r.f.ContentType, &r.f.Size, &omitted, &length); err != nil {
+			rows.Close()
 			return nil, nil, fmt.Errorf("mail attachments: %w", err)
 		}
 		switch {
-		case omitted || f.Data == nil:
-			skipped = append(skipped, LeftOut{Name: f.Name, Size: size, Reason: LeftOutNotKept})
-		case total+int64(len(f.Data)) > budget:
-			skipped = append(skipped, LeftOut{Name: f.Name, Size: int64(len(f.Data)), Reason: LeftOutMailSize})
-		default:
-			total += int64(len(f.Data))
-			files = append(files, f)
+		case omitted || !length.Valid:
+			skipped = append(skipped, LeftOut{Name: r.f.Name, Size: r.f.Size, Reason: LeftOutNotKept})
+			continue
+		case total+length.Int64 > budget:
+			skipped = append(skipped, LeftOut{Name: r.f.Name, Size: length.Int64, Reason: LeftOutMailSize})
+			continue
 		}
+		r.f.Size = length.Int64
+		total += length.Int64
+		take = append(take, r)
 	}
-	return files, skipped, rows.Err()
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, nil, fmt.Errorf("mail attachments: %w", err)
+	}
+	for _, r := range take {
+		if err := s.r.QueryRowContext(ctx, `SELECT data FROM attachments WHERE id = ?`, r.id).Scan(&r.f.Data); err != nil {
+			return nil, nil, fmt.Errorf("mail attachment %q: %w", r.f.Name, err)
+		}
+		if r.f.Data == nil {
+			r.f.Data = []byte{} // An empty file.
+		}
+		files = append(files, r.f)
+	}
+	return files, skipped, nil
 }
