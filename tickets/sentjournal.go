@@ -101,6 +101,9 @@ func (j *sentJournal) entries() ([]sentEntry, error) {
 // wait: block for the exclusive lock; else give up at once when another process holds it.
 func (s *Store) replaySent(ctx context.Context, wait bool) (int, error) {
 	j := s.journal
+	if j == nil {
+		return 0, nil
+	}
 	if err := lockFile(j.f, true, wait); err != nil {
 		if errors.Is(err, errLocked) {
 			return 0, nil // Another process is in the middle of a send; a later open replays.

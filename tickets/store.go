@@ -10,15 +10,23 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "github.com/mattn/go-sqlite3" // The SQLite driver.
 )
 
-// Store is the SQLite database: one writer connection that takes immediate transactions, and a
-// read-only pool for queries. SQLite allows one writer at a time; funnelling writes through one
-// connection turns "database is locked" into an orderly queue.
+// Store is the desk's database: SQLite in one file (the default) or PostgreSQL (store_pg.go).
+// On SQLite, one writer connection takes immediate transactions, and a read-only pool serves
+// queries: SQLite allows one writer at a time, and funnelling writes through one connection turns
+// "database is locked" into an orderly queue. On PostgreSQL, a write transaction takes a
+// transaction-level advisory lock first, which gives the same order across processes and machines.
 type Store struct {
-	w *sql.DB // Writer: one connection, BEGIN IMMEDIATE.
+	w *sql.DB // Writer: one connection, BEGIN IMMEDIATE (SQLite); a pool (PostgreSQL).
 	r *sql.DB // Readers.
+
+	dialect dialect
+	pg      *pgx.ConnConfig // PostgreSQL: the connection settings, for the connections of roles.
+	ns      string          // PostgreSQL: the database and schema, which name the advisory locks.
+	lockDir string          // SQLite: the database's path, beside which role locks are files.
 
 	// Prepared statements of the writer, by query. Preparing needs the writer's one connection,
 	// which a transaction holds, so a query seen in a transaction is prepared after it ends and
@@ -31,7 +39,10 @@ type Store struct {
 }
 
 // migrations are applied in order at start; each is recorded in schema_migrations. Never edit a
-// released migration: add a new one.
+// released migration: add a new one. Each is SQLite's DDL, which the store translates for
+// PostgreSQL; what has no translation (a trigger, a virtual table, JSON) is written for
+// PostgreSQL after a line "-- postgres" (dialect.go). PostgreSQL desks start at migration 6:
+// the PostgreSQL forms of earlier migrations create the schema, and move no data.
 var migrations = []string{
 	1: `
 CREATE TABLE tickets (
@@ -204,6 +215,29 @@ CREATE TRIGGER loads_delete AFTER DELETE ON tickets
 BEGIN
 	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
 END;
+-- postgres
+CREATE TABLE loads (
+	assignee TEXT COLLATE "C" NOT NULL,
+	priority BIGINT NOT NULL,
+	n BIGINT NOT NULL,
+	PRIMARY KEY (assignee, priority)
+);
+INSERT INTO loads (assignee, priority, n)
+	SELECT assignee, priority, COUNT(*) FROM tickets
+	WHERE status IN ('new', 'open', 'pending') AND assignee != '' GROUP BY assignee, priority;
+CREATE FUNCTION loads_track() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status IN ('new', 'open', 'pending') AND OLD.assignee != '' THEN
+		UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
+	END IF;
+	IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status IN ('new', 'open', 'pending') AND NEW.assignee != '' THEN
+		INSERT INTO loads (assignee, priority, n) VALUES (NEW.assignee, NEW.priority, 1)
+			ON CONFLICT (assignee, priority) DO UPDATE SET n = loads.n + 1;
+	END IF;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER loads_track AFTER INSERT OR DELETE OR UPDATE OF status, assignee, priority ON tickets
+	FOR EACH ROW EXECUTE FUNCTION loads_track();
 `,
 	// Who holds a claim on an outbox row: a drain renews its claim before each send, so a row
 	// re-claimed by another process after a lease ran out is not sent twice.
@@ -230,15 +264,45 @@ INSERT INTO ingest_state (mailbox, state)
 	LEFT JOIN kv f ON f.key = 'inflight:' || m.mailbox;
 DROP TABLE mailbox_state;
 DELETE FROM kv WHERE substr(key, 1, 9) = 'inflight:' OR substr(key, 1, 8) = 'attempt:';
+-- postgres
+CREATE TABLE ingest_state (
+	mailbox TEXT COLLATE "C" PRIMARY KEY,
+	state TEXT COLLATE "C" NOT NULL
+);
+DROP TABLE mailbox_state;
 `,
 	// The process holding an outbox row's claim (mailout.Claimant): after a crash, the next
 	// sender on the same machine sees it is gone and takes its rows back without waiting out
 	// the lease.
 	6: `ALTER TABLE outbox ADD COLUMN claimant TEXT NOT NULL DEFAULT '';`,
+	// Several processes on one store (roles.go): who holds a role (reading a mailbox), when each
+	// scheduled job last ran and where, and the senders' heartbeats, by which a sender on another
+	// machine tells a dead claimant of outbox rows from a live one.
+	7: `
+CREATE TABLE roles (
+	name TEXT PRIMARY KEY,
+	holder TEXT NOT NULL,
+	since INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE job_runs (
+	job TEXT PRIMARY KEY,
+	at INTEGER NOT NULL,
+	holder TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE heartbeats (
+	claimant TEXT PRIMARY KEY,
+	at INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
-// OpenStore opens (creating if needed) the database at path and applies pending migrations.
+// OpenStore opens (creating if needed) the database and applies pending migrations: a
+// postgres:// or postgresql:// URL opens PostgreSQL (IsPostgres), anything else is the path of a
+// SQLite file.
 func OpenStore(ctx context.Context, path string) (*Store, error) {
+	if IsPostgres(path) {
+		return openPostgres(ctx, path)
+	}
 	if path == "" || strings.HasPrefix(path, ":memory:") {
 		return nil, errors.New("open store: a file path is required (the pool needs a shared database)")
 	}
@@ -254,7 +318,7 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
+	s := &Store{w: w, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}, lockDir: path}
 	if err := s.migrate(ctx); err != nil {
 		s.closeQuietly()
 		return nil, err
@@ -296,6 +360,9 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
+// Dialect names the store's database: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect.String() }
+
 // SchemaVersion returns the highest migration applied.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
@@ -304,6 +371,9 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
+	if s.dialect == postgres {
+		return s.migratePG(ctx)
+	}
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -316,10 +386,14 @@ func (s *Store) migrate(ctx context.Context) error {
 			if n > 0 {
 				return nil
 			}
-			if _, err := tx.Exec(migrations[v]); err != nil {
+			m, err := migrationFor(migrations[v], sqlite)
+			if err != nil {
 				return err
 			}
-			_, err := tx.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, v, time.Now().Unix())
+			if _, err := tx.Exec(m); err != nil {
+				return err
+			}
+			_, err = tx.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, v, time.Now().Unix())
 			return err
 		})
 		if err != nil {
@@ -329,11 +403,29 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// write runs fn in one immediate transaction on the writer connection.
-func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+// write runs fn in one immediate transaction on the writer connection: on PostgreSQL, one that
+// holds the store's write lock, so that writers take turns as on SQLite.
+func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	return s.writeTx(ctx, true, fn)
+}
+
+// writeRows runs fn in a transaction that, on PostgreSQL, does not take the store's write lock:
+// for statements whose effect depends only on the rows they lock themselves (an outbox row's
+// claim, its outcome). On SQLite it is write.
+func (s *Store) writeRows(ctx context.Context, fn func(*sql.Tx) error) error {
+	return s.writeTx(ctx, false, fn)
+}
+
+func (s *Store) writeTx(ctx context.Context, locked bool, fn func(*sql.Tx) error) (err error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
+	}
+	if s.dialect == postgres && locked {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, s.key("write")); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("begin: write lock: %w", err)
+		}
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -359,6 +451,9 @@ func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 
 // stmt returns the prepared statement of a query, or nil (and notes the query to prepare).
 func (s *Store) stmt(q string) *sql.Stmt {
+	if s.dialect == postgres {
+		return nil // pgx prepares and caches every statement on its connection.
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st, ok := s.stmts[q]; ok {
