@@ -59,6 +59,12 @@ func (b *memOutbox) Claimants(context.Context, time.Time) ([]string, error) { re
 
 func (b *memOutbox) ReleaseClaims(context.Context, string, time.Time) (int, error) { return 0, nil }
 
+func (b *memOutbox) Heartbeat(context.Context, string, time.Time) error { return nil }
+
+func (b *memOutbox) HeartbeatAt(context.Context, string) (time.Time, bool, error) {
+	return time.Time{}, false, nil
+}
+
 func (b *memOutbox) Release(_ context.Context, ids []int64, _ time.Time) error {
 	b.settle(ids, tickets.OutboxPending)
 	return nil

@@ -81,10 +81,13 @@ func scanOutbox(row scanner) (OutboxMail, error) {
 // MarkSent, Retry, MarkFailed, MarkSuppressed or Release before it runs out.
 func (s *Store) DueMail(ctx context.Context, claimant string, now time.Time, limit int) ([]OutboxMail, error) {
 	var out []OutboxMail
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	// PostgreSQL: senders on several machines claim at once; each skips the rows another is
+	// claiming instead of waiting for it (and then finding them claimed).
+	lock := s.dialect.pick("", " FOR UPDATE SKIP LOCKED")
+	err := s.writeRows(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
 		rows, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox
-			WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, now.Unix(), limit)
+			WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`+lock, now.Unix(), limit)
 		if err != nil {
 			return fmt.Errorf("due mail: %w", err)
 		}
@@ -135,7 +138,7 @@ func newClaim() string {
 // sends it, so this one must not.
 func (s *Store) Renew(ctx context.Context, m OutboxMail, until time.Time) (bool, error) {
 	var ok bool
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeRows(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND claim = ? AND state = 'pending'`,
 			until.Unix(), m.ID, m.Claim)
 		if err != nil {
@@ -151,7 +154,7 @@ func (s *Store) Renew(ctx context.Context, m OutboxMail, until time.Time) (bool,
 // Release gives claimed mails back, due at the given time, without counting an attempt: for a
 // sender that stops before trying them.
 func (s *Store) Release(ctx context.Context, ids []int64, at time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeRows(ctx, func(tx *sql.Tx) error {
 		for _, id := range ids {
 			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, claimant = '' WHERE id = ? AND state = 'pending'`,
 				at.Unix(), id); err != nil {
@@ -185,7 +188,7 @@ func (s *Store) Claimants(ctx context.Context, now time.Time) ([]string, error) 
 // attempt: for a sender that found the claimant gone. It returns how many there were.
 func (s *Store) ReleaseClaims(ctx context.Context, claimant string, now time.Time) (int, error) {
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeRows(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, claimant = '', claim = ''
 			WHERE state = 'pending' AND claimant = ? AND next_attempt_at > ?`, now.Unix(), claimant, now.Unix())
 		if err != nil {
@@ -266,7 +269,7 @@ func markSent(ctx context.Context, tx *sql.Tx, id int64, now time.Time, sentTo [
 
 // Retry records a failed attempt and schedules the next one.
 func (s *Store) Retry(ctx context.Context, id int64, now, next time.Time, errText string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeRows(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, claimant = ''
 			WHERE id = ? AND state = 'pending'`, next.Unix(), errText, id)
 		if err != nil {
@@ -330,7 +333,7 @@ func (s *Store) RecordSendFailure(ctx context.Context, id int64, now time.Time, 
 
 // MarkSuppressed records that a mail was not sent because none of its recipients may receive it.
 func (s *Store) MarkSuppressed(ctx context.Context, id int64, now time.Time, reason string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeRows(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'suppressed', sent_at = ?, last_error = ? WHERE id = ?`,
 			now.Unix(), reason, id)
 		if err != nil {
@@ -353,7 +356,7 @@ func (s *Store) AutoMailsSince(ctx context.Context, email string, since time.Tim
 
 // PruneSentLog forgets sent_log entries older than before; the hourly limit needs only the last hour.
 func (s *Store) PruneSentLog(ctx context.Context, before time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeRows(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sent_log WHERE at < ?`, before.Unix())
 		return err
 	})

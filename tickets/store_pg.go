@@ -126,3 +126,21 @@ func (s *Store) migratePG(ctx context.Context) error {
 	}
 	return nil
 }
+
+// OpenRaw opens a pool of connections to a store's database that speaks the store's SQL (the
+// dialect layer), without the store: for tools and tests that read or write what no operation
+// does. The schema must exist (OpenStore made it).
+func OpenRaw(database string) (*sql.DB, error) {
+	if !IsPostgres(database) {
+		db, err := sql.Open("sqlite3", "file:"+database+"?_busy_timeout=5000&_txlock=immediate&_foreign_keys=on")
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", database, err)
+		}
+		return db, nil
+	}
+	cfg, err := pgConfig(database)
+	if err != nil {
+		return nil, err
+	}
+	return openPG(cfg), nil
+}

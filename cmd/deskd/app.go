@@ -33,6 +33,8 @@ type app struct {
 	in    *mailin.Ingester
 	out   *mailout.Sender
 	jobs  map[string]job // The scheduled jobs by name (config.Schedule); tests replace them.
+	// holder names this process in the store's records of roles and job runs (instances.go).
+	holder string
 
 	mu     sync.Mutex         // Guards cfg, tokens and cron, which Reload replaces.
 	cfg    *config.File       // The configuration in force.
@@ -71,7 +73,7 @@ func newApp(ctx context.Context, cfg *config.File, log *slog.Logger) (*app, erro
 	out.SetTokens(tokens)
 	in := mailin.NewIngester(desk, ingestSettings(cfg, desk, tokens), log)
 	in.Processed = func(mailin.Stats) { out.Wake() } // Mail in usually means mail out.
-	a := &app{log: log, store: desk.Store, desk: desk, in: in, out: out, cfg: cfg, tokens: tokens}
+	a := &app{log: log, store: desk.Store, desk: desk, in: in, out: out, cfg: cfg, tokens: tokens, holder: holderName()}
 	a.jobs = map[string]job{"escalation": a.escalation, "digest": a.digest, "autoclose": a.autoclose, "prune": a.prune}
 	return a, nil
 }
@@ -192,6 +194,7 @@ func (a *app) schedule(ctx context.Context, cfg *config.File) (*cron.Cron, error
 	c := cron.New(cron.WithLocation(cfg.Desk.Location()), cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)))
 	specs := cfg.Schedule.Jobs()
 	for name, run := range a.jobs {
+		run := a.claimed(name, specs[name], run) // Once per schedule across the instances.
 		if _, err := c.AddFunc(specs[name], func() {
 			if err := run(ctx, time.Now()); err != nil {
 				a.log.Error("job failed", "job", name, "err", err)
@@ -250,7 +253,7 @@ func (a *app) serveWith(ctx context.Context, reload <-chan os.Signal, sd *system
 			cancel()
 		}()
 	}
-	run("ingest", a.in.Run)
+	run("ingest", a.ingest)
 	run("sender", func(ctx context.Context) error { a.out.Run(ctx); return nil })
 	const loops = 2
 	cfg := a.config()

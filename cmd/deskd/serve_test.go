@@ -33,7 +33,7 @@ func servedWorld(t *testing.T) (*app, *syncWriter, *world) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = w.Close() })
-	text := config.Local(config.Sample(), w.IMAPAddr, w.Password, w.SMTPAddr)
+	text := onTestDatabase(t, config.Local(config.Sample(), w.IMAPAddr, w.Password, w.SMTPAddr))
 	text = config.SetKey(text, "imap", "poll_interval", `"1s"`)
 	path := filepath.Join(t.TempDir(), "deskd.toml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
