@@ -156,7 +156,7 @@ func TestDovecotFirstRun(t *testing.T) {
 	}
 
 	// The same mailbox, a new database: a first run again, which takes nothing.
-	text = onTestDatabase(t, deskconfig.SetKey(text, "desk", "database", `"other.db"`))
+	text = freshTestDatabase(t, deskconfig.SetKey(text, "desk", "database", `"other.db"`))
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
