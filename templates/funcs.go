@@ -128,12 +128,14 @@ func htmlFuncs(c *catalogue) map[string]any {
 	return f
 }
 
-// localize returns the notice with its times in loc, without changing the caller's copy.
-func localize(n tickets.Notice, loc *time.Location) tickets.Notice {
+// localize returns the notice with its times in loc and its categories named with labels (the
+// catalogue's [category]) where the desk's configuration gives no label of its own, without
+// changing the caller's copy.
+func localize(n tickets.Notice, loc *time.Location, labels map[string]string) tickets.Notice {
 	if loc == nil {
 		loc = time.UTC
 	}
-	n.Ticket = localInfo(n.Ticket, loc)
+	n.Ticket = localInfo(n.Ticket, loc, labels)
 	if n.History != nil {
 		h := make([]tickets.Entry, len(n.History))
 		for i, e := range n.History {
@@ -151,7 +153,7 @@ func localize(n tickets.Notice, loc *time.Location) tickets.Notice {
 			}
 			c := make([]tickets.TicketInfo, len(*l))
 			for i, ti := range *l {
-				c[i] = localInfo(ti, loc)
+				c[i] = localInfo(ti, loc, labels)
 			}
 			*l = c
 		}
@@ -160,11 +162,16 @@ func localize(n tickets.Notice, loc *time.Location) tickets.Notice {
 	return n
 }
 
-func localInfo(ti tickets.TicketInfo, loc *time.Location) tickets.TicketInfo {
+func localInfo(ti tickets.TicketInfo, loc *time.Location, labels map[string]string) tickets.TicketInfo {
 	for _, t := range []*time.Time{&ti.CreatedAt, &ti.FirstResponseDue, &ti.ResolveDue} {
 		if !t.IsZero() {
 			*t = t.In(loc)
 		}
+	}
+	// A category without a label of its own is labelled with its name: the catalogue knows
+	// better for the usual ones ("network" is "réseau" in French).
+	if l, ok := labels[ti.Category]; ok && (ti.CategoryLabel == "" || ti.CategoryLabel == ti.Category) {
+		ti.CategoryLabel = l
 	}
 	return ti
 }

@@ -95,6 +95,8 @@ func Samples(kind, lang string) []tickets.Notice {
 		return []tickets.Notice{with(staff, func(n *tickets.Notice) {
 			n.Command = "#resolve"
 			n.Problems = []string{"#resolve needs a note: #resolve WHAT WAS DONE"}
+		}), with(staff, func(n *tickets.Notice) {
+			n.Problems = []string{"#resolve — a resolution note is required: #resolve WHAT WAS DONE", "#frobnicate — unknown command"}
 		})}
 	case tickets.KindUpdate:
 		var out []tickets.Notice

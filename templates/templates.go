@@ -228,7 +228,7 @@ func (s *Set) Render(kind, lang string, n tickets.Notice) (subject, text, html s
 	if !ok {
 		return "", "", "", fmt.Errorf("%w %q", ErrUnknownKind, kind)
 	}
-	v := View{Notice: localize(n, s.loc), Lang: lang, Subject: CleanSubject(n.Ticket.Subject, n.Tag), Ref: Ref(n.Tag, n.Ticket.ID)}
+	v := View{Notice: localize(n, s.loc, s.words[lang].Category), Lang: lang, Subject: CleanSubject(n.Ticket.Subject, n.Tag), Ref: Ref(n.Tag, n.Ticket.ID)}
 	var sb, tb, hb bytes.Buffer
 	if err := tt.ExecuteTemplate(&sb, "subject", v); err != nil {
 		return "", "", "", fmt.Errorf("render %s subject: %w", key, err)

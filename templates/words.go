@@ -34,6 +34,7 @@ type catalogue struct {
 	Event    map[string]string `toml:"event"`    // By event kind.
 	Layout   map[string]string `toml:"layout"`   // The layouts' words, {{word "KEY"}}.
 	Phrase   map[string]string `toml:"phrase"`   // By tickets.Phrase code: a template over its arguments.
+	Category map[string]string `toml:"category"` // The usual categories' names, for a desk that gives no label; optional.
 
 	lang           string
 	long, short    *texttemplate.Template

@@ -144,6 +144,15 @@ func (c *Calendar) Between(a, b time.Time) time.Duration {
 	return total
 }
 
+// DayLength is the business time of one working day: its working hours, or 24 hours when every
+// instant counts.
+func (c *Calendar) DayLength() time.Duration {
+	if c.always {
+		return 24 * time.Hour
+	}
+	return c.end - c.start
+}
+
 // IsWorking reports whether t falls within working hours.
 func (c *Calendar) IsWorking(t time.Time) bool {
 	if c.always {
@@ -174,10 +183,11 @@ type Deadlines struct {
 }
 
 // Due computes a ticket's deadlines: the SLA of its priority counted in business time from when
-// it was opened, pushed back by the business time it spent pending.
+// it was opened, pushed back by the business time it spent pending. An SLA in days counts
+// working days (SLATime.On): "3d" from Friday 15:00 is Wednesday 15:00.
 func Due(sla SLAConfig, opened time.Time, paused time.Duration, cal *Calendar) Deadlines {
 	return Deadlines{
-		FirstResponse: cal.Add(opened, sla.FirstResponse.Duration+paused),
-		Resolve:       cal.Add(opened, sla.Resolve.Duration+paused),
+		FirstResponse: cal.Add(opened, sla.FirstResponse.On(cal)+paused),
+		Resolve:       cal.Add(opened, sla.Resolve.On(cal)+paused),
 	}
 }

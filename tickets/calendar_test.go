@@ -168,7 +168,7 @@ func TestCalendarBuildErrors(t *testing.T) {
 
 func TestDue(t *testing.T) {
 	off := office(t)
-	sla := SLAConfig{FirstResponse: Duration{2 * time.Hour}, Resolve: Duration{8 * time.Hour}}
+	sla := SLAConfig{FirstResponse: SLATime{Time: 2 * time.Hour}, Resolve: SLATime{Time: 8 * time.Hour}}
 	// Opened Friday 16:00 before the spring DST change: two hours left on Friday.
 	dl := Due(sla, at("2026-03-27 16:00"), 0, off)
 	if !dl.FirstResponse.Equal(at("2026-03-27 18:00")) || !dl.Resolve.Equal(at("2026-03-30 15:00")) {

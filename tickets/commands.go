@@ -134,6 +134,18 @@ func refusedByDomain(c Command, err error) *errRefused {
 
 func (e *errRefused) Error() string { return e.cmd.Line + ": " + e.reason.String() }
 
+// refusals are the commands of one mail refused before any applied: its author is told of all of
+// them in one mail.
+type refusals []*errRefused
+
+func (rs refusals) Error() string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = r.Error()
+	}
+	return strings.Join(s, "; ")
+}
+
 // HandleStaffMail applies a technician's or coordinator's mail to a ticket: the commands in it, in
 // order, all or nothing; the free text as the resolution note (#resolve), the internal note
 // (#note), or else a public reply to the requester. A refused mail changes nothing but a
@@ -161,7 +173,8 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 	}
 	err = t.applyCommands(tk, in, cmds, rest)
 	var refused *errRefused
-	if err != nil && (errors.As(err, &refused) || isDomainRefusal(err)) {
+	var all refusals
+	if err != nil && (errors.As(err, &all) || errors.As(err, &refused) || isDomainRefusal(err)) {
 		if rerr := rollback(); rerr != nil {
 			return "", rerr
 		}
@@ -173,10 +186,14 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 			return "", lerr
 		}
 		*tk = *fresh
-		if refused == nil {
-			refused = refusedByDomain(Command{Line: firstLine(in.Text, 200)}, err)
+		switch {
+		case all != nil:
+		case refused != nil:
+			all = refusals{refused}
+		default:
+			all = refusals{refusedByDomain(Command{Line: firstLine(in.Text, 200)}, err)}
 		}
-		return ActionRejected, t.reject(tk, in.From, refused)
+		return ActionRejected, t.reject(tk, in.From, all...)
 	}
 	if err != nil {
 		return "", err
@@ -215,11 +232,6 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 		}
 		return &errRefused{c, say(PhraseClosed)}
 	}
-	if rest != "" && !textTaken {
-		if err := t.Reply(tk, rest, who, in.MessageID); err != nil {
-			return err
-		}
-	}
 	if len(cmds) == 0 && rest == "" {
 		return &errRefused{Command{Line: "(empty)"}, say(PhraseNoText)}
 	}
@@ -232,44 +244,42 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 		consumed = true
 		return strings.TrimSpace(c.Arg + "\n\n" + rest)
 	}
+	// First every command is checked on its own, and every refusal found is told at once: a mail
+	// with "#resolve" (no note) and "#frobnicat" gets both refusals, not one after the other.
+	var refused refusals
+	for _, c := range cmds {
+		text := c.Arg
+		if c.Verb == "resolve" || c.Verb == "note" {
+			text = withText(c)
+		}
+		if r := t.refusal(c, text, who); r != nil {
+			refused = append(refused, r)
+		}
+	}
+	if len(refused) > 0 {
+		return refused
+	}
+	consumed = false
+	if rest != "" && !textTaken {
+		if err := t.Reply(tk, rest, who, in.MessageID); err != nil {
+			return err
+		}
+	}
 	for _, c := range cmds {
 		var err error
 		switch c.Verb {
-		case "":
-			return &errRefused{c, say(PhraseUnknownCommand)}
 		case "resolve":
-			note := withText(c)
-			if note == "" {
-				return &errRefused{c, say(PhraseNoteRequired)}
-			}
-			err = t.Resolve(tk, note, who)
+			err = t.Resolve(tk, withText(c), who)
 		case "note":
-			note := withText(c)
-			if note == "" {
-				return &errRefused{c, say(PhraseNoteEmpty)}
-			}
-			err = t.Note(tk, note, who)
+			err = t.Note(tk, withText(c), who)
 		case "escalate":
-			if c.Arg == "" {
-				return &errRefused{c, say(PhraseEscalateReason)}
-			}
 			err = t.Escalate(tk, c.Arg, who)
 		case "priority":
-			p, perr := ParsePriority(c.Arg)
-			if perr != nil {
-				return &errRefused{c, say(PhraseUnknownPriority)}
-			}
+			p, _ := ParsePriority(c.Arg) // Checked by refusal.
 			err = t.SetPriority(tk, p, who, "set by "+who)
 		case "assign":
-			addr := strings.ToLower(strings.Trim(c.Arg, "<> "))
-			if _, ok := t.cfg.Technician(addr); !ok {
-				return &errRefused{c, say(PhraseNotTechnician, "who", fmt.Sprintf("%q", c.Arg))}
-			}
-			err = t.Assign(tk, addr, who)
+			err = t.Assign(tk, strings.ToLower(strings.Trim(c.Arg, "<> ")), who)
 		case "take":
-			if _, ok := t.cfg.Technician(who); !ok {
-				return &errRefused{c, say(PhraseTakeNotTechnician)}
-			}
 			err = t.Assign(tk, who, who)
 		case "pending":
 			err = t.Pending(tk, who)
@@ -279,21 +289,13 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 			arg := strings.Trim(c.Arg, "<> ")
 			if strings.HasPrefix(arg, "-") {
 				err = t.RemoveWatcher(tk, strings.TrimPrefix(arg, "-"), who)
-			} else if !validAddress(strings.ToLower(arg)) {
-				return &errRefused{c, say(PhraseCcAddress)}
 			} else {
 				err = t.AddWatcher(tk, arg, who)
 			}
 		case "category":
-			if _, ok := t.cfg.Category(strings.ToLower(c.Arg)); !ok {
-				return &errRefused{c, say(PhraseUnknownCategory, "category", fmt.Sprintf("%q", c.Arg), "names", strings.Join(t.categoryNames(), ", "))}
-			}
 			err = t.SetCategory(tk, c.Arg, who)
 		case "away":
-			until, perr := parseAway(c.Arg, t.Now, t.cfg.Location())
-			if perr != nil {
-				return &errRefused{c, say(PhraseAwayDate, "detail", perr.Error())}
-			}
+			until, _ := parseAway(c.Arg, t.Now, t.cfg.Location()) // Checked by refusal.
 			err = t.SetAway(who, until)
 		case "back":
 			err = t.SetAway(who, time.Time{})
@@ -306,6 +308,57 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 		}
 	}
 	return nil
+}
+
+// refusal is why a command cannot apply whatever the ticket's state — an unknown verb, an
+// argument missing or not understood — or nil. text is what the command takes: its argument, and
+// for #resolve and #note the mail's free text.
+func (t *Tx) refusal(c Command, text, who string) *errRefused {
+	var p Phrase
+	switch c.Verb {
+	case "":
+		p = say(PhraseUnknownCommand)
+	case "resolve":
+		if text == "" {
+			p = say(PhraseNoteRequired)
+		}
+	case "note":
+		if text == "" {
+			p = say(PhraseNoteEmpty)
+		}
+	case "escalate":
+		if c.Arg == "" {
+			p = say(PhraseEscalateReason)
+		}
+	case "priority":
+		if _, err := ParsePriority(c.Arg); err != nil {
+			p = say(PhraseUnknownPriority)
+		}
+	case "assign":
+		if _, ok := t.cfg.Technician(strings.ToLower(strings.Trim(c.Arg, "<> "))); !ok {
+			p = say(PhraseNotTechnician, "who", fmt.Sprintf("%q", c.Arg))
+		}
+	case "take":
+		if _, ok := t.cfg.Technician(who); !ok {
+			p = say(PhraseTakeNotTechnician)
+		}
+	case "cc":
+		if arg := strings.Trim(c.Arg, "<> "); !strings.HasPrefix(arg, "-") && !validAddress(strings.ToLower(arg)) {
+			p = say(PhraseCcAddress)
+		}
+	case "category":
+		if _, ok := t.cfg.Category(strings.ToLower(c.Arg)); !ok {
+			p = say(PhraseUnknownCategory, "category", fmt.Sprintf("%q", c.Arg), "names", strings.Join(t.categoryNames(), ", "))
+		}
+	case "away":
+		if _, err := parseAway(c.Arg, t.Now, t.cfg.Location()); err != nil {
+			p = say(PhraseAwayDate, "detail", err.Error())
+		}
+	}
+	if p.Code == "" {
+		return nil
+	}
+	return &errRefused{c, p}
 }
 
 func (t *Tx) categoryNames() []string {
@@ -441,16 +494,24 @@ func AuthPass(header, authservID, domain string) bool {
 	return false
 }
 
-// reject records a refused command and tells its author, in the author's language, what was
-// wrong and how to write it.
-func (t *Tx) reject(tk *Ticket, who string, r *errRefused) error {
-	if err := t.event(tk, EventRejected, who, false, r.cmd.Line+": "+t.say(JournalLanguage, r.reason), ""); err != nil {
-		return err
-	}
+// reject records refused commands, an event each, and tells their author in one mail, in the
+// author's language, what was wrong and how to write it. One refusal names its line above the
+// reason; several give each reason after its line.
+func (t *Tx) reject(tk *Ticket, who string, rs ...*errRefused) error {
 	lang := t.staffLanguage(who)
 	if !t.cfg.IsStaff(who) {
 		lang = tk.Language
 	}
-	return t.queue(tk, Mail{Kind: KindRejected, To: []string{who}, Language: lang, Automatic: true,
-		Notice: Notice{Audience: "staff", Command: r.cmd.Line, Problems: []string{t.say(lang, r.reason)}}})
+	n := Notice{Audience: "staff"}
+	for _, r := range rs {
+		if err := t.event(tk, EventRejected, who, false, r.cmd.Line+": "+t.say(JournalLanguage, r.reason), ""); err != nil {
+			return err
+		}
+		if len(rs) == 1 {
+			n.Command, n.Problems = r.cmd.Line, []string{t.say(lang, r.reason)}
+		} else {
+			n.Problems = append(n.Problems, r.cmd.Line+" — "+t.say(lang, r.reason))
+		}
+	}
+	return t.queue(tk, Mail{Kind: KindRejected, To: []string{who}, Language: lang, Automatic: true, Notice: n})
 }

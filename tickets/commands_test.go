@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -322,7 +323,7 @@ func TestTechnicianOwnRequest(t *testing.T) {
 		t.Fatalf("action %s", o.Action)
 	}
 	// A plain reply from them on it is a requester's message.
-	in = request("own3@m", "alice@corp.example", "Re: [HD #1] Mon portable", "merci !")
+	in = request("own3@m", "alice@corp.example", "Re: [HD #1] Mon portable", "la batterie ne tient toujours pas")
 	in.InReplyTo = []string{tk.RootMessageID}
 	if o := ingest(t, d, t0.Add(2*time.Minute), in)[0]; o.Action != ActionAppended {
 		t.Fatalf("action %s", o.Action)
@@ -338,5 +339,50 @@ func TestAssigneeToldOfColleagueWork(t *testing.T) {
 	ingest(t, d, t0.Add(2*time.Minute), techReply(t, d, "b2@m", "bob@corp.example", "#resolve borne redémarrée"))
 	if n := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'update' AND recipients = '["alice@corp.example"]'`); n != 2 {
 		t.Fatalf("%d updates to the assignee, want 2 (answered, resolved)", n)
+	}
+}
+
+// TestEveryRefusalInOneMail: a mail with several commands that cannot apply tells all of them in
+// one mail, and changes nothing; a mail with one tells that one as before.
+func TestEveryRefusalInOneMail(t *testing.T) {
+	for _, tt := range []struct {
+		name, text string
+		want       []string // The problems of the rejection mail, in order.
+		command    string   // Its command line, when there is one refusal.
+	}{
+		{"resolve without note and an unknown command", "#resolve\n#frobnicate now",
+			[]string{"#resolve — a resolution note is required: #resolve WHAT WAS DONE", "#frobnicate now — unknown command"}, ""},
+		{"three, around a valid one", "#priorité urgente\n#escalate\n#assign celine@corp.example\n#cc not-an-address",
+			[]string{"#escalate — say why: #escalate REASON", `#assign celine@corp.example — "celine@corp.example" is not a technician`,
+				"#cc not-an-address — give an address: #cc EMAIL or #cc -EMAIL"}, ""},
+		{"one", "#priority urgent\n#resolve", []string{"a resolution note is required: #resolve WHAT WAS DONE"}, "#resolve"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newTestDesk(t)
+			ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
+			before, _ := d.Store.Ticket(context.Background(), 1)
+			o := ingest(t, d, t0.Add(time.Minute), techReply(t, d, "t@m", "bob@corp.example", tt.text))[0]
+			if o.Action != ActionRejected {
+				t.Fatalf("action %s, want %s", o.Action, ActionRejected)
+			}
+			tk, _ := d.Store.Ticket(context.Background(), 1)
+			if tk.Status != before.Status || tk.Priority != before.Priority || tk.Assignee != before.Assignee {
+				t.Errorf("a refused mail changed the ticket: %+v", tk)
+			}
+			if n := countRows(t, d, `SELECT COUNT(*) FROM events WHERE kind = 'rejected'`); n != len(tt.want) {
+				t.Errorf("%d rejected events, want %d", n, len(tt.want))
+			}
+			var data string
+			if err := d.Store.Reader().QueryRow(`SELECT data FROM outbox WHERE kind = 'rejected' AND recipients = '["bob@corp.example"]'`).Scan(&data); err != nil {
+				t.Fatalf("the rejection mail: %v (%d rejection mails)", err, countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'rejected'`))
+			}
+			var n Notice
+			if err := json.Unmarshal([]byte(data), &n); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(n.Problems, "\n") != strings.Join(tt.want, "\n") || n.Command != tt.command {
+				t.Errorf("rejection mail: command %q, problems\n%s\nwant command %q, problems\n%s", n.Command, strings.Join(n.Problems, "\n"), tt.command, strings.Join(tt.want, "\n"))
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package tickets
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -73,8 +74,8 @@ type Category struct {
 
 // SLAConfig is one [sla.PRIORITY] section.
 type SLAConfig struct {
-	FirstResponse Duration `toml:"first_response"`
-	Resolve       Duration `toml:"resolve"`
+	FirstResponse SLATime `toml:"first_response"`
+	Resolve       SLATime `toml:"resolve"`
 }
 
 // CalendarConfig is the [calendar] section: the business hours SLAs count in.
@@ -114,10 +115,10 @@ func DefaultConfig() Config {
 			MaxAttachment: 25 << 20, ReopenDays: 14, CloseAfter: Duration{7 * 24 * time.Hour}, RateLimit: 10,
 		},
 		SLA: map[string]SLAConfig{
-			"urgent": {Duration{30 * time.Minute}, Duration{4 * time.Hour}},
-			"high":   {Duration{2 * time.Hour}, Duration{8 * time.Hour}},
-			"normal": {Duration{4 * time.Hour}, Duration{24 * time.Hour}},
-			"low":    {Duration{8 * time.Hour}, Duration{72 * time.Hour}},
+			"urgent": {SLATime{Time: 30 * time.Minute}, SLATime{Time: 4 * time.Hour}},
+			"high":   {SLATime{Time: 2 * time.Hour}, SLATime{Time: 8 * time.Hour}},
+			"normal": {SLATime{Time: 4 * time.Hour}, SLATime{Time: 24 * time.Hour}},
+			"low":    {SLATime{Time: 8 * time.Hour}, SLATime{Time: 72 * time.Hour}},
 		},
 		Calendar:   CalendarConfig{Days: []string{"mon", "tue", "wed", "thu", "fri"}, Start: "09:00", End: "18:00"},
 		Priority:   PriorityConfig{Default: "normal"},
@@ -276,19 +277,20 @@ func (c *Config) Validate(languages []string) error {
 			return err
 		}
 	}
+	cal, calErr := c.Calendar.Build()
 	for name, s := range c.SLA {
 		if _, err := ParsePriority(name); err != nil {
 			return keyErr("sla."+name, -1, "resolve", "sla.%s: not a priority (low, normal, high, urgent)", name)
 		}
-		if s.FirstResponse.Duration > s.Resolve.Duration {
-			return keyErr("sla."+name, -1, "first_response", "sla.%s: first_response %s is longer than resolve %s", name, s.FirstResponse.Duration, s.Resolve.Duration)
+		if calErr == nil && s.FirstResponse.On(cal) > s.Resolve.On(cal) {
+			return keyErr("sla."+name, -1, "first_response", "sla.%s: first_response %s is longer than resolve %s", name, s.FirstResponse, s.Resolve)
 		}
 	}
 	if _, err := ParsePriority(c.Priority.Default); err != nil {
 		return keyErr("priority", -1, "default", "priority.default: %v", err)
 	}
-	if _, err := c.Calendar.Build(); err != nil {
-		return keyErr("calendar", -1, "", "calendar: %v", err)
+	if calErr != nil {
+		return keyErr("calendar", -1, "", "calendar: %v", calErr)
 	}
 	if c.Escalation.ReminderAt <= 0 || c.Escalation.ReminderAt >= 1 {
 		return keyErr("escalation", -1, "reminder_at", "escalation.reminder_at %v: use a fraction between 0 and 1", c.Escalation.ReminderAt)
@@ -361,6 +363,68 @@ func ParseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("negative duration %q", s)
 	}
 	return d, nil
+}
+
+// SLATime is how long an SLA allows, read from "3d" (three working days of the calendar),
+// "4h" or "30m" (business time), or both ("1d4h"). A working day is as long as the calendar's
+// working hours (09:00 to 18:00: 9 hours; a calendar with always = true: 24 hours), so that
+// "3d" from Friday 15:00 ends on Wednesday at 15:00, and a holiday or a weekend between counts
+// nothing.
+type SLATime struct {
+	Days int           // Working days.
+	Time time.Duration // Business time besides the days.
+}
+
+// On returns the business time s stands for on the calendar cal.
+func (s SLATime) On(cal *Calendar) time.Duration {
+	return time.Duration(s.Days)*cal.DayLength() + s.Time
+}
+
+// String is s as it is written in the configuration: "3d", "1d4h0m0s", "4h0m0s".
+func (s SLATime) String() string {
+	switch {
+	case s.Days == 0:
+		return s.Time.String()
+	case s.Time == 0:
+		return fmt.Sprintf("%dd", s.Days)
+	}
+	return fmt.Sprintf("%dd%s", s.Days, s.Time)
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *SLATime) UnmarshalText(b []byte) error {
+	v, err := ParseSLATime(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s SLATime) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// ParseSLATime parses an SLA's time: a whole number of working days ("3d"), a Go duration of
+// business time ("4h", "90m"), or days then time ("1d4h").
+func ParseSLATime(str string) (SLATime, error) {
+	str = strings.TrimSpace(str)
+	var s SLATime
+	rest := str
+	if i := strings.IndexByte(str, 'd'); i >= 0 {
+		n, err := strconv.Atoi(str[:i])
+		if err != nil || n < 0 || strconv.Itoa(n) != str[:i] {
+			return SLATime{}, fmt.Errorf("invalid duration %q: use 3d (working days), 4h or 30m (business time)", str)
+		}
+		s.Days, rest = n, str[i+1:]
+	}
+	if rest != "" || s.Days == 0 && rest == "" {
+		d, err := time.ParseDuration(rest)
+		if err != nil || d < 0 {
+			return SLATime{}, fmt.Errorf("invalid duration %q: use 3d (working days), 4h or 30m (business time)", str)
+		}
+		s.Time = d
+	}
+	return s, nil
 }
 
 // Size is a byte count read from a number or a string such as "10MB".

@@ -53,10 +53,10 @@ func checkSLA(tk *Ticket, now, setAt time.Time, sla SLAConfig, reminderAt float6
 	}
 	var dls []deadline
 	if tk.FirstResponseAt.IsZero() && !tk.FirstResponseDue.IsZero() {
-		dls = append(dls, deadline{DeadlineFirstResponse, tk.FirstResponseDue, sla.FirstResponse.Duration})
+		dls = append(dls, deadline{DeadlineFirstResponse, tk.FirstResponseDue, sla.FirstResponse.On(cal)})
 	}
 	if !tk.ResolveDue.IsZero() {
-		dls = append(dls, deadline{DeadlineResolve, tk.ResolveDue, sla.Resolve.Duration})
+		dls = append(dls, deadline{DeadlineResolve, tk.ResolveDue, sla.Resolve.On(cal)})
 	}
 	for _, dl := range dls {
 		switch {
@@ -171,8 +171,8 @@ func escalationQuery(cfg *deskConfig, now time.Time) (string, []any) {
 	frMax, resMax := now, now
 	for p := PriorityLow; p <= PriorityUrgent; p++ {
 		sla := cfg.SLA[p.String()]
-		fr := reminderHorizon(cfg.cal, now, sla.FirstResponse.Duration, cfg.Escalation.ReminderAt)
-		res := reminderHorizon(cfg.cal, now, sla.Resolve.Duration, cfg.Escalation.ReminderAt)
+		fr := reminderHorizon(cfg.cal, now, sla.FirstResponse.On(cfg.cal), cfg.Escalation.ReminderAt)
+		res := reminderHorizon(cfg.cal, now, sla.Resolve.On(cfg.cal), cfg.Escalation.ReminderAt)
 		frH[p], resH[p] = fr.Unix(), res.Unix()
 		frMax, resMax = maxTime(frMax, fr), maxTime(resMax, res)
 	}

@@ -67,7 +67,7 @@ func mustTicket(t testing.TB, d *Desk, id int64) *Ticket {
 
 func TestCheckSLA(t *testing.T) {
 	cal := &Calendar{loc: time.UTC, always: true} // A 24/7 desk.
-	sla := SLAConfig{FirstResponse: Duration{4 * time.Hour}, Resolve: Duration{24 * time.Hour}}
+	sla := SLAConfig{FirstResponse: SLATime{Time: 4 * time.Hour}, Resolve: SLATime{Time: 24 * time.Hour}}
 	base := Ticket{Status: StatusOpen, CreatedAt: t0, FirstResponseDue: t0.Add(4 * time.Hour), ResolveDue: t0.Add(24 * time.Hour)}
 	answered := base
 	answered.FirstResponseAt = t0.Add(time.Hour)

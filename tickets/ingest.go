@@ -82,6 +82,7 @@ const (
 	ActionDuplicate = "duplicate"
 	ActionIgnored   = "ignored"  // Automatic mail about no ticket.
 	ActionRecorded  = "recorded" // Automatic mail recorded on its ticket.
+	ActionThanked   = "thanked"  // A reply that only thanks, recorded on its resolved ticket.
 )
 
 // bounceQuarantine is how long the desk stops writing to an address that bounced.
@@ -204,6 +205,11 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	}
 	if err := t.storeAttachments(tk, in); err != nil {
 		return o, err
+	}
+	if tk.Status == StatusResolved && OnlyThanks(in.Text, in.FromName, tk.RequesterName) {
+		// "Merci beaucoup !" to a resolution: recorded, nothing reopens, nobody is paged.
+		o.Action = ActionThanked
+		return o, t.event(tk, EventMessage, in.From, true, in.Text, in.MessageID)
 	}
 	if err := t.Message(tk, in.Text, in.From, in.MessageID); err != nil {
 		return o, err

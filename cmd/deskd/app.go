@@ -36,6 +36,10 @@ type app struct {
 	// holder names this process in the store's records of roles and job runs (instances.go).
 	holder string
 
+	// sendErr is why the sender cannot log in (its password or its OAuth2 source is unusable),
+	// for a command that only queues mail: the mail stays queued for `deskd serve`.
+	sendErr error
+
 	mu     sync.Mutex         // Guards cfg, tokens and cron, which Reload replaces.
 	cfg    *config.File       // The configuration in force.
 	tokens mailin.TokenSource // The OAuth2 tokens of IMAP and SMTP; nil without [oauth2].
@@ -45,16 +49,38 @@ type app struct {
 // job is a scheduled check, a function of the time it runs at.
 type job func(ctx context.Context, now time.Time) error
 
-// newApp builds deskd from its configuration, in order: the passwords and the OAuth2 token
-// source, the store and the desk, the templates, the ingester, the sender, the jobs. Close
-// releases what it opened.
-func newApp(ctx context.Context, cfg *config.File, log *slog.Logger) (*app, error) {
-	if err := cfg.ReadPasswords(); err != nil {
-		return nil, err
+// part is a part of deskd that a command runs. newApp reads the passwords of the parts it is
+// given only: a coordinator's `deskd ticket resolve` queues mail and tries to send it, and needs
+// no IMAP password.
+type part uint8
+
+const (
+	ingesting part = 1 << iota // The ingester reads the inbox: the IMAP password must be readable.
+	sending                    // The sender must log in to SMTP: the SMTP password must be readable.
+	triaging                   // The classifier is trained from the desk's history.
+
+	serving = ingesting | sending | triaging // `deskd serve`, `deskd poll`.
+)
+
+// newApp builds deskd from its configuration, in order: the passwords of the parts it uses and
+// the OAuth2 token source, the store and the desk, the templates, the ingester, the sender, the
+// jobs. Close releases what it opened.
+func newApp(ctx context.Context, cfg *config.File, log *slog.Logger, uses part) (*app, error) {
+	if uses&ingesting != 0 {
+		if err := cfg.ReadIMAPPassword(); err != nil {
+			return nil, err
+		}
+	}
+	sendErr := cfg.ReadSMTPPassword()
+	if sendErr != nil && uses&sending != 0 {
+		return nil, sendErr
 	}
 	tokens, err := newTokenSource(cfg, log)
-	if err != nil {
+	if err != nil && uses&(ingesting|sending) != 0 {
 		return nil, err
+	}
+	if err != nil && sendErr == nil {
+		sendErr = err
 	}
 	tpl, err := templates.Load(cfg.Templates)
 	if err != nil {
@@ -73,8 +99,11 @@ func newApp(ctx context.Context, cfg *config.File, log *slog.Logger) (*app, erro
 	out.SetTokens(tokens)
 	in := mailin.NewIngester(desk, ingestSettings(cfg, desk, tokens), log)
 	in.Processed = func(mailin.Stats) { out.Wake() } // Mail in usually means mail out.
-	a := &app{log: log, store: desk.Store, desk: desk, in: in, out: out, cfg: cfg, tokens: tokens, holder: holderName()}
+	a := &app{log: log, store: desk.Store, desk: desk, in: in, out: out, cfg: cfg, tokens: tokens, sendErr: sendErr, holder: holderName()}
 	a.jobs = map[string]job{"escalation": a.escalation, "digest": a.digest, "autoclose": a.autoclose, "prune": a.prune}
+	if uses&triaging != 0 {
+		a.train(ctx)
+	}
 	return a, nil
 }
 
@@ -164,18 +193,27 @@ func (a *app) autoclose(ctx context.Context, now time.Time) error {
 	return err
 }
 
+// drain sends what the outbox has due now and returns how many mails left; mail that cannot leave
+// stays queued.
+func (a *app) drain(ctx context.Context) (int, error) {
+	if a.sendErr != nil {
+		return 0, a.sendErr
+	}
+	return a.out.Drain(ctx, time.Now())
+}
+
 // deliver sends what the outbox has due now, for the commands that change tickets; when SMTP is
 // unreachable the mail stays queued for `deskd serve`, and the command says so.
 func (a *app) deliver(ctx context.Context, stdout io.Writer) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	sent, err := a.out.Drain(ctx, time.Now())
+	sent, err := a.drain(ctx)
 	if err != nil {
 		fmt.Fprintf(stdout, "mail queued; not sent now (%v): deskd serve will send it\n", oneLine(err.Error()))
 		return
 	}
 	if sent > 0 {
-		fmt.Fprintf(stdout, "sent %d mails\n", sent)
+		fmt.Fprintf(stdout, "sent %s\n", count(sent, "mail", "mails"))
 	}
 }
 

@@ -199,7 +199,7 @@ func TestCronRecoversPanickingJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil)))
+	a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil)), serving)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/mail"
 	"net/smtp"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,12 +75,11 @@ func runDemo(ctx context.Context, e *env, exit bool, keep string) error {
 	if e.log == nil || !e.log.Enabled(ctx, slog.LevelDebug) {
 		e.log = slog.New(slog.NewTextHandler(io.Discard, nil)) // The story tells what happens.
 	}
-	a, err := newApp(ctx, cfg, e.log)
+	a, err := newApp(ctx, cfg, e.log, serving)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	a.train(ctx)
 	ctx, cancel := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- a.serve(ctx) }()
@@ -92,7 +93,7 @@ func runDemo(ctx context.Context, e *env, exit bool, keep string) error {
 	s.play()
 	s.table()
 	if len(s.failed) > 0 {
-		fmt.Fprintf(e.stdout, "\n%d step(s) did not happen as expected:\n", len(s.failed))
+		fmt.Fprintf(e.stdout, "\n%s did not happen as expected:\n", count(len(s.failed), "step", "steps"))
 		for _, f := range s.failed {
 			fmt.Fprintf(e.stdout, "  ✗ %s\n", f)
 		}
@@ -101,18 +102,62 @@ func runDemo(ctx context.Context, e *env, exit bool, keep string) error {
 	}
 	if exit {
 		if len(s.failed) > 0 {
-			return fmt.Errorf("demo: %d step(s) failed", len(s.failed))
+			return fmt.Errorf("demo: %s failed", count(len(s.failed), "step", "steps"))
 		}
 		return nil
 	}
+	last := s.lastEvent()
 	fmt.Fprintf(e.stdout, `
 deskd keeps serving. Open any mailbox with a mail client (plain IMAP/SMTP, no TLS):
   IMAP %s, SMTP %s, password %q
   users: %s (the desk), alice@corp.example, bob@corp.example, celine.dupre@corp.example, …
 Write to helpdesk@corp.example through the SMTP server to open a ticket. Ctrl-C stops.
+What happens on the desk from now on is told here, a line per ticket event.
 `, w.IMAPAddr, w.SMTPAddr, w.Password, DeskUser)
-	<-ctx.Done()
+	s.follow(last, time.Second)
 	return nil
+}
+
+// follow tells each ticket event recorded after the event last, a line each, every interval,
+// until the demo stops.
+func (s *story) follow(last int64, interval time.Duration) {
+	for {
+		evs, err := s.a.desk.Store.EventsSince(s.ctx, last, 1000)
+		if err != nil && s.ctx.Err() == nil {
+			fmt.Fprintf(s.out, "events: %v\n", err)
+		}
+		for _, ev := range evs {
+			last = ev.ID
+			fmt.Fprintln(s.out, eventLine(ev, s.a.desk.Config().Location()))
+		}
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
+}
+
+// lastEvent is the id of the last ticket event recorded.
+func (s *story) lastEvent() int64 {
+	last := int64(0)
+	for {
+		evs, err := s.a.desk.Store.EventsSince(s.ctx, last, 1000)
+		if err != nil || len(evs) == 0 {
+			return last
+		}
+		last = evs[len(evs)-1].ID
+	}
+}
+
+// eventLine is one ticket event as the demo tells it: "15:04:05 #6 message   celine@… — text".
+func eventLine(ev tickets.Event, loc *time.Location) string {
+	line := fmt.Sprintf("%s #%d %-9s %s", ev.At.In(loc).Format("15:04:05"), ev.TicketID, ev.Kind, ev.Actor)
+	text, _, _ := strings.Cut(strings.TrimSpace(ev.Text), "\n")
+	if text = clip(strings.TrimSpace(text), 80); text != "" {
+		line += " — " + text
+	}
+	return line
 }
 
 // check records a step's outcome.
@@ -325,17 +370,31 @@ func (s *story) play() {
 	s.check(len(s.received(after.Assignee, "escalated", excel.ID)) == 1, "the specialist receives the history")
 
 	acct := tks[2]
-	fmt.Fprintf(s.out, "\n5. Nobody answers Jean (urgent: first response due in 30 minutes); the escalation job runs 45 minutes later\n")
+	fmt.Fprintf(s.out, "\n5. Nobody answers the urgent tickets (first response due in 30 minutes); the escalation job runs 45 minutes later, three times\n")
 	later := time.Now().Add(45 * time.Minute)
+	runs := map[int64]int{} // How often each ticket was escalated.
+	var order []int64
 	for i := 0; i < 3; i++ { // Three runs: one breach escalates once.
-		if err := s.a.jobs["escalation"](s.ctx, later.Add(time.Duration(i)*time.Minute)); err != nil {
+		rep, err := s.a.desk.RunEscalation(s.ctx, later.Add(time.Duration(i)*time.Minute))
+		if err != nil {
 			s.check(false, "escalation job: %v", err)
+		}
+		for _, id := range rep.Escalated {
+			if runs[id] == 0 {
+				order = append(order, id)
+			}
+			runs[id]++
 		}
 	}
 	s.a.out.Wake()
-	ok = s.waitFor(func() bool { return len(s.received(acct.Requester, "escalated", acct.ID)) == 1 })
+	for _, id := range order {
+		tk := s.ticket(id)
+		ok := s.waitFor(func() bool { return len(s.received(tk.Requester, "escalated", id)) == 1 })
+		s.check(ok && runs[id] == 1 && tk.Escalations == 1,
+			"ticket #%d %q escalated once in 3 runs: %s, tier %d, now with %s; %s told", id, tk.Subject, tk.Priority, tk.Tier, dash(tk.Assignee), tk.Requester)
+	}
 	got := s.ticket(acct.ID)
-	s.check(ok && got.Escalations == 1 && got.Tier == 2, "ticket #%d escalated once (3 runs): tier %d, with %s", acct.ID, got.Tier, got.Assignee)
+	s.check(runs[acct.ID] == 1 && got.Tier == 2, "Jean's ticket #%d is among them (%s)", acct.ID, count(len(order), "ticket escalated", "tickets escalated"))
 
 	fmt.Fprintln(s.out, "\n6. The morning digest")
 	if err := s.a.jobs["digest"](s.ctx, time.Now()); err != nil {
@@ -371,7 +430,11 @@ func (s *story) table() {
 	printTable(s.out, list)
 	counts, err := s.a.desk.Store.OutboxCounts(context.Background())
 	if err == nil {
-		fmt.Fprintf(s.out, "\nOutbox: %v\n", counts)
+		var parts []string
+		for _, state := range slices.Sorted(maps.Keys(counts)) {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[state], state))
+		}
+		fmt.Fprintf(s.out, "\nOutbox: %s\n", strings.Join(parts, ", "))
 	}
 }
 

@@ -64,12 +64,11 @@ func newFlow(t *testing.T, extra string) *flow {
 	if os.Getenv("DESKD_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	dm, err := newApp(ctx, cfg, log)
+	dm, err := newApp(ctx, cfg, log, serving)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(dm.Close)
-	dm.train(ctx)
 	return &flow{t: t, ctx: ctx, w: w, dm: dm, cfg: &cfg.Desk, db: cfg.Database, texts: map[*mail.Message]string{}}
 }
 

@@ -79,6 +79,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr}
 	cmds := commands()
+	global, args := leadingFlags(args)
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		printHelp(stdout, cmds)
 		if len(args) == 0 {
@@ -93,6 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		name += " " + rest[0]
 		rest = rest[1:]
 	}
+	rest = append(global, rest...)
 	cmd := find(cmds, name)
 	if cmd == nil {
 		fmt.Fprintf(stderr, "deskd: unknown command %q (see deskd help)\n", name)
@@ -153,6 +155,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
+// leadingFlags splits off the flags every command takes (--config FILE, -v) written before the
+// command's name, as in "deskd --config /etc/deskd/deskd.toml ticket list".
+func leadingFlags(args []string) (global, rest []string) {
+	for len(args) > 0 {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
+		if !strings.HasPrefix(args[0], "-") {
+			break
+		}
+		switch {
+		case name == "config" && !hasValue && len(args) > 1:
+			global, args = append(global, args[0], args[1]), args[2:]
+		case name == "config" && hasValue, name == "v" && (!hasValue || value != ""):
+			global, args = append(global, args[0]), args[1:]
+		default:
+			return global, args
+		}
+	}
+	return global, args
+}
+
 // interleave moves flags found after positional arguments to the front, so that
 // "deskd ticket show 3 --json" works as users expect.
 func interleave(fs *flag.FlagSet, args []string) []string {
@@ -183,6 +205,14 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 		}
 	}
 	return append(flags, pos...)
+}
+
+// count says n things in English: "1 mail", "2 mails".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/deskd/deskd/cmd/deskd/config"
@@ -21,19 +22,33 @@ func versionCommand() *command {
 	return &command{
 		name: "version", summary: "Print the version and build information.",
 		run: func(ctx context.Context, e *env, args []string) error {
-			rev, mod := "", ""
-			if bi, ok := debug.ReadBuildInfo(); ok {
-				mod = bi.Main.Path
-				for _, s := range bi.Settings {
-					if s.Key == "vcs.revision" {
-						rev = s.Value
-					}
-				}
-			}
-			fmt.Fprintf(e.stdout, "deskd %s (%s %s, %s, %s/%s)\n", version, mod, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintln(e.stdout, versionLine())
 			return nil
 		},
 	}
+}
+
+// versionLine is what `deskd version` prints: the version, then the module, the commit (when the
+// binary was built from a checkout) and the toolchain, e.g.
+// "deskd dev (github.com/deskd/deskd 70bcce5a1b2c, go1.26.8, linux/amd64)".
+func versionLine() string {
+	var build []string
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		mod := bi.Main.Path
+		for _, s := range bi.Settings {
+			switch {
+			case s.Key == "vcs.revision":
+				mod += " " + s.Value[:min(12, len(s.Value))]
+			case s.Key == "vcs.modified" && s.Value == "true":
+				mod += "+changes"
+			}
+		}
+		if mod = strings.TrimSpace(mod); mod != "" {
+			build = append(build, mod)
+		}
+	}
+	build = append(build, runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH)
+	return fmt.Sprintf("deskd %s (%s)", version, strings.Join(build, ", "))
 }
 
 func checkCommand() *command {
@@ -50,8 +65,9 @@ func check(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "config %s: ok (%d technicians, %d coordinators, %d categories)\n", e.configPath,
-		len(cfg.Desk.Technicians), len(cfg.Desk.Coordinator), len(cfg.Desk.Categories))
+	fmt.Fprintf(e.stdout, "config %s: ok (%s, %s, %s)\n", e.configPath,
+		count(len(cfg.Desk.Technicians), "technician", "technicians"), count(len(cfg.Desk.Coordinator), "coordinator", "coordinators"),
+		count(len(cfg.Desk.Categories), "category", "categories"))
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(e.stdout, "warning: %s\n", w)
 	}
@@ -111,7 +127,7 @@ func check(ctx context.Context, e *env) error {
 		fmt.Fprintf(e.stdout, "smtp %s: ok\n", cfg.SMTP.Address)
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d check(s) failed", failed)
+		return fmt.Errorf("%s failed", count(failed, "check", "checks"))
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ func TestReloadTokenSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	a, err := newApp(ctx, cfg, slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil)))
+	a, err := newApp(ctx, cfg, slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil)), serving)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,21 +12,18 @@ import (
 	"github.com/deskd/deskd/tickets"
 )
 
-// withApp loads the configuration, builds deskd, runs fn and closes it. The classifier is trained
-// first for the commands that triage mail (train).
-func withApp(ctx context.Context, e *env, train bool, fn func(*app) error) error {
+// withApp loads the configuration, builds the parts of deskd a command uses, runs fn and closes
+// it.
+func withApp(ctx context.Context, e *env, uses part, fn func(*app) error) error {
 	cfg, err := config.Load(e.configPath)
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, e.log)
+	a, err := newApp(ctx, cfg, e.log, uses)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	if train {
-		a.train(ctx)
-	}
 	return fn(a)
 }
 
@@ -34,7 +31,7 @@ func serveCommand() *command {
 	return &command{
 		name: "serve", summary: "Run the daemon: IMAP ingest, the outbox sender and the scheduled jobs.",
 		run: func(ctx context.Context, e *env, args []string) error {
-			return withApp(ctx, e, true, func(a *app) error { return a.serve(ctx) })
+			return withApp(ctx, e, serving, func(a *app) error { return a.serve(ctx) })
 		},
 	}
 }
@@ -44,7 +41,7 @@ func pollCommand() *command {
 		name: "poll", args: "--once", summary: "Process everything now in the inbox, send what is due, exit.",
 		flags: func(fs *flag.FlagSet) { fs.Bool("once", true, "one pass (the only mode)") },
 		run: func(ctx context.Context, e *env, args []string) error {
-			return withApp(ctx, e, true, func(a *app) error {
+			return withApp(ctx, e, serving, func(a *app) error {
 				st, err := a.in.Once(ctx)
 				if err != nil {
 					return err
@@ -85,18 +82,18 @@ func runCommand(name string) *command {
 				}
 				now = t
 			}
-			return withApp(ctx, e, true, func(a *app) error {
+			return withApp(ctx, e, triaging, func(a *app) error {
 				if err := a.jobs[name](ctx, now); err != nil {
 					return err
 				}
 				// The job ran as of --now; the sender works on the real clock. The job's work is
 				// committed whatever the sender does: exit 0, so that nobody runs it twice.
-				sent, err := a.out.Drain(ctx, time.Now())
+				sent, err := a.drain(ctx)
 				if err != nil {
 					fmt.Fprintf(e.stdout, "%s: done; mail queued, not sent now (%s): deskd serve will send it\n", name, oneLine(err.Error()))
 					return nil
 				}
-				fmt.Fprintf(e.stdout, "%s: done; sent %d mails\n", name, sent)
+				fmt.Fprintf(e.stdout, "%s: done; sent %s\n", name, count(sent, "mail", "mails"))
 				return nil
 			})
 		},

@@ -44,7 +44,7 @@ func servedWorld(t *testing.T) (*app, *syncWriter, *world) {
 		t.Fatal(err)
 	}
 	logs := &syncWriter{w: &bytes.Buffer{}}
-	a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)))
+	a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)), serving)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -171,7 +171,7 @@ func ticketShow() *command {
 					j.Explain = nil
 					return printJSON(e.stdout, j)
 				}
-				printShow(e.stdout, j)
+				printShow(e.stdout, j, d.Config().Location())
 				return nil
 			})
 		},
@@ -221,7 +221,7 @@ func ticketAction(name, args, summary string, nargs int, extra func(fs *flag.Fla
 			if len(argv)-1 < nargs {
 				return usagef("want %s", args)
 			}
-			return withApp(ctx, e, false, func(a *app) error {
+			return withApp(ctx, e, 0, func(a *app) error {
 				if err := a.desk.Do(ctx, id, time.Now(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
 					return do(tx, tk, actor(a.desk, as), argv[1:])
 				}); err != nil {
@@ -268,21 +268,23 @@ func clip(s string, n int) string {
 	return s
 }
 
-func fmtTime(t *time.Time) string {
+// fmtTime shows a time in the desk's time zone, the zone named: "2026-11-26 11:00 CET".
+func fmtTime(t *time.Time, loc *time.Location) string {
 	if t == nil {
 		return "-"
 	}
-	return t.Local().Format("2006-01-02 15:04")
+	return t.In(loc).Format("2006-01-02 15:04 MST")
 }
 
-func printShow(w io.Writer, j tickets.TicketJSON) {
+// printShow prints a ticket and its history for a person, times in loc (the desk's time zone).
+func printShow(w io.Writer, j tickets.TicketJSON, loc *time.Location) {
 	fmt.Fprintf(w, "#%d %s\n", j.ID, j.Subject)
 	fmt.Fprintf(w, "  status %s · priority %s · category %s · tier %d · assignee %s\n", j.Status, j.Priority,
 		dash(j.Category), j.Tier, dash(j.Assignee))
 	fmt.Fprintf(w, "  requester %s · watchers %s · language %s · escalations %d\n", j.Requester,
 		dash(strings.Join(j.Watchers, ", ")), j.Language, j.Escalations)
-	fmt.Fprintf(w, "  created %s · first response %s (due %s) · resolve due %s\n", fmtTime(j.CreatedAt),
-		fmtTime(j.FirstResponseAt), fmtTime(j.FirstResponseDue), fmtTime(j.ResolveDue))
+	fmt.Fprintf(w, "  created %s · first response %s (due %s) · resolve due %s\n", fmtTime(j.CreatedAt, loc),
+		fmtTime(j.FirstResponseAt, loc), fmtTime(j.FirstResponseDue, loc), fmtTime(j.ResolveDue, loc))
 	if j.Attachments != nil && len(*j.Attachments) > 0 {
 		fmt.Fprintln(w, "  attachments:")
 		for _, a := range *j.Attachments {
@@ -299,7 +301,7 @@ func printShow(w io.Writer, j tickets.TicketJSON) {
 		if ev.Public {
 			vis = "public"
 		}
-		fmt.Fprintf(w, "  %s %-9s %-8s %s\n", ev.At.Local().Format("2006-01-02 15:04"), ev.Kind, vis, ev.Actor)
+		fmt.Fprintf(w, "  %s %-9s %-8s %s\n", fmtTime(&ev.At, loc), ev.Kind, vis, ev.Actor)
 		for _, line := range strings.Split(strings.TrimSpace(ev.Text), "\n") {
 			if line != "" {
 				fmt.Fprintf(w, "      %s\n", line)
@@ -372,7 +374,7 @@ func ticketOpen() *command {
 			if from == "" || !strings.Contains(from, "@") || strings.TrimSpace(subject) == "" || text == "" {
 				return usagef("want --from EMAIL --subject TEXT and the request's text")
 			}
-			return withApp(ctx, e, false, func(a *app) error {
+			return withApp(ctx, e, 0, func(a *app) error {
 				d := a.desk
 				if langs := templates.Available(a.config().Templates); lang != "" && !slices.Contains(langs, lang) {
 					return usagef("--lang %q: use %s", lang, strings.Join(langs, ", "))

@@ -293,27 +293,44 @@ func resolvePath(dir, p string) string {
 }
 
 // ReadPasswords reads the IMAP and SMTP passwords that come from password_env or password_file
-// into IMAP.Password and SMTP.Password. Commands that connect call it; those that only read the
-// database need no password.
+// into IMAP.Password and SMTP.Password. Commands call it for the servers they connect to
+// (ReadIMAPPassword, ReadSMTPPassword); those that only read the database need no password.
 func (f *File) ReadPasswords() error {
-	for _, s := range []struct {
-		table string
-		src   secretSource
-		dst   *string
-	}{{"imap", f.imapSecret, &f.IMAP.Password}, {"smtp", f.smtpSecret, &f.SMTP.Password}} {
-		if s.src.Env == "" && s.src.File == "" {
-			continue
-		}
-		p, err := Password(*s.dst, s.src.Env, s.src.File)
-		if err != nil {
-			key := "password_env"
-			if s.src.File != "" {
-				key = "password_file"
-			}
-			return f.errAt(s.table, -1, key, fmt.Sprintf("%s.%s: %v", s.table, key, err))
-		}
-		*s.dst = p
+	if err := f.ReadIMAPPassword(); err != nil {
+		return err
 	}
+	return f.ReadSMTPPassword()
+}
+
+// ReadIMAPPassword reads the IMAP password into IMAP.Password, when it comes from password_env
+// or password_file.
+func (f *File) ReadIMAPPassword() error {
+	return f.readPassword("imap", f.imapSecret, &f.IMAP.Password)
+}
+
+// ReadSMTPPassword reads the SMTP password into SMTP.Password, when it comes from password_env
+// or password_file and there is a username to log in with: a server that takes the desk's mail
+// without login (username = "") needs no password.
+func (f *File) ReadSMTPPassword() error {
+	if f.SMTP.Username == "" {
+		return nil
+	}
+	return f.readPassword("smtp", f.smtpSecret, &f.SMTP.Password)
+}
+
+func (f *File) readPassword(table string, src secretSource, dst *string) error {
+	if src.Env == "" && src.File == "" {
+		return nil
+	}
+	p, err := Password(*dst, src.Env, src.File)
+	if err != nil {
+		key := "password_env"
+		if src.File != "" {
+			key = "password_file"
+		}
+		return f.errAt(table, -1, key, fmt.Sprintf("%s.%s: %v", table, key, err))
+	}
+	*dst = p
 	return nil
 }
 

@@ -18,10 +18,10 @@ func TestContractExampleLoads(t *testing.T) {
 	if cfg.Database != filepath.Join(dir, "deskd.db") {
 		t.Errorf("database path %q not resolved against the config's directory", cfg.Database)
 	}
-	if got := cfg.Desk.SLA["urgent"].Resolve.Duration; got != 4*time.Hour {
+	if got := cfg.Desk.SLA["urgent"].Resolve.Time; got != 4*time.Hour {
 		t.Errorf("urgent resolve = %v", got)
 	}
-	if got := cfg.Desk.SLA["normal"].FirstResponse.Duration; got != 4*time.Hour {
+	if got := cfg.Desk.SLA["normal"].FirstResponse.Time; got != 4*time.Hour {
 		t.Errorf("normal first response default = %v", got)
 	}
 	if cfg.Desk.Escalation.MaxTier != 3 {
@@ -222,7 +222,7 @@ func TestContractExampleLoadsAsWritten(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if cfg.Desk.Desk.Address != "helpdesk@corp.example" || len(cfg.Desk.Technicians) != 1 || cfg.Desk.SLA["urgent"].FirstResponse.Duration != 30*time.Minute {
+		if cfg.Desk.Desk.Address != "helpdesk@corp.example" || len(cfg.Desk.Technicians) != 1 || cfg.Desk.SLA["urgent"].FirstResponse.Time != 30*time.Minute {
 			t.Fatalf("%s: loaded %+v", name, cfg.Desk.Desk)
 		}
 	}

@@ -1,0 +1,95 @@
+package tickets
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestOnlyThanks(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		text string
+		want bool
+	}{
+		{"merci beaucoup", "Merci beaucoup !", true},
+		{"thanks, works now", "Thanks, works now", true},
+		{"merci pour votre aide", "Bonjour,\n\nMerci pour votre aide, tout fonctionne.\n\nBonne journée", true},
+		{"thanks for your help", "Hi Alice,\nThanks a lot for your help!\nBest,\nPriya", true},
+		{"merci, compte débloqué", "Merci, mon compte est débloqué.", true},
+		{"with a signature block", "Merci beaucoup !\n\nCéline Dupré\nService Comptabilité\nTél. 01 23 45 67 89\n12 rue de la Paix, 75002 Paris", true},
+		{"with a -- signature and a disclaimer", "Thanks, works now\n\n-- \nPriya Raman | Marketing\nThis e-mail and any attachments are confidential. If you are not the intended recipient, please notify the sender and delete it; any error in transmission does not waive confidentiality.", true},
+		{"quoted text below", "Merci !\n\nLe jeu. 26 nov. 2026 à 10:05, Support Informatique <helpdesk@corp.example> a écrit :\n> Votre demande est résolue.\n> Le VPN ne fonctionnait pas : profil réinstallé.\n> Si le problème revient, répondez à ce mail.", true},
+		{"outlook original below", "Parfait, merci.\n\n________________________________\nDe : Support Informatique <helpdesk@corp.example>\nEnvoyé : jeudi 26 novembre 2026 10:05\nObjet : [HD #1] Résolu : VPN\n\nLe problème ne revient pas ? Répondez.", true},
+		{"sent from my iphone", "Thank you!\n\nSent from my iPhone", true},
+		{"merci, mais toujours pas", "Merci, mais ça ne marche toujours pas", false},
+		{"another question", "Thanks! Another question: can I also get access to the shared drive?", false},
+		{"question without a question mark", "Merci. Pouvez-vous aussi regarder mon imprimante.", false},
+		{"still broken", "Thanks, but it still doesn't work after a reboot.", false},
+		{"curly apostrophe", "Thanks, it doesn’t work though", false},
+		{"erreur", "Merci, par contre j'ai une erreur 809 maintenant", false},
+		{"ça marche plus", "merci mais ça marche plus", false},
+		{"no thanks word", "OK", false},
+		{"empty", "", false},
+		{"only a quote", "> Votre demande est résolue.", false},
+		{"too long", "Merci beaucoup " + strings.Repeat("vraiment ", 30) + "!", false},
+		{"new problem after thanks", "Thanks, works now. The printer on floor 3 is jammed again though.", false},
+		{"need", "Merci. J'ai besoin d'un deuxième écran.", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := OnlyThanks(tt.text, "Céline Dupré"); got != tt.want {
+				t.Errorf("OnlyThanks(%q) = %v, want %v (body %q)", tt.text, got, tt.want, thanksBody(tt.text, []string{"Céline Dupré"}))
+			}
+		})
+	}
+}
+
+// TestThanksDoNotReopen: a short thanks to a resolution is recorded on the ticket, which stays
+// resolved, and nobody is mailed; anything more reopens it and pages the assignee, as before.
+func TestThanksDoNotReopen(t *testing.T) {
+	for _, tt := range []struct {
+		text     string
+		reopened bool
+	}{
+		{"Merci beaucoup !\n\nCéline", false},
+		{"Thanks, works now", false},
+		{"Merci, mais ça ne marche toujours pas", true},
+		{"Thanks! Another question: can I also get a second screen?", true},
+	} {
+		t.Run(tt.text, func(t *testing.T) {
+			d := newTestDesk(t)
+			ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
+			if err := d.Do(context.Background(), 1, t0.Add(time.Hour), func(tx *Tx, tk *Ticket) error {
+				return tx.Resolve(tk, "Borne wifi redémarrée.", "alice@corp.example")
+			}); err != nil {
+				t.Fatal(err)
+			}
+			mails := countRows(t, d, `SELECT COUNT(*) FROM outbox`)
+			in := request("r@m", "celine@corp.example", "RE: [HD #1] Wifi", tt.text)
+			in.FromName = "Céline Dupré"
+			in.InReplyTo = []string{rootID(t, d, 1)}
+			o := ingest(t, d, t0.Add(2*time.Hour), in)[0]
+			tk, err := d.Store.Ticket(context.Background(), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := countRows(t, d, `SELECT COUNT(*) FROM events WHERE kind = 'message' AND message_id = 'r@m' AND text = ?`, tt.text); n != 1 {
+				t.Errorf("the reply is not recorded on the ticket (%d events)", n)
+			}
+			newMails := countRows(t, d, `SELECT COUNT(*) FROM outbox`) - mails
+			if tt.reopened {
+				if tk.Status != StatusOpen || o.Action != ActionAppended || newMails != 1 {
+					t.Errorf("status %s, action %s, %d new mails; want open, %s and the assignee told", tk.Status, o.Action, newMails, ActionAppended)
+				}
+				return
+			}
+			if tk.Status != StatusResolved || o.Action != ActionThanked || newMails != 0 {
+				t.Errorf("status %s, action %s, %d new mails; want resolved, %s, no mail", tk.Status, o.Action, newMails, ActionThanked)
+			}
+			if !tk.ResolvedAt.Equal(t0.Add(time.Hour)) {
+				t.Errorf("resolved_at moved to %s: auto-close would wait longer", tk.ResolvedAt)
+			}
+		})
+	}
+}
