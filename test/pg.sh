@@ -15,7 +15,11 @@ if [ "$(id -u)" = 0 ]; then as=(runuser -u postgres --); fi
 case $cmd in
 start)
 	mkdir -p "$dir"
-	[ "$(id -u)" = 0 ] && chown postgres: "$dir"
+	if [ "$(id -u)" = 0 ]; then
+		chown postgres: "$dir"
+		chmod o+x "$(dirname "$dir")" # The user postgres passes through to its directory.
+		runuser -u postgres -- test -w "$dir" || { echo "the user postgres cannot reach $dir" >&2; exit 1; }
+	fi
 	"${as[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-locale -E UTF8 --no-sync >"$dir/initdb.log" 2>&1
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	"${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -c shared_buffers=128MB" start >/dev/null

@@ -30,6 +30,10 @@ import (
 // Env names the PostgreSQL server the suite runs on; unset or empty: SQLite.
 const Env = "DESKD_TEST_DATABASE"
 
+// ServerEnv names a PostgreSQL server for the tests that need PostgreSQL whatever the suite runs
+// on (Postgres); unset: the suite's server, else a private cluster per test.
+const ServerEnv = "DESKD_TEST_POSTGRES"
+
 // OnPostgres reports whether the suite runs on PostgreSQL.
 func OnPostgres() bool {
 	v := os.Getenv(Env)
@@ -55,11 +59,14 @@ func Database(t testing.TB) string {
 	return Schema(t, os.Getenv(Env))
 }
 
-// Postgres returns the URL of a fresh PostgreSQL schema, on the suite's server when it runs on
-// PostgreSQL, else on a private cluster started for the test. It skips the test only when
-// PostgreSQL is not installed.
+// Postgres returns the URL of a fresh PostgreSQL schema: on the server $DESKD_TEST_POSTGRES
+// names, else on the suite's when it runs on PostgreSQL, else on a private cluster started for
+// the test. It skips the test only when PostgreSQL is not installed.
 func Postgres(t testing.TB) string {
 	t.Helper()
+	if v := os.Getenv(ServerEnv); v != "" {
+		return Schema(t, v)
+	}
 	if OnPostgres() {
 		return Schema(t, os.Getenv(Env))
 	}
