@@ -30,6 +30,15 @@ import (
 //
 // The journal is not synced: after a power cut, as after a crash between the server's acceptance
 // and the append, the mail goes again (delivery is at least once).
+//
+// A PostgreSQL store has no journal. There MarkSent's commit takes only its row's lock
+// (writeRows), not the store's write lock, so it waits for no ingester: the window is the commit's
+// round trip to the server, which a journal would narrow by little. And a file is local to one
+// machine, while the instances sharing a PostgreSQL database run on several: a dead instance's
+// journal would be replayed only when it starts again on that machine, long after another
+// instance has taken its claims back (mailout.HeartbeatTimeout) and sent the mail. The failover
+// test counts the duplicates this leaves (test/failover.sh; README, "Running more than one
+// instance").
 type sentJournal struct {
 	path string
 	mu   sync.Mutex // One MarkSent of this process at a time.

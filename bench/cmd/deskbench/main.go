@@ -39,6 +39,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/deskd/deskd/bench"
+	"github.com/deskd/deskd/tickets"
 )
 
 func main() {
@@ -409,7 +410,11 @@ func seed(args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+	finish := `PRAGMA wal_checkpoint(TRUNCATE)`
+	if tickets.IsPostgres(cfg.Desk.Database) { // The tickets' ids were given: move their sequence on.
+		finish = `SELECT setval(pg_get_serial_sequence('tickets', 'id'), (SELECT MAX(id) FROM tickets))`
+	}
+	if _, err := db.Exec(finish); err != nil {
 		return err
 	}
 	fmt.Printf("seeded %d tickets (%d overdue), %d rows in %v\n", *n+*breach, *breach, rows, time.Since(started).Round(time.Millisecond))
@@ -439,6 +444,10 @@ func openDeskDB(file string) (*sql.DB, *deskConfig, error) {
 		return nil, nil, err
 	}
 	path := cfg.Desk.Database
+	if tickets.IsPostgres(path) {
+		db, err := tickets.OpenRaw(path)
+		return db, &cfg, err
+	}
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(filepath.Dir(file), path)
 	}
