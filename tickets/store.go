@@ -23,10 +23,11 @@ type Store struct {
 	w *sql.DB // Writer: one connection, BEGIN IMMEDIATE (SQLite); a pool (PostgreSQL).
 	r *sql.DB // Readers.
 
-	dialect dialect
-	pg      *pgx.ConnConfig // PostgreSQL: the connection settings, for the connections of roles.
-	ns      string          // PostgreSQL: the database and schema, which name the advisory locks.
-	lockDir string          // SQLite: the database's path, beside which role locks are files.
+	dialect  dialect
+	database string          // As OpenStore was given it.
+	pg       *pgx.ConnConfig // PostgreSQL: the connection settings, for the connections of roles.
+	ns       string          // PostgreSQL: the database and schema, which name the advisory locks.
+	lockDir  string          // SQLite: the database's path, beside which role locks are files.
 
 	// Prepared statements of the writer, by query. Preparing needs the writer's one connection,
 	// which a transaction holds, so a query seen in a transaction is prepared after it ends and
@@ -318,7 +319,7 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}, lockDir: path}
+	s := &Store{w: w, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}, lockDir: path, database: path}
 	if err := s.migrate(ctx); err != nil {
 		s.closeQuietly()
 		return nil, err

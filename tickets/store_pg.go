@@ -60,7 +60,7 @@ func openPostgres(ctx context.Context, database string) (*Store, error) {
 	w := openPG(cfg)
 	w.SetMaxOpenConns(8)
 	w.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{w: w, dialect: postgres, pg: cfg, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
+	s := &Store{w: w, dialect: postgres, database: database, pg: cfg, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
 	if err := w.QueryRowContext(ctx, `SELECT current_database() || '.' || current_schema()`).Scan(&s.ns); err != nil {
 		s.closeQuietly()
 		return nil, fmt.Errorf("open store %s: %w", Redact(database), err)
