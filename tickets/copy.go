@@ -70,6 +70,12 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store) ([]TableCount, error) {
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("copy: commit: %w", err)
 	}
+	// Statistics now, not when autovacuum comes by: without them the planner takes the copied
+	// tables for empty (the first start on a copy of 10,000 tickets trained its classifier in 34 s
+	// instead of 1 s).
+	if _, err := conn.Exec(ctx, `ANALYZE`); err != nil {
+		return nil, fmt.Errorf("copy: analyze: %w", err)
+	}
 	for i, t := range tables {
 		if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM `+pgx.Identifier{t.name}.Sanitize()).Scan(&counts[i].Copy); err != nil {
 			return counts, fmt.Errorf("copy: count %s: %w", t.name, err)

@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -135,6 +136,12 @@ func TestPostgresFailover(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(3 * time.Second) // Nothing more may come.
+	// deskd check says who reads the mailbox, and that both send.
+	out, errs, code := runDeskd(t, bin, dir, "check", "--config", config)
+	if code != 0 || !strings.Contains(out, "(postgres, schema") || !regexp.MustCompile(`(?m)^role ingest .*: held by deskd@`).MatchString(out) ||
+		strings.Count(out, "sender alive: ") != 2 {
+		t.Errorf("deskd check: exit %d; want the ingest role held and two live senders:\n%s%s", code, out, errs)
+	}
 	for _, s := range []*served{holder, waiter} {
 		if code := s.stop(t, 30*time.Second); code != 0 {
 			t.Errorf("deskd serve exited %d after SIGTERM", code)

@@ -112,7 +112,7 @@ func printInstances(ctx context.Context, w io.Writer, s *tickets.Store, now time
 			fmt.Fprintf(w, "role %s: free (last held by %s)\n", r.Name, r.Holder)
 		}
 	}
-	beats, err := s.Heartbeats(ctx, now.Add(-time.Minute))
+	beats, err := s.Heartbeats(ctx, now.Add(-mailout.HeartbeatTimeout))
 	if err != nil {
 		return err
 	}
