@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // The store speaks one SQL: SQLite's, as far as PostgreSQL understands it too. Queries are
@@ -230,16 +231,24 @@ func closing(ts []token, j int) int {
 	return len(ts)
 }
 
-var rebound sync.Map // Query → its PostgreSQL form.
+var (
+	rebound  sync.Map     // Query → its PostgreSQL form.
+	nRebound atomic.Int64 // Entries in rebound.
+)
 
-// rebind returns a query in PostgreSQL's form (cached: the store's queries are few and fixed).
+// maxRebound bounds the cache: the store's queries are a few hundred shapes.
+const maxRebound = 4096
+
+// rebind returns a query in PostgreSQL's form, cached (the store's queries are few and fixed).
 func rebind(q string) string {
 	if v, ok := rebound.Load(q); ok {
 		return v.(string)
 	}
 	out := rewrite(lex(q))
-	if len(q) < 64<<10 {
-		rebound.Store(q, out)
+	if len(q) < 64<<10 && nRebound.Load() < maxRebound {
+		if _, loaded := rebound.LoadOrStore(q, out); !loaded {
+			nRebound.Add(1)
+		}
 	}
 	return out
 }
