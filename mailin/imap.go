@@ -40,6 +40,8 @@ type Ingester struct {
 	Processed func(Stats)
 	// Dial connects to the server; nil: from the configuration.
 	Dial func(opts *imapclient.Options) (*imapclient.Client, error)
+
+	status status // Where the connection stands (Status).
 }
 
 // Stats counts what one pass did.
@@ -192,10 +194,17 @@ func (g *Ingester) Once(ctx context.Context) (Stats, error) {
 // Run is the daemon loop: process, then wait for new mail with IDLE where the server has it,
 // else poll every poll_interval; reconnect with backoff and jitter when the server goes away.
 func (g *Ingester) Run(ctx context.Context) error {
+	g.status.set(func(s *Status) { *s = Status{Running: true} })
+	defer g.status.set(func(s *Status) { *s = Status{} })
 	backoff := time.Second
 	for ctx.Err() == nil {
 		connected := false
-		err := g.session(ctx, func() { connected = true })
+		err := g.session(ctx, func() {
+			connected = true
+			metricConnected.Set(1)
+			g.status.set(func(s *Status) { s.Connected, s.Since, s.RetryAt = true, time.Now(), time.Time{} })
+		})
+		metricConnected.Set(0)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -211,6 +220,9 @@ func (g *Ingester) Run(ctx context.Context) error {
 			g.log.Warn("imap session ended; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
 			backoff = min(backoff*2, 5*time.Minute)
 		}
+		g.status.set(func(s *Status) {
+			s.Connected, s.Since, s.RetryAt, s.LastErr = false, time.Now(), time.Now().Add(wait), fmt.Sprint(err)
+		})
 		select {
 		case <-ctx.Done():
 			return nil
@@ -679,7 +691,9 @@ func (g *Ingester) commit(ctx context.Context, batch []*fetched, st *Stats) erro
 	for i, m := range batch {
 		ins[i] = m.in
 	}
+	started := time.Now()
 	outs, err := g.ingest(ctx, ins)
+	metricIngestSeconds.Observe(time.Since(started).Seconds())
 	if err != nil {
 		if len(batch) == 1 {
 			g.failed(batch[0], err, st)
@@ -695,6 +709,7 @@ func (g *Ingester) commit(ctx context.Context, batch []*fetched, st *Stats) erro
 	}
 	for i, o := range outs {
 		m := batch[i]
+		countOutcome(m.in, o)
 		if o.Err != nil {
 			g.failed(m, o.Err, st)
 			continue

@@ -122,6 +122,7 @@ func newDesk(t testing.TB, addr, done string, batch int) *testDesk {
 	file.IMAP.Address, file.IMAP.Security, file.IMAP.Password = addr, "none", "secret"
 	file.IMAP.DoneMailbox, file.IMAP.BatchSize = done, batch
 	cfg := file.Config
+	cfg.Incidents.Detect = false // The tests open many requests alike, each its own.
 	cfg.Complete()
 	if err := cfg.Validate([]string{"en", "fr"}); err != nil {
 		t.Fatal(err)

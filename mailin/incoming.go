@@ -10,12 +10,9 @@ import (
 // own Message-IDs (signer's), so that our mail coming back is judged a loop.
 func DeskOptions(desk tickets.DeskConfig, signer *tickets.Signer) ParseOptions {
 	return ParseOptions{
-		MaxAttachment: int64(desk.MaxAttachment),
-		DeskAddresses: append([]string{desk.Address}, desk.Addresses...),
-		IsOwnMessageID: func(id string) bool {
-			_, err := signer.TicketFromMessageID(id)
-			return err == nil || strings.HasPrefix(id, "dk.0.")
-		},
+		MaxAttachment:  int64(desk.MaxAttachment),
+		DeskAddresses:  append([]string{desk.Address}, desk.Addresses...),
+		IsOwnMessageID: signer.IsOwnMessageID,
 	}
 }
 
@@ -27,7 +24,16 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References,
 		From: m.From.Email, FromName: m.From.Name, Subject: m.Subject, Date: m.Date,
 		HeaderPriority: m.Priority, AuthResults: m.AuthResults, Verdict: m.Verdict,
-		VerdictReason: m.VerdictReason, FailedRecipients: m.FailedRecipients, ReturnedIDs: m.ReturnedIDs, Raw: m.Raw,
+		VerdictReason: m.VerdictReason, FailedRecipients: m.FailedRecipients, FailedStatus: m.FailedStatus,
+		ReturnedIDs: m.ReturnedIDs, Raw: m.Raw,
+	}
+	in.Repeated = repeated(m)
+	for _, k := range []string{"Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To"} {
+		for _, v := range m.Header.Values(k) {
+			for _, a := range parseAddressList(v) {
+				in.DeliveredTo = append(in.DeliveredTo, a.Email)
+			}
+		}
 	}
 	for _, r := range m.ReplyTo {
 		if r.Email != "" && r.Email != m.From.Email {
@@ -88,4 +94,21 @@ func visibleForward(m *Message) string {
 // (there was no text/plain part), in which case the HTML tree strips quotes better.
 func looksConverted(text, html string) bool {
 	return strings.TrimSpace(text) == strings.TrimSpace(HTMLToText(html))
+}
+
+// singleFields are the header fields a message has at most once (RFC 5322 section 3.6) that
+// identify, thread or date it. DKIM verifies the last copy of a field it signs while readers
+// show the first (RFC 6376 section 5.4.2): a signed mail with one of them prepended is replayed
+// or forged, and deskd reads the first.
+var singleFields = []string{"From", "Sender", "Subject", "Message-Id", "In-Reply-To", "References", "Date"}
+
+// repeated names the single fields that occur more than once in the message's header.
+func repeated(m *Message) []string {
+	var out []string
+	for _, k := range singleFields {
+		if len(m.Header.Values(k)) > 1 {
+			out = append(out, k)
+		}
+	}
+	return out
 }

@@ -88,13 +88,14 @@ type Message struct {
 	Priority         int       // 1 (highest) to 5 (lowest) from X-Priority, Importance or Priority; 0 if absent.
 	AuthResults      []string  // Raw Authentication-Results header values.
 	Attachments      []Attachment
-	Verdict          Verdict       // Who wrote it.
-	VerdictReason    string        // Short human reason, e.g. "Auto-Submitted: auto-replied".
-	FailedRecipients []string      // Bounces: lower-case addresses that failed.
-	ReturnedIDs      []string      // Bounces and auto-replies: Message-IDs of the original message, lower-case without <>.
-	Header           gomail.Header // The top-level header, for anything else.
-	Problems         []string      // Defects recovered from (bad charset, broken boundary, …).
-	Raw              []byte        // The message as received.
+	Verdict          Verdict           // Who wrote it.
+	VerdictReason    string            // Short human reason, e.g. "Auto-Submitted: auto-replied".
+	FailedRecipients []string          // Bounces: lower-case addresses that failed.
+	FailedStatus     map[string]string // Bounces: the DSN Status of a failed recipient ("5.1.1"), when the report gives one.
+	ReturnedIDs      []string          // Bounces and auto-replies: Message-IDs of the original message, lower-case without <>.
+	Header           gomail.Header     // The top-level header, for anything else.
+	Problems         []string          // Defects recovered from (bad charset, broken boundary, …).
+	Raw              []byte            // The message as received.
 }
 
 // ErrEmpty is returned by Parse for input with nothing to read.
@@ -169,6 +170,7 @@ func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
 
 	m.Verdict, m.VerdictReason = judge(h, opt, &w.facts)
 	m.FailedRecipients = dedupe(append(m.FailedRecipients, w.facts.failed...))
+	m.FailedStatus = w.facts.failedStatus
 	m.ReturnedIDs = dedupe(w.facts.returnedIDs)
 	if (m.Verdict == VerdictBounce || m.Verdict == VerdictAutoReply || m.Verdict == VerdictFeedback) && len(m.ReturnedIDs) == 0 {
 		m.ReturnedIDs = dedupe(append(append([]string(nil), m.InReplyTo...), m.References...))
@@ -181,7 +183,7 @@ func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
 		}
 		m.FailedRecipients = dedupe(m.FailedRecipients)
 	} else {
-		m.FailedRecipients = nil
+		m.FailedRecipients, m.FailedStatus = nil, nil
 	}
 	return m, nil
 }

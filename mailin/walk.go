@@ -13,14 +13,15 @@ import (
 
 // bodyFacts is what the MIME walk learns that matters for the verdict.
 type bodyFacts struct {
-	reportType     string   // report-type of a multipart/report, lower-case
-	deliveryStatus bool     // a message/delivery-status part was seen (RFC 3464)
-	feedback       bool     // a message/feedback-report part was seen (RFC 5965)
-	mdn            bool     // a message/disposition-notification part was seen (RFC 8098)
-	returned       bool     // an attached message or message header was seen
-	failed         []string // DSN recipients whose Action is failed
-	returnedIDs    []string // Message-IDs of returned messages
-	text           string   // the top-level text, for bounce phrases
+	reportType     string            // report-type of a multipart/report, lower-case
+	deliveryStatus bool              // a message/delivery-status part was seen (RFC 3464)
+	feedback       bool              // a message/feedback-report part was seen (RFC 5965)
+	mdn            bool              // a message/disposition-notification part was seen (RFC 8098)
+	returned       bool              // an attached message or message header was seen
+	failed         []string          // DSN recipients whose Action is failed
+	failedStatus   map[string]string // their Status ("5.1.1"), when given
+	returnedIDs    []string          // Message-IDs of returned messages
+	text           string            // the top-level text, for bounce phrases
 }
 
 // walker walks the MIME tree of one message.
@@ -374,7 +375,14 @@ func (w *walker) deliveryStatus(b []byte) {
 		action := strings.ToLower(strings.TrimSpace(h.Get("Action")))
 		status := strings.TrimSpace(h.Get("Status"))
 		if action == "failed" || (action == "" && !strings.HasPrefix(status, "2")) {
-			w.facts.failed = append(w.facts.failed, strings.ToValidUTF8(rcpt, ""))
+			rcpt = strings.ToValidUTF8(rcpt, "")
+			w.facts.failed = append(w.facts.failed, rcpt)
+			if f := strings.Fields(status); len(f) > 0 {
+				if w.facts.failedStatus == nil {
+					w.facts.failedStatus = map[string]string{}
+				}
+				w.facts.failedStatus[rcpt] = f[0]
+			}
 		}
 	}
 }

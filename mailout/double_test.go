@@ -79,13 +79,15 @@ func (b *memOutbox) settle(ids []int64, state string) {
 	}
 }
 
+func (b *memOutbox) MarkDelivered(context.Context, int64, string, time.Time) error { return nil }
+
 func (b *memOutbox) MarkSent(_ context.Context, id int64, _ time.Time, sentTo ...string) error {
 	b.settle([]int64{id}, tickets.OutboxSent)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.mails[id-1].Automatic {
 		for _, a := range sentTo {
-			b.sent[a]++
+			b.sent[tickets.Mailbox(a)]++
 		}
 	}
 	return nil
@@ -111,8 +113,10 @@ func (b *memOutbox) RecordSendFailure(context.Context, int64, time.Time, string)
 func (b *memOutbox) AutoMailsSince(_ context.Context, email string, _ time.Time) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.sent[email], nil
+	return b.sent[tickets.Mailbox(email)], nil
 }
+
+func (b *memOutbox) CausedMailsSince(context.Context, string, time.Time) (int, error) { return 0, nil }
 
 func (b *memOutbox) Suppressed(_ context.Context, email string, _ time.Time) (bool, error) {
 	b.mu.Lock()

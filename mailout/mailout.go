@@ -59,15 +59,20 @@ type Outbox interface {
 	Renew(ctx context.Context, m tickets.OutboxMail, until time.Time) (bool, error)
 	// Release gives claimed mails back, due at the given time, without counting an attempt.
 	Release(ctx context.Context, ids []int64, at time.Time) error
-	// MarkSent, Retry, MarkFailed and MarkSuppressed settle one mail.
+	// MarkDelivered records that the server took one recipient's copy of a mail.
+	MarkDelivered(ctx context.Context, id int64, email string, now time.Time) error
+	// MarkSent, Retry, MarkFailed and MarkSuppressed settle one mail; MarkSent logs the copies
+	// sentTo for the hourly limits.
 	MarkSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error
 	Retry(ctx context.Context, id int64, now, next time.Time, errText string) error
 	MarkFailed(ctx context.Context, id int64, now time.Time, errText string) error
 	MarkSuppressed(ctx context.Context, id int64, now time.Time, reason string) error
 	// RecordSendFailure notes on the mail's ticket that some recipients were refused.
 	RecordSendFailure(ctx context.Context, id int64, now time.Time, errText string) error
-	// AutoMailsSince counts the automatic mails sent to an address since a time (rate limit).
+	// AutoMailsSince counts the automatic mails sent to an address's mailbox since a time.
 	AutoMailsSince(ctx context.Context, email string, since time.Time) (int, error)
+	// CausedMailsSince counts the automatic mails one sender's mail caused, sent since a time.
+	CausedMailsSince(ctx context.Context, cause string, since time.Time) (int, error)
 	// Suppressed reports whether mail to an address is held back because it bounced.
 	Suppressed(ctx context.Context, email string, now time.Time) (bool, error)
 	// PruneSentLog forgets the rate limit's records older than before.
@@ -83,8 +88,14 @@ type Sender struct {
 	log    *slog.Logger
 	set    atomic.Pointer[settings]
 	tokens atomic.Pointer[tokenBox] // The OAuth2 token source (SetTokens).
-	wake   chan struct{}
-	mu     sync.Mutex // One drain at a time.
+	// plainEnvelope is set once the server refuses a copy's bounce address as envelope sender
+	// (some submission servers allow only the login's own address): from then on copies go with
+	// the desk address, and bounces cannot be traced to a copy.
+	plainEnvelope atomic.Bool
+	wake          chan struct{}
+	mu            sync.Mutex                // One drain at a time.
+	linker        atomic.Pointer[linkerBox] // The web desk's links (SetLinker).
+	status        status                    // The last connection attempt (Status).
 
 	self          Claimant  // This process, as its claims on the outbox name it.
 	claimsChecked time.Time // When the claims of processes that are gone were last looked for.
@@ -300,9 +311,14 @@ func (d *drain) close() {
 	}
 }
 
-// one sends one mail and records the outcome. It returns an error only when the server cannot be
-// reached (errConn; the mail's outcome is not recorded, Drain gives it back) or when the outcome
-// could not be recorded.
+// one sends one mail and records the outcome. Each recipient gets a copy of their own: its
+// Message-ID and Reply-To carry that recipient's ticket token, and its envelope sender is that
+// copy's bounce address (see tickets.Signer), while To and Cc show everyone the mail went to. So
+// a reply proves which mailbox it came from, and a bounce which copy failed. A copy the server
+// refuses for good is recorded and the others still go; a copy it refuses for now makes the mail
+// wait for its retry, for the copies not yet delivered. It returns an error only when the server
+// cannot be reached (errConn; the mail's outcome is not recorded, Drain gives it back, and the
+// copies already delivered are not sent again) or when the outcome could not be recorded.
 func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	log := d.log.With("outbox_id", m.ID, "ticket_id", m.TicketID, "kind", m.Kind, "message_id", m.MessageID)
 	to, cc, dropped, err := d.recipients(ctx, m)
@@ -310,112 +326,128 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		return err
 	}
 	if len(to) == 0 {
+		if len(m.Delivered) > 0 {
+			return d.box.MarkSent(ctx, m.ID, d.now, m.Delivered...) // The rest went on an earlier attempt.
+		}
 		log.Info("mail suppressed", "why", strings.Join(dropped, "; "))
+		countSend("suppressed")
 		return d.box.MarkSuppressed(ctx, m.ID, d.now, strings.Join(dropped, "; "))
 	}
 	if len(dropped) > 0 {
 		log.Info("recipients dropped", "why", strings.Join(dropped, "; "))
 	}
-	msg, err := d.compose(m, to, cc)
+	r, err := d.render(m)
 	if err != nil {
 		log.Error("mail cannot be built", "err", err)
+		countSend("failed")
 		return d.box.MarkFailed(ctx, m.ID, d.now, err.Error())
 	}
-	if d.client == nil {
-		c, err := d.dial(ctx, d.smtp)
-		if err != nil && waitsForPerson(err) {
-			return errWaiting{err}
-		}
-		if err != nil {
-			return errConn{err} // Drain gives the mail back: the server is at fault, not the mail.
-		}
-		d.client = c
+	done := map[string]bool{}
+	for _, a := range m.Delivered {
+		done[a] = true
 	}
-	err = d.client.Send(msg)
-	if err != nil && !msg.IsDelivered() {
-		// Some recipients refused for good, others accepted: send to the others, and record the
-		// refusal on the ticket.
-		if bad := refusedRecipients(err); len(bad) > 0 {
-			if to2, cc2 := without(to, bad), without(cc, bad); len(to2)+len(cc2) > 0 {
-				if len(to2) == 0 {
-					to2, cc2 = cc2, nil
-				}
-				if msg2, cerr := d.compose(m, to2, cc2); cerr == nil {
-					log.Warn("recipients refused", "err", err)
-					if ferr := d.box.RecordSendFailure(ctx, m.ID, d.now, oneLine(err)); ferr != nil {
-						return ferr
-					}
-					to, cc, msg = to2, cc2, msg2
-					err = d.client.Send(msg)
-				}
+	sentTo := append([]string(nil), m.Delivered...)
+	var refused []string
+	var again error // A refusal for now: the mail is retried for the copies not delivered.
+	var pending []string
+	for _, rcpt := range append(append([]string{}, to...), cc...) {
+		if !done[rcpt] {
+			pending = append(pending, rcpt)
+		}
+	}
+	// A copy delivered is recorded at once when the mail has others: a retry, or the next
+	// process after a crash, leaves it out. A lone copy needs only MarkSent.
+	record := len(pending) > 1
+	for _, rcpt := range pending {
+		rr, err := d.relink(m, r, rcpt)
+		if err != nil {
+			refused = append(refused, rcpt+": "+oneLine(err))
+			continue
+		}
+		msg, err := d.compose(m, rr, to, cc, rcpt)
+		if err != nil {
+			refused = append(refused, rcpt+": "+oneLine(err))
+			continue
+		}
+		if d.client == nil {
+			c, err := d.dial(ctx, d.smtp)
+			d.status.record(err)
+			if err != nil && waitsForPerson(err) {
+				return errWaiting{err}
+			}
+			if err != nil {
+				return errConn{err} // Drain gives the mail back: the server is at fault, not the mail.
+			}
+			d.client = c
+		}
+		started := time.Now()
+		err = d.client.Send(msg)
+		metricSendSeconds.Observe(time.Since(started).Seconds())
+		if err != nil && !msg.IsDelivered() && envelopeRefused(err) && !d.plainEnvelope.Swap(true) {
+			log.Warn("the SMTP server refuses the bounce address as envelope sender: sending from the desk address; bounces can no longer be traced to a copy", "err", err)
+			if msg, err = d.compose(m, rr, to, cc, rcpt); err == nil {
+				err = d.client.Send(msg)
 			}
 		}
+		if err == nil || msg.IsDelivered() { // Delivered, even if something failed after the final ".".
+			log.Debug("mail sent", "to", rcpt)
+			sentTo = append(sentTo, rcpt)
+			if !record {
+				continue
+			}
+			if err := d.box.MarkDelivered(ctx, m.ID, rcpt, d.now); err != nil {
+				return err
+			}
+			continue
+		}
+		code, broken := classify(err)
+		switch {
+		case code >= 500 && !authCode(code):
+			log.Warn("recipient refused", "to", rcpt, "err", err)
+			refused = append(refused, rcpt+": "+oneLine(err))
+		case broken:
+			// The server went away (or closes, 421) in the middle of this copy. If it cannot be
+			// reached again, it is down: Drain gives the mail back. If it can, the copy itself
+			// may be at fault: it waits for the mail's own retry, and the others go on.
+			log.Info("smtp connection lost", "err", err)
+			d.close()
+			c, derr := d.dial(ctx, d.smtp)
+			d.status.record(derr)
+			if derr != nil && waitsForPerson(derr) {
+				return errWaiting{derr}
+			}
+			if derr != nil {
+				return errConn{derr}
+			}
+			d.client = c
+			again = err
+		default:
+			log.Info("mail deferred", "to", rcpt, "err", err)
+			again = err
+		}
 	}
-	if err == nil || msg.IsDelivered() { // Delivered, even if something failed after the final ".".
-		d.sent++
-		log.Debug("mail sent", "to", strings.Join(append(to, cc...), ","))
-		return d.box.MarkSent(ctx, m.ID, d.now, append(to, cc...)...)
+	if len(refused) > 0 && (len(sentTo) > 0 || again != nil) {
+		if err := d.box.RecordSendFailure(ctx, m.ID, d.now, "refused: "+strings.Join(refused, "; ")); err != nil {
+			return err
+		}
 	}
-	code, broken := classify(err)
 	switch {
-	case code >= 500 && !authCode(code):
-		log.Warn("mail refused", "err", err)
-		return d.box.MarkFailed(ctx, m.ID, d.now, oneLine(err))
-	case broken:
-		// The server went away (or closes, 421) in the middle of this mail. If it cannot be
-		// reached again, it is down: Drain gives the mail back. If it can, the mail itself may
-		// be at fault: it waits for its own retry.
-		log.Info("smtp connection lost", "err", err)
-		d.close()
-		c, derr := d.dial(ctx, d.smtp)
-		if derr != nil && waitsForPerson(derr) {
-			return errWaiting{derr}
-		}
-		if derr != nil {
-			return errConn{derr}
-		}
-		d.client = c
-		return d.retry(ctx, m, err)
+	case again != nil:
+		return d.retry(ctx, m, again)
+	case len(sentTo) > 0:
+		d.sent++
+		countSend("sent")
+		return d.box.MarkSent(ctx, m.ID, d.now, sentTo...)
 	default:
-		log.Info("mail deferred", "err", err)
-		return d.retry(ctx, m, err)
+		countSend("failed")
+		return d.box.MarkFailed(ctx, m.ID, d.now, strings.Join(refused, "; "))
 	}
 }
 
-// refusedRecipients returns the recipients a server refused permanently at RCPT TO, when all
-// the refusals were permanent. go-mail does not export them; its error text lists them
-// ("…, affected recipient(s): a, b"), which TestRecipientRefused pins down for the version used.
-func refusedRecipients(err error) []string {
+// envelopeRefused reports whether the server refused the envelope sender (MAIL FROM) for good.
+func envelopeRefused(err error) bool {
 	var se *mail.SendError
-	if !errors.As(err, &se) || se.Reason != mail.ErrSMTPRcptTo || se.IsTemp() || se.ErrorCode() < 500 {
-		return nil
-	}
-	text := se.Error()
-	i := strings.Index(text, ", affected recipient(s): ")
-	if i < 0 || strings.Contains(text[:i], ": 4") || strings.Contains(text[:i], ", 4") {
-		return nil // A temporary refusal among them: retry the whole mail later.
-	}
-	list := text[i+len(", affected recipient(s): "):]
-	if j := strings.Index(list, ", affected message ID"); j >= 0 {
-		list = list[:j]
-	}
-	var out []string
-	for _, a := range strings.Split(list, ", ") {
-		if a = strings.ToLower(strings.Trim(a, "<> ")); a != "" {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-func without(addrs, drop []string) []string {
-	var out []string
-	for _, a := range addrs {
-		if !slices.Contains(drop, strings.ToLower(a)) {
-			out = append(out, a)
-		}
-	}
-	return out
+	return errors.As(err, &se) && se.Reason == mail.ErrSMTPMailFrom && !se.IsTemp() && se.ErrorCode() >= 500
 }
 
 // classify returns a send error's SMTP reply code (0 when the server gave none) and whether
@@ -443,8 +475,10 @@ func (d *drain) retry(ctx context.Context, m tickets.OutboxMail, cause error) er
 	if d.now.Sub(m.CreatedAt) >= GiveUp {
 		msg := fmt.Sprintf("gave up after %d attempts: %s", m.Attempts+1, oneLine(cause))
 		d.log.Warn("mail failed", "outbox_id", m.ID, "ticket_id", m.TicketID, "err", msg)
+		countSend("failed")
 		return d.box.MarkFailed(ctx, m.ID, d.now, msg)
 	}
+	countSend("retry")
 	delay := Backoff(m.Attempts + 1)
 	return d.box.Retry(ctx, m.ID, d.now, d.now.Add(delay+d.jitter(delay)), oneLine(cause))
 }
@@ -464,13 +498,31 @@ func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
-// recipients drops the addresses that may not get this mail now: bouncing ones, and for
-// automatic mail those that already had desk.rate_limit automatic mails in the last hour. When
-// every To is dropped, the remaining Cc take their place.
+// recipients drops the addresses that may not get this mail now: those mail cannot be sent to,
+// bouncing ones, and for automatic mail those whose mailbox already had desk.rate_limit
+// automatic mails in the last hour (case and +tag make no other mailbox); and all of them when
+// the mail's cause, the sender whose mail caused it, already caused desk.rate_limit automatic
+// mails in the last hour. When every To is dropped, the remaining Cc take their place.
 func (d *drain) recipients(ctx context.Context, m tickets.OutboxMail) (to, cc, dropped []string, err error) {
+	since := d.now.Add(-time.Hour)
+	if m.Automatic && m.Cause != "" && len(m.Delivered) == 0 {
+		n, err := d.box.CausedMailsSince(ctx, m.Cause, since)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if n >= d.desk.RateLimit {
+			return nil, nil, []string{fmt.Sprintf("rate limit (%d automatic mails in the last hour caused by mail from %s)", n, m.Cause)}, nil
+		}
+	}
+	count := map[string]int{} // This mail's own copies, by mailbox.
 	keep := func(addrs []string) ([]string, error) {
 		var out []string
 		for _, a := range addrs {
+			a = strings.ToLower(a)
+			if !tickets.Sendable(a) {
+				dropped = append(dropped, a+": not a sendable address")
+				continue
+			}
 			bounced, err := d.box.Suppressed(ctx, a, d.now)
 			if err != nil {
 				return nil, err
@@ -479,15 +531,17 @@ func (d *drain) recipients(ctx context.Context, m tickets.OutboxMail) (to, cc, d
 				dropped = append(dropped, a+": address bounces")
 				continue
 			}
-			if m.Automatic {
-				n, err := d.box.AutoMailsSince(ctx, a, d.now.Add(-time.Hour))
+			if m.Automatic && !slices.Contains(m.Delivered, a) {
+				box := tickets.Mailbox(a)
+				n, err := d.box.AutoMailsSince(ctx, a, since)
 				if err != nil {
 					return nil, err
 				}
-				if n >= d.desk.RateLimit {
-					dropped = append(dropped, fmt.Sprintf("%s: rate limit (%d automatic mails in the last hour)", a, n))
+				if n+count[box] >= d.desk.RateLimit {
+					dropped = append(dropped, fmt.Sprintf("%s: rate limit (%d automatic mails in the last hour)", a, n+count[box]))
 					continue
 				}
+				count[box]++
 			}
 			out = append(out, a)
 		}
@@ -512,43 +566,76 @@ const (
 	headerKind          = mail.Header("X-Deskd-Kind")
 )
 
-// compose renders and builds the message.
-func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error) {
-	desk := d.desk
+// rendered is a mail's words and files, the same for every copy.
+type rendered struct {
+	lang, subject, text, html string
+	files                     []tickets.File
+}
+
+// render renders a mail in its language and reads the files it carries.
+func (d *drain) render(m tickets.OutboxMail) (rendered, error) {
 	lang := m.Language
 	if lang == "" {
-		lang = desk.Language
+		lang = d.desk.Language
 	}
 	subject, text, html, err := d.tpl.Render(m.Kind, lang, m.Notice)
 	if err != nil {
-		return nil, err
+		return rendered{}, err
 	}
+	files, skipped, err := d.box.MailAttachments(context.Background(), m.TicketID, m.Notice.Source, m.Notice.AllAttachments, attachBudget)
+	if err != nil {
+		return rendered{}, err
+	}
+	if len(skipped) > 0 {
+		d.log.Info("attachments not sent on", "kind", m.Kind, "ticket_id", m.TicketID, "files", skipped)
+	}
+	return rendered{lang: lang, subject: tickets.OneLine(subject, 0), text: text, html: html, files: files}, nil
+}
+
+// compose builds one recipient's copy of a mail: To and Cc show everyone it went to, the
+// envelope names only rcpt, and the Message-ID, the threading fields, Reply-To and the envelope
+// sender carry rcpt's tokens.
+func (d *drain) compose(m tickets.OutboxMail, r rendered, to, cc []string, rcpt string) (*mail.Msg, error) {
+	desk := d.desk
 	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
-	if err := msg.FromFormat(fromName(d.tpl, lang, desk, m), desk.Address); err != nil {
+	if err := msg.FromFormat(tickets.OneLine(fromName(d.tpl, r.lang, desk, m), 0), desk.Address); err != nil {
 		return nil, fmt.Errorf("from: %w", err)
 	}
-	if err := msg.To(to...); err != nil {
-		return nil, fmt.Errorf("to: %w", err)
+	// The envelope recipient goes through go-mail's address parser (net/mail), which refuses
+	// what the server must not see; Bcc is never written into the message.
+	if err := msg.Bcc(rcpt); err != nil {
+		return nil, fmt.Errorf("recipient: %w", err)
 	}
+	msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderTo), addressList(len("To: "), to))
 	if len(cc) > 0 {
-		if err := msg.Cc(cc...); err != nil {
-			return nil, fmt.Errorf("cc: %w", err)
+		msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderCc), addressList(len("Cc: "), cc))
+	}
+	if m.ID != 0 && desk.PlusAddress && !d.plainEnvelope.Load() {
+		// VERP: a bounce of this copy comes back to an address only it carries.
+		if err := msg.EnvelopeFrom(d.signer.BounceAddress(desk.Address, m.ID, rcpt)); err != nil {
+			return nil, fmt.Errorf("envelope from: %w", err)
 		}
 	}
 	if m.TicketID != 0 && desk.PlusAddress {
-		if err := msg.ReplyTo(d.signer.PlusAddress(desk.Address, m.TicketID)); err != nil {
+		if err := msg.ReplyTo(d.signer.PlusAddress(desk.Address, m.TicketID, rcpt)); err != nil {
 			return nil, fmt.Errorf("reply-to: %w", err)
 		}
 	}
-	msg.Subject(subject)
-	msg.SetMessageIDWithValue(m.MessageID)
+	msg.Subject(r.subject)
+	copyID := func(id string) string { return d.signer.CopyID(id, m.TicketID, rcpt) }
+	msg.SetMessageIDWithValue(copyID(m.MessageID))
 	msg.SetDateWithValue(d.now)
-	// RFC 5322 section 3.6.4: In-Reply-To names the parent, References the thread up to it.
+	// RFC 5322 section 3.6.4: In-Reply-To names the parent, References the thread up to it; the
+	// desk's earlier mails by the copies this recipient had.
 	if m.InReplyTo != "" {
-		msg.SetGenHeader(mail.HeaderInReplyTo, "<"+m.InReplyTo+">")
+		msg.SetGenHeader(mail.HeaderInReplyTo, "<"+copyID(m.InReplyTo)+">")
 	}
 	if len(m.References) > 0 {
-		msg.SetGenHeader(mail.HeaderReferences, "<"+strings.Join(m.References, "> <")+">")
+		refs := make([]string, len(m.References))
+		for i, id := range m.References {
+			refs[i] = "<" + copyID(id) + ">"
+		}
+		msg.SetGenHeader(mail.HeaderReferences, strings.Join(refs, " "))
 	}
 	// RFC 3834 section 5: an acknowledgement is a reply made automatically; the rest is
 	// generated by the desk. No Precedence header: it hurts delivery to people.
@@ -558,30 +645,43 @@ func (d *drain) compose(m tickets.OutboxMail, to, cc []string) (*mail.Msg, error
 	}
 	msg.SetGenHeader(headerAutoSubmitted, auto)
 	msg.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All") // Exchange: no out-of-office replies.
-	msg.SetGenHeader(mail.HeaderContentLang, lang)
+	msg.SetGenHeader(mail.HeaderContentLang, r.lang)
 	if m.TicketID != 0 {
 		msg.SetGenHeader(headerTicket, strconv.FormatInt(m.TicketID, 10))
 	}
 	msg.SetGenHeader(headerKind, m.Kind)
-	msg.SetBodyString(mail.TypeTextPlain, text)
-	msg.AddAlternativeString(mail.TypeTextHTML, html)
-	files, skipped, err := d.box.MailAttachments(context.Background(), m.TicketID, m.Notice.Source, m.Notice.AllAttachments, attachBudget)
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range files {
+	msg.SetBodyString(mail.TypeTextPlain, r.text)
+	msg.AddAlternativeString(mail.TypeTextHTML, r.html)
+	for _, f := range r.files {
 		ct := mail.ContentType(f.ContentType)
 		if f.ContentType == "" {
 			ct = mail.TypeAppOctetStream
 		}
-		if err := msg.AttachReader(f.Name, bytes.NewReader(f.Data), mail.WithFileContentType(ct)); err != nil {
-			return nil, fmt.Errorf("attach %q: %w", f.Name, err)
-		}
-	}
-	if len(skipped) > 0 {
-		d.log.Info("attachments not sent on", "kind", m.Kind, "ticket_id", m.TicketID, "files", skipped)
+		msg.AttachReadSeeker(f.Name, bytes.NewReader(f.Data), mail.WithFileContentType(ct))
 	}
 	return msg, nil
+}
+
+// addressList writes addresses as a header value, "<a>, <b>", folded (RFC 5322 section 2.2.3) so that
+// no line of the header, whose name and colon take head characters, passes 78 characters.
+func addressList(head int, addrs []string) string {
+	var b strings.Builder
+	n := head
+	for i, a := range addrs {
+		if i > 0 {
+			b.WriteString(",")
+			n++
+			if n+3+len(a) > 78 {
+				b.WriteString("\r\n")
+				n = 0
+			}
+			b.WriteString(" ")
+			n++
+		}
+		b.WriteString("<" + a + ">")
+		n += len(a) + 2
+	}
+	return b.String()
 }
 
 // attachBudget bounds the files one mail carries, under the common 25 MB limit of mail servers

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	netmail "net/mail"
 	"slices"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ func TestEveryKindSent(t *testing.T) {
 					t.Fatal(err)
 				}
 				id := e.queueRaw(db, kind, lang, n, []string{n.Recipient}, nil, false, t0)
-				wants = append(wants, want{kind, lang, subject, id})
+				wants = append(wants, want{kind, lang, subject, e.desk.Signer.CopyID(id, n.Ticket.ID, n.Recipient)})
 			}
 		}
 	}
@@ -62,8 +63,9 @@ func TestEveryKindSent(t *testing.T) {
 // TestHeaders checks the headers of an acknowledgement, an assignment and a reply one by one.
 func TestHeaders(t *testing.T) {
 	e := newEnv(t)
+	const celine, priya = "celine@corp.example", "priya@corp.example"
 	tk := e.open(t0, tickets.NewTicket{Subject: "Re: Le VPN ne marche plus", Text: "Bonjour,\nle vpn ne se connecte plus.",
-		Requester: "celine@corp.example", RequesterName: "Céline Dupré", Watchers: []string{"priya@corp.example"},
+		Requester: celine, RequesterName: "Céline Dupré", Watchers: []string{priya},
 		Language: "fr", MessageID: "req1@mail.example"})
 	e.do(tk.ID, t0.Add(time.Minute), func(tx *tickets.Tx, tk *tickets.Ticket) error {
 		return tx.Reply(tk, "Pouvez-vous redémarrer ?", "alice@corp.example", "")
@@ -72,30 +74,46 @@ func TestHeaders(t *testing.T) {
 		t.Fatalf("sent %d", n)
 	}
 	got := e.sink.received()
-	ack, assigned, reply := parse(t, got[0]), parse(t, got[1]), parse(t, got[2])
-	root := ack.Header.Get("Message-ID")
-	plus := e.desk.Signer.PlusAddress("helpdesk@corp.example", tk.ID)
+	if len(got) != 5 {
+		t.Fatalf("%d copies, want 5: the ack and the reply to Céline and Priya each, the assignment", len(got))
+	}
+	// One copy per recipient, in To then Cc order; the envelope names that recipient only.
+	for i, want := range []string{celine, priya, "alice@corp.example", celine, priya} {
+		if joinSorted(got[i].To) != want {
+			t.Fatalf("copy %d went to %v, want %s", i, got[i].To, want)
+		}
+	}
+	ack, ackPriya, assigned, reply := parse(t, got[0]), parse(t, got[1]), parse(t, got[2]), parse(t, got[3])
+	row, _ := e.store.Ticket(context.Background(), tk.ID)
+	copyOf := func(rcpt string) string { return "<" + e.desk.Signer.CopyID(row.RootMessageID, tk.ID, rcpt) + ">" }
+	plus := e.desk.Signer.PlusAddress("helpdesk@corp.example", tk.ID, celine)
 
 	for _, c := range []struct {
 		name string
 		p    parsed
+		rcpt string
 		want map[string]string
 	}{
-		{"ack", ack, map[string]string{
+		{"ack", ack, celine, map[string]string{
 			"From": "\"Support Informatique\" <helpdesk@corp.example>", "To": "<celine@corp.example>", "Cc": "<priya@corp.example>",
 			"Reply-To": "<" + plus + ">", "In-Reply-To": "<req1@mail.example>", "References": "<req1@mail.example>",
+			"Message-ID":     copyOf(celine),
 			"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All", "Content-Language": "fr",
-			"X-Deskd-Ticket": fmt.Sprint(tk.ID), "X-Deskd-Kind": "ack", "Precedence": "", "User-Agent": "", "X-Mailer": "",
+			"X-Deskd-Ticket": fmt.Sprint(tk.ID), "X-Deskd-Kind": "ack", "Precedence": "", "User-Agent": "", "X-Mailer": "", "Bcc": "",
 		}},
-		{"assigned", assigned, map[string]string{
+		{"ack to the watcher", ackPriya, priya, map[string]string{
+			"To": "<celine@corp.example>", "Cc": "<priya@corp.example>", "Message-ID": copyOf(priya),
+			"Reply-To": "<" + e.desk.Signer.PlusAddress("helpdesk@corp.example", tk.ID, priya) + ">", "Bcc": "",
+		}},
+		{"assigned", assigned, "alice@corp.example", map[string]string{
 			"From": "\"Support Informatique\" <helpdesk@corp.example>", "To": "<alice@corp.example>", "Cc": "",
-			"In-Reply-To": root, "References": "<req1@mail.example> " + root,
+			"In-Reply-To": copyOf("alice@corp.example"), "References": "<req1@mail.example> " + copyOf("alice@corp.example"),
 			"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All", "Content-Language": "fr",
 			"X-Deskd-Kind": "assigned", "Precedence": "",
 		}},
-		{"reply", reply, map[string]string{
+		{"reply", reply, celine, map[string]string{
 			"From": "\"Alice Martin via Support Informatique\" <helpdesk@corp.example>", "To": "<celine@corp.example>",
-			"Cc": "<priya@corp.example>", "Reply-To": "<" + plus + ">", "In-Reply-To": root,
+			"Cc": "<priya@corp.example>", "Reply-To": "<" + plus + ">", "In-Reply-To": copyOf(celine),
 			"Auto-Submitted": "auto-generated", "X-Deskd-Kind": "reply", "Content-Language": "fr",
 		}},
 	} {
@@ -105,8 +123,10 @@ func TestHeaders(t *testing.T) {
 					t.Errorf("%s: %q, want %q", k, got, v)
 				}
 			}
-			if id, err := e.desk.Signer.TicketFromMessageID(c.p.Header.Get("Message-ID")); err != nil || id != tk.ID {
-				t.Errorf("Message-ID %s does not carry the ticket: %d, %v", c.p.Header.Get("Message-ID"), id, err)
+			// The Message-ID carries the ticket and the recipient, and nobody else.
+			tok, err := e.desk.Signer.ParseMessageID(c.p.Header.Get("Message-ID"))
+			if err != nil || tok.ID != tk.ID || !e.desk.Signer.Bound(tok, c.rcpt) || e.desk.Signer.Bound(tok, "mallory@corp.example") {
+				t.Errorf("Message-ID %s does not carry the ticket and %s: %+v, %v", c.p.Header.Get("Message-ID"), c.rcpt, tok, err)
 			}
 			if !strings.HasSuffix(c.p.Header.Get("Message-ID"), "@corp.example>") {
 				t.Errorf("Message-ID %s not in the desk's domain", c.p.Header.Get("Message-ID"))
@@ -122,11 +142,15 @@ func TestHeaders(t *testing.T) {
 	if ack.Subject != "[HD #1] Demande reçue : Le VPN ne marche plus" || reply.Subject != "[HD #1] Le VPN ne marche plus" {
 		t.Errorf("subjects %q, %q", ack.Subject, reply.Subject)
 	}
-	if id, err := e.desk.Signer.TicketFromAddress(plus); err != nil || id != tk.ID {
-		t.Errorf("plus-address %s: %d, %v", plus, id, err)
+	if tok, err := e.desk.Signer.ParseAddress(plus); err != nil || tok.ID != tk.ID || !e.desk.Signer.Bound(tok, celine) || e.desk.Signer.Bound(tok, priya) {
+		t.Errorf("plus-address %s: %+v, %v", plus, tok, err)
 	}
-	if got[0].From != "helpdesk@corp.example" || joinSorted(got[0].To) != "celine@corp.example,priya@corp.example" {
-		t.Errorf("envelope %s → %v", got[0].From, got[0].To)
+	// The envelope sender is the copy's own bounce address: it names the mail and its recipient.
+	for i, rcpt := range []string{celine, priya} {
+		tok, err := e.desk.Signer.ParseBounceAddress(got[i].From)
+		if err != nil || !e.desk.Signer.Bound(tok, rcpt) || e.desk.Signer.Bound(tok, []string{priya, celine}[i]) {
+			t.Errorf("envelope sender of %s's copy %q: %+v, %v", rcpt, got[i].From, tok, err)
+		}
 	}
 	// The ack says what was understood; the assignee sees the request quoted, and the commands.
 	for _, want := range []string{"Réseau", "jeudi 26 novembre", "Dans quel bâtiment"} {
@@ -141,6 +165,28 @@ func TestHeaders(t *testing.T) {
 	}
 	if !strings.Contains(reply.Text, "Pouvez-vous redémarrer ?\n\n-- \nAlice Martin — Support Informatique") {
 		t.Errorf("reply:\n%s", reply.Text)
+	}
+}
+
+// TestLongCopyList: a long Cc is folded and every address survives.
+func TestLongCopyList(t *testing.T) {
+	var cc []string
+	for i := range 12 {
+		cc = append(cc, fmt.Sprintf("colleague.number.%d@corp.example", i))
+	}
+	v := addressList(len("Cc: "), cc)
+	for _, line := range strings.Split("Cc: "+v, "\r\n") {
+		if len(line) > 78 {
+			t.Errorf("line of %d characters: %q", len(line), line)
+		}
+	}
+	h, err := netmail.ReadMessage(strings.NewReader("Cc: " + v + "\r\n\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := h.Header.AddressList("Cc")
+	if err != nil || len(list) != len(cc) || list[11].Address != cc[11] {
+		t.Fatalf("%v, %v", list, err)
 	}
 }
 
@@ -184,7 +230,8 @@ func TestThreading(t *testing.T) {
 	if len(got) < 5 {
 		t.Fatalf("%d mails", len(got))
 	}
-	root := ""
+	row, _ := e.store.Ticket(context.Background(), tk.ID)
+	rootRow := row.RootMessageID
 	seen := map[string]bool{}
 	var kinds []string
 	for i, m := range got {
@@ -197,12 +244,12 @@ func TestThreading(t *testing.T) {
 		kinds = append(kinds, h.Get("X-Deskd-Kind"))
 		refs := strings.Fields(h.Get("References"))
 		if i == 0 {
-			root = id
 			if h.Get("X-Deskd-Kind") != "ack" || h.Get("In-Reply-To") != "<origin@mail.example>" || len(refs) != 1 {
 				t.Fatalf("first mail: %v", h)
 			}
 			continue
 		}
+		root := "<" + e.desk.Signer.CopyID(rootRow, tk.ID, m.To[0]) + ">" // The root as this recipient got it.
 		if !slices.Equal(refs, []string{"<origin@mail.example>", root}) || h.Get("In-Reply-To") != root {
 			t.Errorf("mail %d (%s): References %v, In-Reply-To %s; want under %s", i, kinds[i], refs, h.Get("In-Reply-To"), root)
 		}
@@ -323,7 +370,9 @@ func TestRecipientRefused(t *testing.T) {
 	if joinSorted(ack.To) != "r@corp.example" {
 		t.Fatalf("ack went to %v", ack.To)
 	}
-	if h := parse(t, ack).Header; h.Get("Cc") != "" || h.Get("To") != "<r@corp.example>" {
+	// Each copy is its own transaction: the requester's went before the watcher's was refused,
+	// and shows whom the mail was written to.
+	if h := parse(t, ack).Header; h.Get("Cc") != "<typo@corp.example>" || h.Get("To") != "<r@corp.example>" {
 		t.Errorf("headers To %q Cc %q", h.Get("To"), h.Get("Cc"))
 	}
 	evs, _ := e.store.Events(context.Background(), tk.ID)

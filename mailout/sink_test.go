@@ -32,9 +32,10 @@ type sink struct {
 	mu      sync.Mutex
 	srv     *smtp.Server
 	msgs    []sunk
-	datas   int                   // DATA commands seen, accepted or not.
-	rcptErr func(to string) error // Called for every RCPT TO; an error refuses the recipient.
-	dataErr func(datas int) error // Called for every DATA with the count so far.
+	datas   int                     // DATA commands seen, accepted or not.
+	mailErr func(from string) error // Called for every MAIL FROM; an error refuses the sender.
+	rcptErr func(to string) error   // Called for every RCPT TO; an error refuses the recipient.
+	dataErr func(datas int) error   // Called for every DATA with the count so far.
 }
 
 type sunk struct {
@@ -116,6 +117,14 @@ type session struct {
 func (s *session) Reset()        { s.from, s.to = "", nil }
 func (s *session) Logout() error { return nil }
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	s.k.mu.Lock()
+	f := s.k.mailErr
+	s.k.mu.Unlock()
+	if f != nil {
+		if err := f(from); err != nil {
+			return err
+		}
+	}
 	s.from = from
 	return nil
 }
@@ -241,6 +250,7 @@ func newEnv(t testing.TB) *env {
 	file.SMTP = DefaultConfig()
 	file.SMTP.Address = k.addr
 	cfg := file.Config
+	cfg.Incidents.Detect = false         // The tests open many requests alike, each its own.
 	cfg.Categories[0].LabelFR = "Réseau" // The network category, as the tests read it in French mails.
 	cfg.Complete()
 	if err := cfg.Validate([]string{"en", "fr"}); err != nil {

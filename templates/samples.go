@@ -35,6 +35,9 @@ func Samples(kind, lang string) []tickets.Notice {
 		{At: t0.Add(40 * time.Minute), Kind: "note", Actor: "alice@corp.example", Text: "Certificate expired on the gateway?"},
 	}
 	with := func(n tickets.Notice, f func(*tickets.Notice)) tickets.Notice { f(&n); return n }
+	// The web desk's links, as the sender makes them for a requester's mail.
+	links := tickets.Links{Page: "https://desk.corp.example/r/PAGE-TOKEN", Solved: "https://desk.corp.example/v/YES-TOKEN",
+		Unsolved: "https://desk.corp.example/v/NO-TOKEN"}
 
 	switch kind {
 	case tickets.KindAck:
@@ -48,6 +51,12 @@ func Samples(kind, lang string) []tickets.Notice {
 				n.Ticket.Assignee, n.Ticket.AssigneeName, n.Ticket.Category, n.Ticket.CategoryLabel = "", "", "", ""
 				n.Ticket.Priority, n.Ticket.Status = "normal", "new"
 			}),
+			with(base, func(n *tickets.Notice) {
+				n.Text = text
+				inc := base.Ticket
+				inc.ID, inc.Kind = 40, tickets.TicketIncident
+				n.Ticket.Incident, n.Incident = 40, &inc
+			}),
 		}
 	case tickets.KindAssigned:
 		return []tickets.Notice{
@@ -55,15 +64,32 @@ func Samples(kind, lang string) []tickets.Notice {
 			with(staff, func(n *tickets.Notice) {
 				n.Actor, n.ActorName, n.History = "nadia@corp.example", "Nadia Benali", history
 			}),
+			with(staff, func(n *tickets.Notice) {
+				n.Text = text
+				n.Similar = []tickets.KnownAnswer{{ID: 17, Subject: "VPN error 809 from home", Similarity: 74, ResolvedAt: t0.Add(-72 * time.Hour),
+					Note: "Reinstalled the VPN profile; it connects again."}}
+			}),
+			with(staff, func(n *tickets.Notice) {
+				n.Ticket.Kind, n.Ticket.Requester, n.Ticket.RequesterName = tickets.TicketIncident, "helpdesk@corp.example", "Support Informatique"
+				n.Size = 3
+				for i, who := range []string{"Céline Dupré", "Priya Raman", "Tom Baker"} {
+					n.Linked = append(n.Linked, tickets.TicketInfo{ID: int64(43 + i), Subject: "VPN down", RequesterName: who, Requester: "x@corp.example", Incident: 42})
+				}
+			}),
 		}
 	case tickets.KindReply:
-		return []tickets.Notice{with(base, func(n *tickets.Notice) {
+		answer := func(n *tickets.Notice) {
 			n.Text, n.Actor, n.ActorName, n.Signature = reply, "alice@corp.example", "Alice Martin", "Alice Martin — Support Informatique"
-		})}
+		}
+		return []tickets.Notice{with(base, answer), with(base, func(n *tickets.Notice) { answer(n); n.Links.Page = links.Page })}
 	case tickets.KindResolved:
-		return []tickets.Notice{with(base, func(n *tickets.Notice) {
+		resolved := func(n *tickets.Notice) {
 			n.Ticket.Status = "resolved"
 			n.Note, n.Actor, n.ActorName, n.Signature = "Renewed the gateway certificate; the VPN connects again.", "alice@corp.example", "Alice Martin", "Alice Martin — Support Informatique"
+		}
+		return []tickets.Notice{with(base, resolved), with(base, func(n *tickets.Notice) {
+			resolved(n)
+			n.Links = links
 		})}
 	case tickets.KindEscalated:
 		esc := func(n *tickets.Notice) {
@@ -90,6 +116,12 @@ func Samples(kind, lang string) []tickets.Notice {
 				n.Reason, n.Actor, n.ActorName = "still down after the gateway swap", "dev@corp.example", "Dev Patel"
 			}),
 			with(base, func(n *tickets.Notice) { esc(n); n.Ticket.Tier, n.TopTier = 3, true }),
+			{DeskName: base.DeskName, DeskAddress: base.DeskAddress, Tag: "HD", Audience: "staff",
+				Recipient: "nadia@corp.example", RecipientName: "Nadia Benali", EscalationsTotal: 120,
+				Escalations: []tickets.TicketInfo{
+					{ID: 42, Subject: "VPN down", Priority: "urgent", Tier: 2, Assignee: "chloe@corp.example", AssigneeName: "Chloé Dubois", Kind: tickets.TicketIncident},
+					{ID: 51, Subject: "Imprimante bloquée", Priority: "high", Tier: 1},
+				}},
 		}
 	case tickets.KindRejected:
 		return []tickets.Notice{with(staff, func(n *tickets.Notice) {
@@ -100,7 +132,7 @@ func Samples(kind, lang string) []tickets.Notice {
 		})}
 	case tickets.KindUpdate:
 		var out []tickets.Notice
-		for _, ev := range []string{"message", "note", "reopened", "unassigned", "unmatched", "escalated-top", "priority", "status", "answered", "resolved"} {
+		for _, ev := range []string{"message", "note", "reopened", "unassigned", "unmatched", "escalated-top", "priority", "status", "answered", "resolved", "unsolved"} {
 			out = append(out, with(staff, func(n *tickets.Notice) {
 				n.Event = ev
 				switch ev {
@@ -110,6 +142,8 @@ func Samples(kind, lang string) []tickets.Notice {
 					n.Text, n.Actor, n.ActorName = reply, "bob@corp.example", "Bob Smith"
 				case "resolved":
 					n.Note, n.Actor, n.ActorName = "Renewed the gateway certificate.", "bob@corp.example", "Bob Smith"
+				case "unsolved":
+					n.Text, n.Actor, n.ActorName = "Still error 809 this morning.", "celine.dupre@corp.example", "Céline Dupré"
 				case "note":
 					n.Note, n.Actor, n.ActorName = "Certificate expired on the gateway?", "bob@corp.example", "Bob Smith"
 				case "priority":
@@ -120,7 +154,33 @@ func Samples(kind, lang string) []tickets.Notice {
 			}))
 		}
 		out = append(out, with(base, func(n *tickets.Notice) { n.Event = "closed"; n.Ticket.Status = "closed" }))
+		out = append(out, with(base, func(n *tickets.Notice) { n.Event = "closed"; n.Ticket.Status = "closed"; n.Links.Page = links.Page }))
+		out = append(out, with(base, func(n *tickets.Notice) {
+			n.Event, n.Text, n.Actor, n.ActorName, n.Signature = "incident", "The VPN gateway is restarting; it should be back within the hour.",
+				"alice@corp.example", "Alice Martin", "Alice Martin — Support Informatique"
+		}))
+		out = append(out, with(staff, func(n *tickets.Notice) {
+			n.Recipient, n.RecipientName = "bob@corp.example", "Bob Smith"
+			inc := base.Ticket
+			inc.ID, inc.Kind, inc.Subject = 40, tickets.TicketIncident, "VPN down"
+			n.Event, n.Incident, n.Actor = "linked", &inc, tickets.ActorDesk
+		}))
 		return out
+	case tickets.KindIncident:
+		ann := base
+		ann.Audience, ann.Recipient, ann.RecipientName = "announce", "all-staff@corp.example", "all-staff@corp.example"
+		ann.Ticket.Kind, ann.Ticket.Requester, ann.Ticket.RequesterName = tickets.TicketIncident, "helpdesk@corp.example", "Support Informatique"
+		ann.Ticket.Subject, ann.Size = "VPN down", 12
+		return []tickets.Notice{
+			with(ann, func(n *tickets.Notice) { n.Event = "opened" }),
+			with(ann, func(n *tickets.Notice) {
+				n.Event, n.Text, n.Actor, n.ActorName = "update", "The VPN gateway is restarting; it should be back within the hour.", "alice@corp.example", "Alice Martin"
+			}),
+			with(ann, func(n *tickets.Notice) {
+				n.Event, n.Text, n.Actor, n.ActorName = "resolved", "The gateway's certificate was renewed; the VPN connects again.", "alice@corp.example", "Alice Martin"
+				n.Ticket.Status = "resolved"
+			}),
+		}
 	case tickets.KindReminder:
 		return []tickets.Notice{
 			with(staff, func(n *tickets.Notice) {
@@ -150,15 +210,25 @@ func Samples(kind, lang string) []tickets.Notice {
 			Escalated:  []tickets.TicketInfo{info(42, "VPN down", "urgent", "alice@corp.example")},
 			Resolved:   []tickets.TicketInfo{info(40, "Password reset", "normal", "alice@corp.example")},
 			// The lists show at most DigestListMax tickets; the totals say how many there are.
-			Totals: tickets.DigestTotals{Unassigned: 1, Breached: 3, DueSoon: 1, Escalated: 1, Resolved: 1},
+			Totals: tickets.DigestTotals{Unassigned: 1, Breached: 3, DueSoon: 1, Escalated: 1, Resolved: 1, Incidents: 1},
 			Load: []tickets.Load{{Email: "alice@corp.example", Name: "Alice Martin", Tier: 1, Open: 4, Weight: 9},
 				{Email: "bob@corp.example", Name: "Bob Smith", Tier: 1, Open: 2, Weight: 3, Away: true}},
 			Oldest:       []tickets.TicketInfo{info(12, "New laptop", "low", "alice@corp.example")},
 			Unclassified: []tickets.TicketInfo{info(44, "Imprimante bloquée", "normal", "")},
+			Satisfaction: tickets.Satisfaction{Solved: 4, Unsolved: 1},
+			Incidents: []tickets.TicketInfo{func() tickets.TicketInfo {
+				i := info(40, "VPN down", "high", "alice@corp.example")
+				i.Kind, i.Size = tickets.TicketIncident, 12
+				return i
+			}()},
 		}
 		empty := coord
 		empty.Digest = &tickets.Digest{Since: t0.Add(-24 * time.Hour), Now: t0}
 		return []tickets.Notice{full, empty}
+	case tickets.KindSignIn:
+		return []tickets.Notice{{DeskName: base.DeskName, DeskAddress: base.DeskAddress, Tag: "HD", Audience: "staff",
+			Recipient: "nadia@corp.example", RecipientName: "Nadia Benali", SignIn: "NONCE",
+			Links: tickets.Links{SignIn: "https://desk.corp.example/signin/SIGN-IN-TOKEN"}}}
 	}
 	return nil
 }

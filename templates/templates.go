@@ -10,6 +10,7 @@
 //	fr/common.txt                  shared text blocks (greeting, ticket summary, footer)
 //	fr/ack.txt, fr/ack.html        one pair per kind; the .txt defines the "subject" block
 //	en/…                           likewise in English
+//	en/web.toml                    the words of the web desk's pages (see web.go)
 //
 // A file present in the override directory replaces the embedded one; a block it does not
 // define (say, "subject") keeps the embedded definition, and its words.toml overrides only the
@@ -38,7 +39,7 @@ import (
 	"github.com/deskd/deskd/tickets"
 )
 
-//go:embed layout.html */words.toml */*.txt */*.html
+//go:embed layout.html */words.toml */web.toml */*.txt */*.html
 var embedded embed.FS
 
 // Fallback is the language a mail is written in when its own has no templates; its catalogue is
@@ -53,6 +54,7 @@ type Set struct {
 	text  map[string]*texttemplate.Template // By "lang/kind"; the "subject" block is in here too.
 	html  map[string]*htmltemplate.Template
 	words map[string]*catalogue // By language.
+	pages map[string]*pageWords // The web desk's words, by language; a language may have none.
 	langs []string              // Sorted.
 	loc   *time.Location        // Dates in mails are shown in this zone.
 }
@@ -95,7 +97,7 @@ func Load(dir string) (*Set, error) {
 		over = os.DirFS(dir)
 	}
 	s := &Set{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{},
-		words: map[string]*catalogue{}, langs: Available(dir), loc: time.UTC}
+		words: map[string]*catalogue{}, pages: map[string]*pageWords{}, langs: Available(dir), loc: time.UTC}
 	if over != nil {
 		if err := checkNames(over, s.langs); err != nil {
 			return nil, fmt.Errorf("templates %s: %w", dir, err)
@@ -110,6 +112,13 @@ func Load(dir string) (*Set, error) {
 			return nil, fmt.Errorf("templates: %w", err)
 		}
 		s.words[lang] = c
+		p, err := loadPageWords(over, lang, s.pages[Fallback])
+		if err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		if p != nil {
+			s.pages[lang] = p
+		}
 	}
 	for _, lang := range s.langs {
 		for _, kind := range tickets.MailKinds {
@@ -188,7 +197,7 @@ func sources(over fs.FS, name string) []source {
 func checkNames(over fs.FS, langs []string) error {
 	known := map[string]bool{"layout.html": true}
 	for _, lang := range langs {
-		known[lang+"/words.toml"] = true
+		known[lang+"/words.toml"], known[lang+"/web.toml"] = true, true
 		for _, kind := range append([]string{"common"}, tickets.MailKinds...) {
 			known[lang+"/"+kind+".txt"], known[lang+"/"+kind+".html"] = true, true
 		}
@@ -201,7 +210,7 @@ func checkNames(over fs.FS, langs []string) error {
 			return nil
 		}
 		if !known[p] {
-			return fmt.Errorf("unknown file %s (expected layout.html, or LANG/words.toml, LANG/KIND.txt or .html, "+
+			return fmt.Errorf("unknown file %s (expected layout.html, or LANG/words.toml, LANG/web.toml, LANG/KIND.txt or .html, "+
 				"LANG in %s or a folder with a words.toml, KIND in common, %s)",
 				p, strings.Join(langs, ", "), strings.Join(tickets.MailKinds, ", "))
 		}

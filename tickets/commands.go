@@ -4,13 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // Command is one "#verb argument" line of a technician's mail.
 type Command struct {
-	Verb string // Canonical English verb: resolve, note, escalate, priority, assign, take, pending, reopen, cc, category, away, back.
+	Verb string // Canonical English verb: resolve, note, escalate, priority, assign, take, pending, reopen, cc, category, away, back, incident, link, unlink, update, reuse.
 	Arg  string
 	Line string // The line as written.
 }
@@ -29,6 +30,11 @@ var commandAliases = map[string]string{
 	"category": "category", "categorie": "category", "cat": "category",
 	"away": "away", "absent": "away", "absence": "away",
 	"back": "back", "retour": "back", "present": "back",
+	"incident": "incident",
+	"link":     "link", "lier": "link", "rattacher": "link", "relier": "link",
+	"unlink": "unlink", "delier": "unlink", "detacher": "unlink", "dissocier": "unlink",
+	"update": "update", "maj": "update", "miseajour": "update", "mise-a-jour": "update", "point": "update",
+	"reuse": "reuse", "reutiliser": "reuse", "reprendre": "reuse",
 }
 
 var commandRE = regexp.MustCompile(`^#([\p{L}][\p{L}-]*)(?:[ \t:]+(.*))?$`)
@@ -129,6 +135,10 @@ func refusedByDomain(c Command, err error) *errRefused {
 	case errors.Is(err, ErrNoTechnician):
 		p = say(PhraseNoTechnician)
 	}
+	var r *Refusal
+	if errors.As(err, &r) {
+		p = r.Phrase
+	}
 	return &errRefused{c, p}
 }
 
@@ -146,8 +156,9 @@ func (rs refusals) Error() string {
 	return strings.Join(s, "; ")
 }
 
-// HandleStaffMail applies a technician's or coordinator's mail to a ticket: the commands in it, in
-// order, all or nothing; the free text as the resolution note (#resolve), the internal note
+// HandleStaffMail applies a technician's or coordinator's mail, authenticated (trust.go), to a
+// ticket: the commands in it, in order, all or nothing; the free text as the resolution note
+// (#resolve), the internal note
 // (#note), or else a public reply to the requester. A refused mail changes nothing but a
 // `rejected` event, and its author is told why.
 func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
@@ -159,14 +170,6 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 		names = append(names, co.Name, strings.Fields(co.Name)[0])
 	}
 	rest = staffText(rest, names...)
-	if reason, ok := t.untrusted(in); !ok {
-		// A forged technician gets neither commands nor a reply relayed to the requester.
-		c := Command{Line: "(reply)"}
-		if len(cmds) > 0 {
-			c = cmds[0]
-		}
-		return ActionRejected, t.reject(tk, in.From, &errRefused{c, reason})
-	}
 	rollback, err := t.savepoint("commands")
 	if err != nil {
 		return "", err
@@ -204,6 +207,7 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 	if len(cmds) == 0 {
 		return ActionReply, nil
 	}
+	t.count(&t.d.counters.CommandsObeyed, len(cmds))
 	return ActionCommand, nil
 }
 
@@ -214,15 +218,31 @@ func isDomainRefusal(err error) bool {
 			return true
 		}
 	}
-	return false
+	return isRefusal(err)
 }
 
 func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string) error {
 	who := in.From
 	textTaken := false
 	for _, c := range cmds {
-		if c.Verb == "resolve" || c.Verb == "note" {
+		switch c.Verb {
+		case "resolve", "note", "update":
 			textTaken = true
+		case "reuse":
+			// #reuse N: ticket N's resolution note goes out after the technician's own words,
+			// under their name, as their answer or with their #resolve.
+			id, ok := ticketArg(c.Arg)
+			if !ok {
+				return &errRefused{c, say(PhraseTicketNumber, "command", "#reuse")}
+			}
+			note, err := t.reuseNote(id)
+			if err != nil {
+				if isRefusal(err) {
+					return refusedByDomain(c, err)
+				}
+				return err
+			}
+			rest = strings.TrimSpace(rest + "\n\n" + note)
 		}
 	}
 	if tk.Status == StatusClosed {
@@ -261,7 +281,12 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 	}
 	consumed = false
 	if rest != "" && !textTaken {
-		if err := t.Reply(tk, rest, who, in.MessageID); err != nil {
+		reply := t.Reply
+		if tk.IsIncident() && tk.Status != StatusClosed {
+			// Answering an incident is answering everyone it stands for.
+			reply = func(tk *Ticket, text, who, _ string) error { return t.IncidentUpdate(tk, text, who) }
+		}
+		if err := reply(tk, rest, who, in.MessageID); err != nil {
 			return err
 		}
 	}
@@ -299,6 +324,20 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 			err = t.SetAway(who, until)
 		case "back":
 			err = t.SetAway(who, time.Time{})
+		case "incident":
+			err = t.MakeIncident(tk, who)
+		case "link":
+			id, ok := ticketArg(c.Arg)
+			if !ok {
+				return &errRefused{c, say(PhraseTicketNumber, "command", "#link")}
+			}
+			err = t.Link(tk, id, who)
+		case "unlink":
+			err = t.Unlink(tk, who)
+		case "update":
+			err = t.IncidentUpdate(tk, withText(c), who)
+		case "reuse":
+			// Done above: the note is in the text.
 		}
 		if err != nil {
 			if isDomainRefusal(err) {
@@ -361,6 +400,16 @@ func (t *Tx) refusal(c Command, text, who string) *errRefused {
 	return &errRefused{c, p}
 }
 
+// ticketArg reads a command's ticket number: "42" or "#42".
+func ticketArg(arg string) (int64, bool) {
+	f := strings.Fields(arg)
+	if len(f) == 0 {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(f[0], "#"), 10, 64)
+	return id, err == nil && id > 0
+}
+
 func (t *Tx) categoryNames() []string {
 	var out []string
 	for _, c := range t.cfg.Categories {
@@ -387,29 +436,6 @@ func parseAway(arg string, now time.Time, loc *time.Location) (time.Time, error)
 		}
 	}
 	return time.Time{}, fmt.Errorf("unknown date %q: use #away until YYYY-MM-DD", arg)
-}
-
-// untrusted returns why a staff mail's commands may not be obeyed, and false; true when they may. With
-// [security] trusted_authserv_id set, the mail must carry that server's Authentication-Results
-// (RFC 8601) with dkim=pass or dmarc=pass for the sender's domain. Only the topmost header of
-// that server counts: the ones below it were in the mail when it arrived, so anyone could have
-// written them.
-func (t *Tx) untrusted(in *Incoming) (Phrase, bool) {
-	id := strings.ToLower(t.cfg.Security.TrustedAuthservID)
-	if id == "" {
-		return Phrase{}, true
-	}
-	_, domain, _ := strings.Cut(in.From, "@")
-	for _, h := range in.AuthResults {
-		if authservID(h) != id {
-			continue
-		}
-		if AuthPass(h, id, domain) {
-			return Phrase{}, true
-		}
-		break
-	}
-	return say(PhraseNotAuthenticated, "server", id, "domain", domain), false
 }
 
 // authResultsTokens splits an Authentication-Results value into its ";"-separated parts, with
@@ -498,6 +524,7 @@ func AuthPass(header, authservID, domain string) bool {
 // author's language, what was wrong and how to write it. One refusal names its line above the
 // reason; several give each reason after its line.
 func (t *Tx) reject(tk *Ticket, who string, rs ...*errRefused) error {
+	t.count(&t.d.counters.CommandsRefused, 1)
 	lang := t.staffLanguage(who)
 	if !t.cfg.IsStaff(who) {
 		lang = tk.Language

@@ -9,10 +9,17 @@ import (
 )
 
 // techReply is a technician's reply into ticket 1, threaded by its root Message-ID.
+// techReply is a reply of a technician to a desk mail about ticket 1 sent to them: it carries
+// their token.
 func techReply(t *testing.T, d *Desk, id, from, text string) *Incoming {
 	in := request(id, from, "Re: [HD #1] x", text)
-	in.InReplyTo = []string{rootID(t, d, 1)}
+	in.InReplyTo = []string{d.Signer.CopyID(rootID(t, d, 1), 1, from)}
 	return in
+}
+
+// techWrite is a mail written afresh into ticket 1 by its tag: it carries no token.
+func techWrite(id, from, text string) *Incoming {
+	return request(id, from, "[HD #1] x", text)
 }
 
 func lastEvent(t *testing.T, d *Desk, kind string) string {
@@ -184,16 +191,16 @@ func TestAuthenticationResults(t *testing.T) {
 	}
 	ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
 
-	forged := techReply(t, d, "f@m", "alice@corp.example", "#resolve nothing to see")
+	forged := techWrite("f@m", "alice@corp.example", "#resolve nothing to see")
 	forged.AuthResults = []string{"mx.corp.example; dkim=fail header.d=corp.example; dmarc=fail header.from=corp.example",
 		"mx.evil.example; dkim=pass header.d=corp.example"}
-	if o := ingest(t, d, t0.Add(time.Minute), forged)[0]; o.Action != ActionRejected {
+	if o := ingest(t, d, t0.Add(time.Minute), forged)[0]; o.Action != ActionUnauthenticated {
 		t.Fatalf("forged technician: %s", o.Action)
 	}
 	if tk, _ := d.Store.Ticket(context.Background(), 1); tk.Status == StatusResolved {
 		t.Fatal("forged #resolve obeyed")
 	}
-	real := techReply(t, d, "g@m", "alice@corp.example", "#resolve fixed")
+	real := techWrite("g@m", "alice@corp.example", "#resolve fixed")
 	real.AuthResults = []string{"mx.corp.example; spf=pass smtp.mailfrom=corp.example; dkim=pass header.d=corp.example header.s=s1"}
 	if o := ingest(t, d, t0.Add(2*time.Minute), real)[0]; o.Action != ActionCommand {
 		t.Fatalf("authenticated technician: %s (%s)", o.Action, lastEvent(t, d, EventRejected))
@@ -232,10 +239,10 @@ func TestOnlyTopmostAuthResultsCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
-	forged := techReply(t, d, "f@m", "alice@corp.example", "#resolve nothing to see")
+	forged := techWrite("f@m", "alice@corp.example", "#resolve nothing to see")
 	forged.AuthResults = []string{"mx.corp.example; dkim=fail header.d=corp.example",
 		"mx.corp.example; dkim=pass header.d=corp.example"}
-	if o := ingest(t, d, t0.Add(time.Minute), forged)[0]; o.Action != ActionRejected {
+	if o := ingest(t, d, t0.Add(time.Minute), forged)[0]; o.Action != ActionUnauthenticated {
 		t.Fatalf("a forged pass below the real header was obeyed: %s", o.Action)
 	}
 }
@@ -318,7 +325,7 @@ func TestTechnicianOwnRequest(t *testing.T) {
 		t.Fatalf("assigned to %q", tk.Assignee)
 	}
 	in := request("own2@m", "alice@corp.example", "Re: [HD #1] Mon portable", "#resolve batterie changée")
-	in.InReplyTo = []string{tk.RootMessageID}
+	in.InReplyTo = []string{d.Signer.CopyID(tk.RootMessageID, tk.ID, "alice@corp.example")}
 	if o := ingest(t, d, t0.Add(time.Minute), in)[0]; o.Action != ActionCommand {
 		t.Fatalf("action %s", o.Action)
 	}

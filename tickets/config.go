@@ -22,6 +22,7 @@ type Config struct {
 	Priority    PriorityConfig       `toml:"priority"`
 	Security    SecurityConfig       `toml:"security"`
 	Escalation  EscalationConfig     `toml:"escalation"`
+	Incidents   IncidentsConfig      `toml:"incidents"`
 }
 
 // DeskConfig is the desk's part of the [desk] section: its identity and its rules.
@@ -39,6 +40,10 @@ type DeskConfig struct {
 	RateLimit     int      `toml:"rate_limit"`     // Automatic mails to one address per hour.
 	Signature     string   `toml:"signature"`      // Appended to the desk's name in technician replies.
 	KeepRaw       Duration `toml:"keep_raw"`       // Raw mails and files of tickets closed this long ago are deleted; 0 keeps them.
+	// Domains are the organisation's mail domains (default: the desk address's): only people
+	// in them become watchers from a mail's copy.
+	Domains     []string `toml:"domains"`
+	MaxWatchers int      `toml:"max_watchers"` // Watchers that join from one mail at most; the rest are recorded.
 }
 
 // Technician is a [[technician]] entry.
@@ -107,12 +112,27 @@ type EscalationConfig struct {
 	MaxTier    int     `toml:"max_tier"`    // 0: the highest tier of the team.
 }
 
+// IncidentsConfig is the [incidents] section: when alike requests are linked into an incident,
+// who else hears of incidents, and the known answers technicians are shown.
+type IncidentsConfig struct {
+	Detect           bool     `toml:"detect"`            // Link alike requests into incidents by themselves.
+	Window           Duration `toml:"window"`            // How recent the alike requests must be.
+	MinRequests      int      `toml:"min_requests"`      // Alike requests of one category within the window that make an incident.
+	Similarity       float64  `toml:"similarity"`        // How alike (0 to 1: Match.Similarity) a request must be to another to be linked.
+	Announce         string   `toml:"announce"`          // Address told of large incidents ("all-staff@…"); "" for none.
+	AnnounceSize     int      `toml:"announce_size"`     // Linked requests from which an incident is announced.
+	AnnouncePriority string   `toml:"announce_priority"` // An incident of this priority or above is announced whatever its size.
+	KnownAnswers     int      `toml:"known_answers"`     // Alike resolved tickets the assignment notice shows; 0 for none.
+	KnownSimilarity  float64  `toml:"known_similarity"`  // How alike a resolved ticket must be to be shown.
+}
+
 // DefaultConfig returns the desk's defaults: what a key left out of the file means.
 func DefaultConfig() Config {
 	return Config{
 		Desk: DeskConfig{
 			Name: "Help desk", Tag: "HD", Language: "en", Timezone: "UTC", PlusAddress: true,
 			MaxAttachment: 25 << 20, ReopenDays: 14, CloseAfter: Duration{7 * 24 * time.Hour}, RateLimit: 10,
+			MaxWatchers: 10,
 		},
 		SLA: map[string]SLAConfig{
 			"urgent": {SLATime{Time: 30 * time.Minute}, SLATime{Time: 4 * time.Hour}},
@@ -123,6 +143,8 @@ func DefaultConfig() Config {
 		Calendar:   CalendarConfig{Days: []string{"mon", "tue", "wed", "thu", "fri"}, Start: "09:00", End: "18:00"},
 		Priority:   PriorityConfig{Default: "normal"},
 		Escalation: EscalationConfig{ReminderAt: 0.8},
+		Incidents: IncidentsConfig{Detect: true, Window: Duration{30 * time.Minute}, MinRequests: 3, Similarity: 0.3,
+			AnnounceSize: 5, AnnouncePriority: "urgent", KnownAnswers: 3, KnownSimilarity: 0.2},
 	}
 }
 
@@ -133,6 +155,12 @@ func (c *Config) Complete() {
 	d.Address = normAddress(d.Address)
 	for i, a := range d.Addresses {
 		d.Addresses[i] = normAddress(a)
+	}
+	for i, dom := range d.Domains {
+		d.Domains[i] = strings.TrimPrefix(normAddress(dom), "@")
+	}
+	if _, dom, ok := strings.Cut(d.Address, "@"); ok && len(d.Domains) == 0 {
+		d.Domains = []string{dom}
 	}
 	for i := range c.Technicians {
 		t := &c.Technicians[i]
@@ -167,6 +195,7 @@ func (c *Config) Complete() {
 	if c.Calendar.Timezone == "" {
 		c.Calendar.Timezone = d.Timezone
 	}
+	c.Incidents.Announce = normAddress(c.Incidents.Announce)
 	for i, v := range c.Priority.VIP {
 		c.Priority.VIP[i] = normAddress(v)
 	}
@@ -226,6 +255,14 @@ func (c *Config) Validate(languages []string) error {
 	}
 	if d.CloseAfter.Duration <= 0 {
 		return keyErr("desk", -1, "close_after", "desk.close_after: must be longer than 0")
+	}
+	if d.MaxWatchers < 0 {
+		return keyErr("desk", -1, "max_watchers", "desk.max_watchers %d: 0 or more", d.MaxWatchers)
+	}
+	for _, dom := range d.Domains {
+		if dom == "" || strings.ContainsAny(dom, "@ \t,;<>") || !strings.Contains(dom, ".") && dom != "localhost" {
+			return keyErr("desk", -1, "domains", "desk.domains: %q is not a mail domain", dom)
+		}
 	}
 
 	cats := map[string]bool{}
@@ -294,6 +331,35 @@ func (c *Config) Validate(languages []string) error {
 	}
 	if c.Escalation.ReminderAt <= 0 || c.Escalation.ReminderAt >= 1 {
 		return keyErr("escalation", -1, "reminder_at", "escalation.reminder_at %v: use a fraction between 0 and 1", c.Escalation.ReminderAt)
+	}
+	return c.Incidents.validate(d)
+}
+
+// validate checks the [incidents] section.
+func (in IncidentsConfig) validate(d DeskConfig) error {
+	if in.Window.Duration <= 0 {
+		return keyErr("incidents", -1, "window", "incidents.window: must be longer than 0")
+	}
+	if in.MinRequests < 2 {
+		return keyErr("incidents", -1, "min_requests", "incidents.min_requests %d: at least 2", in.MinRequests)
+	}
+	if in.Similarity <= 0 || in.Similarity > 1 {
+		return keyErr("incidents", -1, "similarity", "incidents.similarity %v: use a fraction above 0, at most 1", in.Similarity)
+	}
+	if in.KnownSimilarity < 0 || in.KnownSimilarity > 1 {
+		return keyErr("incidents", -1, "known_similarity", "incidents.known_similarity %v: use a fraction from 0 to 1", in.KnownSimilarity)
+	}
+	if in.KnownAnswers < 0 || in.KnownAnswers > 10 {
+		return keyErr("incidents", -1, "known_answers", "incidents.known_answers %d: use 0 to 10", in.KnownAnswers)
+	}
+	if in.Announce != "" && (!validAddress(in.Announce) || d.IsDeskAddress(in.Announce)) {
+		return keyErr("incidents", -1, "announce", "incidents.announce %q: an e-mail address other than the desk's", in.Announce)
+	}
+	if in.AnnounceSize < 1 {
+		return keyErr("incidents", -1, "announce_size", "incidents.announce_size %d: at least 1", in.AnnounceSize)
+	}
+	if _, err := ParsePriority(in.AnnouncePriority); err != nil {
+		return keyErr("incidents", -1, "announce_priority", "incidents.announce_priority: %v", err)
 	}
 	return nil
 }
@@ -453,7 +519,7 @@ func (s *Size) UnmarshalText(b []byte) error {
 
 func validAddress(s string) bool {
 	at := strings.LastIndexByte(s, '@')
-	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t<>,;\"")
+	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t<>,;\"") && Sendable(s)
 }
 
 // Technician returns the configured technician with this address or one of their aliases.

@@ -25,8 +25,9 @@ type TableCount struct {
 // migrated them). The copy is one transaction (COPY, table after table, parents first, the
 // tables' own triggers off so that rows derived by them, such as loads, are copied as they are,
 // not counted twice); then the identity columns' sequences continue after the copied ids, and
-// every table's rows are counted on both sides. Full-text indexes kept by SQLite in virtual
-// tables are not copied: PostgreSQL's are columns it computes itself.
+// every table's rows are counted on both sides. The full-text index (SQLite's virtual tables,
+// and the term counts of search_terms) is not copied: the PostgreSQL store builds its own from
+// the copied tickets (ensureSearchIndex) once the copy has committed.
 func (s *Store) CopyTo(ctx context.Context, dst *Store) ([]TableCount, error) {
 	if s.dialect != sqlite || dst.dialect != postgres {
 		return nil, errors.New("copy: from a SQLite store to a PostgreSQL one only")
@@ -47,7 +48,9 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store) ([]TableCount, error) {
 	defer conn.Close(context.Background())
 	for _, t := range tables {
 		var n int64
-		if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM `+pgx.Identifier{t.name}.Sanitize()).Scan(&n); err != nil {
+		// The new store's own record of its index is no desk's data: the source's takes its place.
+		if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM `+pgx.Identifier{t.name}.Sanitize()+
+			` WHERE `+map[bool]string{true: `key != '` + kvSearchIndex + `'`, false: `true`}[t.name == "kv"]).Scan(&n); err != nil {
 			return nil, fmt.Errorf("copy: the PostgreSQL database has no table %s of this schema: %w", t.name, err)
 		}
 		if n > 0 {
@@ -59,6 +62,9 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store) ([]TableCount, error) {
 		return nil, fmt.Errorf("copy: %w", err)
 	}
 	defer func() { _ = tx.Rollback(context.Background()) }()
+	if _, err := tx.Exec(ctx, `DELETE FROM kv WHERE key = $1`, kvSearchIndex); err != nil {
+		return nil, fmt.Errorf("copy: %w", err)
+	}
 	counts := make([]TableCount, 0, len(tables))
 	for _, t := range tables {
 		n, err := copyTable(ctx, src, tx, t)
@@ -89,6 +95,9 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store) ([]TableCount, error) {
 			return counts, fmt.Errorf("copy: %s has %d rows in SQLite and %d in PostgreSQL", t.name, n, counts[i].Copy)
 		}
 	}
+	if err := dst.ensureSearchIndex(ctx); err != nil { // kv names the source's index: it builds its own.
+		return counts, fmt.Errorf("copy: %w", err)
+	}
 	return counts, nil
 }
 
@@ -99,7 +108,8 @@ type sqliteTable struct {
 }
 
 // sqliteTables lists the source's tables to copy, parents before children: every table but
-// SQLite's own, schema_migrations, and full-text indexes (virtual tables and their shadows).
+// SQLite's own, schema_migrations, and the full-text index (virtual tables and their shadows,
+// search_terms).
 func sqliteTables(ctx context.Context, tx *sql.Tx) ([]sqliteTable, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'table' ORDER BY name`)
 	if err != nil {
@@ -124,7 +134,7 @@ func sqliteTables(ctx context.Context, tx *sql.Tx) ([]sqliteTable, error) {
 	}
 	var out []sqliteTable
 	for _, e := range all {
-		if strings.HasPrefix(e.name, "sqlite_") || e.name == "schema_migrations" || slices.Contains(virtual, e.name) ||
+		if strings.HasPrefix(e.name, "sqlite_") || e.name == "schema_migrations" || e.name == "search_terms" || slices.Contains(virtual, e.name) ||
 			slices.ContainsFunc(virtual, func(v string) bool { return strings.HasPrefix(e.name, v+"_") }) {
 			continue
 		}

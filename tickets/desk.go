@@ -25,7 +25,8 @@ type Desk struct {
 	model  atomic.Pointer[Model] // Learned classifier; nil until trained.
 	// train serialises the building of models, so that a full rebuild and an incremental lesson
 	// do not overwrite each other's result.
-	train sync.Mutex
+	train    sync.Mutex
+	counters Counters // What the desk did since it started (monitoring).
 }
 
 // wordsBox holds the desk's Words, which an atomic pointer cannot hold directly.
@@ -75,11 +76,15 @@ type Tx struct {
 	words  Words // nil: phrases are written as codes.
 	Now    time.Time
 	source string          // Message-ID of the incoming mail being processed, for its attachments.
+	cause  string          // Mailbox of the sender of that mail: the automatic mails it causes count against it.
 	direct map[string]bool // Who the incoming mail went to directly (To, Cc): no relayed copy for them.
 	// onCommit runs after the transaction commits: changes outside the database (the learned
 	// model) must not happen for work that is rolled back. A savepoint rolled back drops the
 	// hooks added since it was set.
 	onCommit []func()
+	// runSummary is set by the escalation job: the coordinators hear of its escalations in one
+	// mail at the end of the run, not one per ticket.
+	runSummary bool
 }
 
 // savepoint sets a savepoint and returns a function that rolls back to it, hooks included.
@@ -130,7 +135,7 @@ func (d *Desk) Update(ctx context.Context, now time.Time, fn func(*Tx) error) er
 const ticketColumns = `id, subject, requester, requester_name, status, priority, category, assignee, tier,
 	language, escalations, created_at, updated_at, first_response_at, first_response_due, resolve_due,
 	resolved_at, closed_at, pending_since, paused, origin_message_id, root_message_id, linked_ticket,
-	explain, reminded_due, breached_due`
+	explain, reminded_due, breached_due, kind, incident`
 
 type scanner interface{ Scan(...any) error }
 
@@ -142,7 +147,7 @@ func scanTicket(row scanner) (*Ticket, error) {
 	err := row.Scan(&t.ID, &t.Subject, &t.Requester, &t.RequesterName, &t.Status, &t.Priority, &t.Category,
 		&t.Assignee, &t.Tier, &t.Language, &t.Escalations, &created, &updated, &firstAt, &firstDue,
 		&resolveDue, &resolvedAt, &closedAt, &pendingSince, &paused, &t.OriginMessageID, &t.RootMessageID,
-		&t.LinkedTicket, &t.Explain, &reminded, &breached)
+		&t.LinkedTicket, &t.Explain, &reminded, &breached, &t.Kind, &t.Incident)
 	if err != nil {
 		return nil, err
 	}
@@ -198,12 +203,12 @@ func (t *Tx) save(tk *Ticket) error {
 		priority = ?, category = ?, assignee = ?, tier = ?, language = ?, escalations = ?, updated_at = ?,
 		first_response_at = ?, first_response_due = ?, resolve_due = ?, resolved_at = ?, closed_at = ?,
 		pending_since = ?, paused = ?, origin_message_id = ?, root_message_id = ?, linked_ticket = ?,
-		explain = ?, reminded_due = ?, breached_due = ? WHERE id = ?`,
+		explain = ?, reminded_due = ?, breached_due = ?, kind = ?, incident = ? WHERE id = ?`,
 		tk.Subject, tk.Requester, tk.RequesterName, tk.Status, tk.Priority, tk.Category, tk.Assignee, tk.Tier,
 		tk.Language, tk.Escalations, tk.UpdatedAt.Unix(), unix(tk.FirstResponseAt), unix(tk.FirstResponseDue),
 		unix(tk.ResolveDue), unix(tk.ResolvedAt), unix(tk.ClosedAt), unix(tk.PendingSince),
 		int64(tk.Paused/time.Second), tk.OriginMessageID, tk.RootMessageID, tk.LinkedTicket, tk.Explain,
-		unix(tk.RemindedDue), unix(tk.BreachedDue), tk.ID)
+		unix(tk.RemindedDue), unix(tk.BreachedDue), tk.Kind, tk.Incident, tk.ID)
 	if err != nil {
 		return fmt.Errorf("save ticket %d: %w", tk.ID, err)
 	}
@@ -213,20 +218,23 @@ func (t *Tx) save(tk *Ticket) error {
 // insert creates the ticket row with all its fields and gives tk its ID.
 func (t *Tx) insert(tk *Ticket) error {
 	tk.CreatedAt, tk.UpdatedAt = t.Now, t.Now
+	if tk.Kind == "" {
+		tk.Kind = TicketRequest
+	}
 	err := t.queryRow(`INSERT INTO tickets (subject, requester, requester_name, status, priority, category,
 		assignee, tier, language, escalations, created_at, updated_at, first_response_at, first_response_due,
 		resolve_due, resolved_at, closed_at, pending_since, paused, origin_message_id, root_message_id,
-		linked_ticket, explain, reminded_due, breached_due)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		linked_ticket, explain, reminded_due, breached_due, kind, incident)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		tk.Subject, tk.Requester, tk.RequesterName, tk.Status, tk.Priority, tk.Category, tk.Assignee, tk.Tier,
 		tk.Language, tk.Escalations, t.Now.Unix(), t.Now.Unix(), unix(tk.FirstResponseAt), unix(tk.FirstResponseDue),
 		unix(tk.ResolveDue), unix(tk.ResolvedAt), unix(tk.ClosedAt), unix(tk.PendingSince),
 		int64(tk.Paused/time.Second), tk.OriginMessageID, tk.RootMessageID, tk.LinkedTicket, tk.Explain,
-		unix(tk.RemindedDue), unix(tk.BreachedDue)).Scan(&tk.ID)
+		unix(tk.RemindedDue), unix(tk.BreachedDue), tk.Kind, tk.Incident).Scan(&tk.ID)
 	if err != nil {
 		return fmt.Errorf("insert ticket: %w", err)
 	}
-	return nil
+	return t.indexTicket(tk)
 }
 
 // event appends a line to a ticket's history.
@@ -236,6 +244,9 @@ func (t *Tx) event(tk *Ticket, kind, actor string, public bool, text, messageID 
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)
 	}
+	if public && kind == EventMessage {
+		return t.indexMessage(tk, text) // The index follows the ticket in the same transaction.
+	}
 	return nil
 }
 
@@ -243,8 +254,21 @@ func (t *Tx) event(tk *Ticket, kind, actor string, public bool, text, messageID 
 // notify event. The first mail of a ticket becomes the root every later mail threads under.
 func (t *Tx) queue(tk *Ticket, m Mail) error {
 	cfg := t.cfg.Config
-	m.To = dedupe(m.To, nil)
-	m.Cc = dedupe(m.Cc, m.To)
+	m.To = dedupe(withoutDesk(cfg, m.To), nil)
+	m.Cc = dedupe(withoutDesk(cfg, m.Cc), m.To)
+	// An address mail cannot be sent to is left out of this mail, and recorded; the others
+	// still get it.
+	var unsendable []string
+	m.To, unsendable = sendable(m.To, unsendable)
+	m.Cc, unsendable = sendable(m.Cc, unsendable)
+	if len(unsendable) > 0 && tk != nil {
+		if err := t.event(tk, EventFailed, ActorDesk, false, m.Kind+": not sent to "+listed(unsendable)+": not a sendable address", ""); err != nil {
+			return err
+		}
+	}
+	if len(m.To) == 0 && len(m.Cc) > 0 {
+		m.To, m.Cc = m.Cc[:1], m.Cc[1:]
+	}
 	if len(t.direct) > 0 && (m.Kind == KindReply || m.Kind == KindUpdate) {
 		// A reply-all already reached them: a relayed copy would be a duplicate.
 		m.To, m.Cc = without(m.To, t.direct), without(m.Cc, t.direct)
@@ -295,10 +319,10 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	// Due at once on the real clock, even when the transaction runs as of a later time.
 	var row int64
 	err = t.queryRow(`INSERT INTO outbox (ticket_id, kind, recipients, cc, language, data, message_id,
-		in_reply_to, refs, automatic, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		in_reply_to, refs, automatic, next_attempt_at, created_at, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`,
 		m.TicketID, m.Kind, string(to), string(cc), m.Language, string(data), id, inReplyTo,
-		strings.Join(refs, " "), m.Automatic, min(t.Now.Unix(), time.Now().Unix()), t.Now.Unix()).Scan(&row)
+		strings.Join(refs, " "), m.Automatic, min(t.Now.Unix(), time.Now().Unix()), t.Now.Unix(), t.cause).Scan(&row)
 	if err != nil {
 		return fmt.Errorf("queue mail: %w", err)
 	}
@@ -316,6 +340,18 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	return t.event(tk, EventNotify, ActorDesk, false, text, id)
 }
 
+// withoutDesk drops the desk's own addresses: the desk never writes to itself (an incident it
+// opened has the desk as its requester).
+func withoutDesk(cfg *Config, addrs []string) []string {
+	out := make([]string, 0, len(addrs))
+	for _, a := range addrs {
+		if !cfg.IsDeskAddress(a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 func without(addrs []string, drop map[string]bool) []string {
 	out := []string{}
 	for _, a := range addrs {
@@ -324,6 +360,19 @@ func without(addrs []string, drop map[string]bool) []string {
 		}
 	}
 	return out
+}
+
+// sendable splits addresses into those mail can be sent to and those it cannot (appended to bad).
+func sendable(addrs, bad []string) ([]string, []string) {
+	ok := addrs[:0:0]
+	for _, a := range addrs {
+		if Sendable(a) {
+			ok = append(ok, a)
+		} else {
+			bad = append(bad, a)
+		}
+	}
+	return ok, bad
 }
 
 func dedupe(addrs, exclude []string) []string {
@@ -355,13 +404,17 @@ func (t *Tx) info(tk *Ticket, lang string) TicketInfo {
 			next = tk.FirstResponseDue
 		}
 	}
-	return TicketInfo{
+	info := TicketInfo{
 		ID: tk.ID, Subject: tk.Subject, Requester: tk.Requester, RequesterName: tk.RequesterName,
 		Status: string(tk.Status), Priority: tk.Priority.String(), Category: tk.Category, CategoryLabel: label,
 		Assignee: tk.Assignee, AssigneeName: t.nameOf(tk.Assignee), Tier: tk.Tier, Escalations: tk.Escalations,
 		CreatedAt: tk.CreatedAt, FirstResponseAt: tk.FirstResponseAt, FirstResponseDue: tk.FirstResponseDue,
-		ResolveDue: tk.ResolveDue, NextDue: next,
+		ResolveDue: tk.ResolveDue, NextDue: next, Incident: tk.Incident,
 	}
+	if tk.IsIncident() {
+		info.Kind = TicketIncident
+	}
+	return info
 }
 
 // nameOf returns the display name of an address: the configured name for staff, else the name

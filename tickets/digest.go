@@ -28,8 +28,10 @@ type Digest struct {
 	Load         []Load         `json:"load"`           // Every technician's open work, by tier then name.
 	Oldest       []TicketInfo   `json:"oldest"`         // The five oldest open tickets, oldest first.
 	Unclassified []TicketInfo   `json:"unclassified"`   // Open tickets without a category, oldest first.
+	Incidents    []TicketInfo   `json:"incidents"`      // Active incidents, largest first; Size is how many requests are linked to each.
 	Totals       DigestTotals   `json:"totals"`         // Full lengths of the capped lists.
 	DueSoonHours int            `json:"due_soon_hours"` // The DueSoon window, in hours (4).
+	Satisfaction Satisfaction   `json:"satisfaction"`   // Answers to "was your problem solved?" in the period.
 }
 
 // DigestTotals are the full lengths of a digest's lists, which show at most DigestListMax tickets.
@@ -40,6 +42,7 @@ type DigestTotals struct {
 	Escalated    int `json:"escalated"`
 	Resolved     int `json:"resolved"`
 	Unclassified int `json:"unclassified"`
+	Incidents    int `json:"incidents"`
 }
 
 // Load is one technician's open work.
@@ -149,7 +152,8 @@ func (t *Tx) Digest(since time.Time) (Digest, error) {
 	}
 
 	const active = `status IN ('new', 'open', 'pending')`
-	const working = `status IN ('new', 'open')`
+	// A request linked to an incident is the incident's work: the incident stands for it.
+	const working = `status IN ('new', 'open') AND incident = 0`
 	// next is a ticket's next deadline: the first response while there is none, else the resolution.
 	const next = `MIN(COALESCE(CASE WHEN first_response_at IS NULL THEN first_response_due END, resolve_due), COALESCE(resolve_due, first_response_due))`
 	lists := []struct {
@@ -159,7 +163,7 @@ func (t *Tx) Digest(since time.Time) (Digest, error) {
 		order string
 		args  []any
 	}{
-		{&dg.Unassigned, &dg.Totals.Unassigned, active + ` AND assignee = ''`, `created_at, id`, nil},
+		{&dg.Unassigned, &dg.Totals.Unassigned, active + ` AND assignee = '' AND incident = 0`, `created_at, id`, nil},
 		{&dg.Breached, &dg.Totals.Breached, working + ` AND ((first_response_at IS NULL AND first_response_due <= ?) OR resolve_due <= ?)`,
 			next + `, id`, []any{now, now}},
 		{&dg.DueSoon, &dg.Totals.DueSoon, working + ` AND NOT ((first_response_at IS NULL AND first_response_due <= ?) OR resolve_due <= ?)
@@ -171,6 +175,9 @@ func (t *Tx) Digest(since time.Time) (Digest, error) {
 		if *l.list, *l.total, err = t.digestList(`WHERE `+l.where+` ORDER BY `+l.order, DigestListMax, l.args...); err != nil {
 			return dg, err
 		}
+	}
+	if err := t.digestIncidents(&dg); err != nil {
+		return dg, err
 	}
 	if dg.Oldest, _, err = t.digestList(`WHERE `+active+` ORDER BY created_at, id`, digestOldest); err != nil {
 		return dg, err
@@ -214,8 +221,34 @@ func (t *Tx) Digest(since time.Time) (Digest, error) {
 		}
 		return a.Email < b.Email
 	})
+	if dg.Satisfaction, err = t.satisfactionSince(since.Unix()); err != nil {
+		return dg, err
+	}
 	dg.Quiet = dg.Open == 0 && len(dg.Escalated) == 0 && len(dg.Resolved) == 0
 	return dg, nil
+}
+
+// digestIncidents lists the active incidents, largest first, with their sizes.
+func (t *Tx) digestIncidents(dg *Digest) error {
+	ids, err := t.ticketIDs(`SELECT i.id FROM tickets i WHERE i.kind = 'incident' AND i.status IN ('new', 'open', 'pending')
+		ORDER BY (SELECT COUNT(*) FROM tickets l WHERE l.incident = i.id) DESC, i.id`)
+	if err != nil {
+		return err
+	}
+	dg.Totals.Incidents = len(ids)
+	dg.Incidents = []TicketInfo{}
+	for _, id := range ids[:min(len(ids), DigestListMax)] {
+		tk, err := t.Ticket(id)
+		if err != nil {
+			return err
+		}
+		info := t.info(tk, t.cfg.Desk.Language)
+		if info.Size, err = t.incidentSize(id); err != nil {
+			return err
+		}
+		dg.Incidents = append(dg.Incidents, info)
+	}
+	return nil
 }
 
 // digestList returns up to max tickets matching the query's tail (WHERE … ORDER BY …) and how

@@ -130,7 +130,18 @@ type Ticket struct {
 	Explain          string        // JSON: why this category, priority and assignee.
 	RemindedDue      time.Time     // The resolve deadline a reminder was sent for.
 	BreachedDue      time.Time     // The deadline whose breach was last escalated.
+	Kind             string        // TicketRequest or TicketIncident.
+	Incident         int64         // The incident this ticket is linked to, 0 if none.
 }
+
+// Ticket kinds.
+const (
+	TicketRequest  = "request"  // Someone's request.
+	TicketIncident = "incident" // One problem many requests are about: they are linked to it.
+)
+
+// IsIncident reports whether the ticket is an incident.
+func (tk *Ticket) IsIncident() bool { return tk.Kind == TicketIncident }
 
 // Event is one line of a ticket's history.
 type Event struct {
@@ -157,6 +168,7 @@ const (
 	EventRejected = "rejected"
 	EventCategory = "category"
 	EventWatcher  = "watcher"
+	EventCopied   = "cc" // People a mail copied who were not made watchers, and why.
 	EventBounce   = "bounce"
 	EventAutoMail = "auto-reply"
 	EventRemind   = "reminder"

@@ -113,31 +113,86 @@ func (d *Desk) RunEscalation(ctx context.Context, now time.Time) (EscalationRepo
 		return rep, err
 	}
 	var errs []error
-	for _, id := range ids {
+	for start := 0; start < len(ids); start += escalationBatch {
 		if err := ctx.Err(); err != nil {
 			return rep, errors.Join(append(errs, err)...)
 		}
-		var a slaAction
+		batch := ids[start:min(len(ids), start+escalationBatch)]
+		acts := make([]slaAction, len(batch))
+		fails := make([]error, len(batch))
 		err := d.Update(ctx, now, func(tx *Tx) error {
-			var err error
-			a, err = tx.checkEscalation(id)
-			return err
+			tx.runSummary = true
+			for i, id := range batch {
+				acts[i], fails[i] = slaAction{}, nil
+				rollback, err := tx.savepoint("sla")
+				if err != nil {
+					return err
+				}
+				if acts[i], fails[i] = tx.checkEscalation(id); fails[i] != nil {
+					acts[i] = slaAction{}
+					if err := rollback(); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.exec(`RELEASE sla`); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 		if err != nil {
-			d.Log.Error("escalation check", "ticket_id", id, "err", err)
-			errs = append(errs, fmt.Errorf("ticket %d: %w", id, err))
+			d.Log.Error("escalation check", "tickets", len(batch), "err", err)
+			errs = append(errs, err)
 			continue
 		}
-		switch {
-		case a.Escalate != "":
-			d.Log.Info("sla breach escalated", "ticket_id", id, "deadline", a.Escalate, "due", a.Due)
-			rep.Escalated = append(rep.Escalated, id)
-		case a.Remind != "":
-			d.Log.Info("sla reminder", "ticket_id", id, "deadline", a.Remind, "due", a.RemindDue)
-			rep.Reminded = append(rep.Reminded, id)
+		for i, id := range batch {
+			a := acts[i]
+			switch {
+			case fails[i] != nil:
+				d.Log.Error("escalation check", "ticket_id", id, "err", fails[i])
+				errs = append(errs, fmt.Errorf("ticket %d: %w", id, fails[i]))
+			case a.Escalate != "":
+				d.counters.Breaches.Add(1)
+				d.Log.Info("sla breach escalated", "ticket_id", id, "deadline", a.Escalate, "due", a.Due)
+				rep.Escalated = append(rep.Escalated, id)
+			case a.Remind != "":
+				d.Log.Info("sla reminder", "ticket_id", id, "deadline", a.Remind, "due", a.RemindDue)
+				rep.Reminded = append(rep.Reminded, id)
+			}
+		}
+	}
+	if len(rep.Escalated) > 0 {
+		if err := d.Update(ctx, now, func(tx *Tx) error { return tx.escalationSummary(rep.Escalated) }); err != nil {
+			errs = append(errs, fmt.Errorf("escalation summary: %w", err))
 		}
 	}
 	return rep, errors.Join(errs...)
+}
+
+// escalationBatch is how many tickets one transaction of the escalation job checks: each under
+// a savepoint, so that one that fails is rolled back alone.
+const escalationBatch = 200
+
+// EscalationListMax bounds the tickets a coordinator's escalation summary lists.
+const EscalationListMax = 100
+
+// escalationSummary tells every coordinator, in one mail, what one run of the job escalated.
+func (t *Tx) escalationSummary(ids []int64) error {
+	for _, co := range t.cfg.Coordinator {
+		var list []TicketInfo
+		for _, id := range ids[:min(len(ids), EscalationListMax)] {
+			tk, err := t.Ticket(id)
+			if err != nil {
+				return err
+			}
+			list = append(list, t.info(tk, co.Language))
+		}
+		if err := t.queue(nil, Mail{Kind: KindEscalated, To: []string{co.Email}, Language: co.Language,
+			Notice: Notice{Audience: "staff", Escalations: list, EscalationsTotal: len(ids)}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // escalationCandidates lists the tickets that may need a reminder or an escalation at now: the
@@ -184,9 +239,10 @@ func escalationQuery(cfg *deskConfig, now time.Time) (string, []any) {
 		return `(` + col + ` <= ? AND ` + col + ` > COALESCE(breached_due, 0)) OR (` + col + ` > ? AND ` + col +
 			` > COALESCE(reminded_due, 0) AND ` + col + ` <= CASE priority WHEN 0 THEN CAST(? AS BIGINT) WHEN 1 THEN CAST(? AS BIGINT) WHEN 2 THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END)`
 	}
-	q := `SELECT id FROM tickets INDEXED BY tickets_resolve_due WHERE status IN ('new', 'open') AND resolve_due <= ? AND (` + cond("resolve_due") + `)
+	// A request linked to an incident never escalates on its own: the incident does.
+	q := `SELECT id FROM tickets INDEXED BY tickets_resolve_due WHERE status IN ('new', 'open') AND resolve_due <= ? AND incident = 0 AND (` + cond("resolve_due") + `)
 		UNION
-		SELECT id FROM tickets INDEXED BY tickets_first_response_due WHERE first_response_at IS NULL AND status IN ('new', 'open') AND first_response_due <= ? AND (` + cond("first_response_due") + `)
+		SELECT id FROM tickets INDEXED BY tickets_first_response_due WHERE first_response_at IS NULL AND status IN ('new', 'open') AND first_response_due <= ? AND incident = 0 AND (` + cond("first_response_due") + `)
 		ORDER BY id`
 	args := append([]any{resMax.Unix(), now.Unix(), now.Unix()}, resH...)
 	args = append(args, frMax.Unix(), now.Unix(), now.Unix())
@@ -201,6 +257,9 @@ func (t *Tx) checkEscalation(id int64) (slaAction, error) {
 	tk, err := t.Ticket(id)
 	if err != nil {
 		return slaAction{}, err
+	}
+	if tk.Incident != 0 {
+		return slaAction{}, nil // The incident escalates for it.
 	}
 	setAt, err := t.deadlinesSetAt(tk)
 	if err != nil {

@@ -3,7 +3,6 @@ package tickets
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -47,9 +46,19 @@ type Incoming struct {
 	Attachments      []IncomingAttachment
 	Verdict          Verdict // person, auto-reply, bounce, delay, feedback, bulk, loop.
 	VerdictReason    string
-	FailedRecipients []string // Bounces: who could not be reached.
-	ReturnedIDs      []string // Bounces and auto-replies: Message-IDs of our mail they return.
-	Raw              []byte
+	FailedRecipients []string          // Bounces: who could not be reached.
+	FailedStatus     map[string]string // Bounces: the DSN Status of each failed recipient ("5.1.1"), "" when not given.
+	ReturnedIDs      []string          // Bounces and auto-replies: Message-IDs of our mail they return.
+	// DeliveredTo lists the envelope recipients the receiving servers recorded (Delivered-To,
+	// X-Original-To, Envelope-To): a bounce comes back to the bounce address of the copy it
+	// returns.
+	DeliveredTo []string
+	// Repeated names the fields among From, Sender, Subject, Message-ID, In-Reply-To,
+	// References and Date that the mail has more than once. DKIM signs the last copy of a field
+	// and readers show the first, so a signed mail with such a field prepended is a replay:
+	// it is not authenticated.
+	Repeated []string
+	Raw      []byte
 	// NoAck says why a request gets no acknowledgement if it opens a ticket ("" sends one): the
 	// mail reader's first run found it too old.
 	NoAck string
@@ -83,10 +92,9 @@ const (
 	ActionIgnored   = "ignored"  // Automatic mail about no ticket.
 	ActionRecorded  = "recorded" // Automatic mail recorded on its ticket.
 	ActionThanked   = "thanked"  // A reply that only thanks, recorded on its resolved ticket.
+	// ActionUnauthenticated is a staff mail kept as a note: it was not authenticated.
+	ActionUnauthenticated = "unauthenticated"
 )
-
-// bounceQuarantine is how long the desk stops writing to an address that bounced.
-const bounceQuarantine = 24 * time.Hour
 
 // Ingest processes a batch of incoming mails in one transaction (group commit), each under its
 // own savepoint: a mail that fails is rolled back alone and reported in its Outcome, the others
@@ -137,14 +145,15 @@ func (d *Desk) SetMailboxState(ctx context.Context, mailbox string, state []byte
 
 func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	o := Outcome{MessageID: in.MessageID}
-	t.source = in.MessageID
+	cleanIncoming(in)
+	t.source, t.cause = in.MessageID, Mailbox(in.From)
 	t.direct = map[string]bool{}
 	for _, a := range append(append([]string{}, in.To...), in.Cc...) {
 		if !t.cfg.IsDeskAddress(a) {
 			t.direct[strings.ToLower(a)] = true
 		}
 	}
-	defer func() { t.source, t.direct = "", nil }()
+	defer func() { t.source, t.cause, t.direct = "", "", nil }()
 	if te, ok := t.cfg.Technician(in.From); ok {
 		in.From = te.Email // A technician writing from an alias acts as themselves.
 	}
@@ -169,18 +178,17 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 		in.Verdict, in.VerdictReason = VerdictLoop, "sent from the desk's own address"
 	}
 
-	tk, stranger, err := t.thread(in)
+	tk, th, err := t.thread(in)
 	if err != nil {
 		return o, err
 	}
 	if in.Verdict != VerdictPerson {
 		return t.recordAutomatic(in, tk)
 	}
-	if tk != nil && stranger {
-		// A tag from someone not on the ticket: a new ticket that mentions the old one.
-		link := tk.ID
-		tk = nil
-		return t.openFrom(in, link)
+	if tk != nil && th.stranger {
+		// A tag or someone else's token from a person not on the ticket: a new ticket that
+		// mentions the old one.
+		return t.openFrom(in, tk.ID)
 	}
 	if tk == nil {
 		return t.openFrom(in, 0)
@@ -189,8 +197,12 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	if err := t.linkMessage(in, tk.ID); err != nil {
 		return o, err
 	}
+	reason, authentic := t.authenticate(in, th)
 	// Staff act on tickets by mail; on their own request, only when they write commands.
 	if t.cfg.IsStaff(in.From) && (in.From != tk.Requester || hasCommand(in.Text)) {
+		if !authentic {
+			return t.unauthenticated(tk, in, reason)
+		}
 		action, err := t.staffMail(tk, in)
 		o.Action = action
 		return o, err
@@ -200,7 +212,7 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 		t.Now.Sub(tk.ResolvedAt) > time.Duration(cfg.Desk.ReopenDays)*24*time.Hour) {
 		return t.openFrom(in, tk.ID)
 	}
-	if err := t.watchersFrom(tk, in); err != nil {
+	if err := t.watchersFrom(tk, in, authentic); err != nil {
 		return o, err
 	}
 	if err := t.storeAttachments(tk, in); err != nil {
@@ -234,15 +246,11 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	if in.ReplyTo != "" && !cfg.IsDeskAddress(in.ReplyTo) && !noReply(in.ReplyTo) {
 		requester, name = in.ReplyTo, in.ReplyToName
 	}
-	var watchers []string
-	for _, a := range append(append([]string{}, in.To...), in.Cc...) {
-		if a != requester && !cfg.IsDeskAddress(a) && !cfg.IsStaff(a) {
-			watchers = append(watchers, a)
-		}
+	cands := append(append([]string{}, in.To...), in.Cc...)
+	if requester != in.From {
+		cands = append(cands, in.From)
 	}
-	if requester != in.From && !cfg.IsDeskAddress(in.From) {
-		watchers = append(watchers, in.From)
-	}
+	cc := t.sortCopied(cands, map[string]bool{requester: true})
 	// A forwarded mail that opens a ticket: the forwarded message is the request. In a ticket's
 	// conversation (ingestOne) only the new text counts.
 	text := in.Text
@@ -259,11 +267,14 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	}
 	tk, err := t.Open(NewTicket{
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
-		Watchers: watchers, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
+		Watchers: cc.add, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
 		LinkedTicket: link, Actor: in.From, NoAck: in.NoAck,
 	})
 	if err != nil {
 		return Outcome{MessageID: in.MessageID}, err
+	}
+	if err := cc.record(t, tk, in.From, in.MessageID); err != nil {
+		return Outcome{}, err
 	}
 	if err := t.linkMessage(in, tk.ID); err != nil {
 		return Outcome{}, err
@@ -286,16 +297,20 @@ func noReply(addr string) bool {
 func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 	o := Outcome{MessageID: in.MessageID, Action: ActionIgnored}
 	if in.Verdict == VerdictBounce {
-		sentTo := t.returnedRecipients(in)
-		for _, r := range in.FailedRecipients {
-			r = strings.ToLower(r)
-			// Anyone can write a bounce: stop mailing an address only when the bounce returns
-			// a mail the desk really sent to it, and never silence the team.
-			if r == "" || t.cfg.IsDeskAddress(r) || t.cfg.IsStaff(r) || !sentTo[r] {
-				continue
+		// Anyone can write a bounce: only one sent back to the bounce address of a copy counts,
+		// against that copy's recipient, and only when delivery failed for good (bounce.go).
+		hard := hardFailure(in)
+		for _, c := range t.bouncedCopies(in) {
+			if hard {
+				if err := t.recordBounce(c, clip(in.Subject, 200)); err != nil {
+					return o, err
+				}
 			}
-			if err := t.setBounced(r, t.Now.Add(bounceQuarantine), clip(in.Subject, 200)); err != nil {
-				return o, err
+			if tk == nil && c.ticket != 0 {
+				var err error
+				if tk, err = t.ticketIfExists(c.ticket); err != nil {
+					return o, err
+				}
 			}
 		}
 	}
@@ -323,41 +338,6 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 	return o, nil
 }
 
-// setBounced holds back mail to an address until a time (the zero time lifts it), with the
-// reason the bounce gave; the sender reads it back with Store.Suppressed.
-func (t *Tx) setBounced(email string, until time.Time, reason string) error {
-	_, err := t.exec(`INSERT INTO people (email, bounced_until, bounce_reason) VALUES (?, ?, ?)
-		ON CONFLICT (email) DO UPDATE SET bounced_until = excluded.bounced_until, bounce_reason = excluded.bounce_reason`,
-		strings.ToLower(email), unix(until), reason)
-	if err != nil {
-		return fmt.Errorf("record bounce: %w", err)
-	}
-	return nil
-}
-
-// returnedRecipients lists who received the desk mails a bounce returns, by their signed
-// Message-IDs found in it.
-func (t *Tx) returnedRecipients(in *Incoming) map[string]bool {
-	out := map[string]bool{}
-	for _, id := range append(append(append([]string{}, in.ReturnedIDs...), in.InReplyTo...), in.References...) {
-		if _, err := t.d.Signer.TicketFromMessageID(id); err != nil && !strings.HasPrefix(id, "dk.0.") {
-			continue
-		}
-		var to, cc string
-		if err := t.queryRow(`SELECT recipients, cc FROM outbox WHERE message_id = ?`, id).Scan(&to, &cc); err != nil {
-			continue
-		}
-		var list []string
-		_ = json.Unmarshal([]byte(to), &list)
-		var ccs []string
-		_ = json.Unmarshal([]byte(cc), &ccs)
-		for _, a := range append(list, ccs...) {
-			out[strings.ToLower(a)] = true
-		}
-	}
-	return out
-}
-
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -370,13 +350,24 @@ func (t *Tx) linkMessage(in *Incoming, ticketID int64) error {
 	return err
 }
 
-// watchersFrom adds people a participant put in copy, and the sender if new to the ticket.
-func (t *Tx) watchersFrom(tk *Ticket, in *Incoming) error {
-	cfg := t.cfg.Config
-	for _, a := range append(append([]string{in.From}, in.To...), in.Cc...) {
-		if a == tk.Requester || cfg.IsDeskAddress(a) || cfg.IsStaff(a) || contains(tk.Watchers, a) || !validAddress(a) {
-			continue
+// watchersFrom adds the people a participant put in copy, and the sender if new to the ticket,
+// when the mail is authenticated for its sender; otherwise it only records them: a mail that
+// merely claims to come from the requester adds nobody.
+func (t *Tx) watchersFrom(tk *Ticket, in *Incoming, authentic bool) error {
+	skip := map[string]bool{tk.Requester: true}
+	for _, w := range tk.Watchers {
+		skip[w] = true
+	}
+	cc := t.sortCopied(append(append([]string{in.From}, in.To...), in.Cc...), skip)
+	if !authentic {
+		if len(cc.add) > 0 {
+			if err := t.event(tk, EventCopied, in.From, false, "in copy, not made watchers — the mail is not authenticated: "+listed(cc.add), in.MessageID); err != nil {
+				return err
+			}
 		}
+		cc.add = nil
+	}
+	for _, a := range cc.add {
 		if err := t.addWatcher(tk, a); err != nil {
 			return err
 		}
@@ -384,7 +375,7 @@ func (t *Tx) watchersFrom(tk *Ticket, in *Incoming) error {
 			return err
 		}
 	}
-	return nil
+	return cc.record(t, tk, in.From, in.MessageID)
 }
 
 func contains(list []string, s string) bool {
@@ -419,8 +410,9 @@ func (t *Tx) storeAttachments(tk *Ticket, in *Incoming) error {
 // thread finds the ticket an incoming mail belongs to, in the contract's order: a desk-issued
 // (signed) Message-ID in In-Reply-To/References; a signed plus-address; a Message-ID of a mail
 // already on a ticket, from one of its participants; the subject tag [TAG #N], from one of the
-// ticket's participants. stranger reports a tag found from someone who is not a participant.
-func (t *Tx) thread(in *Incoming) (tk *Ticket, stranger bool, err error) {
+// ticket's participants. It says how (threading): a sender who is not on the ticket and came by
+// its tag, or by a token issued to someone else, is a stranger.
+func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 	refs := append(append([]string{}, in.InReplyTo...), reverse(in.References)...)
 	if in.Verdict != VerdictPerson && in.Verdict != "" {
 		// A bounce or auto-reply carries our mail inside it. A person's mail with an old desk
@@ -428,10 +420,19 @@ func (t *Tx) thread(in *Incoming) (tk *Ticket, stranger bool, err error) {
 		// that ticket.
 		refs = append(refs, in.ReturnedIDs...)
 	}
+	byToken := func(tk *Ticket) (*Ticket, threading, error) {
+		th := threading{bound: t.boundToSender(in, tk.ID, refs)}
+		// Someone else's token: a version 1 token names the ticket only and still threads
+		// anyone, as it always did; a version 2 token says whose it is.
+		th.stranger = !th.bound && !t.isParticipant(tk, in.From) && t.hasRecipientToken(in, tk.ID, refs)
+		return tk, th, nil
+	}
 	for _, id := range refs {
 		if tid, err := t.d.Signer.TicketFromMessageID(id); err == nil {
-			if tk, err := t.ticketIfExists(tid); tk != nil || err != nil {
-				return tk, false, err
+			if tk, err := t.ticketIfExists(tid); err != nil {
+				return nil, threading{}, err
+			} else if tk != nil {
+				return byToken(tk)
 			}
 		}
 	}
@@ -440,8 +441,10 @@ func (t *Tx) thread(in *Incoming) (tk *Ticket, stranger bool, err error) {
 			continue
 		}
 		if tid, err := t.d.Signer.TicketFromAddress(a); err == nil {
-			if tk, err := t.ticketIfExists(tid); tk != nil || err != nil {
-				return tk, false, err
+			if tk, err := t.ticketIfExists(tid); err != nil {
+				return nil, threading{}, err
+			} else if tk != nil {
+				return byToken(tk)
 			}
 		}
 	}
@@ -452,24 +455,24 @@ func (t *Tx) thread(in *Incoming) (tk *Ticket, stranger bool, err error) {
 			continue
 		}
 		if err != nil {
-			return nil, false, err
+			return nil, threading{}, err
 		}
 		tk, err := t.ticketIfExists(tid.Int64)
 		if err != nil {
-			return nil, false, err
+			return nil, threading{}, err
 		}
 		if tk != nil && t.isParticipant(tk, in.From) {
-			return tk, false, nil
+			return tk, threading{}, nil
 		}
 	}
 	if id := subjectTag(in.Subject, t.cfg.Desk.Tag); id > 0 {
 		tk, err := t.ticketIfExists(id)
 		if err != nil || tk == nil {
-			return nil, false, err
+			return nil, threading{}, err
 		}
-		return tk, !t.isParticipant(tk, in.From), nil
+		return tk, threading{stranger: !t.isParticipant(tk, in.From)}, nil
 	}
-	return nil, false, nil
+	return nil, threading{}, nil
 }
 
 func reverse(s []string) []string {
@@ -490,7 +493,7 @@ func (t *Tx) ticketIfExists(id int64) (*Ticket, error) {
 
 // isParticipant reports whether the address is the ticket's requester, a watcher, or staff.
 func (t *Tx) isParticipant(tk *Ticket, addr string) bool {
-	return addr == tk.Requester || contains(tk.Watchers, addr) || t.cfg.IsStaff(addr)
+	return addr == tk.Requester || t.cfg.IsStaff(addr) || contains(tk.Watchers, addr)
 }
 
 var tagRE = regexp.MustCompile(`\[([A-Za-z0-9._-]+)\s*#(\d{1,12})\]`)
@@ -511,7 +514,7 @@ var replyPrefixRE = regexp.MustCompile(`(?i)^\s*((re|aw|sv|tr|fw|fwd|wg|rif|r|r�
 // deskPrefixRE matches the prefixes of the desk's mails to requesters (templates/*/*.txt; a test
 // there keeps the two in step), so that a requester's reply comes back to the ticket's subject.
 // Staff-only prefixes ("Update:") are left alone: a requester may well write them.
-var deskPrefixRE = regexp.MustCompile(`(?i)^\s*(request received|request resolved|priority raised|handed to a specialist|request closed|demande reçue|demande résolue|priorité relevée|demande transmise à un spécialiste|demande close)\s*:\s*`)
+var deskPrefixRE = regexp.MustCompile(`(?i)^\s*(request received|request resolved|priority raised|handed to a specialist|request closed|progress|demande reçue|demande résolue|priorité relevée|demande transmise à un spécialiste|demande close|point d'avancement)\s*:\s*`)
 
 // CleanSubject removes reply prefixes, our tag and the desk's own subject prefixes from a subject.
 func CleanSubject(s, tag string) string {

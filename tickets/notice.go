@@ -13,10 +13,12 @@ const (
 	KindUpdate    = "update"
 	KindDigest    = "digest"
 	KindReminder  = "reminder"
+	KindIncident  = "incident" // An incident's status, to the [incidents] announce address.
+	KindSignIn    = "signin"   // A staff member's link to sign in to the web desk.
 )
 
 // MailKinds lists every kind, for templates and checks.
-var MailKinds = []string{KindAck, KindAssigned, KindReply, KindResolved, KindEscalated, KindRejected, KindUpdate, KindDigest, KindReminder}
+var MailKinds = []string{KindAck, KindAssigned, KindReply, KindResolved, KindEscalated, KindRejected, KindUpdate, KindDigest, KindReminder, KindIncident, KindSignIn}
 
 // Notice is what a queued mail says: the data its template is rendered with. It is stored as
 // JSON in the outbox when the mail is queued, so the mail tells what was true at that moment.
@@ -52,6 +54,44 @@ type Notice struct {
 	Due      time.Time `json:"due,omitempty"`
 	// TopTier marks an escalation at the top tier: only the priority rose, nobody took it over.
 	TopTier bool `json:"top_tier,omitempty"`
+	// Incident is the incident a request is linked to: its acknowledgement says the problem is
+	// known, a technician's "linked" update says who holds it.
+	Incident *TicketInfo `json:"incident,omitempty"`
+	// Linked lists an incident's linked requests (its assignment, its announcements), at most
+	// DigestListMax; Size counts them all.
+	Linked []TicketInfo `json:"linked,omitempty"`
+	Size   int          `json:"size,omitempty"`
+	// Similar are resolved tickets like this one, with their notes: the assignment notice shows
+	// them, #reuse N sends one's note.
+	Similar []KnownAnswer `json:"similar,omitempty"`
+	// Escalations lists the tickets one run of the escalation job escalated, at most
+	// EscalationListMax; EscalationsTotal counts them all. Coordinators get one mail per run.
+	Escalations      []TicketInfo `json:"escalations,omitempty"`
+	EscalationsTotal int          `json:"escalations_total,omitempty"`
+	// SignIn is the nonce of a staff sign-in request (KindSignIn): the link is made from it, with
+	// the desk secret, only when the mail is sent, so the outbox holds nothing that signs in.
+	SignIn string `json:"sign_in,omitempty"`
+	// Links are the web desk's signed links for the mail's recipient, made when it is sent and
+	// never stored.
+	Links Links `json:"-"`
+}
+
+// KnownAnswer is a resolved ticket like the one a mail is about.
+type KnownAnswer struct {
+	ID         int64     `json:"id"`
+	Subject    string    `json:"subject"`
+	Note       string    `json:"note"`       // Its resolution note.
+	Similarity int       `json:"similarity"` // Percent: 100 is the same text.
+	ResolvedAt time.Time `json:"resolved_at"`
+}
+
+// Links are the web desk's links in a mail, each signed for its recipient; "" when the web desk
+// is off or the mail has none.
+type Links struct {
+	Page     string // The requester's follow-up page of the ticket.
+	Solved   string // "Was your problem solved?": yes.
+	Unsolved string // …: no.
+	SignIn   string // A staff member's sign-in link (KindSignIn).
 }
 
 // attachable lists the kinds that carry the files of the mail that caused them. An
@@ -78,7 +118,10 @@ type TicketInfo struct {
 	ResolveDue       time.Time `json:"resolve_due"`
 	// NextDue is the deadline the ticket is working towards: the first response until it is
 	// given, then the resolution; zero when the ticket is not active.
-	NextDue time.Time `json:"next_due"`
+	NextDue  time.Time `json:"next_due"`
+	Kind     string    `json:"kind,omitempty"`     // "incident" for an incident.
+	Incident int64     `json:"incident,omitempty"` // The incident it is linked to.
+	Size     int       `json:"size,omitempty"`     // An incident's linked requests (digests).
 }
 
 // Entry is one event of a ticket's history, as shown in a mail.

@@ -32,6 +32,9 @@ type Explanation struct {
 	PriorityReason []string           `json:"priority_reason"`
 	Assignee       string             `json:"assignee"`
 	AssignReason   []string           `json:"assign_reason"`
+	Incident       int64              `json:"incident,omitempty"`        // The incident it was linked to on arrival.
+	IncidentReason []string           `json:"incident_reason,omitempty"` // Why.
+	Similar        []KnownAnswer      `json:"similar,omitempty"`         // The known answers its assignee was shown.
 }
 
 // Open creates a ticket from a request: triage, deadlines, assignment, the acknowledgement to the
@@ -44,7 +47,8 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if req.Actor == "" {
 		req.Actor = req.Requester
 	}
-	subject := strings.TrimSpace(req.Subject)
+	subject := OneLine(req.Subject, maxSubject)
+	req.RequesterName = OneLine(req.RequesterName, maxName)
 	if subject == "" {
 		subject = firstLine(req.Text, 80)
 	}
@@ -64,6 +68,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if err := t.insert(tk); err != nil {
 		return nil, err
 	}
+	t.count(&t.d.counters.Opened, 1)
 	if err := t.rememberPerson(req.Requester, req.RequesterName, req.Language); err != nil {
 		return nil, err
 	}
@@ -82,6 +87,14 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 		if err := t.event(tk, EventNote, ActorDesk, false, fmt.Sprintf("follows up ticket #%d", req.LinkedTicket), ""); err != nil {
 			return nil, err
 		}
+	}
+
+	det, err := t.detectIncident(tk)
+	if err != nil {
+		return nil, err
+	}
+	if det.incident != nil {
+		return tk, t.openLinked(tk, req, tri, det)
 	}
 
 	pick := t.chooseTechnician(tk.Category, tk.Tier, req.Requester) // A technician's own request goes to a colleague.
@@ -126,14 +139,59 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if err := t.event(tk, EventAssign, ActorDesk, false, pick.Email, ""); err != nil {
 		return nil, err
 	}
+	known, err := t.knownAnswersFor(tk)
+	if err != nil {
+		return nil, err
+	}
+	if len(known) > 0 {
+		ex.Similar = known
+		if b, err := json.Marshal(ex); err == nil {
+			tk.Explain = string(b)
+		}
+		if err := t.save(tk); err != nil {
+			return nil, err
+		}
+	}
 	if err := t.queue(tk, Mail{Kind: KindAssigned, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email),
-		Notice: Notice{Audience: "staff", Text: req.Text, Questions: questions}}); err != nil {
+		Notice: Notice{Audience: "staff", Text: req.Text, Questions: questions, Similar: known}}); err != nil {
 		return nil, err
 	}
 	if !pick.Matched {
 		return tk, t.tellCoordinators(tk, "unmatched", say(PhraseNoSkill, "tier", fmt.Sprint(tk.Tier), "category", fmt.Sprintf("%q", tk.Category), "assignee", pick.Email))
 	}
 	return tk, nil
+}
+
+// openLinked finishes opening a request that joins an incident: the incident's technician holds
+// it, and the acknowledgement says the problem is known and will be fixed for everyone.
+func (t *Tx) openLinked(tk *Ticket, req NewTicket, tri Judgement, det detection) error {
+	inc := det.incident
+	ex := Explanation{
+		Category: tk.Category, CategoryReason: tri.CategoryReason, Scores: tri.Scores,
+		Priority: tk.Priority.String(), PriorityReason: tri.PriorityReason,
+		Assignee: inc.Assignee, AssignReason: []string{fmt.Sprintf("held by incident #%d", inc.ID)},
+		Incident: inc.ID, IncidentReason: det.reason,
+	}
+	if b, err := json.Marshal(ex); err == nil {
+		tk.Explain = string(b)
+	}
+	if err := t.link(tk, inc, ActorDesk); err != nil {
+		return err
+	}
+	incInfo := t.info(inc, tk.Language)
+	if err := t.queue(tk, Mail{Kind: KindAck, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language, Automatic: true,
+		Notice: Notice{Audience: "requester", Text: req.Text, Incident: &incInfo}}); err != nil {
+		return err
+	}
+	if tk.RootMessageID == "" {
+		if err := t.save(tk); err != nil {
+			return err
+		}
+	}
+	if det.opened {
+		return t.tellIncident(inc, ActorDesk)
+	}
+	return nil
 }
 
 // maxSubject bounds a ticket's subject, which every mail about it repeats.
@@ -247,6 +305,9 @@ func (t *Tx) Assign(tk *Ticket, email, actor string) error {
 	if err := t.markAssigned(email); err != nil {
 		return err
 	}
+	if err := t.followIncident(tk); err != nil {
+		return err
+	}
 	if email == actor {
 		return nil // #take: no need to tell oneself.
 	}
@@ -299,6 +360,7 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 		return err
 	}
 	tk.Escalations++
+	t.count(&t.d.counters.Escalations, 1)
 	top := tk.Tier >= t.cfg.Escalation.MaxTier
 	text := reason
 	if top {
@@ -344,6 +406,9 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 			if err := t.markAssigned(pick.Email); err != nil {
 				return err
 			}
+			if err := t.followIncident(tk); err != nil {
+				return err
+			}
 			n := staff
 			n.History, n.AllAttachments = t.history(tk), true
 			if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email), Notice: n}); err != nil {
@@ -354,6 +419,9 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 	if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
 		Automatic: true, Notice: Notice{Audience: "requester", TopTier: top}}); err != nil {
 		return err
+	}
+	if t.runSummary {
+		return nil
 	}
 	for _, co := range t.cfg.Coordinator {
 		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{co.Email}, Language: co.Language, Notice: staff}); err != nil {
@@ -387,6 +455,13 @@ func (t *Tx) Resolve(tk *Ticket, note, actor string) error {
 	if err := t.queue(tk, Mail{Kind: KindResolved, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
 		Notice: Notice{Audience: "requester", Note: note, Actor: actor, ActorName: t.nameOf(actor), Signature: t.signature(actor)}}); err != nil {
 		return err
+	}
+	if tk.IsIncident() {
+		told := map[string]bool{}
+		once(told, append([]string{tk.Requester}, tk.Watchers...))
+		if err := t.resolveLinked(tk, note, actor, told); err != nil {
+			return err
+		}
 	}
 	return t.tellAssignee(tk, actor, Notice{Event: "resolved", Note: note})
 }
@@ -506,6 +581,13 @@ func (t *Tx) Message(tk *Ticket, text, from, messageID string) error {
 		return err
 	}
 	event := "message"
+	if tk.Incident != 0 && !tk.Status.Active() {
+		// The incident was resolved with this request: the requester writes again, so the problem
+		// is still theirs. The request leaves the incident and reopens alone.
+		if err := t.unlink(tk, ActorDesk); err != nil {
+			return err
+		}
+	}
 	switch tk.Status {
 	case StatusResolved:
 		event = "reopened"
@@ -593,7 +675,7 @@ func (t *Tx) addWatcher(tk *Ticket, email string) error {
 		return fmt.Errorf("add watcher: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
-		tk.Watchers = dedupe(append(tk.Watchers, email), nil)
+		tk.Watchers = append(tk.Watchers, email) // The primary key keeps them unique.
 	}
 	return nil
 }

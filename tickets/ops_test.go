@@ -99,8 +99,10 @@ func TestOpenAcknowledgesAndAssigns(t *testing.T) {
 	if refs2 != "abc@mail.example "+root {
 		t.Fatalf("reply refs %q, want origin then root %q", refs2, root)
 	}
-	if id, err := d.Signer.TicketFromMessageID(root); err != nil || id != tk.ID {
-		t.Fatalf("root Message-ID %q does not carry the ticket: %d %v", root, id, err)
+	// The row's mail ID is not sent: each recipient's copy carries the ticket and its recipient.
+	copyID := d.Signer.CopyID(root, tk.ID, "celine@corp.example")
+	if tok, err := d.Signer.ParseMessageID(copyID); err != nil || tok.ID != tk.ID || !d.Signer.Bound(tok, "celine@corp.example") || d.Signer.Bound(tok, "priya@corp.example") {
+		t.Fatalf("copy Message-ID %q of %q does not carry the ticket and recipient: %+v %v", copyID, root, tok, err)
 	}
 }
 

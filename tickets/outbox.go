@@ -47,19 +47,28 @@ type OutboxMail struct {
 	Attempts   int  // Failed attempts so far.
 	CreatedAt  time.Time
 	LastError  string
+	// Cause is the mailbox of the sender whose mail caused this one, "" for none: the automatic
+	// mails one sender causes share an hourly budget.
+	Cause string
+	// Delivered lists the recipients whose copy the server already took (MarkDelivered): a
+	// retry sends only the others.
+	Delivered []string
 }
 
 const outboxColumns = `id, ticket_id, kind, recipients, cc, language, data, message_id, in_reply_to, refs,
-	automatic, attempts, created_at, last_error`
+	automatic, attempts, created_at, last_error, cause, delivered`
 
 func scanOutbox(row scanner) (OutboxMail, error) {
 	var m OutboxMail
-	var to, cc, data, refs string
+	var to, cc, data, refs, delivered string
 	var created int64
 	err := row.Scan(&m.ID, &m.TicketID, &m.Kind, &to, &cc, &m.Language, &data, &m.MessageID, &m.InReplyTo,
-		&refs, &m.Automatic, &m.Attempts, &created, &m.LastError)
+		&refs, &m.Automatic, &m.Attempts, &created, &m.LastError, &m.Cause, &delivered)
 	if err != nil {
 		return m, err
+	}
+	if err := json.Unmarshal([]byte(delivered), &m.Delivered); err != nil {
+		return m, fmt.Errorf("outbox %d: delivered: %w", m.ID, err)
 	}
 	m.CreatedAt = time.Unix(created, 0).UTC()
 	m.References = strings.Fields(refs)
@@ -165,6 +174,19 @@ func (s *Store) Release(ctx context.Context, ids []int64, at time.Time) error {
 	})
 }
 
+// MarkDelivered records that the server took one recipient's copy of a mail: a retry of the
+// mail leaves that recipient out. MarkSent logs the copies for the hourly limits.
+func (s *Store) MarkDelivered(ctx context.Context, id int64, email string, now time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.dialect.pick(`UPDATE outbox SET delivered = json_insert(delivered, '$[#]', ?) WHERE id = ?`,
+			`UPDATE outbox SET delivered = CAST(CAST(delivered AS JSONB) || jsonb_build_array(CAST(? AS TEXT)) AS TEXT) WHERE id = ?`),
+			strings.ToLower(email), id); err != nil {
+			return fmt.Errorf("mark delivered %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
 // Claimants returns who holds claims on pending mails at now, each once.
 func (s *Store) Claimants(ctx context.Context, now time.Time) ([]string, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT claimant FROM outbox
@@ -201,8 +223,9 @@ func (s *Store) ReleaseClaims(ctx context.Context, claimant string, now time.Tim
 }
 
 // MarkSent records a mail as sent at now. The recipients it went to are logged in sent_log when
-// the mail is automatic, for the hourly limit (AutoMailsSince); sentTo names them when some were
-// dropped, else all of the row's recipients are taken. The fact is in the sent journal before
+// the mail is automatic, by mailbox and with the mail's cause, for the hourly limits
+// (AutoMailsSince, CausedMailsSince); sentTo names them when some were dropped, else all of the
+// row's recipients are taken. The fact is in the sent journal before
 // the commit, so that a crash while the commit waits for the writer does not send the mail again.
 func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error {
 	j := s.journal
@@ -231,9 +254,9 @@ func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time, sentTo ..
 
 // markSent records a pending mail as sent; false when it was not pending (already marked).
 func markSent(ctx context.Context, tx *sql.Tx, id int64, now time.Time, sentTo []string) (bool, error) {
-	var to, cc string
+	var to, cc, cause string
 	var automatic bool
-	err := tx.QueryRowContext(ctx, `SELECT recipients, cc, automatic FROM outbox WHERE id = ?`, id).Scan(&to, &cc, &automatic)
+	err := tx.QueryRowContext(ctx, `SELECT recipients, cc, automatic, cause FROM outbox WHERE id = ?`, id).Scan(&to, &cc, &automatic, &cause)
 	if err != nil {
 		return false, fmt.Errorf("mark sent %d: %w", id, err)
 	}
@@ -259,8 +282,8 @@ func markSent(ctx context.Context, tx *sql.Tx, id int64, now time.Time, sentTo [
 		sentTo = append(a, b...)
 	}
 	for _, e := range sentTo {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sent_log (email, at) VALUES (?, ?)`,
-			strings.ToLower(e), now.Unix()); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sent_log (email, at, cause, outbox_id) VALUES (?, ?, ?, ?)`,
+			Mailbox(e), now.Unix(), cause, id); err != nil {
 			return false, fmt.Errorf("log sent mail: %w", err)
 		}
 	}
@@ -343,13 +366,29 @@ func (s *Store) MarkSuppressed(ctx context.Context, id int64, now time.Time, rea
 	})
 }
 
-// AutoMailsSince counts the automatic mails sent to an address since a time.
+// AutoMailsSince counts the automatic mails sent to an address's mailbox since a time: case and
+// +tag do not make another budget (victim+1@ and victim+2@ are victim@).
 func (s *Store) AutoMailsSince(ctx context.Context, email string, since time.Time) (int, error) {
 	var n int
 	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM sent_log WHERE email = ? AND at > ?`,
-		strings.ToLower(email), since.Unix()).Scan(&n)
+		Mailbox(email), since.Unix()).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count sent mail: %w", err)
+	}
+	return n, nil
+}
+
+// CausedMailsSince counts the automatic mails (each with all its copies once) that mail from one
+// sender's mailbox caused and that were sent since a time.
+func (s *Store) CausedMailsSince(ctx context.Context, cause string, since time.Time) (int, error) {
+	if cause == "" {
+		return 0, nil
+	}
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(DISTINCT outbox_id) FROM sent_log WHERE cause = ? AND at > ?`,
+		cause, since.Unix()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count caused mail: %w", err)
 	}
 	return n, nil
 }

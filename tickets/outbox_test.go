@@ -24,7 +24,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	ack := due[0]
 	if ack.TicketID != tk.ID || ack.Language != "fr" || !ack.Automatic || ack.To[0] != "celine@corp.example" ||
 		len(ack.Cc) != 1 || ack.InReplyTo != "abc@mail.example" || len(ack.References) != 1 ||
-		ack.Notice.Ticket.ID != tk.ID || !strings.HasPrefix(ack.MessageID, "dk.") || !ack.CreatedAt.Equal(t0) {
+		ack.Notice.Ticket.ID != tk.ID || !strings.HasPrefix(ack.MessageID, "dkm.") || !ack.CreatedAt.Equal(t0) {
 		t.Fatalf("ack %+v", ack)
 	}
 	if due[1].Automatic {
@@ -42,16 +42,27 @@ func TestOutboxLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	for _, r := range append(ack.To, ack.Cc...) {
+		if err := s.MarkDelivered(ctx, ack.ID, r, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := s.MarkSent(ctx, ack.ID, t0); err != nil {
 		t.Fatal(err)
 	}
-	for addr, want := range map[string]int{"celine@corp.example": 1, "priya@corp.example": 1, "alice@corp.example": 0} {
+	// The hourly limit counts by mailbox: case and +tag make no other budget.
+	for addr, want := range map[string]int{"celine@corp.example": 1, "Celine+x@corp.example": 1, "priya@corp.example": 1, "alice@corp.example": 0} {
 		if n, err := s.AutoMailsSince(ctx, addr, t0.Add(-time.Hour)); err != nil || n != want {
 			t.Errorf("AutoMailsSince(%s) = %d, %v; want %d", addr, n, err, want)
 		}
 	}
 	if n, _ := s.AutoMailsSince(ctx, "celine@corp.example", t0); n != 0 {
 		t.Errorf("a mail sent at t0 counts after t0")
+	}
+	if again, err := s.DueMail(ctx, "", t0.Add(ClaimLease), 10); err != nil || len(again) != 1 || again[0].ID == ack.ID {
+		t.Fatalf("due after the ack was sent: %+v, %v", again, err)
+	} else if err := s.Release(ctx, []int64{again[0].ID}, t0); err != nil {
+		t.Fatal(err)
 	}
 
 	next := t0.Add(time.Minute)
@@ -126,6 +137,9 @@ func TestOutboxSuppression(t *testing.T) {
 	}
 
 	// Only what was sent counts, and only for automatic mail.
+	if err := s.MarkDelivered(ctx, due[1].ID, due[1].To[0], t0); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.MarkSent(ctx, due[1].ID, t0); err != nil {
 		t.Fatal(err)
 	}

@@ -15,23 +15,26 @@ type Phrase struct {
 
 // Phrase codes. Phrases lists them with their arguments.
 const (
-	PhraseNoSubject          = "no_subject"          // The subject of a request that has none.
-	PhraseNoteRequired       = "note_required"       // #resolve without a note.
-	PhraseTransition         = "transition"          // A status change the rules refuse: detail.
-	PhraseClosed             = "closed"              // A command on a closed ticket.
-	PhraseNotStaff           = "not_staff"           // Someone not on the team: detail.
-	PhraseNoTechnician       = "no_technician"       // Nobody to give the ticket to.
-	PhraseNoText             = "no_text"             // A staff mail with neither text nor command.
-	PhraseUnknownCommand     = "unknown_command"     // "#frobnicate".
-	PhraseNoteEmpty          = "note_empty"          // #note without text.
-	PhraseEscalateReason     = "escalate_reason"     // #escalate without a reason.
-	PhraseUnknownPriority    = "unknown_priority"    // #priority with a level it does not know.
-	PhraseNotTechnician      = "not_technician"      // #assign to someone not a technician: who.
-	PhraseTakeNotTechnician  = "take_not_technician" // #take by a coordinator.
-	PhraseCcAddress          = "cc_address"          // #cc without an address.
-	PhraseUnknownCategory    = "unknown_category"    // #category: category, names (the known ones).
-	PhraseAwayDate           = "away_date"           // #away with a bad date: detail.
-	PhraseNotAuthenticated   = "not_authenticated"   // A staff mail without DKIM or DMARC pass: server, domain.
+	PhraseNoSubject          = "no_subject"              // The subject of a request that has none.
+	PhraseNoteRequired       = "note_required"           // #resolve without a note.
+	PhraseTransition         = "transition"              // A status change the rules refuse: detail.
+	PhraseClosed             = "closed"                  // A command on a closed ticket.
+	PhraseNotStaff           = "not_staff"               // Someone not on the team: detail.
+	PhraseNoTechnician       = "no_technician"           // Nobody to give the ticket to.
+	PhraseNoText             = "no_text"                 // A staff mail with neither text nor command.
+	PhraseUnknownCommand     = "unknown_command"         // "#frobnicate".
+	PhraseNoteEmpty          = "note_empty"              // #note without text.
+	PhraseEscalateReason     = "escalate_reason"         // #escalate without a reason.
+	PhraseUnknownPriority    = "unknown_priority"        // #priority with a level it does not know.
+	PhraseNotTechnician      = "not_technician"          // #assign to someone not a technician: who.
+	PhraseTakeNotTechnician  = "take_not_technician"     // #take by a coordinator.
+	PhraseCcAddress          = "cc_address"              // #cc without an address.
+	PhraseUnknownCategory    = "unknown_category"        // #category: category, names (the known ones).
+	PhraseAwayDate           = "away_date"               // #away with a bad date: detail.
+	PhraseNotAuthenticated   = "not_authenticated"       // A staff mail without DKIM or DMARC pass: server, domain.
+	PhraseNoToken            = "not_authenticated_token" // A staff mail that answers no desk mail sent to its sender, no trusted server set.
+	PhraseRepeatedHeader     = "repeated_header"         // A mail with a header field twice: field.
+	PhraseKeptAsNote         = "kept_as_note"            // What became of an unauthenticated staff mail.
 	PhraseFirstResponseLate  = "sla_first_response_missed"
 	PhraseResolveLate        = "sla_resolve_missed"
 	PhraseFirstResponseDue   = "sla_first_response_due"
@@ -40,6 +43,14 @@ const (
 	PhraseNoSkill            = "no_skill"                 // Told to coordinators: tier, category, assignee.
 	PhraseNoEscalation       = "no_escalation_target"     // Told to coordinators: tier, assignee ("" for nobody).
 	PhraseFromVia            = "from_via"                 // The From name of a technician's answer: actor, desk.
+	PhraseNotIncident        = "not_incident"             // #link N, #update: ticket id is no incident.
+	PhraseLinkedElsewhere    = "linked_elsewhere"         // #incident, #update on a request linked to incident id.
+	PhraseIncidentResolved   = "incident_resolved"        // #link, #incident: ticket id is resolved or closed.
+	PhraseIncidentLink       = "incident_link"            // #link on an incident (id): incidents are not linked.
+	PhraseNotLinked          = "not_linked"               // #unlink on a request linked to nothing.
+	PhraseUpdateEmpty        = "update_empty"             // #update without text.
+	PhraseNoResolution       = "no_resolution"            // #reuse N: ticket id has no resolution note.
+	PhraseTicketNumber       = "ticket_number"            // #link, #reuse without a ticket number: command.
 )
 
 // Phrases lists every phrase code with the names of its arguments: each catalogue must word all
@@ -49,10 +60,13 @@ var Phrases = map[string][]string{
 	PhraseNotStaff: {"detail"}, PhraseNoTechnician: nil, PhraseNoText: nil, PhraseUnknownCommand: nil,
 	PhraseNoteEmpty: nil, PhraseEscalateReason: nil, PhraseUnknownPriority: nil, PhraseNotTechnician: {"who"},
 	PhraseTakeNotTechnician: nil, PhraseCcAddress: nil, PhraseUnknownCategory: {"category", "names"},
-	PhraseAwayDate: {"detail"}, PhraseNotAuthenticated: {"server", "domain"},
+	PhraseAwayDate: {"detail"}, PhraseNotAuthenticated: {"server", "domain"}, PhraseNoToken: nil,
+	PhraseRepeatedHeader: {"field"}, PhraseKeptAsNote: nil,
 	PhraseFirstResponseLate: {"due"}, PhraseResolveLate: {"due"}, PhraseFirstResponseDue: {"due"}, PhraseResolveDue: {"due"},
 	PhraseNoTechnicianTicket: nil, PhraseNoSkill: {"tier", "category", "assignee"}, PhraseNoEscalation: {"tier", "assignee"},
-	PhraseFromVia: {"actor", "desk"},
+	PhraseFromVia:     {"actor", "desk"},
+	PhraseNotIncident: {"id"}, PhraseLinkedElsewhere: {"id"}, PhraseIncidentResolved: {"id"}, PhraseIncidentLink: {"id"},
+	PhraseNotLinked: nil, PhraseUpdateEmpty: nil, PhraseNoResolution: {"id"}, PhraseTicketNumber: {"command"},
 }
 
 // say is the phrase code with its arguments, given as name, value pairs.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -27,6 +28,9 @@ type TicketJSON struct {
 	ResolveDue       *time.Time      `json:"resolve_due"`
 	ResolvedAt       *time.Time      `json:"resolved_at"`
 	LinkedTicket     int64           `json:"linked_ticket,omitempty"`
+	Kind             string          `json:"kind"`               // "request" or "incident".
+	Incident         int64           `json:"incident,omitempty"` // The incident a request is linked to.
+	Linked           *[]int64        `json:"linked,omitempty"`   // An incident's linked requests, oldest first.
 	Events           []EventJSON     `json:"events,omitempty"`
 	Attachments      *[]AttachJSON   `json:"attachments,omitempty"`
 	Explain          json.RawMessage `json:"explain,omitempty"`
@@ -69,15 +73,51 @@ func (tk *Ticket) JSON() TicketJSON {
 		Watchers: w, Language: tk.Language, Escalations: tk.Escalations, CreatedAt: ptime(tk.CreatedAt),
 		UpdatedAt: ptime(tk.UpdatedAt), FirstResponseAt: ptime(tk.FirstResponseAt),
 		FirstResponseDue: ptime(tk.FirstResponseDue), ResolveDue: ptime(tk.ResolveDue),
-		ResolvedAt: ptime(tk.ResolvedAt), LinkedTicket: tk.LinkedTicket,
+		ResolvedAt: ptime(tk.ResolvedAt), LinkedTicket: tk.LinkedTicket, Kind: tk.Kind, Incident: tk.Incident,
 	}
+}
+
+// JSONs converts tickets to their contract form, an incident with its linked requests.
+func (s *Store) JSONs(ctx context.Context, list []*Ticket) ([]TicketJSON, error) {
+	out := make([]TicketJSON, 0, len(list))
+	for _, tk := range list {
+		j := tk.JSON()
+		if tk.IsIncident() {
+			ids, err := s.Linked(ctx, tk.ID)
+			if err != nil {
+				return nil, err
+			}
+			j.Linked = &ids
+		}
+		out = append(out, j)
+	}
+	return out, nil
+}
+
+// Linked returns the requests linked to an incident, oldest first.
+func (s *Store) Linked(ctx context.Context, incident int64) ([]int64, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id FROM tickets WHERE incident = ? ORDER BY id`, incident)
+	if err != nil {
+		return nil, fmt.Errorf("linked tickets: %w", err)
+	}
+	defer rows.Close()
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // ListFilter selects tickets.
 type ListFilter struct {
 	Status   Status // "" for all.
 	Assignee string
-	Limit    int // 0 for no limit.
+	Limit    int    // 0 for no limit.
+	Kind     string // TicketRequest or TicketIncident; "" for both.
 }
 
 // List returns tickets, newest first.
@@ -91,6 +131,10 @@ func (s *Store) List(ctx context.Context, f ListFilter) ([]*Ticket, error) {
 	if f.Assignee != "" {
 		q += ` AND assignee = ?`
 		args = append(args, f.Assignee)
+	}
+	if f.Kind != "" {
+		q += ` AND kind = ?`
+		args = append(args, f.Kind)
 	}
 	q += ` ORDER BY id DESC`
 	if f.Limit > 0 {
@@ -174,7 +218,11 @@ func (s *Store) Show(ctx context.Context, id int64) (TicketJSON, error) {
 	if err != nil {
 		return TicketJSON{}, err
 	}
-	j := tk.JSON()
+	js, err := s.JSONs(ctx, []*Ticket{tk})
+	if err != nil {
+		return TicketJSON{}, err
+	}
+	j := js[0]
 	evs, err := s.Events(ctx, id)
 	if err != nil {
 		return j, err
@@ -196,4 +244,13 @@ func (s *Store) Show(ctx context.Context, id int64) (TicketJSON, error) {
 		j.Explain = json.RawMessage(tk.Explain)
 	}
 	return j, nil
+}
+
+// EncodeJSON writes v as `deskd ticket list --json` and the web desk's API write tickets:
+// indented, HTML characters as they are.
+func EncodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }

@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -36,8 +39,13 @@ type Store struct {
 	stmts  map[string]*sql.Stmt
 	wanted map[string]bool
 
-	journal *sentJournal // DATABASE-sent: mails accepted by the server, before "sent" commits.
+	journal *sentJournal  // DATABASE-sent: mails accepted by the server, before "sent" commits.
+	search  searchDialect // How the full-text index ranks: FTS5 when this build has it, else FTS4; tsvector on PostgreSQL.
 }
+
+// SearchDialect names the full-text engine the store ranks with: "fts5" or "fts4" on SQLite,
+// "tsvector" on PostgreSQL.
+func (s *Store) SearchDialect() string { return string(s.search) }
 
 // migrations are applied in order at start; each is recorded in schema_migrations. Never edit a
 // released migration: add a new one. Each is SQLite's DDL, which the store translates for
@@ -276,10 +284,180 @@ DROP TABLE mailbox_state;
 	// sender on the same machine sees it is gone and takes its rows back without waiting out
 	// the lease.
 	6: `ALTER TABLE outbox ADD COLUMN claimant TEXT NOT NULL DEFAULT '';`,
+	// Incidents: a ticket is a request or an incident, and a request may be linked to an
+	// incident. A linked ticket is the incident's work, not its own: it leaves the technicians'
+	// loads (the triggers of migration 3, rewritten with the incident column; they now fire only
+	// when a counted column changed, not on every save).
+	7: `
+ALTER TABLE tickets ADD COLUMN kind TEXT NOT NULL DEFAULT 'request';
+ALTER TABLE tickets ADD COLUMN incident INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tickets_incident ON tickets (incident, status) WHERE incident != 0;
+CREATE INDEX tickets_incidents ON tickets (status, category) WHERE kind = 'incident';
+CREATE INDEX tickets_recent ON tickets (category, created_at);
+DROP TRIGGER loads_insert;
+DROP TRIGGER loads_update_old;
+DROP TRIGGER loads_update_new;
+DROP TRIGGER loads_delete;
+CREATE TRIGGER loads_insert AFTER INSERT ON tickets
+	WHEN NEW.status IN ('new', 'open', 'pending') AND NEW.assignee != '' AND NEW.incident = 0
+BEGIN
+	INSERT INTO loads (assignee, priority, n) VALUES (NEW.assignee, NEW.priority, 1)
+		ON CONFLICT (assignee, priority) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER loads_update_old AFTER UPDATE OF status, assignee, priority, incident ON tickets
+	WHEN OLD.status IN ('new', 'open', 'pending') AND OLD.assignee != '' AND OLD.incident = 0
+		AND (OLD.status != NEW.status OR OLD.assignee != NEW.assignee OR OLD.priority != NEW.priority OR OLD.incident != NEW.incident)
+BEGIN
+	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
+END;
+CREATE TRIGGER loads_update_new AFTER UPDATE OF status, assignee, priority, incident ON tickets
+	WHEN NEW.status IN ('new', 'open', 'pending') AND NEW.assignee != '' AND NEW.incident = 0
+		AND (OLD.status != NEW.status OR OLD.assignee != NEW.assignee OR OLD.priority != NEW.priority OR OLD.incident != NEW.incident)
+BEGIN
+	INSERT INTO loads (assignee, priority, n) VALUES (NEW.assignee, NEW.priority, 1)
+		ON CONFLICT (assignee, priority) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER loads_delete AFTER DELETE ON tickets
+	WHEN OLD.status IN ('new', 'open', 'pending') AND OLD.assignee != '' AND OLD.incident = 0
+BEGIN
+	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
+END;
+-- postgres
+ALTER TABLE tickets ADD COLUMN kind TEXT COLLATE "C" NOT NULL DEFAULT 'request';
+ALTER TABLE tickets ADD COLUMN incident BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX tickets_incident ON tickets (incident, status) WHERE incident != 0;
+CREATE INDEX tickets_incidents ON tickets (status, category) WHERE kind = 'incident';
+CREATE INDEX tickets_recent ON tickets (category, created_at);
+CREATE OR REPLACE FUNCTION loads_track() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'UPDATE' AND OLD.status = NEW.status AND OLD.assignee = NEW.assignee
+		AND OLD.priority = NEW.priority AND OLD.incident = NEW.incident THEN
+		RETURN NULL;
+	END IF;
+	IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status IN ('new', 'open', 'pending') AND OLD.assignee != '' AND OLD.incident = 0 THEN
+		UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
+	END IF;
+	IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status IN ('new', 'open', 'pending') AND NEW.assignee != '' AND NEW.incident = 0 THEN
+		INSERT INTO loads (assignee, priority, n) VALUES (NEW.assignee, NEW.priority, 1)
+			ON CONFLICT (assignee, priority) DO UPDATE SET n = loads.n + 1;
+	END IF;
+	RETURN NULL;
+END $$;
+DROP TRIGGER loads_track ON tickets;
+CREATE TRIGGER loads_track AFTER INSERT OR DELETE OR UPDATE OF status, assignee, priority, incident ON tickets
+	FOR EACH ROW EXECUTE FUNCTION loads_track();
+`,
+
+	// Safe by default. Each recipient gets a copy of its own (per-recipient tokens, a bounce
+	// address per copy): delivered lists those whose copy the server took, so that a retry
+	// sends only the others. cause is the mailbox of the sender whose mail caused an automatic
+	// mail, and sent_log counts by it too: one sender's mails have one hourly budget. bounces
+	// keeps the hard bounces of each address, one per mail, for bounce.go's threshold.
+	8: `
+ALTER TABLE outbox ADD COLUMN cause TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN delivered TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE sent_log ADD COLUMN cause TEXT NOT NULL DEFAULT '';
+ALTER TABLE sent_log ADD COLUMN outbox_id INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX sent_log_cause_at ON sent_log (cause, at) WHERE cause != '';
+CREATE TABLE bounces (
+	email TEXT NOT NULL,
+	outbox_id INTEGER NOT NULL,
+	at INTEGER NOT NULL,
+	PRIMARY KEY (email, outbox_id)
+) WITHOUT ROWID;
+`,
+	// The web desk's access: sign-in links asked for by mail (single use), the requests counted
+	// for their limits, staff sessions and per-person API tokens. Secrets are kept as their
+	// SHA-256 only (see access.go).
+	9: `
+CREATE TABLE signins (
+	nonce TEXT PRIMARY KEY,
+	email TEXT NOT NULL,
+	issued_at INTEGER NOT NULL,
+	used_at INTEGER
+) WITHOUT ROWID;
+CREATE TABLE signin_attempts (
+	key TEXT NOT NULL,
+	at INTEGER NOT NULL
+);
+CREATE INDEX signin_attempts_key_at ON signin_attempts (key, at);
+CREATE TABLE sessions (
+	id TEXT PRIMARY KEY,
+	email TEXT NOT NULL,
+	csrf TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	seen_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_email ON sessions (email);
+CREATE TABLE api_tokens (
+	hash TEXT PRIMARY KEY,
+	email TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX api_tokens_email ON api_tokens (email);
+`,
+	// Requesters' answers to "was your problem solved?": the last answer per ticket, with the
+	// technician and category it was about when given.
+	10: `
+CREATE TABLE ratings (
+	ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id),
+	solved INTEGER NOT NULL,
+	comment TEXT NOT NULL DEFAULT '',
+	by TEXT NOT NULL,
+	assignee TEXT NOT NULL DEFAULT '',
+	category TEXT NOT NULL DEFAULT '',
+	at INTEGER NOT NULL
+);
+CREATE INDEX ratings_at ON ratings (at);
+`,
+	// The queue of the web desk: active tickets in the order of the deadline they work towards
+	// (next_due: the first response until it is given, then the resolution; none last), walked
+	// by keyset pagination on (next_due, id). Triggers keep next_due, so the code that saves
+	// tickets does not know it. Each index holds every column the queue filters on, so a filter
+	// reads index entries only and fetches the rows it shows; the counts read them alone.
+	11: `
+ALTER TABLE tickets ADD COLUMN next_due INTEGER NOT NULL DEFAULT 9223372036854775807;
+UPDATE tickets SET next_due = COALESCE(CASE WHEN first_response_at IS NULL THEN first_response_due ELSE resolve_due END, 9223372036854775807);
+CREATE TRIGGER tickets_next_due_insert AFTER INSERT ON tickets
+BEGIN
+	UPDATE tickets SET next_due = COALESCE(CASE WHEN NEW.first_response_at IS NULL THEN NEW.first_response_due ELSE NEW.resolve_due END, 9223372036854775807)
+		WHERE id = NEW.id;
+END;
+CREATE TRIGGER tickets_next_due_update AFTER UPDATE OF first_response_at, first_response_due, resolve_due ON tickets
+	WHEN NEW.next_due IS NOT COALESCE(CASE WHEN NEW.first_response_at IS NULL THEN NEW.first_response_due ELSE NEW.resolve_due END, 9223372036854775807)
+BEGIN
+	UPDATE tickets SET next_due = COALESCE(CASE WHEN NEW.first_response_at IS NULL THEN NEW.first_response_due ELSE NEW.resolve_due END, 9223372036854775807)
+		WHERE id = NEW.id;
+END;
+CREATE INDEX tickets_queue ON tickets (next_due, id, status, priority, category, tier, assignee)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_queue_assignee ON tickets (assignee, next_due, id, status, priority, category, tier)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_queue_status ON tickets (status, next_due, id, priority, category, tier, assignee)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_created ON tickets (created_at);
+-- postgres
+ALTER TABLE tickets ADD COLUMN next_due BIGINT NOT NULL DEFAULT 9223372036854775807;
+UPDATE tickets SET next_due = COALESCE(CASE WHEN first_response_at IS NULL THEN first_response_due ELSE resolve_due END, 9223372036854775807);
+CREATE FUNCTION tickets_next_due() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	NEW.next_due := COALESCE(CASE WHEN NEW.first_response_at IS NULL THEN NEW.first_response_due ELSE NEW.resolve_due END, 9223372036854775807);
+	RETURN NEW;
+END $$;
+CREATE TRIGGER tickets_next_due BEFORE INSERT OR UPDATE OF first_response_at, first_response_due, resolve_due ON tickets
+	FOR EACH ROW EXECUTE FUNCTION tickets_next_due();
+CREATE INDEX tickets_queue ON tickets (next_due, id, status, priority, category, tier, assignee)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_queue_assignee ON tickets (assignee, next_due, id, status, priority, category, tier)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_queue_status ON tickets (status, next_due, id, priority, category, tier, assignee)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_created ON tickets (created_at);
+`,
 	// Several processes on one store (roles.go): who holds a role (reading a mailbox), when each
 	// scheduled job last ran and where, and the senders' heartbeats, by which a sender on another
 	// machine tells a dead claimant of outbox rows from a live one.
-	7: `
+	12: `
 CREATE TABLE roles (
 	name TEXT PRIMARY KEY,
 	holder TEXT NOT NULL,
@@ -299,13 +477,20 @@ CREATE TABLE heartbeats (
 
 // OpenStore opens (creating if needed) the database and applies pending migrations: a
 // postgres:// or postgresql:// URL opens PostgreSQL (IsPostgres), anything else is the path of a
-// SQLite file.
-func OpenStore(ctx context.Context, path string) (*Store, error) {
+// SQLite file. It builds the full-text index when the database has none in the store's dialect
+// (search_sql.go, search_pg.go).
+func OpenStore(ctx context.Context, path string) (*Store, error) { return openStore(ctx, path, false) }
+
+// openStore is OpenStore; fts4 makes it rank with FTS4 even when FTS5 is there.
+func openStore(ctx context.Context, path string, fts4 bool) (*Store, error) {
 	if IsPostgres(path) {
 		return openPostgres(ctx, path)
 	}
 	if path == "" || strings.HasPrefix(path, ":memory:") {
 		return nil, errors.New("open store: a file path is required (the pool needs a shared database)")
+	}
+	if err := privateFiles(path); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -313,7 +498,7 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
-	w, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	w, err := sql.Open(deskdDriver(), "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -324,9 +509,17 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 		s.closeQuietly()
 		return nil, err
 	}
+	s.search = dialectFTS4
+	if !fts4 && fts5Available(ctx, w) {
+		s.search = dialectFTS5
+	}
+	if err := s.ensureSearchIndex(ctx); err != nil {
+		s.closeQuietly()
+		return nil, err
+	}
 	q.Set("mode", "ro")
 	q.Del("_txlock")
-	r, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	r, err := sql.Open(deskdDriver(), "file:"+path+"?"+q.Encode())
 	if err != nil {
 		s.closeQuietly()
 		return nil, fmt.Errorf("open store readers: %w", err)
@@ -345,6 +538,42 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 }
 
 func (s *Store) closeQuietly() { _ = s.Close() }
+
+// privateFiles makes the database the desk's alone, whatever the umask: its directory is
+// created 0700 when missing, the database file 0600, and an existing database, WAL or shared
+// memory file open to others is narrowed to 0600. SQLite creates the WAL and shared memory
+// files with the database file's mode.
+func privateFiles(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		if err := f.Close(); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create database: %w", err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("make %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
 
 // Close closes both pools.
 func (s *Store) Close() error {

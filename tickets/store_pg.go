@@ -69,6 +69,11 @@ func openPostgres(ctx context.Context, database string) (*Store, error) {
 		s.closeQuietly()
 		return nil, err
 	}
+	s.search = dialectPG
+	if err := s.ensureSearchIndex(ctx); err != nil {
+		s.closeQuietly()
+		return nil, err
+	}
 	rcfg := cfg.Copy()
 	rcfg.RuntimeParams["default_transaction_read_only"] = "on"
 	s.r = openPG(rcfg)

@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -13,11 +14,30 @@ import (
 
 // Reply tokens tie a mail to a ticket so that replies thread even when the subject is changed.
 // A token is base32 (lower-case, no padding, so it survives the lower-casing of Message-IDs and
-// local parts) of: version byte, ticket ID (8 bytes, big endian), and the first 10 bytes of an
-// HMAC-SHA256 over the first two with the desk secret. Gitea's incoming mail signs its reply
-// tokens the same way; a forged or altered token fails the MAC and is ignored.
+// local parts) of a version byte, an ID and HMAC-SHA256 tags made with the desk secret. Gitea's
+// incoming mail signs its reply tokens the same way; a forged or altered token fails the MAC and
+// is ignored.
+//
+// Version 1 (issued until per-recipient tokens): the ticket ID (8 bytes, big endian) and the
+// first 10 bytes of the HMAC over both. It names the ticket only: every recipient of a mail got
+// the same one, so it still threads but proves nothing about who holds it.
+//
+// Version 2, a ticket token bound to its recipient: the ticket ID (uvarint), a recipient tag
+// (8 bytes of HMAC over version, ticket and the recipient's mailbox) and a tag (8 bytes of HMAC
+// over everything before it). The second tag shows the desk issued the token for the ticket; the
+// recipient tag shows to whom: holding a mail that was sent to Alice proves access to Alice's
+// mailbox, and Alice's token in anyone else's hands grants them nothing of hers.
+//
+// Version 3, a bounce token: the same layout over the outbox row of the mail instead of a ticket.
+// It is the envelope sender of each copy (VERP, helpdesk+b-TOKEN@…), so a delivery report
+// names the mail and the recipient it is about, and nobody else can write one.
 
-const tokenVersion = 1
+const (
+	tokenV1     = 1 // Ticket only.
+	tokenV2     = 2 // Ticket and recipient.
+	tokenBounce = 3 // Outbox row and recipient.
+	tagLen      = 8 // Bytes of each HMAC tag of versions 2 and 3.
+)
 
 // ErrBadToken is returned for a token that is malformed or whose signature does not verify.
 var ErrBadToken = errors.New("invalid reply token")
@@ -30,38 +50,106 @@ type Signer struct{ key []byte }
 // NewSigner returns a Signer for the secret key.
 func NewSigner(key []byte) *Signer { return &Signer{key: append([]byte(nil), key...)} }
 
-func (s *Signer) mac(payload []byte) []byte {
+func (s *Signer) mac(parts ...[]byte) []byte {
 	h := hmac.New(sha256.New, s.key)
-	h.Write(payload)
-	return h.Sum(nil)[:10]
+	for _, p := range parts {
+		h.Write(p)
+	}
+	return h.Sum(nil)
 }
 
-// Token returns the signed token for a ticket.
-func (s *Signer) Token(ticketID int64) string {
+// Token is a verified reply token.
+type Token struct {
+	Version int   // 1: names the ticket only; 2: also its recipient; 3: a bounce token.
+	ID      int64 // The ticket (versions 1 and 2) or the outbox row (version 3).
+	rtag    []byte
+}
+
+// Bound reports whether the token was issued to this address's mailbox (see Mailbox). A
+// version 1 token is bound to nobody.
+func (s *Signer) Bound(tok Token, addr string) bool {
+	if tok.Version == tokenV1 || len(tok.rtag) != tagLen || addr == "" {
+		return false
+	}
+	return hmac.Equal(tok.rtag, s.recipientTag(byte(tok.Version), tok.ID, addr))
+}
+
+func (s *Signer) recipientTag(version byte, id int64, addr string) []byte {
+	head := binary.AppendUvarint([]byte{version}, uint64(id))
+	return s.mac([]byte("recipient\x00"), head, []byte{0}, []byte(Mailbox(addr)))[:tagLen]
+}
+
+// bound returns a token of version 2 or 3 for id, bound to the recipient's mailbox.
+func (s *Signer) bound(version byte, id int64, recipient string) string {
+	b := binary.AppendUvarint([]byte{version}, uint64(id))
+	b = append(b, s.recipientTag(version, id, recipient)...)
+	b = append(b, s.mac(b)[:tagLen]...)
+	return tokenEncoding.EncodeToString(b)
+}
+
+// TicketToken returns the token of a ticket for one recipient (version 2).
+func (s *Signer) TicketToken(ticketID int64, recipient string) string {
+	return s.bound(tokenV2, ticketID, recipient)
+}
+
+// LegacyToken returns a version 1 token, which names the ticket only. The desk no longer issues
+// them; those in existing conversations keep threading.
+func (s *Signer) LegacyToken(ticketID int64) string {
 	b := make([]byte, 9, 19)
-	b[0] = tokenVersion
+	b[0] = tokenV1
 	binary.BigEndian.PutUint64(b[1:], uint64(ticketID))
-	return tokenEncoding.EncodeToString(append(b, s.mac(b)...))
+	return tokenEncoding.EncodeToString(append(b, s.mac(b)[:10]...))
 }
 
-// Verify returns the ticket a token was issued for.
-func (s *Signer) Verify(token string) (int64, error) {
+// Parse verifies a token of any version.
+func (s *Signer) Parse(token string) (Token, error) {
 	b, err := tokenEncoding.DecodeString(strings.ToLower(token))
-	if err != nil || len(b) != 19 || b[0] != tokenVersion {
-		return 0, ErrBadToken
+	if err != nil || len(b) < 2 {
+		return Token{}, ErrBadToken
 	}
-	if !hmac.Equal(b[9:], s.mac(b[:9])) {
-		return 0, ErrBadToken
+	switch b[0] {
+	case tokenV1:
+		if len(b) != 19 || !hmac.Equal(b[9:], s.mac(b[:9])[:10]) {
+			return Token{}, ErrBadToken
+		}
+		id := int64(binary.BigEndian.Uint64(b[1:9]))
+		if id <= 0 {
+			return Token{}, ErrBadToken
+		}
+		return Token{Version: tokenV1, ID: id}, nil
+	case tokenV2, tokenBounce:
+		id, n := binary.Uvarint(b[1:])
+		if n <= 0 || len(b) != 1+n+2*tagLen || id == 0 || id > 1<<62 {
+			return Token{}, ErrBadToken
+		}
+		body := b[:len(b)-tagLen]
+		if !hmac.Equal(b[len(b)-tagLen:], s.mac(body)[:tagLen]) {
+			return Token{}, ErrBadToken
+		}
+		return Token{Version: int(b[0]), ID: int64(id), rtag: bytes.Clone(body[1+n:])}, nil
 	}
-	id := int64(binary.BigEndian.Uint64(b[1:9]))
-	if id <= 0 {
-		return 0, ErrBadToken
-	}
-	return id, nil
+	return Token{}, ErrBadToken
 }
 
-// MessageID returns a new desk Message-ID (without <>) for a mail about a ticket:
-// "dk.TOKEN.RANDOM@domain". ticketID 0 gives an unsigned ID for mails about no ticket.
+// Verify returns the ticket a ticket token (version 1 or 2) was issued for.
+func (s *Signer) Verify(token string) (int64, error) {
+	tok, err := s.Parse(token)
+	if err != nil || tok.Version == tokenBounce {
+		return 0, ErrBadToken
+	}
+	return tok.ID, nil
+}
+
+// Message-IDs. An outbox row gets a mail ID when it is queued, "dkm.RANDOM@domain"; it is never
+// sent as such: each recipient's copy carries its own Message-ID, "dk.TOKEN.RANDOM@domain" with
+// that recipient's ticket token (CopyID), so that the reply shows whose copy it answers. Mails
+// about no ticket carry "dk.0.RANDOM@domain" to everyone. Rows queued before per-recipient
+// tokens have "dk.TOKEN.RANDOM@domain" with a version 1 token, and are sent as they are.
+
+const mailIDPrefix = "dkm."
+
+// MessageID returns a new mail ID (without <>) for an outbox row about a ticket, or the
+// Message-ID of a mail about no ticket (ticketID 0).
 func (s *Signer) MessageID(ticketID int64, domain string) string {
 	r := make([]byte, 8)
 	if _, err := rand.Read(r); err != nil {
@@ -70,37 +158,126 @@ func (s *Signer) MessageID(ticketID int64, domain string) string {
 	if ticketID == 0 {
 		return "dk.0." + tokenEncoding.EncodeToString(r) + "@" + domain
 	}
-	return "dk." + s.Token(ticketID) + "." + tokenEncoding.EncodeToString(r) + "@" + domain
+	return mailIDPrefix + tokenEncoding.EncodeToString(r) + "@" + domain
+}
+
+// CopyID returns the Message-ID of one recipient's copy of a mail whose ID is id, about ticket
+// ticketID: for a mail ID, "dk.TOKEN.RANDOM@domain" with the recipient's token; any other ID (an
+// older desk Message-ID, someone else's) unchanged. It is a function of its arguments, so a
+// mail's References name the copies that recipient received before.
+func (s *Signer) CopyID(id string, ticketID int64, recipient string) string {
+	rest, ok := strings.CutPrefix(id, mailIDPrefix)
+	if !ok || ticketID == 0 {
+		return id
+	}
+	return "dk." + s.TicketToken(ticketID, recipient) + "." + rest
+}
+
+// IsOwnMessageID reports whether a Message-ID (lower-case, without <>) looks issued by the desk:
+// a signed one, a mail ID, or one about no ticket.
+func (s *Signer) IsOwnMessageID(id string) bool {
+	if _, err := s.TicketFromMessageID(id); err == nil {
+		return true
+	}
+	return strings.HasPrefix(id, "dk.0.") || strings.HasPrefix(id, mailIDPrefix)
+}
+
+// ParseMessageID returns the verified token of a desk-issued Message-ID.
+func (s *Signer) ParseMessageID(id string) (Token, error) {
+	local, _, ok := strings.Cut(strings.Trim(id, "<> "), "@")
+	if !ok {
+		return Token{}, ErrBadToken
+	}
+	parts := strings.Split(local, ".")
+	if len(parts) != 3 || parts[0] != "dk" {
+		return Token{}, ErrBadToken
+	}
+	tok, err := s.Parse(parts[1])
+	if err != nil || tok.Version == tokenBounce {
+		return Token{}, ErrBadToken
+	}
+	return tok, nil
 }
 
 // TicketFromMessageID returns the ticket of a desk-issued Message-ID, verifying its signature.
 func (s *Signer) TicketFromMessageID(id string) (int64, error) {
-	local, _, ok := strings.Cut(strings.Trim(id, "<> "), "@")
-	if !ok {
-		return 0, ErrBadToken
-	}
-	parts := strings.Split(local, ".")
-	if len(parts) != 3 || parts[0] != "dk" {
-		return 0, ErrBadToken
-	}
-	return s.Verify(parts[1])
+	tok, err := s.ParseMessageID(id)
+	return tok.ID, err
 }
 
-// PlusAddress returns the desk address with the ticket's token: helpdesk+TOKEN@domain.
-func (s *Signer) PlusAddress(deskAddress string, ticketID int64) string {
+// PlusAddress returns the desk address with a recipient's ticket token: helpdesk+TOKEN@domain,
+// the Reply-To of that recipient's copy.
+func (s *Signer) PlusAddress(deskAddress string, ticketID int64, recipient string) string {
 	local, domain, _ := strings.Cut(deskAddress, "@")
-	return local + "+" + s.Token(ticketID) + "@" + domain
+	return local + "+" + s.TicketToken(ticketID, recipient) + "@" + domain
+}
+
+// ParseAddress returns the verified ticket token of a signed plus-address.
+func (s *Signer) ParseAddress(addr string) (Token, error) {
+	local, _, ok := strings.Cut(addr, "@")
+	if !ok {
+		return Token{}, ErrBadToken
+	}
+	_, tok, ok := strings.Cut(local, "+")
+	if !ok {
+		return Token{}, ErrBadToken
+	}
+	t, err := s.Parse(tok)
+	if err != nil || t.Version == tokenBounce {
+		return Token{}, ErrBadToken
+	}
+	return t, nil
 }
 
 // TicketFromAddress returns the ticket of a signed plus-address, verifying its signature.
 func (s *Signer) TicketFromAddress(addr string) (int64, error) {
+	tok, err := s.ParseAddress(addr)
+	return tok.ID, err
+}
+
+// bouncePrefix starts the token of a bounce address's plus part.
+const bouncePrefix = "b-"
+
+// BounceAddress returns the envelope sender of one recipient's copy of an outbox mail:
+// helpdesk+b-TOKEN@domain (VERP). A delivery report comes back to it.
+func (s *Signer) BounceAddress(deskAddress string, outboxID int64, recipient string) string {
+	local, domain, _ := strings.Cut(deskAddress, "@")
+	return local + "+" + bouncePrefix + s.bound(tokenBounce, outboxID, recipient) + "@" + domain
+}
+
+// ParseBounceAddress returns the verified bounce token of a bounce address; its ID is the outbox
+// row, and Bound tells whose copy it was.
+func (s *Signer) ParseBounceAddress(addr string) (Token, error) {
 	local, _, ok := strings.Cut(addr, "@")
 	if !ok {
-		return 0, ErrBadToken
+		return Token{}, ErrBadToken
 	}
-	_, tok, ok := strings.Cut(local, "+")
+	_, plus, ok := strings.Cut(local, "+")
 	if !ok {
-		return 0, ErrBadToken
+		return Token{}, ErrBadToken
 	}
-	return s.Verify(tok)
+	tok, ok := strings.CutPrefix(plus, bouncePrefix)
+	if !ok {
+		return Token{}, ErrBadToken
+	}
+	t, err := s.Parse(tok)
+	if err != nil || t.Version != tokenBounce {
+		return Token{}, ErrBadToken
+	}
+	return t, nil
+}
+
+// Mailbox returns the mailbox an address delivers to, as the desk counts and binds it: lower
+// case, without a +tag ("Victim+1@X.example" is "victim@x.example").
+func Mailbox(addr string) string {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return addr
+	}
+	local := addr[:at]
+	if i := strings.IndexByte(local, '+'); i > 0 {
+		local = local[:i]
+	}
+	return local + addr[at:]
 }

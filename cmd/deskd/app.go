@@ -21,17 +21,19 @@ import (
 	"github.com/deskd/deskd/mailout"
 	"github.com/deskd/deskd/templates"
 	"github.com/deskd/deskd/tickets"
+	"github.com/deskd/deskd/web"
 )
 
 // app is deskd assembled from its configuration: the store, the desk, the templates, the
-// ingester that reads the inbox into the desk, the sender that empties the outbox, and the
-// scheduled jobs. newApp builds it, serve runs it, Reload reconfigures it, Close ends it.
+// ingester that reads the inbox into the desk, the sender that empties the outbox, the web desk,
+// and the scheduled jobs. newApp builds it, serve runs it, Reload reconfigures it, Close ends it.
 type app struct {
 	log   *slog.Logger
 	store *tickets.Store
 	desk  *tickets.Desk
 	in    *mailin.Ingester
 	out   *mailout.Sender
+	web   *web.Server    // nil when [web] address is "".
 	jobs  map[string]job // The scheduled jobs by name (config.Schedule); tests replace them.
 	// holder names this process in the store's records of roles and job runs (instances.go).
 	holder string
@@ -64,7 +66,7 @@ const (
 
 // newApp builds deskd from its configuration, in order: the passwords of the parts it uses and
 // the OAuth2 token source, the store and the desk, the templates, the ingester, the sender, the
-// jobs. Close releases what it opened.
+// web desk, the jobs. Close releases what it opened.
 func newApp(ctx context.Context, cfg *config.File, log *slog.Logger, uses part) (*app, error) {
 	if uses&ingesting != 0 {
 		if err := cfg.ReadIMAPPassword(); err != nil {
@@ -100,11 +102,48 @@ func newApp(ctx context.Context, cfg *config.File, log *slog.Logger, uses part) 
 	in := mailin.NewIngester(desk, ingestSettings(cfg, desk, tokens), log)
 	in.Processed = func(mailin.Stats) { out.Wake() } // Mail in usually means mail out.
 	a := &app{log: log, store: desk.Store, desk: desk, in: in, out: out, cfg: cfg, tokens: tokens, sendErr: sendErr, holder: holderName()}
+	if cfg.Web.Enabled() {
+		a.web, err = web.New(cfg.Web, web.Options{Desk: desk, Store: desk.Store, Signer: desk.Signer, Words: tpl, Log: log,
+			Wake: out.Wake, Search: desk, Probes: a.probes(), Metrics: a.metrics()})
+		if err != nil {
+			closeStore(desk.Store, log)
+			return nil, err
+		}
+		out.SetLinker(a.web) // Requesters' mails carry their follow-up links; staff get sign-in links.
+	}
 	a.jobs = map[string]job{"escalation": a.escalation, "digest": a.digest, "autoclose": a.autoclose, "prune": a.prune}
 	if uses&triaging != 0 {
 		a.train(ctx)
 	}
 	return a, nil
+}
+
+// probes are the readiness checks of /readyz: the database takes writes, the IMAP session is up
+// or reconnecting within its backoff, the SMTP server was reachable at the last try.
+func (a *app) probes() []web.Probe {
+	return []web.Probe{
+		{Name: "database", Check: func(ctx context.Context) error { return a.store.Writable(ctx, time.Now()) }},
+		{Name: "imap", Check: func(context.Context) error {
+			st := a.in.Status()
+			switch {
+			case st.Connected:
+				return nil
+			case !st.Running:
+				return errors.New("the ingester is not running")
+			case st.RetryAt.IsZero():
+				return errors.New("connecting")
+			case time.Now().After(st.RetryAt.Add(time.Minute)):
+				return fmt.Errorf("no reconnection since %s: %s", st.RetryAt.Format(time.RFC3339), st.LastErr)
+			}
+			return nil // Reconnecting within its backoff.
+		}},
+		{Name: "smtp", Check: func(context.Context) error {
+			if st := a.out.Status(); !st.Tried.IsZero() && !st.Reachable {
+				return fmt.Errorf("unreachable at %s: %s", st.Tried.Format(time.RFC3339), st.LastErr)
+			}
+			return nil
+		}},
+	}
 }
 
 // openDesk opens the store and the desk over it: all that commands reading or changing tickets
@@ -291,9 +330,18 @@ func (a *app) serveWith(ctx context.Context, reload <-chan os.Signal, sd *system
 			cancel()
 		}()
 	}
+	if a.web != nil && a.web.Addr() == "" {
+		if err := a.web.Listen(); err != nil {
+			return err
+		}
+	}
 	run("ingest", a.ingest)
 	run("sender", func(ctx context.Context) error { a.out.Run(ctx); return nil })
-	const loops = 2
+	loops := int32(2)
+	if a.web != nil {
+		run("web", a.web.Run) // Stops accepting at the end, and finishes the requests in hand.
+		loops++
+	}
 	cfg := a.config()
 	c, err := a.schedule(ctx, cfg)
 	if err != nil {
@@ -323,7 +371,12 @@ func (a *app) serveWith(ctx context.Context, reload <-chan os.Signal, sd *system
 			}
 		}()
 	}
-	a.log.Info("deskd serving", "desk", cfg.Desk.Desk.Address, "imap", cfg.IMAP.Address, "smtp", cfg.SMTP.Address)
+	webAddr := ""
+	if a.web != nil {
+		webAddr = a.web.BaseURL()
+	}
+	a.log.Info("deskd serving", "desk", cfg.Desk.Desk.Address, "imap", cfg.IMAP.Address, "smtp", cfg.SMTP.Address, "web", webAddr)
+	a.logSecurity(cfg)
 	a.tell(sd, "READY=1", "STATUS=serving")
 	for {
 		select {
@@ -351,6 +404,7 @@ func (a *app) serveWith(ctx context.Context, reload <-chan os.Signal, sd *system
 				continue
 			}
 			a.log.Info("configuration reloaded")
+			a.logSecurity(a.config())
 			a.tell(sd, "READY=1", "STATUS=serving")
 		}
 	}
@@ -376,6 +430,17 @@ func (a *app) tell(sd *systemd, fields ...string) {
 			return
 		}
 		a.log.Warn("systemd", "err", err)
+	}
+}
+
+// logSecurity logs what protects the desk with cfg, and its warnings (securitySummary).
+func (a *app) logSecurity(cfg *config.File) {
+	lines, warnings := securitySummary(cfg)
+	for _, l := range lines {
+		a.log.Info("security: " + l)
+	}
+	for _, w := range warnings {
+		a.log.Warn("security: " + w)
 	}
 }
 
@@ -428,6 +493,12 @@ func (a *app) Reload(ctx context.Context) error {
 	}
 	a.out.SetTokens(tokens)
 	a.tokens = tokens
+	if a.web != nil {
+		next.Web.Address = old.Web.Address // Takes effect at the next start.
+		if err := a.web.SetConfig(next.Web, tpl); err != nil {
+			a.log.Error("reload: web desk", "err", err) // Cannot happen: Load validated [web]; the pages are embedded.
+		}
+	}
 	if sched != nil {
 		<-a.cron.Stop().Done() // A job running now finishes first: no job runs twice at once.
 		a.cron = sched

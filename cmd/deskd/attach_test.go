@@ -45,6 +45,7 @@ func TestAttachmentsReachTheOtherSide(t *testing.T) {
 
 	pdf := []byte("%PDF-1.4 procedure")
 	h, body = multipartBody("Voici la procédure pour réinstaller le profil VPN.", "procedure-vpn.pdf", "application/pdf", pdf)
+	h["Authentication-Results"] = dkimPass["Authentication-Results"]
 	f.send(msg{from: alice, name: "Alice Martin", subject: fmt.Sprintf("[HD #%d] %s", tk.ID, tk.Subject), body: body, headers: h})
 	f.step()
 	if got := raw("celine@corp.example", "reply"); !strings.Contains(got, "procedure-vpn.pdf") || !strings.Contains(got, base64.StdEncoding.EncodeToString(pdf)) {

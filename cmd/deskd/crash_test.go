@@ -149,6 +149,9 @@ func TestCrashTorture(t *testing.T) {
 	}
 	config := filepath.Join(dir, "deskd.toml")
 	text := deskconfig.SetKey(onTestDatabase(t, deskconfig.Local(deskconfig.Sample(), dc.addr, "secret", sink.addr)), "imap", "poll_interval", `"1s"`)
+	// Six subjects repeated 300 times would open incidents, whose members get no assignment
+	// notice of their own; the torture counts one notice per ticket.
+	text = deskconfig.SetKey(text, "incidents", "detect", "false")
 	if err := os.WriteFile(config, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}

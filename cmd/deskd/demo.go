@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"maps"
 	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/http"
 	"net/mail"
 	"net/smtp"
 	"os"
@@ -80,6 +83,9 @@ func runDemo(ctx context.Context, e *env, exit bool, keep string) error {
 		return err
 	}
 	defer a.Close()
+	if err := a.web.Listen(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- a.serve(ctx) }()
@@ -88,7 +94,8 @@ func runDemo(ctx context.Context, e *env, exit bool, keep string) error {
 		<-served
 	}()
 
-	fmt.Fprintf(e.stdout, "deskd demo — embedded IMAP %s and SMTP %s on loopback, database %s\n\n", w.IMAPAddr, w.SMTPAddr, cfg.Database)
+	fmt.Fprintf(e.stdout, "deskd demo — embedded IMAP %s and SMTP %s on loopback, web desk %s, database %s\n\n",
+		w.IMAPAddr, w.SMTPAddr, a.web.BaseURL(), cfg.Database)
 	s := &story{ctx: ctx, w: w, a: a, out: e.stdout}
 	s.play()
 	s.table()
@@ -106,14 +113,24 @@ func runDemo(ctx context.Context, e *env, exit bool, keep string) error {
 		}
 		return nil
 	}
+	coordinator := a.desk.Config().Coordinator[0]
+	link, err := s.signInLink(coordinator.Email)
+	if err != nil {
+		return err
+	}
 	last := s.lastEvent()
 	fmt.Fprintf(e.stdout, `
 deskd keeps serving. Open any mailbox with a mail client (plain IMAP/SMTP, no TLS):
   IMAP %s, SMTP %s, password %q
   users: %s (the desk), alice@corp.example, bob@corp.example, celine.dupre@corp.example, …
-Write to helpdesk@corp.example through the SMTP server to open a ticket. Ctrl-C stops.
-What happens on the desk from now on is told here, a line per ticket event.
-`, w.IMAPAddr, w.SMTPAddr, w.Password, DeskUser)
+Write to helpdesk@corp.example through the SMTP server to open a ticket.
+
+The web desk: %s
+  sign in as %s (%s) with this link, valid 15 minutes, once:
+  %s
+  or ask for a new link at %s/signin: it arrives in that person's mailbox above.
+Ctrl-C stops. What happens on the desk from now on is told here, a line per ticket event.
+`, w.IMAPAddr, w.SMTPAddr, w.Password, DeskUser, a.web.BaseURL(), coordinator.Name, coordinator.Email, link, a.web.BaseURL())
 	s.follow(last, time.Second)
 	return nil
 }
@@ -396,7 +413,9 @@ func (s *story) play() {
 	got := s.ticket(acct.ID)
 	s.check(runs[acct.ID] == 1 && got.Tier == 2, "Jean's ticket #%d is among them (%s)", acct.ID, count(len(order), "ticket escalated", "tickets escalated"))
 
-	fmt.Fprintln(s.out, "\n6. The morning digest")
+	outage := s.outage()
+
+	fmt.Fprintln(s.out, "\n7. The morning digest")
 	if err := s.a.jobs["digest"](s.ctx, time.Now()); err != nil {
 		s.check(false, "digest job: %v", err)
 	}
@@ -417,7 +436,156 @@ func (s *story) play() {
 		}
 	}
 	all, _ := s.a.desk.Store.List(s.ctx, tickets.ListFilter{})
-	s.check(auto > 0 && len(all) == len(requests), "desk mail is marked Auto-Submitted; no loop: %d requests, %d tickets", len(requests), len(all))
+	want := len(requests) + len(outage)
+	s.check(auto > 0 && len(all) == want+1, "desk mail is marked Auto-Submitted; no loop: %d requests, %d tickets (and one incident)", want, len(all)-1)
+
+	fmt.Fprintf(s.out, "\n8. The web desk at %s\n", s.a.web.BaseURL())
+	vpnPage := linkOf(s.body(s.received(vpn.Requester, "resolved", vpn.ID)[0]), s.a.web.BaseURL()+"/r/")
+	body, code := s.get(vpnPage)
+	s.check(code == http.StatusOK && strings.Contains(body, "Le VPN ne se connecte plus") && strings.Contains(body, "réinstallé"),
+		"%s opens the link of her resolution mail: her request and its answer, in French", requests[0].name)
+	link, err := s.signInLink(s.a.desk.Config().Coordinator[0].Email)
+	if err == nil {
+		body, code = s.get(link)
+	}
+	s.check(err == nil && code == http.StatusOK && strings.Contains(body, `id="signin"`), "a coordinator's sign-in link opens the sign-in page")
+}
+
+// signInLink makes a sign-in link for a staff member, as the mail the web desk sends carries.
+func (s *story) signInLink(email string) (string, error) {
+	var nonce string
+	if err := s.a.desk.Update(s.ctx, time.Now(), func(tx *tickets.Tx) error {
+		var err error
+		nonce, err = tx.IssueSignIn(email)
+		return err
+	}); err != nil {
+		return "", err
+	}
+	return s.a.web.BaseURL() + "/signin/" + s.a.desk.Signer.SignInToken(nonce, email), nil
+}
+
+// get fetches a page of the web desk.
+func (s *story) get(url string) (string, int) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err.Error(), 0
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b), resp.StatusCode
+}
+
+// linkOf returns the first link in text that starts with prefix, "" for none.
+func linkOf(text, prefix string) string {
+	for _, f := range strings.Fields(text) {
+		if strings.HasPrefix(f, prefix) {
+			return f
+		}
+	}
+	return ""
+}
+
+// outageRequests are three people writing about one Wi-Fi outage, each in their own words.
+var outageRequests = []request{
+	{"manon.riviere@corp.example", "Manon Rivière", "Plus de wifi au bâtiment B",
+		"Bonjour,\n\nLe wifi ne fonctionne plus du tout dans le bâtiment B, aucun réseau visible.\n\nManon", "fr", nil},
+	{"jacob.stone@corp.example", "Jacob Stone", "Wi-Fi down in building B",
+		"Hi,\n\nNo Wi-Fi in building B since 10 minutes ago, the corporate network does not show up.\n\nJacob", "en", nil},
+	{"laura.simon@corp.example", "Laura Simon", "Réseau sans fil bât. B en panne",
+		"Bonjour,\n\nAucune connexion wifi au 2e étage du bâtiment B.\n\nLaura", "fr", nil},
+}
+
+// outage plays a small outage: three alike requests are linked into one incident, the third
+// requester is told the problem is known, and one #resolve answers all three. It returns the
+// requests' tickets.
+func (s *story) outage() []*tickets.Ticket {
+	fmt.Fprintln(s.out, "\n6. An outage: three people write about the Wi-Fi in building B")
+	var tks []*tickets.Ticket
+	for _, r := range outageRequests {
+		id := s.send(r.from, r.name, "helpdesk@corp.example", r.subject, r.body, nil)
+		ok := s.waitFor(func() bool { tk := s.ticketOf(id); return tk != nil && len(s.received(r.from, "ack", tk.ID)) == 1 })
+		tk := s.ticketOf(id)
+		if !s.check(ok && tk != nil, "%s: %q → ticket opened and acknowledged", r.name, r.subject) {
+			return nil
+		}
+		tks = append(tks, tk)
+	}
+	inc := s.ticket(s.ticket(tks[2].ID).Incident)
+	linked := 0
+	for _, tk := range tks {
+		if s.ticket(tk.ID).Incident == inc.ID && inc.ID != 0 {
+			linked++
+		}
+	}
+	if !s.check(inc.IsIncident() && linked == 3, "the three requests are linked into incident #%d, held by %s", inc.ID, dash(inc.Assignee)) {
+		return tks
+	}
+	ack := s.received(outageRequests[2].from, "ack", tks[2].ID)[0]
+	s.check(strings.Contains(s.body(ack), "Nous connaissons déjà ce problème"),
+		"%s is told the problem is known already (in French)", outageRequests[2].name)
+	ok := s.waitFor(func() bool { return len(s.received(inc.Assignee, "assigned", inc.ID)) == 1 })
+	if !s.check(ok, "%s hears of the incident once, with its three requests", inc.Assignee) {
+		return tks
+	}
+	fmt.Fprintf(s.out, "     %s answers the incident with one \"#resolve\"\n", inc.Assignee)
+	s.reply(inc.Assignee, "", s.received(inc.Assignee, "assigned", inc.ID)[0], "#resolve Le contrôleur wifi du bâtiment B a été redémarré ; le réseau est revenu.")
+	ok = s.waitFor(func() bool {
+		for i, r := range outageRequests {
+			if len(s.received(r.from, "resolved", tks[i].ID)) != 1 {
+				return false
+			}
+		}
+		return true
+	})
+	langs := []string{}
+	for i, r := range outageRequests {
+		if m := s.received(r.from, "resolved", tks[i].ID); len(m) == 1 {
+			langs = append(langs, m[0].Header.Get("Content-Language"))
+		}
+	}
+	s.check(ok && s.ticket(inc.ID).Status == tickets.StatusResolved,
+		"one #resolve answers each requester once, in their own thread and language (%s)", strings.Join(langs, ", "))
+	return tks
+}
+
+// body returns the text/plain part of a received mail, decoded. It reads the body: once a mail.
+func (s *story) body(m *mail.Message) string {
+	return plainPart(m.Header.Get("Content-Type"), m.Header.Get("Content-Transfer-Encoding"), m.Body)
+}
+
+// plainPart returns the first text/plain part of a body, decoded.
+func plainPart(ctype, cte string, r io.Reader) string {
+	mt, params, err := mime.ParseMediaType(ctype)
+	if err != nil {
+		mt = "text/plain"
+	}
+	if strings.HasPrefix(mt, "multipart/") {
+		mr := multipart.NewReader(r, params["boundary"])
+		for {
+			p, err := mr.NextPart()
+			if err != nil {
+				return ""
+			}
+			if text := plainPart(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p); text != "" {
+				return text
+			}
+		}
+	}
+	if mt != "text/plain" {
+		return ""
+	}
+	switch strings.ToLower(cte) {
+	case "base64":
+		r = base64.NewDecoder(base64.StdEncoding, strings.NewReader(strings.NewReplacer("\r", "", "\n", "").Replace(readAll(r))))
+	case "quoted-printable":
+		r = quotedprintable.NewReader(r)
+	}
+	return readAll(r)
+}
+
+func readAll(r io.Reader) string {
+	b, _ := io.ReadAll(r)
+	return string(b)
 }
 
 func (s *story) table() {

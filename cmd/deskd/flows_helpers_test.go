@@ -38,9 +38,22 @@ type flow struct {
 	texts map[*mail.Message]string // Decoded text bodies: a *mail.Message body reads once.
 }
 
-const desk = "helpdesk@corp.example"
+const (
+	desk     = "helpdesk@corp.example"
+	authserv = "mx.corp.example" // The authserv-id of the world's inbound server.
+)
+
+// dkimPass is the Authentication-Results the inbound server writes for a mail it verified.
+var dkimPass = map[string]string{"Authentication-Results": authserv + "; dkim=pass header.d=corp.example header.s=s1"}
 
 func newFlow(t *testing.T, extra string) *flow {
+	t.Helper()
+	return newFlowWith(t, func(text string) string { return text + extra })
+}
+
+// newFlowWith is newFlow with the configuration text edited by edit, after the harness's own
+// changes.
+func newFlowWith(t *testing.T, edit func(string) string) *flow {
 	t.Helper()
 	ctx := context.Background()
 	w, err := startWorld(desk, "pw")
@@ -55,7 +68,17 @@ func newFlow(t *testing.T, extra string) *flow {
 	// expert on tier 3; on the embedded servers, with a rate limit the flows do not reach.
 	text := onTestDatabase(t, config.Local(config.Sample(), w.IMAPAddr, w.Password, w.SMTPAddr))
 	text = config.SetKey(text, "desk", "rate_limit", "100")
-	text = config.SetKey(text, "imap", "poll_interval", `"10s"`) + extra
+	text = config.SetKey(text, "imap", "poll_interval", `"10s"`)
+	text = edit(text)
+	if !strings.Contains(text, "\n[incidents]") {
+		// The flows open many requests alike: incidents are detected where a flow asks for it.
+		text = config.SetKey(text, "incidents", "detect", "false")
+	}
+	if !strings.Contains(text, "\n[security]") {
+		// The world's inbound server vouches for the staff's mail (staffWrite); tests of an
+		// unauthenticated desk set [security] themselves.
+		text += "\n[security]\ntrusted_authserv_id = \"" + authserv + "\"\n"
+	}
 	cfg, err := config.Parse(filepath.Join(dir, "deskd.toml"), []byte(text))
 	if err != nil {
 		t.Fatalf("config: %v", err)

@@ -36,6 +36,7 @@ func commands() []*command {
 	}
 	cs = append(cs, ticketCommands()...)
 	cs = append(cs, oauthCommands()...)
+	cs = append(cs, webCommands()...)
 	return append(cs, techCommands()...)
 }
 
@@ -90,7 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	name := args[0]
 	rest := args[1:]
 	// Two-word commands: "ticket list", "run digest".
-	if (name == "ticket" || name == "run" || name == "poll" || name == "tech" || name == "oauth") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+	if (name == "ticket" || name == "run" || name == "poll" || name == "tech" || name == "oauth" || name == "web" || name == "token") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		name += " " + rest[0]
 		rest = rest[1:]
 	}

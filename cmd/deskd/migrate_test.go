@@ -92,6 +92,26 @@ func TestPostgresMigrateDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The copy's full-text index is built from the copied tickets: a search finds what it finds
+	// on SQLite.
+	sd, err := tickets.NewDesk(&cfg.Desk, src, []byte("0123456789abcdef0123456789abcdef"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const query = "vpn imprimante printer password mot de passe outlook wifi"
+	want, err := sd.Search(ctx, query, tickets.SearchFilter{}, 20)
+	if err != nil || len(want) == 0 {
+		t.Fatalf("search on SQLite: %v, %v", want, err)
+	}
+	got, err := d.Search(ctx, query, tickets.SearchFilter{}, 20)
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("search on the copy: %d found, %d on SQLite (%v)", len(got), len(want), err)
+	}
+	for i := range want {
+		if got[i].ID != want[i].ID {
+			t.Fatalf("search on the copy: #%d is ticket %d, %d on SQLite", i, got[i].ID, want[i].ID)
+		}
+	}
 	var last int64
 	if err := dst.Reader().QueryRow(`SELECT MAX(id) FROM tickets`).Scan(&last); err != nil {
 		t.Fatal(err)

@@ -71,6 +71,13 @@ func check(ctx context.Context, e *env) error {
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(e.stdout, "warning: %s\n", w)
 	}
+	lines, warnings := securitySummary(cfg)
+	for _, l := range lines {
+		fmt.Fprintf(e.stdout, "security: %s\n", l)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(e.stdout, "warning: %s\n", w)
+	}
 	d, err := openDesk(ctx, cfg, e.log)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)

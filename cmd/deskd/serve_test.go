@@ -35,6 +35,8 @@ func servedWorld(t *testing.T) (*app, *syncWriter, *world) {
 	t.Cleanup(func() { _ = w.Close() })
 	text := onTestDatabase(t, config.Local(config.Sample(), w.IMAPAddr, w.Password, w.SMTPAddr))
 	text = config.SetKey(text, "imap", "poll_interval", `"1s"`)
+	// These tests send many requests alike: no incident should gather them.
+	text = config.SetKey(text, "incidents", "detect", "false")
 	path := filepath.Join(t.TempDir(), "deskd.toml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)

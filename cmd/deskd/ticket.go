@@ -62,7 +62,7 @@ func actor(d *tickets.Desk, as string) string {
 
 // ticketCommands are the commands on tickets: reading them, and a coordinator's actions.
 func ticketCommands() []*command {
-	cs := []*command{ticketList(), ticketShow(), ticketExplain(), ticketOpen()}
+	cs := []*command{ticketList(), ticketShow(), ticketExplain(), ticketOpen(), ticketSimilar()}
 	var reason, note string
 	return append(cs,
 		ticketAction("ticket assign", "N EMAIL", "Assign a ticket to a technician.", 1, nil,
@@ -103,6 +103,24 @@ func ticketCommands() []*command {
 			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
 				return tx.SetCategory(tk, args[0], who)
 			}),
+		ticketAction("ticket incident", "N", "Make a ticket an incident: alike requests are linked to it.", 0, nil,
+			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
+				return tx.MakeIncident(tk, who)
+			}),
+		ticketAction("ticket link", "N INCIDENT", "Link a request to an incident: the incident's resolution answers it.", 1, nil,
+			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
+				id, err := ticketID(args[:1], 1, "N INCIDENT")
+				if err != nil {
+					return err
+				}
+				return tx.Link(tk, id, who)
+			}),
+		ticketAction("ticket unlink", "N", "Detach a request from its incident.", 0, nil,
+			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error { return tx.Unlink(tk, who) }),
+		ticketAction("ticket update", "N TEXT", "Tell every requester of incident N how things stand, each in their language.", 1, nil,
+			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
+				return tx.IncidentUpdate(tk, strings.Join(args, " "), who)
+			}),
 		ticketAction("ticket pending", "N", "Mark as waiting on the requester (SLA clocks stop).", 0, nil,
 			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error { return tx.Pending(tk, who) }),
 		ticketAction("ticket reopen", "N", "Reopen a resolved ticket.", 0, nil,
@@ -113,19 +131,23 @@ func ticketCommands() []*command {
 }
 
 func ticketList() *command {
-	var status string
+	var status, kind string
 	var asJSON bool
 	return &command{
-		name: "ticket list", args: "[--status S] [--json]", summary: "List tickets, newest first.",
+		name: "ticket list", args: "[--status S] [--kind K] [--json]", summary: "List tickets, newest first.",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&status, "status", "", "only tickets with this status (new, open, pending, resolved, closed)")
 			fs.BoolVar(&asJSON, "json", false, "print JSON")
+			fs.StringVar(&kind, "kind", "", "only requests or only incidents (request, incident)")
 		},
 		run: func(ctx context.Context, e *env, args []string) error {
 			if len(args) > 0 {
 				return usagef("unexpected argument %q", args[0])
 			}
-			var f tickets.ListFilter
+			if kind != "" && kind != tickets.TicketRequest && kind != tickets.TicketIncident {
+				return usagef("--kind %q: use request or incident", kind)
+			}
+			f := tickets.ListFilter{Kind: kind}
 			if status != "" {
 				st, err := tickets.ParseStatus(status)
 				if err != nil {
@@ -139,9 +161,9 @@ func ticketList() *command {
 					return err
 				}
 				if asJSON {
-					out := make([]tickets.TicketJSON, 0, len(list))
-					for _, tk := range list {
-						out = append(out, tk.JSON())
+					out, err := d.Store.JSONs(ctx, list)
+					if err != nil {
+						return err
 					}
 					return printJSON(e.stdout, out)
 				}
@@ -191,7 +213,10 @@ func ticketExplain() *command {
 				if err != nil {
 					return err
 				}
-				return printExplain(e.stdout, tk)
+				if err := printExplain(e.stdout, tk); err != nil {
+					return err
+				}
+				return printSimilarity(ctx, e.stdout, d, tk)
 			})
 		},
 	}
@@ -235,23 +260,29 @@ func ticketAction(name, args, summary string, nargs int, extra func(fs *flag.Fla
 	}
 }
 
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
+func printJSON(w io.Writer, v any) error { return tickets.EncodeJSON(w, v) }
 
 func printTable(w io.Writer, list []*tickets.Ticket) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tPRIORITY\tCATEGORY\tTIER\tASSIGNEE\tREQUESTER\tSUBJECT")
 	for _, tk := range list {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", tk.ID, tk.Status, tk.Priority, dash(tk.Category),
-			tk.Tier, dash(tk.Assignee), tk.Requester, clip(tk.Subject, 50))
+			tk.Tier, dash(tk.Assignee), tk.Requester, clip(kindMark(tk)+tk.Subject, 50))
 	}
 	if err := tw.Flush(); err != nil {
 		fmt.Fprintln(w, err)
 	}
+}
+
+// kindMark is how the table marks an incident and a linked request.
+func kindMark(tk *tickets.Ticket) string {
+	switch {
+	case tk.IsIncident():
+		return "[incident] "
+	case tk.Incident != 0:
+		return fmt.Sprintf("[→ #%d] ", tk.Incident)
+	}
+	return ""
 }
 
 func dash(s string) string {
@@ -285,6 +316,16 @@ func printShow(w io.Writer, j tickets.TicketJSON, loc *time.Location) {
 		dash(strings.Join(j.Watchers, ", ")), j.Language, j.Escalations)
 	fmt.Fprintf(w, "  created %s · first response %s (due %s) · resolve due %s\n", fmtTime(j.CreatedAt, loc),
 		fmtTime(j.FirstResponseAt, loc), fmtTime(j.FirstResponseDue, loc), fmtTime(j.ResolveDue, loc))
+	if j.Kind == tickets.TicketIncident && j.Linked != nil {
+		ids := make([]string, len(*j.Linked))
+		for i, id := range *j.Linked {
+			ids[i] = fmt.Sprintf("#%d", id)
+		}
+		fmt.Fprintf(w, "  incident · %d linked: %s\n", len(ids), dash(strings.Join(ids, " ")))
+	}
+	if j.Incident != 0 {
+		fmt.Fprintf(w, "  linked to incident #%d\n", j.Incident)
+	}
 	if j.Attachments != nil && len(*j.Attachments) > 0 {
 		fmt.Fprintln(w, "  attachments:")
 		for _, a := range *j.Attachments {
@@ -353,6 +394,88 @@ func printExplain(w io.Writer, tk *tickets.Ticket) error {
 		fmt.Fprintf(w, "  - %s\n", r)
 	}
 	return nil
+}
+
+// printSimilarity explains, for ticket explain, the incident a request was linked to and the
+// known answers: each alike resolved ticket's BM25 score, term by term.
+func printSimilarity(ctx context.Context, w io.Writer, d *tickets.Desk, tk *tickets.Ticket) error {
+	var ex tickets.Explanation
+	_ = json.Unmarshal([]byte(tk.Explain), &ex)
+	if ex.Incident != 0 {
+		fmt.Fprintf(w, "incident #%d (now %s)\n", ex.Incident, dash(incidentNow(tk)))
+		for _, r := range ex.IncidentReason {
+			fmt.Fprintf(w, "  - %s\n", r)
+		}
+	}
+	similar, err := d.Similar(ctx, tk.ID, 3)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "known answers (%s BM25 over subject and text; similarity = score / the ticket's own score)\n", d.Store.SearchDialect())
+	if len(similar) == 0 {
+		fmt.Fprintln(w, "  - no alike resolved ticket")
+	}
+	for _, m := range similar {
+		sx, err := d.ExplainSimilarity(ctx, tk.ID, m.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "  #%d %s: score %.2f of %.2f, similarity %.0f%%\n", m.ID, clip(m.Subject, 50), sx.Score, sx.Self, 100*sx.Similarity)
+		var parts []string
+		for _, t := range sx.Terms {
+			if t.Score > 0 {
+				parts = append(parts, fmt.Sprintf("%s %.2f", t.Term, t.Score))
+			}
+		}
+		fmt.Fprintf(w, "    terms: %s\n", dash(strings.Join(parts, " + ")))
+	}
+	return nil
+}
+
+func incidentNow(tk *tickets.Ticket) string {
+	if tk.Incident == 0 {
+		return ""
+	}
+	return fmt.Sprintf("#%d", tk.Incident)
+}
+
+func ticketSimilar() *command {
+	var asJSON bool
+	var limit int
+	return &command{
+		name: "ticket similar", args: "N [--limit K] [--json]", summary: "Resolved tickets like ticket N, with their notes (known answers).",
+		flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&asJSON, "json", false, "print JSON")
+			fs.IntVar(&limit, "limit", 3, "how many")
+		},
+		run: func(ctx context.Context, e *env, args []string) error {
+			id, err := ticketID(args, 1, "a ticket number")
+			if err != nil {
+				return err
+			}
+			return withDesk(ctx, e, func(d *tickets.Desk) error {
+				ms, err := d.Similar(ctx, id, limit)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return printJSON(e.stdout, ms)
+				}
+				if len(ms) == 0 {
+					fmt.Fprintf(e.stdout, "no resolved ticket like #%d\n", id)
+					return nil
+				}
+				for _, m := range ms {
+					fmt.Fprintf(e.stdout, "#%d  %3.0f%%  %s  %s\n", m.ID, 100*m.Similarity, m.Status, clip(m.Subject, 60))
+					for _, line := range strings.Split(strings.TrimSpace(m.Note), "\n") {
+						fmt.Fprintf(e.stdout, "      %s\n", line)
+					}
+				}
+				fmt.Fprintf(e.stdout, "(reply with #reuse N to send a note under your name)\n")
+				return nil
+			})
+		},
+	}
 }
 
 func ticketOpen() *command {

@@ -99,9 +99,15 @@ type literal struct{ *bytes.Reader }
 
 func (l literal) Size() int64 { return l.Reader.Size() }
 
-// deliver puts a mail in a recipient's INBOX.
-func (w *world) deliver(rcpt string, raw []byte) error {
+// deliver puts a mail in a recipient's INBOX, with the Return-Path (the envelope sender) and
+// Delivered-To (the envelope recipient) a final delivery adds (RFC 5321 section 4.4).
+func (w *world) deliver(from, rcpt string, raw []byte) error {
 	rcpt = strings.ToLower(rcpt)
+	trace := "Delivered-To: " + rcpt + "\r\n"
+	if !bytes.HasPrefix(raw, []byte("Return-Path:")) && !bytes.Contains(raw, []byte("\nReturn-Path:")) {
+		trace = "Return-Path: <" + from + ">\r\n" + trace
+	}
+	raw = append([]byte(trace), raw...)
 	name := rcpt
 	local, domain, _ := strings.Cut(rcpt, "@")
 	deskLocal, deskDomain, _ := strings.Cut(w.desk, "@")
@@ -133,16 +139,20 @@ func (w *world) received(addr string) []*mail.Message {
 // smtpSession receives one SMTP transaction.
 type smtpSession struct {
 	w     *world
+	from  string
 	rcpts []string
 }
 
-func (s *smtpSession) AuthMechanisms() []string             { return nil }
-func (s *smtpSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *smtpSession) AuthMechanisms() []string { return nil }
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.from = from
+	return nil
+}
 func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.rcpts = append(s.rcpts, to)
 	return nil
 }
-func (s *smtpSession) Reset()        { s.rcpts = nil }
+func (s *smtpSession) Reset()        { s.from, s.rcpts = "", nil }
 func (s *smtpSession) Logout() error { return nil }
 func (s *smtpSession) Data(r io.Reader) error {
 	raw, err := io.ReadAll(r)
@@ -150,7 +160,7 @@ func (s *smtpSession) Data(r io.Reader) error {
 		return err
 	}
 	for _, rc := range s.rcpts {
-		if err := s.w.deliver(rc, raw); err != nil {
+		if err := s.w.deliver(s.from, rc, raw); err != nil {
 			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: err.Error()}
 		}
 	}

@@ -82,18 +82,19 @@ func writeJSON(w http.ResponseWriter, v any) {
 
 // sink holds what the benchmark needs of every mail received.
 type sink struct {
-	mu     sync.Mutex
-	mails  int
-	kinds  map[string]int
-	ids    map[string]bool   // Message-IDs seen.
-	dupIDs int               // Mails whose Message-ID was seen before.
-	per    map[string]int    // "kind ticket" → mails, for acks and assignment notices.
-	ackAt  map[string]int64  // In-Reply-To of an ack → Unix ns it was accepted.
-	first  int64             // Unix ns of the first and last mail.
-	last   int64             //
-	rcpts  int               // Recipients, all mails.
-	bytes  int64             // Message bytes, all mails.
-	errs   map[string]string // Unparsable mails, by the error (at most a few).
+	mu      sync.Mutex
+	mails   int
+	kinds   map[string]int
+	ids     map[string]bool   // Message-IDs seen.
+	mailIDs map[string]bool   // Mails seen, a recipient's copy of each (mailID).
+	dupIDs  int               // Mails whose Message-ID was seen before.
+	per     map[string]int    // "kind ticket" → mails, for acks and assignment notices.
+	ackAt   map[string]int64  // In-Reply-To of an ack → Unix ns it was accepted.
+	first   int64             // Unix ns of the first and last mail.
+	last    int64             //
+	rcpts   int               // Recipients, all mails.
+	bytes   int64             // Message bytes, all mails.
+	errs    map[string]string // Unparsable mails, by the error (at most a few).
 }
 
 // Stats is what GET /stats returns.
@@ -113,6 +114,7 @@ func (k *sink) reset() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.mails, k.kinds, k.ids, k.dupIDs, k.per, k.ackAt, k.first, k.last, k.rcpts, k.bytes, k.errs = 0, nil, nil, 0, nil, nil, 0, 0, 0, 0, nil
+	k.mailIDs = nil
 }
 
 func (k *sink) stats() Stats {
@@ -149,16 +151,17 @@ func (k *sink) add(at time.Time, rcpts int, size int64, h textproto.MIMEHeader, 
 	defer k.mu.Unlock()
 	if k.kinds == nil {
 		k.kinds, k.ids, k.per, k.ackAt, k.errs = map[string]int{}, map[string]bool{}, map[string]int{}, map[string]int64{}, map[string]string{}
+		k.mailIDs = map[string]bool{}
 	}
 	ns := at.UnixNano()
 	if k.first == 0 {
 		k.first = ns
 	}
 	k.last = ns
-	k.mails++
 	k.rcpts += rcpts
 	k.bytes += size
 	if perr != nil {
+		k.mails++
 		if len(k.errs) < 5 {
 			k.errs[perr.Error()] = ""
 		}
@@ -169,6 +172,13 @@ func (k *sink) add(at time.Time, rcpts int, size int64, h textproto.MIMEHeader, 
 		k.dupIDs++
 	}
 	k.ids[id] = true
+	// deskd sends each recipient a copy of its own, "dk.TOKEN.RANDOM@domain", whose token names
+	// the recipient: copies of one mail share RANDOM@domain, and count as one mail.
+	if k.mailIDs[mailID(id)] {
+		return
+	}
+	k.mailIDs[mailID(id)] = true
+	k.mails++
 	kind, ticket := h.Get("X-Deskd-Kind"), h.Get("X-Deskd-Ticket")
 	k.kinds[kind]++
 	if kind == "ack" || kind == "assigned" {
@@ -180,6 +190,17 @@ func (k *sink) add(at time.Time, rcpts int, size int64, h textproto.MIMEHeader, 
 			k.ackAt[irt] = ns
 		}
 	}
+}
+
+// mailID is what the copies of one mail share in their Message-ID, "dk.TOKEN.RANDOM@domain":
+// RANDOM@domain. Any other Message-ID is its own.
+func mailID(id string) string {
+	local, domain, ok := strings.Cut(id, "@")
+	parts := strings.Split(local, ".")
+	if !ok || len(parts) != 3 || parts[0] != "dk" {
+		return id
+	}
+	return parts[2] + "@" + domain
 }
 
 // session is one SMTP transaction at a time.

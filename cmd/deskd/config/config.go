@@ -2,10 +2,10 @@
 // belong to the rooms that use them, each a plain struct with its defaults and its validation:
 // tickets.Config (the desk: [desk], [[technician]], [[coordinator]], [[category]], [sla.*],
 // [calendar], [priority], [security], [escalation]), mailin.Config ([imap]), mailout.Config
-// ([smtp]) and oauth.Config ([oauth2]). This package composes them into one file format: it decodes the file over the rooms'
-// defaults, refuses unknown keys, adds the binary's own keys (database, secret_file, templates,
-// [schedule]), takes relative paths from the file's directory, reads the passwords, and says on
-// which line a problem is.
+// ([smtp]), oauth.Config ([oauth2]) and web.Config ([web]). This package composes them into
+// one file format: it decodes the file over the rooms' defaults, refuses unknown keys, adds the
+// binary's own keys (database, secret_file, templates, [schedule]), takes relative paths from the
+// file's directory, reads the passwords, and says on which line a problem is.
 package config
 
 import (
@@ -27,6 +27,7 @@ import (
 	"github.com/deskd/deskd/oauth"
 	"github.com/deskd/deskd/templates"
 	"github.com/deskd/deskd/tickets"
+	"github.com/deskd/deskd/web"
 )
 
 // File is a loaded configuration file: the rooms' settings and the binary's own.
@@ -37,6 +38,7 @@ type File struct {
 	IMAP     mailin.Config  // [imap]. Password is set by ReadPasswords when it comes from elsewhere.
 	SMTP     mailout.Config // [smtp]. Likewise.
 	OAuth2   *oauth.Config  // [oauth2], completed; nil when the file has none.
+	Web      web.Config     // [web].
 	Schedule Schedule       // [schedule].
 
 	Database   string // [desk] database: the SQLite file, or a postgres:// URL. Needs a restart to change.
@@ -79,6 +81,7 @@ type layout struct {
 	IMAP     imapSection   `toml:"imap"`
 	SMTP     smtpSection   `toml:"smtp"`
 	OAuth2   *oauth.Config `toml:"oauth2"`
+	Web      web.Config    `toml:"web"`
 	Schedule Schedule      `toml:"schedule"`
 }
 
@@ -134,6 +137,7 @@ func Parse(name string, data []byte) (*File, error) {
 		Desk:     deskSection{DeskConfig: def.Desk, Database: "deskd.db", SecretFile: "deskd.secret"},
 		IMAP:     imapSection{Config: mailin.DefaultConfig()},
 		SMTP:     smtpSection{Config: mailout.DefaultConfig()},
+		Web:      web.DefaultConfig(),
 		Schedule: DefaultSchedule(),
 	}
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
@@ -154,7 +158,7 @@ func Parse(name string, data []byte) (*File, error) {
 	}
 	dir := filepath.Dir(name)
 	f := &File{
-		Path: name, Desk: l.Config, IMAP: l.IMAP.Config, SMTP: l.SMTP.Config, OAuth2: l.OAuth2, Schedule: l.Schedule,
+		Path: name, Desk: l.Config, IMAP: l.IMAP.Config, SMTP: l.SMTP.Config, OAuth2: l.OAuth2, Web: l.Web, Schedule: l.Schedule,
 		Database: resolveDatabase(dir, l.Desk.Database), SecretFile: resolvePath(dir, l.Desk.SecretFile),
 		Templates:  resolvePath(dir, l.Desk.Templates),
 		imapSecret: secretSource{l.IMAP.PasswordEnv, resolvePath(dir, l.IMAP.PasswordFile)},
@@ -202,6 +206,13 @@ func (f *File) validate() error {
 			return f.errAt("smtp", -1, ce.Key, "smtp."+ce.Msg)
 		}
 		return &Error{File: f.Path, Msg: "smtp: " + err.Error()}
+	}
+	if err := f.Web.Validate(); err != nil {
+		var ce *web.ConfigError
+		if errors.As(err, &ce) {
+			return f.errAt("web", -1, ce.Key, "web."+ce.Msg)
+		}
+		return &Error{File: f.Path, Msg: "web: " + err.Error()}
 	}
 	if f.OAuth2 != nil {
 		if err := f.OAuth2.Validate(); err != nil {
@@ -381,6 +392,10 @@ func LoadSecret(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read secret file: %w", err)
 	}
+	// Whoever reads the key can sign tokens, and so act as any member of the staff.
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o007 != 0 {
+		return nil, fmt.Errorf("secret file %s is open to others (mode %04o): chmod 600 %s", path, st.Mode().Perm(), path)
+	}
 	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
 	if err != nil || len(key) < 16 {
 		return nil, fmt.Errorf("secret file %s: want at least 32 hex digits", path)
@@ -397,6 +412,9 @@ func RestartKeys(old, next *File) []string {
 	}
 	if old.SecretFile != next.SecretFile {
 		keys = append(keys, "desk.secret_file")
+	}
+	if old.Web.Address != next.Web.Address {
+		keys = append(keys, "web.address")
 	}
 	return keys
 }

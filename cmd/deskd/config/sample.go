@@ -61,13 +61,15 @@ func comment(rest string) string {
 }
 
 // Local points a configuration at plain IMAP and SMTP servers on this machine, as the demo's
-// and the tests' embedded servers are: no TLS, the IMAP password given, no SMTP login.
+// and the tests' embedded servers are: no TLS, the IMAP password given, no SMTP login; the web
+// desk listens on a free port of the loopback.
 func Local(text, imapAddr, password, smtpAddr string) string {
 	for _, kv := range [][3]string{
 		{"imap", "address", strconv.Quote(imapAddr)}, {"imap", "security", `"none"`},
 		{"imap", "password_env", `""`}, {"imap", "password", strconv.Quote(password)},
 		{"smtp", "address", strconv.Quote(smtpAddr)}, {"smtp", "security", `"none"`},
 		{"smtp", "username", `""`}, {"smtp", "password_env", `""`},
+		{"web", "address", `"127.0.0.1:0"`},
 	} {
 		text = SetKey(text, kv[0], kv[1], kv[2])
 	}

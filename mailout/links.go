@@ -1,0 +1,46 @@
+package mailout
+
+import (
+	"time"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// Linker makes the web desk's signed links for the recipient of a mail (its follow-up page, the
+// answers to "was your problem solved?", a staff sign-in link). The links are made when the mail
+// is sent, for the address it goes to, and never stored in the outbox.
+type Linker interface {
+	Links(m tickets.OutboxMail, recipient string, now time.Time) tickets.Links
+}
+
+type linkerBox struct{ Linker }
+
+// SetLinker gives the sender the web desk's links; nil: mails carry none.
+func (s *Sender) SetLinker(l Linker) {
+	if l == nil {
+		s.linker.Store(nil)
+		return
+	}
+	s.linker.Store(&linkerBox{l})
+}
+
+// relink renders a copy's words again with the web desk's links for its recipient (each copy of a
+// mail goes to one recipient, and its links are that person's); a mail without links is returned
+// as it was rendered.
+func (d *drain) relink(m tickets.OutboxMail, r rendered, rcpt string) (rendered, error) {
+	l := d.linker.Load()
+	if l == nil {
+		return r, nil
+	}
+	links := l.Links(m, rcpt, d.now)
+	if links == (tickets.Links{}) {
+		return r, nil
+	}
+	m.Notice.Links = links
+	subject, text, html, err := d.tpl.Render(m.Kind, r.lang, m.Notice)
+	if err != nil {
+		return r, err
+	}
+	r.subject, r.text, r.html = tickets.OneLine(subject, 0), text, html
+	return r, nil
+}

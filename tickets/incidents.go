@@ -1,0 +1,575 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Incidents: one problem, many requesters. When the VPN goes down, thirty people write within
+// minutes; the desk links their requests to one incident, a ticket of its own held by one
+// technician. The requesters are told the problem is known; the technician's #update reaches
+// each of them, and one #resolve answers them all, each once, in their own thread and language.
+//
+// A request is linked when it arrives (detectIncident) if it is alike (similarity at least
+// [incidents] similarity) to a request already linked to an active incident of its category, or
+// to enough recent requests of its category ([incidents] min_requests within window) to make a
+// new incident. Staff link and unlink by hand (#incident, #link N, #unlink). A linked request:
+//
+//   - is held by the incident's technician (it follows the incident's assignee), but weighs
+//     nothing in their load and never escalates on its own: the incident does, once;
+//   - is resolved with the incident, with its note;
+//   - reopens alone when its requester writes after the resolution, and then leaves the
+//     incident, whose work is over.
+
+// Refusal is a rule of the desk an action breaks, said as a phrase: a command refused by mail
+// tells its author in their language; the CLI prints Text.
+type Refusal struct {
+	Phrase Phrase
+	Text   string // The phrase in JournalLanguage.
+}
+
+func (r *Refusal) Error() string { return r.Text }
+
+// refuse is a Refusal of phrase code with its arguments.
+func (t *Tx) refuse(code string, kv ...string) error {
+	p := say(code, kv...)
+	return &Refusal{Phrase: p, Text: t.say(JournalLanguage, p)}
+}
+
+// active are the statuses of a ticket still being worked on.
+var active = []Status{StatusNew, StatusOpen, StatusPending}
+
+// detection is what detectIncident decided, for the ticket's explanation.
+type detection struct {
+	incident *Ticket  // The incident the request joins; nil for none.
+	opened   bool     // The incident was opened for it.
+	reason   []string // Why, in the journal's words.
+}
+
+// detectIncident looks for the incident a new request belongs to: an active incident of its
+// category with an alike request linked (or alike itself), else enough alike recent requests of
+// its category to open one. The request is indexed already.
+func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
+	cfg := t.cfg.Incidents
+	if !cfg.Detect || tk.IsIncident() || tk.Incident != 0 {
+		return detection{}, nil
+	}
+	ctx, q, dia := context.Background(), t.tx, t.d.Store.search
+	terms, self, err := selfScore(ctx, q, dia, tk.ID)
+	if err != nil || self == 0 {
+		return detection{}, err
+	}
+	pct := func(score float64) string { return fmt.Sprintf("%.0f%%", 100*similarity(score, self)) }
+	// alike keeps the candidates alike enough: of the request's category, or, since the
+	// classifier may file one problem under two categories, by a wider margin.
+	alikeTo := func(ranked []rankedTicket) ([]*Ticket, []rankedTicket, error) {
+		var tks []*Ticket
+		var kept []rankedTicket
+		for _, r := range keepSimilar(ranked, self, cfg.Similarity) {
+			other, err := t.Ticket(r.id)
+			if err != nil {
+				return nil, nil, err
+			}
+			if other.Category != tk.Category && similarity(r.score, self) < cfg.Similarity+crossCategoryMargin {
+				continue
+			}
+			tks, kept = append(tks, other), append(kept, r)
+		}
+		return tks, kept, nil
+	}
+	// An incident already open for it: alike to one of its requests, or to the incident itself.
+	joined, err := rankTickets(ctx, q, dia, terms, SearchFilter{Statuses: active, Linked: true, Exclude: tk.ID}, 20)
+	if err != nil {
+		return detection{}, err
+	}
+	incidents, err := rankTickets(ctx, q, dia, terms, SearchFilter{Statuses: active, Kind: TicketIncident}, 5)
+	if err != nil {
+		return detection{}, err
+	}
+	others, kept, err := alikeTo(append(joined, incidents...))
+	if err != nil {
+		return detection{}, err
+	}
+	for i, other := range others {
+		r := kept[i]
+		incID := other.Incident
+		if other.IsIncident() {
+			incID = other.ID
+		}
+		inc, err := t.Ticket(incID)
+		if err != nil || !inc.Status.Active() {
+			continue
+		}
+		return detection{incident: inc, reason: []string{fmt.Sprintf("alike to #%d (%s), linked to incident #%d", other.ID, pct(r.score), inc.ID)}}, nil
+	}
+	// Enough alike recent requests to make one.
+	recent, err := rankTickets(ctx, q, dia, terms, SearchFilter{Statuses: active, Kind: TicketRequest,
+		Unlinked: true, Since: t.Now.Add(-cfg.Window.Duration), Exclude: tk.ID}, 50)
+	if err != nil {
+		return detection{}, err
+	}
+	members, alike, err := alikeTo(recent)
+	if err != nil {
+		return detection{}, err
+	}
+	if len(alike)+1 < cfg.MinRequests {
+		return detection{}, nil
+	}
+	var why []string
+	for i, m := range members {
+		why = append(why, fmt.Sprintf("#%d %s (%s)", m.ID, quoteCategory(m.Category), pct(alike[i].score)))
+	}
+	sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
+	inc, err := t.openIncident(members[0], ActorDesk, fmt.Sprintf("%d alike requests within %s: #%d %s and %s",
+		len(alike)+1, cfg.Window.Duration, tk.ID, quoteCategory(tk.Category), strings.Join(why, ", ")))
+	if err != nil {
+		return detection{}, err
+	}
+	for _, m := range members {
+		if err := t.link(m, inc, ActorDesk); err != nil {
+			return detection{}, err
+		}
+	}
+	return detection{incident: inc, opened: true, reason: []string{fmt.Sprintf("alike to %s within %s: opened incident #%d",
+		strings.Join(why, ", "), cfg.Window.Duration, inc.ID)}}, nil
+}
+
+// crossCategoryMargin is how much more alike than [incidents] similarity a request must be to
+// one of another category to be linked with it: one outage is sometimes filed under two
+// categories ("the Z: drive is gone": network or software), but most alike requests of two
+// categories are two problems.
+const crossCategoryMargin = 0.15
+
+// quoteCategory names a category in an explanation.
+func quoteCategory(c string) string {
+	if c == "" {
+		return "(unclassified)"
+	}
+	return "(" + c + ")"
+}
+
+// openIncident opens an incident for the problem of first: a ticket of kind incident with its
+// subject and category, the desk as its requester, held by first's technician (or the one
+// assignment picks), who is told.
+func (t *Tx) openIncident(first *Ticket, actor, why string) (*Ticket, error) {
+	cfg := t.cfg.Config
+	inc := &Ticket{Kind: TicketIncident, Subject: first.Subject, Requester: cfg.Desk.Address, RequesterName: cfg.Desk.Name,
+		Status: StatusNew, Priority: first.Priority, Category: first.Category, Tier: 1, Language: cfg.Desk.Language}
+	t.recomputeDue(inc, t.Now)
+	if err := t.insert(inc); err != nil {
+		return nil, err
+	}
+	if err := t.event(inc, EventNote, actor, false, "incident opened: "+why, ""); err != nil {
+		return nil, err
+	}
+	who := first.Assignee
+	if _, ok := t.cfg.Technician(who); !ok {
+		who = t.chooseTechnician(inc.Category, inc.Tier, "").Email
+	}
+	if who == "" {
+		if err := t.save(inc); err != nil {
+			return nil, err
+		}
+		return inc, t.tellCoordinators(inc, "unassigned", say(PhraseNoTechnicianTicket))
+	}
+	inc.Assignee, inc.Status = who, StatusOpen
+	if err := t.event(inc, EventAssign, ActorDesk, false, who, ""); err != nil {
+		return nil, err
+	}
+	if err := t.save(inc); err != nil {
+		return nil, err
+	}
+	if err := t.markAssigned(who); err != nil {
+		return nil, err
+	}
+	// The technician hears of the incident once it has its requests: see link.
+	return inc, nil
+}
+
+// MakeIncident turns a request into an incident (#incident): requests alike to it can be linked
+// to it, and its #resolve answers them all. Its own requester stays its requester.
+func (t *Tx) MakeIncident(tk *Ticket, actor string) error {
+	if err := t.mustBeOpen(tk); err != nil {
+		return err
+	}
+	switch {
+	case tk.IsIncident():
+		return nil
+	case tk.Incident != 0:
+		return t.refuse(PhraseLinkedElsewhere, "id", fmt.Sprint(tk.Incident))
+	case !tk.Status.Active():
+		return t.refuse(PhraseIncidentResolved, "id", fmt.Sprint(tk.ID))
+	}
+	tk.Kind = TicketIncident
+	if err := t.event(tk, EventNote, actor, false, "made an incident", ""); err != nil {
+		return err
+	}
+	return t.save(tk)
+}
+
+// Link attaches a request to an incident (#link N): its technician holds it, its resolution
+// resolves it.
+func (t *Tx) Link(tk *Ticket, incidentID int64, actor string) error {
+	if err := t.mustBeOpen(tk); err != nil {
+		return err
+	}
+	inc, err := t.ticketIfExists(incidentID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case inc == nil || !inc.IsIncident():
+		return t.refuse(PhraseNotIncident, "id", fmt.Sprint(incidentID))
+	case !inc.Status.Active():
+		return t.refuse(PhraseIncidentResolved, "id", fmt.Sprint(inc.ID))
+	case tk.IsIncident():
+		return t.refuse(PhraseIncidentLink, "id", fmt.Sprint(tk.ID))
+	case tk.Incident == inc.ID:
+		return nil
+	case !tk.Status.Active():
+		return t.refuse(PhraseIncidentResolved, "id", fmt.Sprint(tk.ID))
+	}
+	if err := t.link(tk, inc, actor); err != nil {
+		return err
+	}
+	if size, err := t.incidentSize(inc.ID); err != nil || size > 1 {
+		return err
+	}
+	// Its first request: the incident's technician hears of it, once.
+	return t.tellIncident(inc, actor)
+}
+
+// link attaches an active request to an active incident. Its technician, if another, is told it
+// is the incident's now; the incident's technician hears of its first requests (then its
+// requests' own mails tell them more), and the organisation of its growth (announce).
+func (t *Tx) link(tk *Ticket, inc *Ticket, actor string) error {
+	if tk.Incident != 0 {
+		if err := t.event(tk, EventNote, actor, false, fmt.Sprintf("unlinked from incident #%d", tk.Incident), ""); err != nil {
+			return err
+		}
+	}
+	before := tk.Assignee
+	tk.Incident = inc.ID
+	tk.Assignee = inc.Assignee
+	if tk.Assignee != "" && tk.Status == StatusNew {
+		if err := t.setStatus(tk, StatusOpen, actor); err != nil {
+			return err
+		}
+	}
+	if err := t.event(tk, EventNote, actor, false, fmt.Sprintf("linked to incident #%d", inc.ID), ""); err != nil {
+		return err
+	}
+	if before != tk.Assignee {
+		if err := t.event(tk, EventAssign, actor, false, tk.Assignee, ""); err != nil {
+			return err
+		}
+	}
+	if err := t.save(tk); err != nil {
+		return err
+	}
+	if err := t.event(inc, EventNote, actor, false, fmt.Sprintf("linked #%d (%s)", tk.ID, tk.Requester), ""); err != nil {
+		return err
+	}
+	if _, ok := t.cfg.Technician(before); ok && before != tk.Assignee && before != actor {
+		lang := t.staffLanguage(before)
+		incInfo := t.info(inc, lang)
+		if err := t.queue(tk, Mail{Kind: KindUpdate, To: []string{before}, Language: lang,
+			Notice: Notice{Audience: "staff", Event: "linked", Incident: &incInfo, Actor: actor, ActorName: t.nameOf(actor)}}); err != nil {
+			return err
+		}
+	}
+	if err := t.raiseIncident(inc, tk.Priority, actor); err != nil {
+		return err
+	}
+	return t.announce(inc, "opened", "", actor, 0)
+}
+
+// tellIncident sends the incident's technician its assignment, with its linked requests.
+func (t *Tx) tellIncident(inc *Ticket, actor string) error {
+	if inc.Assignee == "" || inc.Assignee == actor {
+		return nil
+	}
+	lang := t.staffLanguage(inc.Assignee)
+	linked, size, err := t.linkedInfos(inc.ID, lang)
+	if err != nil {
+		return err
+	}
+	n := Notice{Audience: "staff", Linked: linked, Size: size, History: t.history(inc)}
+	if actor != ActorDesk {
+		n.Actor, n.ActorName = actor, t.nameOf(actor)
+	}
+	return t.queue(inc, Mail{Kind: KindAssigned, To: []string{inc.Assignee}, Language: lang, Notice: n})
+}
+
+// raiseIncident gives the incident the priority of its most urgent request.
+func (t *Tx) raiseIncident(inc *Ticket, p Priority, actor string) error {
+	if p <= inc.Priority {
+		return nil
+	}
+	return t.SetPriority(inc, p, actor, "a linked request is "+p.String())
+}
+
+// Unlink detaches a request from its incident (#unlink): it is a request of its own again, held
+// by the technician it had from the incident.
+func (t *Tx) Unlink(tk *Ticket, actor string) error {
+	if err := t.mustBeOpen(tk); err != nil {
+		return err
+	}
+	if tk.Incident == 0 {
+		return t.refuse(PhraseNotLinked)
+	}
+	return t.unlink(tk, actor)
+}
+
+func (t *Tx) unlink(tk *Ticket, actor string) error {
+	id := tk.Incident
+	tk.Incident = 0
+	if err := t.event(tk, EventNote, actor, false, fmt.Sprintf("unlinked from incident #%d", id), ""); err != nil {
+		return err
+	}
+	if err := t.save(tk); err != nil {
+		return err
+	}
+	if inc, err := t.ticketIfExists(id); err != nil || inc == nil {
+		return err
+	} else {
+		return t.event(inc, EventNote, actor, false, fmt.Sprintf("unlinked #%d", tk.ID), "")
+	}
+}
+
+// linkedTickets returns the requests linked to an incident, oldest first; only the active ones
+// when activeOnly.
+func (t *Tx) linkedTickets(id int64, activeOnly bool) ([]*Ticket, error) {
+	q := `SELECT id FROM tickets WHERE incident = ? ORDER BY id`
+	if activeOnly {
+		q = `SELECT id FROM tickets WHERE incident = ? AND status IN ('new', 'open', 'pending') ORDER BY id`
+	}
+	ids, err := t.ticketIDs(q, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Ticket, 0, len(ids))
+	for _, id := range ids {
+		tk, err := t.Ticket(id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tk)
+	}
+	return out, nil
+}
+
+// incidentSize counts the requests linked to an incident.
+func (t *Tx) incidentSize(id int64) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT COUNT(*) FROM tickets WHERE incident = ?`, id).Scan(&n)
+	return n, err
+}
+
+// linkedInfos are an incident's linked requests for a mail in lang, at most DigestListMax, and
+// how many there are.
+func (t *Tx) linkedInfos(id int64, lang string) ([]TicketInfo, int, error) {
+	ids, err := t.ticketIDs(`SELECT id FROM tickets WHERE incident = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := []TicketInfo{}
+	for _, lid := range ids[:min(len(ids), DigestListMax)] {
+		tk, err := t.Ticket(lid)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, t.info(tk, lang))
+	}
+	return out, len(ids), nil
+}
+
+// followIncident gives an incident's active requests its technician, after it changed hands.
+func (t *Tx) followIncident(inc *Ticket) error {
+	if !inc.IsIncident() {
+		return nil
+	}
+	_, err := t.exec(`UPDATE tickets SET assignee = ?, updated_at = ? WHERE incident = ? AND status IN ('new', 'open', 'pending')`,
+		inc.Assignee, t.Now.Unix(), inc.ID)
+	if err != nil {
+		return fmt.Errorf("follow incident %d: %w", inc.ID, err)
+	}
+	return nil
+}
+
+// IncidentUpdate tells every requester and watcher of an incident's active requests how things
+// stand (#update TEXT, or a technician's plain answer to an incident): each in their own
+// request's thread and language, once however many of its requests they are on. It counts as
+// everyone's first response.
+func (t *Tx) IncidentUpdate(inc *Ticket, text, actor string) error {
+	if err := t.mustBeOpen(inc); err != nil {
+		return err
+	}
+	if !inc.IsIncident() {
+		if inc.Incident != 0 {
+			return t.refuse(PhraseLinkedElsewhere, "id", fmt.Sprint(inc.Incident))
+		}
+		return t.refuse(PhraseNotIncident, "id", fmt.Sprint(inc.ID))
+	}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return t.refuse(PhraseUpdateEmpty)
+	}
+	linked, err := t.linkedTickets(inc.ID, true)
+	if err != nil {
+		return err
+	}
+	told := map[string]bool{}
+	for _, tk := range append([]*Ticket{inc}, linked...) {
+		if err := t.event(tk, EventReply, actor, true, text, ""); err != nil {
+			return err
+		}
+		if tk.FirstResponseAt.IsZero() {
+			tk.FirstResponseAt = t.Now
+			if err := t.save(tk); err != nil {
+				return err
+			}
+		}
+		to, cc := once(told, []string{tk.Requester}), once(told, tk.Watchers)
+		if len(to) == 0 && len(cc) > 0 {
+			to, cc = cc[:1], cc[1:]
+		}
+		if err := t.queue(tk, Mail{Kind: KindUpdate, To: to, Cc: cc, Language: tk.Language, Notice: Notice{
+			Audience: "requester", Event: "incident", Text: text, Actor: actor, ActorName: t.nameOf(actor), Signature: t.signature(actor)}}); err != nil {
+			return err
+		}
+	}
+	return t.announce(inc, "update", text, actor, len(linked))
+}
+
+// once returns the addresses not told yet, and marks them told.
+func once(told map[string]bool, addrs []string) []string {
+	var out []string
+	for _, a := range addrs {
+		if a != "" && !told[a] {
+			told[a] = true
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// resolveLinked resolves an incident's active requests with its note: each requester and watcher
+// gets it once, in their own request's thread and language. told holds who already has it.
+func (t *Tx) resolveLinked(inc *Ticket, note, actor string, told map[string]bool) error {
+	linked, err := t.linkedTickets(inc.ID, true)
+	if err != nil {
+		return err
+	}
+	for _, tk := range linked {
+		if err := t.setStatus(tk, StatusResolved, actor); err != nil {
+			return err
+		}
+		if tk.FirstResponseAt.IsZero() {
+			tk.FirstResponseAt = t.Now
+		}
+		if err := t.event(tk, EventReply, actor, true, note, ""); err != nil {
+			return err
+		}
+		if err := t.save(tk); err != nil {
+			return err
+		}
+		to, cc := once(told, []string{tk.Requester}), once(told, tk.Watchers)
+		if len(to) == 0 && len(cc) > 0 {
+			to, cc = cc[:1], cc[1:]
+		}
+		if err := t.queue(tk, Mail{Kind: KindResolved, To: to, Cc: cc, Language: tk.Language,
+			Notice: Notice{Audience: "requester", Note: note, Actor: actor, ActorName: t.nameOf(actor), Signature: t.signature(actor)}}); err != nil {
+			return err
+		}
+	}
+	return t.announce(inc, "resolved", note, actor, len(linked))
+}
+
+// announce tells the [incidents] announce address how a large incident stands: when it becomes
+// large (opened), on each update, when resolved. Large: announce_size linked requests, or
+// announce_priority.
+func (t *Tx) announce(inc *Ticket, event, text, actor string, size int) error {
+	cfg := t.cfg.Incidents
+	if cfg.Announce == "" {
+		return nil
+	}
+	if event != "opened" || size == 0 {
+		var err error
+		if size, err = t.incidentSize(inc.ID); err != nil {
+			return err
+		}
+	}
+	atLeast, _ := ParsePriority(cfg.AnnouncePriority)
+	large := size >= cfg.AnnounceSize || inc.Priority >= atLeast
+	if !large {
+		return nil
+	}
+	if event == "opened" {
+		// Announced once: when it first becomes large.
+		if v, err := t.KV(fmt.Sprintf("announced:%d", inc.ID)); err != nil || v != "" {
+			return err
+		}
+		if err := t.SetKV(fmt.Sprintf("announced:%d", inc.ID), t.Now.Format(time.RFC3339)); err != nil {
+			return err
+		}
+	} else if v, err := t.KV(fmt.Sprintf("announced:%d", inc.ID)); err != nil || v == "" {
+		return err // Never announced: its updates are not either.
+	}
+	lang := t.cfg.Desk.Language
+	n := Notice{Audience: "announce", Event: event, Text: text, Size: size}
+	if actor != ActorDesk {
+		n.Actor, n.ActorName = actor, t.nameOf(actor)
+	}
+	return t.queue(inc, Mail{Kind: KindIncident, To: []string{cfg.Announce}, Language: lang, Notice: n})
+}
+
+// reuseNote returns the resolution note of ticket id, for #reuse.
+func (t *Tx) reuseNote(id int64) (string, error) {
+	tk, err := t.ticketIfExists(id)
+	if err != nil {
+		return "", err
+	}
+	if tk == nil || (tk.Status != StatusResolved && tk.Status != StatusClosed) {
+		return "", t.refuse(PhraseNoResolution, "id", fmt.Sprint(id))
+	}
+	note, err := resolutionNote(context.Background(), t.tx, id)
+	if err != nil {
+		return "", err
+	}
+	if note == "" {
+		return "", t.refuse(PhraseNoResolution, "id", fmt.Sprint(id))
+	}
+	return note, nil
+}
+
+// knownAnswersFor finds the resolved tickets like tk that its assignment notice shows.
+func (t *Tx) knownAnswersFor(tk *Ticket) ([]KnownAnswer, error) {
+	n := t.cfg.Incidents.KnownAnswers
+	if n == 0 {
+		return nil, nil
+	}
+	ms, err := knownAnswers(context.Background(), t.tx, t.d.Store.search, tk.ID, n, t.cfg.Incidents.KnownSimilarity)
+	if err != nil {
+		return nil, err
+	}
+	var out []KnownAnswer
+	for _, m := range ms {
+		ka := KnownAnswer{ID: m.ID, Subject: m.Subject, Note: m.Note, Similarity: int(100*m.Similarity + 0.5)}
+		if m.ResolvedAt != nil {
+			ka.ResolvedAt = *m.ResolvedAt
+		}
+		out = append(out, ka)
+	}
+	return out, nil
+}
+
+// isRefusal reports whether err is a Refusal.
+func isRefusal(err error) bool {
+	var r *Refusal
+	return errors.As(err, &r)
+}

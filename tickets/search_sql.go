@@ -1,0 +1,537 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+// The SQL of the similarity engine, all of it: the full-text index of the tickets, how it is
+// created, filled and kept up to date, and the ranking query. On PostgreSQL, the index and the
+// ranking query are search_pg.go's (a tsvector under a GIN index, the same BM25); the counts of
+// search_terms are the same.
+//
+// One index row per ticket, its rowid the ticket's id, one column: the analysed terms of the
+// ticket's subject (subjectWeight times) and of its public messages (analyze). It is ranked with
+// Okapi BM25 (k1 = 1.2, b = 0.75). SQLite offers it in two ways, and the store takes the first
+// its build has:
+//
+//   - FTS5 and its bm25() function, when go-sqlite3 is built with the sqlite_fts5 tag (CI runs
+//     the tests so);
+//   - FTS4, always compiled in, with the same BM25 computed by deskd_bm25, a Go function the
+//     store registers on its connections, from matchinfo(…, 'pcnalx') (the FTS5 formula: the
+//     only difference is FTS4's average document length, a whole number).
+//
+// The two live in tables of their own (search_fts5, search_fts4); kv 'search_index' names the one
+// kept up to date. A binary of the other kind rebuilds its own from the tickets when it opens the
+// store (one transaction), so run one kind of deskd on a database, or expect a rebuild at each
+// switch. A binary without FTS5 cannot drop an FTS5 table: it leaves it, and an FTS5 binary
+// rebuilds it later.
+
+// searchDialect is how the store ranks: "fts5" or "fts4", or "tsvector" on PostgreSQL.
+type searchDialect string
+
+// Search dialects.
+const (
+	dialectFTS5 searchDialect = "fts5"
+	dialectFTS4 searchDialect = "fts4"
+)
+
+// kvSearchIndex is the kv key naming the dialect whose table is up to date.
+const kvSearchIndex = "search_index"
+
+// driverName is go-sqlite3 with deskd_bm25 registered on every connection.
+const driverName = "sqlite3_deskd"
+
+var registerDriver sync.Once
+
+// deskdDriver registers the store's SQLite driver once and returns its name.
+func deskdDriver() string {
+	registerDriver.Do(func() {
+		sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			return c.RegisterFunc("deskd_bm25", bm25MatchInfo, true)
+		}})
+	})
+	return driverName
+}
+
+// BM25 parameters, those of FTS5's bm25().
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
+
+// bm25MatchInfo is BM25 from FTS4's matchinfo(t, 'pcnalx') of a one-column table: phrases p,
+// columns c, rows n, average tokens a, tokens of this row l, then for each phrase the hits in
+// this row, in all rows, and the rows with a hit. It is FTS5's bm25() (fts5_aux.c) without the
+// minus sign: higher is better.
+func bm25MatchInfo(info []byte) float64 {
+	u := func(i int) float64 {
+		if 4*i+4 > len(info) {
+			return 0
+		}
+		return float64(binary.NativeEndian.Uint32(info[4*i:]))
+	}
+	p, c := int(u(0)), int(u(1))
+	if c != 1 {
+		return 0
+	}
+	n, avg, dl := u(2), u(3), u(4)
+	if avg <= 0 {
+		avg = 1
+	}
+	score := 0.0
+	for i := range p {
+		tf, hits := u(5+3*i), u(5+3*i+2)
+		if tf == 0 {
+			continue
+		}
+		score += bm25IDF(n, hits) * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*dl/avg))
+	}
+	return score
+}
+
+// bm25IDF is FTS5's inverse document frequency of a term found in hits of n rows.
+func bm25IDF(n, hits float64) float64 {
+	idf := math.Log((n - hits + 0.5) / (hits + 0.5))
+	if idf <= 0 {
+		idf = 1e-6
+	}
+	return idf
+}
+
+// fts5Available reports whether this build of SQLite has FTS5.
+func fts5Available(ctx context.Context, db *sql.DB) bool {
+	var on int
+	err := db.QueryRowContext(ctx, `SELECT sqlite_compileoption_used('ENABLE_FTS5')`).Scan(&on)
+	return err == nil && on == 1
+}
+
+// table is the dialect's index table.
+func (d searchDialect) table() string { return "search_" + string(d) }
+
+// createSQL creates the dialect's index table.
+func (d searchDialect) createSQL() string {
+	if d == dialectFTS5 {
+		return `CREATE VIRTUAL TABLE search_fts5 USING fts5(doc, tokenize = 'unicode61')`
+	}
+	return `CREATE VIRTUAL TABLE search_fts4 USING fts4(doc, tokenize=unicode61)`
+}
+
+// rank is the dialect's BM25 of the current row, higher is better.
+func (d searchDialect) rank() string {
+	if d == dialectFTS5 {
+		return `-bm25(search_fts5)`
+	}
+	return `deskd_bm25(matchinfo(search_fts4, 'pcnalx'))`
+}
+
+// matchQuery is the MATCH expression that asks for any of terms (which analyze made: letters and
+// digits only).
+func matchQuery(terms []string) string {
+	q := make([]string, len(terms))
+	for i, t := range terms {
+		q[i] = `"` + strings.ReplaceAll(t, `"`, "") + `"`
+	}
+	return strings.Join(q, " OR ")
+}
+
+// BM25's inverse document frequency, as FTS5 computes it, is log((N - n + 0.5) / (n + 0.5)),
+// clamped to nearly 0 for a term in more than half of the N rows. On a new desk, with a dozen
+// tickets, an outage's every word is in half of them: three VPN requests would score 0 against
+// each other. The index therefore holds priorRows rows that no query matches (negative rowids,
+// one reserved term, priorLength times): a prior of neutral documents, which keeps N large enough
+// on a small desk (a term in all of 3 tickets weighs log(50.5/3.5) = 2.7) and is lost in the
+// count of a large one. Both dialects hold them, so both rank alike.
+const (
+	priorRows   = 50
+	priorLength = 30
+	priorTerm   = "deskdprior"
+)
+
+// ensureSearchIndex makes the index of the store's dialect exist and be up to date: created and
+// filled from the tickets when the database has none yet, or had the other dialect's.
+func (s *Store) ensureSearchIndex(ctx context.Context) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var have string
+		err := tx.QueryRowContext(ctx, `SELECT value FROM kv WHERE key = ?`, kvSearchIndex).Scan(&have)
+		if err != nil && err != sql.ErrNoRows {
+			return fmt.Errorf("search index: %w", err)
+		}
+		if have == string(s.search) {
+			return nil
+		}
+		if s.search == dialectPG {
+			if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS search_pg; `+pgSearchTable); err != nil {
+				return fmt.Errorf("search index: %w", err)
+			}
+		} else if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS search_fts4`); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+		if s.search == dialectFTS5 {
+			if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS search_fts5`); err != nil {
+				return fmt.Errorf("search index: %w", err)
+			}
+		}
+		if s.search != dialectPG {
+			if _, err := tx.ExecContext(ctx, s.search.createSQL()); err != nil {
+				return fmt.Errorf("search index: %w", err)
+			}
+		}
+		terms := s.dialect.pick(`CREATE TABLE IF NOT EXISTS search_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID`,
+			`CREATE TABLE IF NOT EXISTS search_terms (term TEXT COLLATE "C" PRIMARY KEY, df BIGINT NOT NULL)`)
+		if _, err := tx.ExecContext(ctx, terms+`; DELETE FROM search_terms`); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+		prior := strings.TrimSpace(strings.Repeat(priorTerm+" ", priorLength))
+		for i := 1; i <= priorRows && s.search != dialectPG; i++ {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO `+s.search.table()+` (rowid, doc) VALUES (?, ?)`, -i, prior); err != nil {
+				return fmt.Errorf("search index: %w", err)
+			}
+		}
+		if err := s.backfillSearch(ctx, tx); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO kv (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, kvSearchIndex, string(s.search))
+		return err
+	})
+}
+
+// backfillSearch indexes every ticket, a thousand at a time.
+func (s *Store) backfillSearch(ctx context.Context, tx *sql.Tx) error {
+	type doc struct {
+		id             int64
+		subject, lang  string
+		messages, kind string
+	}
+	df := map[string]int{}
+	after := int64(0)
+	for {
+		rows, err := tx.QueryContext(ctx, `SELECT t.id, t.subject, t.language, COALESCE((SELECT group_concat(e.text, char(10))
+			FROM events e WHERE e.ticket_id = t.id AND e.kind = 'message' AND e.public != 0), '')
+			FROM tickets t WHERE t.id > ? ORDER BY t.id LIMIT 1000`, after)
+		if err != nil {
+			return fmt.Errorf("index tickets: %w", err)
+		}
+		var docs []doc
+		for rows.Next() {
+			var d doc
+			if err := rows.Scan(&d.id, &d.subject, &d.lang, &d.messages); err != nil {
+				rows.Close()
+				return fmt.Errorf("index tickets: %w", err)
+			}
+			docs = append(docs, d)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if len(docs) == 0 {
+			for term, n := range df {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO search_terms (term, df) VALUES (?, ?)`, term, n); err != nil {
+					return fmt.Errorf("index terms: %w", err)
+				}
+			}
+			return nil
+		}
+		for _, d := range docs {
+			terms := append(subjectTerms(d.subject, d.lang), analyze(d.messages, d.lang)...)
+			df[""]++ // The documents.
+			df[tokensKey] += len(terms)
+			for _, t := range distinct(terms, nil) {
+				df[t]++
+			}
+			if s.search == dialectPG {
+				if err := pgIndexDoc(ctx, tx, d.id, terms); err != nil {
+					return err
+				}
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO `+s.search.table()+` (rowid, doc) VALUES (?, ?)`,
+				d.id, strings.Join(terms, " ")); err != nil {
+				return fmt.Errorf("index ticket %d: %w", d.id, err)
+			}
+		}
+		after = docs[len(docs)-1].id
+	}
+}
+
+// subjectTerms are a subject's terms, subjectWeight times.
+func subjectTerms(subject, lang string) []string {
+	one := analyze(subject, lang)
+	var out []string
+	for range subjectWeight {
+		out = append(out, one...)
+	}
+	return out
+}
+
+// indexTicket adds a new ticket's subject to the index, in the transaction that creates it.
+func (t *Tx) indexTicket(tk *Ticket) error {
+	terms := subjectTerms(tk.Subject, tk.Language)
+	var err error
+	if t.d.Store.search == dialectPG {
+		err = pgIndexDoc(context.Background(), t.tx, tk.ID, terms)
+	} else {
+		_, err = t.exec(`INSERT INTO `+t.d.Store.search.table()+` (rowid, doc) VALUES (?, ?)`, tk.ID, strings.Join(terms, " "))
+	}
+	if err != nil {
+		return fmt.Errorf("index ticket %d: %w", tk.ID, err)
+	}
+	if err := t.countTokens(len(terms)); err != nil {
+		return err
+	}
+	return t.countTerms(append([]string{""}, distinct(terms, nil)...))
+}
+
+// countTokens adds n to the terms of all documents.
+func (t *Tx) countTokens(n int) error {
+	if _, err := t.exec(`INSERT INTO search_terms (term, df) VALUES (?, ?)
+		ON CONFLICT (term) DO UPDATE SET df = search_terms.df + excluded.df`, tokensKey, n); err != nil {
+		return fmt.Errorf("count terms: %w", err)
+	}
+	return nil
+}
+
+// tokensKey is the row of search_terms that counts the terms of all documents (a term never has
+// a "#").
+const tokensKey = "#tokens"
+
+// indexMessage adds a public message's text to its ticket's document.
+func (t *Tx) indexMessage(tk *Ticket, text string) error {
+	terms := analyze(text, tk.Language)
+	if len(terms) == 0 {
+		return nil
+	}
+	dia := t.d.Store.search
+	before, err := searchDoc(context.Background(), t.tx, dia, tk.ID)
+	if err != nil {
+		return err
+	}
+	if dia == dialectPG {
+		if err := pgIndexDoc(context.Background(), t.tx, tk.ID, append(before, terms...)); err != nil {
+			return err
+		}
+	} else if _, err := t.exec(`UPDATE `+dia.table()+` SET doc = doc || ' ' || ? WHERE rowid = ?`, strings.Join(terms, " "), tk.ID); err != nil {
+		return fmt.Errorf("index message of ticket %d: %w", tk.ID, err)
+	}
+	if err := t.countTokens(len(terms)); err != nil {
+		return err
+	}
+	return t.countTerms(distinct(terms, before))
+}
+
+// countTerms adds one document to the document frequency of each term (the term "" counts the
+// documents).
+func (t *Tx) countTerms(terms []string) error {
+	for _, term := range terms {
+		if _, err := t.exec(`INSERT INTO search_terms (term, df) VALUES (?, 1)
+			ON CONFLICT (term) DO UPDATE SET df = search_terms.df + 1`, term); err != nil {
+			return fmt.Errorf("count terms: %w", err)
+		}
+	}
+	return nil
+}
+
+// distinct returns the terms once each, in order, leaving out those of old.
+func distinct(terms, old []string) []string {
+	seen := map[string]bool{}
+	for _, o := range old {
+		seen[o] = true
+	}
+	var out []string
+	for _, term := range terms {
+		if !seen[term] {
+			seen[term] = true
+			out = append(out, term)
+		}
+	}
+	return out
+}
+
+// docFreqs returns how many documents hold each term, and how many documents there are (the
+// prior rows included, as BM25 counts them); df[tokensKey] counts the terms of all documents.
+// search_terms keeps the counts: the engines' own vocabularies do not show a transaction's
+// writes before it commits.
+func docFreqs(ctx context.Context, q querier, terms []string) (map[string]int, int, error) {
+	if len(terms) == 0 {
+		return nil, 0, nil
+	}
+	args := make([]any, 0, len(terms)+2)
+	args = append(args, "", tokensKey)
+	for _, t := range terms {
+		args = append(args, t)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT term, df FROM search_terms WHERE term IN (?, ?`+strings.Repeat(", ?", len(terms))+`)`, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("term counts: %w", err)
+	}
+	defer rows.Close()
+	df := map[string]int{}
+	for rows.Next() {
+		var term string
+		var n int
+		if err := rows.Scan(&term, &n); err != nil {
+			return nil, 0, fmt.Errorf("term counts: %w", err)
+		}
+		df[term] = n
+	}
+	return df, df[""] + priorRows, rows.Err()
+}
+
+// searchDoc returns the indexed terms of a ticket, nil when it has none.
+func searchDoc(ctx context.Context, q querier, d searchDialect, id int64) ([]string, error) {
+	var doc string
+	query := `SELECT doc FROM ` + d.table() + ` WHERE rowid = ?`
+	if d == dialectPG {
+		query = `SELECT doc FROM search_pg WHERE id = ?`
+	}
+	err := q.QueryRowContext(ctx, query, id).Scan(&doc)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("search document %d: %w", id, err)
+	}
+	return strings.Fields(doc), nil
+}
+
+// SearchFilter narrows a search: the zero value takes every ticket.
+type SearchFilter struct {
+	Statuses []Status // Any of these; none for all.
+	Category string   // "" for all.
+	Language string   // "" for all.
+	Kind     string   // KindIncident or KindRequest; "" for both.
+	Since    time.Time
+	Linked   bool  // Only tickets linked to an incident.
+	Unlinked bool  // Only tickets not linked to an incident.
+	Exclude  int64 // A ticket to leave out (the one whose likes are sought).
+	Incident int64 // Only the tickets linked to this incident.
+}
+
+// where is the filter as SQL over the tickets table t, with its arguments.
+func (f SearchFilter) where() (string, []any) {
+	var conds []string
+	var args []any
+	if len(f.Statuses) > 0 {
+		ph := strings.TrimSuffix(strings.Repeat("?, ", len(f.Statuses)), ", ")
+		conds = append(conds, `t.status IN (`+ph+`)`)
+		for _, s := range f.Statuses {
+			args = append(args, string(s))
+		}
+	}
+	if f.Category != "" {
+		conds, args = append(conds, `t.category = ?`), append(args, f.Category)
+	}
+	if f.Language != "" {
+		conds, args = append(conds, `t.language = ?`), append(args, f.Language)
+	}
+	if f.Kind != "" {
+		conds, args = append(conds, `t.kind = ?`), append(args, f.Kind)
+	}
+	if !f.Since.IsZero() {
+		conds, args = append(conds, `t.created_at >= ?`), append(args, f.Since.Unix())
+	}
+	if f.Linked {
+		conds = append(conds, `t.incident != 0`)
+	}
+	if f.Unlinked {
+		conds = append(conds, `t.incident = 0`)
+	}
+	if f.Incident != 0 {
+		conds, args = append(conds, `t.incident = ?`), append(args, f.Incident)
+	}
+	if f.Exclude != 0 {
+		conds, args = append(conds, `t.id != ?`), append(args, f.Exclude)
+	}
+	if len(conds) == 0 {
+		return "1 = 1", nil
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// ownScore is a document's BM25 for its own terms, computed as the engines compute it (FTS5's
+// bm25(), which deskd_bm25 repeats for FTS4), from the counts of search_terms: the score a
+// ticket with the very same text gets, without asking the engine to read every term's postings.
+func ownScore(doc, terms []string, df map[string]int, n int) float64 {
+	tf := map[string]int{}
+	for _, t := range doc {
+		tf[t]++
+	}
+	avg := float64(df[tokensKey]+priorRows*priorLength) / float64(max(1, n))
+	dl := float64(len(doc))
+	score := 0.0
+	for _, t := range terms {
+		f := float64(tf[t])
+		if f == 0 {
+			continue
+		}
+		score += bm25IDF(float64(n), float64(df[t])) * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*dl/avg))
+	}
+	return score
+}
+
+// rankedTicket is one ticket a query found, with its BM25 score.
+type rankedTicket struct {
+	id    int64
+	score float64
+}
+
+// rankTickets returns up to limit tickets that match any of terms and pass the filter, best
+// first. A score is the ticket's BM25 for the terms.
+func rankTickets(ctx context.Context, q querier, d searchDialect, terms []string, f SearchFilter, limit int) ([]rankedTicket, error) {
+	if len(terms) == 0 || limit <= 0 {
+		return nil, nil
+	}
+	if d == dialectPG {
+		return pgRankTickets(ctx, q, terms, f, limit)
+	}
+	where, args := f.where()
+	tbl := d.table()
+	// CROSS JOIN keeps the full-text match the outer loop: SQLite would otherwise walk the
+	// tickets by an index of the filter and run the match once for each.
+	rows, err := q.QueryContext(ctx, `SELECT s.rowid, `+d.rank()+` AS score FROM `+tbl+` s CROSS JOIN tickets t ON t.id = s.rowid
+		WHERE `+tbl+` MATCH ? AND `+where+` ORDER BY score DESC, s.rowid DESC LIMIT ?`,
+		append(append([]any{matchQuery(terms)}, args...), limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	var out []rankedTicket
+	for rows.Next() {
+		var r rankedTicket
+		if err := rows.Scan(&r.id, &r.score); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// scoreOf returns one ticket's BM25 for terms (0 when it matches none).
+func scoreOf(ctx context.Context, q querier, d searchDialect, terms []string, id int64) (float64, error) {
+	if len(terms) == 0 {
+		return 0, nil
+	}
+	if d == dialectPG {
+		return pgScoreOf(ctx, q, terms, id)
+	}
+	tbl := d.table()
+	var score float64
+	err := q.QueryRowContext(ctx, `SELECT `+d.rank()+` FROM `+tbl+` WHERE `+tbl+` MATCH ? AND rowid = ?`,
+		matchQuery(terms), id).Scan(&score)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("score ticket %d: %w", id, err)
+	}
+	return score, nil
+}

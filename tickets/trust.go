@@ -1,0 +1,248 @@
+package tickets
+
+import (
+	"fmt"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Who may do what, as the desk decides it for each incoming mail. From is only a claim: anyone
+// can write any address there. A mail is authenticated for its sender when
+//   - it answers a desk mail that was sent to that very address: it carries a ticket token bound
+//     to the sender's mailbox (see Signer), in In-Reply-To/References or in the plus-address it
+//     was sent to; or
+//   - [security] trusted_authserv_id is set and that server's Authentication-Results show a DKIM
+//     or DMARC pass for the sender's domain (RFC 8601). A pass proves the domain, not the
+//     mailbox: the domain's own servers must keep its users from writing as one another.
+//
+// and it repeats none of the fields a reader takes the first copy of (see Incoming.Repeated).
+// Only an authenticated staff mail runs commands or is relayed to the requester; only an
+// authenticated mail adds the people it copies as watchers.
+
+// threading is how thread found an incoming mail's ticket, for the decisions after it.
+type threading struct {
+	stranger bool // The sender is not on the ticket and came in by its tag, or by someone else's token.
+	bound    bool // The mail carries a token of this ticket issued to its sender.
+}
+
+// Limits on what a mail's sender writes that the desk keeps and shows.
+const (
+	maxName      = 100 // Display names, in runes.
+	maxSubjectIn = 500 // An incoming mail's subject, in runes (a ticket's own is maxSubject).
+	maxListed    = 50  // Addresses named in one event; the rest are counted.
+	noticeWindow = time.Hour
+)
+
+// OneLine returns s as one line of at most max runes: control characters and line breaks
+// (decoded from a header's encoded words, say) become spaces, runs of spaces one, and a longer
+// text is cut with "…". Display names and subjects go through it wherever they are stored or
+// shown.
+func OneLine(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\ufeff' || unicode.Is(unicode.Bidi_Control, r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); max > 0 && len(r) > max {
+		s = strings.TrimSpace(string(r[:max-1])) + "…"
+	}
+	return s
+}
+
+// Sendable reports whether an address can be given to the mail server as it is: net/mail (the
+// parser the sender's library, go-mail, checks recipients with) reads it as one bare address.
+// "x@y@evil.example", "a@b, c@d" and "Name <a@b>" are not.
+func Sendable(addr string) bool {
+	if addr == "" || len(addr) > 254 {
+		return false
+	}
+	a, err := mail.ParseAddress(addr)
+	return err == nil && a.Name == "" && strings.EqualFold(a.Address, addr)
+}
+
+// InOrganisation reports whether an address is in one of the organisation's domains ([desk]
+// domains): only such people become watchers from a mail's copy.
+func (c *Config) InOrganisation(addr string) bool {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return false
+	}
+	domain := strings.ToLower(addr[at+1:])
+	for _, d := range c.Desk.Domains {
+		if domain == d {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanIncoming makes what the sender wrote in header fields fit to store and show.
+func cleanIncoming(in *Incoming) {
+	in.FromName = OneLine(in.FromName, maxName)
+	in.ReplyToName = OneLine(in.ReplyToName, maxName)
+	in.Subject = OneLine(in.Subject, maxSubjectIn)
+}
+
+// boundToSender reports whether the mail carries a ticket token of ticket id bound to its sender.
+func (t *Tx) boundToSender(in *Incoming, id int64, refs []string) bool {
+	s := t.d.Signer
+	for _, ref := range refs {
+		if tok, err := s.ParseMessageID(ref); err == nil && tok.ID == id && s.Bound(tok, in.From) {
+			return true
+		}
+	}
+	for _, a := range append(append([]string{}, in.To...), in.Cc...) {
+		if tok, err := s.ParseAddress(a); err == nil && t.cfg.IsDeskAddress(a) && tok.ID == id && s.Bound(tok, in.From) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasRecipientToken reports whether the mail carries a version 2 token of ticket id (issued to
+// anyone).
+func (t *Tx) hasRecipientToken(in *Incoming, id int64, refs []string) bool {
+	s := t.d.Signer
+	for _, ref := range refs {
+		if tok, err := s.ParseMessageID(ref); err == nil && tok.ID == id && tok.Version == tokenV2 {
+			return true
+		}
+	}
+	for _, a := range append(append([]string{}, in.To...), in.Cc...) {
+		if tok, err := s.ParseAddress(a); err == nil && t.cfg.IsDeskAddress(a) && tok.ID == id && tok.Version == tokenV2 {
+			return true
+		}
+	}
+	return false
+}
+
+// authenticate says whether a mail is authenticated for its sender (see the top of this file),
+// and if not, why.
+func (t *Tx) authenticate(in *Incoming, th threading) (Phrase, bool) {
+	if len(in.Repeated) > 0 {
+		return say(PhraseRepeatedHeader, "field", in.Repeated[0]), false
+	}
+	if th.bound {
+		return Phrase{}, true
+	}
+	id := strings.ToLower(t.cfg.Security.TrustedAuthservID)
+	_, domain, _ := strings.Cut(in.From, "@")
+	if id == "" {
+		return say(PhraseNoToken), false
+	}
+	for _, h := range in.AuthResults {
+		if authservID(h) != id {
+			continue
+		}
+		// Only the topmost header of that server counts: the ones below it were in the mail
+		// when it arrived, so anyone could have written them.
+		if AuthPass(h, id, domain) {
+			return Phrase{}, true
+		}
+		break
+	}
+	return say(PhraseNotAuthenticated, "server", id, "domain", domain), false
+}
+
+// unauthenticated keeps a staff mail that is not authenticated as an internal note of the desk:
+// nothing runs, nothing is relayed, nobody else is told. The staff address is told why, at most
+// once an hour, so that a forger cannot flood it.
+func (t *Tx) unauthenticated(tk *Ticket, in *Incoming, reason Phrase) (Outcome, error) {
+	o := Outcome{MessageID: in.MessageID, TicketID: tk.ID, Action: ActionUnauthenticated}
+	text := fmt.Sprintf("unauthenticated mail from %s (%s), kept as a note; nothing was done", in.From, t.say(JournalLanguage, reason))
+	if n := len(in.Attachments); n > 0 {
+		text += fmt.Sprintf("; %d files left in the raw mail", n)
+	}
+	if body := strings.TrimSpace(in.Text); body != "" {
+		text += ":\n\n" + body
+	}
+	if err := t.event(tk, EventNote, ActorDesk, false, text, in.MessageID); err != nil {
+		return o, err
+	}
+	key := "unauthenticated-notice:" + Mailbox(in.From)
+	last, err := t.KV(key)
+	if err != nil {
+		return o, err
+	}
+	if at, err := strconv.ParseInt(last, 10, 64); err == nil && t.Now.Sub(time.Unix(at, 0)) < noticeWindow {
+		return o, nil
+	}
+	if err := t.SetKV(key, strconv.FormatInt(t.Now.Unix(), 10)); err != nil {
+		return o, err
+	}
+	cmds, _ := ParseCommands(in.Text)
+	line := "(reply)"
+	if len(cmds) > 0 {
+		line = cmds[0].Line
+	}
+	lang := t.staffLanguage(in.From)
+	return o, t.queue(tk, Mail{Kind: KindRejected, To: []string{in.From}, Language: lang, Automatic: true,
+		Notice: Notice{Audience: "staff", Command: line, Problems: []string{t.say(lang, reason), t.say(lang, say(PhraseKeptAsNote))}}})
+}
+
+// copied sorts the people a mail copies into those who become watchers of a ticket and those
+// only recorded: outside the organisation's domains, over [desk] max_watchers, or not an address
+// mail can be sent to. It is linear in the number of addresses: a mail may copy tens of
+// thousands.
+type copied struct {
+	add                       []string
+	outside, over, unsendable []string
+}
+
+func (t *Tx) sortCopied(cands []string, skip map[string]bool) copied {
+	cfg := t.cfg.Config
+	var c copied
+	seen := map[string]bool{}
+	for _, a := range cands {
+		a = strings.ToLower(strings.TrimSpace(a))
+		if a == "" || seen[a] || skip[a] || cfg.IsDeskAddress(a) || cfg.IsStaff(a) {
+			continue
+		}
+		seen[a] = true
+		switch {
+		case !Sendable(a):
+			c.unsendable = append(c.unsendable, a)
+		case !cfg.InOrganisation(a):
+			c.outside = append(c.outside, a)
+		case len(c.add) >= cfg.Desk.MaxWatchers:
+			c.over = append(c.over, a)
+		default:
+			c.add = append(c.add, a)
+		}
+	}
+	return c
+}
+
+// record notes on the ticket who was copied but not made a watcher, and why.
+func (c copied) record(t *Tx, tk *Ticket, actor, messageID string) error {
+	var parts []string
+	for _, g := range []struct {
+		why   string
+		addrs []string
+	}{
+		{"outside the organisation's domains", c.outside},
+		{fmt.Sprintf("over max_watchers (%d)", t.cfg.Desk.MaxWatchers), c.over},
+		{"not a sendable address", c.unsendable},
+	} {
+		if len(g.addrs) > 0 {
+			parts = append(parts, g.why+": "+listed(g.addrs))
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return t.event(tk, EventCopied, actor, false, "in copy, not made watchers — "+strings.Join(parts, "; "), messageID)
+}
+
+// listed names at most maxListed addresses and counts the others.
+func listed(addrs []string) string {
+	if len(addrs) <= maxListed {
+		return strings.Join(addrs, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(addrs[:maxListed], ", "), len(addrs)-maxListed)
+}
