@@ -54,6 +54,9 @@ func TestPostgresFailover(t *testing.T) {
 	config := filepath.Join(dir, "deskd.toml")
 	text := deskconfig.SetKey(deskconfig.Local(deskconfig.Sample(), dc.addr, "secret", sink.addr), "imap", "poll_interval", `"1s"`)
 	text = deskconfig.SetKey(text, "desk", "database", fmt.Sprintf("%q", url))
+	// Alike subjects repeated hundreds of times would open incidents, whose members get no
+	// assignment notice of their own; the test counts one notice per ticket.
+	text = deskconfig.SetKey(text, "incidents", "detect", "false")
 	if err := os.WriteFile(config, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}

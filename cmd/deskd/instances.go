@@ -116,10 +116,15 @@ func printInstances(ctx context.Context, w io.Writer, s *tickets.Store, now time
 	if err != nil {
 		return err
 	}
+	self := mailout.Self()
 	for c, at := range beats {
-		who := c
+		who, gone := c, false
 		if cl, ok := mailout.ParseClaimant(c); ok {
-			who = fmt.Sprintf("pid %d on machine %.8s", cl.PID, cl.Machine)
+			who, gone = fmt.Sprintf("pid %d on machine %.8s", cl.PID, cl.Machine), self.Gone(cl)
+		}
+		if gone { // On this machine, its process is no more: its heartbeat has not run out yet.
+			fmt.Fprintf(w, "sender gone: %s (heartbeat %s ago, no such process)\n", who, now.Sub(at).Round(time.Second))
+			continue
 		}
 		fmt.Fprintf(w, "sender alive: %s (heartbeat %s ago)\n", who, now.Sub(at).Round(time.Second))
 	}
