@@ -205,6 +205,9 @@ security = "none"
 [web]
 address = ""   # the web desk is not measured here, and would hold its port
 
+[incidents]
+detect = false # generated requests are alike; members of an incident get no assignment notice of their own
+
 [[technician]]
 name = "Alice Martin"
 email = "alice@corp.example"
