@@ -50,8 +50,9 @@ func (s *Store) SearchDialect() string { return string(s.search) }
 // migrations are applied in order at start; each is recorded in schema_migrations. Never edit a
 // released migration: add a new one. Each is SQLite's DDL, which the store translates for
 // PostgreSQL; what has no translation (a trigger, a virtual table, JSON) is written for
-// PostgreSQL after a line "-- postgres" (dialect.go). PostgreSQL desks start at migration 6:
-// the PostgreSQL forms of earlier migrations create the schema, and move no data.
+// PostgreSQL after a line "-- postgres" (dialect.go). A PostgreSQL desk is born at this
+// deskd's schema or later (new, or copied by deskd migrate): the PostgreSQL forms of the
+// migrations that moved SQLite desks' data (3, 5) create their tables and move none.
 var migrations = []string{
 	1: `
 CREATE TABLE tickets (
