@@ -146,3 +146,26 @@ func TestRaw8bitHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestLatin1IsWindows1252: text labelled iso-8859-1 (or us-ascii, or nothing) with the bytes
+// 0x80-0x9F that Outlook writes for curly quotes, dashes and the euro sign is read as
+// windows-1252, as browsers do (WHATWG encoding standard), in the body and in encoded words.
+func TestLatin1IsWindows1252(t *testing.T) {
+	const body = "\x93Le devis\x94 co\xfbte 20 \x80 \x96 voir ci-joint\x85"
+	const want = "“Le devis” coûte 20 € – voir ci-joint…"
+	for _, label := range []string{"iso-8859-1", "ISO-8859-1", "\"iso-8859-1\"", "latin1", "iso_8859-1:1987", "l1", "us-ascii", "ascii", "ANSI_X3.4-1968", "windows-1252", ""} {
+		ct := "text/plain; charset=" + label
+		if label == "" {
+			ct = "text/plain"
+		}
+		raw := "From: Priya <priya@corp.example>\r\nSubject: =?iso-8859-1?Q?=93Devis=94_=80?=\r\nMIME-Version: 1.0\r\nContent-Type: " + ct +
+			"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + body + "\r\n"
+		m := mustParse(t, raw, ParseOptions{})
+		if got := strings.TrimSpace(m.Text); got != want {
+			t.Errorf("%s: text %q, want %q", label, got, want)
+		}
+		if m.Subject != "“Devis” €" {
+			t.Errorf("%s: subject %q", label, m.Subject)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/emersion/go-message/charset"
 	"github.com/emersion/go-message/textproto"
+	"golang.org/x/text/encoding/htmlindex"
 )
 
 // normalizeNewlines returns b with CRLF and lone CR line ends turned into LF.
@@ -199,9 +200,18 @@ func readHeader(b []byte) (textproto.Header, []byte, []string) {
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: charsetReader}
 
+// charsetReader decodes r from the charset label. Labels of the WHATWG encoding standard are
+// read as browsers read them (golang.org/x/text's htmlindex): "iso-8859-1" is windows-1252, so
+// the curly quotes, dashes and euro sign of a mail Outlook labels iso-8859-1 come out right
+// instead of as C1 control characters.
 func charsetReader(label string, r io.Reader) (io.Reader, error) {
 	if enc := lookupCharset(label); enc != nil {
 		return enc(r), nil
+	}
+	if e, err := htmlindex.Get(strings.Trim(label, "\" '")); err == nil {
+		if name, _ := htmlindex.Name(e); name != "replacement" {
+			return e.NewDecoder().Reader(r), nil
+		}
 	}
 	return charset.Reader(label, r)
 }

@@ -1,6 +1,7 @@
 package mailin
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/deskd/deskd/tickets"
@@ -25,7 +26,7 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 		From: m.From.Email, FromName: m.From.Name, Subject: m.Subject, Date: m.Date,
 		HeaderPriority: m.Priority, AuthResults: m.AuthResults, Verdict: m.Verdict,
 		VerdictReason: m.VerdictReason, FailedRecipients: m.FailedRecipients, FailedStatus: m.FailedStatus,
-		ReturnedIDs: m.ReturnedIDs, Raw: m.Raw,
+		ReturnedIDs: m.ReturnedIDs, Raw: m.Raw, ThreadIndex: m.ThreadIndex, ThreadTopic: m.ThreadTopic,
 	}
 	in.Repeated = repeated(m)
 	for _, k := range []string{"Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To"} {
@@ -47,9 +48,12 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 	for _, a := range m.Cc {
 		in.Cc = append(in.Cc, a.Email)
 	}
-	in.Text = visible(m)
+	in.Names = displayNames(m)
+	in.Text, in.Signature = visible(m)
 	if IsForwardSubject(m.Subject) {
-		in.Forwarded = visibleForward(m)
+		in.Forwarded, _ = visibleForward(m)
+	} else if h, ok := visibleForward(m); ok && h != in.Text {
+		in.History = h
 	}
 	in.Language = tickets.DetectLanguage(m.Language, m.Subject+"\n"+in.Text, defaultLanguage)
 	for _, a := range m.Attachments {
@@ -65,30 +69,38 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 
 // visible returns the new text of a mail: from the plain-text part when there is one, else
 // from the HTML with its quoted parts removed in the tree; the whole text when stripping would
-// leave nothing.
-func visible(m *Message) string {
-	var text string
+// leave nothing (but a mail app's signature alone is no text). It returns the signature block
+// below a "-- " delimiter too (see visibleParts).
+func visible(m *Message) (text, signature string) {
 	switch {
 	case strings.TrimSpace(m.Text) != "" && !(m.HTML != "" && looksConverted(m.Text, m.HTML)):
-		text = VisibleText(m.Text)
+		text, signature = visibleParts(m.Text)
 	case m.HTML != "":
 		text = VisibleHTML(m.HTML)
+		if htmlSigDelimRe.MatchString(m.HTML) {
+			_, signature = visibleParts(HTMLToText(m.HTML))
+		}
 	}
 	if strings.TrimSpace(text) == "" {
-		text = strings.TrimSpace(m.Text)
+		text = tidy(trimSignature(strings.Split(normalizeText(m.Text), "\n")))
 	}
-	return text
+	return text, signature
 }
 
-// visibleForward returns the text of a forwarded mail as a new request: the sender's words and
-// the forwarded message (see VisibleForward).
-func visibleForward(m *Message) string {
+// visibleForward returns the text of a forwarded mail, or of a reply chain, as a new request:
+// the sender's words and the forwarded message or quoted history (see VisibleForward), and
+// whether there was one.
+func visibleForward(m *Message) (string, bool) {
 	text := m.Text
 	if strings.TrimSpace(text) == "" || (m.HTML != "" && looksConverted(m.Text, m.HTML)) {
 		text = HTMLToText(m.HTML)
 	}
-	return VisibleForward(text)
+	return withHistory(text)
 }
+
+// htmlSigDelimRe finds a "-- " signature delimiter in HTML (Gmail's gmail_signature_prefix,
+// Thunderbird's moz-signature), so that a mail without one is not rendered twice.
+var htmlSigDelimRe = regexp.MustCompile(`--(?:\s|&nbsp;|&#160;|\x{a0})*(?:<br|</span>|</div>|</p>|\n)`)
 
 // looksConverted reports whether the plain text is just our own conversion of the HTML body
 // (there was no text/plain part), in which case the HTML tree strips quotes better.
@@ -108,6 +120,19 @@ func repeated(m *Message) []string {
 	for _, k := range singleFields {
 		if len(m.Header.Values(k)) > 1 {
 			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// displayNames are the display names the mail gives its sender and recipients, by address.
+func displayNames(m *Message) map[string]string {
+	out := map[string]string{}
+	for _, list := range [][]Address{{m.From}, m.ReplyTo, m.To, m.Cc} {
+		for _, a := range list {
+			if a.Email != "" && a.Name != "" && out[a.Email] == "" {
+				out[a.Email] = a.Name
+			}
 		}
 	}
 	return out

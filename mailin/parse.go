@@ -56,7 +56,7 @@ type ParseOptions struct {
 	MaxAttachment int64    // Attachments larger than this keep their metadata but not their data; 0: no limit.
 	DeskAddresses []string // The desk's own addresses (lower-case), for loop detection.
 
-	// IsOwnMessageID reports whether a Message-ID (lower-case, without <>)
+	// IsOwnMessageID reports whether a Message-ID (without <>)
 	// was issued by the desk; a mail carrying such a Message-ID is a loop.
 	// Nil: Message-IDs are not checked.
 	IsOwnMessageID func(id string) bool
@@ -73,10 +73,12 @@ const (
 
 // Message is a parsed incoming mail.
 type Message struct {
-	MessageID        string    // Lower-case, without <>; derived from the content when absent (see DerivedID).
+	MessageID        string    // As received, without <>; derived from the content when absent (see DerivedID).
 	DerivedID        bool      // MessageID was absent and is "<sha256 of raw>@deskd.invalid".
-	InReplyTo        []string  // Lower-case, without <>.
-	References       []string  // Lower-case, without <>, in header order.
+	InReplyTo        []string  // As received, without <>.
+	References       []string  // As received, without <>, in header order.
+	ThreadIndex      string    // Outlook's Thread-Index (base64), "" if none.
+	ThreadTopic      string    // Outlook's Thread-Topic, decoded, "" if none.
 	From             Address   // First address of From (Sender when From is missing).
 	ReplyTo          []Address // Reply-To addresses.
 	To, Cc           []Address // Recipients.
@@ -92,7 +94,7 @@ type Message struct {
 	VerdictReason    string            // Short human reason, e.g. "Auto-Submitted: auto-replied".
 	FailedRecipients []string          // Bounces: lower-case addresses that failed.
 	FailedStatus     map[string]string // Bounces: the DSN Status of a failed recipient ("5.1.1"), when the report gives one.
-	ReturnedIDs      []string          // Bounces and auto-replies: Message-IDs of the original message, lower-case without <>.
+	ReturnedIDs      []string          // Bounces and auto-replies: Message-IDs of the original message, without <>.
 	Header           gomail.Header     // The top-level header, for anything else.
 	Problems         []string          // Defects recovered from (bad charset, broken boundary, …).
 	Raw              []byte            // The message as received.
@@ -148,6 +150,8 @@ func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
 	if m.MessageID == "" {
 		m.MessageID, m.DerivedID = derivedID(raw), true
 	}
+	m.ThreadIndex = strings.TrimSpace(h.Get("Thread-Index"))
+	m.ThreadTopic = strings.TrimSpace(decodeHeaderText(h.Get("Thread-Topic")))
 	m.InReplyTo = msgIDList(h.Get("In-Reply-To"))
 	m.References = msgIDList(strings.Join(h.Values("References"), " "))
 	if from := parseAddresses(h.Get("From"), hint); len(from) > 0 {
@@ -195,14 +199,15 @@ func derivedID(raw []byte) string {
 
 var msgIDRe = regexp.MustCompile(`<([^<>]*)>`)
 
-// msgIDList returns the message IDs in a References or In-Reply-To value,
-// lower-case and without <>. IDs without brackets are taken word by word.
+// msgIDList returns the message IDs in a References or In-Reply-To value, as
+// written (the local part is case-sensitive, RFC 5322 section 3.6.4) and without
+// <>. IDs without brackets are taken word by word.
 func msgIDList(v string) []string {
 	v = decodeHeaderText(v)
 	var out []string
 	if ms := msgIDRe.FindAllStringSubmatch(v, -1); len(ms) > 0 {
 		for _, mm := range ms {
-			id := strings.ToLower(strings.Join(strings.Fields(mm[1]), ""))
+			id := strings.Join(strings.Fields(mm[1]), "")
 			if id != "" {
 				out = append(out, id)
 			}
@@ -211,7 +216,7 @@ func msgIDList(v string) []string {
 	}
 	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' }) {
 		if strings.Contains(f, "@") {
-			out = append(out, strings.ToLower(f))
+			out = append(out, f)
 		}
 	}
 	return dedupe(out)
@@ -221,7 +226,7 @@ func firstMsgID(v string) string {
 	if l := msgIDList(v); len(l) > 0 {
 		return l[0]
 	}
-	if s := strings.ToLower(strings.TrimSpace(v)); s != "" && !strings.ContainsAny(s, " \t") {
+	if s := strings.TrimSpace(v); s != "" && !strings.ContainsAny(s, " \t") {
 		return strings.Trim(s, "<>")
 	}
 	return ""

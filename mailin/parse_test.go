@@ -101,7 +101,7 @@ func TestParseHeaders(t *testing.T) {
 	if m.Subject != "Imprimante bloquée" {
 		t.Errorf("subject %q", m.Subject)
 	}
-	if m.MessageID != "abc@mail.example" || m.DerivedID {
+	if m.MessageID != "ABC@Mail.Example" || m.DerivedID { // As received: the local part is case-sensitive.
 		t.Errorf("message-id %q %v", m.MessageID, m.DerivedID)
 	}
 	if strings.Join(m.References, " ") != "x0@corp.example x1@corp.example" || strings.Join(m.InReplyTo, " ") != "x1@corp.example" {

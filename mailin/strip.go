@@ -42,9 +42,17 @@ import (
 // signature trimmed. Answers written between quoted lines are kept. When
 // everything looks quoted, the input is returned trimmed.
 func VisibleText(text string) string {
+	v, _ := visibleParts(text)
+	return v
+}
+
+// visibleParts is VisibleText, and the signature block it cut: the lines after a "-- "
+// delimiter that ends the new text, up to the quoted history if any. A technician may write a
+// command there, below their name.
+func visibleParts(text string) (visible, signature string) {
 	text = normalizeText(text)
 	if strings.TrimSpace(text) == "" {
-		return ""
+		return "", ""
 	}
 	lines := splitSharedAttribution(strings.Split(text, "\n"))
 	kinds := classify(lines)
@@ -99,6 +107,13 @@ func VisibleText(text string) string {
 	tail := lines[end:]
 	if end < len(lines) && kinds[end] != kindForward {
 		tail = nil
+		if kinds[end] == kindDelimiter && clean(lines[end]) == "--" {
+			j := end + 1
+			for j < len(lines) && (kinds[j] == kindText || kinds[j] == kindEmpty || kinds[j] == kindFooter) {
+				j++
+			}
+			signature = tidy(lines[end+1 : j])
+		}
 	}
 	lines, kinds, keep = lines[:end], kinds[:end], keep[:end]
 
@@ -116,9 +131,10 @@ func VisibleText(text string) string {
 	}
 	res := tidy(out)
 	if res == "" {
-		return tidy(strings.Split(text, "\n"))
+		// Everything looked quoted: the whole text, but never a mail app's signature alone.
+		return tidy(trimSignature(strings.Split(text, "\n"))), ""
 	}
-	return res
+	return res, signature
 }
 
 // maxMarkerLen is the longest line that may be an attribution, a header or a
@@ -254,6 +270,7 @@ var (
 
 // originalPhrases are the words of "Original Message" separators.
 const originalPhrases = `original message|original-nachricht|message d'origine|message d’origine|ursprüngliche nachricht|` +
+	`mail original|message original|courriel original|ursprüngliche mail|` + // Zimbra, Thunderbird in French
 	`mensaje original|messaggio originale|oorspronkelijk bericht|origineel bericht|mensagem original|originalmeddelande|` +
 	`ursprungligt meddelande|opprinnelig melding|original meddelelse|oprindelig meddelelse|oprindelig besked|` +
 	`alkuperäinen viesti|wiadomość oryginalna|исходное сообщение|původní zpráva|eredeti üzenet`
@@ -825,7 +842,7 @@ var (
 		`|(von meinem|diese nachricht wurde von meinem) .{1,80} gesendet\.?` +
 		`|gesendet (von|mit) .{1,60}` +
 		`|(sendt fra|skickat från|verzonden (met|vanaf|van)|enviado (desde|do|de|con)|inviato da|wysłane z|отправлено (с|из)|lähetetty) .{1,60}` +
-		`|(get|obtenir|télécharger|telecharger|holen sie sich|descargar|scarica|baixe o) \[?outlook (for|pour|für|para|per) .{1,80}` +
+		`|(get|obtenir|obtenez|télécharger|telecharger|téléchargez|telechargez|holen sie sich|descargar|scarica|baixe o) \[?outlook (for|pour|für|para|per) .{1,80}` +
 		`|從我的 .{1,30} 傳送|发自我的.{1,30}` +
 		`|[\w ]{0,20}\bfrom (my )?(mobile|phone|iphone|ipad|android|cell|smartphone)\b.{0,20}` +
 		`)$`)
@@ -879,8 +896,9 @@ func trimSignature(lines []string) []string {
 
 // forwardSubjectRe matches the prefixes mail clients give a forwarded mail's
 // subject: Fwd/Fw (English), TR (French), WG (German), RV and ENC (Spanish,
-// Portuguese), Doorst (Dutch), VS and VB (Nordic).
-var forwardSubjectRe = regexp.MustCompile(`(?i)^\s*(?:fwd?|tr|wg|rv|enc|doorst|vs|vb|vl)\s*(?:\[\d+\])?\s*:`)
+// Portuguese), Doorst (Dutch), VS and VB (Nordic), after a mail gateway's
+// "[EXTERNAL]" tag if any, with any space before the colon ("TR :").
+var forwardSubjectRe = regexp.MustCompile(`(?i)^[\s\p{Z}]*(?:\[(?:external|ext|externe|extern|external sender|externo|esterno)\][\s\p{Z}]*)*(?:fwd?|tr|wg|rv|enc|doorst|vs|vb|vl)[\s\p{Z}]*(?:\[\d+\])?[\s\p{Z}]*[:：]`)
 
 // IsForwardSubject reports whether a subject is that of a forwarded mail.
 func IsForwardSubject(subject string) bool { return forwardSubjectRe.MatchString(subject) }
@@ -891,9 +909,16 @@ func IsForwardSubject(subject string) bool { return forwardSubjectRe.MatchString
 // Outlook header block, "---------- Forwarded message ---------", or an
 // attribution and its quote. Without a separator it is VisibleText.
 func VisibleForward(text string) string {
+	v, _ := withHistory(text)
+	return v
+}
+
+// withHistory is VisibleForward, and whether it found a separator, that is whether the text
+// carries a forwarded message or the quoted history of a reply chain.
+func withHistory(text string) (string, bool) {
 	text = normalizeText(text)
 	if strings.TrimSpace(text) == "" {
-		return ""
+		return "", false
 	}
 	lines := strings.Split(text, "\n")
 	kinds := classify(lines)
@@ -909,7 +934,7 @@ func VisibleForward(text string) string {
 		}
 	}
 	if cut < 0 {
-		return VisibleText(text)
+		return VisibleText(text), false
 	}
 	tail := tidy(lines[cut:])
 	head := ""
@@ -917,7 +942,7 @@ func VisibleForward(text string) string {
 		head = VisibleText(strings.Join(lines[:cut], "\n"))
 	}
 	if head == "" {
-		return tail
+		return tail, true
 	}
-	return head + "\n\n" + tail
+	return head + "\n\n" + tail, true
 }

@@ -294,3 +294,122 @@ func TestIncomingForward(t *testing.T) {
 		t.Errorf("html: text %q, forwarded %q", in.Text, in.Forwarded)
 	}
 }
+
+// TestIncomingHistory: a reply chain carries its new words (for a ticket it answers) and, for a
+// ticket it opens, its quoted history; a mail that quotes nothing carries no history.
+func TestIncomingHistory(t *testing.T) {
+	const chain = "From: Celine <celine@corp.example>\r\nTo: helpdesk@corp.example\r\nSubject: RE: Partage Compta\r\n" +
+		"Message-ID: <c1@corp.example>\r\nIn-Reply-To: <old@corp.example>\r\n\r\nPouvez-vous me donner l'accès ?\r\n\r\n" +
+		"----- Mail original -----\r\nDe: \"Marc\" <marc@corp.example>\r\nÀ: celine@corp.example\r\nEnvoyé: Lundi 23 Novembre 2026 10:05:00\r\n" +
+		"Objet: Partage Compta\r\n\r\nDemande au support l'accès au dossier Compta.\r\n"
+	in := Incoming(mustParse(t, chain, ParseOptions{}), "fr")
+	if in.Text != "Pouvez-vous me donner l'accès ?" {
+		t.Errorf("text %q", in.Text)
+	}
+	if !strings.HasPrefix(in.History, "Pouvez-vous me donner l'accès ?\n\n----- Mail original -----") || !strings.Contains(in.History, "Demande au support") || in.Forwarded != "" {
+		t.Errorf("history %q, forwarded %q", in.History, in.Forwarded)
+	}
+	html := "From: Celine <celine@corp.example>\r\nTo: helpdesk@corp.example\r\nSubject: RE: Partage\r\nMessage-ID: <c2@corp.example>\r\n" +
+		"Content-Type: text/html; charset=utf-8\r\n\r\n<div>Et maintenant ?</div><div class=\"gmail_quote\"><div class=\"gmail_attr\">Le lun. 23 nov. 2026 à 10:05, Marc &lt;marc@corp.example&gt; a écrit :</div>" +
+		"<blockquote class=\"gmail_quote\">Demande au support.</blockquote></div>\r\n"
+	in = Incoming(mustParse(t, html, ParseOptions{}), "fr")
+	if in.Text != "Et maintenant ?" || !strings.Contains(in.History, "> Demande au support.") {
+		t.Errorf("html: text %q, history %q", in.Text, in.History)
+	}
+	plain := "From: Celine <celine@corp.example>\r\nTo: helpdesk@corp.example\r\nSubject: Partage\r\nMessage-ID: <c3@corp.example>\r\n\r\nBonjour,\r\nle partage ne s'ouvre pas.\r\n\r\nCordialement\r\n-- \r\nCéline\r\n"
+	if in := Incoming(mustParse(t, plain, ParseOptions{}), "fr"); in.History != "" {
+		t.Errorf("plain: history %q", in.History)
+	}
+}
+
+// TestVisibleTextSeparators checks the reply separators of the clients French and English
+// requesters use, each followed by a quoted header block or by the old text itself, quoted or not.
+func TestVisibleTextSeparators(t *testing.T) {
+	seps := []string{
+		// Zimbra.
+		"----- Mail original -----", "----- Original Message -----", "----- Message d'origine -----",
+		"----- Courriel original -----",
+		// Thunderbird.
+		"-------- Message original --------", "-------- Original Message --------",
+		"Le 30/11/2026 à 19:38, Support Informatique a écrit :",
+		"Le 30/11/2026 19:38, Support Informatique a écrit :",
+		"Le 2026-11-30 19:38, helpdesk@corp.example a écrit :",
+		"On 30/11/2026 19:38, Support Informatique wrote:",
+		// Outlook.
+		"-----Original Message-----", "-----Message d'origine-----",
+		// Apple Mail.
+		"Le 30 nov. 2026 à 19:38, Support Informatique <helpdesk@corp.example> a écrit :",
+		"Le 30 nov. 2026 à 19:38, \"Support Informatique\" <helpdesk@corp.example> a écrit :",
+		"Le 30 nov. 2026 à 19:38, Support Informatique<helpdesk@corp.example> a écrit :",
+		"On 30 Nov 2026, at 19:38, Support Informatique <helpdesk@corp.example> wrote:",
+		// Gmail, with Gmail's no-break space before the colon.
+		"Le lun. 30 nov. 2026 à 19:38, Support Informatique <helpdesk@corp.example> a écrit\u00a0:",
+		"Le lun. 30 nov. 2026 à 19:38, Support Informatique <\nhelpdesk@corp.example> a écrit :",
+		// Evolution, Yahoo.
+		"Le lundi 30 novembre 2026 à 19:38 +0100, Support Informatique a écrit :",
+		"Le lundi 30 novembre 2026 à 19:38:12 UTC+1, Support Informatique <helpdesk@corp.example> a écrit :",
+		"Support Informatique <helpdesk@corp.example> a écrit :",
+	}
+	afters := []string{
+		"De: \"Support Informatique\" <helpdesk@corp.example>\nÀ: \"Lucas\" <l@corp.example>\nEnvoyé: Lundi 30 Novembre 2026 19:37:00\nObjet: [HD #5] Demande reçue\n\nBonjour Lucas,\nNous avons bien reçu.",
+		"Bonjour Lucas,\nNous avons bien reçu votre demande.\nCordialement",
+		"> Bonjour Lucas,\n> Nous avons bien reçu votre demande.\n>\n> Cordialement",
+	}
+	for _, sep := range seps {
+		for _, after := range afters {
+			got := VisibleText("Toujours pareil ce matin.\n\n" + sep + "\n" + after)
+			if got != "Toujours pareil ce matin." {
+				t.Errorf("%q then %.20q:\n%q", sep, after, got)
+			}
+		}
+	}
+	// Outlook's header blocks, French and English, under its rule or not.
+	for _, block := range []string{
+		"De : Support Informatique <helpdesk@corp.example>\nEnvoyé : lundi 30 novembre 2026 19:38\nÀ : Lucas Martin <l@corp.example>\nCc : Équipe <eq@corp.example>\nObjet : RE: [HD #5] Demande reçue",
+		"________________________________\nDe : Support Informatique <helpdesk@corp.example>\nEnvoyé : lundi 30 novembre 2026 19:38\nÀ : Lucas Martin <l@corp.example>\nObjet : [HD #5] Demande reçue",
+		"________________________________\nDe\u00a0: Support Informatique <helpdesk@corp.example>\nDate\u00a0: lundi 30 novembre 2026 à 19:38\nÀ\u00a0: Lucas Martin <l@corp.example>\nObjet\u00a0: [HD #5] Demande reçue",
+		"From: Support Informatique <helpdesk@corp.example>\nDate: Monday, 30 November 2026 at 19:38\nTo: Lucas Martin <l@corp.example>\nSubject: [HD #5] Request received",
+		"De : \"Support Informatique\" <helpdesk@corp.example>\nDate : lun. 30 nov. 2026 à 19:38\nÀ : l@corp.example\nObjet : [HD #5] Demande reçue",
+	} {
+		got := VisibleText("Toujours pareil ce matin.\n\n" + block + "\n\nBonjour Lucas,\nNous avons bien reçu.")
+		if got != "Toujours pareil ce matin." {
+			t.Errorf("%.40q:\n%q", block, got)
+		}
+	}
+}
+
+// TestMobileSignOffs: the one-line signatures of mail apps, French and English, leave the text.
+func TestMobileSignOffs(t *testing.T) {
+	for _, sig := range []string{
+		"Sent from my iPhone", "Envoyé de mon iPhone", "Envoyé de mon iPad", "Sent from my Samsung Galaxy smartphone.",
+		"Get Outlook for Android", "Get Outlook for iOS<https://aka.ms/o0ukef>", "Téléchargez Outlook pour Android",
+		"Obtenir Outlook pour iOS", "Obtenez Outlook pour Android", "Envoyé à partir de Outlook pour Android",
+		"Envoyé depuis mon appareil mobile Huawei", "Sent from Mail for Windows",
+	} {
+		for _, in := range []string{
+			"L'écran reste noir.\n\n" + sig,
+			"L'écran reste noir.\n\n" + sig + "\n\nLe lun. 30 nov. 2026 à 19:38, Support <helpdesk@corp.example> a écrit :\n> Redémarrez.",
+			"L'écran reste noir.\n\n" + sig + "\n\n________________________________\nDe : Support <helpdesk@corp.example>\nEnvoyé : lundi\nObjet : Écran\n\nRedémarrez.",
+		} {
+			if got := VisibleText(in); got != "L'écran reste noir." {
+				t.Errorf("%q: %q", sig, got)
+			}
+		}
+	}
+	if got := VisibleText("Sent from my desk, it is easier.\nThe printer is fine now."); !strings.HasPrefix(got, "Sent from my desk") {
+		t.Errorf("a sentence taken for a signature: %q", got)
+	}
+}
+
+// TestForwardSubject: forward prefixes, after a mail gateway's tag, with French spacing.
+func TestForwardSubject(t *testing.T) {
+	for s, want := range map[string]bool{
+		"Fwd: Badge": true, "TR: Badge": true, "TR : Badge": true, "TR\u00a0: Badge": true, "WG: Badge": true,
+		"[EXTERNAL] FW: Badge": true, "[EXT] Fwd: Badge": true, "[EXTERNE] TR : Badge": true, "VS: Badge": true,
+		"RE: Badge": false, "[EXTERNAL] RE: Badge": false, "Trust issue": false, "Transfert de fichiers": false,
+	} {
+		if got := IsForwardSubject(s); got != want {
+			t.Errorf("IsForwardSubject(%q) = %v", s, got)
+		}
+	}
+}

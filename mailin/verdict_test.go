@@ -66,7 +66,7 @@ func TestVerdict(t *testing.T) {
 				t.Errorf("no reason")
 			}
 			if tt.name == "dsn" {
-				if strings.Join(m.FailedRecipients, ",") != "b@example.com" || strings.Join(m.ReturnedIDs, ",") != "orig@corp.example" {
+				if strings.Join(m.FailedRecipients, ",") != "b@example.com" || strings.Join(m.ReturnedIDs, ",") != "Orig@corp.example" {
 					t.Errorf("failed %v returned %v", m.FailedRecipients, m.ReturnedIDs)
 				}
 			}

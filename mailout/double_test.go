@@ -126,7 +126,7 @@ func (b *memOutbox) Suppressed(_ context.Context, email string, _ time.Time) (bo
 
 func (b *memOutbox) PruneSentLog(context.Context, time.Time) error { return nil }
 
-func (b *memOutbox) MailAttachments(context.Context, int64, string, bool, int64) ([]tickets.File, []string, error) {
+func (b *memOutbox) MailAttachments(context.Context, int64, string, bool, int64) ([]tickets.File, []tickets.LeftOut, error) {
 	return nil, nil, nil
 }
 

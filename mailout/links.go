@@ -36,7 +36,7 @@ func (d *drain) relink(m tickets.OutboxMail, r rendered, rcpt string) (rendered,
 	if links == (tickets.Links{}) {
 		return r, nil
 	}
-	m.Notice.Links = links
+	m.Notice.Links, m.Notice.LeftOut = links, r.leftOut
 	subject, text, html, err := d.tpl.Render(m.Kind, r.lang, m.Notice)
 	if err != nil {
 		return r, err

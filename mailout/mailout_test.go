@@ -95,24 +95,24 @@ func TestHeaders(t *testing.T) {
 		want map[string]string
 	}{
 		{"ack", ack, celine, map[string]string{
-			"From": "\"Support Informatique\" <helpdesk@corp.example>", "To": "<celine@corp.example>", "Cc": "<priya@corp.example>",
+			"From": "\"Support Informatique\" <helpdesk@corp.example>", "To": "=?utf-8?q?C=C3=A9line_Dupr=C3=A9?= <celine@corp.example>", "Cc": "<priya@corp.example>",
 			"Reply-To": "<" + plus + ">", "In-Reply-To": "<req1@mail.example>", "References": "<req1@mail.example>",
 			"Message-ID":     copyOf(celine),
 			"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All", "Content-Language": "fr",
 			"X-Deskd-Ticket": fmt.Sprint(tk.ID), "X-Deskd-Kind": "ack", "Precedence": "", "User-Agent": "", "X-Mailer": "", "Bcc": "",
 		}},
 		{"ack to the watcher", ackPriya, priya, map[string]string{
-			"To": "<celine@corp.example>", "Cc": "<priya@corp.example>", "Message-ID": copyOf(priya),
+			"To": "=?utf-8?q?C=C3=A9line_Dupr=C3=A9?= <celine@corp.example>", "Cc": "<priya@corp.example>", "Message-ID": copyOf(priya),
 			"Reply-To": "<" + e.desk.Signer.PlusAddress("helpdesk@corp.example", tk.ID, priya) + ">", "Bcc": "",
 		}},
 		{"assigned", assigned, "alice@corp.example", map[string]string{
-			"From": "\"Support Informatique\" <helpdesk@corp.example>", "To": "<alice@corp.example>", "Cc": "",
+			"From": "\"Support Informatique\" <helpdesk@corp.example>", "To": "\"Alice Martin\" <alice@corp.example>", "Cc": "",
 			"In-Reply-To": copyOf("alice@corp.example"), "References": "<req1@mail.example> " + copyOf("alice@corp.example"),
 			"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All", "Content-Language": "fr",
 			"X-Deskd-Kind": "assigned", "Precedence": "",
 		}},
 		{"reply", reply, celine, map[string]string{
-			"From": "\"Alice Martin via Support Informatique\" <helpdesk@corp.example>", "To": "<celine@corp.example>",
+			"From": "\"Alice Martin via Support Informatique\" <helpdesk@corp.example>", "To": "=?utf-8?q?C=C3=A9line_Dupr=C3=A9?= <celine@corp.example>",
 			"Cc": "<priya@corp.example>", "Reply-To": "<" + plus + ">", "In-Reply-To": copyOf(celine),
 			"Auto-Submitted": "auto-generated", "X-Deskd-Kind": "reply", "Content-Language": "fr",
 		}},
@@ -174,7 +174,7 @@ func TestLongCopyList(t *testing.T) {
 	for i := range 12 {
 		cc = append(cc, fmt.Sprintf("colleague.number.%d@corp.example", i))
 	}
-	v := addressList(len("Cc: "), cc)
+	v := addressList(len("Cc: "), cc, nil)
 	for _, line := range strings.Split("Cc: "+v, "\r\n") {
 		if len(line) > 78 {
 			t.Errorf("line of %d characters: %q", len(line), line)

@@ -50,21 +50,28 @@ func funcs(c *catalogue) map[string]any {
 			if strings.Contains(name, "@") {
 				return ""
 			}
-			return strings.TrimSpace(name)
+			return personName(name)
 		},
 		// who is "Name <address>", or the address alone.
 		"who": func(name, addr string) string {
 			if name == "" || name == addr {
 				return addr
 			}
-			return name + " <" + addr + ">"
+			return personName(name) + " <" + addr + ">"
 		},
 		// nameOr is the name, or the address when there is no name.
 		"nameOr": func(name, addr string) string {
 			if name == "" {
 				return addr
 			}
-			return name
+			return personName(name)
+		},
+		// size is a file's size for a person: "850 KB", "32 MB" (the units are the catalogue's).
+		"size": func(n int64) string {
+			if n < 1<<20 {
+				return fmt.Sprintf("%d %s", max(1, (n+1<<10-1)>>10), c.Layout["kb"])
+			}
+			return fmt.Sprintf("%d %s", (n+1<<19)>>20, c.Layout["mb"])
 		},
 		// quote prefixes every line with "> ", as mail clients quote.
 		"quote": func(s string) string {
@@ -116,6 +123,23 @@ func funcs(c *catalogue) map[string]any {
 	}
 }
 
+// personName is a display name as a person says it: "Lefèvre, Marc", the directory's form
+// (Exchange, Active Directory) that many organisations write in From, is "Marc Lefèvre". Only a
+// name of exactly two parts around one comma, without an address, is turned; any other name is
+// left as it is ("Marc Lefèvre", "Lefèvre, Marc, IT", "Support, Helpdesk, Paris").
+func personName(name string) string {
+	name = strings.TrimSpace(name)
+	last, first, ok := strings.Cut(name, ",")
+	if !ok || strings.Contains(first, ",") || strings.Contains(name, "@") {
+		return name
+	}
+	last, first = strings.TrimSpace(last), strings.TrimSpace(first)
+	if last == "" || first == "" {
+		return name
+	}
+	return first + " " + last
+}
+
 func textFuncs(c *catalogue) map[string]any { return funcs(c) }
 
 func htmlFuncs(c *catalogue) map[string]any {
@@ -128,32 +152,24 @@ func htmlFuncs(c *catalogue) map[string]any {
 	return f
 }
 
-// localize returns the notice with its times in loc and its categories named with labels (the
-// catalogue's [category]) where the desk's configuration gives no label of its own, without
-// changing the caller's copy.
+// localize returns the notice with every time in it in loc (inZone) and its categories named
+// with labels (the catalogue's [category]) where the desk's configuration gives no label of its
+// own, without changing the caller's copy.
 func localize(n tickets.Notice, loc *time.Location, labels map[string]string) tickets.Notice {
 	if loc == nil {
 		loc = time.UTC
 	}
-	n.Ticket = localInfo(n.Ticket, loc, labels)
-	if n.History != nil {
-		h := make([]tickets.Entry, len(n.History))
-		for i, e := range n.History {
-			e.At = e.At.In(loc)
-			h[i] = e
-		}
-		n.History = h
-	}
+	n = inZone(n, loc)
+	n.Ticket = labelled(n.Ticket, labels)
 	if n.Digest != nil {
 		d := *n.Digest
-		d.Since, d.Now = d.Since.In(loc), d.Now.In(loc)
 		for _, l := range []*[]tickets.TicketInfo{&d.Unassigned, &d.Breached, &d.DueSoon, &d.Escalated, &d.Resolved, &d.Oldest, &d.Unclassified} {
 			if *l == nil {
 				continue
 			}
 			c := make([]tickets.TicketInfo, len(*l))
 			for i, ti := range *l {
-				c[i] = localInfo(ti, loc, labels)
+				c[i] = labelled(ti, labels)
 			}
 			*l = c
 		}
@@ -162,12 +178,8 @@ func localize(n tickets.Notice, loc *time.Location, labels map[string]string) ti
 	return n
 }
 
-func localInfo(ti tickets.TicketInfo, loc *time.Location, labels map[string]string) tickets.TicketInfo {
-	for _, t := range []*time.Time{&ti.CreatedAt, &ti.FirstResponseDue, &ti.ResolveDue} {
-		if !t.IsZero() {
-			*t = t.In(loc)
-		}
-	}
+// labelled names a ticket's category with the catalogue's label when it has none of its own.
+func labelled(ti tickets.TicketInfo, labels map[string]string) tickets.TicketInfo {
 	// A category without a label of its own is labelled with its name: the catalogue knows
 	// better for the usual ones ("network" is "réseau" in French).
 	if l, ok := labels[ti.Category]; ok && (ti.CategoryLabel == "" || ti.CategoryLabel == ti.Category) {

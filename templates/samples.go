@@ -39,6 +39,10 @@ func Samples(kind, lang string) []tickets.Notice {
 	links := tickets.Links{Page: "https://desk.corp.example/r/PAGE-TOKEN", Solved: "https://desk.corp.example/v/YES-TOKEN",
 		Unsolved: "https://desk.corp.example/v/NO-TOKEN"}
 
+	// The files a mail leaves out (mailout fills LeftOut when it sends).
+	leftOut := []tickets.LeftOut{{Name: "vpn-trace.pcap", Size: 18 << 20, Reason: tickets.LeftOutMailSize},
+		{Name: "screen-recording.mp4", Size: 70 << 20, Reason: tickets.LeftOutNotKept}}
+
 	switch kind {
 	case tickets.KindAck:
 		return []tickets.Notice{
@@ -76,12 +80,14 @@ func Samples(kind, lang string) []tickets.Notice {
 					n.Linked = append(n.Linked, tickets.TicketInfo{ID: int64(43 + i), Subject: "VPN down", RequesterName: who, Requester: "x@corp.example", Incident: 42})
 				}
 			}),
+			with(staff, func(n *tickets.Notice) { n.Text = text; n.LeftOut = leftOut }),
 		}
 	case tickets.KindReply:
 		answer := func(n *tickets.Notice) {
 			n.Text, n.Actor, n.ActorName, n.Signature = reply, "alice@corp.example", "Alice Martin", "Alice Martin — Support Informatique"
 		}
-		return []tickets.Notice{with(base, answer), with(base, func(n *tickets.Notice) { answer(n); n.Links.Page = links.Page })}
+		return []tickets.Notice{with(base, answer), with(base, func(n *tickets.Notice) { answer(n); n.Links.Page = links.Page }),
+			with(base, func(n *tickets.Notice) { answer(n); n.LeftOut = leftOut })}
 	case tickets.KindResolved:
 		resolved := func(n *tickets.Notice) {
 			n.Ticket.Status = "resolved"

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Command is one "#verb argument" line of a technician's mail.
@@ -37,7 +39,11 @@ var commandAliases = map[string]string{
 	"reuse": "reuse", "reutiliser": "reuse", "reprendre": "reuse",
 }
 
-var commandRE = regexp.MustCompile(`^#([\p{L}][\p{L}-]*)(?:[ \t:]+(.*))?$`)
+// commandRE matches a command line: "#verb", then a space or a colon, then its argument. Any
+// Unicode space counts, and a colon may follow it: French typography (and Outlook's autocorrect)
+// puts a no-break space before a colon, "#résolu\u00a0: …", and a narrow one, U+202F, is common
+// too. Accents may come decomposed (macOS writes "e" and U+0301): the line is composed first.
+var commandRE = regexp.MustCompile(`^#(\p{L}[\p{L}\p{M}-]*)(?:(?:[\p{Z}\t]+[:：]?|[\p{Z}\t]*[:：])[\p{Z}\t]*(.*))?$`)
 
 // ParseCommands splits a technician's visible text into commands and the free text around them.
 // Unknown "#word" lines are returned as commands with an empty Verb, so they can be refused.
@@ -45,6 +51,9 @@ func ParseCommands(text string) (cmds []Command, rest string) {
 	var free []string
 	for _, line := range strings.Split(text, "\n") {
 		l := strings.TrimSpace(line)
+		if strings.HasPrefix(l, "#") && !norm.NFC.IsNormalString(l) {
+			l = norm.NFC.String(l)
+		}
 		m := commandRE.FindStringSubmatch(l)
 		// "#TeamIT #StaySafe" in a signature is hashtags, not a command.
 		if m == nil || (commandAliases[Fold(m[1])] == "" && strings.Count(l, "#") > 1) {
@@ -68,15 +77,17 @@ func hasCommand(text string) bool {
 }
 
 // signOffRE matches a closing line of a mail: everything after it is the signature.
-var signOffRE = regexp.MustCompile(`^(bien |tres |tres bien )?(cordialement|a bientot|bien a (vous|toi)|salutations( distinguees)?|bonne (journee|soiree|fin de journee)|merci( beaucoup| d'avance)?|(best|kind|warm)( regards)?|regards|thanks|thank you|many thanks|cheers|all the best|sincerely)[ ,.!]*$`)
+// Lines are folded (lower case, no accents) before they are matched.
+var signOffRE = regexp.MustCompile(`^(bien |tres |tres bien )?(cordialement|cdlt|cdt|bav|a bientot|bien a (vous|toi)|(sinceres |meilleures )?salutations( distinguees)?|(merci et )?(bonne|belle) (journee|soiree|fin de journee|semaine|continuation)( a (vous|toi|tous))?|merci( beaucoup| d'avance)?|(with )?(best|kind|warm)( regards| wishes)?|regards|br|thanks|thx|thank you|many thanks|cheers|all the best|sincerely|(mit )?freundliche(n)? grussen?|viele grusse|gruss)[\p{Z} ,.!]*$`)
 
-// attributionRE matches the line a mail client writes above a quote.
-var attributionRE = regexp.MustCompile(`(?i)(wrote|a écrit|a ecrit|écrit|schrieb|escribió|ha scritto)\s*:\s*$`)
+// attributionRE matches the line a mail client writes above a quote ("a écrit\u00a0:" too).
+var attributionRE = regexp.MustCompile(`(?i)(wrote|a écrit|a ecrit|écrit|schrieb|escribió|ha scritto)[\s\p{Z}]*:[\s\p{Z}]*$`)
 
 // staffText prepares a technician's free text to go to a requester or into a note: quoted lines
 // and the lines that introduce them are dropped (a bottom-posted or inline reply quotes staff-only
-// notices), and the signature is cut after the sign-off, or from the technician's own name; the
-// desk adds its own signature. A sign-off alone is no text.
+// notices), and the signature is cut after the sign-off, or from the technician's own name (see
+// ownNameLine), and so are contact lines that end it; the desk adds its own signature. A sign-off
+// alone is no text.
 func staffText(text string, names ...string) string {
 	var lines []string
 	for _, line := range strings.Split(text, "\n") {
@@ -96,19 +107,13 @@ func staffText(text string, names ...string) string {
 			lines = lines[:i+1]
 			break
 		}
-		own := false
-		for _, n := range names {
-			if n = strings.TrimSpace(Fold(n)); n != "" && f == n {
-				own = true
-			}
-		}
-		if content && own {
+		if content && ownNameLine(f, names) {
 			lines = lines[:i]
 			break
 		}
 		content = true
 	}
-	out := strings.TrimSpace(strings.Join(lines, "\n"))
+	out := trimContact(strings.Join(lines, "\n"))
 	if signOffRE.MatchString(Fold(out)) {
 		return "" // Only "Cordialement," is left.
 	}
@@ -162,14 +167,13 @@ func (rs refusals) Error() string {
 // (#note), or else a public reply to the requester. A refused mail changes nothing but a
 // `rejected` event, and its author is told why.
 func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
-	cmds, rest := ParseCommands(in.Text)
 	var names []string
 	if te, ok := t.cfg.Technician(in.From); ok {
 		names = append(names, te.Name, strings.Fields(te.Name)[0])
 	} else if co, ok := t.cfg.CoordinatorByEmail(in.From); ok && co.Name != "" {
 		names = append(names, co.Name, strings.Fields(co.Name)[0])
 	}
-	rest = staffText(rest, names...)
+	cmds, rest := staffParts(in.Text, in.Signature, names)
 	rollback, err := t.savepoint("commands")
 	if err != nil {
 		return "", err
@@ -280,7 +284,11 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 		return refused
 	}
 	consumed = false
-	if rest != "" && !textTaken {
+	if rest != "" && !textTaken && textIsInternal(cmds) {
+		if err := t.Note(tk, rest, who); err != nil {
+			return err
+		}
+	} else if rest != "" && !textTaken {
 		reply := t.Reply
 		if tk.IsIncident() && tk.Status != StatusClosed {
 			// Answering an incident is answering everyone it stands for.
@@ -347,6 +355,30 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 		}
 	}
 	return nil
+}
+
+// handOver lists the commands addressed to colleagues: they hand the ticket over (#assign,
+// #escalate), judge it (#priority, #category, #incident, #link, #unlink) or say who works
+// (#away, #back). What a technician writes beside them is for the team ("Dev, can you take this
+// one first?"), not for the requester.
+var handOver = map[string]bool{"assign": true, "escalate": true, "priority": true, "category": true,
+	"incident": true, "link": true, "unlink": true, "away": true, "back": true}
+
+// textIsInternal reports whether the free text of a staff mail whose commands are cmds is an
+// internal note rather than an answer to the requester. The text goes to the requester when no
+// command takes it (#resolve, #note and #update do) and the mail has no hand-over command, or
+// when it has #reuse, which answers: #take, #pending, #reopen and #cc keep it public. One
+// hand-over command makes it internal: a line meant for a colleague must never reach the
+// requester, nor count as the first response.
+func textIsInternal(cmds []Command) bool {
+	internal := false
+	for _, c := range cmds {
+		if c.Verb == "reuse" {
+			return false
+		}
+		internal = internal || handOver[c.Verb]
+	}
+	return internal
 }
 
 // refusal is why a command cannot apply whatever the ticket's state — an unknown verb, an

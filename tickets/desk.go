@@ -287,6 +287,7 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 		m.Notice.Recipient = m.To[0]
 		m.Notice.RecipientName = t.nameOf(m.To[0])
 	}
+	m.Notice.Names = t.names(m.To, m.Cc)
 	var id, inReplyTo string
 	var refs []string
 	if tk != nil {
@@ -307,6 +308,11 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 		if len(refs) > 0 {
 			inReplyTo = refs[len(refs)-1]
 		}
+		conv, err := t.conversation(tk)
+		if err != nil {
+			return err
+		}
+		m.Notice.Conversation = conv
 	} else {
 		id = t.d.Signer.MessageID(0, cfg.DeskDomain())
 	}

@@ -287,7 +287,7 @@ func (t *Tx) checkEscalation(id int64) (slaAction, error) {
 		if tk.Assignee == "" {
 			return slaAction{}, nil // Nobody to remind; the digest lists unassigned tickets.
 		}
-		text := a.Remind + " due " + a.RemindDue.Format(time.RFC3339)
+		text := a.Remind + " due " + t.localTime(a.RemindDue) // Read by people (ticket show), in the desk's zone.
 		if err := t.event(tk, EventRemind, ActorDesk, false, text, ""); err != nil {
 			return a, err
 		}

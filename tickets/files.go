@@ -15,8 +15,9 @@ import (
 // mail of the conversation or a public answer.
 func (s *Store) AttachmentData(ctx context.Context, ticketID, id int64) (a Attachment, data []byte, public bool, err error) {
 	var messageID string
-	err = s.r.QueryRowContext(ctx, `SELECT id, ticket_id, name, content_type, size, omitted, data, message_id
-		FROM attachments WHERE id = ? AND ticket_id = ?`, id, ticketID).
+	err = s.r.QueryRowContext(ctx, `SELECT a.id, a.ticket_id, a.name, a.content_type, a.size, a.omitted,
+			COALESCE(a.data, (SELECT d.data FROM attachments d WHERE d.id = a.same_as AND a.same_as != 0)), a.message_id
+		FROM attachments a WHERE a.id = ? AND a.ticket_id = ?`, id, ticketID).
 		Scan(&a.ID, &a.TicketID, &a.Name, &a.ContentType, &a.Size, &a.Omitted, &data, &messageID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, nil, false, fmt.Errorf("attachment %d of ticket %d: %w", id, ticketID, ErrNoTicket)

@@ -74,6 +74,24 @@ func noticeOf(t testing.TB, d *Desk, addr, kind string) Notice {
 	return n
 }
 
+// TestIncidentAckWithheld: a request that joins an incident gets no acknowledgement when it is
+// to get none (an address nobody reads, a late mail of the first run).
+func TestIncidentAckWithheld(t *testing.T) {
+	d := newIncidentDesk(t, false)
+	for i, r := range vpnDown[:2] {
+		openTicket(t, d, t0.Add(time.Duration(5*i)*time.Minute), r)
+	}
+	third := vpnDown[2]
+	third.Requester, third.NoAck = "noreply@monitoring.example", "nobody reads noreply@monitoring.example"
+	tk := openTicket(t, d, t0.Add(10*time.Minute), third)
+	if mustTicket(t, d, tk.ID).Incident == 0 {
+		t.Fatal("the third request joined no incident")
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'ack' AND ticket_id = ? AND state != 'suppressed'`, tk.ID); n != 0 {
+		t.Fatalf("%d acknowledgements to send to an address nobody reads", n)
+	}
+}
+
 // TestIncidentDetected: the third alike request within the window opens an incident held by the
 // first request's technician; the three are linked, the third's acknowledgement says the problem
 // is known; a fourth joins later; one #resolve answers each requester once.

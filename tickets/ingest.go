@@ -2,7 +2,9 @@ package tickets
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -29,7 +31,7 @@ const (
 // Incoming is a received mail as the desk needs it; mailin builds it from the raw message.
 type Incoming struct {
 	MessageID        string   // Lower-case, without <>.
-	InReplyTo        []string // Lower-case, without <>.
+	InReplyTo        []string // As received (Message-IDs are case-sensitive), without <>.
 	References       []string
 	From             string // Lower-case address.
 	FromName         string
@@ -39,7 +41,9 @@ type Incoming struct {
 	Subject          string
 	Date             time.Time
 	Text             string // The visible new text: quoted history and signature removed.
+	Signature        string // What followed a "-- " signature delimiter, quoted history left out: a technician may put a command there.
 	Forwarded        string // A forwarded mail's text with the forwarded message kept: a new ticket's request. "" when not a forward.
+	History          string // A reply chain's text with its quoted history kept: a new ticket's context. "" when the mail quotes nothing.
 	Language         string // "fr" or "en", detected.
 	HeaderPriority   int    // X-Priority 1..5, 0 if absent.
 	AuthResults      []string
@@ -62,6 +66,14 @@ type Incoming struct {
 	// NoAck says why a request gets no acknowledgement if it opens a ticket ("" sends one): the
 	// mail reader's first run found it too old.
 	NoAck string
+	// ThreadIndex and ThreadTopic are Outlook's conversation headers (Thread-Index, base64, and
+	// Thread-Topic), "" when the mail has none: the desk's mails about a ticket carry the
+	// conversation of the mail that opened it, so Outlook shows them in the requester's thread.
+	ThreadIndex string
+	ThreadTopic string
+	// Names are the display names the mail gives From, Reply-To, To and Cc, by lower-case
+	// address: the desk names people by them where it knows no better.
+	Names map[string]string
 }
 
 // IncomingAttachment is a file received with a mail.
@@ -160,9 +172,13 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	if in.MessageID == "" {
 		return o, errors.New("mail without Message-ID")
 	}
-	res, err := t.exec(`INSERT INTO messages (message_id, direction, verdict, sender, subject, at, raw)
-		VALUES (?, 'in', ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
-		in.MessageID, in.Verdict, in.From, in.Subject, t.Now.Unix(), in.Raw)
+	if folded, err := t.foldedMessage(in.MessageID); err != nil || folded {
+		o.Action = ActionDuplicate
+		return o, err
+	}
+	res, err := t.exec(`INSERT INTO messages (message_id, direction, verdict, sender, subject, at, raw, thread_index, thread_topic)
+		VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
+		in.MessageID, in.Verdict, in.From, in.Subject, t.Now.Unix(), in.Raw, conversationHeader(in.ThreadIndex), OneLine(in.ThreadTopic, 255))
 	if err != nil {
 		return o, fmt.Errorf("record message: %w", err)
 	}
@@ -176,6 +192,11 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	}
 	if in.Verdict == VerdictPerson && cfg.IsDeskAddress(in.From) {
 		in.Verdict, in.VerdictReason = VerdictLoop, "sent from the desk's own address"
+	}
+	if in.Verdict == VerdictPerson {
+		if err := t.rememberNames(in); err != nil {
+			return o, err
+		}
 	}
 
 	tk, th, err := t.thread(in)
@@ -199,10 +220,13 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	}
 	reason, authentic := t.authenticate(in, th)
 	// Staff act on tickets by mail; on their own request, only when they write commands.
-	if t.cfg.IsStaff(in.From) && (in.From != tk.Requester || hasCommand(in.Text)) {
+	if t.cfg.IsStaff(in.From) && (in.From != tk.Requester || hasCommand(in.Text+"\n"+in.Signature)) {
 		if !authentic {
 			return t.unauthenticated(tk, in, reason)
 		}
+		// The hourly budget of mail one sender causes is for strangers: staff proven by their
+		// mail cause what their work needs (an escalation tells each requester).
+		t.cause = ""
 		action, err := t.staffMail(tk, in)
 		o.Action = action
 		return o, err
@@ -254,8 +278,13 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	// A forwarded mail that opens a ticket: the forwarded message is the request. In a ticket's
 	// conversation (ingestOne) only the new text counts.
 	text := in.Text
-	if in.Forwarded != "" {
+	switch {
+	case in.Forwarded != "":
 		text = in.Forwarded
+	case in.History != "" && link == 0:
+		// A reply chain sent to the desk: the history is the request's context. Quoting an old
+		// ticket's mail (link) only repeats the desk's own words.
+		text = in.History
 	}
 	subject := CleanSubject(in.Subject, cfg.Desk.Tag)
 	if link != 0 {
@@ -268,7 +297,7 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	tk, err := t.Open(NewTicket{
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: cc.add, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
-		LinkedTicket: link, Actor: in.From, NoAck: in.NoAck,
+		LinkedTicket: link, Actor: in.From, NoAck: noAck(in.NoAck, requester),
 	})
 	if err != nil {
 		return Outcome{MessageID: in.MessageID}, err
@@ -285,11 +314,28 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	return Outcome{MessageID: in.MessageID, TicketID: tk.ID, Action: ActionOpened}, nil
 }
 
+// noAck says why a request's acknowledgement is withheld: the reason mailin gave, or the
+// requester's address being one nobody reads. A mail from such an address that is not automatic
+// by its headers (a supplier's portal, a monitoring tool) still opens a ticket.
+func noAck(reason, requester string) string {
+	if reason == "" && noReply(requester) {
+		return "nobody reads " + requester
+	}
+	return reason
+}
+
+// noReply reports whether an address's local part says nobody reads it: "no-reply",
+// "do_not_reply", "ne-pas-repondre", "mailer-daemon", "postmaster", plus tags ignored.
 func noReply(addr string) bool {
-	local, _, _ := strings.Cut(addr, "@")
-	local = strings.ReplaceAll(strings.ReplaceAll(local, "-", ""), "_", "")
-	return strings.HasPrefix(local, "noreply") || strings.HasPrefix(local, "donotreply") ||
-		local == "mailerdaemon" || local == "postmaster"
+	local, _, _ := strings.Cut(strings.ToLower(addr), "@")
+	local, _, _ = strings.Cut(local, "+")
+	local = strings.NewReplacer("-", "", "_", "", ".", "").Replace(local)
+	for _, p := range []string{"noreply", "donotreply", "nepasrepondre", "nepasrépondre", "noreponse", "noréponse"} {
+		if strings.HasPrefix(local, p) {
+			return true
+		}
+	}
+	return local == "mailerdaemon" || local == "maildaemon" || local == "postmaster"
 }
 
 // recordAutomatic records an automatic mail (auto-reply, bounce, list mail, our own mail coming
@@ -399,12 +445,37 @@ func (t *Tx) storeAttachments(tk *Ticket, in *Incoming) error {
 		if name == "" {
 			name = "attachment"
 		}
-		if _, err := t.exec(`INSERT INTO attachments (ticket_id, message_id, name, content_type, size, omitted, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, tk.ID, in.MessageID, name, a.ContentType, a.Size, omitted, data); err != nil {
+		sum, same, err := t.storedCopy(tk.ID, data, omitted)
+		if err != nil {
+			return err
+		}
+		if same != 0 {
+			data = nil // The ticket has it already: this row only names it.
+		}
+		if _, err := t.exec(`INSERT INTO attachments (ticket_id, message_id, name, content_type, size, omitted, data, sha256, same_as)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, tk.ID, in.MessageID, name, a.ContentType, a.Size, omitted, data, sum, same); err != nil {
 			return fmt.Errorf("store attachment: %w", err)
 		}
 	}
 	return nil
+}
+
+// storedCopy returns the SHA-256 of a file to store (hex, "" when it is omitted) and the row of
+// the ticket that already holds the same content, 0 if none: the same logo or document sent
+// again in each mail of a conversation is stored once per ticket.
+func (t *Tx) storedCopy(ticketID int64, data []byte, omitted bool) (string, int64, error) {
+	if omitted || data == nil {
+		return "", 0, nil
+	}
+	h := sha256.Sum256(data)
+	sum := hex.EncodeToString(h[:])
+	var id int64
+	err := t.queryRow(`SELECT id FROM attachments WHERE ticket_id = ? AND sha256 = ? AND same_as = 0 AND data IS NOT NULL
+		ORDER BY id LIMIT 1`, ticketID, sum).Scan(&id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", 0, fmt.Errorf("store attachment: %w", err)
+	}
+	return sum, id, nil
 }
 
 // thread finds the ticket an incoming mail belongs to, in the contract's order: a desk-issued
@@ -450,7 +521,8 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 	}
 	for _, id := range refs {
 		var tid sql.NullInt64
-		err := t.queryRow(`SELECT ticket_id FROM messages WHERE message_id = ? AND ticket_id IS NOT NULL`, id).Scan(&tid)
+		err := t.queryRow(`SELECT ticket_id FROM messages WHERE `+sameMessageID+` AND ticket_id IS NOT NULL
+			ORDER BY message_id = ? DESC LIMIT 1`, id, strings.ToLower(id), id).Scan(&tid)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && !tid.Valid) {
 			continue
 		}
@@ -509,7 +581,11 @@ func subjectTag(subject, tag string) int64 {
 	return 0
 }
 
-var replyPrefixRE = regexp.MustCompile(`(?i)^\s*((re|aw|sv|tr|fw|fwd|wg|rif|r|réf|ref)\s*(\[\d+\])?\s*:\s*)+`)
+// replyPrefixRE matches the reply and forward prefixes of mail clients (English, French "RE :",
+// "TR :", "Réf. :", German "AW:", "WG:", Dutch "Antw:", Nordic "SV:", "VS:", Spanish "RV:",
+// Portuguese "ENC:", Polish "Odp:"), with any space or a full-width colon, and the tags mail
+// gateways put first ("[EXTERNAL]", "[EXT]", "[EXTERNE]").
+var replyPrefixRE = regexp.MustCompile(`(?i)^[\s\p{Z}]*((re|aw|sv|vs|tr|fw|fwd|wg|rv|enc|antw|odp|rif|r|réf\.?|ref\.?|rép|rep)[\s\p{Z}]*(\[\d+\])?[\s\p{Z}]*[:：][\s\p{Z}]*|\[(external|ext|externe|extern|external sender|externo|esterno)\][\s\p{Z}]*)+`)
 
 // deskPrefixRE matches the prefixes of the desk's mails to requesters (templates/*/*.txt; a test
 // there keeps the two in step), so that a requester's reply comes back to the ticket's subject.

@@ -246,6 +246,79 @@ func TestIngestAttachments(t *testing.T) {
 	}
 }
 
+// TestIngestAttachmentsOncePerTicket: a file sent again in a later mail of the ticket (the same
+// logo, the same document) is stored once; each mail still names it, serves it and relays it.
+func TestIngestAttachmentsOncePerTicket(t *testing.T) {
+	d := newTestDesk(t)
+	ctx := context.Background()
+	logo, doc := []byte("\x89PNG logo bytes"), []byte("%PDF devis")
+	first := request("a1@m", "c@corp.example", "Devis", "voir le devis")
+	first.Attachments = []IncomingAttachment{
+		{Name: "image001.png", ContentType: "image/png", Size: int64(len(logo)), Data: logo},
+		{Name: "devis.pdf", ContentType: "application/pdf", Size: int64(len(doc)), Data: doc},
+	}
+	ingest(t, d, t0, first)
+	again := request("a2@m", "c@corp.example", "RE: [HD #1] Devis", "le revoici")
+	again.Attachments = []IncomingAttachment{
+		{Name: "image001.png", ContentType: "image/png", Size: int64(len(logo)), Data: logo},
+		{Name: "devis v2.pdf", ContentType: "application/pdf", Size: int64(len(doc)), Data: doc},
+		{Name: "photo.jpg", ContentType: "image/jpeg", Size: 4, Data: []byte("jpeg")},
+	}
+	if o := ingest(t, d, t0.Add(time.Minute), again)[0]; o.TicketID != 1 {
+		t.Fatalf("outcome %+v", o)
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM attachments WHERE ticket_id = 1 AND data IS NOT NULL`); n != 3 {
+		t.Fatalf("%d stored copies, want 3 (logo, document, photo)", n)
+	}
+	atts, err := d.Store.Attachments(ctx, 1)
+	if err != nil || len(atts) != 5 || atts[3].Name != "devis v2.pdf" || atts[3].Omitted {
+		t.Fatalf("attachments %+v %v", atts, err)
+	}
+	srcs, err := d.Store.AttachmentSources(ctx, 1)
+	if err != nil || srcs[atts[3].ID] != "a2@m" {
+		t.Fatalf("sources %v %v", srcs, err)
+	}
+	if _, data, _, err := d.Store.AttachmentData(ctx, 1, atts[3].ID); err != nil || string(data) != string(doc) {
+		t.Fatalf("the second mail's copy serves %q %v", data, err)
+	}
+	files, _, err := d.Store.MailAttachments(ctx, 1, "a2@m", false, 1<<20)
+	if err != nil || len(files) != 3 || string(files[1].Data) != string(doc) || files[1].Name != "devis v2.pdf" {
+		t.Fatalf("the second mail's files %+v %v", files, err)
+	}
+	if files, _, err = d.Store.MailAttachments(ctx, 1, "", true, 1<<20); err != nil || len(files) != 3 {
+		t.Fatalf("every file of the ticket: %d %v", len(files), err)
+	}
+	// Another ticket stores its own copy.
+	other := request("b1@m", "m@corp.example", "Autre", "mon logo")
+	other.Attachments = []IncomingAttachment{{Name: "image001.png", ContentType: "image/png", Size: int64(len(logo)), Data: logo}}
+	ingest(t, d, t0.Add(2*time.Minute), other)
+	if n := countRows(t, d, `SELECT COUNT(*) FROM attachments WHERE ticket_id = 2 AND data IS NOT NULL`); n != 1 {
+		t.Fatalf("ticket 2 stored %d copies", n)
+	}
+}
+
+// TestIngestNoReplySender: a person-like mail from an address nobody reads opens a ticket, and its
+// acknowledgement is recorded but not sent; a person's mail gets one.
+func TestIngestNoReplySender(t *testing.T) {
+	for from, withheld := range map[string]bool{
+		"noreply@portal.example": true, "no-reply@portal.example": true, "do_not_reply@portal.example": true,
+		"DoNotReply+alerts@portal.example": true, "ne-pas-repondre@impots.example": true, "no.reply@portal.example": true,
+		"mailer-daemon@corp.example": true, "postmaster@corp.example": true,
+		"celine@corp.example": false, "noemie@corp.example": false, "replyto.norbert@corp.example": false,
+	} {
+		d := newTestDesk(t)
+		o := ingest(t, d, t0, request("n@m", from, "Alerte sauvegarde", "La sauvegarde du serveur a échoué."))
+		if o[0].Action != ActionOpened {
+			t.Fatalf("%s: outcome %+v", from, o[0])
+		}
+		sent := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'ack' AND state != 'suppressed'`)
+		held := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'ack' AND state = 'suppressed'`)
+		if withheld && (sent != 0 || held != 1) || !withheld && (sent != 1 || held != 0) {
+			t.Errorf("%s: %d acknowledgements to send, %d withheld", from, sent, held)
+		}
+	}
+}
+
 func TestCleanSubject(t *testing.T) {
 	for in, want := range map[string]string{
 		"RE: TR: [HD #12] Imprimante":              "Imprimante",
@@ -257,6 +330,15 @@ func TestCleanSubject(t *testing.T) {
 		"RE: [HD #3] Demande résolue : Imprimante": "Imprimante",
 		"Re: [HD #3] Request received: VPN":        "VPN",
 		"Update: the VPN is slow":                  "Update: the VPN is slow",
+		"[EXTERNAL] RE: [HD #3] VPN":               "VPN",
+		"[EXT] Fwd: Badge":                         "Badge",
+		"[EXTERNE] TR\u00a0: Réf. : Imprimante":    "Imprimante",
+		"RE : TR : écran noir":                     "écran noir",
+		"Réf. : devis":                             "devis",
+		"SV: VS: Antw: Odp: RV: ENC: AW: WG: x":    "x",
+		"Re：打印机":                                   "打印机",
+		"VS Code will not start":                   "VS Code will not start",
+		"Trust: certificate expired":               "Trust: certificate expired",
 	} {
 		if got := CleanSubject(in, "HD"); got != want {
 			t.Errorf("CleanSubject(%q) = %q, want %q", in, got, want)
@@ -437,6 +519,36 @@ func TestBounces(t *testing.T) {
 	}
 	if ok, _ := d2.Store.Suppressed(context.Background(), celine, t0.Add(8*24*time.Hour)); ok {
 		t.Fatal("bounces spread over more than a week held the address back")
+	}
+}
+
+// TestIngestReplyChainRequest: a reply chain sent to the desk (an old thread answered to it)
+// opens a ticket whose request keeps the quoted history; a reply into a ticket adds only its new
+// words.
+func TestIngestReplyChainRequest(t *testing.T) {
+	d := newTestDesk(t)
+	chain := request("chain@m", "celine@corp.example", "RE: Accès au partage Compta", "Pouvez-vous me donner l'accès ?")
+	chain.InReplyTo = []string{"old-thread@corp.example"}
+	chain.History = "Pouvez-vous me donner l'accès ?\n\nDe : Marc <marc@corp.example>\nEnvoyé : lundi 23 novembre 2026 10:05\nObjet : Accès au partage Compta\n\nCéline, demande au support l'accès au dossier \\\\srv\\compta."
+	o := ingest(t, d, t0, chain)
+	if o[0].Action != ActionOpened {
+		t.Fatalf("outcome %+v", o[0])
+	}
+	ev, err := d.Store.Events(context.Background(), o[0].TicketID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev) == 0 || !strings.Contains(ev[0].Text, "Pouvez-vous me donner") || !strings.Contains(ev[0].Text, "demande au support l'accès") {
+		t.Fatalf("the request lost the thread's history: %+v", ev)
+	}
+	reply := request("chain2@m", "celine@corp.example", "RE: [HD #1] Accès au partage Compta", "C'est bon, merci.")
+	reply.History = "C'est bon, merci.\n\nLe lun. 23 nov. 2026 à 11:00, Support <helpdesk@corp.example> a écrit :\n> Accès donné."
+	o = ingest(t, d, t0.Add(time.Minute), reply)
+	if o[0].Action != ActionAppended || o[0].TicketID != 1 {
+		t.Fatalf("outcome %+v", o[0])
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM events WHERE ticket_id = 1 AND text LIKE '%Accès donné%'`); n != 0 {
+		t.Fatal("a reply into a ticket kept its quoted history")
 	}
 }
 

@@ -68,9 +68,18 @@ type Notice struct {
 	// EscalationListMax; EscalationsTotal counts them all. Coordinators get one mail per run.
 	Escalations      []TicketInfo `json:"escalations,omitempty"`
 	EscalationsTotal int          `json:"escalations_total,omitempty"`
+	// Names are the display names of the mail's recipients, by address, for its To and Cc
+	// headers; an address without a known name is not in it.
+	Names map[string]string `json:"names,omitempty"`
 	// SignIn is the nonce of a staff sign-in request (KindSignIn): the link is made from it, with
 	// the desk secret, only when the mail is sent, so the outbox holds nothing that signs in.
 	SignIn string `json:"sign_in,omitempty"`
+	// Conversation is Outlook's conversation of the ticket, for the Thread-Index and Thread-Topic
+	// of its mails; zero for a mail about no ticket.
+	Conversation Conversation `json:"conversation,omitzero"`
+	// LeftOut are the files the mail should carry but does not (too large), found when it is sent:
+	// the mail names them and says why.
+	LeftOut []LeftOut `json:"-"`
 	// Links are the web desk's signed links for the mail's recipient, made when it is sent and
 	// never stored.
 	Links Links `json:"-"`

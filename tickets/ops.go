@@ -180,7 +180,7 @@ func (t *Tx) openLinked(tk *Ticket, req NewTicket, tri Judgement, det detection)
 	}
 	incInfo := t.info(inc, tk.Language)
 	if err := t.queue(tk, Mail{Kind: KindAck, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language, Automatic: true,
-		Notice: Notice{Audience: "requester", Text: req.Text, Incident: &incInfo}}); err != nil {
+		Notice: Notice{Audience: "requester", Text: req.Text, Incident: &incInfo}, Withheld: req.NoAck}); err != nil {
 		return err
 	}
 	if tk.RootMessageID == "" {

@@ -441,18 +441,38 @@ type File struct {
 	Data        []byte
 }
 
+// LeftOut is a file a mail does not carry, and why: the mail tells its recipient.
+type LeftOut struct {
+	Name   string
+	Size   int64  // In bytes.
+	Reason string // LeftOutNotKept or LeftOutMailSize.
+}
+
+// Why a mail leaves a file out.
+const (
+	// LeftOutNotKept: the file was over the desk's max_attachment when it came; it is named on
+	// the ticket, its content was not kept.
+	LeftOutNotKept = "not_kept"
+	// LeftOutMailSize: the file is kept on the ticket, but with the others it would make the mail
+	// larger than mail servers take.
+	LeftOutMailSize = "mail_size"
+)
+
 // MailAttachments returns the stored files a mail carries: those of the incoming mail source, or
 // every file of the ticket when all is set. Files over the size limit were never stored and are
 // left out, and so is anything past budget bytes in total (SMTP servers refuse big mails);
-// skipped names those left out.
-func (s *Store) MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) (files []File, skipped []string, err error) {
+// skipped names those left out and why.
+func (s *Store) MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) (files []File, skipped []LeftOut, err error) {
 	if ticketID == 0 || (source == "" && !all) {
 		return nil, nil, nil
 	}
-	q := `SELECT name, content_type, omitted, data FROM attachments WHERE ticket_id = ? AND message_id = ? ORDER BY id`
+	// A file the ticket already had is stored in its first row (same_as): a mail carries it all
+	// the same, and every file of the ticket is each stored file once.
+	q := `SELECT a.name, a.content_type, a.size, a.omitted, COALESCE(a.data, (SELECT d.data FROM attachments d WHERE d.id = a.same_as AND a.same_as != 0))
+		FROM attachments a WHERE a.ticket_id = ? AND a.message_id = ? ORDER BY a.id`
 	args := []any{ticketID, source}
 	if all {
-		q, args = `SELECT name, content_type, omitted, data FROM attachments WHERE ticket_id = ? ORDER BY id`, []any{ticketID}
+		q, args = `SELECT name, content_type, size, omitted, data FROM attachments WHERE ticket_id = ? AND same_as = 0 ORDER BY id`, []any{ticketID}
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -462,16 +482,20 @@ func (s *Store) MailAttachments(ctx context.Context, ticketID int64, source stri
 	var total int64
 	for rows.Next() {
 		var f File
+		var size int64
 		var omitted bool
-		if err := rows.Scan(&f.Name, &f.ContentType, &omitted, &f.Data); err != nil {
+		if err := rows.Scan(&f.Name, &f.ContentType, &size, &omitted, &f.Data); err != nil {
 			return nil, nil, fmt.Errorf("mail attachments: %w", err)
 		}
-		if omitted || f.Data == nil || total+int64(len(f.Data)) > budget {
-			skipped = append(skipped, f.Name)
-			continue
+		switch {
+		case omitted || f.Data == nil:
+			skipped = append(skipped, LeftOut{Name: f.Name, Size: size, Reason: LeftOutNotKept})
+		case total+int64(len(f.Data)) > budget:
+			skipped = append(skipped, LeftOut{Name: f.Name, Size: int64(len(f.Data)), Reason: LeftOutMailSize})
+		default:
+			total += int64(len(f.Data))
+			files = append(files, f)
 		}
-		total += int64(len(f.Data))
-		files = append(files, f)
 	}
 	return files, skipped, rows.Err()
 }

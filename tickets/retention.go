@@ -62,6 +62,10 @@ func (d *Desk) RunPrune(ctx context.Context, now time.Time) (PruneReport, error)
 					return err
 				}
 				f, _ := res.RowsAffected()
+				// Rows that named a file stored in another row lost it too.
+				if _, err := tx.exec(`UPDATE attachments SET omitted = 1 WHERE ticket_id = ? AND same_as != 0 AND NOT omitted`, id); err != nil {
+					return err
+				}
 				tk, err := tx.Ticket(id)
 				if err != nil {
 					return err

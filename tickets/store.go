@@ -474,6 +474,24 @@ CREATE TABLE heartbeats (
 	at INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
+	// Files stored once per ticket: a file sent again (the same logo in each reply, the same
+	// document re-attached) gets a row that names it with the mail it came with, and no data of
+	// its own; same_as is the row that holds the data. sha256 is hex, "" when not stored.
+	12: `
+ALTER TABLE attachments ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE attachments ADD COLUMN same_as INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX attachments_ticket_sha256 ON attachments (ticket_id, sha256) WHERE sha256 != '';
+`,
+	// Message-IDs are kept as received from here on (their local part is case-sensitive); the
+	// messages recorded before were folded to lower case. The lookups (sameMessageID) also find
+	// those by the lower-case form of an ID.
+	// Outlook's conversation of an incoming mail (the 22-byte header of its Thread-Index, base64,
+	// and its Thread-Topic): the desk's mails about the ticket it opens carry them.
+	13: `
+INSERT INTO kv (key, value) SELECT 'message_ids_folded_until', CAST(COALESCE(MAX(id), 0) AS TEXT) FROM messages;
+ALTER TABLE messages ADD COLUMN thread_index TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN thread_topic TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // OpenStore opens (creating if needed) the database and applies pending migrations: a
@@ -764,7 +782,7 @@ func (s *Store) KV(ctx context.Context, key string) (string, error) {
 // HasMessage reports whether a Message-ID was already processed.
 func (s *Store) HasMessage(ctx context.Context, messageID string) (bool, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE message_id = ?`, messageID).Scan(&n)
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE `+sameMessageID, messageID, strings.ToLower(messageID)).Scan(&n)
 	return n > 0, err
 }
 

@@ -173,18 +173,20 @@ func (s *Signer) CopyID(id string, ticketID int64, recipient string) string {
 	return "dk." + s.TicketToken(ticketID, recipient) + "." + rest
 }
 
-// IsOwnMessageID reports whether a Message-ID (lower-case, without <>) looks issued by the desk:
-// a signed one, a mail ID, or one about no ticket.
+// IsOwnMessageID reports whether a Message-ID (without <>) looks issued by the desk: a signed
+// one, a mail ID, or one about no ticket.
 func (s *Signer) IsOwnMessageID(id string) bool {
 	if _, err := s.TicketFromMessageID(id); err == nil {
 		return true
 	}
+	id = strings.ToLower(id)
 	return strings.HasPrefix(id, "dk.0.") || strings.HasPrefix(id, mailIDPrefix)
 }
 
-// ParseMessageID returns the verified token of a desk-issued Message-ID.
+// ParseMessageID returns the verified token of a desk-issued Message-ID. The desk writes its IDs
+// in lower case; one a mail program wrote back in another case is still its own.
 func (s *Signer) ParseMessageID(id string) (Token, error) {
-	local, _, ok := strings.Cut(strings.Trim(id, "<> "), "@")
+	local, _, ok := strings.Cut(strings.ToLower(strings.Trim(id, "<> ")), "@")
 	if !ok {
 		return Token{}, ErrBadToken
 	}

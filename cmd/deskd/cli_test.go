@@ -80,6 +80,9 @@ func TestExitCodes(t *testing.T) {
 		err  string
 	}{
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"ticket"}, 2, "deskd ticket: missing subcommand: one of assign, category, close,"},
+		{[]string{"ticket", "frobnicate", "--config", path}, 2, `deskd ticket: unknown subcommand "frobnicate": one of assign,`},
+		{[]string{"run"}, 2, "deskd run: missing subcommand: one of autoclose, digest, escalation, prune"},
 		{[]string{"ticket", "show"}, 2, "want a ticket number"},
 		{[]string{"ticket", "show", "abc", "--config", path}, 2, `"abc" is not a ticket number`},
 		{[]string{"ticket", "show", "99", "--config", path}, 1, "no such ticket"},
@@ -311,5 +314,34 @@ func TestTicketOpenByPhone(t *testing.T) {
 	}
 	if code, _, errs := cli(t, "ticket", "open", "--config", path, "--subject", "x", "text"); code != 2 || !strings.Contains(errs, "--from") {
 		t.Fatalf("without --from: %d %q", code, errs)
+	}
+}
+
+// TestOneShotQuiet: a command run once for its answer writes nothing but its answer: no log line
+// on stderr when it succeeds, and one line, the error, when it fails, so that scripts can read
+// both. -v (--verbose) shows the log.
+func TestOneShotQuiet(t *testing.T) {
+	path := cliConfig(t)
+	seed(t, path)
+	for _, args := range [][]string{
+		{"ticket", "list"}, {"ticket", "show", "1", "--json"}, {"ticket", "explain", "1"},
+		{"ticket", "note", "1", "looked", "at", "it", "--as", "alice@corp.example"},
+		{"ticket", "similar", "1"}, {"tech", "list"},
+	} {
+		code, _, stderr := cli(t, append(args, "--config", path)...)
+		if code != 0 || stderr != "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+	code, _, stderr := cli(t, "check", "--config", path)
+	if code != 1 || strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "deskd check: ") {
+		t.Errorf("check: exit %d, stderr %q, want one line", code, stderr)
+	}
+	// A job run once warns of what needs a person (here: no SMTP server), and no more.
+	if _, _, stderr := cli(t, "run", "digest", "--config", path); strings.Contains(stderr, "level=INFO") {
+		t.Errorf("run digest: stderr %q", stderr)
+	}
+	if _, _, stderr := cli(t, "run", "digest", "--verbose", "--config", path); !strings.Contains(stderr, "level=INFO msg=digest") {
+		t.Errorf("--verbose logs nothing: %q", stderr)
 	}
 }

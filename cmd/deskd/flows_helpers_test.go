@@ -182,7 +182,7 @@ func (f *flow) open(m msg) *tickets.Ticket {
 		f.t.Fatal(err)
 	}
 	for _, tk := range list {
-		if tk.OriginMessageID == strings.ToLower(id) {
+		if tk.OriginMessageID == id {
 			return tk
 		}
 	}

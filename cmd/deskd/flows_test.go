@@ -365,22 +365,23 @@ func TestFlowForgedTechnician(t *testing.T) {
 			if c.auth != "" {
 				h = map[string]string{"Authentication-Results": c.auth}
 			}
+			// #pending keeps the text public (a hand-over command would make it a note).
 			f.send(msg{from: alice, name: "Alice Martin", subject: fmt.Sprintf("[HD #%d] %s", tk.ID, tk.Subject),
-				body: "Votre compte est débloqué.\n#priority urgent", headers: h})
+				body: "Votre compte est débloqué, pouvez-vous confirmer ?\n#pending", headers: h})
 			f.step()
 			got := f.ticket(tk.ID)
 			replies := f.mails(tk.Requester, "reply", tk.ID)
 			if c.obeyed {
-				if got.Priority != tickets.PriorityUrgent || len(replies) != 1 || len(f.events(tk.ID, "rejected")) != 0 {
-					t.Fatalf("not obeyed: priority %s, %d replies, rejected %+v", got.Priority, len(replies), f.events(tk.ID, "rejected"))
+				if got.Status != tickets.StatusPending || len(replies) != 1 || len(f.events(tk.ID, "rejected")) != 0 {
+					t.Fatalf("not obeyed: status %s, %d replies, rejected %+v", got.Status, len(replies), f.events(tk.ID, "rejected"))
 				}
 				return
 			}
-			if got.Priority == tickets.PriorityUrgent || len(replies) != 0 || len(f.events(tk.ID, "reply")) != 0 {
-				t.Fatalf("forged mail obeyed: priority %s, requester got %s", got.Priority, f.kinds(tk.Requester))
+			if got.Status == tickets.StatusPending || len(replies) != 0 || len(f.events(tk.ID, "reply")) != 0 {
+				t.Fatalf("forged mail obeyed: status %s, requester got %s", got.Status, f.kinds(tk.Requester))
 			}
 			if ev := f.events(tk.ID, "note"); len(ev) != 1 || ev[0].Public || !strings.Contains(ev[0].Text, "unauthenticated mail from alice@corp.example") ||
-				!strings.Contains(ev[0].Text, "Votre compte est débloqué.") {
+				!strings.Contains(ev[0].Text, "Votre compte est débloqué, pouvez-vous confirmer ?") {
 				t.Fatalf("note events %+v", ev)
 			}
 			// Alice is told once an hour, in French: the first forged mail tells her, the others not.
@@ -421,11 +422,11 @@ func TestFlowMailClients(t *testing.T) {
 			defer f.use(t)()
 			tk := f.openVPN(fmt.Sprintf("client%d@corp.example", i))
 			f.reply(alice, "Alice Martin", f.one(alice, "assigned", tk.ID),
-				"Bonjour Céline,\n\nLe profil VPN a été réinstallé, pouvez-vous réessayer ?\n\n#priority haute", s.style, nil)
+				"Bonjour Céline,\n\nLe profil VPN a été réinstallé, pouvez-vous réessayer ?\n\n#attente", s.style, nil)
 			f.step()
 			got := f.ticket(tk.ID)
-			if got.Priority != tickets.PriorityHigh || len(f.events(tk.ID, "rejected")) != 0 {
-				t.Fatalf("priority %s, rejected %+v", got.Priority, f.events(tk.ID, "rejected"))
+			if got.Status != tickets.StatusPending || len(f.events(tk.ID, "rejected")) != 0 {
+				t.Fatalf("status %s, rejected %+v", got.Status, f.events(tk.ID, "rejected"))
 			}
 			replies := f.events(tk.ID, "reply")
 			if len(replies) != 1 || !strings.Contains(replies[0].Text, "pouvez-vous réessayer") || leaked(replies[0].Text) != "" {
@@ -433,7 +434,7 @@ func TestFlowMailClients(t *testing.T) {
 			}
 			m := f.one(tk.Requester, "reply", tk.ID)
 			body := f.text(m)
-			if !strings.Contains(body, "Le profil VPN a été réinstallé") || leaked(body) != "" || strings.Contains(body, "#priority") {
+			if !strings.Contains(body, "Le profil VPN a été réinstallé") || leaked(body) != "" || strings.Contains(body, "#attente") {
 				t.Fatalf("to the requester (leaked %q): %q", leaked(body), body)
 			}
 		})

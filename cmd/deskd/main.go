@@ -98,13 +98,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	rest = append(global, rest...)
 	cmd := find(cmds, name)
 	if cmd == nil {
-		fmt.Fprintf(stderr, "deskd: unknown command %q (see deskd help)\n", name)
+		fmt.Fprintln(stderr, unknownCommand(cmds, name))
 		return 2
 	}
 	fs := flag.NewFlagSet("deskd "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&e.configPath, "config", "", "configuration file (default $DESKD_CONFIG, then ./deskd.toml)")
 	verbose := fs.Bool("v", false, "log debug messages")
+	fs.BoolVar(verbose, "verbose", false, "log debug messages (as -v)")
 	if cmd.flags != nil {
 		cmd.flags(fs)
 	}
@@ -123,10 +124,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fs.SetOutput(stderr)
-	// The daemon logs what it does; a one-shot command says only what went wrong.
-	level := slog.LevelWarn
-	if cmd.name == "serve" {
+	// The daemon logs what it does; the commands that do its work once (poll, run) warn of what
+	// needs a person; the others print their answer and, on failure, one line: their output is
+	// for scripts, and -v (--verbose) shows the rest.
+	level := slog.LevelError
+	switch {
+	case cmd.name == "serve":
 		level = slog.LevelInfo
+	case cmd.name == "poll" || strings.HasPrefix(cmd.name, "run "):
+		level = slog.LevelWarn
 	}
 	if *verbose {
 		level = slog.LevelDebug
@@ -217,6 +223,27 @@ func count(n int, one, many string) string {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// unknownCommand is the usage error for a name no command has: a group without its subcommand
+// ("deskd ticket") or with one it lacks ("deskd ticket frobnicate") lists the group's commands.
+func unknownCommand(cmds []*command, name string) string {
+	group, sub, _ := strings.Cut(name, " ")
+	var subs []string
+	for _, c := range cmds {
+		if g, s, ok := strings.Cut(c.name, " "); ok && g == group {
+			subs = append(subs, s)
+		}
+	}
+	sort.Strings(subs)
+	switch {
+	case len(subs) == 0:
+		return fmt.Sprintf("deskd: unknown command %q (see deskd help)", name)
+	case sub == "":
+		return fmt.Sprintf("deskd %s: missing subcommand: one of %s (see deskd help)", group, strings.Join(subs, ", "))
+	default:
+		return fmt.Sprintf("deskd %s: unknown subcommand %q: one of %s (see deskd help)", group, sub, strings.Join(subs, ", "))
+	}
+}
 
 func find(cmds []*command, name string) *command {
 	for _, c := range cmds {

@@ -480,3 +480,23 @@ func TestSecuritySummary(t *testing.T) {
 		t.Errorf("warnings that do not apply:\n%s", all)
 	}
 }
+
+// TestTrustStaffNotRateLimited: the hourly budget of mail one sender causes is for strangers; a
+// technician's authenticated work is not held by it. Alice escalates five requests in an hour,
+// on a desk whose budget is three: all five requesters are told. (Strangers keep theirs:
+// TestTrustRateLimitBySender; so does a mail that only claims to be staff, which is kept as a note.)
+func TestTrustStaffNotRateLimited(t *testing.T) {
+	f := newFlowWith(t, func(text string) string { return config.SetKey(text, "desk", "rate_limit", "3") })
+	var tks []*tickets.Ticket
+	for i := range 5 {
+		tks = append(tks, f.openVPN(fmt.Sprintf("user%d@corp.example", i)))
+	}
+	for _, tk := range tks {
+		f.staffWrite(alice, tk, "#escalate le profil VPN est corrompu")
+	}
+	for i, tk := range tks {
+		if n := len(f.mails(fmt.Sprintf("user%d@corp.example", i), tickets.KindEscalated, tk.ID)); n != 1 {
+			t.Errorf("user%d got %d escalation notices, want 1:\n%s", i, n, f.outbox(tk.ID))
+		}
+	}
+}

@@ -1,0 +1,47 @@
+package mailout
+
+import (
+	netmail "net/mail"
+	"strings"
+	"testing"
+)
+
+// TestAddressListNames: the To and Cc headers name their recipients as their mail named them,
+// quoted when the name holds a comma ("Dupont, Marie" stays one address), an encoded word when
+// it is not ASCII; no name that is an address or holds a line break is written.
+func TestAddressListNames(t *testing.T) {
+	addrs := []string{"m.dupont@corp.example", "francois.lefevre@corp.example", "r@corp.example", "evil@corp.example",
+		"colleague.with.a.rather.long.address@corp.example"}
+	names := map[string]string{
+		"m.dupont@corp.example":                             "Dupont, Marie",
+		"francois.lefevre@corp.example":                     "Lefèvre, François",
+		"r@corp.example":                                    "other@corp.example",
+		"evil@corp.example":                                 "Evil\r\nX-Injected: yes",
+		"colleague.with.a.rather.long.address@corp.example": "Girard, Sophie",
+	}
+	v := addressList(len("To: "), addrs, names)
+	if !strings.HasPrefix(v, `"Dupont, Marie" <m.dupont@corp.example>,`+"\r\n =?utf-8?") {
+		t.Errorf("header %q", v)
+	}
+	for _, line := range strings.Split("To: "+v, "\r\n") {
+		if len(line) > 78 {
+			t.Errorf("line of %d characters: %q", len(line), line)
+		}
+		if strings.HasPrefix(line, "X-Injected") {
+			t.Errorf("a name wrote a header: %q", v)
+		}
+	}
+	h, err := netmail.ReadMessage(strings.NewReader("To: " + v + "\r\n\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := h.Header.AddressList("To")
+	if err != nil || len(list) != len(addrs) {
+		t.Fatalf("%q: %v, %v", v, list, err)
+	}
+	for i, want := range []string{"Dupont, Marie", "Lefèvre, François", "", "Evil X-Injected: yes", "Girard, Sophie"} {
+		if list[i].Address != addrs[i] || list[i].Name != want {
+			t.Errorf("address %d: %q <%s>, want %q <%s>", i, list[i].Name, list[i].Address, want, addrs[i])
+		}
+	}
+}
