@@ -47,10 +47,11 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store) ([]TableCount, error) {
 	}
 	defer conn.Close(context.Background())
 	for _, t := range tables {
+		if t.name == "kv" {
+			continue // The new store's own records (its index, what its migrations noted): the source's replace them.
+		}
 		var n int64
-		// The new store's own record of its index is no desk's data: the source's takes its place.
-		if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM `+pgx.Identifier{t.name}.Sanitize()+
-			` WHERE `+map[bool]string{true: `key != '` + kvSearchIndex + `'`, false: `true`}[t.name == "kv"]).Scan(&n); err != nil {
+		if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM `+pgx.Identifier{t.name}.Sanitize()).Scan(&n); err != nil {
 			return nil, fmt.Errorf("copy: the PostgreSQL database has no table %s of this schema: %w", t.name, err)
 		}
 		if n > 0 {
@@ -62,7 +63,7 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store) ([]TableCount, error) {
 		return nil, fmt.Errorf("copy: %w", err)
 	}
 	defer func() { _ = tx.Rollback(context.Background()) }()
-	if _, err := tx.Exec(ctx, `DELETE FROM kv WHERE key = $1`, kvSearchIndex); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM kv`); err != nil {
 		return nil, fmt.Errorf("copy: %w", err)
 	}
 	counts := make([]TableCount, 0, len(tables))

@@ -455,25 +455,6 @@ CREATE INDEX tickets_queue_status ON tickets (status, next_due, id, priority, ca
 	WHERE status IN ('new', 'open', 'pending');
 CREATE INDEX tickets_created ON tickets (created_at);
 `,
-	// Several processes on one store (roles.go): who holds a role (reading a mailbox), when each
-	// scheduled job last ran and where, and the senders' heartbeats, by which a sender on another
-	// machine tells a dead claimant of outbox rows from a live one.
-	12: `
-CREATE TABLE roles (
-	name TEXT PRIMARY KEY,
-	holder TEXT NOT NULL,
-	since INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE job_runs (
-	job TEXT PRIMARY KEY,
-	at INTEGER NOT NULL,
-	holder TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE heartbeats (
-	claimant TEXT PRIMARY KEY,
-	at INTEGER NOT NULL
-) WITHOUT ROWID;
-`,
 	// Files stored once per ticket: a file sent again (the same logo in each reply, the same
 	// document re-attached) gets a row that names it with the mail it came with, and no data of
 	// its own; same_as is the row that holds the data. sha256 is hex, "" when not stored.
@@ -491,6 +472,25 @@ CREATE INDEX attachments_ticket_sha256 ON attachments (ticket_id, sha256) WHERE 
 INSERT INTO kv (key, value) SELECT 'message_ids_folded_until', CAST(COALESCE(MAX(id), 0) AS TEXT) FROM messages;
 ALTER TABLE messages ADD COLUMN thread_index TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN thread_topic TEXT NOT NULL DEFAULT '';
+`,
+	// Several processes on one store (roles.go): who holds a role (reading a mailbox), when each
+	// scheduled job last ran and where, and the senders' heartbeats, by which a sender on another
+	// machine tells a dead claimant of outbox rows from a live one.
+	14: `
+CREATE TABLE roles (
+	name TEXT PRIMARY KEY,
+	holder TEXT NOT NULL,
+	since INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE job_runs (
+	job TEXT PRIMARY KEY,
+	at INTEGER NOT NULL,
+	holder TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE heartbeats (
+	claimant TEXT PRIMARY KEY,
+	at INTEGER NOT NULL
+) WITHOUT ROWID;
 `,
 }
 
