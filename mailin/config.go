@@ -19,6 +19,7 @@ type Config struct {
 	DoneMailbox        string           `toml:"done_mailbox"`       // "": flag \Seen; else MOVE there.
 	QuarantineMailbox  string           `toml:"quarantine_mailbox"` // Mail that cannot be processed goes here.
 	PollInterval       tickets.Duration `toml:"poll_interval"`
+	NoopInterval       tickets.Duration `toml:"noop_interval"` // Ask with NOOP this often instead of IDLE (see noopWait); 0: IDLE.
 	InsecureSkipVerify bool             `toml:"insecure_skip_verify"`
 	BatchSize          int              `toml:"batch_size"`  // Mails fetched and committed together.
 	MaxMessage         tickets.Size     `toml:"max_message"` // Larger mails are read only this far; 0: no limit.
@@ -38,6 +39,9 @@ func DefaultConfig() Config {
 		Backfill: BackfillUnseen, AckMaxAge: tickets.Duration{Duration: 7 * 24 * time.Hour}}
 }
 
+// minNoopInterval bounds noop_interval from below: each NOOP costs the server some work.
+const minNoopInterval = 10 * time.Millisecond
+
 // ConfigError is an [imap] setting that is not valid; Key names it within the section.
 type ConfigError struct{ Key, Msg string }
 
@@ -55,6 +59,9 @@ func (c Config) Validate() error {
 	}
 	if c.PollInterval.Duration <= 0 {
 		return &ConfigError{"poll_interval", "poll_interval: must be longer than 0"}
+	}
+	if n := c.NoopInterval.Duration; n != 0 && n < minNoopInterval {
+		return &ConfigError{"noop_interval", fmt.Sprintf("noop_interval %s: 0 (IDLE) or at least %s", n, minNoopInterval)}
 	}
 	if c.BatchSize < 1 {
 		return &ConfigError{"batch_size", fmt.Sprintf("batch_size %d: at least 1", c.BatchSize)}

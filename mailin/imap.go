@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -249,6 +250,12 @@ func (g *Ingester) session(ctx context.Context, connected func()) error {
 			return err
 		}
 		interval := s.cfg.PollInterval.Duration
+		if noop := s.cfg.NoopInterval.Duration; noop > 0 {
+			if stop, err := g.noopWait(ctx, s, noop, interval); stop || err != nil {
+				return err
+			}
+			continue
+		}
 		if !idle {
 			waited, stop := g.wait(s, interval)
 			select {
@@ -289,6 +296,39 @@ func (g *Ingester) session(ctx context.Context, connected func()) error {
 		}
 		if ctx.Err() != nil {
 			return nil
+		}
+	}
+}
+
+// noopWait waits for new mail by asking the server with NOOP every noop ([imap] noop_interval),
+// at most until interval has passed or a reload changed [imap]. A server reports new mail in its
+// answer to a command at once, where some tell an IDLE client late: Dovecot waits up to half a
+// second after a delivery (NOTIFY_DELAY_MSECS, fixed at compile time). Each NOOP is a round trip
+// and a little of the server's time. stop: ctx ended, the session must end.
+func (g *Ingester) noopWait(ctx context.Context, s *session, noop, interval time.Duration) (stop bool, err error) {
+	deadline := time.Now().Add(interval)
+	t := time.NewTicker(noop)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return true, nil
+		case <-s.c.Closed():
+			return true, errors.New("connection closed")
+		case <-s.newMail:
+			return false, nil
+		case <-t.C:
+		}
+		if time.Now().After(deadline) || g.settings().IMAP != s.cfg {
+			return false, nil
+		}
+		if err := s.c.Noop().Wait(); err != nil {
+			return true, fmt.Errorf("noop: %w", err)
+		}
+		select {
+		case <-s.newMail: // Told in the NOOP's answer.
+			return false, nil
+		default:
 		}
 	}
 }
@@ -477,14 +517,18 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		}
 	}
 
+	inParallel(len(mails), func(i int) {
+		if m := mails[i]; !m.done && !m.bad {
+			m.in = Incoming(m.full, set.Language)
+			m.in.NoAck = m.late
+		}
+	})
 	var batch []*fetched
 	var ids []string
 	for _, m := range mails {
 		if m.done || m.bad {
 			continue
 		}
-		m.in = Incoming(m.full, set.Language)
-		m.in.NoAck = m.late
 		batch = append(batch, m)
 		ids = append(ids, m.in.MessageID)
 	}
@@ -563,15 +607,20 @@ func (g *Ingester) fetchHeaders(s *session, uids []imap.UID) ([]*fetched, error)
 		return nil, fmt.Errorf("fetch headers: %w", err)
 	}
 	opts := g.settings().Parse
-	byUID := map[imap.UID]*fetched{}
-	for _, m := range msgs {
+	heads := make([]*fetched, len(msgs))
+	inParallel(len(msgs), func(i int) {
+		m := msgs[i]
 		f := &fetched{uid: m.UID, size: m.RFC822Size, seen: slices.Contains(m.Flags, imap.FlagSeen), arrived: m.InternalDate}
 		if h := m.FindBodySection(headerSection); len(h) > 0 {
 			if p, err := Parse(h, opts); err == nil {
 				f.head = p
 			}
 		}
-		byUID[m.UID] = f
+		heads[i] = f
+	})
+	byUID := map[imap.UID]*fetched{}
+	for _, f := range heads {
+		byUID[f.uid] = f
 	}
 	var out []*fetched
 	for _, u := range uids {
@@ -608,24 +657,47 @@ func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, op
 	for _, m := range msgs {
 		raw[m.UID] = m.FindBodySection(section)
 	}
-	for _, f := range mails {
+	inParallel(len(mails), func(i int) {
+		f := mails[i]
 		if !slices.Contains(uids, f.uid) {
-			continue
+			return
 		}
 		b, ok := raw[f.uid]
 		if !ok {
 			f.done = true // Expunged meanwhile.
-			continue
+			return
 		}
 		p, err := Parse(b, opts)
 		if err != nil {
 			g.log.Error("unreadable mail: quarantined", "uid", f.uid, "err", err)
 			f.bad = true
-			continue
+			return
 		}
 		f.full = p
-	}
+	})
 	return nil
+}
+
+// inParallel calls fn(0) … fn(n-1) on as many goroutines as there are processors, and returns
+// when all are done: parsing a batch's mails uses every core while the store's one writer waits.
+func inParallel(n int, fn func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // process commits a batch. The mails go in one group commit, recorded as in flight before it

@@ -172,7 +172,7 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts) (Verdict, string) {
 	if strings.EqualFold(strings.TrimSpace(h.Get("X-Apple-Unsubscribe")), "true") {
 		return VerdictFeedback, "X-Apple-Unsubscribe"
 	}
-	if f != nil && sesBounceRe.MatchString(f.text) {
+	if f != nil && strings.Contains(f.text, "notificationType") && sesBounceRe.MatchString(f.text) {
 		if strings.Contains(f.text, `Complaint`) {
 			return VerdictFeedback, "Amazon SES complaint notification"
 		}
@@ -184,7 +184,8 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts) (Verdict, string) {
 	failed := h.Has("X-Failed-Recipients") || (f != nil && len(f.failed) > 0)
 	daemon := daemonLocalRe.MatchString(local) || daemonNameRe.MatchString(strings.TrimSpace(fromName))
 	bounceSubject := bounceSubjectRe.MatchString(subject) || bounceSuffixRe.MatchString(subject)
-	delaySubject := delaySubjectRe.MatchString(subject)
+	// Only a machine's delay warning counts: the subject is not looked at without a sign of one.
+	delaySubject := (dsn || daemon || nullSender || isAutoSubmitted(h)) && delaySubjectRe.MatchString(subject)
 
 	// A delay warning says the mail is still queued: no recipient has failed (RFC 3464
 	// Action: delayed, Postfix's "Delayed Mail (still being retried)", Exim's "Warning: message

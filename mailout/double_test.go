@@ -21,6 +21,12 @@ type memOutbox struct {
 	claimed map[int64]bool
 	sent    map[string]int // Automatic mails sent, by address.
 	bounced map[string]bool
+	noted   []noted // Accepted by the server, not yet committed.
+}
+
+type noted struct {
+	id     int64
+	sentTo []string
 }
 
 var _ Outbox = (*memOutbox)(nil)
@@ -79,19 +85,32 @@ func (b *memOutbox) settle(ids []int64, state string) {
 	}
 }
 
-func (b *memOutbox) MarkDelivered(context.Context, int64, string, time.Time) error { return nil }
-
-func (b *memOutbox) MarkSent(_ context.Context, id int64, _ time.Time, sentTo ...string) error {
-	b.settle([]int64{id}, tickets.OutboxSent)
+func (b *memOutbox) NoteSent(_ context.Context, id int64, _ time.Time, sentTo ...string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.mails[id-1].Automatic {
-		for _, a := range sentTo {
-			b.sent[tickets.Mailbox(a)]++
+	b.noted = append(b.noted, noted{id, sentTo})
+	return nil
+}
+
+func (b *memOutbox) CommitSent(context.Context) error {
+	b.mu.Lock()
+	list := b.noted
+	b.noted = nil
+	b.mu.Unlock()
+	for _, n := range list {
+		b.settle([]int64{n.id}, tickets.OutboxSent)
+		b.mu.Lock()
+		if b.mails[n.id-1].Automatic {
+			for _, a := range n.sentTo {
+				b.sent[tickets.Mailbox(a)]++
+			}
 		}
+		b.mu.Unlock()
 	}
 	return nil
 }
+
+func (b *memOutbox) MarkDelivered(context.Context, int64, string, time.Time) error { return nil }
 
 func (b *memOutbox) Retry(_ context.Context, id int64, _, _ time.Time, _ string) error {
 	b.settle([]int64{id}, tickets.OutboxPending)

@@ -62,9 +62,12 @@ type Outbox interface {
 	Release(ctx context.Context, ids []int64, at time.Time) error
 	// MarkDelivered records that the server took one recipient's copy of a mail.
 	MarkDelivered(ctx context.Context, id int64, email string, now time.Time) error
-	// MarkSent, Retry, MarkFailed and MarkSuppressed settle one mail; MarkSent logs the copies
-	// sentTo for the hourly limits.
-	MarkSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error
+	// NoteSent records at once that the server accepted a mail (the store's sent journal: a crash
+	// from then on does not send it again); CommitSent marks every mail noted so far as sent, in
+	// one transaction, and logs the copies sentTo for the hourly limits.
+	NoteSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error
+	CommitSent(ctx context.Context) error
+	// Retry, MarkFailed and MarkSuppressed settle one mail.
 	Retry(ctx context.Context, id int64, now, next time.Time, errText string) error
 	MarkFailed(ctx context.Context, id int64, now time.Time, errText string) error
 	MarkSuppressed(ctx context.Context, id int64, now time.Time, reason string) error
@@ -101,6 +104,10 @@ type Sender struct {
 
 	self          Claimant  // This process, as its claims on the outbox name it.
 	claimsChecked time.Time // When the claims of processes that are gone were last looked for.
+
+	limitMu        sync.Mutex
+	connLimit      int       // The connections the server accepted, when it refused more.
+	connLimitUntil time.Time // Until when to keep to connLimit.
 
 	down                 atomic.Pointer[outage] // The server cannot be reached; nil when it can.
 	probeFirst, probeMax time.Duration          // ProbeFirst and ProbeMax; shorter in tests.
@@ -176,11 +183,11 @@ type errConn struct{ err error }
 func (e errConn) Error() string { return e.err.Error() }
 func (e errConn) Unwrap() error { return e.err }
 
-// Drain sends every mail due at now over one SMTP connection, and returns how many were sent.
-// A mail the server refuses for now (4xx) is retried later, on its own backoff (Backoff). When
-// the server cannot be reached, no mail is charged with it: the mails claimed are given back,
-// still due, and the drain ends with an error that wraps ErrUnreachable (Run then probes the
-// server until it answers).
+// Drain sends every mail due at now, over up to [smtp] connections at once (see sendBatch), and
+// returns how many were sent. A mail the server refuses for now (4xx) is retried later, on its
+// own backoff (Backoff). When the server cannot be reached, no mail is charged with it: the mails
+// claimed are given back, still due, and the drain ends with an error that wraps ErrUnreachable
+// (Run then probes the server until it answers).
 func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -188,8 +195,20 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 		defer func() { s.answered(was, sent, err) }()
 	}
 	set := s.set.Load()
-	d := &drain{Sender: s, smtp: set.smtp, desk: set.desk, tpl: set.tpl, now: now}
-	defer d.close()
+	proto := drain{Sender: s, smtp: set.smtp, desk: set.desk, tpl: set.tpl, now: now}
+	var workers []*drain // Each with its connection, kept from batch to batch.
+	total := func() int {
+		n := 0
+		for _, d := range workers {
+			n += d.sent
+		}
+		return n
+	}
+	defer func() {
+		for _, d := range workers {
+			d.close()
+		}
+	}()
 	// Outcomes are recorded even when ctx is cancelled: a mail handed to the server must be
 	// marked sent, or it goes again.
 	settle := context.WithoutCancel(ctx)
@@ -199,40 +218,18 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 	for {
 		batch, err := s.box.DueMail(ctx, s.self.String(), now, batchSize)
 		if err != nil {
-			return d.sent, err
+			return total(), err
 		}
 		if len(batch) == 0 {
-			if d.sent > 0 { // The hourly limit looks back one hour; older entries only take room.
+			if total() > 0 { // The hourly limit looks back one hour; older entries only take room.
 				if err := s.box.PruneSentLog(settle, now.Add(-2*time.Hour)); err != nil {
 					s.log.Warn("prune sent log", "err", err)
 				}
 			}
-			return d.sent, nil
+			return total(), nil
 		}
-		for i, m := range batch {
-			if ctx.Err() != nil {
-				return d.sent, errors.Join(ctx.Err(), s.box.Release(settle, ids(batch[i:]), now))
-			}
-			if ok, err := s.box.Renew(settle, m, time.Now().Add(tickets.ClaimLease)); err != nil {
-				return d.sent, err
-			} else if !ok {
-				s.log.Warn("outbox row claimed by another sender; skipped", "id", m.ID, "kind", m.Kind)
-				continue
-			}
-			err := d.one(settle, m)
-			var w errWaiting
-			if errors.As(err, &w) { // Not an attempt: the mails wait as they are.
-				return d.sent, errors.Join(w.err, s.box.Release(settle, ids(batch[i:]), now))
-			}
-			var ce errConn
-			if errors.As(err, &ce) {
-				s.unreachable(d.smtp, ce.err)
-				err := fmt.Errorf("%w: smtp %s: %s", ErrUnreachable, d.smtp.Address, explain(d.smtp, ce.err))
-				return d.sent, errors.Join(err, s.box.Release(settle, ids(batch[i:]), now))
-			}
-			if err != nil {
-				return d.sent, err
-			}
+		if err := s.sendBatch(ctx, settle, &workers, proto, batch); err != nil {
+			return total(), err
 		}
 	}
 }
@@ -296,6 +293,7 @@ func ids(ms []tickets.OutboxMail) []int64 {
 // drain is the state of one Drain: its configuration and its connection.
 type drain struct {
 	*Sender
+	box    batchBox // The Sender's outbox, as the batch being sent sees it.
 	smtp   Config
 	desk   tickets.DeskConfig
 	tpl    *templates.Set

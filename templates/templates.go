@@ -33,6 +33,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -268,13 +269,25 @@ var (
 	anyTag      = `(?i)\[\s*%s\s*#?\s*\d*\s*\]\s*`
 )
 
+// tagRegexps holds the compiled anyTag of each tag: a desk has one, and every mail asks for it.
+var tagRegexps sync.Map // string → *regexp.Regexp
+
+func tagRegexp(tag string) *regexp.Regexp {
+	if re, ok := tagRegexps.Load(tag); ok {
+		return re.(*regexp.Regexp)
+	}
+	re := regexp.MustCompile(fmt.Sprintf(anyTag, regexp.QuoteMeta(tag)))
+	tagRegexps.Store(tag, re)
+	return re
+}
+
 // CleanSubject removes the desk's tags and reply or forward prefixes ("Re:", "TR:", "Fwd:") from
 // a subject, so that the desk's own subject reads "[HD #42] Request received: the subject".
 func CleanSubject(s, tag string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	var tagRe *regexp.Regexp
 	if tag != "" {
-		tagRe = regexp.MustCompile(fmt.Sprintf(anyTag, regexp.QuoteMeta(tag)))
+		tagRe = tagRegexp(tag)
 	}
 	for {
 		before := s

@@ -2,8 +2,11 @@ package tickets
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,7 +36,14 @@ func (t *Tx) Loads() (map[string]Load, error) {
 	for _, te := range t.cfg.Technicians {
 		loads[te.Email] = Load{Email: te.Email, Name: te.Name, Tier: te.Tier}
 	}
-	away, err := t.query(`SELECT email FROM people WHERE away_until > ?`, t.Now.Unix())
+	// Looked up by address: people holds every requester ever seen, the team is a few rows.
+	team, err := json.Marshal(slices.Collect(maps.Keys(loads)))
+	if err != nil {
+		return nil, fmt.Errorf("loads: %w", err)
+	}
+	away, err := t.query(`SELECT email FROM people WHERE email IN (SELECT value FROM `+
+		t.d.Store.dialect.pick(`json_each(?)`, `json_array_elements_text(CAST(? AS JSON))`)+`) AND away_until > ?`,
+		string(team), t.Now.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("loads: %w", err)
 	}

@@ -1,10 +1,6 @@
 package tickets
 
 import (
-	"context"
-	"database/sql"
-	"errors"
-	"fmt"
 	"maps"
 	"math"
 	"sort"
@@ -29,7 +25,6 @@ type Model struct {
 	fsizes    map[string]int            // Sum of the counts of frequent features by category.
 	vocab     map[string]int            // Feature counts, all categories together.
 	nFrequent int                       // Features counted at least twice.
-	tickets   map[int64]string          // The category each desk ticket was learned as.
 }
 
 // frequentFrom is the number of training examples from which features seen once are ignored.
@@ -38,7 +33,7 @@ const frequentFrom = 1000
 // NewModel returns an empty model.
 func NewModel() *Model {
 	return &Model{docs: map[string]int{}, counts: map[string]map[string]int{},
-		sizes: map[string]int{}, fsizes: map[string]int{}, vocab: map[string]int{}, tickets: map[int64]string{}}
+		sizes: map[string]int{}, fsizes: map[string]int{}, vocab: map[string]int{}}
 }
 
 // Add records one training example. It must not be called while others may call Predict.
@@ -104,8 +99,7 @@ func (m *Model) Examples() int { return m.total }
 // clone returns a deep copy, to change while readers use the original.
 func (m *Model) clone() *Model {
 	n := &Model{docs: maps.Clone(m.docs), total: m.total, counts: make(map[string]map[string]int, len(m.counts)),
-		sizes: maps.Clone(m.sizes), fsizes: maps.Clone(m.fsizes), vocab: maps.Clone(m.vocab), nFrequent: m.nFrequent,
-		tickets: maps.Clone(m.tickets)}
+		sizes: maps.Clone(m.sizes), fsizes: maps.Clone(m.fsizes), vocab: maps.Clone(m.vocab), nFrequent: m.nFrequent}
 	for cat, c := range m.counts {
 		n.counts[cat] = maps.Clone(c)
 	}
@@ -306,88 +300,6 @@ tout tous toute toutes deja encore comme alors donc car ni non oui plus moins
 
 // trainingText is what the model learns from a ticket: its subject and first message.
 func trainingText(subject, first string) string { return subject + "\n" + first }
-
-// TrainModel rebuilds the classifier from the store: every ticket whose category was corrected
-// (the training table, filled by learn), and every resolved or closed ticket with a category. It
-// replaces the model in use when done.
-func (d *Desk) TrainModel(ctx context.Context) error {
-	d.train.Lock()
-	defer d.train.Unlock()
-	rows, err := d.Store.Reader().QueryContext(ctx, `
-		SELECT ticket_id, category, text FROM training WHERE category != ''
-		UNION ALL
-		SELECT t.id, t.category, t.subject || char(10) || COALESCE((SELECT e.text FROM events e
-			WHERE e.ticket_id = t.id AND e.kind = 'message' ORDER BY e.id LIMIT 1), '')
-		FROM tickets t
-		WHERE t.status IN ('resolved', 'closed') AND t.category != ''
-			AND NOT EXISTS (SELECT 1 FROM training r WHERE r.ticket_id = t.id)`)
-	if err != nil {
-		return fmt.Errorf("train model: %w", err)
-	}
-	defer rows.Close()
-	m := NewModel()
-	for rows.Next() {
-		var id int64
-		var cat, text string
-		if err := rows.Scan(&id, &cat, &text); err != nil {
-			return fmt.Errorf("train model: %w", err)
-		}
-		m.Add(cat, text)
-		m.tickets[id] = cat
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("train model: %w", err)
-	}
-	d.model.Store(m)
-	d.Log.Info("classifier trained", "examples", m.Examples(), "categories", len(m.docs))
-	return nil
-}
-
-// learn records the ticket's category as a training example and teaches the model in use,
-// replacing what it learned of this ticket before. SetCategory calls it on every correction; it
-// may also be called when a ticket is resolved (then the model need not wait for TrainModel).
-// Calling it again with the same category changes nothing. A ticket without category is skipped.
-// The model itself changes only once the transaction commits.
-func (t *Tx) learn(tk *Ticket) error {
-	if tk.Category == "" {
-		return nil
-	}
-	var first string
-	err := t.queryRow(`SELECT text FROM events WHERE ticket_id = ? AND kind = 'message' ORDER BY id LIMIT 1`, tk.ID).Scan(&first)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("learn: %w", err)
-	}
-	text := trainingText(tk.Subject, first)
-	_, err = t.exec(`INSERT INTO training (ticket_id, category, text, at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (ticket_id) DO UPDATE SET category = excluded.category, text = excluded.text, at = excluded.at`,
-		tk.ID, tk.Category, text, t.Now.Unix())
-	if err != nil {
-		return fmt.Errorf("learn: %w", err)
-	}
-
-	id, category, d := tk.ID, tk.Category, t.d
-	t.onCommit = append(t.onCommit, func() { d.learnModel(id, category, text) })
-	return nil
-}
-
-// learnModel updates the live model with one example, once its transaction has committed.
-func (d *Desk) learnModel(id int64, category, text string) {
-	d.train.Lock()
-	defer d.train.Unlock()
-	cur := d.model.Load()
-	if cur == nil {
-		cur = NewModel()
-	}
-	old := cur.tickets[id]
-	if old == category {
-		return
-	}
-	m := cur.clone()
-	m.remove(old, text) // The subject and first message do not change: the same text as learned.
-	m.Add(category, text)
-	m.tickets[id] = category
-	d.model.Store(m)
-}
 
 // ruleScore is how well a category's keywords match a request.
 type ruleScore struct {

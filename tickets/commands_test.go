@@ -265,7 +265,7 @@ func TestRefusedCorrectionTeachesNothing(t *testing.T) {
 	if o := ingest(t, d, t0.Add(2*time.Minute), techReply(t, d, "t2@m", "alice@corp.example", "#category hardware"))[0]; o.Action != ActionCommand {
 		t.Fatalf("action %s", o.Action)
 	}
-	if m := d.model.Load(); m == before || m.tickets[1] != "hardware" {
+	if m := d.model.Load(); m == before || m.docs["hardware"] != 1 {
 		t.Fatal("a committed correction did not teach the model")
 	}
 }

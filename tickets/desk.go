@@ -27,7 +27,13 @@ type Desk struct {
 	// do not overwrite each other's result.
 	train    sync.Mutex
 	counters Counters // What the desk did since it started (monitoring).
+	kick     func()   // Called after a commit that queued mail (OnQueued); nil for none.
 }
+
+// OnQueued sets what a commit that queued mail calls, at once, to wake the sender: no polling
+// interval sits between a request's commit and its acknowledgement. Set it before the desk is
+// used; kick must not block.
+func (d *Desk) OnQueued(kick func()) { d.kick = kick }
 
 // wordsBox holds the desk's Words, which an atomic pointer cannot hold directly.
 type wordsBox struct{ Words }
@@ -82,6 +88,8 @@ type Tx struct {
 	// model) must not happen for work that is rolled back. A savepoint rolled back drops the
 	// hooks added since it was set.
 	onCommit []func()
+	lessons  []lesson // What learn taught, for the model in use once the transaction commits.
+	queued   bool     // Mail was queued: the commit kicks the sender.
 	// runSummary is set by the escalation job: the coordinators hear of its escalations in one
 	// mail at the end of the run, not one per ticket.
 	runSummary bool
@@ -92,9 +100,9 @@ func (t *Tx) savepoint(name string) (rollback func() error, err error) {
 	if _, err := t.exec(`SAVEPOINT ` + name); err != nil {
 		return nil, err
 	}
-	n := len(t.onCommit)
+	n, nl := len(t.onCommit), len(t.lessons)
 	return func() error {
-		t.onCommit = t.onCommit[:n]
+		t.onCommit, t.lessons = t.onCommit[:n], t.lessons[:nl]
 		_, err := t.exec(`ROLLBACK TO ` + name)
 		return err
 	}, nil
@@ -114,18 +122,35 @@ func (t *Tx) Config() *Config { return t.cfg.Config }
 // Update runs fn in one immediate transaction, as of time now.
 func (d *Desk) Update(ctx context.Context, now time.Time, fn func(*Tx) error) error {
 	var hooks []func()
+	var lessons []lesson
+	queued, locked := false, false
+	defer func() {
+		if locked {
+			d.train.Unlock()
+		}
+	}()
 	err := d.Store.write(ctx, func(tx *sql.Tx) error {
 		t := &Tx{d: d, tx: tx, cfg: d.cfg.Load(), Now: now.UTC().Truncate(time.Second)}
 		if w := d.words.Load(); w != nil {
 			t.words = w.Words
 		}
 		err := fn(t)
-		hooks = t.onCommit
+		hooks, lessons, queued = t.onCommit, t.lessons, t.queued
+		if err == nil && len(lessons) > 0 {
+			// Held across the commit: lessons reach the model in use in the order they
+			// were committed, and a model read meanwhile holds them once.
+			d.train.Lock()
+			locked = true
+		}
 		return err
 	})
 	if err != nil {
 		return err
 	}
+	if queued && d.kick != nil {
+		d.kick()
+	}
+	d.teach(lessons)
 	for _, h := range hooks {
 		h()
 	}
@@ -298,9 +323,10 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 			refs = append(refs, tk.OriginMessageID)
 		}
 		if tk.RootMessageID == "" {
+			// This column alone: the rest of the ticket is its caller's to save.
 			tk.RootMessageID = id
-			if err := t.save(tk); err != nil {
-				return err
+			if _, err := t.exec(`UPDATE tickets SET root_message_id = ? WHERE id = ?`, id, tk.ID); err != nil {
+				return fmt.Errorf("save ticket %d: %w", tk.ID, err)
 			}
 		} else {
 			refs = append(refs, tk.RootMessageID)
@@ -332,6 +358,7 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	if err != nil {
 		return fmt.Errorf("queue mail: %w", err)
 	}
+	t.queued = true
 	text := m.Kind + " → " + strings.Join(append(m.To, m.Cc...), ", ")
 	if m.Withheld != "" {
 		if _, err := t.exec(`UPDATE outbox SET state = 'suppressed', sent_at = ?, last_error = ? WHERE id = ?`,

@@ -123,15 +123,12 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 			return nil, err
 		}
 	}
-	// The acknowledgement is the ticket's first mail: queue records it as the thread's root and
-	// saves the ticket, assignment included.
+	// The acknowledgement is the ticket's first mail: queue records it as the thread's root.
 	if err := t.queue(tk, ack); err != nil {
 		return nil, err
 	}
-	if tk.RootMessageID == "" {
-		if err := t.save(tk); err != nil {
-			return nil, err
-		}
+	if err := t.save(tk); err != nil { // The assignment and the explanation.
+		return nil, err
 	}
 	if pick.Email == "" {
 		return tk, t.tellCoordinators(tk, "unassigned", say(PhraseNoTechnicianTicket))
@@ -183,10 +180,8 @@ func (t *Tx) openLinked(tk *Ticket, req NewTicket, tri Judgement, det detection)
 		Notice: Notice{Audience: "requester", Text: req.Text, Incident: &incInfo}, Withheld: req.NoAck}); err != nil {
 		return err
 	}
-	if tk.RootMessageID == "" {
-		if err := t.save(tk); err != nil {
-			return err
-		}
+	if err := t.save(tk); err != nil { // queue recorded the thread's root alone.
+		return err
 	}
 	if det.opened {
 		return t.tellIncident(inc, ActorDesk)

@@ -122,12 +122,19 @@ func (s *Store) DueMail(ctx context.Context, claimant string, now time.Time, lim
 			}
 		}
 		claim := newClaim()
+		list := make([]int64, len(out))
 		for i, m := range out {
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, claim = ?, claimant = ? WHERE id = ?`,
-				now.Add(ClaimLease).Unix(), claim, claimant, m.ID); err != nil {
-				return fmt.Errorf("claim mail %d: %w", m.ID, err)
-			}
+			list[i] = m.ID
 			out[i].Claim = claim
+		}
+		ids, err := json.Marshal(list)
+		if err != nil {
+			return fmt.Errorf("claim mail: %w", err)
+		}
+		if _, err := s.txExec(ctx, tx, `UPDATE outbox SET next_attempt_at = ?, claim = ?, claimant = ?
+			WHERE id IN (SELECT `+s.dialect.pick(`value FROM json_each(?)`, `CAST(value AS BIGINT) FROM json_array_elements_text(CAST(? AS JSON))`)+`)`,
+			now.Add(ClaimLease).Unix(), claim, claimant, string(ids)); err != nil {
+			return fmt.Errorf("claim mail: %w", err)
 		}
 		return nil
 	})
@@ -148,7 +155,7 @@ func newClaim() string {
 func (s *Store) Renew(ctx context.Context, m OutboxMail, until time.Time) (bool, error) {
 	var ok bool
 	err := s.writeRows(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND claim = ? AND state = 'pending'`,
+		res, err := s.txExec(ctx, tx, `UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND claim = ? AND state = 'pending'`,
 			until.Unix(), m.ID, m.Claim)
 		if err != nil {
 			return fmt.Errorf("renew claim: %w", err)
@@ -222,45 +229,89 @@ func (s *Store) ReleaseClaims(ctx context.Context, claimant string, now time.Tim
 	return int(n), err
 }
 
-// MarkSent records a mail as sent at now. The recipients it went to are logged in sent_log when
-// the mail is automatic, by mailbox and with the mail's cause, for the hourly limits
-// (AutoMailsSince, CausedMailsSince); sentTo names them when some were dropped, else all of the
-// row's recipients are taken. The fact is in the sent journal before
-// the commit, so that a crash while the commit waits for the writer does not send the mail again.
+// MarkSent records a mail as sent at now: NoteSent, then CommitSent.
 func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error {
+	if err := s.NoteSent(ctx, id, now, sentTo...); err != nil {
+		return err
+	}
+	return s.CommitSent(ctx)
+}
+
+// NoteSent is the first half of recording a mail as sent at now: one line in the sent journal,
+// written as soon as the server accepted the mail, so that from then on a crash does not send it
+// again. The recipients it went to are logged in sent_log when the mail is automatic, by mailbox
+// and with the mail's cause, for the hourly limits (AutoMailsSince, CausedMailsSince); sentTo
+// names them when some were dropped, else all of the row's recipients are taken. The mail stays
+// pending in the database until CommitSent.
+//
+// A PostgreSQL store has no journal (sentjournal.go says why): there NoteSent commits "sent" at
+// once, in a transaction that takes only the row's lock (writeRows, one round trip), and
+// CommitSent has nothing left to do (SentAtOnce). Holding the mails of a batch until its end
+// instead would send again, after a crash, every mail the batch had sent so far.
+func (s *Store) NoteSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error {
 	j := s.journal
-	if j == nil { // PostgreSQL: the commit waits for no writer (sentjournal.go says why).
+	if j == nil {
 		return s.writeRows(ctx, func(tx *sql.Tx) error {
-			_, err := markSent(ctx, tx, id, now, sentTo)
+			_, err := s.markSent(ctx, tx, id, now, sentTo)
 			return err
 		})
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	done, jerr := j.note(sentEntry{ID: id, At: now.Unix(), SentTo: sentTo})
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := markSent(ctx, tx, id, now, sentTo)
+	e := sentEntry{ID: id, At: now.Unix(), SentTo: sentTo}
+	done, err := j.note(e)
+	if err != nil {
 		return err
-	})
-	if jerr != nil {
-		return errors.Join(err, jerr) // Committed or not, the caller hears of it.
 	}
-	done()
+	j.noted, j.release = append(j.noted, e), done // One shared lock, held until the commit.
+	return nil
+}
+
+// CommitSent is the second half: every mail noted since the last commit is marked sent, in one
+// transaction. A sender that commits once per batch of mails pays one transaction for the batch
+// and keeps the window in which a crash sends a mail twice as narrow as the journal's write.
+func (s *Store) CommitSent(ctx context.Context) error {
+	j := s.journal
+	if j == nil { // PostgreSQL: NoteSent committed each mail.
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if len(j.noted) == 0 {
+		return nil
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		for _, e := range j.noted {
+			_, err := s.markSent(ctx, tx, e.ID, time.Unix(e.At, 0), e.SentTo)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) { // A row pruned since is nothing to mark.
+				return err
+			}
+		}
+		return nil
+	})
+	// Committed or not, the entries are in the journal: the next store to open replays them.
+	j.noted = j.noted[:0]
+	j.release()
 	if err == nil && j.n >= journalCompact {
 		_, err = s.replaySent(ctx, false)
 	}
 	return err
 }
 
+// SentAtOnce reports whether NoteSent commits "sent" itself, leaving CommitSent nothing to do: on
+// PostgreSQL, which has no sent journal. The counts of the hourly limits (AutoMailsSince,
+// CausedMailsSince) then hold every mail noted.
+func (s *Store) SentAtOnce() bool { return s.journal == nil }
+
 // markSent records a pending mail as sent; false when it was not pending (already marked).
-func markSent(ctx context.Context, tx *sql.Tx, id int64, now time.Time, sentTo []string) (bool, error) {
+func (s *Store) markSent(ctx context.Context, tx *sql.Tx, id int64, now time.Time, sentTo []string) (bool, error) {
 	var to, cc, cause string
 	var automatic bool
-	err := tx.QueryRowContext(ctx, `SELECT recipients, cc, automatic, cause FROM outbox WHERE id = ?`, id).Scan(&to, &cc, &automatic, &cause)
+	err := s.txQueryRow(ctx, tx, `SELECT recipients, cc, automatic, cause FROM outbox WHERE id = ?`, id).Scan(&to, &cc, &automatic, &cause)
 	if err != nil {
 		return false, fmt.Errorf("mark sent %d: %w", id, err)
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, claimant = ''
+	res, err := s.txExec(ctx, tx, `UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, claimant = ''
 		WHERE id = ? AND state = 'pending'`, now.Unix(), id)
 	if err != nil {
 		return false, fmt.Errorf("mark sent %d: %w", id, err)
@@ -282,7 +333,7 @@ func markSent(ctx context.Context, tx *sql.Tx, id int64, now time.Time, sentTo [
 		sentTo = append(a, b...)
 	}
 	for _, e := range sentTo {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sent_log (email, at, cause, outbox_id) VALUES (?, ?, ?, ?)`,
+		if _, err := s.txExec(ctx, tx, `INSERT INTO sent_log (email, at, cause, outbox_id) VALUES (?, ?, ?, ?)`,
 			Mailbox(e), now.Unix(), cause, id); err != nil {
 			return false, fmt.Errorf("log sent mail: %w", err)
 		}

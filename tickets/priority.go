@@ -13,10 +13,16 @@ type urgencyPhrase struct {
 	text  string // As written here, for the reasons.
 }
 
+// phraseSet is a list of phrases, indexed by their first word.
+type phraseSet struct {
+	list    []urgencyPhrase
+	byFirst map[string][]int // Indexes in list, ascending.
+}
+
 // phrases folds a list of phrases, once each: two spellings that fold to the same words ("dès
 // que possible", "des que possible") are one phrase, so they cannot count twice.
-func phrases(list ...string) []urgencyPhrase {
-	var out []urgencyPhrase
+func phrases(list ...string) *phraseSet {
+	set := &phraseSet{byFirst: map[string][]int{}}
 	seen := map[string]bool{}
 	for _, p := range list {
 		w := foldedWords(p)
@@ -25,8 +31,25 @@ func phrases(list ...string) []urgencyPhrase {
 		}
 		if k := strings.Join(w, " "); len(w) > 0 && !seen[k] {
 			seen[k] = true
-			out = append(out, urgencyPhrase{words: w, text: p})
+			set.byFirst[w[0]] = append(set.byFirst[w[0]], len(set.list))
+			set.list = append(set.list, urgencyPhrase{words: w, text: p})
 		}
+	}
+	return set
+}
+
+// clauseWords are a clause's folded words and their stems, computed once for every check.
+type clauseWords struct{ ws, st []string }
+
+func wordsOfClauses(clauses []string) []clauseWords {
+	out := make([]clauseWords, 0, len(clauses))
+	for _, c := range clauses {
+		ws := foldedWords(c)
+		st := make([]string, len(ws))
+		for i, w := range ws {
+			st[i] = stem(w)
+		}
+		out = append(out, clauseWords{ws, st})
 	}
 	return out
 }
@@ -160,34 +183,47 @@ var negationFillers = map[string]bool{"very": true, "so": true, "that": true, "r
 
 // matchPhrases reports the phrases found in text, each once: those no negation cancels, and
 // (when negatable) those found only negated.
-func matchPhrases(text string, list []urgencyPhrase, negatable bool) (found, cancelled []urgencyPhrase) {
-	return matchPhrasesIn(splitClauses(text), list, negatable)
+func matchPhrases(text string, set *phraseSet, negatable bool) (found, cancelled []urgencyPhrase) {
+	return matchPhrasesIn(wordsOfClauses(splitClauses(text)), set, negatable)
 }
 
-func matchPhrasesIn(clauses []string, list []urgencyPhrase, negatable bool) (found, cancelled []urgencyPhrase) {
-	seen := make([]bool, len(list))
-	neg := make([]bool, len(list))
-	for _, clause := range clauses {
-		ws := foldedWords(clause)
-		st := make([]string, len(ws))
-		for i, w := range ws {
-			st[i] = stem(w)
-		}
-		for k, p := range list {
-			for i := 0; !seen[k] && i+len(p.words) <= len(st); i++ {
-				if !equalWords(st[i:i+len(p.words)], p.words) {
-					continue
+// matchPhrasesIn is matchPhrases over clauses already split into words. Found phrases come clause
+// by clause, in the order of the list within a clause.
+func matchPhrasesIn(clauses []clauseWords, set *phraseSet, negatable bool) (found, cancelled []urgencyPhrase) {
+	var seen, neg map[int]bool
+	type hit struct{ k, i int }
+	var hits []hit
+	for _, c := range clauses {
+		hits = hits[:0]
+		for i, w := range c.st {
+			for _, k := range set.byFirst[w] {
+				if p := set.list[k]; i+len(p.words) <= len(c.st) && equalWords(c.st[i:i+len(p.words)], p.words) {
+					hits = append(hits, hit{k, i})
 				}
-				if negatable && negated(ws, i) {
-					neg[k] = true
-					continue
-				}
-				seen[k] = true
-				found = append(found, p)
 			}
 		}
+		sort.Slice(hits, func(a, b int) bool {
+			return hits[a].k < hits[b].k || hits[a].k == hits[b].k && hits[a].i < hits[b].i
+		})
+		for _, h := range hits {
+			if seen[h.k] {
+				continue
+			}
+			if negatable && negated(c.ws, h.i) {
+				if neg == nil {
+					neg = map[int]bool{}
+				}
+				neg[h.k] = true
+				continue
+			}
+			if seen == nil {
+				seen = map[int]bool{}
+			}
+			seen[h.k] = true
+			found = append(found, set.list[h.k])
+		}
 	}
-	for k, p := range list {
+	for k, p := range set.list {
 		if neg[k] && !seen[k] {
 			cancelled = append(cancelled, p)
 		}
@@ -258,9 +294,9 @@ func judgePriority(cfg *Config, req NewTicket, category string) (Priority, []str
 			why = append(why, reason)
 		}
 	}
-	clauses := splitClauses(req.Subject + "\n" + req.Text)
-	has := func(list []urgencyPhrase) []string {
-		found, _ := matchPhrasesIn(clauses, list, true)
+	clauses := wordsOfClauses(splitClauses(req.Subject + "\n" + req.Text))
+	has := func(set *phraseSet) []string {
+		found, _ := matchPhrasesIn(clauses, set, true)
 		var out []string
 		for _, f := range found {
 			out = append(out, f.text)
@@ -361,16 +397,16 @@ var units = map[string]bool{"minute": true, "heure": true, "hour": true, "jour":
 
 // peopleCount finds a number of at least five people or things affected: "les 25 collaborateurs",
 // "around 60 people", "the 40 designers", "400 people are not paid"; not units ("20 minutes").
-func peopleCount(clauses []string) string {
+func peopleCount(clauses []clauseWords) string {
 	for _, c := range clauses {
-		ws := foldedWords(c)
+		ws, st := c.ws, c.st
 		for i := 0; i+1 < len(ws); i++ {
 			n, err := strconv.Atoi(ws[i])
 			if err != nil || n < 5 || n > 1000000 {
 				continue
 			}
 			for j := i + 1; j < len(ws) && j <= i+2; j++ {
-				if peopleWords[stem(ws[j])] || j == i+1 && len(ws[j]) > 3 && strings.HasSuffix(ws[j], "s") && !units[stem(ws[j])] {
+				if peopleWords[st[j]] || j == i+1 && len(ws[j]) > 3 && strings.HasSuffix(ws[j], "s") && !units[st[j]] {
 					return ws[i] + " " + ws[j]
 				}
 			}
@@ -392,13 +428,13 @@ var notScope = map[string]bool{"jour": true, "journee": true, "temps": true, "ma
 // compta", "tous les postes", "l'entrepôt entier", "aucun collaborateur", "the whole unit",
 // "the entire warehouse", "every sale", "all the printers", "not a single employee". Words of time
 // ("tous les jours", "every morning") and possessives ("all my files") do not count.
-func quantifiedScope(clauses []string) string {
+func quantifiedScope(clauses []clauseWords) string {
 	for _, c := range clauses {
-		ws := foldedWords(c)
+		ws, st := c.ws, c.st
 		for i, w := range ws {
 			next := func(k int) string {
 				if i+k < len(ws) {
-					return stem(ws[i+k])
+					return st[i+k]
 				}
 				return ""
 			}
@@ -419,7 +455,7 @@ func quantifiedScope(clauses []string) string {
 			case w == "all" && next(1) == "the":
 				noun = next(2)
 			case (w == "entier" || w == "entiere") && i > 0:
-				noun = stem(ws[i-1])
+				noun = st[i-1]
 			case w == "not" && next(1) == "a" && next(2) == "single":
 				noun = next(3)
 			default:
@@ -435,9 +471,9 @@ func quantifiedScope(clauses []string) string {
 
 // frenchNegatedVerb finds a French verb in the negative, the usual way to say a thing fails:
 // "ne détecte pas", "n'imprime plus", "ne s'ouvre plus". It returns the words, or "".
-func frenchNegatedVerb(clauses []string) string {
+func frenchNegatedVerb(clauses []clauseWords) string {
 	for _, c := range clauses {
-		ws := foldedWords(c)
+		ws := c.ws
 		for i, w := range ws {
 			if w != "ne" && w != "n" {
 				continue
@@ -472,9 +508,9 @@ var devices = map[string]bool{"ordinateur": true, "portable": true, "pc": true, 
 // lostDevice finds a device lost, forgotten or stolen: "j'ai oublié mon ordinateur portable dans
 // un taxi", "I left my laptop in a cab", "lost my phone". The person cannot work, and the data
 // on it is at risk.
-func lostDevice(clauses []string) string {
+func lostDevice(clauses []clauseWords) string {
 	for _, c := range clauses {
-		ws := foldedWords(c)
+		ws, st := c.ws, c.st
 		for i, w := range ws {
 			switch w {
 			case "perdu", "oublie", "lost", "left", "vole", "stolen", "forgot":
@@ -482,7 +518,7 @@ func lostDevice(clauses []string) string {
 				continue
 			}
 			for j := i + 1; j < len(ws) && j <= i+3; j++ {
-				if devices[stem(ws[j])] {
+				if devices[st[j]] {
 					return w + " " + ws[j]
 				}
 			}
@@ -494,9 +530,9 @@ func lostDevice(clauses []string) string {
 // deadlineTime finds a time of day the request must be met by: "à 14h", "avant 16h", "at 2pm",
 // "by 3pm", "before 11:00". A time after "depuis" or "since" is when the fault began, not a
 // deadline.
-func deadlineTime(clauses []string) string {
+func deadlineTime(clauses []clauseWords) string {
 	for _, c := range clauses {
-		ws := foldedWords(c)
+		ws := c.ws
 		for i := 1; i < len(ws); i++ {
 			switch ws[i-1] {
 			case "a", "avant", "at", "by", "before", "pour":

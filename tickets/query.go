@@ -114,57 +114,23 @@ func (s *Store) Linked(ctx context.Context, incident int64) ([]int64, error) {
 
 // ListFilter selects tickets.
 type ListFilter struct {
-	Status   Status // "" for all.
-	Assignee string
-	Limit    int    // 0 for no limit.
-	Kind     string // TicketRequest or TicketIncident; "" for both.
+	Status     Status // "" for all.
+	Assignee   string
+	Category   string     // "" for all.
+	Priorities []Priority // nil for all.
+	Since      time.Time  // Only tickets updated at or after it; zero for all.
+	Kind       string     // TicketRequest or TicketIncident; "" for both.
+	Limit      int        // 0 for no limit.
 }
 
 // List returns tickets, newest first.
 func (s *Store) List(ctx context.Context, f ListFilter) ([]*Ticket, error) {
-	q := `SELECT ` + ticketColumns + ` FROM tickets WHERE 1=1`
-	var args []any
-	if f.Status != "" {
-		q += ` AND status = ?`
-		args = append(args, f.Status)
-	}
-	if f.Assignee != "" {
-		q += ` AND assignee = ?`
-		args = append(args, f.Assignee)
-	}
-	if f.Kind != "" {
-		q += ` AND kind = ?`
-		args = append(args, f.Kind)
-	}
-	q += ` ORDER BY id DESC`
-	if f.Limit > 0 {
-		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
-	}
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list tickets: %w", err)
-	}
 	var out []*Ticket
-	for rows.Next() {
-		tk, err := scanTicket(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
+	err := s.EachTicket(ctx, f, func(tk *Ticket) error {
 		out = append(out, tk)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for _, tk := range out {
-		if tk.Watchers, err = loadWatchers(ctx, s.r, tk.ID); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // Ticket loads one ticket.

@@ -31,9 +31,10 @@ import (
 // The journal is not synced: after a power cut, as after a crash between the server's acceptance
 // and the append, the mail goes again (delivery is at least once).
 //
-// A PostgreSQL store has no journal. There MarkSent's commit takes only its row's lock
-// (writeRows), not the store's write lock, so it waits for no ingester: the window is the commit's
-// round trip to the server, which a journal would narrow by little. And a file is local to one
+// A PostgreSQL store has no journal. There NoteSent commits "sent" at once, each mail on its own
+// (no commit per batch), in a transaction that takes only its row's lock (writeRows), not the
+// store's write lock, so it waits for no ingester: the window is the commit's round trip to the
+// server, which a journal would narrow by little. And a file is local to one
 // machine, while the instances sharing a PostgreSQL database run on several: a dead instance's
 // journal would be replayed only when it starts again on that machine, long after another
 // instance has taken its claims back (mailout.HeartbeatTimeout) and sent the mail. The failover
@@ -41,9 +42,12 @@ import (
 // instance").
 type sentJournal struct {
 	path string
-	mu   sync.Mutex // One MarkSent of this process at a time.
+	mu   sync.Mutex // Guards what follows: notes and commits of this process, one at a time.
 	f    *os.File
 	n    int // Entries this process appended since the file was last emptied.
+
+	noted   []sentEntry // Appended by NoteSent, not yet committed by CommitSent.
+	release func()      // Gives up the shared lock the noted entries hold.
 }
 
 // journalCompact is how many entries the journal holds before a sender empties it.
@@ -129,7 +133,7 @@ func (s *Store) replaySent(ctx context.Context, wait bool) (int, error) {
 		err = s.write(ctx, func(tx *sql.Tx) error {
 			n = 0
 			for _, e := range entries {
-				ok, err := markSent(ctx, tx, e.ID, time.Unix(e.At, 0), e.SentTo)
+				ok, err := s.markSent(ctx, tx, e.ID, time.Unix(e.At, 0), e.SentTo)
 				if err != nil && !errors.Is(err, sql.ErrNoRows) { // A row pruned since is nothing to mark.
 					return err
 				}

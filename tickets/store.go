@@ -41,6 +41,8 @@ type Store struct {
 
 	journal *sentJournal  // DATABASE-sent: mails accepted by the server, before "sent" commits.
 	search  searchDialect // How the full-text index ranks: FTS5 when this build has it, else FTS4; tsvector on PostgreSQL.
+
+	trace func(query string) // Tests: sees every query of the desk's transactions.
 }
 
 // SearchDialect names the full-text engine the store ranks with: "fts5" or "fts4" on SQLite,
@@ -473,10 +475,30 @@ INSERT INTO kv (key, value) SELECT 'message_ids_folded_until', CAST(COALESCE(MAX
 ALTER TABLE messages ADD COLUMN thread_index TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN thread_topic TEXT NOT NULL DEFAULT '';
 `,
+	// The classifier's counts, kept as learn changes them, so that no process retrains over the
+	// whole history at start (tickets/model.go): a feature's count by category, the examples of
+	// each category, the category each ticket was learned as. TrainModel fills them once on a
+	// desk that had tickets before, and sets kv model_built.
+	14: `
+CREATE TABLE model_features (
+	feature TEXT NOT NULL,
+	category TEXT NOT NULL,
+	n INTEGER NOT NULL,
+	PRIMARY KEY (feature, category)
+) WITHOUT ROWID;
+CREATE TABLE model_docs (
+	category TEXT PRIMARY KEY,
+	n INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE model_learned (
+	ticket_id INTEGER PRIMARY KEY,
+	category TEXT NOT NULL
+);
+`,
 	// Several processes on one store (roles.go): who holds a role (reading a mailbox), when each
 	// scheduled job last ran and where, and the senders' heartbeats, by which a sender on another
 	// machine tells a dead claimant of outbox rows from a live one.
-	14: `
+	15: `
 CREATE TABLE roles (
 	name TEXT PRIMARY KEY,
 	holder TEXT NOT NULL,
@@ -700,6 +722,9 @@ func (s *Store) writeTx(ctx context.Context, locked bool, fn func(*sql.Tx) error
 
 // stmt returns the prepared statement of a query, or nil (and notes the query to prepare).
 func (s *Store) stmt(q string) *sql.Stmt {
+	if s.trace != nil {
+		s.trace(q)
+	}
 	if s.dialect == postgres {
 		return nil // pgx prepares and caches every statement on its connection.
 	}
@@ -738,6 +763,22 @@ func (s *Store) prepareWanted(ctx context.Context) {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// txExec runs a statement in a transaction of the writer, prepared once and reused (see stmt).
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if st := s.stmt(q); st != nil {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, q, args...)
+}
+
+// txQueryRow runs a one-row query in a transaction of the writer, prepared once and reused.
+func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	if st := s.stmt(q); st != nil {
+		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, q, args...)
 }
 
 // Reader is the read-only pool, for queries that change nothing.

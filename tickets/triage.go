@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -24,10 +25,15 @@ const (
 	modelConfident = 0.6
 )
 
-// Triage classifies a request and sets its priority.
+// Triage classifies a request and sets its priority. The first triage of a process reads the
+// learned model from the store.
 func (d *Desk) Triage(cfg *Config, req NewTicket) Judgement {
 	var j Judgement
-	j.Category, j.CategoryReason, j.Scores = classify(cfg.Categories, d.model.Load(), req.Subject, req.Text)
+	m, err := d.liveModel(context.Background())
+	if err != nil {
+		d.Log.Error("classifier", "err", err) // Keywords alone, this time.
+	}
+	j.Category, j.CategoryReason, j.Scores = classify(cfg.Categories, m, req.Subject, req.Text)
 	j.Priority, j.PriorityReason = judgePriority(cfg, req, j.Category)
 	return j
 }

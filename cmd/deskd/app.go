@@ -59,7 +59,7 @@ type part uint8
 const (
 	ingesting part = 1 << iota // The ingester reads the inbox: the IMAP password must be readable.
 	sending                    // The sender must log in to SMTP: the SMTP password must be readable.
-	triaging                   // The classifier is trained from the desk's history.
+	triaging                   // The classifier is ready: trained once on a desk from before its counts were stored.
 
 	serving = ingesting | sending | triaging // `deskd serve`, `deskd poll`.
 )
@@ -100,7 +100,7 @@ func newApp(ctx context.Context, cfg *config.File, log *slog.Logger, uses part) 
 	}
 	out.SetTokens(tokens)
 	in := mailin.NewIngester(desk, ingestSettings(cfg, desk, tokens), log)
-	in.Processed = func(mailin.Stats) { out.Wake() } // Mail in usually means mail out.
+	desk.OnQueued(out.Wake) // A commit that queued mail wakes the sender at once.
 	a := &app{log: log, store: desk.Store, desk: desk, in: in, out: out, cfg: cfg, tokens: tokens, sendErr: sendErr, holder: holderName()}
 	if cfg.Web.Enabled() {
 		a.web, err = web.New(cfg.Web, web.Options{Desk: desk, Store: desk.Store, Signer: desk.Signer, Words: tpl, Log: log,
@@ -195,9 +195,10 @@ func (a *app) config() *config.File {
 	return a.cfg
 }
 
-// train builds the classifier from the desk's history, for the commands that triage mail.
+// train makes the classifier ready for the commands that triage mail: its counts are in the
+// store, read at the first request; a desk from before they were kept there is trained once.
 func (a *app) train(ctx context.Context) {
-	if err := a.desk.TrainModel(ctx); err != nil {
+	if err := a.desk.PrepareModel(ctx); err != nil {
 		a.log.Warn("train classifier", "err", err)
 	}
 }
@@ -304,6 +305,9 @@ func (a *app) serve(ctx context.Context) error {
 func (a *app) serveWith(ctx context.Context, reload <-chan os.Signal, sd *systemd) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if err := a.desk.LoadModel(ctx); err != nil { // Now, not at the first mail.
+		a.log.Warn("load classifier", "err", err)
+	}
 	var wg sync.WaitGroup
 	var alive atomic.Int32 // The loops running.
 	var mu sync.Mutex

@@ -590,12 +590,10 @@ func readAll(r io.Reader) string {
 
 func (s *story) table() {
 	fmt.Fprintln(s.out, "\nTickets:")
-	list, err := s.a.desk.Store.List(context.Background(), tickets.ListFilter{})
-	if err != nil {
+	if err := streamTable(context.Background(), s.out, s.a.desk.Store, tickets.ListFilter{}); err != nil {
 		fmt.Fprintln(s.out, err)
 		return
 	}
-	printTable(s.out, list)
 	counts, err := s.a.desk.Store.OutboxCounts(context.Background())
 	if err == nil {
 		var parts []string

@@ -100,6 +100,10 @@ func TestSMTPOutageWhileServing(t *testing.T) {
 	if d, bound := time.Since(back), mailout.ProbeMax+15*time.Second; d > bound {
 		t.Errorf("the last acknowledgement came %v after the server was back (bound %v)", d, bound)
 	}
+	// The drain ends, and logs the outage's end, once the assignment notices are sent too: over
+	// several connections the acknowledgements (one requester each) go first, the notices to the
+	// few technicians one at a time per address.
+	waitUntil(t, "the outage's end logged", func() bool { return strings.Contains(logs.String(), "answers again") }, logs.String)
 	time.Sleep(500 * time.Millisecond) // Nothing more may come.
 	for i := range 100 {
 		if n := len(w.received(requester(i))); n != 1 {

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/deskd/deskd/cmd/deskd/config"
@@ -131,12 +130,19 @@ func ticketCommands() []*command {
 }
 
 func ticketList() *command {
-	var status, kind string
+	var status, assignee, category, priority, since, kind string
+	var limit int
 	var asJSON bool
 	return &command{
-		name: "ticket list", args: "[--status S] [--kind K] [--json]", summary: "List tickets, newest first.",
+		name: "ticket list", args: "[--status S] [--kind K] [--assignee EMAIL] [--category C] [--priority P[,P]] [--since T] [--limit N] [--json]",
+		summary: "List tickets, newest first.",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&status, "status", "", "only tickets with this status (new, open, pending, resolved, closed)")
+			fs.StringVar(&assignee, "assignee", "", "only tickets assigned to this address")
+			fs.StringVar(&category, "category", "", "only tickets of this category")
+			fs.StringVar(&priority, "priority", "", "only tickets of these priorities (low, normal, high, urgent; comma-separated)")
+			fs.StringVar(&since, "since", "", "only tickets changed since: RFC 3339, YYYY-MM-DD (the desk's time zone), or a duration back from now (36h, 7d)")
+			fs.IntVar(&limit, "limit", 0, "at most N tickets (0: all)")
 			fs.BoolVar(&asJSON, "json", false, "print JSON")
 			fs.StringVar(&kind, "kind", "", "only requests or only incidents (request, incident)")
 		},
@@ -144,10 +150,13 @@ func ticketList() *command {
 			if len(args) > 0 {
 				return usagef("unexpected argument %q", args[0])
 			}
+			if limit < 0 {
+				return usagef("--limit %d: want 0 or more", limit)
+			}
 			if kind != "" && kind != tickets.TicketRequest && kind != tickets.TicketIncident {
 				return usagef("--kind %q: use request or incident", kind)
 			}
-			f := tickets.ListFilter{Kind: kind}
+			f := tickets.ListFilter{Kind: kind, Assignee: assignee, Category: strings.ToLower(strings.TrimSpace(category)), Limit: limit}
 			if status != "" {
 				st, err := tickets.ParseStatus(status)
 				if err != nil {
@@ -155,20 +164,27 @@ func ticketList() *command {
 				}
 				f.Status = st
 			}
-			return withDesk(ctx, e, func(d *tickets.Desk) error {
-				list, err := d.Store.List(ctx, f)
-				if err != nil {
-					return err
+			if priority != "" {
+				for _, p := range strings.Split(priority, ",") {
+					pr, err := tickets.ParsePriority(p)
+					if err != nil {
+						return usagef("--priority: %v", err)
+					}
+					f.Priorities = append(f.Priorities, pr)
 				}
-				if asJSON {
-					out, err := d.Store.JSONs(ctx, list)
+			}
+			return withDesk(ctx, e, func(d *tickets.Desk) error {
+				if since != "" {
+					t, err := parseSince(since, time.Now(), d.Config().Location())
 					if err != nil {
 						return err
 					}
-					return printJSON(e.stdout, out)
+					f.Since = t
 				}
-				printTable(e.stdout, list)
-				return nil
+				if asJSON {
+					return streamJSON(ctx, e.stdout, d.Store, f)
+				}
+				return streamTable(ctx, e.stdout, d.Store, f)
 			})
 		},
 	}
@@ -261,18 +277,6 @@ func ticketAction(name, args, summary string, nargs int, extra func(fs *flag.Fla
 }
 
 func printJSON(w io.Writer, v any) error { return tickets.EncodeJSON(w, v) }
-
-func printTable(w io.Writer, list []*tickets.Ticket) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tPRIORITY\tCATEGORY\tTIER\tASSIGNEE\tREQUESTER\tSUBJECT")
-	for _, tk := range list {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", tk.ID, tk.Status, tk.Priority, dash(tk.Category),
-			tk.Tier, dash(tk.Assignee), tk.Requester, clip(kindMark(tk)+tk.Subject, 50))
-	}
-	if err := tw.Flush(); err != nil {
-		fmt.Fprintln(w, err)
-	}
-}
 
 // kindMark is how the table marks an incident and a linked request.
 func kindMark(tk *tickets.Ticket) string {

@@ -422,8 +422,39 @@ func seed(args []string) error {
 			return err
 		}
 	}
+	// The classifier's counts, as deskd keeps them when it resolves tickets.
+	if err := trainSeeded(context.Background(), db, cfg.Desk.Database); err != nil {
+		return err
+	}
 	fmt.Printf("seeded %d tickets (%d overdue), %d rows in %v\n", *n+*breach, *breach, rows, time.Since(started).Round(time.Millisecond))
 	return nil
+}
+
+// trainSeeded gives the seeded desk what deskd keeps of each ticket besides its rows: the
+// full-text index of incidents and known answers (rebuilt when the store opens, once its record
+// is gone), and the classifier's counts of the resolved and closed tickets
+// (tickets.Desk.TrainModel), as deskd would have learned them one by one.
+func trainSeeded(ctx context.Context, db *sql.DB, database string) error {
+	path := database
+	if !tickets.IsPostgres(database) {
+		if err := db.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&path); err != nil {
+			return err
+		}
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM kv WHERE key = 'search_index'`); err != nil {
+		return err
+	}
+	store, err := tickets.OpenStore(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	cfg := tickets.DefaultConfig()
+	d, err := tickets.NewDesk(&cfg, store, make([]byte, 32), nil)
+	if err != nil {
+		return err
+	}
+	return d.TrainModel(ctx)
 }
 
 // deskConfig is what the benchmark reads of deskd's configuration file.

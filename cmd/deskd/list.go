@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// streamJSON prints the tickets a filter selects as one JSON array, a ticket at a time: the same
+// bytes as printJSON of the whole list, in memory for one ticket.
+func streamJSON(ctx context.Context, w io.Writer, s *tickets.Store, f tickets.ListFilter) error {
+	bw := bufio.NewWriter(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("  ", "  ") // Each element sits one level into the array.
+	enc.SetEscapeHTML(false)
+	n := 0
+	err := s.EachTicket(ctx, f, func(tk *tickets.Ticket) error {
+		js, err := s.JSONs(ctx, []*tickets.Ticket{tk}) // An incident with its linked requests.
+		if err != nil {
+			return err
+		}
+		buf.Reset()
+		if err := enc.Encode(js[0]); err != nil {
+			return err
+		}
+		sep := ",\n  "
+		if n == 0 {
+			sep = "[\n  "
+		}
+		n++
+		bw.WriteString(sep)
+		_, err = bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		bw.WriteString("[]\n")
+	} else {
+		bw.WriteString("\n]\n")
+	}
+	return bw.Flush()
+}
+
+// tableHead is how many rows set the table's column widths; later rows are written as they come,
+// with the same widths (a longer cell pushes its line, no more).
+const tableHead = 1000
+
+// streamTable prints the tickets a filter selects as a table, a row at a time after the first
+// tableHead.
+func streamTable(ctx context.Context, w io.Writer, s *tickets.Store, f tickets.ListFilter) error {
+	bw := bufio.NewWriter(w)
+	head := [][]string{{"ID", "STATUS", "PRIORITY", "CATEGORY", "TIER", "ASSIGNEE", "REQUESTER", "SUBJECT"}}
+	var widths []int
+	write := func(row []string) {
+		for i, cell := range row {
+			if i == len(row)-1 {
+				bw.WriteString(cell)
+				break
+			}
+			bw.WriteString(cell)
+			bw.WriteString(strings.Repeat(" ", max(widths[i]-utf8.RuneCountInString(cell), 0)+2))
+		}
+		bw.WriteByte('\n')
+	}
+	flushHead := func() {
+		widths = make([]int, len(head[0]))
+		for _, row := range head {
+			for i, cell := range row {
+				widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+			}
+		}
+		for _, row := range head {
+			write(row)
+		}
+		head = nil
+	}
+	err := s.EachTicket(ctx, f, func(tk *tickets.Ticket) error {
+		row := []string{strconv.FormatInt(tk.ID, 10), string(tk.Status), tk.Priority.String(), dash(tk.Category),
+			strconv.Itoa(tk.Tier), dash(tk.Assignee), tk.Requester, clip(kindMark(tk)+tk.Subject, 50)}
+		if head != nil {
+			if head = append(head, row); len(head) > tableHead {
+				flushHead()
+			}
+			return nil
+		}
+		write(row)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if head != nil {
+		flushHead()
+	}
+	return bw.Flush()
+}
+
+// parseSince reads --since: an RFC 3339 time, a day (YYYY-MM-DD, from its midnight in loc), or a
+// duration back from now ("36h", "90m", "7d").
+func parseSince(s string, now time.Time, loc *time.Location) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
+		return t, nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
+			return now.AddDate(0, 0, -n), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, usagef("--since %q: want RFC 3339 (2026-11-26T09:00:00+01:00), a day (2026-11-26) or a duration (36h, 7d)", s)
+}

@@ -1,0 +1,315 @@
+package mailout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/deskd/deskd/tickets"
+)
+
+// A drain sends each batch it claims over up to [smtp] connections at once (Config.Connections),
+// each worker with its own connection, so that the round trips of one mail and the server's work
+// on another (a Postfix queue file's fsync) overlap. Two mails to the same address are never in
+// flight together, nor two automatic mails with one cause: the hourly limits count each before
+// the next is tried.
+//
+// "Sent" is committed once per batch (Store.CommitSent), not once per mail: each mail the server
+// accepts is first written to the sent journal (Store.NoteSent), so a crash in between does not
+// send it again, and the batch's commit costs one transaction instead of fifty. A PostgreSQL
+// store has no sent journal: its NoteSent commits each mail at once (tickets.Store.SentAtOnce).
+//
+// A server that refuses an extra connection (421 "too many connections", or it cannot be reached
+// while the other connections work) makes the drain go on with fewer; the sender remembers the
+// number that worked for connLimitFor before it tries more again.
+
+// perConnection is how many mails of a batch justify one more connection: a drain of a few mails
+// (deskd serve answering a request) dials once.
+const perConnection = 8
+
+// connLimitFor is how long a sender keeps to the number of connections a server accepted.
+const connLimitFor = 10 * time.Minute
+
+// batchBox is the outbox as a worker of a drain sees it: MarkSent notes the mail (Batch.NoteSent)
+// and leaves the commit to the end of the batch, and AutoMailsSince counts the automatic mails
+// noted but not yet committed too.
+type batchBox struct {
+	Outbox
+	b *batch
+}
+
+func (x batchBox) MarkSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error {
+	return x.b.noteSent(ctx, id, now, sentTo)
+}
+
+// sentAtOnce is an outbox whose NoteSent commits "sent" itself (tickets.Store.SentAtOnce: a
+// PostgreSQL store, which has no sent journal): its counts already hold the mails noted.
+type sentAtOnce interface{ SentAtOnce() bool }
+
+func (x batchBox) AutoMailsSince(ctx context.Context, email string, since time.Time) (int, error) {
+	n, err := x.Outbox.AutoMailsSince(ctx, email, since)
+	return n + x.b.uncommitted(tickets.Mailbox(email)), err
+}
+
+func (x batchBox) CausedMailsSince(ctx context.Context, cause string, since time.Time) (int, error) {
+	n, err := x.Outbox.CausedMailsSince(ctx, cause, since)
+	if cause == "" {
+		return n, err
+	}
+	return n + x.b.uncommitted(causeKey(cause)), err
+}
+
+// causeKey keys a mail's cause among the mailboxes of a batch's counts and busy set.
+func causeKey(cause string) string { return "cause " + cause }
+
+// batch is one claimed batch on its way through the workers.
+type batch struct {
+	s     *Sender
+	box   Outbox
+	mu    sync.Mutex
+	queue []tickets.OutboxMail
+	auto  map[int64]string // The batch's automatic mails, with their cause.
+	noted map[string]int   // Automatic copies noted and not committed, by mailbox; mails, by causeKey.
+	errs  []error          // Errors that end the drain.
+	back  []int64          // Mails not tried: given back.
+	busy  map[string]bool
+	free  *sync.Cond      // Signalled when addresses stop being busy.
+	conns map[*drain]bool // Which workers hold a connection now.
+	limit int             // Connections at most.
+}
+
+func (b *batch) noteSent(ctx context.Context, id int64, now time.Time, sentTo []string) error {
+	if err := b.box.NoteSent(ctx, id, now, sentTo...); err != nil {
+		return err
+	}
+	if o, ok := b.box.(sentAtOnce); ok && o.SentAtOnce() {
+		return nil // Committed: counted by the store.
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if cause, ok := b.auto[id]; ok {
+		for _, a := range sentTo {
+			b.noted[tickets.Mailbox(a)]++
+		}
+		if cause != "" {
+			b.noted[causeKey(cause)]++
+		}
+	}
+	return nil
+}
+
+func (b *batch) uncommitted(key string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.noted[key]
+}
+
+// next takes the next mail whose recipients no other worker is sending to, and marks them busy;
+// false when the queue is empty or the batch is ending.
+func (b *batch) next() (tickets.OutboxMail, []string, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for {
+		if len(b.queue) == 0 || len(b.errs) > 0 {
+			return tickets.OutboxMail{}, nil, false
+		}
+		for i, m := range b.queue {
+			addrs := addresses(m)
+			if b.anyBusy(addrs) {
+				continue
+			}
+			b.queue = append(b.queue[:i:i], b.queue[i+1:]...)
+			for _, a := range addrs {
+				b.busy[a] = true
+			}
+			return m, addrs, true
+		}
+		b.free.Wait() // Every mail left waits for an address in flight.
+	}
+}
+
+func (b *batch) anyBusy(addrs []string) bool {
+	for _, a := range addrs {
+		if b.busy[a] {
+			return true
+		}
+	}
+	return false
+}
+
+// done frees a mail's addresses.
+func (b *batch) done(addrs []string) {
+	b.mu.Lock()
+	for _, a := range addrs {
+		delete(b.busy, a)
+	}
+	b.mu.Unlock()
+	b.free.Broadcast()
+}
+
+// requeue puts back a mail a worker could not try: another worker sends it.
+func (b *batch) requeue(m tickets.OutboxMail) {
+	b.mu.Lock()
+	b.queue = append(b.queue, m)
+	b.mu.Unlock()
+	b.free.Broadcast()
+}
+
+// fail ends the batch: the mails not yet taken are given back.
+func (b *batch) fail(err error, m tickets.OutboxMail) {
+	b.mu.Lock()
+	b.errs = append(b.errs, err)
+	if m.ID != 0 {
+		b.back = append(b.back, m.ID)
+	}
+	b.mu.Unlock()
+	b.free.Broadcast()
+}
+
+// addresses are what a mail's hourly limits count: its recipients' mailboxes, and its cause.
+func addresses(m tickets.OutboxMail) []string {
+	out := make([]string, 0, len(m.To)+len(m.Cc)+1)
+	for _, a := range append(append([]string(nil), m.To...), m.Cc...) {
+		out = append(out, tickets.Mailbox(a))
+	}
+	if m.Automatic && m.Cause != "" {
+		out = append(out, causeKey(m.Cause))
+	}
+	return out
+}
+
+// connections is how many connections a drain may use now.
+func (s *Sender) connections(cfg Config) int {
+	n := cfg.Connections
+	if n <= 0 {
+		n = DefaultConnections
+	}
+	s.limitMu.Lock()
+	defer s.limitMu.Unlock()
+	if s.connLimit > 0 && time.Now().Before(s.connLimitUntil) {
+		n = min(n, s.connLimit)
+	}
+	return n
+}
+
+// sendBatch sends a claimed batch over the drain's workers and commits what was sent. ctx ending
+// stops it between mails; settle records outcomes whatever ctx does. It returns an error that
+// ends the drain; the mails not tried are then given back.
+func (s *Sender) sendBatch(ctx, settle context.Context, ws *[]*drain, proto drain, batchMails []tickets.OutboxMail) error {
+	b := &batch{s: s, box: s.box, queue: append([]tickets.OutboxMail(nil), batchMails...), auto: map[int64]string{},
+		noted: map[string]int{}, busy: map[string]bool{}, conns: map[*drain]bool{}, limit: s.connections(proto.smtp)}
+	b.free = sync.NewCond(&b.mu)
+	for _, m := range batchMails {
+		if m.Automatic {
+			b.auto[m.ID] = m.Cause
+		}
+	}
+	// The claims run until now + ClaimLease: renewing them before each send is needed only
+	// once half of that has gone.
+	leaseEnd := proto.now.Add(tickets.ClaimLease)
+	n := max(1, min(b.limit, (len(batchMails)+perConnection-1)/perConnection))
+	for len(*ws) < n {
+		d := proto
+		d.client, d.sent = nil, 0
+		*ws = append(*ws, &d)
+	}
+	for _, d := range *ws {
+		b.conns[d] = d.client != nil
+	}
+	var wg sync.WaitGroup
+	for _, d := range (*ws)[:n] {
+		d.box = batchBox{s.box, b}
+		wg.Go(func() { s.work(ctx, settle, d, b, leaseEnd) })
+	}
+	wg.Wait()
+	commit := b.box.CommitSent(settle)
+	if len(b.errs) == 0 {
+		return commit
+	}
+	back := append(b.back, ids(b.queue)...)
+	var rel error
+	if len(back) > 0 {
+		rel = s.box.Release(settle, back, proto.now)
+	}
+	return errors.Join(append(b.errs, commit, rel)...)
+}
+
+// work is one worker: it sends the batch's mails over its own connection until none is left.
+func (s *Sender) work(ctx, settle context.Context, d *drain, b *batch, leaseEnd time.Time) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.fail(fmt.Errorf("send panicked: %v", p), tickets.OutboxMail{})
+		}
+	}()
+	for {
+		m, addrs, ok := b.next()
+		if !ok {
+			return
+		}
+		if ctx.Err() != nil {
+			b.fail(ctx.Err(), m)
+			b.done(addrs)
+			return
+		}
+		if time.Until(leaseEnd) < tickets.ClaimLease/2 {
+			if ok, err := s.box.Renew(settle, m, time.Now().Add(tickets.ClaimLease)); err != nil {
+				b.fail(err, tickets.OutboxMail{})
+				b.done(addrs)
+				return
+			} else if !ok {
+				s.log.Warn("outbox row claimed by another sender; skipped", "id", m.ID, "kind", m.Kind)
+				b.done(addrs)
+				continue
+			}
+		}
+		err := d.one(settle, m)
+		b.mu.Lock()
+		b.conns[d] = d.client != nil
+		b.mu.Unlock()
+		b.done(addrs)
+		if err == nil {
+			continue
+		}
+		var w errWaiting
+		if errors.As(err, &w) { // Not an attempt: the mails wait as they are.
+			b.fail(w.err, m)
+			return
+		}
+		var ce errConn
+		if errors.As(err, &ce) {
+			if live := b.fewer(); live > 0 {
+				// The server takes fewer connections than this: the others send the mail.
+				s.log.Info("smtp server refuses another connection; sending over fewer", "connections", live, "err", oneLine(ce.err))
+				b.requeue(m)
+				return
+			}
+			s.unreachable(d.smtp, ce.err)
+			b.fail(fmt.Errorf("%w: smtp %s: %s", ErrUnreachable, d.smtp.Address, explain(d.smtp, ce.err)), m)
+			return
+		}
+		b.fail(err, tickets.OutboxMail{}) // The outcome could not be recorded: the lease brings the mail back.
+		return
+	}
+}
+
+// fewer is called by a worker that lost its connection or could not get one: it returns how many
+// other workers still have one. If any, the batch goes on without this worker, and the sender
+// keeps to that many connections for connLimitFor.
+func (b *batch) fewer() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	live := 0
+	for _, ok := range b.conns {
+		if ok {
+			live++
+		}
+	}
+	if live > 0 {
+		b.s.limitMu.Lock()
+		b.s.connLimit, b.s.connLimitUntil = live, time.Now().Add(connLimitFor)
+		b.s.limitMu.Unlock()
+	}
+	return live
+}

@@ -1,0 +1,79 @@
+package tickets
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/deskd/deskd/bench"
+)
+
+// BenchmarkIngestDeskSize ingests new requests, 50 a transaction as mailin batches them, into
+// desks that already hold 0, 10,000 and 100,000 tickets (and 1,000,000 with DESKD_BENCH_BIG=1),
+// written as bench/run.sh seeds them: the cost of a mail must not grow with the desk.
+//
+//	go test ./tickets -run '^$' -bench IngestDeskSize -benchtime 2000x
+func BenchmarkIngestDeskSize(b *testing.B) {
+	sizes := []int64{0, 10_000, 100_000}
+	if os.Getenv("DESKD_BENCH_BIG") != "" {
+		sizes = append(sizes, 1_000_000)
+	}
+	for _, size := range sizes {
+		b.Run(fmt.Sprintf("desk=%d", size), func(b *testing.B) {
+			d := newTestDesk(b)
+			ctx := context.Background()
+			var team []bench.Technician
+			for _, te := range d.Config().Technicians {
+				team = append(team, bench.Technician{Email: te.Email, Skills: te.Skills, Tier: te.Tier})
+			}
+			if size > 0 {
+				if _, err := bench.Seed(ctx, d.Store.w, bench.SeedOptions{Tickets: size, Team: team, Now: t0, RawFor: 0.1}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			// What deskd keeps besides the rows: the full-text index, the classifier's counts.
+			if _, err := d.Store.w.Exec(`DELETE FROM kv WHERE key = ?`, kvSearchIndex); err != nil {
+				b.Fatal(err)
+			}
+			if err := d.Store.ensureSearchIndex(ctx); err != nil {
+				b.Fatal(err)
+			}
+			if err := d.TrainModel(ctx); err != nil {
+				b.Fatal(err)
+			}
+			i := 0
+			next := func() *Incoming {
+				i++
+				p := bench.Requester("b", int64(i))
+				subject, body, _ := bench.Topic(int64(i), p.Language)
+				return &Incoming{MessageID: fmt.Sprintf("b%d@client.example", i), From: p.Email, FromName: p.Name,
+					To: []string{"helpdesk@corp.example"}, Subject: subject, Text: body, Language: p.Language, Verdict: VerdictPerson}
+			}
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			for b.Loop() {
+				batch := make([]*Incoming, 50)
+				for j := range batch {
+					batch[j] = next()
+				}
+				if _, err := d.Ingest(ctx, t0, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(50*b.N), "cpu-µs/mail")
+		})
+	}
+}
+
+// cpuTime is the process's user and system time so far: on a shared machine it moves much less
+// with the load than the wall clock.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
