@@ -52,6 +52,10 @@ type Outbox interface {
 	// Claimants lists who holds claims at now; ReleaseClaims gives a claimant's mails back.
 	Claimants(ctx context.Context, now time.Time) ([]string, error)
 	ReleaseClaims(ctx context.Context, claimant string, now time.Time) (int, error)
+	// Heartbeat records that claimant is alive at now; HeartbeatAt returns its last one (false:
+	// none), by which a claimant on another machine is told gone (HeartbeatTimeout).
+	Heartbeat(ctx context.Context, claimant string, now time.Time) error
+	HeartbeatAt(ctx context.Context, claimant string) (time.Time, bool, error)
 	// Renew extends the claim before a send; false: another sender holds the mail now.
 	Renew(ctx context.Context, m tickets.OutboxMail, until time.Time) (bool, error)
 	// Release gives claimed mails back, due at the given time, without counting an attempt.
@@ -61,7 +65,7 @@ type Outbox interface {
 	// NoteSent records at once that the server accepted a mail (the store's sent journal: a crash
 	// from then on does not send it again); CommitSent marks every mail noted so far as sent, in
 	// one transaction, and logs the copies sentTo for the hourly limits.
-	NoteSent(id int64, now time.Time, sentTo ...string) error
+	NoteSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error
 	CommitSent(ctx context.Context) error
 	// Retry, MarkFailed and MarkSuppressed settle one mail.
 	Retry(ctx context.Context, id int64, now, next time.Time, errText string) error
@@ -232,9 +236,20 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 
 // claimCheck is how often a sender looks for claims held by processes that are gone: at its
 // first drain, then at most this often.
-const claimCheck = time.Minute
+const claimCheck = 5 * time.Second
 
-// releaseGone takes back, due at now, the claims of processes that are gone (Claimant.Gone).
+// A sender that runs (Run) records a heartbeat every HeartbeatEvery; a claimant whose last
+// heartbeat is older than HeartbeatTimeout is gone, wherever it ran: several deskd on one
+// PostgreSQL database take back a dead machine's claims within HeartbeatTimeout and a drain
+// (tick), not ClaimLease. A claimant that never sent one (a CLI command) waits out its lease
+// unless it ran on this machine (Claimant.Gone).
+const (
+	HeartbeatEvery   = 2 * time.Second
+	HeartbeatTimeout = 10 * time.Second
+)
+
+// releaseGone takes back, due at now, the claims of processes that are gone: Claimant.Gone, or
+// silent for longer than HeartbeatTimeout.
 func (s *Sender) releaseGone(ctx context.Context, now time.Time) error {
 	if !s.claimsChecked.IsZero() && time.Since(s.claimsChecked) < claimCheck {
 		return nil
@@ -245,8 +260,17 @@ func (s *Sender) releaseGone(ctx context.Context, now time.Time) error {
 	}
 	for _, name := range claimants {
 		c, ok := ParseClaimant(name)
-		if !ok || !s.self.Gone(c) {
+		if !ok || c == s.self {
 			continue
+		}
+		if !s.self.Gone(c) {
+			at, beat, err := s.box.HeartbeatAt(ctx, name)
+			if err != nil {
+				return err
+			}
+			if !beat || now.Sub(at) <= HeartbeatTimeout {
+				continue
+			}
 		}
 		n, err := s.box.ReleaseClaims(ctx, name, now)
 		if err != nil {

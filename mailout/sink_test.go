@@ -22,6 +22,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/deskd/deskd/tickets"
+	"github.com/deskd/deskd/tickets/storetest"
 )
 
 // sink is an in-process SMTP server that keeps what it receives, and can refuse on demand.
@@ -240,7 +241,6 @@ var t0 = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	k := newSink(t)
-	dir := t.TempDir()
 	file := struct {
 		tickets.Config
 		SMTP Config `toml:"smtp"`
@@ -258,7 +258,7 @@ func newEnv(t testing.TB) *env {
 	if err := cfg.Validate([]string{"en", "fr"}); err != nil {
 		t.Fatal(err)
 	}
-	db := filepath.Join(dir, "deskd.db")
+	db := storetest.Database(t)
 	store, err := tickets.OpenStore(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
@@ -315,7 +315,7 @@ func (e *env) drain(at time.Time) int {
 // rawDB is a second writer on the test database, for queuing rows no operation makes yet.
 func (e *env) rawDB() *sql.DB {
 	e.t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+e.dbPath+"?_busy_timeout=5000&_txlock=immediate")
+	db, err := tickets.OpenRaw(e.dbPath)
 	if err != nil {
 		e.t.Fatal(err)
 	}
