@@ -160,7 +160,7 @@ func TestHostileChild(t *testing.T) {
 		t.Skip("run by BenchmarkHostile")
 	}
 	ctx := context.Background()
-	sink := newCountingSink(t, hostileMax) // A common SIZE: a notice larger is refused, as a real server would.
+	sink := newSizeSink(t, hostileMax) // A common SIZE: a notice larger is refused, as a real server would.
 	dir := t.TempDir()
 	text := config.Local(config.Sample(), "127.0.0.1:1", "pw", sink.addr)
 	text = config.SetKey(text, "desk", "rate_limit", "100")
@@ -273,16 +273,16 @@ func peakRSSMB(t *testing.T) float64 {
 	return 0
 }
 
-// countingSink is an SMTP server that keeps nothing but the size of what it received.
-type countingSink struct {
+// sizeSink is an SMTP server that keeps nothing but the size of what it received.
+type sizeSink struct {
 	addr           string
 	bytes, largest atomic.Int64
 }
 
-func newCountingSink(t *testing.T, maxBytes int64) *countingSink {
+func newSizeSink(t *testing.T, maxBytes int64) *sizeSink {
 	t.Helper()
-	k := &countingSink{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return countingSession{k}, nil }))
+	k := &sizeSink{}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return sizeSession{k}, nil }))
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
 	srv.MaxMessageBytes = maxBytes
@@ -297,13 +297,13 @@ func newCountingSink(t *testing.T, maxBytes int64) *countingSink {
 	return k
 }
 
-type countingSession struct{ k *countingSink }
+type sizeSession struct{ k *sizeSink }
 
-func (s countingSession) Reset()                               {}
-func (s countingSession) Logout() error                        { return nil }
-func (s countingSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s countingSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s countingSession) Data(r io.Reader) error {
+func (s sizeSession) Reset()                               {}
+func (s sizeSession) Logout() error                        { return nil }
+func (s sizeSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s sizeSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (s sizeSession) Data(r io.Reader) error {
 	n, err := io.Copy(io.Discard, r)
 	s.k.bytes.Add(n)
 	for {
