@@ -498,7 +498,8 @@ type rankedTicket struct {
 //
 // The engines score every ticket that matches, so on a large desk, where a query's terms are in
 // tens of thousands of tickets, the query's cost would grow with the desk. When the terms are in
-// more than maxCandidates tickets together, only candidates are scored (rankCandidates).
+// more than maxPostings tickets together (pickTerms keeps a query within it but for its
+// minQueryTerms most telling terms), only candidates are scored (rankCandidates).
 func rankTickets(ctx context.Context, q querier, d searchDialect, terms []string, f SearchFilter, limit int) ([]rankedTicket, error) {
 	if len(terms) == 0 || limit <= 0 {
 		return nil, nil
@@ -511,7 +512,7 @@ func rankTickets(ctx context.Context, q querier, d searchDialect, terms []string
 	for _, t := range terms {
 		postings += df[t]
 	}
-	if postings > maxCandidates {
+	if postings > maxPostings {
 		return rankCandidates(ctx, q, d, terms, f, limit, df, n)
 	}
 	where, args := f.where()
@@ -536,21 +537,23 @@ func rankTickets(ctx context.Context, q querier, d searchDialect, terms []string
 	return out, rows.Err()
 }
 
-// The bounds of a ranking over candidates: all the tickets that have the query's rarest terms
-// (as many of its terms, rarest first, as are in at most maxCandidates tickets together: they
-// carry most of the BM25 weight), and the newestCandidates newest tickets that have any of its
-// terms. On the labelled IT tickets (TestKnownAnswersCorpus, FTS5) the known answers keep their
-// score with these bounds (407 of 500); with 400 and 400 they lose 5. BenchmarkIngestDeskSize
-// measures what the bound saves: a new request's known answers no longer score every resolved
-// ticket that shares a word with it.
+// The bounds of a ranking over candidates. The query's rarest terms (as many of its terms,
+// rarest first, as are in at most maxCandidates tickets together) carry most of its BM25 weight:
+// the engine ranks their tickets for them alone, and the best rareCandidates are candidates. So
+// are the newestCandidates newest tickets that have any of the query's terms. On the labelled IT
+// tickets (TestKnownAnswersCorpus, FTS5) the known answers keep their score with these bounds
+// (407 of 500; 402 with candidates from at most 400 rare postings and the 400 newest).
+// BenchmarkIngestDeskSize measures what the bound saves: a new request's known answers no longer
+// score every resolved ticket that shares a word with it.
 const (
 	maxCandidates    = 2000
+	rareCandidates   = 100
 	newestCandidates = 200
 )
 
-// rankCandidates is rankTickets over candidates only: they are found without being scored (walks
-// of the index, newest first, that stop at the bounds), then scored from their documents (read
-// in the same walks) and the counts of search_terms, as the engines score them (termsScore).
+// rankCandidates is rankTickets over candidates only, scored from their documents and the counts
+// of search_terms, as the engines score them (termsScore). The newest are found by a walk of the
+// index, newest first, that stops at the bound and reads their documents on the way.
 func rankCandidates(ctx context.Context, q querier, d searchDialect, terms []string, f SearchFilter, limit int, df map[string]int, n int) ([]rankedTicket, error) {
 	byRarity := append([]string(nil), terms...)
 	sort.SliceStable(byRarity, func(i, j int) bool { return df[byRarity[i]] < df[byRarity[j]] })
@@ -566,7 +569,7 @@ func rankCandidates(ctx context.Context, q querier, d searchDialect, terms []str
 	where, args := f.where()
 	tbl := d.table()
 	docs := map[int64]string{}
-	find := func(ts []string, limit int) error {
+	newest := func(ts []string, limit int) error {
 		rows, err := q.QueryContext(ctx, `SELECT s.rowid, s.doc FROM `+tbl+` s CROSS JOIN tickets t ON t.id = s.rowid
 			WHERE `+tbl+` MATCH ? AND `+where+` ORDER BY s.rowid DESC LIMIT ?`,
 			append(append([]any{matchQuery(ts)}, args...), limit)...)
@@ -585,12 +588,22 @@ func rankCandidates(ctx context.Context, q querier, d searchDialect, terms []str
 		return rows.Err()
 	}
 	if len(rare) > 0 {
-		if err := find(rare, maxCandidates); err != nil {
+		// The engine scores the tickets for the rare terms alone (within maxPostings: no
+		// recursion), without reading their documents; the best of them are candidates.
+		best, err := rankTickets(ctx, q, d, rare, f, rareCandidates)
+		if err != nil {
 			return nil, err
+		}
+		for _, r := range best {
+			var doc string
+			if err := q.QueryRowContext(ctx, `SELECT doc FROM `+tbl+` WHERE rowid = ?`, r.id).Scan(&doc); err != nil {
+				return nil, fmt.Errorf("search document %d: %w", r.id, err)
+			}
+			docs[r.id] = doc
 		}
 	}
 	if len(rare) < len(terms) {
-		if err := find(terms, newestCandidates); err != nil {
+		if err := newest(terms, newestCandidates); err != nil {
 			return nil, err
 		}
 	}
