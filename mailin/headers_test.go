@@ -117,3 +117,30 @@ func TestContentTypeOddities(t *testing.T) {
 		t.Errorf("attachments %q", names(m))
 	}
 }
+
+// TestOversizedMessageIDDropped: a message ID over 250 characters, or outside RFC 5322's msg-id
+// syntax, is not kept: the desk repeats a request's ID in every mail of its ticket.
+func TestOversizedMessageIDDropped(t *testing.T) {
+	long := strings.Repeat(strings.Repeat("a", 900)+"\r\n ", 3) + "@evil.example"
+	for _, c := range []struct {
+		header, want string
+	}{
+		{"<" + long + ">", ""},
+		{"<abc@host.example>", "abc@host.example"},
+		{"abc@host.example", "abc@host.example"},
+		{"<id@[127.0.0.1]>", "id@[127.0.0.1]"},
+		{"<no-at-sign>", ""},
+	} {
+		got := firstMsgID(c.header)
+		if c.want == "" && got != "" {
+			t.Errorf("%.40q: kept %.40q", c.header, got)
+		}
+		if c.want != "" && got != c.want {
+			t.Errorf("%.40q: %q, want %q", c.header, got, c.want)
+		}
+	}
+	refs := msgIDList("<a@b> <" + long + "> <c@d>")
+	if strings.Join(refs, " ") != "a@b c@d" {
+		t.Errorf("references %q", refs)
+	}
+}

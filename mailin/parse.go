@@ -199,6 +199,17 @@ func derivedID(raw []byte) string {
 
 var msgIDRe = regexp.MustCompile(`<([^<>]*)>`)
 
+// msgIDSyntax is RFC 5322's msg-id without its brackets: id-left "@" id-right, each a
+// dot-atom-text (obsolete forms with quoted strings too), or a domain literal on the right.
+var msgIDSyntax = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\"-]+@([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+|\\[[^\\[\\]\\\\\\s]*\\])$")
+
+// maxMsgID is the longest message ID kept: RFC 5322 lines stop at 998 characters, and the
+// desk repeats a request's ID in the References of every mail of its ticket.
+const maxMsgID = 250
+
+// validMsgID reports whether a message ID (without <>) is one the desk keeps.
+func validMsgID(id string) bool { return len(id) <= maxMsgID && msgIDSyntax.MatchString(id) }
+
 // msgIDList returns the message IDs in a References or In-Reply-To value, as
 // written (the local part is case-sensitive, RFC 5322 section 3.6.4) and without
 // <>. IDs without brackets are taken word by word.
@@ -208,14 +219,14 @@ func msgIDList(v string) []string {
 	if ms := msgIDRe.FindAllStringSubmatch(v, -1); len(ms) > 0 {
 		for _, mm := range ms {
 			id := strings.Join(strings.Fields(mm[1]), "")
-			if id != "" {
+			if validMsgID(id) {
 				out = append(out, id)
 			}
 		}
 		return dedupe(out)
 	}
 	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' }) {
-		if strings.Contains(f, "@") {
+		if validMsgID(f) {
 			out = append(out, f)
 		}
 	}
@@ -226,8 +237,8 @@ func firstMsgID(v string) string {
 	if l := msgIDList(v); len(l) > 0 {
 		return l[0]
 	}
-	if s := strings.TrimSpace(v); s != "" && !strings.ContainsAny(s, " \t") {
-		return strings.Trim(s, "<>")
+	if s := strings.Trim(strings.TrimSpace(v), "<>"); s != "" && validMsgID(s) {
+		return s
 	}
 	return ""
 }

@@ -619,7 +619,7 @@ func (d *drain) compose(m tickets.OutboxMail, r rendered, to, cc []string, rcpt 
 		for i, id := range m.References {
 			refs[i] = "<" + copyID(id) + ">"
 		}
-		msg.SetGenHeader(mail.HeaderReferences, strings.Join(refs, " "))
+		msg.SetGenHeader(mail.HeaderReferences, strings.Join(capReferences(refs, maxReferences), " "))
 	}
 	// Outlook threads by its own headers too: every mail of a ticket carries the conversation of
 	// the mail that opened it (or the ticket's own), so the desk's mails show in the requester's
@@ -800,4 +800,24 @@ func explain(cfg Config, err error) string {
 		return "no answer in time: a firewall may drop the connection, or the port is wrong"
 	}
 	return msg
+}
+
+// maxReferences is the most characters of message IDs a References field carries: under the
+// 998 of an RFC 5322 line with its name, whether or not the writer folds it.
+const maxReferences = 900
+
+// capReferences keeps the first message ID (the thread's root) and as many of the last as fit in
+// max characters, as RFC 5322 section 3.6.4 suggests for a long thread.
+func capReferences(refs []string, max int) []string {
+	n := len(strings.Join(refs, " "))
+	if n <= max || len(refs) < 2 {
+		return refs
+	}
+	used := len(refs[0])
+	i := len(refs)
+	for i > 1 && used+1+len(refs[i-1]) <= max {
+		used += 1 + len(refs[i-1])
+		i--
+	}
+	return append([]string{refs[0]}, refs[i:]...)
 }

@@ -663,3 +663,24 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// TestReferencesCapped: a long thread's References keeps its root and the latest IDs, and stays
+// under an RFC 5322 line.
+func TestReferencesCapped(t *testing.T) {
+	var refs []string
+	for i := range 40 {
+		refs = append(refs, fmt.Sprintf("<%02d.%s@deskd.corp.example>", i, strings.Repeat("x", 40)))
+	}
+	got := capReferences(refs, maxReferences)
+	if n := len(strings.Join(got, " ")); n > maxReferences || got[0] != refs[0] || got[len(got)-1] != refs[39] || len(got) < 5 {
+		t.Fatalf("%d IDs, %d characters: %v", len(got), n, got)
+	}
+	for i := 1; i < len(got)-1; i++ {
+		if got[i+1] <= got[i] {
+			t.Fatalf("out of order: %v", got)
+		}
+	}
+	if short := refs[:3]; !slices.Equal(capReferences(short, maxReferences), short) {
+		t.Fatal("a short References changed")
+	}
+}

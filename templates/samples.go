@@ -81,6 +81,7 @@ func Samples(kind, lang string) []tickets.Notice {
 				}
 			}),
 			with(staff, func(n *tickets.Notice) { n.Text = text; n.LeftOut = leftOut }),
+			with(staff, func(n *tickets.Notice) { n.Text = text; n.WrittenBy = "assistant@corp.example" }),
 		}
 	case tickets.KindReply:
 		answer := func(n *tickets.Notice) {

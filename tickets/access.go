@@ -53,6 +53,12 @@ const (
 // request counts against the limits, whatever its result.
 func (t *Tx) RequestSignIn(email, client string, lim SignInLimits) (SignInResult, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
+	// The budget is the mailbox's: a technician's aliases, letter case and +tags share one.
+	canon := email
+	if te, ok := t.cfg.Technician(email); ok {
+		canon = te.Email
+	}
+	canon = Mailbox(canon)
 	since := t.Now.Add(-lim.Window).Unix()
 	count := func(key string) (int, error) {
 		var n int
@@ -61,7 +67,7 @@ func (t *Tx) RequestSignIn(email, client string, lim SignInLimits) (SignInResult
 		}
 		return n, nil
 	}
-	byAddr, err := count("address:" + email)
+	byAddr, err := count("address:" + canon)
 	if err != nil {
 		return "", err
 	}
@@ -72,7 +78,7 @@ func (t *Tx) RequestSignIn(email, client string, lim SignInLimits) (SignInResult
 	if _, err := t.exec(`DELETE FROM signin_attempts WHERE at < ?`, t.Now.Add(-24*time.Hour).Unix()); err != nil {
 		return "", fmt.Errorf("prune sign-in requests: %w", err)
 	}
-	for _, key := range []string{"address:" + email, "client:" + client} {
+	for _, key := range []string{"address:" + canon, "client:" + client} {
 		if _, err := t.exec(`INSERT INTO signin_attempts (key, at) VALUES (?, ?)`, key, t.Now.Unix()); err != nil {
 			return "", fmt.Errorf("record sign-in request: %w", err)
 		}

@@ -16,6 +16,7 @@ type Command struct {
 	Verb string // Canonical English verb: resolve, note, escalate, priority, assign, take, pending, reopen, cc, category, away, back, incident, link, unlink, update, reuse.
 	Arg  string
 	Line string // The line as written.
+	Text string // The free lines under the command, up to the next command line.
 }
 
 // commandAliases maps every accepted spelling (folded: lower-case, no accents) to its verb.
@@ -48,7 +49,27 @@ var commandRE = regexp.MustCompile(`^#(\p{L}[\p{L}\p{M}-]*)(?:(?:[\p{Z}\t]+[:：
 // ParseCommands splits a technician's visible text into commands and the free text around them.
 // Unknown "#word" lines are returned as commands with an empty Verb, so they can be refused.
 func ParseCommands(text string) (cmds []Command, rest string) {
+	lead, cmds := splitCommands(text)
+	free := []string{lead}
+	for _, c := range cmds {
+		free = append(free, c.Text)
+	}
+	return cmds, strings.TrimSpace(strings.Join(free, "\n"))
+}
+
+// splitCommands splits a technician's visible text into the free lines above every command
+// (lead) and the commands, each with the free lines under it (Command.Text).
+func splitCommands(text string) (lead string, cmds []Command) {
 	var free []string
+	flush := func() {
+		s := strings.Join(free, "\n")
+		if len(cmds) == 0 {
+			lead = s
+		} else {
+			cmds[len(cmds)-1].Text = s
+		}
+		free = nil
+	}
 	for _, line := range strings.Split(text, "\n") {
 		l := strings.TrimSpace(line)
 		if strings.HasPrefix(l, "#") && !norm.NFC.IsNormalString(l) {
@@ -60,9 +81,11 @@ func ParseCommands(text string) (cmds []Command, rest string) {
 			free = append(free, line)
 			continue
 		}
+		flush()
 		cmds = append(cmds, Command{Verb: commandAliases[Fold(m[1])], Arg: strings.TrimSpace(m[2]), Line: l})
 	}
-	return cmds, strings.TrimSpace(strings.Join(free, "\n"))
+	flush()
+	return strings.TrimSpace(lead), cmds
 }
 
 // hasCommand reports whether a text has a line with a known command.
@@ -173,12 +196,17 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 	} else if co, ok := t.cfg.CoordinatorByEmail(in.From); ok && co.Name != "" {
 		names = append(names, co.Name, strings.Fields(co.Name)[0])
 	}
-	cmds, rest := staffParts(in.Text, in.Signature, names)
+	lead, cmds := staffParts(in.Text, in.Signature, names)
+	for _, c := range cmds {
+		// A mail with an internal note: its files may be part of it; they reach no requester.
+		t.internal = t.internal || c.Verb == "note"
+	}
+	defer func() { t.internal = false }()
 	rollback, err := t.savepoint("commands")
 	if err != nil {
 		return "", err
 	}
-	err = t.applyCommands(tk, in, cmds, rest)
+	err = t.applyCommands(tk, in, cmds, lead)
 	var refused *errRefused
 	var all refusals
 	if err != nil && (errors.As(err, &all) || errors.As(err, &refused) || isDomainRefusal(err)) {
@@ -225,14 +253,87 @@ func isDomainRefusal(err error) bool {
 	return isRefusal(err)
 }
 
-func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string) error {
+// takesText reports whether a command takes the free lines of a staff mail.
+func takesText(verb string) bool { return verb == "resolve" || verb == "note" || verb == "update" }
+
+// commandTexts says which text each command of a staff mail takes (texts[i] for cmds[i], only for
+// #resolve, #note and #update) and the text of the public reply when no command takes any. The
+// rule, from the README's commands section:
+//
+//   - free lines above every command belong to the first command that takes text;
+//   - in a mail with a #note, every free line under a command is internal: it belongs to the
+//     nearest #note above it, or to the first #note (fail closed: where a line sits never makes
+//     text written near a note public);
+//   - in a mail without a #note, free lines under a command belong to the nearest command above
+//     them that takes text, or (under commands that take none) to the first that takes text;
+//   - with no command that takes text, the free lines are a reply to the requester.
+//
+// extra (a #reuse's note) goes to the first #resolve or #update, or else to the reply.
+func commandTexts(cmds []Command, lead, extra string) (texts []string, reply string) {
+	join := func(parts ...string) string {
+		var out []string
+		for _, p := range parts {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return strings.Join(out, "\n\n")
+	}
+	texts = make([]string, len(cmds))
+	first, firstNote, firstPublic := -1, -1, -1
+	for i, c := range cmds {
+		if !takesText(c.Verb) {
+			continue
+		}
+		if first < 0 {
+			first = i
+		}
+		if c.Verb == "note" && firstNote < 0 {
+			firstNote = i
+		}
+		if c.Verb != "note" && firstPublic < 0 {
+			firstPublic = i
+		}
+	}
+	var orphan []string // Under commands taking no text, none above taking any.
+	owner := -1
+	for i, c := range cmds {
+		if takesText(c.Verb) && (firstNote < 0 || c.Verb == "note") {
+			owner = i
+		}
+		if owner >= 0 {
+			texts[owner] = join(texts[owner], c.Text)
+		} else {
+			orphan = append(orphan, c.Text)
+		}
+	}
+	orphans := join(orphan...)
+	switch {
+	case first < 0:
+		return texts, join(lead, orphans, extra)
+	case firstNote >= 0:
+		texts[firstNote] = join(texts[firstNote], orphans)
+		orphans = ""
+	}
+	texts[first] = join(lead, orphans, texts[first])
+	if firstPublic >= 0 {
+		texts[firstPublic] = join(texts[firstPublic], extra)
+	} else {
+		reply = extra
+	}
+	for i, c := range cmds {
+		if takesText(c.Verb) {
+			texts[i] = join(c.Arg, texts[i])
+		}
+	}
+	return texts, reply
+}
+
+func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, lead string) error {
 	who := in.From
-	textTaken := false
+	var reused []string
 	for _, c := range cmds {
-		switch c.Verb {
-		case "resolve", "note", "update":
-			textTaken = true
-		case "reuse":
+		if c.Verb == "reuse" {
 			// #reuse N: ticket N's resolution note goes out after the technician's own words,
 			// under their name, as their answer or with their #resolve.
 			id, ok := ticketArg(c.Arg)
@@ -246,7 +347,7 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 				}
 				return err
 			}
-			rest = strings.TrimSpace(rest + "\n\n" + note)
+			reused = append(reused, note)
 		}
 	}
 	if tk.Status == StatusClosed {
@@ -256,25 +357,17 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 		}
 		return &errRefused{c, say(PhraseClosed)}
 	}
+	texts, rest := commandTexts(cmds, lead, strings.Join(reused, "\n\n"))
 	if len(cmds) == 0 && rest == "" {
 		return &errRefused{Command{Line: "(empty)"}, say(PhraseNoText)}
-	}
-	consumed := false
-	// withText is the command's argument, followed by the free text for the first command taking it.
-	withText := func(c Command) string {
-		if consumed || rest == "" {
-			return c.Arg
-		}
-		consumed = true
-		return strings.TrimSpace(c.Arg + "\n\n" + rest)
 	}
 	// First every command is checked on its own, and every refusal found is told at once: a mail
 	// with "#resolve" (no note) and "#frobnicat" gets both refusals, not one after the other.
 	var refused refusals
-	for _, c := range cmds {
+	for i, c := range cmds {
 		text := c.Arg
-		if c.Verb == "resolve" || c.Verb == "note" {
-			text = withText(c)
+		if takesText(c.Verb) {
+			text = texts[i]
 		}
 		if r := t.refusal(c, text, who); r != nil {
 			refused = append(refused, r)
@@ -283,12 +376,12 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 	if len(refused) > 0 {
 		return refused
 	}
-	consumed = false
-	if rest != "" && !textTaken && textIsInternal(cmds) {
+	if rest != "" && textIsInternal(cmds) {
+		// Text beside a hand-over command is for colleagues: a note.
 		if err := t.Note(tk, rest, who); err != nil {
 			return err
 		}
-	} else if rest != "" && !textTaken {
+	} else if rest != "" {
 		reply := t.Reply
 		if tk.IsIncident() && tk.Status != StatusClosed {
 			// Answering an incident is answering everyone it stands for.
@@ -298,13 +391,13 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 			return err
 		}
 	}
-	for _, c := range cmds {
+	for i, c := range cmds {
 		var err error
 		switch c.Verb {
 		case "resolve":
-			err = t.Resolve(tk, withText(c), who)
+			err = t.Resolve(tk, texts[i], who)
 		case "note":
-			err = t.Note(tk, withText(c), who)
+			err = t.Note(tk, texts[i], who)
 		case "escalate":
 			err = t.Escalate(tk, c.Arg, who)
 		case "priority":
@@ -333,7 +426,11 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 		case "back":
 			err = t.SetAway(who, time.Time{})
 		case "incident":
-			err = t.MakeIncident(tk, who)
+			if tk.IsIncident() {
+				err = t.ConfirmIncident(tk, c.Arg, who)
+			} else {
+				err = t.MakeIncident(tk, who)
+			}
 		case "link":
 			id, ok := ticketArg(c.Arg)
 			if !ok {
@@ -343,7 +440,7 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, rest string
 		case "unlink":
 			err = t.Unlink(tk, who)
 		case "update":
-			err = t.IncidentUpdate(tk, withText(c), who)
+			err = t.IncidentUpdate(tk, texts[i], who)
 		case "reuse":
 			// Done above: the note is in the text.
 		}
@@ -526,7 +623,7 @@ func authservID(header string) string {
 }
 
 // AuthPass reports whether an Authentication-Results header value from authserv-id shows a
-// dkim or dmarc pass for domain (RFC 8601 section 2.2).
+// dkim or dmarc pass for exactly domain (RFC 8601 section 2.2).
 func AuthPass(header, authservID, domain string) bool {
 	parts := authResultsTokens(header)
 	if len(parts) < 2 || len(parts[0]) == 0 || parts[0][0] != authservID {
@@ -544,7 +641,11 @@ func AuthPass(header, authservID, domain string) bool {
 			if at := strings.LastIndexByte(v, '@'); at >= 0 {
 				v = v[at+1:]
 			}
-			if (k == "header.d" || k == "header.i" || k == "header.from") && v != "" && (v == domain || strings.HasSuffix(domain, "."+v)) {
+			// The domain itself only: a parent's pass (co.uk for corp.co.uk, or a university's
+			// for one of its departments) vouches for every mailbox under it. Relaxed alignment
+			// to the organisational domain would need the public suffix list to find where that
+			// is; exact match needs nothing.
+			if (k == "header.d" || k == "header.i" || k == "header.from") && v != "" && strings.EqualFold(v, domain) {
 				return true
 			}
 		}
@@ -573,4 +674,16 @@ func (t *Tx) reject(tk *Ticket, who string, rs ...*errRefused) error {
 		}
 	}
 	return t.queue(tk, Mail{Kind: KindRejected, To: []string{who}, Language: lang, Automatic: true, Notice: n})
+}
+
+// allStaff reports whether every recipient is a technician or coordinator.
+func (t *Tx) allStaff(lists ...[]string) bool {
+	for _, l := range lists {
+		for _, a := range l {
+			if !t.cfg.IsStaff(a) {
+				return false
+			}
+		}
+	}
+	return true
 }

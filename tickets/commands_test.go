@@ -393,3 +393,70 @@ func TestEveryRefusalInOneMail(t *testing.T) {
 		})
 	}
 }
+
+// TestNoteTextStaysInternal checks which command each free line of a staff mail goes to: in a
+// mail with a #note, a line under any command is internal, whatever command sits above it; a
+// line is public only above every command (before a #resolve or #update), or on its command's
+// own line. In French and English.
+func TestNoteTextStaysInternal(t *testing.T) {
+	for _, c := range []struct {
+		name, text string
+		want       []string // verb=text of every command taking text, then "reply=" the reply.
+	}{
+		{"fr: resolve then note, lines under the note",
+			"#résolu Profil VPN réinstallé.\n#note Interne, ne pas transmettre :\nle manager nous a demandé de surveiller sa boîte.",
+			[]string{"resolve=Profil VPN réinstallé.", "note=Interne, ne pas transmettre :\n\nle manager nous a demandé de surveiller sa boîte.", "reply="}},
+		{"en: lines under the resolve, a note below",
+			"#resolve Reinstalled the VPN profile.\nHR asked us to watch her mailbox.\n#note internal",
+			[]string{"resolve=Reinstalled the VPN profile.", "note=internal\n\nHR asked us to watch her mailbox.", "reply="}},
+		{"en: lines above every command go to the first that takes text",
+			"Hello Céline, it works again.\n#resolve Profile reinstalled.\n#note HR case 4411",
+			[]string{"resolve=Profile reinstalled.\n\nHello Céline, it works again.", "note=HR case 4411", "reply="}},
+		{"fr: lines above a note first are internal",
+			"Voir le dossier RH.\n#interne RH\n#résolu Profil réinstallé.",
+			[]string{"note=RH\n\nVoir le dossier RH.", "resolve=Profil réinstallé.", "reply="}},
+		{"fr: lines under a command taking none go to the note",
+			"#priorité haute\nLa DRH suit ce dossier.\n#note à surveiller\n#résolu fait",
+			[]string{"note=à surveiller\n\nLa DRH suit ce dossier.", "resolve=fait", "reply="}},
+		{"en: without a note, lines belong to the nearest command above",
+			"#priority high\nPlease restart.\n#resolve Done.\nIt should work now.",
+			[]string{"resolve=Done.\n\nPlease restart.\n\nIt should work now.", "reply="}},
+		{"fr: no command taking text: a reply",
+			"Redémarrez le poste.\n#priorité haute\nMerci de confirmer.",
+			[]string{"reply=Redémarrez le poste.\n\nMerci de confirmer."}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			lead, cmds := splitCommands(c.text)
+			texts, reply := commandTexts(cmds, lead, "")
+			var got []string
+			for i, cm := range cmds {
+				if takesText(cm.Verb) {
+					got = append(got, cm.Verb+"="+texts[i])
+				}
+			}
+			got = append(got, "reply="+reply)
+			if strings.Join(got, "|") != strings.Join(c.want, "|") {
+				t.Errorf("got  %q\nwant %q", got, c.want)
+			}
+		})
+	}
+}
+
+// TestAuthPassExactDomain: a pass for a parent domain — a public suffix, or the domain of a
+// whole university for one of its departments — is no pass for the staff address's domain.
+func TestAuthPassExactDomain(t *testing.T) {
+	for _, c := range []struct {
+		h, domain string
+		want      bool
+	}{
+		{"mx.corp.example; dkim=pass header.d=co.uk", "it.corp.co.uk", false},
+		{"mx.corp.example; dkim=pass header.d=university.example", "it.university.example", false},
+		{"mx.corp.example; dkim=pass header.i=@university.example", "it.university.example", false},
+		{"mx.corp.example; dkim=pass header.d=it.university.example", "it.university.example", true},
+		{"mx.corp.example; dmarc=pass header.from=Corp.Example", "corp.example", true},
+	} {
+		if got := AuthPass(c.h, "mx.corp.example", c.domain); got != c.want {
+			t.Errorf("%q for %s: %v, want %v", c.h, c.domain, got, c.want)
+		}
+	}
+}

@@ -93,6 +93,11 @@ type Tx struct {
 	// runSummary is set by the escalation job: the coordinators hear of its escalations in one
 	// mail at the end of the run, not one per ticket.
 	runSummary bool
+	// internal is set while a staff mail with a #note is applied: its files go to staff only.
+	internal bool
+	// staffDirect is set while an authenticated staff mail is applied: only then are its To and
+	// Cc trusted to have reached those they name (direct).
+	staffDirect bool
 }
 
 // savepoint sets a savepoint and returns a function that rolls back to it, hooks included.
@@ -297,7 +302,7 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	if len(m.To) == 0 && len(m.Cc) > 0 {
 		m.To, m.Cc = m.Cc[:1], m.Cc[1:]
 	}
-	if len(t.direct) > 0 && (m.Kind == KindReply || m.Kind == KindUpdate) {
+	if t.staffDirect && len(t.direct) > 0 && (m.Kind == KindReply || m.Kind == KindUpdate) {
 		// A reply-all already reached them: a relayed copy would be a duplicate.
 		m.To, m.Cc = without(m.To, t.direct), without(m.Cc, t.direct)
 		if len(m.To) == 0 && len(m.Cc) > 0 {
@@ -308,7 +313,7 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 		return nil
 	}
 	m.Notice.DeskName, m.Notice.DeskAddress, m.Notice.Tag = cfg.Desk.Name, cfg.Desk.Address, cfg.Desk.Tag
-	if t.source != "" && m.Notice.Source == "" && attachable[m.Kind] {
+	if t.source != "" && m.Notice.Source == "" && attachable[m.Kind] && (!t.internal || t.allStaff(m.To, m.Cc)) {
 		m.Notice.Source = t.source
 	}
 	if m.Notice.Recipient == "" {

@@ -55,7 +55,9 @@ type detection struct {
 // its category to open one. The request is indexed already.
 func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 	cfg := t.cfg.Incidents
-	if !cfg.Detect || tk.IsIncident() || tk.Incident != 0 {
+	// Only the organisation's requests count: strangers' mails cannot make the desk see an
+	// outage (and tell its staff of it).
+	if !cfg.Detect || tk.IsIncident() || tk.Incident != 0 || !t.cfg.InOrganisation(tk.Requester) {
 		return detection{}, nil
 	}
 	ctx, q, dia := context.Background(), t.tx, t.d.Store.search
@@ -75,6 +77,9 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 				return nil, nil, err
 			}
 			if other.Category != tk.Category && similarity(r.score, self) < cfg.Similarity+crossCategoryMargin {
+				continue
+			}
+			if !other.IsIncident() && !t.cfg.InOrganisation(other.Requester) {
 				continue
 			}
 			tks, kept = append(tks, other), append(kept, r)
@@ -166,6 +171,12 @@ func (t *Tx) openIncident(first *Ticket, actor, why string) (*Ticket, error) {
 	if err := t.event(inc, EventNote, actor, false, "incident opened: "+why, ""); err != nil {
 		return nil, err
 	}
+	if actor == ActorDesk {
+		// Its subject is a requester's: announced only once a technician confirms it in words.
+		if err := t.SetKV(unconfirmedKey(inc.ID), "1"); err != nil {
+			return nil, err
+		}
+	}
 	who := first.Assignee
 	if _, ok := t.cfg.Technician(who); !ok {
 		who = t.chooseTechnician(inc.Category, inc.Tier, "").Email
@@ -209,6 +220,44 @@ func (t *Tx) MakeIncident(tk *Ticket, actor string) error {
 		return err
 	}
 	return t.save(tk)
+}
+
+// unconfirmedKey marks an incident the desk opened by itself that no technician has confirmed:
+// it is not announced.
+func unconfirmedKey(id int64) string { return fmt.Sprintf("incident-unconfirmed:%d", id) }
+
+// confirm records that a technician vouches for an incident; it reports whether the desk had
+// opened it and nobody had confirmed it yet.
+func (t *Tx) confirm(inc *Ticket) (bool, error) {
+	v, err := t.KV(unconfirmedKey(inc.ID))
+	if err != nil || v == "" {
+		return false, err
+	}
+	return true, t.SetKV(unconfirmedKey(inc.ID), "")
+}
+
+// ConfirmIncident is a technician's #incident TITLE on an incident: the title, in their words,
+// becomes its subject, and an incident the desk opened by itself may now be announced. Without a
+// title nothing changes: the desk announces no requester's subject.
+func (t *Tx) ConfirmIncident(inc *Ticket, title, actor string) error {
+	if err := t.mustBeOpen(inc); err != nil {
+		return err
+	}
+	title = OneLine(title, maxSubject)
+	if title == "" {
+		return nil
+	}
+	if err := t.event(inc, EventNote, actor, false, fmt.Sprintf("titled %q (was %q)", title, inc.Subject), ""); err != nil {
+		return err
+	}
+	inc.Subject = title
+	if err := t.save(inc); err != nil {
+		return err
+	}
+	if _, err := t.confirm(inc); err != nil {
+		return err
+	}
+	return t.announce(inc, "opened", "", actor, 0)
 }
 
 // Link attaches a request to an incident (#link N): its technician holds it, its resolution
@@ -443,6 +492,14 @@ func (t *Tx) IncidentUpdate(inc *Ticket, text, actor string) error {
 			return err
 		}
 	}
+	first, err := t.confirm(inc)
+	if err != nil {
+		return err
+	}
+	if first {
+		// The desk opened it: its first announcement carries the technician's words.
+		return t.announceAs(inc, "update", text, actor, len(linked), true)
+	}
 	return t.announce(inc, "update", text, actor, len(linked))
 }
 
@@ -493,10 +550,22 @@ func (t *Tx) resolveLinked(inc *Ticket, note, actor string, told map[string]bool
 // announce tells the [incidents] announce address how a large incident stands: when it becomes
 // large (opened), on each update, when resolved. Large: announce_size linked requests, or
 // announce_priority.
+//
+// An incident the desk opened by itself is not announced until a technician confirms it:
+// #incident TITLE (its subject, in their words) or #update TEXT (the first announcement then
+// carries that text).
 func (t *Tx) announce(inc *Ticket, event, text, actor string, size int) error {
+	return t.announceAs(inc, event, text, actor, size, event == "opened")
+}
+
+// announceAs is announce; first marks the incident's first announcement (sent once).
+func (t *Tx) announceAs(inc *Ticket, event, text, actor string, size int, first bool) error {
 	cfg := t.cfg.Incidents
 	if cfg.Announce == "" {
 		return nil
+	}
+	if v, err := t.KV(unconfirmedKey(inc.ID)); err != nil || v != "" {
+		return err
 	}
 	if event != "opened" || size == 0 {
 		var err error
@@ -509,7 +578,7 @@ func (t *Tx) announce(inc *Ticket, event, text, actor string, size int) error {
 	if !large {
 		return nil
 	}
-	if event == "opened" {
+	if first {
 		// Announced once: when it first becomes large.
 		if v, err := t.KV(fmt.Sprintf("announced:%d", inc.ID)); err != nil || v != "" {
 			return err

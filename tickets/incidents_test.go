@@ -77,7 +77,7 @@ func TestIncidentAckWithheld(t *testing.T) {
 		openTicket(t, d, t0.Add(time.Duration(5*i)*time.Minute), r)
 	}
 	third := vpnDown[2]
-	third.Requester, third.NoAck = "noreply@monitoring.example", "nobody reads noreply@monitoring.example"
+	third.Requester, third.NoAck = "noreply@corp.example", "nobody reads noreply@corp.example" // Of the organisation: only its requests count.
 	tk := openTicket(t, d, t0.Add(10*time.Minute), third)
 	if mustTicket(t, d, tk.ID).Incident == 0 {
 		t.Fatal("the third request joined no incident")
@@ -126,8 +126,20 @@ func TestIncidentDetected(t *testing.T) {
 			if got := mustTicket(t, d, fourth.ID); got.Incident != inc.ID || got.Assignee != inc.Assignee {
 				t.Fatalf("fourth %+v", got)
 			}
+			// The desk opened it: nothing is announced until a technician confirms it in words.
+			if m := mailsTo(t, d, "all-staff@corp.example"); len(m) != 0 {
+				t.Fatalf("announced unconfirmed: %v", m)
+			}
+			if err := d.Do(ctx, inc.ID, t0.Add(time.Hour), func(tx *Tx, tk *Ticket) error {
+				return tx.ConfirmIncident(tk, "VPN: connexion impossible (erreur 809)", "alice@corp.example")
+			}); err != nil {
+				t.Fatal(err)
+			}
 			if m := mailsTo(t, d, "all-staff@corp.example"); len(m) != 1 || m[0] != "incident #"+itoa(inc.ID) {
 				t.Fatalf("announcements %v", m)
+			}
+			if n := noticeOf(t, d, "all-staff@corp.example", KindIncident); n.Ticket.Subject != "VPN: connexion impossible (erreur 809)" {
+				t.Fatalf("announced subject %q", n.Ticket.Subject)
 			}
 			// An unrelated request is not linked.
 			other := openTicket(t, d, t0.Add(61*time.Minute), NewTicket{Subject: "Wi-Fi lent salle B12", Text: "Le wifi est très lent en salle B12.", Requester: "x@corp.example", Language: "fr"})
@@ -335,5 +347,43 @@ func TestLinkedRequestsDoNotEscalate(t *testing.T) {
 		if got := mustTicket(t, d, tk.ID); got.Assignee != inc.Assignee || got.Escalations != 0 {
 			t.Fatalf("#%d: %s, %d escalations; incident with %s", got.ID, got.Assignee, got.Escalations, inc.Assignee)
 		}
+	}
+}
+
+// TestIncidentNotFromStrangers: three alike urgent mails from made-up senders outside the
+// organisation open no incident and announce nothing; three from the organisation open one, and
+// it is announced only when a technician's #update confirms it, with the technician's words.
+func TestIncidentNotFromStrangers(t *testing.T) {
+	d := newIncidentDesk(t, false)
+	ctx := context.Background()
+	text := "URGENT the VPN is down for everyone, production blocked, error 809."
+	var tks []*Ticket
+	for i, from := range []string{"x0@evil0.example", "x1@evil1.example", "x2@evil2.example"} {
+		tks = append(tks, openTicket(t, d, t0.Add(time.Duration(i)*time.Minute), NewTicket{Subject: "URGENT: VPN down - workaround at https://vpn.evil.example",
+			Text: text, Requester: from, Language: "en", HeaderPriority: 1}))
+	}
+	for _, tk := range tks {
+		if got := mustTicket(t, d, tk.ID); got.Incident != 0 {
+			t.Fatalf("a stranger's request was linked to incident %d", got.Incident)
+		}
+	}
+	for i, from := range []string{"celine@corp.example", "priya@corp.example", "jean@corp.example"} {
+		tks = append(tks, openTicket(t, d, t0.Add(time.Duration(10+i)*time.Minute), NewTicket{Subject: "VPN down",
+			Text: text, Requester: from, Language: "en", HeaderPriority: 1}))
+	}
+	inc := mustTicket(t, d, mustTicket(t, d, tks[5].ID).Incident)
+	if !inc.IsIncident() {
+		t.Fatalf("the organisation's requests opened no incident: %+v", inc)
+	}
+	if m := mailsTo(t, d, "all-staff@corp.example"); len(m) != 0 {
+		t.Fatalf("announced before a technician confirmed it: %v", m)
+	}
+	if err := d.Do(ctx, inc.ID, t0.Add(time.Hour), func(tx *Tx, tk *Ticket) error {
+		return tx.IncidentUpdate(tk, "The VPN gateway is restarting; back by 11:00.", "alice@corp.example")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := noticeOf(t, d, "all-staff@corp.example", KindIncident); n.Event != "update" || n.Text != "The VPN gateway is restarting; back by 11:00." {
+		t.Fatalf("announcement %+v", n)
 	}
 }

@@ -257,6 +257,10 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 // staffMail handles a technician's or coordinator's mail into a ticket: commands, notes, or a
 // public reply.
 func (t *Tx) staffMail(tk *Ticket, in *Incoming) (string, error) {
+	// An authenticated staff reply-all: who it names in To and Cc had it, no relayed copy.
+	// Anyone else's headers may name people the mail never went to.
+	t.staffDirect = true
+	defer func() { t.staffDirect = false }()
 	if err := t.storeAttachments(tk, in); err != nil {
 		return "", err
 	}
@@ -266,15 +270,20 @@ func (t *Tx) staffMail(tk *Ticket, in *Incoming) (string, error) {
 // openFrom opens a ticket for a person's new request. link is an older ticket it follows up.
 func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	cfg := t.cfg.Config
-	requester, name := in.From, in.FromName
-	if in.ReplyTo != "" && !cfg.IsDeskAddress(in.ReplyTo) && !noReply(in.ReplyTo) {
-		requester, name = in.ReplyTo, in.ReplyToName
+	// The requester is the sender. Reply-To names another requester only within the
+	// organisation (an assistant writing for her manager), and the sender then gets nothing of
+	// the ticket: the technician is told who wrote it, on behalf of whom.
+	requester, name, writtenBy := in.From, in.FromName, ""
+	if in.ReplyTo != "" && in.ReplyTo != in.From && !cfg.IsDeskAddress(in.ReplyTo) && !noReply(in.ReplyTo) &&
+		cfg.InOrganisation(in.From) && cfg.InOrganisation(in.ReplyTo) && Sendable(in.ReplyTo) {
+		requester, name, writtenBy = in.ReplyTo, in.ReplyToName, in.From
 	}
-	cands := append(append([]string{}, in.To...), in.Cc...)
-	if requester != in.From {
-		cands = append(cands, in.From)
+	cc := t.sortCopied(append(append([]string{}, in.To...), in.Cc...), map[string]bool{requester: true, in.From: true})
+	if !t.vouchedNew(in) {
+		// Only a mail of the organisation, authenticated when the desk can tell, makes the
+		// people it copies watchers of a new ticket; anyone else's copies are only recorded.
+		cc.outside, cc.add = append(cc.outside, cc.add...), nil
 	}
-	cc := t.sortCopied(cands, map[string]bool{requester: true})
 	// A forwarded mail that opens a ticket: the forwarded message is the request. In a ticket's
 	// conversation (ingestOne) only the new text counts.
 	text := in.Text
@@ -290,14 +299,16 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	if link != 0 {
 		// A new request written as a reply to an old ticket's mail keeps that ticket's subject:
 		// its own first line says better what it is about.
-		if old, err := t.Ticket(link); err == nil && strings.EqualFold(subject, old.Subject) {
+		// Only for a participant of the old ticket, who was told its subject: to anyone else,
+		// the subject of their acknowledgement would tell whether they guessed it.
+		if old, err := t.Ticket(link); err == nil && participant(old, in.From) && strings.EqualFold(subject, old.Subject) {
 			subject = firstLine(text, 80)
 		}
 	}
 	tk, err := t.Open(NewTicket{
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: cc.add, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
-		LinkedTicket: link, Actor: in.From, NoAck: noAck(in.NoAck, requester),
+		LinkedTicket: link, Actor: in.From, NoAck: noAck(in.NoAck, requester), WrittenBy: writtenBy,
 	})
 	if err != nil {
 		return Outcome{MessageID: in.MessageID}, err

@@ -74,6 +74,8 @@ type Notice struct {
 	// SignIn is the nonce of a staff sign-in request (KindSignIn): the link is made from it, with
 	// the desk secret, only when the mail is sent, so the outbox holds nothing that signs in.
 	SignIn string `json:"sign_in,omitempty"`
+	// WrittenBy is who wrote a request on its requester's behalf (an assignment notice).
+	WrittenBy string `json:"written_by,omitempty"`
 	// Conversation is Outlook's conversation of the ticket, for the Thread-Index and Thread-Topic
 	// of its mails; zero for a mail about no ticket.
 	Conversation Conversation `json:"conversation,omitzero"`

@@ -21,6 +21,9 @@ type NewTicket struct {
 	LinkedTicket   int64    // An older ticket this one follows up.
 	Actor          string   // Who opened it: the requester, or a coordinator.
 	NoAck          string   // Why the requester gets no acknowledgement, "" to send one.
+	// WrittenBy is who wrote the request on the requester's behalf (Reply-To within the
+	// organisation); "" when the requester wrote it. The technician is told.
+	WrittenBy string
 }
 
 // Explanation records why the desk judged a ticket as it did; `deskd ticket explain` prints it.
@@ -82,6 +85,11 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	}
 	if err := t.event(tk, EventMessage, req.Actor, true, req.Text, req.MessageID); err != nil {
 		return nil, err
+	}
+	if req.WrittenBy != "" {
+		if err := t.event(tk, EventNote, ActorDesk, false, "written by "+req.WrittenBy+" on behalf of "+req.Requester+" (Reply-To); the writer is not a watcher", ""); err != nil {
+			return nil, err
+		}
 	}
 	if req.LinkedTicket != 0 {
 		if err := t.event(tk, EventNote, ActorDesk, false, fmt.Sprintf("follows up ticket #%d", req.LinkedTicket), ""); err != nil {
@@ -150,7 +158,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 		}
 	}
 	if err := t.queue(tk, Mail{Kind: KindAssigned, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email),
-		Notice: Notice{Audience: "staff", Text: req.Text, Questions: questions, Similar: known}}); err != nil {
+		Notice: Notice{Audience: "staff", Text: req.Text, Questions: questions, Similar: known, WrittenBy: req.WrittenBy}}); err != nil {
 		return nil, err
 	}
 	if !pick.Matched {

@@ -1,8 +1,11 @@
 package tickets
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // EventRating is the history line of a requester's answer to "was your problem solved?".
@@ -10,7 +13,7 @@ const EventRating = "rating"
 
 // Rate records a requester's answer to "was your problem solved?" (the last answer per ticket
 // counts), with an optional comment. "No" reopens a resolved ticket and tells its technician
-// (the coordinators when nobody holds it); "yes" tells nobody. from is who answered: the
+// (the coordinators when nobody holds it); "no" to a ticket not resolved, and "yes", tell nobody. from is who answered: the
 // requester or a watcher, as the signed link says.
 func (t *Tx) Rate(tk *Ticket, solved bool, comment, from string) error {
 	comment = strings.TrimSpace(comment)
@@ -33,19 +36,33 @@ func (t *Tx) Rate(tk *Ticket, solved bool, comment, from string) error {
 		tk.ID, solved, comment, from, tk.Assignee, tk.Category, t.Now.Unix()); err != nil {
 		return fmt.Errorf("record rating: %w", err)
 	}
-	if solved {
+	// Only an answer that reopens a resolved ticket tells anyone: once per resolution, however
+	// often a link is posted.
+	if solved || tk.Status != StatusResolved {
 		return nil
 	}
-	if tk.Status == StatusResolved {
-		if err := t.setStatus(tk, StatusOpen, from); err != nil {
-			return err
-		}
+	if err := t.setStatus(tk, StatusOpen, from); err != nil {
+		return err
 	}
 	if tk.Assignee == "" {
 		return t.tellCoordinators(tk, "unsolved", Phrase{})
 	}
 	return t.queue(tk, Mail{Kind: KindUpdate, To: []string{tk.Assignee}, Language: t.staffLanguage(tk.Assignee),
 		Notice: Notice{Audience: "staff", Event: "unsolved", Text: comment, Actor: from, ActorName: t.nameOf(from)}})
+}
+
+// RateByLink is Rate for the one-click link of a mail: each link answers once. answered is false,
+// and nothing changes, when the link has answered already; solved is then its recorded answer.
+func (t *Tx) RateByLink(tk *Ticket, solved bool, comment, from, link string) (answered bool, err error) {
+	sum := sha256.Sum256([]byte(link))
+	key := "vote-link:" + hex.EncodeToString(sum[:16])
+	if v, err := t.KV(key); err != nil || v != "" {
+		return false, err
+	}
+	if err := t.SetKV(key, t.Now.UTC().Format(time.RFC3339)); err != nil {
+		return false, err
+	}
+	return true, t.Rate(tk, solved, comment, from)
 }
 
 // Satisfaction counts the answers to "was your problem solved?".

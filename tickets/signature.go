@@ -17,20 +17,26 @@ import (
 // a letter or two away from a known one ("#resolv") is a command misspelt wherever it is, and is
 // refused.
 
-// staffParts splits a staff mail's visible text and signature into its commands, in order, and
-// the free text that goes to the requester or into a note (see staffText). names are the
-// writer's names as the configuration gives them.
-func staffParts(text, signature string, names []string) ([]Command, string) {
+// staffParts splits a staff mail's visible text and signature into the free text above every
+// command (lead) and its commands, in order, each with the free text under it (Command.Text):
+// the text that goes to the requester or into a note (see staffText, and commandTexts for which
+// command takes which). names are the writer's names as the configuration gives them.
+func staffParts(text, signature string, names []string) (lead string, cmds []Command) {
 	lines := strings.Split(text, "\n")
 	start := signatureStart(lines, names)
-	cmds, rest := ParseCommands(strings.Join(lines[:start], "\n"))
+	lead, cmds = splitCommands(strings.Join(lines[:start], "\n"))
+	lead = staffText(lead, names...)
+	for i := range cmds {
+		cmds[i].Text = staffText(cmds[i].Text, names...)
+	}
 	below, _ := ParseCommands(strings.Join(lines[start:], "\n") + "\n" + signature)
 	for _, c := range below {
 		if c.Verb != "" || misspelt(c) {
+			c.Text = "" // The signature's lines are no one's text.
 			cmds = append(cmds, c)
 		}
 	}
-	return cmds, staffText(rest, names...)
+	return lead, cmds
 }
 
 // signatureStart returns the index of the first line of the signature block of a staff mail's

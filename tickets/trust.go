@@ -246,3 +246,31 @@ func listed(addrs []string) string {
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(addrs[:maxListed], ", "), len(addrs)-maxListed)
 }
+
+// vouchedNew reports whether a mail opening a ticket may make the people it copies watchers: it
+// comes from the organisation's domains and, when the desk has a trusted server
+// ([security] trusted_authserv_id), that server vouches for its sender. Without one, the MTA's
+// rules (README, "Security model") are what keep a stranger from writing as a colleague.
+func (t *Tx) vouchedNew(in *Incoming) bool {
+	if !t.cfg.InOrganisation(in.From) {
+		return false
+	}
+	if t.cfg.Security.TrustedAuthservID == "" {
+		return len(in.Repeated) == 0
+	}
+	_, ok := t.authenticate(in, threading{})
+	return ok
+}
+
+// participant reports whether addr is a ticket's requester or one of its watchers.
+func participant(tk *Ticket, addr string) bool {
+	if strings.EqualFold(tk.Requester, addr) {
+		return true
+	}
+	for _, w := range tk.Watchers {
+		if strings.EqualFold(w, addr) {
+			return true
+		}
+	}
+	return false
+}

@@ -236,3 +236,26 @@ func TestStoreFilesPrivate(t *testing.T) {
 		t.Errorf("an existing database open to others stayed %04o", st.Mode().Perm())
 	}
 }
+
+// TestSignInLimitPerMailbox: a technician's alias, letter case and +tags do not buy more
+// sign-in links: they share the mailbox's budget.
+func TestSignInLimitPerMailbox(t *testing.T) {
+	d := deskFromTOML(t, strings.Replace(testConfigTOML, `email = "alice@corp.example"`,
+		"email = \"alice@corp.example\"\naliases = [\"a.martin@corp.example\"]", 1))
+	lim := SignInLimits{PerAddress: 3, PerClient: 100, Window: SignInValid}
+	sent := 0
+	for _, addr := range []string{"alice@corp.example", "a.martin@corp.example", "ALICE@corp.example", "alice+x@corp.example", "A.Martin@corp.example", "a.martin@corp.example"} {
+		if err := d.Update(context.Background(), t0, func(tx *Tx) error {
+			res, err := tx.RequestSignIn(addr, "192.0.2.1", lim)
+			if res == SignInSent {
+				sent++
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sent != 3 {
+		t.Errorf("%d sign-in links for one mailbox, want 3", sent)
+	}
+}

@@ -68,6 +68,9 @@ func (s *Server) staff(h func(http.ResponseWriter, *http.Request, *user)) http.H
 			secret = c.Value
 			ses, err = s.o.Store.Session(r.Context(), secret, s.o.Now(), st.cfg.SessionIdle.Duration)
 		}
+		if err == nil && !s.o.Now().Before(ses.Created.Add(st.cfg.SessionMaxAge.Duration)) {
+			err = tickets.ErrNoSession // Signed in too long ago: sign in again.
+		}
 		var u *user
 		if err == nil {
 			var ok bool

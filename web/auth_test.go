@@ -277,3 +277,20 @@ func TestClientBehindProxy(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionMaxAge: a session used every few hours still ends session_max_age (7 days) after
+// sign-in.
+func TestSessionMaxAge(t *testing.T) {
+	f := newFixture(t)
+	b := f.signIn("alice@corp.example")
+	for elapsed := time.Duration(0); elapsed < 7*24*time.Hour-6*time.Hour; elapsed += 6 * time.Hour {
+		f.advance(6 * time.Hour)
+		if p := b.get("/queue"); p.status != http.StatusOK {
+			t.Fatalf("%v after sign-in: %d", elapsed+6*time.Hour, p.status)
+		}
+	}
+	f.advance(6 * time.Hour)
+	if p := b.get("/queue"); p.status != http.StatusSeeOther || p.header.Get("Location") != "/signin" {
+		t.Errorf("after 7 days: %d %s", p.status, p.header.Get("Location"))
+	}
+}

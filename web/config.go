@@ -16,16 +16,19 @@ type Config struct {
 	Address     string           `toml:"address"`      // HOST:PORT to listen on; "" turns the web desk off.
 	BaseURL     string           `toml:"base_url"`     // How people reach it, for links in mails; "" for http://ADDRESS.
 	SessionIdle tickets.Duration `toml:"session_idle"` // A staff session ends after this long unused.
-	LinkValid   tickets.Duration `toml:"link_valid"`   // How long a requester's link in a mail works.
-	TrustProxy  bool             `toml:"trust_proxy"`  // Take the client's address from X-Forwarded-For (behind a reverse proxy).
+	// SessionMaxAge ends a staff session this long after sign-in, however much it is used.
+	SessionMaxAge tickets.Duration `toml:"session_max_age"`
+	LinkValid     tickets.Duration `toml:"link_valid"`  // How long a requester's link in a mail works.
+	TrustProxy    bool             `toml:"trust_proxy"` // Take the client's address from X-Forwarded-For (behind a reverse proxy).
 }
 
 // DefaultConfig returns the [web] defaults.
 func DefaultConfig() Config {
 	return Config{
-		Address:     "127.0.0.1:8025",
-		SessionIdle: tickets.Duration{Duration: 8 * time.Hour},
-		LinkValid:   tickets.Duration{Duration: 60 * 24 * time.Hour},
+		Address:       "127.0.0.1:8025",
+		SessionIdle:   tickets.Duration{Duration: 8 * time.Hour},
+		SessionMaxAge: tickets.Duration{Duration: 7 * 24 * time.Hour},
+		LinkValid:     tickets.Duration{Duration: 60 * 24 * time.Hour},
 	}
 }
 
@@ -49,6 +52,9 @@ func (c Config) Validate() error {
 	}
 	if c.SessionIdle.Duration < time.Minute {
 		return &ConfigError{"session_idle", "session_idle: at least 1m"}
+	}
+	if c.SessionMaxAge.Duration < time.Hour {
+		return &ConfigError{"session_max_age", "session_max_age: at least 1h"}
 	}
 	if c.LinkValid.Duration < time.Hour {
 		return &ConfigError{"link_valid", "link_valid: at least 1h"}

@@ -256,8 +256,12 @@ func cleanName(name string) string {
 func (s *Server) followUpPost(w http.ResponseWriter, r *http.Request, g *guest) {
 	tk := g.Ticket
 	st := s.settings()
-	text, files, err := readUploads(r, maxUpload(st.desk))
 	p := st.words.Page(tk.Language, nil)
+	if !s.posts.allow(g.Token, s.o.Now()) {
+		s.showFollowUp(w, r, g, http.StatusTooManyRequests, p.Word("req_too_many", "desk", st.desk.Desk.Address))
+		return
+	}
+	text, files, err := readUploads(r, maxUpload(st.desk))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.Is(err, errTooBig) || errors.As(err, &mbe) {
@@ -332,10 +336,11 @@ func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, lang string, t
 }
 
 type voteData struct {
-	Guest  *guest
-	Ref    string
-	Solved bool
-	Done   bool
+	Guest   *guest
+	Ref     string
+	Solved  bool
+	Done    bool
+	Already bool // The link had answered before: its answer stands.
 }
 
 // voteForm is the page of a one-click answer: a GET only shows the question, so that mail
@@ -351,15 +356,20 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request, g *guest) {
 	st := s.settings()
 	solved := g.Claim.Purpose == tickets.LinkSolved
 	comment := r.PostFormValue("comment")
+	answered := false
 	err := s.o.Desk.Do(r.Context(), g.Ticket.ID, s.o.Now(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
-		return tx.Rate(tk, solved, comment, g.Email)
+		var err error
+		answered, err = tx.RateByLink(tk, solved, comment, g.Email, g.Token)
+		return err
 	})
 	if err != nil {
 		s.failErr(w, r, g.Ticket.Language, err)
 		return
 	}
-	s.log.Info("web: satisfaction", "ticket_id", g.Ticket.ID, "from", g.Email, "solved", solved)
-	s.o.Wake()
+	if answered {
+		s.log.Info("web: satisfaction", "ticket_id", g.Ticket.ID, "from", g.Email, "solved", solved)
+		s.o.Wake()
+	}
 	s.render(w, r, http.StatusOK, g.Ticket.Language, "vote", view{Title: "vote_title",
-		Data: voteData{Guest: g, Ref: fmt.Sprintf("[%s #%d]", st.desk.Desk.Tag, g.Ticket.ID), Solved: solved, Done: true}})
+		Data: voteData{Guest: g, Ref: fmt.Sprintf("[%s #%d]", st.desk.Desk.Tag, g.Ticket.ID), Solved: solved, Done: true, Already: !answered}})
 }

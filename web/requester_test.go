@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -258,5 +259,77 @@ func TestLinksFollowReload(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("/help/signin: %d", resp.StatusCode)
+	}
+}
+
+// TestVoteLinkAnswersOnce: one "not solved" link posted 30 times reopens the ticket and tells
+// the technician once; every later post shows the recorded answer and changes nothing.
+func TestVoteLinkAnswersOnce(t *testing.T) {
+	f := newFixture(t)
+	tk := f.open(tickets.NewTicket{Subject: "Printer jams", Text: "the printer jams", Requester: "priya@corp.example", Language: "en"})
+	f.mails()
+	if err := f.desk.Do(f.ctx, tk.ID, f.clock(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
+		return tx.Resolve(tk, "Replaced the roller.", "alice@corp.example")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ms := mailTo(f.mails(), tickets.KindResolved, "priya@corp.example")
+	link := f.pathOf(ms[len(ms)-1].Notice.Links.Unsolved)
+	b := f.browser()
+	tok := csrf(t, b.get(link))
+	for i := range 30 {
+		p := b.post(link, url.Values{"csrf": {tok}, "comment": {"Call me on +1 900 555 0100 NOW (spam)"}})
+		if p.status != http.StatusOK {
+			t.Fatalf("vote %d: %d", i, p.status)
+		}
+		if i > 0 && !strings.Contains(p.body, "This link has answered already") {
+			t.Fatalf("vote %d does not show the recorded answer:\n%s", i, p.body)
+		}
+	}
+	got, _ := f.store.Ticket(f.ctx, tk.ID)
+	if n := len(mailTo(f.mails(), tickets.KindUpdate, got.Assignee)); n != 1 {
+		t.Errorf("30 posts of one link mailed the technician %d times, want 1", n)
+	}
+	var ratings int
+	evs, _ := f.store.Events(f.ctx, tk.ID)
+	for _, e := range evs {
+		if e.Kind == tickets.EventRating {
+			ratings++
+		}
+	}
+	if ratings != 1 {
+		t.Errorf("%d answers recorded, want 1", ratings)
+	}
+}
+
+// TestFollowUpPostsLimited: one follow-up link posts a few messages an hour; the next is refused
+// with a page that says why, and the hour after it may post again.
+func TestFollowUpPostsLimited(t *testing.T) {
+	f := newFixture(t)
+	tk := f.open(tickets.NewTicket{Subject: "Le VPN ne marche plus", Text: "Erreur 809", Requester: "celine@corp.example", Language: "fr"})
+	link := f.requesterLink(tickets.KindAck, "celine@corp.example")
+	b := f.browser()
+	tok := csrf(t, b.get(link))
+	post := func(i int) page {
+		return b.post(link, url.Values{"csrf": {tok}, "text": {fmt.Sprintf("message %d", i)}})
+	}
+	for i := range 5 {
+		if p := post(i); p.status != http.StatusOK && p.status != http.StatusSeeOther {
+			t.Fatalf("message %d: %d", i, p.status)
+		}
+	}
+	p := post(5)
+	if p.status != http.StatusTooManyRequests || !strings.Contains(p.body, "Trop de messages depuis ce lien") {
+		t.Fatalf("sixth message: %d\n%.400s", p.status, p.body)
+	}
+	evs, _ := f.store.Events(f.ctx, tk.ID)
+	for _, e := range evs {
+		if e.Text == "message 5" {
+			t.Fatal("the refused message is on the ticket")
+		}
+	}
+	f.advance(time.Hour)
+	if p := post(6); p.status != http.StatusOK && p.status != http.StatusSeeOther {
+		t.Fatalf("an hour later: %d", p.status)
 	}
 }

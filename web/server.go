@@ -86,6 +86,8 @@ type Server struct {
 	set atomic.Pointer[settings]
 	ln  net.Listener
 	srv *http.Server
+	// posts bounds the messages posted through one follow-up link.
+	posts linkLimiter
 }
 
 // settings are what requests work with, swapped whole on reload.

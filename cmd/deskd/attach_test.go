@@ -74,6 +74,36 @@ func TestAttachmentsReachTheOtherSide(t *testing.T) {
 	}
 }
 
+// TestNoteFileStaysInternal: a technician's mail with an internal note, its file and a
+// resolution: the resolution reaches the requester without the file (a mail with a #note keeps
+// its files among the staff); the same file with a resolution alone reaches her.
+func TestNoteFileStaysInternal(t *testing.T) {
+	for _, note := range []bool{true, false} {
+		t.Run(fmt.Sprint("note=", note), func(t *testing.T) {
+			f := newFlow(t, "")
+			tk := f.openVPN("celine@corp.example")
+			text := "#resolve Profil VPN réinstallé."
+			if note {
+				text = "#note Journal d'audit RH ci-joint, strictement interne.\n" + text
+			}
+			h, body := multipartBody(text, "audit-rh-celine.txt", "text/plain", []byte("CONFIDENTIEL"))
+			f.reply(alice, "Alice Martin", f.one(alice, "assigned", tk.ID), body, plainStyle, h)
+			f.step()
+			res := f.mails("celine@corp.example", "resolved", tk.ID)
+			if len(res) != 1 {
+				t.Fatalf("resolved mails %d: %s\n%s", len(res), f.kinds("celine@corp.example"), f.outbox(tk.ID))
+			}
+			b, err := io.ReadAll(res[0].Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(string(b), "audit-rh-celine.txt"); got == note {
+				t.Errorf("file in the resolution: %v, want %v", got, !note)
+			}
+		})
+	}
+}
+
 // TestFlowFilesLeftOutAreNamed: a file over the desk's max_attachment is recorded, not kept, and
 // so not relayed; the mail that would have carried it names it and says why, in its reader's
 // language (the assignment in French to Alice, the specialist's escalation in French too, the

@@ -452,3 +452,15 @@ func (f *flow) sqlDB() *sql.DB {
 	f.t.Cleanup(func() { _ = db.Close() })
 	return db
 }
+
+// rawSend writes a raw mail from the Internet, its lines joined by CRLF; {{ID}} and {{DATE}}
+// become a fresh Message-ID and the date. The desk then runs one step.
+func (f *flow) rawSend(from string, rcpts []string, lines ...string) {
+	f.t.Helper()
+	f.seq++
+	raw := strings.Join(lines, "\r\n")
+	raw = strings.ReplaceAll(raw, "{{ID}}", fmt.Sprintf("<%d.%d.raw@elsewhere.example>", f.seq, time.Now().UnixNano()))
+	raw = strings.ReplaceAll(raw, "{{DATE}}", time.Now().Format(time.RFC1123Z))
+	f.sendRaw(from, rcpts, raw)
+	f.step()
+}

@@ -36,10 +36,16 @@ const (
 	chloe = "chloe@corp.example"
 )
 
-// openVPN opens a French network request (it goes to Alice) from a requester of its own.
+// openVPN opens a French network request (it goes to Alice) from a requester of its own. With
+// people in copy, the mail comes from the organisation's server (DKIM verified by the inbound
+// server), as a colleague's real mail does: only then do they become watchers.
 func (f *flow) openVPN(requester string, cc ...string) *tickets.Ticket {
 	f.t.Helper()
-	return f.open(msg{from: requester, name: "Céline Dupré", cc: cc, subject: "Le VPN ne se connecte plus",
+	var h map[string]string
+	if len(cc) > 0 {
+		h = dkimPass
+	}
+	return f.open(msg{from: requester, name: "Céline Dupré", cc: cc, headers: h, subject: "Le VPN ne se connecte plus",
 		body: "Bonjour,\n\nLe VPN refuse de se connecter depuis ce matin.\n\nMerci,\nCéline"})
 }
 
@@ -748,4 +754,69 @@ Message-ID: `+orig.Header.Get("Message-Id")+`
 
 --BOUND--
 `, "\n", "\r\n")
+}
+
+// TestFlowNoteUnderResolveStaysInternal: a technician resolves and leaves an internal note in one
+// mail, the note's details on the lines under it: the requester's resolution carries only the
+// #resolve line, the note keeps the details.
+func TestFlowNoteUnderResolveStaysInternal(t *testing.T) {
+	f := newFlow(t, "")
+	tk := f.openVPN("celine@corp.example")
+	f.command(tk, "#resolve Profil VPN réinstallé.\n#note Interne, ne pas transmettre :\nle manager de Céline nous a demandé de surveiller sa boîte (ticket RH 4411).")
+	res := f.mails("celine@corp.example", "resolved", tk.ID)
+	if len(res) != 1 {
+		t.Fatalf("resolved mails %d; requester got %s", len(res), f.kinds("celine@corp.example"))
+	}
+	if body := f.text(res[0]); strings.Contains(body, "surveiller sa boîte") || !strings.Contains(body, "Profil VPN réinstallé.") {
+		t.Errorf("the resolution mailed to the requester:\n%s", body)
+	}
+	notes := f.events(tk.ID, "note")
+	if len(notes) == 0 || !strings.Contains(notes[len(notes)-1].Text, "surveiller sa boîte") {
+		t.Errorf("the note lost its lines: %v", notes)
+	}
+}
+
+// TestFlowCcHeaderKeepsAssigneeTold: the requester's reply names the assignee in its Cc header
+// without sending it to her (the envelope goes to the desk alone): she is still told.
+func TestFlowCcHeaderKeepsAssigneeTold(t *testing.T) {
+	f := newFlow(t, "")
+	tk := f.openVPN("celine@corp.example")
+	before := len(f.mails(alice, "update", tk.ID))
+	ack := f.one("celine@corp.example", "ack", tk.ID)
+	to := ack.Header.Get("Reply-To")
+	f.rawSend("celine@corp.example", []string{to},
+		"From: Celine <celine@corp.example>",
+		"To: "+to,
+		"Cc: "+alice,
+		fmt.Sprintf("Subject: RE: [HD #%d] %s", tk.ID, tk.Subject),
+		"In-Reply-To: "+ack.Header.Get("Message-Id"),
+		"Message-ID: {{ID}}",
+		"Date: {{DATE}}",
+		"", "Le VPN marche toujours pas, c'est urgent, je perds des clients.", "")
+	if n := len(f.events(tk.ID, "message")); n < 2 {
+		t.Fatalf("the reply is not on the ticket: %d messages", n)
+	}
+	if after := len(f.mails(alice, "update", tk.ID)); after != before+1 {
+		t.Errorf("the assignee got %d notices of the reply, want 1", after-before)
+	}
+}
+
+// TestFlowLongMessageID: a request whose Message-ID is thousands of characters long (folded) is
+// answered: the ID is not kept, and no mail of its ticket has a References line over 998.
+func TestFlowLongMessageID(t *testing.T) {
+	f := newFlow(t, "")
+	long := strings.Repeat(strings.Repeat("a", 900)+"\r\n ", 3) + "@evil.example"
+	f.sendRaw("mallory@evil.example", []string{desk}, strings.Join([]string{
+		"From: mallory@evil.example", "To: " + desk, "Subject: imprimante en panne",
+		"Message-ID: <" + long + ">", "Date: " + time.Now().Format(time.RFC1123Z), "", "L'imprimante ne marche plus.", ""}, "\r\n"))
+	f.step()
+	acks := f.mails("mallory@evil.example", "ack", 0)
+	if len(acks) != 1 {
+		t.Fatalf("acknowledgements %d; outbox:\n%s", len(acks), f.outbox(1))
+	}
+	for _, m := range append(acks, f.w.received(alice)...) {
+		if refs := m.Header.Get("References"); len(refs) > 998 || strings.Contains(refs, "aaaa") {
+			t.Errorf("%s: References of %d characters", m.Header.Get("X-Deskd-Kind"), len(refs))
+		}
+	}
 }

@@ -67,7 +67,13 @@ func TestFlowIncident(t *testing.T) {
 	if ms := f.mails(alice, "", fourth.ID); len(ms) != 0 {
 		t.Fatalf("Alice got %d mails about the fourth request", len(ms))
 	}
-	if ms := f.mails("all-staff@corp.example", "incident", inc.ID); len(ms) != 1 || !strings.Contains(subjectOf(ms[0]), "Problème connu") {
+	// The desk opened it: announced only once Alice confirms it, in her words.
+	if ms := f.mails("all-staff@corp.example", "incident", inc.ID); len(ms) != 0 {
+		t.Fatalf("announced unconfirmed: %d", len(ms))
+	}
+	f.reply(alice, "Alice Martin", notice, "#incident Wi-Fi en panne au bâtiment B", plainStyle, nil)
+	f.step()
+	if ms := f.mails("all-staff@corp.example", "incident", inc.ID); len(ms) != 1 || !strings.Contains(subjectOf(ms[0]), "Problème connu : Wi-Fi en panne au bâtiment B") {
 		t.Fatalf("announcement: %d", len(ms))
 	}
 	tks = append(tks, fourth)
@@ -135,5 +141,21 @@ func TestFlowIncident(t *testing.T) {
 	js := f.show(inc.ID)
 	if js.Kind != "incident" || js.Linked == nil || len(*js.Linked) != 3 {
 		t.Fatalf("incident JSON: %+v", js)
+	}
+}
+
+// TestFlowStrangersAnnounceNothing: three alike urgent mails from made-up Internet senders make
+// the desk broadcast nothing to the staff list.
+func TestFlowStrangersAnnounceNothing(t *testing.T) {
+	f := newFlow(t, "\n[incidents]\ndetect = true\nannounce = \"all-staff@corp.example\"\n")
+	subj := "URGENT: VPN down for everyone - workaround at https://vpn-corp.evil.example"
+	for i := range 3 {
+		f.send(msg{from: fmt.Sprintf("x%d@evil%d.example", i, i), subject: subj,
+			headers: map[string]string{"X-Priority": "1"},
+			body:    "URGENT the VPN is down for everyone, production blocked. Workaround: https://vpn-corp.evil.example (urgent)"})
+		f.step()
+	}
+	if got := f.deskMails("all-staff@corp.example"); len(got) > 0 {
+		t.Errorf("strangers' mails made the desk write %d mails to the staff list", len(got))
 	}
 }

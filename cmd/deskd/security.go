@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/deskd/deskd/cmd/deskd/config"
+	"github.com/deskd/deskd/oauth"
 )
 
 // securitySummary says, in a few lines, who may act as staff and what protects the desk with
@@ -25,6 +26,9 @@ func securitySummary(cfg *config.File) (lines, warnings []string) {
 		lines = append(lines, "each recipient's copy has its own Reply-To, Message-ID and envelope sender: a bounce counts only against the address of the copy it returns")
 	} else {
 		warnings = append(warnings, "desk.plus_address = false: replies are traced to their recipient by In-Reply-To alone, and bounces cannot be traced to a copy, so no address is ever held back for bouncing")
+	}
+	if id != "" && cfg.OAuth2 != nil && cfg.OAuth2.Provider == oauth.Microsoft {
+		warnings = append(warnings, fmt.Sprintf("the desk is on Microsoft 365 ([oauth2] provider microsoft) and [security] trusted_authserv_id is %q: Exchange Online writes its Authentication-Results without an authserv-id and keeps those the sender wrote, so a header naming %q can only be one someone put in the mail; unset trusted_authserv_id and rely on (b), replies to the desk's mails", id, id))
 	}
 	if id != "" {
 		var staff []string

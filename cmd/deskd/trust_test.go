@@ -310,8 +310,7 @@ func TestTrustAddresses(t *testing.T) {
 func TestTrustRateLimitByMailbox(t *testing.T) {
 	f := newFlowWith(t, func(text string) string { return config.SetKey(text, "desk", "rate_limit", "3") })
 	for i := range 5 {
-		f.send(msg{from: fmt.Sprintf("attacker%d@evil.example", i), subject: "Hello", body: "hello",
-			headers: map[string]string{"Reply-To": fmt.Sprintf("victim+%d@corp.example", i)}})
+		f.send(msg{from: fmt.Sprintf("victim+%d@corp.example", i), subject: "Hello", body: "hello"})
 	}
 	f.step()
 	var toVictim int
@@ -332,13 +331,13 @@ func TestTrustRateLimitByMailbox(t *testing.T) {
 func TestTrustRateLimitBySender(t *testing.T) {
 	f := newFlowWith(t, func(text string) string { return config.SetKey(text, "desk", "rate_limit", "3") })
 	for i := range 5 {
-		f.send(msg{from: "spammer@evil.example", subject: fmt.Sprintf("Hello %d", i), body: "hello",
-			headers: map[string]string{"Reply-To": fmt.Sprintf("person%d@elsewhere.example", i)}})
+		f.send(msg{from: "spammer@corp.example", subject: fmt.Sprintf("Hello %d", i), body: "hello",
+			headers: map[string]string{"Reply-To": fmt.Sprintf("person%d@corp.example", i)}})
 	}
 	f.step()
 	var got int
 	for i := range 5 {
-		got += len(f.mails(fmt.Sprintf("person%d@elsewhere.example", i), "ack", 0))
+		got += len(f.mails(fmt.Sprintf("person%d@corp.example", i), "ack", 0))
 	}
 	if got != 3 {
 		t.Fatalf("one sender made the desk write %d acknowledgements in the hour, want 3", got)
@@ -478,6 +477,112 @@ func TestSecuritySummary(t *testing.T) {
 	}
 	if strings.Contains(all, "imap.security") || strings.Contains(all, "no [security] trusted_authserv_id") {
 		t.Errorf("warnings that do not apply:\n%s", all)
+	}
+}
+
+// TestTrustRequestInSomeoneElsesName: an employee opens a request in a colleague's name with
+// Reply-To (no forgery needed) — or with a forged From — and copies himself: the technician's
+// answer reaches the colleague's mailbox only. With Reply-To the ticket is hers, the technician
+// is told who wrote it, and the writer is no watcher; a forged From is not authenticated by the
+// trusted server, so its copies make nobody a watcher.
+func TestTrustRequestInSomeoneElsesName(t *testing.T) {
+	for _, forged := range []bool{false, true} {
+		t.Run(fmt.Sprint("forgedFrom=", forged), func(t *testing.T) {
+			f := newFlow(t, "")
+			m := msg{from: "mallory@corp.example", name: "Céline Dupré", subject: "Mot de passe oublié",
+				headers: map[string]string{"Reply-To": "Céline Dupré <celine@corp.example>"},
+				body:    "Bonjour, j'ai oublié mon mot de passe, pouvez-vous le réinitialiser et me le renvoyer ? Merci, Céline"}
+			if forged {
+				m.from, m.headers, m.cc = "celine@corp.example", nil, []string{"mallory@corp.example"}
+			}
+			tk := f.open(m)
+			if tk.Requester != "celine@corp.example" || slices.Contains(tk.Watchers, "mallory@corp.example") {
+				t.Fatalf("requester %s watchers %v", tk.Requester, tk.Watchers)
+			}
+			tech := f.ticket(tk.ID).Assignee
+			assigned := f.one(tech, "assigned", tk.ID)
+			if said := strings.Contains(f.text(assigned), "mallory@corp.example"); said == forged {
+				t.Errorf("the notice tells who wrote it: %v\n%s", said, f.text(assigned))
+			}
+			f.reply(tech, "", assigned, "Bonjour Céline, votre mot de passe temporaire est Tmp-4821-xq.", plainStyle, nil)
+			f.step()
+			if got := f.deskMails("mallory@corp.example"); len(got) > 0 {
+				t.Errorf("mallory got %d mails of Céline's ticket", len(got))
+			}
+			if len(f.mails("celine@corp.example", "reply", tk.ID)) != 1 {
+				t.Errorf("Céline got no answer: %s", f.kinds("celine@corp.example"))
+			}
+		})
+	}
+}
+
+// TestTrustStrangerCopiesNobody: a stranger on the Internet opens a ticket with Cc: ten
+// colleagues and Reply-To: the CEO: the ticket is the stranger's, the colleagues are recorded,
+// not made watchers, and the desk mails none of them (no phishing relayed by the desk).
+func TestTrustStrangerCopiesNobody(t *testing.T) {
+	f := newFlow(t, "")
+	var cc []string
+	for i := range 10 {
+		cc = append(cc, fmt.Sprintf("colleague%02d@corp.example", i))
+	}
+	tk := f.open(msg{from: "mallory@evil.example", name: "IT Security", cc: cc,
+		headers: map[string]string{"Reply-To": "ceo@corp.example"},
+		subject: "Password expires today - renew at https://corp-example.evil.example/sso", body: "see subject"})
+	if tk.Requester != "mallory@evil.example" || len(tk.Watchers) != 0 {
+		t.Errorf("requester %s watchers %v", tk.Requester, tk.Watchers)
+	}
+	for _, a := range append([]string{"ceo@corp.example"}, cc...) {
+		if got := f.deskMails(a); len(got) > 0 {
+			t.Errorf("%s got %d mails", a, len(got))
+		}
+	}
+	if ev := f.events(tk.ID, "cc"); len(ev) != 1 || !strings.Contains(ev[0].Text, "colleague00@corp.example") {
+		t.Errorf("copies not recorded: %v", ev)
+	}
+}
+
+// TestTrustNoSubjectOracle: a stranger who writes "[HD #N] <guess>" gets an acknowledgement
+// with the subject he wrote, whether or not he guessed ticket N's subject.
+func TestTrustNoSubjectOracle(t *testing.T) {
+	f := newFlow(t, "")
+	tk := f.openVPN("celine@corp.example")
+	for _, guess := range []string{"Licenciement de Céline", tk.Subject} {
+		f.send(msg{from: "mallory@evil.example", subject: fmt.Sprintf("[HD #%d] %s", tk.ID, guess), body: "Bonjour, une question."})
+		f.step()
+	}
+	acks := f.deskMails("mallory@evil.example")
+	if len(acks) != 2 {
+		t.Fatalf("%d acknowledgements", len(acks))
+	}
+	for i, guess := range []string{"Licenciement de Céline", tk.Subject} {
+		if s := subjectOf(acks[i]); !strings.Contains(s, guess) {
+			t.Errorf("ack %d subject %q, want the stranger's own %q", i, s, guess)
+		}
+	}
+}
+
+// TestSecuritySummaryMicrosoft365: on Microsoft 365 a trusted authserv-id cannot be the
+// server's own (Exchange Online writes none): `deskd check` says so.
+func TestSecuritySummaryMicrosoft365(t *testing.T) {
+	text := config.Local(config.Sample(), "127.0.0.1:1143", "x", "smtp.corp.example:25")
+	for _, kv := range [][3]string{
+		{"imap", "auth", `"xoauth2"`}, {"smtp", "auth", `"xoauth2"`},
+		{"oauth2", "provider", `"microsoft"`}, {"oauth2", "client_id", `"app-1"`},
+	} {
+		text = config.SetKey(text, kv[0], kv[1], kv[2])
+	}
+	for _, id := range []string{"", "mx.corp.example"} {
+		t.Run("authserv="+id, func(t *testing.T) {
+			cfg, err := config.Parse(filepath.Join(t.TempDir(), "deskd.toml"), []byte(text+"\n[security]\ntrusted_authserv_id = \""+id+"\"\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, warnings := securitySummary(cfg)
+			warned := strings.Contains(strings.Join(warnings, "\n"), "Exchange Online writes its Authentication-Results without an authserv-id")
+			if warned != (id != "") {
+				t.Errorf("warned %v:\n%s", warned, strings.Join(warnings, "\n"))
+			}
+		})
 	}
 }
 

@@ -177,7 +177,7 @@ func eventually(t *testing.T, cond func() bool) {
 // copy's follow-up link is its own recipient's: the watcher's page is the ticket's, as theirs.
 func TestEachCopyItsOwnLink(t *testing.T) {
 	f := newFlow(t, "")
-	tk := f.open(msg{from: "priya.raman@corp.example", name: "Priya Raman", cc: []string{"tom.baker@corp.example"},
+	tk := f.open(msg{from: "priya.raman@corp.example", name: "Priya Raman", cc: []string{"tom.baker@corp.example"}, headers: dkimPass,
 		subject: "Printer jams", body: "The printer next to room 312 jams on every page."})
 	f.step()
 	base := f.dm.web.BaseURL()
