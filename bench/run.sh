@@ -28,25 +28,29 @@
 # Every stage checks that nothing was lost or doubled (tickets opened, acks and notices at the
 # sink, each once, no Message-ID twice): a failure exits non-zero.
 #
-# Usage: bench/run.sh [--short] [--big] [--perf] [--keep]
+# Usage: bench/run.sh [--short] [--big] [--perf] [--keep] [--pg]
 #   --short  small counts, a minute or two (CI runs this)
 #   --big    add a desk of 1,000,000 tickets
 #   --perf   run the whole stage once more (not in the table) under perf at the first desk size, and
 #            print where the CPU went
 #   --keep   keep the work directory (printed at the end)
+#   --pg     every desk on PostgreSQL instead of SQLite: a schema per desk on the server $PG_URL
+#            names, else on a private cluster (test/pg.sh: 127.0.0.1, fsync and synchronous_commit
+#            off, as SQLite's WAL with synchronous=NORMAL does not sync each commit either)
 # Environment: N (mails per stage), SIZES, RATES, LAT_SECONDS, NOOP_MS, ESC_N, PF_N override the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 
-short=0 big=0 perf=0 keep=0
+short=0 big=0 perf=0 keep=0 pg=0
 for a in "$@"; do
 	case "$a" in
 	--short) short=1 ;;
 	--big) big=1 ;;
 	--perf) perf=1 ;;
 	--keep) keep=1 ;;
-	*) echo "usage: bench/run.sh [--short] [--big] [--perf] [--keep]" >&2; exit 2 ;;
+	--pg) pg=1 ;;
+	*) echo "usage: bench/run.sh [--short] [--big] [--perf] [--keep] [--pg]" >&2; exit 2 ;;
 	esac
 done
 if [ $short = 1 ]; then
@@ -65,6 +69,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	[ -n "${DOVECOT_PID:-}" ] && kill -9 -- "-$DOVECOT_PID" 2>/dev/null || true
 	[ -d "$W/postfix" ] && /usr/sbin/postfix -c "$W/postfix" stop >/dev/null 2>&1 || true
+	[ -d "$W/pg" ] && test/pg.sh stop "$W/pg" || true
 	wait 2>/dev/null || true
 	if [ $keep = 1 ]; then echo "work directory kept: $W"; else rm -rf "$W"; fi
 }
@@ -77,6 +82,19 @@ say "building deskd and the bench tools"
 go build -o "$B/deskd" ./cmd/deskd
 go build -o "$B/" ./bench/cmd/sink ./bench/cmd/deskbench ./bench/cmd/imapmem
 T="$B/deskbench"
+
+# ---- PostgreSQL (--pg): a schema per desk.
+if [ $pg = 1 ] && [ -z "${PG_URL:-}" ]; then
+	PG_URL=$(test/pg.sh start "$W/pg")
+	say "PostgreSQL: a private cluster, ${PG_URL#*@}"
+fi
+# database DIR: the database of the desk in DIR.
+database() {
+	if [ $pg = 0 ]; then echo "$1/deskd.db"; return; fi
+	local sep='?'
+	case $PG_URL in *\?*) sep='&' ;; esac
+	echo "$PG_URL${sep}search_path=$(basename "$1")"
+}
 
 free_port() {
 	local p
@@ -166,7 +184,7 @@ config() {
 name = "Support Informatique"
 address = "helpdesk@corp.example"
 tag = "HD"
-database = "$1/deskd.db"
+database = "$(database "$1")"
 language = "fr"
 timezone = "Europe/Paris"
 secret_file = "$1/deskd.secret"
@@ -261,6 +279,7 @@ EOF
 new_desk() { # new_desk NAME IMAP_ADDR IMAP_USER: makes $W/NAME with sink.toml and nosmtp.toml
 	local dir="$W/$1"
 	mkdir -p "$dir"
+	if [ $pg = 1 ]; then psql -q "$PG_URL" -c "CREATE SCHEMA $1" >/dev/null; fi
 	config "$dir" "$2" "$3" "$SINK" >"$dir/sink.toml"
 	config "$dir" "$2" "$3" "$DEAD" >"$dir/nosmtp.toml"
 	"$B/deskd" ticket list --config "$dir/sink.toml" >/dev/null # Creates and migrates the database.
@@ -519,7 +538,7 @@ probe+=("Go IMAP server: $("$T" probe -imap "$(cat "$W/probe-mem.addr")" -n "$PR
 
 # ---- the table
 echo
-echo "deskd $(git rev-parse --short HEAD 2>/dev/null) on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ); $N mails per stage (requests, with replies, thank-you notes and out-of-office replies into seeded desks); load average $load0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+echo "deskd $(git rev-parse --short HEAD 2>/dev/null) on $(if [ $pg = 1 ]; then echo "PostgreSQL $(psql -tAq "$PG_URL" -c 'SHOW server_version' | cut -d' ' -f1)"; else echo SQLite; fi), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ); $N mails per stage (requests, with replies, thank-you notes and out-of-office replies into seeded desks); load average $load0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 echo
 echo "| desk size | ingest mails/s | send mails/s | whole tickets/s | ingest CPU-ms/mail | send CPU-ms/mail | whole CPU-ms/ticket | serve CPU-ms/ticket | peak RSS poll MB | peak RSS serve MB | empty pass s |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,6 +42,45 @@ func normalizeNewlines(b []byte) []byte {
 		out = append(out, c)
 	}
 	return out
+}
+
+// normalizeNewlinesString is normalizeNewlines for a string, which it returns as it is when it
+// has no CR.
+func normalizeNewlinesString(s string) string {
+	if strings.IndexByte(s, '\r') < 0 {
+		return s
+	}
+	return lfString(s)
+}
+
+// lfString returns text with CRLF and lone CR line ends made "\n", in one copy.
+func lfString[T string | []byte](b T) string {
+	var sb strings.Builder
+	sb.Grow(len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c == '\r' {
+			if i+1 < len(b) && b[i+1] == '\n' {
+				continue
+			}
+			c = '\n'
+		}
+		sb.WriteByte(c)
+	}
+	return sb.String()
+}
+
+// decodeText is decodeCharsetHint for a body text, with its line ends made "\n": in one copy
+// when it is UTF-8 as declared (a text of 24 MB is copied once, not twice).
+func decodeText(b []byte, label, hint string) (string, string) {
+	switch strings.ToLower(strings.Trim(label, "\" '")) {
+	case "", "us-ascii", "ascii", "utf-8", "utf8":
+		if utf8.Valid(b) && bytes.IndexByte(b, '\x1b') < 0 {
+			return lfString(b), ""
+		}
+	}
+	s, p := decodeCharsetHint(b, label, hint)
+	return normalizeNewlinesString(s), p
 }
 
 // isHeaderLine reports whether line looks like "Key: value".
@@ -100,16 +140,99 @@ func isKnownField(line []byte) bool {
 // searched for a field that proves the header goes on.
 const headerLookahead = 8
 
+// Limits on one header block (a message's or a part's), against mail built to exhaust the
+// parser (a million fields took 537 MB). Real mail has a few dozen fields; a long Received chain
+// stays under maxSameField (mail servers stop a loop at about 100 hops, RFC 5321 section
+// 6.3), and its longest field, a large Cc list, under maxFieldBytes (2,000 addresses).
+const (
+	maxHeaderFields = 1000     // fields kept; past it, or past maxHeaderBytes, only the first maxVitalCopies of each knownFields name
+	maxHeaderBytes  = 1 << 20  // bytes of fields kept
+	maxSameField    = 100      // copies of one field name kept
+	maxVitalCopies  = 2        // copies of a known field kept past the limits: enough to see that it repeats
+	maxFieldBytes   = 64 << 10 // one field with its folded lines; the rest of it is dropped
+	maxProblems     = 100      // defects recorded for one message
+)
+
+// headerFields collects the fields of a header block within the limits above.
+type headerFields struct {
+	fields   [][]byte       // each a complete field, continuation lines included
+	count    map[string]int // fields seen, by lower-case name
+	size     int            // bytes kept
+	dropping bool           // the current field is dropped, and so are its continuation lines
+	dropped  int            // fields dropped
+	cut      int            // fields cut at maxFieldBytes
+}
+
+// add starts a field with its first line.
+func (c *headerFields) add(line []byte) {
+	var buf [64]byte
+	name := bytes.TrimRight(line[:max(bytes.IndexByte(line, ':'), 0)], " \t")
+	if len(name) > len(buf) {
+		name = name[:len(buf)]
+	}
+	for i, ch := range name {
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		buf[i] = ch
+	}
+	name = buf[:len(name)]
+	full := len(c.fields) >= maxHeaderFields || c.size >= maxHeaderBytes
+	if c.count == nil {
+		c.count = map[string]int{}
+	}
+	n := 0
+	if !full || knownFields[string(name)] { // Past the limits only known names are counted: the map stays small.
+		n = c.count[string(name)] + 1
+		c.count[string(name)] = n
+	}
+	if n == 0 || n > maxSameField || (full && n > maxVitalCopies) {
+		c.dropping = true
+		c.dropped++
+		return
+	}
+	c.dropping = false
+	if len(line) > maxFieldBytes {
+		line = line[:maxFieldBytes]
+		c.cut++
+	}
+	c.fields = append(c.fields, append([]byte(nil), line...))
+	c.size += len(line)
+}
+
+// fold appends a continuation line to the current field, after sep.
+func (c *headerFields) fold(sep string, line []byte) {
+	if c.dropping || len(c.fields) == 0 {
+		return
+	}
+	f := c.fields[len(c.fields)-1]
+	if len(f) >= maxFieldBytes {
+		return
+	}
+	if len(f)+len(sep)+len(line) > maxFieldBytes {
+		c.cut++
+		line = line[:max(maxFieldBytes-len(f)-len(sep), 0)]
+	}
+	c.fields[len(c.fields)-1] = append(append(f, sep...), line...)
+	c.size += len(sep) + len(line)
+}
+
 // readHeader splits b (CRLF or LF line ends) into a header and a body, the
 // body as it is in b. It is lenient: an mbox "From " line is skipped, and a
 // malformed line (a line before the first field, an unindented continuation,
 // a stray line) does not end the header when a known field follows it
 // within a few lines: an unindented line without a colon right after a
 // field is folded into it, any other is dropped. A header not ended by a
-// blank line ends at the first line after which no field follows.
+// blank line ends at the first line after which no field follows. Fields
+// past the limits above are dropped (the raw message keeps them).
 func readHeader(b []byte) (textproto.Header, []byte, []string) {
 	var problems []string
-	var fields [][]byte // each a complete field, continuation lines included
+	problem := func(p string) {
+		if len(problems) < maxProblems && !slices.Contains(problems, p) {
+			problems = append(problems, p)
+		}
+	}
+	var c headerFields
 	rest := b
 	first := true
 	// nextLine splits off the first line of r, without its line end.
@@ -150,13 +273,11 @@ func readHeader(b []byte) (textproto.Header, []byte, []string) {
 		first = false
 		if line[0] == ' ' || line[0] == '\t' {
 			switch {
-			case len(fields) > 0:
-				f := fields[len(fields)-1]
-				f = append(f, '\r', '\n')
-				fields[len(fields)-1] = append(f, line...)
+			case len(c.fields) > 0 || c.dropping:
+				c.fold("\r\n", line)
 			case isKnownField(bytes.TrimLeft(line, " \t")):
-				problems = append(problems, "indented first header field")
-				fields = append(fields, append([]byte(nil), bytes.TrimLeft(line, " \t")...))
+				problem("indented first header field")
+				c.add(bytes.TrimLeft(line, " \t"))
 				lastWasField = true
 			}
 			rest = next
@@ -164,34 +285,41 @@ func readHeader(b []byte) (textproto.Header, []byte, []string) {
 		}
 		if !isHeaderLine(line) {
 			if !fieldFollows(next) {
-				if len(fields) > 0 {
-					problems = append(problems, "header not ended by a blank line")
+				if len(c.fields) > 0 {
+					problem("header not ended by a blank line")
 				}
 				break
 			}
-			if len(fields) > 0 && lastWasField && bytes.IndexByte(line, ':') < 0 {
+			if (len(c.fields) > 0 || c.dropping) && lastWasField && bytes.IndexByte(line, ':') < 0 {
 				// An unindented continuation: fold it back.
-				problems = append(problems, "unindented header continuation folded")
-				f := append(fields[len(fields)-1], '\r', '\n', ' ')
-				fields[len(fields)-1] = append(f, line...)
+				problem("unindented header continuation folded")
+				c.fold("\r\n ", line)
 			} else {
-				problems = append(problems, "malformed header line dropped")
+				problem("malformed header line dropped")
 				lastWasField = false
 			}
 			rest = next
 			continue
 		}
-		fields = append(fields, append([]byte(nil), line...))
+		c.add(line)
 		lastWasField = true
 		rest = next
 	}
+	if c.dropped > 0 {
+		problems = append(problems, fmt.Sprintf("header: %d fields dropped (more than %d fields, %d bytes, or %d of one name)",
+			c.dropped, maxHeaderFields, maxHeaderBytes, maxSameField))
+	}
+	if c.cut > 0 {
+		problems = append(problems, fmt.Sprintf("header: %d fields cut at %d bytes", c.cut, maxFieldBytes))
+	}
 	var buf bytes.Buffer
-	for _, f := range fields {
+	buf.Grow(c.size + 2*len(c.fields) + 2)
+	for _, f := range c.fields {
 		buf.Write(f)
 		buf.WriteString("\r\n")
 	}
 	buf.WriteString("\r\n")
-	h, err := textproto.ReadHeader(bufio.NewReader(&buf))
+	h, err := textproto.ReadHeader(bufio.NewReaderSize(&buf, min(buf.Len(), 4096)))
 	if err != nil {
 		problems = append(problems, fmt.Sprintf("read header: %v", err))
 	}
@@ -256,7 +384,7 @@ func decodeCharsetHint(b []byte, label, hint string) (string, string) {
 		if !utf8.Valid(b) && label != "" && label != "us-ascii" && label != "ascii" {
 			hint = "" // declared UTF-8: a wrong declaration, not another charset
 		}
-		if isPlainText(string(b)) {
+		if utf8.Valid(b) && bytes.IndexByte(b, '\x1b') < 0 { // isPlainText, without a copy
 			return string(b), ""
 		}
 		return decode8bit(b, hint), ""

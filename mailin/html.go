@@ -1,12 +1,16 @@
 package mailin
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/deskd/deskd/tickets"
 )
 
 // HTML to text with a small walker over golang.org/x/net/html: the parser is
@@ -14,8 +18,26 @@ import (
 // walker knows the few things mail needs (quotes as "> ", links as
 // "text (url)", lists, tables) without pulling in html2text's dependencies.
 
-// maxHTMLDepth bounds the recursion on pathological nesting.
-const maxHTMLDepth = 512
+// Limits on the work one HTML body can cause.
+const (
+	// maxHTMLDepth bounds the recursion on pathological nesting.
+	maxHTMLDepth = 512
+	// htmlChunk is the most HTML parsed into one tree: the tree takes some 40 times its
+	// source in memory (24 MB of HTML took 1 GB). A longer body is converted to text a
+	// chunk at a time, cut before a block tag (see splitHTML).
+	htmlChunk = 1 << 20
+	// maxHTMLText is how much of an HTML body is converted to text at all, and the most text
+	// it gives (nested quotes prefix every line with "> ", a 4-byte <br> could give a line of
+	// 1 KB): converting 24 MB took 1.6 s of CPU even a chunk at a time. The raw mail keeps the
+	// rest.
+	maxHTMLText = 4 << 20
+	// peekText and peekNodes bound what quote detection reads of one node to decide whether
+	// it starts a quoted header block or a forward: the first lines of its text, within a
+	// number of nodes. Rendering each divider's whole subtree made nested Outlook dividers
+	// quadratic (2 MB took 14 s).
+	peekText  = 2 << 10
+	peekNodes = 4096
+)
 
 // HTMLToText converts an HTML body to readable plain text: paragraphs, br,
 // div and li become line breaks, list items start with "- " (or "1. " in an
@@ -23,13 +45,92 @@ const maxHTMLDepth = 512
 // on their own line with " | " between cells, blockquotes are prefixed with
 // "> ", script and style are dropped, entities are decoded and white space is
 // collapsed. The result is valid UTF-8.
+//
+// A body longer than htmlChunk is converted a chunk at a time: structure that spans two
+// chunks (a table, a quote) is rendered as if closed at the cut and reopened after it. Only the
+// first maxHTMLText bytes of a body are converted.
 func HTMLToText(s string) string {
-	doc, err := html.Parse(strings.NewReader(strings.ToValidUTF8(s, "\uFFFD")))
-	if err != nil {
-		// x/net/html only fails on read errors, which a string reader has not.
-		return tidy(strings.Split(normalizeText(s), "\n"))
+	full, _ := convertHTML(s, false)
+	return full
+}
+
+// convertHTML converts an HTML body to its whole text (HTMLToText) and, when visible is set, to
+// its new text (VisibleHTML), parsing the first chunk once for both.
+func convertHTML(s string, visible bool) (full, vis string) {
+	var b strings.Builder
+	for read := 0; len(s) > 0 && read < maxHTMLText && b.Len() < maxHTMLText; {
+		end, next := cutHTML(s, min(htmlChunk, maxHTMLText-read))
+		var t string
+		doc, err := html.Parse(strings.NewReader(strings.ToValidUTF8(s[:end], "\uFFFD")))
+		if err != nil {
+			// Elements nested deeper than the parser goes: the source as text.
+			t = tidy(strings.Split(normalizeText(head(s[:end], maxHTMLText-b.Len())), "\n"))
+		} else {
+			t = renderLimited(doc, maxHTMLText-b.Len())
+		}
+		if visible && read == 0 {
+			if err == nil {
+				removeQuotedHTML(doc)
+				vis = VisibleText(renderLimited(doc, tickets.MaxText))
+			}
+			if vis == "" {
+				vis = VisibleText(t) // Everything looked quoted: the whole text, as VisibleText does.
+			}
+		}
+		if t != "" {
+			if b.Len() > 0 {
+				b.WriteString("\n\n")
+			}
+			b.WriteString(t)
+		}
+		s, read = s[next:], read+end
 	}
-	return renderText(doc)
+	return head(b.String(), maxHTMLText), vis
+}
+
+// blockTagRe finds where a block of HTML starts: a good place to cut a long body.
+var blockTagRe = regexp.MustCompile(`(?i)<(?:p|div|br|tr|li|table|h[1-6]|blockquote|hr)[\s/>]`)
+
+// cutHTML returns where the first piece of s of about size bytes ends, and where the next
+// starts: before a block tag in the piece's second half, else before any tag, else at size (not
+// inside a UTF-8 character). A piece cut inside a tag (a tag longer than a piece: a million
+// attributes) leaves the rest of that tag out.
+func cutHTML(s string, size int) (end, next int) {
+	if len(s) <= size {
+		return len(s), len(s)
+	}
+	window := s[size/2 : size]
+	if loc := lastMatch(blockTagRe, window); loc >= 0 {
+		return size/2 + loc, size/2 + loc
+	}
+	if i := strings.LastIndexByte(window, '<'); i >= 0 {
+		return size/2 + i, size/2 + i
+	}
+	end = size
+	for end > 0 && !utf8.RuneStart(s[end]) {
+		end--
+	}
+	if strings.LastIndexByte(s[:end], '<') > strings.LastIndexByte(s[:end], '>') { // In a tag.
+		if i := strings.IndexByte(s[end:], '>'); i >= 0 {
+			return end, end + i + 1
+		}
+		return end, len(s)
+	}
+	return end, end
+}
+
+// lastMatch returns where the last match of re in s starts, -1 for none.
+func lastMatch(re *regexp.Regexp, s string) int {
+	// Search from the end in growing windows: the last match is usually near it.
+	for w := 4 << 10; ; w *= 4 {
+		start := max(len(s)-w, 0)
+		if locs := re.FindAllStringIndex(s[start:], -1); len(locs) > 0 {
+			return start + locs[len(locs)-1][0]
+		}
+		if start == 0 {
+			return -1
+		}
+	}
 }
 
 // VisibleHTML returns the new text of an HTML reply. It removes the quoted
@@ -37,23 +138,34 @@ func HTMLToText(s string) string {
 // Outlook's divRplyFwdMsg or "border-top:solid" divider and everything after
 // it, Yahoo's and Thunderbird's quote markers), then converts the rest to
 // text and applies VisibleText.
+//
+// Only the first htmlChunk bytes of a longer body are read: the new text of a reply comes
+// first, and HTMLToText converts the whole.
 func VisibleHTML(s string) string {
-	doc, err := html.Parse(strings.NewReader(strings.ToValidUTF8(s, "\uFFFD")))
-	if err != nil {
-		return VisibleText(s)
+	if len(s) > htmlChunk {
+		end, _ := cutHTML(s, htmlChunk)
+		s = s[:end]
 	}
-	full := renderText(doc)
-	removeQuotedHTML(doc)
-	out := VisibleText(renderText(doc))
-	if out == "" {
-		return VisibleText(full)
-	}
-	return out
+	_, vis := convertHTML(s, true)
+	return vis
 }
 
-func renderText(doc *html.Node) string {
-	w := &textWriter{}
+// renderLimited renders a tree as text, at most limit bytes of it (0: all).
+func renderLimited(doc *html.Node, limit int) string {
+	w := &textWriter{limit: limit}
 	w.walk(doc, 0)
+	w.flushLine()
+	if limit > 0 {
+		return head(tidy(w.lines), limit)
+	}
+	return tidy(w.lines)
+}
+
+// peek returns the beginning of a node's text: about peekText bytes, read from at most
+// peekNodes nodes.
+func peek(n *html.Node) string {
+	w := &textWriter{limit: peekText, nodes: peekNodes, countNodes: true}
+	w.walk(n, 0)
 	w.flushLine()
 	return tidy(w.lines)
 }
@@ -68,6 +180,16 @@ type textWriter struct {
 	quote int   // Depth of <blockquote>.
 	lists []int // Per open list: -1 for <ul>, else the next number.
 	cells int   // Cells written in the current table row.
+
+	limit      int  // Stop once the text has this many bytes; 0: no limit.
+	nodes      int  // Stop after visiting this many more nodes, when countNodes.
+	countNodes bool // The nodes are counted.
+	size       int  // Bytes in lines.
+}
+
+// done reports whether a limited writer has written or read enough.
+func (w *textWriter) done() bool {
+	return w.limit > 0 && w.size+w.cur.Len() >= w.limit || w.countNodes && w.nodes <= 0
 }
 
 func (w *textWriter) linePrefix() string {
@@ -77,6 +199,7 @@ func (w *textWriter) linePrefix() string {
 // newline ends the current line (an empty one too, when forced).
 func (w *textWriter) newline() {
 	w.lines = append(w.lines, w.linePrefix()+w.cur.String())
+	w.size += len(w.lines[len(w.lines)-1]) + 1
 	w.cur.Reset()
 	w.space = false
 }
@@ -98,6 +221,9 @@ func (w *textWriter) blank() {
 }
 
 func (w *textWriter) text(s string) {
+	if w.limit > 0 {
+		s = head(s, max(w.limit-w.size-w.cur.Len(), 0))
+	}
 	if w.pre > 0 {
 		for i, part := range strings.Split(s, "\n") {
 			if i > 0 {
@@ -140,9 +266,10 @@ func attr(n *html.Node, key string) string {
 }
 
 func (w *textWriter) walk(n *html.Node, depth int) {
-	if depth > maxHTMLDepth {
+	if depth > maxHTMLDepth || w.done() {
 		return
 	}
+	w.nodes--
 	switch n.Type {
 	case html.TextNode:
 		w.text(n.Data)
@@ -361,7 +488,7 @@ func removeQuotedHTML(doc *html.Node) {
 	}
 	visit(doc, 0)
 	for _, n := range drops {
-		if p := previousContent(n); p != nil && isAttribution(clean(renderText(p))) {
+		if p := previousContent(n); p != nil && isAttribution(clean(peek(p))) {
 			detach(p)
 		}
 		detach(n)
@@ -373,7 +500,7 @@ func removeQuotedHTML(doc *html.Node) {
 
 // isForwardNode reports whether the node holds a forwarded message.
 func isForwardNode(n *html.Node) bool {
-	t := renderText(n)
+	t := peek(n)
 	for i, l := range strings.Split(t, "\n") {
 		if i > 5 {
 			break
@@ -388,7 +515,7 @@ func isForwardNode(n *html.Node) bool {
 // startsWithHeader reports whether the node's text begins with a header
 // block line ("From:", "De :", "От:").
 func startsWithHeader(n *html.Node) bool {
-	t := strings.TrimSpace(renderText(n))
+	t := strings.TrimSpace(peek(n))
 	return headerFirstRe.MatchString(clean(strings.SplitN(t, "\n", 2)[0]))
 }
 
@@ -396,11 +523,14 @@ func startsWithHeader(n *html.Node) bool {
 // block.
 func headerFollows(hr *html.Node) bool {
 	var b strings.Builder
-	for s := hr.NextSibling; s != nil && b.Len() < 200; s = s.NextSibling {
-		if s.Type == html.TextNode {
-			b.WriteString(s.Data)
-		} else {
-			b.WriteString(renderText(s))
+	// A few siblings, a little of each: a million <hr> read each other's siblings.
+	for s, n := hr.NextSibling, 0; s != nil && b.Len() < 200 && n < 16; s, n = s.NextSibling, n+1 {
+		switch {
+		case s.Type == html.TextNode:
+			b.WriteString(head(s.Data, 200))
+		case s.FirstChild == nil: // <br>, <hr>, <img>: no text
+		default:
+			b.WriteString(peek(s))
 		}
 		b.WriteString(" ")
 	}

@@ -519,7 +519,12 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 
 	inParallel(len(mails), func(i int) {
 		if m := mails[i]; !m.done && !m.bad {
-			m.in = Incoming(m.full, set.Language)
+			in, ok := g.readIncoming(m, set.Language)
+			if !ok {
+				m.bad = true
+				return
+			}
+			m.in = in
 			m.in.NoAck = m.late
 		}
 	})

@@ -20,6 +20,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/deskd/deskd/tickets"
+	"github.com/deskd/deskd/tickets/storetest"
 )
 
 // testServer is an in-process IMAP server on 127.0.0.1 with one user, "helpdesk".
@@ -126,7 +127,7 @@ func newDesk(t testing.TB, addr, done string, batch int) *testDesk {
 	if err := cfg.Validate([]string{"en", "fr"}); err != nil {
 		t.Fatal(err)
 	}
-	db := filepath.Join(t.TempDir(), "deskd.db")
+	db := storetest.Database(t)
 	store, err := tickets.OpenStore(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
@@ -315,8 +316,14 @@ func TestPoisonMailQuarantined(t *testing.T) {
 	// Fail any mail with the subject "poison" inside the database, as a disk or constraint
 	// error would.
 	db := openWriter(t, d)
-	if _, err := db.ExecContext(ctx, `CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.subject = 'poison'
-		BEGIN SELECT RAISE(ABORT, 'poisoned'); END`); err != nil {
+	trigger := `CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.subject = 'poison'
+		BEGIN SELECT RAISE(ABORT, 'poisoned'); END`
+	if d.Store.Dialect() == "postgres" {
+		trigger = `CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN IF NEW.subject = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW; END $$;
+			CREATE TRIGGER poison BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION poison()`
+	}
+	if _, err := db.ExecContext(ctx, trigger); err != nil {
 		t.Fatal(err)
 	}
 	srv.deliver(t, "INBOX", testMail("p@x", "p@corp.example", "poison", "x"))
@@ -398,7 +405,7 @@ func BenchmarkIngest(b *testing.B) {
 // openWriter opens a second connection to the desk's database, to change its schema in tests.
 func openWriter(t testing.TB, d *testDesk) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+d.db+"?_busy_timeout=5000")
+	db, err := tickets.OpenRaw(d.db)
 	if err != nil {
 		t.Fatal(err)
 	}

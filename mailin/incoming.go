@@ -20,13 +20,20 @@ func DeskOptions(desk tickets.DeskConfig, signer *tickets.Signer) ParseOptions {
 // Incoming converts a parsed message into what the desk needs: the visible new text (quoted
 // history and signature removed; the full original stays in Raw), the requester's language, the
 // verdict and the threading keys.
+//
+// The visible text is read from the first tickets.MaxText bytes of the body and is at most that
+// long; a longer body text goes with the files as message.txt, so that the ticket keeps it all.
 func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
+	if readHook != nil {
+		readHook("incoming", m)
+	}
 	in := &tickets.Incoming{
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References,
 		From: m.From.Email, FromName: m.From.Name, Subject: m.Subject, Date: m.Date,
 		HeaderPriority: m.Priority, AuthResults: m.AuthResults, Verdict: m.Verdict,
 		VerdictReason: m.VerdictReason, FailedRecipients: m.FailedRecipients, FailedStatus: m.FailedStatus,
 		ReturnedIDs: m.ReturnedIDs, Raw: m.Raw, ThreadIndex: m.ThreadIndex, ThreadTopic: m.ThreadTopic,
+		OmittedFiles: m.OmittedFiles,
 	}
 	in.Repeated = repeated(m)
 	for _, k := range []string{"Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To"} {
@@ -64,38 +71,81 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 			Name: a.Name, ContentType: a.ContentType, Size: a.Size, Data: a.Data, Omitted: a.Omitted,
 		})
 	}
+	if len(m.Text) > tickets.MaxText {
+		in.Attachments = append(in.Attachments, tickets.IncomingAttachment{
+			Name: FullTextName, ContentType: "text/plain; charset=utf-8", Size: int64(len(m.Text)), Data: []byte(m.Text),
+		})
+	}
 	return in
+}
+
+// FullTextName is the file that keeps a body text longer than tickets.MaxText.
+const FullTextName = "message.txt"
+
+// textHead returns the beginning of a text, at most n bytes, cut at a line end when one is
+// near.
+func textHead(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = head(s, n)
+	if i := strings.LastIndexByte(s, '\n'); i >= n-4096 && i > 0 {
+		s = s[:i]
+	}
+	return s
 }
 
 // visible returns the new text of a mail: from the plain-text part when there is one, else
 // from the HTML with its quoted parts removed in the tree; the whole text when stripping would
 // leave nothing (but a mail app's signature alone is no text). It returns the signature block
 // below a "-- " delimiter too (see visibleParts).
+//
+// The visible text is read from the first tickets.MaxText bytes of the text (the HTML's first
+// htmlChunk) and is at most that long.
 func visible(m *Message) (text, signature string) {
 	switch {
-	case strings.TrimSpace(m.Text) != "" && !(m.HTML != "" && looksConverted(m.Text, m.HTML)):
-		text, signature = visibleParts(m.Text)
+	case strings.TrimSpace(m.Text) != "" && !converted(m):
+		text, signature = visibleParts(textHead(m.Text, tickets.MaxText))
 	case m.HTML != "":
-		text = VisibleHTML(m.HTML)
-		if htmlSigDelimRe.MatchString(m.HTML) {
-			_, signature = visibleParts(HTMLToText(m.HTML))
+		text = m.visibleHTML
+		if text == "" {
+			text = VisibleHTML(m.HTML)
+		}
+		if htmlSigDelimRe.MatchString(textHead(m.HTML, htmlChunk)) {
+			_, signature = visibleParts(textHead(htmlText(m), tickets.MaxText))
 		}
 	}
 	if strings.TrimSpace(text) == "" {
-		text = tidy(trimSignature(strings.Split(normalizeText(m.Text), "\n")))
+		text = tidy(trimSignature(strings.Split(normalizeText(textHead(m.Text, tickets.MaxText)), "\n")))
 	}
-	return text, signature
+	return textHead(text, tickets.MaxText), signature
+}
+
+// converted reports whether the text of a message is our conversion of its HTML.
+func converted(m *Message) bool {
+	return m.textFromHTML || (m.HTML != "" && len(m.HTML) <= htmlChunk && looksConverted(m.Text, m.HTML))
+}
+
+// htmlText is the text of a message's HTML: the message's own text when it is that conversion,
+// else the conversion of the HTML's first htmlChunk.
+func htmlText(m *Message) string {
+	if m.textFromHTML {
+		return m.Text
+	}
+	return HTMLToText(textHead(m.HTML, htmlChunk))
 }
 
 // visibleForward returns the text of a forwarded mail, or of a reply chain, as a new request:
 // the sender's words and the forwarded message or quoted history (see VisibleForward), and
-// whether there was one.
+// whether there was one. It reads the first tickets.MaxText bytes of the text and returns at
+// most that.
 func visibleForward(m *Message) (string, bool) {
 	text := m.Text
-	if strings.TrimSpace(text) == "" || (m.HTML != "" && looksConverted(m.Text, m.HTML)) {
-		text = HTMLToText(m.HTML)
+	if strings.TrimSpace(text) == "" || converted(m) {
+		text = htmlText(m)
 	}
-	return withHistory(text)
+	text, ok := withHistory(textHead(text, tickets.MaxText))
+	return textHead(text, tickets.MaxText), ok
 }
 
 // htmlSigDelimRe finds a "-- " signature delimiter in HTML (Gmail's gmail_signature_prefix,

@@ -128,6 +128,11 @@ func rtfCRC(b []byte) uint32 {
 const (
 	maxRTFGroupDepth = 200 // deeper groups share the state of this depth
 	maxRTFWordLen    = 32  // control word letters; longer ones are cut
+	// maxRTFText is the most text (or encapsulated HTML) read from one RTF body. Compressed
+	// RTF expands up to eight-fold: 5.5 MB of it in a winmail.dat gave 23 MB of text. Longer
+	// text is cut (the winmail.dat stays in the raw mail).
+	maxRTFText = 2 << 20
+	maxPending = 4 << 10 // \'hh bytes decoded at a time
 )
 
 // rtfDestinations are groups whose text is not document text: tables,
@@ -205,7 +210,7 @@ func (c *rtfConv) emitting() bool {
 func (c *rtfConv) run() {
 	groupStart := false // just after {, where a destination word may come
 	starred := false    // {\* seen: an ignorable destination
-	for c.pos < len(c.in) {
+	for c.pos < len(c.in) && c.out.Len() < maxRTFText {
 		ch := c.in[c.pos]
 		c.pos++
 		switch ch {
@@ -265,6 +270,9 @@ func (c *rtfConv) run() {
 				// With bytes pending, ASCII is decoded with them: in
 				// double-byte code pages it may be the trail byte.
 				c.pending = append(c.pending, ch)
+				if len(c.pending) >= maxPending {
+					c.flush()
+				}
 				continue
 			}
 			c.flush()

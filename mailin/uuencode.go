@@ -1,8 +1,8 @@
 package mailin
 
 import (
-	"regexp"
 	"strings"
+	"unicode"
 )
 
 // uuFile is one file found in a uuencoded block.
@@ -13,48 +13,118 @@ type uuFile struct {
 
 // uuResult is the text around uuencoded blocks and the files in them.
 type uuResult struct {
-	text  string
-	files []uuFile
+	text    string
+	files   []uuFile
+	omitted int // blocks past the room given, removed from the text but not decoded
 }
 
-var uuBeginRe = regexp.MustCompile(`^begin(?:-base64)? +[0-7]{3,4} +(.+?)\s*$`)
+// beginLine reads a "begin MODE NAME" or "begin-base64 MODE NAME" line (what
+// `^begin(?:-base64)? +[0-7]{3,4} +(.+?)\s*$` matches, without a regular
+// expression: a text of a million such lines took a second).
+func beginLine(l string) (name string, b64, ok bool) {
+	rest, found := strings.CutPrefix(l, "begin")
+	if !found {
+		return "", false, false
+	}
+	rest, b64 = strings.CutPrefix(rest, "-base64")
+	spaces := func() bool {
+		n := len(rest)
+		rest = strings.TrimLeft(rest, " ")
+		return len(rest) < n
+	}
+	if !spaces() {
+		return "", false, false
+	}
+	digits := 0
+	for digits < len(rest) && rest[digits] >= '0' && rest[digits] <= '7' {
+		digits++
+	}
+	if digits < 3 || digits > 4 {
+		return "", false, false
+	}
+	rest = rest[digits:]
+	if !spaces() || rest == "" {
+		return "", false, false
+	}
+	return strings.TrimRightFunc(rest, unicode.IsSpace), b64, true
+}
 
 // uudecode finds "begin MODE NAME" … "end" blocks in s (the traditional
-// uuencoding, as sent by old mailers in a plain body) and decodes them.
-// Lines that do not decode are skipped; a block without "end" runs to the end.
-func uudecode(s string) uuResult {
-	lines := strings.Split(s, "\n")
+// uuencoding, as sent by old mailers in a plain body) and decodes the first
+// room of them; the others are only counted. Lines that do not decode are
+// skipped; a block without "end" runs to the end. The text is s without the
+// blocks.
+func uudecode(s string, room int) uuResult {
 	var res uuResult
-	var text []string
-	for i := 0; i < len(lines); i++ {
-		mm := uuBeginRe.FindStringSubmatch(strings.TrimRight(lines[i], "\r"))
-		if mm == nil {
-			text = append(text, lines[i])
+	var text strings.Builder
+	copied := 0 // s[:copied] is in text or in a block
+	for pos := 0; pos < len(s); {
+		i := strings.Index(s[pos:], "begin")
+		if i < 0 {
+			break
+		}
+		i += pos
+		line, next := lineAt(s, i)
+		if i > 0 && s[i-1] != '\n' {
+			pos = i + len("begin")
 			continue
 		}
-		b64 := strings.HasPrefix(lines[i], "begin-base64")
-		var data []byte
-		var b64buf []byte
-		j := i + 1
-		for ; j < len(lines); j++ {
-			l := strings.TrimRight(lines[j], "\r")
+		name, b64, ok := beginLine(strings.TrimRight(line, "\r"))
+		if !ok {
+			pos = next
+			continue
+		}
+		decode := len(res.files) < room
+		var data, b64buf []byte
+		j := next
+		for j < len(s) {
+			l, after := lineAt(s, j)
+			j = after
+			l = strings.TrimRight(l, "\r")
 			if l == "end" || (b64 && l == "====") {
 				break
 			}
-			if b64 {
+			switch {
+			case !decode:
+			case b64:
 				b64buf = append(b64buf, l...)
-				continue
+			default:
+				data = append(data, uudecodeLine(l)...)
 			}
-			data = append(data, uudecodeLine(l)...)
+		}
+		text.WriteString(s[copied:i])
+		copied, pos = j, j
+		if !decode {
+			res.omitted++
+			continue
 		}
 		if b64 {
 			data = decodeBase64(b64buf)
 		}
-		res.files = append(res.files, uuFile{Name: cleanFilename(mm[1]), Data: data})
-		i = j
+		res.files = append(res.files, uuFile{Name: cleanFilename(name), Data: data})
 	}
-	res.text = strings.Join(text, "\n")
+	if copied == 0 {
+		res.text = s
+		return res
+	}
+	if copied < len(s) {
+		text.WriteString(s[copied:])
+	}
+	res.text = text.String()
+	if copied >= len(s) {
+		// The last block ended the text: no line end after what came before it.
+		res.text = strings.TrimSuffix(res.text, "\n")
+	}
 	return res
+}
+
+// lineAt returns the line of s that starts at i, without its "\n", and where the next one
+// starts.
+func lineAt(s string, i int) (line string, next int) {
+	if j := strings.IndexByte(s[i:], '\n'); j >= 0 {
+		return s[i : i+j], i + j + 1
+	}
+	return s[i:], len(s)
 }
 
 // uudecodeLine decodes one uuencoded line: a length character, then groups
@@ -86,7 +156,7 @@ func uudecodeLine(l string) []byte {
 // uudecodePart decodes the body of a part whose Content-Transfer-Encoding
 // is uuencode: a begin … end block, or the encoded lines alone.
 func uudecodePart(body []byte) uuFile {
-	if res := uudecode(string(body)); len(res.files) > 0 {
+	if res := uudecode(string(body), 1); len(res.files) > 0 {
 		return res.files[0]
 	}
 	var data []byte

@@ -148,7 +148,7 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts) (Verdict, string) {
 			}
 		}
 	}
-	subject := decodeHeaderText(h.Get("Subject"))
+	subject := decodeSubject(h.Get("Subject"), "")
 	ct, params := parseParams(h.Get("Content-Type"))
 	reportType := ""
 	if ct == "multipart/report" {

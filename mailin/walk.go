@@ -21,8 +21,12 @@ type bodyFacts struct {
 	failed         []string          // DSN recipients whose Action is failed
 	failedStatus   map[string]string // their Status ("5.1.1"), when given
 	returnedIDs    []string          // Message-IDs of returned messages
-	text           string            // the top-level text, for bounce phrases
+	text           string            // the beginning of the top-level text (maxVerdictText), for bounce phrases
 }
+
+// maxVerdictText is how much of a text the verdict reads: a report says what it is at its top,
+// and its phrases, matched through 24 MB of text, took more than a second.
+const maxVerdictText = 64 << 10
 
 // walker walks the MIME tree of one message.
 //
@@ -53,7 +57,7 @@ type walker struct {
 }
 
 func (w *walker) problem(format string, args ...any) {
-	if len(w.m.Problems) < 100 {
+	if len(w.m.Problems) < maxProblems {
 		w.m.Problems = append(w.m.Problems, fmt.Sprintf(format, args...))
 	}
 }
@@ -88,6 +92,9 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 	if isUUEncoding(h) && !strings.HasPrefix(ct, "multipart/") {
 		// A uuencoded part is a file whatever its type says; the
 		// begin line may hold its name.
+		if !w.room() {
+			return
+		}
 		f := uudecodePart(body)
 		if name == "" {
 			name = f.Name
@@ -128,11 +135,10 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 		if ct == "text/html" && cs == "" {
 			cs = htmlMetaCharset(data)
 		}
-		s, p := decodeCharsetHint(data, cs, w.hint)
+		s, p := decodeText(data, cs, w.hint)
 		if p != "" {
 			w.problem("%s", p)
 		}
-		s = string(normalizeNewlines([]byte(s)))
 		if ct == "text/html" {
 			w.htmls = append(w.htmls, s)
 			return
@@ -140,6 +146,9 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 		s = w.uuencoded(s)
 		w.texts = append(w.texts, s)
 	default:
+		if !w.room() {
+			return
+		}
 		data := w.decode(h, ct, body)
 		w.attach(Attachment{
 			Name:        name,
@@ -214,7 +223,7 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 		boundary = guessBoundary(body)
 		if boundary == "" {
 			w.problem("%s without boundary, read as text", ct)
-			w.texts = append(w.texts, w.uuencoded(string(normalizeNewlines([]byte(decode8bit(body, w.hint))))))
+			w.texts = append(w.texts, w.uuencoded(w.rawText(body)))
 			return
 		}
 		w.problem("%s without boundary parameter, guessed %q", ct, boundary)
@@ -228,7 +237,7 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 	}
 	if len(parts) == 0 {
 		w.problem("boundary %q not found, body read as text", boundary)
-		w.texts = append(w.texts, w.uuencoded(string(normalizeNewlines([]byte(decode8bit(body, w.hint))))))
+		w.texts = append(w.texts, w.uuencoded(w.rawText(body)))
 		return
 	}
 	if !closed {
@@ -240,6 +249,13 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 		}
 	}
 	for i, p := range parts {
+		if *w.nparts >= maxParts { // Not even the header of the rest is read.
+			if *w.nparts == maxParts {
+				*w.nparts++
+				w.problem("more than %d MIME parts, rest ignored", maxParts)
+			}
+			break
+		}
 		ph, pbody, probs := readHeader(p)
 		for _, pr := range probs {
 			w.problem("part %d: %s", i+1, pr)
@@ -257,6 +273,9 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 			if n := cleanFilename(pparams["name"]); n != "" {
 				name = n
 			}
+			if !w.room() {
+				continue
+			}
 			w.attach(Attachment{Name: name, ContentType: pct, Data: w.decode(ph, pct, pbody)})
 			continue
 		}
@@ -266,13 +285,17 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 
 // splitMultipart returns the parts of a multipart body, each with its header,
 // and whether the closing delimiter was found (RFC 2046 section 5.1.1). The
-// line end before a delimiter belongs to the delimiter, CRLF or LF.
+// line end before a delimiter belongs to the delimiter, CRLF or LF. It stops
+// after maxParts+1 parts: no message is read further.
 func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
 	delim := []byte("--" + boundary)
 	var parts [][]byte
 	start := -1
 	pos := 0
 	for pos <= len(body) {
+		if len(parts) > maxParts {
+			return parts, false
+		}
 		end := bytes.IndexByte(body[pos:], '\n')
 		lineEnd := len(body)
 		next := len(body) + 1
@@ -312,21 +335,72 @@ func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
 	return parts, false
 }
 
+// rawText reads a body that could not be split into parts as text, in the message's charset
+// hint, with "\n" line ends.
+func (w *walker) rawText(body []byte) string {
+	if isUTF7Label(strings.ToLower(w.hint)) {
+		return normalizeNewlinesString(decode8bit(body, w.hint))
+	}
+	s, _ := decodeText(body, "", w.hint) // decode8bit, in one copy
+	return s
+}
+
 // guessBoundary finds a delimiter line in a body whose boundary parameter is
-// missing or wrong.
+// missing or wrong: among the first 200 lines, the first that starts with
+// "--" and that at least one more line starts with (a delimiter opens a part
+// and something follows it). One pass over the body counts them all.
 func guessBoundary(body []byte) string {
-	for _, line := range bytes.SplitN(body, []byte("\n"), 200) {
-		line = bytes.TrimRight(line, " \t\r")
-		if len(line) > 2 && bytes.HasPrefix(line, []byte("--")) && !bytes.ContainsAny(line, " \t") {
-			b := strings.TrimSuffix(string(line[2:]), "--")
-			// A delimiter opens a part and something follows it: at least
-			// two lines start with it.
-			if b != "" && strings.Trim(b, "-") != "" && bytes.Count(body, []byte("\n--"+b)) >= 1 && bytes.Count(body, []byte("--"+b)) >= 2 {
-				return b
+	var candidates []string
+	count := map[string]int{}
+	for i, line := range bytes.SplitN(body, []byte("\n"), 200) {
+		if i == 199 {
+			break // the rest of the body
+		}
+		if b := delimiterToken(line); b != nil {
+			if _, seen := count[string(b)]; !seen {
+				candidates = append(candidates, string(b))
+				count[string(b)] = 0
 			}
 		}
 	}
+	if len(candidates) == 0 {
+		return ""
+	}
+	for rest := body; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		if len(line) > 2 && line[0] == '-' && line[1] == '-' {
+			if b := delimiterToken(line); b != nil {
+				if n, seen := count[string(b)]; seen {
+					count[string(b)] = n + 1
+				}
+			}
+		}
+	}
+	for _, b := range candidates {
+		if count[b] >= 2 {
+			return b
+		}
+	}
 	return ""
+}
+
+// delimiterToken returns the boundary a line would delimit ("--b" or "--b--"
+// gives "b"), nil for a line that is no delimiter.
+func delimiterToken(line []byte) []byte {
+	line = bytes.TrimRight(line, " \t\r")
+	if len(line) <= 2 || !bytes.HasPrefix(line, []byte("--")) || bytes.ContainsAny(line, " \t") {
+		return nil
+	}
+	b := bytes.TrimSuffix(line[2:], []byte("--"))
+	if len(b) == 0 || len(bytes.Trim(b, "-")) == 0 {
+		return nil
+	}
+	return b
 }
 
 // message handles an attached message: it becomes a .eml attachment; its
@@ -340,7 +414,7 @@ func (w *walker) message(h textproto.Header, body []byte, name string, depth int
 		w.facts.returnedIDs = append(w.facts.returnedIDs, id)
 	}
 	if name == "" {
-		if subj := cleanFilename(decodeHeader(ih.Get("Subject"), w.hint)); subj != "" {
+		if subj := cleanFilename(decodeSubject(ih.Get("Subject"), w.hint)); subj != "" {
 			name = subj + ".eml"
 		} else {
 			name = "message.eml"
@@ -393,11 +467,12 @@ func (w *walker) uuencoded(s string) string {
 	if !strings.Contains(s, "begin ") {
 		return s
 	}
-	res := uudecode(s)
+	res := uudecode(s, maxFiles-len(w.m.Attachments))
+	w.m.OmittedFiles += res.omitted
 	for _, f := range res.files {
 		w.attach(Attachment{Name: f.Name, ContentType: typeByName(f.Name), Data: f.Data})
 	}
-	if len(res.files) == 0 {
+	if len(res.files) == 0 && res.omitted == 0 {
 		return s
 	}
 	return res.text
@@ -438,8 +513,24 @@ func typeByName(name string) string {
 	return "application/octet-stream"
 }
 
-// attach adds an attachment, applying MaxAttachment.
+// room reports whether one more file may be kept (maxFiles), and counts it in OmittedFiles
+// when not.
+func (w *walker) room() bool {
+	if len(w.m.Attachments) < maxFiles {
+		return true
+	}
+	if w.m.OmittedFiles == 0 {
+		w.problem("more than %d files, the others omitted", maxFiles)
+	}
+	w.m.OmittedFiles++
+	return false
+}
+
+// attach adds an attachment, applying MaxAttachment and maxFiles.
 func (w *walker) attach(a Attachment) {
+	if !w.room() {
+		return
+	}
 	a.Name = cleanFilename(a.Name)
 	a.ContentType = strings.ToLower(a.ContentType)
 	a.Size = int64(len(a.Data))
@@ -545,7 +636,8 @@ func (w *walker) finish() {
 	m.Text = strings.Join(texts, "\n\n")
 	m.HTML = strings.Join(w.htmls, "\n")
 	if strings.TrimSpace(m.Text) == "" && strings.TrimSpace(m.HTML) != "" {
-		m.Text = HTMLToText(m.HTML)
+		m.Text, m.visibleHTML = convertHTML(m.HTML, true)
+		m.textFromHTML = true
 	}
 	if strings.TrimSpace(m.Text) == "" && w.tnefText != "" {
 		m.Text = w.tnefText
@@ -553,7 +645,7 @@ func (w *walker) finish() {
 	if strings.TrimSpace(m.Text) == "" && w.tnefHTML != "" {
 		m.Text = HTMLToText(w.tnefHTML)
 		if m.HTML == "" {
-			m.HTML = w.tnefHTML
+			m.HTML, m.textFromHTML = w.tnefHTML, true
 		}
 	}
 	if strings.TrimSpace(m.Text) == "" && w.innerText != "" {
@@ -561,5 +653,5 @@ func (w *walker) finish() {
 	}
 	m.Text = strings.ToValidUTF8(m.Text, "\uFFFD")
 	m.HTML = strings.ToValidUTF8(m.HTML, "\uFFFD")
-	w.facts.text = m.Text
+	w.facts.text = head(m.Text, maxVerdictText)
 }

@@ -54,7 +54,7 @@ func (s *Sender) Tokens() TokenSource {
 // server refuses the first: a token revoked before its expiry is replaced at once. go-mail
 // logs in with one mechanism per client, so each attempt is a client and a connection of its
 // own; a refused attempt's connection is closed here (go-mail leaves it open).
-func (s *Sender) dialOAuth(ctx context.Context, cfg Config) (*mail.Client, error) {
+func (s *Sender) dialOAuth(ctx context.Context, cfg Config) (*client, error) {
 	src := s.Tokens()
 	if src == nil {
 		return nil, fmt.Errorf("auth %q needs an [oauth2] section", cfg.Auth)
@@ -64,7 +64,7 @@ func (s *Sender) dialOAuth(ctx context.Context, cfg Config) (*mail.Client, error
 	if err != nil {
 		return nil, err
 	}
-	var client *mail.Client
+	var result *client
 	var refusal string
 	err = oauth.Authenticate(ctx, src, smtpRefused, func(token string) error {
 		if user == "" { // Known once there is a token: a missing login is said first.
@@ -92,14 +92,15 @@ func (s *Sender) dialOAuth(ctx context.Context, cfg Config) (*mail.Client, error
 		if err != nil {
 			return err
 		}
-		if err := c.DialWithContext(ctx); err != nil {
+		session, err := c.DialToSMTPClientWithContext(ctx)
+		if err != nil {
 			if conn != nil {
 				_ = conn.Close() // Already failed; its Close error says nothing more.
 			}
 			refusal = sc.Refusal()
 			return err
 		}
-		client = c
+		result = dialed(c, session)
 		return nil
 	})
 	what := cfg.Auth + " login"
@@ -108,7 +109,7 @@ func (s *Sender) dialOAuth(ctx context.Context, cfg Config) (*mail.Client, error
 	}
 	switch {
 	case err == nil:
-		return client, nil
+		return result, nil
 	case refusal != "":
 		return nil, fmt.Errorf("%s: token refused (%s): %w", what, refusal, err)
 	default:

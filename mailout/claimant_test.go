@@ -124,3 +124,50 @@ func (e *env) state(t testing.TB, id int64) string {
 	}
 	return state
 }
+
+// TestClaimsOfASilentSender: on another machine, a sender whose heartbeat stopped more than
+// HeartbeatTimeout ago is gone, and its claims go with the next drain; one whose heartbeat is
+// recent, or that never sent one, keeps its claims until the lease runs out.
+func TestClaimsOfASilentSender(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for _, r := range []string{"a", "b", "c"} {
+		e.open(t0, tickets.NewTicket{Subject: "wifi", Text: "le wifi", Requester: r + "@corp.example"})
+	}
+	claimant := func(machine string) Claimant {
+		c := Self()
+		c.Machine, c.PID = machine, 4242
+		return c
+	}
+	silent, beating, never := claimant("machine-a"), claimant("machine-b"), claimant("machine-c")
+	now := time.Now()
+	if err := e.store.Heartbeat(ctx, silent.String(), now.Add(-HeartbeatTimeout-2*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.Heartbeat(ctx, beating.String(), now.Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	held := map[string][]tickets.OutboxMail{}
+	for _, c := range []Claimant{silent, beating, never} {
+		m, err := e.store.DueMail(ctx, c.String(), now, 2)
+		if err != nil || len(m) != 2 {
+			t.Fatalf("claim for %s: %d, %v", c, len(m), err)
+		}
+		held[c.String()] = m
+	}
+	if n := e.drain(now); n != 2 {
+		t.Fatalf("sent %d at once, want the silent sender's 2", n)
+	}
+	for _, m := range held[silent.String()] {
+		if state := e.state(t, m.ID); state != tickets.OutboxSent {
+			t.Errorf("mail %d of the silent sender: %s", m.ID, state)
+		}
+	}
+	for _, c := range []Claimant{beating, never} {
+		for _, m := range held[c.String()] {
+			if state := e.state(t, m.ID); state != tickets.OutboxPending {
+				t.Errorf("mail %d of %s: %s, want still pending", m.ID, c.Machine, state)
+			}
+		}
+	}
+}

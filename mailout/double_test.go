@@ -65,6 +65,12 @@ func (b *memOutbox) Claimants(context.Context, time.Time) ([]string, error) { re
 
 func (b *memOutbox) ReleaseClaims(context.Context, string, time.Time) (int, error) { return 0, nil }
 
+func (b *memOutbox) Heartbeat(context.Context, string, time.Time) error { return nil }
+
+func (b *memOutbox) HeartbeatAt(context.Context, string) (time.Time, bool, error) {
+	return time.Time{}, false, nil
+}
+
 func (b *memOutbox) Release(_ context.Context, ids []int64, _ time.Time) error {
 	b.settle(ids, tickets.OutboxPending)
 	return nil
@@ -79,7 +85,7 @@ func (b *memOutbox) settle(ids []int64, state string) {
 	}
 }
 
-func (b *memOutbox) NoteSent(id int64, _ time.Time, sentTo ...string) error {
+func (b *memOutbox) NoteSent(_ context.Context, id int64, _ time.Time, sentTo ...string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.noted = append(b.noted, noted{id, sentTo})

@@ -36,11 +36,12 @@ func (d *drain) relink(m tickets.OutboxMail, r rendered, rcpt string) (rendered,
 	if links == (tickets.Links{}) {
 		return r, nil
 	}
-	m.Notice.Links, m.Notice.LeftOut = links, r.leftOut
-	subject, text, html, err := d.tpl.Render(m.Kind, r.lang, m.Notice)
+	n := r.notice // As fitted to the server's size (render): its cuts and its files left out.
+	n.Links = links
+	subject, text, html, err := d.tpl.Render(m.Kind, r.lang, n)
 	if err != nil {
 		return r, err
 	}
-	r.subject, r.text, r.html = tickets.OneLine(subject, 0), text, html
+	r.subject, r.text, r.html, r.notice = tickets.OneLine(subject, 0), text, html, n
 	return r, nil
 }

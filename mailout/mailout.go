@@ -52,6 +52,10 @@ type Outbox interface {
 	// Claimants lists who holds claims at now; ReleaseClaims gives a claimant's mails back.
 	Claimants(ctx context.Context, now time.Time) ([]string, error)
 	ReleaseClaims(ctx context.Context, claimant string, now time.Time) (int, error)
+	// Heartbeat records that claimant is alive at now; HeartbeatAt returns its last one (false:
+	// none), by which a claimant on another machine is told gone (HeartbeatTimeout).
+	Heartbeat(ctx context.Context, claimant string, now time.Time) error
+	HeartbeatAt(ctx context.Context, claimant string) (time.Time, bool, error)
 	// Renew extends the claim before a send; false: another sender holds the mail now.
 	Renew(ctx context.Context, m tickets.OutboxMail, until time.Time) (bool, error)
 	// Release gives claimed mails back, due at the given time, without counting an attempt.
@@ -61,7 +65,7 @@ type Outbox interface {
 	// NoteSent records at once that the server accepted a mail (the store's sent journal: a crash
 	// from then on does not send it again); CommitSent marks every mail noted so far as sent, in
 	// one transaction, and logs the copies sentTo for the hourly limits.
-	NoteSent(id int64, now time.Time, sentTo ...string) error
+	NoteSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error
 	CommitSent(ctx context.Context) error
 	// Retry, MarkFailed and MarkSuppressed settle one mail.
 	Retry(ctx context.Context, id int64, now, next time.Time, errText string) error
@@ -232,9 +236,20 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 
 // claimCheck is how often a sender looks for claims held by processes that are gone: at its
 // first drain, then at most this often.
-const claimCheck = time.Minute
+const claimCheck = 5 * time.Second
 
-// releaseGone takes back, due at now, the claims of processes that are gone (Claimant.Gone).
+// A sender that runs (Run) records a heartbeat every HeartbeatEvery; a claimant whose last
+// heartbeat is older than HeartbeatTimeout is gone, wherever it ran: several deskd on one
+// PostgreSQL database take back a dead machine's claims within HeartbeatTimeout and a drain
+// (tick), not ClaimLease. A claimant that never sent one (a CLI command) waits out its lease
+// unless it ran on this machine (Claimant.Gone).
+const (
+	HeartbeatEvery   = 2 * time.Second
+	HeartbeatTimeout = 10 * time.Second
+)
+
+// releaseGone takes back, due at now, the claims of processes that are gone: Claimant.Gone, or
+// silent for longer than HeartbeatTimeout.
 func (s *Sender) releaseGone(ctx context.Context, now time.Time) error {
 	if !s.claimsChecked.IsZero() && time.Since(s.claimsChecked) < claimCheck {
 		return nil
@@ -245,8 +260,17 @@ func (s *Sender) releaseGone(ctx context.Context, now time.Time) error {
 	}
 	for _, name := range claimants {
 		c, ok := ParseClaimant(name)
-		if !ok || !s.self.Gone(c) {
+		if !ok || c == s.self {
 			continue
+		}
+		if !s.self.Gone(c) {
+			at, beat, err := s.box.HeartbeatAt(ctx, name)
+			if err != nil {
+				return err
+			}
+			if !beat || now.Sub(at) <= HeartbeatTimeout {
+				continue
+			}
 		}
 		n, err := s.box.ReleaseClaims(ctx, name, now)
 		if err != nil {
@@ -274,7 +298,7 @@ type drain struct {
 	desk   tickets.DeskConfig
 	tpl    *templates.Set
 	now    time.Time
-	client *mail.Client // nil until the first mail needs it, and after a broken connection.
+	client *client // nil until the first mail needs it, and after a broken connection.
 	sent   int
 }
 
@@ -312,7 +336,18 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	if len(dropped) > 0 {
 		log.Info("recipients dropped", "why", strings.Join(dropped, "; "))
 	}
-	r, err := d.render(m)
+	if d.client == nil { // Connected before rendering: the server's size limit shapes the mail.
+		c, err := d.dial(ctx, d.smtp)
+		d.status.record(err)
+		if err != nil && waitsForPerson(err) {
+			return errWaiting{err}
+		}
+		if err != nil {
+			return errConn{err} // Drain gives the mail back: the server is at fault, not the mail.
+		}
+		d.client = c
+	}
+	r, err := d.render(m, to, cc)
 	if err != nil {
 		log.Error("mail cannot be built", "err", err)
 		countSend("failed")
@@ -544,38 +579,6 @@ const (
 	headerThreadTopic   = mail.Header("Thread-Topic")
 )
 
-// rendered is a mail's words and files, the same for every copy.
-type rendered struct {
-	lang, subject, text, html string
-	files                     []tickets.File
-	leftOut                   []tickets.LeftOut // The files it names but does not carry.
-}
-
-// render renders a mail in its language and reads the files it carries.
-func (d *drain) render(m tickets.OutboxMail) (rendered, error) {
-	lang := m.Language
-	if lang == "" {
-		lang = d.desk.Language
-	}
-	files, skipped, err := d.box.MailAttachments(context.Background(), m.TicketID, m.Notice.Source, m.Notice.AllAttachments, attachBudget)
-	if err != nil {
-		return rendered{}, err
-	}
-	if len(skipped) > 0 {
-		names := make([]string, len(skipped))
-		for i, f := range skipped {
-			names[i] = f.Name
-		}
-		d.log.Info("attachments not sent on", "kind", m.Kind, "ticket_id", m.TicketID, "files", names)
-	}
-	m.Notice.LeftOut = skipped // The mail tells its reader.
-	subject, text, html, err := d.tpl.Render(m.Kind, lang, m.Notice)
-	if err != nil {
-		return rendered{}, err
-	}
-	return rendered{lang: lang, subject: tickets.OneLine(subject, 0), text: text, html: html, files: files, leftOut: skipped}, nil
-}
-
 // compose builds one recipient's copy of a mail: To and Cc show everyone it went to, the
 // envelope names only rcpt, and the Message-ID, the threading fields, Reply-To and the envelope
 // sender carry rcpt's tokens.
@@ -686,10 +689,6 @@ func addressList(head int, addrs []string, names map[string]string) string {
 	return b.String()
 }
 
-// attachBudget bounds the files one mail carries, under the common 25 MB limit of mail servers
-// once base64 has grown them by a third.
-const attachBudget = 15 << 20
-
 // fromName is the From display name: the desk's, or "Alice Martin via Support Informatique" for
 // a technician's answer (tickets.PhraseFromVia, in lang).
 func fromName(words tickets.Words, lang string, desk tickets.DeskConfig, m tickets.OutboxMail) string {
@@ -701,7 +700,7 @@ func fromName(words tickets.Words, lang string, desk tickets.DeskConfig, m ticke
 }
 
 // dial connects, says EHLO, starts TLS and logs in as configured.
-func (s *Sender) dial(ctx context.Context, cfg Config) (*mail.Client, error) {
+func (s *Sender) dial(ctx context.Context, cfg Config) (*client, error) {
 	if cfg.OAuth() {
 		return s.dialOAuth(ctx, cfg)
 	}
@@ -709,10 +708,11 @@ func (s *Sender) dial(ctx context.Context, cfg Config) (*mail.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.DialWithContext(ctx); err != nil {
+	session, err := c.DialToSMTPClientWithContext(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return c, nil
+	return dialed(c, session), nil
 }
 
 // newClient returns a client for the settings; extra options come last.

@@ -18,7 +18,8 @@ import (
 //
 // "Sent" is committed once per batch (Store.CommitSent), not once per mail: each mail the server
 // accepts is first written to the sent journal (Store.NoteSent), so a crash in between does not
-// send it again, and the batch's commit costs one transaction instead of fifty.
+// send it again, and the batch's commit costs one transaction instead of fifty. A PostgreSQL
+// store has no sent journal: its NoteSent commits each mail at once (tickets.Store.SentAtOnce).
 //
 // A server that refuses an extra connection (421 "too many connections", or it cannot be reached
 // while the other connections work) makes the drain go on with fewer; the sender remembers the
@@ -39,9 +40,13 @@ type batchBox struct {
 	b *batch
 }
 
-func (x batchBox) MarkSent(_ context.Context, id int64, now time.Time, sentTo ...string) error {
-	return x.b.noteSent(id, now, sentTo)
+func (x batchBox) MarkSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error {
+	return x.b.noteSent(ctx, id, now, sentTo)
 }
+
+// sentAtOnce is an outbox whose NoteSent commits "sent" itself (tickets.Store.SentAtOnce: a
+// PostgreSQL store, which has no sent journal): its counts already hold the mails noted.
+type sentAtOnce interface{ SentAtOnce() bool }
 
 func (x batchBox) AutoMailsSince(ctx context.Context, email string, since time.Time) (int, error) {
 	n, err := x.Outbox.AutoMailsSince(ctx, email, since)
@@ -75,9 +80,12 @@ type batch struct {
 	limit int             // Connections at most.
 }
 
-func (b *batch) noteSent(id int64, now time.Time, sentTo []string) error {
-	if err := b.box.NoteSent(id, now, sentTo...); err != nil {
+func (b *batch) noteSent(ctx context.Context, id int64, now time.Time, sentTo []string) error {
+	if err := b.box.NoteSent(ctx, id, now, sentTo...); err != nil {
 		return err
+	}
+	if o, ok := b.box.(sentAtOnce); ok && o.SentAtOnce() {
+		return nil // Committed: counted by the store.
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -30,6 +30,9 @@ type outage struct{ since time.Time }
 func (s *Sender) Run(ctx context.Context) {
 	t := time.NewTicker(tick)
 	defer t.Stop()
+	beats := make(chan struct{})
+	defer func() { <-beats }()
+	go s.heartbeats(ctx, beats)
 	for {
 		s.drainLogged(ctx)
 		if s.down.Load() != nil {
@@ -42,6 +45,25 @@ func (s *Sender) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-s.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// heartbeats records this sender's heartbeat every HeartbeatEvery until ctx ends, then closes
+// done.
+func (s *Sender) heartbeats(ctx context.Context, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(HeartbeatEvery)
+	defer t.Stop()
+	me := s.self.String()
+	for {
+		if err := s.box.Heartbeat(ctx, me, time.Now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("outbox heartbeat", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
 		case <-t.C:
 		}
 	}

@@ -22,19 +22,21 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/deskd/deskd/tickets"
+	"github.com/deskd/deskd/tickets/storetest"
 )
 
 // sink is an in-process SMTP server that keeps what it receives, and can refuse on demand.
 type sink struct {
 	addr string
 
-	mu      sync.Mutex
-	srv     *smtp.Server
-	msgs    []sunk
-	datas   int                     // DATA commands seen, accepted or not.
-	mailErr func(from string) error // Called for every MAIL FROM; an error refuses the sender.
-	rcptErr func(to string) error   // Called for every RCPT TO; an error refuses the recipient.
-	dataErr func(datas int) error   // Called for every DATA with the count so far.
+	mu       sync.Mutex
+	srv      *smtp.Server
+	msgs     []sunk
+	datas    int                     // DATA commands seen, accepted or not.
+	mailErr  func(from string) error // Called for every MAIL FROM; an error refuses the sender.
+	rcptErr  func(to string) error   // Called for every RCPT TO; an error refuses the recipient.
+	dataErr  func(datas int) error   // Called for every DATA with the count so far.
+	maxBytes int64                   // The SIZE the server declares and enforces (from the next start); 0: none.
 }
 
 type sunk struct {
@@ -61,6 +63,7 @@ func (k *sink) serve(l net.Listener) {
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	k.mu.Lock()
+	srv.MaxMessageBytes = k.maxBytes
 	k.srv = srv
 	k.mu.Unlock()
 	go func() { _ = srv.Serve(l) }()
@@ -238,7 +241,6 @@ var t0 = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	k := newSink(t)
-	dir := t.TempDir()
 	file := struct {
 		tickets.Config
 		SMTP Config `toml:"smtp"`
@@ -256,7 +258,7 @@ func newEnv(t testing.TB) *env {
 	if err := cfg.Validate([]string{"en", "fr"}); err != nil {
 		t.Fatal(err)
 	}
-	db := filepath.Join(dir, "deskd.db")
+	db := storetest.Database(t)
 	store, err := tickets.OpenStore(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
@@ -313,7 +315,7 @@ func (e *env) drain(at time.Time) int {
 // rawDB is a second writer on the test database, for queuing rows no operation makes yet.
 func (e *env) rawDB() *sql.DB {
 	e.t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+e.dbPath+"?_busy_timeout=5000&_txlock=immediate")
+	db, err := tickets.OpenRaw(e.dbPath)
 	if err != nil {
 		e.t.Fatal(err)
 	}

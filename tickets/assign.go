@@ -41,7 +41,8 @@ func (t *Tx) Loads() (map[string]Load, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loads: %w", err)
 	}
-	away, err := t.query(`SELECT email FROM people WHERE email IN (SELECT value FROM json_each(?)) AND away_until > ?`,
+	away, err := t.query(`SELECT email FROM people WHERE email IN (SELECT value FROM `+
+		t.d.Store.dialect.pick(`json_each(?)`, `json_array_elements_text(CAST(? AS JSON))`)+`) AND away_until > ?`,
 		string(team), t.Now.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("loads: %w", err)

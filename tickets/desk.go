@@ -251,21 +251,18 @@ func (t *Tx) insert(tk *Ticket) error {
 	if tk.Kind == "" {
 		tk.Kind = TicketRequest
 	}
-	res, err := t.exec(`INSERT INTO tickets (subject, requester, requester_name, status, priority, category,
+	err := t.queryRow(`INSERT INTO tickets (subject, requester, requester_name, status, priority, category,
 		assignee, tier, language, escalations, created_at, updated_at, first_response_at, first_response_due,
 		resolve_due, resolved_at, closed_at, pending_since, paused, origin_message_id, root_message_id,
 		linked_ticket, explain, reminded_due, breached_due, kind, incident)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		tk.Subject, tk.Requester, tk.RequesterName, tk.Status, tk.Priority, tk.Category, tk.Assignee, tk.Tier,
 		tk.Language, tk.Escalations, t.Now.Unix(), t.Now.Unix(), unix(tk.FirstResponseAt), unix(tk.FirstResponseDue),
 		unix(tk.ResolveDue), unix(tk.ResolvedAt), unix(tk.ClosedAt), unix(tk.PendingSince),
 		int64(tk.Paused/time.Second), tk.OriginMessageID, tk.RootMessageID, tk.LinkedTicket, tk.Explain,
-		unix(tk.RemindedDue), unix(tk.BreachedDue), tk.Kind, tk.Incident)
+		unix(tk.RemindedDue), unix(tk.BreachedDue), tk.Kind, tk.Incident).Scan(&tk.ID)
 	if err != nil {
 		return fmt.Errorf("insert ticket: %w", err)
-	}
-	if tk.ID, err = res.LastInsertId(); err != nil {
-		return err
 	}
 	return t.indexTicket(tk)
 }
@@ -357,20 +354,18 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	to, _ := json.Marshal(m.To)
 	cc, _ := json.Marshal(m.Cc)
 	// Due at once on the real clock, even when the transaction runs as of a later time.
-	res, err := t.exec(`INSERT INTO outbox (ticket_id, kind, recipients, cc, language, data, message_id,
-		in_reply_to, refs, automatic, next_attempt_at, created_at, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	var row int64
+	err = t.queryRow(`INSERT INTO outbox (ticket_id, kind, recipients, cc, language, data, message_id,
+		in_reply_to, refs, automatic, next_attempt_at, created_at, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING id`,
 		m.TicketID, m.Kind, string(to), string(cc), m.Language, string(data), id, inReplyTo,
-		strings.Join(refs, " "), m.Automatic, min(t.Now.Unix(), time.Now().Unix()), t.Now.Unix(), t.cause)
+		strings.Join(refs, " "), m.Automatic, min(t.Now.Unix(), time.Now().Unix()), t.Now.Unix(), t.cause).Scan(&row)
 	if err != nil {
 		return fmt.Errorf("queue mail: %w", err)
 	}
 	t.queued = true
 	text := m.Kind + " → " + strings.Join(append(m.To, m.Cc...), ", ")
 	if m.Withheld != "" {
-		row, err := res.LastInsertId()
-		if err != nil {
-			return fmt.Errorf("queue mail: %w", err)
-		}
 		if _, err := t.exec(`UPDATE outbox SET state = 'suppressed', sent_at = ?, last_error = ? WHERE id = ?`,
 			t.Now.Unix(), m.Withheld, row); err != nil {
 			return fmt.Errorf("withhold mail: %w", err)
@@ -493,8 +488,8 @@ func (t *Tx) staffLanguage(email string) string {
 // rememberPerson records a correspondent's name and language.
 func (t *Tx) rememberPerson(email, name, language string) error {
 	_, err := t.exec(`INSERT INTO people (email, name, language) VALUES (?, ?, ?)
-		ON CONFLICT (email) DO UPDATE SET name = CASE WHEN excluded.name != '' THEN excluded.name ELSE name END,
-		language = CASE WHEN excluded.language != '' THEN excluded.language ELSE language END`, email, name, language)
+		ON CONFLICT (email) DO UPDATE SET name = CASE WHEN excluded.name != '' THEN excluded.name ELSE people.name END,
+		language = CASE WHEN excluded.language != '' THEN excluded.language ELSE people.language END`, email, name, language)
 	if err != nil {
 		return fmt.Errorf("remember person: %w", err)
 	}

@@ -237,7 +237,7 @@ func escalationQuery(cfg *deskConfig, now time.Time) (string, []any) {
 	// (without statistics it prefers tickets_status, a walk over every open ticket).
 	cond := func(col string) string {
 		return `(` + col + ` <= ? AND ` + col + ` > COALESCE(breached_due, 0)) OR (` + col + ` > ? AND ` + col +
-			` > COALESCE(reminded_due, 0) AND ` + col + ` <= CASE priority WHEN 0 THEN ? WHEN 1 THEN ? WHEN 2 THEN ? ELSE ? END)`
+			` > COALESCE(reminded_due, 0) AND ` + col + ` <= CASE priority WHEN 0 THEN CAST(? AS BIGINT) WHEN 1 THEN CAST(? AS BIGINT) WHEN 2 THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END)`
 	}
 	// A request linked to an incident never escalates on its own: the incident does.
 	q := `SELECT id FROM tickets INDEXED BY tickets_resolve_due WHERE status IN ('new', 'open') AND resolve_due <= ? AND incident = 0 AND (` + cond("resolve_due") + `)

@@ -26,7 +26,7 @@ func (s *Store) AttachmentData(ctx context.Context, ticketID, id int64) (a Attac
 		return a, nil, false, fmt.Errorf("attachment: %w", err)
 	}
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE ticket_id = ? AND message_id = ? AND public`,
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE ticket_id = ? AND message_id = ? AND public != 0`,
 		ticketID, messageID).Scan(&n); err != nil {
 		return a, nil, false, fmt.Errorf("attachment: %w", err)
 	}
@@ -37,7 +37,7 @@ func (s *Store) AttachmentData(ctx context.Context, ticketID, id int64) (a Attac
 func (s *Store) PublicAttachments(ctx context.Context, ticketID int64) ([]Attachment, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, ticket_id, name, content_type, size, omitted FROM attachments a
 		WHERE ticket_id = ? AND EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = a.ticket_id
-			AND e.message_id = a.message_id AND e.message_id != '' AND e.public) ORDER BY id`, ticketID)
+			AND e.message_id = a.message_id AND e.message_id != '' AND e.public != 0) ORDER BY id`, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("public attachments: %w", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/deskd/deskd/tickets/storetest"
 )
 
 // testConfigTOML is the sample desk of cmd/deskd/config (what `deskd init` writes and the demo
@@ -68,7 +70,7 @@ func parseTestConfig(t testing.TB, data string) *Config {
 func deskFromTOML(t testing.TB, data string) *Desk {
 	t.Helper()
 	cfg := parseTestConfig(t, data)
-	store, err := OpenStore(context.Background(), filepath.Join(t.TempDir(), "deskd.db"))
+	store, err := OpenStore(context.Background(), storetest.Database(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ var vpnDown = []NewTicket{
 // mailsTo lists the outbox rows to an address as "kind #ticket".
 func mailsTo(t testing.TB, d *Desk, addr string) []string {
 	t.Helper()
-	rows, err := d.Store.Reader().Query(`SELECT o.kind, o.ticket_id FROM outbox o, json_each(o.recipients) r
+	rows, err := d.Store.Reader().Query(`SELECT o.kind, o.ticket_id FROM outbox o, `+recipientsOf(d)+`
 		WHERE r.value = ? ORDER BY o.id`, addr)
 	if err != nil {
 		t.Fatal(err)
@@ -51,13 +51,18 @@ func mailsTo(t testing.TB, d *Desk, addr string) []string {
 	return out
 }
 
+// recipientsOf is the table r of an outbox row o's recipients, one value each.
+func recipientsOf(d *Desk) string {
+	return d.Store.dialect.pick(`json_each(o.recipients) r`, `jsonb_array_elements_text(CAST(o.recipients AS JSONB)) r (value)`)
+}
+
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 // noticeOf returns the notice of the last outbox row of a kind to an address.
 func noticeOf(t testing.TB, d *Desk, addr, kind string) Notice {
 	t.Helper()
 	var data string
-	err := d.Store.Reader().QueryRow(`SELECT o.data FROM outbox o, json_each(o.recipients) r
+	err := d.Store.Reader().QueryRow(`SELECT o.data FROM outbox o, `+recipientsOf(d)+`
 		WHERE r.value = ? AND o.kind = ? ORDER BY o.id DESC LIMIT 1`, addr, kind).Scan(&data)
 	if err != nil {
 		t.Fatalf("%s %s: %v", addr, kind, err)

@@ -11,7 +11,7 @@ import (
 // it reads them: one query, whatever the size of the desk, and memory for one ticket at a time.
 // An error from fn stops it and is returned.
 func (s *Store) EachTicket(ctx context.Context, f ListFilter, fn func(*Ticket) error) error {
-	q, args := listQuery(f)
+	q, args := listQuery(s.dialect, f)
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("list tickets: %w", err)
@@ -39,7 +39,7 @@ func (s *Store) EachTicket(ctx context.Context, f ListFilter, fn func(*Ticket) e
 
 // listQuery is the query of a filter: the ticket's columns and its watchers (a JSON array, in
 // address order), newest first.
-func listQuery(f ListFilter) (string, []any) {
+func listQuery(d dialect, f ListFilter) (string, []any) {
 	var where []string
 	var args []any
 	if f.Status != "" {
@@ -64,8 +64,9 @@ func listQuery(f ListFilter) (string, []any) {
 	if !f.Since.IsZero() {
 		where, args = append(where, `updated_at >= ?`), append(args, f.Since.Unix())
 	}
-	q := `SELECT ` + ticketColumns + `, (SELECT json_group_array(email) FROM
-		(SELECT email FROM watchers WHERE ticket_id = tickets.id ORDER BY email)) FROM tickets`
+	q := `SELECT ` + ticketColumns + `, ` + d.pick(`(SELECT json_group_array(email) FROM
+		(SELECT email FROM watchers WHERE ticket_id = tickets.id ORDER BY email))`,
+		`(SELECT COALESCE(CAST(json_agg(email ORDER BY email) AS TEXT), '[]') FROM watchers WHERE ticket_id = tickets.id)`) + ` FROM tickets`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}

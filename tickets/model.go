@@ -286,19 +286,22 @@ func (t *Tx) teachCounts(category string, counts map[string]int, sign int) error
 		return fmt.Errorf("learn: %w", err)
 	}
 	// WHERE true: an upsert's SELECT needs one, or ON reads as a join (SQLite's parsing ambiguity).
-	if _, err := t.exec(`INSERT INTO model_features (feature, category, n) SELECT key, ?, value * ? FROM json_each(?) WHERE true
-		ON CONFLICT (feature, category) DO UPDATE SET n = n + excluded.n`, category, sign, string(js)); err != nil {
+	// PostgreSQL reads a JSON object's members with json_each_text, as text.
+	d := t.d.Store.dialect
+	if _, err := t.exec(`INSERT INTO model_features (feature, category, n) SELECT key, CAST(? AS TEXT), `+
+		d.pick(`value * ? FROM json_each(?)`, `CAST(value AS BIGINT) * CAST(? AS BIGINT) FROM json_each_text(CAST(? AS JSON))`)+` WHERE true
+		ON CONFLICT (feature, category) DO UPDATE SET n = model_features.n + excluded.n`, category, sign, string(js)); err != nil {
 		return fmt.Errorf("learn: %w", err)
 	}
 	if _, err := t.exec(`INSERT INTO model_docs (category, n) VALUES (?, ?)
-		ON CONFLICT (category) DO UPDATE SET n = n + excluded.n`, category, sign); err != nil {
+		ON CONFLICT (category) DO UPDATE SET n = model_docs.n + excluded.n`, category, sign); err != nil {
 		return fmt.Errorf("learn: %w", err)
 	}
 	if sign > 0 {
 		return nil
 	}
 	if _, err := t.exec(`DELETE FROM model_features WHERE category = ? AND n <= 0
-		AND feature IN (SELECT key FROM json_each(?))`, category, string(js)); err != nil {
+		AND feature IN (SELECT key FROM `+d.pick(`json_each(?)`, `json_each_text(CAST(? AS JSON))`)+`)`, category, string(js)); err != nil {
 		return fmt.Errorf("learn: %w", err)
 	}
 	// A category left without examples has no counts left either; readModel would skip them.

@@ -501,7 +501,7 @@ func (t *Tx) technicianParticipants(tk *Ticket, except string) []string {
 		}
 	}
 	add(tk.Assignee)
-	rows, err := t.query(`SELECT DISTINCT actor FROM events WHERE ticket_id = ? ORDER BY id`, tk.ID)
+	rows, err := t.query(`SELECT actor FROM events WHERE ticket_id = ? GROUP BY actor ORDER BY MIN(id)`, tk.ID)
 	if err != nil {
 		return out
 	}

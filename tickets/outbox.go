@@ -90,10 +90,13 @@ func scanOutbox(row scanner) (OutboxMail, error) {
 // MarkSent, Retry, MarkFailed, MarkSuppressed or Release before it runs out.
 func (s *Store) DueMail(ctx context.Context, claimant string, now time.Time, limit int) ([]OutboxMail, error) {
 	var out []OutboxMail
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	// PostgreSQL: senders on several machines claim at once; each skips the rows another is
+	// claiming instead of waiting for it (and then finding them claimed).
+	lock := s.dialect.pick("", " FOR UPDATE SKIP LOCKED")
+	err := s.writeRows(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
 		rows, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox
-			WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, now.Unix(), limit)
+			WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`+lock, now.Unix(), limit)
 		if err != nil {
 			return fmt.Errorf("due mail: %w", err)
 		}
@@ -129,7 +132,8 @@ func (s *Store) DueMail(ctx context.Context, claimant string, now time.Time, lim
 			return fmt.Errorf("claim mail: %w", err)
 		}
 		if _, err := s.txExec(ctx, tx, `UPDATE outbox SET next_attempt_at = ?, claim = ?, claimant = ?
-			WHERE id IN (SELECT value FROM json_each(?))`, now.Add(ClaimLease).Unix(), claim, claimant, string(ids)); err != nil {
+			WHERE id IN (SELECT `+s.dialect.pick(`value FROM json_each(?)`, `CAST(value AS BIGINT) FROM json_array_elements_text(CAST(? AS JSON))`)+`)`,
+			now.Add(ClaimLease).Unix(), claim, claimant, string(ids)); err != nil {
 			return fmt.Errorf("claim mail: %w", err)
 		}
 		return nil
@@ -150,7 +154,7 @@ func newClaim() string {
 // sends it, so this one must not.
 func (s *Store) Renew(ctx context.Context, m OutboxMail, until time.Time) (bool, error) {
 	var ok bool
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeRows(ctx, func(tx *sql.Tx) error {
 		res, err := s.txExec(ctx, tx, `UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND claim = ? AND state = 'pending'`,
 			until.Unix(), m.ID, m.Claim)
 		if err != nil {
@@ -166,7 +170,7 @@ func (s *Store) Renew(ctx context.Context, m OutboxMail, until time.Time) (bool,
 // Release gives claimed mails back, due at the given time, without counting an attempt: for a
 // sender that stops before trying them.
 func (s *Store) Release(ctx context.Context, ids []int64, at time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeRows(ctx, func(tx *sql.Tx) error {
 		for _, id := range ids {
 			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, claimant = '' WHERE id = ? AND state = 'pending'`,
 				at.Unix(), id); err != nil {
@@ -181,7 +185,8 @@ func (s *Store) Release(ctx context.Context, ids []int64, at time.Time) error {
 // mail leaves that recipient out. MarkSent logs the copies for the hourly limits.
 func (s *Store) MarkDelivered(ctx context.Context, id int64, email string, now time.Time) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET delivered = json_insert(delivered, '$[#]', ?) WHERE id = ?`,
+		if _, err := tx.ExecContext(ctx, s.dialect.pick(`UPDATE outbox SET delivered = json_insert(delivered, '$[#]', ?) WHERE id = ?`,
+			`UPDATE outbox SET delivered = CAST(CAST(delivered AS JSONB) || jsonb_build_array(CAST(? AS TEXT)) AS TEXT) WHERE id = ?`),
 			strings.ToLower(email), id); err != nil {
 			return fmt.Errorf("mark delivered %d: %w", id, err)
 		}
@@ -212,7 +217,7 @@ func (s *Store) Claimants(ctx context.Context, now time.Time) ([]string, error) 
 // attempt: for a sender that found the claimant gone. It returns how many there were.
 func (s *Store) ReleaseClaims(ctx context.Context, claimant string, now time.Time) (int, error) {
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeRows(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, claimant = '', claim = ''
 			WHERE state = 'pending' AND claimant = ? AND next_attempt_at > ?`, now.Unix(), claimant, now.Unix())
 		if err != nil {
@@ -226,7 +231,7 @@ func (s *Store) ReleaseClaims(ctx context.Context, claimant string, now time.Tim
 
 // MarkSent records a mail as sent at now: NoteSent, then CommitSent.
 func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error {
-	if err := s.NoteSent(id, now, sentTo...); err != nil {
+	if err := s.NoteSent(ctx, id, now, sentTo...); err != nil {
 		return err
 	}
 	return s.CommitSent(ctx)
@@ -238,8 +243,19 @@ func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time, sentTo ..
 // and with the mail's cause, for the hourly limits (AutoMailsSince, CausedMailsSince); sentTo
 // names them when some were dropped, else all of the row's recipients are taken. The mail stays
 // pending in the database until CommitSent.
-func (s *Store) NoteSent(id int64, now time.Time, sentTo ...string) error {
+//
+// A PostgreSQL store has no journal (sentjournal.go says why): there NoteSent commits "sent" at
+// once, in a transaction that takes only the row's lock (writeRows, one round trip), and
+// CommitSent has nothing left to do (SentAtOnce). Holding the mails of a batch until its end
+// instead would send again, after a crash, every mail the batch had sent so far.
+func (s *Store) NoteSent(ctx context.Context, id int64, now time.Time, sentTo ...string) error {
 	j := s.journal
+	if j == nil {
+		return s.writeRows(ctx, func(tx *sql.Tx) error {
+			_, err := s.markSent(ctx, tx, id, now, sentTo)
+			return err
+		})
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	e := sentEntry{ID: id, At: now.Unix(), SentTo: sentTo}
@@ -256,6 +272,9 @@ func (s *Store) NoteSent(id int64, now time.Time, sentTo ...string) error {
 // and keeps the window in which a crash sends a mail twice as narrow as the journal's write.
 func (s *Store) CommitSent(ctx context.Context) error {
 	j := s.journal
+	if j == nil { // PostgreSQL: NoteSent committed each mail.
+		return nil
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if len(j.noted) == 0 {
@@ -278,6 +297,11 @@ func (s *Store) CommitSent(ctx context.Context) error {
 	}
 	return err
 }
+
+// SentAtOnce reports whether NoteSent commits "sent" itself, leaving CommitSent nothing to do: on
+// PostgreSQL, which has no sent journal. The counts of the hourly limits (AutoMailsSince,
+// CausedMailsSince) then hold every mail noted.
+func (s *Store) SentAtOnce() bool { return s.journal == nil }
 
 // markSent records a pending mail as sent; false when it was not pending (already marked).
 func (s *Store) markSent(ctx context.Context, tx *sql.Tx, id int64, now time.Time, sentTo []string) (bool, error) {
@@ -319,7 +343,7 @@ func (s *Store) markSent(ctx context.Context, tx *sql.Tx, id int64, now time.Tim
 
 // Retry records a failed attempt and schedules the next one.
 func (s *Store) Retry(ctx context.Context, id int64, now, next time.Time, errText string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeRows(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, claimant = ''
 			WHERE id = ? AND state = 'pending'`, next.Unix(), errText, id)
 		if err != nil {
@@ -383,7 +407,7 @@ func (s *Store) RecordSendFailure(ctx context.Context, id int64, now time.Time, 
 
 // MarkSuppressed records that a mail was not sent because none of its recipients may receive it.
 func (s *Store) MarkSuppressed(ctx context.Context, id int64, now time.Time, reason string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeRows(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'suppressed', sent_at = ?, last_error = ? WHERE id = ?`,
 			now.Unix(), reason, id)
 		if err != nil {
@@ -422,7 +446,7 @@ func (s *Store) CausedMailsSince(ctx context.Context, cause string, since time.T
 
 // PruneSentLog forgets sent_log entries older than before; the hourly limit needs only the last hour.
 func (s *Store) PruneSentLog(ctx context.Context, before time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeRows(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sent_log WHERE at < ?`, before.Unix())
 		return err
 	})
@@ -465,6 +489,7 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 type File struct {
 	Name        string
 	ContentType string
+	Size        int64 // Bytes of Data.
 	Data        []byte
 }
 
@@ -486,43 +511,64 @@ const (
 )
 
 // MailAttachments returns the stored files a mail carries: those of the incoming mail source, or
-// every file of the ticket when all is set. Files over the size limit were never stored and are
-// left out, and so is anything past budget bytes in total (SMTP servers refuse big mails);
-// skipped names those left out and why.
+// every file of the ticket when all is set, in the order they came, as many as fit in budget
+// bytes (SMTP servers refuse big mails). Files over the size limit were never stored and are
+// left out, and so is anything past the budget: skipped names those left out, with their size
+// and why; the content of a file left out is not read.
 func (s *Store) MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) (files []File, skipped []LeftOut, err error) {
 	if ticketID == 0 || (source == "" && !all) {
 		return nil, nil, nil
 	}
 	// A file the ticket already had is stored in its first row (same_as): a mail carries it all
-	// the same, and every file of the ticket is each stored file once.
-	q := `SELECT a.name, a.content_type, a.size, a.omitted, COALESCE(a.data, (SELECT d.data FROM attachments d WHERE d.id = a.same_as AND a.same_as != 0))
+	// the same, read from that row; every file of the ticket is each stored file once.
+	q := `SELECT CASE WHEN a.data IS NULL AND a.same_as != 0 THEN a.same_as ELSE a.id END, a.name, a.content_type, a.size, a.omitted,
+			length(COALESCE(a.data, (SELECT d.data FROM attachments d WHERE d.id = a.same_as AND a.same_as != 0)))
 		FROM attachments a WHERE a.ticket_id = ? AND a.message_id = ? ORDER BY a.id`
 	args := []any{ticketID, source}
 	if all {
-		q, args = `SELECT name, content_type, size, omitted, data FROM attachments WHERE ticket_id = ? AND same_as = 0 ORDER BY id`, []any{ticketID}
+		q, args = `SELECT id, name, content_type, size, omitted, length(data) FROM attachments WHERE ticket_id = ? AND same_as = 0 ORDER BY id`, []any{ticketID}
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mail attachments: %w", err)
 	}
-	defer rows.Close()
+	type row struct {
+		id int64
+		f  File
+	}
+	var take []row
 	var total int64
 	for rows.Next() {
-		var f File
-		var size int64
+		var r row
 		var omitted bool
-		if err := rows.Scan(&f.Name, &f.ContentType, &size, &omitted, &f.Data); err != nil {
+		var length sql.NullInt64
+		if err := rows.Scan(&r.id, &r.f.Name, &r.f.ContentType, &r.f.Size, &omitted, &length); err != nil {
+			rows.Close()
 			return nil, nil, fmt.Errorf("mail attachments: %w", err)
 		}
 		switch {
-		case omitted || f.Data == nil:
-			skipped = append(skipped, LeftOut{Name: f.Name, Size: size, Reason: LeftOutNotKept})
-		case total+int64(len(f.Data)) > budget:
-			skipped = append(skipped, LeftOut{Name: f.Name, Size: int64(len(f.Data)), Reason: LeftOutMailSize})
-		default:
-			total += int64(len(f.Data))
-			files = append(files, f)
+		case omitted || !length.Valid:
+			skipped = append(skipped, LeftOut{Name: r.f.Name, Size: r.f.Size, Reason: LeftOutNotKept})
+			continue
+		case total+length.Int64 > budget:
+			skipped = append(skipped, LeftOut{Name: r.f.Name, Size: length.Int64, Reason: LeftOutMailSize})
+			continue
 		}
+		r.f.Size = length.Int64
+		total += length.Int64
+		take = append(take, r)
 	}
-	return files, skipped, rows.Err()
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, nil, fmt.Errorf("mail attachments: %w", err)
+	}
+	for _, r := range take {
+		if err := s.r.QueryRowContext(ctx, `SELECT data FROM attachments WHERE id = ?`, r.id).Scan(&r.f.Data); err != nil {
+			return nil, nil, fmt.Errorf("mail attachment %q: %w", r.f.Name, err)
+		}
+		if r.f.Data == nil {
+			r.f.Data = []byte{} // An empty file.
+		}
+		files = append(files, r.f)
+	}
+	return files, skipped, nil
 }

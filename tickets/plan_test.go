@@ -109,6 +109,12 @@ func TestIngestQueriesUseIndexes(t *testing.T) {
 	if len(seen) < 25 {
 		t.Fatalf("only %d queries seen", len(seen))
 	}
+	if d.Store.dialect == postgres {
+		// The plans read are SQLite's (EXPLAIN QUERY PLAN); PostgreSQL's planner reads a test's
+		// few rows whole whatever the indexes. On PostgreSQL the test checks the ingest only.
+		t.Log("PostgreSQL: the ingest ran; query plans are checked on SQLite")
+		return
+	}
 	for q := range seen {
 		switch strings.Fields(q)[0] {
 		case "SAVEPOINT", "RELEASE", "ROLLBACK":

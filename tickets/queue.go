@@ -189,11 +189,11 @@ func (s *Store) QueueCounts(ctx context.Context, me string, horizon time.Time) (
 	var c QueueCounts
 	const active = `status IN ('new', 'open', 'pending')`
 	count := func(index, where string) string {
-		return fmt.Sprintf(`(SELECT COUNT(*) FROM (SELECT 1 FROM tickets INDEXED BY %s WHERE %s AND %s LIMIT %d))`,
+		return fmt.Sprintf(`(SELECT COUNT(*) FROM (SELECT 1 FROM tickets INDEXED BY %s WHERE %s AND %s LIMIT %d) AS q)`,
 			index, active, where, QueueCountCap+1)
 	}
 	row := s.r.QueryRowContext(ctx, `SELECT `+strings.Join([]string{
-		count("tickets_queue_status", "1"),
+		count("tickets_queue_status", "1 = 1"),
 		count("tickets_queue_assignee", "assignee = ?"),
 		count("tickets_queue_assignee", "assignee = ''"),
 		count("tickets_queue_status", "status IN ('new', 'open') AND next_due <= ?"),

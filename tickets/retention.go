@@ -63,7 +63,7 @@ func (d *Desk) RunPrune(ctx context.Context, now time.Time) (PruneReport, error)
 				}
 				f, _ := res.RowsAffected()
 				// Rows that named a file stored in another row lost it too.
-				if _, err := tx.exec(`UPDATE attachments SET omitted = 1 WHERE ticket_id = ? AND same_as != 0 AND NOT omitted`, id); err != nil {
+				if _, err := tx.exec(`UPDATE attachments SET omitted = 1 WHERE ticket_id = ? AND same_as != 0 AND omitted = 0`, id); err != nil {
 					return err
 				}
 				tk, err := tx.Ticket(id)

@@ -170,7 +170,7 @@ func matches(ctx context.Context, q querier, ranked []rankedTicket, self float64
 // resolutionNote is the last public answer of a resolved ticket: the note it was resolved with.
 func resolutionNote(ctx context.Context, q querier, id int64) (string, error) {
 	var note string
-	err := q.QueryRowContext(ctx, `SELECT text FROM events WHERE ticket_id = ? AND kind = 'reply' AND public
+	err := q.QueryRowContext(ctx, `SELECT text FROM events WHERE ticket_id = ? AND kind = 'reply' AND public != 0
 		ORDER BY id DESC LIMIT 1`, id).Scan(&note)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil

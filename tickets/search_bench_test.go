@@ -27,7 +27,7 @@ func seedTickets(tb testing.TB, d *Desk, docs []seedDoc, at time.Time) []int64 {
 	df := map[string]int{}
 	err := d.Store.write(context.Background(), func(tx *sql.Tx) error {
 		tkSt, err := tx.Prepare(`INSERT INTO tickets (subject, requester, status, priority, category, assignee, tier,
-			language, created_at, updated_at, resolved_at) VALUES (?, 'r@corp.example', ?, 1, ?, '', 1, ?, ?, ?, ?)`)
+			language, created_at, updated_at, resolved_at) VALUES (?, 'r@corp.example', ?, 1, ?, '', 1, ?, ?, ?, ?) RETURNING id`)
 		if err != nil {
 			return err
 		}
@@ -37,7 +37,8 @@ func seedTickets(tb testing.TB, d *Desk, docs []seedDoc, at time.Time) []int64 {
 			return err
 		}
 		defer evSt.Close()
-		ixSt, err := tx.Prepare(`INSERT INTO ` + d.Store.search.table() + ` (rowid, doc) VALUES (?, ?)`)
+		pg := d.Store.search == dialectPG
+		ixSt, err := tx.Prepare(d.Store.dialect.pick(`INSERT INTO `+d.Store.search.table()+` (rowid, doc) VALUES (?, ?)`, `SELECT ?, ?`))
 		if err != nil {
 			return err
 		}
@@ -47,11 +48,10 @@ func seedTickets(tb testing.TB, d *Desk, docs []seedDoc, at time.Time) []int64 {
 			if doc.status == StatusResolved {
 				resolved = at.Unix()
 			}
-			res, err := tkSt.Exec(doc.subject, doc.status, doc.category, doc.lang, at.Unix(), at.Unix(), resolved)
-			if err != nil {
+			var id int64
+			if err := tkSt.QueryRow(doc.subject, doc.status, doc.category, doc.lang, at.Unix(), at.Unix(), resolved).Scan(&id); err != nil {
 				return err
 			}
-			id, _ := res.LastInsertId()
 			ids = append(ids, id)
 			if _, err := evSt.Exec(id, at.Unix(), EventMessage, "r@corp.example", doc.text); err != nil {
 				return err
@@ -62,7 +62,11 @@ func seedTickets(tb testing.TB, d *Desk, docs []seedDoc, at time.Time) []int64 {
 				}
 			}
 			terms := append(subjectTerms(doc.subject, doc.lang), analyze(doc.text, doc.lang)...)
-			if _, err := ixSt.Exec(id, strings.Join(terms, " ")); err != nil {
+			if pg {
+				if err := pgIndexDoc(context.Background(), tx, id, terms); err != nil {
+					return err
+				}
+			} else if _, err := ixSt.Exec(id, strings.Join(terms, " ")); err != nil {
 				return err
 			}
 			df[""]++
@@ -73,7 +77,7 @@ func seedTickets(tb testing.TB, d *Desk, docs []seedDoc, at time.Time) []int64 {
 		}
 		for term, n := range df {
 			if _, err := tx.Exec(`INSERT INTO search_terms (term, df) VALUES (?, ?)
-				ON CONFLICT (term) DO UPDATE SET df = df + excluded.df`, term, n); err != nil {
+				ON CONFLICT (term) DO UPDATE SET df = search_terms.df + excluded.df`, term, n); err != nil {
 				return err
 			}
 		}

@@ -15,8 +15,9 @@ import (
 )
 
 // The SQL of the similarity engine, all of it: the full-text index of the tickets, how it is
-// created, filled and kept up to date, and the ranking query. A store on another database (a
-// later PostgreSQL port: a tsvector column, a GIN index and ts_rank_cd) replaces this file.
+// created, filled and kept up to date, and the ranking query. On PostgreSQL, the index and the
+// ranking query are search_pg.go's (a tsvector under a GIN index, the same BM25); the counts of
+// search_terms are the same.
 //
 // One index row per ticket, its rowid the ticket's id, one column: the analysed terms of the
 // ticket's subject (subjectWeight times) and of its public messages (analyze). It is ranked with
@@ -35,7 +36,7 @@ import (
 // switch. A binary without FTS5 cannot drop an FTS5 table: it leaves it, and an FTS5 binary
 // rebuilds it later.
 
-// searchDialect is how the store ranks: "fts5" or "fts4".
+// searchDialect is how the store ranks: "fts5" or "fts4", or "tsvector" on PostgreSQL.
 type searchDialect string
 
 // Search dialects.
@@ -168,7 +169,11 @@ func (s *Store) ensureSearchIndex(ctx context.Context) error {
 		if have == string(s.search) {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS search_fts4`); err != nil {
+		if s.search == dialectPG {
+			if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS search_pg; `+pgSearchTable); err != nil {
+				return fmt.Errorf("search index: %w", err)
+			}
+		} else if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS search_fts4`); err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
 		if s.search == dialectFTS5 {
@@ -176,15 +181,18 @@ func (s *Store) ensureSearchIndex(ctx context.Context) error {
 				return fmt.Errorf("search index: %w", err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, s.search.createSQL()); err != nil {
-			return fmt.Errorf("search index: %w", err)
+		if s.search != dialectPG {
+			if _, err := tx.ExecContext(ctx, s.search.createSQL()); err != nil {
+				return fmt.Errorf("search index: %w", err)
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS search_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
-			DELETE FROM search_terms`); err != nil {
+		terms := s.dialect.pick(`CREATE TABLE IF NOT EXISTS search_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID`,
+			`CREATE TABLE IF NOT EXISTS search_terms (term TEXT COLLATE "C" PRIMARY KEY, df BIGINT NOT NULL)`)
+		if _, err := tx.ExecContext(ctx, terms+`; DELETE FROM search_terms`); err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
 		prior := strings.TrimSpace(strings.Repeat(priorTerm+" ", priorLength))
-		for i := 1; i <= priorRows; i++ {
+		for i := 1; i <= priorRows && s.search != dialectPG; i++ {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO `+s.search.table()+` (rowid, doc) VALUES (?, ?)`, -i, prior); err != nil {
 				return fmt.Errorf("search index: %w", err)
 			}
@@ -209,7 +217,7 @@ func (s *Store) backfillSearch(ctx context.Context, tx *sql.Tx) error {
 	after := int64(0)
 	for {
 		rows, err := tx.QueryContext(ctx, `SELECT t.id, t.subject, t.language, COALESCE((SELECT group_concat(e.text, char(10))
-			FROM events e WHERE e.ticket_id = t.id AND e.kind = 'message' AND e.public), '')
+			FROM events e WHERE e.ticket_id = t.id AND e.kind = 'message' AND e.public != 0), '')
 			FROM tickets t WHERE t.id > ? ORDER BY t.id LIMIT 1000`, after)
 		if err != nil {
 			return fmt.Errorf("index tickets: %w", err)
@@ -241,6 +249,12 @@ func (s *Store) backfillSearch(ctx context.Context, tx *sql.Tx) error {
 			for _, t := range distinct(terms, nil) {
 				df[t]++
 			}
+			if s.search == dialectPG {
+				if err := pgIndexDoc(ctx, tx, d.id, terms); err != nil {
+					return err
+				}
+				continue
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO `+s.search.table()+` (rowid, doc) VALUES (?, ?)`,
 				d.id, strings.Join(terms, " ")); err != nil {
 				return fmt.Errorf("index ticket %d: %w", d.id, err)
@@ -263,7 +277,12 @@ func subjectTerms(subject, lang string) []string {
 // indexTicket adds a new ticket's subject to the index, in the transaction that creates it.
 func (t *Tx) indexTicket(tk *Ticket) error {
 	terms := subjectTerms(tk.Subject, tk.Language)
-	_, err := t.exec(`INSERT INTO `+t.d.Store.search.table()+` (rowid, doc) VALUES (?, ?)`, tk.ID, strings.Join(terms, " "))
+	var err error
+	if t.d.Store.search == dialectPG {
+		err = pgIndexDoc(context.Background(), t.tx, tk.ID, terms)
+	} else {
+		_, err = t.exec(`INSERT INTO `+t.d.Store.search.table()+` (rowid, doc) VALUES (?, ?)`, tk.ID, strings.Join(terms, " "))
+	}
 	if err != nil {
 		return fmt.Errorf("index ticket %d: %w", tk.ID, err)
 	}
@@ -276,7 +295,7 @@ func (t *Tx) indexTicket(tk *Ticket) error {
 // countTokens adds n to the terms of all documents.
 func (t *Tx) countTokens(n int) error {
 	if _, err := t.exec(`INSERT INTO search_terms (term, df) VALUES (?, ?)
-		ON CONFLICT (term) DO UPDATE SET df = df + excluded.df`, tokensKey, n); err != nil {
+		ON CONFLICT (term) DO UPDATE SET df = search_terms.df + excluded.df`, tokensKey, n); err != nil {
 		return fmt.Errorf("count terms: %w", err)
 	}
 	return nil
@@ -297,7 +316,11 @@ func (t *Tx) indexMessage(tk *Ticket, text string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := t.exec(`UPDATE `+dia.table()+` SET doc = doc || ' ' || ? WHERE rowid = ?`, strings.Join(terms, " "), tk.ID); err != nil {
+	if dia == dialectPG {
+		if err := pgIndexDoc(context.Background(), t.tx, tk.ID, append(before, terms...)); err != nil {
+			return err
+		}
+	} else if _, err := t.exec(`UPDATE `+dia.table()+` SET doc = doc || ' ' || ? WHERE rowid = ?`, strings.Join(terms, " "), tk.ID); err != nil {
 		return fmt.Errorf("index message of ticket %d: %w", tk.ID, err)
 	}
 	if err := t.countTokens(len(terms)); err != nil {
@@ -311,7 +334,7 @@ func (t *Tx) indexMessage(tk *Ticket, text string) error {
 func (t *Tx) countTerms(terms []string) error {
 	for _, term := range terms {
 		if _, err := t.exec(`INSERT INTO search_terms (term, df) VALUES (?, 1)
-			ON CONFLICT (term) DO UPDATE SET df = df + 1`, term); err != nil {
+			ON CONFLICT (term) DO UPDATE SET df = search_terms.df + 1`, term); err != nil {
 			return fmt.Errorf("count terms: %w", err)
 		}
 	}
@@ -367,7 +390,11 @@ func docFreqs(ctx context.Context, q querier, terms []string) (map[string]int, i
 // searchDoc returns the indexed terms of a ticket, nil when it has none.
 func searchDoc(ctx context.Context, q querier, d searchDialect, id int64) ([]string, error) {
 	var doc string
-	err := q.QueryRowContext(ctx, `SELECT doc FROM `+d.table()+` WHERE rowid = ?`, id).Scan(&doc)
+	query := `SELECT doc FROM ` + d.table() + ` WHERE rowid = ?`
+	if d == dialectPG {
+		query = `SELECT doc FROM search_pg WHERE id = ?`
+	}
+	err := q.QueryRowContext(ctx, query, id).Scan(&doc)
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}
@@ -426,7 +453,7 @@ func (f SearchFilter) where() (string, []any) {
 		conds, args = append(conds, `t.id != ?`), append(args, f.Exclude)
 	}
 	if len(conds) == 0 {
-		return "1", nil
+		return "1 = 1", nil
 	}
 	return strings.Join(conds, " AND "), args
 }
@@ -503,6 +530,9 @@ type rankedTicket struct {
 func rankTickets(ctx context.Context, q querier, d searchDialect, terms []string, f SearchFilter, limit int) ([]rankedTicket, error) {
 	if len(terms) == 0 || limit <= 0 {
 		return nil, nil
+	}
+	if d == dialectPG {
+		return pgRankTickets(ctx, q, terms, f, limit)
 	}
 	df, n, err := docFreqs(ctx, q, terms)
 	if err != nil {
@@ -624,6 +654,9 @@ func rankCandidates(ctx context.Context, q querier, d searchDialect, terms []str
 func scoreOf(ctx context.Context, q querier, d searchDialect, terms []string, id int64) (float64, error) {
 	if len(terms) == 0 {
 		return 0, nil
+	}
+	if d == dialectPG {
+		return pgScoreOf(ctx, q, terms, id)
 	}
 	tbl := d.table()
 	var score float64

@@ -8,20 +8,35 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deskd/deskd/tickets/storetest"
 )
 
 // dialects are the ranking engines the tests run on: FTS4 always, and the build's default (FTS5
-// with the sqlite_fts5 tag, as CI builds; FTS4 again without it).
+// with the sqlite_fts5 tag, as CI builds; FTS4 again without it); on PostgreSQL, its own.
 func dialects(t *testing.T) map[string]bool {
 	t.Helper()
+	if storetest.OnPostgres() {
+		return map[string]bool{"tsvector": false}
+	}
 	return map[string]bool{"fts4": true, "default": false}
+}
+
+// searchDatabase is a fresh database for a search test: a SQLite file, or a PostgreSQL schema
+// when the suite runs on PostgreSQL.
+func searchDatabase(t testing.TB) string {
+	t.Helper()
+	if storetest.OnPostgres() {
+		return storetest.Database(t)
+	}
+	return filepath.Join(t.TempDir(), "deskd.db")
 }
 
 // newSearchDesk opens the test desk on a fresh database, ranking with FTS4 when fts4 is set.
 func newSearchDesk(t testing.TB, fts4 bool) *Desk {
 	t.Helper()
 	cfg := parseTestConfig(t, testConfigTOML)
-	store, err := openStore(context.Background(), filepath.Join(t.TempDir(), "deskd.db"), fts4)
+	store, err := openStore(context.Background(), searchDatabase(t), fts4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +197,7 @@ func TestSearchIndexFollowsTheTicket(t *testing.T) {
 // store of that kind opens it; an existing desk without index gets one.
 func TestSearchIndexRebuilt(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "deskd.db")
+	path := searchDatabase(t)
 	s, err := openStore(ctx, path, true)
 	if err != nil {
 		t.Fatal(err)

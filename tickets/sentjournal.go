@@ -30,6 +30,16 @@ import (
 //
 // The journal is not synced: after a power cut, as after a crash between the server's acceptance
 // and the append, the mail goes again (delivery is at least once).
+//
+// A PostgreSQL store has no journal. There NoteSent commits "sent" at once, each mail on its own
+// (no commit per batch), in a transaction that takes only its row's lock (writeRows), not the
+// store's write lock, so it waits for no ingester: the window is the commit's round trip to the
+// server, which a journal would narrow by little. And a file is local to one
+// machine, while the instances sharing a PostgreSQL database run on several: a dead instance's
+// journal would be replayed only when it starts again on that machine, long after another
+// instance has taken its claims back (mailout.HeartbeatTimeout) and sent the mail. The failover
+// test counts the duplicates this leaves (test/failover.sh; README, "Running more than one
+// instance").
 type sentJournal struct {
 	path string
 	mu   sync.Mutex // Guards what follows: notes and commits of this process, one at a time.
@@ -104,6 +114,9 @@ func (j *sentJournal) entries() ([]sentEntry, error) {
 // wait: block for the exclusive lock; else give up at once when another process holds it.
 func (s *Store) replaySent(ctx context.Context, wait bool) (int, error) {
 	j := s.journal
+	if j == nil {
+		return 0, nil
+	}
 	if err := lockFile(j.f, true, wait); err != nil {
 		if errors.Is(err, errLocked) {
 			return 0, nil // Another process is in the middle of a send; a later open replays.

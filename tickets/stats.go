@@ -109,9 +109,9 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
 	group := func(col string) ([]GroupStats, error) {
 		rows, err := s.r.QueryContext(ctx, `SELECT `+col+`, COUNT(*),
 			COUNT(first_response_at), COALESCE(SUM(first_response_at - created_at), 0),
-			COALESCE(SUM(COALESCE(first_response_at <= first_response_due, 1)) FILTER (WHERE first_response_at IS NOT NULL), 0),
+			COALESCE(SUM(CASE WHEN first_response_due IS NULL OR first_response_at <= first_response_due THEN 1 ELSE 0 END) FILTER (WHERE first_response_at IS NOT NULL), 0),
 			COUNT(resolved_at), COALESCE(SUM(resolved_at - created_at), 0),
-			COALESCE(SUM(COALESCE(resolved_at <= resolve_due, 1)) FILTER (WHERE resolved_at IS NOT NULL), 0)
+			COALESCE(SUM(CASE WHEN resolve_due IS NULL OR resolved_at <= resolve_due THEN 1 ELSE 0 END) FILTER (WHERE resolved_at IS NOT NULL), 0)
 			FROM tickets WHERE created_at >= ? GROUP BY `+col, since)
 		if err != nil {
 			return nil, err

@@ -13,15 +13,24 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "github.com/mattn/go-sqlite3" // The SQLite driver.
 )
 
-// Store is the SQLite database: one writer connection that takes immediate transactions, and a
-// read-only pool for queries. SQLite allows one writer at a time; funnelling writes through one
-// connection turns "database is locked" into an orderly queue.
+// Store is the desk's database: SQLite in one file (the default) or PostgreSQL (store_pg.go).
+// On SQLite, one writer connection takes immediate transactions, and a read-only pool serves
+// queries: SQLite allows one writer at a time, and funnelling writes through one connection turns
+// "database is locked" into an orderly queue. On PostgreSQL, a write transaction takes a
+// transaction-level advisory lock first, which gives the same order across processes and machines.
 type Store struct {
-	w *sql.DB // Writer: one connection, BEGIN IMMEDIATE.
+	w *sql.DB // Writer: one connection, BEGIN IMMEDIATE (SQLite); a pool (PostgreSQL).
 	r *sql.DB // Readers.
+
+	dialect  dialect
+	database string          // As OpenStore was given it.
+	pg       *pgx.ConnConfig // PostgreSQL: the connection settings, for the connections of roles.
+	ns       string          // PostgreSQL: the database and schema, which name the advisory locks.
+	lockDir  string          // SQLite: the database's path, beside which role locks are files.
 
 	// Prepared statements of the writer, by query. Preparing needs the writer's one connection,
 	// which a transaction holds, so a query seen in a transaction is prepared after it ends and
@@ -31,16 +40,21 @@ type Store struct {
 	wanted map[string]bool
 
 	journal *sentJournal  // DATABASE-sent: mails accepted by the server, before "sent" commits.
-	search  searchDialect // How the full-text index ranks: FTS5 when this build has it, else FTS4.
+	search  searchDialect // How the full-text index ranks: FTS5 when this build has it, else FTS4; tsvector on PostgreSQL.
 
 	trace func(query string) // Tests: sees every query of the desk's transactions.
 }
 
-// SearchDialect names the full-text engine the store ranks with: "fts5" or "fts4".
+// SearchDialect names the full-text engine the store ranks with: "fts5" or "fts4" on SQLite,
+// "tsvector" on PostgreSQL.
 func (s *Store) SearchDialect() string { return string(s.search) }
 
 // migrations are applied in order at start; each is recorded in schema_migrations. Never edit a
-// released migration: add a new one.
+// released migration: add a new one. Each is SQLite's DDL, which the store translates for
+// PostgreSQL; what has no translation (a trigger, a virtual table, JSON) is written for
+// PostgreSQL after a line "-- postgres" (dialect.go). A PostgreSQL desk is born at this
+// deskd's schema or later (new, or copied by deskd migrate): the PostgreSQL forms of the
+// migrations that moved SQLite desks' data (3, 5) create their tables and move none.
 var migrations = []string{
 	1: `
 CREATE TABLE tickets (
@@ -213,6 +227,29 @@ CREATE TRIGGER loads_delete AFTER DELETE ON tickets
 BEGIN
 	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
 END;
+-- postgres
+CREATE TABLE loads (
+	assignee TEXT COLLATE "C" NOT NULL,
+	priority BIGINT NOT NULL,
+	n BIGINT NOT NULL,
+	PRIMARY KEY (assignee, priority)
+);
+INSERT INTO loads (assignee, priority, n)
+	SELECT assignee, priority, COUNT(*) FROM tickets
+	WHERE status IN ('new', 'open', 'pending') AND assignee != '' GROUP BY assignee, priority;
+CREATE FUNCTION loads_track() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status IN ('new', 'open', 'pending') AND OLD.assignee != '' THEN
+		UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
+	END IF;
+	IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status IN ('new', 'open', 'pending') AND NEW.assignee != '' THEN
+		INSERT INTO loads (assignee, priority, n) VALUES (NEW.assignee, NEW.priority, 1)
+			ON CONFLICT (assignee, priority) DO UPDATE SET n = loads.n + 1;
+	END IF;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER loads_track AFTER INSERT OR DELETE OR UPDATE OF status, assignee, priority ON tickets
+	FOR EACH ROW EXECUTE FUNCTION loads_track();
 `,
 	// Who holds a claim on an outbox row: a drain renews its claim before each send, so a row
 	// re-claimed by another process after a lease ran out is not sent twice.
@@ -239,6 +276,12 @@ INSERT INTO ingest_state (mailbox, state)
 	LEFT JOIN kv f ON f.key = 'inflight:' || m.mailbox;
 DROP TABLE mailbox_state;
 DELETE FROM kv WHERE substr(key, 1, 9) = 'inflight:' OR substr(key, 1, 8) = 'attempt:';
+-- postgres
+CREATE TABLE ingest_state (
+	mailbox TEXT COLLATE "C" PRIMARY KEY,
+	state TEXT COLLATE "C" NOT NULL
+);
+DROP TABLE mailbox_state;
 `,
 	// The process holding an outbox row's claim (mailout.Claimant): after a crash, the next
 	// sender on the same machine sees it is gone and takes its rows back without waiting out
@@ -282,7 +325,32 @@ CREATE TRIGGER loads_delete AFTER DELETE ON tickets
 BEGIN
 	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
 END;
+-- postgres
+ALTER TABLE tickets ADD COLUMN kind TEXT COLLATE "C" NOT NULL DEFAULT 'request';
+ALTER TABLE tickets ADD COLUMN incident BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX tickets_incident ON tickets (incident, status) WHERE incident != 0;
+CREATE INDEX tickets_incidents ON tickets (status, category) WHERE kind = 'incident';
+CREATE INDEX tickets_recent ON tickets (category, created_at);
+CREATE OR REPLACE FUNCTION loads_track() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'UPDATE' AND OLD.status = NEW.status AND OLD.assignee = NEW.assignee
+		AND OLD.priority = NEW.priority AND OLD.incident = NEW.incident THEN
+		RETURN NULL;
+	END IF;
+	IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status IN ('new', 'open', 'pending') AND OLD.assignee != '' AND OLD.incident = 0 THEN
+		UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
+	END IF;
+	IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status IN ('new', 'open', 'pending') AND NEW.assignee != '' AND NEW.incident = 0 THEN
+		INSERT INTO loads (assignee, priority, n) VALUES (NEW.assignee, NEW.priority, 1)
+			ON CONFLICT (assignee, priority) DO UPDATE SET n = loads.n + 1;
+	END IF;
+	RETURN NULL;
+END $$;
+DROP TRIGGER loads_track ON tickets;
+CREATE TRIGGER loads_track AFTER INSERT OR DELETE OR UPDATE OF status, assignee, priority, incident ON tickets
+	FOR EACH ROW EXECUTE FUNCTION loads_track();
 `,
+
 	// Safe by default. Each recipient gets a copy of its own (per-recipient tokens, a bounce
 	// address per copy): delivered lists those whose copy the server took, so that a retry
 	// sends only the others. cause is the mailbox of the sender whose mail caused an automatic
@@ -371,6 +439,23 @@ CREATE INDEX tickets_queue_assignee ON tickets (assignee, next_due, id, status, 
 CREATE INDEX tickets_queue_status ON tickets (status, next_due, id, priority, category, tier, assignee)
 	WHERE status IN ('new', 'open', 'pending');
 CREATE INDEX tickets_created ON tickets (created_at);
+-- postgres
+ALTER TABLE tickets ADD COLUMN next_due BIGINT NOT NULL DEFAULT 9223372036854775807;
+UPDATE tickets SET next_due = COALESCE(CASE WHEN first_response_at IS NULL THEN first_response_due ELSE resolve_due END, 9223372036854775807);
+CREATE FUNCTION tickets_next_due() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	NEW.next_due := COALESCE(CASE WHEN NEW.first_response_at IS NULL THEN NEW.first_response_due ELSE NEW.resolve_due END, 9223372036854775807);
+	RETURN NEW;
+END $$;
+CREATE TRIGGER tickets_next_due BEFORE INSERT OR UPDATE OF first_response_at, first_response_due, resolve_due ON tickets
+	FOR EACH ROW EXECUTE FUNCTION tickets_next_due();
+CREATE INDEX tickets_queue ON tickets (next_due, id, status, priority, category, tier, assignee)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_queue_assignee ON tickets (assignee, next_due, id, status, priority, category, tier)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_queue_status ON tickets (status, next_due, id, priority, category, tier, assignee)
+	WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX tickets_created ON tickets (created_at);
 `,
 	// Files stored once per ticket: a file sent again (the same logo in each reply, the same
 	// document re-attached) gets a row that names it with the mail it came with, and no data of
@@ -410,14 +495,38 @@ CREATE TABLE model_learned (
 	category TEXT NOT NULL
 );
 `,
+	// Several processes on one store (roles.go): who holds a role (reading a mailbox), when each
+	// scheduled job last ran and where, and the senders' heartbeats, by which a sender on another
+	// machine tells a dead claimant of outbox rows from a live one.
+	15: `
+CREATE TABLE roles (
+	name TEXT PRIMARY KEY,
+	holder TEXT NOT NULL,
+	since INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE job_runs (
+	job TEXT PRIMARY KEY,
+	at INTEGER NOT NULL,
+	holder TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE heartbeats (
+	claimant TEXT PRIMARY KEY,
+	at INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
-// OpenStore opens (creating if needed) the database at path and applies pending migrations; it
-// builds the full-text index when the database has none in the store's dialect (search_sql.go).
+// OpenStore opens (creating if needed) the database and applies pending migrations: a
+// postgres:// or postgresql:// URL opens PostgreSQL (IsPostgres), anything else is the path of a
+// SQLite file. It builds the full-text index when the database has none in the store's dialect
+// (search_sql.go, search_pg.go).
 func OpenStore(ctx context.Context, path string) (*Store, error) { return openStore(ctx, path, false) }
 
 // openStore is OpenStore; fts4 makes it rank with FTS4 even when FTS5 is there.
 func openStore(ctx context.Context, path string, fts4 bool) (*Store, error) {
+	if IsPostgres(path) {
+		return openPostgres(ctx, path)
+	}
 	if path == "" || strings.HasPrefix(path, ":memory:") {
 		return nil, errors.New("open store: a file path is required (the pool needs a shared database)")
 	}
@@ -436,7 +545,7 @@ func openStore(ctx context.Context, path string, fts4 bool) (*Store, error) {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
+	s := &Store{w: w, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}, lockDir: path, database: path}
 	if err := s.migrate(ctx); err != nil {
 		s.closeQuietly()
 		return nil, err
@@ -522,6 +631,9 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
+// Dialect names the store's database: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect.String() }
+
 // SchemaVersion returns the highest migration applied.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
@@ -530,6 +642,9 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
+	if s.dialect == postgres {
+		return s.migratePG(ctx)
+	}
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -542,10 +657,14 @@ func (s *Store) migrate(ctx context.Context) error {
 			if n > 0 {
 				return nil
 			}
-			if _, err := tx.Exec(migrations[v]); err != nil {
+			m, err := migrationFor(migrations[v], sqlite)
+			if err != nil {
 				return err
 			}
-			_, err := tx.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, v, time.Now().Unix())
+			if _, err := tx.Exec(m); err != nil {
+				return err
+			}
+			_, err = tx.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, v, time.Now().Unix())
 			return err
 		})
 		if err != nil {
@@ -555,11 +674,29 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// write runs fn in one immediate transaction on the writer connection.
-func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+// write runs fn in one immediate transaction on the writer connection: on PostgreSQL, one that
+// holds the store's write lock, so that writers take turns as on SQLite.
+func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	return s.writeTx(ctx, true, fn)
+}
+
+// writeRows runs fn in a transaction that, on PostgreSQL, does not take the store's write lock:
+// for statements whose effect depends only on the rows they lock themselves (an outbox row's
+// claim, its outcome). On SQLite it is write.
+func (s *Store) writeRows(ctx context.Context, fn func(*sql.Tx) error) error {
+	return s.writeTx(ctx, false, fn)
+}
+
+func (s *Store) writeTx(ctx context.Context, locked bool, fn func(*sql.Tx) error) (err error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
+	}
+	if s.dialect == postgres && locked {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, s.key("write")); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("begin: write lock: %w", err)
+		}
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -587,6 +724,9 @@ func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 func (s *Store) stmt(q string) *sql.Stmt {
 	if s.trace != nil {
 		s.trace(q)
+	}
+	if s.dialect == postgres {
+		return nil // pgx prepares and caches every statement on its connection.
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -9,11 +9,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/deskd/deskd/tickets/storetest"
 )
 
 func TestMigrationsEmptyAndExisting(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "m.db")
+	path := storetest.Database(t)
 	s, err := OpenStore(ctx, path)
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +73,7 @@ func TestMailboxState(t *testing.T) {
 // TestMailboxStateMigrates: a database of schema 4 kept the mail reader's state in mailbox_state
 // and kv; migration 5 moves it into ingest_state, one JSON document per mailbox.
 func TestMailboxStateMigrates(t *testing.T) {
+	storetest.SQLiteOnly(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
 	db, err := sql.Open("sqlite3", "file:"+path)
@@ -81,7 +84,11 @@ func TestMailboxStateMigrates(t *testing.T) {
 		t.Fatal(err)
 	}
 	for v := 1; v <= 4; v++ {
-		if _, err := db.Exec(migrations[v]); err != nil {
+		m, err := migrationFor(migrations[v], sqlite)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(m); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.Exec(`INSERT INTO schema_migrations VALUES (?, 0)`, v); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/deskd/deskd/cmd/deskd/config"
 	"github.com/deskd/deskd/templates"
 	"github.com/deskd/deskd/tickets"
+	"github.com/deskd/deskd/tickets/storetest"
 	"github.com/deskd/deskd/web"
 )
 
@@ -47,7 +48,7 @@ func newFixture(t *testing.T, extra ...[3]string) *deskFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := tickets.OpenStore(ctx, cfg.Database)
+	store, err := tickets.OpenStore(ctx, storetest.Database(t)) // SQLite, or PostgreSQL when the suite runs on it.
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,8 @@ type app struct {
 	out   *mailout.Sender
 	web   *web.Server    // nil when [web] address is "".
 	jobs  map[string]job // The scheduled jobs by name (config.Schedule); tests replace them.
+	// holder names this process in the store's records of roles and job runs (instances.go).
+	holder string
 
 	// sendErr is why the sender cannot log in (its password or its OAuth2 source is unusable),
 	// for a command that only queues mail: the mail stays queued for `deskd serve`.
@@ -99,7 +101,7 @@ func newApp(ctx context.Context, cfg *config.File, log *slog.Logger, uses part) 
 	out.SetTokens(tokens)
 	in := mailin.NewIngester(desk, ingestSettings(cfg, desk, tokens), log)
 	desk.OnQueued(out.Wake) // A commit that queued mail wakes the sender at once.
-	a := &app{log: log, store: desk.Store, desk: desk, in: in, out: out, cfg: cfg, tokens: tokens, sendErr: sendErr}
+	a := &app{log: log, store: desk.Store, desk: desk, in: in, out: out, cfg: cfg, tokens: tokens, sendErr: sendErr, holder: holderName()}
 	if cfg.Web.Enabled() {
 		a.web, err = web.New(cfg.Web, web.Options{Desk: desk, Store: desk.Store, Signer: desk.Signer, Words: tpl, Log: log,
 			Wake: out.Wake, Search: desk, Probes: a.probes(), Metrics: a.metrics()})
@@ -270,6 +272,7 @@ func (a *app) schedule(ctx context.Context, cfg *config.File) (*cron.Cron, error
 	c := cron.New(cron.WithLocation(cfg.Desk.Location()), cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)))
 	specs := cfg.Schedule.Jobs()
 	for name, run := range a.jobs {
+		run := a.claimed(name, specs[name], run) // Once per schedule across the instances.
 		if _, err := c.AddFunc(specs[name], func() {
 			if err := run(ctx, time.Now()); err != nil {
 				a.log.Error("job failed", "job", name, "err", err)
@@ -336,7 +339,7 @@ func (a *app) serveWith(ctx context.Context, reload <-chan os.Signal, sd *system
 			return err
 		}
 	}
-	run("ingest", a.in.Run)
+	run("ingest", a.ingest)
 	run("sender", func(ctx context.Context) error { a.out.Run(ctx); return nil })
 	loops := int32(2)
 	if a.web != nil {

@@ -30,7 +30,7 @@ func cliConfig(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "deskd.toml")
-	cfg := config.Local(config.Sample(), "127.0.0.1:1", "x", "127.0.0.1:1")
+	cfg := onTestDatabase(t, config.Local(config.Sample(), "127.0.0.1:1", "x", "127.0.0.1:1"))
 	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -148,7 +148,7 @@ func TestCrashTorture(t *testing.T) {
 		t.Fatal(err)
 	}
 	config := filepath.Join(dir, "deskd.toml")
-	text := deskconfig.SetKey(deskconfig.Local(deskconfig.Sample(), dc.addr, "secret", sink.addr), "imap", "poll_interval", `"1s"`)
+	text := deskconfig.SetKey(onTestDatabase(t, deskconfig.Local(deskconfig.Sample(), dc.addr, "secret", sink.addr)), "imap", "poll_interval", `"1s"`)
 	// Six subjects repeated 300 times would open incidents, whose members get no assignment
 	// notice of their own; the torture counts one notice per ticket.
 	text = deskconfig.SetKey(text, "incidents", "detect", "false")
@@ -221,7 +221,11 @@ func TestCrashTorture(t *testing.T) {
 	}
 
 	// Count.
-	store, err := tickets.OpenStore(context.Background(), filepath.Join(dir, "deskd.db"))
+	cfgFile, err := deskconfig.Load(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := tickets.OpenStore(context.Background(), cfgFile.Database)
 	if err != nil {
 		t.Fatal(err)
 	}

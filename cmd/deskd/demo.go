@@ -35,33 +35,45 @@ type story struct {
 
 func demoCommand() *command {
 	var exit bool
+	var keep string
 	return &command{
-		name: "demo", args: "[--exit]", summary: "The whole desk on embedded servers, with a scripted story.",
+		name: "demo", args: "[--exit] [--dir DIR]", summary: "The whole desk on embedded servers, with a scripted story.",
 		flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&exit, "exit", false, "end after the story; exit 0 only if every step happened as expected")
+			fs.StringVar(&keep, "dir", "", "keep the desk (deskd.toml, the database) in this new folder")
 		},
 		run: func(ctx context.Context, e *env, args []string) error {
-			return runDemo(ctx, e, exit)
+			return runDemo(ctx, e, exit, keep)
 		},
 	}
 }
 
-func runDemo(ctx context.Context, e *env, exit bool) error {
+// runDemo plays the story; keep, when not "", is a folder to create and leave the desk in.
+func runDemo(ctx context.Context, e *env, exit bool, keep string) error {
 	w, err := startWorld("helpdesk@corp.example", "demo")
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	dir, err := os.MkdirTemp("", "deskd-demo-")
-	if err != nil {
+	dir := keep
+	if keep == "" {
+		if dir, err = os.MkdirTemp("", "deskd-demo-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	} else if err := os.Mkdir(keep, 0o700); err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
 	// The sample desk, on the embedded servers.
 	text := config.SetKey(config.Local(config.Sample(), w.IMAPAddr, w.Password, w.SMTPAddr), "imap", "poll_interval", `"10s"`)
 	cfg, err := config.Parse(filepath.Join(dir, "deskd.toml"), []byte(text))
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
+	}
+	if keep != "" {
+		if err := os.WriteFile(cfg.Path, []byte(text), 0o600); err != nil {
+			return err
+		}
 	}
 	if e.log == nil || !e.log.Enabled(ctx, slog.LevelDebug) {
 		e.log = slog.New(slog.NewTextHandler(io.Discard, nil)) // The story tells what happens.

@@ -63,7 +63,7 @@ func TestDovecotEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	config := filepath.Join(dir, "deskd.toml")
-	text := deskconfig.SetKey(deskconfig.Local(deskconfig.Sample(), dc.addr, "secret", sink.addr), "imap", "poll_interval", `"1s"`)
+	text := deskconfig.SetKey(onTestDatabase(t, deskconfig.Local(deskconfig.Sample(), dc.addr, "secret", sink.addr)), "imap", "poll_interval", `"1s"`)
 	if err := os.WriteFile(config, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ func TestDovecotFirstRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "deskd.toml")
-	text := deskconfig.Local(deskconfig.Sample(), dc.addr, "secret", sink.addr)
+	text := onTestDatabase(t, deskconfig.Local(deskconfig.Sample(), dc.addr, "secret", sink.addr))
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestDovecotFirstRun(t *testing.T) {
 	}
 
 	// The same mailbox, a new database: a first run again, which takes nothing.
-	text = deskconfig.SetKey(text, "desk", "database", `"other.db"`)
+	text = freshTestDatabase(t, deskconfig.SetKey(text, "desk", "database", `"other.db"`))
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func newFlowWith(t *testing.T, edit func(string) string) *flow {
 	// that assignment is predictable (network and hardware go to Alice, who reads French;
 	// accounts and software to Bob, who reads English), a French specialist on tier 2, an English
 	// expert on tier 3; on the embedded servers, with a rate limit the flows do not reach.
-	text := config.Local(config.Sample(), w.IMAPAddr, w.Password, w.SMTPAddr)
+	text := onTestDatabase(t, config.Local(config.Sample(), w.IMAPAddr, w.Password, w.SMTPAddr))
 	text = config.SetKey(text, "desk", "rate_limit", "100")
 	text = config.SetKey(text, "imap", "poll_interval", `"10s"`)
 	text = edit(text)
@@ -445,7 +445,7 @@ func (f *flow) reply(from, name string, orig *mail.Message, body string, style r
 // reach (time travel).
 func (f *flow) sqlDB() *sql.DB {
 	f.t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+f.db+"?_busy_timeout=5000")
+	db, err := tickets.OpenRaw(f.db)
 	if err != nil {
 		f.t.Fatal(err)
 	}

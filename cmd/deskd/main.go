@@ -30,7 +30,7 @@ type command struct {
 
 // commands lists every deskd command.
 func commands() []*command {
-	cs := []*command{initCommand(), serveCommand(), pollCommand(), checkCommand(), demoCommand(), versionCommand()}
+	cs := []*command{initCommand(), serveCommand(), pollCommand(), checkCommand(), demoCommand(), versionCommand(), migrateCommand()}
 	for _, job := range []string{"escalation", "digest", "autoclose", "prune"} {
 		cs = append(cs, runCommand(job))
 	}

@@ -87,11 +87,14 @@ func check(ctx context.Context, e *env) error {
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "database %s: ok (schema %d)\n", cfg.Database, v)
+	fmt.Fprintf(e.stdout, "database %s: ok (%s, schema %d)\n", tickets.Redact(cfg.Database), d.Store.Dialect(), v)
 	failed := 0
 	fail := func(err error) {
 		fmt.Fprintf(e.stdout, "%v\n", err)
 		failed++
+	}
+	if err := printInstances(ctx, e.stdout, d.Store, time.Now()); err != nil {
+		fail(fmt.Errorf("database: %w", err))
 	}
 	if _, err := templates.Load(cfg.Templates); err != nil {
 		fail(err) // It names the templates and the file.

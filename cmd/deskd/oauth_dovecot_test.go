@@ -46,7 +46,7 @@ func TestDovecotOAuth2EndToEnd(t *testing.T) {
 	config := filepath.Join(dir, "deskd.toml")
 	writeConfig := func(auth string) {
 		t.Helper()
-		text := deskconfig.Local(deskconfig.Sample(), dc.Addr, "", sink.Addr)
+		text := onTestDatabase(t, deskconfig.Local(deskconfig.Sample(), dc.Addr, "", sink.Addr))
 		for _, kv := range [][3]string{
 			{"imap", "username", `""`}, {"imap", "auth", strconv.Quote(auth)}, {"imap", "poll_interval", `"1s"`},
 			{"smtp", "auth", strconv.Quote(auth)},

@@ -131,7 +131,7 @@ func TestPollWithSMTPDown(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "deskd.toml")
 	write := func(smtpAddr string) {
-		if err := os.WriteFile(path, []byte(config.Local(config.Sample(), w.IMAPAddr, w.Password, smtpAddr)), 0o600); err != nil {
+		if err := os.WriteFile(path, []byte(onTestDatabase(t, config.Local(config.Sample(), w.IMAPAddr, w.Password, smtpAddr))), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}

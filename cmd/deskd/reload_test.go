@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -81,7 +82,7 @@ address = "127.0.0.1:1"`
 	}
 
 	next := edit(smtp, "[smtp]\naddress = \"127.0.0.1:2\"", `digest = "0 8 * * 1-5"`, `digest = "0 9 * * 1-5"`,
-		`database = "deskd.db"`, `database = "elsewhere.db"`)
+		regexp.MustCompile(`(?m)^database = .*$`).FindString(string(good)), `database = "elsewhere.db"`)
 	if err := os.WriteFile(path, next, 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func servedWorld(t *testing.T) (*app, *syncWriter, *world) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = w.Close() })
-	text := config.Local(config.Sample(), w.IMAPAddr, w.Password, w.SMTPAddr)
+	text := onTestDatabase(t, config.Local(config.Sample(), w.IMAPAddr, w.Password, w.SMTPAddr))
 	text = config.SetKey(text, "imap", "poll_interval", `"1s"`)
 	// These tests send many requests alike: no incident should gather them.
 	text = config.SetKey(text, "incidents", "detect", "false")

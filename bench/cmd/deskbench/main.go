@@ -410,11 +410,20 @@ func seed(args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+	finish := `PRAGMA wal_checkpoint(TRUNCATE)`
+	if tickets.IsPostgres(cfg.Desk.Database) { // The tickets' ids were given: move their sequence on.
+		finish = `SELECT setval(pg_get_serial_sequence('tickets', 'id'), (SELECT MAX(id) FROM tickets))`
+	}
+	if _, err := db.Exec(finish); err != nil {
 		return err
 	}
+	if tickets.IsPostgres(cfg.Desk.Database) { // Statistics, as autovacuum would gather after a while.
+		if _, err := db.Exec(`ANALYZE`); err != nil {
+			return err
+		}
+	}
 	// The classifier's counts, as deskd keeps them when it resolves tickets.
-	if err := trainSeeded(context.Background(), db); err != nil {
+	if err := trainSeeded(context.Background(), db, cfg.Desk.Database); err != nil {
 		return err
 	}
 	fmt.Printf("seeded %d tickets (%d overdue), %d rows in %v\n", *n+*breach, *breach, rows, time.Since(started).Round(time.Millisecond))
@@ -425,10 +434,12 @@ func seed(args []string) error {
 // full-text index of incidents and known answers (rebuilt when the store opens, once its record
 // is gone), and the classifier's counts of the resolved and closed tickets
 // (tickets.Desk.TrainModel), as deskd would have learned them one by one.
-func trainSeeded(ctx context.Context, db *sql.DB) error {
-	var path string
-	if err := db.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&path); err != nil {
-		return err
+func trainSeeded(ctx context.Context, db *sql.DB, database string) error {
+	path := database
+	if !tickets.IsPostgres(database) {
+		if err := db.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&path); err != nil {
+			return err
+		}
 	}
 	if _, err := db.ExecContext(ctx, `DELETE FROM kv WHERE key = 'search_index'`); err != nil {
 		return err
@@ -469,6 +480,10 @@ func openDeskDB(file string) (*sql.DB, *deskConfig, error) {
 		return nil, nil, err
 	}
 	path := cfg.Desk.Database
+	if tickets.IsPostgres(path) {
+		db, err := tickets.OpenRaw(path)
+		return db, &cfg, err
+	}
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(filepath.Dir(file), path)
 	}

@@ -41,7 +41,7 @@ type File struct {
 	Web      web.Config     // [web].
 	Schedule Schedule       // [schedule].
 
-	Database   string // [desk] database: the SQLite file. Needs a restart to change.
+	Database   string // [desk] database: the SQLite file, or a postgres:// URL. Needs a restart to change.
 	SecretFile string // [desk] secret_file: the key of the reply tokens. Needs a restart to change.
 	Templates  string // [desk] templates: a directory overriding the built-in templates; "" for none.
 
@@ -159,7 +159,7 @@ func Parse(name string, data []byte) (*File, error) {
 	dir := filepath.Dir(name)
 	f := &File{
 		Path: name, Desk: l.Config, IMAP: l.IMAP.Config, SMTP: l.SMTP.Config, OAuth2: l.OAuth2, Web: l.Web, Schedule: l.Schedule,
-		Database: resolvePath(dir, l.Desk.Database), SecretFile: resolvePath(dir, l.Desk.SecretFile),
+		Database: resolveDatabase(dir, l.Desk.Database), SecretFile: resolvePath(dir, l.Desk.SecretFile),
 		Templates:  resolvePath(dir, l.Desk.Templates),
 		imapSecret: secretSource{l.IMAP.PasswordEnv, resolvePath(dir, l.IMAP.PasswordFile)},
 		smtpSecret: secretSource{l.SMTP.PasswordEnv, resolvePath(dir, l.SMTP.PasswordFile)},
@@ -168,7 +168,11 @@ func Parse(name string, data []byte) (*File, error) {
 	f.Desk.Desk = l.Desk.DeskConfig
 	f.Desk.Complete()
 	if f.OAuth2 != nil {
-		f.OAuth2.SetDefaults(filepath.Dir(f.Database), dir) // The token file goes beside the database.
+		beside := dir // The token file goes beside the database, or the config for PostgreSQL.
+		if !tickets.IsPostgres(f.Database) {
+			beside = filepath.Dir(f.Database)
+		}
+		f.OAuth2.SetDefaults(beside, dir)
 	}
 	if err := f.validate(); err != nil {
 		return nil, err
@@ -282,6 +286,14 @@ func countSet(b ...bool) int {
 		}
 	}
 	return n
+}
+
+// resolveDatabase resolves a SQLite path; a PostgreSQL URL is kept as it is.
+func resolveDatabase(dir, db string) string {
+	if tickets.IsPostgres(db) {
+		return db
+	}
+	return resolvePath(dir, db)
 }
 
 func resolvePath(dir, p string) string {
