@@ -886,6 +886,14 @@ func trimSignature(lines []string) []string {
 		switch {
 		case isMobileSignature(c):
 		case decorationRe.MatchString(c):
+			// A mail of nothing but a rule ("#", "-----") keeps it: its text is not empty.
+			j := i - 1
+			for j >= 0 && clean(lines[j]) == "" {
+				j--
+			}
+			if j < 0 {
+				return lines[:i+1]
+			}
 		case dashNameRe.MatchString(c) && i > 0 && clean(lines[i-1]) == "":
 		default:
 			return lines[:i+1]
