@@ -883,18 +883,16 @@ func trimSignature(lines []string) []string {
 			return lines[:0]
 		}
 		c := clean(lines[i])
+		// A rule or a "-Name" line is a sign-off only below some text: a mail of nothing but
+		// "#" or "-A" keeps it, its text is not empty.
+		above := i - 1
+		for above >= 0 && clean(lines[above]) == "" {
+			above--
+		}
 		switch {
 		case isMobileSignature(c):
-		case decorationRe.MatchString(c):
-			// A mail of nothing but a rule ("#", "-----") keeps it: its text is not empty.
-			j := i - 1
-			for j >= 0 && clean(lines[j]) == "" {
-				j--
-			}
-			if j < 0 {
-				return lines[:i+1]
-			}
-		case dashNameRe.MatchString(c) && i > 0 && clean(lines[i-1]) == "":
+		case decorationRe.MatchString(c) && above >= 0:
+		case dashNameRe.MatchString(c) && i > 0 && clean(lines[i-1]) == "" && above >= 0:
 		default:
 			return lines[:i+1]
 		}
