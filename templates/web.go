@@ -2,7 +2,6 @@ package templates
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -40,13 +39,8 @@ func loadPageWords(over fs.FS, lang string, ref *pageWords) (*pageWords, error) 
 	raw := map[string]string{}
 	for _, src := range srcs {
 		var m map[string]string
-		if err := toml.NewDecoder(strings.NewReader(src.text)).Decode(&m); err != nil {
-			var derr *toml.DecodeError
-			if errors.As(err, &derr) {
-				row, _ := derr.Position()
-				return nil, fmt.Errorf("%s:%d: %v", src.name, row, err)
-			}
-			return nil, fmt.Errorf("%s: %v", src.name, err)
+		if err := src.decode(toml.NewDecoder(strings.NewReader(src.text)), &m); err != nil {
+			return nil, err
 		}
 		maps.Copy(raw, m)
 	}

@@ -58,20 +58,29 @@ func loadCatalogue(over fs.FS, lang string, ref *catalogue) (*catalogue, error) 
 		return nil, fmt.Errorf("%s is missing", name)
 	}
 	for _, src := range srcs {
-		dec := toml.NewDecoder(strings.NewReader(src.text)).DisallowUnknownFields()
-		if err := dec.Decode(c); err != nil {
-			var derr *toml.DecodeError
-			if errors.As(err, &derr) {
-				row, _ := derr.Position()
-				return nil, fmt.Errorf("%s:%d: %v", src.name, row, err)
-			}
-			return nil, fmt.Errorf("%s: %v", src.name, err)
+		if err := src.decode(toml.NewDecoder(strings.NewReader(src.text)).DisallowUnknownFields(), c); err != nil {
+			return nil, err
 		}
 	}
 	if err := c.check(name, ref); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// decode decodes the source into v with dec (a decoder of src.text); its error names the
+// source's file and line.
+func (src source) decode(dec *toml.Decoder, v any) error {
+	err := dec.Decode(v)
+	var derr *toml.DecodeError
+	if errors.As(err, &derr) {
+		row, _ := derr.Position()
+		return fmt.Errorf("%s:%d: %v", src.name, row, err)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %v", src.name, err)
+	}
+	return nil
 }
 
 // check verifies the catalogue is complete and parses its formats and phrases.
