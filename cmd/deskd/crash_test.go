@@ -118,6 +118,43 @@ func (k *countingSink) tally() tally {
 	return tl
 }
 
+// countDesk opens the desk's database after a torture: its tickets, the distinct requests they
+// came from, and its outbox by state.
+func countDesk(t *testing.T, database string) (nTickets, distinct int, counts map[string]int) {
+	t.Helper()
+	store, err := tickets.OpenStore(context.Background(), database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.Reader().QueryRow(`SELECT COUNT(*), COUNT(DISTINCT origin_message_id) FROM tickets`).Scan(&nTickets, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if counts, err = store.OutboxCounts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return nTickets, distinct, counts
+}
+
+// missing counts, of the requests of requester(0…mails-1), those never acknowledged and those
+// acknowledged twice, and the tickets notified twice.
+func (tl tally) missing(mails int, requester func(int) string) (lost, doubledAcks, doubledNotices int) {
+	for i := range mails {
+		switch n := tl.acks[requester(i)]; {
+		case n == 0:
+			lost++
+		case n > 1:
+			doubledAcks++
+		}
+	}
+	for _, n := range tl.notices {
+		if n > 1 {
+			doubledNotices++
+		}
+	}
+	return lost, doubledAcks, doubledNotices
+}
+
 func envInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
 		return v
@@ -225,37 +262,14 @@ func TestCrashTorture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := tickets.OpenStore(context.Background(), cfgFile.Database)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	var nTickets, distinct int
-	if err := store.Reader().QueryRow(`SELECT COUNT(*), COUNT(DISTINCT origin_message_id) FROM tickets`).Scan(&nTickets, &distinct); err != nil {
-		t.Fatal(err)
-	}
-	counts, err := store.OutboxCounts(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	nTickets, distinct, counts := countDesk(t, cfgFile.Database)
 	tl := sink.tally()
-	lost, doubledAcks, worst := 0, 0, time.Duration(0)
+	lost, doubledAcks, doubledNotices := tl.missing(mails, requester)
+	worst := time.Duration(0)
 	for i := range mails {
 		r := requester(i)
-		switch n := tl.acks[r]; {
-		case n == 0:
-			lost++
-		case n > 1:
-			doubledAcks++
-		}
 		if w := tl.ackAt[r].Sub(delivered[r]); tl.acks[r] > 0 && w > worst {
 			worst = w
-		}
-	}
-	doubledNotices := 0
-	for _, n := range tl.notices {
-		if n > 1 {
-			doubledNotices++
 		}
 	}
 	seen, other := dc.maildirFlags(t)

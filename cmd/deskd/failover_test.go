@@ -11,7 +11,6 @@ package main
 // Run it with test/failover.sh (2,000 mails, 5 kills by default); CI runs a short form.
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -151,34 +150,9 @@ func TestPostgresFailover(t *testing.T) {
 		}
 	}
 
-	store, err := tickets.OpenStore(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	var nTickets, distinct int
-	if err := store.Reader().QueryRow(`SELECT COUNT(*), COUNT(DISTINCT origin_message_id) FROM tickets`).Scan(&nTickets, &distinct); err != nil {
-		t.Fatal(err)
-	}
-	counts, err := store.OutboxCounts(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	nTickets, distinct, counts := countDesk(t, url)
 	tl := sink.tally()
-	lost, doubledAcks, doubledNotices := 0, 0, 0
-	for i := range mails {
-		switch n := tl.acks[requester(i)]; {
-		case n == 0:
-			lost++
-		case n > 1:
-			doubledAcks++
-		}
-	}
-	for _, n := range tl.notices {
-		if n > 1 {
-			doubledNotices++
-		}
-	}
+	lost, doubledAcks, doubledNotices := tl.missing(mails, requester)
 	seen, other := dc.maildirFlags(t)
 	worst := slices.Max(takeovers)
 	summary := fmt.Sprintf("failover: %d mails, 2 instances on PostgreSQL, %d SIGKILLs of the reading instance (seed %d): "+
