@@ -211,6 +211,11 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	if err != nil {
 		return o, err
 	}
+	if in.Verdict == VerdictBulk && tk == nil {
+		// Other automatic mail (a monitoring tool's alert, a report) is work: it opens a
+		// ticket, whose requester is never mailed automatically (quiet.go).
+		return t.openFrom(in, 0)
+	}
 	if in.Verdict != VerdictPerson {
 		return t.recordAutomatic(in, tk)
 	}
@@ -282,7 +287,10 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	// organisation (an assistant writing for her manager), and the sender then gets nothing of
 	// the ticket: the technician is told who wrote it, on behalf of whom.
 	requester, name, writtenBy := in.From, in.FromName, ""
-	if in.ReplyTo != "" && in.ReplyTo != in.From && !cfg.IsDeskAddress(in.ReplyTo) && !noReply(in.ReplyTo) &&
+	if in.Verdict == VerdictBulk {
+		in.NoAck = bulkNoAck(in)
+	}
+	if in.Verdict != VerdictBulk && in.ReplyTo != "" && in.ReplyTo != in.From && !cfg.IsDeskAddress(in.ReplyTo) && !noReply(in.ReplyTo) &&
 		cfg.InOrganisation(in.From) && cfg.InOrganisation(in.ReplyTo) && Sendable(in.ReplyTo) {
 		requester, name, writtenBy = in.ReplyTo, in.ReplyToName, in.From
 	}
@@ -317,6 +325,7 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: cc.add, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
 		LinkedTicket: link, Actor: in.From, NoAck: noAck(in.NoAck, requester), WrittenBy: writtenBy,
+		Quiet: in.Verdict == VerdictBulk,
 	})
 	if err != nil {
 		return Outcome{MessageID: in.MessageID}, err
@@ -343,6 +352,14 @@ func noAck(reason, requester string) string {
 	return reason
 }
 
+// bulkNoAck is why an automatic mail's ticket gets no acknowledgement.
+func bulkNoAck(in *Incoming) string {
+	if in.NoAck != "" {
+		return in.NoAck
+	}
+	return "automatic mail (" + in.VerdictReason + ")"
+}
+
 // noReply reports whether an address's local part says nobody reads it: "no-reply",
 // "do_not_reply", "ne-pas-repondre", "mailer-daemon", "postmaster", plus tags ignored.
 func noReply(addr string) bool {
@@ -357,8 +374,9 @@ func noReply(addr string) bool {
 	return local == "mailerdaemon" || local == "maildaemon" || local == "postmaster"
 }
 
-// recordAutomatic records an automatic mail (auto-reply, bounce, list mail, our own mail coming
-// back) on the ticket it refers to, if any. It never opens a ticket and never sends mail.
+// recordAutomatic records an automatic mail (auto-reply, bounce, our own mail coming back, list
+// mail answering a ticket) on the ticket it refers to, if any. It never opens a ticket and never
+// sends mail.
 func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 	o := Outcome{MessageID: in.MessageID, Action: ActionIgnored}
 	if in.Verdict == VerdictBounce {

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestFlowAutomaticAlertOpensQuietTicket: automatic mail that is neither a bounce nor an
+// auto-reply (a monitoring tool's alert, a list's mail) is work: it opens a ticket, and the desk
+// never mails its sender automatically (no acknowledgement, no resolution), while the technician
+// is told as for any request.
+func TestFlowAutomaticAlertOpensQuietTicket(t *testing.T) {
+	f := newFlow(t, "")
+	cases := []struct {
+		name    string
+		headers map[string]string
+	}{
+		{"auto-generated", map[string]string{"Auto-Submitted": "auto-generated"}},
+		{"precedence bulk", map[string]string{"Precedence": "bulk"}},
+		{"precedence list", map[string]string{"Precedence": "list"}},
+		{"list-id", map[string]string{"List-Id": "<alerts.corp.example>"}},
+		{"list-unsubscribe", map[string]string{"List-Unsubscribe": "<mailto:leave@corp.example>"}},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			defer f.use(t)()
+			sender := fmt.Sprintf("nagios%d@corp.example", i)
+			tk := f.open(msg{from: sender, subject: "PROBLEM: printer3 is DOWN", headers: c.headers,
+				body: "***** Nagios *****\n\nHost: printer3\nState: DOWN\nInfo: PING CRITICAL - Packet loss = 100%"})
+			if tk.Assignee == "" {
+				t.Fatalf("ticket %d has no assignee", tk.ID)
+			}
+			if n := len(f.mails(sender, "", 0)); n != 0 {
+				t.Fatalf("the desk mailed the automatic sender: %s\n%s", f.kinds(sender), f.outbox(tk.ID))
+			}
+			assigned := f.one(tk.Assignee, "assigned", tk.ID)
+			f.reply(tk.Assignee, "", assigned, "#resolve Imprimante redémarrée.", plainStyle, nil)
+			f.step()
+			if st := f.ticket(tk.ID).Status; st != "resolved" {
+				t.Fatalf("status %s\n%s", st, f.outbox(tk.ID))
+			}
+			if n := len(f.mails(sender, "", 0)); n != 0 {
+				t.Fatalf("the desk mailed the automatic sender: %s\n%s", f.kinds(sender), f.outbox(tk.ID))
+			}
+		})
+	}
+}
