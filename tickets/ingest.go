@@ -112,6 +112,8 @@ const (
 	ActionIgnored   = "ignored"  // Automatic mail about no ticket.
 	ActionRecorded  = "recorded" // Automatic mail recorded on its ticket.
 	ActionThanked   = "thanked"  // A reply that only thanks, recorded on its resolved ticket.
+	// ActionNothingNew is a reply with no text of its own, recorded on its ticket.
+	ActionNothingNew = "nothing-new"
 	// ActionUnauthenticated is a staff mail kept as a note: it was not authenticated.
 	ActionUnauthenticated = "unauthenticated"
 )
@@ -254,6 +256,12 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	}
 	if err := t.storeAttachments(tk, in); err != nil {
 		return o, err
+	}
+	if strings.TrimSpace(in.Text) == "" && len(in.Attachments) == 0 {
+		// Nothing new (only the quoted history of the desk's own mail): recorded as the empty
+		// reply it is, the raw mail kept; nothing reopens, nobody is paged.
+		o.Action = ActionNothingNew
+		return o, t.event(tk, EventMessage, in.From, false, "(no new text: only quoted history)", in.MessageID)
 	}
 	if tk.Status == StatusResolved && OnlyThanks(in.Text, in.FromName, tk.RequesterName) {
 		// "Merci beaucoup !" to a resolution: recorded, nothing reopens, nobody is paged.

@@ -93,3 +93,40 @@ func TestNoReplyRequesterNotMailed(t *testing.T) {
 		t.Fatalf("%d mails to a no-reply address: %v", n, outbox(t, d))
 	}
 }
+
+// TestIngestReplyWithNothingNew: a requester's reply with no text of its own (mailin found only
+// quoted history) is recorded on the ticket; it reopens nothing and pages nobody.
+func TestIngestReplyWithNothingNew(t *testing.T) {
+	d := newTestDesk(t)
+	ingest(t, d, t0, request("req@m", "celine@corp.example", "VPN", "Le VPN ne marche plus."))
+	err := d.Update(context.Background(), t0.Add(time.Hour), func(tx *Tx) error {
+		tk, err := tx.Ticket(1)
+		if err != nil {
+			return err
+		}
+		return tx.Resolve(tk, "Profil réinstallé.", tk.Assignee)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mails := countRows(t, d, `SELECT COUNT(*) FROM outbox`)
+	empty := request("empty@m", "celine@corp.example", "RE: [HD #1] VPN", "")
+	empty.InReplyTo = []string{rootID(t, d, 1)}
+	o := ingest(t, d, t0.Add(2*time.Hour), empty)
+	if o[0].Action != ActionNothingNew || o[0].TicketID != 1 {
+		t.Fatalf("outcome %+v", o[0])
+	}
+	tk, err := d.Store.Ticket(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Status != StatusResolved {
+		t.Fatalf("status %s, want resolved", tk.Status)
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM outbox`); n != mails {
+		t.Fatalf("%d mails queued for a reply with nothing new: %v", n-mails, outbox(t, d))
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM events WHERE message_id = 'empty@m'`); n != 1 {
+		t.Fatal("the reply was not recorded")
+	}
+}

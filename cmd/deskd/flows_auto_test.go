@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -43,5 +44,41 @@ func TestFlowAutomaticAlertOpensQuietTicket(t *testing.T) {
 				t.Fatalf("the desk mailed the automatic sender: %s\n%s", f.kinds(sender), f.outbox(tk.ID))
 			}
 		})
+	}
+}
+
+// TestFlowReplyWithNothingNew: a reply that only quotes the desk's mail says nothing. A
+// technician's ("Envoyé de mon iPhone" over the quote) sends nothing to the requester, does not
+// count as the first response, and the technician is told why; a requester's reopens nothing and
+// pages nobody.
+func TestFlowReplyWithNothingNew(t *testing.T) {
+	f := newFlow(t, "")
+	const celine = "celine@corp.example"
+	tk := f.openVPN(celine)
+	f.reply(alice, "Alice Martin", f.one(alice, "assigned", tk.ID), "Envoyé de mon iPhone", gmailFR, nil)
+	f.step()
+	if ms := f.mails(celine, "reply", tk.ID); len(ms) != 0 {
+		t.Fatalf("the requester got an empty reply: %q", f.text(ms[0]))
+	}
+	if got := f.ticket(tk.ID); !got.FirstResponseAt.IsZero() {
+		t.Fatalf("an empty reply counted as the first response at %v", got.FirstResponseAt)
+	}
+	f.one(alice, "rejected", tk.ID)
+
+	f.command(tk, "#resolve Profil VPN réinstallé.")
+	resolved := f.one(celine, "resolved", tk.ID)
+	updates := len(f.mails(alice, "update", tk.ID))
+	f.reply(celine, "Céline Dupré", resolved, "", gmailFR, nil)
+	f.step()
+	if st := f.ticket(tk.ID).Status; st != "resolved" {
+		t.Fatalf("a reply with nothing new reopened the ticket: %s", st)
+	}
+	if n := len(f.mails(alice, "update", tk.ID)); n != updates {
+		t.Fatalf("the technician was paged for a reply with nothing new: %s", f.kinds(alice))
+	}
+	for _, ev := range f.events(tk.ID, "message") {
+		if strings.Contains(ev.Text, "Profil VPN réinstallé") {
+			t.Fatalf("the desk's own words were recorded as the requester's: %q", ev.Text)
+		}
 	}
 }
