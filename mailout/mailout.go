@@ -82,7 +82,7 @@ type Outbox interface {
 	// PruneSentLog forgets the rate limit's records older than before.
 	PruneSentLog(ctx context.Context, before time.Time) error
 	// MailAttachments returns the stored files a mail carries, within budget bytes, and those
-	// it leaves out.
+	// it leaves out (all of them when budget < 0).
 	MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) ([]tickets.File, []tickets.LeftOut, error)
 }
 

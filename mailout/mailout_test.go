@@ -618,15 +618,28 @@ func TestCancelledDrainReleases(t *testing.T) {
 
 // BenchmarkSend measures mails per second to the in-process sink, rendering included, over one
 // connection and over the default number, and the CPU per mail of the whole process (the sink's
-// included).
+// included); once more with the sink declaring a SIZE limit, as Postfix does (its default
+// message_size_limit), so that each mail is fitted to it.
 //
 //	go test ./mailout -run '^$' -bench Send -benchtime 3000x
 func BenchmarkSend(b *testing.B) {
-	for _, conns := range []int{1, DefaultConnections} {
-		b.Run(fmt.Sprintf("connections=%d", conns), func(b *testing.B) {
+	for _, c := range []struct {
+		conns int
+		size  int64
+	}{{1, 0}, {DefaultConnections, 0}, {DefaultConnections, 10240000}} {
+		name := fmt.Sprintf("connections=%d", c.conns)
+		if c.size > 0 {
+			name += fmt.Sprintf("/size=%d", c.size)
+		}
+		b.Run(name, func(b *testing.B) {
 			e := newEnv(b)
+			if c.size > 0 {
+				e.sink.stop()
+				e.sink.maxBytes = c.size
+				e.sink.start(b)
+			}
 			cfg := e.smtp
-			cfg.Connections = conns
+			cfg.Connections = c.conns
 			if err := e.sender.SetConfig(cfg, e.desk.Config().Desk, nil); err != nil {
 				b.Fatal(err)
 			}

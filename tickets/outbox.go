@@ -514,7 +514,8 @@ const (
 // every file of the ticket when all is set, in the order they came, as many as fit in budget
 // bytes (SMTP servers refuse big mails). Files over the size limit were never stored and are
 // left out, and so is anything past the budget: skipped names those left out, with their size
-// and why; the content of a file left out is not read.
+// and why; the content of a file left out is not read. A budget below zero takes no file and
+// names them all: it tells whether a mail has files at all.
 func (s *Store) MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) (files []File, skipped []LeftOut, err error) {
 	if ticketID == 0 || (source == "" && !all) {
 		return nil, nil, nil
