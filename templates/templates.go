@@ -311,6 +311,9 @@ func tagRegexp(tag string) *regexp.Regexp {
 // a subject, so that the desk's own subject reads "[HD #42] Request received: the subject".
 func CleanSubject(s, tag string) string {
 	s = strings.Join(strings.Fields(s), " ")
+	if !strings.ContainsAny(s, "[:") { // No tag (in brackets) and no prefix (before a colon) to remove.
+		return s
+	}
 	var tagRe *regexp.Regexp
 	if tag != "" {
 		tagRe = tagRegexp(tag)
