@@ -39,7 +39,7 @@ const (
 	FirstRetry = time.Minute      // Delay after the first failure; doubles with each attempt.
 	MaxRetry   = time.Hour        // Longest delay between attempts.
 	GiveUp     = 24 * time.Hour   // A mail still not sent this long after it was queued fails.
-	batchSize  = 50               // Rows claimed at a time.
+	batchSize  = 50               // Rows claimed at a time, or more for many connections (claimSize).
 	tick       = 15 * time.Second // Run drains at least this often.
 	timeout    = 30 * time.Second // SMTP dial and command timeout.
 )
@@ -216,7 +216,7 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 		return 0, err
 	}
 	for {
-		batch, err := s.box.DueMail(ctx, s.self.String(), now, batchSize)
+		batch, err := s.box.DueMail(ctx, s.self.String(), now, claimSize(s.connections(set.smtp)))
 		if err != nil {
 			return total(), err
 		}

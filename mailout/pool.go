@@ -31,6 +31,10 @@ import (
 // (deskd serve answering a request) dials once.
 const perConnection = 8
 
+// claimSize is how many rows a drain claims at a time over conns connections: batchSize, or
+// enough for every connection to take perConnection mails of a batch.
+func claimSize(conns int) int { return max(batchSize, conns*perConnection) }
+
 // connLimitFor is how long a sender keeps to the number of connections a server accepted.
 const connLimitFor = 10 * time.Minute
 
