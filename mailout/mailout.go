@@ -337,7 +337,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		log.Info("recipients dropped", "why", strings.Join(dropped, "; "))
 	}
 	if d.client == nil { // Connected before rendering: the server's size limit shapes the mail.
-		c, err := d.dial(ctx, d.smtp)
+		c, err := d.connect(ctx)
 		d.status.record(err)
 		if err != nil && waitsForPerson(err) {
 			return errWaiting{err}
@@ -381,7 +381,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			continue
 		}
 		if d.client == nil {
-			c, err := d.dial(ctx, d.smtp)
+			c, err := d.connect(ctx)
 			d.status.record(err)
 			if err != nil && waitsForPerson(err) {
 				return errWaiting{err}
@@ -422,7 +422,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			// may be at fault: it waits for the mail's own retry, and the others go on.
 			log.Info("smtp connection lost", "err", err)
 			d.close()
-			c, derr := d.dial(ctx, d.smtp)
+			c, derr := d.connect(ctx)
 			d.status.record(derr)
 			if derr != nil && waitsForPerson(derr) {
 				return errWaiting{derr}

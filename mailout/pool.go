@@ -125,18 +125,19 @@ func causeKey(cause string) string { return "cause " + cause }
 
 // batch is one claimed batch on its way through the workers.
 type batch struct {
-	s     *Sender
-	box   Outbox
-	mu    sync.Mutex
-	queue []tickets.OutboxMail
-	auto  map[int64]string // The batch's automatic mails, with their cause.
-	noted map[string]int   // Automatic copies noted and not committed, by mailbox; mails, by causeKey.
-	errs  []error          // Errors that end the drain.
-	back  []int64          // Mails not tried: given back.
-	busy  map[string]bool
-	free  *sync.Cond      // Signalled when addresses stop being busy.
-	conns map[*drain]bool // Which workers hold a connection now.
-	limit int             // Connections at most.
+	s       *Sender
+	box     Outbox
+	mu      sync.Mutex
+	queue   []tickets.OutboxMail
+	auto    map[int64]string // The batch's automatic mails, with their cause.
+	noted   map[string]int   // Automatic copies noted and not committed, by mailbox; mails, by causeKey.
+	errs    []error          // Errors that end the drain.
+	back    []int64          // Mails not tried: given back.
+	busy    map[string]bool
+	free    *sync.Cond      // Signalled when addresses stop being busy.
+	conns   map[*drain]bool // Which workers hold a connection now.
+	dialing int             // Workers dialling now (drain.connect).
+	limit   int             // Connections at most.
 
 	limits    *tickets.SendLimits // Read for the whole batch at limitsNow (loadLimits); nil: ask per mail.
 	limitsNow time.Time
@@ -362,12 +363,35 @@ func (s *Sender) work(ctx, settle context.Context, d *drain, b *batch, leaseEnd 
 	}
 }
 
+// connect dials for a worker of the batch, and tells the batch when it dials and whether it
+// got a connection: a worker refused while another is still dialling must not take the server
+// for unreachable (fewer).
+func (d *drain) connect(ctx context.Context) (*client, error) {
+	b := d.box.b
+	if b == nil {
+		return d.dial(ctx, d.smtp)
+	}
+	b.mu.Lock()
+	b.dialing++
+	b.mu.Unlock()
+	c, err := d.dial(ctx, d.smtp)
+	b.mu.Lock()
+	b.dialing--
+	b.conns[d] = err == nil
+	b.mu.Unlock()
+	b.free.Broadcast()
+	return c, err
+}
+
 // fewer is called by a worker that lost its connection or could not get one: it returns how many
-// other workers still have one. If any, the batch goes on without this worker, and the sender
-// keeps to that many connections for connLimitFor.
+// other workers still have one, once those dialling know. If any, the batch goes on without this
+// worker, and the sender keeps to that many connections for connLimitFor.
 func (b *batch) fewer() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	for b.dialing > 0 {
+		b.free.Wait()
+	}
 	live := 0
 	for _, ok := range b.conns {
 		if ok {
