@@ -38,7 +38,8 @@
 #            names, else on a private cluster (test/pg.sh: 127.0.0.1, fsync and synchronous_commit
 #            off, as SQLite's WAL with synchronous=NORMAL does not sync each commit either)
 # Environment: N (mails per stage), SIZES, RATES, LAT_SECONDS, NOOP_MS, ESC_N, PF_N override the defaults;
-# PF_CONNECTIONS sets [smtp] connections for the Postfix stages (deskd's default otherwise).
+# PF_CONNECTIONS sets [smtp] connections for the Postfix stages (deskd's default otherwise). SIZES=""
+# runs no desk stage and ESC_N=0 no escalation: SIZES= ESC_N=0 PF_N=2000 measures Postfix alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
@@ -55,9 +56,9 @@ for a in "$@"; do
 	esac
 done
 if [ $short = 1 ]; then
-	: "${N:=200}" "${SIZES:=0 2000}" "${RATES:=20}" "${LAT_SECONDS:=3}" "${ESC_N:=200}" "${PF_N:=100}" "${PROBES:=5}" "${NOOP_MS:=25}"
+	: "${N:=200}" "${SIZES=0 2000}" "${RATES:=20}" "${LAT_SECONDS:=3}" "${ESC_N:=200}" "${PF_N:=100}" "${PROBES:=5}" "${NOOP_MS:=25}"
 else
-	: "${N:=5000}" "${SIZES:=0 10000 100000}" "${RATES:=20 50}" "${LAT_SECONDS:=20}" "${ESC_N:=10000}" "${PF_N:=2000}" "${PROBES:=20}" "${NOOP_MS:=25}"
+	: "${N:=5000}" "${SIZES=0 10000 100000}" "${RATES:=20 50}" "${LAT_SECONDS:=20}" "${ESC_N:=10000}" "${PF_N:=2000}" "${PROBES:=20}" "${NOOP_MS:=25}"
 	[ $big = 1 ] && SIZES="$SIZES 1000000"
 fi
 
@@ -455,17 +456,19 @@ for S in $SIZES; do
 done
 
 # ---- one escalation run where ESC_N tickets breach
-say "one escalation run, $ESC_N tickets overdue"
-new_desk esc "127.0.0.1:$IMAP_PORT" helpdesk_esc
-"$T" seed -config "$W/esc/sink.toml" -n 0 -breach "$ESC_N" >&2
-sink_reset
-timed esc "$B/deskd" run escalation --config "$W/esc/sink.toml"
-[ "$CODE" = 0 ] || fail "run escalation: exit $CODE: $(tail -3 "$W/esc.err")"
-esc_sent=$(echo "$OUT" | grep -o 'sent [0-9]*' | awk '{print $2}')
-escalated=$("$T" sql -config "$W/esc/sink.toml" "SELECT COUNT(*) FROM tickets WHERE escalations > 0")
-[ "$escalated" = "$ESC_N" ] || fail "run escalation: $escalated of $ESC_N overdue tickets escalated ($OUT)"
-sink_wait "${esc_sent:-0}"
-notes+=("run escalation, $ESC_N tickets breach: ${WALL}s, $(calc "($USER + $SYS)" 1) CPU-s, ${esc_sent:-?} mails ($(sink_stat kinds.escalated) escalated, $(sink_stat kinds.assigned) assigned, $(sink_stat kinds.reminder) reminders), peak RSS $((RSS / 1024)) MB")
+if [ "$ESC_N" -gt 0 ]; then
+	say "one escalation run, $ESC_N tickets overdue"
+	new_desk esc "127.0.0.1:$IMAP_PORT" helpdesk_esc
+	"$T" seed -config "$W/esc/sink.toml" -n 0 -breach "$ESC_N" >&2
+	sink_reset
+	timed esc "$B/deskd" run escalation --config "$W/esc/sink.toml"
+	[ "$CODE" = 0 ] || fail "run escalation: exit $CODE: $(tail -3 "$W/esc.err")"
+	esc_sent=$(echo "$OUT" | grep -o 'sent [0-9]*' | awk '{print $2}')
+	escalated=$("$T" sql -config "$W/esc/sink.toml" "SELECT COUNT(*) FROM tickets WHERE escalations > 0")
+	[ "$escalated" = "$ESC_N" ] || fail "run escalation: $escalated of $ESC_N overdue tickets escalated ($OUT)"
+	sink_wait "${esc_sent:-0}"
+	notes+=("run escalation, $ESC_N tickets breach: ${WALL}s, $(calc "($USER + $SYS)" 1) CPU-s, ${esc_sent:-?} mails ($(sink_stat kinds.escalated) escalated, $(sink_stat kinds.assigned) assigned, $(sink_stat kinds.reminder) reminders), peak RSS $((RSS / 1024)) MB")
+fi
 
 # ---- into a real Postfix: a private instance on loopback that discards what it accepts.
 if [ -x /usr/sbin/postfix ] && [ "$(id -u)" = 0 ] && [ "$PF_N" -gt 0 ]; then

@@ -128,7 +128,7 @@ type session struct {
 	to   []string
 }
 
-func (s *session) Reset()        { s.from, s.to = "", nil }
+func (s *session) Reset() { s.from, s.to = "", nil }
 func (s *session) Logout() error {
 	s.k.mu.Lock()
 	s.k.conns--
