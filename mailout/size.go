@@ -81,7 +81,14 @@ func (d *drain) render(m tickets.OutboxMail, to, cc []string) (rendered, error) 
 	if lang == "" {
 		lang = d.desk.Language
 	}
+	// The mail is rendered with its first recipient's links, so that a mail to one recipient (the
+	// most of them) is rendered once; relink renders the other copies with theirs.
+	var first tickets.Links
+	if len(to) > 0 {
+		first = d.links(m, to[0])
+	}
 	words := func(n tickets.Notice, files []tickets.File) (rendered, error) {
+		n.Links = first
 		subject, text, html, err := d.tpl.Render(m.Kind, lang, n)
 		if err != nil {
 			return rendered{}, err
