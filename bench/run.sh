@@ -37,7 +37,9 @@
 #   --pg     every desk on PostgreSQL instead of SQLite: a schema per desk on the server $PG_URL
 #            names, else on a private cluster (test/pg.sh: 127.0.0.1, fsync and synchronous_commit
 #            off, as SQLite's WAL with synchronous=NORMAL does not sync each commit either)
-# Environment: N (mails per stage), SIZES, RATES, LAT_SECONDS, NOOP_MS, ESC_N, PF_N override the defaults.
+# Environment: N (mails per stage), SIZES, RATES, LAT_SECONDS, NOOP_MS, ESC_N, PF_N override the defaults;
+# PF_CONNECTIONS sets [smtp] connections for the Postfix stages (deskd's default otherwise). SIZES=""
+# runs no desk stage and ESC_N=0 no escalation: SIZES= ESC_N=0 PF_N=2000 measures Postfix alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
@@ -54,9 +56,9 @@ for a in "$@"; do
 	esac
 done
 if [ $short = 1 ]; then
-	: "${N:=200}" "${SIZES:=0 2000}" "${RATES:=20}" "${LAT_SECONDS:=3}" "${ESC_N:=200}" "${PF_N:=100}" "${PROBES:=5}" "${NOOP_MS:=25}"
+	: "${N:=200}" "${SIZES=0 2000}" "${RATES:=20}" "${LAT_SECONDS:=3}" "${ESC_N:=200}" "${PF_N:=100}" "${PROBES:=5}" "${NOOP_MS:=25}"
 else
-	: "${N:=5000}" "${SIZES:=0 10000 100000}" "${RATES:=20 50}" "${LAT_SECONDS:=20}" "${ESC_N:=10000}" "${PF_N:=2000}" "${PROBES:=20}" "${NOOP_MS:=25}"
+	: "${N:=5000}" "${SIZES=0 10000 100000}" "${RATES:=20 50}" "${LAT_SECONDS:=20}" "${ESC_N:=10000}" "${PF_N:=2000}" "${PROBES:=20}" "${NOOP_MS:=25}"
 	[ $big = 1 ] && SIZES="$SIZES 1000000"
 fi
 
@@ -454,17 +456,19 @@ for S in $SIZES; do
 done
 
 # ---- one escalation run where ESC_N tickets breach
-say "one escalation run, $ESC_N tickets overdue"
-new_desk esc "127.0.0.1:$IMAP_PORT" helpdesk_esc
-"$T" seed -config "$W/esc/sink.toml" -n 0 -breach "$ESC_N" >&2
-sink_reset
-timed esc "$B/deskd" run escalation --config "$W/esc/sink.toml"
-[ "$CODE" = 0 ] || fail "run escalation: exit $CODE: $(tail -3 "$W/esc.err")"
-esc_sent=$(echo "$OUT" | grep -o 'sent [0-9]*' | awk '{print $2}')
-escalated=$("$T" sql -config "$W/esc/sink.toml" "SELECT COUNT(*) FROM tickets WHERE escalations > 0")
-[ "$escalated" = "$ESC_N" ] || fail "run escalation: $escalated of $ESC_N overdue tickets escalated ($OUT)"
-sink_wait "${esc_sent:-0}"
-notes+=("run escalation, $ESC_N tickets breach: ${WALL}s, $(calc "($USER + $SYS)" 1) CPU-s, ${esc_sent:-?} mails ($(sink_stat kinds.escalated) escalated, $(sink_stat kinds.assigned) assigned, $(sink_stat kinds.reminder) reminders), peak RSS $((RSS / 1024)) MB")
+if [ "$ESC_N" -gt 0 ]; then
+	say "one escalation run, $ESC_N tickets overdue"
+	new_desk esc "127.0.0.1:$IMAP_PORT" helpdesk_esc
+	"$T" seed -config "$W/esc/sink.toml" -n 0 -breach "$ESC_N" >&2
+	sink_reset
+	timed esc "$B/deskd" run escalation --config "$W/esc/sink.toml"
+	[ "$CODE" = 0 ] || fail "run escalation: exit $CODE: $(tail -3 "$W/esc.err")"
+	esc_sent=$(echo "$OUT" | grep -o 'sent [0-9]*' | awk '{print $2}')
+	escalated=$("$T" sql -config "$W/esc/sink.toml" "SELECT COUNT(*) FROM tickets WHERE escalations > 0")
+	[ "$escalated" = "$ESC_N" ] || fail "run escalation: $escalated of $ESC_N overdue tickets escalated ($OUT)"
+	sink_wait "${esc_sent:-0}"
+	notes+=("run escalation, $ESC_N tickets breach: ${WALL}s, $(calc "($USER + $SYS)" 1) CPU-s, ${esc_sent:-?} mails ($(sink_stat kinds.escalated) escalated, $(sink_stat kinds.assigned) assigned, $(sink_stat kinds.reminder) reminders), peak RSS $((RSS / 1024)) MB")
+fi
 
 # ---- into a real Postfix: a private instance on loopback that discards what it accepts.
 if [ -x /usr/sbin/postfix ] && [ "$(id -u)" = 0 ] && [ "$PF_N" -gt 0 ]; then
@@ -499,12 +503,30 @@ EOF
 		for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$PF_PORT) 2>/dev/null && break; sleep 0.1; done
 		new_desk pf "127.0.0.1:$IMAP_PORT" helpdesk_pf
 		config "$W/pf" "127.0.0.1:$IMAP_PORT" helpdesk_pf "127.0.0.1:$PF_PORT" >"$W/pf/postfix.toml"
+		if [ -n "${PF_CONNECTIONS:-}" ]; then
+			sed -i "/^\\[smtp\\]/a connections = $PF_CONNECTIONS" "$W/pf/postfix.toml"
+		fi
+		# send only: PF_N requests ingested with the SMTP server down, then their acks and notices
+		# drained into Postfix (as the send stage into the sink).
+		deliver helpdesk_pf "$PF_N" q 0 >/dev/null
+		timed pf-ingest "$B/deskd" poll --once --config "$W/pf/nosmtp.toml"
+		check_pass pf-ingest "$PF_N"
+		"$T" sql -config "$W/pf/postfix.toml" "UPDATE outbox SET next_attempt_at = 0, attempts = 0, last_error = '', claim = '' WHERE state = 'pending'" >/dev/null
+		pending=$("$T" sql -config "$W/pf/postfix.toml" "SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
+		timed pf-send "$B/deskd" poll --once --config "$W/pf/postfix.toml"
+		[ "$CODE" = 0 ] || fail "postfix send: exit $CODE: $(tail -3 "$W/pf-send.err")"
+		pf_sent=$(poll_field sent)
+		[ "$pf_sent" = "$pending" ] || fail "postfix send: sent $pf_sent of $pending pending mails"
+		pf_send_note="send only into Postfix: $pf_sent mails in ${WALL}s = $(calc "$pf_sent / $WALL") mails/s, $(calc "($USER + $SYS) * 1000 / $pf_sent" 2) CPU-ms/mail in deskd, ${PF_CONNECTIONS:-default} connections"
+		echo "   $pf_send_note" >&2
 		deliver helpdesk_pf "$PF_N" p 0 >/dev/null
 		timed pf "$B/deskd" poll --once --config "$W/pf/postfix.toml"
 		[ "$CODE" = 0 ] || fail "postfix: exit $CODE: $(tail -3 "$W/pf.err")"
+		pf_whole_wall=$WALL
 		check_pass pf "$PF_N"
 		opened=$(poll_field opened) sent=$(poll_field sent)
 		[ "$sent" = $((2 * opened)) ] || fail "postfix: sent $sent mails for $opened new tickets"
+		sent=$((sent + pf_sent)) # Postfix's log counts both stages.
 		# One "status=sent" line per recipient, one queue ID per copy: deskd sends each recipient a
 		# copy of its own, whose Message-ID is dk.TOKEN.RANDOM@domain; the copies of a mail share
 		# RANDOM@domain, so a mail is that part of a delivered queue ID's Message-ID.
@@ -517,7 +539,8 @@ EOF
 		for _ in $(seq 900); do [ "$(delivered)" -ge "$sent" ] && break; sleep 0.1; done # A loaded machine: up to 90 s.
 		accepted=$(delivered)
 		[ "$accepted" = "$sent" ] || fail "postfix: delivered (discarded) $accepted of $sent mails"
-		notes+=("whole pipeline into Postfix $(/usr/sbin/postconf -h mail_version): $opened new tickets in ${WALL}s = $(calc "$opened / $WALL") tickets/s, $(calc "$sent / $WALL") mails/s accepted by Postfix")
+		notes+=("$pf_send_note")
+		notes+=("whole pipeline into Postfix $(/usr/sbin/postconf -h mail_version): $opened new tickets in ${pf_whole_wall}s = $(calc "$opened / $pf_whole_wall") tickets/s, $(calc "2 * $opened / $pf_whole_wall") mails/s accepted by Postfix")
 	else
 		notes+=("Postfix: could not start a private instance: $(tail -2 "$P/check.log" | tr '\n' ' ')")
 	fi
