@@ -46,6 +46,8 @@ type app struct {
 	cfg    *config.File       // The configuration in force.
 	tokens mailin.TokenSource // The OAuth2 tokens of IMAP and SMTP; nil without [oauth2].
 	cron   *cron.Cron         // The running schedule; nil unless serving.
+	// limits is set by the serve command: the process's memory limits follow [serve] (memory.go).
+	limits bool
 }
 
 // job is a scheduled check, a function of the time it runs at.
@@ -288,6 +290,10 @@ func (a *app) schedule(ctx context.Context, cfg *config.File) (*cron.Cron, error
 // serve runs deskd as the daemon: SIGHUP reloads the configuration, and systemd hears how it
 // goes when it started deskd (Type=notify, $NOTIFY_SOCKET).
 func (a *app) serve(ctx context.Context) error {
+	a.mu.Lock()
+	a.limits = true
+	limitMemory(a.cfg.Serve, a.log)
+	a.mu.Unlock()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -509,5 +515,8 @@ func (a *app) Reload(ctx context.Context) error {
 		sched.Start()
 	}
 	a.cfg = next
+	if a.limits {
+		limitMemory(next.Serve, a.log)
+	}
 	return nil
 }

@@ -1,0 +1,6 @@
+//go:build !linux || !cgo
+
+package main
+
+// setMallocArenas does nothing where glibc's malloc is not the one.
+func setMallocArenas(int) {}
