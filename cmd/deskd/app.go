@@ -294,6 +294,9 @@ func (a *app) serve(ctx context.Context) error {
 	a.limits = true
 	limitMemory(a.cfg.Serve, a.log)
 	a.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go trimEvery(ctx)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
