@@ -37,13 +37,17 @@ func trimEvery(ctx context.Context) {
 	}
 }
 
-// limitMemory applies [serve] memory_limit as the Go runtime's soft memory limit, unless the
-// GOMEMLIMIT environment variable set one, and bounds glibc's malloc arenas unless
-// MALLOC_ARENA_MAX did. It is called when serve starts and on every reload.
-func limitMemory(s config.Serve, log *slog.Logger) {
+// boundArenas bounds glibc's malloc arenas to mallocArenas, unless MALLOC_ARENA_MAX did. serve
+// calls it first, before the threads that would make more arenas run.
+func boundArenas() {
 	if os.Getenv("MALLOC_ARENA_MAX") == "" {
 		setMallocArenas(mallocArenas)
 	}
+}
+
+// limitMemory applies [serve] memory_limit as the Go runtime's soft memory limit, unless the
+// GOMEMLIMIT environment variable set one. It is called when serve starts and on every reload.
+func limitMemory(s config.Serve, log *slog.Logger) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
