@@ -14,8 +14,8 @@ import (
 // mallocArenas is how many glibc malloc arenas deskd serve lets SQLite's threads share. glibc
 // gives each thread that finds the arenas busy one of its own, up to eight per core; SQLite runs
 // on whichever thread cgo calls it from, so its freed pages end up spread over many arenas that
-// each keep them. Measured with bench/run.sh's serve stage on a desk of 100,000 tickets: the
-// C side held 15 MB with glibc's default, 8 MB with two arenas (the README's "Memory").
+// each keep them. On a desk of 100,000 tickets under serve's load (the README's "Memory"), two
+// arenas left 2 to 4 MB less resident at the end than glibc's default (MALLOC_ARENA_MAX=16).
 const mallocArenas = 2
 
 // trimInterval is how often deskd serve gives back to the system the pages that SQLite freed but
