@@ -46,7 +46,7 @@ type app struct {
 	cfg    *config.File       // The configuration in force.
 	tokens mailin.TokenSource // The OAuth2 tokens of IMAP and SMTP; nil without [oauth2].
 	cron   *cron.Cron         // The running schedule; nil unless serving.
-	// limits is set by the serve command: the process's memory limits follow [serve] (memory.go).
+	// limits is set by serveLimited: the process's memory limits follow [serve] (memory.go).
 	limits bool
 }
 
@@ -290,13 +290,6 @@ func (a *app) schedule(ctx context.Context, cfg *config.File) (*cron.Cron, error
 // serve runs deskd as the daemon: SIGHUP reloads the configuration, and systemd hears how it
 // goes when it started deskd (Type=notify, $NOTIFY_SOCKET).
 func (a *app) serve(ctx context.Context) error {
-	a.mu.Lock()
-	a.limits = true
-	limitMemory(a.cfg.Serve, a.log)
-	a.mu.Unlock()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go trimEvery(ctx)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

@@ -59,3 +59,16 @@ func limitMemory(s config.Serve, log *slog.Logger) {
 		log.Debug("memory limit", "bytes", limit)
 	}
 }
+
+// serveLimited is serve with the process's memory bounded by [serve]: the serve command's. The
+// demo and the tests call serve, in a process that holds their servers too.
+func (a *app) serveLimited(ctx context.Context) error {
+	a.mu.Lock()
+	a.limits = true
+	limitMemory(a.cfg.Serve, a.log)
+	a.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go trimEvery(ctx)
+	return a.serve(ctx)
+}

@@ -32,7 +32,7 @@ func serveCommand() *command {
 		name: "serve", summary: "Run the daemon: IMAP ingest, the outbox sender and the scheduled jobs.",
 		run: func(ctx context.Context, e *env, args []string) error {
 			boundArenas()
-			return withApp(ctx, e, serving, func(a *app) error { return a.serve(ctx) })
+			return withApp(ctx, e, serving, func(a *app) error { return a.serveLimited(ctx) })
 		},
 	}
 }
