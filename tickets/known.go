@@ -1,0 +1,140 @@
+package tickets
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Known answers: the resolved tickets like a new request, shown in its assignment notice. They
+// are ranked outside the store's one writer, on the read pool: Ingest computes them for the
+// batch's likely new requests in parallel before its transaction (prepareKnown), from the
+// request's own text analysed as the index will hold it, with the counts taking the request in
+// as the transaction will (countPending). Open then only copies them into the notice. Tickets
+// of the same batch are not in the read pool's view: a request does not find a ticket resolved
+// earlier in its own batch (nor count the batch's other new tickets), which the next batch's
+// requests do.
+
+// preparedKnown are the known answers computed for a request before the transaction that opens
+// its ticket, and the document they are for: Open uses them only for a ticket of that very
+// subject, text and language.
+type preparedKnown struct {
+	subject, text, language string
+	answers                 []KnownAnswer
+}
+
+// fits reports whether the answers were computed for a ticket of this subject, text and language.
+func (p *preparedKnown) fits(subject, text, language string) bool {
+	return p != nil && p.subject == subject && p.text == text && p.language == language
+}
+
+// prepareKnown computes the known answers of the batch's mails that will likely open a ticket, on
+// as many goroutines as there are processors. A mail it cannot tell of, or gets wrong (a reply
+// that opens a new ticket after all), is ranked by Open on the read pool (knownAnswersFor).
+func (d *Desk) prepareKnown(ctx context.Context, batch []*Incoming) {
+	cfg := d.Config()
+	if cfg.Incidents.KnownAnswers == 0 {
+		return
+	}
+	var todo []*Incoming
+	for _, in := range batch {
+		if in.known == nil && d.opensTicket(cfg, in) {
+			todo = append(todo, in)
+		}
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(len(todo), runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(todo); i = int(next.Add(1) - 1) {
+				in := todo[i]
+				subject, text, lang := newRequest(cfg, in)
+				if subject == "" {
+					continue // Open names it: it finds its answers itself.
+				}
+				answers, err := d.knownAnswersOf(ctx, cfg.Incidents, subject, text, lang)
+				if err != nil {
+					d.Log.Warn("known answers", "message_id", in.MessageID, "err", err)
+					continue
+				}
+				in.known = &preparedKnown{subject: subject, text: text, language: lang, answers: answers}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// opensTicket tells, from the mail alone, whether it will likely open a ticket: a person's mail
+// that names none of the desk's tickets (no token of the desk in its references or addresses, no
+// subject tag). Which mails do is decided in the transaction (ingestOne); a guess costs only
+// work on the read pool, or, when a mail opens a ticket unforeseen, a ranking in Open.
+func (d *Desk) opensTicket(cfg *Config, in *Incoming) bool {
+	if (in.Verdict != VerdictPerson && in.Verdict != "") || cfg.IsDeskAddress(in.From) || in.MessageID == "" {
+		return false
+	}
+	for _, id := range append(append([]string{}, in.InReplyTo...), in.References...) {
+		if _, err := d.Signer.TicketFromMessageID(id); err == nil {
+			return false
+		}
+	}
+	for _, a := range append(append([]string{}, in.To...), in.Cc...) {
+		if _, err := d.Signer.TicketFromAddress(a); err == nil && cfg.IsDeskAddress(a) {
+			return false
+		}
+	}
+	return subjectTag(OneLine(in.Subject, maxSubjectIn), cfg.Desk.Tag) == 0
+}
+
+// newRequest is the subject, text and language of the ticket a mail opens when it follows up no
+// older ticket, as openFrom and Open make them; subject "" when Open would name it.
+func newRequest(cfg *Config, in *Incoming) (subject, text, lang string) {
+	text = in.Text
+	switch {
+	case in.Forwarded != "":
+		text = in.Forwarded
+	case in.History != "":
+		text = in.History
+	}
+	lang = in.Language
+	if lang == "" {
+		lang = cfg.Desk.Language
+	}
+	subject = OneLine(CleanSubject(OneLine(in.Subject, maxSubjectIn), cfg.Desk.Tag), maxSubject)
+	if subject == "" {
+		subject = firstLine(text, 80)
+	}
+	return subject, text, lang
+}
+
+// knownAnswersOf ranks, on the read pool, the known answers to a request of this subject, text
+// and language not indexed yet.
+func (d *Desk) knownAnswersOf(ctx context.Context, cfg IncidentsConfig, subject, text, lang string) ([]KnownAnswer, error) {
+	doc := append(subjectTerms(subject, lang), analyze(text, lang)...)
+	ms, err := knownAnswersTo(ctx, d.Store.Reader(), d.Store.search, searchDocument{terms: doc}, lang, cfg.KnownAnswers, cfg.KnownSimilarity)
+	if err != nil {
+		return nil, err
+	}
+	var out []KnownAnswer
+	for _, m := range ms {
+		ka := KnownAnswer{ID: m.ID, Subject: m.Subject, Note: m.Note, Similarity: int(100*m.Similarity + 0.5)}
+		if m.ResolvedAt != nil {
+			ka.ResolvedAt = *m.ResolvedAt
+		}
+		out = append(out, ka)
+	}
+	return out, nil
+}
+
+// knownAnswersFor returns the known answers of a new ticket tk whose request's text is text: those
+// prepared for it, else ranked now on the read pool. The writer's transaction never ranks them.
+func (t *Tx) knownAnswersFor(tk *Ticket, text string, prepared *preparedKnown) ([]KnownAnswer, error) {
+	if t.cfg.Incidents.KnownAnswers == 0 {
+		return nil, nil
+	}
+	if prepared.fits(tk.Subject, text, tk.Language) {
+		return prepared.answers, nil
+	}
+	t.d.lateKnown.Add(1)
+	return t.d.knownAnswersOf(context.Background(), t.cfg.Incidents, tk.Subject, text, tk.Language)
+}
