@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -137,4 +138,67 @@ func (t *Tx) knownAnswersFor(tk *Ticket, text string, prepared *preparedKnown) (
 	}
 	t.d.lateKnown.Add(1)
 	return t.d.knownAnswersOf(context.Background(), t.cfg.Incidents, tk.Subject, text, tk.Language)
+}
+
+// maxFewKnown bounds the resolved and closed tickets that the known answers score one by one
+// (fewKnown) rather than by the engine's match. The match walks every ticket that has one of the
+// request's terms, open ones too, to keep the resolved: on a desk of few resolved tickets (a new
+// desk, or the one BenchmarkIngestDeskSize fills with open requests) it reads hundreds of rows
+// for a handful of answers, or none.
+const maxFewKnown = 200
+
+// knownDocs are the documents of the desk's resolved and closed tickets not linked to an incident.
+type knownDocs []knownDoc
+
+type knownDoc struct {
+	id        int64
+	lang, doc string
+}
+
+// fewKnown returns the documents of the resolved and closed tickets not linked to an incident
+// when the desk has at most maxFewKnown resolved or closed tickets; nil when it has more.
+func fewKnown(ctx context.Context, q querier, d searchDialect) (knownDocs, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE status IN (?, ?) LIMIT ?) k`,
+		StatusResolved, StatusClosed, maxFewKnown+1).Scan(&n); err != nil {
+		return nil, fmt.Errorf("count known tickets: %w", err)
+	}
+	if n > maxFewKnown {
+		return nil, nil
+	}
+	out := knownDocs{}
+	join := `CROSS JOIN ` + d.table() + ` s ON s.rowid = t.id`
+	if d == dialectPG {
+		join = `JOIN search_pg s ON s.id = t.id`
+	}
+	rows, err := q.QueryContext(ctx, `SELECT t.id, t.language, s.doc FROM tickets t `+join+`
+		WHERE t.status IN (?, ?) AND t.incident = 0`, StatusResolved, StatusClosed)
+	if err != nil {
+		return nil, fmt.Errorf("known tickets: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k knownDoc
+		if err := rows.Scan(&k.id, &k.lang, &k.doc); err != nil {
+			return nil, fmt.Errorf("known tickets: %w", err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// rank is rankTickets over the documents, for a filter of known answers (its Language and
+// Exclude; the documents are of the statuses it asks for), scored as rankCandidates scores.
+func (ks knownDocs) rank(d searchDialect, terms []string, f SearchFilter, limit int, df map[string]int, n int) []rankedTicket {
+	var out []rankedTicket
+	for _, k := range ks {
+		if k.id == f.Exclude || (f.Language != "" && k.lang != f.Language) {
+			continue
+		}
+		if score := d.score(k.doc, terms, df, n); score > 0 {
+			out = append(out, rankedTicket{id: k.id, score: score})
+		}
+	}
+	sortRanked(out)
+	return out[:min(len(out), limit)]
 }

@@ -12,7 +12,12 @@ import (
 // requests; it returns the resolved tickets' ids.
 func knownDesk(t *testing.T, fts4 bool) (*Desk, []int64) {
 	t.Helper()
-	d := newSearchDesk(t, fts4)
+	return knownDeskOf(t, newSearchDesk(t, fts4))
+}
+
+// knownDeskOf gives desk d knownDesk's resolved tickets.
+func knownDeskOf(t *testing.T, d *Desk) (*Desk, []int64) {
+	t.Helper()
 	old := []NewTicket{
 		{Subject: "VPN erreur 809", Text: "Le VPN refuse de se connecter, erreur 809.", Requester: "a@corp.example", Language: "fr"},
 		{Subject: "VPN error 809 from home", Text: "The VPN will not connect from home: error 809.", Requester: "b@corp.example", Language: "en"},
@@ -65,37 +70,43 @@ func assignedNotice(t *testing.T, d *Desk, id int64) Notice {
 }
 
 // TestKnownAnswersInNotice: a new request's assignment notice shows the known answers Similar
-// finds for its ticket (ranked before the transaction that opens it: Open ranked none).
+// finds for its ticket (ranked before the transaction that opens it: Open ranked none), the
+// same, similarities included, whether the desk has few resolved tickets (scored one by one) or
+// many (ranked by the engine).
 func TestKnownAnswersInNotice(t *testing.T) {
 	for name, fts4 := range dialects(t) {
-		t.Run(name, func(t *testing.T) {
-			d, ids := knownDesk(t, fts4)
-			late := d.lateKnown.Load() // The desk's tickets were opened by hand.
-			id := ingestBatch(t, d, t0.Add(2*time.Hour), vpnMail(1))[0]
-			got := assignedNotice(t, d, id).Similar
-			cfg := d.Config().Incidents
-			want, err := knownAnswers(context.Background(), d.Store.Reader(), d.Store.search, id, cfg.KnownAnswers, cfg.KnownSimilarity)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) == 0 || len(got) != len(want) || got[0].ID != ids[0] || got[0].Note != "note VPN erreur 809" {
-				t.Fatalf("notice %+v, similar %+v", got, want)
-			}
-			for i, w := range want {
-				// The same tickets, notes and similarities (FTS4 ranks with a whole average
-				// length, which the request's own document moves).
-				tolerance := 0
-				if fts4 {
-					tolerance = 1
-				}
-				if g := got[i]; g.ID != w.ID || g.Note != w.Note || g.Subject != w.Subject || abs(g.Similarity-int(100*w.Similarity+0.5)) > tolerance {
-					t.Fatalf("notice %+v, similar %+v", got, want)
-				}
-			}
-			if n := d.lateKnown.Load() - late; n != 0 {
-				t.Fatalf("Open ranked the known answers of %d tickets", n)
-			}
-		})
+		for _, many := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/many=%v", name, many), func(t *testing.T) {
+				testKnownAnswersInNotice(t, fts4, many)
+			})
+		}
+	}
+}
+
+func testKnownAnswersInNotice(t *testing.T, fts4, many bool) {
+	d := newSearchDesk(t, fts4)
+	if many {
+		seedTickets(t, d, syntheticDocs(2*maxFewKnown, StatusResolved, 1), t0)
+	}
+	d, ids := knownDeskOf(t, d)
+	late := d.lateKnown.Load() // The desk's tickets were opened by hand.
+	id := ingestBatch(t, d, t0.Add(2*time.Hour), vpnMail(1))[0]
+	got := assignedNotice(t, d, id).Similar
+	cfg := d.Config().Incidents
+	want, err := knownAnswers(context.Background(), d.Store.Reader(), d.Store.search, id, cfg.KnownAnswers, cfg.KnownSimilarity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 || len(got) != len(want) || got[0].ID != ids[0] || got[0].Note != "note VPN erreur 809" {
+		t.Fatalf("notice %+v, similar %+v", got, want)
+	}
+	for i, w := range want {
+		if g := got[i]; g.ID != w.ID || g.Note != w.Note || g.Subject != w.Subject || g.Similarity != int(100*w.Similarity+0.5) {
+			t.Fatalf("notice %+v, similar %+v", got, want)
+		}
+	}
+	if n := d.lateKnown.Load() - late; n != 0 {
+		t.Fatalf("Open ranked the known answers of %d tickets", n)
 	}
 }
 
@@ -156,11 +167,4 @@ func TestKnownAnswersUnforeseen(t *testing.T) {
 	if n := d.lateKnown.Load() - late; n != 1 {
 		t.Fatalf("Open ranked the known answers of %d tickets, want 1", n)
 	}
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
 }

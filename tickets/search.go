@@ -105,14 +105,31 @@ func knownAnswersTo(ctx context.Context, q querier, dia searchDialect, doc searc
 		return nil, err
 	}
 	f := SearchFilter{Statuses: []Status{StatusResolved, StatusClosed}, Unlinked: true, Exclude: doc.id, Language: lang}
-	ranked, err := rankPending(ctx, q, dia, terms, f, limit, pending)
+	rank := func(f SearchFilter, limit int) ([]rankedTicket, error) {
+		return rankPending(ctx, q, dia, terms, f, limit, pending)
+	}
+	few, err := fewKnown(ctx, q, dia)
+	if err != nil {
+		return nil, err
+	}
+	if few != nil {
+		df, n, err := docFreqs(ctx, q, terms)
+		if err != nil {
+			return nil, err
+		}
+		n = countPending(df, n, pending)
+		rank = func(f SearchFilter, limit int) ([]rankedTicket, error) {
+			return few.rank(dia, terms, f, limit, df, n), nil
+		}
+	}
+	ranked, err := rank(f, limit)
 	if err != nil {
 		return nil, err
 	}
 	ranked = keepSimilar(ranked, self, min)
 	if len(ranked) < limit {
 		f.Language = ""
-		more, err := rankPending(ctx, q, dia, terms, f, limit+len(ranked), pending)
+		more, err := rank(f, limit+len(ranked))
 		if err != nil {
 			return nil, err
 		}

@@ -497,6 +497,21 @@ func ownScore(doc, terms []string, df map[string]int, n int) float64 {
 // termsScore is ownScore of an indexed document (its terms separated by spaces) for terms, read
 // without splitting the document: only the terms' counts and the document's length are needed.
 func termsScore(doc string, terms []string, df map[string]int, n int) float64 {
+	return termsScoreAvg(doc, terms, df, n, float64(df[tokensKey]+priorRows*priorLength)/float64(max(1, n)))
+}
+
+// score is termsScore as the dialect's engine computes it: FTS4's matchinfo gives the average
+// document length rounded to a whole number ((tokens + rows/2) / rows, fts3_snippet.c).
+func (d searchDialect) score(doc string, terms []string, df map[string]int, n int) float64 {
+	if d == dialectFTS4 {
+		tokens, rows := df[tokensKey]+priorRows*priorLength, max(1, n)
+		return termsScoreAvg(doc, terms, df, n, float64((tokens+rows/2)/rows))
+	}
+	return termsScore(doc, terms, df, n)
+}
+
+// termsScoreAvg is termsScore for an average document length avg.
+func termsScoreAvg(doc string, terms []string, df map[string]int, n int, avg float64) float64 {
 	tf := make([]int, len(terms))
 	dl := 0
 	for rest := doc; rest != ""; {
@@ -517,7 +532,9 @@ func termsScore(doc string, terms []string, df map[string]int, n int) float64 {
 			}
 		}
 	}
-	avg := float64(df[tokensKey]+priorRows*priorLength) / float64(max(1, n))
+	if avg <= 0 {
+		avg = 1
+	}
 	score := 0.0
 	for i, t := range terms {
 		f := float64(tf[i])
@@ -610,7 +627,7 @@ func rescore(ctx context.Context, q querier, d searchDialect, ranked []rankedTic
 		if err := q.QueryRowContext(ctx, query, r.id).Scan(&doc); err != nil {
 			return nil, fmt.Errorf("search document %d: %w", r.id, err)
 		}
-		ranked[i].score = termsScore(doc, terms, df, n)
+		ranked[i].score = d.score(doc, terms, df, n)
 	}
 	sortRanked(ranked)
 	return ranked, nil
@@ -698,7 +715,7 @@ func rankCandidates(ctx context.Context, q querier, d searchDialect, terms []str
 	}
 	out := make([]rankedTicket, 0, len(docs))
 	for id, doc := range docs {
-		out = append(out, rankedTicket{id: id, score: termsScore(doc, terms, df, n)})
+		out = append(out, rankedTicket{id: id, score: d.score(doc, terms, df, n)})
 	}
 	sortRanked(out)
 	return out[:min(len(out), limit)], nil
