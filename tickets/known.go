@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -40,7 +41,7 @@ func (d *Desk) prepareKnown(ctx context.Context, batch []*Incoming) {
 	}
 	var todo []*Incoming
 	for _, in := range batch {
-		if in.known == nil && d.opensTicket(cfg, in) {
+		if in.known == nil && d.opensTicket(ctx, cfg, in) {
 			todo = append(todo, in)
 		}
 	}
@@ -66,15 +67,17 @@ func (d *Desk) prepareKnown(ctx context.Context, batch []*Incoming) {
 	wg.Wait()
 }
 
-// opensTicket tells, from the mail alone, whether it will likely open a ticket: a person's mail
-// that names none of the desk's tickets (no token of the desk in its references or addresses, no
-// subject tag). Which mails do is decided in the transaction (ingestOne); a guess costs only
-// work on the read pool, or, when a mail opens a ticket unforeseen, a ranking in Open.
-func (d *Desk) opensTicket(cfg *Config, in *Incoming) bool {
+// opensTicket tells whether a mail will likely open a ticket: a person's mail that names none of
+// the desk's tickets (no token of the desk in its references or addresses, no subject tag, no
+// reference to a mail of a ticket). Which mails do is decided in the transaction (ingestOne,
+// thread); a wrong guess costs only work on the read pool, or, for a mail that opens a ticket
+// unforeseen (a reply to a closed ticket), a ranking in Open.
+func (d *Desk) opensTicket(ctx context.Context, cfg *Config, in *Incoming) bool {
 	if (in.Verdict != VerdictPerson && in.Verdict != "") || cfg.IsDeskAddress(in.From) || in.MessageID == "" {
 		return false
 	}
-	for _, id := range append(append([]string{}, in.InReplyTo...), in.References...) {
+	refs := append(append([]string{}, in.InReplyTo...), in.References...)
+	for _, id := range refs {
 		if _, err := d.Signer.TicketFromMessageID(id); err == nil {
 			return false
 		}
@@ -84,7 +87,20 @@ func (d *Desk) opensTicket(cfg *Config, in *Incoming) bool {
 			return false
 		}
 	}
-	return subjectTag(OneLine(in.Subject, maxSubjectIn), cfg.Desk.Tag) == 0
+	if subjectTag(OneLine(in.Subject, maxSubjectIn), cfg.Desk.Tag) != 0 {
+		return false
+	}
+	if len(refs) == 0 {
+		return true
+	}
+	args := make([]any, len(refs))
+	for i, r := range refs {
+		args[i] = r
+	}
+	var one int
+	err := d.Store.Reader().QueryRowContext(ctx, `SELECT 1 FROM messages WHERE message_id IN (?`+
+		strings.Repeat(", ?", len(refs)-1)+`) AND ticket_id IS NOT NULL LIMIT 1`, args...).Scan(&one)
+	return err != nil // None (or the guess could not be made): prepare.
 }
 
 // newRequest is the subject, text and language of the ticket a mail opens when it follows up no

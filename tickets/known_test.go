@@ -168,3 +168,22 @@ func TestKnownAnswersUnforeseen(t *testing.T) {
 		t.Fatalf("Open ranked the known answers of %d tickets, want 1", n)
 	}
 }
+
+// TestKnownAnswersNotForReplies: nothing is ranked for a reply to a ticket; a new request's are.
+func TestKnownAnswersNotForReplies(t *testing.T) {
+	d, _ := knownDesk(t, false)
+	first := vpnMail(1)
+	id := ingestBatch(t, d, t0.Add(2*time.Hour), first)[0]
+	if first.known == nil || len(first.known.answers) == 0 {
+		t.Fatalf("nothing prepared for a new request: %+v", first.known)
+	}
+	reply := vpnMail(2)
+	reply.From, reply.InReplyTo, reply.Subject = first.From, []string{first.MessageID}, "Re: "+first.Subject
+	outs, err := d.Ingest(context.Background(), t0.Add(3*time.Hour), []*Incoming{reply})
+	if err != nil || outs[0].Action != ActionAppended || outs[0].TicketID != id {
+		t.Fatalf("reply: %+v, %v", outs, err)
+	}
+	if reply.known != nil {
+		t.Fatalf("prepared for a reply: %+v", reply.known)
+	}
+}
