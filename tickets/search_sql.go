@@ -672,23 +672,24 @@ func rankBoth(ctx context.Context, q querier, d searchDialect, terms []string, f
 	f.Language = ""
 	where, args := f.where()
 	tbl := d.table()
-	rows, err := q.QueryContext(ctx, `SELECT s.rowid, `+d.rank()+` AS score, t.language FROM `+tbl+` s CROSS JOIN tickets t ON t.id = s.rowid
-		WHERE `+tbl+` MATCH ? AND `+where+` ORDER BY score DESC, s.rowid DESC LIMIT ?`,
-		append(append([]any{matchQuery(terms)}, args...), maxBothWalk)...)
+	doc := `''`
+	if pending != nil {
+		doc = `s.doc`
+	}
+	rows, err := q.QueryContext(ctx, `SELECT s.rowid, `+d.rank()+` AS score, t.language, `+doc+` FROM `+tbl+` s CROSS JOIN tickets t ON t.id = s.rowid
+		WHERE `+tbl+` MATCH ? AND `+where+` ORDER BY score DESC, s.rowid DESC`,
+		append([]any{matchQuery(terms)}, args...)...)
 	if err != nil {
 		return b, false, fmt.Errorf("search: %w", err)
 	}
-	read, done := 0, false
-	for !done && rows.Next() {
+	defer rows.Close()
+	for rows.Next() && (len(b.lang) < inLang || len(b.all) < inAll) {
 		var r rankedTicket
 		var l string
-		if err := rows.Scan(&r.id, &r.score, &l); err != nil {
-			rows.Close()
+		if err := rows.Scan(&r.id, &r.score, &l, &r.doc); err != nil {
 			return b, false, fmt.Errorf("search: %w", err)
 		}
-		read++
 		if r.score < 0.9*floor {
-			done = true
 			break
 		}
 		if l == lang && len(b.lang) < inLang {
@@ -697,40 +698,9 @@ func rankBoth(ctx context.Context, q querier, d searchDialect, terms []string, f
 		if len(b.all) < inAll {
 			b.all = append(b.all, r)
 		}
-		done = len(b.lang) == inLang && len(b.all) == inAll
 	}
-	if err := rows.Close(); err != nil {
-		return b, false, fmt.Errorf("search: %w", err)
-	}
-	if !done && read == maxBothWalk {
-		return b, false, nil // Too few of the language among the best: rankPending.
-	}
-	if pending == nil {
-		return b, true, nil
-	}
-	// The documents to rescore.
-	docs := map[int64]string{}
-	for _, r := range append(append([]rankedTicket(nil), b.lang...), b.all...) {
-		if _, ok := docs[r.id]; ok {
-			continue
-		}
-		var doc string
-		if err := q.QueryRowContext(ctx, `SELECT doc FROM `+tbl+` WHERE rowid = ?`, r.id).Scan(&doc); err != nil {
-			return b, false, fmt.Errorf("search document %d: %w", r.id, err)
-		}
-		docs[r.id] = doc
-	}
-	for _, rs := range [][]rankedTicket{b.lang, b.all} {
-		for i := range rs {
-			rs[i].doc = docs[rs[i].id]
-		}
-	}
-	return b, true, nil
+	return b, true, rows.Err()
 }
-
-// maxBothWalk bounds the matches rankBoth reads, best first, for the few of one language it
-// keeps: past it, the two queries of rankPending run.
-const maxBothWalk = 200
 
 // rescore scores the tickets an engine ranked again with the counts df and n, which take in a
 // pending document that the engine's own do not: as the engine in the transaction that indexes
