@@ -3,7 +3,6 @@ package tickets
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"testing"
 	"time"
@@ -186,63 +185,5 @@ func TestKnownAnswersNotForReplies(t *testing.T) {
 	}
 	if reply.known != nil {
 		t.Fatalf("prepared for a reply: %+v", reply.known)
-	}
-}
-
-// TestRankBothAsTwoPasses: the one walk of known answers ranks as the two queries it replaces,
-// of the request's language and of all, with and without a pending document.
-func TestRankBothAsTwoPasses(t *testing.T) {
-	for name, fts4 := range dialects(t) {
-		if name == "tsvector" {
-			continue // PostgreSQL runs the two queries.
-		}
-		t.Run(name, func(t *testing.T) {
-			d := newSearchDesk(t, fts4)
-			docs := syntheticDocs(600, StatusResolved, 1)
-			for i := range docs {
-				if i%3 == 0 {
-					docs[i].lang = "fr"
-				}
-			}
-			seedTickets(t, d, docs, t0)
-			ctx, q, dia := context.Background(), d.Store.Reader(), d.Store.search
-			checked := 0
-			for _, qd := range syntheticDocs(20, StatusOpen, 2) {
-				doc := append(subjectTerms(qd.subject, "en"), analyze(qd.text, "en")...)
-				for _, pending := range [][]string{nil, doc} {
-					terms, self, err := docScore(ctx, q, doc, pending)
-					if err != nil {
-						t.Fatal(err)
-					}
-					f := SearchFilter{Statuses: []Status{StatusResolved, StatusClosed}, Unlinked: true, Language: "fr"}
-					both, ok, err := rankBoth(ctx, q, dia, terms, f, 3, 6, 0, pending)
-					if err != nil || !ok {
-						continue // The candidates' path: the two queries run.
-					}
-					for _, lang := range []string{"fr", ""} {
-						f.Language = lang
-						for k := 1; k <= 3; k++ {
-							want, err := rankPending(ctx, q, dia, terms, f, k, pending)
-							if err != nil {
-								t.Fatal(err)
-							}
-							got, _ := both.rank(f, k)
-							if len(got) != len(want) {
-								t.Fatalf("%q k=%d: %+v, want %+v", lang, k, got, want)
-							}
-							for i := range want {
-								if got[i].id != want[i].id || math.Abs(got[i].score-want[i].score) > 1e-9 {
-									t.Fatalf("%q k=%d: %+v, want %+v (self %v)", lang, k, got, want, self)
-								}
-							}
-						}
-					}
-					checked++
-				}
-			}
-			if checked < 10 {
-				t.Fatalf("%d queries ranked in one walk", checked)
-			}
-		})
 	}
 }

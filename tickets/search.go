@@ -121,16 +121,6 @@ func knownAnswersTo(ctx context.Context, q querier, dia searchDialect, doc searc
 		rank = func(f SearchFilter, limit int) ([]rankedTicket, error) {
 			return few.rank(dia, terms, f, limit, df, n), nil
 		}
-	} else {
-		// Both passes below from one walk of the engine's matches, where the engine ranks
-		// them all (not over candidates).
-		both, ok, err := rankBoth(ctx, q, dia, terms, f, limit, 2*limit, min*self, pending)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			rank = both.rank
-		}
 	}
 	ranked, err := rank(f, limit)
 	if err != nil {

@@ -550,7 +550,6 @@ func termsScoreAvg(doc string, terms []string, df map[string]int, n int, avg flo
 type rankedTicket struct {
 	id    int64
 	score float64
-	doc   string // Its document, where rankBoth read it to rescore it.
 }
 
 // rankTickets returns up to limit tickets that match any of terms and pass the filter, best
@@ -613,93 +612,6 @@ func rankPending(ctx context.Context, q querier, d searchDialect, terms []string
 		return out, err
 	}
 	return rescore(ctx, q, d, out, terms, df, n)
-}
-
-// bothRanked are the two rankings of known answers from one walk (rankBoth): of one language,
-// and of all, in the engine's order, with the counts that rescore them.
-type bothRanked struct {
-	d         searchDialect
-	lang      []rankedTicket
-	all       []rankedTicket
-	terms     []string
-	df        map[string]int
-	n         int
-	rescoring bool
-}
-
-// rank is rankPending for the filter rankBoth was given, of its language or (f.Language "") of
-// all, up to limit (at most rankBoth's bounds).
-func (b bothRanked) rank(f SearchFilter, limit int) ([]rankedTicket, error) {
-	from := b.all
-	if f.Language != "" {
-		from = b.lang
-	}
-	out := append([]rankedTicket(nil), from[:min(len(from), limit)]...)
-	if !b.rescoring {
-		return out, nil
-	}
-	for i := range out {
-		out[i].score = b.d.score(out[i].doc, b.terms, b.df, b.n)
-	}
-	sortRanked(out)
-	return out, nil
-}
-
-// rankBoth walks the engine's matches for terms and filter f without its language once, best
-// first, and keeps the best inLang of f.Language and the best inAll of all: what rankPending gives
-// for f and for f without its language, in one walk instead of two. The walk stops once both are
-// full, or at a score under floor (with a margin for the rescoring, which only lowers a score by
-// the pending document's counts): what follows would not be kept. ok is false where the engine
-// ranks candidates only, or on PostgreSQL: rankPending then.
-func rankBoth(ctx context.Context, q querier, d searchDialect, terms []string, f SearchFilter, inLang, inAll int, floor float64, pending []string) (bothRanked, bool, error) {
-	b := bothRanked{d: d, terms: terms, rescoring: pending != nil}
-	if d == dialectPG || len(terms) == 0 || f.Language == "" {
-		return b, false, nil
-	}
-	df, n, err := docFreqs(ctx, q, terms)
-	if err != nil {
-		return b, false, err
-	}
-	b.df, b.n = df, countPending(df, n, pending)
-	postings := 0
-	for _, t := range terms {
-		postings += df[t]
-	}
-	if postings > maxPostings {
-		return b, false, nil
-	}
-	lang := f.Language
-	f.Language = ""
-	where, args := f.where()
-	tbl := d.table()
-	doc := `''`
-	if pending != nil {
-		doc = `s.doc`
-	}
-	rows, err := q.QueryContext(ctx, `SELECT s.rowid, `+d.rank()+` AS score, t.language, `+doc+` FROM `+tbl+` s CROSS JOIN tickets t ON t.id = s.rowid
-		WHERE `+tbl+` MATCH ? AND `+where+` ORDER BY score DESC, s.rowid DESC`,
-		append([]any{matchQuery(terms)}, args...)...)
-	if err != nil {
-		return b, false, fmt.Errorf("search: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() && (len(b.lang) < inLang || len(b.all) < inAll) {
-		var r rankedTicket
-		var l string
-		if err := rows.Scan(&r.id, &r.score, &l, &r.doc); err != nil {
-			return b, false, fmt.Errorf("search: %w", err)
-		}
-		if r.score < 0.9*floor {
-			break
-		}
-		if l == lang && len(b.lang) < inLang {
-			b.lang = append(b.lang, r)
-		}
-		if len(b.all) < inAll {
-			b.all = append(b.all, r)
-		}
-	}
-	return b, true, rows.Err()
 }
 
 // rescore scores the tickets an engine ranked again with the counts df and n, which take in a
