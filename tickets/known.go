@@ -176,7 +176,7 @@ type knownDoc struct {
 func fewKnown(ctx context.Context, q querier, d searchDialect) (knownDocs, error) {
 	var n int
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE status IN (?, ?) LIMIT ?) k`,
-		StatusResolved, StatusClosed, maxFewKnown+1).Scan(&n); err != nil {
+		string(StatusResolved), string(StatusClosed), maxFewKnown+1).Scan(&n); err != nil {
 		return nil, fmt.Errorf("count known tickets: %w", err)
 	}
 	if n > maxFewKnown {
@@ -188,7 +188,7 @@ func fewKnown(ctx context.Context, q querier, d searchDialect) (knownDocs, error
 		join = `JOIN search_pg s ON s.id = t.id`
 	}
 	rows, err := q.QueryContext(ctx, `SELECT t.id, t.language, s.doc FROM tickets t `+join+`
-		WHERE t.status IN (?, ?) AND t.incident = 0`, StatusResolved, StatusClosed)
+		WHERE t.status IN (?, ?) AND t.incident = 0`, string(StatusResolved), string(StatusClosed))
 	if err != nil {
 		return nil, fmt.Errorf("known tickets: %w", err)
 	}

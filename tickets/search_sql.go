@@ -570,18 +570,22 @@ func rankPending(ctx context.Context, q querier, d searchDialect, terms []string
 	if len(terms) == 0 || limit <= 0 {
 		return nil, nil
 	}
-	df, n, err := docFreqs(ctx, q, terms)
-	if err != nil {
-		return nil, err
-	}
-	n = countPending(df, n, pending)
 	if d == dialectPG {
 		out, err := pgRankTickets(ctx, q, terms, f, limit)
 		if err != nil || pending == nil {
 			return out, err
 		}
-		return rescore(ctx, q, d, out, terms, df, n)
+		df, n, err := docFreqs(ctx, q, terms)
+		if err != nil {
+			return nil, err
+		}
+		return rescore(ctx, q, d, out, terms, df, countPending(df, n, pending))
 	}
+	df, n, err := docFreqs(ctx, q, terms)
+	if err != nil {
+		return nil, err
+	}
+	n = countPending(df, n, pending)
 	postings := 0
 	for _, t := range terms {
 		postings += df[t]
