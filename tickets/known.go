@@ -50,21 +50,31 @@ func (d *Desk) prepareKnown(ctx context.Context, batch []*Incoming) {
 	for range min(len(todo), runtime.GOMAXPROCS(0)) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(todo); i = int(next.Add(1) - 1) {
-				in := todo[i]
-				subject, text, lang := newRequest(cfg, in)
-				if subject == "" {
-					continue // Open names it: it finds its answers itself.
-				}
-				answers, err := d.knownAnswersOf(ctx, cfg.Incidents, subject, text, lang)
-				if err != nil {
-					d.Log.Warn("known answers", "message_id", in.MessageID, "err", err)
-					continue
-				}
-				in.known = &preparedKnown{subject: subject, text: text, language: lang, answers: answers}
+				d.prepareOne(ctx, cfg, todo[i])
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// prepareOne computes the known answers of one mail. A failure, or a panic (on a goroutine of
+// its own, which the mail reader's recovery does not reach), is logged and leaves them to Open.
+func (d *Desk) prepareOne(ctx context.Context, cfg *Config, in *Incoming) {
+	defer func() {
+		if p := recover(); p != nil {
+			d.Log.Error("known answers: panic", "message_id", in.MessageID, "panic", p)
+		}
+	}()
+	subject, text, lang := newRequest(cfg, in)
+	if subject == "" {
+		return // Open names it: it finds its answers itself.
+	}
+	answers, err := d.knownAnswersOf(ctx, cfg.Incidents, subject, text, lang)
+	if err != nil {
+		d.Log.Warn("known answers", "message_id", in.MessageID, "err", err)
+		return
+	}
+	in.known = &preparedKnown{subject: subject, text: text, language: lang, answers: answers}
 }
 
 // opensTicket tells whether a mail will likely open a ticket: a person's mail that names none of
