@@ -102,6 +102,8 @@ type Tx struct {
 	// rows holds the savedColumns of the tickets this transaction wrote or read, by ID, so that
 	// save writes only what changed.
 	rows map[int64][]any
+	// docs holds the indexed terms of the tickets whose search document this transaction wrote.
+	docs map[int64][]string
 }
 
 // savepoint sets a savepoint and returns a function that rolls back to it, hooks included.
@@ -113,6 +115,7 @@ func (t *Tx) savepoint(name string) (rollback func() error, err error) {
 	return func() error {
 		t.onCommit, t.lessons = t.onCommit[:n], t.lessons[:nl]
 		clear(t.rows) // What was written since is undone.
+		clear(t.docs)
 		_, err := t.exec(`ROLLBACK TO ` + name)
 		return err
 	}, nil

@@ -553,7 +553,7 @@ func openStore(ctx context.Context, path string, fts4 bool) (*Store, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
-	w, err := sql.Open(deskdDriver(), "file:"+path+"?"+q.Encode())
+	w, err := sql.Open(deskdDriver(true), "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -574,7 +574,7 @@ func openStore(ctx context.Context, path string, fts4 bool) (*Store, error) {
 	}
 	q.Set("mode", "ro")
 	q.Del("_txlock")
-	r, err := sql.Open(deskdDriver(), "file:"+path+"?"+q.Encode())
+	r, err := sql.Open(deskdDriver(false), "file:"+path+"?"+q.Encode())
 	if err != nil {
 		s.closeQuietly()
 		return nil, fmt.Errorf("open store readers: %w", err)
