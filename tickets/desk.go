@@ -104,6 +104,8 @@ type Tx struct {
 	rows map[int64][]any
 	// docs holds the indexed terms of the tickets whose search document this transaction wrote.
 	docs map[int64][]string
+	// threads holds the conversations of the messages this transaction recorded or read.
+	threads map[string]Conversation
 }
 
 // savepoint sets a savepoint and returns a function that rolls back to it, hooks included.
@@ -116,6 +118,7 @@ func (t *Tx) savepoint(name string) (rollback func() error, err error) {
 		t.onCommit, t.lessons = t.onCommit[:n], t.lessons[:nl]
 		clear(t.rows) // What was written since is undone.
 		clear(t.docs)
+		clear(t.threads)
 		_, err := t.exec(`ROLLBACK TO ` + name)
 		return err
 	}, nil
