@@ -1,10 +1,12 @@
 package mailin
 
 import (
+	"context"
 	"encoding/base64"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
@@ -53,4 +55,54 @@ func corpusDir(t testing.TB, name string) string {
 		t.Skipf("corpus %s not available: %v", name, err)
 	}
 	return dir
+}
+
+// running is an Ingester's Run in the background, as `deskd serve` runs it.
+type running struct {
+	t         testing.TB
+	processed chan Stats
+	done      chan error
+	cancel    context.CancelFunc
+}
+
+// startRun starts g.Run, reporting each pass (g.Processed); the test's end stops it.
+func startRun(t testing.TB, g *Ingester) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{t: t, processed: make(chan Stats, 10), done: make(chan error, 1), cancel: cancel}
+	g.Processed = func(s Stats) { r.processed <- s }
+	go func() { r.done <- g.Run(ctx) }()
+	t.Cleanup(func() {
+		if r.cancel != nil {
+			r.stop()
+		}
+	})
+	return r
+}
+
+// await returns the next pass's figures, failing the test with what did not happen after timeout.
+func (r *running) await(what string, timeout time.Duration) Stats {
+	r.t.Helper()
+	select {
+	case s := <-r.processed:
+		return s
+	case <-time.After(timeout):
+		r.t.Fatal(what)
+		return Stats{}
+	}
+}
+
+// stop cancels Run and waits for it to return without an error.
+func (r *running) stop() {
+	r.t.Helper()
+	r.cancel()
+	r.cancel = nil
+	select {
+	case err := <-r.done:
+		if err != nil {
+			r.t.Error(err)
+		}
+	case <-time.After(10 * time.Second):
+		r.t.Error("Run did not stop")
+	}
 }

@@ -352,31 +352,13 @@ func TestPoisonMailQuarantined(t *testing.T) {
 func TestRunUsesIdleAndStops(t *testing.T) {
 	srv := newTestServer(t)
 	d := newDesk(t, srv.addr, "", 100)
-	ctx, cancel := context.WithCancel(context.Background())
-	g := d.ingester()
-	processed := make(chan Stats, 10)
-	g.Processed = func(s Stats) { processed <- s }
-	done := make(chan error)
-	go func() { done <- g.Run(ctx) }()
+	run := startRun(t, d.ingester())
 	time.Sleep(100 * time.Millisecond) // Let it reach IDLE; the poll interval is a minute.
 	srv.deliver(t, "INBOX", testMail("idle@x", "i@corp.example", "vpn", "idle"))
-	select {
-	case s := <-processed:
-		if s.Opened != 1 {
-			t.Fatalf("stats %+v", s)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("new mail not noticed through IDLE")
+	if s := run.await("new mail not noticed through IDLE", 10*time.Second); s.Opened != 1 {
+		t.Fatalf("stats %+v", s)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not stop")
-	}
+	run.stop()
 }
 
 func BenchmarkIngest(b *testing.B) {
@@ -494,34 +476,19 @@ func TestReloadChangingMailboxReconnects(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := newDesk(t, srv.addr, "", 100)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	g := d.ingester()
-	processed := make(chan Stats, 10)
-	g.Processed = func(s Stats) { processed <- s }
-	done := make(chan error, 1)
-	go func() { done <- g.Run(ctx) }()
+	run := startRun(t, g)
 	srv.deliver(t, "INBOX", testMail("a@x", "a@corp.example", "vpn", "in INBOX"))
-	select {
-	case <-processed:
-	case <-time.After(10 * time.Second):
-		t.Fatal("INBOX mail not processed")
-	}
+	run.await("INBOX mail not processed", 10*time.Second)
 	s := d.settings
 	s.IMAP.Mailbox = "Support"
 	s.IMAP.PollInterval.Duration = 50 * time.Millisecond
 	g.SetConfig(s)
 	srv.deliver(t, "Support", testMail("b@x", "b@corp.example", "wifi", "in Support"))
-	select {
-	case s := <-processed:
-		if s.Opened != 1 {
-			t.Fatalf("stats %+v", s)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("the new mailbox was never read")
+	if s := run.await("the new mailbox was never read", 15*time.Second); s.Opened != 1 {
+		t.Fatalf("stats %+v", s)
 	}
-	cancel()
-	<-done
+	run.stop()
 	s1, s2 := d.state(t, "INBOX"), d.state(t, "Support")
 	v1, last1, v2, last2 := s1.UIDValidity, s1.LastUID, s2.UIDValidity, s2.LastUID
 	if last1 != 1 || last2 != 1 || v1 == 0 || v2 == 0 {

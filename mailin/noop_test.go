@@ -1,7 +1,6 @@
 package mailin
 
 import (
-	"context"
 	"net"
 	"testing"
 	"time"
@@ -44,36 +43,14 @@ func TestRunPollsWithNoop(t *testing.T) {
 	if err := d.settings.IMAP.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	g := d.ingester()
-	processed := make(chan Stats, 10)
-	g.Processed = func(s Stats) { processed <- s }
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
 	ts.deliver(t, "INBOX", testMail("first@x", "f@corp.example", "vpn", "first"))
-	go func() { done <- g.Run(ctx) }()
-	select {
-	case <-processed: // The first pass is over; the next poll is an hour away.
-	case <-time.After(10 * time.Second):
-		t.Fatal("the first pass did not happen")
-	}
+	run := startRun(t, d.ingester())
+	run.await("the first pass did not happen", 10*time.Second) // The next poll is an hour away.
 	ts.deliver(t, "INBOX", testMail("noop@x", "n@corp.example", "vpn", "noop"))
-	select {
-	case s := <-processed:
-		if s.Opened != 1 {
-			t.Fatalf("stats %+v", s)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("new mail not noticed through NOOP")
+	if s := run.await("new mail not noticed through NOOP", 10*time.Second); s.Opened != 1 {
+		t.Fatalf("stats %+v", s)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not stop")
-	}
+	run.stop()
 	d.settings.IMAP.NoopInterval = tickets.Duration{Duration: time.Millisecond}
 	if err := d.settings.IMAP.Validate(); err == nil {
 		t.Fatal("noop_interval of 1ms accepted")

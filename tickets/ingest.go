@@ -520,9 +520,10 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 	}
 	byToken := func(tk *Ticket) (*Ticket, threading, error) {
 		th := threading{bound: t.boundToSender(in, tk.ID, refs)}
-		// Someone else's token: a version 1 token names the ticket only and still threads
-		// anyone, as it always did; a version 2 token says whose it is.
-		th.stranger = !th.bound && !t.isParticipant(tk, in.From) && t.hasRecipientToken(in, tk.ID, refs)
+		// Someone else's token (a version 2 token says whose it is), or a version 1 token,
+		// which names the ticket only and so proves nothing of its holder: from a person not on
+		// the ticket, a stranger's mail, as by the subject tag.
+		th.stranger = !th.bound && !t.isParticipant(tk, in.From)
 		return tk, th, nil
 	}
 	for _, id := range refs {

@@ -52,6 +52,7 @@ func (d *Desk) Search(ctx context.Context, query string, f SearchFilter, limit i
 	if len(terms) < len(words) && len(terms) < maxQueryTerms {
 		terms = words[:min(len(words), maxQueryTerms)]
 	}
+	f.allWords = true
 	ranked, err := rankTickets(ctx, r, d.Store.search, terms, f, limit)
 	if err != nil {
 		return nil, err

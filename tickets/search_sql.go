@@ -165,6 +165,16 @@ func matchQuery(terms []string) string {
 	return strings.Join(q, " OR ")
 }
 
+// matchAll is the MATCH expression that asks for all of terms (FTS5 and FTS4 both read terms
+// side by side as AND).
+func matchAll(terms []string) string {
+	q := make([]string, len(terms))
+	for i, t := range terms {
+		q[i] = `"` + strings.ReplaceAll(t, `"`, "") + `"`
+	}
+	return strings.Join(q, " ")
+}
+
 // BM25's inverse document frequency, as FTS5 computes it, is log((N - n + 0.5) / (n + 0.5)),
 // clamped to nearly 0 for a term in more than half of the N rows. On a new desk, with a dozen
 // tickets, an outage's every word is in half of them: three VPN requests would score 0 against
@@ -451,6 +461,10 @@ type SearchFilter struct {
 	Unlinked bool  // Only tickets not linked to an incident.
 	Exclude  int64 // A ticket to leave out (the one whose likes are sought).
 	Incident int64 // Only the tickets linked to this incident.
+
+	// allWords: the query is a search box's; past the candidate bound, the newest tickets with
+	// every word are candidates too.
+	allWords bool
 }
 
 // where is the filter as SQL over the tickets table t, with its arguments.
@@ -635,10 +649,10 @@ func rankCandidates(ctx context.Context, q querier, d searchDialect, terms []str
 	where, args := f.where()
 	tbl := d.table()
 	docs := map[int64]string{}
-	newest := func(ts []string, limit int) error {
+	newest := func(match string, limit int) error {
 		rows, err := q.QueryContext(ctx, `SELECT s.rowid, s.doc FROM `+tbl+` s CROSS JOIN tickets t ON t.id = s.rowid
 			WHERE `+tbl+` MATCH ? AND `+where+` ORDER BY s.rowid DESC LIMIT ?`,
-			append(append([]any{matchQuery(ts)}, args...), limit)...)
+			append(append([]any{match}, args...), limit)...)
 		if err != nil {
 			return fmt.Errorf("search: %w", err)
 		}
@@ -669,8 +683,15 @@ func rankCandidates(ctx context.Context, q querier, d searchDialect, terms []str
 		}
 	}
 	if len(rare) < len(terms) {
-		if err := newest(terms, newestCandidates); err != nil {
+		if err := newest(matchQuery(terms), newestCandidates); err != nil {
 			return nil, err
+		}
+		// The newest that have every term: in a search box's few common words, a ticket with
+		// all of them is what is sought, however many newer tickets have one.
+		if f.allWords && len(terms) > 1 {
+			if err := newest(matchAll(terms), newestCandidates); err != nil {
+				return nil, err
+			}
 		}
 	}
 	out := make([]rankedTicket, 0, len(docs))

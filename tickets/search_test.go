@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"path/filepath"
 	"slices"
@@ -237,5 +238,33 @@ func TestSearchIndexRebuilt(t *testing.T) {
 func TestMatchQueryQuotesTerms(t *testing.T) {
 	if got := matchQuery([]string{"vpn", `a"b`}); got != `"vpn" OR "ab"` || strings.Count(got, `"`) != 4 {
 		t.Fatalf("%q", got)
+	}
+}
+
+// TestSearchFindsAllWordsOnABigDesk: past the candidate bound, two common words are searched
+// among their newest tickets; an older ticket with both words still comes first, ahead of the
+// many newer ones that have only one (it was not even a candidate when only the newest with any
+// word were).
+func TestSearchFindsAllWordsOnABigDesk(t *testing.T) {
+	for name, fts4 := range dialects(t) {
+		t.Run(name, func(t *testing.T) {
+			d := newSearchDesk(t, fts4)
+			both := seedTickets(t, d, []seedDoc{{subject: "printer jam", text: "the printer has a paper jam again",
+				lang: "en", status: StatusResolved}}, t0)
+			var docs []seedDoc
+			for i := range maxCandidates + 100 {
+				docs = append(docs,
+					seedDoc{subject: fmt.Sprintf("printer w%d", i), text: fmt.Sprintf("the printer on floor w%d", i%97), lang: "en", status: StatusOpen},
+					seedDoc{subject: fmt.Sprintf("jam w%d", i), text: fmt.Sprintf("a jam in room w%d", i%89), lang: "en", status: StatusOpen})
+			}
+			seedTickets(t, d, docs, t0.Add(time.Hour))
+			res, err := d.Search(context.Background(), "printer jam", SearchFilter{}, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res) == 0 || res[0].ID != both[0] {
+				t.Fatalf("search: first %+v, want ticket %d", res[:min(1, len(res))], both[0])
+			}
+		})
 	}
 }

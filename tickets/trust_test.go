@@ -119,15 +119,25 @@ func TestOneLineAndSendable(t *testing.T) {
 }
 
 // TestLegacyTokenThreadsButDoesNotAuthenticate: a reply carrying a version 1 token (a mail sent
-// before per-recipient tokens) still threads, from anyone, as it did; it runs no staff command.
+// before per-recipient tokens) threads for the ticket's participants only: it names the ticket,
+// not its holder, so anyone else's mail opens a ticket of its own that mentions the old one (it
+// was appended, and its sender could add watchers). It runs no staff command.
 func TestLegacyTokenThreadsButDoesNotAuthenticate(t *testing.T) {
 	d := newTestDesk(t)
 	ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
 	legacy := "dk." + d.Signer.LegacyToken(1) + ".abcdefghijklm@corp.example"
+	own := request("o@m", "celine@corp.example", "a new subject", "encore coupé")
+	own.InReplyTo = []string{legacy}
+	if o := ingest(t, d, t0.Add(30*time.Second), own)[0]; o.Action != ActionAppended || o.TicketID != 1 {
+		t.Fatalf("legacy token from the requester: %+v", o)
+	}
 	reply := request("r@m", "marc@corp.example", "a new subject", "moi aussi")
 	reply.InReplyTo = []string{legacy}
-	if o := ingest(t, d, t0.Add(time.Minute), reply)[0]; o.Action != ActionAppended || o.TicketID != 1 {
-		t.Fatalf("legacy token from anyone: %+v", o)
+	if o := ingest(t, d, t0.Add(time.Minute), reply)[0]; o.Action != ActionOpened || o.TicketID == 1 {
+		t.Fatalf("legacy token from someone not on the ticket: %+v", o)
+	}
+	if tk, _ := d.Store.Ticket(context.Background(), 2); tk == nil || tk.LinkedTicket != 1 || tk.Requester != "marc@corp.example" {
+		t.Fatalf("the stranger's ticket: %+v", tk)
 	}
 	plus := request("p@m", "celine@corp.example", "no tag", "toujours")
 	plus.To = []string{"helpdesk+" + d.Signer.LegacyToken(1) + "@corp.example"}

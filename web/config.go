@@ -20,6 +20,8 @@ type Config struct {
 	SessionMaxAge tickets.Duration `toml:"session_max_age"`
 	LinkValid     tickets.Duration `toml:"link_valid"`  // How long a requester's link in a mail works.
 	TrustProxy    bool             `toml:"trust_proxy"` // Take the client's address from X-Forwarded-For (behind a reverse proxy).
+	// OperatorNetworks may read /metrics and /readyz's details (CIDR); so may a staff API token.
+	OperatorNetworks []string `toml:"operator_networks"`
 }
 
 // DefaultConfig returns the [web] defaults.
@@ -29,6 +31,8 @@ func DefaultConfig() Config {
 		SessionIdle:   tickets.Duration{Duration: 8 * time.Hour},
 		SessionMaxAge: tickets.Duration{Duration: 7 * 24 * time.Hour},
 		LinkValid:     tickets.Duration{Duration: 60 * 24 * time.Hour},
+
+		OperatorNetworks: append([]string(nil), defaultOperatorNetworks...),
 	}
 }
 
@@ -58,6 +62,11 @@ func (c Config) Validate() error {
 	}
 	if c.LinkValid.Duration < time.Hour {
 		return &ConfigError{"link_valid", "link_valid: at least 1h"}
+	}
+	for _, n := range c.OperatorNetworks {
+		if !validNetwork(n) {
+			return &ConfigError{"operator_networks", fmt.Sprintf("operator_networks: %q is not a network (want CIDR, e.g. \"10.0.0.0/8\")", n)}
+		}
 	}
 	return nil
 }

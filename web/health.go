@@ -16,8 +16,8 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // readyz runs every probe (the database takes writes, the IMAP session is up or reconnecting
-// within its backoff, SMTP was reachable at the last try): 200 when all pass, else 503 with what
-// is wrong, one line each.
+// within its backoff, SMTP was reachable at the last try): 200 when all pass, else 503; with what
+// is wrong, one line each, for operators (operator.go).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
@@ -35,6 +35,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	if !ok {
 		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	if !s.operator(r) {
+		// The status code is for any load balancer; what is wrong, for operators.
+		b.Reset()
+		b.WriteString(map[bool]string{true: "ready\n", false: "not ready\n"}[ok])
 	}
 	_, _ = w.Write([]byte(b.String()))
 }

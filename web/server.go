@@ -219,7 +219,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if s.o.Metrics != nil {
-		mux.Handle("GET /metrics", s.o.Metrics)
+		mux.Handle("GET /metrics", s.forOperators(s.o.Metrics))
 	}
 	// Staff sign-in.
 	mux.HandleFunc("GET /{$}", s.home)
