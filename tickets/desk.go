@@ -336,8 +336,14 @@ func (t *Tx) remember(id int64, vals []any) {
 	if t.rows == nil {
 		t.rows = map[int64][]any{}
 	}
+	if len(t.rows) >= maxRemembered {
+		clear(t.rows) // A long transaction forgets: its saves write whole rows, its memory stays bounded.
+	}
 	t.rows[id] = vals
 }
+
+// maxRemembered bounds what a transaction remembers of the rows it wrote (rows, docs).
+const maxRemembered = 1024
 
 // insert creates the ticket row with all its fields and gives tk its ID.
 func (t *Tx) insert(tk *Ticket) error {

@@ -357,6 +357,9 @@ func (t *Tx) rememberDoc(id int64, terms []string) {
 	if t.docs == nil {
 		t.docs = map[int64][]string{}
 	}
+	if len(t.docs) >= maxRemembered {
+		clear(t.docs)
+	}
 	t.docs[id] = terms
 }
 
