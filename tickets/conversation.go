@@ -34,9 +34,14 @@ func conversationHeader(v string) string {
 func (t *Tx) conversation(tk *Ticket) (Conversation, error) {
 	var c Conversation
 	if tk.OriginMessageID != "" {
-		err := t.queryRow(`SELECT thread_index, thread_topic FROM messages WHERE message_id = ?`, tk.OriginMessageID).Scan(&c.Index, &c.Topic)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return c, err
+		if known, ok := t.threads[tk.OriginMessageID]; ok {
+			c = known
+		} else {
+			err := t.queryRow(`SELECT thread_index, thread_topic FROM messages WHERE message_id = ?`, tk.OriginMessageID).Scan(&c.Index, &c.Topic)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return c, err
+			}
+			t.rememberThread(tk.OriginMessageID, c)
 		}
 	}
 	if c.Index == "" {
@@ -59,4 +64,13 @@ func (t *Tx) conversation(tk *Ticket) (Conversation, error) {
 func FileTime(at time.Time) uint64 {
 	const epoch = 116444736000000000 // 1970-01-01 in FILETIME.
 	return uint64(at.UnixNano()/100) + epoch
+}
+
+// rememberThread records the conversation a message was recorded with (its row of messages), so
+// that each mail the transaction queues about its ticket does not read it again.
+func (t *Tx) rememberThread(messageID string, c Conversation) {
+	if t.threads == nil {
+		t.threads = map[string]Conversation{}
+	}
+	t.threads[messageID] = c
 }

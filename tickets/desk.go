@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/bits"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -101,6 +102,13 @@ type Tx struct {
 	// staffDirect is set while an authenticated staff mail is applied: only then are its To and
 	// Cc trusted to have reached those they name (direct).
 	staffDirect bool
+	// rows holds the savedColumns of the tickets this transaction wrote or read, by ID, so that
+	// save writes only what changed.
+	rows map[int64][]any
+	// docs holds the indexed terms of the tickets whose search document this transaction wrote.
+	docs map[int64][]string
+	// threads holds the conversations of the messages this transaction recorded or read.
+	threads map[string]Conversation
 }
 
 // savepoint sets a savepoint and returns a function that rolls back to it, hooks included.
@@ -111,6 +119,9 @@ func (t *Tx) savepoint(name string) (rollback func() error, err error) {
 	n, nl := len(t.onCommit), len(t.lessons)
 	return func() error {
 		t.onCommit, t.lessons = t.onCommit[:n], t.lessons[:nl]
+		clear(t.rows) // What was written since is undone.
+		clear(t.docs)
+		clear(t.threads)
 		_, err := t.exec(`ROLLBACK TO ` + name)
 		return err
 	}, nil
@@ -227,26 +238,115 @@ func loadWatchers(ctx context.Context, q querier, id int64) ([]string, error) {
 }
 
 // Ticket loads a ticket within the transaction.
-func (t *Tx) Ticket(id int64) (*Ticket, error) { return loadTicket(context.Background(), t.tx, id) }
+func (t *Tx) Ticket(id int64) (*Ticket, error) {
+	tk, err := loadTicket(context.Background(), t.tx, id)
+	if err == nil {
+		t.remember(tk.ID, ticketValues(tk))
+	}
+	return tk, err
+}
 
-// save writes a ticket's fields (not its watchers) and stamps updated_at.
+// save writes a ticket's fields (not its watchers) and stamps updated_at. Only the columns that
+// differ from what this transaction last wrote or read of the ticket are written (all of them for
+// a ticket it has not seen): SQLite rewrites an index entry for every column an UPDATE sets,
+// changed or not, and the tickets table has many indexes. A save that changes nothing writes
+// nothing.
 func (t *Tx) save(tk *Ticket) error {
 	tk.UpdatedAt = t.Now
-	_, err := t.exec(`UPDATE tickets SET subject = ?, requester = ?, requester_name = ?, status = ?,
-		priority = ?, category = ?, assignee = ?, tier = ?, language = ?, escalations = ?, updated_at = ?,
-		first_response_at = ?, first_response_due = ?, resolve_due = ?, resolved_at = ?, closed_at = ?,
-		pending_since = ?, paused = ?, origin_message_id = ?, root_message_id = ?, linked_ticket = ?,
-		explain = ?, reminded_due = ?, breached_due = ?, kind = ?, incident = ? WHERE id = ?`,
-		tk.Subject, tk.Requester, tk.RequesterName, tk.Status, tk.Priority, tk.Category, tk.Assignee, tk.Tier,
-		tk.Language, tk.Escalations, tk.UpdatedAt.Unix(), unix(tk.FirstResponseAt), unix(tk.FirstResponseDue),
-		unix(tk.ResolveDue), unix(tk.ResolvedAt), unix(tk.ClosedAt), unix(tk.PendingSince),
-		int64(tk.Paused/time.Second), tk.OriginMessageID, tk.RootMessageID, tk.LinkedTicket, tk.Explain,
-		unix(tk.RemindedDue), unix(tk.BreachedDue), tk.Kind, tk.Incident, tk.ID)
-	if err != nil {
+	vals := ticketValues(tk)
+	old, known := t.rows[tk.ID]
+	var set uint32
+	for i := range vals {
+		if !known || old[i] != vals[i] {
+			set |= 1 << i
+		}
+	}
+	if set == 0 {
+		return nil
+	}
+	args := make([]any, 0, bits.OnesCount32(set)+1)
+	for i, v := range vals {
+		if set&(1<<i) != 0 {
+			args = append(args, v)
+		}
+	}
+	if _, err := t.exec(updateTicketSQL(set), append(args, tk.ID)...); err != nil {
 		return fmt.Errorf("save ticket %d: %w", tk.ID, err)
 	}
+	t.remember(tk.ID, vals)
 	return nil
 }
+
+// savedColumns are the columns of tickets that save writes, in the order of ticketValues.
+var savedColumns = [...]string{"subject", "requester", "requester_name", "status", "priority", "category",
+	"assignee", "tier", "language", "escalations", "updated_at", "first_response_at", "first_response_due",
+	"resolve_due", "resolved_at", "closed_at", "pending_since", "paused", "origin_message_id",
+	"root_message_id", "linked_ticket", "explain", "reminded_due", "breached_due", "kind", "incident",
+	"next_due"}
+
+// colRoot is root_message_id's place in savedColumns.
+const colRoot = 19
+
+// ticketValues are a ticket's values of savedColumns, in their stored form.
+func ticketValues(tk *Ticket) []any {
+	return []any{tk.Subject, tk.Requester, tk.RequesterName, tk.Status, tk.Priority, tk.Category,
+		tk.Assignee, tk.Tier, tk.Language, tk.Escalations, tk.UpdatedAt.Unix(), unix(tk.FirstResponseAt),
+		unix(tk.FirstResponseDue), unix(tk.ResolveDue), unix(tk.ResolvedAt), unix(tk.ClosedAt),
+		unix(tk.PendingSince), int64(tk.Paused / time.Second), tk.OriginMessageID, tk.RootMessageID,
+		tk.LinkedTicket, tk.Explain, unix(tk.RemindedDue), unix(tk.BreachedDue), tk.Kind, tk.Incident,
+		ticketNextDue(tk)}
+}
+
+// ticketNextDue is the deadline a ticket works towards, as the web desk's queue orders by it: the first
+// response until it is given, then the resolution; NoDeadline for none. The code that writes a
+// ticket writes it; the triggers of the migration that added the column only repair a row
+// written without it.
+func ticketNextDue(tk *Ticket) int64 {
+	due := tk.ResolveDue
+	if tk.FirstResponseAt.IsZero() {
+		due = tk.FirstResponseDue
+	}
+	if due.IsZero() {
+		return NoDeadline
+	}
+	return due.Unix()
+}
+
+// updateTicketSQL is the UPDATE of the savedColumns whose bits are set in set, by id; one text
+// per set, so that each is prepared once.
+func updateTicketSQL(set uint32) string {
+	if q, ok := updateTicketSQLs.Load(set); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	b.WriteString("UPDATE tickets SET ")
+	sep := ""
+	for i, c := range savedColumns {
+		if set&(1<<i) != 0 {
+			b.WriteString(sep + c + " = ?")
+			sep = ", "
+		}
+	}
+	b.WriteString(" WHERE id = ?")
+	q, _ := updateTicketSQLs.LoadOrStore(set, b.String())
+	return q.(string)
+}
+
+var updateTicketSQLs sync.Map // uint32 → string
+
+// remember records a ticket's savedColumns as this transaction wrote or read them.
+func (t *Tx) remember(id int64, vals []any) {
+	if t.rows == nil {
+		t.rows = map[int64][]any{}
+	}
+	if len(t.rows) >= maxRemembered {
+		clear(t.rows) // A long transaction forgets: its saves write whole rows, its memory stays bounded.
+	}
+	t.rows[id] = vals
+}
+
+// maxRemembered bounds what a transaction remembers of the rows it wrote (rows, docs).
+const maxRemembered = 1024
 
 // insert creates the ticket row with all its fields and gives tk its ID.
 func (t *Tx) insert(tk *Ticket) error {
@@ -254,21 +354,18 @@ func (t *Tx) insert(tk *Ticket) error {
 	if tk.Kind == "" {
 		tk.Kind = TicketRequest
 	}
-	err := t.queryRow(`INSERT INTO tickets (subject, requester, requester_name, status, priority, category,
-		assignee, tier, language, escalations, created_at, updated_at, first_response_at, first_response_due,
-		resolve_due, resolved_at, closed_at, pending_since, paused, origin_message_id, root_message_id,
-		linked_ticket, explain, reminded_due, breached_due, kind, incident)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		tk.Subject, tk.Requester, tk.RequesterName, tk.Status, tk.Priority, tk.Category, tk.Assignee, tk.Tier,
-		tk.Language, tk.Escalations, t.Now.Unix(), t.Now.Unix(), unix(tk.FirstResponseAt), unix(tk.FirstResponseDue),
-		unix(tk.ResolveDue), unix(tk.ResolvedAt), unix(tk.ClosedAt), unix(tk.PendingSince),
-		int64(tk.Paused/time.Second), tk.OriginMessageID, tk.RootMessageID, tk.LinkedTicket, tk.Explain,
-		unix(tk.RemindedDue), unix(tk.BreachedDue), tk.Kind, tk.Incident).Scan(&tk.ID)
+	vals := ticketValues(tk)
+	err := t.queryRow(insertTicketSQL, append([]any{t.Now.Unix()}, vals...)...).Scan(&tk.ID)
 	if err != nil {
 		return fmt.Errorf("insert ticket: %w", err)
 	}
+	t.remember(tk.ID, vals)
 	return t.indexTicket(tk)
 }
+
+// insertTicketSQL inserts created_at and the savedColumns.
+var insertTicketSQL = `INSERT INTO tickets (created_at, ` + strings.Join(savedColumns[:], ", ") + `) VALUES (?` +
+	strings.Repeat(", ?", len(savedColumns)) + `) RETURNING id`
 
 // event appends a line to a ticket's history.
 func (t *Tx) event(tk *Ticket, kind, actor string, public bool, text, messageID string) error {
@@ -336,8 +433,13 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 		if tk.RootMessageID == "" {
 			// This column alone: the rest of the ticket is its caller's to save.
 			tk.RootMessageID = id
+			row := t.rows[tk.ID]
 			if _, err := t.exec(`UPDATE tickets SET root_message_id = ? WHERE id = ?`, id, tk.ID); err != nil {
 				return fmt.Errorf("save ticket %d: %w", tk.ID, err)
+			}
+			if row != nil {
+				row[colRoot] = id
+				t.remember(tk.ID, row)
 			}
 		} else {
 			refs = append(refs, tk.RootMessageID)
@@ -518,8 +620,13 @@ func (t *Tx) KV(key string) (string, error) {
 	return v, err
 }
 
-// exec runs a statement in the transaction, prepared once and reused.
+// exec runs a statement in the transaction, prepared once and reused. An UPDATE of tickets makes
+// the transaction forget what it wrote of them (save writes what differs from it): the caller
+// records what it knows it wrote.
 func (t *Tx) exec(q string, args ...any) (sql.Result, error) {
+	if strings.HasPrefix(q, "UPDATE tickets ") {
+		clear(t.rows)
+	}
 	if st := t.d.Store.stmt(q); st != nil {
 		return t.tx.Stmt(st).Exec(args...)
 	}

@@ -191,9 +191,10 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 		o.Action = ActionDuplicate
 		return o, err
 	}
+	thread := Conversation{Index: conversationHeader(in.ThreadIndex), Topic: OneLine(in.ThreadTopic, 255)}
 	res, err := t.exec(`INSERT INTO messages (message_id, direction, verdict, sender, subject, at, raw, thread_index, thread_topic)
 		VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
-		in.MessageID, in.Verdict, in.From, in.Subject, t.Now.Unix(), in.Raw, conversationHeader(in.ThreadIndex), OneLine(in.ThreadTopic, 255))
+		in.MessageID, in.Verdict, in.From, in.Subject, t.Now.Unix(), in.Raw, thread.Index, thread.Topic)
 	if err != nil {
 		return o, fmt.Errorf("record message: %w", err)
 	}
@@ -201,6 +202,7 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 		o.Action = ActionDuplicate
 		return o, nil
 	}
+	t.rememberThread(in.MessageID, thread)
 	cfg := t.cfg.Config
 	if in.Verdict == "" {
 		in.Verdict = VerdictPerson

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -48,18 +49,38 @@ const (
 // kvSearchIndex is the kv key naming the dialect whose table is up to date.
 const kvSearchIndex = "search_index"
 
-// driverName is go-sqlite3 with deskd_bm25 registered on every connection.
-const driverName = "sqlite3_deskd"
+// driverName is go-sqlite3 with deskd_bm25 registered on every connection; writerDriverName is
+// the same for the writer's connection, which also keeps its temporary files in memory.
+const (
+	driverName       = "sqlite3_deskd"
+	writerDriverName = "sqlite3_deskd_writer"
+)
 
 var registerDriver sync.Once
 
-// deskdDriver registers the store's SQLite driver once and returns its name.
-func deskdDriver() string {
+// deskdDriver registers the store's SQLite drivers once and returns the name of the readers' or
+// the writer's.
+//
+// The writer's temporary files are in memory (temp_store): above all the statement journal,
+// which SQLite keeps for a statement that writes several b-trees and may fail halfway (an INSERT
+// or UPDATE of tickets, with its indexes and triggers) and spills to a file of its own past
+// 64 KiB, a file created, written and deleted by each such statement. A new ticket costs 0.3
+// CPU-ms less so (BenchmarkIngestDeskSize). The readers, whose sorts may be large, keep the
+// default.
+func deskdDriver(writer bool) string {
 	registerDriver.Do(func() {
-		sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-			return c.RegisterFunc("deskd_bm25", bm25MatchInfo, true)
+		bm25 := func(c *sqlite3.SQLiteConn) error { return c.RegisterFunc("deskd_bm25", bm25MatchInfo, true) }
+		sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: bm25})
+		sql.Register(writerDriverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			if _, err := c.Exec(`PRAGMA temp_store = MEMORY`, nil); err != nil {
+				return err
+			}
+			return bm25(c)
 		}})
 	})
+	if writer {
+		return writerDriverName
+	}
 	return driverName
 }
 
@@ -296,19 +317,8 @@ func (t *Tx) indexTicket(tk *Ticket) error {
 	if err != nil {
 		return fmt.Errorf("index ticket %d: %w", tk.ID, err)
 	}
-	if err := t.countTokens(len(terms)); err != nil {
-		return err
-	}
-	return t.countTerms(append([]string{""}, distinct(terms, nil)...))
-}
-
-// countTokens adds n to the terms of all documents.
-func (t *Tx) countTokens(n int) error {
-	if _, err := t.exec(`INSERT INTO search_terms (term, df) VALUES (?, ?)
-		ON CONFLICT (term) DO UPDATE SET df = search_terms.df + excluded.df`, tokensKey, n); err != nil {
-		return fmt.Errorf("count terms: %w", err)
-	}
-	return nil
+	t.rememberDoc(tk.ID, terms)
+	return t.countTerms(len(terms), append([]string{""}, distinct(terms, nil)...))
 }
 
 // tokensKey is the row of search_terms that counts the terms of all documents (a term never has
@@ -322,34 +332,63 @@ func (t *Tx) indexMessage(tk *Ticket, text string) error {
 		return nil
 	}
 	dia := t.d.Store.search
-	before, err := searchDoc(context.Background(), t.tx, dia, tk.ID)
-	if err != nil {
-		return err
+	before, known := t.docs[tk.ID]
+	if !known {
+		var err error
+		if before, err = searchDoc(context.Background(), t.tx, dia, tk.ID); err != nil {
+			return err
+		}
 	}
+	after := append(before[:len(before):len(before)], terms...)
 	if dia == dialectPG {
-		if err := pgIndexDoc(context.Background(), t.tx, tk.ID, append(before, terms...)); err != nil {
+		if err := pgIndexDoc(context.Background(), t.tx, tk.ID, after); err != nil {
 			return err
 		}
 	} else if _, err := t.exec(`UPDATE `+dia.table()+` SET doc = doc || ' ' || ? WHERE rowid = ?`, strings.Join(terms, " "), tk.ID); err != nil {
 		return fmt.Errorf("index message of ticket %d: %w", tk.ID, err)
 	}
-	if err := t.countTokens(len(terms)); err != nil {
-		return err
-	}
-	return t.countTerms(distinct(terms, before))
+	t.rememberDoc(tk.ID, after)
+	return t.countTerms(len(terms), distinct(terms, before))
 }
 
-// countTerms adds one document to the document frequency of each term (the term "" counts the
-// documents).
-func (t *Tx) countTerms(terms []string) error {
+// rememberDoc records the indexed terms of a ticket as this transaction wrote them, so that the
+// next message indexed reads them from memory instead of from the index.
+func (t *Tx) rememberDoc(id int64, terms []string) {
+	if t.docs == nil {
+		t.docs = map[int64][]string{}
+	}
+	if len(t.docs) >= maxRemembered {
+		clear(t.docs)
+	}
+	t.docs[id] = terms
+}
+
+// countTerms adds tokens to the terms of all documents (tokensKey) and one document to the
+// document frequency of each of terms (the term "" counts the documents): one statement, the
+// counts as a JSON object, instead of one upsert per term.
+func (t *Tx) countTerms(tokens int, terms []string) error {
+	counts := make(map[string]int, len(terms)+1)
+	counts[tokensKey] = tokens
 	for _, term := range terms {
-		if _, err := t.exec(`INSERT INTO search_terms (term, df) VALUES (?, 1)
-			ON CONFLICT (term) DO UPDATE SET df = search_terms.df + 1`, term); err != nil {
-			return fmt.Errorf("count terms: %w", err)
-		}
+		counts[term]++
+	}
+	b, err := json.Marshal(counts)
+	if err != nil {
+		return fmt.Errorf("count terms: %w", err)
+	}
+	if _, err := t.exec(t.d.Store.dialect.pick(countTermsSQL, countTermsPG), string(b)); err != nil {
+		return fmt.Errorf("count terms: %w", err)
 	}
 	return nil
 }
+
+// The upsert of countTerms. SQLite needs the WHERE to tell the upsert from a join's ON.
+const (
+	countTermsSQL = `INSERT INTO search_terms (term, df) SELECT key, value FROM json_each(?) WHERE true
+		ON CONFLICT (term) DO UPDATE SET df = search_terms.df + excluded.df`
+	countTermsPG = `INSERT INTO search_terms (term, df) SELECT key, CAST(value AS BIGINT) FROM json_each_text(CAST(? AS JSON))
+		ON CONFLICT (term) DO UPDATE SET df = search_terms.df + excluded.df`
+)
 
 // distinct returns the terms once each, in order, leaving out those of old.
 func distinct(terms, old []string) []string {

@@ -522,6 +522,20 @@ ALTER TABLE tickets ADD COLUMN quiet INTEGER NOT NULL DEFAULT 0;
 -- postgres
 ALTER TABLE tickets ADD COLUMN quiet BIGINT NOT NULL DEFAULT 0;
 `,
+	// The code that writes a ticket writes its next_due (ticketNextDue): the insert trigger of
+	// the migration that added the column fires only for a row written without it, instead of
+	// updating every new row a second time. PostgreSQL's trigger sets the column before the row
+	// is written, at no such cost: it stays.
+	17: `
+DROP TRIGGER tickets_next_due_insert;
+CREATE TRIGGER tickets_next_due_insert AFTER INSERT ON tickets
+	WHEN NEW.next_due IS NOT COALESCE(CASE WHEN NEW.first_response_at IS NULL THEN NEW.first_response_due ELSE NEW.resolve_due END, 9223372036854775807)
+BEGIN
+	UPDATE tickets SET next_due = COALESCE(CASE WHEN NEW.first_response_at IS NULL THEN NEW.first_response_due ELSE NEW.resolve_due END, 9223372036854775807)
+		WHERE id = NEW.id;
+END;
+-- postgres
+`,
 }
 
 // OpenStore opens (creating if needed) the database and applies pending migrations: a
@@ -548,7 +562,7 @@ func openStore(ctx context.Context, path string, fts4 bool) (*Store, error) {
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
 	q.Set("_cache_size", strconv.Itoa(-writerCacheKiB))
-	w, err := sql.Open(deskdDriver(), "file:"+path+"?"+q.Encode())
+	w, err := sql.Open(deskdDriver(true), "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -570,7 +584,7 @@ func openStore(ctx context.Context, path string, fts4 bool) (*Store, error) {
 	q.Set("mode", "ro")
 	q.Del("_txlock")
 	q.Set("_cache_size", strconv.Itoa(-readerCacheKiB))
-	r, err := sql.Open(deskdDriver(), "file:"+path+"?"+q.Encode())
+	r, err := sql.Open(deskdDriver(false), "file:"+path+"?"+q.Encode())
 	if err != nil {
 		s.closeQuietly()
 		return nil, fmt.Errorf("open store readers: %w", err)
