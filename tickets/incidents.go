@@ -188,6 +188,9 @@ func (t *Tx) openIncident(first *Ticket, actor, why string) (*Ticket, error) {
 		return inc, t.tellCoordinators(inc, "unassigned", say(PhraseNoTechnicianTicket))
 	}
 	inc.Assignee, inc.Status = who, StatusOpen
+	if te, ok := t.cfg.Technician(who); ok {
+		inc.Tier = te.Tier // At the tier of whoever holds it, as every ticket.
+	}
 	if err := t.event(inc, EventAssign, ActorDesk, false, who, ""); err != nil {
 		return nil, err
 	}

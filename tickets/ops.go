@@ -124,9 +124,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if pick.Email != "" {
 		tk.Assignee = pick.Email
 		tk.Status = StatusOpen
-		if pick.Tier > tk.Tier {
-			tk.Tier = pick.Tier // Nobody was available at the first tier.
-		}
+		tk.Tier = pick.Tier // The assignee's tier: higher when nobody was available at the first.
 		if err := t.markAssigned(pick.Email); err != nil {
 			return nil, err
 		}
@@ -281,19 +279,21 @@ func (t *Tx) mustBeOpen(tk *Ticket) error {
 	return nil
 }
 
-// Assign gives the ticket to a technician, who is told.
+// Assign gives the ticket to a technician, who is told; the ticket takes the technician's tier.
 func (t *Tx) Assign(tk *Ticket, email, actor string) error {
 	if err := t.mustBeOpen(tk); err != nil {
 		return err
 	}
 	email = strings.ToLower(strings.TrimSpace(email))
-	if _, ok := t.cfg.Technician(email); !ok {
+	te, ok := t.cfg.Technician(email)
+	if !ok {
 		return fmt.Errorf("%s: %w", email, ErrNotStaff)
 	}
 	if tk.Assignee == email {
 		return nil
 	}
-	tk.Assignee = email
+	// The ticket is at the tier of whoever holds it: an escalation then goes one tier above.
+	tk.Assignee, tk.Tier = email, te.Tier
 	if err := t.event(tk, EventAssign, actor, false, email, ""); err != nil {
 		return err
 	}
@@ -543,8 +543,8 @@ func (t *Tx) Reply(tk *Ticket, text, actor, messageID string) error {
 		tk.FirstResponseAt = t.Now
 	}
 	if tk.Assignee == "" {
-		if _, ok := t.cfg.Technician(actor); ok {
-			tk.Assignee = actor
+		if te, ok := t.cfg.Technician(actor); ok {
+			tk.Assignee, tk.Tier = actor, te.Tier
 			if err := t.event(tk, EventAssign, actor, false, actor, ""); err != nil {
 				return err
 			}

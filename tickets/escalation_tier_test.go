@@ -1,0 +1,53 @@
+package tickets
+
+import (
+	"context"
+	"testing"
+)
+
+// TestTierFollowsAssignee checks that a ticket is at the tier of whoever holds it, however it was
+// handed over (assignment by a coordinator, #take, a reply to an unassigned ticket), and that an
+// escalation then goes exactly one tier up.
+func TestTierFollowsAssignee(t *testing.T) {
+	d := newTestDesk(t)
+	ctx := context.Background()
+	tk := openTicket(t, d, t0, vpnRequest)
+	if tk.Tier != 1 || tk.Assignee != "alice@corp.example" {
+		t.Fatalf("opened at tier %d for %s", tk.Tier, tk.Assignee)
+	}
+	do := func(fn func(*Tx, *Ticket) error) *Ticket {
+		t.Helper()
+		if err := d.Do(ctx, tk.ID, t0, fn); err != nil {
+			t.Fatal(err)
+		}
+		return mustTicket(t, d, tk.ID)
+	}
+	got := do(func(tx *Tx, tk *Ticket) error { return tx.Assign(tk, "chloe@corp.example", "nadia@corp.example") })
+	if got.Tier != 2 || got.Assignee != "chloe@corp.example" {
+		t.Fatalf("assigned to a tier-2 technician: tier %d, %s", got.Tier, got.Assignee)
+	}
+	got = do(func(tx *Tx, tk *Ticket) error { return tx.Assign(tk, "bob@corp.example", "bob@corp.example") })
+	if got.Tier != 1 {
+		t.Fatalf("taken by a tier-1 technician: tier %d", got.Tier)
+	}
+	got = do(func(tx *Tx, tk *Ticket) error { return tx.Assign(tk, "chloe@corp.example", "nadia@corp.example") })
+	got = do(func(tx *Tx, tk *Ticket) error { return tx.Escalate(tk, "needs an expert", "nadia@corp.example") })
+	if got.Tier != 3 || got.Assignee != "dev@corp.example" {
+		t.Fatalf("escalated from tier 2: tier %d, %s", got.Tier, got.Assignee)
+	}
+
+	// A reply to an unassigned ticket gives it to the technician who answered, at their tier.
+	other := openTicket(t, d, t0, vpnRequest)
+	if err := d.Do(ctx, other.ID, t0, func(tx *Tx, tk *Ticket) error {
+		tk.Assignee = ""
+		if err := tx.save(tk); err != nil {
+			return err
+		}
+		return tx.Reply(tk, "Je regarde.", "chloe@corp.example", "")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustTicket(t, d, other.ID); got.Tier != 2 || got.Assignee != "chloe@corp.example" {
+		t.Fatalf("answered by a tier-2 technician: tier %d, %s", got.Tier, got.Assignee)
+	}
+}
