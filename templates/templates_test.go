@@ -263,3 +263,22 @@ func TestRequesterSubjectsCleanBack(t *testing.T) {
 		}
 	}
 }
+
+// TestEscalationReasonOneFullStop checks that a reason ending with its own full stop does not
+// end the escalation notice's sentence with two.
+func TestEscalationReasonOneFullStop(t *testing.T) {
+	s := load(t, "")
+	for _, lang := range []string{"fr", "en"} {
+		n := Samples(tickets.KindEscalated, lang)[1]
+		n.Reason = "réinitialiser le mot de passe. "
+		_, text, html, err := s.Render(tickets.KindEscalated, lang, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, body := range []string{text, html} {
+			if !strings.Contains(body, "mot de passe.") || strings.Contains(body, "passe..") || strings.Contains(body, "passe. .") {
+				t.Errorf("%s: the reason's sentence:\n%s", lang, body)
+			}
+		}
+	}
+}
