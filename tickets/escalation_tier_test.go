@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -49,5 +50,25 @@ func TestTierFollowsAssignee(t *testing.T) {
 	}
 	if got := mustTicket(t, d, other.ID); got.Tier != 2 || got.Assignee != "chloe@corp.example" {
 		t.Fatalf("answered by a tier-2 technician: tier %d, %s", got.Tier, got.Assignee)
+	}
+}
+
+// TestEscalationActorNotTold checks that whoever escalates is not mailed about their own action:
+// a coordinator escalating gets no "escalated by" notice, the others are still told.
+func TestEscalationActorNotTold(t *testing.T) {
+	d := newDeskTOML(t, func(s string) string {
+		return s + "\n[[coordinator]]\nname = \"Sam Taylor\"\nemail = \"sam@corp.example\"\nlanguage = \"en\"\n"
+	})
+	tk := openTicket(t, d, t0, vpnRequest)
+	before := len(outbox(t, d))
+	if err := d.Do(context.Background(), tk.ID, t0, func(tx *Tx, tk *Ticket) error {
+		return tx.Escalate(tk, "needs a specialist", "nadia@corp.example")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(outbox(t, d)[before:], " | ")
+	want := `escalated ["chloe@corp.example"] | escalated ["celine@corp.example"] | escalated ["sam@corp.example"]`
+	if got != want {
+		t.Fatalf("outbox %s, want %s", got, want)
 	}
 }

@@ -414,8 +414,10 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 			}
 			n := staff
 			n.History, n.AllAttachments = t.history(tk), true
-			if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email), Notice: n}); err != nil {
-				return err
+			if pick.Email != actor { // A technician escalating to themselves is not told.
+				if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email), Notice: n}); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -427,6 +429,9 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 		return nil
 	}
 	for _, co := range t.cfg.Coordinator {
+		if co.Email == actor {
+			continue // Nobody is told of their own action.
+		}
 		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{co.Email}, Language: co.Language, Notice: staff}); err != nil {
 			return err
 		}
