@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"strings"
+	"time"
 	"testing"
 )
 
@@ -70,5 +71,35 @@ func TestEscalationActorNotTold(t *testing.T) {
 	want := `escalated ["chloe@corp.example"] | escalated ["celine@corp.example"] | escalated ["sam@corp.example"]`
 	if got != want {
 		t.Fatalf("outbox %s, want %s", got, want)
+	}
+}
+
+// TestEscalationSparesNoReply checks that an escalation never mails a requester's address that
+// nobody reads (no-reply@…), by hand or by the escalation job; the staff are still told.
+func TestEscalationSparesNoReply(t *testing.T) {
+	d := newTestDesk(t)
+	req := vpnRequest
+	req.Requester, req.NoAck = "no-reply@saas.example", "nobody reads no-reply@saas.example"
+	byJob := openTicket(t, d, t0, req)
+	byHand := openTicket(t, d, t0, req)
+	if err := d.Do(context.Background(), byHand.ID, t0, func(tx *Tx, tk *Ticket) error {
+		return tx.Escalate(tk, "needs a specialist", "alice@corp.example")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if rep := runEscalation(t, d, t0.Add(5*time.Hour)); len(rep.Escalated) == 0 || rep.Escalated[0] != byJob.ID {
+		t.Fatalf("job: %+v", rep)
+	}
+	staff := 0
+	for _, m := range outbox(t, d) {
+		if strings.Contains(m, "no-reply@") && !strings.HasPrefix(m, "ack ") {
+			t.Errorf("mailed the no-reply address: %s", m)
+		}
+		if strings.HasPrefix(m, "escalated ") {
+			staff++
+		}
+	}
+	if staff == 0 {
+		t.Error("nobody was told of the escalations")
 	}
 }
