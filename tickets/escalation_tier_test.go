@@ -3,8 +3,8 @@ package tickets
 import (
 	"context"
 	"strings"
-	"time"
 	"testing"
+	"time"
 )
 
 // TestTierFollowsAssignee checks that a ticket is at the tier of whoever holds it, however it was
