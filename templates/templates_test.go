@@ -282,3 +282,20 @@ func TestEscalationReasonOneFullStop(t *testing.T) {
 		}
 	}
 }
+
+// TestEscalationUnchangedSaysSo checks the notice of a desk escalation that could raise nothing
+// (top tier, urgent already): it says so instead of "its priority is now".
+func TestEscalationUnchangedSaysSo(t *testing.T) {
+	s := load(t, "")
+	for lang, want := range map[string]string{"fr": "rien ne peut monter", "en": "nothing can go up"} {
+		n := Samples(tickets.KindEscalated, lang)[3]
+		n.Unchanged = true
+		_, text, html, err := s.Render(tickets.KindEscalated, lang, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, want) || !strings.Contains(html, want) {
+			t.Errorf("%s:\n%s", lang, text)
+		}
+	}
+}

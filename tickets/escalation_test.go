@@ -192,9 +192,44 @@ func TestEscalationTopTier(t *testing.T) {
 	if got.Tier != 3 || got.Assignee != "dev@corp.example" || got.Priority != PriorityHigh || got.Escalations != 1 {
 		t.Fatalf("top tier: %s tier %d %s escalations %d", got.Priority, got.Tier, got.Assignee, got.Escalations)
 	}
-	// At the top tier nobody takes it over; the requester and the coordinators are told.
-	if o := strings.Join(outbox(t, d)[before:], " | "); o != `escalated ["celine@corp.example"] | escalated ["nadia@corp.example"]` {
+	// At the top tier nobody takes it over; the assignee, the requester and the coordinators are told.
+	if o := strings.Join(outbox(t, d)[before:], " | "); o != `escalated ["dev@corp.example"] | escalated ["celine@corp.example"] | escalated ["nadia@corp.example"]` {
 		t.Fatalf("at the top tier: %s", o)
+	}
+}
+
+// TestEscalationTopTierUrgent checks a missed deadline of a ticket at the top tier and urgent
+// already: nothing rises, the requester is not told anything new, the assignee and the
+// coordinators are, once however often the job runs.
+func TestEscalationTopTierUrgent(t *testing.T) {
+	d := newTestDesk(t)
+	ctx := context.Background()
+	tk := openTicket(t, d, t0, vpnRequest)
+	if err := d.Do(ctx, tk.ID, t0, func(tx *Tx, tk *Ticket) error {
+		if err := tx.Assign(tk, "dev@corp.example", "nadia@corp.example"); err != nil {
+			return err
+		}
+		return tx.SetPriority(tk, PriorityUrgent, "nadia@corp.example", "")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	before := len(outbox(t, d))
+	for i := 0; i < 3; i++ {
+		runEscalation(t, d, t0.Add(time.Hour+time.Duration(i)*time.Minute)) // First response due at t0+30m.
+	}
+	got := mustTicket(t, d, tk.ID)
+	if got.Tier != 3 || got.Assignee != "dev@corp.example" || got.Priority != PriorityUrgent || got.Escalations != 1 {
+		t.Fatalf("top tier, urgent: %s tier %d %s escalations %d", got.Priority, got.Tier, got.Assignee, got.Escalations)
+	}
+	if o := strings.Join(outbox(t, d)[before:], " | "); o != `escalated ["dev@corp.example"] | escalated ["nadia@corp.example"]` {
+		t.Fatalf("top tier, urgent: %s", o)
+	}
+	var data string
+	if err := d.Store.Reader().QueryRow(`SELECT data FROM outbox WHERE recipients = '["dev@corp.example"]' AND kind = 'escalated'`).Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(data, `"unchanged":true`) {
+		t.Fatalf("the assignee's notice does not say nothing rose: %s", data)
 	}
 }
 

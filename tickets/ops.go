@@ -344,7 +344,8 @@ func (t *Tx) SetPriority(tk *Ticket, p Priority, actor, reason string) error {
 
 // Escalate raises the priority one level and hands the ticket to the next tier's specialist, who
 // gets the history; the requester and the coordinators are told. At the top tier only the
-// priority rises: the requester and the coordinators are told, and nobody takes it over.
+// priority rises: the requester, the assignee and the coordinators are told, and nobody takes it
+// over. At the top tier and urgent already nothing can rise: it is refused (a Refusal).
 func (t *Tx) Escalate(tk *Ticket, reason, actor string) error {
 	return t.escalate(tk, reason, actor, "", time.Time{})
 }
@@ -359,16 +360,26 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 		return fmt.Errorf("ticket %d is resolved: %w", tk.ID, ErrTransition)
 	}
 	reason = strings.TrimSpace(reason)
+	top := tk.Tier >= t.cfg.Escalation.MaxTier
+	// At the top tier and urgent already, nothing can go up: a person's escalation is refused
+	// with the reason; the job's (a missed deadline) is recorded, the assignee is told and the
+	// coordinators see it in the run's summary, and the requester hears nothing new.
+	unchanged := top && tk.Priority.Raise() == tk.Priority
+	if unchanged && deadline == "" {
+		return t.refuse(PhraseEscalateTop, "tier", fmt.Sprint(tk.Tier))
+	}
 	if err := t.SetPriority(tk, tk.Priority.Raise(), actor, "escalation"); err != nil {
 		return err
 	}
 	tk.Escalations++
 	t.count(&t.d.counters.Escalations, 1)
-	top := tk.Tier >= t.cfg.Escalation.MaxTier
 	text := reason
-	if top {
-		text = strings.TrimSpace("top tier reached; " + reason) // The event is for the team's history.
-	} else {
+	switch {
+	case unchanged:
+		text = strings.TrimSpace("top tier and urgent already; " + reason) // The event is for the team's history.
+	case top:
+		text = strings.TrimSpace("top tier reached; " + reason)
+	default:
 		tk.Tier++
 	}
 	if err := t.event(tk, EventEscalate, actor, false, text, ""); err != nil {
@@ -378,7 +389,13 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 		return err
 	}
 	staff := Notice{Audience: "staff", Reason: reason, Actor: actor, ActorName: t.nameOf(actor),
-		Deadline: deadline, Due: due, TopTier: top}
+		Deadline: deadline, Due: due, TopTier: top, Unchanged: unchanged}
+	if top && tk.Assignee != "" && tk.Assignee != actor {
+		// Nobody above takes it over: whoever holds it is told it is pressing.
+		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{tk.Assignee}, Language: t.staffLanguage(tk.Assignee), Notice: staff}); err != nil {
+			return err
+		}
+	}
 	if !top {
 		pick := t.chooseTechnician(tk.Category, tk.Tier, tk.Assignee)
 		if pick.Email != "" && pick.Tier < tk.Tier {
@@ -425,7 +442,7 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 	if noReply(tk.Requester) {
 		to, cc = tk.Watchers, nil // Nobody reads the requester's address: the watchers alone are told.
 	}
-	if len(to) > 0 {
+	if len(to) > 0 && !unchanged {
 		if err := t.queue(tk, Mail{Kind: KindEscalated, To: to, Cc: cc, Language: tk.Language,
 			Automatic: true, Notice: Notice{Audience: "requester", TopTier: top}}); err != nil {
 			return err
