@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -101,5 +102,53 @@ func TestEscalationSparesNoReply(t *testing.T) {
 	}
 	if staff == 0 {
 		t.Error("nobody was told of the escalations")
+	}
+}
+
+// TestEscalationRestartsResolution checks that an escalation for a missed resolution gives the
+// specialist a new target, the new priority's resolve SLA from the escalation, and that the
+// requester's notice states that target, not the one just missed. A pending spell afterwards
+// extends it.
+func TestEscalationRestartsResolution(t *testing.T) {
+	d := newTestDesk(t)
+	ctx := context.Background()
+	tk := openTicket(t, d, t0, vpnRequest)
+	if err := d.Do(ctx, tk.ID, t0.Add(time.Hour), func(tx *Tx, tk *Ticket) error {
+		return tx.Reply(tk, "Je regarde.", "alice@corp.example", "")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	breach := t0.Add(24 * time.Hour) // Normal: resolution in 24h.
+	before := len(outbox(t, d))
+	if rep := runEscalation(t, d, breach); len(rep.Escalated) != 1 {
+		t.Fatalf("resolve breach: %+v", rep)
+	}
+	got := mustTicket(t, d, tk.ID)
+	if want := breach.Add(8 * time.Hour); got.Priority != PriorityHigh || !got.ResolveDue.Equal(want) {
+		t.Fatalf("after the breach: %s, resolve due %v, want %v", got.Priority, got.ResolveDue, want)
+	}
+	var data string
+	if err := d.Store.Reader().QueryRow(`SELECT data FROM outbox WHERE id > ? AND recipients = '["celine@corp.example"]'`,
+		before).Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	var n Notice
+	if err := json.Unmarshal([]byte(data), &n); err != nil {
+		t.Fatal(err)
+	}
+	if !n.Ticket.ResolveDue.After(breach) {
+		t.Fatalf("the requester is promised %v, at %v", n.Ticket.ResolveDue, breach)
+	}
+	// Two hours pending: the target moves two hours later.
+	if err := d.Do(ctx, tk.ID, breach.Add(time.Hour), func(tx *Tx, tk *Ticket) error { return tx.Pending(tk, "chloe@corp.example") }); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Do(ctx, tk.ID, breach.Add(3*time.Hour), func(tx *Tx, tk *Ticket) error {
+		return tx.Message(tk, "Voici l'info.", "celine@corp.example", "m2@corp.example")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustTicket(t, d, tk.ID); !got.ResolveDue.Equal(breach.Add(10 * time.Hour)) {
+		t.Fatalf("after two hours pending: resolve due %v", got.ResolveDue)
 	}
 }

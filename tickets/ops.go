@@ -251,9 +251,15 @@ func (t *Tx) setStatus(tk *Ticket, to Status, actor string) error {
 	}
 	from := tk.Status
 	if from == StatusPending {
-		tk.Paused += t.cfg.cal.Between(tk.PendingSince, t.Now)
+		paused := t.cfg.cal.Between(tk.PendingSince, t.Now)
+		tk.Paused += paused
 		tk.PendingSince = time.Time{}
+		target := tk.ResolveDue
 		t.recomputeDue(tk, t.Now)
+		if tk.Escalations > 0 && !target.IsZero() {
+			// An escalation restarted the resolution clock (restartResolution): the pause extends it.
+			tk.ResolveDue = maxTime(tk.ResolveDue, t.cfg.cal.Add(target, paused))
+		}
 	}
 	switch to {
 	case StatusPending:
@@ -370,6 +376,9 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 	}
 	if err := t.SetPriority(tk, tk.Priority.Raise(), actor, "escalation"); err != nil {
 		return err
+	}
+	if !unchanged {
+		t.restartResolution(tk)
 	}
 	tk.Escalations++
 	t.count(&t.d.counters.Escalations, 1)
