@@ -13,6 +13,8 @@
 #            process's CPU-ms per ticket (/proc/PID/stat) and peak RSS (VmHWM). Once more against
 #            an in-memory Go IMAP server, which notifies IDLE at once, to separate deskd's own
 #            latency from Dovecot's notification delay.
+#   memory   `deskd serve` once more, the web desk and the jobs working too: MEM_N requests, the web
+#            desk's pages, escalation and digest every 10 s; VmHWM, and VmRSS, RssAnon, RssFile.
 #   peak RSS the largest of the commands' maximum resident sets (the kernel's rusage) and VmHWM.
 # Also `deskd ticket list --json` at each desk size (time, RSS). Then once: one `deskd run escalation`
 # where ESC_N tickets breach; the whole pipeline into a private Postfix (if installed); and how long
@@ -37,7 +39,10 @@
 #   --pg     every desk on PostgreSQL instead of SQLite: a schema per desk on the server $PG_URL
 #            names, else on a private cluster (test/pg.sh: 127.0.0.1, fsync and synchronous_commit
 #            off, as SQLite's WAL with synchronous=NORMAL does not sync each commit either)
-# Environment: N (mails per stage), SIZES, RATES, LAT_SECONDS, NOOP_MS, ESC_N, PF_N override the defaults.
+# Environment: N (mails per stage), SIZES, RATES, LAT_SECONDS, NOOP_MS, ESC_N, PF_N, MEM_N, MEM_PAGES
+# override the defaults; PF_CONNECTIONS sets [smtp] connections for the Postfix stages (deskd's default
+# otherwise). SIZES="" runs no desk stage and ESC_N=0 no escalation: SIZES= ESC_N=0 PF_N=2000 measures
+# Postfix alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
@@ -54,9 +59,9 @@ for a in "$@"; do
 	esac
 done
 if [ $short = 1 ]; then
-	: "${N:=200}" "${SIZES:=0 2000}" "${RATES:=20}" "${LAT_SECONDS:=3}" "${ESC_N:=200}" "${PF_N:=100}" "${PROBES:=5}" "${NOOP_MS:=25}"
+	: "${N:=200}" "${SIZES=0 2000}" "${RATES:=20}" "${LAT_SECONDS:=3}" "${ESC_N:=200}" "${PF_N:=100}" "${PROBES:=5}" "${NOOP_MS:=25}" "${MEM_N:=50}" "${MEM_PAGES:=1}"
 else
-	: "${N:=5000}" "${SIZES:=0 10000 100000}" "${RATES:=20 50}" "${LAT_SECONDS:=20}" "${ESC_N:=10000}" "${PF_N:=2000}" "${PROBES:=20}" "${NOOP_MS:=25}"
+	: "${N:=5000}" "${SIZES=0 10000 100000}" "${RATES:=20 50}" "${LAT_SECONDS:=20}" "${ESC_N:=10000}" "${PF_N:=2000}" "${PROBES:=20}" "${NOOP_MS:=25}" "${MEM_N:=300}" "${MEM_PAGES:=5}"
 	[ $big = 1 ] && SIZES="$SIZES 1000000"
 fi
 
@@ -203,7 +208,7 @@ address = "$4"
 security = "none"
 
 [web]
-address = ""   # the web desk is not measured here, and would hold its port
+address = "127.0.0.1:0"   # a free port, named in the log ("web desk serving")
 
 # The generated requests share a few dozen subjects and phrasings: detection would link them into
 # incidents, whose members get no assignment notice of their own.
@@ -442,6 +447,39 @@ for S in $SIZES; do
 	kill -TERM $serve $mem
 	wait $serve $mem || true
 
+	# serve's memory under a working day's mix, in one process: MEM_N requests through the
+	# in-memory IMAP server, the web desk's pages fetched (MEM_PAGES rounds of 14 pages), the
+	# escalation and digest jobs run every 10 s; then a pause for the jobs. VmHWM is the peak;
+	# VmRSS, RssAnon (the heap: Go's and SQLite's) and RssFile (the binary's own pages) at the end.
+	"$B/imapmem" -ready "$W/$desk-memstage.addr" &
+	mem=$!
+	pids+=($mem)
+	wait_file "$W/$desk-memstage.addr"
+	memaddr=$(cat "$W/$desk-memstage.addr")
+	# A new in-memory server numbers its mail from UID 1 under the UIDVALIDITY of the last one:
+	# deskd would take its mail for mail already read. Forget the mailbox, as for a new server.
+	"$T" sql -config "$W/$desk/sink.toml" "DELETE FROM ingest_state" >/dev/null
+	config "$W/$desk" "$memaddr" helpdesk "$SINK" |
+		sed 's/^escalation = .*/escalation = "@every 10s"/; s/^digest = .*/digest = "@every 10s"/' >"$W/$desk/memory.toml"
+	"$B/deskd" serve --config "$W/$desk/memory.toml" 2>"$W/$desk-serve-memory.log" &
+	serve=$!
+	pids+=($serve)
+	for _ in $(seq 600); do grep -q "imap connected" "$W/$desk-serve-memory.log" && break; sleep 0.1; done
+	grep -q "imap connected" "$W/$desk-serve-memory.log" || fail "$desk: deskd serve (memory) did not connect: $(tail -5 "$W/$desk-serve-memory.log")"
+	webaddr=$(grep -o 'msg="web desk serving" address=[0-9.:]*' "$W/$desk-serve-memory.log" | sed 's/.*address=//')
+	sink_reset
+	res=$("$T" append -imap "$memaddr" -n "$MEM_N" -rate 50 -sink "$SINK_HTTP" -prefix "r$S" -wait $((120 + MEM_N))s) ||
+		fail "$desk serve (memory): $res"
+	pages=$("$T" web -config "$W/$desk/memory.toml" -url "http://$webaddr" -n "$MEM_PAGES") || fail "$desk serve (memory): web desk: $pages"
+	sleep 25 # The jobs run at least twice.
+	st=/proc/$serve/status
+	mem_hwm=$(awk '/VmHWM/ {print $2}' $st) mem_rss=$(awk '/VmRSS/ {print $2}' $st)
+	mem_anon=$(awk '/RssAnon/ {print $2}' $st) mem_file=$(awk '/RssFile/ {print $2}' $st)
+	kill -TERM $serve $mem
+	wait $serve || fail "$desk: deskd serve (memory) exited $? after SIGTERM"
+	wait $mem || true
+	notes+=("serve's memory, desk of $S: $MEM_N requests ($(echo "$res" | grep -o 'lost [0-9]*')), ${pages#pages } web pages, escalation and digest every 10 s: VmHWM $((mem_hwm / 1024)) MB; at the end VmRSS $((mem_rss / 1024)) MB = RssAnon $((mem_anon / 1024)) MB + RssFile $((mem_file / 1024)) MB (the binary's pages)")
+
 	# ticket list --json on this desk (and the stages' new tickets).
 	timed "$desk-list" "$B/deskd" ticket list --json --config "$cfg"
 	[ "$CODE" = 0 ] || fail "$desk: ticket list: exit $CODE: $(tail -3 "$W/$desk-list.err")"
@@ -450,21 +488,23 @@ for S in $SIZES; do
 	rss=$(maxrss "$empty_rss" "$ingest_rss" "$send_rss" "$whole_rss")
 	rows+=("$(printf '| %9s | %7s | %7s | %7s | %6.2f | %6.2f | %6.2f | %6.2f | %6s | %6s | %7s |' \
 		"$S" "$ingest_rate" "$send_rate" "$whole_rate" "$ingest_cpu" "$send_cpu" "$whole_cpu" "$serve_cpu" \
-		"$((rss / 1024))" "$((hwm / 1024))" "$empty_wall")")
+		"$((rss / 1024))" "$((hwm / 1024)) / $((mem_hwm / 1024))" "$empty_wall")")
 done
 
 # ---- one escalation run where ESC_N tickets breach
-say "one escalation run, $ESC_N tickets overdue"
-new_desk esc "127.0.0.1:$IMAP_PORT" helpdesk_esc
-"$T" seed -config "$W/esc/sink.toml" -n 0 -breach "$ESC_N" >&2
-sink_reset
-timed esc "$B/deskd" run escalation --config "$W/esc/sink.toml"
-[ "$CODE" = 0 ] || fail "run escalation: exit $CODE: $(tail -3 "$W/esc.err")"
-esc_sent=$(echo "$OUT" | grep -o 'sent [0-9]*' | awk '{print $2}')
-escalated=$("$T" sql -config "$W/esc/sink.toml" "SELECT COUNT(*) FROM tickets WHERE escalations > 0")
-[ "$escalated" = "$ESC_N" ] || fail "run escalation: $escalated of $ESC_N overdue tickets escalated ($OUT)"
-sink_wait "${esc_sent:-0}"
-notes+=("run escalation, $ESC_N tickets breach: ${WALL}s, $(calc "($USER + $SYS)" 1) CPU-s, ${esc_sent:-?} mails ($(sink_stat kinds.escalated) escalated, $(sink_stat kinds.assigned) assigned, $(sink_stat kinds.reminder) reminders), peak RSS $((RSS / 1024)) MB")
+if [ "$ESC_N" -gt 0 ]; then
+	say "one escalation run, $ESC_N tickets overdue"
+	new_desk esc "127.0.0.1:$IMAP_PORT" helpdesk_esc
+	"$T" seed -config "$W/esc/sink.toml" -n 0 -breach "$ESC_N" >&2
+	sink_reset
+	timed esc "$B/deskd" run escalation --config "$W/esc/sink.toml"
+	[ "$CODE" = 0 ] || fail "run escalation: exit $CODE: $(tail -3 "$W/esc.err")"
+	esc_sent=$(echo "$OUT" | grep -o 'sent [0-9]*' | awk '{print $2}')
+	escalated=$("$T" sql -config "$W/esc/sink.toml" "SELECT COUNT(*) FROM tickets WHERE escalations > 0")
+	[ "$escalated" = "$ESC_N" ] || fail "run escalation: $escalated of $ESC_N overdue tickets escalated ($OUT)"
+	sink_wait "${esc_sent:-0}"
+	notes+=("run escalation, $ESC_N tickets breach: ${WALL}s, $(calc "($USER + $SYS)" 1) CPU-s, ${esc_sent:-?} mails ($(sink_stat kinds.escalated) escalated, $(sink_stat kinds.assigned) assigned, $(sink_stat kinds.reminder) reminders), peak RSS $((RSS / 1024)) MB")
+fi
 
 # ---- into a real Postfix: a private instance on loopback that discards what it accepts.
 if [ -x /usr/sbin/postfix ] && [ "$(id -u)" = 0 ] && [ "$PF_N" -gt 0 ]; then
@@ -499,12 +539,30 @@ EOF
 		for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$PF_PORT) 2>/dev/null && break; sleep 0.1; done
 		new_desk pf "127.0.0.1:$IMAP_PORT" helpdesk_pf
 		config "$W/pf" "127.0.0.1:$IMAP_PORT" helpdesk_pf "127.0.0.1:$PF_PORT" >"$W/pf/postfix.toml"
+		if [ -n "${PF_CONNECTIONS:-}" ]; then
+			sed -i "/^\\[smtp\\]/a connections = $PF_CONNECTIONS" "$W/pf/postfix.toml"
+		fi
+		# send only: PF_N requests ingested with the SMTP server down, then their acks and notices
+		# drained into Postfix (as the send stage into the sink).
+		deliver helpdesk_pf "$PF_N" q 0 >/dev/null
+		timed pf-ingest "$B/deskd" poll --once --config "$W/pf/nosmtp.toml"
+		check_pass pf-ingest "$PF_N"
+		"$T" sql -config "$W/pf/postfix.toml" "UPDATE outbox SET next_attempt_at = 0, attempts = 0, last_error = '', claim = '' WHERE state = 'pending'" >/dev/null
+		pending=$("$T" sql -config "$W/pf/postfix.toml" "SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
+		timed pf-send "$B/deskd" poll --once --config "$W/pf/postfix.toml"
+		[ "$CODE" = 0 ] || fail "postfix send: exit $CODE: $(tail -3 "$W/pf-send.err")"
+		pf_sent=$(poll_field sent)
+		[ "$pf_sent" = "$pending" ] || fail "postfix send: sent $pf_sent of $pending pending mails"
+		pf_send_note="send only into Postfix: $pf_sent mails in ${WALL}s = $(calc "$pf_sent / $WALL") mails/s, $(calc "($USER + $SYS) * 1000 / $pf_sent" 2) CPU-ms/mail in deskd, ${PF_CONNECTIONS:-default} connections"
+		echo "   $pf_send_note" >&2
 		deliver helpdesk_pf "$PF_N" p 0 >/dev/null
 		timed pf "$B/deskd" poll --once --config "$W/pf/postfix.toml"
 		[ "$CODE" = 0 ] || fail "postfix: exit $CODE: $(tail -3 "$W/pf.err")"
+		pf_whole_wall=$WALL
 		check_pass pf "$PF_N"
 		opened=$(poll_field opened) sent=$(poll_field sent)
 		[ "$sent" = $((2 * opened)) ] || fail "postfix: sent $sent mails for $opened new tickets"
+		sent=$((sent + pf_sent)) # Postfix's log counts both stages.
 		# One "status=sent" line per recipient, one queue ID per copy: deskd sends each recipient a
 		# copy of its own, whose Message-ID is dk.TOKEN.RANDOM@domain; the copies of a mail share
 		# RANDOM@domain, so a mail is that part of a delivered queue ID's Message-ID.
@@ -517,7 +575,8 @@ EOF
 		for _ in $(seq 900); do [ "$(delivered)" -ge "$sent" ] && break; sleep 0.1; done # A loaded machine: up to 90 s.
 		accepted=$(delivered)
 		[ "$accepted" = "$sent" ] || fail "postfix: delivered (discarded) $accepted of $sent mails"
-		notes+=("whole pipeline into Postfix $(/usr/sbin/postconf -h mail_version): $opened new tickets in ${WALL}s = $(calc "$opened / $WALL") tickets/s, $(calc "$sent / $WALL") mails/s accepted by Postfix")
+		notes+=("$pf_send_note")
+		notes+=("whole pipeline into Postfix $(/usr/sbin/postconf -h mail_version): $opened new tickets in ${pf_whole_wall}s = $(calc "$opened / $pf_whole_wall") tickets/s, $(calc "2 * $opened / $pf_whole_wall") mails/s accepted by Postfix")
 	else
 		notes+=("Postfix: could not start a private instance: $(tail -2 "$P/check.log" | tr '\n' ' ')")
 	fi
@@ -540,7 +599,7 @@ probe+=("Go IMAP server: $("$T" probe -imap "$(cat "$W/probe-mem.addr")" -n "$PR
 echo
 echo "deskd $(git rev-parse --short HEAD 2>/dev/null) on $(if [ $pg = 1 ]; then echo "PostgreSQL $(psql -tAq "$PG_URL" -c 'SHOW server_version' | cut -d' ' -f1)"; else echo SQLite; fi), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ); $N mails per stage (requests, with replies, thank-you notes and out-of-office replies into seeded desks); load average $load0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 echo
-echo "| desk size | ingest mails/s | send mails/s | whole tickets/s | ingest CPU-ms/mail | send CPU-ms/mail | whole CPU-ms/ticket | serve CPU-ms/ticket | peak RSS poll MB | peak RSS serve MB | empty pass s |"
+echo "| desk size | ingest mails/s | send mails/s | whole tickets/s | ingest CPU-ms/mail | send CPU-ms/mail | whole CPU-ms/ticket | serve CPU-ms/ticket | peak RSS poll MB | peak RSS serve MB: latency / memory stage | empty pass s |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo

@@ -81,29 +81,38 @@ func (self Claimant) Gone(other Claimant) bool {
 	if other.PID == self.PID && other.Start == self.Start {
 		return false
 	}
-	start, err := startTime(other.PID)
+	start, state, err := procStat(other.PID)
 	if err != nil {
 		return os.IsNotExist(err)
 	}
-	return start != other.Start
+	// A process killed but not yet reaped by its parent (a zombie: where nothing reaps orphans,
+	// as in a container without an init, it stays so) has its /proc entry, and its start time.
+	return start != other.Start || state == "Z" || state == "X"
 }
 
 // startTime reads a process's start time, in clock ticks since boot (proc(5), field 22 of stat).
 func startTime(pid int) (string, error) {
+	start, _, err := procStat(pid)
+	return start, err
+}
+
+// procStat reads a process's start time (field 22 of /proc/PID/stat, in clock ticks since boot)
+// and its state (field 3: "R", "S", … "Z" for a zombie).
+func procStat(pid int) (start, state string, err error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	// The command name, field 2, is in parentheses and may hold spaces or parentheses itself.
 	i := strings.LastIndexByte(string(b), ')')
 	if i < 0 {
-		return "", fmt.Errorf("/proc/%d/stat: no command name", pid)
+		return "", "", fmt.Errorf("/proc/%d/stat: no command name", pid)
 	}
 	f := strings.Fields(string(b[i+1:])) // From field 3 on.
 	if len(f) < 20 {
-		return "", fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f)+2)
+		return "", "", fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f)+2)
 	}
-	return f[19], nil
+	return f[19], f[0], nil
 }
 
 func machineID() string {

@@ -3,6 +3,7 @@ package mailout
 import (
 	"context"
 	"os/exec"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,6 +31,36 @@ func child(t *testing.T) (Claimant, func()) {
 	}
 	t.Cleanup(kill)
 	return c, kill
+}
+
+// zombie starts a process that sleeps and kills it without reaping it, as a crashed deskd stays
+// where its parent has not yet waited for it (or nothing reaps orphans): its /proc entry remains.
+func zombie(t *testing.T) Claimant {
+	t.Helper()
+	cmd := exec.Command("sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Skipf("cannot start a child process: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Wait() })
+	c := Self()
+	c.PID = cmd.Process.Pid
+	start, err := startTime(c.PID)
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	c.Start = start
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if _, state, err := procStat(c.PID); err == nil && state == "Z" {
+			return c
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the killed child never became a zombie")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // TestClaimant: what one process can tell of another's claim.
@@ -62,6 +93,7 @@ func TestClaimant(t *testing.T) {
 		{"itself", self, false},
 		{"a live process", live, false},
 		{"a killed process", dead, true},
+		{"a killed process not yet reaped", zombie(t), true},
 		{"a reused PID", reused, true},
 		{"the machine restarted since", otherBoot, true},
 		{"another machine", otherMachine, false},

@@ -25,15 +25,11 @@ func (s *Sender) SetLinker(l Linker) {
 }
 
 // relink renders a copy's words again with the web desk's links for its recipient (each copy of a
-// mail goes to one recipient, and its links are that person's); a mail without links is returned
-// as it was rendered.
+// mail goes to one recipient, and its links are that person's); a copy whose links are those the
+// mail was rendered with (render renders it with its first recipient's) is returned as it was.
 func (d *drain) relink(m tickets.OutboxMail, r rendered, rcpt string) (rendered, error) {
-	l := d.linker.Load()
-	if l == nil {
-		return r, nil
-	}
-	links := l.Links(m, rcpt, d.now)
-	if links == (tickets.Links{}) {
+	links := d.links(m, rcpt)
+	if links == r.notice.Links {
 		return r, nil
 	}
 	n := r.notice // As fitted to the server's size (render): its cuts and its files left out.
@@ -44,4 +40,13 @@ func (d *drain) relink(m tickets.OutboxMail, r rendered, rcpt string) (rendered,
 	}
 	r.subject, r.text, r.html, r.notice = tickets.OneLine(subject, 0), text, html, n
 	return r, nil
+}
+
+// links are the web desk's links for a copy of m to rcpt; none without a web desk.
+func (d *drain) links(m tickets.OutboxMail, rcpt string) tickets.Links {
+	l := d.linker.Load()
+	if l == nil {
+		return tickets.Links{}
+	}
+	return l.Links(m, rcpt, d.now)
 }

@@ -39,7 +39,7 @@ const (
 	FirstRetry = time.Minute      // Delay after the first failure; doubles with each attempt.
 	MaxRetry   = time.Hour        // Longest delay between attempts.
 	GiveUp     = 24 * time.Hour   // A mail still not sent this long after it was queued fails.
-	batchSize  = 50               // Rows claimed at a time.
+	batchSize  = 50               // Rows claimed at a time, or more for many connections (claimSize).
 	tick       = 15 * time.Second // Run drains at least this often.
 	timeout    = 30 * time.Second // SMTP dial and command timeout.
 )
@@ -82,7 +82,7 @@ type Outbox interface {
 	// PruneSentLog forgets the rate limit's records older than before.
 	PruneSentLog(ctx context.Context, before time.Time) error
 	// MailAttachments returns the stored files a mail carries, within budget bytes, and those
-	// it leaves out.
+	// it leaves out (all of them when budget < 0).
 	MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) ([]tickets.File, []tickets.LeftOut, error)
 }
 
@@ -216,7 +216,7 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 		return 0, err
 	}
 	for {
-		batch, err := s.box.DueMail(ctx, s.self.String(), now, batchSize)
+		batch, err := s.box.DueMail(ctx, s.self.String(), now, claimSize(s.connections(set.smtp)))
 		if err != nil {
 			return total(), err
 		}
@@ -337,7 +337,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		log.Info("recipients dropped", "why", strings.Join(dropped, "; "))
 	}
 	if d.client == nil { // Connected before rendering: the server's size limit shapes the mail.
-		c, err := d.dial(ctx, d.smtp)
+		c, err := d.connect(ctx)
 		d.status.record(err)
 		if err != nil && waitsForPerson(err) {
 			return errWaiting{err}
@@ -381,7 +381,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			continue
 		}
 		if d.client == nil {
-			c, err := d.dial(ctx, d.smtp)
+			c, err := d.connect(ctx)
 			d.status.record(err)
 			if err != nil && waitsForPerson(err) {
 				return errWaiting{err}
@@ -422,7 +422,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			// may be at fault: it waits for the mail's own retry, and the others go on.
 			log.Info("smtp connection lost", "err", err)
 			d.close()
-			c, derr := d.dial(ctx, d.smtp)
+			c, derr := d.connect(ctx)
 			d.status.record(derr)
 			if derr != nil && waitsForPerson(derr) {
 				return errWaiting{derr}

@@ -618,15 +618,36 @@ func TestCancelledDrainReleases(t *testing.T) {
 
 // BenchmarkSend measures mails per second to the in-process sink, rendering included, over one
 // connection and over the default number, and the CPU per mail of the whole process (the sink's
-// included).
+// included); once more with the sink declaring a SIZE limit, as Postfix does (its default
+// message_size_limit), so that each mail is fitted to it; and once with a web desk's link in
+// every copy.
 //
 //	go test ./mailout -run '^$' -bench Send -benchtime 3000x
 func BenchmarkSend(b *testing.B) {
-	for _, conns := range []int{1, DefaultConnections} {
-		b.Run(fmt.Sprintf("connections=%d", conns), func(b *testing.B) {
+	for _, c := range []struct {
+		conns int
+		size  int64
+		links bool // A web desk gives each copy its link, as deskd serve's does.
+	}{{1, 0, false}, {DefaultConnections, 0, false}, {DefaultConnections, 10240000, false}, {DefaultConnections, 0, true}} {
+		name := fmt.Sprintf("connections=%d", c.conns)
+		if c.size > 0 {
+			name += fmt.Sprintf("/size=%d", c.size)
+		}
+		if c.links {
+			name += "/links"
+		}
+		b.Run(name, func(b *testing.B) {
 			e := newEnv(b)
+			if c.links {
+				e.sender.SetLinker(pageLinks{e.desk.Signer})
+			}
+			if c.size > 0 {
+				e.sink.stop()
+				e.sink.maxBytes = c.size
+				e.sink.start(b)
+			}
 			cfg := e.smtp
-			cfg.Connections = conns
+			cfg.Connections = c.conns
 			if err := e.sender.SetConfig(cfg, e.desk.Config().Desk, nil); err != nil {
 				b.Fatal(err)
 			}
@@ -653,6 +674,15 @@ func BenchmarkSend(b *testing.B) {
 			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/mail")
 		})
 	}
+}
+
+// pageLinks gives every recipient a signed link to the ticket's page, as the web desk does for
+// a requester.
+type pageLinks struct{ signer *tickets.Signer }
+
+func (l pageLinks) Links(m tickets.OutboxMail, rcpt string, now time.Time) tickets.Links {
+	return tickets.Links{Page: "https://desk.corp.example/r/" + l.signer.Link(tickets.LinkClaim{Purpose: tickets.LinkPage,
+		TicketID: m.TicketID, Recipient: rcpt, Expires: now.Add(30 * 24 * time.Hour)})}
 }
 
 // cpuTime is the process's user and system time so far.

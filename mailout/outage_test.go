@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskd/deskd/templates"
 	"github.com/deskd/deskd/tickets"
 )
 
@@ -103,5 +104,39 @@ func TestConnectionLostOnOneMail(t *testing.T) {
 	}
 	if e.sender.down.Load() != nil {
 		t.Fatal("a server that took the next connection is taken for down")
+	}
+}
+
+// TestServerTakesFewerConnections: a server that takes one connection at a time and answers
+// 421 to more gets every mail over that one, never two at once, and the sender keeps to one.
+func TestServerTakesFewerConnections(t *testing.T) {
+	e := newEnv(t)
+	e.sink.mu.Lock()
+	e.sink.maxConns = 1
+	e.sink.mu.Unlock()
+	cfg := e.smtp
+	cfg.Connections = 3
+	if err := e.sender.SetConfig(cfg, e.desk.Config().Desk, nil); err != nil {
+		t.Fatal(err)
+	}
+	db := e.rawDB()
+	n := templates.Samples(tickets.KindAck, "fr")[0]
+	n.Ticket.ID = 0
+	const mails = 40
+	for i := range mails {
+		e.queueRaw(db, tickets.KindAck, "fr", n, []string{fmt.Sprintf("r%d@corp.example", i)}, nil, false, t0)
+	}
+	sent, err := e.sender.Drain(context.Background(), t0)
+	if err != nil || sent != mails {
+		t.Fatalf("sent %d of %d: %v", sent, mails, err)
+	}
+	e.sink.mu.Lock()
+	peak := e.sink.peak
+	e.sink.mu.Unlock()
+	if got := len(e.sink.received()); got != mails || peak != 1 {
+		t.Fatalf("the sink got %d mails, at most %d connections at once", got, peak)
+	}
+	if n := e.sender.connections(cfg); n != 1 {
+		t.Fatalf("the sender goes on with %d connections, want the 1 the server took", n)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +31,10 @@ import (
 // (deskd serve answering a request) dials once.
 const perConnection = 8
 
+// claimSize is how many rows a drain claims at a time over conns connections: batchSize, or
+// enough for every connection to take perConnection mails of a batch.
+func claimSize(conns int) int { return max(batchSize, conns*perConnection) }
+
 // connLimitFor is how long a sender keeps to the number of connections a server accepted.
 const connLimitFor = 10 * time.Minute
 
@@ -49,16 +55,69 @@ func (x batchBox) MarkSent(ctx context.Context, id int64, now time.Time, sentTo 
 type sentAtOnce interface{ SentAtOnce() bool }
 
 func (x batchBox) AutoMailsSince(ctx context.Context, email string, since time.Time) (int, error) {
+	if l := x.b.limitsAt(since.Add(time.Hour)); l != nil {
+		return l.Auto[tickets.Mailbox(email)] + x.b.uncommitted(tickets.Mailbox(email)), nil
+	}
 	n, err := x.Outbox.AutoMailsSince(ctx, email, since)
 	return n + x.b.uncommitted(tickets.Mailbox(email)), err
 }
 
 func (x batchBox) CausedMailsSince(ctx context.Context, cause string, since time.Time) (int, error) {
-	n, err := x.Outbox.CausedMailsSince(ctx, cause, since)
 	if cause == "" {
-		return n, err
+		return 0, nil
 	}
+	if l := x.b.limitsAt(since.Add(time.Hour)); l != nil {
+		return l.Caused[cause] + x.b.uncommitted(causeKey(cause)), nil
+	}
+	n, err := x.Outbox.CausedMailsSince(ctx, cause, since)
 	return n + x.b.uncommitted(causeKey(cause)), err
+}
+
+func (x batchBox) Suppressed(ctx context.Context, email string, now time.Time) (bool, error) {
+	if l := x.b.limitsAt(now); l != nil {
+		return l.Bounced[strings.ToLower(email)], nil
+	}
+	return x.Outbox.Suppressed(ctx, email, now)
+}
+
+// limiter is an outbox that tells the hourly limits and bounces of a whole batch in one go
+// (*tickets.Store): a batch asks it once, instead of three queries for each of its mails.
+type limiter interface {
+	Limits(ctx context.Context, emails, causes []string, since, now time.Time) (tickets.SendLimits, error)
+}
+
+// loadLimits reads the limits of the batch's recipients and causes at now, when the outbox can
+// tell them at once and keeps the batch's sends to its end (a store with a sent journal: the
+// batch counts its own sends, noted, on top). A mail's own bounce recorded while its batch is
+// being sent holds back its next mail, not the rest of that batch.
+func (b *batch) loadLimits(ctx context.Context, now time.Time) error {
+	l, ok := b.box.(limiter)
+	if o, at := b.box.(sentAtOnce); !ok || (at && o.SentAtOnce()) {
+		return nil
+	}
+	var emails, causes []string
+	for _, m := range b.queue {
+		emails = append(append(emails, m.To...), m.Cc...)
+		if m.Automatic && m.Cause != "" {
+			causes = append(causes, m.Cause)
+		}
+	}
+	slices.Sort(emails)
+	slices.Sort(causes)
+	limits, err := l.Limits(ctx, slices.Compact(emails), slices.Compact(causes), now.Add(-time.Hour), now)
+	if err != nil {
+		return err
+	}
+	b.limits, b.limitsNow = &limits, now
+	return nil
+}
+
+// limitsAt returns the batch's limits if they were read at now; nil: ask the outbox.
+func (b *batch) limitsAt(now time.Time) *tickets.SendLimits {
+	if b.limits == nil || !b.limitsNow.Equal(now) {
+		return nil
+	}
+	return b.limits
 }
 
 // causeKey keys a mail's cause among the mailboxes of a batch's counts and busy set.
@@ -66,18 +125,22 @@ func causeKey(cause string) string { return "cause " + cause }
 
 // batch is one claimed batch on its way through the workers.
 type batch struct {
-	s     *Sender
-	box   Outbox
-	mu    sync.Mutex
-	queue []tickets.OutboxMail
-	auto  map[int64]string // The batch's automatic mails, with their cause.
-	noted map[string]int   // Automatic copies noted and not committed, by mailbox; mails, by causeKey.
-	errs  []error          // Errors that end the drain.
-	back  []int64          // Mails not tried: given back.
-	busy  map[string]bool
-	free  *sync.Cond      // Signalled when addresses stop being busy.
-	conns map[*drain]bool // Which workers hold a connection now.
-	limit int             // Connections at most.
+	s       *Sender
+	box     Outbox
+	mu      sync.Mutex
+	queue   []tickets.OutboxMail
+	auto    map[int64]string // The batch's automatic mails, with their cause.
+	noted   map[string]int   // Automatic copies noted and not committed, by mailbox; mails, by causeKey.
+	errs    []error          // Errors that end the drain.
+	back    []int64          // Mails not tried: given back.
+	busy    map[string]bool
+	free    *sync.Cond      // Signalled when addresses stop being busy.
+	conns   map[*drain]bool // Which workers hold a connection now.
+	dialing int             // Workers dialling now (drain.connect).
+	limit   int             // Connections at most.
+
+	limits    *tickets.SendLimits // Read for the whole batch at limitsNow (loadLimits); nil: ask per mail.
+	limitsNow time.Time
 }
 
 func (b *batch) noteSent(ctx context.Context, id int64, now time.Time, sentTo []string) error {
@@ -201,6 +264,12 @@ func (s *Sender) sendBatch(ctx, settle context.Context, ws *[]*drain, proto drai
 	b := &batch{s: s, box: s.box, queue: append([]tickets.OutboxMail(nil), batchMails...), auto: map[int64]string{},
 		noted: map[string]int{}, busy: map[string]bool{}, conns: map[*drain]bool{}, limit: s.connections(proto.smtp)}
 	b.free = sync.NewCond(&b.mu)
+	if err := b.loadLimits(ctx, proto.now); err != nil {
+		if rel := s.box.Release(settle, ids(batchMails), proto.now); rel != nil {
+			err = errors.Join(err, rel)
+		}
+		return err
+	}
 	for _, m := range batchMails {
 		if m.Automatic {
 			b.auto[m.ID] = m.Cause
@@ -294,12 +363,35 @@ func (s *Sender) work(ctx, settle context.Context, d *drain, b *batch, leaseEnd 
 	}
 }
 
+// connect dials for a worker of the batch, and tells the batch when it dials and whether it
+// got a connection: a worker refused while another is still dialling must not take the server
+// for unreachable (fewer).
+func (d *drain) connect(ctx context.Context) (*client, error) {
+	b := d.box.b
+	if b == nil {
+		return d.dial(ctx, d.smtp)
+	}
+	b.mu.Lock()
+	b.dialing++
+	b.mu.Unlock()
+	c, err := d.dial(ctx, d.smtp)
+	b.mu.Lock()
+	b.dialing--
+	b.conns[d] = err == nil
+	b.mu.Unlock()
+	b.free.Broadcast()
+	return c, err
+}
+
 // fewer is called by a worker that lost its connection or could not get one: it returns how many
-// other workers still have one. If any, the batch goes on without this worker, and the sender
-// keeps to that many connections for connLimitFor.
+// other workers still have one, once those dialling know. If any, the batch goes on without this
+// worker, and the sender keeps to that many connections for connLimitFor.
 func (b *batch) fewer() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	for b.dialing > 0 {
+		b.free.Wait()
+	}
 	live := 0
 	for _, ok := range b.conns {
 		if ok {

@@ -37,6 +37,9 @@ type sink struct {
 	rcptErr  func(to string) error   // Called for every RCPT TO; an error refuses the recipient.
 	dataErr  func(datas int) error   // Called for every DATA with the count so far.
 	maxBytes int64                   // The SIZE the server declares and enforces (from the next start); 0: none.
+	maxConns int                     // Sessions at once; more are refused with 421. 0: no limit.
+	conns    int                     // Sessions open now.
+	peak     int                     // The most sessions open at once.
 }
 
 type sunk struct {
@@ -58,7 +61,16 @@ func newSink(t testing.TB) *sink {
 }
 
 func (k *sink) serve(l net.Listener) {
-	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{k: k}, nil }))
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		if k.maxConns > 0 && k.conns >= k.maxConns {
+			return nil, &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "too many connections"}
+		}
+		k.conns++
+		k.peak = max(k.peak, k.conns)
+		return &session{k: k}, nil
+	}))
 	srv.Domain = "sink.example"
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
@@ -116,8 +128,13 @@ type session struct {
 	to   []string
 }
 
-func (s *session) Reset()        { s.from, s.to = "", nil }
-func (s *session) Logout() error { return nil }
+func (s *session) Reset() { s.from, s.to = "", nil }
+func (s *session) Logout() error {
+	s.k.mu.Lock()
+	s.k.conns--
+	s.k.mu.Unlock()
+	return nil
+}
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	s.k.mu.Lock()
 	f := s.k.mailErr

@@ -81,16 +81,19 @@ func (d *drain) render(m tickets.OutboxMail, to, cc []string) (rendered, error) 
 	if lang == "" {
 		lang = d.desk.Language
 	}
+	// The mail is rendered with its first recipient's links, so that a mail to one recipient (the
+	// most of them) is rendered once; relink renders the other copies with theirs.
+	var first tickets.Links
+	if len(to) > 0 {
+		first = d.links(m, to[0])
+	}
 	words := func(n tickets.Notice, files []tickets.File) (rendered, error) {
+		n.Links = first
 		subject, text, html, err := d.tpl.Render(m.Kind, lang, n)
 		if err != nil {
 			return rendered{}, err
 		}
 		return rendered{lang: lang, subject: tickets.OneLine(subject, 0), text: text, html: html, files: files, notice: n}, nil
-	}
-	r, err := words(m.Notice, nil)
-	if err != nil {
-		return rendered{}, err
 	}
 	limit := d.client.maxSize()
 	var measured []string // One recipient for each set of link lengths.
@@ -124,20 +127,54 @@ func (d *drain) render(m tickets.OutboxMail, to, cc []string) (rendered, error) 
 		}
 		return largest
 	}
+	// fits reports, without building the copies, that each is surely within the limit (sizeBound).
+	fits := func(r rendered) bool {
+		for _, rcpt := range measured {
+			rr, err := d.relink(m, r, rcpt)
+			if err != nil {
+				return false
+			}
+			if d.sizeBound(m, rr, to, cc)+copySlack > limit {
+				return false
+			}
+		}
+		return true
+	}
 	budget := int64(attachBudget)
 	if limit > 0 {
-		// Room for the files in decoded bytes, keeping some for the list of those left out.
-		room := limit - size(r) - 4<<10
-		budget = min(budget, max(room*3/4*76/78, 0))
+		// The room left for the files is measured on the mail without them, and only when it
+		// has some: with none (a budget below zero takes none and names them all), the budget
+		// changes nothing and the mail is not built for it.
+		_, any, err := d.box.MailAttachments(context.Background(), m.TicketID, m.Notice.Source, m.Notice.AllAttachments, -1)
+		if err != nil {
+			return rendered{}, err
+		}
+		if len(any) > 0 {
+			r, err := words(m.Notice, nil)
+			if err != nil {
+				return rendered{}, err
+			}
+			// Room for the files in decoded bytes, keeping some for the list of those left out.
+			room := limit - size(r) - 4<<10
+			budget = min(budget, max(room*3/4*76/78, 0))
+		} else {
+			budget = -1
+		}
 	}
-	files, skipped, err := d.box.MailAttachments(context.Background(), m.TicketID, m.Notice.Source, m.Notice.AllAttachments, budget)
-	if err != nil {
-		return rendered{}, err
+	var files []tickets.File
+	var skipped []tickets.LeftOut
+	if budget >= 0 {
+		var err error
+		if files, skipped, err = d.box.MailAttachments(context.Background(), m.TicketID, m.Notice.Source, m.Notice.AllAttachments, budget); err != nil {
+			return rendered{}, err
+		}
 	}
+	var r rendered
+	var err error
 	notice, cuts := m.Notice, textCuts
 	for {
 		notice.LeftOut = skipped // The mail tells its reader.
-		if r, err = words(notice, files); err != nil || limit == 0 {
+		if r, err = words(notice, files); err != nil || limit == 0 || fits(r) {
 			break
 		}
 		n := size(r)
@@ -208,4 +245,28 @@ func messageSize(msg *mail.Msg) (int64, error) {
 		return 0, fmt.Errorf("measure message: %w", err)
 	}
 	return n, nil
+}
+
+// sizeBound is more than the size a copy of r to rcpt can take on the wire, from the lengths of
+// what goes into it, without building it: quoted-printable and the encoded words of headers
+// (RFC 2045 section 6.7, RFC 2047 section 2) at most triple a byte and add a soft line break per
+// 75 characters (under 4 bytes a byte), base64 with its line breaks grows a file by under 2, and
+// the header fields deskd writes around those parts (names, tokens, dates, MIME structure) are a
+// few kilobytes. render builds and measures the copies only when the bound passes the server's
+// limit: a mail well under it (nearly all of them) is built once, to be sent.
+func (d *drain) sizeBound(m tickets.OutboxMail, r rendered, to, cc []string) int64 {
+	n := len(r.subject) + len(r.text) + len(r.html) + len(fromName(d.tpl, r.lang, d.desk, m)) + 3*len(d.desk.Address)
+	for _, a := range append(append([]string{}, to...), cc...) {
+		n += len(a) + len(m.Notice.Names[a]) + 8
+	}
+	n += len(m.MessageID) + len(m.InReplyTo) + len(m.Kind) + len(r.lang)
+	for _, id := range m.References { // Capped at maxReferences; each copy's ID carries a token.
+		n += len(id) + 128
+	}
+	n += len(m.Notice.Conversation.Index) + len(m.Notice.Conversation.Topic)
+	bound := 4*int64(n) + 16<<10
+	for _, f := range r.files {
+		bound += 2*int64(len(f.Data)) + 4*int64(len(f.Name)+len(f.ContentType)) + 1<<10
+	}
+	return bound
 }

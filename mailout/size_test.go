@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	gomail "github.com/emersion/go-message/mail"
 
+	"github.com/deskd/deskd/templates"
 	"github.com/deskd/deskd/tickets"
 )
 
@@ -183,4 +185,58 @@ func readMail(t *testing.T, data []byte) (text string, files []string) {
 			files = append(files, name)
 		}
 	}
+}
+
+// TestSizeBound: the bound render trusts instead of building a copy is above the copy's real
+// size, for every sample of every kind in every language, and for the worst the encodings meet
+// (a subject, names and text of bytes quoted-printable writes as three, long lines, files).
+func TestSizeBound(t *testing.T) {
+	e := newEnv(t)
+	set := e.sender.set.Load()
+	d := &drain{Sender: e.sender, box: batchBox{Outbox: e.sender.box}, smtp: set.smtp, desk: set.desk, tpl: set.tpl, now: t0}
+	check := func(name string, m tickets.OutboxMail, files ...tickets.File) {
+		t.Helper()
+		to, cc := m.To, m.Cc
+		r, err := d.render(m, to, cc)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		r.files = files
+		for _, rcpt := range append(append([]string{}, to...), cc...) {
+			msg, err := d.compose(m, r, to, cc, rcpt)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			n, err := messageSize(msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b := d.sizeBound(m, r, to, cc); b < n {
+				t.Errorf("%s to %s: bound %d under the size %d", name, rcpt, b, n)
+			}
+		}
+	}
+	for _, lang := range set.tpl.Languages() {
+		for _, kind := range tickets.MailKinds {
+			for i, n := range templates.Samples(kind, lang) {
+				check(fmt.Sprintf("%s/%s/%d", lang, kind, i), tickets.OutboxMail{ID: 7, TicketID: n.Ticket.ID, Kind: kind, Language: lang,
+					To: []string{n.Recipient}, Notice: n, MessageID: "root.x@deskd.corp.example", InReplyTo: "in@mail.example",
+					References: []string{"in@mail.example", "root.x@deskd.corp.example"}})
+			}
+		}
+	}
+	worst := strings.Repeat("é=", 6000) + "\t \n" + strings.Repeat("x", 5000) + "\n"
+	n := templates.Samples(tickets.KindReply, "fr")[0]
+	n.Ticket.Subject = strings.Repeat("€=?", 300)
+	n.Text, n.Note, n.ActorName = worst, worst, strings.Repeat("Ł", 100)
+	n.Names = map[string]string{"a@corp.example": strings.Repeat("Łę, ", 80), "b@corp.example": strings.Repeat("\"q\" ", 80)}
+	n.Conversation = tickets.Conversation{Index: "AQHZ", Topic: strings.Repeat("€", 400)}
+	m := tickets.OutboxMail{ID: 9, TicketID: n.Ticket.ID, Kind: tickets.KindReply, Language: "fr", Notice: n,
+		To: []string{"a@corp.example"}, Cc: []string{"b@corp.example"}, MessageID: "root.y@deskd.corp.example"}
+	for i := range 60 {
+		m.References = append(m.References, fmt.Sprintf("%d.%s@mail.example", i, strings.Repeat("r", 30)))
+	}
+	check("worst", m)
+	check("worst, with files", m, tickets.File{Name: "journal €.log", ContentType: "text/plain", Data: bytes.Repeat([]byte{0xff, '\n'}, 20000)},
+		tickets.File{Name: strings.Repeat("é", 200) + ".bin", Data: []byte{}})
 }

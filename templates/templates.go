@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -239,14 +240,22 @@ func (s *Set) Render(kind, lang string, n tickets.Notice) (subject, text, html s
 		return "", "", "", fmt.Errorf("%w %q", ErrUnknownKind, kind)
 	}
 	v := View{Notice: localize(n, s.loc, s.words[lang].Category), Lang: lang, Subject: CleanSubject(n.Ticket.Subject, n.Tag), Ref: Ref(n.Tag, n.Ticket.ID)}
-	var sb, tb, hb bytes.Buffer
-	if err := tt.ExecuteTemplate(&sb, "subject", v); err != nil {
+	d := dot(v)
+	b := buffers.Get().(*[3]bytes.Buffer)
+	defer func() {
+		for i := range b {
+			b[i].Reset()
+		}
+		buffers.Put(b)
+	}()
+	sb, tb, hb := &b[0], &b[1], &b[2]
+	if err := execute(sb, d, v, func(w io.Writer, x any) error { return tt.ExecuteTemplate(w, "subject", x) }); err != nil {
 		return "", "", "", fmt.Errorf("render %s subject: %w", key, err)
 	}
-	if err := tt.Execute(&tb, v); err != nil {
+	if err := execute(tb, d, v, tt.Execute); err != nil {
 		return "", "", "", fmt.Errorf("render %s text: %w", key, err)
 	}
-	if err := s.html[key].Execute(&hb, v); err != nil {
+	if err := execute(hb, d, v, s.html[key].Execute); err != nil {
 		return "", "", "", fmt.Errorf("render %s html: %w", key, err)
 	}
 	subject = strings.Join(strings.Fields(sb.String()), " ")
@@ -254,6 +263,23 @@ func (s *Set) Render(kind, lang string, n tickets.Notice) (subject, text, html s
 		subject = v.Ref + " " + subject
 	}
 	return subject, tidy(tb.String()), hb.String(), nil
+}
+
+// buffers are Render's three buffers (subject, text, HTML), kept from mail to mail.
+var buffers = sync.Pool{New: func() any { return new([3]bytes.Buffer) }}
+
+// execute runs a template on d, the flat copy of v (dot); should it fail, it runs it once more
+// on v itself, so that the error names View and its fields as the template's author wrote them.
+func execute(w *bytes.Buffer, d any, v View, run func(io.Writer, any) error) error {
+	err := run(w, d)
+	if err == nil {
+		return nil
+	}
+	w.Reset()
+	if verr := run(w, v); verr != nil {
+		return verr
+	}
+	return err
 }
 
 // Ref is a ticket's subject tag: "[HD #42]", or "[HD]" for ticket 0.
@@ -285,6 +311,9 @@ func tagRegexp(tag string) *regexp.Regexp {
 // a subject, so that the desk's own subject reads "[HD #42] Request received: the subject".
 func CleanSubject(s, tag string) string {
 	s = strings.Join(strings.Fields(s), " ")
+	if !strings.ContainsAny(s, "[:") { // No tag (in brackets) and no prefix (before a colon) to remove.
+		return s
+	}
 	var tagRe *regexp.Regexp
 	if tag != "" {
 		tagRe = tagRegexp(tag)

@@ -169,6 +169,8 @@ func TestCleanSubject(t *testing.T) {
 		"Re[2]: VPN down":                    "VPN down",
 		"Question about Re: numbers [HD #7]": "Question about Re: numbers",
 		"[OTHER #3] VPN":                     "[OTHER #3] VPN",
+		"  VPN \t down  ":                    "VPN down",
+		"Re VPN down":                        "Re VPN down",
 		"":                                   "",
 	} {
 		if got := CleanSubject(in, "HD"); got != want {

@@ -38,6 +38,7 @@ type catalogue struct {
 
 	lang           string
 	long, short    *texttemplate.Template
+	pieces         map[*texttemplate.Template][]datePiece // The formats made of text and fields alone (datePieces).
 	phrases        map[string]*texttemplate.Template
 	zeroIsSingular bool
 }
@@ -123,6 +124,12 @@ func (c *catalogue) check(name string, ref *catalogue) error {
 		return t
 	}
 	c.long, c.short = parse("date.long", d.Long), parse("date.short", d.Short)
+	c.pieces = map[*texttemplate.Template][]datePiece{}
+	for _, f := range []*texttemplate.Template{c.long, c.short} {
+		if p, ok := datePieces(f); ok {
+			c.pieces[f] = p
+		}
+	}
 	c.phrases = map[string]*texttemplate.Template{}
 	for code, text := range c.Phrase {
 		c.phrases[code] = parse("phrase."+code, text)
@@ -166,11 +173,14 @@ func (c *catalogue) say(p tickets.Phrase) (string, error) {
 	return b.String(), nil
 }
 
-// date formats t with one of the catalogue's date formats.
+// date formats t with one of the catalogue's date formats (long or short).
 func (c *catalogue) date(f *texttemplate.Template, t time.Time) (string, error) {
 	var b bytes.Buffer
-	err := f.Execute(&b, dateParts{Weekday: c.Date.Days[t.Weekday()], Day: t.Day(), Month: c.Date.Months[t.Month()-1],
-		ShortMonth: c.Date.ShortMonths[t.Month()-1], Time: t.Format("15:04")})
+	if pieces, ok := c.pieces[f]; ok {
+		writeDate(&b, pieces, c.partsOf(t))
+		return b.String(), nil
+	}
+	err := f.Execute(&b, c.partsOf(t))
 	return b.String(), err
 }
 

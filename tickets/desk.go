@@ -28,6 +28,9 @@ type Desk struct {
 	train    sync.Mutex
 	counters Counters // What the desk did since it started (monitoring).
 	kick     func()   // Called after a commit that queued mail (OnQueued); nil for none.
+	// lateKnown counts the new tickets whose known answers Open ranked itself, none having
+	// been prepared for them (known.go).
+	lateKnown atomic.Int64
 }
 
 // OnQueued sets what a commit that queued mail calls, at once, to wake the sender: no polling

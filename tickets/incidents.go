@@ -620,27 +620,6 @@ func (t *Tx) reuseNote(id int64) (string, error) {
 	return note, nil
 }
 
-// knownAnswersFor finds the resolved tickets like tk that its assignment notice shows.
-func (t *Tx) knownAnswersFor(tk *Ticket) ([]KnownAnswer, error) {
-	n := t.cfg.Incidents.KnownAnswers
-	if n == 0 {
-		return nil, nil
-	}
-	ms, err := knownAnswers(context.Background(), t.tx, t.d.Store.search, tk.ID, n, t.cfg.Incidents.KnownSimilarity)
-	if err != nil {
-		return nil, err
-	}
-	var out []KnownAnswer
-	for _, m := range ms {
-		ka := KnownAnswer{ID: m.ID, Subject: m.Subject, Note: m.Note, Similarity: int(100*m.Similarity + 0.5)}
-		if m.ResolvedAt != nil {
-			ka.ResolvedAt = *m.ResolvedAt
-		}
-		out = append(out, ka)
-	}
-	return out, nil
-}
-
 // isRefusal reports whether err is a Refusal.
 func isRefusal(err error) bool {
 	var r *Refusal

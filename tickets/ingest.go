@@ -75,6 +75,9 @@ type Incoming struct {
 	// Names are the display names the mail gives From, Reply-To, To and Cc, by lower-case
 	// address: the desk names people by them where it knows no better.
 	Names map[string]string
+	// known are the known answers Ingest ranked for the mail before its transaction, should it
+	// open a ticket (known.go).
+	known *preparedKnown
 }
 
 // MaxText is the most of one mail's text a ticket keeps as its visible text: 256 KB, some
@@ -121,6 +124,8 @@ const (
 // commit. The returned error is for the batch as a whole (nothing committed).
 func (d *Desk) Ingest(ctx context.Context, now time.Time, batch []*Incoming) ([]Outcome, error) {
 	out := make([]Outcome, len(batch))
+	// Ranked outside the one writer, on the read pool, all the batch's at once.
+	d.prepareKnown(ctx, batch)
 	err := d.Update(ctx, now, func(tx *Tx) error {
 		for i, in := range batch {
 			out[i] = Outcome{MessageID: in.MessageID}
@@ -317,6 +322,7 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: cc.add, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
 		LinkedTicket: link, Actor: in.From, NoAck: noAck(in.NoAck, requester), WrittenBy: writtenBy,
+		known: in.known,
 	})
 	if err != nil {
 		return Outcome{MessageID: in.MessageID}, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -52,6 +53,11 @@ func BenchmarkIngestDeskSize(b *testing.B) {
 				return &Incoming{MessageID: fmt.Sprintf("b%d@client.example", i), From: p.Email, FromName: p.Name,
 					To: []string{"helpdesk@corp.example"}, Subject: subject, Text: body, Language: p.Language, Verdict: VerdictPerson}
 			}
+			// The writer's own time: Ingest's goroutine, on a thread of its own, runs the
+			// transaction; what it hands to other goroutines (the known answers) is not counted.
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			var writer time.Duration
 			cpu0 := cpuTime()
 			b.ResetTimer()
 			for b.Loop() {
@@ -59,11 +65,14 @@ func BenchmarkIngestDeskSize(b *testing.B) {
 				for j := range batch {
 					batch[j] = next()
 				}
+				w0 := threadCPUTime()
 				if _, err := d.Ingest(ctx, t0, batch); err != nil {
 					b.Fatal(err)
 				}
+				writer += threadCPUTime() - w0
 			}
 			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(50*b.N), "cpu-µs/mail")
+			b.ReportMetric(float64(writer.Microseconds())/float64(50*b.N), "writer-cpu-µs/mail")
 		})
 	}
 }
@@ -73,6 +82,16 @@ func BenchmarkIngestDeskSize(b *testing.B) {
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// threadCPUTime is the calling thread's user and system time so far (RUSAGE_THREAD, Linux).
+func threadCPUTime() time.Duration {
+	const rusageThread = 1
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())

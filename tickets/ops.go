@@ -24,6 +24,7 @@ type NewTicket struct {
 	// WrittenBy is who wrote the request on the requester's behalf (Reply-To within the
 	// organisation); "" when the requester wrote it. The technician is told.
 	WrittenBy string
+	known     *preparedKnown // Its known answers, ranked before the transaction (known.go).
 }
 
 // Explanation records why the desk judged a ticket as it did; `deskd ticket explain` prints it.
@@ -142,7 +143,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if err := t.event(tk, EventAssign, ActorDesk, false, pick.Email, ""); err != nil {
 		return nil, err
 	}
-	known, err := t.knownAnswersFor(tk)
+	known, err := t.knownAnswersFor(tk, req.Text, req.known)
 	if err != nil {
 		return nil, err
 	}

@@ -514,7 +514,8 @@ const (
 // every file of the ticket when all is set, in the order they came, as many as fit in budget
 // bytes (SMTP servers refuse big mails). Files over the size limit were never stored and are
 // left out, and so is anything past the budget: skipped names those left out, with their size
-// and why; the content of a file left out is not read.
+// and why; the content of a file left out is not read. A budget below zero takes no file and
+// names them all: it tells whether a mail has files at all.
 func (s *Store) MailAttachments(ctx context.Context, ticketID int64, source string, all bool, budget int64) (files []File, skipped []LeftOut, err error) {
 	if ticketID == 0 || (source == "" && !all) {
 		return nil, nil, nil
@@ -571,4 +572,62 @@ func (s *Store) MailAttachments(ctx context.Context, ticketID int64, source stri
 		files = append(files, r.f)
 	}
 	return files, skipped, nil
+}
+
+// SendLimits is what the hourly limits and the bounces say of a batch of mails at once, as
+// AutoMailsSince, CausedMailsSince and Suppressed say it of one address: the addresses among
+// emails that are held back at now, the automatic mails each mailbox among them got since, and
+// the mails each cause among causes caused since (a key absent counts 0). A sender asks it once
+// for a batch of mails instead of three queries a mail.
+type SendLimits struct {
+	Bounced map[string]bool // By address, lowercased.
+	Auto    map[string]int  // By Mailbox.
+	Caused  map[string]int  // By cause.
+}
+
+// Limits returns the SendLimits of the addresses emails and the causes at now, counting the
+// mails sent since.
+func (s *Store) Limits(ctx context.Context, emails, causes []string, since, now time.Time) (SendLimits, error) {
+	l := SendLimits{Bounced: map[string]bool{}, Auto: map[string]int{}, Caused: map[string]int{}}
+	lower := make([]string, 0, len(emails))
+	boxes := make([]string, 0, len(emails))
+	for _, e := range emails {
+		lower = append(lower, strings.ToLower(e))
+		boxes = append(boxes, Mailbox(e))
+	}
+	list := s.dialect.pick(`SELECT value FROM json_each(?)`, `SELECT value FROM json_array_elements_text(CAST(? AS JSON))`)
+	query := func(what, q string, values []string, arg int64, each func(key string, n int64)) error {
+		if len(values) == 0 {
+			return nil
+		}
+		js, err := json.Marshal(values)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		rows, err := s.r.QueryContext(ctx, q, string(js), arg)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k string
+			var n int64
+			if err := rows.Scan(&k, &n); err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+			each(k, n)
+		}
+		return rows.Err()
+	}
+	err := query("bounce states", `SELECT email, 1 FROM people WHERE email IN (`+list+`) AND bounced_until > ?`, lower, now.Unix(),
+		func(k string, _ int64) { l.Bounced[k] = true })
+	if err == nil {
+		err = query("count sent mail", `SELECT email, COUNT(*) FROM sent_log WHERE email IN (`+list+`) AND at > ? GROUP BY email`, boxes, since.Unix(),
+			func(k string, n int64) { l.Auto[k] = int(n) })
+	}
+	if err == nil {
+		err = query("count caused mail", `SELECT cause, COUNT(DISTINCT outbox_id) FROM sent_log WHERE cause IN (`+list+`) AND cause != '' AND at > ? GROUP BY cause`,
+			causes, since.Unix(), func(k string, n int64) { l.Caused[k] = int(n) })
+	}
+	return l, err
 }

@@ -78,19 +78,59 @@ func knownAnswers(ctx context.Context, q querier, dia searchDialect, id int64, l
 	if err != nil {
 		return nil, err
 	}
-	terms, self, err := selfScore(ctx, q, dia, id)
+	doc, err := searchDoc(ctx, q, dia, id)
+	if err != nil {
+		return nil, err
+	}
+	return knownAnswersTo(ctx, q, dia, searchDocument{terms: doc, id: id}, tk.Language, limit, min)
+}
+
+// searchDocument is a ticket's analysed terms as the index holds them: of ticket id, indexed
+// already, or (id 0) of a request not indexed yet, which the counts then take in as the
+// transaction that opens its ticket will (pending).
+type searchDocument struct {
+	terms []string
+	id    int64
+}
+
+// knownAnswersTo returns up to limit resolved or closed tickets, not linked to an incident,
+// most like doc, of at least min similarity: those of the language lang first, the others
+// only when fewer than limit are found.
+func knownAnswersTo(ctx context.Context, q querier, dia searchDialect, doc searchDocument, lang string, limit int, min float64) ([]Match, error) {
+	var pending []string
+	if doc.id == 0 {
+		pending = doc.terms
+	}
+	terms, self, err := docScore(ctx, q, doc.terms, pending)
 	if err != nil || self == 0 {
 		return nil, err
 	}
-	f := SearchFilter{Statuses: []Status{StatusResolved, StatusClosed}, Unlinked: true, Exclude: id, Language: tk.Language}
-	ranked, err := rankTickets(ctx, q, dia, terms, f, limit)
+	f := SearchFilter{Statuses: []Status{StatusResolved, StatusClosed}, Unlinked: true, Exclude: doc.id, Language: lang}
+	rank := func(f SearchFilter, limit int) ([]rankedTicket, error) {
+		return rankPending(ctx, q, dia, terms, f, limit, pending)
+	}
+	few, err := fewKnown(ctx, q, dia)
+	if err != nil {
+		return nil, err
+	}
+	if few != nil {
+		df, n, err := docFreqs(ctx, q, terms)
+		if err != nil {
+			return nil, err
+		}
+		n = countPending(df, n, pending)
+		rank = func(f SearchFilter, limit int) ([]rankedTicket, error) {
+			return few.rank(dia, terms, f, limit, df, n), nil
+		}
+	}
+	ranked, err := rank(f, limit)
 	if err != nil {
 		return nil, err
 	}
 	ranked = keepSimilar(ranked, self, min)
 	if len(ranked) < limit {
 		f.Language = ""
-		more, err := rankTickets(ctx, q, dia, terms, f, limit+len(ranked))
+		more, err := rank(f, limit+len(ranked))
 		if err != nil {
 			return nil, err
 		}
@@ -115,11 +155,18 @@ func selfScore(ctx context.Context, q querier, dia searchDialect, id int64) ([]s
 	if err != nil {
 		return nil, 0, err
 	}
+	return docScore(ctx, q, doc, nil)
+}
+
+// docScore is selfScore of a document's terms; pending, when not nil, is a document the counts
+// take in as if it were indexed (the document itself, before the transaction that indexes it).
+func docScore(ctx context.Context, q querier, doc, pending []string) ([]string, float64, error) {
 	all := distinct(doc, nil)
 	df, n, err := docFreqs(ctx, q, all)
 	if err != nil {
 		return nil, 0, err
 	}
+	n = countPending(df, n, pending)
 	// The query asks for the telling terms; the ticket's own score counts all its terms, so
 	// that a similarity says how much of the whole request another ticket shares.
 	return pickTerms(doc, df, n), ownScore(doc, all[:min(len(all), maxSelfTerms)], df, n), nil

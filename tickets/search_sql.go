@@ -397,6 +397,21 @@ func docFreqs(ctx context.Context, q querier, terms []string) (map[string]int, i
 	return df, df[""] + priorRows, rows.Err()
 }
 
+// countPending takes in the counts of docFreqs (df, and n, which it returns) pending, a document
+// not indexed yet, as the transaction that indexes it will count it: a request's known answers
+// are computed before that transaction, and measured as they would be within it.
+func countPending(df map[string]int, n int, pending []string) int {
+	if len(pending) == 0 || df == nil {
+		return n
+	}
+	df[""]++
+	df[tokensKey] += len(pending)
+	for _, t := range distinct(pending, nil) {
+		df[t]++
+	}
+	return n + 1
+}
+
 // searchDoc returns the indexed terms of a ticket, nil when it has none.
 func searchDoc(ctx context.Context, q querier, d searchDialect, id int64) ([]string, error) {
 	var doc string
@@ -496,6 +511,21 @@ func ownScore(doc, terms []string, df map[string]int, n int) float64 {
 // termsScore is ownScore of an indexed document (its terms separated by spaces) for terms, read
 // without splitting the document: only the terms' counts and the document's length are needed.
 func termsScore(doc string, terms []string, df map[string]int, n int) float64 {
+	return termsScoreAvg(doc, terms, df, n, float64(df[tokensKey]+priorRows*priorLength)/float64(max(1, n)))
+}
+
+// score is termsScore as the dialect's engine computes it: FTS4's matchinfo gives the average
+// document length rounded to a whole number ((tokens + rows/2) / rows, fts3_snippet.c).
+func (d searchDialect) score(doc string, terms []string, df map[string]int, n int) float64 {
+	if d == dialectFTS4 {
+		tokens, rows := df[tokensKey]+priorRows*priorLength, max(1, n)
+		return termsScoreAvg(doc, terms, df, n, float64((tokens+rows/2)/rows))
+	}
+	return termsScore(doc, terms, df, n)
+}
+
+// termsScoreAvg is termsScore for an average document length avg.
+func termsScoreAvg(doc string, terms []string, df map[string]int, n int, avg float64) float64 {
 	tf := make([]int, len(terms))
 	dl := 0
 	for rest := doc; rest != ""; {
@@ -516,7 +546,9 @@ func termsScore(doc string, terms []string, df map[string]int, n int) float64 {
 			}
 		}
 	}
-	avg := float64(df[tokensKey]+priorRows*priorLength) / float64(max(1, n))
+	if avg <= 0 {
+		avg = 1
+	}
 	score := 0.0
 	for i, t := range terms {
 		f := float64(tf[i])
@@ -542,22 +574,38 @@ type rankedTicket struct {
 // more than maxPostings tickets together (pickTerms keeps a query within it but for its
 // minQueryTerms most telling terms), only candidates are scored (rankCandidates).
 func rankTickets(ctx context.Context, q querier, d searchDialect, terms []string, f SearchFilter, limit int) ([]rankedTicket, error) {
+	return rankPending(ctx, q, d, terms, f, limit, nil)
+}
+
+// rankPending is rankTickets with the counts taking in pending, a document not indexed yet
+// (countPending). The engines' own scores (FTS5's bm25(), deskd_bm25, PostgreSQL's) count the
+// index as it is: they differ from the transaction's by one document in the counts.
+func rankPending(ctx context.Context, q querier, d searchDialect, terms []string, f SearchFilter, limit int, pending []string) ([]rankedTicket, error) {
 	if len(terms) == 0 || limit <= 0 {
 		return nil, nil
 	}
 	if d == dialectPG {
-		return pgRankTickets(ctx, q, terms, f, limit)
+		out, err := pgRankTickets(ctx, q, terms, f, limit)
+		if err != nil || pending == nil {
+			return out, err
+		}
+		df, n, err := docFreqs(ctx, q, terms)
+		if err != nil {
+			return nil, err
+		}
+		return rescore(ctx, q, d, out, terms, df, countPending(df, n, pending))
 	}
 	df, n, err := docFreqs(ctx, q, terms)
 	if err != nil {
 		return nil, err
 	}
+	n = countPending(df, n, pending)
 	postings := 0
 	for _, t := range terms {
 		postings += df[t]
 	}
 	if postings > maxPostings {
-		return rankCandidates(ctx, q, d, terms, f, limit, df, n)
+		return rankCandidates(ctx, q, d, terms, f, limit, df, n, pending)
 	}
 	where, args := f.where()
 	tbl := d.table()
@@ -578,7 +626,39 @@ func rankTickets(ctx context.Context, q querier, d searchDialect, terms []string
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil || pending == nil {
+		return out, err
+	}
+	return rescore(ctx, q, d, out, terms, df, n)
+}
+
+// rescore scores the tickets an engine ranked again with the counts df and n, which take in a
+// pending document that the engine's own do not: as the engine in the transaction that indexes
+// it would have scored them (termsScore; FTS4's average length is a whole number, there only).
+func rescore(ctx context.Context, q querier, d searchDialect, ranked []rankedTicket, terms []string, df map[string]int, n int) ([]rankedTicket, error) {
+	query := `SELECT doc FROM ` + d.table() + ` WHERE rowid = ?`
+	if d == dialectPG {
+		query = `SELECT doc FROM search_pg WHERE id = ?`
+	}
+	for i, r := range ranked {
+		var doc string
+		if err := q.QueryRowContext(ctx, query, r.id).Scan(&doc); err != nil {
+			return nil, fmt.Errorf("search document %d: %w", r.id, err)
+		}
+		ranked[i].score = d.score(doc, terms, df, n)
+	}
+	sortRanked(ranked)
+	return ranked, nil
+}
+
+// sortRanked orders ranked tickets best first, the newest first among equals, as the engines do.
+func sortRanked(ranked []rankedTicket) {
+	sort.SliceStable(ranked, func(i, j int) bool {
+		if ranked[i].score != ranked[j].score {
+			return ranked[i].score > ranked[j].score
+		}
+		return ranked[i].id > ranked[j].id
+	})
 }
 
 // The bounds of a ranking over candidates. The query's rarest terms (as many of its terms,
@@ -598,7 +678,7 @@ const (
 // rankCandidates is rankTickets over candidates only, scored from their documents and the counts
 // of search_terms, as the engines score them (termsScore). The newest are found by a walk of the
 // index, newest first, that stops at the bound and reads their documents on the way.
-func rankCandidates(ctx context.Context, q querier, d searchDialect, terms []string, f SearchFilter, limit int, df map[string]int, n int) ([]rankedTicket, error) {
+func rankCandidates(ctx context.Context, q querier, d searchDialect, terms []string, f SearchFilter, limit int, df map[string]int, n int, pending []string) ([]rankedTicket, error) {
 	byRarity := append([]string(nil), terms...)
 	sort.SliceStable(byRarity, func(i, j int) bool { return df[byRarity[i]] < df[byRarity[j]] })
 	var rare []string
@@ -634,7 +714,7 @@ func rankCandidates(ctx context.Context, q querier, d searchDialect, terms []str
 	if len(rare) > 0 {
 		// The engine scores the tickets for the rare terms alone (within maxPostings: no
 		// recursion), without reading their documents; the best of them are candidates.
-		best, err := rankTickets(ctx, q, d, rare, f, rareCandidates)
+		best, err := rankPending(ctx, q, d, rare, f, rareCandidates, pending)
 		if err != nil {
 			return nil, err
 		}
@@ -660,14 +740,9 @@ func rankCandidates(ctx context.Context, q querier, d searchDialect, terms []str
 	}
 	out := make([]rankedTicket, 0, len(docs))
 	for id, doc := range docs {
-		out = append(out, rankedTicket{id: id, score: termsScore(doc, terms, df, n)})
+		out = append(out, rankedTicket{id: id, score: d.score(doc, terms, df, n)})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].score != out[j].score {
-			return out[i].score > out[j].score
-		}
-		return out[i].id > out[j].id
-	})
+	sortRanked(out)
 	return out[:min(len(out), limit)], nil
 }
 

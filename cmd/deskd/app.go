@@ -46,6 +46,8 @@ type app struct {
 	cfg    *config.File       // The configuration in force.
 	tokens mailin.TokenSource // The OAuth2 tokens of IMAP and SMTP; nil without [oauth2].
 	cron   *cron.Cron         // The running schedule; nil unless serving.
+	// limits is set by serveLimited: the process's memory limits follow [serve] (memory.go).
+	limits bool
 }
 
 // job is a scheduled check, a function of the time it runs at.
@@ -509,5 +511,8 @@ func (a *app) Reload(ctx context.Context) error {
 		sched.Start()
 	}
 	a.cfg = next
+	if a.limits {
+		limitMemory(next.Serve, a.log)
+	}
 	return nil
 }

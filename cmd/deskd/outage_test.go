@@ -152,7 +152,8 @@ func TestPollWithSMTPDown(t *testing.T) {
 	write(w.SMTPAddr)
 	out.Reset()
 	errOut.Reset()
-	if code := run(context.Background(), []string{"poll", "--once", "--config", path}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "fetched 0:") || !strings.Contains(out.String(), "sent 2") {
+	if code := run(context.Background(), []string{"poll", "--once", "--config", path}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "fetched 0:") || !strings.Contains(out.String(), "sent 2") ||
+		strings.Contains(out.String(), "stay queued") {
 		t.Fatalf("poll with SMTP back: exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 	}
 	if n := len(w.received("celine.dupre@corp.example")); n != 1 {

@@ -53,7 +53,23 @@ func securitySummary(cfg *config.File) (lines, warnings []string) {
 			warnings = append(warnings, w)
 		}
 	}
+	if w := loopbackLinks(cfg); w != "" {
+		warnings = append(warnings, w)
+	}
 	return lines, warnings
+}
+
+// loopbackLinks warns of links in mails that only this machine can follow: the web desk on,
+// without a base_url, listening on loopback.
+func loopbackLinks(cfg *config.File) string {
+	if !cfg.Web.Enabled() || cfg.Web.BaseURL != "" {
+		return ""
+	}
+	host, _, _ := net.SplitHostPort(cfg.Web.Address)
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return ""
+	}
+	return fmt.Sprintf("[web] base_url is not set: the links in mails (a requester's follow-up page, the answers to \"was your problem solved?\", a staff sign-in) point to http://%s, which only this machine reaches; set base_url to the address people use (behind a reverse proxy), or web.address = \"\" for mails without links", cfg.Web.Address)
 }
 
 // clearText warns of a connection without TLS to another machine: the password and the mail

@@ -31,7 +31,8 @@ func serveCommand() *command {
 	return &command{
 		name: "serve", summary: "Run the daemon: IMAP ingest, the outbox sender and the scheduled jobs.",
 		run: func(ctx context.Context, e *env, args []string) error {
-			return withApp(ctx, e, serving, func(a *app) error { return a.serve(ctx) })
+			boundArenas()
+			return withApp(ctx, e, serving, func(a *app) error { return a.serveLimited(ctx) })
 		},
 	}
 }
@@ -57,6 +58,17 @@ func pollCommand() *command {
 					}
 					fmt.Fprintf(e.stdout, "%s; %d mails stay queued: the SMTP server cannot be reached\n", summary, queued[tickets.OutboxPending])
 					return statusError{exitHeld, fmt.Errorf("%w; the next poll or deskd serve sends it", err)}
+				}
+				if err == nil {
+					// Mails not sent in this pass (a retry's wait, a claim of another live
+					// sender) are said, so that a pass that leaves work behind does not look done.
+					queued, cerr := a.store.OutboxCounts(ctx)
+					if cerr != nil {
+						return cerr
+					}
+					if n := queued[tickets.OutboxPending]; n > 0 {
+						summary += fmt.Sprintf("; %s stay queued for a later try", count(n, "mail", "mails"))
+					}
 				}
 				fmt.Fprintln(e.stdout, summary)
 				return err

@@ -378,6 +378,7 @@ func TestTrustFiles(t *testing.T) {
 		"warning: no [security] trusted_authserv_id",
 		`warning: imap.security = "none" towards imap.corp.example:143, which is not this machine`,
 		"people in copy become watchers from corp.example only, at most 10 per mail",
+		"warning: [web] base_url is not set: the links in mails",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check output lacks %q:\n%s%s", want, out, stderr)
@@ -602,6 +603,34 @@ func TestTrustStaffNotRateLimited(t *testing.T) {
 	for i, tk := range tks {
 		if n := len(f.mails(fmt.Sprintf("user%d@corp.example", i), tickets.KindEscalated, tk.ID)); n != 1 {
 			t.Errorf("user%d got %d escalation notices, want 1:\n%s", i, n, f.outbox(tk.ID))
+		}
+	}
+}
+
+// TestLoopbackLinksWarning: `deskd check` warns of links in mails that only the desk's own
+// machine can follow, and only then.
+func TestLoopbackLinksWarning(t *testing.T) {
+	for _, c := range []struct {
+		web  [][3]string
+		warn bool
+	}{
+		{nil, true}, // The sample: 127.0.0.1:8025, no base_url.
+		{[][3]string{{"web", "base_url", `"https://desk.corp.example"`}}, false},
+		{[][3]string{{"web", "address", `"[::1]:8025"`}}, true},
+		{[][3]string{{"web", "address", `"localhost:8025"`}}, true},
+		{[][3]string{{"web", "address", `"10.1.2.3:8025"`}}, false},
+		{[][3]string{{"web", "address", `""`}}, false},
+	} {
+		text := config.Local(config.Sample(), "127.0.0.1:1", "pw", "127.0.0.1:1")
+		for _, kv := range c.web {
+			text = config.SetKey(text, kv[0], kv[1], kv[2])
+		}
+		cfg, err := config.Parse("deskd.toml", []byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := loopbackLinks(cfg); (got != "") != c.warn {
+			t.Errorf("%v: warning %q, want one: %v", c.web, got, c.warn)
 		}
 	}
 }

@@ -44,7 +44,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: deskbench maildir|append|probe|seed|sql|time [flags]")
+		fmt.Fprintln(os.Stderr, "usage: deskbench maildir|append|probe|seed|sql|time|sink|web [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -63,6 +63,8 @@ func main() {
 		err = timeRun(os.Args[2:])
 	case "sink":
 		err = sinkCmd(os.Args[2:])
+	case "web":
+		err = webRun(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}

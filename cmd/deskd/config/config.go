@@ -40,6 +40,7 @@ type File struct {
 	OAuth2   *oauth.Config  // [oauth2], completed; nil when the file has none.
 	Web      web.Config     // [web].
 	Schedule Schedule       // [schedule].
+	Serve    Serve          // [serve].
 
 	Database   string // [desk] database: the SQLite file, or a postgres:// URL. Needs a restart to change.
 	SecretFile string // [desk] secret_file: the key of the reply tokens. Needs a restart to change.
@@ -69,6 +70,18 @@ func (s Schedule) Jobs() map[string]string {
 	return map[string]string{"escalation": s.Escalation, "digest": s.Digest, "autoclose": s.AutoClose, "prune": s.Prune}
 }
 
+// Serve is the [serve] section: how the daemon (deskd serve) runs.
+type Serve struct {
+	// MemoryLimit is the Go runtime's soft memory limit (runtime/debug.SetMemoryLimit): near it
+	// the collector runs more often and gives freed memory back to the system at once. It counts
+	// the Go heap, stacks and runtime, not SQLite's page caches nor the binary. 0 for none. The
+	// GOMEMLIMIT environment variable, when set, wins.
+	MemoryLimit tickets.Size `toml:"memory_limit"`
+}
+
+// DefaultServe returns the [serve] defaults.
+func DefaultServe() Serve { return Serve{MemoryLimit: 24 << 20} }
+
 // secretSource is where a password comes from besides the password key: an environment variable
 // or a file.
 type secretSource struct{ Env, File string }
@@ -83,6 +96,7 @@ type layout struct {
 	OAuth2   *oauth.Config `toml:"oauth2"`
 	Web      web.Config    `toml:"web"`
 	Schedule Schedule      `toml:"schedule"`
+	Serve    Serve         `toml:"serve"`
 }
 
 type deskSection struct {
@@ -139,6 +153,7 @@ func Parse(name string, data []byte) (*File, error) {
 		SMTP:     smtpSection{Config: mailout.DefaultConfig()},
 		Web:      web.DefaultConfig(),
 		Schedule: DefaultSchedule(),
+		Serve:    DefaultServe(),
 	}
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
 	if err := dec.Decode(&l); err != nil {
@@ -158,7 +173,7 @@ func Parse(name string, data []byte) (*File, error) {
 	}
 	dir := filepath.Dir(name)
 	f := &File{
-		Path: name, Desk: l.Config, IMAP: l.IMAP.Config, SMTP: l.SMTP.Config, OAuth2: l.OAuth2, Web: l.Web, Schedule: l.Schedule,
+		Path: name, Desk: l.Config, IMAP: l.IMAP.Config, SMTP: l.SMTP.Config, OAuth2: l.OAuth2, Web: l.Web, Schedule: l.Schedule, Serve: l.Serve,
 		Database: resolveDatabase(dir, l.Desk.Database), SecretFile: resolvePath(dir, l.Desk.SecretFile),
 		Templates:  resolvePath(dir, l.Desk.Templates),
 		imapSecret: secretSource{l.IMAP.PasswordEnv, resolvePath(dir, l.IMAP.PasswordFile)},

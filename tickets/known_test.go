@@ -1,0 +1,189 @@
+package tickets
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+// knownDesk is a search desk on an engine whose resolved tickets answer VPN, printer and Excel
+// requests; it returns the resolved tickets' ids.
+func knownDesk(t *testing.T, fts4 bool) (*Desk, []int64) {
+	t.Helper()
+	return knownDeskOf(t, newSearchDesk(t, fts4))
+}
+
+// knownDeskOf gives desk d knownDesk's resolved tickets.
+func knownDeskOf(t *testing.T, d *Desk) (*Desk, []int64) {
+	t.Helper()
+	old := []NewTicket{
+		{Subject: "VPN erreur 809", Text: "Le VPN refuse de se connecter, erreur 809.", Requester: "a@corp.example", Language: "fr"},
+		{Subject: "VPN error 809 from home", Text: "The VPN will not connect from home: error 809.", Requester: "b@corp.example", Language: "en"},
+		{Subject: "Imprimante en panne", Text: "L'imprimante du 2e étage ne répond plus.", Requester: "c@corp.example", Language: "fr"},
+		{Subject: "Excel crashes", Text: "Excel crashes when I open a large file.", Requester: "d@corp.example", Language: "en"},
+		{Subject: "VPN lent", Text: "Le VPN est très lent l'après-midi.", Requester: "e@corp.example", Language: "fr"},
+	}
+	var ids []int64
+	for i, r := range old {
+		tk := openTicket(t, d, t0.Add(time.Duration(i)*time.Minute), r)
+		ids = append(ids, tk.ID)
+		resolveTicket(t, d, t0.Add(time.Hour), tk.ID, "note "+r.Subject)
+	}
+	return d, ids
+}
+
+// vpnMail is a new VPN request by mail.
+func vpnMail(n int) *Incoming {
+	return &Incoming{MessageID: fmt.Sprintf("vpn%d@client.example", n), From: fmt.Sprintf("f%d@corp.example", n),
+		To: []string{"helpdesk@corp.example"}, Subject: "Le VPN ne se connecte plus",
+		Text: "Bonjour, depuis ce matin le VPN ne se connecte plus (erreur 809).", Language: "fr", Verdict: VerdictPerson}
+}
+
+// ingestOne ingests one batch and returns the ticket each mail opened.
+func ingestBatch(t *testing.T, d *Desk, at time.Time, batch ...*Incoming) []int64 {
+	t.Helper()
+	outs, err := d.Ingest(context.Background(), at, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, o := range outs {
+		if o.Err != nil {
+			t.Fatal(o.Err)
+		}
+		ids = append(ids, o.TicketID)
+	}
+	return ids
+}
+
+// assignedNotice is the assignment notice of ticket id.
+func assignedNotice(t *testing.T, d *Desk, id int64) Notice {
+	t.Helper()
+	tk := mustTicket(t, d, id)
+	n := noticeOf(t, d, tk.Assignee, KindAssigned)
+	if n.Ticket.ID != id {
+		t.Fatalf("the last assignment notice of %s is of #%d, not #%d", tk.Assignee, n.Ticket.ID, id)
+	}
+	return n
+}
+
+// TestKnownAnswersInNotice: a new request's assignment notice shows the known answers Similar
+// finds for its ticket (ranked before the transaction that opens it: Open ranked none), the
+// same, similarities included, whether the desk has few resolved tickets (scored one by one) or
+// many (ranked by the engine).
+func TestKnownAnswersInNotice(t *testing.T) {
+	for name, fts4 := range dialects(t) {
+		for _, many := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/many=%v", name, many), func(t *testing.T) {
+				testKnownAnswersInNotice(t, fts4, many)
+			})
+		}
+	}
+}
+
+func testKnownAnswersInNotice(t *testing.T, fts4, many bool) {
+	d := newSearchDesk(t, fts4)
+	if many {
+		seedTickets(t, d, syntheticDocs(2*maxFewKnown, StatusResolved, 1), t0)
+	}
+	d, ids := knownDeskOf(t, d)
+	late := d.lateKnown.Load() // The desk's tickets were opened by hand.
+	id := ingestBatch(t, d, t0.Add(2*time.Hour), vpnMail(1))[0]
+	got := assignedNotice(t, d, id).Similar
+	cfg := d.Config().Incidents
+	want, err := knownAnswers(context.Background(), d.Store.Reader(), d.Store.search, id, cfg.KnownAnswers, cfg.KnownSimilarity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 || len(got) != len(want) || got[0].ID != ids[0] || got[0].Note != "note VPN erreur 809" {
+		t.Fatalf("notice %+v, similar %+v", got, want)
+	}
+	for i, w := range want {
+		if g := got[i]; g.ID != w.ID || g.Note != w.Note || g.Subject != w.Subject || g.Similarity != int(100*w.Similarity+0.5) {
+			t.Fatalf("notice %+v, similar %+v", got, want)
+		}
+	}
+	if n := d.lateKnown.Load() - late; n != 0 {
+		t.Fatalf("Open ranked the known answers of %d tickets", n)
+	}
+}
+
+// TestKnownAnswersNotRankedByWriter: the transaction that opens a ticket uses the answers
+// prepared before it and ranks nothing itself. A ticket resolved between the preparation and
+// the transaction, the very same request, is not among them; a request prepared later finds it
+// first.
+func TestKnownAnswersNotRankedByWriter(t *testing.T) {
+	for name, fts4 := range dialects(t) {
+		t.Run(name, func(t *testing.T) {
+			d, ids := knownDesk(t, fts4)
+			early := vpnMail(1)
+			d.prepareKnown(context.Background(), []*Incoming{early})
+			if early.known == nil || len(early.known.answers) == 0 {
+				t.Fatalf("nothing prepared: %+v", early.known)
+			}
+			same := openTicket(t, d, t0.Add(90*time.Minute), NewTicket{Subject: early.Subject, Text: early.Text, Requester: "z@corp.example", Language: "fr"})
+			resolveTicket(t, d, t0.Add(100*time.Minute), same.ID, "note of the same request")
+			late := d.lateKnown.Load() // The desk's tickets were opened by hand.
+
+			first := ingestBatch(t, d, t0.Add(2*time.Hour), early)[0]
+			got := assignedNotice(t, d, first).Similar
+			if len(got) == 0 || got[0].ID != ids[0] || slices.ContainsFunc(got, func(k KnownAnswer) bool { return k.ID == same.ID }) {
+				t.Fatalf("prepared before #%d was resolved: %+v", same.ID, got)
+			}
+			later := ingestBatch(t, d, t0.Add(2*time.Hour), vpnMail(2))[0]
+			if got := assignedNotice(t, d, later).Similar; !slices.ContainsFunc(got, func(k KnownAnswer) bool { return k.ID == same.ID && k.Similarity == 100 }) {
+				t.Fatalf("prepared after #%d was resolved: %+v", same.ID, got)
+			}
+			if n := d.lateKnown.Load() - late; n != 0 {
+				t.Fatalf("Open ranked the known answers of %d tickets", n)
+			}
+		})
+	}
+}
+
+// TestKnownAnswersUnforeseen: a mail that names an old ticket is not expected to open one, and
+// nothing is prepared for it (nor for a reply); when it opens a new ticket after all (its ticket
+// was closed), Open ranks the known answers itself, on the read pool, and the notice has them.
+func TestKnownAnswersUnforeseen(t *testing.T) {
+	d, ids := knownDesk(t, false)
+	old := mustTicket(t, d, ids[2])
+	reply := vpnMail(1)
+	reply.From = old.Requester
+	reply.Subject = fmt.Sprintf("[%s #%d] Le VPN ne se connecte plus", d.Config().Desk.Tag, old.ID)
+	late := d.lateKnown.Load() // The desk's tickets were opened by hand.
+	id := ingestBatch(t, d, t0.Add(60*24*time.Hour), reply)[0]
+	if reply.known != nil {
+		t.Fatalf("prepared for a mail naming #%d: %+v", old.ID, reply.known)
+	}
+	tk := mustTicket(t, d, id)
+	if id == old.ID || tk.LinkedTicket != old.ID {
+		t.Fatalf("ticket %+v", tk)
+	}
+	if got := assignedNotice(t, d, id).Similar; len(got) == 0 || got[0].ID != ids[0] {
+		t.Fatalf("known answers %+v", got)
+	}
+	if n := d.lateKnown.Load() - late; n != 1 {
+		t.Fatalf("Open ranked the known answers of %d tickets, want 1", n)
+	}
+}
+
+// TestKnownAnswersNotForReplies: nothing is ranked for a reply to a ticket; a new request's are.
+func TestKnownAnswersNotForReplies(t *testing.T) {
+	d, _ := knownDesk(t, false)
+	first := vpnMail(1)
+	id := ingestBatch(t, d, t0.Add(2*time.Hour), first)[0]
+	if first.known == nil || len(first.known.answers) == 0 {
+		t.Fatalf("nothing prepared for a new request: %+v", first.known)
+	}
+	reply := vpnMail(2)
+	reply.From, reply.InReplyTo, reply.Subject = first.From, []string{first.MessageID}, "Re: "+first.Subject
+	outs, err := d.Ingest(context.Background(), t0.Add(3*time.Hour), []*Incoming{reply})
+	if err != nil || outs[0].Action != ActionAppended || outs[0].TicketID != id {
+		t.Fatalf("reply: %+v, %v", outs, err)
+	}
+	if reply.known != nil {
+		t.Fatalf("prepared for a reply: %+v", reply.known)
+	}
+}
