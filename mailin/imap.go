@@ -482,8 +482,9 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 				st.Duplicates++
 				continue
 			}
-			// An automatic mail needs no body, except a bounce (its report names who failed).
-			if v := m.head.Verdict; v == VerdictAutoReply || v == VerdictBulk || v == VerdictLoop {
+			// An automatic mail needs no body, except a bounce (its report names who failed) and
+			// other automatic mail, which opens a ticket (a monitoring tool's alert).
+			if v := m.head.Verdict; v == VerdictAutoReply || v == VerdictLoop {
 				m.full = m.head
 				continue
 			}

@@ -115,10 +115,35 @@ func visible(m *Message) (text, signature string) {
 			_, signature = visibleParts(textHead(htmlText(m), tickets.MaxText))
 		}
 	}
+	if onlyHistory(textHead(m.Text, tickets.MaxText)) {
+		// Stripping keeps a text that is all quoted (VisibleText): here it is a reply that says
+		// nothing new.
+		return "", signature
+	}
 	if strings.TrimSpace(text) == "" {
 		text = tidy(trimSignature(strings.Split(normalizeText(textHead(m.Text, tickets.MaxText)), "\n")))
 	}
 	return textHead(text, tickets.MaxText), signature
+}
+
+// onlyHistory reports whether a text is nothing but quoted history: quoted lines, the
+// attributions above them ("Le lun. 30 nov. 2026 à 23:30, … a écrit :") and a mail app's
+// signature ("Envoyé de mon iPhone"). Such a reply says nothing new: its visible text is empty,
+// not the desk's own words quoted back.
+func onlyHistory(text string) bool {
+	lines := splitSharedAttribution(strings.Split(normalizeText(text), "\n"))
+	quoted := false
+	for i, k := range classify(lines) {
+		switch {
+		case k == kindQuote:
+			quoted = true
+		case k == kindEmpty || k == kindAttribution:
+		case k == kindText && isMobileSignature(strings.TrimSpace(lines[i])):
+		default:
+			return false
+		}
+	}
+	return quoted
 }
 
 // converted reports whether the text of a message is our conversion of its HTML.

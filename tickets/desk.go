@@ -289,6 +289,9 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	cfg := t.cfg.Config
 	m.To = dedupe(withoutDesk(cfg, m.To), nil)
 	m.Cc = dedupe(withoutDesk(cfg, m.Cc), m.To)
+	if err := t.spareRequester(tk, &m); err != nil {
+		return err
+	}
 	// An address mail cannot be sent to is left out of this mail, and recorded; the others
 	// still get it.
 	var unsendable []string

@@ -121,7 +121,13 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 	if err != nil {
 		return detection{}, err
 	}
-	if len(alike)+1 < cfg.MinRequests {
+	// An outage is seen by several people: one person writing again and again is one request,
+	// however many mails (their mailbox counts once, case and +tag aside).
+	people := map[string]bool{Mailbox(tk.Requester): true}
+	for _, m := range members {
+		people[Mailbox(m.Requester)] = true
+	}
+	if len(alike)+1 < cfg.MinRequests || len(people) < cfg.MinRequests {
 		return detection{}, nil
 	}
 	var why []string

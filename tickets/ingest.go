@@ -115,6 +115,8 @@ const (
 	ActionIgnored   = "ignored"  // Automatic mail about no ticket.
 	ActionRecorded  = "recorded" // Automatic mail recorded on its ticket.
 	ActionThanked   = "thanked"  // A reply that only thanks, recorded on its resolved ticket.
+	// ActionNothingNew is a reply with no text of its own, recorded on its ticket.
+	ActionNothingNew = "nothing-new"
 	// ActionUnauthenticated is a staff mail kept as a note: it was not authenticated.
 	ActionUnauthenticated = "unauthenticated"
 )
@@ -216,6 +218,11 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	if err != nil {
 		return o, err
 	}
+	if in.Verdict == VerdictBulk && tk == nil {
+		// Other automatic mail (a monitoring tool's alert, a report) is work: it opens a
+		// ticket, whose requester is never mailed automatically (quiet.go).
+		return t.openFrom(in, 0)
+	}
 	if in.Verdict != VerdictPerson {
 		return t.recordAutomatic(in, tk)
 	}
@@ -255,6 +262,12 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	if err := t.storeAttachments(tk, in); err != nil {
 		return o, err
 	}
+	if strings.TrimSpace(in.Text) == "" && len(in.Attachments) == 0 {
+		// Nothing new (only the quoted history of the desk's own mail): recorded as the empty
+		// reply it is, the raw mail kept; nothing reopens, nobody is paged.
+		o.Action = ActionNothingNew
+		return o, t.event(tk, EventMessage, in.From, false, "(no new text: only quoted history)", in.MessageID)
+	}
 	if tk.Status == StatusResolved && OnlyThanks(in.Text, in.FromName, tk.RequesterName) {
 		// "Merci beaucoup !" to a resolution: recorded, nothing reopens, nobody is paged.
 		o.Action = ActionThanked
@@ -287,7 +300,10 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	// organisation (an assistant writing for her manager), and the sender then gets nothing of
 	// the ticket: the technician is told who wrote it, on behalf of whom.
 	requester, name, writtenBy := in.From, in.FromName, ""
-	if in.ReplyTo != "" && in.ReplyTo != in.From && !cfg.IsDeskAddress(in.ReplyTo) && !noReply(in.ReplyTo) &&
+	if in.Verdict == VerdictBulk {
+		in.NoAck = bulkNoAck(in)
+	}
+	if in.Verdict != VerdictBulk && in.ReplyTo != "" && in.ReplyTo != in.From && !cfg.IsDeskAddress(in.ReplyTo) && !noReply(in.ReplyTo) &&
 		cfg.InOrganisation(in.From) && cfg.InOrganisation(in.ReplyTo) && Sendable(in.ReplyTo) {
 		requester, name, writtenBy = in.ReplyTo, in.ReplyToName, in.From
 	}
@@ -322,7 +338,7 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: cc.add, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
 		LinkedTicket: link, Actor: in.From, NoAck: noAck(in.NoAck, requester), WrittenBy: writtenBy,
-		known: in.known,
+		Quiet: in.Verdict == VerdictBulk, known: in.known,
 	})
 	if err != nil {
 		return Outcome{MessageID: in.MessageID}, err
@@ -349,6 +365,14 @@ func noAck(reason, requester string) string {
 	return reason
 }
 
+// bulkNoAck is why an automatic mail's ticket gets no acknowledgement.
+func bulkNoAck(in *Incoming) string {
+	if in.NoAck != "" {
+		return in.NoAck
+	}
+	return "automatic mail (" + in.VerdictReason + ")"
+}
+
 // noReply reports whether an address's local part says nobody reads it: "no-reply",
 // "do_not_reply", "ne-pas-repondre", "mailer-daemon", "postmaster", plus tags ignored.
 func noReply(addr string) bool {
@@ -363,8 +387,9 @@ func noReply(addr string) bool {
 	return local == "mailerdaemon" || local == "maildaemon" || local == "postmaster"
 }
 
-// recordAutomatic records an automatic mail (auto-reply, bounce, list mail, our own mail coming
-// back) on the ticket it refers to, if any. It never opens a ticket and never sends mail.
+// recordAutomatic records an automatic mail (auto-reply, bounce, our own mail coming back, list
+// mail answering a ticket) on the ticket it refers to, if any. It never opens a ticket and never
+// sends mail.
 func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 	o := Outcome{MessageID: in.MessageID, Action: ActionIgnored}
 	if in.Verdict == VerdictBounce {

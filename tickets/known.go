@@ -77,13 +77,14 @@ func (d *Desk) prepareOne(ctx context.Context, cfg *Config, in *Incoming) {
 	in.known = &preparedKnown{subject: subject, text: text, language: lang, answers: answers}
 }
 
-// opensTicket tells whether a mail will likely open a ticket: a person's mail that names none of
+// opensTicket tells whether a mail will likely open a ticket: a person's mail, or other automatic
+// mail than a bounce or an auto-reply (a monitoring alert, quiet.go), that names none of
 // the desk's tickets (no token of the desk in its references or addresses, no subject tag, no
 // reference to a mail of a ticket). Which mails do is decided in the transaction (ingestOne,
 // thread); a wrong guess costs only work on the read pool, or, for a mail that opens a ticket
 // unforeseen (a reply to a closed ticket), a ranking in Open.
 func (d *Desk) opensTicket(ctx context.Context, cfg *Config, in *Incoming) bool {
-	if (in.Verdict != VerdictPerson && in.Verdict != "") || cfg.IsDeskAddress(in.From) || in.MessageID == "" {
+	if (in.Verdict != VerdictPerson && in.Verdict != VerdictBulk && in.Verdict != "") || cfg.IsDeskAddress(in.From) || in.MessageID == "" {
 		return false
 	}
 	refs := append(append([]string{}, in.InReplyTo...), in.References...)

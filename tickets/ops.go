@@ -21,6 +21,7 @@ type NewTicket struct {
 	LinkedTicket   int64    // An older ticket this one follows up.
 	Actor          string   // Who opened it: the requester, or a coordinator.
 	NoAck          string   // Why the requester gets no acknowledgement, "" to send one.
+	Quiet          bool     // The requester is not mailed automatically (quiet.go): an automatic sender.
 	// WrittenBy is who wrote the request on the requester's behalf (Reply-To within the
 	// organisation); "" when the requester wrote it. The technician is told.
 	WrittenBy string
@@ -71,6 +72,11 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	t.recomputeDue(tk, t.Now)
 	if err := t.insert(tk); err != nil {
 		return nil, err
+	}
+	if req.Quiet || noReply(req.Requester) {
+		if err := t.setQuiet(tk); err != nil {
+			return nil, err
+		}
 	}
 	t.count(&t.d.counters.Opened, 1)
 	if err := t.rememberPerson(req.Requester, req.RequesterName, req.Language); err != nil {

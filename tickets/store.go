@@ -515,6 +515,13 @@ CREATE TABLE heartbeats (
 	at INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
+	// A ticket whose requester is not mailed automatically (quiet.go): a monitoring tool's
+	// alert, a mail from an address nobody reads. Only a technician's own reply goes to them.
+	16: `
+ALTER TABLE tickets ADD COLUMN quiet INTEGER NOT NULL DEFAULT 0;
+-- postgres
+ALTER TABLE tickets ADD COLUMN quiet BIGINT NOT NULL DEFAULT 0;
+`,
 }
 
 // OpenStore opens (creating if needed) the database and applies pending migrations: a

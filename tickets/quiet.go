@@ -1,0 +1,57 @@
+package tickets
+
+import (
+	"fmt"
+	"slices"
+)
+
+// A quiet ticket's requester is not mailed automatically: the ticket was opened by automatic
+// mail (a monitoring tool's alert, a report: VerdictBulk), or from an address nobody reads
+// ("no-reply"). Answering a machine starts mail loops and fills mailboxes nobody reads, so no
+// acknowledgement, resolution, escalation notice, rating request or reminder goes to it. A
+// technician's own reply (KindReply) still goes: a person chose to write it.
+
+// quietReason is why a quiet ticket's requester is left out of a mail, as recorded.
+const quietReason = "the requester is not mailed automatically"
+
+// setQuiet marks a ticket's requester as not to be mailed automatically. This column alone:
+// the rest of the ticket is its caller's to save.
+func (t *Tx) setQuiet(tk *Ticket) error {
+	if _, err := t.exec(`UPDATE tickets SET quiet = 1 WHERE id = ?`, tk.ID); err != nil {
+		return fmt.Errorf("mark ticket %d quiet: %w", tk.ID, err)
+	}
+	return nil
+}
+
+// quiet reports whether a ticket's requester is not mailed automatically.
+func (t *Tx) quiet(tk *Ticket) (bool, error) {
+	if noReply(tk.Requester) {
+		return true, nil
+	}
+	var q int64
+	if err := t.queryRow(`SELECT quiet FROM tickets WHERE id = ?`, tk.ID).Scan(&q); err != nil {
+		return false, fmt.Errorf("ticket %d quiet: %w", tk.ID, err)
+	}
+	return q != 0, nil
+}
+
+// spareRequester takes a quiet ticket's requester out of an automatic mail. A mail left with
+// nobody is withheld (recorded, not sent), so that a ticket's first mail is still the root of
+// its thread.
+func (t *Tx) spareRequester(tk *Ticket, m *Mail) error {
+	if tk == nil || tk.ID == 0 || m.Kind == KindReply || m.Withheld != "" || tk.Requester == "" ||
+		!slices.Contains(m.To, tk.Requester) && !slices.Contains(m.Cc, tk.Requester) {
+		return nil
+	}
+	q, err := t.quiet(tk)
+	if err != nil || !q {
+		return err
+	}
+	drop := map[string]bool{tk.Requester: true}
+	m.To, m.Cc = without(m.To, drop), without(m.Cc, drop)
+	if len(m.To) == 0 && len(m.Cc) == 0 {
+		m.To, m.Withheld = []string{tk.Requester}, quietReason
+		return nil
+	}
+	return t.event(tk, EventNote, ActorDesk, false, m.Kind+": not sent to "+tk.Requester+": "+quietReason, "")
+}
