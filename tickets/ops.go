@@ -454,12 +454,8 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 			}
 		}
 	}
-	to, cc := []string{tk.Requester}, tk.Watchers
-	if noReply(tk.Requester) {
-		to, cc = tk.Watchers, nil // Nobody reads the requester's address: the watchers alone are told.
-	}
-	if len(to) > 0 && !unchanged {
-		if err := t.queue(tk, Mail{Kind: KindEscalated, To: to, Cc: cc, Language: tk.Language,
+	if !unchanged { // A quiet ticket's requester is left out when it is queued (spareRequester).
+		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
 			Automatic: true, Notice: Notice{Audience: "requester", TopTier: top}}); err != nil {
 			return err
 		}
