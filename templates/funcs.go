@@ -45,6 +45,9 @@ func funcs(c *catalogue) map[string]any {
 		// commands are the commands a technician's footer lists.
 		"commands": func() []string { return c.Commands },
 		"join":     strings.Join,
+		// clause is a sentence's end written by someone, to go before the template's own full
+		// stop: its final punctuation trimmed ("mot de passe." → "mot de passe").
+		"clause": func(s string) string { return strings.TrimRight(strings.TrimSpace(s), ".…!?;:, ") },
 		// greet is the name to greet someone by, "" when only the address is known.
 		"greet": func(name string) string {
 			if strings.Contains(name, "@") {

@@ -265,3 +265,39 @@ func TestRequesterSubjectsCleanBack(t *testing.T) {
 		}
 	}
 }
+
+// TestEscalationReasonOneFullStop checks that a reason ending with its own full stop does not
+// end the escalation notice's sentence with two.
+func TestEscalationReasonOneFullStop(t *testing.T) {
+	s := load(t, "")
+	for _, lang := range []string{"fr", "en"} {
+		n := Samples(tickets.KindEscalated, lang)[1]
+		n.Reason = "réinitialiser le mot de passe. "
+		_, text, html, err := s.Render(tickets.KindEscalated, lang, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, body := range []string{text, html} {
+			if !strings.Contains(body, "mot de passe.") || strings.Contains(body, "passe..") || strings.Contains(body, "passe. .") {
+				t.Errorf("%s: the reason's sentence:\n%s", lang, body)
+			}
+		}
+	}
+}
+
+// TestEscalationUnchangedSaysSo checks the notice of a desk escalation that could raise nothing
+// (top tier, urgent already): it says so instead of "its priority is now".
+func TestEscalationUnchangedSaysSo(t *testing.T) {
+	s := load(t, "")
+	for lang, want := range map[string]string{"fr": "rien ne peut monter", "en": "nothing can go up"} {
+		n := Samples(tickets.KindEscalated, lang)[3]
+		n.Unchanged = true
+		_, text, html, err := s.Render(tickets.KindEscalated, lang, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, want) || !strings.Contains(html, want) {
+			t.Errorf("%s:\n%s", lang, text)
+		}
+	}
+}

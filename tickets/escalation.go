@@ -98,11 +98,14 @@ func reminderHorizon(cal *Calendar, now time.Time, sla time.Duration, reminderAt
 // indexed queries on the read pool; each is then re-read, decided and changed in its own write
 // transaction, so that two overlapping runs cannot both act on one deadline.
 //
-// Re-escalation: an escalation raises the priority, which recomputes the deadlines from the
-// ticket's opening with the shorter SLA. Those already past are covered by this escalation and
-// never escalate; one still ahead is a new deadline and escalates once if it is missed in turn.
-// Likewise a deadline that a manual priority change or a return from pending sets in the past does
-// not escalate. At the top tier an escalation only raises the priority and tells the coordinators.
+// Re-escalation: an escalation raises the priority, which recomputes the first-response deadline
+// from the ticket's opening with the shorter SLA, and restarts the resolution clock: the new
+// priority's resolve SLA from the escalation (restartResolution). Deadlines already past are
+// covered by this escalation and never escalate; one still ahead (the new resolution target) is
+// a new deadline and escalates once if it is missed in turn. Likewise a deadline that a manual
+// priority change or a return from pending sets in the past does not escalate. At the top tier an
+// escalation only raises the priority; at the top tier and urgent it changes nothing and tells
+// the assignee and the coordinators.
 // A ticket that fails is logged and skipped; the errors are returned joined, with the report of
 // what was done.
 func (d *Desk) RunEscalation(ctx context.Context, now time.Time) (EscalationReport, error) {
@@ -273,7 +276,8 @@ func (t *Tx) checkEscalation(id int64) (slaAction, error) {
 			return a, err
 		}
 		// Escalate recomputed the deadlines for the new priority (and cleared BreachedDue). Those
-		// already past are covered by this escalation: record the latest as dealt with.
+		// already past are covered by this escalation: record the latest as dealt with. At the top
+		// tier and urgent nothing was recomputed: the missed deadline is recorded the same way.
 		breached := a.Due
 		if tk.FirstResponseAt.IsZero() && !tk.FirstResponseDue.After(t.Now) {
 			breached = maxTime(breached, tk.FirstResponseDue)
@@ -319,6 +323,16 @@ func (t *Tx) deadlinesSetAt(tk *Ticket) (time.Time, error) {
 		return tk.CreatedAt, nil
 	}
 	return time.Unix(at, 0).UTC(), nil
+}
+
+// restartResolution gives the specialist an escalation hands a ticket to a resolution target of
+// their own: the new priority's resolve SLA counted from now, in business time. The deadline it
+// replaces, computed from the opening, is often past already (an escalation for a missed
+// resolution always), and the requester's notice states this target.
+func (t *Tx) restartResolution(tk *Ticket) {
+	if sla, ok := t.cfg.SLA[tk.Priority.String()]; ok {
+		tk.ResolveDue = t.cfg.cal.Add(t.Now, sla.Resolve.On(t.cfg.cal))
+	}
 }
 
 // localTime formats a deadline in the desk's time zone for a reason line.

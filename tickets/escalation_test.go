@@ -136,8 +136,9 @@ func TestEscalationOncePerBreach(t *testing.T) {
 	if got.Priority != PriorityHigh || got.Tier != 2 || got.Assignee != "chloe@corp.example" || got.Escalations != 1 {
 		t.Fatalf("after the breach: %s tier %d %s escalations %d", got.Priority, got.Tier, got.Assignee, got.Escalations)
 	}
-	// High priority: its first response was due at t0+2h, already past and covered by this escalation.
-	if !got.BreachedDue.Equal(t0.Add(4*time.Hour)) || !got.ResolveDue.Equal(t0.Add(8*time.Hour)) {
+	// High priority: its first response was due at t0+2h, already past and covered by this
+	// escalation; the specialist's resolution target is the high SLA (8h) from the escalation.
+	if !got.BreachedDue.Equal(t0.Add(4*time.Hour)) || !got.ResolveDue.Equal(breach.Add(8*time.Hour)) {
 		t.Fatalf("breached_due %v resolve_due %v", got.BreachedDue, got.ResolveDue)
 	}
 	if n := countEvents(t, d, tk.ID, EventEscalate); n != 1 {
@@ -155,21 +156,31 @@ func TestEscalationOncePerBreach(t *testing.T) {
 		t.Fatalf("reason %q", reason)
 	}
 
-	// The recomputed resolve deadline, t0+8h, is a new deadline: its breach escalates again, once.
+	// That resolution target is a new deadline: its breach escalates again, once.
+	second := breach.Add(8 * time.Hour)
+	if rep := runEscalation(t, d, second.Add(-time.Minute)); len(rep.Escalated) != 0 {
+		t.Fatalf("before the new target: %+v", rep)
+	}
 	for i := 0; i < 5; i++ {
-		runEscalation(t, d, t0.Add(8*time.Hour))
+		runEscalation(t, d, second)
 	}
 	got = mustTicket(t, d, tk.ID)
 	if got.Priority != PriorityUrgent || got.Tier != 3 || got.Assignee != "dev@corp.example" || got.Escalations != 2 {
 		t.Fatalf("after the second breach: %s tier %d %s escalations %d", got.Priority, got.Tier, got.Assignee, got.Escalations)
 	}
-	// Urgent deadlines (t0+30m, t0+4h) are past already: nothing more, however long it lasts.
-	for _, h := range []time.Duration{9, 24, 100} {
-		if rep := runEscalation(t, d, t0.Add(h*time.Hour)); len(rep.Escalated)+len(rep.Reminded) != 0 {
+	if !got.ResolveDue.Equal(second.Add(4 * time.Hour)) {
+		t.Fatalf("urgent resolution target %v", got.ResolveDue)
+	}
+	// Urgent's first response (t0+30m) is past already; the resolution target, missed, escalates
+	// once more (nothing can rise: the assignee and the coordinators are told), then nothing,
+	// however long it lasts.
+	for _, h := range []time.Duration{13, 17, 24, 100} {
+		rep := runEscalation(t, d, t0.Add(h*time.Hour))
+		if want := h == 17; (len(rep.Escalated) == 1) != want || len(rep.Reminded) != 0 && h != 13 {
 			t.Fatalf("at +%dh: %+v", h, rep)
 		}
 	}
-	if n := countEvents(t, d, tk.ID, EventEscalate); n != 2 {
+	if n := countEvents(t, d, tk.ID, EventEscalate); n != 3 {
 		t.Fatalf("%d escalate events", n)
 	}
 }
@@ -192,9 +203,44 @@ func TestEscalationTopTier(t *testing.T) {
 	if got.Tier != 3 || got.Assignee != "dev@corp.example" || got.Priority != PriorityHigh || got.Escalations != 1 {
 		t.Fatalf("top tier: %s tier %d %s escalations %d", got.Priority, got.Tier, got.Assignee, got.Escalations)
 	}
-	// At the top tier nobody takes it over; the requester and the coordinators are told.
-	if o := strings.Join(outbox(t, d)[before:], " | "); o != `escalated ["celine@corp.example"] | escalated ["nadia@corp.example"]` {
+	// At the top tier nobody takes it over; the assignee, the requester and the coordinators are told.
+	if o := strings.Join(outbox(t, d)[before:], " | "); o != `escalated ["dev@corp.example"] | escalated ["celine@corp.example"] | escalated ["nadia@corp.example"]` {
 		t.Fatalf("at the top tier: %s", o)
+	}
+}
+
+// TestEscalationTopTierUrgent checks a missed deadline of a ticket at the top tier and urgent
+// already: nothing rises, the requester is not told anything new, the assignee and the
+// coordinators are, once however often the job runs.
+func TestEscalationTopTierUrgent(t *testing.T) {
+	d := newTestDesk(t)
+	ctx := context.Background()
+	tk := openTicket(t, d, t0, vpnRequest)
+	if err := d.Do(ctx, tk.ID, t0, func(tx *Tx, tk *Ticket) error {
+		if err := tx.Assign(tk, "dev@corp.example", "nadia@corp.example"); err != nil {
+			return err
+		}
+		return tx.SetPriority(tk, PriorityUrgent, "nadia@corp.example", "")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	before := len(outbox(t, d))
+	for i := 0; i < 3; i++ {
+		runEscalation(t, d, t0.Add(time.Hour+time.Duration(i)*time.Minute)) // First response due at t0+30m.
+	}
+	got := mustTicket(t, d, tk.ID)
+	if got.Tier != 3 || got.Assignee != "dev@corp.example" || got.Priority != PriorityUrgent || got.Escalations != 1 {
+		t.Fatalf("top tier, urgent: %s tier %d %s escalations %d", got.Priority, got.Tier, got.Assignee, got.Escalations)
+	}
+	if o := strings.Join(outbox(t, d)[before:], " | "); o != `escalated ["dev@corp.example"] | escalated ["nadia@corp.example"]` {
+		t.Fatalf("top tier, urgent: %s", o)
+	}
+	var data string
+	if err := d.Store.Reader().QueryRow(`SELECT data FROM outbox WHERE recipients = '["dev@corp.example"]' AND kind = 'escalated'`).Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(data, `"unchanged":true`) {
+		t.Fatalf("the assignee's notice does not say nothing rose: %s", data)
 	}
 }
 
@@ -306,8 +352,11 @@ func TestManualEscalationDoesNotCascade(t *testing.T) {
 	if got.Escalations != 1 || !got.BreachedDue.Equal(t0.Add(2*time.Hour)) {
 		t.Fatalf("escalations %d breached_due %v", got.Escalations, got.BreachedDue)
 	}
-	// Its resolve deadline (high: t0+8h) still escalates when missed.
-	if rep := runEscalation(t, d, t0.Add(8*time.Hour)); len(rep.Escalated) != 1 {
+	// Its resolution target (high: 8h from the escalation) still escalates when missed.
+	if rep := runEscalation(t, d, t0.Add(11*time.Hour-time.Second)); len(rep.Escalated) != 0 {
+		t.Fatalf("before the resolution target: %+v", rep)
+	}
+	if rep := runEscalation(t, d, t0.Add(11*time.Hour)); len(rep.Escalated) != 1 {
 		t.Fatalf("resolve breach: %+v", rep)
 	}
 }

@@ -194,6 +194,9 @@ func (t *Tx) openIncident(first *Ticket, actor, why string) (*Ticket, error) {
 		return inc, t.tellCoordinators(inc, "unassigned", say(PhraseNoTechnicianTicket))
 	}
 	inc.Assignee, inc.Status = who, StatusOpen
+	if te, ok := t.cfg.Technician(who); ok {
+		inc.Tier = te.Tier // At the tier of whoever holds it, as every ticket.
+	}
 	if err := t.event(inc, EventAssign, ActorDesk, false, who, ""); err != nil {
 		return nil, err
 	}
@@ -309,7 +312,7 @@ func (t *Tx) link(tk *Ticket, inc *Ticket, actor string) error {
 	}
 	before := tk.Assignee
 	tk.Incident = inc.ID
-	tk.Assignee = inc.Assignee
+	tk.Assignee, tk.Tier = inc.Assignee, inc.Tier // Held at the incident's tier, by its technician.
 	if tk.Assignee != "" && tk.Status == StatusNew {
 		if err := t.setStatus(tk, StatusOpen, actor); err != nil {
 			return err
@@ -443,13 +446,14 @@ func (t *Tx) linkedInfos(id int64, lang string) ([]TicketInfo, int, error) {
 	return out, len(ids), nil
 }
 
-// followIncident gives an incident's active requests its technician, after it changed hands.
+// followIncident gives an incident's active requests its technician and tier, after it changed
+// hands or was escalated.
 func (t *Tx) followIncident(inc *Ticket) error {
 	if !inc.IsIncident() {
 		return nil
 	}
-	_, err := t.exec(`UPDATE tickets SET assignee = ?, updated_at = ? WHERE incident = ? AND status IN ('new', 'open', 'pending')`,
-		inc.Assignee, t.Now.Unix(), inc.ID)
+	_, err := t.exec(`UPDATE tickets SET assignee = ?, tier = ?, updated_at = ? WHERE incident = ? AND status IN ('new', 'open', 'pending')`,
+		inc.Assignee, inc.Tier, t.Now.Unix(), inc.ID)
 	if err != nil {
 		return fmt.Errorf("follow incident %d: %w", inc.ID, err)
 	}

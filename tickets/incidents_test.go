@@ -349,8 +349,8 @@ func TestLinkedRequestsDoNotEscalate(t *testing.T) {
 	// The linked requests follow the incident to its new technician.
 	inc = mustTicket(t, d, inc.ID)
 	for _, tk := range tks {
-		if got := mustTicket(t, d, tk.ID); got.Assignee != inc.Assignee || got.Escalations != 0 {
-			t.Fatalf("#%d: %s, %d escalations; incident with %s", got.ID, got.Assignee, got.Escalations, inc.Assignee)
+		if got := mustTicket(t, d, tk.ID); got.Assignee != inc.Assignee || got.Tier != inc.Tier || got.Escalations != 0 {
+			t.Fatalf("#%d: %s tier %d, %d escalations; incident with %s tier %d", got.ID, got.Assignee, got.Tier, got.Escalations, inc.Assignee, inc.Tier)
 		}
 	}
 }

@@ -54,6 +54,9 @@ type Notice struct {
 	Due      time.Time `json:"due,omitempty"`
 	// TopTier marks an escalation at the top tier: only the priority rose, nobody took it over.
 	TopTier bool `json:"top_tier,omitempty"`
+	// Unchanged marks a desk escalation of a ticket already at the top tier and urgent: nothing
+	// rose, nobody took it over; the coordinators have to see to it.
+	Unchanged bool `json:"unchanged,omitempty"`
 	// Incident is the incident a request is linked to: its acknowledgement says the problem is
 	// known, a technician's "linked" update says who holds it.
 	Incident *TicketInfo `json:"incident,omitempty"`

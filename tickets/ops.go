@@ -131,9 +131,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if pick.Email != "" {
 		tk.Assignee = pick.Email
 		tk.Status = StatusOpen
-		if pick.Tier > tk.Tier {
-			tk.Tier = pick.Tier // Nobody was available at the first tier.
-		}
+		tk.Tier = pick.Tier // The assignee's tier: higher when nobody was available at the first.
 		if err := t.markAssigned(pick.Email); err != nil {
 			return nil, err
 		}
@@ -260,9 +258,15 @@ func (t *Tx) setStatus(tk *Ticket, to Status, actor string) error {
 	}
 	from := tk.Status
 	if from == StatusPending {
-		tk.Paused += t.cfg.cal.Between(tk.PendingSince, t.Now)
+		paused := t.cfg.cal.Between(tk.PendingSince, t.Now)
+		tk.Paused += paused
 		tk.PendingSince = time.Time{}
+		target := tk.ResolveDue
 		t.recomputeDue(tk, t.Now)
+		if tk.Escalations > 0 && !target.IsZero() {
+			// An escalation restarted the resolution clock (restartResolution): the pause extends it.
+			tk.ResolveDue = maxTime(tk.ResolveDue, t.cfg.cal.Add(target, paused))
+		}
 	}
 	switch to {
 	case StatusPending:
@@ -288,19 +292,21 @@ func (t *Tx) mustBeOpen(tk *Ticket) error {
 	return nil
 }
 
-// Assign gives the ticket to a technician, who is told.
+// Assign gives the ticket to a technician, who is told; the ticket takes the technician's tier.
 func (t *Tx) Assign(tk *Ticket, email, actor string) error {
 	if err := t.mustBeOpen(tk); err != nil {
 		return err
 	}
 	email = strings.ToLower(strings.TrimSpace(email))
-	if _, ok := t.cfg.Technician(email); !ok {
+	te, ok := t.cfg.Technician(email)
+	if !ok {
 		return fmt.Errorf("%s: %w", email, ErrNotStaff)
 	}
 	if tk.Assignee == email {
 		return nil
 	}
-	tk.Assignee = email
+	// The ticket is at the tier of whoever holds it: an escalation then goes one tier above.
+	tk.Assignee, tk.Tier = email, te.Tier
 	if err := t.event(tk, EventAssign, actor, false, email, ""); err != nil {
 		return err
 	}
@@ -351,7 +357,8 @@ func (t *Tx) SetPriority(tk *Ticket, p Priority, actor, reason string) error {
 
 // Escalate raises the priority one level and hands the ticket to the next tier's specialist, who
 // gets the history; the requester and the coordinators are told. At the top tier only the
-// priority rises: the requester and the coordinators are told, and nobody takes it over.
+// priority rises: the requester, the assignee and the coordinators are told, and nobody takes it
+// over. At the top tier and urgent already nothing can rise: it is refused (a Refusal).
 func (t *Tx) Escalate(tk *Ticket, reason, actor string) error {
 	return t.escalate(tk, reason, actor, "", time.Time{})
 }
@@ -366,16 +373,29 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 		return fmt.Errorf("ticket %d is resolved: %w", tk.ID, ErrTransition)
 	}
 	reason = strings.TrimSpace(reason)
+	top := tk.Tier >= t.cfg.Escalation.MaxTier
+	// At the top tier and urgent already, nothing can go up: a person's escalation is refused
+	// with the reason; the job's (a missed deadline) is recorded, the assignee is told and the
+	// coordinators see it in the run's summary, and the requester hears nothing new.
+	unchanged := top && tk.Priority.Raise() == tk.Priority
+	if unchanged && deadline == "" {
+		return t.refuse(PhraseEscalateTop, "tier", fmt.Sprint(tk.Tier))
+	}
 	if err := t.SetPriority(tk, tk.Priority.Raise(), actor, "escalation"); err != nil {
 		return err
 	}
+	if !unchanged {
+		t.restartResolution(tk)
+	}
 	tk.Escalations++
 	t.count(&t.d.counters.Escalations, 1)
-	top := tk.Tier >= t.cfg.Escalation.MaxTier
 	text := reason
-	if top {
-		text = strings.TrimSpace("top tier reached; " + reason) // The event is for the team's history.
-	} else {
+	switch {
+	case unchanged:
+		text = strings.TrimSpace("top tier and urgent already; " + reason) // The event is for the team's history.
+	case top:
+		text = strings.TrimSpace("top tier reached; " + reason)
+	default:
 		tk.Tier++
 	}
 	if err := t.event(tk, EventEscalate, actor, false, text, ""); err != nil {
@@ -385,7 +405,13 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 		return err
 	}
 	staff := Notice{Audience: "staff", Reason: reason, Actor: actor, ActorName: t.nameOf(actor),
-		Deadline: deadline, Due: due, TopTier: top}
+		Deadline: deadline, Due: due, TopTier: top, Unchanged: unchanged}
+	if top && tk.Assignee != "" && tk.Assignee != actor {
+		// Nobody above takes it over: whoever holds it is told it is pressing.
+		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{tk.Assignee}, Language: t.staffLanguage(tk.Assignee), Notice: staff}); err != nil {
+			return err
+		}
+	}
 	if !top {
 		pick := t.chooseTechnician(tk.Category, tk.Tier, tk.Assignee)
 		if pick.Email != "" && pick.Tier < tk.Tier {
@@ -421,19 +447,26 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 			}
 			n := staff
 			n.History, n.AllAttachments = t.history(tk), true
-			if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email), Notice: n}); err != nil {
-				return err
+			if pick.Email != actor { // A technician escalating to themselves is not told.
+				if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email), Notice: n}); err != nil {
+					return err
+				}
 			}
 		}
 	}
-	if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
-		Automatic: true, Notice: Notice{Audience: "requester", TopTier: top}}); err != nil {
-		return err
+	if !unchanged { // A quiet ticket's requester is left out when it is queued (spareRequester).
+		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
+			Automatic: true, Notice: Notice{Audience: "requester", TopTier: top}}); err != nil {
+			return err
+		}
 	}
 	if t.runSummary {
 		return nil
 	}
 	for _, co := range t.cfg.Coordinator {
+		if co.Email == actor {
+			continue // Nobody is told of their own action.
+		}
 		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{co.Email}, Language: co.Language, Notice: staff}); err != nil {
 			return err
 		}
@@ -550,8 +583,8 @@ func (t *Tx) Reply(tk *Ticket, text, actor, messageID string) error {
 		tk.FirstResponseAt = t.Now
 	}
 	if tk.Assignee == "" {
-		if _, ok := t.cfg.Technician(actor); ok {
-			tk.Assignee = actor
+		if te, ok := t.cfg.Technician(actor); ok {
+			tk.Assignee, tk.Tier = actor, te.Tier
 			if err := t.event(tk, EventAssign, actor, false, actor, ""); err != nil {
 				return err
 			}

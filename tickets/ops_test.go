@@ -152,14 +152,18 @@ func TestEscalation(t *testing.T) {
 	if got.Priority != PriorityUrgent || got.Tier != 3 || got.Assignee != "dev@corp.example" {
 		t.Fatalf("after two: priority %s tier %d assignee %s", got.Priority, got.Tier, got.Assignee)
 	}
+	// At the top tier and urgent already nothing can go up: refused with the reason, nothing changes.
 	before := len(outbox(t, d))
-	got = esc()
-	if got.Priority != PriorityUrgent || got.Tier != 3 || got.Assignee != "dev@corp.example" || got.Escalations != 3 {
-		t.Fatalf("at the top: priority %s tier %d assignee %s", got.Priority, got.Tier, got.Assignee)
+	err := d.Do(ctx, tk.ID, t0, func(tx *Tx, tk *Ticket) error { return tx.Escalate(tk, "cannot fix", "alice@corp.example") })
+	if !isRefusal(err) || !strings.Contains(err.Error(), "tier 3") {
+		t.Fatalf("escalating at the top: %v", err)
 	}
-	// At the top tier nobody takes it over; the requester and the coordinators are told.
-	if o := strings.Join(outbox(t, d)[before:], " | "); o != `escalated ["r@corp.example"] | escalated ["nadia@corp.example"]` {
-		t.Fatalf("at the top tier: %s", o)
+	got, _ = d.Store.Ticket(ctx, tk.ID)
+	if got.Priority != PriorityUrgent || got.Tier != 3 || got.Assignee != "dev@corp.example" || got.Escalations != 2 {
+		t.Fatalf("at the top: priority %s tier %d assignee %s escalations %d", got.Priority, got.Tier, got.Assignee, got.Escalations)
+	}
+	if o := outbox(t, d)[before:]; len(o) != 0 {
+		t.Fatalf("a refused escalation mailed %v", o)
 	}
 }
 

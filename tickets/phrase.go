@@ -51,6 +51,7 @@ const (
 	PhraseUpdateEmpty        = "update_empty"             // #update without text.
 	PhraseNoResolution       = "no_resolution"            // #reuse N: ticket id has no resolution note.
 	PhraseTicketNumber       = "ticket_number"            // #link, #reuse without a ticket number: command.
+	PhraseEscalateTop        = "escalate_top"             // #escalate at the top tier and urgent already: tier.
 )
 
 // Phrases lists every phrase code with the names of its arguments: each catalogue must word all
@@ -67,6 +68,7 @@ var Phrases = map[string][]string{
 	PhraseFromVia:     {"actor", "desk"},
 	PhraseNotIncident: {"id"}, PhraseLinkedElsewhere: {"id"}, PhraseIncidentResolved: {"id"}, PhraseIncidentLink: {"id"},
 	PhraseNotLinked: nil, PhraseUpdateEmpty: nil, PhraseNoResolution: {"id"}, PhraseTicketNumber: {"command"},
+	PhraseEscalateTop: {"tier"},
 }
 
 // say is the phrase code with its arguments, given as name, value pairs.

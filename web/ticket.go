@@ -270,6 +270,9 @@ func refusal(err error) string {
 	case errors.Is(err, tickets.ErrNoTechnician):
 		return "error_no_technician"
 	}
+	if r := (*tickets.Refusal)(nil); errors.As(err, &r) && r.Phrase.Code == tickets.PhraseEscalateTop {
+		return "error_escalate_top"
+	}
 	return ""
 }
 

@@ -280,3 +280,25 @@ func TestSearchPage(t *testing.T) {
 		t.Errorf("the hostile subject in the results:\n%s", p.body)
 	}
 }
+
+// TestEscalateAtTheTopRefused: escalating a ticket already at the top tier and urgent is refused
+// with the reason, as #escalate is, and changes nothing.
+func TestEscalateAtTheTopRefused(t *testing.T) {
+	f := newFixture(t)
+	tk := f.open(tickets.NewTicket{Subject: "Excel crashes", Text: "excel crashes on big files", Requester: "emma@corp.example", Language: "en"})
+	b := f.signIn("nadia@corp.example")
+	path := "/t/" + itoa(tk.ID)
+	tok := csrf(t, b.get(path))
+	for i := 0; i < 2; i++ { // Tier 1 → 3, normal → urgent.
+		if p := b.post(path+"/escalate", url.Values{"csrf": {tok}, "text": {"stuck"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("escalation %d: %d\n%s", i, p.status, p.body)
+		}
+	}
+	p := b.post(path+"/escalate", url.Values{"csrf": {tok}, "text": {"stuck"}})
+	if p.status != http.StatusConflict || !strings.Contains(p.body, "rien ne peut monter") {
+		t.Fatalf("at the top: %d\n%s", p.status, p.body)
+	}
+	if got, _ := f.store.Ticket(f.ctx, tk.ID); got.Escalations != 2 || got.Tier != 3 || got.Priority != tickets.PriorityUrgent {
+		t.Fatalf("after a refused escalation: %+v", got)
+	}
+}
