@@ -466,14 +466,24 @@ var handOver = map[string]bool{"assign": true, "escalate": true, "priority": tru
 // command takes it (#resolve, #note and #update do) and the mail has no hand-over command, or
 // when it has #reuse, which answers: #take, #pending, #reopen and #cc keep it public. One
 // hand-over command makes it internal: a line meant for a colleague must never reach the
-// requester, nor count as the first response.
+// requester, nor count as the first response. But #pending waits on the requester: beside it the
+// text is the question they must answer, also with #priority, #category or #incident, and a note
+// only when the mail passes the ticket to someone (#assign, #escalate) or says who works.
 func textIsInternal(cmds []Command) bool {
-	internal := false
+	internal, asks, passes := false, false, false
 	for _, c := range cmds {
-		if c.Verb == "reuse" {
+		switch c.Verb {
+		case "reuse":
 			return false
+		case "pending":
+			asks = true
+		case "assign", "escalate", "away", "back":
+			passes = true
 		}
 		internal = internal || handOver[c.Verb]
+	}
+	if asks && !passes {
+		return false
 	}
 	return internal
 }

@@ -26,6 +26,12 @@ func TestTextIsInternal(t *testing.T) {
 		{"#reuse 12\nVoici ce qui a marché.", false},
 		{"#take\n#priority high\nJe m'en occupe.", true},
 		{"#reuse 12\n#priority high\nVoici ce qui a marché.", false},
+		// #pending waits on the requester: the text beside it is their question, unless the mail
+		// passes the ticket on.
+		{"Bonjour Hugo, pouvez-vous m'envoyer une photo ?\n#priorité haute\n#attente", false},
+		{"#pending\n#category hardware\nQuel est le numéro de série ?", false},
+		{"#pending\n#assign dev@corp.example\nDev, il attend une pièce.", true},
+		{"#pending\n#escalate fournisseur\nChloé, à toi.", true},
 	} {
 		cmds, _ := ParseCommands(c.text)
 		if got := textIsInternal(cmds); got != c.internal {
