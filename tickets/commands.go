@@ -376,6 +376,25 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, lead string
 	if len(refused) > 0 {
 		return refused
 	}
+	// Watchers change first: the person a #cc adds reads the answer written beside it, the one
+	// it removes does not.
+	for _, c := range cmds {
+		if c.Verb != "cc" {
+			continue
+		}
+		var err error
+		if arg := strings.Trim(c.Arg, "<> "); strings.HasPrefix(arg, "-") {
+			err = t.RemoveWatcher(tk, strings.TrimPrefix(arg, "-"), who)
+		} else {
+			err = t.AddWatcher(tk, arg, who)
+		}
+		if err != nil {
+			if isDomainRefusal(err) {
+				return refusedByDomain(c, err)
+			}
+			return err
+		}
+	}
 	if rest != "" && textIsInternal(cmds) {
 		// Text beside a hand-over command is for colleagues: a note.
 		if err := t.Note(tk, rest, who); err != nil {
@@ -412,12 +431,7 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, lead string
 		case "reopen":
 			err = t.Reopen(tk, who)
 		case "cc":
-			arg := strings.Trim(c.Arg, "<> ")
-			if strings.HasPrefix(arg, "-") {
-				err = t.RemoveWatcher(tk, strings.TrimPrefix(arg, "-"), who)
-			} else {
-				err = t.AddWatcher(tk, arg, who)
-			}
+			// Done above, before the answer.
 		case "category":
 			err = t.SetCategory(tk, c.Arg, who)
 		case "away":

@@ -110,6 +110,16 @@ func TestTechnicianCommands(t *testing.T) {
 				t.Errorf("watchers %v", tk.Watchers)
 			}
 		}},
+		{"cc with an answer: the added watcher reads it", "alice@corp.example", "#cc partner@gmail.com\nJohn, j'ajoute notre prestataire VPN en copie.", ActionCommand, func(t *testing.T, d *Desk, tk *Ticket) {
+			if n := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'reply' AND (recipients || cc) LIKE '%partner@gmail.com%'`); n != 1 {
+				t.Errorf("%d answers to the new watcher, want 1", n)
+			}
+		}},
+		{"cc removal with an answer: the removed watcher does not read it", "alice@corp.example", "#cc priya@corp.example\n#cc -priya@corp.example\nC'est noté.", ActionCommand, func(t *testing.T, d *Desk, tk *Ticket) {
+			if n := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'reply' AND (recipients || cc) LIKE '%priya@corp.example%'`); n != 0 {
+				t.Errorf("%d answers to the removed watcher, want 0", n)
+			}
+		}},
 		{"category", "alice@corp.example", "#catégorie hardware", ActionCommand, func(t *testing.T, d *Desk, tk *Ticket) {
 			if tk.Category != "hardware" {
 				t.Errorf("category %s", tk.Category)
