@@ -228,3 +228,24 @@ func (t *Tx) chooseInTier(category string, tier int, except string, loads map[st
 	}
 	return Pick{Email: best.email, Tier: tier, Matched: best.skill, Reason: why}, true
 }
+
+// followUpTechnician is the technician who held the ticket a new one follows up (a reply to a
+// closed ticket, a request that names an old one), when they are still on the team, not away,
+// and not the requester: who solved the first knows the story. ok is false otherwise, and the
+// new ticket is assigned as any other.
+func (t *Tx) followUpTechnician(old int64, requester string) (Pick, bool) {
+	prev, err := t.ticketIfExists(old)
+	if err != nil || prev == nil || prev.Assignee == "" || prev.Assignee == requester {
+		return Pick{}, false
+	}
+	te, ok := t.cfg.Technician(prev.Assignee)
+	if !ok {
+		return Pick{}, false
+	}
+	loads, err := t.Loads()
+	if err != nil || loads[te.Email].Away {
+		return Pick{}, false
+	}
+	return Pick{Email: te.Email, Tier: te.Tier, Matched: true,
+		Reason: []string{fmt.Sprintf("%s held ticket #%d, which this one follows up", te.Email, old)}}, true
+}

@@ -431,6 +431,33 @@ func TestThirdReviewMailCases(t *testing.T) {
 			t.Fatalf("linked %d subject %q", tk.LinkedTicket, tk.Subject)
 		}
 	})
+	t.Run("a follow-up goes to who held the old ticket", func(t *testing.T) {
+		d := newTestDesk(t)
+		ctx := context.Background()
+		ingest(t, d, t0, request("q@m", "paul@corp.example", "Imprimante du 3e bloquée", "bourrage"))
+		old, _ := d.Store.Ticket(ctx, 1)
+		if err := d.Do(ctx, 1, t0, func(tx *Tx, tk *Ticket) error {
+			if err := tx.Resolve(tk, "ok", old.Assignee); err != nil {
+				return err
+			}
+			return tx.Close(tk, ActorDesk)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// A software question would go to bob (software); as a follow-up it goes to the printer's
+		// technician, who knows Paul's story.
+		ingest(t, d, t0.Add(time.Hour), request("fresh@m", "anne@corp.example", "Excel plante", "Excel plante à l'ouverture d'un logiciel"))
+		fresh, _ := d.Store.Ticket(ctx, 2)
+		in := request("q2@m", "paul@corp.example", "RE: [HD #1] Demande résolue : Imprimante du 3e bloquée", "Autre souci : Excel plante à l'ouverture du logiciel\n\nPaul")
+		ingest(t, d, t0.Add(2*time.Hour), in)
+		tk, _ := d.Store.Ticket(ctx, 3)
+		if tk.LinkedTicket != 1 || tk.Assignee != old.Assignee || fresh.Assignee == old.Assignee {
+			t.Fatalf("follow-up of #1 (held by %s) assigned to %s; a fresh software request to %s", old.Assignee, tk.Assignee, fresh.Assignee)
+		}
+		if !strings.Contains(tk.Explain, "held ticket #1") {
+			t.Fatalf("explanation %s", tk.Explain)
+		}
+	})
 }
 
 // bounceFor is a delivery report sent back to the bounce address of one recipient's copy of an

@@ -113,6 +113,11 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	}
 
 	pick := t.chooseTechnician(tk.Category, tk.Tier, req.Requester) // A technician's own request goes to a colleague.
+	if req.LinkedTicket != 0 {
+		if p, ok := t.followUpTechnician(req.LinkedTicket, req.Requester); ok {
+			pick = p
+		}
+	}
 	ex := Explanation{
 		Category: tk.Category, CategoryReason: tri.CategoryReason, Scores: tri.Scores,
 		Priority: tk.Priority.String(), PriorityReason: tri.PriorityReason,
