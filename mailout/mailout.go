@@ -336,16 +336,9 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	if len(dropped) > 0 {
 		log.Info("recipients dropped", "why", strings.Join(dropped, "; "))
 	}
-	if d.client == nil { // Connected before rendering: the server's size limit shapes the mail.
-		c, err := d.connect(ctx)
-		d.status.record(err)
-		if err != nil && waitsForPerson(err) {
-			return errWaiting{err}
-		}
-		if err != nil {
-			return errConn{err} // Drain gives the mail back: the server is at fault, not the mail.
-		}
-		d.client = c
+	// Connected before rendering: the server's size limit shapes the mail.
+	if err := d.ensureClient(ctx); err != nil {
+		return err
 	}
 	r, err := d.render(m, to, cc)
 	if err != nil {
@@ -380,16 +373,8 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			refused = append(refused, rcpt+": "+oneLine(err))
 			continue
 		}
-		if d.client == nil {
-			c, err := d.connect(ctx)
-			d.status.record(err)
-			if err != nil && waitsForPerson(err) {
-				return errWaiting{err}
-			}
-			if err != nil {
-				return errConn{err} // Drain gives the mail back: the server is at fault, not the mail.
-			}
-			d.client = c
+		if err := d.ensureClient(ctx); err != nil { // A copy before this one lost the connection.
+			return err
 		}
 		started := time.Now()
 		err = d.client.Send(msg)
@@ -820,4 +805,23 @@ func capReferences(refs []string, max int) []string {
 		i--
 	}
 	return append([]string{refs[0]}, refs[i:]...)
+}
+
+// ensureClient connects the drain when it has no connection: errWaiting when the server waits for
+// a person (a login), errConn otherwise, so that Drain gives the mail back (the server is at
+// fault, not the mail).
+func (d *drain) ensureClient(ctx context.Context) error {
+	if d.client != nil {
+		return nil
+	}
+	c, err := d.connect(ctx)
+	d.status.record(err)
+	if err != nil && waitsForPerson(err) {
+		return errWaiting{err}
+	}
+	if err != nil {
+		return errConn{err}
+	}
+	d.client = c
+	return nil
 }
