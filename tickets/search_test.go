@@ -113,19 +113,7 @@ func TestSimilarFindsKnownAnswers(t *testing.T) {
 			if fts4 && d.Store.SearchDialect() != "fts4" {
 				t.Fatalf("dialect %s", d.Store.SearchDialect())
 			}
-			old := []NewTicket{
-				{Subject: "VPN erreur 809", Text: "Le VPN refuse de se connecter, erreur 809.", Requester: "a@corp.example", Language: "fr"},
-				{Subject: "VPN error 809 from home", Text: "The VPN will not connect from home: error 809.", Requester: "b@corp.example", Language: "en"},
-				{Subject: "Imprimante en panne", Text: "L'imprimante du 2e étage ne répond plus.", Requester: "c@corp.example", Language: "fr"},
-				{Subject: "Excel crashes", Text: "Excel crashes when I open a large file.", Requester: "d@corp.example", Language: "en"},
-				{Subject: "VPN lent", Text: "Le VPN est très lent l'après-midi.", Requester: "e@corp.example", Language: "fr"},
-			}
-			var ids []int64
-			for i, r := range old {
-				tk := openTicket(t, d, t0.Add(time.Duration(i)*time.Minute), r)
-				ids = append(ids, tk.ID)
-				resolveTicket(t, d, t0.Add(time.Hour), tk.ID, "note "+r.Subject)
-			}
+			d, ids := knownDeskOf(t, d)
 			tk := openTicket(t, d, t0.Add(2*time.Hour), NewTicket{Subject: "Le VPN ne se connecte plus",
 				Text: "Bonjour, depuis ce matin le VPN ne se connecte plus (erreur 809).", Requester: "f@corp.example", Language: "fr"})
 			got, err := d.Similar(context.Background(), tk.ID, 3)
