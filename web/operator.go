@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -52,8 +51,8 @@ func (s *Server) forOperators(h http.Handler) http.Handler {
 	})
 }
 
-// validNetwork reports whether n is a network in CIDR notation.
+// validNetwork reports whether n is a network in CIDR notation, as operator reads it.
 func validNetwork(n string) bool {
-	_, _, err := net.ParseCIDR(n)
+	_, err := netip.ParsePrefix(n)
 	return err == nil
 }
