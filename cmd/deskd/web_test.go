@@ -80,7 +80,7 @@ func TestAPISameJSONAsCLI(t *testing.T) {
 		t.Errorf("no such ticket: %d", status)
 	}
 	a.Close()
-	if code, out, _ := cli(t, "token", "revoke", "nadia@corp.example", "--config", path); code != 0 || !strings.Contains(out, "1 tokens") {
+	if code, out, _ := cli(t, "token", "revoke", "nadia@corp.example", "--config", path); code != 0 || !strings.Contains(out, "nadia@corp.example: 1 token deleted\n") {
 		t.Errorf("token revoke: %d %q", code, out)
 	}
 	a, err = newApp(context.Background(), cfg, discardLog(), 0)
