@@ -56,6 +56,13 @@ func TestFlowIncident(t *testing.T) {
 	if body := f.text(notice); !strings.Contains(body, "3 demandes y sont rattachées") || !strings.Contains(body, "Jacob Stone") {
 		t.Fatalf("incident notice: %q", body)
 	}
+	// The incident's requester is the desk: the notice names the linked requests' requesters
+	// instead, and says that a reply reaches every one of them.
+	if body := f.text(notice); strings.Contains(body, "Demandeur : Support") || strings.Contains(body, "Support Informatique a écrit") ||
+		strings.Contains(body, "pour répondre au demandeur") || !strings.Contains(body, "Demandeurs : ceux des demandes rattachées") ||
+		!strings.Contains(body, "Répondez à ce mail pour écrire à chaque demandeur rattaché") {
+		t.Fatalf("the incident's notice speaks of the desk as its requester:\n%s", body)
+	}
 	// A fourth, in English: told in English, linked, Alice not mailed again.
 	fourth := f.open(wifiDown[3])
 	if got := f.ticket(fourth.ID); got.Incident != inc.ID {
