@@ -184,7 +184,7 @@ func (e errConn) Error() string { return e.err.Error() }
 func (e errConn) Unwrap() error { return e.err }
 
 // Drain sends every mail due at now, over up to [smtp] connections at once (see sendBatch), and
-// returns how many were sent. A mail the server refuses for now (4xx) is retried later, on its
+// returns how many copies it delivered (one per recipient: what the recipients receive). A mail the server refuses for now (4xx) is retried later, on its
 // own backoff (Backoff). When the server cannot be reached, no mail is charged with it: the mails
 // claimed are given back, still due, and the drain ends with an error that wraps ErrUnreachable
 // (Run then probes the server until it answers).
@@ -388,6 +388,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		if err == nil || msg.IsDelivered() { // Delivered, even if something failed after the final ".".
 			log.Debug("mail sent", "to", rcpt)
 			sentTo = append(sentTo, rcpt)
+			d.sent++ // Drain counts copies: a mail to a requester and two watchers is three.
 			if !record {
 				continue
 			}
@@ -431,7 +432,6 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	case again != nil:
 		return d.retry(ctx, m, again)
 	case len(sentTo) > 0:
-		d.sent++
 		countSend("sent")
 		return d.box.MarkSent(ctx, m.ID, d.now, sentTo...)
 	default:

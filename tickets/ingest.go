@@ -310,10 +310,10 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 		requester, name, writtenBy = in.ReplyTo, in.ReplyToName, in.From
 	}
 	cc := t.sortCopied(append(append([]string{}, in.To...), in.Cc...), map[string]bool{requester: true, in.From: true})
-	if !t.vouchedNew(in) {
+	if why := t.unvouchedNew(in); why != "" {
 		// Only a mail of the organisation, authenticated when the desk can tell, makes the
 		// people it copies watchers of a new ticket; anyone else's copies are only recorded.
-		cc.outside, cc.add = append(cc.outside, cc.add...), nil
+		cc.withhold(why)
 	}
 	// A forwarded mail that opens a ticket: the forwarded message is the request. In a ticket's
 	// conversation (ingestOne) only the new text counts.

@@ -298,9 +298,14 @@ func (t *Tx) mustBeOpen(tk *Ticket) error {
 }
 
 // Assign gives the ticket to a technician, who is told; the ticket takes the technician's tier.
+// A request linked to an incident is held by the incident's technician: assigning it alone is
+// refused (assign the incident, or unlink the request first).
 func (t *Tx) Assign(tk *Ticket, email, actor string) error {
 	if err := t.mustBeOpen(tk); err != nil {
 		return err
+	}
+	if tk.Incident != 0 {
+		return t.refuse(PhraseLinkedFollows, "id", fmt.Sprint(tk.Incident))
 	}
 	email = strings.ToLower(strings.TrimSpace(email))
 	te, ok := t.cfg.Technician(email)
@@ -361,33 +366,51 @@ func (t *Tx) SetPriority(tk *Ticket, p Priority, actor, reason string) error {
 }
 
 // Escalate raises the priority one level and hands the ticket to the next tier's specialist, who
-// gets the history; the requester and the coordinators are told. At the top tier only the
-// priority rises: the requester, the assignee and the coordinators are told, and nobody takes it
-// over. At the top tier and urgent already nothing can rise: it is refused (a Refusal).
+// gets the history; the requester and the coordinators are told. At the top tier, or when nobody
+// of a higher tier is available, only the priority rises and the ticket stays with whoever holds
+// it, at their tier: the requester hears of the priority (never of a specialist), the holder and
+// the coordinators of why. When nothing can rise (urgent already) it is refused (a Refusal). A
+// request linked to an incident follows the incident and never escalates on its own: refused.
 func (t *Tx) Escalate(tk *Ticket, reason, actor string) error {
-	return t.escalate(tk, reason, actor, "", time.Time{})
+	if tk.Incident != 0 {
+		return t.refuse(PhraseLinkedFollows, "id", fmt.Sprint(tk.Incident))
+	}
+	_, err := t.escalate(tk, reason, actor, "", time.Time{})
+	return err
 }
 
 // escalate is Escalate; deadline and due name the SLA deadline a desk escalation is for, so that
-// each mail says it in its own language.
-func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time) error {
+// each mail says it in its own language. It reports whether nobody of a higher tier was
+// available (the ticket stayed with its holder below the top tier).
+func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time) (stayed bool, err error) {
 	if err := t.mustBeOpen(tk); err != nil {
-		return err
+		return false, err
 	}
 	if tk.Status == StatusResolved {
-		return fmt.Errorf("ticket %d is resolved: %w", tk.ID, ErrTransition)
+		return false, fmt.Errorf("ticket %d is resolved: %w", tk.ID, ErrTransition)
 	}
 	reason = strings.TrimSpace(reason)
 	top := tk.Tier >= t.cfg.Escalation.MaxTier
-	// At the top tier and urgent already, nothing can go up: a person's escalation is refused
-	// with the reason; the job's (a missed deadline) is recorded, the assignee is told and the
-	// coordinators see it in the run's summary, and the requester hears nothing new.
-	unchanged := top && tk.Priority.Raise() == tk.Priority
+	var pick Pick
+	if !top {
+		// The nearest tier above with someone available; an escalation never goes down, nor
+		// sideways to a colleague of the holder's tier.
+		pick = t.chooseTechnician(tk.Category, tk.Tier+1, tk.Assignee)
+		stayed = pick.Email == "" || pick.Tier <= tk.Tier
+	}
+	// At the top tier (or with nobody above) and urgent already, nothing can go up: a person's
+	// escalation is refused with the reason; the job's (a missed deadline) is recorded, the
+	// assignee is told and the coordinators see it in the run's summary, and the requester hears
+	// nothing new.
+	unchanged := (top || stayed) && tk.Priority.Raise() == tk.Priority
 	if unchanged && deadline == "" {
-		return t.refuse(PhraseEscalateTop, "tier", fmt.Sprint(tk.Tier))
+		if stayed {
+			return stayed, t.refuse(PhraseEscalateNobody, "tier", fmt.Sprint(tk.Tier+1))
+		}
+		return false, t.refuse(PhraseEscalateTop, "tier", fmt.Sprint(tk.Tier))
 	}
 	if err := t.SetPriority(tk, tk.Priority.Raise(), actor, "escalation"); err != nil {
-		return err
+		return stayed, err
 	}
 	if !unchanged {
 		t.restartResolution(tk)
@@ -396,87 +419,83 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 	t.count(&t.d.counters.Escalations, 1)
 	text := reason
 	switch {
+	case unchanged && stayed:
+		text = strings.TrimSpace("nobody available above and urgent already; " + reason) // The event is for the team's history.
 	case unchanged:
-		text = strings.TrimSpace("top tier and urgent already; " + reason) // The event is for the team's history.
+		text = strings.TrimSpace("top tier and urgent already; " + reason)
 	case top:
 		text = strings.TrimSpace("top tier reached; " + reason)
-	default:
-		tk.Tier++
+	case stayed:
+		text = strings.TrimSpace(fmt.Sprintf("nobody of tier %d or above available, stays at tier %d; ", tk.Tier+1, tk.Tier) + reason)
 	}
 	if err := t.event(tk, EventEscalate, actor, false, text, ""); err != nil {
-		return err
+		return stayed, err
 	}
 	if err := t.save(tk); err != nil {
-		return err
+		return stayed, err
 	}
 	staff := Notice{Audience: "staff", Reason: reason, Actor: actor, ActorName: t.nameOf(actor),
-		Deadline: deadline, Due: due, TopTier: top, Unchanged: unchanged}
-	if top && tk.Assignee != "" && tk.Assignee != actor {
-		// Nobody above takes it over: whoever holds it is told it is pressing.
-		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{tk.Assignee}, Language: t.staffLanguage(tk.Assignee), Notice: staff}); err != nil {
-			return err
+		Deadline: deadline, Due: due, TopTier: top, Stayed: stayed, Unchanged: unchanged}
+	// Nobody above takes it over: whoever holds it is told it is pressing, and why it is still
+	// theirs; so is a technician who asked for a hand-over that did not happen.
+	var holders []string
+	if (top || stayed) && tk.Assignee != "" && (tk.Assignee != actor || stayed) {
+		holders = append(holders, tk.Assignee)
+	}
+	if _, tech := t.cfg.Technician(actor); stayed && tech && actor != tk.Assignee {
+		holders = append(holders, actor)
+	}
+	for _, who := range holders {
+		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{who}, Language: t.staffLanguage(who), Notice: staff}); err != nil {
+			return stayed, err
 		}
 	}
-	if !top {
-		pick := t.chooseTechnician(tk.Category, tk.Tier, tk.Assignee)
-		if pick.Email != "" && pick.Tier < tk.Tier {
-			// Assignment falls back to lower tiers for new tickets; an escalation never goes down.
-			pick = Pick{}
-		}
-		if pick.Tier > tk.Tier {
-			tk.Tier = pick.Tier
-		}
-		if pick.Email == "" {
-			if err := t.tellCoordinators(tk, "unmatched", say(PhraseNoEscalation, "tier", fmt.Sprint(tk.Tier), "assignee", tk.Assignee)); err != nil {
-				return err
+	if !top && !stayed && pick.Email != tk.Assignee {
+		tk.Tier = pick.Tier // The tier just above, or the nearest above it with someone available.
+		tk.Assignee = pick.Email
+		if tk.Status == StatusNew {
+			if err := t.setStatus(tk, StatusOpen, actor); err != nil {
+				return stayed, err
 			}
 		}
-		if pick.Email != "" && pick.Email != tk.Assignee {
-			tk.Assignee = pick.Email
-			if tk.Status == StatusNew {
-				if err := t.setStatus(tk, StatusOpen, actor); err != nil {
-					return err
-				}
-			}
-			if err := t.event(tk, EventAssign, ActorDesk, false, pick.Email, ""); err != nil {
-				return err
-			}
-			if err := t.save(tk); err != nil {
-				return err
-			}
-			if err := t.markAssigned(pick.Email); err != nil {
-				return err
-			}
-			if err := t.followIncident(tk); err != nil {
-				return err
-			}
-			n := staff
-			n.History, n.AllAttachments = t.history(tk), true
-			if pick.Email != actor { // A technician escalating to themselves is not told.
-				if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email), Notice: n}); err != nil {
-					return err
-				}
+		if err := t.event(tk, EventAssign, ActorDesk, false, pick.Email, ""); err != nil {
+			return stayed, err
+		}
+		if err := t.save(tk); err != nil {
+			return stayed, err
+		}
+		if err := t.markAssigned(pick.Email); err != nil {
+			return stayed, err
+		}
+		if err := t.followIncident(tk); err != nil {
+			return stayed, err
+		}
+		n := staff
+		n.History, n.AllAttachments = t.history(tk), true
+		if pick.Email != actor { // A technician escalating to themselves is not told.
+			if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email), Notice: n}); err != nil {
+				return stayed, err
 			}
 		}
 	}
 	if !unchanged { // A quiet ticket's requester is left out when it is queued (spareRequester).
 		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
-			Automatic: true, Notice: Notice{Audience: "requester", TopTier: top}}); err != nil {
-			return err
+			Automatic: true, Notice: Notice{Audience: "requester", TopTier: top, Stayed: stayed}}); err != nil {
+			return stayed, err
 		}
 	}
 	if t.runSummary {
-		return nil
+		return stayed, nil // The run's summary lists it, marked when nobody above was available.
 	}
 	for _, co := range t.cfg.Coordinator {
-		if co.Email == actor {
-			continue // Nobody is told of their own action.
+		if co.Email == actor && !stayed {
+			continue // Nobody is told of their own action, unless it did not do what they asked.
 		}
 		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{co.Email}, Language: co.Language, Notice: staff}); err != nil {
-			return err
+			return stayed, err
 		}
 	}
-	return nil
+	return stayed, nil
 }
 
 // Resolve closes the work on a ticket with a resolution note, which the requester receives.
