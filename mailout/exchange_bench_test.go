@@ -17,8 +17,10 @@ import (
 // connection to the in-process sink, for one rendered acknowledgement:
 //
 //   - build: compose the message and write it (go-mail's MIME writer) into a buffer, no SMTP;
-//   - go-mail: compose and send it as the sender does (MAIL, RCPT, DATA, the message: four
-//     round trips);
+//   - go-mail: compose and send it with go-mail (MAIL, RCPT, DATA, the message: four round
+//     trips);
+//   - transact: compose and send it as the sender does (drain.send: MAIL, RCPT and DATA in one
+//     write when the server offers PIPELINING, the message in a second: two round trips);
 //   - pipelined: the message's bytes built once beforehand, sent with MAIL, RCPT and DATA in one
 //     write (RFC 2920) and the message in a second: two round trips and nothing built.
 //
@@ -69,6 +71,26 @@ func BenchmarkSMTPExchange(b *testing.B) {
 				b.Fatal(err)
 			}
 			if err := c.Send(msg); err != nil {
+				b.Fatal(err)
+			}
+		}
+		report(b, start, cpu0)
+	})
+	b.Run("transact", func(b *testing.B) {
+		c, err := d.dial(context.Background(), set.smtp)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		d.client = c
+		defer func() { d.client = nil }()
+		start, cpu0 := time.Now(), cpuTime()
+		for range b.N {
+			msg, err := d.compose(m, r, m.To, nil, rcpt)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if ok, err := d.send(msg, rcpt); !ok || err != nil {
 				b.Fatal(err)
 			}
 		}

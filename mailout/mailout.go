@@ -377,15 +377,15 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			return err
 		}
 		started := time.Now()
-		err = d.client.Send(msg)
+		delivered, err := d.send(msg, rcpt)
 		metricSendSeconds.Observe(time.Since(started).Seconds())
-		if err != nil && !msg.IsDelivered() && envelopeRefused(err) && !d.plainEnvelope.Swap(true) {
+		if err != nil && !delivered && envelopeRefused(err) && !d.plainEnvelope.Swap(true) {
 			log.Warn("the SMTP server refuses the bounce address as envelope sender: sending from the desk address; bounces can no longer be traced to a copy", "err", err)
 			if msg, err = d.compose(m, rr, to, cc, rcpt); err == nil {
-				err = d.client.Send(msg)
+				delivered, err = d.send(msg, rcpt)
 			}
 		}
-		if err == nil || msg.IsDelivered() { // Delivered, even if something failed after the final ".".
+		if err == nil || delivered { // Delivered, even if something failed after the final ".".
 			log.Debug("mail sent", "to", rcpt)
 			sentTo = append(sentTo, rcpt)
 			if !record {
@@ -442,22 +442,39 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 
 // envelopeRefused reports whether the server refused the envelope sender (MAIL FROM) for good.
 func envelopeRefused(err error) bool {
-	var se *mail.SendError
-	return errors.As(err, &se) && se.Reason == mail.ErrSMTPMailFrom && !se.IsTemp() && se.ErrorCode() >= 500
+	var te *txError
+	return errors.As(err, &te) && te.stage == "MAIL FROM" && te.code >= 500
 }
 
 // classify returns a send error's SMTP reply code (0 when the server gave none) and whether
 // the connection can no longer be used.
 func classify(err error) (code int, broken bool) {
-	var se *mail.SendError
-	if errors.As(err, &se) {
-		code = se.ErrorCode()
-		if se.Reason == mail.ErrConnCheck {
-			return code, true
-		}
+	var te *txError
+	if errors.As(err, &te) {
+		code = te.code
 	}
 	// 421: the server is closing the connection (RFC 5321 section 3.8).
 	return code, code == 0 || code == 421
+}
+
+// send sends a built copy to rcpt over the drain's connection (transact); delivered is true once
+// the server accepted it.
+func (d *drain) send(msg *mail.Msg, rcpt string) (delivered bool, err error) {
+	// The envelope as go-mail writes it: the envelope sender (else From) and the Bcc, rcpt.
+	from, err := msg.GetSender(false)
+	if err != nil {
+		return false, &txError{"MAIL FROM", 501, err}
+	}
+	rcpts, err := msg.GetRecipients()
+	if err != nil {
+		return false, &txError{"RCPT TO", 501, fmt.Errorf("%s: %w", rcpt, err)}
+	}
+	b := bufs.Get().(*bytes.Buffer)
+	defer func() { b.Reset(); bufs.Put(b) }()
+	if _, err := msg.WriteTo(b); err != nil {
+		return false, &txError{"message", 554, err}
+	}
+	return d.client.transact(transaction{from: from, rcpts: rcpts, data: b.Bytes()})
 }
 
 // authCode reports a code that means the desk's login or configuration is wrong rather than the
@@ -697,7 +714,7 @@ func (s *Sender) dial(ctx context.Context, cfg Config) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return dialed(c, session), nil
+	return dialed(c, session, s.timeout), nil
 }
 
 // newClient returns a client for the settings; extra options come last.

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/wneessen/go-mail"
@@ -19,14 +21,19 @@ import (
 type client struct {
 	*mail.Client
 	session *smtp.Client
+	timeout time.Duration // For each transaction (transact).
+
+	capsOnce sync.Once
+	caps     capabilities
 }
 
 // dialed wraps a go-mail client and the session DialToSMTPClientWithContext returned.
-func dialed(c *mail.Client, session *smtp.Client) *client {
-	return &client{Client: c, session: session}
+func dialed(c *mail.Client, session *smtp.Client, timeout time.Duration) *client {
+	return &client{Client: c, session: session, timeout: timeout}
 }
 
-// Send sends the messages over the session.
+// Send sends the messages over the session, the go-mail way (BenchmarkSMTPExchange weighs it
+// against transact).
 func (c *client) Send(msgs ...*mail.Msg) error {
 	return c.Client.SendWithSMTPClient(c.session, msgs...)
 }
