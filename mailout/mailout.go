@@ -368,22 +368,15 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			refused = append(refused, rcpt+": "+oneLine(err))
 			continue
 		}
-		msg, err := d.compose(m, rr, to, cc, rcpt)
-		if err != nil {
-			refused = append(refused, rcpt+": "+oneLine(err))
-			continue
-		}
 		if err := d.ensureClient(ctx); err != nil { // A copy before this one lost the connection.
 			return err
 		}
 		started := time.Now()
-		delivered, err := d.send(msg, rcpt)
+		delivered, err := d.send(m, rr, to, cc, rcpt)
 		metricSendSeconds.Observe(time.Since(started).Seconds())
 		if err != nil && !delivered && envelopeRefused(err) && !d.plainEnvelope.Swap(true) {
 			log.Warn("the SMTP server refuses the bounce address as envelope sender: sending from the desk address; bounces can no longer be traced to a copy", "err", err)
-			if msg, err = d.compose(m, rr, to, cc, rcpt); err == nil {
-				delivered, err = d.send(msg, rcpt)
-			}
+			delivered, err = d.send(m, rr, to, cc, rcpt)
 		}
 		if err == nil || delivered { // Delivered, even if something failed after the final ".".
 			log.Debug("mail sent", "to", rcpt)
@@ -457,24 +450,16 @@ func classify(err error) (code int, broken bool) {
 	return code, code == 0 || code == 421
 }
 
-// send sends a built copy to rcpt over the drain's connection (transact); delivered is true once
-// the server accepted it.
-func (d *drain) send(msg *mail.Msg, rcpt string) (delivered bool, err error) {
-	// The envelope as go-mail writes it: the envelope sender (else From) and the Bcc, rcpt.
-	from, err := msg.GetSender(false)
-	if err != nil {
-		return false, &txError{"MAIL FROM", 501, err}
-	}
-	rcpts, err := msg.GetRecipients()
-	if err != nil {
-		return false, &txError{"RCPT TO", 501, fmt.Errorf("%s: %w", rcpt, err)}
-	}
+// send builds the copy of m to rcpt and sends it over the drain's connection (transact);
+// delivered is true once the server accepted it. A copy that cannot be built is refused for good.
+func (d *drain) send(m tickets.OutboxMail, r rendered, to, cc []string, rcpt string) (delivered bool, err error) {
 	b := bufs.Get().(*bytes.Buffer)
 	defer func() { b.Reset(); bufs.Put(b) }()
-	if _, err := msg.WriteTo(b); err != nil {
+	env, err := d.build(b, m, r, to, cc, rcpt)
+	if err != nil {
 		return false, &txError{"message", 554, err}
 	}
-	return d.client.transact(transaction{from: from, rcpts: rcpts, data: b.Bytes()})
+	return d.client.transact(transaction{from: env.from, rcpts: []string{env.rcpt}, data: b.Bytes()})
 }
 
 // authCode reports a code that means the desk's login or configuration is wrong rather than the
@@ -570,96 +555,6 @@ func (d *drain) recipients(ctx context.Context, m tickets.OutboxMail) (to, cc, d
 		to, cc = cc, nil
 	}
 	return to, cc, dropped, nil
-}
-
-// Header names deskd sets that go-mail has no constant for.
-const (
-	headerAutoSubmitted = mail.Header("Auto-Submitted")
-	headerTicket        = mail.Header("X-Deskd-Ticket")
-	headerKind          = mail.Header("X-Deskd-Kind")
-	headerThreadIndex   = mail.Header("Thread-Index")
-	headerThreadTopic   = mail.Header("Thread-Topic")
-)
-
-// compose builds one recipient's copy of a mail: To and Cc show everyone it went to, the
-// envelope names only rcpt, and the Message-ID, the threading fields, Reply-To and the envelope
-// sender carry rcpt's tokens.
-func (d *drain) compose(m tickets.OutboxMail, r rendered, to, cc []string, rcpt string) (*mail.Msg, error) {
-	desk := d.desk
-	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
-	if err := msg.FromFormat(tickets.OneLine(fromName(d.tpl, r.lang, desk, m), 0), desk.Address); err != nil {
-		return nil, fmt.Errorf("from: %w", err)
-	}
-	// The envelope recipient goes through go-mail's address parser (net/mail), which refuses
-	// what the server must not see; Bcc is never written into the message.
-	if err := msg.Bcc(rcpt); err != nil {
-		return nil, fmt.Errorf("recipient: %w", err)
-	}
-	msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderTo), addressList(len("To: "), to, m.Notice.Names))
-	if len(cc) > 0 {
-		msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderCc), addressList(len("Cc: "), cc, m.Notice.Names))
-	}
-	if m.ID != 0 && desk.PlusAddress && !d.plainEnvelope.Load() {
-		// VERP: a bounce of this copy comes back to an address only it carries.
-		if err := msg.EnvelopeFrom(d.signer.BounceAddress(desk.Address, m.ID, rcpt)); err != nil {
-			return nil, fmt.Errorf("envelope from: %w", err)
-		}
-	}
-	if m.TicketID != 0 && desk.PlusAddress {
-		if err := msg.ReplyTo(d.signer.PlusAddress(desk.Address, m.TicketID, rcpt)); err != nil {
-			return nil, fmt.Errorf("reply-to: %w", err)
-		}
-	}
-	msg.Subject(r.subject)
-	copyID := func(id string) string { return d.signer.CopyID(id, m.TicketID, rcpt) }
-	msg.SetMessageIDWithValue(copyID(m.MessageID))
-	msg.SetDateWithValue(d.now)
-	// RFC 5322 section 3.6.4: In-Reply-To names the parent, References the thread up to it; the
-	// desk's earlier mails by the copies this recipient had.
-	if m.InReplyTo != "" {
-		msg.SetGenHeader(mail.HeaderInReplyTo, "<"+copyID(m.InReplyTo)+">")
-	}
-	if len(m.References) > 0 {
-		refs := make([]string, len(m.References))
-		for i, id := range m.References {
-			refs[i] = "<" + copyID(id) + ">"
-		}
-		msg.SetGenHeader(mail.HeaderReferences, strings.Join(capReferences(refs, maxReferences), " "))
-	}
-	// Outlook threads by its own headers too: every mail of a ticket carries the conversation of
-	// the mail that opened it (or the ticket's own), so the desk's mails show in the requester's
-	// thread.
-	if c := m.Notice.Conversation; c.Index != "" {
-		if v := threadIndex(c.Index, d.now, m.ID); v != "" {
-			msg.SetGenHeader(headerThreadIndex, v)
-		}
-		if c.Topic != "" {
-			msg.SetGenHeader(headerThreadTopic, tickets.OneLine(c.Topic, 0))
-		}
-	}
-	// RFC 3834 section 5: an acknowledgement is a reply made automatically; the rest is
-	// generated by the desk. No Precedence header: it hurts delivery to people.
-	auto := "auto-generated"
-	if m.Kind == tickets.KindAck {
-		auto = "auto-replied"
-	}
-	msg.SetGenHeader(headerAutoSubmitted, auto)
-	msg.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All") // Exchange: no out-of-office replies.
-	msg.SetGenHeader(mail.HeaderContentLang, r.lang)
-	if m.TicketID != 0 {
-		msg.SetGenHeader(headerTicket, strconv.FormatInt(m.TicketID, 10))
-	}
-	msg.SetGenHeader(headerKind, m.Kind)
-	msg.SetBodyString(mail.TypeTextPlain, r.text)
-	msg.AddAlternativeString(mail.TypeTextHTML, r.html)
-	for _, f := range r.files {
-		ct := mail.ContentType(f.ContentType)
-		if f.ContentType == "" {
-			ct = mail.TypeAppOctetStream
-		}
-		msg.AttachReadSeeker(f.Name, bytes.NewReader(f.Data), mail.WithFileContentType(ct))
-	}
-	return msg, nil
 }
 
 // addressList writes addresses as a header value, each with its known display name

@@ -1,9 +1,9 @@
 package mailout
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -126,10 +126,8 @@ func (d *drain) render(m tickets.OutboxMail, to, cc []string) (rendered, error) 
 			if err != nil {
 				continue
 			}
-			if msg, err := d.compose(m, rr, to, cc, rcpt); err == nil {
-				if n, err := messageSize(msg); err == nil {
-					largest = max(largest, n+copySlack)
-				}
+			if n, err := d.messageSize(m, rr, to, cc, rcpt); err == nil {
+				largest = max(largest, n+copySlack)
 			}
 		}
 		return largest
@@ -245,13 +243,14 @@ func cutTexts(n tickets.Notice, max int) tickets.Notice {
 	return n
 }
 
-// messageSize returns the size of the message as it goes on the wire.
-func messageSize(msg *mail.Msg) (int64, error) {
-	n, err := msg.WriteTo(io.Discard)
-	if err != nil {
+// messageSize returns the size of a copy as it goes on the wire (before dot-stuffing).
+func (d *drain) messageSize(m tickets.OutboxMail, r rendered, to, cc []string, rcpt string) (int64, error) {
+	b := bufs.Get().(*bytes.Buffer)
+	defer func() { b.Reset(); bufs.Put(b) }()
+	if _, err := d.build(b, m, r, to, cc, rcpt); err != nil {
 		return 0, fmt.Errorf("measure message: %w", err)
 	}
-	return n, nil
+	return int64(b.Len()), nil
 }
 
 // sizeBound is more than the size a copy of r to rcpt can take on the wire, from the lengths of
