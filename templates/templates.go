@@ -333,22 +333,33 @@ func CleanSubject(s, tag string) string {
 
 // tidy trims trailing spaces and collapses runs of blank lines that conditional blocks leave.
 func tidy(s string) string {
-	lines := strings.Split(s, "\n")
-	out := lines[:0]
+	var b strings.Builder
+	b.Grow(len(s) + 1)
 	blank := true // Also drops leading blank lines.
-	for _, l := range lines {
+	pending := 0  // Blank lines seen since the last line written: at most one is written.
+	for len(s) > 0 {
+		l, rest, _ := strings.Cut(s, "\n")
+		s = rest
 		if l != "-- " { // The signature separator keeps its space (RFC 3676 section 4.3).
 			l = strings.TrimRight(l, " \t")
 		}
 		if l == "" {
-			if blank {
-				continue
+			if !blank {
+				pending = 1
 			}
 			blank = true
-		} else {
-			blank = false
+			continue
 		}
-		out = append(out, l)
+		if pending > 0 {
+			b.WriteByte('\n')
+			pending = 0
+		}
+		blank = false
+		b.WriteString(l)
+		b.WriteByte('\n')
 	}
-	return strings.TrimRight(strings.Join(out, "\n"), "\n") + "\n"
+	if b.Len() == 0 {
+		return "\n"
+	}
+	return b.String()
 }
