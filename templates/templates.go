@@ -86,7 +86,10 @@ func languages(fsys fs.FS) []string {
 
 // Load parses the embedded templates, with the files of dir (if not "") overriding and adding to
 // them, and checks every template by rendering it against sample data in every language.
-func Load(dir string) (*Set, error) {
+func Load(dir string) (*Set, error) { return loadSet(dir, true) }
+
+// loadSet is Load; fold: fold the layouts' words into the templates (foldText, foldHTML).
+func loadSet(dir string, fold bool) (*Set, error) {
 	var over fs.FS
 	if dir != "" {
 		st, err := os.Stat(dir)
@@ -149,6 +152,10 @@ func Load(dir string) (*Set, error) {
 				if _, _, _, err := s.Render(kind, lang, n); err != nil {
 					return nil, fmt.Errorf("templates: %s/%s (sample %d): %w", lang, kind, i+1, err)
 				}
+			}
+			if key := lang + "/" + kind; fold { // Rendered once: the HTML is escaped.
+				foldText(s.text[key], s.words[lang])
+				foldHTML(s.html[key], s.words[lang])
 			}
 		}
 	}
