@@ -39,7 +39,7 @@ const (
 	FirstRetry = time.Minute      // Delay after the first failure; doubles with each attempt.
 	MaxRetry   = time.Hour        // Longest delay between attempts.
 	GiveUp     = 24 * time.Hour   // A mail still not sent this long after it was queued fails.
-	batchSize  = 50               // Rows claimed at a time, or more for many connections (claimSize).
+	batchSize  = 200              // Rows claimed at a time, or more for many connections (claimSize).
 	tick       = 15 * time.Second // Run drains at least this often.
 	timeout    = 30 * time.Second // SMTP dial and command timeout.
 )
