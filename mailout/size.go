@@ -71,6 +71,7 @@ type rendered struct {
 	lang, subject, text, html string
 	files                     []tickets.File
 	notice                    tickets.Notice // As fitted, its LeftOut naming the files left out.
+	linkedFor                 string         // The recipient whose links notice has ("" for none known).
 }
 
 // copySlack is room for what may differ between two copies of a mail whose tokens and links are
@@ -91,8 +92,9 @@ func (d *drain) render(m tickets.OutboxMail, to, cc []string) (rendered, error) 
 	// The mail is rendered with its first recipient's links, so that a mail to one recipient (the
 	// most of them) is rendered once; relink renders the other copies with theirs.
 	var first tickets.Links
+	var firstTo string
 	if len(to) > 0 {
-		first = d.links(m, to[0])
+		first, firstTo = d.links(m, to[0]), to[0]
 	}
 	words := func(n tickets.Notice, files []tickets.File) (rendered, error) {
 		n.Links = first
@@ -100,7 +102,7 @@ func (d *drain) render(m tickets.OutboxMail, to, cc []string) (rendered, error) 
 		if err != nil {
 			return rendered{}, err
 		}
-		return rendered{lang: lang, subject: tickets.OneLine(subject, 0), text: text, html: html, files: files, notice: n}, nil
+		return rendered{lang: lang, subject: tickets.OneLine(subject, 0), text: text, html: html, files: files, notice: n, linkedFor: firstTo}, nil
 	}
 	limit := d.client.maxSize()
 	var measured []string // One recipient for each set of link lengths.
