@@ -616,6 +616,9 @@ func (t *Tx) reuseNote(id int64) (string, error) {
 	if tk == nil || (tk.Status != StatusResolved && tk.Status != StatusClosed) {
 		return "", t.refuse(PhraseNoResolution, "id", fmt.Sprint(id))
 	}
+	if err := t.flushPending(); err != nil {
+		return "", err
+	}
 	note, err := resolutionNote(context.Background(), t.tx, id)
 	if err != nil {
 		return "", err
