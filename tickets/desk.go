@@ -367,12 +367,12 @@ func (t *Tx) remember(id int64, vals []any) {
 const maxRemembered = 1024
 
 // insert creates the ticket row with all its fields and gives tk its ID.
-func (t *Tx) insert(tk *Ticket) error { return t.insertRow(tk, false, "") }
+func (t *Tx) insert(tk *Ticket) error { return t.insertRow(tk, false, nil) }
 
 // insertRow creates the ticket row with all its fields, quiet or not, and gives tk its ID. Its
-// search document holds its subject, and text when not "" (the request's, which its message
-// event then leaves to it).
-func (t *Tx) insertRow(tk *Ticket, quiet bool, text string) error {
+// search document holds its subject, or doc when not nil (the subject's and the request's
+// terms: its message event then leaves the index as it is).
+func (t *Tx) insertRow(tk *Ticket, quiet bool, doc []string) error {
 	tk.CreatedAt, tk.UpdatedAt = t.Now, t.Now
 	if tk.Kind == "" {
 		tk.Kind = TicketRequest
@@ -389,10 +389,10 @@ func (t *Tx) insertRow(tk *Ticket, quiet bool, text string) error {
 	t.remember(tk.ID, vals)
 	t.rememberQuiet(tk.ID, quiet)
 	t.assigning.counted(tk)
-	if text == "" {
+	if doc == nil {
 		return t.indexTicket(tk)
 	}
-	return t.indexRequest(tk, text)
+	return t.indexRequest(tk, doc)
 }
 
 // insertTicketSQL inserts created_at, quiet and the savedColumns.

@@ -78,6 +78,9 @@ type Incoming struct {
 	// known are the known answers Ingest ranked for the mail before its transaction, should it
 	// open a ticket (known.go).
 	known *preparedKnown
+	// prepared is the triage and search document Ingest made for the mail before its
+	// transaction, should it open a ticket (prepare.go).
+	prepared *preparedRequest
 }
 
 // MaxText is the most of one mail's text a ticket keeps as its visible text: 256 KB, some
@@ -129,7 +132,8 @@ const (
 // journal), and a mail seldom fails: the batch runs first without them, and only if a mail fails
 // is it rolled back whole and run again with one savepoint a mail.
 func (d *Desk) Ingest(ctx context.Context, now time.Time, batch []*Incoming) ([]Outcome, error) {
-	// Ranked outside the one writer, on the read pool, all the batch's at once.
+	// Triaged and analysed, and ranked on the read pool, outside the one writer.
+	d.prepareRequests(ctx, batch)
 	d.prepareKnown(ctx, batch)
 	out, err := d.ingest(ctx, now, batch, false)
 	if errors.Is(err, errMailFailed) {
@@ -365,7 +369,7 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: cc.add, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
 		LinkedTicket: link, Actor: in.From, NoAck: noAck(in.NoAck, requester), WrittenBy: writtenBy,
-		Quiet: in.Verdict == VerdictBulk, known: in.known,
+		Quiet: in.Verdict == VerdictBulk, known: in.known, prepared: in.prepared,
 	})
 	if err != nil {
 		return Outcome{MessageID: in.MessageID}, err
@@ -405,7 +409,7 @@ func bulkNoAck(in *Incoming) string {
 func noReply(addr string) bool {
 	local, _, _ := strings.Cut(strings.ToLower(addr), "@")
 	local, _, _ = strings.Cut(local, "+")
-	local = strings.NewReplacer("-", "", "_", "", ".", "").Replace(local)
+	local = noReplySeparators.Replace(local)
 	for _, p := range []string{"noreply", "donotreply", "nepasrepondre", "nepasrépondre", "noreponse", "noréponse"} {
 		if strings.HasPrefix(local, p) {
 			return true
@@ -413,6 +417,9 @@ func noReply(addr string) bool {
 	}
 	return local == "mailerdaemon" || local == "maildaemon" || local == "postmaster"
 }
+
+// noReplySeparators are left out of a local part before it is compared.
+var noReplySeparators = strings.NewReplacer("-", "", "_", "", ".", "")
 
 // recordAutomatic records an automatic mail (auto-reply, bounce, our own mail coming back, list
 // mail answering a ticket) on the ticket it refers to, if any. It never opens a ticket and never

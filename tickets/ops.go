@@ -25,7 +25,8 @@ type NewTicket struct {
 	// WrittenBy is who wrote the request on the requester's behalf (Reply-To within the
 	// organisation); "" when the requester wrote it. The technician is told.
 	WrittenBy string
-	known     *preparedKnown // Its known answers, ranked before the transaction (known.go).
+	known     *preparedKnown   // Its known answers, ranked before the transaction (known.go).
+	prepared  *preparedRequest // Its triage and search document, made before the transaction (prepare.go).
 }
 
 // Explanation records why the desk judged a ticket as it did; `deskd ticket explain` prints it.
@@ -52,18 +53,15 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if req.Actor == "" {
 		req.Actor = req.Requester
 	}
-	subject := OneLine(req.Subject, maxSubject)
+	subject := ticketSubject(req.Subject, req.Text)
 	req.RequesterName = OneLine(req.RequesterName, maxName)
 	if subject == "" {
-		subject = firstLine(req.Text, 80)
+		subject = ticketSubject(t.say(req.Language, say(PhraseNoSubject)), "")
 	}
-	if subject == "" {
-		subject = t.say(req.Language, say(PhraseNoSubject))
+	tri, ok := req.prepared.triage(cfg, t.d.model.Load(), req)
+	if !ok {
+		tri = t.d.Triage(cfg, req)
 	}
-	if r := []rune(subject); len(r) > maxSubject {
-		subject = strings.TrimSpace(string(r[:maxSubject-1])) + "…"
-	}
-	tri := t.d.Triage(cfg, req)
 	tk := &Ticket{
 		Subject: subject, Requester: req.Requester, RequesterName: req.RequesterName,
 		Status: StatusNew, Priority: tri.Priority, Category: tri.Category, Tier: 1,
@@ -167,11 +165,13 @@ func (t *Tx) detects(tk *Ticket) bool {
 // its history. withText puts the request's text in the ticket's search document with the
 // subject; otherwise the message event adds it.
 func (t *Tx) openRow(tk *Ticket, req NewTicket, quiet, withText bool) error {
-	text := ""
+	var doc []string
 	if withText {
-		text = req.Text
+		if doc = req.prepared.document(tk.Subject, req.Text, tk.Language); doc == nil {
+			doc = append(subjectTerms(tk.Subject, tk.Language), analyze(req.Text, tk.Language)...)
+		}
 	}
-	if err := t.insertRow(tk, quiet, text); err != nil {
+	if err := t.insertRow(tk, quiet, doc); err != nil {
 		return err
 	}
 	t.count(&t.d.counters.Opened, 1)

@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ type pendingRows struct {
 	events [][]any           // eventRowColumns' values.
 	outbox [][]any           // outboxRowColumns' values.
 	kv     map[string]string // Assignment order (markAssigned), by key.
+	terms  map[string]int    // Counts to add to search_terms (indexRequest), by term.
 	err    error             // A failed write: the transaction fails at its end.
 }
 
@@ -27,20 +29,22 @@ const (
 
 // empty reports whether nothing waits.
 func (p *pendingRows) empty() bool {
-	return len(p.events) == 0 && len(p.outbox) == 0 && len(p.kv) == 0
+	return len(p.events) == 0 && len(p.outbox) == 0 && len(p.kv) == 0 && len(p.terms) == 0
 }
 
 // drop forgets what waits (a rollback to a savepoint, which a write waited for).
 func (p *pendingRows) drop() {
 	p.events, p.outbox = p.events[:0], p.outbox[:0]
 	clear(p.kv)
+	clear(p.terms)
 }
 
 // names reports whether a statement names a table whose rows wait.
 func (p *pendingRows) names(q string) bool {
 	return len(p.events) > 0 && strings.Contains(q, "events") ||
 		len(p.outbox) > 0 && strings.Contains(q, "outbox") ||
-		len(p.kv) > 0 && strings.Contains(q, "kv")
+		len(p.kv) > 0 && strings.Contains(q, "kv") ||
+		len(p.terms) > 0 && strings.Contains(q, "search_terms")
 }
 
 // flushFor writes what waits when q names its table.
@@ -68,6 +72,17 @@ func (t *Tx) flushPending() error {
 		return p.err
 	}
 	p.events, p.outbox = events[:0], outbox[:0]
+	if len(p.terms) > 0 {
+		b, err := json.Marshal(p.terms)
+		clear(p.terms)
+		if err == nil {
+			_, err = t.exec(t.d.Store.dialect.pick(countTermsSQL, countTermsPG), string(b))
+		}
+		if err != nil {
+			p.err = fmt.Errorf("count terms: %w", err)
+			return p.err
+		}
+	}
 	if len(p.kv) > 0 {
 		rows := make([][]any, 0, len(p.kv))
 		for k, v := range p.kv {
