@@ -699,6 +699,15 @@ func (t *Tx) queryRow(q string, args ...any) *sql.Row {
 	return t.tx.QueryRow(q, args...)
 }
 
+// lookup is queryRow for a query that looks among the rows that wait itself (pendingRows): it
+// does not write them first.
+func (t *Tx) lookup(q string, args ...any) *sql.Row {
+	if st := t.d.Store.stmt(q); st != nil {
+		return t.tx.Stmt(st).QueryRow(args...)
+	}
+	return t.tx.QueryRow(q, args...)
+}
+
 // query runs a query in the transaction, prepared once and reused.
 func (t *Tx) query(q string, args ...any) (*sql.Rows, error) {
 	t.flushFor(q)

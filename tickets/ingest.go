@@ -221,15 +221,9 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 		return o, err
 	}
 	thread := Conversation{Index: conversationHeader(in.ThreadIndex), Topic: OneLine(in.ThreadTopic, 255)}
-	res, err := t.exec(`INSERT INTO messages (message_id, direction, verdict, sender, subject, at, raw, thread_index, thread_topic)
-		VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
-		in.MessageID, in.Verdict, in.From, in.Subject, t.Now.Unix(), in.Raw, thread.Index, thread.Topic)
-	if err != nil {
-		return o, fmt.Errorf("record message: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if dup, err := t.recordMessage(in, thread); err != nil || dup {
 		o.Action = ActionDuplicate
-		return o, nil
+		return o, err
 	}
 	t.rememberThread(in.MessageID, thread)
 	cfg := t.cfg.Config
@@ -475,7 +469,38 @@ func clip(s string, n int) string {
 	return s[:n]
 }
 
+// recordMessage records an incoming mail, unless a mail of its Message-ID is recorded already
+// (dup). Its row waits with the transaction's other rows (pendingRows.messages), so that the
+// ticket it goes to is written with it.
+func (t *Tx) recordMessage(in *Incoming, thread Conversation) (dup bool, err error) {
+	p := &t.pending
+	if _, ok := p.msgAt[in.MessageID]; ok {
+		return true, nil
+	}
+	// The rows that wait were looked up in memory: the row this finds is not among them.
+	var one int
+	err = t.lookup(`SELECT 1 FROM messages WHERE message_id = ?`, in.MessageID).Scan(&one)
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("record message: %w", err)
+	}
+	if p.msgAt == nil {
+		p.msgAt = map[string]int{}
+	}
+	p.msgAt[in.MessageID] = len(p.messages)
+	p.messages = append(p.messages, []any{in.MessageID, "in", in.Verdict, in.From, in.Subject, t.Now.Unix(), in.Raw,
+		thread.Index, thread.Topic, nil})
+	return false, nil
+}
+
+// linkMessage records the ticket an incoming mail went to: in its row if that still waits.
 func (t *Tx) linkMessage(in *Incoming, ticketID int64) error {
+	if i, ok := t.pending.msgAt[in.MessageID]; ok {
+		t.pending.messages[i][len(t.pending.messages[i])-1] = ticketID
+		return nil
+	}
 	_, err := t.exec(`UPDATE messages SET ticket_id = ? WHERE message_id = ?`, ticketID, in.MessageID)
 	return err
 }

@@ -14,34 +14,39 @@ import (
 // before it), before a savepoint (a rollback drops only what followed it), and before the
 // commit. Event and outbox IDs keep the order the rows were made in.
 type pendingRows struct {
-	events [][]any           // eventRowColumns' values.
-	outbox [][]any           // outboxRowColumns' values.
-	kv     map[string]string // Assignment order (markAssigned), by key.
-	terms  map[string]int    // Counts to add to search_terms (indexRequest), by term.
-	err    error             // A failed write: the transaction fails at its end.
+	messages [][]any           // messageRowColumns' values: incoming mails (recordMessage).
+	msgAt    map[string]int    // Index in messages by Message-ID.
+	events   [][]any           // eventRowColumns' values.
+	outbox   [][]any           // outboxRowColumns' values.
+	kv       map[string]string // Assignment order (markAssigned), by key.
+	terms    map[string]int    // Counts to add to search_terms (indexRequest), by term.
+	err      error             // A failed write: the transaction fails at its end.
 }
 
 const (
-	eventRowColumns  = `ticket_id, at, kind, actor, public, text, message_id`
-	outboxRowColumns = `ticket_id, kind, recipients, cc, language, data, message_id, in_reply_to, refs, automatic,
+	messageRowColumns = `message_id, direction, verdict, sender, subject, at, raw, thread_index, thread_topic, ticket_id`
+	eventRowColumns   = `ticket_id, at, kind, actor, public, text, message_id`
+	outboxRowColumns  = `ticket_id, kind, recipients, cc, language, data, message_id, in_reply_to, refs, automatic,
 		next_attempt_at, created_at, cause, state, sent_at, last_error`
 )
 
 // empty reports whether nothing waits.
 func (p *pendingRows) empty() bool {
-	return len(p.events) == 0 && len(p.outbox) == 0 && len(p.kv) == 0 && len(p.terms) == 0
+	return len(p.messages) == 0 && len(p.events) == 0 && len(p.outbox) == 0 && len(p.kv) == 0 && len(p.terms) == 0
 }
 
 // drop forgets what waits (a rollback to a savepoint, which a write waited for).
 func (p *pendingRows) drop() {
-	p.events, p.outbox = p.events[:0], p.outbox[:0]
+	p.messages, p.events, p.outbox = p.messages[:0], p.events[:0], p.outbox[:0]
+	clear(p.msgAt)
 	clear(p.kv)
 	clear(p.terms)
 }
 
 // names reports whether a statement names a table whose rows wait.
 func (p *pendingRows) names(q string) bool {
-	return len(p.events) > 0 && strings.Contains(q, "events") ||
+	return len(p.messages) > 0 && strings.Contains(q, "messages") ||
+		len(p.events) > 0 && strings.Contains(q, "events") ||
 		len(p.outbox) > 0 && strings.Contains(q, "outbox") ||
 		len(p.kv) > 0 && strings.Contains(q, "kv") ||
 		len(p.terms) > 0 && strings.Contains(q, "search_terms")
@@ -61,8 +66,13 @@ func (t *Tx) flushPending() error {
 	if p.err != nil || p.empty() {
 		return p.err
 	}
-	events, outbox := p.events, p.outbox
-	p.events, p.outbox = nil, nil // Written by direct statements below: nothing names them twice.
+	messages, events, outbox := p.messages, p.events, p.outbox
+	p.messages, p.events, p.outbox = nil, nil, nil // Written by direct statements below: nothing names them twice.
+	clear(p.msgAt)
+	if err := t.insertRows("messages", messageRowColumns, messages); err != nil {
+		p.err = fmt.Errorf("record message: %w", err)
+		return p.err
+	}
 	if err := t.insertRows("events", eventRowColumns, events); err != nil {
 		p.err = fmt.Errorf("append events: %w", err)
 		return p.err
@@ -71,7 +81,7 @@ func (t *Tx) flushPending() error {
 		p.err = fmt.Errorf("queue mail: %w", err)
 		return p.err
 	}
-	p.events, p.outbox = events[:0], outbox[:0]
+	p.messages, p.events, p.outbox = messages[:0], events[:0], outbox[:0]
 	if len(p.terms) > 0 {
 		b, err := json.Marshal(p.terms)
 		clear(p.terms)
@@ -123,14 +133,14 @@ func (t *Tx) insertRows(table, columns string, rows [][]any) error {
 	return nil
 }
 
-// chunk is the number of rows the next statement writes of n: 64, 16, 4 or 1.
+// chunk is the number of rows the next statement writes of n: the largest power of two up to 64
+// (seven texts a table to prepare).
 func chunk(n int) int {
-	for _, c := range []int{64, 16, 4} {
-		if n >= c {
-			return c
-		}
+	c := 64
+	for c > n {
+		c /= 2
 	}
-	return 1
+	return c
 }
 
 // insertRowsSQL is the INSERT of n rows of cols values into table.
