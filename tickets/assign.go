@@ -37,11 +37,11 @@ type assignState struct {
 	seqRead bool
 }
 
-// seen forgets the loads when a statement may change them: a ticket written by other than
-// insert (which counts its own), someone's absence.
+// seen forgets the loads when a statement may change them: a ticket updated or deleted (insertRow
+// counts the tickets it writes), someone's absence.
 func (a *assignState) seen(q string) {
 	if a.loads != nil && (strings.HasPrefix(q, "UPDATE tickets") || strings.HasPrefix(q, "DELETE FROM tickets") ||
-		strings.HasPrefix(q, "INSERT INTO tickets") || strings.Contains(q, "away_until")) {
+		strings.Contains(q, "away_until")) {
 		a.loads = nil
 	}
 }

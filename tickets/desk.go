@@ -382,9 +382,20 @@ func (t *Tx) insertRow(tk *Ticket, quiet bool, doc []string) error {
 	if quiet {
 		q = 1
 	}
-	err := t.queryRow(insertTicketSQL, append([]any{t.Now.Unix(), q}, vals...)...).Scan(&tk.ID)
-	if err != nil {
-		return fmt.Errorf("insert ticket: %w", err)
+	args := append([]any{t.Now.Unix(), q}, vals...)
+	if t.d.Store.dialect == postgres {
+		if err := t.queryRow(insertTicketSQL+` RETURNING id`, args...).Scan(&tk.ID); err != nil {
+			return fmt.Errorf("insert ticket: %w", err)
+		}
+	} else {
+		// SQLite says the new row's ID with the statement's outcome, with no row to read.
+		res, err := t.exec(insertTicketSQL, args...)
+		if err == nil {
+			tk.ID, err = res.LastInsertId()
+		}
+		if err != nil {
+			return fmt.Errorf("insert ticket: %w", err)
+		}
 	}
 	t.remember(tk.ID, vals)
 	t.rememberQuiet(tk.ID, quiet)
@@ -397,7 +408,7 @@ func (t *Tx) insertRow(tk *Ticket, quiet bool, doc []string) error {
 
 // insertTicketSQL inserts created_at, quiet and the savedColumns.
 var insertTicketSQL = `INSERT INTO tickets (created_at, quiet, ` + strings.Join(savedColumns[:], ", ") + `) VALUES (?, ?` +
-	strings.Repeat(", ?", len(savedColumns)) + `) RETURNING id`
+	strings.Repeat(", ?", len(savedColumns)) + `)`
 
 // event appends a line to a ticket's history.
 func (t *Tx) event(tk *Ticket, kind, actor string, public bool, text, messageID string) error {

@@ -68,3 +68,62 @@ func TestNewTicketStatements(t *testing.T) {
 		t.Errorf("%d incoming mails without their ticket (%v)", unlinked, err)
 	}
 }
+
+// TestBatchAssignsAsSingleMails: a batch of new requests is assigned as the same requests
+// ingested one at a time, though the batch reads the technicians' loads and the assignment order
+// once and writes them once (assignState, pendingRows).
+func TestBatchAssignsAsSingleMails(t *testing.T) {
+	requests := func() []*Incoming {
+		var out []*Incoming
+		for i := range 30 {
+			p := bench.Requester("a", int64(i))
+			subject, body, _ := bench.Topic(int64(i), p.Language)
+			out = append(out, &Incoming{MessageID: fmt.Sprintf("a%d@client.example", i), From: p.Email, FromName: p.Name,
+				To: []string{"helpdesk@corp.example"}, Subject: subject, Text: body, Language: p.Language, Verdict: VerdictPerson})
+		}
+		return out
+	}
+	assignees := func(d *Desk) []string {
+		rows, err := d.Store.Reader().Query(`SELECT assignee || ' ' || status || ' ' || tier FROM tickets ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var a string
+			if err := rows.Scan(&a); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, a)
+		}
+		return out
+	}
+	one, batch := newTestDesk(t), newTestDesk(t)
+	for _, in := range requests() {
+		ingest(t, one, t0, in)
+	}
+	ingest(t, batch, t0, requests()...)
+	a, b := assignees(one), assignees(batch)
+	if strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Errorf("one at a time:\n%s\nin one batch:\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
+	}
+	for _, d := range []*Desk{one, batch} {
+		loads, err := d.Store.Reader().Query(`SELECT l.assignee, l.n, (SELECT COUNT(*) FROM tickets t WHERE t.assignee = l.assignee
+			AND t.priority = l.priority AND t.status IN ('new', 'open', 'pending') AND t.incident = 0) FROM loads l`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for loads.Next() {
+			var who string
+			var n, want int
+			if err := loads.Scan(&who, &n, &want); err != nil {
+				t.Fatal(err)
+			}
+			if n != want {
+				t.Errorf("load of %s: %d, want %d", who, n, want)
+			}
+		}
+		loads.Close()
+	}
+}
