@@ -156,6 +156,9 @@ func (d *Desk) ingest(ctx context.Context, now time.Time, batch []*Incoming, sav
 		for i, in := range batch {
 			if !savepoints {
 				o, err := tx.ingestOne(in)
+				if err == nil {
+					err = tx.pending.err // A write its statements made first failed.
+				}
 				if err != nil {
 					return fmt.Errorf("%w: %s: %w", errMailFailed, in.MessageID, err)
 				}
@@ -168,6 +171,9 @@ func (d *Desk) ingest(ctx context.Context, now time.Time, batch []*Incoming, sav
 				return err
 			}
 			o, err := tx.ingestOne(in)
+			if err == nil {
+				err = tx.flushPending() // Its rows are written under its savepoint.
+			}
 			if err != nil {
 				if rerr := rollback(); rerr != nil {
 					return errors.Join(err, rerr)
@@ -178,6 +184,12 @@ func (d *Desk) ingest(ctx context.Context, now time.Time, batch []*Incoming, sav
 				return err
 			}
 			out[i] = o
+		}
+		if err := tx.flushPending(); err != nil {
+			if !savepoints {
+				return fmt.Errorf("%w: %w", errMailFailed, err) // Whose rows, savepoints tell.
+			}
+			return err
 		}
 		return nil
 	})

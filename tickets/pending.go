@@ -41,6 +41,7 @@ func (p *pendingRows) drop() {
 	clear(p.msgAt)
 	clear(p.kv)
 	clear(p.terms)
+	p.err = nil
 }
 
 // names reports whether a statement names a table whose rows wait.
