@@ -325,6 +325,9 @@ func (t *Tx) checkEscalation(id int64) (slaAction, error) {
 // last priority change or return from pending (zero if none). setStatus writes "pending → …".
 func (t *Tx) deadlinesSetAt(tk *Ticket) (time.Time, error) {
 	var at int64
+	if err := t.flushPending(); err != nil {
+		return time.Time{}, err
+	}
 	err := t.tx.QueryRow(`SELECT COALESCE(MAX(at), 0) FROM events WHERE ticket_id = ?
 		AND (kind = ? OR (kind = ? AND text LIKE 'pending → %'))`, tk.ID, EventPriority, EventStatus).Scan(&at)
 	if err != nil {

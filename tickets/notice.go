@@ -165,4 +165,6 @@ type Mail struct {
 	// Withheld says why the mail is not to be sent ("" sends it): it is recorded, suppressed,
 	// and still the thread's root when it is a ticket's first mail.
 	Withheld string
+	// id is the mail's Message-ID when its caller chose it (a new ticket's root), "" for a new one.
+	id string
 }

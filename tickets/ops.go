@@ -25,7 +25,8 @@ type NewTicket struct {
 	// WrittenBy is who wrote the request on the requester's behalf (Reply-To within the
 	// organisation); "" when the requester wrote it. The technician is told.
 	WrittenBy string
-	known     *preparedKnown // Its known answers, ranked before the transaction (known.go).
+	known     *preparedKnown   // Its known answers, ranked before the transaction (known.go).
+	prepared  *preparedRequest // Its triage and search document, made before the transaction (prepare.go).
 }
 
 // Explanation records why the desk judged a ticket as it did; `deskd ticket explain` prints it.
@@ -52,64 +53,36 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if req.Actor == "" {
 		req.Actor = req.Requester
 	}
-	subject := OneLine(req.Subject, maxSubject)
+	subject := ticketSubject(req.Subject, req.Text)
 	req.RequesterName = OneLine(req.RequesterName, maxName)
 	if subject == "" {
-		subject = firstLine(req.Text, 80)
+		subject = ticketSubject(t.say(req.Language, say(PhraseNoSubject)), "")
 	}
-	if subject == "" {
-		subject = t.say(req.Language, say(PhraseNoSubject))
+	tri, ok := req.prepared.triage(cfg, t.d.model.Load(), req)
+	if !ok {
+		tri = t.d.Triage(cfg, req)
 	}
-	if r := []rune(subject); len(r) > maxSubject {
-		subject = strings.TrimSpace(string(r[:maxSubject-1])) + "…"
-	}
-	tri := t.d.Triage(cfg, req)
 	tk := &Ticket{
 		Subject: subject, Requester: req.Requester, RequesterName: req.RequesterName,
 		Status: StatusNew, Priority: tri.Priority, Category: tri.Category, Tier: 1,
 		Language: req.Language, OriginMessageID: req.MessageID, LinkedTicket: req.LinkedTicket,
 	}
 	t.recomputeDue(tk, t.Now)
-	if err := t.insert(tk); err != nil {
-		return nil, err
-	}
-	if req.Quiet || noReply(req.Requester) {
-		if err := t.setQuiet(tk); err != nil {
+	quiet := req.Quiet || noReply(req.Requester)
+	// Detection reads the request from the index: the ticket is written first, and assigned
+	// after. Otherwise it is written once, assigned, with its thread's root and its document.
+	detect := t.detects(tk)
+	if detect {
+		if err := t.openRow(tk, req, quiet, false); err != nil {
 			return nil, err
 		}
-	}
-	t.count(&t.d.counters.Opened, 1)
-	if err := t.rememberPerson(req.Requester, req.RequesterName, req.Language); err != nil {
-		return nil, err
-	}
-	for _, w := range dedupe(req.Watchers, []string{req.Requester}) {
-		if cfg.IsDeskAddress(w) {
-			continue
-		}
-		if err := t.addWatcher(tk, w); err != nil {
+		det, err := t.detectIncident(tk)
+		if err != nil {
 			return nil, err
 		}
-	}
-	if err := t.event(tk, EventMessage, req.Actor, true, req.Text, req.MessageID); err != nil {
-		return nil, err
-	}
-	if req.WrittenBy != "" {
-		if err := t.event(tk, EventNote, ActorDesk, false, "written by "+req.WrittenBy+" on behalf of "+req.Requester+" (Reply-To); the writer is not a watcher", ""); err != nil {
-			return nil, err
+		if det.incident != nil {
+			return tk, t.openLinked(tk, req, tri, det)
 		}
-	}
-	if req.LinkedTicket != 0 {
-		if err := t.event(tk, EventNote, ActorDesk, false, fmt.Sprintf("follows up ticket #%d", req.LinkedTicket), ""); err != nil {
-			return nil, err
-		}
-	}
-
-	det, err := t.detectIncident(tk)
-	if err != nil {
-		return nil, err
-	}
-	if det.incident != nil {
-		return tk, t.openLinked(tk, req, tri, det)
 	}
 
 	pick := t.chooseTechnician(tk.Category, tk.Tier, req.Requester) // A technician's own request goes to a colleague.
@@ -123,6 +96,14 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 		Priority: tk.Priority.String(), PriorityReason: tri.PriorityReason,
 		Assignee: pick.Email, AssignReason: pick.Reason,
 	}
+	var known []KnownAnswer
+	if pick.Email != "" {
+		var err error
+		if known, err = t.knownAnswersFor(tk, req.Text, req.known); err != nil {
+			return nil, err
+		}
+		ex.Similar = known
+	}
 	if b, err := json.Marshal(ex); err == nil {
 		tk.Explain = string(b)
 	}
@@ -131,7 +112,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if c, ok := cfg.Category(tk.Category); ok {
 		questions = c.Questions(tk.Language)
 	}
-	ack := Mail{Kind: KindAck, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language, Automatic: true,
+	ack := Mail{Kind: KindAck, To: []string{tk.Requester}, Language: tk.Language, Automatic: true,
 		Notice: Notice{Audience: "requester", Questions: questions, Text: req.Text}, Withheld: req.NoAck}
 	if pick.Email != "" {
 		tk.Assignee = pick.Email
@@ -141,31 +122,28 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 			return nil, err
 		}
 	}
-	// The acknowledgement is the ticket's first mail: queue records it as the thread's root.
+	if !detect {
+		// The acknowledgement is the ticket's first mail, the root of its thread (queue).
+		ack.id = t.d.Signer.mailID(cfg.DeskDomain())
+		tk.RootMessageID = ack.id
+		if err := t.openRow(tk, req, quiet, true); err != nil {
+			return nil, err
+		}
+	}
+	ack.Cc = tk.Watchers
 	if err := t.queue(tk, ack); err != nil {
 		return nil, err
 	}
-	if err := t.save(tk); err != nil { // The assignment and the explanation.
-		return nil, err
+	if detect {
+		if err := t.save(tk); err != nil { // The assignment and the explanation.
+			return nil, err
+		}
 	}
 	if pick.Email == "" {
 		return tk, t.tellCoordinators(tk, "unassigned", say(PhraseNoTechnicianTicket))
 	}
 	if err := t.event(tk, EventAssign, ActorDesk, false, pick.Email, ""); err != nil {
 		return nil, err
-	}
-	known, err := t.knownAnswersFor(tk, req.Text, req.known)
-	if err != nil {
-		return nil, err
-	}
-	if len(known) > 0 {
-		ex.Similar = known
-		if b, err := json.Marshal(ex); err == nil {
-			tk.Explain = string(b)
-		}
-		if err := t.save(tk); err != nil {
-			return nil, err
-		}
 	}
 	if err := t.queue(tk, Mail{Kind: KindAssigned, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email),
 		Notice: Notice{Audience: "staff", Text: req.Text, Questions: questions, Similar: known, WrittenBy: req.WrittenBy}}); err != nil {
@@ -175,6 +153,55 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 		return tk, t.tellCoordinators(tk, "unmatched", say(PhraseNoSkill, "tier", fmt.Sprint(tk.Tier), "category", fmt.Sprintf("%q", tk.Category), "assignee", pick.Email))
 	}
 	return tk, nil
+}
+
+// detects reports whether incident detection looks at a new request (detectIncident): only the
+// organisation's requests count.
+func (t *Tx) detects(tk *Ticket) bool {
+	return t.cfg.Incidents.Detect && !tk.IsIncident() && tk.Incident == 0 && t.cfg.InOrganisation(tk.Requester)
+}
+
+// openRow writes a new ticket as it stands, its requester, its watchers and the first events of
+// its history. withText puts the request's text in the ticket's search document with the
+// subject; otherwise the message event adds it.
+func (t *Tx) openRow(tk *Ticket, req NewTicket, quiet, withText bool) error {
+	var doc []string
+	if withText {
+		if doc = req.prepared.document(tk.Subject, req.Text, tk.Language); doc == nil {
+			doc = append(subjectTerms(tk.Subject, tk.Language), analyze(req.Text, tk.Language)...)
+		}
+	}
+	if err := t.insertRow(tk, quiet, doc); err != nil {
+		return err
+	}
+	t.count(&t.d.counters.Opened, 1)
+	if err := t.rememberPerson(req.Requester, req.RequesterName, req.Language); err != nil {
+		return err
+	}
+	for _, w := range dedupe(req.Watchers, []string{req.Requester}) {
+		if t.cfg.IsDeskAddress(w) {
+			continue
+		}
+		if err := t.addWatcher(tk, w); err != nil {
+			return err
+		}
+	}
+	if withText {
+		t.appendEvent(tk, EventMessage, req.Actor, true, req.Text, req.MessageID)
+	} else if err := t.event(tk, EventMessage, req.Actor, true, req.Text, req.MessageID); err != nil {
+		return err
+	}
+	if req.WrittenBy != "" {
+		if err := t.event(tk, EventNote, ActorDesk, false, "written by "+req.WrittenBy+" on behalf of "+req.Requester+" (Reply-To); the writer is not a watcher", ""); err != nil {
+			return err
+		}
+	}
+	if req.LinkedTicket != 0 {
+		if err := t.event(tk, EventNote, ActorDesk, false, fmt.Sprintf("follows up ticket #%d", req.LinkedTicket), ""); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // openLinked finishes opening a request that joins an incident: the incident's technician holds
