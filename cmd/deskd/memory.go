@@ -16,6 +16,8 @@ import (
 // on whichever thread cgo calls it from, so its freed pages end up spread over many arenas that
 // each keep them. On a desk of 100,000 tickets under serve's load (the README's "Memory"), two
 // arenas left 2 to 4 MB less resident at the end than glibc's default (MALLOC_ARENA_MAX=16).
+// The bound is set when the program is loaded, before any thread runs, unless MALLOC_ARENA_MAX
+// is set (memory_glibc.go, DESKD_MALLOC_ARENAS).
 const mallocArenas = 2
 
 // trimInterval is how often deskd serve gives back to the system the pages that SQLite freed but
@@ -34,14 +36,6 @@ func trimEvery(ctx context.Context) {
 		case <-t.C:
 			trimMalloc()
 		}
-	}
-}
-
-// boundArenas bounds glibc's malloc arenas to mallocArenas, unless MALLOC_ARENA_MAX did. serve
-// calls it first, before the threads that would make more arenas run.
-func boundArenas() {
-	if os.Getenv("MALLOC_ARENA_MAX") == "" {
-		setMallocArenas(mallocArenas)
 	}
 }
 
