@@ -8,7 +8,7 @@ package main
 #include <string.h>
 
 // DESKD_MALLOC_ARENAS is mallocArenas (memory.go).
-#define DESKD_MALLOC_ARENAS 2
+#define DESKD_MALLOC_ARENAS 1
 
 // deskd_is_serve says whether the command line is deskd serve: its first word that is not a
 // leading flag (-v, --config FILE, --config=FILE) is "serve", as main's leadingFlags reads it.
@@ -50,6 +50,12 @@ static void deskd_malloc_trim(void) {
 import "C"
 
 import "unsafe"
+
+// The C bound is mallocArenas, or this does not compile.
+var (
+	_ [mallocArenas - C.DESKD_MALLOC_ARENAS]struct{}
+	_ [C.DESKD_MALLOC_ARENAS - mallocArenas]struct{}
+)
 
 // isServeLine is deskd_is_serve for a command line (the program's name first), for the tests.
 func isServeLine(argv ...string) bool {
