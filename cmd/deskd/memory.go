@@ -18,7 +18,7 @@ import (
 // MALLOC_ARENA_MAX is set (memory_glibc.go, DESKD_MALLOC_ARENAS). On the memory stage of
 // bench/run.sh at a desk of 100,000 tickets (300 requests, 70 web pages, escalation and digest
 // every 10 s), VmHWM was 51-53 MB with glibc's default (6 arenas there), 49-50 MB with 2 and
-// 47 MB with 1; the append phase's CPU did not move (3.2-3.5 s for the 300 requests).
+// 47 MB with 1; the CPU of the 300 requests did not move (3.1-3.5 s).
 const mallocArenas = 1
 
 // trimInterval is how often deskd serve gives back to the system the pages that SQLite freed but

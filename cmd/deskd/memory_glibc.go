@@ -31,7 +31,7 @@ static int deskd_is_serve(int argc, char **argv) {
 // deskd_serve_arenas bounds glibc's malloc arenas for deskd serve. It runs when the program is
 // loaded (glibc passes a constructor the command line), before the Go runtime starts the threads
 // whose first malloc would each make an arena: a mallopt called from Go, once those threads
-// exist, leaves the process with 6 arenas instead of 2 (counted in /proc/PID/smaps).
+// exist, left the process with 6 arenas where 2 were asked (counted in /proc/PID/smaps).
 __attribute__((constructor)) static void deskd_serve_arenas(int argc, char **argv, char **envp) {
 	(void)envp;
 #ifdef __GLIBC__
