@@ -126,15 +126,17 @@ func loadSet(dir string, fold bool) (*Set, error) {
 		}
 	}
 	for _, lang := range s.langs {
+		base, err := commonText(over, lang, textFuncs(s.words[lang]))
+		if err != nil {
+			return nil, err
+		}
 		for _, kind := range tickets.MailKinds {
 			key := lang + "/" + kind
-			tt := texttemplate.New(kind).Funcs(textFuncs(s.words[lang])).Option("missingkey=error")
-			ht := htmltemplate.New(kind).Funcs(htmlFuncs(s.words[lang])).Option("missingkey=error")
-			for _, name := range []string{lang + "/common.txt", lang + "/" + kind + ".txt"} {
-				if err := parse(over, name, tt.Parse); err != nil {
-					return nil, err
-				}
+			tt, err := kindText(base, over, lang, kind)
+			if err != nil {
+				return nil, err
 			}
+			ht := htmltemplate.New(kind).Funcs(htmlFuncs(s.words[lang])).Option("missingkey=error")
 			for _, name := range []string{"layout.html", lang + "/" + kind + ".html"} {
 				if err := parse(over, name, func(text string) (*htmltemplate.Template, error) { return ht.Parse(text) }); err != nil {
 					return nil, err
