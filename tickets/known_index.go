@@ -48,6 +48,7 @@ type knownIndex struct {
 // knownEntry is one known ticket's document. An entry is never changed: a ticket whose document
 // changes gets a new one, and the old one dies.
 type knownEntry struct {
+	slot int // Its place in order.
 	id   int64
 	lang string
 	doc  string // The indexed terms, separated by spaces.
@@ -55,11 +56,28 @@ type knownEntry struct {
 	dead bool
 }
 
-// knownPosting is a term's occurrences in an entry.
+// knownPosting is a term's occurrences in an entry, with what a ranking needs of the entry: a
+// walk reads the postings alone.
 type knownPosting struct {
-	e  *knownEntry
-	tf int32
+	slot   int32 // The entry's place in order.
+	dl, tf int32
+	lang   uint8 // The entry's language, by langCode.
 }
+
+// langCode is a short code of a ticket's language for the postings: 1 and 2 for French and
+// English, 0 for any other (a ranking for one of those checks the entry's own).
+func langCode(lang string) uint8 {
+	switch lang {
+	case "fr":
+		return 1
+	case "en":
+		return 2
+	}
+	return 0
+}
+
+// scores are the rankings' accumulators, by slot, zero between uses.
+var scores = sync.Pool{New: func() any { return new([]float64) }}
 
 // refresh brings the index up to date with the desk: loaded at the first call, then the tickets
 // of the events written since the last.
@@ -186,8 +204,9 @@ func (x *knownIndex) add(id int64, lang, doc string) {
 	for _, w := range words {
 		tf[w]++
 	}
+	e.slot = len(x.order)
 	for t, n := range tf {
-		x.terms[t] = append(x.terms[t], knownPosting{e: e, tf: n})
+		x.terms[t] = append(x.terms[t], knownPosting{slot: int32(e.slot), dl: int32(e.dl), tf: n, lang: langCode(lang)})
 	}
 	x.byID[id] = e
 	x.order = append(x.order, e)
@@ -236,19 +255,34 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 	byRarity := append([]string(nil), terms...)
 	sort.SliceStable(byRarity, func(i, j int) bool { return df[byRarity[i]] < df[byRarity[j]] })
 	avg := d.avgLength(df, n)
-	score := make(map[*knownEntry]float64, 256)
+	buf := scores.Get().(*[]float64)
+	if len(*buf) < len(x.order) {
+		*buf = make([]float64, len(x.order)+len(x.order)/4)
+	}
+	score := *buf
+	var met []int32
+	defer func() {
+		for _, slot := range met {
+			score[slot] = 0
+		}
+		scores.Put(buf)
+	}()
+	code := langCode(lang)
 	walk := maxKnownWalk
 	for _, t := range byRarity {
 		ps := x.terms[t]
 		idf := bm25IDF(float64(n), float64(df[t]))
 		for i := len(ps) - 1; i >= 0 && walk > 0; i-- {
 			walk--
-			p := ps[i]
-			if p.e.dead || p.e.id == exclude || (lang != "" && p.e.lang != lang) {
+			p := &ps[i]
+			if lang != "" && p.lang != code {
 				continue
 			}
+			if score[p.slot] == 0 {
+				met = append(met, p.slot)
+			}
 			tf := float64(p.tf)
-			score[p.e] += idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(p.e.dl)/avg))
+			score[p.slot] += idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(p.dl)/avg))
 		}
 	}
 	// The best knownRescored by their walked terms, kept in a small sorted slice: ties go to
@@ -256,9 +290,13 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 	keep := max(limit, knownRescored)
 	better := func(a, b rankedTicket) bool { return a.score > b.score || (a.score == b.score && a.id > b.id) }
 	top := make([]rankedTicket, 0, keep+1)
-	docs := make(map[int64]*knownEntry, keep)
-	for e, s := range score {
-		r := rankedTicket{id: e.id, score: s}
+	docs := make(map[int64]*knownEntry, keep+1)
+	for _, slot := range met {
+		e := x.order[slot]
+		if e.dead || e.id == exclude || (lang != "" && e.lang != lang) {
+			continue
+		}
+		r := rankedTicket{id: e.id, score: score[slot]}
 		if len(top) == keep && !better(r, top[keep-1]) {
 			continue
 		}
