@@ -147,7 +147,7 @@ func newRequest(cfg *Config, in *Incoming) (subject, text, lang string) {
 // and language not indexed yet.
 func (d *Desk) knownAnswersOf(ctx context.Context, cfg IncidentsConfig, subject, text, lang string) ([]KnownAnswer, error) {
 	doc := append(subjectTerms(subject, lang), analyze(text, lang)...)
-	q := d.Store.Reader()
+	q := d.known.reader(d.Store.Reader(), d.Store.search)
 	ranked, self, err := knownRanked(ctx, q, d.Store.search, &d.known, searchDocument{terms: doc}, lang, cfg.KnownAnswers, cfg.KnownSimilarity)
 	if err != nil || len(ranked) == 0 {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/deskd/deskd/bench"
@@ -98,11 +99,16 @@ func BenchmarkKnownAnswersDeskSize(b *testing.B) {
 			i := 0
 			found := 0
 			// The index is loaded once, at the desk's first batch.
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
 			load := cpuTime()
 			if err := d.known.refresh(ctx, d.Store.Reader(), d.Store.search); err != nil {
 				b.Fatal(err)
 			}
-			b.ReportMetric(float64((cpuTime()-load).Microseconds())/1000, "load-cpu-ms")
+			loadCPU := cpuTime() - load
+			runtime.GC()
+			runtime.ReadMemStats(&after)
 			cpu0 := cpuTime()
 			b.ResetTimer()
 			for b.Loop() {
@@ -122,6 +128,8 @@ func BenchmarkKnownAnswersDeskSize(b *testing.B) {
 			}
 			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/request")
 			b.ReportMetric(float64(found)/float64(b.N), "answers/request")
+			b.ReportMetric(float64(loadCPU.Microseconds())/1000, "load-cpu-ms")
+			b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "index-MB")
 		})
 	}
 }

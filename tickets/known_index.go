@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -43,6 +44,64 @@ type knownIndex struct {
 	byID   map[int64]*knownEntry     // The live entries.
 	order  []*knownEntry             // Every entry, dead ones too, in the order they came.
 	terms  map[string][]knownPosting // Each term's postings, in the order they came.
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // The read pool's statements of the rankings (reader).
+}
+
+// maxKnownStmts bounds the statements reader keeps: one per length of docFreqs' list of terms
+// and of knownAnswerRows' list of tickets.
+const maxKnownStmts = 128
+
+// reader is the read pool db as a querier whose queries run through statements prepared once
+// (SQLite): the rankings ask the same few queries for every request, and preparing one costs
+// about what running it does. On PostgreSQL, db itself.
+func (x *knownIndex) reader(db *sql.DB, d searchDialect) querier {
+	if d == dialectPG {
+		return db
+	}
+	return preparedReader{db, x}
+}
+
+// preparedReader is knownIndex.reader's querier.
+type preparedReader struct {
+	db *sql.DB
+	x  *knownIndex
+}
+
+// stmt returns the statement of query, prepared once; nil when there are too many.
+func (p preparedReader) stmt(ctx context.Context, query string) *sql.Stmt {
+	p.x.stmtMu.Lock()
+	defer p.x.stmtMu.Unlock()
+	if st := p.x.stmts[query]; st != nil {
+		return st
+	}
+	if len(p.x.stmts) >= maxKnownStmts {
+		return nil
+	}
+	st, err := p.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // The query runs unprepared, and says what is wrong.
+	}
+	if p.x.stmts == nil {
+		p.x.stmts = map[string]*sql.Stmt{}
+	}
+	p.x.stmts[query] = st
+	return st
+}
+
+func (p preparedReader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return p.db.QueryContext(ctx, query, args...)
+}
+
+func (p preparedReader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return p.db.QueryRowContext(ctx, query, args...)
 }
 
 // knownEntry is one known ticket's document. An entry is never changed: a ticket whose document
