@@ -40,6 +40,7 @@ const knownRescored = 32
 type knownIndex struct {
 	mu     sync.RWMutex
 	loaded bool
+	whole  bool                      // It holds every known ticket of the desk (none left out).
 	event  int64                     // The last event read.
 	byID   map[int64]*knownEntry     // The live entries.
 	order  []*knownEntry             // Every entry, dead ones too, in the order they came.
@@ -220,7 +221,7 @@ func (x *knownIndex) load(ctx context.Context, q querier, d searchDialect) error
 	for i := len(docs) - 1; i >= 0; i-- {
 		x.add(docs[i].id, docs[i].lang, docs[i].doc)
 	}
-	x.loaded = true
+	x.loaded, x.whole = true, len(docs) < maxKnownHeld
 	return nil
 }
 
@@ -290,6 +291,9 @@ func (x *knownIndex) compact() {
 		if e := x.order[i]; !e.dead {
 			keep = append(keep, e)
 		}
+	}
+	if len(keep) < len(x.byID) {
+		x.whole = false
 	}
 	for _, e := range x.byID {
 		e.dead = true
@@ -375,6 +379,60 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 	}
 	sortRanked(out)
 	return out[:min(len(out), limit)]
+}
+
+// maxKnownRare bounds the postings of the rare terms that rankDesk asks the engine for, over the
+// whole desk.
+const maxKnownRare = 100
+
+// rankDesk is rank over the whole desk: when the index does not hold every known ticket, the
+// tickets of the query's rarest terms (as many, rarest first, as are in at most maxKnownRare
+// tickets together) are asked of the engine too, so that an old answer that shares a rare term
+// (an error code, a program's name) is still found, and scored from their documents as rank
+// scores.
+func (x *knownIndex) rankDesk(ctx context.Context, q querier, d searchDialect, terms []string, lang string, exclude int64, limit int, df map[string]int, n int) ([]rankedTicket, error) {
+	out := x.rank(d, terms, lang, exclude, limit, df, n)
+	x.mu.RLock()
+	whole := x.whole
+	x.mu.RUnlock()
+	if whole {
+		return out, nil
+	}
+	byRarity := append([]string(nil), terms...)
+	sort.SliceStable(byRarity, func(i, j int) bool { return df[byRarity[i]] < df[byRarity[j]] })
+	var rare []string
+	postings := 0
+	for _, t := range byRarity {
+		if postings+df[t] > maxKnownRare {
+			break
+		}
+		postings += df[t]
+		rare = append(rare, t)
+	}
+	if len(rare) == 0 {
+		return out, nil
+	}
+	f := SearchFilter{Statuses: []Status{StatusResolved, StatusClosed}, Unlinked: true, Exclude: exclude, Language: lang}
+	old, err := rankPending(ctx, q, d, rare, f, limit, nil)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{}
+	for _, r := range out {
+		seen[r.id] = true
+	}
+	for _, r := range old {
+		if seen[r.id] {
+			continue
+		}
+		doc, err := searchDoc(ctx, q, d, r.id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rankedTicket{id: r.id, score: d.score(strings.Join(doc, " "), terms, df, n)})
+	}
+	sortRanked(out)
+	return out[:min(len(out), limit)], nil
 }
 
 // avgLength is the average document length the dialect's engine scores with: FTS4's matchinfo

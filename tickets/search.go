@@ -118,9 +118,16 @@ func knownRanked(ctx context.Context, q querier, dia searchDialect, x *knownInde
 	if err != nil || self == 0 {
 		return nil, 0, err
 	}
-	ranked := keepSimilar(x.rank(dia, terms, lang, doc.id, limit, df, n), self, min)
+	ranked, err := x.rankDesk(ctx, q, dia, terms, lang, doc.id, limit, df, n)
+	if err != nil {
+		return nil, 0, err
+	}
+	ranked = keepSimilar(ranked, self, min)
 	if len(ranked) < limit {
-		more := x.rank(dia, terms, "", doc.id, limit+len(ranked), df, n)
+		more, err := x.rankDesk(ctx, q, dia, terms, "", doc.id, limit+len(ranked), df, n)
+		if err != nil {
+			return nil, 0, err
+		}
 		seen := map[int64]bool{}
 		for _, r := range ranked {
 			seen[r.id] = true
