@@ -212,16 +212,18 @@ func (x *knownIndex) load(ctx context.Context, q querier, d searchDialect) error
 		lang, doc string
 	}
 	var docs []doc
-	err := x.read(ctx, q, d, "1 = 1", ` ORDER BY t.id DESC LIMIT `+fmt.Sprint(maxKnownHeld), nil, func(id int64, lang, d string) {
+	err := x.read(ctx, q, d, "1 = 1", ` ORDER BY t.id DESC LIMIT `+fmt.Sprint(maxKnownHeld+1), nil, func(id int64, lang, d string) {
 		docs = append(docs, doc{id, lang, d})
 	})
 	if err != nil {
 		return err
 	}
+	x.whole = len(docs) <= maxKnownHeld
+	docs = docs[:min(len(docs), maxKnownHeld)]
 	for i := len(docs) - 1; i >= 0; i-- {
 		x.add(docs[i].id, docs[i].lang, docs[i].doc)
 	}
-	x.loaded, x.whole = true, len(docs) < maxKnownHeld
+	x.loaded = true
 	return nil
 }
 
