@@ -384,8 +384,9 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 }
 
 // maxKnownRare bounds the postings of the rare terms that rankDesk asks the engine for, over the
-// whole desk.
-const maxKnownRare = 100
+// whole desk. The engine's query is most of the cost of a ranking then: on 100,000 resolved
+// tickets (BenchmarkSimilar) 0.35 ms with 30, 0.8 ms with 100.
+const maxKnownRare = 30
 
 // rankDesk is rank over the whole desk: when the index does not hold every known ticket, the
 // tickets of the query's rarest terms (as many, rarest first, as are in at most maxKnownRare
