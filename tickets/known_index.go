@@ -13,8 +13,9 @@ import (
 // linked to an incident (the tickets a known answer can be), in memory, with their postings. A new
 // request's known answers are ranked from it with bounded work, whatever the size of the desk:
 // the engine's match walks every ticket that has one of the request's terms, open ones and those
-// of other languages too, and reads their documents (BenchmarkKnownAnswersDeskSize: 3.7 ms a
-// request on 10,000 seeded tickets, 2.0 ms on 100,000, against 0.18 ms on an empty desk).
+// of other languages too, and reads their documents (BenchmarkKnownAnswersDeskSize: 3.7 CPU-ms a
+// request on 10,000 seeded tickets, 2.0 on 100,000, against 0.18 on an empty desk; from this
+// index, about 0.2 on both).
 //
 // The index follows the desk through its events: every change of a ticket's status, incident or
 // public text writes one, in the same transaction. Before a batch is ranked (and before Similar),
@@ -24,7 +25,7 @@ import (
 
 // maxKnownHeld bounds the tickets the index holds: the newest, in the order they became known.
 // The labelled corpus of TestKnownAnswersCorpus is 10,000 resolved tickets: it is held whole.
-// About 2.5 MB for 10,000 tickets of the benchmark's length (BenchmarkKnownAnswersDeskSize).
+// About 3 MB for 10,000 tickets of the benchmark's length (BenchmarkKnownAnswersDeskSize).
 const maxKnownHeld = 10_000
 
 // maxKnownWalk bounds the postings one ranking walks (the rarest of the query's terms first,
