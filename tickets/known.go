@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"runtime"
 	"strings"
@@ -44,6 +45,13 @@ func (d *Desk) prepareKnown(ctx context.Context, batch []*Incoming) {
 		if in.known == nil && d.opensTicket(ctx, cfg, in) {
 			todo = append(todo, in)
 		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	if err := d.known.refresh(ctx, d.Store.Reader(), d.Store.search); err != nil {
+		d.Log.Warn("known answers", "err", err)
+		return
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -139,17 +147,49 @@ func newRequest(cfg *Config, in *Incoming) (subject, text, lang string) {
 // and language not indexed yet.
 func (d *Desk) knownAnswersOf(ctx context.Context, cfg IncidentsConfig, subject, text, lang string) ([]KnownAnswer, error) {
 	doc := append(subjectTerms(subject, lang), analyze(text, lang)...)
-	ms, err := knownAnswersTo(ctx, d.Store.Reader(), d.Store.search, searchDocument{terms: doc}, lang, cfg.KnownAnswers, cfg.KnownSimilarity)
-	if err != nil {
+	q := d.known.reader(d.Store.Reader(), d.Store.search)
+	ranked, self, err := knownRanked(ctx, q, d.Store.search, &d.known, searchDocument{terms: doc}, lang, cfg.KnownAnswers, cfg.KnownSimilarity)
+	if err != nil || len(ranked) == 0 {
 		return nil, err
 	}
-	var out []KnownAnswer
-	for _, m := range ms {
-		ka := KnownAnswer{ID: m.ID, Subject: m.Subject, Note: m.Note, Similarity: int(100*m.Similarity + 0.5)}
-		if m.ResolvedAt != nil {
-			ka.ResolvedAt = *m.ResolvedAt
+	return knownAnswerRows(ctx, q, ranked, self)
+}
+
+// knownAnswerRows reads the ranked tickets' subjects and resolution notes in one query, in their
+// order. A ticket no longer resolved, closed and unlinked (changed since the index was
+// refreshed) is left out.
+func knownAnswerRows(ctx context.Context, q querier, ranked []rankedTicket, self float64) ([]KnownAnswer, error) {
+	args := make([]any, 0, len(ranked)+2)
+	args = append(args, string(StatusResolved), string(StatusClosed))
+	for _, r := range ranked {
+		args = append(args, r.id)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT t.id, t.subject, t.resolved_at, COALESCE((SELECT e.text FROM events e
+		WHERE e.ticket_id = t.id AND e.kind = 'reply' AND e.public != 0 ORDER BY e.id DESC LIMIT 1), '')
+		FROM tickets t WHERE t.status IN (?, ?) AND t.incident = 0 AND t.id IN (?`+strings.Repeat(", ?", len(ranked)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("known answers: %w", err)
+	}
+	defer rows.Close()
+	byID := map[int64]KnownAnswer{}
+	for rows.Next() {
+		var ka KnownAnswer
+		var resolved sql.NullInt64
+		if err := rows.Scan(&ka.ID, &ka.Subject, &resolved, &ka.Note); err != nil {
+			return nil, fmt.Errorf("known answers: %w", err)
 		}
-		out = append(out, ka)
+		ka.ResolvedAt = fromUnix(resolved)
+		byID[ka.ID] = ka
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("known answers: %w", err)
+	}
+	var out []KnownAnswer
+	for _, r := range ranked {
+		if ka, ok := byID[r.id]; ok {
+			ka.Similarity = int(100*similarity(r.score, self) + 0.5)
+			out = append(out, ka)
+		}
 	}
 	return out, nil
 }
@@ -164,68 +204,8 @@ func (t *Tx) knownAnswersFor(tk *Ticket, text string, prepared *preparedKnown) (
 		return prepared.answers, nil
 	}
 	t.d.lateKnown.Add(1)
+	if err := t.d.known.refresh(context.Background(), t.d.Store.Reader(), t.d.Store.search); err != nil {
+		return nil, err
+	}
 	return t.d.knownAnswersOf(context.Background(), t.cfg.Incidents, tk.Subject, text, tk.Language)
-}
-
-// maxFewKnown bounds the resolved and closed tickets that the known answers score one by one
-// (fewKnown) rather than by the engine's match. The match walks every ticket that has one of the
-// request's terms, open ones too, to keep the resolved: on a desk of few resolved tickets (a new
-// desk, or the one BenchmarkIngestDeskSize fills with open requests) it reads hundreds of rows
-// for a handful of answers, or none.
-const maxFewKnown = 200
-
-// knownDocs are the documents of the desk's resolved and closed tickets not linked to an incident.
-type knownDocs []knownDoc
-
-type knownDoc struct {
-	id        int64
-	lang, doc string
-}
-
-// fewKnown returns the documents of the resolved and closed tickets not linked to an incident
-// when the desk has at most maxFewKnown resolved or closed tickets; nil when it has more.
-func fewKnown(ctx context.Context, q querier, d searchDialect) (knownDocs, error) {
-	var n int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE status IN (?, ?) LIMIT ?) k`,
-		string(StatusResolved), string(StatusClosed), maxFewKnown+1).Scan(&n); err != nil {
-		return nil, fmt.Errorf("count known tickets: %w", err)
-	}
-	if n > maxFewKnown {
-		return nil, nil
-	}
-	out := knownDocs{}
-	join := `CROSS JOIN ` + d.table() + ` s ON s.rowid = t.id`
-	if d == dialectPG {
-		join = `JOIN search_pg s ON s.id = t.id`
-	}
-	rows, err := q.QueryContext(ctx, `SELECT t.id, t.language, s.doc FROM tickets t `+join+`
-		WHERE t.status IN (?, ?) AND t.incident = 0`, string(StatusResolved), string(StatusClosed))
-	if err != nil {
-		return nil, fmt.Errorf("known tickets: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k knownDoc
-		if err := rows.Scan(&k.id, &k.lang, &k.doc); err != nil {
-			return nil, fmt.Errorf("known tickets: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
-}
-
-// rank is rankTickets over the documents, for a filter of known answers (its Language and
-// Exclude; the documents are of the statuses it asks for), scored as rankCandidates scores.
-func (ks knownDocs) rank(d searchDialect, terms []string, f SearchFilter, limit int, df map[string]int, n int) []rankedTicket {
-	var out []rankedTicket
-	for _, k := range ks {
-		if k.id == f.Exclude || (f.Language != "" && k.lang != f.Language) {
-			continue
-		}
-		if score := d.score(k.doc, terms, df, n); score > 0 {
-			out = append(out, rankedTicket{id: k.id, score: score})
-		}
-	}
-	sortRanked(out)
-	return out[:min(len(out), limit)]
 }

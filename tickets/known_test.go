@@ -86,14 +86,17 @@ func TestKnownAnswersInNotice(t *testing.T) {
 func testKnownAnswersInNotice(t *testing.T, fts4, many bool) {
 	d := newSearchDesk(t, fts4)
 	if many {
-		seedTickets(t, d, syntheticDocs(2*maxFewKnown, StatusResolved, 1), t0)
+		seedTickets(t, d, syntheticDocs(400, StatusResolved, 1), t0)
 	}
 	d, ids := knownDeskOf(t, d)
 	late := d.lateKnown.Load() // The desk's tickets were opened by hand.
 	id := ingestBatch(t, d, t0.Add(2*time.Hour), vpnMail(1))[0]
 	got := assignedNotice(t, d, id).Similar
 	cfg := d.Config().Incidents
-	want, err := knownAnswers(context.Background(), d.Store.Reader(), d.Store.search, id, cfg.KnownAnswers, cfg.KnownSimilarity)
+	if err := d.known.refresh(context.Background(), d.Store.Reader(), d.Store.search); err != nil {
+		t.Fatal(err)
+	}
+	want, err := knownAnswers(context.Background(), d.Store.Reader(), d.Store.search, &d.known, id, cfg.KnownAnswers, cfg.KnownSimilarity)
 	if err != nil {
 		t.Fatal(err)
 	}

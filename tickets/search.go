@@ -68,12 +68,15 @@ func (d *Desk) Similar(ctx context.Context, id int64, limit int) ([]Match, error
 	if limit <= 0 {
 		limit = 3
 	}
-	return knownAnswers(ctx, d.Store.Reader(), d.Store.search, id, limit, 0)
+	if err := d.known.refresh(ctx, d.Store.Reader(), d.Store.search); err != nil {
+		return nil, err
+	}
+	return knownAnswers(ctx, d.Store.Reader(), d.Store.search, &d.known, id, limit, 0)
 }
 
 // knownAnswers is Similar on any querier (the read pool, or a transaction), keeping matches of
-// at least min similarity.
-func knownAnswers(ctx context.Context, q querier, dia searchDialect, id int64, limit int, min float64) ([]Match, error) {
+// at least min similarity, ranked from the known answers' index x.
+func knownAnswers(ctx context.Context, q querier, dia searchDialect, x *knownIndex, id int64, limit int, min float64) ([]Match, error) {
 	tk, err := loadTicket(ctx, q, id)
 	if err != nil {
 		return nil, err
@@ -82,7 +85,7 @@ func knownAnswers(ctx context.Context, q querier, dia searchDialect, id int64, l
 	if err != nil {
 		return nil, err
 	}
-	return knownAnswersTo(ctx, q, dia, searchDocument{terms: doc, id: id}, tk.Language, limit, min)
+	return knownAnswersTo(ctx, q, dia, x, searchDocument{terms: doc, id: id}, tk.Language, limit, min)
 }
 
 // searchDocument is a ticket's analysed terms as the index holds them: of ticket id, indexed
@@ -95,44 +98,35 @@ type searchDocument struct {
 
 // knownAnswersTo returns up to limit resolved or closed tickets, not linked to an incident,
 // most like doc, of at least min similarity: those of the language lang first, the others
-// only when fewer than limit are found.
-func knownAnswersTo(ctx context.Context, q querier, dia searchDialect, doc searchDocument, lang string, limit int, min float64) ([]Match, error) {
+// only when fewer than limit are found. They are ranked from the known answers' index x (which
+// the caller refreshed), with the counts of search_terms.
+func knownAnswersTo(ctx context.Context, q querier, dia searchDialect, x *knownIndex, doc searchDocument, lang string, limit int, min float64) ([]Match, error) {
+	ranked, self, err := knownRanked(ctx, q, dia, x, doc, lang, limit, min)
+	if err != nil {
+		return nil, err
+	}
+	return matches(ctx, q, ranked, self)
+}
+
+// knownRanked is knownAnswersTo's ranking, with the document's own score.
+func knownRanked(ctx context.Context, q querier, dia searchDialect, x *knownIndex, doc searchDocument, lang string, limit int, min float64) ([]rankedTicket, float64, error) {
 	var pending []string
 	if doc.id == 0 {
 		pending = doc.terms
 	}
-	terms, self, err := docScore(ctx, q, doc.terms, pending)
+	terms, self, df, n, err := docScoreCounts(ctx, q, doc.terms, pending)
 	if err != nil || self == 0 {
-		return nil, err
+		return nil, 0, err
 	}
-	f := SearchFilter{Statuses: []Status{StatusResolved, StatusClosed}, Unlinked: true, Exclude: doc.id, Language: lang}
-	rank := func(f SearchFilter, limit int) ([]rankedTicket, error) {
-		return rankPending(ctx, q, dia, terms, f, limit, pending)
-	}
-	few, err := fewKnown(ctx, q, dia)
+	ranked, err := x.rankDesk(ctx, q, dia, terms, lang, doc.id, limit, df, n)
 	if err != nil {
-		return nil, err
-	}
-	if few != nil {
-		df, n, err := docFreqs(ctx, q, terms)
-		if err != nil {
-			return nil, err
-		}
-		n = countPending(df, n, pending)
-		rank = func(f SearchFilter, limit int) ([]rankedTicket, error) {
-			return few.rank(dia, terms, f, limit, df, n), nil
-		}
-	}
-	ranked, err := rank(f, limit)
-	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	ranked = keepSimilar(ranked, self, min)
 	if len(ranked) < limit {
-		f.Language = ""
-		more, err := rank(f, limit+len(ranked))
+		more, err := x.rankDesk(ctx, q, dia, terms, "", doc.id, limit+len(ranked), df, n)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		seen := map[int64]bool{}
 		for _, r := range ranked {
@@ -145,7 +139,7 @@ func knownAnswersTo(ctx context.Context, q querier, dia searchDialect, doc searc
 		}
 		sort.SliceStable(ranked, func(i, j int) bool { return ranked[i].score > ranked[j].score })
 	}
-	return matches(ctx, q, ranked, self)
+	return ranked, self, nil
 }
 
 // selfScore returns a ticket's query terms and its own BM25 for all its terms: the score a
@@ -161,15 +155,21 @@ func selfScore(ctx context.Context, q querier, dia searchDialect, id int64) ([]s
 // docScore is selfScore of a document's terms; pending, when not nil, is a document the counts
 // take in as if it were indexed (the document itself, before the transaction that indexes it).
 func docScore(ctx context.Context, q querier, doc, pending []string) ([]string, float64, error) {
+	terms, self, _, _, err := docScoreCounts(ctx, q, doc, pending)
+	return terms, self, err
+}
+
+// docScoreCounts is docScore with the counts it read: df of each of the document's terms, and n.
+func docScoreCounts(ctx context.Context, q querier, doc, pending []string) ([]string, float64, map[string]int, int, error) {
 	all := distinct(doc, nil)
 	df, n, err := docFreqs(ctx, q, all)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, 0, err
 	}
 	n = countPending(df, n, pending)
 	// The query asks for the telling terms; the ticket's own score counts all its terms, so
 	// that a similarity says how much of the whole request another ticket shares.
-	return pickTerms(doc, df, n), ownScore(doc, all[:min(len(all), maxSelfTerms)], df, n), nil
+	return pickTerms(doc, df, n), ownScore(doc, all[:min(len(all), maxSelfTerms)], df, n), df, n, nil
 }
 
 // maxSelfTerms bounds the terms of a ticket's own score.
