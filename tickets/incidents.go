@@ -66,8 +66,14 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 		return detection{}, err
 	}
 	pct := func(score float64) string { return fmt.Sprintf("%.0f%%", 100*similarity(score, self)) }
+	// What the request says fails, its place and complaint words aside (incident_terms.go).
+	sub, err := substanceOf(ctx, q, dia, tk.ID, terms)
+	if err != nil || sub.self == 0 {
+		return detection{}, err
+	}
 	// alike keeps the candidates alike enough: of the request's category, or, since the
-	// classifier may file one problem under two categories, by a wider margin.
+	// classifier may file one problem under two categories, by a wider margin; and alike on
+	// their substantive terms alone.
 	alikeTo := func(ranked []rankedTicket) ([]*Ticket, []rankedTicket, error) {
 		var tks []*Ticket
 		var kept []rankedTicket
@@ -80,6 +86,13 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 				continue
 			}
 			if !other.IsIncident() && !t.cfg.InOrganisation(other.Requester) {
+				continue
+			}
+			s, err := sub.similarityTo(ctx, q, dia, other.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			if s < cfg.Similarity {
 				continue
 			}
 			tks, kept = append(tks, other), append(kept, r)
