@@ -150,3 +150,53 @@ func TestSubstantiveTerms(t *testing.T) {
 		}
 	}
 }
+
+// TestIncidentFormedInOneBatch: when the requests of one outage arrive in one poll, the first
+// ones are opened, then linked to the incident the last one makes, in one transaction: none of
+// their mails has gone out yet, so they go out as a linked request's do. Each requester's
+// acknowledgement says the problem is known (no technician named, no category question), and
+// no technician gets "new ticket" for a request and then "linked": the incident's technician
+// hears of the incident once, with its requests.
+func TestIncidentFormedInOneBatch(t *testing.T) {
+	d := newIncidentDesk(t, false)
+	var group []mailIn
+	for _, r := range vpnDown {
+		group = append(group, mailIn{r.Requester, r.Subject, r.Text})
+	}
+	tks := ingestGroup(t, d, t0, group)
+	inc := mustTicket(t, d, tks[2].ID).Incident
+	if inc == 0 {
+		t.Fatal("no incident")
+	}
+	incident := mustTicket(t, d, inc)
+	for _, tk := range tks {
+		n := noticeOf(t, d, tk.Requester, KindAck)
+		if n.Incident == nil || n.Incident.ID != inc || len(n.Questions) != 0 || n.Ticket.Assignee != incident.Assignee {
+			t.Errorf("#%d's acknowledgement: incident %+v, questions %q, assignee %q (the incident's: %q)",
+				tk.ID, n.Incident, n.Questions, n.Ticket.Assignee, incident.Assignee)
+		}
+	}
+	rows, err := d.Store.Reader().Query(`SELECT kind, ticket_id, recipients FROM outbox WHERE state = 'pending' AND kind IN ('assigned', 'update') ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var staff []string
+	for rows.Next() {
+		var kind, to string
+		var id int64
+		if err := rows.Scan(&kind, &id, &to); err != nil {
+			t.Fatal(err)
+		}
+		staff = append(staff, fmt.Sprintf("%s #%d %s", kind, id, to))
+	}
+	if want := fmt.Sprintf("assigned #%d [%q]", inc, incident.Assignee); strings.Join(staff, "; ") != want {
+		t.Errorf("staff mails %q, want only %q", staff, want)
+	}
+	// The history says what became of the first mails.
+	var notes int
+	if err := d.Store.Reader().QueryRow(`SELECT COUNT(*) FROM events WHERE ticket_id = ? AND kind = 'note' AND text LIKE '%before it was sent%'`,
+		tks[0].ID).Scan(&notes); err != nil || notes == 0 {
+		t.Errorf("no note on #%d of its rewritten mails (%v)", tks[0].ID, err)
+	}
+}

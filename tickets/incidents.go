@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -345,7 +346,11 @@ func (t *Tx) link(tk *Ticket, inc *Ticket, actor string) error {
 	if err := t.event(inc, EventNote, actor, false, fmt.Sprintf("linked #%d (%s)", tk.ID, tk.Requester), ""); err != nil {
 		return err
 	}
-	if _, ok := t.cfg.Technician(before); ok && before != tk.Assignee && before != actor {
+	withdrawn, err := t.retell(tk, inc)
+	if err != nil {
+		return err
+	}
+	if _, ok := t.cfg.Technician(before); ok && before != tk.Assignee && before != actor && !withdrawn {
 		lang := t.staffLanguage(before)
 		incInfo := t.info(inc, lang)
 		if err := t.queue(tk, Mail{Kind: KindUpdate, To: []string{before}, Language: lang,
@@ -357,6 +362,76 @@ func (t *Tx) link(tk *Ticket, inc *Ticket, actor string) error {
 		return err
 	}
 	return t.announce(inc, "opened", "", actor, 0)
+}
+
+// retell turns the first mails of a request linked in the transaction that opened it (one poll
+// of the inbox brought the report that made the incident after it) into a linked request's:
+// they are still in the outbox, queued at this transaction's time, unsent and unclaimed by any
+// sender. Its acknowledgement says the problem is known and asks nothing (the technician it
+// names is the incident's); the "new ticket" notice to its technician is withdrawn, as the
+// incident's technician hears of the incident with its requests. It reports whether a notice to
+// a technician was withdrawn.
+func (t *Tx) retell(tk, inc *Ticket) (bool, error) {
+	type queued struct {
+		id               int64
+		kind, lang, data string
+	}
+	rows, err := t.query(`SELECT id, kind, language, data FROM outbox WHERE ticket_id = ? AND kind IN ('ack', 'assigned')
+		AND state = 'pending' AND claim = '' AND created_at = ? ORDER BY id`, tk.ID, t.Now.Unix())
+	if err != nil {
+		return false, fmt.Errorf("first mails of %d: %w", tk.ID, err)
+	}
+	var first []queued
+	for rows.Next() {
+		var m queued
+		if err := rows.Scan(&m.id, &m.kind, &m.lang, &m.data); err != nil {
+			rows.Close()
+			return false, fmt.Errorf("first mails of %d: %w", tk.ID, err)
+		}
+		first = append(first, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("first mails of %d: %w", tk.ID, err)
+	}
+	withdrawn := false
+	why := fmt.Sprintf("linked to incident #%d before it was sent", inc.ID)
+	for _, m := range first {
+		if m.kind == KindAssigned {
+			res, err := t.exec(`UPDATE outbox SET state = 'suppressed', sent_at = ?, last_error = ? WHERE id = ? AND state = 'pending' AND claim = ''`,
+				t.Now.Unix(), "withdrawn: "+why, m.id)
+			if err != nil {
+				return false, fmt.Errorf("withdraw mail %d: %w", m.id, err)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				withdrawn = true
+				if err := t.event(tk, EventNote, ActorDesk, false, "assignment notice withdrawn: "+why, ""); err != nil {
+					return false, err
+				}
+			}
+			continue
+		}
+		var n Notice
+		if err := json.Unmarshal([]byte(m.data), &n); err != nil {
+			return false, fmt.Errorf("read mail %d: %w", m.id, err)
+		}
+		incInfo := t.info(inc, m.lang)
+		n.Incident, n.Questions, n.Ticket = &incInfo, nil, t.info(tk, m.lang)
+		data, err := json.Marshal(n)
+		if err != nil {
+			return false, fmt.Errorf("encode notice: %w", err)
+		}
+		res, err := t.exec(`UPDATE outbox SET data = ? WHERE id = ? AND state = 'pending' AND claim = ''`, string(data), m.id)
+		if err != nil {
+			return false, fmt.Errorf("rewrite mail %d: %w", m.id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			if err := t.event(tk, EventNote, ActorDesk, false, "acknowledgement says the problem is known: "+why, ""); err != nil {
+				return false, err
+			}
+		}
+	}
+	return withdrawn, nil
 }
 
 // tellIncident sends the incident's technician its assignment, with its linked requests.
