@@ -66,11 +66,14 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 	if err != nil || self == 0 {
 		return detection{}, err
 	}
-	pct := func(score float64) string { return fmt.Sprintf("%.0f%%", 100*similarity(score, self)) }
 	// What the request says fails, its place and complaint words aside (incident_terms.go).
 	sub, err := substanceOf(ctx, q, dia, tk.ID, terms)
 	if err != nil || sub.self == 0 {
 		return detection{}, err
+	}
+	onSubstance := map[int64]float64{} // The candidates' similarity on substantive terms.
+	pct := func(r rankedTicket) string {
+		return fmt.Sprintf("%.0f%%, %.0f%% on what fails", 100*similarity(r.score, self), 100*onSubstance[r.id])
 	}
 	// alike keeps the candidates alike enough: of the request's category, or, since the
 	// classifier may file one problem under two categories, by a wider margin; and alike on
@@ -96,6 +99,7 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 			if s < cfg.Similarity {
 				continue
 			}
+			onSubstance[r.id] = s
 			tks, kept = append(tks, other), append(kept, r)
 		}
 		return tks, kept, nil
@@ -123,7 +127,7 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 		if err != nil || !inc.Status.Active() {
 			continue
 		}
-		return detection{incident: inc, reason: []string{fmt.Sprintf("alike to #%d (%s), linked to incident #%d", other.ID, pct(r.score), inc.ID)}}, nil
+		return detection{incident: inc, reason: []string{fmt.Sprintf("alike to #%d (%s), linked to incident #%d", other.ID, pct(r), inc.ID)}}, nil
 	}
 	// Enough alike recent requests to make one.
 	recent, err := rankTickets(ctx, q, dia, terms, SearchFilter{Statuses: active, Kind: TicketRequest,
@@ -146,7 +150,7 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 	}
 	var why []string
 	for i, m := range members {
-		why = append(why, fmt.Sprintf("#%d %s (%s)", m.ID, quoteCategory(m.Category), pct(alike[i].score)))
+		why = append(why, fmt.Sprintf("#%d %s (%s)", m.ID, quoteCategory(m.Category), pct(alike[i])))
 	}
 	sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
 	inc, err := t.openIncident(members[0], ActorDesk, fmt.Sprintf("%d alike requests within %s: #%d %s and %s",
