@@ -12,7 +12,8 @@ import (
 // are most of the text: counted like any other term they make a keyboard, a scanner and a badge
 // of one floor alike. So incident detection asks more than the similarity threshold of two
 // requests: that they share a substantive term, and that the similarity counted on substantive
-// terms alone passes the threshold too. A substantive term is one that is not
+// terms alone reaches [incidents] similarity too (not raised across categories: the similarity on
+// all terms carries that margin). A substantive term is one that is not
 //
 //   - a number or a single letter ("3ème", "3rd" → 3; "bâtiment B", "lecteur Z:");
 //   - a place word ("étage", "floor", "salle", "room", "bureau", "building", "third"…);
@@ -30,8 +31,8 @@ import (
 var incidentNoiseWords = map[string]string{
 	"fr": `
 		etage etages niveau batiment batiments bat salle salles bureau bureaux aile plateau couloir
-		rdc rez-de-chaussee sous-sol open-space accueil chez domicile maison premier premiere deuxieme second seconde
-		troisieme quatrieme cinquieme sixieme septieme huitieme neuvieme dixieme
+		rdc rez-de-chaussee sous-sol open-space accueil chez domicile maison
+		premier premiere deuxieme second seconde troisieme quatrieme cinquieme sixieme septieme huitieme neuvieme dixieme
 		marche marchait fonctionne fonctionnait fonctionnement dysfonctionnement panne hs casse cassee
 		defectueux defectueuse mort morte bug bugue beugue plante plantage erreur erreurs impossible
 		repond repondre arrete arreter bloque bloquee lent lente connexion connecter acces acceder

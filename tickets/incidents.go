@@ -16,9 +16,9 @@ import (
 // each of them, and one #resolve answers them all, each once, in their own thread and language.
 //
 // A request is linked when it arrives (detectIncident) if it is alike (similarity at least
-// [incidents] similarity) to a request already linked to an active incident of its category, or
-// to enough recent requests of its category ([incidents] min_requests within window) to make a
-// new incident. Staff link and unlink by hand (#incident, #link N, #unlink). A linked request:
+// [incidents] similarity, on all its terms and on what it says fails: incident_terms.go) to a
+// request already linked to an active incident of its category, or to enough recent requests of
+// its category ([incidents] min_requests within window) to make a new incident. Staff link and unlink by hand (#incident, #link N, #unlink). A linked request:
 //
 //   - is held by the incident's technician (it follows the incident's assignee), but weighs
 //     nothing in their load and never escalates on its own: the incident does, once;
@@ -380,8 +380,12 @@ func (t *Tx) retell(tk, inc *Ticket) (bool, error) {
 		id               int64
 		kind, lang, data string
 	}
-	rows, err := t.query(`SELECT id, kind, language, data FROM outbox WHERE ticket_id = ? AND kind IN ('ack', 'assigned')
-		AND state = 'pending' AND claim = '' AND created_at = ? ORDER BY id`, tk.ID, t.Now.Unix())
+	if tk.RootMessageID == "" || tk.CreatedAt.Unix() != t.Now.Unix() {
+		return false, nil // Nothing queued yet, or not opened now.
+	}
+	// Queued now, so due by now: the partial index of pending mails finds them.
+	rows, err := t.query(`SELECT id, kind, language, data FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?
+		AND ticket_id = ? AND kind IN ('ack', 'assigned') AND claim = '' AND created_at = ?`, t.Now.Unix(), tk.ID, t.Now.Unix())
 	if err != nil {
 		return false, fmt.Errorf("first mails of %d: %w", tk.ID, err)
 	}
