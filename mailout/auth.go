@@ -100,7 +100,7 @@ func (s *Sender) dialOAuth(ctx context.Context, cfg Config) (*client, error) {
 			refusal = sc.Refusal()
 			return err
 		}
-		result = dialed(c, session)
+		result = dialed(c, session, s.timeout)
 		return nil
 	})
 	what := cfg.Auth + " login"

@@ -28,6 +28,9 @@ func (s *Sender) SetLinker(l Linker) {
 // mail goes to one recipient, and its links are that person's); a copy whose links are those the
 // mail was rendered with (render renders it with its first recipient's) is returned as it was.
 func (d *drain) relink(m tickets.OutboxMail, r rendered, rcpt string) (rendered, error) {
+	if rcpt == r.linkedFor && rcpt != "" {
+		return r, nil // Its links are those it was rendered with: not signed again.
+	}
 	links := d.links(m, rcpt)
 	if links == r.notice.Links {
 		return r, nil
@@ -38,7 +41,7 @@ func (d *drain) relink(m tickets.OutboxMail, r rendered, rcpt string) (rendered,
 	if err != nil {
 		return r, err
 	}
-	r.subject, r.text, r.html, r.notice = tickets.OneLine(subject, 0), text, html, n
+	r.subject, r.text, r.html, r.notice, r.linkedFor = tickets.OneLine(subject, 0), text, html, n, rcpt
 	return r, nil
 }
 

@@ -39,7 +39,7 @@ const (
 	FirstRetry = time.Minute      // Delay after the first failure; doubles with each attempt.
 	MaxRetry   = time.Hour        // Longest delay between attempts.
 	GiveUp     = 24 * time.Hour   // A mail still not sent this long after it was queued fails.
-	batchSize  = 50               // Rows claimed at a time, or more for many connections (claimSize).
+	batchSize  = 200              // Rows claimed at a time, or more for many connections (claimSize).
 	tick       = 15 * time.Second // Run drains at least this often.
 	timeout    = 30 * time.Second // SMTP dial and command timeout.
 )
@@ -184,7 +184,7 @@ func (e errConn) Error() string { return e.err.Error() }
 func (e errConn) Unwrap() error { return e.err }
 
 // Drain sends every mail due at now, over up to [smtp] connections at once (see sendBatch), and
-// returns how many were sent. A mail the server refuses for now (4xx) is retried later, on its
+// returns how many copies it delivered (one per recipient: what the recipients receive). A mail the server refuses for now (4xx) is retried later, on its
 // own backoff (Backoff). When the server cannot be reached, no mail is charged with it: the mails
 // claimed are given back, still due, and the drain ends with an error that wraps ErrUnreachable
 // (Run then probes the server until it answers).
@@ -368,26 +368,20 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			refused = append(refused, rcpt+": "+oneLine(err))
 			continue
 		}
-		msg, err := d.compose(m, rr, to, cc, rcpt)
-		if err != nil {
-			refused = append(refused, rcpt+": "+oneLine(err))
-			continue
-		}
 		if err := d.ensureClient(ctx); err != nil { // A copy before this one lost the connection.
 			return err
 		}
 		started := time.Now()
-		err = d.client.Send(msg)
+		delivered, err := d.send(m, rr, to, cc, rcpt)
 		metricSendSeconds.Observe(time.Since(started).Seconds())
-		if err != nil && !msg.IsDelivered() && envelopeRefused(err) && !d.plainEnvelope.Swap(true) {
+		if err != nil && !delivered && envelopeRefused(err) && !d.plainEnvelope.Swap(true) {
 			log.Warn("the SMTP server refuses the bounce address as envelope sender: sending from the desk address; bounces can no longer be traced to a copy", "err", err)
-			if msg, err = d.compose(m, rr, to, cc, rcpt); err == nil {
-				err = d.client.Send(msg)
-			}
+			delivered, err = d.send(m, rr, to, cc, rcpt)
 		}
-		if err == nil || msg.IsDelivered() { // Delivered, even if something failed after the final ".".
+		if err == nil || delivered { // Delivered, even if something failed after the final ".".
 			log.Debug("mail sent", "to", rcpt)
 			sentTo = append(sentTo, rcpt)
+			d.sent++ // Drain counts copies: a mail to a requester and two watchers is three.
 			if !record {
 				continue
 			}
@@ -431,7 +425,6 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	case again != nil:
 		return d.retry(ctx, m, again)
 	case len(sentTo) > 0:
-		d.sent++
 		countSend("sent")
 		return d.box.MarkSent(ctx, m.ID, d.now, sentTo...)
 	default:
@@ -442,22 +435,31 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 
 // envelopeRefused reports whether the server refused the envelope sender (MAIL FROM) for good.
 func envelopeRefused(err error) bool {
-	var se *mail.SendError
-	return errors.As(err, &se) && se.Reason == mail.ErrSMTPMailFrom && !se.IsTemp() && se.ErrorCode() >= 500
+	var te *txError
+	return errors.As(err, &te) && te.stage == "MAIL FROM" && te.code >= 500
 }
 
 // classify returns a send error's SMTP reply code (0 when the server gave none) and whether
 // the connection can no longer be used.
 func classify(err error) (code int, broken bool) {
-	var se *mail.SendError
-	if errors.As(err, &se) {
-		code = se.ErrorCode()
-		if se.Reason == mail.ErrConnCheck {
-			return code, true
-		}
+	var te *txError
+	if errors.As(err, &te) {
+		code = te.code
 	}
 	// 421: the server is closing the connection (RFC 5321 section 3.8).
 	return code, code == 0 || code == 421
+}
+
+// send builds the copy of m to rcpt and sends it over the drain's connection (transact);
+// delivered is true once the server accepted it. A copy that cannot be built is refused for good.
+func (d *drain) send(m tickets.OutboxMail, r rendered, to, cc []string, rcpt string) (delivered bool, err error) {
+	b := bufs.Get().(*bytes.Buffer)
+	defer func() { b.Reset(); bufs.Put(b) }()
+	env, err := d.build(b, m, r, to, cc, rcpt)
+	if err != nil {
+		return false, &txError{"message", 554, err}
+	}
+	return d.client.transact(transaction{from: env.from, rcpts: []string{env.rcpt}, data: b.Bytes()})
 }
 
 // authCode reports a code that means the desk's login or configuration is wrong rather than the
@@ -555,96 +557,6 @@ func (d *drain) recipients(ctx context.Context, m tickets.OutboxMail) (to, cc, d
 	return to, cc, dropped, nil
 }
 
-// Header names deskd sets that go-mail has no constant for.
-const (
-	headerAutoSubmitted = mail.Header("Auto-Submitted")
-	headerTicket        = mail.Header("X-Deskd-Ticket")
-	headerKind          = mail.Header("X-Deskd-Kind")
-	headerThreadIndex   = mail.Header("Thread-Index")
-	headerThreadTopic   = mail.Header("Thread-Topic")
-)
-
-// compose builds one recipient's copy of a mail: To and Cc show everyone it went to, the
-// envelope names only rcpt, and the Message-ID, the threading fields, Reply-To and the envelope
-// sender carry rcpt's tokens.
-func (d *drain) compose(m tickets.OutboxMail, r rendered, to, cc []string, rcpt string) (*mail.Msg, error) {
-	desk := d.desk
-	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
-	if err := msg.FromFormat(tickets.OneLine(fromName(d.tpl, r.lang, desk, m), 0), desk.Address); err != nil {
-		return nil, fmt.Errorf("from: %w", err)
-	}
-	// The envelope recipient goes through go-mail's address parser (net/mail), which refuses
-	// what the server must not see; Bcc is never written into the message.
-	if err := msg.Bcc(rcpt); err != nil {
-		return nil, fmt.Errorf("recipient: %w", err)
-	}
-	msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderTo), addressList(len("To: "), to, m.Notice.Names))
-	if len(cc) > 0 {
-		msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderCc), addressList(len("Cc: "), cc, m.Notice.Names))
-	}
-	if m.ID != 0 && desk.PlusAddress && !d.plainEnvelope.Load() {
-		// VERP: a bounce of this copy comes back to an address only it carries.
-		if err := msg.EnvelopeFrom(d.signer.BounceAddress(desk.Address, m.ID, rcpt)); err != nil {
-			return nil, fmt.Errorf("envelope from: %w", err)
-		}
-	}
-	if m.TicketID != 0 && desk.PlusAddress {
-		if err := msg.ReplyTo(d.signer.PlusAddress(desk.Address, m.TicketID, rcpt)); err != nil {
-			return nil, fmt.Errorf("reply-to: %w", err)
-		}
-	}
-	msg.Subject(r.subject)
-	copyID := func(id string) string { return d.signer.CopyID(id, m.TicketID, rcpt) }
-	msg.SetMessageIDWithValue(copyID(m.MessageID))
-	msg.SetDateWithValue(d.now)
-	// RFC 5322 section 3.6.4: In-Reply-To names the parent, References the thread up to it; the
-	// desk's earlier mails by the copies this recipient had.
-	if m.InReplyTo != "" {
-		msg.SetGenHeader(mail.HeaderInReplyTo, "<"+copyID(m.InReplyTo)+">")
-	}
-	if len(m.References) > 0 {
-		refs := make([]string, len(m.References))
-		for i, id := range m.References {
-			refs[i] = "<" + copyID(id) + ">"
-		}
-		msg.SetGenHeader(mail.HeaderReferences, strings.Join(capReferences(refs, maxReferences), " "))
-	}
-	// Outlook threads by its own headers too: every mail of a ticket carries the conversation of
-	// the mail that opened it (or the ticket's own), so the desk's mails show in the requester's
-	// thread.
-	if c := m.Notice.Conversation; c.Index != "" {
-		if v := threadIndex(c.Index, d.now, m.ID); v != "" {
-			msg.SetGenHeader(headerThreadIndex, v)
-		}
-		if c.Topic != "" {
-			msg.SetGenHeader(headerThreadTopic, tickets.OneLine(c.Topic, 0))
-		}
-	}
-	// RFC 3834 section 5: an acknowledgement is a reply made automatically; the rest is
-	// generated by the desk. No Precedence header: it hurts delivery to people.
-	auto := "auto-generated"
-	if m.Kind == tickets.KindAck {
-		auto = "auto-replied"
-	}
-	msg.SetGenHeader(headerAutoSubmitted, auto)
-	msg.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All") // Exchange: no out-of-office replies.
-	msg.SetGenHeader(mail.HeaderContentLang, r.lang)
-	if m.TicketID != 0 {
-		msg.SetGenHeader(headerTicket, strconv.FormatInt(m.TicketID, 10))
-	}
-	msg.SetGenHeader(headerKind, m.Kind)
-	msg.SetBodyString(mail.TypeTextPlain, r.text)
-	msg.AddAlternativeString(mail.TypeTextHTML, r.html)
-	for _, f := range r.files {
-		ct := mail.ContentType(f.ContentType)
-		if f.ContentType == "" {
-			ct = mail.TypeAppOctetStream
-		}
-		msg.AttachReadSeeker(f.Name, bytes.NewReader(f.Data), mail.WithFileContentType(ct))
-	}
-	return msg, nil
-}
-
 // addressList writes addresses as a header value, each with its known display name
 // ("Lefèvre, Marc" <marc@…>, an encoded word when the name is not ASCII; net/mail quotes and
 // encodes it, RFC 5322 section 3.4 and RFC 2047 section 5), folded (RFC 5322 section 2.2.3)
@@ -697,7 +609,7 @@ func (s *Sender) dial(ctx context.Context, cfg Config) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return dialed(c, session), nil
+	return dialed(c, session, s.timeout), nil
 }
 
 // newClient returns a client for the settings; extra options come last.

@@ -96,7 +96,8 @@ func (b *batch) loadLimits(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	var emails, causes []string
-	for _, m := range b.queue {
+	for _, q := range b.queue {
+		m := q.m
 		emails = append(append(emails, m.To...), m.Cc...)
 		if m.Automatic && m.Cause != "" {
 			causes = append(causes, m.Cause)
@@ -123,12 +124,18 @@ func (b *batch) limitsAt(now time.Time) *tickets.SendLimits {
 // causeKey keys a mail's cause among the mailboxes of a batch's counts and busy set.
 func causeKey(cause string) string { return "cause " + cause }
 
+// queued is a mail of a batch not yet taken, with what its hourly limits count (addresses).
+type queued struct {
+	m     tickets.OutboxMail
+	addrs []string
+}
+
 // batch is one claimed batch on its way through the workers.
 type batch struct {
 	s       *Sender
 	box     Outbox
 	mu      sync.Mutex
-	queue   []tickets.OutboxMail
+	queue   []queued
 	auto    map[int64]string // The batch's automatic mails, with their cause.
 	noted   map[string]int   // Automatic copies noted and not committed, by mailbox; mails, by causeKey.
 	errs    []error          // Errors that end the drain.
@@ -178,16 +185,15 @@ func (b *batch) next() (tickets.OutboxMail, []string, bool) {
 		if len(b.queue) == 0 || len(b.errs) > 0 {
 			return tickets.OutboxMail{}, nil, false
 		}
-		for i, m := range b.queue {
-			addrs := addresses(m)
-			if b.anyBusy(addrs) {
+		for i, q := range b.queue {
+			if b.anyBusy(q.addrs) {
 				continue
 			}
-			b.queue = append(b.queue[:i:i], b.queue[i+1:]...)
-			for _, a := range addrs {
+			b.queue = slices.Delete(b.queue, i, i+1) // In place: the queue is the batch's own.
+			for _, a := range q.addrs {
 				b.busy[a] = true
 			}
-			return m, addrs, true
+			return q.m, q.addrs, true
 		}
 		b.free.Wait() // Every mail left waits for an address in flight.
 	}
@@ -215,7 +221,7 @@ func (b *batch) done(addrs []string) {
 // requeue puts back a mail a worker could not try: another worker sends it.
 func (b *batch) requeue(m tickets.OutboxMail) {
 	b.mu.Lock()
-	b.queue = append(b.queue, m)
+	b.queue = append(b.queue, queued{m, addresses(m)})
 	b.mu.Unlock()
 	b.free.Broadcast()
 }
@@ -261,8 +267,11 @@ func (s *Sender) connections(cfg Config) int {
 // stops it between mails; settle records outcomes whatever ctx does. It returns an error that
 // ends the drain; the mails not tried are then given back.
 func (s *Sender) sendBatch(ctx, settle context.Context, ws *[]*drain, proto drain, batchMails []tickets.OutboxMail) error {
-	b := &batch{s: s, box: s.box, queue: append([]tickets.OutboxMail(nil), batchMails...), auto: map[int64]string{},
+	b := &batch{s: s, box: s.box, queue: make([]queued, len(batchMails)), auto: map[int64]string{},
 		noted: map[string]int{}, busy: map[string]bool{}, conns: map[*drain]bool{}, limit: s.connections(proto.smtp)}
+	for i, m := range batchMails {
+		b.queue[i] = queued{m, addresses(m)}
+	}
 	b.free = sync.NewCond(&b.mu)
 	if err := b.loadLimits(ctx, proto.now); err != nil {
 		if rel := s.box.Release(settle, ids(batchMails), proto.now); rel != nil {
@@ -297,7 +306,10 @@ func (s *Sender) sendBatch(ctx, settle context.Context, ws *[]*drain, proto drai
 	if len(b.errs) == 0 {
 		return commit
 	}
-	back := append(b.back, ids(b.queue)...)
+	back := b.back
+	for _, q := range b.queue {
+		back = append(back, q.m.ID)
+	}
 	var rel error
 	if len(back) > 0 {
 		rel = s.box.Release(settle, back, proto.now)

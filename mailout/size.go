@@ -1,11 +1,13 @@
 package mailout
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/wneessen/go-mail"
@@ -19,14 +21,19 @@ import (
 type client struct {
 	*mail.Client
 	session *smtp.Client
+	timeout time.Duration // For each transaction (transact).
+
+	capsOnce sync.Once
+	caps     capabilities
 }
 
 // dialed wraps a go-mail client and the session DialToSMTPClientWithContext returned.
-func dialed(c *mail.Client, session *smtp.Client) *client {
-	return &client{Client: c, session: session}
+func dialed(c *mail.Client, session *smtp.Client, timeout time.Duration) *client {
+	return &client{Client: c, session: session, timeout: timeout}
 }
 
-// Send sends the messages over the session.
+// Send sends the messages over the session, the go-mail way (BenchmarkSMTPExchange weighs it
+// against transact).
 func (c *client) Send(msgs ...*mail.Msg) error {
 	return c.Client.SendWithSMTPClient(c.session, msgs...)
 }
@@ -64,6 +71,7 @@ type rendered struct {
 	lang, subject, text, html string
 	files                     []tickets.File
 	notice                    tickets.Notice // As fitted, its LeftOut naming the files left out.
+	linkedFor                 string         // The recipient whose links notice has ("" for none known).
 }
 
 // copySlack is room for what may differ between two copies of a mail whose tokens and links are
@@ -84,8 +92,9 @@ func (d *drain) render(m tickets.OutboxMail, to, cc []string) (rendered, error) 
 	// The mail is rendered with its first recipient's links, so that a mail to one recipient (the
 	// most of them) is rendered once; relink renders the other copies with theirs.
 	var first tickets.Links
+	var firstTo string
 	if len(to) > 0 {
-		first = d.links(m, to[0])
+		first, firstTo = d.links(m, to[0]), to[0]
 	}
 	words := func(n tickets.Notice, files []tickets.File) (rendered, error) {
 		n.Links = first
@@ -93,7 +102,7 @@ func (d *drain) render(m tickets.OutboxMail, to, cc []string) (rendered, error) 
 		if err != nil {
 			return rendered{}, err
 		}
-		return rendered{lang: lang, subject: tickets.OneLine(subject, 0), text: text, html: html, files: files, notice: n}, nil
+		return rendered{lang: lang, subject: tickets.OneLine(subject, 0), text: text, html: html, files: files, notice: n, linkedFor: firstTo}, nil
 	}
 	limit := d.client.maxSize()
 	var measured []string // One recipient for each set of link lengths.
@@ -119,10 +128,8 @@ func (d *drain) render(m tickets.OutboxMail, to, cc []string) (rendered, error) 
 			if err != nil {
 				continue
 			}
-			if msg, err := d.compose(m, rr, to, cc, rcpt); err == nil {
-				if n, err := messageSize(msg); err == nil {
-					largest = max(largest, n+copySlack)
-				}
+			if n, err := d.messageSize(m, rr, to, cc, rcpt); err == nil {
+				largest = max(largest, n+copySlack)
 			}
 		}
 		return largest
@@ -238,13 +245,14 @@ func cutTexts(n tickets.Notice, max int) tickets.Notice {
 	return n
 }
 
-// messageSize returns the size of the message as it goes on the wire.
-func messageSize(msg *mail.Msg) (int64, error) {
-	n, err := msg.WriteTo(io.Discard)
-	if err != nil {
+// messageSize returns the size of a copy as it goes on the wire (before dot-stuffing).
+func (d *drain) messageSize(m tickets.OutboxMail, r rendered, to, cc []string, rcpt string) (int64, error) {
+	b := bufs.Get().(*bytes.Buffer)
+	defer func() { b.Reset(); bufs.Put(b) }()
+	if _, err := d.build(b, m, r, to, cc, rcpt); err != nil {
 		return 0, fmt.Errorf("measure message: %w", err)
 	}
-	return n, nil
+	return int64(b.Len()), nil
 }
 
 // sizeBound is more than the size a copy of r to rcpt can take on the wire, from the lengths of

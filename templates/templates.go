@@ -86,7 +86,10 @@ func languages(fsys fs.FS) []string {
 
 // Load parses the embedded templates, with the files of dir (if not "") overriding and adding to
 // them, and checks every template by rendering it against sample data in every language.
-func Load(dir string) (*Set, error) {
+func Load(dir string) (*Set, error) { return loadSet(dir, true) }
+
+// loadSet is Load; fold: fold the layouts' words into the templates (foldText, foldHTML).
+func loadSet(dir string, fold bool) (*Set, error) {
 	var over fs.FS
 	if dir != "" {
 		st, err := os.Stat(dir)
@@ -123,15 +126,17 @@ func Load(dir string) (*Set, error) {
 		}
 	}
 	for _, lang := range s.langs {
+		base, err := commonText(over, lang, textFuncs(s.words[lang]))
+		if err != nil {
+			return nil, err
+		}
 		for _, kind := range tickets.MailKinds {
 			key := lang + "/" + kind
-			tt := texttemplate.New(kind).Funcs(textFuncs(s.words[lang])).Option("missingkey=error")
-			ht := htmltemplate.New(kind).Funcs(htmlFuncs(s.words[lang])).Option("missingkey=error")
-			for _, name := range []string{lang + "/common.txt", lang + "/" + kind + ".txt"} {
-				if err := parse(over, name, tt.Parse); err != nil {
-					return nil, err
-				}
+			tt, err := kindText(base, over, lang, kind)
+			if err != nil {
+				return nil, err
 			}
+			ht := htmltemplate.New(kind).Funcs(htmlFuncs(s.words[lang])).Option("missingkey=error")
 			for _, name := range []string{"layout.html", lang + "/" + kind + ".html"} {
 				if err := parse(over, name, func(text string) (*htmltemplate.Template, error) { return ht.Parse(text) }); err != nil {
 					return nil, err
@@ -149,6 +154,10 @@ func Load(dir string) (*Set, error) {
 				if _, _, _, err := s.Render(kind, lang, n); err != nil {
 					return nil, fmt.Errorf("templates: %s/%s (sample %d): %w", lang, kind, i+1, err)
 				}
+			}
+			if key := lang + "/" + kind; fold { // Rendered once: the HTML is escaped.
+				foldText(s.text[key], s.words[lang])
+				foldHTML(s.html[key], s.words[lang])
 			}
 		}
 	}
@@ -333,22 +342,33 @@ func CleanSubject(s, tag string) string {
 
 // tidy trims trailing spaces and collapses runs of blank lines that conditional blocks leave.
 func tidy(s string) string {
-	lines := strings.Split(s, "\n")
-	out := lines[:0]
+	var b strings.Builder
+	b.Grow(len(s) + 1)
 	blank := true // Also drops leading blank lines.
-	for _, l := range lines {
+	pending := 0  // Blank lines seen since the last line written: at most one is written.
+	for len(s) > 0 {
+		l, rest, _ := strings.Cut(s, "\n")
+		s = rest
 		if l != "-- " { // The signature separator keeps its space (RFC 3676 section 4.3).
 			l = strings.TrimRight(l, " \t")
 		}
 		if l == "" {
-			if blank {
-				continue
+			if !blank {
+				pending = 1
 			}
 			blank = true
-		} else {
-			blank = false
+			continue
 		}
-		out = append(out, l)
+		if pending > 0 {
+			b.WriteByte('\n')
+			pending = 0
+		}
+		blank = false
+		b.WriteString(l)
+		b.WriteByte('\n')
 	}
-	return strings.TrimRight(strings.Join(out, "\n"), "\n") + "\n"
+	if b.Len() == 0 {
+		return "\n"
+	}
+	return b.String()
 }

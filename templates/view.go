@@ -67,9 +67,10 @@ func dot(v View) any {
 		return v
 	}
 	src := reflect.ValueOf(&v).Elem()
-	out := reflect.New(f.typ).Elem()
+	p := reflect.New(f.typ)
+	out := p.Elem()
 	for i, path := range f.paths {
 		out.Field(i).Set(src.FieldByIndex(path))
 	}
-	return out.Interface()
+	return p.Interface() // A pointer: the templates read through it as through the struct, which is not copied again.
 }

@@ -12,67 +12,71 @@ import (
 // tickets.Notice tomorrow is converted too. Zero times stay zero; the caller's copy, slices and
 // pointers included, is left as it was.
 func inZone[T any](v T, loc *time.Location) T {
-	rv := reflect.ValueOf(&v).Elem()
-	return zoned(rv, loc).Interface().(T)
+	zoneInPlace(reflect.ValueOf(&v).Elem(), loc)
+	return v
 }
 
 var timeType = reflect.TypeFor[time.Time]()
 
-func zoned(v reflect.Value, loc *time.Location) reflect.Value {
+// zoneInPlace puts the times of v in loc, v being addressable and the caller's own copy: its
+// structs and arrays are changed where they are; what it shares with the original (the
+// elements of a slice, a pointee, a map) is copied first, then changed.
+func zoneInPlace(v reflect.Value, loc *time.Location) {
 	t := v.Type()
 	if t == timeType {
-		tm := v.Interface().(time.Time)
-		if tm.IsZero() {
-			return v
+		tm := v.Addr().Interface().(*time.Time) // A pointer in an interface: no allocation.
+		if !tm.IsZero() {
+			*tm = tm.In(loc)
 		}
-		return reflect.ValueOf(tm.In(loc))
+		return
 	}
 	if !holdsTime(t) {
-		return v
+		return
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		out := reflect.New(t).Elem()
-		out.Set(v)
 		for i := range t.NumField() {
-			if f := out.Field(i); f.CanSet() {
-				f.Set(zoned(v.Field(i), loc))
+			if f := v.Field(i); f.CanSet() {
+				zoneInPlace(f, loc)
 			}
 		}
-		return out
 	case reflect.Pointer:
 		if v.IsNil() {
-			return v
+			return
 		}
 		p := reflect.New(t.Elem())
-		p.Elem().Set(zoned(v.Elem(), loc))
-		return p
+		p.Elem().Set(v.Elem())
+		zoneInPlace(p.Elem(), loc)
+		v.Set(p)
 	case reflect.Slice:
 		if v.IsNil() {
-			return v
+			return
 		}
 		out := reflect.MakeSlice(t, v.Len(), v.Len())
-		for i := range v.Len() {
-			out.Index(i).Set(zoned(v.Index(i), loc))
+		reflect.Copy(out, v)
+		for i := range out.Len() {
+			zoneInPlace(out.Index(i), loc)
 		}
-		return out
+		v.Set(out)
 	case reflect.Array:
-		out := reflect.New(t).Elem()
 		for i := range v.Len() {
-			out.Index(i).Set(zoned(v.Index(i), loc))
+			zoneInPlace(v.Index(i), loc)
 		}
-		return out
 	case reflect.Map:
 		if v.IsNil() {
-			return v
+			return
 		}
 		out := reflect.MakeMapWithSize(t, v.Len())
 		for it := v.MapRange(); it.Next(); {
-			out.SetMapIndex(zoned(it.Key(), loc), zoned(it.Value(), loc))
+			k, e := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
+			k.Set(it.Key())
+			e.Set(it.Value())
+			zoneInPlace(k, loc)
+			zoneInPlace(e, loc)
+			out.SetMapIndex(k, e)
 		}
-		return out
+		v.Set(out)
 	}
-	return v
 }
 
 // timeTypes caches holdsTime by type: a notice's types are few and fixed.

@@ -29,8 +29,52 @@ func weight(p Priority) int {
 	return []int{1, 1, 2, 4}[p]
 }
 
+// assignState is what assignment reads, as the transaction last read or wrote it: a batch of new
+// tickets reads the loads once, and writes the assignment order once (pendingRows.kv).
+type assignState struct {
+	loads   map[string]Load // nil: read them again.
+	seq     int64           // assign_seq, when seqRead.
+	seqRead bool
+}
+
+// seen forgets the loads when a statement may change them: a ticket updated or deleted (insertRow
+// counts the tickets it writes), someone's absence.
+func (a *assignState) seen(q string) {
+	if a.loads != nil && (strings.HasPrefix(q, "UPDATE tickets") || strings.HasPrefix(q, "DELETE FROM tickets") ||
+		strings.Contains(q, "away_until")) {
+		a.loads = nil
+	}
+}
+
+// counted adds a ticket the transaction inserted to the loads it knows, as the loads triggers
+// count it in the table.
+func (a *assignState) counted(tk *Ticket) {
+	if a.loads == nil || !tk.Status.Active() || tk.Assignee == "" || tk.Incident != 0 {
+		return
+	}
+	if l, ok := a.loads[tk.Assignee]; ok {
+		l.Open++
+		l.Weight += weight(tk.Priority)
+		a.loads[tk.Assignee] = l
+	} else {
+		a.loads = nil // Not on the team: read again.
+	}
+}
+
 // Loads returns each technician's open weighted load.
 func (t *Tx) Loads() (map[string]Load, error) {
+	if t.assigning.loads != nil {
+		return maps.Clone(t.assigning.loads), nil
+	}
+	loads, err := t.readLoads()
+	if err == nil {
+		t.assigning.loads = maps.Clone(loads)
+	}
+	return loads, err
+}
+
+// readLoads reads each technician's open weighted load.
+func (t *Tx) readLoads() (map[string]Load, error) {
 	// A fixed number of queries whatever the size of the team: loads, absences, assignment order.
 	loads := map[string]Load{}
 	for _, te := range t.cfg.Technicians {
@@ -129,14 +173,28 @@ func (t *Tx) SetAway(email string, until time.Time) error {
 
 // markAssigned records the assignment order, for round-robin among equals. Whoever assigns a
 // ticket calls it; chooseTechnician only looks.
+// The order is written with the transaction's other waiting rows (pendingRows.kv).
 func (t *Tx) markAssigned(email string) error {
-	v, _ := t.KV("assign_seq")
-	n, _ := strconv.ParseInt(v, 10, 64)
-	n++
-	if err := t.SetKV("assign_seq", strconv.FormatInt(n, 10)); err != nil {
-		return err
+	a := &t.assigning
+	if !a.seqRead {
+		v, err := t.KV("assign_seq")
+		if err != nil {
+			return fmt.Errorf("assignment order: %w", err)
+		}
+		a.seq, _ = strconv.ParseInt(v, 10, 64)
+		a.seqRead = true
 	}
-	return t.SetKV("last_assigned:"+email, strconv.FormatInt(n, 10))
+	a.seq++
+	if t.pending.kv == nil {
+		t.pending.kv = map[string]string{}
+	}
+	n := strconv.FormatInt(a.seq, 10)
+	t.pending.kv["assign_seq"], t.pending.kv["last_assigned:"+email] = n, n
+	if l, ok := a.loads[email]; ok {
+		l.lastAssigned = a.seq
+		a.loads[email] = l
+	}
+	return nil
 }
 
 // chooseTechnician picks, among the technicians of a tier who are not away, one with the

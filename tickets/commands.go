@@ -315,18 +315,38 @@ func commandTexts(cmds []Command, lead, extra string) (texts []string, reply str
 		texts[firstNote] = join(texts[firstNote], orphans)
 		orphans = ""
 	}
-	texts[first] = join(lead, orphans, texts[first])
-	if firstPublic >= 0 {
-		texts[firstPublic] = join(texts[firstPublic], extra)
-	} else {
-		reply = extra
-	}
+	// Lines written above the first command that takes text come before its own words, in the
+	// order they were written ("Bonjour Quentin," then the resolution note).
+	above := join(lead, orphans)
 	for i, c := range cmds {
 		if takesText(c.Verb) {
 			texts[i] = join(c.Arg, texts[i])
 		}
 	}
+	texts[first] = join(above, texts[first])
+	if firstPublic >= 0 {
+		texts[firstPublic] = joinOnce(texts[firstPublic], extra)
+	} else {
+		reply = extra
+	}
 	return texts, reply
+}
+
+// joinOnce adds extra (a #reuse's note) after text, unless text says it already: a technician
+// who writes the note on the #resolve line as well does not send it twice. Case, spacing and
+// final punctuation aside.
+func joinOnce(text, extra string) string {
+	text, extra = strings.TrimSpace(text), strings.TrimSpace(extra)
+	norm := func(s string) string {
+		return strings.TrimRight(strings.Join(strings.Fields(strings.ToLower(s)), " "), ".!;:…")
+	}
+	switch {
+	case extra == "" || norm(extra) == "" || strings.Contains(norm(text), norm(extra)):
+		return text
+	case text == "":
+		return extra
+	}
+	return text + "\n\n" + extra
 }
 
 func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, lead string) error {

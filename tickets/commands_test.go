@@ -419,25 +419,35 @@ func TestNoteTextStaysInternal(t *testing.T) {
 		{"en: lines under the resolve, a note below",
 			"#resolve Reinstalled the VPN profile.\nHR asked us to watch her mailbox.\n#note internal",
 			[]string{"resolve=Reinstalled the VPN profile.", "note=internal\n\nHR asked us to watch her mailbox.", "reply="}},
-		{"en: lines above every command go to the first that takes text",
+		{"en: lines above every command go to the first that takes text, before its own words",
 			"Hello Céline, it works again.\n#resolve Profile reinstalled.\n#note HR case 4411",
-			[]string{"resolve=Profile reinstalled.\n\nHello Céline, it works again.", "note=HR case 4411", "reply="}},
+			[]string{"resolve=Hello Céline, it works again.\n\nProfile reinstalled.", "note=HR case 4411", "reply="}},
 		{"fr: lines above a note first are internal",
 			"Voir le dossier RH.\n#interne RH\n#résolu Profil réinstallé.",
-			[]string{"note=RH\n\nVoir le dossier RH.", "resolve=Profil réinstallé.", "reply="}},
+			[]string{"note=Voir le dossier RH.\n\nRH", "resolve=Profil réinstallé.", "reply="}},
 		{"fr: lines under a command taking none go to the note",
 			"#priorité haute\nLa DRH suit ce dossier.\n#note à surveiller\n#résolu fait",
 			[]string{"note=à surveiller\n\nLa DRH suit ce dossier.", "resolve=fait", "reply="}},
 		{"en: without a note, lines belong to the nearest command above",
 			"#priority high\nPlease restart.\n#resolve Done.\nIt should work now.",
-			[]string{"resolve=Done.\n\nPlease restart.\n\nIt should work now.", "reply="}},
+			[]string{"resolve=Please restart.\n\nDone.\n\nIt should work now.", "reply="}},
 		{"fr: no command taking text: a reply",
 			"Redémarrez le poste.\n#priorité haute\nMerci de confirmer.",
 			[]string{"reply=Redémarrez le poste.\n\nMerci de confirmer."}},
+		{"fr: #reuse with #resolve and a greeting: the greeting first, the note once",
+			"Bonjour Quentin,\n#reuse 46\n#resolve Souris remplacée",
+			[]string{"resolve=Bonjour Quentin,\n\nSouris remplacée", "reply="}},
+		{"en: #reuse with #resolve: the reused note after the technician's words",
+			"Hello Priya,\n#resolve Fixed as before:\n#reuse 46",
+			[]string{"resolve=Hello Priya,\n\nFixed as before:\n\nSouris remplacée.", "reply="}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			lead, cmds := splitCommands(c.text)
-			texts, reply := commandTexts(cmds, lead, "")
+			extra := ""
+			if strings.Contains(c.text, "#reuse") {
+				extra = "Souris remplacée." // Ticket 46's resolution note.
+			}
+			texts, reply := commandTexts(cmds, lead, extra)
 			var got []string
 			for i, cm := range cmds {
 				if takesText(cm.Verb) {

@@ -109,10 +109,21 @@ type Tx struct {
 	docs map[int64][]string
 	// threads holds the conversations of the messages this transaction recorded or read.
 	threads map[string]Conversation
+	// pending holds the rows written in multi-row statements (pending.go).
+	pending pendingRows
+	// assigning holds what assignment reads, as this transaction last read or wrote it (assign.go).
+	assigning assignState
+	// people holds the names this transaction read or wrote of people, by address.
+	people map[string]string
+	// quiet holds whether each ticket this transaction opened is quiet (quiet.go).
+	quietOf map[int64]bool
 }
 
 // savepoint sets a savepoint and returns a function that rolls back to it, hooks included.
 func (t *Tx) savepoint(name string) (rollback func() error, err error) {
+	if err := t.flushPending(); err != nil { // What waits is of before the savepoint.
+		return nil, err
+	}
 	if _, err := t.exec(`SAVEPOINT ` + name); err != nil {
 		return nil, err
 	}
@@ -122,6 +133,10 @@ func (t *Tx) savepoint(name string) (rollback func() error, err error) {
 		clear(t.rows) // What was written since is undone.
 		clear(t.docs)
 		clear(t.threads)
+		clear(t.people)
+		clear(t.quietOf)
+		t.pending.drop()
+		t.assigning = assignState{}
 		_, err := t.exec(`ROLLBACK TO ` + name)
 		return err
 	}, nil
@@ -154,6 +169,9 @@ func (d *Desk) Update(ctx context.Context, now time.Time, fn func(*Tx) error) er
 			t.words = w.Words
 		}
 		err := fn(t)
+		if err == nil {
+			err = t.flushPending()
+		}
 		hooks, lessons, queued = t.onCommit, t.lessons, t.queued
 		if err == nil && len(lessons) > 0 {
 			// Held across the commit: lessons reach the model in use in the order they
@@ -349,35 +367,61 @@ func (t *Tx) remember(id int64, vals []any) {
 const maxRemembered = 1024
 
 // insert creates the ticket row with all its fields and gives tk its ID.
-func (t *Tx) insert(tk *Ticket) error {
+func (t *Tx) insert(tk *Ticket) error { return t.insertRow(tk, false, nil) }
+
+// insertRow creates the ticket row with all its fields, quiet or not, and gives tk its ID. Its
+// search document holds its subject, or doc when not nil (the subject's and the request's
+// terms: its message event then leaves the index as it is).
+func (t *Tx) insertRow(tk *Ticket, quiet bool, doc []string) error {
 	tk.CreatedAt, tk.UpdatedAt = t.Now, t.Now
 	if tk.Kind == "" {
 		tk.Kind = TicketRequest
 	}
 	vals := ticketValues(tk)
-	err := t.queryRow(insertTicketSQL, append([]any{t.Now.Unix()}, vals...)...).Scan(&tk.ID)
-	if err != nil {
-		return fmt.Errorf("insert ticket: %w", err)
+	q := int64(0)
+	if quiet {
+		q = 1
+	}
+	args := append([]any{t.Now.Unix(), q}, vals...)
+	if t.d.Store.dialect == postgres {
+		if err := t.queryRow(insertTicketSQL+` RETURNING id`, args...).Scan(&tk.ID); err != nil {
+			return fmt.Errorf("insert ticket: %w", err)
+		}
+	} else {
+		// SQLite says the new row's ID with the statement's outcome, with no row to read.
+		res, err := t.exec(insertTicketSQL, args...)
+		if err == nil {
+			tk.ID, err = res.LastInsertId()
+		}
+		if err != nil {
+			return fmt.Errorf("insert ticket: %w", err)
+		}
 	}
 	t.remember(tk.ID, vals)
-	return t.indexTicket(tk)
+	t.rememberQuiet(tk.ID, quiet)
+	t.assigning.counted(tk)
+	if doc == nil {
+		return t.indexTicket(tk)
+	}
+	return t.indexRequest(tk, doc)
 }
 
-// insertTicketSQL inserts created_at and the savedColumns.
-var insertTicketSQL = `INSERT INTO tickets (created_at, ` + strings.Join(savedColumns[:], ", ") + `) VALUES (?` +
-	strings.Repeat(", ?", len(savedColumns)) + `) RETURNING id`
+// insertTicketSQL inserts created_at, quiet and the savedColumns.
+var insertTicketSQL = `INSERT INTO tickets (created_at, quiet, ` + strings.Join(savedColumns[:], ", ") + `) VALUES (?, ?` +
+	strings.Repeat(", ?", len(savedColumns)) + `)`
 
 // event appends a line to a ticket's history.
 func (t *Tx) event(tk *Ticket, kind, actor string, public bool, text, messageID string) error {
-	_, err := t.exec(`INSERT INTO events (ticket_id, at, kind, actor, public, text, message_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, tk.ID, t.Now.Unix(), kind, actor, public, text, messageID)
-	if err != nil {
-		return fmt.Errorf("append event: %w", err)
-	}
+	t.appendEvent(tk, kind, actor, public, text, messageID)
 	if public && kind == EventMessage {
 		return t.indexMessage(tk, text) // The index follows the ticket in the same transaction.
 	}
 	return nil
+}
+
+// appendEvent appends a line to a ticket's history, and leaves the search index as it is.
+func (t *Tx) appendEvent(tk *Ticket, kind, actor string, public bool, text, messageID string) {
+	t.pending.events = append(t.pending.events, []any{tk.ID, t.Now.Unix(), kind, actor, public, text, messageID})
 }
 
 // queue writes a mail to the outbox, threaded under the ticket's conversation, and records a
@@ -410,6 +454,13 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 		}
 	}
 	if len(m.To) == 0 {
+		if tk != nil && m.id != "" && tk.RootMessageID == m.id {
+			// The root its caller wrote is not sent after all: the next mail is.
+			tk.RootMessageID = ""
+			if _, err := t.exec(`UPDATE tickets SET root_message_id = '' WHERE id = ?`, tk.ID); err != nil {
+				return fmt.Errorf("save ticket %d: %w", tk.ID, err)
+			}
+		}
 		return nil
 	}
 	m.Notice.DeskName, m.Notice.DeskAddress, m.Notice.Tag = cfg.Desk.Name, cfg.Desk.Address, cfg.Desk.Tag
@@ -426,11 +477,16 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	if tk != nil {
 		m.TicketID = tk.ID
 		m.Notice.Ticket = t.info(tk, m.Language)
-		id = t.d.Signer.MessageID(tk.ID, cfg.DeskDomain())
+		id = m.id
+		if id == "" {
+			id = t.d.Signer.MessageID(tk.ID, cfg.DeskDomain())
+		}
 		if tk.OriginMessageID != "" {
 			refs = append(refs, tk.OriginMessageID)
 		}
-		if tk.RootMessageID == "" {
+		switch tk.RootMessageID {
+		case id: // Its caller wrote the ticket with this mail as its root.
+		case "":
 			// This column alone: the rest of the ticket is its caller's to save.
 			tk.RootMessageID = id
 			row := t.rows[tk.ID]
@@ -441,7 +497,7 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 				row[colRoot] = id
 				t.remember(tk.ID, row)
 			}
-		} else {
+		default:
 			refs = append(refs, tk.RootMessageID)
 		}
 		if len(refs) > 0 {
@@ -461,25 +517,18 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	}
 	to, _ := json.Marshal(m.To)
 	cc, _ := json.Marshal(m.Cc)
-	// Due at once on the real clock, even when the transaction runs as of a later time.
-	var row int64
-	err = t.queryRow(`INSERT INTO outbox (ticket_id, kind, recipients, cc, language, data, message_id,
-		in_reply_to, refs, automatic, next_attempt_at, created_at, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		RETURNING id`,
-		m.TicketID, m.Kind, string(to), string(cc), m.Language, string(data), id, inReplyTo,
-		strings.Join(refs, " "), m.Automatic, min(t.Now.Unix(), time.Now().Unix()), t.Now.Unix(), t.cause).Scan(&row)
-	if err != nil {
-		return fmt.Errorf("queue mail: %w", err)
-	}
-	t.queued = true
+	// Due at once on the real clock, even when the transaction runs as of a later time. A
+	// withheld mail is recorded as suppressed.
+	state, sentAt := "pending", any(nil)
 	text := m.Kind + " → " + strings.Join(append(m.To, m.Cc...), ", ")
 	if m.Withheld != "" {
-		if _, err := t.exec(`UPDATE outbox SET state = 'suppressed', sent_at = ?, last_error = ? WHERE id = ?`,
-			t.Now.Unix(), m.Withheld, row); err != nil {
-			return fmt.Errorf("withhold mail: %w", err)
-		}
+		state, sentAt = "suppressed", t.Now.Unix()
 		text += " not sent: " + m.Withheld
 	}
+	t.pending.outbox = append(t.pending.outbox, []any{m.TicketID, m.Kind, string(to), string(cc), m.Language,
+		string(data), id, inReplyTo, strings.Join(refs, " "), m.Automatic, min(t.Now.Unix(), time.Now().Unix()),
+		t.Now.Unix(), t.cause, state, sentAt, m.Withheld})
+	t.queued = true
 	if tk == nil {
 		return nil
 	}
@@ -575,11 +624,25 @@ func (t *Tx) nameOf(email string) string {
 	if co, ok := t.cfg.CoordinatorByEmail(email); ok {
 		return co.Name
 	}
-	var name string
-	if err := t.queryRow(`SELECT name FROM people WHERE email = ?`, email).Scan(&name); err == nil && name != "" {
+	name, ok := t.people[email]
+	if !ok {
+		if err := t.queryRow(`SELECT name FROM people WHERE email = ?`, email).Scan(&name); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return email
+		}
+		t.rememberName(email, name)
+	}
+	if name != "" {
 		return name
 	}
 	return email
+}
+
+// rememberName records the name the transaction read or wrote of someone ("" for none).
+func (t *Tx) rememberName(email, name string) {
+	if t.people == nil || len(t.people) >= maxRemembered {
+		t.people = map[string]string{}
+	}
+	t.people[email] = name
 }
 
 // staffLanguage returns the language a technician or coordinator reads.
@@ -600,6 +663,9 @@ func (t *Tx) rememberPerson(email, name, language string) error {
 		language = CASE WHEN excluded.language != '' THEN excluded.language ELSE people.language END`, email, name, language)
 	if err != nil {
 		return fmt.Errorf("remember person: %w", err)
+	}
+	if name != "" {
+		t.rememberName(email, name)
 	}
 	return nil
 }
@@ -624,9 +690,11 @@ func (t *Tx) KV(key string) (string, error) {
 // the transaction forget what it wrote of them (save writes what differs from it): the caller
 // records what it knows it wrote.
 func (t *Tx) exec(q string, args ...any) (sql.Result, error) {
+	t.flushFor(q)
 	if strings.HasPrefix(q, "UPDATE tickets ") {
 		clear(t.rows)
 	}
+	t.assigning.seen(q)
 	if st := t.d.Store.stmt(q); st != nil {
 		return t.tx.Stmt(st).Exec(args...)
 	}
@@ -635,6 +703,16 @@ func (t *Tx) exec(q string, args ...any) (sql.Result, error) {
 
 // queryRow runs a one-row query in the transaction, prepared once and reused.
 func (t *Tx) queryRow(q string, args ...any) *sql.Row {
+	t.flushFor(q)
+	if st := t.d.Store.stmt(q); st != nil {
+		return t.tx.Stmt(st).QueryRow(args...)
+	}
+	return t.tx.QueryRow(q, args...)
+}
+
+// lookup is queryRow for a query that looks among the rows that wait itself (pendingRows): it
+// does not write them first.
+func (t *Tx) lookup(q string, args ...any) *sql.Row {
 	if st := t.d.Store.stmt(q); st != nil {
 		return t.tx.Stmt(st).QueryRow(args...)
 	}
@@ -643,6 +721,7 @@ func (t *Tx) queryRow(q string, args ...any) *sql.Row {
 
 // query runs a query in the transaction, prepared once and reused.
 func (t *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	t.flushFor(q)
 	if st := t.d.Store.stmt(q); st != nil {
 		return t.tx.Stmt(st).Query(args...)
 	}

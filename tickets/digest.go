@@ -269,6 +269,9 @@ func (t *Tx) digestList(tail string, max int, args ...any) ([]TicketInfo, int, e
 
 // ticketIDs runs a query that returns ticket IDs.
 func (t *Tx) ticketIDs(q string, args ...any) ([]int64, error) {
+	if err := t.flushPending(); err != nil {
+		return nil, err
+	}
 	rows, err := t.tx.Query(q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("digest query: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -11,6 +12,7 @@ import (
 type EscalationReport struct {
 	Reminded  []int64 // Tickets whose assignee was reminded of a coming deadline.
 	Escalated []int64 // Tickets escalated for a missed deadline.
+	Stayed    []int64 // Of those, the ones nobody of a higher tier was available to take: they stay with their holder.
 }
 
 // Deadline names, as in reminders' Notice.Event.
@@ -26,6 +28,7 @@ type slaAction struct {
 	Settle    time.Time // A breached deadline that does not escalate, to record as dealt with (zero for none).
 	Remind    string    // The coming deadline to remind the assignee of ("" for none).
 	RemindDue time.Time // That deadline.
+	Stayed    bool      // Set once done: nobody of a higher tier was available; the ticket stayed with its holder.
 }
 
 // checkSLA decides what the escalation job does with a ticket at now. It is the whole policy, a
@@ -158,6 +161,9 @@ func (d *Desk) RunEscalation(ctx context.Context, now time.Time) (EscalationRepo
 				d.counters.Breaches.Add(1)
 				d.Log.Info("sla breach escalated", "ticket_id", id, "deadline", a.Escalate, "due", a.Due)
 				rep.Escalated = append(rep.Escalated, id)
+				if a.Stayed {
+					rep.Stayed = append(rep.Stayed, id)
+				}
 			case a.Remind != "":
 				d.Log.Info("sla reminder", "ticket_id", id, "deadline", a.Remind, "due", a.RemindDue)
 				rep.Reminded = append(rep.Reminded, id)
@@ -165,7 +171,7 @@ func (d *Desk) RunEscalation(ctx context.Context, now time.Time) (EscalationRepo
 		}
 	}
 	if len(rep.Escalated) > 0 {
-		if err := d.Update(ctx, now, func(tx *Tx) error { return tx.escalationSummary(rep.Escalated) }); err != nil {
+		if err := d.Update(ctx, now, func(tx *Tx) error { return tx.escalationSummary(rep.Escalated, rep.Stayed) }); err != nil {
 			errs = append(errs, fmt.Errorf("escalation summary: %w", err))
 		}
 	}
@@ -179,8 +185,9 @@ const escalationBatch = 200
 // EscalationListMax bounds the tickets a coordinator's escalation summary lists.
 const EscalationListMax = 100
 
-// escalationSummary tells every coordinator, in one mail, what one run of the job escalated.
-func (t *Tx) escalationSummary(ids []int64) error {
+// escalationSummary tells every coordinator, in one mail, what one run of the job escalated,
+// marking the tickets nobody of a higher tier was available to take (stayed).
+func (t *Tx) escalationSummary(ids, stayed []int64) error {
 	for _, co := range t.cfg.Coordinator {
 		var list []TicketInfo
 		for _, id := range ids[:min(len(ids), EscalationListMax)] {
@@ -188,7 +195,9 @@ func (t *Tx) escalationSummary(ids []int64) error {
 			if err != nil {
 				return err
 			}
-			list = append(list, t.info(tk, co.Language))
+			info := t.info(tk, co.Language)
+			info.NoSpecialist = slices.Contains(stayed, id)
+			list = append(list, info)
 		}
 		if err := t.queue(nil, Mail{Kind: KindEscalated, To: []string{co.Email}, Language: co.Language,
 			Notice: Notice{Audience: "staff", Escalations: list, EscalationsTotal: len(ids)}}); err != nil {
@@ -272,9 +281,11 @@ func (t *Tx) checkEscalation(id int64) (slaAction, error) {
 	switch {
 	case a.Escalate != "":
 		reason := t.slaReason(t.cfg.Desk.Language, a.Escalate, a.Due, true)
-		if err := t.escalate(tk, reason, ActorDesk, a.Escalate, a.Due); err != nil {
+		stayed, err := t.escalate(tk, reason, ActorDesk, a.Escalate, a.Due)
+		if err != nil {
 			return a, err
 		}
+		a.Stayed = stayed
 		// Escalate recomputed the deadlines for the new priority (and cleared BreachedDue). Those
 		// already past are covered by this escalation: record the latest as dealt with. At the top
 		// tier and urgent nothing was recomputed: the missed deadline is recorded the same way.
@@ -314,6 +325,9 @@ func (t *Tx) checkEscalation(id int64) (slaAction, error) {
 // last priority change or return from pending (zero if none). setStatus writes "pending → …".
 func (t *Tx) deadlinesSetAt(tk *Ticket) (time.Time, error) {
 	var at int64
+	if err := t.flushPending(); err != nil {
+		return time.Time{}, err
+	}
 	err := t.tx.QueryRow(`SELECT COALESCE(MAX(at), 0) FROM events WHERE ticket_id = ?
 		AND (kind = ? OR (kind = ? AND text LIKE 'pending → %'))`, tk.ID, EventPriority, EventStatus).Scan(&at)
 	if err != nil {

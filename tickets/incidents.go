@@ -61,6 +61,9 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 	if !cfg.Detect || tk.IsIncident() || tk.Incident != 0 || !t.cfg.InOrganisation(tk.Requester) {
 		return detection{}, nil
 	}
+	if err := t.flushPending(); err != nil { // It reads search_terms directly.
+		return detection{}, err
+	}
 	ctx, q, dia := context.Background(), t.tx, t.d.Store.search
 	terms, self, err := selfScore(ctx, q, dia, tk.ID)
 	if err != nil || self == 0 {
@@ -711,6 +714,9 @@ func (t *Tx) reuseNote(id int64) (string, error) {
 	}
 	if tk == nil || (tk.Status != StatusResolved && tk.Status != StatusClosed) {
 		return "", t.refuse(PhraseNoResolution, "id", fmt.Sprint(id))
+	}
+	if err := t.flushPending(); err != nil {
+		return "", err
 	}
 	note, err := resolutionNote(context.Background(), t.tx, id)
 	if err != nil {

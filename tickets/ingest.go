@@ -78,6 +78,9 @@ type Incoming struct {
 	// known are the known answers Ingest ranked for the mail before its transaction, should it
 	// open a ticket (known.go).
 	known *preparedKnown
+	// prepared is the triage and search document Ingest made for the mail before its
+	// transaction, should it open a ticket (prepare.go).
+	prepared *preparedRequest
 }
 
 // MaxText is the most of one mail's text a ticket keeps as its visible text: 256 KB, some
@@ -124,18 +127,53 @@ const (
 // Ingest processes a batch of incoming mails in one transaction (group commit), each under its
 // own savepoint: a mail that fails is rolled back alone and reported in its Outcome, the others
 // commit. The returned error is for the batch as a whole (nothing committed).
+//
+// A savepoint costs every mail (SQLite copies each page a mail first changes into the savepoint's
+// journal), and a mail seldom fails: the batch runs first without them, and only if a mail fails
+// is it rolled back whole and run again with one savepoint a mail.
 func (d *Desk) Ingest(ctx context.Context, now time.Time, batch []*Incoming) ([]Outcome, error) {
-	out := make([]Outcome, len(batch))
-	// Ranked outside the one writer, on the read pool, all the batch's at once.
+	// Triaged and analysed, and ranked on the read pool, outside the one writer.
+	d.prepareRequests(ctx, batch)
 	d.prepareKnown(ctx, batch)
+	out, err := d.ingest(ctx, now, batch, false)
+	if errors.Is(err, errMailFailed) {
+		out, err = d.ingest(ctx, now, batch, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// errMailFailed ends a batch run without savepoints at the first mail that fails.
+var errMailFailed = errors.New("a mail of the batch failed")
+
+// ingest runs a batch in one transaction, each mail under a savepoint of its own if savepoints,
+// else failing whole (errMailFailed) at the first mail that fails.
+func (d *Desk) ingest(ctx context.Context, now time.Time, batch []*Incoming, savepoints bool) ([]Outcome, error) {
+	out := make([]Outcome, len(batch))
 	err := d.Update(ctx, now, func(tx *Tx) error {
 		for i, in := range batch {
+			if !savepoints {
+				o, err := tx.ingestOne(in)
+				if err == nil {
+					err = tx.pending.err // A write its statements made first failed.
+				}
+				if err != nil {
+					return fmt.Errorf("%w: %s: %w", errMailFailed, in.MessageID, err)
+				}
+				out[i] = o
+				continue
+			}
 			out[i] = Outcome{MessageID: in.MessageID}
 			rollback, err := tx.savepoint("mail")
 			if err != nil {
 				return err
 			}
 			o, err := tx.ingestOne(in)
+			if err == nil {
+				err = tx.flushPending() // Its rows are written under its savepoint.
+			}
 			if err != nil {
 				if rerr := rollback(); rerr != nil {
 					return errors.Join(err, rerr)
@@ -147,12 +185,15 @@ func (d *Desk) Ingest(ctx context.Context, now time.Time, batch []*Incoming) ([]
 			}
 			out[i] = o
 		}
+		if err := tx.flushPending(); err != nil {
+			if !savepoints {
+				return fmt.Errorf("%w: %w", errMailFailed, err) // Whose rows, savepoints tell.
+			}
+			return err
+		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, err
 }
 
 // HasMessage reports whether a mail with this Message-ID was already recorded.
@@ -192,15 +233,9 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 		return o, err
 	}
 	thread := Conversation{Index: conversationHeader(in.ThreadIndex), Topic: OneLine(in.ThreadTopic, 255)}
-	res, err := t.exec(`INSERT INTO messages (message_id, direction, verdict, sender, subject, at, raw, thread_index, thread_topic)
-		VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
-		in.MessageID, in.Verdict, in.From, in.Subject, t.Now.Unix(), in.Raw, thread.Index, thread.Topic)
-	if err != nil {
-		return o, fmt.Errorf("record message: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if dup, err := t.recordMessage(in, thread); err != nil || dup {
 		o.Action = ActionDuplicate
-		return o, nil
+		return o, err
 	}
 	t.rememberThread(in.MessageID, thread)
 	cfg := t.cfg.Config
@@ -310,10 +345,10 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 		requester, name, writtenBy = in.ReplyTo, in.ReplyToName, in.From
 	}
 	cc := t.sortCopied(append(append([]string{}, in.To...), in.Cc...), map[string]bool{requester: true, in.From: true})
-	if !t.vouchedNew(in) {
+	if why := t.unvouchedNew(in); why != "" {
 		// Only a mail of the organisation, authenticated when the desk can tell, makes the
 		// people it copies watchers of a new ticket; anyone else's copies are only recorded.
-		cc.outside, cc.add = append(cc.outside, cc.add...), nil
+		cc.withhold(why)
 	}
 	// A forwarded mail that opens a ticket: the forwarded message is the request. In a ticket's
 	// conversation (ingestOne) only the new text counts.
@@ -340,7 +375,7 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: cc.add, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
 		LinkedTicket: link, Actor: in.From, NoAck: noAck(in.NoAck, requester), WrittenBy: writtenBy,
-		Quiet: in.Verdict == VerdictBulk, known: in.known,
+		Quiet: in.Verdict == VerdictBulk, known: in.known, prepared: in.prepared,
 	})
 	if err != nil {
 		return Outcome{MessageID: in.MessageID}, err
@@ -380,7 +415,7 @@ func bulkNoAck(in *Incoming) string {
 func noReply(addr string) bool {
 	local, _, _ := strings.Cut(strings.ToLower(addr), "@")
 	local, _, _ = strings.Cut(local, "+")
-	local = strings.NewReplacer("-", "", "_", "", ".", "").Replace(local)
+	local = noReplySeparators.Replace(local)
 	for _, p := range []string{"noreply", "donotreply", "nepasrepondre", "nepasrépondre", "noreponse", "noréponse"} {
 		if strings.HasPrefix(local, p) {
 			return true
@@ -388,6 +423,9 @@ func noReply(addr string) bool {
 	}
 	return local == "mailerdaemon" || local == "maildaemon" || local == "postmaster"
 }
+
+// noReplySeparators are left out of a local part before it is compared.
+var noReplySeparators = strings.NewReplacer("-", "", "_", "", ".", "")
 
 // recordAutomatic records an automatic mail (auto-reply, bounce, our own mail coming back, list
 // mail answering a ticket) on the ticket it refers to, if any. It never opens a ticket and never
@@ -443,7 +481,38 @@ func clip(s string, n int) string {
 	return s[:n]
 }
 
+// recordMessage records an incoming mail, unless a mail of its Message-ID is recorded already
+// (dup). Its row waits with the transaction's other rows (pendingRows.messages), so that the
+// ticket it goes to is written with it.
+func (t *Tx) recordMessage(in *Incoming, thread Conversation) (dup bool, err error) {
+	p := &t.pending
+	if _, ok := p.msgAt[in.MessageID]; ok {
+		return true, nil
+	}
+	// The rows that wait were looked up in memory: the row this finds is not among them.
+	var one int
+	err = t.lookup(`SELECT 1 FROM messages WHERE message_id = ?`, in.MessageID).Scan(&one)
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("record message: %w", err)
+	}
+	if p.msgAt == nil {
+		p.msgAt = map[string]int{}
+	}
+	p.msgAt[in.MessageID] = len(p.messages)
+	p.messages = append(p.messages, []any{in.MessageID, "in", in.Verdict, in.From, in.Subject, t.Now.Unix(), in.Raw,
+		thread.Index, thread.Topic, nil})
+	return false, nil
+}
+
+// linkMessage records the ticket an incoming mail went to: in its row if that still waits.
 func (t *Tx) linkMessage(in *Incoming, ticketID int64) error {
+	if i, ok := t.pending.msgAt[in.MessageID]; ok {
+		t.pending.messages[i][len(t.pending.messages[i])-1] = ticketID
+		return nil
+	}
 	_, err := t.exec(`UPDATE messages SET ticket_id = ? WHERE message_id = ?`, ticketID, in.MessageID)
 	return err
 }

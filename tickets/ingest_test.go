@@ -192,6 +192,13 @@ func TestIngestFailingMailRollsBackAlone(t *testing.T) {
 	if n := countRows(t, d, `SELECT COUNT(*) FROM tickets`); n != 2 {
 		t.Fatalf("%d tickets", n)
 	}
+	// The rows the batch writes together (pending.go): the two good mails', and theirs alone.
+	if n := countRows(t, d, `SELECT COUNT(*) FROM messages WHERE ticket_id IS NOT NULL`); n != 2 {
+		t.Errorf("%d incoming mails recorded", n)
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM outbox`); n != 4 {
+		t.Errorf("%d mails queued, want an acknowledgement and a notice for each ticket", n)
+	}
 }
 
 func TestIngestReopenAndFollowUp(t *testing.T) {

@@ -17,7 +17,8 @@ func (t *Tx) foldedMessage(id string) (bool, error) {
 		return false, nil // The ID itself is the one to look for.
 	}
 	var n int
-	err := t.queryRow(`SELECT COUNT(*) FROM messages WHERE message_id = ?
+	// The rows that wait (pendingRows.messages) are newer than any this may find.
+	err := t.lookup(`SELECT COUNT(*) FROM messages WHERE message_id = ?
 		AND id <= COALESCE((SELECT CAST(value AS INTEGER) FROM kv WHERE key = 'message_ids_folded_until'), 0)`, lower).Scan(&n)
 	return n > 0, err
 }

@@ -18,6 +18,9 @@ func (t *Tx) rememberNames(in *Incoming) error {
 			ON CONFLICT (email) DO UPDATE SET name = excluded.name WHERE people.name = ''`, addr, name); err != nil {
 			return err
 		}
+		if known, ok := t.people[addr]; !ok || known == "" {
+			delete(t.people, addr) // Read again: it may have its first name now.
+		}
 	}
 	return nil
 }

@@ -54,6 +54,9 @@ type Notice struct {
 	Due      time.Time `json:"due,omitempty"`
 	// TopTier marks an escalation at the top tier: only the priority rose, nobody took it over.
 	TopTier bool `json:"top_tier,omitempty"`
+	// Stayed marks an escalation below the top tier that nobody of a higher tier was available to
+	// take: only the priority rose, the ticket stays with its holder at their tier.
+	Stayed bool `json:"stayed,omitempty"`
 	// Unchanged marks a desk escalation of a ticket already at the top tier and urgent: nothing
 	// rose, nobody took it over; the coordinators have to see to it.
 	Unchanged bool `json:"unchanged,omitempty"`
@@ -136,6 +139,9 @@ type TicketInfo struct {
 	Kind     string    `json:"kind,omitempty"`     // "incident" for an incident.
 	Incident int64     `json:"incident,omitempty"` // The incident it is linked to.
 	Size     int       `json:"size,omitempty"`     // An incident's linked requests (digests).
+	// NoSpecialist marks, in an escalation run's summary, a ticket nobody of a higher tier was
+	// available to take: it stayed with its holder.
+	NoSpecialist bool `json:"no_specialist,omitempty"`
 }
 
 // Entry is one event of a ticket's history, as shown in a mail.
@@ -159,4 +165,6 @@ type Mail struct {
 	// Withheld says why the mail is not to be sent ("" sends it): it is recorded, suppressed,
 	// and still the thread's root when it is a ticket's first mail.
 	Withheld string
+	// id is the mail's Message-ID when its caller chose it (a new ticket's root), "" for a new one.
+	id string
 }

@@ -25,7 +25,8 @@ type NewTicket struct {
 	// WrittenBy is who wrote the request on the requester's behalf (Reply-To within the
 	// organisation); "" when the requester wrote it. The technician is told.
 	WrittenBy string
-	known     *preparedKnown // Its known answers, ranked before the transaction (known.go).
+	known     *preparedKnown   // Its known answers, ranked before the transaction (known.go).
+	prepared  *preparedRequest // Its triage and search document, made before the transaction (prepare.go).
 }
 
 // Explanation records why the desk judged a ticket as it did; `deskd ticket explain` prints it.
@@ -52,64 +53,36 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if req.Actor == "" {
 		req.Actor = req.Requester
 	}
-	subject := OneLine(req.Subject, maxSubject)
+	subject := ticketSubject(req.Subject, req.Text)
 	req.RequesterName = OneLine(req.RequesterName, maxName)
 	if subject == "" {
-		subject = firstLine(req.Text, 80)
+		subject = ticketSubject(t.say(req.Language, say(PhraseNoSubject)), "")
 	}
-	if subject == "" {
-		subject = t.say(req.Language, say(PhraseNoSubject))
+	tri, ok := req.prepared.triage(cfg, t.d.model.Load(), req)
+	if !ok {
+		tri = t.d.Triage(cfg, req)
 	}
-	if r := []rune(subject); len(r) > maxSubject {
-		subject = strings.TrimSpace(string(r[:maxSubject-1])) + "…"
-	}
-	tri := t.d.Triage(cfg, req)
 	tk := &Ticket{
 		Subject: subject, Requester: req.Requester, RequesterName: req.RequesterName,
 		Status: StatusNew, Priority: tri.Priority, Category: tri.Category, Tier: 1,
 		Language: req.Language, OriginMessageID: req.MessageID, LinkedTicket: req.LinkedTicket,
 	}
 	t.recomputeDue(tk, t.Now)
-	if err := t.insert(tk); err != nil {
-		return nil, err
-	}
-	if req.Quiet || noReply(req.Requester) {
-		if err := t.setQuiet(tk); err != nil {
+	quiet := req.Quiet || noReply(req.Requester)
+	// Detection reads the request from the index: the ticket is written first, and assigned
+	// after. Otherwise it is written once, assigned, with its thread's root and its document.
+	detect := t.detects(tk)
+	if detect {
+		if err := t.openRow(tk, req, quiet, false); err != nil {
 			return nil, err
 		}
-	}
-	t.count(&t.d.counters.Opened, 1)
-	if err := t.rememberPerson(req.Requester, req.RequesterName, req.Language); err != nil {
-		return nil, err
-	}
-	for _, w := range dedupe(req.Watchers, []string{req.Requester}) {
-		if cfg.IsDeskAddress(w) {
-			continue
-		}
-		if err := t.addWatcher(tk, w); err != nil {
+		det, err := t.detectIncident(tk)
+		if err != nil {
 			return nil, err
 		}
-	}
-	if err := t.event(tk, EventMessage, req.Actor, true, req.Text, req.MessageID); err != nil {
-		return nil, err
-	}
-	if req.WrittenBy != "" {
-		if err := t.event(tk, EventNote, ActorDesk, false, "written by "+req.WrittenBy+" on behalf of "+req.Requester+" (Reply-To); the writer is not a watcher", ""); err != nil {
-			return nil, err
+		if det.incident != nil {
+			return tk, t.openLinked(tk, req, tri, det)
 		}
-	}
-	if req.LinkedTicket != 0 {
-		if err := t.event(tk, EventNote, ActorDesk, false, fmt.Sprintf("follows up ticket #%d", req.LinkedTicket), ""); err != nil {
-			return nil, err
-		}
-	}
-
-	det, err := t.detectIncident(tk)
-	if err != nil {
-		return nil, err
-	}
-	if det.incident != nil {
-		return tk, t.openLinked(tk, req, tri, det)
 	}
 
 	pick := t.chooseTechnician(tk.Category, tk.Tier, req.Requester) // A technician's own request goes to a colleague.
@@ -123,6 +96,14 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 		Priority: tk.Priority.String(), PriorityReason: tri.PriorityReason,
 		Assignee: pick.Email, AssignReason: pick.Reason,
 	}
+	var known []KnownAnswer
+	if pick.Email != "" {
+		var err error
+		if known, err = t.knownAnswersFor(tk, req.Text, req.known); err != nil {
+			return nil, err
+		}
+		ex.Similar = known
+	}
 	if b, err := json.Marshal(ex); err == nil {
 		tk.Explain = string(b)
 	}
@@ -131,7 +112,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if c, ok := cfg.Category(tk.Category); ok {
 		questions = c.Questions(tk.Language)
 	}
-	ack := Mail{Kind: KindAck, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language, Automatic: true,
+	ack := Mail{Kind: KindAck, To: []string{tk.Requester}, Language: tk.Language, Automatic: true,
 		Notice: Notice{Audience: "requester", Questions: questions, Text: req.Text}, Withheld: req.NoAck}
 	if pick.Email != "" {
 		tk.Assignee = pick.Email
@@ -141,31 +122,28 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 			return nil, err
 		}
 	}
-	// The acknowledgement is the ticket's first mail: queue records it as the thread's root.
+	if !detect {
+		// The acknowledgement is the ticket's first mail, the root of its thread (queue).
+		ack.id = t.d.Signer.mailID(cfg.DeskDomain())
+		tk.RootMessageID = ack.id
+		if err := t.openRow(tk, req, quiet, true); err != nil {
+			return nil, err
+		}
+	}
+	ack.Cc = tk.Watchers
 	if err := t.queue(tk, ack); err != nil {
 		return nil, err
 	}
-	if err := t.save(tk); err != nil { // The assignment and the explanation.
-		return nil, err
+	if detect {
+		if err := t.save(tk); err != nil { // The assignment and the explanation.
+			return nil, err
+		}
 	}
 	if pick.Email == "" {
 		return tk, t.tellCoordinators(tk, "unassigned", say(PhraseNoTechnicianTicket))
 	}
 	if err := t.event(tk, EventAssign, ActorDesk, false, pick.Email, ""); err != nil {
 		return nil, err
-	}
-	known, err := t.knownAnswersFor(tk, req.Text, req.known)
-	if err != nil {
-		return nil, err
-	}
-	if len(known) > 0 {
-		ex.Similar = known
-		if b, err := json.Marshal(ex); err == nil {
-			tk.Explain = string(b)
-		}
-		if err := t.save(tk); err != nil {
-			return nil, err
-		}
 	}
 	if err := t.queue(tk, Mail{Kind: KindAssigned, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email),
 		Notice: Notice{Audience: "staff", Text: req.Text, Questions: questions, Similar: known, WrittenBy: req.WrittenBy}}); err != nil {
@@ -175,6 +153,55 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 		return tk, t.tellCoordinators(tk, "unmatched", say(PhraseNoSkill, "tier", fmt.Sprint(tk.Tier), "category", fmt.Sprintf("%q", tk.Category), "assignee", pick.Email))
 	}
 	return tk, nil
+}
+
+// detects reports whether incident detection looks at a new request (detectIncident): only the
+// organisation's requests count.
+func (t *Tx) detects(tk *Ticket) bool {
+	return t.cfg.Incidents.Detect && !tk.IsIncident() && tk.Incident == 0 && t.cfg.InOrganisation(tk.Requester)
+}
+
+// openRow writes a new ticket as it stands, its requester, its watchers and the first events of
+// its history. withText puts the request's text in the ticket's search document with the
+// subject; otherwise the message event adds it.
+func (t *Tx) openRow(tk *Ticket, req NewTicket, quiet, withText bool) error {
+	var doc []string
+	if withText {
+		if doc = req.prepared.document(tk.Subject, req.Text, tk.Language); doc == nil {
+			doc = append(subjectTerms(tk.Subject, tk.Language), analyze(req.Text, tk.Language)...)
+		}
+	}
+	if err := t.insertRow(tk, quiet, doc); err != nil {
+		return err
+	}
+	t.count(&t.d.counters.Opened, 1)
+	if err := t.rememberPerson(req.Requester, req.RequesterName, req.Language); err != nil {
+		return err
+	}
+	for _, w := range dedupe(req.Watchers, []string{req.Requester}) {
+		if t.cfg.IsDeskAddress(w) {
+			continue
+		}
+		if err := t.addWatcher(tk, w); err != nil {
+			return err
+		}
+	}
+	if withText {
+		t.appendEvent(tk, EventMessage, req.Actor, true, req.Text, req.MessageID)
+	} else if err := t.event(tk, EventMessage, req.Actor, true, req.Text, req.MessageID); err != nil {
+		return err
+	}
+	if req.WrittenBy != "" {
+		if err := t.event(tk, EventNote, ActorDesk, false, "written by "+req.WrittenBy+" on behalf of "+req.Requester+" (Reply-To); the writer is not a watcher", ""); err != nil {
+			return err
+		}
+	}
+	if req.LinkedTicket != 0 {
+		if err := t.event(tk, EventNote, ActorDesk, false, fmt.Sprintf("follows up ticket #%d", req.LinkedTicket), ""); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // openLinked finishes opening a request that joins an incident: the incident's technician holds
@@ -298,9 +325,14 @@ func (t *Tx) mustBeOpen(tk *Ticket) error {
 }
 
 // Assign gives the ticket to a technician, who is told; the ticket takes the technician's tier.
+// A request linked to an incident is held by the incident's technician: assigning it alone is
+// refused (assign the incident, or unlink the request first).
 func (t *Tx) Assign(tk *Ticket, email, actor string) error {
 	if err := t.mustBeOpen(tk); err != nil {
 		return err
+	}
+	if tk.Incident != 0 {
+		return t.refuse(PhraseLinkedFollows, "id", fmt.Sprint(tk.Incident))
 	}
 	email = strings.ToLower(strings.TrimSpace(email))
 	te, ok := t.cfg.Technician(email)
@@ -361,33 +393,51 @@ func (t *Tx) SetPriority(tk *Ticket, p Priority, actor, reason string) error {
 }
 
 // Escalate raises the priority one level and hands the ticket to the next tier's specialist, who
-// gets the history; the requester and the coordinators are told. At the top tier only the
-// priority rises: the requester, the assignee and the coordinators are told, and nobody takes it
-// over. At the top tier and urgent already nothing can rise: it is refused (a Refusal).
+// gets the history; the requester and the coordinators are told. At the top tier, or when nobody
+// of a higher tier is available, only the priority rises and the ticket stays with whoever holds
+// it, at their tier: the requester hears of the priority (never of a specialist), the holder and
+// the coordinators of why. When nothing can rise (urgent already) it is refused (a Refusal). A
+// request linked to an incident follows the incident and never escalates on its own: refused.
 func (t *Tx) Escalate(tk *Ticket, reason, actor string) error {
-	return t.escalate(tk, reason, actor, "", time.Time{})
+	if tk.Incident != 0 {
+		return t.refuse(PhraseLinkedFollows, "id", fmt.Sprint(tk.Incident))
+	}
+	_, err := t.escalate(tk, reason, actor, "", time.Time{})
+	return err
 }
 
 // escalate is Escalate; deadline and due name the SLA deadline a desk escalation is for, so that
-// each mail says it in its own language.
-func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time) error {
+// each mail says it in its own language. It reports whether nobody of a higher tier was
+// available (the ticket stayed with its holder below the top tier).
+func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time) (stayed bool, err error) {
 	if err := t.mustBeOpen(tk); err != nil {
-		return err
+		return false, err
 	}
 	if tk.Status == StatusResolved {
-		return fmt.Errorf("ticket %d is resolved: %w", tk.ID, ErrTransition)
+		return false, fmt.Errorf("ticket %d is resolved: %w", tk.ID, ErrTransition)
 	}
 	reason = strings.TrimSpace(reason)
 	top := tk.Tier >= t.cfg.Escalation.MaxTier
-	// At the top tier and urgent already, nothing can go up: a person's escalation is refused
-	// with the reason; the job's (a missed deadline) is recorded, the assignee is told and the
-	// coordinators see it in the run's summary, and the requester hears nothing new.
-	unchanged := top && tk.Priority.Raise() == tk.Priority
+	var pick Pick
+	if !top {
+		// The nearest tier above with someone available; an escalation never goes down, nor
+		// sideways to a colleague of the holder's tier.
+		pick = t.chooseTechnician(tk.Category, tk.Tier+1, tk.Assignee)
+		stayed = pick.Email == "" || pick.Tier <= tk.Tier
+	}
+	// At the top tier (or with nobody above) and urgent already, nothing can go up: a person's
+	// escalation is refused with the reason; the job's (a missed deadline) is recorded, the
+	// assignee is told and the coordinators see it in the run's summary, and the requester hears
+	// nothing new.
+	unchanged := (top || stayed) && tk.Priority.Raise() == tk.Priority
 	if unchanged && deadline == "" {
-		return t.refuse(PhraseEscalateTop, "tier", fmt.Sprint(tk.Tier))
+		if stayed {
+			return stayed, t.refuse(PhraseEscalateNobody, "tier", fmt.Sprint(tk.Tier+1))
+		}
+		return false, t.refuse(PhraseEscalateTop, "tier", fmt.Sprint(tk.Tier))
 	}
 	if err := t.SetPriority(tk, tk.Priority.Raise(), actor, "escalation"); err != nil {
-		return err
+		return stayed, err
 	}
 	if !unchanged {
 		t.restartResolution(tk)
@@ -396,87 +446,83 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 	t.count(&t.d.counters.Escalations, 1)
 	text := reason
 	switch {
+	case unchanged && stayed:
+		text = strings.TrimSpace("nobody available above and urgent already; " + reason) // The event is for the team's history.
 	case unchanged:
-		text = strings.TrimSpace("top tier and urgent already; " + reason) // The event is for the team's history.
+		text = strings.TrimSpace("top tier and urgent already; " + reason)
 	case top:
 		text = strings.TrimSpace("top tier reached; " + reason)
-	default:
-		tk.Tier++
+	case stayed:
+		text = strings.TrimSpace(fmt.Sprintf("nobody of tier %d or above available, stays at tier %d; ", tk.Tier+1, tk.Tier) + reason)
 	}
 	if err := t.event(tk, EventEscalate, actor, false, text, ""); err != nil {
-		return err
+		return stayed, err
 	}
 	if err := t.save(tk); err != nil {
-		return err
+		return stayed, err
 	}
 	staff := Notice{Audience: "staff", Reason: reason, Actor: actor, ActorName: t.nameOf(actor),
-		Deadline: deadline, Due: due, TopTier: top, Unchanged: unchanged}
-	if top && tk.Assignee != "" && tk.Assignee != actor {
-		// Nobody above takes it over: whoever holds it is told it is pressing.
-		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{tk.Assignee}, Language: t.staffLanguage(tk.Assignee), Notice: staff}); err != nil {
-			return err
+		Deadline: deadline, Due: due, TopTier: top, Stayed: stayed, Unchanged: unchanged}
+	// Nobody above takes it over: whoever holds it is told it is pressing, and why it is still
+	// theirs; so is a technician who asked for a hand-over that did not happen.
+	var holders []string
+	if (top || stayed) && tk.Assignee != "" && (tk.Assignee != actor || stayed) {
+		holders = append(holders, tk.Assignee)
+	}
+	if _, tech := t.cfg.Technician(actor); stayed && tech && actor != tk.Assignee {
+		holders = append(holders, actor)
+	}
+	for _, who := range holders {
+		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{who}, Language: t.staffLanguage(who), Notice: staff}); err != nil {
+			return stayed, err
 		}
 	}
-	if !top {
-		pick := t.chooseTechnician(tk.Category, tk.Tier, tk.Assignee)
-		if pick.Email != "" && pick.Tier < tk.Tier {
-			// Assignment falls back to lower tiers for new tickets; an escalation never goes down.
-			pick = Pick{}
-		}
-		if pick.Tier > tk.Tier {
-			tk.Tier = pick.Tier
-		}
-		if pick.Email == "" {
-			if err := t.tellCoordinators(tk, "unmatched", say(PhraseNoEscalation, "tier", fmt.Sprint(tk.Tier), "assignee", tk.Assignee)); err != nil {
-				return err
+	if !top && !stayed && pick.Email != tk.Assignee {
+		tk.Tier = pick.Tier // The tier just above, or the nearest above it with someone available.
+		tk.Assignee = pick.Email
+		if tk.Status == StatusNew {
+			if err := t.setStatus(tk, StatusOpen, actor); err != nil {
+				return stayed, err
 			}
 		}
-		if pick.Email != "" && pick.Email != tk.Assignee {
-			tk.Assignee = pick.Email
-			if tk.Status == StatusNew {
-				if err := t.setStatus(tk, StatusOpen, actor); err != nil {
-					return err
-				}
-			}
-			if err := t.event(tk, EventAssign, ActorDesk, false, pick.Email, ""); err != nil {
-				return err
-			}
-			if err := t.save(tk); err != nil {
-				return err
-			}
-			if err := t.markAssigned(pick.Email); err != nil {
-				return err
-			}
-			if err := t.followIncident(tk); err != nil {
-				return err
-			}
-			n := staff
-			n.History, n.AllAttachments = t.history(tk), true
-			if pick.Email != actor { // A technician escalating to themselves is not told.
-				if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email), Notice: n}); err != nil {
-					return err
-				}
+		if err := t.event(tk, EventAssign, ActorDesk, false, pick.Email, ""); err != nil {
+			return stayed, err
+		}
+		if err := t.save(tk); err != nil {
+			return stayed, err
+		}
+		if err := t.markAssigned(pick.Email); err != nil {
+			return stayed, err
+		}
+		if err := t.followIncident(tk); err != nil {
+			return stayed, err
+		}
+		n := staff
+		n.History, n.AllAttachments = t.history(tk), true
+		if pick.Email != actor { // A technician escalating to themselves is not told.
+			if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email), Notice: n}); err != nil {
+				return stayed, err
 			}
 		}
 	}
 	if !unchanged { // A quiet ticket's requester is left out when it is queued (spareRequester).
 		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
-			Automatic: true, Notice: Notice{Audience: "requester", TopTier: top}}); err != nil {
-			return err
+			Automatic: true, Notice: Notice{Audience: "requester", TopTier: top, Stayed: stayed}}); err != nil {
+			return stayed, err
 		}
 	}
 	if t.runSummary {
-		return nil
+		return stayed, nil // The run's summary lists it, marked when nobody above was available.
 	}
 	for _, co := range t.cfg.Coordinator {
-		if co.Email == actor {
-			continue // Nobody is told of their own action.
+		if co.Email == actor && !stayed {
+			continue // Nobody is told of their own action, unless it did not do what they asked.
 		}
 		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{co.Email}, Language: co.Language, Notice: staff}); err != nil {
-			return err
+			return stayed, err
 		}
 	}
-	return nil
+	return stayed, nil
 }
 
 // Resolve closes the work on a ticket with a resolution note, which the requester receives.

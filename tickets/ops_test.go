@@ -297,10 +297,56 @@ func TestEscalationNeverGoesDown(t *testing.T) {
 	}
 	before := len(outbox(t, d))
 	got := esc()
-	if got.Assignee != "chloe@corp.example" || got.Tier != 3 {
-		t.Fatalf("second escalation: tier %d assignee %s", got.Tier, got.Assignee)
+	// Nobody above: the ticket stays with Chloé at her tier (it is at the tier of whoever holds
+	// it); only the priority rose. She, the requester and the coordinator are told, once each.
+	if got.Assignee != "chloe@corp.example" || got.Tier != 2 || got.Priority != PriorityUrgent {
+		t.Fatalf("second escalation: tier %d assignee %s %s", got.Tier, got.Assignee, got.Priority)
 	}
-	if o := strings.Join(outbox(t, d)[before:], "\n"); !strings.Contains(o, `update ["nadia@corp.example"]`) {
-		t.Fatalf("coordinators not told: %s", o)
+	if o := strings.Join(outbox(t, d)[before:], " | "); o != `escalated ["chloe@corp.example"] | escalated ["r@corp.example"] | escalated ["nadia@corp.example"]` {
+		t.Fatalf("after an escalation nobody above could take: %s", o)
+	}
+	if n := noticeOf(t, d, "nadia@corp.example", KindEscalated); !n.Stayed || n.TopTier {
+		t.Fatalf("the coordinator's notice %+v", n)
+	}
+	if n := noticeOf(t, d, "r@corp.example", KindEscalated); !n.Stayed || n.Audience != "requester" {
+		t.Fatalf("the requester's notice %+v", n)
+	}
+	// Urgent already and nobody above: nothing can rise; refused, and nothing changed.
+	err := d.Do(ctx, tk.ID, t0, func(tx *Tx, tk *Ticket) error { return tx.Escalate(tk, "still stuck", "chloe@corp.example") })
+	var r *Refusal
+	if !errors.As(err, &r) || r.Phrase.Code != PhraseEscalateNobody {
+		t.Fatalf("escalation of an urgent ticket with nobody above: %v", err)
+	}
+	if got := mustTicket(t, d, tk.ID); got.Escalations != 2 || got.Tier != 2 {
+		t.Fatalf("after the refusal: %d escalations, tier %d", got.Escalations, got.Tier)
+	}
+}
+
+// TestEscalationJobNobodyAbove: the escalation job, finding nobody of a higher tier available,
+// leaves the ticket with its holder at their tier, tells them, and marks the ticket in the
+// coordinators' one summary of the run instead of mailing them about it.
+func TestEscalationJobNobodyAbove(t *testing.T) {
+	d := newTestDesk(t)
+	ctx := context.Background()
+	for _, who := range []string{"chloe@corp.example", "dev@corp.example"} {
+		if err := d.Update(ctx, t0, func(tx *Tx) error { return tx.SetAway(who, t0.Add(48*time.Hour)) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tk := openTicket(t, d, t0, vpnRequest)
+	before := len(outbox(t, d))
+	rep := runEscalation(t, d, t0.Add(5*time.Hour))
+	if len(rep.Escalated) != 1 || len(rep.Stayed) != 1 || rep.Stayed[0] != tk.ID {
+		t.Fatalf("report %+v", rep)
+	}
+	got := mustTicket(t, d, tk.ID)
+	if got.Assignee != "alice@corp.example" || got.Tier != 1 || got.Escalations != 1 {
+		t.Fatalf("tier %d %s, %d escalations", got.Tier, got.Assignee, got.Escalations)
+	}
+	if o := strings.Join(outbox(t, d)[before:], " | "); o != `escalated ["alice@corp.example"] | escalated ["celine@corp.example"] | escalated ["nadia@corp.example"]` {
+		t.Fatalf("outbox %s", o)
+	}
+	if n := noticeOf(t, d, "nadia@corp.example", KindEscalated); len(n.Escalations) != 1 || !n.Escalations[0].NoSpecialist {
+		t.Fatalf("summary %+v", n)
 	}
 }

@@ -52,6 +52,8 @@ const (
 	PhraseNoResolution       = "no_resolution"            // #reuse N: ticket id has no resolution note.
 	PhraseTicketNumber       = "ticket_number"            // #link, #reuse without a ticket number: command.
 	PhraseEscalateTop        = "escalate_top"             // #escalate at the top tier and urgent already: tier.
+	PhraseEscalateNobody     = "escalate_nobody"          // #escalate, urgent already, nobody of tier or above available.
+	PhraseLinkedFollows      = "linked_follows"           // #escalate, #assign, #take on a request linked to incident id.
 )
 
 // Phrases lists every phrase code with the names of its arguments: each catalogue must word all
@@ -68,7 +70,7 @@ var Phrases = map[string][]string{
 	PhraseFromVia:     {"actor", "desk"},
 	PhraseNotIncident: {"id"}, PhraseLinkedElsewhere: {"id"}, PhraseIncidentResolved: {"id"}, PhraseIncidentLink: {"id"},
 	PhraseNotLinked: nil, PhraseUpdateEmpty: nil, PhraseNoResolution: {"id"}, PhraseTicketNumber: {"command"},
-	PhraseEscalateTop: {"tier"},
+	PhraseEscalateTop: {"tier"}, PhraseEscalateNobody: {"tier"}, PhraseLinkedFollows: {"id"},
 }
 
 // say is the phrase code with its arguments, given as name, value pairs.

@@ -1,6 +1,8 @@
 package tickets
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -210,6 +212,49 @@ func (s *Store) Show(ctx context.Context, id int64) (TicketJSON, error) {
 		j.Explain = json.RawMessage(tk.Explain)
 	}
 	return j, nil
+}
+
+// EncodeList writes the tickets a filter selects as `deskd ticket list --json` and the web desk's
+// API print them: EncodeJSON's array of TicketJSON, an incident with its linked requests, written
+// a ticket at a time as they are read (memory for one ticket, whatever the size of the desk).
+func (s *Store) EncodeList(ctx context.Context, w io.Writer, f ListFilter) error {
+	bw := bufio.NewWriter(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("  ", "  ") // Each element sits one level into the array, as EncodeJSON puts it.
+	enc.SetEscapeHTML(false)
+	n := 0
+	err := s.EachTicket(ctx, f, func(tk *Ticket) error {
+		js, err := s.JSONs(ctx, []*Ticket{tk})
+		if err != nil {
+			return err
+		}
+		buf.Reset()
+		if err := enc.Encode(js[0]); err != nil {
+			return err
+		}
+		sep := ",\n  "
+		if n == 0 {
+			sep = "[\n  "
+		}
+		n++
+		if _, err := bw.WriteString(sep); err != nil {
+			return err
+		}
+		_, err = bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	end := "\n]\n"
+	if n == 0 {
+		end = "[]\n"
+	}
+	if _, err := bw.WriteString(end); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // EncodeJSON writes v as `deskd ticket list --json` and the web desk's API write tickets:

@@ -20,13 +20,26 @@ func (t *Tx) setQuiet(tk *Ticket) error {
 	if _, err := t.exec(`UPDATE tickets SET quiet = 1 WHERE id = ?`, tk.ID); err != nil {
 		return fmt.Errorf("mark ticket %d quiet: %w", tk.ID, err)
 	}
+	t.rememberQuiet(tk.ID, true)
 	return nil
+}
+
+// rememberQuiet records whether a ticket the transaction wrote is quiet, so that its mails do
+// not read it back.
+func (t *Tx) rememberQuiet(id int64, quiet bool) {
+	if t.quietOf == nil || len(t.quietOf) >= maxRemembered {
+		t.quietOf = map[int64]bool{}
+	}
+	t.quietOf[id] = quiet
 }
 
 // quiet reports whether a ticket's requester is not mailed automatically.
 func (t *Tx) quiet(tk *Ticket) (bool, error) {
 	if noReply(tk.Requester) {
 		return true, nil
+	}
+	if q, ok := t.quietOf[tk.ID]; ok {
+		return q, nil
 	}
 	var q int64
 	if err := t.queryRow(`SELECT quiet FROM tickets WHERE id = ?`, tk.ID).Scan(&q); err != nil {

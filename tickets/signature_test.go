@@ -25,9 +25,9 @@ func TestCommandBelowSignature(t *testing.T) {
 	}{
 		{"below a -- delimiter", "C'est réparé, le pilote était corrompu.",
 			"Alice Martin\nSupport Informatique – Niveau 1\nTél. : 01 23 45 67 89\n\n#resolve pilote réinstallé",
-			StatusResolved, "pilote réinstallé\n\nC'est réparé, le pilote était corrompu."},
+			StatusResolved, "C'est réparé, le pilote était corrompu.\n\npilote réinstallé"},
 		{"below the name", "Le spooler est relancé.\n\nAlice Martin\nTechnicienne N1 | DSI\n#résolu\u00a0: file d'impression vidée",
-			"", StatusResolved, "file d'impression vidée\n\nLe spooler est relancé."},
+			"", StatusResolved, "Le spooler est relancé.\n\nfile d'impression vidée"},
 		{"below a sign-off", "Je repasse demain matin avec un câble neuf.\n\nBien cordialement,\nA. Martin\n#pending",
 			"", StatusPending, "Je repasse demain matin avec un câble neuf.\n\nBien cordialement,"},
 	} {

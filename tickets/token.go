@@ -161,6 +161,9 @@ func (s *Signer) MessageID(ticketID int64, domain string) string {
 	return mailIDPrefix + tokenEncoding.EncodeToString(r) + "@" + domain
 }
 
+// mailID returns a new Message-ID of a mail about a ticket, before the ticket has its ID.
+func (s *Signer) mailID(domain string) string { return s.MessageID(-1, domain) }
+
 // CopyID returns the Message-ID of one recipient's copy of a mail whose ID is id, about ticket
 // ticketID: for a mail ID, "dk.TOKEN.RANDOM@domain" with the recipient's token; any other ID (an
 // older desk Message-ID, someone else's) unchanged. It is a function of its arguments, so a

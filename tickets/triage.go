@@ -28,11 +28,16 @@ const (
 // Triage classifies a request and sets its priority. The first triage of a process reads the
 // learned model from the store.
 func (d *Desk) Triage(cfg *Config, req NewTicket) Judgement {
-	var j Judgement
 	m, err := d.liveModel(context.Background())
 	if err != nil {
 		d.Log.Error("classifier", "err", err) // Keywords alone, this time.
 	}
+	return triageWith(cfg, m, req)
+}
+
+// triageWith is Triage with the model m (nil for none).
+func triageWith(cfg *Config, m *Model, req NewTicket) Judgement {
+	var j Judgement
 	j.Category, j.CategoryReason, j.Scores = classify(cfg.Categories, m, req.Subject, req.Text)
 	j.Priority, j.PriorityReason = judgePriority(cfg, req, j.Category)
 	return j

@@ -192,6 +192,14 @@ func (t *Tx) unauthenticated(tk *Ticket, in *Incoming, reason Phrase) (Outcome, 
 type copied struct {
 	add                       []string
 	outside, over, unsendable []string
+	withheld                  []string // Of the organisation, but the mail may make no watchers (withheldWhy).
+	withheldWhy               string
+}
+
+// withhold records the would-be watchers as only copied, for the reason why (in the journal's
+// words): the mail may make nobody a watcher.
+func (c *copied) withhold(why string) {
+	c.withheld, c.withheldWhy, c.add = append(c.withheld, c.add...), why, nil
 }
 
 func (t *Tx) sortCopied(cands []string, skip map[string]bool) copied {
@@ -225,6 +233,7 @@ func (c copied) record(t *Tx, tk *Ticket, actor, messageID string) error {
 		why   string
 		addrs []string
 	}{
+		{c.withheldWhy, c.withheld},
 		{"outside the organisation's domains", c.outside},
 		{fmt.Sprintf("over max_watchers (%d)", t.cfg.Desk.MaxWatchers), c.over},
 		{"not a sendable address", c.unsendable},
@@ -247,19 +256,25 @@ func listed(addrs []string) string {
 	return fmt.Sprintf("%s and %d more", strings.Join(addrs[:maxListed], ", "), len(addrs)-maxListed)
 }
 
-// vouchedNew reports whether a mail opening a ticket may make the people it copies watchers: it
-// comes from the organisation's domains and, when the desk has a trusted server
-// ([security] trusted_authserv_id), that server vouches for its sender. Without one, the MTA's
-// rules (README, "Security model") are what keep a stranger from writing as a colleague.
-func (t *Tx) vouchedNew(in *Incoming) bool {
+// unvouchedNew says why a mail opening a ticket may not make the people it copies watchers
+// ("" when it may): it must come from the organisation's domains and, when the desk has a
+// trusted server ([security] trusted_authserv_id), that server must vouch for its sender.
+// Without one, the MTA's rules (README, "Security model") are what keep a stranger from writing
+// as a colleague. The reason is in the journal's words.
+func (t *Tx) unvouchedNew(in *Incoming) string {
 	if !t.cfg.InOrganisation(in.From) {
-		return false
+		return "the sender is outside the organisation's domains"
 	}
 	if t.cfg.Security.TrustedAuthservID == "" {
-		return len(in.Repeated) == 0
+		if len(in.Repeated) > 0 {
+			return "the mail is not authenticated (a header field twice)"
+		}
+		return ""
 	}
-	_, ok := t.authenticate(in, threading{})
-	return ok
+	if _, ok := t.authenticate(in, threading{}); !ok {
+		return "the mail is not authenticated"
+	}
+	return ""
 }
 
 // participant reports whether addr is a ticket's requester or one of its watchers.

@@ -2,8 +2,12 @@ package tickets
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 
+	"github.com/deskd/deskd/bench"
 	"github.com/deskd/deskd/tickets/storetest"
 )
 
@@ -108,5 +112,124 @@ func TestWriterTempStoreInMemory(t *testing.T) {
 	}
 	if w != 2 || r != 0 {
 		t.Errorf("temp_store: writer %d, readers %d; want 2 (memory) and 0 (default)", w, r)
+	}
+}
+
+// TestNewTicketStatements counts the statements the writer runs for a batch of new requests:
+// the row of each ticket, its search document and its requester, and, for the whole batch, the
+// multi-row INSERTs of the incoming mails, events, outbox rows and term counts (pending.go) and
+// a few reads of the assignment state. Before they were batched a new ticket took 27 statements.
+func TestNewTicketStatements(t *testing.T) {
+	d := newTestDesk(t)
+	i := 0
+	batch := func(n int) []*Incoming {
+		var out []*Incoming
+		for range n {
+			i++
+			p := bench.Requester("w", int64(i))
+			subject, body, _ := bench.Topic(int64(i), p.Language)
+			out = append(out, &Incoming{MessageID: fmt.Sprintf("w%d@client.example", i), From: p.Email, FromName: p.Name,
+				To: []string{"helpdesk@corp.example"}, Subject: subject, Text: body, Language: p.Language, Verdict: VerdictPerson})
+		}
+		return out
+	}
+	ingest(t, d, t0, batch(5)...) // The statements are prepared.
+	var mu sync.Mutex
+	var seen []string
+	d.Store.trace = func(q string) {
+		mu.Lock()
+		seen = append(seen, q)
+		mu.Unlock()
+	}
+	const n = 40
+	for _, o := range ingest(t, d, t0, batch(n)...) {
+		if o.Action != ActionOpened {
+			t.Fatalf("%s: %s", o.MessageID, o.Action)
+		}
+	}
+	d.Store.trace = nil
+	count := map[string]int{}
+	for _, q := range seen {
+		q = strings.Join(strings.Fields(q), " ")
+		count[q[:min(60, len(q))]]++
+	}
+	per := float64(len(seen)) / n
+	t.Logf("%d statements for %d new tickets: %.2f a ticket", len(seen), n, per)
+	if per > 5 {
+		t.Errorf("%d statements for %d new tickets, %.1f a ticket, want at most 5: %v", len(seen), n, per, count)
+	}
+	var tickets int
+	if err := d.Store.Reader().QueryRow(`SELECT COUNT(*) FROM tickets`).Scan(&tickets); err != nil || tickets != n+5 {
+		t.Fatalf("%d tickets, %v", tickets, err)
+	}
+	// What the batch wrote is all there: each ticket's four events, its two mails, its mail.
+	for table, want := range map[string]int{"events": 4 * (n + 5), "outbox": 2 * (n + 5), "messages": n + 5} {
+		var got int
+		if err := d.Store.Reader().QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&got); err != nil || got != want {
+			t.Errorf("%s: %d rows, want %d (%v)", table, got, want, err)
+		}
+	}
+	var unlinked int
+	if err := d.Store.Reader().QueryRow(`SELECT COUNT(*) FROM messages WHERE ticket_id IS NULL`).Scan(&unlinked); err != nil || unlinked != 0 {
+		t.Errorf("%d incoming mails without their ticket (%v)", unlinked, err)
+	}
+}
+
+// TestBatchAssignsAsSingleMails: a batch of new requests is assigned as the same requests
+// ingested one at a time, though the batch reads the technicians' loads and the assignment order
+// once and writes them once (assignState, pendingRows).
+func TestBatchAssignsAsSingleMails(t *testing.T) {
+	requests := func() []*Incoming {
+		var out []*Incoming
+		for i := range 30 {
+			p := bench.Requester("a", int64(i))
+			subject, body, _ := bench.Topic(int64(i), p.Language)
+			out = append(out, &Incoming{MessageID: fmt.Sprintf("a%d@client.example", i), From: p.Email, FromName: p.Name,
+				To: []string{"helpdesk@corp.example"}, Subject: subject, Text: body, Language: p.Language, Verdict: VerdictPerson})
+		}
+		return out
+	}
+	assignees := func(d *Desk) []string {
+		rows, err := d.Store.Reader().Query(`SELECT assignee || ' ' || status || ' ' || tier FROM tickets ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var a string
+			if err := rows.Scan(&a); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, a)
+		}
+		return out
+	}
+	one, batch := newTestDesk(t), newTestDesk(t)
+	for _, in := range requests() {
+		ingest(t, one, t0, in)
+	}
+	ingest(t, batch, t0, requests()...)
+	a, b := assignees(one), assignees(batch)
+	if strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Errorf("one at a time:\n%s\nin one batch:\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
+	}
+	for _, d := range []*Desk{one, batch} {
+		loads, err := d.Store.Reader().Query(`SELECT l.assignee, l.n, (SELECT COUNT(*) FROM tickets t WHERE t.assignee = l.assignee
+			AND t.priority = l.priority AND t.status IN ('new', 'open', 'pending') AND t.incident = 0) FROM loads l`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for loads.Next() {
+			var who string
+			var n, want int
+			if err := loads.Scan(&who, &n, &want); err != nil {
+				t.Fatal(err)
+			}
+			if n != want {
+				t.Errorf("load of %s: %d, want %d", who, n, want)
+			}
+		}
+		loads.Close()
 	}
 }

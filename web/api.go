@@ -11,7 +11,7 @@ import (
 
 // The JSON API: GET /api/v1/tickets[?status=S] and GET /api/v1/tickets/N answer the JSON of
 // `deskd ticket list --json` and `deskd ticket show N --json`, written by the same encoder
-// (tickets.EncodeJSON). A request carries a person's token (`deskd token create EMAIL`) as
+// (tickets.Store.EncodeList, tickets.EncodeJSON). A request carries a person's token (`deskd token create EMAIL`) as
 // "Authorization: Bearer TOKEN"; the person must be a technician or a coordinator.
 
 func (s *Server) api(h func(http.ResponseWriter, *http.Request, string)) http.HandlerFunc {
@@ -64,17 +64,13 @@ func (s *Server) apiList(w http.ResponseWriter, r *http.Request, _ string) {
 		}
 		f.Status = st
 	}
-	list, err := s.o.Store.List(r.Context(), f)
-	if err != nil {
+	// The same writer as `deskd ticket list --json`: an incident with its linked requests, a
+	// ticket at a time. An error once the answer has begun can only cut it short: it is logged.
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.o.Store.EncodeList(r.Context(), w, f); err != nil {
 		s.log.Error("web: api list", "err", err)
-		apiError(w, http.StatusInternalServerError, "internal error")
-		return
 	}
-	out := make([]tickets.TicketJSON, 0, len(list))
-	for _, tk := range list {
-		out = append(out, tk.JSON())
-	}
-	apiJSON(w, out)
 }
 
 func (s *Server) apiShow(w http.ResponseWriter, r *http.Request, _ string) {

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -51,7 +52,7 @@ type Store interface {
 	PublicAttachments(ctx context.Context, id int64) ([]tickets.Attachment, error)
 	AttachmentData(ctx context.Context, ticketID, id int64) (tickets.Attachment, []byte, bool, error)
 	Names(ctx context.Context, emails []string) (map[string]string, error)
-	List(ctx context.Context, f tickets.ListFilter) ([]*tickets.Ticket, error)
+	EncodeList(ctx context.Context, w io.Writer, f tickets.ListFilter) error
 	Show(ctx context.Context, id int64) (tickets.TicketJSON, error)
 	Stats(ctx context.Context, q tickets.StatsQuery) (tickets.Stats, error)
 	Session(ctx context.Context, secret string, now time.Time, idle time.Duration) (tickets.Session, error)

@@ -270,8 +270,15 @@ func refusal(err error) string {
 	case errors.Is(err, tickets.ErrNoTechnician):
 		return "error_no_technician"
 	}
-	if r := (*tickets.Refusal)(nil); errors.As(err, &r) && r.Phrase.Code == tickets.PhraseEscalateTop {
-		return "error_escalate_top"
+	if r := (*tickets.Refusal)(nil); errors.As(err, &r) {
+		switch r.Phrase.Code {
+		case tickets.PhraseEscalateTop:
+			return "error_escalate_top"
+		case tickets.PhraseEscalateNobody:
+			return "error_escalate_nobody"
+		case tickets.PhraseLinkedFollows:
+			return "error_linked_follows"
+		}
 	}
 	return ""
 }

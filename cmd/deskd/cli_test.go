@@ -37,9 +37,14 @@ func cliConfig(t *testing.T) string {
 	return p
 }
 
-// seed opens a ticket directly through the desk, as a mail would.
-func seed(t *testing.T, path string) {
+// seed opens a ticket directly through the desk, as a mail would: Céline's VPN request, or with
+// idFrom (a Message-ID and a sender) the same request from someone else.
+func seed(t *testing.T, path string, idFrom ...string) {
 	t.Helper()
+	id, from := "q1@client", "celine.dupre@corp.example"
+	if len(idFrom) == 2 {
+		id, from = idFrom[0], idFrom[1]
+	}
 	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +55,7 @@ func seed(t *testing.T, path string) {
 	}
 	defer closeStore(d.Store, discardLog())
 	if _, err := d.Ingest(context.Background(), time.Now(), []*tickets.Incoming{{
-		MessageID: "q1@client", From: "celine.dupre@corp.example", FromName: "Céline Dupré",
+		MessageID: id, From: from, FromName: "Céline Dupré",
 		To: []string{"helpdesk@corp.example"}, Cc: []string{"priya.raman@corp.example"},
 		Subject: "Le VPN ne se connecte plus", Text: "Le vpn refuse de se connecter.", Language: "fr", Verdict: "person",
 	}}); err != nil {

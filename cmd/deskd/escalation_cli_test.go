@@ -2,9 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/deskd/deskd/cmd/deskd/config"
 	"github.com/deskd/deskd/tickets"
 )
 
@@ -55,5 +60,45 @@ func TestCLIEscalationTiers(t *testing.T) {
 	}
 	if tk := show(); tk.Escalations != 1 || tk.Tier != 3 {
 		t.Fatalf("after a refused escalation: %d escalations, tier %d", tk.Escalations, tk.Tier)
+	}
+}
+
+// TestCLIRunEscalationCountsCopies: `deskd run escalation` says how many mails went out as the
+// recipients count them, one per copy: the requester's notice to her and her colleague in copy
+// is two.
+func TestCLIRunEscalationCountsCopies(t *testing.T) {
+	w, err := startWorld(desk, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.Close() })
+	path := filepath.Join(t.TempDir(), "deskd.toml")
+	if err := os.WriteFile(path, []byte(onTestDatabase(t, config.Local(config.Sample(), w.IMAPAddr, w.Password, w.SMTPAddr))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	copies := func() int {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		n := 0
+		for rcpt, ms := range w.mail {
+			if !strings.HasPrefix(rcpt, "helpdesk") {
+				n += len(ms)
+			}
+		}
+		return n
+	}
+	raw := strings.Replace(string(requestMail("celine.dupre@corp.example", "Le VPN ne marche plus", "Le vpn refuse de se connecter.")),
+		"\r\nSubject:", "\r\nCc: priya.raman@corp.example\r\nSubject:", 1)
+	if err := w.deliver("celine.dupre@corp.example", desk, []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, stderr := cli(t, "poll", "--once", "--config", path); code != 0 || !strings.Contains(out, fmt.Sprintf("sent %d\n", copies())) {
+		t.Fatalf("poll: exit %d, %d copies received\n%s%s", code, copies(), out, stderr)
+	}
+	before := copies()
+	code, out, stderr := cli(t, "run", "escalation", "--now", time.Now().Add(30*time.Hour).Format(time.RFC3339), "--config", path)
+	sent := copies() - before
+	if code != 0 || sent < 4 || !strings.Contains(out, fmt.Sprintf("escalation: done; sent %d mails\n", sent)) {
+		t.Fatalf("run escalation: exit %d, %d copies received\n%s%s", code, sent, out, stderr)
 	}
 }

@@ -56,6 +56,13 @@ func TestFlowIncident(t *testing.T) {
 	if body := f.text(notice); !strings.Contains(body, "3 demandes y sont rattachées") || !strings.Contains(body, "Jacob Stone") {
 		t.Fatalf("incident notice: %q", body)
 	}
+	// The incident's requester is the desk: the notice names the linked requests' requesters
+	// instead, and says that a reply reaches every one of them.
+	if body := f.text(notice); strings.Contains(body, "Demandeur : Support") || strings.Contains(body, "Support Informatique a écrit") ||
+		strings.Contains(body, "pour répondre au demandeur") || !strings.Contains(body, "Demandeurs : ceux des demandes rattachées") ||
+		!strings.Contains(body, "Répondez à ce mail pour écrire à chaque demandeur rattaché") {
+		t.Fatalf("the incident's notice speaks of the desk as its requester:\n%s", body)
+	}
 	// A fourth, in English: told in English, linked, Alice not mailed again.
 	fourth := f.open(wifiDown[3])
 	if got := f.ticket(fourth.ID); got.Incident != inc.ID {
@@ -157,5 +164,43 @@ func TestFlowStrangersAnnounceNothing(t *testing.T) {
 	}
 	if got := f.deskMails("all-staff@corp.example"); len(got) > 0 {
 		t.Errorf("strangers' mails made the desk write %d mails to the staff list", len(got))
+	}
+}
+
+// TestFlowLinkedRequestFollowsIncident: a request linked to an incident is held by the incident's
+// technician and never escalates nor changes hands on its own: #escalate, #assign and #take on it
+// are refused with a rejected mail that says to act on the incident or #unlink it first; nothing
+// changes and the requester is told nothing. On the incident, #escalate takes the request along.
+func TestFlowLinkedRequestFollowsIncident(t *testing.T) {
+	f := newFlow(t, "")
+	inc := f.openVPN("celine@corp.example")
+	req := f.openVPN("marc@corp.example")
+	f.staffWrite(alice, inc, "#incident")
+	f.staffWrite(alice, req, fmt.Sprintf("#link %d", inc.ID))
+	f.staffWrite("nadia@corp.example", inc, "#assign "+bob)
+	if got := f.ticket(req.ID); got.Incident != inc.ID || got.Assignee != bob {
+		t.Fatalf("the linked request: incident %d, %s", got.Incident, got.Assignee)
+	}
+	for i, body := range []string{"#escalate user is a VIP", "#assign " + chloe, "#take"} {
+		f.staffWrite(alice, req, body)
+		got := f.ticket(req.ID)
+		if got.Assignee != bob || got.Tier != 1 || got.Escalations != 0 || got.Incident != inc.ID || got.Priority != req.Priority {
+			t.Fatalf("%s on a linked request: %s tier %d, %d escalations, incident %d, %s", body, got.Assignee, got.Tier, got.Escalations, got.Incident, got.Priority)
+		}
+		ms := f.mails(alice, tickets.KindRejected, req.ID)
+		if len(ms) != i+1 {
+			t.Fatalf("%s: %d rejected mails (all: %s)", body, len(ms), f.kinds(alice))
+		}
+		if text := f.text(ms[i]); !strings.Contains(text, fmt.Sprintf("rattachée à l'incident #%d", inc.ID)) || !strings.Contains(text, "#délier") {
+			t.Fatalf("%s: the refusal does not say why:\n%s", body, text)
+		}
+	}
+	if ms := f.mails(req.Requester, tickets.KindEscalated, req.ID); len(ms) != 0 {
+		t.Fatalf("the linked requester was told of an escalation")
+	}
+	// The incident escalates, and its requests follow it.
+	f.staffWrite(bob, inc, "#escalate gateway down")
+	if i, r := f.ticket(inc.ID), f.ticket(req.ID); i.Assignee != chloe || r.Assignee != chloe || r.Tier != 2 || r.Incident != inc.ID {
+		t.Fatalf("after the incident's escalation: incident %s, request %s tier %d", i.Assignee, r.Assignee, r.Tier)
 	}
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"strconv"
 	"strings"
@@ -17,39 +15,7 @@ import (
 // streamJSON prints the tickets a filter selects as one JSON array, a ticket at a time: the same
 // bytes as printJSON of the whole list, in memory for one ticket.
 func streamJSON(ctx context.Context, w io.Writer, s *tickets.Store, f tickets.ListFilter) error {
-	bw := bufio.NewWriter(w)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("  ", "  ") // Each element sits one level into the array.
-	enc.SetEscapeHTML(false)
-	n := 0
-	err := s.EachTicket(ctx, f, func(tk *tickets.Ticket) error {
-		js, err := s.JSONs(ctx, []*tickets.Ticket{tk}) // An incident with its linked requests.
-		if err != nil {
-			return err
-		}
-		buf.Reset()
-		if err := enc.Encode(js[0]); err != nil {
-			return err
-		}
-		sep := ",\n  "
-		if n == 0 {
-			sep = "[\n  "
-		}
-		n++
-		bw.WriteString(sep)
-		_, err = bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		bw.WriteString("[]\n")
-	} else {
-		bw.WriteString("\n]\n")
-	}
-	return bw.Flush()
+	return s.EncodeList(ctx, w, f)
 }
 
 // tableHead is how many rows set the table's column widths; later rows are written as they come,

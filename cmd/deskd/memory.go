@@ -14,9 +14,12 @@ import (
 // mallocArenas is how many glibc malloc arenas deskd serve lets SQLite's threads share. glibc
 // gives each thread that finds the arenas busy one of its own, up to eight per core; SQLite runs
 // on whichever thread cgo calls it from, so its freed pages end up spread over many arenas that
-// each keep them. On a desk of 100,000 tickets under serve's load (the README's "Memory"), two
-// arenas left 2 to 4 MB less resident at the end than glibc's default (MALLOC_ARENA_MAX=16).
-const mallocArenas = 2
+// each keep them. The bound is set when the program is loaded, before any thread runs, unless
+// MALLOC_ARENA_MAX is set (memory_glibc.go, DESKD_MALLOC_ARENAS). On the memory stage of
+// bench/run.sh at a desk of 100,000 tickets (300 requests, 70 web pages, escalation and digest
+// every 10 s), VmHWM was 51-53 MB with glibc's default (6 arenas there), 49-50 MB with 2 and
+// 47 MB with 1; the CPU of the 300 requests did not move (3.1-3.5 s).
+const mallocArenas = 1
 
 // trimInterval is how often deskd serve gives back to the system the pages that SQLite freed but
 // malloc keeps (malloc_trim). Measured on the same run: of the 10 MB malloc held at the end, 5
@@ -34,14 +37,6 @@ func trimEvery(ctx context.Context) {
 		case <-t.C:
 			trimMalloc()
 		}
-	}
-}
-
-// boundArenas bounds glibc's malloc arenas to mallocArenas, unless MALLOC_ARENA_MAX did. serve
-// calls it first, before the threads that would make more arenas run.
-func boundArenas() {
-	if os.Getenv("MALLOC_ARENA_MAX") == "" {
-		setMallocArenas(mallocArenas)
 	}
 }
 

@@ -2,8 +2,5 @@
 
 package main
 
-// setMallocArenas does nothing where glibc's malloc is not the one.
-func setMallocArenas(int) {}
-
 // trimMalloc does nothing where glibc's malloc is not the one.
 func trimMalloc() {}

@@ -31,7 +31,6 @@ func serveCommand() *command {
 	return &command{
 		name: "serve", summary: "Run the daemon: IMAP ingest, the outbox sender and the scheduled jobs.",
 		run: func(ctx context.Context, e *env, args []string) error {
-			boundArenas()
 			return withApp(ctx, e, serving, func(a *app) error { return a.serveLimited(ctx) })
 		},
 	}

@@ -542,6 +542,29 @@ func TestTrustStrangerCopiesNobody(t *testing.T) {
 	}
 }
 
+// TestTrustCopiesReasonIsTrue: the people in copy of a request that is not made watchers are
+// recorded with the true reason: a colleague's unauthenticated mail (a trusted server is set,
+// and it vouches for nothing) says the mail is not authenticated, not that they are outside the
+// organisation; a stranger's mail says the sender is outside it.
+func TestTrustCopiesReasonIsTrue(t *testing.T) {
+	f := newFlow(t, "")
+	tk := f.open(msg{from: "sophie@corp.example", name: "Sophie Martin", cc: []string{"marc@corp.example", "friend@gmail.example"},
+		subject: "Le VPN ne se connecte plus", body: "Bonjour,\n\nLe VPN refuse de se connecter.\n"})
+	if len(tk.Watchers) != 0 {
+		t.Fatalf("watchers %v from an unauthenticated mail", tk.Watchers)
+	}
+	ev := f.events(tk.ID, "cc")
+	if len(ev) != 1 || !strings.Contains(ev[0].Text, "the mail is not authenticated: marc@corp.example") ||
+		strings.Contains(ev[0].Text, "outside the organisation's domains: marc@corp.example") ||
+		!strings.Contains(ev[0].Text, "outside the organisation's domains: friend@gmail.example") {
+		t.Fatalf("cc events %+v", ev)
+	}
+	stranger := f.open(msg{from: "paul@partner.example", cc: []string{"marc@corp.example"}, subject: "Accès VPN", body: "Bonjour, pouvez-vous ouvrir le VPN ?"})
+	if ev := f.events(stranger.ID, "cc"); len(ev) != 1 || !strings.Contains(ev[0].Text, "the sender is outside the organisation's domains: marc@corp.example") {
+		t.Fatalf("a stranger's copies: %+v", ev)
+	}
+}
+
 // TestTrustNoSubjectOracle: a stranger who writes "[HD #N] <guess>" gets an acknowledgement
 // with the subject he wrote, whether or not he guessed ticket N's subject.
 func TestTrustNoSubjectOracle(t *testing.T) {

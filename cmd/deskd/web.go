@@ -23,7 +23,7 @@ func webCommands() []*command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "%s: %d sessions ended\n", strings.ToLower(args[0]), n)
+				fmt.Fprintf(e.stdout, "%s: %s ended\n", strings.ToLower(args[0]), count(n, "session", "sessions"))
 				return nil
 			})
 		},
@@ -56,7 +56,7 @@ func webCommands() []*command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "%s: %d tokens deleted\n", strings.ToLower(args[0]), n)
+				fmt.Fprintf(e.stdout, "%s: %s deleted\n", strings.ToLower(args[0]), count(n, "token", "tokens"))
 				return nil
 			})
 		},

@@ -14,11 +14,17 @@ import (
 )
 
 // TestAPISameJSONAsCLI: the JSON API answers, for a person's token made by `deskd token create`,
-// the very JSON of `deskd ticket list --json` and `deskd ticket show N --json`; no token, a wrong
-// one, or a revoked one gets nothing.
+// the very JSON of `deskd ticket list --json` and `deskd ticket show N --json` — an incident with
+// its linked requests included; no token, a wrong one, or a revoked one gets nothing.
 func TestAPISameJSONAsCLI(t *testing.T) {
 	path := cliConfig(t)
 	seed(t, path)
+	seed(t, path, "q2@client", "marc.leroy@corp.example")
+	for _, args := range [][]string{{"ticket", "incident", "1"}, {"ticket", "link", "2", "1"}} {
+		if code, _, stderr := cli(t, append(args, "--config", path)...); code != 0 {
+			t.Fatalf("%s: %d %s", strings.Join(args, " "), code, stderr)
+		}
+	}
 	code, tok, stderr := cli(t, "token", "create", "nadia@corp.example", "--config", path)
 	tok = strings.TrimSpace(tok)
 	if code != 0 || !strings.HasPrefix(tok, "dk_") {
@@ -60,6 +66,9 @@ func TestAPISameJSONAsCLI(t *testing.T) {
 		if status != http.StatusOK || body != want {
 			t.Errorf("%s: %d\n%s\nwant (deskd %s):\n%s", c.api, status, body, c.cli, want)
 		}
+		if !strings.Contains(body, `"linked": [`) {
+			t.Errorf("%s: the incident's linked requests are missing:\n%s", c.api, body)
+		}
 	}
 	if status, _ := get("/api/v1/tickets", ""); status != http.StatusUnauthorized {
 		t.Errorf("no token: %d", status)
@@ -71,7 +80,7 @@ func TestAPISameJSONAsCLI(t *testing.T) {
 		t.Errorf("no such ticket: %d", status)
 	}
 	a.Close()
-	if code, out, _ := cli(t, "token", "revoke", "nadia@corp.example", "--config", path); code != 0 || !strings.Contains(out, "1 tokens") {
+	if code, out, _ := cli(t, "token", "revoke", "nadia@corp.example", "--config", path); code != 0 || !strings.Contains(out, "nadia@corp.example: 1 token deleted\n") {
 		t.Errorf("token revoke: %d %q", code, out)
 	}
 	a, err = newApp(context.Background(), cfg, discardLog(), 0)

@@ -1,0 +1,229 @@
+package mailout
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDotStuff(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"a\r\nb\r\n", "a\r\nb\r\n.\r\n"},
+		{".a\r\n..b\r\nc.\r\n", "..a\r\n...b\r\nc.\r\n.\r\n"},
+		{"a\nb", "a\r\nb\r\n.\r\n"}, // Bare LF and no final line end.
+		{".\r\n", "..\r\n.\r\n"},
+		{"", ".\r\n"},
+	} {
+		var b bytes.Buffer
+		dotStuff(&b, []byte(c.in))
+		if b.String() != c.want {
+			t.Errorf("dotStuff(%q) = %q, want %q", c.in, b.String(), c.want)
+		}
+	}
+}
+
+// scripted is an SMTP server on 127.0.0.1 that offers the given extensions and answers each
+// command line with answer (the message lines after DATA's 354 are collected, then "250").
+// It records what arrived in each read, to tell pipelined commands from one-by-one ones.
+type scripted struct {
+	addr   string
+	reads  chan string // Each command line, prefixed with "+" when it came in the same read as the previous one.
+	data   chan string
+	answer func(line string) string
+}
+
+func newScripted(t *testing.T, exts []string, answer func(line string) string) *scripted {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	s := &scripted{addr: l.Addr().String(), reads: make(chan string, 100), data: make(chan string, 10), answer: answer}
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		r := bufio.NewReader(c)
+		c.Write([]byte("220 scripted\r\n"))
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			line = strings.TrimRight(line, "\r\n")
+			verb := strings.ToUpper(strings.SplitN(line, " ", 2)[0])
+			if strings.HasPrefix(verb, "EHLO") {
+				out := "250-scripted\r\n"
+				for _, e := range exts {
+					out += "250-" + e + "\r\n"
+				}
+				c.Write([]byte(out + "250 HELP\r\n"))
+				continue
+			}
+			prefix := ""
+			if r.Buffered() > 0 {
+				prefix = "+" // More arrived with this line: the next one was pipelined after it.
+			}
+			s.reads <- line + prefix
+			if verb == "QUIT" {
+				c.Write([]byte("221 bye\r\n"))
+				return
+			}
+			a := s.answer(line)
+			c.Write([]byte(a + "\r\n"))
+			if verb == "DATA" && strings.HasPrefix(a, "354") {
+				var msg strings.Builder
+				for {
+					l, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if l == ".\r\n" {
+						break
+					}
+					msg.WriteString(l)
+				}
+				s.data <- msg.String()
+				c.Write([]byte(s.answer(".") + "\r\n"))
+			}
+		}
+	}()
+	return s
+}
+
+func (s *scripted) lines() []string {
+	var out []string
+	for {
+		select {
+		case l := <-s.reads:
+			out = append(out, l)
+		default:
+			return out
+		}
+	}
+}
+
+func dialScripted(t *testing.T, addr string) *client {
+	t.Helper()
+	s := &Sender{timeout: 5 * time.Second}
+	c, err := s.dial(context.Background(), Config{Address: addr, Security: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestTransactPipelines: with PIPELINING, MAIL, RCPT and DATA arrive in one write; the message
+// follows, dot-stuffed.
+func TestTransactPipelines(t *testing.T) {
+	s := newScripted(t, []string{"PIPELINING", "8BITMIME"}, func(line string) string {
+		if line == "DATA" {
+			return "354 go on"
+		}
+		return "250 ok"
+	})
+	c := dialScripted(t, s.addr)
+	ok, err := c.transact(transaction{from: "<desk@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("Subject: x\r\n\r\n.dot\r\n")})
+	if !ok || err != nil {
+		t.Fatalf("delivered %v, %v", ok, err)
+	}
+	if got := <-s.data; got != "Subject: x\r\n\r\n..dot\r\n" {
+		t.Fatalf("message %q", got)
+	}
+	got := s.lines()
+	want := []string{"MAIL FROM:<desk@corp.example> BODY=8BITMIME+", "RCPT TO:<a@corp.example>+", "DATA"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("commands %q, want %q", got, want)
+	}
+}
+
+// TestTransactOneByOne: without PIPELINING each command waits for the reply to the one before.
+func TestTransactOneByOne(t *testing.T) {
+	s := newScripted(t, nil, func(line string) string {
+		if line == "DATA" {
+			return "354 go on"
+		}
+		return "250 ok"
+	})
+	c := dialScripted(t, s.addr)
+	if ok, err := c.transact(transaction{from: "<desk@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("x\r\n")}); !ok || err != nil {
+		t.Fatalf("delivered %v, %v", ok, err)
+	}
+	<-s.data
+	want := []string{"MAIL FROM:<desk@corp.example>", "RCPT TO:<a@corp.example>", "DATA"}
+	if got := s.lines(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("commands %q, want %q", got, want)
+	}
+}
+
+// TestTransactRefusedRecipientOpenData: a server that refuses the recipient yet opens DATA gets
+// an empty message ended at once, then RSET; the refusal is the recipient's, with its code, and
+// the session serves the next transaction.
+func TestTransactRefusedRecipientOpenData(t *testing.T) {
+	var dots int
+	s := newScripted(t, []string{"PIPELINING"}, func(line string) string {
+		switch {
+		case strings.HasPrefix(line, "RCPT TO:<gone@"):
+			return "550 5.1.1 no such user"
+		case line == "DATA":
+			return "354 go on"
+		case line == ".":
+			dots++
+			if dots == 1 {
+				return "554 no valid recipients"
+			}
+		}
+		return "250 ok"
+	})
+	c := dialScripted(t, s.addr)
+	ok, err := c.transact(transaction{from: "<desk@corp.example>", rcpts: []string{"<gone@corp.example>"}, data: []byte("x\r\n")})
+	if code, broken := classify(err); ok || code != 550 || broken || !strings.Contains(err.Error(), "gone@corp.example") {
+		t.Fatalf("delivered %v, code %d, broken %v: %v", ok, code, broken, err)
+	}
+	if got := <-s.data; got != "" {
+		t.Fatalf("the refused transaction carried %q", got)
+	}
+	if ok, err := c.transact(transaction{from: "<desk@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("x\r\n")}); !ok || err != nil {
+		t.Fatalf("next transaction: delivered %v, %v", ok, err)
+	}
+	if got := strings.Join(s.lines(), "|"); !strings.Contains(got, "DATA|RSET|MAIL FROM") {
+		t.Fatalf("commands %s", got)
+	}
+}
+
+// TestTransactRefusedSender: a sender refused for good is told apart (envelopeRefused), and the
+// replies to the rest of the pipelined group are read, not left for the next transaction.
+func TestTransactRefusedSender(t *testing.T) {
+	open := false // A transaction is open (MAIL FROM accepted).
+	s := newScripted(t, []string{"PIPELINING"}, func(line string) string {
+		switch {
+		case strings.HasPrefix(line, "MAIL FROM:<bounce"):
+			return "553 5.7.1 sender not owned"
+		case strings.HasPrefix(line, "MAIL"):
+			open = true
+		case !open && (strings.HasPrefix(line, "RCPT") || line == "DATA"):
+			return "503 5.5.1 MAIL first"
+		case line == "RSET", line == ".":
+			open = false
+		}
+		if line == "DATA" {
+			return "354 go on"
+		}
+		return "250 ok"
+	})
+	c := dialScripted(t, s.addr)
+	ok, err := c.transact(transaction{from: "<bounce+x@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("x\r\n")})
+	if ok || !envelopeRefused(err) {
+		t.Fatalf("delivered %v: %v", ok, err)
+	}
+	if ok, err := c.transact(transaction{from: "<desk@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("x\r\n")}); !ok || err != nil {
+		t.Fatalf("next transaction: delivered %v, %v", ok, err)
+	}
+}

@@ -1,0 +1,171 @@
+package tickets
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// The writer's cheap rows. A new ticket writes four events and two outbox rows, and the
+// assignment order in kv: one statement each costs more than the row (database/sql, cgo, the
+// statement's own work). A transaction holds them instead, in order, and writes each table's in
+// multi-row INSERTs: before any statement that names the table (a read sees every row written
+// before it), before a savepoint (a rollback drops only what followed it), and before the
+// commit. Event and outbox IDs keep the order the rows were made in.
+type pendingRows struct {
+	messages [][]any           // messageRowColumns' values: incoming mails (recordMessage).
+	msgAt    map[string]int    // Index in messages by Message-ID.
+	events   [][]any           // eventRowColumns' values.
+	outbox   [][]any           // outboxRowColumns' values.
+	kv       map[string]string // Assignment order (markAssigned), by key.
+	terms    map[string]int    // Counts to add to search_terms (indexRequest), by term.
+	err      error             // A failed write: the transaction fails at its end.
+}
+
+const (
+	messageRowColumns = `message_id, direction, verdict, sender, subject, at, raw, thread_index, thread_topic, ticket_id`
+	eventRowColumns   = `ticket_id, at, kind, actor, public, text, message_id`
+	outboxRowColumns  = `ticket_id, kind, recipients, cc, language, data, message_id, in_reply_to, refs, automatic,
+		next_attempt_at, created_at, cause, state, sent_at, last_error`
+)
+
+// empty reports whether nothing waits.
+func (p *pendingRows) empty() bool {
+	return len(p.messages) == 0 && len(p.events) == 0 && len(p.outbox) == 0 && len(p.kv) == 0 && len(p.terms) == 0
+}
+
+// drop forgets what waits (a rollback to a savepoint, which a write waited for).
+func (p *pendingRows) drop() {
+	p.messages, p.events, p.outbox = p.messages[:0], p.events[:0], p.outbox[:0]
+	clear(p.msgAt)
+	clear(p.kv)
+	clear(p.terms)
+	p.err = nil
+}
+
+// names reports whether a statement names a table whose rows wait.
+func (p *pendingRows) names(q string) bool {
+	return len(p.messages) > 0 && strings.Contains(q, "messages") ||
+		len(p.events) > 0 && strings.Contains(q, "events") ||
+		len(p.outbox) > 0 && strings.Contains(q, "outbox") ||
+		len(p.kv) > 0 && strings.Contains(q, "kv") ||
+		len(p.terms) > 0 && strings.Contains(q, "search_terms")
+}
+
+// flushFor writes what waits when q names its table.
+func (t *Tx) flushFor(q string) {
+	if t.pending.names(q) {
+		t.flushPending()
+	}
+}
+
+// flushPending writes every row that waits; the first error is kept (pendingRows.err) and
+// returned, and fails the transaction.
+func (t *Tx) flushPending() error {
+	p := &t.pending
+	if p.err != nil || p.empty() {
+		return p.err
+	}
+	messages, events, outbox := p.messages, p.events, p.outbox
+	p.messages, p.events, p.outbox = nil, nil, nil // Written by direct statements below: nothing names them twice.
+	clear(p.msgAt)
+	if err := t.insertRows("messages", messageRowColumns, messages); err != nil {
+		p.err = fmt.Errorf("record message: %w", err)
+		return p.err
+	}
+	if err := t.insertRows("events", eventRowColumns, events); err != nil {
+		p.err = fmt.Errorf("append events: %w", err)
+		return p.err
+	}
+	if err := t.insertRows("outbox", outboxRowColumns, outbox); err != nil {
+		p.err = fmt.Errorf("queue mail: %w", err)
+		return p.err
+	}
+	p.messages, p.events, p.outbox = messages[:0], events[:0], outbox[:0]
+	if len(p.terms) > 0 {
+		b, err := json.Marshal(p.terms)
+		clear(p.terms)
+		if err == nil {
+			_, err = t.exec(t.d.Store.dialect.pick(countTermsSQL, countTermsPG), string(b))
+		}
+		if err != nil {
+			p.err = fmt.Errorf("count terms: %w", err)
+			return p.err
+		}
+	}
+	if len(p.kv) > 0 {
+		rows := make([][]any, 0, len(p.kv))
+		for k, v := range p.kv {
+			rows = append(rows, []any{k, v})
+		}
+		clear(p.kv)
+		for len(rows) > 0 {
+			n := chunk(len(rows))
+			q := upsertKVSQL(n)
+			var args []any
+			for _, r := range rows[:n] {
+				args = append(args, r...)
+			}
+			if _, err := t.exec(q, args...); err != nil {
+				p.err = fmt.Errorf("assignment order: %w", err)
+				return p.err
+			}
+			rows = rows[n:]
+		}
+	}
+	return nil
+}
+
+// insertRows writes rows into table in multi-row INSERTs of a few fixed sizes (each text is
+// prepared once).
+func (t *Tx) insertRows(table, columns string, rows [][]any) error {
+	for len(rows) > 0 {
+		n := chunk(len(rows))
+		args := make([]any, 0, n*len(rows[0]))
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		if _, err := t.exec(insertRowsSQL(table, columns, len(rows[0]), n), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// chunk is the number of rows the next statement writes of n: the largest power of two up to 64
+// (seven texts a table to prepare).
+func chunk(n int) int {
+	c := 64
+	for c > n {
+		c /= 2
+	}
+	return c
+}
+
+// insertRowsSQL is the INSERT of n rows of cols values into table.
+func insertRowsSQL(table, columns string, cols, n int) string {
+	key := fmt.Sprintf("%s/%d", table, n)
+	if q, ok := multiRowSQL.Load(key); ok {
+		return q.(string)
+	}
+	one := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	q := "INSERT INTO " + table + " (" + columns + ") VALUES " + one + strings.Repeat(", "+one, n-1)
+	v, _ := multiRowSQL.LoadOrStore(key, q)
+	return v.(string)
+}
+
+// upsertKVSQL is the upsert of n rows of kv.
+func upsertKVSQL(n int) string {
+	key := fmt.Sprintf("kv/%d", n)
+	if q, ok := multiRowSQL.Load(key); ok {
+		return q.(string)
+	}
+	q := "INSERT INTO kv (key, value) VALUES (?, ?)" + strings.Repeat(", (?, ?)", n-1) +
+		" ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+	v, _ := multiRowSQL.LoadOrStore(key, q)
+	return v.(string)
+}
+
+var multiRowSQL sync.Map // table/rows → string

@@ -1,0 +1,111 @@
+package tickets
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// The work of a new ticket that needs no database: its triage (classifier, priority phrases) and
+// its search document (analyze: folding, stemming). Ingest does it for the batch's likely new
+// requests before its transaction, on every processor, so that the store's one writer only
+// writes: Open uses what was prepared when it fits the ticket it opens, and does the work itself
+// otherwise.
+
+// preparedRequest is the triage and search document of a request, computed before the
+// transaction, with what they were computed from.
+type preparedRequest struct {
+	// Triage's input: the configuration and model, and the request as Open gives it to Triage.
+	cfg                                *Config
+	model                              *Model
+	subject, text, language, requester string
+	headerPriority                     int
+	judgement                          Judgement
+	// The document's input, the ticket's subject among it, and its terms.
+	docSubject string
+	terms      []string
+}
+
+// triage returns the prepared judgement of req, ok false when it was prepared for another
+// request, configuration or model.
+func (p *preparedRequest) triage(cfg *Config, m *Model, req NewTicket) (Judgement, bool) {
+	if p == nil || p.cfg != cfg || p.model != m || p.subject != req.Subject || p.text != req.Text ||
+		p.language != req.Language || p.requester != req.Requester || p.headerPriority != req.HeaderPriority {
+		return Judgement{}, false
+	}
+	return p.judgement, true
+}
+
+// document returns the prepared terms of a ticket's search document (subject and request), nil
+// when they were prepared for another.
+func (p *preparedRequest) document(subject, text, language string) []string {
+	if p == nil || p.docSubject != subject || p.text != text || p.language != language {
+		return nil
+	}
+	return p.terms
+}
+
+// prepareRequests prepares the batch's mails that will likely open a ticket (opensTicket), on as
+// many goroutines as there are processors.
+func (d *Desk) prepareRequests(ctx context.Context, batch []*Incoming) {
+	cfg := d.Config()
+	var todo []*Incoming
+	for _, in := range batch {
+		if in.prepared == nil && d.opensTicket(ctx, cfg, in) {
+			todo = append(todo, in)
+		}
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(len(todo), runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(todo); i = int(next.Add(1) - 1) {
+				d.prepareRequest(cfg, todo[i])
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// prepareRequest prepares one mail as openFrom and Open will see it when it follows up no older
+// ticket. A panic (on a goroutine of its own, which the mail reader's recovery does not reach)
+// is logged and leaves the work to Open.
+func (d *Desk) prepareRequest(cfg *Config, in *Incoming) {
+	defer func() {
+		if p := recover(); p != nil {
+			d.Log.Error("prepare request: panic", "message_id", in.MessageID, "panic", p)
+		}
+	}()
+	_, text, lang := newRequest(cfg, in)
+	req := NewTicket{Subject: CleanSubject(OneLine(in.Subject, maxSubjectIn), cfg.Desk.Tag), Text: text,
+		Language: lang, Requester: in.From, HeaderPriority: in.HeaderPriority}
+	if te, ok := cfg.Technician(in.From); ok {
+		req.Requester = te.Email
+	}
+	p := &preparedRequest{cfg: cfg, subject: req.Subject, text: text, language: lang,
+		requester: req.Requester, headerPriority: req.HeaderPriority}
+	m, err := d.liveModel(context.Background())
+	if err != nil {
+		return // Open logs it.
+	}
+	p.model, p.judgement = m, triageWith(cfg, m, req)
+	if p.docSubject = ticketSubject(req.Subject, text); p.docSubject != "" {
+		p.terms = append(subjectTerms(p.docSubject, lang), analyze(text, lang)...)
+	}
+	in.prepared = p
+}
+
+// ticketSubject is the subject of a ticket opened with this subject and text, "" when neither
+// gives one (Open then names it).
+func ticketSubject(subject, text string) string {
+	subject = OneLine(subject, maxSubject)
+	if subject == "" {
+		subject = firstLine(text, 80)
+	}
+	if r := []rune(subject); len(r) > maxSubject {
+		subject = strings.TrimSpace(string(r[:maxSubject-1])) + "…"
+	}
+	return subject
+}
