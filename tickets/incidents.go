@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -15,9 +16,9 @@ import (
 // each of them, and one #resolve answers them all, each once, in their own thread and language.
 //
 // A request is linked when it arrives (detectIncident) if it is alike (similarity at least
-// [incidents] similarity) to a request already linked to an active incident of its category, or
-// to enough recent requests of its category ([incidents] min_requests within window) to make a
-// new incident. Staff link and unlink by hand (#incident, #link N, #unlink). A linked request:
+// [incidents] similarity, on all its terms and on what it says fails: incident_terms.go) to a
+// request already linked to an active incident of its category, or to enough recent requests of
+// its category ([incidents] min_requests within window) to make a new incident. Staff link and unlink by hand (#incident, #link N, #unlink). A linked request:
 //
 //   - is held by the incident's technician (it follows the incident's assignee), but weighs
 //     nothing in their load and never escalates on its own: the incident does, once;
@@ -68,9 +69,18 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 	if err != nil || self == 0 {
 		return detection{}, err
 	}
-	pct := func(score float64) string { return fmt.Sprintf("%.0f%%", 100*similarity(score, self)) }
+	// What the request says fails, its place and complaint words aside (incident_terms.go).
+	sub, err := substanceOf(ctx, q, dia, tk.ID, terms)
+	if err != nil || sub.self == 0 {
+		return detection{}, err
+	}
+	onSubstance := map[int64]float64{} // The candidates' similarity on substantive terms.
+	pct := func(r rankedTicket) string {
+		return fmt.Sprintf("%.0f%%, %.0f%% on what fails", 100*similarity(r.score, self), 100*onSubstance[r.id])
+	}
 	// alike keeps the candidates alike enough: of the request's category, or, since the
-	// classifier may file one problem under two categories, by a wider margin.
+	// classifier may file one problem under two categories, by a wider margin; and alike on
+	// their substantive terms alone.
 	alikeTo := func(ranked []rankedTicket) ([]*Ticket, []rankedTicket, error) {
 		var tks []*Ticket
 		var kept []rankedTicket
@@ -85,6 +95,14 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 			if !other.IsIncident() && !t.cfg.InOrganisation(other.Requester) {
 				continue
 			}
+			s, err := sub.similarityTo(ctx, q, dia, other.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			if s < cfg.Similarity {
+				continue
+			}
+			onSubstance[r.id] = s
 			tks, kept = append(tks, other), append(kept, r)
 		}
 		return tks, kept, nil
@@ -112,7 +130,7 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 		if err != nil || !inc.Status.Active() {
 			continue
 		}
-		return detection{incident: inc, reason: []string{fmt.Sprintf("alike to #%d (%s), linked to incident #%d", other.ID, pct(r.score), inc.ID)}}, nil
+		return detection{incident: inc, reason: []string{fmt.Sprintf("alike to #%d (%s), linked to incident #%d", other.ID, pct(r), inc.ID)}}, nil
 	}
 	// Enough alike recent requests to make one.
 	recent, err := rankTickets(ctx, q, dia, terms, SearchFilter{Statuses: active, Kind: TicketRequest,
@@ -135,7 +153,7 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 	}
 	var why []string
 	for i, m := range members {
-		why = append(why, fmt.Sprintf("#%d %s (%s)", m.ID, quoteCategory(m.Category), pct(alike[i].score)))
+		why = append(why, fmt.Sprintf("#%d %s (%s)", m.ID, quoteCategory(m.Category), pct(alike[i])))
 	}
 	sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
 	inc, err := t.openIncident(members[0], ActorDesk, fmt.Sprintf("%d alike requests within %s: #%d %s and %s",
@@ -335,7 +353,11 @@ func (t *Tx) link(tk *Ticket, inc *Ticket, actor string) error {
 	if err := t.event(inc, EventNote, actor, false, fmt.Sprintf("linked #%d (%s)", tk.ID, tk.Requester), ""); err != nil {
 		return err
 	}
-	if _, ok := t.cfg.Technician(before); ok && before != tk.Assignee && before != actor {
+	withdrawn, err := t.retell(tk, inc)
+	if err != nil {
+		return err
+	}
+	if _, ok := t.cfg.Technician(before); ok && before != tk.Assignee && before != actor && !withdrawn {
 		lang := t.staffLanguage(before)
 		incInfo := t.info(inc, lang)
 		if err := t.queue(tk, Mail{Kind: KindUpdate, To: []string{before}, Language: lang,
@@ -347,6 +369,80 @@ func (t *Tx) link(tk *Ticket, inc *Ticket, actor string) error {
 		return err
 	}
 	return t.announce(inc, "opened", "", actor, 0)
+}
+
+// retell turns the first mails of a request linked in the transaction that opened it (one poll
+// of the inbox brought the report that made the incident after it) into a linked request's:
+// they are still in the outbox, queued at this transaction's time, unsent and unclaimed by any
+// sender. Its acknowledgement says the problem is known and asks nothing (the technician it
+// names is the incident's); the "new ticket" notice to its technician is withdrawn, as the
+// incident's technician hears of the incident with its requests. It reports whether a notice to
+// a technician was withdrawn.
+func (t *Tx) retell(tk, inc *Ticket) (bool, error) {
+	type queued struct {
+		id               int64
+		kind, lang, data string
+	}
+	if tk.RootMessageID == "" || tk.CreatedAt.Unix() != t.Now.Unix() {
+		return false, nil // Nothing queued yet, or not opened now.
+	}
+	// Queued now, so due by now: the partial index of pending mails finds them.
+	rows, err := t.query(`SELECT id, kind, language, data FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?
+		AND ticket_id = ? AND kind IN ('ack', 'assigned') AND claim = '' AND created_at = ?`, t.Now.Unix(), tk.ID, t.Now.Unix())
+	if err != nil {
+		return false, fmt.Errorf("first mails of %d: %w", tk.ID, err)
+	}
+	var first []queued
+	for rows.Next() {
+		var m queued
+		if err := rows.Scan(&m.id, &m.kind, &m.lang, &m.data); err != nil {
+			rows.Close()
+			return false, fmt.Errorf("first mails of %d: %w", tk.ID, err)
+		}
+		first = append(first, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("first mails of %d: %w", tk.ID, err)
+	}
+	withdrawn := false
+	why := fmt.Sprintf("linked to incident #%d before it was sent", inc.ID)
+	for _, m := range first {
+		if m.kind == KindAssigned {
+			res, err := t.exec(`UPDATE outbox SET state = 'suppressed', sent_at = ?, last_error = ? WHERE id = ? AND state = 'pending' AND claim = ''`,
+				t.Now.Unix(), "withdrawn: "+why, m.id)
+			if err != nil {
+				return false, fmt.Errorf("withdraw mail %d: %w", m.id, err)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				withdrawn = true
+				if err := t.event(tk, EventNote, ActorDesk, false, "assignment notice withdrawn: "+why, ""); err != nil {
+					return false, err
+				}
+			}
+			continue
+		}
+		var n Notice
+		if err := json.Unmarshal([]byte(m.data), &n); err != nil {
+			return false, fmt.Errorf("read mail %d: %w", m.id, err)
+		}
+		incInfo := t.info(inc, m.lang)
+		n.Incident, n.Questions, n.Ticket = &incInfo, nil, t.info(tk, m.lang)
+		data, err := json.Marshal(n)
+		if err != nil {
+			return false, fmt.Errorf("encode notice: %w", err)
+		}
+		res, err := t.exec(`UPDATE outbox SET data = ? WHERE id = ? AND state = 'pending' AND claim = ''`, string(data), m.id)
+		if err != nil {
+			return false, fmt.Errorf("rewrite mail %d: %w", m.id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			if err := t.event(tk, EventNote, ActorDesk, false, "acknowledgement says the problem is known: "+why, ""); err != nil {
+				return false, err
+			}
+		}
+	}
+	return withdrawn, nil
 }
 
 // tellIncident sends the incident's technician its assignment, with its linked requests.
