@@ -50,12 +50,69 @@ func VisibleText(text string) string {
 // delimiter that ends the new text, up to the quoted history if any. A technician may write a
 // command there, below their name.
 func visibleParts(text string) (visible, signature string) {
+	return newLineView(text).visibleParts()
+}
+
+// lineView is a text cut into lines and classified once for the several readings made of it:
+// its visible text, whether it is only history, and its text with the history (Incoming asks
+// all three of the same text; classifying is most of their cost).
+type lineView struct {
+	text  string     // normalizeText of the text.
+	blank bool       // text is only white space.
+	lines []string   // text's lines.
+	kinds []lineKind // classify(lines); nil until asked.
+
+	shared      []string   // splitSharedAttribution(lines); nil until asked.
+	sharedKinds []lineKind // classify(shared).
+
+	visDone  bool
+	vis, sig string // visibleParts' answer, once visDone.
+}
+
+func newLineView(text string) *lineView {
 	text = normalizeText(text)
-	if strings.TrimSpace(text) == "" {
+	return &lineView{text: text, blank: strings.TrimSpace(text) == "", lines: strings.Split(text, "\n")}
+}
+
+// sharedLines returns the lines with shared attributions split off, and their kinds.
+func (v *lineView) sharedLines() ([]string, []lineKind) {
+	if v.shared == nil {
+		v.shared = splitSharedAttribution(v.lines)
+		if len(v.shared) == len(v.lines) && v.kinds != nil {
+			v.sharedKinds = v.kinds // nothing was split: the same lines
+		} else {
+			v.sharedKinds = classify(v.shared)
+		}
+	}
+	return v.shared, v.sharedKinds
+}
+
+// plainLines returns the lines and their kinds.
+func (v *lineView) plainLines() ([]string, []lineKind) {
+	if v.kinds == nil {
+		if v.shared != nil && len(v.shared) == len(v.lines) {
+			v.kinds = v.sharedKinds // nothing was split: the same lines
+		} else {
+			v.kinds = classify(v.lines)
+		}
+	}
+	return v.lines, v.kinds
+}
+
+// visibleParts is the package function visibleParts of the view's text.
+func (v *lineView) visibleParts() (visible, signature string) {
+	if !v.visDone {
+		v.vis, v.sig = v.findVisible()
+		v.visDone = true
+	}
+	return v.vis, v.sig
+}
+
+func (v *lineView) findVisible() (visible, signature string) {
+	if v.blank {
 		return "", ""
 	}
-	lines := splitSharedAttribution(strings.Split(text, "\n"))
-	kinds := classify(lines)
+	lines, kinds := v.sharedLines()
 
 	// Forwarded content is kept verbatim from its marker on.
 	end := len(lines)
@@ -132,7 +189,7 @@ func visibleParts(text string) (visible, signature string) {
 	res := tidy(out)
 	if res == "" {
 		// Everything looked quoted: the whole text, but never a mail app's signature alone.
-		return tidy(trimSignature(strings.Split(text, "\n"))), ""
+		return tidy(trimSignature(v.lines)), ""
 	}
 	return res, signature
 }
@@ -922,12 +979,15 @@ func VisibleForward(text string) string {
 // withHistory is VisibleForward, and whether it found a separator, that is whether the text
 // carries a forwarded message or the quoted history of a reply chain.
 func withHistory(text string) (string, bool) {
-	text = normalizeText(text)
-	if strings.TrimSpace(text) == "" {
+	return newLineView(text).withHistory()
+}
+
+// withHistory is the package function withHistory of the view's text.
+func (v *lineView) withHistory() (string, bool) {
+	if v.blank {
 		return "", false
 	}
-	lines := strings.Split(text, "\n")
-	kinds := classify(lines)
+	lines, kinds := v.plainLines()
 	cut := -1
 	for i := 0; i < len(lines) && cut < 0; i++ {
 		switch kinds[i] {
@@ -940,7 +1000,8 @@ func withHistory(text string) (string, bool) {
 		}
 	}
 	if cut < 0 {
-		return VisibleText(text), false
+		vis, _ := v.visibleParts()
+		return vis, false
 	}
 	tail := tidy(lines[cut:])
 	head := ""
@@ -951,4 +1012,22 @@ func withHistory(text string) (string, bool) {
 		return tail, true
 	}
 	return head + "\n\n" + tail, true
+}
+
+// onlyHistory reports whether the view's text is nothing but quoted history: see the package
+// function onlyHistory.
+func (v *lineView) onlyHistory() bool {
+	lines, kinds := v.sharedLines()
+	quoted := false
+	for i, k := range kinds {
+		switch {
+		case k == kindQuote:
+			quoted = true
+		case k == kindEmpty || k == kindAttribution:
+		case k == kindText && isMobileSignature(strings.TrimSpace(lines[i])):
+		default:
+			return false
+		}
+	}
+	return quoted
 }
