@@ -3,6 +3,7 @@ package mailin
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -338,5 +339,28 @@ func BenchmarkParse(b *testing.B) {
 		if _, err := Parse(raw, ParseOptions{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestParseLeavesInputAlone: Parse never writes into the mail it reads, which the desk keeps as
+// Raw. A delivery report with LF line ends had the "\n-" of the boundary after its last block
+// overwritten with "\n\n".
+func TestParseLeavesInputAlone(t *testing.T) {
+	raw := []byte("From: MAILER-DAEMON@mx.example\nTo: alice@corp.example\nSubject: Undelivered Mail Returned to Sender\n" +
+		"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B1\"\n\n" +
+		"--B1\nContent-Type: text/plain\n\nYour mail could not be delivered.\n\n" +
+		"--B1\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example\n\n" +
+		"Final-Recipient: rfc822; bob@corp.example\nAction: failed\nStatus: 5.1.1\n\n" +
+		"--B1--\n")
+	orig := bytes.Clone(raw)
+	m, err := Parse(raw, ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(raw, orig) {
+		t.Errorf("Parse changed its input:\n%s", raw)
+	}
+	if !slices.Equal(m.FailedRecipients, []string{"bob@corp.example"}) {
+		t.Errorf("failed recipients %q, want bob@corp.example", m.FailedRecipients)
 	}
 }
