@@ -325,6 +325,55 @@ var (
 	decorationRe = regexp.MustCompile(`^[-_=*~+#ᐧ—\s]+$`)
 )
 
+// Cheap tests before the expressions that run on many lines. Each lets through every line its
+// expression can match (TestPrefiltersLetThrough derives what may follow the leading run from
+// the expression itself) and turns most lines of a mail away without the backtracker, which
+// clears one bit per instruction and byte of the line before it starts.
+
+// attrLead is attrLeadRe.MatchString(s).
+func attrLead(s string) bool {
+	return mayStart(s, attrLeadSkip, attrLeadFirst) && attrLeadRe.MatchString(s)
+}
+
+// originalBare is originalBareRe.MatchString(s).
+func originalBare(s string) bool {
+	return mayStart(s, originalBareSkip, originalBareFirst) && originalBareRe.MatchString(s)
+}
+
+// addressLike is addressLikeRe.MatchString(s): no address without an "@".
+func addressLike(s string) bool {
+	return strings.IndexByte(s, '@') >= 0 && addressLikeRe.MatchString(s)
+}
+
+// The leading runs that attrLeadRe and originalBareRe skip ("\s" is ASCII white space but
+// vertical tab), and the ASCII characters (letters in lower case, for either case) that may
+// begin one of their words after it. Their words in other scripts begin with non-ASCII
+// letters, which mayStart always lets through.
+const (
+	attrLeadSkip      = "-*_ \t\n\f\r"
+	attrLeadFirst     = "olaeiwdpvtmfsj0123456789("
+	originalBareSkip  = "*_> \t\n\f\r"
+	originalBareFirst = "omucawpe"
+)
+
+// mayStart reports whether s may match an expression anchored at the start that skips a run of
+// the ASCII characters skip, then needs one of the ASCII characters first (letters in lower
+// case) or any non-ASCII character.
+func mayStart(s, skip, first string) bool {
+	i := 0
+	for i < len(s) && strings.IndexByte(skip, s[i]) >= 0 {
+		i++
+	}
+	if i == len(s) || s[i] >= utf8.RuneSelf {
+		return true
+	}
+	c := s[i]
+	if 'A' <= c && c <= 'Z' {
+		c += 'a' - 'A'
+	}
+	return strings.IndexByte(first, c) >= 0
+}
+
 // originalPhrases are the words of "Original Message" separators.
 const originalPhrases = `original message|original-nachricht|message d'origine|message d’origine|ursprüngliche nachricht|` +
 	`mail original|message original|courriel original|ursprüngliche mail|` + // Zimbra, Thunderbird in French
@@ -439,7 +488,7 @@ func classify(lines []string) []lineKind {
 			case isDelimiter(c) || (strings.Contains(c, "--") || strings.Contains(c, "==")) && originalRe.MatchString(c):
 				kinds[i] = kindDelimiter
 				continue
-			case len(c) < 60 && strings.Count(c, " ") < 4 && !strings.ContainsAny(c, "0123456789@<") && originalBareRe.MatchString(c):
+			case len(c) < 60 && strings.Count(c, " ") < 4 && !strings.ContainsAny(c, "0123456789@<") && originalBare(c):
 				if k := nextNonEmpty(cl, i+1); k < len(cl) && headerBlock(cl, kinds, k) > 0 {
 					kinds[i] = kindDelimiter
 					continue
@@ -606,7 +655,7 @@ func attribution(cl []string, kinds []lineKind, i int) (int, bool) {
 		// Prefer the shorter attribution when the first line is new text
 		// that merely precedes it.
 		for k := nextNonEmpty(cl, i+1); k <= j; k = nextNonEmpty(cl, k+1) {
-			if j2, ok2 := attributionFrom(cl, kinds, k); ok2 && j2 == j && !attrLeadRe.MatchString(cl[i]) {
+			if j2, ok2 := attributionFrom(cl, kinds, k); ok2 && j2 == j && !attrLead(cl[i]) {
 				return 0, false
 			}
 		}
@@ -636,7 +685,7 @@ func attributionFrom(cl []string, kinds []lineKind, i int) (int, bool) {
 			break
 		}
 	}
-	if !marked && !(strings.ContainsAny(cl[i], "0123456789") && attrLeadRe.MatchString(cl[i])) {
+	if !marked && !(strings.ContainsAny(cl[i], "0123456789") && attrLead(cl[i])) {
 		return 0, false
 	}
 	var b strings.Builder
@@ -665,10 +714,10 @@ func attributionFrom(cl []string, kinds []lineKind, i int) (int, bool) {
 			depth = 0
 		}
 		n++
-		if depth == 0 && (isAttribution(b.String()) || isLooseAttribution(b.String()) && followedByQuote(kinds, j+1, len(kinds))) {
+		if depth == 0 && (isAttribution(b.String()) || followedByQuote(kinds, j+1, len(kinds)) && isLooseAttribution(b.String())) {
 			return j, true
 		}
-		if n == 1 && !strings.Contains(c, "<") && !(strings.Contains(c, "@") && addressLikeRe.MatchString(c)) && !attrLeadRe.MatchString(c) {
+		if n == 1 && !strings.Contains(c, "<") && !(strings.Contains(c, "@") && addressLike(c)) && !attrLead(c) {
 			// Only an attribution-like beginning may continue on the next line.
 			return 0, false
 		}
@@ -709,7 +758,7 @@ func isAttribution(s string) bool {
 	if !colon && !dashes {
 		return false
 	}
-	if !strings.ContainsAny(t, "0123456789") && !addressLikeRe.MatchString(t) && !dashes {
+	if !strings.ContainsAny(t, "0123456789") && !addressLike(t) && !dashes {
 		return false
 	}
 	if len(strings.Fields(t)) > 45 {
@@ -731,11 +780,11 @@ func isAttribution(s string) bool {
 // has a date or an address, and ends with the verb. Alone it proves little;
 // the caller asks for quoted lines after it.
 func isLooseAttribution(s string) bool {
-	if len(s) > 300 || !attrLeadRe.MatchString(s) || len(strings.Fields(s)) > 30 {
+	if len(s) > 300 || !attrLead(s) || len(strings.Fields(s)) > 30 {
 		return false
 	}
 	t := strings.TrimRight(s, " .")
-	if !strings.ContainsAny(t, "0123456789") && !addressLikeRe.MatchString(t) {
+	if !strings.ContainsAny(t, "0123456789") && !addressLike(t) {
 		return false
 	}
 	after, ok := findAttrVerb(t)
