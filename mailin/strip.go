@@ -288,90 +288,46 @@ func clean(l string) string {
 
 var (
 	// attrLeadRe matches the usual beginnings of an attribution.
-	attrLeadRe = regexp.MustCompile(`(?i)^[-*_\s]*(on|le|am|el|il|op|em|w dniu|dnia|den|på|vào|at|en|in|tanggal|в|в\s|\d|\(|mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|在)`)
+	attrLeadRe = mustAnchored(`(?i)^[-*_\s]*(on|le|am|el|il|op|em|w dniu|dnia|den|på|vào|at|en|in|tanggal|в|в\s|\d|\(|mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|在)`)
 
 	// attrDateRe matches Gmail's old numeric attribution,
 	// "2014-10-17 11:28 GMT+03:00 Name <addr>:" or "26.06.2014, 14:41, "Name" <addr>:".
-	attrDateRe = regexp.MustCompile(`^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\b.*(GMT[+-]\d|<[^<>\s]+@[^<>\s]+>)`)
+	attrDateRe = mustAnchored(`^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\b.*(GMT[+-]\d|<[^<>\s]+@[^<>\s]+>)`)
 
 	// attrFromRe matches an attribution without a verb: a date with a time,
 	// then the sender's address, then a colon:
 	// "Thu, 26 Jun 2014 14:00:51 +0400 от Alexander L <abc@example.com>:".
-	attrFromRe = regexp.MustCompile(`(?i)^(mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim|пн|вт|ср|чт|пт|сб|вс|\d).*\d{1,2}:\d{2}.*<[^<>\s]+@[^<>\s]+>\s*:$`)
+	attrFromRe = mustAnchored(`(?i)^(mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim|пн|вт|ср|чт|пт|сб|вс|\d).*\d{1,2}:\d{2}.*<[^<>\s]+@[^<>\s]+>\s*:$`)
 
 	// addressLikeRe finds something that looks like an e-mail address.
 	addressLikeRe = regexp.MustCompile(`[^\s<>@()]+@[^\s<>@()]+\.[^\s<>@()]`)
 
 	// headerRe matches one line of a quoted message's header block, in the
 	// languages of the usual clients, with Outlook's "*From:*" bold variant.
-	headerRe = regexp.MustCompile(`(?i)^[*_]*(from|de|von|van|da|fra|från|od|от|lähettäjä|feladó|kimden|message du|date|datum|fecha|data|dato|päivämäärä|sent|envoyé|envoye|gesendet|verzonden|inviato|enviado el|enviada em|enviado|enviada|sendt|skickat|wysłano|wysłane|отправлено|lähetetty|to|à|a|an|aan|para|til|till|do|кому|vastaanottaja|subject|objet|betreff|onderwerp|oggetto|asunto|assunto|emne|ämne|temat|тема|aihe|cc|bcc|reply-to|risposta|répondre à)[*_]*\s?:[*_]*(\s|$)`)
+	headerRe = mustAnchored(`(?i)^[*_]*(from|de|von|van|da|fra|från|od|от|lähettäjä|feladó|kimden|message du|date|datum|fecha|data|dato|päivämäärä|sent|envoyé|envoye|gesendet|verzonden|inviato|enviado el|enviada em|enviado|enviada|sendt|skickat|wysłano|wysłane|отправлено|lähetetty|to|à|a|an|aan|para|til|till|do|кому|vastaanottaja|subject|objet|betreff|onderwerp|oggetto|asunto|assunto|emne|ämne|temat|тема|aihe|cc|bcc|reply-to|risposta|répondre à)[*_]*\s?:[*_]*(\s|$)`)
 
 	// headerFirstRe is the subset that may begin a header block.
-	headerFirstRe = regexp.MustCompile(`(?i)^[*_]*(from|de|von|van|da|fra|från|od|от|lähettäjä|feladó|kimden|message du|date|datum|fecha|data|dato|päivämäärä|sent|envoyé|envoye|gesendet)[*_]*\s?:`)
+	headerFirstRe = mustAnchored(`(?i)^[*_]*(from|de|von|van|da|fra|från|od|от|lähettäjä|feladó|kimden|message du|date|datum|fecha|data|dato|päivämäärä|sent|envoyé|envoye|gesendet)[*_]*\s?:`)
 
 	// originalRe matches the "Original Message" separators of Outlook and
 	// other clients, in several languages, between rules of dashes or equals
 	// signs ("-----Original Message-----", "==== Original Message ====").
-	originalRe = regexp.MustCompile(`(?i)^[*_>\s]*(?:-{2,}|={2,})\s*(` + originalPhrases + `)\s*(?:-{2,}|={2,})[*_\s]*$`)
+	originalRe = mustAnchored(`(?i)^[*_>\s]*(?:-{2,}|={2,})\s*(` + originalPhrases + `)\s*(?:-{2,}|={2,})[*_\s]*$`)
 
 	// originalBareRe is the phrase alone on its line; it separates only when a
 	// header block follows.
-	originalBareRe = regexp.MustCompile(`(?i)^[*_>\s]*(` + originalPhrases + `)\s*:?[*_\s]*$`)
+	originalBareRe = mustAnchored(`(?i)^[*_>\s]*(` + originalPhrases + `)\s*:?[*_\s]*$`)
 
 	// forwardRe matches the line that starts a forwarded message.
-	forwardRe = regexp.MustCompile(`(?i)^[*_\s]*(-{2,}\s*(forwarded message|message transféré|message transfere|weitergeleitete nachricht|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|mensagem encaminhada|vidarebefordrat meddelande|videresendt melding|videresendt meddelelse|przekazana wiadomość|пересылаемое сообщение|forwarded message follows)\s*-*|begin forwarded message\s*:|début du message réexpédié\s*:|debut du message reexpedie\s*:|anfang der weitergeleiteten nachricht\s*:|inicio del mensaje reenviado\s*:|inizio messaggio inoltrato\s*:|begin doorgestuurd bericht\s*:)[*_\s]*$`)
+	forwardRe = mustAnchored(`(?i)^[*_\s]*(-{2,}\s*(forwarded message|message transféré|message transfere|weitergeleitete nachricht|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|mensagem encaminhada|vidarebefordrat meddelande|videresendt melding|videresendt meddelelse|przekazana wiadomość|пересылаемое сообщение|forwarded message follows)\s*-*|begin forwarded message\s*:|début du message réexpédié\s*:|debut du message reexpedie\s*:|anfang der weitergeleiteten nachricht\s*:|inicio del mensaje reenviado\s*:|inizio messaggio inoltrato\s*:|begin doorgestuurd bericht\s*:)[*_\s]*$`)
 
 	// decorationRe matches lines made of rule characters only.
-	decorationRe = regexp.MustCompile(`^[-_=*~+#ᐧ—\s]+$`)
+	decorationRe = mustAnchored(`^[-_=*~+#ᐧ—\s]+$`)
 )
-
-// Cheap tests before the expressions that run on many lines. Each lets through every line its
-// expression can match (TestPrefiltersLetThrough derives what may follow the leading run from
-// the expression itself) and turns most lines of a mail away without the backtracker, which
-// clears one bit per instruction and byte of the line before it starts.
-
-// attrLead is attrLeadRe.MatchString(s).
-func attrLead(s string) bool {
-	return mayStart(s, attrLeadSkip, attrLeadFirst) && attrLeadRe.MatchString(s)
-}
-
-// originalBare is originalBareRe.MatchString(s).
-func originalBare(s string) bool {
-	return mayStart(s, originalBareSkip, originalBareFirst) && originalBareRe.MatchString(s)
-}
 
 // addressLike is addressLikeRe.MatchString(s): no address without an "@".
 func addressLike(s string) bool {
 	return strings.IndexByte(s, '@') >= 0 && addressLikeRe.MatchString(s)
-}
-
-// The leading runs that attrLeadRe and originalBareRe skip ("\s" is ASCII white space but
-// vertical tab), and the ASCII characters (letters in lower case, for either case) that may
-// begin one of their words after it. Their words in other scripts begin with non-ASCII
-// letters, which mayStart always lets through.
-const (
-	attrLeadSkip      = "-*_ \t\n\f\r"
-	attrLeadFirst     = "olaeiwdpvtmfsj0123456789("
-	originalBareSkip  = "*_> \t\n\f\r"
-	originalBareFirst = "omucawpe"
-)
-
-// mayStart reports whether s may match an expression anchored at the start that skips a run of
-// the ASCII characters skip, then needs one of the ASCII characters first (letters in lower
-// case) or any non-ASCII character.
-func mayStart(s, skip, first string) bool {
-	i := 0
-	for i < len(s) && strings.IndexByte(skip, s[i]) >= 0 {
-		i++
-	}
-	if i == len(s) || s[i] >= utf8.RuneSelf {
-		return true
-	}
-	c := s[i]
-	if 'A' <= c && c <= 'Z' {
-		c += 'a' - 'A'
-	}
-	return strings.IndexByte(first, c) >= 0
 }
 
 // originalPhrases are the words of "Original Message" separators.
@@ -488,7 +444,7 @@ func classify(lines []string) []lineKind {
 			case isDelimiter(c) || (strings.Contains(c, "--") || strings.Contains(c, "==")) && originalRe.MatchString(c):
 				kinds[i] = kindDelimiter
 				continue
-			case len(c) < 60 && strings.Count(c, " ") < 4 && !strings.ContainsAny(c, "0123456789@<") && originalBare(c):
+			case len(c) < 60 && strings.Count(c, " ") < 4 && !strings.ContainsAny(c, "0123456789@<") && originalBareRe.MatchString(c):
 				if k := nextNonEmpty(cl, i+1); k < len(cl) && headerBlock(cl, kinds, k) > 0 {
 					kinds[i] = kindDelimiter
 					continue
@@ -549,7 +505,7 @@ func isWrappedQuote(prev, l string, quoteFollows bool) bool {
 }
 
 // footerRe matches the first line of a mailing list's or a legal footer.
-var footerRe = regexp.MustCompile(`(?i)^[*_\s]*(?:` +
+var footerRe = mustAnchored(`(?i)^[*_\s]*(?:` +
 	`you received this (?:message|e-?mail) because you are subscribed|to unsubscribe from this (?:group|list)|` +
 	`you are receiving this because you|reply to this email directly|` +
 	`(?:confidentiality notice|confidentiality|disclaimer|avertissement|avis de confidentialité|legal notice|mentions légales)\s*:|` +
@@ -655,7 +611,7 @@ func attribution(cl []string, kinds []lineKind, i int) (int, bool) {
 		// Prefer the shorter attribution when the first line is new text
 		// that merely precedes it.
 		for k := nextNonEmpty(cl, i+1); k <= j; k = nextNonEmpty(cl, k+1) {
-			if j2, ok2 := attributionFrom(cl, kinds, k); ok2 && j2 == j && !attrLead(cl[i]) {
+			if j2, ok2 := attributionFrom(cl, kinds, k); ok2 && j2 == j && !attrLeadRe.MatchString(cl[i]) {
 				return 0, false
 			}
 		}
@@ -685,7 +641,7 @@ func attributionFrom(cl []string, kinds []lineKind, i int) (int, bool) {
 			break
 		}
 	}
-	if !marked && !(strings.ContainsAny(cl[i], "0123456789") && attrLead(cl[i])) {
+	if !marked && !(strings.ContainsAny(cl[i], "0123456789") && attrLeadRe.MatchString(cl[i])) {
 		return 0, false
 	}
 	var b strings.Builder
@@ -717,7 +673,7 @@ func attributionFrom(cl []string, kinds []lineKind, i int) (int, bool) {
 		if depth == 0 && (isAttribution(b.String()) || followedByQuote(kinds, j+1, len(kinds)) && isLooseAttribution(b.String())) {
 			return j, true
 		}
-		if n == 1 && !strings.Contains(c, "<") && !(strings.Contains(c, "@") && addressLike(c)) && !attrLead(c) {
+		if n == 1 && !strings.Contains(c, "<") && !(strings.Contains(c, "@") && addressLike(c)) && !attrLeadRe.MatchString(c) {
 			// Only an attribution-like beginning may continue on the next line.
 			return 0, false
 		}
@@ -780,7 +736,7 @@ func isAttribution(s string) bool {
 // has a date or an address, and ends with the verb. Alone it proves little;
 // the caller asks for quoted lines after it.
 func isLooseAttribution(s string) bool {
-	if len(s) > 300 || !attrLead(s) || len(strings.Fields(s)) > 30 {
+	if len(s) > 300 || !attrLeadRe.MatchString(s) || len(strings.Fields(s)) > 30 {
 		return false
 	}
 	t := strings.TrimRight(s, " .")
@@ -942,7 +898,7 @@ func dropQuotes(kinds []lineKind, keep []bool) {
 
 var (
 	// mobileSigRe matches the one-line signatures of mail apps.
-	mobileSigRe = regexp.MustCompile(`(?i)^(` +
+	mobileSigRe = mustAnchored(`(?i)^(` +
 		`sent (from|with|via|by|using) .{1,80}` +
 		`|envoy[ée] (de|depuis|à partir de|a partir de|avec|via) .{1,80}` +
 		`|(von meinem|diese nachricht wurde von meinem) .{1,80} gesendet\.?` +
@@ -955,12 +911,12 @@ var (
 
 	// sentFromMyRe is "Sent from my X" where X must look like a device, so that
 	// "Sent from my desk, it is easier" stays.
-	sentFromMyRe = regexp.MustCompile(`(?i)^(sent|envoy[ée]) (from|de|depuis|with) (my|mon|ma) (\S+)`)
+	sentFromMyRe = mustAnchored(`(?i)^(sent|envoy[ée]) (from|de|depuis|with) (my|mon|ma) (\S+)`)
 
-	deviceWordRe = regexp.MustCompile(`(?i)^(mobile|cell|phone|telephone|téléphone|smartphone|tablet|tablette|appareil|device|portable|android|iphone|ipad|ipod|blackberry|samsung|galaxy|huawei|xiaomi|pixel|nokia|htc|lg|motorola|sony|windows|mac)`)
+	deviceWordRe = mustAnchored(`(?i)^(mobile|cell|phone|telephone|téléphone|smartphone|tablet|tablette|appareil|device|portable|android|iphone|ipad|ipod|blackberry|samsung|galaxy|huawei|xiaomi|pixel|nokia|htc|lg|motorola|sony|windows|mac)`)
 
 	// dashNameRe is a lone "-Name" sign-off line.
-	dashNameRe = regexp.MustCompile(`^-\p{L}[\p{L}.'’]*( \p{L}[\p{L}.'’]*){0,2}$`)
+	dashNameRe = mustAnchored(`^-\p{L}[\p{L}.'’]*( \p{L}[\p{L}.'’]*){0,2}$`)
 )
 
 // isMobileSignature reports whether l is a mail app's signature line.
@@ -1010,7 +966,7 @@ func trimSignature(lines []string) []string {
 // subject: Fwd/Fw (English), TR (French), WG (German), RV and ENC (Spanish,
 // Portuguese), Doorst (Dutch), VS and VB (Nordic), after a mail gateway's
 // "[EXTERNAL]" tag if any, with any space before the colon ("TR :").
-var forwardSubjectRe = regexp.MustCompile(`(?i)^[\s\p{Z}]*(?:\[(?:external|ext|externe|extern|external sender|externo|esterno)\][\s\p{Z}]*)*(?:fwd?|tr|wg|rv|enc|doorst|vs|vb|vl)[\s\p{Z}]*(?:\[\d+\])?[\s\p{Z}]*[:：]`)
+var forwardSubjectRe = mustAnchored(`(?i)^[\s\p{Z}]*(?:\[(?:external|ext|externe|extern|external sender|externo|esterno)\][\s\p{Z}]*)*(?:fwd?|tr|wg|rv|enc|doorst|vs|vb|vl)[\s\p{Z}]*(?:\[\d+\])?[\s\p{Z}]*[:：]`)
 
 // IsForwardSubject reports whether a subject is that of a forwarded mail.
 func IsForwardSubject(subject string) bool { return forwardSubjectRe.MatchString(subject) }
