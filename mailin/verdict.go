@@ -128,8 +128,16 @@ var daemonNameRe = mustAnchored(`(?i)^(?:mail delivery (?:sub)?system|mail deliv
 // judge applies the verdict rules. Order matters: a bounce often also looks
 // like an auto-reply and carries a Precedence header, so reports come first,
 // then our own mail coming back, then automatic responses, then bulk.
-func judge(h gomail.Header, opt ParseOptions, f *bodyFacts) (Verdict, string) {
-	from := parseAddressList(h.Get("From"))
+//
+// read holds what Parse has already read of the same header, nil when nothing was.
+func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (Verdict, string) {
+	if read == nil {
+		read = &headerRead{}
+	}
+	from := read.from
+	if !read.fromOK {
+		from = parseAddressList(h.Get("From"))
+	}
 	fromEmail, fromName := "", ""
 	if len(from) > 0 {
 		fromEmail, fromName = from[0].Email, from[0].Name
@@ -148,7 +156,10 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts) (Verdict, string) {
 			}
 		}
 	}
-	subject := decodeSubject(h.Get("Subject"), "")
+	subject := read.subject
+	if !read.subjectOK {
+		subject = decodeSubject(h.Get("Subject"), "")
+	}
 	ct, params := parseParams(h.Get("Content-Type"))
 	reportType := ""
 	if ct == "multipart/report" {
@@ -226,7 +237,11 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts) (Verdict, string) {
 		return VerdictLoop, "X-Deskd-Ticket"
 	}
 	if opt.IsOwnMessageID != nil {
-		if id := firstMsgID(h.Get("Message-Id")); id != "" && opt.IsOwnMessageID(id) {
+		id := read.messageID
+		if !read.messageIDOK {
+			id = firstMsgID(h.Get("Message-Id"))
+		}
+		if id != "" && opt.IsOwnMessageID(id) {
 			return VerdictLoop, "Message-ID issued by the desk"
 		}
 	}
@@ -302,6 +317,29 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts) (Verdict, string) {
 		return VerdictLoop, "X-Loop"
 	}
 	return VerdictPerson, "no machine evidence"
+}
+
+// headerRead is what judge reads of a header that Parse has read already, each with whether
+// it is known: judge reads the From and the Subject without the message's charset hint, and
+// they are only the same when the hint makes no difference (see hintless).
+type headerRead struct {
+	from        []Address // parseAddressList(From)
+	subject     string    // decodeSubject(Subject, "")
+	messageID   string    // firstMsgID(Message-Id)
+	fromOK      bool
+	subjectOK   bool
+	messageIDOK bool
+}
+
+// hintless reports whether a raw header value reads the same with the charset hint as without
+// it, in parseAddresses and decodeHeader: valid UTF-8 without escapes is taken as it is, but
+// with a UTF-7 hint.
+func hintless(v, hint string) bool {
+	if hint == "" {
+		return true
+	}
+	l := strings.ToLower(hint)
+	return isPlainText(v) && !isUTF7Label(l) && !isUTF7Label(strings.Trim(l, "\" '"))
 }
 
 // autoSubmitted returns the Auto-Submitted keyword, lower-case, "" if absent.
