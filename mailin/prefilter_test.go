@@ -219,3 +219,24 @@ Merci d'avance
 Pouvez-vous m'aider ?
 Problème d'imprimante
 VPN en panne`
+
+// TestBounceSuffix: bounceSuffix agrees with bounceSuffixRe on the subjects of the samples and
+// corpora, with each phrase in either case behind and before the characters that matter.
+func TestBounceSuffix(t *testing.T) {
+	subjects := append(strings.Split(anchoredSamples, "\n"), "RE: Réunion - non remis", "Order 12 (undeliverable)",
+		"Order 12 (UNDELIVERABLE) ", "x: Unzustellbar\t", "x - onbestelbaar))", "x (not delivered )", "x:non-remis",
+		"x –non distribuable", "x undelivereD", "ſ", "x: non remiſ", "")
+	for _, p := range []string{"non remis", "non-remis", "nonremis", "undeliverable", "undelivered", "not delivered",
+		"non distribuable", "unzustellbar", "onbestelbaar"} {
+		for _, before := range []string{"", "x", "x ", "x-", "x–", "x:", "x(", "x\t"} {
+			for _, after := range []string{"", ")", ") ", " ", "\n", "x", "))", ".", " )"} {
+				subjects = append(subjects, before+p+after, before+strings.ToUpper(p)+after)
+			}
+		}
+	}
+	for _, s := range subjects {
+		if got, want := bounceSuffix(s), bounceSuffixRe.MatchString(s); got != want {
+			t.Errorf("bounceSuffix(%q) = %v, the expression says %v", s, got, want)
+		}
+	}
+}

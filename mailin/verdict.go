@@ -35,6 +35,24 @@ var bounceSubjectRe = mustAnchored(`(?i)^\s*(?:` +
 // A bounce phrase ending the subject: "RE: Réunion - non remis", "Order 12 (undeliverable)".
 var bounceSuffixRe = regexp.MustCompile(`(?i)[-–:(\s](?:non[- ]?remis|undeliverable|undelivered|not delivered|non distribuable|unzustellbar|onbestelbaar)\)?\s*$`)
 
+// bounceSuffix is bounceSuffixRe.MatchString(s). A match ends with one of the phrases, then
+// perhaps ")" and white space: the last letter of a phrase ends s once these are trimmed, and
+// most subjects end with another (TestBounceSuffix).
+func bounceSuffix(s string) bool {
+	t := strings.TrimRight(s, " \t\n\f\r") // \s
+	t = strings.TrimSuffix(t, ")")
+	if t == "" {
+		return false
+	}
+	if c := t[len(t)-1]; c < utf8.RuneSelf && strings.IndexByte(bounceSuffixLast, c|0x20) < 0 {
+		return false
+	}
+	return bounceSuffixRe.MatchString(s)
+}
+
+// bounceSuffixLast are the last letters of bounceSuffixRe's phrases, in lower case.
+const bounceSuffixLast = "sedr"
+
 // Subjects and opening phrases of delay warnings (nothing failed yet).
 var (
 	delaySubjectRe = regexp.MustCompile(`(?i)(\(delay\)|delivery (?:has been |is )?delayed|delayed mail|mail delivery delayed|` +
@@ -194,7 +212,7 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 	dsn := reportType == "delivery-status" || reportType == "global-delivery-status" || (f != nil && f.deliveryStatus)
 	failed := h.Has("X-Failed-Recipients") || (f != nil && len(f.failed) > 0)
 	daemon := daemonLocalRe.MatchString(local) || daemonNameRe.MatchString(strings.TrimSpace(fromName))
-	bounceSubject := bounceSubjectRe.MatchString(subject) || bounceSuffixRe.MatchString(subject)
+	bounceSubject := bounceSubjectRe.MatchString(subject) || bounceSuffix(subject)
 	// Only a machine's delay warning counts: the subject is not looked at without a sign of one.
 	delaySubject := (dsn || daemon || nullSender || isAutoSubmitted(h)) && delaySubjectRe.MatchString(subject)
 
