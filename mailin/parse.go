@@ -228,7 +228,29 @@ func derivedID(raw []byte) string {
 	return hex.EncodeToString(sum[:16]) + "@deskd.invalid"
 }
 
-var msgIDRe = regexp.MustCompile(`<([^<>]*)>`)
+// bracketed returns what msgIDRe, `<([^<>]*)>`, finds in v, each without its brackets: the
+// text between a "<" and the next ">" with no "<" between them, left to right.
+func bracketed(v string) []string {
+	var out []string
+	for i := 0; ; {
+		p := strings.IndexByte(v[i:], '<')
+		if p < 0 {
+			return out
+		}
+		p += i
+		q := strings.IndexAny(v[p+1:], "<>")
+		if q < 0 {
+			return out
+		}
+		q += p + 1
+		if v[q] == '<' {
+			i = q // a "<" before any ">": the match can only start there
+			continue
+		}
+		out = append(out, v[p+1:q])
+		i = q + 1
+	}
+}
 
 // msgIDSyntax is RFC 5322's msg-id without its brackets: id-left "@" id-right, each a
 // dot-atom-text (obsolete forms with quoted strings too), or a domain literal on the right.
@@ -247,9 +269,9 @@ func validMsgID(id string) bool { return len(id) <= maxMsgID && msgIDSyntax.Matc
 func msgIDList(v string) []string {
 	v = decodeHeaderText(v)
 	var out []string
-	if ms := msgIDRe.FindAllStringSubmatch(v, -1); len(ms) > 0 {
+	if ms := bracketed(v); len(ms) > 0 {
 		for _, mm := range ms {
-			id := strings.Join(strings.Fields(mm[1]), "")
+			id := strings.Join(strings.Fields(mm), "")
 			if validMsgID(id) {
 				out = append(out, id)
 			}

@@ -3,6 +3,8 @@ package mailin
 import (
 	"bytes"
 	"encoding/binary"
+	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -362,5 +364,29 @@ func TestParseLeavesInputAlone(t *testing.T) {
 	}
 	if !slices.Equal(m.FailedRecipients, []string{"bob@corp.example"}) {
 		t.Errorf("failed recipients %q, want bob@corp.example", m.FailedRecipients)
+	}
+}
+
+// TestBracketed: bracketed finds what `<([^<>]*)>` finds.
+func TestBracketed(t *testing.T) {
+	re := regexp.MustCompile(`<([^<>]*)>`)
+	texts := []string{"", "<>", "<a>", "<a@b> <c@d>", "x <a<b> c>", "<<a>>", "<a", "a>", ">a<b>", "<a> <", "<a>>b<c>",
+		"<a@b>,<c@d>\r\n <e@f>", "no ids", "<é@ü>", "< a @ b >"}
+	r := rand.New(rand.NewPCG(8, 9))
+	for range 5000 {
+		var b strings.Builder
+		for range r.IntN(12) {
+			b.WriteByte("<>a@ ,"[r.IntN(6)])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, s := range texts {
+		var want []string
+		for _, m := range re.FindAllStringSubmatch(s, -1) {
+			want = append(want, m[1])
+		}
+		if got := bracketed(s); !slices.Equal(got, want) {
+			t.Errorf("bracketed(%q) = %q, want %q", s, got, want)
+		}
 	}
 }
