@@ -179,7 +179,7 @@ func (c *headerFields) add(line []byte) {
 	name = buf[:len(name)]
 	full := len(c.fields) >= maxHeaderFields || c.size >= maxHeaderBytes
 	if c.count == nil {
-		c.count = map[string]int{}
+		c.count = make(map[string]int, 32) // a header has some 10 to 30 field names
 	}
 	n := 0
 	if !full || knownFields[string(name)] { // Past the limits only known names are counted: the map stays small.
@@ -196,7 +196,9 @@ func (c *headerFields) add(line []byte) {
 		line = line[:maxFieldBytes]
 		c.cut++
 	}
-	c.fields = append(c.fields, append([]byte(nil), line...))
+	// The line itself, capped so that a continuation folded into it (fold) is appended to a
+	// copy and not over the bytes after it, which are the message's.
+	c.fields = append(c.fields, line[:len(line):len(line)])
 	c.size += len(line)
 }
 

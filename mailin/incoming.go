@@ -56,10 +56,11 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 		in.Cc = append(in.Cc, a.Email)
 	}
 	in.Names = displayNames(m)
-	in.Text, in.Signature = visible(m)
+	r := newReading(m)
+	in.Text, in.Signature = r.visible()
 	if IsForwardSubject(m.Subject) {
-		in.Forwarded, _ = visibleForward(m)
-	} else if h, ok := visibleForward(m); ok && h != in.Text {
+		in.Forwarded, _ = r.visibleForward()
+	} else if h, ok := r.visibleForward(); ok && h != in.Text {
 		in.History = h
 	}
 	in.Language = tickets.DetectLanguage(m.Language, m.Subject+"\n"+in.Text, defaultLanguage)
@@ -95,6 +96,59 @@ func textHead(s string, n int) string {
 	return s
 }
 
+// reading is what Incoming reads of a message more than once: whether its text is the
+// conversion of its HTML (itself a conversion), the HTML's text, and its texts cut into lines
+// and classified.
+type reading struct {
+	m          *Message
+	conv       int8 // converted(): 0 not known yet, 1 no, 2 yes.
+	html       string
+	htmlDone   bool
+	views      []*lineView
+	viewSource []string // The text each view was made of.
+}
+
+func newReading(m *Message) *reading { return &reading{m: m} }
+
+// converted reports whether the text of the message is our conversion of its HTML (there was
+// no text/plain part, or it says the same), in which case the HTML tree strips quotes better.
+// The conversion it makes to tell is the HTML's text (htmlText), kept.
+func (r *reading) converted() bool {
+	if r.conv == 0 {
+		m := r.m
+		r.conv = 1
+		if m.textFromHTML {
+			r.conv = 2
+		} else if m.HTML != "" && len(m.HTML) <= htmlChunk {
+			r.html, r.htmlDone = HTMLToText(m.HTML), true // = htmlText(m): the HTML is one chunk
+			if strings.TrimSpace(m.Text) == strings.TrimSpace(r.html) {
+				r.conv = 2
+			}
+		}
+	}
+	return r.conv == 2
+}
+
+// htmlText is htmlText(m), made once.
+func (r *reading) htmlText() string {
+	if !r.htmlDone {
+		r.html, r.htmlDone = htmlText(r.m), true
+	}
+	return r.html
+}
+
+// view returns the lines of text, classified once.
+func (r *reading) view(text string) *lineView {
+	for i, s := range r.viewSource {
+		if s == text {
+			return r.views[i]
+		}
+	}
+	v := newLineView(text)
+	r.views, r.viewSource = append(r.views, v), append(r.viewSource, text)
+	return v
+}
+
 // visible returns the new text of a mail: from the plain-text part when there is one, else
 // from the HTML with its quoted parts removed in the tree; the whole text when stripping would
 // leave nothing (but a mail app's signature alone is no text). It returns the signature block
@@ -102,26 +156,28 @@ func textHead(s string, n int) string {
 //
 // The visible text is read from the first tickets.MaxText bytes of the text (the HTML's first
 // htmlChunk) and is at most that long.
-func visible(m *Message) (text, signature string) {
+func (r *reading) visible() (text, signature string) {
+	m := r.m
 	switch {
-	case strings.TrimSpace(m.Text) != "" && !converted(m):
-		text, signature = visibleParts(textHead(m.Text, tickets.MaxText))
+	case strings.TrimSpace(m.Text) != "" && !r.converted():
+		text, signature = r.view(textHead(m.Text, tickets.MaxText)).visibleParts()
 	case m.HTML != "":
 		text = m.visibleHTML
 		if text == "" {
 			text = VisibleHTML(m.HTML)
 		}
 		if htmlSigDelimRe.MatchString(textHead(m.HTML, htmlChunk)) {
-			_, signature = visibleParts(textHead(htmlText(m), tickets.MaxText))
+			_, signature = r.view(textHead(r.htmlText(), tickets.MaxText)).visibleParts()
 		}
 	}
-	if onlyHistory(textHead(m.Text, tickets.MaxText)) {
+	head := r.view(textHead(m.Text, tickets.MaxText))
+	if head.onlyHistory() {
 		// Stripping keeps a text that is all quoted (VisibleText): here it is a reply that says
 		// nothing new.
 		return "", signature
 	}
 	if strings.TrimSpace(text) == "" {
-		text = tidy(trimSignature(strings.Split(normalizeText(textHead(m.Text, tickets.MaxText)), "\n")))
+		text = tidy(trimSignature(head.lines))
 	}
 	return textHead(text, tickets.MaxText), signature
 }
@@ -131,24 +187,7 @@ func visible(m *Message) (text, signature string) {
 // signature ("Envoyé de mon iPhone"). Such a reply says nothing new: its visible text is empty,
 // not the desk's own words quoted back.
 func onlyHistory(text string) bool {
-	lines := splitSharedAttribution(strings.Split(normalizeText(text), "\n"))
-	quoted := false
-	for i, k := range classify(lines) {
-		switch {
-		case k == kindQuote:
-			quoted = true
-		case k == kindEmpty || k == kindAttribution:
-		case k == kindText && isMobileSignature(strings.TrimSpace(lines[i])):
-		default:
-			return false
-		}
-	}
-	return quoted
-}
-
-// converted reports whether the text of a message is our conversion of its HTML.
-func converted(m *Message) bool {
-	return m.textFromHTML || (m.HTML != "" && len(m.HTML) <= htmlChunk && looksConverted(m.Text, m.HTML))
+	return newLineView(text).onlyHistory()
 }
 
 // htmlText is the text of a message's HTML: the message's own text when it is that conversion,
@@ -164,24 +203,18 @@ func htmlText(m *Message) string {
 // the sender's words and the forwarded message or quoted history (see VisibleForward), and
 // whether there was one. It reads the first tickets.MaxText bytes of the text and returns at
 // most that.
-func visibleForward(m *Message) (string, bool) {
-	text := m.Text
-	if strings.TrimSpace(text) == "" || converted(m) {
-		text = htmlText(m)
+func (r *reading) visibleForward() (string, bool) {
+	text := r.m.Text
+	if strings.TrimSpace(text) == "" || r.converted() {
+		text = r.htmlText()
 	}
-	text, ok := withHistory(textHead(text, tickets.MaxText))
+	text, ok := r.view(textHead(text, tickets.MaxText)).withHistory()
 	return textHead(text, tickets.MaxText), ok
 }
 
 // htmlSigDelimRe finds a "-- " signature delimiter in HTML (Gmail's gmail_signature_prefix,
 // Thunderbird's moz-signature), so that a mail without one is not rendered twice.
 var htmlSigDelimRe = regexp.MustCompile(`--(?:\s|&nbsp;|&#160;|\x{a0})*(?:<br|</span>|</div>|</p>|\n)`)
-
-// looksConverted reports whether the plain text is just our own conversion of the HTML body
-// (there was no text/plain part), in which case the HTML tree strips quotes better.
-func looksConverted(text, html string) bool {
-	return strings.TrimSpace(text) == strings.TrimSpace(HTMLToText(html))
-}
 
 // singleFields are the header fields a message has at most once (RFC 5322 section 3.6) that
 // identify, thread or date it. DKIM verifies the last copy of a field it signs while readers

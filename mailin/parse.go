@@ -165,7 +165,14 @@ func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
 	m.ThreadTopic = strings.TrimSpace(decodeHeaderText(h.Get("Thread-Topic")))
 	m.InReplyTo = msgIDList(h.Get("In-Reply-To"))
 	m.References = msgIDList(strings.Join(h.Values("References"), " "))
-	if from := parseAddresses(h.Get("From"), hint); len(from) > 0 {
+	read := &headerRead{messageID: m.MessageID, messageIDOK: true}
+	if m.DerivedID {
+		read.messageID = ""
+	}
+	fromField := h.Get("From")
+	from := parseAddresses(fromField, hint)
+	read.from, read.fromOK = from, hintless(fromField, hint)
+	if len(from) > 0 {
 		m.From = from[0]
 	} else if sender := parseAddresses(h.Get("Sender"), hint); len(sender) > 0 {
 		m.From = sender[0]
@@ -173,7 +180,9 @@ func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
 	m.ReplyTo = parseAddresses(h.Get("Reply-To"), hint)
 	m.To = parseAddresses(strings.Join(h.Values("To"), ", "), hint)
 	m.Cc = parseAddresses(strings.Join(h.Values("Cc"), ", "), hint)
-	m.Subject = decodeSubject(h.Get("Subject"), hint)
+	subject := h.Get("Subject")
+	m.Subject = decodeSubject(subject, hint)
+	read.subject, read.subjectOK = m.Subject, len(subject) <= maxSubjectRaw && hintless(subject, hint)
 	m.Date = parseDate(h.Get("Date"))
 	m.Language = firstLanguage(h.Get("Content-Language"))
 	m.Priority = priority(h)
@@ -183,7 +192,7 @@ func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
 	w.walk(th, body, 0, "")
 	w.finish()
 
-	m.Verdict, m.VerdictReason = judge(h, opt, &w.facts)
+	m.Verdict, m.VerdictReason = judge(h, opt, &w.facts, read)
 	m.FailedRecipients = dedupe(append(m.FailedRecipients, w.facts.failed...))
 	m.FailedStatus = w.facts.failedStatus
 	m.ReturnedIDs = dedupe(w.facts.returnedIDs)
@@ -219,7 +228,29 @@ func derivedID(raw []byte) string {
 	return hex.EncodeToString(sum[:16]) + "@deskd.invalid"
 }
 
-var msgIDRe = regexp.MustCompile(`<([^<>]*)>`)
+// bracketed returns what msgIDRe, `<([^<>]*)>`, finds in v, each without its brackets: the
+// text between a "<" and the next ">" with no "<" between them, left to right.
+func bracketed(v string) []string {
+	var out []string
+	for i := 0; ; {
+		p := strings.IndexByte(v[i:], '<')
+		if p < 0 {
+			return out
+		}
+		p += i
+		q := strings.IndexAny(v[p+1:], "<>")
+		if q < 0 {
+			return out
+		}
+		q += p + 1
+		if v[q] == '<' {
+			i = q // a "<" before any ">": the match can only start there
+			continue
+		}
+		out = append(out, v[p+1:q])
+		i = q + 1
+	}
+}
 
 // msgIDSyntax is RFC 5322's msg-id without its brackets: id-left "@" id-right, each a
 // dot-atom-text (obsolete forms with quoted strings too), or a domain literal on the right.
@@ -238,9 +269,9 @@ func validMsgID(id string) bool { return len(id) <= maxMsgID && msgIDSyntax.Matc
 func msgIDList(v string) []string {
 	v = decodeHeaderText(v)
 	var out []string
-	if ms := msgIDRe.FindAllStringSubmatch(v, -1); len(ms) > 0 {
+	if ms := bracketed(v); len(ms) > 0 {
 		for _, mm := range ms {
-			id := strings.Join(strings.Fields(mm[1]), "")
+			id := strings.Join(strings.Fields(mm), "")
 			if validMsgID(id) {
 				out = append(out, id)
 			}
@@ -441,6 +472,9 @@ func parseDate(v string) time.Time {
 	if v == "" {
 		return time.Time{}
 	}
+	if t, ok := quickDate(v); ok {
+		return t
+	}
 	if t, err := mail.ParseDate(v); err == nil {
 		return t
 	}
@@ -456,6 +490,23 @@ func parseDate(v string) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// rfc5322Date is the form nearly every mailer writes a date in, the first of net/mail's
+// layouts with a day name.
+const rfc5322Date = "Mon, 2 Jan 2006 15:04:05 -0700"
+
+// quickDate is mail.ParseDate(v) for a trimmed date of the form rfc5322Date, found without
+// the 24 layouts net/mail tries before that one (each failure an error with copies of its
+// strings: a fifth of the allocations of a header). For such a date net/mail takes the whole
+// field (its first "+" or "-" starts the last five characters, there is no CR nor comment)
+// and its layouts without a day name cannot read it; ok is false for any other.
+func quickDate(v string) (t time.Time, ok bool) {
+	if len(v) < 5 || strings.IndexAny(v, "+-") != len(v)-5 || strings.ContainsAny(v, "\r\n(") {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(rfc5322Date, v)
+	return t, err == nil
 }
 
 func firstLanguage(v string) string {

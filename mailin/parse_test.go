@@ -3,6 +3,9 @@ package mailin
 import (
 	"bytes"
 	"encoding/binary"
+	"math/rand/v2"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -337,6 +340,53 @@ func BenchmarkParse(b *testing.B) {
 	for b.Loop() {
 		if _, err := Parse(raw, ParseOptions{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestParseLeavesInputAlone: Parse never writes into the mail it reads, which the desk keeps as
+// Raw. A delivery report with LF line ends had the "\n-" of the boundary after its last block
+// overwritten with "\n\n".
+func TestParseLeavesInputAlone(t *testing.T) {
+	raw := []byte("From: MAILER-DAEMON@mx.example\nTo: alice@corp.example\nSubject: Undelivered Mail Returned to Sender\n" +
+		"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B1\"\n\n" +
+		"--B1\nContent-Type: text/plain\n\nYour mail could not be delivered.\n\n" +
+		"--B1\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example\n\n" +
+		"Final-Recipient: rfc822; bob@corp.example\nAction: failed\nStatus: 5.1.1\n\n" +
+		"--B1--\n")
+	orig := bytes.Clone(raw)
+	m, err := Parse(raw, ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(raw, orig) {
+		t.Errorf("Parse changed its input:\n%s", raw)
+	}
+	if !slices.Equal(m.FailedRecipients, []string{"bob@corp.example"}) {
+		t.Errorf("failed recipients %q, want bob@corp.example", m.FailedRecipients)
+	}
+}
+
+// TestBracketed: bracketed finds what `<([^<>]*)>` finds.
+func TestBracketed(t *testing.T) {
+	re := regexp.MustCompile(`<([^<>]*)>`)
+	texts := []string{"", "<>", "<a>", "<a@b> <c@d>", "x <a<b> c>", "<<a>>", "<a", "a>", ">a<b>", "<a> <", "<a>>b<c>",
+		"<a@b>,<c@d>\r\n <e@f>", "no ids", "<é@ü>", "< a @ b >"}
+	r := rand.New(rand.NewPCG(8, 9))
+	for range 5000 {
+		var b strings.Builder
+		for range r.IntN(12) {
+			b.WriteByte("<>a@ ,"[r.IntN(6)])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, s := range texts {
+		var want []string
+		for _, m := range re.FindAllStringSubmatch(s, -1) {
+			want = append(want, m[1])
+		}
+		if got := bracketed(s); !slices.Equal(got, want) {
+			t.Errorf("bracketed(%q) = %q, want %q", s, got, want)
 		}
 	}
 }

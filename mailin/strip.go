@@ -50,12 +50,69 @@ func VisibleText(text string) string {
 // delimiter that ends the new text, up to the quoted history if any. A technician may write a
 // command there, below their name.
 func visibleParts(text string) (visible, signature string) {
+	return newLineView(text).visibleParts()
+}
+
+// lineView is a text cut into lines and classified once for the several readings made of it:
+// its visible text, whether it is only history, and its text with the history (Incoming asks
+// all three of the same text; classifying is most of their cost).
+type lineView struct {
+	text  string     // normalizeText of the text.
+	blank bool       // text is only white space.
+	lines []string   // text's lines.
+	kinds []lineKind // classify(lines); nil until asked.
+
+	shared      []string   // splitSharedAttribution(lines); nil until asked.
+	sharedKinds []lineKind // classify(shared).
+
+	visDone  bool
+	vis, sig string // visibleParts' answer, once visDone.
+}
+
+func newLineView(text string) *lineView {
 	text = normalizeText(text)
-	if strings.TrimSpace(text) == "" {
+	return &lineView{text: text, blank: strings.TrimSpace(text) == "", lines: strings.Split(text, "\n")}
+}
+
+// sharedLines returns the lines with shared attributions split off, and their kinds.
+func (v *lineView) sharedLines() ([]string, []lineKind) {
+	if v.shared == nil {
+		v.shared = splitSharedAttribution(v.lines)
+		if len(v.shared) == len(v.lines) && v.kinds != nil {
+			v.sharedKinds = v.kinds // nothing was split: the same lines
+		} else {
+			v.sharedKinds = classify(v.shared)
+		}
+	}
+	return v.shared, v.sharedKinds
+}
+
+// plainLines returns the lines and their kinds.
+func (v *lineView) plainLines() ([]string, []lineKind) {
+	if v.kinds == nil {
+		if v.shared != nil && len(v.shared) == len(v.lines) {
+			v.kinds = v.sharedKinds // nothing was split: the same lines
+		} else {
+			v.kinds = classify(v.lines)
+		}
+	}
+	return v.lines, v.kinds
+}
+
+// visibleParts is the package function visibleParts of the view's text.
+func (v *lineView) visibleParts() (visible, signature string) {
+	if !v.visDone {
+		v.vis, v.sig = v.findVisible()
+		v.visDone = true
+	}
+	return v.vis, v.sig
+}
+
+func (v *lineView) findVisible() (visible, signature string) {
+	if v.blank {
 		return "", ""
 	}
-	lines := splitSharedAttribution(strings.Split(text, "\n"))
-	kinds := classify(lines)
+	lines, kinds := v.sharedLines()
 
 	// Forwarded content is kept verbatim from its marker on.
 	end := len(lines)
@@ -132,7 +189,7 @@ func visibleParts(text string) (visible, signature string) {
 	res := tidy(out)
 	if res == "" {
 		// Everything looked quoted: the whole text, but never a mail app's signature alone.
-		return tidy(trimSignature(strings.Split(text, "\n"))), ""
+		return tidy(trimSignature(v.lines)), ""
 	}
 	return res, signature
 }
@@ -231,42 +288,47 @@ func clean(l string) string {
 
 var (
 	// attrLeadRe matches the usual beginnings of an attribution.
-	attrLeadRe = regexp.MustCompile(`(?i)^[-*_\s]*(on|le|am|el|il|op|em|w dniu|dnia|den|på|vào|at|en|in|tanggal|в|в\s|\d|\(|mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|在)`)
+	attrLeadRe = mustAnchored(`(?i)^[-*_\s]*(on|le|am|el|il|op|em|w dniu|dnia|den|på|vào|at|en|in|tanggal|в|в\s|\d|\(|mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|在)`)
 
 	// attrDateRe matches Gmail's old numeric attribution,
 	// "2014-10-17 11:28 GMT+03:00 Name <addr>:" or "26.06.2014, 14:41, "Name" <addr>:".
-	attrDateRe = regexp.MustCompile(`^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\b.*(GMT[+-]\d|<[^<>\s]+@[^<>\s]+>)`)
+	attrDateRe = mustAnchored(`^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\b.*(GMT[+-]\d|<[^<>\s]+@[^<>\s]+>)`)
 
 	// attrFromRe matches an attribution without a verb: a date with a time,
 	// then the sender's address, then a colon:
 	// "Thu, 26 Jun 2014 14:00:51 +0400 от Alexander L <abc@example.com>:".
-	attrFromRe = regexp.MustCompile(`(?i)^(mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim|пн|вт|ср|чт|пт|сб|вс|\d).*\d{1,2}:\d{2}.*<[^<>\s]+@[^<>\s]+>\s*:$`)
+	attrFromRe = mustAnchored(`(?i)^(mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim|пн|вт|ср|чт|пт|сб|вс|\d).*\d{1,2}:\d{2}.*<[^<>\s]+@[^<>\s]+>\s*:$`)
 
 	// addressLikeRe finds something that looks like an e-mail address.
 	addressLikeRe = regexp.MustCompile(`[^\s<>@()]+@[^\s<>@()]+\.[^\s<>@()]`)
 
 	// headerRe matches one line of a quoted message's header block, in the
 	// languages of the usual clients, with Outlook's "*From:*" bold variant.
-	headerRe = regexp.MustCompile(`(?i)^[*_]*(from|de|von|van|da|fra|från|od|от|lähettäjä|feladó|kimden|message du|date|datum|fecha|data|dato|päivämäärä|sent|envoyé|envoye|gesendet|verzonden|inviato|enviado el|enviada em|enviado|enviada|sendt|skickat|wysłano|wysłane|отправлено|lähetetty|to|à|a|an|aan|para|til|till|do|кому|vastaanottaja|subject|objet|betreff|onderwerp|oggetto|asunto|assunto|emne|ämne|temat|тема|aihe|cc|bcc|reply-to|risposta|répondre à)[*_]*\s?:[*_]*(\s|$)`)
+	headerRe = mustAnchored(`(?i)^[*_]*(from|de|von|van|da|fra|från|od|от|lähettäjä|feladó|kimden|message du|date|datum|fecha|data|dato|päivämäärä|sent|envoyé|envoye|gesendet|verzonden|inviato|enviado el|enviada em|enviado|enviada|sendt|skickat|wysłano|wysłane|отправлено|lähetetty|to|à|a|an|aan|para|til|till|do|кому|vastaanottaja|subject|objet|betreff|onderwerp|oggetto|asunto|assunto|emne|ämne|temat|тема|aihe|cc|bcc|reply-to|risposta|répondre à)[*_]*\s?:[*_]*(\s|$)`)
 
 	// headerFirstRe is the subset that may begin a header block.
-	headerFirstRe = regexp.MustCompile(`(?i)^[*_]*(from|de|von|van|da|fra|från|od|от|lähettäjä|feladó|kimden|message du|date|datum|fecha|data|dato|päivämäärä|sent|envoyé|envoye|gesendet)[*_]*\s?:`)
+	headerFirstRe = mustAnchored(`(?i)^[*_]*(from|de|von|van|da|fra|från|od|от|lähettäjä|feladó|kimden|message du|date|datum|fecha|data|dato|päivämäärä|sent|envoyé|envoye|gesendet)[*_]*\s?:`)
 
 	// originalRe matches the "Original Message" separators of Outlook and
 	// other clients, in several languages, between rules of dashes or equals
 	// signs ("-----Original Message-----", "==== Original Message ====").
-	originalRe = regexp.MustCompile(`(?i)^[*_>\s]*(?:-{2,}|={2,})\s*(` + originalPhrases + `)\s*(?:-{2,}|={2,})[*_\s]*$`)
+	originalRe = mustAnchored(`(?i)^[*_>\s]*(?:-{2,}|={2,})\s*(` + originalPhrases + `)\s*(?:-{2,}|={2,})[*_\s]*$`)
 
 	// originalBareRe is the phrase alone on its line; it separates only when a
 	// header block follows.
-	originalBareRe = regexp.MustCompile(`(?i)^[*_>\s]*(` + originalPhrases + `)\s*:?[*_\s]*$`)
+	originalBareRe = mustAnchored(`(?i)^[*_>\s]*(` + originalPhrases + `)\s*:?[*_\s]*$`)
 
 	// forwardRe matches the line that starts a forwarded message.
-	forwardRe = regexp.MustCompile(`(?i)^[*_\s]*(-{2,}\s*(forwarded message|message transféré|message transfere|weitergeleitete nachricht|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|mensagem encaminhada|vidarebefordrat meddelande|videresendt melding|videresendt meddelelse|przekazana wiadomość|пересылаемое сообщение|forwarded message follows)\s*-*|begin forwarded message\s*:|début du message réexpédié\s*:|debut du message reexpedie\s*:|anfang der weitergeleiteten nachricht\s*:|inicio del mensaje reenviado\s*:|inizio messaggio inoltrato\s*:|begin doorgestuurd bericht\s*:)[*_\s]*$`)
+	forwardRe = mustAnchored(`(?i)^[*_\s]*(-{2,}\s*(forwarded message|message transféré|message transfere|weitergeleitete nachricht|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|mensagem encaminhada|vidarebefordrat meddelande|videresendt melding|videresendt meddelelse|przekazana wiadomość|пересылаемое сообщение|forwarded message follows)\s*-*|begin forwarded message\s*:|début du message réexpédié\s*:|debut du message reexpedie\s*:|anfang der weitergeleiteten nachricht\s*:|inicio del mensaje reenviado\s*:|inizio messaggio inoltrato\s*:|begin doorgestuurd bericht\s*:)[*_\s]*$`)
 
 	// decorationRe matches lines made of rule characters only.
-	decorationRe = regexp.MustCompile(`^[-_=*~+#ᐧ—\s]+$`)
+	decorationRe = mustAnchored(`^[-_=*~+#ᐧ—\s]+$`)
 )
+
+// addressLike is addressLikeRe.MatchString(s): no address without an "@".
+func addressLike(s string) bool {
+	return strings.IndexByte(s, '@') >= 0 && addressLikeRe.MatchString(s)
+}
 
 // originalPhrases are the words of "Original Message" separators.
 const originalPhrases = `original message|original-nachricht|message d'origine|message d’origine|ursprüngliche nachricht|` +
@@ -443,7 +505,7 @@ func isWrappedQuote(prev, l string, quoteFollows bool) bool {
 }
 
 // footerRe matches the first line of a mailing list's or a legal footer.
-var footerRe = regexp.MustCompile(`(?i)^[*_\s]*(?:` +
+var footerRe = mustAnchored(`(?i)^[*_\s]*(?:` +
 	`you received this (?:message|e-?mail) because you are subscribed|to unsubscribe from this (?:group|list)|` +
 	`you are receiving this because you|reply to this email directly|` +
 	`(?:confidentiality notice|confidentiality|disclaimer|avertissement|avis de confidentialité|legal notice|mentions légales)\s*:|` +
@@ -608,10 +670,10 @@ func attributionFrom(cl []string, kinds []lineKind, i int) (int, bool) {
 			depth = 0
 		}
 		n++
-		if depth == 0 && (isAttribution(b.String()) || isLooseAttribution(b.String()) && followedByQuote(kinds, j+1, len(kinds))) {
+		if depth == 0 && (isAttribution(b.String()) || followedByQuote(kinds, j+1, len(kinds)) && isLooseAttribution(b.String())) {
 			return j, true
 		}
-		if n == 1 && !strings.Contains(c, "<") && !(strings.Contains(c, "@") && addressLikeRe.MatchString(c)) && !attrLeadRe.MatchString(c) {
+		if n == 1 && !strings.Contains(c, "<") && !(strings.Contains(c, "@") && addressLike(c)) && !attrLeadRe.MatchString(c) {
 			// Only an attribution-like beginning may continue on the next line.
 			return 0, false
 		}
@@ -652,7 +714,7 @@ func isAttribution(s string) bool {
 	if !colon && !dashes {
 		return false
 	}
-	if !strings.ContainsAny(t, "0123456789") && !addressLikeRe.MatchString(t) && !dashes {
+	if !strings.ContainsAny(t, "0123456789") && !addressLike(t) && !dashes {
 		return false
 	}
 	if len(strings.Fields(t)) > 45 {
@@ -678,7 +740,7 @@ func isLooseAttribution(s string) bool {
 		return false
 	}
 	t := strings.TrimRight(s, " .")
-	if !strings.ContainsAny(t, "0123456789") && !addressLikeRe.MatchString(t) {
+	if !strings.ContainsAny(t, "0123456789") && !addressLike(t) {
 		return false
 	}
 	after, ok := findAttrVerb(t)
@@ -836,7 +898,7 @@ func dropQuotes(kinds []lineKind, keep []bool) {
 
 var (
 	// mobileSigRe matches the one-line signatures of mail apps.
-	mobileSigRe = regexp.MustCompile(`(?i)^(` +
+	mobileSigRe = mustAnchored(`(?i)^(` +
 		`sent (from|with|via|by|using) .{1,80}` +
 		`|envoy[ée] (de|depuis|à partir de|a partir de|avec|via) .{1,80}` +
 		`|(von meinem|diese nachricht wurde von meinem) .{1,80} gesendet\.?` +
@@ -849,12 +911,12 @@ var (
 
 	// sentFromMyRe is "Sent from my X" where X must look like a device, so that
 	// "Sent from my desk, it is easier" stays.
-	sentFromMyRe = regexp.MustCompile(`(?i)^(sent|envoy[ée]) (from|de|depuis|with) (my|mon|ma) (\S+)`)
+	sentFromMyRe = mustAnchored(`(?i)^(sent|envoy[ée]) (from|de|depuis|with) (my|mon|ma) (\S+)`)
 
-	deviceWordRe = regexp.MustCompile(`(?i)^(mobile|cell|phone|telephone|téléphone|smartphone|tablet|tablette|appareil|device|portable|android|iphone|ipad|ipod|blackberry|samsung|galaxy|huawei|xiaomi|pixel|nokia|htc|lg|motorola|sony|windows|mac)`)
+	deviceWordRe = mustAnchored(`(?i)^(mobile|cell|phone|telephone|téléphone|smartphone|tablet|tablette|appareil|device|portable|android|iphone|ipad|ipod|blackberry|samsung|galaxy|huawei|xiaomi|pixel|nokia|htc|lg|motorola|sony|windows|mac)`)
 
 	// dashNameRe is a lone "-Name" sign-off line.
-	dashNameRe = regexp.MustCompile(`^-\p{L}[\p{L}.'’]*( \p{L}[\p{L}.'’]*){0,2}$`)
+	dashNameRe = mustAnchored(`^-\p{L}[\p{L}.'’]*( \p{L}[\p{L}.'’]*){0,2}$`)
 )
 
 // isMobileSignature reports whether l is a mail app's signature line.
@@ -904,7 +966,7 @@ func trimSignature(lines []string) []string {
 // subject: Fwd/Fw (English), TR (French), WG (German), RV and ENC (Spanish,
 // Portuguese), Doorst (Dutch), VS and VB (Nordic), after a mail gateway's
 // "[EXTERNAL]" tag if any, with any space before the colon ("TR :").
-var forwardSubjectRe = regexp.MustCompile(`(?i)^[\s\p{Z}]*(?:\[(?:external|ext|externe|extern|external sender|externo|esterno)\][\s\p{Z}]*)*(?:fwd?|tr|wg|rv|enc|doorst|vs|vb|vl)[\s\p{Z}]*(?:\[\d+\])?[\s\p{Z}]*[:：]`)
+var forwardSubjectRe = mustAnchored(`(?i)^[\s\p{Z}]*(?:\[(?:external|ext|externe|extern|external sender|externo|esterno)\][\s\p{Z}]*)*(?:fwd?|tr|wg|rv|enc|doorst|vs|vb|vl)[\s\p{Z}]*(?:\[\d+\])?[\s\p{Z}]*[:：]`)
 
 // IsForwardSubject reports whether a subject is that of a forwarded mail.
 func IsForwardSubject(subject string) bool { return forwardSubjectRe.MatchString(subject) }
@@ -922,12 +984,15 @@ func VisibleForward(text string) string {
 // withHistory is VisibleForward, and whether it found a separator, that is whether the text
 // carries a forwarded message or the quoted history of a reply chain.
 func withHistory(text string) (string, bool) {
-	text = normalizeText(text)
-	if strings.TrimSpace(text) == "" {
+	return newLineView(text).withHistory()
+}
+
+// withHistory is the package function withHistory of the view's text.
+func (v *lineView) withHistory() (string, bool) {
+	if v.blank {
 		return "", false
 	}
-	lines := strings.Split(text, "\n")
-	kinds := classify(lines)
+	lines, kinds := v.plainLines()
 	cut := -1
 	for i := 0; i < len(lines) && cut < 0; i++ {
 		switch kinds[i] {
@@ -940,7 +1005,8 @@ func withHistory(text string) (string, bool) {
 		}
 	}
 	if cut < 0 {
-		return VisibleText(text), false
+		vis, _ := v.visibleParts()
+		return vis, false
 	}
 	tail := tidy(lines[cut:])
 	head := ""
@@ -951,4 +1017,22 @@ func withHistory(text string) (string, bool) {
 		return tail, true
 	}
 	return head + "\n\n" + tail, true
+}
+
+// onlyHistory reports whether the view's text is nothing but quoted history: see the package
+// function onlyHistory.
+func (v *lineView) onlyHistory() bool {
+	lines, kinds := v.sharedLines()
+	quoted := false
+	for i, k := range kinds {
+		switch {
+		case k == kindQuote:
+			quoted = true
+		case k == kindEmpty || k == kindAttribution:
+		case k == kindText && isMobileSignature(strings.TrimSpace(lines[i])):
+		default:
+			return false
+		}
+	}
+	return quoted
 }

@@ -434,7 +434,10 @@ func (w *walker) message(h textproto.Header, body []byte, name string, depth int
 func (w *walker) deliveryStatus(b []byte) {
 	b = normalizeNewlines(b)
 	for _, block := range bytes.Split(b, []byte("\n\n")) {
-		h, _, _ := readHeader(append(bytes.TrimLeft(block, "\n"), '\n', '\n'))
+		block = bytes.TrimLeft(block, "\n")
+		// Capped, so that append copies: the block is the raw message's own bytes, and what
+		// follows it there (the boundary) must stay as it is.
+		h, _, _ := readHeader(append(block[:len(block):len(block)], '\n', '\n'))
 		rcpt := h.Get("Final-Recipient")
 		if rcpt == "" {
 			rcpt = h.Get("Original-Recipient")

@@ -1,6 +1,10 @@
 package tickets
 
-import "testing"
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
 
 func TestDetectLanguage(t *testing.T) {
 	tests := []struct {
@@ -28,5 +32,84 @@ func TestDetectLanguage(t *testing.T) {
 				t.Errorf("DetectLanguage(%q, %q, %q) = %q, want %q", tt.header, tt.text, tt.fallback, got, tt.want)
 			}
 		})
+	}
+}
+
+// guessLanguageByExpression is guessLanguage as first written, with wordRE, Fold and
+// splitElision: the hand-written scanner must give the same answer on any text.
+func guessLanguageByExpression(text string) string {
+	var fr, en float64
+	accented := 0
+	for _, w := range wordRE.FindAllString(strings.ToLower(text), 300) {
+		if strings.ContainsFunc(w, isFrenchLetter) {
+			accented++
+		}
+		for _, part := range splitElision(Fold(w)) {
+			fr += frenchWords[part]
+			en += englishWords[part]
+		}
+	}
+	fr += 0.5 * float64(min(accented, 6))
+	switch {
+	case fr == 0 && en == 0:
+		return ""
+	case fr > en:
+		return "fr"
+	case en > fr:
+		return "en"
+	}
+	return ""
+}
+
+// languageSamples are texts where the scanner and the expression could part: elisions with
+// both apostrophes, hyphens and apostrophes at word ends or doubled, letters that lower-case to
+// ASCII (Kelvin sign, dotted capital I), ligatures and ß, invalid UTF-8, digits of other
+// scripts, and the 300-word limit.
+var languageSamples = []string{
+	"", "'", "-", "l'imprimante d’accueil ne marche plus", "aujourd'hui aujourd’hui AUJOURD'HUI",
+	"c'est-à-dire", "rock'n'roll -- l'' l-'x x'- 'x x' x- -x", "we're can't won’t doesn't",
+	"\u212Aelvin İstanbul ÉCRAN RÉSEAU Œuvre ŒUVRE straße STRASSE", "Ⓐⓑ Ⅻ ٣٤ 五 ǅemal",
+	"bonjour\xff\xfemerci \xc3 d\xc3\xa9j\xc3 probl\xe8me", "ÇA NE MARCHE PAS, MERCI",
+	"Hello, my printer is broken since yesterday. Thanks!", "Le VPN ne se connecte plus depuis ce matin.",
+	strings.Repeat("the printer ", 200) + strings.Repeat("le la les ", 200),
+	strings.Repeat("x ", 299) + "bonjour", strings.Repeat("x ", 300) + "bonjour",
+	strings.Repeat("é ", 10) + "hello hello",
+}
+
+func TestGuessLanguageMatchesExpression(t *testing.T) {
+	texts := append([]string(nil), languageSamples...)
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []string{"a", "E", "é", "É", "ç", "'", "’", "-", " ", "\n", "l", "le", "the", "je", "I", "ß", "œ", "K", "İ", "\xff", "1", ".", "—", "ǅ", "‐"}
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(40) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, s := range texts {
+		if got, want := guessLanguage(s), guessLanguageByExpression(s); got != want {
+			t.Errorf("guessLanguage(%q) = %q, the expression gives %q", s, got, want)
+		}
+	}
+}
+
+func FuzzGuessLanguage(f *testing.F) {
+	for _, s := range languageSamples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := guessLanguage(s), guessLanguageByExpression(s); got != want {
+			t.Errorf("guessLanguage(%q) = %q, the expression gives %q", s, got, want)
+		}
+	})
+}
+
+func BenchmarkDetectLanguage(b *testing.B) {
+	text := "Problème d'imprimante\nBonjour,\n\nL'imprimante du 2e étage affiche « bourrage papier » depuis ce matin " +
+		"alors qu'il n'y a plus de papier coincé. Pouvez-vous m'aider ?\n\nCordialement,\nCéline"
+	b.ReportAllocs()
+	for b.Loop() {
+		DetectLanguage("", text, "en")
 	}
 }
