@@ -179,7 +179,7 @@ read -r SINK SINK_HTTP <"$W/sink.addr"
 DEAD="127.0.0.1:$(free_port)"
 sink_reset() { "$T" sink "$SINK_HTTP" reset; }
 sink_stat() { "$T" sink "$SINK_HTTP" get "$1"; } # sink_stat mails | kinds.ack | dup_message_ids | doubled
-sink_wait() { "$T" sink "$SINK_HTTP" wait "$1"; } # until the sink has N mails (30 s at most)
+sink_wait() { "$T" sink "$SINK_HTTP" wait "$@"; } # until the sink has N mails (or N of FIELD; 30 s at most)
 
 # ---- A desk: its directory and its config, pointed at an IMAP user and an SMTP server.
 # config DIR IMAP_ADDR IMAP_USER SMTP_ADDR > DIR/NAME.toml
@@ -316,12 +316,13 @@ check_pass() {
 	[ "$failed" = 0 ] && [ "$quar" = 0 ] || fail "$1: $failed left for retry, $quar quarantined: $OUT"
 }
 # check_sink LABEL OPENED SENT: the sink got SENT mails, an ack and a notice per new ticket, once each.
+# check_sink STAGE NEW_TICKETS SENT: deskd's "sent" counts copies, one per recipient.
 check_sink() {
-	sink_wait "$3"
-	local mails acks asg dup dbl
-	mails=$(sink_stat mails) acks=$(sink_stat kinds.ack) asg=$(sink_stat kinds.assigned)
+	sink_wait "$3" recipients
+	local copies acks asg dup dbl
+	copies=$(sink_stat recipients) acks=$(sink_stat kinds.ack) asg=$(sink_stat kinds.assigned)
 	dup=$(sink_stat dup_message_ids) dbl=$(sink_stat doubled)
-	[ "$mails" = "$3" ] || fail "$1: the sink got $mails mails, deskd says it sent $3"
+	[ "$copies" = "$3" ] || fail "$1: the sink got $copies copies, deskd says it sent $3"
 	[ "${acks:-0}" = "$2" ] || fail "$1: $acks acknowledgements for $2 new tickets"
 	[ "${asg:-0}" = "$2" ] || fail "$1: $asg assignment notices for $2 new tickets"
 	[ "$dup" = 0 ] && [ "$dbl" = 0 ] || fail "$1: $dup Message-IDs twice, $dbl tickets with two acks or notices"
@@ -357,7 +358,7 @@ for S in $SIZES; do
 	timed "$desk-send" "$B/deskd" poll --once --config "$cfg"
 	[ "$CODE" = 0 ] || fail "$desk-send: exit $CODE: $(tail -3 "$W/$desk-send.err")"
 	sent=$(poll_field sent)
-	[ "$sent" = "$pending" ] || fail "$desk-send: sent $sent of $pending pending mails"
+	[ "$sent" -ge "$pending" ] || fail "$desk-send: sent $sent copies of $pending pending mails"
 	check_sink "$desk-send" "$opened" "$sent"
 	send_rate=$(calc "$sent / $WALL") send_cpu=$(calc "($USER + $SYS) * 1000 / $sent" 2) send_rss=$RSS
 	echo "   send: $sent mails in ${WALL}s" >&2
@@ -502,7 +503,7 @@ if [ "$ESC_N" -gt 0 ]; then
 	esc_sent=$(echo "$OUT" | grep -o 'sent [0-9]*' | awk '{print $2}')
 	escalated=$("$T" sql -config "$W/esc/sink.toml" "SELECT COUNT(*) FROM tickets WHERE escalations > 0")
 	[ "$escalated" = "$ESC_N" ] || fail "run escalation: $escalated of $ESC_N overdue tickets escalated ($OUT)"
-	sink_wait "${esc_sent:-0}"
+	sink_wait "${esc_sent:-0}" recipients # "sent" counts copies: a coordinator each.
 	notes+=("run escalation, $ESC_N tickets breach: ${WALL}s, $(calc "($USER + $SYS)" 1) CPU-s, ${esc_sent:-?} mails ($(sink_stat kinds.escalated) escalated, $(sink_stat kinds.assigned) assigned, $(sink_stat kinds.reminder) reminders), peak RSS $((RSS / 1024)) MB")
 fi
 
@@ -552,7 +553,7 @@ EOF
 		timed pf-send "$B/deskd" poll --once --config "$W/pf/postfix.toml"
 		[ "$CODE" = 0 ] || fail "postfix send: exit $CODE: $(tail -3 "$W/pf-send.err")"
 		pf_sent=$(poll_field sent)
-		[ "$pf_sent" = "$pending" ] || fail "postfix send: sent $pf_sent of $pending pending mails"
+		[ "$pf_sent" -ge "$pending" ] || fail "postfix send: sent $pf_sent copies of $pending pending mails"
 		pf_send_note="send only into Postfix: $pf_sent mails in ${WALL}s = $(calc "$pf_sent / $WALL") mails/s, $(calc "($USER + $SYS) * 1000 / $pf_sent" 2) CPU-ms/mail in deskd, ${PF_CONNECTIONS:-default} connections"
 		echo "   $pf_send_note" >&2
 		deliver helpdesk_pf "$PF_N" p 0 >/dev/null
@@ -561,16 +562,12 @@ EOF
 		pf_whole_wall=$WALL
 		check_pass pf "$PF_N"
 		opened=$(poll_field opened) sent=$(poll_field sent)
-		[ "$sent" = $((2 * opened)) ] || fail "postfix: sent $sent mails for $opened new tickets"
+		[ "$sent" -ge $((2 * opened)) ] || fail "postfix: sent $sent copies for $opened new tickets"
 		sent=$((sent + pf_sent)) # Postfix's log counts both stages.
 		# One "status=sent" line per recipient, one queue ID per copy: deskd sends each recipient a
-		# copy of its own, whose Message-ID is dk.TOKEN.RANDOM@domain; the copies of a mail share
-		# RANDOM@domain, so a mail is that part of a delivered queue ID's Message-ID.
+		# copy of its own, and its "sent" counts copies.
 		delivered() {
-			{ grep 'status=sent' "$P/maillog" 2>/dev/null || true; } | awk '{print $6}' | sort -u >"$P/sent.ids"
-			[ -s "$P/sent.ids" ] || { echo 0; return; }
-			grep -F -f "$P/sent.ids" "$P/maillog" | grep -o 'message-id=<[^>]*>' |
-				sed -E 's/^message-id=<(dk\.[^.]+\.)?//; s/>$//' | sort -u | wc -l
+			{ grep 'status=sent' "$P/maillog" 2>/dev/null || true; } | awk '{print $6}' | sort -u | wc -l
 		}
 		for _ in $(seq 900); do [ "$(delivered)" -ge "$sent" ] && break; sleep 0.1; done # A loaded machine: up to 90 s.
 		accepted=$(delivered)

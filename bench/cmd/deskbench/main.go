@@ -585,7 +585,7 @@ func timeRun(args []string) error {
 // sinkCmd talks to the sink's HTTP side.
 func sinkCmd(args []string) error {
 	if len(args) < 2 {
-		return fmt.Errorf("usage: deskbench sink ADDR reset|get FIELD|wait N")
+		return fmt.Errorf("usage: deskbench sink ADDR reset|get FIELD|wait N [FIELD]")
 	}
 	addr := args[0]
 	stats := func() (map[string]any, error) {
@@ -621,10 +621,14 @@ func sinkCmd(args []string) error {
 			fmt.Println(0)
 		}
 		return nil
-	case args[1] == "wait" && len(args) == 3:
+	case args[1] == "wait" && (len(args) == 3 || len(args) == 4):
 		var n float64
 		if _, err := fmt.Sscan(args[2], &n); err != nil {
 			return err
+		}
+		field := "mails" // Or "recipients": the copies, one per recipient.
+		if len(args) == 4 {
+			field = args[3]
 		}
 		deadline := time.Now().Add(30 * time.Second)
 		for {
@@ -632,11 +636,11 @@ func sinkCmd(args []string) error {
 			if err != nil {
 				return err
 			}
-			if m["mails"].(float64) >= n || time.Now().After(deadline) {
+			if got, _ := m[field].(float64); got >= n || time.Now().After(deadline) {
 				return nil
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	return fmt.Errorf("usage: deskbench sink ADDR reset|get FIELD|wait N")
+	return fmt.Errorf("usage: deskbench sink ADDR reset|get FIELD|wait N [FIELD]")
 }
