@@ -148,15 +148,7 @@ func TestMessageAsGoMail(t *testing.T) {
 			}
 		}
 	}
-	for _, lang := range set.tpl.Languages() {
-		for _, kind := range tickets.MailKinds {
-			for i, n := range templates.Samples(kind, lang) {
-				check(fmt.Sprintf("%s/%s/%d", lang, kind, i), tickets.OutboxMail{ID: 7, TicketID: n.Ticket.ID, Kind: kind, Language: lang,
-					To: []string{n.Recipient}, Notice: n, MessageID: "root.x@deskd.corp.example", InReplyTo: "in@mail.example",
-					References: []string{"in@mail.example", "root.x@deskd.corp.example"}})
-			}
-		}
-	}
+	eachSample(set.tpl, func(name string, m tickets.OutboxMail) { check(name, m) })
 	worst := strings.Repeat("é=", 600) + "\t \n.dot\n" + strings.Repeat("x", 500) + "\n"
 	n := templates.Samples(tickets.KindReply, "fr")[0]
 	n.Ticket.Subject = strings.Repeat("€=? ", 30) + strings.Repeat("a", 90) + "  deux  espaces"
@@ -173,4 +165,18 @@ func TestMessageAsGoMail(t *testing.T) {
 		tickets.File{Name: strings.Repeat("é", 50) + "/:?.bin", Data: []byte{}}, tickets.File{Name: "a.bin", Data: []byte("abc")})
 	m.TicketID, m.Kind = 0, tickets.KindDigest
 	check("no ticket", m)
+}
+
+// eachSample calls f with an outbox mail, named LANG/KIND/N, for every sample of every kind in
+// every language of tpl.
+func eachSample(tpl *templates.Set, f func(name string, m tickets.OutboxMail)) {
+	for _, lang := range tpl.Languages() {
+		for _, kind := range tickets.MailKinds {
+			for i, n := range templates.Samples(kind, lang) {
+				f(fmt.Sprintf("%s/%s/%d", lang, kind, i), tickets.OutboxMail{ID: 7, TicketID: n.Ticket.ID, Kind: kind, Language: lang,
+					To: []string{n.Recipient}, Notice: n, MessageID: "root.x@deskd.corp.example", InReplyTo: "in@mail.example",
+					References: []string{"in@mail.example", "root.x@deskd.corp.example"}})
+			}
+		}
+	}
 }

@@ -401,15 +401,9 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			// may be at fault: it waits for the mail's own retry, and the others go on.
 			log.Info("smtp connection lost", "err", err)
 			d.close()
-			c, derr := d.connect(ctx)
-			d.status.record(derr)
-			if derr != nil && waitsForPerson(derr) {
-				return errWaiting{derr}
+			if cerr := d.ensureClient(ctx); cerr != nil {
+				return cerr
 			}
-			if derr != nil {
-				return errConn{derr}
-			}
-			d.client = c
 			again = err
 		default:
 			log.Info("mail deferred", "to", rcpt, "err", err)

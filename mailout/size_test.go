@@ -212,15 +212,7 @@ func TestSizeBound(t *testing.T) {
 			}
 		}
 	}
-	for _, lang := range set.tpl.Languages() {
-		for _, kind := range tickets.MailKinds {
-			for i, n := range templates.Samples(kind, lang) {
-				check(fmt.Sprintf("%s/%s/%d", lang, kind, i), tickets.OutboxMail{ID: 7, TicketID: n.Ticket.ID, Kind: kind, Language: lang,
-					To: []string{n.Recipient}, Notice: n, MessageID: "root.x@deskd.corp.example", InReplyTo: "in@mail.example",
-					References: []string{"in@mail.example", "root.x@deskd.corp.example"}})
-			}
-		}
-	}
+	eachSample(set.tpl, func(name string, m tickets.OutboxMail) { check(name, m) })
 	worst := strings.Repeat("é=", 6000) + "\t \n" + strings.Repeat("x", 5000) + "\n"
 	n := templates.Samples(tickets.KindReply, "fr")[0]
 	n.Ticket.Subject = strings.Repeat("€=?", 300)

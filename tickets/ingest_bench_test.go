@@ -12,17 +12,23 @@ import (
 	"github.com/deskd/deskd/bench"
 )
 
+// benchDeskSizes are the desk sizes the desk-size benchmarks run at: 0, 10,000 and 100,000
+// tickets, and 1,000,000 with DESKD_BENCH_BIG=1.
+func benchDeskSizes() []int64 {
+	sizes := []int64{0, 10_000, 100_000}
+	if os.Getenv("DESKD_BENCH_BIG") != "" {
+		sizes = append(sizes, 1_000_000)
+	}
+	return sizes
+}
+
 // BenchmarkIngestDeskSize ingests new requests, 50 a transaction as mailin batches them, into
 // desks that already hold 0, 10,000 and 100,000 tickets (and 1,000,000 with DESKD_BENCH_BIG=1),
 // written as bench/run.sh seeds them: the cost of a mail must not grow with the desk.
 //
 //	go test ./tickets -run '^$' -bench IngestDeskSize -benchtime 2000x
 func BenchmarkIngestDeskSize(b *testing.B) {
-	sizes := []int64{0, 10_000, 100_000}
-	if os.Getenv("DESKD_BENCH_BIG") != "" {
-		sizes = append(sizes, 1_000_000)
-	}
-	for _, size := range sizes {
+	for _, size := range benchDeskSizes() {
 		b.Run(fmt.Sprintf("desk=%d", size), func(b *testing.B) {
 			d := newTestDesk(b)
 			ctx := context.Background()

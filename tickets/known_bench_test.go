@@ -87,11 +87,7 @@ func seededDesk(b *testing.B, size int64) *Desk {
 //
 //	go test -tags sqlite_fts5 ./tickets -run '^$' -bench KnownAnswersDeskSize
 func BenchmarkKnownAnswersDeskSize(b *testing.B) {
-	sizes := []int64{0, 10_000, 100_000}
-	if os.Getenv("DESKD_BENCH_BIG") != "" {
-		sizes = append(sizes, 1_000_000)
-	}
-	for _, size := range sizes {
+	for _, size := range benchDeskSizes() {
 		b.Run(fmt.Sprintf("desk=%d", size), func(b *testing.B) {
 			d := seededDesk(b, size)
 			ctx := context.Background()

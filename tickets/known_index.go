@@ -406,17 +406,7 @@ func (x *knownIndex) rankDesk(ctx context.Context, q querier, d searchDialect, t
 	if whole {
 		return out, nil
 	}
-	byRarity := append([]string(nil), terms...)
-	sort.SliceStable(byRarity, func(i, j int) bool { return df[byRarity[i]] < df[byRarity[j]] })
-	var rare []string
-	postings := 0
-	for _, t := range byRarity {
-		if postings+df[t] > maxKnownRare {
-			break
-		}
-		postings += df[t]
-		rare = append(rare, t)
-	}
+	rare := rarestTerms(terms, df, maxKnownRare)
 	if len(rare) == 0 {
 		return out, nil
 	}

@@ -308,17 +308,26 @@ func subjectTerms(subject, lang string) []string {
 // indexTicket adds a new ticket's subject to the index, in the transaction that creates it.
 func (t *Tx) indexTicket(tk *Ticket) error {
 	terms := subjectTerms(tk.Subject, tk.Language)
+	if err := t.insertDoc(tk.ID, terms); err != nil {
+		return err
+	}
+	return t.countTerms(len(terms), append([]string{""}, distinct(terms, nil)...))
+}
+
+// insertDoc writes a new ticket's search document, terms, and remembers it for the transaction;
+// the caller counts its terms.
+func (t *Tx) insertDoc(id int64, terms []string) error {
 	var err error
 	if t.d.Store.search == dialectPG {
-		err = pgIndexDoc(context.Background(), t.tx, tk.ID, terms)
+		err = pgIndexDoc(context.Background(), t.tx, id, terms)
 	} else {
-		_, err = t.exec(`INSERT INTO `+t.d.Store.search.table()+` (rowid, doc) VALUES (?, ?)`, tk.ID, strings.Join(terms, " "))
+		_, err = t.exec(`INSERT INTO `+t.d.Store.search.table()+` (rowid, doc) VALUES (?, ?)`, id, strings.Join(terms, " "))
 	}
 	if err != nil {
-		return fmt.Errorf("index ticket %d: %w", tk.ID, err)
+		return fmt.Errorf("index ticket %d: %w", id, err)
 	}
-	t.rememberDoc(tk.ID, terms)
-	return t.countTerms(len(terms), append([]string{""}, distinct(terms, nil)...))
+	t.rememberDoc(id, terms)
+	return nil
 }
 
 // tokensKey is the row of search_terms that counts the terms of all documents (a term never has
@@ -714,21 +723,28 @@ const (
 	newestCandidates = 200
 )
 
-// rankCandidates is rankTickets over candidates only, scored from their documents and the counts
-// of search_terms, as the engines score them (termsScore). The newest are found by a walk of the
-// index, newest first, that stops at the bound and reads their documents on the way.
-func rankCandidates(ctx context.Context, q querier, d searchDialect, terms []string, f SearchFilter, limit int, df map[string]int, n int, pending []string) ([]rankedTicket, error) {
+// rarestTerms returns terms from the rarest up, as many as hold at most bound postings together
+// (df counts the documents of each term).
+func rarestTerms(terms []string, df map[string]int, bound int) []string {
 	byRarity := append([]string(nil), terms...)
 	sort.SliceStable(byRarity, func(i, j int) bool { return df[byRarity[i]] < df[byRarity[j]] })
 	var rare []string
 	postings := 0
 	for _, t := range byRarity {
-		if postings+df[t] > maxCandidates {
+		if postings+df[t] > bound {
 			break
 		}
 		postings += df[t]
 		rare = append(rare, t)
 	}
+	return rare
+}
+
+// rankCandidates is rankTickets over candidates only, scored from their documents and the counts
+// of search_terms, as the engines score them (termsScore). The newest are found by a walk of the
+// index, newest first, that stops at the bound and reads their documents on the way.
+func rankCandidates(ctx context.Context, q querier, d searchDialect, terms []string, f SearchFilter, limit int, df map[string]int, n int, pending []string) ([]rankedTicket, error) {
+	rare := rarestTerms(terms, df, maxCandidates)
 	where, args := f.where()
 	tbl := d.table()
 	docs := map[int64]string{}
