@@ -133,8 +133,7 @@ const (
 // is it rolled back whole and run again with one savepoint a mail.
 func (d *Desk) Ingest(ctx context.Context, now time.Time, batch []*Incoming) ([]Outcome, error) {
 	// Triaged and analysed, and ranked on the read pool, outside the one writer.
-	d.prepareRequests(ctx, batch)
-	d.prepareKnown(ctx, batch)
+	d.prepareBatch(ctx, batch)
 	out, err := d.ingest(ctx, now, batch, false)
 	if errors.Is(err, errMailFailed) {
 		out, err = d.ingest(ctx, now, batch, true)

@@ -4,15 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 )
 
 // Known answers: the resolved tickets like a new request, shown in its assignment notice. They
 // are ranked outside the store's one writer, on the read pool: Ingest computes them for the
-// batch's likely new requests in parallel before its transaction (prepareKnown), from the
+// batch's likely new requests in parallel before its transaction (prepareBatch), from the
 // request's own text analysed as the index will hold it, with the counts taking the request in
 // as the transaction will (countPending). Open then only copies them into the notice. Tickets
 // of the same batch are not in the read pool's view: a request does not find a ticket resolved
@@ -30,39 +27,6 @@ type preparedKnown struct {
 // fits reports whether the answers were computed for a ticket of this subject, text and language.
 func (p *preparedKnown) fits(subject, text, language string) bool {
 	return p != nil && p.subject == subject && p.text == text && p.language == language
-}
-
-// prepareKnown computes the known answers of the batch's mails that will likely open a ticket, on
-// as many goroutines as there are processors. A mail it cannot tell of, or gets wrong (a reply
-// that opens a new ticket after all), is ranked by Open on the read pool (knownAnswersFor).
-func (d *Desk) prepareKnown(ctx context.Context, batch []*Incoming) {
-	cfg := d.Config()
-	if cfg.Incidents.KnownAnswers == 0 {
-		return
-	}
-	var todo []*Incoming
-	for _, in := range batch {
-		if in.known == nil && d.opensTicket(ctx, cfg, in) {
-			todo = append(todo, in)
-		}
-	}
-	if len(todo) == 0 {
-		return
-	}
-	if err := d.known.refresh(ctx, d.Store.Reader(), d.Store.search); err != nil {
-		d.Log.Warn("known answers", "err", err)
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(len(todo), runtime.GOMAXPROCS(0)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(todo); i = int(next.Add(1) - 1) {
-				d.prepareOne(ctx, cfg, todo[i])
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // prepareOne computes the known answers of one mail. A failure, or a panic (on a goroutine of

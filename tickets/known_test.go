@@ -122,7 +122,7 @@ func TestKnownAnswersNotRankedByWriter(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			d, ids := knownDesk(t, fts4)
 			early := vpnMail(1)
-			d.prepareKnown(context.Background(), []*Incoming{early})
+			d.prepareBatch(context.Background(), []*Incoming{early})
 			if early.known == nil || len(early.known.answers) == 0 {
 				t.Fatalf("nothing prepared: %+v", early.known)
 			}

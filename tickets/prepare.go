@@ -47,14 +47,26 @@ func (p *preparedRequest) document(subject, text, language string) []string {
 	return p.terms
 }
 
-// prepareRequests prepares the batch's mails that will likely open a ticket (opensTicket), on as
-// many goroutines as there are processors.
-func (d *Desk) prepareRequests(ctx context.Context, batch []*Incoming) {
+// prepareBatch prepares the batch's mails that will likely open a ticket (opensTicket), on as
+// many goroutines as there are processors: their triage and search document (prepareRequest),
+// and their known answers (prepareOne, known.go) from the known answers' index, brought up to
+// date first. A mail it cannot tell of is left to Open.
+func (d *Desk) prepareBatch(ctx context.Context, batch []*Incoming) {
 	cfg := d.Config()
+	known := cfg.Incidents.KnownAnswers > 0
 	var todo []*Incoming
 	for _, in := range batch {
-		if in.prepared == nil && d.opensTicket(ctx, cfg, in) {
+		if (in.prepared == nil || known && in.known == nil) && d.opensTicket(ctx, cfg, in) {
 			todo = append(todo, in)
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	if known {
+		if err := d.known.refresh(ctx, d.Store.Reader(), d.Store.search); err != nil {
+			d.Log.Warn("known answers", "err", err)
+			known = false
 		}
 	}
 	var next atomic.Int64
@@ -62,7 +74,12 @@ func (d *Desk) prepareRequests(ctx context.Context, batch []*Incoming) {
 	for range min(len(todo), runtime.GOMAXPROCS(0)) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(todo); i = int(next.Add(1) - 1) {
-				d.prepareRequest(cfg, todo[i])
+				if in := todo[i]; in.prepared == nil {
+					d.prepareRequest(cfg, in)
+				}
+				if in := todo[i]; known && in.known == nil {
+					d.prepareOne(ctx, cfg, in)
+				}
 			}
 		})
 	}
