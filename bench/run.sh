@@ -573,7 +573,7 @@ EOF
 		accepted=$(delivered)
 		[ "$accepted" = "$sent" ] || fail "postfix: delivered (discarded) $accepted of $sent mails"
 		notes+=("$pf_send_note")
-		notes+=("whole pipeline into Postfix $(/usr/sbin/postconf -h mail_version): $opened new tickets in ${pf_whole_wall}s = $(calc "$opened / $pf_whole_wall") tickets/s, $(calc "2 * $opened / $pf_whole_wall") mails/s accepted by Postfix")
+		notes+=("whole pipeline into Postfix $(/usr/sbin/postconf -c "$P" -h mail_version): $opened new tickets in ${pf_whole_wall}s = $(calc "$opened / $pf_whole_wall") tickets/s, $(calc "2 * $opened / $pf_whole_wall") mails/s accepted by Postfix")
 	else
 		notes+=("Postfix: could not start a private instance: $(tail -2 "$P/check.log" | tr '\n' ' ')")
 	fi
