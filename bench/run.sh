@@ -604,18 +604,19 @@ EOF
 		pf_send_note="send only into Postfix: $pf_sent mails in ${WALL}s = $(calc "$pf_sent / $WALL") mails/s, $(calc "($USER + $SYS) * 1000 / $pf_sent" 2) CPU-ms/mail in deskd and $(calc "($t1 - $t0) * 1000 / $CLK_TCK / $pf_sent" 2) in Postfix's processes, ${PF_CONNECTIONS:-default} connections"
 		echo "   $pf_send_note" >&2
 		deliver helpdesk_pf "$PF_N" p 0 >/dev/null
+		t0=$(pf_ticks)
 		timed pf "$B/deskd" poll --once --config "$W/pf/postfix.toml"
 		[ "$CODE" = 0 ] || fail "postfix: exit $CODE: $(tail -3 "$W/pf.err")"
-		pf_whole_wall=$WALL
+		pf_whole_wall=$WALL pf_whole_cpu=$(calc "$USER + $SYS" 3)
 		check_pass pf "$PF_N"
 		opened=$(poll_field opened) sent=$(poll_field sent)
 		[ "$sent" -ge $((2 * opened)) ] || fail "postfix: sent $sent copies for $opened new tickets"
 		sent=$((sent + pf_sent + pf_alone)) # Postfix's log counts every stage.
 		pf_drained "$sent"
-		accepted=$(delivered)
+		accepted=$(delivered) t1=$(pf_ticks)
 		[ "$accepted" = "$sent" ] || fail "postfix: delivered (discarded) $accepted of $sent mails"
 		notes+=("$pf_send_note")
-		notes+=("whole pipeline into Postfix $(/usr/sbin/postconf -c "$P" -h mail_version): $opened new tickets in ${pf_whole_wall}s = $(calc "$opened / $pf_whole_wall") tickets/s, $(calc "2 * $opened / $pf_whole_wall") mails/s accepted by Postfix")
+		notes+=("whole pipeline into Postfix $(/usr/sbin/postconf -c "$P" -h mail_version): $opened new tickets in ${pf_whole_wall}s = $(calc "$opened / $pf_whole_wall") tickets/s, $(calc "2 * $opened / $pf_whole_wall") mails/s accepted by Postfix; $(calc "$pf_whole_cpu * 1000 / $opened" 2) CPU-ms/ticket in deskd and $(calc "($t1 - $t0) * 1000 / $CLK_TCK / $opened" 2) in Postfix's processes")
 	else
 		notes+=("Postfix: could not start a private instance: $(tail -2 "$P/check.log" | tr '\n' ' ')")
 	fi
