@@ -569,7 +569,7 @@ EOF
 		# pf_drained N: wait until Postfix has handed N mails in all to discard (up to 90 s).
 		pf_drained() { for _ in $(seq 900); do [ "$(delivered)" -ge "$1" ] && return; sleep 0.1; done; }
 		# Postfix alone, without deskd: smtp-source (Postfix's own test client, no pipelining) sends
-		# 2 × PF_N mails of 4 kB over 3 sessions, a recipient each, every recipient a new address.
+		# 2 × PF_N mails of 4 kB over 3 connections, a recipient each, every recipient a new address.
 		pf_alone=0
 		if command -v smtp-source >/dev/null; then
 			pf_alone=$((2 * PF_N)) t0=$(pf_ticks) s0=$(date +%s.%N)
@@ -578,7 +578,7 @@ EOF
 			pf_drained "$pf_alone"
 			s2=$(date +%s.%N) t1=$(pf_ticks)
 			[ "$(delivered)" = "$pf_alone" ] || fail "postfix: smtp-source: $(delivered) of $pf_alone mails delivered (discarded)"
-			pf_alone_note="Postfix alone (smtp-source, 3 sessions, 4 kB): $pf_alone mails accepted at $(calc "$pf_alone / ($s1 - $s0)") mails/s, discarded at $(calc "$pf_alone / ($s2 - $s0)") mails/s, $(calc "($t1 - $t0) * 1000 / $CLK_TCK / $pf_alone" 2) CPU-ms/mail in Postfix's processes"
+			pf_alone_note="Postfix alone (smtp-source, 3 connections, 4 kB): $pf_alone mails accepted at $(calc "$pf_alone / ($s1 - $s0)") mails/s, discarded at $(calc "$pf_alone / ($s2 - $s0)") mails/s, $(calc "($t1 - $t0) * 1000 / $CLK_TCK / $pf_alone" 2) CPU-ms/mail in Postfix's processes"
 			echo "   $pf_alone_note" >&2
 			notes+=("$pf_alone_note")
 		fi
