@@ -46,7 +46,7 @@ func (d *pipeDesk) Ingest(ctx context.Context, now time.Time, batch []*tickets.I
 	d.ingested = append(d.ingested, ids(batch))
 	d.seenAt = append(d.seenAt, seen)
 	var wait chan struct{}
-	if len(d.ingested) == 1 {
+	if len(d.ingested) == 1 && len(d.prepared) == 1 { // Batch 2 is not prepared yet: wait for it.
 		wait = make(chan struct{})
 		d.next = wait
 	}
