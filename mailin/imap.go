@@ -753,7 +753,7 @@ func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, op
 			f.done = true // Expunged meanwhile.
 			return
 		}
-		p, err := Parse(b, opts)
+		p, err := parseWhole(b, f.head, opts) // The header is read once, in the header pass.
 		if err != nil {
 			g.log.Error("unreadable mail: quarantined", "uid", f.uid, "err", err)
 			f.bad = true
