@@ -279,3 +279,30 @@ func TestPipelineDropsTheBatchAheadOfAFailure(t *testing.T) {
 		t.Fatalf("%d of %d seen, %d recorded, stats %+v", seen, n, len(d.mails), total)
 	}
 }
+
+// TestPipelineMovesToDoneMailbox: with done_mailbox, each batch is moved after its commit while
+// the next, read ahead by UID, is unaffected: every mail is recorded once and moved.
+func TestPipelineMovesToDoneMailbox(t *testing.T) {
+	srv := newTestServer(t)
+	d := newMemDesk()
+	s := Settings{IMAP: DefaultConfig(), Language: "fr"}
+	s.IMAP.Address, s.IMAP.Username, s.IMAP.Password, s.IMAP.BatchSize, s.IMAP.DoneMailbox = srv.addr, "helpdesk", "secret", 2, "Done"
+	g := NewIngester(d, s, nil)
+	ctx := context.Background()
+	if _, err := g.Once(ctx); err != nil { // The first run, on an empty mailbox: no backlog.
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		srv.deliver(t, "INBOX", testMail(fmt.Sprintf("m%d@x", i), fmt.Sprintf("u%d@corp.example", i), "wifi", "down"))
+	}
+	st, err := g.Once(ctx)
+	if err != nil || st.Opened != 5 {
+		t.Fatalf("stats %+v %v", st, err)
+	}
+	if n, _ := srv.mailbox(t, "INBOX"); n != 0 {
+		t.Fatalf("%d mails left in INBOX", n)
+	}
+	if n, _ := srv.mailbox(t, "Done"); n != 5 || len(d.mails) != 5 {
+		t.Fatalf("%d mails in Done, %d recorded", n, len(d.mails))
+	}
+}
