@@ -367,11 +367,17 @@ func (g *Ingester) wait(s *session, d time.Duration) (<-chan struct{}, func()) {
 
 // drain processes batches until nothing new is left (or a mail must wait for a retry). A
 // cancelled ctx stops it between batches: the batch in hand is committed and flagged first.
+//
+// Batches overlap: while the desk's writer commits one, the next is searched, fetched, parsed
+// and prepared (read); it is flagged only after its own commit, which begins once the one before
+// it is flagged. At most one batch is read ahead, and only when the search found more mail than
+// a batch takes: a lone mail (serve on IDLE) goes through as before, without waiting for a search.
 func (g *Ingester) drain(ctx context.Context, s *session) (Stats, error) {
 	var total Stats
 	work := context.WithoutCancel(ctx)
+	var ahead *pass
 	for ctx.Err() == nil {
-		st, more, err := g.batch(work, s)
+		st, more, next, err := g.batch(work, s, ahead)
 		total.add(st)
 		if err != nil {
 			return total, err
@@ -382,6 +388,7 @@ func (g *Ingester) drain(ctx context.Context, s *session) (Stats, error) {
 		if !more {
 			break
 		}
+		ahead = next
 	}
 	return total, nil
 }
@@ -403,23 +410,157 @@ type fetched struct {
 	late    string    // Why the first run sends no acknowledgement for it, "" when it does.
 }
 
-// batch processes the next batch of new mail. more reports that another batch may follow.
-func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, err error) {
-	set := g.settings()
+// pass is one batch read from the server and not yet committed: its mails in UID order, and
+// what its reading counted.
+type pass struct {
+	uidValidity uint32
+	lastUID     uint32 // The last UID recorded when it was read: the mails are those above.
+	mails       []*fetched
+	batch       []*fetched // The mails for the desk, in UID order.
+	ids         []string   // Their Message-IDs.
+	st          Stats
+	more        bool // The search found more mail than a batch takes.
+}
+
+// preparer is a desk that does the work of a batch's new requests that needs no writer before
+// Ingest (tickets.Desk.Prepare): the ingester has it done while the batch before commits.
+type preparer interface {
+	Prepare(ctx context.Context, batch []*tickets.Incoming)
+}
+
+// batch processes the next batch of new mail: ahead, when it was read while the batch before
+// committed and still follows the recorded state, else read now. more reports that another
+// batch may follow; next is that batch, read while this one committed (nil if not read).
+func (g *Ingester) batch(ctx context.Context, s *session, ahead *pass) (st Stats, more bool, next *pass, err error) {
 	mailbox := s.cfg.Mailbox // The mailbox this session selected, whatever a reload says.
 	state, err := g.loadState(ctx, mailbox)
 	if err != nil {
-		return st, false, err
+		return st, false, nil, err
 	}
-	if !state.recorded || state.UIDValidity != s.uidValidity {
-		if state, err = g.firstRun(ctx, s, mailbox, state); err != nil {
-			return st, false, err
+	p := ahead
+	if p != nil && (!state.recorded || state.UIDValidity != p.uidValidity || state.LastUID != p.lastUID || state.Backlog != nil) {
+		p = nil // Not what the state now says: read again.
+	}
+	if p == nil {
+		if !state.recorded || state.UIDValidity != s.uidValidity {
+			if state, err = g.firstRun(ctx, s, mailbox, state); err != nil {
+				return st, false, nil, err
+			}
+		}
+		if p, err = g.read(ctx, s, state.LastUID, state.Backlog); err != nil {
+			return st, false, nil, err
+		}
+		if p == nil { // Nothing new.
+			if b := state.Backlog; b != nil { // Nothing left that the first run takes: the backlog is done.
+				state.LastUID, state.Backlog = max(state.LastUID, b.UpTo), nil
+				g.log.Info("first run done: the mail already in the mailbox is taken", "mailbox", mailbox)
+				return st, false, nil, g.saveState(ctx, mailbox, state)
+			}
+			return st, false, nil, nil
 		}
 	}
-	lastUID := state.LastUID
+	st = p.st
+	backlog := state.Backlog
+	mails := p.mails
+
+	// The commit, with the next batch read meanwhile when there is one.
+	var aheadErr error
+	if p.more && backlog == nil {
+		done := make(chan error, 1)
+		committing := state
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					done <- fmt.Errorf("commit: panic: %v", r)
+				}
+			}()
+			done <- g.process(ctx, mailbox, &committing, p.batch, p.ids, &st)
+		}()
+		next, aheadErr = g.read(ctx, s, uint32(mails[len(mails)-1].uid), nil)
+		err = <-done
+		state = committing
+	} else {
+		err = g.process(ctx, mailbox, &state, p.batch, p.ids, &st)
+	}
+	if err != nil {
+		return st, false, nil, err
+	}
+
+	var flag, quarantine []imap.UID
+	for _, m := range mails {
+		switch {
+		case m.leave:
+		case m.bad:
+			quarantine = append(quarantine, m.uid)
+		case m.done:
+			flag = append(flag, m.uid)
+		}
+	}
+	if err := g.markDone(s, flag); err != nil {
+		return st, false, nil, err
+	}
+	if err := g.quarantine(s, quarantine); err != nil {
+		return st, false, nil, err
+	}
+	st.Quarantined += len(quarantine)
+	// The record of the attempt goes only once the mails are flagged or moved: a failed move
+	// keeps it. Mails left for a retry stay in flight, so the next pass takes them one by one.
+	var finished, left []string
+	for _, m := range mails {
+		switch {
+		case !m.done && !m.bad:
+			if m.in != nil {
+				left = append(left, m.in.MessageID)
+			}
+		case m.alone:
+			finished = append(finished, m.in.MessageID)
+		}
+	}
+	state.Inflight = left
+	for _, id := range finished {
+		delete(state.Attempts, id)
+	}
+	// The last UID advances over the leading run of finished mails only: one left for a retry
+	// is fetched again next time.
+	newLast, truncated, allDone := p.lastUID, p.more, true
+	more = p.more
+	for _, m := range mails {
+		if !m.done && !m.bad {
+			more, allDone = false, false
+			break
+		}
+		newLast = uint32(m.uid)
+	}
+	if backlog != nil && allDone && !truncated {
+		// Every mail of the backlog the first run takes was in this batch: the others, up to
+		// the backlog's end, are left alone.
+		newLast = max(newLast, backlog.UpTo)
+	}
+	state.UIDValidity, state.LastUID = s.uidValidity, newLast
+	if backlog != nil && newLast >= backlog.UpTo {
+		state.Backlog = nil
+		g.log.Info("first run done: the mail already in the mailbox is taken", "mailbox", mailbox)
+	}
+	if err := g.saveState(ctx, mailbox, state); err != nil {
+		return st, false, nil, err
+	}
+	if !more {
+		return st, false, nil, nil // A batch read ahead is dropped: nothing of it was flagged.
+	}
+	if aheadErr != nil {
+		return st, false, nil, aheadErr
+	}
+	return st, true, next, nil
+}
+
+// read reads the next batch of new mail, the mails above lastUID: headers first, then the
+// bodies of those not already done or judged on their header, parsed and converted, and
+// prepared by the desk. Nil: there is no new mail.
+func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog *backlog) (p *pass, err error) {
+	set := g.settings()
 	search, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{imap.UIDRange{Start: imap.UID(lastUID + 1), Stop: 0}}}}, nil).Wait()
 	if err != nil {
-		return st, false, fmt.Errorf("search: %w", err)
+		return nil, fmt.Errorf("search: %w", err)
 	}
 	var uids []imap.UID
 	for _, u := range search.AllUIDs() {
@@ -428,31 +569,28 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		}
 	}
 	slices.Sort(uids)
-	backlog := state.Backlog
 	if backlog != nil && len(uids) > 0 {
 		if uids, err = g.backlogUIDs(s, backlog, lastUID, uids); err != nil {
-			return st, false, err
+			return nil, err
 		}
 	}
 	if len(uids) == 0 {
-		if backlog != nil { // Nothing left that the first run takes: the backlog is done.
-			state.LastUID, state.Backlog = max(lastUID, backlog.UpTo), nil
-			g.log.Info("first run done: the mail already in the mailbox is taken", "mailbox", mailbox)
-			return st, false, g.saveState(ctx, mailbox, state)
-		}
-		return st, false, nil
+		return nil, nil
 	}
+	p = &pass{uidValidity: s.uidValidity, lastUID: lastUID}
+	st := &p.st
 	size := max(s.cfg.BatchSize, 1)
 	if len(uids) > size {
-		uids, more = uids[:size], true
+		uids, p.more = uids[:size], true
 	}
 	st.Fetched = len(uids)
 
 	// Headers first.
 	mails, err := g.fetchHeaders(s, uids)
 	if err != nil {
-		return st, false, err
+		return nil, err
 	}
+	p.mails = mails
 	if backlog != nil {
 		for _, m := range mails {
 			if uint32(m.uid) > backlog.UpTo || m.done {
@@ -475,7 +613,7 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		if m.head != nil && !m.head.DerivedID {
 			dup, err := g.desk.HasMessage(ctx, m.head.MessageID)
 			if err != nil {
-				return st, false, err
+				return nil, err
 			}
 			if dup {
 				m.done = true
@@ -503,12 +641,12 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 		}
 	}
 	if err := g.fetchBodies(s, mails, whole, opts, wholeSection); err != nil {
-		return st, false, err
+		return nil, err
 	}
 	if len(huge) > 0 {
 		part := &imap.FetchItemBodySection{Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: limit}}
 		if err := g.fetchBodies(s, mails, huge, opts, part); err != nil {
-			return st, false, err
+			return nil, err
 		}
 		for _, u := range huge {
 			if m := byUID(mails, u); m.full != nil {
@@ -529,77 +667,19 @@ func (g *Ingester) batch(ctx context.Context, s *session) (st Stats, more bool, 
 			m.in.NoAck = m.late
 		}
 	})
-	var batch []*fetched
-	var ids []string
+	var ins []*tickets.Incoming
 	for _, m := range mails {
 		if m.done || m.bad {
 			continue
 		}
-		batch = append(batch, m)
-		ids = append(ids, m.in.MessageID)
+		p.batch = append(p.batch, m)
+		p.ids = append(p.ids, m.in.MessageID)
+		ins = append(ins, m.in)
 	}
-	if err := g.process(ctx, mailbox, &state, batch, ids, &st); err != nil {
-		return st, false, err
+	if d, ok := g.desk.(preparer); ok && len(ins) > 0 {
+		d.Prepare(ctx, ins)
 	}
-
-	var flag, quarantine []imap.UID
-	for _, m := range mails {
-		switch {
-		case m.leave:
-		case m.bad:
-			quarantine = append(quarantine, m.uid)
-		case m.done:
-			flag = append(flag, m.uid)
-		}
-	}
-	if err := g.markDone(s, flag); err != nil {
-		return st, false, err
-	}
-	if err := g.quarantine(s, quarantine); err != nil {
-		return st, false, err
-	}
-	st.Quarantined += len(quarantine)
-	// The record of the attempt goes only once the mails are flagged or moved: a failed move
-	// keeps it. Mails left for a retry stay in flight, so the next pass takes them one by one.
-	var finished, left []string
-	for _, m := range mails {
-		switch {
-		case !m.done && !m.bad:
-			if m.in != nil {
-				left = append(left, m.in.MessageID)
-			}
-		case m.alone:
-			finished = append(finished, m.in.MessageID)
-		}
-	}
-	state.Inflight = left
-	for _, id := range finished {
-		delete(state.Attempts, id)
-	}
-	// The last UID advances over the leading run of finished mails only: one left for a retry
-	// is fetched again next time.
-	newLast, truncated, allDone := lastUID, more, true
-	for _, m := range mails {
-		if !m.done && !m.bad {
-			more, allDone = false, false
-			break
-		}
-		newLast = uint32(m.uid)
-	}
-	if backlog != nil && allDone && !truncated {
-		// Every mail of the backlog the first run takes was in this batch: the others, up to
-		// the backlog's end, are left alone.
-		newLast = max(newLast, backlog.UpTo)
-	}
-	state.UIDValidity, state.LastUID = s.uidValidity, newLast
-	if backlog != nil && newLast >= backlog.UpTo {
-		state.Backlog = nil
-		g.log.Info("first run done: the mail already in the mailbox is taken", "mailbox", mailbox)
-	}
-	if err := g.saveState(ctx, mailbox, state); err != nil {
-		return st, false, err
-	}
-	return st, more, nil
+	return p, nil
 }
 
 var headerSection = &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
@@ -673,7 +753,7 @@ func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, op
 			f.done = true // Expunged meanwhile.
 			return
 		}
-		p, err := Parse(b, opts)
+		p, err := parseWhole(b, f.head, opts) // The header is read once, in the header pass.
 		if err != nil {
 			g.log.Error("unreadable mail: quarantined", "uid", f.uid, "err", err)
 			f.bad = true

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,9 +101,10 @@ type Message struct {
 	Problems         []string          // Defects recovered from (bad charset, broken boundary, …).
 	Raw              []byte            // The message as received.
 
-	textFromHTML bool      // Text is HTMLToText(HTML): the message had no text of its own.
-	panic        *panicked // Parse panicked: a bug, logged by the ingester (see readIncoming).
-	visibleHTML  string    // VisibleHTML(HTML), when found with Text; "" if not known.
+	textFromHTML bool        // Text is HTMLToText(HTML): the message had no text of its own.
+	panic        *panicked   // Parse panicked: a bug, logged by the ingester (see readIncoming).
+	visibleHTML  string      // VisibleHTML(HTML), when found with Text; "" if not known.
+	hdr          *headerPass // What was read of the header, for parseWhole; nil when it had no blank line.
 }
 
 // ErrEmpty is returned by Parse for input with nothing to read.
@@ -128,6 +130,27 @@ const (
 // broken MIME as well as it can, recording what it recovered from in
 // Problems; it returns an error only when there is nothing at all to read.
 func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
+	return parse(raw, nil, opt)
+}
+
+// parseWhole is Parse of a whole mail whose header alone head is (Parse of IMAP's
+// BODY.PEEK[HEADER]): the header's fields, and what they say, are taken from head where they
+// are sure to read the same (the mail begins with that header, blank line included, and its
+// charset hint is the same), rather than read a second time. head may be nil.
+func parseWhole(raw []byte, head *Message, opt ParseOptions) (*Message, error) {
+	return parse(raw, head, opt)
+}
+
+// headerPass is what Parse read of a message's header, for parseWhole to take over.
+type headerPass struct {
+	fields   textproto.Header
+	problems []string // readHeader's.
+	size     int      // Bytes of the raw message the header took, up to and with its blank line.
+	hint     string   // The charset hint its fields were decoded with.
+	read     headerRead
+}
+
+func parse(raw []byte, head *Message, opt ParseOptions) (m *Message, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			// A bug, not bad input: keep the mail readable rather than losing it.
@@ -148,7 +171,19 @@ func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
 	if bytes.IndexByte(raw, '\n') < 0 {
 		src = normalizeNewlines(raw) // old Mac line ends: CR only
 	}
-	th, body, problems := readHeader(src)
+	var hp *headerPass // The header pass's, when raw begins with the header it read.
+	if head != nil && head.hdr != nil && head.panic == nil && len(raw) >= head.hdr.size &&
+		bytes.Equal(raw[:head.hdr.size], head.Raw[:head.hdr.size]) {
+		hp = head.hdr
+	}
+	var th textproto.Header
+	var body []byte
+	var problems []string
+	if hp != nil {
+		th, body, problems = hp.fields, src[hp.size:], slices.Clone(hp.problems)
+	} else {
+		th, body, problems = readHeader(src)
+	}
 	m = &Message{Raw: raw, Header: gomail.Header{Header: message.Header{Header: th}}, Problems: problems}
 	h := m.Header
 
@@ -157,6 +192,52 @@ func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
 		hint = headerCharset(append([]string{h.Get("Subject"), h.Get("From"), h.Get("Sender"), h.Get("Reply-To"),
 			strings.Join(h.Values("To"), " "), strings.Join(h.Values("Cc"), " ")}, rawNames...))
 	}
+	var read *headerRead
+	if hp != nil && hp.hint == hint && !head.DerivedID {
+		// The same fields with the same hint: the same values.
+		m.MessageID, m.ThreadIndex, m.ThreadTopic = head.MessageID, head.ThreadIndex, head.ThreadTopic
+		m.InReplyTo, m.References = head.InReplyTo, head.References
+		m.From, m.ReplyTo, m.To, m.Cc = head.From, head.ReplyTo, head.To, head.Cc
+		m.Subject, m.Date, m.Language, m.Priority, m.AuthResults = head.Subject, head.Date, head.Language, head.Priority, head.AuthResults
+		r := hp.read
+		read = &r
+	} else {
+		read = m.readFields(raw, hint)
+	}
+	if n := len(src) - len(body); len(src) == len(raw) && (bytes.HasSuffix(src[:n], []byte("\n\n")) || bytes.HasSuffix(src[:n], []byte("\n\r\n"))) {
+		// The header ended with its blank line: a whole mail that begins with it has the same
+		// header (readHeader looks no further than that line).
+		m.hdr = &headerPass{fields: th, problems: problems[:len(problems):len(problems)], size: n, hint: hint, read: *read}
+	}
+
+	w := &walker{opt: opt, m: m, hint: hint}
+	w.walk(th, body, 0, "")
+	w.finish()
+
+	m.Verdict, m.VerdictReason = judge(h, opt, &w.facts, read)
+	m.FailedRecipients = dedupe(append(m.FailedRecipients, w.facts.failed...))
+	m.FailedStatus = w.facts.failedStatus
+	m.ReturnedIDs = dedupe(w.facts.returnedIDs)
+	if (m.Verdict == VerdictBounce || m.Verdict == VerdictAutoReply || m.Verdict == VerdictFeedback) && len(m.ReturnedIDs) == 0 {
+		m.ReturnedIDs = dedupe(append(append([]string(nil), m.InReplyTo...), m.References...))
+	}
+	if m.Verdict == VerdictBounce {
+		for _, v := range h.Values("X-Failed-Recipients") {
+			for _, a := range parseAddressList(v) {
+				m.FailedRecipients = append(m.FailedRecipients, a.Email)
+			}
+		}
+		m.FailedRecipients = dedupe(m.FailedRecipients)
+	} else {
+		m.FailedRecipients, m.FailedStatus = nil, nil
+	}
+	return m, nil
+}
+
+// readFields reads what the header's fields say into m, decoding them with the charset hint,
+// and returns what the verdict needs of them.
+func (m *Message) readFields(raw []byte, hint string) *headerRead {
+	h := m.Header
 	m.MessageID = firstMsgID(h.Get("Message-Id"))
 	if m.MessageID == "" {
 		m.MessageID, m.DerivedID = derivedID(raw), true
@@ -187,29 +268,7 @@ func Parse(raw []byte, opt ParseOptions) (m *Message, err error) {
 	m.Language = firstLanguage(h.Get("Content-Language"))
 	m.Priority = priority(h)
 	m.AuthResults = h.Values("Authentication-Results")
-
-	w := &walker{opt: opt, m: m, hint: hint}
-	w.walk(th, body, 0, "")
-	w.finish()
-
-	m.Verdict, m.VerdictReason = judge(h, opt, &w.facts, read)
-	m.FailedRecipients = dedupe(append(m.FailedRecipients, w.facts.failed...))
-	m.FailedStatus = w.facts.failedStatus
-	m.ReturnedIDs = dedupe(w.facts.returnedIDs)
-	if (m.Verdict == VerdictBounce || m.Verdict == VerdictAutoReply || m.Verdict == VerdictFeedback) && len(m.ReturnedIDs) == 0 {
-		m.ReturnedIDs = dedupe(append(append([]string(nil), m.InReplyTo...), m.References...))
-	}
-	if m.Verdict == VerdictBounce {
-		for _, v := range h.Values("X-Failed-Recipients") {
-			for _, a := range parseAddressList(v) {
-				m.FailedRecipients = append(m.FailedRecipients, a.Email)
-			}
-		}
-		m.FailedRecipients = dedupe(m.FailedRecipients)
-	} else {
-		m.FailedRecipients, m.FailedStatus = nil, nil
-	}
-	return m, nil
+	return read
 }
 
 // decodeSubject decodes a Subject field within maxSubjectRaw and maxSubjectBytes.

@@ -41,7 +41,11 @@ func (d *Desk) prepareOne(ctx context.Context, cfg *Config, in *Incoming) {
 	if subject == "" {
 		return // Open names it: it finds its answers itself.
 	}
-	answers, err := d.knownAnswersOf(ctx, cfg.Incidents, subject, text, lang)
+	doc := in.prepared.document(subject, text, lang) // As prepareRequest analysed it, when it did.
+	if doc == nil {
+		doc = append(subjectTerms(subject, lang), analyze(text, lang)...)
+	}
+	answers, err := d.knownAnswersOfDoc(ctx, cfg.Incidents, lang, doc)
 	if err != nil {
 		d.Log.Warn("known answers", "message_id", in.MessageID, "err", err)
 		return
@@ -110,7 +114,11 @@ func newRequest(cfg *Config, in *Incoming) (subject, text, lang string) {
 // knownAnswersOf ranks, on the read pool, the known answers to a request of this subject, text
 // and language not indexed yet.
 func (d *Desk) knownAnswersOf(ctx context.Context, cfg IncidentsConfig, subject, text, lang string) ([]KnownAnswer, error) {
-	doc := append(subjectTerms(subject, lang), analyze(text, lang)...)
+	return d.knownAnswersOfDoc(ctx, cfg, lang, append(subjectTerms(subject, lang), analyze(text, lang)...))
+}
+
+// knownAnswersOfDoc is knownAnswersOf of the request's analysed document.
+func (d *Desk) knownAnswersOfDoc(ctx context.Context, cfg IncidentsConfig, lang string, doc []string) ([]KnownAnswer, error) {
 	q := d.known.reader(d.Store.Reader(), d.Store.search)
 	ranked, self, err := knownRanked(ctx, q, d.Store.search, &d.known, searchDocument{terms: doc}, lang, cfg.KnownAnswers, cfg.KnownSimilarity)
 	if err != nil || len(ranked) == 0 {

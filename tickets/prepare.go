@@ -47,16 +47,44 @@ func (p *preparedRequest) document(subject, text, language string) []string {
 	return p.terms
 }
 
+// Prepare does before Ingest, outside the store's one writer, the part of the work of the batch's
+// likely new requests (opensTicket) that depends only on the mail, the configuration and the
+// classifier: their triage and search document (prepareRequest). The mail reader calls it for a
+// batch while the batch before it commits. What it prepared is only a cache, used by Open where it
+// still fits the ticket opened (same configuration, model, subject, text, language, requester): a
+// mail that turns out to follow up a ticket the batch before opened is threaded into it in the
+// transaction, and what was prepared for it goes unused. The known answers, which depend on the
+// desk's tickets as committed, are left to Ingest (prepareBatch).
+func (d *Desk) Prepare(ctx context.Context, batch []*Incoming) {
+	cfg := d.Config()
+	var todo []*Incoming
+	for _, in := range batch {
+		if in.prepared != nil {
+			continue
+		}
+		if !d.opensTicket(ctx, cfg, in) {
+			in.prepared = followsUp // A mail that names a ticket now still names it at Ingest.
+			continue
+		}
+		todo = append(todo, in)
+	}
+	eachParallel(len(todo), func(i int) { d.prepareRequest(cfg, todo[i]) })
+}
+
+// followsUp is the preparation of a mail Prepare judged to follow up a ticket: nothing, and no
+// reason for prepareBatch to judge it again. Its triage and document fit no request.
+var followsUp = &preparedRequest{}
+
 // prepareBatch prepares the batch's mails that will likely open a ticket (opensTicket), on as
-// many goroutines as there are processors: their triage and search document (prepareRequest),
-// and their known answers (prepareOne, known.go) from the known answers' index, brought up to
-// date first. A mail it cannot tell of is left to Open.
+// many goroutines as there are processors: their triage and search document (prepareRequest,
+// unless Prepare made them), and their known answers (prepareOne, known.go) from the known
+// answers' index, brought up to date first. A mail it cannot tell of is left to Open.
 func (d *Desk) prepareBatch(ctx context.Context, batch []*Incoming) {
 	cfg := d.Config()
 	known := cfg.Incidents.KnownAnswers > 0
 	var todo []*Incoming
 	for _, in := range batch {
-		if (in.prepared == nil || known && in.known == nil) && d.opensTicket(ctx, cfg, in) {
+		if in.prepared != followsUp && (in.prepared == nil || known && in.known == nil) && d.opensTicket(ctx, cfg, in) {
 			todo = append(todo, in)
 		}
 	}
@@ -69,17 +97,26 @@ func (d *Desk) prepareBatch(ctx context.Context, batch []*Incoming) {
 			known = false
 		}
 	}
+	eachParallel(len(todo), func(i int) {
+		in := todo[i]
+		if in.prepared == nil {
+			d.prepareRequest(cfg, in)
+		}
+		if known && in.known == nil {
+			d.prepareOne(ctx, cfg, in)
+		}
+	})
+}
+
+// eachParallel calls fn(0) … fn(n-1) on as many goroutines as there are processors, and returns
+// when all are done.
+func eachParallel(n int, fn func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(len(todo), runtime.GOMAXPROCS(0)) {
+	for range min(n, runtime.GOMAXPROCS(0)) {
 		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(todo); i = int(next.Add(1) - 1) {
-				if in := todo[i]; in.prepared == nil {
-					d.prepareRequest(cfg, in)
-				}
-				if in := todo[i]; known && in.known == nil {
-					d.prepareOne(ctx, cfg, in)
-				}
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
 			}
 		})
 	}
