@@ -36,6 +36,7 @@ import (
 	"strings"
 	"sync"
 	texttemplate "text/template"
+	tparse "text/template/parse"
 	"time"
 
 	"github.com/deskd/deskd/tickets"
@@ -59,7 +60,13 @@ type Set struct {
 	pages map[string]*pageWords // The web desk's words, by language; a language may have none.
 	langs []string              // Sorted.
 	loc   *time.Location        // Dates in mails are shown in this zone.
+	// fast holds, by "lang/kind", the templates as the evaluator runs them (eval.go), when it
+	// runs them all and writes what text/template writes for every sample.
+	fast map[string]*programs
 }
+
+// programs are a kind's three templates for the evaluator.
+type programs struct{ subject, text, html *program }
 
 // Available lists the languages mails can be written in with the templates of dir ("" for the
 // embedded ones alone): the embedded languages and every folder of dir with a words.toml.
@@ -102,7 +109,8 @@ func loadSet(dir string, fold bool) (*Set, error) {
 		over = os.DirFS(dir)
 	}
 	s := &Set{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{},
-		words: map[string]*catalogue{}, pages: map[string]*pageWords{}, langs: Available(dir), loc: time.UTC}
+		words: map[string]*catalogue{}, pages: map[string]*pageWords{}, langs: Available(dir), loc: time.UTC,
+		fast: map[string]*programs{}}
 	if over != nil {
 		if err := checkNames(over, s.langs); err != nil {
 			return nil, fmt.Errorf("templates %s: %w", dir, err)
@@ -159,9 +167,56 @@ func loadSet(dir string, fold bool) (*Set, error) {
 				foldText(s.text[key], s.words[lang])
 				foldHTML(s.html[key], s.words[lang])
 			}
+			s.prepare(lang, kind)
 		}
 	}
 	return s, nil
+}
+
+// prepare readies a kind's templates for the evaluator (once escaped: rendered), and keeps them
+// if it writes for every sample what text/template writes.
+func (s *Set) prepare(lang, kind string) {
+	if s.fast == nil {
+		return
+	}
+	key := lang + "/" + kind
+	p, err := compileKind(s.text[key], s.html[key], s.words[lang])
+	if err != nil {
+		return
+	}
+	s.fast[key] = p
+	for _, n := range Samples(kind, lang) {
+		a1, a2, a3, aerr := s.render(kind, lang, n, false)
+		b1, b2, b3, berr := s.render(kind, lang, n, true)
+		if aerr != nil || berr != nil || a1 != b1 || a2 != b2 || a3 != b3 {
+			delete(s.fast, key)
+			return
+		}
+	}
+}
+
+// compileKind prepares a kind's subject, text and HTML for the evaluator.
+func compileKind(tt *texttemplate.Template, ht *htmltemplate.Template, c *catalogue) (*programs, error) {
+	text := map[string]*tparse.Tree{}
+	for _, t := range tt.Templates() {
+		text[t.Name()] = t.Tree
+	}
+	html := map[string]*tparse.Tree{}
+	for _, t := range ht.Templates() {
+		html[t.Name()] = t.Tree
+	}
+	var p programs
+	var err error
+	if p.subject, err = compile("subject", text, textFuncs(c)); err != nil {
+		return nil, err
+	}
+	if p.text, err = compile(tt.Name(), text, textFuncs(c)); err != nil {
+		return nil, err
+	}
+	if p.html, err = compile(ht.Name(), html, htmlFuncs(c)); err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // parse parses the embedded file name, then its override, with p; one of them must exist.
@@ -240,6 +295,12 @@ type View struct {
 // Render renders a mail of the given kind in lang (Fallback when the language has no templates).
 // The subject carries the tag and ticket number exactly once, in front.
 func (s *Set) Render(kind, lang string, n tickets.Notice) (subject, text, html string, err error) {
+	return s.render(kind, lang, n, true)
+}
+
+// render is Render; fast: with the evaluator where it has the kind (else, or should it meet
+// anything it leaves to text/template, with text/template).
+func (s *Set) render(kind, lang string, n tickets.Notice, fast bool) (subject, text, html string, err error) {
 	if s.words[lang] == nil {
 		lang = Fallback
 	}
@@ -249,7 +310,6 @@ func (s *Set) Render(kind, lang string, n tickets.Notice) (subject, text, html s
 		return "", "", "", fmt.Errorf("%w %q", ErrUnknownKind, kind)
 	}
 	v := View{Notice: localize(n, s.loc, s.words[lang].Category), Lang: lang, Subject: CleanSubject(n.Ticket.Subject, n.Tag), Ref: Ref(n.Tag, n.Ticket.ID)}
-	d := dot(v)
 	b := buffers.Get().(*[3]bytes.Buffer)
 	defer func() {
 		for i := range b {
@@ -258,6 +318,15 @@ func (s *Set) Render(kind, lang string, n tickets.Notice) (subject, text, html s
 		buffers.Put(b)
 	}()
 	sb, tb, hb := &b[0], &b[1], &b[2]
+	if p := s.fast[key]; fast && p != nil {
+		if p.subject.execute(sb, &v) == nil && p.text.execute(tb, &v) == nil && p.html.execute(hb, &v) == nil {
+			return finish(v, sb, tb, hb)
+		}
+		sb.Reset()
+		tb.Reset()
+		hb.Reset()
+	}
+	d := dot(v)
 	if err := execute(sb, d, v, func(w io.Writer, x any) error { return tt.ExecuteTemplate(w, "subject", x) }); err != nil {
 		return "", "", "", fmt.Errorf("render %s subject: %w", key, err)
 	}
@@ -267,6 +336,11 @@ func (s *Set) Render(kind, lang string, n tickets.Notice) (subject, text, html s
 	if err := execute(hb, d, v, s.html[key].Execute); err != nil {
 		return "", "", "", fmt.Errorf("render %s html: %w", key, err)
 	}
+	return finish(v, sb, tb, hb)
+}
+
+// finish makes a mail's subject, text and HTML of what its templates wrote.
+func finish(v View, sb, tb, hb *bytes.Buffer) (subject, text, html string, err error) {
 	subject = strings.Join(strings.Fields(sb.String()), " ")
 	if !strings.Contains(subject, v.Ref) {
 		subject = v.Ref + " " + subject
