@@ -259,7 +259,7 @@ func (s *Store) NoteSent(ctx context.Context, id int64, now time.Time, sentTo ..
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	e := sentEntry{ID: id, At: now.Unix(), SentTo: sentTo}
-	done, err := j.note(e)
+	done, err := j.note(e, len(j.noted) > 0)
 	if err != nil {
 		return err
 	}

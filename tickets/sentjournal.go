@@ -76,17 +76,22 @@ func (j *sentJournal) close() error {
 }
 
 // note appends an entry under the shared lock, which the caller releases with done once the
-// entry is committed to the database.
-func (j *sentJournal) note(e sentEntry) (done func(), err error) {
+// entry is committed to the database. held: the lock is held already, for entries noted before
+// and not yet committed (one flock(2) a batch, not one a mail).
+func (j *sentJournal) note(e sentEntry, held bool) (done func(), err error) {
 	line, err := json.Marshal(e)
 	if err != nil {
 		return nil, err
 	}
-	if err := lockFile(j.f, false, true); err != nil {
-		return nil, fmt.Errorf("sent journal: %w", err)
+	if !held {
+		if err := lockFile(j.f, false, true); err != nil {
+			return nil, fmt.Errorf("sent journal: %w", err)
+		}
 	}
 	if _, err := j.f.Write(append(line, '\n')); err != nil {
-		_ = unlockFile(j.f)
+		if !held {
+			_ = unlockFile(j.f)
+		}
 		return nil, fmt.Errorf("sent journal: %w", err)
 	}
 	j.n++
