@@ -135,7 +135,7 @@ type batch struct {
 	s       *Sender
 	box     Outbox
 	mu      sync.Mutex
-	queue   []*queued // Pointers: taking one from the front moves 8 bytes a mail, not a whole OutboxMail.
+	queue   []*queued        // Pointers: taking one from the front moves 8 bytes a mail, not a whole OutboxMail.
 	auto    map[int64]string // The batch's automatic mails, with their cause.
 	noted   map[string]int   // Automatic copies noted and not committed, by mailbox; mails, by causeKey.
 	errs    []error          // Errors that end the drain.
