@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	tparse "text/template/parse"
+	"time"
 )
 
 // An evaluator of deskd's own for the parsed templates. text/template walks the same trees, but
@@ -590,6 +591,9 @@ func (s *state) field(dot reflect.Value, name string, args []tparse.Node, final,
 		case !m.ok:
 			return receiver, errFallback
 		case m.method >= 0:
+			if name == "IsZero" && !hasArgs && receiver.Type() == timeType && ptr.Kind() == reflect.Pointer {
+				return reflect.ValueOf(ptr.Interface().(*time.Time).IsZero()), nil // {{if .Ticket.FirstResponseAt.IsZero}}
+			}
 			return s.call(dot, ptr.Method(m.method), false, args, final)
 		case hasArgs:
 			return receiver, errFallback
@@ -711,6 +715,34 @@ func callDirect(fn any, argv []reflect.Value) (v reflect.Value, ok bool, err err
 			}
 			return reflect.ValueOf(r), true, nil
 		}
+	case func(time.Time) (string, error):
+		if argv[0].Type() == timeType {
+			var t time.Time
+			if argv[0].CanAddr() {
+				t = *argv[0].Addr().Interface().(*time.Time)
+			} else {
+				t = argv[0].Interface().(time.Time)
+			}
+			r, err := f(t)
+			if err != nil {
+				return v, true, errFallback
+			}
+			return reflect.ValueOf(r), true, nil
+		}
+	case func() []string:
+		return reflect.ValueOf(f()), true, nil
+	case func(string) []string:
+		if argv[0].Type() == stringType {
+			return reflect.ValueOf(f(str(0))), true, nil
+		}
+	case func([]string, string) string:
+		if argv[0].Type() == stringsType && argv[1].Type() == stringType {
+			return reflect.ValueOf(f(argv[0].Interface().([]string), str(1))), true, nil
+		}
+	case func(int64) string:
+		if argv[0].Type() == int64Type {
+			return reflect.ValueOf(f(argv[0].Int())), true, nil
+		}
 	case func(int, int) int:
 		if argv[0].Type() == intType && argv[1].Type() == intType {
 			return reflect.ValueOf(f(int(argv[0].Int()), int(argv[1].Int()))), true, nil
@@ -724,8 +756,10 @@ func callDirect(fn any, argv []reflect.Value) (v reflect.Value, ok bool, err err
 }
 
 var (
-	stringType = reflect.TypeFor[string]()
-	intType    = reflect.TypeFor[int]()
+	stringType  = reflect.TypeFor[string]()
+	stringsType = reflect.TypeFor[[]string]()
+	intType     = reflect.TypeFor[int]()
+	int64Type   = reflect.TypeFor[int64]()
 )
 
 // arg evaluates an argument for a parameter of type typ, as text/template's evalArg does for the
