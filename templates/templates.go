@@ -158,37 +158,38 @@ func loadSet(dir string, fold bool) (*Set, error) {
 	}
 	for _, lang := range s.langs {
 		for _, kind := range tickets.MailKinds {
-			for i, n := range Samples(kind, lang) {
-				if _, _, _, err := s.Render(kind, lang, n); err != nil {
+			samples := Samples(kind, lang)
+			var written [][3]string // What text/template writes for each sample.
+			for i, n := range samples {
+				subject, text, html, err := s.Render(kind, lang, n)
+				if err != nil {
 					return nil, fmt.Errorf("templates: %s/%s (sample %d): %w", lang, kind, i+1, err)
 				}
+				written = append(written, [3]string{subject, text, html})
 			}
 			if key := lang + "/" + kind; fold { // Rendered once: the HTML is escaped.
 				foldText(s.text[key], s.words[lang])
 				foldHTML(s.html[key], s.words[lang])
 			}
-			s.prepare(lang, kind)
+			s.prepare(lang, kind, samples, written)
 		}
 	}
 	return s, nil
 }
 
 // prepare readies a kind's templates for the evaluator (once escaped: rendered), and keeps them
-// if it writes for every sample what text/template writes.
-func (s *Set) prepare(lang, kind string) {
-	if s.fast == nil {
-		return
-	}
+// if it writes for every sample what text/template wrote (written; the words folded since do not
+// change it: TestFoldedWords).
+func (s *Set) prepare(lang, kind string, samples []tickets.Notice, written [][3]string) {
 	key := lang + "/" + kind
 	p, err := compileKind(s.text[key], s.html[key], s.words[lang])
 	if err != nil {
 		return
 	}
 	s.fast[key] = p
-	for _, n := range Samples(kind, lang) {
-		a1, a2, a3, aerr := s.render(kind, lang, n, false)
-		b1, b2, b3, berr := s.render(kind, lang, n, true)
-		if aerr != nil || berr != nil || a1 != b1 || a2 != b2 || a3 != b3 {
+	for i, n := range samples {
+		subject, text, html, err := s.render(kind, lang, n, only)
+		if err != nil || [3]string{subject, text, html} != written[i] {
 			delete(s.fast, key)
 			return
 		}
@@ -295,12 +296,18 @@ type View struct {
 // Render renders a mail of the given kind in lang (Fallback when the language has no templates).
 // The subject carries the tag and ticket number exactly once, in front.
 func (s *Set) Render(kind, lang string, n tickets.Notice) (subject, text, html string, err error) {
-	return s.render(kind, lang, n, true)
+	return s.render(kind, lang, n, evaluator)
 }
 
-// render is Render; fast: with the evaluator where it has the kind (else, or should it meet
-// anything it leaves to text/template, with text/template).
-func (s *Set) render(kind, lang string, n tickets.Notice, fast bool) (subject, text, html string, err error) {
+// How render renders a mail.
+const (
+	engine    = iota // With text/template and html/template.
+	evaluator        // With the evaluator where it has the kind; else, or should it meet anything it leaves to text/template, as engine.
+	only             // With the evaluator alone (Load's check): errFallback when it leaves the mail to text/template.
+)
+
+// render is Render, in the given way.
+func (s *Set) render(kind, lang string, n tickets.Notice, way int) (subject, text, html string, err error) {
 	if s.words[lang] == nil {
 		lang = Fallback
 	}
@@ -318,9 +325,12 @@ func (s *Set) render(kind, lang string, n tickets.Notice, fast bool) (subject, t
 		buffers.Put(b)
 	}()
 	sb, tb, hb := &b[0], &b[1], &b[2]
-	if p := s.fast[key]; fast && p != nil {
+	if p := s.fast[key]; way != engine && p != nil {
 		if p.subject.execute(sb, &v) == nil && p.text.execute(tb, &v) == nil && p.html.execute(hb, &v) == nil {
 			return finish(v, sb, tb, hb)
+		}
+		if way == only {
+			return "", "", "", errFallback
 		}
 		sb.Reset()
 		tb.Reset()
