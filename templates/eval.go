@@ -272,6 +272,9 @@ func (s *state) walk(dot reflect.Value, n tparse.Node) error {
 		s.w.Write(n.Text)
 		return nil
 	case *tparse.ActionNode:
+		if k := s.escapes(n.Pipe); k > 0 {
+			return s.escaped(dot, n.Pipe.Cmds, k)
+		}
 		v, err := s.pipeline(dot, n.Pipe)
 		if err != nil {
 			return err
@@ -296,6 +299,58 @@ func (s *state) walk(dot reflect.Value, n tparse.Node) error {
 		return errContinue
 	}
 	return errFallback
+}
+
+// escapes is how many escapers end an action's pipeline that declares nothing (html/template
+// puts one to three there), provided something comes before them.
+func (s *state) escapes(pipe *tparse.PipeNode) int {
+	if len(pipe.Decl) > 0 {
+		return 0
+	}
+	k := 0
+	for i := len(pipe.Cmds) - 1; i > 0; i-- {
+		c := pipe.Cmds[i]
+		if len(c.Args) != 1 {
+			break
+		}
+		id, ok := c.Args[0].(*tparse.IdentifierNode)
+		if !ok {
+			break
+		}
+		if f := s.p.funcs[id.Ident]; f == nil || f.esc == nil {
+			break
+		}
+		k++
+	}
+	return k
+}
+
+// escaped writes an action whose last k commands are escapers: the value of the others, through
+// the escapers one after the other, as strings (the pipeline gives each escaper the last one's
+// string) rather than as values.
+func (s *state) escaped(dot reflect.Value, cmds []*tparse.CommandNode, k int) error {
+	var v reflect.Value
+	for _, c := range cmds[:len(cmds)-k] {
+		var err error
+		if v, err = s.command(dot, c, v); err != nil {
+			return err
+		}
+		if v.Kind() == reflect.Interface && v.Type().NumMethod() == 0 {
+			v = reflect.ValueOf(v.Interface())
+		}
+	}
+	str, typ, err := stringify(v)
+	if err != nil {
+		return err
+	}
+	for _, c := range cmds[len(cmds)-k:] {
+		if str, err = s.p.funcs[c.Args[0].(*tparse.IdentifierNode).Ident].esc(str, typ); err != nil {
+			return err
+		}
+		typ = plain
+	}
+	s.w.WriteString(str)
+	return nil
 }
 
 func (s *state) ifOrWith(with bool, dot reflect.Value, b *tparse.BranchNode) error {
@@ -463,6 +518,26 @@ func (s *state) command(dot reflect.Value, c *tparse.CommandNode, final reflect.
 		return reflect.Value{}, errFallback
 	}
 	return s.constant(dot, c.Args[0])
+}
+
+// operand is a variable, a parenthesized pipeline or a chain as an argument: command's cases for
+// them, without a command around it.
+func (s *state) operand(dot reflect.Value, n tparse.Node) (reflect.Value, error) {
+	switch n := n.(type) {
+	case *tparse.VariableNode:
+		v, err := s.varValue(n.Ident[0])
+		if err != nil || len(n.Ident) == 1 {
+			return v, err
+		}
+		return s.fieldChain(dot, v, n.Ident[1:], nil, reflect.Value{})
+	case *tparse.ChainNode:
+		return s.chain(dot, n)
+	case *tparse.PipeNode:
+		return s.pipeline(dot, n)
+	case *tparse.FieldNode:
+		return s.fieldChain(dot, dot, n.Ident, nil, reflect.Value{})
+	}
+	return reflect.Value{}, errFallback
 }
 
 // constant is an argument as text/template gives it to a parameter of type any.
@@ -776,7 +851,7 @@ func (s *state) arg(dot reflect.Value, typ reflect.Type, n tparse.Node) (reflect
 		}
 		return assignable(v, typ)
 	case *tparse.VariableNode, *tparse.PipeNode, *tparse.ChainNode:
-		v, err := s.command(dot, &tparse.CommandNode{Args: []tparse.Node{n}}, reflect.Value{})
+		v, err := s.operand(dot, n)
 		if err != nil {
 			return v, err
 		}
@@ -934,7 +1009,7 @@ func (s *state) builtin(dot reflect.Value, name string, args []tparse.Node, fina
 func (s *state) anyArg(dot reflect.Value, n tparse.Node) (reflect.Value, error) {
 	switch n.(type) {
 	case *tparse.FieldNode, *tparse.VariableNode, *tparse.ChainNode:
-		return s.command(dot, &tparse.CommandNode{Args: []tparse.Node{n}}, reflect.Value{})
+		return s.operand(dot, n)
 	case *tparse.IdentifierNode:
 		return s.function(dot, n.(*tparse.IdentifierNode).Ident, []tparse.Node{n}, reflect.Value{})
 	}
