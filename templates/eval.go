@@ -33,8 +33,8 @@ import (
 //
 // Ours beats text/template on deskd's templates: BenchmarkRender, French, alternated on the
 // same loaded machine (`go test ./templates -run '^$' -bench Render -benchmem`), an
-// acknowledgement 58–73 µs and 210 allocations with text/template against 22–28 µs and 72 with
-// this evaluator, an assignment notice 116–149 µs and 458 against 50–52 µs and 147
+// acknowledgement 58–73 µs and 210 allocations with text/template against 22–28 µs and 54 with
+// this evaluator, an assignment notice 116–149 µs and 458 against 50–52 µs and 110
 // (bench/README.md, "Sending, third pass").
 
 // errFallback makes Render render the mail with text/template instead.
