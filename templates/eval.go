@@ -670,7 +670,7 @@ func (s *state) field(dot reflect.Value, name string, args []tparse.Node, final,
 			if name == "IsZero" && !hasArgs && receiver.Type() == timeType && ptr.Kind() == reflect.Pointer {
 				return reflect.ValueOf(ptr.Interface().(*time.Time).IsZero()), nil // {{if .Ticket.FirstResponseAt.IsZero}}
 			}
-			return s.call(dot, ptr.Method(m.method), false, args, final)
+			return s.call(dot, ptr.Method(m.method), args, final)
 		case hasArgs:
 			return receiver, errFallback
 		}
@@ -686,7 +686,7 @@ func (s *state) field(dot reflect.Value, name string, args []tparse.Node, final,
 		return v, nil
 	}
 	if m := lookup(ptr, name); m.ok && m.method >= 0 {
-		return s.call(dot, ptr.Method(m.method), false, args, final)
+		return s.call(dot, ptr.Method(m.method), args, final)
 	}
 	return receiver, errFallback
 }
@@ -707,12 +707,12 @@ func (s *state) function(dot reflect.Value, name string, args []tparse.Node, fin
 		out, err := f.esc(in, typ)
 		return reflect.ValueOf(out), err
 	}
-	return s.call(dot, f.v, true, args, final, f.fn)
+	return s.call(dot, f.v, args, final, f.fn)
 }
 
 // call calls fn with the evaluated args (args[0] is the function's own node) and final, converted
 // as text/template converts them; a function of a usual shape is called directly.
-func (s *state) call(dot, fn reflect.Value, user bool, args []tparse.Node, final reflect.Value, direct ...any) (reflect.Value, error) {
+func (s *state) call(dot, fn reflect.Value, args []tparse.Node, final reflect.Value, direct ...any) (reflect.Value, error) {
 	typ := fn.Type()
 	if typ.IsVariadic() {
 		return reflect.Value{}, errFallback
