@@ -320,7 +320,7 @@ func (d *drain) close() {
 // cannot be reached (errConn; the mail's outcome is not recorded, Drain gives it back, and the
 // copies already delivered are not sent again) or when the outcome could not be recorded.
 func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
-	log := d.log.With("outbox_id", m.ID, "ticket_id", m.TicketID, "kind", m.Kind, "message_id", m.MessageID)
+	log := mailLog{d.log, m.ID, m.TicketID, m.Kind, m.MessageID}
 	to, cc, dropped, err := d.recipients(ctx, m)
 	if err != nil {
 		return err
@@ -426,6 +426,27 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		return d.box.MarkFailed(ctx, m.ID, d.now, strings.Join(refused, "; "))
 	}
 }
+
+// mailLog logs about one mail, with its outbox ID, ticket, kind and Message-ID: slog's With
+// formats those attributes at once, for every mail, and nearly every mail logs nothing at the
+// levels deskd runs at; these make them only for a message that is written.
+type mailLog struct {
+	l             *slog.Logger
+	id, ticket    int64
+	kind, message string
+}
+
+func (g mailLog) log(level slog.Level, msg string, args ...any) {
+	if !g.l.Enabled(context.Background(), level) {
+		return
+	}
+	g.l.With("outbox_id", g.id, "ticket_id", g.ticket, "kind", g.kind, "message_id", g.message).Log(context.Background(), level, msg, args...)
+}
+
+func (g mailLog) Debug(msg string, args ...any) { g.log(slog.LevelDebug, msg, args...) }
+func (g mailLog) Info(msg string, args ...any)  { g.log(slog.LevelInfo, msg, args...) }
+func (g mailLog) Warn(msg string, args ...any)  { g.log(slog.LevelWarn, msg, args...) }
+func (g mailLog) Error(msg string, args ...any) { g.log(slog.LevelError, msg, args...) }
 
 // envelopeRefused reports whether the server refused the envelope sender (MAIL FROM) for good.
 func envelopeRefused(err error) bool {

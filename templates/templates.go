@@ -36,6 +36,7 @@ import (
 	"strings"
 	"sync"
 	texttemplate "text/template"
+	tparse "text/template/parse"
 	"time"
 
 	"github.com/deskd/deskd/tickets"
@@ -59,7 +60,13 @@ type Set struct {
 	pages map[string]*pageWords // The web desk's words, by language; a language may have none.
 	langs []string              // Sorted.
 	loc   *time.Location        // Dates in mails are shown in this zone.
+	// fast holds, by "lang/kind", the templates as the evaluator runs them (eval.go), when it
+	// runs them all and writes what text/template writes for every sample.
+	fast map[string]*programs
 }
+
+// programs are a kind's three templates for the evaluator.
+type programs struct{ subject, text, html *program }
 
 // Available lists the languages mails can be written in with the templates of dir ("" for the
 // embedded ones alone): the embedded languages and every folder of dir with a words.toml.
@@ -102,7 +109,8 @@ func loadSet(dir string, fold bool) (*Set, error) {
 		over = os.DirFS(dir)
 	}
 	s := &Set{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{},
-		words: map[string]*catalogue{}, pages: map[string]*pageWords{}, langs: Available(dir), loc: time.UTC}
+		words: map[string]*catalogue{}, pages: map[string]*pageWords{}, langs: Available(dir), loc: time.UTC,
+		fast: map[string]*programs{}}
 	if over != nil {
 		if err := checkNames(over, s.langs); err != nil {
 			return nil, fmt.Errorf("templates %s: %w", dir, err)
@@ -150,18 +158,66 @@ func loadSet(dir string, fold bool) (*Set, error) {
 	}
 	for _, lang := range s.langs {
 		for _, kind := range tickets.MailKinds {
-			for i, n := range Samples(kind, lang) {
-				if _, _, _, err := s.Render(kind, lang, n); err != nil {
+			samples := Samples(kind, lang)
+			var written [][3]string // What text/template writes for each sample.
+			for i, n := range samples {
+				subject, text, html, err := s.Render(kind, lang, n)
+				if err != nil {
 					return nil, fmt.Errorf("templates: %s/%s (sample %d): %w", lang, kind, i+1, err)
 				}
+				written = append(written, [3]string{subject, text, html})
 			}
 			if key := lang + "/" + kind; fold { // Rendered once: the HTML is escaped.
 				foldText(s.text[key], s.words[lang])
 				foldHTML(s.html[key], s.words[lang])
 			}
+			s.prepare(lang, kind, samples, written)
 		}
 	}
 	return s, nil
+}
+
+// prepare readies a kind's templates for the evaluator (once escaped: rendered), and keeps them
+// if it writes for every sample what text/template wrote (written; the words folded since do not
+// change it: TestFoldedWords).
+func (s *Set) prepare(lang, kind string, samples []tickets.Notice, written [][3]string) {
+	key := lang + "/" + kind
+	p, err := compileKind(s.text[key], s.html[key], s.words[lang])
+	if err != nil {
+		return
+	}
+	s.fast[key] = p
+	for i, n := range samples {
+		subject, text, html, err := s.render(kind, lang, n, only)
+		if err != nil || [3]string{subject, text, html} != written[i] {
+			delete(s.fast, key)
+			return
+		}
+	}
+}
+
+// compileKind prepares a kind's subject, text and HTML for the evaluator.
+func compileKind(tt *texttemplate.Template, ht *htmltemplate.Template, c *catalogue) (*programs, error) {
+	text := map[string]*tparse.Tree{}
+	for _, t := range tt.Templates() {
+		text[t.Name()] = t.Tree
+	}
+	html := map[string]*tparse.Tree{}
+	for _, t := range ht.Templates() {
+		html[t.Name()] = t.Tree
+	}
+	var p programs
+	var err error
+	if p.subject, err = compile("subject", text, textFuncs(c)); err != nil {
+		return nil, err
+	}
+	if p.text, err = compile(tt.Name(), text, textFuncs(c)); err != nil {
+		return nil, err
+	}
+	if p.html, err = compile(ht.Name(), html, htmlFuncs(c)); err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // parse parses the embedded file name, then its override, with p; one of them must exist.
@@ -240,6 +296,18 @@ type View struct {
 // Render renders a mail of the given kind in lang (Fallback when the language has no templates).
 // The subject carries the tag and ticket number exactly once, in front.
 func (s *Set) Render(kind, lang string, n tickets.Notice) (subject, text, html string, err error) {
+	return s.render(kind, lang, n, evaluator)
+}
+
+// How render renders a mail.
+const (
+	engine    = iota // With text/template and html/template.
+	evaluator        // With the evaluator where it has the kind; else, or should it meet anything it leaves to text/template, as engine.
+	only             // With the evaluator alone (Load's check): errFallback when it leaves the mail to text/template.
+)
+
+// render is Render, in the given way.
+func (s *Set) render(kind, lang string, n tickets.Notice, way int) (subject, text, html string, err error) {
 	if s.words[lang] == nil {
 		lang = Fallback
 	}
@@ -249,7 +317,6 @@ func (s *Set) Render(kind, lang string, n tickets.Notice) (subject, text, html s
 		return "", "", "", fmt.Errorf("%w %q", ErrUnknownKind, kind)
 	}
 	v := View{Notice: localize(n, s.loc, s.words[lang].Category), Lang: lang, Subject: CleanSubject(n.Ticket.Subject, n.Tag), Ref: Ref(n.Tag, n.Ticket.ID)}
-	d := dot(v)
 	b := buffers.Get().(*[3]bytes.Buffer)
 	defer func() {
 		for i := range b {
@@ -258,6 +325,18 @@ func (s *Set) Render(kind, lang string, n tickets.Notice) (subject, text, html s
 		buffers.Put(b)
 	}()
 	sb, tb, hb := &b[0], &b[1], &b[2]
+	if p := s.fast[key]; way != engine && p != nil {
+		if p.subject.execute(sb, &v) == nil && p.text.execute(tb, &v) == nil && p.html.execute(hb, &v) == nil {
+			return finish(v, sb, tb, hb)
+		}
+		if way == only {
+			return "", "", "", errFallback
+		}
+		sb.Reset()
+		tb.Reset()
+		hb.Reset()
+	}
+	d := dot(v)
 	if err := execute(sb, d, v, func(w io.Writer, x any) error { return tt.ExecuteTemplate(w, "subject", x) }); err != nil {
 		return "", "", "", fmt.Errorf("render %s subject: %w", key, err)
 	}
@@ -267,6 +346,11 @@ func (s *Set) Render(kind, lang string, n tickets.Notice) (subject, text, html s
 	if err := execute(hb, d, v, s.html[key].Execute); err != nil {
 		return "", "", "", fmt.Errorf("render %s html: %w", key, err)
 	}
+	return finish(v, sb, tb, hb)
+}
+
+// finish makes a mail's subject, text and HTML of what its templates wrote.
+func finish(v View, sb, tb, hb *bytes.Buffer) (subject, text, html string, err error) {
 	subject = strings.Join(strings.Fields(sb.String()), " ")
 	if !strings.Contains(subject, v.Ref) {
 		subject = v.Ref + " " + subject

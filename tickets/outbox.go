@@ -259,7 +259,7 @@ func (s *Store) NoteSent(ctx context.Context, id int64, now time.Time, sentTo ..
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	e := sentEntry{ID: id, At: now.Unix(), SentTo: sentTo}
-	done, err := j.note(e)
+	done, err := j.note(e, len(j.noted) > 0)
 	if err != nil {
 		return err
 	}
@@ -307,17 +307,19 @@ func (s *Store) SentAtOnce() bool { return s.journal == nil }
 func (s *Store) markSent(ctx context.Context, tx *sql.Tx, id int64, now time.Time, sentTo []string) (bool, error) {
 	var to, cc, cause string
 	var automatic bool
-	err := s.txQueryRow(ctx, tx, `SELECT recipients, cc, automatic, cause FROM outbox WHERE id = ?`, id).Scan(&to, &cc, &automatic, &cause)
+	// One statement: the row's update returns what the hourly limits log.
+	err := s.txQueryRow(ctx, tx, `UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, claimant = ''
+		WHERE id = ? AND state = 'pending' RETURNING recipients, cc, automatic, cause`, now.Unix(), id).Scan(&to, &cc, &automatic, &cause)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Not pending (marked already), or no such row: say which, as callers tell them apart.
+		var one int
+		if err := s.txQueryRow(ctx, tx, `SELECT 1 FROM outbox WHERE id = ?`, id).Scan(&one); err != nil {
+			return false, fmt.Errorf("mark sent %d: %w", id, err)
+		}
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("mark sent %d: %w", id, err)
-	}
-	res, err := s.txExec(ctx, tx, `UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, claimant = ''
-		WHERE id = ? AND state = 'pending'`, now.Unix(), id)
-	if err != nil {
-		return false, fmt.Errorf("mark sent %d: %w", id, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return false, err
 	}
 	if !automatic {
 		return true, nil

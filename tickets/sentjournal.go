@@ -76,17 +76,22 @@ func (j *sentJournal) close() error {
 }
 
 // note appends an entry under the shared lock, which the caller releases with done once the
-// entry is committed to the database.
-func (j *sentJournal) note(e sentEntry) (done func(), err error) {
+// entry is committed to the database. held: the lock is held already, for entries noted before
+// and not yet committed (one flock(2) a batch, not one a mail).
+func (j *sentJournal) note(e sentEntry, held bool) (done func(), err error) {
 	line, err := json.Marshal(e)
 	if err != nil {
 		return nil, err
 	}
-	if err := lockFile(j.f, false, true); err != nil {
-		return nil, fmt.Errorf("sent journal: %w", err)
+	if !held {
+		if err := lockFile(j.f, false, true); err != nil {
+			return nil, fmt.Errorf("sent journal: %w", err)
+		}
 	}
 	if _, err := j.f.Write(append(line, '\n')); err != nil {
-		_ = unlockFile(j.f)
+		if !held {
+			_ = unlockFile(j.f)
+		}
 		return nil, fmt.Errorf("sent journal: %w", err)
 	}
 	j.n++
@@ -108,6 +113,32 @@ func (j *sentJournal) entries() ([]sentEntry, error) {
 		}
 	}
 	return out, sc.Err()
+}
+
+// pendingIDs returns which of the entries' mails are still pending (SQLite: the journal's store).
+func pendingIDs(ctx context.Context, tx *sql.Tx, entries []sentEntry) (map[int64]bool, error) {
+	ids := make([]int64, len(entries))
+	for i, e := range entries {
+		ids[i] = e.ID
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM outbox WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("sent journal: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sent journal: %w", err)
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
 }
 
 // replaySent marks sent every mail the journal names that is still pending, then empties it.
@@ -132,7 +163,17 @@ func (s *Store) replaySent(ctx context.Context, wait bool) (int, error) {
 	if len(entries) > 0 {
 		err = s.write(ctx, func(tx *sql.Tx) error {
 			n = 0
+			// Nearly every entry was committed by the process that wrote it (a sender empties
+			// the journal every journalCompact entries): one query finds those still pending,
+			// instead of two statements for each entry.
+			pending, err := pendingIDs(ctx, tx, entries)
+			if err != nil {
+				return err
+			}
 			for _, e := range entries {
+				if !pending[e.ID] {
+					continue
+				}
 				ok, err := s.markSent(ctx, tx, e.ID, time.Unix(e.At, 0), e.SentTo)
 				if err != nil && !errors.Is(err, sql.ErrNoRows) { // A row pruned since is nothing to mark.
 					return err

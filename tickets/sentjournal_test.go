@@ -54,7 +54,7 @@ func TestSentJournalReplayed(t *testing.T) {
 	d, path, due := journalDesk(t)
 	ack := due[0]
 	// As MarkSent does up to the commit, then the process dies (its file closes, its lock goes).
-	if _, err := d.Store.journal.note(sentEntry{ID: ack.ID, At: t0.Unix()}); err != nil {
+	if _, err := d.Store.journal.note(sentEntry{ID: ack.ID, At: t0.Unix()}, false); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.Store.Close(); err != nil {
@@ -85,7 +85,7 @@ func TestSentJournalReplayed(t *testing.T) {
 func TestSentJournalShared(t *testing.T) {
 	ctx := context.Background()
 	d, path, due := journalDesk(t)
-	done, err := d.Store.journal.note(sentEntry{ID: due[0].ID, At: t0.Unix()})
+	done, err := d.Store.journal.note(sentEntry{ID: due[0].ID, At: t0.Unix()}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func BenchmarkSentJournalNote(b *testing.B) {
 	defer j.close()
 	to := []string{"celine.dupre@corp.example", "priya.raman@corp.example"}
 	for i := 0; b.Loop(); i++ {
-		done, err := j.note(sentEntry{ID: int64(i + 1), At: t0.Unix(), SentTo: to})
+		done, err := j.note(sentEntry{ID: int64(i + 1), At: t0.Unix(), SentTo: to}, false)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,0 +1,45 @@
+package mailout
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"mime/quotedprintable"
+	"strings"
+	"testing"
+)
+
+// TestQuotedPrintableAsMime: writeQP writes what mime/quotedprintable's Writer writes, for texts
+// of every byte, line end and length (long lines, spaces and tabs before line ends, "=", CR
+// alone, LF alone, CRLF, bytes above 127).
+func TestQuotedPrintableAsMime(t *testing.T) {
+	texts := []string{"", "a", " ", "\t", "=", "\r", "\n", "\r\n", "\n\r", "a \r\nb\t\nc ", strings.Repeat("x", 200),
+		strings.Repeat("é", 60), strings.Repeat("a ", 80) + "\n", strings.Repeat("=", 30), "\r\x80\n", "ligne \r\r\n"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	const alphabet = "abc XYZ\t=\r\n.é\x00\x7f~!"
+	for range 5000 {
+		b := make([]byte, rng.IntN(300))
+		for i := range b {
+			if rng.IntN(4) == 0 {
+				b[i] = byte(rng.IntN(256))
+			} else {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+		}
+		texts = append(texts, string(b))
+	}
+	for _, s := range texts {
+		var want, got bytes.Buffer
+		q := quotedprintable.NewWriter(&want)
+		if _, err := q.Write([]byte(s)); err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Close(); err != nil {
+			t.Fatal(err)
+		}
+		got.WriteString("head") // Written after what the buffer holds.
+		writeQP(&got, s)
+		if got.String() != "head"+want.String() {
+			t.Fatalf("%q:\n got %q\nwant %q", s, got.String()[4:], want.String())
+		}
+	}
+}

@@ -1,0 +1,116 @@
+package templates
+
+import (
+	"strings"
+)
+
+// The escapers html/template puts at the end of an action's pipeline (by the context the action
+// is in: HTML text, an attribute, a URL), for the evaluator (eval.go). Each writes what
+// html/template's own writes for a string or for HTML, which TestEscapersAsHTMLTemplate checks
+// against html/template on many strings; a template that needs another escaper is left to
+// html/template.
+var escapers = map[string]func(s string, t htmlType) (string, error){
+	// HTML text: HTML as it is, anything else escaped.
+	"_html_template_htmlescaper": func(s string, t htmlType) (string, error) {
+		if t == trustedHTML {
+			return s, nil
+		}
+		return escapeHTML(s, true), nil
+	},
+	// A quoted attribute's value: HTML would lose its tags first (left to html/template).
+	"_html_template_attrescaper": func(s string, t htmlType) (string, error) {
+		if t == trustedHTML {
+			return "", errFallback
+		}
+		return escapeHTML(s, true), nil
+	},
+	// The text of a <title> or <textarea>: HTML keeps its entities.
+	"_html_template_rcdataescaper": func(s string, t htmlType) (string, error) {
+		return escapeHTML(s, t != trustedHTML), nil
+	},
+	// The start of a URL: a scheme other than http, https and mailto is refused.
+	"_html_template_urlfilter": func(s string, _ htmlType) (string, error) {
+		if scheme, _, ok := strings.Cut(s, ":"); ok && !strings.Contains(scheme, "/") &&
+			!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
+			return "#ZgotmplZ", nil
+		}
+		return s, nil
+	},
+	// A URL, normalized: what may not stand in one is percent-encoded, an escape already there kept.
+	"_html_template_urlnormalizer": func(s string, _ htmlType) (string, error) { return escapeURL(s, true), nil },
+	// A part of a URL (a query value): the URL's own delimiters encoded too.
+	"_html_template_urlescaper": func(s string, _ htmlType) (string, error) { return escapeURL(s, false), nil },
+}
+
+// escapeHTML replaces the characters that mean something in HTML by references, and NUL by
+// U+FFFD; amp: "&" too (not in HTML, whose references stay).
+func escapeHTML(s string, amp bool) string {
+	i := strings.IndexAny(s, "\x00\"&'+<>")
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	b.WriteString(s[:i])
+	for _, c := range []byte(s[i:]) {
+		switch c {
+		case 0:
+			b.WriteString("\uFFFD")
+		case '"':
+			b.WriteString("&#34;")
+		case '&':
+			if amp {
+				b.WriteString("&amp;")
+			} else {
+				b.WriteByte(c)
+			}
+		case '\'':
+			b.WriteString("&#39;")
+		case '+':
+			b.WriteString("&#43;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// escapeURL percent-encodes every byte of s but the unreserved characters of RFC 3986 (letters,
+// digits, "-._~"); norm: the reserved ones stay too, and "%" when it starts an escape.
+func escapeURL(s string, norm bool) string {
+	const hex = "0123456789abcdef"
+	var b strings.Builder
+	written := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '.', c == '_', c == '~':
+			continue
+		case norm && strings.IndexByte("!#$&*+,/:;=?@[]", c) >= 0:
+			continue
+		case norm && c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			continue
+		}
+		if written == 0 {
+			b.Grow(len(s) + 16)
+		}
+		b.WriteString(s[written:i])
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+		written = i + 1
+	}
+	if written == 0 {
+		return s
+	}
+	b.WriteString(s[written:])
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
