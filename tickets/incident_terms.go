@@ -2,6 +2,8 @@ package tickets
 
 import (
 	"context"
+	"fmt"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -115,4 +117,102 @@ func (s substance) similarityTo(ctx context.Context, q querier, dia searchDialec
 		return 0, err
 	}
 	return similarity(score, s.self), nil
+}
+
+// An incident as a known answer. Its linked requests are never known answers (thirty of them
+// would repeat one outage); the incident stands for them all, with its resolution note. Its own
+// search document is its subject, often its first request's, which says little of what failed:
+// when it is first resolved, it takes in what its requests said fails (learnIncident), and the
+// known answers' index reads it again from the resolution's events, as it reads any ticket's.
+
+const (
+	// incidentDocRequests is how many of an incident's requests, the first linked, its document
+	// takes its terms from: an outage's first reports say what its later ones do.
+	incidentDocRequests = 8
+	// maxIncidentTerms bounds the terms an incident's document takes in: a document much
+	// longer than a request's would score low for every request (BM25 divides by its length).
+	maxIncidentTerms = 40
+)
+
+// learntKey marks an incident whose document has taken in its requests' terms: resolved again
+// after a reopening, it takes in nothing more.
+func learntKey(id int64) string { return fmt.Sprintf("incident-learnt:%d", id) }
+
+// learnIncident adds to a resolved incident's search document what its requests said fails
+// (incidentTerms of its title and its first incidentDocRequests linked requests), once.
+func (t *Tx) learnIncident(inc *Ticket) error {
+	if v, err := t.KV(learntKey(inc.ID)); err != nil || v != "" {
+		return err
+	}
+	if err := t.SetKV(learntKey(inc.ID), "1"); err != nil {
+		return err
+	}
+	ids, err := t.ticketIDs(`SELECT id FROM tickets WHERE incident = ? ORDER BY id LIMIT ?`, inc.ID, incidentDocRequests)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	ctx, dia := context.Background(), t.d.Store.search
+	own, err := searchDoc(ctx, t.tx, dia, inc.ID)
+	if err != nil {
+		return err
+	}
+	// Its title first: a technician's #incident TITLE names the outage in the desk's words.
+	docs := [][]string{analyze(inc.Subject, inc.Language)}
+	for _, id := range ids {
+		doc, err := searchDoc(ctx, t.tx, dia, id)
+		if err != nil {
+			return err
+		}
+		docs = append(docs, doc)
+	}
+	return t.appendDoc(inc.ID, incidentTerms(own, docs))
+}
+
+// incidentTerms picks the terms an incident's document, own, takes in from its requests' docs:
+// each term once, not one own has, substantive (incident_terms.go) or a number of at least
+// three digits that two of them gave (an error code, not a floor or a room); those most of them
+// share first, then in the order they came; at most maxIncidentTerms.
+func incidentTerms(own []string, docs [][]string) []string {
+	type candidate struct {
+		term string
+		n    int // The documents that have it.
+	}
+	has := map[string]bool{}
+	for _, term := range own {
+		has[term] = true
+	}
+	var cands []*candidate
+	byTerm := map[string]*candidate{}
+	for _, doc := range docs {
+		seen := map[string]bool{}
+		for _, term := range doc {
+			if has[term] || seen[term] || !(substantive(term) || (isNumber(term) && len(term) >= 3)) {
+				continue
+			}
+			seen[term] = true
+			c := byTerm[term]
+			if c == nil {
+				c = &candidate{term: term}
+				byTerm[term] = c
+				cands = append(cands, c)
+			}
+			c.n++
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].n > cands[j].n })
+	var out []string
+	for _, c := range cands {
+		if isNumber(c.term) && c.n < 2 {
+			continue
+		}
+		if out = append(out, c.term); len(out) == maxIncidentTerms {
+			break
+		}
+		if c.n >= 2 {
+			if out = append(out, c.term); len(out) == maxIncidentTerms {
+				break
+			}
+		}
+	}
+	return out
 }
