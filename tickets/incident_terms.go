@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -134,17 +135,17 @@ const (
 	maxIncidentTerms = 40
 )
 
-// learntKey marks an incident whose document has taken in its requests' terms: resolved again
-// after a reopening, it takes in nothing more.
-func learntKey(id int64) string { return fmt.Sprintf("incident-learnt:%d", id) }
+// learntKey keeps the terms an incident's document took in, so that the index, rebuilt from
+// the tickets (backfillSearch), holds them again; resolved again after a reopening, an incident
+// that has them takes in nothing more.
+func learntKey(id int64) string { return learntPrefix + fmt.Sprint(id) }
+
+const learntPrefix = "incident-terms:"
 
 // learnIncident adds to a resolved incident's search document what its requests said fails
 // (incidentTerms of its title and its first incidentDocRequests linked requests), once.
 func (t *Tx) learnIncident(inc *Ticket) error {
 	if v, err := t.KV(learntKey(inc.ID)); err != nil || v != "" {
-		return err
-	}
-	if err := t.SetKV(learntKey(inc.ID), "1"); err != nil {
 		return err
 	}
 	ids, err := t.ticketIDs(`SELECT id FROM tickets WHERE incident = ? ORDER BY id LIMIT ?`, inc.ID, incidentDocRequests)
@@ -165,7 +166,36 @@ func (t *Tx) learnIncident(inc *Ticket) error {
 		}
 		docs = append(docs, doc)
 	}
-	return t.appendDoc(inc.ID, incidentTerms(own, docs))
+	terms := incidentTerms(own, docs)
+	if len(terms) == 0 {
+		return nil
+	}
+	if err := t.SetKV(learntKey(inc.ID), strings.Join(terms, " ")); err != nil {
+		return err
+	}
+	return t.appendDoc(inc.ID, terms)
+}
+
+// learntTerms returns the terms the incidents' documents took in, by incident.
+func learntTerms(ctx context.Context, q querier) (map[int64][]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT key, value FROM kv WHERE key LIKE ?`, learntPrefix+"%")
+	if err != nil {
+		return nil, fmt.Errorf("incidents' terms: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]string{}
+	for rows.Next() {
+		var key, value string
+		if err := rows.Scan(&key, &value); err != nil {
+			return nil, fmt.Errorf("incidents' terms: %w", err)
+		}
+		id, err := strconv.ParseInt(strings.TrimPrefix(key, learntPrefix), 10, 64)
+		if err != nil {
+			continue // Not one of ours.
+		}
+		out[id] = strings.Fields(value)
+	}
+	return out, rows.Err()
 }
 
 // incidentTerms picks the terms an incident's document, own, takes in from its requests' docs:

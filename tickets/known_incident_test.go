@@ -127,6 +127,34 @@ func TestKnownAnswersIncidentReopened(t *testing.T) {
 	}
 }
 
+// TestIncidentDocumentRebuilt: the full-text index rebuilt from the tickets (another engine,
+// a copy to PostgreSQL) gives a resolved incident the terms it took in from its requests.
+func TestIncidentDocumentRebuilt(t *testing.T) {
+	d, inc, _ := outageDesk(t, false)
+	ctx := context.Background()
+	sorted := func() []string {
+		doc, err := searchDoc(ctx, d.Store.Reader(), d.Store.search, inc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(doc)
+		return doc
+	}
+	before := sorted()
+	if len(before) <= len(subjectTerms(inc.Subject, inc.Language)) {
+		t.Fatalf("the incident took in nothing: %v", before)
+	}
+	if _, err := d.Store.w.Exec(`DELETE FROM kv WHERE key = ?`, kvSearchIndex); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Store.ensureSearchIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := sorted(); !slices.Equal(before, after) {
+		t.Fatalf("the incident's document rebuilt:\n%v\nwas\n%v", after, before)
+	}
+}
+
 // TestIncidentDocumentBounded: the incident's document takes in what its first requests say
 // fails, not every word of every request: a large outage makes no large document.
 func TestIncidentDocumentBounded(t *testing.T) {

@@ -126,9 +126,10 @@ type knownPosting struct {
 	lang   uint8 // The entry's language, by langCode.
 }
 
-// langCode is a short code of a ticket's language for the postings: 1 and 2 for French and
-// English, 3 for every language (an incident), 0 for any other (a ranking for one of those
-// checks the entry's own).
+// langCode is a short code of a ticket's language for the postings, a bit each: 1 and 2 for
+// French and English, 4 for any other (a ranking for one of those checks the entry's own), all
+// three for every language (an incident). A posting is of a ranking's language when their codes
+// share a bit.
 func langCode(lang string) uint8 {
 	switch lang {
 	case "fr":
@@ -136,9 +137,9 @@ func langCode(lang string) uint8 {
 	case "en":
 		return 2
 	case everyLanguage:
-		return 3
+		return 1 | 2 | 4
 	}
-	return 0
+	return 4
 }
 
 // everyLanguage is the language the index gives an incident: its document holds the words of
@@ -347,7 +348,7 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 		}
 		scores.Put(buf)
 	}()
-	code, every := langCode(lang), langCode(everyLanguage)
+	code := langCode(lang)
 	walk := maxKnownWalk
 	for _, t := range byRarity {
 		ps := x.terms[t]
@@ -355,7 +356,7 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 		for i := len(ps) - 1; i >= 0 && walk > 0; i-- {
 			walk--
 			p := &ps[i]
-			if lang != "" && p.lang != code && p.lang != every {
+			if lang != "" && p.lang&code == 0 {
 				continue
 			}
 			if score[p.slot] == 0 {

@@ -246,6 +246,10 @@ func (s *Store) backfillSearch(ctx context.Context, tx *sql.Tx) error {
 	}
 	df := map[string]int{}
 	after := int64(0)
+	learnt, err := learntTerms(ctx, tx) // What resolved incidents took in from their requests.
+	if err != nil {
+		return err
+	}
 	for {
 		rows, err := tx.QueryContext(ctx, `SELECT t.id, t.subject, t.language, COALESCE((SELECT group_concat(e.text, char(10))
 			FROM events e WHERE e.ticket_id = t.id AND e.kind = 'message' AND e.public != 0), '')
@@ -274,7 +278,7 @@ func (s *Store) backfillSearch(ctx context.Context, tx *sql.Tx) error {
 			return nil
 		}
 		for _, d := range docs {
-			terms := append(subjectTerms(d.subject, d.lang), analyze(d.messages, d.lang)...)
+			terms := append(append(subjectTerms(d.subject, d.lang), analyze(d.messages, d.lang)...), learnt[d.id]...)
 			df[""]++ // The documents.
 			df[tokensKey] += len(terms)
 			for _, t := range distinct(terms, nil) {
