@@ -140,6 +140,7 @@ const (
 // that has them takes in nothing more.
 func learntKey(id int64) string { return learntPrefix + fmt.Sprint(id) }
 
+// learntPrefix begins the keys of learntKey.
 const learntPrefix = "incident-terms:"
 
 // learnIncident adds to a resolved incident's search document what its requests said fails
@@ -199,9 +200,10 @@ func learntTerms(ctx context.Context, q querier) (map[int64][]string, error) {
 }
 
 // incidentTerms picks the terms an incident's document, own, takes in from its requests' docs:
-// each term once, not one own has, substantive (incident_terms.go) or a number of at least
-// three digits that two of them gave (an error code, not a floor or a room); those most of them
-// share first, then in the order they came; at most maxIncidentTerms.
+// those own has not, substantive (above) or a number of at least three digits that two of them
+// gave (an error code, not a floor or a room); those most of them share first, then in the order
+// they came; once each, twice when two of them share it (BM25 counts a term's occurrences, as it
+// counts the subject's twice); at most maxIncidentTerms.
 func incidentTerms(own []string, docs [][]string) []string {
 	type candidate struct {
 		term string

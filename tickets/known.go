@@ -120,8 +120,8 @@ func (d *Desk) knownAnswersOf(ctx context.Context, cfg IncidentsConfig, subject,
 }
 
 // knownAnswerRows reads the ranked tickets' subjects and resolution notes in one query, in their
-// order, and how many requests an incident among them answered. A ticket no longer resolved, closed and unlinked (changed since the index was
-// refreshed) is left out.
+// order, and how many requests an incident among them answered. A ticket no longer resolved,
+// closed and unlinked (changed since the index was refreshed) is left out.
 func knownAnswerRows(ctx context.Context, q querier, ranked []rankedTicket, self float64) ([]KnownAnswer, error) {
 	args := make([]any, 0, len(ranked)+2)
 	args = append(args, string(StatusResolved), string(StatusClosed))
