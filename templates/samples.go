@@ -71,7 +71,9 @@ func Samples(kind, lang string) []tickets.Notice {
 			with(staff, func(n *tickets.Notice) {
 				n.Text = text
 				n.Similar = []tickets.KnownAnswer{{ID: 17, Subject: "VPN error 809 from home", Similarity: 74, ResolvedAt: t0.Add(-72 * time.Hour),
-					Note: "Reinstalled the VPN profile; it connects again."}}
+					Note: "Reinstalled the VPN profile; it connects again."},
+					{ID: 12, Subject: "VPN down", Similarity: 61, ResolvedAt: t0.Add(-240 * time.Hour), Requests: 30,
+						Note: "Renewed the VPN gateway's certificate; it connects again."}}
 			}),
 			with(staff, func(n *tickets.Notice) {
 				n.Ticket.Kind, n.Ticket.Requester, n.Ticket.RequesterName = tickets.TicketIncident, "helpdesk@corp.example", "Support Informatique"

@@ -2,6 +2,9 @@ package tickets
 
 import (
 	"context"
+	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -115,4 +118,133 @@ func (s substance) similarityTo(ctx context.Context, q querier, dia searchDialec
 		return 0, err
 	}
 	return similarity(score, s.self), nil
+}
+
+// An incident as a known answer. Its linked requests are never known answers (thirty of them
+// would repeat one outage); the incident stands for them all, with its resolution note. Its own
+// search document is its subject, often its first request's, which says little of what failed:
+// when it is first resolved, it takes in what its requests said fails (learnIncident), and the
+// known answers' index reads it again from the resolution's events, as it reads any ticket's.
+
+const (
+	// incidentDocRequests is how many of an incident's requests, the first linked, its document
+	// takes its terms from: an outage's first reports say what its later ones do.
+	incidentDocRequests = 8
+	// maxIncidentTerms bounds the terms an incident's document takes in: a document much
+	// longer than a request's would score low for every request (BM25 divides by its length).
+	maxIncidentTerms = 40
+)
+
+// learntKey keeps the terms an incident's document took in, so that the index, rebuilt from
+// the tickets (backfillSearch), holds them again; resolved again after a reopening, an incident
+// that has them takes in nothing more.
+func learntKey(id int64) string { return learntPrefix + fmt.Sprint(id) }
+
+// learntPrefix begins the keys of learntKey.
+const learntPrefix = "incident-terms:"
+
+// learnIncident adds to a resolved incident's search document what its requests said fails
+// (incidentTerms of its title and its first incidentDocRequests linked requests), once.
+func (t *Tx) learnIncident(inc *Ticket) error {
+	if v, err := t.KV(learntKey(inc.ID)); err != nil || v != "" {
+		return err
+	}
+	ids, err := t.ticketIDs(`SELECT id FROM tickets WHERE incident = ? ORDER BY id LIMIT ?`, inc.ID, incidentDocRequests)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	ctx, dia := context.Background(), t.d.Store.search
+	own, err := searchDoc(ctx, t.tx, dia, inc.ID)
+	if err != nil {
+		return err
+	}
+	// Its title first: a technician's #incident TITLE names the outage in the desk's words.
+	docs := [][]string{analyze(inc.Subject, inc.Language)}
+	for _, id := range ids {
+		doc, err := searchDoc(ctx, t.tx, dia, id)
+		if err != nil {
+			return err
+		}
+		docs = append(docs, doc)
+	}
+	terms := incidentTerms(own, docs)
+	if len(terms) == 0 {
+		return nil
+	}
+	if err := t.SetKV(learntKey(inc.ID), strings.Join(terms, " ")); err != nil {
+		return err
+	}
+	return t.appendDoc(inc.ID, terms)
+}
+
+// learntTerms returns the terms the incidents' documents took in, by incident.
+func learntTerms(ctx context.Context, q querier) (map[int64][]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT key, value FROM kv WHERE key LIKE ?`, learntPrefix+"%")
+	if err != nil {
+		return nil, fmt.Errorf("incidents' terms: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]string{}
+	for rows.Next() {
+		var key, value string
+		if err := rows.Scan(&key, &value); err != nil {
+			return nil, fmt.Errorf("incidents' terms: %w", err)
+		}
+		id, err := strconv.ParseInt(strings.TrimPrefix(key, learntPrefix), 10, 64)
+		if err != nil {
+			continue // Not one of ours.
+		}
+		out[id] = strings.Fields(value)
+	}
+	return out, rows.Err()
+}
+
+// incidentTerms picks the terms an incident's document, own, takes in from its requests' docs:
+// those own has not, substantive (above) or a number of at least three digits that two of them
+// gave (an error code, not a floor or a room); those most of them share first, then in the order
+// they came; once each, twice when two of them share it (BM25 counts a term's occurrences, as it
+// counts the subject's twice); at most maxIncidentTerms.
+func incidentTerms(own []string, docs [][]string) []string {
+	type candidate struct {
+		term string
+		n    int // The documents that have it.
+	}
+	has := map[string]bool{}
+	for _, term := range own {
+		has[term] = true
+	}
+	var cands []*candidate
+	byTerm := map[string]*candidate{}
+	for _, doc := range docs {
+		seen := map[string]bool{}
+		for _, term := range doc {
+			if has[term] || seen[term] || !(substantive(term) || (isNumber(term) && len(term) >= 3)) {
+				continue
+			}
+			seen[term] = true
+			c := byTerm[term]
+			if c == nil {
+				c = &candidate{term: term}
+				byTerm[term] = c
+				cands = append(cands, c)
+			}
+			c.n++
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].n > cands[j].n })
+	var out []string
+	for _, c := range cands {
+		if isNumber(c.term) && c.n < 2 {
+			continue
+		}
+		if out = append(out, c.term); len(out) == maxIncidentTerms {
+			break
+		}
+		if c.n >= 2 {
+			if out = append(out, c.term); len(out) == maxIncidentTerms {
+				break
+			}
+		}
+	}
+	return out
 }

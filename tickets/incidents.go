@@ -625,8 +625,12 @@ func once(told map[string]bool, addrs []string) []string {
 }
 
 // resolveLinked resolves an incident's active requests with its note: each requester and watcher
-// gets it once, in their own request's thread and language. told holds who already has it.
+// gets it once, in their own request's thread and language. told holds who already has it. The
+// incident, a known answer now, takes in what its requests said fails (learnIncident).
 func (t *Tx) resolveLinked(inc *Ticket, note, actor string, told map[string]bool) error {
+	if err := t.learnIncident(inc); err != nil {
+		return err
+	}
 	linked, err := t.linkedTickets(inc.ID, true)
 	if err != nil {
 		return err

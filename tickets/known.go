@@ -128,8 +128,8 @@ func (d *Desk) knownAnswersOfDoc(ctx context.Context, cfg IncidentsConfig, lang 
 }
 
 // knownAnswerRows reads the ranked tickets' subjects and resolution notes in one query, in their
-// order. A ticket no longer resolved, closed and unlinked (changed since the index was
-// refreshed) is left out.
+// order, and how many requests an incident among them answered. A ticket no longer resolved,
+// closed and unlinked (changed since the index was refreshed) is left out.
 func knownAnswerRows(ctx context.Context, q querier, ranked []rankedTicket, self float64) ([]KnownAnswer, error) {
 	args := make([]any, 0, len(ranked)+2)
 	args = append(args, string(StatusResolved), string(StatusClosed))
@@ -137,7 +137,8 @@ func knownAnswerRows(ctx context.Context, q querier, ranked []rankedTicket, self
 		args = append(args, r.id)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT t.id, t.subject, t.resolved_at, COALESCE((SELECT e.text FROM events e
-		WHERE e.ticket_id = t.id AND e.kind = 'reply' AND e.public != 0 ORDER BY e.id DESC LIMIT 1), '')
+		WHERE e.ticket_id = t.id AND e.kind = 'reply' AND e.public != 0 ORDER BY e.id DESC LIMIT 1), ''),
+		CASE WHEN t.kind = 'incident' THEN (SELECT COUNT(*) FROM tickets l WHERE l.incident = t.id) ELSE 0 END
 		FROM tickets t WHERE t.status IN (?, ?) AND t.incident = 0 AND t.id IN (?`+strings.Repeat(", ?", len(ranked)-1)+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("known answers: %w", err)
@@ -147,7 +148,7 @@ func knownAnswerRows(ctx context.Context, q querier, ranked []rankedTicket, self
 	for rows.Next() {
 		var ka KnownAnswer
 		var resolved sql.NullInt64
-		if err := rows.Scan(&ka.ID, &ka.Subject, &resolved, &ka.Note); err != nil {
+		if err := rows.Scan(&ka.ID, &ka.Subject, &resolved, &ka.Note, &ka.Requests); err != nil {
 			return nil, fmt.Errorf("known answers: %w", err)
 		}
 		ka.ResolvedAt = fromUnix(resolved)

@@ -10,7 +10,8 @@ import (
 )
 
 // The known answers' own index: the documents of the desk's newest resolved and closed tickets not
-// linked to an incident (the tickets a known answer can be), in memory, with their postings. A new
+// linked to an incident (the tickets a known answer can be: an incident among them, which stands
+// for its requests, incident_terms.go), in memory, with their postings. A new
 // request's known answers are ranked from it with bounded work, whatever the size of the desk:
 // the engine's match walks every ticket that has one of the request's terms, open ones and those
 // of other languages too, and reads their documents (BenchmarkKnownAnswersDeskSize: 3.7 CPU-ms a
@@ -125,17 +126,26 @@ type knownPosting struct {
 	lang   uint8 // The entry's language, by langCode.
 }
 
-// langCode is a short code of a ticket's language for the postings: 1 and 2 for French and
-// English, 0 for any other (a ranking for one of those checks the entry's own).
+// langCode is a short code of a ticket's language for the postings, a bit each: 1 and 2 for
+// French and English, 4 for any other (a ranking for one of those checks the entry's own), all
+// three for every language (an incident). A posting is of a ranking's language when their codes
+// share a bit.
 func langCode(lang string) uint8 {
 	switch lang {
 	case "fr":
 		return 1
 	case "en":
 		return 2
+	case everyLanguage:
+		return 1 | 2 | 4
 	}
-	return 0
+	return 4
 }
+
+// everyLanguage is the language the index gives an incident: its document holds the words of
+// its requests, in their languages, and it answers them all; a ranking in any language takes it
+// among its own language's tickets.
+const everyLanguage = "*"
 
 // scores are the rankings' accumulators, by slot, zero between uses.
 var scores = sync.Pool{New: func() any { return new([]float64) }}
@@ -241,7 +251,8 @@ func (x *knownIndex) read(ctx context.Context, q querier, d searchDialect, cond,
 	if d == dialectPG {
 		status, join = `t.status`, `JOIN search_pg s ON s.id = t.id`
 	}
-	rows, err := q.QueryContext(ctx, `SELECT t.id, t.language, s.doc FROM tickets t `+join+`
+	rows, err := q.QueryContext(ctx, `SELECT t.id, CASE WHEN t.kind = 'incident' THEN '`+everyLanguage+`' ELSE t.language END, s.doc
+		FROM tickets t `+join+`
 		WHERE `+cond+` AND `+status+` IN (?, ?) AND t.incident = 0`+order,
 		append(args, string(StatusResolved), string(StatusClosed))...)
 	if err != nil {
@@ -345,7 +356,7 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 		for i := len(ps) - 1; i >= 0 && walk > 0; i-- {
 			walk--
 			p := &ps[i]
-			if lang != "" && p.lang != code {
+			if lang != "" && p.lang&code == 0 {
 				continue
 			}
 			if score[p.slot] == 0 {
@@ -363,7 +374,7 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 	docs := make(map[int64]*knownEntry, keep+1)
 	for _, slot := range met {
 		e := x.order[slot]
-		if e.dead || e.id == exclude || (lang != "" && e.lang != lang) {
+		if e.dead || e.id == exclude || (lang != "" && e.lang != lang && e.lang != everyLanguage) {
 			continue
 		}
 		r := rankedTicket{id: e.id, score: score[slot]}
@@ -410,6 +421,8 @@ func (x *knownIndex) rankDesk(ctx context.Context, q querier, d searchDialect, t
 	if len(rare) == 0 {
 		return out, nil
 	}
+	// todo: the engine's filter takes an incident of another language only when the ranking is
+	// for every language (knownRanked's second), where the index takes it for any.
 	f := SearchFilter{Statuses: []Status{StatusResolved, StatusClosed}, Unlinked: true, Exclude: exclude, Language: lang}
 	old, err := rankPending(ctx, q, d, rare, f, limit, nil)
 	if err != nil {

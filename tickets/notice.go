@@ -100,6 +100,7 @@ type KnownAnswer struct {
 	Note       string    `json:"note"`       // Its resolution note.
 	Similarity int       `json:"similarity"` // Percent: 100 is the same text.
 	ResolvedAt time.Time `json:"resolved_at"`
+	Requests   int       `json:"requests,omitempty"` // An incident's: the requests linked to it, which its note answered.
 }
 
 // Links are the web desk's links in a mail, each signed for its recipient; "" when the web desk

@@ -246,6 +246,10 @@ func (s *Store) backfillSearch(ctx context.Context, tx *sql.Tx) error {
 	}
 	df := map[string]int{}
 	after := int64(0)
+	learnt, err := learntTerms(ctx, tx) // What resolved incidents took in from their requests.
+	if err != nil {
+		return err
+	}
 	for {
 		rows, err := tx.QueryContext(ctx, `SELECT t.id, t.subject, t.language, COALESCE((SELECT group_concat(e.text, char(10))
 			FROM events e WHERE e.ticket_id = t.id AND e.kind = 'message' AND e.public != 0), '')
@@ -274,7 +278,7 @@ func (s *Store) backfillSearch(ctx context.Context, tx *sql.Tx) error {
 			return nil
 		}
 		for _, d := range docs {
-			terms := append(subjectTerms(d.subject, d.lang), analyze(d.messages, d.lang)...)
+			terms := append(append(subjectTerms(d.subject, d.lang), analyze(d.messages, d.lang)...), learnt[d.id]...)
 			df[""]++ // The documents.
 			df[tokensKey] += len(terms)
 			for _, t := range distinct(terms, nil) {
@@ -336,27 +340,31 @@ const tokensKey = "#tokens"
 
 // indexMessage adds a public message's text to its ticket's document.
 func (t *Tx) indexMessage(tk *Ticket, text string) error {
-	terms := analyze(text, tk.Language)
+	return t.appendDoc(tk.ID, analyze(text, tk.Language))
+}
+
+// appendDoc adds terms to the end of ticket id's search document, and counts them.
+func (t *Tx) appendDoc(id int64, terms []string) error {
 	if len(terms) == 0 {
 		return nil
 	}
 	dia := t.d.Store.search
-	before, known := t.docs[tk.ID]
+	before, known := t.docs[id]
 	if !known {
 		var err error
-		if before, err = searchDoc(context.Background(), t.tx, dia, tk.ID); err != nil {
+		if before, err = searchDoc(context.Background(), t.tx, dia, id); err != nil {
 			return err
 		}
 	}
 	after := append(before[:len(before):len(before)], terms...)
 	if dia == dialectPG {
-		if err := pgIndexDoc(context.Background(), t.tx, tk.ID, after); err != nil {
+		if err := pgIndexDoc(context.Background(), t.tx, id, after); err != nil {
 			return err
 		}
-	} else if _, err := t.exec(`UPDATE `+dia.table()+` SET doc = doc || ' ' || ? WHERE rowid = ?`, strings.Join(terms, " "), tk.ID); err != nil {
-		return fmt.Errorf("index message of ticket %d: %w", tk.ID, err)
+	} else if _, err := t.exec(`UPDATE `+dia.table()+` SET doc = doc || ' ' || ? WHERE rowid = ?`, strings.Join(terms, " "), id); err != nil {
+		return fmt.Errorf("index ticket %d: %w", id, err)
 	}
-	t.rememberDoc(tk.ID, after)
+	t.rememberDoc(id, after)
 	return t.countTerms(len(terms), distinct(terms, before))
 }
 
