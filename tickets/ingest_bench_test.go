@@ -24,33 +24,15 @@ func benchDeskSizes() []int64 {
 
 // BenchmarkIngestDeskSize ingests new requests, 50 a transaction as mailin batches them, into
 // desks that already hold 0, 10,000 and 100,000 tickets (and 1,000,000 with DESKD_BENCH_BIG=1),
-// written as bench/run.sh seeds them: the cost of a mail must not grow with the desk.
+// written as bench/run.sh seeds them (kept in $DESKD_BENCH_SEEDED, as seededDesk says): the cost
+// of a mail must not grow with the desk.
 //
 //	go test ./tickets -run '^$' -bench IngestDeskSize -benchtime 2000x
 func BenchmarkIngestDeskSize(b *testing.B) {
 	for _, size := range benchDeskSizes() {
 		b.Run(fmt.Sprintf("desk=%d", size), func(b *testing.B) {
-			d := newTestDesk(b)
+			d := seededDesk(b, size)
 			ctx := context.Background()
-			var team []bench.Technician
-			for _, te := range d.Config().Technicians {
-				team = append(team, bench.Technician{Email: te.Email, Skills: te.Skills, Tier: te.Tier})
-			}
-			if size > 0 {
-				if _, err := bench.Seed(ctx, d.Store.w, bench.SeedOptions{Tickets: size, Team: team, Now: t0, RawFor: 0.1}); err != nil {
-					b.Fatal(err)
-				}
-			}
-			// What deskd keeps besides the rows: the full-text index, the classifier's counts.
-			if _, err := d.Store.w.Exec(`DELETE FROM kv WHERE key = ?`, kvSearchIndex); err != nil {
-				b.Fatal(err)
-			}
-			if err := d.Store.ensureSearchIndex(ctx); err != nil {
-				b.Fatal(err)
-			}
-			if err := d.TrainModel(ctx); err != nil {
-				b.Fatal(err)
-			}
 			i := 0
 			next := func() *Incoming {
 				i++
