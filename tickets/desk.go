@@ -657,11 +657,15 @@ func (t *Tx) staffLanguage(email string) string {
 	return t.cfg.Desk.Language
 }
 
-// rememberPerson records a correspondent's name and language.
+// rememberPerson records a correspondent's name and language. A row that would not change is
+// not written: each mail of a known requester would otherwise rewrite a page of people, at a
+// random place of a table as large as the desk's list of correspondents.
 func (t *Tx) rememberPerson(email, name, language string) error {
 	_, err := t.exec(`INSERT INTO people (email, name, language) VALUES (?, ?, ?)
 		ON CONFLICT (email) DO UPDATE SET name = CASE WHEN excluded.name != '' THEN excluded.name ELSE people.name END,
-		language = CASE WHEN excluded.language != '' THEN excluded.language ELSE people.language END`, email, name, language)
+		language = CASE WHEN excluded.language != '' THEN excluded.language ELSE people.language END
+		WHERE (excluded.name != '' AND excluded.name != people.name) OR (excluded.language != '' AND excluded.language != people.language)`,
+		email, name, language)
 	if err != nil {
 		return fmt.Errorf("remember person: %w", err)
 	}

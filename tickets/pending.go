@@ -20,7 +20,15 @@ type pendingRows struct {
 	outbox   [][]any           // outboxRowColumns' values.
 	kv       map[string]string // Assignment order (markAssigned), by key.
 	terms    map[string]int    // Counts to add to search_terms (indexRequest), by term.
-	err      error             // A failed write: the transaction fails at its end.
+	// docs are new tickets' search documents (rowid, doc) for SQLite's full-text table
+	// (insertDoc), written after every other row, when the transaction ends or a statement names
+	// the table. FTS5 writes what a transaction adds to its index as a new segment, and it
+	// starts one at each statement of the transaction that opens a statement journal (an
+	// INSERT with triggers or several rows) after the index was written: one document a
+	// statement made a segment a ticket, 1,100 for 1,000 mails, and the segments merged again
+	// and again (automerge, crisis merges), more work as the index grows.
+	docs [][]any
+	err  error // A failed write: the transaction fails at its end.
 }
 
 const (
@@ -32,19 +40,25 @@ const (
 
 // empty reports whether nothing waits.
 func (p *pendingRows) empty() bool {
-	return len(p.messages) == 0 && len(p.events) == 0 && len(p.outbox) == 0 && len(p.kv) == 0 && len(p.terms) == 0
+	return len(p.messages) == 0 && len(p.events) == 0 && len(p.outbox) == 0 && len(p.kv) == 0 && len(p.terms) == 0 &&
+		len(p.docs) == 0
 }
 
 // drop forgets what waits (a rollback to a savepoint, which a write waited for).
 func (p *pendingRows) drop() {
-	p.messages, p.events, p.outbox = p.messages[:0], p.events[:0], p.outbox[:0]
+	p.messages, p.events, p.outbox, p.docs = p.messages[:0], p.events[:0], p.outbox[:0], p.docs[:0]
 	clear(p.msgAt)
 	clear(p.kv)
 	clear(p.terms)
 	p.err = nil
 }
 
-// names reports whether a statement names a table whose rows wait.
+// namesDocs reports whether a statement names the full-text table while documents wait.
+func (p *pendingRows) namesDocs(q string) bool {
+	return len(p.docs) > 0 && strings.Contains(q, "search_fts")
+}
+
+// names reports whether a statement names a table whose rows wait, the full-text table apart.
 func (p *pendingRows) names(q string) bool {
 	return len(p.messages) > 0 && strings.Contains(q, "messages") ||
 		len(p.events) > 0 && strings.Contains(q, "events") ||
@@ -53,16 +67,20 @@ func (p *pendingRows) names(q string) bool {
 		len(p.terms) > 0 && strings.Contains(q, "search_terms")
 }
 
-// flushFor writes what waits when q names its table.
+// flushFor writes what waits when q names its table; the documents wait on unless q names the
+// full-text table.
 func (t *Tx) flushFor(q string) {
-	if t.pending.names(q) {
-		t.flushPending()
+	if docs := t.pending.namesDocs(q); docs || t.pending.names(q) {
+		t.flushRows(docs)
 	}
 }
 
 // flushPending writes every row that waits; the first error is kept (pendingRows.err) and
 // returned, and fails the transaction.
-func (t *Tx) flushPending() error {
+func (t *Tx) flushPending() error { return t.flushRows(true) }
+
+// flushRows writes the rows that wait, the documents too if docs.
+func (t *Tx) flushRows(docs bool) error {
 	p := &t.pending
 	if p.err != nil || p.empty() {
 		return p.err
@@ -113,6 +131,15 @@ func (t *Tx) flushPending() error {
 			}
 			rows = rows[n:]
 		}
+	}
+	if docs && len(p.docs) > 0 {
+		rows := p.docs
+		p.docs = nil
+		if err := t.insertRows(t.d.Store.search.table(), "rowid, doc", rows); err != nil {
+			p.err = fmt.Errorf("index tickets: %w", err)
+			return p.err
+		}
+		p.docs = rows[:0]
 	}
 	return nil
 }

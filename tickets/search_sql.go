@@ -318,17 +318,16 @@ func (t *Tx) indexTicket(tk *Ticket) error {
 	return t.countTerms(len(terms), append([]string{""}, distinct(terms, nil)...))
 }
 
-// insertDoc writes a new ticket's search document, terms, and remembers it for the transaction;
+// insertDoc indexes a new ticket's search document, terms, and remembers it for the transaction;
 // the caller counts its terms.
 func (t *Tx) insertDoc(id int64, terms []string) error {
-	var err error
 	if t.d.Store.search == dialectPG {
-		err = pgIndexDoc(context.Background(), t.tx, id, terms)
+		if err := pgIndexDoc(context.Background(), t.tx, id, terms); err != nil {
+			return fmt.Errorf("index ticket %d: %w", id, err)
+		}
 	} else {
-		_, err = t.exec(`INSERT INTO `+t.d.Store.search.table()+` (rowid, doc) VALUES (?, ?)`, id, strings.Join(terms, " "))
-	}
-	if err != nil {
-		return fmt.Errorf("index ticket %d: %w", id, err)
+		// Written with the transaction's other documents, last (pendingRows.docs).
+		t.pending.docs = append(t.pending.docs, []any{id, strings.Join(terms, " ")})
 	}
 	t.rememberDoc(id, terms)
 	return nil
@@ -351,6 +350,9 @@ func (t *Tx) appendDoc(id int64, terms []string) error {
 	dia := t.d.Store.search
 	before, known := t.docs[id]
 	if !known {
+		if err := t.flushPending(); err != nil { // searchDoc reads the index itself.
+			return err
+		}
 		var err error
 		if before, err = searchDoc(context.Background(), t.tx, dia, id); err != nil {
 			return err
