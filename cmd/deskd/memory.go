@@ -62,6 +62,9 @@ func (a *app) serveLimited(ctx context.Context) error {
 	a.limits = true
 	limitMemory(a.cfg.Serve, a.log)
 	a.mu.Unlock()
+	if n := lazyExeMappings(); n >= 0 {
+		a.log.Debug("the binary's pages are read as touched", "mappings", n)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go trimEvery(ctx)
