@@ -44,8 +44,8 @@ static int deskd_lazy_exe_mappings = -1;
 
 // deskd_lazy_exe makes the kernel read the executable's pages one by one as they are touched:
 // every mapping of the executable gets MADV_RANDOM (no read-ahead, no read-around on a fault),
-// then the pages of the file that the page cache holds and no process maps are dropped
-// (POSIX_FADV_DONTNEED), so that none of them is left in a large folio (a fault maps the
+// then the pages of the file that the page cache holds and no process maps are written out if
+// dirty and dropped (POSIX_FADV_DONTNEED), so that none of them is left in a large folio (a fault maps the
 // whole folio, up to 2 MB, into the process). It returns how many mappings it advised, or -1.
 static int deskd_lazy_exe(void) {
 	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
@@ -73,6 +73,9 @@ static int deskd_lazy_exe(void) {
 			n++;
 		}
 	}
+	// Dirty pages stay in the page cache: a binary just written (go build, an upgrade) is
+	// written out first, which costs nothing once it is on disk.
+	fdatasync(fd);
 	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 out:
 	if (maps != NULL) {
