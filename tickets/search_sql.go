@@ -72,7 +72,7 @@ func deskdDriver(writer bool) string {
 		bm25 := func(c *sqlite3.SQLiteConn) error { return c.RegisterFunc("deskd_bm25", bm25MatchInfo, true) }
 		sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: bm25})
 		sql.Register(writerDriverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-			if _, err := c.Exec(`PRAGMA temp_store = MEMORY`, nil); err != nil {
+			if err := connExec(c, `PRAGMA temp_store = MEMORY`); err != nil {
 				return err
 			}
 			return bm25(c)
