@@ -170,6 +170,12 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 		strings.Join(why, ", "), cfg.Window.Duration, inc.ID)}}, nil
 }
 
+// isAway reports whether a technician is away now, as assignment reads it.
+func (t *Tx) isAway(email string) bool {
+	loads, err := t.Loads()
+	return err == nil && loads[email].Away
+}
+
 // crossCategoryMargin is how much more alike than [incidents] similarity a request must be to
 // one of another category to be linked with it: one outage is sometimes filed under two
 // categories ("the Z: drive is gone": network or software), but most alike requests of two
@@ -185,8 +191,8 @@ func quoteCategory(c string) string {
 }
 
 // openIncident opens an incident for the problem of first: a ticket of kind incident with its
-// subject and category, the desk as its requester, held by first's technician (or the one
-// assignment picks), who is told.
+// subject and category, the desk as its requester, held by first's technician (or, when they are
+// off the team or away, the one assignment picks), who is told.
 func (t *Tx) openIncident(first *Ticket, actor, why string) (*Ticket, error) {
 	cfg := t.cfg.Config
 	inc := &Ticket{Kind: TicketIncident, Subject: first.Subject, Requester: cfg.Desk.Address, RequesterName: cfg.Desk.Name,
@@ -204,8 +210,10 @@ func (t *Tx) openIncident(first *Ticket, actor, why string) (*Ticket, error) {
 			return nil, err
 		}
 	}
+	// First's technician knows the problem already, unless they left the team or are away: then
+	// the incident is assigned as a new ticket is (skill, load, nearest tier), never to someone away.
 	who := first.Assignee
-	if _, ok := t.cfg.Technician(who); !ok {
+	if _, ok := t.cfg.Technician(who); !ok || t.isAway(who) {
 		who = t.chooseTechnician(inc.Category, inc.Tier, "").Email
 	}
 	if who == "" {
