@@ -45,3 +45,114 @@ func TestIncidentNotToAnAwayTechnician(t *testing.T) {
 		t.Errorf("bob's last assignment notice is for #%d, want the incident #%d", n.Ticket.ID, inc.ID)
 	}
 }
+
+// accountRequests are labelled groups of requests about accounts, each group written by
+// different people within minutes: outage true when they are one problem.
+var accountRequests = []struct {
+	name   string
+	outage bool
+	group  []mailIn
+}{
+	{"locked, forgotten, expired (fr)", false, []mailIn{
+		{"diane@corp.example", "URGENT : compte verrouillé, je suis bloqué", "Bonjour, mon compte est verrouillé, je ne peux plus travailler."},
+		{"lang5@corp.example", "mot de passe", "Hello, j'ai oublié mon mot de passe. Best regards"},
+		{"iris@corp.example", "Mot de passe expiré", "Bonjour, mon mot de passe a expiré et je ne peux plus me connecter à mon compte."},
+	}},
+	{"locked out, forgot, reset (en)", false, []mailIn{
+		{"owen@corp.example", "Account locked", "My account is locked after I mistyped my password three times."},
+		{"paula@corp.example", "Forgot my password", "I forgot my password over the holidays, can you reset it?"},
+		{"quinn@corp.example", "Password expired", "My password expired this morning, please reset my account."},
+	}},
+	{"unlock, change, new account (both)", false, []mailIn{
+		{"rose@corp.example", "Déverrouiller mon compte", "Pouvez-vous déverrouiller mon compte ? Merci."},
+		{"sam.b@corp.example", "Change password", "How do I change my password before it expires?"},
+		{"tina@corp.example", "Compte pour un stagiaire", "Bonjour, merci de créer un compte à notre nouvelle stagiaire, Julie Martin."},
+	}},
+	{"nobody can log in", true, []mailIn{
+		{"ugo@corp.example", "Connexion impossible pour tout le monde", "Personne ne peut ouvrir sa session Windows ce matin : mot de passe refusé."},
+		{"vera@corp.example", "Nobody can log in", "Nobody can log in to Windows this morning, password refused."},
+		{"will@corp.example", "Windows refuse les mots de passe", "Windows refuse mon mot de passe ce matin, mes collègues aussi : personne ne peut se connecter."},
+	}},
+	{"authentication for everyone (fr)", true, []mailIn{
+		{"xavier@corp.example", "Authentification impossible", "Authentification impossible pour tout le monde depuis 9h."},
+		{"yasmine@corp.example", "Problème d'authentification", "Plus personne ne peut se connecter, l'authentification échoue."},
+		{"zoe@corp.example", "authentification en panne", "L'authentification ne marche plus pour tout le service."},
+	}},
+	{"SSO down", true, []mailIn{
+		{"adam@corp.example", "SSO en panne", "Le SSO ne marche plus, aucune application ne s'ouvre."},
+		{"bea@corp.example", "SSO down", "SSO is down, no application opens."},
+		{"carl@corp.example", "Plus de SSO", "La page du SSO reste blanche, aucune application ne s'ouvre."},
+	}},
+	{"error AADSTS50076", true, []mailIn{
+		{"dora@corp.example", "Error AADSTS50076 at sign in", "Teams says error AADSTS50076 when I sign in, my password is right."},
+		{"eric@corp.example", "AADSTS50076", "Erreur AADSTS50076 à la connexion à Outlook avec mon compte."},
+		{"fanny@corp.example", "Sign-in error AADSTS50076", "I get AADSTS50076 when I log in to the portal."},
+	}},
+}
+
+// TestIncidentNotOnPersonalAccounts: requests about their writers' own accounts (locked,
+// forgotten, expired, to reset, unlock, change or create) are independent requests however many
+// arrive together: they make no incident. An accounts outage (nobody can log in, authentication
+// fails for everyone, SSO down, an error code) still does.
+func TestIncidentNotOnPersonalAccounts(t *testing.T) {
+	for name, fts4 := range dialects(t) {
+		t.Run(name, func(t *testing.T) {
+			d := newSearchDesk(t, fts4)
+			at := seedOneOffs(t, d)
+			if err := d.SetConfig(parseTestConfig(t, incidentConfigTOML)); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range accountRequests {
+				at = at.Add(2 * time.Hour) // Each group out of the others' window.
+				var tks []*Ticket
+				for i, m := range c.group {
+					tks = append(tks, ingestGroup(t, d, at.Add(time.Duration(4*i)*time.Minute), []mailIn{m})...)
+				}
+				for _, tk := range tks {
+					got := mustTicket(t, d, tk.ID)
+					if linked := got.Incident != 0; linked != c.outage {
+						t.Errorf("%s: %q (%s): linked %v, want %v: %s", c.name, got.Subject, got.Category, linked, c.outage, got.Explain)
+					}
+				}
+			}
+		})
+	}
+}
+
+// seedOneOffs gives the desk (detecting no incident) the labelled week's one-off requests, a week
+// before t0, so that words are as common as on a desk in use; it returns t0.
+func seedOneOffs(t *testing.T, d *Desk) time.Time {
+	t.Helper()
+	var batch []mailIn
+	for _, r := range loadWeek(t) {
+		if r.outage == "" {
+			batch = append(batch, mailIn{r.from, r.subject, r.text})
+		}
+	}
+	ingestGroup(t, d, t0.AddDate(0, 0, -7), batch)
+	return t0
+}
+
+// TestPersonalAccount: a request about its writer's own account, and one where the account
+// service fails, told apart from their index terms.
+func TestPersonalAccount(t *testing.T) {
+	for _, c := range []struct {
+		lang, text string
+		personal   bool
+	}{
+		{"fr", "J'ai oublié mon mot de passe.", true},
+		{"fr", "Mon compte est verrouillé.", true},
+		{"en", "My password expired, please reset it.", true},
+		{"en", "I need an account created for a new starter.", true},
+		{"fr", "Mot de passe refusé alors qu'il est correct.", false},
+		{"en", "I cannot log in, it says my password is wrong but I just reset it yesterday.", false},
+		{"en", "Password expired for everyone this morning?", false},
+		{"en", "Error AADSTS50076 when I reset my password.", false},
+		{"fr", "L'imprimante est bloquée.", false}, // No account word.
+		{"en", "What is the guest Wi-Fi password?", false},
+	} {
+		if got := personalAccount(analyze(c.text, c.lang)); got != c.personal {
+			t.Errorf("%q: personal %v, want %v (terms %v)", c.text, got, c.personal, analyze(c.text, c.lang))
+		}
+	}
+}

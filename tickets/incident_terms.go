@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -54,17 +55,7 @@ var incidentNoiseWords = map[string]string{
 
 // incidentNoise is the set of index terms that are not substantive, built once from
 // incidentNoiseWords.
-var incidentNoise = sync.OnceValue(func() map[string]bool {
-	m := map[string]bool{}
-	for lang, words := range incidentNoiseWords {
-		for _, w := range strings.Fields(words) {
-			for _, term := range analyze(w, lang) {
-				m[term] = true
-			}
-		}
-	}
-	return m
-})
+var incidentNoise = analysedSet(incidentNoiseWords)
 
 // substantive reports whether an index term may say what a request is about: not a number, a
 // single letter, a place word or a generic complaint word.
@@ -72,29 +63,119 @@ func substantive(term string) bool {
 	return len(term) > 1 && !isNumber(term) && !incidentNoise()[term]
 }
 
+// A person's account is not what fails. "Mot de passe oublié", "account locked", "password
+// expired", "reset my password", "I need an account": the commonest requests a desk gets, each
+// one person's, and three of them in half an hour on a Monday morning are three requests, not an
+// outage. So in a request that speaks of its writer's own account (an account word and a state
+// of one person's account, forgotten, expired, locked, to reset, unlock, change or create), and
+// says nothing of the service failing (refused, rejected, not accepted, wrong, fails, nobody,
+// everyone, colleagues, down, an error code such as AADSTS50076), the account words and those
+// states are not substantive either. Where the account service fails for people who use it right
+// ("mot de passe refusé alors qu'il est correct", "nobody can log in", "sign in fails for me and
+// two colleagues"), the account words are what fails, as before; and what is not an account word
+// ("SSO", "MFA", "authentification", an error code) is substantive whatever the request says.
+
+// incidentAccountWords are the words of a person's account; incidentAccountStates the states of
+// one person's account; incidentServiceWords say the account service fails. Analysed as the
+// index's words are: "bloqué" and "verrouillé" are the term locked, "identifiant" account, "log
+// in" and "se connecter" connect (a complaint word already).
+var (
+	incidentAccountWords = map[string]string{
+		"fr": `mot passe motdepasse compte comptes identifiant identifiants`,
+		"en": `password passwords account accounts username credentials log login logon`,
+	}
+	incidentAccountStates = map[string]string{
+		"fr": `oublie oubli expire expiration verrouille bloque deverrouiller debloquer reinitialiser reinitialisation
+			changer changement creer creation`,
+		"en": `forgot forgotten expired expiry expire locked lockout unlock reset change changed create creation`,
+	}
+	incidentServiceWords = map[string]string{
+		"fr": `refuse refusee refuses rejete rejetee personne monde collegue collegues`,
+		"en": `refused refuses rejected accepted wrong fails failed failing nobody everyone everybody colleague colleagues down`,
+	}
+)
+
+// analysedSet builds, once, the set of index terms of a list of words per language.
+func analysedSet(words map[string]string) func() map[string]bool {
+	return sync.OnceValue(func() map[string]bool {
+		m := map[string]bool{}
+		for lang, list := range words {
+			for _, w := range strings.Fields(list) {
+				for _, term := range analyze(w, lang) {
+					m[term] = true
+				}
+			}
+		}
+		return m
+	})
+}
+
+var (
+	accountTerms = analysedSet(incidentAccountWords)
+	accountState = analysedSet(incidentAccountStates)
+	serviceTerms = analysedSet(incidentServiceWords)
+)
+
+// errorCode reports whether an index term looks like an error code: letters and at least three
+// digits ("aadsts50076", "0x80070005", "sc542"), not a time or a count ("14h", "2pm").
+func errorCode(term string) bool {
+	digits, letters := 0, 0
+	for _, r := range term {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r >= 'a' && r <= 'z':
+			letters++
+		}
+	}
+	return digits >= 3 && letters >= 2
+}
+
+// personalAccount reports whether a request's document (its index terms) speaks of its writer's
+// own account and not of the account service failing.
+func personalAccount(doc []string) bool {
+	account, state := false, false
+	for _, term := range doc {
+		if serviceTerms()[term] || errorCode(term) {
+			return false
+		}
+		account = account || accountTerms()[term]
+		state = state || accountState()[term]
+	}
+	return account && state
+}
+
+// accountTerm reports whether an index term is an account word or a state of one person's account.
+func accountTerm(term string) bool { return accountTerms()[term] || accountState()[term] }
+
 // substance is a request's similarity counted on its substantive terms only: its query terms
 // that are substantive, and its own score for them. Unlike the similarity on all terms, its own
 // score leaves out the terms no other ticket has: of what the request shares with others, it
 // asks how much is the thing that fails.
 type substance struct {
-	terms []string
-	self  float64
+	terms   []string
+	self    float64
+	account bool // Some of terms are account words: another request's count only if it is not about its writer's own account.
 }
 
 // substanceOf returns the substance of ticket id (indexed), whose query terms are terms.
 func substanceOf(ctx context.Context, q querier, dia searchDialect, id int64, terms []string) (substance, error) {
+	doc, err := searchDoc(ctx, q, dia, id)
+	if err != nil {
+		return substance{}, err
+	}
+	personal := personalAccount(doc)
 	var s substance
 	for _, term := range terms {
-		if substantive(term) {
+		switch {
+		case !substantive(term), personal && accountTerm(term):
+		default:
 			s.terms = append(s.terms, term)
+			s.account = s.account || accountTerm(term)
 		}
 	}
 	if len(s.terms) == 0 {
 		return s, nil
-	}
-	doc, err := searchDoc(ctx, q, dia, id)
-	if err != nil {
-		return substance{}, err
 	}
 	df, n, err := docFreqs(ctx, q, s.terms)
 	if err != nil {
@@ -110,7 +191,20 @@ func (s substance) similarityTo(ctx context.Context, q querier, dia searchDialec
 	if s.self == 0 {
 		return 0, nil
 	}
-	score, err := scoreOf(ctx, q, dia, s.terms, other)
+	terms := s.terms
+	if s.account {
+		doc, err := searchDoc(ctx, q, dia, other)
+		if err != nil {
+			return 0, err
+		}
+		if personalAccount(doc) {
+			terms = slices.DeleteFunc(slices.Clone(terms), accountTerm)
+		}
+	}
+	if len(terms) == 0 {
+		return 0, nil
+	}
+	score, err := scoreOf(ctx, q, dia, terms, other)
 	if err != nil {
 		return 0, err
 	}
