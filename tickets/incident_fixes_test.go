@@ -156,3 +156,87 @@ func TestPersonalAccount(t *testing.T) {
 		}
 	}
 }
+
+// ricohSC542 are five reports of the third floor's printer showing SC542, in French and English.
+var ricohSC542 = []mailIn{
+	{"anne@corp.example", "Imprimante du 3ème étage hors service", "L'imprimante du 3ème étage (Ricoh) affiche erreur SC542 et n'imprime plus."},
+	{"tom.b@corp.example", "3rd floor printer down", "The Ricoh on the 3rd floor shows error SC542, nothing prints."},
+	{"lucie@corp.example", "Imprimante 3e étage en panne", "Erreur SC542 sur l'imprimante du 3e étage."},
+	{"mike@corp.example", "Printer 3rd floor SC542", "Printer on the third floor displays SC542."},
+	{"nadege@corp.example", "Imprimante 3ème étage", "L'imprimante affiche SC542, plus rien ne sort au 3ème étage."},
+}
+
+// TestIncidentApartByPlaceOrCode: a printer of another floor (named in its subject), or one
+// showing another error code, does not join an outage of the third floor's printer showing
+// SC542; and a request already being worked on its own (escalated, answered, a vendor in copy)
+// is not absorbed into it, even of the same floor: its technician links it if it is the same.
+func TestIncidentApartByPlaceOrCode(t *testing.T) {
+	for name, fts4 := range dialects(t) {
+		t.Run(name, func(t *testing.T) {
+			d := newSearchDesk(t, fts4)
+			at := seedOneOffs(t, d)
+			if err := d.SetConfig(parseTestConfig(t, incidentConfigTOML)); err != nil {
+				t.Fatal(err)
+			}
+			apart := ingestGroup(t, d, at, []mailIn{
+				{"benoit@corp.example", "Problème imprimante 2ème étage", "L'imprimante du 2ème étage affiche « Bourrage papier » et n'imprime plus."},
+				{"carole@corp.example", "Imprimante 3ème étage : erreur SC320", "L'imprimante du 3ème étage affiche l'erreur SC320 et n'imprime plus."},
+			})
+			worked := ingestGroup(t, d, at.Add(time.Minute), []mailIn{
+				{"priya.r@corp.example", "Printer on the 3rd floor keeps jamming", "The printer on the 3rd floor keeps jamming, nothing prints."},
+			})[0]
+			if err := d.Do(context.Background(), worked.ID, at.Add(2*time.Minute), func(tx *Tx, tk *Ticket) error {
+				if err := tx.Escalate(tk, "needs the vendor", "alice@corp.example"); err != nil {
+					return err
+				}
+				return tx.AddWatcher(tk, "support@kyocera-support.example", "chloe@corp.example")
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var outage []*Ticket
+			for i, m := range ricohSC542 {
+				outage = append(outage, ingestGroup(t, d, at.Add(time.Duration(6+i)*time.Minute), []mailIn{m})...)
+			}
+			inc := mustTicket(t, d, outage[2].ID).Incident
+			if inc == 0 {
+				t.Fatal("five reports of SC542 on the third floor made no incident")
+			}
+			for _, tk := range outage {
+				if got := mustTicket(t, d, tk.ID); got.Incident != inc {
+					t.Errorf("%q linked to %d, want incident #%d", got.Subject, got.Incident, inc)
+				}
+			}
+			for _, tk := range append(apart, worked) {
+				if got := mustTicket(t, d, tk.ID); got.Incident != 0 {
+					t.Errorf("%q linked to incident #%d: %s", got.Subject, got.Incident, got.Explain)
+				}
+			}
+		})
+	}
+}
+
+// TestMarks: places are read from subjects, next to their place words; error codes from texts.
+func TestMarks(t *testing.T) {
+	m := func(subject, text, lang string) marks {
+		return marksOf(analyze(subject+" "+text, lang), analyze(subject, lang))
+	}
+	for _, c := range []struct {
+		a, b  marks
+		apart bool
+	}{
+		{m("Problème imprimante 2ème étage", "", "fr"), m("3rd floor printer down", "", "en"), true},
+		{m("Imprimante troisième étage", "", "fr"), m("3rd floor printer down", "", "en"), false},
+		{m("Imprimante RDC", "", "fr"), m("Printer ground floor", "", "en"), false},
+		{m("Vidéoprojecteur salle 204", "", "fr"), m("Projector room 12", "", "en"), true},
+		{m("Imprimante bâtiment B", "", "fr"), m("Imprimante bâtiment F", "", "fr"), true},
+		{m("Imprimante en panne", "erreur SC542", "fr"), m("Printer broken", "error SC320", "en"), true},
+		{m("VPN", "erreur 809", "fr"), m("VPN down", "error 809 on the 3rd floor", "en"), false},
+		{m("VPN", "erreur 809", "fr"), m("VPN down", "error 800", "en"), true},
+		{m("Lecteur Z:", "au 2e étage le lecteur a disparu", "fr"), m("Z drive gone", "on the 4th floor", "en"), false},
+		{m("Imprimante 3e étage", "", "fr"), m("Imprimante", "au 2e étage", "fr"), false},
+	} {
+		if got := c.a.apart(c.b); got != c.apart {
+			t.Errorf("%+v / %+v: apart %v, want %v", c.a, c.b, got, c.apart)
+		}
+	}
+}

@@ -70,7 +70,7 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 		return detection{}, err
 	}
 	// What the request says fails, its place and complaint words aside (incident_terms.go).
-	sub, err := substanceOf(ctx, q, dia, tk.ID, terms)
+	sub, err := substanceOf(ctx, q, dia, tk, terms)
 	if err != nil || sub.self == 0 {
 		return detection{}, err
 	}
@@ -92,10 +92,10 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 			if other.Category != tk.Category && similarity(r.score, self) < cfg.Similarity+crossCategoryMargin {
 				continue
 			}
-			if !other.IsIncident() && !t.cfg.InOrganisation(other.Requester) {
+			if !other.IsIncident() && !t.cfg.InOrganisation(other.Requester) || t.underWay(other) {
 				continue
 			}
-			s, err := sub.similarityTo(ctx, q, dia, other.ID)
+			s, err := sub.similarityTo(ctx, q, dia, other)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -174,6 +174,26 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 func (t *Tx) isAway(email string) bool {
 	loads, err := t.Loads()
 	return err == nil && loads[email].Away
+}
+
+// underWay reports whether a request not linked to an incident is being worked on its own: a
+// technician answered its requester, it was escalated, or someone outside the organisation (a
+// vendor added with #cc) follows it. Detection does not absorb such a request into an incident,
+// whose resolution would answer its requester and its watchers: its technician links it if it is
+// the same problem (#link N).
+func (t *Tx) underWay(tk *Ticket) bool {
+	if tk.IsIncident() || tk.Incident != 0 {
+		return false
+	}
+	if !tk.FirstResponseAt.IsZero() || tk.Escalations > 0 {
+		return true
+	}
+	for _, w := range tk.Watchers {
+		if !t.cfg.InOrganisation(w) {
+			return true
+		}
+	}
+	return false
 }
 
 // crossCategoryMargin is how much more alike than [incidents] similarity a request must be to
