@@ -2,6 +2,8 @@ package tickets
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -238,5 +240,44 @@ func TestMarks(t *testing.T) {
 		if got := c.a.apart(c.b); got != c.apart {
 			t.Errorf("%+v / %+v: apart %v, want %v", c.a, c.b, got, c.apart)
 		}
+	}
+}
+
+// TestIncidentToldInOwnThread: a linked requester who also watches another linked request (Tom,
+// in copy of Priya's) gets the incident's update and resolution once, in his own request's
+// thread, not in Priya's.
+func TestIncidentToldInOwnThread(t *testing.T) {
+	d := newIncidentDesk(t, false)
+	var tks []*Ticket
+	for i, r := range vpnDown {
+		tks = append(tks, openTicket(t, d, t0.Add(time.Duration(5*i)*time.Minute), r))
+	}
+	tom := openTicket(t, d, t0.Add(20*time.Minute), NewTicket{Subject: "VPN erreur 809", Text: "Le VPN ne se connecte plus, erreur 809.",
+		Requester: "tom@corp.example", Language: "fr"})
+	inc := mustTicket(t, d, tom.ID).Incident
+	if inc == 0 || mustTicket(t, d, tks[1].ID).Incident != inc {
+		t.Fatalf("Tom's and Priya's requests are not linked to one incident")
+	}
+	if err := d.Do(context.Background(), inc, t0.Add(time.Hour), func(tx *Tx, tk *Ticket) error {
+		if err := tx.IncidentUpdate(tk, "Le fournisseur intervient.", "alice@corp.example"); err != nil {
+			return err
+		}
+		return tx.Resolve(tk, "Le concentrateur VPN a été redémarré.", "alice@corp.example")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range mailsTo(t, d, "tom@corp.example") {
+		if strings.HasPrefix(m, KindUpdate+" ") || strings.HasPrefix(m, KindResolved+" ") {
+			got = append(got, m)
+		}
+	}
+	want := []string{KindUpdate + " #" + itoa(tom.ID), KindResolved + " #" + itoa(tom.ID)}
+	if !slices.Equal(got, want) {
+		t.Errorf("Tom's incident mails: %v, want %v (his own thread, once each)", got, want)
+	}
+	// Priya still gets hers, without Tom in copy.
+	if n := noticeOf(t, d, "priya@corp.example", KindResolved); n.Ticket.ID != tks[1].ID {
+		t.Errorf("Priya's resolution is for #%d, want #%d", n.Ticket.ID, tks[1].ID)
 	}
 }

@@ -610,6 +610,7 @@ func (t *Tx) IncidentUpdate(inc *Ticket, text, actor string) error {
 		return err
 	}
 	told := map[string]bool{}
+	own := newOwnThreads(linked)
 	for _, tk := range append([]*Ticket{inc}, linked...) {
 		if err := t.event(tk, EventReply, actor, true, text, ""); err != nil {
 			return err
@@ -620,7 +621,7 @@ func (t *Tx) IncidentUpdate(inc *Ticket, text, actor string) error {
 				return err
 			}
 		}
-		to, cc := once(told, []string{tk.Requester}), once(told, tk.Watchers)
+		to, cc := once(told, []string{tk.Requester}), once(told, own.watching(tk))
 		if len(to) == 0 && len(cc) > 0 {
 			to, cc = cc[:1], cc[1:]
 		}
@@ -638,6 +639,31 @@ func (t *Tx) IncidentUpdate(inc *Ticket, text, actor string) error {
 		return t.announceAs(inc, "update", text, actor, len(linked), true)
 	}
 	return t.announce(inc, "update", text, actor, len(linked))
+}
+
+// ownThreads are the requesters of an incident's linked requests: each is told in their own
+// request's thread, never first as a watcher of another's (where the mail greets someone else
+// about someone else's ticket, and their own request seems never answered).
+type ownThreads map[string]bool
+
+func newOwnThreads(linked []*Ticket) ownThreads {
+	own := ownThreads{}
+	for _, tk := range linked {
+		own[tk.Requester] = true
+	}
+	return own
+}
+
+// watching returns tk's watchers who are told in tk's thread: those with no linked request of
+// their own.
+func (own ownThreads) watching(tk *Ticket) []string {
+	var out []string
+	for _, w := range tk.Watchers {
+		if !own[w] || w == tk.Requester {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // once returns the addresses not told yet, and marks them told.
@@ -659,6 +685,7 @@ func (t *Tx) resolveLinked(inc *Ticket, note, actor string, told map[string]bool
 	if err != nil {
 		return err
 	}
+	own := newOwnThreads(linked)
 	for _, tk := range linked {
 		if err := t.setStatus(tk, StatusResolved, actor); err != nil {
 			return err
@@ -672,7 +699,7 @@ func (t *Tx) resolveLinked(inc *Ticket, note, actor string, told map[string]bool
 		if err := t.save(tk); err != nil {
 			return err
 		}
-		to, cc := once(told, []string{tk.Requester}), once(told, tk.Watchers)
+		to, cc := once(told, []string{tk.Requester}), once(told, own.watching(tk))
 		if len(to) == 0 && len(cc) > 0 {
 			to, cc = cc[:1], cc[1:]
 		}
