@@ -281,3 +281,36 @@ func TestIncidentToldInOwnThread(t *testing.T) {
 		t.Errorf("Priya's resolution is for #%d, want #%d", n.Ticket.ID, tks[1].ID)
 	}
 }
+
+// TestAssignToAwayTechnician: a ticket handed by hand to a technician who is away is theirs, as
+// asked, but the history says they are away and the one who assigned it is told, in their
+// language, with how to hand it on; assigning to someone present tells nobody so.
+func TestAssignToAwayTechnician(t *testing.T) {
+	d := newTestDesk(t)
+	tk := openTicket(t, d, t0, NewTicket{Subject: "Installer Power BI", Text: "Pouvez-vous installer Power BI ?", Requester: "gerard@corp.example", Language: "fr"})
+	inTx(t, d, func(tx *Tx) error { return tx.SetAway("bob@corp.example", t0.Add(72*time.Hour)) })
+	if err := d.Do(context.Background(), tk.ID, t0.Add(time.Minute), func(tx *Tx, tk *Ticket) error {
+		return tx.Assign(tk, "bob@corp.example", "alice@corp.example")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustTicket(t, d, tk.ID); got.Assignee != "bob@corp.example" {
+		t.Fatalf("assigned to %q, want bob as asked", got.Assignee)
+	}
+	n := noticeOf(t, d, "alice@corp.example", KindUpdate)
+	if n.Event != "assigned-away" || !strings.Contains(n.Reason, "Bob Smith") || n.Ticket.ID != tk.ID {
+		t.Errorf("alice's notice: event %q, reason %q, ticket #%d", n.Event, n.Reason, n.Ticket.ID)
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM events WHERE ticket_id = ? AND kind = 'note' AND text LIKE '%who is away until%'`, tk.ID); n != 1 {
+		t.Errorf("%d notes of the absence in the history, want 1", n)
+	}
+	// To someone present: nothing of the kind.
+	if err := d.Do(context.Background(), tk.ID, t0.Add(2*time.Minute), func(tx *Tx, tk *Ticket) error {
+		return tx.Assign(tk, "chloe@corp.example", "alice@corp.example")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'update' AND data LIKE '%assigned-away%'`); n != 1 {
+		t.Errorf("%d absence notices, want the one for bob", n)
+	}
+}
