@@ -24,7 +24,7 @@ type Digest struct {
 	Breached     []TicketInfo   `json:"breached"`       // New or open tickets past a deadline (first response not given in time, or resolution), most overdue first.
 	DueSoon      []TicketInfo   `json:"due_soon"`       // New or open tickets not breached with a deadline in the next four hours, soonest first.
 	Escalated    []TicketInfo   `json:"escalated"`      // Tickets escalated in the period (by anyone), as they are now, in order of their last escalation.
-	Resolved     []TicketInfo   `json:"resolved"`       // Tickets resolved in the period, as they are now (one may have reopened since), in order of resolution.
+	Resolved     []TicketInfo   `json:"resolved"`       // Tickets resolved in the period and still resolved or closed (one reopened since is left out: it is open), in order of resolution.
 	Load         []Load         `json:"load"`           // Every technician's open work, by tier then name.
 	Oldest       []TicketInfo   `json:"oldest"`         // The five oldest open tickets, oldest first.
 	Unclassified []TicketInfo   `json:"unclassified"`   // Open tickets without a category, oldest first.
@@ -190,7 +190,9 @@ func (t *Tx) Digest(since time.Time) (Digest, error) {
 		where string
 	}{
 		{&dg.Escalated, &dg.Totals.Escalated, `kind = 'escalate'`},
-		{&dg.Resolved, &dg.Totals.Resolved, `kind = 'status' AND text LIKE '% → resolved'`},
+		// Resolved and still so: a ticket reopened since is open work, not a resolution to report.
+		{&dg.Resolved, &dg.Totals.Resolved, `kind = 'status' AND text LIKE '% → resolved'
+			AND ticket_id IN (SELECT id FROM tickets WHERE status IN ('resolved', 'closed'))`},
 	}
 	for _, p := range period {
 		ids, err := t.ticketIDs(`SELECT ticket_id FROM events WHERE `+p.where+` AND at > ? AND at <= ?

@@ -182,3 +182,38 @@ func TestDigestQuiet(t *testing.T) {
 		}
 	}
 }
+
+// TestDigestLeavesOutReopened: a ticket resolved in the period and reopened since is not
+// reported as resolved; it counts among the open tickets.
+func TestDigestLeavesOutReopened(t *testing.T) {
+	d := seedDigestDesk(t)
+	h := func(n float64) time.Time { return t0.Add(time.Duration(n * float64(time.Hour))) }
+	reopened := openTicket(t, d, h(-6), NewTicket{Subject: "Écran qui clignote", Text: "mon écran clignote", Requester: "ines@corp.example", Language: "fr"})
+	for _, step := range []struct {
+		at time.Time
+		fn func(*Tx, *Ticket) error
+	}{
+		{h(-3), func(tx *Tx, tk *Ticket) error { return tx.Resolve(tk, "câble changé", "alice@corp.example") }},
+		{h(-2), func(tx *Tx, tk *Ticket) error { return tx.Reopen(tk, "ines@corp.example") }},
+	} {
+		if err := d.Do(context.Background(), reopened.ID, step.at, step.fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var dg Digest
+	if err := d.Update(context.Background(), t0, func(tx *Tx) error {
+		var err error
+		dg, err = tx.Digest(h(-24))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range dg.Resolved {
+		if r.ID == reopened.ID {
+			t.Errorf("#%d, reopened since, listed as resolved: %+v", r.ID, dg.Resolved)
+		}
+	}
+	if len(dg.Resolved) != 1 || dg.Totals.Resolved != 1 || dg.Open != 6 {
+		t.Errorf("resolved %d (total %d), open %d; want the one still resolved, and 6 open", len(dg.Resolved), dg.Totals.Resolved, dg.Open)
+	}
+}

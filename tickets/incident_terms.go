@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,17 +58,7 @@ var incidentNoiseWords = map[string]string{
 
 // incidentNoise is the set of index terms that are not substantive, built once from
 // incidentNoiseWords.
-var incidentNoise = sync.OnceValue(func() map[string]bool {
-	m := map[string]bool{}
-	for lang, words := range incidentNoiseWords {
-		for _, w := range strings.Fields(words) {
-			for _, term := range analyze(w, lang) {
-				m[term] = true
-			}
-		}
-	}
-	return m
-})
+var incidentNoise = analysedSet(incidentNoiseWords)
 
 // substantive reports whether an index term may say what a request is about: not a number, a
 // single letter, a place word or a generic complaint word.
@@ -75,29 +66,256 @@ func substantive(term string) bool {
 	return len(term) > 1 && !isNumber(term) && !incidentNoise()[term]
 }
 
+// A person's account is not what fails. "Mot de passe oublié", "account locked", "password
+// expired", "reset my password", "I need an account": the commonest requests a desk gets, each
+// one person's, and three of them in half an hour on a Monday morning are three requests, not an
+// outage. So in a request that speaks of its writer's own account (an account word and a state
+// of one person's account, forgotten, expired, locked, to reset, unlock, change or create), and
+// says nothing of the service failing (refused, rejected, not accepted, wrong, fails, nobody,
+// everyone, colleagues, down, an error code such as AADSTS50076), the account words and those
+// states are not substantive either. Where the account service fails for people who use it right
+// ("mot de passe refusé alors qu'il est correct", "nobody can log in", "sign in fails for me and
+// two colleagues"), the account words are what fails, as before; and what is not an account word
+// ("SSO", "MFA", "authentification", an error code) is substantive whatever the request says.
+
+// incidentAccountWords are the words of a person's account; incidentAccountStates the states of
+// one person's account; incidentServiceWords say the account service fails. Analysed as the
+// index's words are: "bloqué" and "verrouillé" are the term locked, "identifiant" account, "log
+// in" and "se connecter" connect (a complaint word already).
+var (
+	incidentAccountWords = map[string]string{
+		"fr": `mot passe motdepasse compte comptes identifiant identifiants`,
+		"en": `password passwords account accounts username credentials log login logon`,
+	}
+	incidentAccountStates = map[string]string{
+		"fr": `oublie oubli expire expiration verrouille bloque deverrouiller debloquer reinitialiser reinitialisation
+			changer changement creer creation`,
+		"en": `forgot forgotten expired expiry expire locked lockout unlock reset change changed create creation`,
+	}
+	incidentServiceWords = map[string]string{
+		"fr": `refuse refusee refuses rejete rejetee personne monde collegue collegues`,
+		"en": `refused refuses rejected accepted wrong fails failed failing nobody everyone everybody colleague colleagues down`,
+	}
+)
+
+// analysedSet builds, once, the set of index terms of a list of words per language.
+func analysedSet(words map[string]string) func() map[string]bool {
+	return sync.OnceValue(func() map[string]bool {
+		m := map[string]bool{}
+		for lang, list := range words {
+			for _, w := range strings.Fields(list) {
+				for _, term := range analyze(w, lang) {
+					m[term] = true
+				}
+			}
+		}
+		return m
+	})
+}
+
+var (
+	accountTerms = analysedSet(incidentAccountWords)
+	accountState = analysedSet(incidentAccountStates)
+	serviceTerms = analysedSet(incidentServiceWords)
+)
+
+// errorCode reports whether an index term looks like an error code: letters and at least three
+// digits ("aadsts50076", "0x80070005", "sc542"), not a time or a count ("14h", "2pm").
+func errorCode(term string) bool {
+	digits, letters := 0, 0
+	for _, r := range term {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r >= 'a' && r <= 'z':
+			letters++
+		}
+	}
+	return digits >= 3 && letters >= 2
+}
+
+// personalAccount reports whether a request's document (its index terms) speaks of its writer's
+// own account and not of the account service failing.
+func personalAccount(doc []string) bool {
+	account, state := false, false
+	for _, term := range doc {
+		if serviceTerms()[term] || errorCode(term) {
+			return false
+		}
+		account = account || accountTerms()[term]
+		state = state || accountState()[term]
+	}
+	return account && state
+}
+
+// accountTerm reports whether an index term is an account word or a state of one person's account.
+func accountTerm(term string) bool { return accountTerms()[term] || accountState()[term] }
+
+// Two places, two error codes: two problems. A printer "du 2ème étage" that jams and the one "du
+// 3ème étage" that shows SC542 share a device and a few words; the floors and the codes tell them
+// apart. So two requests whose subjects both name a floor (a building, a room) and none in common,
+// or whose texts both give an error code and none in common, are not alike, however alike their
+// words. Places count in subjects only: a place in the subject names the thing that fails ("Imprimante
+// 2ème étage"), one in the text often only where its writer sits ("au 4e étage le lecteur Z: a
+// disparu"), and a network drive gone is gone on every floor.
+// A place is a number, a letter or an ordinal next to a place word ("2ème étage", "floor 3",
+// "bâtiment B", "salle 204", "third floor"), or the ground floor ("RDC"); an error code a term of
+// letters and digits ("SC542", "0x80070005", "AADSTS50076") or a number of three digits or more
+// after "error", "erreur" or "code" ("erreur 809").
+//
+// todo: English "building A" loses its letter (a stopword, as the index reads it): only other
+// letters and numbers tell buildings apart.
+
+// incidentPlaceKinds are the place words whose number tells places apart, by kind; incidentOrdinals
+// the ordinals people write before them, with their number; incidentCodeWords the words before
+// an error code.
+var (
+	incidentPlaceKinds = map[string]map[string]string{
+		"floor":    {"fr": "etage niveau", "en": "floor level storey"},
+		"building": {"fr": "batiment bat", "en": "building"},
+		"room":     {"fr": "salle bureau", "en": "room"},
+	}
+	incidentOrdinals = map[string]map[string]string{
+		"fr": {"premier": "1", "premiere": "1", "1er": "1", "deuxieme": "2", "second": "2", "seconde": "2", "troisieme": "3",
+			"quatrieme": "4", "cinquieme": "5", "sixieme": "6", "septieme": "7", "huitieme": "8", "neuvieme": "9", "dixieme": "10"},
+		"en": {"first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6", "seventh": "7",
+			"eighth": "8", "ninth": "9", "tenth": "10"},
+	}
+	incidentGroundFloor = map[string]string{"fr": "rdc rez-de-chaussee", "en": "ground"}
+	incidentCodeWords   = map[string]string{"fr": "erreur code", "en": "error code"}
+)
+
+// placeLexicon is the index terms of the place words (term → kind), the ordinals (term →
+// number) and the ground floor, built once.
+var placeLexicon = sync.OnceValue(func() (l struct {
+	kinds    map[string]string
+	ordinals map[string]string
+	ground   map[string]bool
+}) {
+	l.kinds, l.ordinals, l.ground = map[string]string{}, map[string]string{}, map[string]bool{}
+	for kind, words := range incidentPlaceKinds {
+		for lang, list := range words {
+			for _, w := range strings.Fields(list) {
+				for _, term := range analyze(w, lang) {
+					l.kinds[term] = kind
+				}
+			}
+		}
+	}
+	for lang, words := range incidentOrdinals {
+		for w, n := range words {
+			for _, term := range analyze(w, lang) {
+				l.ordinals[term] = n
+			}
+		}
+	}
+	for lang, list := range incidentGroundFloor {
+		for _, w := range strings.Fields(list) {
+			for _, term := range analyze(w, lang) {
+				l.ground[term] = true
+			}
+		}
+	}
+	return l
+})
+
+var codeWords = analysedSet(incidentCodeWords)
+
+// marks are the places and error codes a request names, from its index terms.
+type marks struct {
+	places map[string]map[string]bool // Kind → the numbers or letters of that kind.
+	codes  map[string]bool
+}
+
+// marksOf reads the error codes of a document (its index terms, in order) and the places of a
+// subject (its index terms).
+func marksOf(doc, subject []string) marks {
+	lex := placeLexicon()
+	m := marks{places: map[string]map[string]bool{}, codes: map[string]bool{}}
+	place := func(kind, v string) {
+		if m.places[kind] == nil {
+			m.places[kind] = map[string]bool{}
+		}
+		m.places[kind][v] = true
+	}
+	for i, term := range doc {
+		if errorCode(term) || (isNumber(term) && len(term) >= 3 && i > 0 && codeWords()[doc[i-1]]) {
+			m.codes[term] = true
+		}
+	}
+	for i, term := range subject {
+		if lex.ground[term] {
+			place("floor", "0")
+		}
+		v := term
+		if n, ok := lex.ordinals[term]; ok {
+			v = n
+		} else if !isNumber(term) && len(term) != 1 {
+			continue
+		}
+		for _, j := range []int{i - 1, i + 1} {
+			if j < 0 || j >= len(subject) || lex.ground[subject[j]] {
+				continue
+			}
+			if kind, ok := lex.kinds[subject[j]]; ok {
+				place(kind, v)
+			}
+		}
+	}
+	return m
+}
+
+// apart reports whether two requests name different places of a kind, or different error codes:
+// both name one, and none in common.
+func (m marks) apart(o marks) bool {
+	disjoint := func(a, b map[string]bool) bool {
+		if len(a) == 0 || len(b) == 0 {
+			return false
+		}
+		for v := range a {
+			if b[v] {
+				return false
+			}
+		}
+		return true
+	}
+	for kind, vs := range m.places {
+		if disjoint(vs, o.places[kind]) {
+			return true
+		}
+	}
+	return disjoint(m.codes, o.codes)
+}
+
 // substance is a request's similarity counted on its substantive terms only: its query terms
 // that are substantive, and its own score for them. Unlike the similarity on all terms, its own
 // score leaves out the terms no other ticket has: of what the request shares with others, it
 // asks how much is the thing that fails.
 type substance struct {
-	terms []string
-	self  float64
+	terms   []string
+	self    float64
+	account bool  // Some of terms are account words: another request's count only if it is not about its writer's own account.
+	marks   marks // Its places and error codes.
 }
 
-// substanceOf returns the substance of ticket id (indexed), whose query terms are terms.
-func substanceOf(ctx context.Context, q querier, dia searchDialect, id int64, terms []string) (substance, error) {
-	var s substance
+// substanceOf returns the substance of ticket tk (indexed), whose query terms are terms.
+func substanceOf(ctx context.Context, q querier, dia searchDialect, tk *Ticket, terms []string) (substance, error) {
+	doc, err := searchDoc(ctx, q, dia, tk.ID)
+	if err != nil {
+		return substance{}, err
+	}
+	personal := personalAccount(doc)
+	s := substance{marks: marksOf(doc, analyze(tk.Subject, tk.Language))}
 	for _, term := range terms {
-		if substantive(term) {
+		switch {
+		case !substantive(term), personal && accountTerm(term):
+		default:
 			s.terms = append(s.terms, term)
+			s.account = s.account || accountTerm(term)
 		}
 	}
 	if len(s.terms) == 0 {
 		return s, nil
-	}
-	doc, err := searchDoc(ctx, q, dia, id)
-	if err != nil {
-		return substance{}, err
 	}
 	df, n, err := docFreqs(ctx, q, s.terms)
 	if err != nil {
@@ -108,12 +326,26 @@ func substanceOf(ctx context.Context, q querier, dia searchDialect, id int64, te
 }
 
 // similarityTo is how alike ticket other is to the request on substantive terms, 0 to 1: 0 when
-// they share none.
-func (s substance) similarityTo(ctx context.Context, q querier, dia searchDialect, other int64) (float64, error) {
+// they share none, or name different places or error codes.
+func (s substance) similarityTo(ctx context.Context, q querier, dia searchDialect, other *Ticket) (float64, error) {
 	if s.self == 0 {
 		return 0, nil
 	}
-	score, err := scoreOf(ctx, q, dia, s.terms, other)
+	doc, err := searchDoc(ctx, q, dia, other.ID)
+	if err != nil {
+		return 0, err
+	}
+	if s.marks.apart(marksOf(doc, analyze(other.Subject, other.Language))) {
+		return 0, nil // Another place, another error code: another problem.
+	}
+	terms := s.terms
+	if s.account && personalAccount(doc) {
+		terms = slices.DeleteFunc(slices.Clone(terms), accountTerm)
+	}
+	if len(terms) == 0 {
+		return 0, nil
+	}
+	score, err := scoreOf(ctx, q, dia, terms, other.ID)
 	if err != nil {
 		return 0, err
 	}

@@ -70,7 +70,7 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 		return detection{}, err
 	}
 	// What the request says fails, its place and complaint words aside (incident_terms.go).
-	sub, err := substanceOf(ctx, q, dia, tk.ID, terms)
+	sub, err := substanceOf(ctx, q, dia, tk, terms)
 	if err != nil || sub.self == 0 {
 		return detection{}, err
 	}
@@ -92,10 +92,10 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 			if other.Category != tk.Category && similarity(r.score, self) < cfg.Similarity+crossCategoryMargin {
 				continue
 			}
-			if !other.IsIncident() && !t.cfg.InOrganisation(other.Requester) {
+			if !other.IsIncident() && !t.cfg.InOrganisation(other.Requester) || t.underWay(other) {
 				continue
 			}
-			s, err := sub.similarityTo(ctx, q, dia, other.ID)
+			s, err := sub.similarityTo(ctx, q, dia, other)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -170,6 +170,32 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 		strings.Join(why, ", "), cfg.Window.Duration, inc.ID)}}, nil
 }
 
+// isAway reports whether a technician is away now, as assignment reads it.
+func (t *Tx) isAway(email string) bool {
+	loads, err := t.Loads()
+	return err == nil && loads[email].Away
+}
+
+// underWay reports whether a request not linked to an incident is being worked on its own: a
+// technician answered its requester, it was escalated, or someone outside the organisation (a
+// vendor added with #cc) follows it. Detection does not absorb such a request into an incident,
+// whose resolution would answer its requester and its watchers: its technician links it if it is
+// the same problem (#link N).
+func (t *Tx) underWay(tk *Ticket) bool {
+	if tk.IsIncident() || tk.Incident != 0 {
+		return false
+	}
+	if !tk.FirstResponseAt.IsZero() || tk.Escalations > 0 {
+		return true
+	}
+	for _, w := range tk.Watchers {
+		if !t.cfg.InOrganisation(w) {
+			return true
+		}
+	}
+	return false
+}
+
 // crossCategoryMargin is how much more alike than [incidents] similarity a request must be to
 // one of another category to be linked with it: one outage is sometimes filed under two
 // categories ("the Z: drive is gone": network or software), but most alike requests of two
@@ -185,8 +211,8 @@ func quoteCategory(c string) string {
 }
 
 // openIncident opens an incident for the problem of first: a ticket of kind incident with its
-// subject and category, the desk as its requester, held by first's technician (or the one
-// assignment picks), who is told.
+// subject and category, the desk as its requester, held by first's technician (or, when they are
+// off the team or away, the one assignment picks), who is told.
 func (t *Tx) openIncident(first *Ticket, actor, why string) (*Ticket, error) {
 	cfg := t.cfg.Config
 	inc := &Ticket{Kind: TicketIncident, Subject: first.Subject, Requester: cfg.Desk.Address, RequesterName: cfg.Desk.Name,
@@ -204,8 +230,10 @@ func (t *Tx) openIncident(first *Ticket, actor, why string) (*Ticket, error) {
 			return nil, err
 		}
 	}
+	// First's technician knows the problem already, unless they left the team or are away: then
+	// the incident is assigned as a new ticket is (skill, load, nearest tier), never to someone away.
 	who := first.Assignee
-	if _, ok := t.cfg.Technician(who); !ok {
+	if _, ok := t.cfg.Technician(who); !ok || t.isAway(who) {
 		who = t.chooseTechnician(inc.Category, inc.Tier, "").Email
 	}
 	if who == "" {
@@ -582,6 +610,7 @@ func (t *Tx) IncidentUpdate(inc *Ticket, text, actor string) error {
 		return err
 	}
 	told := map[string]bool{}
+	own := newOwnThreads(linked)
 	for _, tk := range append([]*Ticket{inc}, linked...) {
 		if err := t.event(tk, EventReply, actor, true, text, ""); err != nil {
 			return err
@@ -592,7 +621,7 @@ func (t *Tx) IncidentUpdate(inc *Ticket, text, actor string) error {
 				return err
 			}
 		}
-		to, cc := once(told, []string{tk.Requester}), once(told, tk.Watchers)
+		to, cc := once(told, []string{tk.Requester}), once(told, own.watching(tk))
 		if len(to) == 0 && len(cc) > 0 {
 			to, cc = cc[:1], cc[1:]
 		}
@@ -610,6 +639,31 @@ func (t *Tx) IncidentUpdate(inc *Ticket, text, actor string) error {
 		return t.announceAs(inc, "update", text, actor, len(linked), true)
 	}
 	return t.announce(inc, "update", text, actor, len(linked))
+}
+
+// ownThreads are the requesters of an incident's linked requests: each is told in their own
+// request's thread, never first as a watcher of another's (where the mail greets someone else
+// about someone else's ticket, and their own request seems never answered).
+type ownThreads map[string]bool
+
+func newOwnThreads(linked []*Ticket) ownThreads {
+	own := ownThreads{}
+	for _, tk := range linked {
+		own[tk.Requester] = true
+	}
+	return own
+}
+
+// watching returns tk's watchers who are told in tk's thread: those with no linked request of
+// their own.
+func (own ownThreads) watching(tk *Ticket) []string {
+	var out []string
+	for _, w := range tk.Watchers {
+		if !own[w] || w == tk.Requester {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // once returns the addresses not told yet, and marks them told.
@@ -635,6 +689,7 @@ func (t *Tx) resolveLinked(inc *Ticket, note, actor string, told map[string]bool
 	if err != nil {
 		return err
 	}
+	own := newOwnThreads(linked)
 	for _, tk := range linked {
 		if err := t.setStatus(tk, StatusResolved, actor); err != nil {
 			return err
@@ -648,7 +703,7 @@ func (t *Tx) resolveLinked(inc *Ticket, note, actor string, told map[string]bool
 		if err := t.save(tk); err != nil {
 			return err
 		}
-		to, cc := once(told, []string{tk.Requester}), once(told, tk.Watchers)
+		to, cc := once(told, []string{tk.Requester}), once(told, own.watching(tk))
 		if len(to) == 0 && len(cc) > 0 {
 			to, cc = cc[:1], cc[1:]
 		}

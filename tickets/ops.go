@@ -361,6 +361,9 @@ func (t *Tx) Assign(tk *Ticket, email, actor string) error {
 	if err := t.followIncident(tk); err != nil {
 		return err
 	}
+	if err := t.assignedAway(tk, email, actor); err != nil {
+		return err
+	}
 	if email == actor {
 		return nil // #take: no need to tell oneself.
 	}

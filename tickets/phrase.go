@@ -54,6 +54,7 @@ const (
 	PhraseEscalateTop        = "escalate_top"             // #escalate at the top tier and urgent already: tier.
 	PhraseEscalateNobody     = "escalate_nobody"          // #escalate, urgent already, nobody of tier or above available.
 	PhraseLinkedFollows      = "linked_follows"           // #escalate, #assign, #take on a request linked to incident id.
+	PhraseAssignedAway       = "assigned_away"            // Told to whoever assigned a ticket to someone away: who, until.
 )
 
 // Phrases lists every phrase code with the names of its arguments: each catalogue must word all
@@ -71,6 +72,7 @@ var Phrases = map[string][]string{
 	PhraseNotIncident: {"id"}, PhraseLinkedElsewhere: {"id"}, PhraseIncidentResolved: {"id"}, PhraseIncidentLink: {"id"},
 	PhraseNotLinked: nil, PhraseUpdateEmpty: nil, PhraseNoResolution: {"id"}, PhraseTicketNumber: {"command"},
 	PhraseEscalateTop: {"tier"}, PhraseEscalateNobody: {"tier"}, PhraseLinkedFollows: {"id"},
+	PhraseAssignedAway: {"who", "until"},
 }
 
 // say is the phrase code with its arguments, given as name, value pairs.
