@@ -362,8 +362,8 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	}
 	subject := CleanSubject(in.Subject, cfg.Desk.Tag)
 	if link != 0 {
-		// A new request written as a reply to an old ticket's mail keeps that ticket's subject
-		// (followUpSubject): its own first line is most often "Bonjour,".
+		// A new request written as a reply to an old ticket's mail keeps that ticket's subject:
+		// its own first line says better what it is about.
 		// Only for a participant of the old ticket, who was told its subject: to anyone else,
 		// the subject of their acknowledgement would tell whether they guessed it.
 		if old, err := t.Ticket(link); err == nil && participant(old, in.From) && strings.EqualFold(subject, old.Subject) {

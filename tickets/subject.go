@@ -7,8 +7,9 @@ import (
 
 // A ticket's subject is the request's subject, once the reply prefixes, the desk's tag and the
 // desk's own wording ("Demande résolue : …", CleanSubject) are removed. When nothing is left,
-// the subject is the first line of substance of the text: not the salutation that opens most
-// mails ("Bonjour,", "Hello Bob,", "Madame, Monsieur,").
+// or when it is only the subject of the closed ticket the mail answers, the subject is the first
+// line of substance of the text: not the salutation that opens most mails ("Bonjour,", "Hello
+// Bob,", "Madame, Monsieur,").
 
 // salutationRE matches a salutation at the start of a line, with what follows it up to a
 // comma, a colon or the end of the line: "Bonjour,", "Hello Bob,", "Hi team,", "Dear all,",
@@ -24,22 +25,31 @@ var salutationRE = regexp.MustCompile(`(?i)^(?:` +
 // that is not blank, without a salutation that opens it. A text of salutations only gives its
 // first line.
 func textSubject(text string, n int) string {
+	if s := substanceLine(text, n); s != "" {
+		return s
+	}
+	return firstLine(text, n)
+}
+
+// substanceLine is textSubject, "" when the text has no line of substance.
+func substanceLine(text string, n int) string {
 	for _, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		if rest := strings.TrimSpace(salutationRE.ReplaceAllString(line, "")); rest != "" && !strings.HasPrefix(line, ">") {
 			return firstLine(rest, n)
 		}
 	}
-	return firstLine(text, n)
+	return ""
 }
 
 // followUpSubject is the subject of a new request written as a reply to a closed ticket's mail
-// by one of its participants, whose subject, once cleaned, is the old ticket's: that subject,
-// which the requester recognises and the technician can search by, or the text's first line
-// of substance when the old ticket had none.
+// by one of its participants, whose subject, once cleaned, is the old ticket's: the first line
+// of substance of its text, which says what comes back or what else is wrong ("Le VPN a de
+// nouveau coupé ce matin", "Autre chose : mon écran externe ne s'allume plus"), never the
+// "Bonjour," above it; the old ticket's subject when the text has none.
 func followUpSubject(old, text string) string {
-	if old = strings.TrimSpace(old); old != "" {
-		return old
+	if s := substanceLine(text, 80); s != "" {
+		return s
 	}
-	return textSubject(text, 80)
+	return strings.TrimSpace(old)
 }

@@ -32,10 +32,11 @@ func TestTextSubject(t *testing.T) {
 	}
 }
 
-// TestFollowUpKeepsSubject: a reply to a closed ticket's resolution opens a follow-up that keeps
-// the old ticket's subject, not the reply's "Bonjour,"; a request with no subject is named by its
-// first line of substance (review finding F3).
-func TestFollowUpKeepsSubject(t *testing.T) {
+// TestFollowUpSubject: a reply to a closed ticket's resolution opens a follow-up named by the
+// first line of substance of its text, not by its "Bonjour,", and by the old ticket's subject when
+// the text has no such line; a request with no subject is named by its first line of substance
+// (review finding F3).
+func TestFollowUpSubject(t *testing.T) {
 	d := newTestDesk(t)
 	ctx := context.Background()
 	ingest(t, d, t0, request("f1@m", "celine@corp.example", "Le VPN ne se connecte plus", "Bonjour,\n\nerreur 809"))
@@ -48,11 +49,15 @@ func TestFollowUpKeepsSubject(t *testing.T) {
 		if o[0].Action != ActionOpened {
 			t.Fatalf("outcome %+v", o[0])
 		}
-		if tk, _ := d.Store.Ticket(ctx, o[0].TicketID); tk.Subject != "Le VPN ne se connecte plus" || tk.LinkedTicket != 1 {
+		if tk, _ := d.Store.Ticket(ctx, o[0].TicketID); tk.Subject != "Le VPN a de nouveau coupé ce matin, même message d'erreur 809." || tk.LinkedTicket != 1 {
 			t.Fatalf("follow-up subject %q, linked %d", tk.Subject, tk.LinkedTicket)
 		}
 	}
-	o := ingest(t, d, t0.Add(50*24*time.Hour), request("f3@m", "mark@corp.example", "", "Hi,\n\nOutlook shows Disconnected again since 10 minutes.\n\nMark"))
+	o := ingest(t, d, t0.Add(45*24*time.Hour), request("f4@m", "celine@corp.example", "RE: [HD #1] Demande résolue : Le VPN ne se connecte plus", "Bonjour,\n\n"))
+	if tk, _ := d.Store.Ticket(ctx, o[0].TicketID); tk.Subject != "Le VPN ne se connecte plus" {
+		t.Fatalf("follow-up with only a greeting: subject %q", tk.Subject)
+	}
+	o = ingest(t, d, t0.Add(50*24*time.Hour), request("f3@m", "mark@corp.example", "", "Hi,\n\nOutlook shows Disconnected again since 10 minutes.\n\nMark"))
 	if tk, _ := d.Store.Ticket(ctx, o[0].TicketID); tk.Subject != "Outlook shows Disconnected again since 10 minutes." {
 		t.Fatalf("subject from the text %q", tk.Subject)
 	}

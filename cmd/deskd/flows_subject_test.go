@@ -9,8 +9,8 @@ import (
 )
 
 // TestFlowFollowUpSubject: Céline answers, from Outlook, the resolution of a ticket closed long
-// ago with "Bonjour," first: the follow-up keeps the old ticket's subject, in the queue and in
-// her acknowledgement (review finding F3).
+// ago with "Bonjour," first: the follow-up is named by what she wrote, not by "Bonjour,", in the
+// queue and in her acknowledgement (review finding F3).
 func TestFlowFollowUpSubject(t *testing.T) {
 	f := newFlow(t, "")
 	const celine = "celine@corp.example"
@@ -28,10 +28,11 @@ func TestFlowFollowUpSubject(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := list[0]
-	if next.ID == tk.ID || next.LinkedTicket != tk.ID || next.Subject != tk.Subject {
-		t.Fatalf("follow-up #%d linked %d subject %q, want %q", next.ID, next.LinkedTicket, next.Subject, tk.Subject)
+	const want = "Le VPN a de nouveau coupé ce matin, même message d'erreur 809."
+	if next.ID == tk.ID || next.LinkedTicket != tk.ID || next.Subject != want {
+		t.Fatalf("follow-up #%d linked %d subject %q, want %q", next.ID, next.LinkedTicket, next.Subject, want)
 	}
-	if s := subjectOf(f.one(celine, "ack", next.ID)); !strings.HasSuffix(s, tk.Subject) {
+	if s := subjectOf(f.one(celine, "ack", next.ID)); !strings.HasSuffix(s, want) {
 		t.Fatalf("ack subject %q", s)
 	}
 
