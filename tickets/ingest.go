@@ -469,6 +469,9 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 	if err := t.event(tk, kind, in.From, false, text, in.MessageID); err != nil {
 		return o, err
 	}
+	if err := t.tellRecovery(in, tk); err != nil {
+		return o, err
+	}
 	o.TicketID, o.Action = tk.ID, ActionRecorded
 	return o, nil
 }
@@ -671,7 +674,8 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 		}
 		return tk, threading{stranger: !t.isParticipant(tk, in.From)}, nil
 	}
-	return nil, threading{}, nil
+	tk, err := t.recoveredProblem(in)
+	return tk, threading{}, err
 }
 
 func reverse(s []string) []string {
