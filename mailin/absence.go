@@ -12,7 +12,7 @@ import (
 // "RE:" subject and none of the headers of RFC 3834: only their text says what they are. Such a
 // reply is judged automatic when its new text is the notice and nothing else: a first-person
 // statement of absence ("I am out of the office until …", "Je suis absente du bureau jusqu'au …")
-// with around it only what notices say (whom to contact, when they come back, how mail is read),
+// that says when it ends or that it is a leave, with around it only what notices say (whom to contact, when they come back, how mail is read),
 // a greeting and a signature. A person who mentions an absence among a request of their own
 // ("I'll be out of office tomorrow, can you fix it before?") writes something else too.
 
@@ -36,6 +36,12 @@ var noticeWordRe = regexp.MustCompile(`(?i)(?:urgen|emergenc|contact|reach|call|
 	`dringend|kontakt|wenden|erreich|zurück|antwort|beantwort|zugriff|nachricht|weitergeleitet|ab dem|grüß|gruß|danke|vertretung|` +
 	`urgente|contacte|regres|respond|acceso|mensaje|correo|reenv|saludos|gracias|hasta)`)
 
+// returnRe finds when the absence ends, or that it is a leave: notices say it, a person away
+// from their desk for the day does not ("I'm away from my desk today, please call me").
+var returnRe = regexp.MustCompile(`(?i)(?:until|till|through|return|back (?:on|in|at|from)|\bfrom \d|` +
+	`vacation|holiday|leave\b|jusqu|retour|reviens|reviendrai|à partir d|congé|vacances|` +
+	`\bbis\b|zurück|urlaub|\bab dem\b|hasta|regres|vacaciones)`)
+
 // greetingLineRe is a line of greeting alone: "Hello,", "Bonjour Madame,", "Guten Tag".
 var greetingLineRe = regexp.MustCompile(`(?i)^(?:hello|hi|dear|good (?:morning|afternoon|day)|bonjour|bonsoir|madame|monsieur|` +
 	`hallo|guten tag|sehr geehrte|hola|buenos días|buenas tardes)\b[^.!?]{0,40}[,!.]?$`)
@@ -50,7 +56,7 @@ func absenceNotice(text string) bool {
 		return false // most replies: no statement of absence at their top
 	}
 	v := VisibleText(text)
-	if len(v) > maxNotice || strings.ContainsRune(v, '?') {
+	if len(v) > maxNotice || strings.ContainsRune(v, '?') || !returnRe.MatchString(v) {
 		return false
 	}
 	seen := false

@@ -32,6 +32,8 @@ func TestAbsenceNoticeInReply(t *testing.T) {
 		"I am on vacation next week and my laptop still will not start.",
 		"Thanks, works now.",
 		"Je suis absente jusqu'au 7.\nVPN toujours en panne",
+		"I'm away from my desk today, please call me on my mobile 06 12 34 56 78.",
+		"Je suis absente du bureau cet après-midi. Contactez-moi sur mon portable.",
 	}
 	for _, quote := range []string{"", gmailQuote, outlookQuote} {
 		for _, text := range autos {
