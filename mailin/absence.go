@@ -18,13 +18,30 @@ import (
 
 // absenceStartRe finds a first-person statement of absence.
 var absenceStartRe = regexp.MustCompile(`(?i)(?:^|[^\pL'])(?:` +
-	`(?:i am|i'm|i will be|i'll be|i shall be)\s+(?:(?:currently|presently|now|temporarily)\s+)?` +
+	`(?:i am|i['’]m|i will be|i['’]ll be|i shall be)\s+(?:(?:currently|presently|now|temporarily)\s+)?` +
 	`(?:out of (?:the )?office|ooo\b|away(?: from (?:the |my )?(?:office|desk))?|on (?:annual |parental |sick |maternity )?(?:vacation|holiday|leave)|off work|travell?ing|absent)|` +
 	`(?:je suis|je serai)\s+(?:(?:actuellement|absent|présentement|en ce moment)\s+)?` +
 	`(?:absente?|absent\(e\)|en (?:congés?|vacances|déplacement|formation|arrêt)|hors du bureau|pas au bureau|loin du bureau)|` +
 	`ich bin\s+(?:(?:derzeit|zurzeit|momentan|aktuell|bis)\s+)?(?:\S+\s+){0,3}?(?:nicht im büro|außer haus|abwesend|im urlaub)|` +
 	`(?:estoy|estaré)\s+(?:(?:actualmente|ahora)\s+)?(?:fuera de la oficina|de vacaciones|ausente)` +
 	`)`)
+
+// absenceOpenings are the words that open absenceStartRe's statements, in lower case.
+var absenceOpenings = []string{"i am", "i'm", "i’m", "i will be", "i'll be", "i’ll be", "i shall be",
+	"je suis", "je serai", "ich bin", "estoy", "estaré"}
+
+// mayStateAbsence reports whether a text has one of absenceOpenings: absenceStartRe, with its
+// alternatives, case folding and word boundary, took some 70 µs on the top of a reply without
+// one; this search takes a few.
+func mayStateAbsence(s string) bool {
+	l := strings.ToLower(s)
+	for _, w := range absenceOpenings {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // noticeWordRe finds what the rest of a notice speaks of: urgency and whom to contact, the
 // return, reading and forwarding of mail, thanks for the message, a polite close.
@@ -52,7 +69,8 @@ const maxNotice = 1200
 // absenceNotice reports whether the new text of a reply is an out-of-office notice and nothing
 // else. text is the mail's text with its quoted history; only its beginning is read.
 func absenceNotice(text string) bool {
-	if !absenceStartRe.MatchString(head(text, maxNotice)) {
+	top := head(text, maxNotice)
+	if !mayStateAbsence(top) || !absenceStartRe.MatchString(top) {
 		return false // most replies: no statement of absence at their top
 	}
 	v := VisibleText(text)
