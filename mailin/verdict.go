@@ -296,6 +296,12 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 	if autoReplySubjectRe.MatchString(subject) && (h.Has("In-Reply-To") || h.Has("References")) {
 		return VerdictAutoReply, "out-of-office subject in reply"
 	}
+	// A client-side rule answers with an ordinary subject and no header of RFC 3834: a reply
+	// whose whole new text is an out-of-office notice is one (absenceNotice). A new mail about
+	// absence settings is a person's question.
+	if f != nil && (h.Has("In-Reply-To") || h.Has("References")) && absenceNotice(f.text) {
+		return VerdictAutoReply, "out-of-office text in reply"
+	}
 	// Lotus Notes writes "AUTO: Name is out of the office (returning …)" and nothing else.
 	if autoPrefixRe.MatchString(subject) && absentRe.MatchString(subject) {
 		return VerdictAutoReply, "AUTO: out-of-office subject"

@@ -403,10 +403,10 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, lead string
 			continue
 		}
 		var err error
-		if arg := strings.Trim(c.Arg, "<> "); strings.HasPrefix(arg, "-") {
-			err = t.RemoveWatcher(tk, strings.TrimPrefix(arg, "-"), who)
+		if addr, remove := addressArg(c.Arg); remove {
+			err = t.RemoveWatcher(tk, addr, who)
 		} else {
-			err = t.AddWatcher(tk, arg, who)
+			err = t.AddWatcher(tk, addr, who)
 		}
 		if err != nil {
 			if isDomainRefusal(err) {
@@ -443,7 +443,8 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, lead string
 			p, _ := ParsePriority(c.Arg) // Checked by refusal.
 			err = t.SetPriority(tk, p, who, "set by "+who)
 		case "assign":
-			err = t.Assign(tk, strings.ToLower(strings.Trim(c.Arg, "<> ")), who)
+			addr, _ := addressArg(c.Arg)
+			err = t.Assign(tk, addr, who)
 		case "take":
 			err = t.Assign(tk, who, who)
 		case "pending":
@@ -547,15 +548,17 @@ func (t *Tx) refusal(c Command, text, who string) *errRefused {
 			p = say(PhraseUnknownPriority)
 		}
 	case "assign":
-		if _, ok := t.cfg.Technician(strings.ToLower(strings.Trim(c.Arg, "<> "))); !ok {
-			p = say(PhraseNotTechnician, "who", fmt.Sprintf("%q", c.Arg))
+		if addr, remove := addressArg(c.Arg); addr == "" || remove {
+			p = say(PhraseAssignAddress)
+		} else if _, ok := t.cfg.Technician(addr); !ok {
+			p = say(PhraseNotTechnician, "who", fmt.Sprintf("%q", addr))
 		}
 	case "take":
 		if _, ok := t.cfg.Technician(who); !ok {
 			p = say(PhraseTakeNotTechnician)
 		}
 	case "cc":
-		if arg := strings.Trim(c.Arg, "<> "); !strings.HasPrefix(arg, "-") && !validAddress(strings.ToLower(arg)) {
+		if addr, remove := addressArg(c.Arg); !remove && !validAddress(addr) || remove && addr == "" {
 			p = say(PhraseCcAddress)
 		}
 	case "category":
@@ -571,6 +574,34 @@ func (t *Tx) refusal(c Command, text, who string) *errRefused {
 		return nil
 	}
 	return &errRefused{c, p}
+}
+
+// addressPartRE finds the addresses in a command's argument: the characters around an "@" that
+// neither brackets, quotes, white space nor a "mailto:" can hold.
+var addressPartRE = regexp.MustCompile(`[^\s<>\[\]()"',;:?]+@[^\s<>\[\]()"',;:?]+`)
+
+// addressArg reads the address of a command that takes one (#cc, #assign), lower-case, and
+// whether a "-" asks to remove it. It is written as the technician's mail client writes it:
+// "paul@corp.example", "<paul@corp.example>", "Paul Garnier <paul@corp.example>",
+// "mailto:paul@corp.example", or as desktop Outlook's text part renders a typed address,
+// "paul@corp.example<mailto:paul@corp.example>". The address is "" when the argument holds none,
+// and the argument itself when it holds two different ones (which no command takes).
+func addressArg(arg string) (addr string, remove bool) {
+	a := strings.TrimSpace(arg)
+	if rest, ok := strings.CutPrefix(a, "-"); ok {
+		a, remove = strings.TrimSpace(rest), true
+	}
+	for _, m := range addressPartRE.FindAllString(a, -1) {
+		m = strings.ToLower(strings.TrimRight(m, "."))
+		if addr != "" && m != addr {
+			return strings.ToLower(a), remove
+		}
+		addr = m
+	}
+	if addr == "" && a != "" && !remove {
+		return strings.ToLower(a), false // not an address: the refusal names it
+	}
+	return addr, remove
 }
 
 // ticketArg reads a command's ticket number: "42" or "#42".

@@ -367,7 +367,7 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 		// Only for a participant of the old ticket, who was told its subject: to anyone else,
 		// the subject of their acknowledgement would tell whether they guessed it.
 		if old, err := t.Ticket(link); err == nil && participant(old, in.From) && strings.EqualFold(subject, old.Subject) {
-			subject = firstLine(text, 80)
+			subject = followUpSubject(old.Subject, text)
 		}
 	}
 	tk, err := t.Open(NewTicket{
@@ -467,6 +467,9 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 		}
 	}
 	if err := t.event(tk, kind, in.From, false, text, in.MessageID); err != nil {
+		return o, err
+	}
+	if err := t.tellRecovery(in, tk); err != nil {
 		return o, err
 	}
 	o.TicketID, o.Action = tk.ID, ActionRecorded
@@ -671,7 +674,8 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 		}
 		return tk, threading{stranger: !t.isParticipant(tk, in.From)}, nil
 	}
-	return nil, threading{}, nil
+	tk, err := t.recoveredProblem(in)
+	return tk, threading{}, err
 }
 
 func reverse(s []string) []string {

@@ -106,7 +106,7 @@ func newRequest(cfg *Config, in *Incoming) (subject, text, lang string) {
 	}
 	subject = OneLine(CleanSubject(OneLine(in.Subject, maxSubjectIn), cfg.Desk.Tag), maxSubject)
 	if subject == "" {
-		subject = firstLine(text, 80)
+		subject = textSubject(text, 80)
 	}
 	return subject, text, lang
 }

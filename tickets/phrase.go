@@ -29,6 +29,7 @@ const (
 	PhraseNotTechnician      = "not_technician"          // #assign to someone not a technician: who.
 	PhraseTakeNotTechnician  = "take_not_technician"     // #take by a coordinator.
 	PhraseCcAddress          = "cc_address"              // #cc without an address.
+	PhraseAssignAddress      = "assign_address"          // #assign without an address.
 	PhraseUnknownCategory    = "unknown_category"        // #category: category, names (the known ones).
 	PhraseAwayDate           = "away_date"               // #away with a bad date: detail.
 	PhraseNotAuthenticated   = "not_authenticated"       // A staff mail without DKIM or DMARC pass: server, domain.
@@ -63,7 +64,7 @@ var Phrases = map[string][]string{
 	PhraseNoSubject: nil, PhraseNoteRequired: nil, PhraseTransition: {"detail"}, PhraseClosed: nil,
 	PhraseNotStaff: {"detail"}, PhraseNoTechnician: nil, PhraseNoText: nil, PhraseUnknownCommand: nil,
 	PhraseNoteEmpty: nil, PhraseEscalateReason: nil, PhraseUnknownPriority: nil, PhraseNotTechnician: {"who"},
-	PhraseTakeNotTechnician: nil, PhraseCcAddress: nil, PhraseUnknownCategory: {"category", "names"},
+	PhraseTakeNotTechnician: nil, PhraseCcAddress: nil, PhraseAssignAddress: nil, PhraseUnknownCategory: {"category", "names"},
 	PhraseAwayDate: {"detail"}, PhraseNotAuthenticated: {"server", "domain"}, PhraseNoToken: nil,
 	PhraseRepeatedHeader: {"field"}, PhraseKeptAsNote: nil,
 	PhraseFirstResponseLate: {"due"}, PhraseResolveLate: {"due"}, PhraseFirstResponseDue: {"due"}, PhraseResolveDue: {"due"},

@@ -156,7 +156,7 @@ func (d *Desk) prepareRequest(cfg *Config, in *Incoming) {
 func ticketSubject(subject, text string) string {
 	subject = OneLine(subject, maxSubject)
 	if subject == "" {
-		subject = firstLine(text, 80)
+		subject = textSubject(text, 80)
 	}
 	if r := []rune(subject); len(r) > maxSubject {
 		subject = strings.TrimSpace(string(r[:maxSubject-1])) + "…"

@@ -14,7 +14,19 @@ import (
 const maxThanks = 200
 
 // thanksRE finds a word of thanks, in folded text (lower-case, no accents).
-var thanksRE = regexp.MustCompile(`\b(merci|remercie\w*|remerciements?|thanks?|thx|ty|appreciated?|grateful|reconnaissante?)\b`)
+var thanksRE = regexp.MustCompile(`\b(merci|remercie\w*|remerciements?|thanks?|thankyou|thx|ty|cheers|appreciated?|grateful|reconnaissante?)\b`)
+
+// fineAgainRE finds the words of a reply that says all is well again, in folded text, which
+// moreRE would take for a problem: "works again", "ça fonctionne à nouveau", "de nouveau OK",
+// "thanks again", "encore merci", "no more issues", "plus de souci". OnlyThanks reads the text
+// without them.
+var fineAgainRE = regexp.MustCompile(`\b(?:` +
+	`((?:works?|working|worked|runs?|running|(?:re)?fonctionne\w*|(?:re)?marche\w*|(?:re)?connecte\w*|ok|up|online|en ligne|operationnel\w*|fonctionnel\w*|good|fine|normal)` +
+	`(?: (?:now|fine|perfectly|properly|correctement|normalement|bien|maintenant))?) (?:again|a nouveau|de nouveau)|` +
+	`(?:again|a nouveau|de nouveau) (ok|operationnel\w*|fonctionnel\w*|up|online|en ligne)|` +
+	`((?:thanks?|thank you|merci)(?: \w+)?) (?:again|encore)|(?:again|encore) (thanks?|thank you|merci)|` +
+	`(?:no more|no|plus de|plus aucun|pas de|aucun) (?:more )?(?:problems?|issues?|worries|soucis?|problemes?)(?: \w+)?` +
+	`)\b`)
 
 // moreRE finds what makes a reply more than thanks, in folded text: a negation or a "but", a
 // problem, a request or another question, in French or English. "Merci, mais ça ne marche
@@ -46,6 +58,7 @@ func OnlyThanks(text string, names ...string) bool {
 		return false
 	}
 	f := strings.NewReplacer("’", "'", "‘", "'").Replace(Fold(body))
+	f = fineAgainRE.ReplaceAllString(f, " $1$2$3$4 ")
 	return thanksRE.MatchString(f) && !moreRE.MatchString(f)
 }
 

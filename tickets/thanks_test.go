@@ -36,6 +36,25 @@ func TestOnlyThanks(t *testing.T) {
 		{"too long", "Merci beaucoup " + strings.Repeat("vraiment ", 30) + "!", false},
 		{"new problem after thanks", "Thanks, works now. The printer on floor 3 is jammed again though.", false},
 		{"need", "Merci. J'ai besoin d'un deuxième écran.", false},
+		// Review finding F10: the common English ways, and the French ones, of saying it works again.
+		{"cheers, all good now", "Cheers, all good now.", true},
+		{"works again, thank you", "Works again, thank you so much for the quick fix!", true},
+		{"all sorted", "All sorted, thanks", true},
+		{"that did it", "Perfect, that did it, thanks!", true},
+		{"working again", "It's working again, many thanks.", true},
+		{"thanks again", "Thanks again for your help!", true},
+		{"no more issues", "No more issues since this morning, thank you.", true},
+		{"ça fonctionne à nouveau", "Ça fonctionne à nouveau, merci beaucoup !", true},
+		{"de nouveau ok", "C'est de nouveau OK, merci.", true},
+		{"encore merci", "Tout est rentré dans l'ordre. Encore merci !", true},
+		{"plus de souci", "Plus de souci depuis ce matin, merci.", true},
+		{"thanks, but still broken", "thanks, but it's still broken", false},
+		{"merci mais toujours pas", "merci mais toujours pas", false},
+		{"works again but", "Works again, thanks, but now my printer is offline.", false},
+		{"broken again", "Thanks. It is broken again.", false},
+		{"again down", "Cheers. Outlook disconnected again this morning.", false},
+		{"ne fonctionne plus à nouveau", "Merci, mais ça ne fonctionne de nouveau plus.", false},
+		{"thanks but again", "Thanks but again the VPN drops.", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := OnlyThanks(tt.text, "Céline Dupré"); got != tt.want {

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,6 +86,14 @@ func runDemo(ctx context.Context, e *env, exit bool, keep string) error {
 	defer a.Close()
 	if err := a.web.Listen(); err != nil {
 		return err
+	}
+	if keep != "" {
+		// The file left behind names the port just chosen, not "127.0.0.1:0": the CLI run on this
+		// desk builds its mails' links from it.
+		text = config.SetKey(text, "web", "address", strconv.Quote(a.web.Addr()))
+		if err := os.WriteFile(cfg.Path, []byte(text), 0o600); err != nil {
+			return err
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	served := make(chan error, 1)

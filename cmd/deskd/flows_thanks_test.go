@@ -25,6 +25,12 @@ func TestFlowThanks(t *testing.T) {
 		{"Merci beaucoup !", outlookHTMLOnly, false},
 		{"Merci, mais ça ne marche toujours pas.\n\nCéline", gmailFR, true},
 		{"Thanks! Another question: can I also get the VPN on my phone?", gmailEN, true},
+		// Review finding F10.
+		{"Cheers, all good now.\n\nJames", gmailEN, false},
+		{"Works again, thank you so much for the quick fix!", outlookHTMLOnly, false},
+		{"Ça fonctionne à nouveau, encore merci !\n\nCéline", outlookFR, false},
+		{"thanks, but it's still broken", gmailEN, true},
+		{"Merci mais toujours pas.", gmailFR, true},
 	} {
 		tk := f.openVPN(celine)
 		f.command(tk, "#resolve Profil VPN réinstallé.")
