@@ -199,6 +199,18 @@ func replayWeek(t *testing.T, d *Desk, week []*weekRequest) replayResult {
 	return res
 }
 
+// newDetectingDesk is a search desk (FTS4 or FTS5) with the test configuration and incident
+// detection on.
+func newDetectingDesk(t *testing.T, fts4 bool) *Desk {
+	t.Helper()
+	d := newSearchDesk(t, fts4)
+	cfg := parseTestConfig(t, strings.Replace(testConfigTOML, "[incidents]\ndetect = false\n", "[incidents]\n", 1))
+	if err := d.SetConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 // TestIncidentReplay replays a labelled week of 300 requests, French and English, with nine
 // outages reported by four to eight people each in their own words, through the desk on a fake
 // clock, on both ranking engines. It reports the precision and recall of the linking (pairs of
@@ -207,11 +219,7 @@ func replayWeek(t *testing.T, d *Desk, week []*weekRequest) replayResult {
 func TestIncidentReplay(t *testing.T) {
 	for name, fts4 := range dialects(t) {
 		t.Run(name, func(t *testing.T) {
-			d := newSearchDesk(t, fts4)
-			cfg := parseTestConfig(t, strings.Replace(testConfigTOML, "[incidents]\ndetect = false\n", "[incidents]\n", 1))
-			if err := d.SetConfig(cfg); err != nil {
-				t.Fatal(err)
-			}
+			d := newDetectingDesk(t, fts4)
 			week := loadWeek(t)
 			if len(week) < 300 {
 				t.Fatalf("%d requests in the labelled week, want at least 300", len(week))

@@ -213,11 +213,7 @@ func TestIncidentDocumentBounded(t *testing.T) {
 func TestKnownAnswersIncidentWeek(t *testing.T) {
 	for name, fts4 := range dialects(t) {
 		t.Run(name, func(t *testing.T) {
-			d := newSearchDesk(t, fts4)
-			cfg := parseTestConfig(t, strings.Replace(testConfigTOML, "[incidents]\ndetect = false\n", "[incidents]\n", 1))
-			if err := d.SetConfig(cfg); err != nil {
-				t.Fatal(err)
-			}
+			d := newDetectingDesk(t, fts4)
 			week := loadWeek(t)
 			last := map[string]int{}
 			for i, r := range week {
@@ -251,7 +247,7 @@ func TestKnownAnswersIncidentWeek(t *testing.T) {
 			found, first := 0, 0
 			for _, r := range held {
 				lang := DetectLanguage("", r.subject+"\n"+r.text, "fr")
-				got, err := d.knownAnswersOf(ctx, cfg.Incidents, r.subject, r.text, lang)
+				got, err := d.knownAnswersOf(ctx, d.Config().Incidents, r.subject, r.text, lang)
 				if err != nil {
 					t.Fatal(err)
 				}
