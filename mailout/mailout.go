@@ -327,7 +327,11 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	}
 	if len(to) == 0 {
 		if len(m.Delivered) > 0 {
-			return d.box.MarkSent(ctx, m.ID, d.now, m.Delivered...) // The rest went on an earlier attempt.
+			// The rest went on an earlier attempt.
+			if err := d.box.MarkSent(ctx, m.ID, d.now, m.Delivered...); err != nil {
+				return err
+			}
+			return d.recordDropped(ctx, m, dropped)
 		}
 		log.Info("mail suppressed", "why", strings.Join(dropped, "; "))
 		countSend("suppressed")
@@ -420,11 +424,25 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 		return d.retry(ctx, m, again)
 	case len(sentTo) > 0:
 		countSend("sent")
-		return d.box.MarkSent(ctx, m.ID, d.now, sentTo...)
+		if err := d.box.MarkSent(ctx, m.ID, d.now, sentTo...); err != nil {
+			return err
+		}
+		return d.recordDropped(ctx, m, dropped)
 	default:
 		countSend("failed")
 		return d.box.MarkFailed(ctx, m.ID, d.now, strings.Join(refused, "; "))
 	}
+}
+
+// recordDropped notes on the ticket of a mail that went to some of its recipients the ones
+// recipients dropped (a bouncing address, the hourly limit), as the queue notes an unsendable
+// one: "KIND: not sent to ADDRESS: REASON". Nothing to do, and no statement, for a mail that went
+// to all; a mail that went to none is recorded by MarkSuppressed.
+func (d *drain) recordDropped(ctx context.Context, m tickets.OutboxMail, dropped []string) error {
+	if len(dropped) == 0 {
+		return nil
+	}
+	return d.box.RecordSendFailure(ctx, m.ID, d.now, "not sent to "+strings.Join(dropped, "; "))
 }
 
 // mailLog logs about one mail, with its outbox ID, ticket, kind and Message-ID: slog's With

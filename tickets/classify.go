@@ -107,15 +107,42 @@ func (m *Model) clone() *Model {
 }
 
 // Predict returns the most probable category of a text and the posterior probability of every
-// category it knows (summing to 1). It returns "" and no scores when the model is empty or the
-// text has no word the model has seen.
+// category it knows (summing to 1). It returns "" and no scores when the model is empty or
+// abstains (see judge): the text has no word the model has seen, or too little evidence.
 func (m *Model) Predict(text string) (string, map[string]float64) {
-	return m.predict(Features(text))
+	best, scores, abstain := m.judge(Features(text))
+	if abstain != "" {
+		return "", nil
+	}
+	return best, scores
 }
 
-func (m *Model) predict(feats []string) (string, map[string]float64) {
+// minSupport is how many times, all together, the words of a request must have been seen in
+// training in the category the model gives it: below, the model abstains. A model trained on a
+// handful of tickets otherwise answers with near certainty from one word seen once ("bureau"
+// in a network ticket makes "Souris cassée, bureau 112" a network request at 74%).
+const minSupport = 2
+
+// Why the model abstains (judge).
+const (
+	abstainNoModel   = "not trained yet"
+	abstainUnknown   = "no word of the request seen in training"
+	abstainSupport   = "too little evidence"
+	abstainPriorOnly = "the evidence alone points elsewhere"
+)
+
+// judge is Predict with the reason the model abstains, "" when it answers. It abstains when:
+//   - it has no example, or the text no feature it has seen (abstainUnknown);
+//   - the features of the text were seen fewer than minSupport times in training in the best
+//     category (abstainSupport);
+//   - the category is the best only thanks to the priors: taken alone, the words of the text
+//     favour another one (abstainPriorOnly). The priors then speak for the desk's most common
+//     category, not for this request.
+//
+// The scores are returned in every case the model knows a word of the text, for `ticket explain`.
+func (m *Model) judge(feats []string) (best string, scores map[string]float64, abstain string) {
 	if m == nil || m.total <= 0 || len(m.docs) == 0 {
-		return "", nil
+		return "", nil, abstainNoModel
 	}
 	minCount, v, sizes := 1, len(m.vocab), m.sizes
 	if m.total >= frequentFrom {
@@ -128,23 +155,28 @@ func (m *Model) predict(feats []string) (string, map[string]float64) {
 		}
 	}
 	if len(known) == 0 {
-		return "", nil
+		return "", nil, abstainUnknown
 	}
 	logp := make(map[string]float64, len(m.docs))
-	best, bestLP := "", math.Inf(-1)
+	bestLP := math.Inf(-1)
+	byWords, byWordsLP := "", math.Inf(-1) // The best on the likelihood alone, without the prior.
 	for cat, n := range m.docs {
 		// log P(cat) + Σ log((count(f, cat) + 1) / (size(cat) + V)): Laplace adds one per feature
 		// of the vocabulary. log(0 + 1) is 0, so only the features seen in cat need a logarithm.
-		lp := math.Log(float64(n)/float64(m.total)) - float64(len(known))*math.Log(float64(sizes[cat]+v))
+		ll := -float64(len(known)) * math.Log(float64(sizes[cat]+v))
 		c := m.counts[cat]
 		for _, f := range known {
 			if k := c[f]; k > 0 {
-				lp += math.Log(float64(k + 1))
+				ll += math.Log(float64(k + 1))
 			}
 		}
+		lp := math.Log(float64(n)/float64(m.total)) + ll
 		logp[cat] = lp
 		if lp > bestLP || lp == bestLP && cat < best {
 			best, bestLP = cat, lp
+		}
+		if ll > byWordsLP || ll == byWordsLP && cat < byWords {
+			byWords, byWordsLP = cat, ll
 		}
 	}
 	// Posterior by the log-sum-exp trick.
@@ -152,11 +184,21 @@ func (m *Model) predict(feats []string) (string, map[string]float64) {
 	for _, lp := range logp {
 		sum += math.Exp(lp - bestLP)
 	}
-	scores := make(map[string]float64, len(logp))
+	scores = make(map[string]float64, len(logp))
 	for cat, lp := range logp {
 		scores[cat] = math.Exp(lp-bestLP) / sum
 	}
-	return best, scores
+	support := 0
+	for _, f := range known {
+		support += m.counts[best][f]
+	}
+	switch {
+	case support < minSupport:
+		return best, scores, abstainSupport
+	case byWords != best:
+		return best, scores, abstainPriorOnly
+	}
+	return best, scores, ""
 }
 
 // Features turns a text into the model's features: folded, stemmed words that are not stopwords,
@@ -166,7 +208,7 @@ func Features(text string) []string {
 	for _, clause := range splitClauses(text) {
 		prev := ""
 		for _, w := range foldedWords(clause) {
-			if len(w) < 2 || stopwords[w] || isNumber(w) {
+			if len(w) < 2 || stopwords[w] || isNumber(w) || stopPhrase(w) {
 				continue
 			}
 			if w = stem(w); stopwords[w] {
@@ -180,6 +222,19 @@ func Features(text string) []string {
 		}
 	}
 	return out
+}
+
+// stopPhrase reports a hyphenated word made of stopwords only: "pouvez-vous", "est-ce", "peux-tu".
+func stopPhrase(w string) bool {
+	if !strings.Contains(w, "-") {
+		return false
+	}
+	for p := range strings.SplitSeq(w, "-") {
+		if !stopwords[p] {
+			return false
+		}
+	}
+	return true
 }
 
 // splitClauses cuts text at sentence punctuation and line ends, so bigrams and negations do not
@@ -274,7 +329,8 @@ func isNumber(w string) bool {
 	return true
 }
 
-// stopwords are the folded French and English words that say nothing about a request's subject.
+// stopwords are the folded French and English words that say nothing about a request's subject:
+// grammar words, greetings and courtesy, and when it started ("depuis ce matin", "since Monday").
 var stopwords = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`
@@ -292,6 +348,11 @@ tes toi ton tu un une vos votre vous c d j l m n s t y ete etre avoir ai as avon
 est sommes etes sont etais etait etions etiez etaient fais fait faire peux peut pouvez pourriez
 merci bonjour bonsoir cordialement salut madame monsieur svp plait sil si tres bien aussi ca cela ceci
 tout tous toute toutes deja encore comme alors donc car ni non oui plus moins
+avez vais va veux voudrais pourrait pouvoir toujours
+depuis hier aujourd hui demain matin midi soir soiree semaine jour journee avant apres
+lundi mardi mercredi jeudi vendredi samedi dimanche
+since ago today yesterday tomorrow morning afternoon evening tonight week day still always
+monday tuesday wednesday thursday friday saturday sunday
 `) {
 		m[w] = true
 	}

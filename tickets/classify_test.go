@@ -342,3 +342,80 @@ func TestKeywordSpellingsCountOnce(t *testing.T) {
 		t.Fatalf("rules %+v, want one hit of score 1", rules)
 	}
 }
+
+// trainFew is a desk's model after its first few resolved tickets, mostly network ones, written
+// as people write ("depuis ce matin", "pouvez-vous"), as the demo desk has it.
+func trainFew() *Model {
+	m := NewModel()
+	for _, ex := range []struct{ cat, text string }{
+		{"network", "Le VPN ne se connecte plus\nBonjour, depuis ce matin le VPN refuse de se connecter depuis chez moi (erreur 809). Pouvez-vous m'aider ?"},
+		{"network", "Plus de wifi au bâtiment B\n"},
+		{"network", "Impossible d'accéder au lecteur réseau P: depuis ce matin\nBonjour, depuis ce matin je n'arrive plus à accéder au lecteur réseau P:, pouvez-vous regarder avant midi ? Mon bureau est le 204."},
+		{"network", "Since this morning my MacBook won't join the Wi-Fi\nHi team, since this morning my MacBook won't join the corporate Wi-Fi."},
+		{"software", "Outlook ne se connecte plus\n"},
+		{"hardware", "Printer on the 3rd floor keeps jamming\n"},
+	} {
+		m.Add(ex.cat, trainingText(ex.cat, ex.text))
+	}
+	return m
+}
+
+// TestModelAbstains: a model trained on a few tickets says nothing of a request whose words it
+// has not seen, or seen too little, instead of naming its most common category with certainty;
+// it still answers on words it knows.
+func TestModelAbstains(t *testing.T) {
+	m := trainFew()
+	for _, tt := range []struct{ text, want, abstain string }{
+		{"Clavier qui ne répond plus\nBonjour, mon clavier ne répond plus depuis ce matin.", "", abstainUnknown},
+		{"My docking station doesn't detect the second monitor\nSince this morning my dock no longer detects it.", "", abstainUnknown},
+		{"Souris cassée\nMa souris ne fonctionne plus, le voyant rouge clignote. Bureau 112.", "", abstainSupport},
+		{"Salle du conseil : vidéoprojecteur HS\nLe vidéoprojecteur ne s'allume plus, merci d'intervenir avant 14h.", "", abstainUnknown},
+		{"Installer Power BI Desktop\nBonjour, pouvez-vous installer le logiciel Power BI Desktop sur mon poste ? Merci", "", abstainUnknown},
+		{"Le VPN coupe\nLe VPN se déconnecte toutes les minutes.", "network", ""},
+		{"Wi-Fi\nLe wifi ne marche pas au bâtiment B", "network", ""},
+	} {
+		got, scores := m.Predict(tt.text)
+		_, _, abstain := m.judge(Features(tt.text))
+		if got != tt.want || abstain != tt.abstain {
+			t.Errorf("%q: %q %v (abstains: %q), want %q (abstains: %q)", tt.text, got, scores, abstain, tt.want, tt.abstain)
+		}
+	}
+}
+
+// TestModelAbstainsOnPriors: a request whose words favour a rare category is not given the
+// common one on its prior alone.
+func TestModelAbstainsOnPriors(t *testing.T) {
+	m := NewModel()
+	for range 20 {
+		m.Add("common", "paper jam tray toner drum fuser roller sheet")
+	}
+	m.Add("rare", "paper ink")
+	m.Add("rare", "paper ink")
+	text := "paper"
+	best, scores, abstain := m.judge(Features(text))
+	if best != "common" || abstain != abstainPriorOnly {
+		t.Fatalf("%q: %q %v, abstains %q; want common, abstaining: %q", text, best, scores, abstain, abstainPriorOnly)
+	}
+	if got, _ := m.Predict("paper ink"); got != "rare" {
+		t.Errorf("paper ink: %q", got)
+	}
+}
+
+// TestKeywordOverWeakModel: a configured keyword wins over the model unless the model is strong;
+// requests with nothing known stay unclassified, with why.
+func TestKeywordOverWeakModel(t *testing.T) {
+	cats := newTestDesk(t).Config().Categories
+	m := trainFew()
+	m.Add("network", "Salle de réunion : le réseau ne marche pas, pouvez-vous installer un câble ?")
+	for _, tt := range []struct{ subject, text, want, reason string }{
+		{"Installer Power BI Desktop", "Bonjour, pouvez-vous installer le logiciel Power BI Desktop sur mon poste ? Merci", "software", "best keyword match"},
+		{"Clavier qui ne répond plus", "Bonjour, mon clavier ne répond plus depuis ce matin.", "", "model abstains: " + abstainUnknown},
+		{"Souris cassée", "Ma souris ne fonctionne plus. Bureau 112.", "", "model abstains: " + abstainSupport},
+		{"My docking station doesn't detect the second monitor", "Since the update my corporate MacBook dock no longer detects the second screen.", "hardware", "model not strong enough against the keywords: network"},
+	} {
+		got, why, _ := classify(cats, m, tt.subject, tt.text)
+		if got != tt.want || !strings.Contains(strings.Join(why, "; "), tt.reason) {
+			t.Errorf("%q: %q (%s), want %q (%q)", tt.subject, got, strings.Join(why, "; "), tt.want, tt.reason)
+		}
+	}
+}

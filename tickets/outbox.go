@@ -407,13 +407,28 @@ func (s *Store) RecordSendFailure(ctx context.Context, id int64, now time.Time, 
 	})
 }
 
-// MarkSuppressed records that a mail was not sent because none of its recipients may receive it.
+// MarkSuppressed records that a mail was not sent because none of its recipients may receive it,
+// and says so on its ticket, in the same transaction: the mail's notify event gets " not sent:
+// REASON", as a mail withheld when it was queued has it from the start (Tx.queue). A mail that
+// is not pending any more (sent, failed or suppressed already) is left as it is.
 func (s *Store) MarkSuppressed(ctx context.Context, id int64, now time.Time, reason string) error {
 	return s.writeRows(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'suppressed', sent_at = ?, last_error = ? WHERE id = ?`,
-			now.Unix(), reason, id)
+		var ticketID int64
+		var messageID string
+		err := s.txQueryRow(ctx, tx, `UPDATE outbox SET state = 'suppressed', sent_at = ?, last_error = ?, claimant = ''
+			WHERE id = ? AND state = 'pending' RETURNING ticket_id, message_id`, now.Unix(), reason, id).Scan(&ticketID, &messageID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("mark suppressed %d: %w", id, err)
+		}
+		if ticketID == 0 {
+			return nil
+		}
+		if _, err := s.txExec(ctx, tx, `UPDATE events SET text = text || CAST(? AS TEXT)
+			WHERE ticket_id = ? AND message_id = ? AND kind = ?`, " not sent: "+reason, ticketID, messageID, EventNotify); err != nil {
+			return fmt.Errorf("record suppressed mail %d: %w", id, err)
 		}
 		return nil
 	})

@@ -23,6 +23,9 @@ const (
 	ruleConfident = 2
 	// modelConfident is the posterior from which the model decides when rules are not confident.
 	modelConfident = 0.6
+	// modelStrong is the posterior from which the model decides against a keyword match that is
+	// the best but not confident: below it, the keyword wins.
+	modelStrong = 0.9
 )
 
 // Triage classifies a request and sets its priority. The first triage of a process reads the
@@ -45,7 +48,9 @@ func triageWith(cfg *Config, m *Model, req NewTicket) Judgement {
 
 // classify chooses a request's category among cats. Keyword rules decide when confident (a score
 // of ruleConfident, at least twice the runner-up's); else the model when its posterior is at
-// least modelConfident; else a single best keyword match; else "" (unclassified).
+// least modelConfident, and at least modelStrong against the best keyword match; else that
+// keyword match; else "" (unclassified). The model abstains when the request has too little
+// evidence it knows (Model.judge).
 func classify(cats []Category, m *Model, subject, text string) (string, []string, map[string]float64) {
 	rules := classifyByRules(cats, subject, text)
 	var why []string
@@ -58,36 +63,48 @@ func classify(cats []Category, m *Model, subject, text string) (string, []string
 		second = rules[1]
 		why = append(why, fmt.Sprintf("keywords for %s: %s (score %d)", second.category, strings.Join(second.hits, ", "), second.score))
 	}
+	scores, abstain := modelScores(cats, m, subject, text)
 	if best.score >= ruleConfident && best.score >= 2*second.score {
-		return best.category, append(why, "rules decide"), modelScores(cats, m, subject, text)
+		return best.category, append(why, "rules decide"), scores
 	}
 
-	scores := modelScores(cats, m, subject, text)
 	top, topP := "", 0.0
 	for c, p := range scores {
 		if p > topP || p == topP && c < top {
 			top, topP = c, p
 		}
 	}
-	if top != "" && topP >= modelConfident {
+	keyword := best.score > 0 && best.score > second.score
+	switch {
+	case abstain != "":
+		why = append(why, "model abstains: "+abstain)
+	case top == "":
+	case keyword && top != best.category && topP < modelStrong:
+		why = append(why, fmt.Sprintf("model not strong enough against the keywords: %s %.2f", top, topP))
+	case topP >= modelConfident:
 		return top, append(why, fmt.Sprintf("model: %s %.2f", top, topP)), scores
-	}
-	if top != "" {
+	default:
 		why = append(why, fmt.Sprintf("model unsure: %s %.2f", top, topP))
 	}
-	if best.score > 0 && best.score > second.score {
+	if keyword {
 		return best.category, append(why, "best keyword match"), scores
 	}
 	return "", append(why, "unclassified"), scores
 }
 
 // modelScores is the model's posterior over the configured categories only, renormalised; nil
-// without a model or when it knows none of the text's words.
-func modelScores(cats []Category, m *Model, subject, text string) map[string]float64 {
+// without a model, or when it abstains, with why (Model.judge: what it would have said, too).
+func modelScores(cats []Category, m *Model, subject, text string) (map[string]float64, string) {
 	if m == nil {
-		return nil
+		return nil, ""
 	}
-	_, all := m.Predict(subject + "\n" + text)
+	best, all, abstain := m.judge(Features(subject + "\n" + text))
+	if abstain != "" {
+		if best != "" {
+			abstain += fmt.Sprintf(" (%s %.2f)", best, all[best])
+		}
+		return nil, abstain
+	}
 	scores := map[string]float64{}
 	var sum float64
 	for _, c := range cats {
@@ -97,12 +114,12 @@ func modelScores(cats []Category, m *Model, subject, text string) map[string]flo
 		}
 	}
 	if sum == 0 {
-		return nil
+		return nil, ""
 	}
 	for c := range scores {
 		scores[c] /= sum
 	}
-	return scores
+	return scores, ""
 }
 
 var wordRE = regexp.MustCompile(`[\p{L}\p{N}]+(?:[-'’][\p{L}\p{N}]+)*`)
