@@ -142,7 +142,7 @@ func (s *Store) Ticket(ctx context.Context, id int64) (*Ticket, error) {
 
 // Events returns a ticket's history, oldest first.
 func (s *Store) Events(ctx context.Context, id int64) ([]Event, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, ticket_id, at, kind, actor, public, text, message_id
+	rows, err := s.r.QueryContext(ctx, `SELECT id, ticket_id, at, kind, actor, public, text, message_id, phrase
 		FROM events WHERE ticket_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
@@ -152,10 +152,12 @@ func (s *Store) Events(ctx context.Context, id int64) ([]Event, error) {
 	for rows.Next() {
 		var e Event
 		var at int64
-		if err := rows.Scan(&e.ID, &e.TicketID, &at, &e.Kind, &e.Actor, &e.Public, &e.Text, &e.MessageID); err != nil {
+		var phrase string
+		if err := rows.Scan(&e.ID, &e.TicketID, &at, &e.Kind, &e.Actor, &e.Public, &e.Text, &e.MessageID, &phrase); err != nil {
 			return nil, err
 		}
 		e.At = time.Unix(at, 0).UTC()
+		e.Phrase = readPhrase(phrase)
 		out = append(out, e)
 	}
 	return out, rows.Err()
