@@ -302,7 +302,7 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 		// Nothing new (only the quoted history of the desk's own mail): recorded as the empty
 		// reply it is, the raw mail kept; nothing reopens, nobody is paged.
 		o.Action = ActionNothingNew
-		return o, t.event(tk, EventMessage, in.From, false, "(no new text: only quoted history)", in.MessageID)
+		return o, t.said(tk, EventMessage, in.From, false, Phrase{Code: JournalNoNewText}, in.MessageID)
 	}
 	if tk.Status == StatusResolved && OnlyThanks(in.Text, in.FromName, tk.RequesterName) {
 		// "Merci beaucoup !" to a resolution: recorded, nothing reopens, nobody is paged.
@@ -583,8 +583,7 @@ func (t *Tx) storeAttachments(tk *Ticket, in *Incoming) error {
 		}
 	}
 	if in.OmittedFiles > 0 {
-		text := fmt.Sprintf("%d more files in this mail were not kept (too many files in one mail); the raw mail has them", in.OmittedFiles)
-		if err := t.event(tk, EventNote, ActorDesk, false, text, in.MessageID); err != nil {
+		if err := t.said(tk, EventNote, ActorDesk, false, say(JournalFilesNotKept, "count", fmt.Sprint(in.OmittedFiles)), in.MessageID); err != nil {
 			return err
 		}
 	}

@@ -192,12 +192,12 @@ func (t *Tx) openRow(tk *Ticket, req NewTicket, quiet, withText bool) error {
 		return err
 	}
 	if req.WrittenBy != "" {
-		if err := t.event(tk, EventNote, ActorDesk, false, "written by "+req.WrittenBy+" on behalf of "+req.Requester+" (Reply-To); the writer is not a watcher", ""); err != nil {
+		if err := t.said(tk, EventNote, ActorDesk, false, say(JournalOnBehalf, "writer", req.WrittenBy, "requester", req.Requester), ""); err != nil {
 			return err
 		}
 	}
 	if req.LinkedTicket != 0 {
-		if err := t.event(tk, EventNote, ActorDesk, false, fmt.Sprintf("follows up ticket #%d", req.LinkedTicket), ""); err != nil {
+		if err := t.said(tk, EventNote, ActorDesk, false, say(JournalFollowsUp, "id", fmt.Sprint(req.LinkedTicket)), ""); err != nil {
 			return err
 		}
 	}

@@ -14,7 +14,7 @@ type Phrase struct {
 	// Parts are phrases worded in the same language into the argument of their name (a reason
 	// inside a history line).
 	Parts map[string]Phrase `json:"parts,omitempty"`
-	// List is worded into the argument "list", its phrases joined by "; ".
+	// List is worded into the argument "list", its phrases joined by JournalSeparator ("; ").
 	List []Phrase `json:"list,omitempty"`
 }
 
@@ -94,6 +94,13 @@ const (
 	JournalSenderOutside    = "journal_sender_outside"         // Why people in copy were withheld.
 	JournalMailRepeated     = "journal_mail_repeated"          // Likewise: a header field twice.
 	JournalAddresses        = "journal_addresses"              // Addresses, the first few: addresses, more (how many others).
+	JournalSeparator        = "journal_separator"              // Between the phrases of a List: "; " in English, " ; " in French.
+	JournalAssignedAway     = "journal_assigned_away"          // Assigned to someone away: who, until.
+	JournalRejected         = "journal_rejected"               // A command refused: line (as written), reason (part).
+	JournalNoNewText        = "journal_no_new_text"            // A reply with only the quoted history.
+	JournalFilesNotKept     = "journal_files_not_kept"         // Too many files in one mail: count.
+	JournalOnBehalf         = "journal_on_behalf"              // A request written for someone else (Reply-To): writer, requester.
+	JournalFollowsUp        = "journal_follows_up"             // A new request answering a closed one: id.
 )
 
 // Phrases lists every phrase code with the names of its arguments: each catalogue must word all
@@ -125,10 +132,13 @@ var Phrases = map[string][]string{
 	JournalNotified: {"kind", "to"}, JournalNotSent: {"kind", "to", "reason"},
 	JournalNotSentTo: {"kind", "to", "reason"}, JournalQuiet: nil, JournalUnsendable: nil,
 	JournalSenderOutside: nil, JournalMailRepeated: nil, JournalAddresses: {"addresses", "more"},
+	JournalSeparator: nil, JournalAssignedAway: {"who", "until"}, JournalRejected: {"line", "reason"}, JournalNoNewText: nil,
+	JournalFilesNotKept: {"count"}, JournalOnBehalf: {"writer", "requester"}, JournalFollowsUp: {"id"},
 }
 
 // Arguments are the phrase's arguments ready for its words: each it does not give is "" (the
-// words leave it out), its parts and its list worded by word, the list joined by "; ".
+// words leave it out), its parts and its list worded by word, the list joined by the
+// language's JournalSeparator.
 func (p Phrase) Arguments(word func(Phrase) (string, error)) (map[string]string, error) {
 	args := make(map[string]string, len(Phrases[p.Code])+len(p.Args)+len(p.Parts))
 	for _, a := range Phrases[p.Code] {
@@ -153,7 +163,11 @@ func (p Phrase) Arguments(word func(Phrase) (string, error)) (map[string]string,
 			}
 			items[i] = text
 		}
-		args["list"] = strings.Join(items, "; ")
+		sep, err := word(Phrase{Code: JournalSeparator})
+		if err != nil {
+			return nil, err
+		}
+		args["list"] = strings.Join(items, sep)
 	}
 	return args, nil
 }

@@ -44,7 +44,10 @@ type EventJSON struct {
 	Kind   string    `json:"kind"`
 	Actor  string    `json:"actor"`
 	Public bool      `json:"public"`
-	Text   string    `json:"text"`
+	Text   string    `json:"text"` // As stored: the desk's own lines in JournalLanguage.
+	// Phrase is a line the desk wrote, as code and arguments (the templates' [phrase] words
+	// it in any language); absent for what a person wrote and for lines written before.
+	Phrase *Phrase `json:"phrase,omitempty"`
 }
 
 // AttachJSON is one attachment in `deskd ticket show --json`.
@@ -199,7 +202,7 @@ func (s *Store) Show(ctx context.Context, id int64) (TicketJSON, error) {
 	}
 	j.Events = []EventJSON{}
 	for _, e := range evs {
-		j.Events = append(j.Events, EventJSON{At: e.At, Kind: e.Kind, Actor: e.Actor, Public: e.Public, Text: e.Text})
+		j.Events = append(j.Events, EventJSON{At: e.At, Kind: e.Kind, Actor: e.Actor, Public: e.Public, Text: e.Text, Phrase: e.Phrase})
 	}
 	atts, err := s.Attachments(ctx, id)
 	if err != nil {
