@@ -302,8 +302,8 @@ func (t *Tx) checkEscalation(id int64) (slaAction, error) {
 		if tk.Assignee == "" {
 			return slaAction{}, nil // Nobody to remind; the digest lists unassigned tickets.
 		}
-		text := a.Remind + " due " + t.localTime(a.RemindDue) // Read by people (ticket show), in the desk's zone.
-		if err := t.event(tk, EventRemind, ActorDesk, false, text, ""); err != nil {
+		// Read by people (ticket show, the web desk), in the desk's zone and the reader's words.
+		if err := t.said(tk, EventRemind, ActorDesk, false, t.slaPhrase(a.Remind, a.RemindDue, false), ""); err != nil {
 			return a, err
 		}
 		tk.RemindedDue = a.RemindDue

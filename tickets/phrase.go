@@ -101,6 +101,8 @@ const (
 	JournalFilesNotKept     = "journal_files_not_kept"         // Too many files in one mail: count.
 	JournalOnBehalf         = "journal_on_behalf"              // A request written for someone else (Reply-To): writer, requester.
 	JournalFollowsUp        = "journal_follows_up"             // A new request answering a closed one: id.
+	JournalSolvedYes        = "journal_solved_yes"             // The requester's rating: comment (as written).
+	JournalSolvedNo         = "journal_solved_no"              // Likewise.
 )
 
 // Phrases lists every phrase code with the names of its arguments: each catalogue must word all
@@ -134,6 +136,7 @@ var Phrases = map[string][]string{
 	JournalSenderOutside: nil, JournalMailRepeated: nil, JournalAddresses: {"addresses", "more"},
 	JournalSeparator: nil, JournalAssignedAway: {"who", "until"}, JournalRejected: {"line", "reason"}, JournalNoNewText: nil,
 	JournalFilesNotKept: {"count"}, JournalOnBehalf: {"writer", "requester"}, JournalFollowsUp: {"id"},
+	JournalSolvedYes: {"comment"}, JournalSolvedNo: {"comment"},
 }
 
 // Arguments are the phrase's arguments ready for its words: each it does not give is "" (the
