@@ -170,7 +170,7 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 		}
 	}
 	return detection{incident: inc, opened: true, reason: []string{fmt.Sprintf("alike to %s within %s: opened incident #%d",
-		strings.Join(why, ", "), cfg.Window.Duration, inc.ID)}}, nil
+		strings.Join(why, ", "), spoken(cfg.Window.Duration), inc.ID)}}, nil
 }
 
 // isAway reports whether a technician is away now, as assignment reads it.
