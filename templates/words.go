@@ -162,9 +162,9 @@ func (c *catalogue) say(p tickets.Phrase) (string, error) {
 	if t == nil {
 		return "", fmt.Errorf("no phrase %q in %s/words.toml", p.Code, c.lang)
 	}
-	args := p.Args
-	if args == nil {
-		args = map[string]string{}
+	args, err := p.Arguments(c.say)
+	if err != nil {
+		return "", err
 	}
 	var b bytes.Buffer
 	if err := t.Execute(&b, args); err != nil {

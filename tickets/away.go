@@ -1,7 +1,5 @@
 package tickets
 
-import "fmt"
-
 // assignedAway is told when a person hands a ticket to a technician who is away (#assign, the
 // CLI, the web desk). It is accepted, as a coordinator may mean it (the ticket can wait for them,
 // or only they can do it), but nobody works on it meanwhile and its deadlines run: the history
@@ -12,7 +10,7 @@ func (t *Tx) assignedAway(tk *Ticket, email, actor string) error {
 		return nil
 	}
 	p := say(PhraseAssignedAway, "who", t.nameOf(email), "until", t.localTime(until))
-	if err := t.event(tk, EventNote, actor, false, fmt.Sprintf("assigned to %s, who is away until %s", email, t.localTime(until)), ""); err != nil {
+	if err := t.said(tk, EventNote, actor, false, say(JournalAssignedAway, "who", email, "until", t.localTime(until)), ""); err != nil {
 		return err
 	}
 	if !validAddress(actor) {

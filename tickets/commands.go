@@ -739,7 +739,8 @@ func (t *Tx) reject(tk *Ticket, who string, rs ...*errRefused) error {
 	}
 	n := Notice{Audience: "staff"}
 	for _, r := range rs {
-		if err := t.event(tk, EventRejected, who, false, r.cmd.Line+": "+t.say(JournalLanguage, r.reason), ""); err != nil {
+		line := Phrase{Code: JournalRejected, Args: map[string]string{"line": r.cmd.Line}, Parts: map[string]Phrase{"reason": r.reason}}
+		if err := t.said(tk, EventRejected, who, false, line, ""); err != nil {
 			return err
 		}
 		if len(rs) == 1 {

@@ -422,7 +422,7 @@ func (t *Tx) event(tk *Ticket, kind, actor string, public bool, text, messageID 
 
 // appendEvent appends a line to a ticket's history, and leaves the search index as it is.
 func (t *Tx) appendEvent(tk *Ticket, kind, actor string, public bool, text, messageID string) {
-	t.pending.events = append(t.pending.events, []any{tk.ID, t.Now.Unix(), kind, actor, public, text, messageID})
+	t.pending.events = append(t.pending.events, []any{tk.ID, t.Now.Unix(), kind, actor, public, text, messageID, ""})
 }
 
 // queue writes a mail to the outbox, threaded under the ticket's conversation, and records a
@@ -440,7 +440,9 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	m.To, unsendable = sendable(m.To, unsendable)
 	m.Cc, unsendable = sendable(m.Cc, unsendable)
 	if len(unsendable) > 0 && tk != nil {
-		if err := t.event(tk, EventFailed, ActorDesk, false, m.Kind+": not sent to "+listed(unsendable)+": not a sendable address", ""); err != nil {
+		p := Phrase{Code: JournalNotSentTo, Args: map[string]string{"kind": m.Kind},
+			Parts: map[string]Phrase{"to": listedPhrase(unsendable), "reason": {Code: JournalUnsendable}}}
+		if err := t.said(tk, EventFailed, ActorDesk, false, p, ""); err != nil {
 			return err
 		}
 	}
@@ -465,6 +467,7 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 		return nil
 	}
 	m.Notice.DeskName, m.Notice.DeskAddress, m.Notice.Tag = cfg.Desk.Name, cfg.Desk.Address, cfg.Desk.Tag
+	t.wordHistory(&m)
 	if t.source != "" && m.Notice.Source == "" && attachable[m.Kind] && (!t.internal || t.allStaff(m.To, m.Cc)) {
 		m.Notice.Source = t.source
 	}
@@ -521,10 +524,13 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	// Due at once on the real clock, even when the transaction runs as of a later time. A
 	// withheld mail is recorded as suppressed.
 	state, sentAt := "pending", any(nil)
-	text := m.Kind + " → " + strings.Join(append(m.To, m.Cc...), ", ")
+	line := say(JournalNotified, "kind", m.Kind, "to", strings.Join(append(m.To, m.Cc...), ", "))
 	if m.Withheld != "" {
 		state, sentAt = "suppressed", t.Now.Unix()
-		text += " not sent: " + m.Withheld
+		line.Code, line.Args["reason"] = JournalNotSent, m.Withheld // A reason from outside tickets is written as it is.
+		if m.withheldWhy != nil {
+			line.Parts = map[string]Phrase{"reason": *m.withheldWhy}
+		}
 	}
 	t.pending.outbox = append(t.pending.outbox, []any{m.TicketID, m.Kind, string(to), string(cc), m.Language,
 		string(data), id, inReplyTo, strings.Join(refs, " "), m.Automatic, min(t.Now.Unix(), time.Now().Unix()),
@@ -533,7 +539,11 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	if tk == nil {
 		return nil
 	}
-	return t.event(tk, EventNotify, ActorDesk, false, text, id)
+	if line.Code == JournalNotified {
+		// No words to translate ("ack → a@b"): the line is its text, which costs the writer less.
+		return t.event(tk, EventNotify, ActorDesk, false, line.Args["kind"]+" → "+line.Args["to"], id)
+	}
+	return t.said(tk, EventNotify, ActorDesk, false, line, id)
 }
 
 // withoutDesk drops the desk's own addresses: the desk never writes to itself (an incident it

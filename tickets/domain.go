@@ -153,6 +153,9 @@ type Event struct {
 	Public    bool   // Seen by the requester.
 	Text      string
 	MessageID string // The mail this event came from, if any.
+	// Phrase is what the desk wrote, to be worded in the reader's language (Text is it in
+	// JournalLanguage); nil for what a person wrote and for lines written before phrases.
+	Phrase *Phrase
 }
 
 // Event kinds.

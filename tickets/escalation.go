@@ -302,8 +302,8 @@ func (t *Tx) checkEscalation(id int64) (slaAction, error) {
 		if tk.Assignee == "" {
 			return slaAction{}, nil // Nobody to remind; the digest lists unassigned tickets.
 		}
-		text := a.Remind + " due " + t.localTime(a.RemindDue) // Read by people (ticket show), in the desk's zone.
-		if err := t.event(tk, EventRemind, ActorDesk, false, text, ""); err != nil {
+		// Read by people (ticket show, the web desk), in the desk's zone and the reader's words.
+		if err := t.said(tk, EventRemind, ActorDesk, false, t.slaPhrase(a.Remind, a.RemindDue, false), ""); err != nil {
 			return a, err
 		}
 		tk.RemindedDue = a.RemindDue
@@ -357,6 +357,11 @@ func (t *Tx) localTime(tm time.Time) string {
 // slaReason is the one-line reason of an escalation for a missed deadline (breach) or of a
 // reminder, in lang.
 func (t *Tx) slaReason(lang, deadline string, due time.Time, breach bool) string {
+	return t.say(lang, t.slaPhrase(deadline, due, breach))
+}
+
+// slaPhrase is slaReason as a phrase.
+func (t *Tx) slaPhrase(deadline string, due time.Time, breach bool) Phrase {
 	code := PhraseResolveDue
 	switch first := deadline == DeadlineFirstResponse; {
 	case breach && first:
@@ -366,5 +371,5 @@ func (t *Tx) slaReason(lang, deadline string, due time.Time, breach bool) string
 	case first:
 		code = PhraseFirstResponseDue
 	}
-	return t.say(lang, say(code, "due", t.localTime(due)))
+	return say(code, "due", t.localTime(due))
 }

@@ -120,7 +120,8 @@ func (w testWords) Say(lang string, p Phrase) string {
 		t = w["en/"+p.Code]
 	}
 	var b strings.Builder
-	if t == nil || t.Execute(&b, p.Args) != nil {
+	args, err := p.Arguments(func(q Phrase) (string, error) { return w.Say(lang, q), nil })
+	if t == nil || err != nil || t.Execute(&b, args) != nil {
 		return p.String()
 	}
 	return b.String()

@@ -151,13 +151,16 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 	if len(alike)+1 < cfg.MinRequests || len(people) < cfg.MinRequests {
 		return detection{}, nil
 	}
-	var why []string
+	opened := say(JournalIncidentOpened, "count", fmt.Sprint(len(alike)+1), "window", spoken(cfg.Window.Duration),
+		"id", fmt.Sprint(tk.ID), "category", tk.Category)
+	var why []string // The detection's reason, in the journal's words.
 	for i, m := range members {
 		why = append(why, fmt.Sprintf("#%d %s (%s)", m.ID, quoteCategory(m.Category), pct(alike[i])))
+		opened.List = append(opened.List, say(JournalIncidentMember, "id", fmt.Sprint(m.ID), "category", m.Category,
+			"alike", fmt.Sprintf("%.0f", 100*similarity(alike[i].score, self)), "what", fmt.Sprintf("%.0f", 100*onSubstance[alike[i].id])))
 	}
 	sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
-	inc, err := t.openIncident(members[0], ActorDesk, fmt.Sprintf("%d alike requests within %s: #%d %s and %s",
-		len(alike)+1, cfg.Window.Duration, tk.ID, quoteCategory(tk.Category), strings.Join(why, ", ")))
+	inc, err := t.openIncident(members[0], ActorDesk, opened)
 	if err != nil {
 		return detection{}, err
 	}
@@ -167,7 +170,7 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 		}
 	}
 	return detection{incident: inc, opened: true, reason: []string{fmt.Sprintf("alike to %s within %s: opened incident #%d",
-		strings.Join(why, ", "), cfg.Window.Duration, inc.ID)}}, nil
+		strings.Join(why, ", "), spoken(cfg.Window.Duration), inc.ID)}}, nil
 }
 
 // isAway reports whether a technician is away now, as assignment reads it.
@@ -213,7 +216,7 @@ func quoteCategory(c string) string {
 // openIncident opens an incident for the problem of first: a ticket of kind incident with its
 // subject and category, the desk as its requester, held by first's technician (or, when they are
 // off the team or away, the one assignment picks), who is told.
-func (t *Tx) openIncident(first *Ticket, actor, why string) (*Ticket, error) {
+func (t *Tx) openIncident(first *Ticket, actor string, why Phrase) (*Ticket, error) {
 	cfg := t.cfg.Config
 	inc := &Ticket{Kind: TicketIncident, Subject: first.Subject, Requester: cfg.Desk.Address, RequesterName: cfg.Desk.Name,
 		Status: StatusNew, Priority: first.Priority, Category: first.Category, Tier: 1, Language: cfg.Desk.Language}
@@ -221,7 +224,7 @@ func (t *Tx) openIncident(first *Ticket, actor, why string) (*Ticket, error) {
 	if err := t.insert(inc); err != nil {
 		return nil, err
 	}
-	if err := t.event(inc, EventNote, actor, false, "incident opened: "+why, ""); err != nil {
+	if err := t.said(inc, EventNote, actor, false, why, ""); err != nil {
 		return nil, err
 	}
 	if actor == ActorDesk {
@@ -274,7 +277,7 @@ func (t *Tx) MakeIncident(tk *Ticket, actor string) error {
 		return t.refuse(PhraseIncidentResolved, "id", fmt.Sprint(tk.ID))
 	}
 	tk.Kind = TicketIncident
-	if err := t.event(tk, EventNote, actor, false, "made an incident", ""); err != nil {
+	if err := t.said(tk, EventNote, actor, false, Phrase{Code: JournalMadeIncident}, ""); err != nil {
 		return err
 	}
 	return t.save(tk)
@@ -305,7 +308,7 @@ func (t *Tx) ConfirmIncident(inc *Ticket, title, actor string) error {
 	if title == "" {
 		return nil
 	}
-	if err := t.event(inc, EventNote, actor, false, fmt.Sprintf("titled %q (was %q)", title, inc.Subject), ""); err != nil {
+	if err := t.said(inc, EventNote, actor, false, say(JournalTitled, "title", fmt.Sprintf("%q", title), "was", fmt.Sprintf("%q", inc.Subject)), ""); err != nil {
 		return err
 	}
 	inc.Subject = title
@@ -355,7 +358,7 @@ func (t *Tx) Link(tk *Ticket, incidentID int64, actor string) error {
 // requests' own mails tell them more), and the organisation of its growth (announce).
 func (t *Tx) link(tk *Ticket, inc *Ticket, actor string) error {
 	if tk.Incident != 0 {
-		if err := t.event(tk, EventNote, actor, false, fmt.Sprintf("unlinked from incident #%d", tk.Incident), ""); err != nil {
+		if err := t.said(tk, EventNote, actor, false, say(JournalUnlinkedFrom, "id", fmt.Sprint(tk.Incident)), ""); err != nil {
 			return err
 		}
 	}
@@ -367,7 +370,7 @@ func (t *Tx) link(tk *Ticket, inc *Ticket, actor string) error {
 			return err
 		}
 	}
-	if err := t.event(tk, EventNote, actor, false, fmt.Sprintf("linked to incident #%d", inc.ID), ""); err != nil {
+	if err := t.said(tk, EventNote, actor, false, say(JournalLinkedTo, "id", fmt.Sprint(inc.ID)), ""); err != nil {
 		return err
 	}
 	if before != tk.Assignee {
@@ -378,7 +381,7 @@ func (t *Tx) link(tk *Ticket, inc *Ticket, actor string) error {
 	if err := t.save(tk); err != nil {
 		return err
 	}
-	if err := t.event(inc, EventNote, actor, false, fmt.Sprintf("linked #%d (%s)", tk.ID, tk.Requester), ""); err != nil {
+	if err := t.said(inc, EventNote, actor, false, say(JournalLinked, "id", fmt.Sprint(tk.ID), "who", tk.Requester), ""); err != nil {
 		return err
 	}
 	withdrawn, err := t.retell(tk, inc)
@@ -444,7 +447,7 @@ func (t *Tx) retell(tk, inc *Ticket) (bool, error) {
 			}
 			if n, _ := res.RowsAffected(); n == 1 {
 				withdrawn = true
-				if err := t.event(tk, EventNote, ActorDesk, false, "assignment notice withdrawn: "+why, ""); err != nil {
+				if err := t.said(tk, EventNote, ActorDesk, false, say(JournalNoticeWithdrawn, "id", fmt.Sprint(inc.ID)), ""); err != nil {
 					return false, err
 				}
 			}
@@ -465,7 +468,7 @@ func (t *Tx) retell(tk, inc *Ticket) (bool, error) {
 			return false, fmt.Errorf("rewrite mail %d: %w", m.id, err)
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
-			if err := t.event(tk, EventNote, ActorDesk, false, "acknowledgement says the problem is known: "+why, ""); err != nil {
+			if err := t.said(tk, EventNote, ActorDesk, false, say(JournalAckKnown, "id", fmt.Sprint(inc.ID)), ""); err != nil {
 				return false, err
 			}
 		}
@@ -513,7 +516,7 @@ func (t *Tx) Unlink(tk *Ticket, actor string) error {
 func (t *Tx) unlink(tk *Ticket, actor string) error {
 	id := tk.Incident
 	tk.Incident = 0
-	if err := t.event(tk, EventNote, actor, false, fmt.Sprintf("unlinked from incident #%d", id), ""); err != nil {
+	if err := t.said(tk, EventNote, actor, false, say(JournalUnlinkedFrom, "id", fmt.Sprint(id)), ""); err != nil {
 		return err
 	}
 	if err := t.save(tk); err != nil {
@@ -522,7 +525,7 @@ func (t *Tx) unlink(tk *Ticket, actor string) error {
 	if inc, err := t.ticketIfExists(id); err != nil || inc == nil {
 		return err
 	} else {
-		return t.event(inc, EventNote, actor, false, fmt.Sprintf("unlinked #%d", tk.ID), "")
+		return t.said(inc, EventNote, actor, false, say(JournalUnlinked, "id", fmt.Sprint(tk.ID)), "")
 	}
 }
 

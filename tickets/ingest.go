@@ -302,7 +302,7 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 		// Nothing new (only the quoted history of the desk's own mail): recorded as the empty
 		// reply it is, the raw mail kept; nothing reopens, nobody is paged.
 		o.Action = ActionNothingNew
-		return o, t.event(tk, EventMessage, in.From, false, "(no new text: only quoted history)", in.MessageID)
+		return o, t.said(tk, EventMessage, in.From, false, Phrase{Code: JournalNoNewText}, in.MessageID)
 	}
 	if tk.Status == StatusResolved && OnlyThanks(in.Text, in.FromName, tk.RequesterName) {
 		// "Merci beaucoup !" to a resolution: recorded, nothing reopens, nobody is paged.
@@ -344,7 +344,7 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 		requester, name, writtenBy = in.ReplyTo, in.ReplyToName, in.From
 	}
 	cc := t.sortCopied(append(append([]string{}, in.To...), in.Cc...), map[string]bool{requester: true, in.From: true})
-	if why := t.unvouchedNew(in); why != "" {
+	if why := t.unvouchedNew(in); why.Code != "" {
 		// Only a mail of the organisation, authenticated when the desk can tell, makes the
 		// people it copies watchers of a new ticket; anyone else's copies are only recorded.
 		cc.withhold(why)
@@ -530,7 +530,9 @@ func (t *Tx) watchersFrom(tk *Ticket, in *Incoming, authentic bool) error {
 	cc := t.sortCopied(append(append([]string{in.From}, in.To...), in.Cc...), skip)
 	if !authentic {
 		if len(cc.add) > 0 {
-			if err := t.event(tk, EventCopied, in.From, false, "in copy, not made watchers — the mail is not authenticated: "+listed(cc.add), in.MessageID); err != nil {
+			p := Phrase{Code: JournalCopied, List: []Phrase{{Code: JournalCopiedWithheld,
+				Parts: map[string]Phrase{"reason": {Code: JournalMailNotAuth}, "addresses": listedPhrase(cc.add)}}}}
+			if err := t.said(tk, EventCopied, in.From, false, p, in.MessageID); err != nil {
 				return err
 			}
 		}
@@ -581,8 +583,7 @@ func (t *Tx) storeAttachments(tk *Ticket, in *Incoming) error {
 		}
 	}
 	if in.OmittedFiles > 0 {
-		text := fmt.Sprintf("%d more files in this mail were not kept (too many files in one mail); the raw mail has them", in.OmittedFiles)
-		if err := t.event(tk, EventNote, ActorDesk, false, text, in.MessageID); err != nil {
+		if err := t.said(tk, EventNote, ActorDesk, false, say(JournalFilesNotKept, "count", fmt.Sprint(in.OmittedFiles)), in.MessageID); err != nil {
 			return err
 		}
 	}

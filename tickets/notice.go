@@ -152,6 +152,8 @@ type Entry struct {
 	Actor  string    `json:"actor"`
 	Public bool      `json:"public"`
 	Text   string    `json:"text"`
+	// Phrase is a line the desk wrote: queue words it into Text in the mail's language.
+	Phrase *Phrase `json:"phrase,omitempty"`
 }
 
 // Mail is an outbox entry to queue: one mail to one set of recipients in one language.
@@ -166,6 +168,8 @@ type Mail struct {
 	// Withheld says why the mail is not to be sent ("" sends it): it is recorded, suppressed,
 	// and still the thread's root when it is a ticket's first mail.
 	Withheld string
+	// withheldWhy is Withheld as a phrase, for the history (nil: Withheld is written as it is).
+	withheldWhy *Phrase
 	// id is the mail's Message-ID when its caller chose it (a new ticket's root), "" for a new one.
 	id string
 }

@@ -192,12 +192,12 @@ func (t *Tx) openRow(tk *Ticket, req NewTicket, quiet, withText bool) error {
 		return err
 	}
 	if req.WrittenBy != "" {
-		if err := t.event(tk, EventNote, ActorDesk, false, "written by "+req.WrittenBy+" on behalf of "+req.Requester+" (Reply-To); the writer is not a watcher", ""); err != nil {
+		if err := t.said(tk, EventNote, ActorDesk, false, say(JournalOnBehalf, "writer", req.WrittenBy, "requester", req.Requester), ""); err != nil {
 			return err
 		}
 	}
 	if req.LinkedTicket != 0 {
-		if err := t.event(tk, EventNote, ActorDesk, false, fmt.Sprintf("follows up ticket #%d", req.LinkedTicket), ""); err != nil {
+		if err := t.said(tk, EventNote, ActorDesk, false, say(JournalFollowsUp, "id", fmt.Sprint(req.LinkedTicket)), ""); err != nil {
 			return err
 		}
 	}
@@ -447,18 +447,33 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 	}
 	tk.Escalations++
 	t.count(&t.d.counters.Escalations, 1)
-	text := reason
+	// The history line: how it went, in the desk's words, then the reason (a person's, as
+	// written, or the missed deadline the job escalates for, in the reader's words).
+	var how Phrase
 	switch {
 	case unchanged && stayed:
-		text = strings.TrimSpace("nobody available above and urgent already; " + reason) // The event is for the team's history.
+		how = Phrase{Code: JournalNobodyUnchanged}
 	case unchanged:
-		text = strings.TrimSpace("top tier and urgent already; " + reason)
+		how = Phrase{Code: JournalTopUnchanged}
 	case top:
-		text = strings.TrimSpace("top tier reached; " + reason)
+		how = Phrase{Code: JournalTopReached}
 	case stayed:
-		text = strings.TrimSpace(fmt.Sprintf("nobody of tier %d or above available, stays at tier %d; ", tk.Tier+1, tk.Tier) + reason)
+		how = say(JournalStayed, "above", fmt.Sprint(tk.Tier+1), "tier", fmt.Sprint(tk.Tier))
 	}
-	if err := t.event(tk, EventEscalate, actor, false, text, ""); err != nil {
+	line := say(JournalEscalated, "reason", reason)
+	line.Parts = map[string]Phrase{}
+	if how.Code != "" {
+		line.Parts["how"] = how
+	}
+	if deadline != "" && actor == ActorDesk {
+		line.Parts["reason"] = t.slaPhrase(deadline, due, true)
+	}
+	if len(line.Parts) == 0 {
+		err = t.event(tk, EventEscalate, actor, false, reason, "") // A person's reason, as written.
+	} else {
+		err = t.said(tk, EventEscalate, actor, false, line, "")
+	}
+	if err != nil {
 		return stayed, err
 	}
 	if err := t.save(tk); err != nil {
@@ -795,7 +810,7 @@ func (t *Tx) RemoveWatcher(tk *Ticket, email, actor string) error {
 
 // history is a ticket's story for a specialist: its public messages and notes.
 func (t *Tx) history(tk *Ticket) []Entry {
-	rows, err := t.query(`SELECT at, kind, actor, public, text FROM events WHERE ticket_id = ?
+	rows, err := t.query(`SELECT at, kind, actor, public, text, phrase FROM events WHERE ticket_id = ?
 		AND kind IN ('message', 'reply', 'note', 'escalate') ORDER BY id`, tk.ID)
 	if err != nil {
 		return nil
@@ -805,8 +820,9 @@ func (t *Tx) history(tk *Ticket) []Entry {
 	for rows.Next() {
 		var e Entry
 		var at int64
-		if rows.Scan(&at, &e.Kind, &e.Actor, &e.Public, &e.Text) == nil {
-			e.At = time.Unix(at, 0).UTC()
+		var phrase string
+		if rows.Scan(&at, &e.Kind, &e.Actor, &e.Public, &e.Text, &phrase) == nil {
+			e.At, e.Phrase = time.Unix(at, 0).UTC(), readPhrase(phrase)
 			out = append(out, e)
 		}
 	}

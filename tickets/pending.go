@@ -33,7 +33,7 @@ type pendingRows struct {
 
 const (
 	messageRowColumns = `message_id, direction, verdict, sender, subject, at, raw, thread_index, thread_topic, ticket_id`
-	eventRowColumns   = `ticket_id, at, kind, actor, public, text, message_id`
+	eventRowColumns   = `ticket_id, at, kind, actor, public, text, message_id, phrase`
 	outboxRowColumns  = `ticket_id, kind, recipients, cc, language, data, message_id, in_reply_to, refs, automatic,
 		next_attempt_at, created_at, cause, state, sent_at, last_error`
 )

@@ -11,6 +11,11 @@ import (
 type Phrase struct {
 	Code string            `json:"code"`
 	Args map[string]string `json:"args,omitempty"` // Ready to show: quoted, formatted.
+	// Parts are phrases worded in the same language into the argument of their name (a reason
+	// inside a history line).
+	Parts map[string]Phrase `json:"parts,omitempty"`
+	// List is worded into the argument "list", its phrases joined by JournalSeparator ("; ").
+	List []Phrase `json:"list,omitempty"`
 }
 
 // Phrase codes. Phrases lists them with their arguments.
@@ -56,6 +61,48 @@ const (
 	PhraseEscalateNobody     = "escalate_nobody"          // #escalate, urgent already, nobody of tier or above available.
 	PhraseLinkedFollows      = "linked_follows"           // #escalate, #assign, #take on a request linked to incident id.
 	PhraseAssignedAway       = "assigned_away"            // Told to whoever assigned a ticket to someone away: who, until.
+
+	// The lines the desk writes into a ticket's history (journal.go). An argument a phrase does
+	// not give is "": the catalogue words it or leaves it out ({{if .files}}).
+	JournalUnauthenticated  = "journal_unauthenticated"        // A staff mail kept as a note: from, reason (part), files, text.
+	JournalCopied           = "journal_copied"                 // People in copy not made watchers: list.
+	JournalCopiedWithheld   = "journal_copied_withheld"        // Withheld because of the mail: reason (part), addresses.
+	JournalCopiedOutside    = "journal_copied_outside"         // Outside the organisation's domains: addresses.
+	JournalCopiedOver       = "journal_copied_over"            // Over max_watchers: max, addresses.
+	JournalCopiedUnsendable = "journal_copied_unsendable"      // Not sendable: addresses.
+	JournalMailNotAuth      = "journal_mail_not_authenticated" // Why people in copy were withheld.
+	JournalIncidentOpened   = "journal_incident_opened"        // count, window, id, category, others.
+	JournalIncidentMember   = "journal_incident_member"        // One of the alike requests: id, category, alike, what.
+	JournalLinked           = "journal_linked"                 // On an incident: id, who.
+	JournalLinkedTo         = "journal_linked_to"              // On a request: id (the incident).
+	JournalUnlinkedFrom     = "journal_unlinked_from"          // On a request: id (the incident).
+	JournalUnlinked         = "journal_unlinked"               // On an incident: id (the request).
+	JournalMadeIncident     = "journal_made_incident"          // #incident.
+	JournalTitled           = "journal_titled"                 // title, was.
+	JournalNoticeWithdrawn  = "journal_notice_withdrawn"       // id: linked to incident id before it was sent.
+	JournalAckKnown         = "journal_ack_known"              // id: likewise, for the acknowledgement.
+	JournalEscalated        = "journal_escalated"              // How an escalation went: how (part), reason, deadline (part).
+	JournalTopUnchanged     = "journal_top_unchanged"          // Top tier and urgent already.
+	JournalNobodyUnchanged  = "journal_nobody_unchanged"       // Nobody above and urgent already.
+	JournalTopReached       = "journal_top_reached"            // Top tier reached.
+	JournalStayed           = "journal_stayed"                 // Nobody of tier above or above available: above, tier.
+	JournalNotified         = "journal_notified"               // A mail queued: kind, to.
+	JournalNotSent          = "journal_not_sent"               // A mail not sent: kind, to, reason (part, or why).
+	JournalNotSentTo        = "journal_not_sent_to"            // Someone left out of a mail: kind, to, reason (part).
+	JournalQuiet            = "journal_quiet"                  // The requester is not mailed automatically.
+	JournalUnsendable       = "journal_unsendable"             // Not a sendable address.
+	JournalSenderOutside    = "journal_sender_outside"         // Why people in copy were withheld.
+	JournalMailRepeated     = "journal_mail_repeated"          // Likewise: a header field twice.
+	JournalAddresses        = "journal_addresses"              // Addresses, the first few: addresses, more (how many others).
+	JournalSeparator        = "journal_separator"              // Between the phrases of a List: "; " in English, " ; " in French.
+	JournalAssignedAway     = "journal_assigned_away"          // Assigned to someone away: who, until.
+	JournalRejected         = "journal_rejected"               // A command refused: line (as written), reason (part).
+	JournalNoNewText        = "journal_no_new_text"            // A reply with only the quoted history.
+	JournalFilesNotKept     = "journal_files_not_kept"         // Too many files in one mail: count.
+	JournalOnBehalf         = "journal_on_behalf"              // A request written for someone else (Reply-To): writer, requester.
+	JournalFollowsUp        = "journal_follows_up"             // A new request answering a closed one: id.
+	JournalSolvedYes        = "journal_solved_yes"             // The requester's rating: comment (as written).
+	JournalSolvedNo         = "journal_solved_no"              // Likewise.
 )
 
 // Phrases lists every phrase code with the names of its arguments: each catalogue must word all
@@ -74,6 +121,58 @@ var Phrases = map[string][]string{
 	PhraseNotLinked: nil, PhraseUpdateEmpty: nil, PhraseNoResolution: {"id"}, PhraseTicketNumber: {"command"},
 	PhraseEscalateTop: {"tier"}, PhraseEscalateNobody: {"tier"}, PhraseLinkedFollows: {"id"},
 	PhraseAssignedAway: {"who", "until"},
+
+	JournalUnauthenticated: {"from", "reason", "files", "text"}, JournalCopied: {"list"},
+	JournalCopiedWithheld: {"reason", "addresses"}, JournalCopiedOutside: {"addresses"},
+	JournalCopiedOver: {"max", "addresses"}, JournalCopiedUnsendable: {"addresses"}, JournalMailNotAuth: nil,
+	JournalIncidentOpened: {"count", "window", "id", "category", "list"},
+	JournalIncidentMember: {"id", "category", "alike", "what"},
+	JournalLinked:         {"id", "who"}, JournalLinkedTo: {"id"}, JournalUnlinkedFrom: {"id"}, JournalUnlinked: {"id"},
+	JournalMadeIncident: nil, JournalTitled: {"title", "was"}, JournalNoticeWithdrawn: {"id"}, JournalAckKnown: {"id"},
+	JournalEscalated: {"how", "reason"}, JournalTopUnchanged: nil, JournalNobodyUnchanged: nil, JournalTopReached: nil,
+	JournalStayed:   {"above", "tier"},
+	JournalNotified: {"kind", "to"}, JournalNotSent: {"kind", "to", "reason"},
+	JournalNotSentTo: {"kind", "to", "reason"}, JournalQuiet: nil, JournalUnsendable: nil,
+	JournalSenderOutside: nil, JournalMailRepeated: nil, JournalAddresses: {"addresses", "more"},
+	JournalSeparator: nil, JournalAssignedAway: {"who", "until"}, JournalRejected: {"line", "reason"}, JournalNoNewText: nil,
+	JournalFilesNotKept: {"count"}, JournalOnBehalf: {"writer", "requester"}, JournalFollowsUp: {"id"},
+	JournalSolvedYes: {"comment"}, JournalSolvedNo: {"comment"},
+}
+
+// Arguments are the phrase's arguments ready for its words: each it does not give is "" (the
+// words leave it out), its parts and its list worded by word, the list joined by the
+// language's JournalSeparator.
+func (p Phrase) Arguments(word func(Phrase) (string, error)) (map[string]string, error) {
+	args := make(map[string]string, len(Phrases[p.Code])+len(p.Args)+len(p.Parts))
+	for _, a := range Phrases[p.Code] {
+		args[a] = ""
+	}
+	for k, v := range p.Args {
+		args[k] = v
+	}
+	for name, part := range p.Parts {
+		text, err := word(part)
+		if err != nil {
+			return nil, err
+		}
+		args[name] = text
+	}
+	if len(p.List) > 0 {
+		items := make([]string, len(p.List))
+		for i, part := range p.List {
+			text, err := word(part)
+			if err != nil {
+				return nil, err
+			}
+			items[i] = text
+		}
+		sep, err := word(Phrase{Code: JournalSeparator})
+		if err != nil {
+			return nil, err
+		}
+		args["list"] = strings.Join(items, sep)
+	}
+	return args, nil
 }
 
 // say is the phrase code with its arguments, given as name, value pairs.

@@ -44,7 +44,10 @@ type EventJSON struct {
 	Kind   string    `json:"kind"`
 	Actor  string    `json:"actor"`
 	Public bool      `json:"public"`
-	Text   string    `json:"text"`
+	Text   string    `json:"text"` // As stored: the desk's own lines in JournalLanguage.
+	// Phrase is a line the desk wrote, as code and arguments (the templates' [phrase] words
+	// it in any language); absent for what a person wrote and for lines written before.
+	Phrase *Phrase `json:"phrase,omitempty"`
 }
 
 // AttachJSON is one attachment in `deskd ticket show --json`.
@@ -142,7 +145,7 @@ func (s *Store) Ticket(ctx context.Context, id int64) (*Ticket, error) {
 
 // Events returns a ticket's history, oldest first.
 func (s *Store) Events(ctx context.Context, id int64) ([]Event, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, ticket_id, at, kind, actor, public, text, message_id
+	rows, err := s.r.QueryContext(ctx, `SELECT id, ticket_id, at, kind, actor, public, text, message_id, phrase
 		FROM events WHERE ticket_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
@@ -152,10 +155,12 @@ func (s *Store) Events(ctx context.Context, id int64) ([]Event, error) {
 	for rows.Next() {
 		var e Event
 		var at int64
-		if err := rows.Scan(&e.ID, &e.TicketID, &at, &e.Kind, &e.Actor, &e.Public, &e.Text, &e.MessageID); err != nil {
+		var phrase string
+		if err := rows.Scan(&e.ID, &e.TicketID, &at, &e.Kind, &e.Actor, &e.Public, &e.Text, &e.MessageID, &phrase); err != nil {
 			return nil, err
 		}
 		e.At = time.Unix(at, 0).UTC()
+		e.Phrase = readPhrase(phrase)
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -197,7 +202,7 @@ func (s *Store) Show(ctx context.Context, id int64) (TicketJSON, error) {
 	}
 	j.Events = []EventJSON{}
 	for _, e := range evs {
-		j.Events = append(j.Events, EventJSON{At: e.At, Kind: e.Kind, Actor: e.Actor, Public: e.Public, Text: e.Text})
+		j.Events = append(j.Events, EventJSON{At: e.At, Kind: e.Kind, Actor: e.Actor, Public: e.Public, Text: e.Text, Phrase: e.Phrase})
 	}
 	atts, err := s.Attachments(ctx, id)
 	if err != nil {

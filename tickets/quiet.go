@@ -63,8 +63,9 @@ func (t *Tx) spareRequester(tk *Ticket, m *Mail) error {
 	drop := map[string]bool{tk.Requester: true}
 	m.To, m.Cc = without(m.To, drop), without(m.Cc, drop)
 	if len(m.To) == 0 && len(m.Cc) == 0 {
-		m.To, m.Withheld = []string{tk.Requester}, quietReason
+		m.To, m.Withheld, m.withheldWhy = []string{tk.Requester}, quietReason, &Phrase{Code: JournalQuiet}
 		return nil
 	}
-	return t.event(tk, EventNote, ActorDesk, false, m.Kind+": not sent to "+tk.Requester+": "+quietReason, "")
+	return t.said(tk, EventNote, ActorDesk, false, Phrase{Code: JournalNotSentTo, Args: map[string]string{"kind": m.Kind, "to": tk.Requester},
+		Parts: map[string]Phrase{"reason": {Code: JournalQuiet}}}, "")
 }

@@ -20,14 +20,11 @@ func (t *Tx) Rate(tk *Ticket, solved bool, comment, from string) error {
 	if r := []rune(comment); len(r) > 2000 {
 		comment = string(r[:2000])
 	}
-	text := "solved: no"
+	code := JournalSolvedNo
 	if solved {
-		text = "solved: yes"
+		code = JournalSolvedYes
 	}
-	if comment != "" {
-		text += "\n" + comment
-	}
-	if err := t.event(tk, EventRating, from, false, text, ""); err != nil {
+	if err := t.said(tk, EventRating, from, false, say(code, "comment", comment), ""); err != nil { // The comment as written.
 		return err
 	}
 	if _, err := t.exec(`INSERT INTO ratings (ticket_id, solved, comment, by, assignee, category, at) VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -537,6 +537,10 @@ BEGIN
 END;
 -- postgres
 `,
+	// A line the desk writes into a ticket's history keeps its phrase (code and arguments, JSON)
+	// beside its text: it is worded again in each reader's language (journal.go). '' for a line
+	// written by a person, and for the lines written before.
+	18: `ALTER TABLE events ADD COLUMN phrase TEXT NOT NULL DEFAULT '';`,
 }
 
 // OpenStore opens (creating if needed) the database and applies pending migrations: a

@@ -154,14 +154,12 @@ func (t *Tx) authenticate(in *Incoming, th threading) (Phrase, bool) {
 // once an hour, so that a forger cannot flood it.
 func (t *Tx) unauthenticated(tk *Ticket, in *Incoming, reason Phrase) (Outcome, error) {
 	o := Outcome{MessageID: in.MessageID, TicketID: tk.ID, Action: ActionUnauthenticated}
-	text := fmt.Sprintf("unauthenticated mail from %s (%s), kept as a note; nothing was done", in.From, t.say(JournalLanguage, reason))
+	p := say(JournalUnauthenticated, "from", in.From, "text", strings.TrimSpace(in.Text)) // The mail's text stays as written.
 	if n := len(in.Attachments); n > 0 {
-		text += fmt.Sprintf("; %d files left in the raw mail", n)
+		p.Args["files"] = fmt.Sprint(n)
 	}
-	if body := strings.TrimSpace(in.Text); body != "" {
-		text += ":\n\n" + body
-	}
-	if err := t.event(tk, EventNote, ActorDesk, false, text, in.MessageID); err != nil {
+	p.Parts = map[string]Phrase{"reason": reason}
+	if err := t.said(tk, EventNote, ActorDesk, false, p, in.MessageID); err != nil {
 		return o, err
 	}
 	key := "unauthenticated-notice:" + Mailbox(in.From)
@@ -193,12 +191,12 @@ type copied struct {
 	add                       []string
 	outside, over, unsendable []string
 	withheld                  []string // Of the organisation, but the mail may make no watchers (withheldWhy).
-	withheldWhy               string
+	withheldWhy               Phrase
 }
 
 // withhold records the would-be watchers as only copied, for the reason why (in the journal's
 // words): the mail may make nobody a watcher.
-func (c *copied) withhold(why string) {
+func (c *copied) withhold(why Phrase) {
 	c.withheld, c.withheldWhy, c.add = append(c.withheld, c.add...), why, nil
 }
 
@@ -228,27 +226,39 @@ func (t *Tx) sortCopied(cands []string, skip map[string]bool) copied {
 
 // record notes on the ticket who was copied but not made a watcher, and why.
 func (c copied) record(t *Tx, tk *Ticket, actor, messageID string) error {
-	var parts []string
+	var parts []Phrase
 	for _, g := range []struct {
-		why   string
+		p     Phrase
 		addrs []string
 	}{
-		{c.withheldWhy, c.withheld},
-		{"outside the organisation's domains", c.outside},
-		{fmt.Sprintf("over max_watchers (%d)", t.cfg.Desk.MaxWatchers), c.over},
-		{"not a sendable address", c.unsendable},
+		{Phrase{Code: JournalCopiedWithheld, Parts: map[string]Phrase{"reason": c.withheldWhy}}, c.withheld},
+		{Phrase{Code: JournalCopiedOutside}, c.outside},
+		{say(JournalCopiedOver, "max", fmt.Sprint(t.cfg.Desk.MaxWatchers)), c.over},
+		{Phrase{Code: JournalCopiedUnsendable}, c.unsendable},
 	} {
 		if len(g.addrs) > 0 {
-			parts = append(parts, g.why+": "+listed(g.addrs))
+			if g.p.Parts == nil {
+				g.p.Parts = map[string]Phrase{}
+			}
+			g.p.Parts["addresses"] = listedPhrase(g.addrs)
+			parts = append(parts, g.p)
 		}
 	}
 	if len(parts) == 0 {
 		return nil
 	}
-	return t.event(tk, EventCopied, actor, false, "in copy, not made watchers — "+strings.Join(parts, "; "), messageID)
+	return t.said(tk, EventCopied, actor, false, Phrase{Code: JournalCopied, List: parts}, messageID)
 }
 
 // listed names at most maxListed addresses and counts the others.
+// listedPhrase is listed as a phrase.
+func listedPhrase(addrs []string) Phrase {
+	if len(addrs) <= maxListed {
+		return say(JournalAddresses, "addresses", strings.Join(addrs, ", "))
+	}
+	return say(JournalAddresses, "addresses", strings.Join(addrs[:maxListed], ", "), "more", fmt.Sprint(len(addrs)-maxListed))
+}
+
 func listed(addrs []string) string {
 	if len(addrs) <= maxListed {
 		return strings.Join(addrs, ", ")
@@ -261,20 +271,20 @@ func listed(addrs []string) string {
 // trusted server ([security] trusted_authserv_id), that server must vouch for its sender.
 // Without one, the MTA's rules (README, "Security model") are what keep a stranger from writing
 // as a colleague. The reason is in the journal's words.
-func (t *Tx) unvouchedNew(in *Incoming) string {
+func (t *Tx) unvouchedNew(in *Incoming) Phrase {
 	if !t.cfg.InOrganisation(in.From) {
-		return "the sender is outside the organisation's domains"
+		return Phrase{Code: JournalSenderOutside}
 	}
 	if t.cfg.Security.TrustedAuthservID == "" {
 		if len(in.Repeated) > 0 {
-			return "the mail is not authenticated (a header field twice)"
+			return Phrase{Code: JournalMailRepeated}
 		}
-		return ""
+		return Phrase{}
 	}
 	if _, ok := t.authenticate(in, threading{}); !ok {
-		return "the mail is not authenticated"
+		return Phrase{Code: JournalMailNotAuth}
 	}
-	return ""
+	return Phrase{}
 }
 
 // participant reports whether addr is a ticket's requester or one of its watchers.

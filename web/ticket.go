@@ -103,6 +103,7 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, u *user, id 
 	placed := map[int64]bool{}
 	for _, e := range evs {
 		en := entry{Event: e, Who: personName(st.desk, names, e.Actor)}
+		en.Text = e.Worded(st.words, u.Lang) // The desk's own lines in the staff member's language.
 		if e.Actor == tickets.ActorDesk {
 			en.Who = st.desk.Desk.Name
 		}

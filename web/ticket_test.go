@@ -302,3 +302,21 @@ func TestEscalateAtTheTopRefused(t *testing.T) {
 		t.Fatalf("after a refused escalation: %+v", got)
 	}
 }
+
+// TestDeskLinesInStaffLanguage: the desk's own history lines read in the staff member's language
+// (Nadia French, Bob English); what people wrote stays as written.
+func TestDeskLinesInStaffLanguage(t *testing.T) {
+	f := newFixture(t)
+	o := f.ingest(&tickets.Incoming{MessageID: "cc@x", From: "celine@corp.example", To: []string{"helpdesk@corp.example"},
+		Cc: []string{"consultant@elsewhere.example"}, Subject: "Imprimante", Text: "l'imprimante du 3e bourre", Language: "fr"})
+	path := "/t/" + itoa(o.TicketID)
+	for who, want := range map[string][2]string{
+		"nadia@corp.example": {"en copie, pas abonnés", "in copy, not made watchers"},
+		"bob@corp.example":   {"in copy, not made watchers", "en copie, pas abonnés"},
+	} {
+		p := f.signIn(who).get(path)
+		if !strings.Contains(p.body, want[0]) || strings.Contains(p.body, want[1]) || !strings.Contains(p.body, "du 3e bourre") {
+			t.Errorf("%s reads (want %q, not %q):\n%s", who, want[0], want[1], p.body)
+		}
+	}
+}
