@@ -1,7 +1,6 @@
 package tickets
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -303,11 +302,19 @@ func termCounts(doc string) (map[string]int32, int) {
 
 // tfOf returns the frequency of the term of postings ps in the entry at slot; 0 when it has none.
 func tfOf(ps []knownPosting, slot int32) int32 {
-	i, found := slices.BinarySearchFunc(ps, slot, func(p knownPosting, slot int32) int { return cmp.Compare(p.slot, slot) })
-	if !found {
-		return 0
+	lo, hi := 0, len(ps)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if ps[m].slot < slot {
+			lo = m + 1
+		} else {
+			hi = m
+		}
 	}
-	return ps[i].tf
+	if lo < len(ps) && ps[lo].slot == slot {
+		return ps[lo].tf
+	}
+	return 0
 }
 
 // postingsOf returns term t's postings.
@@ -472,7 +479,13 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 		}
 		scores.Put(buf)
 	}()
+	// A posting is walked when its entry's code shares a bit with the ranking's: any live
+	// entry's for every language, none of a dead one's.
 	code := langCode(lang)
+	if lang == "" {
+		code = 0xff
+	}
+	codes, dls := x.codes, x.dls
 	walk := maxKnownWalk
 	for _, j := range byRarity {
 		ps := lists[j]
@@ -480,14 +493,14 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 		for i := len(ps) - 1; i >= 0 && walk > 0; i-- {
 			walk--
 			p := ps[i]
-			if x.codes[p.slot]&code == 0 && (lang != "" || x.codes[p.slot] == 0) {
-				continue // Of another language, or dead.
+			if codes[p.slot]&code == 0 {
+				continue
 			}
 			if score[p.slot] == 0 {
 				met = append(met, p.slot)
 			}
 			tf := float64(p.tf)
-			score[p.slot] += idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(x.dls[p.slot])/avg))
+			score[p.slot] += idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(dls[p.slot])/avg))
 		}
 	}
 	// The best knownRescored by their walked terms, kept in a small sorted slice: ties go to
