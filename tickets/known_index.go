@@ -4,14 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 )
 
-// The known answers' own index: the documents of the desk's newest resolved and closed tickets not
+// The known answers' own index: the postings of the desk's newest resolved and closed tickets not
 // linked to an incident (the tickets a known answer can be: an incident among them, which stands
-// for its requests, incident_terms.go), in memory, with their postings. A new
+// for its requests, incident_terms.go), in memory, with each one's length and language. A new
 // request's known answers are ranked from it with bounded work, whatever the size of the desk:
 // the engine's match walks every ticket that has one of the request's terms, open ones and those
 // of other languages too, and reads their documents (BenchmarkKnownAnswersDeskSize: 3.7 CPU-ms a
@@ -26,7 +27,8 @@ import (
 
 // maxKnownHeld bounds the tickets the index holds: the newest, in the order they became known.
 // The labelled corpus of TestKnownAnswersCorpus is 10,000 resolved tickets: it is held whole.
-// About 3 MB for 10,000 tickets of the benchmark's length (BenchmarkKnownAnswersDeskSize).
+// About 1 MB of heap for 10,000 tickets of the benchmark's length (BenchmarkKnownAnswersDeskSize's
+// index-MB), 2.2 MB for the 10,000 of the labelled corpus (a larger vocabulary).
 const maxKnownHeld = 10_000
 
 // maxKnownWalk bounds the postings one ranking walks (the rarest of the query's terms first,
@@ -34,19 +36,29 @@ const maxKnownHeld = 10_000
 const maxKnownWalk = maxPostings
 
 // knownRescored is how many of the best tickets, by the terms whose postings were walked, are
-// scored again on all the query's terms from their documents.
+// scored again on all the query's terms from their postings (as from their documents).
 const knownRescored = 32
 
-// knownIndex holds the known tickets' documents and postings. The zero value is empty and loads
-// itself at its first refresh.
+// knownIndex holds the known tickets' postings, and of each ticket what a ranking reads: its
+// id, length and language, in arrays by slot (its place in the order the entries came). The
+// documents themselves are not kept: a ticket is scored again from its postings (rescore). The
+// zero value is empty and loads itself at its first refresh.
 type knownIndex struct {
 	mu     sync.RWMutex
 	loaded bool
-	whole  bool                      // It holds every known ticket of the desk (none left out).
-	event  int64                     // The last event read.
-	byID   map[int64]*knownEntry     // The live entries.
-	order  []*knownEntry             // Every entry, dead ones too, in the order they came.
-	terms  map[string][]knownPosting // Each term's postings, in the order they came.
+	whole  bool            // It holds every known ticket of the desk (none left out).
+	event  int64           // The last event read.
+	byID   map[int64]int32 // The live entries' slots.
+
+	// By slot, dead entries too, in the order they came.
+	tickets []int64  // The ticket.
+	dls     []int32  // Its document's terms.
+	codes   []uint8  // Its language, by langCode; 0 for a dead entry.
+	langOf  []uint16 // Its language, in langs.
+	langs   []string // The languages met (the language detector's few codes, and everyLanguage).
+
+	termID   map[string]int32 // Each term's place in postings.
+	postings [][]knownPosting // Each term's postings, by slot.
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // The read pool's statements of the rankings (reader).
@@ -107,23 +119,11 @@ func (p preparedReader) QueryRowContext(ctx context.Context, query string, args 
 	return p.db.QueryRowContext(ctx, query, args...)
 }
 
-// knownEntry is one known ticket's document. An entry is never changed: a ticket whose document
-// changes gets a new one, and the old one dies.
-type knownEntry struct {
-	slot int // Its place in order.
-	id   int64
-	lang string
-	doc  string // The indexed terms, separated by spaces.
-	dl   int    // Its terms.
-	dead bool
-}
-
-// knownPosting is a term's occurrences in an entry, with what a ranking needs of the entry: a
-// walk reads the postings alone.
+// knownPosting is a term's occurrences in an entry: the entry's slot and the term's
+// frequency in it. An entry is never changed: a ticket whose document changes gets a new one,
+// and the old one dies.
 type knownPosting struct {
-	slot   int32 // The entry's place in order.
-	dl, tf int32
-	lang   uint8 // The entry's language, by langCode.
+	slot, tf int32
 }
 
 // langCode is a short code of a ticket's language for the postings, a bit each: 1 and 2 for
@@ -197,7 +197,7 @@ func (x *knownIndex) refresh(ctx context.Context, q querier, d searchDialect) er
 		found := map[int64]bool{}
 		err := x.read(ctx, q, d, `t.id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, "", args, func(id int64, lang, doc string) {
 			found[id] = true
-			if e := x.byID[id]; e != nil && e.doc == doc && e.lang == lang {
+			if slot, ok := x.byID[id]; ok && x.holds(slot, lang, doc) {
 				return
 			}
 			x.add(id, lang, doc)
@@ -218,7 +218,7 @@ func (x *knownIndex) refresh(ctx context.Context, q querier, d searchDialect) er
 
 // load fills the index with the newest known tickets.
 func (x *knownIndex) load(ctx context.Context, q querier, d searchDialect) error {
-	x.byID, x.order, x.terms = map[int64]*knownEntry{}, nil, map[string][]knownPosting{}
+	x.reset()
 	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&x.event); err != nil {
 		return fmt.Errorf("known answers: events: %w", err)
 	}
@@ -237,7 +237,9 @@ func (x *knownIndex) load(ctx context.Context, q querier, d searchDialect) error
 	docs = docs[:min(len(docs), maxKnownHeld)]
 	for i := len(docs) - 1; i >= 0; i-- {
 		x.add(docs[i].id, docs[i].lang, docs[i].doc)
+		docs[i] = doc{}
 	}
+	x.trim()
 	x.loaded = true
 	return nil
 }
@@ -273,27 +275,113 @@ func (x *knownIndex) read(ctx context.Context, q querier, d searchDialect, cond,
 	return nil
 }
 
+// reset empties the index.
+func (x *knownIndex) reset() {
+	x.byID, x.termID = map[int64]int32{}, map[string]int32{}
+	x.tickets, x.dls, x.codes, x.langOf, x.langs, x.postings = nil, nil, nil, nil, nil, nil
+}
+
+// termCounts returns the terms of doc (separated by spaces, as the engines' documents are) with
+// their frequencies, and their number: the document's length.
+func termCounts(doc string) (map[string]int32, int) {
+	tf := map[string]int32{}
+	dl := 0
+	for rest := doc; rest != ""; {
+		word := rest
+		if i := strings.IndexByte(rest, ' '); i >= 0 {
+			word, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		if word != "" {
+			tf[word]++
+			dl++
+		}
+	}
+	return tf, dl
+}
+
+// tfOf returns the frequency of the term of postings ps in the entry at slot; 0 when it has none.
+func tfOf(ps []knownPosting, slot int32) int32 {
+	lo, hi := 0, len(ps)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if ps[m].slot < slot {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(ps) && ps[lo].slot == slot {
+		return ps[lo].tf
+	}
+	return 0
+}
+
+// postingsOf returns term t's postings.
+func (x *knownIndex) postingsOf(t string) []knownPosting {
+	if i, ok := x.termID[t]; ok {
+		return x.postings[i]
+	}
+	return nil
+}
+
+// language returns lang's place in langs, added when new.
+func (x *knownIndex) language(lang string) uint16 {
+	for i, l := range x.langs {
+		if l == lang {
+			return uint16(i)
+		}
+	}
+	x.langs = append(x.langs, strings.Clone(lang))
+	return uint16(len(x.langs) - 1)
+}
+
+// holds reports whether the entry at slot is of language lang and has the terms of doc, each as
+// often: all that the index reads of a document.
+func (x *knownIndex) holds(slot int32, lang, doc string) bool {
+	if x.langs[x.langOf[slot]] != lang {
+		return false
+	}
+	tf, dl := termCounts(doc)
+	if int32(dl) != x.dls[slot] {
+		return false
+	}
+	// Each of doc's terms as often in the entry, and the same length: the entry has no other.
+	for t, n := range tf {
+		if tfOf(x.postingsOf(t), slot) != n {
+			return false
+		}
+	}
+	return true
+}
+
 // add makes doc the live document of ticket id, the newest of the index.
 func (x *knownIndex) add(id int64, lang, doc string) {
 	x.remove(id)
-	words := strings.Fields(doc)
-	e := &knownEntry{id: id, lang: lang, doc: doc, dl: len(words)}
-	tf := map[string]int32{}
-	for _, w := range words {
-		tf[w]++
-	}
-	e.slot = len(x.order)
+	tf, dl := termCounts(doc)
+	slot := int32(len(x.tickets))
 	for t, n := range tf {
-		x.terms[t] = append(x.terms[t], knownPosting{slot: int32(e.slot), dl: int32(e.dl), tf: n, lang: langCode(lang)})
+		i, ok := x.termID[t]
+		if !ok {
+			// A term of its own: t would hold the whole document.
+			i = int32(len(x.postings))
+			x.termID[strings.Clone(t)] = i
+			x.postings = append(x.postings, nil)
+		}
+		x.postings[i] = append(x.postings[i], knownPosting{slot: slot, tf: n})
 	}
-	x.byID[id] = e
-	x.order = append(x.order, e)
+	x.byID[id] = slot
+	x.tickets = append(x.tickets, id)
+	x.dls = append(x.dls, int32(dl))
+	x.codes = append(x.codes, langCode(lang))
+	x.langOf = append(x.langOf, x.language(lang))
 }
 
 // remove drops ticket id's entry: its postings stay until compact.
 func (x *knownIndex) remove(id int64) {
-	if e := x.byID[id]; e != nil {
-		e.dead = true
+	if slot, ok := x.byID[id]; ok {
+		x.codes[slot] = 0
 		delete(x.byID, id)
 	}
 }
@@ -301,44 +389,88 @@ func (x *knownIndex) remove(id int64) {
 // compact keeps the newest maxKnownHeld entries and drops the dead ones' postings, once they
 // are as many as the live.
 func (x *knownIndex) compact() {
-	if len(x.byID) <= maxKnownHeld && len(x.order) <= 2*max(len(x.byID), maxKnownHeld/4) {
+	if len(x.byID) <= maxKnownHeld && len(x.tickets) <= 2*max(len(x.byID), maxKnownHeld/4) {
 		return
 	}
-	var keep []*knownEntry
-	for i := len(x.order) - 1; i >= 0 && len(keep) < maxKnownHeld; i-- {
-		if e := x.order[i]; !e.dead {
-			keep = append(keep, e)
+	// The entries kept move down, in their order: moved gives each slot's new one, -1 when
+	// it is dropped.
+	moved := make([]int32, len(x.tickets))
+	held := 0
+	for i := len(x.tickets) - 1; i >= 0; i-- {
+		moved[i] = -1
+		if x.codes[i] != 0 && held < maxKnownHeld {
+			moved[i] = 0
+			held++
 		}
 	}
-	if len(keep) < len(x.byID) {
+	if held < len(x.byID) {
 		x.whole = false
 	}
-	for _, e := range x.byID {
-		e.dead = true
+	next := int32(0)
+	for i, id := range x.tickets {
+		if moved[i] < 0 {
+			if x.codes[i] != 0 {
+				delete(x.byID, id)
+			}
+			continue
+		}
+		moved[i] = next
+		x.byID[id] = next
+		x.tickets[next], x.dls[next], x.codes[next], x.langOf[next] = id, x.dls[i], x.codes[i], x.langOf[i]
+		next++
 	}
-	x.byID, x.order, x.terms = map[int64]*knownEntry{}, nil, map[string][]knownPosting{}
-	for i := len(keep) - 1; i >= 0; i-- {
-		x.add(keep[i].id, keep[i].lang, keep[i].doc)
+	x.tickets, x.dls = slices.Clone(x.tickets[:next]), slices.Clone(x.dls[:next])
+	x.codes, x.langOf = slices.Clone(x.codes[:next]), slices.Clone(x.langOf[:next])
+	termID, postings := make(map[string]int32, len(x.termID)), make([][]knownPosting, 0, len(x.postings))
+	for t, i := range x.termID {
+		ps := x.postings[i][:0]
+		for _, p := range x.postings[i] {
+			if s := moved[p.slot]; s >= 0 {
+				ps = append(ps, knownPosting{slot: s, tf: p.tf})
+			}
+		}
+		if len(ps) > 0 {
+			termID[t] = int32(len(postings))
+			postings = append(postings, ps)
+		}
 	}
+	x.termID, x.postings = termID, postings
+	x.trim()
+}
+
+// trim lets go of the room the postings grew into.
+func (x *knownIndex) trim() {
+	for i, ps := range x.postings {
+		if cap(ps) > len(ps) {
+			x.postings[i] = make([]knownPosting, len(ps))
+			copy(x.postings[i], ps)
+		}
+	}
+	x.postings = slices.Clip(x.postings)
 }
 
 // rank returns up to limit held tickets that match any of terms, of language lang ("" for all)
 // and other than exclude, best first, scored as the engines score them (searchDialect.score)
 // with the counts df and n. The postings of the rarest terms are walked first, the newest of
 // each first, at most maxKnownWalk in all: each ticket met gets its BM25 for the terms walked,
-// and the best knownRescored are scored on all of terms from their documents.
+// and the best knownRescored are scored on all of terms from their postings.
 func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude int64, limit int, df map[string]int, n int) []rankedTicket {
 	if len(terms) == 0 || limit <= 0 {
 		return nil
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	byRarity := append([]string(nil), terms...)
-	sort.SliceStable(byRarity, func(i, j int) bool { return df[byRarity[i]] < df[byRarity[j]] })
+	// The terms' postings, and the terms by rarity.
+	lists := make([][]knownPosting, len(terms))
+	byRarity := make([]int, len(terms))
+	for i, t := range terms {
+		lists[i], byRarity[i] = x.postingsOf(t), i
+	}
+	sort.SliceStable(byRarity, func(i, j int) bool { return df[terms[byRarity[i]]] < df[terms[byRarity[j]]] })
 	avg := d.avgLength(df, n)
 	buf := scores.Get().(*[]float64)
-	if len(*buf) < len(x.order) {
-		*buf = make([]float64, len(x.order)+len(x.order)/4)
+	if len(*buf) < len(x.tickets) {
+		*buf = make([]float64, len(x.tickets)+len(x.tickets)/4)
 	}
 	score := *buf
 	var met []int32
@@ -348,22 +480,28 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 		}
 		scores.Put(buf)
 	}()
+	// A posting is walked when its entry's code shares a bit with the ranking's: any live
+	// entry's for every language, none of a dead one's.
 	code := langCode(lang)
+	if lang == "" {
+		code = 0xff
+	}
+	codes, dls := x.codes, x.dls
 	walk := maxKnownWalk
-	for _, t := range byRarity {
-		ps := x.terms[t]
-		idf := bm25IDF(float64(n), float64(df[t]))
+	for _, j := range byRarity {
+		ps := lists[j]
+		idf := bm25IDF(float64(n), float64(df[terms[j]]))
 		for i := len(ps) - 1; i >= 0 && walk > 0; i-- {
 			walk--
-			p := &ps[i]
-			if lang != "" && p.lang&code == 0 {
+			p := ps[i]
+			if codes[p.slot]&code == 0 {
 				continue
 			}
 			if score[p.slot] == 0 {
 				met = append(met, p.slot)
 			}
 			tf := float64(p.tf)
-			score[p.slot] += idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(p.dl)/avg))
+			score[p.slot] += idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(dls[p.slot])/avg))
 		}
 	}
 	// The best knownRescored by their walked terms, kept in a small sorted slice: ties go to
@@ -371,13 +509,16 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 	keep := max(limit, knownRescored)
 	better := func(a, b rankedTicket) bool { return a.score > b.score || (a.score == b.score && a.id > b.id) }
 	top := make([]rankedTicket, 0, keep+1)
-	docs := make(map[int64]*knownEntry, keep+1)
+	slots := make(map[int64]int32, keep+1)
 	for _, slot := range met {
-		e := x.order[slot]
-		if e.dead || e.id == exclude || (lang != "" && e.lang != lang && e.lang != everyLanguage) {
+		id := x.tickets[slot]
+		if x.codes[slot] == 0 || id == exclude {
 			continue
 		}
-		r := rankedTicket{id: e.id, score: score[slot]}
+		if l := x.langs[x.langOf[slot]]; lang != "" && l != lang && l != everyLanguage {
+			continue
+		}
+		r := rankedTicket{id: id, score: score[slot]}
 		if len(top) == keep && !better(r, top[keep-1]) {
 			continue
 		}
@@ -386,17 +527,35 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 		copy(top[i+1:], top[i:])
 		top[i] = r
 		if len(top) > keep {
-			delete(docs, top[keep].id)
+			delete(slots, top[keep].id)
 			top = top[:keep]
 		}
-		docs[e.id] = e
+		slots[id] = slot
 	}
 	out := top
 	for i, r := range out {
-		out[i].score = d.score(docs[r.id].doc, terms, df, n)
+		out[i].score = x.rescore(slots[r.id], terms, lists, df, n, avg)
 	}
 	sortRanked(out)
 	return out[:min(len(out), limit)]
+}
+
+// rescore is searchDialect.score (termsScoreAvg) of the entry at slot, from its postings: lists
+// holds the postings of terms, in their order, and avg is d.avgLength.
+func (x *knownIndex) rescore(slot int32, terms []string, lists [][]knownPosting, df map[string]int, n int, avg float64) float64 {
+	dl := x.dls[slot]
+	score := 0.0
+	for i, t := range terms {
+		if slices.Index(terms[:i], t) >= 0 {
+			continue // termsScoreAvg counts a word for the first of terms it is.
+		}
+		f := float64(tfOf(lists[i], slot))
+		if f == 0 {
+			continue
+		}
+		score += bm25IDF(float64(n), float64(df[t])) * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*float64(dl)/avg))
+	}
+	return score
 }
 
 // maxKnownRare bounds the postings of the rare terms that rankDesk asks the engine for, over the

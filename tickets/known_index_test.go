@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -65,4 +66,98 @@ func TestKnownIndexFindsOldRareAnswers(t *testing.T) {
 	if len(got) == 0 || got[0] != old {
 		t.Fatalf("similar to #%d: %v, want #%d first", q, got, old)
 	}
+}
+
+// TestKnownIndexScoresAsDocuments: the index keeps postings, not documents; a ranking's scores
+// are still those of the documents (searchDialect.score), for terms met twice in a document or
+// in the query too, after tickets are replaced, removed and the index compacted; a ticket whose
+// document changes only in its order of words keeps its entry, one whose counts change does not.
+func TestKnownIndexScoresAsDocuments(t *testing.T) {
+	docs := map[int64]string{}
+	langs := map[int64]string{}
+	var x knownIndex
+	x.reset()
+	put := func(id int64, lang, doc string) {
+		docs[id], langs[id] = doc, lang
+		x.add(id, lang, doc)
+	}
+	words := []string{"vpn", "erreur", "809", "imprim", "bourr", "outlook", "mot", "pass", "wifi", "lent"}
+	for id := int64(1); id <= 3*maxKnownHeld/4; id++ {
+		var doc []string
+		for k := int64(0); k < 3+id%7; k++ {
+			doc = append(doc, words[(id*7+k*k*3)%int64(len(words))])
+		}
+		lang := []string{"fr", "en", "de", everyLanguage}[id%4]
+		put(id, lang, strings.Join(doc, " ")+" "+doc[0])
+	}
+	check := func(when string) {
+		t.Helper()
+		df := map[string]int{tokensKey: 0}
+		for _, doc := range docs {
+			tf, dl := termCounts(doc)
+			df[tokensKey] += dl
+			for w := range tf {
+				df[w]++
+			}
+		}
+		for _, d := range []searchDialect{dialectFTS4, dialectFTS5} {
+			for _, lang := range []string{"fr", "de", ""} {
+				terms := []string{"vpn", "809", "vpn", "wifi", "absent"}
+				got := x.rank(d, terms, lang, 0, 10, df, len(docs))
+				if len(got) == 0 && lang == "" {
+					t.Fatalf("%s: nothing ranked", when)
+				}
+				for _, r := range got {
+					if _, live := docs[r.id]; !live {
+						t.Fatalf("%s: #%d ranked, no longer held", when, r.id)
+					}
+					if l := langs[r.id]; lang != "" && l != lang && l != everyLanguage {
+						t.Fatalf("%s: #%d of %q ranked for %q", when, r.id, l, lang)
+					}
+					if want := d.score(docs[r.id], terms, df, len(docs)); r.score != want {
+						t.Fatalf("%s, %v, %q: #%d scored %v, its document %v", when, d, lang, r.id, r.score, want)
+					}
+				}
+			}
+		}
+	}
+	check("loaded")
+	slot := x.byID[5]
+	if !x.holds(slot, langs[5], docs[5]) {
+		t.Fatal("#5 does not hold its own document")
+	}
+	reordered := strings.Fields(docs[5])
+	reordered[0], reordered[len(reordered)-1] = reordered[len(reordered)-1], reordered[0]
+	slices.Reverse(reordered)
+	if !x.holds(slot, langs[5], strings.Join(reordered, "  ")) {
+		t.Fatal("#5 does not hold its words in another order")
+	}
+	if x.holds(slot, langs[5], docs[5]+" vpn") || x.holds(slot, "xx", docs[5]) {
+		t.Fatal("#5 holds another document")
+	}
+	// Replaced and removed tickets, until the index compacts.
+	for id := int64(1); id <= int64(len(docs)); id += 3 {
+		put(id, "fr", "vpn vpn 809 wifi lent")
+		x.remove(id + 1)
+		delete(docs, id+1)
+	}
+	for id := int64(maxKnownHeld); len(x.tickets) <= 2*maxKnownHeld; id++ {
+		put(id, "en", "wifi lent vpn")
+	}
+	check("replaced")
+	x.compact()
+	if len(x.tickets) != len(x.byID) || len(x.byID) > maxKnownHeld {
+		t.Fatalf("compacted: %d slots, %d live", len(x.tickets), len(x.byID))
+	}
+	for id := range docs {
+		if _, held := x.byID[id]; !held {
+			delete(docs, id) // Left out, the oldest.
+		}
+	}
+	for id, slot := range x.byID {
+		if x.tickets[slot] != id || !x.holds(slot, langs[id], docs[id]) {
+			t.Fatalf("compacted: #%d's entry does not hold its document", id)
+		}
+	}
+	check("compacted")
 }
