@@ -376,10 +376,15 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 			return err
 		}
 		started := time.Now()
+		plain := d.plainEnvelope.Load()
 		delivered, err := d.send(m, rr, to, cc, rcpt)
 		metricSendSeconds.Observe(time.Since(started).Seconds())
-		if err != nil && !delivered && envelopeRefused(err) && !d.plainEnvelope.Swap(true) {
-			log.Warn("the SMTP server refuses the bounce address as envelope sender: sending from the desk address; bounces can no longer be traced to a copy", "err", err)
+		// A copy sent with its bounce address goes again from the desk address, also when
+		// another worker saw the first refusal while this copy was on its way.
+		if err != nil && !delivered && envelopeRefused(err) && !plain {
+			if !d.plainEnvelope.Swap(true) {
+				log.Warn("the SMTP server refuses the bounce address as envelope sender: sending from the desk address; bounces can no longer be traced to a copy", "err", err)
+			}
 			delivered, err = d.send(m, rr, to, cc, rcpt)
 		}
 		if err == nil || delivered { // Delivered, even if something failed after the final ".".

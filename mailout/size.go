@@ -42,7 +42,13 @@ func (c *client) Send(msgs ...*mail.Msg) error {
 func (c *client) Reset() error { return c.Client.ResetWithSMTPClient(c.session) }
 
 // Close sends QUIT and closes the connection.
-func (c *client) Close() error { return c.Client.CloseWithSMTPClient(c.session) }
+func (c *client) Close() error {
+	err := c.Client.CloseWithSMTPClient(c.session)
+	if err != nil { // go-mail's Quit returns on an error reply without closing the connection.
+		_ = c.session.Close()
+	}
+	return err
+}
 
 // maxSize returns the largest message the server takes, from the SIZE extension of its EHLO
 // reply (RFC 1870 section 4); 0 when it declares no limit.
