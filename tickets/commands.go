@@ -245,7 +245,7 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 
 // isDomainRefusal reports whether err is a rule of the domain (not a storage failure).
 func isDomainRefusal(err error) bool {
-	for _, e := range []error{ErrNoteRequired, ErrTransition, ErrClosed, ErrNotStaff, ErrNoTechnician} {
+	for _, e := range []error{ErrNoteRequired, ErrTransition, ErrClosed, ErrNotStaff, ErrNoTechnician, ErrAlready} {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -534,6 +534,9 @@ func (t *Tx) Resolve(tk *Ticket, note, actor string) error {
 	if note == "" {
 		return ErrNoteRequired
 	}
+	if tk.Status == StatusResolved {
+		return fmt.Errorf("ticket %d is already resolved: %w", tk.ID, ErrAlready)
+	}
 	if err := t.setStatus(tk, StatusResolved, actor); err != nil {
 		return err
 	}
@@ -723,6 +726,9 @@ func (t *Tx) Reopen(tk *Ticket, actor string) error {
 
 // Close ends a resolved ticket and sends the requester a last mail.
 func (t *Tx) Close(tk *Ticket, actor string) error {
+	if tk.Status == StatusClosed {
+		return fmt.Errorf("ticket %d is already closed: %w", tk.ID, ErrAlready)
+	}
 	if err := t.setStatus(tk, StatusClosed, actor); err != nil {
 		return err
 	}

@@ -266,9 +266,15 @@ func ticketAction(name, args, summary string, nargs int, extra func(fs *flag.Fla
 				return usagef("want %s", args)
 			}
 			return withApp(ctx, e, 0, func(a *app) error {
-				if err := a.desk.Do(ctx, id, time.Now(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
+				err := a.desk.Do(ctx, id, time.Now(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
 					return do(tx, tk, actor(a.desk, as), argv[1:])
-				}); err != nil {
+				})
+				if errors.Is(err, tickets.ErrAlready) {
+					// A repeated status change succeeds as a no-op: a retried script mails nobody twice.
+					fmt.Fprintf(e.stdout, "%v, nothing sent\n", err)
+					return nil
+				}
+				if err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "ticket %d: done\n", id)
