@@ -461,11 +461,7 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, lead string
 		case "back":
 			err = t.SetAway(who, time.Time{})
 		case "incident":
-			if tk.IsIncident() {
-				err = t.ConfirmIncident(tk, c.Arg, who)
-			} else {
-				err = t.MakeIncident(tk, who)
-			}
+			err = t.IncidentCommand(tk, c.Arg, who)
 		case "link":
 			id, ok := ticketArg(c.Arg)
 			if !ok {

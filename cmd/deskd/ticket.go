@@ -102,12 +102,9 @@ func ticketCommands() []*command {
 			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
 				return tx.SetCategory(tk, args[0], who)
 			}),
-		ticketAction("ticket incident", "N [TITLE]", "Make a ticket an incident: alike requests are linked to it; on an incident, give it a title (which confirms one the desk opened, so it may be announced).", 0, nil,
+		ticketAction("ticket incident", "N [TITLE]", "Make a ticket an incident, titled TITLE if given: alike requests are linked to it; on an incident, TITLE confirms one the desk opened, so it may be announced.", 0, nil,
 			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
-				if tk.IsIncident() {
-					return tx.ConfirmIncident(tk, strings.Join(args, " "), who)
-				}
-				return tx.MakeIncident(tk, who)
+				return tx.IncidentCommand(tk, strings.Join(args, " "), who)
 			}),
 		ticketAction("ticket link", "N INCIDENT", "Link a request to an incident: the incident's resolution answers it.", 1, nil,
 			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
