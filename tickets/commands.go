@@ -245,7 +245,7 @@ func (t *Tx) HandleStaffMail(tk *Ticket, in *Incoming) (string, error) {
 
 // isDomainRefusal reports whether err is a rule of the domain (not a storage failure).
 func isDomainRefusal(err error) bool {
-	for _, e := range []error{ErrNoteRequired, ErrTransition, ErrClosed, ErrNotStaff, ErrNoTechnician} {
+	for _, e := range []error{ErrNoteRequired, ErrTransition, ErrClosed, ErrNotStaff, ErrNoTechnician, ErrAlready} {
 		if errors.Is(err, e) {
 			return true
 		}
@@ -461,11 +461,7 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, lead string
 		case "back":
 			err = t.SetAway(who, time.Time{})
 		case "incident":
-			if tk.IsIncident() {
-				err = t.ConfirmIncident(tk, c.Arg, who)
-			} else {
-				err = t.MakeIncident(tk, who)
-			}
+			err = t.IncidentCommand(tk, c.Arg, who)
 		case "link":
 			id, ok := ticketArg(c.Arg)
 			if !ok {

@@ -99,6 +99,9 @@ var (
 	ErrClosed       = errors.New("ticket is closed")
 	ErrNotStaff     = errors.New("not a technician")
 	ErrNoTechnician = errors.New("no technician available")
+	// ErrAlready is a status change repeated: the ticket is already there, nothing is done
+	// again (no mail, no history line).
+	ErrAlready = errors.New("nothing done")
 )
 
 // Ticket is one help-desk request and its state.

@@ -283,6 +283,17 @@ func (t *Tx) MakeIncident(tk *Ticket, actor string) error {
 	return t.save(tk)
 }
 
+// IncidentCommand is #incident [TITLE] and 'deskd ticket incident N [TITLE]': a request becomes an
+// incident, titled TITLE when one is given; on an incident the title confirms it (ConfirmIncident).
+func (t *Tx) IncidentCommand(tk *Ticket, title, actor string) error {
+	if !tk.IsIncident() {
+		if err := t.MakeIncident(tk, actor); err != nil {
+			return err
+		}
+	}
+	return t.ConfirmIncident(tk, title, actor)
+}
+
 // unconfirmedKey marks an incident the desk opened by itself that no technician has confirmed:
 // it is not announced.
 func unconfirmedKey(id int64) string { return fmt.Sprintf("incident-unconfirmed:%d", id) }

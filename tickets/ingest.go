@@ -304,16 +304,13 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 		o.Action = ActionNothingNew
 		return o, t.said(tk, EventMessage, in.From, false, Phrase{Code: JournalNoNewText}, in.MessageID)
 	}
-	if tk.Status == StatusResolved && OnlyThanks(in.Text, in.FromName, tk.RequesterName) {
-		// "Merci beaucoup !" to a resolution: recorded, nothing reopens, nobody is paged.
-		o.Action = ActionThanked
-		return o, t.event(tk, EventMessage, in.From, true, in.Text, in.MessageID)
-	}
-	if err := t.Message(tk, in.Text, in.From, in.MessageID); err != nil {
-		return o, err
-	}
+	// "Merci beaucoup !" to a resolution is recorded, nothing reopens; any other reply reopens.
+	thanked, err := t.RequesterReply(tk, in.Text, in.From, in.FromName, in.MessageID)
 	o.Action = ActionAppended
-	return o, nil
+	if thanked {
+		o.Action = ActionThanked
+	}
+	return o, err
 }
 
 // staffMail handles a technician's or coordinator's mail into a ticket: commands, notes, or a

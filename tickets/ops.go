@@ -549,6 +549,9 @@ func (t *Tx) Resolve(tk *Ticket, note, actor string) error {
 	if note == "" {
 		return ErrNoteRequired
 	}
+	if tk.Status == StatusResolved {
+		return fmt.Errorf("ticket %d is already resolved: %w", tk.ID, ErrAlready)
+	}
 	if err := t.setStatus(tk, StatusResolved, actor); err != nil {
 		return err
 	}
@@ -693,23 +696,11 @@ func (t *Tx) Message(tk *Ticket, text, from, messageID string) error {
 		return err
 	}
 	event := "message"
-	if tk.Incident != 0 && !tk.Status.Active() {
-		// The incident was resolved with this request: the requester writes again, so the problem
-		// is still theirs. The request leaves the incident and reopens alone.
-		if err := t.unlink(tk, ActorDesk); err != nil {
-			return err
-		}
-	}
-	switch tk.Status {
-	case StatusResolved:
+	if tk.Status == StatusResolved {
 		event = "reopened"
-		if err := t.setStatus(tk, StatusOpen, from); err != nil {
-			return err
-		}
-	case StatusPending:
-		if err := t.setStatus(tk, StatusOpen, from); err != nil {
-			return err
-		}
+	}
+	if err := t.stillBroken(tk, from); err != nil {
+		return err
 	}
 	if err := t.save(tk); err != nil {
 		return err
@@ -719,6 +710,22 @@ func (t *Tx) Message(tk *Ticket, text, from, messageID string) error {
 	}
 	return t.queue(tk, Mail{Kind: KindUpdate, To: []string{tk.Assignee}, Language: t.staffLanguage(tk.Assignee),
 		Notice: Notice{Audience: "staff", Event: event, Text: text, Actor: from, ActorName: t.nameOf(from)}})
+}
+
+// stillBroken takes back to open work a request whose requester says, by a reply or by answering
+// "was your problem solved?", that the problem is still theirs: a resolved or pending ticket
+// opens again, and a request resolved with its incident leaves the incident and reopens alone
+// (its own technician, SLA and escalations apply again).
+func (t *Tx) stillBroken(tk *Ticket, from string) error {
+	if tk.Incident != 0 && !tk.Status.Active() {
+		if err := t.unlink(tk, ActorDesk); err != nil {
+			return err
+		}
+	}
+	if tk.Status == StatusResolved || tk.Status == StatusPending {
+		return t.setStatus(tk, StatusOpen, from)
+	}
+	return nil
 }
 
 // Pending marks the ticket as waiting on the requester: its SLA clocks stop.
@@ -734,6 +741,9 @@ func (t *Tx) Reopen(tk *Ticket, actor string) error {
 
 // Close ends a resolved ticket and sends the requester a last mail.
 func (t *Tx) Close(tk *Ticket, actor string) error {
+	if tk.Status == StatusClosed {
+		return fmt.Errorf("ticket %d is already closed: %w", tk.ID, ErrAlready)
+	}
 	if err := t.setStatus(tk, StatusClosed, actor); err != nil {
 		return err
 	}

@@ -38,7 +38,8 @@ func (t *Tx) Rate(tk *Ticket, solved bool, comment, from string) error {
 	if solved || tk.Status != StatusResolved {
 		return nil
 	}
-	if err := t.setStatus(tk, StatusOpen, from); err != nil {
+	// The same as a reply saying it is still broken: out of a resolved incident, open again.
+	if err := t.stillBroken(tk, from); err != nil {
 		return err
 	}
 	if tk.Assignee == "" {

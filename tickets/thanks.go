@@ -107,3 +107,17 @@ func isName(f string, names []string) bool {
 	}
 	return false
 }
+
+// RequesterReply records a reply of the requester or a watcher on their ticket, by mail or from their
+// page: a reply that only thanks for a resolution (OnlyThanks) is recorded and changes nothing,
+// nobody is paged; any other is a Message, which reopens. fromName is the name the reply came
+// with ("" for the desk's record of the sender). thanked says which it was.
+func (t *Tx) RequesterReply(tk *Ticket, text, from, fromName, messageID string) (thanked bool, err error) {
+	if fromName == "" {
+		fromName = t.nameOf(from)
+	}
+	if tk.Status == StatusResolved && OnlyThanks(text, fromName, tk.RequesterName) {
+		return true, t.event(tk, EventMessage, from, true, text, messageID)
+	}
+	return false, t.Message(tk, text, from, messageID)
+}

@@ -288,7 +288,9 @@ func (s *Server) followUpPost(w http.ResponseWriter, r *http.Request, g *guest) 
 	}
 	err = s.o.Desk.Do(r.Context(), tk.ID, s.o.Now(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
 		return tx.WithFiles(tk, files, func(messageID string) error {
-			return tx.Message(tk, text, g.Email, messageID)
+			// The same judgement as a mail reply: a thank-you to a resolution reopens nothing.
+			_, err := tx.RequesterReply(tk, text, g.Email, "", messageID)
+			return err
 		})
 	})
 	if err != nil {

@@ -333,3 +333,48 @@ func TestFollowUpPostsLimited(t *testing.T) {
 		t.Fatalf("an hour later: %d", p.status)
 	}
 }
+
+// TestThanksFromPage: a thank-you posted from the requester's page after the resolution is judged
+// as the same words by mail are: recorded, the ticket stays resolved, nobody is paged; a message
+// that is not only thanks reopens it.
+func TestThanksFromPage(t *testing.T) {
+	f := newFixture(t)
+	tk := f.open(tickets.NewTicket{Subject: "Wi-Fi en panne", Text: "Plus de Wi-Fi au bâtiment B", Requester: "laura@corp.example",
+		RequesterName: "Laura Simon", Language: "fr"})
+	if err := f.desk.Do(f.ctx, tk.ID, f.clock(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
+		return tx.Resolve(tk, "Borne redémarrée.", "alice@corp.example")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	link := f.requesterLink(tickets.KindResolved, "laura@corp.example")
+	b := f.browser()
+	post := func(text string) {
+		t.Helper()
+		p := b.get(link)
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		_ = mw.WriteField("csrf", csrf(t, p))
+		_ = mw.WriteField("text", text)
+		_ = mw.Close()
+		req, _ := http.NewRequest(http.MethodPost, b.url(link), &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		if p := b.do(req); p.status != http.StatusSeeOther {
+			t.Fatalf("post: %d\n%s", p.status, p.body)
+		}
+	}
+	post("Merci beaucoup, ça marche !")
+	if got, _ := f.store.Ticket(f.ctx, tk.ID); got.Status != tickets.StatusResolved {
+		t.Errorf("a thank-you from the page: %s (want resolved, as by mail)", got.Status)
+	}
+	if ms := mailTo(f.mails(), tickets.KindUpdate, "alice@corp.example"); len(ms) != 0 {
+		t.Errorf("a thank-you paged the technician: %+v", ms)
+	}
+	evs, _ := f.store.Events(f.ctx, tk.ID)
+	if last := evs[len(evs)-1]; last.Kind != tickets.EventMessage || last.Text != "Merci beaucoup, ça marche !" {
+		t.Errorf("the thank-you is not recorded: %+v", last)
+	}
+	post("Merci, mais le Wi-Fi coupe encore.")
+	if got, _ := f.store.Ticket(f.ctx, tk.ID); got.Status != tickets.StatusOpen {
+		t.Errorf("a message that is not only thanks: %s (want open)", got.Status)
+	}
+}

@@ -67,12 +67,11 @@ func (s *Server) setAway(w http.ResponseWriter, r *http.Request, u *user) {
 	now := s.o.Now()
 	var until time.Time
 	if r.PostFormValue("back") == "" {
-		day, err := time.ParseInLocation("2006-01-02", r.PostFormValue("until"), st.desk.Location())
-		if err != nil || !day.AddDate(0, 0, 1).After(now) {
+		var err error
+		if until, err = tickets.AwayThrough(r.PostFormValue("until"), st.desk.Location(), now); err != nil {
 			s.fail(w, r, http.StatusBadRequest, u.Lang, "error_date")
 			return
 		}
-		until = day.AddDate(0, 0, 1) // Away through that whole day.
 	}
 	if err := s.o.Desk.Update(r.Context(), now, func(tx *tickets.Tx) error { return tx.SetAway(te.Email, until) }); err != nil {
 		s.failErr(w, r, u.Lang, err)

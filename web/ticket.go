@@ -262,6 +262,8 @@ func refusal(err error) string {
 		return ""
 	case errors.Is(err, tickets.ErrNoteRequired):
 		return "error_note_required"
+	case errors.Is(err, tickets.ErrAlready):
+		return "error_already"
 	case errors.Is(err, tickets.ErrClosed):
 		return "error_closed"
 	case errors.Is(err, tickets.ErrTransition):

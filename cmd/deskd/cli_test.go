@@ -276,6 +276,16 @@ func TestTechAwayAndBack(t *testing.T) {
 	if code, _, errs := cli(t, "tech", "away", "celine@corp.example", "--config", path); code != 1 || !strings.Contains(errs, "not a technician") {
 		t.Fatalf("away for a non-technician: %d %q", code, errs)
 	}
+	// A past day is refused, as the web form refuses it, and the absence it would end stands.
+	if code, _, _ := cli(t, "tech", "away", "alice@corp.example", "--until", "2099-12-24", "--config", path); code != 0 {
+		t.Fatalf("away again: %d", code)
+	}
+	if code, out, errs := cli(t, "tech", "away", "alice@corp.example", "--until", "2020-01-01", "--config", path); code != 2 || !strings.Contains(errs, "the date is past") {
+		t.Fatalf("away until a past day: exit %d %q %q, want 2 'the date is past'", code, out, errs)
+	}
+	if _, out, _ := cli(t, "tech", "list", "--config", path); !strings.Contains(out, "2099-12-25") {
+		t.Fatalf("a refused past date changed the absence: %s", out)
+	}
 }
 
 func TestCheckReportsProblemsInWords(t *testing.T) {

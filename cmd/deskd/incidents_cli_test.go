@@ -41,11 +41,12 @@ func TestCLIIncidents(t *testing.T) {
 		want string
 	}{
 		{[]string{"ticket", "link", "2", "1"}, 1, "is not an incident"},
-		{[]string{"ticket", "incident", "1"}, 0, "ticket 1: done"},
+		{[]string{"ticket", "incident", "1", "Panne du concentrateur VPN"}, 0, "ticket 1: done"},
+		{[]string{"ticket", "show", "1"}, 0, "#1 Panne du concentrateur VPN"}, // Made an incident and titled in one call.
 		{[]string{"ticket", "link", "2", "1"}, 0, "ticket 2: done"},
 		{[]string{"ticket", "update", "2", "hello"}, 1, "linked to incident #1"},
 		{[]string{"ticket", "update", "1", "Le concentrateur VPN redémarre."}, 0, "ticket 1: done"},
-		{[]string{"ticket", "list", "--kind", "incident"}, 0, "[incident] Le VPN ne se connecte plus"},
+		{[]string{"ticket", "list", "--kind", "incident"}, 0, "[incident] Panne du concentrateur VPN"},
 		{[]string{"ticket", "show", "1"}, 0, "incident · 1 linked: #2"},
 		{[]string{"ticket", "resolve", "3", "--note", "Rouleau changé."}, 0, "ticket 3: done"},
 		{[]string{"ticket", "similar", "3"}, 0, "no resolved ticket like #3"},

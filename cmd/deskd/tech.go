@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"sort"
@@ -77,11 +78,13 @@ func away(ctx context.Context, e *env, d *tickets.Desk, who, until string, on bo
 	if on {
 		when = time.Now().AddDate(100, 0, 0)
 		if until != "" {
-			day, err := time.ParseInLocation("2006-01-02", until, d.Config().Location())
-			if err != nil {
-				return usagef("--until %q: want YYYY-MM-DD", until)
+			var err error
+			if when, err = tickets.AwayThrough(until, d.Config().Location(), time.Now()); err != nil {
+				if errors.Is(err, tickets.ErrDatePast) {
+					return usagef("--until %v: 'deskd tech back' ends an absence", err)
+				}
+				return usagef("--until %v", err)
 			}
-			when = day.AddDate(0, 0, 1)
 		}
 	}
 	if err := d.Update(ctx, time.Now(), func(tx *tickets.Tx) error { return tx.SetAway(te.Email, when) }); err != nil {

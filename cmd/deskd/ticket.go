@@ -102,12 +102,9 @@ func ticketCommands() []*command {
 			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
 				return tx.SetCategory(tk, args[0], who)
 			}),
-		ticketAction("ticket incident", "N [TITLE]", "Make a ticket an incident: alike requests are linked to it; on an incident, give it a title (which confirms one the desk opened, so it may be announced).", 0, nil,
+		ticketAction("ticket incident", "N [TITLE]", "Make a ticket an incident, titled TITLE if given: alike requests are linked to it; on an incident, TITLE confirms one the desk opened, so it may be announced.", 0, nil,
 			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
-				if tk.IsIncident() {
-					return tx.ConfirmIncident(tk, strings.Join(args, " "), who)
-				}
-				return tx.MakeIncident(tk, who)
+				return tx.IncidentCommand(tk, strings.Join(args, " "), who)
 			}),
 		ticketAction("ticket link", "N INCIDENT", "Link a request to an incident: the incident's resolution answers it.", 1, nil,
 			func(tx *tickets.Tx, tk *tickets.Ticket, who string, args []string) error {
@@ -266,9 +263,15 @@ func ticketAction(name, args, summary string, nargs int, extra func(fs *flag.Fla
 				return usagef("want %s", args)
 			}
 			return withApp(ctx, e, 0, func(a *app) error {
-				if err := a.desk.Do(ctx, id, time.Now(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
+				err := a.desk.Do(ctx, id, time.Now(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
 					return do(tx, tk, actor(a.desk, as), argv[1:])
-				}); err != nil {
+				})
+				if errors.Is(err, tickets.ErrAlready) {
+					// A repeated status change succeeds as a no-op: a retried script mails nobody twice.
+					fmt.Fprintf(e.stdout, "%v, nothing sent\n", err)
+					return nil
+				}
+				if err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "ticket %d: done\n", id)
