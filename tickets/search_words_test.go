@@ -2,6 +2,8 @@ package tickets
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,5 +93,50 @@ func TestSearchIndexOfAnOlderAnalyser(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestSearchFindsTicketByNumber: a query that is a ticket's reference ("12", "#12", "HD #12",
+// "[HD #12]") or holds its subject tag lists that ticket first, even when its number is in no
+// text and other tickets' texts hold the digits; another desk's tag or a number with no ticket
+// leaves the search to the words.
+func TestSearchFindsTicketByNumber(t *testing.T) {
+	for name, fts4 := range dialects(t) {
+		t.Run(name, func(t *testing.T) {
+			d := newSearchDesk(t, fts4)
+			tag := d.Config().Desk.Tag
+			var ids []int64
+			for i := range 3 {
+				tk := openTicket(t, d, t0.Add(time.Duration(i)*time.Minute), NewTicket{Subject: "Boîte aux lettres pleine",
+					Text: "Appelez-moi au 06 12 34 56 78 ou au 3", Requester: "helene@corp.example", Language: "fr"})
+				ids = append(ids, tk.ID)
+			}
+			want := ids[1]
+			n := strconv.FormatInt(want, 10)
+			for _, q := range []string{n, "#" + n, tag + " #" + n, "[" + tag + " #" + n + "]", " [" + strings.ToLower(tag) + "#" + n + "] ",
+				"RE: [" + tag + " #" + n + "] Boîte aux lettres pleine"} {
+				res, err := d.Search(context.Background(), q, SearchFilter{Statuses: []Status{StatusClosed}}, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res) == 0 || res[0].ID != want {
+					t.Errorf("search %q: %+v, want ticket %d first", q, res, want)
+				}
+			}
+			for _, q := range []string{"[OTHER #" + n + "]", "999"} {
+				if got := TicketRef(q, tag); q == "999" && got != 999 || q != "999" && got != 0 {
+					t.Errorf("TicketRef(%q) = %d", q, got)
+				}
+				res, err := d.Search(context.Background(), q, SearchFilter{}, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, m := range res {
+					if m.ID == want || m.ID == 999 {
+						t.Errorf("search %q: %+v", q, res)
+					}
+				}
+			}
+		})
 	}
 }
