@@ -62,6 +62,10 @@ func (d *Desk) Search(ctx context.Context, query string, f SearchFilter, limit i
 	if err != nil {
 		return nil, err
 	}
+	// Then the tickets where staff wrote all the words (search_staff.go).
+	if found, err = withStaffMatches(ctx, r, d.Store.search, query, f, found, limit); err != nil {
+		return nil, err
+	}
 	// "12", "#12", "[HD #12]": the ticket asked for first, whatever the filter.
 	return withReferenced(ctx, r, referencedTickets(query, d.Config().Desk.Tag), found, limit)
 }

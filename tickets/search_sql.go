@@ -52,7 +52,7 @@ const kvSearchIndex = "search_index"
 
 // analyzerVersion changes when analyze's terms do: a desk indexed by another version is
 // reindexed when the store opens it, as when it changes dialect. 2: a word whose stem is a
-// stopword is kept ("Teams"), "team" is no stopword.
+// stopword is kept ("Teams"), "team" is no stopword; staff text indexed (search_staff.go).
 const analyzerVersion = "2"
 
 // searchIndexValue is kv search_index's value for an index of dialect d by this analyser.
@@ -238,6 +238,9 @@ func (s *Store) ensureSearchIndex(ctx context.Context) error {
 			}
 		}
 		if err := s.backfillSearch(ctx, tx); err != nil {
+			return err
+		}
+		if err := s.rebuildStaffIndex(ctx, tx); err != nil { // search_staff.go
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO kv (key, value) VALUES (?, ?)

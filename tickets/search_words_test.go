@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -136,6 +137,97 @@ func TestSearchFindsTicketByNumber(t *testing.T) {
 						t.Errorf("search %q: %+v", q, res)
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestSearchFindsWhatStaffWrote: the search box finds a ticket by what staff wrote on it — an
+// answer, a resolution note, an internal note — after the tickets whose requesters wrote the
+// words, within the filter; what an internal note says is never in a result. The similarity index
+// (incidents, known answers) holds requesters' text only.
+func TestSearchFindsWhatStaffWrote(t *testing.T) {
+	ctx := context.Background()
+	for name, fts4 := range dialects(t) {
+		t.Run(name, func(t *testing.T) {
+			d := newSearchDesk(t, fts4)
+			outlook := openTicket(t, d, t0, NewTicket{Subject: "Outlook ne démarre plus", Text: "Il reste sur l'écran de chargement.",
+				Requester: "anne@corp.example", Language: "fr"})
+			ricoh := openTicket(t, d, t0.Add(time.Minute), NewTicket{Subject: "Printer shows SC542", Text: "The Ricoh on the 3rd floor stopped.",
+				Requester: "tom@corp.example", Language: "en"})
+			asked := openTicket(t, d, t0.Add(2*time.Minute), NewTicket{Subject: "Pilote d'imprimante", Text: "Quel pilote installer pour la Ricoh ?",
+				Requester: "paul@corp.example", Language: "fr"})
+			at := t0.Add(time.Hour)
+			step := func(id int64, f func(tx *Tx, tk *Ticket) error) {
+				t.Helper()
+				at = at.Add(time.Minute)
+				if err := d.Do(ctx, id, at, f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			step(outlook.ID, func(tx *Tx, tk *Ticket) error {
+				return tx.Reply(tk, "J'ai recréé votre profil de messagerie : relancez Outlook.", "alice@corp.example", "")
+			})
+			step(outlook.ID, func(tx *Tx, tk *Ticket) error {
+				return tx.Note(tk, "Mot de passe du compte de service : kangourou42", "alice@corp.example")
+			})
+			step(ricoh.ID, func(tx *Tx, tk *Ticket) error {
+				return tx.Resolve(tk, "Replaced the fuser unit; the pilote driver reinstalled.", "bob@corp.example")
+			})
+			search := func(q string, f SearchFilter) []Match {
+				t.Helper()
+				res, err := d.Search(ctx, q, f, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res
+			}
+			ids := func(ms []Match) []int64 {
+				var out []int64
+				for _, m := range ms {
+					out = append(out, m.ID)
+				}
+				return out
+			}
+			if got := ids(search("profil", SearchFilter{})); !slices.Equal(got, []int64{outlook.ID}) {
+				t.Errorf("search in a staff answer: %v, want [%d]", got, outlook.ID)
+			}
+			res := search("kangourou42", SearchFilter{})
+			if !slices.Equal(ids(res), []int64{outlook.ID}) {
+				t.Errorf("search in an internal note: %v", ids(res))
+			}
+			for _, m := range res {
+				if strings.Contains(m.Note, "kangourou") || strings.Contains(m.Subject, "kangourou") {
+					t.Errorf("an internal note in a result: %+v", m)
+				}
+			}
+			// The requester who wrote "pilote" first, then the ticket whose resolution says it.
+			if got := ids(search("pilote", SearchFilter{})); !slices.Equal(got, []int64{asked.ID, ricoh.ID}) {
+				t.Errorf("search pilote: %v, want [%d %d]", got, asked.ID, ricoh.ID)
+			}
+			if got := ids(search("fuser", SearchFilter{Statuses: []Status{StatusOpen, StatusNew}})); len(got) != 0 {
+				t.Errorf("a resolved ticket among open ones: %v", got)
+			}
+			if got := ids(search("fuser", SearchFilter{Statuses: []Status{StatusResolved}})); !slices.Equal(got, []int64{ricoh.ID}) {
+				t.Errorf("search fuser among resolved: %v", got)
+			}
+			// Rebuilt (a desk of an older analyser, or another engine's), it finds the same.
+			if _, err := d.Store.w.Exec(`DELETE FROM kv WHERE key = 'search_index'`); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Store.ensureSearchIndex(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(search("kangourou42", SearchFilter{})); !slices.Equal(got, []int64{outlook.ID}) {
+				t.Errorf("search in an internal note after a rebuild: %v", got)
+			}
+			// The similarity index (incidents, known answers) holds what requesters wrote only.
+			doc, err := searchDoc(ctx, d.Store.Reader(), d.Store.search, ricoh.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slices.Contains(doc, "fuser") {
+				t.Errorf("staff words in the similarity index: %v", doc)
 			}
 		})
 	}
