@@ -203,7 +203,9 @@ func (g *Ingester) Run(ctx context.Context) error {
 		err := g.session(ctx, func() {
 			connected = true
 			metricConnected.Set(1)
-			g.status.set(func(s *Status) { s.Connected, s.Since, s.RetryAt = true, time.Now(), time.Time{} })
+			g.status.set(func(s *Status) {
+				s.Connected, s.Since, s.RetryAt, s.FailingSince = true, time.Now(), time.Time{}, time.Time{}
+			})
 		})
 		metricConnected.Set(0)
 		if ctx.Err() != nil {
@@ -222,7 +224,14 @@ func (g *Ingester) Run(ctx context.Context) error {
 			backoff = min(backoff*2, 5*time.Minute)
 		}
 		g.status.set(func(s *Status) {
-			s.Connected, s.Since, s.RetryAt, s.LastErr = false, time.Now(), time.Now().Add(wait), fmt.Sprint(err)
+			now := time.Now()
+			switch {
+			case connected:
+				s.FailingSince = time.Time{} // The session ended; reconnecting has not failed yet.
+			case s.FailingSince.IsZero():
+				s.FailingSince = now
+			}
+			s.Connected, s.Since, s.RetryAt, s.LastErr = false, now, now.Add(wait), fmt.Sprint(err)
 		})
 		select {
 		case <-ctx.Done():

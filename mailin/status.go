@@ -12,6 +12,9 @@ type Status struct {
 	Since     time.Time // When it connected, or when the last session ended.
 	RetryAt   time.Time // When the next connection is tried; zero while connected.
 	LastErr   string    // Why the last session ended, "" for none.
+	// FailingSince is when the first of the connection attempts that failed in a row was made:
+	// zero while connected, and after a session that ended until an attempt to reconnect fails.
+	FailingSince time.Time
 }
 
 // status holds the Status, updated by Run.

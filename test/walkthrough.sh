@@ -258,7 +258,8 @@ readme 'set -a; . /etc/deskd/deskd.env; set +a'
 out=$(readme 'deskd check --config /etc/deskd/deskd.toml') || fail "deskd check: $out"
 grep -q "imap 127.0.0.1:$imap_port: ok" <<<"$out" || fail "deskd check does not reach IMAP: $out"
 grep -q "smtp 127.0.0.1:$smtp_port: ok" <<<"$out" || fail "deskd check does not reach SMTP: $out"
-[ -f "$root/var/lib/deskd/deskd.db" ] || fail "the database is not where the README put it"
+grep -q "database $root/var/lib/deskd/deskd.db: does not exist (deskd serve would create it" <<<"$out" || fail "deskd check does not say where serve puts the database: $out"
+[ ! -e "$root/var/lib/deskd/deskd.db" ] || fail "deskd check created the database"
 say "3. deskd check: $(tr '\n' ';' <<<"$out")"
 
 # 4. Serve.
@@ -266,6 +267,7 @@ readme_daemon 'deskd serve --config /etc/deskd/deskd.toml' >"$root/deskd.log" 2>
 serve=$!
 pids+=("$serve")
 waitfor 30 "deskd serve to start" grep -q "deskd serving" "$root/deskd.log"
+[ -f "$root/var/lib/deskd/deskd.db" ] || fail "the database is not where the README put it"
 say "4. deskd serve is running"
 
 # 5. The unit runs what the README installed, with its configuration and state.

@@ -14,8 +14,9 @@ import (
 // about the same thing meet on the same terms:
 //
 //   - words are folded (lower case, no accents) and cut at apostrophes ("l'imprimante");
-//   - French and English stopwords go (the classifier's list, less "down": "VPN down" says much);
-//     single letters stay ("drive Z", "building B");
+//   - French and English stopwords go (the classifier's list, less "down": "VPN down" says much),
+//     as written, before stemming: a word whose stem is a stopword stays ("Teams" → "team",
+//     French "Notes" → "not": product names); single letters stay ("drive Z", "building B");
 //   - ordinals lose their suffix ("3e", "3ème", "3rd" → "3");
 //   - each word is stemmed in the ticket's language (Snowball, github.com/kljensen/snowball: a
 //     maintained implementation of the reference stemmers, rather than our own suffix rules);
@@ -65,9 +66,8 @@ func analyze(text, lang string) []string {
 			out = append(out, c)
 			continue
 		}
-		if searchStopwords[s] {
-			continue
-		}
+		// Stopwords are words, not stems: "Teams" stems to "team" and "Notes" (in French) to
+		// "not", and a product's name must stay searchable.
 		out = append(out, s)
 	}
 	return out
@@ -101,14 +101,14 @@ func ordinal(w string) (string, bool) {
 }
 
 // searchStopwords are the classifier's stopwords, with "down" kept, and the words every request
-// says whatever it is about.
+// says whatever it is about. Not "team": Microsoft Teams is half of an office's requests.
 var searchStopwords = func() map[string]bool {
 	m := map[string]bool{}
 	for w := range stopwords {
 		m[w] = true
 	}
 	delete(m, "down")
-	for _, w := range strings.Fields(`hey team anyone someone something everything thing things since
+	for _, w := range strings.Fields(`hey anyone someone something everything thing things since
 		today yesterday morning afternoon tonight still again urgent asap possible quickly know let
 		would could need needs needed help problem problems issue issues seem seems
 		aujourd hui hier matin soir apres-midi depuis besoin aide probleme problemes souci soucis

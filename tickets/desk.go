@@ -417,6 +417,9 @@ func (t *Tx) event(tk *Ticket, kind, actor string, public bool, text, messageID 
 	if public && kind == EventMessage {
 		return t.indexMessage(tk, text) // The index follows the ticket in the same transaction.
 	}
+	if (kind == EventReply || kind == EventNote) && actor != ActorDesk {
+		return t.indexStaff(tk, text) // What staff wrote, for the search box (search_staff.go).
+	}
 	return nil
 }
 

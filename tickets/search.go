@@ -32,7 +32,8 @@ type Match struct {
 
 // Search finds the tickets that match a free-text query (in French or English: both meet on the
 // same terms), best first, at most limit (10 when 0). The query's words are analysed as the
-// index's are; a ticket matches when it has any of them.
+// index's are; a ticket matches when it has any of them. A ticket the query names ("12", "#12",
+// "[HD #12]", TicketRef) comes first.
 func (d *Desk) Search(ctx context.Context, query string, f SearchFilter, limit int) ([]Match, error) {
 	if limit <= 0 {
 		limit = 10
@@ -57,7 +58,16 @@ func (d *Desk) Search(ctx context.Context, query string, f SearchFilter, limit i
 	if err != nil {
 		return nil, err
 	}
-	return matches(ctx, r, ranked, 0)
+	found, err := matches(ctx, r, ranked, 0)
+	if err != nil {
+		return nil, err
+	}
+	// Then the tickets where staff wrote all the words (search_staff.go).
+	if found, err = withStaffMatches(ctx, r, d.Store.search, query, f, found, limit); err != nil {
+		return nil, err
+	}
+	// "12", "#12", "[HD #12]": the ticket asked for first, whatever the filter.
+	return withReferenced(ctx, r, referencedTickets(query, d.Config().Desk.Tag), found, limit)
 }
 
 // Similar returns up to limit resolved or closed tickets most like ticket id (3 when 0), with

@@ -32,7 +32,7 @@ import (
 //     only difference is FTS4's average document length, a whole number).
 //
 // The two live in tables of their own (search_fts5, search_fts4); kv 'search_index' names the one
-// kept up to date. A binary of the other kind rebuilds its own from the tickets when it opens the
+// kept up to date (and the analyser's version: a new one reindexes the desk when it opens). A binary of the other kind rebuilds its own from the tickets when it opens the
 // store (one transaction), so run one kind of deskd on a database, or expect a rebuild at each
 // switch. A binary without FTS5 cannot drop an FTS5 table: it leaves it, and an FTS5 binary
 // rebuilds it later.
@@ -46,8 +46,17 @@ const (
 	dialectFTS4 searchDialect = "fts4"
 )
 
-// kvSearchIndex is the kv key naming the dialect whose table is up to date.
+// kvSearchIndex is the kv key naming the dialect whose table is up to date, and the analyser's
+// version it holds the terms of (searchIndexValue).
 const kvSearchIndex = "search_index"
+
+// analyzerVersion changes when analyze's terms do: a desk indexed by another version is
+// reindexed when the store opens it, as when it changes dialect. 2: a word whose stem is a
+// stopword is kept ("Teams"), "team" is no stopword; staff text indexed (search_staff.go).
+const analyzerVersion = "2"
+
+// searchIndexValue is kv search_index's value for an index of dialect d by this analyser.
+func searchIndexValue(d searchDialect) string { return string(d) + " " + analyzerVersion }
 
 // driverName is go-sqlite3 with deskd_bm25 registered on every connection; writerDriverName is
 // the same for the writer's connection, which also keeps its temporary files in memory.
@@ -197,7 +206,7 @@ func (s *Store) ensureSearchIndex(ctx context.Context) error {
 		if err != nil && err != sql.ErrNoRows {
 			return fmt.Errorf("search index: %w", err)
 		}
-		if have == string(s.search) {
+		if have == searchIndexValue(s.search) {
 			return nil
 		}
 		if s.search == dialectPG {
@@ -231,8 +240,11 @@ func (s *Store) ensureSearchIndex(ctx context.Context) error {
 		if err := s.backfillSearch(ctx, tx); err != nil {
 			return err
 		}
+		if err := s.rebuildStaffIndex(ctx, tx); err != nil { // search_staff.go
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO kv (key, value) VALUES (?, ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, kvSearchIndex, string(s.search))
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, kvSearchIndex, searchIndexValue(s.search))
 		return err
 	})
 }

@@ -32,7 +32,8 @@ type searchData struct {
 }
 
 // search shows the search form and its results: full text over subjects and messages, filtered
-// by status and category.
+// by status and category. A query that is exactly a ticket's reference ("12", "#12", "[HD #12]")
+// goes to that ticket's page when it exists.
 func (s *Server) search(w http.ResponseWriter, r *http.Request, u *user) {
 	st := s.settings()
 	p := st.words.Page(u.Lang, st.desk.Location())
@@ -52,6 +53,11 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, u *user) {
 		ms, err := s.o.Search.Search(r.Context(), d.Query, f, searchLimit)
 		if err != nil {
 			s.failErr(w, r, u.Lang, err)
+			return
+		}
+		if n := tickets.TicketRef(d.Query, st.desk.Desk.Tag); n > 0 && len(ms) > 0 && ms[0].ID == n {
+			// "12", "#12", "[HD #12]": the technician on the phone wants the ticket itself.
+			http.Redirect(w, r, s.link("/t/%d", n), http.StatusSeeOther)
 			return
 		}
 		for _, m := range ms {

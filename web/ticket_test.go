@@ -281,6 +281,35 @@ func TestSearchPage(t *testing.T) {
 	}
 }
 
+// TestSearchTicketReference: a search for a ticket's reference ("12", "#12", "[HD #12]") goes
+// straight to its page, even when other tickets' texts hold the digits; a reference among other
+// words lists the ticket first; a number with no ticket searches the words.
+func TestSearchTicketReference(t *testing.T) {
+	f := newFixture(t)
+	var ids []int64
+	for range 3 {
+		tk := f.open(tickets.NewTicket{Subject: "Boîte aux lettres pleine", Text: "Rappelez-moi au 06 12 34 56 78, poste 2 ou 3.",
+			Requester: "helene@corp.example", Language: "fr"})
+		ids = append(ids, tk.ID)
+	}
+	want := itoa(ids[1])
+	tag := f.desk.Config().Desk.Tag
+	b := f.signIn("bob@corp.example")
+	for _, q := range []string{want, "#" + want, tag + " #" + want, "[" + tag + " #" + want + "]"} {
+		p := b.get("/search?q=" + url.QueryEscape(q))
+		if p.status != http.StatusSeeOther || p.header.Get("Location") != "/t/"+want {
+			t.Errorf("search %q: %d %q", q, p.status, p.header.Get("Location"))
+		}
+	}
+	p := b.get("/search?q=" + url.QueryEscape("RE: ["+tag+" #"+want+"] Boîte aux lettres"))
+	if first := strings.Index(p.body, `href="/t/`); p.status != http.StatusOK || first < 0 || !strings.HasPrefix(p.body[first:], `href="/t/`+want+`"`) {
+		t.Errorf("search with a subject: %d\n%s", p.status, p.body)
+	}
+	if p := b.get("/search?q=9999"); p.status != http.StatusOK {
+		t.Errorf("search for no ticket: %d", p.status)
+	}
+}
+
 // TestEscalateAtTheTopRefused: escalating a ticket already at the top tier and urgent is refused
 // with the reason, as #escalate is, and changes nothing.
 func TestEscalateAtTheTopRefused(t *testing.T) {

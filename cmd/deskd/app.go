@@ -121,7 +121,7 @@ func newApp(ctx context.Context, cfg *config.File, log *slog.Logger, uses part) 
 }
 
 // probes are the readiness checks of /readyz: the database takes writes, the IMAP session is up
-// or reconnecting within its backoff, the SMTP server was reachable at the last try.
+// (or was, and reconnecting has not failed yet), the SMTP server was reachable at the last try.
 func (a *app) probes() []web.Probe {
 	return []web.Probe{
 		{Name: "database", Check: func(ctx context.Context) error { return a.store.Writable(ctx, time.Now()) }},
@@ -134,8 +134,11 @@ func (a *app) probes() []web.Probe {
 				return errors.New("the ingester is not running")
 			case st.RetryAt.IsZero():
 				return errors.New("connecting")
-			case time.Now().After(st.RetryAt.Add(time.Minute)):
-				return fmt.Errorf("no reconnection since %s: %s", st.RetryAt.Format(time.RFC3339), st.LastErr)
+			case !st.FailingSince.IsZero():
+				// As for SMTP: the last attempt failed. A session that just ended is not down
+				// until reconnecting fails.
+				return fmt.Errorf("cannot connect since %s (next try %s): %s", st.FailingSince.Format(time.RFC3339),
+					st.RetryAt.Format(time.RFC3339), st.LastErr)
 			}
 			return nil // Reconnecting within its backoff.
 		}},

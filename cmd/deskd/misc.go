@@ -2,7 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -78,21 +83,16 @@ func check(ctx context.Context, e *env) error {
 	for _, w := range warnings {
 		fmt.Fprintf(e.stdout, "warning: %s\n", w)
 	}
-	d, err := openDesk(ctx, cfg, e.log)
-	if err != nil {
-		return fmt.Errorf("database: %w", err)
-	}
-	defer closeStore(d.Store, e.log)
-	v, err := d.Store.SchemaVersion(ctx)
-	if err != nil {
-		return fmt.Errorf("database: %w", err)
-	}
-	fmt.Fprintf(e.stdout, "database %s: ok (%s, schema %d)\n", tickets.Redact(cfg.Database), d.Store.Dialect(), v)
 	failed := 0
 	fail := func(err error) {
 		fmt.Fprintf(e.stdout, "%v\n", err)
 		failed++
 	}
+	d, done, err := checkDesk(ctx, cfg, e, fail)
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	defer done()
 	if err := printInstances(ctx, e.stdout, d.Store, time.Now()); err != nil {
 		fail(fmt.Errorf("database: %w", err))
 	}
@@ -137,6 +137,76 @@ func check(ctx context.Context, e *env) error {
 		return fmt.Errorf("%s failed", count(failed, "check", "checks"))
 	}
 	return nil
+}
+
+// checkDesk opens the desk that check checks the servers with, creating nothing: the database
+// and the secret file when they exist (and says so), else a desk in a temporary folder, removed by
+// done, as a first run would find it (and says what serve would create). A database without its
+// secret file is a failure: serve would make a new secret, and every link and reply address
+// already mailed would stop working.
+func checkDesk(ctx context.Context, cfg *config.File, e *env, fail func(error)) (d *tickets.Desk, done func(), err error) {
+	path := cfg.Database
+	var missing []string
+	if !tickets.IsPostgres(path) {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			where := "deskd serve would create it"
+			if _, err := os.Stat(filepath.Dir(path)); errors.Is(err, fs.ErrNotExist) {
+				where += ", and its folder " + filepath.Dir(path)
+			}
+			fmt.Fprintf(e.stdout, "database %s: does not exist (%s): a new, empty desk\n", path, where)
+			missing = append(missing, "database")
+		} else if err != nil {
+			return nil, nil, err
+		}
+	}
+	var secret []byte
+	if _, err := os.Stat(cfg.SecretFile); errors.Is(err, fs.ErrNotExist) {
+		if len(missing) == 0 {
+			fail(fmt.Errorf("secret file %s: does not exist, but the database does: deskd serve would create a new secret, and "+
+				"every link and reply address already mailed would stop working; restore the file or correct secret_file", cfg.SecretFile))
+		} else {
+			fmt.Fprintf(e.stdout, "secret file %s: does not exist (deskd serve would create it)\n", cfg.SecretFile)
+		}
+		secret = make([]byte, 32) // For the checks below only: signs nothing that is kept.
+		if _, err := rand.Read(secret); err != nil {
+			return nil, nil, err
+		}
+	} else if secret, err = config.LoadSecret(cfg.SecretFile); err != nil {
+		return nil, nil, err
+	} else if len(missing) > 0 {
+		fmt.Fprintf(e.stdout, "warning: the secret file %s exists but the database does not: is database's path right?\n", cfg.SecretFile)
+	}
+	tmp := ""
+	if len(missing) > 0 {
+		if tmp, err = os.MkdirTemp("", "deskd-check-"); err != nil {
+			return nil, nil, err
+		}
+		path = filepath.Join(tmp, "deskd.db")
+	}
+	cleanup := func() {
+		if tmp != "" {
+			_ = os.RemoveAll(tmp)
+		}
+	}
+	store, err := tickets.OpenStore(ctx, path)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	done = func() { closeStore(store, e.log); cleanup() }
+	if d, err = tickets.NewDesk(&cfg.Desk, store, secret, e.log); err != nil {
+		done()
+		return nil, nil, err
+	}
+	if tmp == "" {
+		v, err := store.SchemaVersion(ctx)
+		if err != nil {
+			done()
+			return nil, nil, err
+		}
+		fmt.Fprintf(e.stdout, "database %s: ok (%s, schema %d)\n", tickets.Redact(cfg.Database), store.Dialect(), v)
+	}
+	return d, done, nil
 }
 
 // checkSMTP logs in to the SMTP server as the sender would.

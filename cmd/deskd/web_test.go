@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
 
 	"github.com/deskd/deskd/cmd/deskd/config"
 	"github.com/deskd/deskd/tickets"
@@ -203,4 +207,74 @@ func TestEachCopyItsOwnLink(t *testing.T) {
 			t.Errorf("%s's copy carries %q: %+v %v", who, link, claim, err)
 		}
 	}
+}
+
+// TestReadinessIMAPDown: once the IMAP server refuses connections, /readyz is 503 and says since
+// when and why (as for SMTP, the last attempt's result), while /metrics reads
+// deskd_imap_connected 0; back to 200 once the server answers again.
+func TestReadinessIMAPDown(t *testing.T) {
+	f := newFlow(t, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	if err := f.dm.web.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { served <- f.dm.serve(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	base := f.dm.web.BaseURL()
+	get := func(p string) (int, string) {
+		resp, err := http.Get(base + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	eventually(t, func() bool { _, body := get("/readyz"); return strings.Contains(body, "imap: ok\n") })
+	if err := f.w.imap.Close(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() bool { code, _ := get("/readyz"); return code == http.StatusServiceUnavailable })
+	code, body := get("/readyz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "imap: cannot connect since ") ||
+		!strings.Contains(body, "database: ok\n") || !strings.Contains(body, "smtp: ok\n") {
+		t.Errorf("readyz with IMAP refusing: %d %q", code, body)
+	}
+	if _, m := get("/metrics"); !strings.Contains(m, "deskd_imap_connected 0") {
+		t.Error("/metrics: IMAP still connected")
+	}
+	// The server answers again on the same address: ready at the next attempt.
+	f.w.startIMAP(t)
+	eventually(t, func() bool { code, _ := get("/readyz"); return code == http.StatusOK })
+}
+
+// startIMAP serves the world's mailboxes again on the same address after w.imap.Close.
+func (w *world) startIMAP(t *testing.T) {
+	t.Helper()
+	var l net.Listener
+	var err error
+	for range 100 { // The port may take a moment to be free again.
+		if l, err = net.Listen("tcp", w.IMAPAddr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.imap = imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return w.mem.NewSession(), nil, nil
+		},
+		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}, imap.CapIdle: {}, imap.CapMove: {}, imap.CapUIDPlus: {}},
+		InsecureAuth: true,
+		Logger:       quietLogger{},
+	})
+	go func() { _ = w.imap.Serve(l) }()
 }
