@@ -100,11 +100,11 @@ func ordinal(w string) (string, bool) {
 	return "", false
 }
 
-// searchStopwords are the classifier's stopwords, with "down" kept, and the words every request
-// says whatever it is about. Not "team": Microsoft Teams is half of an office's requests.
+// searchStopwords are the grammar words, with "down" kept, and the words every request says
+// whatever it is about. Not "team": Microsoft Teams is half of an office's requests.
 var searchStopwords = func() map[string]bool {
 	m := map[string]bool{}
-	for w := range stopwords {
+	for w := range grammarStopwords {
 		m[w] = true
 	}
 	delete(m, "down")

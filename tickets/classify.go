@@ -329,9 +329,10 @@ func isNumber(w string) bool {
 	return true
 }
 
-// stopwords are the folded French and English words that say nothing about a request's subject:
-// grammar words, greetings and courtesy, and when it started ("depuis ce matin", "since Monday").
-var stopwords = func() map[string]bool {
+// grammarStopwords are the folded French and English words that say nothing about a request's
+// subject: grammar words, greetings and courtesy. The similarity engine's stopwords start from
+// them (searchStopwords).
+var grammarStopwords = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`
 a about above after again against all also am an and any are aren as at be because been before being
@@ -348,6 +349,22 @@ tes toi ton tu un une vos votre vous c d j l m n s t y ete etre avoir ai as avon
 est sommes etes sont etais etait etions etiez etaient fais fait faire peux peut pouvez pourriez
 merci bonjour bonsoir cordialement salut madame monsieur svp plait sil si tres bien aussi ca cela ceci
 tout tous toute toutes deja encore comme alors donc car ni non oui plus moins
+`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// stopwords are the classifier's: the grammar words, and when it started ("depuis ce matin",
+// "since Monday"), which a model trained on few tickets takes for a category's words. The
+// similarity engine keeps its own list: these words cost known answers and incident linking
+// recall (407 -> 401 of 500, linking recall 1.000 -> 0.968 on the labelled week).
+var stopwords = func() map[string]bool {
+	m := map[string]bool{}
+	for w := range grammarStopwords {
+		m[w] = true
+	}
+	for _, w := range strings.Fields(`
 avez vais va veux voudrais pourrait pouvoir toujours
 depuis hier aujourd hui demain matin midi soir soiree semaine jour journee avant apres
 lundi mardi mercredi jeudi vendredi samedi dimanche

@@ -78,9 +78,10 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 	pct := func(r rankedTicket) string {
 		return fmt.Sprintf("%.0f%%, %.0f%% on what fails", 100*similarity(r.score, self), 100*onSubstance[r.id])
 	}
-	// alike keeps the candidates alike enough: of the request's category, or, since the
-	// classifier may file one problem under two categories, by a wider margin; and alike on
-	// their substantive terms alone.
+	// alike keeps the candidates alike enough: of the request's category (or either without
+	// one: the classifier abstains on little evidence), or, since the classifier may file one
+	// problem under two categories, by a wider margin; and alike on their substantive terms
+	// alone.
 	alikeTo := func(ranked []rankedTicket) ([]*Ticket, []rankedTicket, error) {
 		var tks []*Ticket
 		var kept []rankedTicket
@@ -89,7 +90,8 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			if other.Category != tk.Category && similarity(r.score, self) < cfg.Similarity+crossCategoryMargin {
+			apart := other.Category != tk.Category && other.Category != "" && tk.Category != ""
+			if apart && similarity(r.score, self) < cfg.Similarity+crossCategoryMargin {
 				continue
 			}
 			if !other.IsIncident() && !t.cfg.InOrganisation(other.Requester) || t.underWay(other) {
