@@ -561,6 +561,9 @@ local_header_rewrite_clients =
 # A mail deferred on a loaded machine (the discard agent slow to start) is tried again within
 # seconds, not after the default 5 minutes, so that the stages' counts can wait for it.
 queue_run_delay = 1s
+# The stages count delivered mails by queue ID: a short ID (inode and microseconds) can come back
+# within a run once its file is gone (2 mails of 2,000 counted as 1, seen on a quiet machine).
+enable_long_queue_ids = yes
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
 EOF
