@@ -161,10 +161,15 @@ func checkDesk(ctx context.Context, cfg *config.File, e *env, fail func(error)) 
 	}
 	var secret []byte
 	if _, err := os.Stat(cfg.SecretFile); errors.Is(err, fs.ErrNotExist) {
-		if len(missing) == 0 {
+		switch {
+		case tickets.IsPostgres(path):
+			// A PostgreSQL desk cannot be told new from used without opening it: warn only.
+			fmt.Fprintf(e.stdout, "warning: secret file %s: does not exist (deskd serve would create it): if this desk "+
+				"already mailed links and reply addresses, restore the file or correct secret_file\n", cfg.SecretFile)
+		case len(missing) == 0:
 			fail(fmt.Errorf("secret file %s: does not exist, but the database does: deskd serve would create a new secret, and "+
 				"every link and reply address already mailed would stop working; restore the file or correct secret_file", cfg.SecretFile))
-		} else {
+		default:
 			fmt.Fprintf(e.stdout, "secret file %s: does not exist (deskd serve would create it)\n", cfg.SecretFile)
 		}
 		secret = make([]byte, 32) // For the checks below only: signs nothing that is kept.
