@@ -103,25 +103,12 @@ func TestAPISameJSONAsCLI(t *testing.T) {
 	}
 }
 
-// TestMetricsAndReadiness: /metrics counts what the desk did (mails read by verdict, tickets
-// opened, mails sent, the outbox's depth); /readyz is 200 while the database takes writes, IMAP is
-// up and SMTP answered, and 503 saying why once the SMTP server is gone.
-func TestMetricsAndReadiness(t *testing.T) {
-	f := newFlow(t, "")
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	if err := f.dm.web.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { served <- f.dm.serve(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	base := f.dm.web.BaseURL()
-	get := func(p string) (int, string) {
+// serveWebGet runs the flow's daemon with its web desk until the test ends (serveWeb), and
+// returns a GET of a path of it: the status and the body.
+func serveWebGet(t *testing.T, f *flow) (get func(path string) (int, string)) {
+	t.Helper()
+	base := serveWeb(t, f)
+	return func(p string) (int, string) {
 		resp, err := http.Get(base + p)
 		if err != nil {
 			t.Fatal(err)
@@ -130,6 +117,14 @@ func TestMetricsAndReadiness(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
+}
+
+// TestMetricsAndReadiness: /metrics counts what the desk did (mails read by verdict, tickets
+// opened, mails sent, the outbox's depth); /readyz is 200 while the database takes writes, IMAP is
+// up and SMTP answered, and 503 saying why once the SMTP server is gone.
+func TestMetricsAndReadiness(t *testing.T) {
+	f := newFlow(t, "")
+	get := serveWebGet(t, f)
 	if code, body := get("/healthz"); code != http.StatusOK || body != "ok\n" {
 		t.Errorf("healthz: %d %q", code, body)
 	}
@@ -153,7 +148,7 @@ func TestMetricsAndReadiness(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A ticket opened by hand queues mail; the sender finds SMTP gone.
-	if err := f.dm.desk.Update(ctx, time.Now(), func(tx *tickets.Tx) error {
+	if err := f.dm.desk.Update(context.Background(), time.Now(), func(tx *tickets.Tx) error {
 		_, err := tx.Open(tickets.NewTicket{Subject: "Phone call", Text: "the printer jams", Requester: "jean.moreau@corp.example"})
 		return err
 	}); err != nil {
@@ -214,28 +209,7 @@ func TestEachCopyItsOwnLink(t *testing.T) {
 // deskd_imap_connected 0; back to 200 once the server answers again.
 func TestReadinessIMAPDown(t *testing.T) {
 	f := newFlow(t, "")
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	if err := f.dm.web.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { served <- f.dm.serve(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	base := f.dm.web.BaseURL()
-	get := func(p string) (int, string) {
-		resp, err := http.Get(base + p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	get := serveWebGet(t, f)
 	eventually(t, func() bool { _, body := get("/readyz"); return strings.Contains(body, "imap: ok\n") })
 	if err := f.w.imap.Close(); err != nil {
 		t.Fatal(err)
