@@ -470,9 +470,29 @@ func decodeWordBytes(enc, text string) []byte {
 	case "b":
 		return decodeBase64([]byte(text))
 	case "q":
-		return decodeQP([]byte(strings.ReplaceAll(text, "_", " ")))
+		return decodeQWord(text)
 	}
 	return []byte(text)
+}
+
+// decodeQWord decodes the text of a "Q" encoded word (RFC 2047 §4.2): "_" is a space, "=XX" a
+// byte, anything else itself. Not decodeQP: a body's quoted-printable drops the spaces that end
+// a line, and a word that ends in "_" ends in a space a folded subject needs ("le_?=" then
+// "=?utf-8?q?r=C3=A9seau?=" is "le réseau"). A "=" not followed by two hex digits is kept.
+func decodeQWord(text string) []byte {
+	out := make([]byte, 0, len(text))
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; {
+		case c == '_':
+			out = append(out, ' ')
+		case c == '=' && i+2 < len(text) && isHex(text[i+1]) && isHex(text[i+2]):
+			out = append(out, unhex(text[i+1])<<4|unhex(text[i+2]))
+			i += 2
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // parseParams parses a header value with parameters, such as Content-Type or

@@ -144,3 +144,22 @@ func TestOversizedMessageIDDropped(t *testing.T) {
 		t.Errorf("references %q", refs)
 	}
 }
+
+// TestQWordEndingInSpace checks that a space encoded at the end of a "Q" word survives when a
+// long subject is folded into several words, as Python's email package and many clients fold it:
+// only the white space between adjacent words is dropped (RFC 2047 §6.2), "_" is text.
+func TestQWordEndingInSpace(t *testing.T) {
+	tests := []struct{ subject, want string }{
+		{"=?utf-8?q?Probl=C3=A8me_avec_le_?=\r\n =?utf-8?q?r=C3=A9seau_du_3e?=", "Problème avec le réseau du 3e"},
+		{"=?utf-8?q?Demande_d=27acc=C3=A8s_:_dossier_?=\r\n =?utf-8?q?partag=C3=A9_Marketing?=", "Demande d'accès : dossier partagé Marketing"},
+		{"=?UTF-8?B?UHJvYmzDqG1lIGF2ZWMgbGUg?=\r\n =?UTF-8?B?csOpc2VhdSBkdSAzZQ==?=", "Problème avec le réseau du 3e"},
+		{"=?iso-8859-1?Q?caf=E9__?= =?iso-8859-1?Q?cr=E8me?=", "café  crème"},
+		{"=?utf-8?q?a=3Db_=3?=", "a=b =3"}, // a "=" without two hex digits is itself
+	}
+	for _, tt := range tests {
+		m := mustParse(t, "From: a@example.com\r\nSubject: "+tt.subject+"\r\n\r\nbody\r\n", ParseOptions{})
+		if m.Subject != tt.want {
+			t.Errorf("%q: subject %q, want %q", tt.subject, m.Subject, tt.want)
+		}
+	}
+}
