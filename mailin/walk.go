@@ -143,6 +143,9 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 			w.htmls = append(w.htmls, s)
 			return
 		}
+		if strings.EqualFold(params["format"], "flowed") {
+			s = unflow(s, strings.EqualFold(params["delsp"], "yes"))
+		}
 		s = w.uuencoded(s)
 		w.texts = append(w.texts, s)
 	default:
