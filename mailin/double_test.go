@@ -107,7 +107,7 @@ func TestIngesterOnItsInterface(t *testing.T) {
 	if n, _ := srv.mailbox(t, "deskd-quarantine"); n != 1 {
 		t.Fatalf("%d mails in quarantine, want the poison", n)
 	}
-	st0, err := g.loadState(ctx, "INBOX")
+	st0, err := g.loadState(ctx, g.settings().IMAP)
 	if err != nil || st0.LastUID != 4 || st0.UIDValidity == 0 || len(st0.Inflight)+len(st0.Attempts) != 0 {
 		t.Fatalf("state %+v %v", st0, err)
 	}

@@ -72,7 +72,7 @@ func (g *Ingester) firstRun(ctx context.Context, s *session, mailbox string, pre
 		return prev, fmt.Errorf("search: %w", err)
 	}
 	// Attempts and the group commit in flight name mails by Message-ID: they stay true.
-	next := mailboxState{UIDValidity: s.uidValidity, Inflight: prev.Inflight, Attempts: prev.Attempts, recorded: true}
+	next := mailboxState{UIDValidity: s.uidValidity, Inflight: prev.Inflight, Attempts: prev.Attempts, Account: account(s.cfg), recorded: true}
 	uids := all.AllUIDs()
 	if len(uids) > 0 {
 		next.Backlog = &backlog{UpTo: uint32(slices.Max(uids)), Backfill: s.cfg.Backfill, AckMaxAge: s.cfg.AckMaxAge.Duration, At: g.now()}
@@ -130,7 +130,7 @@ func (g *Ingester) Preview(ctx context.Context) (*FirstRun, error) {
 		return nil, err
 	}
 	defer s.close(g.log)
-	state, err := g.loadState(ctx, s.cfg.Mailbox)
+	state, err := g.loadState(ctx, s.cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -442,7 +442,7 @@ type preparer interface {
 // batch may follow; next is that batch, read while this one committed (nil if not read).
 func (g *Ingester) batch(ctx context.Context, s *session, ahead *pass) (st Stats, more bool, next *pass, err error) {
 	mailbox := s.cfg.Mailbox // The mailbox this session selected, whatever a reload says.
-	state, err := g.loadState(ctx, mailbox)
+	state, err := g.loadState(ctx, s.cfg)
 	if err != nil {
 		return st, false, nil, err
 	}

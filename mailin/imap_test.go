@@ -147,7 +147,9 @@ func (d *testDesk) ingester() *Ingester { return NewIngester(d.Desk, d.settings,
 // state reads the ingester's state of a mailbox, as the desk stores it.
 func (d *testDesk) state(t testing.TB, mailbox string) mailboxState {
 	t.Helper()
-	st, err := d.ingester().loadState(context.Background(), mailbox)
+	cfg := d.settings.IMAP
+	cfg.Mailbox = mailbox
+	st, err := d.ingester().loadState(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -229,7 +229,7 @@ func TestPipelineFailureAtEveryPoint(t *testing.T) {
 			if n, seen := srv.mailbox(t, "INBOX"); n != mails || seen != mails || len(d.mails) != mails {
 				t.Fatalf("%s failing at call %d: %d mails, %d seen, %d recorded", kind, k, n, seen, len(d.mails))
 			}
-			if st, err := g.loadState(ctx, "INBOX"); err != nil || st.LastUID != mails || len(st.Inflight) != 0 {
+			if st, err := g.loadState(ctx, g.settings().IMAP); err != nil || st.LastUID != mails || len(st.Inflight) != 0 {
 				t.Fatalf("%s failing at call %d: state %+v %v", kind, k, st, err)
 			}
 		}

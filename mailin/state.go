@@ -37,11 +37,24 @@ type mailboxState struct {
 	// it is taken (firstrun.go).
 	Backlog *backlog `json:"backlog,omitempty"`
 
+	// Account is the server and user whose mailbox this is (account): a desk moved to another
+	// account, or another server, whose mailbox of the same name numbers its mail from the same
+	// UIDVALIDITY, must not skip that mail as done. Empty in a record made before it was kept:
+	// that record is taken as the configured account's.
+	Account string `json:"account,omitempty"`
+
 	recorded bool // The desk had a record of the mailbox: this is no first run.
 }
 
-func (g *Ingester) loadState(ctx context.Context, mailbox string) (mailboxState, error) {
-	var st mailboxState
+// account names the account a session reads: the server's address and the user.
+func account(cfg Config) string { return cfg.Address + " " + cfg.Username }
+
+// loadState returns the recorded state of the mailbox of cfg (a session's: what it selected,
+// whatever a reload says). A record of another account's mailbox of the same name is none: the
+// next pass is a first run (firstrun.go) for this one.
+func (g *Ingester) loadState(ctx context.Context, cfg Config) (mailboxState, error) {
+	mailbox, acct := cfg.Mailbox, account(cfg)
+	st := mailboxState{Account: acct}
 	b, err := g.desk.MailboxState(ctx, mailbox)
 	if err != nil || len(b) == 0 {
 		return st, err
@@ -49,7 +62,12 @@ func (g *Ingester) loadState(ctx context.Context, mailbox string) (mailboxState,
 	if err := json.Unmarshal(b, &st); err != nil {
 		return st, fmt.Errorf("state of mailbox %q: %w", mailbox, err)
 	}
-	st.recorded = true
+	if st.Account != "" && st.Account != acct {
+		g.log.Warn("the desk's record of this mailbox is another account's: the mailbox is read as on a first run",
+			"mailbox", mailbox, "recorded", st.Account, "now", acct)
+		return mailboxState{Account: acct}, nil
+	}
+	st.Account, st.recorded = acct, true
 	return st, nil
 }
 
