@@ -421,12 +421,8 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, lead string
 			return err
 		}
 	} else if rest != "" {
-		reply := t.Reply
-		if tk.IsIncident() && tk.Status != StatusClosed {
-			// Answering an incident is answering everyone it stands for.
-			reply = func(tk *Ticket, text, who, _ string) error { return t.IncidentUpdate(tk, text, who) }
-		}
-		if err := reply(tk, rest, who, in.MessageID); err != nil {
+		// Answering an incident is answering everyone it stands for (Reply).
+		if err := t.Reply(tk, rest, who, in.MessageID); err != nil {
 			return err
 		}
 	}

@@ -639,10 +639,16 @@ func (t *Tx) signature(actor string) string {
 }
 
 // Reply sends a technician's public answer to the requester and watchers. It counts as the first
-// response, and an unassigned ticket goes to the technician who answered.
+// response, and an unassigned ticket goes to the technician who answered. On an incident it is
+// IncidentUpdate: the answer goes to the requesters and watchers of its linked requests.
 func (t *Tx) Reply(tk *Ticket, text, actor, messageID string) error {
 	if err := t.mustBeOpen(tk); err != nil {
 		return err
+	}
+	if tk.IsIncident() {
+		// An incident's requester is the desk: answering it is answering everyone it stands for,
+		// whether the answer comes by mail, from the web desk or the CLI.
+		return t.IncidentUpdate(tk, text, actor)
 	}
 	text = strings.TrimSpace(text)
 	if text == "" {
