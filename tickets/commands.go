@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -450,7 +451,8 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, lead string
 		case "cc":
 			// Done above, before the answer.
 		case "category":
-			err = t.SetCategory(tk, c.Arg, who)
+			cat, _ := t.cfg.CategoryNamed(c.Arg) // Checked by refusal.
+			err = t.SetCategory(tk, cat.Name, who)
 		case "away":
 			until, _ := parseAway(c.Arg, t.Now, t.cfg.Location()) // Checked by refusal.
 			err = t.SetAway(who, until)
@@ -554,7 +556,7 @@ func (t *Tx) refusal(c Command, text, who string) *errRefused {
 			p = say(PhraseCcAddress)
 		}
 	case "category":
-		if _, ok := t.cfg.Category(strings.ToLower(c.Arg)); !ok {
+		if _, ok := t.cfg.CategoryNamed(c.Arg); !ok {
 			p = say(PhraseUnknownCategory, "category", fmt.Sprintf("%q", c.Arg), "names", strings.Join(t.categoryNames(), ", "))
 		}
 	case "away":
@@ -609,7 +611,17 @@ func ticketArg(arg string) (int64, bool) {
 func (t *Tx) categoryNames() []string {
 	var out []string
 	for _, c := range t.cfg.Categories {
-		out = append(out, c.Name)
+		n := c.Name
+		var labels []string
+		for _, l := range []string{c.LabelFR, c.LabelEN, c.Label} {
+			if l != "" && Fold(l) != Fold(c.Name) && !slices.Contains(labels, l) {
+				labels = append(labels, l)
+			}
+		}
+		if len(labels) > 0 {
+			n += " (" + strings.Join(labels, ", ") + ")"
+		}
+		out = append(out, n)
 	}
 	return out
 }

@@ -576,6 +576,23 @@ func (c *Config) Category(name string) (Category, bool) {
 	return Category{}, false
 }
 
+// CategoryNamed returns the category a person names: by its name or by one of its labels, in
+// any case, with or without accents ("matériel", "Materiel", "hardware").
+func (c *Config) CategoryNamed(s string) (Category, bool) {
+	f := strings.TrimSpace(Fold(s))
+	if f == "" {
+		return Category{}, false
+	}
+	for _, cat := range c.Categories {
+		for _, n := range []string{cat.Name, cat.Label, cat.LabelFR, cat.LabelEN} {
+			if n != "" && Fold(n) == f {
+				return cat, true
+			}
+		}
+	}
+	return Category{}, false
+}
+
 // IsStaff reports whether the address is a technician or a coordinator.
 func (c *Config) IsStaff(email string) bool {
 	_, t := c.Technician(email)
