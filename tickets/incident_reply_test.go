@@ -44,3 +44,31 @@ func TestIncidentReplyReachesItsRequesters(t *testing.T) {
 		}
 	}
 }
+
+// TestIncidentEscalationTellsItsRequesters: an incident's escalation tells the requesters of its
+// linked requests (the contract: "the requester and the coordinators are told"), each once, in
+// their own thread.
+func TestIncidentEscalationTellsItsRequesters(t *testing.T) {
+	d := newIncidentDesk(t, false)
+	ctx := context.Background()
+	text := "URGENT the VPN is down for everyone, production blocked, error 809."
+	var tks []*Ticket
+	for i, from := range []string{"celine@corp.example", "priya@corp.example", "jean@corp.example"} {
+		tks = append(tks, openTicket(t, d, t0.Add(time.Duration(i)*time.Minute), NewTicket{Subject: "VPN down",
+			Text: text, Requester: from, Language: "en"}))
+	}
+	inc := mustTicket(t, d, mustTicket(t, d, tks[2].ID).Incident)
+	if !inc.IsIncident() {
+		t.Fatalf("no incident: %+v", inc)
+	}
+	if err := d.Do(ctx, inc.ID, t0.Add(time.Hour), func(tx *Tx, tk *Ticket) error {
+		return tx.Escalate(tk, "the gateway's card is broken: the vendor is needed", "nadia@corp.example")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i, who := range []string{"celine@corp.example", "priya@corp.example", "jean@corp.example"} {
+		if got := strings.Join(mailsTo(t, d, who), ", "); got != "ack #"+itoa(tks[i].ID)+", escalated #"+itoa(tks[i].ID) {
+			t.Errorf("%s got %q", who, got)
+		}
+	}
+}

@@ -657,6 +657,35 @@ func (t *Tx) IncidentUpdate(inc *Ticket, text, actor string) error {
 	return t.announce(inc, "update", text, actor, len(linked))
 }
 
+// tellEscalated tells a ticket's requester and watchers that it was escalated. An incident's
+// requester is the desk: the requesters and watchers of its active requests are told instead,
+// each once, in their own request's thread and language, as of an update.
+func (t *Tx) tellEscalated(tk *Ticket, n Notice) error {
+	if !tk.IsIncident() {
+		return t.queue(tk, Mail{Kind: KindEscalated, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
+			Automatic: true, Notice: n})
+	}
+	linked, err := t.linkedTickets(tk.ID, true)
+	if err != nil {
+		return err
+	}
+	told := map[string]bool{}
+	own := newOwnThreads(linked)
+	for _, l := range linked {
+		to, cc := once(told, []string{l.Requester}), once(told, own.watching(l))
+		if len(to) == 0 && len(cc) > 0 {
+			to, cc = cc[:1], cc[1:]
+		}
+		if len(to) == 0 {
+			continue
+		}
+		if err := t.queue(l, Mail{Kind: KindEscalated, To: to, Cc: cc, Language: l.Language, Automatic: true, Notice: n}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ownThreads are the requesters of an incident's linked requests: each is told in their own
 // request's thread, never first as a watcher of another's (where the mail greets someone else
 // about someone else's ticket, and their own request seems never answered).

@@ -524,8 +524,7 @@ func (t *Tx) escalate(tk *Ticket, reason, actor, deadline string, due time.Time)
 		}
 	}
 	if !unchanged { // A quiet ticket's requester is left out when it is queued (spareRequester).
-		if err := t.queue(tk, Mail{Kind: KindEscalated, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language,
-			Automatic: true, Notice: Notice{Audience: "requester", TopTier: top, Stayed: stayed}}); err != nil {
+		if err := t.tellEscalated(tk, Notice{Audience: "requester", TopTier: top, Stayed: stayed}); err != nil {
 			return stayed, err
 		}
 	}
