@@ -13,7 +13,8 @@ const EventRating = "rating"
 
 // Rate records a requester's answer to "was your problem solved?" (the last answer per ticket
 // counts), with an optional comment. "No" reopens a resolved ticket and tells its technician
-// (the coordinators when nobody holds it); "no" to a ticket not resolved, and "yes", tell nobody. from is who answered: the
+// (the coordinators when nobody holds it), and opens a request that follows up a closed one; "no"
+// to a ticket not resolved yet, and "yes", tell nobody. from is who answered: the
 // requester or a watcher, as the signed link says.
 func (t *Tx) Rate(tk *Ticket, solved bool, comment, from string) error {
 	comment = strings.TrimSpace(comment)
@@ -35,7 +36,17 @@ func (t *Tx) Rate(tk *Ticket, solved bool, comment, from string) error {
 	}
 	// Only an answer that reopens a resolved ticket tells anyone: once per resolution, however
 	// often a link is posted.
-	if solved || tk.Status != StatusResolved {
+	if solved {
+		return nil
+	}
+	if tk.Status == StatusClosed {
+		// A closed ticket opens no more. As a reply to its mail does, "no" opens a request that
+		// follows it up (its technician takes it), the comment as its text; each link once.
+		_, err := t.Open(NewTicket{Subject: followUpSubject(tk.Subject, comment), Text: comment, Requester: from,
+			Language: tk.Language, LinkedTicket: tk.ID, Actor: from})
+		return err
+	}
+	if tk.Status != StatusResolved {
 		return nil
 	}
 	// The same as a reply saying it is still broken: out of a resolved incident, open again.

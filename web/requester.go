@@ -343,6 +343,7 @@ type voteData struct {
 	Solved  bool
 	Done    bool
 	Already bool // The link had answered before: its answer stands.
+	Closed  bool // The ticket was closed: "no" opens a request that follows it up.
 }
 
 // voteForm is the page of a one-click answer: a GET only shows the question, so that mail
@@ -350,13 +351,16 @@ type voteData struct {
 func (s *Server) voteForm(w http.ResponseWriter, r *http.Request, g *guest) {
 	st := s.settings()
 	s.render(w, r, http.StatusOK, g.Ticket.Language, "vote", view{Title: "vote_title", CSRF: s.formToken(w, r),
-		Data: voteData{Guest: g, Ref: fmt.Sprintf("[%s #%d]", st.desk.Desk.Tag, g.Ticket.ID), Solved: g.Claim.Purpose == tickets.LinkSolved}})
+		Data: voteData{Guest: g, Ref: fmt.Sprintf("[%s #%d]", st.desk.Desk.Tag, g.Ticket.ID), Solved: g.Claim.Purpose == tickets.LinkSolved,
+			Closed: g.Ticket.Status == tickets.StatusClosed}})
 }
 
-// vote records the answer; "no" reopens the ticket and tells the technician.
+// vote records the answer; "no" reopens the ticket and tells the technician (a closed one: opens
+// a request that follows it up).
 func (s *Server) vote(w http.ResponseWriter, r *http.Request, g *guest) {
 	st := s.settings()
 	solved := g.Claim.Purpose == tickets.LinkSolved
+	closed := g.Ticket.Status == tickets.StatusClosed
 	comment := r.PostFormValue("comment")
 	answered := false
 	err := s.o.Desk.Do(r.Context(), g.Ticket.ID, s.o.Now(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
@@ -373,5 +377,5 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request, g *guest) {
 		s.o.Wake()
 	}
 	s.render(w, r, http.StatusOK, g.Ticket.Language, "vote", view{Title: "vote_title",
-		Data: voteData{Guest: g, Ref: fmt.Sprintf("[%s #%d]", st.desk.Desk.Tag, g.Ticket.ID), Solved: solved, Done: true, Already: !answered}})
+		Data: voteData{Guest: g, Ref: fmt.Sprintf("[%s #%d]", st.desk.Desk.Tag, g.Ticket.ID), Solved: solved, Done: true, Already: !answered, Closed: closed}})
 }
