@@ -37,7 +37,7 @@ type ticketData struct {
 	Techs      []option
 	Priorities []option
 	Categories []option
-	Done       string // The action just done.
+	Done       string // The word saying the action just done, "" for none.
 	CanTake    bool
 	Active     bool
 }
@@ -50,7 +50,7 @@ func (s *Server) ticket(w http.ResponseWriter, r *http.Request, u *user) {
 		s.fail(w, r, http.StatusNotFound, u.Lang, "error_not_found")
 		return
 	}
-	s.showTicket(w, r, u, id, http.StatusOK, r.URL.Query().Get("done"), "")
+	s.showTicket(w, r, u, id, http.StatusOK, doneWord(r.URL.Query().Get("done"), ticketActions...), "")
 }
 
 func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, u *user, id int64, status int, done, problem string) {
@@ -135,6 +135,10 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, u *user, id 
 	d.Categories = options(cats, tk.Category, labels)
 	s.render(w, r, status, u.Lang, "ticket", view{Title: "ticket_title", User: u, CSRF: u.csrf, Nav: "queue", Problem: problem, Data: d})
 }
+
+// ticketActions are the forms of the ticket page (act), whose names ?done= may give.
+var ticketActions = []string{"reply", "note", "resolve", "escalate", "assign", "take", "priority", "category",
+	"pending", "reopen", "close", "watch", "unwatch"}
 
 // act runs one form of the ticket page through the domain operation the mail command of the same
 // name runs, in one transaction: same rules, same notifications, same history.
