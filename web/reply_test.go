@@ -65,7 +65,8 @@ func TestWatchTheDesk(t *testing.T) {
 }
 
 // TestUnlinkForm: a request linked to an incident shows the incident and a form that detaches
-// it, as #unlink does; once detached it is refused with a word.
+// it, as #unlink does; once detached it is refused with a word. A form refused on the way keeps
+// its text.
 func TestUnlinkForm(t *testing.T) {
 	f := newFixture(t)
 	inc := f.open(tickets.NewTicket{Subject: "Wi-Fi down", Text: "no wifi on floor 2", Requester: "emma@corp.example", Language: "en"})
@@ -82,6 +83,11 @@ func TestUnlinkForm(t *testing.T) {
 	p := b.get(path)
 	if !strings.Contains(p.body, `href="/t/`+itoa(inc.ID)+`">#`+itoa(inc.ID)+`</a>`) || !strings.Contains(p.body, `action="`+path+`/unlink"`) {
 		t.Fatalf("no incident and unlink form on the linked request's page")
+	}
+	// Escalating it is refused while it follows the incident; the reason typed stays in its box.
+	if p := b.post(path+"/escalate", url.Values{"csrf": {csrf(t, p)}, "text": {"needs the network team"}}); p.status != http.StatusConflict ||
+		!strings.Contains(p.body, `value="needs the network team"`) {
+		t.Errorf("escalate a linked request: %d, reason not given back", p.status)
 	}
 	if p := b.post(path+"/unlink", url.Values{"csrf": {csrf(t, p)}}); p.status != http.StatusSeeOther || !strings.HasSuffix(p.header.Get("Location"), "?done=unlink") {
 		t.Fatalf("unlink: %d %s", p.status, p.header.Get("Location"))

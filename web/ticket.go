@@ -162,8 +162,10 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, u *user) {
 	} else {
 		text = strings.TrimSpace(r.PostFormValue("text"))
 	}
+	// A refused form's text is given back in its box (a file input cannot be).
+	draft := map[string]string{action: text}
 	refuse := func(key string) {
-		s.showTicket(w, r, u, id, http.StatusBadRequest, "", p.Word(key), nil)
+		s.showTicket(w, r, u, id, http.StatusBadRequest, "", p.Word(key), draft)
 	}
 	// A reply or a resolution note goes to the requester as typed. A "#priority low" line, a
 	// command in a technician's mail, would reach them as text: it is refused, the text given
@@ -171,7 +173,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, u *user) {
 	if action == "reply" || action == "resolve" {
 		if lines := commandLines(text); len(lines) > 0 {
 			s.showTicket(w, r, u, id, http.StatusBadRequest, "",
-				p.Word("error_reply_commands", "lines", strings.Join(lines, ", ")), map[string]string{action: text})
+				p.Word("error_reply_commands", "lines", strings.Join(lines, ", ")), draft)
 			return
 		}
 	}
@@ -260,7 +262,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, u *user) {
 	}
 	err = s.o.Desk.Do(r.Context(), id, s.o.Now(), do)
 	if key := refusal(err); key != "" {
-		s.showTicket(w, r, u, id, http.StatusConflict, "", p.Word(key), nil)
+		s.showTicket(w, r, u, id, http.StatusConflict, "", p.Word(key), draft)
 		return
 	}
 	if errors.Is(err, tickets.ErrNoTicket) {
