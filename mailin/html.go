@@ -180,6 +180,7 @@ type textWriter struct {
 	quote int   // Depth of <blockquote>.
 	lists []int // Per open list: -1 for <ul>, else the next number.
 	cells int   // Cells written in the current table row.
+	tiny  bool  // The text here is set in a font too small to read (font-size:0): left out.
 
 	limit      int  // Stop once the text has this many bytes; 0: no limit.
 	nodes      int  // Stop after visiting this many more nodes, when countNodes.
@@ -221,6 +222,9 @@ func (w *textWriter) blank() {
 }
 
 func (w *textWriter) text(s string) {
+	if w.tiny {
+		return
+	}
 	if w.limit > 0 {
 		s = head(s, max(w.limit-w.size-w.cur.Len(), 0))
 	}
@@ -283,6 +287,21 @@ func (w *textWriter) walk(n *html.Node, depth int) {
 		}
 		return
 	}
+	if len(n.Attr) > 0 {
+		hide, font := hiddenBy(n)
+		if hide {
+			return
+		}
+		if font != fontInherit && (font == fontTiny) != w.tiny {
+			w.tiny = font == fontTiny
+			defer func() { w.tiny = font != fontTiny }()
+		}
+	}
+	w.element(n, depth)
+}
+
+// element writes an element the reader sees.
+func (w *textWriter) element(n *html.Node, depth int) {
 	switch n.DataAtom {
 	case atom.Script, atom.Style, atom.Head, atom.Title, atom.Meta, atom.Template, atom.Noscript, atom.Object, atom.Iframe, atom.Svg, atom.Select:
 		return
@@ -576,4 +595,94 @@ func removeFollowing(n *html.Node) {
 		n.Parent.RemoveChild(s)
 		s = next
 	}
+}
+
+// What an element's style says of its text's font size (hiddenBy).
+const (
+	fontInherit = iota // No font size: as its parent.
+	fontTiny           // font-size under 2px (0, 1px, 1pt): the text cannot be read.
+	fontSized          // A font size one can read.
+)
+
+// hiddenBy reports whether an element hides itself and all it holds from the reader, by the
+// hidden attribute or its inline style: display:none, visibility:hidden, opacity:0, Outlook's
+// mso-hide:all, or a height of 0 with overflow:hidden (the preheaders of newsletters and of
+// Outlook's templates, text meant for the inbox's preview line). It also says what the style
+// sets the font size to: a font-size of 0 hides the element's own text, not a child's that
+// sets its size again (layout tables use it against the gaps between inline blocks).
+func hiddenBy(n *html.Node) (hide bool, font int) {
+	var style string
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "hidden":
+			return true, fontInherit
+		case "style":
+			style = a.Val
+		}
+	}
+	if style == "" {
+		return false, fontInherit
+	}
+	font = fontInherit
+	var zeroHeight, clipped bool
+	for _, decl := range strings.Split(style, ";") {
+		prop, val, ok := strings.Cut(decl, ":")
+		if !ok {
+			continue
+		}
+		prop = strings.ToLower(strings.TrimSpace(prop))
+		val = strings.ToLower(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(val), "!important")))
+		switch prop {
+		case "display":
+			if val == "none" {
+				return true, font
+			}
+		case "visibility":
+			if val == "hidden" || val == "collapse" {
+				return true, font
+			}
+		case "mso-hide":
+			if val == "all" {
+				return true, font
+			}
+		case "opacity":
+			if f, err := strconv.ParseFloat(val, 64); err == nil && f <= 0 {
+				return true, font
+			}
+		case "max-height", "height":
+			zeroHeight = zeroHeight || cssLength(val) == 0
+		case "overflow", "overflow-y":
+			clipped = clipped || val == "hidden"
+		case "font-size":
+			switch v := cssLength(val); {
+			case v < 0:
+			case v < 2:
+				font = fontTiny
+			default:
+				font = fontSized
+			}
+		}
+	}
+	return zeroHeight && clipped, font
+}
+
+// cssLength is a CSS length in CSS pixels, roughly (pt, em and % taken as the usual 16px
+// body), -1 when it is not one (auto, a keyword, a calc()).
+func cssLength(v string) float64 {
+	unit := strings.TrimLeft(v, "0123456789.+-")
+	num, err := strconv.ParseFloat(v[:len(v)-len(unit)], 64)
+	if err != nil || num < 0 {
+		return -1
+	}
+	switch strings.TrimSpace(unit) {
+	case "", "px":
+		return num
+	case "pt":
+		return num * 4 / 3
+	case "em", "rem":
+		return num * 16
+	case "%":
+		return num * 16 / 100
+	}
+	return -1
 }

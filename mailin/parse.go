@@ -64,12 +64,16 @@ type ParseOptions struct {
 }
 
 // Decorative inline images are images under tinyImage bytes (tracking
-// pixels, spacers), and images up to smallImage bytes that occur more than
-// once in the message (signature logos, repeated down a thread). A pasted
-// screenshot is larger; whether an image has a name plays no part.
+// pixels, spacers), images up to smallImage bytes that occur more than
+// once in the message (signature logos, repeated down a thread), and images
+// under signatureImage bytes that the HTML shows in the sender's signature
+// (signatureImages: after the sign-off, before the quoted history), which come
+// again with each of the sender's replies. A pasted screenshot is larger, or
+// above the sign-off; whether an image has a name plays no part.
 const (
-	tinyImage  = 1 << 10
-	smallImage = 16 << 10
+	tinyImage      = 1 << 10
+	smallImage     = 16 << 10
+	signatureImage = 20 << 10
 )
 
 // Message is a parsed incoming mail.

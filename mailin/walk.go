@@ -558,6 +558,44 @@ var imageExt = map[string]string{
 	"image/bmp": ".bmp", "image/webp": ".webp", "image/tiff": ".tif", "image/heic": ".heic", "image/svg+xml": ".svg",
 }
 
+// signatureStartRe finds where a signature starts in the HTML of a mail: Outlook's
+// _MailAutoSig bookmark, an element whose id or class names a signature (Outlook on the web's
+// id="Signature", Gmail's gmail_signature, Thunderbird's moz-signature, Apple Mail's
+// AppleMailSignature), a "-- " delimiter, or a line that is only a sign-off ("Cordialement",
+// "Best regards", "Merci,").
+var signatureStartRe = regexp.MustCompile(`(?i)name\s*=\s*["']?_MailAutoSig|\b(?:id|class)\s*=\s*["']?[^"'>]*signature|>\s*--(?:\s|&nbsp;|&#160;|\x{a0})*<|>(?:\s|&nbsp;|&#160;)*(?:` +
+	`(?:(?:bien |tr(?:e|è|&egrave;)s )?cordialement|bien (?:(?:a|à|&agrave;) vous|amicalement)|salutations(?: distingu(?:e|é|&eacute;)es)?|(?:(?:best|kind|warm) )?regards|best wishes|sincerely|cheers|bonne (?:journ(?:e|é|&eacute;)e|soir(?:e|é|&eacute;)e)|belle journ(?:e|é|&eacute;)e)(?:\s|&nbsp;|&#160;)*[,.!]?` +
+	// Thanks close a mail with a comma; "Merci !" more often opens it.
+	`|(?:merci(?: beaucoup| d'avance| par avance)?|(?:many )?thanks(?: in advance)?|thank you)(?:\s|&nbsp;|&#160;)*,` +
+	`)(?:\s|&nbsp;|&#160;)*<`)
+
+// quoteStartRe finds where the quoted history or a forwarded message starts in the HTML of a
+// mail (the markers removeQuotedHTML knows, read in the source).
+var quoteStartRe = regexp.MustCompile(`(?i)<blockquote|\bid\s*=\s*["']?(?:x_)?(?:divRplyFwdMsg|appendonsend|olk_src_body_section|mail-editor-reference-message-container)|\bclass\s*=\s*["']?[^"'>]*(?:gmail_quote|yahoo_quoted|moz-cite-prefix)|border-top\s*:\s*solid|-{3,}\s*(?:original message|message d'origine|forwarded message|message transf)|<hr\b`)
+
+// signatureImages returns the Content-IDs of the images the HTML shows in the sender's
+// signature: an <img src="cid:…"> after where the signature starts (the last match of
+// signatureStartRe) and before the quoted history (quoteStartRe). A logo there comes again with every reply of its sender;
+// an image pasted into the message is above the sign-off.
+func signatureImages(htmls []string) map[string]bool {
+	out := map[string]bool{}
+	for _, h := range htmls {
+		h = head(h, htmlChunk)
+		end := len(h)
+		if loc := quoteStartRe.FindStringIndex(h); loc != nil {
+			end = loc[0]
+		}
+		start := lastMatch(signatureStartRe, h[:end]) // The last: a "Merci" above the text is no sign-off.
+		if start < 0 {
+			continue
+		}
+		for _, m := range imgCIDRe.FindAllStringSubmatch(h[start:end], -1) {
+			out[m[1]] = true
+		}
+	}
+	return out
+}
+
 // images marks the decorative inline images (see tinyImage), names the
 // images that have no name (screenshot-1.png, …), and puts "[image: name]"
 // in the text where each other inline image was: after its <img> in the
@@ -571,6 +609,16 @@ func (w *walker) images() {
 			count[string(a.Data)]++
 		}
 	}
+	var logos map[string]bool // signatureImages, read once an image could be a logo
+	logo := func(a *Attachment) bool {
+		if a.Size >= signatureImage || a.ContentID == "" || len(w.htmls) == 0 {
+			return false
+		}
+		if logos == nil {
+			logos = signatureImages(w.htmls)
+		}
+		return logos[a.ContentID]
+	}
 	marker := map[string]string{} // Content-ID → what stands for the image in the text
 	var unnamed []string          // generated names, in order
 	n := 0
@@ -579,7 +627,8 @@ func (w *walker) images() {
 		if !strings.HasPrefix(a.ContentType, "image/") {
 			continue
 		}
-		if a.Inline && !a.Omitted && (a.Size < tinyImage || (a.Size <= smallImage && count[string(a.Data)] > 1)) {
+		if a.Inline && !a.Omitted && (a.Size < tinyImage || (a.Size <= smallImage && count[string(a.Data)] > 1) ||
+			logo(a)) {
 			a.Decorative = true
 			continue
 		}

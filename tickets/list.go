@@ -42,8 +42,16 @@ func (s *Store) EachTicket(ctx context.Context, f ListFilter, fn func(*Ticket) e
 func listQuery(d dialect, f ListFilter) (string, []any) {
 	var where []string
 	var args []any
+	statuses := f.Statuses
 	if f.Status != "" {
-		where, args = append(where, `status = ?`), append(args, f.Status)
+		statuses = append([]Status{f.Status}, statuses...)
+	}
+	if len(statuses) > 0 {
+		marks := make([]string, len(statuses))
+		for i, st := range statuses {
+			marks[i], args = "?", append(args, st)
+		}
+		where = append(where, `status IN (`+strings.Join(marks, ", ")+`)`)
 	}
 	if f.Assignee != "" {
 		where, args = append(where, `assignee = ?`), append(args, strings.ToLower(f.Assignee))

@@ -119,7 +119,8 @@ func (s *Store) Linked(ctx context.Context, incident int64) ([]int64, error) {
 
 // ListFilter selects tickets.
 type ListFilter struct {
-	Status     Status // "" for all.
+	Status     Status   // "" for all.
+	Statuses   []Status // Any of these (with Status, if set); nil for all.
 	Assignee   string
 	Category   string     // "" for all.
 	Priorities []Priority // nil for all.

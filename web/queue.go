@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/deskd/deskd/tickets"
@@ -60,27 +61,55 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request, u *user) {
 	st := s.settings()
 	q := r.URL.Query()
 	now := s.o.Now()
+	p := st.words.Page(u.Lang, st.desk.Location())
+	// A value the page does not know is said, not silently read as the default: a link or a
+	// typed address with status=resolved would otherwise show the open tickets as if filtered.
+	var ignored []string
 	v := tickets.QueueView(q.Get("view"))
 	valid := false
 	for _, k := range tickets.QueueViews {
 		valid = valid || k == v
 	}
 	if !valid {
+		bad := v
 		v = tickets.ViewOpen
 		if u.Technician {
 			v = tickets.ViewMine
 		}
+		if bad != "" {
+			ignored = append(ignored, p.Word("queue_bad_view", "v", bad, "view", p.Word("view_"+string(v))))
+		}
 	}
 	qq := tickets.QueueQuery{View: v, Me: u.Email, Horizon: now.Add(nearBreach), Priority: -1,
 		Category: q.Get("category"), Assignee: q.Get("assignee"), After: tickets.ParseQueueCursor(q.Get("after")), Limit: pageSize}
-	if stt, err := tickets.ParseStatus(q.Get("status")); err == nil && stt.Active() {
-		qq.Status = stt
+	if sv := q.Get("status"); sv != "" {
+		stt, err := tickets.ParseStatus(sv)
+		switch {
+		case err != nil:
+			ignored = append(ignored, p.Word("queue_bad_status", "v", sv))
+			q.Del("status")
+		case !stt.Active():
+			ignored = append(ignored, p.Word("queue_status_done", "status", p.Status(string(stt))))
+			q.Del("status")
+		default:
+			qq.Status = stt
+		}
 	}
-	if p, err := tickets.ParsePriority(q.Get("priority")); err == nil && q.Get("priority") != "" {
-		qq.Priority = p
+	if pv := q.Get("priority"); pv != "" {
+		if pr, err := tickets.ParsePriority(pv); err == nil {
+			qq.Priority = pr
+		} else {
+			ignored = append(ignored, p.Word("queue_bad_priority", "v", pv))
+			q.Del("priority")
+		}
 	}
-	if t, err := strconv.Atoi(q.Get("tier")); err == nil && t >= 1 && t <= 3 {
-		qq.Tier = t
+	if tv := q.Get("tier"); tv != "" {
+		if t, err := strconv.Atoi(tv); err == nil && t >= 1 && t <= 3 {
+			qq.Tier = t
+		} else {
+			ignored = append(ignored, p.Word("queue_bad_tier", "v", tv))
+			q.Del("tier")
+		}
 	}
 	page, err := s.o.Store.Queue(r.Context(), qq)
 	if err != nil {
@@ -99,7 +128,6 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request, u *user) {
 			d.Filtered = true
 		}
 	}
-	p := st.words.Page(u.Lang, st.desk.Location())
 	for _, tk := range page.Tickets {
 		due := nextDue(tk)
 		row := queueRow{ID: tk.ID, Subject: tk.Subject, Requester: tk.RequesterName, StatusKey: string(tk.Status),
@@ -144,7 +172,8 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request, u *user) {
 		techs, techNames = append(techs, te.Email), append(techNames, te.Name)
 	}
 	d.Assignees = options(techs, q.Get("assignee"), techNames)
-	s.render(w, r, http.StatusOK, u.Lang, "queue", view{Title: "queue_title", User: u, CSRF: u.csrf, Nav: "queue", Now: now, Data: d})
+	s.render(w, r, http.StatusOK, u.Lang, "queue", view{Title: "queue_title", User: u, CSRF: u.csrf, Nav: "queue", Now: now,
+		Problem: strings.Join(ignored, " "), Data: d})
 }
 
 // nextDue is the deadline a ticket works towards: the first response until it is given, then the

@@ -74,6 +74,14 @@ func pageFuncs(p *templates.Page) template.FuncMap {
 			return s
 		},
 		"prioOf": func(p tickets.Priority) string { return p.String() },
+		// kindLabel names a kind of history entry: its word event_KIND, else the kind itself
+		// (never a word's key).
+		"kindLabel": func(kind string) string {
+			if w := p.Word("event_" + kind); w != "event_"+kind {
+				return w
+			}
+			return kind
+		},
 		// dict builds a map for a sub-template: dict "Key" value ….
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}

@@ -37,7 +37,8 @@ type ticketData struct {
 	Techs      []option
 	Priorities []option
 	Categories []option
-	Done       string // The action just done.
+	Done       string            // The word saying the action just done, "" for none.
+	Draft      map[string]string // A refused form's text, by form, given back to edit.
 	CanTake    bool
 	Active     bool
 }
@@ -50,10 +51,10 @@ func (s *Server) ticket(w http.ResponseWriter, r *http.Request, u *user) {
 		s.fail(w, r, http.StatusNotFound, u.Lang, "error_not_found")
 		return
 	}
-	s.showTicket(w, r, u, id, http.StatusOK, r.URL.Query().Get("done"), "")
+	s.showTicket(w, r, u, id, http.StatusOK, doneWord(r.URL.Query().Get("done"), ticketActions...), "", nil)
 }
 
-func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, u *user, id int64, status int, done, problem string) {
+func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, u *user, id int64, status int, done, problem string, draft map[string]string) {
 	ctx := r.Context()
 	st := s.settings()
 	tk, err := s.o.Store.Ticket(ctx, id)
@@ -89,7 +90,7 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, u *user, id 
 		s.failErr(w, r, u.Lang, err)
 		return
 	}
-	d := ticketData{Ticket: tk, Ref: fmt.Sprintf("[%s #%d]", st.desk.Desk.Tag, tk.ID), Files: atts, Done: done,
+	d := ticketData{Ticket: tk, Ref: fmt.Sprintf("[%s #%d]", st.desk.Desk.Tag, tk.ID), Files: atts, Done: done, Draft: draft,
 		Requester: personName(st.desk, names, tk.Requester), Category: categoryLabel(st.desk, tk.Category, u.Lang),
 		Active: tk.Status.Active()}
 	if tk.RequesterName != "" {
@@ -136,6 +137,10 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, u *user, id 
 	s.render(w, r, status, u.Lang, "ticket", view{Title: "ticket_title", User: u, CSRF: u.csrf, Nav: "queue", Problem: problem, Data: d})
 }
 
+// ticketActions are the forms of the ticket page (act), whose names ?done= may give.
+var ticketActions = []string{"reply", "note", "resolve", "escalate", "assign", "take", "priority", "category",
+	"pending", "reopen", "close", "watch", "unwatch", "unlink"}
+
 // act runs one form of the ticket page through the domain operation the mail command of the same
 // name runs, in one transaction: same rules, same notifications, same history.
 func (s *Server) act(w http.ResponseWriter, r *http.Request, u *user) {
@@ -151,14 +156,26 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, u *user) {
 	var files []tickets.Upload
 	if action == "reply" {
 		if text, files, err = readUploads(r, maxUpload(st.desk)); err != nil {
-			s.showTicket(w, r, u, id, http.StatusRequestEntityTooLarge, "", p.Word("error_too_big"))
+			s.showTicket(w, r, u, id, http.StatusRequestEntityTooLarge, "", p.Word("error_too_big"), nil)
 			return
 		}
 	} else {
 		text = strings.TrimSpace(r.PostFormValue("text"))
 	}
+	// A refused form's text is given back in its box (a file input cannot be).
+	draft := map[string]string{action: text}
 	refuse := func(key string) {
-		s.showTicket(w, r, u, id, http.StatusBadRequest, "", p.Word(key))
+		s.showTicket(w, r, u, id, http.StatusBadRequest, "", p.Word(key), draft)
+	}
+	// A reply or a resolution note goes to the requester as typed. A "#priority low" line, a
+	// command in a technician's mail, would reach them as text: it is refused, the text given
+	// back to edit, and the page's forms do what it meant.
+	if action == "reply" || action == "resolve" {
+		if lines := commandLines(text); len(lines) > 0 {
+			s.showTicket(w, r, u, id, http.StatusBadRequest, "",
+				p.Word("error_reply_commands", "lines", strings.Join(lines, ", ")), draft)
+			return
+		}
 	}
 	var do func(tx *tickets.Tx, tk *tickets.Ticket) error
 	switch action {
@@ -229,7 +246,13 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, u *user) {
 			refuse("error_address")
 			return
 		}
+		if st.desk.IsDeskAddress(addr) {
+			refuse("error_watch_desk")
+			return
+		}
 		do = func(tx *tickets.Tx, tk *tickets.Ticket) error { return tx.AddWatcher(tk, addr, u.Email) }
+	case "unlink":
+		do = func(tx *tickets.Tx, tk *tickets.Ticket) error { return tx.Unlink(tk, u.Email) }
 	case "unwatch":
 		addr := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 		do = func(tx *tickets.Tx, tk *tickets.Ticket) error { return tx.RemoveWatcher(tk, addr, u.Email) }
@@ -239,7 +262,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, u *user) {
 	}
 	err = s.o.Desk.Do(r.Context(), id, s.o.Now(), do)
 	if key := refusal(err); key != "" {
-		s.showTicket(w, r, u, id, http.StatusConflict, "", p.Word(key))
+		s.showTicket(w, r, u, id, http.StatusConflict, "", p.Word(key), draft)
 		return
 	}
 	if errors.Is(err, tickets.ErrNoTicket) {
@@ -281,6 +304,8 @@ func refusal(err error) string {
 			return "error_escalate_nobody"
 		case tickets.PhraseLinkedFollows:
 			return "error_linked_follows"
+		case tickets.PhraseNotLinked:
+			return "error_not_linked"
 		}
 	}
 	return ""
@@ -295,4 +320,17 @@ func (s *Server) staffFile(w http.ResponseWriter, r *http.Request, u *user) {
 		return
 	}
 	s.sendFile(w, r, u.Lang, id, file, false)
+}
+
+// commandLines are the lines of a text that a technician's mail would read as commands
+// ("#priority low", "#résolu"): known verbs only, a "#hashtag" is text.
+func commandLines(text string) []string {
+	cmds, _ := tickets.ParseCommands(text)
+	var lines []string
+	for _, c := range cmds {
+		if c.Verb != "" {
+			lines = append(lines, c.Line)
+		}
+	}
+	return lines
 }

@@ -91,3 +91,58 @@ func parseSince(s string, now time.Time, loc *time.Location) (time.Time, error) 
 	}
 	return time.Time{}, usagef("--since %q: want RFC 3339 (2026-11-26T09:00:00+01:00), a day (2026-11-26) or a duration (36h, 7d)", s)
 }
+
+// listCategory checks --category as --priority and --status are checked: a category of the
+// configuration, or one that tickets still have (a category since removed); else a usage error
+// that lists the desk's categories. "" is no filter.
+func listCategory(ctx context.Context, d *tickets.Desk, name string) (string, error) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	if name == "" {
+		return "", nil
+	}
+	cfg := d.Config()
+	if _, ok := cfg.Category(name); ok {
+		return name, nil
+	}
+	if used, err := anyTicket(ctx, d.Store, tickets.ListFilter{Category: name}); err != nil || used {
+		return name, err
+	}
+	names := make([]string, len(cfg.Categories))
+	for i, c := range cfg.Categories {
+		names[i] = c.Name
+	}
+	return "", usagef("--category %q: no such category (%s)", name, strings.Join(names, ", "))
+}
+
+// listAssignee checks --assignee: a technician of the team (by address or alias: their
+// tickets, even none yet), or an address tickets are assigned to (a former technician); else a
+// usage error that lists the team. "" is no filter.
+func listAssignee(ctx context.Context, d *tickets.Desk, addr string) (string, error) {
+	addr = strings.ToLower(strings.Trim(strings.TrimSpace(addr), "<>"))
+	if addr == "" {
+		return "", nil
+	}
+	cfg := d.Config()
+	if t, ok := cfg.Technician(addr); ok {
+		return t.Email, nil
+	}
+	if used, err := anyTicket(ctx, d.Store, tickets.ListFilter{Assignee: addr}); err != nil || used {
+		return addr, err
+	}
+	team := make([]string, len(cfg.Technicians))
+	for i, t := range cfg.Technicians {
+		team[i] = t.Email
+	}
+	return "", usagef("--assignee %q: not on the team, and no ticket is assigned to it (%s)", addr, strings.Join(team, ", "))
+}
+
+// anyTicket reports whether the filter selects at least one ticket.
+func anyTicket(ctx context.Context, s *tickets.Store, f tickets.ListFilter) (bool, error) {
+	f.Limit = 1
+	found := false
+	err := s.EachTicket(ctx, f, func(*tickets.Ticket) error {
+		found = true
+		return nil
+	})
+	return found, err
+}

@@ -82,7 +82,7 @@ func runCommand(name string) *command {
 	return &command{
 		name: "run " + name, args: "[--now RFC3339]", summary: "Run the " + name + " job once, then send what it queued.",
 		flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&nowFlag, "now", "", "run as if the clock read this time (RFC 3339)")
+			fs.StringVar(&nowFlag, "now", "", "run as if the clock read this time (RFC 3339); what the job does is recorded at that time, so a time in the future puts it after what happens meanwhile in the tickets' history, and in ticket list --since (for tests and demos)")
 		},
 		run: func(ctx context.Context, e *env, args []string) error {
 			now := time.Now()

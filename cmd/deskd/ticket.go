@@ -134,10 +134,10 @@ func ticketList() *command {
 	var limit int
 	var asJSON bool
 	return &command{
-		name: "ticket list", args: "[--status S] [--kind K] [--assignee EMAIL] [--category C] [--priority P[,P]] [--since T] [--limit N] [--json]",
+		name: "ticket list", args: "[--status S[,S]] [--kind K] [--assignee EMAIL] [--category C] [--priority P[,P]] [--since T] [--limit N] [--json]",
 		summary: "List tickets, newest first.",
 		flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&status, "status", "", "only tickets with this status (new, open, pending, resolved, closed)")
+			fs.StringVar(&status, "status", "", "only tickets of these statuses (new, open, pending, resolved, closed; comma-separated)")
 			fs.StringVar(&assignee, "assignee", "", "only tickets assigned to this address")
 			fs.StringVar(&category, "category", "", "only tickets of this category")
 			fs.StringVar(&priority, "priority", "", "only tickets of these priorities (low, normal, high, urgent; comma-separated)")
@@ -156,13 +156,15 @@ func ticketList() *command {
 			if kind != "" && kind != tickets.TicketRequest && kind != tickets.TicketIncident {
 				return usagef("--kind %q: use request or incident", kind)
 			}
-			f := tickets.ListFilter{Kind: kind, Assignee: assignee, Category: strings.ToLower(strings.TrimSpace(category)), Limit: limit}
+			f := tickets.ListFilter{Kind: kind, Limit: limit}
 			if status != "" {
-				st, err := tickets.ParseStatus(status)
-				if err != nil {
-					return usagef("%v", err)
+				for _, v := range strings.Split(status, ",") {
+					st, err := tickets.ParseStatus(v)
+					if err != nil {
+						return usagef("--status: %v", err)
+					}
+					f.Statuses = append(f.Statuses, st)
 				}
-				f.Status = st
 			}
 			if priority != "" {
 				for _, p := range strings.Split(priority, ",") {
@@ -180,6 +182,13 @@ func ticketList() *command {
 						return err
 					}
 					f.Since = t
+				}
+				var err error
+				if f.Category, err = listCategory(ctx, d, category); err != nil {
+					return err
+				}
+				if f.Assignee, err = listAssignee(ctx, d, assignee); err != nil {
+					return err
 				}
 				if asJSON {
 					return streamJSON(ctx, e.stdout, d.Store, f)
