@@ -81,6 +81,8 @@ type Incoming struct {
 	// prepared is the triage and search document Ingest made for the mail before its
 	// transaction, should it open a ticket (prepare.go).
 	prepared *preparedRequest
+	scrubbed bool     // scrubLinks ran (desklinks.go).
+	spend    []string // Nonces of the desk's sign-in links the mail quotes: spent when it is recorded.
 }
 
 // MaxText is the most of one mail's text a ticket keeps as its visible text: 256 KB, some
@@ -213,6 +215,9 @@ func (d *Desk) SetMailboxState(ctx context.Context, mailbox string, state []byte
 func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	o := Outcome{MessageID: in.MessageID}
 	cleanIncoming(in)
+	if err := t.spendSignIns(in.spend); err != nil {
+		return o, err
+	}
 	t.source, t.cause = in.MessageID, Mailbox(in.From)
 	t.direct = map[string]bool{}
 	for _, a := range append(append([]string{}, in.To...), in.Cc...) {

@@ -59,6 +59,7 @@ func (d *Desk) Prepare(ctx context.Context, batch []*Incoming) {
 	cfg := d.Config()
 	var todo []*Incoming
 	for _, in := range batch {
+		d.scrubLinks(in)
 		if in.prepared != nil {
 			continue
 		}
@@ -84,6 +85,7 @@ func (d *Desk) prepareBatch(ctx context.Context, batch []*Incoming) {
 	known := cfg.Incidents.KnownAnswers > 0
 	var todo []*Incoming
 	for _, in := range batch {
+		d.scrubLinks(in)
 		if in.prepared != followsUp && (in.prepared == nil || known && in.known == nil) && d.opensTicket(ctx, cfg, in) {
 			todo = append(todo, in)
 		}
