@@ -272,6 +272,9 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 		// mentions the old one.
 		return t.openFrom(in, tk.ID)
 	}
+	if tk == nil && t.cfg.IsStaff(in.From) && answersNoTicket(in) {
+		return t.aboutNoTicket(in) // A digest's, a summary's, a sign-in mail's answer (noticket.go).
+	}
 	if tk == nil {
 		return t.openFrom(in, 0)
 	}

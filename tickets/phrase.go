@@ -55,6 +55,7 @@ const (
 	PhraseIncidentLink       = "incident_link"            // #link on an incident (id): incidents are not linked.
 	PhraseNotLinked          = "not_linked"               // #unlink on a request linked to nothing.
 	PhraseUpdateEmpty        = "update_empty"             // #update without text.
+	PhraseAboutNoTicket      = "about_no_ticket"          // An answer to a desk mail about no ticket (noticket.go).
 	PhraseNoResolution       = "no_resolution"            // #reuse N: ticket id has no resolution note.
 	PhraseTicketNumber       = "ticket_number"            // #link, #reuse without a ticket number: command.
 	PhraseEscalateTop        = "escalate_top"             // #escalate at the top tier and urgent already: tier.
@@ -120,7 +121,7 @@ var Phrases = map[string][]string{
 	PhraseNotIncident: {"id"}, PhraseLinkedElsewhere: {"id"}, PhraseIncidentResolved: {"id"}, PhraseIncidentLink: {"id"},
 	PhraseNotLinked: nil, PhraseUpdateEmpty: nil, PhraseNoResolution: {"id"}, PhraseTicketNumber: {"command"},
 	PhraseEscalateTop: {"tier"}, PhraseEscalateNobody: {"tier"}, PhraseLinkedFollows: {"id"},
-	PhraseAssignedAway: {"who", "until"},
+	PhraseAssignedAway: {"who", "until"}, PhraseAboutNoTicket: nil,
 
 	JournalUnauthenticated: {"from", "reason", "files", "text"}, JournalCopied: {"list"},
 	JournalCopiedWithheld: {"reason", "addresses"}, JournalCopiedOutside: {"addresses"},
