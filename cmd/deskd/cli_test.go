@@ -160,6 +160,12 @@ func TestTicketJSONAndActions(t *testing.T) {
 			t.Fatalf("%v: exit %d out %q err %q", args, code, out, stderr)
 		}
 	}
+	// --as names staff only: a requester or a mistyped address would sign staff actions.
+	for _, as := range []string{"jean.moreau@corp.example", "nadia@corp.exmaple"} {
+		if code, _, stderr := cli(t, "ticket", "note", "1", "x", "--as", as); code != 2 || !strings.Contains(stderr, "not a technician or coordinator") {
+			t.Errorf("--as %s: exit %d, %q", as, code, stderr)
+		}
+	}
 	// SMTP is down: the resolution is queued, told so, and kept for deskd serve.
 	if _, out, _ := cli(t, "ticket", "reopen", "1"); !strings.Contains(out, "ticket 1: done") {
 		t.Fatalf("reopen: %q", out)

@@ -48,15 +48,25 @@ func actorFlag(fs *flag.FlagSet, as *string) {
 	fs.StringVar(as, "as", "", "address the action is recorded under (default: the first coordinator)")
 }
 
-// actor is who a CLI action is recorded under: --as, else the first coordinator.
-func actor(d *tickets.Desk, as string) string {
+// actor is who a CLI action is recorded under: --as, a technician (by any of their addresses) or
+// a coordinator, else the first coordinator. Anyone else is a usage error: a requester, or a
+// mistyped address, would sign staff actions and the mails they send.
+func actor(d *tickets.Desk, as string) (string, error) {
 	if as != "" {
-		return strings.ToLower(as)
+		as = strings.ToLower(strings.TrimSpace(as))
+		cfg := d.Config()
+		if te, ok := cfg.Technician(as); ok {
+			return te.Email, nil
+		}
+		if co, ok := cfg.CoordinatorByEmail(as); ok {
+			return co.Email, nil
+		}
+		return "", usagef("--as %s: not a technician or coordinator of the desk", as)
 	}
 	if cs := d.Config().Coordinator; len(cs) > 0 {
-		return cs[0].Email
+		return cs[0].Email, nil
 	}
-	return "coordinator"
+	return "coordinator", nil
 }
 
 // ticketCommands are the commands on tickets: reading them, and a coordinator's actions.
@@ -272,8 +282,12 @@ func ticketAction(name, args, summary string, nargs int, extra func(fs *flag.Fla
 				return usagef("want %s", args)
 			}
 			return withApp(ctx, e, 0, func(a *app) error {
-				err := a.desk.Do(ctx, id, time.Now(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
-					return do(tx, tk, actor(a.desk, as), argv[1:])
+				who, err := actor(a.desk, as)
+				if err != nil {
+					return err
+				}
+				err = a.desk.Do(ctx, id, time.Now(), func(tx *tickets.Tx, tk *tickets.Ticket) error {
+					return do(tx, tk, who, argv[1:])
 				})
 				if errors.Is(err, tickets.ErrAlready) {
 					// A repeated status change succeeds as a no-op: a retried script mails nobody twice.
@@ -531,10 +545,14 @@ func ticketOpen() *command {
 					}
 				}
 				var tk *tickets.Ticket
+				who, err := actor(d, as)
+				if err != nil {
+					return err
+				}
 				if err := d.Update(ctx, time.Now(), func(tx *tickets.Tx) error {
 					var err error
 					tk, err = tx.Open(tickets.NewTicket{Subject: subject, Text: text, Requester: from, RequesterName: name,
-						Watchers: watchers, Language: lang, Actor: actor(d, as)})
+						Watchers: watchers, Language: lang, Actor: who})
 					return err
 				}); err != nil {
 					return err
