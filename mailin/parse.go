@@ -36,7 +36,7 @@ type Attachment struct {
 	Omitted     bool   // Larger than ParseOptions.MaxAttachment.
 	Inline      bool   // Content-Disposition inline, or a part of multipart/related.
 	ContentID   string // Content-ID without <>, "" if none; HTML refers to it as cid:.
-	Decorative  bool   // An inline image too small to matter or repeated (see tinyImage): not a file of the ticket.
+	Decorative  bool   // Not a file of the ticket: an inline image too small to matter or repeated (see tinyImage), a signature logo, a detached S/MIME or OpenPGP signature.
 }
 
 // Verdict says who or what wrote a message: the desk's tickets.Verdict, named here for short.

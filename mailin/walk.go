@@ -264,7 +264,10 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 			w.problem("part %d: %s", i+1, pr)
 		}
 		if ct == "multipart/signed" && i > 0 {
-			// RFC 1847: the second part is the signature; keep it as a file.
+			// RFC 1847: the second part is the signature; kept as a file of the mail, but
+			// decorative: it signs the sender's mail, not the desk's, so it is no file of the
+			// ticket and never relayed (Outlook would show a paperclip, some clients an invalid
+			// signature).
 			pct, pparams := contentTypeHint(ph, ct, w.hint)
 			name := ""
 			switch {
@@ -279,7 +282,7 @@ func (w *walker) multipart(h textproto.Header, ct string, params map[string]stri
 			if !w.room() {
 				continue
 			}
-			w.attach(Attachment{Name: name, ContentType: pct, Data: w.decode(ph, pct, pbody)})
+			w.attach(Attachment{Name: name, ContentType: pct, Data: w.decode(ph, pct, pbody), Decorative: true})
 			continue
 		}
 		w.walk(ph, pbody, depth+1, ct)
