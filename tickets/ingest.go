@@ -267,6 +267,17 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	if in.Verdict != VerdictPerson {
 		return t.recordAutomatic(in, tk)
 	}
+	if tk != nil && (th.stranger || !t.cfg.IsStaff(in.From) && t.opensNoMore(tk)) {
+		// A second mail that would follow up the same old ticket, from the same person, goes into
+		// the request their first one opened (followUpOf): the detail they forgot, the screenshot.
+		fu, err := t.followUpOf(tk.ID, in.From)
+		if err != nil {
+			return o, err
+		}
+		if fu != nil {
+			tk, th = fu, threading{}
+		}
+	}
 	if tk != nil && th.stranger {
 		// A tag or someone else's token from a person not on the ticket: a new ticket that
 		// mentions the old one.
@@ -296,8 +307,7 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 		return o, err
 	}
 	// The requester, a watcher, or someone the conversation reached.
-	if tk.Status == StatusClosed || (tk.Status == StatusResolved &&
-		t.Now.Sub(tk.ResolvedAt) > time.Duration(cfg.Desk.ReopenDays)*24*time.Hour) {
+	if t.opensNoMore(tk) {
 		return t.openFrom(in, tk.ID)
 	}
 	if err := t.watchersFrom(tk, in, authentic); err != nil {
@@ -746,4 +756,26 @@ func CleanSubject(s, tag string) string {
 		}
 	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// opensNoMore reports whether a reply to the ticket opens a request that follows it up instead
+// of reopening it: it is closed, or resolved longer ago than [desk] reopen_days.
+func (t *Tx) opensNoMore(tk *Ticket) bool {
+	return tk.Status == StatusClosed || (tk.Status == StatusResolved &&
+		t.Now.Sub(tk.ResolvedAt) > time.Duration(t.cfg.Desk.ReopenDays)*24*time.Hour)
+}
+
+// followUpOf returns the request still open that follows up ticket old and that from opened, nil
+// when there is none.
+func (t *Tx) followUpOf(old int64, from string) (*Ticket, error) {
+	var id int64
+	err := t.queryRow(`SELECT id FROM tickets WHERE linked_ticket = ? AND requester = ? AND status IN ('new', 'open', 'pending')
+		ORDER BY id DESC LIMIT 1`, old, from).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("follow-up of ticket %d: %w", old, err)
+	}
+	return t.Ticket(id)
 }

@@ -541,6 +541,9 @@ END;
 	// beside its text: it is worded again in each reader's language (journal.go). '' for a line
 	// written by a person, and for the lines written before.
 	18: `ALTER TABLE events ADD COLUMN phrase TEXT NOT NULL DEFAULT '';`,
+	// A second reply to a closed ticket's mail goes into the request the first one opened
+	// (ingest.go, followUpOf): found by the ticket it follows up and its requester.
+	19: `CREATE INDEX tickets_linked ON tickets (linked_ticket, requester) WHERE linked_ticket != 0;`,
 }
 
 // OpenStore opens (creating if needed) the database and applies pending migrations: a

@@ -52,6 +52,13 @@ func TestFollowUpSubject(t *testing.T) {
 		if tk, _ := d.Store.Ticket(ctx, o[0].TicketID); tk.Subject != "Le VPN a de nouveau coupé ce matin, même message d'erreur 809." || tk.LinkedTicket != 1 {
 			t.Fatalf("follow-up subject %q, linked %d", tk.Subject, tk.LinkedTicket)
 		}
+		// Resolved: the next answer to the old ticket's mail opens a request again, instead of
+		// joining this one (TestSecondReplyJoinsFollowUp).
+		if err := d.Do(ctx, o[0].TicketID, t0.Add(time.Duration(40+i)*24*time.Hour+time.Hour), func(tx *Tx, tk *Ticket) error {
+			return tx.Resolve(tk, "Profil réinstallé.", "bob@corp.example")
+		}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	o := ingest(t, d, t0.Add(45*24*time.Hour), request("f4@m", "celine@corp.example", "RE: [HD #1] Demande résolue : Le VPN ne se connecte plus", "Bonjour,\n\n"))
 	if tk, _ := d.Store.Ticket(ctx, o[0].TicketID); tk.Subject != "Le VPN ne se connecte plus" {
