@@ -424,6 +424,14 @@ var notScope = map[string]bool{"jour": true, "journee": true, "temps": true, "ma
 	"time": true, "so": true, "other": true, "single": false, "now": true, "fois": true, "week-end": true,
 	"weekend": true, "my": true, "mes": true, "ses": true, "his": true, "her": true, "of": true, "de": true}
 
+// notGroup are the things "aucun … ne" names that are no group of people or equipment: what a
+// person receives, hears, sees or opens ("plus aucun mail ne rentre dans ma boîte", "aucun son ne
+// sort"). Folded and stemmed as clauseWords' st.
+var notGroup = map[string]bool{"mail": true, "email": true, "e-mail": true, "courriel": true, "messag": true,
+	"message": true, "son": true, "imag": true, "image": true, "fichi": true, "fichier": true, "document": true,
+	"pag": true, "page": true, "impress": true, "impression": true, "notif": true, "notification": true,
+	"sms": true, "text": true, "texte": true, "caracter": true, "caractere": true, "touch": true, "touche": true}
+
 // quantifiedScope finds a whole group named by a quantifier: "tout le pôle", "toute la
 // compta", "tous les postes", "l'entrepôt entier", "aucun collaborateur", "the whole unit",
 // "the entire warehouse", "every sale", "all the printers", "not a single employee". Words of time
@@ -460,6 +468,9 @@ func quantifiedScope(clauses []clauseWords) string {
 				noun = next(3)
 			default:
 				continue
+			}
+			if (w == "aucun" || w == "aucune") && notGroup[noun] {
+				continue // "plus aucun mail ne rentre": one mailbox, not a group.
 			}
 			if noun != "" && !notScope[noun] && !isNumber(noun) {
 				return w + " " + noun

@@ -76,6 +76,9 @@ func TestJudgePriority(t *testing.T) {
 		{"aucune urgence", NewTicket{Text: "Pouvez-vous nous montrer Forms un jour ? Aucune urgence."}, "", PriorityLow, "can wait"},
 		{"aucune as object is one person", NewTicket{Text: "Je ne peux plus m'authentifier sur aucune application."}, "", PriorityHigh, "cannot work"},
 		{"aucun as subject is a group", NewTicket{Text: "Aucun poste du 2e étage ne sonne."}, "", PriorityUrgent, "many affected"},
+		// What one person receives is no group: her mailbox, as in English (review finding H15).
+		{"aucun mail is one mailbox", NewTicket{Text: "Bonjour, plus aucun mail ne rentre dans ma boîte depuis ce matin. Léa"}, "", PriorityNormal, ""},
+		{"no emails is one mailbox", NewTicket{Text: "Hello, no emails are coming into my mailbox since this morning."}, "", PriorityNormal, ""},
 		{"lost laptop", NewTicket{Text: "I left my laptop in a cab last night."}, "", PriorityHigh, "cannot work: left laptop"},
 		{"counted group", NewTicket{Text: "Les 40 dessinateurs ne peuvent plus ouvrir leurs plans."}, "", PriorityUrgent, "many affected"},
 		{"minutes are not people", NewTicket{Text: "Mon PC met 10 minutes à démarrer."}, "", PriorityNormal, "default"},
