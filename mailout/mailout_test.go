@@ -282,7 +282,7 @@ func TestThreading(t *testing.T) {
 // mail is still due; once it is back, everything goes in one drain, once.
 func TestSMTPDownThenUp(t *testing.T) {
 	e := newEnv(t)
-	for i := range 3 {
+	for i := range 12 { // 24 mails: a drain of three connections.
 		e.open(t0, tickets.NewTicket{Subject: fmt.Sprint("wifi ", i), Text: "le wifi", Requester: fmt.Sprintf("r%d@corp.example", i)})
 	}
 	e.sink.stop()
@@ -291,8 +291,11 @@ func TestSMTPDownThenUp(t *testing.T) {
 		if !errors.Is(err, ErrUnreachable) || n != 0 || !strings.Contains(err.Error(), "connection refused") {
 			t.Fatalf("drain with the server down: %d, %v; want ErrUnreachable", n, err)
 		}
+		if c := strings.Count(err.Error(), "smtp server unreachable"); c != 1 {
+			t.Errorf("the cause said %d times: %v", c, err) // Each connection met it; say it once.
+		}
 	}
-	if c := e.counts(); c[tickets.OutboxPending] != 6 {
+	if c := e.counts(); c[tickets.OutboxPending] != 24 {
 		t.Fatalf("counts %v", c)
 	}
 	for _, id := range pendingIDs(t, e) {
@@ -301,8 +304,8 @@ func TestSMTPDownThenUp(t *testing.T) {
 		}
 	}
 	e.sink.start(t)
-	if n := e.drain(t0); n != 6 {
-		t.Fatalf("sent %d after the server came back, want all 6 at once", n)
+	if n := e.drain(t0); n != 24 {
+		t.Fatalf("sent %d after the server came back, want all 24 at once", n)
 	}
 	if n := e.drain(t0.Add(time.Hour)); n != 0 {
 		t.Fatalf("sent %d more", n)
@@ -312,7 +315,7 @@ func TestSMTPDownThenUp(t *testing.T) {
 	for _, m := range got {
 		ids2[parse(t, m).Header.Get("Message-ID")]++
 	}
-	if len(got) != 6 || len(ids2) != 6 {
+	if len(got) != 24 || len(ids2) != 24 {
 		t.Fatalf("received %d mails, %d distinct", len(got), len(ids2))
 	}
 }

@@ -226,10 +226,13 @@ func (b *batch) requeue(m tickets.OutboxMail) {
 	b.free.Broadcast()
 }
 
-// fail ends the batch: the mails not yet taken are given back.
+// fail ends the batch: the mails not yet taken are given back. Workers that meet the same
+// failure (every connection refused) report it once.
 func (b *batch) fail(err error, m tickets.OutboxMail) {
 	b.mu.Lock()
-	b.errs = append(b.errs, err)
+	if !slices.ContainsFunc(b.errs, func(e error) bool { return e.Error() == err.Error() }) {
+		b.errs = append(b.errs, err)
+	}
 	if m.ID != 0 {
 		b.back = append(b.back, m.ID)
 	}
