@@ -641,7 +641,7 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 		// Someone else's token (a version 2 token says whose it is), or a version 1 token,
 		// which names the ticket only and so proves nothing of its holder: from a person not on
 		// the ticket, a stranger's mail, as by the subject tag.
-		th.stranger = !th.bound && !t.isParticipant(tk, in.From)
+		th.stranger = !th.bound && !t.participates(tk, in.From)
 		return tk, th, nil
 	}
 	for _, id := range refs {
@@ -679,7 +679,7 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 		if err != nil {
 			return nil, threading{}, err
 		}
-		if tk != nil && t.isParticipant(tk, in.From) {
+		if tk != nil && t.participates(tk, in.From) {
 			return tk, threading{}, nil
 		}
 	}
@@ -688,7 +688,7 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 		if err != nil || tk == nil {
 			return nil, threading{}, err
 		}
-		return tk, threading{stranger: !t.isParticipant(tk, in.From)}, nil
+		return tk, threading{stranger: !t.participates(tk, in.From)}, nil
 	}
 	tk, err := t.recoveredProblem(in)
 	return tk, threading{}, err
@@ -713,6 +713,21 @@ func (t *Tx) ticketIfExists(id int64) (*Ticket, error) {
 // isParticipant reports whether the address is the ticket's requester, a watcher, or staff.
 func (t *Tx) isParticipant(tk *Ticket, addr string) bool {
 	return addr == tk.Requester || t.cfg.IsStaff(addr) || contains(tk.Watchers, addr)
+}
+
+// participates is isParticipant for threading, where the writer of a request made on someone
+// else's behalf counts too: Sophie writes with Reply-To the service's shared mailbox, which
+// becomes the requester (openFrom); she reads the acknowledgement there and answers it from her
+// own address. Her answer is hers to give, not a stranger's.
+func (t *Tx) participates(tk *Ticket, addr string) bool {
+	if t.isParticipant(tk, addr) {
+		return true
+	}
+	var sender string
+	if err := t.queryRow(`SELECT sender FROM messages WHERE ticket_id = ? AND direction = 'in' ORDER BY id LIMIT 1`, tk.ID).Scan(&sender); err != nil {
+		return false // No such row: a ticket opened by hand.
+	}
+	return sender != "" && strings.EqualFold(sender, addr)
 }
 
 var tagRE = regexp.MustCompile(`\[([A-Za-z0-9._-]+)\s*#(\d{1,12})\]`)
