@@ -138,6 +138,10 @@ func Samples(kind, lang string) []tickets.Notice {
 			n.Problems = []string{"#resolve needs a note: #resolve WHAT WAS DONE"}
 		}), with(staff, func(n *tickets.Notice) {
 			n.Problems = []string{"#resolve — a resolution note is required: #resolve WHAT WAS DONE", "#frobnicate — unknown command"}
+		}), with(staff, func(n *tickets.Notice) {
+			// An answer to the requester's own mail, the desk in copy, not authenticated.
+			n.Kept, n.Direct = true, true
+			n.Problems = []string{"the mail is not authenticated", "it is kept as an internal note"}
 		})}
 	case tickets.KindUpdate:
 		var out []tickets.Notice

@@ -174,13 +174,17 @@ func (t *Tx) unauthenticated(tk *Ticket, in *Incoming, reason Phrase) (Outcome, 
 		return o, err
 	}
 	cmds, _ := ParseCommands(in.Text)
-	line := "(reply)"
+	var line string
 	if len(cmds) > 0 {
 		line = cmds[0].Line
 	}
+	// A technician who answered the requester's own mail with the desk in copy: the requester
+	// has the answer already, and sending it again would double it.
+	direct := contains(in.To, tk.Requester) || contains(in.Cc, tk.Requester)
 	lang := t.staffLanguage(in.From)
 	return o, t.queue(tk, Mail{Kind: KindRejected, To: []string{in.From}, Language: lang, Automatic: true,
-		Notice: Notice{Audience: "staff", Command: line, Problems: []string{t.say(lang, reason), t.say(lang, say(PhraseKeptAsNote))}}})
+		Notice: Notice{Audience: "staff", Command: line, Kept: true, Direct: direct,
+			Problems: []string{t.say(lang, reason), t.say(lang, say(PhraseKeptAsNote))}}})
 }
 
 // copied sorts the people a mail copies into those who become watchers of a ticket and those
