@@ -42,10 +42,10 @@ type Notice struct {
 	Command       string     `json:"command,omitempty"`   // Rejected: the offending line.
 	// Kept (rejected): the staff mail was not authenticated and is kept as an internal note;
 	// Direct: the requester was among its recipients, so had it without the desk.
-	Kept   bool `json:"kept,omitempty"`
-	Direct bool `json:"direct,omitempty"`
-	History       []Entry    `json:"history,omitempty"`   // Escalated: the ticket's story so far.
-	Digest        *Digest    `json:"digest,omitempty"`
+	Kept    bool    `json:"kept,omitempty"`
+	Direct  bool    `json:"direct,omitempty"`
+	History []Entry `json:"history,omitempty"` // Escalated: the ticket's story so far.
+	Digest  *Digest `json:"digest,omitempty"`
 	// Source is the Message-ID of the incoming mail whose attachments go with this mail: the
 	// requester's files reach the technician, a technician's files reach the requester.
 	Source string `json:"source,omitempty"`
