@@ -467,7 +467,17 @@ func (t *Tx) applyCommands(tk *Ticket, in *Incoming, cmds []Command, lead string
 			}
 			err = t.Link(tk, id, who)
 		case "unlink":
-			err = t.Unlink(tk, who)
+			// On an incident's mail, "#unlink N" detaches its request N: a technician holds mail
+			// of the incident, seldom of each request linked to it.
+			target := tk
+			if id, ok := ticketArg(c.Arg); ok && tk.IsIncident() && id != tk.ID {
+				if target, err = t.ticketIfExists(id); err == nil && (target == nil || target.Incident != tk.ID) {
+					return &errRefused{c, say(PhraseNotLinked)}
+				}
+			}
+			if err == nil {
+				err = t.Unlink(target, who)
+			}
 		case "update":
 			err = t.IncidentUpdate(tk, texts[i], who)
 		case "reuse":

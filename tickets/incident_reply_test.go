@@ -72,3 +72,34 @@ func TestIncidentEscalationTellsItsRequesters(t *testing.T) {
 		}
 	}
 }
+
+// TestUnlinkByNumberOnIncidentMail: a technician holds the incident's mails, seldom those of each
+// request linked to it: "#unlink N" in a reply to the incident's mail detaches request N (review
+// finding H22); a number that is not one of its requests is refused.
+func TestUnlinkByNumberOnIncidentMail(t *testing.T) {
+	d := newIncidentDesk(t, false)
+	text := "URGENT the VPN is down for everyone, production blocked, error 809."
+	var tks []*Ticket
+	for i, from := range []string{"celine@corp.example", "priya@corp.example", "jean@corp.example"} {
+		tks = append(tks, openTicket(t, d, t0.Add(time.Duration(i)*time.Minute), NewTicket{Subject: "VPN down",
+			Text: text, Requester: from, Language: "en"}))
+	}
+	inc := mustTicket(t, d, mustTicket(t, d, tks[2].ID).Incident)
+	reply := func(id, text string) *Incoming {
+		in := request(id, "alice@corp.example", "RE: [HD #"+itoa(inc.ID)+"] VPN down", text)
+		in.InReplyTo = []string{d.Signer.CopyID(rootID(t, d, inc.ID), inc.ID, "alice@corp.example")}
+		return in
+	}
+	if o := ingest(t, d, t0.Add(time.Hour), reply("u1@x", "#unlink "+itoa(tks[1].ID)))[0]; o.Action != ActionCommand {
+		t.Fatalf("unlink: %+v (%s)", o, lastEvent(t, d, EventRejected))
+	}
+	if got := mustTicket(t, d, tks[1].ID); got.Incident != 0 {
+		t.Errorf("#%d still linked to %d", got.ID, got.Incident)
+	}
+	if got := mustTicket(t, d, tks[0].ID); got.Incident != inc.ID {
+		t.Errorf("#%d unlinked too", got.ID)
+	}
+	if o := ingest(t, d, t0.Add(2*time.Hour), reply("u2@x", "#unlink 9999"))[0]; o.Action != ActionRejected {
+		t.Fatalf("unlink of no request of the incident: %+v", o)
+	}
+}
