@@ -32,7 +32,8 @@ type Desk struct {
 	// lateKnown counts the new tickets whose known answers Open ranked itself, none having
 	// been prepared for them (known.go).
 	lateKnown atomic.Int64
-	known     knownIndex // The known answers' index (known_index.go).
+	known     knownIndex     // The known answers' index (known_index.go).
+	recent    recentRequests // The requests opened lately, to know a repeat (repeated.go).
 }
 
 // OnQueued sets what a commit that queued mail calls, at once, to wake the sender: no polling

@@ -385,6 +385,17 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 			subject = followUpSubject(old.Subject, text)
 		}
 	}
+	var key [16]byte
+	if link == 0 && in.Verdict == VerdictPerson {
+		rep, k, err := t.repeatOf(in, requester, in.Subject, text)
+		if err != nil {
+			return Outcome{MessageID: in.MessageID}, err
+		}
+		if rep != nil {
+			return t.repeated(rep, in)
+		}
+		key = k
+	}
 	tk, err := t.Open(NewTicket{
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: cc.add, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
@@ -403,7 +414,23 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	if err := t.storeAttachments(tk, in); err != nil {
 		return Outcome{}, err
 	}
+	if key != ([16]byte{}) {
+		t.d.recent.remember(key, tk.ID, t.Now)
+	}
 	return Outcome{MessageID: in.MessageID, TicketID: tk.ID, Action: ActionOpened}, nil
+}
+
+// repeated records a request's exact repeat on the ticket the first one opened (repeated.go):
+// its mail and files are kept there, a line says what it is, nothing is sent.
+func (t *Tx) repeated(tk *Ticket, in *Incoming) (Outcome, error) {
+	o := Outcome{MessageID: in.MessageID, TicketID: tk.ID, Action: ActionDuplicate}
+	if err := t.linkMessage(in, tk.ID); err != nil {
+		return o, err
+	}
+	if err := t.storeAttachments(tk, in); err != nil {
+		return o, err
+	}
+	return o, t.said(tk, EventMessage, in.From, false, Phrase{Code: JournalRepeated}, in.MessageID)
 }
 
 // noAck says why a request's acknowledgement is withheld: the reason mailin gave, or the
@@ -665,6 +692,7 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 			}
 		}
 	}
+	var answered *Ticket // A ticket whose mail a stranger answers (reply-all to its request).
 	for _, id := range refs {
 		var tid sql.NullInt64
 		err := t.queryRow(`SELECT ticket_id FROM messages WHERE `+sameMessageID+` AND ticket_id IS NOT NULL
@@ -682,6 +710,9 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 		if tk != nil && t.participates(tk, in.From) {
 			return tk, threading{}, nil
 		}
+		if answered == nil {
+			answered = tk
+		}
 	}
 	if id := subjectTag(in.Subject, t.cfg.Desk.Tag); id > 0 {
 		tk, err := t.ticketIfExists(id)
@@ -689,6 +720,11 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 			return nil, threading{}, err
 		}
 		return tk, threading{stranger: !t.participates(tk, in.From)}, nil
+	}
+	if answered != nil && in.Verdict == VerdictPerson {
+		// Someone not on the ticket answered one of its mails: a new request that names it, as
+		// by its tag, so that its technician sees what it is about.
+		return answered, threading{stranger: true}, nil
 	}
 	tk, err := t.recoveredProblem(in)
 	return tk, threading{}, err

@@ -485,7 +485,7 @@ func TestBounces(t *testing.T) {
 	const celine, priya = "celine@corp.example", "priya@corp.example"
 	var rows []int64
 	for i := range 4 {
-		in := request(fmt.Sprintf("req%d@m", i), celine, "VPN", "vpn")
+		in := request(fmt.Sprintf("req%d@m", i), celine, "VPN", fmt.Sprintf("vpn %d", i)) // Not one request repeated.
 		in.Cc = []string{priya}
 		o := ingest(t, d, t0, in)[0]
 		var row int64

@@ -99,6 +99,7 @@ const (
 	JournalAssignedAway     = "journal_assigned_away"          // Assigned to someone away: who, until.
 	JournalRejected         = "journal_rejected"               // A command refused: line (as written), reason (part).
 	JournalNoNewText        = "journal_no_new_text"            // A reply with only the quoted history.
+	JournalRepeated         = "journal_repeated"               // A request sent again, word for word (repeated.go).
 	JournalFilesNotKept     = "journal_files_not_kept"         // Too many files in one mail: count.
 	JournalOnBehalf         = "journal_on_behalf"              // A request written for someone else (Reply-To): writer, requester.
 	JournalFollowsUp        = "journal_follows_up"             // A new request answering a closed one: id.
@@ -135,7 +136,7 @@ var Phrases = map[string][]string{
 	JournalNotified: {"kind", "to"}, JournalNotSent: {"kind", "to", "reason"},
 	JournalNotSentTo: {"kind", "to", "reason"}, JournalQuiet: nil, JournalUnsendable: nil,
 	JournalSenderOutside: nil, JournalMailRepeated: nil, JournalAddresses: {"addresses", "more"},
-	JournalSeparator: nil, JournalAssignedAway: {"who", "until"}, JournalRejected: {"line", "reason"}, JournalNoNewText: nil,
+	JournalSeparator: nil, JournalAssignedAway: {"who", "until"}, JournalRejected: {"line", "reason"}, JournalNoNewText: nil, JournalRepeated: nil,
 	JournalFilesNotKept: {"count"}, JournalOnBehalf: {"writer", "requester"}, JournalFollowsUp: {"id"},
 	JournalSolvedYes: {"comment"}, JournalSolvedNo: {"comment"},
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -32,7 +33,9 @@ func TestFlowThanks(t *testing.T) {
 		{"thanks, but it's still broken", gmailEN, true},
 		{"Merci mais toujours pas.", gmailFR, true},
 	} {
-		tk := f.openVPN(celine)
+		// Each time another mail: the same one again within minutes is a repeat, not a request.
+		tk := f.open(msg{from: celine, name: "Céline Dupré", subject: "Le VPN ne se connecte plus",
+			body: fmt.Sprintf("Bonjour,\n\nLe VPN refuse de se connecter depuis ce matin (%d).\n\nMerci,\nCéline", f.total())})
 		f.command(tk, "#resolve Profil VPN réinstallé.")
 		before := f.total()
 		f.reply(celine, "Céline Dupré", f.one(celine, "resolved", tk.ID), tt.body, tt.style, nil)
