@@ -1,7 +1,9 @@
 package tickets
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,14 +44,21 @@ func phrases(list ...string) *phraseSet {
 type clauseWords struct{ ws, st []string }
 
 func wordsOfClauses(clauses []string) []clauseWords {
-	out := make([]clauseWords, 0, len(clauses))
-	for _, c := range clauses {
-		ws := foldedWords(c)
-		st := make([]string, len(ws))
-		for i, w := range ws {
-			st[i] = stem(w)
+	out := make([]clauseWords, len(clauses))
+	n := 0
+	for i, c := range clauses {
+		out[i].ws = foldedWords(c)
+		n += len(out[i].ws)
+	}
+	stems := make([]string, n) // One array for the stems of every clause.
+	for i := range out {
+		ws := out[i].ws
+		st := stems[:len(ws):len(ws)]
+		stems = stems[len(ws):]
+		for j, w := range ws {
+			st[j] = stem(w)
 		}
-		out = append(out, clauseWords{ws, st})
+		out[i].st = st
 	}
 	return out
 }
@@ -202,9 +211,7 @@ func matchPhrasesIn(clauses []clauseWords, set *phraseSet, negatable bool) (foun
 				}
 			}
 		}
-		sort.Slice(hits, func(a, b int) bool {
-			return hits[a].k < hits[b].k || hits[a].k == hits[b].k && hits[a].i < hits[b].i
-		})
+		slices.SortFunc(hits, func(a, b hit) int { return cmp.Or(a.k-b.k, a.i-b.i) })
 		for _, h := range hits {
 			if seen[h.k] {
 				continue
@@ -401,6 +408,9 @@ func peopleCount(clauses []clauseWords) string {
 	for _, c := range clauses {
 		ws, st := c.ws, c.st
 		for i := 0; i+1 < len(ws); i++ {
+			if !isNumber(ws[i]) {
+				continue // Not strconv's error, a value built for every word.
+			}
 			n, err := strconv.Atoi(ws[i])
 			if err != nil || n < 5 || n > 1000000 {
 				continue
