@@ -34,14 +34,23 @@ func phrases(list ...string) *phraseSet {
 		if k := strings.Join(w, " "); len(w) > 0 && !seen[k] {
 			seen[k] = true
 			set.byFirst[w[0]] = append(set.byFirst[w[0]], len(set.list))
+			phraseFirsts[w[0]] = true
 			set.list = append(set.list, urgencyPhrase{words: w, text: p})
 		}
 	}
 	return set
 }
 
-// clauseWords are a clause's folded words and their stems, computed once for every check.
-type clauseWords struct{ ws, st []string }
+// clauseWords are a clause's folded words and their stems, computed once for every check, and
+// where in them a phrase of some set may begin (phraseFirsts): judgePriority looks for a
+// dozen sets of phrases, and most words begin none.
+type clauseWords struct {
+	ws, st []string
+	firsts []int
+}
+
+// phraseFirsts are the stems every phrase of every set (phrases) begins with.
+var phraseFirsts = map[string]bool{}
 
 func wordsOfClauses(clauses []string) []clauseWords {
 	out := make([]clauseWords, len(clauses))
@@ -51,14 +60,19 @@ func wordsOfClauses(clauses []string) []clauseWords {
 		n += len(out[i].ws)
 	}
 	stems := make([]string, n) // One array for the stems of every clause.
+	var firsts []int           // And one for where phrases may begin.
 	for i := range out {
 		ws := out[i].ws
 		st := stems[:len(ws):len(ws)]
 		stems = stems[len(ws):]
+		from := len(firsts)
 		for j, w := range ws {
 			st[j] = stem(w)
+			if phraseFirsts[st[j]] {
+				firsts = append(firsts, j)
+			}
 		}
-		out[i].st = st
+		out[i].st, out[i].firsts = st, firsts[from:len(firsts):len(firsts)]
 	}
 	return out
 }
@@ -204,8 +218,8 @@ func matchPhrasesIn(clauses []clauseWords, set *phraseSet, negatable bool) (foun
 	var hits []hit
 	for _, c := range clauses {
 		hits = hits[:0]
-		for i, w := range c.st {
-			for _, k := range set.byFirst[w] {
+		for _, i := range c.firsts {
+			for _, k := range set.byFirst[c.st[i]] {
 				if p := set.list[k]; i+len(p.words) <= len(c.st) && equalWords(c.st[i:i+len(p.words)], p.words) {
 					hits = append(hits, hit{k, i})
 				}
