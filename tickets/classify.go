@@ -55,12 +55,13 @@ func (m *Model) add(category string, feats []string, sign int) {
 	m.docs[category] += sign
 	m.total += sign
 	for _, f := range feats {
-		if sign < 0 && c[f] == 0 {
+		cf := c[f]
+		if sign < 0 && cf == 0 {
 			continue // Not learned: nothing to take back.
 		}
 		totBefore := m.vocab[f]
 		totAfter := totBefore + sign
-		if sign > 0 && (totBefore == 0 || c[f] == 0) {
+		if sign > 0 && (totBefore == 0 || cf == 0) {
 			f = strings.Clone(f) // A new key: not a slice of the text it came from (foldedWords).
 		}
 		wasFrequent, isFrequent := totBefore >= 2, totAfter >= 2
@@ -70,8 +71,10 @@ func (m *Model) add(category string, feats []string, sign int) {
 			}
 			m.nFrequent--
 		}
-		if c[f] += sign; c[f] <= 0 {
+		if cf += sign; cf <= 0 {
 			delete(c, f)
+		} else {
+			c[f] = cf
 		}
 		if totAfter <= 0 {
 			delete(m.vocab, f)
