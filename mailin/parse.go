@@ -466,16 +466,16 @@ func scanPartFields(raw []byte) (charset string, names []string) {
 			off += len(next)
 		}
 		found++
-		field = bytes.ReplaceAll(bytes.ReplaceAll(field, []byte("\r"), nil), []byte("\n"), nil)
-		if has8bit(field) && len(names) < 50 {
-			for _, m := range fileNameRe.FindAllSubmatch(field, 10) {
-				names = append(names, string(bytes.Trim(append(m[1], m[2]...), `"`)))
+		value := withoutLineEnds(field)
+		if len(names) < 50 && has8bit([]byte(value)) {
+			for _, m := range fileNameRe.FindAllStringSubmatch(value, 10) {
+				names = append(names, strings.Trim(m[1]+m[2], `"`))
 			}
 		}
 		if charset != "" || name != "content-type:" {
 			continue
 		}
-		t, params := parseParams(string(field))
+		t, params := parseParams(value)
 		if t != "text/plain" && t != "text/html" {
 			continue
 		}
@@ -486,6 +486,22 @@ func scanPartFields(raw []byte) (charset string, names []string) {
 		}
 	}
 	return charset, names
+}
+
+// withoutLineEnds is b without its CR and LF bytes, as a string: one copy.
+func withoutLineEnds(b []byte) string {
+	var s strings.Builder
+	s.Grow(len(b))
+	for len(b) > 0 {
+		i := bytes.IndexAny(b, "\r\n")
+		if i < 0 {
+			s.Write(b)
+			break
+		}
+		s.Write(b[:i])
+		b = b[i+1:]
+	}
+	return s.String()
 }
 
 func hasPrefixFold(b []byte, prefix string) bool {

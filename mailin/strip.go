@@ -233,6 +233,11 @@ func normalizeText(s string) string {
 // one, and trims blank lines at both ends.
 func tidy(lines []string) string {
 	var b strings.Builder
+	n := 0
+	for _, l := range lines {
+		n += len(l) + 1
+	}
+	b.Grow(n) // At most the lines and a line end each: the text is not copied again as it grows.
 	blank := false
 	started := false
 	for _, l := range lines {

@@ -3,8 +3,9 @@ package tickets
 import (
 	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -54,11 +55,15 @@ func (m *Model) add(category string, feats []string, sign int) {
 	m.docs[category] += sign
 	m.total += sign
 	for _, f := range feats {
-		if sign < 0 && c[f] == 0 {
+		cf := c[f]
+		if sign < 0 && cf == 0 {
 			continue // Not learned: nothing to take back.
 		}
 		totBefore := m.vocab[f]
 		totAfter := totBefore + sign
+		if sign > 0 && (totBefore == 0 || cf == 0) {
+			f = strings.Clone(f) // A new key: not a slice of the text it came from (foldedWords).
+		}
 		wasFrequent, isFrequent := totBefore >= 2, totAfter >= 2
 		if wasFrequent && !isFrequent {
 			for cat, cc := range m.counts {
@@ -66,8 +71,10 @@ func (m *Model) add(category string, feats []string, sign int) {
 			}
 			m.nFrequent--
 		}
-		if c[f] += sign; c[f] <= 0 {
+		if cf += sign; cf <= 0 {
 			delete(c, f)
+		} else {
+			c[f] = cf
 		}
 		if totAfter <= 0 {
 			delete(m.vocab, f)
@@ -252,39 +259,84 @@ func splitClauses(text string) []string {
 // foldedWords splits text into folded words (see Fold): runs of letters and digits, joined by
 // inner hyphens ("wi-fi"), cut at apostrophes ("l'imprimante": "l", "imprimante"). It is
 // words followed by splitElision, without a regular expression: it runs on every training text.
+//
+// A word the text already spells folded (lower-case ASCII letters, digits, inner hyphens) is a
+// slice of text; the others are slices of one string that holds them all, folded. A word string
+// each was half of a mail's allocations in triage. A caller that keeps a word beyond the text
+// (a map of the model) copies it (strings.Clone).
 func foldedWords(text string) []string {
-	var out []string
-	var b []byte
-	flush := func() {
-		if len(b) > 0 {
-			out = append(out, string(b))
-			b = b[:0]
+	out := make([]string, 0, len(text)/6+1)
+	var folded []byte // The words that are not slices of text, one after the other.
+	type span struct{ at, start, end int }
+	var spans []span // Where in out and in folded they go.
+	start := -1      // Where the current word starts in text, -1 between words.
+	verbatim := true // The current word is text[start:i] as it is.
+	mark := 0        // Where the current word starts in folded, when it is not verbatim.
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		if verbatim {
+			out = append(out, text[start:end])
+		} else if len(folded) > mark {
+			spans = append(spans, span{len(out), mark, len(folded)})
+			out = append(out, "")
+		}
+		start, verbatim = -1, true
+	}
+	// begin starts a word at i if none is under way.
+	begin := func(i int) {
+		if start < 0 {
+			start, verbatim, mark = i, true, len(folded)
+		}
+	}
+	// fold turns the word under way into a folded copy, the text so far being folded already.
+	fold := func(i int) {
+		if verbatim {
+			verbatim = false
+			mark = len(folded)
+			folded = append(folded, text[start:i]...)
 		}
 	}
 	for i, r := range text {
 		switch {
 		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			b = append(b, byte(r))
+			begin(i)
+			if !verbatim {
+				folded = append(folded, byte(r))
+			}
 		case r >= 'A' && r <= 'Z':
-			b = append(b, byte(r+'a'-'A'))
+			begin(i)
+			fold(i)
+			folded = append(folded, byte(r+'a'-'A'))
 		case r == '-':
-			if next, _ := utf8.DecodeRuneInString(text[i+1:]); len(b) > 0 && isWordRune(next) {
-				b = append(b, '-')
+			if next, _ := utf8.DecodeRuneInString(text[i+1:]); start >= 0 && isWordRune(next) {
+				if !verbatim {
+					folded = append(folded, '-')
+				}
 			} else {
-				flush()
+				flush(i)
 			}
 		case r < utf8.RuneSelf || !isWordRune(r):
-			flush()
+			flush(i)
 		default:
+			begin(i)
+			fold(i)
 			r = unicode.ToLower(r)
 			if f, ok := accentFold[r]; ok && f != "'" {
-				b = append(b, f...)
+				folded = append(folded, f...)
 			} else {
-				b = utf8.AppendRune(b, r)
+				folded = utf8.AppendRune(folded, r)
 			}
 		}
 	}
-	flush()
+	flush(len(text))
+	if len(spans) > 0 {
+		all := string(folded)
+		for _, s := range spans {
+			out[s.at] = all[s.start:s.end]
+		}
+	}
 	return out
 }
 
@@ -391,28 +443,62 @@ type ruleScore struct {
 func classifyByRules(cats []Category, subject, text string) []ruleScore {
 	subj, body := terms(subject), terms(text)
 	var out []ruleScore
+	var hitTerms [][]string // The terms of rs.hits.
 	for _, c := range cats {
 		rs := ruleScore{category: c.Name}
-		seen := map[string]bool{}
+		hitTerms = hitTerms[:0]
 		for _, k := range c.Keywords {
-			kw := terms(k)
-			if len(kw) == 0 || seen[strings.Join(kw, " ")] {
+			kw := keywordTerms(k)
+			if len(kw) == 0 {
+				continue
+			}
+			n := 2*countSeq(subj, kw) + countSeq(body, kw)
+			if n == 0 || slices.ContainsFunc(hitTerms, func(h []string) bool { return slices.Equal(h, kw) }) {
 				continue // Two spellings of one keyword ("receipt", "receipts") count once.
 			}
-			seen[strings.Join(kw, " ")] = true
-			n := 2*countSeq(subj, kw) + countSeq(body, kw)
-			if n > 0 {
-				rs.score += n
-				rs.hits = append(rs.hits, k)
-			}
+			rs.score += n
+			rs.hits = append(rs.hits, k)
+			hitTerms = append(hitTerms, kw)
 		}
 		if rs.score > 0 {
 			out = append(out, rs)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].score > out[j].score })
+	slices.SortStableFunc(out, func(a, b ruleScore) int { return b.score - a.score })
 	return out
 }
+
+// keywordTerms is terms(k) for a configured keyword, kept: every request is matched against
+// every keyword of every category. At most maxKeywordTerms keywords are kept (a configuration
+// holds a few hundred; reloads may bring others).
+func keywordTerms(k string) []string {
+	keywordCache.mu.RLock()
+	kw, ok := keywordCache.terms[k]
+	keywordCache.mu.RUnlock()
+	if ok {
+		return kw
+	}
+	kw = terms(k)
+	for i := range kw {
+		kw[i] = strings.Clone(kw[i])
+	}
+	keywordCache.mu.Lock()
+	if len(keywordCache.terms) < maxKeywordTerms {
+		if keywordCache.terms == nil {
+			keywordCache.terms = map[string][]string{}
+		}
+		keywordCache.terms[strings.Clone(k)] = kw
+	}
+	keywordCache.mu.Unlock()
+	return kw
+}
+
+var keywordCache struct {
+	mu    sync.RWMutex
+	terms map[string][]string
+}
+
+const maxKeywordTerms = 10000
 
 // countSeq counts the occurrences of the word sequence kw in ws.
 func countSeq(ws, kw []string) int {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 )
 
 // The work of a new ticket that needs no database: its triage (classifier, priority phrases) and
@@ -159,6 +160,9 @@ func ticketSubject(subject, text string) string {
 	subject = OneLine(subject, maxSubject)
 	if subject == "" {
 		subject = textSubject(text, 80)
+	}
+	if utf8.RuneCountInString(subject) <= maxSubject {
+		return subject
 	}
 	if r := []rune(subject); len(r) > maxSubject {
 		subject = strings.TrimSpace(string(r[:maxSubject-1])) + "…"

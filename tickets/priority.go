@@ -1,7 +1,9 @@
 package tickets
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,24 +34,45 @@ func phrases(list ...string) *phraseSet {
 		if k := strings.Join(w, " "); len(w) > 0 && !seen[k] {
 			seen[k] = true
 			set.byFirst[w[0]] = append(set.byFirst[w[0]], len(set.list))
+			phraseFirsts[w[0]] = true
 			set.list = append(set.list, urgencyPhrase{words: w, text: p})
 		}
 	}
 	return set
 }
 
-// clauseWords are a clause's folded words and their stems, computed once for every check.
-type clauseWords struct{ ws, st []string }
+// clauseWords are a clause's folded words and their stems, computed once for every check, and
+// where in them a phrase of some set may begin (phraseFirsts): judgePriority looks for a
+// dozen sets of phrases, and most words begin none.
+type clauseWords struct {
+	ws, st []string
+	firsts []int
+}
+
+// phraseFirsts are the stems every phrase of every set (phrases) begins with.
+var phraseFirsts = map[string]bool{}
 
 func wordsOfClauses(clauses []string) []clauseWords {
-	out := make([]clauseWords, 0, len(clauses))
-	for _, c := range clauses {
-		ws := foldedWords(c)
-		st := make([]string, len(ws))
-		for i, w := range ws {
-			st[i] = stem(w)
+	out := make([]clauseWords, len(clauses))
+	n := 0
+	for i, c := range clauses {
+		out[i].ws = foldedWords(c)
+		n += len(out[i].ws)
+	}
+	stems := make([]string, n) // One array for the stems of every clause.
+	var firsts []int           // And one for where phrases may begin.
+	for i := range out {
+		ws := out[i].ws
+		st := stems[:len(ws):len(ws)]
+		stems = stems[len(ws):]
+		from := len(firsts)
+		for j, w := range ws {
+			st[j] = stem(w)
+			if phraseFirsts[st[j]] {
+				firsts = append(firsts, j)
+			}
 		}
-		out = append(out, clauseWords{ws, st})
+		out[i].st, out[i].firsts = st, firsts[from:len(firsts):len(firsts)]
 	}
 	return out
 }
@@ -195,16 +218,14 @@ func matchPhrasesIn(clauses []clauseWords, set *phraseSet, negatable bool) (foun
 	var hits []hit
 	for _, c := range clauses {
 		hits = hits[:0]
-		for i, w := range c.st {
-			for _, k := range set.byFirst[w] {
+		for _, i := range c.firsts {
+			for _, k := range set.byFirst[c.st[i]] {
 				if p := set.list[k]; i+len(p.words) <= len(c.st) && equalWords(c.st[i:i+len(p.words)], p.words) {
 					hits = append(hits, hit{k, i})
 				}
 			}
 		}
-		sort.Slice(hits, func(a, b int) bool {
-			return hits[a].k < hits[b].k || hits[a].k == hits[b].k && hits[a].i < hits[b].i
-		})
+		slices.SortFunc(hits, func(a, b hit) int { return cmp.Or(a.k-b.k, a.i-b.i) })
 		for _, h := range hits {
 			if seen[h.k] {
 				continue
@@ -401,6 +422,9 @@ func peopleCount(clauses []clauseWords) string {
 	for _, c := range clauses {
 		ws, st := c.ws, c.st
 		for i := 0; i+1 < len(ws); i++ {
+			if !isNumber(ws[i]) {
+				continue // Not strconv's error, a value built for every word.
+			}
 			n, err := strconv.Atoi(ws[i])
 			if err != nil || n < 5 || n > 1000000 {
 				continue
