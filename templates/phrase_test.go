@@ -16,7 +16,7 @@ func samplePhrase(code string, args []string) tickets.Phrase {
 	for _, a := range args {
 		p.Args[a] = "x"
 		switch {
-		case a == "due" || a == "until":
+		case a == "due" || a == "until" || a == "arrived":
 			p.Args[a] = "2026-12-01T14:05:00+01:00"
 		case code == tickets.JournalStatus:
 			p.Args[a] = map[string]string{"from": "open", "to": "pending"}[a]

@@ -120,15 +120,24 @@ func automaticLine(in *Incoming) Phrase {
 	return Phrase{Code: JournalAutomatic, Parts: map[string]Phrase{"verdict": {Code: VerdictWord(in.Verdict)}, "reason": why}}
 }
 
-// noAckLine is why a request's acknowledgement is withheld (noAck, bulkNoAck) in words; nil for
-// a reason written as it is (the mail reader's).
-func noAckLine(reason string, in *Incoming, requester string) *Phrase {
+// noAckLine is why a request's acknowledgement is withheld (noAck, bulkNoAck, the mail reader's
+// first run) in words; nil for a reason written as it is.
+func (t *Tx) noAckLine(reason string, in *Incoming, requester string) *Phrase {
 	switch reason {
 	case "":
+		return nil
 	case "automatic mail (" + in.VerdictReason + ")":
 		return &Phrase{Code: JournalNoAckAuto, Parts: map[string]Phrase{"reason": VerdictPhrase(in.VerdictReason)}}
 	case "nobody reads " + requester:
 		return &Phrase{Code: JournalNobodyRead, Args: map[string]string{"who": requester}}
+	}
+	// mailin's first run: "arrived 2006-01-02 15:04 UTC, more than AGE before the desk first
+	// read the mailbox ([imap] ack_max_age)".
+	rest, ok := strings.CutPrefix(reason, "arrived ")
+	rest, ok2 := strings.CutSuffix(rest, " before the desk first read the mailbox ([imap] ack_max_age)")
+	date, age, ok3 := strings.Cut(rest, ", more than ")
+	if at, err := time.Parse("2006-01-02 15:04 MST", date); ok && ok2 && ok3 && err == nil {
+		return &Phrase{Code: JournalArrived, Args: map[string]string{"arrived": t.stamp(at), "age": age}}
 	}
 	return nil
 }

@@ -117,6 +117,7 @@ const (
 	JournalBounced    = "journal_delivery_failed"  // A bounce on a ticket: failed (addresses), reason (part, or as written).
 	JournalNoAckAuto  = "journal_no_ack_automatic" // Why no acknowledgement: an automatic mail; reason (part, or as written).
 	JournalNobodyRead = "journal_nobody_reads"     // Likewise: nobody reads the address: who.
+	JournalArrived    = "journal_arrived_before"   // Likewise: arrived (date) long before the desk first read the mailbox: age.
 	WhyEvidence       = "why_evidence"             // A header or part that says it, as written: evidence.
 	WhyDelaySubject   = "why_delay_subject"        // A delay warning's subject: subject.
 	WhyBounceSubject  = "why_bounce_subject"       // A bounce's subject: subject.
@@ -226,7 +227,7 @@ var Phrases = map[string][]string{
 	JournalStatus: {"from", "to"}, JournalPriority: {"from", "to", "reason"}, JournalSetBy: {"who"},
 	JournalByEscalate: nil, JournalLinkedLevel: {"priority"},
 	JournalAutomatic: {"verdict", "reason"}, JournalBounced: {"failed", "reason"}, JournalNoAckAuto: {"reason"},
-	JournalNobodyRead: {"who"}, WhyEvidence: {"evidence"}, WhyDelaySubject: {"subject"}, WhyBounceSubject: {"subject"},
+	JournalNobodyRead: {"who"}, JournalArrived: {"arrived", "age"}, WhyEvidence: {"evidence"}, WhyDelaySubject: {"subject"}, WhyBounceSubject: {"subject"},
 	JournalSendFailed: {"kind", "to", "error"}, JournalSendGaveUp: {"kind", "to", "attempts", "error"},
 	JournalSendRefused: {"kind", "error"}, JournalDropped: {"kind", "list"}, JournalDroppedOne: {"address", "reason"},
 	JournalDroppedList: {"list"}, JournalBounces: nil, JournalRateLimit: {"count"},
