@@ -16,15 +16,12 @@ func TestJournalPhrasesInEachLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	signs := map[string]bool{tickets.JournalCopiedWithheld: true, tickets.JournalAddresses: true, tickets.JournalEscalated: true,
-		tickets.JournalNotified: true, tickets.JournalRejected: true}
+		tickets.JournalNotified: true, tickets.JournalRejected: true, tickets.JournalDroppedList: true, tickets.JournalDroppedOne: true}
 	for code, args := range tickets.Phrases {
 		if !strings.HasPrefix(code, "journal_") || signs[code] {
 			continue
 		}
-		p := tickets.Phrase{Code: code, Args: map[string]string{}}
-		for _, a := range args {
-			p.Args[a] = "x"
-		}
+		p := samplePhrase(code, args)
 		if en, fr := set.Say("en", p), set.Say("fr", p); en == fr || en == p.String() || fr == p.String() {
 			t.Errorf("%s: en %q, fr %q", code, en, fr)
 		}

@@ -132,7 +132,15 @@ func (c *catalogue) check(name string, ref *catalogue) error {
 	}
 	c.phrases = map[string]*texttemplate.Template{}
 	for code, text := range c.Phrase {
-		c.phrases[code] = parse("phrase."+code, text)
+		if err != nil {
+			break
+		}
+		var t *texttemplate.Template
+		t, err = texttemplate.New("phrase." + code).Funcs(c.phraseFuncs()).Option("missingkey=error").Parse(text)
+		if err != nil {
+			err = fmt.Errorf("%s: phrase.%s: %w", name, code, err)
+		}
+		c.phrases[code] = t
 	}
 	if err != nil {
 		return err
@@ -171,6 +179,35 @@ func (c *catalogue) say(p tickets.Phrase) (string, error) {
 		return "", err
 	}
 	return b.String(), nil
+}
+
+// phraseFuncs are the functions a phrase says its arguments with: a date stamped by the desk
+// (tickets.Stamp, RFC 3339) in the catalogue's long format, in the zone it was written in; a
+// status or priority by its name. An argument they do not know (a line written before, an
+// older name) comes out as it is.
+func (c *catalogue) phraseFuncs() texttemplate.FuncMap {
+	label := func(m map[string]string) func(string) string {
+		return func(k string) string {
+			if v, ok := m[k]; ok {
+				return v
+			}
+			return k
+		}
+	}
+	return texttemplate.FuncMap{
+		"date": func(s string) string {
+			t, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				return s
+			}
+			if d, err := c.date(c.long, t); err == nil {
+				return d
+			}
+			return s
+		},
+		"status":   label(c.Status),
+		"priority": label(c.Priority),
+	}
 }
 
 // date formats t with one of the catalogue's date formats (long or short).

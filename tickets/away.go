@@ -16,8 +16,8 @@ func (t *Tx) assignedAway(tk *Ticket, email, actor string) error {
 	if !away || email == actor || actor == ActorDesk {
 		return nil
 	}
-	p := say(PhraseAssignedAway, "who", t.nameOf(email), "until", t.localTime(until))
-	if err := t.said(tk, EventNote, actor, false, say(JournalAssignedAway, "who", email, "until", t.localTime(until)), ""); err != nil {
+	p := say(PhraseAssignedAway, "who", t.nameOf(email), "until", t.stamp(until))
+	if err := t.said(tk, EventNote, actor, false, say(JournalAssignedAway, "who", email, "until", t.stamp(until)), ""); err != nil {
 		return err
 	}
 	if !validAddress(actor) {

@@ -349,11 +349,6 @@ func (t *Tx) restartResolution(tk *Ticket) {
 	}
 }
 
-// localTime formats a deadline in the desk's time zone for a reason line.
-func (t *Tx) localTime(tm time.Time) string {
-	return tm.In(t.cfg.Location()).Format("2006-01-02 15:04 MST")
-}
-
 // slaReason is the one-line reason of an escalation for a missed deadline (breach) or of a
 // reminder, in lang.
 func (t *Tx) slaReason(lang, deadline string, due time.Time, breach bool) string {
@@ -371,5 +366,5 @@ func (t *Tx) slaPhrase(deadline string, due time.Time, breach bool) Phrase {
 	case first:
 		code = PhraseFirstResponseDue
 	}
-	return say(code, "due", t.localTime(due))
+	return say(code, "due", t.stamp(due))
 }

@@ -99,13 +99,38 @@ func catalogueWords(t testing.TB) Words {
 			t.Fatal(err)
 		}
 		var c struct {
-			Phrase map[string]string `toml:"phrase"`
+			Phrase   map[string]string `toml:"phrase"`
+			Status   map[string]string `toml:"status"`
+			Priority map[string]string `toml:"priority"`
+			Date     struct {
+				Days, Months, ShortMonths []string
+				Long                      string
+			} `toml:"date"`
 		}
 		if err := toml.Unmarshal(b, &c); err != nil {
 			t.Fatal(err)
 		}
+		label := func(m map[string]string) func(string) string {
+			return func(k string) string {
+				if v, ok := m[k]; ok {
+					return v
+				}
+				return k
+			}
+		}
+		long := template.Must(template.New("long").Parse(c.Date.Long))
+		funcs := template.FuncMap{"status": label(c.Status), "priority": label(c.Priority), "date": func(s string) string {
+			tm, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				return s
+			}
+			var b strings.Builder
+			_ = long.Execute(&b, map[string]any{"Weekday": c.Date.Days[tm.Weekday()], "Day": tm.Day(),
+				"Month": c.Date.Months[tm.Month()-1], "Time": tm.Format("15:04")})
+			return b.String()
+		}}
 		for code, text := range c.Phrase {
-			w[lang+"/"+code] = template.Must(template.New(code).Option("missingkey=error").Parse(text))
+			w[lang+"/"+code] = template.Must(template.New(code).Funcs(funcs).Option("missingkey=error").Parse(text))
 		}
 	}
 	return w

@@ -399,7 +399,7 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 	tk, err := t.Open(NewTicket{
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: cc.add, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
-		LinkedTicket: link, Actor: in.From, NoAck: noAck(in.NoAck, requester), WrittenBy: writtenBy,
+		LinkedTicket: link, Actor: in.From, NoAck: noAck(in.NoAck, requester), WrittenBy: writtenBy, noAckWhy: t.noAckLine(noAck(in.NoAck, requester), in, requester),
 		Quiet: in.Verdict == VerdictBulk, known: in.known, prepared: in.prepared,
 	})
 	if err != nil {
@@ -497,18 +497,11 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 	if err := t.linkMessage(in, tk.ID); err != nil {
 		return o, err
 	}
-	kind, text := EventAutoMail, string(in.Verdict)+": "+in.VerdictReason
+	kind := EventAutoMail
 	if in.Verdict == VerdictBounce {
 		kind = EventBounce
-		text = "delivery failed"
-		if len(in.FailedRecipients) > 0 {
-			text += " for " + strings.Join(in.FailedRecipients, ", ")
-		}
-		if in.VerdictReason != "" {
-			text += " (" + in.VerdictReason + ")"
-		}
 	}
-	if err := t.event(tk, kind, in.From, false, text, in.MessageID); err != nil {
+	if err := t.said(tk, kind, in.From, false, automaticLine(in), in.MessageID); err != nil {
 		return o, err
 	}
 	if err := t.tellRecovery(in, tk); err != nil {

@@ -27,13 +27,15 @@ type NewTicket struct {
 	WrittenBy string
 	known     *preparedKnown   // Its known answers, ranked before the transaction (known.go).
 	prepared  *preparedRequest // Its triage and search document, made before the transaction (prepare.go).
+	noAckWhy  *Phrase          // NoAck in words (journal.go); nil: NoAck as written.
 }
 
 // Explanation records why the desk judged a ticket as it did; `deskd ticket explain` prints it.
 type Explanation struct {
 	Category       string             `json:"category"`
 	CategoryReason []string           `json:"category_reason"`
-	Scores         map[string]float64 `json:"scores,omitempty"` // Model scores by category.
+	CategoryWhy    []Phrase           `json:"category_why,omitempty"` // CategoryReason in words, one phrase each.
+	Scores         map[string]float64 `json:"scores,omitempty"`       // Model scores by category.
 	Priority       string             `json:"priority"`
 	PriorityReason []string           `json:"priority_reason"`
 	Assignee       string             `json:"assignee"`
@@ -92,7 +94,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 		}
 	}
 	ex := Explanation{
-		Category: tk.Category, CategoryReason: tri.CategoryReason, Scores: tri.Scores,
+		Category: tk.Category, CategoryReason: tri.CategoryReason, CategoryWhy: tri.CategoryWhy, Scores: tri.Scores,
 		Priority: tk.Priority.String(), PriorityReason: tri.PriorityReason,
 		Assignee: pick.Email, AssignReason: pick.Reason,
 	}
@@ -113,7 +115,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 		questions = c.Questions(tk.Language)
 	}
 	ack := Mail{Kind: KindAck, To: []string{tk.Requester}, Language: tk.Language, Automatic: true,
-		Notice: Notice{Audience: "requester", Questions: questions, Text: req.Text}, Withheld: req.NoAck}
+		Notice: Notice{Audience: "requester", Questions: questions, Text: req.Text}, Withheld: req.NoAck, withheldWhy: req.noAckWhy}
 	if pick.Email != "" {
 		tk.Assignee = pick.Email
 		tk.Status = StatusOpen
@@ -209,7 +211,7 @@ func (t *Tx) openRow(tk *Ticket, req NewTicket, quiet, withText bool) error {
 func (t *Tx) openLinked(tk *Ticket, req NewTicket, tri Judgement, det detection) error {
 	inc := det.incident
 	ex := Explanation{
-		Category: tk.Category, CategoryReason: tri.CategoryReason, Scores: tri.Scores,
+		Category: tk.Category, CategoryReason: tri.CategoryReason, CategoryWhy: tri.CategoryWhy, Scores: tri.Scores,
 		Priority: tk.Priority.String(), PriorityReason: tri.PriorityReason,
 		Assignee: inc.Assignee, AssignReason: []string{fmt.Sprintf("held by incident #%d", inc.ID)},
 		Incident: inc.ID, IncidentReason: det.reason,
@@ -222,7 +224,7 @@ func (t *Tx) openLinked(tk *Ticket, req NewTicket, tri Judgement, det detection)
 	}
 	incInfo := t.info(inc, tk.Language)
 	if err := t.queue(tk, Mail{Kind: KindAck, To: []string{tk.Requester}, Cc: tk.Watchers, Language: tk.Language, Automatic: true,
-		Notice: Notice{Audience: "requester", Text: req.Text, Incident: &incInfo}, Withheld: req.NoAck}); err != nil {
+		Notice: Notice{Audience: "requester", Text: req.Text, Incident: &incInfo}, Withheld: req.NoAck, withheldWhy: req.noAckWhy}); err != nil {
 		return err
 	}
 	if err := t.save(tk); err != nil { // queue recorded the thread's root alone.
@@ -311,7 +313,7 @@ func (t *Tx) setStatus(tk *Ticket, to Status, actor string) error {
 		tk.ResolvedAt = time.Time{}
 	}
 	tk.Status = to
-	if err := t.event(tk, EventStatus, actor, false, string(from)+" → "+string(to), ""); err != nil {
+	if err := t.said(tk, EventStatus, actor, false, say(JournalStatus, "from", string(from), "to", string(to)), ""); err != nil {
 		return err
 	}
 	return t.save(tk)
@@ -382,14 +384,11 @@ func (t *Tx) SetPriority(tk *Ticket, p Priority, actor, reason string) error {
 	if tk.Priority == p {
 		return nil
 	}
-	text := tk.Priority.String() + " → " + p.String()
-	if reason != "" {
-		text += ": " + reason
-	}
+	line := priorityLine(tk.Priority, p, actor, reason)
 	tk.Priority = p
 	t.recomputeDue(tk, t.Now)
 	tk.BreachedDue, tk.RemindedDue = time.Time{}, time.Time{}
-	if err := t.event(tk, EventPriority, actor, false, text, ""); err != nil {
+	if err := t.said(tk, EventPriority, actor, false, line, ""); err != nil {
 		return err
 	}
 	return t.save(tk)

@@ -379,11 +379,7 @@ func markFailed(ctx context.Context, tx *sql.Tx, id int64, now time.Time, errTex
 	var rcpts []string
 	_ = json.Unmarshal([]byte(to), &rcpts) // Best effort: the text is for people.
 	text := kind + " → " + strings.Join(rcpts, ", ") + ": " + errText
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events (ticket_id, at, kind, actor, public, text, message_id)
-		VALUES (?, ?, ?, ?, 0, ?, ?)`, ticketID, now.Unix(), EventFailed, ActorDesk, text, messageID); err != nil {
-		return fmt.Errorf("record send failure: %w", err)
-	}
-	return nil
+	return writeLine(ctx, tx, ticketID, now, EventFailed, text, messageID, failedLine(kind, rcpts, errText))
 }
 
 // RecordSendFailure records on a mail's ticket (EventFailed) that some of its recipients were
@@ -399,11 +395,7 @@ func (s *Store) RecordSendFailure(ctx context.Context, id int64, now time.Time, 
 		if ticketID == 0 {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO events (ticket_id, at, kind, actor, public, text, message_id)
-			VALUES (?, ?, ?, ?, 0, ?, ?)`, ticketID, now.Unix(), EventFailed, ActorDesk, kind+": "+errText, messageID); err != nil {
-			return fmt.Errorf("record send failure: %w", err)
-		}
-		return nil
+		return writeLine(ctx, tx, ticketID, now, EventFailed, kind+": "+errText, messageID, partialLine(kind, errText))
 	})
 }
 
@@ -426,11 +418,7 @@ func (s *Store) MarkSuppressed(ctx context.Context, id int64, now time.Time, rea
 		if ticketID == 0 {
 			return nil
 		}
-		if _, err := s.txExec(ctx, tx, `UPDATE events SET text = text || CAST(? AS TEXT)
-			WHERE ticket_id = ? AND message_id = ? AND kind = ?`, " not sent: "+reason, ticketID, messageID, EventNotify); err != nil {
-			return fmt.Errorf("record suppressed mail %d: %w", id, err)
-		}
-		return nil
+		return writeSuppressed(ctx, tx, ticketID, messageID, reason)
 	})
 }
 

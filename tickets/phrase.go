@@ -105,7 +105,93 @@ const (
 	JournalFollowsUp        = "journal_follows_up"             // A new request answering a closed one: id.
 	JournalSolvedYes        = "journal_solved_yes"             // The requester's rating: comment (as written).
 	JournalSolvedNo         = "journal_solved_no"              // Likewise.
+
+	// A date argument is a time as RFC 3339 in the desk's zone (stamp): the words say it their
+	// language's way ({{date .due}}); a status or priority argument is its name ({{status .to}}).
+	JournalStatus      = "journal_status"          // A status change: from, to.
+	JournalPriority    = "journal_priority"        // A priority change: from, to, reason (part, or as written).
+	JournalSetBy       = "journal_set_by"          // Why the priority changed: who set it.
+	JournalByEscalate  = "journal_by_escalation"   // Likewise: an escalation.
+	JournalLinkedLevel = "journal_linked_priority" // Likewise: a linked request is of priority.
+
+	// What mailin found a mail to be (the verdict's reasons, mailin/verdict.go).
+	JournalAutomatic  = "journal_automatic"        // An automatic mail on a ticket: verdict (part), reason (part, or as written).
+	JournalBounced    = "journal_delivery_failed"  // A bounce on a ticket: failed (addresses), reason (part, or as written).
+	JournalNoAckAuto  = "journal_no_ack_automatic" // Why no acknowledgement: an automatic mail; reason (part, or as written).
+	JournalNobodyRead = "journal_nobody_reads"     // Likewise: nobody reads the address: who.
+	JournalArrived    = "journal_arrived_before"   // Likewise: arrived (date) long before the desk first read the mailbox: age.
+	WhyEvidence       = "why_evidence"             // A header or part that says it, as written: evidence.
+	WhyDelaySubject   = "why_delay_subject"        // A delay warning's subject: subject.
+	WhyBounceSubject  = "why_bounce_subject"       // A bounce's subject: subject.
+
+	// What the outbox records when a mail fails (outbox.go): the server's own words as written.
+	JournalSendFailed  = "journal_send_failed"     // A mail given up: kind, to, error.
+	JournalSendGaveUp  = "journal_send_gave_up"    // Given up after retrying: kind, to, attempts, error.
+	JournalSendRefused = "journal_send_refused"    // Refused to some, sent to the others: kind, error.
+	JournalDropped     = "journal_dropped"         // Left out of a mail: kind, list (JournalDroppedOne).
+	JournalDroppedOne  = "journal_dropped_one"     // One address left out: address, reason (part, or as written).
+	JournalDroppedList = "journal_dropped_list"    // Addresses left out, as a reason: list (JournalDroppedOne).
+	JournalBounces     = "journal_address_bounces" // The address bounces.
+	JournalRateLimit   = "journal_rate_limit"      // The hourly limit of automatic mails: count.
+
+	// Why the classifier chose a category (Explanation.CategoryWhy, triage.go).
+	WhyKeywords     = "why_keywords"      // category, words, score.
+	WhyRules        = "why_rules"         // The keywords decide.
+	WhyModel        = "why_model"         // The model decides: category, p.
+	WhyModelUnsure  = "why_model_unsure"  // category, p.
+	WhyModelWeak    = "why_model_weak"    // Not strong enough against the keywords: category, p.
+	WhyModelAbstain = "why_model_abstain" // reason (part, or as written), guess (what it would have said).
+	WhyBestKeyword  = "why_best_keyword"  // The best keyword match decides.
+	WhyUnclassified = "why_unclassified"
+	WhyNoModel      = "why_not_trained"     // The model abstains: not trained yet.
+	WhyUnknownWords = "why_unknown_words"   // No word of the request seen in training.
+	WhyLittle       = "why_little_evidence" // Too little evidence.
+	WhyPriorOnly    = "why_prior_only"      // The evidence alone points elsewhere.
 )
+
+// whyVerdict are the phrases of mailin's reasons that are words, not a header as written
+// (mailin/verdict.go; its tests check every reason it gives is here or a header).
+var whyVerdict = map[string]string{
+	"feedback loop report":                    "why_feedback_loop",
+	"Amazon SES complaint notification":       "why_ses_complaint",
+	"Amazon SES bounce notification":          "why_ses_bounce",
+	"Return-Path <> and a bounce text":        "why_null_sender_bounce_text",
+	"From the desk's own address":             "why_desk_address",
+	"sent from the desk's own address":        "why_desk_address",
+	"Message-ID issued by the desk":           "why_desk_message_id",
+	"disposition notification (read receipt)": "why_read_receipt",
+	"out-of-office subject in reply":          "why_ooo_subject",
+	"out-of-office text in reply":             "why_ooo_text",
+	"AUTO: out-of-office subject":             "why_auto_subject",
+	"challenge/response request (TMDA)":       "why_challenge_tmda",
+	"challenge/response request":              "why_challenge",
+	"[AUTO GENERATED] subject":                "why_auto_generated_subject",
+	"no machine evidence":                     "why_no_evidence",
+	"delivery delayed":                        "why_delayed",
+}
+
+// whySubject are mailin's reasons that quote the mail's subject after a prefix.
+var whySubject = map[string]string{"delivery delayed: ": WhyDelaySubject, "bounce subject: ": WhyBounceSubject}
+
+// VerdictPhrase is mailin's reason for a verdict (Incoming.VerdictReason) as a phrase: its words,
+// or the header it cites as written (WhyEvidence).
+func VerdictPhrase(reason string) Phrase {
+	if code, ok := whyVerdict[reason]; ok {
+		return Phrase{Code: code}
+	}
+	for prefix, code := range whySubject {
+		if subject, ok := strings.CutPrefix(reason, prefix); ok {
+			return say(code, "subject", subject)
+		}
+	}
+	return say(WhyEvidence, "evidence", reason)
+}
+
+// VerdictWord is the phrase code of a verdict's name ("verdict_auto-reply").
+func VerdictWord(v Verdict) string { return "verdict_" + string(v) }
+
+// verdicts are the verdicts a history line names.
+var verdicts = []Verdict{VerdictPerson, VerdictAutoReply, VerdictBounce, VerdictDelay, VerdictFeedback, VerdictBulk, VerdictLoop}
 
 // Phrases lists every phrase code with the names of its arguments: each catalogue must word all
 // of them, and the templates check it when they load.
@@ -139,6 +225,26 @@ var Phrases = map[string][]string{
 	JournalSeparator: nil, JournalAssignedAway: {"who", "until"}, JournalRejected: {"line", "reason"}, JournalNoNewText: nil, JournalRepeated: nil,
 	JournalFilesNotKept: {"count"}, JournalOnBehalf: {"writer", "requester"}, JournalFollowsUp: {"id"},
 	JournalSolvedYes: {"comment"}, JournalSolvedNo: {"comment"},
+
+	JournalStatus: {"from", "to"}, JournalPriority: {"from", "to", "reason"}, JournalSetBy: {"who"},
+	JournalByEscalate: nil, JournalLinkedLevel: {"priority"},
+	JournalAutomatic: {"verdict", "reason"}, JournalBounced: {"failed", "reason"}, JournalNoAckAuto: {"reason"},
+	JournalNobodyRead: {"who"}, JournalArrived: {"arrived", "age"}, WhyEvidence: {"evidence"}, WhyDelaySubject: {"subject"}, WhyBounceSubject: {"subject"},
+	JournalSendFailed: {"kind", "to", "error"}, JournalSendGaveUp: {"kind", "to", "attempts", "error"},
+	JournalSendRefused: {"kind", "error"}, JournalDropped: {"kind", "list"}, JournalDroppedOne: {"address", "reason"},
+	JournalDroppedList: {"list"}, JournalBounces: nil, JournalRateLimit: {"count"},
+	WhyKeywords: {"category", "words", "score"}, WhyRules: nil, WhyModel: {"category", "p"},
+	WhyModelUnsure: {"category", "p"}, WhyModelWeak: {"category", "p"}, WhyModelAbstain: {"reason", "guess"},
+	WhyBestKeyword: nil, WhyUnclassified: nil, WhyNoModel: nil, WhyUnknownWords: nil, WhyLittle: nil, WhyPriorOnly: nil,
+}
+
+func init() {
+	for _, v := range verdicts {
+		Phrases[VerdictWord(v)] = nil
+	}
+	for _, code := range whyVerdict {
+		Phrases[code] = nil
+	}
 }
 
 // Arguments are the phrase's arguments ready for its words: each it does not give is "" (the

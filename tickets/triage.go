@@ -11,6 +11,7 @@ import (
 type Judgement struct {
 	Category       string             // "" when unknown.
 	CategoryReason []string           // Keywords found, model confidence.
+	CategoryWhy    []Phrase           // CategoryReason in words, one phrase each.
 	Scores         map[string]float64 // The model's posterior by configured category; nil without a model.
 	Priority       Priority
 	PriorityReason []string
@@ -41,7 +42,9 @@ func (d *Desk) Triage(cfg *Config, req NewTicket) Judgement {
 // triageWith is Triage with the model m (nil for none).
 func triageWith(cfg *Config, m *Model, req NewTicket) Judgement {
 	var j Judgement
-	j.Category, j.CategoryReason, j.Scores = classify(cfg.Categories, m, req.Subject, req.Text)
+	var why reasons
+	j.Category, why, j.Scores = classifyWhy(cfg.Categories, m, req.Subject, req.Text)
+	j.CategoryReason, j.CategoryWhy = why.text, why.said
 	j.Priority, j.PriorityReason = judgePriority(cfg, req, j.Category)
 	return j
 }
@@ -52,20 +55,43 @@ func triageWith(cfg *Config, m *Model, req NewTicket) Judgement {
 // keyword match; else "" (unclassified). The model abstains when the request has too little
 // evidence it knows (Model.judge).
 func classify(cats []Category, m *Model, subject, text string) (string, []string, map[string]float64) {
+	c, why, scores := classifyWhy(cats, m, subject, text)
+	return c, why.text, scores
+}
+
+// reasons are the reasons of a choice, as text (in JournalLanguage, as `deskd ticket explain`
+// prints them) and as phrases for each reader.
+type reasons struct {
+	text []string
+	said []Phrase
+}
+
+func (r *reasons) add(p Phrase, text string) {
+	r.text, r.said = append(r.text, text), append(r.said, p)
+}
+
+// classifyWhy is classify with its reasons in words too.
+func classifyWhy(cats []Category, m *Model, subject, text string) (string, reasons, map[string]float64) {
 	rules := classifyByRules(cats, subject, text)
-	var why []string
+	var why reasons
+	keywords := func(r ruleScore) {
+		words := strings.Join(r.hits, ", ")
+		why.add(say(WhyKeywords, "category", r.category, "words", words, "score", fmt.Sprint(r.score)),
+			fmt.Sprintf("keywords for %s: %s (score %d)", r.category, words, r.score))
+	}
 	best, second := ruleScore{}, ruleScore{}
 	if len(rules) > 0 {
 		best = rules[0]
-		why = append(why, fmt.Sprintf("keywords for %s: %s (score %d)", best.category, strings.Join(best.hits, ", "), best.score))
+		keywords(best)
 	}
 	if len(rules) > 1 {
 		second = rules[1]
-		why = append(why, fmt.Sprintf("keywords for %s: %s (score %d)", second.category, strings.Join(second.hits, ", "), second.score))
+		keywords(second)
 	}
 	scores, abstain := modelScores(cats, m, subject, text)
 	if best.score >= ruleConfident && best.score >= 2*second.score {
-		return best.category, append(why, "rules decide"), scores
+		why.add(Phrase{Code: WhyRules}, "rules decide")
+		return best.category, why, scores
 	}
 
 	top, topP := "", 0.0
@@ -74,22 +100,43 @@ func classify(cats []Category, m *Model, subject, text string) (string, []string
 			top, topP = c, p
 		}
 	}
+	model := func(code, text string) {
+		p := fmt.Sprintf("%.2f", topP)
+		why.add(say(code, "category", top, "p", p), text+top+" "+p)
+	}
 	keyword := best.score > 0 && best.score > second.score
 	switch {
 	case abstain != "":
-		why = append(why, "model abstains: "+abstain)
+		why.add(abstainPhrase(abstain), "model abstains: "+abstain)
 	case top == "":
 	case keyword && top != best.category && topP < modelStrong:
-		why = append(why, fmt.Sprintf("model not strong enough against the keywords: %s %.2f", top, topP))
+		model(WhyModelWeak, "model not strong enough against the keywords: ")
 	case topP >= modelConfident:
-		return top, append(why, fmt.Sprintf("model: %s %.2f", top, topP)), scores
+		model(WhyModel, "model: ")
+		return top, why, scores
 	default:
-		why = append(why, fmt.Sprintf("model unsure: %s %.2f", top, topP))
+		model(WhyModelUnsure, "model unsure: ")
 	}
 	if keyword {
-		return best.category, append(why, "best keyword match"), scores
+		why.add(Phrase{Code: WhyBestKeyword}, "best keyword match")
+		return best.category, why, scores
 	}
-	return "", append(why, "unclassified"), scores
+	why.add(Phrase{Code: WhyUnclassified}, "unclassified")
+	return "", why, scores
+}
+
+// abstainPhrase is why the model abstains (modelScores), in words: the reason, and what it would
+// have said as written.
+func abstainPhrase(abstain string) Phrase {
+	p := Phrase{Code: WhyModelAbstain, Args: map[string]string{"reason": abstain}}
+	for text, code := range map[string]string{abstainNoModel: WhyNoModel, abstainUnknown: WhyUnknownWords,
+		abstainSupport: WhyLittle, abstainPriorOnly: WhyPriorOnly} {
+		if rest, ok := strings.CutPrefix(abstain, text); ok {
+			p.Args["reason"], p.Args["guess"] = "", strings.TrimSuffix(strings.TrimPrefix(rest, " ("), ")")
+			p.Parts = map[string]Phrase{"reason": {Code: code}}
+		}
+	}
+	return p
 }
 
 // modelScores is the model's posterior over the configured categories only, renormalised; nil

@@ -33,6 +33,7 @@ type ticketData struct {
 	Entries    []entry
 	Files      []tickets.Attachment
 	Explain    *tickets.Explanation
+	Why        []string // The explanation's category reasons, in the reader's words.
 	Scores     []scoreRow
 	Techs      []option
 	Priorities []option
@@ -118,7 +119,7 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, u *user, id 
 	if tk.Explain != "" {
 		var ex tickets.Explanation
 		if json.Unmarshal([]byte(tk.Explain), &ex) == nil {
-			d.Explain = &ex
+			d.Explain, d.Why = &ex, ex.CategoryWorded(st.words, u.Lang)
 			for c, v := range ex.Scores {
 				d.Scores = append(d.Scores, scoreRow{c, v})
 			}
