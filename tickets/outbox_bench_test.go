@@ -79,6 +79,7 @@ func BenchmarkSendDeskSize(b *testing.B) {
 				return pending
 			}
 			now := tickets.BenchT0.Add(time.Minute)
+			var size int64 // Bytes the sink received in the last drain.
 			send := func(pending int64) (int, time.Duration) {
 				cpu0 := cpuTime()
 				var sent int
@@ -90,6 +91,7 @@ func BenchmarkSendDeskSize(b *testing.B) {
 					b.Fatalf("sent %d copies of %d pending mails, the sink got %d: %v", sent, pending, k.copies.Load(), err)
 				}
 				k.copies.Store(0)
+				size = k.bytes.Swap(0)
 				return sent, cpu
 			}
 			firstSent, first := send(queue(50))
@@ -99,6 +101,7 @@ func BenchmarkSendDeskSize(b *testing.B) {
 			b.ReportMetric(float64(cpu.Microseconds())/float64(sent), "cpu-µs/mail")
 			b.ReportMetric(float64(first.Microseconds())/float64(firstSent), "first-cpu-µs/mail")
 			b.ReportMetric(float64(sent)/float64(b.N), "copies/mail-in")
+			b.ReportMetric(float64(size)/float64(sent), "bytes/copy")
 		})
 	}
 }
@@ -107,6 +110,7 @@ func BenchmarkSendDeskSize(b *testing.B) {
 type benchSink struct {
 	addr   string
 	copies atomic.Int64 // Copies accepted: one per recipient.
+	bytes  atomic.Int64 // Their size, as received.
 }
 
 func newBenchSink(b *testing.B) *benchSink {
@@ -133,10 +137,12 @@ func (s *benchSession) Logout() error                             { return nil }
 func (s *benchSession) Mail(string, *smtp.MailOptions) error      { return nil }
 func (s *benchSession) Rcpt(to string, _ *smtp.RcptOptions) error { s.rcpts++; return nil }
 func (s *benchSession) Data(r io.Reader) error {
-	if _, err := io.Copy(io.Discard, r); err != nil {
+	n, err := io.Copy(io.Discard, r)
+	if err != nil {
 		return err
 	}
 	s.k.copies.Add(s.rcpts)
+	s.k.bytes.Add(n * s.rcpts)
 	return nil
 }
 
