@@ -104,6 +104,7 @@ type Sender struct {
 
 	self          Claimant  // This process, as its claims on the outbox name it.
 	claimsChecked time.Time // When the claims of processes that are gone were last looked for.
+	pruned        time.Time // The drain's clock when the rate limit's log was last pruned.
 
 	limitMu        sync.Mutex
 	connLimit      int       // The connections the server accepted, when it refused more.
@@ -221,9 +222,14 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 			return total(), err
 		}
 		if len(batch) == 0 {
-			if total() > 0 { // The hourly limit looks back one hour; older entries only take room.
+			// The hourly limit looks back one hour; older entries only take room. The prune
+			// reads the whole log (nothing indexes its times alone): once in pruneEvery, not at
+			// each drain of deskd serve, which drains at every mail queued.
+			if total() > 0 && (s.pruned.IsZero() || now.Sub(s.pruned) >= pruneEvery || now.Before(s.pruned)) {
 				if err := s.box.PruneSentLog(settle, now.Add(-2*time.Hour)); err != nil {
 					s.log.Warn("prune sent log", "err", err)
+				} else {
+					s.pruned = now
 				}
 			}
 			return total(), nil
@@ -233,6 +239,10 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (sent int, err error)
 		}
 	}
 }
+
+// pruneEvery is how often a sender forgets the rate limit's old records (PruneSentLog): the
+// log keeps two hours, so it holds at most two hours and pruneEvery of them.
+const pruneEvery = 10 * time.Minute
 
 // claimCheck is how often a sender looks for claims held by processes that are gone: at its
 // first drain, then at most this often.

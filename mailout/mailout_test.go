@@ -717,3 +717,42 @@ func TestReferencesCapped(t *testing.T) {
 		t.Fatal("a short References changed")
 	}
 }
+
+// TestSentLogPrunedNowAndThen: a drain that sent mail forgets the rate limit's records older than
+// two hours, but at most once in pruneEvery: deskd serve drains at every mail queued, and the
+// prune reads the whole log.
+func TestSentLogPrunedNowAndThen(t *testing.T) {
+	e := newEnv(t)
+	db := e.rawDB()
+	old := func() int {
+		t.Helper()
+		var n int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM sent_log WHERE email = ?`, "old@corp.example").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	at := t0
+	send := func(req string) {
+		t.Helper()
+		e.open(at, tickets.NewTicket{Subject: "wifi", Text: "le wifi", Requester: req})
+		if n := e.drain(at); n == 0 {
+			t.Fatal("nothing sent")
+		}
+	}
+	send("a@corp.example") // The first drain prunes.
+	if _, err := db.Exec(`INSERT INTO sent_log (email, at, cause, outbox_id) VALUES (?, ?, '', 0)`,
+		"old@corp.example", t0.Add(-3*time.Hour).Unix()); err != nil {
+		t.Fatal(err)
+	}
+	at = t0.Add(pruneEvery - time.Minute)
+	send("b@corp.example")
+	if old() != 1 {
+		t.Fatal("a drain within pruneEvery of the last prune pruned again")
+	}
+	at = t0.Add(pruneEvery)
+	send("c@corp.example")
+	if old() != 0 {
+		t.Fatal("the record of three hours ago is still there after pruneEvery")
+	}
+}

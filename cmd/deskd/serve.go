@@ -9,7 +9,6 @@ import (
 
 	"github.com/deskd/deskd/cmd/deskd/config"
 	"github.com/deskd/deskd/mailout"
-	"github.com/deskd/deskd/tickets"
 )
 
 // withApp loads the configuration, builds the parts of deskd a command uses, runs fn and closes
@@ -51,21 +50,21 @@ func pollCommand() *command {
 					st.Fetched, st.Opened, st.Appended, st.Duplicates, st.Automatic, st.Quarantined, st.Failed, sent)
 				if errors.Is(err, mailout.ErrUnreachable) {
 					// The inbox is done; the mail waits in the outbox for the server (exitHeld).
-					queued, cerr := a.store.OutboxCounts(ctx)
+					queued, _, cerr := a.store.OutboxDepth(ctx)
 					if cerr != nil {
 						return errors.Join(err, cerr)
 					}
-					fmt.Fprintf(e.stdout, "%s; %d mails stay queued: the SMTP server cannot be reached\n", summary, queued[tickets.OutboxPending])
+					fmt.Fprintf(e.stdout, "%s; %d mails stay queued: the SMTP server cannot be reached\n", summary, queued)
 					return statusError{exitHeld, fmt.Errorf("%w; the next poll or deskd serve sends it", err)}
 				}
 				if err == nil {
 					// Mails not sent in this pass (a retry's wait, a claim of another live
 					// sender) are said, so that a pass that leaves work behind does not look done.
-					queued, cerr := a.store.OutboxCounts(ctx)
+					n, _, cerr := a.store.OutboxDepth(ctx) // The pending rows alone: not a count of all the sent ones.
 					if cerr != nil {
 						return cerr
 					}
-					if n := queued[tickets.OutboxPending]; n > 0 {
+					if n > 0 {
 						summary += fmt.Sprintf("; %s stay queued for a later try", count(n, "mail", "mails"))
 					}
 				}
