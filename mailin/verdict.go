@@ -294,7 +294,7 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 	// Exchange marks what an inbox rule sends: its "reply using a specific message" answers a
 	// mail. A rule that forwards or redirects a person's new mail names none.
 	if h.Has("X-Ms-Exchange-Inbox-Rules-Loop") && (h.Has("In-Reply-To") || h.Has("References")) {
-		return VerdictAutoReply, "X-MS-Exchange-Inbox-Rules-Loop in reply"
+		return VerdictAutoReply, "X-MS-Exchange-Inbox-Rules-Loop"
 	}
 	// A person may write "Absence : comment l'activer ?" to the desk: an out-of-office subject
 	// needs another sign. An automatic reply answers a mail, so it names it.

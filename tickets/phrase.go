@@ -162,6 +162,7 @@ var whyVerdict = map[string]string{
 	"disposition notification (read receipt)": "why_read_receipt",
 	"out-of-office subject in reply":          "why_ooo_subject",
 	"out-of-office text in reply":             "why_ooo_text",
+	"acknowledgement of receipt":              "why_ack_text",
 	"AUTO: out-of-office subject":             "why_auto_subject",
 	"challenge/response request (TMDA)":       "why_challenge_tmda",
 	"challenge/response request":              "why_challenge",
