@@ -49,8 +49,8 @@ func (s *Store) createStaffIndex(ctx context.Context, tx *sql.Tx) error {
 // staffBatch indexes what staff wrote in the next events after event after, limit events at
 // most, and returns the last event it read (0 when none was left) and how many it read. The
 // events are read in the order of their ids, from after: the kind, concatenated to an empty
-// string, keeps the planner off the index of kinds, which read every answer of the desk and sorted them, for each batch
-// (SQLite: 1,000 events a second at 1,000,000 tickets).
+// string, keeps the planner off the index of kinds, which read and sorted every answer of the
+// desk for each batch (SQLite: 1,000 events a second at 1,000,000 tickets).
 func (s *Store) staffBatch(ctx context.Context, tx *sql.Tx, after int64, limit int) (int64, int, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.ticket_id, t.language, e.text FROM events e JOIN tickets t ON t.id = e.ticket_id
 		WHERE e.id > ? AND (e.kind || '') IN (?, ?) AND e.actor <> ? ORDER BY e.id LIMIT ?`, after, EventReply, EventNote, ActorDesk, limit)
