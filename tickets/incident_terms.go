@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 )
@@ -407,28 +406,6 @@ func (t *Tx) learnIncident(inc *Ticket) error {
 		return err
 	}
 	return t.appendDoc(inc.ID, terms)
-}
-
-// learntTerms returns the terms the incidents' documents took in, by incident.
-func learntTerms(ctx context.Context, q querier) (map[int64][]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT key, value FROM kv WHERE key LIKE ?`, learntPrefix+"%")
-	if err != nil {
-		return nil, fmt.Errorf("incidents' terms: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64][]string{}
-	for rows.Next() {
-		var key, value string
-		if err := rows.Scan(&key, &value); err != nil {
-			return nil, fmt.Errorf("incidents' terms: %w", err)
-		}
-		id, err := strconv.ParseInt(strings.TrimPrefix(key, learntPrefix), 10, 64)
-		if err != nil {
-			continue // Not one of ours.
-		}
-		out[id] = strings.Fields(value)
-	}
-	return out, rows.Err()
 }
 
 // incidentTerms picks the terms an incident's document, own, takes in from its requests' docs:

@@ -6,8 +6,10 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -198,117 +200,322 @@ const (
 )
 
 // ensureSearchIndex makes the index of the store's dialect exist and be up to date: created and
-// filled from the tickets when the database has none yet, or had the other dialect's.
+// filled from the tickets when the database has none yet, had the other dialect's, or an older
+// analyser's; with it, the index of staff text (search_staff.go). It fills them reindexBatch
+// tickets (then events) a transaction, each of which moves a cursor in kv (kvSearchReindex) with
+// the documents it wrote: the memory it takes and the log it writes are those of a batch, not of
+// the desk, and a reindex interrupted (deskd stopped, crashed, the machine restarted) goes on at
+// the next open from its last committed batch instead of starting again. kv search_index names
+// the index once the last batch is in. It says how far it is to the logger of ctx (WithLog),
+// every reindexLogEvery.
 func (s *Store) ensureSearchIndex(ctx context.Context) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		var have string
-		err := tx.QueryRowContext(ctx, `SELECT value FROM kv WHERE key = ?`, kvSearchIndex).Scan(&have)
-		if err != nil && err != sql.ErrNoRows {
-			return fmt.Errorf("search index: %w", err)
+	want := searchIndexValue(s.search)
+	var at reindexCursor
+	done := false
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		have, cursor, err := searchIndexState(ctx, tx, want)
+		if err != nil {
+			return err
 		}
-		if have == searchIndexValue(s.search) {
+		if cursor != nil {
+			at = *cursor
 			return nil
 		}
-		if s.search == dialectPG {
-			if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS search_pg; `+pgSearchTable); err != nil {
-				return fmt.Errorf("search index: %w", err)
-			}
-		} else if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS search_fts4`); err != nil {
-			return fmt.Errorf("search index: %w", err)
+		if have == want {
+			done = true
+			return nil
 		}
-		if s.search == dialectFTS5 {
-			if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS search_fts5`); err != nil {
-				return fmt.Errorf("search index: %w", err)
-			}
-		}
-		if s.search != dialectPG {
-			if _, err := tx.ExecContext(ctx, s.search.createSQL()); err != nil {
-				return fmt.Errorf("search index: %w", err)
-			}
-		}
-		terms := s.dialect.pick(`CREATE TABLE IF NOT EXISTS search_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID`,
-			`CREATE TABLE IF NOT EXISTS search_terms (term TEXT COLLATE "C" PRIMARY KEY, df BIGINT NOT NULL)`)
-		if _, err := tx.ExecContext(ctx, terms+`; DELETE FROM search_terms`); err != nil {
-			return fmt.Errorf("search index: %w", err)
-		}
-		prior := strings.TrimSpace(strings.Repeat(priorTerm+" ", priorLength))
-		for i := 1; i <= priorRows && s.search != dialectPG; i++ {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO `+s.search.table()+` (rowid, doc) VALUES (?, ?)`, -i, prior); err != nil {
-				return fmt.Errorf("search index: %w", err)
-			}
-		}
-		if err := s.backfillSearch(ctx, tx); err != nil {
-			return err
-		}
-		if err := s.rebuildStaffIndex(ctx, tx); err != nil { // search_staff.go
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO kv (key, value) VALUES (?, ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, kvSearchIndex, searchIndexValue(s.search))
-		return err
+		return s.startReindex(ctx, tx, want)
 	})
+	if err != nil || done {
+		return err
+	}
+	log := logFrom(ctx)
+	var total, before int64
+	if err := s.w.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(CASE WHEN id <= ? THEN 1 END) FROM tickets`, at.after).Scan(&total, &before); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	if at.staff {
+		before = total
+	}
+	start := time.Now()
+	if at.after > 0 || at.staff {
+		log.Info("search index: reindexing resumed", "index", want, "tickets", total, "done", before, "staff_text", at.staff)
+	} else {
+		log.Info("search index: reindexing", "index", want, "tickets", total)
+	}
+	indexed, events, told := before, int64(0), start
+	for {
+		var b reindexStep
+		if err := s.write(ctx, func(tx *sql.Tx) error {
+			var err error
+			b, err = s.backfillSearch(ctx, tx, want)
+			return err
+		}); err != nil {
+			return err
+		}
+		indexed += int64(b.tickets)
+		events += int64(b.events)
+		if b.done {
+			break
+		}
+		if reindexCommitted != nil {
+			reindexCommitted()
+		}
+		if time.Since(told) >= reindexLogEvery {
+			told = time.Now()
+			log.Info("search index: reindexing", "index", want, "tickets", total, "done", indexed, "staff_events", events)
+		}
+	}
+	log.Info("search index: reindexed", "index", want, "tickets", indexed, "took", time.Since(start).Round(time.Second))
+	return nil
 }
 
-// backfillSearch indexes every ticket, a thousand at a time.
-func (s *Store) backfillSearch(ctx context.Context, tx *sql.Tx) error {
-	type doc struct {
-		id             int64
-		subject, lang  string
-		messages, kind string
+// kvSearchReindex is the kv key of a reindex under way: the index it builds (searchIndexValue)
+// and its cursor, reindexCursor's String.
+const kvSearchReindex = "search_reindex"
+
+// reindexBatch is how many tickets (then events, for the staff text) a transaction of the
+// reindex indexes: 2,000 take tens of milliseconds of CPU and a few MB of log.
+var reindexBatch = 2000
+
+// reindexLogEvery is how often the reindex logs how far it is.
+const reindexLogEvery = 10 * time.Second
+
+// reindexCommitted, when set (tests), is called after each batch of the reindex has committed,
+// but the last.
+var reindexCommitted func()
+
+// reindexCursor is where a reindex is: the last ticket indexed, or, once all are, the last event
+// of the staff text.
+type reindexCursor struct {
+	staff bool
+	after int64
+}
+
+func (c reindexCursor) String() string {
+	if c.staff {
+		return "staff " + strconv.FormatInt(c.after, 10)
 	}
-	df := map[string]int{}
-	after := int64(0)
-	learnt, err := learntTerms(ctx, tx) // What resolved incidents took in from their requests.
+	return strconv.FormatInt(c.after, 10)
+}
+
+// searchIndexState reads kv: the index the store has (search_index), and where a reindex to want
+// under way is, nil when none is.
+func searchIndexState(ctx context.Context, tx *sql.Tx, want string) (have string, at *reindexCursor, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT key, value FROM kv WHERE key IN (?, ?)`, kvSearchIndex, kvSearchReindex)
 	if err != nil {
+		return "", nil, fmt.Errorf("search index: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, value string
+		if err := rows.Scan(&key, &value); err != nil {
+			return "", nil, fmt.Errorf("search index: %w", err)
+		}
+		if key == kvSearchIndex {
+			have = value
+			continue
+		}
+		rest, ok := strings.CutPrefix(value, want+" ")
+		if !ok {
+			continue // Another binary's (FTS4, FTS5): this one starts its own.
+		}
+		var c reindexCursor
+		rest, c.staff = strings.CutPrefix(rest, "staff ")
+		if c.after, err = strconv.ParseInt(rest, 10, 64); err == nil {
+			at = &c
+		}
+	}
+	return have, at, rows.Err()
+}
+
+// startReindex empties the index tables, or creates them, and sets the reindex's cursor before the
+// first ticket.
+func (s *Store) startReindex(ctx context.Context, tx *sql.Tx, want string) error {
+	if s.search == dialectPG {
+		if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS search_pg; `+pgSearchTable); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+	} else if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS search_fts4`); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	if s.search == dialectFTS5 {
+		if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS search_fts5`); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+	}
+	if s.search != dialectPG {
+		if _, err := tx.ExecContext(ctx, s.search.createSQL()); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+	}
+	terms := s.dialect.pick(`CREATE TABLE IF NOT EXISTS search_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID`,
+		`CREATE TABLE IF NOT EXISTS search_terms (term TEXT COLLATE "C" PRIMARY KEY, df BIGINT NOT NULL)`)
+	if _, err := tx.ExecContext(ctx, terms+`; DELETE FROM search_terms`); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	prior := strings.TrimSpace(strings.Repeat(priorTerm+" ", priorLength))
+	for i := 1; i <= priorRows && s.search != dialectPG; i++ {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+s.search.table()+` (rowid, doc) VALUES (?, ?)`, -i, prior); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+	}
+	if err := s.createStaffIndex(ctx, tx); err != nil { // search_staff.go
 		return err
 	}
-	for {
-		rows, err := tx.QueryContext(ctx, `SELECT t.id, t.subject, t.language, COALESCE((SELECT group_concat(e.text, char(10))
-			FROM events e WHERE e.ticket_id = t.id AND e.kind = 'message' AND e.public != 0), '')
-			FROM tickets t WHERE t.id > ? ORDER BY t.id LIMIT 1000`, after)
-		if err != nil {
-			return fmt.Errorf("index tickets: %w", err)
-		}
-		var docs []doc
-		for rows.Next() {
-			var d doc
-			if err := rows.Scan(&d.id, &d.subject, &d.lang, &d.messages); err != nil {
-				rows.Close()
-				return fmt.Errorf("index tickets: %w", err)
-			}
-			docs = append(docs, d)
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		if len(docs) == 0 {
-			for term, n := range df {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO search_terms (term, df) VALUES (?, ?)`, term, n); err != nil {
-					return fmt.Errorf("index terms: %w", err)
-				}
-			}
-			return nil
-		}
-		for _, d := range docs {
-			terms := append(append(subjectTerms(d.subject, d.lang), analyze(d.messages, d.lang)...), learnt[d.id]...)
-			df[""]++ // The documents.
-			df[tokensKey] += len(terms)
-			for _, t := range distinct(terms, nil) {
-				df[t]++
-			}
-			if s.search == dialectPG {
-				if err := pgIndexDoc(ctx, tx, d.id, terms); err != nil {
-					return err
-				}
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO `+s.search.table()+` (rowid, doc) VALUES (?, ?)`,
-				d.id, strings.Join(terms, " ")); err != nil {
-				return fmt.Errorf("index ticket %d: %w", d.id, err)
-			}
-		}
-		after = docs[len(docs)-1].id
+	if _, err := tx.ExecContext(ctx, `DELETE FROM kv WHERE key = ?`, kvSearchIndex); err != nil {
+		return fmt.Errorf("search index: %w", err)
 	}
+	return setReindexCursor(ctx, tx, want, reindexCursor{})
+}
+
+// setReindexCursor records where the reindex to want is.
+func setReindexCursor(ctx context.Context, tx *sql.Tx, want string, at reindexCursor) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO kv (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, kvSearchReindex, want+" "+at.String())
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	return nil
+}
+
+// reindexStep is what a batch of the reindex did.
+type reindexStep struct {
+	tickets, events int  // Indexed.
+	done            bool // Nothing is left: the index is named in kv (or another deskd on the same PostgreSQL database finished it).
+}
+
+// backfillSearch runs the next batch of the reindex to want, in tx: it indexes the next
+// reindexBatch tickets and counts their terms into search_terms, or, once all tickets are, the
+// staff text of the next reindexBatch events (staffBatch); it moves the cursor past them; and
+// once nothing is left, it names the index in kv and drops the cursor.
+func (s *Store) backfillSearch(ctx context.Context, tx *sql.Tx, want string) (reindexStep, error) {
+	_, at, err := searchIndexState(ctx, tx, want)
+	if err != nil || at == nil {
+		return reindexStep{done: true}, err
+	}
+	if at.staff {
+		last, n, err := s.staffBatch(ctx, tx, at.after, reindexBatch) // search_staff.go
+		if err != nil {
+			return reindexStep{}, err
+		}
+		if last == 0 {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM kv WHERE key = ?`, kvSearchReindex); err != nil {
+				return reindexStep{}, fmt.Errorf("search index: %w", err)
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO kv (key, value) VALUES (?, ?)
+				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, kvSearchIndex, want)
+			if err != nil {
+				return reindexStep{}, fmt.Errorf("search index: %w", err)
+			}
+			return reindexStep{done: true}, nil
+		}
+		return reindexStep{events: n}, setReindexCursor(ctx, tx, want, reindexCursor{staff: true, after: last})
+	}
+	type doc struct {
+		id            int64
+		subject, lang string
+		messages      string
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT t.id, t.subject, t.language, COALESCE((SELECT group_concat(e.text, char(10))
+		FROM events e WHERE e.ticket_id = t.id AND e.kind = 'message' AND e.public != 0), '')
+		FROM tickets t WHERE t.id > ? ORDER BY t.id LIMIT ?`, at.after, reindexBatch)
+	if err != nil {
+		return reindexStep{}, fmt.Errorf("index tickets: %w", err)
+	}
+	var docs []doc
+	for rows.Next() {
+		var d doc
+		if err := rows.Scan(&d.id, &d.subject, &d.lang, &d.messages); err != nil {
+			rows.Close()
+			return reindexStep{}, fmt.Errorf("index tickets: %w", err)
+		}
+		docs = append(docs, d)
+	}
+	if err := rows.Close(); err != nil {
+		return reindexStep{}, fmt.Errorf("index tickets: %w", err)
+	}
+	if len(docs) == 0 { // On to the staff text.
+		return reindexStep{}, setReindexCursor(ctx, tx, want, reindexCursor{staff: true})
+	}
+	ids := make([]int64, len(docs))
+	for i, d := range docs {
+		ids[i] = d.id
+	}
+	learnt, err := learntTermsOf(ctx, tx, ids) // What resolved incidents took in from their requests.
+	if err != nil {
+		return reindexStep{}, err
+	}
+	df := map[string]int{}
+	for _, d := range docs {
+		terms := append(append(subjectTerms(d.subject, d.lang), analyze(d.messages, d.lang)...), learnt[d.id]...)
+		df[""]++ // The documents.
+		df[tokensKey] += len(terms)
+		for _, t := range distinct(terms, nil) {
+			df[t]++
+		}
+		if s.search == dialectPG {
+			if err := pgIndexDoc(ctx, tx, d.id, terms); err != nil {
+				return reindexStep{}, err
+			}
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+s.search.table()+` (rowid, doc) VALUES (?, ?)`,
+			d.id, strings.Join(terms, " ")); err != nil {
+			return reindexStep{}, fmt.Errorf("index ticket %d: %w", d.id, err)
+		}
+	}
+	b, err := json.Marshal(df)
+	if err != nil {
+		return reindexStep{}, fmt.Errorf("index terms: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, s.dialect.pick(countTermsSQL, countTermsPG), string(b)); err != nil {
+		return reindexStep{}, fmt.Errorf("index terms: %w", err)
+	}
+	return reindexStep{tickets: len(docs)}, setReindexCursor(ctx, tx, want, reindexCursor{after: docs[len(docs)-1].id})
+}
+
+// learntTermsOf returns the terms the documents of the incidents among ids took in
+// (learnIncident), by incident.
+func learntTermsOf(ctx context.Context, q querier, ids []int64) (map[int64][]string, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = learntKey(id)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT key, value FROM kv WHERE key IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("incidents' terms: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]string{}
+	for rows.Next() {
+		var key, value string
+		if err := rows.Scan(&key, &value); err != nil {
+			return nil, fmt.Errorf("incidents' terms: %w", err)
+		}
+		if id, err := strconv.ParseInt(strings.TrimPrefix(key, learntPrefix), 10, 64); err == nil {
+			out[id] = strings.Fields(value)
+		}
+	}
+	return out, rows.Err()
+}
+
+// logKey is the context key of WithLog's logger.
+type logKey struct{}
+
+// WithLog returns ctx carrying log, which OpenStore tells of what it does that takes long: the
+// reindex of the desk when the analyser's version changed (ensureSearchIndex).
+func WithLog(ctx context.Context, log *slog.Logger) context.Context {
+	return context.WithValue(ctx, logKey{}, log)
+}
+
+// logFrom is the logger of ctx (WithLog), or one that writes nothing.
+func logFrom(ctx context.Context) *slog.Logger {
+	if log, ok := ctx.Value(logKey{}).(*slog.Logger); ok && log != nil {
+		return log
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 // subjectTerms are a subject's terms, subjectWeight times.

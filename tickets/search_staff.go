@@ -34,49 +34,54 @@ func (d searchDialect) staffCreateSQL() string {
 		CREATE INDEX search_staff_tsvector_tsv ON search_staff_tsvector USING GIN (tsv)`
 }
 
-// rebuildStaffIndex creates the store's table of staff text and fills it from the tickets'
-// history, in the transaction that rebuilds the search index.
-func (s *Store) rebuildStaffIndex(ctx context.Context, tx *sql.Tx) error {
-	table := s.search.staffTable()
-	if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+table); err != nil {
+// createStaffIndex creates the store's table of staff text, empty, when the search index is
+// rebuilt (ensureSearchIndex); staffBatch fills it.
+func (s *Store) createStaffIndex(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+s.search.staffTable()); err != nil {
 		return fmt.Errorf("staff index: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, s.search.staffCreateSQL()); err != nil {
 		return fmt.Errorf("staff index: %w", err)
 	}
-	after := int64(0)
-	for {
-		rows, err := tx.QueryContext(ctx, `SELECT e.id, e.ticket_id, t.language, e.text FROM events e JOIN tickets t ON t.id = e.ticket_id
-			WHERE e.id > ? AND e.kind IN (?, ?) AND e.actor <> ? ORDER BY e.id LIMIT 2000`, after, EventReply, EventNote, ActorDesk)
-		if err != nil {
-			return fmt.Errorf("staff index: %w", err)
+	return nil
+}
+
+// staffBatch indexes what staff wrote in the next events after event after, limit events at
+// most, and returns the last event it read (0 when none was left) and how many it read. The
+// events are read in the order of their ids, from after: the kind, concatenated to an empty
+// string, keeps the planner off the index of kinds, which read and sorted every answer of the
+// desk for each batch (SQLite: 1,000 events a second at 1,000,000 tickets).
+func (s *Store) staffBatch(ctx context.Context, tx *sql.Tx, after int64, limit int) (int64, int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.ticket_id, t.language, e.text FROM events e JOIN tickets t ON t.id = e.ticket_id
+		WHERE e.id > ? AND (e.kind || '') IN (?, ?) AND e.actor <> ? ORDER BY e.id LIMIT ?`, after, EventReply, EventNote, ActorDesk, limit)
+	if err != nil {
+		return 0, 0, fmt.Errorf("staff index: %w", err)
+	}
+	docs := map[int64][]string{}
+	var ids []int64
+	last, n := int64(0), 0
+	for rows.Next() {
+		n++
+		var id int64
+		var lang, text string
+		if err := rows.Scan(&last, &id, &lang, &text); err != nil {
+			rows.Close()
+			return 0, 0, fmt.Errorf("staff index: %w", err)
 		}
-		docs := map[int64][]string{}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			var lang, text string
-			if err := rows.Scan(&after, &id, &lang, &text); err != nil {
-				rows.Close()
-				return fmt.Errorf("staff index: %w", err)
-			}
-			if _, ok := docs[id]; !ok {
-				ids = append(ids, id)
-			}
-			docs[id] = append(docs[id], analyze(text, lang)...)
+		if _, ok := docs[id]; !ok {
+			ids = append(ids, id)
 		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("staff index: %w", err)
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		for _, id := range ids {
-			if err := appendStaffDoc(ctx, tx, s.search, id, docs[id]); err != nil {
-				return err
-			}
+		docs[id] = append(docs[id], analyze(text, lang)...)
+	}
+	if err := rows.Close(); err != nil {
+		return 0, 0, fmt.Errorf("staff index: %w", err)
+	}
+	for _, id := range ids {
+		if err := appendStaffDoc(ctx, tx, s.search, id, docs[id]); err != nil {
+			return 0, 0, err
 		}
 	}
+	return last, n, nil
 }
 
 // indexStaff adds what staff wrote on a ticket to its staff document.

@@ -158,7 +158,7 @@ func openDesk(ctx context.Context, cfg *config.File, log *slog.Logger) (*tickets
 	if err != nil {
 		return nil, err
 	}
-	store, err := tickets.OpenStore(ctx, cfg.Database)
+	store, err := tickets.OpenStore(tickets.WithLog(ctx, log), cfg.Database) // The reindex says how far it is.
 	if err != nil {
 		return nil, err
 	}
