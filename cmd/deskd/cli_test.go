@@ -276,6 +276,22 @@ func TestTechAwayAndBack(t *testing.T) {
 	if _, out, _ := cli(t, "tech", "list", "--config", path); !strings.Contains(out, "2099-12-25") {
 		t.Fatalf("tech list: %s", out)
 	}
+	// --json, for scripts: every technician, Alice away until the end of the 24th, in RFC 3339.
+	code, out, _ := cli(t, "tech", "list", "--json", "--config", path)
+	var techs []struct {
+		Email     string   `json:"email"`
+		Tier      int      `json:"tier"`
+		Skills    []string `json:"skills"`
+		AwayUntil string   `json:"away_until"`
+	}
+	if err := json.Unmarshal([]byte(out), &techs); err != nil || code != 0 || len(techs) < 2 {
+		t.Fatalf("tech list --json: %d %v %s", code, err, out)
+	}
+	for _, te := range techs {
+		if away := te.AwayUntil != ""; away != (te.Email == "alice@corp.example") || te.Tier == 0 || te.Skills == nil {
+			t.Errorf("tech list --json: %+v", te)
+		}
+	}
 	if code, out, _ := cli(t, "tech", "back", "alice@corp.example", "--config", path); code != 0 || !strings.Contains(out, "is back") {
 		t.Fatalf("back: %d %q", code, out)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,10 +17,12 @@ import (
 // techCommands are the commands on technicians.
 func techCommands() []*command {
 	var until string
+	var asJSON bool
 	return []*command{{
-		name: "tech list", summary: "Technicians with their tier, skills, open load and absence.",
+		name: "tech list", args: "[--json]", summary: "Technicians with their tier, skills, open load and absence.",
+		flags: func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "one JSON array, for scripts") },
 		run: func(ctx context.Context, e *env, args []string) error {
-			return withDesk(ctx, e, func(d *tickets.Desk) error { return techList(ctx, e, d) })
+			return withDesk(ctx, e, func(d *tickets.Desk) error { return techList(ctx, e, d, asJSON) })
 		},
 	}, {
 		name: "tech away", args: "EMAIL [--until YYYY-MM-DD]", summary: "Mark a technician away: no new assignments until then.",
@@ -37,8 +40,19 @@ func techCommands() []*command {
 	}}
 }
 
+// techJSON is a technician in `tech list --json`; away_until is RFC 3339, absent when not away.
+type techJSON struct {
+	Email     string   `json:"email"`
+	Name      string   `json:"name"`
+	Tier      int      `json:"tier"`
+	Skills    []string `json:"skills"`
+	Open      int      `json:"open"`
+	Weight    int      `json:"weight"`
+	AwayUntil string   `json:"away_until,omitempty"`
+}
+
 // techList prints the technicians with their tier, skills, load and absence.
-func techList(ctx context.Context, e *env, d *tickets.Desk) error {
+func techList(ctx context.Context, e *env, d *tickets.Desk, asJSON bool) error {
 	return d.Update(ctx, time.Now(), func(tx *tickets.Tx) error {
 		loads, err := tx.Loads()
 		if err != nil {
@@ -46,6 +60,20 @@ func techList(ctx context.Context, e *env, d *tickets.Desk) error {
 		}
 		techs := append([]tickets.Technician(nil), d.Config().Technicians...)
 		sort.SliceStable(techs, func(i, j int) bool { return techs[i].Tier < techs[j].Tier })
+		if asJSON {
+			out := make([]techJSON, 0, len(techs))
+			for _, te := range techs {
+				l := loads[te.Email]
+				j := techJSON{Email: te.Email, Name: te.Name, Tier: te.Tier, Skills: append([]string{}, te.Skills...), Open: l.Open, Weight: l.Weight}
+				if until, ok := tx.Away(te.Email); ok {
+					j.AwayUntil = until.UTC().Format(time.RFC3339)
+				}
+				out = append(out, j)
+			}
+			enc := json.NewEncoder(e.stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(out)
+		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "EMAIL\tNAME\tTIER\tSKILLS\tOPEN\tWEIGHT\tAWAY UNTIL")
 		for _, te := range techs {
