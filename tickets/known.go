@@ -140,10 +140,7 @@ func knownAnswerRows(ctx context.Context, q querier, ranked []rankedTicket, self
 	for _, r := range ranked {
 		args = append(args, r.id)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT t.id, t.subject, t.resolved_at, COALESCE((SELECT e.text FROM events e
-		WHERE e.ticket_id = t.id AND e.kind = 'reply' AND e.public != 0 ORDER BY e.id DESC LIMIT 1), ''),
-		CASE WHEN t.kind = 'incident' THEN (SELECT COUNT(*) FROM tickets l WHERE l.incident = t.id AND l.incident != 0) ELSE 0 END
-		FROM tickets t WHERE t.status IN (?, ?) AND t.incident = 0 AND t.id IN (?`+strings.Repeat(", ?", len(ranked)-1)+`)`, args...)
+	rows, err := q.QueryContext(ctx, knownAnswerRowsQuery(len(ranked)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("known answers: %w", err)
 	}
@@ -169,6 +166,14 @@ func knownAnswerRows(ctx context.Context, q querier, ranked []rankedTicket, self
 		}
 	}
 	return out, nil
+}
+
+// knownAnswerRowsQuery is knownAnswerRows' query of n tickets.
+func knownAnswerRowsQuery(n int) string {
+	return `SELECT t.id, t.subject, t.resolved_at, COALESCE((SELECT e.text FROM events e
+		WHERE e.ticket_id = t.id AND e.kind = 'reply' AND e.public != 0 ORDER BY e.id DESC LIMIT 1), ''),
+		CASE WHEN t.kind = 'incident' THEN (SELECT COUNT(*) FROM tickets l WHERE l.incident = t.id AND l.incident != 0) ELSE 0 END
+		FROM tickets t WHERE t.status IN (?, ?) AND t.incident = 0 AND t.id IN (?` + strings.Repeat(", ?", n-1) + `)`
 }
 
 // knownAnswersFor returns the known answers of a new ticket tk whose request's text is text: those
