@@ -478,7 +478,10 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	r := knownRankings.Get().(*knownRanking)
-	defer knownRankings.Put(r)
+	defer func() {
+		clear(r.terms) // Not to keep postings that compact dropped.
+		knownRankings.Put(r)
+	}()
 	r.reset(len(terms))
 	avg := d.avgLength(df, n)
 	// The terms' postings, and the terms by rarity; of each, the newest postings the walk reaches.
