@@ -129,17 +129,18 @@ func (d *Desk) knownAnswersOfDoc(ctx context.Context, cfg IncidentsConfig, lang 
 
 // knownAnswerRows reads the ranked tickets' subjects and resolution notes in one query, in their
 // order, and how many requests an incident among them answered. A ticket no longer resolved,
-// closed and unlinked (changed since the index was refreshed) is left out.
+// closed and unlinked (changed since the index was refreshed) is left out. Only the answers
+// shown are read (at most the limit of knownRanked), whatever the size of the desk: the count of
+// an incident's requests says "l.incident != 0" so that SQLite walks the partial index
+// tickets_incident (WHERE incident != 0), which "l.incident = t.id" alone does not prove it may
+// use: it would scan every ticket of the desk for each incident shown.
 func knownAnswerRows(ctx context.Context, q querier, ranked []rankedTicket, self float64) ([]KnownAnswer, error) {
 	args := make([]any, 0, len(ranked)+2)
 	args = append(args, string(StatusResolved), string(StatusClosed))
 	for _, r := range ranked {
 		args = append(args, r.id)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT t.id, t.subject, t.resolved_at, COALESCE((SELECT e.text FROM events e
-		WHERE e.ticket_id = t.id AND e.kind = 'reply' AND e.public != 0 ORDER BY e.id DESC LIMIT 1), ''),
-		CASE WHEN t.kind = 'incident' THEN (SELECT COUNT(*) FROM tickets l WHERE l.incident = t.id) ELSE 0 END
-		FROM tickets t WHERE t.status IN (?, ?) AND t.incident = 0 AND t.id IN (?`+strings.Repeat(", ?", len(ranked)-1)+`)`, args...)
+	rows, err := q.QueryContext(ctx, knownAnswerRowsQuery(len(ranked)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("known answers: %w", err)
 	}
@@ -165,6 +166,14 @@ func knownAnswerRows(ctx context.Context, q querier, ranked []rankedTicket, self
 		}
 	}
 	return out, nil
+}
+
+// knownAnswerRowsQuery is knownAnswerRows' query of n tickets.
+func knownAnswerRowsQuery(n int) string {
+	return `SELECT t.id, t.subject, t.resolved_at, COALESCE((SELECT e.text FROM events e
+		WHERE e.ticket_id = t.id AND e.kind = 'reply' AND e.public != 0 ORDER BY e.id DESC LIMIT 1), ''),
+		CASE WHEN t.kind = 'incident' THEN (SELECT COUNT(*) FROM tickets l WHERE l.incident = t.id AND l.incident != 0) ELSE 0 END
+		FROM tickets t WHERE t.status IN (?, ?) AND t.incident = 0 AND t.id IN (?` + strings.Repeat(", ?", n-1) + `)`
 }
 
 // knownAnswersFor returns the known answers of a new ticket tk whose request's text is text: those

@@ -3,9 +3,11 @@ package tickets
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/deskd/deskd/bench"
@@ -126,6 +128,55 @@ func BenchmarkKnownAnswersDeskSize(b *testing.B) {
 			b.ReportMetric(float64(found)/float64(b.N), "answers/request")
 			b.ReportMetric(float64(loadCPU.Microseconds())/1000, "load-cpu-ms")
 			b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "index-MB")
+		})
+	}
+}
+
+// BenchmarkKnownRank measures the ranking of the known answers' index alone (no query of the
+// store), on 10,000 tickets of the bench's requests (bench.Topic: many alike) held as on a desk
+// of 100,000: with MaxScore (rank) and scoring every posting the walk reaches (rankFull, as it
+// was before).
+//
+//	go test -tags sqlite_fts5 ./tickets -run '^$' -bench KnownRank -benchtime 2000x
+func BenchmarkKnownRank(b *testing.B) {
+	r := rand.New(rand.NewPCG(20, 4))
+	var docs []string
+	for i := int64(1); i <= maxKnownHeld; i++ {
+		lang := []string{"fr", "en"}[i%3/2]
+		subject, body, _ := bench.Topic(i, lang)
+		docs = append(docs, strings.Join(append(subjectTerms(subject, lang), analyze(body, lang)...), " "))
+	}
+	var x knownIndex
+	var rd rankDocs
+	rd.fill(&x, r, docs, []string{"fr", "fr", "en"})
+	df, n := rd.counts(r, 10)
+	type query struct {
+		terms []string
+		lang  string
+	}
+	var queries []query
+	for i := int64(1); i <= 500; i++ {
+		p := bench.Requester("k", i)
+		subject, body, _ := bench.Topic(i, p.Language)
+		doc := append(subjectTerms(subject, p.Language), analyze("Bonjour,\n\n"+body, p.Language)...)
+		queries = append(queries, query{pickTerms(doc, df, n), p.Language})
+	}
+	for _, name := range []string{"maxscore", "full"} {
+		rank := x.rank
+		if name == "full" {
+			rank = x.rankFull
+		}
+		b.Run(name, func(b *testing.B) {
+			i := 0
+			cpu0 := cpuTime()
+			for b.Loop() {
+				q := queries[i%len(queries)]
+				i++
+				if len(rank(dialectFTS5, q.terms, q.lang, 0, 3, df, n)) == 0 {
+					b.Fatal("nothing ranked")
+				}
+			}
+			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/1000/float64(b.N), "cpu-µs/ranking")
 		})
 	}
 }

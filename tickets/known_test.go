@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/deskd/deskd/tickets/storetest"
 )
 
 // knownDesk is a search desk on an engine whose resolved tickets answer VPN, printer and Excel
@@ -188,5 +191,35 @@ func TestKnownAnswersNotForReplies(t *testing.T) {
 	}
 	if reply.known != nil {
 		t.Fatalf("prepared for a reply: %+v", reply.known)
+	}
+}
+
+// TestKnownAnswerRowsPlan: the query of the answers' rows reads each answer by its id, and counts
+// an incident's requests by the index of the linked tickets (tickets_incident, partial: WHERE
+// incident != 0), not by a scan of every ticket of the desk.
+func TestKnownAnswerRowsPlan(t *testing.T) {
+	storetest.SQLiteOnly(t) // PostgreSQL's plans say other words.
+	d := newSearchDesk(t, false)
+	args := []any{string(StatusResolved), string(StatusClosed), 1, 2, 3}
+	rows, err := d.Store.Reader().QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+knownAnswerRowsQuery(3), args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(plan, "\n")
+	if strings.Contains(all, "SCAN") || !strings.Contains(all, "tickets_incident") {
+		t.Fatalf("plan of the answers' rows:\n%s", all)
 	}
 }
