@@ -380,7 +380,7 @@ func (t *Tx) learnIncident(inc *Ticket) error {
 	if v, err := t.KV(learntKey(inc.ID)); err != nil || v != "" {
 		return err
 	}
-	ids, err := t.ticketIDs(`SELECT id FROM tickets WHERE incident = ? ORDER BY id LIMIT ?`, inc.ID, incidentDocRequests)
+	ids, err := t.ticketIDs(`SELECT id FROM tickets WHERE incident = ? AND incident != 0 ORDER BY id LIMIT ?`, inc.ID, incidentDocRequests)
 	if err != nil || len(ids) == 0 {
 		return err
 	}

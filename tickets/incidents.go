@@ -542,12 +542,20 @@ func (t *Tx) unlink(tk *Ticket, actor string) error {
 	}
 }
 
+// The requests of an incident, and its active ones. "incident != 0" lets SQLite read the partial
+// index tickets_incident: "incident = ?" alone, with ? unknown when the plan is made, does not
+// imply the index's condition, and the query scanned every ticket of the desk.
+const (
+	linkedQuery       = `SELECT id FROM tickets WHERE incident = ? AND incident != 0 ORDER BY id`
+	linkedActiveQuery = `SELECT id FROM tickets WHERE incident = ? AND incident != 0 AND status IN ('new', 'open', 'pending') ORDER BY id`
+)
+
 // linkedTickets returns the requests linked to an incident, oldest first; only the active ones
 // when activeOnly.
 func (t *Tx) linkedTickets(id int64, activeOnly bool) ([]*Ticket, error) {
-	q := `SELECT id FROM tickets WHERE incident = ? ORDER BY id`
+	q := linkedQuery
 	if activeOnly {
-		q = `SELECT id FROM tickets WHERE incident = ? AND status IN ('new', 'open', 'pending') ORDER BY id`
+		q = linkedActiveQuery
 	}
 	ids, err := t.ticketIDs(q, id)
 	if err != nil {
@@ -567,14 +575,14 @@ func (t *Tx) linkedTickets(id int64, activeOnly bool) ([]*Ticket, error) {
 // incidentSize counts the requests linked to an incident.
 func (t *Tx) incidentSize(id int64) (int, error) {
 	var n int
-	err := t.queryRow(`SELECT COUNT(*) FROM tickets WHERE incident = ?`, id).Scan(&n)
+	err := t.queryRow(`SELECT COUNT(*) FROM tickets WHERE incident = ? AND incident != 0`, id).Scan(&n)
 	return n, err
 }
 
 // linkedInfos are an incident's linked requests for a mail in lang, at most DigestListMax, and
 // how many there are.
 func (t *Tx) linkedInfos(id int64, lang string) ([]TicketInfo, int, error) {
-	ids, err := t.ticketIDs(`SELECT id FROM tickets WHERE incident = ? ORDER BY id`, id)
+	ids, err := t.ticketIDs(linkedQuery, id)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -595,7 +603,7 @@ func (t *Tx) followIncident(inc *Ticket) error {
 	if !inc.IsIncident() {
 		return nil
 	}
-	_, err := t.exec(`UPDATE tickets SET assignee = ?, tier = ?, updated_at = ? WHERE incident = ? AND status IN ('new', 'open', 'pending')`,
+	_, err := t.exec(`UPDATE tickets SET assignee = ?, tier = ?, updated_at = ? WHERE incident = ? AND incident != 0 AND status IN ('new', 'open', 'pending')`,
 		inc.Assignee, inc.Tier, t.Now.Unix(), inc.ID)
 	if err != nil {
 		return fmt.Errorf("follow incident %d: %w", inc.ID, err)

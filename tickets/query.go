@@ -101,7 +101,7 @@ func (s *Store) JSONs(ctx context.Context, list []*Ticket) ([]TicketJSON, error)
 
 // Linked returns the requests linked to an incident, oldest first.
 func (s *Store) Linked(ctx context.Context, incident int64) ([]int64, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id FROM tickets WHERE incident = ? ORDER BY id`, incident)
+	rows, err := s.r.QueryContext(ctx, `SELECT id FROM tickets WHERE incident = ? AND incident != 0 ORDER BY id`, incident)
 	if err != nil {
 		return nil, fmt.Errorf("linked tickets: %w", err)
 	}

@@ -753,7 +753,7 @@ func (f SearchFilter) where() (string, []any) {
 		conds = append(conds, `t.incident = 0`)
 	}
 	if f.Incident != 0 {
-		conds, args = append(conds, `t.incident = ?`), append(args, f.Incident)
+		conds, args = append(conds, `t.incident = ? AND t.incident != 0`), append(args, f.Incident)
 	}
 	if f.Exclude != 0 {
 		conds, args = append(conds, `t.id != ?`), append(args, f.Exclude)
