@@ -809,12 +809,16 @@ func (t *Tx) opensNoMore(tk *Ticket) bool {
 		t.Now.Sub(tk.ResolvedAt) > time.Duration(t.cfg.Desk.ReopenDays)*24*time.Hour)
 }
 
+// followUpQuery finds the open follow-up of a ticket by its requester, through the partial index
+// tickets_linked ("linked_ticket != 0" lets SQLite use it: "= ?" alone does not imply it).
+const followUpQuery = `SELECT id FROM tickets WHERE linked_ticket = ? AND linked_ticket != 0 AND requester = ?
+	AND status IN ('new', 'open', 'pending') ORDER BY id DESC LIMIT 1`
+
 // followUpOf returns the request still open that follows up ticket old and that from opened, nil
 // when there is none.
 func (t *Tx) followUpOf(old int64, from string) (*Ticket, error) {
 	var id int64
-	err := t.queryRow(`SELECT id FROM tickets WHERE linked_ticket = ? AND requester = ? AND status IN ('new', 'open', 'pending')
-		ORDER BY id DESC LIMIT 1`, old, from).Scan(&id)
+	err := t.queryRow(followUpQuery, old, from).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -8,13 +8,17 @@ import (
 	"github.com/deskd/deskd/tickets/storetest"
 )
 
-// TestLinkedQueriesUseIndex: an incident's requests are read through the partial index
-// tickets_incident, not by scanning every ticket of the desk.
+// TestLinkedQueriesUseIndex: an incident's requests, and a ticket's follow-up, are read through
+// their partial indexes, not by scanning every ticket of the desk.
 func TestLinkedQueriesUseIndex(t *testing.T) {
 	storetest.SQLiteOnly(t) // PostgreSQL's plans say other words.
 	d := newTestDesk(t)
-	for _, q := range []string{linkedQuery, linkedActiveQuery} {
-		rows, err := d.Store.Reader().QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+q, 7)
+	for q, index := range map[string]string{linkedQuery: "tickets_incident", linkedActiveQuery: "tickets_incident", followUpQuery: "tickets_linked"} {
+		args := []any{7}
+		if q == followUpQuery {
+			args = append(args, "a@corp.example")
+		}
+		rows, err := d.Store.Reader().QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+q, args...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -28,7 +32,7 @@ func TestLinkedQueriesUseIndex(t *testing.T) {
 			plan = append(plan, detail)
 		}
 		rows.Close()
-		if all := strings.Join(plan, "\n"); strings.Contains(all, "SCAN") || !strings.Contains(all, "tickets_incident") {
+		if all := strings.Join(plan, "\n"); strings.Contains(all, "SCAN") || !strings.Contains(all, index) {
 			t.Errorf("plan of %s:\n%s", q, all)
 		}
 	}
