@@ -400,21 +400,7 @@ func TestEscalationCandidatesUseIndexes(t *testing.T) {
 	d := newTestDesk(t)
 	seedOpenTickets(t, d, 1000, t0)
 	q, args := escalationQuery(d.cfg.Load(), t0)
-	rows, err := d.Store.Reader().Query(`EXPLAIN QUERY PLAN `+q, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	all := strings.Join(plan, "\n")
+	all := queryPlan(t, d.Store.Reader(), q, args...)
 	if !strings.Contains(all, "tickets_resolve_due") || !strings.Contains(all, "tickets_first_response_due") || strings.Contains(all, "SCAN tickets") {
 		t.Fatalf("query plan:\n%s", all)
 	}

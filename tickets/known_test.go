@@ -201,24 +201,7 @@ func TestKnownAnswerRowsPlan(t *testing.T) {
 	storetest.SQLiteOnly(t) // PostgreSQL's plans say other words.
 	d := newSearchDesk(t, false)
 	args := []any{string(StatusResolved), string(StatusClosed), 1, 2, 3}
-	rows, err := d.Store.Reader().QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+knownAnswerRowsQuery(3), args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	all := strings.Join(plan, "\n")
+	all := queryPlan(t, d.Store.Reader(), knownAnswerRowsQuery(3), args...)
 	if strings.Contains(all, "SCAN") || !strings.Contains(all, "tickets_incident") {
 		t.Fatalf("plan of the answers' rows:\n%s", all)
 	}

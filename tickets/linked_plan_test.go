@@ -1,7 +1,6 @@
 package tickets
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -18,21 +17,7 @@ func TestLinkedQueriesUseIndex(t *testing.T) {
 		if q == followUpQuery {
 			args = append(args, "a@corp.example")
 		}
-		rows, err := d.Store.Reader().QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+q, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		if all := strings.Join(plan, "\n"); strings.Contains(all, "SCAN") || !strings.Contains(all, index) {
+		if all := queryPlan(t, d.Store.Reader(), q, args...); strings.Contains(all, "SCAN") || !strings.Contains(all, index) {
 			t.Errorf("plan of %s:\n%s", q, all)
 		}
 	}

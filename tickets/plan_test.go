@@ -1,6 +1,8 @@
 package tickets
 
 import (
+	"context"
+	"database/sql"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,6 +16,31 @@ import (
 var smallTables = []string{"loads"}
 
 var scanRE = regexp.MustCompile(`\bSCAN (\w+)`)
+
+// queryPlan returns the lines of a query's plan (EXPLAIN QUERY PLAN) on db, one per step.
+func queryPlan(t *testing.T, db interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, q string, args ...any) string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+q, args...)
+	if err != nil {
+		t.Fatalf("explain %s: %v", q, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "\n")
+}
 
 // scans returns the tables a query's plan reads whole, apart from table-valued functions
 // (json_each) and smallTables.
