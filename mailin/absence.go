@@ -77,6 +77,13 @@ func absenceNotice(text string) bool {
 	if len(v) > maxNotice || strings.ContainsRune(v, '?') || !returnRe.MatchString(v) {
 		return false
 	}
+	return onlyNotice(v, absenceStartRe.MatchString, noticeWordRe.MatchString)
+}
+
+// onlyNotice reports whether a text says only what a notice says: clause by clause, its statement
+// (start, at least once), what else such notices say (around), a greeting line or a line of a
+// signature. Anything else is a person's.
+func onlyNotice(v string, start, around func(string) bool) bool {
 	seen := false
 	for _, line := range strings.Split(v, "\n") {
 		line = strings.TrimSpace(line)
@@ -85,9 +92,9 @@ func absenceNotice(text string) bool {
 		}
 		for _, clause := range splitClauses(line) {
 			switch {
-			case absenceStartRe.MatchString(clause):
+			case start(clause):
 				seen = true
-			case noticeWordRe.MatchString(clause):
+			case around(clause):
 			case signatureLine(clause):
 			default:
 				return false // something a notice does not say

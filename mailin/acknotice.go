@@ -68,24 +68,7 @@ func ackNotice(text string, inReply bool) bool {
 	if !inReply && !ackMarkerRe.MatchString(v) && !(ackReceivedRe.MatchString(v) && ackTicketRe.MatchString(v)) {
 		return false
 	}
-	seen := false
-	for _, line := range strings.Split(v, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || greetingLineRe.MatchString(line) {
-			continue
-		}
-		for _, clause := range splitClauses(line) {
-			switch {
-			case ackStartRe.MatchString(clause):
-				seen = true
-			case ackClauseRe.MatchString(clause), ackMarkerRe.MatchString(clause):
-			case signatureLine(clause):
-			default:
-				return false // something an acknowledgement does not say
-			}
-		}
-	}
-	return seen
+	return onlyNotice(v, ackStartRe.MatchString, func(c string) bool { return ackClauseRe.MatchString(c) || ackMarkerRe.MatchString(c) })
 }
 
 // ackStems are words one of which every ackStartRe statement holds, in lower case.
