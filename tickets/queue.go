@@ -75,12 +75,26 @@ type QueuePage struct {
 	Next    QueueCursor
 }
 
+// activeStatus is the condition of SQLite's partial indexes of the queue (tickets_queue,
+// tickets_queue_assignee, tickets_queue_status): a query that reads one of them says it in this
+// very form, which SQLite's planner matches against the index's (an IN of the same statuses would
+// not match). Comparisons rather than IN: SQLite builds a temporary b-tree for an IN of three
+// constants or more, in each statement that writes a ticket (store.go, migration 19).
+// PostgreSQL's indexes keep the IN, and its queries too: its planner proves the comparisons
+// from it, but then reads a filter of another status as three scans of the index.
+const activeStatus = `(status = 'new' OR status = 'open' OR status = 'pending')`
+
+// active is the store's form of activeStatus.
+func (s *Store) active() string {
+	return s.dialect.pick(activeStatus, `status IN ('new', 'open', 'pending')`)
+}
+
 // Queue returns a page of the queue.
 func (s *Store) Queue(ctx context.Context, q QueueQuery) (QueuePage, error) {
 	if q.Limit <= 0 || q.Limit > 500 {
 		q.Limit = 50
 	}
-	where := []string{`status IN ('new', 'open', 'pending')`}
+	where := []string{s.active()}
 	var args []any
 	switch q.View {
 	case ViewMine:
@@ -187,10 +201,9 @@ const QueueCountCap = 1000
 // entries of one index, and each up to QueueCountCap+1.
 func (s *Store) QueueCounts(ctx context.Context, me string, horizon time.Time) (QueueCounts, error) {
 	var c QueueCounts
-	const active = `status IN ('new', 'open', 'pending')`
 	count := func(index, where string) string {
 		return fmt.Sprintf(`(SELECT COUNT(*) FROM (SELECT 1 FROM tickets INDEXED BY %s WHERE %s AND %s LIMIT %d) AS q)`,
-			index, active, where, QueueCountCap+1)
+			index, s.active(), where, QueueCountCap+1)
 	}
 	row := s.r.QueryRowContext(ctx, `SELECT `+strings.Join([]string{
 		count("tickets_queue_status", "1 = 1"),

@@ -541,9 +541,56 @@ END;
 	// beside its text: it is worded again in each reader's language (journal.go). '' for a line
 	// written by a person, and for the lines written before.
 	18: `ALTER TABLE events ADD COLUMN phrase TEXT NOT NULL DEFAULT '';`,
+	// An active ticket is spelt with comparisons, not IN (activeStatus): SQLite evaluates an IN of
+	// three constants or more by building a temporary b-tree of them, once in each statement that
+	// writes a ticket (for each of the queue's three partial indexes) and once in each run of the
+	// loads' triggers, four a new ticket; three comparisons build nothing. The queue's indexes are
+	// built again with the new condition, which its queries spell the same way (SQLite's planner
+	// matches a partial index's condition by its form). PostgreSQL builds nothing for an IN: its
+	// indexes, its trigger and its queries stay.
+	19: `
+DROP INDEX tickets_queue;
+DROP INDEX tickets_queue_assignee;
+DROP INDEX tickets_queue_status;
+CREATE INDEX tickets_queue ON tickets (next_due, id, status, priority, category, tier, assignee)
+	WHERE (status = 'new' OR status = 'open' OR status = 'pending');
+CREATE INDEX tickets_queue_assignee ON tickets (assignee, next_due, id, status, priority, category, tier)
+	WHERE (status = 'new' OR status = 'open' OR status = 'pending');
+CREATE INDEX tickets_queue_status ON tickets (status, next_due, id, priority, category, tier, assignee)
+	WHERE (status = 'new' OR status = 'open' OR status = 'pending');
+DROP TRIGGER loads_insert;
+DROP TRIGGER loads_update_old;
+DROP TRIGGER loads_update_new;
+DROP TRIGGER loads_delete;
+CREATE TRIGGER loads_insert AFTER INSERT ON tickets
+	WHEN (NEW.status = 'new' OR NEW.status = 'open' OR NEW.status = 'pending') AND NEW.assignee != '' AND NEW.incident = 0
+BEGIN
+	INSERT INTO loads (assignee, priority, n) VALUES (NEW.assignee, NEW.priority, 1)
+		ON CONFLICT (assignee, priority) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER loads_update_old AFTER UPDATE OF status, assignee, priority, incident ON tickets
+	WHEN (OLD.status = 'new' OR OLD.status = 'open' OR OLD.status = 'pending') AND OLD.assignee != '' AND OLD.incident = 0
+		AND (OLD.status != NEW.status OR OLD.assignee != NEW.assignee OR OLD.priority != NEW.priority OR OLD.incident != NEW.incident)
+BEGIN
+	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
+END;
+CREATE TRIGGER loads_update_new AFTER UPDATE OF status, assignee, priority, incident ON tickets
+	WHEN (NEW.status = 'new' OR NEW.status = 'open' OR NEW.status = 'pending') AND NEW.assignee != '' AND NEW.incident = 0
+		AND (OLD.status != NEW.status OR OLD.assignee != NEW.assignee OR OLD.priority != NEW.priority OR OLD.incident != NEW.incident)
+BEGIN
+	INSERT INTO loads (assignee, priority, n) VALUES (NEW.assignee, NEW.priority, 1)
+		ON CONFLICT (assignee, priority) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER loads_delete AFTER DELETE ON tickets
+	WHEN (OLD.status = 'new' OR OLD.status = 'open' OR OLD.status = 'pending') AND OLD.assignee != '' AND OLD.incident = 0
+BEGIN
+	UPDATE loads SET n = n - 1 WHERE assignee = OLD.assignee AND priority = OLD.priority;
+END;
+-- postgres
+`,
 	// A second reply to a closed ticket's mail goes into the request the first one opened
 	// (ingest.go, followUpOf): found by the ticket it follows up and its requester.
-	19: `CREATE INDEX tickets_linked ON tickets (linked_ticket, requester) WHERE linked_ticket != 0;`,
+	20: `CREATE INDEX tickets_linked ON tickets (linked_ticket, requester) WHERE linked_ticket != 0;`,
 }
 
 // OpenStore opens (creating if needed) the database and applies pending migrations: a

@@ -115,6 +115,47 @@ func TestWriterTempStoreInMemory(t *testing.T) {
 	}
 }
 
+// Writing a ticket builds no temporary b-tree (OpenEphemeral): SQLite builds one for an IN of
+// three constants or more, in the condition of a partial index or a trigger's WHEN, each time the
+// statement or the trigger runs (store.go, migration 19). EXPLAIN lists the triggers' programs
+// after the statement's.
+func TestTicketWritesBuildNoTemporaryTable(t *testing.T) {
+	storetest.SQLiteOnly(t)
+	d := newTestDesk(t)
+	for _, q := range []string{
+		insertTicketSQL,
+		`UPDATE tickets SET status = ?, assignee = ?, priority = ?, incident = ?, updated_at = ? WHERE id = ?`,
+		`DELETE FROM tickets WHERE id = ?`,
+	} {
+		rows, err := d.Store.w.Query(`EXPLAIN `+q, make([]any, strings.Count(q, "?"))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		ops, ephemeral := 0, 0
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			ops++
+			if fmt.Sprintf("%s", vals[1]) == "OpenEphemeral" {
+				ephemeral++
+			}
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if ops < 50 || ephemeral > 0 {
+			t.Errorf("%.60s…: %d temporary b-trees in %d instructions, want none", q, ephemeral, ops)
+		}
+	}
+}
+
 // TestNewTicketStatements counts the statements the writer runs for a batch of new requests:
 // the row of each ticket, its search document and its requester, and, for the whole batch, the
 // multi-row INSERTs of the incoming mails, events, outbox rows and term counts (pending.go) and
