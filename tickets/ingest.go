@@ -396,10 +396,11 @@ func (t *Tx) openFrom(in *Incoming, link int64) (Outcome, error) {
 		}
 		key = k
 	}
+	withheld := noAck(in.NoAck, requester)
 	tk, err := t.Open(NewTicket{
 		Subject: subject, Text: text, Requester: requester, RequesterName: name,
 		Watchers: cc.add, Language: in.Language, MessageID: in.MessageID, HeaderPriority: in.HeaderPriority,
-		LinkedTicket: link, Actor: in.From, NoAck: noAck(in.NoAck, requester), WrittenBy: writtenBy, noAckWhy: t.noAckLine(noAck(in.NoAck, requester), in, requester),
+		LinkedTicket: link, Actor: in.From, NoAck: withheld, WrittenBy: writtenBy, noAckWhy: t.noAckLine(withheld, in, requester),
 		Quiet: in.Verdict == VerdictBulk, known: in.known, prepared: in.prepared,
 	})
 	if err != nil {
