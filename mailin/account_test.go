@@ -1,15 +1,8 @@
 package mailin
 
 import (
-	"bytes"
 	"context"
-	"net"
-	"strings"
 	"testing"
-
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 )
 
 // TestAnotherAccountIsAFirstRun: the desk moved from one account to another on the same server,
@@ -18,38 +11,10 @@ import (
 // the new account's unseen mail (UID 1) look done: the first pass on it is a first run, which
 // takes unseen mail.
 func TestAnotherAccountIsAFirstRun(t *testing.T) {
-	mem := imapmemserver.New()
-	users := map[string]*imapmemserver.User{}
-	for _, name := range []string{"helpdesk", "support"} {
-		u := imapmemserver.NewUser(name, "secret")
-		if err := u.Create("INBOX", nil); err != nil {
-			t.Fatal(err)
-		}
-		mem.AddUser(u)
-		users[name] = u
-	}
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}, imap.CapIdle: {}, imap.CapMove: {}, imap.CapUIDPlus: {}},
-		InsecureAuth: true,
-		Logger:       discardLogger{},
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	deliver := func(user, raw string) {
-		b := []byte(strings.ReplaceAll(raw, "\n", "\r\n"))
-		if _, err := users[user].Append("INBOX", literal{bytes.NewReader(b), int64(len(b))}, &imap.AppendOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	srv := newTestServer(t, "support")
+	deliver := func(user, raw string) { srv.deliverTo(t, srv.users[user], "INBOX", raw) }
 
-	d := newDesk(t, ln.Addr().String(), "", 100)
+	d := newDesk(t, srv.addr, "", 100)
 	ctx := context.Background()
 	for _, id := range []string{"h1@x", "h2@x", "h3@x"} {
 		deliver("helpdesk", testMail(id, "anne@corp.example", "Imprimante "+id, "L'imprimante est bloquée."))

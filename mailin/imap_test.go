@@ -25,19 +25,26 @@ import (
 
 // testServer is an in-process IMAP server on 127.0.0.1 with one user, "helpdesk".
 type testServer struct {
-	addr string
-	user *imapmemserver.User
-	srv  *imapserver.Server
+	addr  string
+	user  *imapmemserver.User            // The desk's: helpdesk.
+	users map[string]*imapmemserver.User // Every account, helpdesk and those others asked for.
+	srv   *imapserver.Server
 }
 
-func newTestServer(t testing.TB) *testServer {
+// newTestServer starts an in-memory IMAP server with the account helpdesk, and the others named,
+// each with an INBOX and the password "secret".
+func newTestServer(t testing.TB, others ...string) *testServer {
 	t.Helper()
 	mem := imapmemserver.New()
-	user := imapmemserver.NewUser("helpdesk", "secret")
-	if err := user.Create("INBOX", nil); err != nil {
-		t.Fatal(err)
+	users := map[string]*imapmemserver.User{}
+	for _, name := range append([]string{"helpdesk"}, others...) {
+		u := imapmemserver.NewUser(name, "secret")
+		if err := u.Create("INBOX", nil); err != nil {
+			t.Fatal(err)
+		}
+		mem.AddUser(u)
+		users[name] = u
 	}
-	mem.AddUser(user)
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return mem.NewSession(), nil, nil
@@ -52,7 +59,7 @@ func newTestServer(t testing.TB) *testServer {
 	}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
-	return &testServer{addr: ln.Addr().String(), user: user, srv: srv}
+	return &testServer{addr: ln.Addr().String(), user: users["helpdesk"], users: users, srv: srv}
 }
 
 type discardLogger struct{}
@@ -69,8 +76,14 @@ func (l literal) Size() int64 { return l.n }
 // deliver appends a raw mail to a mailbox, as an MTA would.
 func (s *testServer) deliver(t testing.TB, mailbox, raw string) {
 	t.Helper()
+	s.deliverTo(t, s.user, mailbox, raw)
+}
+
+// deliverTo appends a mail to an account's mailbox.
+func (s *testServer) deliverTo(t testing.TB, u *imapmemserver.User, mailbox, raw string) {
+	t.Helper()
 	b := []byte(strings.ReplaceAll(raw, "\n", "\r\n"))
-	if _, err := s.user.Append(mailbox, literal{bytes.NewReader(b), int64(len(b))}, &imap.AppendOptions{}); err != nil {
+	if _, err := u.Append(mailbox, literal{bytes.NewReader(b), int64(len(b))}, &imap.AppendOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }
