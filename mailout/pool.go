@@ -140,6 +140,7 @@ type batch struct {
 	noted   map[string]int   // Automatic copies noted and not committed, by mailbox; mails, by causeKey.
 	errs    []error          // Errors that end the drain.
 	back    []int64          // Mails not tried: given back.
+	taken   int              // Mails workers hold now: one may come back to the queue (requeue).
 	busy    map[string]bool
 	free    *sync.Cond      // Signalled when addresses stop being busy.
 	conns   map[*drain]bool // Which workers hold a connection now.
@@ -177,12 +178,13 @@ func (b *batch) uncommitted(key string) int {
 }
 
 // next takes the next mail whose recipients no other worker is sending to, and marks them busy;
-// false when the queue is empty or the batch is ending.
+// false when the batch is ending, or its queue is empty and no worker holds a mail that could
+// come back to it (a worker refused a connection hands its mail to those still connected).
 func (b *batch) next() (tickets.OutboxMail, []string, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for {
-		if len(b.queue) == 0 || len(b.errs) > 0 {
+		if len(b.errs) > 0 || len(b.queue) == 0 && b.taken == 0 {
 			return tickets.OutboxMail{}, nil, false
 		}
 		for i, q := range b.queue {
@@ -193,9 +195,10 @@ func (b *batch) next() (tickets.OutboxMail, []string, bool) {
 			for _, a := range q.addrs {
 				b.busy[a] = true
 			}
+			b.taken++
 			return q.m, q.addrs, true
 		}
-		b.free.Wait() // Every mail left waits for an address in flight.
+		b.free.Wait() // Every mail left waits for an address in flight, or for a mail to come back.
 	}
 }
 
@@ -208,22 +211,28 @@ func (b *batch) anyBusy(addrs []string) bool {
 	return false
 }
 
-// done frees a mail's addresses.
+// done frees a mail a worker took, and its addresses.
 func (b *batch) done(addrs []string) {
 	b.mu.Lock()
-	for _, a := range addrs {
-		delete(b.busy, a)
-	}
+	b.release(addrs)
 	b.mu.Unlock()
 	b.free.Broadcast()
 }
 
-// requeue puts back a mail a worker could not try: another worker sends it.
-func (b *batch) requeue(m tickets.OutboxMail) {
+// requeue puts back a mail a worker could not try, and frees it: another worker sends it.
+func (b *batch) requeue(m tickets.OutboxMail, addrs []string) {
 	b.mu.Lock()
-	b.queue = append(b.queue, &queued{m, addresses(m)})
+	b.queue = append(b.queue, &queued{m, addrs})
+	b.release(addrs)
 	b.mu.Unlock()
 	b.free.Broadcast()
+}
+
+func (b *batch) release(addrs []string) {
+	for _, a := range addrs {
+		delete(b.busy, a)
+	}
+	b.taken--
 }
 
 // fail ends the batch: the mails not yet taken are given back. Workers that meet the same
@@ -352,6 +361,17 @@ func (s *Sender) work(ctx, settle context.Context, d *drain, b *batch, leaseEnd 
 		b.mu.Lock()
 		b.conns[d] = d.client != nil
 		b.mu.Unlock()
+		var ce errConn
+		if errors.As(err, &ce) {
+			if live := b.fewer(); live > 0 {
+				// The server takes fewer connections than this: the others send the mail. It is
+				// back in the queue before this worker lets go of it, so none of them has ended
+				// for want of mail meanwhile (next).
+				s.log.Info("smtp server refuses another connection; sending over fewer", "connections", live, "err", oneLine(ce.err))
+				b.requeue(m, addrs)
+				return
+			}
+		}
 		b.done(addrs)
 		if err == nil {
 			continue
@@ -361,14 +381,7 @@ func (s *Sender) work(ctx, settle context.Context, d *drain, b *batch, leaseEnd 
 			b.fail(w.err, m)
 			return
 		}
-		var ce errConn
 		if errors.As(err, &ce) {
-			if live := b.fewer(); live > 0 {
-				// The server takes fewer connections than this: the others send the mail.
-				s.log.Info("smtp server refuses another connection; sending over fewer", "connections", live, "err", oneLine(ce.err))
-				b.requeue(m)
-				return
-			}
 			s.unreachable(d.smtp, ce.err)
 			b.fail(fmt.Errorf("%w: smtp %s: %s", ErrUnreachable, d.smtp.Address, explain(d.smtp, ce.err)), m)
 			return
