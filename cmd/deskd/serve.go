@@ -41,11 +41,18 @@ func pollCommand() *command {
 		flags: func(fs *flag.FlagSet) { fs.Bool("once", true, "one pass (the only mode)") },
 		run: func(ctx context.Context, e *env, args []string) error {
 			return withApp(ctx, e, serving, func(a *app) error {
+				// The sender follows the ingest: each commit that queues mail wakes it, so the
+				// acknowledgements leave while the rest of the inbox is read.
+				stop, followed := make(chan struct{}), make(chan int, 1)
+				go func() { followed <- a.out.Follow(ctx, stop) }()
 				st, err := a.in.Once(ctx)
+				close(stop)
+				early := <-followed
 				if err != nil {
 					return err
 				}
 				sent, err := a.out.Drain(ctx, time.Now())
+				sent += early
 				summary := fmt.Sprintf("fetched %d: opened %d, into tickets %d, duplicates %d, automatic %d, quarantined %d, retry later %d; sent %d",
 					st.Fetched, st.Opened, st.Appended, st.Duplicates, st.Automatic, st.Quarantined, st.Failed, sent)
 				if errors.Is(err, mailout.ErrUnreachable) {
