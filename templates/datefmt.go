@@ -2,9 +2,12 @@ package templates
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
+	"strings"
 	tparse "text/template/parse"
 	"time"
+	"unicode"
 
 	texttemplate "text/template"
 )
@@ -41,7 +44,7 @@ func datePieces(t *texttemplate.Template) ([]datePiece, bool) {
 				return nil, false
 			}
 			switch f.Ident[0] {
-			case "Weekday", "Month", "ShortMonth", "Time", "Day":
+			case "Weekday", "Month", "ShortMonth", "Time", "Day", "Year", "Zone", "Abbrev", "Offset", "City":
 				out = append(out, datePiece{field: f.Ident[0]})
 			default:
 				return nil, false
@@ -69,12 +72,102 @@ func writeDate(b *bytes.Buffer, pieces []datePiece, p dateParts) {
 			b.WriteString(p.Time)
 		case "Day":
 			b.WriteString(strconv.Itoa(p.Day))
+		case "Year":
+			b.WriteString(strconv.Itoa(p.Year))
+		case "Zone":
+			b.WriteString(p.Zone)
+		case "Abbrev":
+			b.WriteString(p.Abbrev)
+		case "Offset":
+			b.WriteString(p.Offset)
+		case "City":
+			b.WriteString(p.City)
 		}
 	}
 }
 
-// partsOf are a time's dateParts in the catalogue's words.
+// partsOf are a time's dateParts in the catalogue's words, its zone that of t's location.
 func (c *catalogue) partsOf(t time.Time) dateParts {
+	z := c.zoneOf(t)
 	return dateParts{Weekday: c.Date.Days[t.Weekday()], Day: t.Day(), Month: c.Date.Months[t.Month()-1],
-		ShortMonth: c.Date.ShortMonths[t.Month()-1], Time: t.Format("15:04")}
+		ShortMonth: c.Date.ShortMonths[t.Month()-1], Time: t.Format("15:04"), Year: t.Year(),
+		Zone: z.Zone, Abbrev: z.Abbrev, Offset: z.Offset, City: z.City}
+}
+
+// zoneParts are what the catalogue's zone format (date.zone) is written with.
+type zoneParts struct {
+	City   string // "Paris" for Europe/Paris, "New York" for America/New_York; "" for UTC.
+	Abbrev string // "CET", "CEST", "EST"; the offset when the zone has no abbreviation of letters.
+	Offset string // "UTC+1", "UTC-5", "UTC+5:30", "UTC".
+	Zone   string // The zone as the language says it after a time (date.zone).
+}
+
+// zoneKey is what a zone's words depend on: its location's name and, at one instant, its
+// abbreviation and offset (which change with summer time).
+type zoneKey struct {
+	loc, abbrev string
+	offset      int
+}
+
+// zoneOf is the zone of t in the catalogue's words, worked out once per zone and offset.
+func (c *catalogue) zoneOf(t time.Time) zoneParts {
+	abbrev, offset := t.Zone()
+	k := zoneKey{t.Location().String(), abbrev, offset}
+	if z, ok := c.zones.Load(k); ok {
+		return z.(zoneParts)
+	}
+	z := zoneParts{City: cityOf(k.loc), Offset: utcOffset(offset), Abbrev: abbrev}
+	if name, ok := c.Cities[z.City]; ok {
+		z.City = name
+	}
+	if !hasLetter(abbrev) { // "+03", "-0330", "": Go's name for a zone without an abbreviation.
+		z.Abbrev = z.Offset
+	}
+	z.Zone = z.Abbrev
+	if c.zone != nil {
+		var b bytes.Buffer
+		if c.zone.Execute(&b, z) == nil {
+			z.Zone = b.String()
+		}
+	}
+	c.zones.Store(k, z)
+	return z
+}
+
+// cityOf is the city of an IANA zone name as people write it: "America/New_York" is "New
+// York"; "" for UTC, Local and a zone that names no city (Etc/GMT+3, a fixed offset).
+func cityOf(name string) string {
+	area, city, ok := strings.Cut(name, "/")
+	if !ok || area == "Etc" {
+		return ""
+	}
+	if i := strings.LastIndexByte(city, '/'); i >= 0 { // America/Argentina/Buenos_Aires.
+		city = city[i+1:]
+	}
+	return strings.ReplaceAll(city, "_", " ")
+}
+
+// utcOffset is an offset from UTC as every language reads it: "UTC+1", "UTC-3:30", "UTC".
+func utcOffset(seconds int) string {
+	if seconds == 0 {
+		return "UTC"
+	}
+	sign := "+"
+	if seconds < 0 {
+		sign, seconds = "-", -seconds
+	}
+	h, m := seconds/3600, seconds%3600/60
+	if m == 0 {
+		return "UTC" + sign + strconv.Itoa(h)
+	}
+	return fmt.Sprintf("UTC%s%d:%02d", sign, h, m)
+}
+
+func hasLetter(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
 }

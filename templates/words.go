@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -25,7 +27,13 @@ type catalogue struct {
 		ShortMonths []string `toml:"short_months"` // Likewise, for lists.
 		Long        string   `toml:"long"`         // A deadline: a template over dateParts.
 		Short       string   `toml:"short"`        // A time in a list.
+		// Zone is how a time's zone is said after it, {{.Zone}} in long and short: a template
+		// over zoneParts ("{{.Abbrev}}": "CET"); optional, "{{.Abbrev}}" when not set.
+		Zone string `toml:"zone"`
 	} `toml:"date"`
+	// Cities are the names of the zones' cities in the language, by their English name
+	// ("Brussels" = "Bruxelles"): a city not in it keeps the zone's own name. Optional.
+	Cities map[string]string `toml:"cities"`
 	Plural struct {
 		Zero string `toml:"zero"` // "one" when 0 takes the singular, "many" when it takes the plural.
 	} `toml:"plural"`
@@ -38,15 +46,19 @@ type catalogue struct {
 
 	lang           string
 	long, short    *texttemplate.Template
+	zone           *texttemplate.Template                 // date.zone; nil says the abbreviation.
+	zones          sync.Map                               // zoneKey → zoneParts, worked out once each.
 	pieces         map[*texttemplate.Template][]datePiece // The formats made of text and fields alone (datePieces).
 	phrases        map[string]*texttemplate.Template
 	zeroIsSingular bool
 }
 
-// dateParts are what a date format of the catalogue is written with.
+// dateParts are what a date format of the catalogue is written with. Every time a person
+// reads is in the desk's zone, and says which: Zone (date.zone), or its pieces.
 type dateParts struct {
 	Weekday, Month, ShortMonth, Time string
-	Day                              int
+	Day, Year                        int
+	Zone, Abbrev, Offset, City       string // zoneParts.
 }
 
 // loadCatalogue reads lang/words.toml, the embedded one then its override in over; ref is the
@@ -124,6 +136,9 @@ func (c *catalogue) check(name string, ref *catalogue) error {
 		return t
 	}
 	c.long, c.short = parse("date.long", d.Long), parse("date.short", d.Short)
+	if d.Zone != "" {
+		c.zone = parse("date.zone", d.Zone)
+	}
 	c.pieces = map[*texttemplate.Template][]datePiece{}
 	for _, f := range []*texttemplate.Template{c.long, c.short} {
 		if p, ok := datePieces(f); ok {
@@ -153,6 +168,11 @@ func (c *catalogue) check(name string, ref *catalogue) error {
 		}
 		if _, err := c.say(p); err != nil {
 			return fmt.Errorf("%s: phrase.%s: %w", name, code, err)
+		}
+	}
+	if c.zone != nil {
+		if err := c.zone.Execute(io.Discard, zoneParts{}); err != nil {
+			return fmt.Errorf("%s: date.zone: %w", name, err)
 		}
 	}
 	if _, err := c.date(c.long, time.Now()); err != nil {
@@ -196,8 +216,8 @@ func (c *catalogue) phraseFuncs() texttemplate.FuncMap {
 	}
 	return texttemplate.FuncMap{
 		"date": func(s string) string {
-			t, err := time.Parse(time.RFC3339, s)
-			if err != nil {
+			t, ok := parseStamp(s)
+			if !ok {
 				return s
 			}
 			if d, err := c.date(c.long, t); err == nil {
@@ -207,7 +227,47 @@ func (c *catalogue) phraseFuncs() texttemplate.FuncMap {
 		},
 		"status":   label(c.Status),
 		"priority": label(c.Priority),
+		// category names one of the usual categories in the language ([category]); a desk's own
+		// comes out as it is.
+		"category": label(c.Category),
 	}
+}
+
+// parseStamp reads a phrase's date (tickets' stamp): RFC 3339, followed since zones are named
+// by the zone's IANA name in brackets as RFC 9557 writes it ("2026-12-01T14:30:00+01:00[Europe/Paris]"),
+// so that the date says "CET" and "Paris", not only "UTC+1". A stamp written before, or with a
+// zone this machine does not know, keeps its offset alone.
+func parseStamp(s string) (time.Time, bool) {
+	stamp, zone, named := strings.Cut(s, "[")
+	t, err := time.Parse(time.RFC3339, stamp)
+	if err != nil {
+		return time.Time{}, false
+	}
+	if name, ok := strings.CutSuffix(zone, "]"); named && ok {
+		if loc := stampZone(name); loc != nil {
+			in := t.In(loc)
+			_, want := t.Zone()
+			if _, off := in.Zone(); off == want { // The zone's rules as the stamp knew them.
+				return in, true
+			}
+		}
+	}
+	return t, true
+}
+
+// stampZones caches the zones of stamps by name (a desk has one).
+var stampZones sync.Map // string → *time.Location, nil for an unknown name.
+
+func stampZone(name string) *time.Location {
+	if loc, ok := stampZones.Load(name); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		loc = nil
+	}
+	stampZones.Store(name, loc)
+	return loc
 }
 
 // date formats t with one of the catalogue's date formats (long or short).

@@ -152,7 +152,7 @@ func TestEscalationOncePerBreach(t *testing.T) {
 	if err := d.Store.Reader().QueryRow(`SELECT text FROM events WHERE ticket_id = ? AND kind = 'escalate'`, tk.ID).Scan(&reason); err != nil {
 		t.Fatal(err)
 	}
-	if reason != "first response deadline missed (due Thursday 26 November at 14:00)" { // In JournalLanguage; each reader gets it in theirs.
+	if reason != "first response deadline missed, due Thursday 26 November at 14:00 CET (UTC+1)" { // In JournalLanguage; each reader gets it in theirs.
 		t.Fatalf("reason %q", reason)
 	}
 
@@ -302,7 +302,7 @@ func TestReminderOnce(t *testing.T) {
 	if err := json.Unmarshal([]byte(data), &nt); err != nil {
 		t.Fatal(err)
 	}
-	if lang != "fr" || nt.Event != DeadlineFirstResponse || nt.Reason != "première réponse attendue avant jeudi 26 novembre à 14:00" || nt.Ticket.ID != tk.ID {
+	if lang != "fr" || nt.Event != DeadlineFirstResponse || nt.Reason != "première réponse attendue avant jeudi 26 novembre à 14:00 (heure de Paris, UTC+1)" || nt.Ticket.ID != tk.ID {
 		t.Fatalf("reminder %s %+v", lang, nt)
 	}
 	// Alice answers: the resolve deadline (t0+24h) gets its own reminder at 18h, once.

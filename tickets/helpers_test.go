@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,9 +103,11 @@ func catalogueWords(t testing.TB) Words {
 			Phrase   map[string]string `toml:"phrase"`
 			Status   map[string]string `toml:"status"`
 			Priority map[string]string `toml:"priority"`
+			Category map[string]string `toml:"category"`
+			Cities   map[string]string `toml:"cities"`
 			Date     struct {
 				Days, Months, ShortMonths []string
-				Long                      string
+				Long, Zone                string
 			} `toml:"date"`
 		}
 		if err := toml.Unmarshal(b, &c); err != nil {
@@ -119,14 +122,37 @@ func catalogueWords(t testing.TB) Words {
 			}
 		}
 		long := template.Must(template.New("long").Parse(c.Date.Long))
-		funcs := template.FuncMap{"status": label(c.Status), "priority": label(c.Priority), "date": func(s string) string {
-			tm, err := time.Parse(time.RFC3339, s)
+		zone := template.Must(template.New("zone").Parse(c.Date.Zone))
+		funcs := template.FuncMap{"status": label(c.Status), "priority": label(c.Priority), "category": label(c.Category), "date": func(s string) string {
+			stamp, name, _ := strings.Cut(s, "[")
+			tm, err := time.Parse(time.RFC3339, stamp)
 			if err != nil {
 				return s
 			}
+			city := ""
+			if loc, err := time.LoadLocation(strings.TrimSuffix(name, "]")); err == nil && name != "" {
+				tm = tm.In(loc)
+				if _, c, ok := strings.Cut(loc.String(), "/"); ok {
+					city = strings.ReplaceAll(c, "_", " ")
+				}
+			}
+			if v, ok := c.Cities[city]; ok {
+				city = v
+			}
+			abbrev, off := tm.Zone()
+			offset := "UTC"
+			if off != 0 {
+				offset = fmt.Sprintf("UTC%+d", off/3600) // The tests' zones are whole hours.
+			}
+			if abbrev == "" || abbrev[0] == '+' || abbrev[0] == '-' {
+				abbrev = offset
+			}
+			parts := map[string]any{"City": city, "Abbrev": abbrev, "Offset": offset}
+			var z strings.Builder
+			_ = zone.Execute(&z, parts)
 			var b strings.Builder
 			_ = long.Execute(&b, map[string]any{"Weekday": c.Date.Days[tm.Weekday()], "Day": tm.Day(),
-				"Month": c.Date.Months[tm.Month()-1], "Time": tm.Format("15:04")})
+				"Month": c.Date.Months[tm.Month()-1], "Time": tm.Format("15:04"), "Zone": z.String()})
 			return b.String()
 		}}
 		for code, text := range c.Phrase {

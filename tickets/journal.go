@@ -41,10 +41,16 @@ func readPhrase(data string) *Phrase {
 // Worded is an event's text for a reader of lang: its phrase in lang when it has one and words
 // are given, else its stored text.
 func (e Event) Worded(w Words, lang string) string {
-	if e.Phrase == nil || w == nil {
+	if w == nil {
 		return e.Text
 	}
-	return w.Say(lang, *e.Phrase)
+	if e.Phrase == nil {
+		if p, ok := notifyLine(e.Text); ok && e.Kind == EventNotify {
+			return w.Say(lang, p)
+		}
+		return e.Text
+	}
+	return w.Say(lang, namedKind(*e.Phrase))
 }
 
 // wordHistory words the desk's lines of a mail's history in the mail's language. The entries
@@ -58,7 +64,7 @@ func (t *Tx) wordHistory(m *Mail) {
 		if &h[0] == &m.Notice.History[0] {
 			h = append([]Entry(nil), h...)
 		}
-		h[i].Text, h[i].Phrase = t.say(m.Language, *e.Phrase), nil
+		h[i].Text, h[i].Phrase = t.say(m.Language, namedKind(*e.Phrase)), nil
 	}
 	m.Notice.History = h
 }
@@ -77,10 +83,16 @@ func spoken(d time.Duration) string {
 	return fmt.Sprintf("%d h %02d", h, m)
 }
 
-// stamp is a time for a phrase's date argument: RFC 3339 in the desk's zone, which the words
-// say their language's way ({{date .due}}).
+// stamp is a time for a phrase's date argument: RFC 3339 in the desk's zone, with the zone's
+// name in brackets as RFC 9557 adds it ("2026-12-01T14:30:00+01:00[Europe/Paris]"), which the
+// words say their language's way with the zone ({{date .due}}: "… 14:30 CET").
 func (t *Tx) stamp(tm time.Time) string {
-	return tm.In(t.cfg.Location()).Format(time.RFC3339)
+	loc := t.cfg.Location()
+	s := tm.In(loc).Format(time.RFC3339)
+	if name := loc.String(); name != "" && name != "Local" {
+		s += "[" + name + "]"
+	}
+	return s
 }
 
 // priorityLine is a priority change's line: the reasons the desk gives (SetPriority's callers:

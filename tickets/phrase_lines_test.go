@@ -19,10 +19,10 @@ func TestWithheldAcknowledgementWorded(t *testing.T) {
 	nobody := request("nr@m", "no-reply@corp.example", "Alerte", "Le serveur ne répond plus.")
 	ingest(t, d, t0, alert, old, nobody)
 	for id, want := range map[int64][2]string{
-		1: {"ack → monitoring@corp.example not sent: automatic mail (List-Id)", "ack → monitoring@corp.example non envoyé : courriel automatique (List-Id)"},
-		2: {"ack → celine@corp.example not sent: arrived Friday 20 November at 09:00, more than 3d before the desk first read the mailbox ([imap] ack_max_age)",
-			"ack → celine@corp.example non envoyé : arrivé vendredi 20 novembre à 09:00, plus de 3d avant la première lecture de la boîte par le support ([imap] ack_max_age)"},
-		3: {"ack → no-reply@corp.example not sent: nobody reads no-reply@corp.example", "ack → no-reply@corp.example non envoyé : personne ne lit no-reply@corp.example"},
+		1: {"ack → monitoring@corp.example not sent: automatic mail (List-Id)", "accusé de réception → monitoring@corp.example non envoyé : courriel automatique (List-Id)"},
+		2: {"ack → celine@corp.example not sent: arrived Friday 20 November at 09:00 CET (UTC+1), more than 3d before the desk first read the mailbox ([imap] ack_max_age)",
+			"accusé de réception → celine@corp.example non envoyé : arrivé vendredi 20 novembre à 09:00 (heure de Paris, UTC+1), plus de 3d avant la première lecture de la boîte par le support ([imap] ack_max_age)"},
+		3: {"ack → no-reply@corp.example not sent: nobody reads no-reply@corp.example", "accusé de réception → no-reply@corp.example non envoyé : personne ne lit no-reply@corp.example"},
 	} {
 		evs, err := d.Store.Events(context.Background(), id)
 		if err != nil {

@@ -88,8 +88,13 @@ func TestDeskLinesOnAFrenchPage(t *testing.T) {
 		"abandonné après 7 tentatives : 451 4.3.0 Try again later",
 		"non envoyé à x@corp.example : l'adresse renvoie des avis de non-remise ; y@corp.example : limite atteinte (12 courriels automatiques dans la dernière heure)",
 		"non envoyé : celine@corp.example : l'adresse renvoie des avis de non-remise",
-		"délai de première réponse dépassé (échéance jeudi 26 novembre à 14:00)",
-		"mots-clés de hardware : imprimante",
+		"délai de première réponse dépassé, échéance : jeudi 26 novembre à 14:00 (heure de Paris, UTC+1)",
+		"mots-clés de matériel : imprimante",
+		// Why this priority and this technician; the mails by their names.
+		"ne peut pas travailler : « en panne »", "alice@corp.example : niveau 1, compétence matériel, charge 0",
+		"accusé de réception → celine@corp.example", "avis d'attribution → alice@corp.example",
+		// Times say their zone.
+		"26 nov. 10:00 UTC+1",
 	}
 	english := []string{
 		"high → normal: set by nadia@corp.example", "open → pending", "pending → open",
@@ -98,8 +103,10 @@ func TestDeskLinesOnAFrenchPage(t *testing.T) {
 		"gave up after 7 attempts: 451 4.3.0 Try again later",
 		"not sent to x@corp.example: address bounces; y@corp.example: rate limit (12 automatic mails in the last hour)",
 		"not sent: celine@corp.example: address bounces",
-		"first response deadline missed (due Thursday 26 November at 14:00)",
+		"first response deadline missed, due Thursday 26 November at 14:00 CET (UTC+1)",
 		"keywords for hardware: imprimante",
+		"cannot work: en panne", "alice@corp.example: tier 1, skill hardware, load 0",
+		"26 Nov 10:00 CET",
 	}
 	path := "/t/" + itoa(id)
 	for who, lines := range map[string][2][]string{"alice@corp.example": {french, english}, "bob@corp.example": {english, french}} {
@@ -131,7 +138,7 @@ func TestDeskLinesOnAFrenchPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(text, "délai de première réponse dépassé (échéance jeudi 26 novembre à 14:00)") {
+	if !strings.Contains(text, "délai de première réponse dépassé, échéance : jeudi 26 novembre à 14:00 (heure de Paris, UTC+1)") {
 		t.Errorf("escalation mail:\n%s", text)
 	}
 	for _, other := range english {
@@ -167,5 +174,5 @@ func TestDeskLinesOnAFrenchPage(t *testing.T) {
 
 // htmlText is s as the page writes it.
 func htmlText(s string) string {
-	return strings.NewReplacer("'", "&#39;", "<", "&lt;", ">", "&gt;", "&", "&amp;").Replace(s)
+	return strings.NewReplacer("'", "&#39;", "<", "&lt;", ">", "&gt;", "&", "&amp;", "+", "&#43;").Replace(s)
 }

@@ -34,6 +34,8 @@ type ticketData struct {
 	Files      []tickets.Attachment
 	Explain    *tickets.Explanation
 	Why        []string // The explanation's category reasons, in the reader's words.
+	PrioWhy    []string // Its priority reasons, likewise.
+	AssignWhy  []string // Its assignment reasons, likewise.
 	Scores     []scoreRow
 	Techs      []option
 	Priorities []option
@@ -120,6 +122,7 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, u *user, id 
 		var ex tickets.Explanation
 		if json.Unmarshal([]byte(tk.Explain), &ex) == nil {
 			d.Explain, d.Why = &ex, ex.CategoryWorded(st.words, u.Lang)
+			d.PrioWhy, d.AssignWhy = ex.PriorityWorded(st.words, u.Lang), ex.AssignWorded(st.words, u.Lang)
 			for c, v := range ex.Scores {
 				d.Scores = append(d.Scores, scoreRow{c, v})
 			}

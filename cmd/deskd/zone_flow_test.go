@@ -64,7 +64,7 @@ func TestFlowTimesInDeskZone(t *testing.T) {
 	}
 	drain()
 	reminder := f.text(f.one(alice, tickets.KindReminder, tk.ID))
-	if !strings.Contains(reminder, "attend une première réponse avant le lundi 30 novembre à 23:42") {
+	if !strings.Contains(reminder, "attend une première réponse avant le lundi 30 novembre à 23:42 (heure de Paris, UTC+1)") {
 		t.Errorf("the reminder does not give the deadline in Paris time:\n%s", reminder)
 	}
 	noUTC(t, "Alice", reminder)
@@ -75,7 +75,7 @@ func TestFlowTimesInDeskZone(t *testing.T) {
 	}
 	drain()
 	escalated := f.text(f.one(chloe, tickets.KindEscalated, tk.ID))
-	if !strings.Contains(escalated, "(lundi 30 novembre à 23:42)") || !strings.Contains(escalated, "30 nov. 18:05") {
+	if !strings.Contains(escalated, ", lundi 30 novembre à 23:42 (heure de Paris, UTC+1),") || !strings.Contains(escalated, "30 nov. 18:05 UTC+1") {
 		t.Errorf("the escalation does not give the deadline and the history in Paris time:\n%s", escalated)
 	}
 	noUTC(t, "Chloé", escalated)
@@ -88,8 +88,8 @@ func TestFlowTimesInDeskZone(t *testing.T) {
 	}
 	drain()
 	for who, want := range map[string][]string{
-		"nadia@corp.example": {"au 1 déc. 08:00", "échéance 30 nov. 20:31"},
-		"sam@corp.example":   {"on 1 Dec 08:00", "due 30 Nov 20:31"},
+		"nadia@corp.example": {"au 1 déc. 08:00 UTC+1", "échéance 30 nov. 20:31 UTC+1"},
+		"sam@corp.example":   {"on 1 Dec 08:00 CET", "due 30 Nov 20:31 CET"},
 	} {
 		ms := f.mails(who, tickets.KindDigest, 0)
 		if len(ms) != 1 {
