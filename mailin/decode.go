@@ -563,6 +563,9 @@ func parseParams(v string) (string, map[string]string) {
 // parseParamsHint is parseParams for a message whose text part declares the
 // charset hint, in which raw 8-bit values are read.
 func parseParamsHint(v, hint string) (string, map[string]string) {
+	if strings.TrimSpace(v) == "" {
+		return "", nil // No field (most parts have no Content-Disposition): nothing to split, no map.
+	}
 	parts := splitUnquoted(v, ';')
 	params := make(map[string]string, len(parts)-1)
 	value := ""
@@ -663,7 +666,13 @@ var encodedWordStartRe = regexp.MustCompile(`^=\?[^?\s]+\?[bBqQ]\?[^?]*\?=`)
 // splitUnquoted splits s at sep outside double quotes and RFC 2047 encoded
 // words.
 func splitUnquoted(s string, sep byte) []string {
-	var out []string
+	n := 1 // At most one piece more than the separators: the slice is allocated once.
+	for i := 0; i < len(s); i++ {
+		if s[i] == sep {
+			n++
+		}
+	}
+	out := make([]string, 0, n)
 	inQuote, esc := false, false
 	start := 0
 	for i := 0; i < len(s); i++ {

@@ -298,6 +298,12 @@ func FuzzParse(f *testing.F) {
 		if !utf8.ValidString(m.Subject) || !utf8.ValidString(m.Text) {
 			t.Fatal("invalid UTF-8")
 		}
+		hv := valuesOf(m.Header.Header.Header)
+		for _, k := range valueFields {
+			if hv.Get(k) != m.Header.Get(k) || hv.Has(k) != m.Header.Has(k) {
+				t.Fatalf("headerValues %s: %q %v, header %q %v", k, hv.Get(k), hv.Has(k), m.Header.Get(k), m.Header.Has(k))
+			}
+		}
 		for _, a := range m.Attachments {
 			if !utf8.ValidString(a.Name) || strings.ContainsAny(a.Name, "/\\") {
 				t.Fatalf("bad name %q", a.Name)

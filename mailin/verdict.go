@@ -152,9 +152,13 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 	if read == nil {
 		read = &headerRead{}
 	}
+	hv := read.values
+	if hv == nil {
+		hv = valuesOf(h.Header.Header)
+	}
 	from := read.from
 	if !read.fromOK {
-		from = parseAddressList(h.Get("From"))
+		from = parseAddressList(hv.Get("From"))
 	}
 	fromEmail, fromName := "", ""
 	if len(from) > 0 {
@@ -166,7 +170,7 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 	}
 	if local == "" {
 		// "From: MAILER-DAEMON" or "MAILER-DAEMON <>": no address to parse.
-		raw := strings.ToLower(decodeHeaderText(h.Get("From")))
+		raw := strings.ToLower(decodeHeaderText(hv.Get("From")))
 		for _, w := range strings.FieldsFunc(raw, func(r rune) bool { return strings.ContainsRune(" \t<>\"'(),@", r) }) {
 			if daemonLocalRe.MatchString(w) {
 				local = w
@@ -176,9 +180,9 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 	}
 	subject := read.subject
 	if !read.subjectOK {
-		subject = decodeSubject(h.Get("Subject"), "")
+		subject = decodeSubject(hv.Get("Subject"), "")
 	}
-	ct, params := parseParams(h.Get("Content-Type"))
+	ct, params := parseParams(hv.Get("Content-Type"))
 	reportType := ""
 	if ct == "multipart/report" {
 		reportType = strings.ToLower(params["report-type"])
@@ -186,8 +190,8 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 	if f != nil && f.reportType != "" && reportType == "" {
 		reportType = f.reportType
 	}
-	returnPath := strings.TrimSpace(h.Get("Return-Path"))
-	nullSender := returnPath == "<>" || returnPath == "<<>>" || (h.Has("Return-Path") && returnPath == "")
+	returnPath := strings.TrimSpace(hv.Get("Return-Path"))
+	nullSender := returnPath == "<>" || returnPath == "<<>>" || (hv.Has("Return-Path") && returnPath == "")
 
 	// RFC 5965: abuse feedback reports.
 	if reportType == "feedback-report" || (f != nil && f.feedback) {
@@ -195,10 +199,10 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 	}
 	// Feedback loops that predate ARF: Hotmail's JMRP, and Apple's
 	// unsubscribe replies.
-	if complaintSubjectRe.MatchString(subject) && (h.Has("X-Hmxmroriginalrecipient") || strings.HasSuffix(fromEmail, "@hotmail.com")) {
+	if complaintSubjectRe.MatchString(subject) && (hv.Has("X-Hmxmroriginalrecipient") || strings.HasSuffix(fromEmail, "@hotmail.com")) {
 		return VerdictFeedback, "feedback loop report"
 	}
-	if strings.EqualFold(strings.TrimSpace(h.Get("X-Apple-Unsubscribe")), "true") {
+	if strings.EqualFold(strings.TrimSpace(hv.Get("X-Apple-Unsubscribe")), "true") {
 		return VerdictFeedback, "X-Apple-Unsubscribe"
 	}
 	if f != nil && strings.Contains(f.text, "notificationType") && sesBounceRe.MatchString(f.text) {
@@ -210,16 +214,22 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 
 	// RFC 3464 / RFC 6522: delivery status notifications, and the reports of MTAs that send none.
 	dsn := reportType == "delivery-status" || reportType == "global-delivery-status" || (f != nil && f.deliveryStatus)
-	failed := h.Has("X-Failed-Recipients") || (f != nil && len(f.failed) > 0)
-	daemon := daemonLocalRe.MatchString(local) || daemonNameRe.MatchString(strings.TrimSpace(fromName))
-	bounceSubject := bounceSubjectRe.MatchString(subject) || bounceSuffix(subject)
+	failed := hv.Has("X-Failed-Recipients") || (f != nil && len(f.failed) > 0)
+	daemon := hv.once(judgedDaemon, func() bool {
+		return daemonLocalRe.MatchString(local) || daemonNameRe.MatchString(strings.TrimSpace(fromName))
+	})
+	bounceSubject := hv.once(judgedBounceSubject, func() bool { return bounceSubjectRe.MatchString(subject) || bounceSuffix(subject) })
+	autoReplySubject := func() bool {
+		return hv.once(judgedAutoReplySubject, func() bool { return autoReplySubjectRe.MatchString(subject) })
+	}
 	// Only a machine's delay warning counts: the subject is not looked at without a sign of one.
-	delaySubject := (dsn || daemon || nullSender || isAutoSubmitted(h)) && delaySubjectRe.MatchString(subject)
+	delaySubject := (dsn || daemon || nullSender || isAutoSubmitted(hv)) &&
+		hv.once(judgedDelaySubject, func() bool { return delaySubjectRe.MatchString(subject) })
 
 	// A delay warning says the mail is still queued: no recipient has failed (RFC 3464
 	// Action: delayed, Postfix's "Delayed Mail (still being retried)", Exim's "Warning: message
 	// … delayed 24 hours"). It is told apart from a bounce so that no address is suppressed.
-	machine := dsn || daemon || ((nullSender || isAutoSubmitted(h)) && (bounceSubject || delaySubject))
+	machine := dsn || daemon || ((nullSender || isAutoSubmitted(hv)) && (bounceSubject || delaySubject))
 	if machine && !failed && (delaySubject || f != nil && delayTextRe.MatchString(head(f.text, 2000))) {
 		return VerdictDelay, "delivery delayed: " + truncate(subject, 60)
 	}
@@ -229,19 +239,19 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 	if dsn {
 		return VerdictBounce, "message/delivery-status part"
 	}
-	if h.Has("X-Failed-Recipients") {
+	if hv.Has("X-Failed-Recipients") {
 		return VerdictBounce, "X-Failed-Recipients"
 	}
-	if daemon && !autoReplySubjectRe.MatchString(subject) {
+	if daemon && !autoReplySubject() {
 		return VerdictBounce, "From " + fromEmail
 	}
 	// A person may write "Undeliverable mail" to the desk, or send a bounce on with their
 	// question: the subject needs another machine sign, or a body that opens with the report.
-	if bounceSubject && (nullSender || isAutoSubmitted(h) || noReplyLocal(local) ||
+	if bounceSubject && (nullSender || isAutoSubmitted(hv) || noReplyLocal(local) ||
 		(f != nil && (opensWithReport(f.text, bounceTextRe) || f.returned && !personalRe.MatchString(head(strings.TrimSpace(f.text), 300))))) {
 		return VerdictBounce, "bounce subject: " + truncate(subject, 60)
 	}
-	if nullSender && f != nil && (f.returned || bounceTextRe.MatchString(f.text)) && !autoReplySubjectRe.MatchString(subject) && !isAutoReplied(h) {
+	if nullSender && f != nil && (f.returned || bounceTextRe.MatchString(f.text)) && !autoReplySubject() && !isAutoReplied(hv) {
 		return VerdictBounce, "Return-Path <> and a bounce text"
 	}
 
@@ -251,13 +261,13 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 			return VerdictLoop, "From the desk's own address"
 		}
 	}
-	if h.Has("X-Deskd-Ticket") {
+	if hv.Has("X-Deskd-Ticket") {
 		return VerdictLoop, "X-Deskd-Ticket"
 	}
 	if opt.IsOwnMessageID != nil {
 		id := read.messageID
 		if !read.messageIDOK {
-			id = firstMsgID(h.Get("Message-Id"))
+			id = firstMsgID(hv.Get("Message-Id"))
 		}
 		if id != "" && opt.IsOwnMessageID(id) {
 			return VerdictLoop, "Message-ID issued by the desk"
@@ -265,7 +275,7 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 	}
 
 	// RFC 3834 section 5: automatic responses.
-	if v := autoSubmitted(h); v != "" && v != "no" {
+	if v := autoSubmitted(hv); v != "" && v != "no" {
 		if v == "auto-replied" {
 			return VerdictAutoReply, "Auto-Submitted: " + v
 		}
@@ -277,39 +287,39 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 		return VerdictAutoReply, "disposition notification (read receipt)"
 	}
 	for _, k := range []string{"X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Autoreply-From", "X-Mail-Autoreply", "X-Vacation", "X-Autogenerated"} {
-		if v := strings.ToLower(strings.TrimSpace(h.Get(k))); h.Has(k) && v != "no" && v != "false" {
+		if v := strings.ToLower(strings.TrimSpace(hv.Get(k))); hv.Has(k) && v != "no" && v != "false" {
 			return VerdictAutoReply, k
 		}
 	}
-	if strings.ToLower(strings.TrimSpace(h.Get("Precedence"))) == "auto_reply" {
+	if strings.ToLower(strings.TrimSpace(hv.Get("Precedence"))) == "auto_reply" {
 		return VerdictAutoReply, "Precedence: auto_reply"
 	}
 	// Exchange marks its out-of-office replies this way; clients do not send it.
-	if v := strings.ToLower(h.Get("X-Auto-Response-Suppress")); strings.Contains(v, "all") || strings.Contains(v, "oof") || strings.Contains(v, "autoreply") {
-		return VerdictAutoReply, "X-Auto-Response-Suppress: " + h.Get("X-Auto-Response-Suppress")
+	if v := strings.ToLower(hv.Get("X-Auto-Response-Suppress")); strings.Contains(v, "all") || strings.Contains(v, "oof") || strings.Contains(v, "autoreply") {
+		return VerdictAutoReply, "X-Auto-Response-Suppress: " + hv.Get("X-Auto-Response-Suppress")
 	}
-	if h.Has("X-Ms-Exchange-Generated-Message-Source") {
+	if hv.Has("X-Ms-Exchange-Generated-Message-Source") {
 		return VerdictAutoReply, "X-MS-Exchange-Generated-Message-Source"
 	}
 	// Exchange marks what an inbox rule sends: its "reply using a specific message" answers a
 	// mail. A rule that forwards or redirects a person's new mail names none.
-	if h.Has("X-Ms-Exchange-Inbox-Rules-Loop") && (h.Has("In-Reply-To") || h.Has("References")) {
+	if hv.Has("X-Ms-Exchange-Inbox-Rules-Loop") && (hv.Has("In-Reply-To") || hv.Has("References")) {
 		return VerdictAutoReply, "X-MS-Exchange-Inbox-Rules-Loop"
 	}
 	// A person may write "Absence : comment l'activer ?" to the desk: an out-of-office subject
 	// needs another sign. An automatic reply answers a mail, so it names it.
-	if autoReplySubjectRe.MatchString(subject) && (h.Has("In-Reply-To") || h.Has("References")) {
+	if autoReplySubject() && (hv.Has("In-Reply-To") || hv.Has("References")) {
 		return VerdictAutoReply, "out-of-office subject in reply"
 	}
 	// A client-side rule answers with an ordinary subject and no header of RFC 3834: a reply
 	// whose whole new text is an out-of-office notice is one (absenceNotice). A new mail about
 	// absence settings is a person's question.
-	if f != nil && (h.Has("In-Reply-To") || h.Has("References")) && absenceNotice(f.text) {
+	if f != nil && (hv.Has("In-Reply-To") || hv.Has("References")) && absenceNotice(f.text) {
 		return VerdictAutoReply, "out-of-office text in reply"
 	}
 	// An acknowledgement of receipt with no header of RFC 3834 (acknotice.go): in reply, or a
 	// new mail that says it is automatic (a vendor's ticket system answering the desk's mail).
-	if f != nil && ackNotice(f.text, h.Has("In-Reply-To") || h.Has("References")) {
+	if f != nil && ackNotice(f.text, hv.Has("In-Reply-To") || hv.Has("References")) {
 		return VerdictAutoReply, "acknowledgement of receipt"
 	}
 	// Lotus Notes writes "AUTO: Name is out of the office (returning …)" and nothing else.
@@ -318,10 +328,10 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 	}
 	// Challenge/response anti-spam systems: TMDA marks its Message-IDs; the others answer our
 	// mail with a request to prove the sender is a person.
-	if strings.Contains(strings.ToUpper(h.Get("Message-Id")), ".TMDA@") {
+	if strings.Contains(strings.ToUpper(hv.Get("Message-Id")), ".TMDA@") {
 		return VerdictAutoReply, "challenge/response request (TMDA)"
 	}
-	if f != nil && (h.Has("In-Reply-To") || h.Has("References") || nullSender) && opensWithReport(f.text, challengeTextRe) {
+	if f != nil && (hv.Has("In-Reply-To") || hv.Has("References") || nullSender) && opensWithReport(f.text, challengeTextRe) {
 		return VerdictAutoReply, "challenge/response request"
 	}
 	if nullSender {
@@ -332,22 +342,22 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 	}
 
 	// Lists and bulk mail.
-	switch p := strings.ToLower(strings.TrimSpace(h.Get("Precedence"))); p {
+	switch p := strings.ToLower(strings.TrimSpace(hv.Get("Precedence"))); p {
 	case "bulk", "junk", "list":
 		return VerdictBulk, "Precedence: " + p
 	}
-	if h.Has("List-Id") {
+	if hv.Has("List-Id") {
 		return VerdictBulk, "List-Id"
 	}
-	if h.Has("List-Unsubscribe") {
+	if hv.Has("List-Unsubscribe") {
 		return VerdictBulk, "List-Unsubscribe"
 	}
 	for _, k := range []string{"X-Mlserver", "X-Ml-Name", "X-Mailing-List", "X-List"} {
-		if h.Has(k) {
+		if hv.Has(k) {
 			return VerdictBulk, k
 		}
 	}
-	if h.Has("X-Loop") {
+	if hv.Has("X-Loop") {
 		return VerdictLoop, "X-Loop"
 	}
 	return VerdictPerson, "no machine evidence"
@@ -357,9 +367,10 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 // it is known: judge reads the From and the Subject without the message's charset hint, and
 // they are only the same when the hint makes no difference (see hintless).
 type headerRead struct {
-	from        []Address // parseAddressList(From)
-	subject     string    // decodeSubject(Subject, "")
-	messageID   string    // firstMsgID(Message-Id)
+	from        []Address     // parseAddressList(From)
+	subject     string        // decodeSubject(Subject, "")
+	messageID   string        // firstMsgID(Message-Id)
+	values      *headerValues // valuesOf the header; nil: not read yet.
 	fromOK      bool
 	subjectOK   bool
 	messageIDOK bool
@@ -377,7 +388,7 @@ func hintless(v, hint string) bool {
 }
 
 // autoSubmitted returns the Auto-Submitted keyword, lower-case, "" if absent.
-func autoSubmitted(h gomail.Header) string {
+func autoSubmitted(h *headerValues) string {
 	v := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted")))
 	if i := strings.IndexAny(v, "; \t("); i >= 0 {
 		v = v[:i]
@@ -385,12 +396,12 @@ func autoSubmitted(h gomail.Header) string {
 	return v
 }
 
-func isAutoSubmitted(h gomail.Header) bool {
+func isAutoSubmitted(h *headerValues) bool {
 	v := autoSubmitted(h)
 	return v != "" && v != "no"
 }
 
-func isAutoReplied(h gomail.Header) bool {
+func isAutoReplied(h *headerValues) bool {
 	return autoSubmitted(h) == "auto-replied"
 }
 
@@ -407,10 +418,11 @@ func stripPlus(email string) string {
 		return email
 	}
 	local := email[:at]
-	if i := strings.IndexByte(local, '+'); i >= 0 {
-		local = local[:i]
+	i := strings.IndexByte(local, '+')
+	if i < 0 {
+		return email // no copy
 	}
-	return local + email[at:]
+	return local[:i] + email[at:]
 }
 
 // head returns at most the first n bytes of s, cut on a rune boundary.
