@@ -185,10 +185,9 @@ func (t *Tx) Digest(since time.Time) (Digest, error) {
 		return dg, err
 	}
 
-	// The period's escalations and resolutions, from the events (the partial indexes
-	// events_escalate_at and events_status_at). A resolution's ticket is looked up by its id: a
-	// list of every resolved ticket's id (IN (SELECT …)) took the planner to the history by ticket,
-	// and would read as many tickets as the desk ever resolved.
+	// The period's escalations and resolutions, from the events (index events_kind_at, of these
+	// two kinds only). A resolution's ticket is looked up by its id, not in a list of every
+	// resolved ticket's id (IN (SELECT …)), which read as many tickets as the desk ever resolved.
 	period := []struct {
 		list  *[]TicketInfo
 		total *int

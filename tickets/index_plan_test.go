@@ -36,11 +36,11 @@ func TestReadersKeepTheirIndexes(t *testing.T) {
 			ORDER BY (SELECT COUNT(*) FROM tickets l WHERE l.incident = i.id AND l.incident != 0) DESC, i.id`,
 			"tickets_incidents (status=?)\nCORRELATED SCALAR SUBQUERY 1\nSEARCH l USING COVERING INDEX tickets_incident (incident=?)"},
 		{"digest escalations", `SELECT ticket_id FROM events WHERE kind = 'escalate' AND at > ? AND at <= ? GROUP BY ticket_id ORDER BY MAX(at), ticket_id`,
-			"events_escalate_at (at>? AND at<?)"},
+			"events_kind_at (kind=? AND at>? AND at<?)"},
 		{"digest resolutions", `SELECT ticket_id FROM events WHERE kind = 'status' AND text LIKE '% → resolved'
 			AND EXISTS (SELECT 1 FROM tickets r WHERE r.id = events.ticket_id AND r.status IN ('resolved', 'closed'))
 			AND at > ? AND at <= ? GROUP BY ticket_id ORDER BY MAX(at), ticket_id`,
-			"events_status_at (at>? AND at<?)"},
+			"events_kind_at (kind=? AND at>? AND at<?)"},
 		// The ticket list (list.go) and its filters.
 		{"list by status", list(ListFilter{Status: StatusOpen, Limit: 50}), "tickets_status (status=?)"},
 		{"list by statuses", list(ListFilter{Statuses: []Status{StatusNew, StatusOpen}}), "tickets_status (status=?)"},

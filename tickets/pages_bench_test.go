@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -26,12 +25,6 @@ import (
 // are read then.
 //
 //	DESKD_BENCH_SEEDED=DIR go test -tags 'sqlite_fts5 sqlite_dbstat' ./tickets -run '^$' -bench NewRequestPages -benchtime 1000x -v
-//
-// The writer's instructions, under callgrind (the transaction runs on the benchmark's thread):
-//
-//	go test -c -tags 'sqlite_fts5 sqlite_dbstat' -o pages.test ./tickets
-//	GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*measuredIngest' \
-//		./pages.test -test.run '^$' -test.bench 'NewRequestPages/desk=100000$' -test.benchtime 500x
 func BenchmarkNewRequestPages(b *testing.B) {
 	for _, size := range tickets.BenchDeskSizes() {
 		b.Run(fmt.Sprintf("desk=%d", size), func(b *testing.B) {
@@ -45,7 +38,6 @@ func BenchmarkNewRequestPages(b *testing.B) {
 				b.Fatal(err)
 			}
 			i := 0
-			measured := false
 			open := func(n int) {
 				batch := make([]*tickets.Incoming, n)
 				for j := range batch {
@@ -55,7 +47,7 @@ func BenchmarkNewRequestPages(b *testing.B) {
 					batch[j] = &tickets.Incoming{MessageID: fmt.Sprintf("p%d@client.example", i), From: p.Email, FromName: p.Name,
 						To: []string{"helpdesk@corp.example"}, Subject: subject, Text: body, Language: p.Language, Verdict: tickets.VerdictPerson}
 				}
-				if err := ingestBatch(ctx, d, batch, measured); err != nil {
+				if _, err := d.Ingest(ctx, tickets.BenchT0, batch); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -67,14 +59,10 @@ func BenchmarkNewRequestPages(b *testing.B) {
 				}
 				k.copies.Store(0)
 			}
-			// The writer's transaction runs on this goroutine, kept on one thread (callgrind).
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
 			open(50)
 			send(100)
 			d.Store.BenchHoldLog(b)
 			var ingestCPU, sendCPU time.Duration
-			measured = true
 			b.ResetTimer()
 			for done := 0; done < b.N; done += 50 {
 				n := min(50, b.N-done)
@@ -103,19 +91,4 @@ func BenchmarkNewRequestPages(b *testing.B) {
 			}
 		})
 	}
-}
-
-// ingestBatch ingests a batch; a measured one through measuredIngest, which callgrind counts.
-func ingestBatch(ctx context.Context, d *tickets.Desk, batch []*tickets.Incoming, measured bool) error {
-	if measured {
-		return measuredIngest(ctx, d, batch)
-	}
-	_, err := d.Ingest(ctx, tickets.BenchT0, batch)
-	return err
-}
-
-//go:noinline
-func measuredIngest(ctx context.Context, d *tickets.Desk, batch []*tickets.Incoming) error {
-	_, err := d.Ingest(ctx, tickets.BenchT0, batch)
-	return err
 }
