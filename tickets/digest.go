@@ -127,8 +127,10 @@ func (t *Tx) Digest(since time.Time) (Digest, error) {
 	for _, s := range []Status{StatusNew, StatusOpen, StatusPending} {
 		dg.ByStatus[string(s)] = 0
 	}
+	// Spelt as the queue's indexes are (activeStatus): SQLite reads the counts from the entries
+	// of tickets_queue_status alone.
 	rows, err := t.tx.Query(`SELECT status, priority, COUNT(*) FROM tickets
-		WHERE status IN ('new', 'open', 'pending') GROUP BY status, priority`)
+		WHERE ` + t.d.Store.active() + ` GROUP BY status, priority`)
 	if err != nil {
 		return dg, fmt.Errorf("digest counts: %w", err)
 	}
@@ -183,7 +185,9 @@ func (t *Tx) Digest(since time.Time) (Digest, error) {
 		return dg, err
 	}
 
-	// The period's escalations and resolutions, from the events (index events_kind_at).
+	// The period's escalations and resolutions, from the events (index events_kind_at, of these
+	// two kinds only). A resolution's ticket is looked up by its id, not in a list of every
+	// resolved ticket's id (IN (SELECT …)), which read as many tickets as the desk ever resolved.
 	period := []struct {
 		list  *[]TicketInfo
 		total *int
@@ -192,7 +196,7 @@ func (t *Tx) Digest(since time.Time) (Digest, error) {
 		{&dg.Escalated, &dg.Totals.Escalated, `kind = 'escalate'`},
 		// Resolved and still so: a ticket reopened since is open work, not a resolution to report.
 		{&dg.Resolved, &dg.Totals.Resolved, `kind = 'status' AND text LIKE '% → resolved'
-			AND ticket_id IN (SELECT id FROM tickets WHERE status IN ('resolved', 'closed'))`},
+			AND EXISTS (SELECT 1 FROM tickets r WHERE r.id = events.ticket_id AND r.status IN ('resolved', 'closed'))`},
 	}
 	for _, p := range period {
 		ids, err := t.ticketIDs(`SELECT ticket_id FROM events WHERE `+p.where+` AND at > ? AND at <= ?
@@ -230,10 +234,12 @@ func (t *Tx) Digest(since time.Time) (Digest, error) {
 	return dg, nil
 }
 
-// digestIncidents lists the active incidents, largest first, with their sizes.
+// digestIncidents lists the active incidents, largest first, with their sizes. Each incident's
+// requests are counted through tickets_incident, whose condition (incident != 0) the count says:
+// without it SQLite read every ticket of the desk once for each active incident.
 func (t *Tx) digestIncidents(dg *Digest) error {
 	ids, err := t.ticketIDs(`SELECT i.id FROM tickets i WHERE i.kind = 'incident' AND i.status IN ('new', 'open', 'pending')
-		ORDER BY (SELECT COUNT(*) FROM tickets l WHERE l.incident = i.id) DESC, i.id`)
+		ORDER BY (SELECT COUNT(*) FROM tickets l WHERE l.incident = i.id AND l.incident != 0) DESC, i.id`)
 	if err != nil {
 		return err
 	}
