@@ -277,12 +277,12 @@ func TestMeetingMailEndToEnd(t *testing.T) {
 	t.Logf("ticket 1's meeting lines:\n%s", history)
 	for _, want := range []string{
 		`Alice Martin <alice@corp.example> sent an invitation to the meeting “Intervention sur votre poste [HD #1]”`,
-		`<celine@corp.example> accepted the meeting “Accepted: Visit to your desk [HD #1]”`,
-		`<celine@corp.example> declined the meeting`,
+		`<celine@corp.example> accepted the meeting “Visit to your desk [HD #1]”`,
+		`<celine@corp.example> declined the meeting “Intervention sur votre poste [HD #1]” (Thursday 3 December at 14:00)`,
 		`Marc Petit <marc.petit@corp.example> accepted the meeting “Installation du nouvel écran [HD #1]”`,
 		`Tom Becker <tom.becker@corp.example> tentatively accepted the meeting`,
 		`<celine@corp.example> proposed another time for the meeting`,
-		`Alice Martin <alice@corp.example> canceled the meeting`,
+		`Alice Martin <alice@corp.example> canceled the meeting “Intervention sur votre poste [HD #1]”`,
 	} {
 		if !strings.Contains(history, want) {
 			t.Errorf("ticket 1's history has no line %q:\n%s", want, history)

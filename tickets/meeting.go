@@ -64,6 +64,11 @@ func (t *Tx) meetingLine(in *Incoming) Phrase {
 		who = in.FromName + " <" + in.From + ">"
 	}
 	summary := m.Summary
+	if t := strings.TrimSpace(in.ThreadTopic); t != "" && m.Automatic() && strings.HasSuffix(summary, t) {
+		// Outlook's answer puts its subject in the SUMMARY ("Accepted: Visit", "Refusé : Visite")
+		// and the meeting's title in Thread-Topic.
+		summary = t
+	}
 	if summary == "" {
 		summary = CleanSubject(in.Subject, t.cfg.Desk.Tag)
 	}
