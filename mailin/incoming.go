@@ -33,7 +33,7 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 		HeaderPriority: m.Priority, AuthResults: m.AuthResults, Verdict: m.Verdict,
 		VerdictReason: m.VerdictReason, FailedRecipients: m.FailedRecipients, FailedStatus: m.FailedStatus,
 		ReturnedIDs: m.ReturnedIDs, Raw: m.Raw, ThreadIndex: m.ThreadIndex, ThreadTopic: m.ThreadTopic,
-		OmittedFiles: m.OmittedFiles,
+		OmittedFiles: m.OmittedFiles, Meeting: m.Meeting,
 	}
 	in.Repeated = repeated(m)
 	for _, k := range []string{"Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To"} {

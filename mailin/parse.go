@@ -98,6 +98,7 @@ type Message struct {
 	OmittedFiles     int               // Files past maxFiles: not decoded, not kept (the raw message has them).
 	Verdict          Verdict           // Who wrote it.
 	VerdictReason    string            // Short human reason, e.g. "Auto-Submitted: auto-replied".
+	Meeting          *tickets.Meeting  // The mail's own calendar part (calendar.go), nil when none.
 	FailedRecipients []string          // Bounces: lower-case addresses that failed.
 	FailedStatus     map[string]string // Bounces: the DSN Status of a failed recipient ("5.1.1"), when the report gives one.
 	ReturnedIDs      []string          // Bounces and auto-replies: Message-IDs of the original message, without <>.
@@ -229,6 +230,7 @@ func parse(raw []byte, head *Message, opt ParseOptions) (m *Message, err error) 
 	if hp == nil {
 		hv.frozen = true // A whole mail parsed after this header pass reads hv, and writes nothing.
 	}
+	m.Meeting = ownMeeting(&w.facts, m.From.Email, m.Subject)
 	m.FailedRecipients = dedupe(append(m.FailedRecipients, w.facts.failed...))
 	m.FailedStatus = w.facts.failedStatus
 	m.ReturnedIDs = dedupe(w.facts.returnedIDs)

@@ -274,6 +274,11 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 		}
 	}
 
+	// RFC 5546: a calendar client's answer, cancellation or counter-proposal (calendar.go).
+	if why := meetingResponse(f, fromEmail, subject); why != "" {
+		return VerdictAutoReply, why
+	}
+
 	// RFC 3834 section 5: automatic responses.
 	if v := autoSubmitted(hv); v != "" && v != "no" {
 		if v == "auto-replied" {

@@ -22,6 +22,7 @@ type bodyFacts struct {
 	failedStatus   map[string]string // their Status ("5.1.1"), when given
 	returnedIDs    []string          // Message-IDs of returned messages
 	text           string            // the beginning of the top-level text (maxVerdictText), for bounce phrases
+	calendar       calendarPart      // the first calendar part with a METHOD (calendar.go)
 }
 
 // maxVerdictText is how much of a text the verdict reads: a report says what it is at its top,
@@ -153,6 +154,7 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 			return
 		}
 		data := w.decode(h, ct, body)
+		w.calendar(ct, params, disp, data) // A meeting's (calendar.go); the part stays a file.
 		w.attach(Attachment{
 			Name:        name,
 			ContentType: ct,

@@ -97,6 +97,43 @@ var (
 	}
 )
 
+// A setup is not what fails either. "Nouvel arrivant lundi : préparer un PC", "please install Visio
+// on my new PC", "onboarding: new account and workstation for Jane": each asks for a job done
+// for one person, and two of them in the same hour share a device and the words of the asking,
+// not an outage. So two requests that both ask for a setup (a new device, an installation, a
+// configuration, a new hire's arrival) and neither says something fails (a complaint word such as
+// error, fails, crash, down, "ne marche plus", an outage sign such as nobody or everyone, an error
+// code) are never alike, however alike their words; a setup request is compared with any other
+// request as before, so one that fails ("Teams installation fails with error 0x80070643", three
+// times) still makes its incident. Like the account rule, it asks what a request is for, not how
+// alike two are: a margin on the similarity threshold cost recall.
+//
+// todo: "can't", "cannot", "problème" are stopwords of the index: "I can't install Teams" with no
+// other complaint word reads as asking for an installation.
+
+// incidentSetupAsks are the words of asking for a setup; incidentSetupNew and incidentDevices make
+// one together ("nouveau PC", "new phone"); incidentFailureWords say something fails. "Arrivant"
+// is left out: the index reads it as "arrive" ("je n'arrive pas", a complaint).
+var (
+	incidentSetupAsks = map[string]string{
+		"fr": `installer installation configurer configuration parametrer parametrage preparer preparation
+			onboarding embauche recrue`,
+		"en": `install installation setup configure configuration prepare provision provisioning onboarding onboard
+			hire starter joiner newhire`,
+	}
+	incidentSetupNew = map[string]string{"fr": `nouveau nouvelle nouvel`, "en": `new`}
+	incidentDevices  = map[string]string{
+		"fr": `ordinateur portable poste pc telephone smartphone tablette ecran`,
+		"en": `laptop computer workstation pc phone smartphone device tablet monitor`,
+	}
+	incidentFailureWords = map[string]string{
+		"fr": `marche fonctionne panne hs plante plantage erreur echoue echec bloque casse bug impossible lent lente
+			refuse refusee`,
+		"en": `work working fail fails failed failure error crash crashed down broken stopped unable impossible
+			refused rejected denied dead faulty slow bug glitch`,
+	}
+)
+
 // analysedSet builds, once, the set of index terms of a list of words per language.
 func analysedSet(words map[string]string) func() map[string]bool {
 	return sync.OnceValue(func() map[string]bool {
@@ -117,6 +154,28 @@ var (
 	accountState = analysedSet(incidentAccountStates)
 	serviceTerms = analysedSet(incidentServiceWords)
 )
+
+var (
+	setupAsks    = analysedSet(incidentSetupAsks)
+	setupNew     = analysedSet(incidentSetupNew)
+	deviceTerms  = analysedSet(incidentDevices)
+	failureTerms = analysedSet(incidentFailureWords)
+)
+
+// setupRequest reports whether a request's document (its index terms) asks for a setup and says
+// nothing fails.
+func setupRequest(doc []string) bool {
+	ask, fresh, device := false, false, false
+	for _, term := range doc {
+		if failureTerms()[term] || serviceTerms()[term] || errorCode(term) {
+			return false
+		}
+		ask = ask || setupAsks()[term]
+		fresh = fresh || setupNew()[term]
+		device = device || deviceTerms()[term]
+	}
+	return ask || fresh && device
+}
 
 // errorCode reports whether an index term looks like an error code: letters and at least three
 // digits ("aadsts50076", "0x80070005", "sc542"), not a time or a count ("14h", "2pm").
@@ -294,6 +353,7 @@ type substance struct {
 	terms   []string
 	self    float64
 	account bool  // Some of terms are account words: another request's count only if it is not about its writer's own account.
+	setup   bool  // It asks for a setup: another request that does too is not alike.
 	marks   marks // Its places and error codes.
 }
 
@@ -304,7 +364,7 @@ func substanceOf(ctx context.Context, q querier, dia searchDialect, tk *Ticket, 
 		return substance{}, err
 	}
 	personal := personalAccount(doc)
-	s := substance{marks: marksOf(doc, analyze(tk.Subject, tk.Language))}
+	s := substance{marks: marksOf(doc, analyze(tk.Subject, tk.Language)), setup: setupRequest(doc)}
 	for _, term := range terms {
 		switch {
 		case !substantive(term), personal && accountTerm(term):
@@ -336,6 +396,9 @@ func (s substance) similarityTo(ctx context.Context, q querier, dia searchDialec
 	}
 	if s.marks.apart(marksOf(doc, analyze(other.Subject, other.Language))) {
 		return 0, nil // Another place, another error code: another problem.
+	}
+	if s.setup && !other.IsIncident() && setupRequest(doc) {
+		return 0, nil // Two setups: two jobs.
 	}
 	terms := s.terms
 	if s.account && personalAccount(doc) {

@@ -75,6 +75,8 @@ type Incoming struct {
 	// Names are the display names the mail gives From, Reply-To, To and Cc, by lower-case
 	// address: the desk names people by them where it knows no better.
 	Names map[string]string
+	// Meeting is what the mail's own calendar part says (meeting.go), nil when it has none.
+	Meeting *Meeting
 	// known are the known answers Ingest ranked for the mail before its transaction, should it
 	// open a ticket (known.go).
 	known *preparedKnown
@@ -258,6 +260,11 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	tk, th, err := t.thread(in)
 	if err != nil {
 		return o, err
+	}
+	if in.Meeting != nil && in.Verdict == VerdictPerson {
+		if o, done, err := t.meetingInvitation(in, tk, th); done || err != nil {
+			return o, err // A staff's invitation (meeting.go).
+		}
 	}
 	if in.Verdict == VerdictBulk && tk == nil {
 		// Other automatic mail (a monitoring tool's alert, a report) is work: it opens a
@@ -502,7 +509,11 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 	if in.Verdict == VerdictBounce {
 		kind = EventBounce
 	}
-	if err := t.said(tk, kind, in.From, false, automaticLine(in), in.MessageID); err != nil {
+	line := automaticLine(in)
+	if in.Meeting != nil {
+		line = t.meetingLine(in) // "Paul accepted the meeting …" (meeting.go).
+	}
+	if err := t.said(tk, kind, in.From, false, line, in.MessageID); err != nil {
 		return o, err
 	}
 	if err := t.tellRecovery(in, tk); err != nil {

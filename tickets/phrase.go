@@ -226,6 +226,10 @@ var Phrases = map[string][]string{
 	JournalSeparator: nil, JournalAssignedAway: {"who", "until"}, JournalRejected: {"line", "reason"}, JournalNoNewText: nil, JournalRepeated: nil,
 	JournalFilesNotKept: {"count"}, JournalOnBehalf: {"writer", "requester"}, JournalFollowsUp: {"id"},
 	JournalSolvedYes: {"comment"}, JournalSolvedNo: {"comment"},
+	JournalMeetingAnswer: {"who", "answer", "summary", "when"}, JournalMeetingCancel: {"who", "summary", "when"},
+	JournalMeetingCounter: {"who", "summary", "when"}, JournalMeetingInvite: {"who", "summary", "when"},
+	JournalMeetingRefresh: {"who", "summary", "when"},
+	MeetingAccepted:       nil, MeetingDeclined: nil, MeetingTentative: nil, MeetingDelegated: nil, MeetingAnswered: nil,
 
 	JournalStatus: {"from", "to"}, JournalPriority: {"from", "to", "reason"}, JournalSetBy: {"who"},
 	JournalByEscalate: nil, JournalLinkedLevel: {"priority"},

@@ -1,0 +1,146 @@
+package tickets
+
+import (
+	"strings"
+	"time"
+)
+
+// Meeting mail. Outlook, Gmail and Apple Mail send a meeting's invitation, its attendees'
+// answers, its cancellation and counter-proposals as mail with a calendar part (iTIP, RFC 5546,
+// over mail as RFC 6047 says); mailin reads the part (mailin/calendar.go) and judges the mail:
+//
+//   - an answer (METHOD:REPLY: "Accepted: …", "Refusé : …"), a cancellation (CANCEL), a
+//     counter-proposal (COUNTER, DECLINECOUNTER) or a request for the latest version (REFRESH)
+//     is a calendar client's automatic mail (VerdictAutoReply): it opens no ticket and is
+//     never answered; on the ticket it threads into, it is a line of the history, "Paul accepted
+//     the meeting …" (recordAutomatic, meetingLine), and nobody is mailed;
+//   - an invitation (REQUEST, ADD) is its organiser's mail, a person's (meetingInvitation).
+
+// Meeting is what a mail's own calendar part says: the part its sender's calendar client wrote,
+// not an .ics file forwarded or attached.
+type Meeting struct {
+	Method       string    // The iTIP method, upper-case: REQUEST, REPLY, CANCEL, COUNTER, ….
+	Summary      string    // The event's SUMMARY, one line, "" when none.
+	Start        time.Time // DTSTART when it names an instant (UTC, or a zone known), zero otherwise.
+	StartText    string    // DTSTART as written ("2026-12-03 14:00", "2026-12-03") when Start is zero.
+	Organizer    string    // Lower-case address, "" when none.
+	Attendee     string    // REPLY, COUNTER: the answering attendee's lower-case address, "" when none.
+	AttendeeName string    // Their CN, "" when none.
+	PartStat     string    // REPLY: the attendee's PARTSTAT, upper-case (ACCEPTED, DECLINED, TENTATIVE, …).
+}
+
+// Automatic reports whether the method is one a calendar client sends by itself, on a click:
+// an answer, a cancellation, a counter-proposal and its refusal, a refresh request.
+func (m *Meeting) Automatic() bool {
+	switch m.Method {
+	case "REPLY", "CANCEL", "COUNTER", "DECLINECOUNTER", "REFRESH":
+		return true
+	}
+	return false
+}
+
+// Invitation reports whether the method invites people (a new meeting, an update, more dates).
+func (m *Meeting) Invitation() bool { return m.Method == "REQUEST" || m.Method == "ADD" }
+
+// History lines of meeting mail.
+const (
+	JournalMeetingAnswer  = "journal_meeting_answer"  // An attendee's answer: who, answer (part), summary, when.
+	JournalMeetingCancel  = "journal_meeting_cancel"  // A cancellation: who, summary, when.
+	JournalMeetingCounter = "journal_meeting_counter" // A counter-proposal, or its refusal: who, summary, when.
+	JournalMeetingInvite  = "journal_meeting_invite"  // An invitation: who, summary, when.
+	JournalMeetingRefresh = "journal_meeting_refresh" // A request for the meeting's latest version: who, summary, when.
+	MeetingAccepted       = "meeting_accepted"        // The answers of JournalMeetingAnswer.
+	MeetingDeclined       = "meeting_declined"
+	MeetingTentative      = "meeting_tentative"
+	MeetingDelegated      = "meeting_delegated"
+	MeetingAnswered       = "meeting_answered" // Another PARTSTAT, or none.
+)
+
+// meetingLine is the history line of a meeting mail: who did what to which meeting, when.
+func (t *Tx) meetingLine(in *Incoming) Phrase {
+	m := in.Meeting
+	who := in.From
+	if in.FromName != "" {
+		who = in.FromName + " <" + in.From + ">"
+	}
+	summary := m.Summary
+	if t := strings.TrimSpace(in.ThreadTopic); t != "" && m.Automatic() && strings.HasSuffix(summary, t) {
+		// Outlook's answer puts its subject in the SUMMARY ("Accepted: Visit", "Refusé : Visite")
+		// and the meeting's title in Thread-Topic.
+		summary = t
+	}
+	if summary == "" {
+		summary = CleanSubject(in.Subject, t.cfg.Desk.Tag)
+	}
+	when := m.StartText
+	if !m.Start.IsZero() {
+		when = t.stamp(m.Start)
+	}
+	p := say("", "who", who, "summary", OneLine(summary, 200), "when", when)
+	switch m.Method {
+	case "REPLY":
+		if m.Attendee != "" && !strings.EqualFold(m.Attendee, in.From) {
+			// A delegate or an alias answered: the attendee is who the answer is for.
+			p.Args["who"] = m.Attendee
+			if m.AttendeeName != "" {
+				p.Args["who"] = m.AttendeeName + " <" + m.Attendee + ">"
+			}
+		}
+		p.Code = JournalMeetingAnswer
+		answer := MeetingAnswered
+		switch m.PartStat {
+		case "ACCEPTED":
+			answer = MeetingAccepted
+		case "DECLINED":
+			answer = MeetingDeclined
+		case "TENTATIVE":
+			answer = MeetingTentative
+		case "DELEGATED":
+			answer = MeetingDelegated
+		}
+		p.Parts = map[string]Phrase{"answer": {Code: answer}}
+	case "CANCEL":
+		p.Code = JournalMeetingCancel
+	case "COUNTER", "DECLINECOUNTER":
+		p.Code = JournalMeetingCounter
+	case "REFRESH":
+		p.Code = JournalMeetingRefresh
+	default:
+		p.Code = JournalMeetingInvite
+	}
+	return p
+}
+
+// meetingInvitation handles an invitation sent by a person (in.Meeting, VerdictPerson) before
+// the desk treats it as any person's mail, and reports whether it did.
+//
+// From staff (a technician scheduling a visit with the requester, the desk in copy), or from one
+// of the desk's own addresses, an invitation is the desk's own work: on the ticket it threads
+// into it is a line of the history, its files kept (the .ics among them), and it is not relayed
+// (the requester has it from their calendar already); about no ticket, it opens none (a team
+// meeting the desk's mailbox is invited to is no request).
+//
+// From anyone else it is their mail as any other: it threads into their ticket, or opens one
+// whose files keep the .ics (a requester inviting the desk to set up a room's projector for a
+// meeting is asking for something), acknowledged as any request.
+func (t *Tx) meetingInvitation(in *Incoming, tk *Ticket, th threading) (Outcome, bool, error) {
+	o := Outcome{MessageID: in.MessageID}
+	if !in.Meeting.Invitation() || !t.cfg.IsStaff(in.From) && !t.cfg.IsDeskAddress(in.From) {
+		return o, false, nil
+	}
+	if tk == nil || th.stranger && !t.cfg.IsStaff(in.From) {
+		o.Action = ActionIgnored
+		return o, true, nil
+	}
+	if err := t.linkMessage(in, tk.ID); err != nil {
+		return o, true, err
+	}
+	if err := t.storeAttachments(tk, in); err != nil {
+		return o, true, err
+	}
+	if err := t.said(tk, EventNote, ActorDesk, false, t.meetingLine(in), in.MessageID); err != nil {
+		return o, true, err
+	}
+	o.TicketID, o.Action = tk.ID, ActionRecorded
+	return o, true, nil
+}
