@@ -308,7 +308,8 @@ type drain struct {
 	desk   tickets.DeskConfig
 	tpl    *templates.Set
 	now    time.Time
-	client *client // nil until the first mail needs it, and after a broken connection.
+	client *client   // nil until the first mail needs it, and after a broken connection.
+	addrs  *addrMemo // The desk's addresses as build wrote them (message.go); one a worker.
 	sent   int
 }
 

@@ -40,7 +40,10 @@ const (
 // Reply-To and the envelope sender carry rcpt's tokens.
 func (d *drain) build(w *bytes.Buffer, m tickets.OutboxMail, r rendered, to, cc []string, rcpt string) (envelope, error) {
 	desk := d.desk
-	from, err := netmail.ParseAddress(fmt.Sprintf(`"%s" <%s>`, tickets.OneLine(fromName(d.tpl, r.lang, desk, m), 0), desk.Address))
+	if d.addrs == nil || d.addrs.desk != desk.Address {
+		d.addrs = newAddrMemo(desk.Address)
+	}
+	from, err := d.addrs.fromAddress(tickets.OneLine(fromName(d.tpl, r.lang, desk, m), 0))
 	if err != nil {
 		return envelope{}, fmt.Errorf("from: %w", err)
 	}
@@ -50,24 +53,25 @@ func (d *drain) build(w *bytes.Buffer, m tickets.OutboxMail, r rendered, to, cc 
 	if err != nil {
 		return envelope{}, fmt.Errorf("recipient: %w", err)
 	}
-	env := envelope{from: bare(*from), rcpt: bare(*to1)}
+	env := envelope{from: from.bare, rcpt: bare(*to1)}
 	if m.ID != 0 && desk.PlusAddress && !d.plainEnvelope.Load() {
 		// VERP: a bounce of this copy comes back to an address only it carries.
-		a, err := netmail.ParseAddress(d.signer.BounceAddress(desk.Address, m.ID, rcpt))
+		a, err := d.addrs.plus(d.signer.BounceAddress(desk.Address, m.ID, rcpt))
 		if err != nil {
 			return envelope{}, fmt.Errorf("envelope from: %w", err)
 		}
-		env.from = bare(*a)
+		env.from = a
 	}
+	tokens := d.signer.Copy(m.TicketID, rcpt) // One ticket token for Reply-To and the Message-IDs.
 	var replyTo string
 	if m.TicketID != 0 && desk.PlusAddress {
-		a, err := netmail.ParseAddress(d.signer.PlusAddress(desk.Address, m.TicketID, rcpt))
+		a, err := d.addrs.plus(tokens.PlusAddress(desk.Address))
 		if err != nil {
 			return envelope{}, fmt.Errorf("reply-to: %w", err)
 		}
-		replyTo = a.String()
+		replyTo = a
 	}
-	copyID := func(id string) string { return d.signer.CopyID(id, m.TicketID, rcpt) }
+	copyID := tokens.ID
 
 	// The generated fields, in go-mail's order (sorted by name).
 	auto := "auto-generated" // RFC 3834 section 5: an acknowledgement is a reply made automatically.
@@ -117,7 +121,7 @@ func (d *drain) build(w *bytes.Buffer, m tickets.OutboxMail, r rendered, to, cc 
 		w.WriteString(addressList(len("Cc: "), cc, m.Notice.Names))
 		w.WriteString("\r\n")
 	}
-	fold(w, "From", from.String())
+	fold(w, "From", from.named)
 	if replyTo != "" {
 		fold(w, "Reply-To", replyTo)
 	}
@@ -146,6 +150,55 @@ func (d *drain) build(w *bytes.Buffer, m tickets.OutboxMail, r rendered, to, cc 
 	}
 	w.WriteString("\r\n--" + mixed + "--\r\n")
 	return env, nil
+}
+
+// addrMemo keeps what build parsed of the desk's own addresses, for one worker's drain: the From
+// of each name the desk writes under, and whether the desk address is written as it is, so that
+// a plus-address of it (its local part and "+" and a token of [a-z2-7-]) is too. net/mail's
+// parser took 28 allocations a copy for these four addresses, every one the same but the
+// token; the recipient's own address is still parsed each time.
+type addrMemo struct {
+	desk  string              // The desk address.
+	plain bool                // desk parses to itself and writes as "<desk>".
+	from  map[string]fromAddr // By the name written.
+}
+
+// fromAddr is a From address as build writes it: with its name, and bare for the envelope.
+type fromAddr struct{ named, bare string }
+
+func newAddrMemo(desk string) *addrMemo {
+	a, err := netmail.ParseAddress(desk)
+	plain := err == nil && a.Name == "" && a.Address == desk && a.String() == "<"+desk+">" &&
+		strings.Count(desk, "@") == 1 && !strings.ContainsAny(desk, "\"\\ ")
+	return &addrMemo{desk: desk, plain: plain, from: map[string]fromAddr{}}
+}
+
+// fromAddress returns the From of the desk under a name.
+func (c *addrMemo) fromAddress(name string) (fromAddr, error) {
+	if f, ok := c.from[name]; ok {
+		return f, nil
+	}
+	a, err := netmail.ParseAddress(fmt.Sprintf(`"%s" <%s>`, name, c.desk))
+	if err != nil {
+		return fromAddr{}, err
+	}
+	f := fromAddr{named: a.String(), bare: bare(*a)}
+	if len(c.from) < 64 { // A few names a desk: its own, and "ACTOR via DESK" for each technician.
+		c.from[name] = f
+	}
+	return f, nil
+}
+
+// plus returns a plus-address of the desk as net/mail writes it ("<address>").
+func (c *addrMemo) plus(addr string) (string, error) {
+	if c.plain {
+		return "<" + addr + ">", nil
+	}
+	a, err := netmail.ParseAddress(addr)
+	if err != nil {
+		return "", err
+	}
+	return a.String(), nil
 }
 
 // alternatives writes the text and HTML parts of a multipart/alternative body and its end.

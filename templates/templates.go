@@ -413,10 +413,14 @@ func CleanSubject(s, tag string) string {
 	}
 	for {
 		before := s
-		if tagRe != nil {
+		// Matched first: ReplaceAllString allocates its result and match slices also when
+		// nothing matches, which the last pass (and most subjects) find.
+		if tagRe != nil && tagRe.MatchString(s) {
 			s = tagRe.ReplaceAllString(s, "")
 		}
-		s = replyPrefix.ReplaceAllString(s, "")
+		if replyPrefix.MatchString(s) {
+			s = replyPrefix.ReplaceAllString(s, "")
+		}
 		s = strings.TrimSpace(s)
 		if s == before {
 			return s

@@ -2,7 +2,6 @@ package tickets
 
 import (
 	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -43,11 +42,9 @@ type LinkClaim struct {
 
 var linkEncoding = base64.RawURLEncoding
 
-func (s *Signer) linkMAC(payload []byte) []byte {
-	h := hmac.New(sha256.New, s.key)
-	h.Write([]byte("deskd link\x00"))
-	h.Write(payload)
-	return h.Sum(nil)[:16]
+// appendLinkMAC appends a link's 16 bytes of MAC over payload to dst.
+func (s *Signer) appendLinkMAC(dst, payload []byte) []byte {
+	return s.appendMAC(dst, 16, []byte("deskd link\x00"), payload)
 }
 
 // Link returns a signed link token.
@@ -58,7 +55,7 @@ func (s *Signer) Link(c LinkClaim) string {
 	binary.BigEndian.PutUint64(b[2:], uint64(c.TicketID))
 	binary.BigEndian.PutUint64(b[10:], uint64(c.Expires.Unix()))
 	b = append(b, rcpt...)
-	return linkEncoding.EncodeToString(append(b, s.linkMAC(b)...))
+	return linkEncoding.EncodeToString(s.appendLinkMAC(b, b))
 }
 
 // VerifyLink returns what a link token grants at now: ErrBadLink for a token that is malformed or
@@ -69,7 +66,7 @@ func (s *Signer) VerifyLink(token string, now time.Time) (LinkClaim, error) {
 		return LinkClaim{}, ErrBadLink
 	}
 	payload, mac := b[:len(b)-16], b[len(b)-16:]
-	if !hmac.Equal(mac, s.linkMAC(payload)) {
+	if !hmac.Equal(mac, s.appendLinkMAC(nil, payload)) {
 		return LinkClaim{}, ErrBadLink
 	}
 	c := LinkClaim{
@@ -89,11 +86,7 @@ func (s *Signer) VerifyLink(token string, now time.Time) (LinkClaim, error) {
 
 // signInMAC signs a sign-in request's nonce for the address it was made for.
 func (s *Signer) signInMAC(nonce []byte, email string) []byte {
-	h := hmac.New(sha256.New, s.key)
-	h.Write([]byte("deskd sign-in\x00"))
-	h.Write(nonce)
-	h.Write([]byte(strings.ToLower(email)))
-	return h.Sum(nil)[:16]
+	return s.appendMAC(nil, 16, []byte("deskd sign-in\x00"), nonce, []byte(strings.ToLower(email)))
 }
 
 // SignInToken returns the token of a sign-in link: the request's nonce (as Notice.SignIn holds

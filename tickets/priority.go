@@ -244,9 +244,12 @@ func matchPhrasesIn(clauses []clauseWords, set *phraseSet, negatable bool) (foun
 			found = append(found, set.list[h.k])
 		}
 	}
-	for k, p := range set.list {
+	if len(neg) == 0 { // Most requests negate nothing: the list is not walked for them.
+		return found, cancelled
+	}
+	for k := range set.list {
 		if neg[k] && !seen[k] {
-			cancelled = append(cancelled, p)
+			cancelled = append(cancelled, set.list[k])
 		}
 	}
 	return found, cancelled
