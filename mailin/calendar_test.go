@@ -278,7 +278,7 @@ func TestMeetingMailEndToEnd(t *testing.T) {
 	for _, want := range []string{
 		`Alice Martin <alice@corp.example> sent an invitation to the meeting “Intervention sur votre poste [HD #1]”`,
 		`<celine@corp.example> accepted the meeting “Visit to your desk [HD #1]”`,
-		`<celine@corp.example> declined the meeting “Intervention sur votre poste [HD #1]” (Thursday 3 December at 14:00)`,
+		`<celine@corp.example> declined the meeting “Intervention sur votre poste [HD #1]”, Thursday 3 December at 14:00 CET (UTC+1)`,
 		`Marc Petit <marc.petit@corp.example> accepted the meeting “Installation du nouvel écran [HD #1]”`,
 		`Tom Becker <tom.becker@corp.example> tentatively accepted the meeting`,
 		`<celine@corp.example> proposed another time for the meeting`,
