@@ -336,49 +336,56 @@ var attrLeadWords = []string{"on", "le", "am", "el", "il", "op", "em", "w dniu",
 
 // attrLeadNext tells, for two ASCII bytes, lower case, what may follow them where attrLeadRe
 // matches a text that begins with them after its leading run: "" nothing, "*" anything, else
-// the third letters that may (TestAttrLead holds it to the expression).
-var attrLeadNext = func() (t [128][128]string) {
+// the third letters that may; attrLeadWord has the third letters that end a word there
+// (TestAttrLead holds them to the expression).
+var attrLeadNext, attrLeadWord = func() (next, word [128][128]string) {
 	for _, w := range attrLeadWords {
-		switch n := &t[w[0]][w[1]]; {
+		switch n := &next[w[0]][w[1]]; {
 		case len(w) == 2:
 			*n = "*"
 		case *n != "*":
 			*n += w[2:3]
+			if len(w) == 3 {
+				word[w[0]][w[1]] += w[2:3]
+			}
 		}
 	}
-	return t
+	return next, word
 }()
+
+// asciiLower is the lower case of an ASCII letter, and any other byte as it is.
+func asciiLower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
 
 // attrLead is attrLeadRe.MatchString(s). Most lines begin with a letter its first-character
 // test lets through ("Thanks", "Merci"), and the expression then tries its forty-odd words
-// one by one, 7,000 instructions a line; three ASCII letters tell as well which word may
-// follow (ParseGenerated: this test was a fifth of the stripping).
+// one by one, 7,000 instructions a line; three ASCII letters tell as well which word
+// follows, and the expression is left the rare others (ParseGenerated: this test was a fifth of the stripping).
 func attrLead(s string) bool {
 	i := 0
 	for i < len(s) && strings.IndexByte("-*_ \t\n\f\r", s[i]) >= 0 {
 		i++
 	}
-	if i+1 < len(s) {
-		c1, c2 := s[i], s[i+1]
-		if c1 < utf8.RuneSelf && c2 < utf8.RuneSelf && c1 != '(' && (c1 < '0' || c1 > '9') {
-			if 'A' <= c1 && c1 <= 'Z' {
-				c1 += 'a' - 'A'
-			}
-			if 'A' <= c2 && c2 <= 'Z' {
-				c2 += 'a' - 'A'
-			}
-			next := attrLeadNext[c1][c2]
-			if next == "" {
+	if i < len(s) && (s[i] == '(' || '0' <= s[i] && s[i] <= '9') {
+		return true // "\(", "\d"
+	}
+	if i+1 < len(s) && s[i] < utf8.RuneSelf && s[i+1] < utf8.RuneSelf {
+		c1, c2 := asciiLower(s[i]), asciiLower(s[i+1])
+		next := attrLeadNext[c1][c2]
+		if next == "*" || next == "" {
+			return next == "*" // A word of two letters, or none.
+		}
+		if i+2 < len(s) && s[i+2] < utf8.RuneSelf {
+			c3 := asciiLower(s[i+2])
+			if strings.IndexByte(next, c3) < 0 {
 				return false
 			}
-			if next != "*" && i+2 < len(s) && s[i+2] < utf8.RuneSelf {
-				c3 := s[i+2]
-				if 'A' <= c3 && c3 <= 'Z' {
-					c3 += 'a' - 'A'
-				}
-				if strings.IndexByte(next, c3) < 0 {
-					return false
-				}
+			if strings.IndexByte(attrLeadWord[c1][c2], c3) >= 0 {
+				return true // A word of three letters.
 			}
 		}
 	}
