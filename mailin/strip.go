@@ -404,6 +404,31 @@ const originalPhrases = `original message|original-nachricht|message d'origine|m
 	`ursprungligt meddelande|opprinnelig melding|original meddelelse|oprindelig meddelelse|oprindelig besked|` +
 	`alkuperäinen viesti|wiadomość oryginalna|исходное сообщение|původní zpráva|eredeti üzenet`
 
+// originalEnds are the last bytes of originalPhrases, ASCII lower case, and originalShortest
+// the length of the shortest, for mayBeOriginalBare.
+var originalEnds, originalShortest = func() (ends [128]bool, shortest int) {
+	shortest = len(originalPhrases)
+	for _, p := range strings.Split(originalPhrases, "|") {
+		if c := p[len(p)-1]; c < utf8.RuneSelf {
+			ends[c] = true
+		}
+		shortest = min(shortest, len(p))
+	}
+	return ends, shortest
+}()
+
+// mayBeOriginalBare is a cheap test before originalBareRe: after a phrase comes only a colon,
+// rules and spaces, so that a short line of a signature ("Cordialement,", "Alice Martin") is
+// turned away by its last letter or its length (ParseGenerated: 10,000 instructions a mail).
+func mayBeOriginalBare(c string) bool {
+	c = strings.TrimRight(c, "*_: \t\n\f\r")
+	if len(c) < originalShortest {
+		return false
+	}
+	last := c[len(c)-1]
+	return last >= utf8.RuneSelf || originalEnds[asciiLower(last)]
+}
+
 // attrVerbs are the verbs of attribution lines in the languages seen in
 // replies, lower case.
 var attrVerbs = []string{
@@ -511,7 +536,7 @@ func classify(lines []string) []lineKind {
 			case isDelimiter(c) || (strings.Contains(c, "--") || strings.Contains(c, "==")) && originalRe.MatchString(c):
 				kinds[i] = kindDelimiter
 				continue
-			case len(c) < 60 && strings.Count(c, " ") < 4 && !strings.ContainsAny(c, "0123456789@<") && originalBareRe.MatchString(c):
+			case len(c) < 60 && strings.Count(c, " ") < 4 && !strings.ContainsAny(c, "0123456789@<") && mayBeOriginalBare(c) && originalBareRe.MatchString(c):
 				if k := nextNonEmpty(cl, i+1); k < len(cl) && headerBlock(cl, kinds, k) > 0 {
 					kinds[i] = kindDelimiter
 					continue

@@ -452,3 +452,21 @@ func TestAttrLead(t *testing.T) {
 		}
 	}
 }
+
+// TestMayBeOriginalBare holds mayBeOriginalBare to originalBareRe: it turns away no line the
+// expression takes.
+func TestMayBeOriginalBare(t *testing.T) {
+	texts := []string{"", "Cordialement,", "Alice Martin", "Original Message", "-- ", "mail"}
+	for _, p := range strings.Split(originalPhrases, "|") {
+		for _, v := range []string{p, strings.ToUpper(p), strings.ToUpper(p[:1]) + p[1:]} {
+			for _, around := range [][2]string{{"", ""}, {"> ", ":"}, {"*", " :*"}, {" ", " : "}, {"_", "_ "}, {"", "\t:\t"}} {
+				texts = append(texts, around[0]+v+around[1], around[0]+v[1:]+around[1], around[0]+v[:len(v)-1]+around[1])
+			}
+		}
+	}
+	for _, x := range texts {
+		if originalBareRe.MatchString(x) && !mayBeOriginalBare(x) {
+			t.Errorf("mayBeOriginalBare(%q) = false, originalBareRe matches", x)
+		}
+	}
+}
