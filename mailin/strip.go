@@ -736,9 +736,11 @@ func attributionFrom(cl []string, kinds []lineKind, i int) (int, bool) {
 	if !marked && !(strings.ContainsAny(cl[i], "0123456789") && attrLead(cl[i])) {
 		return 0, false
 	}
-	var b strings.Builder
+	// joined is the lines read so far, joined by spaces: the first line alone needs no copy,
+	// and most lines stop there.
+	joined := ""
 	depth := 0
-	for j, n := i, 0; j < len(cl) && n < 5 && b.Len() < 400; j++ {
+	for j, n := i, 0; j < len(cl) && n < 5 && len(joined) < 400; j++ {
 		c := cl[j]
 		if c == "" {
 			// Blank lines may separate the parts of a wrapped address only.
@@ -753,16 +755,17 @@ func attributionFrom(cl []string, kinds []lineKind, i int) (int, bool) {
 		if j > i && kinds[j] == kindQuote && depth == 0 && strings.HasPrefix(c, ">") && !isAttrTail(c) {
 			return 0, false
 		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
+		if joined == "" {
+			joined = c
+		} else {
+			joined += " " + c
 		}
-		b.WriteString(c)
 		depth += strings.Count(c, "<") - strings.Count(c, ">")
 		if depth < 0 {
 			depth = 0
 		}
 		n++
-		if depth == 0 && (isAttribution(b.String()) || followedByQuote(kinds, j+1, len(kinds)) && isLooseAttribution(b.String())) {
+		if depth == 0 && (isAttribution(joined) || followedByQuote(kinds, j+1, len(kinds)) && isLooseAttribution(joined)) {
 			return j, true
 		}
 		if n == 1 && !strings.Contains(c, "<") && !(strings.Contains(c, "@") && addressLike(c)) && !attrLead(c) {
