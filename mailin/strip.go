@@ -330,6 +330,68 @@ var (
 	decorationRe = mustAnchored(`^[-_=*~+#ᐧ—\s]+$`)
 )
 
+// attrLeadWords are attrLeadRe's words that begin with two ASCII characters, lower case.
+var attrLeadWords = []string{"on", "le", "am", "el", "il", "op", "em", "w dniu", "dnia", "den", "at", "en", "in",
+	"tanggal", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "lun", "mar", "mer", "jeu", "ven", "sam", "dim"}
+
+// attrLeadNext tells, for two ASCII bytes, lower case, what may follow them where attrLeadRe
+// matches a text that begins with them after its leading run: "" nothing, "*" anything, else
+// the third letters that may; attrLeadWord has the third letters that end a word there
+// (TestAttrLead holds them to the expression).
+var attrLeadNext, attrLeadWord = func() (next, word [128][128]string) {
+	for _, w := range attrLeadWords {
+		switch n := &next[w[0]][w[1]]; {
+		case len(w) == 2:
+			*n = "*"
+		case *n != "*":
+			*n += w[2:3]
+			if len(w) == 3 {
+				word[w[0]][w[1]] += w[2:3]
+			}
+		}
+	}
+	return next, word
+}()
+
+// asciiLower is the lower case of an ASCII letter, and any other byte as it is.
+func asciiLower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// attrLead is attrLeadRe.MatchString(s). Most lines begin with a letter its first-character
+// test lets through ("Thanks", "Merci"), and the expression then tries its forty-odd words
+// one by one, 7,000 instructions a line; three ASCII letters tell as well which word
+// follows, and the expression is left the rare others (ParseGenerated: this test was a fifth of the stripping).
+func attrLead(s string) bool {
+	i := 0
+	for i < len(s) && strings.IndexByte("-*_ \t\n\f\r", s[i]) >= 0 {
+		i++
+	}
+	if i < len(s) && (s[i] == '(' || '0' <= s[i] && s[i] <= '9') {
+		return true // "\(", "\d"
+	}
+	if i+1 < len(s) && s[i] < utf8.RuneSelf && s[i+1] < utf8.RuneSelf {
+		c1, c2 := asciiLower(s[i]), asciiLower(s[i+1])
+		next := attrLeadNext[c1][c2]
+		if next == "*" || next == "" {
+			return next == "*" // A word of two letters, or none.
+		}
+		if i+2 < len(s) && s[i+2] < utf8.RuneSelf {
+			c3 := asciiLower(s[i+2])
+			if strings.IndexByte(next, c3) < 0 {
+				return false
+			}
+			if strings.IndexByte(attrLeadWord[c1][c2], c3) >= 0 {
+				return true // A word of three letters.
+			}
+		}
+	}
+	return attrLeadRe.MatchString(s)
+}
+
 // addressLike is addressLikeRe.MatchString(s): no address without an "@".
 func addressLike(s string) bool {
 	return strings.IndexByte(s, '@') >= 0 && addressLikeRe.MatchString(s)
@@ -341,6 +403,31 @@ const originalPhrases = `original message|original-nachricht|message d'origine|m
 	`mensaje original|messaggio originale|oorspronkelijk bericht|origineel bericht|mensagem original|originalmeddelande|` +
 	`ursprungligt meddelande|opprinnelig melding|original meddelelse|oprindelig meddelelse|oprindelig besked|` +
 	`alkuperäinen viesti|wiadomość oryginalna|исходное сообщение|původní zpráva|eredeti üzenet`
+
+// originalEnds are the last bytes of originalPhrases, ASCII lower case, and originalShortest
+// the length of the shortest, for mayBeOriginalBare.
+var originalEnds, originalShortest = func() (ends [128]bool, shortest int) {
+	shortest = len(originalPhrases)
+	for _, p := range strings.Split(originalPhrases, "|") {
+		if c := p[len(p)-1]; c < utf8.RuneSelf {
+			ends[c] = true
+		}
+		shortest = min(shortest, len(p))
+	}
+	return ends, shortest
+}()
+
+// mayBeOriginalBare is a cheap test before originalBareRe: after a phrase comes only a colon,
+// rules and spaces, so that a short line of a signature ("Cordialement,", "Alice Martin") is
+// turned away by its last letter or its length (ParseGenerated: 10,000 instructions a mail).
+func mayBeOriginalBare(c string) bool {
+	c = strings.TrimRight(c, "*_: \t\n\f\r")
+	if len(c) < originalShortest {
+		return false
+	}
+	last := c[len(c)-1]
+	return last >= utf8.RuneSelf || originalEnds[asciiLower(last)]
+}
 
 // attrVerbs are the verbs of attribution lines in the languages seen in
 // replies, lower case.
@@ -449,7 +536,7 @@ func classify(lines []string) []lineKind {
 			case isDelimiter(c) || (strings.Contains(c, "--") || strings.Contains(c, "==")) && originalRe.MatchString(c):
 				kinds[i] = kindDelimiter
 				continue
-			case len(c) < 60 && strings.Count(c, " ") < 4 && !strings.ContainsAny(c, "0123456789@<") && originalBareRe.MatchString(c):
+			case len(c) < 60 && strings.Count(c, " ") < 4 && !strings.ContainsAny(c, "0123456789@<") && mayBeOriginalBare(c) && originalBareRe.MatchString(c):
 				if k := nextNonEmpty(cl, i+1); k < len(cl) && headerBlock(cl, kinds, k) > 0 {
 					kinds[i] = kindDelimiter
 					continue
@@ -616,7 +703,7 @@ func attribution(cl []string, kinds []lineKind, i int) (int, bool) {
 		// Prefer the shorter attribution when the first line is new text
 		// that merely precedes it.
 		for k := nextNonEmpty(cl, i+1); k <= j; k = nextNonEmpty(cl, k+1) {
-			if j2, ok2 := attributionFrom(cl, kinds, k); ok2 && j2 == j && !attrLeadRe.MatchString(cl[i]) {
+			if j2, ok2 := attributionFrom(cl, kinds, k); ok2 && j2 == j && !attrLead(cl[i]) {
 				return 0, false
 			}
 		}
@@ -646,12 +733,14 @@ func attributionFrom(cl []string, kinds []lineKind, i int) (int, bool) {
 			break
 		}
 	}
-	if !marked && !(strings.ContainsAny(cl[i], "0123456789") && attrLeadRe.MatchString(cl[i])) {
+	if !marked && !(strings.ContainsAny(cl[i], "0123456789") && attrLead(cl[i])) {
 		return 0, false
 	}
-	var b strings.Builder
+	// joined is the lines read so far, joined by spaces: the first line alone needs no copy,
+	// and most lines stop there.
+	joined := ""
 	depth := 0
-	for j, n := i, 0; j < len(cl) && n < 5 && b.Len() < 400; j++ {
+	for j, n := i, 0; j < len(cl) && n < 5 && len(joined) < 400; j++ {
 		c := cl[j]
 		if c == "" {
 			// Blank lines may separate the parts of a wrapped address only.
@@ -666,19 +755,20 @@ func attributionFrom(cl []string, kinds []lineKind, i int) (int, bool) {
 		if j > i && kinds[j] == kindQuote && depth == 0 && strings.HasPrefix(c, ">") && !isAttrTail(c) {
 			return 0, false
 		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
+		if joined == "" {
+			joined = c
+		} else {
+			joined += " " + c
 		}
-		b.WriteString(c)
 		depth += strings.Count(c, "<") - strings.Count(c, ">")
 		if depth < 0 {
 			depth = 0
 		}
 		n++
-		if depth == 0 && (isAttribution(b.String()) || followedByQuote(kinds, j+1, len(kinds)) && isLooseAttribution(b.String())) {
+		if depth == 0 && (isAttribution(joined) || followedByQuote(kinds, j+1, len(kinds)) && isLooseAttribution(joined)) {
 			return j, true
 		}
-		if n == 1 && !strings.Contains(c, "<") && !(strings.Contains(c, "@") && addressLike(c)) && !attrLeadRe.MatchString(c) {
+		if n == 1 && !strings.Contains(c, "<") && !(strings.Contains(c, "@") && addressLike(c)) && !attrLead(c) {
 			// Only an attribution-like beginning may continue on the next line.
 			return 0, false
 		}
@@ -741,7 +831,7 @@ func isAttribution(s string) bool {
 // has a date or an address, and ends with the verb. Alone it proves little;
 // the caller asks for quoted lines after it.
 func isLooseAttribution(s string) bool {
-	if len(s) > 300 || !attrLeadRe.MatchString(s) || len(strings.Fields(s)) > 30 {
+	if len(s) > 300 || !attrLead(s) || len(strings.Fields(s)) > 30 {
 		return false
 	}
 	t := strings.TrimRight(s, " .")

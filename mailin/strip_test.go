@@ -413,3 +413,60 @@ func TestForwardSubject(t *testing.T) {
 		}
 	}
 }
+
+// TestAttrLead holds attrLead, and its table of first letters, to attrLeadRe.
+func TestAttrLead(t *testing.T) {
+	var texts []string
+	for c1 := 0; c1 < 128; c1++ {
+		for c2 := 0; c2 < 128; c2++ {
+			p := string([]byte{byte(c1), byte(c2)})
+			texts = append(texts, p, p+"niu x", p+"ui x", p+"n, 12 mars")
+		}
+		texts = append(texts, string([]byte{byte(c1)}))
+	}
+	const some = "abcdefghijklmnopqrstuvwxyzAEIMNOSTUW (1-.:"
+	for i := range len(some) {
+		for j := range len(some) {
+			for k := range len(some) {
+				texts = append(texts, string([]byte{some[i], some[j], some[k]}))
+			}
+		}
+	}
+	// Every word of the expression, as it is, in capitals and capitalised.
+	expr := attrLeadRe.String()
+	words := strings.Split(expr[strings.Index(expr, "]*(")+3:len(expr)-1], "|")
+	if len(words) < 30 {
+		t.Fatalf("the words of attrLeadRe not found in %s", expr)
+	}
+	for _, w := range words {
+		w = strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(w, `\s`, " "), `\d`, "7"), `\(`, "(")
+		texts = append(texts, w+" 12", strings.ToUpper(w)+" 12", strings.ToUpper(w[:1])+w[1:]+" 12")
+	}
+	texts = append(texts, "", "På tis", "vào lúc", "в 12", "Вторник", "在 2026", "(12)", "-- On Mon", "__ле", "ſun", "*", "**Le 12")
+	for _, x := range texts {
+		for _, lead := range []string{"", " ", "-- ", "*_\t"} {
+			s := lead + x
+			if got, want := attrLead(s), attrLeadRe.MatchString(s); got != want {
+				t.Errorf("attrLead(%q) = %v, attrLeadRe says %v", s, got, want)
+			}
+		}
+	}
+}
+
+// TestMayBeOriginalBare holds mayBeOriginalBare to originalBareRe: it turns away no line the
+// expression takes.
+func TestMayBeOriginalBare(t *testing.T) {
+	texts := []string{"", "Cordialement,", "Alice Martin", "Original Message", "-- ", "mail"}
+	for _, p := range strings.Split(originalPhrases, "|") {
+		for _, v := range []string{p, strings.ToUpper(p), strings.ToUpper(p[:1]) + p[1:]} {
+			for _, around := range [][2]string{{"", ""}, {"> ", ":"}, {"*", " :*"}, {" ", " : "}, {"_", "_ "}, {"", "\t:\t"}} {
+				texts = append(texts, around[0]+v+around[1], around[0]+v[1:]+around[1], around[0]+v[:len(v)-1]+around[1])
+			}
+		}
+	}
+	for _, x := range texts {
+		if originalBareRe.MatchString(x) && !mayBeOriginalBare(x) {
+			t.Errorf("mayBeOriginalBare(%q) = false, originalBareRe matches", x)
+		}
+	}
+}
