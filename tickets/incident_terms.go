@@ -178,8 +178,13 @@ func setupRequest(doc []string) bool {
 }
 
 // errorCode reports whether an index term looks like an error code: letters and at least three
-// digits ("aadsts50076", "0x80070005", "sc542"), not a time or a count ("14h", "2pm").
+// digits ("aadsts50076", "sc542"), or a hexadecimal number of four digits or more ("0x80070005",
+// "0x800ccc0e": Windows and Office codes, whose only letter may be the x), not a time or a count
+// ("14h", "2pm").
 func errorCode(term string) bool {
+	if len(term) >= 6 && strings.HasPrefix(term, "0x") && strings.Trim(term[2:], "0123456789abcdef") == "" {
+		return true
+	}
 	digits, letters := 0, 0
 	for _, r := range term {
 		switch {

@@ -200,3 +200,21 @@ func TestIncidentFormedInOneBatch(t *testing.T) {
 		t.Errorf("no note on #%d of its rewritten mails (%v)", tks[0].ID, err)
 	}
 }
+
+// TestErrorCode: what reads as an error code, the hexadecimal Windows codes included (their only
+// letter may be the x), and what does not.
+func TestErrorCode(t *testing.T) {
+	for term, want := range map[string]bool{
+		"aadsts50076": true, "sc542": true, "0x80070005": true, "0x80070643": true, "0x800ccc0e": true,
+		"0x1f": false, "0xabc": false, "14h": false, "2pm": false, "2026": false, "x1234": false,
+	} {
+		if got := errorCode(term); got != want {
+			t.Errorf("errorCode(%q) = %v, want %v", term, got, want)
+		}
+	}
+	// Two different hexadecimal codes are two marks: the requests are kept apart.
+	a, b := marksOf([]string{"erreur", "0x80070643"}, nil), marksOf([]string{"error", "0x80070005"}, nil)
+	if !a.codes["0x80070643"] || !b.codes["0x80070005"] {
+		t.Errorf("codes read: %v and %v", a.codes, b.codes)
+	}
+}
