@@ -33,6 +33,7 @@ type ticketData struct {
 	Entries    []entry
 	Files      []tickets.Attachment
 	Explain    *tickets.Explanation
+	ExplainCat string   // The category the explanation chose, in the reader's words.
 	Why        []string // The explanation's category reasons, in the reader's words.
 	PrioWhy    []string // Its priority reasons, likewise.
 	AssignWhy  []string // Its assignment reasons, likewise.
@@ -123,8 +124,11 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, u *user, id 
 		if json.Unmarshal([]byte(tk.Explain), &ex) == nil {
 			d.Explain, d.Why = &ex, ex.CategoryWorded(st.words, u.Lang)
 			d.PrioWhy, d.AssignWhy = ex.PriorityWorded(st.words, u.Lang), ex.AssignWorded(st.words, u.Lang)
+			if ex.Category != "" {
+				d.ExplainCat = categoryLabel(st.desk, ex.Category, u.Lang)
+			}
 			for c, v := range ex.Scores {
-				d.Scores = append(d.Scores, scoreRow{c, v})
+				d.Scores = append(d.Scores, scoreRow{categoryLabel(st.desk, c, u.Lang), v})
 			}
 			sort.Slice(d.Scores, func(i, j int) bool { return d.Scores[i].Score > d.Scores[j].Score })
 		}

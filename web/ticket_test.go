@@ -349,3 +349,28 @@ func TestDeskLinesInStaffLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestExplanationInStaffLanguage: the box that says why a ticket was classified names the
+// category, and the model's scores, in the reader's words, not by the category's code.
+func TestExplanationInStaffLanguage(t *testing.T) {
+	f := newFixture(t)
+	tk := f.open(tickets.NewTicket{Subject: "Wifi en panne", Text: "le wifi ne marche plus, aucun réseau sans fil au 2e", Requester: "celine@corp.example", Language: "fr"})
+	got, err := f.store.Ticket(f.ctx, tk.ID)
+	if err != nil || got.Category == "" || got.Explain == "" {
+		t.Fatalf("ticket %+v, %v: want one classified, with its explanation", got, err)
+	}
+	c, ok := f.cfg.Desk.Category(got.Category)
+	if !ok || c.LabelFor("fr") == got.Category {
+		t.Fatalf("category %q: the fixture must word it in French apart from its code", got.Category)
+	}
+	for who, lang := range map[string]string{"nadia@corp.example": "fr", "bob@corp.example": "en"} {
+		p := f.signIn(who).get("/t/" + itoa(tk.ID))
+		word := map[string]string{"fr": "Catégorie", "en": "Category"}[lang]
+		if want := "<b>" + word + "</b>: " + c.LabelFor(lang) + "</p>"; !strings.Contains(p.body, want) {
+			t.Errorf("%s's page has no %q:\n%s", who, want, p.body)
+		}
+		if strings.Contains(p.body, "<td>"+got.Category+"</td>") && c.LabelFor(lang) != got.Category {
+			t.Errorf("%s's page scores the category by its code %q", who, got.Category)
+		}
+	}
+}
