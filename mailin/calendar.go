@@ -234,13 +234,24 @@ func ownMeeting(f *bodyFacts, from, subject string) *tickets.Meeting {
 	default: // REQUEST, ADD, CANCEL, DECLINECOUNTER, PUBLISH: the organiser's.
 		party = party || from != "" && from == m.Organizer
 	}
-	if !party && !c.own {
+	// An attached part (Apple Mail's answer is one, beside "Tom Becker has tentatively accepted
+	// your invitation.") is the mail's own only when its sender is the party and the subject is
+	// about that meeting ("Tentative: Laptop handover"): a person who writes of something else
+	// ("Outlook does not record my answer, here is the file") with their own .ics attached is
+	// writing a mail of their own, which must not be dropped as an automatic answer.
+	if !c.own && !(party && aboutMeeting(subject, m.Summary)) {
 		return nil
 	}
 	if m.Method == "PUBLISH" {
 		return nil // An event published (a booking, a webinar's .ics): a file, nobody is invited.
 	}
 	return m
+}
+
+// aboutMeeting reports whether a subject names the meeting whose SUMMARY is summary.
+func aboutMeeting(subject, summary string) bool {
+	summary = strings.ToLower(strings.TrimSpace(summary))
+	return summary != "" && strings.Contains(strings.ToLower(subject), summary)
 }
 
 // meetingResponse is the verdict's reason for a calendar client's automatic mail (an answer, a

@@ -148,6 +148,39 @@ END:VCALENDAR
 	}
 }
 
+// TestMeetingFileOfThePartyItself: the party of an attached answer or invitation who writes of
+// something else is writing their own mail (not dropped as the calendar client's answer), while
+// Apple Mail's attached answer, its subject about the meeting, is the client's.
+func TestMeetingFileOfThePartyItself(t *testing.T) {
+	mail := func(subject, text, method, party string) string {
+		return "From: Léa Martin <lea@corp.example>\r\nTo: helpdesk@corp.example\r\nSubject: " + subject +
+			"\r\nMessage-ID: <party-ics-" + method + "@client>\r\nDate: Tue, 1 Dec 2026 15:00:00 +0100\r\n" +
+			"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\n" +
+			"Content-Type: text/plain; charset=utf-8\r\n\r\n" + text + "\r\n--b1\r\n" +
+			"Content-Type: text/calendar; charset=utf-8; name=\"invite.ics\"\r\nContent-Disposition: attachment; filename=\"invite.ics\"\r\n\r\n" +
+			"BEGIN:VCALENDAR\r\nMETHOD:" + method + "\r\nBEGIN:VEVENT\r\n" + party + "\r\nSUMMARY:Point hebdo\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n--b1--\r\n"
+	}
+	for _, c := range []struct {
+		name, subject, text, method, party string
+		automatic                          bool
+	}{
+		{"her answer, attached to a question", "Outlook n'enregistre pas ma réponse", "Outlook ne garde pas ma réponse, voici le fichier.", "REPLY", "ATTENDEE;PARTSTAT=ACCEPTED:mailto:lea@corp.example", false},
+		{"her invitation, attached to a question", "Le lien Teams de mon invitation ne marche pas", "Le lien ne s'ouvre pas, voici l'invitation.", "REQUEST", "ORGANIZER:mailto:lea@corp.example", false},
+		{"the client's attached answer", "Accepted: Point hebdo", "Léa Martin has accepted your invitation.", "REPLY", "ATTENDEE;PARTSTAT=ACCEPTED:mailto:lea@corp.example", true},
+	} {
+		m, err := Parse([]byte(mail(c.subject, c.text, c.method, c.party)), ParseOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Verdict == VerdictAutoReply; got != c.automatic || (m.Meeting != nil) != c.automatic && c.method == "REPLY" {
+			t.Errorf("%s: verdict %s (%s), meeting %+v; automatic want %v", c.name, m.Verdict, m.VerdictReason, m.Meeting, c.automatic)
+		}
+		if !c.automatic && m.Verdict != VerdictPerson {
+			t.Errorf("%s: verdict %s (%s), want a person's mail", c.name, m.Verdict, m.VerdictReason)
+		}
+	}
+}
+
 // TestReadCalendar: folded lines, quoted parameters holding ":" and ";", escapes, the first
 // VEVENT's properties only (not a VALARM's, not a second event's), zones by IANA and Windows
 // names, floating times and dates as written.

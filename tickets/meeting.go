@@ -80,11 +80,13 @@ func (t *Tx) meetingLine(in *Incoming) Phrase {
 	switch m.Method {
 	case "REPLY":
 		if m.Attendee != "" && !strings.EqualFold(m.Attendee, in.From) {
-			// A delegate or an alias answered: the attendee is who the answer is for.
-			p.Args["who"] = m.Attendee
+			// A delegate or an alias answered for the attendee: the line names the sender first,
+			// the attendee after, since anyone can write any ATTENDEE into a calendar part.
+			attendee := m.Attendee
 			if m.AttendeeName != "" {
-				p.Args["who"] = m.AttendeeName + " <" + m.Attendee + ">"
+				attendee = m.AttendeeName + " <" + m.Attendee + ">"
 			}
+			p.Args["who"] = who + " (" + attendee + ")"
 		}
 		p.Code = JournalMeetingAnswer
 		answer := MeetingAnswered
