@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Verdict says who or what wrote an incoming mail; mailin judges it, the desk acts on it: only a
@@ -692,7 +693,7 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 		if tid, err := t.d.Signer.TicketFromAddress(a); err == nil {
 			if tk, err := t.ticketIfExists(tid); err != nil {
 				return nil, threading{}, err
-			} else if tk != nil {
+			} else if tk != nil && !t.composedAnew(in, tk) {
 				return byToken(tk)
 			}
 		}
@@ -733,6 +734,50 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 	}
 	tk, err := t.recoveredProblem(in)
 	return tk, threading{}, err
+}
+
+// composedAnew reports whether a mail that reaches a finished ticket by its plus-address alone
+// is a new request written to an address the mail client remembered: Outlook, Gmail and Apple
+// Mail offer "helpdesk+TOKEN@…" among the addresses they complete, so a person starting a new
+// mail to the desk often picks it. A reply says it is one (In-Reply-To, References, a reply
+// prefix, the ticket's tag); a composed mail about the same thing shares a word of its subject;
+// thanks belong to the ticket. Anything else is a new request, not the old ticket reopened.
+// Staff use tokens on purpose, and an open ticket keeps whatever comes by its token (the
+// contract's threading order).
+func (t *Tx) composedAnew(in *Incoming, tk *Ticket) bool {
+	if tk.Status != StatusResolved && tk.Status != StatusClosed || t.cfg.IsStaff(in.From) ||
+		len(in.InReplyTo) > 0 || len(in.References) > 0 {
+		return false
+	}
+	subject := strings.Join(strings.Fields(in.Subject), " ")
+	if subject == "" || CleanSubject(subject, t.cfg.Desk.Tag) != subject || subjectTag(subject, t.cfg.Desk.Tag) > 0 {
+		return false
+	}
+	if OnlyThanks(in.Text, in.FromName) {
+		return false
+	}
+	old := map[string]bool{}
+	for _, w := range subjectWords(CleanSubject(tk.Subject, t.cfg.Desk.Tag)) {
+		old[w] = true
+	}
+	for _, w := range subjectWords(subject) {
+		if old[w] {
+			return false
+		}
+	}
+	return true
+}
+
+// subjectWords are the words of a subject that say what it is about: folded, three letters or
+// more, no grammar or time word ("le", "the", "depuis", "today").
+func subjectWords(s string) []string {
+	var out []string
+	for _, w := range words(s) {
+		if utf8.RuneCountInString(w) >= 3 && !stopwords[w] {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 func reverse(s []string) []string {
