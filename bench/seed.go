@@ -77,9 +77,10 @@ func Seed(ctx context.Context, db *sql.DB, o SeedOptions) (rows int64, err error
 	insEvent := prep(`INSERT INTO events (ticket_id, at, kind, actor, public, text, message_id) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	insMsg := prep(`INSERT INTO messages (message_id, ticket_id, direction, verdict, sender, subject, at, raw)
 		VALUES (?, ?, 'in', 'person', ?, ?, ?, ?)`)
-	insOut := prep(`INSERT INTO outbox (ticket_id, kind, recipients, language, data, message_id, in_reply_to, refs,
+	insOut := prep(`INSERT INTO outbox (ticket_id, kind, recipients, language, message_id, in_reply_to, refs,
 		automatic, state, attempts, next_attempt_at, created_at, sent_at)
-		VALUES (?, ?, ?, ?, '{}', ?, ?, ?, 1, 'sent', 1, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 1, 'sent', 1, ?, ?, ?) RETURNING id`)
+	insData := prep(`INSERT INTO outbox_data (id, data) VALUES (?, '{}')`)
 	insPerson := prep(`INSERT INTO people (email, name, language) VALUES (?, ?, ?) ON CONFLICT (email) DO NOTHING`)
 	if err != nil {
 		return 0, fmt.Errorf("seed: prepare: %w", err)
@@ -90,6 +91,16 @@ func Seed(ctx context.Context, db *sql.DB, o SeedOptions) (rows int64, err error
 		}
 		if _, err = s.ExecContext(ctx, args...); err == nil {
 			rows++
+		}
+	}
+	queue := func(args ...any) { // A sent mail: its outbox row, then its notice under the row's id.
+		if err != nil {
+			return
+		}
+		var id int64
+		if err = insOut.QueryRowContext(ctx, args...).Scan(&id); err == nil {
+			rows++
+			exec(insData, id)
 		}
 	}
 
@@ -132,8 +143,8 @@ func Seed(ctx context.Context, db *sql.DB, o SeedOptions) (rows int64, err error
 		ack, notice := fmt.Sprintf("ack.%d@%s", id, Domain), fmt.Sprintf("asg.%d@%s", id, Domain)
 		exec(insEvent, id, at, "notify", "deskd", 0, "ack to "+p.Email, ack)
 		exec(insEvent, id, at, "notify", "deskd", 0, "assigned to "+tech.Email, notice)
-		exec(insOut, id, "ack", `["`+p.Email+`"]`, p.Language, ack, msgID, msgID, at, at, at)
-		exec(insOut, id, "assigned", `["`+tech.Email+`"]`, p.Language, notice, msgID, msgID, at, at, at)
+		queue(id, "ack", `["`+p.Email+`"]`, p.Language, ack, msgID, msgID, at, at, at)
+		queue(id, "assigned", `["`+tech.Email+`"]`, p.Language, notice, msgID, msgID, at, at, at)
 		if firstAt != nil {
 			exec(insEvent, id, answered.Unix(), "reply", tech.Email, 1, "Bonjour, pouvez-vous redémarrer et réessayer ?", "")
 		}

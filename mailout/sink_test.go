@@ -354,10 +354,13 @@ func (e *env) queueRaw(db execer, kind, lang string, n tickets.Notice, to, cc []
 	if cc == nil {
 		cj = []byte("[]")
 	}
-	_, err := db.Exec(`INSERT INTO outbox (ticket_id, kind, recipients, cc, language, data, message_id,
-		in_reply_to, refs, automatic, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		n.Ticket.ID, kind, string(tj), string(cj), lang, string(data), id, "", "", automatic, at.Unix(), at.Unix())
+	_, err := db.Exec(`INSERT INTO outbox (ticket_id, kind, recipients, cc, language, message_id,
+		in_reply_to, refs, automatic, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.Ticket.ID, kind, string(tj), string(cj), lang, id, "", "", automatic, at.Unix(), at.Unix())
 	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO outbox_data (id, data) SELECT id, CAST(? AS TEXT) FROM outbox WHERE message_id = ?`, string(data), id); err != nil {
 		e.t.Fatal(err)
 	}
 	return id

@@ -390,7 +390,7 @@ func TestEveryRefusalInOneMail(t *testing.T) {
 				t.Errorf("%d rejected events, want %d", n, len(tt.want))
 			}
 			var data string
-			if err := d.Store.Reader().QueryRow(`SELECT data FROM outbox WHERE kind = 'rejected' AND recipients = '["bob@corp.example"]'`).Scan(&data); err != nil {
+			if err := d.Store.Reader().QueryRow(`SELECT data FROM outbox JOIN outbox_data USING (id) WHERE kind = 'rejected' AND recipients = '["bob@corp.example"]'`).Scan(&data); err != nil {
 				t.Fatalf("the rejection mail: %v (%d rejection mails)", err, countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'rejected'`))
 			}
 			var n Notice

@@ -537,8 +537,8 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 		}
 	}
 	t.pending.outbox = append(t.pending.outbox, []any{m.TicketID, m.Kind, string(to), string(cc), m.Language,
-		string(data), id, inReplyTo, strings.Join(refs, " "), m.Automatic, min(t.Now.Unix(), time.Now().Unix()),
-		t.Now.Unix(), t.cause, state, sentAt, m.Withheld})
+		id, inReplyTo, strings.Join(refs, " "), m.Automatic, min(t.Now.Unix(), time.Now().Unix()),
+		t.Now.Unix(), t.cause, state, sentAt, m.Withheld, string(data)})
 	t.queued = true
 	if tk == nil {
 		return nil

@@ -33,7 +33,7 @@ type digestMail struct {
 
 func digestMails(t *testing.T, d *Desk) []digestMail {
 	t.Helper()
-	rows, err := d.Store.Reader().Query(`SELECT kind, recipients, language, ticket_id, data FROM outbox WHERE kind = 'digest' ORDER BY id`)
+	rows, err := d.Store.Reader().Query(`SELECT kind, recipients, language, ticket_id, data FROM outbox JOIN outbox_data USING (id) WHERE kind = 'digest' ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}

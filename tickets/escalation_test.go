@@ -236,7 +236,7 @@ func TestEscalationTopTierUrgent(t *testing.T) {
 		t.Fatalf("top tier, urgent: %s", o)
 	}
 	var data string
-	if err := d.Store.Reader().QueryRow(`SELECT data FROM outbox WHERE recipients = '["dev@corp.example"]' AND kind = 'escalated'`).Scan(&data); err != nil {
+	if err := d.Store.Reader().QueryRow(`SELECT data FROM outbox JOIN outbox_data USING (id) WHERE recipients = '["dev@corp.example"]' AND kind = 'escalated'`).Scan(&data); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(data, `"unchanged":true`) {
@@ -295,7 +295,7 @@ func TestReminderOnce(t *testing.T) {
 		t.Fatalf("outbox %v", o)
 	}
 	var lang, data string
-	if err := d.Store.Reader().QueryRow(`SELECT language, data FROM outbox WHERE kind = 'reminder'`).Scan(&lang, &data); err != nil {
+	if err := d.Store.Reader().QueryRow(`SELECT language, data FROM outbox JOIN outbox_data USING (id) WHERE kind = 'reminder'`).Scan(&lang, &data); err != nil {
 		t.Fatal(err)
 	}
 	var nt Notice

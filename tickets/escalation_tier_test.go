@@ -132,7 +132,7 @@ func TestEscalationRestartsResolution(t *testing.T) {
 		t.Fatalf("after the breach: %s, resolve due %v, want %v", got.Priority, got.ResolveDue, want)
 	}
 	var data string
-	if err := d.Store.Reader().QueryRow(`SELECT data FROM outbox WHERE id > ? AND recipients = '["celine@corp.example"]'`,
+	if err := d.Store.Reader().QueryRow(`SELECT data FROM outbox JOIN outbox_data USING (id) WHERE id > ? AND recipients = '["celine@corp.example"]'`,
 		before).Scan(&data); err != nil {
 		t.Fatal(err)
 	}

@@ -310,7 +310,7 @@ func TestAssignToAwayTechnician(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if n := countRows(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'update' AND data LIKE '%assigned-away%'`); n != 1 {
+	if n := countRows(t, d, `SELECT COUNT(*) FROM outbox JOIN outbox_data USING (id) WHERE kind = 'update' AND data LIKE '%assigned-away%'`); n != 1 {
 		t.Errorf("%d absence notices, want the one for bob", n)
 	}
 }

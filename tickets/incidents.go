@@ -431,8 +431,9 @@ func (t *Tx) retell(tk, inc *Ticket) (bool, error) {
 		return false, nil // Nothing queued yet, or not opened now.
 	}
 	// Queued now, so due by now: the partial index of pending mails finds them.
-	rows, err := t.query(`SELECT id, kind, language, data FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?
-		AND ticket_id = ? AND kind IN ('ack', 'assigned') AND claim = '' AND created_at = ?`, t.Now.Unix(), tk.ID, t.Now.Unix())
+	rows, err := t.query(`SELECT o.id, o.kind, o.language, d.data FROM outbox o JOIN outbox_data d ON d.id = o.id
+		WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND o.ticket_id = ? AND o.kind IN ('ack', 'assigned') AND o.claim = ''
+		AND o.created_at = ?`, t.Now.Unix(), tk.ID, t.Now.Unix())
 	if err != nil {
 		return false, fmt.Errorf("first mails of %d: %w", tk.ID, err)
 	}
@@ -476,7 +477,8 @@ func (t *Tx) retell(tk, inc *Ticket) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("encode notice: %w", err)
 		}
-		res, err := t.exec(`UPDATE outbox SET data = ? WHERE id = ? AND state = 'pending' AND claim = ''`, string(data), m.id)
+		res, err := t.exec(`UPDATE outbox_data SET data = ? WHERE id = ?
+			AND EXISTS (SELECT 1 FROM outbox o WHERE o.id = outbox_data.id AND o.state = 'pending' AND o.claim = '')`, string(data), m.id)
 		if err != nil {
 			return false, fmt.Errorf("rewrite mail %d: %w", m.id, err)
 		}

@@ -62,7 +62,7 @@ func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 func noticeOf(t testing.TB, d *Desk, addr, kind string) Notice {
 	t.Helper()
 	var data string
-	err := d.Store.Reader().QueryRow(`SELECT o.data FROM outbox o, `+recipientsOf(d)+`
+	err := d.Store.Reader().QueryRow(`SELECT d.data FROM outbox o JOIN outbox_data d ON d.id = o.id, `+recipientsOf(d)+`
 		WHERE r.value = ? AND o.kind = ? ORDER BY o.id DESC LIMIT 1`, addr, kind).Scan(&data)
 	if err != nil {
 		t.Fatalf("%s %s: %v", addr, kind, err)

@@ -6,14 +6,15 @@ import (
 	"testing"
 )
 
-// TestReadersKeepTheirIndexes pins the plan of each reader of the tickets and their history to the
-// index it reads (EXPLAIN QUERY PLAN, SQLite without statistics, as a desk runs): an index dropped
-// or merged (the migrations of store.go) must not turn one of them into a walk over every ticket
-// or every event of the desk. The queries come from the code that builds them where it is a
-// function or a constant of its own; the others are copied here, named after their function, and
-// must be kept in step with it. The queue (Queue, QueueCounts) and the auto-close name their
-// indexes (INDEXED BY): they fail if one is gone, which the test runs them for. On PostgreSQL,
-// each query must have a plan that reads no table whole (EXPLAIN, sequential scans off).
+// TestReadersKeepTheirIndexes pins the plan of each reader of the tickets, their history and the
+// outbox to the index it reads (EXPLAIN QUERY PLAN, SQLite without statistics, as a desk runs):
+// an index dropped or merged (the migrations of store.go) must not turn one of them into a walk
+// over every ticket, event or mail of the desk. The queries come from the code that builds them
+// where it is a function or a constant of its own; the others are copied here, named after their
+// function, and must be kept in step with it. The queue (Queue, QueueCounts) and the auto-close
+// name their indexes (INDEXED BY): they fail if one is gone, which the test runs them for. On
+// PostgreSQL, each query must have a plan that reads no table whole (EXPLAIN, sequential scans
+// off).
 func TestReadersKeepTheirIndexes(t *testing.T) {
 	d := newTestDesk(t)
 	esc, _ := escalationQuery(d.cfg.Load(), t0)
@@ -68,18 +69,24 @@ func TestReadersKeepTheirIndexes(t *testing.T) {
 		{"escalation, first response", esc, "tickets_first_response_due (first_response_due<?)"},
 		// A ticket's history (journal.go, ops.go, query.go).
 		{"history", `SELECT at, kind, actor, public, text, phrase FROM events WHERE ticket_id = ? ORDER BY id`, "events_ticket (ticket_id=?)"},
+		// The outbox (outbox.go, incidents.go): the due mails and a new request's first mails, each
+		// with its notice, read by the outbox row's id.
+		{"due mail", dueMailQuery, "SEARCH o USING INDEX outbox_due (next_attempt_at<?)\nSEARCH d USING INTEGER PRIMARY KEY (rowid=?)"},
+		{"retell", `SELECT o.id, o.kind, o.language, d.data FROM outbox o JOIN outbox_data d ON d.id = o.id
+		WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND o.ticket_id = ? AND o.kind IN ('ack', 'assigned') AND o.claim = ''
+		AND o.created_at = ?`, "SEARCH o USING INDEX outbox_due (next_attempt_at<?)\nSEARCH d USING INTEGER PRIMARY KEY (rowid=?)"},
 	} {
 		args := make([]any, strings.Count(c.query, "?"))
 		if d.Store.dialect == postgres {
 			// PostgreSQL reads a test's few rows whole whatever its indexes: with sequential
 			// scans priced out, a plan that still reads a table whole has no index to read.
-			if plan := pgPlan(t, d.Store, c.query, args); strings.Contains(plan, "Seq Scan on tickets") || strings.Contains(plan, "Seq Scan on events") {
+			if plan := pgPlan(t, d.Store, c.query, args); regexp.MustCompile(`Seq Scan on (tickets|events|outbox|outbox_data)\b`).MatchString(plan) {
 				t.Errorf("%s: plan:\n%s", c.reader, plan)
 			}
 			continue
 		}
 		plan := queryPlan(t, d.Store.Reader(), c.query, args...)
-		if !strings.Contains(plan, c.index) || regexp.MustCompile(`\bSCAN (tickets|events|t|l|r|i)\b`).MatchString(plan) {
+		if !strings.Contains(plan, c.index) || regexp.MustCompile(`\bSCAN (tickets|events|outbox|outbox_data|t|l|r|i|o|d)\b`).MatchString(plan) {
 			t.Errorf("%s: want %s, plan:\n%s", c.reader, c.index, plan)
 		}
 	}

@@ -167,10 +167,16 @@ func ingestDesk(b *testing.B, size int64) *Desk {
 	}
 	// What the setup wrote is in the database file, not in the log the ingest would copy back.
 	// The pragma answers with a row, not an error, when a reader kept it from finishing: a copy
-	// made then would miss the log's pages (a kept desk came out malformed once).
+	// made then would miss the log's pages (a kept desk came out malformed once). The store's own
+	// checkpoint, which the setup's commits started, may be running: it is waited for.
 	var busy, logPages, done int
-	if err := d.Store.w.QueryRow(`PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logPages, &done); err != nil {
-		b.Fatal(err)
+	for try := 0; try == 0 || busy != 0 && try < 100; try++ {
+		if try > 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err := d.Store.w.QueryRow(`PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logPages, &done); err != nil {
+			b.Fatal(err)
+		}
 	}
 	if busy != 0 {
 		b.Fatalf("the checkpoint before copying the desk did not finish (%d of %d pages): a reader held it", done, logPages)

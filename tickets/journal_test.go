@@ -11,7 +11,7 @@ import (
 // historyOf returns the history entries of the escalated mail queued to who, in its language.
 func historyOf(t *testing.T, d *Desk, ticketID int64, who string) (string, []Entry) {
 	t.Helper()
-	rows, err := d.Store.Reader().Query(`SELECT language, data FROM outbox WHERE ticket_id = ? AND kind = 'escalated'
+	rows, err := d.Store.Reader().Query(`SELECT language, data FROM outbox JOIN outbox_data USING (id) WHERE ticket_id = ? AND kind = 'escalated'
 		AND recipients LIKE ? ORDER BY id DESC`, ticketID, "%"+who+"%")
 	if err != nil {
 		t.Fatal(err)

@@ -74,7 +74,7 @@ func TestOpenAcknowledgesAndAssigns(t *testing.T) {
 		t.Fatalf("outbox\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	var cc, refs, inReplyTo, data string
-	if err := d.Store.Reader().QueryRow(`SELECT cc, refs, in_reply_to, data FROM outbox WHERE kind = 'ack'`).Scan(&cc, &refs, &inReplyTo, &data); err != nil {
+	if err := d.Store.Reader().QueryRow(`SELECT cc, refs, in_reply_to, data FROM outbox JOIN outbox_data USING (id) WHERE kind = 'ack'`).Scan(&cc, &refs, &inReplyTo, &data); err != nil {
 		t.Fatal(err)
 	}
 	if cc != `["priya@corp.example"]` || refs != "abc@mail.example" || inReplyTo != "abc@mail.example" {

@@ -55,17 +55,23 @@ type OutboxMail struct {
 	Delivered []string
 }
 
-const outboxColumns = `id, ticket_id, kind, recipients, cc, language, data, message_id, in_reply_to, refs,
-	automatic, attempts, created_at, last_error, cause, delivered`
+// outboxColumns are what the sender reads of a mail: its outbox row (o) and its notice (d,
+// outbox_data, NULL when missing).
+const outboxColumns = `o.id, o.ticket_id, o.kind, o.recipients, o.cc, o.language, d.data, o.message_id, o.in_reply_to, o.refs,
+	o.automatic, o.attempts, o.created_at, o.last_error, o.cause, o.delivered`
 
 func scanOutbox(row scanner) (OutboxMail, error) {
 	var m OutboxMail
-	var to, cc, data, refs, delivered string
+	var to, cc, refs, delivered string
+	var data sql.NullString
 	var created int64
 	err := row.Scan(&m.ID, &m.TicketID, &m.Kind, &to, &cc, &m.Language, &data, &m.MessageID, &m.InReplyTo,
 		&refs, &m.Automatic, &m.Attempts, &created, &m.LastError, &m.Cause, &delivered)
 	if err != nil {
 		return m, err
+	}
+	if !data.Valid {
+		return m, fmt.Errorf("outbox %d: no notice", m.ID)
 	}
 	if err := json.Unmarshal([]byte(delivered), &m.Delivered); err != nil {
 		return m, fmt.Errorf("outbox %d: delivered: %w", m.ID, err)
@@ -78,7 +84,7 @@ func scanOutbox(row scanner) (OutboxMail, error) {
 	if err := json.Unmarshal([]byte(cc), &m.Cc); err != nil {
 		return m, fmt.Errorf("outbox %d: cc: %w", m.ID, err)
 	}
-	if err := json.Unmarshal([]byte(data), &m.Notice); err != nil {
+	if err := json.Unmarshal([]byte(data.String), &m.Notice); err != nil {
 		return m, fmt.Errorf("outbox %d: notice: %w", m.ID, err)
 	}
 	return m, nil
@@ -91,12 +97,12 @@ func scanOutbox(row scanner) (OutboxMail, error) {
 func (s *Store) DueMail(ctx context.Context, claimant string, now time.Time, limit int) ([]OutboxMail, error) {
 	var out []OutboxMail
 	// PostgreSQL: senders on several machines claim at once; each skips the rows another is
-	// claiming instead of waiting for it (and then finding them claimed).
-	lock := s.dialect.pick("", " FOR UPDATE SKIP LOCKED")
+	// claiming instead of waiting for it (and then finding them claimed). Only the outbox rows
+	// are locked (OF o): a notice is written with its row and never changes once claimed.
+	lock := s.dialect.pick("", " FOR UPDATE OF o SKIP LOCKED")
 	err := s.writeRows(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
-		rows, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox
-			WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`+lock, now.Unix(), limit)
+		rows, err := tx.QueryContext(ctx, dueMailQuery+lock, now.Unix(), limit)
 		if err != nil {
 			return fmt.Errorf("due mail: %w", err)
 		}
@@ -140,6 +146,11 @@ func (s *Store) DueMail(ctx context.Context, claimant string, now time.Time, lim
 	})
 	return out, err
 }
+
+// dueMailQuery reads the pending mails due at a time, oldest first, with their notices (a row
+// whose notice is missing is read, and fails as unreadable).
+const dueMailQuery = `SELECT ` + outboxColumns + ` FROM outbox o LEFT JOIN outbox_data d ON d.id = o.id
+	WHERE o.state = 'pending' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?`
 
 func newClaim() string {
 	b := make([]byte, 12)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/deskd/deskd/bench"
-	"github.com/deskd/deskd/mailout"
 	"github.com/deskd/deskd/tickets"
 )
 
@@ -28,15 +27,8 @@ import (
 func BenchmarkNewRequestPages(b *testing.B) {
 	for _, size := range tickets.BenchDeskSizes() {
 		b.Run(fmt.Sprintf("desk=%d", size), func(b *testing.B) {
-			d := tickets.BenchDesk(b, size)
+			d, out, k := benchSending(b, size)
 			ctx := context.Background()
-			k := newBenchSink(b)
-			cfg := mailout.DefaultConfig()
-			cfg.Address = k.addr
-			out, err := mailout.New(cfg, d.Config().Desk, d.Store, d.Signer, nil, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
 			i := 0
 			open := func(n int) {
 				batch := make([]*tickets.Incoming, n)
@@ -51,9 +43,8 @@ func BenchmarkNewRequestPages(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			now := tickets.BenchT0.Add(time.Minute)
 			send := func(want int) {
-				sent, err := out.Drain(ctx, now)
+				sent, err := out.Drain(ctx, time.Now()) // The real clock: see benchSending.
 				if err != nil || sent != want || k.copies.Load() != int64(sent) {
 					b.Fatalf("sent %d copies of %d, the sink got %d: %v", sent, want, k.copies.Load(), err)
 				}

@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -17,7 +18,7 @@ type pendingRows struct {
 	messages [][]any           // messageRowColumns' values: incoming mails (recordMessage).
 	msgAt    map[string]int    // Index in messages by Message-ID.
 	events   [][]any           // eventRowColumns' values.
-	outbox   [][]any           // outboxRowColumns' values.
+	outbox   [][]any           // outboxRowColumns' values, then the mail's notice (outbox_data).
 	kv       map[string]string // Assignment order (markAssigned), by key.
 	terms    map[string]int    // Counts to add to search_terms (indexRequest), by term.
 	// docs are new tickets' search documents (rowid, doc) for SQLite's full-text table
@@ -34,7 +35,7 @@ type pendingRows struct {
 const (
 	messageRowColumns = `message_id, direction, verdict, sender, subject, at, raw, thread_index, thread_topic, ticket_id`
 	eventRowColumns   = `ticket_id, at, kind, actor, public, text, message_id, phrase`
-	outboxRowColumns  = `ticket_id, kind, recipients, cc, language, data, message_id, in_reply_to, refs, automatic,
+	outboxRowColumns  = `ticket_id, kind, recipients, cc, language, message_id, in_reply_to, refs, automatic,
 		next_attempt_at, created_at, cause, state, sent_at, last_error`
 )
 
@@ -96,7 +97,7 @@ func (t *Tx) flushRows(docs bool) error {
 		p.err = fmt.Errorf("append events: %w", err)
 		return p.err
 	}
-	if err := t.insertRows("outbox", outboxRowColumns, outbox); err != nil {
+	if err := t.insertOutbox(outbox); err != nil {
 		p.err = fmt.Errorf("queue mail: %w", err)
 		return p.err
 	}
@@ -160,6 +161,50 @@ func (t *Tx) insertRows(table, columns string, rows [][]any) error {
 	}
 	return nil
 }
+
+// insertOutbox writes queued mails: their outbox rows, then each one's notice in outbox_data
+// under the id its row got (RETURNING, matched by Message-ID, which is unique).
+func (t *Tx) insertOutbox(rows [][]any) error {
+	for len(rows) > 0 {
+		n := chunk(len(rows))
+		cols := len(rows[0]) - 1 // The notice is the last value.
+		args := make([]any, 0, n*cols)
+		notice := make(map[string]any, n)
+		for _, r := range rows[:n] {
+			args = append(args, r[:cols]...)
+			notice[r[outboxMessageID].(string)] = r[cols]
+		}
+		q := insertRowsSQL("outbox", outboxRowColumns, cols, n) + " RETURNING id, message_id"
+		res, err := t.query(q, args...)
+		if err != nil {
+			return err
+		}
+		data := make([][]any, 0, n)
+		for res.Next() {
+			var id int64
+			var messageID string
+			if err := res.Scan(&id, &messageID); err != nil {
+				res.Close()
+				return err
+			}
+			data = append(data, []any{id, notice[messageID]})
+		}
+		if err := errors.Join(res.Err(), res.Close()); err != nil {
+			return err
+		}
+		if len(data) != n {
+			return fmt.Errorf("%d outbox rows written of %d", len(data), n)
+		}
+		if err := t.insertRows("outbox_data", "id, data", data); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// outboxMessageID is the index of message_id in outboxRowColumns.
+const outboxMessageID = 5
 
 // chunk is the number of rows the next statement writes of n: the largest power of two up to 64
 // (seven texts a table to prepare).

@@ -54,7 +54,7 @@ func TestPostgresMigrateDemo(t *testing.T) {
 		`SELECT COUNT(*) || ' ' || COALESCE(SUM(LENGTH(text)), 0) FROM events`,
 		`SELECT COUNT(*) || ' ' || COALESCE(SUM(LENGTH(raw)), 0) FROM messages`,
 		`SELECT COUNT(*) || ' ' || COALESCE(SUM(n), 0) FROM loads`,
-		`SELECT COUNT(*) || ' ' || COALESCE(SUM(LENGTH(data)), 0) FROM outbox WHERE state = 'sent'`,
+		`SELECT COUNT(*) || ' ' || COALESCE(SUM(LENGTH(data)), 0) FROM outbox JOIN outbox_data USING (id) WHERE state = 'sent'`,
 	} {
 		var a, b string
 		if err := src.Reader().QueryRow(q).Scan(&a); err != nil {
