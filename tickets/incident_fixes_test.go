@@ -50,11 +50,7 @@ func TestIncidentNotToAnAwayTechnician(t *testing.T) {
 
 // accountRequests are labelled groups of requests about accounts, each group written by
 // different people within minutes: outage true when they are one problem.
-var accountRequests = []struct {
-	name   string
-	outage bool
-	group  []mailIn
-}{
+var accountRequests = []labelledGroup{
 	{"locked, forgotten, expired (fr)", false, []mailIn{
 		{"diane@corp.example", "URGENT : compte verrouillé, je suis bloqué", "Bonjour, mon compte est verrouillé, je ne peux plus travailler."},
 		{"lang5@corp.example", "mot de passe", "Hello, j'ai oublié mon mot de passe. Best regards"},
@@ -96,30 +92,7 @@ var accountRequests = []struct {
 // forgotten, expired, to reset, unlock, change or create) are independent requests however many
 // arrive together: they make no incident. An accounts outage (nobody can log in, authentication
 // fails for everyone, SSO down, an error code) still does.
-func TestIncidentNotOnPersonalAccounts(t *testing.T) {
-	for name, fts4 := range dialects(t) {
-		t.Run(name, func(t *testing.T) {
-			d := newSearchDesk(t, fts4)
-			at := seedOneOffs(t, d)
-			if err := d.SetConfig(parseTestConfig(t, incidentConfigTOML)); err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range accountRequests {
-				at = at.Add(2 * time.Hour) // Each group out of the others' window.
-				var tks []*Ticket
-				for i, m := range c.group {
-					tks = append(tks, ingestGroup(t, d, at.Add(time.Duration(4*i)*time.Minute), []mailIn{m})...)
-				}
-				for _, tk := range tks {
-					got := mustTicket(t, d, tk.ID)
-					if linked := got.Incident != 0; linked != c.outage {
-						t.Errorf("%s: %q (%s): linked %v, want %v: %s", c.name, got.Subject, got.Category, linked, c.outage, got.Explain)
-					}
-				}
-			}
-		})
-	}
-}
+func TestIncidentNotOnPersonalAccounts(t *testing.T) { testLabelledGroups(t, accountRequests) }
 
 // seedOneOffs gives the desk (detecting no incident) the labelled week's one-off requests, a week
 // before t0, so that words are as common as on a desk in use; it returns t0.
