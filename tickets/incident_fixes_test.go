@@ -193,7 +193,7 @@ func TestIncidentApartByPlaceOrCode(t *testing.T) {
 // TestMarks: places are read from subjects, next to their place words; error codes from texts.
 func TestMarks(t *testing.T) {
 	m := func(subject, text, lang string) marks {
-		return marksOf(analyze(subject+" "+text, lang), analyze(subject, lang))
+		return marksOf(analyze(subject+" "+text, lang), placeTerms(subject, lang))
 	}
 	for _, c := range []struct {
 		a, b  marks
@@ -204,6 +204,8 @@ func TestMarks(t *testing.T) {
 		{m("Imprimante RDC", "", "fr"), m("Printer ground floor", "", "en"), false},
 		{m("Vidéoprojecteur salle 204", "", "fr"), m("Projector room 12", "", "en"), true},
 		{m("Imprimante bâtiment B", "", "fr"), m("Imprimante bâtiment F", "", "fr"), true},
+		{m("Wifi lent bâtiment A", "", "fr"), m("Wi-Fi down in building B", "", "en"), true}, // "a" is a stopword of the index.
+		{m("Building A wifi down", "", "en"), m("Wifi HS bât. A", "", "fr"), false},
 		{m("Imprimante en panne", "erreur SC542", "fr"), m("Printer broken", "error SC320", "en"), true},
 		{m("VPN", "erreur 809", "fr"), m("VPN down", "error 809 on the 3rd floor", "en"), false},
 		{m("VPN", "erreur 809", "fr"), m("VPN down", "error 800", "en"), true},

@@ -52,8 +52,14 @@ func TestSetupRequest(t *testing.T) {
 		{"en", "The installer shows AADSTS50076.", false}, // An error code.
 		{"en", "Nobody can install the update.", false},
 		{"en", "The printer on the third floor is jammed.", false}, // Nothing asked.
+		{"en", "I can't install Teams on my laptop.", false},       // Words the index does not hold.
+		{"en", "Cannot install the VPN client.", false},
+		{"fr", "Je n'arrive pas à installer Teams.", false},
+		{"fr", "Problème d'installation de Teams.", false},
+		{"fr", "Je ne sais pas comment installer le VPN.", true},
+		{"fr", "Teams n'est pas installé sur mon nouveau poste.", true},
 	} {
-		if got := setupRequest(analyze(c.text, c.lang)); got != c.setup {
+		if got := setupRequest(analyze(c.text, c.lang), c.text); got != c.setup {
 			t.Errorf("%q: setup %v, want %v (terms %v)", c.text, got, c.setup, analyze(c.text, c.lang))
 		}
 	}
