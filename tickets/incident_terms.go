@@ -2,6 +2,8 @@ package tickets
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -108,8 +110,9 @@ var (
 // times) still makes its incident. Like the account rule, it asks what a request is for, not how
 // alike two are: a margin on the similarity threshold cost recall.
 //
-// todo: "can't", "cannot", "problème" are stopwords of the index: "I can't install Teams" with no
-// other complaint word reads as asking for an installation.
+// The index holds no "can't", "cannot", "ne ... plus" or "problème" (stopwords: every request says
+// them), so what a request says fails is read from its words as written too (failureSaid): "I
+// can't install Teams" says something fails, it asks for nothing.
 
 // incidentSetupAsks are the words of asking for a setup; incidentSetupNew and incidentDevices make
 // one together ("nouveau PC", "new phone"); incidentFailureWords say something fails. "Arrivant"
@@ -128,9 +131,9 @@ var (
 	}
 	incidentFailureWords = map[string]string{
 		"fr": `marche fonctionne panne hs plante plantage erreur echoue echec bloque casse bug impossible lent lente
-			refuse refusee`,
+			refuse refusee hors ko fige gele`,
 		"en": `work working fail fails failed failure error crash crashed down broken stopped unable impossible
-			refused rejected denied dead faulty slow bug glitch`,
+			refused rejected denied dead faulty slow bug glitch outage offline frozen freezes hangs timeout`,
 	}
 )
 
@@ -162,9 +165,12 @@ var (
 	failureTerms = analysedSet(incidentFailureWords)
 )
 
-// setupRequest reports whether a request's document (its index terms) asks for a setup and says
-// nothing fails.
-func setupRequest(doc []string) bool {
+// setupRequest reports whether a request, its document (its index terms) and its subject and
+// text as written, asks for a setup and says nothing fails.
+func setupRequest(doc []string, text string) bool {
+	if failureSaid(text) {
+		return false
+	}
 	ask, fresh, device := false, false, false
 	for _, term := range doc {
 		if failureTerms()[term] || serviceTerms()[term] || errorCode(term) {
@@ -176,6 +182,59 @@ func setupRequest(doc []string) bool {
 	}
 	return ask || fresh && device
 }
+
+// failureSaid reports whether a text, as written, says something fails in the words the index
+// does not hold: "can't", "cannot", "won't", "unable", "not working", "no longer"; "ne ... plus",
+// "ne ... pas" (not "je ne sais pas", "n'est pas": a question, a state), "n'arrive pas"; "problème",
+// "souci", "problem", "issue".
+func failureSaid(text string) bool {
+	ws := foldedWords(text)
+	for i, w := range ws {
+		next := func(k int) string {
+			if i+k < len(ws) {
+				return ws[i+k]
+			}
+			return ""
+		}
+		switch w {
+		case "cannot", "unable", "probleme", "problemes", "souci", "soucis", "problem", "problems", "issue", "issues":
+			return true
+		case "can", "couldn", "won", "doesn", "don", "isn", "aren", "wasn", "didn":
+			if next(1) == "t" && (w != "don" || next(2) == "work") {
+				return true
+			}
+		case "not", "no":
+			if n := next(1); w == "not" && (strings.HasSuffix(n, "ing") || incidentNotStates[n]) || w == "no" && n == "longer" {
+				return true
+			}
+		case "ne", "n":
+			stated := false // "ne" of a state or a question: "n'est pas", "ne sais pas".
+			for k := 1; k <= 4 && i+k < len(ws); k++ {
+				switch n := ws[i+k]; {
+				case n == "plus", n == "arrive", n == "arrivons", n == "arrivent":
+					return true
+				case n == "pas" && !stated:
+					return true
+				case n == "pas":
+				default:
+					stated = stated || incidentNeNotFailing[n]
+					continue
+				}
+				break
+			}
+		}
+	}
+	return false
+}
+
+// incidentNotStates say something fails after "not" ("not available"); incidentNeNotFailing, in
+// "ne ... pas", say something is not known or not so, not that it fails ("je ne sais pas",
+// "n'est pas installé", "n'ai pas de badge"); "ne ... plus" says it fails ("n'ai plus accès").
+var (
+	incidentNotStates    = map[string]bool{"available": true, "accessible": true, "reachable": true, "accepted": true, "found": true, "detected": true, "recognised": true, "recognized": true}
+	incidentNeNotFailing = map[string]bool{"sais": true, "sait": true, "savons": true, "savez": true, "est": true, "sont": true, "suis": true,
+		"ai": true, "avons": true, "a": true, "ont": true, "comprends": true}
+)
 
 // errorCode reports whether an index term looks like an error code: letters and at least three
 // digits ("aadsts50076", "sc542"), or a hexadecimal number of four digits or more ("0x80070005",
@@ -226,8 +285,8 @@ func accountTerm(term string) bool { return accountTerms()[term] || accountState
 // letters and digits ("SC542", "0x80070005", "AADSTS50076") or a number of three digits or more
 // after "error", "erreur" or "code" ("erreur 809").
 //
-// todo: English "building A" loses its letter (a stopword, as the index reads it): only other
-// letters and numbers tell buildings apart.
+// The index reads "a" and "y" as stopwords ("building A", "bâtiment A"): a subject's places are
+// read from its terms with its single letters kept (placeTerms).
 
 // incidentPlaceKinds are the place words whose number tells places apart, by kind; incidentOrdinals
 // the ordinals people write before them, with their number; incidentCodeWords the words before
@@ -290,6 +349,20 @@ type marks struct {
 	codes  map[string]bool
 }
 
+// placeTerms are a subject's index terms, with the single letters the index drops as stopwords
+// ("bâtiment A", "building A") kept where they stood.
+func placeTerms(subject, lang string) []string {
+	var out []string
+	for _, w := range foldedWords(subject) {
+		if len(w) == 1 && w[0] >= 'a' && w[0] <= 'z' {
+			out = append(out, w)
+			continue
+		}
+		out = append(out, analyze(w, lang)...)
+	}
+	return out
+}
+
 // marksOf reads the error codes of a document (its index terms, in order) and the places of a
 // subject (its index terms).
 func marksOf(doc, subject []string) marks {
@@ -350,6 +423,120 @@ func (m marks) apart(o marks) bool {
 	return disjoint(m.codes, o.codes)
 }
 
+// One service failing, worded apart. When the VPN goes down, one writes "Le VPN ne fonctionne
+// plus", another "Impossible de me connecter au VPN", a third "VPN down": short mails that share
+// the service's name and nothing else, once the complaint words are set aside, and whose
+// signatures (names, titles, departments) weigh more than that name. A desk that sees an outage
+// (a major incident in ITIL's words) goes by the service that fails, its configuration item,
+// not by the wording: several people within the window saying that one service fails are one
+// outage. So two requests are alike too when both say something fails (a complaint word, an
+// outage word, an error code, "can't", "ne ... plus": failureSaid; not only slowly) and their subjects name the
+// same thing: each one's subject names nothing the other's subject and text do not (failing).
+// What a subject names is its substantive terms but those that say it fails or ask for a setup,
+// the kinds of things ("logiciel", "application", "site", "service": the payroll software and
+// the planning software are two) and nothing at all when it names a person's own device ("mon
+// clavier", "my laptop", "écran"): three keyboards that fail the same morning are three
+// requests, a keyboard is nobody else's. A setup request ("installer le VPN sur mon nouveau
+// portable", "demande d'accès VPN") and a request about one's own account say nothing fails for
+// anyone else: never alike this way. Places and error codes still keep requests apart (marks).
+
+// incidentKinds are the words of kinds of things, which name no service by themselves;
+// incidentOwnDevices a person's own devices, with incidentDevices.
+var (
+	incidentKinds = map[string]string{
+		"fr": `logiciel logiciels application applications appli programme outil outils site page fichier fichiers
+			dossier dossiers document documents service services systeme version`,
+		"en": `software application applications app apps program programs tool tools site page file files folder folders
+			document documents service services system version`,
+	}
+	incidentOwnDevices = map[string]string{
+		"fr": `clavier souris ecran casque micro webcam badge chargeur batterie station`,
+		"en": `keyboard mouse screen headset microphone webcam badge charger battery dock docking`,
+	}
+)
+
+// incidentSlow say a service works, slowly: "Wifi lent bâtiment A" is not the Wi-Fi of building
+// B gone; slowness joins an outage on its words only.
+var incidentSlow = map[string]string{"fr": "lent lente lenteur lenteurs", "en": "slow slowly slowness"}
+
+var (
+	slowTerms      = analysedSet(incidentSlow)
+	kindTerms      = analysedSet(incidentKinds)
+	ownDeviceTerms = analysedSet(incidentOwnDevices)
+)
+
+// namedThings returns what a subject (its index terms) names as failing: its substantive terms
+// that neither say it fails nor ask for a setup, nor name a kind of thing; none when it names a
+// person's own device, or when personal (a request about its writer's account) only account words.
+func namedThings(subject []string, personal bool) []string {
+	var out []string
+	for _, term := range subject {
+		switch {
+		case deviceTerms()[term] || ownDeviceTerms()[term]:
+			return nil
+		case !substantive(term), failureTerms()[term], setupAsks()[term], setupNew()[term], kindTerms()[term],
+			personal && accountTerm(term), slices.Contains(out, term):
+		default:
+			out = append(out, term)
+		}
+	}
+	return out
+}
+
+// failing is what a request says fails, for sameFailure.
+type failing struct {
+	things []string // What its subject names (namedThings); none when it says nothing fails.
+	doc    []string // Its index terms.
+}
+
+// failingOf reads what a request says fails: its document, its subject's terms, its text as
+// written; setup and personal as setupRequest and personalAccount read it. An incident fails by
+// being one.
+func failingOf(doc, subject []string, text string, incident, setup, personal bool) failing {
+	f := failing{doc: doc}
+	if setup || personal && !incident {
+		return f
+	}
+	fails := incident || failureSaid(text)
+	for _, term := range doc {
+		fails = fails || failureTerms()[term] && !slowTerms()[term] || errorCode(term)
+	}
+	if fails {
+		f.things = namedThings(subject, personal)
+	}
+	return f
+}
+
+// sameFailure reports whether two requests say the same thing fails: both fail, and what each
+// subject names the other's document holds.
+func (f failing) sameFailure(o failing) bool {
+	if len(f.things) == 0 || len(o.things) == 0 {
+		return false
+	}
+	return containsAll(o.doc, f.things) && containsAll(f.doc, o.things)
+}
+
+// containsAll reports whether doc holds every one of terms.
+func containsAll(doc, terms []string) bool {
+	for _, term := range terms {
+		if !slices.Contains(doc, term) {
+			return false
+		}
+	}
+	return true
+}
+
+// firstText returns the subject and the first message of a ticket, as written ("" for an
+// incident the desk opened, which has none of its own).
+func firstText(ctx context.Context, q querier, tk *Ticket) (string, error) {
+	var text string
+	err := q.QueryRowContext(ctx, `SELECT text FROM events WHERE ticket_id = ? AND kind = 'message' ORDER BY id LIMIT 1`, tk.ID).Scan(&text)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("first message of %d: %w", tk.ID, err)
+	}
+	return tk.Subject + "\n" + text, nil
+}
+
 // substance is a request's similarity counted on its substantive terms only: its query terms
 // that are substantive, and its own score for them. Unlike the similarity on all terms, its own
 // score leaves out the terms no other ticket has: of what the request shares with others, it
@@ -357,9 +544,10 @@ func (m marks) apart(o marks) bool {
 type substance struct {
 	terms   []string
 	self    float64
-	account bool  // Some of terms are account words: another request's count only if it is not about its writer's own account.
-	setup   bool  // It asks for a setup: another request that does too is not alike.
-	marks   marks // Its places and error codes.
+	account bool    // Some of terms are account words: another request's count only if it is not about its writer's own account.
+	setup   bool    // It asks for a setup: another request that does too is not alike.
+	marks   marks   // Its places and error codes.
+	failing failing // What it says fails.
 }
 
 // substanceOf returns the substance of ticket tk (indexed), whose query terms are terms.
@@ -368,8 +556,13 @@ func substanceOf(ctx context.Context, q querier, dia searchDialect, tk *Ticket, 
 	if err != nil {
 		return substance{}, err
 	}
-	personal := personalAccount(doc)
-	s := substance{marks: marksOf(doc, analyze(tk.Subject, tk.Language)), setup: setupRequest(doc)}
+	text, err := firstText(ctx, q, tk)
+	if err != nil {
+		return substance{}, err
+	}
+	personal, subject := personalAccount(doc), analyze(tk.Subject, tk.Language)
+	s := substance{marks: marksOf(doc, placeTerms(tk.Subject, tk.Language)), setup: setupRequest(doc, text)}
+	s.failing = failingOf(doc, subject, text, tk.IsIncident(), s.setup, personal)
 	for _, term := range terms {
 		switch {
 		case !substantive(term), personal && accountTerm(term):
@@ -390,33 +583,48 @@ func substanceOf(ctx context.Context, q querier, dia searchDialect, tk *Ticket, 
 }
 
 // similarityTo is how alike ticket other is to the request on substantive terms, 0 to 1: 0 when
-// they share none, or name different places or error codes.
-func (s substance) similarityTo(ctx context.Context, q querier, dia searchDialect, other *Ticket) (float64, error) {
+// they share none, or name different places or error codes; and whether both say the same thing
+// fails (sameFailure). doc is other's document, nil to read it.
+func (s substance) similarityTo(ctx context.Context, q querier, dia searchDialect, other *Ticket, doc []string) (float64, bool, error) {
 	if s.self == 0 {
-		return 0, nil
+		return 0, false, nil
 	}
-	doc, err := searchDoc(ctx, q, dia, other.ID)
-	if err != nil {
-		return 0, err
+	var err error
+	if doc == nil {
+		if doc, err = searchDoc(ctx, q, dia, other.ID); err != nil {
+			return 0, false, err
+		}
 	}
-	if s.marks.apart(marksOf(doc, analyze(other.Subject, other.Language))) {
-		return 0, nil // Another place, another error code: another problem.
+	subject := analyze(other.Subject, other.Language)
+	if s.marks.apart(marksOf(doc, placeTerms(other.Subject, other.Language))) {
+		return 0, false, nil // Another place, another error code: another problem.
 	}
-	if s.setup && !other.IsIncident() && setupRequest(doc) {
-		return 0, nil // Two setups: two jobs.
+	// Its text as written only when it may tell: the request names something failing that
+	// other's document holds.
+	text := ""
+	if len(s.failing.things) > 0 && containsAll(doc, s.failing.things) || s.setup && !other.IsIncident() {
+		if text, err = firstText(ctx, q, other); err != nil {
+			return 0, false, err
+		}
 	}
+	otherSetup := setupRequest(doc, text)
+	if s.setup && !other.IsIncident() && otherSetup {
+		return 0, false, nil // Two setups: two jobs.
+	}
+	personal := personalAccount(doc)
+	same := text != "" && s.failing.sameFailure(failingOf(doc, subject, text, other.IsIncident(), otherSetup, personal))
 	terms := s.terms
-	if s.account && personalAccount(doc) {
+	if s.account && personal {
 		terms = slices.DeleteFunc(slices.Clone(terms), accountTerm)
 	}
 	if len(terms) == 0 {
-		return 0, nil
+		return 0, same, nil
 	}
 	score, err := scoreOf(ctx, q, dia, terms, other.ID)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	return similarity(score, s.self), nil
+	return similarity(score, s.self), same, nil
 }
 
 // An incident as a known answer. Its linked requests are never known answers (thirty of them

@@ -37,6 +37,49 @@ func ingestGroup(t *testing.T, d *Desk, at time.Time, group []mailIn) []*Ticket 
 	return tks
 }
 
+// ingestApart records a group of requests one by one, each every after the one before from at,
+// as mails of different people arriving within minutes do, and returns the tickets they opened.
+func ingestApart(t *testing.T, d *Desk, at time.Time, every time.Duration, group []mailIn) []*Ticket {
+	t.Helper()
+	var tks []*Ticket
+	for i, m := range group {
+		tks = append(tks, ingestGroup(t, d, at.Add(time.Duration(i)*every), []mailIn{m})...)
+	}
+	return tks
+}
+
+// labelledGroup is a group of requests written by different people within minutes: outage true
+// when they are one problem.
+type labelledGroup struct {
+	name   string
+	outage bool
+	group  []mailIn
+}
+
+// testLabelledGroups plays each group on a desk in use (seedOneOffs), each out of the others'
+// window, its requests four minutes apart, on every ranking engine: an outage's requests are all
+// linked, the others none.
+func testLabelledGroups(t *testing.T, groups []labelledGroup) {
+	for name, fts4 := range dialects(t) {
+		t.Run(name, func(t *testing.T) {
+			d := newSearchDesk(t, fts4)
+			at := seedOneOffs(t, d)
+			if err := d.SetConfig(parseTestConfig(t, incidentConfigTOML)); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range groups {
+				at = at.Add(2 * time.Hour)
+				for _, tk := range ingestApart(t, d, at, 4*time.Minute, c.group) {
+					got := mustTicket(t, d, tk.ID)
+					if linked := got.Incident != 0; linked != c.outage {
+						t.Errorf("%s: %q (%s): linked %v, want %v: %s", c.name, got.Subject, got.Category, linked, c.outage, got.Explain)
+					}
+				}
+			}
+		})
+	}
+}
+
 // thirdFloorPrinter is one outage, the printer on the third floor, reported three times in two
 // languages: the desk must make one incident of it.
 var thirdFloorPrinter = []mailIn{

@@ -75,46 +75,103 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 		return detection{}, err
 	}
 	onSubstance := map[int64]float64{} // The candidates' similarity on substantive terms.
+	sameThing := map[int64]bool{}      // The candidates that say the same thing fails (sameFailure).
+	names := map[int64]bool{}          // The candidates that name one of what the request says fails (rank).
 	pct := func(r rankedTicket) string {
-		return fmt.Sprintf("%.0f%%, %.0f%% on what fails", 100*similarity(r.score, self), 100*onSubstance[r.id])
+		same := ""
+		if sameThing[r.id] {
+			same = fmt.Sprintf(", the same failing %s", strings.Join(sub.failing.things, " "))
+		}
+		return fmt.Sprintf("%.0f%%, %.0f%% on what fails%s", 100*similarity(r.score, self), 100*onSubstance[r.id], same)
 	}
 	// alike keeps the candidates alike enough: of the request's category (or either without
 	// one: the classifier abstains on little evidence), or, since the classifier may file one
 	// problem under two categories, by a wider margin; and alike on their substantive terms
-	// alone.
+	// alone. Or, whatever their categories and their words, saying the same thing fails.
 	alikeTo := func(ranked []rankedTicket) ([]*Ticket, []rankedTicket, error) {
 		var tks []*Ticket
 		var kept []rankedTicket
-		for _, r := range keepSimilar(ranked, self, cfg.Similarity) {
+		for _, r := range ranked {
+			alike := r.score >= 0 && similarity(r.score, self) >= cfg.Similarity
+			var doc []string // Read first when only sameFailure may keep it: most hold not all it names.
+			if !alike {
+				if !names[r.id] {
+					continue
+				}
+				var err error
+				if doc, err = searchDoc(ctx, q, dia, r.id); err != nil {
+					return nil, nil, err
+				}
+				if !containsAll(doc, sub.failing.things) {
+					continue
+				}
+				if r.score < 0 { // Ranked for what it names (rank): its score for the request's terms.
+					if r.score, err = scoreOf(ctx, q, dia, terms, r.id); err != nil {
+						return nil, nil, err
+					}
+					alike = similarity(r.score, self) >= cfg.Similarity
+				}
+			}
 			other, err := t.Ticket(r.id)
 			if err != nil {
 				return nil, nil, err
 			}
 			apart := other.Category != tk.Category && other.Category != "" && tk.Category != ""
-			if apart && similarity(r.score, self) < cfg.Similarity+crossCategoryMargin {
+			alike = alike && !(apart && similarity(r.score, self) < cfg.Similarity+crossCategoryMargin)
+			if !alike && len(sub.failing.things) == 0 {
 				continue
 			}
 			if !other.IsIncident() && !t.cfg.InOrganisation(other.Requester) || t.underWay(other) {
 				continue
 			}
-			s, err := sub.similarityTo(ctx, q, dia, other)
+			if !other.IsIncident() && Mailbox(other.Requester) == Mailbox(tk.Requester) {
+				// One's own requests share one's signature, one's words: alike to them says
+				// nothing of an outage.
+				continue
+			}
+			s, same, err := sub.similarityTo(ctx, q, dia, other, doc)
 			if err != nil {
 				return nil, nil, err
 			}
-			if s < cfg.Similarity {
+			if !(alike && s >= cfg.Similarity) && !same {
 				continue
 			}
-			onSubstance[r.id] = s
+			onSubstance[r.id], sameThing[r.id] = s, same
 			tks, kept = append(tks, other), append(kept, r)
 		}
 		return tks, kept, nil
 	}
+	// rank ranks the candidates of filter f for the request's query terms and, when it names
+	// something failing, those that name it too, whatever else they say (in names).
+	rank := func(f SearchFilter, limit int) ([]rankedTicket, error) {
+		ranked, err := rankTickets(ctx, q, dia, terms, f, limit)
+		if err != nil || len(sub.failing.things) == 0 {
+			return ranked, err
+		}
+		naming, err := rankTickets(ctx, q, dia, sub.failing.things, f, limit)
+		if err != nil {
+			return nil, err
+		}
+		seen := map[int64]bool{}
+		for _, r := range ranked {
+			seen[r.id] = true
+		}
+		for _, r := range naming {
+			names[r.id] = true
+			if !seen[r.id] {
+				// Scored for the request's own terms by alikeTo, if it holds what the request names.
+				r.score = -1
+				ranked = append(ranked, r)
+			}
+		}
+		return ranked, nil
+	}
 	// An incident already open for it: alike to one of its requests, or to the incident itself.
-	joined, err := rankTickets(ctx, q, dia, terms, SearchFilter{Statuses: active, Linked: true, Exclude: tk.ID}, 20)
+	joined, err := rank(SearchFilter{Statuses: active, Linked: true, Exclude: tk.ID}, 20)
 	if err != nil {
 		return detection{}, err
 	}
-	incidents, err := rankTickets(ctx, q, dia, terms, SearchFilter{Statuses: active, Kind: TicketIncident}, 5)
+	incidents, err := rank(SearchFilter{Statuses: active, Kind: TicketIncident}, 5)
 	if err != nil {
 		return detection{}, err
 	}
@@ -135,7 +192,7 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 		return detection{incident: inc, reason: []string{fmt.Sprintf("alike to #%d (%s), linked to incident #%d", other.ID, pct(r), inc.ID)}}, nil
 	}
 	// Enough alike recent requests to make one.
-	recent, err := rankTickets(ctx, q, dia, terms, SearchFilter{Statuses: active, Kind: TicketRequest,
+	recent, err := rank(SearchFilter{Statuses: active, Kind: TicketRequest,
 		Unlinked: true, Since: t.Now.Add(-cfg.Window.Duration), Exclude: tk.ID}, 50)
 	if err != nil {
 		return detection{}, err
