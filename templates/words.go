@@ -28,8 +28,13 @@ type catalogue struct {
 		Long        string   `toml:"long"`         // A deadline: a template over dateParts.
 		Short       string   `toml:"short"`        // A time in a list.
 		// Zone is how a time's zone is said after it, {{.Zone}} in long and short: a template
-		// over zoneParts ("{{.Abbrev}}": "CET"); optional, "{{.Abbrev}}" when not set.
+		// over zoneParts ("{{.Abbrev}}": "CET"); optional, "{{.Abbrev}}" when not set. It may
+		// say {{vowel .City}} to join the city's name as the language does before a vowel
+		// (French: "heure d'Alger", not "heure de Alger").
 		Zone string `toml:"zone"`
+		// Aspirated are the names that begin with an h that is said, not silent (French "h
+		// aspiré": Hong Kong): vowel is false for them. Any other h is silent (Helsinki).
+		Aspirated []string `toml:"aspirated"`
 	} `toml:"date"`
 	// Cities are the names of the zones' cities in the language, by their English name
 	// ("Brussels" = "Bruxelles"): a city not in it keeps the zone's own name. Optional.
@@ -136,8 +141,11 @@ func (c *catalogue) check(name string, ref *catalogue) error {
 		return t
 	}
 	c.long, c.short = parse("date.long", d.Long), parse("date.short", d.Short)
-	if d.Zone != "" {
-		c.zone = parse("date.zone", d.Zone)
+	if d.Zone != "" && err == nil {
+		c.zone, err = texttemplate.New("date.zone").Funcs(c.zoneFuncs()).Option("missingkey=error").Parse(d.Zone)
+		if err != nil {
+			err = fmt.Errorf("%s: date.zone: %w", name, err)
+		}
 	}
 	c.pieces = map[*texttemplate.Template][]datePiece{}
 	for _, f := range []*texttemplate.Template{c.long, c.short} {
