@@ -163,3 +163,30 @@ func TestVowel(t *testing.T) {
 		}
 	}
 }
+
+// TestDigestAsOf: the digest says when it was made as a report says it, with its zone in full:
+// "as of 3 Dec 08:36 CET (UTC+1)", « au 3 déc. à 08:36 (heure de Paris, UTC+1) » (it said
+// "on 3 Dec 08:36 CET", with no offset).
+func TestDigestAsOf(t *testing.T) {
+	s := load(t, "")
+	at := time.Date(2026, 12, 3, 7, 36, 0, 0, time.UTC)
+	for lang, want := range map[string]string{
+		"en": "7 open tickets as of 3 Dec 08:36 CET (UTC+1).",
+		"fr": "7 tickets ouverts au 3 déc. à 08:36 (heure de Paris, UTC+1).",
+	} {
+		n := Samples(tickets.KindDigest, lang)[0]
+		d := *n.Digest
+		d.Now = at
+		n.Digest = &d
+		_, text, html, err := s.Render(tickets.KindDigest, lang, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, want) {
+			t.Errorf("%s text, want %q:\n%s", lang, want, text)
+		}
+		if h := strings.ReplaceAll(strings.ReplaceAll(want, "+", "&#43;"), "7 ", "<b>7</b> "); !strings.Contains(html, h) {
+			t.Errorf("%s HTML, want %q:\n%s", lang, h, html)
+		}
+	}
+}
