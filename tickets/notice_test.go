@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 )
 
 // queuedNotices returns the notices queued of a kind, by recipient.
@@ -50,5 +51,28 @@ func TestAssignedQuestionsInReadersLanguage(t *testing.T) {
 	}
 	if want := []string{"Dans quel bâtiment et quel bureau êtes-vous ?"}; !slices.Equal(assigned.Questions, want) {
 		t.Errorf("assignment notice to Alice (French) says the acknowledgement asked %q, want %q", assigned.Questions, want)
+	}
+}
+
+// TestAwayRefusalInReadersLanguage: a refused #away tells the technician why in their language,
+// all of it: the French refusal quoted the desk's English error ("date 2020-01-01 is in the
+// past") inside its French sentence.
+func TestAwayRefusalInReadersLanguage(t *testing.T) {
+	for _, tt := range []struct {
+		from, text, want string
+	}{
+		{"alice@corp.example", "#away until 2020-01-01", "date non comprise ou passée : #away until AAAA-MM-JJ (2020-01-01)"},
+		{"alice@corp.example", "#away until demain", "date non comprise ou passée : #away until AAAA-MM-JJ (demain)"},
+		{"bob@corp.example", "#away until 2020-01-01", "date not understood or past: #away until YYYY-MM-DD (2020-01-01)"},
+	} {
+		d := newTestDesk(t)
+		ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
+		if o := ingest(t, d, t0.Add(time.Minute), techReply(t, d, "t@m", tt.from, tt.text))[0]; o.Action != ActionRejected {
+			t.Fatalf("%s: action %s, want %s", tt.text, o.Action, ActionRejected)
+		}
+		n, ok := queuedNotices(t, d, KindRejected)[`["`+tt.from+`"]`]
+		if !ok || !slices.Equal(n.Problems, []string{tt.want}) {
+			t.Errorf("%s to %s: problems %q, want %q", tt.text, tt.from, n.Problems, tt.want)
+		}
 	}
 }
