@@ -171,3 +171,61 @@ func hasLetter(s string) bool {
 	}
 	return false
 }
+
+// zoneFuncs are the functions the zone format (date.zone) may use.
+func (c *catalogue) zoneFuncs() texttemplate.FuncMap {
+	return texttemplate.FuncMap{
+		"vowel":      c.vowel,
+		"hasPrefix":  strings.HasPrefix,
+		"trimPrefix": strings.TrimPrefix,
+	}
+}
+
+// vowel reports whether a name is said beginning with a vowel, so that a language eliding
+// before one (French "de" + "Alger" is "d'Alger") can say so by rule, for any city: a vowel
+// letter, accented or not (Abidjan, Athènes, Écija, Oslo); a y before a consonant (Ypres; before
+// a vowel it is a consonant: Yangon); an h before a vowel, silent as an h is unless the
+// catalogue lists the name as aspirated (Helsinki, Honolulu; not Hong Kong).
+func (c *catalogue) vowel(name string) bool {
+	rs := []rune(strings.ToLower(name))
+	if len(rs) == 0 {
+		return false
+	}
+	switch first := baseLetter(rs[0]); {
+	case strings.ContainsRune("aeiouæœ", first):
+		return true
+	case first == 'y':
+		return len(rs) > 1 && unicode.IsLetter(rs[1]) && !strings.ContainsRune("aeiouy", baseLetter(rs[1]))
+	case first == 'h':
+		if len(rs) < 2 || !strings.ContainsRune("aeiouy", baseLetter(rs[1])) {
+			return false
+		}
+		for _, a := range c.Date.Aspirated {
+			if strings.EqualFold(a, name) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// baseLetter is a lower-case letter without its accent: 'é' is 'e'.
+func baseLetter(r rune) rune {
+	for base, accented := range accents {
+		if strings.ContainsRune(accented, r) {
+			return base
+		}
+	}
+	return r
+}
+
+// accents are the accented forms of the vowels (and y) of the Latin alphabet's languages.
+var accents = map[rune]string{
+	'a': "àáâãäåāăą",
+	'e': "èéêëēĕėęě",
+	'i': "ìíîïĩīĭįı",
+	'o': "òóôõöøōŏő",
+	'u': "ùúûüũūŭůűų",
+	'y': "ýÿŷ",
+}

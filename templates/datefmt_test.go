@@ -24,7 +24,7 @@ func TestDatePiecesWriteAsTemplate(t *testing.T) {
 	}
 	for _, lang := range s.Languages() {
 		c := s.words[lang]
-		all := map[*texttemplate.Template]bool{c.long: true, c.short: true}
+		all := map[*texttemplate.Template]bool{c.long: true, c.short: true, c.medium: true}
 		for f, want := range formats {
 			tpl, err := texttemplate.New("date").Option("missingkey=error").Parse(f)
 			if err != nil {
@@ -54,8 +54,8 @@ func TestDatePiecesWriteAsTemplate(t *testing.T) {
 				}
 			}
 		}
-		if len(c.pieces) != 2 {
-			t.Errorf("%s: %d of its two date formats read into pieces", lang, len(c.pieces))
+		if len(c.pieces) != 3 {
+			t.Errorf("%s: %d of its three date formats read into pieces", lang, len(c.pieces))
 		}
 	}
 }

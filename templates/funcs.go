@@ -30,8 +30,10 @@ func funcs(c *catalogue) map[string]any {
 	return map[string]any{
 		// when formats a deadline in full: "jeudi 26 novembre à 11:00"; "" for the zero time.
 		"when": date(c.long),
-		// short formats a time for lists: "26 nov. 11:00".
-		"short":     date(c.short),
+		// short formats a time for lists: "26 nov. 11:00 UTC+1".
+		"short": date(c.short),
+		// medium formats the moment a report is made: "3 Dec 08:36 CET (UTC+1)".
+		"medium":    date(c.medium),
 		"prio":      func(p string) string { return label(c.Priority, p) },
 		"status":    func(s string) string { return label(c.Status, s) },
 		"eventKind": func(k string) string { return label(c.Event, k) },

@@ -79,7 +79,7 @@ func TestZoneWords(t *testing.T) {
 		{"America/New_York", time.Date(2026, 3, 8, 6, 0, 0, 0, time.UTC), "Sunday 8 March at 01:00 EST (UTC-5)", "dimanche 8 mars à 01:00 (heure de New York, UTC-5)"},
 		{"America/New_York", time.Date(2026, 3, 8, 7, 0, 0, 0, time.UTC), "Sunday 8 March at 03:00 EDT (UTC-4)", "dimanche 8 mars à 03:00 (heure de New York, UTC-4)"},
 		{"Asia/Kolkata", time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), "Tuesday 1 December at 14:30 IST (UTC+5:30)", "mardi 1 décembre à 14:30 (heure de Kolkata, UTC+5:30)"},
-		{"America/Sao_Paulo", time.Date(2026, 12, 1, 17, 30, 0, 0, time.UTC), "Tuesday 1 December at 14:30 UTC-3", "mardi 1 décembre à 14:30 (heure de Sao Paulo, UTC-3)"},
+		{"America/Sao_Paulo", time.Date(2026, 12, 1, 17, 30, 0, 0, time.UTC), "Tuesday 1 December at 14:30 UTC-3", "mardi 1 décembre à 14:30 (heure de São Paulo, UTC-3)"},
 		{"Europe/London", time.Date(2026, 12, 1, 14, 30, 0, 0, time.UTC), "Tuesday 1 December at 14:30 GMT (UTC)", "mardi 1 décembre à 14:30 (heure de Londres, UTC)"},
 		{"Europe/Brussels", time.Date(2026, 12, 1, 13, 30, 0, 0, time.UTC), "Tuesday 1 December at 14:30 CET (UTC+1)", "mardi 1 décembre à 14:30 (heure de Bruxelles, UTC+1)"},
 		{"UTC", time.Date(2026, 12, 1, 14, 30, 0, 0, time.UTC), "Tuesday 1 December at 14:30 UTC", "mardi 1 décembre à 14:30 (UTC)"},
@@ -103,6 +103,90 @@ func TestZoneWords(t *testing.T) {
 		}
 		if got, want := s.Page("fr", loc).Short(c.at), tm.Format("15:04"); !strings.Contains(got, want) || !strings.Contains(got, "UTC") {
 			t.Errorf("page short %s: %q", c.zone, got)
+		}
+	}
+}
+
+// TestFrenchZoneJoinsCity: French joins a city's name to "heure" as it is said, by rule and for
+// any city: d' before a vowel or a silent h, de before a consonant or an aspirated h, du for a
+// name in Le, des for one in Les ("heure de Alger" was written once).
+func TestFrenchZoneJoinsCity(t *testing.T) {
+	s := load(t, "")
+	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	for zone, want := range map[string]string{
+		"Africa/Algiers":     "heure d'Alger,",
+		"Africa/Abidjan":     "heure d'Abidjan,",
+		"Europe/Amsterdam":   "heure d'Amsterdam,",
+		"Europe/Athens":      "heure d'Athènes,",
+		"Europe/Istanbul":    "heure d'Istanbul,",
+		"Europe/Oslo":        "heure d'Oslo,",
+		"Asia/Yerevan":       "heure d'Erevan,",
+		"Europe/Helsinki":    "heure d'Helsinki,",
+		"America/Halifax":    "heure d'Halifax,",
+		"Pacific/Honolulu":   "heure d'Honolulu,",
+		"Asia/Hong_Kong":     "heure de Hong Kong,",
+		"Asia/Ho_Chi_Minh":   "heure de Hô Chi Minh-Ville,",
+		"Asia/Yangon":        "heure de Yangon,",
+		"Europe/Paris":       "heure de Paris,",
+		"America/Havana":     "heure de La Havane,",
+		"Indian/Reunion":     "heure de La Réunion,",
+		"Africa/Cairo":       "heure du Caire,",
+		"Atlantic/Azores":    "heure des Açores,",
+		"America/Montevideo": "heure de Montevideo,",
+	} {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fr := s.words["fr"]
+		got, err := fr.date(fr.long, at.In(loc))
+		if err != nil || !strings.Contains(got, "("+want) {
+			t.Errorf("%s: %q (%v), want %q", zone, got, err, want)
+		}
+		if got := s.Page("fr", loc).Funcs()["when"].(func(time.Time) string)(at); !strings.Contains(got, want) {
+			t.Errorf("page %s: %q, want %q", zone, got, want)
+		}
+	}
+}
+
+// TestVowel: the rule French elision follows, on names no list holds.
+func TestVowel(t *testing.T) {
+	fr := load(t, "").words["fr"]
+	for name, want := range map[string]bool{
+		"Alger": true, "Écija": true, "Île-Rousse": true, "Oulan-Bator": true, "Œiras": true, "Ushuaïa": true,
+		"Ypres": true, "Yangon": false, "Yaoundé": false,
+		"Helsinki": true, "Hébron": true, "Hong Kong": false, "hong kong": false, "Hvar": false,
+		"Paris": false, "La Réunion": false, "": false, "7e": false,
+	} {
+		if got := fr.vowel(name); got != want {
+			t.Errorf("vowel(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestDigestAsOf: the digest says when it was made as a report says it, with its zone in full:
+// "as of 3 Dec 08:36 CET (UTC+1)", « au 3 déc. à 08:36 (heure de Paris, UTC+1) » (it said
+// "on 3 Dec 08:36 CET", with no offset).
+func TestDigestAsOf(t *testing.T) {
+	s := load(t, "")
+	at := time.Date(2026, 12, 3, 7, 36, 0, 0, time.UTC)
+	for lang, want := range map[string]string{
+		"en": "7 open tickets as of 3 Dec 08:36 CET (UTC+1).",
+		"fr": "7 tickets ouverts au 3 déc. à 08:36 (heure de Paris, UTC+1).",
+	} {
+		n := Samples(tickets.KindDigest, lang)[0]
+		d := *n.Digest
+		d.Now = at
+		n.Digest = &d
+		_, text, html, err := s.Render(tickets.KindDigest, lang, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, want) {
+			t.Errorf("%s text, want %q:\n%s", lang, want, text)
+		}
+		if h := strings.ReplaceAll(strings.ReplaceAll(want, "+", "&#43;"), "7 ", "<b>7</b> "); !strings.Contains(html, h) {
+			t.Errorf("%s HTML, want %q:\n%s", lang, h, html)
 		}
 	}
 }

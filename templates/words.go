@@ -27,9 +27,17 @@ type catalogue struct {
 		ShortMonths []string `toml:"short_months"` // Likewise, for lists.
 		Long        string   `toml:"long"`         // A deadline: a template over dateParts.
 		Short       string   `toml:"short"`        // A time in a list.
+		// Medium is the moment a report is made, said once at its top with the zone in full
+		// ("as of 3 Dec 08:36 CET (UTC+1)"); optional, the long format when not set.
+		Medium string `toml:"medium"`
 		// Zone is how a time's zone is said after it, {{.Zone}} in long and short: a template
-		// over zoneParts ("{{.Abbrev}}": "CET"); optional, "{{.Abbrev}}" when not set.
+		// over zoneParts ("{{.Abbrev}}": "CET"); optional, "{{.Abbrev}}" when not set. It may
+		// say {{vowel .City}} to join the city's name as the language does before a vowel
+		// (French: "heure d'Alger", not "heure de Alger").
 		Zone string `toml:"zone"`
+		// Aspirated are the names that begin with an h that is said, not silent (French "h
+		// aspiré": Hong Kong): vowel is false for them. Any other h is silent (Helsinki).
+		Aspirated []string `toml:"aspirated"`
 	} `toml:"date"`
 	// Cities are the names of the zones' cities in the language, by their English name
 	// ("Brussels" = "Bruxelles"): a city not in it keeps the zone's own name. Optional.
@@ -46,6 +54,7 @@ type catalogue struct {
 
 	lang           string
 	long, short    *texttemplate.Template
+	medium         *texttemplate.Template                 // date.medium, or long.
 	zone           *texttemplate.Template                 // date.zone; nil says the abbreviation.
 	zones          sync.Map                               // zoneKey → zoneParts, worked out once each.
 	pieces         map[*texttemplate.Template][]datePiece // The formats made of text and fields alone (datePieces).
@@ -135,12 +144,20 @@ func (c *catalogue) check(name string, ref *catalogue) error {
 		}
 		return t
 	}
-	c.long, c.short = parse("date.long", d.Long), parse("date.short", d.Short)
-	if d.Zone != "" {
-		c.zone = parse("date.zone", d.Zone)
+	c.long, c.short, c.medium = parse("date.long", d.Long), parse("date.short", d.Short), nil
+	if d.Medium != "" {
+		c.medium = parse("date.medium", d.Medium)
+	} else {
+		c.medium = c.long
+	}
+	if d.Zone != "" && err == nil {
+		c.zone, err = texttemplate.New("date.zone").Funcs(c.zoneFuncs()).Option("missingkey=error").Parse(d.Zone)
+		if err != nil {
+			err = fmt.Errorf("%s: date.zone: %w", name, err)
+		}
 	}
 	c.pieces = map[*texttemplate.Template][]datePiece{}
-	for _, f := range []*texttemplate.Template{c.long, c.short} {
+	for _, f := range []*texttemplate.Template{c.long, c.short, c.medium} {
 		if p, ok := datePieces(f); ok {
 			c.pieces[f] = p
 		}
@@ -180,6 +197,9 @@ func (c *catalogue) check(name string, ref *catalogue) error {
 	}
 	if _, err := c.date(c.short, time.Now()); err != nil {
 		return fmt.Errorf("%s: date.short: %w", name, err)
+	}
+	if _, err := c.date(c.medium, time.Now()); err != nil {
+		return fmt.Errorf("%s: date.medium: %w", name, err)
 	}
 	return nil
 }

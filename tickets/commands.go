@@ -571,7 +571,7 @@ func (t *Tx) refusal(c Command, text, who string) *errRefused {
 		}
 	case "away":
 		if _, err := parseAway(c.Arg, t.Now, t.cfg.Location()); err != nil {
-			p = say(PhraseAwayDate, "detail", err.Error())
+			p = say(PhraseAwayDate, "detail", awayDay(c.Arg)) // The date as written: the phrase says what is wrong in the reader's words.
 		}
 	}
 	if p.Code == "" {
@@ -654,6 +654,17 @@ func parseAway(arg string, now time.Time, loc *time.Location) (time.Time, error)
 		}
 	}
 	return time.Time{}, fmt.Errorf("unknown date %q: use #away until YYYY-MM-DD", arg)
+}
+
+// awayDay is the date of an #away argument as written, without its "until" ("jusqu'au").
+func awayDay(arg string) string {
+	a := strings.TrimSpace(arg)
+	for _, p := range []string{"until", "till", "jusqu'au", "jusqu’au", "jusqu'à", "jusqu’à", "jusqu'a", "jusqu au", "au"} {
+		if len(a) > len(p) && strings.EqualFold(a[:len(p)], p) && a[len(p)] == ' ' {
+			a = strings.TrimSpace(a[len(p):])
+		}
+	}
+	return a
 }
 
 // authResultsTokens splits an Authentication-Results value into its ";"-separated parts, with

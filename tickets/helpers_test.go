@@ -122,7 +122,10 @@ func catalogueWords(t testing.TB) Words {
 			}
 		}
 		long := template.Must(template.New("long").Parse(c.Date.Long))
-		zone := template.Must(template.New("zone").Parse(c.Date.Zone))
+		zone := template.Must(template.New("zone").Funcs(template.FuncMap{ // The templates' zone functions, in short.
+			"hasPrefix": strings.HasPrefix, "trimPrefix": strings.TrimPrefix,
+			"vowel": func(s string) bool { return s != "" && strings.ContainsAny(s[:1], "AEIOUaeiou") },
+		}).Parse(c.Date.Zone))
 		funcs := template.FuncMap{"status": label(c.Status), "priority": label(c.Priority), "category": label(c.Category), "date": func(s string) string {
 			stamp, name, _ := strings.Cut(s, "[")
 			tm, err := time.Parse(time.RFC3339, stamp)

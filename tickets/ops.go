@@ -110,9 +110,12 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 		tk.Explain = string(b)
 	}
 
+	// The category's questions: the acknowledgement asks them in the requester's language; the
+	// assignment notice, which tells what it asked, says them in the technician's.
+	cat, hasCat := cfg.Category(tk.Category)
 	var questions []string
-	if c, ok := cfg.Category(tk.Category); ok {
-		questions = c.Questions(tk.Language)
+	if hasCat {
+		questions = cat.Questions(tk.Language)
 	}
 	ack := Mail{Kind: KindAck, To: []string{tk.Requester}, Language: tk.Language, Automatic: true,
 		Notice: Notice{Audience: "requester", Questions: questions, Text: req.Text}, Withheld: req.NoAck, withheldWhy: req.noAckWhy}
@@ -147,7 +150,11 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 	if err := t.event(tk, EventAssign, ActorDesk, false, pick.Email, ""); err != nil {
 		return nil, err
 	}
-	if err := t.queue(tk, Mail{Kind: KindAssigned, To: []string{pick.Email}, Language: t.staffLanguage(pick.Email),
+	staffLang := t.staffLanguage(pick.Email)
+	if hasCat {
+		questions = cat.Questions(staffLang)
+	}
+	if err := t.queue(tk, Mail{Kind: KindAssigned, To: []string{pick.Email}, Language: staffLang,
 		Notice: Notice{Audience: "staff", Text: req.Text, Questions: questions, Similar: known, WrittenBy: req.WrittenBy}}); err != nil {
 		return nil, err
 	}

@@ -138,8 +138,10 @@ The web desk: %s
   sign in as %s (%s) with this link, valid 15 minutes, once:
   %s
   or ask for a new link at %s/signin: it arrives in that person's mailbox above.
-Ctrl-C stops. What happens on the desk from now on is told here, a line per ticket event.
-`, w.IMAPAddr, w.SMTPAddr, w.Password, DeskUser, a.web.BaseURL(), coordinator.Name, coordinator.Email, link, a.web.BaseURL())
+Ctrl-C stops. What happens on the desk from now on is told here, a line per ticket event, its
+time in the desk's zone (%s).
+`, w.IMAPAddr, w.SMTPAddr, w.Password, DeskUser, a.web.BaseURL(), coordinator.Name, coordinator.Email, link, a.web.BaseURL(),
+		a.desk.Config().Location())
 	s.follow(last, time.Second)
 	return nil
 }

@@ -96,8 +96,8 @@ func (a *app) claimed(name, spec string, run job) job {
 }
 
 // printInstances says, for `deskd check`, who holds each role, which senders are alive and where
-// each job last ran.
-func printInstances(ctx context.Context, w io.Writer, s *tickets.Store, now time.Time) error {
+// each job last ran, times in loc (the desk's zone), named.
+func printInstances(ctx context.Context, w io.Writer, s *tickets.Store, now time.Time, loc *time.Location) error {
 	roles, err := s.Roles(ctx)
 	if err != nil {
 		return err
@@ -105,9 +105,9 @@ func printInstances(ctx context.Context, w io.Writer, s *tickets.Store, now time
 	for _, r := range roles {
 		switch {
 		case r.Held && r.Client != "":
-			fmt.Fprintf(w, "role %s: held by %s (taken %s)\n", r.Name, r.Client, r.Since.Local().Format(time.DateTime))
+			fmt.Fprintf(w, "role %s: held by %s (taken %s)\n", r.Name, r.Client, fmtTime(&r.Since, loc))
 		case r.Held:
-			fmt.Fprintf(w, "role %s: held by %s (taken %s)\n", r.Name, r.Holder, r.Since.Local().Format(time.DateTime))
+			fmt.Fprintf(w, "role %s: held by %s (taken %s)\n", r.Name, r.Holder, fmtTime(&r.Since, loc))
 		default:
 			fmt.Fprintf(w, "role %s: free (last held by %s)\n", r.Name, r.Holder)
 		}
@@ -133,7 +133,7 @@ func printInstances(ctx context.Context, w io.Writer, s *tickets.Store, now time
 		return err
 	}
 	for _, r := range runs {
-		fmt.Fprintf(w, "job %s: last run %s by %s\n", r.Job, r.At.Local().Format(time.DateTime), r.Holder)
+		fmt.Fprintf(w, "job %s: last run %s by %s\n", r.Job, fmtTime(&r.At, loc), r.Holder)
 	}
 	return nil
 }

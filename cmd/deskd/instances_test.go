@@ -41,7 +41,7 @@ func TestInstancesSayAGoneSender(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	if err := printInstances(ctx, &out, s, now); err != nil {
+	if err := printInstances(ctx, &out, s, now, time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Count(out.String(), "sender alive: ") != 1 || strings.Count(out.String(), "sender gone: ") != 1 ||

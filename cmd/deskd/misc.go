@@ -93,7 +93,7 @@ func check(ctx context.Context, e *env) error {
 		return fmt.Errorf("database: %w", err)
 	}
 	defer done()
-	if err := printInstances(ctx, e.stdout, d.Store, time.Now()); err != nil {
+	if err := printInstances(ctx, e.stdout, d.Store, time.Now(), cfg.Desk.Location()); err != nil {
 		fail(fmt.Errorf("database: %w", err))
 	}
 	if _, err := templates.Load(cfg.Templates); err != nil {

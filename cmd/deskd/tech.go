@@ -80,7 +80,7 @@ func techList(ctx context.Context, e *env, d *tickets.Desk, asJSON bool) error {
 			l := loads[te.Email]
 			away := "-"
 			if until, ok := tx.Away(te.Email); ok {
-				away = until.In(d.Config().Location()).Format("2006-01-02 15:04")
+				away = fmtTime(&until, d.Config().Location())
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d\t%s\n", te.Email, te.Name, te.Tier, strings.Join(te.Skills, ","), l.Open, l.Weight, away)
 		}
@@ -119,7 +119,7 @@ func away(ctx context.Context, e *env, d *tickets.Desk, who, until string, on bo
 		return err
 	}
 	if on {
-		fmt.Fprintf(e.stdout, "%s is away until %s\n", te.Name, when.In(d.Config().Location()).Format("2006-01-02 15:04"))
+		fmt.Fprintf(e.stdout, "%s is away until %s\n", te.Name, fmtTime(&when, d.Config().Location()))
 	} else {
 		fmt.Fprintf(e.stdout, "%s is back\n", te.Name)
 	}

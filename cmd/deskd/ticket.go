@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/deskd/deskd/cmd/deskd/config"
 	"github.com/deskd/deskd/templates"
@@ -332,12 +333,34 @@ func clip(s string, n int) string {
 	return s
 }
 
-// fmtTime shows a time in the desk's time zone, the zone named: "2026-11-26 11:00 CET".
+// fmtTime shows a time in the desk's time zone, the zone named: "2026-11-26 11:00 CET"; a zone
+// without an abbreviation of letters by its offset, "2026-11-26 11:00 UTC-3", as the mails say it
+// (Go would write "-03").
 func fmtTime(t *time.Time, loc *time.Location) string {
 	if t == nil {
 		return "-"
 	}
-	return t.In(loc).Format("2006-01-02 15:04 MST")
+	in := t.In(loc)
+	abbrev, offset := in.Zone()
+	if strings.IndexFunc(abbrev, unicode.IsLetter) < 0 {
+		abbrev = utcOffset(offset)
+	}
+	return in.Format("2006-01-02 15:04") + " " + abbrev
+}
+
+// utcOffset is an offset from UTC as the mails write it: "UTC+1", "UTC-3:30", "UTC".
+func utcOffset(seconds int) string {
+	if seconds == 0 {
+		return "UTC"
+	}
+	sign := "+"
+	if seconds < 0 {
+		sign, seconds = "-", -seconds
+	}
+	if m := seconds % 3600 / 60; m != 0 {
+		return fmt.Sprintf("UTC%s%d:%02d", sign, seconds/3600, m)
+	}
+	return fmt.Sprintf("UTC%s%d", sign, seconds/3600)
 }
 
 // printShow prints a ticket and its history for a person, times in loc (the desk's time zone).

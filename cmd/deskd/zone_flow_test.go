@@ -88,8 +88,8 @@ func TestFlowTimesInDeskZone(t *testing.T) {
 	}
 	drain()
 	for who, want := range map[string][]string{
-		"nadia@corp.example": {"au 1 déc. 08:00 UTC+1", "échéance 30 nov. 20:31 UTC+1"},
-		"sam@corp.example":   {"on 1 Dec 08:00 CET", "due 30 Nov 20:31 CET"},
+		"nadia@corp.example": {"au 1 déc. à 08:00 (heure de Paris, UTC+1)", "échéance 30 nov. 20:31 UTC+1"},
+		"sam@corp.example":   {"as of 1 Dec 08:00 CET (UTC+1)", "due 30 Nov 20:31 CET"},
 	} {
 		ms := f.mails(who, tickets.KindDigest, 0)
 		if len(ms) != 1 {
