@@ -490,10 +490,10 @@ func scanPartFields(raw []byte) (charset string, names []string) {
 		if charset != "" || name != "content-type:" {
 			continue
 		}
-		t, params := parseParams(value)
-		if t != "text/plain" && t != "text/html" {
+		if t := mediaType(value); t != "text/plain" && t != "text/html" {
 			continue
 		}
+		_, params := parseParams(value)
 		switch cs := strings.ToLower(strings.TrimSpace(params["charset"])); cs {
 		case "", "us-ascii", "ascii", "utf-8", "utf8":
 		default:
