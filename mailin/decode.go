@@ -560,13 +560,40 @@ func parseParams(v string) (string, map[string]string) {
 	return parseParamsHint(v, "")
 }
 
+// mediaType is the value parseParams(v) returns, without its parameters: what the verdict and
+// the charset scan read of most fields. Splitting the parameters into a map for a value whose
+// parameters they do not read, and the pieces of every split on the heap (appendUnquoted), were
+// 9,600 instructions and 13 allocations of a generated mail's 410,200 and 196 (callgrind of
+// BenchmarkParseGenerated).
+func mediaType(v string) string {
+	if strings.TrimSpace(v) == "" {
+		return ""
+	}
+	first := v
+	if i := indexUnquoted(v, ';'); i >= 0 {
+		first = v[:i]
+	}
+	first = strings.TrimSpace(first)
+	if i := strings.IndexAny(first, " \t"); i >= 0 {
+		first = first[:i]
+	}
+	return mediaValue(first)
+}
+
+// mediaValue is a field's value as parseParams returns it, from the first of its pieces
+// trimmed and cut at a space.
+func mediaValue(first string) string {
+	return strings.ToLower(strings.ToValidUTF8(first, ""))
+}
+
 // parseParamsHint is parseParams for a message whose text part declares the
 // charset hint, in which raw 8-bit values are read.
 func parseParamsHint(v, hint string) (string, map[string]string) {
 	if strings.TrimSpace(v) == "" {
 		return "", nil // No field (most parts have no Content-Disposition): nothing to split, no map.
 	}
-	parts := splitUnquoted(v, ';')
+	var buf [8]string // A field has a few parameters: its pieces stay off the heap.
+	parts := appendUnquoted(buf[:0], v, ';')
 	params := make(map[string]string, len(parts)-1)
 	value := ""
 	if len(parts) > 0 {
@@ -576,7 +603,7 @@ func parseParamsHint(v, hint string) (string, map[string]string) {
 			parts = append([]string{first[:i], first[i:]}, parts[1:]...)
 			first = first[:i]
 		}
-		value = strings.ToLower(strings.ToValidUTF8(first, ""))
+		value = mediaValue(first)
 	}
 	type piece struct {
 		n       int
@@ -672,9 +699,27 @@ func splitUnquoted(s string, sep byte) []string {
 			n++
 		}
 	}
-	out := make([]string, 0, n)
+	return appendUnquoted(make([]string, 0, n), s, sep)
+}
+
+// appendUnquoted appends the pieces of splitUnquoted(s, sep) to out: a caller that keeps them
+// to itself can split into an array of its own, which does not go to the heap.
+func appendUnquoted(out []string, s string, sep byte) []string {
+	for {
+		i := indexUnquoted(s, sep)
+		if i < 0 {
+			return append(out, s)
+		}
+		out = append(out, s[:i])
+		s = s[i+1:]
+	}
+}
+
+// indexUnquoted returns the index of the first sep in s outside double quotes and RFC 2047
+// encoded words, -1 if there is none. Outside quotes nothing carries over a separator, so the
+// next piece is read from just after it alike.
+func indexUnquoted(s string, sep byte) int {
 	inQuote, esc := false, false
-	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == '=' && !inQuote && i+1 < len(s) && s[i+1] == '?' {
@@ -691,11 +736,10 @@ func splitUnquoted(s string, sep byte) []string {
 		case c == '"':
 			inQuote = !inQuote
 		case c == sep && !inQuote:
-			out = append(out, s[start:i])
-			start = i + 1
+			return i
 		}
 	}
-	return append(out, s[start:])
+	return -1
 }
 
 func unquote(s string) string {
@@ -740,14 +784,29 @@ func decodeBase64(b []byte) []byte {
 		out = out[:len(out)+n]
 		chunk = chunk[:0]
 	}
-	for _, c := range b {
-		if base64Char[c] {
-			chunk = append(chunk, c)
+	for i := 0; i < len(b); {
+		c := b[i]
+		if !base64Char[c] {
+			if c == '=' && len(chunk) > 0 {
+				flush()
+			}
+			i++
+			continue
+		}
+		// A run of base64 characters (a line of the part), gathered at once: byte by byte it
+		// took 9,400 more of a generated mail's 400,600 instructions (callgrind of
+		// BenchmarkParseGenerated).
+		j := i + 1
+		for j < len(b) && base64Char[b[j]] {
+			j++
+		}
+		for i < j {
+			n := copy(buf[len(chunk):], b[i:j])
+			chunk = buf[:len(chunk)+n]
+			i += n
 			if len(chunk) == len(buf) {
 				flush()
 			}
-		} else if c == '=' && len(chunk) > 0 {
-			flush()
 		}
 	}
 	flush()

@@ -2,6 +2,7 @@ package mailin
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/deskd/deskd/tickets"
@@ -35,9 +36,10 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 		ReturnedIDs: m.ReturnedIDs, Raw: m.Raw, ThreadIndex: m.ThreadIndex, ThreadTopic: m.ThreadTopic,
 		OmittedFiles: m.OmittedFiles, Meeting: m.Meeting,
 	}
-	in.Repeated = repeated(m)
-	for _, k := range []string{"Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To"} {
-		for _, v := range m.Header.Values(k) {
+	var delivered [len(deliveryFields)][]string
+	in.Repeated, delivered = headerLists(m)
+	for _, vs := range delivered {
+		for _, v := range vs {
 			for _, a := range parseAddressList(v) {
 				in.DeliveredTo = append(in.DeliveredTo, a.Email)
 			}
@@ -220,17 +222,39 @@ var htmlSigDelimRe = regexp.MustCompile(`--(?:\s|&nbsp;|&#160;|\x{a0})*(?:<br|</
 // identify, thread or date it. DKIM verifies the last copy of a field it signs while readers
 // show the first (RFC 6376 section 5.4.2): a signed mail with one of them prepended is replayed
 // or forged, and deskd reads the first.
-var singleFields = []string{"From", "Sender", "Subject", "Message-Id", "In-Reply-To", "References", "Date"}
+var singleFields = [...]string{"From", "Sender", "Subject", "Message-Id", "In-Reply-To", "References", "Date"}
+
+// deliveryFields are the fields that name the address a mail was delivered to, in the order
+// Incoming reads them.
+var deliveryFields = [...]string{"Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To"}
 
 // repeated names the single fields that occur more than once in the message's header.
 func repeated(m *Message) []string {
-	var out []string
-	for _, k := range singleFields {
-		if len(m.Header.Values(k)) > 1 {
-			out = append(out, k)
+	r, _ := headerLists(m)
+	return r
+}
+
+// headerLists returns, in one pass over the message's header fields, the single fields that
+// occur more than once (in the order of singleFields), and the values of each of the
+// deliveryFields, in header order: what Header.Values of each name returns. Values of the 11
+// names canonicalised each name and looked it up: this pass takes a generated mail from 415,900
+// instructions and 199 allocations to 410,200 and 196 (callgrind of BenchmarkParseGenerated).
+func headerLists(m *Message) (repeated []string, delivered [len(deliveryFields)][]string) {
+	var seen [len(singleFields)]int
+	for fs := m.Header.Fields(); fs.Next(); {
+		k := fs.Key() // canonical, as Values looks it up
+		if i := slices.Index(singleFields[:], k); i >= 0 {
+			seen[i]++
+		} else if i := slices.Index(deliveryFields[:], k); i >= 0 {
+			delivered[i] = append(delivered[i], fs.Value())
 		}
 	}
-	return out
+	for i, n := range seen {
+		if n > 1 {
+			repeated = append(repeated, singleFields[i])
+		}
+	}
+	return repeated, delivered
 }
 
 // displayNames are the display names the mail gives its sender and recipients, by address.

@@ -202,7 +202,7 @@ func parse(raw []byte, head *Message, opt ParseOptions) (m *Message, err error) 
 	hint, rawNames := scanPartFields(src)
 	if hint == "" {
 		hint = headerCharset(append([]string{hv.Get("Subject"), hv.Get("From"), hv.Get("Sender"), hv.Get("Reply-To"),
-			strings.Join(h.Values("To"), " "), strings.Join(h.Values("Cc"), " ")}, rawNames...))
+			strings.Join(hv.to, " "), strings.Join(hv.cc, " ")}, rawNames...))
 	}
 	var read *headerRead
 	if hp != nil && hp.hint == hint && !head.DerivedID {
@@ -253,7 +253,6 @@ func parse(raw []byte, head *Message, opt ParseOptions) (m *Message, err error) 
 // readFields reads what the header's fields say into m, decoding them with the charset hint,
 // and returns what the verdict needs of them.
 func (m *Message) readFields(raw []byte, hint string, hv *headerValues) *headerRead {
-	h := m.Header
 	m.MessageID = firstMsgID(hv.Get("Message-Id"))
 	if m.MessageID == "" {
 		m.MessageID, m.DerivedID = derivedID(raw), true
@@ -261,7 +260,7 @@ func (m *Message) readFields(raw []byte, hint string, hv *headerValues) *headerR
 	m.ThreadIndex = strings.TrimSpace(hv.Get("Thread-Index"))
 	m.ThreadTopic = strings.TrimSpace(decodeHeaderText(hv.Get("Thread-Topic")))
 	m.InReplyTo = msgIDList(hv.Get("In-Reply-To"))
-	m.References = msgIDList(strings.Join(h.Values("References"), " "))
+	m.References = msgIDList(strings.Join(hv.references, " "))
 	read := &headerRead{messageID: m.MessageID, messageIDOK: true, values: hv}
 	if m.DerivedID {
 		read.messageID = ""
@@ -275,15 +274,15 @@ func (m *Message) readFields(raw []byte, hint string, hv *headerValues) *headerR
 		m.From = sender[0]
 	}
 	m.ReplyTo = parseAddresses(hv.Get("Reply-To"), hint)
-	m.To = parseAddresses(strings.Join(h.Values("To"), ", "), hint)
-	m.Cc = parseAddresses(strings.Join(h.Values("Cc"), ", "), hint)
+	m.To = parseAddresses(strings.Join(hv.to, ", "), hint)
+	m.Cc = parseAddresses(strings.Join(hv.cc, ", "), hint)
 	subject := hv.Get("Subject")
 	m.Subject = decodeSubject(subject, hint)
 	read.subject, read.subjectOK = m.Subject, len(subject) <= maxSubjectRaw && hintless(subject, hint)
 	m.Date = parseDate(hv.Get("Date"))
 	m.Language = firstLanguage(hv.Get("Content-Language"))
 	m.Priority = priority(hv)
-	m.AuthResults = h.Values("Authentication-Results")
+	m.AuthResults = slices.Clip(hv.authResults) // an append makes a copy
 	return read
 }
 
@@ -490,10 +489,10 @@ func scanPartFields(raw []byte) (charset string, names []string) {
 		if charset != "" || name != "content-type:" {
 			continue
 		}
-		t, params := parseParams(value)
-		if t != "text/plain" && t != "text/html" {
+		if t := mediaType(value); t != "text/plain" && t != "text/html" {
 			continue
 		}
+		_, params := parseParams(value)
 		switch cs := strings.ToLower(strings.TrimSpace(params["charset"])); cs {
 		case "", "us-ascii", "ascii", "utf-8", "utf8":
 		default:

@@ -182,9 +182,9 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 	if !read.subjectOK {
 		subject = decodeSubject(hv.Get("Subject"), "")
 	}
-	ct, params := parseParams(hv.Get("Content-Type"))
 	reportType := ""
-	if ct == "multipart/report" {
+	if mediaType(hv.Get("Content-Type")) == "multipart/report" {
+		_, params := parseParams(hv.Get("Content-Type"))
 		reportType = strings.ToLower(params["report-type"])
 	}
 	if f != nil && f.reportType != "" && reportType == "" {
