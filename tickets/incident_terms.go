@@ -584,14 +584,16 @@ func substanceOf(ctx context.Context, q querier, dia searchDialect, tk *Ticket, 
 
 // similarityTo is how alike ticket other is to the request on substantive terms, 0 to 1: 0 when
 // they share none, or name different places or error codes; and whether both say the same thing
-// fails (sameFailure).
-func (s substance) similarityTo(ctx context.Context, q querier, dia searchDialect, other *Ticket) (float64, bool, error) {
+// fails (sameFailure). doc is other's document, nil to read it.
+func (s substance) similarityTo(ctx context.Context, q querier, dia searchDialect, other *Ticket, doc []string) (float64, bool, error) {
 	if s.self == 0 {
 		return 0, false, nil
 	}
-	doc, err := searchDoc(ctx, q, dia, other.ID)
-	if err != nil {
-		return 0, false, err
+	var err error
+	if doc == nil {
+		if doc, err = searchDoc(ctx, q, dia, other.ID); err != nil {
+			return 0, false, err
+		}
 	}
 	subject := analyze(other.Subject, other.Language)
 	if s.marks.apart(marksOf(doc, placeTerms(other.Subject, other.Language))) {

@@ -76,6 +76,7 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 	}
 	onSubstance := map[int64]float64{} // The candidates' similarity on substantive terms.
 	sameThing := map[int64]bool{}      // The candidates that say the same thing fails (sameFailure).
+	names := map[int64]bool{}          // The candidates that name one of what the request says fails (rank).
 	pct := func(r rankedTicket) string {
 		same := ""
 		if sameThing[r.id] {
@@ -91,9 +92,25 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 		var tks []*Ticket
 		var kept []rankedTicket
 		for _, r := range ranked {
-			alike := similarity(r.score, self) >= cfg.Similarity
-			if !alike && len(sub.failing.things) == 0 {
-				continue
+			alike := r.score >= 0 && similarity(r.score, self) >= cfg.Similarity
+			var doc []string // Read first when only sameFailure may keep it: most hold not all it names.
+			if !alike {
+				if !names[r.id] {
+					continue
+				}
+				var err error
+				if doc, err = searchDoc(ctx, q, dia, r.id); err != nil {
+					return nil, nil, err
+				}
+				if !containsAll(doc, sub.failing.things) {
+					continue
+				}
+				if r.score < 0 { // Ranked for what it names (rank): its score for the request's terms.
+					if r.score, err = scoreOf(ctx, q, dia, terms, r.id); err != nil {
+						return nil, nil, err
+					}
+					alike = similarity(r.score, self) >= cfg.Similarity
+				}
 			}
 			other, err := t.Ticket(r.id)
 			if err != nil {
@@ -112,7 +129,7 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 				// nothing of an outage.
 				continue
 			}
-			s, same, err := sub.similarityTo(ctx, q, dia, other)
+			s, same, err := sub.similarityTo(ctx, q, dia, other, doc)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -125,7 +142,7 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 		return tks, kept, nil
 	}
 	// rank ranks the candidates of filter f for the request's query terms and, when it names
-	// something failing, those that name it too, whatever else they say.
+	// something failing, those that name it too, whatever else they say (in names).
 	rank := func(f SearchFilter, limit int) ([]rankedTicket, error) {
 		ranked, err := rankTickets(ctx, q, dia, terms, f, limit)
 		if err != nil || len(sub.failing.things) == 0 {
@@ -140,11 +157,10 @@ func (t *Tx) detectIncident(tk *Ticket) (detection, error) {
 			seen[r.id] = true
 		}
 		for _, r := range naming {
+			names[r.id] = true
 			if !seen[r.id] {
-				// Scored for the request's own terms: the similarity on all its terms stays true.
-				if r.score, err = scoreOf(ctx, q, dia, terms, r.id); err != nil {
-					return nil, err
-				}
+				// Scored for the request's own terms by alikeTo, if it holds what the request names.
+				r.score = -1
 				ranked = append(ranked, r)
 			}
 		}
