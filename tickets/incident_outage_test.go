@@ -200,6 +200,8 @@ func TestSameFailure(t *testing.T) {
 		{[3]string{"fr", "Logiciel de paie en erreur", ""}, [3]string{"fr", "Logiciel de planning plante", ""}, false},
 		{[3]string{"fr", "Outlook plante", ""}, [3]string{"en", "Outlook search broken", ""}, false},
 		{[3]string{"fr", "Wifi lent", ""}, [3]string{"en", "Wi-Fi down", ""}, false}, // Slow is not gone.
+		{[3]string{"fr", "Demande 0", "Le vpn refuse de se connecter."}, [3]string{"fr", "Demande 3", "Excel plante à l'ouverture"}, false},
+		{[3]string{"en", "Support request", "Outlook crashes."}, [3]string{"en", "Support request", "The VPN is down."}, false},
 		{[3]string{"fr", "Mot de passe oublié", ""}, [3]string{"en", "Forgot my password", "Can't log in."}, false},
 	} {
 		a, b := read(c.a[0], c.a[1], c.a[2]), read(c.b[0], c.b[1], c.b[2])

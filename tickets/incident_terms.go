@@ -434,7 +434,7 @@ func (m marks) apart(o marks) bool {
 // same thing: each one's subject names nothing the other's subject and text do not (failing).
 // What a subject names is its substantive terms but those that say it fails or ask for a setup,
 // the kinds of things ("logiciel", "application", "site", "service": the payroll software and
-// the planning software are two) and nothing at all when it names a person's own device ("mon
+// the planning software are two), the words of asking ("Demande 2", "Support request") and nothing at all when it names a person's own device ("mon
 // clavier", "my laptop", "écran"): three keyboards that fail the same morning are three
 // requests, a keyboard is nobody else's. A setup request ("installer le VPN sur mon nouveau
 // portable", "demande d'accès VPN") and a request about one's own account say nothing fails for
@@ -445,9 +445,11 @@ func (m marks) apart(o marks) bool {
 var (
 	incidentKinds = map[string]string{
 		"fr": `logiciel logiciels application applications appli programme outil outils site page fichier fichiers
-			dossier dossiers document documents service services systeme version`,
+			dossier dossiers document documents service services systeme version
+			demande demandes requete question questions assistance support ticket signalement`,
 		"en": `software application applications app apps program programs tool tools site page file files folder folders
-			document documents service services system version`,
+			document documents service services system version
+			request requests query question questions assistance support ticket report`,
 	}
 	incidentOwnDevices = map[string]string{
 		"fr": `clavier souris ecran casque micro webcam badge chargeur batterie station`,
