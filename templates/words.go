@@ -30,6 +30,9 @@ type catalogue struct {
 		// Zone is how a time's zone is said after it, {{.Zone}} in long and short: a template
 		// over zoneParts ("{{.Abbrev}}": "CET"); optional, "{{.Abbrev}}" when not set.
 		Zone string `toml:"zone"`
+		// Day is a date without a time (an all-day meeting): a template over dateParts;
+		// optional, "{{.Weekday}} {{.Day}} {{.Month}}" when not set.
+		Day string `toml:"day"`
 	} `toml:"date"`
 	// Cities are the names of the zones' cities in the language, by their English name
 	// ("Brussels" = "Bruxelles"): a city not in it keeps the zone's own name. Optional.
@@ -46,6 +49,7 @@ type catalogue struct {
 
 	lang           string
 	long, short    *texttemplate.Template
+	day            *texttemplate.Template                 // date.day.
 	zone           *texttemplate.Template                 // date.zone; nil says the abbreviation.
 	zones          sync.Map                               // zoneKey → zoneParts, worked out once each.
 	pieces         map[*texttemplate.Template][]datePiece // The formats made of text and fields alone (datePieces).
@@ -136,6 +140,10 @@ func (c *catalogue) check(name string, ref *catalogue) error {
 		return t
 	}
 	c.long, c.short = parse("date.long", d.Long), parse("date.short", d.Short)
+	if d.Day == "" {
+		d.Day = "{{.Weekday}} {{.Day}} {{.Month}}"
+	}
+	c.day = parse("date.day", d.Day)
 	if d.Zone != "" {
 		c.zone = parse("date.zone", d.Zone)
 	}
@@ -216,6 +224,13 @@ func (c *catalogue) phraseFuncs() texttemplate.FuncMap {
 	}
 	return texttemplate.FuncMap{
 		"date": func(s string) string {
+			if d, err := time.Parse(time.DateOnly, s); err == nil {
+				// A day without a time (an all-day meeting): in no zone.
+				if text, err := c.date(c.day, d); err == nil {
+					return text
+				}
+				return s
+			}
 			t, ok := parseStamp(s)
 			if !ok {
 				return s
