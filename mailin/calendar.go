@@ -1,6 +1,7 @@
 package mailin
 
 import (
+	"html"
 	"slices"
 	"strings"
 	"time"
@@ -22,9 +23,13 @@ import (
 // Subject words alone never make a meeting mail: a person may write "Accepted: your fix works".
 //
 // The part is read by hand rather than with an iCalendar library (github.com/emersion/go-ical,
-// arran4/golang-ical): the METHOD line and five properties of the first VEVENT are all the desk
-// needs, a line unfolded and a parameter unquoted, and a library would parse every VTIMEZONE
-// rule of Outlook's parts for nothing.
+// arran4/golang-ical): the METHOD line, seven properties of the first VEVENT and the offsets of
+// the VTIMEZONE its DTSTART names (calzone.go) are all the desk needs, a line unfolded and a
+// parameter unquoted. A library would give the VTIMEZONE's rules but no instant of them either
+// (go-ical leaves a custom zone's RRULEs to the caller), and no Outlook name of a zone.
+//
+// What the sender wrote in an answer (its COMMENT, Google's X-RESPONSE-COMMENT, the mail's own
+// text) is theirs, kept on the ticket as their message (tickets.MeetingWords).
 
 // maxCalendar is how much of a calendar part is read: Outlook puts its VTIMEZONE first, a few KB;
 // a VEVENT whose properties come later is read without them.
@@ -36,6 +41,8 @@ type calendarPart struct {
 	own       bool     // Inline, with its method in its Content-Type: the client's own part.
 	attendees []string // Every ATTENDEE's lower-case address.
 	sentBy    []string // The SENT-BY of the ORGANIZER and ATTENDEEs, lower-case.
+	note      string   // The answering ATTENDEE's X-RESPONSE-COMMENT (Google Calendar's note).
+	tnef      bool     // The mail has a winmail.dat (tnefMeeting), with or without a calendar part.
 }
 
 // calendar reads a calendar part (text/calendar, or application/ics as Gmail names its copy)
@@ -56,8 +63,9 @@ func (w *walker) calendar(ct string, params map[string]string, disp string, data
 	w.facts.calendar = c
 }
 
-// readCalendar reads an iCalendar text (RFC 5545): its METHOD, and the first VEVENT's SUMMARY,
-// DTSTART, ORGANIZER and ATTENDEEs. Its meeting is nil without a METHOD.
+// readCalendar reads an iCalendar text (RFC 5545): its METHOD, the first VEVENT's SUMMARY,
+// DTSTART, ORGANIZER, ATTENDEEs and COMMENT, and the VTIMEZONEs its DTSTART may name. Its
+// meeting is nil without a METHOD.
 func readCalendar(text string) calendarPart {
 	var c calendarPart
 	m := &tickets.Meeting{}
@@ -66,20 +74,37 @@ func readCalendar(text string) calendarPart {
 	// a CRLF line).
 	text = strings.NewReplacer("\r", "", "\n ", "", "\n\t", "").Replace(text)
 	depth, inEvent, events := 0, false, 0
+	var zones []*vtimezone
+	var zone *vtimezone      // The VTIMEZONE being read.
+	var rule *zoneObservance // Its STANDARD or DAYLIGHT being read.
+	var start string         // DTSTART's value, read once the zones are known.
+	var startParams map[string]string
 	for line := range strings.Lines(text) {
 		name, params, value := calendarLine(strings.TrimSuffix(line, "\n"))
 		switch name {
 		case "BEGIN":
 			depth++
-			if strings.EqualFold(value, "VEVENT") {
+			switch v := strings.ToUpper(strings.TrimSpace(value)); {
+			case v == "VEVENT":
 				events++
 				inEvent = events == 1
+			case v == "VTIMEZONE" && depth == 2 && len(zones) < maxZones:
+				zone = &vtimezone{}
+				zones = append(zones, zone)
+			case (v == "STANDARD" || v == "DAYLIGHT") && depth == 3 && zone != nil && len(zone.rules) < maxZones:
+				zone.rules = append(zone.rules, zoneObservance{})
+				rule = &zone.rules[len(zone.rules)-1]
 			}
 			continue
 		case "END":
 			depth--
-			if strings.EqualFold(value, "VEVENT") {
+			switch strings.ToUpper(strings.TrimSpace(value)) {
+			case "VEVENT":
 				inEvent = false
+			case "VTIMEZONE":
+				zone, rule = nil, nil
+			case "STANDARD", "DAYLIGHT":
+				rule = nil
 			}
 			continue
 		case "METHOD":
@@ -88,14 +113,22 @@ func readCalendar(text string) calendarPart {
 			}
 			continue
 		}
+		if zone != nil {
+			zone.read(rule, depth, name, value)
+			continue
+		}
 		if !inEvent || depth != 2 {
-			continue // A VALARM's or a VTIMEZONE's properties.
+			continue // A VALARM's properties.
 		}
 		switch name {
 		case "SUMMARY":
 			m.Summary = icalText(value)
 		case "DTSTART":
-			m.Start, m.StartText = icalTime(value, params)
+			start, startParams = value, params
+		case "COMMENT":
+			if m.Comment == "" {
+				m.Comment = icalNote(value)
+			}
 		case "ORGANIZER":
 			m.Organizer = mailtoAddress(value)
 			c.sentBy = appendAddress(c.sentBy, mailtoAddress(params["SENT-BY"]))
@@ -107,9 +140,16 @@ func readCalendar(text string) calendarPart {
 			if m.Attendee == "" && a != "" {
 				m.Attendee, m.AttendeeName = a, icalText(params["CN"])
 				m.PartStat = strings.ToUpper(params["PARTSTAT"])
+				// Google Calendar writes the attendee's note here rather than in COMMENT, HTML
+				// escaped, then escaped as TEXT ("it&#39\;s").
+				c.note = html.UnescapeString(icalNote(params["X-RESPONSE-COMMENT"]))
 			}
 		}
 	}
+	if m.Comment == "" {
+		m.Comment = c.note
+	}
+	m.Start, m.StartText = icalTime(start, startParams, zones)
 	if m.Method != "" {
 		c.meeting = m
 	}
@@ -164,39 +204,39 @@ func icalText(v string) string {
 	return strings.Join(strings.Fields(v), " ")
 }
 
-// windowsZones are the Windows names of time zones Outlook writes in TZID, for the zones of the
-// desk's users; a TZID that is neither one of them nor an IANA name gives the time as written.
-// todo: Outlook's own VTIMEZONE rules would give every zone.
-var windowsZones = map[string]string{
-	"Romance Standard Time": "Europe/Paris", "W. Europe Standard Time": "Europe/Berlin",
-	"Central Europe Standard Time": "Europe/Budapest", "Central European Standard Time": "Europe/Warsaw",
-	"GMT Standard Time": "Europe/London", "Greenwich Standard Time": "Atlantic/Reykjavik", "UTC": "UTC",
-	"Eastern Standard Time": "America/New_York", "Central Standard Time": "America/Chicago",
-	"Pacific Standard Time": "America/Los_Angeles", "Morocco Standard Time": "Africa/Casablanca",
-	"W. Central Africa Standard Time": "Africa/Lagos", "E. Africa Standard Time": "Africa/Nairobi",
+// icalNote undoes the escapes of a TEXT value written by a person (a COMMENT), keeping its lines.
+func icalNote(v string) string {
+	v = strings.NewReplacer(`\n`, "\n", `\N`, "\n", `\,`, ",", `\;`, ";", `\\`, `\`).Replace(v)
+	return strings.TrimSpace(v)
 }
 
 // icalTime reads a DATE-TIME or DATE value (RFC 5545 section 3.3.5): the instant when it names
-// one (UTC, or a zone known), else the time as written.
-func icalTime(v string, params map[string]string) (time.Time, string) {
+// one (UTC; a TZID that is an IANA name, a Windows name Outlook writes, or one of the zones
+// given), else the time as written: "2026-12-03 14:00" for a floating time, "2026-12-03" for a
+// date (VALUE=DATE: an all-day event), which the desk reads in its own zone.
+func icalTime(v string, params map[string]string, zones []*vtimezone) (time.Time, string) {
 	v = strings.TrimSpace(v)
 	if t, err := time.Parse("20060102T150405Z", v); err == nil {
 		return t.UTC(), ""
 	}
 	local, err := time.Parse("20060102T150405", v)
 	if err != nil {
-		if d, err := time.Parse("20060102", v); err == nil {
-			return time.Time{}, d.Format("2006-01-02")
+		if d, err := time.Parse("20060102", strings.TrimSuffix(v, "Z")); err == nil {
+			return time.Time{}, d.Format(time.DateOnly)
 		}
 		return time.Time{}, ""
 	}
 	tzid := strings.Trim(params["TZID"], `"/ `)
-	if name, ok := windowsZones[tzid]; ok {
-		tzid = name
-	}
-	if loc, err := time.LoadLocation(tzid); err == nil && tzid != "" {
+	if loc := zoneByName(tzid); loc != nil {
 		t := time.Date(local.Year(), local.Month(), local.Day(), local.Hour(), local.Minute(), local.Second(), 0, loc)
 		return t.UTC(), ""
+	}
+	for _, z := range zones {
+		if strings.EqualFold(strings.Trim(z.id, `"/ `), tzid) {
+			if off, ok := z.offsetAt(local); ok {
+				return local.Add(-time.Duration(off) * time.Second).UTC(), ""
+			}
+		}
 	}
 	return time.Time{}, local.Format("2006-01-02 15:04")
 }
@@ -221,9 +261,18 @@ func appendAddress(list []string, a string) []string {
 // ownMeeting returns the meeting a mail's own calendar part says, nil when it has none (see the
 // top of this file): from, the sender's lower-case address, is the one its method speaks for, or
 // the part is the client's own; and the mail is no forward (a meeting mail passed on by a person is their mail).
-func ownMeeting(f *bodyFacts, from, subject string) *tickets.Meeting {
-	if f == nil || f.calendar.meeting == nil || IsForwardSubject(subject) {
+// A mail without a calendar part is Outlook's answer in a winmail.dat (tnefMeeting).
+func ownMeeting(f *bodyFacts, hv *headerValues, from, subject string) *tickets.Meeting {
+	if f == nil || IsForwardSubject(subject) {
 		return nil
+	}
+	if f.calendar.meeting == nil {
+		if !f.calendar.tnef {
+			// Not even from the header alone, which the mailbox reader judges before it fetches
+			// the body: the answer's body, with its sender's words, is needed.
+			return nil
+		}
+		return tnefMeeting(hv, from, subject)
 	}
 	c, m := &f.calendar, f.calendar.meeting
 	from = strings.ToLower(from)
@@ -248,6 +297,35 @@ func ownMeeting(f *bodyFacts, from, subject string) *tickets.Meeting {
 	return m
 }
 
+// tnefMeeting is the meeting of Outlook's answer, cancellation or counter-proposal sent in its
+// own format: no calendar part, the meeting's properties in a winmail.dat (TNEF), and the header
+// field "Content-Class: urn:content-classes:calendarmessage" (or the item's message class,
+// "IPM.Schedule.Meeting.Resp.Pos"), which Outlook writes on every meeting item and a person
+// never does. The mail must have the winmail.dat (bodyFacts.calendar.tnef). Which item it is, the subject's first words say ("Accepté : …", "Declined: …",
+// "Canceled: …"), as Outlook writes them; an invitation is left to be a person's mail. The
+// time of the meeting is not read (its MAPI properties are named properties of the TNEF).
+func tnefMeeting(hv *headerValues, from, subject string) *tickets.Meeting {
+	if hv == nil {
+		return nil
+	}
+	class := strings.ToLower(strings.TrimSpace(hv.Get("Content-Class")))
+	if class != "urn:content-classes:calendarmessage" && !strings.HasPrefix(class, "ipm.schedule.meeting.") {
+		return nil
+	}
+	title, method, partStat, ok := tickets.MeetingPrefix(subject)
+	if !ok || method == "" {
+		return nil
+	}
+	m := &tickets.Meeting{Method: method, PartStat: partStat, Summary: title}
+	from = strings.ToLower(from)
+	if method == "CANCEL" {
+		m.Organizer = from
+	} else {
+		m.Attendee = from
+	}
+	return m
+}
+
 // aboutMeeting reports whether a subject names the meeting whose SUMMARY is summary.
 func aboutMeeting(subject, summary string) bool {
 	summary = strings.ToLower(strings.TrimSpace(summary))
@@ -256,8 +334,8 @@ func aboutMeeting(subject, summary string) bool {
 
 // meetingResponse is the verdict's reason for a calendar client's automatic mail (an answer, a
 // cancellation, a counter-proposal, a refresh): "" for any other mail.
-func meetingResponse(f *bodyFacts, from, subject string) string {
-	if m := ownMeeting(f, from, subject); m != nil && m.Automatic() {
+func meetingResponse(f *bodyFacts, hv *headerValues, from, subject string) string {
+	if m := ownMeeting(f, hv, from, subject); m != nil && m.Automatic() {
 		return "calendar METHOD:" + m.Method
 	}
 	return ""

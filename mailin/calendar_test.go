@@ -43,28 +43,45 @@ func TestMeetingVerdict(t *testing.T) {
 		who      string // The attendee.
 		summary  string
 		start    time.Time
+		day      string // StartText: an all-day meeting's date.
 	}{
 		{"outlook-request-technician-fr.eml", VerdictPerson, "REQUEST", "NEEDS-ACTION", "celine@corp.example",
-			"Intervention sur votre poste [HD #1]", time.Date(2026, 12, 3, 14, 0, 0, 0, paris)},
+			"Intervention sur votre poste [HD #1]", time.Date(2026, 12, 3, 14, 0, 0, 0, paris), ""},
 		{"outlook-reply-accepted-en.eml", VerdictAutoReply, "REPLY", "ACCEPTED", "celine@corp.example",
-			"Accepted: Visit to your desk [HD #1]", time.Date(2026, 12, 3, 14, 0, 0, 0, paris)},
+			"Accepted: Visit to your desk [HD #1]", time.Date(2026, 12, 3, 14, 0, 0, 0, paris), ""},
 		{"outlook-reply-declined-fr.eml", VerdictAutoReply, "REPLY", "DECLINED", "celine@corp.example",
-			"Refusé: Intervention sur votre poste [HD #1]", time.Date(2026, 12, 3, 14, 0, 0, 0, paris)},
+			"Refusé: Intervention sur votre poste [HD #1]", time.Date(2026, 12, 3, 14, 0, 0, 0, paris), ""},
 		{"gmail-reply-accepted-fr.eml", VerdictAutoReply, "REPLY", "ACCEPTED", "marc.petit@corp.example",
-			"Installation du nouvel écran [HD #1]", time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC)},
+			"Installation du nouvel écran [HD #1]", time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC), ""},
 		{"gmail-cancel-en.eml", VerdictAutoReply, "CANCEL", "NEEDS-ACTION", "helpdesk@corp.example",
-			"Weekly sync - facilities", time.Date(2026, 12, 4, 9, 30, 0, 0, paris)},
+			"Weekly sync - facilities", time.Date(2026, 12, 4, 9, 30, 0, 0, paris), ""},
 		{"apple-reply-tentative-en.eml", VerdictAutoReply, "REPLY", "TENTATIVE", "tom.becker@corp.example",
-			"Laptop handover [HD #1]", time.Date(2026, 12, 3, 15, 0, 0, 0, paris)},
+			"Laptop handover [HD #1]", time.Date(2026, 12, 3, 15, 0, 0, 0, paris), ""},
 		{"outlook-counter-fr.eml", VerdictAutoReply, "COUNTER", "TENTATIVE", "celine@corp.example",
-			"Nouvel horaire proposé: Intervention sur votre poste [HD #1]", time.Date(2026, 12, 4, 10, 0, 0, 0, paris)},
+			"Nouvel horaire proposé: Intervention sur votre poste [HD #1]", time.Date(2026, 12, 4, 10, 0, 0, 0, paris), ""},
 		{"outlook-cancel-fr.eml", VerdictAutoReply, "CANCEL", "NEEDS-ACTION", "celine@corp.example",
-			"Annulé: Intervention sur votre poste [HD #1]", time.Date(2026, 12, 3, 14, 0, 0, 0, paris)},
+			"Annulé: Intervention sur votre poste [HD #1]", time.Date(2026, 12, 3, 14, 0, 0, 0, paris), ""},
 		{"gmail-request-requester-en.eml", VerdictPerson, "REQUEST", "ACCEPTED", "rita.gomez@corp.example",
-			"Board meeting - projector and video link", time.Date(2026, 12, 10, 8, 0, 0, 0, time.UTC)},
+			"Board meeting - projector and video link", time.Date(2026, 12, 10, 8, 0, 0, 0, time.UTC), ""},
 		{"outlook-request-team-en.eml", VerdictPerson, "REQUEST", "NEEDS-ACTION", "helpdesk@corp.example",
-			"IT team weekly", time.Date(2026, 12, 7, 9, 0, 0, 0, paris)},
-		{"forward-declined-fr.eml", VerdictPerson, "", "", "", "", time.Time{}},
+			"IT team weekly", time.Date(2026, 12, 7, 9, 0, 0, 0, paris), ""},
+		{"forward-declined-fr.eml", VerdictPerson, "", "", "", "", time.Time{}, ""},
+		{"outlook-reply-words-fr.eml", VerdictAutoReply, "REPLY", "ACCEPTED", "celine@corp.example",
+			"Accepté : Intervention sur votre poste [HD #1]", time.Date(2026, 12, 3, 14, 0, 0, 0, paris), ""},
+		{"gmail-reply-note-en.eml", VerdictAutoReply, "REPLY", "ACCEPTED", "celine@corp.example",
+			"Laptop swap [HD #1]", time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC), ""},
+		{"gmail-reply-plain-en.eml", VerdictAutoReply, "REPLY", "DECLINED", "celine@corp.example",
+			"Laptop swap [HD #1]", time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC), ""},
+		// "Customized Time Zone", read from its VTIMEZONE: 9:30 in June is summer time, UTC+2.
+		{"outlook-reply-customtz-en.eml", VerdictAutoReply, "REPLY", "TENTATIVE", "bob.smith@corp.example",
+			"Tentative: Printer training", time.Date(2026, 6, 16, 7, 30, 0, 0, time.UTC), ""},
+		{"apple-cancel-allday-fr.eml", VerdictAutoReply, "CANCEL", "NEEDS-ACTION", "celine@corp.example",
+			"Déploiement des portables [HD #1]", time.Time{}, "2026-12-07"},
+		// Outlook's answers in a winmail.dat: no calendar part, Content-Class says it is one.
+		{"outlook-tnef-accepted-en.eml", VerdictAutoReply, "REPLY", "ACCEPTED", "tom.becker@corp.example",
+			"Laptop handover [HD #1]", time.Time{}, ""},
+		{"outlook-tnef-declined-fr.eml", VerdictAutoReply, "REPLY", "DECLINED", "celine@corp.example",
+			"Intervention sur votre poste [HD #1]", time.Time{}, ""},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			m, err := Parse([]byte(calendarFixture(t, c.file)), opt)
@@ -84,8 +101,11 @@ func TestMeetingVerdict(t *testing.T) {
 			if mt == nil {
 				t.Fatalf("no meeting read (problems %q)", m.Problems)
 			}
-			if mt.Method != c.method || mt.PartStat != c.partstat || mt.Attendee != c.who || mt.Summary != c.summary || !mt.Start.Equal(c.start) {
-				t.Errorf("meeting %+v\nwant %s %s %s %q %v", mt, c.method, c.partstat, c.who, c.summary, c.start.UTC())
+			if mt.Method != c.method || mt.PartStat != c.partstat || mt.Attendee != c.who || mt.Summary != c.summary || !mt.Start.Equal(c.start) || mt.StartText != c.day {
+				t.Errorf("meeting %+v\nwant %s %s %s %q %v %q", mt, c.method, c.partstat, c.who, c.summary, c.start.UTC(), c.day)
+			}
+			if strings.HasPrefix(c.file, "outlook-tnef-") {
+				return // Its calendar is the winmail.dat's, which holds no file.
 			}
 			// The calendar part stays a file of the mail.
 			ics := false
@@ -109,36 +129,37 @@ func TestMeetingVerdict(t *testing.T) {
 	}
 }
 
+// TestMeetingTNEFNeedsItsBody: Outlook's answer in a winmail.dat is judged from its whole mail,
+// never from its header alone (the mailbox reader does not fetch the body of a mail its header
+// says is automatic, and the answer's body has its sender's words); Content-Class with an
+// invitation's subject is a person's mail.
+func TestMeetingTNEFNeedsItsBody(t *testing.T) {
+	raw := calendarFixture(t, "outlook-tnef-declined-fr.eml")
+	header, _, _ := strings.Cut(raw, "\n\n")
+	m, err := Parse([]byte(header+"\n\n"), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Verdict != VerdictPerson || m.Meeting != nil {
+		t.Errorf("header alone: verdict %s (%s), meeting %+v; want the body read first", m.Verdict, m.VerdictReason, m.Meeting)
+	}
+	invitation := strings.Replace(raw, "Subject: =?iso-8859-1?Q?Refus=E9=A0:_Intervention", "Subject: =?iso-8859-1?Q?Intervention", 1)
+	if m, err = Parse([]byte(invitation), ParseOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if m.Verdict != VerdictPerson || m.Meeting != nil {
+		t.Errorf("an invitation in a winmail.dat: verdict %s (%s), meeting %+v; want a person's mail", m.Verdict, m.VerdictReason, m.Meeting)
+	}
+}
+
 // TestMeetingNotTheSendersOwn: an .ics file a person attaches (someone else's answer, saved and
 // sent on) is no meeting of theirs: they are neither the attendee it speaks for nor is the part
 // their client's own (inline, with its method in its Content-Type).
 func TestMeetingNotTheSendersOwn(t *testing.T) {
-	raw := `From: Paul Roy <paul.roy@corp.example>
-To: helpdesk@corp.example
-Subject: Why was this declined?
-Message-ID: <attached-ics@client>
-Date: Tue, 1 Dec 2026 15:00:00 +0100
-Content-Type: multipart/mixed; boundary="b1"
-
---b1
-Content-Type: text/plain; charset=utf-8
-
-The room declined my meeting, see the file.
-
---b1
-Content-Type: text/calendar; charset=utf-8; name="reply.ics"
-Content-Disposition: attachment; filename="reply.ics"
-
-BEGIN:VCALENDAR
-METHOD:REPLY
-BEGIN:VEVENT
-ATTENDEE;PARTSTAT=DECLINED:mailto:room5@corp.example
-ORGANIZER:mailto:paul.roy@corp.example
-SUMMARY:Budget review
-END:VEVENT
-END:VCALENDAR
---b1--
-`
+	raw := rawMail([]string{"From: Paul Roy <paul.roy@corp.example>", "To: helpdesk@corp.example",
+		"Subject: Why was this declined?", "Message-ID: <attached-ics@client>"},
+		rawPart{"text/plain; charset=utf-8", "", "The room declined my meeting, see the file."},
+		icsPart("REPLY", "ATTENDEE;PARTSTAT=DECLINED:mailto:room5@corp.example", "ORGANIZER:mailto:paul.roy@corp.example", "SUMMARY:Budget review"))
 	m, err := Parse([]byte(raw), ParseOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -153,12 +174,9 @@ END:VCALENDAR
 // Apple Mail's attached answer, its subject about the meeting, is the client's.
 func TestMeetingFileOfThePartyItself(t *testing.T) {
 	mail := func(subject, text, method, party string) string {
-		return "From: Léa Martin <lea@corp.example>\r\nTo: helpdesk@corp.example\r\nSubject: " + subject +
-			"\r\nMessage-ID: <party-ics-" + method + "@client>\r\nDate: Tue, 1 Dec 2026 15:00:00 +0100\r\n" +
-			"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\n" +
-			"Content-Type: text/plain; charset=utf-8\r\n\r\n" + text + "\r\n--b1\r\n" +
-			"Content-Type: text/calendar; charset=utf-8; name=\"invite.ics\"\r\nContent-Disposition: attachment; filename=\"invite.ics\"\r\n\r\n" +
-			"BEGIN:VCALENDAR\r\nMETHOD:" + method + "\r\nBEGIN:VEVENT\r\n" + party + "\r\nSUMMARY:Point hebdo\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n--b1--\r\n"
+		return rawMail([]string{"From: Léa Martin <lea@corp.example>", "To: helpdesk@corp.example", "Subject: " + subject,
+			"Message-ID: <party-ics-" + method + "@client>"},
+			rawPart{"text/plain; charset=utf-8", "", text}, icsPart(method, party, "SUMMARY:Point hebdo"))
 	}
 	for _, c := range []struct {
 		name, subject, text, method, party string
@@ -212,9 +230,58 @@ func TestReadCalendar(t *testing.T) {
 		{"20261203T140000", "", time.Time{}, "2026-12-03 14:00"},
 		{"20261203", "", time.Time{}, "2026-12-03"},
 	} {
-		at, text := icalTime(c.value, map[string]string{"TZID": c.tzid})
+		at, text := icalTime(c.value, map[string]string{"TZID": c.tzid}, nil)
 		if !at.Equal(c.at) || text != c.text {
 			t.Errorf("%s %s: %v %q, want %v %q", c.value, c.tzid, at, text, c.at, c.text)
+		}
+	}
+	// Outlook's older names and its own zones, read from their VTIMEZONE: the European rules
+	// (last Sunday of March and October, from 1601), the North American ones (second Sunday of
+	// March, first of November), a zone without summer time; VALUE=DATE is a date.
+	europe := "BEGIN:VTIMEZONE\r\nTZID:Customized Time Zone\r\nBEGIN:STANDARD\r\nDTSTART:16010101T030000\r\n" +
+		"TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nRRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10\r\nEND:STANDARD\r\n" +
+		"BEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n" +
+		"RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+	america := "BEGIN:VTIMEZONE\r\nTZID:Customized Time Zone 1\r\nBEGIN:STANDARD\r\nDTSTART:16010101T020000\r\n" +
+		"TZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nRRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\r\nEND:STANDARD\r\n" +
+		"BEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\n" +
+		"RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+	india := "BEGIN:VTIMEZONE\r\nTZID:(UTC+05:30) Chennai, Kolkata, Mumbai, New Delhi\r\nBEGIN:STANDARD\r\n" +
+		"DTSTART:16010101T000000\r\nTZOFFSETFROM:+0530\r\nTZOFFSETTO:+0530\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+	for _, c := range []struct {
+		dtstart string
+		start   time.Time
+		text    string
+	}{
+		{"DTSTART;TZID=Customized Time Zone:20261203T140000", time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC), ""},
+		{"DTSTART;TZID=Customized Time Zone:20260616T093000", time.Date(2026, 6, 16, 7, 30, 0, 0, time.UTC), ""},
+		{"DTSTART;TZID=Customized Time Zone:20260329T010000", time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC), ""}, // Before the change.
+		{"DTSTART;TZID=Customized Time Zone:20260329T040000", time.Date(2026, 3, 29, 2, 0, 0, 0, time.UTC), ""}, // After it.
+		{"DTSTART;TZID=Customized Time Zone:20261025T040000", time.Date(2026, 10, 25, 3, 0, 0, 0, time.UTC), ""},
+		{"DTSTART;TZID=Customized Time Zone 1:20260310T090000", time.Date(2026, 3, 10, 13, 0, 0, 0, time.UTC), ""},
+		{"DTSTART;TZID=Customized Time Zone 1:20260305T090000", time.Date(2026, 3, 5, 14, 0, 0, 0, time.UTC), ""},
+		{"DTSTART;TZID=Customized Time Zone 1:20261105T090000", time.Date(2026, 11, 5, 14, 0, 0, 0, time.UTC), ""},
+		{`DTSTART;TZID="(UTC+05:30) Chennai, Kolkata, Mumbai, New Delhi":20261203T140000`, time.Date(2026, 12, 3, 8, 30, 0, 0, time.UTC), ""},
+		// Mapped by its first city, in English and in French, with no VTIMEZONE needed.
+		{`DTSTART;TZID="(UTC+01:00) Brussels, Copenhagen, Madrid, Paris":20260703T140000`, time.Date(2026, 7, 3, 12, 0, 0, 0, time.UTC), ""},
+		{`DTSTART;TZID="(UTC+01:00) Bruxelles, Copenhague, Madrid, Paris":20261203T140000`, time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC), ""},
+		{"DTSTART;TZID=Nowhere Standard Time:20261203T140000", time.Time{}, "2026-12-03 14:00"},
+		{"DTSTART;VALUE=DATE:20261207", time.Time{}, "2026-12-07"},
+	} {
+		ics := "BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\n" + europe + america + india + "BEGIN:VEVENT\r\n" + c.dtstart + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+		m := readCalendar(ics).meeting
+		if m == nil || !m.Start.Equal(c.start) || m.StartText != c.text {
+			t.Errorf("%s: %+v, want %v %q", c.dtstart, m, c.start, c.text)
+		}
+	}
+	// The part's own words: Outlook's COMMENT, Google's X-RESPONSE-COMMENT with its HTML escapes.
+	for _, c := range []struct{ lines, want string }{
+		{"COMMENT;LANGUAGE=fr-FR:Je suis en déplacement\\, venez vendredi.\\nMerci\\n", "Je suis en déplacement, venez vendredi.\nMerci"},
+		{`ATTENDEE;PARTSTAT=DECLINED;X-RESPONSE-COMMENT="Declined because it&#39\;s outside of working hours":mailto:p@corp.example`, "Declined because it's outside of working hours"},
+	} {
+		m := readCalendar("BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\n" + c.lines + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").meeting
+		if m == nil || m.Comment != c.want {
+			t.Errorf("%s: %+v, want the comment %q", c.lines, m, c.want)
 		}
 	}
 	if c := readCalendar("BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:no method\nEND:VEVENT\nEND:VCALENDAR\n"); c.meeting != nil {
@@ -222,14 +289,16 @@ func TestReadCalendar(t *testing.T) {
 	}
 }
 
-// TestMeetingMailEndToEnd: meeting mail in Outlook's, Gmail's and Apple Mail's shapes, in French
-// and English, read from the desk's mailbox. Answers, a counter-proposal and cancellations open
-// no ticket and are answered by no mail: those that name a ticket are lines of its history, "…
-// accepted the meeting …". A technician's invitation to the requester, the desk in copy, is a
-// line of the ticket's history with its .ics kept, and is relayed to nobody; a technician's team
-// meeting opens nothing. A requester's invitation asking for something opens a ticket with its
-// .ics, acknowledged as any request; so does a person's forwarded decline; and "Accepted: …"
-// written by a person into their ticket is their reply.
+// TestMeetingMailEndToEnd: meeting mail in Outlook's (a calendar part, or a winmail.dat),
+// Gmail's and Apple Mail's shapes, in French and English, read from the desk's mailbox. Answers,
+// a counter-proposal and cancellations open no ticket and are answered by no mail: those that
+// name a ticket are lines of its history, "… accepted the meeting …", and what their senders
+// wrote in them is kept after their line (the requester's as their message, the technician told;
+// a technician's as a note), the clients' own text left out. A technician's invitation to the
+// requester, the desk in copy, is a line of the ticket's history with its .ics kept, and is
+// relayed to nobody; a technician's team meeting opens nothing. A requester's invitation asking
+// for something opens a ticket with its .ics, acknowledged as any request; so does a person's
+// forwarded decline; and "Accepted: …" written by a person into their ticket is their reply.
 func TestMeetingMailEndToEnd(t *testing.T) {
 	srv := newTestServer(t)
 	d := newDesk(t, srv.addr, "", 100)
@@ -249,10 +318,13 @@ func TestMeetingMailEndToEnd(t *testing.T) {
 		t.Fatal("the request was not acknowledged")
 	}
 
-	// The meeting mails of ticket 1, and a team meeting and its neighbour's cancellation.
+	// The meeting mails of ticket 1, and a team meeting, its neighbour's cancellation and an
+	// answer about no ticket.
 	meetingMails := []string{"outlook-request-technician-fr.eml", "outlook-reply-accepted-en.eml", "outlook-reply-declined-fr.eml",
 		"gmail-reply-accepted-fr.eml", "apple-reply-tentative-en.eml", "outlook-counter-fr.eml", "outlook-cancel-fr.eml",
-		"outlook-request-team-en.eml", "gmail-cancel-en.eml"}
+		"outlook-reply-words-fr.eml", "gmail-reply-note-en.eml", "gmail-reply-plain-en.eml", "apple-cancel-allday-fr.eml",
+		"outlook-tnef-accepted-en.eml", "outlook-tnef-declined-fr.eml",
+		"outlook-request-team-en.eml", "gmail-cancel-en.eml", "outlook-reply-customtz-en.eml"}
 	for _, f := range meetingMails {
 		srv.deliver(t, "INBOX", calendarFixture(t, f))
 	}
@@ -266,11 +338,15 @@ func TestMeetingMailEndToEnd(t *testing.T) {
 	if n := count(t, d, `SELECT COUNT(*) FROM tickets`); n != ticketsBefore {
 		t.Errorf("%d tickets after the meeting mails, want %d", n, ticketsBefore)
 	}
-	if n := outbox(); n != mailsBefore {
-		t.Errorf("%d mails queued after the meeting mails, want %d: none is answered or relayed", n, mailsBefore)
+	// Nothing to the requester, no acknowledgement: only the staff told of the requester's words.
+	if n := count(t, d, `SELECT COUNT(*) FROM outbox WHERE id > 0 AND (kind = 'ack' OR recipients LIKE '%celine%' OR recipients LIKE '%tom.becker%')`); n != 1 {
+		t.Errorf("%d acknowledgements or mails to the requester, want the request's acknowledgement alone", n)
 	}
-	if n := count(t, d, `SELECT COUNT(*) FROM messages WHERE ticket_id = 1 AND direction = 'in'`); n != 8 {
-		t.Errorf("%d incoming mails on ticket 1, want the request and its 7 meeting mails", n)
+	if n := outbox(); n <= mailsBefore {
+		t.Errorf("%d mails queued after the meeting mails, want the staff told of the requester's words", n)
+	}
+	if n := count(t, d, `SELECT COUNT(*) FROM messages WHERE ticket_id = 1 AND direction = 'in'`); n != 14 {
+		t.Errorf("%d incoming mails on ticket 1, want the request and its 13 meeting mails", n)
 	}
 	if n := count(t, d, `SELECT COUNT(*) FROM attachments WHERE ticket_id = 1 AND content_type = 'text/calendar'`); n != 1 {
 		t.Errorf("%d .ics files on ticket 1, want the technician's invitation's", n)
@@ -309,20 +385,55 @@ func TestMeetingMailEndToEnd(t *testing.T) {
 	history := strings.Join(lines, "\n")
 	t.Logf("ticket 1's meeting lines:\n%s", history)
 	for _, want := range []string{
-		`Alice Martin <alice@corp.example> sent an invitation to the meeting “Intervention sur votre poste [HD #1]”`,
-		`<celine@corp.example> accepted the meeting “Visit to your desk [HD #1]”`,
-		`<celine@corp.example> declined the meeting “Intervention sur votre poste [HD #1]”, Thursday 3 December at 14:00 CET (UTC+1)`,
-		`Marc Petit <marc.petit@corp.example> accepted the meeting “Installation du nouvel écran [HD #1]”`,
-		`Tom Becker <tom.becker@corp.example> tentatively accepted the meeting`,
-		`<celine@corp.example> proposed another time for the meeting`,
-		`Alice Martin <alice@corp.example> canceled the meeting “Intervention sur votre poste [HD #1]”`,
+		`Alice Martin <alice@corp.example> sent an invitation to the meeting “Intervention sur votre poste”`,
+		`<celine@corp.example> accepted the meeting “Visit to your desk”`,
+		`<celine@corp.example> declined the meeting “Intervention sur votre poste”, Thursday 3 December at 14:00 CET (UTC+1)`,
+		`Marc Petit <marc.petit@corp.example> accepted the meeting “Installation du nouvel écran”`,
+		`Tom Becker <tom.becker@corp.example> tentatively accepted the meeting “Laptop handover”`,
+		`<celine@corp.example> proposes a new time for the meeting “Intervention sur votre poste”: Friday 4 December at 10:00 CET (UTC+1)`,
+		`Alice Martin <alice@corp.example> canceled the meeting “Intervention sur votre poste”`,
+		// No Thread-Topic: the title without "Accepté :" and the tag; an older Outlook zone name.
+		`<celine@corp.example> accepted the meeting “Intervention sur votre poste”, Thursday 3 December at 14:00 CET (UTC+1)`,
+		`<celine@corp.example> accepted the meeting “Laptop swap”, Thursday 3 December at 14:00 CET (UTC+1)`,
+		`<celine@corp.example> declined the meeting “Laptop swap”`,
+		`Alice Martin <alice@corp.example> canceled the meeting “Déploiement des portables”, Monday 7 December`,
+		`<tom.becker@corp.example> accepted the meeting “Laptop handover”`,
+		`<celine@corp.example> declined the meeting “Intervention sur votre poste”`,
 	} {
 		if !strings.Contains(history, want) {
 			t.Errorf("ticket 1's history has no line %q:\n%s", want, history)
 		}
 	}
-	if len(lines) != 7 {
-		t.Errorf("%d meeting lines on ticket 1, want 7:\n%s", len(lines), history)
+	if len(lines) != 13 {
+		t.Errorf("%d meeting lines on ticket 1, want 13:\n%s", len(lines), history)
+	}
+	// What the senders wrote: the requester's words as her messages, the technician's as a note.
+	var said []string
+	rows, err = d.Store.Reader().Query(`SELECT kind || ' ' || public || ' ' || actor || ': ' || text FROM events
+		WHERE ticket_id = 1 AND kind IN ('message', 'note') AND phrase = '' AND message_id != 'q1@client' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		said = append(said, s)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"message 1 celine@corp.example: Je suis en déplacement jeudi, pouvez-vous venir vendredi ?",
+		"message 1 celine@corp.example: Vendredi matin plutôt ?",
+		"note 0 alice@corp.example: Finalement la pièce est en rupture, je reviens vers vous.",
+		"message 1 celine@corp.example: Mon PC ne démarre plus du tout, apportez un portable de prêt.\nMerci !",
+		"message 1 celine@corp.example: Please bring the charger too, mine is broken.",
+		"message 1 celine@corp.example: Mon PC ne démarre plus du tout, apportez plutôt un portable de prêt.",
+	}
+	if strings.Join(said, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the senders' words on ticket 1:\n%s\nwant:\n%s", strings.Join(said, "\n"), strings.Join(want, "\n"))
 	}
 
 	// A person's mail: the requester's invitation, a forwarded decline, "Accepted: …" into a ticket.

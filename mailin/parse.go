@@ -230,7 +230,7 @@ func parse(raw []byte, head *Message, opt ParseOptions) (m *Message, err error) 
 	if hp == nil {
 		hv.frozen = true // A whole mail parsed after this header pass reads hv, and writes nothing.
 	}
-	m.Meeting = ownMeeting(&w.facts, m.From.Email, m.Subject)
+	m.Meeting = ownMeeting(&w.facts, hv, m.From.Email, m.Subject)
 	m.FailedRecipients = dedupe(append(m.FailedRecipients, w.facts.failed...))
 	m.FailedStatus = w.facts.failedStatus
 	m.ReturnedIDs = dedupe(w.facts.returnedIDs)

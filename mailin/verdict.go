@@ -275,7 +275,7 @@ func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (V
 	}
 
 	// RFC 5546: a calendar client's answer, cancellation or counter-proposal (calendar.go).
-	if why := meetingResponse(f, fromEmail, subject); why != "" {
+	if why := meetingResponse(f, hv, fromEmail, subject); why != "" {
 		return VerdictAutoReply, why
 	}
 

@@ -496,6 +496,7 @@ func (w *walker) tnef(h textproto.Header, ct, name string, body []byte) {
 	if err != nil {
 		w.problem("winmail.dat: %v", err)
 	}
+	w.facts.calendar.tnef = w.facts.calendar.tnef || t != nil // Outlook's meeting items come in one (calendar.go).
 	if t == nil {
 		// Not TNEF after all: keep the file as it came.
 		if name == "" {

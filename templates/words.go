@@ -38,6 +38,9 @@ type catalogue struct {
 		// Aspirated are the names that begin with an h that is said, not silent (French "h
 		// aspiré": Hong Kong): vowel is false for them. Any other h is silent (Helsinki).
 		Aspirated []string `toml:"aspirated"`
+		// Day is a date without a time (an all-day meeting): a template over dateParts;
+		// optional, "{{.Weekday}} {{.Day}} {{.Month}}" when not set.
+		Day string `toml:"day"`
 	} `toml:"date"`
 	// Cities are the names of the zones' cities in the language, by their English name
 	// ("Brussels" = "Bruxelles"): a city not in it keeps the zone's own name. Optional.
@@ -55,6 +58,7 @@ type catalogue struct {
 	lang           string
 	long, short    *texttemplate.Template
 	medium         *texttemplate.Template                 // date.medium, or long.
+	day            *texttemplate.Template                 // date.day.
 	zone           *texttemplate.Template                 // date.zone; nil says the abbreviation.
 	zones          sync.Map                               // zoneKey → zoneParts, worked out once each.
 	pieces         map[*texttemplate.Template][]datePiece // The formats made of text and fields alone (datePieces).
@@ -156,6 +160,10 @@ func (c *catalogue) check(name string, ref *catalogue) error {
 			err = fmt.Errorf("%s: date.zone: %w", name, err)
 		}
 	}
+	if d.Day == "" {
+		d.Day = "{{.Weekday}} {{.Day}} {{.Month}}"
+	}
+	c.day = parse("date.day", d.Day)
 	c.pieces = map[*texttemplate.Template][]datePiece{}
 	for _, f := range []*texttemplate.Template{c.long, c.short, c.medium} {
 		if p, ok := datePieces(f); ok {
@@ -236,6 +244,13 @@ func (c *catalogue) phraseFuncs() texttemplate.FuncMap {
 	}
 	return texttemplate.FuncMap{
 		"date": func(s string) string {
+			if d, err := time.Parse(time.DateOnly, s); err == nil {
+				// A day without a time (an all-day meeting): in no zone.
+				if text, err := c.date(c.day, d); err == nil {
+					return text
+				}
+				return s
+			}
 			t, ok := parseStamp(s)
 			if !ok {
 				return s

@@ -517,6 +517,11 @@ func (t *Tx) recordAutomatic(in *Incoming, tk *Ticket) (Outcome, error) {
 	if err := t.said(tk, kind, in.From, false, line, in.MessageID); err != nil {
 		return o, err
 	}
+	if in.Meeting != nil {
+		if err := t.meetingWords(tk, in); err != nil { // What its sender wrote (meeting.go).
+			return o, err
+		}
+	}
 	if err := t.tellRecovery(in, tk); err != nil {
 		return o, err
 	}

@@ -22,11 +22,12 @@ type Meeting struct {
 	Method       string    // The iTIP method, upper-case: REQUEST, REPLY, CANCEL, COUNTER, ….
 	Summary      string    // The event's SUMMARY, one line, "" when none.
 	Start        time.Time // DTSTART when it names an instant (UTC, or a zone known), zero otherwise.
-	StartText    string    // DTSTART as written ("2026-12-03 14:00", "2026-12-03") when Start is zero.
+	StartText    string    // DTSTART as written when Start is zero: "2026-12-03 14:00" (a floating time, or a zone unknown), "2026-12-03" (an all-day event).
 	Organizer    string    // Lower-case address, "" when none.
 	Attendee     string    // REPLY, COUNTER: the answering attendee's lower-case address, "" when none.
 	AttendeeName string    // Their CN, "" when none.
 	PartStat     string    // REPLY: the attendee's PARTSTAT, upper-case (ACCEPTED, DECLINED, TENTATIVE, …).
+	Comment      string    // What the sender wrote into the part itself (COMMENT; Google's X-RESPONSE-COMMENT), "" when nothing.
 }
 
 // Automatic reports whether the method is one a calendar client sends by itself, on a click:
@@ -46,14 +47,16 @@ func (m *Meeting) Invitation() bool { return m.Method == "REQUEST" || m.Method =
 const (
 	JournalMeetingAnswer  = "journal_meeting_answer"  // An attendee's answer: who, answer (part), summary, when.
 	JournalMeetingCancel  = "journal_meeting_cancel"  // A cancellation: who, summary, when.
-	JournalMeetingCounter = "journal_meeting_counter" // A counter-proposal, or its refusal: who, summary, when.
-	JournalMeetingInvite  = "journal_meeting_invite"  // An invitation: who, summary, when.
-	JournalMeetingRefresh = "journal_meeting_refresh" // A request for the meeting's latest version: who, summary, when.
-	MeetingAccepted       = "meeting_accepted"        // The answers of JournalMeetingAnswer.
-	MeetingDeclined       = "meeting_declined"
-	MeetingTentative      = "meeting_tentative"
-	MeetingDelegated      = "meeting_delegated"
-	MeetingAnswered       = "meeting_answered" // Another PARTSTAT, or none.
+	JournalMeetingCounter = "journal_meeting_counter" // A counter-proposal: who, summary, when (the time proposed).
+	// JournalMeetingDeclineCounter is the organiser's refusal of a counter-proposal: who, summary, when.
+	JournalMeetingDeclineCounter = "journal_meeting_decline_counter"
+	JournalMeetingInvite         = "journal_meeting_invite"  // An invitation: who, summary, when.
+	JournalMeetingRefresh        = "journal_meeting_refresh" // A request for the meeting's latest version: who, summary, when.
+	MeetingAccepted              = "meeting_accepted"        // The answers of JournalMeetingAnswer.
+	MeetingDeclined              = "meeting_declined"
+	MeetingTentative             = "meeting_tentative"
+	MeetingDelegated             = "meeting_delegated"
+	MeetingAnswered              = "meeting_answered" // Another PARTSTAT, or none.
 )
 
 // meetingLine is the history line of a meeting mail: who did what to which meeting, when.
@@ -69,13 +72,11 @@ func (t *Tx) meetingLine(in *Incoming) Phrase {
 		// and the meeting's title in Thread-Topic.
 		summary = t
 	}
+	summary = meetingTitle(summary, t.cfg.Desk.Tag, false)
 	if summary == "" {
-		summary = CleanSubject(in.Subject, t.cfg.Desk.Tag)
+		summary = meetingTitle(in.Subject, t.cfg.Desk.Tag, true)
 	}
-	when := m.StartText
-	if !m.Start.IsZero() {
-		when = t.stamp(m.Start)
-	}
+	when := t.meetingTime(m)
 	p := say("", "who", who, "summary", OneLine(summary, 200), "when", when)
 	switch m.Method {
 	case "REPLY":
@@ -103,14 +104,61 @@ func (t *Tx) meetingLine(in *Incoming) Phrase {
 		p.Parts = map[string]Phrase{"answer": {Code: answer}}
 	case "CANCEL":
 		p.Code = JournalMeetingCancel
-	case "COUNTER", "DECLINECOUNTER":
+	case "COUNTER":
 		p.Code = JournalMeetingCounter
+	case "DECLINECOUNTER":
+		p.Code = JournalMeetingDeclineCounter
 	case "REFRESH":
 		p.Code = JournalMeetingRefresh
 	default:
 		p.Code = JournalMeetingInvite
 	}
 	return p
+}
+
+// meetingTime is when a meeting begins as its line says it: a stamp (in the desk's zone, which
+// the line names), for a time the part gave in a zone and for a floating time, which is the
+// same wall-clock time everywhere and is read in the desk's zone; the date alone ("2026-12-03")
+// for an all-day event; "" when the part gives none.
+func (t *Tx) meetingTime(m *Meeting) string {
+	if !m.Start.IsZero() {
+		return t.stamp(m.Start)
+	}
+	if d, err := time.Parse(time.DateOnly, m.StartText); err == nil {
+		return d.Format(time.DateOnly)
+	}
+	if at, err := time.ParseInLocation("2006-01-02 15:04", m.StartText, t.cfg.Location()); err == nil {
+		return t.stamp(at)
+	}
+	return ""
+}
+
+// meetingWords keeps on the ticket what the sender of a meeting answer, cancellation or
+// counter-proposal wrote of their own (MeetingWords), after its line: from the requester or a
+// watcher it is their message as a reply's would be (public, a resolved ticket reopens unless
+// they only thank, the technician is told); from staff it is their note (the attendees had it from their calendar);
+// from anyone else, or on a ticket that opens no more, it is kept for the staff, the technician
+// told while the ticket is active. The mail stays automatic: nothing is answered or acknowledged.
+func (t *Tx) meetingWords(tk *Ticket, in *Incoming) error {
+	words := MeetingWords(in, t.cfg.Desk.Tag)
+	if words == "" || !in.Meeting.Automatic() {
+		return nil
+	}
+	switch {
+	case t.cfg.IsStaff(in.From):
+		return t.event(tk, EventNote, in.From, false, words, in.MessageID)
+	case participant(tk, in.From) && !t.opensNoMore(tk):
+		// "Merci !" to a resolved ticket's visit reopens nothing, as in a reply (thanks.go).
+		_, err := t.RequesterReply(tk, words, in.From, in.FromName, in.MessageID)
+		return err
+	}
+	if err := t.event(tk, EventMessage, in.From, false, words, in.MessageID); err != nil {
+		return err
+	}
+	if !tk.Status.Active() {
+		return nil
+	}
+	return t.tellAssignee(tk, in.From, Notice{Event: "message", Text: words})
 }
 
 // meetingInvitation handles an invitation sent by a person (in.Meeting, VerdictPerson) before

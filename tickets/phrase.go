@@ -228,8 +228,8 @@ var Phrases = map[string][]string{
 	JournalSolvedYes: {"comment"}, JournalSolvedNo: {"comment"},
 	JournalMeetingAnswer: {"who", "answer", "summary", "when"}, JournalMeetingCancel: {"who", "summary", "when"},
 	JournalMeetingCounter: {"who", "summary", "when"}, JournalMeetingInvite: {"who", "summary", "when"},
-	JournalMeetingRefresh: {"who", "summary", "when"},
-	MeetingAccepted:       nil, MeetingDeclined: nil, MeetingTentative: nil, MeetingDelegated: nil, MeetingAnswered: nil,
+	JournalMeetingRefresh: {"who", "summary", "when"}, JournalMeetingDeclineCounter: {"who", "summary", "when"},
+	MeetingAccepted: nil, MeetingDeclined: nil, MeetingTentative: nil, MeetingDelegated: nil, MeetingAnswered: nil,
 
 	JournalStatus: {"from", "to"}, JournalPriority: {"from", "to", "reason"}, JournalSetBy: {"who"},
 	JournalByEscalate: nil, JournalLinkedLevel: {"priority"},
