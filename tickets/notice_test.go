@@ -10,7 +10,7 @@ import (
 // queuedNotices returns the notices queued of a kind, by recipient.
 func queuedNotices(t *testing.T, d *Desk, kind string) map[string]Notice {
 	t.Helper()
-	rows, err := d.Store.Reader().Query(`SELECT recipients, data FROM outbox WHERE kind = ? ORDER BY id`, kind)
+	rows, err := d.Store.Reader().Query(`SELECT recipients, data FROM outbox JOIN outbox_data USING (id) WHERE kind = ? ORDER BY id`, kind)
 	if err != nil {
 		t.Fatal(err)
 	}
