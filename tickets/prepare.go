@@ -135,8 +135,8 @@ func (d *Desk) prepareRequest(cfg *Config, in *Incoming) {
 			d.Log.Error("prepare request: panic", "message_id", in.MessageID, "panic", p)
 		}
 	}()
-	_, text, lang := newRequest(cfg, in)
-	req := NewTicket{Subject: CleanSubject(OneLine(in.Subject, maxSubjectIn), cfg.Desk.Tag), Text: text,
+	cleaned, subject, text, lang := newRequestCleaned(cfg, in)
+	req := NewTicket{Subject: cleaned, Text: text,
 		Language: lang, Requester: in.From, HeaderPriority: in.HeaderPriority}
 	if te, ok := cfg.Technician(in.From); ok {
 		req.Requester = te.Email
@@ -148,7 +148,8 @@ func (d *Desk) prepareRequest(cfg *Config, in *Incoming) {
 		return // Open logs it.
 	}
 	p.model, p.judgement = m, triageWith(cfg, m, req)
-	if p.docSubject = ticketSubject(req.Subject, text); p.docSubject != "" {
+	// The ticket's subject, ticketSubject(req.Subject, text): newRequest made it so already.
+	if p.docSubject = subject; p.docSubject != "" {
 		p.terms = append(subjectTerms(p.docSubject, lang), analyze(text, lang)...)
 	}
 	in.prepared = p
