@@ -211,16 +211,20 @@ func (m *Model) judge(feats []string) (best string, scores map[string]float64, a
 // Features turns a text into the model's features: folded, stemmed words that are not stopwords,
 // and the bigrams of consecutive such words within a sentence ("mot_passe").
 func Features(text string) []string {
+	w := splitRequest("", text, false)
+	return w.features()
+}
+
+// features is Features(subject + "\n" + text) of a request's words.
+func (r *requestWords) features() []string {
 	var out []string
-	words := make([]string, 0, 64) // On the stack, for every clause's words.
-	for _, clause := range splitClauses(text) {
+	for _, c := range r.clauses {
 		prev := ""
-		words = appendFoldedWords(words[:0], clause)
-		for _, w := range words {
+		for j, w := range c.ws {
 			if len(w) < 2 || stopwords[w] || isNumber(w) || stopPhrase(w) {
 				continue
 			}
-			if w = stem(w); stopwords[w] {
+			if w = c.st[j]; stopwords[w] {
 				continue
 			}
 			out = append(out, w)
@@ -246,18 +250,6 @@ func stopPhrase(w string) bool {
 	return true
 }
 
-// splitClauses cuts text at sentence punctuation and line ends, so bigrams and negations do not
-// reach across them.
-func splitClauses(text string) []string {
-	return strings.FieldsFunc(text, func(r rune) bool {
-		switch r {
-		case '.', '!', '?', ';', ',', ':', '\n', '(', ')', '"', '«', '»':
-			return true
-		}
-		return false
-	})
-}
-
 // foldedWords splits text into folded words (see Fold): runs of letters and digits, joined by
 // inner hyphens ("wi-fi"), cut at apostrophes ("l'imprimante": "l", "imprimante"). It is
 // words followed by splitElision, without a regular expression: it runs on every training text.
@@ -273,6 +265,14 @@ func foldedWords(text string) []string {
 
 // appendFoldedWords appends foldedWords(text) to out.
 func appendFoldedWords(out []string, text string) []string {
+	out, _ = appendFoldedWordsCut(out, nil, text, false)
+	return out
+}
+
+// appendFoldedWordsCut is appendFoldedWords, and when clauses is set, appends to cuts len(out) at
+// every clause break (isClauseBreak): the words of splitClauses(text), clause by clause, in one
+// pass.
+func appendFoldedWordsCut(out []string, cuts []int, text string, clauses bool) ([]string, []int) {
 	// The folded bytes and their spans start on the stack (string(folded) copies them out).
 	var foldedBuf [256]byte
 	folded := foldedBuf[:0] // The words that are not slices of text, one after the other.
@@ -329,6 +329,9 @@ func appendFoldedWords(out []string, text string) []string {
 			}
 		case r < utf8.RuneSelf || !isWordRune(r):
 			flush(i)
+			if clauses && isClauseBreak(r) {
+				cuts = append(cuts, len(out))
+			}
 		default:
 			begin(i)
 			fold(i)
@@ -347,7 +350,7 @@ func appendFoldedWords(out []string, text string) []string {
 			out[s.at] = all[s.start:s.end]
 		}
 	}
-	return out
+	return out, cuts
 }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
@@ -451,7 +454,11 @@ type ruleScore struct {
 // classifyByRules scores every category by its keywords found in the subject and text, folded,
 // stemmed and on word boundaries, best first; categories without a hit are left out.
 func classifyByRules(cats []Category, subject, text string) []ruleScore {
-	subj, body := terms(subject), terms(text)
+	return rulesOf(cats, terms(subject), terms(text))
+}
+
+// rulesOf is classifyByRules of the subject's and the text's terms.
+func rulesOf(cats []Category, subj, body []string) []ruleScore {
 	var out []ruleScore
 	var hitTerms [][]string // The terms of rs.hits.
 	for _, c := range cats {
