@@ -3,9 +3,7 @@ package tickets
 import (
 	"maps"
 	"math"
-	"slices"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -455,82 +453,4 @@ type ruleScore struct {
 // stemmed and on word boundaries, best first; categories without a hit are left out.
 func classifyByRules(cats []Category, subject, text string) []ruleScore {
 	return rulesOf(cats, terms(subject), terms(text))
-}
-
-// rulesOf is classifyByRules of the subject's and the text's terms.
-func rulesOf(cats []Category, subj, body []string) []ruleScore {
-	var out []ruleScore
-	var hitTerms [][]string // The terms of rs.hits.
-	for _, c := range cats {
-		rs := ruleScore{category: c.Name}
-		hitTerms = hitTerms[:0]
-		for _, k := range c.Keywords {
-			kw := keywordTerms(k)
-			if len(kw) == 0 {
-				continue
-			}
-			n := 2*countSeq(subj, kw) + countSeq(body, kw)
-			if n == 0 || slices.ContainsFunc(hitTerms, func(h []string) bool { return slices.Equal(h, kw) }) {
-				continue // Two spellings of one keyword ("receipt", "receipts") count once.
-			}
-			rs.score += n
-			rs.hits = append(rs.hits, k)
-			hitTerms = append(hitTerms, kw)
-		}
-		if rs.score > 0 {
-			out = append(out, rs)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b ruleScore) int { return b.score - a.score })
-	return out
-}
-
-// keywordTerms is terms(k) for a configured keyword, kept: every request is matched against
-// every keyword of every category. At most maxKeywordTerms keywords are kept (a configuration
-// holds a few hundred; reloads may bring others).
-func keywordTerms(k string) []string {
-	keywordCache.mu.RLock()
-	kw, ok := keywordCache.terms[k]
-	keywordCache.mu.RUnlock()
-	if ok {
-		return kw
-	}
-	kw = terms(k)
-	for i := range kw {
-		kw[i] = strings.Clone(kw[i])
-	}
-	keywordCache.mu.Lock()
-	if len(keywordCache.terms) < maxKeywordTerms {
-		if keywordCache.terms == nil {
-			keywordCache.terms = map[string][]string{}
-		}
-		keywordCache.terms[strings.Clone(k)] = kw
-	}
-	keywordCache.mu.Unlock()
-	return kw
-}
-
-var keywordCache struct {
-	mu    sync.RWMutex
-	terms map[string][]string
-}
-
-const maxKeywordTerms = 10000
-
-// countSeq counts the occurrences of the word sequence kw in ws.
-func countSeq(ws, kw []string) int {
-	n := 0
-	for i := 0; i+len(kw) <= len(ws); i++ {
-		match := true
-		for j := range kw {
-			if ws[i+j] != kw[j] {
-				match = false
-				break
-			}
-		}
-		if match {
-			n++
-		}
-	}
-	return n
 }
