@@ -167,8 +167,10 @@ func TestRequestWordsEquivalent(t *testing.T) {
 					want[i].ws, want[i].st, want[i].firsts)
 			}
 		}
-		if got, want := w.features(), refFeatures(subject+"\n"+text); !slices.Equal(got, want) {
-			t.Fatalf("%q / %q: features %q, want %q", subject, text, got, want)
+		for _, one := range []bool{false, true} {
+			if got, want := w.features(one), refFeatures(subject+"\n"+text); !slices.Equal(got, want) {
+				t.Fatalf("%q / %q: features %q, want %q", subject, text, got, want)
+			}
 		}
 		if got, want := Features(text), refFeatures(text); !slices.Equal(got, want) {
 			t.Fatalf("%q: Features %q, want %q", text, got, want)

@@ -157,7 +157,7 @@ func modelScores(cats []Category, m *Model, w *requestWords) (map[string]float64
 	if m == nil {
 		return nil, ""
 	}
-	best, all, abstain := m.judge(w.features()) // Features(subject + "\n" + text)
+	best, all, abstain := m.judge(w.features(true)) // Features(subject + "\n" + text)
 	if abstain != "" {
 		if best != "" {
 			abstain += fmt.Sprintf(" (%s %.2f)", best, all[best])
