@@ -40,9 +40,12 @@ const maxQueryTerms = 12
 // analyze returns the index terms of a text written in lang ("fr", "en"; any other is read as
 // English), in order, repeats kept.
 func analyze(text, lang string) []string {
-	text = firstRunes(text, maxIndexedRunes)
+	return analyzeWords(foldedWords(firstRunes(text, maxIndexedRunes)), lang)
+}
+
+// analyzeWords is analyze of a text's folded words (foldedWords), the text cut at maxIndexedRunes.
+func analyzeWords(ws []string, lang string) []string {
 	lex := lexicon()
-	ws := foldedWords(text)
 	out := make([]string, 0, len(ws))
 	for _, w := range ws {
 		w = strings.ReplaceAll(w, "-", "")

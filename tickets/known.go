@@ -93,6 +93,13 @@ func (d *Desk) opensTicket(ctx context.Context, cfg *Config, in *Incoming) bool 
 // newRequest is the subject, text and language of the ticket a mail opens when it follows up no
 // older ticket, as openFrom and Open make them; subject "" when Open would name it.
 func newRequest(cfg *Config, in *Incoming) (subject, text, lang string) {
+	_, subject, text, lang = newRequestCleaned(cfg, in)
+	return subject, text, lang
+}
+
+// newRequestCleaned is newRequest with the mail's subject as Open triages it (cleaned, not yet
+// cut to a ticket's subject): CleanSubject's regular expressions run once for both.
+func newRequestCleaned(cfg *Config, in *Incoming) (cleaned, subject, text, lang string) {
 	text = in.Text
 	switch {
 	case in.Forwarded != "":
@@ -104,11 +111,12 @@ func newRequest(cfg *Config, in *Incoming) (subject, text, lang string) {
 	if lang == "" {
 		lang = cfg.Desk.Language
 	}
-	subject = OneLine(CleanSubject(OneLine(in.Subject, maxSubjectIn), cfg.Desk.Tag), maxSubject)
+	cleaned = CleanSubject(OneLine(in.Subject, maxSubjectIn), cfg.Desk.Tag)
+	subject = OneLine(cleaned, maxSubject)
 	if subject == "" {
 		subject = textSubject(text, 80)
 	}
-	return subject, text, lang
+	return cleaned, subject, text, lang
 }
 
 // knownAnswersOf ranks, on the read pool, the known answers to a request of this subject, text

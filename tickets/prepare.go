@@ -135,8 +135,8 @@ func (d *Desk) prepareRequest(cfg *Config, in *Incoming) {
 			d.Log.Error("prepare request: panic", "message_id", in.MessageID, "panic", p)
 		}
 	}()
-	_, text, lang := newRequest(cfg, in)
-	req := NewTicket{Subject: CleanSubject(OneLine(in.Subject, maxSubjectIn), cfg.Desk.Tag), Text: text,
+	cleaned, subject, text, lang := newRequestCleaned(cfg, in)
+	req := NewTicket{Subject: cleaned, Text: text,
 		Language: lang, Requester: in.From, HeaderPriority: in.HeaderPriority}
 	if te, ok := cfg.Technician(in.From); ok {
 		req.Requester = te.Email
@@ -147,11 +147,39 @@ func (d *Desk) prepareRequest(cfg *Config, in *Incoming) {
 	if err != nil {
 		return // Open logs it.
 	}
-	p.model, p.judgement = m, triageWith(cfg, m, req)
-	if p.docSubject = ticketSubject(req.Subject, text); p.docSubject != "" {
-		p.terms = append(subjectTerms(p.docSubject, lang), analyze(text, lang)...)
+	w := wordsOfRequest(req.Subject, text) // Split and folded once for all of it.
+	p.model, p.judgement = m, triageWords(cfg, m, req, &w)
+	// The ticket's subject, ticketSubject(req.Subject, text): newRequest made it so already.
+	if p.docSubject = subject; p.docSubject != "" {
+		p.terms = documentTerms(&w, req.Subject, p.docSubject, text, lang)
 	}
 	in.prepared = p
+}
+
+// documentTerms are the terms of the search document of a ticket of subject docSubject opened
+// by a request of words w (wordsOfRequest(subject, text)), as subjectTerms(docSubject, lang) and
+// analyze(text, lang) make them: from the words already split where they are the same.
+func documentTerms(w *requestWords, subject, docSubject, text, lang string) []string {
+	var one []string
+	if docSubject == subject && len(firstRunes(subject, maxIndexedRunes)) == len(subject) {
+		one = analyzeWords(w.ws[:w.nSubject], lang)
+	} else {
+		one = analyze(docSubject, lang)
+	}
+	var body []string
+	if len(firstRunes(text, maxIndexedRunes)) == len(text) {
+		body = analyzeWords(w.ws[w.nSubject:], lang)
+	} else {
+		body = analyze(text, lang)
+	}
+	if len(one)+len(body) == 0 {
+		return nil // As append(subjectTerms(…), analyze(…)...) is.
+	}
+	out := make([]string, 0, subjectWeight*len(one)+len(body))
+	for range subjectWeight {
+		out = append(out, one...)
+	}
+	return append(out, body...)
 }
 
 // ticketSubject is the subject of a ticket opened with this subject and text, "" when neither

@@ -52,31 +52,6 @@ type clauseWords struct {
 // phraseFirsts are the stems every phrase of every set (phrases) begins with.
 var phraseFirsts = map[string]bool{}
 
-func wordsOfClauses(clauses []string) []clauseWords {
-	out := make([]clauseWords, len(clauses))
-	n := 0
-	for i, c := range clauses {
-		out[i].ws = foldedWords(c)
-		n += len(out[i].ws)
-	}
-	stems := make([]string, n) // One array for the stems of every clause.
-	var firsts []int           // And one for where phrases may begin.
-	for i := range out {
-		ws := out[i].ws
-		st := stems[:len(ws):len(ws)]
-		stems = stems[len(ws):]
-		from := len(firsts)
-		for j, w := range ws {
-			st[j] = stem(w)
-			if phraseFirsts[st[j]] {
-				firsts = append(firsts, j)
-			}
-		}
-		out[i].st, out[i].firsts = st, firsts[from:len(firsts):len(firsts)]
-	}
-	return out
-}
-
 // The priority is decided by what a request says about its impact, not by how pressing its
 // words are. Each list is a kind of evidence; a request has it or not, however many of its
 // phrases it uses. Phrases are matched on folded words, within one clause, not after a negation
@@ -207,7 +182,8 @@ var negationFillers = map[string]bool{"very": true, "so": true, "that": true, "r
 // matchPhrases reports the phrases found in text, each once: those no negation cancels, and
 // (when negatable) those found only negated.
 func matchPhrases(text string, set *phraseSet, negatable bool) (found, cancelled []urgencyPhrase) {
-	return matchPhrasesIn(wordsOfClauses(splitClauses(text)), set, negatable)
+	w := wordsOfRequest("", text)
+	return matchPhrasesIn(w.clauses, set, negatable)
 }
 
 // matchPhrasesIn is matchPhrases over clauses already split into words. Found phrases come clause
@@ -305,6 +281,13 @@ func negated(ws []string, i int) bool {
 //
 // Each kind of evidence counts once, however many of its phrases a request uses.
 func judgePriority(cfg *Config, req NewTicket, category string) (Priority, []string) {
+	w := wordsOfRequest(req.Subject, req.Text)
+	return judgePriorityWords(cfg, req, category, &w)
+}
+
+// judgePriorityWords is judgePriority of the request's words, wordsOfRequest(req.Subject,
+// req.Text).
+func judgePriorityWords(cfg *Config, req NewTicket, category string, w *requestWords) (Priority, []string) {
 	p, err := ParsePriority(cfg.Priority.Default)
 	if err != nil {
 		p = PriorityNormal
@@ -318,7 +301,7 @@ func judgePriority(cfg *Config, req NewTicket, category string) (Priority, []str
 			why = append(why, reason)
 		}
 	}
-	clauses := wordsOfClauses(splitClauses(req.Subject + "\n" + req.Text))
+	clauses := w.clauses
 	has := func(set *phraseSet) []string {
 		found, _ := matchPhrasesIn(clauses, set, true)
 		var out []string

@@ -41,11 +41,17 @@ func (d *Desk) Triage(cfg *Config, req NewTicket) Judgement {
 
 // triageWith is Triage with the model m (nil for none).
 func triageWith(cfg *Config, m *Model, req NewTicket) Judgement {
+	w := wordsOfRequest(req.Subject, req.Text)
+	return triageWords(cfg, m, req, &w)
+}
+
+// triageWords is triageWith of the request's words, wordsOfRequest(req.Subject, req.Text).
+func triageWords(cfg *Config, m *Model, req NewTicket, w *requestWords) Judgement {
 	var j Judgement
 	var why reasons
-	j.Category, why, j.Scores = classifyWhy(cfg.Categories, m, req.Subject, req.Text)
+	j.Category, why, j.Scores = classifyWords(cfg.Categories, m, w)
 	j.CategoryReason, j.CategoryWhy = why.text, why.said
-	j.Priority, j.PriorityReason = judgePriority(cfg, req, j.Category)
+	j.Priority, j.PriorityReason = judgePriorityWords(cfg, req, j.Category, w)
 	return j
 }
 
@@ -72,7 +78,13 @@ func (r *reasons) add(p Phrase, text string) {
 
 // classifyWhy is classify with its reasons in words too.
 func classifyWhy(cats []Category, m *Model, subject, text string) (string, reasons, map[string]float64) {
-	rules := classifyByRules(cats, subject, text)
+	w := wordsOfRequest(subject, text)
+	return classifyWords(cats, m, &w)
+}
+
+// classifyWords is classifyWhy of the request's words.
+func classifyWords(cats []Category, m *Model, w *requestWords) (string, reasons, map[string]float64) {
+	rules := rulesOf(cats, w.subject(), w.text())
 	var why reasons
 	keywords := func(r ruleScore) {
 		words := strings.Join(r.hits, ", ")
@@ -88,7 +100,7 @@ func classifyWhy(cats []Category, m *Model, subject, text string) (string, reaso
 		second = rules[1]
 		keywords(second)
 	}
-	scores, abstain := modelScores(cats, m, subject, text)
+	scores, abstain := modelScores(cats, m, w)
 	if best.score >= ruleConfident && best.score >= 2*second.score {
 		why.add(Phrase{Code: WhyRules}, "rules decide")
 		return best.category, why, scores
@@ -141,11 +153,11 @@ func abstainPhrase(abstain string) Phrase {
 
 // modelScores is the model's posterior over the configured categories only, renormalised; nil
 // without a model, or when it abstains, with why (Model.judge: what it would have said, too).
-func modelScores(cats []Category, m *Model, subject, text string) (map[string]float64, string) {
+func modelScores(cats []Category, m *Model, w *requestWords) (map[string]float64, string) {
 	if m == nil {
 		return nil, ""
 	}
-	best, all, abstain := m.judge(Features(subject + "\n" + text))
+	best, all, abstain := m.judge(w.features(true)) // Features(subject + "\n" + text)
 	if abstain != "" {
 		if best != "" {
 			abstain += fmt.Sprintf(" (%s %.2f)", best, all[best])
