@@ -116,7 +116,7 @@ func (c *catalogue) zoneOf(t time.Time) zoneParts {
 	if z, ok := c.zones.Load(k); ok {
 		return z.(zoneParts)
 	}
-	z := zoneParts{City: cityOf(k.loc), Offset: utcOffset(offset), Abbrev: abbrev}
+	z := zoneParts{City: cityOf(k.loc), Offset: UTCOffset(offset), Abbrev: abbrev}
 	if name, ok := c.Cities[z.City]; ok {
 		z.City = name
 	}
@@ -147,8 +147,8 @@ func cityOf(name string) string {
 	return strings.ReplaceAll(city, "_", " ")
 }
 
-// utcOffset is an offset from UTC as every language reads it: "UTC+1", "UTC-3:30", "UTC".
-func utcOffset(seconds int) string {
+// UTCOffset is an offset from UTC as every language reads it: "UTC+1", "UTC-3:30", "UTC".
+func UTCOffset(seconds int) string {
 	if seconds == 0 {
 		return "UTC"
 	}

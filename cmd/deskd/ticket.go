@@ -343,24 +343,9 @@ func fmtTime(t *time.Time, loc *time.Location) string {
 	in := t.In(loc)
 	abbrev, offset := in.Zone()
 	if strings.IndexFunc(abbrev, unicode.IsLetter) < 0 {
-		abbrev = utcOffset(offset)
+		abbrev = templates.UTCOffset(offset)
 	}
 	return in.Format("2006-01-02 15:04") + " " + abbrev
-}
-
-// utcOffset is an offset from UTC as the mails write it: "UTC+1", "UTC-3:30", "UTC".
-func utcOffset(seconds int) string {
-	if seconds == 0 {
-		return "UTC"
-	}
-	sign := "+"
-	if seconds < 0 {
-		sign, seconds = "-", -seconds
-	}
-	if m := seconds % 3600 / 60; m != 0 {
-		return fmt.Sprintf("UTC%s%d:%02d", sign, seconds/3600, m)
-	}
-	return fmt.Sprintf("UTC%s%d", sign, seconds/3600)
 }
 
 // printShow prints a ticket and its history for a person, times in loc (the desk's time zone).
