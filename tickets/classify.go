@@ -59,9 +59,13 @@ func (m *Model) add(category string, feats []string, sign int) {
 		}
 		totBefore := m.vocab[f]
 		totAfter := totBefore + sign
-		if sign > 0 && (totBefore == 0 || cf == 0) {
-			f = strings.Clone(f) // A new key: not a slice of the text it came from (foldedWords).
-		}
+		// Assigning to a string key Go already holds stores the new string as the key, so a
+		// feature sliced from the text it came from (foldedWords) would keep that whole text
+		// alive in the model, one text for each key it last counted: every key is a copy.
+		// Training on 2,000 texts of 10 KB kept 24.6 MB alive without the copy, 2.7 MB with it;
+		// the copies double training's allocations (1.79 M -> 3.58 M a training on the IT
+		// corpus, BenchmarkTrain), fewer than unique.Make's interning (5.3 M).
+		f = strings.Clone(f)
 		wasFrequent, isFrequent := totBefore >= 2, totAfter >= 2
 		if wasFrequent && !isFrequent {
 			for cat, cc := range m.counts {

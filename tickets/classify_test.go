@@ -2,12 +2,14 @@ package tickets
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func TestStem(t *testing.T) {
@@ -416,6 +418,44 @@ func TestKeywordOverWeakModel(t *testing.T) {
 		got, why, _ := classify(cats, m, tt.subject, tt.text)
 		if got != tt.want || !strings.Contains(strings.Join(why, "; "), tt.reason) {
 			t.Errorf("%q: %q (%s), want %q (%q)", tt.subject, got, strings.Join(why, "; "), tt.want, tt.reason)
+		}
+	}
+}
+
+// TestModelKeysOwnTheirBytes: no key of the model is a slice of a text it learned from. Go
+// stores the new string when a string key it already holds is assigned, so such a key would
+// keep that whole text (a ticket's subject and first message) alive as long as the model.
+func TestModelKeysOwnTheirBytes(t *testing.T) {
+	m := NewModel()
+	var texts []string
+	for i := range 50 {
+		text := fmt.Sprintf("Imprimante bloquée, bourrage papier au %d étage ", i) + strings.Repeat("toner vide ", 20)
+		texts = append(texts, text)
+		m.Add("hardware", text)
+		if i%10 == 9 {
+			m.remove("hardware", texts[i-5])
+		}
+	}
+	inside := func(key string) bool {
+		p := uintptr(unsafe.Pointer(unsafe.StringData(key)))
+		for _, s := range texts {
+			lo := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+			if p >= lo && p < lo+uintptr(len(s)) {
+				return true
+			}
+		}
+		return false
+	}
+	for k := range m.vocab {
+		if inside(k) {
+			t.Fatalf("vocabulary key %q is a slice of a learned text", k)
+		}
+	}
+	for cat, c := range m.counts {
+		for k := range c {
+			if inside(k) {
+				t.Fatalf("%s key %q is a slice of a learned text", cat, k)
+			}
 		}
 	}
 }
