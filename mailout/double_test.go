@@ -2,6 +2,7 @@ package mailout
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ type memOutbox struct {
 	sent    map[string]int // Automatic mails sent, by address.
 	bounced map[string]bool
 	noted   []noted // Accepted by the server, not yet committed.
+	renewed int     // Claims renewed.
 }
 
 type noted struct {
@@ -58,6 +60,7 @@ func (b *memOutbox) DueMail(_ context.Context, _ string, _ time.Time, limit int)
 func (b *memOutbox) Renew(_ context.Context, m tickets.OutboxMail, _ time.Time) (bool, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.renewed++
 	return b.claimed[m.ID] && b.state[m.ID] == tickets.OutboxPending, nil
 }
 
@@ -188,5 +191,40 @@ func TestSenderOnItsInterface(t *testing.T) {
 	}
 	if n, err := s.Drain(context.Background(), t0); err != nil || n != 0 {
 		t.Fatalf("a second drain sent %d, %v", n, err)
+	}
+}
+
+// TestDrainAsOfAnotherTimeRenewsNothing: a drain as of a time other than the real clock's (days
+// back, as `run … --now` or these tests give) renews no claim while its batch is sent within
+// half the lease: the time since the claim is the real clock's to count.
+func TestDrainAsOfAnotherTimeRenewsNothing(t *testing.T) {
+	k := newSink(t)
+	ack := templates.Samples(tickets.KindAck, "fr")[0]
+	var mails []tickets.OutboxMail
+	for i := range 6 {
+		to := fmt.Sprintf("r%d@corp.example", i)
+		mails = append(mails, tickets.OutboxMail{Kind: tickets.KindAck, To: []string{to}, Cc: []string{}, Language: "fr",
+			Notice: ack, MessageID: "dk.renew." + to, CreatedAt: t0})
+	}
+	box := newMemOutbox(mails...)
+	desk := tickets.DefaultConfig().Desk
+	desk.Name, desk.Address = "Support Informatique", "helpdesk@corp.example"
+	smtp := DefaultConfig()
+	smtp.Address = k.addr
+	s, err := New(smtp, desk, box, tickets.NewSigner([]byte("0123456789abcdef0123456789abcdef")), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, now := range []time.Time{time.Now().Add(-7 * 24 * time.Hour), time.Now().Add(7 * 24 * time.Hour)} {
+		box.renewed = 0
+		for id := range box.state {
+			box.state[id], box.claimed[id] = tickets.OutboxPending, false
+		}
+		if n, err := s.Drain(context.Background(), now); err != nil || n != len(mails) {
+			t.Fatalf("as of %s: sent %d, %v", now, n, err)
+		}
+		if box.renewed != 0 {
+			t.Fatalf("as of %s: %d claims renewed", now, box.renewed)
+		}
 	}
 }

@@ -297,8 +297,9 @@ func (s *Sender) sendBatch(ctx, settle context.Context, ws *[]*drain, proto drai
 		}
 	}
 	// The claims run until now + ClaimLease: renewing them before each send is needed only
-	// once half of that has gone.
-	leaseEnd := proto.now.Add(tickets.ClaimLease)
+	// once half of that has gone, by the real clock's reckoning of the time since the claim
+	// (the drain's clock may be another: a drain as of a given time renewed every mail).
+	claimed := time.Now()
 	n := max(1, min(b.limit, (len(batchMails)+perConnection-1)/perConnection))
 	for len(*ws) < n {
 		d := proto
@@ -311,7 +312,7 @@ func (s *Sender) sendBatch(ctx, settle context.Context, ws *[]*drain, proto drai
 	var wg sync.WaitGroup
 	for _, d := range (*ws)[:n] {
 		d.box = batchBox{s.box, b}
-		wg.Go(func() { s.work(ctx, settle, d, b, leaseEnd) })
+		wg.Go(func() { s.work(ctx, settle, d, b, claimed) })
 	}
 	wg.Wait()
 	commit := b.box.CommitSent(settle)
@@ -330,7 +331,7 @@ func (s *Sender) sendBatch(ctx, settle context.Context, ws *[]*drain, proto drai
 }
 
 // work is one worker: it sends the batch's mails over its own connection until none is left.
-func (s *Sender) work(ctx, settle context.Context, d *drain, b *batch, leaseEnd time.Time) {
+func (s *Sender) work(ctx, settle context.Context, d *drain, b *batch, claimed time.Time) {
 	defer func() {
 		if p := recover(); p != nil {
 			b.fail(fmt.Errorf("send panicked: %v", p), tickets.OutboxMail{})
@@ -346,8 +347,8 @@ func (s *Sender) work(ctx, settle context.Context, d *drain, b *batch, leaseEnd 
 			b.done(addrs)
 			return
 		}
-		if time.Until(leaseEnd) < tickets.ClaimLease/2 {
-			if ok, err := s.box.Renew(settle, m, time.Now().Add(tickets.ClaimLease)); err != nil {
+		if out := time.Since(claimed); out > tickets.ClaimLease/2 {
+			if ok, err := s.box.Renew(settle, m, d.now.Add(out+tickets.ClaimLease)); err != nil {
 				b.fail(err, tickets.OutboxMail{})
 				b.done(addrs)
 				return
