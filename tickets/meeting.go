@@ -135,8 +135,8 @@ func (t *Tx) meetingTime(m *Meeting) string {
 
 // meetingWords keeps on the ticket what the sender of a meeting answer, cancellation or
 // counter-proposal wrote of their own (MeetingWords), after its line: from the requester or a
-// watcher it is their message as a reply's would be (public, a resolved ticket reopens unless
-// they only thank, the technician is told); from staff it is their note (the attendees had it from their calendar);
+// watcher it is their message (public; the technician told, the ticket's status unchanged);
+// from staff it is their note (the attendees had it from their calendar);
 // from anyone else, or on a ticket that opens no more, it is kept for the staff, the technician
 // told while the ticket is active. The mail stays automatic: nothing is answered or acknowledged.
 func (t *Tx) meetingWords(tk *Ticket, in *Incoming) error {
@@ -147,15 +147,15 @@ func (t *Tx) meetingWords(tk *Ticket, in *Incoming) error {
 	switch {
 	case t.cfg.IsStaff(in.From):
 		return t.event(tk, EventNote, in.From, false, words, in.MessageID)
-	case participant(tk, in.From) && !t.opensNoMore(tk):
-		// "Merci !" to a resolved ticket's visit reopens nothing, as in a reply (thanks.go).
-		_, err := t.RequesterReply(tk, words, in.From, in.FromName, in.MessageID)
+	}
+	// What is left of a client's answer once its own text is cut may still be a server's
+	// disclaimer or a signature: the words are kept and the technician told, and the ticket's
+	// status is left to a mail that says it (a reply reopens, a meeting answer does not).
+	public := participant(tk, in.From) && !t.opensNoMore(tk)
+	if err := t.event(tk, EventMessage, in.From, public, words, in.MessageID); err != nil {
 		return err
 	}
-	if err := t.event(tk, EventMessage, in.From, false, words, in.MessageID); err != nil {
-		return err
-	}
-	if !tk.Status.Active() {
+	if tk.Status == StatusClosed || t.opensNoMore(tk) && !tk.Status.Active() {
 		return nil
 	}
 	return t.tellAssignee(tk, in.From, Notice{Event: "message", Text: words})

@@ -249,3 +249,44 @@ func TestMeetingWordsOnTicket(t *testing.T) {
 		t.Errorf("events %+v\nwant %+v", got, want)
 	}
 }
+
+// TestMeetingWordsReopenNothing: what is left of a meeting answer to a resolved ticket (a
+// server's disclaimer as well as a person's words) is kept and the technician told, and the
+// ticket stays resolved: a reply reopens, a calendar's answer does not.
+func TestMeetingWordsReopenNothing(t *testing.T) {
+	d := newTestDesk(t)
+	tk := openTicket(t, d, t0, NewTicket{Subject: "Mon PC ne démarre plus", Text: "il ne s'allume plus", Requester: "celine@corp.example", Language: "fr"})
+	err := d.Update(context.Background(), t0, func(tx *Tx) error {
+		tk2, err := tx.Ticket(tk.ID)
+		if err != nil {
+			return err
+		}
+		if err := tx.Assign(tk2, "alice@corp.example", "nadia@corp.example"); err != nil {
+			return err
+		}
+		return tx.Resolve(tk2, "Alimentation changée", "alice@corp.example")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := outbox(t, d)
+	tag := " [HD #" + strconv.FormatInt(tk.ID, 10) + "]"
+	m := Meeting{Method: "REPLY", Summary: "Accepté : Passage" + tag, Attendee: "celine@corp.example", PartStat: "ACCEPTED"}
+	in := &Incoming{MessageID: "disclaimer@m", From: "celine@corp.example", To: []string{"helpdesk@corp.example"},
+		Subject: "Accepté : Passage" + tag, Text: "Ce message et ses pièces jointes sont confidentiels et destinés exclusivement à leurs destinataires.",
+		Verdict: VerdictAutoReply, VerdictReason: "calendar METHOD:REPLY", Language: "fr", Meeting: &m}
+	if o := ingest(t, d, t0.Add(time.Hour), in)[0]; o.Action != ActionRecorded || o.TicketID != tk.ID {
+		t.Fatalf("%s on %d", o.Action, o.TicketID)
+	}
+	got, err := d.Store.Ticket(context.Background(), tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusResolved {
+		t.Fatalf("the meeting answer left the ticket %s", got.Status)
+	}
+	after := outbox(t, d)
+	if len(after) != len(before)+1 || !strings.Contains(after[len(after)-1], "alice@corp.example") {
+		t.Errorf("outbox %q after %q: want one mail more, to the technician", after, before)
+	}
+}
