@@ -9,7 +9,8 @@ import (
 // TestComposedToRememberedAddress: a person who starts a new mail to the plus-address their mail
 // client remembered from an old ticket's Reply-To asks something new: a finished ticket is not
 // reopened by it. A reply, a mail about the same thing, thanks, staff's mail and any mail to an
-// open ticket keep threading by the token.
+// open ticket keep threading by the token; so does a mail saying the problem goes on, or naming
+// what the ticket's subject names. The new request names the old ticket.
 func TestComposedToRememberedAddress(t *testing.T) {
 	const celine = "celine@corp.example"
 	ctx := context.Background()
@@ -30,6 +31,14 @@ func TestComposedToRememberedAddress(t *testing.T) {
 		{"thanks", true, celine, "Merci", "Merci beaucoup, tout marche !", false, false},
 		{"technician", true, "alice@corp.example", "Point", "Je repasse demain.", false, false},
 		{"open ticket", false, celine, "Installer une nouvelle imprimante", "Et aussi l'imprimante.", false, false},
+		{"goes on, subject", true, celine, "Toujours pas réglé", "Ce n'est toujours pas réglé chez moi.\n\nCéline Dupré\nComptabilité", false, false},
+		{"comes back, text", true, celine, "Ça recommence !", "Le réseau a de nouveau coupé ce matin.", false, false},
+		{"same thing, body", true, celine, "Urgent", "Je n'ai plus de wifi depuis ce matin.", false, false},
+		{"same thing, hyphen", true, celine, "Wi-Fi HS", "Rien ne passe.", false, false},
+		{"English, again", true, celine, "Same problem again", "It dropped twice this morning.", false, false},
+		{"a help-desk word only", true, celine, "Problème avec Outlook", "Outlook ne s'ouvre plus depuis la mise à jour.", false, true},
+		{"a forward is new", true, celine, "TR: Facture impayée – action requise", "Je pense que c'est du hameçonnage.", false, true},
+		{"a gateway tag is no reply", true, celine, "[EXTERNAL] New laptop request", "Could I get a laptop for our new hire?", false, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			d := newTestDesk(t)
@@ -52,6 +61,9 @@ func TestComposedToRememberedAddress(t *testing.T) {
 			if tt.opened {
 				if o.Action != ActionOpened || o.TicketID != 2 {
 					t.Fatalf("got %s ticket %d, want a new ticket", o.Action, o.TicketID)
+				}
+				if tk2, err := d.Store.Ticket(ctx, 2); err != nil || tk2.LinkedTicket != 1 {
+					t.Fatalf("the new ticket names ticket %d, want 1 (%v)", tk2.LinkedTicket, err)
 				}
 				if tk.Status != StatusResolved {
 					t.Fatalf("the old ticket is %s", tk.Status)

@@ -275,6 +275,11 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	if in.Verdict != VerdictPerson {
 		return t.recordAutomatic(in, tk)
 	}
+	if tk != nil && th.composed {
+		// A new request written to a finished ticket's remembered address: a ticket of its own
+		// that names the old one (composedAnew).
+		return t.openFrom(in, tk.ID)
+	}
 	if tk != nil && (th.stranger || !t.cfg.IsStaff(in.From) && t.opensNoMore(tk)) {
 		// A second mail that would follow up the same old ticket, from the same person, goes into
 		// the request their first one opened (followUpOf): the detail they forgot, the screenshot.
@@ -698,7 +703,9 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 		if tid, err := t.d.Signer.TicketFromAddress(a); err == nil {
 			if tk, err := t.ticketIfExists(tid); err != nil {
 				return nil, threading{}, err
-			} else if tk != nil && !t.composedAnew(in, tk) {
+			} else if tk != nil && t.composedAnew(in, tk) {
+				return tk, threading{composed: true}, nil
+			} else if tk != nil {
 				return byToken(tk)
 			}
 		}
@@ -745,8 +752,10 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 // is a new request written to an address the mail client remembered: Outlook, Gmail and Apple
 // Mail offer "helpdesk+TOKEN@…" among the addresses they complete, so a person starting a new
 // mail to the desk often picks it. A reply says it is one (In-Reply-To, References, a reply
-// prefix, the ticket's tag); a composed mail about the same thing shares a word of its subject;
-// thanks belong to the ticket. Anything else is a new request, not the old ticket reopened.
+// prefix, the ticket's tag); a mail that says the problem goes on ("toujours", "encore",
+// "again", "still") or names what the ticket's subject names, in its subject or its text,
+// follows the ticket up; thanks belong to the ticket. Anything else is a new request, which
+// opens a ticket linked to the old one (its technician sees both) instead of reopening it.
 // Staff use tokens on purpose, and an open ticket keeps whatever comes by its token (the
 // contract's threading order).
 func (t *Tx) composedAnew(in *Incoming, tk *Ticket) bool {
@@ -755,17 +764,28 @@ func (t *Tx) composedAnew(in *Incoming, tk *Ticket) bool {
 		return false
 	}
 	subject := strings.Join(strings.Fields(in.Subject), " ")
-	if subject == "" || CleanSubject(subject, t.cfg.Desk.Tag) != subject || subjectTag(subject, t.cfg.Desk.Tag) > 0 {
+	if subject == "" || answerPrefixRE.MatchString(gatewayTagRE.ReplaceAllString(subject, "")) ||
+		subjectTag(subject, t.cfg.Desk.Tag) > 0 || deskPrefixRE.MatchString(subject) {
 		return false
 	}
 	if OnlyThanks(in.Text, in.FromName) {
 		return false
 	}
+	text := in.Text
+	if len(text) > 2000 {
+		text = text[:2000] // What a person writes first says what it is about.
+	}
+	said := subjectWords(subject + "\n" + text)
+	for _, w := range said {
+		if goesOn[w] {
+			return false
+		}
+	}
 	old := map[string]bool{}
 	for _, w := range subjectWords(CleanSubject(tk.Subject, t.cfg.Desk.Tag)) {
 		old[w] = true
 	}
-	for _, w := range subjectWords(subject) {
+	for _, w := range said {
 		if old[w] {
 			return false
 		}
@@ -773,12 +793,45 @@ func (t *Tx) composedAnew(in *Incoming, tk *Ticket) bool {
 	return true
 }
 
-// subjectWords are the words of a subject that say what it is about: folded, three letters or
-// more, no grammar or time word ("le", "the", "depuis", "today").
+// answerPrefixRE matches a reply's prefix at the start of a subject (English, French "RE :",
+// "Réf. :", "Rép :", German "AW:", Nordic "SV:", "VS:", Dutch "Antw:", Polish "Odp:"); a
+// forward's ("TR :", "Fwd:", "WG:") is not an answer: it brings something new.
+var answerPrefixRE = regexp.MustCompile(`(?i)^[\s\p{Z}]*(re|aw|sv|vs|antw|odp|rif|r|réf\.?|ref\.?|rép|rep)[\s\p{Z}]*(\[\d+\])?[\s\p{Z}]*[:：]`)
+
+// gatewayTagRE matches the tags mail gateways put first in a subject ("[EXTERNAL]").
+var gatewayTagRE = regexp.MustCompile(`(?i)^[\s\p{Z}]*(\[(external|ext|externe|extern|external sender|externo|esterno)\][\s\p{Z}]*)+`)
+
+// goesOn are the words (folded, stemmed as subjectWords gives them) by which a person says a
+// problem goes on or came back: "toujours pas réglé", "ça recommence", "same problem again".
+var goesOn = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`toujours encore recommence recommencer revient revenu reapparu
+		persiste persistant meme again still persists persisting recurring same`) {
+		m[stem(Fold(w))] = true
+	}
+	return m
+}()
+
+// helpdeskWords are the words any request may have in its subject, which say nothing of what it
+// is about: two mails sharing one of them are not about the same thing.
+var helpdeskWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`probleme problemes souci soucis demande demandes question questions aide besoin
+		urgent urgence support ticket incident bonjour merci info information informations
+		problem problems issue issues request requests help need hello thanks please`) {
+		m[stem(Fold(w))] = true
+	}
+	return m
+}()
+
+// subjectWords are the words of a subject that say what it is about: folded, hyphens and
+// plurals away ("Wi-Fi", "wifi"; "imprimantes", "imprimante"), three letters or more, no
+// grammar, time or help-desk word ("le", "the", "depuis", "problème", "demande").
 func subjectWords(s string) []string {
 	var out []string
 	for _, w := range words(s) {
-		if utf8.RuneCountInString(w) >= 3 && !stopwords[w] {
+		w = stem(strings.NewReplacer("-", "", "'", "", "’", "").Replace(w))
+		if utf8.RuneCountInString(w) >= 3 && !stopwords[w] && !helpdeskWords[w] || goesOn[w] {
 			out = append(out, w)
 		}
 	}

@@ -26,6 +26,7 @@ import (
 type threading struct {
 	stranger bool // The sender is not on the ticket and came in by its tag, or by someone else's token.
 	bound    bool // The mail carries a token of this ticket issued to its sender.
+	composed bool // A new request written to a finished ticket's plus-address (composedAnew).
 }
 
 // Limits on what a mail's sender writes that the desk keeps and shows.
