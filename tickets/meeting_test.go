@@ -110,6 +110,10 @@ func TestMeetingWords(t *testing.T) {
 			"", "Le formateur est malade, je vous propose une autre date bientôt."},
 		{"the person's words naming a time", "Declined: Visit to your desk",
 			"I am only in from 2pm on Thursday.\nWhen: is up to you, my laptop still does not boot.", "", "I am only in from 2pm on Thursday."},
+		{"the person's words with a time and a dash", "Declined: Visit to your desk",
+			"Sorry, no time on Thursday - could we do Friday morning instead" + gmailFooter, "", "Sorry, no time on Thursday - could we do Friday morning instead"},
+		{"the person's words naming the invitation", "Refusé : Passage à votre bureau",
+			"Invitation de jeudi : je ne pourrai pas, je suis en congé.", "", "Invitation de jeudi : je ne pourrai pas, je suis en congé."},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			in := &Incoming{Subject: c.subject, Text: c.text, Meeting: &Meeting{Method: "REPLY", Summary: "Laptop swap", Comment: c.comment}}

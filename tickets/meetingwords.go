@@ -38,7 +38,7 @@ var meetingClientLine = regexp.MustCompile(`^(` +
 	`.*\b(microsoft teams meeting|réunion microsoft teams|join the meeting now|rejoindre la réunion maintenant|click here to join the meeting|cliquez ici pour rejoindre la réunion|join on your computer|rejoindre sur votre ordinateur|download teams|télécharger teams|join on the web|rejoindre sur le web|meeting options|options de réunion|zoom meeting|réunion zoom)\b.*|` +
 	`(learn more|en savoir plus|meeting options|options de réunion|help|aide)( \| .*)?|` +
 	// A zone as Gmail names it under the date: "Central European Time - Paris", "Heure normale d'Europe centrale - Paris".
-	`.*\b(time|heure normale|heure d’été|heure d'été|temps universel)[^.!?]* - [a-zà-ÿ/_ -]+|` +
+	`[a-zà-ÿ ]*\btime - [a-zà-ÿ/_ -]+|(heure normale|heure d’été|heure d'été|temps universel)[^.!?]* - [a-zà-ÿ/_ -]+|` +
 	`\(utc[+-−]?[0-9:.]*\).*|\(gmt[+-−]?[0-9:.]*\).*` +
 	`)$`)
 
@@ -49,7 +49,7 @@ var meetingFooter = regexp.MustCompile(`^(invitation from google calendar|invita
 	`forwarding this invitation|le transfert de cette invitation|` +
 	`-+ *(original appointment|rendez-vous d'origine|rendez-vous d’origine|original message|message d'origine) *-+|` +
 	`_{10,}|` +
-	`invitation from|invitation de)`)
+	`(invitation from|invitation de)[^:]*$)`)
 
 // meetingHeading matches a heading Gmail writes above a block of the event (its organiser, its
 // guests, how to join): the block, to its blank line, is Gmail's.
