@@ -246,6 +246,13 @@ func TestReadCalendar(t *testing.T) {
 		"TZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nRRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\r\nEND:STANDARD\r\n" +
 		"BEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\n" +
 		"RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+	// Lotus Notes' "Eastern": the rules before 2007 (last Sunday of October, first of April)
+	// end with their UNTIL, the ones after it begin.
+	eastern := "BEGIN:VTIMEZONE\r\nTZID:Eastern\r\n" +
+		"BEGIN:STANDARD\r\nDTSTART:19501029T020000\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10;UNTIL=20061029T060000Z\r\nEND:STANDARD\r\n" +
+		"BEGIN:DAYLIGHT\r\nDTSTART:19870405T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nRRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=4;UNTIL=20060402T070000Z\r\nEND:DAYLIGHT\r\n" +
+		"BEGIN:STANDARD\r\nDTSTART:20071104T020000\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nRRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\r\nEND:STANDARD\r\n" +
+		"BEGIN:DAYLIGHT\r\nDTSTART:20070311T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nRRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
 	india := "BEGIN:VTIMEZONE\r\nTZID:(UTC+05:30) Chennai, Kolkata, Mumbai, New Delhi\r\nBEGIN:STANDARD\r\n" +
 		"DTSTART:16010101T000000\r\nTZOFFSETFROM:+0530\r\nTZOFFSETTO:+0530\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
 	for _, c := range []struct {
@@ -267,8 +274,12 @@ func TestReadCalendar(t *testing.T) {
 		{`DTSTART;TZID="(UTC+01:00) Bruxelles, Copenhague, Madrid, Paris":20261203T140000`, time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC), ""},
 		{"DTSTART;TZID=Nowhere Standard Time:20261203T140000", time.Time{}, "2026-12-03 14:00"},
 		{"DTSTART;VALUE=DATE:20261207", time.Time{}, "2026-12-07"},
+		{"DTSTART;TZID=Eastern:20261028T140000", time.Date(2026, 10, 28, 18, 0, 0, 0, time.UTC), ""}, // Summer time still.
+		{"DTSTART;TZID=Eastern:20261105T140000", time.Date(2026, 11, 5, 19, 0, 0, 0, time.UTC), ""},
+		{"DTSTART;TZID=Eastern:20260401T140000", time.Date(2026, 4, 1, 18, 0, 0, 0, time.UTC), ""},
+		{"DTSTART;TZID=Eastern:20050401T140000", time.Date(2005, 4, 1, 19, 0, 0, 0, time.UTC), ""}, // The old rules.
 	} {
-		ics := "BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\n" + europe + america + india + "BEGIN:VEVENT\r\n" + c.dtstart + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+		ics := "BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\n" + europe + america + eastern + india + "BEGIN:VEVENT\r\n" + c.dtstart + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 		m := readCalendar(ics).meeting
 		if m == nil || !m.Start.Equal(c.start) || m.StartText != c.text {
 			t.Errorf("%s: %+v, want %v %q", c.dtstart, m, c.start, c.text)

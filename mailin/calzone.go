@@ -91,6 +91,7 @@ type zoneObservance struct {
 	nth      int          // RRULE BYDAY's ordinal: 2 for 2SU, -1 for -1SU; 0 with BYMONTHDAY.
 	weekday  time.Weekday // RRULE BYDAY's day.
 	monthDay int          // RRULE BYMONTHDAY's first day ("8,9,…,14" with BYDAY=SU: the second Sunday).
+	until    time.Time    // RRULE UNTIL: the last onset (a zone's old rules end where its new ones begin); zero for none.
 }
 
 // read reads a property of the VTIMEZONE, or of its observance rule (depth 3).
@@ -127,6 +128,14 @@ func (o *zoneObservance) readRule(v string) {
 			yearly = val == "YEARLY"
 		case "BYMONTH":
 			month, _ = strconv.Atoi(val)
+		case "UNTIL":
+			if u, err := time.Parse("20060102T150405Z", val); err == nil {
+				o.until = u
+			} else if u, err := time.Parse("20060102T150405", val); err == nil {
+				o.until = u
+			} else if u, err := time.Parse("20060102", val); err == nil {
+				o.until = u.Add(24*time.Hour - time.Second)
+			}
 		case "BYMONTHDAY":
 			first, _, _ := strings.Cut(val, ",")
 			monthDay, _ = strconv.Atoi(first)
@@ -169,8 +178,10 @@ func (o *zoneObservance) onset(y int) (time.Time, bool) {
 		d = time.Date(y, o.month, o.monthDay, h, mi, s, 0, time.UTC)
 		d = d.AddDate(0, 0, (int(o.weekday)-int(d.Weekday())+7)%7)
 	}
-	if d.Month() != o.month || d.Before(o.start) {
-		return time.Time{}, false // A fifth Sunday the month lacks, or before the rule began.
+	// UNTIL is in UTC, the onset local: a day's slack either way keeps the last onset and no
+	// later one (onsets are a year apart).
+	if d.Month() != o.month || d.Before(o.start) || !o.until.IsZero() && d.After(o.until.Add(24*time.Hour)) {
+		return time.Time{}, false // A fifth Sunday the month lacks, or outside the rule's years.
 	}
 	return d, true
 }
