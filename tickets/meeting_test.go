@@ -192,17 +192,7 @@ func TestMeetingLineTimes(t *testing.T) {
 // automatic all the same: nothing is sent to the requester, no ticket opens.
 func TestMeetingWordsOnTicket(t *testing.T) {
 	d := newTestDesk(t)
-	tk := openTicket(t, d, t0, NewTicket{Subject: "Mon PC ne démarre plus", Text: "il ne s'allume plus", Requester: "celine@corp.example", Language: "fr"})
-	err := d.Update(context.Background(), t0, func(tx *Tx) error {
-		tk2, err := tx.Ticket(tk.ID)
-		if err != nil {
-			return err
-		}
-		return tx.Assign(tk2, "alice@corp.example", "nadia@corp.example")
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tk := visitTicket(t, d, nil)
 	before := outbox(t, d)
 	tag := " [HD #" + strconv.FormatInt(tk.ID, 10) + "]"
 	meeting := func(id, from, subject, text string, m Meeting) *Incoming {
@@ -259,20 +249,7 @@ func TestMeetingWordsOnTicket(t *testing.T) {
 // ticket stays resolved: a reply reopens, a calendar's answer does not.
 func TestMeetingWordsReopenNothing(t *testing.T) {
 	d := newTestDesk(t)
-	tk := openTicket(t, d, t0, NewTicket{Subject: "Mon PC ne démarre plus", Text: "il ne s'allume plus", Requester: "celine@corp.example", Language: "fr"})
-	err := d.Update(context.Background(), t0, func(tx *Tx) error {
-		tk2, err := tx.Ticket(tk.ID)
-		if err != nil {
-			return err
-		}
-		if err := tx.Assign(tk2, "alice@corp.example", "nadia@corp.example"); err != nil {
-			return err
-		}
-		return tx.Resolve(tk2, "Alimentation changée", "alice@corp.example")
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tk := visitTicket(t, d, func(tx *Tx, tk *Ticket) error { return tx.Resolve(tk, "Alimentation changée", "alice@corp.example") })
 	before := outbox(t, d)
 	tag := " [HD #" + strconv.FormatInt(tk.ID, 10) + "]"
 	m := Meeting{Method: "REPLY", Summary: "Accepté : Passage" + tag, Attendee: "celine@corp.example", PartStat: "ACCEPTED"}
@@ -293,4 +270,25 @@ func TestMeetingWordsReopenNothing(t *testing.T) {
 	if len(after) != len(before)+1 || !strings.Contains(after[len(after)-1], "alice@corp.example") {
 		t.Errorf("outbox %q after %q: want one mail more, to the technician", after, before)
 	}
+}
+
+// visitTicket opens Céline's ticket, a visit's reason, assigns it to Alice, then runs then (nil
+// for nothing more).
+func visitTicket(t *testing.T, d *Desk, then func(*Tx, *Ticket) error) *Ticket {
+	t.Helper()
+	tk := openTicket(t, d, t0, NewTicket{Subject: "Mon PC ne démarre plus", Text: "il ne s'allume plus", Requester: "celine@corp.example", Language: "fr"})
+	err := d.Update(context.Background(), t0, func(tx *Tx) error {
+		tk2, err := tx.Ticket(tk.ID)
+		if err != nil {
+			return err
+		}
+		if err := tx.Assign(tk2, "alice@corp.example", "nadia@corp.example"); err != nil || then == nil {
+			return err
+		}
+		return then(tx, tk2)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
 }
