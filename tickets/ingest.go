@@ -796,10 +796,10 @@ func (t *Tx) composedAnew(in *Incoming, tk *Ticket) bool {
 // answerPrefixRE matches a reply's prefix at the start of a subject (English, French "RE :",
 // "Réf. :", "Rép :", German "AW:", Nordic "SV:", "VS:", Dutch "Antw:", Polish "Odp:"); a
 // forward's ("TR :", "Fwd:", "WG:") is not an answer: it brings something new.
-var answerPrefixRE = regexp.MustCompile(`(?i)^[\s\p{Z}]*(re|aw|sv|vs|antw|odp|rif|r|réf\.?|ref\.?|rép|rep)[\s\p{Z}]*(\[\d+\])?[\s\p{Z}]*[:：]`)
+var answerPrefixRE = regexp.MustCompile(`(?i)^[\s\p{Z}]*(` + answerPrefixes + `)[\s\p{Z}]*(\[\d+\])?[\s\p{Z}]*[:：]`)
 
 // gatewayTagRE matches the tags mail gateways put first in a subject ("[EXTERNAL]").
-var gatewayTagRE = regexp.MustCompile(`(?i)^[\s\p{Z}]*(\[(external|ext|externe|extern|external sender|externo|esterno)\][\s\p{Z}]*)+`)
+var gatewayTagRE = regexp.MustCompile(`(?i)^[\s\p{Z}]*(\[(` + gatewayTags + `)\][\s\p{Z}]*)+`)
 
 // goesOn are the words (folded, stemmed as subjectWords gives them) by which a person says a
 // problem goes on or came back: "toujours pas réglé", "ça recommence", "same problem again".
@@ -824,13 +824,16 @@ var helpdeskWords = func() map[string]bool {
 	return m
 }()
 
+// joinWord takes a word's hyphens and apostrophes away: "wi-fi" and "wifi" are one word.
+var joinWord = strings.NewReplacer("-", "", "'", "", "’", "")
+
 // subjectWords are the words of a subject that say what it is about: folded, hyphens and
 // plurals away ("Wi-Fi", "wifi"; "imprimantes", "imprimante"), three letters or more, no
 // grammar, time or help-desk word ("le", "the", "depuis", "problème", "demande").
 func subjectWords(s string) []string {
 	var out []string
 	for _, w := range words(s) {
-		w = stem(strings.NewReplacer("-", "", "'", "", "’", "").Replace(w))
+		w = stem(joinWord.Replace(w))
 		if utf8.RuneCountInString(w) >= 3 && !stopwords[w] && !helpdeskWords[w] || goesOn[w] {
 			out = append(out, w)
 		}
@@ -891,7 +894,15 @@ func subjectTag(subject, tag string) int64 {
 // "TR :", "Réf. :", German "AW:", "WG:", Dutch "Antw:", Nordic "SV:", "VS:", Spanish "RV:",
 // Portuguese "ENC:", Polish "Odp:"), with any space or a full-width colon, and the tags mail
 // gateways put first ("[EXTERNAL]", "[EXT]", "[EXTERNE]").
-var replyPrefixRE = regexp.MustCompile(`(?i)^[\s\p{Z}]*((re|aw|sv|vs|tr|fw|fwd|wg|rv|enc|antw|odp|rif|r|réf\.?|ref\.?|rép|rep)[\s\p{Z}]*(\[\d+\])?[\s\p{Z}]*[:：][\s\p{Z}]*|\[(external|ext|externe|extern|external sender|externo|esterno)\][\s\p{Z}]*)+`)
+var replyPrefixRE = regexp.MustCompile(`(?i)^[\s\p{Z}]*((` + answerPrefixes + `|` + forwardPrefixes + `)[\s\p{Z}]*(\[\d+\])?[\s\p{Z}]*[:：][\s\p{Z}]*|\[(` + gatewayTags + `)\][\s\p{Z}]*)+`)
+
+// The prefixes of replyPrefixRE: a reply's, a forward's, and the tags of mail gateways. Each
+// alternative must end at the prefix's colon, so their order changes no match.
+const (
+	answerPrefixes  = `re|aw|sv|vs|antw|odp|rif|r|réf\.?|ref\.?|rép|rep`
+	forwardPrefixes = `tr|fw|fwd|wg|rv|enc`
+	gatewayTags     = `external|ext|externe|extern|external sender|externo|esterno`
+)
 
 // deskPrefixRE matches the prefixes of the desk's mails to requesters (templates/*/*.txt; a test
 // there keeps the two in step), so that a requester's reply comes back to the ticket's subject.
