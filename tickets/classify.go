@@ -479,6 +479,9 @@ type ruleScore struct {
 	category string
 	score    int      // Keyword occurrences; those in the subject count twice.
 	hits     []string // The keywords found, as configured.
+	// longest is the most terms of a keyword found: "mot de passe" (2) says more than
+	// "outlook" (1), and breaks a tie of scores ("Oubli du mot de passe Outlook").
+	longest int
 }
 
 // classifyByRules scores every category by its keywords found in the subject and text, folded,

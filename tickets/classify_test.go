@@ -183,6 +183,9 @@ func TestClassifyDecision(t *testing.T) {
 		{"model over a weak rule", "Help", "The toner cartridge in the printer is empty, the wifi works", m, "hardware", "model: hardware"},
 		{"weak rule without a model", "Help", "the wifi is slow", nil, "network", "best keyword match"},
 		{"tied rules, no model", "Help", "wifi or printer?", nil, "", "unclassified"},
+		{"tied rules, a phrase over a word", "", "Oubli du mot de passe Outlook", nil, "accounts", "best keyword match"},
+		{"tied rules, a phrase over a word in the subject", "Outlook : mot de passe oublié", "merci", nil, "accounts", "best keyword match"},
+		{"tied rules, words alike", "Outlook password reset", "merci", nil, "", "unclassified"},
 		{"nothing", "Bonjour", "Une question", nil, "", "unclassified"},
 		{"model unsure", "zzz", "toner verrouillé", m, "", "model unsure"},
 	}

@@ -70,7 +70,8 @@ func (t *keywordTable) of(cats []Category) bool {
 }
 
 // rulesOf is classifyByRules of the subject's and the text's terms: every category scored by
-// its keywords found, those in the subject twice, best first; categories without a hit left out.
+// its keywords found, those in the subject twice, best first (of equal scores, the one with the
+// longest keyword found first); categories without a hit left out.
 func rulesOf(cats []Category, subj, body []string) []ruleScore {
 	t := keywordsOf(cats)
 	var countBuf [64]int
@@ -105,6 +106,7 @@ func rulesOf(cats []Category, subj, body []string) []ruleScore {
 				continue // Two spellings of one keyword ("receipt", "receipts") count once.
 			}
 			rs.score += n
+			rs.longest = max(rs.longest, len(kw))
 			rs.hits = append(rs.hits, t.keywords[k].text)
 			hitTerms = append(hitTerms, kw)
 		}
@@ -112,6 +114,11 @@ func rulesOf(cats []Category, subj, body []string) []ruleScore {
 			out = append(out, rs)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b ruleScore) int { return b.score - a.score })
+	slices.SortStableFunc(out, func(a, b ruleScore) int {
+		if a.score != b.score {
+			return b.score - a.score
+		}
+		return b.longest - a.longest
+	})
 	return out
 }

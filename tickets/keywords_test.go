@@ -25,6 +25,7 @@ func refClassifyByRules(cats []Category, subject, text string) []ruleScore {
 				continue
 			}
 			rs.score += n
+			rs.longest = max(rs.longest, len(kw))
 			rs.hits = append(rs.hits, k)
 			hitTerms = append(hitTerms, kw)
 		}
@@ -32,7 +33,12 @@ func refClassifyByRules(cats []Category, subject, text string) []ruleScore {
 			out = append(out, rs)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b ruleScore) int { return b.score - a.score })
+	slices.SortStableFunc(out, func(a, b ruleScore) int {
+		if a.score != b.score {
+			return b.score - a.score
+		}
+		return b.longest - a.longest
+	})
 	return out
 }
 

@@ -116,7 +116,9 @@ func classifyWords(cats []Category, m *Model, w *requestWords) (string, reasons,
 		p := fmt.Sprintf("%.2f", topP)
 		why.add(say(code, "category", top, "p", p), text+top+" "+p)
 	}
-	keyword := best.score > 0 && best.score > second.score
+	// Of two categories whose keywords score alike, the one with a longer keyword found is the
+	// best match: a phrase is more specific than a word.
+	keyword := best.score > 0 && (best.score > second.score || best.longest > second.longest)
 	switch {
 	case abstain != "":
 		why.add(abstainPhrase(abstain), "model abstains: "+abstain)
