@@ -616,7 +616,7 @@ func addressList(head int, addrs []string, names map[string]string) string {
 	n := head
 	for i, a := range addrs {
 		item := "<" + a + ">"
-		if name := tickets.OneLine(names[a], 0); name != "" && !strings.Contains(name, "@") {
+		if name := oneLineOf(names[a]); name != "" && !strings.Contains(name, "@") {
 			item = (&netmail.Address{Name: name, Address: a}).String()
 		}
 		if i > 0 {

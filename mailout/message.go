@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/deskd/deskd/tickets"
 )
@@ -43,7 +45,7 @@ func (d *drain) build(w *bytes.Buffer, m tickets.OutboxMail, r rendered, to, cc 
 	if d.addrs == nil || d.addrs.desk != desk.Address {
 		d.addrs = newAddrMemo(desk.Address)
 	}
-	from, err := d.addrs.fromAddress(tickets.OneLine(fromName(d.tpl, r.lang, desk, m), 0))
+	from, err := d.addrs.fromAddress(oneLineOf(fromName(d.tpl, r.lang, desk, m)))
 	if err != nil {
 		return envelope{}, fmt.Errorf("from: %w", err)
 	}
@@ -104,7 +106,7 @@ func (d *drain) build(w *bytes.Buffer, m tickets.OutboxMail, r rendered, to, cc 
 			header(w, headerThreadIndex, v)
 		}
 		if c.Topic != "" {
-			header(w, headerThreadTopic, tickets.OneLine(c.Topic, 0))
+			header(w, headerThreadTopic, oneLineOf(c.Topic))
 		}
 	}
 	header(w, "X-Auto-Response-Suppress", "All") // Exchange: no out-of-office replies. No Precedence: it hurts delivery to people.
@@ -214,7 +216,9 @@ func alternatives(w *bytes.Buffer, b string, r rendered) {
 // mime/quotedprintable's Writer writes it (TestQuotedPrintableAsMime): lines of at most 76
 // characters with soft line breaks, CRLF line ends, a space or tab before a line end encoded.
 // Written here into the message's buffer at once: the Writer copied s into a []byte first and
-// wrote line by line through its own buffer, 4% of a send pass's CPU.
+// wrote line by line through its own buffer, 4% of a send pass's CPU. The bytes written as they
+// are go in runs, told by a table, not one by one: 60% fewer instructions than a byte at a time
+// (BenchmarkCopyBytes).
 func writeQP(w *bytes.Buffer, s string) {
 	const hex = "0123456789ABCDEF"
 	w.Grow(3*len(s) + len(s)/8 + 8) // Every byte encoded, and a soft break every 24 of them.
@@ -238,16 +242,28 @@ func writeQP(w *bytes.Buffer, s string) {
 			}
 		}
 	}
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '!' && c <= '~' && c != '=' || c == ' ' || c == '\t':
-			if n == 75 {
-				out = append(out, "=\r\n"...)
-				n = 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if qpLiteral[c] {
+			j := i + 1
+			for j < len(s) && qpLiteral[s[j]] {
+				j++
 			}
-			out = append(out, c)
-			n++
+			for i < j { // s[i:j] as it is, a soft break wherever a line is full.
+				if n == 75 {
+					out = append(out, "=\r\n"...)
+					n = 0
+				}
+				k := min(j, i+75-n)
+				out = append(out, s[i:k]...)
+				n += k - i
+				i = k
+			}
 			cr = false
+			continue
+		}
+		i++
+		switch {
 		case c == '\n' || c == '\r':
 			if cr && c == '\n' {
 				cr = false
@@ -266,6 +282,15 @@ func writeQP(w *bytes.Buffer, s string) {
 	blank()
 	w.Write(out)
 }
+
+// qpLiteral tells the bytes quoted-printable writes as they are: printable ASCII but "=", space
+// and tab.
+var qpLiteral = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c >= '!' && c <= '~' && c != '=' || c == ' ' || c == '\t'
+	}
+	return t
+}()
 
 // writeBase64 writes data in base64, in lines of 76 characters, each ended by CRLF.
 func writeBase64(w *bytes.Buffer, data []byte) {
@@ -350,4 +375,26 @@ func sanitizeFilename(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// oneLineOf is tickets.OneLine(s, 0): s on one line, without controls and with single spaces.
+// A string already so (nearly every subject and name) is returned as it is, without OneLine's
+// three passes and two allocations (TestOneLineOf).
+func oneLineOf(s string) string {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < ' ' || c == 0x7f || c == ' ' && (i == 0 || i == len(s)-1 || s[i-1] == ' ') {
+				return tickets.OneLine(s, 0)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || r <= 0x9f || r == '\ufeff' || unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return tickets.OneLine(s, 0)
+		}
+		i += size
+	}
+	return s
 }

@@ -108,7 +108,7 @@ func (d *drain) render(m tickets.OutboxMail, to, cc []string) (rendered, error) 
 		if err != nil {
 			return rendered{}, err
 		}
-		return rendered{lang: lang, subject: tickets.OneLine(subject, 0), text: text, html: html, files: files, notice: n, linkedFor: firstTo}, nil
+		return rendered{lang: lang, subject: oneLineOf(subject), text: text, html: html, files: files, notice: n, linkedFor: firstTo}, nil
 	}
 	limit := d.client.maxSize()
 	var measured []string // One recipient for each set of link lengths.
