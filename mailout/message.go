@@ -246,6 +246,15 @@ func writeQP(w *bytes.Buffer, s string) {
 		c := s[i]
 		if qpLiteral[c] {
 			j := i + 1
+			for j+8 <= len(s) { // Eight bytes at a time while none is to encode.
+				w := s[j : j+8]
+				x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+					uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+				if !qpLiterals(x) {
+					break
+				}
+				j += 8
+			}
 			for j < len(s) && qpLiteral[s[j]] {
 				j++
 			}
@@ -281,6 +290,20 @@ func writeQP(w *bytes.Buffer, s string) {
 	}
 	blank()
 	w.Write(out)
+}
+
+// qpLiterals reports whether the eight bytes of x are all printable ASCII but "=" (or spaces),
+// which quoted-printable writes as they are; false for a tab too, which is, but is rare (the
+// byte-at-a-time loop takes it). The tests for a byte below, above or equal to a value are
+// "Determine if a word has a byte less than n" and its kin of Bit Twiddling Hacks (exact as a
+// yes or no).
+func qpLiterals(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	below := (x - ones*' ') &^ x & highs        // A byte < ' '.
+	above := ((x + ones*(127-'~')) | x) & highs // A byte > '~'.
+	eq := x ^ (ones * '=')
+	equal := (eq - ones) &^ eq & highs // A byte == '='.
+	return below|above|equal == 0
 }
 
 // qpLiteral tells the bytes quoted-printable writes as they are: printable ASCII but "=", space
