@@ -42,6 +42,7 @@ func (d *drain) relink(m tickets.OutboxMail, r rendered, rcpt string) (rendered,
 		return r, err
 	}
 	r.subject, r.text, r.html, r.notice, r.linkedFor = oneLineOf(subject), text, html, n, rcpt
+	r.shared = nil // Its words are its own.
 	return r, nil
 }
 

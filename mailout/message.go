@@ -138,7 +138,7 @@ func (d *drain) build(w *bytes.Buffer, m tickets.OutboxMail, r rendered, to, cc 
 	w.WriteString("Content-Type: multipart/mixed;\r\n boundary=" + mixed + "\r\n\r\n")
 	w.WriteString("--" + mixed + "\r\nContent-Type: multipart/alternative;\r\n boundary=" + alt + "\r\n\r\n")
 	alternatives(w, alt, r)
-	for _, f := range r.files {
+	for i, f := range r.files {
 		ct := f.ContentType
 		if ct == "" {
 			ct = "application/octet-stream"
@@ -148,7 +148,7 @@ func (d *drain) build(w *bytes.Buffer, m tickets.OutboxMail, r rendered, to, cc 
 		w.WriteString(`Content-Disposition: attachment; filename="` + name + "\"\r\n")
 		w.WriteString("Content-Transfer-Encoding: base64\r\n")
 		w.WriteString("Content-Type: " + ct + `; name="` + name + "\"\r\n\r\n")
-		writeBase64(w, f.Data)
+		r.shared.once(w, i+2, func() { writeBase64(w, f.Data) })
 	}
 	w.WriteString("\r\n--" + mixed + "--\r\n")
 	return env, nil
@@ -206,10 +206,38 @@ func (c *addrMemo) plus(addr string) (string, error) {
 // alternatives writes the text and HTML parts of a multipart/alternative body and its end.
 func alternatives(w *bytes.Buffer, b string, r rendered) {
 	w.WriteString("--" + b + "\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n")
-	writeQP(w, r.text)
+	r.shared.once(w, 0, func() { writeQP(w, r.text) })
 	w.WriteString("\r\n--" + b + "\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n")
-	writeQP(w, r.html)
+	r.shared.once(w, 1, func() { writeQP(w, r.html) })
 	w.WriteString("\r\n--" + b + "--\r\n")
+}
+
+// encoded keeps the encoded parts of a mail that goes to several recipients, for its other
+// copies: the quoted-printable text and HTML and the base64 files are the same in every copy
+// whose words are (relink gives a copy with words of its own none), only the header, the
+// boundaries and the envelope differ. The first copy encodes them, the others copy its bytes.
+type encoded struct {
+	parts [][]byte // By part: the text, the HTML, then each file.
+}
+
+// once writes part i as write writes it into w, or the bytes it wrote for an earlier copy. A
+// nil encoded (a mail to one recipient, a copy with words of its own) writes each time and keeps
+// nothing.
+func (e *encoded) once(w *bytes.Buffer, i int, write func()) {
+	if e == nil {
+		write()
+		return
+	}
+	if i < len(e.parts) && e.parts[i] != nil {
+		w.Write(e.parts[i])
+		return
+	}
+	start := w.Len()
+	write()
+	for len(e.parts) <= i {
+		e.parts = append(e.parts, nil)
+	}
+	e.parts[i] = bytes.Clone(w.Bytes()[start:])
 }
 
 // writeQP writes s in quoted-printable (RFC 2045 section 6.7), byte for byte as

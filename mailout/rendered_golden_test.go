@@ -55,12 +55,12 @@ func (goldenFiles) MailAttachments(_ context.Context, _ int64, source string, al
 }
 
 // TestRenderedMailsPinned: every kind's sample mails in French and English, rendered and built
-// copy by copy as the sender does (render, relink, build, and the DATA command's dot-stuffing),
-// stay byte for byte as testdata/rendered.golden holds them: acknowledgements, assignment
-// notices, a technician's answer with attachments, non-ASCII subjects, copies to Cc, Outlook's
-// threading fields, web desk links that differ by recipient. The desk secret, the clock and the
-// boundaries are fixed. Run with -update after a deliberate change (of the templates' wording
-// too: their own golden files pin it).
+// copy by copy as the sender does (render, relink, build with the encoded parts the copies
+// share, and the DATA command's dot-stuffing), stay byte for byte as testdata/rendered.golden
+// holds them: acknowledgements, assignment notices, a technician's answer with attachments,
+// non-ASCII subjects, copies to Cc, Outlook's threading fields, web desk links that differ by
+// recipient. The desk secret, the clock and the boundaries are fixed. Run with -update after a
+// deliberate change (of the templates' wording too: their own golden files pin it).
 func TestRenderedMailsPinned(t *testing.T) {
 	e := newEnv(t)
 	e.sender.signer = tickets.NewSigner([]byte("pinned desk secret, 32 bytes ...."))
@@ -76,6 +76,7 @@ func TestRenderedMailsPinned(t *testing.T) {
 		"lefevre@corp.example": "Lefèvre, Marc", "bob@corp.example": "Bob Smith"}
 	var all bytes.Buffer
 	id := int64(0)
+	shared := 0 // Copies built with the parts shared by a mail's copies.
 	for _, lang := range []string{"fr", "en"} {
 		for _, kind := range []string{tickets.KindAck, tickets.KindAssigned, tickets.KindReply, tickets.KindResolved,
 			tickets.KindEscalated, tickets.KindRejected, tickets.KindUpdate, tickets.KindDigest, tickets.KindReminder,
@@ -107,6 +108,9 @@ func TestRenderedMailsPinned(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s %s %d: %v", lang, kind, i, err)
 				}
+				if len(m.To)+len(m.Cc) > 1 {
+					r.shared = &encoded{} // As drain.one sends the copies of a mail.
+				}
 				for _, rcpt := range append(append([]string{}, m.To...), m.Cc...) {
 					rr, err := d.relink(m, r, rcpt)
 					if err != nil {
@@ -116,9 +120,15 @@ func TestRenderedMailsPinned(t *testing.T) {
 					env, data := wireCopy(t, d, m, rr, m.To, m.Cc, rcpt)
 					fmt.Fprintf(&all, "MAIL FROM:%s\r\nRCPT TO:%s\r\nDATA\r\n", env.from, env.rcpt)
 					all.Write(data)
+					if rr.shared != nil && len(rr.shared.parts) > 0 {
+						shared++
+					}
 				}
 			}
 		}
+	}
+	if shared < 20 {
+		t.Errorf("%d copies built with shared parts, want 20 or more", shared)
 	}
 	path := filepath.Join("testdata", "rendered.golden")
 	if *update {

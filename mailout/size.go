@@ -78,6 +78,7 @@ type rendered struct {
 	files                     []tickets.File
 	notice                    tickets.Notice // As fitted, its LeftOut naming the files left out.
 	linkedFor                 string         // The recipient whose links notice has ("" for none known).
+	shared                    *encoded       // The encoded parts shared by the copies; nil: none.
 }
 
 // copySlack is room for what may differ between two copies of a mail whose tokens and links are
