@@ -41,7 +41,8 @@ func (d *drain) relink(m tickets.OutboxMail, r rendered, rcpt string) (rendered,
 	if err != nil {
 		return r, err
 	}
-	r.subject, r.text, r.html, r.notice, r.linkedFor = tickets.OneLine(subject, 0), text, html, n, rcpt
+	r.subject, r.text, r.html, r.notice, r.linkedFor = oneLineOf(subject), text, html, n, rcpt
+	r.shared = nil // Its words are its own.
 	return r, nil
 }
 

@@ -377,6 +377,9 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	// A copy delivered is recorded at once when the mail has others: a retry, or the next
 	// process after a crash, leaves it out. A lone copy needs only MarkSent.
 	record := len(pending) > 1
+	if len(pending) > 1 {
+		r.shared = &encoded{} // The copies share their encoded parts (build).
+	}
 	for _, rcpt := range pending {
 		rr, err := d.relink(m, r, rcpt)
 		if err != nil {
@@ -616,7 +619,7 @@ func addressList(head int, addrs []string, names map[string]string) string {
 	n := head
 	for i, a := range addrs {
 		item := "<" + a + ">"
-		if name := tickets.OneLine(names[a], 0); name != "" && !strings.Contains(name, "@") {
+		if name := oneLineOf(names[a]); name != "" && !strings.Contains(name, "@") {
 			item = (&netmail.Address{Name: name, Address: a}).String()
 		}
 		if i > 0 {

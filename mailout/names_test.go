@@ -1,9 +1,12 @@
 package mailout
 
 import (
+	"math/rand/v2"
 	netmail "net/mail"
 	"strings"
 	"testing"
+
+	"github.com/deskd/deskd/tickets"
 )
 
 // TestAddressListNames: the To and Cc headers name their recipients as their mail named them,
@@ -42,6 +45,24 @@ func TestAddressListNames(t *testing.T) {
 	for i, want := range []string{"Dupont, Marie", "Lefèvre, François", "", "Evil X-Injected: yes", "Girard, Sophie"} {
 		if list[i].Address != addrs[i] || list[i].Name != want {
 			t.Errorf("address %d: %q <%s>, want %q <%s>", i, list[i].Name, list[i].Address, want, addrs[i])
+		}
+	}
+}
+
+// TestOneLineOf: oneLineOf is tickets.OneLine(s, 0), for strings of spaces, controls, line
+// separators, bidi marks, invalid UTF-8 and letters in every order.
+func TestOneLineOf(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	parts := []string{"a", "é", " ", "  ", "\t", "\n", "\r", "\x00", "\x7f", "\u0085", "\u00a0", "\u2028", "\u2029", "\ufeff",
+		"\u200e", "\u202e", "\u2066", "\u3000", "\xff", "\xc3", "€", "Z", "[HD #42]", ":"}
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(8) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		s := b.String()
+		if got, want := oneLineOf(s), tickets.OneLine(s, 0); got != want {
+			t.Fatalf("oneLineOf(%q) = %q, want %q", s, got, want)
 		}
 	}
 }

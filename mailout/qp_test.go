@@ -43,3 +43,28 @@ func TestQuotedPrintableAsMime(t *testing.T) {
 		}
 	}
 }
+
+// TestQPLiterals: qpLiterals says yes for exactly the words of eight bytes each printable ASCII
+// but "=", or a space.
+func TestQPLiterals(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for i := range 200000 {
+		var b [8]byte
+		for k := range b {
+			if i%2 == 0 {
+				b[k] = byte(rng.IntN(256))
+			} else {
+				b[k] = byte(' ' + rng.IntN(96)) // Mostly printable: the yes answers.
+			}
+		}
+		x := uint64(0)
+		want := true
+		for k := range b {
+			x |= uint64(b[k]) << (8 * k)
+			want = want && (b[k] >= ' ' && b[k] <= '~' && b[k] != '=')
+		}
+		if got := qpLiterals(x); got != want {
+			t.Fatalf("qpLiterals(%q) = %v", b[:], got)
+		}
+	}
+}

@@ -78,6 +78,7 @@ type rendered struct {
 	files                     []tickets.File
 	notice                    tickets.Notice // As fitted, its LeftOut naming the files left out.
 	linkedFor                 string         // The recipient whose links notice has ("" for none known).
+	shared                    *encoded       // The encoded parts shared by the copies; nil: none.
 }
 
 // copySlack is room for what may differ between two copies of a mail whose tokens and links are
@@ -108,7 +109,7 @@ func (d *drain) render(m tickets.OutboxMail, to, cc []string) (rendered, error) 
 		if err != nil {
 			return rendered{}, err
 		}
-		return rendered{lang: lang, subject: tickets.OneLine(subject, 0), text: text, html: html, files: files, notice: n, linkedFor: firstTo}, nil
+		return rendered{lang: lang, subject: oneLineOf(subject), text: text, html: html, files: files, notice: n, linkedFor: firstTo}, nil
 	}
 	limit := d.client.maxSize()
 	var measured []string // One recipient for each set of link lengths.

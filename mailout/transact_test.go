@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"testing"
@@ -22,6 +23,45 @@ func TestDotStuff(t *testing.T) {
 		dotStuff(&b, []byte(c.in))
 		if b.String() != c.want {
 			t.Errorf("dotStuff(%q) = %q, want %q", c.in, b.String(), c.want)
+		}
+	}
+}
+
+// TestDotStuffAsLineByLine: dotStuff writes what stuffing line by line writes (its former
+// form), for texts of dots, CR and LF in every order.
+func TestDotStuffAsLineByLine(t *testing.T) {
+	byLine := func(w *bytes.Buffer, data []byte) {
+		for len(data) > 0 {
+			if data[0] == '.' {
+				w.WriteByte('.')
+			}
+			i := bytes.IndexByte(data, '\n')
+			if i < 0 {
+				i = len(data)
+			}
+			line := data[:i]
+			if len(line) > 0 && line[len(line)-1] == '\r' {
+				line = line[:len(line)-1]
+			}
+			w.Write(line)
+			w.WriteString("\r\n")
+			data = data[min(i+1, len(data)):]
+		}
+		w.WriteString(".\r\n")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	const alphabet = "ab.\r\n"
+	for range 20000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		var want, got bytes.Buffer
+		byLine(&want, b)
+		got.WriteString("head")
+		dotStuff(&got, b)
+		if got.String() != "head"+want.String() {
+			t.Fatalf("%q:\n got %q\nwant %q", b, got.String()[4:], want.String())
 		}
 	}
 }

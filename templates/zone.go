@@ -35,10 +35,8 @@ func zoneInPlace(v reflect.Value, loc *time.Location) {
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		for i := range t.NumField() {
-			if f := v.Field(i); f.CanSet() {
-				zoneInPlace(f, loc)
-			}
+		for _, i := range timeFields(t) {
+			zoneInPlace(v.Field(i), loc)
 		}
 	case reflect.Pointer:
 		if v.IsNil() {
@@ -116,4 +114,24 @@ func holdsTimeSeen(t reflect.Type, seen map[reflect.Type]bool) bool {
 		has = holdsTimeSeen(t.Key(), seen) || holdsTimeSeen(t.Elem(), seen)
 	}
 	return has
+}
+
+// structFields caches timeFields by struct type.
+var structFields sync.Map // reflect.Type → []int
+
+// timeFields lists the exported fields of a struct type that are or can hold a time.Time: the
+// fields zoneInPlace visits. Asked once per struct, not once per field: a notice has some forty
+// fields, five of which hold times.
+func timeFields(t reflect.Type) []int {
+	if v, ok := structFields.Load(t); ok {
+		return v.([]int)
+	}
+	var out []int
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() && holdsTime(f.Type) {
+			out = append(out, i)
+		}
+	}
+	structFields.Store(t, out)
+	return out
 }
