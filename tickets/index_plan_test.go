@@ -59,6 +59,7 @@ func TestReadersKeepTheirIndexes(t *testing.T) {
 		{"active linked requests", linkedActiveQuery, "tickets_incident (incident=?"},
 		{"incident size", `SELECT COUNT(*) FROM tickets WHERE incident = ? AND incident != 0`, "tickets_incident (incident=?)"},
 		{"follow-up", followUpQuery, "tickets_linked (linked_ticket=? AND requester=?)"},
+		{"chase", chaseQuery, "tickets_created (created_at>?)"},
 		// Recovery of an alert (recovery.go), retention (retention.go), the classifier (model.go).
 		{"recovery", `SELECT id, subject FROM tickets WHERE requester = ? AND quiet != 0
 			AND status IN ('new', 'open', 'pending') ORDER BY id DESC LIMIT 50`, "tickets_status (status=?)"},

@@ -745,6 +745,9 @@ func (t *Tx) thread(in *Incoming) (*Ticket, threading, error) {
 		return answered, threading{stranger: true}, nil
 	}
 	tk, err := t.recoveredProblem(in)
+	if tk == nil && err == nil {
+		tk, err = t.chasedRequest(in) // "TR : <the subject of my open request>" (chase.go).
+	}
 	return tk, threading{}, err
 }
 

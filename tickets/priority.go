@@ -91,17 +91,21 @@ var (
 		"two of us", "deux secrétaires", "patients attendent", "patients are waiting")
 
 	// blocking: the person cannot work.
-	blockingPhrases = phrases("bloqué", "bloquée", "bloqués", "bloquant", "blocked", "blocking", "stuck",
+	// Folded, "expiré" and "volé" are also "expire" and "vole" (it expires, I fly) and "expirés" is
+	// "expires": the past is said with its auxiliary. "Stuck" is a fault ("paper stuck", "stuck on
+	// a screen"), not a person who cannot work.
+	blockingPhrases = phrases("bloqué", "bloquée", "bloqués", "bloquant", "blocked", "blocking",
 		"je suis dehors", "outside since", "can't work", "cannot work", "unable to work", "can't do anything",
 		"ne peux pas travailler", "ne peux plus travailler", "impossible de travailler", "ne peux rien faire",
 		"plus rien ne marche", "plus rien ne fonctionne", "nothing works", "nothing saves", "plus rien ne s'enregistre",
-		"locked out", "verrouillé", "verrouillée", "account is locked", "expired", "expiré", "a expiré",
+		"locked out", "verrouillé", "verrouillée", "account is locked", "expired", "expirée", "expirées", "a expiré", "est expiré", "sont expirés", "ont expiré",
+		"expiré depuis",
 		"won't turn on", "doesn't power on", "does not power on", "ne s'allume plus", "ne démarre plus",
 		"black screen", "écran noir", "reste noir", "stays black", "screen is black", "écran est noir", "white screen", "écran blanc",
 		"no longer opens", "ne m'ouvre plus", "lost access", "plus accès", "n'ai accès à aucun", "can't reach any",
 		"no longer reach", "access denied", "accès refusé", "can't log in", "cannot log in", "ne peux plus ouvrir",
 		"ne peut pas ouvrir de session", "can't send", "ne peux plus envoyer", "stopped getting email",
-		"ne reçois plus mes mails", "ne reçois plus de mail", "ne reçois plus aucun", "ne répondent plus", "respond on my", "stolen", "volé", "screen is cracked",
+		"ne reçois plus mes mails", "ne reçois plus de mail", "ne reçois plus aucun", "ne répondent plus", "respond on my", "stolen", "été volé", "été volée", "été volés", "a volé", "ont volé", "fait voler", "dérobé", "dérobée", "screen is cracked",
 		"écran est cassé", "en panne", "hors service", "down", "not working at all", "crashes on startup",
 		"plante à l'ouverture", "refuse la connexion", "vpn fails", "refuse mon certificat", "rejects my certificate",
 		"ne peux pas ouvrir ma session", "ne peux pas me connecter", "ne peux plus me connecter", "ne peux accéder à rien",
@@ -123,7 +127,7 @@ var (
 		"does not detect", "not recognised", "not recognized", "isn't recognised", "isn't recognized",
 		"doesn't", "does not", "don't", "won't", "isn't", "didn't", "can no longer", "no sound", "throws",
 		"injoignable", "unreachable", "hors ligne", "offline", "no network", "no internet", "no connection",
-		"no access", "no wifi", "no wi-fi", "no email", "no phone", "jams", "bourre", "bloque")
+		"no access", "no wifi", "no wi-fi", "no email", "no phone", "jams", "bourre", "bloque", "stuck")
 
 	// infrastructure: a shared system; when it fails, many are affected.
 	infraPhrases = phrases("serveur", "server", "réseau", "network", "internet", "intranet", "extranet", "erp",

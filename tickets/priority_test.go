@@ -83,6 +83,17 @@ func TestJudgePriority(t *testing.T) {
 		{"counted group", NewTicket{Text: "Les 40 dessinateurs ne peuvent plus ouvrir leurs plans."}, "", PriorityUrgent, "many affected"},
 		{"minutes are not people", NewTicket{Text: "Mon PC met 10 minutes à démarrer."}, "", PriorityNormal, "default"},
 		{"can wait but blocked", NewTicket{Text: "Pas urgent pour les autres, mais moi je suis bloqué."}, "", PriorityHigh, "cannot work"},
+		// Folded, "expiré" is "expire" and "volé" is "vole": the present tense is no emergency.
+		{"expire dans 10 jours", NewTicket{Text: "Bonjour, mon mot de passe expire dans 10 jours, comment le changer ? Rien d'urgent."}, "", PriorityLow, "rien d'urgent"},
+		{"account expires", NewTicket{Text: "Le compte de notre stagiaire expire le 31 décembre, pouvez-vous le prolonger ?"}, "", PriorityNormal, "default"},
+		{"password expires", NewTicket{Text: "My password expires tomorrow, how do I change it?"}, "", PriorityNormal, "default"},
+		{"je vole", NewTicket{Text: "Je vole pour Montréal lundi, pourriez-vous configurer le VPN sur mon portable ?"}, "", PriorityNormal, "default"},
+		{"mot de passe a expiré", NewTicket{Text: "Mon mot de passe a expiré, je ne peux plus ouvrir ma session."}, "", PriorityHigh, "cannot work"},
+		{"compte est expiré", NewTicket{Text: "Mon compte est expiré depuis ce matin."}, "", PriorityHigh, "cannot work"},
+		{"password expired", NewTicket{Text: "My password expired this morning."}, "", PriorityHigh, "cannot work: expired"},
+		{"on m'a volé", NewTicket{Text: "On m'a volé mon ordinateur portable dans le train."}, "", PriorityHigh, "cannot work"},
+		{"portable volé", NewTicket{Text: "Mon portable a été volé hier soir."}, "", PriorityHigh, "cannot work"},
+		{"stuck on a screen", NewTicket{Text: "How do I share a folder in OneDrive? I'm stuck on the permissions screen."}, "", PriorityNormal, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

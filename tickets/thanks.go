@@ -18,14 +18,22 @@ var thanksRE = regexp.MustCompile(`\b(merci|remercie\w*|remerciements?|thanks?|t
 
 // fineAgainRE finds the words of a reply that says all is well again, in folded text, which
 // moreRE would take for a problem: "works again", "ça fonctionne à nouveau", "de nouveau OK",
-// "thanks again", "encore merci", "no more issues", "plus de souci". OnlyThanks reads the text
-// without them.
+// "thanks again", "encore merci", "no more issues", "plus de souci", "problème résolu", "vous
+// pouvez fermer", "no need to reply". OnlyThanks reads the text without them.
 var fineAgainRE = regexp.MustCompile(`\b(?:` +
 	`((?:works?|working|worked|runs?|running|(?:re)?fonctionne\w*|(?:re)?marche\w*|(?:re)?connecte\w*|ok|up|online|en ligne|operationnel\w*|fonctionnel\w*|good|fine|normal)` +
 	`(?: (?:now|fine|perfectly|properly|correctement|normalement|bien|maintenant))?) (?:again|a nouveau|de nouveau)|` +
 	`(?:again|a nouveau|de nouveau) (ok|operationnel\w*|fonctionnel\w*|up|online|en ligne)|` +
 	`((?:thanks?|thank you|merci)(?: \w+)?) (?:again|encore)|(?:again|encore) (thanks?|thank you|merci)|` +
-	`(?:no more|no|plus de|plus aucun|pas de|aucun) (?:more )?(?:problems?|issues?|worries|soucis?|problemes?)(?: \w+)?` +
+	`(?:no more|no|plus de|plus aucun|pas de|aucun) (?:more )?(?:problems?|issues?|worries|soucis?|problemes?)(?: \w+)?|` +
+	// "problème résolu", "my issue is fixed", "le souci a été réglé": solved, said of the problem.
+	`(?:(?:le|mon|ce|notre|votre|the|my|our|this) )?(?:problemes?|soucis?|incidents?|problems?|issues?)(?: (?:est|sont|a ete|ont ete|is|was|are|has been|have been))? ` +
+	`(?:resolue?s?|reglee?s?|reparee?s?|corrigee?s?|solved|resolved|fixed|sorted)|` +
+	// "vous pouvez fermer", "you can close the ticket": leave to close, not a request to do more.
+	`(?:vous pouvez|tu peux|you can|you may|feel free to|please)(?: (?:le|la|l'|it))? (?:fermer|clore|cloturer|close)` +
+	`(?: (?:le|la|l'|the|this|ce|cette|it)(?: (?:ticket|demande|request|incident|case|dossier))?)?|` +
+	// "no need to reply", "pas besoin de répondre".
+	`(?:no need to (?:reply|answer|respond)|pas besoin de (?:me |nous )?(?:repondre|reponse))` +
 	`)\b`)
 
 // moreRE finds what makes a reply more than thanks, in folded text: a negation or a "but", a

@@ -55,6 +55,21 @@ func TestOnlyThanks(t *testing.T) {
 		{"again down", "Cheers. Outlook disconnected again this morning.", false},
 		{"ne fonctionne plus à nouveau", "Merci, mais ça ne fonctionne de nouveau plus.", false},
 		{"thanks but again", "Thanks but again the VPN drops.", false},
+		// Saying the problem is solved, or that the ticket may be closed, is thanks too.
+		{"problème résolu", "Merci, problème résolu !\n\nLéa", true},
+		{"vous pouvez fermer", "Merci, vous pouvez fermer.", true},
+		{"vous pouvez clôturer le ticket", "C'est revenu, vous pouvez clôturer le ticket. Merci !", true},
+		{"no need to reply", "Works for me now, cheers. No need to reply.", true},
+		{"issue fixed", "Thanks, my issue is fixed.", true},
+		{"le souci a été réglé", "Le souci a été réglé, merci beaucoup.", true},
+		{"you can close it", "All good, you can close it. Thanks!", true},
+		{"pas besoin de répondre", "Merci, pas besoin de me répondre.", true},
+		{"problème non résolu", "Merci, problème non résolu.", false},
+		{"problème pas résolu", "Merci, le problème n'est pas résolu.", false},
+		{"problem not fixed", "Thanks, problem not fixed though", false},
+		{"close, but another", "Merci, vous pouvez fermer. J'ai un autre souci avec l'imprimante.", false},
+		{"you can't close it", "Thanks, but you can't close it yet.", false},
+		{"ne pas fermer", "Merci de ne pas fermer, le problème revient.", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := OnlyThanks(tt.text, "Céline Dupré"); got != tt.want {
