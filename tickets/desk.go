@@ -259,6 +259,9 @@ func loadWatchers(ctx context.Context, q querier, id int64) ([]string, error) {
 
 // Ticket loads a ticket within the transaction.
 func (t *Tx) Ticket(id int64) (*Ticket, error) {
+	if err := t.flushTickets(); err != nil {
+		return nil, err
+	}
 	tk, err := loadTicket(context.Background(), t.tx, id)
 	if err == nil {
 		t.remember(tk.ID, ticketValues(tk))
@@ -385,7 +388,12 @@ func (t *Tx) insertRow(tk *Ticket, quiet bool, doc []string) error {
 		q = 1
 	}
 	args := append([]any{t.Now.Unix(), q}, vals...)
-	if t.d.Store.dialect == postgres {
+	if id, held, err := t.holdTicket(args); held {
+		if err != nil {
+			return err
+		}
+		tk.ID = id
+	} else if t.d.Store.dialect == postgres {
 		if err := t.queryRow(insertTicketSQL+` RETURNING id`, args...).Scan(&tk.ID); err != nil {
 			return fmt.Errorf("insert ticket: %w", err)
 		}
@@ -672,16 +680,16 @@ func (t *Tx) staffLanguage(email string) string {
 }
 
 // rememberPerson records a correspondent's name and language. A row that would not change is
-// not written: each mail of a known requester would otherwise rewrite a page of people, at a
-// random place of a table as large as the desk's list of correspondents.
+// not written (upsertPeopleConflict). On SQLite the row waits with the transaction's other rows
+// (pendingRows.people).
 func (t *Tx) rememberPerson(email, name, language string) error {
-	_, err := t.exec(`INSERT INTO people (email, name, language) VALUES (?, ?, ?)
-		ON CONFLICT (email) DO UPDATE SET name = CASE WHEN excluded.name != '' THEN excluded.name ELSE people.name END,
-		language = CASE WHEN excluded.language != '' THEN excluded.language ELSE people.language END
-		WHERE (excluded.name != '' AND excluded.name != people.name) OR (excluded.language != '' AND excluded.language != people.language)`,
-		email, name, language)
-	if err != nil {
-		return fmt.Errorf("remember person: %w", err)
+	if t.d.Store.dialect == postgres {
+		if _, err := t.exec(`INSERT INTO people (email, name, language) VALUES (?, ?, ?)`+upsertPeopleConflict,
+			email, name, language); err != nil {
+			return fmt.Errorf("remember person: %w", err)
+		}
+	} else {
+		t.pending.people = append(t.pending.people, []any{email, name, language})
 	}
 	if name != "" {
 		t.rememberName(email, name)

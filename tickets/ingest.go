@@ -157,6 +157,10 @@ var errMailFailed = errors.New("a mail of the batch failed")
 func (d *Desk) ingest(ctx context.Context, now time.Time, batch []*Incoming, savepoints bool) ([]Outcome, error) {
 	out := make([]Outcome, len(batch))
 	err := d.Update(ctx, now, func(tx *Tx) error {
+		if err := tx.lookUpBatch(batch); err != nil {
+			return err
+		}
+		tx.pending.holdTickets = true
 		for i, in := range batch {
 			if !savepoints {
 				o, err := tx.ingestOne(in)
@@ -549,14 +553,23 @@ func (t *Tx) recordMessage(in *Incoming, thread Conversation) (dup bool, err err
 	if _, ok := p.msgAt[in.MessageID]; ok {
 		return true, nil
 	}
-	// The rows that wait were looked up in memory: the row this finds is not among them.
-	var one int
-	err = t.lookup(`SELECT 1 FROM messages WHERE message_id = ?`, in.MessageID).Scan(&one)
-	if err == nil {
-		return true, nil
+	if rec, ok := p.recorded[in.MessageID]; ok {
+		if rec {
+			return true, nil // Recorded before the batch, or by an earlier mail of it.
+		}
+	} else {
+		// The rows that wait were looked up in memory: the row this finds is not among them.
+		var one int
+		err = t.lookup(`SELECT 1 FROM messages WHERE message_id = ?`, in.MessageID).Scan(&one)
+		if err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return false, fmt.Errorf("record message: %w", err)
+		}
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return false, fmt.Errorf("record message: %w", err)
+	if p.recorded != nil {
+		p.recorded[in.MessageID] = true
 	}
 	if p.msgAt == nil {
 		p.msgAt = map[string]int{}

@@ -15,12 +15,28 @@ import (
 // before it), before a savepoint (a rollback drops only what followed it), and before the
 // commit. Event and outbox IDs keep the order the rows were made in.
 type pendingRows struct {
-	messages [][]any           // messageRowColumns' values: incoming mails (recordMessage).
-	msgAt    map[string]int    // Index in messages by Message-ID.
-	events   [][]any           // eventRowColumns' values.
-	outbox   [][]any           // outboxRowColumns' values, then the mail's notice (outbox_data).
-	kv       map[string]string // Assignment order (markAssigned), by key.
-	terms    map[string]int    // Counts to add to search_terms (indexRequest), by term.
+	messages [][]any        // messageRowColumns' values: incoming mails (recordMessage).
+	msgAt    map[string]int // Index in messages by Message-ID.
+	// recorded says, for the Message-IDs of the batch Ingest runs, whether a mail of that ID is
+	// recorded (lookUpBatch, then recordMessage): one query a batch instead of one a mail. An ID
+	// it does not hold is looked up; nil after a rollback to a savepoint.
+	recorded map[string]bool
+	// tickets are new tickets' rows (id, created_at, quiet, then savedColumns' values) on SQLite,
+	// in an ingest's transaction (holdTickets): each is written before any other statement of
+	// the transaction runs (flushFor, Tx.Ticket; the code that reads the database through the
+	// transaction itself writes what waits first), and before the rows that name it. nextTicket
+	// is the ID the next one gets, as SQLite would give it (the largest ID plus one), 0 when
+	// unknown: it is read again when none waits.
+	tickets     [][]any
+	nextTicket  int64
+	holdTickets bool
+	// people are correspondents' names and languages (rememberPerson), written in multi-row
+	// upserts on SQLite; PostgreSQL refuses an upsert that meets one row twice.
+	people [][]any
+	events [][]any           // eventRowColumns' values.
+	outbox [][]any           // outboxRowColumns' values, then the mail's notice (outbox_data).
+	kv     map[string]string // Assignment order (markAssigned), by key.
+	terms  map[string]int    // Counts to add to search_terms (indexRequest), by term.
 	// docs are new tickets' search documents (rowid, doc) for SQLite's full-text table
 	// (insertDoc), written after every other row, when the transaction ends or a statement names
 	// the table. FTS5 writes what a transaction adds to its index as a new segment, and it
@@ -42,13 +58,15 @@ const (
 // empty reports whether nothing waits.
 func (p *pendingRows) empty() bool {
 	return len(p.messages) == 0 && len(p.events) == 0 && len(p.outbox) == 0 && len(p.kv) == 0 && len(p.terms) == 0 &&
-		len(p.docs) == 0
+		len(p.docs) == 0 && len(p.people) == 0 && len(p.tickets) == 0
 }
 
 // drop forgets what waits (a rollback to a savepoint, which a write waited for).
 func (p *pendingRows) drop() {
-	p.messages, p.events, p.outbox, p.docs = p.messages[:0], p.events[:0], p.outbox[:0], p.docs[:0]
+	p.messages, p.events, p.outbox, p.docs, p.people = p.messages[:0], p.events[:0], p.outbox[:0], p.docs[:0], p.people[:0]
+	p.tickets, p.nextTicket = p.tickets[:0], 0
 	clear(p.msgAt)
+	p.recorded = nil // What it says of the rows rolled back is no longer true.
 	clear(p.kv)
 	clear(p.terms)
 	p.err = nil
@@ -65,12 +83,16 @@ func (p *pendingRows) names(q string) bool {
 		len(p.events) > 0 && strings.Contains(q, "events") ||
 		len(p.outbox) > 0 && strings.Contains(q, "outbox") ||
 		len(p.kv) > 0 && strings.Contains(q, "kv") ||
-		len(p.terms) > 0 && strings.Contains(q, "search_terms")
+		len(p.terms) > 0 && strings.Contains(q, "search_terms") ||
+		len(p.people) > 0 && strings.Contains(q, "people")
 }
 
 // flushFor writes what waits when q names its table; the documents wait on unless q names the
 // full-text table.
 func (t *Tx) flushFor(q string) {
+	if len(t.pending.tickets) > 0 {
+		t.flushTickets()
+	}
 	if docs := t.pending.namesDocs(q); docs || t.pending.names(q) {
 		t.flushRows(docs)
 	}
@@ -86,9 +108,25 @@ func (t *Tx) flushRows(docs bool) error {
 	if p.err != nil || p.empty() {
 		return p.err
 	}
-	messages, events, outbox := p.messages, p.events, p.outbox
-	p.messages, p.events, p.outbox = nil, nil, nil // Written by direct statements below: nothing names them twice.
+	if err := t.flushTickets(); err != nil {
+		return err
+	}
+	messages, events, outbox, people := p.messages, p.events, p.outbox, p.people
+	p.messages, p.events, p.outbox, p.people = nil, nil, nil, nil // Written by direct statements below: nothing names them twice.
 	clear(p.msgAt)
+	for len(people) > 0 {
+		n := chunk(len(people))
+		args := make([]any, 0, 3*n)
+		for _, r := range people[:n] {
+			args = append(args, r...)
+		}
+		if _, err := t.exec(upsertPeopleSQL(n), args...); err != nil {
+			p.err = fmt.Errorf("remember person: %w", err)
+			return p.err
+		}
+		people = people[n:]
+	}
+	p.people = people[:0]
 	if err := t.insertRows("messages", messageRowColumns, messages); err != nil {
 		p.err = fmt.Errorf("record message: %w", err)
 		return p.err
@@ -145,6 +183,46 @@ func (t *Tx) flushRows(docs bool) error {
 	return nil
 }
 
+// ticketRowColumns are the columns of pendingRows.tickets.
+var ticketRowColumns = "id, created_at, quiet, " + strings.Join(savedColumns[:], ", ")
+
+// flushTickets writes the new tickets that wait (pendingRows.tickets); the first error is kept.
+func (t *Tx) flushTickets() error {
+	p := &t.pending
+	if p.err != nil || len(p.tickets) == 0 {
+		return p.err
+	}
+	rows := p.tickets
+	p.tickets = nil // Written by a direct statement: nothing names them twice.
+	if err := t.insertRows("tickets", ticketRowColumns, rows); err != nil {
+		p.err = fmt.Errorf("insert ticket: %w", err)
+		return p.err
+	}
+	p.tickets = rows[:0]
+	return nil
+}
+
+// holdTicket makes a new ticket's row wait (pendingRows.tickets) and returns its ID; false when
+// the transaction writes its tickets at once.
+func (t *Tx) holdTicket(args []any) (int64, bool, error) {
+	p := &t.pending
+	if !p.holdTickets || t.d.Store.dialect == postgres {
+		return 0, false, nil
+	}
+	if len(p.tickets) == 0 || p.nextTicket == 0 {
+		// What any statement since wrote is in the table: SQLite gives the largest ID plus one.
+		var last int64
+		if err := t.queryRow(`SELECT COALESCE(MAX(id), 0) FROM tickets`).Scan(&last); err != nil {
+			return 0, true, fmt.Errorf("insert ticket: %w", err)
+		}
+		p.nextTicket = last + 1
+	}
+	id := p.nextTicket
+	p.nextTicket++
+	p.tickets = append(p.tickets, append([]any{id}, args...))
+	return id, true, nil
+}
+
 // insertRows writes rows into table in multi-row INSERTs of a few fixed sizes (each text is
 // prepared once).
 func (t *Tx) insertRows(table, columns string, rows [][]any) error {
@@ -163,34 +241,52 @@ func (t *Tx) insertRows(table, columns string, rows [][]any) error {
 }
 
 // insertOutbox writes queued mails: their outbox rows, then each one's notice in outbox_data
-// under the id its row got (RETURNING, matched by Message-ID, which is unique).
+// under the id its row got. On SQLite the rows of one INSERT get consecutive ids in their order,
+// the last one the statement's LastInsertId (a rowid past every other, as long as the largest is
+// below 2^63-1); PostgreSQL says them (RETURNING, matched by Message-ID, which is unique).
 func (t *Tx) insertOutbox(rows [][]any) error {
 	for len(rows) > 0 {
 		n := chunk(len(rows))
 		cols := len(rows[0]) - 1 // The notice is the last value.
 		args := make([]any, 0, n*cols)
-		notice := make(map[string]any, n)
 		for _, r := range rows[:n] {
 			args = append(args, r[:cols]...)
-			notice[r[outboxMessageID].(string)] = r[cols]
 		}
-		q := insertRowsSQL("outbox", outboxRowColumns, cols, n) + " RETURNING id, message_id"
-		res, err := t.query(q, args...)
-		if err != nil {
-			return err
-		}
+		q := insertRowsSQL("outbox", outboxRowColumns, cols, n)
 		data := make([][]any, 0, n)
-		for res.Next() {
-			var id int64
-			var messageID string
-			if err := res.Scan(&id, &messageID); err != nil {
-				res.Close()
+		if t.d.Store.dialect == postgres {
+			notice := make(map[string]any, n)
+			for _, r := range rows[:n] {
+				notice[r[outboxMessageID].(string)] = r[cols]
+			}
+			res, err := t.query(q+" RETURNING id, message_id", args...)
+			if err != nil {
 				return err
 			}
-			data = append(data, []any{id, notice[messageID]})
-		}
-		if err := errors.Join(res.Err(), res.Close()); err != nil {
-			return err
+			for res.Next() {
+				var id int64
+				var messageID string
+				if err := res.Scan(&id, &messageID); err != nil {
+					res.Close()
+					return err
+				}
+				data = append(data, []any{id, notice[messageID]})
+			}
+			if err := errors.Join(res.Err(), res.Close()); err != nil {
+				return err
+			}
+		} else {
+			res, err := t.exec(q, args...)
+			if err != nil {
+				return err
+			}
+			last, err := res.LastInsertId()
+			if err != nil {
+				return err
+			}
+			for i, r := range rows[:n] {
+				data = append(data, []any{last - int64(n-1-i), r[cols]})
+			}
 		}
 		if len(data) != n {
 			return fmt.Errorf("%d outbox rows written of %d", len(data), n)
@@ -238,6 +334,65 @@ func upsertKVSQL(n int) string {
 		" ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 	v, _ := multiRowSQL.LoadOrStore(key, q)
 	return v.(string)
+}
+
+// upsertPeopleSQL is rememberPerson's upsert of n rows: SQLite upserts the rows of one statement
+// in their order, as n statements would, a name or a language given twice included.
+func upsertPeopleSQL(n int) string {
+	key := fmt.Sprintf("people/%d", n)
+	if q, ok := multiRowSQL.Load(key); ok {
+		return q.(string)
+	}
+	q := "INSERT INTO people (email, name, language) VALUES (?, ?, ?)" + strings.Repeat(", (?, ?, ?)", n-1) + upsertPeopleConflict
+	v, _ := multiRowSQL.LoadOrStore(key, q)
+	return v.(string)
+}
+
+// upsertPeopleConflict updates a known correspondent only where the row would change: each mail of
+// a known requester would otherwise rewrite a page of people, at a random place of a table as
+// large as the desk's list of correspondents.
+const upsertPeopleConflict = `
+		ON CONFLICT (email) DO UPDATE SET name = CASE WHEN excluded.name != '' THEN excluded.name ELSE people.name END,
+		language = CASE WHEN excluded.language != '' THEN excluded.language ELSE people.language END
+		WHERE (excluded.name != '' AND excluded.name != people.name) OR (excluded.language != '' AND excluded.language != people.language)`
+
+// lookUpBatch finds which of a batch's Message-IDs are recorded already, in one query
+// (pendingRows.recorded).
+func (t *Tx) lookUpBatch(batch []*Incoming) error {
+	ids := make([]string, 0, len(batch))
+	recorded := make(map[string]bool, len(batch))
+	for _, in := range batch {
+		if in.MessageID != "" && !recorded[in.MessageID] {
+			ids = append(ids, in.MessageID)
+			recorded[in.MessageID] = false
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	js, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	// The rows that wait were looked up in memory: the rows this finds are not among them.
+	rows, err := t.query(`SELECT message_id FROM messages WHERE message_id IN (SELECT `+
+		t.d.Store.dialect.pick(`value FROM json_each(?)`, `value FROM json_array_elements_text(CAST(? AS JSON))`)+`)`, string(js))
+	if err != nil {
+		return fmt.Errorf("recorded messages: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("recorded messages: %w", err)
+		}
+		recorded[id] = true
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return fmt.Errorf("recorded messages: %w", err)
+	}
+	t.pending.recorded = recorded
+	return nil
 }
 
 var multiRowSQL sync.Map // table/rows → string
