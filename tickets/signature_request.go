@@ -80,15 +80,16 @@ func firstContentLine(lines []string) int {
 		if l == "" {
 			continue
 		}
-		if len(l) < 60 {
-			if f := Fold(l); greetingRE.MatchString(f) || closingLine(l, f) {
-				continue
-			}
+		if len(l) < 60 && (leadIn(greetingFirst, l) && greetingRE.MatchString(Fold(l)) || maybeClosing(l)) {
+			continue
 		}
 		return i
 	}
 	return -1
 }
+
+// greetingFirst are the first words greetingRE may match.
+var greetingFirst = wordSet("bonjour bonsoir salut coucou hello hi hey dear cher chere chers madame monsieur messieurs mesdames good greetings")
 
 // greetingRE matches a folded greeting line: "Bonjour,", "Bonjour Madame", "Hello team,".
 var greetingRE = regexp.MustCompile(`^(bonjour|bonsoir|salut|coucou|hello|hi|hey|dear|cher|chere|chers|madame|monsieur|messieurs|mesdames|good (morning|afternoon|evening)|greetings)\b[^.?!]{0,40}$`)
@@ -144,13 +145,14 @@ var disclaimerStartRE = regexp.MustCompile(`^[*_\s]*(` +
 	`p (please|pensez|merci|avant d'imprimer)` +
 	`)`)
 
-// disclaimerFirstWords are the first words disclaimerStartRE may match, folded: a cheap test
-// before the expression.
+// disclaimerFirstWords are the first words disclaimerStartRE may match, in lower case, with and
+// without their accents: a cheap test before folding the line and the expression.
 var disclaimerFirstWords = map[string]bool{"confidentiality": true, "disclaimer": true, "avertissement": true,
-	"avis": true, "legal": true, "mentions": true, "confidentialite": true, "important": true, "privileged": true,
-	"this": true, "the": true, "if": true, "ce": true, "le": true, "cet": true, "les": true, "l'information": true,
-	"si": true, "toute": true, "any": true, "p": true, "please": true, "think": true, "consider": true,
-	"merci": true, "pensez": true, "penser": true, "pense": true, "afin": true, "pour": true, "n'imprimez": true,
+	"avis": true, "legal": true, "mentions": true, "confidentialite": true, "confidentialité": true,
+	"important": true, "privileged": true, "this": true, "the": true, "if": true, "ce": true, "le": true,
+	"cet": true, "les": true, "l'information": true, "l’information": true, "si": true, "toute": true,
+	"any": true, "p": true, "please": true, "think": true, "consider": true, "merci": true, "pensez": true,
+	"penser": true, "pense": true, "afin": true, "pour": true, "n'imprimez": true, "n’imprimez": true,
 	"save": true, "respectez": true}
 
 // disclaimerStart reports whether a trimmed line opens a disclaimer.
@@ -159,11 +161,25 @@ func disclaimerStart(l string) bool {
 	if n := strings.IndexAny(w, " :-"); n > 0 {
 		w = w[:n]
 	}
-	if len(w) > 16 || !disclaimerFirstWords[Fold(w)] {
+	if len(w) > 16 || !leadIn(disclaimerFirstWords, w) {
 		return false
 	}
-	return disclaimerStartRE.MatchString(Fold(l))
+	l = firstRunes(l, 140) // The opening says it: no need to fold a long notice whole.
+	lower := strings.ToLower(l)
+	for _, k := range disclaimerKeys {
+		if strings.Contains(lower, k) {
+			return disclaimerStartRE.MatchString(Fold(l))
+		}
+	}
+	return false
 }
+
+// disclaimerKeys are words one of which every phrase of disclaimerStartRE holds, in lower case:
+// a test before folding the line and the expression, on the many lines that open with "Le",
+// "Ce", "The", "If" or "Merci".
+var disclaimerKeys = []string{"confidenti", "disclaimer", "avertissement", "legal", "légal", "important notice",
+	"privileged", "intended", "information", "content", "received", "recipient", "addressee", "recu", "reçu",
+	"destinataire", "interdit", "prohib", "non autoris", "environ", "imprim", "print", "save a tree"}
 
 // disclaimerWordRE matches the words of a disclaimer's later paragraphs (the same notice in
 // another language, the sender's liability).
@@ -248,18 +264,20 @@ func signatureLine(l string) sigKind {
 	if requestContactLine(l) || isMobileLine(l) {
 		return sigContact
 	}
-	if ruleRE.MatchString(l) {
+	if strings.ContainsRune("-_=*~\xe2", rune(l[0])) && ruleRE.MatchString(l) {
 		return sigShort
 	}
-	f := Fold(l)
-	if closingLine(l, f) {
+	if maybeClosing(l) {
 		return sigClosing
+	}
+	if utf8.RuneCountInString(l) > 80 {
+		return sigNone
 	}
 	words := strings.Fields(l)
 	switch {
-	case len(words) > 8 || utf8.RuneCountInString(l) > 80:
+	case len(words) > 8:
 		return sigNone
-	case postscriptRE.MatchString(f):
+	case strings.ContainsRune("pPnNeEuU", rune(l[0])) && postscriptRE.MatchString(Fold(l)):
 		return sigNone // "PS : c'est urgent" is the request's.
 	case strings.ContainsAny(l[len(l)-1:], "?!:;"):
 		return sigNone
@@ -287,6 +305,66 @@ var closingRE = regexp.MustCompile(`^(` + strings.TrimSuffix(strings.TrimPrefix(
 	`|(en vous|je vous) remerciant( par avance| d'avance)?|je vous remercie( par avance| d'avance)?|avec mes remerciements` +
 	`|(thanks|thank you|many thanks)( in advance| a lot| so much| for your help)?|best|warmly|yours( truly| sincerely)?|take care` +
 	`)[\p{Z} ,.!\-–—]*([\p{L}][\p{L}.'\-]*([\p{Z} ][\p{L}][\p{L}.'\-]*){0,3})?[\p{Z} ,.!]*$`)
+
+// closingFirst are the first words closingRE may match.
+var closingFirst = wordSet(`bien tres cordialement cdlt cdt bav a salutations sinceres meilleures merci bonne belle
+	with best kind warm regards br thanks thx thank many cheers all sincerely mit freundliche freundlichen viele gruss
+	respectueusement amicalement sincerement un en je avec warmly yours take`)
+
+// maybeClosing is closingLine of a trimmed line, its expression tried only on a line that opens
+// with one of its first words.
+func maybeClosing(l string) bool {
+	if !leadIn(closingFirst, l) {
+		return false
+	}
+	f := Fold(l)
+	if closingExact[strings.TrimRight(f, " ,.!")] {
+		return true
+	}
+	return closingLine(l, f)
+}
+
+// closingExact are the commonest closings, folded, found without the expression.
+var closingExact = map[string]bool{"cordialement": true, "bien cordialement": true, "tres cordialement": true,
+	"merci": true, "merci d'avance": true, "merci par avance": true, "merci beaucoup": true, "cdlt": true,
+	"bien a vous": true, "bonne journee": true, "thanks": true, "thank you": true, "regards": true,
+	"best regards": true, "kind regards": true, "best": true, "cheers": true, "many thanks": true,
+	"thanks in advance": true, "salutations": true, "sinceres salutations": true}
+
+// wordSet is the set of the words of a list.
+func wordSet(list string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(list) {
+		m[w] = true
+	}
+	return m
+}
+
+// leadIn reports whether the first word of l (its letters and apostrophes), lower-cased and
+// without accents, is in set. An ASCII word is looked up without a copy.
+func leadIn(set map[string]bool, l string) bool {
+	var buf [24]byte
+	n := 0
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		switch {
+		case c >= 0x80:
+			w, _, _ := strings.Cut(l, " ")
+			return set[strings.TrimRight(Fold(w), ",.!:;")]
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		case c >= 'a' && c <= 'z', c == '\'':
+		default:
+			return n > 0 && set[string(buf[:n])]
+		}
+		if n == len(buf) {
+			return false
+		}
+		buf[n] = c
+		n++
+	}
+	return n > 0 && set[string(buf[:n])]
+}
 
 // closingLine reports whether a trimmed line l, folded f, is a closing, alone or followed by a
 // name: the words after the closing must each begin with a capital ("Merci, Jean Dupont",
@@ -319,29 +397,27 @@ var phoneRE = regexp.MustCompile(`^\+?\(?\d[\d .()/\-]{6,}\d$`)
 // ipv4RE matches an IPv4 address, which is no phone number.
 var ipv4RE = regexp.MustCompile(`^\d{1,3}(\.\d{1,3}){3}(/\d+)?$`)
 
-// contactPartRE matches one item of a contact line, folded: a phone after its label, an e-mail
-// address, a web site, a postal address.
-var contactPartRE = regexp.MustCompile(`^(` +
-	`(e-?mail|courriel|mail|web|site|site web|website)\s*[:.]?\s*\S+|` +
-	`\S+@[\w.\-]+\.\w+|` +
-	`(https?://|www\.)\S+|[\w\-]+(\.[\w\-]+)*\.(fr|com|net|org|eu|io|be|ch|de|uk|ca|lu|info|biz)/?|` +
-	`(bp|cs|tsa)\s*\d+.*|.*\bcedex( \d+)?|` +
-	`\d{5}\s+[\p{L}][\p{L}\s'\-]{1,40}|[a-z]{1,2}-?\d{4,5}\s+[\p{L}][\p{L}\s'\-]{1,40}|` +
-	`\d{1,4}(\s?(bis|ter))?,?\s+(rue|avenue|av\.?|boulevard|bd|place|pl\.|allee|chemin|impasse|quai|route|cours|square|parvis|esplanade|street|st\.?|road|rd\.?|lane|drive|way)\s.{1,60}` +
-	`)$`)
+// The items of a contact line, in lower case: an e-mail address, a web site, a postal address
+// (a postcode and its city, a street, a post-office box), each after its label if any.
+var (
+	emailRE  = regexp.MustCompile(`^((e-?mail|courriel|mail)\s*[:.]?\s*)?[^\s@]+@[\w.\-]+\.\w+$`)
+	webRE    = regexp.MustCompile(`^((web|site|site web|website)\s*[:.]?\s*)?((https?://|www\.)\S+|[\w\-]+(\.[\w\-]+)*\.(fr|com|net|org|eu|io|be|ch|de|uk|ca|lu|info|biz)/?)$`)
+	postalRE = regexp.MustCompile(`^(\d{5}\s+\pL[\pL\s'\-]{1,40}|[a-z]{1,2}-?\d{4,5}\s+\pL[\pL\s'\-]{1,40}|(bp|cs|tsa)\s*\d+.*|` +
+		`\d{1,4}(\s?(bis|ter))?,?\s+(rue|avenue|av\.?|boulevard|bd|place|pl\.|all[eé]e|chemin|impasse|quai|route|cours|square|parvis|esplanade|street|st\.?|road|rd\.?|lane|drive|way)\s.{1,60})$`)
+)
 
-// phoneLabelRE matches the label before a phone number, folded.
-var phoneLabelRE = regexp.MustCompile(`^(t|m|p|f|d|tel|tél|telephone|phone|mobile|mob|portable|port|gsm|fax|ligne directe|direct line|direct|standard|office|cell|poste|ext|bureau|work|switchboard)\.?\s*(\([^)]*\))?\s*[:.]?\s*`)
+// phoneLabelRE matches the label before a phone number, in lower case.
+var phoneLabelRE = regexp.MustCompile(`^(t[ée]l[ée]phone|t[ée]l|phone|mobile|mob|portable|port|gsm|fax|ligne directe|direct line|direct|standard|office|cell|poste|ext|bureau|work|switchboard|t|m|p|f|d)\.?\s*(\([^)]*\))?\s*[:.]?\s*`)
 
 // requestContactLine reports whether a trimmed line is a signature's contact line: every part
 // of it (parts are cut at "|", "—", "–", "•", "·", " - ", ",") a contact item (a phone, an e-mail
 // address, a web site, a postal address) or a few words (a name, a service), one a contact item
 // at least: "Service comptabilité — Groupe X — 01 23 45 67 89 — www.groupe-x.fr".
 func requestContactLine(l string) bool {
-	if !strings.ContainsAny(l, "0123456789@.") {
-		return false // Every contact item has a digit, an "@" or a dot.
+	if !mayBeContact(l) {
+		return false
 	}
-	if contactLine(l) { // signature.go's: "Tél. 01 23 45 67 89 | Mobile : 06 12 34 56 78".
+	if strings.HasPrefix(l, "[") && contactLine(l) { // signature.go's: a logo's place, "[image: logo]".
 		return true
 	}
 	item := false
@@ -350,8 +426,7 @@ func requestContactLine(l string) bool {
 		if p == "" {
 			continue
 		}
-		f := Fold(p)
-		if contactItem(f) {
+		if contactItem(strings.ToLower(p)) {
 			item = true
 			continue
 		}
@@ -362,14 +437,40 @@ func requestContactLine(l string) bool {
 	return item
 }
 
-// contactItem reports whether a folded part of a line is a phone, an e-mail address, a web site
-// or a postal address.
+// mayBeContact is a cheap test before requestContactLine's expressions: every contact item has
+// a digit, an "@", or a dot between two letters (a web site).
+func mayBeContact(l string) bool {
+	for i := 0; i < len(l); i++ {
+		switch c := l[i]; {
+		case c >= '0' && c <= '9', c == '@':
+			return true
+		case c == '.' && i > 0 && i+1 < len(l) && isASCIILetter(l[i-1]) && isASCIILetter(l[i+1]):
+			return true
+		}
+	}
+	return false
+}
+
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// contactItem reports whether a part of a line, in lower case, is a phone, an e-mail address, a
+// web site or a postal address.
 func contactItem(f string) bool {
-	num := phoneLabelRE.ReplaceAllString(f, "")
-	if phoneRE.MatchString(num) && !ipv4RE.MatchString(num) && digits(num) >= 8 {
+	d := digits(f)
+	if d >= 8 {
+		if num := phoneLabelRE.ReplaceAllString(f, ""); phoneRE.MatchString(num) && !ipv4RE.MatchString(num) {
+			return true
+		}
+	}
+	switch {
+	case strings.IndexByte(f, '@') >= 0:
+		return emailRE.MatchString(f)
+	case d > 0 && strings.Contains(f, "cedex"):
+		return len(strings.Fields(f)) <= 6
+	case d > 0 && postalRE.MatchString(f):
 		return true
 	}
-	return contactPartRE.MatchString(f)
+	return strings.IndexByte(f, '.') >= 0 && webRE.MatchString(f)
 }
 
 // digits counts the ASCII digits of s.
@@ -404,8 +505,11 @@ var mobileLineRE = regexp.MustCompile(`^[(<\[*]*((sent|envoye|envoyee|expedie) (
 // word after "from", "de" ("my", "mon" aside) must name a device or an app, with a capital or as
 // a device's word: "Sent from my desk, it is easier" and "Sent with urgency" are sentences.
 func isMobileLine(l string) bool {
+	if len(l) > 100 || !mayBeMobileLine(l) {
+		return false
+	}
 	words := strings.Fields(l)
-	if len(words) > 8 || len(l) > 100 {
+	if len(words) > 8 {
 		return false
 	}
 	f := Fold(l)
@@ -426,6 +530,20 @@ func isMobileLine(l string) bool {
 		return unicode.IsUpper(r) || unicode.IsDigit(r) || deviceWords[fw]
 	}
 	return false
+}
+
+// mayBeMobileLine is a cheap test before isMobileLine's expression: the line opens with what
+// mobileLineRE's phrases open with, or says "from".
+func mayBeMobileLine(l string) bool {
+	l = strings.TrimLeft(l, "(<[* ")
+	if len(l) < 3 {
+		return false
+	}
+	switch l[0] | 0x20 {
+	case 's', 'e', 'g', 'o', 't':
+		return true
+	}
+	return strings.Contains(l, "from") || strings.Contains(l, "From")
 }
 
 // deviceWords are the lower-case names of devices after "Sent from my", "Envoyé de mon".

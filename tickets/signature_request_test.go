@@ -53,6 +53,15 @@ func TestRequestBody(t *testing.T) {
 		{"pensez à l'environnement",
 			"Je n'arrive pas à imprimer en couleur.\n\nPensez à l'environnement avant d'imprimer ce message.",
 			"Je n'arrive pas à imprimer en couleur."},
+		{"english contact block with short labels",
+			"The printer on floor 2 jams.\n\nKind regards\nTom Baker\nFacilities Manager\nAcme Ltd, 1 Main Street, London\nt: +44 20 7946 0000 | m: +44 7700 900123",
+			"The printer on floor 2 jams."},
+		{"thanks and a team",
+			"Could you add Paul to the finance mailing list?\nThanks - The Finance Team",
+			"Could you add Paul to the finance mailing list?"},
+		{"e-mail and web lines after the name",
+			"Je ne reçois plus les mails externes.\n\nAnne Petit\nanne.petit@groupe-x.fr\nhttps://www.groupe-x.fr",
+			"Je ne reçois plus les mails externes."},
 
 		// What stays.
 		{"a request that starts with merci",
@@ -110,5 +119,23 @@ func TestRequestBodyKeepsText(t *testing.T) {
 		if strings.TrimSpace(text) != "" && strings.TrimSpace(got) == "" {
 			t.Errorf("requestBody(%q) = %q: all of it cut", text, got)
 		}
+	}
+}
+
+// BenchmarkRequestBody is the cut of a request without a signature, and of one with a company
+// signature and a disclaimer.
+//
+//	go test -tags sqlite_fts5 ./tickets -run '^$' -bench RequestBody -benchmem
+func BenchmarkRequestBody(b *testing.B) {
+	for name, text := range map[string]string{
+		"plain":  "Bonjour,\n\nL'imprimante du 2e étage n'imprime plus depuis ce matin.\nLe voyant clignote en orange.\n\nMerci",
+		"signed": signedBy("Bonjour,\n\nL'imprimante du 2e étage n'imprime plus depuis ce matin.\nLe voyant clignote en orange.", "Anne Petit") + groupeXLegal,
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				requestBody(text)
+			}
+		})
 	}
 }
