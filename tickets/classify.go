@@ -211,9 +211,12 @@ func (m *Model) judge(feats []string) (best string, scores map[string]float64, a
 }
 
 // Features turns a text into the model's features: folded, stemmed words that are not stopwords,
-// and the bigrams of consecutive such words within a sentence ("mot_passe").
+// and the bigrams of consecutive such words within a sentence ("mot_passe"). The text is a
+// request's subject and text (trainingText): its first line is read as the subject, the rest
+// as the request's text, without its signature and disclaimers (requestBody), as triage reads it.
 func Features(text string) []string {
-	w := splitRequest("", text, false)
+	subject, rest, _ := strings.Cut(text, "\n")
+	w := splitRequest(subject, rest, false)
 	return w.features(false)
 }
 

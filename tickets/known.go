@@ -43,7 +43,7 @@ func (d *Desk) prepareOne(ctx context.Context, cfg *Config, in *Incoming) {
 	}
 	doc := in.prepared.document(subject, text, lang) // As prepareRequest analysed it, when it did.
 	if doc == nil {
-		doc = append(subjectTerms(subject, lang), analyze(text, lang)...)
+		doc = append(subjectTerms(subject, lang), requestTerms(text, lang)...)
 	}
 	answers, err := d.knownAnswersOfDoc(ctx, cfg.Incidents, lang, doc)
 	if err != nil {
@@ -122,7 +122,7 @@ func newRequestCleaned(cfg *Config, in *Incoming) (cleaned, subject, text, lang 
 // knownAnswersOf ranks, on the read pool, the known answers to a request of this subject, text
 // and language not indexed yet.
 func (d *Desk) knownAnswersOf(ctx context.Context, cfg IncidentsConfig, subject, text, lang string) ([]KnownAnswer, error) {
-	return d.knownAnswersOfDoc(ctx, cfg, lang, append(subjectTerms(subject, lang), analyze(text, lang)...))
+	return d.knownAnswersOfDoc(ctx, cfg, lang, append(subjectTerms(subject, lang), requestTerms(text, lang)...))
 }
 
 // knownAnswersOfDoc is knownAnswersOf of the request's analysed document.

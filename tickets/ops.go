@@ -177,7 +177,7 @@ func (t *Tx) openRow(tk *Ticket, req NewTicket, quiet, withText bool) error {
 	var doc []string
 	if withText {
 		if doc = req.prepared.document(tk.Subject, req.Text, tk.Language); doc == nil {
-			doc = append(subjectTerms(tk.Subject, tk.Language), analyze(req.Text, tk.Language)...)
+			doc = append(subjectTerms(tk.Subject, tk.Language), requestTerms(req.Text, tk.Language)...)
 		}
 	}
 	if err := t.insertRow(tk, quiet, doc); err != nil {

@@ -151,15 +151,15 @@ func (d *Desk) prepareRequest(cfg *Config, in *Incoming) {
 	p.model, p.judgement = m, triageWords(cfg, m, req, &w)
 	// The ticket's subject, ticketSubject(req.Subject, text): newRequest made it so already.
 	if p.docSubject = subject; p.docSubject != "" {
-		p.terms = documentTerms(&w, req.Subject, p.docSubject, text, lang)
+		p.terms = documentTerms(&w, req.Subject, p.docSubject, lang)
 	}
 	in.prepared = p
 }
 
 // documentTerms are the terms of the search document of a ticket of subject docSubject opened
 // by a request of words w (wordsOfRequest(subject, text)), as subjectTerms(docSubject, lang) and
-// analyze(text, lang) make them: from the words already split where they are the same.
-func documentTerms(w *requestWords, subject, docSubject, text, lang string) []string {
+// requestTerms(text, lang) make them: from the words already split where they are the same.
+func documentTerms(w *requestWords, subject, docSubject, lang string) []string {
 	var one []string
 	if docSubject == subject && len(firstRunes(subject, maxIndexedRunes)) == len(subject) {
 		one = analyzeWords(w.ws[:w.nSubject], lang)
@@ -167,13 +167,13 @@ func documentTerms(w *requestWords, subject, docSubject, text, lang string) []st
 		one = analyze(docSubject, lang)
 	}
 	var body []string
-	if len(firstRunes(text, maxIndexedRunes)) == len(text) {
+	if len(firstRunes(w.body, maxIndexedRunes)) == len(w.body) {
 		body = analyzeWords(w.ws[w.nSubject:], lang)
 	} else {
-		body = analyze(text, lang)
+		body = analyze(w.body, lang) // requestTerms(text, lang): w.body is requestBody(text).
 	}
 	if len(one)+len(body) == 0 {
-		return nil // As append(subjectTerms(…), analyze(…)...) is.
+		return nil // As append(subjectTerms(…), requestTerms(…)...) is.
 	}
 	out := make([]string, 0, subjectWeight*len(one)+len(body))
 	for range subjectWeight {
@@ -181,6 +181,11 @@ func documentTerms(w *requestWords, subject, docSubject, text, lang string) []st
 	}
 	return append(out, body...)
 }
+
+// requestTerms are the index terms of a requester's message: analyze of its text without its
+// signature block and disclaimers (requestBody), so that two colleagues' requests do not meet on
+// their company's signature, nor any request on a disclaimer's words.
+func requestTerms(text, lang string) []string { return analyze(requestBody(text), lang) }
 
 // ticketSubject is the subject of a ticket opened with this subject and text, "" when neither
 // gives one (Open then names it).

@@ -6,13 +6,16 @@ package tickets
 // read them: each used to split and fold the text again (three passes a new request, a fifth
 // of its preparation).
 //
-// The clauses are those of splitClauses(subject + "\n" + text): a clause break is never inside a
-// word (foldedWords cuts at every rune splitClauses cuts at), so the words of the clauses, one
-// after the other, are foldedWords(subject) then foldedWords(text).
+// The text is read without its signature block and disclaimers (requestBody,
+// signature_request.go): body is what is left of it. The clauses are those of
+// splitClauses(subject + "\n" + body): a clause break is never inside a word (foldedWords cuts at
+// every rune splitClauses cuts at), so the words of the clauses, one after the other, are
+// foldedWords(subject) then foldedWords(body).
 type requestWords struct {
 	clauses  []clauseWords // The subject's clauses, then the text's; none is empty.
 	ws, st   []string      // Every folded word and its stem, in order: the clauses are slices of them.
 	nSubject int           // The subject's words: ws[:nSubject].
+	body     string        // requestBody(text): the text the words are of.
 }
 
 // wordsOfRequest splits a request's subject and text into clauses and words (requestWords).
@@ -22,6 +25,8 @@ func wordsOfRequest(subject, text string) requestWords { return splitRequest(sub
 // is set (the classifier's training reads none).
 func splitRequest(subject, text string, phrases bool) requestWords {
 	var r requestWords
+	text = requestBody(text)
+	r.body = text
 	// Room for a word every four bytes, as foldedWords, and for the clause breaks.
 	ws := make([]string, 0, (len(subject)+len(text))/4+4)
 	var cutBuf [32]int
@@ -62,7 +67,7 @@ func splitRequest(subject, text string, phrases bool) requestWords {
 	return r
 }
 
-// subject is the subject's stems (terms(subject)), text the text's (terms(text)).
+// subject is the subject's stems (terms(subject)), text the text's (terms(requestBody(text))).
 func (r *requestWords) subject() []string { return r.st[:r.nSubject] }
 func (r *requestWords) text() []string    { return r.st[r.nSubject:] }
 

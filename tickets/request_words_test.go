@@ -152,8 +152,9 @@ func TestRequestWordsEquivalent(t *testing.T) {
 		subject, text, lang := q[0], q[1], q[2]
 		t := &shortFatal{t}
 		w := wordsOfRequest(subject, text)
+		body := requestBody(text) // What triage reads of the text.
 		var want []clauseWords
-		for _, c := range refWordsOfClauses(refSplitClauses(subject + "\n" + text)) {
+		for _, c := range refWordsOfClauses(refSplitClauses(subject + "\n" + body)) {
 			if len(c.ws) > 0 {
 				want = append(want, c)
 			}
@@ -168,19 +169,19 @@ func TestRequestWordsEquivalent(t *testing.T) {
 			}
 		}
 		for _, one := range []bool{false, true} {
-			if got, want := w.features(one), refFeatures(subject+"\n"+text); !slices.Equal(got, want) {
+			if got, want := w.features(one), refFeatures(subject+"\n"+body); !slices.Equal(got, want) {
 				t.Fatalf("%q / %q: features %q, want %q", subject, text, got, want)
 			}
 		}
-		if got, want := Features(text), refFeatures(text); !slices.Equal(got, want) {
+		if got, want := Features(subject+"\n"+text), refFeatures(subject+"\n"+body); !slices.Equal(got, want) {
 			t.Fatalf("%q: Features %q, want %q", text, got, want)
 		}
-		if !slices.Equal(w.subject(), terms(subject)) || !slices.Equal(w.text(), terms(text)) {
-			t.Fatalf("%q / %q: terms %q %q, want %q %q", subject, text, w.subject(), w.text(), terms(subject), terms(text))
+		if !slices.Equal(w.subject(), terms(subject)) || !slices.Equal(w.text(), terms(body)) {
+			t.Fatalf("%q / %q: terms %q %q, want %q %q", subject, text, w.subject(), w.text(), terms(subject), terms(body))
 		}
 		for _, doc := range []string{subject, ticketSubject(subject, text)} {
-			want := append(subjectTerms(doc, lang), analyze(text, lang)...)
-			if got := documentTerms(&w, subject, doc, text, lang); !slices.Equal(got, want) || (got == nil) != (want == nil) {
+			want := append(subjectTerms(doc, lang), requestTerms(text, lang)...)
+			if got := documentTerms(&w, subject, doc, lang); !slices.Equal(got, want) || (got == nil) != (want == nil) {
 				t.Fatalf("%q / %q: document %q, want %q", subject, text, got, want)
 			}
 		}

@@ -556,9 +556,10 @@ func (t *Tx) insertDoc(id int64, terms []string) error {
 // a "#").
 const tokensKey = "#tokens"
 
-// indexMessage adds a public message's text to its ticket's document.
+// indexMessage adds a public message's text to its ticket's document, without its signature and
+// disclaimers (requestTerms).
 func (t *Tx) indexMessage(tk *Ticket, text string) error {
-	return t.appendDoc(tk.ID, analyze(text, tk.Language))
+	return t.appendDoc(tk.ID, requestTerms(text, tk.Language))
 }
 
 // appendDoc adds terms to the end of ticket id's search document, and counts them.
