@@ -772,6 +772,13 @@ func unquote(s string) string {
 // base64 blocks decode too.
 func decodeBase64(b []byte) []byte {
 	out := make([]byte, 0, len(b)*3/4+3)
+	// A well-formed body (base64 lines, padded at the end only) decodes to the same bytes with
+	// the standard decoder, which skips the line ends itself and refuses anything else: a mail
+	// with a 20 kB attachment took 1,124,000 instructions, 914,000 so (callgrind of
+	// BenchmarkParseCases/attachment, this and scanPartFields' first-byte test).
+	if n, err := base64.StdEncoding.Decode(out[:cap(out)], b); err == nil {
+		return out[:n]
+	}
 	var buf [1024]byte // The chunk of base64 characters being gathered, a multiple of 4 when full.
 	chunk := buf[:0]
 	flush := func() {
