@@ -448,6 +448,20 @@ func decodeCharsetHint(b []byte, label, hint string) (string, string) {
 		}
 		return decode8bit(b, hint), ""
 	}
+	if lookupCharset(label) == nil {
+		// A charset of the WHATWG standard, as charsetReader reads it, in one pass over b: its
+		// reader took two buffers of 4 kB and io.ReadAll's (BenchmarkParseCases/latin1-qp: 33,100
+		// → 15,800 B/op, 171 → 163 allocations; its instructions moved within the noise). A
+		// decoder whose output does not depend on how its input is cut writes the same text;
+		// on an error the reader's partial text is kept, as before.
+		if e, err := htmlindex.Get(label); err == nil {
+			if name, _ := htmlindex.Name(e); name != "replacement" {
+				if out, err := e.NewDecoder().Bytes(b); err == nil {
+					return strings.ToValidUTF8(string(out), "\uFFFD"), ""
+				}
+			}
+		}
+	}
 	r, err := charsetReader(label, bytes.NewReader(b))
 	if err != nil {
 		return decode8bit(b, hint), fmt.Sprintf("unknown charset %q", label)
@@ -772,6 +786,13 @@ func unquote(s string) string {
 // base64 blocks decode too.
 func decodeBase64(b []byte) []byte {
 	out := make([]byte, 0, len(b)*3/4+3)
+	// A well-formed body (base64 lines, padded at the end only) decodes to the same bytes with
+	// the standard decoder, which skips the line ends itself and refuses anything else: a mail
+	// with a 20 kB attachment took 1,124,000 instructions, 914,000 so (callgrind of
+	// BenchmarkParseCases/attachment, this and scanPartFields' first-byte test).
+	if n, err := base64.StdEncoding.Decode(out[:cap(out)], b); err == nil {
+		return out[:n]
+	}
 	var buf [1024]byte // The chunk of base64 characters being gathered, a multiple of 4 when full.
 	chunk := buf[:0]
 	flush := func() {

@@ -461,6 +461,9 @@ func scanPartFields(raw []byte) (charset string, names []string) {
 			line = line[:i+1]
 		}
 		off += len(line)
+		if len(line) == 0 || line[0]|0x20 != 'c' { // Most lines, at once: a base64 body's too.
+			continue
+		}
 		var name string
 		switch {
 		case hasPrefixFold(line, "content-type:"):
