@@ -299,6 +299,27 @@ func (a *app) serve(ctx context.Context) error {
 	return a.serveWith(ctx, hup, systemdFromEnv())
 }
 
+// webRetry is how long deskd serve waits before it tries again to bind the web desk's address.
+var webRetry = 30 * time.Second
+
+// serveWeb serves the web desk until ctx ends, binding its address first when the start could
+// not: every webRetry until it can.
+func (a *app) serveWeb(ctx context.Context) error {
+	for a.web.Addr() == "" {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(webRetry):
+		}
+		if err := a.web.Listen(); err != nil {
+			a.log.Warn("web desk still not served", "err", err)
+			continue
+		}
+		a.log.Info("web desk bound at last", "address", a.web.Addr())
+	}
+	return a.web.Run(ctx)
+}
+
 // serveWith runs the ingester, the sender and the jobs until ctx ends, and reloads the
 // configuration on every value of reload. When the ingester or the sender dies for good (it
 // returns an error or panics), the rest is stopped and the error returned: deskd exits non-zero
@@ -341,14 +362,16 @@ func (a *app) serveWith(ctx context.Context, reload <-chan os.Signal, sd *system
 	}
 	if a.web != nil && a.web.Addr() == "" {
 		if err := a.web.Listen(); err != nil {
-			return err
+			// The mail is the desk's work: a web address taken by another program (Mailpit's
+			// web page is on 8025 too) must not stop it. The address is tried again meanwhile.
+			a.log.Error("web desk not served: its address cannot be bound; the mail goes on, and the address is tried again", "err", err, "retry", webRetry)
 		}
 	}
 	run("ingest", a.ingest)
 	run("sender", func(ctx context.Context) error { a.out.Run(ctx); return nil })
 	loops := int32(2)
 	if a.web != nil {
-		run("web", a.web.Run) // Stops accepting at the end, and finishes the requests in hand.
+		run("web", a.serveWeb) // Stops accepting at the end, and finishes the requests in hand.
 		loops++
 	}
 	cfg := a.config()
