@@ -419,8 +419,11 @@ func peopleCount(clauses []clauseWords) string {
 			if err != nil || n < 5 || n > 1000000 {
 				continue
 			}
+			// Five digits and a word are more often a postcode and its town ("75002 Paris",
+			// "37000 Tours") than a crowd: they count only with a word that names people.
+			postcode := len(ws[i]) == 5
 			for j := i + 1; j < len(ws) && j <= i+2; j++ {
-				if peopleWords[st[j]] || j == i+1 && len(ws[j]) > 3 && strings.HasSuffix(ws[j], "s") && !units[st[j]] {
+				if peopleWords[st[j]] || !postcode && j == i+1 && len(ws[j]) > 3 && strings.HasSuffix(ws[j], "s") && !units[st[j]] {
 					return ws[i] + " " + ws[j]
 				}
 			}

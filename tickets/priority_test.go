@@ -93,6 +93,9 @@ func TestJudgePriority(t *testing.T) {
 		{"password expired", NewTicket{Text: "My password expired this morning."}, "", PriorityHigh, "cannot work: expired"},
 		{"on m'a volé", NewTicket{Text: "On m'a volé mon ordinateur portable dans le train."}, "", PriorityHigh, "cannot work"},
 		{"portable volé", NewTicket{Text: "Mon portable a été volé hier soir."}, "", PriorityHigh, "cannot work"},
+		{"a postcode is no crowd", NewTicket{Text: "Pouvez-vous installer Visio sur mon poste ? Je suis au 12 rue de la Paix, 75002 Paris."}, "", PriorityNormal, "default"},
+		{"37000 Tours", NewTicket{Text: "Our office moved to 5 place Jean Jaurès, 37000 Tours: please update the printer list."}, "", PriorityNormal, "default"},
+		{"a crowd of five digits", NewTicket{Text: "Le portail RH est en panne pour 12000 utilisateurs."}, "", PriorityUrgent, "many affected"},
 		{"stuck on a screen", NewTicket{Text: "How do I share a folder in OneDrive? I'm stuck on the permissions screen."}, "", PriorityNormal, ""},
 	}
 	for _, tt := range tests {
