@@ -469,10 +469,11 @@ func (x *knownIndex) trim() {
 // terms of the smallest bounds could add together, a ticket that has only those terms can no
 // longer be among the best: they are no longer walked, only looked up in (seek) for the tickets
 // the other terms meet (best), nor for a ticket that cannot beat the best however much of them it
-// holds (mayEnter: most of the benchmarks' tickets, of the very text of the best). No accumulator
+// holds (bound: most of the benchmarks' tickets, of the very text of the best). No accumulator
 // by slot either: a ranking allocates only what it returns. BenchmarkKnownRank under callgrind:
-// 257 thousand instructions a ranking (271 without mayEnter), against 413 with every posting
-// scored; BenchmarkKnownAnswersDeskSize at 10,000 tickets, 489 thousand a request against 560.
+// 257 thousand instructions a ranking (271 without bound), against 413 with every posting
+// scored; BenchmarkKnownAnswersDeskSize at 10,000 tickets, 415 thousand a request against 560
+// (489 without knownMemo).
 func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude int64, limit int, df map[string]int, n int) []rankedTicket {
 	if len(terms) == 0 || limit <= 0 {
 		return nil
@@ -523,11 +524,12 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 // allocates only the tickets it returns.
 type knownRanking struct {
 	terms    []knownTerm
-	byRarity []int       // The terms, rarest first: the order the walk adds their scores in.
-	byBound  []int       // The terms but the rarest, smallest bound first (best).
-	bounds   []float64   // bounds[i]: the sum of the bounds of a run's first i terms.
-	langOK   []bool      // By language of the index: a ticket of it is ranked.
-	top      []knownSlot // The best so far.
+	byRarity []int         // The terms, rarest first: the order the walk adds their scores in.
+	byBound  []int         // The terms but the rarest, smallest bound first (best).
+	bounds   []float64     // bounds[i]: the sum of the bounds of a run's first i terms.
+	langOK   []bool        // By language of the index: a ticket of it is ranked.
+	top      []knownSlot   // The best so far.
+	memo     [16]knownMemo // Bounds of one run, by length (knownSearch.run).
 }
 
 var knownRankings = sync.Pool{New: func() any { return new(knownRanking) }}
@@ -653,6 +655,7 @@ func (s *knownSearch) run(order []int, from, most, not int) {
 	for lookup < most && s.beaten(r.bounds[lookup+1]) {
 		lookup++
 	}
+	clear(r.memo[:])
 	for {
 		// The next ticket: the newest that a walked term meets.
 		slot := int32(-1)
@@ -668,6 +671,22 @@ func (s *knownSearch) run(order []int, from, most, not int) {
 		ok := x.codes[slot]&s.code != 0 && id != s.exclude && r.langOK[x.langOf[slot]]
 		if ok && not >= 0 {
 			ok = r.terms[not].seek(slot) == 0
+		}
+		// One term walked: a ticket's bound is that of the last of the same frequency
+		// of it and length.
+		var memo *knownMemo
+		if ok && lookup > 0 && lookup == len(order)-1 && len(r.top) == s.keep {
+			t := &r.terms[order[lookup]]
+			k := knownMemo{tf: t.walked[t.at].tf, dl: x.dls[slot], lookup: int32(lookup)}
+			if memo = &r.memo[uint32(k.dl)%uint32(len(r.memo))]; memo.tf == k.tf && memo.dl == k.dl && memo.lookup == k.lookup {
+				if !s.enters(id, memo.ub) {
+					t.at--
+					continue
+				}
+				memo = nil
+			} else {
+				*memo = k
+			}
 		}
 		score := 0.0
 		for _, j := range order[lookup:] {
@@ -687,7 +706,13 @@ func (s *knownSearch) run(order []int, from, most, not int) {
 		// The other terms, the largest bound first, while the ticket may still reach threshold.
 		in := !s.beaten(score + r.bounds[lookup])
 		if in && lookup > 0 && len(r.top) == s.keep {
-			in = s.mayEnter(id, x.dls[slot], lookup)
+			ub := s.bound(x.dls[slot], lookup)
+			if memo != nil {
+				memo.ub = ub
+			}
+			in = s.enters(id, ub)
+		} else if memo != nil {
+			memo.tf = 0 // Not bounded.
 		}
 		for i := lookup - 1; i >= 0 && in; i-- {
 			t := &r.terms[order[i]]
@@ -716,9 +741,11 @@ func (s *knownSearch) run(order []int, from, most, not int) {
 	}
 }
 
-// mayEnter reports whether the ticket id of dl terms, whose walked terms met are scored and whose
-// terms order[:lookup] of the run are not looked up yet, may still be among the best once they
-// are, when the best are as many as kept. Its bound is the sum, in the walk's order, of what the
+// Whether a ticket may still be among the best once its terms order[:lookup] of the run (not
+// looked up yet) are, when the best are as many as kept: bound, then enters.
+//
+// bound is the most the walk's score of the ticket of dl terms, whose walked terms met are
+// scored, may be: the sum, in the walk's order, of what the
 // terms met add and what the others could add to a ticket of its length (knownBound at dl, with
 // their highest frequency); a term walked that did not meet it adds nothing. Each part is at
 // least the part of the walk's score (the same expression, with a frequency at most the highest
@@ -729,7 +756,7 @@ func (s *knownSearch) run(order []int, from, most, not int) {
 // request has many tickets of the very same text as the best: on 10,000 seeded tickets
 // (BenchmarkKnownAnswersDeskSize), 79 % of the tickets a ranking meets are left so without
 // looking the other terms up (65 % score exactly the threshold).
-func (s *knownSearch) mayEnter(id int64, dl int32, lookup int) bool {
+func (s *knownSearch) bound(dl int32, lookup int) float64 {
 	r := s.r
 	ub := 0.0
 	for _, j := range r.byRarity {
@@ -741,7 +768,20 @@ func (s *knownSearch) mayEnter(id int64, dl int32, lookup int) bool {
 			ub += bm25Term(t.idf, float64(t.maxTF), dl, s.avg)
 		}
 	}
-	return ub > s.threshold || (ub == s.threshold && id > r.top[s.keep-1].id)
+	return ub
+}
+
+// enters reports whether the ticket id whose bound is ub may enter.
+func (s *knownSearch) enters(id int64, ub float64) bool {
+	return ub > s.threshold || (ub == s.threshold && id > s.r.top[s.keep-1].id)
+}
+
+// knownMemo is a ticket's bound when one term is walked, by what it depends on then:
+// the frequency of that term in the ticket, its length, and the terms looked up (lookup); tf 0
+// for none.
+type knownMemo struct {
+	tf, dl, lookup int32
+	ub             float64
 }
 
 // add puts c among the best when it is one, and reports whether the threshold rose.
