@@ -471,9 +471,9 @@ func (x *knownIndex) trim() {
 // the other terms meet (best), nor for a ticket that cannot beat the best however much of them it
 // holds (bound: most of the benchmarks' tickets, of the very text of the best). No accumulator
 // by slot either: a ranking allocates only what it returns. BenchmarkKnownRank under callgrind:
-// 257 thousand instructions a ranking (271 without bound), against 413 with every posting
-// scored; BenchmarkKnownAnswersDeskSize at 10,000 tickets, 415 thousand a request against 560
-// (489 without knownMemo).
+// 249 thousand instructions a ranking (271 without bound, 257 without knownMemo), against 413
+// with every posting scored; BenchmarkKnownAnswersDeskSize at 10,000 tickets, 415 thousand a
+// request against 560 (489 without knownMemo).
 func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude int64, limit int, df map[string]int, n int) []rankedTicket {
 	if len(terms) == 0 || limit <= 0 {
 		return nil
