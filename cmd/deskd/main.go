@@ -82,10 +82,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmds := commands()
 	global, args := leadingFlags(args)
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		printHelp(stdout, cmds)
 		if len(args) == 0 {
+			// A usage error: one line on stderr says so; the help still goes to stdout.
+			printHelp(stdout, cmds)
+			fmt.Fprintln(stderr, "deskd: no command given (see deskd help)")
 			return 2
 		}
+		printHelp(stdout, cmds)
 		return 0
 	}
 	name := args[0]

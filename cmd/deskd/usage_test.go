@@ -31,8 +31,8 @@ func TestConfigBeforeOrAfterCommand(t *testing.T) {
 	if code, out, _ := cli(t, "--config", path, "ticket", "show", "1", "--json"); code != 0 || !strings.Contains(out, `"id": 1`) {
 		t.Errorf("--config before ticket show 1 --json: exit %d\n%s", code, out)
 	}
-	if code, _, stderr := cli(t, "--config", path); code != 2 {
-		t.Errorf("--config and no command: exit %d, want 2 (%s)", code, stderr)
+	if code, _, stderr := cli(t, "--config", path); code != 2 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "no command") {
+		t.Errorf("--config and no command: exit %d, want 2 and one line on stderr (%q)", code, stderr)
 	}
 	if code, _, stderr := cli(t, "--bogus", "ticket", "list"); code != 2 || !strings.Contains(stderr, `unknown command "--bogus"`) {
 		t.Errorf("an unknown flag before the command: exit %d, %q", code, stderr)
