@@ -72,33 +72,41 @@ func (t *Tx) chasedRequest(in *Incoming) (*Ticket, error) {
 		return nil, nil
 	}
 	since := t.Now.Add(-chaseDays * 24 * time.Hour).Unix()
-	rows, err := t.query(chaseQuery, since, in.From)
+	return t.firstTicket("requests "+in.From+" may chase", func(subject string, status Status) bool {
+		return status.Active() && ticketSubjectKey(subject, t.cfg.Desk.Tag) == want
+	}, chaseQuery, since, in.From)
+}
+
+// firstTicket returns the first ticket of q's rows (id, subject, status) that match takes, nil
+// when none does; what names the rows in an error.
+func (t *Tx) firstTicket(what string, match func(subject string, status Status) bool, q string, args ...any) (*Ticket, error) {
+	rows, err := t.query(q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("requests %s may chase: %w", in.From, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	var match int64
+	var found int64
 	for rows.Next() {
 		var id int64
 		var subject string
 		var status Status
 		if err := rows.Scan(&id, &subject, &status); err != nil {
 			_ = rows.Close()
-			return nil, fmt.Errorf("requests %s may chase: %w", in.From, err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		if match == 0 && status.Active() && ticketSubjectKey(subject, t.cfg.Desk.Tag) == want {
-			match = id
+		if found == 0 && match(subject, status) {
+			found = id
 		}
 	}
 	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("requests %s may chase: %w", in.From, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("requests %s may chase: %w", in.From, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	if match == 0 {
+	if found == 0 {
 		return nil, nil
 	}
-	return t.ticketIfExists(match)
+	return t.ticketIfExists(found)
 }
 
 // chaseQuery reads the requests a sender opened since a time, newest first, through

@@ -51,33 +51,12 @@ func (t *Tx) recoveredProblem(in *Incoming) (*Ticket, error) {
 	if !ok || !recovery || in.From == "" {
 		return nil, nil
 	}
-	rows, err := t.query(`SELECT id, subject FROM tickets WHERE requester = ? AND quiet != 0
-		AND status IN ('new', 'open', 'pending') ORDER BY id DESC LIMIT `+fmt.Sprint(maxAlertTickets), in.From)
-	if err != nil {
-		return nil, fmt.Errorf("open alerts of %s: %w", in.From, err)
-	}
-	var match int64
-	for rows.Next() {
-		var id int64
-		var subject string
-		if err := rows.Scan(&id, &subject); err != nil {
-			_ = rows.Close()
-			return nil, fmt.Errorf("open alerts of %s: %w", in.From, err)
-		}
-		if r, k, ok := alertOf(subject); ok && !r && k == key && match == 0 {
-			match = id
-		}
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("open alerts of %s: %w", in.From, err)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("open alerts of %s: %w", in.From, err)
-	}
-	if match == 0 {
-		return nil, nil
-	}
-	return t.ticketIfExists(match)
+	q := `SELECT id, subject, status FROM tickets WHERE requester = ? AND quiet != 0
+		AND status IN ('new', 'open', 'pending') ORDER BY id DESC LIMIT ` + fmt.Sprint(maxAlertTickets)
+	return t.firstTicket("open alerts of "+in.From, func(subject string, _ Status) bool {
+		r, k, ok := alertOf(subject)
+		return ok && !r && k == key
+	}, q, in.From)
 }
 
 // tellRecovery tells the assignee of an open ticket that an automatic mail into it says its

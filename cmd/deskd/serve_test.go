@@ -28,6 +28,12 @@ func servedApp(t *testing.T) (*app, *syncWriter) {
 // servedWorld is servedApp, and the world it runs on.
 func servedWorld(t *testing.T) (*app, *syncWriter, *world) {
 	t.Helper()
+	return servedWorldWith(t, func(text string) string { return text })
+}
+
+// servedWorldWith is servedWorld with its configuration's text changed by edit first.
+func servedWorldWith(t *testing.T, edit func(text string) string) (*app, *syncWriter, *world) {
+	t.Helper()
 	w, err := startWorld(desk, "pw")
 	if err != nil {
 		t.Fatal(err)
@@ -37,6 +43,7 @@ func servedWorld(t *testing.T) (*app, *syncWriter, *world) {
 	text = config.SetKey(text, "imap", "poll_interval", `"1s"`)
 	// These tests send many requests alike: no incident should gather them.
 	text = config.SetKey(text, "incidents", "detect", "false")
+	text = edit(text)
 	path := filepath.Join(t.TempDir(), "deskd.toml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)

@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,28 +21,9 @@ func TestServeGoesOnWhenTheWebAddressIsTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := blocker.Addr().String()
-	w, err := startWorld(desk, "pw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = w.Close() })
-	text := onTestDatabase(t, config.Local(config.Sample(), w.IMAPAddr, w.Password, w.SMTPAddr))
-	text = config.SetKey(text, "imap", "poll_interval", `"1s"`)
-	text = config.SetKey(text, "web", "address", strconv.Quote(addr))
-	path := filepath.Join(t.TempDir(), "deskd.toml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &syncWriter{w: &bytes.Buffer{}}
-	a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)), serving)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.Close)
+	a, logs, w := servedWorldWith(t, func(text string) string {
+		return config.SetKey(text, "web", "address", strconv.Quote(addr))
+	})
 	defer func(d time.Duration) { webRetry = d }(webRetry)
 	webRetry = 50 * time.Millisecond
 
