@@ -57,12 +57,19 @@ func TestBuiltMailPinned(t *testing.T) {
 			fmt.Fprintf(&all, "\r\n== envelope %s -> %s\r\n", env.from, env.rcpt)
 		}
 	}
-	path := filepath.Join("testdata", "built.golden")
+	checkGolden(t, "built.golden", all.Bytes(), 80)
+}
+
+// checkGolden compares got with testdata/name (written anew with -update) and, where they
+// differ, shows the bytes around the first difference, before bytes of them ahead of it.
+func checkGolden(t *testing.T, name string, got []byte, before int) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
 	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, all.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -70,11 +77,11 @@ func TestBuiltMailPinned(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (run go test -update)", err)
 	}
-	if got := all.Bytes(); !bytes.Equal(got, want) {
+	if !bytes.Equal(got, want) {
 		i := 0
 		for i < min(len(got), len(want)) && got[i] == want[i] {
 			i++
 		}
-		t.Fatalf("differs at byte %d:\ngot:  %q\nwant: %q", i, got[max(0, i-80):min(len(got), i+80)], want[max(0, i-80):min(len(want), i+80)])
+		t.Fatalf("%s differs at byte %d:\ngot:  %q\nwant: %q", name, i, got[max(0, i-before):min(len(got), i+80)], want[max(0, i-before):min(len(want), i+80)])
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -130,23 +128,7 @@ func TestRenderedMailsPinned(t *testing.T) {
 	if shared < 20 {
 		t.Errorf("%d copies built with shared parts, want 20 or more", shared)
 	}
-	path := filepath.Join("testdata", "rendered.golden")
-	if *update {
-		if err := os.WriteFile(path, all.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if got := all.Bytes(); !bytes.Equal(got, want) {
-		i := 0
-		for i < min(len(got), len(want)) && got[i] == want[i] {
-			i++
-		}
-		t.Fatalf("differs at byte %d:\ngot:  %q\nwant: %q", i, got[max(0, i-200):min(len(got), i+80)], want[max(0, i-200):min(len(want), i+80)])
-	}
+	checkGolden(t, "rendered.golden", all.Bytes(), 200)
 }
 
 // wireCopy is a copy's envelope and its message as the DATA command sends it.
