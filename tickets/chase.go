@@ -27,22 +27,9 @@ var chasePrefixRE = regexp.MustCompile(`(?i)^[\s\p{Z}]*(?:(?:\d+(?:e|ème|nd|rd|
 // prefixes and the desk's tag cut; "" when the mail does not say it chases (no such prefix) or
 // the subject is too short to name one request ("Question", "Urgent").
 func chaseSubject(subject, tag string) string {
-	s, chased := subject, false
-	for {
-		before := s
-		if c := CleanSubject(s, tag); c != strings.Join(strings.Fields(s), " ") {
-			s, chased = c, true
-		}
-		if c := chasePrefixRE.ReplaceAllString(s, ""); c != s {
-			s, chased = c, true
-		}
-		if s == before {
-			break
-		}
-	}
-	s = strings.Join(strings.Fields(Fold(s)), " ")
-	if !chased || len(strings.Fields(s)) < 2 {
-		return ""
+	s := ticketSubjectKey(subject, tag)
+	if s == strings.Join(strings.Fields(Fold(subject)), " ") || len(strings.Fields(s)) < 2 {
+		return "" // Nothing stripped: not a chase.
 	}
 	return s
 }

@@ -50,9 +50,6 @@ var moreRE = regexp.MustCompile(`\b(` +
 	`questions?|another|also|please|can you|could you|would you|need\w*|urgent\w*` +
 	`)\b`)
 
-// deviceLineRE matches the line a phone's mail app adds.
-var deviceLineRE = regexp.MustCompile(`^(envoye (de|depuis) mon|sent from my|get outlook for|obtenir outlook pour)\b`)
-
 // originalRE matches the first header line of a message quoted below a reply by Outlook.
 var originalRE = regexp.MustCompile(`^(de|from|envoye|sent)\s?:\s`)
 
@@ -79,7 +76,7 @@ func thanksBody(text string, names []string) string {
 	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
 		l := strings.TrimSpace(line)
 		f := strings.TrimSpace(Fold(l))
-		if l == "--" || strings.HasPrefix(l, "-----") || strings.HasPrefix(l, "____") || deviceLineRE.MatchString(f) ||
+		if l == "--" || strings.HasPrefix(l, "-----") || strings.HasPrefix(l, "____") || isMobileLine(l) ||
 			(content && originalRE.MatchString(f)) {
 			break // A signature, or an original message below.
 		}
