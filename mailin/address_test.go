@@ -50,3 +50,55 @@ func TestSimpleAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestParseAddressesBracketed: a From net/mail cannot read is read as mail servers and DMARC
+// read it, by the address in angle brackets, not by the first address-like text: otherwise
+// "alice@corp.example <eve@corp.example>", signed and passed for eve, would act as alice.
+func TestParseAddressesBracketed(t *testing.T) {
+	for _, tt := range []struct{ v, email string }{
+		{"alice@corp.example <eve@corp.example>", "eve@corp.example"},
+		{"alice@corp.example <eve@evil.example>", "eve@evil.example"},
+		{"Bob Dunite <bob@extern.example> Bobby Dunite <bobby@extern.example>", "bob@extern.example"},
+		{"\"Alice\" alice@corp.example <Eve@Corp.example>", "eve@corp.example"},
+		{"alice@corp.example via Eve <eve@corp.example>", "eve@corp.example"},
+		{"Eve <eve@corp.example", "eve@corp.example"},
+		{"eve@corp.example (Eve)", "eve@corp.example"},
+		{"Jean Dupont <jean.dupont@corp.example>", "jean.dupont@corp.example"},
+	} {
+		got := parseAddresses(tt.v, "")
+		if len(got) != 1 || got[0].Email != tt.email {
+			t.Errorf("parseAddresses(%q) = %+v, want one address %s", tt.v, got, tt.email)
+		}
+	}
+}
+
+// TestParseFromBracketed: the same through a whole mail's parse, to the sender a ticket sees.
+func TestParseFromBracketed(t *testing.T) {
+	raw := "From: alice@corp.example <eve@evil.example>\r\nTo: helpdesk@corp.example\r\nSubject: x\r\n" +
+		"Message-ID: <a@b.example>\r\n\r\n#resolve done\r\n"
+	m, err := Parse([]byte(raw), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := Incoming(m, "en"); in.From != "eve@evil.example" {
+		t.Errorf("From = %q, want eve@evil.example (the bracketed address)", in.From)
+	}
+}
+
+func TestAmbiguousFrom(t *testing.T) {
+	for v, want := range map[string]bool{
+		"alice@corp.example <eve@corp.example>":                               true,
+		"Bob Dunite <bob@extern.example> Bobby Dunite <bobby@extern.example>": true,
+		"alice@corp.example, eve@corp.example":                                true,
+		"=?utf-8?q?alice@corp.example?= <eve@corp.example>":                   false, // The grammar's display name.
+		"\"alice@corp.example\" <eve@corp.example>":                           false,
+		"eve@corp.example (alice@corp.example)":                               false, // A comment.
+		"Eve <eve@corp.example>, eve@corp.example":                            false, // The same address twice.
+		"Eve <eve@corp.example>":                                              false,
+		"eve@corp.example <eve@corp.example>":                                 false,
+	} {
+		if got := ambiguousFrom(v); got != want {
+			t.Errorf("ambiguousFrom(%q) = %v, want %v", v, got, want)
+		}
+	}
+}

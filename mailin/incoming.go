@@ -36,7 +36,7 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 		HeaderPriority: m.Priority, AuthResults: m.AuthResults, Verdict: m.Verdict,
 		VerdictReason: m.VerdictReason, FailedRecipients: m.FailedRecipients, FailedStatus: m.FailedStatus,
 		ReturnedIDs: m.ReturnedIDs, Raw: m.Raw, ThreadIndex: m.ThreadIndex, ThreadTopic: m.ThreadTopic,
-		OmittedFiles: m.OmittedFiles, Meeting: m.Meeting,
+		OmittedFiles: m.OmittedFiles, Meeting: m.Meeting, AmbiguousFrom: m.FromAmbiguous,
 	}
 	var delivered [len(deliveryFields)][]string
 	in.Repeated, delivered = headerLists(m)

@@ -85,6 +85,7 @@ type Message struct {
 	ThreadIndex      string    // Outlook's Thread-Index (base64), "" if none.
 	ThreadTopic      string    // Outlook's Thread-Topic, decoded, "" if none.
 	From             Address   // First address of From (Sender when From is missing).
+	FromAmbiguous    bool      // From names more than one address (ambiguousFrom).
 	ReplyTo          []Address // Reply-To addresses.
 	To, Cc           []Address // Recipients.
 	Subject          string    // RFC 2047 decoded, valid UTF-8.
@@ -209,7 +210,7 @@ func parse(raw []byte, head *Message, opt ParseOptions) (m *Message, err error) 
 		// The same fields with the same hint: the same values.
 		m.MessageID, m.ThreadIndex, m.ThreadTopic = head.MessageID, head.ThreadIndex, head.ThreadTopic
 		m.InReplyTo, m.References = head.InReplyTo, head.References
-		m.From, m.ReplyTo, m.To, m.Cc = head.From, head.ReplyTo, head.To, head.Cc
+		m.From, m.FromAmbiguous, m.ReplyTo, m.To, m.Cc = head.From, head.FromAmbiguous, head.ReplyTo, head.To, head.Cc
 		m.Subject, m.Date, m.Language, m.Priority, m.AuthResults = head.Subject, head.Date, head.Language, head.Priority, head.AuthResults
 		r := hp.read
 		read = &r
@@ -270,6 +271,7 @@ func (m *Message) readFields(raw []byte, hint string, hv *headerValues) *headerR
 	read.from, read.fromOK = from, hintless(fromField, hint)
 	if len(from) > 0 {
 		m.From = from[0]
+		m.FromAmbiguous = ambiguousFrom(fromField)
 	} else if sender := parseAddresses(hv.Get("Sender"), hint); len(sender) > 0 {
 		m.From = sender[0]
 	}
@@ -394,6 +396,40 @@ func parseAddressList(v string) []Address {
 	return parseAddresses(v, "")
 }
 
+// ambiguousFrom reports whether a From field names more than one address: two authors
+// ("a@corp.example, b@corp.example"), or, unreadable by the standard's grammar, an address in
+// the display name ("alice@corp.example <eve@corp.example>") or two bracketed ones. Mail servers,
+// DKIM and DMARC checks and mail clients may each take another of them for the sender, so such
+// a mail proves no one's identity. A comment ("eve@corp.example (alice@corp.example)") is the
+// grammar's and names one address.
+func ambiguousFrom(v string) bool {
+	if strings.Count(v, "@") < 2 {
+		return false
+	}
+	p := mail.AddressParser{WordDecoder: wordDecoder}
+	if l, err := p.ParseList(v); err == nil {
+		for _, a := range l[1:] {
+			if !strings.EqualFold(a.Address, l[0].Address) {
+				return true
+			}
+		}
+		return false
+	}
+	first := ""
+	for _, f := range emailRe.FindAllString(v, -1) {
+		if strings.Contains(f, "=?") {
+			continue // In an encoded word: a display name, as every server reads it.
+		}
+		switch f = strings.Trim(f, "'`."); {
+		case first == "":
+			first = f
+		case !strings.EqualFold(f, first):
+			return true
+		}
+	}
+	return false
+}
+
 // parseAddresses is parseAddressList for a message whose text part declares
 // the charset hint, in which raw 8-bit names are read.
 func parseAddresses(v, hint string) []Address {
@@ -425,6 +461,19 @@ func parseAddresses(v, hint string) []Address {
 			continue
 		}
 		email := emailRe.FindString(item)
+		if i := strings.IndexByte(item, '<'); i >= 0 {
+			// "alice@corp.example <eve@corp.example>": the address is the (first) bracketed one,
+			// as mail servers, DKIM/DMARC checks and mail clients read it; taking the first
+			// address-like text would let eve's own server vouch for a mail deskd reads as
+			// alice's. Such a From is ambiguousFrom, too.
+			in := item[i+1:]
+			if j := strings.IndexByte(in, '>'); j >= 0 {
+				in = in[:j]
+			}
+			if in := emailRe.FindString(in); in != "" {
+				email = in
+			}
+		}
 		if email == "" {
 			// No domain: "Name <moderator>" is a local address, a bare
 			// "Whomever" is a name.

@@ -58,6 +58,9 @@ type Incoming struct {
 	// X-Original-To, Envelope-To): a bounce comes back to the bounce address of the copy it
 	// returns.
 	DeliveredTo []string
+	// AmbiguousFrom: the From field, unreadable as the standard writes it, names more than one
+	// address; which one sent the mail is the reader's guess, so it is not authenticated.
+	AmbiguousFrom bool
 	// Repeated names the fields among From, Sender, Subject, Message-ID, In-Reply-To,
 	// References and Date that the mail has more than once. DKIM signs the last copy of a field
 	// and readers show the first, so a signed mail with such a field prepended is a replay:
@@ -310,7 +313,10 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	if err := t.linkMessage(in, tk.ID); err != nil {
 		return o, err
 	}
-	reason, authentic := t.authenticate(in, th)
+	reason, authentic, err := t.authenticate(tk, in, th)
+	if err != nil {
+		return o, err
+	}
 	// Staff act on tickets by mail; on their own request, only when they write commands.
 	if t.cfg.IsStaff(in.From) && (in.From != tk.Requester || hasCommand(in.Text+"\n"+in.Signature)) {
 		if !authentic {
@@ -355,6 +361,9 @@ func (t *Tx) staffMail(tk *Ticket, in *Incoming) (string, error) {
 	// Anyone else's headers may name people the mail never went to.
 	t.staffDirect = true
 	defer func() { t.staffDirect = false }()
+	if err := t.noteExposure(tk, in); err != nil {
+		return "", err
+	}
 	if err := t.storeAttachments(tk, in); err != nil {
 		return "", err
 	}

@@ -40,6 +40,8 @@ const (
 	PhraseNotAuthenticated   = "not_authenticated"       // A staff mail without DKIM or DMARC pass: server, domain.
 	PhraseNoToken            = "not_authenticated_token" // A staff mail that answers no desk mail sent to its sender, no trusted server set.
 	PhraseRepeatedHeader     = "repeated_header"         // A mail with a header field twice: field.
+	PhraseAmbiguousFrom      = "ambiguous_from"          // A mail whose From names two addresses.
+	PhraseTokenExposed       = "token_exposed"           // A staff token an earlier reply to all showed others.
 	PhraseKeptAsNote         = "kept_as_note"            // What became of an unauthenticated staff mail.
 	PhraseFirstResponseLate  = "sla_first_response_missed"
 	PhraseResolveLate        = "sla_resolve_missed"
@@ -202,7 +204,7 @@ var Phrases = map[string][]string{
 	PhraseNoteEmpty: nil, PhraseEscalateReason: nil, PhraseUnknownPriority: nil, PhraseNotTechnician: {"who"},
 	PhraseTakeNotTechnician: nil, PhraseCcAddress: nil, PhraseAssignAddress: nil, PhraseUnknownCategory: {"category", "names"},
 	PhraseAwayDate: {"detail"}, PhraseNotAuthenticated: {"server", "domain"}, PhraseNoToken: nil,
-	PhraseRepeatedHeader: {"field"}, PhraseKeptAsNote: nil,
+	PhraseRepeatedHeader: {"field"}, PhraseAmbiguousFrom: nil, PhraseTokenExposed: nil, PhraseKeptAsNote: nil,
 	PhraseFirstResponseLate: {"due"}, PhraseResolveLate: {"due"}, PhraseFirstResponseDue: {"due"}, PhraseResolveDue: {"due"},
 	PhraseNoTechnicianTicket: nil, PhraseNoSkill: {"tier", "category", "assignee"}, PhraseNoEscalation: {"tier", "assignee"},
 	PhraseFromVia:     {"actor", "desk"},

@@ -122,15 +122,62 @@ func (t *Tx) hasRecipientToken(in *Incoming, id int64, refs []string) bool {
 	return false
 }
 
-// authenticate says whether a mail is authenticated for its sender (see the top of this file),
-// and if not, why.
-func (t *Tx) authenticate(in *Incoming, th threading) (Phrase, bool) {
+// authenticate says whether a mail into ticket tk is authenticated for its sender (see the top
+// of this file), and if not, why.
+func (t *Tx) authenticate(tk *Ticket, in *Incoming, th threading) (Phrase, bool, error) {
 	if len(in.Repeated) > 0 {
-		return say(PhraseRepeatedHeader, "field", in.Repeated[0]), false
+		return say(PhraseRepeatedHeader, "field", in.Repeated[0]), false, nil
 	}
-	if th.bound {
-		return Phrase{}, true
+	if in.AmbiguousFrom {
+		return say(PhraseAmbiguousFrom), false, nil
 	}
+	noToken := say(PhraseNoToken)
+	if th.bound && t.cfg.IsStaff(in.From) {
+		exposed, err := t.KV(exposedKey(tk.ID, in.From))
+		if err != nil {
+			return Phrase{}, false, err
+		}
+		if exposed == "" {
+			return Phrase{}, true, nil
+		}
+		noToken = say(PhraseTokenExposed)
+	} else if th.bound {
+		return Phrase{}, true, nil
+	}
+	phrase, ok := t.authResults(in)
+	if phrase.Code == PhraseNoToken {
+		phrase = noToken
+	}
+	return phrase, ok, nil
+}
+
+// exposedKey is the kv key that records that a staff member's token for a ticket went to others.
+func exposedKey(ticket int64, staff string) string {
+	return "exposed-token:" + strconv.FormatInt(ticket, 10) + ":" + Mailbox(staff)
+}
+
+// noteExposure records that a staff mail into tk, which carries its sender's own token of the
+// ticket, went to other people than the desk: a reply to all. Their copies hold the token in
+// In-Reply-To and in the desk's plus-address; anyone of them could then write "From:" the staff
+// member with it. From then on the token proves nothing of the staff member on that ticket
+// (authenticate): their mail needs a DKIM or DMARC pass, or the web desk. The token is the same
+// in every later desk mail to them on the ticket, so it cannot be renewed by a reply.
+func (t *Tx) noteExposure(tk *Ticket, in *Incoming) error {
+	refs := append(append([]string{}, in.InReplyTo...), in.References...)
+	if !t.boundToSender(in, tk.ID, refs) {
+		return nil
+	}
+	for _, a := range append(append([]string{}, in.To...), in.Cc...) {
+		if !t.cfg.IsDeskAddress(a) && Mailbox(a) != Mailbox(in.From) {
+			return t.SetKV(exposedKey(tk.ID, in.From), strconv.FormatInt(t.Now.Unix(), 10))
+		}
+	}
+	return nil
+}
+
+// authResults says whether the trusted server's Authentication-Results vouch for the sender's
+// domain, and if not, why.
+func (t *Tx) authResults(in *Incoming) (Phrase, bool) {
 	id := strings.ToLower(t.cfg.Security.TrustedAuthservID)
 	_, domain, _ := strings.Cut(in.From, "@")
 	if id == "" {
@@ -284,9 +331,12 @@ func (t *Tx) unvouchedNew(in *Incoming) Phrase {
 		if len(in.Repeated) > 0 {
 			return Phrase{Code: JournalMailRepeated}
 		}
+		if in.AmbiguousFrom {
+			return Phrase{Code: JournalMailNotAuth}
+		}
 		return Phrase{}
 	}
-	if _, ok := t.authenticate(in, threading{}); !ok {
+	if _, ok, _ := t.authenticate(nil, in, threading{}); !ok {
 		return Phrase{Code: JournalMailNotAuth}
 	}
 	return Phrase{}
