@@ -334,8 +334,7 @@ func (d *drain) close() {
 // outcomes gathered. With PIPELINING the last copy's outcome is known only once the next mail's
 // commands went, or at the flush: whichever call delivers it finishes the mail.
 type flight struct {
-	m       tickets.OutboxMail
-	addrs   []string // Busy in the batch until the mail is finished (batch.done).
+	q       *queued // The mail, and its addresses, busy in the batch until it is finished (batch.done).
 	log     mailLog
 	dropped []string
 	record  bool // Each copy delivered is recorded at once (MarkDelivered).
@@ -349,9 +348,8 @@ type flight struct {
 
 // finished is a mail whose outcome is recorded, or with err, could not be (see one).
 type finished struct {
-	m     tickets.OutboxMail
-	addrs []string
-	err   error
+	q   *queued
+	err error
 }
 
 func (f *flight) fail(err error) {
@@ -372,8 +370,9 @@ func (f *flight) fail(err error) {
 // when the server cannot be reached (errConn; the mail's outcome is not recorded, Drain gives it
 // back, and the copies already delivered are not sent again) or when the outcome could not be
 // recorded.
-func (d *drain) one(ctx context.Context, m tickets.OutboxMail, addrs []string) {
-	f := &flight{m: m, addrs: addrs, log: mailLog{d.log, m.ID, m.TicketID, m.Kind, m.MessageID}, open: 1}
+func (d *drain) one(ctx context.Context, q *queued) {
+	m := &q.m
+	f := &flight{q: q, log: mailLog{d.log, m.ID, m.TicketID, m.Kind, m.MessageID}, open: 1}
 	if err := d.start(ctx, f); err != nil {
 		f.fail(err)
 	}
@@ -382,7 +381,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail, addrs []string) {
 
 // start decides the mail's recipients and sends its copies; an error ends the mail.
 func (d *drain) start(ctx context.Context, f *flight) error {
-	m, log := f.m, f.log
+	m, log := f.q.m, f.log
 	to, cc, dropped, err := d.recipients(ctx, m)
 	if err != nil {
 		return err
@@ -459,13 +458,13 @@ func (d *drain) copy(ctx context.Context, f *flight, r rendered, to, cc []string
 		metricSendSeconds.Observe(time.Since(started).Seconds())
 		d.copied(ctx, f, c, rcpt, err)
 	}
-	err := d.send(f.m, r, to, cc, rcpt, done)
+	err := d.send(f.q.m, r, to, cc, rcpt, done)
 	d.deliver() // The previous message's outcome first.
 	if errors.Is(err, errLostBefore) && d.client != nil && d.client != c {
 		// Lost with the message before, on a connection its outcome replaced: not this copy's
 		// doing, and nothing of it went. It goes again at once, as it would have one by one.
 		c = d.client
-		err = d.send(f.m, r, to, cc, rcpt, done)
+		err = d.send(f.q.m, r, to, cc, rcpt, done)
 		d.deliver()
 	}
 	// A copy sent with its bounce address goes again from the desk address, also when another
@@ -474,7 +473,7 @@ func (d *drain) copy(ctx context.Context, f *flight, r rendered, to, cc []string
 		if !d.plainEnvelope.Swap(true) {
 			f.log.Warn("the SMTP server refuses the bounce address as envelope sender: sending from the desk address; bounces can no longer be traced to a copy", "err", err)
 		}
-		err = d.send(f.m, r, to, cc, rcpt, done)
+		err = d.send(f.q.m, r, to, cc, rcpt, done)
 		d.deliver()
 	}
 	if err != nil {
@@ -491,7 +490,7 @@ func (d *drain) copied(ctx context.Context, f *flight, c *client, rcpt string, e
 		f.sentTo = append(f.sentTo, rcpt)
 		d.sent++ // Drain counts copies: a mail to a requester and two watchers is three.
 		if f.record {
-			if err := d.box.MarkDelivered(ctx, f.m.ID, rcpt, d.now); err != nil {
+			if err := d.box.MarkDelivered(ctx, f.q.m.ID, rcpt, d.now); err != nil {
 				f.fail(err)
 			}
 		}
@@ -528,7 +527,7 @@ func (d *drain) copyEnded(ctx context.Context, f *flight) {
 	if f.open--; f.open > 0 {
 		return
 	}
-	d.finished = append(d.finished, finished{f.m, f.addrs, d.finish(ctx, f)})
+	d.finished = append(d.finished, finished{f.q, d.finish(ctx, f)})
 }
 
 // finish records the outcome of a mail whose copies all have theirs.
@@ -536,7 +535,7 @@ func (d *drain) finish(ctx context.Context, f *flight) error {
 	if f.err != nil || f.ended {
 		return f.err
 	}
-	m := f.m
+	m := f.q.m
 	if len(f.refused) > 0 && (len(f.sentTo) > 0 || f.again != nil) {
 		if err := d.box.RecordSendFailure(ctx, m.ID, d.now, "refused: "+strings.Join(f.refused, "; ")); err != nil {
 			return err

@@ -182,12 +182,12 @@ func (b *batch) uncommitted(key string) int {
 // come back to it (a worker refused a connection hands its mail to those still connected). A
 // worker holding a mail unanswered (holding: transact's pipe) gets false rather than wait: the
 // mail the others wait for may be its own, which it sends before it asks again.
-func (b *batch) next(holding bool) (tickets.OutboxMail, []string, bool) {
+func (b *batch) next(holding bool) (*queued, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for {
 		if len(b.errs) > 0 || len(b.queue) == 0 && b.taken == 0 {
-			return tickets.OutboxMail{}, nil, false
+			return nil, false
 		}
 		for i, q := range b.queue {
 			if b.anyBusy(q.addrs) {
@@ -198,10 +198,10 @@ func (b *batch) next(holding bool) (tickets.OutboxMail, []string, bool) {
 				b.busy[a] = true
 			}
 			b.taken++
-			return q.m, q.addrs, true
+			return q, true
 		}
 		if holding {
-			return tickets.OutboxMail{}, nil, false
+			return nil, false
 		}
 		b.free.Wait() // Every mail left waits for an address in flight, or for a mail to come back.
 	}
@@ -225,10 +225,10 @@ func (b *batch) done(addrs []string) {
 }
 
 // requeue puts back a mail a worker could not try, and frees it: another worker sends it.
-func (b *batch) requeue(m tickets.OutboxMail, addrs []string) {
+func (b *batch) requeue(q *queued) {
 	b.mu.Lock()
-	b.queue = append(b.queue, &queued{m, addrs})
-	b.release(addrs)
+	b.queue = append(b.queue, q)
+	b.release(q.addrs)
 	b.mu.Unlock()
 	b.free.Broadcast()
 }
@@ -350,7 +350,7 @@ func (s *Sender) work(ctx, settle context.Context, d *drain, b *batch, claimed t
 	}()
 	for {
 		holding := d.pipe.await != nil
-		m, addrs, ok := b.next(holding)
+		q, ok := b.next(holding)
 		if !ok {
 			if !holding {
 				return
@@ -362,22 +362,22 @@ func (s *Sender) work(ctx, settle context.Context, d *drain, b *batch, claimed t
 			continue
 		}
 		if ctx.Err() != nil {
-			b.fail(ctx.Err(), m)
-			b.done(addrs)
+			b.fail(ctx.Err(), q.m)
+			b.done(q.addrs)
 			return
 		}
 		if out := time.Since(claimed); out > tickets.ClaimLease/2 {
-			if ok, err := s.box.Renew(settle, m, d.now.Add(out+tickets.ClaimLease)); err != nil {
+			if ok, err := s.box.Renew(settle, q.m, d.now.Add(out+tickets.ClaimLease)); err != nil {
 				b.fail(err, tickets.OutboxMail{})
-				b.done(addrs)
+				b.done(q.addrs)
 				return
 			} else if !ok {
-				s.log.Warn("outbox row claimed by another sender; skipped", "id", m.ID, "kind", m.Kind)
-				b.done(addrs)
+				s.log.Warn("outbox row claimed by another sender; skipped", "id", q.m.ID, "kind", q.m.Kind)
+				b.done(q.addrs)
 				continue
 			}
 		}
-		d.one(settle, m, addrs)
+		d.one(settle, q)
 		if !s.settled(d, b) {
 			return
 		}
@@ -391,9 +391,9 @@ func (s *Sender) settled(d *drain, b *batch) bool {
 	b.conns[d] = d.client != nil
 	b.mu.Unlock()
 	ok := true
-	for len(d.finished) > 0 {
-		f := d.finished[0]
-		d.finished = d.finished[1:]
+	fin := d.finished
+	d.finished = d.finished[:0] // settle adds none.
+	for _, f := range fin {
 		if !s.settle(d, b, f) {
 			ok = false
 		}
@@ -411,22 +411,22 @@ func (s *Sender) settle(d *drain, b *batch, f finished) bool {
 			// back in the queue before this worker lets go of it, so none of them has ended
 			// for want of mail meanwhile (next).
 			s.log.Info("smtp server refuses another connection; sending over fewer", "connections", live, "err", oneLine(ce.err))
-			b.requeue(f.m, f.addrs)
+			b.requeue(f.q)
 			return false
 		}
 	}
-	b.done(f.addrs)
+	b.done(f.q.addrs)
 	if err == nil {
 		return true
 	}
 	var w errWaiting
 	if errors.As(err, &w) { // Not an attempt: the mails wait as they are.
-		b.fail(w.err, f.m)
+		b.fail(w.err, f.q.m)
 		return false
 	}
 	if errors.As(err, &ce) {
 		s.unreachable(d.smtp, ce.err)
-		b.fail(fmt.Errorf("%w: smtp %s: %s", ErrUnreachable, d.smtp.Address, explain(d.smtp, ce.err)), f.m)
+		b.fail(fmt.Errorf("%w: smtp %s: %s", ErrUnreachable, d.smtp.Address, explain(d.smtp, ce.err)), f.q.m)
 		return false
 	}
 	b.fail(err, tickets.OutboxMail{}) // The outcome could not be recorded: the lease brings the mail back.
