@@ -23,7 +23,10 @@ import (
 // next transaction's replies, or at the flush: it is handed to the copy's callback, through
 // pipe.ready, once the client is done with the connection (drain.deliver), never before.
 // Without PIPELINING each command waits for the reply to the one before, the message's too.
-// BenchmarkSMTPExchange weighs them (go-mail, transact).
+// BenchmarkSMTPExchange weighs them (go-mail, transact): pipelined across mails, transact went
+// from 238 to 162 CPU-µs a mail (whole process, sink included; −32 %, p=0.015), and a drain of
+// 3,000 mails (BenchmarkSend, one connection) from 29.0 to 24.0 system calls a mail (strace -c
+// -f: writes 7.0 → 6.0, reads 8.5 → 6.5, epoll_pwait 5.3 → 3.6), on a loaded 2-core machine.
 
 // txError is a transaction that failed: the stage it failed at, the server's reply code (0 when
 // the connection failed: nothing was answered) and the reply or the error.
