@@ -311,14 +311,50 @@ type drain struct {
 	client *client   // nil until the first mail needs it, and after a broken connection.
 	addrs  *addrMemo // The desk's addresses as build wrote them (message.go); one a worker.
 	sent   int
+
+	pipe     pipe       // The connection's unanswered message and outcomes read (transact).
+	finished []finished // Mails whose outcome is known, for the worker (Sender.settled).
 }
 
+// close says QUIT, once the message the connection holds went and was answered.
 func (d *drain) close() {
-	if d.client != nil {
-		if err := d.client.Close(); err != nil {
+	c := d.client
+	if c != nil && d.pipe.await != nil {
+		d.flush() // Its outcome may close c itself.
+	}
+	if c != nil && d.client == c {
+		if err := c.Close(); err != nil {
 			d.log.Debug("smtp quit", "err", err)
 		}
 		d.client = nil
+	}
+}
+
+// flight is a mail on its way: its copies sent, or the last one held (transact), and their
+// outcomes gathered. With PIPELINING the last copy's outcome is known only once the next mail's
+// commands went, or at the flush: whichever call delivers it finishes the mail.
+type flight struct {
+	q       *queued // The mail, and its addresses, busy in the batch until it is finished (batch.done).
+	log     mailLog
+	dropped []string
+	record  bool // Each copy delivered is recorded at once (MarkDelivered).
+	sentTo  []string
+	refused []string
+	again   error // A refusal for now: the mail is retried for the copies not delivered.
+	err     error // What ends the mail unrecorded: errConn, errWaiting, or a store error.
+	ended   bool  // Its outcome was recorded before any copy went (start).
+	open    int   // Copies whose outcome is not known yet, and 1 while start runs.
+}
+
+// finished is a mail whose outcome is recorded, or with err, could not be (see one).
+type finished struct {
+	q   *queued
+	err error
+}
+
+func (f *flight) fail(err error) {
+	if f.err == nil {
+		f.err = err
 	}
 }
 
@@ -327,16 +363,32 @@ func (d *drain) close() {
 // copy's bounce address (see tickets.Signer), while To and Cc show everyone the mail went to. So
 // a reply proves which mailbox it came from, and a bounce which copy failed. A copy the server
 // refuses for good is recorded and the others still go; a copy it refuses for now makes the mail
-// wait for its retry, for the copies not yet delivered. It returns an error only when the server
-// cannot be reached (errConn; the mail's outcome is not recorded, Drain gives it back, and the
-// copies already delivered are not sent again) or when the outcome could not be recorded.
-func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
-	log := mailLog{d.log, m.ID, m.TicketID, m.Kind, m.MessageID}
+// wait for its retry, for the copies not yet delivered.
+//
+// The mail's last copy may still wait for its reply when one returns (transact): the mail joins
+// d.finished once its outcome is recorded, here or at a later one or flush, with an error only
+// when the server cannot be reached (errConn; the mail's outcome is not recorded, Drain gives it
+// back, and the copies already delivered are not sent again) or when the outcome could not be
+// recorded.
+func (d *drain) one(ctx context.Context, q *queued) {
+	m := &q.m
+	f := &flight{q: q, log: mailLog{d.log, m.ID, m.TicketID, m.Kind, m.MessageID}, open: 1}
+	if err := d.start(ctx, f); err != nil {
+		f.fail(err)
+	}
+	d.copyEnded(ctx, f)
+}
+
+// start decides the mail's recipients and sends its copies; an error ends the mail.
+func (d *drain) start(ctx context.Context, f *flight) error {
+	m, log := f.q.m, f.log
 	to, cc, dropped, err := d.recipients(ctx, m)
 	if err != nil {
 		return err
 	}
+	f.dropped = dropped
 	if len(to) == 0 {
+		f.ended = true
 		if len(m.Delivered) > 0 {
 			// The rest went on an earlier attempt.
 			if err := d.box.MarkSent(ctx, m.ID, d.now, m.Delivered...); err != nil {
@@ -357,6 +409,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	}
 	r, err := d.render(m, to, cc)
 	if err != nil {
+		f.ended = true
 		log.Error("mail cannot be built", "err", err)
 		countSend("failed")
 		return d.box.MarkFailed(ctx, m.ID, d.now, err.Error())
@@ -365,9 +418,7 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	for _, a := range m.Delivered {
 		done[a] = true
 	}
-	sentTo := append([]string(nil), m.Delivered...)
-	var refused []string
-	var again error // A refusal for now: the mail is retried for the copies not delivered.
+	f.sentTo = append([]string(nil), m.Delivered...)
 	var pending []string
 	for _, rcpt := range append(append([]string{}, to...), cc...) {
 		if !done[rcpt] {
@@ -376,81 +427,152 @@ func (d *drain) one(ctx context.Context, m tickets.OutboxMail) error {
 	}
 	// A copy delivered is recorded at once when the mail has others: a retry, or the next
 	// process after a crash, leaves it out. A lone copy needs only MarkSent.
-	record := len(pending) > 1
+	f.record = len(pending) > 1
 	if len(pending) > 1 {
 		r.shared = &encoded{} // The copies share their encoded parts (build).
 	}
 	for _, rcpt := range pending {
+		if f.err != nil { // A copy's outcome could not be recorded, or the server is gone.
+			return nil
+		}
 		rr, err := d.relink(m, r, rcpt)
 		if err != nil {
-			refused = append(refused, rcpt+": "+oneLine(err))
+			f.refused = append(f.refused, rcpt+": "+oneLine(err))
 			continue
 		}
 		if err := d.ensureClient(ctx); err != nil { // A copy before this one lost the connection.
 			return err
 		}
-		started := time.Now()
-		plain := d.plainEnvelope.Load()
-		delivered, err := d.send(m, rr, to, cc, rcpt)
-		metricSendSeconds.Observe(time.Since(started).Seconds())
-		// A copy sent with its bounce address goes again from the desk address, also when
-		// another worker saw the first refusal while this copy was on its way.
-		if err != nil && !delivered && envelopeRefused(err) && !plain {
-			if !d.plainEnvelope.Swap(true) {
-				log.Warn("the SMTP server refuses the bounce address as envelope sender: sending from the desk address; bounces can no longer be traced to a copy", "err", err)
-			}
-			delivered, err = d.send(m, rr, to, cc, rcpt)
-		}
-		if err == nil || delivered { // Delivered, even if something failed after the final ".".
-			log.Debug("mail sent", "to", rcpt)
-			sentTo = append(sentTo, rcpt)
-			d.sent++ // Drain counts copies: a mail to a requester and two watchers is three.
-			if !record {
-				continue
-			}
-			if err := d.box.MarkDelivered(ctx, m.ID, rcpt, d.now); err != nil {
-				return err
-			}
-			continue
-		}
-		code, broken := classify(err)
-		switch {
-		case code >= 500 && !authCode(code):
-			log.Warn("recipient refused", "to", rcpt, "err", err)
-			refused = append(refused, rcpt+": "+oneLine(err))
-		case broken:
-			// The server went away (or closes, 421) in the middle of this copy. If it cannot be
-			// reached again, it is down: Drain gives the mail back. If it can, the copy itself
-			// may be at fault: it waits for the mail's own retry, and the others go on.
-			log.Info("smtp connection lost", "err", err)
-			d.close()
-			if cerr := d.ensureClient(ctx); cerr != nil {
-				return cerr
-			}
-			again = err
-		default:
-			log.Info("mail deferred", "to", rcpt, "err", err)
-			again = err
-		}
+		d.copy(ctx, f, rr, to, cc, rcpt)
 	}
-	if len(refused) > 0 && (len(sentTo) > 0 || again != nil) {
-		if err := d.box.RecordSendFailure(ctx, m.ID, d.now, "refused: "+strings.Join(refused, "; ")); err != nil {
+	return nil
+}
+
+// copy sends the copy of f's mail to rcpt; its outcome comes to copied, now or later.
+func (d *drain) copy(ctx context.Context, f *flight, r rendered, to, cc []string, rcpt string) {
+	started := time.Now()
+	plain := d.plainEnvelope.Load()
+	c := d.client
+	f.open++
+	done := func(err error) {
+		metricSendSeconds.Observe(time.Since(started).Seconds())
+		d.copied(ctx, f, c, rcpt, err)
+	}
+	err := d.send(f.q.m, r, to, cc, rcpt, done)
+	d.deliver() // The previous message's outcome first.
+	if errors.Is(err, errLostBefore) && d.client != nil && d.client != c {
+		// Lost with the message before, on a connection its outcome replaced: not this copy's
+		// doing, and nothing of it went. It goes again at once, as it would have one by one.
+		c = d.client
+		err = d.send(f.q.m, r, to, cc, rcpt, done)
+		d.deliver()
+	}
+	// A copy sent with its bounce address goes again from the desk address, also when another
+	// worker saw the first refusal while this copy was on its way.
+	if err != nil && envelopeRefused(err) && !plain && d.client == c {
+		if !d.plainEnvelope.Swap(true) {
+			f.log.Warn("the SMTP server refuses the bounce address as envelope sender: sending from the desk address; bounces can no longer be traced to a copy", "err", err)
+		}
+		err = d.send(f.q.m, r, to, cc, rcpt, done)
+		d.deliver()
+	}
+	if err != nil {
+		done(err)
+	}
+}
+
+// copied records the outcome of f's copy to rcpt, sent over c: nil when the server accepted it.
+func (d *drain) copied(ctx context.Context, f *flight, c *client, rcpt string, err error) {
+	defer d.copyEnded(ctx, f)
+	log := f.log
+	if err == nil {
+		log.Debug("mail sent", "to", rcpt)
+		f.sentTo = append(f.sentTo, rcpt)
+		d.sent++ // Drain counts copies: a mail to a requester and two watchers is three.
+		if f.record {
+			if err := d.box.MarkDelivered(ctx, f.q.m.ID, rcpt, d.now); err != nil {
+				f.fail(err)
+			}
+		}
+		return
+	}
+	code, broken := classify(err)
+	switch {
+	case code >= 500 && !authCode(code):
+		log.Warn("recipient refused", "to", rcpt, "err", err)
+		f.refused = append(f.refused, rcpt+": "+oneLine(err))
+	case broken:
+		// The server went away (or closes, 421) in the middle of this copy. If it cannot be
+		// reached again, it is down: Drain gives the mail back. If it can, the copy itself
+		// may be at fault: it waits for the mail's own retry, and the others go on. Two
+		// copies lost with one connection (pipelined) dial once.
+		log.Info("smtp connection lost", "err", err)
+		if d.client == c {
+			d.close()
+		}
+		if cerr := d.ensureClient(ctx); cerr != nil {
+			f.fail(cerr)
+			return
+		}
+		f.again = err
+	default:
+		log.Info("mail deferred", "to", rcpt, "err", err)
+		f.again = err
+	}
+}
+
+// copyEnded counts one of f's outcomes in; after the last, the mail's outcome is recorded and
+// the mail joins d.finished.
+func (d *drain) copyEnded(ctx context.Context, f *flight) {
+	if f.open--; f.open > 0 {
+		return
+	}
+	d.finished = append(d.finished, finished{f.q, d.finish(ctx, f)})
+}
+
+// finish records the outcome of a mail whose copies all have theirs.
+func (d *drain) finish(ctx context.Context, f *flight) error {
+	if f.err != nil || f.ended {
+		return f.err
+	}
+	m := f.q.m
+	if len(f.refused) > 0 && (len(f.sentTo) > 0 || f.again != nil) {
+		if err := d.box.RecordSendFailure(ctx, m.ID, d.now, "refused: "+strings.Join(f.refused, "; ")); err != nil {
 			return err
 		}
 	}
 	switch {
-	case again != nil:
-		return d.retry(ctx, m, again)
-	case len(sentTo) > 0:
+	case f.again != nil:
+		return d.retry(ctx, m, f.again)
+	case len(f.sentTo) > 0:
 		countSend("sent")
-		if err := d.box.MarkSent(ctx, m.ID, d.now, sentTo...); err != nil {
+		if err := d.box.MarkSent(ctx, m.ID, d.now, f.sentTo...); err != nil {
 			return err
 		}
-		return d.recordDropped(ctx, m, dropped)
+		return d.recordDropped(ctx, m, f.dropped)
 	default:
 		countSend("failed")
-		return d.box.MarkFailed(ctx, m.ID, d.now, strings.Join(refused, "; "))
+		return d.box.MarkFailed(ctx, m.ID, d.now, strings.Join(f.refused, "; "))
 	}
+}
+
+// deliver hands the outcomes the connection read to their copies (copied), outside transact:
+// a copy's outcome may close the connection and dial another.
+func (d *drain) deliver() {
+	for len(d.pipe.ready) > 0 {
+		for _, o := range d.pipe.take() {
+			o.done(o.err)
+		}
+	}
+}
+
+// flush sends the message the connection holds, if any, and delivers its outcome: before the
+// worker waits, or ends.
+func (d *drain) flush() {
+	if d.client != nil {
+		d.client.flush(&d.pipe)
+	}
+	d.deliver()
 }
 
 // recordDropped notes on the ticket of a mail that went to some of its recipients the ones
@@ -502,16 +624,17 @@ func classify(err error) (code int, broken bool) {
 	return code, code == 0 || code == 421
 }
 
-// send builds the copy of m to rcpt and sends it over the drain's connection (transact);
-// delivered is true once the server accepted it. A copy that cannot be built is refused for good.
-func (d *drain) send(m tickets.OutboxMail, r rendered, to, cc []string, rcpt string) (delivered bool, err error) {
+// send builds the copy of m to rcpt and starts its transaction over the drain's connection
+// (transact): with nil, done gets the copy's outcome, through deliver. A copy that cannot be
+// built is refused for good.
+func (d *drain) send(m tickets.OutboxMail, r rendered, to, cc []string, rcpt string, done func(error)) error {
 	b := bufs.Get().(*bytes.Buffer)
 	defer func() { b.Reset(); bufs.Put(b) }()
 	env, err := d.build(b, m, r, to, cc, rcpt)
 	if err != nil {
-		return false, &txError{"message", 554, err}
+		return &txError{"message", 554, err}
 	}
-	return d.client.transact(transaction{from: env.from, rcpts: []string{env.rcpt}, data: b.Bytes()})
+	return d.client.transact(&d.pipe, transaction{from: env.from, rcpts: []string{env.rcpt}, data: b.Bytes()}, done)
 }
 
 // authCode reports a code that means the desk's login or configuration is wrong rather than the

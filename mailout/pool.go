@@ -179,13 +179,15 @@ func (b *batch) uncommitted(key string) int {
 
 // next takes the next mail whose recipients no other worker is sending to, and marks them busy;
 // false when the batch is ending, or its queue is empty and no worker holds a mail that could
-// come back to it (a worker refused a connection hands its mail to those still connected).
-func (b *batch) next() (tickets.OutboxMail, []string, bool) {
+// come back to it (a worker refused a connection hands its mail to those still connected). A
+// worker holding a mail unanswered (holding: transact's pipe) gets false rather than wait: the
+// mail the others wait for may be its own, which it sends before it asks again.
+func (b *batch) next(holding bool) (*queued, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for {
 		if len(b.errs) > 0 || len(b.queue) == 0 && b.taken == 0 {
-			return tickets.OutboxMail{}, nil, false
+			return nil, false
 		}
 		for i, q := range b.queue {
 			if b.anyBusy(q.addrs) {
@@ -196,7 +198,10 @@ func (b *batch) next() (tickets.OutboxMail, []string, bool) {
 				b.busy[a] = true
 			}
 			b.taken++
-			return q.m, q.addrs, true
+			return q, true
+		}
+		if holding {
+			return nil, false
 		}
 		b.free.Wait() // Every mail left waits for an address in flight, or for a mail to come back.
 	}
@@ -220,10 +225,10 @@ func (b *batch) done(addrs []string) {
 }
 
 // requeue puts back a mail a worker could not try, and frees it: another worker sends it.
-func (b *batch) requeue(m tickets.OutboxMail, addrs []string) {
+func (b *batch) requeue(q *queued) {
 	b.mu.Lock()
-	b.queue = append(b.queue, &queued{m, addrs})
-	b.release(addrs)
+	b.queue = append(b.queue, q)
+	b.release(q.addrs)
 	b.mu.Unlock()
 	b.free.Broadcast()
 }
@@ -331,65 +336,101 @@ func (s *Sender) sendBatch(ctx, settle context.Context, ws *[]*drain, proto drai
 }
 
 // work is one worker: it sends the batch's mails over its own connection until none is left.
+// With PIPELINING a mail's last message goes with the next mail's commands (transact): the
+// worker sends what it holds (drain.flush) before it waits for a mail, and before it ends.
 func (s *Sender) work(ctx, settle context.Context, d *drain, b *batch, claimed time.Time) {
 	defer func() {
 		if p := recover(); p != nil {
 			b.fail(fmt.Errorf("send panicked: %v", p), tickets.OutboxMail{})
 		}
 	}()
+	defer func() {
+		d.flush()
+		s.settled(d, b)
+	}()
 	for {
-		m, addrs, ok := b.next()
+		holding := d.pipe.await != nil
+		q, ok := b.next(holding)
 		if !ok {
-			return
+			if !holding {
+				return
+			}
+			d.flush()
+			if !s.settled(d, b) {
+				return
+			}
+			continue
 		}
 		if ctx.Err() != nil {
-			b.fail(ctx.Err(), m)
-			b.done(addrs)
+			b.fail(ctx.Err(), q.m)
+			b.done(q.addrs)
 			return
 		}
 		if out := time.Since(claimed); out > tickets.ClaimLease/2 {
-			if ok, err := s.box.Renew(settle, m, d.now.Add(out+tickets.ClaimLease)); err != nil {
+			if ok, err := s.box.Renew(settle, q.m, d.now.Add(out+tickets.ClaimLease)); err != nil {
 				b.fail(err, tickets.OutboxMail{})
-				b.done(addrs)
+				b.done(q.addrs)
 				return
 			} else if !ok {
-				s.log.Warn("outbox row claimed by another sender; skipped", "id", m.ID, "kind", m.Kind)
-				b.done(addrs)
+				s.log.Warn("outbox row claimed by another sender; skipped", "id", q.m.ID, "kind", q.m.Kind)
+				b.done(q.addrs)
 				continue
 			}
 		}
-		err := d.one(settle, m)
-		b.mu.Lock()
-		b.conns[d] = d.client != nil
-		b.mu.Unlock()
-		var ce errConn
-		if errors.As(err, &ce) {
-			if live := b.fewer(); live > 0 {
-				// The server takes fewer connections than this: the others send the mail. It is
-				// back in the queue before this worker lets go of it, so none of them has ended
-				// for want of mail meanwhile (next).
-				s.log.Info("smtp server refuses another connection; sending over fewer", "connections", live, "err", oneLine(ce.err))
-				b.requeue(m, addrs)
-				return
-			}
-		}
-		b.done(addrs)
-		if err == nil {
-			continue
-		}
-		var w errWaiting
-		if errors.As(err, &w) { // Not an attempt: the mails wait as they are.
-			b.fail(w.err, m)
+		d.one(settle, q)
+		if !s.settled(d, b) {
 			return
 		}
-		if errors.As(err, &ce) {
-			s.unreachable(d.smtp, ce.err)
-			b.fail(fmt.Errorf("%w: smtp %s: %s", ErrUnreachable, d.smtp.Address, explain(d.smtp, ce.err)), m)
-			return
-		}
-		b.fail(err, tickets.OutboxMail{}) // The outcome could not be recorded: the lease brings the mail back.
-		return
 	}
+}
+
+// settled frees the worker's mails whose outcome is known (drain.finished), and ends the batch
+// when one met an error that ends it; false: the worker stops.
+func (s *Sender) settled(d *drain, b *batch) bool {
+	b.mu.Lock()
+	b.conns[d] = d.client != nil
+	b.mu.Unlock()
+	ok := true
+	fin := d.finished
+	d.finished = d.finished[:0] // settle adds none.
+	for _, f := range fin {
+		if !s.settle(d, b, f) {
+			ok = false
+		}
+	}
+	return ok
+}
+
+// settle frees one mail of the worker's; false when its error ends the worker.
+func (s *Sender) settle(d *drain, b *batch, f finished) bool {
+	err := f.err
+	var ce errConn
+	if errors.As(err, &ce) {
+		if live := b.fewer(); live > 0 {
+			// The server takes fewer connections than this: the others send the mail. It is
+			// back in the queue before this worker lets go of it, so none of them has ended
+			// for want of mail meanwhile (next).
+			s.log.Info("smtp server refuses another connection; sending over fewer", "connections", live, "err", oneLine(ce.err))
+			b.requeue(f.q)
+			return false
+		}
+	}
+	b.done(f.q.addrs)
+	if err == nil {
+		return true
+	}
+	var w errWaiting
+	if errors.As(err, &w) { // Not an attempt: the mails wait as they are.
+		b.fail(w.err, f.q.m)
+		return false
+	}
+	if errors.As(err, &ce) {
+		s.unreachable(d.smtp, ce.err)
+		b.fail(fmt.Errorf("%w: smtp %s: %s", ErrUnreachable, d.smtp.Address, explain(d.smtp, ce.err)), f.q.m)
+		return false
+	}
+	b.fail(err, tickets.OutboxMail{}) // The outcome could not be recorded: the lease brings the mail back.
+	return false
 }
 
 // connect dials for a worker of the batch, and tells the batch when it dials and whether it

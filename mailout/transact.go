@@ -12,10 +12,21 @@ import (
 // One mail transaction (RFC 5321 section 3.3) over a session go-mail dialled and logged in: go-mail
 // keeps the connection, TLS, EHLO and the login, and the transaction is written here, because
 // go-mail waits for the reply to each command (MAIL, RCPT, DATA, the message: four round trips)
-// and writes the message through a dot-writer a byte at a time. With PIPELINING (RFC 2920, which
-// Postfix and most servers offer) MAIL, RCPT and DATA go in one write and their replies are read
-// together, then the message, dot-stuffed in one buffer, in a second write: two round trips and
-// two writes a mail. BenchmarkSMTPExchange weighs both (go-mail, pipelined).
+// and writes the message through a dot-writer a byte at a time.
+//
+// With PIPELINING (RFC 2920, which Postfix and most servers offer) the transactions of one
+// connection are pipelined across mails: a message, dot-stuffed and ended, is held (pipe) until
+// the next transaction's MAIL, RCPT and DATA, and goes with them in one write; the reply to its
+// final dot is read with theirs. DATA ends each group, and the message waits for DATA's 354
+// (RFC 2920 section 3.1): one write and one round trip a mail. The last message goes when no
+// transaction follows (flush). A copy's outcome (its dot's reply) is thus known only with the
+// next transaction's replies, or at the flush: it is handed to the copy's callback, through
+// pipe.ready, once the client is done with the connection (drain.deliver), never before.
+// Without PIPELINING each command waits for the reply to the one before, the message's too.
+// BenchmarkSMTPExchange weighs them (go-mail, transact): pipelined across mails, transact went
+// from 238 to 162 CPU-µs a mail (whole process, sink included; −32 %, p=0.015), and a drain of
+// 3,000 mails (BenchmarkSend, one connection) from 29.0 to 24.0 system calls a mail (strace -c
+// -f: writes 7.0 → 6.0, reads 8.5 → 6.5, epoll_pwait 5.3 → 3.6), on a loaded 2-core machine.
 
 // txError is a transaction that failed: the stage it failed at, the server's reply code (0 when
 // the connection failed: nothing was answered) and the reply or the error.
@@ -39,23 +50,71 @@ type transaction struct {
 // bufs are the buffers of a transaction's writes, kept from mail to mail.
 var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// transact runs one mail transaction. delivered is true once the server accepted the message (its
-// reply to the end of data), even when err reports something after it. A refusal leaves the
-// session ready for the next transaction (RSET); an error with code 0 means the connection can no
-// longer be used.
-func (c *client) transact(tx transaction) (delivered bool, err error) {
+// errLostBefore is a transaction that failed because the connection was lost with the message
+// before it, whose reply came first: the transaction itself was not answered, and may go again
+// at once on another connection.
+var errLostBefore = errors.New("connection lost with the message before")
+
+// pipe is what a connection carries from one transaction to the next: the message whose final
+// dot is not answered yet, and the outcomes read but not yet handed to their copies. A
+// connection has at most one message unanswered (so a crash right after the server took it
+// doubles at most one mail a connection, as without pipelining).
+type pipe struct {
+	held  bytes.Buffer // The unanswered message, dot-stuffed and ended, when not yet written; then the next commands.
+	await func(error)  // The unanswered message's callback; nil: none.
+	ready []outcome    // Outcomes read, in order, for deliver.
+}
+
+// outcome is a copy's outcome: nil when the server accepted its message (250 to its final dot).
+type outcome struct {
+	done func(error)
+	err  error
+}
+
+// settle records the unanswered message's outcome.
+func (p *pipe) settle(err error) {
+	if p.await != nil {
+		p.ready = append(p.ready, outcome{p.await, err})
+		p.await = nil
+	}
+	p.held.Reset()
+}
+
+// take returns the outcomes read so far, in order, and forgets them.
+func (p *pipe) take() []outcome {
+	out := p.ready
+	p.ready = nil
+	return out
+}
+
+// transact starts one mail transaction, after the message the pipe holds if any. An error means
+// the transaction was refused or failed before its message went: done is never called. A
+// refusal leaves the session ready for the next transaction (RSET); an error with code 0 or 421
+// means the connection can no longer be used. With nil, the message is on its way (held, with
+// PIPELINING): done gets its outcome through p.ready, from this call (without PIPELINING), the
+// next transact or flush. Either way the previous message's outcome is in p.ready when
+// transact returns.
+func (c *client) transact(p *pipe, tx transaction, done func(error)) (err error) {
 	s := c.session
+	defer func() {
+		if code, broken := classify(err); err != nil && broken {
+			p.settle(&txError{"message", code, fmt.Errorf("connection lost before the reply: %w", err)})
+		}
+	}()
 	if err := s.UpdateDeadline(c.timeout); err != nil {
-		return false, &txError{"connection", 0, err}
+		return &txError{"connection", 0, err}
 	}
 	for _, a := range append([]string{tx.from}, tx.rcpts...) {
 		if strings.ContainsAny(a, "\r\n") {
-			return false, &txError{"envelope", 500, fmt.Errorf("address %q holds a line break", a)}
+			return &txError{"envelope", 500, fmt.Errorf("address %q holds a line break", a)}
 		}
 	}
 	caps := c.capabilities()
-	w := bufs.Get().(*bytes.Buffer)
-	defer func() { w.Reset(); bufs.Put(w) }()
+	if !caps.pipelining {
+		c.flush(p) // Nothing is held without PIPELINING; for safety.
+	}
+	w := &p.held // After the held message: one write.
+	held := w.Len()
 	w.WriteString("MAIL FROM:")
 	w.WriteString(tx.from)
 	if caps.eightBit {
@@ -79,16 +138,32 @@ func (c *client) transact(tx transaction) (delivered bool, err error) {
 	var refused *txError // The first refusal.
 	dataOpen := false
 	if caps.pipelining {
-		if _, err := text.W.Write(w.Bytes()); err != nil {
-			return false, &txError{"MAIL FROM", 0, err}
+		_, err := text.W.Write(w.Bytes())
+		if err == nil {
+			err = text.W.Flush()
 		}
-		if err := text.W.Flush(); err != nil {
-			return false, &txError{"MAIL FROM", 0, err}
+		if err != nil && p.await != nil {
+			return &txError{"MAIL FROM", 0, fmt.Errorf("%w: %w", errLostBefore, err)}
+		} else if err != nil {
+			return &txError{"MAIL FROM", 0, err}
+		}
+		w.Reset()
+		if p.await != nil {
+			code, err := reply(text, 250)
+			if err != nil {
+				err = &txError{"message", code, err}
+			}
+			p.settle(err)
+			if code == 0 || code == 421 {
+				// The server is gone, or closes (RFC 5321 section 3.8): no reply to this
+				// transaction's commands will come.
+				return &txError{"MAIL FROM", code, fmt.Errorf("%w: %w", errLostBefore, err)}
+			}
 		}
 		for i, cmd := range cmds {
 			code, err := reply(text, expect(cmd))
 			if code == 0 {
-				return false, &txError{cmd, 0, err}
+				return &txError{cmd, 0, err}
 			}
 			if err != nil && refused == nil {
 				refused = &txError{cmd, code, err}
@@ -99,17 +174,18 @@ func (c *client) transact(tx transaction) (delivered bool, err error) {
 			dataOpen = cmd == "DATA" && err == nil
 		}
 	} else {
-		lines := bytes.SplitAfter(w.Bytes(), []byte("\r\n"))
+		lines := bytes.SplitAfter(w.Bytes()[held:], []byte("\r\n"))
+		defer w.Reset()
 		for i, cmd := range cmds {
 			if _, err := text.W.Write(lines[i]); err != nil {
-				return false, &txError{cmd, 0, err}
+				return &txError{cmd, 0, err}
 			}
 			if err := text.W.Flush(); err != nil {
-				return false, &txError{cmd, 0, err}
+				return &txError{cmd, 0, err}
 			}
 			code, err := reply(text, expect(cmd))
 			if code == 0 {
-				return false, &txError{cmd, 0, err}
+				return &txError{cmd, 0, err}
 			}
 			if err != nil {
 				refused = &txError{cmd, code, err}
@@ -126,40 +202,59 @@ func (c *client) transact(tx transaction) (delivered bool, err error) {
 			// A server that opened DATA although a recipient was refused gets an empty message,
 			// ended at once (RFC 2920 section 3.1), and no mail goes.
 			if _, err := text.W.WriteString(".\r\n"); err != nil {
-				return false, &txError{"DATA", 0, err}
+				return &txError{"DATA", 0, err}
 			}
 			if err := text.W.Flush(); err != nil {
-				return false, &txError{"DATA", 0, err}
+				return &txError{"DATA", 0, err}
 			}
 			if code, _ := reply(text, 250); code == 0 {
-				return false, &txError{"DATA", 0, refused}
+				return &txError{"DATA", 0, refused}
 			} else if code == 250 {
 				// It took the message nonetheless: an empty mail went, the refused recipient's
 				// copy did not. Nothing more can be done than to report the refusal.
-				return false, refused
+				return refused
 			}
 		}
 		if refused.code == 421 {
-			return false, refused // The server closes the connection.
+			return refused // The server closes the connection.
 		}
 		if err := c.reset(); err != nil {
-			return false, &txError{refused.stage, 0, fmt.Errorf("%w; RSET: %v", refused.err, err)}
+			return &txError{refused.stage, 0, fmt.Errorf("%w; RSET: %v", refused.err, err)}
 		}
-		return false, refused
+		return refused
 	}
 	w.Reset()
 	dotStuff(w, tx.data)
-	if _, err := text.W.Write(w.Bytes()); err != nil {
-		return false, &txError{"message", 0, err}
+	p.await = done
+	if !caps.pipelining {
+		c.flush(p)
 	}
-	if err := text.W.Flush(); err != nil {
-		return false, &txError{"message", 0, err}
+	return nil
+}
+
+// flush sends the message the pipe holds, if any, and reads the reply to its final dot: its
+// outcome is then in p.ready.
+func (c *client) flush(p *pipe) {
+	if p.await == nil {
+		p.held.Reset()
+		return
 	}
-	code, err := reply(text, 250)
+	text := c.session.Text
+	err := c.session.UpdateDeadline(c.timeout)
+	if err == nil && p.held.Len() > 0 {
+		if _, err = text.W.Write(p.held.Bytes()); err == nil {
+			err = text.W.Flush()
+		}
+	}
 	if err != nil {
-		return false, &txError{"message", code, err}
+		p.settle(&txError{"message", 0, err})
+		return
 	}
-	return true, nil
+	if code, err := reply(text, 250); err != nil {
+		p.settle(&txError{"message", code, err})
+		return
+	}
+	p.settle(nil)
 }
 
 // reply reads one reply; code 0 when none could be read.

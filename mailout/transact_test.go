@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -67,12 +68,17 @@ func TestDotStuffAsLineByLine(t *testing.T) {
 }
 
 // scripted is an SMTP server on 127.0.0.1 that offers the given extensions and answers each
-// command line with answer (the message lines after DATA's 354 are collected, then "250").
-// It records what arrived in each read, to tell pipelined commands from one-by-one ones.
+// command line with answer (the message lines after DATA's 354 are collected, then answer(".")
+// is the reply to the final dot). An empty answer drops the connection unanswered; after a 421 it
+// closes the connection. It serves one
+// connection after another, and records what arrived in each read, to tell pipelined commands
+// from one-by-one ones.
 type scripted struct {
 	addr   string
 	reads  chan string // Each command line, prefixed with "+" when it came in the same read as the previous one.
 	data   chan string
+	ends   chan bool    // For each message's final dot: whether more (the next commands) came with it.
+	nreads atomic.Int64 // Reads that returned bytes, over all connections.
 	answer func(line string) string
 }
 
@@ -83,59 +89,91 @@ func newScripted(t *testing.T, exts []string, answer func(line string) string) *
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	s := &scripted{addr: l.Addr().String(), reads: make(chan string, 100), data: make(chan string, 10), answer: answer}
+	s := &scripted{addr: l.Addr().String(), reads: make(chan string, 1000), data: make(chan string, 100),
+		ends: make(chan bool, 100), answer: answer}
 	go func() {
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		r := bufio.NewReader(c)
-		c.Write([]byte("220 scripted\r\n"))
 		for {
-			line, err := r.ReadString('\n')
+			c, err := l.Accept()
 			if err != nil {
 				return
 			}
-			line = strings.TrimRight(line, "\r\n")
-			verb := strings.ToUpper(strings.SplitN(line, " ", 2)[0])
-			if strings.HasPrefix(verb, "EHLO") {
-				out := "250-scripted\r\n"
-				for _, e := range exts {
-					out += "250-" + e + "\r\n"
-				}
-				c.Write([]byte(out + "250 HELP\r\n"))
-				continue
-			}
-			prefix := ""
-			if r.Buffered() > 0 {
-				prefix = "+" // More arrived with this line: the next one was pipelined after it.
-			}
-			s.reads <- line + prefix
-			if verb == "QUIT" {
-				c.Write([]byte("221 bye\r\n"))
-				return
-			}
-			a := s.answer(line)
-			c.Write([]byte(a + "\r\n"))
-			if verb == "DATA" && strings.HasPrefix(a, "354") {
-				var msg strings.Builder
-				for {
-					l, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if l == ".\r\n" {
-						break
-					}
-					msg.WriteString(l)
-				}
-				s.data <- msg.String()
-				c.Write([]byte(s.answer(".") + "\r\n"))
-			}
+			s.serve(c, exts)
 		}
 	}()
 	return s
+}
+
+// countedConn counts the reads that return bytes.
+type countedConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c countedConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if n > 0 {
+		c.n.Add(1)
+	}
+	return n, err
+}
+
+func (s *scripted) serve(c net.Conn, exts []string) {
+	defer c.Close()
+	r := bufio.NewReader(countedConn{c, &s.nreads})
+	c.Write([]byte("220 scripted\r\n"))
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		line = strings.TrimRight(line, "\r\n")
+		verb := strings.ToUpper(strings.SplitN(line, " ", 2)[0])
+		if strings.HasPrefix(verb, "EHLO") {
+			out := "250-scripted\r\n"
+			for _, e := range exts {
+				out += "250-" + e + "\r\n"
+			}
+			c.Write([]byte(out + "250 HELP\r\n"))
+			continue
+		}
+		prefix := ""
+		if r.Buffered() > 0 {
+			prefix = "+" // More arrived with this line: the next one was pipelined after it.
+		}
+		s.reads <- line + prefix
+		if verb == "QUIT" {
+			c.Write([]byte("221 bye\r\n"))
+			return
+		}
+		a := s.answer(line)
+		if a == "" {
+			return
+		}
+		c.Write([]byte(a + "\r\n"))
+		if verb == "DATA" && strings.HasPrefix(a, "354") {
+			var msg strings.Builder
+			for {
+				l, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == ".\r\n" {
+					break
+				}
+				msg.WriteString(l)
+			}
+			s.data <- msg.String()
+			s.ends <- r.Buffered() > 0
+			a := s.answer(".")
+			if a == "" {
+				return
+			}
+			c.Write([]byte(a + "\r\n"))
+		}
+		if strings.HasPrefix(a, "421") {
+			return // The server closes the connection (RFC 5321 section 3.8).
+		}
+	}
 }
 
 func (s *scripted) lines() []string {
@@ -148,6 +186,21 @@ func (s *scripted) lines() []string {
 			return out
 		}
 	}
+}
+
+// transactOne runs one transaction and waits for its outcome, as a worker does with no mail
+// after it.
+func transactOne(c *client, tx transaction) (delivered bool, err error) {
+	var p pipe
+	var outcome error
+	if err := c.transact(&p, tx, func(err error) { outcome = err }); err != nil {
+		return false, err
+	}
+	c.flush(&p)
+	for _, o := range p.take() {
+		o.done(o.err)
+	}
+	return outcome == nil, outcome
 }
 
 func dialScripted(t *testing.T, addr string) *client {
@@ -170,7 +223,7 @@ func TestTransactPipelines(t *testing.T) {
 		return "250 ok"
 	})
 	c := dialScripted(t, s.addr)
-	ok, err := c.transact(transaction{from: "<desk@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("Subject: x\r\n\r\n.dot\r\n")})
+	ok, err := transactOne(c, transaction{from: "<desk@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("Subject: x\r\n\r\n.dot\r\n")})
 	if !ok || err != nil {
 		t.Fatalf("delivered %v, %v", ok, err)
 	}
@@ -193,7 +246,7 @@ func TestTransactOneByOne(t *testing.T) {
 		return "250 ok"
 	})
 	c := dialScripted(t, s.addr)
-	if ok, err := c.transact(transaction{from: "<desk@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("x\r\n")}); !ok || err != nil {
+	if ok, err := transactOne(c, transaction{from: "<desk@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("x\r\n")}); !ok || err != nil {
 		t.Fatalf("delivered %v, %v", ok, err)
 	}
 	<-s.data
@@ -223,14 +276,14 @@ func TestTransactRefusedRecipientOpenData(t *testing.T) {
 		return "250 ok"
 	})
 	c := dialScripted(t, s.addr)
-	ok, err := c.transact(transaction{from: "<desk@corp.example>", rcpts: []string{"<gone@corp.example>"}, data: []byte("x\r\n")})
+	ok, err := transactOne(c, transaction{from: "<desk@corp.example>", rcpts: []string{"<gone@corp.example>"}, data: []byte("x\r\n")})
 	if code, broken := classify(err); ok || code != 550 || broken || !strings.Contains(err.Error(), "gone@corp.example") {
 		t.Fatalf("delivered %v, code %d, broken %v: %v", ok, code, broken, err)
 	}
 	if got := <-s.data; got != "" {
 		t.Fatalf("the refused transaction carried %q", got)
 	}
-	if ok, err := c.transact(transaction{from: "<desk@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("x\r\n")}); !ok || err != nil {
+	if ok, err := transactOne(c, transaction{from: "<desk@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("x\r\n")}); !ok || err != nil {
 		t.Fatalf("next transaction: delivered %v, %v", ok, err)
 	}
 	if got := strings.Join(s.lines(), "|"); !strings.Contains(got, "DATA|RSET|MAIL FROM") {
@@ -259,11 +312,11 @@ func TestTransactRefusedSender(t *testing.T) {
 		return "250 ok"
 	})
 	c := dialScripted(t, s.addr)
-	ok, err := c.transact(transaction{from: "<bounce+x@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("x\r\n")})
+	ok, err := transactOne(c, transaction{from: "<bounce+x@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("x\r\n")})
 	if ok || !envelopeRefused(err) {
 		t.Fatalf("delivered %v: %v", ok, err)
 	}
-	if ok, err := c.transact(transaction{from: "<desk@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("x\r\n")}); !ok || err != nil {
+	if ok, err := transactOne(c, transaction{from: "<desk@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("x\r\n")}); !ok || err != nil {
 		t.Fatalf("next transaction: delivered %v, %v", ok, err)
 	}
 }
