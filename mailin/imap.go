@@ -126,15 +126,10 @@ func (g *Ingester) connect(ctx context.Context) (*session, error) {
 	}
 	var c *imapclient.Client
 	var err error
-	switch {
-	case g.Dial != nil:
+	if g.Dial != nil {
 		c, err = g.Dial(opts)
-	case cfg.Security == "tls":
-		c, err = imapclient.DialTLS(cfg.Address, opts)
-	case cfg.Security == "starttls":
-		c, err = imapclient.DialStartTLS(cfg.Address, opts)
-	default:
-		c, err = imapclient.DialInsecure(cfg.Address, opts)
+	} else {
+		c, err = dial(cfg, opts)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("connect to imap %s: %w", cfg.Address, err)
