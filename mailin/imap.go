@@ -609,17 +609,17 @@ func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog
 		}
 	}
 	opts := set.Parse
+	had, err := g.hasMessages(ctx, mails)
+	if err != nil {
+		return nil, err
+	}
 	var needBody []imap.UID
 	for _, m := range mails {
 		if m.leave {
 			continue
 		}
 		if m.head != nil && !m.head.DerivedID {
-			dup, err := g.desk.HasMessage(ctx, m.head.MessageID)
-			if err != nil {
-				return nil, err
-			}
-			if dup {
+			if had[m.head.MessageID] {
 				m.done = true
 				st.Duplicates++
 				continue
@@ -684,6 +684,38 @@ func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog
 		d.Prepare(ctx, ins)
 	}
 	return p, nil
+}
+
+// messageChecker is a desk that looks a batch's Message-IDs up at once (tickets.Desk.HasMessages):
+// one query for the batch instead of one a mail.
+type messageChecker interface {
+	HasMessages(ctx context.Context, ids []string) (map[string]bool, error)
+}
+
+// hasMessages reports which of the mails read on their header, with a Message-ID of their own,
+// the desk has already processed.
+func (g *Ingester) hasMessages(ctx context.Context, mails []*fetched) (map[string]bool, error) {
+	var ids []string
+	for _, m := range mails {
+		if !m.leave && m.head != nil && !m.head.DerivedID {
+			ids = append(ids, m.head.MessageID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if d, ok := g.desk.(messageChecker); ok {
+		return d.HasMessages(ctx, ids)
+	}
+	had := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		dup, err := g.desk.HasMessage(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		had[id] = dup
+	}
+	return had, nil
 }
 
 var headerSection = &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
