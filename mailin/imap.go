@@ -126,15 +126,10 @@ func (g *Ingester) connect(ctx context.Context) (*session, error) {
 	}
 	var c *imapclient.Client
 	var err error
-	switch {
-	case g.Dial != nil:
+	if g.Dial != nil {
 		c, err = g.Dial(opts)
-	case cfg.Security == "tls":
-		c, err = imapclient.DialTLS(cfg.Address, opts)
-	case cfg.Security == "starttls":
-		c, err = imapclient.DialStartTLS(cfg.Address, opts)
-	default:
-		c, err = imapclient.DialInsecure(cfg.Address, opts)
+	} else {
+		c, err = dial(cfg, opts)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("connect to imap %s: %w", cfg.Address, err)
@@ -567,7 +562,14 @@ func (g *Ingester) batch(ctx context.Context, s *session, ahead *pass) (st Stats
 // prepared by the desk. Nil: there is no new mail.
 func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog *backlog) (p *pass, err error) {
 	set := g.settings()
-	search, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{imap.UIDRange{Start: imap.UID(lastUID + 1), Stop: 0}}}}, nil).Wait()
+	// Where the server has ESEARCH (RFC 4731), it answers with ranges ("1:5000") instead of
+	// every UID: each batch searches all the mail left, so that a backlog of n mails took n²/batch
+	// numbers across its batches.
+	var sopts *imap.SearchOptions
+	if caps := s.c.Caps(); caps.Has(imap.CapESearch) || caps.Has(imap.CapIMAP4rev2) {
+		sopts = &imap.SearchOptions{ReturnAll: true}
+	}
+	search, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{imap.UIDRange{Start: imap.UID(lastUID + 1), Stop: 0}}}}, sopts).Wait()
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -614,17 +616,17 @@ func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog
 		}
 	}
 	opts := set.Parse
+	had, err := g.hasMessages(ctx, mails)
+	if err != nil {
+		return nil, err
+	}
 	var needBody []imap.UID
 	for _, m := range mails {
 		if m.leave {
 			continue
 		}
 		if m.head != nil && !m.head.DerivedID {
-			dup, err := g.desk.HasMessage(ctx, m.head.MessageID)
-			if err != nil {
-				return nil, err
-			}
-			if dup {
+			if had[m.head.MessageID] {
 				m.done = true
 				st.Duplicates++
 				continue
@@ -689,6 +691,38 @@ func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog
 		d.Prepare(ctx, ins)
 	}
 	return p, nil
+}
+
+// messageChecker is a desk that looks a batch's Message-IDs up at once (tickets.Desk.HasMessages):
+// one query for the batch instead of one a mail.
+type messageChecker interface {
+	HasMessages(ctx context.Context, ids []string) (map[string]bool, error)
+}
+
+// hasMessages reports which of the mails read on their header, with a Message-ID of their own,
+// the desk has already processed.
+func (g *Ingester) hasMessages(ctx context.Context, mails []*fetched) (map[string]bool, error) {
+	var ids []string
+	for _, m := range mails {
+		if !m.leave && m.head != nil && !m.head.DerivedID {
+			ids = append(ids, m.head.MessageID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if d, ok := g.desk.(messageChecker); ok {
+		return d.HasMessages(ctx, ids)
+	}
+	had := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		dup, err := g.desk.HasMessage(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		had[id] = dup
+	}
+	return had, nil
 }
 
 var headerSection = &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
