@@ -65,6 +65,23 @@ type knownIndex struct {
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // The read pool's statements of the rankings (reader).
+
+	rowsMu  sync.Mutex
+	rows    map[int64]knownRow // The answers' rows read since their tickets' last events (answerRows).
+	rowsGen int64              // Counts the refreshes that dropped rows: a row read across one is not kept.
+}
+
+// forgetRows drops the rows answerRows kept of tickets ids; all of them when ids is nil.
+func (x *knownIndex) forgetRows(ids []int64) {
+	x.rowsMu.Lock()
+	defer x.rowsMu.Unlock()
+	x.rowsGen++
+	if ids == nil {
+		x.rows = nil
+	}
+	for _, id := range ids {
+		delete(x.rows, id)
+	}
 }
 
 // maxKnownStmts bounds the statements reader keeps: one per length of docFreqs' list of terms
@@ -187,6 +204,9 @@ func (x *knownIndex) refresh(ctx context.Context, q querier, d searchDialect) er
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	if len(ids) > 0 {
+		x.forgetRows(ids)
+	}
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), 500)]
 		ids = ids[len(chunk):]
@@ -219,6 +239,7 @@ func (x *knownIndex) refresh(ctx context.Context, q querier, d searchDialect) er
 // load fills the index with the newest known tickets.
 func (x *knownIndex) load(ctx context.Context, q querier, d searchDialect) error {
 	x.reset()
+	x.forgetRows(nil)
 	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&x.event); err != nil {
 		return fmt.Errorf("known answers: events: %w", err)
 	}
