@@ -69,6 +69,8 @@ type knownIndex struct {
 	rowsMu  sync.Mutex
 	rows    map[int64]knownRow // The answers' rows read since their tickets' last events (answerRows).
 	rowsGen int64              // Counts the refreshes that dropped rows: a row read across one is not kept.
+
+	counts knownCounts // The term counts of its rankings (docFreqs).
 }
 
 // forgetRows drops the rows answerRows kept of tickets ids; all of them when ids is nil.
@@ -176,6 +178,11 @@ const everyLanguage = "*"
 func (x *knownIndex) refresh(ctx context.Context, q querier, d searchDialect) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if d != dialectPG { // Its rankings' counts, kept on SQLite (preparedReader).
+		if err := x.counts.check(ctx, q); err != nil {
+			return err
+		}
+	}
 	if !x.loaded {
 		return x.load(ctx, q, d)
 	}

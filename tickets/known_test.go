@@ -270,3 +270,54 @@ func TestKnownAnswerRowsKept(t *testing.T) {
 		})
 	}
 }
+
+// TestKnownCountsKept: the known answers' rankings read the term counts kept since the last
+// refresh (knownCounts), the same as search_terms holds; a ticket opened since (by another
+// process, say) shows in them once a ranking asks for a term not kept, all its terms then read
+// anew, or at the next refresh.
+func TestKnownCountsKept(t *testing.T) {
+	storetest.SQLiteOnly(t) // PostgreSQL's reader keeps none.
+	d, _ := knownDesk(t, false)
+	ctx := context.Background()
+	q := d.known.reader(d.Store.Reader(), d.Store.search)
+	refresh := func() {
+		t.Helper()
+		if err := d.known.refresh(ctx, d.Store.Reader(), d.Store.search); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := func(what string, terms ...string) {
+		t.Helper()
+		got, gotN, err := docFreqs(ctx, q, terms)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wantN, err := readDocFreqs(ctx, d.Store.Reader(), terms)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) || gotN != wantN {
+			t.Fatalf("%s: kept %v %d, search_terms %v %d", what, got, gotN, want, wantN)
+		}
+	}
+	refresh()
+	vpn := []string{"vpn", "809", "erreur", "nothing-has-it"}
+	same("first", vpn...)
+	same("kept", vpn...)
+	if got := len(d.known.counts.df); got != len(vpn) {
+		t.Fatalf("%d terms kept, want %d", got, len(vpn))
+	}
+	openTicket(t, d, t0.Add(3*time.Hour), NewTicket{Subject: "VPN erreur 809", Text: "Le VPN encore.", Requester: "y@corp.example", Language: "fr"})
+	stale, n, err := docFreqs(ctx, q, vpn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, before, _ := readDocFreqs(ctx, d.Store.Reader(), []string{"x"}); n != before-1 || stale["vpn"] == 0 {
+		t.Fatalf("before the refresh: %v %d, want the counts of %d documents", stale, n, before-1)
+	}
+	same("a term not kept", append(vpn, "imprimante")...)
+	same("again", vpn...)
+	refresh()
+	same("refreshed", append(vpn, "imprimante")...)
+	same("refreshed, kept", append(vpn, "imprimante")...)
+}
