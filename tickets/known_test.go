@@ -206,3 +206,118 @@ func TestKnownAnswerRowsPlan(t *testing.T) {
 		t.Fatalf("plan of the answers' rows:\n%s", all)
 	}
 }
+
+// TestKnownAnswerRowsKept: the answers' rows kept from one batch to the next (answerRows) follow
+// their tickets: a ticket reopened is no longer an answer at the next batch, and resolved again
+// it comes back with its new note, the rows then the same as those knownAnswerRows reads.
+func TestKnownAnswerRowsKept(t *testing.T) {
+	for name, fts4 := range dialects(t) {
+		t.Run(name, func(t *testing.T) {
+			d, ids := knownDesk(t, fts4)
+			ctx := context.Background()
+			prepared := func(n int) []KnownAnswer {
+				t.Helper()
+				in := vpnMail(n)
+				d.prepareBatch(ctx, []*Incoming{in})
+				if in.known == nil {
+					t.Fatal("nothing prepared")
+				}
+				return in.known.answers
+			}
+			has := func(got []KnownAnswer, id int64, note string) bool {
+				return slices.ContainsFunc(got, func(k KnownAnswer) bool { return k.ID == id && k.Note == note })
+			}
+			if got := prepared(1); !has(got, ids[0], "note VPN erreur 809") {
+				t.Fatalf("first: %+v", got)
+			}
+			if got := prepared(2); !has(got, ids[0], "note VPN erreur 809") {
+				t.Fatalf("again: %+v", got)
+			}
+			if d.Store.search != dialectPG {
+				d.known.rowsMu.Lock()
+				_, kept := d.known.rows[ids[0]]
+				d.known.rowsMu.Unlock()
+				if !kept {
+					t.Fatalf("the row of #%d is not kept", ids[0])
+				}
+			}
+			if err := d.Do(ctx, ids[0], t0.Add(3*time.Hour), func(tx *Tx, tk *Ticket) error { return tx.Reopen(tk, "alice@corp.example") }); err != nil {
+				t.Fatal(err)
+			}
+			if got := prepared(3); slices.ContainsFunc(got, func(k KnownAnswer) bool { return k.ID == ids[0] }) {
+				t.Fatalf("reopened #%d is an answer: %+v", ids[0], got)
+			}
+			resolveTicket(t, d, t0.Add(4*time.Hour), ids[0], "second note")
+			got := prepared(4)
+			if !has(got, ids[0], "second note") {
+				t.Fatalf("resolved again: %+v", got)
+			}
+			// The same rows as read anew.
+			ranked := make([]rankedTicket, len(got))
+			for i, k := range got {
+				ranked[i] = rankedTicket{id: k.ID}
+			}
+			read, err := knownAnswerRows(ctx, d.Store.Reader(), ranked, 1, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range read {
+				read[i].Similarity = got[i].Similarity
+			}
+			if fmt.Sprint(read) != fmt.Sprint(got) {
+				t.Fatalf("kept %+v, read %+v", got, read)
+			}
+		})
+	}
+}
+
+// TestKnownCountsKept: the known answers' rankings read the term counts kept since the last
+// refresh (knownCounts), the same as search_terms holds; a ticket opened since (by another
+// process, say) shows in them once a ranking asks for a term not kept, all its terms then read
+// anew, or at the next refresh.
+func TestKnownCountsKept(t *testing.T) {
+	storetest.SQLiteOnly(t) // PostgreSQL's reader keeps none.
+	d, _ := knownDesk(t, false)
+	ctx := context.Background()
+	q := d.known.reader(d.Store.Reader(), d.Store.search)
+	refresh := func() {
+		t.Helper()
+		if err := d.known.refresh(ctx, d.Store.Reader(), d.Store.search); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := func(what string, terms ...string) {
+		t.Helper()
+		got, gotN, err := docFreqs(ctx, q, terms)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wantN, err := readDocFreqs(ctx, d.Store.Reader(), terms)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) || gotN != wantN {
+			t.Fatalf("%s: kept %v %d, search_terms %v %d", what, got, gotN, want, wantN)
+		}
+	}
+	refresh()
+	vpn := []string{"vpn", "809", "erreur", "nothing-has-it"}
+	same("first", vpn...)
+	same("kept", vpn...)
+	if got := len(d.known.counts.df); got != len(vpn) {
+		t.Fatalf("%d terms kept, want %d", got, len(vpn))
+	}
+	openTicket(t, d, t0.Add(3*time.Hour), NewTicket{Subject: "VPN erreur 809", Text: "Le VPN encore.", Requester: "y@corp.example", Language: "fr"})
+	stale, n, err := docFreqs(ctx, q, vpn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, before, _ := readDocFreqs(ctx, d.Store.Reader(), []string{"x"}); n != before-1 || stale["vpn"] == 0 {
+		t.Fatalf("before the refresh: %v %d, want the counts of %d documents", stale, n, before-1)
+	}
+	same("a term not kept", append(vpn, "imprimante")...)
+	same("again", vpn...)
+	refresh()
+	same("refreshed", append(vpn, "imprimante")...)
+	same("refreshed, kept", append(vpn, "imprimante")...)
+}

@@ -653,6 +653,14 @@ func docFreqs(ctx context.Context, q querier, terms []string) (map[string]int, i
 	if len(terms) == 0 {
 		return nil, 0, nil
 	}
+	if p, ok := q.(preparedReader); ok { // The known answers' rankings: their counts are kept (knownCounts).
+		return p.x.counts.docFreqs(ctx, q, terms)
+	}
+	return readDocFreqs(ctx, q, terms)
+}
+
+// readDocFreqs is docFreqs read from search_terms.
+func readDocFreqs(ctx context.Context, q querier, terms []string) (map[string]int, int, error) {
 	args := make([]any, 0, len(terms)+2)
 	args = append(args, "", tokensKey)
 	for _, t := range terms {
