@@ -1,6 +1,9 @@
 package mailin
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -69,4 +72,75 @@ func BenchmarkAckNotice(b *testing.B) {
 	for b.Loop() {
 		ackNotice(text, true)
 	}
+}
+
+// TestAckStatement: ackStatement, which runs ackStartRe on the lines that may hold a statement,
+// says what the expression on the whole head says (with mayAcknowledge before it), on crafted
+// heads (a statement written with accents or capitals only, across lines, or none) and on the
+// heads of every corpus file's text, from several offsets.
+func TestAckStatement(t *testing.T) {
+	texts := []string{
+		"Votre ticket a été crée.\nMerci.",
+		"Le dossier 12 a été ouvert\nLE TICKET 12 A ÉTÉ CRÉÉ",
+		"MESSAGE A BIEN ÉTÉ REÇU\nopen",
+		"message a bien été reçu",
+		"Your request was successfully\nreceived",
+		"An AUTOMATED\r\nRESPONSE",
+		"We have received your request, ticket #12 has been opened.",
+		"ticket n°ABC-1 has been \u212aept open", // the Kelvin sign: no statement
+		"Accuſé de réception\nopen",
+		"rien à voir ici\nmais ouvert",
+		"",
+	}
+	root := corporaRoot()
+	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		s := string(raw)
+		if _, body, ok := strings.Cut(s, "\n\n"); ok {
+			s = body
+		} else if _, body, ok := strings.Cut(s, "\r\n\r\n"); ok {
+			s = body
+		}
+		for off := 0; off < len(s) && off < maxNotice; off += maxNotice / 2 {
+			texts = append(texts, s[off:])
+		}
+		return nil
+	})
+	if len(texts) < 1000 {
+		t.Fatalf("%d texts: the corpora are missing (%s)", len(texts), root)
+	}
+	stated := 0
+	for _, text := range texts {
+		top := head(text, maxNotice)
+		want := mayAcknowledge(top) && ackStartRe.MatchString(top)
+		if got := ackStatement(top); got != want {
+			t.Errorf("ackStatement(%.80q) = %v, the expression on the whole head %v", top, got, want)
+		}
+		if want {
+			stated++
+		}
+	}
+	t.Logf("%d heads, %d with a statement", len(texts), stated)
+	if stated < 20 {
+		t.Errorf("%d heads with a statement of %d: too few to tell", stated, len(texts))
+	}
+}
+
+// FuzzAckStatement: ackStatement says what mayAcknowledge and ackStartRe on the whole head say.
+func FuzzAckStatement(f *testing.F) {
+	for _, s := range []string{"Votre ticket a été crée.\nopen", "AUTOMATED\nRESPONSE", "we received your e-mail", "ACCUſÉ DE RÉCEPTION"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		top := head(s, maxNotice)
+		if got, want := ackStatement(top), mayAcknowledge(top) && ackStartRe.MatchString(top); got != want {
+			t.Errorf("ackStatement(%q) = %v, want %v", top, got, want)
+		}
+	})
 }
