@@ -335,7 +335,42 @@ var msgIDSyntax = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\"-]+@([A-Za
 const maxMsgID = 250
 
 // validMsgID reports whether a message ID (without <>) is one the desk keeps.
-func validMsgID(id string) bool { return len(id) <= maxMsgID && msgIDSyntax.MatchString(id) }
+func validMsgID(id string) bool { return len(id) <= maxMsgID && msgIDValid(id) }
+
+// msgIDValid is msgIDSyntax.MatchString(id), read byte by byte: the expression's automaton took
+// 8,000 instructions an ID, a fortieth of a mail's parsing (TestMsgIDValid, FuzzMsgIDValid).
+func msgIDValid(id string) bool {
+	at := strings.IndexByte(id, '@')
+	if at <= 0 {
+		return false
+	}
+	for i := 0; i < at; i++ {
+		if !msgIDAtext[id[i]] {
+			return false
+		}
+	}
+	domain := id[at+1:]
+	if len(domain) >= 2 && domain[0] == '[' && domain[len(domain)-1] == ']' {
+		return strings.IndexAny(domain[1:len(domain)-1], "[]\\\t\n\f\r ") < 0
+	}
+	if domain == "" {
+		return false
+	}
+	for i := 0; i < len(domain); i++ {
+		if c := domain[i]; c == '"' || !msgIDAtext[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// msgIDAtext are the bytes of msgIDSyntax's local part: the domain's, and '"'.
+var msgIDAtext = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~.\"-") {
+		t[c] = true
+	}
+	return t
+}()
 
 // msgIDList returns the message IDs in a References or In-Reply-To value, as
 // written (the local part is case-sensitive, RFC 5322 section 3.6.4) and without
