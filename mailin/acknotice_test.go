@@ -4,8 +4,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp/syntax"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 // TestAcknowledgementVerdict: acknowledgements of receipt without the headers of RFC 3834 are
@@ -143,4 +146,37 @@ func FuzzAckStatement(f *testing.F) {
 			t.Errorf("ackStatement(%q) = %v, want %v", top, got, want)
 		}
 	})
+}
+
+// TestAckStartAtWords: what ackStartsIn relies on holds for ackStartRe: every alternative opens
+// with \b, and the letters a statement may open with fold to ASCII letters only.
+func TestAckStartAtWords(t *testing.T) {
+	re, err := syntax.Parse(ackStartExpr, syntax.Perl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alts := []*syntax.Regexp{re}
+	if re.Op == syntax.OpAlternate {
+		alts = re.Sub
+	}
+	for _, a := range alts {
+		if a.Op != syntax.OpConcat || a.Sub[0].Op != syntax.OpWordBoundary {
+			t.Errorf("alternative %v does not open with \\b", a)
+		}
+	}
+	n := 0
+	for c, ok := range ackStartAt.first {
+		if !ok {
+			continue
+		}
+		n++
+		for f := unicode.SimpleFold(rune(c)); f != rune(c); f = unicode.SimpleFold(f) {
+			if f >= utf8.RuneSelf {
+				t.Errorf("%q opens a statement and folds to %q", rune(c), f)
+			}
+		}
+	}
+	if n == 0 || n > 30 {
+		t.Errorf("%d letters may open a statement: the expression's first letters were not read", n)
+	}
 }
