@@ -1,8 +1,14 @@
 package mailin
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp/syntax"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 // TestAcknowledgementVerdict: acknowledgements of receipt without the headers of RFC 3834 are
@@ -68,5 +74,109 @@ func BenchmarkAckNotice(b *testing.B) {
 	text := strings.Repeat("Bonjour, depuis ce matin l'imprimante du 2e étage affiche une erreur et je ne peux plus imprimer. ", 8)
 	for b.Loop() {
 		ackNotice(text, true)
+	}
+}
+
+// TestAckStatement: ackStatement, which runs ackStartRe on the lines that may hold a statement,
+// says what the expression on the whole head says (with mayAcknowledge before it), on crafted
+// heads (a statement written with accents or capitals only, across lines, or none) and on the
+// heads of every corpus file's text, from several offsets.
+func TestAckStatement(t *testing.T) {
+	texts := []string{
+		"Votre ticket a été crée.\nMerci.",
+		"Le dossier 12 a été ouvert\nLE TICKET 12 A ÉTÉ CRÉÉ",
+		"MESSAGE A BIEN ÉTÉ REÇU\nopen",
+		"message a bien été reçu",
+		"Your request was successfully\nreceived",
+		"An AUTOMATED\r\nRESPONSE",
+		"We have received your request, ticket #12 has been opened.",
+		"ticket n°ABC-1 has been \u212aept open", // the Kelvin sign: no statement
+		"Accuſé de réception\nopen",
+		"rien à voir ici\nmais ouvert",
+		"",
+	}
+	root := corporaRoot()
+	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		s := string(raw)
+		if _, body, ok := strings.Cut(s, "\n\n"); ok {
+			s = body
+		} else if _, body, ok := strings.Cut(s, "\r\n\r\n"); ok {
+			s = body
+		}
+		for off := 0; off < len(s) && off < maxNotice; off += maxNotice / 2 {
+			texts = append(texts, s[off:])
+		}
+		return nil
+	})
+	if len(texts) < 1000 {
+		t.Fatalf("%d texts: the corpora are missing (%s)", len(texts), root)
+	}
+	stated := 0
+	for _, text := range texts {
+		top := head(text, maxNotice)
+		want := mayAcknowledge(top) && ackStartRe.MatchString(top)
+		if got := ackStatement(top); got != want {
+			t.Errorf("ackStatement(%.80q) = %v, the expression on the whole head %v", top, got, want)
+		}
+		if want {
+			stated++
+		}
+	}
+	t.Logf("%d heads, %d with a statement", len(texts), stated)
+	if stated < 20 {
+		t.Errorf("%d heads with a statement of %d: too few to tell", stated, len(texts))
+	}
+}
+
+// FuzzAckStatement: ackStatement says what mayAcknowledge and ackStartRe on the whole head say.
+func FuzzAckStatement(f *testing.F) {
+	for _, s := range []string{"Votre ticket a été crée.\nopen", "AUTOMATED\nRESPONSE", "we received your e-mail", "ACCUſÉ DE RÉCEPTION"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		top := head(s, maxNotice)
+		if got, want := ackStatement(top), mayAcknowledge(top) && ackStartRe.MatchString(top); got != want {
+			t.Errorf("ackStatement(%q) = %v, want %v", top, got, want)
+		}
+	})
+}
+
+// TestAckStartAtWords: what ackStartsIn relies on holds for ackStartRe: every alternative opens
+// with \b, and the letters a statement may open with fold to ASCII letters only.
+func TestAckStartAtWords(t *testing.T) {
+	re, err := syntax.Parse(ackStartExpr, syntax.Perl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alts := []*syntax.Regexp{re}
+	if re.Op == syntax.OpAlternate {
+		alts = re.Sub
+	}
+	for _, a := range alts {
+		if a.Op != syntax.OpConcat || a.Sub[0].Op != syntax.OpWordBoundary {
+			t.Errorf("alternative %v does not open with \\b", a)
+		}
+	}
+	n := 0
+	for c, ok := range ackStartAt.first {
+		if !ok {
+			continue
+		}
+		n++
+		for f := unicode.SimpleFold(rune(c)); f != rune(c); f = unicode.SimpleFold(f) {
+			if f >= utf8.RuneSelf {
+				t.Errorf("%q opens a statement and folds to %q", rune(c), f)
+			}
+		}
+	}
+	if n == 0 || n > 30 {
+		t.Errorf("%d letters may open a statement: the expression's first letters were not read", n)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -337,7 +336,42 @@ var msgIDSyntax = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\"-]+@([A-Za
 const maxMsgID = 250
 
 // validMsgID reports whether a message ID (without <>) is one the desk keeps.
-func validMsgID(id string) bool { return len(id) <= maxMsgID && msgIDSyntax.MatchString(id) }
+func validMsgID(id string) bool { return len(id) <= maxMsgID && msgIDValid(id) }
+
+// msgIDValid is msgIDSyntax.MatchString(id), read byte by byte: the expression's automaton took
+// 8,000 instructions an ID, a fortieth of a mail's parsing (TestMsgIDValid, FuzzMsgIDValid).
+func msgIDValid(id string) bool {
+	at := strings.IndexByte(id, '@')
+	if at <= 0 {
+		return false
+	}
+	for i := 0; i < at; i++ {
+		if !msgIDAtext[id[i]] {
+			return false
+		}
+	}
+	domain := id[at+1:]
+	if len(domain) >= 2 && domain[0] == '[' && domain[len(domain)-1] == ']' {
+		return strings.IndexAny(domain[1:len(domain)-1], "[]\\\t\n\f\r ") < 0
+	}
+	if domain == "" {
+		return false
+	}
+	for i := 0; i < len(domain); i++ {
+		if c := domain[i]; c == '"' || !msgIDAtext[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// msgIDAtext are the bytes of msgIDSyntax's local part: the domain's, and '"'.
+var msgIDAtext = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~.\"-") {
+		t[c] = true
+	}
+	return t
+}()
 
 // msgIDList returns the message IDs in a References or In-Reply-To value, as
 // written (the local part is case-sensitive, RFC 5322 section 3.6.4) and without
@@ -584,19 +618,61 @@ func escapeEncodedWords(v string) string {
 	if !strings.Contains(v, "=?") {
 		return v
 	}
-	return qWordRe.ReplaceAllStringFunc(v, func(w string) string {
-		i := strings.Index(w[2:], "?") + 2 // the ? after the charset
-		head, text := w[:i+3], w[i+3:len(w)-2]
-		var b strings.Builder
-		for j := 0; j < len(text); j++ {
-			if c := text[j]; strings.IndexByte(",;:\"()<>@[]\\", c) >= 0 {
-				fmt.Fprintf(&b, "=%02X", c)
-			} else {
-				b.WriteByte(c)
-			}
+	// What qWordRe finds, read byte by byte (TestEscapeEncodedWords, FuzzEscapeEncodedWords):
+	// the expression's replacement took 3,700 instructions an address list, where most
+	// Q-encoded words have nothing to escape and v is returned as it is.
+	var b strings.Builder
+	done := 0 // v[:done] is in b
+	for p := 0; ; {
+		k := strings.Index(v[p:], "=?")
+		if k < 0 {
+			break
 		}
-		return head + b.String() + "?="
-	})
+		start := p + k
+		end, text := qWordAt(v, start)
+		if end < 0 {
+			p = start + 1
+			continue
+		}
+		if strings.IndexAny(v[text:end-2], ",;:\"()<>@[]\\") >= 0 {
+			b.WriteString(v[done:text])
+			for j := text; j < end-2; j++ {
+				if c := v[j]; strings.IndexByte(",;:\"()<>@[]\\", c) >= 0 {
+					b.WriteByte('=')
+					b.WriteByte("0123456789ABCDEF"[c>>4])
+					b.WriteByte("0123456789ABCDEF"[c&15])
+				} else {
+					b.WriteByte(c)
+				}
+			}
+			done = end - 2
+		}
+		p = end
+	}
+	if done == 0 {
+		return v
+	}
+	b.WriteString(v[done:])
+	return b.String()
+}
+
+// qWordAt is qWordRe's match at v[start:], which begins with "=?": its end and the start of its
+// encoded text, or -1 when there is none.
+func qWordAt(v string, start int) (end, text int) {
+	i := start + 2
+	cs := i
+	for i < len(v) && v[i] != '?' && strings.IndexByte(" \t\n\f\r", v[i]) < 0 { // [^?\s]+
+		i++
+	}
+	if i == cs || i+2 >= len(v) || v[i] != '?' || v[i+1] != 'q' && v[i+1] != 'Q' || v[i+2] != '?' {
+		return -1, -1
+	}
+	text = i + 3
+	q := strings.IndexByte(v[text:], '?') // [^?]*
+	if q < 0 || text+q+1 >= len(v) || v[text+q+1] != '=' {
+		return -1, -1
+	}
+	return text + q + 2, text
 }
 
 func convertAddrs(l []*mail.Address) []Address {
