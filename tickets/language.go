@@ -10,6 +10,9 @@ import (
 // DetectLanguage returns the language of a mail: "fr" or "en" when the Content-Language header
 // names one of them (RFC 3282), else the one whose common words and letters the text uses more,
 // else fallback (the desk's language, which may be another one its templates have), else "en".
+// The words read are the request's own: its signature block and legal notices cut (requestBody),
+// where a company's English disclaimer under a French request outweighed it; the whole text when
+// what is left tells nothing.
 func DetectLanguage(contentLanguage, text, fallback string) string {
 	for tag := range strings.SplitSeq(contentLanguage, ",") {
 		primary, _, _ := strings.Cut(strings.ReplaceAll(strings.TrimSpace(tag), "_", "-"), "-")
@@ -18,6 +21,11 @@ func DetectLanguage(contentLanguage, text, fallback string) string {
 			return "fr"
 		case "en":
 			return "en"
+		}
+	}
+	if body := requestBody(text); body != text {
+		if lang := guessLanguage(body); lang != "" {
+			return lang
 		}
 	}
 	if lang := guessLanguage(text); lang != "" {

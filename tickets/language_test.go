@@ -22,6 +22,11 @@ func TestDetectLanguage(t *testing.T) {
 		{"english short", "", "VPN is down", "fr", "en"},
 		{"french short", "", "VPN en panne", "en", "fr"},
 		{"nothing to go on", "", "VPN 2FA", "fr", "fr"},
+		{"french under an english disclaimer", "", "Imprimante\nBonjour, mon imprimante ne marche plus.\n\nCordialement\nJean Dupont\nService comptabilité\n\n" +
+			"This e-mail and any attachments are confidential and intended solely for the addressee. If you have received this e-mail in error please notify the sender immediately and delete it. " +
+			"Any views expressed in this message are those of the individual sender and do not necessarily reflect the views of the company.", "en", "fr"},
+		{"english under a french disclaimer", "", "Printer\nHi, the printer is jammed again.\nThanks\n\nCe message et toutes les pièces jointes sont confidentiels et établis à l'intention exclusive de ses destinataires. " +
+			"Toute utilisation ou diffusion non autorisée est interdite. Si vous avez reçu ce message par erreur, merci de le détruire et d'en avertir immédiatement l'expéditeur.", "fr", "en"},
 		{"empty", "", "", "en", "en"},
 		{"third language as fallback", "", "", "de", "de"},
 		{"no fallback", "", "", "", "en"},
