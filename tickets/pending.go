@@ -45,7 +45,8 @@ type pendingRows struct {
 	// statement made a segment a ticket, 1,100 for 1,000 mails, and the segments merged again
 	// and again (automerge, crisis merges), more work as the index grows.
 	docs [][]any
-	err  error // A failed write: the transaction fails at its end.
+	err  error  // A failed write: the transaction fails at its end.
+	buf  []byte // Scratch for the JSON of a queued mail (Tx.queue).
 }
 
 const (
