@@ -3,7 +3,6 @@ package tickets
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -527,12 +526,19 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	} else {
 		id = t.d.Signer.MessageID(0, cfg.DeskDomain())
 	}
-	data, err := json.Marshal(m.Notice)
+	// The notice, the To and the Cc in the transaction's buffer, then in one string that the
+	// row's three values share.
+	buf, err := noticeJSON(t.pending.buf[:0], &m.Notice)
 	if err != nil {
 		return fmt.Errorf("encode notice: %w", err)
 	}
-	to, _ := json.Marshal(m.To)
-	cc, _ := json.Marshal(m.Cc)
+	n := len(buf)
+	buf = appendJSONStrings(buf, m.To)
+	nto := len(buf)
+	buf = appendJSONStrings(buf, m.Cc)
+	t.pending.buf = buf
+	all := string(buf)
+	data, to, cc := all[:n], all[n:nto], all[nto:]
 	// Due at once on the real clock, even when the transaction runs as of a later time. A
 	// withheld mail is recorded as suppressed.
 	state, sentAt := "pending", any(nil)
@@ -544,9 +550,9 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 			line.Parts = map[string]Phrase{"reason": *m.withheldWhy}
 		}
 	}
-	t.pending.outbox = append(t.pending.outbox, []any{m.TicketID, m.Kind, string(to), string(cc), m.Language,
+	t.pending.outbox = append(t.pending.outbox, []any{m.TicketID, m.Kind, to, cc, m.Language,
 		id, inReplyTo, strings.Join(refs, " "), m.Automatic, min(t.Now.Unix(), time.Now().Unix()),
-		t.Now.Unix(), t.cause, state, sentAt, m.Withheld, string(data)})
+		t.Now.Unix(), t.cause, state, sentAt, m.Withheld, data})
 	t.queued = true
 	if tk == nil {
 		return nil

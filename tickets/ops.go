@@ -2,7 +2,6 @@ package tickets
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -106,7 +105,7 @@ func (t *Tx) Open(req NewTicket) (*Ticket, error) {
 		}
 		ex.Similar = known
 	}
-	if b, err := json.Marshal(ex); err == nil {
+	if b, err := explanationJSON(&ex); err == nil {
 		tk.Explain = string(b)
 	}
 
@@ -223,7 +222,7 @@ func (t *Tx) openLinked(tk *Ticket, req NewTicket, tri Judgement, det detection)
 		Assignee: inc.Assignee, AssignReason: []string{fmt.Sprintf("held by incident #%d", inc.ID)},
 		Incident: inc.ID, IncidentReason: det.reason,
 	}
-	if b, err := json.Marshal(ex); err == nil {
+	if b, err := explanationJSON(&ex); err == nil {
 		tk.Explain = string(b)
 	}
 	if err := t.link(tk, inc, ActorDesk); err != nil {

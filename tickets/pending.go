@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 	"sync"
 )
@@ -45,7 +46,8 @@ type pendingRows struct {
 	// statement made a segment a ticket, 1,100 for 1,000 mails, and the segments merged again
 	// and again (automerge, crisis merges), more work as the index grows.
 	docs [][]any
-	err  error // A failed write: the transaction fails at its end.
+	err  error  // A failed write: the transaction fails at its end.
+	buf  []byte // Scratch for the JSON of a queued mail (Tx.queue).
 }
 
 const (
@@ -228,16 +230,136 @@ func (t *Tx) holdTicket(args []any) (int64, bool, error) {
 func (t *Tx) insertRows(table, columns string, rows [][]any) error {
 	for len(rows) > 0 {
 		n := chunk(len(rows))
-		args := make([]any, 0, n*len(rows[0]))
-		for _, r := range rows[:n] {
-			args = append(args, r...)
-		}
-		if _, err := t.exec(insertRowsSQL(table, columns, len(rows[0]), n), args...); err != nil {
+		q, args := rowsInsert(table, columns, rows[:n])
+		if _, err := t.exec(q, args...); err != nil {
 			return err
 		}
 		rows = rows[n:]
 	}
 	return nil
+}
+
+// rowsInsert is the INSERT of rows (of columns' values) into table and its arguments. A column
+// that holds its default in every row is left out of it (rowDefaults): the database writes the
+// same value, and the writer binds fewer (each bound value is a cgo call and a copy).
+func rowsInsert(table, columns string, rows [][]any) (string, []any) {
+	cols := len(rows[0])
+	var drop uint64
+	if defs := columnDefaults(table, columns); defs != nil && cols < 64 {
+		drop = 1<<cols - 1
+		for _, r := range rows {
+			for i, v := range r {
+				if drop&(1<<i) != 0 && !defs[i].holds(v) {
+					drop &^= 1 << i
+				}
+			}
+			if drop == 0 {
+				break
+			}
+		}
+	}
+	kept := cols - bits.OnesCount64(drop)
+	args := make([]any, 0, len(rows)*kept)
+	for _, r := range rows {
+		if drop == 0 {
+			args = append(args, r...)
+			continue
+		}
+		for i, v := range r {
+			if drop&(1<<i) == 0 {
+				args = append(args, v)
+			}
+		}
+	}
+	return insertRowsSQL(table, columns, cols, drop, len(rows)), args
+}
+
+// A colDefault is a column's default as the writer's values spell it: NULL (nil), an integer
+// (an int, an int64, or a bool for 0 and 1), or a text.
+type colDefault struct {
+	set  bool // The column has a default the writer may leave to the database.
+	text bool
+	s    string
+	i    int64
+	null bool
+}
+
+// holds reports whether v, a value of the column, is its default.
+func (d colDefault) holds(v any) bool {
+	switch {
+	case !d.set:
+		return false
+	case d.null:
+		return v == nil
+	case d.text:
+		s, ok := v.(string)
+		return ok && s == d.s
+	}
+	switch x := v.(type) {
+	case int64:
+		return x == d.i
+	case int:
+		return int64(x) == d.i
+	case bool:
+		return x && d.i == 1 || !x && d.i == 0
+	}
+	return false
+}
+
+// rowDefaults are, by table, the defaults of the columns (their schema's DEFAULT, or NULL) the
+// writer's multi-row INSERTs may leave out: most of a new ticket's columns hold them (nothing
+// escalated, resolved, closed, linked…), an event most often has no Message-ID and no phrase, a
+// mail no copy and no error. TestRowDefaultsAreTheSchemas checks them against the schema.
+var rowDefaults = map[string]map[string]colDefault{
+	"tickets": {
+		"quiet": intDefault(0), "requester_name": textDefault(""), "category": textDefault(""),
+		"assignee": textDefault(""), "tier": intDefault(1), "escalations": intDefault(0),
+		"first_response_at": nullDefault, "first_response_due": nullDefault, "resolve_due": nullDefault,
+		"resolved_at": nullDefault, "closed_at": nullDefault, "pending_since": nullDefault, "paused": intDefault(0),
+		"origin_message_id": textDefault(""), "root_message_id": textDefault(""), "linked_ticket": intDefault(0),
+		"explain": textDefault(""), "reminded_due": nullDefault, "breached_due": nullDefault,
+		"kind": textDefault(TicketRequest), "incident": intDefault(0),
+	},
+	"events": {"public": intDefault(0), "text": textDefault(""), "message_id": textDefault(""), "phrase": textDefault("")},
+	"outbox": {
+		"ticket_id": intDefault(0), "cc": textDefault("[]"), "in_reply_to": textDefault(""), "refs": textDefault(""),
+		"automatic": intDefault(1), "state": textDefault("pending"), "sent_at": nullDefault, "last_error": textDefault(""),
+		"cause": textDefault(""),
+	},
+}
+
+var nullDefault = colDefault{set: true, null: true}
+
+func intDefault(i int64) colDefault   { return colDefault{set: true, i: i} }
+func textDefault(s string) colDefault { return colDefault{set: true, text: true, s: s} }
+
+// columnDefaults are the defaults of columns (a list, by place) of table; nil when it has none.
+func columnDefaults(table, columns string) []colDefault {
+	key := table + "/" + columns
+	if d, ok := columnDefaultsOf.Load(key); ok {
+		return d.([]colDefault)
+	}
+	var defs []colDefault
+	if byName := rowDefaults[table]; byName != nil {
+		names := splitColumns(columns)
+		defs = make([]colDefault, len(names))
+		for i, c := range names {
+			defs[i] = byName[c]
+		}
+	}
+	d, _ := columnDefaultsOf.LoadOrStore(key, defs)
+	return d.([]colDefault)
+}
+
+var columnDefaultsOf sync.Map // table/columns → []colDefault
+
+// splitColumns splits a list of columns.
+func splitColumns(columns string) []string {
+	names := strings.Split(columns, ",")
+	for i, c := range names {
+		names[i] = strings.TrimSpace(c)
+	}
+	return names
 }
 
 // insertOutbox writes queued mails: their outbox rows, then each one's notice in outbox_data
@@ -248,11 +370,11 @@ func (t *Tx) insertOutbox(rows [][]any) error {
 	for len(rows) > 0 {
 		n := chunk(len(rows))
 		cols := len(rows[0]) - 1 // The notice is the last value.
-		args := make([]any, 0, n*cols)
-		for _, r := range rows[:n] {
-			args = append(args, r[:cols]...)
+		values := make([][]any, n)
+		for i, r := range rows[:n] {
+			values[i] = r[:cols]
 		}
-		q := insertRowsSQL("outbox", outboxRowColumns, cols, n)
+		q, args := rowsInsert("outbox", outboxRowColumns, values)
 		data := make([][]any, 0, n)
 		if t.d.Store.dialect == postgres {
 			notice := make(map[string]any, n)
@@ -312,11 +434,21 @@ func chunk(n int) int {
 	return c
 }
 
-// insertRowsSQL is the INSERT of n rows of cols values into table.
-func insertRowsSQL(table, columns string, cols, n int) string {
-	key := fmt.Sprintf("%s/%d", table, n)
+// insertRowsSQL is the INSERT of n rows of cols values into table, the columns whose bits are
+// set in drop left out.
+func insertRowsSQL(table, columns string, cols int, drop uint64, n int) string {
+	key := fmt.Sprintf("%s/%d/%x", table, n, drop)
 	if q, ok := multiRowSQL.Load(key); ok {
 		return q.(string)
+	}
+	if drop != 0 {
+		var kept []string
+		for i, c := range splitColumns(columns) {
+			if drop&(1<<i) == 0 {
+				kept = append(kept, c)
+			}
+		}
+		columns, cols = strings.Join(kept, ", "), len(kept)
 	}
 	one := "(?" + strings.Repeat(", ?", cols-1) + ")"
 	q := "INSERT INTO " + table + " (" + columns + ") VALUES " + one + strings.Repeat(", "+one, n-1)
