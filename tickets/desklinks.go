@@ -166,7 +166,7 @@ func writableHeader(e *message.Entity, readErr error) message.Header {
 
 // noteSignIns notes the nonces of the desk's sign-in links anywhere in a raw mail: as written,
 // and in its text parts and nested mails once decoded (quoted-printable, base64). Parts of other
-// types are not read.
+// types, and text parts written as they are (7bit, 8bit), are not decoded again.
 func noteSignIns(raw []byte, in *Incoming, depth int) {
 	if len(raw) == 0 {
 		return
@@ -192,6 +192,13 @@ func noteEntitySignIns(e *message.Entity, in *Incoming, depth int) {
 		}
 	}
 	mt, _, _ := e.Header.ContentType()
+	switch strings.ToLower(e.Header.Get("Content-Transfer-Encoding")) {
+	case "base64", "quoted-printable":
+	default: // As written in the raw mail, which noteSignInsText read, unless a mail is in it.
+		if !isMessageType(mt) {
+			return
+		}
+	}
 	if !strings.HasPrefix(mt, "text/") && !isMessageType(mt) {
 		return
 	}
