@@ -306,7 +306,7 @@ func TestReadCalendar(t *testing.T) {
 // name a ticket are lines of its history, "… accepted the meeting …", and what their senders
 // wrote in them is kept after their line (the requester's as their message, the technician told;
 // a technician's as a note), the clients' own text left out. A technician's invitation to the
-// requester, the desk in copy, is a line of the ticket's history with its .ics kept, and is
+// requester, the desk in copy, authenticated, is a line of the ticket's history with its .ics kept, and is
 // relayed to nobody; a technician's team meeting opens nothing. A requester's invitation asking
 // for something opens a ticket with its .ics, acknowledged as any request; so does a person's
 // forwarded decline; and "Accepted: …" written by a person into their ticket is their reply.
@@ -336,8 +336,18 @@ func TestMeetingMailEndToEnd(t *testing.T) {
 		"outlook-reply-words-fr.eml", "gmail-reply-note-en.eml", "gmail-reply-plain-en.eml", "apple-cancel-allday-fr.eml",
 		"outlook-tnef-accepted-en.eml", "outlook-tnef-declined-fr.eml",
 		"outlook-request-team-en.eml", "gmail-cancel-en.eml", "outlook-reply-customtz-en.eml"}
+	// The technician's invitation is recorded as hers only authenticated: her server signed it.
+	cfg := *d.Config()
+	cfg.Security.TrustedAuthservID = "mx.corp.example"
+	if err := d.SetConfig(&cfg); err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range meetingMails {
-		srv.deliver(t, "INBOX", calendarFixture(t, f))
+		raw := calendarFixture(t, f)
+		if f == "outlook-request-technician-fr.eml" {
+			raw = "Authentication-Results: mx.corp.example; dkim=pass header.d=corp.example header.s=s1\r\n" + raw
+		}
+		srv.deliver(t, "INBOX", raw)
 	}
 	st, err := g.Once(ctx)
 	if err != nil {

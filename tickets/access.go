@@ -47,10 +47,19 @@ const (
 	SignInLimited  SignInResult = "limited"   // Too many requests for the address or from the client.
 )
 
+// SignInRequestsPerHour bounds the sign-in requests the desk records in an hour, all addresses
+// and clients together: past it, a request for an address that is not staff is refused (as
+// limited) and nothing of it is recorded, so that requests from many clients for made-up
+// addresses cannot grow the table or the work without end. A staff member still gets her link
+// within her address's budget: what that costs is bounded by the team's size.
+const SignInRequestsPerHour = 1000
+
 // RequestSignIn records a request for a sign-in link for email, made from client (an opaque key;
 // the web desk gives the client's IP address), and queues the mail with the link when email is a
-// technician's or a coordinator's and neither the address nor the client is over its limit. Every
-// request counts against the limits, whatever its result.
+// technician's or a coordinator's and neither the address nor the client is over its limit. A
+// client's every request counts against its limit, whatever its result; an address's limit
+// counts only the links sent to it, so that nobody can lock a staff member out by asking in her
+// name: each request that counts brought her a working link.
 func (t *Tx) RequestSignIn(email, client string, lim SignInLimits) (SignInResult, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	// The budget is the mailbox's: a technician's aliases, letter case and +tags share one.
@@ -59,35 +68,50 @@ func (t *Tx) RequestSignIn(email, client string, lim SignInLimits) (SignInResult
 		canon = te.Email
 	}
 	canon = Mailbox(canon)
-	since := t.Now.Add(-lim.Window).Unix()
-	count := func(key string) (int, error) {
+	count := func(key string, since time.Time) (int, error) {
 		var n int
-		if err := t.queryRow(`SELECT COUNT(*) FROM signin_attempts WHERE key = ? AND at > ?`, key, since).Scan(&n); err != nil {
+		if err := t.queryRow(`SELECT COUNT(*) FROM signin_attempts WHERE key = ? AND at > ?`, key, since.Unix()).Scan(&n); err != nil {
 			return 0, fmt.Errorf("count sign-in requests: %w", err)
 		}
 		return n, nil
 	}
-	byAddr, err := count("address:" + canon)
+	var all int // The clients' keys run from "client:" to "client;" (':' + 1): the index serves.
+	if err := t.queryRow(`SELECT COUNT(*) FROM signin_attempts WHERE key > 'client:' AND key < 'client;' AND at > ?`,
+		t.Now.Add(-time.Hour).Unix()).Scan(&all); err != nil {
+		return "", fmt.Errorf("count sign-in requests: %w", err)
+	}
+	staff := t.cfg.IsStaff(email) && validAddress(email)
+	if all >= SignInRequestsPerHour && !staff {
+		return SignInLimited, nil
+	}
+	byAddr, err := count("address:"+canon, t.Now.Add(-lim.Window))
 	if err != nil {
 		return "", err
 	}
-	byClient, err := count("client:" + client)
+	byClient, err := count("client:"+client, t.Now.Add(-lim.Window))
 	if err != nil {
 		return "", err
 	}
 	if _, err := t.exec(`DELETE FROM signin_attempts WHERE at < ?`, t.Now.Add(-24*time.Hour).Unix()); err != nil {
 		return "", fmt.Errorf("prune sign-in requests: %w", err)
 	}
-	for _, key := range []string{"address:" + canon, "client:" + client} {
+	record := func(key string) error {
 		if _, err := t.exec(`INSERT INTO signin_attempts (key, at) VALUES (?, ?)`, key, t.Now.Unix()); err != nil {
-			return "", fmt.Errorf("record sign-in request: %w", err)
+			return fmt.Errorf("record sign-in request: %w", err)
 		}
+		return nil
 	}
-	if byAddr >= lim.PerAddress || byClient >= lim.PerClient {
+	if err := record("client:" + client); err != nil {
+		return "", err
+	}
+	if byClient >= lim.PerClient || staff && byAddr >= lim.PerAddress {
 		return SignInLimited, nil
 	}
-	if !t.cfg.IsStaff(email) || !validAddress(email) {
+	if !staff {
 		return SignInNotStaff, nil
+	}
+	if err := record("address:" + canon); err != nil {
+		return "", err
 	}
 	if te, ok := t.cfg.Technician(email); ok {
 		email = te.Email // An alias signs in as the technician.

@@ -168,7 +168,9 @@ func (t *Tx) meetingWords(tk *Ticket, in *Incoming) error {
 // of the desk's own addresses, an invitation is the desk's own work: on the ticket it threads
 // into it is a line of the history, its files kept (the .ics among them), and it is not relayed
 // (the requester has it from their calendar already); about no ticket, it opens none (a team
-// meeting the desk's mailbox is invited to is no request).
+// meeting the desk's mailbox is invited to is no request). Such an invitation is authenticated
+// as any staff mail (authenticate): a forged one goes the way of an unauthenticated staff mail,
+// kept as a note without its files, the staff address told (unauthenticated).
 //
 // From anyone else it is their mail as any other: it threads into their ticket, or opens one
 // whose files keep the .ics (a requester inviting the desk to set up a room's projector for a
@@ -183,6 +185,10 @@ func (t *Tx) meetingInvitation(in *Incoming, tk *Ticket, th threading) (Outcome,
 		return o, true, nil
 	}
 	if err := t.linkMessage(in, tk.ID); err != nil {
+		return o, true, err
+	}
+	if reason, authentic := t.authenticate(in, th); !authentic {
+		o, err := t.unauthenticated(tk, in, reason)
 		return o, true, err
 	}
 	if err := t.storeAttachments(tk, in); err != nil {

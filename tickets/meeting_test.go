@@ -292,3 +292,40 @@ func visitTicket(t *testing.T, d *Desk, then func(*Tx, *Ticket) error) *Ticket {
 	}
 	return tk
 }
+
+// TestStaffInvitationAuthenticated: a technician's invitation is recorded on the ticket it
+// threads into, its files kept, only when the desk can authenticate it. One forged From a
+// technician (no token, no passing Authentication-Results) is kept as a note, its file not
+// attached as the technician's, and the technician told.
+func TestStaffInvitationAuthenticated(t *testing.T) {
+	d := newTestDesk(t)
+	cfg := *d.Config()
+	cfg.Security.TrustedAuthservID = "mx.corp.example"
+	if err := d.SetConfig(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
+	invitation := func(in *Incoming) *Incoming {
+		in.Meeting = &Meeting{Method: "REQUEST", Summary: "Intervention [HD #1]", StartText: "2026-12-03 14:00", Organizer: "alice@corp.example"}
+		in.Attachments = []IncomingAttachment{{Name: "procedure.exe", ContentType: "application/octet-stream", Data: []byte("MZ..."), Size: 5}}
+		return in
+	}
+	forged := invitation(techWrite("f@evil", "alice@corp.example", "Rendez-vous, voir le document joint"))
+	if o := ingest(t, d, t0.Add(time.Minute), forged)[0]; o.Action != ActionUnauthenticated {
+		t.Fatalf("forged invitation: %s", o.Action)
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM attachments WHERE ticket_id = 1`); n != 0 {
+		t.Errorf("the forged invitation's file is attached: %d", n)
+	}
+	if n := noticeOf(t, d, "alice@corp.example", KindRejected); !n.Kept {
+		t.Errorf("the technician is not told her mail was kept as a note: %+v", n)
+	}
+	real := invitation(techWrite("g@m", "alice@corp.example", "Rendez-vous jeudi"))
+	real.AuthResults = []string{"mx.corp.example; dkim=pass header.d=corp.example header.s=s1"}
+	if o := ingest(t, d, t0.Add(2*time.Minute), real)[0]; o.Action != ActionRecorded {
+		t.Fatalf("authenticated invitation: %s", o.Action)
+	}
+	if n := countRows(t, d, `SELECT COUNT(*) FROM attachments WHERE ticket_id = 1`); n != 1 {
+		t.Errorf("the authenticated invitation's file: %d attached, want 1", n)
+	}
+}

@@ -185,8 +185,22 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, lang, 
 
 // failErr answers a request that failed on the desk's side.
 func (s *Server) failErr(w http.ResponseWriter, r *http.Request, lang string, err error) {
-	s.log.Error("web: request failed", "path", r.URL.Path, "err", err)
+	s.log.Error("web: request failed", "path", logPath(r.URL.Path), "err", err)
 	s.fail(w, r, http.StatusInternalServerError, lang, "error_server")
+}
+
+// logPath is a request's path as the logs may keep it: the token of a sign-in, page or vote link
+// ("/signin/…", "/r/…", "/v/…") left out, since whoever reads the logs would act as its owner.
+func logPath(p string) string {
+	for _, prefix := range []string{"/signin/", "/r/", "/v/"} {
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
+			if _, after, found := strings.Cut(rest, "/"); found {
+				return prefix + "…/" + after
+			}
+			return prefix + "…"
+		}
+	}
+	return p
 }
 
 // browserLanguage is the language of the pages for someone not signed in: the first of the

@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/encoding/ianaindex"
 
 	"github.com/deskd/deskd/tickets"
 )
@@ -221,16 +224,35 @@ func readUploads(r *http.Request, limit int64) (text string, files []tickets.Upl
 		if err != nil {
 			return "", nil, err
 		}
-		ct := fh.Header.Get("Content-Type")
-		if ct == "" {
-			ct = "application/octet-stream"
-		}
+		ct := cleanContentType(fh.Header.Get("Content-Type"))
 		files = append(files, tickets.Upload{Name: cleanName(fh.Filename), ContentType: ct, Data: data})
 	}
 	return text, files, nil
 }
 
 var errTooBig = errors.New("upload over the size limit")
+
+// cleanContentType is an upload's Content-Type as the desk keeps it and writes it in its mails:
+// the browser's type/subtype when well-formed (RFC 2045 section 5.1), with its charset only when
+// it names one the desk can decode, else application/octet-stream. The form part's header is
+// whatever the client wrote: more parameters, a quote left open, a line break.
+func cleanContentType(ct string) string {
+	const unknown = "application/octet-stream"
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) || strings.Count(mt, "/") != 1 {
+		return unknown
+	}
+	keep := map[string]string{}
+	if cs := strings.ToLower(params["charset"]); cs != "" && strings.HasPrefix(mt, "text/") {
+		if enc, err := ianaindex.MIME.Encoding(cs); err == nil && enc != nil {
+			keep["charset"] = cs
+		}
+	}
+	if s := mime.FormatMediaType(mt, keep); s != "" {
+		return s
+	}
+	return unknown
+}
 
 // cleanName keeps the last element of a file name, without control characters.
 func cleanName(name string) string {

@@ -286,7 +286,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.log.Error("web: panic", "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+				s.log.Error("web: panic", "path", logPath(r.URL.Path), "panic", p, "stack", string(debug.Stack()))
 				http.Error(w, "internal error", http.StatusInternalServerError)
 			}
 		}()
