@@ -187,7 +187,9 @@ func (t *Tx) meetingInvitation(in *Incoming, tk *Ticket, th threading) (Outcome,
 	if err := t.linkMessage(in, tk.ID); err != nil {
 		return o, true, err
 	}
-	if reason, authentic := t.authenticate(in, th); !authentic {
+	if reason, authentic, err := t.authenticate(tk, in, th); err != nil {
+		return o, true, err
+	} else if !authentic {
 		o, err := t.unauthenticated(tk, in, reason)
 		return o, true, err
 	}
