@@ -199,3 +199,19 @@ func TestSignInSpentFromRawMail(t *testing.T) {
 		t.Errorf("a sign-in link in the raw mail's HTML part still works: %v", err)
 	}
 }
+
+// TestMayHoldSignIn: the cheap look finds a sign-in path in base64 at any alignment, and none
+// in a mail without one.
+func TestMayHoldSignIn(t *testing.T) {
+	for k := range 3 {
+		url := strings.Repeat("x", k) + `<a href="https://desk.corp.example/signin/abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ">`
+		raw := "Content-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString([]byte(url))
+		if !mayHoldSignIn([]byte(raw)) {
+			t.Errorf("alignment %d: %s not seen", k, raw)
+		}
+	}
+	plain := "Content-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString([]byte("Bonjour, mon imprimante ne marche plus. https://intranet.corp.example/sign/in"))
+	if mayHoldSignIn([]byte(plain)) {
+		t.Errorf("a mail without a sign-in path: %s", plain)
+	}
+}
