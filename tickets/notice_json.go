@@ -3,6 +3,7 @@ package tickets
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -99,21 +100,8 @@ func appendNotice(b []byte, n *Notice) ([]byte, error) {
 	}
 	b = appendOmitInt(b, `,"escalations_total":`, int64(n.EscalationsTotal))
 	if len(n.Names) > 0 {
-		b = append(b, `,"names":{`...)
-		keys := make([]string, 0, len(n.Names))
-		for k := range n.Names {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys) // encoding/json sorts a map's keys.
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = appendJSONString(b, n.Names[k])
-		}
-		b = append(b, '}')
+		b = append(b, `,"names":`...)
+		b, _ = appendJSONObject(b, n.Names, appendJSONStringValue)
 	}
 	b = appendOmitString(b, `,"sign_in":`, n.SignIn)
 	b = appendOmitString(b, `,"written_by":`, n.WrittenBy)
@@ -339,6 +327,27 @@ func explanationJSON(ex *Explanation) ([]byte, error) {
 	return json.Marshal(ex)
 }
 
+// appendJSONObject appends m as a JSON object, its keys sorted as encoding/json sorts a map's,
+// each value by value; an error of value ends it.
+func appendJSONObject[V any](b []byte, m map[string]V, value func([]byte, V) ([]byte, error)) ([]byte, error) {
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		var err error
+		if b, err = value(b, m[k]); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONStringValue is appendJSONString as an appendJSONObject value.
+func appendJSONStringValue(b []byte, s string) ([]byte, error) { return appendJSONString(b, s), nil }
+
 // appendExplanation appends ex's JSON, as json.Marshal writes it, to b.
 func appendExplanation(b []byte, ex *Explanation) ([]byte, error) {
 	var err error
@@ -351,23 +360,10 @@ func appendExplanation(b []byte, ex *Explanation) ([]byte, error) {
 		b = appendPhrases(b, ex.CategoryWhy)
 	}
 	if len(ex.Scores) > 0 {
-		b = append(b, `,"scores":{`...)
-		keys := make([]string, 0, len(ex.Scores))
-		for k := range ex.Scores {
-			keys = append(keys, k)
+		b = append(b, `,"scores":`...)
+		if b, err = appendJSONObject(b, ex.Scores, appendJSONFloat); err != nil {
+			return nil, err
 		}
-		slices.Sort(keys)
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			if b, err = appendJSONFloat(b, ex.Scores[k]); err != nil {
-				return nil, err
-			}
-		}
-		b = append(b, '}')
 	}
 	b = append(b, `,"priority":`...)
 	b = appendJSONString(b, ex.Priority)
@@ -435,39 +431,12 @@ func appendPhrase(b []byte, p *Phrase) []byte {
 	b = append(b, `{"code":`...)
 	b = appendJSONString(b, p.Code)
 	if len(p.Args) > 0 {
-		b = append(b, `,"args":{`...)
-		keys := make([]string, 0, len(p.Args))
-		for k := range p.Args {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = appendJSONString(b, p.Args[k])
-		}
-		b = append(b, '}')
+		b = append(b, `,"args":`...)
+		b, _ = appendJSONObject(b, p.Args, appendJSONStringValue)
 	}
 	if len(p.Parts) > 0 {
-		b = append(b, `,"parts":{`...)
-		keys := make([]string, 0, len(p.Parts))
-		for k := range p.Parts {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			part := p.Parts[k]
-			b = appendPhrase(b, &part)
-		}
-		b = append(b, '}')
+		b = append(b, `,"parts":`...)
+		b, _ = appendJSONObject(b, p.Parts, func(b []byte, part Phrase) ([]byte, error) { return appendPhrase(b, &part), nil })
 	}
 	if len(p.List) > 0 {
 		b = append(b, `,"list":`...)
