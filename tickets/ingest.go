@@ -317,6 +317,13 @@ func (t *Tx) ingestOne(in *Incoming) (Outcome, error) {
 	if err != nil {
 		return o, err
 	}
+	if authentic && t.cfg.IsStaff(in.From) {
+		// Whatever it does (a command, a reply, a requester's own text), a staff mail to others
+		// shows them its sender's token.
+		if err := t.noteExposure(tk, in); err != nil {
+			return o, err
+		}
+	}
 	// Staff act on tickets by mail; on their own request, only when they write commands.
 	if t.cfg.IsStaff(in.From) && (in.From != tk.Requester || hasCommand(in.Text+"\n"+in.Signature)) {
 		if !authentic {
@@ -361,9 +368,6 @@ func (t *Tx) staffMail(tk *Ticket, in *Incoming) (string, error) {
 	// Anyone else's headers may name people the mail never went to.
 	t.staffDirect = true
 	defer func() { t.staffDirect = false }()
-	if err := t.noteExposure(tk, in); err != nil {
-		return "", err
-	}
 	if err := t.storeAttachments(tk, in); err != nil {
 		return "", err
 	}

@@ -90,3 +90,25 @@ func TestAmbiguousFromNotAuthenticated(t *testing.T) {
 		}
 	}
 }
+
+// TestStaffRequesterReplyAllExposesTheToken: a technician's own request, a colleague outside
+// the staff watching it: her reply to all, plain text into her own ticket, shows him her token;
+// he cannot then run her commands with it.
+func TestStaffRequesterReplyAllExposesTheToken(t *testing.T) {
+	d := newTestDesk(t)
+	ingest(t, d, t0, request("a@corp", "alice@corp.example", "Écran", "mon second écran ne s'allume plus"))
+	if err := d.Do(context.Background(), 1, t0.Add(time.Minute), func(tx *Tx, tk *Ticket) error {
+		return tx.AddWatcher(tk, "eve@corp.example", "nadia@corp.example")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	plus := d.Signer.PlusAddress("helpdesk@corp.example", 1, "alice@corp.example")
+	all := request("a2@corp", "alice@corp.example", "Re: [HD #1] Écran", "C'est le câble, je regarde demain.")
+	all.To, all.Cc = []string{plus}, []string{"eve@corp.example"}
+	ingest(t, d, t0.Add(2*time.Minute), all)
+	forged := request("f@evil", "alice@corp.example", "Re: [HD #1] Écran", "#priority urgent")
+	forged.To = []string{plus}
+	if o := ingest(t, d, t0.Add(3*time.Minute), forged)[0]; o.Action != ActionUnauthenticated {
+		t.Fatalf("a command with her exposed token: %s, want %s", o.Action, ActionUnauthenticated)
+	}
+}
