@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,7 +55,8 @@ func (d *Desk) scrubLinks(in *Incoming) {
 		}
 	}
 	noteSignIns(in.Raw, in, 0)
-	in.spend = uniq(in.spend)
+	slices.Sort(in.spend) // A link found in the text and again in the raw mail is spent once.
+	in.spend = slices.Compact(in.spend)
 }
 
 // maxNesting is how deep in messages forwarded within messages the scrubber looks: mail clients
@@ -232,15 +234,15 @@ func noteEntitySignIns(e *message.Entity, in *Incoming, depth int) {
 	noteSignInsText(body, in)
 }
 
-// signinRe finds the desk's sign-in link paths (deskLinkRe's).
-var signinRe = regexp.MustCompile(`/signin/([A-Za-z0-9_-]{40,})`)
-
 func noteSignInsText(b []byte, in *Incoming) {
 	if !bytes.Contains(b, []byte("/signin/")) {
 		return
 	}
-	for _, m := range signinRe.FindAllSubmatch(b, -1) {
-		if n, ok := signInNonce(string(m[1])); ok {
+	for _, m := range deskLinkRe.FindAllSubmatch(b, -1) {
+		if string(m[1]) != "signin" {
+			continue
+		}
+		if n, ok := signInNonce(string(m[2])); ok {
 			in.spend = append(in.spend, n)
 		}
 	}
@@ -254,22 +256,6 @@ func signInNonce(token string) (string, bool) {
 		return "", false
 	}
 	return linkEncoding.EncodeToString(b[:16]), true
-}
-
-// uniq returns s without its repeated values, in first-seen order.
-func uniq(s []string) []string {
-	if len(s) < 2 {
-		return s
-	}
-	seen := make(map[string]bool, len(s))
-	out := s[:0]
-	for _, v := range s {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 func (d *Desk) scrubText(s string, in *Incoming) string {
