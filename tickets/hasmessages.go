@@ -2,18 +2,16 @@ package tickets
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
 
-// hasMessagesChunk is how many Message-IDs one query of HasMessages looks up: always as many
-// placeholders (the last ID repeated), so that the query has one shape (PostgreSQL's rebind
-// caches each shape).
-const hasMessagesChunk = 100
-
 // HasMessages reports which of the Message-IDs were already processed, as HasMessage does for
-// each, in a query for every hasMessagesChunk IDs: the mail reader looks a batch's IDs up at once
-// instead of a query (and a reader's transaction, its locks) a mail.
+// each, in one query: the mail reader looks a batch's IDs up at once instead of a query (and a
+// reader's transaction, its locks) a mail. The IDs go as one JSON list, as the writer's own
+// look-up (lookUpBatch) passes them.
 func (s *Store) HasMessages(ctx context.Context, ids []string) (map[string]bool, error) {
 	var look []string // The IDs as received, and their lower-case forms.
 	seen := map[string]bool{}
@@ -25,37 +23,33 @@ func (s *Store) HasMessages(ctx context.Context, ids []string) (map[string]bool,
 			}
 		}
 	}
+	if len(look) == 0 {
+		return map[string]bool{}, nil
+	}
+	js, err := json.Marshal(look)
+	if err != nil {
+		return nil, fmt.Errorf("has messages: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT message_id, CASE WHEN id <= COALESCE((SELECT CAST(value AS INTEGER) FROM kv WHERE key = 'message_ids_folded_until'), 0) THEN 1 ELSE 0 END
+		FROM messages WHERE message_id IN (SELECT `+s.dialect.pick(`value FROM json_each(?)`, `value FROM json_array_elements_text(CAST(? AS JSON))`)+`)`, string(js))
+	if err != nil {
+		return nil, fmt.Errorf("has messages: %w", err)
+	}
 	exact, folded := map[string]bool{}, map[string]bool{}
-	q := `SELECT message_id, CASE WHEN id <= COALESCE((SELECT CAST(value AS INTEGER) FROM kv WHERE key = 'message_ids_folded_until'), 0) THEN 1 ELSE 0 END
-		FROM messages WHERE message_id IN (?` + strings.Repeat(", ?", hasMessagesChunk-1) + `)`
-	args := make([]any, hasMessagesChunk)
-	for start := 0; start < len(look); start += hasMessagesChunk {
-		chunk := look[start:min(start+hasMessagesChunk, len(look))]
-		for i := range args {
-			args[i] = chunk[min(i, len(chunk)-1)]
-		}
-		rows, err := s.r.QueryContext(ctx, q, args...)
-		if err != nil {
+	for rows.Next() {
+		var id string
+		var old int
+		if err := rows.Scan(&id, &old); err != nil {
+			_ = rows.Close()
 			return nil, fmt.Errorf("has messages: %w", err)
 		}
-		for rows.Next() {
-			var id string
-			var old int
-			if err := rows.Scan(&id, &old); err != nil {
-				_ = rows.Close()
-				return nil, fmt.Errorf("has messages: %w", err)
-			}
-			exact[id] = true
-			if old == 1 {
-				folded[id] = true
-			}
+		exact[id] = true
+		if old == 1 {
+			folded[id] = true
 		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("has messages: %w", err)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("has messages: %w", err)
-		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("has messages: %w", err)
 	}
 	out := make(map[string]bool, len(ids))
 	for _, id := range ids {

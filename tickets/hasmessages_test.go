@@ -20,10 +20,10 @@ func TestHasMessages(t *testing.T) {
 	ingest(t, d, t0, request("late@mail.example", "paul@corp.example", "Ecran", "Mon écran est noir."))
 	ids := []string{"OLD.Id@mail.example", "old.id@mail.example", "CAF+Ab=X@mail.gmail.com", "caf+ab=x@mail.gmail.com",
 		"Caf+Ab=X@mail.gmail.com", "late@mail.example", "LATE@mail.example", "new@mail.example"}
-	for i := range 2 * hasMessagesChunk {
+	for i := range 200 { // A batch's worth of IDs in one list.
 		ids = append(ids, fmt.Sprintf("none%d@mail.example", i))
 	}
-	ids = append(ids, "late@mail.example", "OLD.ID@MAIL.EXAMPLE") // After a chunk, and asked twice.
+	ids = append(ids, "late@mail.example", "OLD.ID@MAIL.EXAMPLE") // After 200 others, and asked twice.
 	got, err := d.Store.HasMessages(ctx, ids)
 	if err != nil {
 		t.Fatal(err)
