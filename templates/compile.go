@@ -88,18 +88,23 @@ type fieldName struct {
 }
 
 type resolved struct {
-	t reflect.Type
-	m member
+	t    reflect.Type
+	addr bool // Read on an addressable value: methods of its pointer too.
+	m    member
 }
 
-// on is the member the name reads on ptr's type.
-func (f *fieldName) on(ptr reflect.Value) member {
-	t := ptr.Type()
-	if r := f.last.Load(); r != nil && r.t == t {
+// on is the member the name reads on receiver (on a pointer to it, when addr), as lookup finds it.
+func (f *fieldName) on(receiver reflect.Value, addr bool) member {
+	t := receiver.Type()
+	if r := f.last.Load(); r != nil && r.t == t && r.addr == addr {
 		return r.m
 	}
+	ptr := receiver
+	if addr {
+		ptr = ptr.Addr()
+	}
 	m := lookup(ptr, f.name)
-	f.last.Store(&resolved{t, m})
+	f.last.Store(&resolved{t, addr, m})
 	return m
 }
 

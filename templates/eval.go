@@ -460,28 +460,36 @@ func (s *state) field(dot reflect.Value, f *fieldName, args []*operand, final, r
 	if isNil || receiver.Kind() == reflect.Interface {
 		return receiver, errFallback
 	}
-	ptr := receiver
-	if ptr.Kind() != reflect.Pointer && ptr.CanAddr() {
-		ptr = ptr.Addr()
+	// Methods are looked for on a pointer to the receiver when it can be had (as text/template
+	// does); Addr is only taken to call one.
+	addr := receiver.Kind() != reflect.Pointer && receiver.CanAddr()
+	ptr := func() reflect.Value {
+		if addr {
+			return receiver.Addr()
+		}
+		return receiver
 	}
 	hasArgs := len(args) > 1 || final.IsValid()
 	switch receiver.Kind() {
 	case reflect.Struct:
-		m := f.on(ptr)
+		m := f.on(receiver, addr)
 		switch {
 		case !m.ok:
 			return receiver, errFallback
 		case m.method >= 0:
-			if f.name == "IsZero" && !hasArgs && receiver.Type() == timeType && ptr.Kind() == reflect.Pointer {
-				return reflect.ValueOf(ptr.Interface().(*time.Time).IsZero()), nil // {{if .Ticket.FirstResponseAt.IsZero}}
+			p := ptr()
+			if f.name == "IsZero" && !hasArgs && receiver.Type() == timeType && p.Kind() == reflect.Pointer {
+				return reflect.ValueOf(p.Interface().(*time.Time).IsZero()), nil // {{if .Ticket.FirstResponseAt.IsZero}}
 			}
-			return s.call(dot, ptr.Method(m.method), args, final, nil)
+			return s.call(dot, p.Method(m.method), args, final, nil)
 		case hasArgs:
 			return receiver, errFallback
+		case len(m.field) == 1:
+			return receiver.Field(m.field[0]), nil
 		}
 		return receiver.FieldByIndexErr(m.field)
 	case reflect.Map:
-		if f.on(ptr).ok || hasArgs || receiver.Type().Key().Kind() != reflect.String {
+		if f.on(receiver, addr).ok || hasArgs || receiver.Type().Key().Kind() != reflect.String {
 			return receiver, errFallback
 		}
 		v := receiver.MapIndex(reflect.ValueOf(f.name).Convert(receiver.Type().Key()))
@@ -490,8 +498,8 @@ func (s *state) field(dot reflect.Value, f *fieldName, args []*operand, final, r
 		}
 		return v, nil
 	}
-	if m := f.on(ptr); m.ok && m.method >= 0 {
-		return s.call(dot, ptr.Method(m.method), args, final, nil)
+	if m := f.on(receiver, addr); m.ok && m.method >= 0 {
+		return s.call(dot, ptr().Method(m.method), args, final, nil)
 	}
 	return receiver, errFallback
 }
@@ -919,8 +927,15 @@ func (s *state) print(v reflect.Value) error {
 		return errFallback // "<no value>": text/template writes it.
 	}
 	t := v.Type()
-	if t == viewType {
+	switch t {
+	case viewType:
 		return errFallback // text/template sees another type for the view.
+	case stringType: // The types of the switch below, without looking for their methods.
+		s.w.WriteString(v.String())
+		return nil
+	case intType, int64Type:
+		s.w.Write(strconv.AppendInt(s.w.AvailableBuffer(), v.Int(), 10))
+		return nil
 	}
 	if t.NumMethod() == 0 && reflect.PointerTo(t).NumMethod() == 0 {
 		switch v.Kind() {

@@ -365,24 +365,47 @@ func finish(v View, sb, tb, hb *bytes.Buffer) (subject, text, html string, err e
 func joinFields(b []byte) string {
 	var out strings.Builder
 	out.Grow(len(b))
-	space := false // A space is due before the next word.
-	for i := 0; i < len(b); {
-		c, size := rune(b[i]), 1
-		if c >= utf8.RuneSelf {
-			c, size = utf8.DecodeRune(b[i:])
-		}
-		if c == ' ' || c >= '\t' && c <= '\r' || c >= utf8.RuneSelf && unicode.IsSpace(c) {
-			space = out.Len() > 0
-		} else {
-			if space {
-				out.WriteByte(' ')
-				space = false
+	for i := 0; ; {
+		for n := 0; i < len(b); i += n {
+			if n = spaceAt(b, i); n == 0 {
+				break
 			}
-			out.Write(b[i : i+size])
 		}
-		i += size
+		if i == len(b) {
+			return out.String()
+		}
+		start := i
+		for i < len(b) && spaceAt(b, i) == 0 {
+			i += runeSize(b, i)
+		}
+		if out.Len() > 0 {
+			out.WriteByte(' ')
+		}
+		out.Write(b[start:i]) // A word at once.
 	}
-	return out.String()
+}
+
+// spaceAt is the size of the white space (unicode.IsSpace) that starts b[i:], 0 for none.
+func spaceAt(b []byte, i int) int {
+	if c := b[i]; c < utf8.RuneSelf {
+		if c == ' ' || c >= '\t' && c <= '\r' {
+			return 1
+		}
+		return 0
+	}
+	if r, size := utf8.DecodeRune(b[i:]); unicode.IsSpace(r) {
+		return size
+	}
+	return 0
+}
+
+// runeSize is the size of the character that starts b[i:] (1 for a byte that starts none).
+func runeSize(b []byte, i int) int {
+	if b[i] < utf8.RuneSelf {
+		return 1
+	}
+	_, size := utf8.DecodeRune(b[i:])
+	return size
 }
 
 // buffers are Render's three buffers (subject, text, HTML), kept from mail to mail.
