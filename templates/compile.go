@@ -69,7 +69,7 @@ const (
 // operand is an argument of a command (or its operator).
 type operand struct {
 	kind   opKind
-	fields []*fieldName  // opField, opVar, opChain: the names read one after the other.
+	fields *names        // opField, opVar, opChain: the names read one after the other (nil for none).
 	name   string        // opVar: the variable; opFunc: the function.
 	fn     *function     // opFunc: nil for a builtin.
 	pipe   *pipeline     // opPipe.
@@ -292,9 +292,9 @@ func (c *compiler) operand(n tparse.Node) (*operand, error) {
 	case *tparse.DotNode:
 		return &operand{kind: opDot}, nil
 	case *tparse.FieldNode:
-		return &operand{kind: opField, fields: names(n.Ident)}, nil
+		return &operand{kind: opField, fields: newNames(n.Ident)}, nil
 	case *tparse.VariableNode:
-		return &operand{kind: opVar, name: n.Ident[0], fields: names(n.Ident[1:])}, nil
+		return &operand{kind: opVar, name: n.Ident[0], fields: newNames(n.Ident[1:])}, nil
 	case *tparse.ChainNode:
 		switch n.Node.(type) {
 		case *tparse.PipeNode, *tparse.FieldNode, *tparse.VariableNode:
@@ -305,7 +305,7 @@ func (c *compiler) operand(n tparse.Node) (*operand, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &operand{kind: opChain, inner: inner, fields: names(n.Field)}, nil
+		return &operand{kind: opChain, inner: inner, fields: newNames(n.Field)}, nil
 	case *tparse.IdentifierNode:
 		f := c.funcs[n.Ident]
 		if f == nil && !builtins[n.Ident] {
@@ -335,12 +335,69 @@ func (c *compiler) operand(n tparse.Node) (*operand, error) {
 	return nil, fmt.Errorf("%w: argument %s", errFallback, n)
 }
 
-func names(idents []string) []*fieldName {
-	out := make([]*fieldName, len(idents))
+// names are the names an operand reads one after the other (.A.B.C). When they are all fields of
+// structs, each a struct but the last, path holds their index path from the type they were last
+// read on: the evaluator reads them at once (fieldChain), without a look at each name.
+type names struct {
+	list []*fieldName
+	path atomic.Pointer[fieldPath]
+}
+
+// fieldPath is where names lead from a type: the fields' index path, or none (ok false) when a
+// name is not a field of a struct.
+type fieldPath struct {
+	t     reflect.Type
+	addr  bool
+	index []int
+	ok    bool
+}
+
+// newNames are the names of idents; nil for none.
+func newNames(idents []string) *names {
+	if len(idents) == 0 {
+		return nil
+	}
+	out := &names{list: make([]*fieldName, len(idents))}
 	for i, id := range idents {
-		out[i] = &fieldName{name: id}
+		out.list[i] = &fieldName{name: id}
 	}
 	return out
+}
+
+// from is where the names lead from a struct of type t (addressable: addr).
+func (n *names) from(t reflect.Type, addr bool) *fieldPath {
+	if p := n.path.Load(); p != nil && p.t == t && p.addr == addr {
+		return p
+	}
+	p := &fieldPath{t: t, addr: addr, ok: true}
+	for i, f := range n.list {
+		lt := t
+		if addr {
+			lt = reflect.PointerTo(t)
+		}
+		m := lookupType(lt, f.name)
+		if !m.ok || m.method >= 0 {
+			p.ok = false
+			break
+		}
+		for _, x := range m.field { // Through embedded structs, not pointers.
+			if t.Kind() != reflect.Struct {
+				p.ok = false
+				break
+			}
+			t = t.Field(x).Type
+		}
+		if !p.ok || i < len(n.list)-1 && t.Kind() != reflect.Struct {
+			p.ok = false
+			break
+		}
+		p.index = append(p.index, m.field...)
+	}
+	if !p.ok {
+		p.index = nil
+	}
+	n.path.Store(p)
+	return p
 }
 
 // member is what a name reads on a type: a method (index ≥ 0) or a field's index path.
@@ -362,8 +419,11 @@ var (
 	membersMu sync.Mutex
 )
 
-func lookup(ptr reflect.Value, name string) member {
-	k := memberKey{ptr.Type(), name}
+func lookup(ptr reflect.Value, name string) member { return lookupType(ptr.Type(), name) }
+
+// lookupType is what name reads on a value of type t.
+func lookupType(t reflect.Type, name string) member {
+	k := memberKey{t, name}
 	if ms := members.Load(); ms != nil {
 		if m, ok := (*ms)[k]; ok {
 			return m

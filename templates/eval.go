@@ -381,7 +381,7 @@ func (s *state) command(dot reflect.Value, c *command, final reflect.Value) (ref
 		return s.function(dot, op, c.args, final)
 	case opVar:
 		v, err := s.varValue(op.name)
-		if err != nil || len(op.fields) == 0 {
+		if err != nil || op.fields == nil {
 			if len(c.args) > 1 || final.IsValid() {
 				return reflect.Value{}, errFallback
 			}
@@ -401,7 +401,7 @@ func (s *state) operand(dot reflect.Value, op *operand) (reflect.Value, error) {
 	switch op.kind {
 	case opVar:
 		v, err := s.varValue(op.name)
-		if err != nil || len(op.fields) == 0 {
+		if err != nil || op.fields == nil {
 			return v, err
 		}
 		return s.fieldChain(dot, v, op.fields, nil, reflect.Value{})
@@ -441,15 +441,25 @@ func (s *state) chain(dot reflect.Value, op *operand) (reflect.Value, error) {
 
 // fieldChain evaluates .A.B.C from receiver; the last name may be a method that takes args (args[0]
 // is the field's own operand) and final.
-func (s *state) fieldChain(dot, receiver reflect.Value, names []*fieldName, args []*operand, final reflect.Value) (reflect.Value, error) {
-	n := len(names)
+func (s *state) fieldChain(dot, receiver reflect.Value, names *names, args []*operand, final reflect.Value) (reflect.Value, error) {
+	if len(args) <= 1 && !final.IsValid() {
+		if r, isNil := indirect(receiver); !isNil && r.Kind() == reflect.Struct {
+			if p := names.from(r.Type(), r.CanAddr()); p.ok {
+				for _, i := range p.index {
+					r = r.Field(i)
+				}
+				return r, nil
+			}
+		}
+	}
+	n := len(names.list)
 	for i := range n - 1 {
 		var err error
-		if receiver, err = s.field(dot, names[i], nil, reflect.Value{}, receiver); err != nil {
+		if receiver, err = s.field(dot, names.list[i], nil, reflect.Value{}, receiver); err != nil {
 			return receiver, err
 		}
 	}
-	return s.field(dot, names[n-1], args, final, receiver)
+	return s.field(dot, names.list[n-1], args, final, receiver)
 }
 
 func (s *state) field(dot reflect.Value, f *fieldName, args []*operand, final, receiver reflect.Value) (reflect.Value, error) {
