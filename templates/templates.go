@@ -363,6 +363,9 @@ func finish(v View, sb, tb, hb *bytes.Buffer) (subject, text, html string, err e
 // joinFields is strings.Join(strings.Fields(string(b)), " ") in one pass and one allocation
 // (TestJoinFields).
 func joinFields(b []byte) string {
+	if oneSpaced(b) {
+		return string(b)
+	}
 	var out strings.Builder
 	out.Grow(len(b))
 	for i := 0; ; {
@@ -383,6 +386,23 @@ func joinFields(b []byte) string {
 		}
 		out.Write(b[start:i]) // A word at once.
 	}
+}
+
+// oneSpaced tells whether b is already its words joined by single spaces, as most subjects are:
+// no space at either end, none after a space, and no other white space (no control from \t to
+// \r, nor a byte that starts a Unicode space: U+0085 and U+00A0 start with 0xC2, U+1680 with 0xE1,
+// U+2000 to U+205F with 0xE2, U+3000 with 0xE3).
+func oneSpaced(b []byte) bool {
+	if len(b) > 0 && (b[0] == ' ' || b[len(b)-1] == ' ') {
+		return false
+	}
+	for i, c := range b {
+		switch {
+		case c == ' ' && b[i-1] == ' ', c >= '\t' && c <= '\r', c == 0xC2, c >= 0xE1 && c <= 0xE3:
+			return false
+		}
+	}
+	return true
 }
 
 // spaceAt is the size of the white space (unicode.IsSpace) that starts b[i:], 0 for none.
@@ -514,24 +534,26 @@ func CleanSubject(s, tag string) string {
 func tidy(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 1)
-	blank := true // Also drops leading blank lines.
-	pending := 0  // Blank lines seen since the last line written: at most one is written.
+	blank := true    // Also drops leading blank lines.
+	pending := false // A blank line was seen since the last line written: one is written.
 	for len(s) > 0 {
-		l, rest, _ := strings.Cut(s, "\n")
-		s = rest
+		l := s
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			l, s = s[:i], s[i+1:]
+		} else {
+			s = ""
+		}
 		if l != "-- " { // The signature separator keeps its space (RFC 3676 section 4.3).
-			l = strings.TrimRight(l, " \t")
+			l = trimBlanks(l)
 		}
 		if l == "" {
-			if !blank {
-				pending = 1
-			}
+			pending = pending || !blank
 			blank = true
 			continue
 		}
-		if pending > 0 {
+		if pending {
 			b.WriteByte('\n')
-			pending = 0
+			pending = false
 		}
 		blank = false
 		b.WriteString(l)
@@ -541,4 +563,14 @@ func tidy(s string) string {
 		return "\n"
 	}
 	return b.String()
+}
+
+// trimBlanks is l without its trailing spaces and tabs (strings.TrimRight builds its set of
+// bytes at every call).
+func trimBlanks(l string) string {
+	e := len(l)
+	for e > 0 && (l[e-1] == ' ' || l[e-1] == '\t') {
+		e--
+	}
+	return l[:e]
 }
