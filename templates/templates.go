@@ -33,6 +33,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	texttemplate "text/template"
@@ -313,8 +314,9 @@ func (s *Set) render(kind, lang string, n tickets.Notice, way int) (subject, tex
 	if s.words[lang] == nil {
 		lang = Fallback
 	}
-	key := lang + "/" + kind
-	tt, ok := s.text[key]
+	var kb [64]byte // "lang/kind", looked up without being allocated (m[string(b)] copies nothing).
+	k := append(append(append(kb[:0], lang...), '/'), kind...)
+	tt, ok := s.text[string(k)]
 	if !ok {
 		return "", "", "", fmt.Errorf("%w %q", ErrUnknownKind, kind)
 	}
@@ -327,7 +329,7 @@ func (s *Set) render(kind, lang string, n tickets.Notice, way int) (subject, tex
 		buffers.Put(b)
 	}()
 	sb, tb, hb := &b[0], &b[1], &b[2]
-	if p := s.fast[key]; way != engine && p != nil {
+	if p := s.fast[string(k)]; way != engine && p != nil {
 		if p.subject.execute(sb, &v) == nil && p.text.execute(tb, &v) == nil && p.html.execute(hb, &v) == nil {
 			return finish(v, sb, tb, hb)
 		}
@@ -338,6 +340,7 @@ func (s *Set) render(kind, lang string, n tickets.Notice, way int) (subject, tex
 		tb.Reset()
 		hb.Reset()
 	}
+	key := string(k)
 	d := dot(v)
 	if err := execute(sb, d, v, func(w io.Writer, x any) error { return tt.ExecuteTemplate(w, "subject", x) }); err != nil {
 		return "", "", "", fmt.Errorf("render %s subject: %w", key, err)
@@ -450,7 +453,10 @@ func Ref(tag string, id int64) string {
 	if id == 0 {
 		return "[" + tag + "]"
 	}
-	return fmt.Sprintf("[%s #%d]", tag, id)
+	var buf [64]byte // Written on the stack, copied once (fmt.Sprintf allocates twice).
+	b := append(append(buf[:0], '['), tag...)
+	b = strconv.AppendInt(append(b, " #"...), id, 10)
+	return string(append(b, ']'))
 }
 
 var (
