@@ -56,34 +56,35 @@ func datePieces(t *texttemplate.Template) ([]datePiece, bool) {
 	return out, true
 }
 
-// writeDate writes t's parts by the pieces of a format.
-func writeDate(b *bytes.Buffer, pieces []datePiece, p dateParts) {
+// appendDate appends t's parts by the pieces of a format to dst.
+func appendDate(dst []byte, pieces []datePiece, p dateParts) []byte {
 	for _, x := range pieces {
 		switch x.field {
 		case "":
-			b.WriteString(x.text)
+			dst = append(dst, x.text...)
 		case "Weekday":
-			b.WriteString(p.Weekday)
+			dst = append(dst, p.Weekday...)
 		case "Month":
-			b.WriteString(p.Month)
+			dst = append(dst, p.Month...)
 		case "ShortMonth":
-			b.WriteString(p.ShortMonth)
+			dst = append(dst, p.ShortMonth...)
 		case "Time":
-			b.WriteString(p.Time)
+			dst = append(dst, p.Time...)
 		case "Day":
-			b.WriteString(strconv.Itoa(p.Day))
+			dst = strconv.AppendInt(dst, int64(p.Day), 10)
 		case "Year":
-			b.WriteString(strconv.Itoa(p.Year))
+			dst = strconv.AppendInt(dst, int64(p.Year), 10)
 		case "Zone":
-			b.WriteString(p.Zone)
+			dst = append(dst, p.Zone...)
 		case "Abbrev":
-			b.WriteString(p.Abbrev)
+			dst = append(dst, p.Abbrev...)
 		case "Offset":
-			b.WriteString(p.Offset)
+			dst = append(dst, p.Offset...)
 		case "City":
-			b.WriteString(p.City)
+			dst = append(dst, p.City...)
 		}
 	}
+	return dst
 }
 
 // partsOf are a time's dateParts in the catalogue's words, its zone that of t's location.

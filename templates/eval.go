@@ -10,18 +10,18 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
-	tparse "text/template/parse"
 	"time"
 )
 
 // An evaluator of deskd's own for the parsed templates. text/template walks the same trees, but
 // looks every field up by name (reflect's FieldByName) and calls every function through
-// reflect.Value.Call, each time: three quarters of a mail's rendering. This one walks the trees
-// text/template parsed (and html/template escaped), with the same rules, but finds a field or a
-// method once per type and name (fieldCache), calls the template functions of the usual shapes
-// directly (call) and writes strings and integers without fmt. The files, the override folder and
-// the language folders are read and parsed exactly as before; only the execution is ours.
+// reflect.Value.Call, each time: three quarters of a mail's rendering. This one runs the trees
+// text/template parsed (and html/template escaped), with the same rules, compiled once at Load
+// into nodes of its own (compile.go): functions, escapers and called templates resolved, a chain
+// of fields read by one index path cached per type, the template functions of the usual shapes
+// called directly (callDirect), the strings they return kept unboxed, strings and integers written
+// without fmt. The files, the override folder and the language folders are read and parsed
+// exactly as before; only the execution is ours.
 //
 // It is conservative: a node, a function or an escaper it does not know makes it refuse the
 // template when it is built (Load then keeps text/template for that template), and anything
@@ -34,18 +34,22 @@ import (
 // Ours beats text/template on deskd's templates: BenchmarkRender, French, alternated on the
 // same loaded machine (`go test ./templates -run '^$' -bench Render -benchmem`), an
 // acknowledgement 58–73 µs and 210 allocations with text/template against 22–28 µs and 54 with
-// this evaluator, an assignment notice 116–149 µs and 458 against 50–52 µs and 110
-// (bench/README.md, "Sending, third pass").
+// this evaluator as it first walked the parse trees, an assignment notice 116–149 µs and 458
+// against 50–52 µs and 110 (bench/README.md, "Sending, third pass"). Compiled, an
+// acknowledgement and an assignment notice (Render, all of it) take 223,200 instructions and 46
+// allocations against 386,800 and 132 when it walked the parse trees (−42 %; callgrind with
+// --toggle-collect='*templates.(*Set).Render' on BenchmarkRender, 2000x less 1000x, the
+// command in render_bench_test.go); a new ticket's two copies in mailout, rendered and built
+// (BenchmarkCopyBytes, 300x, its doc comment's command), 662,700 → 495,600 instructions and
+// 193 → 107 allocations.
 
 // errFallback makes Render render the mail with text/template instead.
 var errFallback = errors.New("templates: not for the evaluator")
 
-// program is one template ready for the evaluator: its tree and the namespace its {{template}}
-// actions call into, with its functions resolved.
+// program is one template compiled for the evaluator (compile.go): its tree as nodes of the
+// evaluator's own, with every function, escaper, called template and field name resolved once.
 type program struct {
-	root  *tparse.Tree
-	trees map[string]*tparse.Tree
-	funcs map[string]*function
+	root *list
 }
 
 // function is a template function: its value, and the Go function itself for call's fast paths.
@@ -68,140 +72,19 @@ var (
 	stringerType    = reflect.TypeFor[fmt.Stringer]()
 	reflectValueTyp = reflect.TypeFor[reflect.Value]()
 	viewType        = reflect.TypeFor[View]()
+	htmlValueType   = reflect.TypeFor[htmltemplate.HTML]()
 )
 
-// builtins are the text/template builtins the evaluator runs itself; a template that uses
-// another one (print, index, printf …) is left to text/template.
-var builtins = map[string]bool{"and": true, "or": true, "not": true, "eq": true, "ne": true, "len": true,
-	"lt": true, "le": true, "gt": true, "ge": true}
-
-// compile prepares a template of a namespace for the evaluator; errFallback when it uses something
-// the evaluator does not do. trees is the namespace (name → tree), funcs the template functions.
-func compile(name string, trees map[string]*tparse.Tree, funcs map[string]any) (*program, error) {
-	p := &program{root: trees[name], trees: trees, funcs: map[string]*function{}}
-	if p.root == nil {
-		return nil, errFallback
-	}
-	for n, f := range funcs {
-		p.funcs[n] = &function{v: reflect.ValueOf(f), fn: f}
-	}
-	for n, e := range escapers {
-		if _, ok := p.funcs[n]; !ok {
-			p.funcs[n] = &function{esc: e}
-		}
-	}
-	seen := map[string]bool{}
-	var check func(t *tparse.Tree) error
-	check = func(t *tparse.Tree) error {
-		if t == nil || seen[t.Name] {
-			return nil
-		}
-		seen[t.Name] = true
-		var calls []string
-		if err := p.checkNode(t.Root, &calls); err != nil {
-			return err
-		}
-		for _, c := range calls {
-			called := trees[c]
-			if called == nil {
-				return fmt.Errorf("%w: no template %q", errFallback, c)
-			}
-			if err := check(called); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := check(p.root); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// checkNode refuses what the evaluator does not run, and lists the templates a tree calls.
-func (p *program) checkNode(n tparse.Node, calls *[]string) error {
-	switch n := n.(type) {
-	case nil:
-		return nil
-	case *tparse.ListNode:
-		if n == nil {
-			return nil
-		}
-		for _, c := range n.Nodes {
-			if err := p.checkNode(c, calls); err != nil {
-				return err
-			}
-		}
-		return nil
-	case *tparse.TextNode, *tparse.CommentNode, *tparse.BreakNode, *tparse.ContinueNode:
-		return nil
-	case *tparse.ActionNode:
-		return p.checkPipe(n.Pipe)
-	case *tparse.IfNode:
-		return p.checkBranch(&n.BranchNode, calls)
-	case *tparse.WithNode:
-		return p.checkBranch(&n.BranchNode, calls)
-	case *tparse.RangeNode:
-		return p.checkBranch(&n.BranchNode, calls)
-	case *tparse.TemplateNode:
-		*calls = append(*calls, n.Name)
-		return p.checkPipe(n.Pipe)
-	}
-	return fmt.Errorf("%w: node %s", errFallback, n)
-}
-
-func (p *program) checkBranch(b *tparse.BranchNode, calls *[]string) error {
-	if err := p.checkPipe(b.Pipe); err != nil {
-		return err
-	}
-	if err := p.checkNode(b.List, calls); err != nil {
-		return err
-	}
-	return p.checkNode(b.ElseList, calls)
-}
-
-func (p *program) checkPipe(pipe *tparse.PipeNode) error {
-	if pipe == nil {
-		return nil
-	}
-	for _, c := range pipe.Cmds {
-		for _, a := range c.Args {
-			if err := p.checkArg(a); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func (p *program) checkArg(n tparse.Node) error {
-	switch n := n.(type) {
-	case *tparse.IdentifierNode:
-		if p.funcs[n.Ident] == nil && !builtins[n.Ident] {
-			return fmt.Errorf("%w: function %s", errFallback, n.Ident)
-		}
-	case *tparse.PipeNode:
-		return p.checkPipe(n)
-	case *tparse.ChainNode:
-		return p.checkArg(n.Node)
-	case *tparse.FieldNode, *tparse.VariableNode, *tparse.DotNode, *tparse.StringNode, *tparse.BoolNode:
-	case *tparse.NumberNode:
-		if n.IsComplex || !n.IsInt || strings.ContainsAny(n.Text, ".eEpP'") {
-			return fmt.Errorf("%w: number %s", errFallback, n.Text)
-		}
-	default:
-		return fmt.Errorf("%w: argument %s", errFallback, n)
-	}
-	return nil
-}
-
-// state is one execution, as text/template's: the output, the variables in scope, the depth of
-// {{template}} calls.
+// state is one execution, as text/template's: the output, the variables in scope (a stack
+// shared with the {{template}} calls, each of which sees its own from base), the depth of
+// {{template}} calls, and strings the functions returned (strs, so that a string is given to
+// the next command without being boxed on the heap).
 type state struct {
-	p     *program
 	w     *bytes.Buffer
 	vars  []variable
+	base  int
 	depth int
+	strs  []string
 }
 
 type variable struct {
@@ -218,27 +101,43 @@ var (
 	errContinue = errors.New("continue")
 )
 
+// scratch is an execution's variable stack and string slots, kept from mail to mail.
+type scratch struct {
+	vars []variable
+	strs []string
+}
+
+// strSlots is how many strings returned by functions an execution keeps unboxed; past it they
+// are boxed as reflect.ValueOf boxes them. An assignment notice's HTML returns some twenty.
+const strSlots = 64
+
+var scratches = sync.Pool{New: func() any {
+	return &scratch{vars: make([]variable, 0, 16), strs: make([]string, 0, strSlots)}
+}}
+
 // execute writes the template for v into w; on any error w holds partial output.
 func (p *program) execute(w *bytes.Buffer, v *View) (err error) {
+	sc := scratches.Get().(*scratch)
+	s := state{w: w, vars: sc.vars[:0], strs: sc.strs[:0]}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: %v", errFallback, r)
 		}
+		clear(s.vars[:cap(s.vars)])
+		clear(s.strs[:cap(s.strs)])
+		sc.vars, sc.strs = s.vars[:0], s.strs[:0]
+		scratches.Put(sc)
 	}()
 	dot := reflect.ValueOf(v)
-	s := &state{p: p, w: w, vars: make([]variable, 1, 8)}
-	s.vars[0] = variable{"$", dot}
-	if err := s.walk(dot, p.root.Root); err != nil && err != errBreak && err != errContinue {
+	s.vars = append(s.vars, variable{"$", dot})
+	if err := s.walk(dot, p.root); err != nil && err != errBreak && err != errContinue {
 		return err
 	}
 	return nil
 }
 
-func (s *state) mark() int { return len(s.vars) }
-func (s *state) pop(m int) { s.vars = s.vars[:m] }
-
 func (s *state) setVar(name string, v reflect.Value) error {
-	for i := len(s.vars) - 1; i >= 0; i-- {
+	for i := len(s.vars) - 1; i >= s.base; i-- {
 		if s.vars[i].name == name {
 			s.vars[i].value = v
 			return nil
@@ -248,7 +147,7 @@ func (s *state) setVar(name string, v reflect.Value) error {
 }
 
 func (s *state) varValue(name string) (reflect.Value, error) {
-	for i := len(s.vars) - 1; i >= 0; i-- {
+	for i := len(s.vars) - 1; i >= s.base; i-- {
 		if s.vars[i].name == name {
 			return s.vars[i].value, nil
 		}
@@ -256,95 +155,66 @@ func (s *state) varValue(name string) (reflect.Value, error) {
 	return reflect.Value{}, errFallback
 }
 
-func (s *state) walk(dot reflect.Value, n tparse.Node) error {
-	switch n := n.(type) {
-	case *tparse.ListNode:
-		if n == nil {
-			return nil
-		}
-		for _, c := range n.Nodes {
-			if err := s.walk(dot, c); err != nil {
-				return err
-			}
-		}
+// str is x as a value, in one of the execution's string slots when one is free.
+func (s *state) str(x string) reflect.Value {
+	if len(s.strs) == cap(s.strs) {
+		return reflect.ValueOf(x)
+	}
+	s.strs = append(s.strs, x)
+	return reflect.ValueOf(&s.strs[len(s.strs)-1]).Elem()
+}
+
+func (s *state) walk(dot reflect.Value, l *list) error {
+	if l == nil {
 		return nil
-	case *tparse.TextNode:
-		s.w.Write(n.Text)
-		return nil
-	case *tparse.ActionNode:
-		if k := s.escapes(n.Pipe); k > 0 {
-			return s.escaped(dot, n.Pipe.Cmds, k)
+	}
+	for _, n := range l.nodes {
+		var err error
+		switch n := n.(type) {
+		case *textNode:
+			s.w.Write(n.text)
+		case *actionNode:
+			err = s.action(dot, n)
+		case *branchNode:
+			err = s.ifOrWith(dot, n)
+		case *rangeNode:
+			err = s.rangeNode(dot, n)
+		case *templateNode:
+			err = s.template(dot, n)
+		case *breakNode:
+			err = errBreak
+		case *continueNode:
+			err = errContinue
+		default:
+			err = errFallback
 		}
-		v, err := s.pipeline(dot, n.Pipe)
 		if err != nil {
 			return err
 		}
-		if len(n.Pipe.Decl) == 0 {
+	}
+	return nil
+}
+
+// action writes an action's value: printed, or when html/template ended it with escapers (escs),
+// through them one after the other as strings (the pipeline gives each escaper the last one's
+// string) rather than as values.
+func (s *state) action(dot reflect.Value, a *actionNode) error {
+	v, err := s.pipeline(dot, a.pipe)
+	if err != nil {
+		return err
+	}
+	if len(a.escs) == 0 {
+		if len(a.pipe.decl) == 0 {
 			return s.print(v)
 		}
 		return nil
-	case *tparse.CommentNode:
-		return nil
-	case *tparse.IfNode:
-		return s.ifOrWith(false, dot, &n.BranchNode)
-	case *tparse.WithNode:
-		return s.ifOrWith(true, dot, &n.BranchNode)
-	case *tparse.RangeNode:
-		return s.rangeNode(dot, n)
-	case *tparse.TemplateNode:
-		return s.template(dot, n)
-	case *tparse.BreakNode:
-		return errBreak
-	case *tparse.ContinueNode:
-		return errContinue
-	}
-	return errFallback
-}
-
-// escapes is how many escapers end an action's pipeline that declares nothing (html/template
-// puts one to three there), provided something comes before them.
-func (s *state) escapes(pipe *tparse.PipeNode) int {
-	if len(pipe.Decl) > 0 {
-		return 0
-	}
-	k := 0
-	for i := len(pipe.Cmds) - 1; i > 0; i-- {
-		c := pipe.Cmds[i]
-		if len(c.Args) != 1 {
-			break
-		}
-		id, ok := c.Args[0].(*tparse.IdentifierNode)
-		if !ok {
-			break
-		}
-		if f := s.p.funcs[id.Ident]; f == nil || f.esc == nil {
-			break
-		}
-		k++
-	}
-	return k
-}
-
-// escaped writes an action whose last k commands are escapers: the value of the others, through
-// the escapers one after the other, as strings (the pipeline gives each escaper the last one's
-// string) rather than as values.
-func (s *state) escaped(dot reflect.Value, cmds []*tparse.CommandNode, k int) error {
-	var v reflect.Value
-	for _, c := range cmds[:len(cmds)-k] {
-		var err error
-		if v, err = s.command(dot, c, v); err != nil {
-			return err
-		}
-		if v.Kind() == reflect.Interface && v.Type().NumMethod() == 0 {
-			v = reflect.ValueOf(v.Interface())
-		}
 	}
 	str, typ, err := stringify(v)
 	if err != nil {
 		return err
 	}
-	for _, c := range cmds[len(cmds)-k:] {
-		if str, err = s.p.funcs[c.Args[0].(*tparse.IdentifierNode).Ident].esc(str, typ); err != nil {
+	for _, e := range a.escs {
+		if str, err = e.esc(str, typ); err != nil {
 			return err
 		}
 		typ = plain
@@ -353,9 +223,10 @@ func (s *state) escaped(dot reflect.Value, cmds []*tparse.CommandNode, k int) er
 	return nil
 }
 
-func (s *state) ifOrWith(with bool, dot reflect.Value, b *tparse.BranchNode) error {
-	defer s.pop(s.mark())
-	v, err := s.pipeline(dot, b.Pipe)
+func (s *state) ifOrWith(dot reflect.Value, b *branchNode) error {
+	mark := len(s.vars)
+	defer func() { s.vars = s.vars[:mark] }()
+	v, err := s.pipeline(dot, b.pipe)
 	if err != nil {
 		return err
 	}
@@ -364,34 +235,36 @@ func (s *state) ifOrWith(with bool, dot reflect.Value, b *tparse.BranchNode) err
 		return errFallback
 	}
 	if t {
-		if with {
-			return s.walk(v, b.List)
+		if b.with {
+			return s.walk(v, b.list)
 		}
-		return s.walk(dot, b.List)
+		return s.walk(dot, b.list)
 	}
-	if b.ElseList != nil {
-		return s.walk(dot, b.ElseList)
-	}
-	return nil
+	return s.walk(dot, b.elseList)
 }
 
-func (s *state) rangeNode(dot reflect.Value, r *tparse.RangeNode) error {
-	defer s.pop(s.mark())
-	v, err := s.pipeline(dot, r.Pipe)
+func (s *state) rangeNode(dot reflect.Value, r *rangeNode) error {
+	outer := len(s.vars)
+	defer func() { s.vars = s.vars[:outer] }()
+	v, err := s.pipeline(dot, r.pipe)
 	if err != nil {
 		return err
 	}
 	v, _ = indirect(v)
-	mark := s.mark()
-	decl := r.Pipe.Decl
+	mark := len(s.vars)
+	var decl []string
+	assign := false
+	if r.pipe != nil {
+		decl, assign = r.pipe.decl, r.pipe.isAssign
+	}
 	one := func(index, elem reflect.Value) error {
 		if len(decl) > 0 {
-			if r.Pipe.IsAssign {
+			if assign {
 				target := elem
 				if len(decl) > 1 {
 					target = index
 				}
-				if err := s.setVar(decl[0].Ident[0], target); err != nil {
+				if err := s.setVar(decl[0], target); err != nil {
 					return err
 				}
 			} else {
@@ -399,16 +272,16 @@ func (s *state) rangeNode(dot reflect.Value, r *tparse.RangeNode) error {
 			}
 		}
 		if len(decl) > 1 {
-			if r.Pipe.IsAssign {
-				if err := s.setVar(decl[1].Ident[0], elem); err != nil {
+			if assign {
+				if err := s.setVar(decl[1], elem); err != nil {
 					return err
 				}
 			} else {
 				s.vars[len(s.vars)-2].value = index
 			}
 		}
-		err := s.walk(elem, r.List)
-		s.pop(mark)
+		err := s.walk(elem, r.list)
+		s.vars = s.vars[:mark]
 		return err
 	}
 	n := 0
@@ -442,34 +315,41 @@ func (s *state) rangeNode(dot reflect.Value, r *tparse.RangeNode) error {
 	default:
 		return errFallback
 	}
-	if n == 0 && r.ElseList != nil {
-		return s.walk(dot, r.ElseList)
+	if n == 0 {
+		return s.walk(dot, r.elseList)
 	}
 	return nil
 }
 
-func (s *state) template(dot reflect.Value, t *tparse.TemplateNode) error {
-	tree := s.p.trees[t.Name]
-	if tree == nil || s.depth >= maxDepth {
+// template runs a {{template}} call on the same stack: the called template sees its own "$"
+// and the variables it declares, none of the caller's.
+func (s *state) template(dot reflect.Value, t *templateNode) error {
+	if s.depth >= maxDepth {
 		return errFallback
 	}
-	v, err := s.pipeline(dot, t.Pipe)
+	v, err := s.pipeline(dot, t.pipe)
 	if err != nil {
 		return err
 	}
-	inner := state{p: s.p, w: s.w, vars: []variable{{"$", v}}, depth: s.depth + 1}
-	if err := inner.walk(v, tree.Root); err != nil && err != errBreak && err != errContinue {
+	mark, base := len(s.vars), s.base
+	s.vars = append(s.vars, variable{"$", v})
+	s.base = mark
+	s.depth++
+	err = s.walk(v, t.body)
+	s.vars, s.base = s.vars[:mark], base
+	s.depth--
+	if err != nil && err != errBreak && err != errContinue {
 		return err
 	}
 	return nil
 }
 
-func (s *state) pipeline(dot reflect.Value, pipe *tparse.PipeNode) (reflect.Value, error) {
+func (s *state) pipeline(dot reflect.Value, pipe *pipeline) (reflect.Value, error) {
 	var v reflect.Value
 	if pipe == nil {
 		return v, nil
 	}
-	for _, c := range pipe.Cmds {
+	for _, c := range pipe.cmds {
 		var err error
 		if v, err = s.command(dot, c, v); err != nil {
 			return v, err
@@ -479,13 +359,13 @@ func (s *state) pipeline(dot reflect.Value, pipe *tparse.PipeNode) (reflect.Valu
 			v = reflect.ValueOf(v.Interface())
 		}
 	}
-	for _, d := range pipe.Decl {
-		if pipe.IsAssign {
-			if err := s.setVar(d.Ident[0], v); err != nil {
+	for _, d := range pipe.decl {
+		if pipe.isAssign {
+			if err := s.setVar(d, v); err != nil {
 				return v, err
 			}
 		} else {
-			s.vars = append(s.vars, variable{d.Ident[0], v})
+			s.vars = append(s.vars, variable{d, v})
 		}
 	}
 	return v, nil
@@ -493,161 +373,102 @@ func (s *state) pipeline(dot reflect.Value, pipe *tparse.PipeNode) (reflect.Valu
 
 // command evaluates one command of a pipeline; final is the previous command's value (invalid for
 // the first), which a function takes as its last argument.
-func (s *state) command(dot reflect.Value, c *tparse.CommandNode, final reflect.Value) (reflect.Value, error) {
-	switch n := c.Args[0].(type) {
-	case *tparse.FieldNode:
-		return s.fieldChain(dot, dot, n.Ident, c.Args, final)
-	case *tparse.ChainNode:
-		if len(c.Args) > 1 || final.IsValid() {
+func (s *state) command(dot reflect.Value, c *command, final reflect.Value) (reflect.Value, error) {
+	op := c.args[0]
+	switch op.kind {
+	case opField:
+		return s.fieldChain(dot, dot, op.fields, c.args, final)
+	case opChain:
+		if len(c.args) > 1 || final.IsValid() {
 			return reflect.Value{}, errFallback
 		}
-		return s.chain(dot, n)
-	case *tparse.IdentifierNode:
-		return s.function(dot, n.Ident, c.Args, final)
-	case *tparse.VariableNode:
-		v, err := s.varValue(n.Ident[0])
-		if err != nil || len(n.Ident) == 1 {
-			if len(c.Args) > 1 || final.IsValid() {
+		return s.chain(dot, op)
+	case opFunc:
+		return s.function(dot, op, c.args, final)
+	case opVar:
+		v, err := s.varValue(op.name)
+		if err != nil || op.fields == nil {
+			if len(c.args) > 1 || final.IsValid() {
 				return reflect.Value{}, errFallback
 			}
 			return v, err
 		}
-		return s.fieldChain(dot, v, n.Ident[1:], c.Args, final)
+		return s.fieldChain(dot, v, op.fields, c.args, final)
 	}
-	if len(c.Args) > 1 || final.IsValid() {
+	if len(c.args) > 1 || final.IsValid() {
 		return reflect.Value{}, errFallback
 	}
-	return s.constant(dot, c.Args[0])
+	return s.constant(dot, op)
 }
 
-// operand is a variable, a parenthesized pipeline or a chain as an argument: command's cases for
-// them, without a command around it.
-func (s *state) operand(dot reflect.Value, n tparse.Node) (reflect.Value, error) {
-	switch n := n.(type) {
-	case *tparse.VariableNode:
-		v, err := s.varValue(n.Ident[0])
-		if err != nil || len(n.Ident) == 1 {
+// operand is a variable, a parenthesized pipeline, a chain or a field as an argument: command's
+// cases for them, without a command around it.
+func (s *state) operand(dot reflect.Value, op *operand) (reflect.Value, error) {
+	switch op.kind {
+	case opVar:
+		v, err := s.varValue(op.name)
+		if err != nil || op.fields == nil {
 			return v, err
 		}
-		return s.fieldChain(dot, v, n.Ident[1:], nil, reflect.Value{})
-	case *tparse.ChainNode:
-		return s.chain(dot, n)
-	case *tparse.PipeNode:
-		return s.pipeline(dot, n)
-	case *tparse.FieldNode:
-		return s.fieldChain(dot, dot, n.Ident, nil, reflect.Value{})
+		return s.fieldChain(dot, v, op.fields, nil, reflect.Value{})
+	case opChain:
+		return s.chain(dot, op)
+	case opPipe:
+		return s.pipeline(dot, op.pipe)
+	case opField:
+		return s.fieldChain(dot, dot, op.fields, nil, reflect.Value{})
 	}
 	return reflect.Value{}, errFallback
 }
 
 // constant is an argument as text/template gives it to a parameter of type any.
-func (s *state) constant(dot reflect.Value, n tparse.Node) (reflect.Value, error) {
-	switch n := n.(type) {
-	case *tparse.DotNode:
+func (s *state) constant(dot reflect.Value, op *operand) (reflect.Value, error) {
+	switch op.kind {
+	case opDot:
 		return dot, nil
-	case *tparse.StringNode:
-		return reflect.ValueOf(n.Text), nil
-	case *tparse.BoolNode:
-		return reflect.ValueOf(n.True), nil
-	case *tparse.NumberNode:
-		if n.IsComplex || !n.IsInt || strings.ContainsAny(n.Text, ".eEpP'") || int64(int(n.Int64)) != n.Int64 {
-			return reflect.Value{}, errFallback
+	case opString, opBool, opNumber:
+		if !op.value.IsValid() {
+			return op.value, errFallback
 		}
-		return reflect.ValueOf(int(n.Int64)), nil
-	case *tparse.PipeNode:
-		return s.pipeline(dot, n)
+		return op.value, nil
+	case opPipe:
+		return s.pipeline(dot, op.pipe)
 	}
 	return reflect.Value{}, errFallback
 }
 
-func (s *state) chain(dot reflect.Value, n *tparse.ChainNode) (reflect.Value, error) {
-	var v reflect.Value
-	var err error
-	switch inner := n.Node.(type) {
-	case *tparse.PipeNode:
-		v, err = s.pipeline(dot, inner)
-	case *tparse.FieldNode:
-		v, err = s.fieldChain(dot, dot, inner.Ident, nil, reflect.Value{})
-	case *tparse.VariableNode:
-		v, err = s.varValue(inner.Ident[0])
-		if err == nil && len(inner.Ident) > 1 {
-			v, err = s.fieldChain(dot, v, inner.Ident[1:], nil, reflect.Value{})
-		}
-	default:
-		return v, errFallback
-	}
+func (s *state) chain(dot reflect.Value, op *operand) (reflect.Value, error) {
+	v, err := s.operand(dot, op.inner)
 	if err != nil {
 		return v, err
 	}
-	return s.fieldChain(dot, v, n.Field, nil, reflect.Value{})
+	return s.fieldChain(dot, v, op.fields, nil, reflect.Value{})
 }
 
 // fieldChain evaluates .A.B.C from receiver; the last name may be a method that takes args (args[0]
-// is the field node itself) and final.
-func (s *state) fieldChain(dot, receiver reflect.Value, idents []string, args []tparse.Node, final reflect.Value) (reflect.Value, error) {
-	n := len(idents)
-	for i := range n - 1 {
-		var err error
-		if receiver, err = s.field(dot, idents[i], nil, reflect.Value{}, receiver); err != nil {
-			return receiver, err
-		}
-	}
-	return s.field(dot, idents[n-1], args, final, receiver)
-}
-
-// member is what a name reads on a type: a method (index ≥ 0) or a field's index path.
-type member struct {
-	method int
-	field  []int
-	ok     bool
-}
-
-type memberKey struct {
-	t    reflect.Type
-	name string
-}
-
-// members caches the lookups by type and name (text/template searches them on every use): a map
-// replaced whole when it grows, read without a lock. A desk's templates read a few hundred.
-var (
-	members   atomic.Pointer[map[memberKey]member]
-	membersMu sync.Mutex
-)
-
-func lookup(ptr reflect.Value, name string) member {
-	k := memberKey{ptr.Type(), name}
-	if ms := members.Load(); ms != nil {
-		if m, ok := (*ms)[k]; ok {
-			return m
-		}
-	}
-	m := member{method: -1}
-	if mt, ok := k.t.MethodByName(name); ok {
-		m.method, m.ok = mt.Index, true
-	} else {
-		t := k.t
-		if t.Kind() == reflect.Pointer {
-			t = t.Elem()
-		}
-		if t.Kind() == reflect.Struct {
-			if f, ok := t.FieldByName(name); ok && f.IsExported() {
-				m.field, m.ok = f.Index, true
+// is the field's own operand) and final.
+func (s *state) fieldChain(dot, receiver reflect.Value, names *names, args []*operand, final reflect.Value) (reflect.Value, error) {
+	if len(args) <= 1 && !final.IsValid() {
+		if r, isNil := indirect(receiver); !isNil && r.Kind() == reflect.Struct {
+			if p := names.from(r.Type(), r.CanAddr()); p.ok {
+				for _, i := range p.index {
+					r = r.Field(i)
+				}
+				return r, nil
 			}
 		}
 	}
-	membersMu.Lock()
-	defer membersMu.Unlock()
-	next := map[memberKey]member{k: m}
-	if ms := members.Load(); ms != nil {
-		for k, v := range *ms {
-			next[k] = v
+	n := len(names.list)
+	for i := range n - 1 {
+		var err error
+		if receiver, err = s.field(dot, names.list[i], nil, reflect.Value{}, receiver); err != nil {
+			return receiver, err
 		}
 	}
-	members.Store(&next)
-	return m
+	return s.field(dot, names.list[n-1], args, final, receiver)
 }
 
-func (s *state) field(dot reflect.Value, name string, args []tparse.Node, final, receiver reflect.Value) (reflect.Value, error) {
+func (s *state) field(dot reflect.Value, f *fieldName, args []*operand, final, receiver reflect.Value) (reflect.Value, error) {
 	if !receiver.IsValid() {
 		return receiver, errFallback
 	}
@@ -655,46 +476,54 @@ func (s *state) field(dot reflect.Value, name string, args []tparse.Node, final,
 	if isNil || receiver.Kind() == reflect.Interface {
 		return receiver, errFallback
 	}
-	ptr := receiver
-	if ptr.Kind() != reflect.Pointer && ptr.CanAddr() {
-		ptr = ptr.Addr()
+	// Methods are looked for on a pointer to the receiver when it can be had (as text/template
+	// does); Addr is only taken to call one.
+	addr := receiver.Kind() != reflect.Pointer && receiver.CanAddr()
+	ptr := func() reflect.Value {
+		if addr {
+			return receiver.Addr()
+		}
+		return receiver
 	}
 	hasArgs := len(args) > 1 || final.IsValid()
 	switch receiver.Kind() {
 	case reflect.Struct:
-		m := lookup(ptr, name)
+		m := f.on(receiver, addr)
 		switch {
 		case !m.ok:
 			return receiver, errFallback
 		case m.method >= 0:
-			if name == "IsZero" && !hasArgs && receiver.Type() == timeType && ptr.Kind() == reflect.Pointer {
-				return reflect.ValueOf(ptr.Interface().(*time.Time).IsZero()), nil // {{if .Ticket.FirstResponseAt.IsZero}}
+			p := ptr()
+			if f.name == "IsZero" && !hasArgs && receiver.Type() == timeType && p.Kind() == reflect.Pointer {
+				return reflect.ValueOf(p.Interface().(*time.Time).IsZero()), nil // {{if .Ticket.FirstResponseAt.IsZero}}
 			}
-			return s.call(dot, ptr.Method(m.method), args, final)
+			return s.call(dot, p.Method(m.method), args, final, nil)
 		case hasArgs:
 			return receiver, errFallback
+		case len(m.field) == 1:
+			return receiver.Field(m.field[0]), nil
 		}
 		return receiver.FieldByIndexErr(m.field)
 	case reflect.Map:
-		if lookup(ptr, name).ok || hasArgs || receiver.Type().Key().Kind() != reflect.String {
+		if f.on(receiver, addr).ok || hasArgs || receiver.Type().Key().Kind() != reflect.String {
 			return receiver, errFallback
 		}
-		v := receiver.MapIndex(reflect.ValueOf(name).Convert(receiver.Type().Key()))
+		v := receiver.MapIndex(reflect.ValueOf(f.name).Convert(receiver.Type().Key()))
 		if !v.IsValid() {
 			return v, errFallback // missingkey=error: text/template says which key.
 		}
 		return v, nil
 	}
-	if m := lookup(ptr, name); m.ok && m.method >= 0 {
-		return s.call(dot, ptr.Method(m.method), args, final)
+	if m := f.on(receiver, addr); m.ok && m.method >= 0 {
+		return s.call(dot, ptr().Method(m.method), args, final, nil)
 	}
 	return receiver, errFallback
 }
 
-func (s *state) function(dot reflect.Value, name string, args []tparse.Node, final reflect.Value) (reflect.Value, error) {
-	f := s.p.funcs[name]
+func (s *state) function(dot reflect.Value, op *operand, args []*operand, final reflect.Value) (reflect.Value, error) {
+	f := op.fn
 	if f == nil {
-		return s.builtin(dot, name, args[1:], final)
+		return s.builtin(dot, op.name, args[1:], final)
 	}
 	if f.esc != nil {
 		if len(args) != 1 || !final.IsValid() {
@@ -710,15 +539,16 @@ func (s *state) function(dot reflect.Value, name string, args []tparse.Node, fin
 	return s.call(dot, f.v, args, final, f.fn)
 }
 
-// call calls fn with the evaluated args (args[0] is the function's own node) and final, converted
-// as text/template converts them; a function of a usual shape is called directly.
-func (s *state) call(dot, fn reflect.Value, args []tparse.Node, final reflect.Value, direct ...any) (reflect.Value, error) {
+// call calls fn with the evaluated args (args[0] is the function's own operand) and final,
+// converted as text/template converts them; a function of a usual shape (direct, when not nil) is
+// called directly.
+func (s *state) call(dot, fn reflect.Value, args []*operand, final reflect.Value, direct any) (reflect.Value, error) {
 	typ := fn.Type()
 	if typ.IsVariadic() {
 		return reflect.Value{}, errFallback
 	}
 	if len(args) == 0 {
-		args = []tparse.Node{nil}
+		args = []*operand{nil}
 	}
 	nIn := len(args) - 1
 	if final.IsValid() {
@@ -746,8 +576,8 @@ func (s *state) call(dot, fn reflect.Value, args []tparse.Node, final reflect.Va
 		}
 		argv = append(argv, v)
 	}
-	if len(direct) > 0 {
-		if v, ok, err := callDirect(direct[0], argv); ok {
+	if direct != nil {
+		if v, ok, err := s.callDirect(direct, argv); ok {
 			return v, err
 		}
 	}
@@ -762,18 +592,72 @@ func (s *state) call(dot, fn reflect.Value, args []tparse.Node, final reflect.Va
 	return v, nil
 }
 
+// arg evaluates an argument for a parameter of type typ, as text/template's evalArg does for the
+// operands the evaluator takes (compile's operand).
+func (s *state) arg(dot reflect.Value, typ reflect.Type, op *operand) (reflect.Value, error) {
+	switch op.kind {
+	case opDot:
+		return assignable(dot, typ)
+	case opField:
+		v, err := s.fieldChain(dot, dot, op.fields, nil, reflect.Value{})
+		if err != nil {
+			return v, err
+		}
+		return assignable(v, typ)
+	case opVar, opPipe, opChain:
+		v, err := s.operand(dot, op)
+		if err != nil {
+			return v, err
+		}
+		return assignable(v, typ)
+	case opFunc:
+		v, err := s.function(dot, op, []*operand{op}, reflect.Value{})
+		if err != nil {
+			return v, err
+		}
+		return assignable(v, typ)
+	case opString:
+		if typ == stringType || typ.Kind() == reflect.Interface && typ.NumMethod() == 0 {
+			return op.value, nil
+		}
+		if typ.Kind() == reflect.String {
+			v := reflect.New(typ).Elem()
+			v.SetString(op.text)
+			return v, nil
+		}
+	case opBool:
+		if typ.Kind() == reflect.Bool {
+			v := reflect.New(typ).Elem()
+			v.SetBool(op.value.Bool())
+			return v, nil
+		}
+	case opNumber:
+		if typ == intType && op.value.IsValid() {
+			return op.value, nil
+		}
+		if typ.Kind() == reflect.Int {
+			v := reflect.New(typ).Elem()
+			v.SetInt(op.num)
+			if v.Int() == op.num {
+				return v, nil
+			}
+		}
+	}
+	return reflect.Value{}, errFallback
+}
+
 // callDirect calls the template functions of the shapes funcs has without reflection; ok is false
-// for any other shape.
-func callDirect(fn any, argv []reflect.Value) (v reflect.Value, ok bool, err error) {
+// for any other shape. The strings they return are kept in the execution's slots (str).
+func (s *state) callDirect(fn any, argv []reflect.Value) (v reflect.Value, ok bool, err error) {
 	str := func(i int) string { return argv[i].String() }
 	switch f := fn.(type) {
 	case func(string) string:
 		if argv[0].Type() == stringType {
-			return reflect.ValueOf(f(str(0))), true, nil
+			return s.str(f(str(0))), true, nil
 		}
 	case func(string, string) string:
 		if argv[0].Type() == stringType && argv[1].Type() == stringType {
-			return reflect.ValueOf(f(str(0), str(1))), true, nil
+			return s.str(f(str(0), str(1))), true, nil
 		}
 	case func(string) (string, error):
 		if argv[0].Type() == stringType {
@@ -781,7 +665,7 @@ func callDirect(fn any, argv []reflect.Value) (v reflect.Value, ok bool, err err
 			if err != nil {
 				return v, true, errFallback
 			}
-			return reflect.ValueOf(r), true, nil
+			return s.str(r), true, nil
 		}
 	case func(string) (htmltemplate.HTML, error):
 		if argv[0].Type() == stringType {
@@ -803,7 +687,7 @@ func callDirect(fn any, argv []reflect.Value) (v reflect.Value, ok bool, err err
 			if err != nil {
 				return v, true, errFallback
 			}
-			return reflect.ValueOf(r), true, nil
+			return s.str(r), true, nil
 		}
 	case func() []string:
 		return reflect.ValueOf(f()), true, nil
@@ -813,11 +697,11 @@ func callDirect(fn any, argv []reflect.Value) (v reflect.Value, ok bool, err err
 		}
 	case func([]string, string) string:
 		if argv[0].Type() == stringsType && argv[1].Type() == stringType {
-			return reflect.ValueOf(f(argv[0].Interface().([]string), str(1))), true, nil
+			return s.str(f(argv[0].Interface().([]string), str(1))), true, nil
 		}
 	case func(int64) string:
 		if argv[0].Type() == int64Type {
-			return reflect.ValueOf(f(argv[0].Int())), true, nil
+			return s.str(f(argv[0].Int())), true, nil
 		}
 	case func(int, int) int:
 		if argv[0].Type() == intType && argv[1].Type() == intType {
@@ -825,7 +709,7 @@ func callDirect(fn any, argv []reflect.Value) (v reflect.Value, ok bool, err err
 		}
 	case func(int, string, string) string:
 		if argv[0].Type() == intType && argv[1].Type() == stringType && argv[2].Type() == stringType {
-			return reflect.ValueOf(f(int(argv[0].Int()), str(1), str(2))), true, nil
+			return s.str(f(int(argv[0].Int()), str(1), str(2))), true, nil
 		}
 	}
 	return v, false, nil
@@ -838,76 +722,11 @@ var (
 	int64Type   = reflect.TypeFor[int64]()
 )
 
-// arg evaluates an argument for a parameter of type typ, as text/template's evalArg does for the
-// nodes the evaluator takes (checkArg).
-func (s *state) arg(dot reflect.Value, typ reflect.Type, n tparse.Node) (reflect.Value, error) {
-	switch a := n.(type) {
-	case *tparse.DotNode:
-		return assignable(dot, typ)
-	case *tparse.FieldNode:
-		v, err := s.fieldChain(dot, dot, a.Ident, []tparse.Node{n}, reflect.Value{})
-		if err != nil {
-			return v, err
-		}
-		return assignable(v, typ)
-	case *tparse.VariableNode, *tparse.PipeNode, *tparse.ChainNode:
-		v, err := s.operand(dot, n)
-		if err != nil {
-			return v, err
-		}
-		return assignable(v, typ)
-	case *tparse.IdentifierNode:
-		v, err := s.function(dot, a.Ident, []tparse.Node{n}, reflect.Value{})
-		if err != nil {
-			return v, err
-		}
-		return assignable(v, typ)
-	case *tparse.StringNode:
-		if typ.Kind() == reflect.String {
-			v := reflect.New(typ).Elem()
-			v.SetString(a.Text)
-			return v, nil
-		}
-		if typ.Kind() == reflect.Interface && typ.NumMethod() == 0 {
-			return reflect.ValueOf(a.Text), nil
-		}
-	case *tparse.BoolNode:
-		if typ.Kind() == reflect.Bool {
-			v := reflect.New(typ).Elem()
-			v.SetBool(a.True)
-			return v, nil
-		}
-	case *tparse.NumberNode:
-		if a.IsInt && !a.IsComplex && typ.Kind() == reflect.Int && !strings.ContainsAny(a.Text, ".eEpP'") {
-			v := reflect.New(typ).Elem()
-			v.SetInt(a.Int64)
-			if v.Int() == a.Int64 {
-				return v, nil
-			}
-		}
-	}
-	return reflect.Value{}, errFallback
-}
-
-// assignable is v as a value of typ, as text/template's validateType takes it when no
-// conversion is needed; anything else is for text/template.
-func assignable(v reflect.Value, typ reflect.Type) (reflect.Value, error) {
-	if !v.IsValid() {
-		return v, errFallback
-	}
-	if v.Type().AssignableTo(typ) {
-		return v, nil
-	}
-	if v.Kind() == reflect.Interface && !v.IsNil() && v.Elem().Type().AssignableTo(typ) {
-		return v.Elem(), nil
-	}
-	return v, errFallback
-}
-
 // builtin runs the text/template builtins and, or, not, eq, ne, lt, le, gt, ge and len.
-func (s *state) builtin(dot reflect.Value, name string, args []tparse.Node, final reflect.Value) (reflect.Value, error) {
+func (s *state) builtin(dot reflect.Value, name string, args []*operand, final reflect.Value) (reflect.Value, error) {
+	var buf [4]reflect.Value
 	vals := func() ([]reflect.Value, error) {
-		out := make([]reflect.Value, 0, len(args)+1)
+		out := buf[:0]
 		for _, a := range args {
 			v, err := s.anyArg(dot, a)
 			if err != nil {
@@ -1006,14 +825,29 @@ func (s *state) builtin(dot reflect.Value, name string, args []tparse.Node, fina
 }
 
 // anyArg evaluates an argument for a parameter of type any (the builtins').
-func (s *state) anyArg(dot reflect.Value, n tparse.Node) (reflect.Value, error) {
-	switch n.(type) {
-	case *tparse.FieldNode, *tparse.VariableNode, *tparse.ChainNode:
-		return s.operand(dot, n)
-	case *tparse.IdentifierNode:
-		return s.function(dot, n.(*tparse.IdentifierNode).Ident, []tparse.Node{n}, reflect.Value{})
+func (s *state) anyArg(dot reflect.Value, op *operand) (reflect.Value, error) {
+	switch op.kind {
+	case opField, opVar, opChain:
+		return s.operand(dot, op)
+	case opFunc:
+		return s.function(dot, op, []*operand{op}, reflect.Value{})
 	}
-	return s.constant(dot, n)
+	return s.constant(dot, op)
+}
+
+// assignable is v as a value of typ, as text/template's validateType takes it when no
+// conversion is needed; anything else is for text/template.
+func assignable(v reflect.Value, typ reflect.Type) (reflect.Value, error) {
+	if !v.IsValid() {
+		return v, errFallback
+	}
+	if v.Type().AssignableTo(typ) {
+		return v, nil
+	}
+	if v.Kind() == reflect.Interface && !v.IsNil() && v.Elem().Type().AssignableTo(typ) {
+		return v.Elem(), nil
+	}
+	return v, errFallback
 }
 
 // equal compares two values of the kinds the templates compare (strings, integers, booleans) as
@@ -1109,8 +943,15 @@ func (s *state) print(v reflect.Value) error {
 		return errFallback // "<no value>": text/template writes it.
 	}
 	t := v.Type()
-	if t == viewType {
+	switch t {
+	case viewType:
 		return errFallback // text/template sees another type for the view.
+	case stringType: // The types of the switch below, without looking for their methods.
+		s.w.WriteString(v.String())
+		return nil
+	case intType, int64Type:
+		s.w.Write(strconv.AppendInt(s.w.AvailableBuffer(), v.Int(), 10))
+		return nil
 	}
 	if t.NumMethod() == 0 && reflect.PointerTo(t).NumMethod() == 0 {
 		switch v.Kind() {
@@ -1149,7 +990,7 @@ func stringify(v reflect.Value) (string, htmlType, error) {
 	switch t := v.Type(); {
 	case t == stringType:
 		return v.String(), plain, nil
-	case t == reflect.TypeFor[htmltemplate.HTML]():
+	case t == htmlValueType:
 		return v.String(), trustedHTML, nil
 	case t.PkgPath() == "html/template":
 		return "", plain, errFallback

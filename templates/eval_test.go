@@ -2,10 +2,13 @@ package templates
 
 import (
 	"bytes"
+	"fmt"
 	htmltemplate "html/template"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
+	texttemplate "text/template"
 	tparse "text/template/parse"
 
 	"github.com/deskd/deskd/tickets"
@@ -105,4 +108,45 @@ func TestEvaluatorLeavesTheRestToTheEngine(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "Nope") {
 		t.Fatalf("en with a digest: %v", err)
 	}
+}
+
+// TestEvaluatorReadsNamesOnEveryType: a compiled name remembers where it led on the last type it
+// was read on; read on another type (View's Subject, then its ticket's, at another index path),
+// from several goroutines at once, it still reads what text/template reads.
+func TestEvaluatorReadsNamesOnEveryType(t *testing.T) {
+	src := `{{define "s"}}{{.Subject}}{{end}}{{template "s" .}} {{template "s" .Ticket}} {{template "s" .}} {{.Ticket.ID}}` +
+		`{{range $i, $x := .Linked}} {{template "s" $x}} {{template "s" $}}{{end}}`
+	tt, err := texttemplate.New("t").Option("missingkey=error").Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trees := map[string]*tparse.Tree{}
+	for _, x := range tt.Templates() {
+		trees[x.Name()] = x.Tree
+	}
+	p, err := compile("t", trees, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				v := &View{Subject: fmt.Sprintf("view %d.%d", g, i), Notice: tickets.Notice{Ticket: tickets.TicketInfo{ID: int64(i), Subject: "ticket"},
+					Linked: []tickets.TicketInfo{{Subject: "linked 1"}, {Subject: "linked 2"}}}}
+				var want, got bytes.Buffer
+				if err := tt.Execute(&want, v); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := p.execute(&got, v); err != nil || got.String() != want.String() {
+					t.Errorf("got %q (%v), want %q", got.String(), err, want.String())
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -10,6 +10,14 @@ import (
 // sends (its acknowledgement and its assignment notice), in French.
 //
 //	go test ./templates -run '^$' -bench Render -benchmem
+//
+// For instruction counts, stable on a shared machine, run it at two lengths and take the
+// difference (Load's own renders cancel out):
+//
+//	go test -c -tags sqlite_fts5 -o /tmp/templates.test ./templates
+//	GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off GOGC=off GOMAXPROCS=1 valgrind --tool=callgrind \
+//	  --toggle-collect='*templates.(*Set).Render' \
+//	  /tmp/templates.test -test.run '^$' -test.bench Render -test.benchtime 2000x   # and 1000x
 func BenchmarkRender(b *testing.B) {
 	s, err := Load("")
 	if err != nil {

@@ -33,6 +33,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	texttemplate "text/template"
@@ -313,8 +314,9 @@ func (s *Set) render(kind, lang string, n tickets.Notice, way int) (subject, tex
 	if s.words[lang] == nil {
 		lang = Fallback
 	}
-	key := lang + "/" + kind
-	tt, ok := s.text[key]
+	var kb [64]byte // "lang/kind", looked up without being allocated (m[string(b)] copies nothing).
+	k := append(append(append(kb[:0], lang...), '/'), kind...)
+	tt, ok := s.text[string(k)]
 	if !ok {
 		return "", "", "", fmt.Errorf("%w %q", ErrUnknownKind, kind)
 	}
@@ -327,7 +329,7 @@ func (s *Set) render(kind, lang string, n tickets.Notice, way int) (subject, tex
 		buffers.Put(b)
 	}()
 	sb, tb, hb := &b[0], &b[1], &b[2]
-	if p := s.fast[key]; way != engine && p != nil {
+	if p := s.fast[string(k)]; way != engine && p != nil {
 		if p.subject.execute(sb, &v) == nil && p.text.execute(tb, &v) == nil && p.html.execute(hb, &v) == nil {
 			return finish(v, sb, tb, hb)
 		}
@@ -338,6 +340,7 @@ func (s *Set) render(kind, lang string, n tickets.Notice, way int) (subject, tex
 		tb.Reset()
 		hb.Reset()
 	}
+	key := string(k)
 	d := dot(v)
 	if err := execute(sb, d, v, func(w io.Writer, x any) error { return tt.ExecuteTemplate(w, "subject", x) }); err != nil {
 		return "", "", "", fmt.Errorf("render %s subject: %w", key, err)
@@ -363,26 +366,69 @@ func finish(v View, sb, tb, hb *bytes.Buffer) (subject, text, html string, err e
 // joinFields is strings.Join(strings.Fields(string(b)), " ") in one pass and one allocation
 // (TestJoinFields).
 func joinFields(b []byte) string {
+	if oneSpaced(b) {
+		return string(b)
+	}
 	var out strings.Builder
 	out.Grow(len(b))
-	space := false // A space is due before the next word.
-	for i := 0; i < len(b); {
-		c, size := rune(b[i]), 1
-		if c >= utf8.RuneSelf {
-			c, size = utf8.DecodeRune(b[i:])
-		}
-		if c == ' ' || c >= '\t' && c <= '\r' || c >= utf8.RuneSelf && unicode.IsSpace(c) {
-			space = out.Len() > 0
-		} else {
-			if space {
-				out.WriteByte(' ')
-				space = false
+	for i := 0; ; {
+		for n := 0; i < len(b); i += n {
+			if n = spaceAt(b, i); n == 0 {
+				break
 			}
-			out.Write(b[i : i+size])
 		}
-		i += size
+		if i == len(b) {
+			return out.String()
+		}
+		start := i
+		for i < len(b) && spaceAt(b, i) == 0 {
+			i += runeSize(b, i)
+		}
+		if out.Len() > 0 {
+			out.WriteByte(' ')
+		}
+		out.Write(b[start:i]) // A word at once.
 	}
-	return out.String()
+}
+
+// oneSpaced tells whether b is already its words joined by single spaces, as most subjects are:
+// no space at either end, none after a space, and no other white space (no control from \t to
+// \r, nor a byte that starts a Unicode space: U+0085 and U+00A0 start with 0xC2, U+1680 with 0xE1,
+// U+2000 to U+205F with 0xE2, U+3000 with 0xE3).
+func oneSpaced(b []byte) bool {
+	if len(b) > 0 && (b[0] == ' ' || b[len(b)-1] == ' ') {
+		return false
+	}
+	for i, c := range b {
+		switch {
+		case c == ' ' && b[i-1] == ' ', c >= '\t' && c <= '\r', c == 0xC2, c >= 0xE1 && c <= 0xE3:
+			return false
+		}
+	}
+	return true
+}
+
+// spaceAt is the size of the white space (unicode.IsSpace) that starts b[i:], 0 for none.
+func spaceAt(b []byte, i int) int {
+	if c := b[i]; c < utf8.RuneSelf {
+		if c == ' ' || c >= '\t' && c <= '\r' {
+			return 1
+		}
+		return 0
+	}
+	if r, size := utf8.DecodeRune(b[i:]); unicode.IsSpace(r) {
+		return size
+	}
+	return 0
+}
+
+// runeSize is the size of the character that starts b[i:] (1 for a byte that starts none).
+func runeSize(b []byte, i int) int {
+	if b[i] < utf8.RuneSelf {
+		return 1
+	}
+	_, size := utf8.DecodeRune(b[i:])
+	return size
 }
 
 // buffers are Render's three buffers (subject, text, HTML), kept from mail to mail.
@@ -407,7 +453,10 @@ func Ref(tag string, id int64) string {
 	if id == 0 {
 		return "[" + tag + "]"
 	}
-	return fmt.Sprintf("[%s #%d]", tag, id)
+	var buf [64]byte // Written on the stack, copied once (fmt.Sprintf allocates twice).
+	b := append(append(buf[:0], '['), tag...)
+	b = strconv.AppendInt(append(b, " #"...), id, 10)
+	return string(append(b, ']'))
 }
 
 var (
@@ -491,24 +540,26 @@ func CleanSubject(s, tag string) string {
 func tidy(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 1)
-	blank := true // Also drops leading blank lines.
-	pending := 0  // Blank lines seen since the last line written: at most one is written.
+	blank := true    // Also drops leading blank lines.
+	pending := false // A blank line was seen since the last line written: one is written.
 	for len(s) > 0 {
-		l, rest, _ := strings.Cut(s, "\n")
-		s = rest
+		l := s
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			l, s = s[:i], s[i+1:]
+		} else {
+			s = ""
+		}
 		if l != "-- " { // The signature separator keeps its space (RFC 3676 section 4.3).
-			l = strings.TrimRight(l, " \t")
+			l = trimBlanks(l)
 		}
 		if l == "" {
-			if !blank {
-				pending = 1
-			}
+			pending = pending || !blank
 			blank = true
 			continue
 		}
-		if pending > 0 {
+		if pending {
 			b.WriteByte('\n')
-			pending = 0
+			pending = false
 		}
 		blank = false
 		b.WriteString(l)
@@ -518,4 +569,14 @@ func tidy(s string) string {
 		return "\n"
 	}
 	return b.String()
+}
+
+// trimBlanks is l without its trailing spaces and tabs (strings.TrimRight builds its set of
+// bytes at every call).
+func trimBlanks(l string) string {
+	e := len(l)
+	for e > 0 && (l[e-1] == ' ' || l[e-1] == '\t') {
+		e--
+	}
+	return l[:e]
 }

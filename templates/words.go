@@ -307,11 +307,11 @@ func stampZone(name string) *time.Location {
 
 // date formats t with one of the catalogue's date formats (long or short).
 func (c *catalogue) date(f *texttemplate.Template, t time.Time) (string, error) {
-	var b bytes.Buffer
 	if pieces, ok := c.pieces[f]; ok {
-		writeDate(&b, pieces, c.partsOf(t))
-		return b.String(), nil
+		var buf [80]byte // A date in a few words: written on the stack, copied once.
+		return string(appendDate(buf[:0], pieces, c.partsOf(t))), nil
 	}
+	var b bytes.Buffer
 	err := f.Execute(&b, c.partsOf(t))
 	return b.String(), err
 }

@@ -1,0 +1,456 @@
+package templates
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	tparse "text/template/parse"
+)
+
+// The evaluator (eval.go) does not walk text/template's parse trees: compile turns each tree, once
+// at Load, into nodes of its own that hold what the parse nodes only name. A function or an
+// escaper is its Go value, a {{template}} the compiled tree it calls, an action knows the
+// escapers html/template ended it with, a constant is its reflect.Value, and a field name
+// remembers its member on the type it last read. Rendering then looks nothing up by name but a
+// variable. What compile does not know it refuses, and Load keeps text/template for the template.
+
+// The compiled nodes; each is made of the parse node of the same name.
+type (
+	list struct{ nodes []any } // *textNode, *actionNode, *branchNode, *rangeNode, *templateNode, *breakNode, *continueNode.
+
+	textNode   struct{ text []byte }
+	actionNode struct {
+		pipe *pipeline   // Without the escapers.
+		escs []*function // The escapers html/template ended the pipeline with, in order.
+	}
+	branchNode struct { // {{if}} or {{with}}.
+		with           bool
+		pipe           *pipeline
+		list, elseList *list // elseList is nil without {{else}}.
+	}
+	rangeNode struct {
+		pipe           *pipeline
+		list, elseList *list
+	}
+	templateNode struct {
+		body *list
+		pipe *pipeline // Nil without one.
+	}
+	breakNode    struct{}
+	continueNode struct{}
+
+	pipeline struct {
+		decl     []string // The variables it declares or assigns, without their fields.
+		isAssign bool
+		cmds     []*command
+	}
+	command struct {
+		args []*operand // args[0] is the operator: a function, a field, a method, or a value.
+	}
+)
+
+// opKind is what an operand is.
+type opKind uint8
+
+const (
+	opDot    opKind = iota
+	opField         // .A.B, read from dot.
+	opVar           // $x, or $x.A.B.
+	opChain         // (pipeline).A.B, or a field or a variable followed by more names.
+	opFunc          // A template function or a builtin.
+	opPipe          // A parenthesized pipeline.
+	opString        // The constants.
+	opBool
+	opNumber
+)
+
+// operand is an argument of a command (or its operator).
+type operand struct {
+	kind   opKind
+	fields *names        // opField, opVar, opChain: the names read one after the other (nil for none).
+	name   string        // opVar: the variable; opFunc: the function.
+	fn     *function     // opFunc: nil for a builtin.
+	pipe   *pipeline     // opPipe.
+	inner  *operand      // opChain: what the names are read on.
+	value  reflect.Value // opString, opBool, opNumber: the constant as a parameter of type any takes it (invalid for a number that does not fit an int).
+	text   string        // opString.
+	num    int64         // opNumber.
+}
+
+// fieldName is a name read on a value: a field, or a method. It remembers the member it found
+// on the last type it was read on (a mail's templates read each name on one type), which
+// lookup's map is the fallback for.
+type fieldName struct {
+	name string
+	last atomic.Pointer[resolved]
+}
+
+type resolved struct {
+	t    reflect.Type
+	addr bool // Read on an addressable value: methods of its pointer too.
+	m    member
+}
+
+// on is the member the name reads on receiver (on a pointer to it, when addr), as lookup finds it.
+func (f *fieldName) on(receiver reflect.Value, addr bool) member {
+	t := receiver.Type()
+	if r := f.last.Load(); r != nil && r.t == t && r.addr == addr {
+		return r.m
+	}
+	ptr := receiver
+	if addr {
+		ptr = ptr.Addr()
+	}
+	m := lookup(ptr, f.name)
+	f.last.Store(&resolved{t, addr, m})
+	return m
+}
+
+// builtins are the text/template builtins the evaluator runs itself; a template that uses
+// another one (print, index, printf …) is left to text/template.
+var builtins = map[string]bool{"and": true, "or": true, "not": true, "eq": true, "ne": true, "len": true,
+	"lt": true, "le": true, "gt": true, "ge": true}
+
+// compiler compiles a namespace's trees, each once (a {{template}} may call itself).
+type compiler struct {
+	trees map[string]*tparse.Tree
+	funcs map[string]*function
+	done  map[string]*list
+}
+
+// compile prepares a template of a namespace for the evaluator; errFallback when it uses something
+// the evaluator does not do. trees is the namespace (name → tree), funcs the template functions.
+func compile(name string, trees map[string]*tparse.Tree, funcs map[string]any) (*program, error) {
+	c := &compiler{trees: trees, funcs: map[string]*function{}, done: map[string]*list{}}
+	for n, f := range funcs {
+		c.funcs[n] = &function{v: reflect.ValueOf(f), fn: f}
+	}
+	for n, e := range escapers {
+		if _, ok := c.funcs[n]; !ok {
+			c.funcs[n] = &function{esc: e}
+		}
+	}
+	root, err := c.tree(name)
+	if err != nil {
+		return nil, err
+	}
+	return &program{root: root}, nil
+}
+
+func (c *compiler) tree(name string) (*list, error) {
+	if l := c.done[name]; l != nil {
+		return l, nil
+	}
+	t := c.trees[name]
+	if t == nil {
+		return nil, fmt.Errorf("%w: no template %q", errFallback, name)
+	}
+	l := &list{}
+	c.done[name] = l // Before its nodes: a call to itself finds it.
+	compiled, err := c.list(t.Root)
+	if err != nil {
+		return nil, err
+	}
+	if compiled != nil {
+		*l = *compiled
+	}
+	return l, nil
+}
+
+func (c *compiler) list(l *tparse.ListNode) (*list, error) {
+	if l == nil {
+		return nil, nil
+	}
+	out := &list{nodes: make([]any, 0, len(l.Nodes))}
+	for _, n := range l.Nodes {
+		if _, ok := n.(*tparse.CommentNode); ok {
+			continue
+		}
+		cn, err := c.node(n)
+		if err != nil {
+			return nil, err
+		}
+		// Adjacent text (words folded into text, comments left out) is written at once.
+		if t, ok := cn.(*textNode); ok && len(out.nodes) > 0 {
+			if prev, ok := out.nodes[len(out.nodes)-1].(*textNode); ok {
+				prev.text = append(prev.text[:len(prev.text):len(prev.text)], t.text...)
+				continue
+			}
+		}
+		out.nodes = append(out.nodes, cn)
+	}
+	return out, nil
+}
+
+func (c *compiler) node(n tparse.Node) (any, error) {
+	switch n := n.(type) {
+	case *tparse.TextNode:
+		return &textNode{text: n.Text}, nil
+	case *tparse.ActionNode:
+		return c.action(n)
+	case *tparse.IfNode:
+		return c.branch(false, &n.BranchNode)
+	case *tparse.WithNode:
+		return c.branch(true, &n.BranchNode)
+	case *tparse.RangeNode:
+		b, err := c.branch(false, &n.BranchNode)
+		if err != nil {
+			return nil, err
+		}
+		return &rangeNode{pipe: b.pipe, list: b.list, elseList: b.elseList}, nil
+	case *tparse.TemplateNode:
+		body, err := c.tree(n.Name)
+		if err != nil {
+			return nil, err
+		}
+		pipe, err := c.pipeline(n.Pipe, 0)
+		if err != nil {
+			return nil, err
+		}
+		return &templateNode{body: body, pipe: pipe}, nil
+	case *tparse.BreakNode:
+		return &breakNode{}, nil
+	case *tparse.ContinueNode:
+		return &continueNode{}, nil
+	}
+	return nil, fmt.Errorf("%w: node %s", errFallback, n)
+}
+
+// action compiles an action; the escapers that end a pipeline that declares nothing (html/template
+// puts one to three there), provided something comes before them, are kept apart.
+func (c *compiler) action(n *tparse.ActionNode) (*actionNode, error) {
+	k := 0
+	if len(n.Pipe.Decl) == 0 {
+		for i := len(n.Pipe.Cmds) - 1; i > 0; i-- {
+			cmd := n.Pipe.Cmds[i]
+			if len(cmd.Args) != 1 {
+				break
+			}
+			id, ok := cmd.Args[0].(*tparse.IdentifierNode)
+			if !ok {
+				break
+			}
+			if f := c.funcs[id.Ident]; f == nil || f.esc == nil {
+				break
+			}
+			k++
+		}
+	}
+	a := &actionNode{}
+	var err error
+	if a.pipe, err = c.pipeline(n.Pipe, k); err != nil {
+		return nil, err
+	}
+	for _, cmd := range n.Pipe.Cmds[len(n.Pipe.Cmds)-k:] {
+		a.escs = append(a.escs, c.funcs[cmd.Args[0].(*tparse.IdentifierNode).Ident])
+	}
+	return a, nil
+}
+
+func (c *compiler) branch(with bool, b *tparse.BranchNode) (*branchNode, error) {
+	out := &branchNode{with: with}
+	var err error
+	if out.pipe, err = c.pipeline(b.Pipe, 0); err != nil {
+		return nil, err
+	}
+	if out.list, err = c.list(b.List); err != nil {
+		return nil, err
+	}
+	if out.elseList, err = c.list(b.ElseList); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// pipeline compiles a pipeline but its last drop commands.
+func (c *compiler) pipeline(p *tparse.PipeNode, drop int) (*pipeline, error) {
+	if p == nil {
+		return nil, nil
+	}
+	out := &pipeline{isAssign: p.IsAssign}
+	for _, d := range p.Decl {
+		out.decl = append(out.decl, d.Ident[0])
+	}
+	for _, cmd := range p.Cmds[:len(p.Cmds)-drop] {
+		cc := &command{}
+		for _, a := range cmd.Args {
+			op, err := c.operand(a)
+			if err != nil {
+				return nil, err
+			}
+			cc.args = append(cc.args, op)
+		}
+		out.cmds = append(out.cmds, cc)
+	}
+	return out, nil
+}
+
+func (c *compiler) operand(n tparse.Node) (*operand, error) {
+	switch n := n.(type) {
+	case *tparse.DotNode:
+		return &operand{kind: opDot}, nil
+	case *tparse.FieldNode:
+		return &operand{kind: opField, fields: newNames(n.Ident)}, nil
+	case *tparse.VariableNode:
+		return &operand{kind: opVar, name: n.Ident[0], fields: newNames(n.Ident[1:])}, nil
+	case *tparse.ChainNode:
+		switch n.Node.(type) {
+		case *tparse.PipeNode, *tparse.FieldNode, *tparse.VariableNode:
+		default:
+			return nil, fmt.Errorf("%w: chain %s", errFallback, n)
+		}
+		inner, err := c.operand(n.Node)
+		if err != nil {
+			return nil, err
+		}
+		return &operand{kind: opChain, inner: inner, fields: newNames(n.Field)}, nil
+	case *tparse.IdentifierNode:
+		f := c.funcs[n.Ident]
+		if f == nil && !builtins[n.Ident] {
+			return nil, fmt.Errorf("%w: function %s", errFallback, n.Ident)
+		}
+		return &operand{kind: opFunc, name: n.Ident, fn: f}, nil
+	case *tparse.PipeNode:
+		p, err := c.pipeline(n, 0)
+		if err != nil {
+			return nil, err
+		}
+		return &operand{kind: opPipe, pipe: p}, nil
+	case *tparse.StringNode:
+		return &operand{kind: opString, text: n.Text, value: reflect.ValueOf(n.Text)}, nil
+	case *tparse.BoolNode:
+		return &operand{kind: opBool, value: reflect.ValueOf(n.True)}, nil
+	case *tparse.NumberNode:
+		if n.IsComplex || !n.IsInt || strings.ContainsAny(n.Text, ".eEpP'") {
+			return nil, fmt.Errorf("%w: number %s", errFallback, n.Text)
+		}
+		op := &operand{kind: opNumber, num: n.Int64}
+		if int64(int(n.Int64)) == n.Int64 {
+			op.value = reflect.ValueOf(int(n.Int64))
+		}
+		return op, nil
+	}
+	return nil, fmt.Errorf("%w: argument %s", errFallback, n)
+}
+
+// names are the names an operand reads one after the other (.A.B.C). When they are all fields of
+// structs, each a struct but the last, path holds their index path from the type they were last
+// read on: the evaluator reads them at once (fieldChain), without a look at each name.
+type names struct {
+	list []*fieldName
+	path atomic.Pointer[fieldPath]
+}
+
+// fieldPath is where names lead from a type: the fields' index path, or none (ok false) when a
+// name is not a field of a struct.
+type fieldPath struct {
+	t     reflect.Type
+	addr  bool
+	index []int
+	ok    bool
+}
+
+// newNames are the names of idents; nil for none.
+func newNames(idents []string) *names {
+	if len(idents) == 0 {
+		return nil
+	}
+	out := &names{list: make([]*fieldName, len(idents))}
+	for i, id := range idents {
+		out.list[i] = &fieldName{name: id}
+	}
+	return out
+}
+
+// from is where the names lead from a struct of type t (addressable: addr).
+func (n *names) from(t reflect.Type, addr bool) *fieldPath {
+	if p := n.path.Load(); p != nil && p.t == t && p.addr == addr {
+		return p
+	}
+	p := &fieldPath{t: t, addr: addr, ok: true}
+	for i, f := range n.list {
+		lt := t
+		if addr {
+			lt = reflect.PointerTo(t)
+		}
+		m := lookupType(lt, f.name)
+		if !m.ok || m.method >= 0 {
+			p.ok = false
+			break
+		}
+		for _, x := range m.field { // Through embedded structs, not pointers.
+			if t.Kind() != reflect.Struct {
+				p.ok = false
+				break
+			}
+			t = t.Field(x).Type
+		}
+		if !p.ok || i < len(n.list)-1 && t.Kind() != reflect.Struct {
+			p.ok = false
+			break
+		}
+		p.index = append(p.index, m.field...)
+	}
+	if !p.ok {
+		p.index = nil
+	}
+	n.path.Store(p)
+	return p
+}
+
+// member is what a name reads on a type: a method (index ≥ 0) or a field's index path.
+type member struct {
+	method int
+	field  []int
+	ok     bool
+}
+
+type memberKey struct {
+	t    reflect.Type
+	name string
+}
+
+// members caches the lookups by type and name (text/template searches them on every use): a map
+// replaced whole when it grows, read without a lock. A desk's templates read a few hundred.
+var (
+	members   atomic.Pointer[map[memberKey]member]
+	membersMu sync.Mutex
+)
+
+func lookup(ptr reflect.Value, name string) member { return lookupType(ptr.Type(), name) }
+
+// lookupType is what name reads on a value of type t.
+func lookupType(t reflect.Type, name string) member {
+	k := memberKey{t, name}
+	if ms := members.Load(); ms != nil {
+		if m, ok := (*ms)[k]; ok {
+			return m
+		}
+	}
+	m := member{method: -1}
+	if mt, ok := k.t.MethodByName(name); ok {
+		m.method, m.ok = mt.Index, true
+	} else {
+		t := k.t
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.Kind() == reflect.Struct {
+			if f, ok := t.FieldByName(name); ok && f.IsExported() {
+				m.field, m.ok = f.Index, true
+			}
+		}
+	}
+	membersMu.Lock()
+	defer membersMu.Unlock()
+	next := map[memberKey]member{k: m}
+	if ms := members.Load(); ms != nil {
+		for k, v := range *ms {
+			next[k] = v
+		}
+	}
+	members.Store(&next)
+	return m
+}
