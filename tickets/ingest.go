@@ -940,6 +940,18 @@ var deskPrefixRE = regexp.MustCompile(`(?i)^\s*(request received|request resolve
 
 // CleanSubject removes reply prefixes, our tag and the desk's own subject prefixes from a subject.
 func CleanSubject(s, tag string) string {
+	if !strings.ContainsAny(s, "[:：") {
+		// Every one of the expressions below needs a bracket or a colon to match (a tag, a
+		// gateway's tag, a prefix's colon): without any, only the spaces change. A new request's
+		// subject seldom has one, and the expressions were 13,000 instructions of its 500,000 in
+		// the writer (BenchmarkIngestWriter; TestCleanSubjectWithoutMarks holds the two ways equal).
+		return strings.Join(strings.Fields(s), " ")
+	}
+	return cleanSubjectByExpressions(s, tag)
+}
+
+// cleanSubjectByExpressions is CleanSubject by its expressions alone.
+func cleanSubjectByExpressions(s, tag string) string {
 	for {
 		before := s
 		s = tagRE.ReplaceAllStringFunc(s, func(m string) string {
