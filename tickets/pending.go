@@ -221,7 +221,7 @@ func (t *Tx) holdTicket(args []any) (int64, bool, error) {
 	}
 	id := p.nextTicket
 	p.nextTicket++
-	p.tickets = append(p.tickets, append([]any{id}, args...))
+	p.tickets = append(p.tickets, append([]any{t.idArg(id)}, args...))
 	return id, true, nil
 }
 
