@@ -119,6 +119,8 @@ type Tx struct {
 	people map[string]string
 	// quiet holds whether each ticket this transaction opened is quiet (quiet.go).
 	quietOf map[int64]bool
+	// sendableOf holds whether mail can be sent to the addresses the transaction queued mail to.
+	sendableOf map[string]bool
 	// box holds values the transaction binds again and again, each boxed once (argBoxes).
 	box argBoxes
 }
@@ -502,8 +504,8 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	// An address mail cannot be sent to is left out of this mail, and recorded; the others
 	// still get it.
 	var unsendable []string
-	m.To, unsendable = sendable(m.To, unsendable)
-	m.Cc, unsendable = sendable(m.Cc, unsendable)
+	m.To, unsendable = t.sendable(m.To, unsendable)
+	m.Cc, unsendable = t.sendable(m.Cc, unsendable)
 	if len(unsendable) > 0 && tk != nil {
 		p := Phrase{Code: JournalNotSentTo, Args: map[string]string{"kind": m.Kind},
 			Parts: map[string]Phrase{"to": listedPhrase(unsendable), "reason": {Code: JournalUnsendable}}}
@@ -612,8 +614,15 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	if real := time.Now().Unix(); real < t.box.unix {
 		due = real
 	}
-	t.pending.outbox = append(t.pending.outbox, []any{t.idArg(m.TicketID), t.textArg(m.Kind), to, cc, t.textArg(m.Language),
-		id, inReplyTo, strings.Join(refs, " "), m.Automatic, due, t.nowArg(), t.cause, state, sentAt, m.Withheld, data})
+	ccArg, replyArg, refsArg := any(cc), any(inReplyTo), any(strings.Join(refs, " "))
+	if cc == "[]" {
+		ccArg = "[]" // A constant: boxed with no allocation.
+	}
+	if len(refs) == 1 {
+		replyArg = refsArg // The same text.
+	}
+	t.pending.outbox = append(t.pending.outbox, []any{t.idArg(m.TicketID), t.textArg(m.Kind), to, ccArg, t.textArg(m.Language),
+		id, replyArg, refsArg, m.Automatic, due, t.nowArg(), t.textArg(t.cause), state, sentAt, m.Withheld, data})
 	t.queued = true
 	if tk == nil {
 		return nil
@@ -647,14 +656,30 @@ func without(addrs []string, drop map[string]bool) []string {
 	return out
 }
 
+// isSendable is Sendable, kept for the transaction: a batch's mails go to the same few
+// technicians, and net/mail's parse of an address is some 3,700 instructions and 6 allocations.
+func (t *Tx) isSendable(a string) bool {
+	ok, seen := t.sendableOf[a]
+	if !seen {
+		ok = Sendable(a)
+		if t.sendableOf == nil {
+			t.sendableOf = make(map[string]bool, 64)
+		}
+		if len(t.sendableOf) < maxRemembered {
+			t.sendableOf[a] = ok
+		}
+	}
+	return ok
+}
+
 // sendable splits addresses into those mail can be sent to and those it cannot (appended to bad).
-func sendable(addrs, bad []string) ([]string, []string) {
-	if !slices.ContainsFunc(addrs, func(a string) bool { return !Sendable(a) }) {
+func (t *Tx) sendable(addrs, bad []string) ([]string, []string) {
+	if !slices.ContainsFunc(addrs, func(a string) bool { return !t.isSendable(a) }) {
 		return addrs, bad
 	}
 	ok := addrs[:0:0]
 	for _, a := range addrs {
-		if Sendable(a) {
+		if t.isSendable(a) {
 			ok = append(ok, a)
 		} else {
 			bad = append(bad, a)
