@@ -254,16 +254,9 @@ func (t *Tx) holdTicket(args []any) (int64, bool, error) {
 	return id, true, nil
 }
 
-// insertRows writes rows into table: on SQLite in one statement that reads them from a JSON
-// list (rowsInsertJSON), else in multi-row INSERTs of a few fixed sizes (each text is prepared
-// once).
+// insertRows writes rows into table in multi-row INSERTs of a few fixed sizes (each text is
+// prepared once).
 func (t *Tx) insertRows(table, columns string, rows [][]any) error {
-	if t.d.Store.dialect != postgres {
-		if q, list, ok := t.rowsInsertJSON(table, columns, rows); ok {
-			_, err := t.exec(q, list)
-			return err
-		}
-	}
 	for len(rows) > 0 {
 		n := chunk(len(rows))
 		q, args := rowsInsert(table, columns, rows[:n])
@@ -280,104 +273,6 @@ func (t *Tx) insertRows(table, columns string, rows [][]any) error {
 // same value, and the writer binds fewer (each bound value is a cgo call and a copy).
 func rowsInsert(table, columns string, rows [][]any) (string, []any) {
 	cols := len(rows[0])
-	drop := dropDefaults(table, columns, rows)
-	kept := cols - bits.OnesCount64(drop)
-	args := make([]any, 0, len(rows)*kept)
-	for _, r := range rows {
-		if drop == 0 {
-			args = append(args, r...)
-			continue
-		}
-		for i, v := range r {
-			if drop&(1<<i) == 0 {
-				args = append(args, v)
-			}
-		}
-	}
-	return insertRowsSQL(table, columns, cols, drop, len(rows)), args
-}
-
-// rowsInsertJSON is the INSERT of rows (of columns' values) into table as one statement and its
-// one argument, the rows as a JSON list of lists that SQLite reads with json_each, in their
-// order; false when a value has no JSON form that SQLite reads back as the same value (a blob,
-// a text that is not UTF-8, a type the writer does not bind). go-sqlite3 binds each value with a
-// cgo call and SQLite copies each text: 86 values a new request, 69,000 of its 459,000
-// instructions in the writer (BenchmarkIngestWriter), against one JSON text a table and batch.
-// Columns that hold their default in every row are left out, as in rowsInsert.
-func (t *Tx) rowsInsertJSON(table, columns string, rows [][]any) (string, string, bool) {
-	if len(rows) == 0 {
-		return "", "", false
-	}
-	drop := dropDefaults(table, columns, rows)
-	b := append(t.pending.buf[:0], '[')
-	for i, r := range rows {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '[')
-		first := true
-		for j, v := range r {
-			if drop&(1<<j) != 0 {
-				continue
-			}
-			if !first {
-				b = append(b, ',')
-			}
-			first = false
-			switch x := v.(type) {
-			case nil:
-				b = append(b, "null"...)
-			case int64:
-				b = strconv.AppendInt(b, x, 10)
-			case int:
-				b = strconv.AppendInt(b, int64(x), 10)
-			case bool: // Bound as 1 or 0.
-				if x {
-					b = append(b, '1')
-				} else {
-					b = append(b, '0')
-				}
-			case string:
-				if !utf8.ValidString(x) {
-					t.pending.buf = b
-					return "", "", false
-				}
-				b = appendJSONString(b, x)
-			default:
-				t.pending.buf = b
-				return "", "", false
-			}
-		}
-		b = append(b, ']')
-	}
-	b = append(b, ']')
-	t.pending.buf = b
-	return insertJSONSQL(table, columns, len(rows[0]), drop), string(b), true
-}
-
-// insertJSONSQL is rowsInsertJSON's INSERT of rows of cols values into table, the columns
-// whose bits are set in drop left out.
-func insertJSONSQL(table, columns string, cols int, drop uint64) string {
-	key := fmt.Sprintf("%s/json/%x", table, drop)
-	if q, ok := multiRowSQL.Load(key); ok {
-		return q.(string)
-	}
-	var kept, values []string
-	for i, c := range splitColumns(columns) {
-		if i < cols && drop&(1<<i) == 0 {
-			kept = append(kept, c)
-			values = append(values, "value->>"+strconv.Itoa(len(values)))
-		}
-	}
-	q := "INSERT INTO " + table + " (" + strings.Join(kept, ", ") + ") SELECT " + strings.Join(values, ", ") +
-		" FROM json_each(?) ORDER BY key"
-	v, _ := multiRowSQL.LoadOrStore(key, q)
-	return v.(string)
-}
-
-// dropDefaults are the columns (bits by place) that hold their default in every row.
-func dropDefaults(table, columns string, rows [][]any) uint64 {
-	cols := len(rows[0])
 	var drop uint64
 	if defs := columnDefaults(table, columns); defs != nil && cols < 64 {
 		drop = 1<<cols - 1
@@ -392,7 +287,20 @@ func dropDefaults(table, columns string, rows [][]any) uint64 {
 			}
 		}
 	}
-	return drop
+	kept := cols - bits.OnesCount64(drop)
+	args := make([]any, 0, len(rows)*kept)
+	for _, r := range rows {
+		if drop == 0 {
+			args = append(args, r...)
+			continue
+		}
+		for i, v := range r {
+			if drop&(1<<i) == 0 {
+				args = append(args, v)
+			}
+		}
+	}
+	return insertRowsSQL(table, columns, cols, drop, len(rows)), args
 }
 
 // A colDefault is a column's default as the writer's values spell it: NULL (nil), an integer
@@ -489,22 +397,13 @@ func splitColumns(columns string) []string {
 // below 2^63-1); PostgreSQL says them (RETURNING, matched by Message-ID, which is unique).
 func (t *Tx) insertOutbox(rows [][]any) error {
 	for len(rows) > 0 {
+		n := chunk(len(rows))
 		cols := len(rows[0]) - 1 // The notice is the last value.
-		values := make([][]any, len(rows))
-		for i, r := range rows {
+		values := make([][]any, n)
+		for i, r := range rows[:n] {
 			values[i] = r[:cols]
 		}
-		n := chunk(len(rows))
-		var q string
-		var args []any
-		if t.d.Store.dialect != postgres {
-			if jq, list, ok := t.rowsInsertJSON("outbox", outboxRowColumns, values); ok {
-				n, q, args = len(rows), jq, []any{list} // All in one statement.
-			}
-		}
-		if q == "" {
-			q, args = rowsInsert("outbox", outboxRowColumns, values[:n])
-		}
+		q, args := rowsInsert("outbox", outboxRowColumns, values)
 		data := make([][]any, 0, n)
 		if t.d.Store.dialect == postgres {
 			notice := make(map[string]any, n)
