@@ -367,7 +367,7 @@ func (t *Tx) ticketValues(tk *Ticket) []any {
 	if tk.UpdatedAt.Equal(t.Now) {
 		updated = t.nowArg()
 	}
-	return []any{tk.Subject, tk.Requester, tk.RequesterName, t.textArg(string(tk.Status)), tk.Priority, t.textArg(tk.Category),
+	return []any{tk.Subject, tk.Requester, tk.RequesterName, t.textArg(string(tk.Status)), int64(tk.Priority), t.textArg(tk.Category),
 		t.textArg(tk.Assignee), tk.Tier, t.textArg(tk.Language), tk.Escalations, updated, unix(tk.FirstResponseAt),
 		unix(tk.FirstResponseDue), unix(tk.ResolveDue), unix(tk.ResolvedAt), unix(tk.ClosedAt),
 		unix(tk.PendingSince), int64(tk.Paused / time.Second), tk.OriginMessageID, tk.RootMessageID,
