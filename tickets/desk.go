@@ -121,6 +121,8 @@ type Tx struct {
 	quietOf map[int64]bool
 	// sendableOf holds whether mail can be sent to the addresses the transaction queued mail to.
 	sendableOf map[string]bool
+	// lastIndex is the conversation index of a ticket conversation made last.
+	lastIndex ticketIndex
 	// box holds values the transaction binds again and again, each boxed once (argBoxes).
 	box argBoxes
 }
