@@ -130,7 +130,8 @@ type Tx struct {
 // argBoxes are values the writer binds many times a transaction, kept as the interface values
 // the statements take: boxing an int64 of 256 or more, or a string that is not a constant,
 // allocates, and a new ticket's rows bound its ID a dozen times and the transaction's time ten
-// (BenchmarkIngestWriter: 265 → N allocations a mail with the texts below).
+// (BenchmarkIngestWriter: 53,017 → 41,087 allocations a batch of 200, with the other cuts of
+// the same change).
 type argBoxes struct {
 	unix  int64 // The time now holds.
 	now   any
