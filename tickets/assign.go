@@ -241,8 +241,8 @@ func (t *Tx) chooseInTier(category string, tier int, except string, loads map[st
 		skill  bool
 		order  int
 	}
-	var cands []cand
-	var why []string
+	cands := make([]cand, 0, len(t.cfg.Technicians))
+	why := make([]string, 0, len(t.cfg.Technicians)+1)
 	for i, te := range t.cfg.Technicians {
 		if te.Tier != tier || te.Email == except {
 			continue
@@ -271,11 +271,12 @@ func (t *Tx) chooseInTier(category string, tier int, except string, loads map[st
 		return a.order < b.order
 	})
 	for _, c := range cands {
-		skill := "skill " + category
+		skill := "skill "
 		if !c.skill {
-			skill = "no skill " + category
+			skill = "no skill "
 		}
-		why = append(why, fmt.Sprintf("%s: tier %d, %s, load %d", c.email, tier, skill, c.weight))
+		// "%s: tier %d, %s%s, load %d", in one allocation (fmt's boxed its four values).
+		why = append(why, c.email+": tier "+strconv.Itoa(tier)+", "+skill+category+", load "+strconv.Itoa(c.weight))
 	}
 	if len(cands) == 0 {
 		return Pick{Reason: why}, false

@@ -27,6 +27,18 @@ var chasePrefixRE = regexp.MustCompile(`(?i)^[\s\p{Z}]*(?:(?:\d+(?:e|ème|nd|rd|
 // prefixes and the desk's tag cut; "" when the mail does not say it chases (no such prefix) or
 // the subject is too short to name one request ("Question", "Urgent").
 func chaseSubject(subject, tag string) string {
+	if !strings.ContainsAny(subject, "[:：-") {
+		// Every prefix ends in a colon or a dash and a tag has a bracket: nothing to strip, and
+		// Fold keeps spaces where they are. A new request's subject seldom has one, and this
+		// was 22,000 instructions of its 475,000 in the writer (BenchmarkIngestWriter;
+		// TestChaseSubjectWithoutMarks holds the two ways equal).
+		return ""
+	}
+	return chaseSubjectByExpressions(subject, tag)
+}
+
+// chaseSubjectByExpressions is chaseSubject by its expressions alone.
+func chaseSubjectByExpressions(subject, tag string) string {
 	s := ticketSubjectKey(subject, tag)
 	if s == strings.Join(strings.Fields(Fold(subject)), " ") || len(strings.Fields(s)) < 2 {
 		return "" // Nothing stripped: not a chase.

@@ -2,6 +2,8 @@ package tickets
 
 import (
 	"context"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -72,5 +74,31 @@ func TestChaseJoinsTheOpenRequest(t *testing.T) {
 	}
 	if tk.Status == StatusClosed {
 		t.Fatalf("ticket closed")
+	}
+}
+
+// TestChaseSubjectWithoutMarks: a subject without a bracket, a colon or a dash chases nothing,
+// as the expressions find (chaseSubject skips them).
+func TestChaseSubjectWithoutMarks(t *testing.T) {
+	subjects := []string{"", "Relance imprimante bloquée", "2e relance  VPN toujours en panne", "Reminder  badge",
+		"Rappel\u00a0écran noir", "RE TR Suivi dossier", "Follow up on my laptop", "relance\u3000Œuvre ÉCRAN",
+		"\xff relance \xfe x", "Suivi Straße"}
+	r := rand.New(rand.NewPCG(5, 6))
+	parts := []string{"relance", "Rappel", "suivi", "RE", "TR", "2e", "nouvelle", " ", "  ", "\t", "\u00a0", "\u2028",
+		"É", "é", "ß", "œ", "’", "\xff", "HD", "#3", "imprimante", "VPN", "(", ".", "urgent"}
+	for range 2000 {
+		var b strings.Builder
+		for range r.IntN(10) {
+			b.WriteString(parts[r.IntN(len(parts))])
+		}
+		subjects = append(subjects, b.String())
+	}
+	for _, s := range subjects {
+		if strings.ContainsAny(s, "[:：-") {
+			t.Fatalf("%q has a mark", s)
+		}
+		if got, want := chaseSubject(s, "HD"), chaseSubjectByExpressions(s, "HD"); got != want {
+			t.Errorf("chaseSubject(%q) = %q, by the expressions %q", s, got, want)
+		}
 	}
 }

@@ -30,6 +30,13 @@ func conversationHeader(v string) string {
 	return base64.StdEncoding.EncodeToString(b[:22])
 }
 
+// ticketIndex is the conversation index conversation made last, for a ticket and its time.
+type ticketIndex struct {
+	ticket  int64
+	created time.Time
+	index   string
+}
+
 // conversation returns the conversation of a ticket's mails.
 func (t *Tx) conversation(tk *Ticket) (Conversation, error) {
 	var c Conversation
@@ -44,6 +51,9 @@ func (t *Tx) conversation(tk *Ticket) (Conversation, error) {
 			t.rememberThread(tk.OriginMessageID, c)
 		}
 	}
+	if m := t.lastIndex; c.Index == "" && m.index != "" && m.ticket == tk.ID && m.created.Equal(tk.CreatedAt) {
+		c.Index = m.index // A new ticket's two mails share it: one HMAC, not two.
+	}
 	if c.Index == "" {
 		// The ticket's own: the time it was opened, and a GUID no other desk makes.
 		h := make([]byte, 8, 22)
@@ -53,6 +63,7 @@ func (t *Tx) conversation(tk *Ticket) (Conversation, error) {
 		binary.BigEndian.PutUint64(id, uint64(tk.ID))
 		h = append(h, t.d.Signer.mac([]byte("conversation"), id)[:16]...)
 		c.Index = base64.StdEncoding.EncodeToString(h)
+		t.lastIndex = ticketIndex{tk.ID, tk.CreatedAt, c.Index}
 	}
 	if c.Topic == "" {
 		c.Topic = tk.Subject

@@ -1,6 +1,9 @@
 package tickets
 
 import (
+	"crypto/sha256"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -29,5 +32,36 @@ func TestRepeatedRequestOpensOnce(t *testing.T) {
 	late := ingest(t, d, t0.Add(repeatWindow+time.Minute), mail("m4@x", text))[0]
 	if other.Action != ActionOpened || late.Action != ActionOpened {
 		t.Fatalf("other words %+v, after the window %+v", other, late)
+	}
+}
+
+// TestRequestKeyAsJoinedFields: requestKey hashes the bytes strings.ToLower, Fields and Join make
+// of the subject and text, whatever their case, spaces and invalid bytes.
+func TestRequestKeyAsJoinedFields(t *testing.T) {
+	joined := func(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
+	r := rand.New(rand.NewPCG(3, 4))
+	parts := []string{"a", "Z", "É", "é", "İ", "Ⱥ", "ǅ", "ß", " ", "  ", "\t", "\n", "\r\n", "\v", "\f", "\u0085", "\u00a0",
+		"\u2028", "\u3000", "\u200b", "\xff", "\xe2\x82", "\ufffd", "x", "Ω", "1", "-", "'"}
+	texts := []string{"", " ", "\xff", "Souris  sans FIL\n ne répond plus ", "\u00a0VPN\u00a0"}
+	for range 3000 {
+		var b strings.Builder
+		for range r.IntN(16) {
+			b.WriteString(parts[r.IntN(len(parts))])
+		}
+		texts = append(texts, b.String())
+	}
+	for i, s := range texts {
+		subject := texts[(i*7)%len(texts)]
+		h := sha256.New()
+		h.Write([]byte(Mailbox("Jean+x@Corp.example")))
+		h.Write([]byte{0})
+		h.Write([]byte(joined(subject)))
+		h.Write([]byte{0})
+		h.Write([]byte(joined(s)))
+		want := [16]byte(h.Sum(nil)[:16])
+		if got := requestKey("Jean+x@Corp.example", subject, s); got != want {
+			t.Fatalf("requestKey of %q, %q: %x, want %x (%q against %q)", subject, s, got, want,
+				appendLowerFields(nil, s), joined(s))
+		}
 	}
 }
