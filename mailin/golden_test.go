@@ -142,7 +142,7 @@ func dumpValue(h hash.Hash, v reflect.Value) {
 		fmt.Fprintf(h, "%s{", t.String())
 		for i := range v.NumField() {
 			name := t.Field(i).Name
-			if name == "Raw" || name == "hdr" {
+			if name == "Raw" || name == "hdr" || name == "Request" {
 				continue
 			}
 			fmt.Fprintf(h, "%s:", name)

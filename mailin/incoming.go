@@ -67,7 +67,7 @@ func Incoming(m *Message, defaultLanguage string) *tickets.Incoming {
 	} else if h, ok := r.visibleForward(); ok && h != in.Text {
 		in.History = h
 	}
-	in.Language = tickets.DetectLanguage(m.Language, m.Subject+"\n"+in.Text, defaultLanguage)
+	in.Language, in.Request = tickets.DetectLanguageText(m.Language, m.Subject, in.Text, defaultLanguage)
 	for _, a := range m.Attachments {
 		if a.Decorative {
 			continue // Tracking pixels and repeated signature logos.

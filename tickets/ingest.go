@@ -81,6 +81,9 @@ type Incoming struct {
 	Names map[string]string
 	// Meeting is what the mail's own calendar part says (meeting.go), nil when it has none.
 	Meeting *Meeting
+	// Request is Text as triage reads it (requestBody), found with the language by the mail
+	// reader (DetectLanguageText); the zero value when not, and ignored once Text changes.
+	Request RequestText
 	// known are the known answers Ingest ranked for the mail before its transaction, should it
 	// open a ticket (known.go).
 	known *preparedKnown

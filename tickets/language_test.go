@@ -118,3 +118,88 @@ func BenchmarkDetectLanguage(b *testing.B) {
 		DetectLanguage("", text, "en")
 	}
 }
+
+// requestTextSamples are subjects and texts for DetectLanguageText: subjects of content, a
+// greeting, a closing, blank, and texts with signatures, disclaimers, delimiters, a greeting
+// alone, a contact line alone.
+var requestTextSamples = struct{ subjects, texts []string }{
+	subjects: []string{"Problème d'imprimante", "Bonjour", "Merci", "", "   ", "Cordialement, Jean",
+		"Tél : 01 23 45 67 89", "--", "Ce message est confidentiel et destiné uniquement à son destinataire"},
+	texts: []string{"", "\n", "Cordialement", "Cordialement,\nJean", "Envoyé de mon iPhone", "-- \nBob",
+		"Bonjour,\n\nTél : 01 23 45 67 89", "Bonjour,\n--\nBob", "Bonjour,\nMerci,\nImprimante HS",
+		"Ce message est confidentiel.\nIf you are not the intended recipient, delete it.",
+		"Bonjour,\n\nL'imprimante du 2e étage n'imprime plus.\n\nCordialement,\nJean Dupont\nService comptabilité — Groupe X — 01 23 45 67 89 — www.groupe-x.fr",
+		"Hello,\nMy laptop will not start since this morning.\nThanks, Bob Smith\nIT Analyst | Acme Ltd",
+		"\n\nHi team,\nOutlook keeps asking for my password.\n\nBest regards,\n\nSarah Connor\nHead of Finance\nAcme Corp\n+44 20 7946 0958\n\n",
+		"Bonjour\nle scanner du 3e ne répond plus\n\nJean Dupont\nService comptabilité — Groupe X\nTél. : 01 23 45 67 89\n12 rue de la Paix\n75002 Paris",
+		"Merci\n\nJean Dupont\n01 23 45 67 89",
+		signedBy("Bonjour,\n\nL'imprimante du 2e étage n'imprime plus depuis ce matin.", "Anne Petit") + groupeXLegal,
+		"Bonjour,\n\nLe VPN ne marche plus." + groupeXLegal + "\n\nCordialement\nAnne",
+		"Bonjour,\n-----\nLe VPN ne marche plus.\n-----\nEnvoyé de mon iPhone"},
+}
+
+// checkDetectLanguageText checks DetectLanguageText(cl, subject, text, fallback) against
+// DetectLanguage of the subject's line and the text, and the body it knows against
+// requestBody(text); it reports whether it knew one.
+func checkDetectLanguageText(t *testing.T, cl, subject, text, fallback string) bool {
+	t.Helper()
+	lang, r := DetectLanguageText(cl, subject, text, fallback)
+	if want := DetectLanguage(cl, subject+"\n"+text, fallback); lang != want {
+		t.Errorf("DetectLanguageText(%q, %q, %q) = %q, DetectLanguage gives %q", cl, subject, text, lang, want)
+	}
+	if !r.known {
+		return false
+	}
+	b, ok := textBody(r.subject, r.text, r.body, r.cut, r.first, r.reach)
+	if want := requestBody(text); ok && b != want {
+		t.Errorf("DetectLanguageText(%q, %q): body %q, requestBody gives %q", subject, text, b, want)
+	}
+	if r.bodyOf(text) != requestBody(text) || r.bodyOf(text+" ") != requestBody(text+" ") {
+		t.Errorf("bodyOf(%q) is not requestBody", text)
+	}
+	return ok
+}
+
+// TestDetectLanguageText: the language is DetectLanguage's, and the body it keeps is the text's
+// requestBody, for the labelled requests (and their texts under other subjects) and for
+// subjects and texts at the edges of the cut.
+func TestDetectLanguageText(t *testing.T) {
+	for _, s := range requestTextSamples.subjects {
+		for _, text := range requestTextSamples.texts {
+			checkDetectLanguageText(t, "", s, text, "fr")
+		}
+	}
+	known, n := 0, 0
+	for _, r := range loadLabelledRequests(t) {
+		for _, s := range []string{r.Subject, "Bonjour", ""} {
+			n++
+			if checkDetectLanguageText(t, "", s, r.Text, "") {
+				known++
+			}
+			signed := signedBy(r.Text, "Anne Petit") + groupeXLegal
+			if checkDetectLanguageText(t, "", s, signed, "") {
+				known++
+			}
+			n++
+		}
+	}
+	// The body is found for nearly every request: else triage cuts the text again.
+	t.Logf("the body is known for %d of %d requests", known, n)
+	if known < n*9/10 {
+		t.Errorf("the body is known for %d of %d requests", known, n)
+	}
+	if lang, r := DetectLanguageText("en-GB", "Imprimante", "Bonjour,\nImprimante HS\nMerci", "fr"); lang != "en" || r.known || r.bodyOf(r.text) != "" {
+		t.Errorf("Content-Language en-GB: %q, known %v", lang, r.known)
+	}
+}
+
+func FuzzDetectLanguageText(f *testing.F) {
+	for _, s := range requestTextSamples.subjects {
+		for _, text := range requestTextSamples.texts {
+			f.Add(s, text)
+		}
+	}
+	f.Fuzz(func(t *testing.T, subject, text string) {
+		checkDetectLanguageText(t, "", subject, text, "")
+	})
+}

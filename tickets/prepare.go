@@ -147,7 +147,8 @@ func (d *Desk) prepareRequest(cfg *Config, in *Incoming) {
 	if err != nil {
 		return // Open logs it.
 	}
-	w := wordsOfRequest(req.Subject, text) // Split and folded once for all of it.
+	// Split and folded once for all of it; the text's body as the mail reader cut it, when it did.
+	w := wordsOfBody(req.Subject, in.Request.bodyOf(text))
 	p.model, p.judgement = m, triageWords(cfg, m, req, &w)
 	// The ticket's subject, ticketSubject(req.Subject, text): newRequest made it so already.
 	if p.docSubject = subject; p.docSubject != "" {

@@ -21,11 +21,19 @@ type requestWords struct {
 // wordsOfRequest splits a request's subject and text into clauses and words (requestWords).
 func wordsOfRequest(subject, text string) requestWords { return splitRequest(subject, text, true) }
 
+// wordsOfBody is wordsOfRequest(subject, text), body being requestBody(text).
+func wordsOfBody(subject, body string) requestWords { return splitBody(subject, body, true) }
+
 // splitRequest is wordsOfRequest, with where phrases may begin in each clause only when phrases
 // is set (the classifier's training reads none).
 func splitRequest(subject, text string, phrases bool) requestWords {
+	return splitBody(subject, requestBody(text), phrases)
+}
+
+// splitBody is splitRequest(subject, text, phrases), text being read as its body,
+// requestBody(text).
+func splitBody(subject, text string, phrases bool) requestWords {
 	var r requestWords
-	text = requestBody(text)
 	r.body = text
 	// Room for a word every four bytes, as foldedWords, and for the clause breaks.
 	ws := make([]string, 0, (len(subject)+len(text))/4+4)

@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -34,13 +35,24 @@ import (
 // requestBody returns text without its signature block and its disclaimers (see above): the text
 // triage and the search index read. It returns text itself when it cuts nothing.
 func requestBody(text string) string {
+	body, _, _ := cutRequest(text)
+	return body
+}
+
+// cutRequest is requestBody(text), with the index of text's first line of content (first, -1
+// when there is none) and reach: the lowest of the lines below it that the cut found a "-- "
+// delimiter or a disclaimer at, or one below the line at which a scan up the signature block
+// stopped (first+1 when it ran up to first); len(lines) when none. The cut would be the same from
+// any first line of content above reach: lines above reach were read only to stop a scan, which
+// a first line there stops too (textBody relies on it).
+func cutRequest(text string) (body string, first, reach int) {
 	if strings.IndexByte(text, '\n') < 0 {
-		return text // One line: the request itself.
+		return text, -1, 1 // One line: the request itself.
 	}
 	lines := strings.Split(text, "\n")
-	first := firstContentLine(lines)
+	first = firstContentLine(lines)
 	if first < 0 {
-		return text
+		return text, first, len(lines)
 	}
 	cut := make([]bool, len(lines)) // Lines cut as disclaimers.
 	anyCut := false
@@ -51,12 +63,18 @@ func requestBody(text string) string {
 			break
 		}
 	}
+	reach = end
 	anyCut = cutDisclaimers(lines[:end], first, cut) || end < len(lines)
-	if s := signatureFrom(lines[:end], first, cut); s < end {
+	if i := slices.Index(cut, true); i >= 0 {
+		reach = min(reach, i)
+	}
+	s, stop := signatureFrom(lines[:end], first, cut)
+	reach = min(reach, stop+1)
+	if s < end {
 		end, anyCut = s, true
 	}
 	if !anyCut {
-		return text
+		return text, first, reach
 	}
 	var b strings.Builder
 	b.Grow(len(text))
@@ -69,23 +87,28 @@ func requestBody(text string) string {
 		}
 		b.WriteString(l)
 	}
-	return strings.TrimRightFunc(b.String(), unicode.IsSpace)
+	return strings.TrimRightFunc(b.String(), unicode.IsSpace), first, reach
 }
 
 // firstContentLine is the index of the first line that is neither blank, nor a greeting, nor a
 // closing, -1 when there is none.
 func firstContentLine(lines []string) int {
 	for i, line := range lines {
-		l := strings.TrimSpace(line)
-		if l == "" {
-			continue
+		if contentLine(line) {
+			return i
 		}
-		if len(l) < 60 && (leadIn(greetingFirst, l) && greetingRE.MatchString(Fold(l)) || maybeClosing(l)) {
-			continue
-		}
-		return i
 	}
 	return -1
+}
+
+// contentLine reports whether a line is one of content: neither blank, nor a greeting, nor a
+// closing.
+func contentLine(line string) bool {
+	l := strings.TrimSpace(line)
+	if l == "" {
+		return false
+	}
+	return !(len(l) < 60 && (leadIn(greetingFirst, l) && greetingRE.MatchString(Fold(l)) || maybeClosing(l)))
 }
 
 // greetingFirst are the first words greetingRE may match.
@@ -192,12 +215,14 @@ func disclaimerWords(p string) bool {
 
 // signatureFrom returns the first line of the signature block that ends lines (see requestBody),
 // len(lines) when there is none. It is never at or above line first; lines marked in cut are
-// disclaimers, passed over.
-func signatureFrom(lines []string, first int, cut []bool) int {
+// disclaimers, passed over. stop is the lowest line its scans read up to (first when they ran
+// down to it).
+func signatureFrom(lines []string, first int, cut []bool) (from, stop int) {
 	// The run of signature lines that ends the text, bottom up.
 	top := len(lines)
 	closing, contact := -1, -1 // The topmost closing and contact line of the run.
 	n := 0                     // Its lines that are not blank.
+	stop = first
 	for i := len(lines) - 1; i > first; i-- {
 		l := strings.TrimSpace(lines[i])
 		if l == "" || cut[i] {
@@ -205,9 +230,11 @@ func signatureFrom(lines []string, first int, cut []bool) int {
 		}
 		kind := signatureLine(l)
 		if kind == sigNone {
+			stop = i
 			break
 		}
 		if n++; n > maxSignatureLines {
+			stop = i
 			break
 		}
 		top = i
@@ -220,28 +247,30 @@ func signatureFrom(lines []string, first int, cut []bool) int {
 	}
 	switch {
 	case closing > first:
-		return closing
+		return closing, stop
 	case contact > first:
 		// Without a closing: from the paragraph of the contact lines (a name, a title above them).
 		from := contact
 		for from-1 >= top && from-1 > first && strings.TrimSpace(lines[from-1]) != "" {
 			from--
 		}
-		return from
+		return from, stop
 	}
 	// Only a mail app's line or rules may end the text: cut them, if they do.
 	end := len(lines)
+	low := first
 	for i := len(lines) - 1; i > first; i-- {
 		l := strings.TrimSpace(lines[i])
 		if l == "" || cut[i] {
 			continue
 		}
 		if !isMobileLine(l) && !ruleRE.MatchString(l) {
+			low = i
 			break
 		}
 		end = i
 	}
-	return end
+	return end, min(stop, low)
 }
 
 // maxSignatureLines is the most lines a signature block holds below its closing.
