@@ -99,7 +99,10 @@ func (p *pipe) take() []outcome {
 func (c *client) transact(p *pipe, tx transaction, done func(error)) (err error) {
 	s := c.session
 	defer func() {
-		if code, broken := classify(err); err != nil && broken {
+		if err == nil {
+			return // Without classify, whose errors.As target would cost an allocation.
+		}
+		if code, broken := classify(err); broken {
 			p.settle(&txError{"message", code, fmt.Errorf("connection lost before the reply: %w", err)})
 		}
 	}()
