@@ -440,7 +440,60 @@ const maxHeaderLength = 76
 // header writes a header field, its value encoded (RFC 2047 Q encoding, only when it is not
 // printable ASCII) and folded, as go-mail's Msg.SetGenHeader does.
 func header(w *bytes.Buffer, key, value string) {
-	fold(w, key, mime.QEncoding.Encode("UTF-8", value))
+	fold(w, key, qEncode(value))
+}
+
+// qEncode is mime.QEncoding.Encode("UTF-8", s), byte for byte (TestQEncodeAsMime): s as it is
+// when it is printable ASCII (tabs too), else encoded words of at most 75 characters, a
+// character never split between two. mime's encoder writes a character at a time through a
+// strings.Builder: the header values of a copy took 8,500 instructions there, 3,800 here, and
+// build 88,500 → 83,700 (BenchmarkSMTPExchange/build under callgrind, --toggle-collect on build).
+func qEncode(s string) string {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' || c > '~') && c != '\t' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	const (
+		open, split, closing = "=?UTF-8?q?", "?= =?UTF-8?q?", "?="
+		room                 = 75 - len(open) - len(closing) // mime's maxContentLen.
+		hex                  = "0123456789ABCDEF"
+	)
+	out := make([]byte, 0, len(open)+3*len(s)+len(closing)+len(s)/20*len(split))
+	out = append(out, open...)
+	n := 0 // Encoded characters in the current word.
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= ' ' && c <= '~' && c != '=' && c != '?' && c != '_' {
+			if n+1 > room {
+				out = append(out, split...)
+				n = 0
+			}
+			if c == ' ' {
+				c = '_'
+			}
+			out = append(out, c)
+			n++
+			i++
+			continue
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		if n+3*size > room {
+			out = append(out, split...)
+			n = 0
+		}
+		for _, b := range []byte(s[i : i+size]) { // Controls, "=", "?", "_" and every byte of a non-ASCII character.
+			out = append(out, '=', hex[b>>4], hex[b&15])
+		}
+		n += 3 * size
+		i += size
+	}
+	return string(append(out, closing...))
 }
 
 // fold writes a header field folded at spaces under maxHeaderLength (RFC 5322 section 2.2.3), as
