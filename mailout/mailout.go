@@ -311,6 +311,8 @@ type drain struct {
 	client *client   // nil until the first mail needs it, and after a broken connection.
 	addrs  *addrMemo // The desk's addresses as build wrote them (message.go); one a worker.
 	sent   int
+	dated  time.Time // The now that date was written for (build).
+	date   string
 
 	pipe     pipe       // The connection's unanswered message and outcomes read (transact).
 	finished []finished // Mails whose outcome is known, for the worker (Sender.settled).
@@ -456,7 +458,7 @@ func (d *drain) copy(ctx context.Context, f *flight, r rendered, to, cc []string
 	f.open++
 	done := func(err error) {
 		metricSendSeconds.Observe(time.Since(started).Seconds())
-		d.copied(ctx, f, c, rcpt, err)
+		d.copied(ctx, f, c, rcpt, err) // c: the connection the copy went over last (below).
 	}
 	err := d.send(f.q.m, r, to, cc, rcpt, done)
 	d.deliver() // The previous message's outcome first.
@@ -486,7 +488,9 @@ func (d *drain) copied(ctx context.Context, f *flight, c *client, rcpt string, e
 	defer d.copyEnded(ctx, f)
 	log := f.log
 	if err == nil {
-		log.Debug("mail sent", "to", rcpt)
+		if log.l.Enabled(context.Background(), slog.LevelDebug) { // Its arguments cost an allocation.
+			log.Debug("mail sent", "to", rcpt)
+		}
 		f.sentTo = append(f.sentTo, rcpt)
 		d.sent++ // Drain counts copies: a mail to a requester and two watchers is three.
 		if f.record {

@@ -66,3 +66,38 @@ func TestOneLineOf(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainAddressAsNetMail: every address plainAddress takes, net/mail parses to itself and
+// writes as "<address>", the way build writes the envelope recipient without parsing it; and
+// the plain addresses of a desk are taken. Random strings over the characters that matter
+// (atext, dots, "@", quotes, spaces, brackets, a non-ASCII letter) try the edges.
+func TestPlainAddressAsNetMail(t *testing.T) {
+	for _, a := range []string{"r@corp.example", "celine.dupre@corp.example", "a+tag@x.y", "o'brien@corp.example",
+		"x_y-z@sub-domain.example", "#!$%&'*+-/=?^_`{|}~@example"} {
+		if !plainAddress(a) {
+			t.Errorf("%q is not taken as plain", a)
+		}
+	}
+	const chars = "aaaaaaaabbbbbbbb....@@\"\\ ()<>[],;:+-_'é\r\n\t"
+	runes := []rune(chars)
+	rng := rand.New(rand.NewPCG(1, 2))
+	plain := 0
+	for range 200000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(9) {
+			b.WriteRune(runes[rng.IntN(len(runes))])
+		}
+		a := b.String()
+		if !plainAddress(a) {
+			continue
+		}
+		plain++
+		p, err := netmail.ParseAddress(a)
+		if err != nil || p.Name != "" || p.Address != a || bare(*p) != "<"+a+">" {
+			t.Fatalf("plainAddress(%q) but net/mail gives %v, %v", a, p, err)
+		}
+	}
+	if plain < 1000 {
+		t.Fatalf("only %d random plain addresses: the test tries too few", plain)
+	}
+}

@@ -404,6 +404,10 @@ func (s *Sender) settled(d *drain, b *batch) bool {
 // settle frees one mail of the worker's; false when its error ends the worker.
 func (s *Sender) settle(d *drain, b *batch, f finished) bool {
 	err := f.err
+	if err == nil { // Nearly every mail: without errors.As, whose target would cost an allocation.
+		b.done(f.q.addrs)
+		return true
+	}
 	var ce errConn
 	if errors.As(err, &ce) {
 		if live := b.fewer(); live > 0 {

@@ -3,6 +3,7 @@ package mailout
 import (
 	"bytes"
 	"math/rand/v2"
+	"mime"
 	"mime/quotedprintable"
 	"strings"
 	"testing"
@@ -65,6 +66,24 @@ func TestQPLiterals(t *testing.T) {
 		}
 		if got := qpLiterals(x); got != want {
 			t.Fatalf("qpLiterals(%q) = %v", b[:], got)
+		}
+	}
+}
+
+// TestQEncodeAsMime: qEncode writes what mime.QEncoding.Encode("UTF-8", s) writes, for random
+// strings over ASCII, controls, the Q encoding's own characters, accented letters, wide
+// characters and broken UTF-8, short and long enough to be split into several words.
+func TestQEncodeAsMime(t *testing.T) {
+	parts := []string{"a", "Z", " ", "\t", "\r", "\n", "=", "?", "_", "~", "!", "\x7f", "é", "ç", "€", "😀", "\xff", "\xc3", "[HD #42] ", "Demande reçue : "}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(60) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		s := b.String()
+		if got, want := qEncode(s), mime.QEncoding.Encode("UTF-8", s); got != want {
+			t.Fatalf("qEncode(%q)\n= %q\nwant %q", s, got, want)
 		}
 	}
 }

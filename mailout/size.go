@@ -22,6 +22,9 @@ type client struct {
 	*mail.Client
 	session *smtp.Client
 	timeout time.Duration // For each transaction (transact).
+	// deadlineSet is when the connection's deadline was last set to timeout from then
+	// (renewDeadline); zero: never.
+	deadlineSet time.Time
 
 	capsOnce sync.Once
 	caps     capabilities

@@ -1,12 +1,14 @@
 package mailout
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"net/textproto"
 	"strings"
 	"sync"
+	"time"
 )
 
 // One mail transaction (RFC 5321 section 3.3) over a session go-mail dialled and logged in: go-mail
@@ -97,14 +99,21 @@ func (p *pipe) take() []outcome {
 func (c *client) transact(p *pipe, tx transaction, done func(error)) (err error) {
 	s := c.session
 	defer func() {
-		if code, broken := classify(err); err != nil && broken {
+		if err == nil {
+			return // Without classify, whose errors.As target would cost an allocation.
+		}
+		if code, broken := classify(err); broken {
 			p.settle(&txError{"message", code, fmt.Errorf("connection lost before the reply: %w", err)})
 		}
 	}()
-	if err := s.UpdateDeadline(c.timeout); err != nil {
+	if err := c.renewDeadline(); err != nil {
 		return &txError{"connection", 0, err}
 	}
-	for _, a := range append([]string{tx.from}, tx.rcpts...) {
+	for i := -1; i < len(tx.rcpts); i++ {
+		a := tx.from
+		if i >= 0 {
+			a = tx.rcpts[i]
+		}
 		if strings.ContainsAny(a, "\r\n") {
 			return &txError{"envelope", 500, fmt.Errorf("address %q holds a line break", a)}
 		}
@@ -124,15 +133,13 @@ func (c *client) transact(p *pipe, tx transaction, done func(error)) (err error)
 		w.WriteString(" SMTPUTF8")
 	}
 	w.WriteString("\r\n")
-	cmds := []string{"MAIL FROM"}
 	for _, r := range tx.rcpts {
 		w.WriteString("RCPT TO:")
 		w.WriteString(r)
 		w.WriteString("\r\n")
-		cmds = append(cmds, "RCPT TO")
 	}
 	w.WriteString("DATA\r\n")
-	cmds = append(cmds, "DATA")
+	cmds := len(tx.rcpts) + 2 // MAIL FROM, each RCPT TO, DATA (command).
 
 	text := s.Text
 	var refused *txError // The first refusal.
@@ -160,7 +167,8 @@ func (c *client) transact(p *pipe, tx transaction, done func(error)) (err error)
 				return &txError{"MAIL FROM", code, fmt.Errorf("%w: %w", errLostBefore, err)}
 			}
 		}
-		for i, cmd := range cmds {
+		for i := range cmds {
+			cmd := command(i, cmds)
 			code, err := reply(text, expect(cmd))
 			if code == 0 {
 				return &txError{cmd, 0, err}
@@ -176,7 +184,8 @@ func (c *client) transact(p *pipe, tx transaction, done func(error)) (err error)
 	} else {
 		lines := bytes.SplitAfter(w.Bytes()[held:], []byte("\r\n"))
 		defer w.Reset()
-		for i, cmd := range cmds {
+		for i := range cmds {
+			cmd := command(i, cmds)
 			if _, err := text.W.Write(lines[i]); err != nil {
 				return &txError{cmd, 0, err}
 			}
@@ -240,7 +249,7 @@ func (c *client) flush(p *pipe) {
 		return
 	}
 	text := c.session.Text
-	err := c.session.UpdateDeadline(c.timeout)
+	err := c.renewDeadline()
 	if err == nil && p.held.Len() > 0 {
 		if _, err = text.W.Write(p.held.Bytes()); err == nil {
 			err = text.W.Flush()
@@ -257,13 +266,80 @@ func (c *client) flush(p *pipe) {
 	p.settle(nil)
 }
 
-// reply reads one reply; code 0 when none could be read.
+// command names the i-th of a transaction's n commands: MAIL FROM, its RCPT TO, DATA.
+func command(i, n int) string {
+	switch {
+	case i == 0:
+		return "MAIL FROM"
+	case i == n-1:
+		return "DATA"
+	}
+	return "RCPT TO"
+}
+
+// renewDeadline moves the connection's deadline to the client's timeout from now, unless it was
+// moved less than a thirtieth of the timeout ago (one second of 30): the deadline is then
+// between 29/30 of the timeout and the timeout away, and a pipelined drain sets it once a second
+// rather than twice a mail (each a lock and a timer moved in the runtime's heap).
+func (c *client) renewDeadline() error {
+	now := time.Now()
+	if d := now.Sub(c.deadlineSet); d >= 0 && d < c.timeout/30 && !c.deadlineSet.IsZero() {
+		return nil
+	}
+	if err := c.session.UpdateDeadline(c.timeout); err != nil {
+		return err
+	}
+	c.deadlineSet = now
+	return nil
+}
+
+// reply reads one reply; code 0 when none could be read. A one-line reply with the code wanted,
+// all in the reader's buffer (nearly all of them), is read there without textproto's strings
+// (quickReply); any other goes through textproto.Reader.ReadResponse.
 func reply(text *textproto.Conn, want int) (int, error) {
+	if code, ok, err := quickReply(text.R, want); ok || err != nil {
+		return code, err
+	}
 	code, _, err := text.ReadResponse(want)
-	if te := (*textproto.Error)(nil); err != nil && !errors.As(err, &te) {
-		return 0, err
+	if err != nil {
+		if te := (*textproto.Error)(nil); !errors.As(err, &te) {
+			return 0, err
+		}
 	}
 	return code, err
+}
+
+// quickReply reads a reply of one line that ReadResponse would accept for want (the same rule:
+// want of one, two or three digits matches the code's first digits) from r's buffer, reading the
+// connection only when nothing is buffered: ok with its code. Not ok, nothing is consumed and
+// the reply is left to ReadResponse; err when the connection could not be read (ReadResponse
+// returns the same error).
+func quickReply(r *bufio.Reader, want int) (code int, ok bool, err error) {
+	if r.Buffered() == 0 {
+		if _, err := r.Peek(1); err != nil {
+			return 0, false, err
+		}
+	}
+	buf, _ := r.Peek(r.Buffered())
+	end := bytes.IndexByte(buf, '\n')
+	if end < 5 || buf[end-1] != '\r' || buf[3] != ' ' {
+		return 0, false, nil // Not whole, a line of several, or not "ddd " text CRLF.
+	}
+	for _, c := range buf[:3] {
+		if c < '0' || c > '9' {
+			return 0, false, nil
+		}
+		code = code*10 + int(c-'0')
+	}
+	switch {
+	case code < 100,
+		want >= 1 && want < 10 && code/100 != want,
+		want >= 10 && want < 100 && code/10 != want,
+		want >= 100 && want < 1000 && code != want:
+		return 0, false, nil
+	}
+	_, _ = r.Discard(end + 1) // Buffered: cannot fail.
+	return code, true, nil
 }
 
 // expect is the reply code that accepts a command (textproto: a prefix of the code).

@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"math/rand/v2"
 	"net"
+	"net/textproto"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -320,3 +323,46 @@ func TestTransactRefusedSender(t *testing.T) {
 		t.Fatalf("next transaction: delivered %v, %v", ok, err)
 	}
 }
+
+// TestQuickReplyAsReadResponse: reply's reading of a one-line reply in the buffer gives the code
+// and error textproto's ReadResponse gives, for replies that match the code wanted or not, are
+// short, lack their CR, run over several lines or come in pieces; and reads the same bytes, so
+// the next reply is read alike.
+func TestQuickReplyAsReadResponse(t *testing.T) {
+	replies := []string{"250 2.0.0 Ok\r\n", "251 forwarded\r\n", "354 go ahead\r\n", "421 4.7.0 closing\r\n",
+		"550 5.1.1 no such user\r\n", "250 \r\n", "250\r\n", "25 x\r\n", "2x0 x\r\n", "250 bare LF\n",
+		"250-first\r\n250 second\r\n", "099 low\r\n", "250 Ok\r\n250 next\r\n"}
+	for _, raw := range replies {
+		for _, want := range []int{250, 25, 2, 354, 0} {
+			for _, chunk := range []int{len(raw), 3} { // At once, or three bytes a read.
+				got := textproto.NewConn(&chunked{r: strings.NewReader(raw + "999 after\r\n"), n: chunk})
+				ref := textproto.NewConn(&chunked{r: strings.NewReader(raw + "999 after\r\n"), n: len(raw) + 11})
+				code, err := reply(got, want)
+				rcode, _, rerr := ref.ReadResponse(want)
+				if te := (*textproto.Error)(nil); rerr != nil && !errors.As(rerr, &te) {
+					rcode = 0
+				}
+				if code != rcode || (err == nil) != (rerr == nil) || err != nil && err.Error() != rerr.Error() {
+					t.Errorf("%q want %d, reads of %d: reply %d %v, ReadResponse %d %v", raw, want, chunk, code, err, rcode, rerr)
+				}
+				next := 999
+				if raw == "250 Ok\r\n250 next\r\n" {
+					next = 250 // raw's second reply.
+				}
+				if code, _ := reply(got, next); code != next {
+					t.Errorf("%q want %d: the next reply read as %d", raw, want, code)
+				}
+			}
+		}
+	}
+}
+
+// chunked reads at most n bytes a Read.
+type chunked struct {
+	r io.Reader
+	n int
+}
+
+func (c *chunked) Read(p []byte) (int, error)  { return c.r.Read(p[:min(len(p), c.n)]) }
+func (c *chunked) Write(p []byte) (int, error) { return len(p), nil }
+func (c *chunked) Close() error                { return nil }
