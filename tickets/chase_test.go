@@ -2,7 +2,6 @@ package tickets
 
 import (
 	"context"
-	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -83,16 +82,9 @@ func TestChaseSubjectWithoutMarks(t *testing.T) {
 	subjects := []string{"", "Relance imprimante bloquée", "2e relance  VPN toujours en panne", "Reminder  badge",
 		"Rappel\u00a0écran noir", "RE TR Suivi dossier", "Follow up on my laptop", "relance\u3000Œuvre ÉCRAN",
 		"\xff relance \xfe x", "Suivi Straße"}
-	r := rand.New(rand.NewPCG(5, 6))
 	parts := []string{"relance", "Rappel", "suivi", "RE", "TR", "2e", "nouvelle", " ", "  ", "\t", "\u00a0", "\u2028",
 		"É", "é", "ß", "œ", "’", "\xff", "HD", "#3", "imprimante", "VPN", "(", ".", "urgent"}
-	for range 2000 {
-		var b strings.Builder
-		for range r.IntN(10) {
-			b.WriteString(parts[r.IntN(len(parts))])
-		}
-		subjects = append(subjects, b.String())
-	}
+	subjects = append(subjects, randomTexts(5, 6, parts, 2000, 10)...)
 	for _, s := range subjects {
 		if strings.ContainsAny(s, "[:：-") {
 			t.Fatalf("%q has a mark", s)

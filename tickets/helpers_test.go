@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -216,4 +217,19 @@ func outbox(t testing.TB, d *Desk) []string {
 		out = append(out, k+" "+r)
 	}
 	return out
+}
+
+// randomTexts returns n texts, each of up to maxParts-1 of parts drawn at random (from a generator
+// seeded with seed1, seed2): the inputs the tests that hold a fast path to its slow twin share.
+func randomTexts(seed1, seed2 uint64, parts []string, n, maxParts int) []string {
+	r := rand.New(rand.NewPCG(seed1, seed2))
+	texts := make([]string, n)
+	for i := range texts {
+		var b strings.Builder
+		for range r.IntN(maxParts) {
+			b.WriteString(parts[r.IntN(len(parts))])
+		}
+		texts[i] = b.String()
+	}
+	return texts
 }

@@ -3,7 +3,6 @@ package tickets
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -359,16 +358,9 @@ func TestCleanSubjectWithoutMarks(t *testing.T) {
 	subjects := []string{"", "   ", "Imprimante", " Re  VPN ", "RE - TR - écran noir", "Request received VPN",
 		"demande reçue imprimante", "VS Code\u00a0will\tnot start", "Re #12 x", "HD #3 VPN", "\u3000打印机\u2003x ",
 		"Réf. devis", "EXTERNAL RE x", "Antw Odp x", "\xff\xfe broken", "Fwd Re  VPN   down"}
-	r := rand.New(rand.NewPCG(1, 2))
 	alphabet := []string{"re", "RE", "Fwd", "tr", "#", "3", "HD", " ", "\u00a0", "\t", ".", "-", "é", "ref", "]", "(", "received",
 		"request", "demande", "reçue", "ext", "\u2028", "\xff"}
-	for range 2000 {
-		var b strings.Builder
-		for range r.IntN(12) {
-			b.WriteString(alphabet[r.IntN(len(alphabet))])
-		}
-		subjects = append(subjects, b.String())
-	}
+	subjects = append(subjects, randomTexts(1, 2, alphabet, 2000, 12)...)
 	for _, s := range subjects {
 		if strings.ContainsAny(s, "[:：") {
 			t.Fatalf("%q has a mark", s)

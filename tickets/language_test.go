@@ -1,7 +1,6 @@
 package tickets
 
 import (
-	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -83,15 +82,8 @@ var languageSamples = []string{
 
 func TestGuessLanguageMatchesExpression(t *testing.T) {
 	texts := append([]string(nil), languageSamples...)
-	r := rand.New(rand.NewPCG(3, 4))
 	alphabet := []string{"a", "E", "é", "É", "ç", "'", "’", "-", " ", "\n", "l", "le", "the", "je", "I", "ß", "œ", "K", "İ", "\xff", "1", ".", "—", "ǅ", "‐"}
-	for range 20000 {
-		var b strings.Builder
-		for range r.IntN(40) {
-			b.WriteString(alphabet[r.IntN(len(alphabet))])
-		}
-		texts = append(texts, b.String())
-	}
+	texts = append(texts, randomTexts(3, 4, alphabet, 20000, 40)...)
 	for _, s := range texts {
 		if got, want := guessLanguage(s), guessLanguageByExpression(s); got != want {
 			t.Errorf("guessLanguage(%q) = %q, the expression gives %q", s, got, want)

@@ -2,7 +2,6 @@ package tickets
 
 import (
 	"crypto/sha256"
-	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -39,17 +38,10 @@ func TestRepeatedRequestOpensOnce(t *testing.T) {
 // of the subject and text, whatever their case, spaces and invalid bytes.
 func TestRequestKeyAsJoinedFields(t *testing.T) {
 	joined := func(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
-	r := rand.New(rand.NewPCG(3, 4))
 	parts := []string{"a", "Z", "É", "é", "İ", "Ⱥ", "ǅ", "ß", " ", "  ", "\t", "\n", "\r\n", "\v", "\f", "\u0085", "\u00a0",
 		"\u2028", "\u3000", "\u200b", "\xff", "\xe2\x82", "\ufffd", "x", "Ω", "1", "-", "'"}
 	texts := []string{"", " ", "\xff", "Souris  sans FIL\n ne répond plus ", "\u00a0VPN\u00a0"}
-	for range 3000 {
-		var b strings.Builder
-		for range r.IntN(16) {
-			b.WriteString(parts[r.IntN(len(parts))])
-		}
-		texts = append(texts, b.String())
-	}
+	texts = append(texts, randomTexts(3, 4, parts, 3000, 16)...)
 	for i, s := range texts {
 		subject := texts[(i*7)%len(texts)]
 		h := sha256.New()

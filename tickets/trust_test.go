@@ -3,7 +3,6 @@ package tickets
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -275,16 +274,9 @@ func TestSignInLimitPerMailbox(t *testing.T) {
 func TestOneLineAlready(t *testing.T) {
 	texts := []string{"", " ", "a", "Jean Dupont", "Jean  Dupont", " Jean", "Jean ", "Écran qui clignote", "a\tb",
 		"a\u00a0b", "a\u2028b", "a\u200eb", "a\ufeffb", "a\x7fb", "a\xffb", "a\ufffdb", "\u3000x", "x\u0085y"}
-	r := rand.New(rand.NewPCG(7, 8))
 	parts := []string{"a", "É", "é", "☃", "\U0001F600", " ", "  ", "\t", "\n", "\r", "\u00a0", "\u2028", "\u2029", "\u200e",
 		"\u202e", "\ufeff", "\x7f", "\x00", "\xff", "\ufffd", "\u3000", "\u0085", "Dupont", "-", "…"}
-	for range 4000 {
-		var b strings.Builder
-		for range r.IntN(12) {
-			b.WriteString(parts[r.IntN(len(parts))])
-		}
-		texts = append(texts, b.String())
-	}
+	texts = append(texts, randomTexts(7, 8, parts, 4000, 12)...)
 	for _, s := range texts {
 		for _, max := range []int{0, 1, 3, 8, 200} {
 			if got, want := OneLine(s, max), oneLineByMap(s, max); got != want {
