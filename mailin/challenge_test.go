@@ -1,10 +1,6 @@
 package mailin
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -24,27 +20,7 @@ var challengeCases = []string{
 // says, on crafted texts and on every corpus file's text.
 func TestOpensWithChallenge(t *testing.T) {
 	texts := append([]string(nil), challengeCases...)
-	root := corporaRoot()
-	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return nil
-		}
-		raw, err := os.ReadFile(p)
-		if err != nil {
-			return nil
-		}
-		s := string(raw)
-		if _, body, ok := strings.Cut(s, "\n\n"); ok {
-			s = body
-		} else if _, body, ok := strings.Cut(s, "\r\n\r\n"); ok {
-			s = body
-		}
-		texts = append(texts, s)
-		return nil
-	})
-	if len(texts) < 1000 {
-		t.Fatalf("%d texts: the corpora are missing (%s)", len(texts), root)
-	}
+	texts = append(texts, corpusBodies(t)...)
 	opens := 0
 	for _, text := range texts {
 		want := opensWithReport(text, challengeTextRe)

@@ -3,8 +3,10 @@ package mailin
 import (
 	"context"
 	"encoding/base64"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -105,4 +107,34 @@ func (r *running) stop() {
 	case <-time.After(10 * time.Second):
 		r.t.Error("Run did not stop")
 	}
+}
+
+// corpusBodies returns what follows the header (the first blank line) of every file of the
+// corpora, the whole file when it has none; it fails the test when the corpora are missing (fewer
+// than 1,000 files).
+func corpusBodies(t *testing.T) []string {
+	t.Helper()
+	root := corporaRoot()
+	var bodies []string
+	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		s := string(raw)
+		if _, body, ok := strings.Cut(s, "\n\n"); ok {
+			s = body
+		} else if _, body, ok := strings.Cut(s, "\r\n\r\n"); ok {
+			s = body
+		}
+		bodies = append(bodies, s)
+		return nil
+	})
+	if len(bodies) < 1000 {
+		t.Fatalf("%d files: the corpora are missing (%s)", len(bodies), root)
+	}
+	return bodies
 }
