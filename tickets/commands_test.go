@@ -193,12 +193,7 @@ func TestCommandOnClosedTicketRefused(t *testing.T) {
 }
 
 func TestAuthenticationResults(t *testing.T) {
-	d := newTestDesk(t)
-	cfg := *d.Config()
-	cfg.Security.TrustedAuthservID = "mx.corp.example"
-	if err := d.SetConfig(&cfg); err != nil {
-		t.Fatal(err)
-	}
+	d := trustingDesk(t)
 	ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
 
 	forged := techWrite("f@m", "alice@corp.example", "#resolve nothing to see")
@@ -242,12 +237,7 @@ func TestAuthPassParsesRFC8601(t *testing.T) {
 // TestOnlyTopmostAuthResultsCounts: a header below the border server's own was in the mail when
 // it arrived; a forger can write a pass there.
 func TestOnlyTopmostAuthResultsCounts(t *testing.T) {
-	d := newTestDesk(t)
-	cfg := *d.Config()
-	cfg.Security.TrustedAuthservID = "mx.corp.example"
-	if err := d.SetConfig(&cfg); err != nil {
-		t.Fatal(err)
-	}
+	d := trustingDesk(t)
 	ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
 	forged := techWrite("f@m", "alice@corp.example", "#resolve nothing to see")
 	forged.AuthResults = []string{"mx.corp.example; dkim=fail header.d=corp.example",

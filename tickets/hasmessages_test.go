@@ -13,9 +13,7 @@ func TestHasMessages(t *testing.T) {
 	d := newTestDesk(t)
 	ctx := context.Background()
 	ingest(t, d, t0, request("old.id@mail.example", "celine@corp.example", "Imprimante", "L'imprimante est bloquée."))
-	if _, err := d.Store.w.ExecContext(ctx, `UPDATE kv SET value = (SELECT MAX(id) FROM messages) WHERE key = 'message_ids_folded_until'`); err != nil {
-		t.Fatal(err)
-	}
+	foldedSoFar(t, d)
 	ingest(t, d, t0, request("CAF+Ab=X@mail.gmail.com", "celine@corp.example", "VPN", "Le VPN ne marche plus."))
 	ingest(t, d, t0, request("late@mail.example", "paul@corp.example", "Ecran", "Mon écran est noir."))
 	ids := []string{"OLD.Id@mail.example", "old.id@mail.example", "CAF+Ab=X@mail.gmail.com", "caf+ab=x@mail.gmail.com",

@@ -233,3 +233,25 @@ func randomTexts(seed1, seed2 uint64, parts []string, n, maxParts int) []string 
 	}
 	return texts
 }
+
+// trustingDesk is a test desk that trusts the Authentication-Results its MX, mx.corp.example,
+// writes (security.trusted_authserv_id).
+func trustingDesk(t *testing.T) *Desk {
+	t.Helper()
+	d := newTestDesk(t)
+	cfg := *d.Config()
+	cfg.Security.TrustedAuthservID = "mx.corp.example"
+	if err := d.SetConfig(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// foldedSoFar makes the mails d has recorded so far mails recorded folded to lower case, as
+// deskd recorded Message-IDs before they kept their case (the upgrade's cut-off).
+func foldedSoFar(t *testing.T, d *Desk) {
+	t.Helper()
+	if _, err := d.Store.w.ExecContext(context.Background(), `UPDATE kv SET value = (SELECT MAX(id) FROM messages) WHERE key = 'message_ids_folded_until'`); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -298,12 +298,7 @@ func visitTicket(t *testing.T, d *Desk, then func(*Tx, *Ticket) error) *Ticket {
 // technician (no token, no passing Authentication-Results) is kept as a note, its file not
 // attached as the technician's, and the technician told.
 func TestStaffInvitationAuthenticated(t *testing.T) {
-	d := newTestDesk(t)
-	cfg := *d.Config()
-	cfg.Security.TrustedAuthservID = "mx.corp.example"
-	if err := d.SetConfig(&cfg); err != nil {
-		t.Fatal(err)
-	}
+	d := trustingDesk(t)
 	ingest(t, d, t0, request("q@m", "celine@corp.example", "Wifi", "le wifi coupe"))
 	invitation := func(in *Incoming) *Incoming {
 		in.Meeting = &Meeting{Method: "REQUEST", Summary: "Intervention [HD #1]", StartText: "2026-12-03 14:00", Organizer: "alice@corp.example"}

@@ -16,9 +16,7 @@ func TestMessageIDCase(t *testing.T) {
 	ctx := context.Background()
 	// Before: a mail recorded folded, as deskd did, then the upgrade's cut-off.
 	ingest(t, d, t0, request("old.id@mail.example", "celine@corp.example", "Imprimante", "L'imprimante est bloquée."))
-	if _, err := d.Store.w.ExecContext(ctx, `UPDATE kv SET value = (SELECT MAX(id) FROM messages) WHERE key = 'message_ids_folded_until'`); err != nil {
-		t.Fatal(err)
-	}
+	foldedSoFar(t, d)
 	if again := ingest(t, d, t0, request("OLD.Id@mail.example", "celine@corp.example", "Imprimante", "L'imprimante est bloquée.")); again[0].Action != ActionDuplicate {
 		t.Errorf("the mail recorded folded was processed again: %+v", again[0])
 	}

@@ -10,12 +10,7 @@ import (
 // to the technician says the requester has the mail already (not "send it again"), with no
 // command line where there was none (review finding H5).
 func TestUnauthenticatedDirectAnswer(t *testing.T) {
-	d := newTestDesk(t)
-	cfg := *d.Config()
-	cfg.Security.TrustedAuthservID = "mx.corp.example"
-	if err := d.SetConfig(&cfg); err != nil {
-		t.Fatal(err)
-	}
+	d := trustingDesk(t)
 	ingest(t, d, t0, request("q@m", "helene@corp.example", "Imprimante", "bourrage permanent"))
 	answer := techWrite("a@m", "alice@corp.example", "Bonjour Hélène, j'arrive dans 10 minutes.")
 	answer.To, answer.Cc = []string{"helene@corp.example"}, []string{"helpdesk@corp.example"}
