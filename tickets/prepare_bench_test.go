@@ -18,13 +18,7 @@ func BenchmarkPrepareRequest(b *testing.B) {
 	d := ingestDesk(b, 0)
 	cfg := d.Config()
 	const n = 500
-	mails := make([]Incoming, n)
-	for i := range mails {
-		p := bench.Requester("b", int64(i+1))
-		subject, body, _ := bench.Topic(int64(i+1), p.Language)
-		mails[i] = Incoming{MessageID: fmt.Sprintf("b%d@client.example", i+1), From: p.Email, FromName: p.Name,
-			To: []string{"helpdesk@corp.example"}, Subject: subject, Text: body, Language: p.Language, Verdict: VerdictPerson}
-	}
+	mails := benchRequestMails(n)
 	cpu0 := cpuTime()
 	i := 0
 	for b.Loop() {
@@ -49,18 +43,16 @@ func BenchmarkPrepareRequestText(b *testing.B) {
 	d := ingestDesk(b, 0)
 	cfg := d.Config()
 	const n = 500
-	mails := make([]Incoming, n)
+	mails := benchRequestMails(n)
 	for i := range mails {
-		p := bench.Requester("b", int64(i+1))
-		subject, body, _ := bench.Topic(int64(i+1), p.Language)
-		first := strings.Fields(p.Name)[0]
-		text := "Bonjour,\n\n" + body + "\nPouvez-vous m'aider ?\n\nCordialement,\n" + first
-		if p.Language == "en" {
-			text = "Hello,\n\n" + body + "\nCould you help?\n\nBest regards,\n" + first
+		m := &mails[i]
+		first := strings.Fields(m.FromName)[0]
+		text := "Bonjour,\n\n" + m.Text + "\nPouvez-vous m'aider ?\n\nCordialement,\n" + first
+		if m.Language == "en" {
+			text = "Hello,\n\n" + m.Text + "\nCould you help?\n\nBest regards,\n" + first
 		}
-		mails[i] = Incoming{MessageID: fmt.Sprintf("b%d@client.example", i+1), From: p.Email, FromName: p.Name,
-			To: []string{"helpdesk@corp.example"}, Subject: subject, Text: text, Verdict: VerdictPerson}
-		mails[i].Language, mails[i].Request = DetectLanguageText("", subject, text, "fr")
+		m.Text = text
+		m.Language, m.Request = DetectLanguageText("", m.Subject, text, "fr")
 	}
 	for _, kept := range []bool{false, true} {
 		name := "cut"
@@ -83,4 +75,17 @@ func BenchmarkPrepareRequestText(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchRequestMails are n new requests of bench/run.sh's requesters and topics, as the mail
+// reader hands them over (the request's body alone as its text).
+func benchRequestMails(n int) []Incoming {
+	mails := make([]Incoming, n)
+	for i := range mails {
+		p := bench.Requester("b", int64(i+1))
+		subject, body, _ := bench.Topic(int64(i+1), p.Language)
+		mails[i] = Incoming{MessageID: fmt.Sprintf("b%d@client.example", i+1), From: p.Email, FromName: p.Name,
+			To: []string{"helpdesk@corp.example"}, Subject: subject, Text: body, Language: p.Language, Verdict: VerdictPerson}
+	}
+	return mails
 }
