@@ -93,14 +93,7 @@ func ackStatement(top string) bool {
 	if len(top) > len(buf) {
 		return mayAcknowledge(top) && ackStartRe.MatchString(top)
 	}
-	low := buf[:len(top)]
-	for i := 0; i < len(top); i++ {
-		c := top[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		low[i] = c
-	}
+	low := lowerASCII(buf[:], top)
 	if !hasStem(low) {
 		return false
 	}
@@ -181,13 +174,19 @@ func hasNonASCII(s string) bool {
 // uppercase "É" is rare in these words): 1-2 µs, where ackStartRe takes tens on a text without a
 // statement and strings.ToLower, which decodes every rune, ten.
 func mayAcknowledge(s string) bool {
-	b := make([]byte, len(s))
+	return hasStem(lowerASCII(make([]byte, len(s)), s))
+}
+
+// lowerASCII writes s into dst, which must hold it, with its ASCII letters in lower case, and
+// returns that part of dst.
+func lowerASCII(dst []byte, s string) []byte {
+	dst = dst[:len(s)]
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		b[i] = c
+		dst[i] = c
 	}
-	return hasStem(b)
+	return dst
 }

@@ -119,14 +119,7 @@ func opensWithChallenge(text string) bool {
 		t = t[:500]
 	}
 	var buf [500]byte
-	low := buf[:len(t)]
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		low[i] = c
-	}
+	low := lowerASCII(buf[:], t)
 	for _, a := range challengeAnchors {
 		if bytes.Contains(low, []byte(a)) {
 			return opensWithReport(text, challengeTextRe)
