@@ -218,14 +218,6 @@ func (r *reading) visible() (text, signature string) {
 	return textHead(text, tickets.MaxText), signature
 }
 
-// onlyHistory reports whether a text is nothing but quoted history: quoted lines, the
-// attributions above them ("Le lun. 30 nov. 2026 à 23:30, … a écrit :") and a mail app's
-// signature ("Envoyé de mon iPhone"). Such a reply says nothing new: its visible text is empty,
-// not the desk's own words quoted back.
-func onlyHistory(text string) bool {
-	return newLineView(text).onlyHistory()
-}
-
 // htmlText is the text of a message's HTML: the message's own text when it is that conversion,
 // else the conversion of the HTML's first htmlChunk.
 func htmlText(m *Message) string {
@@ -261,12 +253,6 @@ var singleFields = [...]string{"From", "Sender", "Subject", "Message-Id", "In-Re
 // deliveryFields are the fields that name the address a mail was delivered to, in the order
 // Incoming reads them.
 var deliveryFields = [...]string{"Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To"}
-
-// repeated names the single fields that occur more than once in the message's header.
-func repeated(m *Message) []string {
-	r, _ := headerLists(m)
-	return r
-}
 
 // headerLists returns, in one pass over the message's header fields, the single fields that
 // occur more than once (in the order of singleFields), and the values of each of the

@@ -852,13 +852,9 @@ func priority(h *headerValues) int {
 	return 0
 }
 
-// contentType returns the media type and parameters of a part. A missing or
+// contentTypeHint returns the media type and parameters of a part. A missing or
 // unparseable type is text/plain (RFC 2045 section 5.2), or message/rfc822
 // inside multipart/digest.
-func contentType(h textproto.Header, parent string) (string, map[string]string) {
-	return contentTypeHint(h, parent, "")
-}
-
 func contentTypeHint(h textproto.Header, parent, hint string) (string, map[string]string) {
 	v := h.Get("Content-Type")
 	t, params := parseParamsHint(v, hint)

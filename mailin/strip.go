@@ -1114,8 +1114,10 @@ func (v *lineView) withHistory() (string, bool) {
 	return head + "\n\n" + tail, true
 }
 
-// onlyHistory reports whether the view's text is nothing but quoted history: see the package
-// function onlyHistory.
+// onlyHistory reports whether the view's text is nothing but quoted history: quoted lines, the
+// attributions above them ("Le lun. 30 nov. 2026 à 23:30, … a écrit :") and a mail app's
+// signature ("Envoyé de mon iPhone"). Such a reply says nothing new: its visible text is empty,
+// not the desk's own words quoted back.
 func (v *lineView) onlyHistory() bool {
 	lines, kinds := v.sharedLines()
 	quoted := false

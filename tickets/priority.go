@@ -183,14 +183,8 @@ var negationFillers = map[string]bool{"very": true, "so": true, "that": true, "r
 	"t": true, "at": true, "all": true, "super": true, "tres": true, "si": true, "trop": true,
 	"vraiment": true, "d": true, "du": true, "tout": true, "encore": true, "a": true}
 
-// matchPhrases reports the phrases found in text, each once: those no negation cancels, and
-// (when negatable) those found only negated.
-func matchPhrases(text string, set *phraseSet, negatable bool) (found, cancelled []urgencyPhrase) {
-	w := wordsOfRequest("", text)
-	return matchPhrasesIn(w.clauses, set, negatable)
-}
-
-// matchPhrasesIn is matchPhrases over clauses already split into words. Found phrases come clause
+// matchPhrasesIn reports the phrases found in clauses already split into words, each once: those
+// no negation cancels, and (when negatable) those found only negated. Found phrases come clause
 // by clause, in the order of the list within a clause.
 func matchPhrasesIn(clauses []clauseWords, set *phraseSet, negatable bool) (found, cancelled []urgencyPhrase) {
 	var seen, neg map[int]bool

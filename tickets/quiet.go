@@ -14,16 +14,6 @@ import (
 // quietReason is why a quiet ticket's requester is left out of a mail, as recorded.
 const quietReason = "the requester is not mailed automatically"
 
-// setQuiet marks a ticket's requester as not to be mailed automatically. This column alone:
-// the rest of the ticket is its caller's to save.
-func (t *Tx) setQuiet(tk *Ticket) error {
-	if _, err := t.exec(`UPDATE tickets SET quiet = 1 WHERE id = ?`, tk.ID); err != nil {
-		return fmt.Errorf("mark ticket %d quiet: %w", tk.ID, err)
-	}
-	t.rememberQuiet(tk.ID, true)
-	return nil
-}
-
 // rememberQuiet records whether a ticket the transaction wrote is quiet, so that its mails do
 // not read it back.
 func (t *Tx) rememberQuiet(id int64, quiet bool) {

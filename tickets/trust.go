@@ -146,23 +146,6 @@ func (t *Tx) boundToSender(in *Incoming, id int64, refs []string) bool {
 	return false
 }
 
-// hasRecipientToken reports whether the mail carries a version 2 token of ticket id (issued to
-// anyone).
-func (t *Tx) hasRecipientToken(in *Incoming, id int64, refs []string) bool {
-	s := t.d.Signer
-	for _, ref := range refs {
-		if tok, err := s.ParseMessageID(ref); err == nil && tok.ID == id && tok.Version == tokenV2 {
-			return true
-		}
-	}
-	for _, a := range append(append([]string{}, in.To...), in.Cc...) {
-		if tok, err := s.ParseAddress(a); err == nil && t.cfg.IsDeskAddress(a) && tok.ID == id && tok.Version == tokenV2 {
-			return true
-		}
-	}
-	return false
-}
-
 // authenticate says whether a mail into ticket tk is authenticated for its sender (see the top
 // of this file), and if not, why.
 func (t *Tx) authenticate(tk *Ticket, in *Incoming, th threading) (Phrase, bool, error) {
@@ -343,20 +326,12 @@ func (c copied) record(t *Tx, tk *Ticket, actor, messageID string) error {
 	return t.said(tk, EventCopied, actor, false, Phrase{Code: JournalCopied, List: parts}, messageID)
 }
 
-// listed names at most maxListed addresses and counts the others.
-// listedPhrase is listed as a phrase.
+// listedPhrase names at most maxListed addresses and counts the others.
 func listedPhrase(addrs []string) Phrase {
 	if len(addrs) <= maxListed {
 		return say(JournalAddresses, "addresses", strings.Join(addrs, ", "))
 	}
 	return say(JournalAddresses, "addresses", strings.Join(addrs[:maxListed], ", "), "more", fmt.Sprint(len(addrs)-maxListed))
-}
-
-func listed(addrs []string) string {
-	if len(addrs) <= maxListed {
-		return strings.Join(addrs, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(addrs[:maxListed], ", "), len(addrs)-maxListed)
 }
 
 // unvouchedNew says why a mail opening a ticket may not make the people it copies watchers
