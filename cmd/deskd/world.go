@@ -15,6 +15,8 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/emersion/go-smtp"
+
+	"github.com/deskd/deskd/internal/memimap"
 )
 
 // world is the demo's embedded mail system on loopback: an SMTP server that delivers mail for the
@@ -43,7 +45,7 @@ func startWorld(deskAddress, password string) (*world, error) {
 	w.user(DeskUser)
 	w.imap = imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return w.mem.NewSession(), nil, nil
+			return memimap.NewSession(w.mem), nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}, imap.CapIdle: {}, imap.CapMove: {}, imap.CapUIDPlus: {}},
 		InsecureAuth: true,

@@ -1,5 +1,5 @@
 // Command imapmem is an IMAP server in memory (go-imap's imapmemserver) with one user, helpdesk,
-// password secret, for the benchmark's latency run without Dovecot: it tells an IDLE client of
+// password secret (IDLE mended: internal/memimap), for the benchmark's latency run without Dovecot: it tells an IDLE client of
 // new mail as soon as it is appended, so the run shows deskd's own latency apart from Dovecot's
 // notification delay.
 package main
@@ -15,6 +15,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+
+	"github.com/deskd/deskd/internal/memimap"
 )
 
 func main() {
@@ -30,7 +32,7 @@ func main() {
 	mem.AddUser(user)
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+			return memimap.NewSession(mem), nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}, imap.CapIdle: {}, imap.CapMove: {}, imap.CapUIDPlus: {}},
 		InsecureAuth: true,
