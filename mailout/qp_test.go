@@ -2,6 +2,7 @@ package mailout
 
 import (
 	"bytes"
+	"io"
 	"math/rand/v2"
 	"mime"
 	"mime/quotedprintable"
@@ -9,12 +10,16 @@ import (
 	"testing"
 )
 
-// TestQuotedPrintableAsMime: writeQP writes what mime/quotedprintable's Writer writes, for texts
-// of every byte, line end and length (long lines, spaces and tabs before line ends, "=", CR
-// alone, LF alone, CRLF, bytes above 127).
+// TestQuotedPrintableAsMime: writeQP writes what mime/quotedprintable's Writer writes for the
+// text with its line ends made CRLF, for texts of every byte, line end and length (long lines,
+// spaces and tabs before line ends, "=", CR alone, LF alone, CRLF, bytes above 127), and what it
+// writes decodes back to that text. The Writer fed the text as it is drops the LF after a CR and
+// a byte it encodes ("\r\xff\n" → "\r\n=FF": its encode leaves the CR pending), so it is fed
+// the line ends already made CRLF, where no CR is alone.
 func TestQuotedPrintableAsMime(t *testing.T) {
 	texts := []string{"", "a", " ", "\t", "=", "\r", "\n", "\r\n", "\n\r", "a \r\nb\t\nc ", strings.Repeat("x", 200),
-		strings.Repeat("é", 60), strings.Repeat("a ", 80) + "\n", strings.Repeat("=", 30), "\r\x80\n", "ligne \r\r\n"}
+		strings.Repeat("é", 60), strings.Repeat("a ", 80) + "\n", strings.Repeat("=", 30), "\r\x80\n", "\r\xff\n",
+		"ligne\ré\nfin", "\r=\n", "ligne \r\r\n"}
 	rng := rand.New(rand.NewPCG(3, 4))
 	const alphabet = "abc XYZ\t=\r\n.é\x00\x7f~!"
 	for range 5000 {
@@ -29,9 +34,10 @@ func TestQuotedPrintableAsMime(t *testing.T) {
 		texts = append(texts, string(b))
 	}
 	for _, s := range texts {
+		crlf := crlfLineEnds(s)
 		var want, got bytes.Buffer
 		q := quotedprintable.NewWriter(&want)
-		if _, err := q.Write([]byte(s)); err != nil {
+		if _, err := q.Write([]byte(crlf)); err != nil {
 			t.Fatal(err)
 		}
 		if err := q.Close(); err != nil {
@@ -42,7 +48,26 @@ func TestQuotedPrintableAsMime(t *testing.T) {
 		if got.String() != "head"+want.String() {
 			t.Fatalf("%q:\n got %q\nwant %q", s, got.String()[4:], want.String())
 		}
+		decoded, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(got.String()[4:])))
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		if string(decoded) != crlf {
+			t.Fatalf("%q: decodes to %q", s, decoded)
+		}
+		for _, line := range strings.Split(got.String()[4:], "\r\n") {
+			if len(line) > 76 {
+				t.Fatalf("%q: line of %d characters: %q", s, len(line), line)
+			}
+		}
 	}
+}
+
+// crlfLineEnds is s with every line end (CRLF, a CR or an LF alone) written CRLF.
+func crlfLineEnds(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	return strings.ReplaceAll(s, "\n", "\r\n")
 }
 
 // TestQPLiterals: qpLiterals says yes for exactly the words of eight bytes each printable ASCII
