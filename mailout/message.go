@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"mime"
 	netmail "net/mail"
@@ -265,8 +266,11 @@ func (e *encoded) once(w *bytes.Buffer, i int, write func()) {
 // CR's own); here the LF ends a line of its own, and the text decodes back.
 // Written here into the message's buffer at once: the Writer copied s into a []byte first and
 // wrote line by line through its own buffer, 4% of a send pass's CPU. The bytes written as they
-// are go in runs, told by a table, not one by one: 60% fewer instructions than a byte at a time
-// (BenchmarkCopyBytes).
+// are go in runs, not one by one: 60% fewer instructions than a byte at a time
+// (BenchmarkCopyBytes). A run is found eight bytes at a time, up to the first byte to stop at
+// (qpRun), not a word at a time then byte by byte: writeQP's own instructions for a new ticket's
+// two mails 95,300 → 90,100 a pass. Storing each word whole into the output instead of copying
+// runs with append was tried and took more (122,000: a line's room checked every eight bytes).
 func writeQP(w *bytes.Buffer, s string) {
 	const hex = "0123456789ABCDEF"
 	w.Grow(3*len(s) + len(s)/8 + 8) // Every byte encoded, and a soft break every 24 of them.
@@ -294,17 +298,20 @@ func writeQP(w *bytes.Buffer, s string) {
 		c := s[i]
 		if qpLiteral[c] {
 			j := i + 1
-			for j+8 <= len(s) { // Eight bytes at a time while none is to encode.
+			for j+8 <= len(s) { // Eight bytes at a time, up to the first not to write as it is.
 				w := s[j : j+8]
 				x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
 					uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-				if !qpLiterals(x) {
+				k := qpRun(x)
+				j += k
+				if k < 8 {
 					break
 				}
-				j += 8
 			}
-			for j < len(s) && qpLiteral[s[j]] {
-				j++
+			if j+8 > len(s) { // The last bytes one at a time.
+				for j < len(s) && qpLiteral[s[j]] {
+					j++
+				}
 			}
 			for i < j { // s[i:j] as it is, a soft break wherever a line is full.
 				if n == 75 {
@@ -341,18 +348,19 @@ func writeQP(w *bytes.Buffer, s string) {
 	w.Write(out)
 }
 
-// qpLiterals reports whether the eight bytes of x are all printable ASCII but "=" (or spaces),
-// which quoted-printable writes as they are; false for a tab too, which is, but is rare (the
-// byte-at-a-time loop takes it). The tests for a byte below, above or equal to a value are
-// "Determine if a word has a byte less than n" and its kin of Bit Twiddling Hacks (exact as a
-// yes or no).
-func qpLiterals(x uint64) bool {
+// qpRun is how many of the eight bytes of x, from the first (the lowest), quoted-printable
+// writes as they are: printable ASCII but "=", or a space; a tab ends the run too, though it is
+// written as it is (it starts the next). The tests for a byte below, above or equal to a value
+// are "Determine if a word has a byte less than n" and its kin of Bit Twiddling Hacks: each may
+// flag a byte after the first it flags, never one before, so the lowest flag of the three is the
+// first byte to stop at (TestQPRun).
+func qpRun(x uint64) int {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	below := (x - ones*' ') &^ x & highs        // A byte < ' '.
 	above := ((x + ones*(127-'~')) | x) & highs // A byte > '~'.
 	eq := x ^ (ones * '=')
 	equal := (eq - ones) &^ eq & highs // A byte == '='.
-	return below|above|equal == 0
+	return bits.TrailingZeros64(below|above|equal) >> 3
 }
 
 // qpLiteral tells the bytes quoted-printable writes as they are: printable ASCII but "=", space
