@@ -123,3 +123,30 @@ func TestQEncodeAsMime(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderIDAsHeader: headerID writes what header writes of "<id>", for IDs of every length
+// around a line's room, with spaces, tabs, controls and characters to encode.
+func TestHeaderIDAsHeader(t *testing.T) {
+	parts := []string{"a", "Z", "0", ".", "@", "+", "=", "-", "_", " ", "\t", "\r", "é", "\x7f", "dk.aivk3xytrrgl6pvej75yl57tj3hfq"}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for i := range 20000 {
+		var b strings.Builder
+		if i < 80 { // Every length of a plain ID up to past a line.
+			b.WriteString(strings.Repeat("x", i))
+		}
+		for range rng.IntN(30) * min(1, i/80) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		id := b.String()
+		for _, key := range []string{"Message-ID", "In-Reply-To"} {
+			var got, want bytes.Buffer
+			got.WriteString("X: y\r\n")
+			want.WriteString("X: y\r\n")
+			headerID(&got, key, id)
+			header(&want, key, "<"+id+">")
+			if got.String() != want.String() {
+				t.Fatalf("%s %q:\n got %q\nwant %q", key, id, got.String(), want.String())
+			}
+		}
+	}
+}
