@@ -39,7 +39,7 @@ func TestTidy(t *testing.T) {
 			b.WriteString(pieces[r.IntN(len(pieces))])
 		}
 		s := b.String()
-		if got, want := tidy(s), tidyByLines(s); got != want {
+		if got, want := tidy([]byte(s)), tidyByLines(s); got != want {
 			t.Fatalf("tidy(%q) = %q, want %q", s, got, want)
 		}
 	}

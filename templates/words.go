@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	texttemplate "text/template"
 	"time"
 
@@ -61,6 +62,7 @@ type catalogue struct {
 	day            *texttemplate.Template                 // date.day.
 	zone           *texttemplate.Template                 // date.zone; nil says the abbreviation.
 	zones          sync.Map                               // zoneKey → zoneParts, worked out once each.
+	lastZone       atomic.Pointer[lastZone]               // The zone zoneOf worked out last.
 	pieces         map[*texttemplate.Template][]datePiece // The formats made of text and fields alone (datePieces).
 	phrases        map[string]*texttemplate.Template
 	zeroIsSingular bool

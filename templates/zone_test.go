@@ -102,3 +102,41 @@ func TestInZoneCopies(t *testing.T) {
 		t.Fatal("a zero time is no longer zero")
 	}
 }
+
+// TestInZoneFollowsEveryKind: the times of maps (keys and values), arrays, pointers and slices of
+// a recursive type are converted, its unexported ones and those of what holds no time are left,
+// and the value given is left as it was.
+func TestInZoneFollowsEveryKind(t *testing.T) {
+	type node struct {
+		At      time.Time
+		By      map[time.Time]string
+		Of      map[string]*time.Time
+		Pair    [2]time.Time
+		Next    *node
+		List    []node
+		Words   map[string]string
+		private time.Time
+	}
+	at := time.Date(2026, 11, 30, 21, 42, 0, 0, time.UTC)
+	leaf := at
+	n := node{At: at, By: map[time.Time]string{at: "x"}, Of: map[string]*time.Time{"y": &leaf}, Pair: [2]time.Time{at, {}},
+		Next: &node{At: at, Next: &node{Pair: [2]time.Time{{}, at}}}, List: []node{{At: at}}, Words: map[string]string{"a": "b"}, private: at}
+	z := inZone(n, paris(t))
+	for k := range z.By {
+		if k.Format("15:04") != "22:42" {
+			t.Errorf("map key %v", k)
+		}
+	}
+	for _, c := range []time.Time{z.At, *z.Of["y"], z.Pair[0], z.Next.At, z.Next.Next.Pair[1], z.List[0].At} {
+		if c.Format("15:04") != "22:42" {
+			t.Errorf("not converted: %v", c)
+		}
+	}
+	if !z.Pair[1].IsZero() || !z.Next.Next.Pair[0].IsZero() || z.private.Location() != time.UTC || z.Words["a"] != "b" {
+		t.Errorf("converted what it should not: %+v", z)
+	}
+	if leaf.Location() != time.UTC || n.Next.At.Location() != time.UTC || n.Next.Next.Pair[1].Location() != time.UTC ||
+		n.List[0].At.Location() != time.UTC {
+		t.Error("the caller's value changed")
+	}
+}
