@@ -17,7 +17,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-message/charset"
-	"github.com/emersion/go-message/textproto"
 	"golang.org/x/text/encoding/htmlindex"
 )
 
@@ -257,7 +256,7 @@ func (c *headerFields) fold(sep string, line []byte) {
 // field is folded into it, any other is dropped. A header not ended by a
 // blank line ends at the first line after which no field follows. Fields
 // past the limits above are dropped (the raw message keeps them).
-func readHeader(b []byte) (textproto.Header, []byte, []string) {
+func readHeader(b []byte) (Header, []byte, []string) {
 	var problems []string
 	problem := func(p string) {
 		if len(problems) < maxProblems && !slices.Contains(problems, p) {
@@ -352,14 +351,12 @@ func readHeader(b []byte) (textproto.Header, []byte, []string) {
 }
 
 // header is the fields as textproto.ReadHeader reads them, each with its line end, and its
-// error: the fields are added (AddRaw) from one buffer that holds them all, last first, as
-// ReadHeader orders them, up to the first whose name ReadHeader refuses. ReadHeader itself
-// copied every field into a line of its own and needed a reader over the fields written out: a
-// fifth of a mail's allocations.
-func (c *headerFields) header() (textproto.Header, error) {
-	var h textproto.Header
-	buf := make([]byte, 0, c.size+2*len(c.fields))
-	kvs := make([][]byte, 0, len(c.fields))
+// error: up to the first whose name ReadHeader refuses, and without those that have no name,
+// which ReadHeader skips.
+func (c *headerFields) header() (Header, error) {
+	var b strings.Builder
+	b.Grow(c.size + 2*len(c.fields))
+	ends := make([]int, 0, 2*len(c.fields)) // of each field, where its colon is and where it ends
 	var err error
 	for _, f := range c.fields {
 		i := bytes.IndexByte(f, ':')
@@ -375,14 +372,12 @@ func (c *headerFields) header() (textproto.Header, error) {
 		if len(key) == 0 {
 			continue // ReadHeader skips a field without a name.
 		}
-		start := len(buf)
-		buf = append(append(buf, f...), '\r', '\n')
-		kvs = append(kvs, buf[start:len(buf):len(buf)])
+		ends = append(ends, b.Len()+i)
+		b.Write(f)
+		b.WriteString("\r\n")
+		ends = append(ends, b.Len())
 	}
-	for i := len(kvs) - 1; i >= 0; i-- {
-		h.AddRaw(kvs[i])
-	}
-	return h, err
+	return newHeader(b.String(), ends), err
 }
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: charsetReader}

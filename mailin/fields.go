@@ -1,9 +1,5 @@
 package mailin
 
-import (
-	"github.com/emersion/go-message/textproto"
-)
-
 // headerValues is the first value of each field of a message's header that parsing and the
 // verdict read (valueFields), and which of them the header has, found in one pass over its
 // fields. textproto.Header's Get and Has canonicalise their key at every call
@@ -12,7 +8,7 @@ import (
 // BenchmarkParseGenerated); the pass over a header of 20 fields costs some 2,000. Get and Has of
 // any other name ask the header itself.
 type headerValues struct {
-	h   textproto.Header
+	h   Header
 	v   [len(valueFields)]string
 	has uint64 // Bit i: the header has valueFields[i].
 
@@ -157,7 +153,7 @@ func valueField(k string) int {
 
 // valuesOf reads the fields of h that headerValues keeps, in one pass: the first of each name,
 // as Get returns it.
-func valuesOf(h textproto.Header) *headerValues {
+func valuesOf(h Header) *headerValues {
 	hv := &headerValues{h: h}
 	for fs := h.Fields(); fs.Next(); {
 		k := fs.Key()

@@ -11,10 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // decode non-UTF-8 charsets
-	gomail "github.com/emersion/go-message/mail"
-	"github.com/emersion/go-message/textproto"
 
 	"github.com/deskd/deskd/tickets"
 )
@@ -102,7 +99,7 @@ type Message struct {
 	FailedRecipients []string          // Bounces: lower-case addresses that failed.
 	FailedStatus     map[string]string // Bounces: the DSN Status of a failed recipient ("5.1.1"), when the report gives one.
 	ReturnedIDs      []string          // Bounces and auto-replies: Message-IDs of the original message, without <>.
-	Header           gomail.Header     // The top-level header, for anything else.
+	Header           Header            // The top-level header, for anything else (Mail gives it as go-message reads one).
 	Problems         []string          // Defects recovered from (bad charset, broken boundary, …).
 	Raw              []byte            // The message as received.
 
@@ -148,7 +145,7 @@ func parseWhole(raw []byte, head *Message, opt ParseOptions) (*Message, error) {
 
 // headerPass is what Parse read of a message's header, for parseWhole to take over.
 type headerPass struct {
-	fields   textproto.Header
+	fields   Header
 	values   *headerValues // valuesOf(fields).
 	problems []string      // readHeader's.
 	size     int           // Bytes of the raw message the header took, up to and with its blank line.
@@ -182,7 +179,7 @@ func parse(raw []byte, head *Message, opt ParseOptions) (m *Message, err error) 
 		bytes.Equal(raw[:head.hdr.size], head.Raw[:head.hdr.size]) {
 		hp = head.hdr
 	}
-	var th textproto.Header
+	var th Header
 	var body []byte
 	var problems []string
 	if hp != nil {
@@ -190,7 +187,7 @@ func parse(raw []byte, head *Message, opt ParseOptions) (m *Message, err error) 
 	} else {
 		th, body, problems = readHeader(src)
 	}
-	m = &Message{Raw: raw, Header: gomail.Header{Header: message.Header{Header: th}}, Problems: problems}
+	m = &Message{Raw: raw, Header: th, Problems: problems}
 	h := m.Header
 	var hv *headerValues
 	if hp != nil {
@@ -855,11 +852,11 @@ func priority(h *headerValues) int {
 // contentType returns the media type and parameters of a part. A missing or
 // unparseable type is text/plain (RFC 2045 section 5.2), or message/rfc822
 // inside multipart/digest.
-func contentType(h textproto.Header, parent string) (string, map[string]string) {
+func contentType(h Header, parent string) (string, map[string]string) {
 	return contentTypeHint(h, parent, "")
 }
 
-func contentTypeHint(h textproto.Header, parent, hint string) (string, map[string]string) {
+func contentTypeHint(h Header, parent, hint string) (string, map[string]string) {
 	v := h.Get("Content-Type")
 	t, params := parseParamsHint(v, hint)
 	// Characters a media type cannot hold ("text/plain>") are dropped

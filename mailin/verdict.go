@@ -6,8 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	gomail "github.com/emersion/go-message/mail"
-
 	"github.com/deskd/deskd/tickets"
 )
 
@@ -191,13 +189,13 @@ var daemonNameRe = mustAnchored(`(?i)^(?:mail delivery (?:sub)?system|mail deliv
 // then our own mail coming back, then automatic responses, then bulk.
 //
 // read holds what Parse has already read of the same header, nil when nothing was.
-func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (Verdict, string) {
+func judge(h Header, opt ParseOptions, f *bodyFacts, read *headerRead) (Verdict, string) {
 	if read == nil {
 		read = &headerRead{}
 	}
 	hv := read.values
 	if hv == nil {
-		hv = valuesOf(h.Header.Header)
+		hv = valuesOf(h)
 	}
 	from := read.from
 	if !read.fromOK {
