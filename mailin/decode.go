@@ -194,6 +194,9 @@ func (c *headerFields) add(line []byte) {
 	}
 	// The line itself, capped so that a continuation folded into it (fold) is appended to a
 	// copy and not over the bytes after it, which are the message's.
+	if c.fields == nil {
+		c.fields = make([][]byte, 0, 16) // Most headers, at once: growing the list took 5 allocations a mail.
+	}
 	c.fields = append(c.fields, line[:len(line):len(line)])
 	c.size += len(line)
 }
@@ -210,8 +213,8 @@ func (c *headerFields) counted(name []byte) int {
 	}
 	if len(c.few) < maxFewNames {
 		if c.few == nil {
-			c.few = make([]nameCount, 0, maxFewNames)
-			c.names = make([]byte, 0, 512)
+			l := new(nameList) // one allocation for both
+			c.few, c.names = l.few[:0], l.names[:0]
 		}
 		c.few = append(c.few, nameCount{start: len(c.names), end: len(c.names) + len(name), n: 1})
 		c.names = append(c.names, name...)
@@ -230,6 +233,12 @@ const maxFewNames = 32
 
 // nameCount is a field name, names[start:end] of its headerFields, and its count.
 type nameCount struct{ start, end, n int }
+
+// nameList holds the first names headerFields counts, and their counts.
+type nameList struct {
+	few   [maxFewNames]nameCount
+	names [512]byte
+}
 
 // fold appends a continuation line to the current field, after sep.
 func (c *headerFields) fold(sep string, line []byte) {

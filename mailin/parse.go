@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	_ "github.com/emersion/go-message/charset" // decode non-UTF-8 charsets
 
@@ -378,7 +379,10 @@ func msgIDList(v string) []string {
 	var out []string
 	if ms := bracketed(v); len(ms) > 0 {
 		for _, mm := range ms {
-			id := strings.Join(strings.Fields(mm), "")
+			id := mm
+			if strings.IndexFunc(mm, func(r rune) bool { return r >= utf8.RuneSelf || asciiSpace(byte(r)) }) >= 0 {
+				id = strings.Join(strings.Fields(mm), "") // Fields' slice: an allocation an ID
+			}
 			if validMsgID(id) {
 				out = append(out, id)
 			}
@@ -393,6 +397,11 @@ func msgIDList(v string) []string {
 	return dedupe(out)
 }
 
+// asciiSpace reports whether c is white space as unicode.IsSpace reads an ASCII byte.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
 func firstMsgID(v string) string {
 	if l := msgIDList(v); len(l) > 0 {
 		return l[0]
@@ -403,9 +412,19 @@ func firstMsgID(v string) string {
 	return ""
 }
 
+// dedupe is l without its empty strings and its repeats, in order, in a new slice.
 func dedupe(l []string) []string {
 	if len(l) == 0 {
 		return nil
+	}
+	if len(l) <= 8 { // Most lists: the map was an allocation or more, for one or two IDs.
+		out := l[:0:0]
+		for i, s := range l {
+			if s != "" && !slices.Contains(l[:i], s) {
+				out = append(out, s)
+			}
+		}
+		return out
 	}
 	seen := map[string]bool{}
 	out := l[:0:0]
@@ -812,8 +831,9 @@ func quickDate(v string) (t time.Time, ok bool) {
 }
 
 func firstLanguage(v string) string {
-	v = strings.TrimSpace(strings.SplitN(v, ",", 2)[0])
-	v = strings.ToLower(strings.TrimSpace(strings.SplitN(v, ";", 2)[0]))
+	v, _, _ = strings.Cut(v, ",")
+	v, _, _ = strings.Cut(strings.TrimSpace(v), ";")
+	v = strings.ToLower(strings.TrimSpace(v))
 	for _, r := range v {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
 			return ""
