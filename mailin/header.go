@@ -97,24 +97,68 @@ func fieldValue(v string) string {
 	return b.String()
 }
 
-// get is the first value of a canonical key, "" if none.
-func (h Header) get(key string) string {
+// is reports whether a field's canonical key is CanonicalMIMEHeaderKey(k), without
+// canonicalising k: the same up to the case of ASCII letters, when k has only the bytes that
+// CanonicalMIMEHeaderKey changes the case around (it returns any other key as it is). The
+// canonicalisation of the key of each Get took Get to 6,600 instructions of a generated mail,
+// 3,000 without it, and the mail from 304,200 to 298,400 (callgrind of BenchmarkParseGenerated);
+// FuzzHeaderMatchesTextproto compares the two.
+func (f *headerField) is(k string, valid *int8) bool {
+	if f.key == k {
+		return true
+	}
+	if len(f.key) != len(k) {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		a, b := f.key[i], k[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	if *valid == 0 {
+		*valid = 1
+		for i := 0; i < len(k); i++ {
+			if !headerKeyByte[k[i]] {
+				*valid = -1
+				break
+			}
+		}
+	}
+	return *valid > 0
+}
+
+// headerKeyByte are the bytes of a field name that net/textproto canonicalises (its
+// validHeaderFieldByte): letters, digits and the other token characters of RFC 7230.
+var headerKeyByte = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~") {
+		t[c] = true
+	}
+	return t
+}()
+
+// Get is the first value of the field k, "" if none.
+func (h Header) Get(k string) string {
+	var valid int8
 	for i := range h.fields {
-		if h.fields[i].key == key {
+		if h.fields[i].is(k, &valid) {
 			return h.fields[i].value
 		}
 	}
 	return ""
 }
 
-// Get is the first value of the field k, "" if none.
-func (h Header) Get(k string) string { return h.get(textproto.CanonicalMIMEHeaderKey(k)) }
-
 // Has reports whether the header has the field k.
 func (h Header) Has(k string) bool {
-	k = textproto.CanonicalMIMEHeaderKey(k)
+	var valid int8
 	for i := range h.fields {
-		if h.fields[i].key == k {
+		if h.fields[i].is(k, &valid) {
 			return true
 		}
 	}
@@ -123,10 +167,10 @@ func (h Header) Has(k string) bool {
 
 // Values is every value of the field k, in header order; nil if none.
 func (h Header) Values(k string) []string {
-	k = textproto.CanonicalMIMEHeaderKey(k)
+	var valid int8
 	var out []string
 	for i := range h.fields {
-		if h.fields[i].key == k {
+		if h.fields[i].is(k, &valid) {
 			out = append(out, h.fields[i].value)
 		}
 	}

@@ -37,7 +37,7 @@ func TestHeaderMatchesTextproto(t *testing.T) {
 	for _, s := range headerSeeds {
 		checkHeaderMatches(t, s)
 	}
-	names := []string{"From", "from", "TO", "Cc", "Subject", "Message-ID", "message-id", "X-Foo", "x-foo", "Received", "Received ", " Content-Type", "X-A_b", "MIME-Version", "Dkim-Signature"}
+	names := []string{"From", "from", "TO", "Cc", "Subject", "Message-ID", "message-id", "X-Foo", "x-foo", "Received", "Received ", " Content-Type", "X-A_b", "MIME-Version", "Dkim-Signature", "x(y", "X(Y", "x y", "X\xe9", "x\xc9"}
 	values := []string{"", " ", "a", " a@b.example ", "\t=?utf-8?q?x?=", "one\r\n two", "one\n\ttwo\n three", "x\r\n \r\n y", "a\rb", "caf\xe9", "  \r\n  "}
 	ends := []string{"\r\n", "\n"}
 	r := rand.New(rand.NewPCG(5, 6))
@@ -71,7 +71,7 @@ func checkHeaderMatches(t *testing.T, s string) {
 		t.Fatalf("header %q: Len %d, go-message's %d", s, h.Len(), th.Len())
 	}
 	for _, k := range append(keys, "Subject", "subject", "X-Absent", "CONTENT-TYPE") {
-		for _, k := range []string{k, strings.ToLower(k), strings.ToUpper(k)} {
+		for _, k := range []string{k, strings.ToLower(k), strings.ToUpper(k), k + " ", "(" + k, strings.ToLower(k) + "\xe9", strings.ReplaceAll(k, "-", " ")} {
 			if h.Get(k) != th.Get(k) || h.Has(k) != th.Has(k) || !slices.Equal(h.Values(k), th.Values(k)) {
 				t.Fatalf("header %q, key %q: Get %q Has %v Values %q; go-message's %q %v %q", s, k,
 					h.Get(k), h.Has(k), h.Values(k), th.Get(k), th.Has(k), th.Values(k))
