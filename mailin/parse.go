@@ -496,6 +496,9 @@ func parseAddresses(v, hint string) []Address {
 	if name, spec, ok := simpleAddress(v); ok {
 		return []Address{convertAddr(name, spec)}
 	}
+	if name, spec, ok := encodedAddress(v); ok {
+		return []Address{convertAddr(name, spec)}
+	}
 	p := mail.AddressParser{WordDecoder: wordDecoder}
 	if l, err := p.ParseList(v); err == nil {
 		return convertAddrs(l)
@@ -750,6 +753,39 @@ func simpleAddress(v string) (name, spec string, ok bool) {
 		phrase = strings.Trim(phrase, " ")
 	}
 	return phrase, spec, true
+}
+
+// encodedAddress reads the one address of the form a mailer writes for a name with accents,
+// "=?utf-8?q?Ren=C3=A9e_Dupont?= <a@b.example>": a display name of one encoded word of printable
+// ASCII, that wordDecoder decodes, and a dot-atom addr-spec, as net/mail's ParseList reads it.
+// ok is false for any other value, which is left to ParseList. ParseList tries an addr-spec
+// first and fails with an error, and copies the name and the address: with the From of 318 of
+// the 500 generated mails so written, parseAddresses took 24,800 instructions a mail, and 11,000
+// with this; the mail 298,400 and 89 allocations, and 293,300 and 79 (callgrind of
+// BenchmarkParseGenerated). FuzzSimpleAddress and TestEncodedAddress compare the two.
+func encodedAddress(v string) (name, spec string, ok bool) {
+	lt := strings.IndexByte(v, '<')
+	if lt < 0 || !strings.HasSuffix(v, ">") || lt > len(v)-3 {
+		return "", "", false
+	}
+	word := strings.TrimRight(v[:lt], " \t")
+	if len(word) < 8 || !strings.HasPrefix(word, "=?") || !strings.HasSuffix(word, "?=") {
+		return "", "", false
+	}
+	for i := 0; i < len(word); i++ {
+		if !atext(word[i], true) {
+			return "", "", false
+		}
+	}
+	spec = strings.TrimLeft(v[lt+1:len(v)-1], " \t")
+	if !dotAtomAddr(spec) {
+		return "", "", false
+	}
+	name, err := wordDecoder.Decode(word)
+	if err != nil || name == "" { // ParseList: "missing word in phrase"
+		return "", "", false
+	}
+	return name, spec, true
 }
 
 // dotAtomAddr reports whether s is local@domain, both dot-atoms of printable ASCII (RFC 5322
