@@ -1,7 +1,10 @@
 package mailin
 
 import (
+	"encoding/base64"
+	"math/rand/v2"
 	"net/mail"
+	"strings"
 	"testing"
 )
 
@@ -13,8 +16,23 @@ func FuzzSimpleAddress(f *testing.F) {
 		"Support Informatique <helpdesk@corp.example>", "a@b <c@d>", "\"Dupont, Jean\" <a@b>", "x<a@b>", "x <a@b> "} {
 		f.Add(s)
 	}
+	for _, s := range []string{"=?utf-8?q?H=C3=A9l=C3=A8ne_Faure?= <helene@corp.example>", "=?iso-8859-1?q?Ren=E9e?=\t<a@b>",
+		"=?utf-8?b?UmVuw6ll?= <a@b>", "=?utf-8?q?a?==?utf-8?q?b?= <a@b>", "=?x-unknown?q?a=E9?= <a@b>", "=?utf-8?q?=3D=3F?= <a@b>",
+		"=?utf-8?q?a b?= <a@b>", "=?bogus?q?a?= <a@b>", "=?utf-8?z?a?= <a@b>", "=?utf-8?q??= <a@b>"} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, v string) {
-		name, spec, ok := simpleAddress(v)
+		checkSimpleAddress(t, v, simpleAddress)
+		checkSimpleAddress(t, v, encodedAddress)
+	})
+}
+
+// checkSimpleAddress checks that read, simpleAddress or encodedAddress, reads v as ParseList
+// does when it reads it at all.
+func checkSimpleAddress(t *testing.T, v string, read func(string) (string, string, bool)) {
+	t.Helper()
+	{
+		name, spec, ok := read(v)
 		if !ok {
 			return
 		}
@@ -26,7 +44,41 @@ func FuzzSimpleAddress(f *testing.F) {
 		if len(l) != 1 || l[0].Name != name || l[0].Address != spec {
 			t.Fatalf("simpleAddress(%q) = %q, %q; ParseList: %+v", v, name, spec, l)
 		}
-	})
+	}
+}
+
+// TestEncodedAddress is FuzzSimpleAddress's check of encodedAddress over random encoded words:
+// Q and B encodings, charsets wordDecoder knows and does not, the bytes of names and of what
+// breaks an encoded word.
+func TestEncodedAddress(t *testing.T) {
+	charsets := []string{"utf-8", "UTF-8", "iso-8859-1", "windows-1252", "iso-8859-15", "x-unknown", "bogus", "us-ascii", "utf-7", ""}
+	pieces := []string{"a", "Ren", "=C3=A9", "=E9", "_", "=3D", "=3F", "=20", "=", "?", ".", "-", "=2C", "=22", "=C3", "x", "=?", "?="}
+	r := rand.New(rand.NewPCG(7, 8))
+	read := 0
+	for range 20000 {
+		var text strings.Builder
+		for range r.IntN(6) {
+			text.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		enc, body := "q", text.String()
+		if r.IntN(4) == 0 {
+			enc, body = "B", base64.StdEncoding.EncodeToString([]byte(body))
+			if r.IntN(5) == 0 {
+				body = body[:len(body)/2]
+			}
+		}
+		v := "=?" + charsets[r.IntN(len(charsets))] + "?" + enc + "?" + body + "?=" + []string{" ", "", "\t", "  "}[r.IntN(4)] + "<" + []string{"a@b.example", " a@b", "a..b@c", "a@b "}[r.IntN(4)] + ">"
+		checkSimpleAddress(t, v, encodedAddress)
+		if _, _, ok := encodedAddress(v); ok {
+			read++
+		}
+	}
+	if read < 3000 {
+		t.Errorf("encodedAddress read %d of the 20,000 addresses", read)
+	}
+	if name, spec, ok := encodedAddress("=?utf-8?q?H=C3=A9l=C3=A8ne_Faure?= <helene@corp.example>"); name != "Hélène Faure" || spec != "helene@corp.example" || !ok {
+		t.Errorf("encodedAddress = %q, %q, %v", name, spec, ok)
+	}
 }
 
 func TestSimpleAddress(t *testing.T) {

@@ -17,7 +17,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-message/charset"
-	"github.com/emersion/go-message/textproto"
 	"golang.org/x/text/encoding/htmlindex"
 )
 
@@ -195,6 +194,9 @@ func (c *headerFields) add(line []byte) {
 	}
 	// The line itself, capped so that a continuation folded into it (fold) is appended to a
 	// copy and not over the bytes after it, which are the message's.
+	if c.fields == nil {
+		c.fields = make([][]byte, 0, 16) // Most headers, at once: growing the list took 5 allocations a mail.
+	}
 	c.fields = append(c.fields, line[:len(line):len(line)])
 	c.size += len(line)
 }
@@ -211,8 +213,8 @@ func (c *headerFields) counted(name []byte) int {
 	}
 	if len(c.few) < maxFewNames {
 		if c.few == nil {
-			c.few = make([]nameCount, 0, maxFewNames)
-			c.names = make([]byte, 0, 512)
+			l := new(nameList) // one allocation for both
+			c.few, c.names = l.few[:0], l.names[:0]
 		}
 		c.few = append(c.few, nameCount{start: len(c.names), end: len(c.names) + len(name), n: 1})
 		c.names = append(c.names, name...)
@@ -231,6 +233,12 @@ const maxFewNames = 32
 
 // nameCount is a field name, names[start:end] of its headerFields, and its count.
 type nameCount struct{ start, end, n int }
+
+// nameList holds the first names headerFields counts, and their counts.
+type nameList struct {
+	few   [maxFewNames]nameCount
+	names [512]byte
+}
 
 // fold appends a continuation line to the current field, after sep.
 func (c *headerFields) fold(sep string, line []byte) {
@@ -257,7 +265,7 @@ func (c *headerFields) fold(sep string, line []byte) {
 // field is folded into it, any other is dropped. A header not ended by a
 // blank line ends at the first line after which no field follows. Fields
 // past the limits above are dropped (the raw message keeps them).
-func readHeader(b []byte) (textproto.Header, []byte, []string) {
+func readHeader(b []byte) (Header, []byte, []string) {
 	var problems []string
 	problem := func(p string) {
 		if len(problems) < maxProblems && !slices.Contains(problems, p) {
@@ -352,14 +360,12 @@ func readHeader(b []byte) (textproto.Header, []byte, []string) {
 }
 
 // header is the fields as textproto.ReadHeader reads them, each with its line end, and its
-// error: the fields are added (AddRaw) from one buffer that holds them all, last first, as
-// ReadHeader orders them, up to the first whose name ReadHeader refuses. ReadHeader itself
-// copied every field into a line of its own and needed a reader over the fields written out: a
-// fifth of a mail's allocations.
-func (c *headerFields) header() (textproto.Header, error) {
-	var h textproto.Header
-	buf := make([]byte, 0, c.size+2*len(c.fields))
-	kvs := make([][]byte, 0, len(c.fields))
+// error: up to the first whose name ReadHeader refuses, and without those that have no name,
+// which ReadHeader skips.
+func (c *headerFields) header() (Header, error) {
+	var b strings.Builder
+	b.Grow(c.size + 2*len(c.fields))
+	ends := make([]int, 0, 2*len(c.fields)) // of each field, where its colon is and where it ends
 	var err error
 	for _, f := range c.fields {
 		i := bytes.IndexByte(f, ':')
@@ -375,14 +381,12 @@ func (c *headerFields) header() (textproto.Header, error) {
 		if len(key) == 0 {
 			continue // ReadHeader skips a field without a name.
 		}
-		start := len(buf)
-		buf = append(append(buf, f...), '\r', '\n')
-		kvs = append(kvs, buf[start:len(buf):len(buf)])
+		ends = append(ends, b.Len()+i)
+		b.Write(f)
+		b.WriteString("\r\n")
+		ends = append(ends, b.Len())
 	}
-	for i := len(kvs) - 1; i >= 0; i-- {
-		h.AddRaw(kvs[i])
-	}
-	return h, err
+	return newHeader(b.String(), ends), err
 }
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: charsetReader}

@@ -1,18 +1,14 @@
 package mailin
 
-import (
-	"github.com/emersion/go-message/textproto"
-)
-
 // headerValues is the first value of each field of a message's header that parsing and the
 // verdict read (valueFields), and which of them the header has, found in one pass over its
-// fields. textproto.Header's Get and Has canonicalise their key at every call
-// (net/textproto.CanonicalMIMEHeaderKey, 500 instructions for "X-Ms-Exchange-Inbox-Rules-Loop"):
-// the 110 that a mail's parse made were 9 % of its instructions (callgrind of
-// BenchmarkParseGenerated); the pass over a header of 20 fields costs some 2,000. Get and Has of
-// any other name ask the header itself.
+// fields. go-message's textproto.Header, which the header was, canonicalised the key of each Get
+// and Has (net/textproto.CanonicalMIMEHeaderKey, 500 instructions for
+// "X-Ms-Exchange-Inbox-Rules-Loop"): the 110 that a mail's parse made were 9 % of its
+// instructions (callgrind of BenchmarkParseGenerated); the pass over a header of 20 fields costs
+// some 2,000. Get and Has of any other name ask the header itself.
 type headerValues struct {
-	h   textproto.Header
+	h   Header
 	v   [len(valueFields)]string
 	has uint64 // Bit i: the header has valueFields[i].
 
@@ -52,7 +48,7 @@ func (hv *headerValues) once(i uint, f func() bool) bool {
 	return v
 }
 
-// valueFields are the fields headerValues keeps, by canonical name (as textproto.Header keeps
+// valueFields are the fields headerValues keeps, by canonical name (as Header keeps
 // its keys; TestValueFieldsCanonical). valueField gives the index of each.
 var valueFields = [...]string{
 	"From", "Sender", "Reply-To", "Subject", "Message-Id", "In-Reply-To", "References", "Date",
@@ -157,7 +153,7 @@ func valueField(k string) int {
 
 // valuesOf reads the fields of h that headerValues keeps, in one pass: the first of each name,
 // as Get returns it.
-func valuesOf(h textproto.Header) *headerValues {
+func valuesOf(h Header) *headerValues {
 	hv := &headerValues{h: h}
 	for fs := h.Fields(); fs.Next(); {
 		k := fs.Key()
@@ -179,7 +175,7 @@ func valuesOf(h textproto.Header) *headerValues {
 	return hv
 }
 
-// Get is textproto.Header's Get.
+// Get is Header's Get.
 func (hv *headerValues) Get(k string) string {
 	if i := valueField(k); i >= 0 {
 		return hv.v[i]
@@ -187,7 +183,7 @@ func (hv *headerValues) Get(k string) string {
 	return hv.h.Get(k)
 }
 
-// Has is textproto.Header's Has.
+// Has is Header's Has.
 func (hv *headerValues) Has(k string) bool {
 	if i := valueField(k); i >= 0 {
 		return hv.has&(1<<i) != 0

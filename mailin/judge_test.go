@@ -1,7 +1,5 @@
 package mailin
 
-import gomail "github.com/emersion/go-message/mail"
-
 // judgeHeader is the verdict the header alone supports, as the ingest loop sees it before it
 // downloads a body (it parses the header alone).
-func judgeHeader(h gomail.Header, opt ParseOptions) (Verdict, string) { return judge(h, opt, nil, nil) }
+func judgeHeader(h Header, opt ParseOptions) (Verdict, string) { return judge(h, opt, nil, nil) }

@@ -298,7 +298,7 @@ func FuzzParse(f *testing.F) {
 		if !utf8.ValidString(m.Subject) || !utf8.ValidString(m.Text) {
 			t.Fatal("invalid UTF-8")
 		}
-		hv := valuesOf(m.Header.Header.Header)
+		hv := valuesOf(m.Header)
 		for _, k := range valueFields {
 			if hv.Get(k) != m.Header.Get(k) || hv.Has(k) != m.Header.Has(k) {
 				t.Fatalf("headerValues %s: %q %v, header %q %v", k, hv.Get(k), hv.Has(k), m.Header.Get(k), m.Header.Has(k))

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	gomail "github.com/emersion/go-message/mail"
-
 	"github.com/deskd/deskd/tickets"
 )
 
@@ -37,22 +35,35 @@ var bounceSubjectRe = mustAnchored(`(?i)^\s*(?:` +
 var bounceSuffixRe = regexp.MustCompile(`(?i)[-–:(\s](?:non[- ]?remis|undeliverable|undelivered|not delivered|non distribuable|unzustellbar|onbestelbaar)\)?\s*$`)
 
 // bounceSuffix is bounceSuffixRe.MatchString(s). A match ends with one of the phrases, then
-// perhaps ")" and white space: the last letter of a phrase ends s once these are trimmed, and
-// most subjects end with another (TestBounceSuffix).
+// perhaps ")" and white space: one of the phrases ends s once these are trimmed, up to the case
+// of its ASCII letters when the end of s is ASCII (the expression's case folding takes an ASCII
+// letter to no other ASCII one), and most subjects end with none (TestBounceSuffix). Running the
+// expression over every subject that ends with a letter a phrase ends with ("Imprimante
+// bloquée") took a generated mail to 293,300 instructions, 291,400 without (callgrind of
+// BenchmarkParseGenerated).
 func bounceSuffix(s string) bool {
 	t := strings.TrimRight(s, " \t\n\f\r") // \s
 	t = strings.TrimSuffix(t, ")")
 	if t == "" {
 		return false
 	}
-	if c := t[len(t)-1]; c < utf8.RuneSelf && strings.IndexByte(bounceSuffixLast, c|0x20) < 0 {
-		return false
+	tail := t[max(len(t)-len("non distribuable"), 0):] // The longest phrase.
+	for i := 0; i < len(tail); i++ {
+		if tail[i] >= utf8.RuneSelf {
+			return bounceSuffixRe.MatchString(s)
+		}
 	}
-	return bounceSuffixRe.MatchString(s)
+	for _, p := range bounceSuffixPhrases {
+		if len(tail) >= len(p) && strings.EqualFold(tail[len(tail)-len(p):], p) {
+			return bounceSuffixRe.MatchString(s)
+		}
+	}
+	return false
 }
 
-// bounceSuffixLast are the last letters of bounceSuffixRe's phrases, in lower case.
-const bounceSuffixLast = "sedr"
+// bounceSuffixPhrases are bounceSuffixRe's phrases.
+var bounceSuffixPhrases = []string{"non remis", "non-remis", "nonremis", "undeliverable", "undelivered", "not delivered",
+	"non distribuable", "unzustellbar", "onbestelbaar"}
 
 // Subjects and opening phrases of delay warnings (nothing failed yet).
 var (
@@ -191,13 +202,13 @@ var daemonNameRe = mustAnchored(`(?i)^(?:mail delivery (?:sub)?system|mail deliv
 // then our own mail coming back, then automatic responses, then bulk.
 //
 // read holds what Parse has already read of the same header, nil when nothing was.
-func judge(h gomail.Header, opt ParseOptions, f *bodyFacts, read *headerRead) (Verdict, string) {
+func judge(h Header, opt ParseOptions, f *bodyFacts, read *headerRead) (Verdict, string) {
 	if read == nil {
 		read = &headerRead{}
 	}
 	hv := read.values
 	if hv == nil {
-		hv = valuesOf(h.Header.Header)
+		hv = valuesOf(h)
 	}
 	from := read.from
 	if !read.fromOK {

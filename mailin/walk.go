@@ -7,8 +7,6 @@ import (
 	"path"
 	"regexp"
 	"strings"
-
-	"github.com/emersion/go-message/textproto"
 )
 
 // bodyFacts is what the MIME walk learns that matters for the verdict.
@@ -64,7 +62,7 @@ func (w *walker) problem(format string, args ...any) {
 }
 
 // walk handles one MIME entity: header h, raw (still encoded) body.
-func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string) {
+func (w *walker) walk(h Header, body []byte, depth int, parent string) {
 	if w.nparts == nil {
 		w.nparts = new(int)
 	}
@@ -166,7 +164,7 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 }
 
 // transferEncoding returns the lower-case Content-Transfer-Encoding token.
-func transferEncoding(h textproto.Header) string {
+func transferEncoding(h Header) string {
 	cte := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
 	if i := strings.IndexAny(cte, " ;("); i >= 0 {
 		cte = cte[:i]
@@ -174,7 +172,7 @@ func transferEncoding(h textproto.Header) string {
 	return cte
 }
 
-func isUUEncoding(h textproto.Header) bool {
+func isUUEncoding(h Header) bool {
 	switch transferEncoding(h) {
 	case "x-uuencode", "uuencode", "x-uue":
 		return true
@@ -183,7 +181,7 @@ func isUUEncoding(h textproto.Header) bool {
 }
 
 // decode undoes the Content-Transfer-Encoding of a body, leniently.
-func (w *walker) decode(h textproto.Header, ct string, body []byte) []byte {
+func (w *walker) decode(h Header, ct string, body []byte) []byte {
 	cte := transferEncoding(h)
 	isText := strings.HasPrefix(ct, "text/") || strings.HasPrefix(ct, "message/")
 	switch cte {
@@ -222,7 +220,7 @@ func htmlMetaCharset(b []byte) string {
 }
 
 // multipart splits a multipart body and walks its parts.
-func (w *walker) multipart(h textproto.Header, ct string, params map[string]string, body []byte, depth int) {
+func (w *walker) multipart(h Header, ct string, params map[string]string, body []byte, depth int) {
 	boundary := strings.TrimRight(params["boundary"], " \t")
 	if boundary == "" {
 		boundary = guessBoundary(body)
@@ -414,7 +412,7 @@ func delimiterToken(line []byte) []byte {
 // message handles an attached message: it becomes a .eml attachment; its
 // Message-ID is remembered (bounces return the original), and its text is
 // kept as a fallback.
-func (w *walker) message(h textproto.Header, body []byte, name string, depth int) {
+func (w *walker) message(h Header, body []byte, name string, depth int) {
 	data := w.decode(h, "message/rfc822", body)
 	w.facts.returned = true
 	ih, ibody, _ := readHeader(data)
@@ -490,7 +488,7 @@ func (w *walker) uuencoded(s string) string {
 }
 
 // tnef replaces a winmail.dat by the files inside it.
-func (w *walker) tnef(h textproto.Header, ct, name string, body []byte) {
+func (w *walker) tnef(h Header, ct, name string, body []byte) {
 	data := w.decode(h, ct, body)
 	t, err := DecodeTNEF(data)
 	if err != nil {
@@ -552,7 +550,7 @@ func (w *walker) attach(a Attachment) {
 	w.m.Attachments = append(w.m.Attachments, a)
 }
 
-func contentID(h textproto.Header) string {
+func contentID(h Header) string {
 	id := strings.TrimSpace(h.Get("Content-Id"))
 	return strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
 }
