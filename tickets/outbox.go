@@ -73,18 +73,18 @@ func scanOutbox(row scanner) (OutboxMail, error) {
 	if !data.Valid {
 		return m, fmt.Errorf("outbox %d: no notice", m.ID)
 	}
-	if err := json.Unmarshal([]byte(delivered), &m.Delivered); err != nil {
+	if err := readStrings(delivered, &m.Delivered); err != nil {
 		return m, fmt.Errorf("outbox %d: delivered: %w", m.ID, err)
 	}
 	m.CreatedAt = time.Unix(created, 0).UTC()
 	m.References = strings.Fields(refs)
-	if err := json.Unmarshal([]byte(to), &m.To); err != nil {
+	if err := readStrings(to, &m.To); err != nil {
 		return m, fmt.Errorf("outbox %d: recipients: %w", m.ID, err)
 	}
-	if err := json.Unmarshal([]byte(cc), &m.Cc); err != nil {
+	if err := readStrings(cc, &m.Cc); err != nil {
 		return m, fmt.Errorf("outbox %d: cc: %w", m.ID, err)
 	}
-	if err := json.Unmarshal([]byte(data.String), &m.Notice); err != nil {
+	if err := readNotice(data.String, &m.Notice); err != nil {
 		return m, fmt.Errorf("outbox %d: notice: %w", m.ID, err)
 	}
 	return m, nil
@@ -337,10 +337,10 @@ func (s *Store) markSent(ctx context.Context, tx *sql.Tx, id int64, now time.Tim
 	}
 	if len(sentTo) == 0 {
 		var a, b []string
-		if err := json.Unmarshal([]byte(to), &a); err != nil {
+		if err := readStrings(to, &a); err != nil {
 			return false, fmt.Errorf("mark sent %d: recipients: %w", id, err)
 		}
-		if err := json.Unmarshal([]byte(cc), &b); err != nil {
+		if err := readStrings(cc, &b); err != nil {
 			return false, fmt.Errorf("mark sent %d: cc: %w", id, err)
 		}
 		sentTo = append(a, b...)
@@ -388,7 +388,7 @@ func markFailed(ctx context.Context, tx *sql.Tx, id int64, now time.Time, errTex
 		return nil
 	}
 	var rcpts []string
-	_ = json.Unmarshal([]byte(to), &rcpts) // Best effort: the text is for people.
+	_ = readStrings(to, &rcpts) // Best effort: the text is for people.
 	text := kind + " → " + strings.Join(rcpts, ", ") + ": " + errText
 	return writeLine(ctx, tx, ticketID, now, EventFailed, text, messageID, failedLine(kind, rcpts, errText))
 }

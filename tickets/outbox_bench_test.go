@@ -165,3 +165,55 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkDueMail measures the store side of claiming mail: b.N incoming mails, made as
+// BenchmarkSendDeskSize makes them, are ingested before the timer, and then DueMail claims the
+// mails they queued (acknowledgements and notices), 200 at a time as the sender claims them,
+// until none is left. Counting instructions, the difference of two run lengths leaves set-up out:
+//
+//	go test -tags sqlite_fts5 -c -o /tmp/tickets.test ./tickets
+//	cd tickets && GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off GOGC=off GOMAXPROCS=1 valgrind --tool=callgrind \
+//	  --callgrind-out-file=/tmp/cg.%p --toggle-collect='*tickets.(*Store).DueMail' \
+//	  /tmp/tickets.test -test.run '^$' -test.bench 'DueMail$' -test.benchtime 2000x
+//
+// (and 1000x), with --toggle-collect='*tickets.scanOutbox' for the decoding of the rows alone.
+func BenchmarkDueMail(b *testing.B) {
+	d := tickets.BenchDesk(b, 0)
+	ctx := context.Background()
+	gen := &bench.Generator{Desk: "helpdesk@" + bench.Domain, Tag: "HD", Prefix: "s",
+		Mix: bench.Mix{Replies: 8, Thanks: 2, OutOfOffice: 2}, Rand: rand.New(rand.NewPCG(1, 2)), Now: tickets.BenchT0}
+	opt := mailin.DeskOptions(d.Config().Desk, d.Signer)
+	for i := 0; i < b.N; {
+		batch := make([]*tickets.Incoming, min(b.N-i, 50))
+		for j := range batch {
+			m, err := mailin.Parse(bytes.ReplaceAll(gen.Make(i).Raw, []byte("\n"), []byte("\r\n")), opt)
+			if err != nil {
+				b.Fatal(err)
+			}
+			batch[j] = mailin.Incoming(m, d.Config().Desk.Language)
+			i++
+		}
+		if _, err := d.Ingest(ctx, tickets.BenchT0, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	now := tickets.BenchT0.Add(time.Minute)
+	b.ResetTimer()
+	rows := 0
+	for {
+		due, err := d.Store.DueMail(ctx, "", now, 200)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(due) == 0 {
+			break
+		}
+		rows += len(due)
+	}
+	b.StopTimer()
+	if rows < b.N {
+		b.Fatalf("%d mails claimed for %d mails in", rows, b.N)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(rows), "ns/row")
+	b.ReportMetric(float64(rows)/float64(b.N), "rows/mail-in")
+}
