@@ -385,6 +385,10 @@ func probe(args []string) error {
 			}
 		}
 	}
+	if len(lat) == 0 {
+		fmt.Printf("probe %s n 0\n", *mode) // -n 0 (PROBES=0): nothing measured.
+		return nil
+	}
 	slices.Sort(lat)
 	fmt.Printf("probe %s n %d min_ms %.1f p50_ms %.1f p95_ms %.1f max_ms %.1f\n", *mode, len(lat), lat[0], lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*95/100)], lat[len(lat)-1])
 	return nil
