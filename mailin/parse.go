@@ -718,7 +718,7 @@ func convertAddr(name, addr string) Address {
 func simpleAddress(v string) (name, spec string, ok bool) {
 	lt := strings.IndexByte(v, '<')
 	if lt < 0 {
-		if !dotAtomAddr(v) {
+		if !tickets.PlainAddress(v) {
 			return "", "", false
 		}
 		return "", v, true
@@ -731,7 +731,7 @@ func simpleAddress(v string) (name, spec string, ok bool) {
 		return "", "", false
 	}
 	spec = strings.TrimLeft(v[lt+1:len(v)-1], " \t") // ParseList skips white space after "<", not before ">".
-	if !dotAtomAddr(spec) {
+	if !tickets.PlainAddress(spec) {
 		return "", "", false
 	}
 	words := 0
@@ -778,7 +778,7 @@ func encodedAddress(v string) (name, spec string, ok bool) {
 		}
 	}
 	spec = strings.TrimLeft(v[lt+1:len(v)-1], " \t")
-	if !dotAtomAddr(spec) {
+	if !tickets.PlainAddress(spec) {
 		return "", "", false
 	}
 	name, err := wordDecoder.Decode(word)
@@ -786,28 +786,6 @@ func encodedAddress(v string) (name, spec string, ok bool) {
 		return "", "", false
 	}
 	return name, spec, true
-}
-
-// dotAtomAddr reports whether s is local@domain, both dot-atoms of printable ASCII (RFC 5322
-// section 3.2.3: no dot first, last or doubled).
-func dotAtomAddr(s string) bool {
-	at := strings.IndexByte(s, '@')
-	if at < 0 {
-		return false
-	}
-	return dotAtom(s[:at]) && dotAtom(s[at+1:])
-}
-
-func dotAtom(s string) bool {
-	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !atext(s[i], true) {
-			return false
-		}
-	}
-	return true
 }
 
 // atext reports whether c is a printable ASCII character of an atom (RFC 5322 section 3.2.3),

@@ -52,9 +52,9 @@ func (d *drain) build(w *bytes.Buffer, m tickets.OutboxMail, r rendered, to, cc 
 	}
 	// The envelope recipient goes through net/mail's address parser, which refuses what the
 	// server must not see; a plain dot-atom address, as nearly all are, it would take and write
-	// as it is (plainAddress).
+	// as it is (tickets.PlainAddress).
 	env := envelope{from: from.bare}
-	if plainAddress(rcpt) {
+	if tickets.PlainAddress(rcpt) {
 		env.rcpt = "<" + rcpt + ">"
 	} else {
 		to1, err := netmail.ParseAddress(rcpt)
@@ -401,44 +401,6 @@ func boundary() string {
 	hex.Encode(h[:], b[:30])
 	return string(h[:])
 }
-
-// plainAddress reports whether addr is an address net/mail's ParseAddress takes as it is and
-// whose String writes it as "<addr>": a local part and a domain of ASCII atext in dot-atoms (RFC
-// 5322 section 3.2.3), no dot first, last or next to another. TestPlainAddressAsNetMail holds
-// the two to the same answers.
-func plainAddress(addr string) bool {
-	at := strings.IndexByte(addr, '@')
-	if at <= 0 || at == len(addr)-1 {
-		return false
-	}
-	for _, part := range [2]string{addr[:at], addr[at+1:]} {
-		if part[0] == '.' || part[len(part)-1] == '.' {
-			return false
-		}
-		for i := 0; i < len(part); i++ {
-			c := part[i]
-			if c == '.' {
-				if part[i-1] == '.' {
-					return false
-				}
-				continue
-			}
-			if !atext[c] {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// atext are the ASCII characters of an atom (RFC 5322 section 3.2.3).
-var atext = func() (t [256]bool) {
-	for c := range 256 {
-		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			c < 128 && strings.IndexByte("!#$%&'*+-/=?^_`{|}~", byte(c)) >= 0
-	}
-	return t
-}()
 
 // bare is an address as the envelope takes it: without its name, in angle brackets.
 func bare(a netmail.Address) string {

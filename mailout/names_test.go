@@ -67,14 +67,14 @@ func TestOneLineOf(t *testing.T) {
 	}
 }
 
-// TestPlainAddressAsNetMail: every address plainAddress takes, net/mail parses to itself and
+// TestPlainAddressAsNetMail: every address tickets.PlainAddress takes, net/mail parses to itself and
 // writes as "<address>", the way build writes the envelope recipient without parsing it; and
 // the plain addresses of a desk are taken. Random strings over the characters that matter
 // (atext, dots, "@", quotes, spaces, brackets, a non-ASCII letter) try the edges.
 func TestPlainAddressAsNetMail(t *testing.T) {
 	for _, a := range []string{"r@corp.example", "celine.dupre@corp.example", "a+tag@x.y", "o'brien@corp.example",
 		"x_y-z@sub-domain.example", "#!$%&'*+-/=?^_`{|}~@example"} {
-		if !plainAddress(a) {
+		if !tickets.PlainAddress(a) {
 			t.Errorf("%q is not taken as plain", a)
 		}
 	}
@@ -88,13 +88,13 @@ func TestPlainAddressAsNetMail(t *testing.T) {
 			b.WriteRune(runes[rng.IntN(len(runes))])
 		}
 		a := b.String()
-		if !plainAddress(a) {
+		if !tickets.PlainAddress(a) {
 			continue
 		}
 		plain++
 		p, err := netmail.ParseAddress(a)
 		if err != nil || p.Name != "" || p.Address != a || bare(*p) != "<"+a+">" {
-			t.Fatalf("plainAddress(%q) but net/mail gives %v, %v", a, p, err)
+			t.Fatalf("PlainAddress(%q) but net/mail gives %v, %v", a, p, err)
 		}
 	}
 	if plain < 1000 {

@@ -31,7 +31,7 @@ func TestSendableSameAsParser(t *testing.T) {
 		if got, want := Sendable(addr), sendableByParser(addr); got != want {
 			t.Fatalf("Sendable(%q) = %v, net/mail %v", addr, got, want)
 		}
-		if at := strings.IndexByte(addr, '@'); at > 0 && dotAtom(addr[:at]) && dotAtom(addr[at+1:]) {
+		if PlainAddress(addr) {
 			fast++
 		}
 	}
