@@ -266,28 +266,39 @@ func (r *jsonReader) time() (time.Time, bool) {
 	return t, t.UnmarshalText([]byte(raw)) == nil
 }
 
-// strings reads an array of strings.
-func (r *jsonReader) strings() ([]string, bool) {
+// array reads an array, each element by elem, which reports false for one it cannot read.
+func (r *jsonReader) array(elem func() bool) bool {
 	if !r.next('[') {
-		return nil, false
+		return false
 	}
-	l := []string{}
 	if r.next(']') {
-		return l, true
+		return true
 	}
 	for {
-		v, ok := r.str()
-		if !ok {
-			return nil, false
+		if !elem() {
+			return false
 		}
-		l = append(l, v)
 		if r.next(']') {
-			return l, true
+			return true
 		}
 		if !r.next(',') {
-			return nil, false
+			return false
 		}
 	}
+}
+
+// strings reads an array of strings.
+func (r *jsonReader) strings() ([]string, bool) {
+	l := []string{}
+	ok := r.array(func() bool {
+		v, ok := r.str()
+		l = append(l, v)
+		return ok
+	})
+	if !ok {
+		return nil, false
+	}
+	return l, true
 }
 
 // object reads an object, each member's value by field, which is given the key and reports
@@ -528,73 +539,57 @@ func (r *jsonReader) ticketInfo(t *TicketInfo) bool {
 
 // ticketInfos reads an array of TicketInfo.
 func (r *jsonReader) ticketInfos() ([]TicketInfo, bool) {
-	if !r.next('[') {
+	l := []TicketInfo{}
+	ok := r.array(func() bool {
+		l = append(l, TicketInfo{})
+		return r.ticketInfo(&l[len(l)-1])
+	})
+	if !ok {
 		return nil, false
 	}
-	l := []TicketInfo{}
-	if r.next(']') {
-		return l, true
-	}
-	for {
-		l = append(l, TicketInfo{})
-		if !r.ticketInfo(&l[len(l)-1]) {
-			return nil, false
-		}
-		if r.next(']') {
-			return l, true
-		}
-		if !r.next(',') {
-			return nil, false
-		}
-	}
+	return l, true
 }
 
 // knownAnswers reads an array of KnownAnswer.
 func (r *jsonReader) knownAnswers() ([]KnownAnswer, bool) {
-	if !r.next('[') {
+	l := []KnownAnswer{}
+	ok := r.array(func() bool {
+		l = append(l, KnownAnswer{})
+		return r.knownAnswer(&l[len(l)-1])
+	})
+	if !ok {
 		return nil, false
 	}
-	l := []KnownAnswer{}
-	if r.next(']') {
-		return l, true
-	}
-	for {
-		l = append(l, KnownAnswer{})
-		k := &l[len(l)-1]
-		var seen uint64
-		if !r.object(func(key string) bool {
-			ok := true
-			switch key {
-			case "id":
-				k.ID, ok = r.integer()
-				return ok && firstKey(&seen, 0)
-			case "subject":
-				k.Subject, ok = r.str()
-				return ok && firstKey(&seen, 1)
-			case "note":
-				k.Note, ok = r.str()
-				return ok && firstKey(&seen, 2)
-			case "similarity":
-				k.Similarity, ok = r.intValue()
-				return ok && firstKey(&seen, 3)
-			case "resolved_at":
-				k.ResolvedAt, ok = r.time()
-				return ok && firstKey(&seen, 4)
-			case "requests":
-				k.Requests, ok = r.intValue()
-				return ok && firstKey(&seen, 5)
-			}
-			return false
-		}) {
-			return nil, false
+	return l, true
+}
+
+// knownAnswer reads a KnownAnswer into k, zero.
+func (r *jsonReader) knownAnswer(k *KnownAnswer) bool {
+	var seen uint64
+	return r.object(func(key string) bool {
+		ok := true
+		switch key {
+		case "id":
+			k.ID, ok = r.integer()
+			return ok && firstKey(&seen, 0)
+		case "subject":
+			k.Subject, ok = r.str()
+			return ok && firstKey(&seen, 1)
+		case "note":
+			k.Note, ok = r.str()
+			return ok && firstKey(&seen, 2)
+		case "similarity":
+			k.Similarity, ok = r.intValue()
+			return ok && firstKey(&seen, 3)
+		case "resolved_at":
+			k.ResolvedAt, ok = r.time()
+			return ok && firstKey(&seen, 4)
+		case "requests":
+			k.Requests, ok = r.intValue()
+			return ok && firstKey(&seen, 5)
 		}
-		if r.next(']') {
-			return l, true
-		}
-		if !r.next(',') {
-			return nil, false
-		}
-	}
+		return false
+	})
 }
 
 // stringMap reads an object of strings. A key that comes twice is left to json.Unmarshal.
