@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/deskd/deskd/bench"
 )
 
 // BenchmarkNewRequestsDeskSize ingests 1,000 new requests (an op), 50 a transaction as mailin
@@ -36,10 +34,7 @@ func BenchmarkNewRequestsDeskSize(b *testing.B) {
 				in := make([]*Incoming, batch)
 				for j := range in {
 					i++
-					p := bench.Requester("n", int64(i))
-					subject, body, _ := bench.Topic(int64(i), p.Language)
-					in[j] = &Incoming{MessageID: fmt.Sprintf("n%d@client.example", i), From: p.Email, FromName: p.Name,
-						To: []string{"helpdesk@corp.example"}, Subject: subject, Text: body, Language: p.Language, Verdict: VerdictPerson}
+					in[j] = benchRequest("n", int64(i))
 				}
 				if _, err := d.Ingest(ctx, t0, in); err != nil {
 					b.Fatal(err)
@@ -105,10 +100,7 @@ func BenchmarkSearchAfterIngest(b *testing.B) {
 	for i := 0; i < 5000; i += 50 {
 		in := make([]*Incoming, 50)
 		for j := range in {
-			p := bench.Requester("s", int64(i+j))
-			subject, body, _ := bench.Topic(int64(i+j), p.Language)
-			in[j] = &Incoming{MessageID: fmt.Sprintf("s%d@client.example", i+j), From: p.Email, FromName: p.Name,
-				To: []string{"helpdesk@corp.example"}, Subject: subject, Text: body, Language: p.Language, Verdict: VerdictPerson}
+			in[j] = benchRequest("s", int64(i+j))
 		}
 		if _, err := d.Ingest(ctx, t0, in); err != nil {
 			b.Fatal(err)

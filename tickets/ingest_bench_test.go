@@ -46,10 +46,7 @@ func BenchmarkIngestDeskSize(b *testing.B) {
 			i := 0
 			next := func() *Incoming {
 				i++
-				p := bench.Requester("b", int64(i))
-				subject, body, _ := bench.Topic(int64(i), p.Language)
-				return &Incoming{MessageID: fmt.Sprintf("b%d@client.example", i), From: p.Email, FromName: p.Name,
-					To: []string{"helpdesk@corp.example"}, Subject: subject, Text: body, Language: p.Language, Verdict: VerdictPerson}
+				return benchRequest("b", int64(i))
 			}
 			// The writer's own time: Ingest's goroutine, on a thread of its own, runs the
 			// transaction; what it hands to other goroutines (the known answers) is not counted.
@@ -100,6 +97,15 @@ func threadCPUTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchRequest is the i-th generated new request of the series prefix (bench.Requester and
+// bench.Topic, its Message-ID "PREFIXi@client.example"), as mailin leaves it.
+func benchRequest(prefix string, i int64) *Incoming {
+	p := bench.Requester(prefix, i)
+	subject, body, _ := bench.Topic(i, p.Language)
+	return &Incoming{MessageID: fmt.Sprintf("%s%d@client.example", prefix, i), From: p.Email, FromName: p.Name,
+		To: []string{"helpdesk@corp.example"}, Subject: subject, Text: body, Language: p.Language, Verdict: VerdictPerson}
 }
 
 // ingestDesk is the desk of BenchmarkIngestDeskSize: size tickets seeded as bench/run.sh seeds

@@ -2,11 +2,8 @@ package tickets
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
-
-	"github.com/deskd/deskd/bench"
 )
 
 // writerBatch is the batch size of mailin's default configuration (batch_size).
@@ -38,10 +35,7 @@ func BenchmarkIngestWriter(b *testing.B) {
 		batch := make([]*Incoming, writerBatch)
 		for j := range batch {
 			i++
-			p := bench.Requester("w", int64(i))
-			subject, body, _ := bench.Topic(int64(i), p.Language)
-			batch[j] = &Incoming{MessageID: fmt.Sprintf("w%d@client.example", i), From: p.Email, FromName: p.Name,
-				To: []string{"helpdesk@corp.example"}, Subject: subject, Text: body, Language: p.Language, Verdict: VerdictPerson}
+			batch[j] = benchRequest("w", int64(i))
 		}
 		d.prepareBatch(ctx, batch)
 		return batch

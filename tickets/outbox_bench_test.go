@@ -47,24 +47,9 @@ func BenchmarkSendDeskSize(b *testing.B) {
 			ctx := context.Background()
 			gen := &bench.Generator{Desk: "helpdesk@" + bench.Domain, Tag: "HD", Prefix: "s", Seeded: size,
 				Mix: bench.Mix{Replies: 8, Thanks: 2, OutOfOffice: 2}, Rand: rand.New(rand.NewPCG(1, 2)), Now: tickets.BenchT0}
-			opt := mailin.DeskOptions(d.Config().Desk, d.Signer)
 			i := 0
 			queue := func(n int) int64 {
-				for n > 0 {
-					batch := make([]*tickets.Incoming, min(n, 50))
-					for j := range batch {
-						m, err := mailin.Parse(bytes.ReplaceAll(gen.Make(i).Raw, []byte("\n"), []byte("\r\n")), opt)
-						if err != nil {
-							b.Fatal(err)
-						}
-						batch[j] = mailin.Incoming(m, d.Config().Desk.Language)
-						i++
-					}
-					if _, err := d.Ingest(ctx, tickets.BenchT0, batch); err != nil {
-						b.Fatal(err)
-					}
-					n -= len(batch)
-				}
+				i = ingestGenerated(b, d, gen, i, n)
 				var pending int64
 				if err := d.Store.BenchDB().QueryRow(`SELECT COUNT(*) FROM outbox WHERE state = 'pending'`).Scan(&pending); err != nil {
 					b.Fatal(err)
@@ -97,6 +82,29 @@ func BenchmarkSendDeskSize(b *testing.B) {
 			b.ReportMetric(float64(size)/float64(sent), "bytes/copy")
 		})
 	}
+}
+
+// ingestGenerated ingests n of the mails gen makes, from the i-th on, 50 a transaction, read by
+// mailin as deskd reads them; it returns the index of the next.
+func ingestGenerated(b *testing.B, d *tickets.Desk, gen *bench.Generator, i, n int) int {
+	b.Helper()
+	opt := mailin.DeskOptions(d.Config().Desk, d.Signer)
+	for n > 0 {
+		batch := make([]*tickets.Incoming, min(n, 50))
+		for j := range batch {
+			m, err := mailin.Parse(bytes.ReplaceAll(gen.Make(i).Raw, []byte("\n"), []byte("\r\n")), opt)
+			if err != nil {
+				b.Fatal(err)
+			}
+			batch[j] = mailin.Incoming(m, d.Config().Desk.Language)
+			i++
+		}
+		if _, err := d.Ingest(context.Background(), tickets.BenchT0, batch); err != nil {
+			b.Fatal(err)
+		}
+		n -= len(batch)
+	}
+	return i
 }
 
 // benchSending is what the sending benchmarks share: a desk seeded with size tickets
@@ -169,34 +177,22 @@ func cpuTime() time.Duration {
 // BenchmarkDueMail measures the store side of claiming mail: b.N incoming mails, made as
 // BenchmarkSendDeskSize makes them, are ingested before the timer, and then DueMail claims the
 // mails they queued (acknowledgements and notices), 200 at a time as the sender claims them,
-// until none is left. Counting instructions, the difference of two run lengths leaves set-up out:
+// until none is left. Counting instructions, a dump before each DueMail gives each call's cost
+// (--toggle-collect on it, or on scanOutbox, counted more than the whole run: callgrind loses
+// track of Go's stack switches there):
 //
 //	go test -tags sqlite_fts5 -c -o /tmp/tickets.test ./tickets
 //	cd tickets && GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off GOGC=off GOMAXPROCS=1 valgrind --tool=callgrind \
-//	  --callgrind-out-file=/tmp/cg.%p --toggle-collect='*tickets.(*Store).DueMail' \
-//	  /tmp/tickets.test -test.run '^$' -test.bench 'DueMail$' -test.benchtime 2000x
+//	  --callgrind-out-file=/tmp/cg.%p --dump-before='*tickets.(*Store).DueMail' \
+//	  /tmp/tickets.test -test.run '^$' -test.bench 'DueMail$' -test.benchtime 600x
 //
-// (and 1000x), with --toggle-collect='*tickets.scanOutbox' for the decoding of the rows alone.
+// BenchmarkScanOutbox reads the rows alone.
 func BenchmarkDueMail(b *testing.B) {
 	d := tickets.BenchDesk(b, 0)
 	ctx := context.Background()
 	gen := &bench.Generator{Desk: "helpdesk@" + bench.Domain, Tag: "HD", Prefix: "s",
 		Mix: bench.Mix{Replies: 8, Thanks: 2, OutOfOffice: 2}, Rand: rand.New(rand.NewPCG(1, 2)), Now: tickets.BenchT0}
-	opt := mailin.DeskOptions(d.Config().Desk, d.Signer)
-	for i := 0; i < b.N; {
-		batch := make([]*tickets.Incoming, min(b.N-i, 50))
-		for j := range batch {
-			m, err := mailin.Parse(bytes.ReplaceAll(gen.Make(i).Raw, []byte("\n"), []byte("\r\n")), opt)
-			if err != nil {
-				b.Fatal(err)
-			}
-			batch[j] = mailin.Incoming(m, d.Config().Desk.Language)
-			i++
-		}
-		if _, err := d.Ingest(ctx, tickets.BenchT0, batch); err != nil {
-			b.Fatal(err)
-		}
-	}
+	ingestGenerated(b, d, gen, 0, b.N)
 	now := tickets.BenchT0.Add(time.Minute)
 	b.ResetTimer()
 	rows := 0

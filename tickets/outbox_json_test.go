@@ -6,14 +6,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/deskd/deskd/bench"
 )
 
 // unmarshalTwin is json.Unmarshal of data into a fresh value of v's type, as the readers must
@@ -237,10 +234,7 @@ func BenchmarkScanOutbox(b *testing.B) {
 	ctx := context.Background()
 	batch := make([]*Incoming, 20)
 	for i := range batch {
-		p := bench.Requester("o", int64(i))
-		subject, body, _ := bench.Topic(int64(i), p.Language)
-		batch[i] = &Incoming{MessageID: fmt.Sprintf("o%d@client.example", i), From: p.Email, FromName: p.Name,
-			To: []string{"helpdesk@corp.example"}, Subject: subject, Text: body, Language: p.Language, Verdict: VerdictPerson}
+		batch[i] = benchRequest("o", int64(i))
 	}
 	if _, err := d.Ingest(ctx, t0, batch); err != nil {
 		b.Fatal(err)
