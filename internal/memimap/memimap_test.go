@@ -73,17 +73,7 @@ func TestIdleTellsOfMailAppendedBeforeIt(t *testing.T) {
 	if err := b.Login("helpdesk", "secret").Wait(); err != nil {
 		t.Fatal(err)
 	}
-	raw := "From: a@example.com\r\nSubject: hello\r\n\r\nbody\r\n"
-	cmd := b.Append("INBOX", int64(len(raw)), nil)
-	if _, err := cmd.Write([]byte(raw)); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cmd.Wait(); err != nil {
-		t.Fatal(err)
-	}
+	appendMail(t, b)
 
 	idle, err := a.Idle()
 	if err != nil {
@@ -97,26 +87,14 @@ func TestIdleTellsOfMailAppendedBeforeIt(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the idling client was never told of the mail appended before its IDLE")
 	}
-	if err := idle.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := idle.Wait(); err != nil {
-		t.Fatal(err)
-	}
+	endIdle(t, idle)
 
 	// Mail appended while it idles is told at once, and once.
 	idle, err = a.Idle()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd = b.Append("INBOX", int64(len(raw)), nil)
-	if _, err := cmd.Write([]byte(raw)); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Close()
-	if _, err := cmd.Wait(); err != nil {
-		t.Fatal(err)
-	}
+	appendMail(t, b)
 	select {
 	case n := <-exists:
 		if n != 2 {
@@ -125,16 +103,38 @@ func TestIdleTellsOfMailAppendedBeforeIt(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the idling client was not told of the mail appended during its IDLE")
 	}
+	endIdle(t, idle)
+	select {
+	case n := <-exists:
+		t.Errorf("told twice: EXISTS %d", n)
+	default:
+	}
+}
+
+// appendMail appends a small mail to INBOX over c.
+func appendMail(t *testing.T, c *imapclient.Client) {
+	t.Helper()
+	raw := "From: a@example.com\r\nSubject: hello\r\n\r\nbody\r\n"
+	cmd := c.Append("INBOX", int64(len(raw)), nil)
+	if _, err := cmd.Write([]byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// endIdle ends an IDLE command.
+func endIdle(t *testing.T, idle *imapclient.IdleCommand) {
+	t.Helper()
 	if err := idle.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if err := idle.Wait(); err != nil {
 		t.Fatal(err)
-	}
-	select {
-	case n := <-exists:
-		t.Errorf("told twice: EXISTS %d", n)
-	default:
 	}
 }
 
