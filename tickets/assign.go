@@ -85,7 +85,9 @@ func (t *Tx) readLoads() (map[string]Load, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loads: %w", err)
 	}
-	away, err := t.query(`SELECT email FROM people WHERE email IN (SELECT value FROM `+
+	// The rows that wait never set away_until, and one they add is not away (no value): they
+	// are not written first (lookupRows).
+	away, err := t.lookupRows(`SELECT email FROM people WHERE email IN (SELECT value FROM `+
 		t.d.Store.dialect.pick(`json_each(?)`, `json_array_elements_text(CAST(? AS JSON))`)+`) AND away_until > ?`,
 		string(team), t.Now.Unix())
 	if err != nil {

@@ -766,9 +766,12 @@ func (t *Tx) nameOf(email string) string {
 	}
 	name, ok := t.people[email]
 	if !ok {
-		if err := t.queryRow(`SELECT name FROM people WHERE email = ?`, email).Scan(&name); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		// The rows that wait (pendingRows.people) are read from memory: a read of the table would
+		// write every row of the batch that waits, a mail at a time.
+		if err := t.lookup(`SELECT name FROM people WHERE email = ?`, email).Scan(&name); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return email
 		}
+		name = t.pending.nameOf(email, name)
 		t.rememberName(email, name)
 	}
 	if name != "" {
@@ -861,6 +864,18 @@ func (t *Tx) lookup(q string, args ...any) *sql.Row {
 		return t.tx.Stmt(st).QueryRow(args...)
 	}
 	return t.tx.QueryRow(q, args...)
+}
+
+// lookupRows is query for a query that the rows that wait cannot change (pendingRows): it does
+// not write them first, the new tickets' rows apart.
+func (t *Tx) lookupRows(q string, args ...any) (*sql.Rows, error) {
+	if len(t.pending.tickets) > 0 {
+		t.flushTickets()
+	}
+	if st := t.d.Store.stmt(q); st != nil {
+		return t.tx.Stmt(st).Query(args...)
+	}
+	return t.tx.Query(q, args...)
 }
 
 // query runs a query in the transaction, prepared once and reused.

@@ -6,7 +6,8 @@ import "strings"
 // the people the desk knows no name of: the desk then names them in its mails ("Sophie Girard
 // a écrit") and in their To and Cc headers. A name already known is kept: anyone can write any
 // name beside anyone's address, so a mail never renames someone. Staff are named by the
-// configuration.
+// configuration. On SQLite the rows wait with the transaction's other rows (pendingRows.people):
+// a statement of their own would write every row that waits before it, a mail at a time.
 func (t *Tx) rememberNames(in *Incoming) error {
 	for addr, name := range in.Names {
 		addr = strings.ToLower(strings.TrimSpace(addr))
@@ -14,9 +15,12 @@ func (t *Tx) rememberNames(in *Incoming) error {
 		if addr == "" || !usableName(name, addr) || t.cfg.IsDeskAddress(addr) || t.cfg.IsStaff(addr) {
 			continue
 		}
-		if _, err := t.exec(`INSERT INTO people (email, name) VALUES (?, ?)
-			ON CONFLICT (email) DO UPDATE SET name = excluded.name WHERE people.name = ''`, addr, name); err != nil {
-			return err
+		if t.d.Store.dialect == postgres {
+			if _, err := t.exec(`INSERT INTO people (email, name) VALUES (?, ?)`+fillNamesConflict, addr, name); err != nil {
+				return err
+			}
+		} else {
+			t.pending.people = append(t.pending.people, []any{addr, name}) // Written with the transaction's rows.
 		}
 		if known, ok := t.people[addr]; !ok || known == "" {
 			delete(t.people, addr) // Read again: it may have its first name now.

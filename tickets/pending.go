@@ -33,8 +33,10 @@ type pendingRows struct {
 	tickets     [][]any
 	nextTicket  int64
 	holdTickets bool
-	// people are correspondents' names and languages (rememberPerson), written in multi-row
-	// upserts on SQLite; PostgreSQL refuses an upsert that meets one row twice.
+	// people are correspondents' names and languages (rememberPerson: email, name, language) and
+	// the names their mails give them (rememberNames: email, name, kept only where none is
+	// known), in order, written in multi-row upserts on SQLite, a run of each kind a statement;
+	// PostgreSQL refuses an upsert that meets one row twice.
 	people [][]any
 	events [][]any           // eventRowColumns' values.
 	outbox [][]any           // outboxRowColumns' values, then the mail's notice (outbox_data).
@@ -119,12 +121,16 @@ func (t *Tx) flushRows(docs bool) error {
 	p.messages, p.events, p.outbox, p.people = nil, nil, nil, nil // Written by direct statements below: nothing names them twice.
 	clear(p.msgAt)
 	for len(people) > 0 {
-		n := chunk(len(people))
-		args := make([]any, 0, 3*n)
+		n := chunk(sameWidth(people))
+		args := make([]any, 0, len(people[0])*n)
 		for _, r := range people[:n] {
 			args = append(args, r...)
 		}
-		if _, err := t.exec(upsertPeopleSQL(n), args...); err != nil {
+		q := upsertPeopleSQL(n)
+		if len(people[0]) == 2 {
+			q = fillNamesSQL(n)
+		}
+		if _, err := t.exec(q, args...); err != nil {
 			p.err = fmt.Errorf("remember person: %w", err)
 			return p.err
 		}
@@ -507,6 +513,45 @@ func upsertPeopleSQL(n int) string {
 	q := "INSERT INTO people (email, name, language) VALUES (?, ?, ?)" + strings.Repeat(", (?, ?, ?)", n-1) + upsertPeopleConflict
 	v, _ := multiRowSQL.LoadOrStore(key, q)
 	return v.(string)
+}
+
+// nameOf is the name email has once the rows that wait are written over stored, the name the
+// table holds ("" for none or no row): a correspondent's own name replaces any, a mail's fills
+// only an empty one (upsertPeopleConflict, fillNamesConflict).
+func (p *pendingRows) nameOf(email, stored string) string {
+	for _, r := range p.people {
+		if r[0].(string) != email {
+			continue
+		}
+		if name := r[1].(string); len(r) == 3 && name != "" || len(r) == 2 && stored == "" {
+			stored = name
+		}
+	}
+	return stored
+}
+
+// fillNamesSQL is rememberNames' upsert of n rows: a name is written only where none is known.
+func fillNamesSQL(n int) string {
+	key := fmt.Sprintf("names/%d", n)
+	if q, ok := multiRowSQL.Load(key); ok {
+		return q.(string)
+	}
+	q := "INSERT INTO people (email, name) VALUES (?, ?)" + strings.Repeat(", (?, ?)", n-1) + fillNamesConflict
+	v, _ := multiRowSQL.LoadOrStore(key, q)
+	return v.(string)
+}
+
+// fillNamesConflict keeps the name a correspondent has: anyone can write any name beside
+// anyone's address (rememberNames).
+const fillNamesConflict = ` ON CONFLICT (email) DO UPDATE SET name = excluded.name WHERE people.name = ''`
+
+// sameWidth is how many rows lead rows with as many values as the first.
+func sameWidth(rows [][]any) int {
+	n := 1
+	for n < len(rows) && len(rows[n]) == len(rows[0]) {
+		n++
+	}
+	return n
 }
 
 // upsertPeopleConflict updates a known correspondent only where the row would change: each mail of
