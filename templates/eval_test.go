@@ -31,7 +31,7 @@ func TestEvaluatorMatchesEngine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = compileKind(tt, ht, s.words[lang])
+			_, err = compileKind(tt, ht, s.words[lang], nil)
 			t.Errorf("%s: not run by the evaluator (compile: %v)", key, err)
 		}
 	}

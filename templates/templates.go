@@ -184,6 +184,7 @@ func loadSet(dir string, fold, keep bool) (*Set, error) {
 		}
 	}
 	for _, lang := range s.langs {
+		var shared [2]sharedLists // The language's compiled lists (compileKind).
 		for _, kind := range tickets.MailKinds {
 			samples := Samples(kind, lang)
 			var written [][3]string // What text/template writes for each sample.
@@ -199,7 +200,7 @@ func loadSet(dir string, fold, keep bool) (*Set, error) {
 				foldText(e.text, s.words[lang])
 				foldHTML(e.html, s.words[lang])
 			}
-			if s.prepare(lang, kind, samples, written) && !keep {
+			if s.prepare(lang, kind, samples, written, &shared) && !keep {
 				s.engines[lang+"/"+kind] = &parsed{lang: lang, kind: kind} // Parsed again should a mail need them.
 			}
 		}
@@ -228,11 +229,11 @@ func kindTemplates(read reader, base *texttemplate.Template, lang, kind string, 
 
 // prepare readies a kind's templates for the evaluator (once escaped: rendered), and keeps them
 // if it writes for every sample what text/template wrote (written; the words folded since do not
-// change it: TestFoldedWords). It tells whether it kept them.
-func (s *Set) prepare(lang, kind string, samples []tickets.Notice, written [][3]string) bool {
+// change it: TestFoldedWords). It tells whether it kept them. shared: as compileKind's.
+func (s *Set) prepare(lang, kind string, samples []tickets.Notice, written [][3]string, shared *[2]sharedLists) bool {
 	key := lang + "/" + kind
 	e := s.engines[key]
-	p, err := compileKind(e.text, e.html, s.words[lang])
+	p, err := compileKind(e.text, e.html, s.words[lang], shared)
 	if err != nil {
 		return false
 	}
@@ -247,8 +248,9 @@ func (s *Set) prepare(lang, kind string, samples []tickets.Notice, written [][3]
 	return true
 }
 
-// compileKind prepares a kind's subject, text and HTML for the evaluator.
-func compileKind(tt *texttemplate.Template, ht *htmltemplate.Template, c *catalogue) (*programs, error) {
+// compileKind prepares a kind's subject, text and HTML for the evaluator; shared, when not nil,
+// are the lists compiled for the other kinds of the language: the text's, and the HTML's.
+func compileKind(tt *texttemplate.Template, ht *htmltemplate.Template, c *catalogue, shared *[2]sharedLists) (*programs, error) {
 	text := map[string]*tparse.Tree{}
 	for _, t := range tt.Templates() {
 		text[t.Name()] = t.Tree
@@ -257,15 +259,21 @@ func compileKind(tt *texttemplate.Template, ht *htmltemplate.Template, c *catalo
 	for _, t := range ht.Templates() {
 		html[t.Name()] = t.Tree
 	}
+	if shared == nil {
+		shared = &[2]sharedLists{}
+	}
+	if shared[0] == nil {
+		shared[0], shared[1] = sharedLists{}, sharedLists{}
+	}
 	var p programs
 	var err error
-	if p.subject, err = compile("subject", text, textFuncs(c)); err != nil {
+	if p.subject, err = compileShared("subject", text, textFuncs(c), shared[0]); err != nil {
 		return nil, err
 	}
-	if p.text, err = compile(tt.Name(), text, textFuncs(c)); err != nil {
+	if p.text, err = compileShared(tt.Name(), text, textFuncs(c), shared[0]); err != nil {
 		return nil, err
 	}
-	if p.html, err = compile(ht.Name(), html, htmlFuncs(c)); err != nil {
+	if p.html, err = compileShared(ht.Name(), html, htmlFuncs(c), shared[1]); err != nil {
 		return nil, err
 	}
 	return &p, nil
