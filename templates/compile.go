@@ -70,15 +70,21 @@ const (
 
 // operand is an argument of a command (or its operator).
 type operand struct {
-	kind   opKind
-	fields *names        // opField, opVar, opChain: the names read one after the other (nil for none).
-	name   string        // opVar: the variable; opFunc: the function.
-	fn     *function     // opFunc: nil for a builtin.
-	pipe   *pipeline     // opPipe.
-	inner  *operand      // opChain: what the names are read on.
-	value  reflect.Value // opString, opBool, opNumber: the constant as a parameter of type any takes it (invalid for a number that does not fit an int).
-	text   string        // opString.
-	num    int64         // opNumber.
+	kind      opKind
+	fields    *names    // opField, opVar, opChain: the names read one after the other (nil for none).
+	name      string    // opVar: the variable; opFunc: the function.
+	fn        *function // opFunc: nil for a builtin.
+	pipe      *pipeline // opPipe.
+	inner     *operand  // opChain: what the names are read on.
+	*constant           // opString, opBool, opNumber; nil for the others.
+}
+
+// constant is an operand's constant, apart: an operand is then 64 bytes, not 112 (a Set's
+// compiled templates have some 2,600).
+type constant struct {
+	value reflect.Value // The constant as a parameter of type any takes it (invalid for a number that does not fit an int).
+	text  string        // opString.
+	num   int64         // opNumber.
 }
 
 // fieldName is a name read on a value: a field, or a method. It remembers the member it found
@@ -122,6 +128,30 @@ type compiler struct {
 	done   map[string]*list
 	shared sharedLists     // Nil for none.
 	keys   map[string]*key // By template name, worked out once each (compiler.key).
+	copies map[string]string
+}
+
+// str is s, copied once (copies): the parser's names and strings are slices of the file's text,
+// which a compiled template would otherwise keep whole (102,000 bytes for deskd's).
+func (c *compiler) str(s string) string {
+	if out, ok := c.copies[s]; ok {
+		return out
+	}
+	out := strings.Clone(s)
+	c.copies[out] = out
+	return out
+}
+
+// strs is ss, each copied once (str).
+func (c *compiler) strs(ss []string) []string {
+	if len(ss) == 0 {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = c.str(s)
+	}
+	return out
 }
 
 // sharedLists are the trees compiled for namespaces of the same functions, by key (compiler.key):
@@ -147,7 +177,8 @@ func compile(name string, trees map[string]*tparse.Tree, funcs map[string]any) (
 
 // compileShared is compile, the lists of shared (compiled with the same funcs) taken and added to.
 func compileShared(name string, trees map[string]*tparse.Tree, funcs map[string]any, shared sharedLists) (*program, error) {
-	c := &compiler{trees: trees, funcs: map[string]*function{}, done: map[string]*list{}, shared: shared, keys: map[string]*key{}}
+	c := &compiler{trees: trees, funcs: map[string]*function{}, done: map[string]*list{}, shared: shared, keys: map[string]*key{},
+		copies: map[string]string{}}
 	for n, f := range funcs {
 		c.funcs[n] = &function{v: reflect.ValueOf(f), fn: f}
 	}
@@ -459,11 +490,15 @@ func (c *compiler) pipeline(p *tparse.PipeNode, drop int) (*pipeline, error) {
 		return nil, nil
 	}
 	out := &pipeline{isAssign: p.IsAssign}
-	for _, d := range p.Decl {
-		out.decl = append(out.decl, d.Ident[0])
+	if len(p.Decl) > 0 {
+		out.decl = make([]string, 0, len(p.Decl))
 	}
+	for _, d := range p.Decl {
+		out.decl = append(out.decl, c.str(d.Ident[0]))
+	}
+	out.cmds = make([]*command, 0, len(p.Cmds)-drop) // Of the size they take: they are kept.
 	for _, cmd := range p.Cmds[:len(p.Cmds)-drop] {
-		cc := &command{}
+		cc := &command{args: make([]*operand, 0, len(cmd.Args))}
 		for _, a := range cmd.Args {
 			op, err := c.operand(a)
 			if err != nil {
@@ -481,9 +516,9 @@ func (c *compiler) operand(n tparse.Node) (*operand, error) {
 	case *tparse.DotNode:
 		return &operand{kind: opDot}, nil
 	case *tparse.FieldNode:
-		return &operand{kind: opField, fields: newNames(n.Ident)}, nil
+		return &operand{kind: opField, fields: newNames(c.strs(n.Ident))}, nil
 	case *tparse.VariableNode:
-		return &operand{kind: opVar, name: n.Ident[0], fields: newNames(n.Ident[1:])}, nil
+		return &operand{kind: opVar, name: c.str(n.Ident[0]), fields: newNames(c.strs(n.Ident[1:]))}, nil
 	case *tparse.ChainNode:
 		switch n.Node.(type) {
 		case *tparse.PipeNode, *tparse.FieldNode, *tparse.VariableNode:
@@ -494,13 +529,13 @@ func (c *compiler) operand(n tparse.Node) (*operand, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &operand{kind: opChain, inner: inner, fields: newNames(n.Field)}, nil
+		return &operand{kind: opChain, inner: inner, fields: newNames(c.strs(n.Field))}, nil
 	case *tparse.IdentifierNode:
 		f := c.funcs[n.Ident]
 		if f == nil && !builtins[n.Ident] {
 			return nil, fmt.Errorf("%w: function %s", errFallback, n.Ident)
 		}
-		return &operand{kind: opFunc, name: n.Ident, fn: f}, nil
+		return &operand{kind: opFunc, name: c.str(n.Ident), fn: f}, nil
 	case *tparse.PipeNode:
 		p, err := c.pipeline(n, 0)
 		if err != nil {
@@ -508,14 +543,15 @@ func (c *compiler) operand(n tparse.Node) (*operand, error) {
 		}
 		return &operand{kind: opPipe, pipe: p}, nil
 	case *tparse.StringNode:
-		return &operand{kind: opString, text: n.Text, value: reflect.ValueOf(n.Text)}, nil
+		text := c.str(n.Text)
+		return &operand{kind: opString, constant: &constant{text: text, value: reflect.ValueOf(text)}}, nil
 	case *tparse.BoolNode:
-		return &operand{kind: opBool, value: reflect.ValueOf(n.True)}, nil
+		return &operand{kind: opBool, constant: &constant{value: reflect.ValueOf(n.True)}}, nil
 	case *tparse.NumberNode:
 		if n.IsComplex || !n.IsInt || strings.ContainsAny(n.Text, ".eEpP'") {
 			return nil, fmt.Errorf("%w: number %s", errFallback, n.Text)
 		}
-		op := &operand{kind: opNumber, num: n.Int64}
+		op := &operand{kind: opNumber, constant: &constant{num: n.Int64}}
 		if int64(int(n.Int64)) == n.Int64 {
 			op.value = reflect.ValueOf(int(n.Int64))
 		}
