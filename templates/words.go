@@ -64,7 +64,7 @@ type catalogue struct {
 	zones          sync.Map                               // zoneKey → zoneParts, worked out once each.
 	lastZone       atomic.Pointer[lastZone]               // The zone zoneOf worked out last.
 	pieces         map[*texttemplate.Template][]datePiece // The formats made of text and fields alone (datePieces).
-	phrases        map[string]*texttemplate.Template
+	phrases        map[string]*texttemplate.Template      // Every phrase; nil for one without an action, said as it is written.
 	zeroIsSingular bool
 }
 
@@ -179,6 +179,10 @@ func (c *catalogue) check(name string, ref *catalogue) error {
 		if err != nil {
 			break
 		}
+		if !strings.Contains(text, "{{") { // Text alone, which executes to itself (say).
+			c.phrases[code] = nil
+			continue
+		}
 		var t *texttemplate.Template
 		t, err = wordTemplate(phrases, "phrase."+code, text, func(t *texttemplate.Template) *texttemplate.Template {
 			return t.Funcs(funcs).Option("missingkey=error")
@@ -234,13 +238,16 @@ func wordTemplate(ns *texttemplate.Template, name, text string, setup func(*text
 
 // say words a phrase.
 func (c *catalogue) say(p tickets.Phrase) (string, error) {
-	t := c.phrases[p.Code]
-	if t == nil {
+	t, ok := c.phrases[p.Code]
+	if !ok {
 		return "", fmt.Errorf("no phrase %q in %s/words.toml", p.Code, c.lang)
 	}
 	args, err := p.Arguments(c.say)
 	if err != nil {
 		return "", err
+	}
+	if t == nil {
+		return c.Phrase[p.Code], nil
 	}
 	var b bytes.Buffer
 	if err := t.Execute(&b, args); err != nil {

@@ -1,8 +1,10 @@
 package templates
 
 import (
+	"bytes"
 	"strings"
 	"testing"
+	texttemplate "text/template"
 
 	"github.com/deskd/deskd/tickets"
 )
@@ -29,5 +31,40 @@ func TestWordTemplatesKeepTheirOwn(t *testing.T) {
 	writeFile(t, dir, "en/words.toml", "[phrase]\n"+`note_required = '{{template "phrase.closed"}}'`+"\n")
 	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "note_required") {
 		t.Fatalf("a phrase calling another: %v", err)
+	}
+}
+
+// TestPhrasesSayAsTheirTemplates: every phrase of every language, those without an action said
+// as written and the others executed in the catalogue's namespace, says what its text parsed
+// and executed alone says, as each phrase was before.
+func TestPhrasesSayAsTheirTemplates(t *testing.T) {
+	s := load(t, "")
+	plain := 0
+	for _, lang := range s.Languages() {
+		c := s.words[lang]
+		for code, names := range tickets.Phrases {
+			p := samplePhrase(code, names)
+			args, err := p.Arguments(c.say)
+			if err != nil {
+				t.Fatal(err)
+			}
+			alone, err := texttemplate.New("phrase." + code).Funcs(c.phraseFuncs()).Option("missingkey=error").Parse(c.Phrase[code])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want bytes.Buffer
+			if err := alone.Execute(&want, args); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := c.say(p); err != nil || got != want.String() {
+				t.Errorf("%s %s: %q, %v; alone %q", lang, code, got, err, want.String())
+			}
+			if c.phrases[code] == nil {
+				plain++
+			}
+		}
+	}
+	if plain == 0 {
+		t.Error("every phrase has a template")
 	}
 }
