@@ -184,7 +184,7 @@ func loadSet(dir string, fold, keep bool) (*Set, error) {
 		}
 	}
 	for _, lang := range s.langs {
-		var shared [2]sharedLists // The language's compiled lists (compileKind).
+		var shared [2]*sharedLists // The language's compiled lists (compileKind).
 		for _, kind := range tickets.MailKinds {
 			samples := Samples(kind, lang)
 			var written [][3]string // What text/template writes for each sample.
@@ -230,7 +230,7 @@ func kindTemplates(read reader, base *texttemplate.Template, lang, kind string, 
 // prepare readies a kind's templates for the evaluator (once escaped: rendered), and keeps them
 // if it writes for every sample what text/template wrote (written; the words folded since do not
 // change it: TestFoldedWords). It tells whether it kept them. shared: as compileKind's.
-func (s *Set) prepare(lang, kind string, samples []tickets.Notice, written [][3]string, shared *[2]sharedLists) bool {
+func (s *Set) prepare(lang, kind string, samples []tickets.Notice, written [][3]string, shared *[2]*sharedLists) bool {
 	key := lang + "/" + kind
 	e := s.engines[key]
 	p, err := compileKind(e.text, e.html, s.words[lang], shared)
@@ -250,7 +250,7 @@ func (s *Set) prepare(lang, kind string, samples []tickets.Notice, written [][3]
 
 // compileKind prepares a kind's subject, text and HTML for the evaluator; shared, when not nil,
 // are the lists compiled for the other kinds of the language: the text's, and the HTML's.
-func compileKind(tt *texttemplate.Template, ht *htmltemplate.Template, c *catalogue, shared *[2]sharedLists) (*programs, error) {
+func compileKind(tt *texttemplate.Template, ht *htmltemplate.Template, c *catalogue, shared *[2]*sharedLists) (*programs, error) {
 	text := map[string]*tparse.Tree{}
 	for _, t := range tt.Templates() {
 		text[t.Name()] = t.Tree
@@ -260,10 +260,10 @@ func compileKind(tt *texttemplate.Template, ht *htmltemplate.Template, c *catalo
 		html[t.Name()] = t.Tree
 	}
 	if shared == nil {
-		shared = &[2]sharedLists{}
+		shared = &[2]*sharedLists{}
 	}
 	if shared[0] == nil {
-		shared[0], shared[1] = sharedLists{}, sharedLists{}
+		shared[0], shared[1] = newSharedLists(), newSharedLists()
 	}
 	var p programs
 	var err error
