@@ -73,8 +73,8 @@ type Set struct {
 // parsed is a kind's templates for text/template and html/template; the "subject" block is in
 // text. For a kind the evaluator runs they are only its fallback, for a mail it leaves to
 // text/template (errFallback): Load drops them once the kind is compiled, and the first such
-// mail parses them again from the same texts. They were half the heap a Set keeps (parse trees,
-// escaped HTML, sources), which deskd serve keeps for as long as it runs: BenchmarkLoad's
+// mail parses them again from the same texts. They were two fifths of the heap a Set keeps (parse
+// trees, escaped HTML, sources), which deskd serve keeps for as long as it runs: BenchmarkLoad's
 // retained-B 5,094,000 → 2,997,000 bytes. Parsed again they are not folded (foldText), which
 // changes no byte (TestFoldedWords), and write what Load's would have (TestEngineParsedAgain).
 type parsed struct {
