@@ -27,7 +27,11 @@ func TestEvaluatorMatchesEngine(t *testing.T) {
 			if s.fast[key] != nil {
 				continue
 			}
-			_, err := compileKind(s.text[key], s.html[key], s.words[lang])
+			tt, ht, err := s.engines[key].get(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = compileKind(tt, ht, s.words[lang], nil)
 			t.Errorf("%s: not run by the evaluator (compile: %v)", key, err)
 		}
 	}

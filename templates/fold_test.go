@@ -13,19 +13,19 @@ import (
 // were folded, in text and in HTML.
 func TestFoldedWords(t *testing.T) {
 	{
-		folded, err := loadSet("", true)
+		folded, err := loadSet("", true, true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		plain, err := loadSet("", false)
+		plain, err := loadSet("", false, true)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, lang := range folded.Languages() {
 			for _, kind := range tickets.MailKinds {
 				for i, n := range Samples(kind, lang) {
-					s1, t1, h1, err1 := folded.Render(kind, lang, n)
-					s2, t2, h2, err2 := plain.Render(kind, lang, n)
+					s1, t1, h1, err1 := folded.render(kind, lang, n, engine)
+					s2, t2, h2, err2 := plain.render(kind, lang, n, engine)
 					if err1 != nil || err2 != nil {
 						t.Fatalf("%s/%s %d: %v, %v", lang, kind, i, err1, err2)
 					}
@@ -36,20 +36,20 @@ func TestFoldedWords(t *testing.T) {
 			}
 		}
 	}
-	s, err := Load("")
+	s, err := loadSet("", true, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	count := func(root *tparse.ListNode) int { return strings.Count(root.String(), "word ") }
-	tt, ht := s.text["fr/assigned"], s.html["fr/assigned"]
-	p, err := loadSet("", false)
+	tt, ht := s.engines["fr/assigned"].text, s.engines["fr/assigned"].html
+	p, err := loadSet("", false, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a, b := count(tt.Lookup("summary").Tree.Root), count(p.text["fr/assigned"].Lookup("summary").Tree.Root); a >= b {
+	if a, b := count(tt.Lookup("summary").Tree.Root), count(p.engines["fr/assigned"].text.Lookup("summary").Tree.Root); a >= b {
 		t.Fatalf("text summary: %d word actions folded, %d before", a, b)
 	}
-	if a, b := count(ht.Lookup("summary").Tree.Root), count(p.html["fr/assigned"].Lookup("summary").Tree.Root); a >= b {
+	if a, b := count(ht.Lookup("summary").Tree.Root), count(p.engines["fr/assigned"].html.Lookup("summary").Tree.Root); a >= b {
 		t.Fatalf("HTML summary: %d word actions left, %d before", a, b)
 	}
 }

@@ -31,3 +31,23 @@ func TestKindRedefinesACommonBlockForItselfOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedBlockCallsTheKindsOwn: the kinds' compiled templates share the lists of the blocks
+// they have in common, but not a block that calls one a kind redefines: common.txt's "outer"
+// calls "inner", which the acknowledgement redefines for itself.
+func TestSharedBlockCallsTheKindsOwn(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "en/common.txt", `{{define "outer"}}[{{template "inner" .}}]{{end}}{{define "inner"}}common{{end}}`)
+	writeFile(t, dir, "en/ack.txt", `{{define "inner"}}ack{{end}}{{template "outer" .}}`)
+	writeFile(t, dir, "en/assigned.txt", `{{template "outer" .}}`)
+	writeFile(t, dir, "en/resolved.txt", `{{define "inner"}}ack{{end}}{{template "outer" .}}`)
+	s := load(t, dir)
+	for kind, want := range map[string]string{tickets.KindAck: "[ack]\n", tickets.KindAssigned: "[common]\n", tickets.KindResolved: "[ack]\n"} {
+		if s.fast["en/"+kind] == nil {
+			t.Fatalf("en/%s: not run by the evaluator", kind)
+		}
+		if _, text, _, err := s.Render(kind, "en", Samples(kind, "en")[0]); err != nil || text != want {
+			t.Errorf("en/%s: %q, %v; want %q", kind, text, err, want)
+		}
+	}
+}

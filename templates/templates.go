@@ -57,15 +57,48 @@ var ErrUnknownKind = errors.New("unknown mail kind")
 
 // Set is a parsed set of templates. It is safe for concurrent use.
 type Set struct {
-	text  map[string]*texttemplate.Template // By "lang/kind"; the "subject" block is in here too.
-	html  map[string]*htmltemplate.Template
-	words map[string]*catalogue // By language.
-	pages map[string]*pageWords // The web desk's words, by language; a language may have none.
-	langs []string              // Sorted.
-	loc   *time.Location        // Dates in mails are shown in this zone.
+	engines map[string]*parsed    // By "lang/kind": the kinds' templates for text/template.
+	words   map[string]*catalogue // By language.
+	pages   map[string]*pageWords // The web desk's words, by language; a language may have none.
+	langs   []string              // Sorted.
+	loc     *time.Location        // Dates in mails are shown in this zone.
 	// fast holds, by "lang/kind", the templates as the evaluator runs them (eval.go), when it
 	// runs them all and writes what text/template writes for every sample.
 	fast map[string]*programs
+	// over holds the texts of the override files the templates were parsed from, by name, for
+	// templates parsed again (parsed.get) to read what Load read.
+	over map[string]string
+}
+
+// parsed is a kind's templates for text/template and html/template; the "subject" block is in
+// text. For a kind the evaluator runs they are only its fallback, for a mail it leaves to
+// text/template (errFallback): Load drops them once the kind is compiled, and the first such
+// mail parses them again from the same texts. They were two fifths of the heap a Set keeps (parse
+// trees, escaped HTML, sources), which deskd serve keeps for as long as it runs: BenchmarkLoad's
+// retained-B 5,094,000 → 2,997,000 bytes. Parsed again they are not folded (foldText), which
+// changes no byte (TestFoldedWords), and write what Load's would have (TestEngineParsedAgain).
+type parsed struct {
+	once       sync.Once
+	lang, kind string
+	text       *texttemplate.Template // Nil when dropped, until parsed again.
+	html       *htmltemplate.Template
+	err        error
+}
+
+// get returns the kind's templates, parsed again if Load dropped them.
+func (e *parsed) get(s *Set) (*texttemplate.Template, *htmltemplate.Template, error) {
+	e.once.Do(func() {
+		if e.text != nil {
+			return
+		}
+		c := s.words[e.lang]
+		base, err := commonText(s.saved, e.lang, textFuncs(c))
+		if err == nil {
+			e.text, e.html, err = kindTemplates(s.saved, base, e.lang, e.kind, c)
+		}
+		e.err = err
+	})
+	return e.text, e.html, e.err
 }
 
 // programs are a kind's three templates for the evaluator.
@@ -96,10 +129,11 @@ func languages(fsys fs.FS) []string {
 
 // Load parses the embedded templates, with the files of dir (if not "") overriding and adding to
 // them, and checks every template by rendering it against sample data in every language.
-func Load(dir string) (*Set, error) { return loadSet(dir, true) }
+func Load(dir string) (*Set, error) { return loadSet(dir, true, false) }
 
-// loadSet is Load; fold: fold the layouts' words into the templates (foldText, foldHTML).
-func loadSet(dir string, fold bool) (*Set, error) {
+// loadSet is Load; fold: fold the layouts' words into the templates (foldText, foldHTML); keep:
+// keep every kind's templates for text/template (engine), also those the evaluator runs.
+func loadSet(dir string, fold, keep bool) (*Set, error) {
 	var over fs.FS
 	if dir != "" {
 		st, err := os.Stat(dir)
@@ -111,9 +145,8 @@ func loadSet(dir string, fold bool) (*Set, error) {
 		}
 		over = os.DirFS(dir)
 	}
-	s := &Set{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{},
-		words: map[string]*catalogue{}, pages: map[string]*pageWords{}, langs: Available(dir), loc: time.UTC,
-		fast: map[string]*programs{}}
+	s := &Set{engines: map[string]*parsed{}, words: map[string]*catalogue{}, pages: map[string]*pageWords{},
+		langs: Available(dir), loc: time.UTC, fast: map[string]*programs{}, over: map[string]string{}}
 	if over != nil {
 		if err := checkNames(over, s.langs); err != nil {
 			return nil, fmt.Errorf("templates %s: %w", dir, err)
@@ -136,30 +169,22 @@ func loadSet(dir string, fold bool) (*Set, error) {
 			s.pages[lang] = p
 		}
 	}
+	read := s.reader(over)
 	for _, lang := range s.langs {
-		base, err := commonText(over, lang, textFuncs(s.words[lang]))
+		base, err := commonText(read, lang, textFuncs(s.words[lang]))
 		if err != nil {
 			return nil, err
 		}
 		for _, kind := range tickets.MailKinds {
-			key := lang + "/" + kind
-			tt, err := kindText(base, over, lang, kind)
+			tt, ht, err := kindTemplates(read, base, lang, kind, s.words[lang])
 			if err != nil {
 				return nil, err
 			}
-			ht := htmltemplate.New(kind).Funcs(htmlFuncs(s.words[lang])).Option("missingkey=error")
-			for _, name := range []string{"layout.html", lang + "/" + kind + ".html"} {
-				if err := parse(over, name, func(text string) (*htmltemplate.Template, error) { return ht.Parse(text) }); err != nil {
-					return nil, err
-				}
-			}
-			if tt.Lookup("subject") == nil {
-				return nil, fmt.Errorf("templates: %s.txt defines no subject", key)
-			}
-			s.text[key], s.html[key] = tt, ht
+			s.engines[lang+"/"+kind] = &parsed{lang: lang, kind: kind, text: tt, html: ht}
 		}
 	}
 	for _, lang := range s.langs {
+		var shared [2]*sharedLists // The language's compiled lists (compileKind).
 		for _, kind := range tickets.MailKinds {
 			samples := Samples(kind, lang)
 			var written [][3]string // What text/template writes for each sample.
@@ -170,37 +195,62 @@ func loadSet(dir string, fold bool) (*Set, error) {
 				}
 				written = append(written, [3]string{subject, text, html})
 			}
-			if key := lang + "/" + kind; fold { // Rendered once: the HTML is escaped.
-				foldText(s.text[key], s.words[lang])
-				foldHTML(s.html[key], s.words[lang])
+			e := s.engines[lang+"/"+kind]
+			if fold { // Rendered once: the HTML is escaped.
+				foldText(e.text, s.words[lang])
+				foldHTML(e.html, s.words[lang])
 			}
-			s.prepare(lang, kind, samples, written)
+			if s.prepare(lang, kind, samples, written, &shared) && !keep {
+				s.engines[lang+"/"+kind] = &parsed{lang: lang, kind: kind} // Parsed again should a mail need them.
+			}
 		}
 	}
 	return s, nil
 }
 
+// kindTemplates parses a kind's text template (from base, its language's common.txt: kindText)
+// and its HTML template, the files read with read.
+func kindTemplates(read reader, base *texttemplate.Template, lang, kind string, c *catalogue) (*texttemplate.Template, *htmltemplate.Template, error) {
+	tt, err := kindText(base, read, lang, kind)
+	if err != nil {
+		return nil, nil, err
+	}
+	ht := htmltemplate.New(kind).Funcs(htmlFuncs(c)).Option("missingkey=error")
+	for _, name := range []string{"layout.html", lang + "/" + kind + ".html"} {
+		if err := parse(read, name, func(text string) (*htmltemplate.Template, error) { return ht.Parse(text) }); err != nil {
+			return nil, nil, err
+		}
+	}
+	if tt.Lookup("subject") == nil {
+		return nil, nil, fmt.Errorf("templates: %s/%s.txt defines no subject", lang, kind)
+	}
+	return tt, ht, nil
+}
+
 // prepare readies a kind's templates for the evaluator (once escaped: rendered), and keeps them
 // if it writes for every sample what text/template wrote (written; the words folded since do not
-// change it: TestFoldedWords).
-func (s *Set) prepare(lang, kind string, samples []tickets.Notice, written [][3]string) {
+// change it: TestFoldedWords). It tells whether it kept them. shared: as compileKind's.
+func (s *Set) prepare(lang, kind string, samples []tickets.Notice, written [][3]string, shared *[2]*sharedLists) bool {
 	key := lang + "/" + kind
-	p, err := compileKind(s.text[key], s.html[key], s.words[lang])
+	e := s.engines[key]
+	p, err := compileKind(e.text, e.html, s.words[lang], shared)
 	if err != nil {
-		return
+		return false
 	}
 	s.fast[key] = p
 	for i, n := range samples {
 		subject, text, html, err := s.render(kind, lang, n, only)
 		if err != nil || [3]string{subject, text, html} != written[i] {
 			delete(s.fast, key)
-			return
+			return false
 		}
 	}
+	return true
 }
 
-// compileKind prepares a kind's subject, text and HTML for the evaluator.
-func compileKind(tt *texttemplate.Template, ht *htmltemplate.Template, c *catalogue) (*programs, error) {
+// compileKind prepares a kind's subject, text and HTML for the evaluator; shared, when not nil,
+// are the lists compiled for the other kinds of the language: the text's, and the HTML's.
+func compileKind(tt *texttemplate.Template, ht *htmltemplate.Template, c *catalogue, shared *[2]*sharedLists) (*programs, error) {
 	text := map[string]*tparse.Tree{}
 	for _, t := range tt.Templates() {
 		text[t.Name()] = t.Tree
@@ -209,23 +259,30 @@ func compileKind(tt *texttemplate.Template, ht *htmltemplate.Template, c *catalo
 	for _, t := range ht.Templates() {
 		html[t.Name()] = t.Tree
 	}
+	if shared == nil {
+		shared = &[2]*sharedLists{}
+	}
+	if shared[0] == nil {
+		shared[0], shared[1] = newSharedLists(), newSharedLists()
+	}
 	var p programs
 	var err error
-	if p.subject, err = compile("subject", text, textFuncs(c)); err != nil {
+	if p.subject, err = compileShared("subject", text, textFuncs(c), shared[0]); err != nil {
 		return nil, err
 	}
-	if p.text, err = compile(tt.Name(), text, textFuncs(c)); err != nil {
+	if p.text, err = compileShared(tt.Name(), text, textFuncs(c), shared[0]); err != nil {
 		return nil, err
 	}
-	if p.html, err = compile(ht.Name(), html, htmlFuncs(c)); err != nil {
+	if p.html, err = compileShared(ht.Name(), html, htmlFuncs(c), shared[1]); err != nil {
 		return nil, err
 	}
 	return &p, nil
 }
 
-// parse parses the embedded file name, then its override, with p; one of them must exist.
-func parse[T any](over fs.FS, name string, p func(text string) (T, error)) error {
-	srcs := sources(over, name)
+// parse parses the embedded file name, then its override, read with read, with p; one of them
+// must exist.
+func parse[T any](read reader, name string, p func(text string) (T, error)) error {
+	srcs := read(name)
 	if len(srcs) == 0 {
 		return fmt.Errorf("templates: %s is missing", name)
 	}
@@ -248,6 +305,41 @@ func (s *Set) In(loc *time.Location) *Set {
 }
 
 type source struct{ name, text string }
+
+// reader returns a file's sources (sources).
+type reader func(name string) []source
+
+// reader reads the templates' files with sources, each once (the layout is every kind's), and
+// keeps the texts of the overrides in s.over.
+func (s *Set) reader(over fs.FS) reader {
+	read := map[string][]source{}
+	return func(name string) []source {
+		if srcs, ok := read[name]; ok {
+			return srcs
+		}
+		srcs := sources(over, name)
+		read[name] = srcs
+		for _, src := range srcs {
+			if src.name == name {
+				s.over[name] = src.text
+			}
+		}
+		return srcs
+	}
+}
+
+// saved reads a template's file as Load read it: the embedded file, and its override's text as
+// kept in s.over.
+func (s *Set) saved(name string) []source {
+	var out []source
+	if b, err := embedded.ReadFile(name); err == nil {
+		out = append(out, source{"embedded " + name, string(b)})
+	}
+	if text, ok := s.over[name]; ok {
+		out = append(out, source{name, text})
+	}
+	return out
+}
 
 // sources returns the embedded file and, when present, its override, in parsing order.
 func sources(over fs.FS, name string) []source {
@@ -316,7 +408,7 @@ func (s *Set) render(kind, lang string, n tickets.Notice, way int) (subject, tex
 	}
 	var kb [64]byte // "lang/kind", looked up without being allocated (m[string(b)] copies nothing).
 	k := append(append(append(kb[:0], lang...), '/'), kind...)
-	tt, ok := s.text[string(k)]
+	e, ok := s.engines[string(k)]
 	if !ok {
 		return "", "", "", fmt.Errorf("%w %q", ErrUnknownKind, kind)
 	}
@@ -341,6 +433,10 @@ func (s *Set) render(kind, lang string, n tickets.Notice, way int) (subject, tex
 		hb.Reset()
 	}
 	key := string(k)
+	tt, ht, err := e.get(s)
+	if err != nil {
+		return "", "", "", fmt.Errorf("render %s: %w", key, err)
+	}
 	d := dot(v)
 	if err := execute(sb, d, v, func(w io.Writer, x any) error { return tt.ExecuteTemplate(w, "subject", x) }); err != nil {
 		return "", "", "", fmt.Errorf("render %s subject: %w", key, err)
@@ -348,7 +444,7 @@ func (s *Set) render(kind, lang string, n tickets.Notice, way int) (subject, tex
 	if err := execute(tb, d, v, tt.Execute); err != nil {
 		return "", "", "", fmt.Errorf("render %s text: %w", key, err)
 	}
-	if err := execute(hb, d, v, s.html[key].Execute); err != nil {
+	if err := execute(hb, d, v, ht.Execute); err != nil {
 		return "", "", "", fmt.Errorf("render %s html: %w", key, err)
 	}
 	return finish(v, sb, tb, hb)

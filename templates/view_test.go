@@ -18,12 +18,16 @@ func TestFlatViewReadsAsView(t *testing.T) {
 	for _, lang := range s.Languages() {
 		for _, kind := range tickets.MailKinds {
 			key := lang + "/" + kind
+			tt, ht, err := s.engines[key].get(s)
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, n := range Samples(kind, lang) {
 				v := View{Notice: localize(n, s.loc, s.words[lang].Category), Lang: lang, Subject: CleanSubject(n.Ticket.Subject, n.Tag), Ref: Ref(n.Tag, n.Ticket.ID)}
 				for name, run := range map[string]func(*bytes.Buffer, any) error{
-					"subject": func(b *bytes.Buffer, x any) error { return s.text[key].ExecuteTemplate(b, "subject", x) },
-					"text":    func(b *bytes.Buffer, x any) error { return s.text[key].Execute(b, x) },
-					"html":    func(b *bytes.Buffer, x any) error { return s.html[key].Execute(b, x) },
+					"subject": func(b *bytes.Buffer, x any) error { return tt.ExecuteTemplate(b, "subject", x) },
+					"text":    func(b *bytes.Buffer, x any) error { return tt.Execute(b, x) },
+					"html":    func(b *bytes.Buffer, x any) error { return ht.Execute(b, x) },
 				} {
 					var want, got bytes.Buffer
 					if err := run(&want, v); err != nil {

@@ -21,8 +21,8 @@ import (
 // pageWords is one language's web.toml, parsed.
 type pageWords struct {
 	lang  string
-	words map[string]*texttemplate.Template
-	plain map[string]string // The words without arguments, as they are: a page says dozens of them.
+	words map[string]*texttemplate.Template // Every key; nil for a word in plain.
+	plain map[string]string                 // The words without arguments, as they are: a page says dozens of them.
 }
 
 // loadPageWords reads lang/web.toml (the embedded one, then its override); nil when neither
@@ -45,11 +45,14 @@ func loadPageWords(over fs.FS, lang string, ref *pageWords) (*pageWords, error) 
 		maps.Copy(raw, m)
 	}
 	p := &pageWords{lang: lang, words: map[string]*texttemplate.Template{}, plain: map[string]string{}}
+	setup := func(t *texttemplate.Template) *texttemplate.Template { return t.Option("missingkey=zero") }
+	ns := setup(texttemplate.New(" words"))
 	for k, v := range raw {
-		if !strings.Contains(v, "{{") {
-			p.plain[k] = v
+		if !strings.Contains(v, "{{") { // Text alone, which parses and executes to itself.
+			p.plain[k], p.words[k] = v, nil
+			continue
 		}
-		t, err := texttemplate.New(k).Option("missingkey=zero").Parse(v)
+		t, err := wordTemplate(ns, k, v, setup)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", name, k, err)
 		}
