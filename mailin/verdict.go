@@ -3,6 +3,7 @@ package mailin
 import (
 	"bytes"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -32,7 +33,24 @@ var bounceSubjectRe = mustAnchored(`(?i)^\s*(?:` +
 	`there was an error sending your mail)`)
 
 // A bounce phrase ending the subject: "RE: Réunion - non remis", "Order 12 (undeliverable)".
-var bounceSuffixRe = regexp.MustCompile(`(?i)[-–:(\s](?:non[- ]?remis|undeliverable|undelivered|not delivered|non distribuable|unzustellbar|onbestelbaar)\)?\s*$`)
+// The expression is built from bounceSuffixPhrases, which bounceSuffix also reads.
+var bounceSuffixRe = regexp.MustCompile(`(?i)[-–:(\s](?:` + quotedAlternation(bounceSuffixPhrases) + `)\)?\s*$`)
+
+// bounceSuffixPhrases are bounceSuffixRe's phrases.
+var bounceSuffixPhrases = []string{"non remis", "non-remis", "nonremis", "undeliverable", "undelivered", "not delivered",
+	"non distribuable", "unzustellbar", "onbestelbaar"}
+
+// bounceSuffixLongest is the length of the longest of bounceSuffixPhrases.
+var bounceSuffixLongest = len(slices.MaxFunc(bounceSuffixPhrases, func(a, b string) int { return len(a) - len(b) }))
+
+// quotedAlternation is an expression's alternation of the literal strings in list.
+func quotedAlternation(list []string) string {
+	quoted := make([]string, len(list))
+	for i, s := range list {
+		quoted[i] = regexp.QuoteMeta(s)
+	}
+	return strings.Join(quoted, "|")
+}
 
 // bounceSuffix is bounceSuffixRe.MatchString(s). A match ends with one of the phrases, then
 // perhaps ")" and white space: one of the phrases ends s once these are trimmed, up to the case
@@ -47,7 +65,7 @@ func bounceSuffix(s string) bool {
 	if t == "" {
 		return false
 	}
-	tail := t[max(len(t)-len("non distribuable"), 0):] // The longest phrase.
+	tail := t[max(len(t)-bounceSuffixLongest, 0):]
 	for i := 0; i < len(tail); i++ {
 		if tail[i] >= utf8.RuneSelf {
 			return bounceSuffixRe.MatchString(s)
@@ -60,10 +78,6 @@ func bounceSuffix(s string) bool {
 	}
 	return false
 }
-
-// bounceSuffixPhrases are bounceSuffixRe's phrases.
-var bounceSuffixPhrases = []string{"non remis", "non-remis", "nonremis", "undeliverable", "undelivered", "not delivered",
-	"non distribuable", "unzustellbar", "onbestelbaar"}
 
 // Subjects and opening phrases of delay warnings (nothing failed yet).
 var (
