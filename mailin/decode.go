@@ -171,10 +171,7 @@ func (c *headerFields) add(line []byte) {
 		name = name[:len(buf)]
 	}
 	for i, ch := range name {
-		if 'A' <= ch && ch <= 'Z' {
-			ch += 'a' - 'A'
-		}
-		buf[i] = ch
+		buf[i] = asciiLower(ch)
 	}
 	name = buf[:len(name)]
 	full := len(c.fields) >= maxHeaderFields || c.size >= maxHeaderBytes

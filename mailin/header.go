@@ -107,14 +107,7 @@ func (f *headerField) is(k string, valid *int8) bool {
 		return false
 	}
 	for i := 0; i < len(k); i++ {
-		a, b := f.key[i], k[i]
-		if 'A' <= a && a <= 'Z' {
-			a += 'a' - 'A'
-		}
-		if 'A' <= b && b <= 'Z' {
-			b += 'a' - 'A'
-		}
-		if a != b {
+		if asciiLower(f.key[i]) != asciiLower(k[i]) {
 			return false
 		}
 	}
