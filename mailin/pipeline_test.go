@@ -27,6 +27,7 @@ type pipeDesk struct {
 	ingested [][]string    // Of each batch Ingest was given.
 	seenAt   []int         // \Seen mails in INBOX when each Ingest began.
 	next     chan struct{} // Closed when Prepare is given a batch after the one committing.
+	patience time.Duration // How long batch 1's commit waits for batch 2 to be prepared; a minute if 0.
 }
 
 func (d *pipeDesk) Prepare(ctx context.Context, batch []*tickets.Incoming) {
@@ -53,9 +54,13 @@ func (d *pipeDesk) Ingest(ctx context.Context, now time.Time, batch []*tickets.I
 	d.mu.Unlock()
 	if wait != nil {
 		// A guard against a hang, not a measure: the next batch is read while this one commits.
+		patience := d.patience
+		if patience == 0 {
+			patience = time.Minute
+		}
 		select {
 		case <-wait:
-		case <-time.After(time.Minute):
+		case <-time.After(patience):
 			d.t.Error("the next batch was not read while the first committed")
 		}
 	}
@@ -304,5 +309,60 @@ func TestPipelineMovesToDoneMailbox(t *testing.T) {
 	}
 	if n, _ := srv.mailbox(t, "Done"); n != 5 || len(d.mails) != 5 {
 		t.Fatalf("%d mails in Done, %d recorded", n, len(d.mails))
+	}
+}
+
+// TestPipelineFirstRun: a first run's backlog is read ahead as new mail is: batch 2 is prepared
+// while batch 1 commits, the mails the first run leaves (read ones, for backfill "unseen") are
+// not taken nor touched, none of a batch is flagged before its commit, and a stop after batch 1
+// (batch 2 read ahead, then dropped) loses no mail and doubles none.
+func TestPipelineFirstRun(t *testing.T) {
+	srv := newTestServer(t)
+	td := newDesk(t, srv.addr, "", 5)
+	d := &pipeDesk{Desk: td.Desk, t: t, srv: srv, patience: 20 * time.Second}
+	ctx := context.Background()
+	now := time.Now()
+	var want []string
+	for i := range 12 {
+		id := fmt.Sprintf("u%d@x", i)
+		srv.put(t, testMail(id, fmt.Sprintf("u%d@corp.example", i), "wifi", "le wifi"), now.Add(-time.Hour))
+		want = append(want, id)
+		if i%4 == 1 { // Read already: the first run leaves it.
+			srv.put(t, testMail(fmt.Sprintf("read%d@x", i), "r@corp.example", "vpn", "le vpn"), now.Add(-time.Hour), imap.FlagSeen)
+		}
+	}
+	first := NewIngester(d, td.settings, nil)
+	stop, cancel := context.WithCancel(ctx)
+	first.Processed = func(Stats) { cancel() }
+	if _, err := first.Once(stop); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.prepared) != 2 || !slices.Equal(d.prepared[0], want[:5]) || !slices.Equal(d.prepared[1], want[5:10]) {
+		t.Fatalf("batches prepared %v; want batch 2 read while batch 1 committed", d.prepared)
+	}
+	if n := count(t, td, `SELECT COUNT(*) FROM tickets`); n != 5 {
+		t.Fatalf("%d tickets after batch 1", n)
+	}
+	if s := td.state(t, "INBOX"); s.Backlog == nil || s.LastUID != 6 {
+		t.Fatalf("state after batch 1: %+v", s)
+	}
+	g := NewIngester(d, td.settings, nil)
+	if _, err := g.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.EqualFunc(d.ingested, [][]string{want[:5], want[5:10], want[10:]}, slices.Equal) {
+		t.Fatalf("batches ingested %v", d.ingested)
+	}
+	if !slices.Equal(d.seenAt, []int{3, 8, 13}) {
+		t.Fatalf("\\Seen mails as each batch began its commit: %v, want 3 8 13 (the 3 read ones, then each batch after its commit)", d.seenAt)
+	}
+	if n := count(t, td, `SELECT COUNT(*) FROM tickets`); n != 12 {
+		t.Fatalf("%d tickets, want 12", n)
+	}
+	if n, seen := srv.mailbox(t, "INBOX"); n != 15 || seen != 15 {
+		t.Fatalf("INBOX: %d mails, %d seen", n, seen)
+	}
+	if s := td.state(t, "INBOX"); s.Backlog != nil || s.LastUID != 15 {
+		t.Fatalf("state after the first run: %+v", s)
 	}
 }
