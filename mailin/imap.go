@@ -471,7 +471,9 @@ func (g *Ingester) batch(ctx context.Context, s *session, ahead *pass) (st Stats
 		}
 		if p == nil { // Nothing new.
 			if b := state.Backlog; b != nil { // Nothing left that the first run takes: the backlog is done.
-				state.LastUID, state.Backlog = max(state.LastUID, b.UpTo), nil
+				// A mail still in flight was committed and flagged, and only the state saved after
+				// it was lost: a backlog mail not flagged would have been found.
+				state.LastUID, state.Backlog, state.Inflight = max(state.LastUID, b.UpTo), nil, nil
 				g.log.Info("first run done: the mail already in the mailbox is taken", "mailbox", mailbox)
 				return st, false, nil, g.saveState(ctx, mailbox, state)
 			}

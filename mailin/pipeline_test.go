@@ -187,8 +187,14 @@ func (s *testServer) seenIDs(t testing.TB, mailbox string) []string {
 // TestPipelineFailureAtEveryPoint: the desk fails at each of its calls in turn (the state saved
 // before and after each commit, the duplicate check of each mail, some made while the batch
 // before commits); at that point every mail flagged is recorded, and the next pass records and
-// flags every mail, each once.
+// flags every mail, each once. The same for a first run whose backlog is the five mails (the
+// first run's choice saved, then its batches read ahead as new mail's are).
 func TestPipelineFailureAtEveryPoint(t *testing.T) {
+	t.Run("new", func(t *testing.T) { failAtEveryPoint(t, false) })
+	t.Run("backlog", func(t *testing.T) { failAtEveryPoint(t, true) })
+}
+
+func failAtEveryPoint(t *testing.T, backlog bool) {
 	const mails = 5
 	for _, kind := range []string{"save", "has"} {
 		for k := 1; ; k++ {
@@ -198,8 +204,10 @@ func TestPipelineFailureAtEveryPoint(t *testing.T) {
 			s.IMAP.Address, s.IMAP.Username, s.IMAP.Password, s.IMAP.BatchSize = srv.addr, "helpdesk", "secret", 2
 			g := NewIngester(d, s, nil)
 			ctx := context.Background()
-			if _, err := g.Once(ctx); err != nil { // The first run, on an empty mailbox: no backlog.
-				t.Fatal(err)
+			if !backlog {
+				if _, err := g.Once(ctx); err != nil { // The first run, on an empty mailbox: no backlog.
+					t.Fatal(err)
+				}
 			}
 			for i := range mails {
 				srv.deliver(t, "INBOX", testMail(fmt.Sprintf("m%d@x", i), fmt.Sprintf("u%d@corp.example", i), "wifi", "down"))
@@ -234,7 +242,7 @@ func TestPipelineFailureAtEveryPoint(t *testing.T) {
 			if n, seen := srv.mailbox(t, "INBOX"); n != mails || seen != mails || len(d.mails) != mails {
 				t.Fatalf("%s failing at call %d: %d mails, %d seen, %d recorded", kind, k, n, seen, len(d.mails))
 			}
-			if st, err := g.loadState(ctx, g.settings().IMAP); err != nil || st.LastUID != mails || len(st.Inflight) != 0 {
+			if st, err := g.loadState(ctx, g.settings().IMAP); err != nil || st.LastUID != mails || len(st.Inflight) != 0 || st.Backlog != nil {
 				t.Fatalf("%s failing at call %d: state %+v %v", kind, k, st, err)
 			}
 		}
