@@ -361,6 +361,10 @@ func TestPipelineFirstRun(t *testing.T) {
 	if !slices.EqualFunc(d.ingested, [][]string{want[:5], want[5:10], want[10:]}, slices.Equal) {
 		t.Fatalf("batches ingested %v", d.ingested)
 	}
+	// Batch 2 read again after the stop, batch 3 read ahead of its commit and taken as read.
+	if !slices.EqualFunc(d.prepared, [][]string{want[:5], want[5:10], want[5:10], want[10:]}, slices.Equal) {
+		t.Fatalf("batches prepared %v", d.prepared)
+	}
 	if !slices.Equal(d.seenAt, []int{3, 8, 13}) {
 		t.Fatalf("\\Seen mails as each batch began its commit: %v, want 3 8 13 (the 3 read ones, then each batch after its commit)", d.seenAt)
 	}
