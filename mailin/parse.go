@@ -598,7 +598,7 @@ func scanPartFields(raw []byte) (charset string, names []string) {
 			continue
 		}
 		_, params := parseParams(value)
-		switch cs := strings.ToLower(strings.TrimSpace(params["charset"])); cs {
+		switch cs := strings.ToLower(strings.TrimSpace(params.get("charset"))); cs {
 		case "", "us-ascii", "ascii", "utf-8", "utf8":
 		default:
 			charset = cs
@@ -886,7 +886,7 @@ func priority(h *headerValues) int {
 // contentTypeHint returns the media type and parameters of a part. A missing or
 // unparseable type is text/plain (RFC 2045 section 5.2), or message/rfc822
 // inside multipart/digest.
-func contentTypeHint(h Header, parent, hint string) (string, map[string]string) {
+func contentTypeHint(h Header, parent, hint string) (string, mediaParams) {
 	v := h.Get("Content-Type")
 	t, params := parseParamsHint(v, hint)
 	// Characters a media type cannot hold ("text/plain>") are dropped

@@ -253,7 +253,7 @@ func judge(h Header, opt ParseOptions, f *bodyFacts, read *headerRead) (Verdict,
 	reportType := ""
 	if mediaType(hv.Get("Content-Type")) == "multipart/report" {
 		_, params := parseParams(hv.Get("Content-Type"))
-		reportType = strings.ToLower(params["report-type"])
+		reportType = strings.ToLower(params.get("report-type"))
 	}
 	if f != nil && f.reportType != "" && reportType == "" {
 		reportType = f.reportType
