@@ -40,6 +40,23 @@ var bounceSuffixRe = regexp.MustCompile(`(?i)[-–:(\s](?:` + quotedAlternation(
 var bounceSuffixPhrases = []string{"non remis", "non-remis", "nonremis", "undeliverable", "undelivered", "not delivered",
 	"non distribuable", "unzustellbar", "onbestelbaar"}
 
+// containsASCIIFold reports whether s contains lower, a lower-case ASCII string, up to the case of
+// ASCII letters: strings.Contains(strings.ToUpper(s), strings.ToUpper(lower)) when no rune
+// other than an ASCII letter upper-cases to one of lower's letters (only ı and ſ upper-case to
+// ASCII, to I and S), without the copy.
+func containsASCIIFold(s, lower string) bool {
+	for i := 0; i+len(lower) <= len(s); i++ {
+		j := 0
+		for j < len(lower) && asciiLower(s[i+j]) == lower[j] {
+			j++
+		}
+		if j == len(lower) {
+			return true
+		}
+	}
+	return false
+}
+
 // bounceSuffixLongest is the length of the longest of bounceSuffixPhrases.
 var bounceSuffixLongest = len(slices.MaxFunc(bounceSuffixPhrases, func(a, b string) int { return len(a) - len(b) }))
 
@@ -404,7 +421,7 @@ func judge(h Header, opt ParseOptions, f *bodyFacts, read *headerRead) (Verdict,
 	}
 	// Challenge/response anti-spam systems: TMDA marks its Message-IDs; the others answer our
 	// mail with a request to prove the sender is a person.
-	if strings.Contains(strings.ToUpper(hv.Get("Message-Id")), ".TMDA@") {
+	if containsASCIIFold(hv.Get("Message-Id"), ".tmda@") {
 		return VerdictAutoReply, "challenge/response request (TMDA)"
 	}
 	if f != nil && (hv.Has("In-Reply-To") || hv.Has("References") || nullSender) && opensWithChallenge(f.text) {
