@@ -5,8 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 // anchoredAll are the expressions compiled with mustAnchored, by name.
@@ -221,6 +224,23 @@ Pouvez-vous m'aider ?
 Problème d'imprimante
 VPN en panne`
 
+// TestFoldsToASCII: foldsToASCII are all the runes beyond ASCII whose case-folding orbit holds an
+// ASCII letter.
+func TestFoldsToASCII(t *testing.T) {
+	var found []rune
+	for r := rune(utf8.RuneSelf); r <= unicode.MaxRune; r++ {
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < utf8.RuneSelf && ('a' <= f && f <= 'z' || 'A' <= f && f <= 'Z') {
+				found = append(found, r)
+				break
+			}
+		}
+	}
+	if !slices.Equal(found, foldsToASCII) {
+		t.Fatalf("runes folding to ASCII letters: %q, foldsToASCII %q", found, foldsToASCII)
+	}
+}
+
 // bounceSuffixWritten is bounceSuffixRe as it was written out before it was built from
 // bounceSuffixPhrases.
 var bounceSuffixWritten = regexp.MustCompile(`(?i)[-–:(\s](?:non[- ]?remis|undeliverable|undelivered|not delivered|non distribuable|unzustellbar|onbestelbaar)\)?\s*$`)
@@ -242,7 +262,8 @@ func TestBounceSuffix(t *testing.T) {
 			}
 		}
 	}
-	pieces := append([]string{" ", "-", "–", ":", "(", ")", "\t", "\n", "x", "é", "ſ", "K", "s", "k", "re: ", "non", "remi"},
+	pieces := append([]string{" ", "-", "–", ":", "(", ")", "\t", "\n", "x", "é", "ée", "ſ", "K", "s", "k", "re: ", "non", "remi",
+		"nonremiſ", "\xff", "\xc5", "\xbf", "bloquée", "distribuable", "ı", "İ"},
 		phrases...)
 	r := rand.New(rand.NewPCG(5, 6))
 	for range 20000 {
