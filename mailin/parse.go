@@ -387,14 +387,14 @@ func msgIDList(v string) []string {
 				out = append(out, id)
 			}
 		}
-		return dedupe(out)
+		return dedupeOwn(out)
 	}
 	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' }) {
 		if validMsgID(f) {
 			out = append(out, f)
 		}
 	}
-	return dedupe(out)
+	return dedupeOwn(out)
 }
 
 // asciiSpace reports whether c is white space as unicode.IsSpace reads an ASCII byte.
@@ -435,6 +435,21 @@ func dedupe(l []string) []string {
 		}
 	}
 	return out
+}
+
+// dedupeOwn is dedupe(l) for a list l that its caller drops: up to 8 strings, written over l's
+// own (one allocation a list less; TestDedupeOwn).
+func dedupeOwn(l []string) []string {
+	if len(l) == 0 || len(l) > 8 {
+		return dedupe(l)
+	}
+	out := l[:0]
+	for _, s := range l {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return slices.Clip(out)
 }
 
 var emailRe = regexp.MustCompile(`[^\s<>,;:"()\[\]]+@[^\s<>,;:"()\[\]]+`)
