@@ -40,23 +40,6 @@ var bounceSuffixRe = regexp.MustCompile(`(?i)[-–:(\s](?:` + quotedAlternation(
 var bounceSuffixPhrases = []string{"non remis", "non-remis", "nonremis", "undeliverable", "undelivered", "not delivered",
 	"non distribuable", "unzustellbar", "onbestelbaar"}
 
-// containsASCIIFold reports whether s contains lower, a lower-case ASCII string, up to the case of
-// ASCII letters: strings.Contains(strings.ToUpper(s), strings.ToUpper(lower)) when no rune
-// other than an ASCII letter upper-cases to one of lower's letters (only ı and ſ upper-case to
-// ASCII, to I and S), without the copy.
-func containsASCIIFold(s, lower string) bool {
-	for i := 0; i+len(lower) <= len(s); i++ {
-		j := 0
-		for j < len(lower) && asciiLower(s[i+j]) == lower[j] {
-			j++
-		}
-		if j == len(lower) {
-			return true
-		}
-	}
-	return false
-}
-
 // bounceSuffixLongest is the length of the longest of bounceSuffixPhrases.
 var bounceSuffixLongest = len(slices.MaxFunc(bounceSuffixPhrases, func(a, b string) int { return len(a) - len(b) }))
 
@@ -73,7 +56,7 @@ func quotedAlternation(list []string) string {
 // perhaps ")" and white space: one of the phrases ends s once these are trimmed, up to the case
 // of its letters, and most subjects end with none (TestBounceSuffix). The expression's case
 // folding takes an ASCII letter to no other ASCII one, and to two runes beyond ASCII only, ſ
-// and K (foldsToASCII); without them at its end, a phrase ends s in ASCII bytes, and
+// and the Kelvin sign (foldsToASCII); without them at its end, a phrase ends s in ASCII bytes, and
 // strings.EqualFold on that many bytes finds it. Running the expression over every subject
 // that ends with a letter a phrase ends with ("Imprimante bloquée") took a generated mail to
 // 293,300 instructions, 291,400 without; over every subject whose end is not ASCII, 281,600
@@ -102,6 +85,23 @@ func bounceSuffix(s string) bool {
 // foldsToASCII are the runes beyond ASCII that unicode.SimpleFold (and so an expression's (?i))
 // takes to an ASCII letter: ſ to s, the Kelvin sign to k (TestFoldsToASCII).
 var foldsToASCII = []rune{'\u017f', '\u212a'}
+
+// containsASCIIFold reports whether s contains lower, a lower-case ASCII string, up to the case of
+// ASCII letters: strings.Contains(strings.ToUpper(s), strings.ToUpper(lower)) when no rune
+// other than an ASCII letter upper-cases to one of lower's letters (only ı and ſ upper-case to
+// ASCII, to I and S), without the copy.
+func containsASCIIFold(s, lower string) bool {
+	for i := 0; i+len(lower) <= len(s); i++ {
+		j := 0
+		for j < len(lower) && asciiLower(s[i+j]) == lower[j] {
+			j++
+		}
+		if j == len(lower) {
+			return true
+		}
+	}
+	return false
+}
 
 // Subjects and opening phrases of delay warnings (nothing failed yet).
 var (
