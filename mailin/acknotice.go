@@ -182,11 +182,7 @@ func mayAcknowledge(s string) bool {
 func lowerASCII(dst []byte, s string) []byte {
 	dst = dst[:len(s)]
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst[i] = c
+		dst[i] = asciiLower(s[i])
 	}
 	return dst
 }

@@ -47,19 +47,19 @@ type calendarPart struct {
 
 // calendar reads a calendar part (text/calendar, or application/ics as Gmail names its copy)
 // into the walk's facts, unless an earlier one was read.
-func (w *walker) calendar(ct string, params map[string]string, disp string, data []byte) {
+func (w *walker) calendar(ct string, params *mediaParams, disp string, data []byte) {
 	if w.facts.calendar.meeting != nil || ct != "text/calendar" && ct != "application/ics" {
 		return
 	}
 	if len(data) > maxCalendar {
 		data = data[:maxCalendar]
 	}
-	text, _ := decodeText(data, params["charset"], w.hint)
+	text, _ := decodeText(data, params.get("charset"), w.hint)
 	c := readCalendar(text)
 	if c.meeting == nil {
 		return
 	}
-	c.own = ct == "text/calendar" && disp != "attachment" && strings.EqualFold(strings.TrimSpace(params["method"]), c.meeting.Method)
+	c.own = ct == "text/calendar" && disp != "attachment" && strings.EqualFold(strings.TrimSpace(params.get("method")), c.meeting.Method)
 	w.facts.calendar = c
 }
 

@@ -171,10 +171,7 @@ func (c *headerFields) add(line []byte) {
 		name = name[:len(buf)]
 	}
 	for i, ch := range name {
-		if 'A' <= ch && ch <= 'Z' {
-			ch += 'a' - 'A'
-		}
-		buf[i] = ch
+		buf[i] = asciiLower(ch)
 	}
 	name = buf[:len(name)]
 	full := len(c.fields) >= maxHeaderFields || c.size >= maxHeaderBytes
@@ -574,7 +571,7 @@ func decodeQWord(text string) []byte {
 // Content-Disposition. It accepts what mime.ParseMediaType refuses (missing
 // quotes, stray semicolons, RFC 2231 values in any charset, RFC 2047 encoded
 // words in quoted values). The value and parameter names are lower-case.
-func parseParams(v string) (string, map[string]string) {
+func parseParams(v string) (string, mediaParams) {
 	return parseParamsHint(v, "")
 }
 
@@ -606,13 +603,13 @@ func mediaValue(first string) string {
 
 // parseParamsHint is parseParams for a message whose text part declares the
 // charset hint, in which raw 8-bit values are read.
-func parseParamsHint(v, hint string) (string, map[string]string) {
+func parseParamsHint(v, hint string) (string, mediaParams) {
+	var params mediaParams
 	if strings.TrimSpace(v) == "" {
-		return "", nil // No field (most parts have no Content-Disposition): nothing to split, no map.
+		return "", params // No field (most parts have no Content-Disposition): nothing to split.
 	}
 	var buf [8]string // A field has a few parameters: its pieces stay off the heap.
 	parts := appendUnquoted(buf[:0], v, ';')
-	params := make(map[string]string, len(parts)-1)
 	value := ""
 	if len(parts) > 0 {
 		first := strings.TrimSpace(parts[0])
@@ -655,8 +652,8 @@ func parseParamsHint(v, hint string) (string, map[string]string) {
 			cont[base] = append(cont[base], piece{n, encoded, val})
 			continue
 		}
-		if _, ok := params[name]; !ok {
-			params[name] = val
+		if _, ok := params.lookup(name); !ok {
+			params.add(name, val)
 		}
 	}
 	for base, ps := range cont {
@@ -681,14 +678,71 @@ func parseParamsHint(v, hint string) (string, map[string]string) {
 		}
 		s, _ := decodeCharsetHint(raw, cs, hint)
 		// RFC 2231 values win over plain ones.
-		params[base] = s
+		params.set(base, s)
 	}
-	for k, v := range params {
-		if strings.Contains(v, "=?") || !isPlainText(v) {
-			params[k] = decodeHeader(v, hint)
+	for i := range params.n {
+		if p := params.at(i); strings.Contains(p.value, "=?") || !isPlainText(p.value) {
+			p.value = decodeHeader(p.value, hint)
 		}
 	}
 	return value, params
+}
+
+// mediaParams are the parameters of a field such as Content-Type, by lower-case name, as
+// parseParams reads them. A field has a few: they are held in the value itself, and past
+// len(inline) in more. A map was two allocations a field (its header and its group), five
+// fields a generated mail.
+type mediaParams struct {
+	n      int
+	inline [4]mediaParam
+	more   []mediaParam
+}
+
+type mediaParam struct{ name, value string }
+
+// get is the value of the parameter name, "" if none.
+func (p *mediaParams) get(name string) string {
+	v, _ := p.lookup(name)
+	return v
+}
+
+// lookup is the value of the parameter name, and whether there is one.
+func (p *mediaParams) lookup(name string) (string, bool) {
+	for i := range p.n {
+		if q := p.at(i); q.name == name {
+			return q.value, true
+		}
+	}
+	return "", false
+}
+
+// at is the i-th parameter, in the order first set.
+func (p *mediaParams) at(i int) *mediaParam {
+	if i < len(p.inline) {
+		return &p.inline[i]
+	}
+	return &p.more[i-len(p.inline)]
+}
+
+// add appends a parameter the value does not have.
+func (p *mediaParams) add(name, value string) {
+	if p.n < len(p.inline) {
+		p.inline[p.n] = mediaParam{name, value}
+	} else {
+		p.more = append(p.more, mediaParam{name, value})
+	}
+	p.n++
+}
+
+// set sets the value of the parameter name, added if the value does not have it.
+func (p *mediaParams) set(name, value string) {
+	for i := range p.n {
+		if q := p.at(i); q.name == name {
+			q.value = value
+			return
+		}
+	}
+	p.add(name, value)
 }
 
 func percentDecodeLenient(s string) string {

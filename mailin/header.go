@@ -60,14 +60,25 @@ func trimSpaceTab(s string) string {
 
 // fieldValue is go-message's value of a field whose text after the colon is v: each line
 // without a CR at its end and trimmed of spaces and tabs, the lines left non-empty joined by
-// one space. A value of one line is a slice of v.
+// one space. A value of one line is a slice of v; the lines are joined only from the second
+// non-empty one on.
 func fieldValue(v string) string {
-	one, n := "", 0
+	var one string
+	var b strings.Builder
+	n := 0
 	for rest := v; ; {
 		line, next, more := strings.Cut(rest, "\n")
 		if line = trimSpaceTab(strings.TrimSuffix(line, "\r")); line != "" {
-			if n == 0 {
+			switch n {
+			case 0:
 				one = line
+			case 1:
+				b.Grow(len(v))
+				b.WriteString(one)
+				fallthrough
+			default:
+				b.WriteByte(' ')
+				b.WriteString(line)
 			}
 			n++
 		}
@@ -78,21 +89,6 @@ func fieldValue(v string) string {
 	}
 	if n <= 1 {
 		return one
-	}
-	var b strings.Builder
-	b.Grow(len(v))
-	for rest := v; ; {
-		line, next, more := strings.Cut(rest, "\n")
-		if line = trimSpaceTab(strings.TrimSuffix(line, "\r")); line != "" {
-			if b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(line)
-		}
-		if !more {
-			break
-		}
-		rest = next
 	}
 	return b.String()
 }
@@ -111,14 +107,7 @@ func (f *headerField) is(k string, valid *int8) bool {
 		return false
 	}
 	for i := 0; i < len(k); i++ {
-		a, b := f.key[i], k[i]
-		if 'A' <= a && a <= 'Z' {
-			a += 'a' - 'A'
-		}
-		if 'A' <= b && b <= 'Z' {
-			b += 'a' - 'A'
-		}
-		if a != b {
+		if asciiLower(f.key[i]) != asciiLower(k[i]) {
 			return false
 		}
 	}

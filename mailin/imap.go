@@ -423,7 +423,22 @@ type pass struct {
 	batch       []*fetched // The mails for the desk, in UID order.
 	ids         []string   // Their Message-IDs.
 	st          Stats
-	more        bool // The search found more mail than a batch takes.
+	more        bool     // The search found more mail than a batch takes.
+	backlog     *backlog // The first run's choice it was read with, nil if none.
+}
+
+// readWith reports whether the pass is what a read now, with the first run's choice b (nil if
+// none), would give: the choice it was read with is b, or a choice that took nothing above the
+// pass's last recorded UID (its backlog ends there: the batch before took the rest of it).
+func (p *pass) readWith(b *backlog) bool {
+	switch {
+	case p.backlog == nil:
+		return b == nil
+	case b == nil:
+		return p.lastUID >= p.backlog.UpTo
+	}
+	return b.UpTo == p.backlog.UpTo && b.Backfill == p.backlog.Backfill && b.AckMaxAge == p.backlog.AckMaxAge &&
+		b.At.Equal(p.backlog.At)
 }
 
 // preparer is a desk that does the work of a batch's new requests that needs no writer before
@@ -442,7 +457,7 @@ func (g *Ingester) batch(ctx context.Context, s *session, ahead *pass) (st Stats
 		return st, false, nil, err
 	}
 	p := ahead
-	if p != nil && (!state.recorded || state.UIDValidity != p.uidValidity || state.LastUID != p.lastUID || state.Backlog != nil) {
+	if p != nil && (!state.recorded || state.UIDValidity != p.uidValidity || state.LastUID != p.lastUID || !p.readWith(state.Backlog)) {
 		p = nil // Not what the state now says: read again.
 	}
 	if p == nil {
@@ -456,7 +471,9 @@ func (g *Ingester) batch(ctx context.Context, s *session, ahead *pass) (st Stats
 		}
 		if p == nil { // Nothing new.
 			if b := state.Backlog; b != nil { // Nothing left that the first run takes: the backlog is done.
-				state.LastUID, state.Backlog = max(state.LastUID, b.UpTo), nil
+				// A mail still in flight was committed and flagged, and only the state saved after
+				// it was lost: a backlog mail not flagged would have been found.
+				state.LastUID, state.Backlog, state.Inflight = max(state.LastUID, b.UpTo), nil, nil
 				g.log.Info("first run done: the mail already in the mailbox is taken", "mailbox", mailbox)
 				return st, false, nil, g.saveState(ctx, mailbox, state)
 			}
@@ -467,9 +484,11 @@ func (g *Ingester) batch(ctx context.Context, s *session, ahead *pass) (st Stats
 	backlog := state.Backlog
 	mails := p.mails
 
-	// The commit, with the next batch read meanwhile when there is one.
+	// The commit, with the next batch read meanwhile when there is one: also in a first run's
+	// backlog, read with the same choice (a first import of a large mailbox went one batch after
+	// the other). Reading flags nothing: a mail is flagged only after its own batch commits.
 	var aheadErr error
-	if p.more && backlog == nil {
+	if p.more {
 		done := make(chan error, 1)
 		committing := state
 		go func() {
@@ -480,7 +499,7 @@ func (g *Ingester) batch(ctx context.Context, s *session, ahead *pass) (st Stats
 			}()
 			done <- g.process(ctx, mailbox, &committing, p.batch, p.ids, &st)
 		}()
-		next, aheadErr = g.read(ctx, s, uint32(mails[len(mails)-1].uid), nil)
+		next, aheadErr = g.read(ctx, s, uint32(mails[len(mails)-1].uid), backlog)
 		err = <-done
 		state = committing
 	} else {
@@ -588,7 +607,7 @@ func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog
 	if len(uids) == 0 {
 		return nil, nil
 	}
-	p = &pass{uidValidity: s.uidValidity, lastUID: lastUID}
+	p = &pass{uidValidity: s.uidValidity, lastUID: lastUID, backlog: backlog}
 	st := &p.st
 	size := max(s.cfg.BatchSize, 1)
 	if len(uids) > size {

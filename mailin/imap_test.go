@@ -399,6 +399,32 @@ func BenchmarkIngest(b *testing.B) {
 	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "mails/s")
 }
 
+// BenchmarkIngestFirstRun is a first import: a fresh desk meets a mailbox of 1,000 unread mails
+// (backfill "unseen"), taken in batches of 200.
+func BenchmarkIngestFirstRun(b *testing.B) {
+	const mails = 1000
+	total := 0
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		srv := newTestServer(b)
+		d := newDesk(b, srv.addr, "", 200)
+		g := d.ingester()
+		for j := range mails {
+			srv.deliver(b, "INBOX", testMail(fmt.Sprintf("f%d.%d@x", i, j), fmt.Sprintf("user%d@corp.example", j), "Problème de wifi", "Bonjour,\nle wifi ne marche plus au 3e étage.\nMerci"))
+		}
+		b.StartTimer()
+		st, err := g.Once(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st.Opened != mails {
+			b.Fatalf("stats %+v", st)
+		}
+		total += st.Opened
+	}
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "mails/s")
+}
+
 // openWriter opens a second connection to the desk's database, to change its schema in tests.
 func openWriter(t testing.TB, d *testDesk) *sql.DB {
 	t.Helper()

@@ -104,12 +104,18 @@ func textHead(s string, n int) string {
 // conversion of its HTML (itself a conversion), the HTML's text, and its texts cut into lines
 // and classified.
 type reading struct {
-	m          *Message
-	conv       int8 // converted(): 0 not known yet, 1 no, 2 yes.
-	html       string
-	htmlDone   bool
-	views      []*lineView
-	viewSource []string // The text each view was made of.
+	m        *Message
+	conv     int8 // converted(): 0 not known yet, 1 no, 2 yes.
+	html     string
+	htmlDone bool
+	views    [4]textView // The views made, the first nviews of them: a mail makes one to three.
+	nviews   int
+}
+
+// textView is a lineView and the text it was made of.
+type textView struct {
+	text string
+	view *lineView
 }
 
 func newReading(m *Message) *reading { return &reading{m: m} }
@@ -175,13 +181,16 @@ func (r *reading) htmlText() string {
 
 // view returns the lines of text, classified once.
 func (r *reading) view(text string) *lineView {
-	for i, s := range r.viewSource {
-		if s == text {
-			return r.views[i]
+	for _, tv := range r.views[:r.nviews] {
+		if tv.text == text {
+			return tv.view
 		}
 	}
 	v := newLineView(text)
-	r.views, r.viewSource = append(r.views, v), append(r.viewSource, text)
+	if r.nviews < len(r.views) { // Held in the reading: two slices grown were two allocations a mail.
+		r.views[r.nviews] = textView{text, v}
+		r.nviews++
+	}
 	return v
 }
 

@@ -396,3 +396,24 @@ func TestBracketed(t *testing.T) {
 		}
 	}
 }
+
+// TestDedupeOwn: dedupeOwn gives what dedupe gives (nil, empty or not) on random lists of up to
+// 12 strings, empty ones and repeats included.
+func TestDedupeOwn(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	words := []string{"", "a@x", "b@x", "c@x", "A@x", "d@y"}
+	for range 20000 {
+		var l []string
+		if r.IntN(10) > 0 {
+			l = make([]string, r.IntN(13))
+		}
+		for i := range l {
+			l[i] = words[r.IntN(len(words))]
+		}
+		want := dedupe(slices.Clone(l))
+		got := dedupeOwn(slices.Clone(l))
+		if !slices.Equal(got, want) || (got == nil) != (want == nil) {
+			t.Fatalf("dedupeOwn(%q) = %q (nil %v), dedupe %q (nil %v)", l, got, got == nil, want, want == nil)
+		}
+	}
+}

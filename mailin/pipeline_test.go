@@ -27,6 +27,7 @@ type pipeDesk struct {
 	ingested [][]string    // Of each batch Ingest was given.
 	seenAt   []int         // \Seen mails in INBOX when each Ingest began.
 	next     chan struct{} // Closed when Prepare is given a batch after the one committing.
+	patience time.Duration // How long batch 1's commit waits for batch 2 to be prepared; a minute if 0.
 }
 
 func (d *pipeDesk) Prepare(ctx context.Context, batch []*tickets.Incoming) {
@@ -53,9 +54,13 @@ func (d *pipeDesk) Ingest(ctx context.Context, now time.Time, batch []*tickets.I
 	d.mu.Unlock()
 	if wait != nil {
 		// A guard against a hang, not a measure: the next batch is read while this one commits.
+		patience := d.patience
+		if patience == 0 {
+			patience = time.Minute
+		}
 		select {
 		case <-wait:
-		case <-time.After(time.Minute):
+		case <-time.After(patience):
 			d.t.Error("the next batch was not read while the first committed")
 		}
 	}
@@ -182,8 +187,14 @@ func (s *testServer) seenIDs(t testing.TB, mailbox string) []string {
 // TestPipelineFailureAtEveryPoint: the desk fails at each of its calls in turn (the state saved
 // before and after each commit, the duplicate check of each mail, some made while the batch
 // before commits); at that point every mail flagged is recorded, and the next pass records and
-// flags every mail, each once.
+// flags every mail, each once. The same for a first run whose backlog is the five mails (the
+// first run's choice saved, then its batches read ahead as new mail's are).
 func TestPipelineFailureAtEveryPoint(t *testing.T) {
+	t.Run("new", func(t *testing.T) { failAtEveryPoint(t, false) })
+	t.Run("backlog", func(t *testing.T) { failAtEveryPoint(t, true) })
+}
+
+func failAtEveryPoint(t *testing.T, backlog bool) {
 	const mails = 5
 	for _, kind := range []string{"save", "has"} {
 		for k := 1; ; k++ {
@@ -193,8 +204,10 @@ func TestPipelineFailureAtEveryPoint(t *testing.T) {
 			s.IMAP.Address, s.IMAP.Username, s.IMAP.Password, s.IMAP.BatchSize = srv.addr, "helpdesk", "secret", 2
 			g := NewIngester(d, s, nil)
 			ctx := context.Background()
-			if _, err := g.Once(ctx); err != nil { // The first run, on an empty mailbox: no backlog.
-				t.Fatal(err)
+			if !backlog {
+				if _, err := g.Once(ctx); err != nil { // The first run, on an empty mailbox: no backlog.
+					t.Fatal(err)
+				}
 			}
 			for i := range mails {
 				srv.deliver(t, "INBOX", testMail(fmt.Sprintf("m%d@x", i), fmt.Sprintf("u%d@corp.example", i), "wifi", "down"))
@@ -229,7 +242,7 @@ func TestPipelineFailureAtEveryPoint(t *testing.T) {
 			if n, seen := srv.mailbox(t, "INBOX"); n != mails || seen != mails || len(d.mails) != mails {
 				t.Fatalf("%s failing at call %d: %d mails, %d seen, %d recorded", kind, k, n, seen, len(d.mails))
 			}
-			if st, err := g.loadState(ctx, g.settings().IMAP); err != nil || st.LastUID != mails || len(st.Inflight) != 0 {
+			if st, err := g.loadState(ctx, g.settings().IMAP); err != nil || st.LastUID != mails || len(st.Inflight) != 0 || st.Backlog != nil {
 				t.Fatalf("%s failing at call %d: state %+v %v", kind, k, st, err)
 			}
 		}
@@ -304,5 +317,64 @@ func TestPipelineMovesToDoneMailbox(t *testing.T) {
 	}
 	if n, _ := srv.mailbox(t, "Done"); n != 5 || len(d.mails) != 5 {
 		t.Fatalf("%d mails in Done, %d recorded", n, len(d.mails))
+	}
+}
+
+// TestPipelineFirstRun: a first run's backlog is read ahead as new mail is: batch 2 is prepared
+// while batch 1 commits, the mails the first run leaves (read ones, for backfill "unseen") are
+// not taken nor touched, none of a batch is flagged before its commit, and a stop after batch 1
+// (batch 2 read ahead, then dropped) loses no mail and doubles none.
+func TestPipelineFirstRun(t *testing.T) {
+	srv := newTestServer(t)
+	td := newDesk(t, srv.addr, "", 5)
+	d := &pipeDesk{Desk: td.Desk, t: t, srv: srv, patience: 20 * time.Second}
+	ctx := context.Background()
+	now := time.Now()
+	var want []string
+	for i := range 12 {
+		id := fmt.Sprintf("u%d@x", i)
+		srv.put(t, testMail(id, fmt.Sprintf("u%d@corp.example", i), "wifi", "le wifi"), now.Add(-time.Hour))
+		want = append(want, id)
+		if i%4 == 1 { // Read already: the first run leaves it.
+			srv.put(t, testMail(fmt.Sprintf("read%d@x", i), "r@corp.example", "vpn", "le vpn"), now.Add(-time.Hour), imap.FlagSeen)
+		}
+	}
+	first := NewIngester(d, td.settings, nil)
+	stop, cancel := context.WithCancel(ctx)
+	first.Processed = func(Stats) { cancel() }
+	if _, err := first.Once(stop); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.prepared) != 2 || !slices.Equal(d.prepared[0], want[:5]) || !slices.Equal(d.prepared[1], want[5:10]) {
+		t.Fatalf("batches prepared %v; want batch 2 read while batch 1 committed", d.prepared)
+	}
+	if n := count(t, td, `SELECT COUNT(*) FROM tickets`); n != 5 {
+		t.Fatalf("%d tickets after batch 1", n)
+	}
+	if s := td.state(t, "INBOX"); s.Backlog == nil || s.LastUID != 6 {
+		t.Fatalf("state after batch 1: %+v", s)
+	}
+	g := NewIngester(d, td.settings, nil)
+	if _, err := g.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.EqualFunc(d.ingested, [][]string{want[:5], want[5:10], want[10:]}, slices.Equal) {
+		t.Fatalf("batches ingested %v", d.ingested)
+	}
+	// Batch 2 read again after the stop, batch 3 read ahead of its commit and taken as read.
+	if !slices.EqualFunc(d.prepared, [][]string{want[:5], want[5:10], want[5:10], want[10:]}, slices.Equal) {
+		t.Fatalf("batches prepared %v", d.prepared)
+	}
+	if !slices.Equal(d.seenAt, []int{3, 8, 13}) {
+		t.Fatalf("\\Seen mails as each batch began its commit: %v, want 3 8 13 (the 3 read ones, then each batch after its commit)", d.seenAt)
+	}
+	if n := count(t, td, `SELECT COUNT(*) FROM tickets`); n != 12 {
+		t.Fatalf("%d tickets, want 12", n)
+	}
+	if n, seen := srv.mailbox(t, "INBOX"); n != 15 || seen != 15 {
+		t.Fatalf("INBOX: %d mails, %d seen", n, seen)
+	}
+	if s := td.state(t, "INBOX"); s.Backlog != nil || s.LastUID != 15 {
+		t.Fatalf("state after the first run: %+v", s)
 	}
 }

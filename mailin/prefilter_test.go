@@ -4,8 +4,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 // anchoredAll are the expressions compiled with mustAnchored, by name.
@@ -220,23 +224,73 @@ Pouvez-vous m'aider ?
 Problème d'imprimante
 VPN en panne`
 
-// TestBounceSuffix: bounceSuffix agrees with bounceSuffixRe on the subjects of the samples and
-// corpora, with each phrase in either case behind and before the characters that matter.
+// TestFoldsToASCII: foldsToASCII are all the runes beyond ASCII whose case-folding orbit holds an
+// ASCII letter.
+func TestFoldsToASCII(t *testing.T) {
+	var found []rune
+	for r := rune(utf8.RuneSelf); r <= unicode.MaxRune; r++ {
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < utf8.RuneSelf && ('a' <= f && f <= 'z' || 'A' <= f && f <= 'Z') {
+				found = append(found, r)
+				break
+			}
+		}
+	}
+	if !slices.Equal(found, foldsToASCII) {
+		t.Fatalf("runes folding to ASCII letters: %q, foldsToASCII %q", found, foldsToASCII)
+	}
+}
+
+// bounceSuffixWritten is bounceSuffixRe as it was written out before it was built from
+// bounceSuffixPhrases.
+var bounceSuffixWritten = regexp.MustCompile(`(?i)[-–:(\s](?:non[- ]?remis|undeliverable|undelivered|not delivered|non distribuable|unzustellbar|onbestelbaar)\)?\s*$`)
+
+// TestBounceSuffix: bounceSuffix agrees with bounceSuffixRe, and bounceSuffixRe with the
+// expression as it was written out, on the samples' subjects, each phrase in either case behind
+// and before the characters that matter, and random subjects made of phrases, separators and
+// letters that fold to ASCII ones (ſ, K).
 func TestBounceSuffix(t *testing.T) {
 	subjects := append(strings.Split(anchoredSamples, "\n"), "RE: Réunion - non remis", "Order 12 (undeliverable)",
 		"Order 12 (UNDELIVERABLE) ", "x: Unzustellbar\t", "x - onbestelbaar))", "x (not delivered )", "x:non-remis",
 		"x –non distribuable", "x undelivereD", "ſ", "x: non remiſ", "")
-	for _, p := range []string{"non remis", "non-remis", "nonremis", "undeliverable", "undelivered", "not delivered",
-		"non distribuable", "unzustellbar", "onbestelbaar"} {
+	phrases := []string{"non remis", "non-remis", "nonremis", "undeliverable", "undelivered", "not delivered",
+		"non distribuable", "unzustellbar", "onbestelbaar"} // As the expression was written.
+	for _, p := range phrases {
 		for _, before := range []string{"", "x", "x ", "x-", "x–", "x:", "x(", "x\t"} {
 			for _, after := range []string{"", ")", ") ", " ", "\n", "x", "))", ".", " )"} {
 				subjects = append(subjects, before+p+after, before+strings.ToUpper(p)+after)
 			}
 		}
 	}
+	pieces := append([]string{" ", "-", "–", ":", "(", ")", "\t", "\n", "x", "é", "ée", "ſ", "K", "s", "k", "re: ", "non", "remi",
+		"nonremiſ", "\xff", "\xc5", "\xbf", "bloquée", "distribuable", "ı", "İ"},
+		phrases...)
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		var b strings.Builder
+		for range 1 + r.IntN(5) {
+			p := pieces[r.IntN(len(pieces))]
+			if r.IntN(3) == 0 {
+				p = strings.ToUpper(p)
+			}
+			b.WriteString(p)
+		}
+		subjects = append(subjects, b.String())
+	}
+	matched := 0
 	for _, s := range subjects {
-		if got, want := bounceSuffix(s), bounceSuffixRe.MatchString(s); got != want {
+		want := bounceSuffixWritten.MatchString(s)
+		if re := bounceSuffixRe.MatchString(s); re != want {
+			t.Errorf("bounceSuffixRe.MatchString(%q) = %v, the expression as written says %v", s, re, want)
+		}
+		if got := bounceSuffix(s); got != want {
 			t.Errorf("bounceSuffix(%q) = %v, the expression says %v", s, got, want)
 		}
+		if want {
+			matched++
+		}
+	}
+	if matched < len(subjects)/20 {
+		t.Errorf("only %d of %d subjects end with a bounce phrase", matched, len(subjects))
 	}
 }

@@ -1,6 +1,7 @@
 package mailin
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -218,5 +219,32 @@ func TestVerdictInTheWild(t *testing.T) {
 				t.Errorf("a delay names failed recipients: %v", m.FailedRecipients)
 			}
 		})
+	}
+}
+
+// TestContainsASCIIFold: containsASCIIFold(s, ".tmda@") is what the verdict read before,
+// strings.Contains(strings.ToUpper(s), ".TMDA@"), on random Message-IDs made of the pattern's
+// pieces in either case and of runes that case-map to ASCII or from it (ı, ſ, K, ß), invalid
+// UTF-8 included.
+func TestContainsASCIIFold(t *testing.T) {
+	pieces := []string{".", "t", "T", "m", "M", "d", "D", "a", "A", "@", ".tmda@", ".TMDA@", ".TmDa@", "ı", "ſ", "K", "ß", "\xff", "x", "12345", "<", ">"}
+	r := rand.New(rand.NewPCG(9, 10))
+	found := 0
+	for range 50000 {
+		var b strings.Builder
+		for range r.IntN(10) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		want := strings.Contains(strings.ToUpper(s), ".TMDA@")
+		if got := containsASCIIFold(s, ".tmda@"); got != want {
+			t.Fatalf("containsASCIIFold(%q) = %v, ToUpper says %v", s, got, want)
+		}
+		if want {
+			found++
+		}
+	}
+	if found < 1000 {
+		t.Fatalf("only %d of the Message-IDs hold the pattern", found)
 	}
 }

@@ -79,8 +79,8 @@ func (w *walker) walk(h Header, body []byte, depth int, parent string) {
 	}
 	ct, params := contentTypeHint(h, parent, w.hint)
 	disp, dparams := parseParamsHint(h.Get("Content-Disposition"), w.hint)
-	name := dparams["filename"]
-	for _, alt := range []string{params["name"], dparams["name"], params["file"], params["filename"]} {
+	name := dparams.get("filename")
+	for _, alt := range []string{params.get("name"), dparams.get("name"), params.get("file"), params.get("filename")} {
 		if name == "" {
 			name = alt // non-standard places mailers put the name
 		}
@@ -107,7 +107,7 @@ func (w *walker) walk(h Header, body []byte, depth int, parent string) {
 
 	switch {
 	case strings.HasPrefix(ct, "multipart/"):
-		w.multipart(h, ct, params, body, depth)
+		w.multipart(h, ct, &params, body, depth)
 	case ct == "message/rfc822" || ct == "message/global" || ct == "message/rfc2822":
 		w.message(h, body, name, depth)
 	case ct == "message/delivery-status" || ct == "message/global-delivery-status":
@@ -130,7 +130,7 @@ func (w *walker) walk(h Header, body []byte, depth int, parent string) {
 	// (text/calendar, text/enriched, …) are files.
 	case (ct == "text/plain" || ct == "text/html") && !isAttachment && (name == "" || parent == ""):
 		data := w.decode(h, ct, body)
-		cs := params["charset"]
+		cs := params.get("charset")
 		if ct == "text/html" && cs == "" {
 			cs = htmlMetaCharset(data)
 		}
@@ -142,8 +142,8 @@ func (w *walker) walk(h Header, body []byte, depth int, parent string) {
 			w.htmls = append(w.htmls, s)
 			return
 		}
-		if strings.EqualFold(params["format"], "flowed") {
-			s = unflow(s, strings.EqualFold(params["delsp"], "yes"))
+		if strings.EqualFold(params.get("format"), "flowed") {
+			s = unflow(s, strings.EqualFold(params.get("delsp"), "yes"))
 		}
 		s = w.uuencoded(s)
 		w.texts = append(w.texts, s)
@@ -152,7 +152,7 @@ func (w *walker) walk(h Header, body []byte, depth int, parent string) {
 			return
 		}
 		data := w.decode(h, ct, body)
-		w.calendar(ct, params, disp, data) // A meeting's (calendar.go); the part stays a file.
+		w.calendar(ct, &params, disp, data) // A meeting's (calendar.go); the part stays a file.
 		w.attach(Attachment{
 			Name:        name,
 			ContentType: ct,
@@ -220,8 +220,8 @@ func htmlMetaCharset(b []byte) string {
 }
 
 // multipart splits a multipart body and walks its parts.
-func (w *walker) multipart(h Header, ct string, params map[string]string, body []byte, depth int) {
-	boundary := strings.TrimRight(params["boundary"], " \t")
+func (w *walker) multipart(h Header, ct string, params *mediaParams, body []byte, depth int) {
+	boundary := strings.TrimRight(params.get("boundary"), " \t")
 	if boundary == "" {
 		boundary = guessBoundary(body)
 		if boundary == "" {
@@ -247,7 +247,7 @@ func (w *walker) multipart(h Header, ct string, params map[string]string, body [
 		w.problem("multipart without closing boundary")
 	}
 	if ct == "multipart/report" {
-		if rt := strings.ToLower(params["report-type"]); rt != "" && w.facts.reportType == "" {
+		if rt := strings.ToLower(params.get("report-type")); rt != "" && w.facts.reportType == "" {
 			w.facts.reportType = rt
 		}
 	}
@@ -276,7 +276,7 @@ func (w *walker) multipart(h Header, ct string, params map[string]string, body [
 			case strings.Contains(pct, "pgp"):
 				name = "signature.asc"
 			}
-			if n := cleanFilename(pparams["name"]); n != "" {
+			if n := cleanFilename(pparams.get("name")); n != "" {
 				name = n
 			}
 			if !w.room() {
