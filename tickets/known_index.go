@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -630,15 +631,14 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 	avg := d.avgLength(df, n)
 	// The terms' postings, and the terms by rarity; of each, the newest postings the walk reaches.
 	for i, t := range terms {
-		ps := x.postingsOf(t)
-		r.byRarity[i] = i
-		r.terms[i] = knownTerm{all: ps, idf: bm25IDF(float64(n), float64(df[t])), first: slices.Index(terms[:i], t) < 0, kept: knownKept{block: -1}}
+		r.byRarity[i], r.dfs[i] = i, df[t]
+		r.terms[i] = knownTerm{idf: bm25IDF(float64(n), float64(r.dfs[i])), first: slices.Index(terms[:i], t) < 0, kept: knownKept{block: -1}}
 		if id, ok := x.termID[t]; ok {
-			r.terms[i].maxTF, r.terms[i].blocks = x.maxTF[id], x.blocks[id]
+			r.terms[i].all, r.terms[i].maxTF, r.terms[i].blocks = x.postings[id], x.maxTF[id], x.blocks[id]
 			r.terms[i].bound = knownBound(r.terms[i].idf, x.maxTF[id], x.minDL[id], avg)
 		}
 	}
-	sort.SliceStable(r.byRarity, func(i, j int) bool { return df[terms[r.byRarity[i]]] < df[terms[r.byRarity[j]]] })
+	slices.SortStableFunc(r.byRarity, func(i, j int) int { return cmp.Compare(r.dfs[i], r.dfs[j]) })
 	walk := maxKnownWalk
 	whole := true // Every term once, and all its postings walked.
 	for _, j := range r.byRarity {
@@ -692,6 +692,7 @@ func (x *knownIndex) rank(d searchDialect, terms []string, lang string, exclude 
 type knownRanking struct {
 	terms    []knownTerm
 	byRarity []int         // The terms, rarest first.
+	dfs      []int         // By term: its count of documents.
 	inOrder  []int         // The terms in the query's order.
 	sumOrder []int         // The order the walk adds the terms' parts of a score in: byRarity or inOrder.
 	byBound  []int         // The terms but the rarest, smallest bound first (best).
@@ -708,6 +709,7 @@ var knownRankings = sync.Pool{New: func() any { return new(knownRanking) }}
 func (r *knownRanking) reset(m int) {
 	r.terms = slices.Grow(r.terms[:0], m)[:m]
 	r.byRarity = slices.Grow(r.byRarity[:0], m)[:m]
+	r.dfs = slices.Grow(r.dfs[:0], m)[:m]
 	r.inOrder = slices.Grow(r.inOrder[:0], m)[:m]
 	r.byBound = slices.Grow(r.byBound[:0], m)
 	r.top = r.top[:0]
