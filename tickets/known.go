@@ -158,10 +158,10 @@ func (x *knownIndex) answerRows(ctx context.Context, q querier, d searchDialect,
 	x.rowsMu.Lock()
 	gen := x.rowsGen
 	var missing []rankedTicket
-	kept := make(map[int64]knownRow, len(ranked))
-	for _, r := range ranked {
+	kept := make([]knownRow, len(ranked)) // By place in ranked; ID 0 until read.
+	for i, r := range ranked {
 		if row, ok := x.rows[r.id]; ok {
-			kept[r.id] = row
+			kept[i] = row
 		} else {
 			missing = append(missing, r)
 		}
@@ -184,13 +184,15 @@ func (x *knownIndex) answerRows(ctx context.Context, q querier, d searchDialect,
 			}
 		}
 		x.rowsMu.Unlock()
-		for id, row := range read {
-			kept[id] = row
+		for i, r := range ranked {
+			if row, ok := read[r.id]; ok {
+				kept[i] = row
+			}
 		}
 	}
 	var out []KnownAnswer
-	for _, r := range ranked {
-		if row, ok := kept[r.id]; ok && !row.gone {
+	for i, r := range ranked {
+		if row := kept[i]; row.ID != 0 && !row.gone {
 			ka := row.KnownAnswer
 			ka.Similarity = int(100*similarity(r.score, self) + 0.5)
 			out = append(out, ka)

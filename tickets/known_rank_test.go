@@ -296,3 +296,55 @@ func TestKnownRankPruned(t *testing.T) {
 		rankQueries(t, &x, &rd, r, queries)
 	})
 }
+
+// TestKnownRankWholeWalk: when the walk reaches every posting of the query's terms, rank keeps
+// only the best limit (not knownRescored) and returns what rankFull returns, the very tickets in
+// the same order with the same scores to the last bit: on small desks of few words, short
+// documents and frequencies of 1 to 3, where many tickets tie or nearly tie, and on desks large
+// enough that the walk stops short for some queries.
+func TestKnownRankWholeWalk(t *testing.T) {
+	r := rand.New(rand.NewPCG(20, 5))
+	whole, cut := 0, 0
+	for desk := range 24 {
+		vocab := 5 + r.IntN(40)
+		docs := make([]string, 50+r.IntN([]int{400, 6000}[desk%2]))
+		for i := range docs {
+			var ws []string
+			for range 1 + r.IntN(8) {
+				w := fmt.Sprintf("w%d", int(float64(vocab)*r.Float64()*r.Float64()))
+				for range 1 + r.IntN(3)*r.IntN(2) {
+					ws = append(ws, w)
+				}
+			}
+			docs[i] = strings.Join(ws, " ")
+		}
+		var x knownIndex
+		var rd rankDocs
+		rd.fill(&x, r, docs, []string{"fr", "en", "fr", everyLanguage})
+		queries := make([][]string, 60)
+		for i := range queries {
+			seen := map[string]bool{}
+			for range 1 + r.IntN(6) {
+				w := fmt.Sprintf("w%d", r.IntN(vocab+2))
+				if !seen[w] {
+					seen[w] = true
+					queries[i] = append(queries[i], w)
+				}
+			}
+			postings := 0
+			for _, w := range queries[i] {
+				postings += len(x.postingsOf(w))
+			}
+			if postings <= maxKnownWalk {
+				whole++
+			} else {
+				cut++
+			}
+		}
+		rankQueries(t, &x, &rd, r, queries)
+	}
+	if whole < 500 || cut < 100 {
+		t.Fatalf("%d queries walked whole, %d cut short: want both", whole, cut)
+	}
+	t.Logf("%d queries walked whole, %d cut short", whole, cut)
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -939,11 +940,14 @@ func rescore(ctx context.Context, q querier, d searchDialect, ranked []rankedTic
 
 // sortRanked orders ranked tickets best first, the newest first among equals, as the engines do.
 func sortRanked(ranked []rankedTicket) {
-	sort.SliceStable(ranked, func(i, j int) bool {
-		if ranked[i].score != ranked[j].score {
-			return ranked[i].score > ranked[j].score
+	slices.SortStableFunc(ranked, func(a, b rankedTicket) int {
+		switch {
+		case a.score > b.score || a.score == b.score && a.id > b.id:
+			return -1
+		case b.score > a.score || a.score == b.score && b.id > a.id:
+			return 1
 		}
-		return ranked[i].id > ranked[j].id
+		return 0
 	})
 }
 
@@ -964,6 +968,9 @@ const (
 // rarestTerms returns terms from the rarest up, as many as hold at most bound postings together
 // (df counts the documents of each term).
 func rarestTerms(terms []string, df map[string]int, bound int) []string {
+	if !slices.ContainsFunc(terms, func(t string) bool { return df[t] <= bound }) {
+		return nil // Not even the rarest.
+	}
 	byRarity := append([]string(nil), terms...)
 	sort.SliceStable(byRarity, func(i, j int) bool { return df[byRarity[i]] < df[byRarity[j]] })
 	var rare []string
