@@ -3,9 +3,7 @@ package tickets
 import (
 	"maps"
 	"math"
-	"slices"
 	"strings"
-	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -26,8 +24,6 @@ type Model struct {
 	fsizes    map[string]int            // Sum of the counts of frequent features by category.
 	vocab     map[string]int            // Feature counts, all categories together.
 	nFrequent int                       // Features counted at least twice.
-
-	byFeature atomic.Pointer[modelIndex] // judge's counts by feature, built by its first call; nil after a change.
 }
 
 // frequentFrom is the number of training examples from which features seen once are ignored.
@@ -49,7 +45,6 @@ func (m *Model) add(category string, feats []string, sign int) {
 	if category == "" {
 		return
 	}
-	m.byFeature.Store(nil)
 	c := m.counts[category]
 	if c == nil {
 		c = map[string]int{}
@@ -158,38 +153,36 @@ func (m *Model) judge(feats []string) (best string, scores map[string]float64, a
 	if m == nil || m.total <= 0 || len(m.docs) == 0 {
 		return "", nil, abstainNoModel
 	}
-	x := m.index()
-	var held [64]int32
-	known := held[:0] // Of each feature the vocabulary holds, its counts' place in x.counts.
+	minCount, v, sizes := 1, len(m.vocab), m.sizes
+	if m.total >= frequentFrom {
+		minCount, v, sizes = 2, m.nFrequent, m.fsizes
+	}
+	known := feats[:0:0]
 	for _, f := range feats {
-		if at, ok := x.at[f]; ok {
-			known = append(known, at)
+		if m.vocab[f] >= minCount {
+			known = append(known, f)
 		}
 	}
 	if len(known) == 0 {
 		return "", nil, abstainUnknown
 	}
-	nc := len(x.cats)
-	var lps [16]float64
-	logp := lps[:0]
-	if nc > len(lps) {
-		logp = make([]float64, 0, nc)
-	}
-	bestLP, bestAt := math.Inf(-1), -1
+	logp := make(map[string]float64, len(m.docs))
+	bestLP := math.Inf(-1)
 	byWords, byWordsLP := "", math.Inf(-1) // The best on the likelihood alone, without the prior.
-	for ci, cat := range x.cats {
+	for cat, n := range m.docs {
 		// log P(cat) + Σ log((count(f, cat) + 1) / (size(cat) + V)): Laplace adds one per feature
 		// of the vocabulary. log(0 + 1) is 0, so only the features seen in cat need a logarithm.
-		ll := -float64(len(known)) * math.Log(float64(x.sizes[ci]+x.v))
-		for _, at := range known {
-			if k := x.counts[int(at)+ci]; k > 0 {
+		ll := -float64(len(known)) * math.Log(float64(sizes[cat]+v))
+		c := m.counts[cat]
+		for _, f := range known {
+			if k := c[f]; k > 0 {
 				ll += math.Log(float64(k + 1))
 			}
 		}
-		lp := math.Log(float64(x.docs[ci])/float64(m.total)) + ll
-		logp = append(logp, lp)
+		lp := math.Log(float64(n)/float64(m.total)) + ll
+		logp[cat] = lp
 		if lp > bestLP || lp == bestLP && cat < best {
-			best, bestLP, bestAt = cat, lp, ci
+			best, bestLP = cat, lp
 		}
 		if ll > byWordsLP || ll == byWordsLP && cat < byWords {
 			byWords, byWordsLP = cat, ll
@@ -200,13 +193,13 @@ func (m *Model) judge(feats []string) (best string, scores map[string]float64, a
 	for _, lp := range logp {
 		sum += math.Exp(lp - bestLP)
 	}
-	scores = make(map[string]float64, nc)
-	for ci, lp := range logp {
-		scores[x.cats[ci]] = math.Exp(lp-bestLP) / sum
+	scores = make(map[string]float64, len(logp))
+	for cat, lp := range logp {
+		scores[cat] = math.Exp(lp-bestLP) / sum
 	}
 	support := 0
-	for _, at := range known {
-		support += int(x.counts[int(at)+bestAt])
+	for _, f := range known {
+		support += m.counts[best][f]
 	}
 	switch {
 	case support < minSupport:
@@ -215,54 +208,6 @@ func (m *Model) judge(feats []string) (best string, scores map[string]float64, a
 		return best, scores, abstainPriorOnly
 	}
 	return best, scores, ""
-}
-
-// modelIndex is what judge reads of a model, by feature: the counts of each feature in every
-// category at once, where the model keeps a map by feature for each category. judge looked each
-// feature of a request up in each category's map (and in the vocabulary): on the desk of 100,000
-// seeded tickets, 17 thousand of a new request's instructions (BenchmarkNewRequestsDeskSize).
-type modelIndex struct {
-	cats   []string         // The categories, sorted.
-	docs   []int            // By category: its training examples.
-	sizes  []int            // By category: the sum of the counts of the vocabulary's features.
-	v      int              // The vocabulary's features.
-	at     map[string]int32 // Each feature of the vocabulary: the place of its counts in counts.
-	counts []int32          // By feature, then by category (cats' order).
-}
-
-// index returns m's modelIndex, built at the first call after a change. The vocabulary is the
-// features seen at least minCount times: once, or twice past frequentFrom examples.
-func (m *Model) index() *modelIndex {
-	if x := m.byFeature.Load(); x != nil {
-		return x
-	}
-	minCount, v, sizes := 1, len(m.vocab), m.sizes
-	if m.total >= frequentFrom {
-		minCount, v, sizes = 2, m.nFrequent, m.fsizes
-	}
-	x := &modelIndex{cats: slices.Sorted(maps.Keys(m.docs)), v: v}
-	nc := len(x.cats)
-	for _, cat := range x.cats {
-		x.docs, x.sizes = append(x.docs, m.docs[cat]), append(x.sizes, sizes[cat])
-	}
-	n := 0
-	for _, c := range m.vocab {
-		if c >= minCount {
-			n++
-		}
-	}
-	x.at, x.counts = make(map[string]int32, n), make([]int32, 0, n*nc)
-	for f, c := range m.vocab {
-		if c < minCount {
-			continue
-		}
-		x.at[f] = int32(len(x.counts))
-		for _, cat := range x.cats {
-			x.counts = append(x.counts, int32(m.counts[cat][f]))
-		}
-	}
-	m.byFeature.Store(x)
-	return x
 }
 
 // Features turns a text into the model's features: folded, stemmed words that are not stopwords,
