@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	tparse "text/template/parse"
+	"unsafe"
 )
 
 // The evaluator (eval.go) does not walk text/template's parse trees: compile turns each tree, once
@@ -588,6 +589,27 @@ type fieldPath struct {
 	addr  bool
 	index []int
 	ok    bool
+	// direct: every field of the path is exported, so that on an addressable struct the value
+	// is the one at offset bytes from its address (at), not read field by field
+	// (reflect.Value.Field, a third of a field chain's instructions).
+	direct bool
+	offset uintptr
+	final  any // A nil pointer to the last field's type.
+}
+
+// at is the value of the path's last field in the addressable struct at base: a pointer of
+// final's type set to base+offset, as an interface (a pointer's interface holds the pointer
+// itself), then its element. reflect.NewAt does the same but looks the pointer type up at each
+// call (resolveTypeOff): reading a chain with it cost more than Field by Field.
+func (p *fieldPath) at(base unsafe.Pointer) reflect.Value {
+	x := p.final
+	(*eface)(unsafe.Pointer(&x)).data = unsafe.Add(base, p.offset)
+	return reflect.ValueOf(x).Elem()
+}
+
+// eface is the layout of an interface{} (runtime.eface).
+type eface struct {
+	typ, data unsafe.Pointer
 }
 
 // newNames are the names of idents; nil for none.
@@ -607,7 +629,7 @@ func (n *names) from(t reflect.Type, addr bool) *fieldPath {
 	if p := n.path.Load(); p != nil && p.t == t && p.addr == addr {
 		return p
 	}
-	p := &fieldPath{t: t, addr: addr, ok: true}
+	p := &fieldPath{t: t, addr: addr, ok: true, direct: true}
 	for i, f := range n.list {
 		lt := t
 		if addr {
@@ -623,7 +645,10 @@ func (n *names) from(t reflect.Type, addr bool) *fieldPath {
 				p.ok = false
 				break
 			}
-			t = t.Field(x).Type
+			sf := t.Field(x)
+			p.direct = p.direct && sf.IsExported()
+			p.offset += sf.Offset
+			t = sf.Type
 		}
 		if !p.ok || i < len(n.list)-1 && t.Kind() != reflect.Struct {
 			p.ok = false
@@ -632,7 +657,10 @@ func (n *names) from(t reflect.Type, addr bool) *fieldPath {
 		p.index = append(p.index, m.field...)
 	}
 	if !p.ok {
-		p.index = nil
+		p.index, p.direct = nil, false
+	}
+	if p.direct {
+		p.final = reflect.Zero(reflect.PointerTo(t)).Interface()
 	}
 	n.path.Store(p)
 	return p

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // An evaluator of deskd's own for the parsed templates. text/template walks the same trees, but
@@ -450,7 +451,11 @@ func (s *state) chain(dot reflect.Value, op *operand) (reflect.Value, error) {
 func (s *state) fieldChain(dot, receiver reflect.Value, names *names, args []*operand, final reflect.Value) (reflect.Value, error) {
 	if len(args) <= 1 && !final.IsValid() {
 		if r, isNil := indirect(receiver); !isNil && r.Kind() == reflect.Struct {
-			if p := names.from(r.Type(), r.CanAddr()); p.ok {
+			addr := r.CanAddr()
+			if p := names.from(r.Type(), addr); p.ok {
+				if p.direct && addr && r.CanInterface() { // Not read through an unexported field.
+					return p.at(unsafe.Pointer(r.UnsafeAddr())), nil
+				}
 				for _, i := range p.index {
 					r = r.Field(i)
 				}
