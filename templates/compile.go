@@ -193,7 +193,7 @@ func compileShared(name string, trees map[string]*tparse.Tree, funcs map[string]
 	}
 	for n, e := range escapers {
 		if _, ok := c.funcs[n]; !ok {
-			c.funcs[n] = &function{esc: e}
+			c.funcs[n] = &function{esc: e, escTo: escapersTo[n]}
 		}
 	}
 	root, err := c.tree(name)

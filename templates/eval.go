@@ -58,6 +58,9 @@ type function struct {
 	v   reflect.Value
 	fn  any
 	esc func(string, htmlType) (string, error) // An html/template escaper (escapers).
+	// escTo is esc writing into the output (escapersTo), when it can; the last escaper of an
+	// action uses it.
+	escTo func(*bytes.Buffer, string, htmlType) error
 }
 
 // htmlType is the content type html/template's escapers tell apart; only HTML is trusted here.
@@ -86,6 +89,7 @@ type state struct {
 	base  int
 	depth int
 	strs  []string
+	lists [][]string // As strs, for the lists of strings functions return (lines, commands).
 }
 
 type variable struct {
@@ -104,29 +108,35 @@ var (
 
 // scratch is an execution's variable stack and string slots, kept from mail to mail.
 type scratch struct {
-	vars []variable
-	strs []string
+	vars  []variable
+	strs  []string
+	lists [][]string
 }
 
 // strSlots is how many strings returned by functions an execution keeps unboxed; past it they
 // are boxed as reflect.ValueOf boxes them. An assignment notice's HTML returns some twenty.
 const strSlots = 64
 
+// listSlots is how many lists of strings an execution keeps unboxed (strs); an assignment
+// notice's HTML has a few.
+const listSlots = 16
+
 var scratches = sync.Pool{New: func() any {
-	return &scratch{vars: make([]variable, 0, 16), strs: make([]string, 0, strSlots)}
+	return &scratch{vars: make([]variable, 0, 16), strs: make([]string, 0, strSlots), lists: make([][]string, 0, listSlots)}
 }}
 
 // execute writes the template for v into w; on any error w holds partial output.
 func (p *program) execute(w *bytes.Buffer, v *View) (err error) {
 	sc := scratches.Get().(*scratch)
-	s := state{w: w, vars: sc.vars[:0], strs: sc.strs[:0]}
+	s := state{w: w, vars: sc.vars[:0], strs: sc.strs[:0], lists: sc.lists[:0]}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: %v", errFallback, r)
 		}
 		clear(s.vars[:cap(s.vars)])
 		clear(s.strs[:cap(s.strs)])
-		sc.vars, sc.strs = s.vars[:0], s.strs[:0]
+		clear(s.lists[:cap(s.lists)])
+		sc.vars, sc.strs, sc.lists = s.vars[:0], s.strs[:0], s.lists[:0]
 		scratches.Put(sc)
 	}()
 	dot := reflect.ValueOf(v)
@@ -163,6 +173,15 @@ func (s *state) str(x string) reflect.Value {
 	}
 	s.strs = append(s.strs, x)
 	return reflect.ValueOf(&s.strs[len(s.strs)-1]).Elem()
+}
+
+// list is x as a value, in one of the execution's list slots when one is free (as str).
+func (s *state) list(x []string) reflect.Value {
+	if len(s.lists) == cap(s.lists) {
+		return reflect.ValueOf(x)
+	}
+	s.lists = append(s.lists, x)
+	return reflect.ValueOf(&s.lists[len(s.lists)-1]).Elem()
 }
 
 func (s *state) walk(dot reflect.Value, l *list) error {
@@ -214,7 +233,11 @@ func (s *state) action(dot reflect.Value, a *actionNode) error {
 	if err != nil {
 		return err
 	}
-	for _, e := range a.escs {
+	last := len(a.escs) - 1
+	for i, e := range a.escs {
+		if i == last && e.escTo != nil {
+			return e.escTo(s.w, str, typ)
+		}
 		if str, err = e.esc(str, typ); err != nil {
 			return err
 		}
@@ -695,10 +718,10 @@ func (s *state) callDirect(fn any, argv []reflect.Value) (v reflect.Value, ok bo
 			return s.str(r), true, nil
 		}
 	case func() []string:
-		return reflect.ValueOf(f()), true, nil
+		return s.list(f()), true, nil
 	case func(string) []string:
 		if argv[0].Type() == stringType {
-			return reflect.ValueOf(f(str(0))), true, nil
+			return s.list(f(str(0))), true, nil
 		}
 	case func([]string, string) string:
 		if argv[0].Type() == stringsType && argv[1].Type() == stringType {
