@@ -680,15 +680,15 @@ func (s *state) callDirect(fn any, argv []reflect.Value) (v reflect.Value, ok bo
 	str := func(i int) string { return argv[i].String() }
 	switch f := fn.(type) {
 	case func(string) string:
-		if argv[0].Type() == stringType {
+		if argv[0].Kind() == reflect.String {
 			return s.str(f(str(0))), true, nil
 		}
 	case func(string, string) string:
-		if argv[0].Type() == stringType && argv[1].Type() == stringType {
+		if argv[0].Kind() == reflect.String && argv[1].Kind() == reflect.String {
 			return s.str(f(str(0), str(1))), true, nil
 		}
 	case func(string) (string, error):
-		if argv[0].Type() == stringType {
+		if argv[0].Kind() == reflect.String {
 			r, err := f(str(0))
 			if err != nil {
 				return v, true, errFallback
@@ -696,7 +696,7 @@ func (s *state) callDirect(fn any, argv []reflect.Value) (v reflect.Value, ok bo
 			return s.str(r), true, nil
 		}
 	case func(string) (htmltemplate.HTML, error):
-		if argv[0].Type() == stringType {
+		if argv[0].Kind() == reflect.String {
 			r, err := f(str(0))
 			if err != nil {
 				return v, true, errFallback
@@ -720,23 +720,23 @@ func (s *state) callDirect(fn any, argv []reflect.Value) (v reflect.Value, ok bo
 	case func() []string:
 		return s.list(f()), true, nil
 	case func(string) []string:
-		if argv[0].Type() == stringType {
+		if argv[0].Kind() == reflect.String {
 			return s.list(f(str(0))), true, nil
 		}
 	case func([]string, string) string:
-		if argv[0].Type() == stringsType && argv[1].Type() == stringType {
+		if argv[0].Type() == stringsType && argv[1].Kind() == reflect.String {
 			return s.str(f(argv[0].Interface().([]string), str(1))), true, nil
 		}
 	case func(int64) string:
-		if argv[0].Type() == int64Type {
+		if argv[0].Kind() == reflect.Int64 {
 			return s.str(f(argv[0].Int())), true, nil
 		}
 	case func(int, int) int:
-		if argv[0].Type() == intType && argv[1].Type() == intType {
+		if argv[0].Kind() == reflect.Int && argv[1].Kind() == reflect.Int {
 			return reflect.ValueOf(f(int(argv[0].Int()), int(argv[1].Int()))), true, nil
 		}
 	case func(int, string, string) string:
-		if argv[0].Type() == intType && argv[1].Type() == stringType && argv[2].Type() == stringType {
+		if argv[0].Kind() == reflect.Int && argv[1].Kind() == reflect.String && argv[2].Kind() == reflect.String {
 			return s.str(f(int(argv[0].Int()), str(1), str(2))), true, nil
 		}
 	}
@@ -971,15 +971,21 @@ func (s *state) print(v reflect.Value) error {
 		return errFallback // "<no value>": text/template writes it.
 	}
 	t := v.Type()
-	switch t {
-	case viewType:
-		return errFallback // text/template sees another type for the view.
-	case stringType: // The types of the switch below, without looking for their methods.
-		s.w.WriteString(v.String())
-		return nil
-	case intType, int64Type:
-		s.w.Write(strconv.AppendInt(s.w.AvailableBuffer(), v.Int(), 10))
-		return nil
+	switch v.Kind() { // The types of the switch below, without looking for their methods.
+	case reflect.String:
+		if t == stringType {
+			s.w.WriteString(v.String())
+			return nil
+		}
+	case reflect.Int, reflect.Int64:
+		if t == intType || t == int64Type {
+			s.w.Write(strconv.AppendInt(s.w.AvailableBuffer(), v.Int(), 10))
+			return nil
+		}
+	case reflect.Struct:
+		if t == viewType {
+			return errFallback // text/template sees another type for the view.
+		}
 	}
 	if t.NumMethod() == 0 && reflect.PointerTo(t).NumMethod() == 0 {
 		switch v.Kind() {
@@ -1016,9 +1022,9 @@ func stringify(v reflect.Value) (string, htmlType, error) {
 		return "", plain, errFallback
 	}
 	switch t := v.Type(); {
-	case t == stringType:
+	case v.Kind() == reflect.String && t == stringType:
 		return v.String(), plain, nil
-	case t == htmlValueType:
+	case v.Kind() == reflect.String && t == htmlValueType:
 		return v.String(), trustedHTML, nil
 	case t.PkgPath() == "html/template":
 		return "", plain, errFallback
