@@ -119,18 +119,31 @@ func escapeHTML(s string, amp bool) string {
 }
 
 // escapeHTMLTo writes escapeHTML(s, amp) into w, the runs between the bytes it replaces at once
-// (TestEscapeHTMLTo).
+// (TestEscapeHTMLTo). The runs are found four bytes at a time in a table of the bytes to replace
+// (with "&" or without): a byte cost nine instructions one by one, with amp tested at each.
 func escapeHTMLTo(w *bytes.Buffer, s string, amp bool) {
 	w.Grow(len(s))
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !htmlSpecial[c] || c == '&' && !amp {
-			continue
+	tab := &htmlSpecial
+	if !amp {
+		tab = &htmlSpecialNoAmp
+	}
+	start, i := 0, 0
+	for {
+		for len(s)-i >= 4 {
+			q := s[i : i+4] // One bounds check for the four.
+			if tab[q[0]] || tab[q[1]] || tab[q[2]] || tab[q[3]] {
+				break
+			}
+			i += 4
+		}
+		for i < len(s) && !tab[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
 		}
 		w.WriteString(s[start:i])
-		start = i + 1
-		switch c {
+		switch s[i] {
 		case 0:
 			w.WriteString("\uFFFD")
 		case '"':
@@ -146,9 +159,18 @@ func escapeHTMLTo(w *bytes.Buffer, s string, amp bool) {
 		case '>':
 			w.WriteString("&gt;")
 		}
+		i++
+		start = i
 	}
 	w.WriteString(s[start:])
 }
+
+// htmlSpecialNoAmp is htmlSpecial without "&" (escapeHTML's amp false).
+var htmlSpecialNoAmp = func() (t [256]bool) {
+	t = htmlSpecial
+	t['&'] = false
+	return t
+}()
 
 // escapeURL percent-encodes every byte of s but the unreserved characters of RFC 3986 (letters,
 // digits, "-._~"); norm: the reserved ones stay too, and "%" when it starts an escape.
