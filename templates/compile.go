@@ -46,6 +46,7 @@ type (
 	pipeline struct {
 		decl     []string // The variables it declares or assigns, without their fields.
 		isAssign bool
+		field    bool // No decl, and one command of a field alone ({{.Ticket.Subject}}, {{if .Questions}}).
 		cmds     []*command
 	}
 	command struct {
@@ -522,6 +523,7 @@ func (c *compiler) pipeline(p *tparse.PipeNode, drop int) (*pipeline, error) {
 		}
 		out.cmds = append(out.cmds, cc)
 	}
+	out.field = len(out.decl) == 0 && len(out.cmds) == 1 && len(out.cmds[0].args) == 1 && out.cmds[0].args[0].kind == opField
 	return out, nil
 }
 

@@ -247,9 +247,16 @@ func (s *state) action(dot reflect.Value, a *actionNode) error {
 	return nil
 }
 
+// ifOrWith runs an {{if}} or a {{with}}; the variables its pipeline declares go out of scope
+// after it (without a defer: a panic ends the execution).
 func (s *state) ifOrWith(dot reflect.Value, b *branchNode) error {
 	mark := len(s.vars)
-	defer func() { s.vars = s.vars[:mark] }()
+	err := s.branch(dot, b)
+	s.vars = s.vars[:mark]
+	return err
+}
+
+func (s *state) branch(dot reflect.Value, b *branchNode) error {
 	v, err := s.pipeline(dot, b.pipe)
 	if err != nil {
 		return err
@@ -267,9 +274,15 @@ func (s *state) ifOrWith(dot reflect.Value, b *branchNode) error {
 	return s.walk(dot, b.elseList)
 }
 
+// rangeNode runs a {{range}}; its variables go out of scope after it (as ifOrWith's).
 func (s *state) rangeNode(dot reflect.Value, r *rangeNode) error {
 	outer := len(s.vars)
-	defer func() { s.vars = s.vars[:outer] }()
+	err := s.ranges(dot, r)
+	s.vars = s.vars[:outer]
+	return err
+}
+
+func (s *state) ranges(dot reflect.Value, r *rangeNode) error {
 	v, err := s.pipeline(dot, r.pipe)
 	if err != nil {
 		return err
@@ -372,6 +385,14 @@ func (s *state) pipeline(dot reflect.Value, pipe *pipeline) (reflect.Value, erro
 	var v reflect.Value
 	if pipe == nil {
 		return v, nil
+	}
+	if pipe.field { // A field alone, as command reads it.
+		c := pipe.cmds[0]
+		v, err := s.fieldChain(dot, dot, c.args[0].fields, c.args, v)
+		if err == nil && v.Kind() == reflect.Interface && v.Type().NumMethod() == 0 {
+			v = reflect.ValueOf(v.Interface())
+		}
+		return v, err
 	}
 	for _, c := range pipe.cmds {
 		var err error
