@@ -580,8 +580,9 @@ func (c *compiler) operand(n tparse.Node) (*operand, error) {
 // structs, each a struct but the last, path holds their index path from the type they were last
 // read on: the evaluator reads them at once (fieldChain), without a look at each name.
 type names struct {
-	list []*fieldName
-	path atomic.Pointer[fieldPath]
+	list    []*fieldName
+	path    atomic.Pointer[fieldPath]
+	ptrPath atomic.Pointer[fieldPath] // The path from a pointer to the struct (fromPointer).
 }
 
 // fieldPath is where names lead from a type: the fields' index path, or none (ok false) when a
@@ -666,6 +667,19 @@ func (n *names) from(t reflect.Type, addr bool) *fieldPath {
 	}
 	n.path.Store(p)
 	return p
+}
+
+// fromPointer is from for the struct a pointer of type pt points to (addressable), remembered
+// by pt: a value read on the view ({{.Ticket.ID}} on dot, a *View) is found without following
+// the pointer with reflect (Elem, as indirect does).
+func (n *names) fromPointer(pt reflect.Type) *fieldPath {
+	if p := n.ptrPath.Load(); p != nil && p.t == pt {
+		return p
+	}
+	q := *n.from(pt.Elem(), true)
+	q.t = pt
+	n.ptrPath.Store(&q)
+	return &q
 }
 
 // member is what a name reads on a type: a method (index ≥ 0) or a field's index path.

@@ -72,6 +72,9 @@ func TestFieldChainsAsTextTemplate(t *testing.T) {
 		`{{range $k, $v := .Names}}{{$k}}={{$v}};{{end}}{{range .Questions}}[{{.}}]{{end}}`,
 		`{{if .Ticket.Subject}}yes{{else}}no{{end}} {{if .Ticket.ID}}id{{end}} {{if eq .Ticket.Kind "incident"}}inc{{end}} {{if .Incident}}i{{end}}`,
 		`{{with .Ticket}}{{.Subject}} {{.Category}} {{with .FirstResponseDue}}{{.Year}}{{end}}{{end}}`,
+		// One name read on pointers of two types (the view, the incident), and on a struct.
+		`{{define "s"}}{{.Subject}}{{end}}{{template "s" .}}|{{with .Incident}}{{template "s" .}}|{{.ID}}{{end}}|{{template "s" .}}|{{template "s" .Ticket}}|{{template "s" .Incident}}`,
+		`{{define "d"}}{{.Open}}{{end}}{{with .Digest}}{{template "d" .}}{{end}}`,
 	} {
 		sameAsTextTemplate(t, src, nil, variedViews())
 	}
