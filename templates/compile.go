@@ -190,7 +190,8 @@ func compileShared(name string, trees map[string]*tparse.Tree, funcs map[string]
 	c := &compiler{trees: trees, funcs: map[string]*function{}, done: map[string]*list{}, shared: shared, keys: map[string]*key{},
 		copies: map[string]string{}}
 	for n, f := range funcs {
-		c.funcs[n] = &function{v: reflect.ValueOf(f), fn: f}
+		v := reflect.ValueOf(f)
+		c.funcs[n] = &function{v: v, fn: f, sig: signatureOf(v.Type())}
 	}
 	for n, e := range escapers {
 		if _, ok := c.funcs[n]; !ok {

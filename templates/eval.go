@@ -61,6 +61,27 @@ type function struct {
 	// escTo is esc writing into the output (escapersTo), when it can; the last escaper of an
 	// action uses it.
 	escTo func(*bytes.Buffer, string, htmlType) error
+	sig   signature // Of v's type.
+}
+
+// signature is what call asks of a function's type, worked out once (reflect's type methods
+// were a twentieth of a render's instructions, asked at each call).
+type signature struct {
+	in []reflect.Type // The parameters' types.
+	ok bool           // shapeOK.
+}
+
+func signatureOf(t reflect.Type) signature {
+	sig := signature{ok: shapeOK(t)}
+	for i := range t.NumIn() {
+		sig.in = append(sig.in, t.In(i))
+	}
+	return sig
+}
+
+// shapeOK tells a function type call takes: not variadic, and one result or a result and an error.
+func shapeOK(t reflect.Type) bool {
+	return !t.IsVariadic() && t.NumOut() > 0 && t.NumOut() <= 2 && (t.NumOut() == 1 || t.Out(1) == errorType)
 }
 
 // htmlType is the content type html/template's escapers tell apart; only HTML is trusted here.
@@ -551,7 +572,7 @@ func (s *state) field(dot reflect.Value, f *fieldName, args []*operand, final, r
 			if f.name == "IsZero" && !hasArgs && receiver.Type() == timeType && p.Kind() == reflect.Pointer {
 				return reflect.ValueOf(p.Interface().(*time.Time).IsZero()), nil // {{if .Ticket.FirstResponseAt.IsZero}}
 			}
-			return s.call(dot, p.Method(m.method), args, final, nil)
+			return s.call(dot, p.Method(m.method), nil, args, final, nil)
 		case hasArgs:
 			return receiver, errFallback
 		case len(m.field) == 1:
@@ -569,7 +590,7 @@ func (s *state) field(dot reflect.Value, f *fieldName, args []*operand, final, r
 		return v, nil
 	}
 	if m := f.on(receiver, addr); m.ok && m.method >= 0 {
-		return s.call(dot, ptr().Method(m.method), args, final, nil)
+		return s.call(dot, ptr().Method(m.method), nil, args, final, nil)
 	}
 	return receiver, errFallback
 }
@@ -590,16 +611,32 @@ func (s *state) function(dot reflect.Value, op *operand, args []*operand, final 
 		out, err := f.esc(in, typ)
 		return reflect.ValueOf(out), err
 	}
-	return s.call(dot, f.v, args, final, f.fn)
+	return s.call(dot, f.v, &f.sig, args, final, f.fn)
 }
 
 // call calls fn with the evaluated args (args[0] is the function's own operand) and final,
 // converted as text/template converts them; a function of a usual shape (direct, when not nil) is
 // called directly.
-func (s *state) call(dot, fn reflect.Value, args []*operand, final reflect.Value, direct any) (reflect.Value, error) {
-	typ := fn.Type()
-	if typ.IsVariadic() {
-		return reflect.Value{}, errFallback
+func (s *state) call(dot, fn reflect.Value, sig *signature, args []*operand, final reflect.Value, direct any) (reflect.Value, error) {
+	var typ reflect.Type
+	nParams := 0
+	if sig != nil {
+		if !sig.ok {
+			return reflect.Value{}, errFallback
+		}
+		nParams = len(sig.in)
+	} else {
+		typ = fn.Type()
+		if !shapeOK(typ) {
+			return reflect.Value{}, errFallback
+		}
+		nParams = typ.NumIn()
+	}
+	param := func(i int) reflect.Type {
+		if sig != nil {
+			return sig.in[i]
+		}
+		return typ.In(i)
 	}
 	if len(args) == 0 {
 		args = []*operand{nil}
@@ -608,7 +645,7 @@ func (s *state) call(dot, fn reflect.Value, args []*operand, final reflect.Value
 	if final.IsValid() {
 		nIn++
 	}
-	if nIn != typ.NumIn() || typ.NumOut() == 0 || typ.NumOut() > 2 || (typ.NumOut() == 2 && typ.Out(1) != errorType) {
+	if nIn != nParams {
 		return reflect.Value{}, errFallback
 	}
 	var buf [4]reflect.Value
@@ -617,14 +654,14 @@ func (s *state) call(dot, fn reflect.Value, args []*operand, final reflect.Value
 		argv = make([]reflect.Value, 0, nIn)
 	}
 	for i, a := range args[1:] {
-		v, err := s.arg(dot, typ.In(i), a)
+		v, err := s.arg(dot, param(i), a)
 		if err != nil {
 			return v, err
 		}
 		argv = append(argv, v)
 	}
 	if final.IsValid() {
-		v, err := assignable(final, typ.In(nIn-1))
+		v, err := assignable(final, param(nIn-1))
 		if err != nil {
 			return v, err
 		}
