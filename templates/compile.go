@@ -598,22 +598,12 @@ type fieldPath struct {
 	// (reflect.Value.Field, a third of a field chain's instructions).
 	direct bool
 	offset uintptr
-	final  any // A nil pointer to the last field's type.
+	final  reflect.Type // The last field's type.
 }
 
-// at is the value of the path's last field in the addressable struct at base: a pointer of
-// final's type set to base+offset, as an interface (a pointer's interface holds the pointer
-// itself), then its element. reflect.NewAt does the same but looks the pointer type up at each
-// call (resolveTypeOff): reading a chain with it cost more than Field by Field.
+// at is the value of the path's last field in the addressable struct at base.
 func (p *fieldPath) at(base unsafe.Pointer) reflect.Value {
-	x := p.final
-	(*eface)(unsafe.Pointer(&x)).data = unsafe.Add(base, p.offset)
-	return reflect.ValueOf(x).Elem()
-}
-
-// eface is the layout of an interface{} (runtime.eface).
-type eface struct {
-	typ, data unsafe.Pointer
+	return reflect.NewAt(p.final, unsafe.Add(base, p.offset)).Elem()
 }
 
 // newNames are the names of idents; nil for none.
@@ -664,7 +654,7 @@ func (n *names) from(t reflect.Type, addr bool) *fieldPath {
 		p.index, p.direct = nil, false
 	}
 	if p.direct {
-		p.final = reflect.Zero(reflect.PointerTo(t)).Interface()
+		p.final = t
 	}
 	n.path.Store(p)
 	return p
