@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	tparse "text/template/parse"
+	"unsafe"
 )
 
 // The evaluator (eval.go) does not walk text/template's parse trees: compile turns each tree, once
@@ -45,6 +46,7 @@ type (
 	pipeline struct {
 		decl     []string // The variables it declares or assigns, without their fields.
 		isAssign bool
+		field    bool // No decl, and one command of a field alone ({{.Ticket.Subject}}, {{if .Questions}}).
 		cmds     []*command
 	}
 	command struct {
@@ -188,11 +190,12 @@ func compileShared(name string, trees map[string]*tparse.Tree, funcs map[string]
 	c := &compiler{trees: trees, funcs: map[string]*function{}, done: map[string]*list{}, shared: shared, keys: map[string]*key{},
 		copies: map[string]string{}}
 	for n, f := range funcs {
-		c.funcs[n] = &function{v: reflect.ValueOf(f), fn: f}
+		v := reflect.ValueOf(f)
+		c.funcs[n] = &function{v: v, fn: f, sig: signatureOf(v.Type())}
 	}
 	for n, e := range escapers {
 		if _, ok := c.funcs[n]; !ok {
-			c.funcs[n] = &function{esc: e}
+			c.funcs[n] = &function{esc: e, escTo: escapersTo[n]}
 		}
 	}
 	root, err := c.tree(name)
@@ -521,6 +524,7 @@ func (c *compiler) pipeline(p *tparse.PipeNode, drop int) (*pipeline, error) {
 		}
 		out.cmds = append(out.cmds, cc)
 	}
+	out.field = len(out.decl) == 0 && len(out.cmds) == 1 && len(out.cmds[0].args) == 1 && out.cmds[0].args[0].kind == opField
 	return out, nil
 }
 
@@ -577,8 +581,9 @@ func (c *compiler) operand(n tparse.Node) (*operand, error) {
 // structs, each a struct but the last, path holds their index path from the type they were last
 // read on: the evaluator reads them at once (fieldChain), without a look at each name.
 type names struct {
-	list []*fieldName
-	path atomic.Pointer[fieldPath]
+	list    []*fieldName
+	path    atomic.Pointer[fieldPath]
+	ptrPath atomic.Pointer[fieldPath] // The path from a pointer to the struct (fromPointer).
 }
 
 // fieldPath is where names lead from a type: the fields' index path, or none (ok false) when a
@@ -588,6 +593,17 @@ type fieldPath struct {
 	addr  bool
 	index []int
 	ok    bool
+	// direct: every field of the path is exported, so that on an addressable struct the value
+	// is the one at offset bytes from its address (at), not read field by field
+	// (reflect.Value.Field, a third of a field chain's instructions).
+	direct bool
+	offset uintptr
+	final  reflect.Type // The last field's type.
+}
+
+// at is the value of the path's last field in the addressable struct at base.
+func (p *fieldPath) at(base unsafe.Pointer) reflect.Value {
+	return reflect.NewAt(p.final, unsafe.Add(base, p.offset)).Elem()
 }
 
 // newNames are the names of idents; nil for none.
@@ -607,7 +623,7 @@ func (n *names) from(t reflect.Type, addr bool) *fieldPath {
 	if p := n.path.Load(); p != nil && p.t == t && p.addr == addr {
 		return p
 	}
-	p := &fieldPath{t: t, addr: addr, ok: true}
+	p := &fieldPath{t: t, addr: addr, ok: true, direct: true}
 	for i, f := range n.list {
 		lt := t
 		if addr {
@@ -623,7 +639,10 @@ func (n *names) from(t reflect.Type, addr bool) *fieldPath {
 				p.ok = false
 				break
 			}
-			t = t.Field(x).Type
+			sf := t.Field(x)
+			p.direct = p.direct && sf.IsExported()
+			p.offset += sf.Offset
+			t = sf.Type
 		}
 		if !p.ok || i < len(n.list)-1 && t.Kind() != reflect.Struct {
 			p.ok = false
@@ -632,10 +651,26 @@ func (n *names) from(t reflect.Type, addr bool) *fieldPath {
 		p.index = append(p.index, m.field...)
 	}
 	if !p.ok {
-		p.index = nil
+		p.index, p.direct = nil, false
+	}
+	if p.direct {
+		p.final = t
 	}
 	n.path.Store(p)
 	return p
+}
+
+// fromPointer is from for the struct a pointer of type pt points to (addressable), remembered
+// by pt: a value read on the view ({{.Ticket.ID}} on dot, a *View) is found without following
+// the pointer with reflect (Elem, as indirect does).
+func (n *names) fromPointer(pt reflect.Type) *fieldPath {
+	if p := n.ptrPath.Load(); p != nil && p.t == pt {
+		return p
+	}
+	q := *n.from(pt.Elem(), true)
+	q.t = pt
+	n.ptrPath.Store(&q)
+	return &q
 }
 
 // member is what a name reads on a type: a method (index ≥ 0) or a field's index path.
