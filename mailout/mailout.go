@@ -315,6 +315,7 @@ type drain struct {
 	date   string
 
 	pipe     pipe       // The connection's unanswered message and outcomes read (transact).
+	rcpts    [1]string  // A copy's envelope recipient, as send gives it to transact.
 	finished []finished // Mails whose outcome is known, for the worker (Sender.settled).
 }
 
@@ -422,9 +423,11 @@ func (d *drain) start(ctx context.Context, f *flight) error {
 	}
 	f.sentTo = append([]string(nil), m.Delivered...)
 	var pending []string
-	for _, rcpt := range append(append([]string{}, to...), cc...) {
-		if !done[rcpt] {
-			pending = append(pending, rcpt)
+	for _, list := range [2][]string{to, cc} {
+		for _, rcpt := range list {
+			if !done[rcpt] {
+				pending = append(pending, rcpt)
+			}
 		}
 	}
 	// A copy delivered is recorded at once when the mail has others: a retry, or the next
@@ -564,8 +567,15 @@ func (d *drain) finish(ctx context.Context, f *flight) error {
 // a copy's outcome may close the connection and dial another.
 func (d *drain) deliver() {
 	for len(d.pipe.ready) > 0 {
-		for _, o := range d.pipe.take() {
+		out := d.pipe.take()
+		for _, o := range out {
 			o.done(o.err)
+		}
+		// The array goes back for the next outcomes, unless a done (which may send, and
+		// deliver) left some in another.
+		if len(d.pipe.ready) == 0 {
+			clear(out)
+			d.pipe.ready = out[:0]
 		}
 	}
 }
@@ -638,7 +648,8 @@ func (d *drain) send(m tickets.OutboxMail, r rendered, to, cc []string, rcpt str
 	if err != nil {
 		return &txError{"message", 554, err}
 	}
-	return d.client.transact(&d.pipe, transaction{from: env.from, rcpts: []string{env.rcpt}, data: b.Bytes()}, done)
+	d.rcpts[0] = env.rcpt // transact keeps no reference to it.
+	return d.client.transact(&d.pipe, transaction{from: env.from, rcpts: d.rcpts[:], data: b.Bytes()}, done)
 }
 
 // authCode reports a code that means the desk's login or configuration is wrong rather than the
