@@ -101,11 +101,13 @@ func (d *drain) build(w *bytes.Buffer, m tickets.OutboxMail, r rendered, to, cc 
 	header(w, "MIME-Version", "1.0")
 	headerID(w, "Message-ID", copyID(m.MessageID))
 	if len(m.References) > 0 {
-		refs := make([]string, len(m.References))
-		for i, id := range m.References {
-			refs[i] = "<" + copyID(id) + ">"
+		ids := d.refIDs[:0]
+		for _, id := range m.References {
+			ids = append(ids, copyID(id))
 		}
-		header(w, "References", strings.Join(capReferences(refs, maxReferences), " "))
+		writeReferences(w, ids)
+		clear(ids)
+		d.refIDs = ids[:0]
 	}
 	header(w, "Subject", r.subject)
 	// Outlook threads by its own headers too: every mail of a ticket carries the conversation of
@@ -126,11 +128,11 @@ func (d *drain) build(w *bytes.Buffer, m tickets.OutboxMail, r rendered, to, cc 
 	}
 	// Written as they are (folded by addressList), then From and Reply-To.
 	w.WriteString("To: ")
-	w.WriteString(addressList(len("To: "), to, m.Notice.Names))
+	writeAddressList(w, len("To: "), to, m.Notice.Names)
 	w.WriteString("\r\n")
 	if len(cc) > 0 {
 		w.WriteString("Cc: ")
-		w.WriteString(addressList(len("Cc: "), cc, m.Notice.Names))
+		writeAddressList(w, len("Cc: "), cc, m.Notice.Names)
 		w.WriteString("\r\n")
 	}
 	fold(w, "From", from.named)
@@ -138,17 +140,23 @@ func (d *drain) build(w *bytes.Buffer, m tickets.OutboxMail, r rendered, to, cc 
 		fold(w, "Reply-To", replyTo)
 	}
 
-	alt := newBoundary()
+	var altBuf, mixedBuf [60]byte
+	alt := boundary(&altBuf)
 	if len(r.files) == 0 {
 		w.WriteString("Content-Type: multipart/alternative;\r\n boundary=")
-		w.WriteString(alt)
+		w.Write(alt)
 		w.WriteString("\r\n\r\n")
 		alternatives(w, alt, r)
 		return env, nil
 	}
-	mixed := newBoundary()
-	w.WriteString("Content-Type: multipart/mixed;\r\n boundary=" + mixed + "\r\n\r\n")
-	w.WriteString("--" + mixed + "\r\nContent-Type: multipart/alternative;\r\n boundary=" + alt + "\r\n\r\n")
+	mixed := boundary(&mixedBuf)
+	w.WriteString("Content-Type: multipart/mixed;\r\n boundary=")
+	w.Write(mixed)
+	w.WriteString("\r\n\r\n--")
+	w.Write(mixed)
+	w.WriteString("\r\nContent-Type: multipart/alternative;\r\n boundary=")
+	w.Write(alt)
+	w.WriteString("\r\n\r\n")
 	alternatives(w, alt, r)
 	for i, f := range r.files {
 		ct := f.ContentType
@@ -156,13 +164,17 @@ func (d *drain) build(w *bytes.Buffer, m tickets.OutboxMail, r rendered, to, cc 
 			ct = "application/octet-stream"
 		}
 		name := mime.QEncoding.Encode("UTF-8", sanitizeFilename(f.Name))
-		w.WriteString("\r\n--" + mixed + "\r\n")
+		w.WriteString("\r\n--")
+		w.Write(mixed)
+		w.WriteString("\r\n")
 		w.WriteString(`Content-Disposition: attachment; filename="` + name + "\"\r\n")
 		w.WriteString("Content-Transfer-Encoding: base64\r\n")
 		w.WriteString("Content-Type: " + ct + `; name="` + name + "\"\r\n\r\n")
 		r.shared.once(w, i+2, func() { writeBase64(w, f.Data) })
 	}
-	w.WriteString("\r\n--" + mixed + "--\r\n")
+	w.WriteString("\r\n--")
+	w.Write(mixed)
+	w.WriteString("--\r\n")
 	return env, nil
 }
 
@@ -216,17 +228,17 @@ func (c *addrMemo) plus(addr string) (string, error) {
 }
 
 // alternatives writes the text and HTML parts of a multipart/alternative body and its end.
-func alternatives(w *bytes.Buffer, b string, r rendered) {
+func alternatives(w *bytes.Buffer, b []byte, r rendered) {
 	w.WriteString("--")
-	w.WriteString(b)
+	w.Write(b)
 	w.WriteString("\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n")
 	r.shared.once(w, 0, func() { writeQP(w, r.text) })
 	w.WriteString("\r\n--")
-	w.WriteString(b)
+	w.Write(b)
 	w.WriteString("\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n")
 	r.shared.once(w, 1, func() { writeQP(w, r.html) })
 	w.WriteString("\r\n--")
-	w.WriteString(b)
+	w.Write(b)
 	w.WriteString("--\r\n")
 }
 
@@ -385,11 +397,17 @@ func writeBase64(w *bytes.Buffer, data []byte) {
 	}
 }
 
-// newBoundary makes the boundaries of a copy's parts; a test gives go-mail's and build's one.
-var newBoundary = boundary
+// newBoundary, when a test sets it, makes the boundaries of a copy's parts instead of boundary:
+// it gives go-mail's and build's one.
+var newBoundary func() string
 
-// boundary is a multipart boundary: 30 random bytes in hex, as mime/multipart makes them.
-func boundary() string {
+// boundary writes a multipart boundary into h and returns it: 30 random bytes in hex, as
+// mime/multipart makes them. Into the caller's array rather than a new string: an allocation
+// fewer for each boundary of a copy.
+func boundary(h *[60]byte) []byte {
+	if newBoundary != nil {
+		return []byte(newBoundary())
+	}
 	var b [32]byte
 	for i := 0; i < len(b); i += 8 {
 		u := rand.Uint64() // ChaCha8: unguessable, so a part cannot be made to end early.
@@ -397,9 +415,8 @@ func boundary() string {
 			b[i+j] = byte(u >> (8 * j))
 		}
 	}
-	var h [60]byte
 	hex.Encode(h[:], b[:30])
-	return string(h[:])
+	return h[:]
 }
 
 // bare is an address as the envelope takes it: without its name, in angle brackets.
@@ -415,6 +432,68 @@ const maxHeaderLength = 76
 // printable ASCII) and folded, as go-mail's Msg.SetGenHeader does.
 func header(w *bytes.Buffer, key, value string) {
 	fold(w, key, qEncode(value))
+}
+
+// writeReferences writes the References field of the message IDs ids (without their angle
+// brackets), as header writes "References" with the IDs in brackets, joined by spaces and capped
+// by capReferences (TestWriteReferencesAsHeader). IDs of printable ASCII without spaces, as
+// nearly all are, are neither encoded nor folded within: the field is written from them as it
+// is, without the bracketed copies, their list and the joined string (three allocations of a
+// copy that answers a mail).
+func writeReferences(w *bytes.Buffer, ids []string) {
+	total := -1 // The joined value's length.
+	for _, id := range ids {
+		for i := 0; i < len(id); i++ {
+			if c := id[i]; c <= ' ' || c > '~' {
+				refs := make([]string, len(ids))
+				for i, id := range ids {
+					refs[i] = "<" + id + ">"
+				}
+				header(w, "References", strings.Join(capReferences(refs, maxReferences), " "))
+				return
+			}
+		}
+		total += len(id) + 3
+	}
+	first, from := 1, 1 // capReferences keeps ids[:first] and ids[from:].
+	if total <= maxReferences || len(ids) < 2 {
+		first, from = len(ids), len(ids)
+	} else {
+		used := len(ids[0]) + 2
+		from = len(ids)
+		for from > 1 && used+1+len(ids[from-1])+2 <= maxReferences {
+			used += 1 + len(ids[from-1]) + 2
+			from--
+		}
+	}
+	// fold's way, each "<id>" a word.
+	const key = "References"
+	room := maxHeaderLength - 2 - len(key) - 2
+	w.WriteString(key)
+	w.WriteString(": ")
+	last := len(ids) - 1
+	for i := 0; i <= last; i++ {
+		if i == first && from > first {
+			i = from
+		}
+		id := ids[i]
+		if room-(len(id)+2) <= 1 {
+			if b := w.Bytes(); b[len(b)-1] == ' ' {
+				w.Truncate(w.Len() - 1)
+			}
+			w.WriteString("\r\n ")
+			room = maxHeaderLength - 3
+		}
+		w.WriteByte('<')
+		w.WriteString(id)
+		w.WriteByte('>')
+		room -= len(id) + 2
+		if i < last {
+			w.WriteByte(' ')
+			room--
+		}
+	}
+	w.WriteString("\r\n")
 }
 
 // headerID writes a header field whose value is one message ID, "<id>", as header writes it
