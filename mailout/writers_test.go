@@ -2,9 +2,11 @@ package mailout
 
 import (
 	"bytes"
+	"math"
 	"math/rand/v2"
 	netmail "net/mail"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -143,5 +145,76 @@ func TestBoundaryForm(t *testing.T) {
 	defer func() { newBoundary = was }()
 	if got := boundary(&a); string(got) != "fixed" {
 		t.Errorf("with newBoundary: %q", got)
+	}
+}
+
+// foldString is fold as it was before it took bytes too.
+func foldString(w *bytes.Buffer, key, value string) {
+	start := w.Len()
+	room := maxHeaderLength - 2 - len(key) - 2
+	w.WriteString(key)
+	w.WriteString(": ")
+	for {
+		word, rest, more := strings.Cut(value, " ")
+		if room-len(word) <= 1 {
+			if b := w.Bytes(); w.Len() > start && b[len(b)-1] == ' ' {
+				w.Truncate(w.Len() - 1)
+			}
+			w.WriteString("\r\n ")
+			room = maxHeaderLength - 3
+		}
+		w.WriteString(word)
+		room -= len(word)
+		if !more {
+			break
+		}
+		w.WriteByte(' ')
+		room--
+		value = rest
+	}
+	w.WriteString("\r\n")
+}
+
+// TestHeaderAsFoldOfQEncode holds header, which folds the encoded bytes, and fold of a string to
+// what header wrote before (fold of qEncode's string, foldString), for random values: ASCII, with
+// controls, not ASCII, long.
+func TestHeaderAsFoldOfQEncode(t *testing.T) {
+	r := rand.New(rand.NewPCG(24, 25))
+	pieces := []string{"Re:", "[#123]", "Imprimante", "en", "panne", "é", "ça", "  ", "\t", "=?", "_", "日本語", "\x01", "\xff",
+		"a-rather-long-word-without-any-space-in-it-at-all-really-not-one", " "}
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(30) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+			if r.IntN(2) == 0 {
+				b.WriteByte(' ')
+			}
+		}
+		key := []string{"Subject", "Thread-Topic", "X"}[r.IntN(3)]
+		v := b.String()
+		var got, plain, want bytes.Buffer
+		header(&got, key, v)
+		fold(&plain, key, v)
+		foldString(&want, key, qEncode(v))
+		if got.String() != want.String() {
+			t.Fatalf("header(%q, %q):\n%q\nbefore:\n%q", key, v, got.String(), want.String())
+		}
+		want.Reset()
+		foldString(&want, key, v)
+		if plain.String() != want.String() {
+			t.Fatalf("fold(%q, %q):\n%q\nbefore:\n%q", key, v, plain.String(), want.String())
+		}
+	}
+}
+
+// TestHeaderTicketIDAsHeader: the ticket's field as header wrote its number.
+func TestHeaderTicketIDAsHeader(t *testing.T) {
+	for _, id := range []int64{1, 9, 10, 99, 100, 123456, -1, 1 << 40, math.MaxInt64, math.MinInt64} {
+		var got, want bytes.Buffer
+		headerTicketID(&got, id)
+		header(&want, headerTicket, strconv.FormatInt(id, 10))
+		if got.String() != want.String() {
+			t.Errorf("%d: %q, header %q", id, got.String(), want.String())
+		}
 	}
 }
