@@ -218,3 +218,33 @@ func TestHeaderTicketIDAsHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestAddrMemoBare: the envelope's and Reply-To's addresses, now without angle brackets, are what
+// net/mail writes in them, for plain desk addresses and others.
+func TestAddrMemoBare(t *testing.T) {
+	tried := 0
+	for _, desk := range []string{"helpdesk@corp.example", `"help desk"@corp.example`, "helpdesk@[192.0.2.1]", "Help.Desk@Corp.Example"} {
+		c := newAddrMemo(desk)
+		local, domain, _ := strings.Cut(desk, "@")
+		addrs := []string{desk, local + "+tok-2x@" + domain}
+		if !c.plain { // A plain desk's plus-addresses carry a token of [a-z2-7-] alone.
+			addrs = append(addrs, `"a b"+x@`+domain)
+		}
+		for _, addr := range addrs {
+			a, err := netmail.ParseAddress(addr)
+			got, gerr := c.plus(addr)
+			if (err == nil) != (gerr == nil) || err == nil && "<"+got+">" != a.String() {
+				t.Errorf("desk %q: plus(%q) = %q, %v; net/mail %v, %v", desk, addr, got, gerr, a, err)
+			}
+			tried++
+		}
+		f, err := c.fromAddress("Support")
+		a, perr := netmail.ParseAddress(`"Support" <` + desk + `>`)
+		if (err == nil) != (perr == nil) || err == nil && "<"+f.bare+">" != (&netmail.Address{Address: a.Address}).String() {
+			t.Errorf("desk %q: from %+v, %v; net/mail %v, %v", desk, f, err, a, perr)
+		}
+	}
+	if tried == 0 {
+		t.Fatal("nothing tried")
+	}
+}
