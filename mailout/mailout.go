@@ -460,16 +460,14 @@ func (d *drain) copy(ctx context.Context, f *flight, r rendered, to, cc []string
 	plain := d.plainEnvelope.Load()
 	c := d.client
 	f.open++
-	done := func(err error) {
-		metricSendSeconds.Observe(time.Since(started).Seconds())
-		d.copied(ctx, f, c, rcpt, err) // c: the connection the copy went over last (below).
-	}
+	done := d.copyOutcome(ctx, f, c, rcpt, started)
 	err := d.send(f.q.m, r, to, cc, rcpt, done)
 	d.deliver() // The previous message's outcome first.
 	if errors.Is(err, errLostBefore) && d.client != nil && d.client != c {
 		// Lost with the message before, on a connection its outcome replaced: not this copy's
 		// doing, and nothing of it went. It goes again at once, as it would have one by one.
 		c = d.client
+		done = d.copyOutcome(ctx, f, c, rcpt, started)
 		err = d.send(f.q.m, r, to, cc, rcpt, done)
 		d.deliver()
 	}
@@ -484,6 +482,16 @@ func (d *drain) copy(ctx context.Context, f *flight, r rendered, to, cc []string
 	}
 	if err != nil {
 		done(err)
+	}
+}
+
+// copyOutcome is the callback of f's copy to rcpt sent over c (transact's done): made again by copy
+// when the copy goes over another connection, so that the callback holds c itself rather than
+// copy's variable, which would cost an allocation of its own.
+func (d *drain) copyOutcome(ctx context.Context, f *flight, c *client, rcpt string, started time.Time) func(error) {
+	return func(err error) {
+		metricSendSeconds.Observe(time.Since(started).Seconds())
+		d.copied(ctx, f, c, rcpt, err)
 	}
 }
 
