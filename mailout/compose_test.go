@@ -132,7 +132,7 @@ func TestMessageAsGoMail(t *testing.T) {
 				if len(m.Cc) == 0 || bytes.Index(theirs.Bytes(), []byte("\r\nTo: ")) < bytes.Index(theirs.Bytes(), []byte("\r\nCc: ")) {
 					from, _ := msg.GetSender(false)
 					rcpts, _ := msg.GetRecipients()
-					if env.from != from || len(rcpts) != 1 || env.rcpt != rcpts[0] {
+					if "<"+env.from+">" != from || len(rcpts) != 1 || "<"+env.rcpt+">" != rcpts[0] {
 						t.Errorf("%s to %s: envelope %v, go-mail's %s %v", name, rcpt, env, from, rcpts)
 					}
 					break

@@ -54,7 +54,7 @@ func TestBuiltMailPinned(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fmt.Fprintf(&all, "\r\n== envelope %s -> %s\r\n", env.from, env.rcpt)
+			fmt.Fprintf(&all, "\r\n== envelope <%s> -> <%s>\r\n", env.from, env.rcpt)
 		}
 	}
 	checkGolden(t, "built.golden", all.Bytes(), 80)

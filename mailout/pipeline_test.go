@@ -21,7 +21,7 @@ func accept(line string) string {
 }
 
 func testTx(i int) transaction {
-	return transaction{from: "<desk@corp.example>", rcpts: []string{fmt.Sprintf("<r%d@corp.example>", i)},
+	return transaction{from: "desk@corp.example", rcpts: []string{fmt.Sprintf("r%d@corp.example", i)},
 		data: []byte(fmt.Sprintf("Subject: %d\r\n\r\nmail %d\r\n", i, i))}
 }
 

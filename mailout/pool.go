@@ -257,7 +257,10 @@ func (b *batch) fail(err error, m tickets.OutboxMail) {
 // addresses are what a mail's hourly limits count: its recipients' mailboxes, and its cause.
 func addresses(m tickets.OutboxMail) []string {
 	out := make([]string, 0, len(m.To)+len(m.Cc)+1)
-	for _, a := range append(append([]string(nil), m.To...), m.Cc...) {
+	for _, a := range m.To {
+		out = append(out, tickets.Mailbox(a))
+	}
+	for _, a := range m.Cc {
 		out = append(out, tickets.Mailbox(a))
 	}
 	if m.Automatic && m.Cause != "" {
@@ -286,8 +289,10 @@ func (s *Sender) connections(cfg Config) int {
 func (s *Sender) sendBatch(ctx, settle context.Context, ws *[]*drain, proto drain, batchMails []tickets.OutboxMail) error {
 	b := &batch{s: s, box: s.box, queue: make([]*queued, len(batchMails)), auto: map[int64]string{},
 		noted: map[string]int{}, busy: map[string]bool{}, conns: map[*drain]bool{}, limit: s.connections(proto.smtp)}
+	qs := make([]queued, len(batchMails)) // One allocation for the batch, not one a mail.
 	for i, m := range batchMails {
-		b.queue[i] = &queued{m, addresses(m)}
+		qs[i] = queued{m, addresses(m)}
+		b.queue[i] = &qs[i]
 	}
 	b.free = sync.NewCond(&b.mu)
 	if err := b.loadLimits(ctx, proto.now); err != nil {

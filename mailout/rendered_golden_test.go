@@ -116,7 +116,7 @@ func TestRenderedMailsPinned(t *testing.T) {
 					}
 					fmt.Fprintf(&all, "== %s %s %d to %s\r\n", lang, kind, i, rcpt)
 					env, data := wireCopy(t, d, m, rr, m.To, m.Cc, rcpt)
-					fmt.Fprintf(&all, "MAIL FROM:%s\r\nRCPT TO:%s\r\nDATA\r\n", env.from, env.rcpt)
+					fmt.Fprintf(&all, "MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n", env.from, env.rcpt)
 					all.Write(data)
 					if rr.shared != nil && len(rr.shared.parts) > 0 {
 						shared++

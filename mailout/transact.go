@@ -44,8 +44,8 @@ func (e *txError) Unwrap() error { return e.err }
 // transaction is what one copy's transaction sends: the envelope and the message as it goes on
 // the wire.
 type transaction struct {
-	from  string   // "<address>", as MAIL FROM: takes it.
-	rcpts []string // Likewise.
+	from  string   // The address MAIL FROM: takes, without its angle brackets.
+	rcpts []string // Likewise, RCPT TO:.
 	data  []byte   // The message, CRLF line ends, not yet dot-stuffed.
 }
 
@@ -115,7 +115,7 @@ func (c *client) transact(p *pipe, tx transaction, done func(error)) (err error)
 			a = tx.rcpts[i]
 		}
 		if strings.ContainsAny(a, "\r\n") {
-			return &txError{"envelope", 500, fmt.Errorf("address %q holds a line break", a)}
+			return &txError{"envelope", 500, fmt.Errorf("address %q holds a line break", "<"+a+">")}
 		}
 	}
 	caps := c.capabilities()
@@ -124,8 +124,9 @@ func (c *client) transact(p *pipe, tx transaction, done func(error)) (err error)
 	}
 	w := &p.held // After the held message: one write.
 	held := w.Len()
-	w.WriteString("MAIL FROM:")
+	w.WriteString("MAIL FROM:<")
 	w.WriteString(tx.from)
+	w.WriteByte('>')
 	if caps.eightBit {
 		w.WriteString(" BODY=8BITMIME")
 	}
@@ -134,9 +135,9 @@ func (c *client) transact(p *pipe, tx transaction, done func(error)) (err error)
 	}
 	w.WriteString("\r\n")
 	for _, r := range tx.rcpts {
-		w.WriteString("RCPT TO:")
+		w.WriteString("RCPT TO:<")
 		w.WriteString(r)
-		w.WriteString("\r\n")
+		w.WriteString(">\r\n")
 	}
 	w.WriteString("DATA\r\n")
 	cmds := len(tx.rcpts) + 2 // MAIL FROM, each RCPT TO, DATA (command).
@@ -176,7 +177,7 @@ func (c *client) transact(p *pipe, tx transaction, done func(error)) (err error)
 			if err != nil && refused == nil {
 				refused = &txError{cmd, code, err}
 				if cmd == "RCPT TO" {
-					refused.err = fmt.Errorf("%s: %w", tx.rcpts[i-1], err)
+					refused.err = fmt.Errorf("<%s>: %w", tx.rcpts[i-1], err)
 				}
 			}
 			dataOpen = cmd == "DATA" && err == nil
@@ -199,7 +200,7 @@ func (c *client) transact(p *pipe, tx transaction, done func(error)) (err error)
 			if err != nil {
 				refused = &txError{cmd, code, err}
 				if cmd == "RCPT TO" {
-					refused.err = fmt.Errorf("%s: %w", tx.rcpts[i-1], err)
+					refused.err = fmt.Errorf("<%s>: %w", tx.rcpts[i-1], err)
 				}
 				break
 			}

@@ -226,7 +226,7 @@ func TestTransactPipelines(t *testing.T) {
 		return "250 ok"
 	})
 	c := dialScripted(t, s.addr)
-	ok, err := transactOne(c, transaction{from: "<desk@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("Subject: x\r\n\r\n.dot\r\n")})
+	ok, err := transactOne(c, transaction{from: "desk@corp.example", rcpts: []string{"a@corp.example"}, data: []byte("Subject: x\r\n\r\n.dot\r\n")})
 	if !ok || err != nil {
 		t.Fatalf("delivered %v, %v", ok, err)
 	}
@@ -249,7 +249,7 @@ func TestTransactOneByOne(t *testing.T) {
 		return "250 ok"
 	})
 	c := dialScripted(t, s.addr)
-	if ok, err := transactOne(c, transaction{from: "<desk@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("x\r\n")}); !ok || err != nil {
+	if ok, err := transactOne(c, transaction{from: "desk@corp.example", rcpts: []string{"a@corp.example"}, data: []byte("x\r\n")}); !ok || err != nil {
 		t.Fatalf("delivered %v, %v", ok, err)
 	}
 	<-s.data
@@ -279,14 +279,14 @@ func TestTransactRefusedRecipientOpenData(t *testing.T) {
 		return "250 ok"
 	})
 	c := dialScripted(t, s.addr)
-	ok, err := transactOne(c, transaction{from: "<desk@corp.example>", rcpts: []string{"<gone@corp.example>"}, data: []byte("x\r\n")})
+	ok, err := transactOne(c, transaction{from: "desk@corp.example", rcpts: []string{"gone@corp.example"}, data: []byte("x\r\n")})
 	if code, broken := classify(err); ok || code != 550 || broken || !strings.Contains(err.Error(), "gone@corp.example") {
 		t.Fatalf("delivered %v, code %d, broken %v: %v", ok, code, broken, err)
 	}
 	if got := <-s.data; got != "" {
 		t.Fatalf("the refused transaction carried %q", got)
 	}
-	if ok, err := transactOne(c, transaction{from: "<desk@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("x\r\n")}); !ok || err != nil {
+	if ok, err := transactOne(c, transaction{from: "desk@corp.example", rcpts: []string{"a@corp.example"}, data: []byte("x\r\n")}); !ok || err != nil {
 		t.Fatalf("next transaction: delivered %v, %v", ok, err)
 	}
 	if got := strings.Join(s.lines(), "|"); !strings.Contains(got, "DATA|RSET|MAIL FROM") {
@@ -315,11 +315,11 @@ func TestTransactRefusedSender(t *testing.T) {
 		return "250 ok"
 	})
 	c := dialScripted(t, s.addr)
-	ok, err := transactOne(c, transaction{from: "<bounce+x@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("x\r\n")})
+	ok, err := transactOne(c, transaction{from: "bounce+x@corp.example", rcpts: []string{"a@corp.example"}, data: []byte("x\r\n")})
 	if ok || !envelopeRefused(err) {
 		t.Fatalf("delivered %v: %v", ok, err)
 	}
-	if ok, err := transactOne(c, transaction{from: "<desk@corp.example>", rcpts: []string{"<a@corp.example>"}, data: []byte("x\r\n")}); !ok || err != nil {
+	if ok, err := transactOne(c, transaction{from: "desk@corp.example", rcpts: []string{"a@corp.example"}, data: []byte("x\r\n")}); !ok || err != nil {
 		t.Fatalf("next transaction: delivered %v, %v", ok, err)
 	}
 }
