@@ -48,7 +48,9 @@ func holdGC() (collect func()) {
 // bench/run.sh's whole stage (2,000 requests from Dovecot, acks and notices to the sink, desk of
 // 0, three alternated runs at load 6-8): 31-36 collections and 2.63-2.69 CPU-s at 100, 14-15
 // and 2.39-2.48 at 200 (-8 %), peak RSS 60-63 MB and 70-73 MB (before the templates' heap
-// shrank, 100 took 67-70 MB). deskd serve keeps Go's default under its memory limit.
+// shrank, 100 took 67-70 MB); the whole of bench/run.sh, poll's peak RSS 77-81 MB against
+// 68-69 before this and the templates' change. deskd serve keeps Go's default under its memory
+// limit.
 const pollGCPercent = 200
 
 func serveCommand() *command {
