@@ -493,12 +493,18 @@ func insertRowsSQL(table, columns string, cols int, drop uint64, n int) string {
 
 // upsertKVSQL is the upsert of n rows of kv.
 func upsertKVSQL(n int) string {
-	key := fmt.Sprintf("kv/%d", n)
+	return upsertSQL("kv", "kv (key, value)", 2, n, " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+}
+
+// upsertSQL is "INSERT INTO into VALUES" n rows of cols values each, then conflict; made once
+// for each name and n.
+func upsertSQL(name, into string, cols, n int, conflict string) string {
+	key := fmt.Sprintf("%s/%d", name, n)
 	if q, ok := multiRowSQL.Load(key); ok {
 		return q.(string)
 	}
-	q := "INSERT INTO kv (key, value) VALUES (?, ?)" + strings.Repeat(", (?, ?)", n-1) +
-		" ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+	one := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	q := "INSERT INTO " + into + " VALUES " + one + strings.Repeat(", "+one, n-1) + conflict
 	v, _ := multiRowSQL.LoadOrStore(key, q)
 	return v.(string)
 }
@@ -506,13 +512,7 @@ func upsertKVSQL(n int) string {
 // upsertPeopleSQL is rememberPerson's upsert of n rows: SQLite upserts the rows of one statement
 // in their order, as n statements would, a name or a language given twice included.
 func upsertPeopleSQL(n int) string {
-	key := fmt.Sprintf("people/%d", n)
-	if q, ok := multiRowSQL.Load(key); ok {
-		return q.(string)
-	}
-	q := "INSERT INTO people (email, name, language) VALUES (?, ?, ?)" + strings.Repeat(", (?, ?, ?)", n-1) + upsertPeopleConflict
-	v, _ := multiRowSQL.LoadOrStore(key, q)
-	return v.(string)
+	return upsertSQL("people", "people (email, name, language)", 3, n, upsertPeopleConflict)
 }
 
 // nameOf is the name email has once the rows that wait are written over stored, the name the
@@ -532,13 +532,7 @@ func (p *pendingRows) nameOf(email, stored string) string {
 
 // fillNamesSQL is rememberNames' upsert of n rows: a name is written only where none is known.
 func fillNamesSQL(n int) string {
-	key := fmt.Sprintf("names/%d", n)
-	if q, ok := multiRowSQL.Load(key); ok {
-		return q.(string)
-	}
-	q := "INSERT INTO people (email, name) VALUES (?, ?)" + strings.Repeat(", (?, ?)", n-1) + fillNamesConflict
-	v, _ := multiRowSQL.LoadOrStore(key, q)
-	return v.(string)
+	return upsertSQL("names", "people (email, name)", 2, n, fillNamesConflict)
 }
 
 // fillNamesConflict keeps the name a correspondent has: anyone can write any name beside
