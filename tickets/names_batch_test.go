@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/deskd/deskd/bench"
+	"github.com/deskd/deskd/tickets/storetest"
 )
 
 // TestNamesWaitWithTheRows: the names a batch's mails give their senders and copies wait with the
@@ -83,6 +84,7 @@ func TestNamesWaitWithTheRows(t *testing.T) {
 // the table holds once they are written, one statement a row or in runs (flushRows), for random
 // sequences of correspondents' own names and mails' names over a few addresses.
 func TestPendingNameOfAsSQL(t *testing.T) {
+	storetest.SQLiteOnly(t) // PostgreSQL writes each row at once (rememberPerson, rememberNames).
 	d := newTestDesk(t)
 	rng := rand.New(rand.NewPCG(7, 11))
 	emails := []string{"a@x.example", "b@x.example", "c@x.example"}
