@@ -130,3 +130,122 @@ func TestPendingNameOfAsSQL(t *testing.T) {
 		}
 	}
 }
+
+// TestPeopleGroupedAsInOrder: flushRows writes a batch's correspondents' rows before the mails'
+// names (groupPeople), each kind in multi-row statements; the people table ends as when each row
+// is written by a statement of its own in the batch's order, names and languages, for random
+// sequences over a few addresses, some known already.
+func TestPeopleGroupedAsInOrder(t *testing.T) {
+	storetest.SQLiteOnly(t) // PostgreSQL writes each row at once (rememberPerson, rememberNames).
+	d := newTestDesk(t)
+	rng := rand.New(rand.NewPCG(3, 5))
+	emails := []string{"a@x.example", "b@x.example", "c@x.example", "d@x.example"}
+	names := []string{"", "", "Ann", "Bob", "Cy"}
+	languages := []string{"", "", "fr", "en"}
+	table := func(tx *Tx) string {
+		rows, err := tx.query(`SELECT email || '|' || name || '|' || language FROM people ORDER BY email`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		return strings.Join(out, " ")
+	}
+	var grouped int
+	for round := range 400 {
+		var people [][]any
+		for range rng.IntN(12) {
+			e, n := emails[rng.IntN(len(emails))], names[rng.IntN(len(names))]
+			if rng.IntN(2) == 0 {
+				people = append(people, []any{e, n, languages[rng.IntN(len(languages))]})
+			} else if n != "" { // rememberNames keeps no empty name.
+				people = append(people, []any{e, n})
+			}
+		}
+		var known [][]any
+		for _, e := range emails[:rng.IntN(len(emails)+1)] {
+			known = append(known, []any{e, names[rng.IntN(len(names))], languages[rng.IntN(len(languages))]})
+		}
+		var want, got string
+		err := d.Update(context.Background(), t0, func(tx *Tx) error {
+			reset := func() error {
+				if _, err := tx.exec(`DELETE FROM people`); err != nil {
+					return err
+				}
+				for _, k := range known {
+					if _, err := tx.exec(`INSERT INTO people (email, name, language) VALUES (?, ?, ?)`, k...); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			if err := reset(); err != nil {
+				return err
+			}
+			for _, r := range people { // In order, a statement a row.
+				q := upsertPeopleSQL(1)
+				if len(r) == 2 {
+					q = fillNamesSQL(1)
+				}
+				if _, err := tx.exec(q, r...); err != nil {
+					return err
+				}
+			}
+			want = table(tx)
+			if err := reset(); err != nil {
+				return err
+			}
+			var statements int
+			d.Store.trace = func(q string) {
+				if strings.Contains(q, "INSERT INTO people") {
+					statements++
+				}
+			}
+			tx.pending.people = slices.Clone(people)
+			err := tx.flushPending()
+			d.Store.trace = nil
+			if err != nil {
+				return err
+			}
+			wide := 0
+			for _, r := range people {
+				if len(r) == 3 {
+					wide++
+				}
+			}
+			if statements > bitsSet(wide)+bitsSet(len(people)-wide) {
+				t.Errorf("round %d: %d rows written in %d statements", round, len(people), statements)
+			}
+			if statements < len(people) {
+				grouped++
+			}
+			got = table(tx)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("round %d: rows %v over %v:\nin order: %s\ngrouped:  %s", round, people, known, want, got)
+		}
+	}
+	if grouped == 0 {
+		t.Error("no round wrote its rows in fewer statements than rows")
+	}
+}
+
+// bitsSet is the number of 1 bits of n: how many statements chunk's sizes write n rows in.
+func bitsSet(n int) int {
+	c := 0
+	for ; n > 0; n &= n - 1 {
+		c++
+	}
+	return c
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -120,6 +121,7 @@ func (t *Tx) flushRows(docs bool) error {
 	messages, events, outbox, people := p.messages, p.events, p.outbox, p.people
 	p.messages, p.events, p.outbox, p.people = nil, nil, nil, nil // Written by direct statements below: nothing names them twice.
 	clear(p.msgAt)
+	groupPeople(people)
 	for len(people) > 0 {
 		n := chunk(sameWidth(people))
 		args := make([]any, 0, len(people[0])*n)
@@ -538,6 +540,18 @@ func fillNamesSQL(n int) string {
 // fillNamesConflict keeps the name a correspondent has: anyone can write any name beside
 // anyone's address (rememberNames).
 const fillNamesConflict = ` ON CONFLICT (email) DO UPDATE SET name = excluded.name WHERE people.name = ''`
+
+// groupPeople puts a batch's correspondents' rows (rememberPerson's, three values) before the
+// mails' names (rememberNames', two), each kind in its order, so that each kind is written in
+// multi-row statements: in a mail's order, the two kinds alternate, a statement a row (two a mail
+// on the bench's mail). The table ends the same: a correspondent's row sets the name when it gives
+// one, and the language when it gives one; a mail's name fills only an empty name and no language.
+// So the last correspondent's row that gives a name decides it whatever the mails' names around
+// it, and when none gives one, the first mail's name that meets an empty one, whatever the
+// correspondents' rows around it (TestPeopleGroupedAsInOrder).
+func groupPeople(rows [][]any) {
+	slices.SortStableFunc(rows, func(a, b []any) int { return len(b) - len(a) })
+}
 
 // sameWidth is how many rows lead rows with as many values as the first.
 func sameWidth(rows [][]any) int {
