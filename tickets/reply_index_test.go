@@ -10,7 +10,7 @@ import (
 
 // TestRepliesIndexSameAsReindex ingests mixed batches (new requests; replies to tickets opened
 // in the same batch, to tickets of an earlier batch, twice to one ticket; thank-you notes to
-// resolved tickets) and compares the search documents and term counts the writer made, its
+// resolved tickets; by In-Reply-To a request of the same batch) and compares the search documents and term counts the writer made, its
 // documents written with the batch's other rows (pendingRows.appends, docs), with those a
 // reindex from the tickets' messages makes: the same terms, in the same order, counted alike.
 func TestRepliesIndexSameAsReindex(t *testing.T) {
@@ -52,12 +52,19 @@ func TestRepliesIndexSameAsReindex(t *testing.T) {
 				reply("a", 9, 9, 1, "Any news? The error is still there."),
 				reply("b", 7, first+7, 1, "Forgot to say: it is the laptop PC-4411."),
 			)
+			// By In-Reply-To the request, whose row waits with the batch's (messageTicket).
+			byRef := reply("b", 3, first+3, 1, "The projector in room 4 does the same.")
+			byRef.Subject, byRef.InReplyTo = "Re: "+batch[2].Subject, []string{batch[2].MessageID}
+			batch = append(batch, byRef)
+			next := reply("b", 7, first+7, 2, "Same on the second screen.")
+			next.Subject, next.InReplyTo = "Re: "+batch[10].Subject, []string{batch[10].MessageID}
+			batch = append(batch, next) // Right after its request.
 			out := ingest(t, d, at, batch...)
 			counts := map[string]int{}
 			for _, o := range out {
 				counts[o.Action]++
 			}
-			if counts[ActionOpened] != 7 || counts[ActionAppended] < 6 {
+			if counts[ActionOpened] != 7 || counts[ActionAppended] < 8 {
 				t.Fatalf("outcomes %v: want 7 opened and the replies appended", counts)
 			}
 			got := indexSnapshot(t, d.Store)
