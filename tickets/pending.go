@@ -50,9 +50,15 @@ type pendingRows struct {
 	// INSERT with triggers or several rows) after the index was written: one document a
 	// statement made a segment a ticket, 1,100 for 1,000 mails, and the segments merged again
 	// and again (automerge, crisis merges), more work as the index grows.
-	docs [][]any
-	err  error  // A failed write: the transaction fails at its end.
-	buf  []byte // Scratch for the JSON of a queued mail (Tx.queue).
+	docs  [][]any
+	docAt map[int64]int // Index in docs by rowid.
+	// appends are the terms replies add to the end of documents written before (appendDoc), by
+	// rowid, joined by spaces, written with the documents: a reply no longer writes what waits
+	// to read its ticket's document and update it, which broke the batch's multi-row INSERTs
+	// into small pieces at every reply.
+	appends map[int64]string
+	err     error  // A failed write: the transaction fails at its end.
+	buf     []byte // Scratch for the JSON of a queued mail (Tx.queue).
 }
 
 const (
@@ -65,7 +71,7 @@ const (
 // empty reports whether nothing waits.
 func (p *pendingRows) empty() bool {
 	return len(p.messages) == 0 && len(p.events) == 0 && len(p.outbox) == 0 && len(p.kv) == 0 && len(p.terms) == 0 &&
-		len(p.docs) == 0 && len(p.people) == 0 && len(p.tickets) == 0
+		len(p.docs) == 0 && len(p.appends) == 0 && len(p.people) == 0 && len(p.tickets) == 0
 }
 
 // drop forgets what waits (a rollback to a savepoint, which a write waited for).
@@ -73,6 +79,8 @@ func (p *pendingRows) drop() {
 	p.messages, p.events, p.outbox, p.docs, p.people = p.messages[:0], p.events[:0], p.outbox[:0], p.docs[:0], p.people[:0]
 	p.tickets, p.nextTicket = p.tickets[:0], 0
 	clear(p.msgAt)
+	clear(p.docAt)
+	clear(p.appends)
 	p.recorded = nil // What it says of the rows rolled back is no longer true.
 	clear(p.kv)
 	clear(p.terms)
@@ -81,7 +89,7 @@ func (p *pendingRows) drop() {
 
 // namesDocs reports whether a statement names the full-text table while documents wait.
 func (p *pendingRows) namesDocs(q string) bool {
-	return len(p.docs) > 0 && strings.Contains(q, "search_fts")
+	return (len(p.docs) > 0 || len(p.appends) > 0) && strings.Contains(q, "search_fts")
 }
 
 // names reports whether a statement names a table whose rows wait, the full-text table apart.
@@ -183,14 +191,43 @@ func (t *Tx) flushRows(docs bool) error {
 			rows = rows[n:]
 		}
 	}
-	if docs && len(p.docs) > 0 {
-		rows := p.docs
-		p.docs = nil
-		if err := t.insertDocs(rows); err != nil {
-			p.err = fmt.Errorf("index tickets: %w", err)
+	if docs && (len(p.docs) > 0 || len(p.appends) > 0) {
+		rows, appends := p.docs, p.appends
+		p.docs, p.appends = nil, nil // Written by direct statements below: nothing names them twice.
+		clear(p.docAt)
+		if err := t.updateDocs(appends); err != nil {
+			p.err = fmt.Errorf("index messages: %w", err)
 			return p.err
 		}
+		clear(appends)
+		p.appends = appends
+		if len(rows) > 0 {
+			if err := t.insertDocs(rows); err != nil {
+				p.err = fmt.Errorf("index tickets: %w", err)
+				return p.err
+			}
+		}
 		p.docs = rows[:0]
+	}
+	return nil
+}
+
+// updateDocs adds the terms of appends to the end of the documents they name, in the order of
+// their rowids.
+func (t *Tx) updateDocs(appends map[int64]string) error {
+	if len(appends) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(appends))
+	for id := range appends {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	q := `UPDATE ` + t.d.Store.search.table() + ` SET doc = doc || ' ' || ? WHERE rowid = ?`
+	for _, id := range ids {
+		if _, err := t.exec(q, appends[id], id); err != nil {
+			return fmt.Errorf("ticket %d: %w", id, err)
+		}
 	}
 	return nil
 }

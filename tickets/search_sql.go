@@ -547,7 +547,12 @@ func (t *Tx) insertDoc(id int64, terms []string) error {
 		}
 	} else {
 		// Written with the transaction's other documents, last (pendingRows.docs).
-		t.pending.docs = append(t.pending.docs, []any{id, strings.Join(terms, " ")})
+		p := &t.pending
+		if p.docAt == nil {
+			p.docAt = map[int64]int{}
+		}
+		p.docAt[id] = len(p.docs)
+		p.docs = append(p.docs, []any{id, strings.Join(terms, " ")})
 	}
 	t.rememberDoc(id, terms)
 	return nil
@@ -563,32 +568,71 @@ func (t *Tx) indexMessage(tk *Ticket, text string) error {
 	return t.appendDoc(tk.ID, requestTerms(text, tk.Language))
 }
 
-// appendDoc adds terms to the end of ticket id's search document, and counts them.
+// appendDoc adds terms to the end of ticket id's search document, and counts them. Neither
+// waits for the rows of the transaction to be written: the document is read as the transaction
+// holds it (pendingDoc), SQLite's is written with the documents (pendingRows.appends) and the
+// counts with those of the new tickets (pendingRows.terms).
 func (t *Tx) appendDoc(id int64, terms []string) error {
 	if len(terms) == 0 {
 		return nil
 	}
-	dia := t.d.Store.search
 	before, known := t.docs[id]
 	if !known {
-		if err := t.flushPending(); err != nil { // searchDoc reads the index itself.
-			return err
-		}
 		var err error
-		if before, err = searchDoc(context.Background(), t.tx, dia, id); err != nil {
+		if before, err = t.pendingDoc(id); err != nil {
 			return err
 		}
 	}
 	after := append(before[:len(before):len(before)], terms...)
-	if dia == dialectPG {
+	p := &t.pending
+	if t.d.Store.search == dialectPG {
 		if err := pgIndexDoc(context.Background(), t.tx, id, after); err != nil {
 			return err
 		}
-	} else if _, err := t.exec(`UPDATE `+dia.table()+` SET doc = doc || ' ' || ? WHERE rowid = ?`, strings.Join(terms, " "), id); err != nil {
-		return fmt.Errorf("index ticket %d: %w", id, err)
+	} else if i, ok := p.docAt[id]; ok { // A ticket of this transaction: its row waits.
+		p.docs[i][1] = p.docs[i][1].(string) + " " + strings.Join(terms, " ")
+	} else {
+		if p.appends == nil {
+			p.appends = map[int64]string{}
+		}
+		if old, ok := p.appends[id]; ok {
+			p.appends[id] = old + " " + strings.Join(terms, " ")
+		} else {
+			p.appends[id] = strings.Join(terms, " ")
+		}
 	}
 	t.rememberDoc(id, after)
-	return t.countTerms(len(terms), distinct(terms, before))
+	if p.terms == nil {
+		p.terms = map[string]int{}
+	}
+	p.terms[tokensKey] += len(terms)
+	for _, term := range distinct(terms, before) {
+		p.terms[term]++
+	}
+	return nil
+}
+
+// pendingDoc reads the indexed terms of ticket id as the transaction wrote them, without writing
+// what waits: the document written, then what waits of it (pendingRows.docs, appends).
+func (t *Tx) pendingDoc(id int64) ([]string, error) {
+	dia := t.d.Store.search
+	if dia == dialectPG { // Written at once (pgIndexDoc).
+		return searchDoc(context.Background(), t.tx, dia, id)
+	}
+	p := &t.pending
+	if i, ok := p.docAt[id]; ok {
+		return strings.Fields(p.docs[i][1].(string)), nil
+	}
+	var doc string
+	switch err := t.lookup(`SELECT doc FROM `+dia.table()+` WHERE rowid = ?`, id).Scan(&doc); {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return nil, fmt.Errorf("search document %d: %w", id, err)
+	}
+	if more, ok := p.appends[id]; ok {
+		doc += " " + more
+	}
+	return strings.Fields(doc), nil
 }
 
 // rememberDoc records the indexed terms of a ticket as this transaction wrote them, so that the
