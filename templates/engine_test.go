@@ -22,8 +22,8 @@ func TestEngineParsedAgain(t *testing.T) {
 	dropped := 0
 	for _, lang := range s.Languages() {
 		for _, kind := range tickets.MailKinds {
-			e := s.engines[lang+"/"+kind]
-			if s.fast[lang+"/"+kind] == nil {
+			e := s.kind(lang + "/" + kind).engine
+			if s.kind(lang+"/"+kind).fast == nil {
 				if e.text == nil {
 					t.Fatalf("%s/%s: not run by the evaluator, and its templates were dropped", lang, kind)
 				}
@@ -74,7 +74,7 @@ func TestEngineParsedAgainFromLoadedOverride(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "en/ack.txt", `{{define "subject"}}Got it{{end}}Loaded {{.Subject}}`+"\n")
 	s := load(t, dir)
-	if s.fast["en/ack"] == nil || s.engines["en/ack"].text != nil {
+	if s.kind("en/ack").fast == nil || s.kind("en/ack").engine.text != nil {
 		t.Fatal("en/ack: its templates for text/template are not dropped")
 	}
 	writeFile(t, dir, "en/ack.txt", `{{define "subject"}}Changed{{end}}Changed {{.Nope}}`+"\n")

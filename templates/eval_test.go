@@ -24,10 +24,10 @@ func TestEvaluatorMatchesEngine(t *testing.T) {
 	for _, lang := range s.Languages() {
 		for _, kind := range tickets.MailKinds {
 			key := lang + "/" + kind
-			if s.fast[key] != nil {
+			if s.kind(key).fast != nil {
 				continue
 			}
-			tt, ht, err := s.engines[key].get(s)
+			tt, ht, err := s.kind(key).engine.get(s)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,14 +97,14 @@ func TestEvaluatorLeavesTheRestToTheEngine(t *testing.T) {
 	writeFile(t, dir, "fr/ack.txt", `{{printf "n°%05d" .Ticket.ID}} {{with .Questions}}{{index . 0}}{{end}}`+"\n")
 	writeFile(t, dir, "en/ack.txt", `{{with .Digest}}{{.Totals.Nope}}{{end}}{{.Subject}}`+"\n")
 	s := load(t, dir)
-	if s.fast["fr/ack"] != nil {
+	if s.kind("fr/ack").fast != nil {
 		t.Fatal("the evaluator took a template with printf and index")
 	}
 	n := Samples(tickets.KindAck, "fr")[0]
 	if _, text, _, err := s.Render(tickets.KindAck, "fr", n); err != nil || text != "n°00042 Which building and room are you in?\n" {
 		t.Fatalf("fr: %q, %v", text, err)
 	}
-	if s.fast["en/ack"] == nil {
+	if s.kind("en/ack").fast == nil {
 		t.Fatal("the evaluator does not run en/ack")
 	}
 	n.Digest = &tickets.Digest{}

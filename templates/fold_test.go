@@ -41,15 +41,15 @@ func TestFoldedWords(t *testing.T) {
 		t.Fatal(err)
 	}
 	count := func(root *tparse.ListNode) int { return strings.Count(root.String(), "word ") }
-	tt, ht := s.engines["fr/assigned"].text, s.engines["fr/assigned"].html
+	tt, ht := s.kind("fr/assigned").engine.text, s.kind("fr/assigned").engine.html
 	p, err := loadSet("", false, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a, b := count(tt.Lookup("summary").Tree.Root), count(p.engines["fr/assigned"].text.Lookup("summary").Tree.Root); a >= b {
+	if a, b := count(tt.Lookup("summary").Tree.Root), count(p.kind("fr/assigned").engine.text.Lookup("summary").Tree.Root); a >= b {
 		t.Fatalf("text summary: %d word actions folded, %d before", a, b)
 	}
-	if a, b := count(ht.Lookup("summary").Tree.Root), count(p.engines["fr/assigned"].html.Lookup("summary").Tree.Root); a >= b {
+	if a, b := count(ht.Lookup("summary").Tree.Root), count(p.kind("fr/assigned").engine.html.Lookup("summary").Tree.Root); a >= b {
 		t.Fatalf("HTML summary: %d word actions left, %d before", a, b)
 	}
 }

@@ -3,6 +3,8 @@ package templates
 import (
 	"runtime"
 	"testing"
+
+	"github.com/deskd/deskd/tickets"
 )
 
 // retainedHeap is the heap a Set of the embedded templates keeps, as deskd serve keeps it for as
@@ -48,4 +50,20 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(retained), "retained-B")
+}
+
+// BenchmarkLoadAndAck is what a `deskd poll --once` that sends one acknowledgement pays for the
+// templates: Load of the embedded templates, and a first mail of a kind (which readies it).
+func BenchmarkLoadAndAck(b *testing.B) {
+	n := Samples(tickets.KindAck, "fr")[0]
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := Load("")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, _, err := s.Render(tickets.KindAck, "fr", n); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -43,7 +43,7 @@ func TestSharedBlockCallsTheKindsOwn(t *testing.T) {
 	writeFile(t, dir, "en/resolved.txt", `{{define "inner"}}ack{{end}}{{template "outer" .}}`)
 	s := load(t, dir)
 	for kind, want := range map[string]string{tickets.KindAck: "[ack]\n", tickets.KindAssigned: "[common]\n", tickets.KindResolved: "[ack]\n"} {
-		if s.fast["en/"+kind] == nil {
+		if s.kind("en/"+kind).fast == nil {
 			t.Fatalf("en/%s: not run by the evaluator", kind)
 		}
 		if _, text, _, err := s.Render(kind, "en", Samples(kind, "en")[0]); err != nil || text != want {

@@ -15,9 +15,10 @@
 // A file present in the override directory replaces the embedded one; a block it does not
 // define (say, "subject") keeps the embedded definition, and its words.toml overrides only the
 // keys it sets. A folder with a words.toml adds a language: it needs every key of en/words.toml,
-// a common.txt and a .txt and a .html for every kind, and no Go code. Load parses everything and
-// renders each template once against sample data, so a broken override is an error at start or in
-// `deskd check`, never a failure when a mail is sent.
+// a common.txt and a .txt and a .html for every kind, and no Go code. With an override directory,
+// Load parses everything and renders each template once against sample data, so a broken override
+// is an error at start or in `deskd check`, never a failure when a mail is sent; the embedded
+// templates alone, which the tests check, are parsed and checked a kind at a time on first use.
 package templates
 
 import (
@@ -57,17 +58,50 @@ var ErrUnknownKind = errors.New("unknown mail kind")
 
 // Set is a parsed set of templates. It is safe for concurrent use.
 type Set struct {
-	engines map[string]*parsed    // By "lang/kind": the kinds' templates for text/template.
-	words   map[string]*catalogue // By language.
-	pages   map[string]*pageWords // The web desk's words, by language; a language may have none.
-	langs   []string              // Sorted.
-	loc     *time.Location        // Dates in mails are shown in this zone.
-	// fast holds, by "lang/kind", the templates as the evaluator runs them (eval.go), when it
-	// runs them all and writes what text/template writes for every sample.
-	fast map[string]*programs
+	kinds map[string]*kindEntry       // By "lang/kind".
+	words map[string]*catalogue       // By language.
+	pages map[string]*pageWords       // The web desk's words, by language; a language may have none.
+	langs []string                    // Sorted.
+	loc   *time.Location              // Dates in mails are shown in this zone.
+	lists map[string]*[2]*sharedLists // By language: the lists compiled for its kinds (compileKind).
 	// over holds the texts of the override files the templates were parsed from, by name, for
 	// templates parsed again (parsed.get) to read what Load read.
 	over map[string]string
+	// root is the Set as Load made it (dates in UTC), which readies the kinds (kindEntry.ready).
+	root       *Set
+	fold, keep bool        // As loadSet's.
+	mu         *sync.Mutex // Held while a kind is readied: the lists are shared by the kinds of a language.
+}
+
+// kindEntry is a kind in a language: its templates for text/template, and as the evaluator runs
+// them. Load readies the embedded templates' kinds on first use (ready), an override directory's
+// all at once: readying one parses its files, renders every sample of the kind (Samples) with
+// text/template, folds the layout's words (foldText) and compiles it for the evaluator when the
+// evaluator writes the same for every sample. Done at every start it cost 166 M instructions, a
+// `deskd poll --once` run by cron every minute being mostly that; the embedded templates are
+// checked by the tests instead (TestEngineSameAsEvaluator, the golden files …), and an operator's
+// override is still refused at start (TestLoadRefusesBrokenOverride).
+type kindEntry struct {
+	once       sync.Once
+	lang, kind string
+	engine     *parsed   // Nil until parsed.
+	fast       *programs // Nil when the evaluator does not run the kind, or until ready.
+	err        error
+}
+
+// ready readies the kind once (Set.prepareKind) and returns what that met.
+func (e *kindEntry) ready(s *Set) error {
+	e.once.Do(func() { e.err = s.root.prepareKind(e) })
+	return e.err
+}
+
+// kind returns the kind of key ("lang/kind") readied, or nil when there is none.
+func (s *Set) kind(key string) *kindEntry {
+	e := s.kinds[key]
+	if e != nil {
+		_ = e.ready(s)
+	}
+	return e
 }
 
 // parsed is a kind's templates for text/template and html/template; the "subject" block is in
@@ -128,12 +162,18 @@ func languages(fsys fs.FS) []string {
 }
 
 // Load parses the embedded templates, with the files of dir (if not "") overriding and adding to
-// them, and checks every template by rendering it against sample data in every language.
-func Load(dir string) (*Set, error) { return loadSet(dir, true, false) }
+// them, and checks every template by rendering it against sample data in every language: at once
+// when dir is not "" (a broken override is an error here), else a kind on its first use
+// (kindEntry).
+func Load(dir string) (*Set, error) { return newSet(dir, true, false, dir != "") }
 
-// loadSet is Load; fold: fold the layouts' words into the templates (foldText, foldHTML); keep:
-// keep every kind's templates for text/template (engine), also those the evaluator runs.
-func loadSet(dir string, fold, keep bool) (*Set, error) {
+// loadSet is Load, every kind readied at once; fold: fold the layouts' words into the templates
+// (foldText, foldHTML); keep: keep every kind's templates for text/template (engine), also those
+// the evaluator runs.
+func loadSet(dir string, fold, keep bool) (*Set, error) { return newSet(dir, fold, keep, true) }
+
+// newSet is loadSet; eager: ready every kind now, else each on its first use.
+func newSet(dir string, fold, keep, eager bool) (*Set, error) {
 	var over fs.FS
 	if dir != "" {
 		st, err := os.Stat(dir)
@@ -145,8 +185,10 @@ func loadSet(dir string, fold, keep bool) (*Set, error) {
 		}
 		over = os.DirFS(dir)
 	}
-	s := &Set{engines: map[string]*parsed{}, words: map[string]*catalogue{}, pages: map[string]*pageWords{},
-		langs: Available(dir), loc: time.UTC, fast: map[string]*programs{}, over: map[string]string{}}
+	s := &Set{kinds: map[string]*kindEntry{}, words: map[string]*catalogue{}, pages: map[string]*pageWords{},
+		langs: Available(dir), loc: time.UTC, lists: map[string]*[2]*sharedLists{}, over: map[string]string{},
+		fold: fold, keep: keep, mu: new(sync.Mutex)}
+	s.root = s
 	if over != nil {
 		if err := checkNames(over, s.langs); err != nil {
 			return nil, fmt.Errorf("templates %s: %w", dir, err)
@@ -169,43 +211,81 @@ func loadSet(dir string, fold, keep bool) (*Set, error) {
 			s.pages[lang] = p
 		}
 	}
+	for _, lang := range s.langs {
+		s.lists[lang] = &[2]*sharedLists{}
+		for _, kind := range tickets.MailKinds {
+			s.kinds[lang+"/"+kind] = &kindEntry{lang: lang, kind: kind}
+		}
+	}
+	if !eager {
+		if over != nil { // Lazily readied kinds read their files as parsed.get does: the overrides' texts from s.over.
+			return nil, errors.New("templates: an override directory is checked at load")
+		}
+		return s, nil
+	}
+	// Every file parsed first, then every kind rendered: a file that does not parse is the error.
 	read := s.reader(over)
 	for _, lang := range s.langs {
-		base, err := commonText(read, lang, textFuncs(s.words[lang]))
-		if err != nil {
-			return nil, err
-		}
 		for _, kind := range tickets.MailKinds {
-			tt, ht, err := kindTemplates(read, base, lang, kind, s.words[lang])
-			if err != nil {
+			if err := s.parseKind(s.kinds[lang+"/"+kind], read); err != nil {
 				return nil, err
 			}
-			s.engines[lang+"/"+kind] = &parsed{lang: lang, kind: kind, text: tt, html: ht}
 		}
 	}
 	for _, lang := range s.langs {
-		var shared [2]*sharedLists // The language's compiled lists (compileKind).
 		for _, kind := range tickets.MailKinds {
-			samples := Samples(kind, lang)
-			var written [][3]string // What text/template writes for each sample.
-			for i, n := range samples {
-				subject, text, html, err := s.Render(kind, lang, n)
-				if err != nil {
-					return nil, fmt.Errorf("templates: %s/%s (sample %d): %w", lang, kind, i+1, err)
-				}
-				written = append(written, [3]string{subject, text, html})
-			}
-			e := s.engines[lang+"/"+kind]
-			if fold { // Rendered once: the HTML is escaped.
-				foldText(e.text, s.words[lang])
-				foldHTML(e.html, s.words[lang])
-			}
-			if s.prepare(lang, kind, samples, written, &shared) && !keep {
-				s.engines[lang+"/"+kind] = &parsed{lang: lang, kind: kind} // Parsed again should a mail need them.
+			if err := s.kinds[lang+"/"+kind].ready(s); err != nil {
+				return nil, err
 			}
 		}
 	}
 	return s, nil
+}
+
+// parseKind parses a kind's templates, its files read with read. Each kind parses its own copy of
+// common.txt, so that folding a kind's words (foldText) changes the trees of no other kind, which
+// may be running.
+func (s *Set) parseKind(e *kindEntry, read reader) error {
+	c := s.words[e.lang]
+	base, err := commonText(read, e.lang, textFuncs(c))
+	if err != nil {
+		return err
+	}
+	tt, ht, err := kindTemplates(read, base, e.lang, e.kind, c)
+	if err != nil {
+		return err
+	}
+	e.engine = &parsed{lang: e.lang, kind: e.kind, text: tt, html: ht}
+	return nil
+}
+
+// prepareKind readies a kind (kindEntry): parses it if not yet parsed, renders its samples with
+// text/template, folds its words and prepares it for the evaluator (prepare).
+func (s *Set) prepareKind(e *kindEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e.engine == nil {
+		if err := s.parseKind(e, s.saved); err != nil {
+			return err
+		}
+	}
+	samples := Samples(e.kind, e.lang)
+	var written [][3]string // What text/template writes for each sample.
+	for i, n := range samples {
+		subject, text, html, err := s.renderKind(e, n, engine)
+		if err != nil {
+			return fmt.Errorf("templates: %s/%s (sample %d): %w", e.lang, e.kind, i+1, err)
+		}
+		written = append(written, [3]string{subject, text, html})
+	}
+	if s.fold { // Rendered once: the HTML is escaped.
+		foldText(e.engine.text, s.words[e.lang])
+		foldHTML(e.engine.html, s.words[e.lang])
+	}
+	if s.prepare(e, samples, written, s.lists[e.lang]) && !s.keep {
+		e.engine = &parsed{lang: e.lang, kind: e.kind} // Parsed again should a mail need them.
+	}
+	return nil
 }
 
 // kindTemplates parses a kind's text template (from base, its language's common.txt: kindText)
@@ -230,18 +310,16 @@ func kindTemplates(read reader, base *texttemplate.Template, lang, kind string, 
 // prepare readies a kind's templates for the evaluator (once escaped: rendered), and keeps them
 // if it writes for every sample what text/template wrote (written; the words folded since do not
 // change it: TestFoldedWords). It tells whether it kept them. shared: as compileKind's.
-func (s *Set) prepare(lang, kind string, samples []tickets.Notice, written [][3]string, shared *[2]*sharedLists) bool {
-	key := lang + "/" + kind
-	e := s.engines[key]
-	p, err := compileKind(e.text, e.html, s.words[lang], shared)
+func (s *Set) prepare(e *kindEntry, samples []tickets.Notice, written [][3]string, shared *[2]*sharedLists) bool {
+	p, err := compileKind(e.engine.text, e.engine.html, s.words[e.lang], shared)
 	if err != nil {
 		return false
 	}
-	s.fast[key] = p
+	e.fast = p
 	for i, n := range samples {
-		subject, text, html, err := s.render(kind, lang, n, only)
+		subject, text, html, err := s.renderKind(e, n, only)
 		if err != nil || [3]string{subject, text, html} != written[i] {
-			delete(s.fast, key)
+			e.fast = nil
 			return false
 		}
 	}
@@ -408,10 +486,19 @@ func (s *Set) render(kind, lang string, n tickets.Notice, way int) (subject, tex
 	}
 	var kb [64]byte // "lang/kind", looked up without being allocated (m[string(b)] copies nothing).
 	k := append(append(append(kb[:0], lang...), '/'), kind...)
-	e, ok := s.engines[string(k)]
+	e, ok := s.kinds[string(k)]
 	if !ok {
 		return "", "", "", fmt.Errorf("%w %q", ErrUnknownKind, kind)
 	}
+	if err := e.ready(s); err != nil {
+		return "", "", "", fmt.Errorf("render %s: %w", k, err)
+	}
+	return s.renderKind(e, n, way)
+}
+
+// renderKind is render, for a kind readied or being readied (prepareKind).
+func (s *Set) renderKind(e *kindEntry, n tickets.Notice, way int) (subject, text, html string, err error) {
+	lang := e.lang
 	v := View{Notice: localize(n, s.loc, s.words[lang].Category), Lang: lang, Subject: cleanSubjects.clean(n.Ticket.Subject, n.Tag), Ref: Ref(n.Tag, n.Ticket.ID)}
 	b := buffers.Get().(*[3]bytes.Buffer)
 	defer func() {
@@ -421,7 +508,7 @@ func (s *Set) render(kind, lang string, n tickets.Notice, way int) (subject, tex
 		buffers.Put(b)
 	}()
 	sb, tb, hb := &b[0], &b[1], &b[2]
-	if p := s.fast[string(k)]; way != engine && p != nil {
+	if p := e.fast; way != engine && p != nil {
 		if p.subject.execute(sb, &v) == nil && p.text.execute(tb, &v) == nil && p.html.execute(hb, &v) == nil {
 			return finish(v, sb, tb, hb)
 		}
@@ -432,20 +519,19 @@ func (s *Set) render(kind, lang string, n tickets.Notice, way int) (subject, tex
 		tb.Reset()
 		hb.Reset()
 	}
-	key := string(k)
-	tt, ht, err := e.get(s)
+	tt, ht, err := e.engine.get(s)
 	if err != nil {
-		return "", "", "", fmt.Errorf("render %s: %w", key, err)
+		return "", "", "", fmt.Errorf("render %s/%s: %w", lang, e.kind, err)
 	}
 	d := dot(v)
 	if err := execute(sb, d, v, func(w io.Writer, x any) error { return tt.ExecuteTemplate(w, "subject", x) }); err != nil {
-		return "", "", "", fmt.Errorf("render %s subject: %w", key, err)
+		return "", "", "", fmt.Errorf("render %s/%s subject: %w", lang, e.kind, err)
 	}
 	if err := execute(tb, d, v, tt.Execute); err != nil {
-		return "", "", "", fmt.Errorf("render %s text: %w", key, err)
+		return "", "", "", fmt.Errorf("render %s/%s text: %w", lang, e.kind, err)
 	}
 	if err := execute(hb, d, v, ht.Execute); err != nil {
-		return "", "", "", fmt.Errorf("render %s html: %w", key, err)
+		return "", "", "", fmt.Errorf("render %s/%s html: %w", lang, e.kind, err)
 	}
 	return finish(v, sb, tb, hb)
 }

@@ -18,7 +18,7 @@ func TestFlatViewReadsAsView(t *testing.T) {
 	for _, lang := range s.Languages() {
 		for _, kind := range tickets.MailKinds {
 			key := lang + "/" + kind
-			tt, ht, err := s.engines[key].get(s)
+			tt, ht, err := s.kind(key).engine.get(s)
 			if err != nil {
 				t.Fatal(err)
 			}
