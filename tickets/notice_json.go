@@ -256,10 +256,21 @@ func appendOmitInt(b []byte, key string, v int64) []byte {
 // appendJSONString appends s as a JSON string the way encoding/json does with its HTML escaping
 // (json.Marshal's): <, > and & as \u003c…, control characters, U+2028 and U+2029 escaped, an
 // invalid UTF-8 byte as \ufffd. Written after encoding/json's appendString (Go's BSD licence).
+//
+// Runs of eight bytes that need no escaping are passed over a word at a time (jsonSafe8): byte by
+// byte, the loop took 14 instructions a byte, appendJSONString 31k instructions of a new
+// request's 786k at a desk of 100,000 tickets (callgrind, BenchmarkNewRequestsDeskSize).
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		for i+8 <= len(s) && jsonSafe8(uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
+			uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		if c := s[i]; c < utf8.RuneSelf {
 			if jsonSafe[c] {
 				i++
@@ -308,6 +319,22 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// jsonSafe8 reports whether the eight bytes of w are all ASCII bytes jsonSafe holds: none is at
+// or above 0x80, below 0x20, nor one of " \ < > &. Each test is the "has a byte below n" of
+// Bit Twiddling Hacks (a byte of w - n·0x01…01 has its top bit set): exact on whether any byte is,
+// once no byte has its top bit set, though not on which.
+func jsonSafe8(w uint64) bool {
+	const ones, tops = 0x0101010101010101, 0x8080808080808080
+	if w&tops != 0 {
+		return false
+	}
+	// A byte below 0x20, or equal to one of the five (zero once xored with it).
+	// (Go's | and - bind alike, left to right: each difference is in parentheses.)
+	bad := (w - 0x20*ones) | ((w ^ '"'*ones) - ones) | ((w ^ '\\'*ones) - ones) |
+		((w ^ '<'*ones) - ones) | ((w ^ '>'*ones) - ones) | ((w ^ '&'*ones) - ones)
+	return bad&tops == 0
+}
 
 // jsonSafe says which ASCII bytes encoding/json writes as they are with HTML escaping on.
 var jsonSafe = func() (safe [utf8.RuneSelf]bool) {
