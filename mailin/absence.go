@@ -1,7 +1,6 @@
 package mailin
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -17,7 +16,7 @@ import (
 // ("I'll be out of office tomorrow, can you fix it before?") writes something else too.
 
 // absenceStartRe finds a first-person statement of absence.
-var absenceStartRe = regexp.MustCompile(`(?i)(?:^|[^\pL'])(?:` +
+var absenceStartRe = lazyCompile(`(?i)(?:^|[^\pL'])(?:` +
 	`(?:i am|i['’]m|i will be|i['’]ll be|i shall be)\s+(?:(?:currently|presently|now|temporarily)\s+)?` +
 	`(?:out of (?:the )?office|ooo\b|away(?: from (?:the |my )?(?:office|desk))?|on (?:annual |parental |sick |maternity )?(?:vacation|holiday|leave)|off work|travell?ing|absent)|` +
 	`(?:je suis|je serai)\s+(?:(?:actuellement|absent|présentement|en ce moment)\s+)?` +
@@ -45,7 +44,7 @@ func mayStateAbsence(s string) bool {
 
 // noticeWordRe finds what the rest of a notice speaks of: urgency and whom to contact, the
 // return, reading and forwarding of mail, thanks for the message, a polite close.
-var noticeWordRe = regexp.MustCompile(`(?i)(?:urgen|emergenc|contact|reach|call|phone|mobile|` +
+var noticeWordRe = lazyCompile(`(?i)(?:urgen|emergenc|contact|reach|call|phone|mobile|` +
 	`return|back|reply|respond|answer|access|e-?mails?\b|messages?\b|inbox|forward|` +
 	`delay|regards|thank|colleague|in my absence|` +
 	`urgence|urgent|contacte|joindre|appele|retour|revien|répond|réponse|traite|accès|courriel|transmis|` +
@@ -55,12 +54,12 @@ var noticeWordRe = regexp.MustCompile(`(?i)(?:urgen|emergenc|contact|reach|call|
 
 // returnRe finds when the absence ends, or that it is a leave: notices say it, a person away
 // from their desk for the day does not ("I'm away from my desk today, please call me").
-var returnRe = regexp.MustCompile(`(?i)(?:until|till|through|return|back (?:on|in|at|from)|\bfrom \d|` +
+var returnRe = lazyCompile(`(?i)(?:until|till|through|return|back (?:on|in|at|from)|\bfrom \d|` +
 	`vacation|holiday|leave\b|jusqu|retour|reviens|reviendrai|à partir d|congé|vacances|` +
 	`\bbis\b|zurück|urlaub|\bab dem\b|hasta|regres|vacaciones)`)
 
 // greetingLineRe is a line of greeting alone: "Hello,", "Bonjour Madame,", "Guten Tag".
-var greetingLineRe = regexp.MustCompile(`(?i)^(?:hello|hi|dear|good (?:morning|afternoon|day)|bonjour|bonsoir|madame|monsieur|` +
+var greetingLineRe = lazyCompile(`(?i)^(?:hello|hi|dear|good (?:morning|afternoon|day)|bonjour|bonsoir|madame|monsieur|` +
 	`hallo|guten tag|sehr geehrte|hola|buenos días|buenas tardes)\b[^.!?]{0,40}[,!.]?$`)
 
 // maxNotice is the longest new text taken for a notice: they are a few lines.
@@ -105,10 +104,10 @@ func onlyNotice(v string, start, around func(string) bool) bool {
 }
 
 // conjunctionRe joins two clauses: "I am away until Monday but the printer is still down".
-var conjunctionRe = regexp.MustCompile(`(?i)\s(?:but|and|however|mais|et|cependant|aber|und|pero|y)\s`)
+var conjunctionRe = lazyCompile(`(?i)\s(?:but|and|however|mais|et|cependant|aber|und|pero|y)\s`)
 
 // sentenceEndRe ends a sentence: a full stop and a space, not after a digit ("bis zum 7. Dezember").
-var sentenceEndRe = regexp.MustCompile(`[^\d\s]\.\s`)
+var sentenceEndRe = lazyCompile(`[^\d\s]\.\s`)
 
 // sentences cuts a text after each full stop that ends a sentence.
 func sentences(s string) []string {

@@ -2,7 +2,6 @@ package mailin
 
 import (
 	"bytes"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -18,7 +17,7 @@ import (
 
 // ackStartRe finds the statement: the mail was received, a ticket was made of it, or this is an
 // automated answer.
-var ackStartRe = regexp.MustCompile(`(?i)(?:` + ackStartExpr + `)`)
+var ackStartRe = lazyCompile(`(?i)(?:` + ackStartExpr + `)`)
 
 // ackStartExpr is ackStartRe's alternatives.
 const ackStartExpr = `` +
@@ -36,16 +35,16 @@ const ackStartExpr = `` +
 // says both that the mail was received and that a ticket was made of it (ackReceivedRe,
 // ackTicketRe).
 var (
-	ackMarkerRe = regexp.MustCompile(`(?i)\bautomat(?:ed|ic|ique|iquement)\b|\bdo not reply\b|\bdon['’]t reply\b|` +
+	ackMarkerRe = lazyCompile(`(?i)\bautomat(?:ed|ic|ique|iquement)\b|\bdo not reply\b|\bdon['’]t reply\b|` +
 		`\bne (?:pas|rien) (?:y )?r[ée]pondre\b|\bno-?reply\b`)
-	ackReceivedRe = regexp.MustCompile(`(?i)\breceived\b|\bre[çc]u`)
-	ackTicketRe   = regexp.MustCompile(`(?i)\b(?:ticket|case|dossier)\b`)
+	ackReceivedRe = lazyCompile(`(?i)\breceived\b|\bre[çc]u`)
+	ackTicketRe   = lazyCompile(`(?i)\b(?:ticket|case|dossier)\b`)
 )
 
 // ackClauseRe is what the rest of an acknowledgement says, clause by clause: thanks, that an
 // answer comes (and when), not to reply, a reference, a polite close. Single words would not do:
 // "ne répond toujours pas" is a person's problem, not a notice.
-var ackClauseRe = regexp.MustCompile(`(?i)(?:^(?:thank|many thanks|merci)|` +
+var ackClauseRe = lazyCompile(`(?i)(?:^(?:thank|many thanks|merci)|` +
 	`\b(?:will|shall|'ll|’ll) (?:respond|reply|answer|get back|be in touch|contact|review|process|handle)|` +
 	`\bas soon as (?:possible|we can)|\bwithin (?:\d+|one|two|a few|the next)\b|\b(?:high|large) volume\b|` +
 	`\b(?:reference|ticket|case) (?:number|n°|#)|^(?:kind |best |warm )?regards\b|^sincerely\b|` +
@@ -117,12 +116,13 @@ func ackStatement(top string) bool {
 // a match begins where such a letter follows no ASCII letter, digit or "_" (\b is ASCII in Go).
 // The unanchored expression's automaton took about 700 instructions a byte of the line.
 func ackStartsIn(line string) bool {
+	at := ackStartAt.compiled()
 	for i := 0; i < len(line); i++ {
 		c := line[i]
-		if c >= utf8.RuneSelf || !ackStartAt.first[c] || i > 0 && isWordByte(line[i-1]) {
+		if c >= utf8.RuneSelf || !at.first[c] || i > 0 && isWordByte(line[i-1]) {
 			continue
 		}
-		if ackStartAt.Regexp.MatchString(line[i:]) {
+		if at.re.MatchString(line[i:]) {
 			return true
 		}
 	}

@@ -144,7 +144,7 @@ func TestAckStartAtWords(t *testing.T) {
 		}
 	}
 	n := 0
-	for c, ok := range ackStartAt.first {
+	for c, ok := range ackStartAt.compiled().first {
 		if !ok {
 			continue
 		}

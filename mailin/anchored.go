@@ -3,6 +3,7 @@ package mailin
 import (
 	"regexp"
 	"regexp/syntax"
+	"sync"
 	"unicode"
 )
 
@@ -18,14 +19,30 @@ import (
 // with there, case-folded as the expression folds them. A non-ASCII character is always let
 // through; so is every text when the expression is not of that shape.
 type anchoredRegexp struct {
-	*regexp.Regexp
+	expr     string
+	compiled func() *anchoredTables // Compiled at first use, as lazyRegexp is.
+}
+
+// anchoredTables is an anchoredRegexp compiled.
+type anchoredTables struct {
+	re    *regexp.Regexp
 	skip  [128]bool // ASCII characters of the leading run.
 	first [128]bool // ASCII characters that may follow the run.
 }
 
-// mustAnchored compiles an expression as regexp.MustCompile does.
+// mustAnchored returns expr to be compiled, as regexp.MustCompile does, at its first use.
 func mustAnchored(expr string) *anchoredRegexp {
-	a := &anchoredRegexp{Regexp: regexp.MustCompile(expr)}
+	a := &anchoredRegexp{expr: expr, compiled: sync.OnceValue(func() *anchoredTables { return compileAnchored(expr) })}
+	anchoredRegexps = append(anchoredRegexps, a)
+	return a
+}
+
+// anchoredRegexps lists every anchoredRegexp of the package, so that a test compiles them all.
+var anchoredRegexps []*anchoredRegexp
+
+// compileAnchored compiles expr and reads the characters its matches may begin with.
+func compileAnchored(expr string) *anchoredTables {
+	a := &anchoredTables{re: regexp.MustCompile(expr)}
 	for c := range a.first {
 		a.first[c] = true
 	}
@@ -52,21 +69,26 @@ func mustAnchored(expr string) *anchoredRegexp {
 	return a
 }
 
+// String returns the expression.
+func (a *anchoredRegexp) String() string { return a.expr }
+
 // MatchString reports whether s contains a match of the expression.
 func (a *anchoredRegexp) MatchString(s string) bool {
-	return a.mayMatch(s) && a.Regexp.MatchString(s)
+	t := a.compiled()
+	return t.mayMatch(s) && t.re.MatchString(s)
 }
 
 // FindStringSubmatch is regexp.Regexp's FindStringSubmatch.
 func (a *anchoredRegexp) FindStringSubmatch(s string) []string {
-	if !a.mayMatch(s) {
+	t := a.compiled()
+	if !t.mayMatch(s) {
 		return nil
 	}
-	return a.Regexp.FindStringSubmatch(s)
+	return t.re.FindStringSubmatch(s)
 }
 
 // mayMatch reports whether the first character of s past the leading run may begin a match.
-func (a *anchoredRegexp) mayMatch(s string) bool {
+func (a *anchoredTables) mayMatch(s string) bool {
 	i := 0
 	for i < len(s) && s[i] < 128 && a.skip[s[i]] {
 		i++

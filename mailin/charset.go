@@ -2,7 +2,6 @@ package mailin
 
 import (
 	"bytes"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -152,7 +151,7 @@ func has8bit(b []byte) bool {
 	return false
 }
 
-var fileNameRe = regexp.MustCompile(`(?i)\bfile(?:name)?=("[^"\r\n]*"|[^;\s]*)|\bname=("[^"\r\n]*"|[^;\s]*)`)
+var fileNameRe = lazyCompile(`(?i)\bfile(?:name)?=("[^"\r\n]*"|[^;\s]*)|\bname=("[^"\r\n]*"|[^;\s]*)`)
 
 // maxSample is how much of a text detection looks at.
 const maxSample = 16 << 10

@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/url"
 	"path"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -474,7 +473,7 @@ func decodeCharsetHint(b []byte, label, hint string) (string, string) {
 	return strings.ToValidUTF8(string(out), "\uFFFD"), ""
 }
 
-var encodedWordRe = regexp.MustCompile(`=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=`)
+var encodedWordRe = lazyCompile(`=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=`)
 
 // decodeHeaderText decodes RFC 2047 encoded words and returns valid UTF-8.
 // It is lenient where mime.WordDecoder is strict: words glued to text or
@@ -485,7 +484,7 @@ func decodeHeaderText(s string) string {
 	return decodeHeader(s, "")
 }
 
-var utf7ShiftRe = regexp.MustCompile(`\+[A-Za-z0-9/][A-Za-z0-9+/]+-`)
+var utf7ShiftRe = lazyCompile(`\+[A-Za-z0-9/][A-Za-z0-9+/]+-`)
 
 // decodeHeader is decodeHeaderText for a message whose text part declares
 // the charset hint, in which raw 8-bit header text is read (and raw UTF-7,
@@ -760,7 +759,7 @@ func percentDecodeLenient(s string) string {
 	return string(b)
 }
 
-var encodedWordStartRe = regexp.MustCompile(`^=\?[^?\s]+\?[bBqQ]\?[^?]*\?=`)
+var encodedWordStartRe = lazyCompile(`^=\?[^?\s]+\?[bBqQ]\?[^?]*\?=`)
 
 // splitUnquoted splits s at sep outside double quotes and RFC 2047 encoded
 // words.

@@ -1,7 +1,6 @@
 package mailin
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -89,7 +88,7 @@ func convertHTML(s string, visible bool) (full, vis string) {
 }
 
 // blockTagRe finds where a block of HTML starts: a good place to cut a long body.
-var blockTagRe = regexp.MustCompile(`(?i)<(?:p|div|br|tr|li|table|h[1-6]|blockquote|hr)[\s/>]`)
+var blockTagRe = lazyCompile(`(?i)<(?:p|div|br|tr|li|table|h[1-6]|blockquote|hr)[\s/>]`)
 
 // cutHTML returns where the first piece of s of about size bytes ends, and where the next
 // starts: before a block tag in the piece's second half, else before any tag, else at size (not
@@ -120,7 +119,7 @@ func cutHTML(s string, size int) (end, next int) {
 }
 
 // lastMatch returns where the last match of re in s starts, -1 for none.
-func lastMatch(re *regexp.Regexp, s string) int {
+func lastMatch(re *lazyRegexp, s string) int {
 	// Search from the end in growing windows: the last match is usually near it.
 	for w := 4 << 10; ; w *= 4 {
 		start := max(len(s)-w, 0)

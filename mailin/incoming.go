@@ -1,7 +1,6 @@
 package mailin
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -251,7 +250,7 @@ func (r *reading) visibleForward() (string, bool) {
 
 // htmlSigDelimRe finds a "-- " signature delimiter in HTML (Gmail's gmail_signature_prefix,
 // Thunderbird's moz-signature), so that a mail without one is not rendered twice.
-var htmlSigDelimRe = regexp.MustCompile(`--(?:\s|&nbsp;|&#160;|\x{a0})*(?:<br|</span>|</div>|</p>|\n)`)
+var htmlSigDelimRe = lazyCompile(`--(?:\s|&nbsp;|&#160;|\x{a0})*(?:<br|</span>|</div>|</p>|\n)`)
 
 // singleFields are the header fields a message has at most once (RFC 5322 section 3.6) that
 // identify, thread or date it. DKIM verifies the last copy of a field it signs while readers

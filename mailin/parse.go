@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/mail"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -327,7 +326,7 @@ func bracketed(v string) []string {
 
 // msgIDSyntax is RFC 5322's msg-id without its brackets: id-left "@" id-right, each a
 // dot-atom-text (obsolete forms with quoted strings too), or a domain literal on the right.
-var msgIDSyntax = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\"-]+@([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+|\\[[^\\[\\]\\\\\\s]*\\])$")
+var msgIDSyntax = lazyCompile("^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\"-]+@([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+|\\[[^\\[\\]\\\\\\s]*\\])$")
 
 // maxMsgID is the longest message ID kept: RFC 5322 lines stop at 998 characters, and the
 // desk repeats a request's ID in the References of every mail of its ticket.
@@ -452,7 +451,7 @@ func dedupeOwn(l []string) []string {
 	return slices.Clip(out)
 }
 
-var emailRe = regexp.MustCompile(`[^\s<>,;:"()\[\]]+@[^\s<>,;:"()\[\]]+`)
+var emailRe = lazyCompile(`[^\s<>,;:"()\[\]]+@[^\s<>,;:"()\[\]]+`)
 
 // parseAddressList parses an address header leniently: when the standard
 // parser gives up, each comma-separated item is tried alone, and then bare
@@ -642,7 +641,7 @@ func hasPrefixFold(b []byte, prefix string) bool {
 	return len(b) >= len(prefix) && bytes.EqualFold(b[:len(prefix)], []byte(prefix))
 }
 
-var qWordRe = regexp.MustCompile(`=\?[^?\s]+\?[qQ]\?[^?]*\?=`)
+var qWordRe = lazyCompile(`=\?[^?\s]+\?[qQ]\?[^?]*\?=`)
 
 // escapeEncodedWords hex-escapes the characters that RFC 2047 section 5(3)
 // forbids in a Q-encoded word of a phrase but that mailers write anyway
@@ -815,7 +814,7 @@ func atext(c byte, dot bool) bool {
 	return c >= '!' && c <= '~'
 }
 
-var commentRe = regexp.MustCompile(`\([^()]*\)`)
+var commentRe = lazyCompile(`\([^()]*\)`)
 
 func parseDate(v string) time.Time {
 	v = strings.TrimSpace(v)

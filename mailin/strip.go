@@ -1,7 +1,6 @@
 package mailin
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -305,7 +304,7 @@ var (
 	attrFromRe = mustAnchored(`(?i)^(mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim|пн|вт|ср|чт|пт|сб|вс|\d).*\d{1,2}:\d{2}.*<[^<>\s]+@[^<>\s]+>\s*:$`)
 
 	// addressLikeRe finds something that looks like an e-mail address.
-	addressLikeRe = regexp.MustCompile(`[^\s<>@()]+@[^\s<>@()]+\.[^\s<>@()]`)
+	addressLikeRe = lazyCompile(`[^\s<>@()]+@[^\s<>@()]+\.[^\s<>@()]`)
 
 	// headerRe matches one line of a quoted message's header block, in the
 	// languages of the usual clients, with Outlook's "*From:*" bold variant.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"mime"
 	"path"
-	"regexp"
 	"strings"
 )
 
@@ -207,7 +206,7 @@ func (w *walker) decode(h Header, ct string, body []byte) []byte {
 	}
 }
 
-var metaCharsetRe = regexp.MustCompile(`(?i)<meta[^>]+charset=["']?\s*([a-z0-9_:.\-]+)`)
+var metaCharsetRe = lazyCompile(`(?i)<meta[^>]+charset=["']?\s*([a-z0-9_:.\-]+)`)
 
 func htmlMetaCharset(b []byte) string {
 	if len(b) > 4096 {
@@ -555,7 +554,7 @@ func contentID(h Header) string {
 	return strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
 }
 
-var imgCIDRe = regexp.MustCompile(`(?is)<img\b[^>]*?\bsrc\s*=\s*["']?cid:([^"'\s>]+)["']?[^>]*>`)
+var imgCIDRe = lazyCompile(`(?is)<img\b[^>]*?\bsrc\s*=\s*["']?cid:([^"'\s>]+)["']?[^>]*>`)
 
 var imageExt = map[string]string{
 	"image/png": ".png", "image/jpeg": ".jpg", "image/jpg": ".jpg", "image/pjpeg": ".jpg", "image/gif": ".gif",
@@ -567,7 +566,7 @@ var imageExt = map[string]string{
 // id="Signature", Gmail's gmail_signature, Thunderbird's moz-signature, Apple Mail's
 // AppleMailSignature), a "-- " delimiter, or a line that is only a sign-off ("Cordialement",
 // "Best regards", "Merci,").
-var signatureStartRe = regexp.MustCompile(`(?i)name\s*=\s*["']?_MailAutoSig|\b(?:id|class)\s*=\s*["']?[^"'>]*signature|>\s*--(?:\s|&nbsp;|&#160;|\x{a0})*<|>(?:\s|&nbsp;|&#160;)*(?:` +
+var signatureStartRe = lazyCompile(`(?i)name\s*=\s*["']?_MailAutoSig|\b(?:id|class)\s*=\s*["']?[^"'>]*signature|>\s*--(?:\s|&nbsp;|&#160;|\x{a0})*<|>(?:\s|&nbsp;|&#160;)*(?:` +
 	`(?:(?:bien |tr(?:e|è|&egrave;)s )?cordialement|bien (?:(?:a|à|&agrave;) vous|amicalement)|salutations(?: distingu(?:e|é|&eacute;)es)?|(?:(?:best|kind|warm) )?regards|best wishes|sincerely|cheers|bonne (?:journ(?:e|é|&eacute;)e|soir(?:e|é|&eacute;)e)|belle journ(?:e|é|&eacute;)e)(?:\s|&nbsp;|&#160;)*[,.!]?` +
 	// Thanks close a mail with a comma; "Merci !" more often opens it.
 	`|(?:merci(?: beaucoup| d'avance| par avance)?|(?:many )?thanks(?: in advance)?|thank you)(?:\s|&nbsp;|&#160;)*,` +
@@ -575,7 +574,7 @@ var signatureStartRe = regexp.MustCompile(`(?i)name\s*=\s*["']?_MailAutoSig|\b(?
 
 // quoteStartRe finds where the quoted history or a forwarded message starts in the HTML of a
 // mail (the markers removeQuotedHTML knows, read in the source).
-var quoteStartRe = regexp.MustCompile(`(?i)<blockquote|\bid\s*=\s*["']?(?:x_)?(?:divRplyFwdMsg|appendonsend|olk_src_body_section|mail-editor-reference-message-container)|\bclass\s*=\s*["']?[^"'>]*(?:gmail_quote|yahoo_quoted|moz-cite-prefix)|border-top\s*:\s*solid|-{3,}\s*(?:original message|message d'origine|forwarded message|message transf)|<hr\b`)
+var quoteStartRe = lazyCompile(`(?i)<blockquote|\bid\s*=\s*["']?(?:x_)?(?:divRplyFwdMsg|appendonsend|olk_src_body_section|mail-editor-reference-message-container)|\bclass\s*=\s*["']?[^"'>]*(?:gmail_quote|yahoo_quoted|moz-cite-prefix)|border-top\s*:\s*solid|-{3,}\s*(?:original message|message d'origine|forwarded message|message transf)|<hr\b`)
 
 // signatureImages returns the Content-IDs of the images the HTML shows in the sender's
 // signature: an <img src="cid:…"> after where the signature starts (the last match of
