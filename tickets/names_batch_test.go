@@ -42,20 +42,8 @@ func TestNamesWaitWithTheRows(t *testing.T) {
 		return out
 	}
 	people := func(d *Desk) string {
-		rows, err := d.Store.Reader().Query(`SELECT email || ' ' || name || ' ' || language FROM people ORDER BY email`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, s)
-		}
-		return strings.Join(out, "\n")
+		rows, err := d.Store.Reader().Query(peopleTableSQL)
+		return peopleTable(t, rows, err)
 	}
 	one, batch := newTestDesk(t), newTestDesk(t)
 	for _, in := range requests() {
@@ -143,20 +131,8 @@ func TestPeopleGroupedAsInOrder(t *testing.T) {
 	names := []string{"", "", "Ann", "Bob", "Cy"}
 	languages := []string{"", "", "fr", "en"}
 	table := func(tx *Tx) string {
-		rows, err := tx.query(`SELECT email || '|' || name || '|' || language FROM people ORDER BY email`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, s)
-		}
-		return strings.Join(out, " ")
+		rows, err := tx.query(peopleTableSQL)
+		return peopleTable(t, rows, err)
 	}
 	var grouped int
 	for round := range 400 {
@@ -248,4 +224,25 @@ func bitsSet(n int) int {
 		c++
 	}
 	return c
+}
+
+// peopleTableSQL reads the people table's addresses, names and languages, a line each.
+const peopleTableSQL = `SELECT email || ' ' || name || ' ' || language FROM people ORDER BY email`
+
+// peopleTable is what peopleTableSQL read, its lines joined.
+func peopleTable(t *testing.T, rows *sql.Rows, err error) string {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, "\n")
 }
