@@ -9,14 +9,21 @@ func (t *Tx) indexRequest(tk *Ticket, terms []string) error {
 	}
 	// Counted with the other documents of the transaction (pendingRows.terms): the words of
 	// a batch's requests are much the same, and each costs an upsert.
-	p := &t.pending
+	t.pending.countTerms(1, len(terms), distinct(terms, nil))
+	return nil
+}
+
+// countTerms adds docs documents, tokens terms and one document for each of terms to the counts
+// that wait (terms).
+func (p *pendingRows) countTerms(docs, tokens int, terms []string) {
 	if p.terms == nil {
 		p.terms = map[string]int{}
 	}
-	p.terms[tokensKey] += len(terms)
-	p.terms[""]++
-	for _, term := range distinct(terms, nil) {
+	if docs != 0 {
+		p.terms[""] += docs
+	}
+	p.terms[tokensKey] += tokens
+	for _, term := range terms {
 		p.terms[term]++
 	}
-	return nil
 }

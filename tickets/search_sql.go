@@ -602,13 +602,7 @@ func (t *Tx) appendDoc(id int64, terms []string) error {
 		}
 	}
 	t.rememberDoc(id, after)
-	if p.terms == nil {
-		p.terms = map[string]int{}
-	}
-	p.terms[tokensKey] += len(terms)
-	for _, term := range distinct(terms, before) {
-		p.terms[term]++
-	}
+	p.countTerms(0, len(terms), distinct(terms, before))
 	return nil
 }
 
