@@ -14,7 +14,8 @@
 #            an in-memory Go IMAP server, which notifies IDLE at once, to separate deskd's own
 #            latency from Dovecot's notification delay.
 #   memory   `deskd serve` once more, the web desk and the jobs working too: MEM_N requests, the web
-#            desk's pages, escalation and digest every 10 s; VmHWM, and VmRSS, RssAnon, RssFile.
+#            desk's pages, escalation and digest every MEM_EVERY s (10; 2 with --short); VmHWM, and
+#            VmRSS, RssAnon, RssFile.
 #   peak RSS the largest of the commands' maximum resident sets (the kernel's rusage) and VmHWM.
 # Also `deskd ticket list --json` at each desk size (time, RSS). Then once: one `deskd run escalation`
 # where ESC_N tickets breach; the whole pipeline into a private Postfix (if installed); and how long
@@ -39,9 +40,10 @@
 #   --pg     every desk on PostgreSQL instead of SQLite: a schema per desk on the server $PG_URL
 #            names, else on a private cluster (test/pg.sh: 127.0.0.1, fsync and synchronous_commit
 #            off, as SQLite's WAL with synchronous=NORMAL does not sync each commit either)
-# Environment: N (mails per stage), SIZES, RATES, LAT_SECONDS, NOOP_MS, ESC_N, PF_N, MEM_N, MEM_PAGES
-# override the defaults; PF_CONNECTIONS sets [smtp] connections for the Postfix stages (deskd's default
-# otherwise). SIZES="" runs no desk stage and ESC_N=0 no escalation: SIZES= ESC_N=0 PF_N=2000 measures
+# Environment: N (mails per stage), SIZES, RATES, LAT_SECONDS, NOOP_MS, ESC_N, PF_N, MEM_N, MEM_PAGES,
+# MEM_EVERY (seconds between two runs of the jobs in the memory stage) override the defaults;
+# PF_CONNECTIONS sets [smtp] connections for the Postfix stages (deskd's default otherwise).
+# SIZES="" runs no desk stage and ESC_N=0 no escalation: SIZES= ESC_N=0 PF_N=2000 measures
 # Postfix alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,9 +61,9 @@ for a in "$@"; do
 	esac
 done
 if [ $short = 1 ]; then
-	: "${N:=200}" "${SIZES=0 2000}" "${RATES:=20}" "${LAT_SECONDS:=3}" "${ESC_N:=200}" "${PF_N:=100}" "${PROBES:=5}" "${NOOP_MS:=25}" "${MEM_N:=50}" "${MEM_PAGES:=1}"
+	: "${N:=200}" "${SIZES=0 2000}" "${RATES:=20}" "${LAT_SECONDS:=3}" "${ESC_N:=200}" "${PF_N:=100}" "${PROBES:=5}" "${NOOP_MS:=25}" "${MEM_N:=50}" "${MEM_PAGES:=1}" "${MEM_EVERY:=2}"
 else
-	: "${N:=5000}" "${SIZES=0 10000 100000}" "${RATES:=20 50}" "${LAT_SECONDS:=20}" "${ESC_N:=10000}" "${PF_N:=2000}" "${PROBES:=20}" "${NOOP_MS:=25}" "${MEM_N:=300}" "${MEM_PAGES:=5}"
+	: "${N:=5000}" "${SIZES=0 10000 100000}" "${RATES:=20 50}" "${LAT_SECONDS:=20}" "${ESC_N:=10000}" "${PF_N:=2000}" "${PROBES:=20}" "${NOOP_MS:=25}" "${MEM_N:=300}" "${MEM_PAGES:=5}" "${MEM_EVERY:=10}"
 	[ $big = 1 ] && SIZES="$SIZES 1000000"
 fi
 
@@ -465,7 +467,7 @@ for S in $SIZES; do
 
 	# serve's memory under a working day's mix, in one process: MEM_N requests through the
 	# in-memory IMAP server, the web desk's pages fetched (MEM_PAGES rounds of 14 pages), the
-	# escalation and digest jobs run every 10 s; then a pause for the jobs. VmHWM is the peak;
+	# escalation and digest jobs run every MEM_EVERY seconds; then a pause for the jobs. VmHWM is the peak;
 	# VmRSS, RssAnon (the heap: Go's and SQLite's) and RssFile (the binary's own pages) at the end.
 	"$B/imapmem" -ready "$W/$desk-memstage.addr" &
 	mem=$!
@@ -476,7 +478,7 @@ for S in $SIZES; do
 	# deskd would take its mail for mail already read. Forget the mailbox, as for a new server.
 	"$T" sql -config "$W/$desk/sink.toml" "DELETE FROM ingest_state" >/dev/null
 	config "$W/$desk" "$memaddr" helpdesk "$SINK" |
-		sed 's/^escalation = .*/escalation = "@every 10s"/; s/^digest = .*/digest = "@every 10s"/' >"$W/$desk/memory.toml"
+		sed "s/^escalation = .*/escalation = \"@every ${MEM_EVERY}s\"/; s/^digest = .*/digest = \"@every ${MEM_EVERY}s\"/" >"$W/$desk/memory.toml"
 	"$B/deskd" serve --config "$W/$desk/memory.toml" 2>"$W/$desk-serve-memory.log" &
 	serve=$!
 	pids+=($serve)
@@ -487,14 +489,14 @@ for S in $SIZES; do
 	res=$("$T" append -imap "$memaddr" -n "$MEM_N" -rate 50 -sink "$SINK_HTTP" -prefix "r$S" -wait $((120 + MEM_N))s) ||
 		fail "$desk serve (memory): $res"
 	pages=$("$T" web -config "$W/$desk/memory.toml" -url "http://$webaddr" -n "$MEM_PAGES") || fail "$desk serve (memory): web desk: $pages"
-	sleep 25 # The jobs run at least twice.
+	sleep $((MEM_EVERY * 5 / 2)) # The jobs run at least twice.
 	st=/proc/$serve/status
 	mem_hwm=$(awk '/VmHWM/ {print $2}' $st) mem_rss=$(awk '/VmRSS/ {print $2}' $st)
 	mem_anon=$(awk '/RssAnon/ {print $2}' $st) mem_file=$(awk '/RssFile/ {print $2}' $st)
 	kill -TERM $serve $mem
 	wait $serve || fail "$desk: deskd serve (memory) exited $? after SIGTERM"
 	wait $mem || true
-	notes+=("serve's memory, desk of $S: $MEM_N requests ($(echo "$res" | grep -o 'lost [0-9]*')), ${pages#pages } web pages, escalation and digest every 10 s: VmHWM $((mem_hwm / 1024)) MB; at the end VmRSS $((mem_rss / 1024)) MB = RssAnon $((mem_anon / 1024)) MB + RssFile $((mem_file / 1024)) MB (the binary's pages)")
+	notes+=("serve's memory, desk of $S: $MEM_N requests ($(echo "$res" | grep -o 'lost [0-9]*')), ${pages#pages } web pages, escalation and digest every $MEM_EVERY s: VmHWM $((mem_hwm / 1024)) MB; at the end VmRSS $((mem_rss / 1024)) MB = RssAnon $((mem_anon / 1024)) MB + RssFile $((mem_file / 1024)) MB (the binary's pages)")
 
 	# ticket list --json on this desk (and the stages' new tickets).
 	timed "$desk-list" "$B/deskd" ticket list --json --config "$cfg"

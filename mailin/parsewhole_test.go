@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/deskd/deskd/internal/underrace"
 )
 
 // sameParse fails unless parseWhole of raw after the header pass head reads what Parse of raw
@@ -68,7 +70,7 @@ func TestParseWholeReadsAsParse(t *testing.T) {
 			break
 		}
 		files, _ := filepath.Glob(filepath.Join(corpusDir(t, c.corpus), c.glob))
-		for _, f := range files {
+		for _, f := range underrace.Sample(files) {
 			raw, err := os.ReadFile(f)
 			if err != nil || len(raw) == 0 {
 				continue

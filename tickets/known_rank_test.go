@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/deskd/deskd/bench"
+	"github.com/deskd/deskd/internal/underrace"
 )
 
 // rankFull is knownIndex.rank as it was before MaxScore: every posting the walk reaches is
@@ -245,7 +246,7 @@ func TestKnownRankPruned(t *testing.T) {
 		var x knownIndex
 		var rd rankDocs
 		rd.fill(&x, r, docs, langs)
-		queries := make([][]string, 400)
+		queries := make([][]string, underrace.Rounds(400))
 		for i := range queries {
 			queries[i] = rankQuery(r, docs)
 		}
@@ -269,6 +270,7 @@ func TestKnownRankPruned(t *testing.T) {
 		var rd rankDocs
 		rd.fill(&x, r, docs, []string{"fr", "en", "fr", "en", everyLanguage})
 		// As knownRanked asks: the telling terms of each request, on the counts.
+		queries = underrace.Sample(queries)
 		df, n := rd.counts(r, 10)
 		for i, q := range queries {
 			queries[i] = pickTerms(q, df, n)
@@ -288,7 +290,7 @@ func TestKnownRankPruned(t *testing.T) {
 		var rd rankDocs
 		rd.fill(&x, r, docs, langs)
 		df, n := rd.counts(r, 1)
-		queries := make([][]string, 300)
+		queries := make([][]string, underrace.Rounds(300))
 		for i := range queries {
 			q := examples[len(examples)-1-i]
 			queries[i] = pickTerms(analyze(q.text, "en"), df, n)
@@ -305,7 +307,7 @@ func TestKnownRankPruned(t *testing.T) {
 func TestKnownRankWholeWalk(t *testing.T) {
 	r := rand.New(rand.NewPCG(20, 5))
 	whole, cut := 0, 0
-	for desk := range 24 {
+	for desk := range underrace.Rounds(24) {
 		vocab := 5 + r.IntN(40)
 		docs := make([]string, 50+r.IntN([]int{400, 6000}[desk%2]))
 		for i := range docs {
@@ -343,7 +345,7 @@ func TestKnownRankWholeWalk(t *testing.T) {
 		}
 		rankQueries(t, &x, &rd, r, queries)
 	}
-	if whole < 500 || cut < 100 {
+	if whole < underrace.Rounds(500) || cut < underrace.Rounds(100) {
 		t.Fatalf("%d queries walked whole, %d cut short: want both", whole, cut)
 	}
 	t.Logf("%d queries walked whole, %d cut short", whole, cut)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deskd/deskd/internal/underrace"
 )
 
 // noticeStrings are the strings the filler picks from: every escape encoding/json makes.
@@ -86,7 +88,7 @@ func fillRandom(r *rand.Rand, v reflect.Value, depth int) {
 func TestNoticeJSONSameAsMarshal(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	seen := map[string]bool{}
-	for i := range 5000 {
+	for i := range underrace.Rounds(5000) {
 		var n Notice
 		fillRandom(r, reflect.ValueOf(&n).Elem(), 0)
 		want, werr := json.Marshal(n)

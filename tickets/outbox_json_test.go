@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deskd/deskd/internal/underrace"
 )
 
 // unmarshalTwin is json.Unmarshal of data into a fresh value of v's type, as the readers must
@@ -65,7 +67,7 @@ func readsFast(data string) bool {
 func TestReadNoticeSameAsUnmarshal(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	fast := 0
-	for i := range 1500 {
+	for i := range underrace.Rounds(1500) {
 		var n Notice
 		fillRandom(r, reflect.ValueOf(&n).Elem(), 0)
 		if i%3 > 0 { // Most mails' notices have neither.
@@ -97,7 +99,7 @@ func TestReadNoticeSameAsUnmarshal(t *testing.T) {
 		}
 	}
 	t.Logf("%d read by hand", fast)
-	if fast < 500 {
+	if fast < underrace.Rounds(500) {
 		t.Errorf("only %d notices read by hand", fast)
 	}
 }

@@ -1,0 +1,6 @@
+//go:build !race
+
+package underrace
+
+// Enabled is true when the binary was built with the race detector.
+const Enabled = false
