@@ -317,6 +317,7 @@ type drain struct {
 	pipe     pipe       // The connection's unanswered message and outcomes read (transact).
 	rcpts    [1]string  // A copy's envelope recipient, as send gives it to transact.
 	refIDs   []string   // A copy's References, as build gives them to writeReferences.
+	wire     wireParts  // A copy's quoted-printable parts written dot-stuffed (send, build).
 	finished []finished // Mails whose outcome is known, for the worker (Sender.settled).
 }
 
@@ -653,12 +654,21 @@ func classify(err error) (code int, broken bool) {
 func (d *drain) send(m tickets.OutboxMail, r rendered, to, cc []string, rcpt string, done func(error)) error {
 	b := bufs.Get().(*bytes.Buffer)
 	defer func() { b.Reset(); bufs.Put(b) }()
-	env, err := d.build(b, m, r, to, cc, rcpt)
+	env, stuffed, err := d.buildWire(b, m, r, to, cc, rcpt)
 	if err != nil {
 		return &txError{"message", 554, err}
 	}
 	d.rcpts[0] = env.rcpt // transact keeps no reference to it.
-	return d.client.transact(&d.pipe, transaction{from: env.from, rcpts: d.rcpts[:], data: b.Bytes()}, done)
+	return d.client.transact(&d.pipe, transaction{from: env.from, rcpts: d.rcpts[:], data: b.Bytes(), stuffed: stuffed}, done)
+}
+
+// buildWire is build with the quoted-printable parts written dot-stuffed (wireParts), and where
+// they are: the spans of w dotStuffSpans copies as they are. They are d's until the next copy.
+func (d *drain) buildWire(w *bytes.Buffer, m tickets.OutboxMail, r rendered, to, cc []string, rcpt string) (envelope, [][2]int, error) {
+	d.wire.on, d.wire.spans = true, d.wire.spans[:0]
+	env, err := d.build(w, m, r, to, cc, rcpt)
+	d.wire.on = false
+	return env, d.wire.spans, err
 }
 
 // authCode reports a code that means the desk's login or configuration is wrong rather than the

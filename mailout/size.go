@@ -54,12 +54,20 @@ func (c *client) Close() error {
 }
 
 // maxSize returns the largest message the server takes, from the SIZE extension of its EHLO
-// reply (RFC 1870 section 4); 0 when it declares no limit.
+// reply (RFC 1870 section 4); 0 when it declares no limit. Read once a connection, with its
+// other extensions (capabilities): render asks for every mail, and a SIZE without a number (as
+// go-smtp declares it) cost a strconv.NumError each time.
 func (c *client) maxSize() int64 {
 	if c == nil || c.session == nil {
 		return 0
 	}
-	ok, param := c.session.Extension("SIZE")
+	return c.capabilities().maxSize
+}
+
+// sizeOf reads the SIZE extension of the session's EHLO reply: the largest message the server
+// takes, 0 when it declares no limit.
+func sizeOf(s *smtp.Client) int64 {
+	ok, param := s.Extension("SIZE")
 	if !ok {
 		return 0
 	}

@@ -46,7 +46,10 @@ func (e *txError) Unwrap() error { return e.err }
 type transaction struct {
 	from  string   // The address MAIL FROM: takes, without its angle brackets.
 	rcpts []string // Likewise, RCPT TO:.
-	data  []byte   // The message, CRLF line ends, not yet dot-stuffed.
+	data  []byte   // The message, CRLF line ends, not yet dot-stuffed but for the spans stuffed.
+	// stuffed are spans of data (start, end) build wrote already dot-stuffed (its quoted-printable
+	// parts, wireParts), each beginning a line: copied as they are (dotStuffSpans).
+	stuffed [][2]int
 }
 
 // bufs are the buffers of a transaction's writes, kept from mail to mail.
@@ -234,7 +237,7 @@ func (c *client) transact(p *pipe, tx transaction, done func(error)) (err error)
 		return refused
 	}
 	w.Reset()
-	dotStuff(w, tx.data)
+	dotStuffSpans(w, tx.data, tx.stuffed)
 	p.await = done
 	if !caps.pipelining {
 		c.flush(p)
@@ -412,9 +415,71 @@ func dotStuff(w *bytes.Buffer, data []byte) {
 	w.WriteString(".\r\n")
 }
 
-// capabilities are the EHLO extensions a transaction uses.
+// dotStuffSpans is dotStuff for data whose spans (start, end) are dot-stuffed already, each
+// beginning a line (build's quoted-printable parts, wireParts): the same bytes as dotStuff of
+// data with those spans not stuffed (TestDotStuffSpansAsDotStuff). The spans are copied as they
+// are and the rest is stuffed as dotStuff does: dotStuff looked at every line of the parts a
+// second time.
+func dotStuffSpans(w *bytes.Buffer, data []byte, spans [][2]int) {
+	if len(spans) == 0 {
+		dotStuff(w, data)
+		return
+	}
+	w.Grow(len(data) + 5)
+	at := 0 // data[at:] is not stuffed yet.
+	for _, s := range spans {
+		start := stuffLines(w, data, at, s[0])
+		w.Write(data[start:s[1]])
+		at = s[1]
+	}
+	start := stuffLines(w, data, at, len(data))
+	w.Write(data[start:])
+	if n := len(data); n > 0 && data[n-1] != '\n' { // A last line without its line end, as dotStuff ends it.
+		if data[n-1] != '\r' {
+			w.WriteByte('\r')
+		}
+		w.WriteByte('\n')
+	}
+	w.WriteString(".\r\n")
+}
+
+// stuffLines writes data[from:to] as dotStuff writes it, a dot that begins a line doubled (a
+// dot at to is left to what follows) and an LF without its CR given one, but for its last bytes
+// that need no change: it returns where they begin, for the caller to write.
+func stuffLines(w *bytes.Buffer, data []byte, from, to int) (start int) {
+	if from < to && data[from] == '.' && (from == 0 || data[from-1] == '\n') {
+		w.WriteByte('.')
+	}
+	start = from // data[start:] is not written yet.
+	for i := from; i < to; {
+		j := bytes.IndexByte(data[i:to], '\n')
+		if j < 0 {
+			break
+		}
+		j += i
+		bare := j == 0 || data[j-1] != '\r'
+		dot := j+1 < to && data[j+1] == '.'
+		if bare || dot {
+			if bare {
+				w.Write(data[start:j])
+				w.WriteString("\r\n")
+			} else {
+				w.Write(data[start : j+1])
+			}
+			if dot {
+				w.WriteByte('.')
+			}
+			start = j + 1
+		}
+		i = j + 1
+	}
+	return start
+}
+
+// capabilities are the EHLO extensions a transaction uses, and the server's size limit (maxSize).
 type capabilities struct {
 	pipelining, eightBit, utf8 bool
+	maxSize                    int64
 }
 
 func (c *client) capabilities() capabilities {
@@ -423,6 +488,7 @@ func (c *client) capabilities() capabilities {
 		c.caps.pipelining, _ = s.Extension("PIPELINING")
 		c.caps.eightBit, _ = s.Extension("8BITMIME")
 		c.caps.utf8, _ = s.Extension("SMTPUTF8")
+		c.caps.maxSize = sizeOf(s)
 	})
 	return c.caps
 }
