@@ -188,7 +188,11 @@ func (x *knownIndex) refresh(ctx context.Context, q querier, d searchDialect) er
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if d != dialectPG { // Its rankings' counts, kept on SQLite (preparedReader).
-		if err := x.counts.check(ctx, q); err != nil {
+		cq := q
+		if db, ok := q.(*sql.DB); ok {
+			cq = x.reader(db, d)
+		}
+		if err := x.counts.check(ctx, cq); err != nil {
 			return err
 		}
 	}
