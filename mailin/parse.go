@@ -718,8 +718,8 @@ func convertAddrs(l []*mail.Address) []Address {
 
 func convertAddr(name, addr string) Address {
 	return Address{
-		Name:  strings.ToValidUTF8(decodeHeaderText(name), "\uFFFD"),
-		Email: strings.ToValidUTF8(strings.ToLower(addr), "\uFFFD"),
+		Name:  toValidUTF8(decodeHeaderText(name), "\uFFFD"),
+		Email: toValidUTF8(strings.ToLower(addr), "\uFFFD"),
 	}
 }
 
