@@ -104,7 +104,7 @@ func decode8bit(b []byte, hint string) string {
 		}
 	}
 	s, _ := decodeStrict(charmap.Windows1252, b)
-	return strings.ToValidUTF8(s, "\uFFFD")
+	return toValidUTF8(s, "\uFFFD")
 }
 
 // isPlainText reports whether s is valid UTF-8 without the escape sequences
@@ -496,4 +496,14 @@ func euckrWeight(c []byte) float64 {
 		return 0.1
 	}
 	return -0.5 // CP949 extensions
+}
+
+// toValidUTF8 is strings.ToValidUTF8(s, replacement): s itself when it is valid UTF-8, told by
+// utf8.ValidString, which reads ASCII eight bytes at a time where ToValidUTF8 decodes every
+// rune (8,000 of a generated mail's 274,000 instructions, BenchmarkParseGenerated).
+func toValidUTF8(s, replacement string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, replacement)
 }

@@ -457,7 +457,7 @@ func decodeCharsetHint(b []byte, label, hint string) (string, string) {
 		if e, err := htmlindex.Get(label); err == nil {
 			if name, _ := htmlindex.Name(e); name != "replacement" {
 				if out, err := e.NewDecoder().Bytes(b); err == nil {
-					return strings.ToValidUTF8(string(out), "\uFFFD"), ""
+					return toValidUTF8(string(out), "\uFFFD"), ""
 				}
 			}
 		}
@@ -470,7 +470,7 @@ func decodeCharsetHint(b []byte, label, hint string) (string, string) {
 	if err != nil && len(out) == 0 {
 		return decode8bit(b, hint), fmt.Sprintf("decode charset %q: %v", label, err)
 	}
-	return strings.ToValidUTF8(string(out), "\uFFFD"), ""
+	return toValidUTF8(string(out), "\uFFFD"), ""
 }
 
 var encodedWordRe = lazyCompile(`=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=`)
@@ -533,7 +533,7 @@ func decodeHeader(s, hint string) string {
 	}
 	flush()
 	b.WriteString(fallbackText([]byte(s[last:])))
-	return strings.ToValidUTF8(b.String(), "\uFFFD")
+	return toValidUTF8(b.String(), "\uFFFD")
 }
 
 func decodeWordBytes(enc, text string) []byte {
@@ -597,7 +597,7 @@ func mediaType(v string) string {
 // mediaValue is a field's value as parseParams returns it, from the first of its pieces
 // trimmed and cut at a space.
 func mediaValue(first string) string {
-	return strings.ToLower(strings.ToValidUTF8(first, ""))
+	return strings.ToLower(toValidUTF8(first, ""))
 }
 
 // parseParamsHint is parseParams for a message whose text part declares the
@@ -1016,7 +1016,7 @@ func decodeUTF7(b []byte) string {
 		}
 		i = j - 1
 	}
-	return strings.ToValidUTF8(sb.String(), "\uFFFD")
+	return toValidUTF8(sb.String(), "\uFFFD")
 }
 
 func utf16Decode(u []uint16) []rune {
@@ -1037,7 +1037,7 @@ func utf16Decode(u []uint16) []rune {
 // cleanFilename makes a decoded file name safe: no directories, no control
 // characters, valid UTF-8.
 func cleanFilename(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = toValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
 			return -1

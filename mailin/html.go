@@ -60,7 +60,7 @@ func convertHTML(s string, visible bool) (full, vis string) {
 	for read := 0; len(s) > 0 && read < maxHTMLText && b.Len() < maxHTMLText; {
 		end, next := cutHTML(s, min(htmlChunk, maxHTMLText-read))
 		var t string
-		doc, err := html.Parse(strings.NewReader(strings.ToValidUTF8(s[:end], "\uFFFD")))
+		doc, err := html.Parse(strings.NewReader(toValidUTF8(s[:end], "\uFFFD")))
 		if err != nil {
 			// Elements nested deeper than the parser goes: the source as text.
 			t = tidy(strings.Split(normalizeText(head(s[:end], maxHTMLText-b.Len())), "\n"))

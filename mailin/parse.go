@@ -718,8 +718,8 @@ func convertAddrs(l []*mail.Address) []Address {
 
 func convertAddr(name, addr string) Address {
 	return Address{
-		Name:  strings.ToValidUTF8(decodeHeaderText(name), "\uFFFD"),
-		Email: strings.ToValidUTF8(strings.ToLower(addr), "\uFFFD"),
+		Name:  toValidUTF8(decodeHeaderText(name), "\uFFFD"),
+		Email: toValidUTF8(strings.ToLower(addr), "\uFFFD"),
 	}
 }
 
@@ -905,12 +905,7 @@ func contentTypeHint(h Header, parent, hint string) (string, mediaParams) {
 	t, params := parseParamsHint(v, hint)
 	// Characters a media type cannot hold ("text/plain>") are dropped
 	// (RFC 2045 section 5.1: token characters only).
-	t = strings.Map(func(r rune) rune {
-		if r > ' ' && r < 0x7f && !strings.ContainsRune(`()<>@,;:\"[]?=`, r) {
-			return r
-		}
-		return -1
-	}, t)
+	t = mediaToken(t)
 	if t == "" || !strings.Contains(t, "/") {
 		if parent == "multipart/digest" {
 			t = "message/rfc822"
@@ -920,4 +915,35 @@ func contentTypeHint(h Header, parent, hint string) (string, mediaParams) {
 	}
 	t = strings.TrimSpace(t)
 	return t, params
+}
+
+// mediaToken returns t without the characters a media type cannot hold: RFC 2045's token
+// characters are kept, the others dropped. A type that holds none to drop (nearly all) is
+// returned after one pass over its bytes: strings.Map with strings.ContainsRune for each
+// character was 2,000 of a generated mail's 261,000 instructions (BenchmarkParseGenerated).
+func mediaToken(t string) string {
+	for i := 0; i < len(t); i++ {
+		if !tokenByte(t[i]) {
+			return strings.Map(func(r rune) rune {
+				if r < utf8.RuneSelf && tokenByte(byte(r)) {
+					return r
+				}
+				return -1
+			}, t)
+		}
+	}
+	return t
+}
+
+// tokenByte reports whether c is a token character of RFC 2045 section 5.1: ASCII, neither a
+// control, nor a space, nor a tspecial.
+func tokenByte(c byte) bool {
+	if c <= ' ' || c >= 0x7f {
+		return false
+	}
+	switch c {
+	case '(', ')', '<', '>', '@', ',', ';', ':', '\\', '"', '[', ']', '?', '=':
+		return false
+	}
+	return true
 }

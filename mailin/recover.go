@@ -3,7 +3,6 @@ package mailin
 import (
 	"fmt"
 	"runtime/debug"
-	"strings"
 
 	"github.com/deskd/deskd/tickets"
 )
@@ -35,7 +34,7 @@ func rawMessage(raw []byte, m *Message) *Message {
 		out.Verdict, out.VerdictReason, out.Header = m.Verdict, m.VerdictReason, m.Header
 		out.Problems = m.Problems
 	}
-	out.Text = strings.ToValidUTF8(string(raw), "\uFFFD")
+	out.Text = toValidUTF8(string(raw), "\uFFFD")
 	if out.MessageID == "" {
 		out.MessageID, out.DerivedID = derivedID(raw), true
 	}

@@ -189,7 +189,7 @@ func rtfToText(rtf []byte) (text string, html string) {
 	c := &rtfConv{in: rtf, codepage: 1252, st: rtfState{uc: 1}}
 	c.run()
 	c.flush()
-	s := strings.ToValidUTF8(c.out.String(), "\uFFFD")
+	s := toValidUTF8(c.out.String(), "\uFFFD")
 	if c.html {
 		return "", s
 	}
@@ -478,7 +478,7 @@ func (c *rtfConv) flush() {
 	if err != nil {
 		s = c.pending
 	}
-	c.out.WriteString(strings.ToValidUTF8(string(s), "\uFFFD"))
+	c.out.WriteString(toValidUTF8(string(s), "\uFFFD"))
 	c.pending = c.pending[:0]
 }
 

@@ -213,7 +213,7 @@ const (
 // normalizeText makes line endings "\n", the text valid UTF-8, and removes
 // characters that only get in the way (NUL, BOM, zero-width space).
 func normalizeText(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = toValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
 	if strings.IndexByte(s, 0) < 0 && !strings.Contains(s, "\uFEFF") && !strings.Contains(s, "\u200B") {

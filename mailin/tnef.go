@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -251,7 +250,7 @@ func (p mapiProp) str(codepage uint32) string {
 		}
 		return string(utf16Decode(u))
 	}
-	return strings.ToValidUTF8(tnefString8(v, codepage), "\uFFFD")
+	return toValidUTF8(tnefString8(v, codepage), "\uFFFD")
 }
 
 // mapiReader reads little-endian values with bounds checks.

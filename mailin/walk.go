@@ -457,7 +457,7 @@ func (w *walker) deliveryStatus(b []byte) {
 		action := strings.ToLower(strings.TrimSpace(h.Get("Action")))
 		status := strings.TrimSpace(h.Get("Status"))
 		if action == "failed" || (action == "" && !strings.HasPrefix(status, "2")) {
-			rcpt = strings.ToValidUTF8(rcpt, "")
+			rcpt = toValidUTF8(rcpt, "")
 			w.facts.failed = append(w.facts.failed, rcpt)
 			if f := strings.Fields(status); len(f) > 0 {
 				if w.facts.failedStatus == nil {
@@ -709,7 +709,7 @@ func (w *walker) finish() {
 	if strings.TrimSpace(m.Text) == "" && w.innerText != "" {
 		m.Text = w.innerText
 	}
-	m.Text = strings.ToValidUTF8(m.Text, "\uFFFD")
-	m.HTML = strings.ToValidUTF8(m.HTML, "\uFFFD")
+	m.Text = toValidUTF8(m.Text, "\uFFFD")
+	m.HTML = toValidUTF8(m.HTML, "\uFFFD")
 	w.facts.text = head(m.Text, maxVerdictText)
 }
