@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/deskd/deskd/internal/underrace"
 )
 
 // TestToValidUTF8SameAsStrings: toValidUTF8 returns what strings.ToValidUTF8 does, with both
@@ -28,7 +30,7 @@ func TestToValidUTF8SameAsStrings(t *testing.T) {
 		})
 	}
 	pieces := []string{"a", "é", "€", "𝄞", "\xff", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x80", " ", "\n"}
-	for range 100000 {
+	for range underrace.Rounds(100000) {
 		var b strings.Builder
 		for range r.IntN(40) {
 			if r.IntN(3) == 0 {

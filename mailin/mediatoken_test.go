@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/deskd/deskd/internal/underrace"
 )
 
 // mediaTokenMap is mediaToken as contentTypeHint wrote it before.
@@ -27,7 +29,7 @@ func TestMediaTokenSameAsMap(t *testing.T) {
 	pieces := []string{"text", "/", "plain", "html", "multipart", "mixed", "application/pdf", "x-", ".", "+", "-",
 		"(", ")", "<", ">", "@", ",", ";", ":", `\`, `"`, "[", "]", "?", "=", " ", "\t", "\x7f", "\x00", "é", "\xff", "\u00a0"}
 	r := rand.New(rand.NewPCG(13, 14))
-	for range 100000 {
+	for range underrace.Rounds(100000) {
 		var b strings.Builder
 		for range r.IntN(8) {
 			b.WriteString(pieces[r.IntN(len(pieces))])
