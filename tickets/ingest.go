@@ -1006,10 +1006,15 @@ const followUpQuery = `SELECT id FROM tickets WHERE linked_ticket = ? AND linked
 	AND status IN ('new', 'open', 'pending') ORDER BY id DESC LIMIT 1`
 
 // followUpOf returns the request still open that follows up ticket old and that from opened, nil
-// when there is none.
+// when there is none. The new tickets whose rows wait are looked among in memory
+// (heldFollowUp), not written for the query: a reply to a finished ticket wrote the batch's
+// waiting tickets, in pieces of nine rows on the bench.
 func (t *Tx) followUpOf(old int64, from string) (*Ticket, error) {
+	if id := t.pending.heldFollowUp(old, from); id != 0 {
+		return t.Ticket(id)
+	}
 	var id int64
-	err := t.queryRow(followUpQuery, old, from).Scan(&id)
+	err := t.lookup(followUpQuery, old, from).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

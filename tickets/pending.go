@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,8 +28,9 @@ type pendingRows struct {
 	recorded map[string]bool
 	// tickets are new tickets' rows (id, created_at, quiet, then savedColumns' values) on SQLite,
 	// in an ingest's transaction (holdTickets): each is written before any other statement of
-	// the transaction runs (flushFor, Tx.Ticket; the code that reads the database through the
-	// transaction itself writes what waits first), and before the rows that name it. nextTicket
+	// the transaction runs (flushFor; the code that reads the database through the transaction
+	// itself writes what waits first), and before the rows that name it. Tx.Ticket and
+	// followUpOf read them from memory instead (heldTicket, heldFollowUp). nextTicket
 	// is the ID the next one gets, as SQLite would give it (the largest ID plus one), 0 when
 	// unknown: it is read again when none waits.
 	tickets     [][]any
@@ -276,6 +278,120 @@ func (t *Tx) flushTickets() error {
 	}
 	p.tickets = rows[:0]
 	return nil
+}
+
+// heldTicket is the row of the new ticket id if it waits (pendingRows.tickets), nil if not. The
+// rows that wait have consecutive IDs (holdTicket).
+func (p *pendingRows) heldTicket(id int64) []any {
+	if len(p.tickets) == 0 {
+		return nil
+	}
+	first, ok := p.tickets[0][0].(int64)
+	if !ok || id < first || id-first >= int64(len(p.tickets)) {
+		return nil
+	}
+	if row := p.tickets[id-first]; row[0] == any(id) {
+		return row
+	}
+	return nil
+}
+
+// heldFollowUp is the newest new ticket whose row waits (pendingRows.tickets) that follows up
+// ticket old, from requester from, still open: followUpQuery's answer among them, 0 for none.
+// They have IDs above every ticket written (holdTicket gives the largest plus one, and every new
+// ticket of the transaction waits), so one of them is the query's answer; when none is, the
+// table's rows give it as they would once they are written.
+func (p *pendingRows) heldFollowUp(old int64, from string) int64 {
+	for i := len(p.tickets) - 1; i >= 0; i-- {
+		r := p.tickets[i]
+		if linked, _ := heldInt(r[heldLinked]); linked != old || old == 0 || r[heldRequester] != any(from) {
+			continue
+		}
+		if status, _ := r[heldStatus].(string); Status(status).Active() {
+			id, _ := heldInt(r[0])
+			return id
+		}
+	}
+	return 0
+}
+
+// heldLinked, heldRequester and heldStatus are the places of those columns in ticketRowColumns.
+var (
+	heldLinked    = heldColumn("linked_ticket")
+	heldRequester = heldColumn("requester")
+	heldStatus    = heldColumn("status")
+)
+
+// heldColumn is the place of column c in ticketRowColumns.
+func heldColumn(c string) int {
+	i := slices.Index(splitColumns(ticketRowColumns), c)
+	if i < 0 {
+		panic("tickets: a new ticket's row has no column " + c)
+	}
+	return i
+}
+
+// heldRow scans a new ticket's waiting row (ticketRowColumns) as scanTicket reads the table's
+// (ticketColumns), each value converted as database/sql converts what the database gives back
+// for it: the ticket read is the one the table would hold once the row is written.
+type heldRow []any
+
+// heldAt is, for each of ticketColumns, its place in ticketRowColumns.
+var heldAt = func() []int {
+	var at []int
+	for _, c := range splitColumns(ticketColumns) {
+		at = append(at, heldColumn(c))
+	}
+	return at
+}()
+
+// Scan implements scanner.
+func (r heldRow) Scan(dest ...any) error {
+	if len(dest) != len(heldAt) {
+		return fmt.Errorf("scan a waiting ticket: %d values of %d", len(dest), len(heldAt))
+	}
+	for i, d := range dest {
+		v := r[heldAt[i]]
+		n, isInt := heldInt(v)
+		s, isText := v.(string)
+		ok := true
+		switch d := d.(type) {
+		case *int64:
+			*d, ok = n, isInt
+		case *int:
+			*d, ok = int(n), isInt
+		case *Priority:
+			*d, ok = Priority(n), isInt
+		case *string:
+			*d, ok = s, isText
+		case *Status:
+			*d, ok = Status(s), isText
+		case *sql.NullInt64:
+			*d, ok = sql.NullInt64{Int64: n, Valid: isInt}, isInt || v == nil
+		default:
+			ok = false
+		}
+		if !ok {
+			return fmt.Errorf("scan a waiting ticket: column %d: %T into %T", i, v, d)
+		}
+	}
+	return nil
+}
+
+// heldInt is an integer value of a waiting row as the database stores it.
+func heldInt(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, true
+	case int:
+		return int64(x), true
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
 }
 
 // holdTicket makes a new ticket's row wait (pendingRows.tickets) and returns its ID; false when
