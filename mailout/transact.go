@@ -377,42 +377,7 @@ func (c *client) reset() error {
 // line: a fifth of the instructions (BenchmarkCopyBytes).
 func dotStuff(w *bytes.Buffer, data []byte) {
 	w.Grow(len(data) + len(data)/64 + 5)
-	if len(data) > 0 && data[0] == '.' {
-		w.WriteByte('.')
-	}
-	start := 0 // data[start:] is not written yet.
-	for i := 0; ; {
-		j := bytes.IndexByte(data[i:], '\n')
-		if j < 0 {
-			break
-		}
-		j += i
-		bare := j == 0 || data[j-1] != '\r'
-		dot := j+1 < len(data) && data[j+1] == '.'
-		if bare || dot {
-			if bare {
-				w.Write(data[start:j])
-				w.WriteString("\r\n")
-			} else {
-				w.Write(data[start : j+1])
-			}
-			if dot {
-				w.WriteByte('.')
-			}
-			start = j + 1
-		}
-		i = j + 1
-	}
-	if rest := data[start:]; len(rest) > 0 && rest[len(rest)-1] != '\n' {
-		w.Write(rest) // A last line without its line end.
-		if rest[len(rest)-1] != '\r' {
-			w.WriteByte('\r')
-		}
-		w.WriteByte('\n')
-	} else {
-		w.Write(rest)
-	}
-	w.WriteString(".\r\n")
+	stuffEnd(w, data, 0)
 }
 
 // dotStuffSpans is dotStuff for data whose spans (start, end) are dot-stuffed already, each
@@ -432,9 +397,15 @@ func dotStuffSpans(w *bytes.Buffer, data []byte, spans [][2]int) {
 		w.Write(data[start:s[1]])
 		at = s[1]
 	}
-	start := stuffLines(w, data, at, len(data))
+	stuffEnd(w, data, at)
+}
+
+// stuffEnd writes data[from:] as dotStuff does and ends the DATA: a last line without its line
+// end given one, then ".\r\n".
+func stuffEnd(w *bytes.Buffer, data []byte, from int) {
+	start := stuffLines(w, data, from, len(data))
 	w.Write(data[start:])
-	if n := len(data); n > 0 && data[n-1] != '\n' { // A last line without its line end, as dotStuff ends it.
+	if n := len(data); n > 0 && data[n-1] != '\n' {
 		if data[n-1] != '\r' {
 			w.WriteByte('\r')
 		}
