@@ -56,11 +56,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# freeport prints a TCP port nobody listens on at 127.0.0.1.
+# freeport prints a TCP port nobody listens on at 127.0.0.1, below the kernel's ephemeral range
+# (a port in that range can be taken by an outgoing connection before the server binds it).
 freeport() {
-	local port
+	local port lo
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	[ "$lo" -gt 12000 ] || lo=60000
 	while :; do
-		port=$((20000 + RANDOM % 40000))
+		port=$((10000 + RANDOM % (lo - 10000)))
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
 	done
 }
