@@ -270,13 +270,9 @@ func (x *knownIndex) load(ctx context.Context, q querier, d searchDialect) error
 	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&x.event); err != nil {
 		return fmt.Errorf("known answers: events: %w", err)
 	}
-	status := `+t.status`
-	if d == dialectPG {
-		status = `t.status`
-	}
 	// The newest known ticket not held: those after it are.
 	var floor int64
-	err := q.QueryRowContext(ctx, `SELECT t.id FROM tickets t WHERE `+status+` IN (?, ?) AND t.incident = 0
+	err := q.QueryRowContext(ctx, `SELECT t.id FROM tickets t WHERE `+d.knownStatus()+` IN (?, ?) AND t.incident = 0
 		ORDER BY t.id DESC LIMIT 1 OFFSET `+fmt.Sprint(maxKnownHeld), string(StatusResolved), string(StatusClosed)).Scan(&floor)
 	switch {
 	case err == sql.ErrNoRows:
@@ -300,14 +296,10 @@ func (x *knownIndex) load(ctx context.Context, q querier, d searchDialect) error
 func (x *knownIndex) read(ctx context.Context, q querier, d searchDialect, cond, order string, args []any, f func(id int64, lang, doc string)) error {
 	// The walk goes by the tickets' ids (newest first when loading), not by the index of their
 	// status: on SQLite the unary + keeps it off that index.
-	status := `+t.status`
 	doc, join := d.knownDocs()
-	if d == dialectPG {
-		status = `t.status`
-	}
 	rows, err := q.QueryContext(ctx, `SELECT t.id, CASE WHEN t.kind = 'incident' THEN '`+everyLanguage+`' ELSE t.language END, `+doc+`
 		FROM tickets t `+join+`
-		WHERE `+cond+` AND `+status+` IN (?, ?) AND t.incident = 0`+order,
+		WHERE `+cond+` AND `+d.knownStatus()+` IN (?, ?) AND t.incident = 0`+order,
 		append(args, string(StatusResolved), string(StatusClosed))...)
 	if err != nil {
 		return fmt.Errorf("known answers: tickets: %w", err)
@@ -325,6 +317,15 @@ func (x *knownIndex) read(ctx context.Context, q querier, d searchDialect, cond,
 		return fmt.Errorf("known answers: tickets: %w", err)
 	}
 	return nil
+}
+
+// knownStatus is the tickets' status column as the known answers' reads name it: on SQLite the
+// unary + keeps the walk by the tickets' ids off the index of their status.
+func (d searchDialect) knownStatus() string {
+	if d == dialectPG {
+		return `t.status`
+	}
+	return `+t.status`
 }
 
 // knownDocs is the column of the tickets' documents and the join that reads it, from tickets t.
@@ -349,26 +350,6 @@ func (x *knownIndex) reset() {
 	x.tickets, x.dls, x.codes, x.langOf, x.langs, x.postings = nil, nil, nil, nil, nil, nil
 	x.twin = nil
 	x.maxTF, x.minDL, x.blocks = nil, nil, nil
-}
-
-// termCounts returns the terms of doc (separated by spaces, as the engines' documents are) with
-// their frequencies, and their number: the document's length.
-func termCounts(doc string) (map[string]int32, int) {
-	tf := map[string]int32{}
-	dl := 0
-	for rest := doc; rest != ""; {
-		word := rest
-		if i := strings.IndexByte(rest, ' '); i >= 0 {
-			word, rest = rest[:i], rest[i+1:]
-		} else {
-			rest = ""
-		}
-		if word != "" {
-			tf[word]++
-			dl++
-		}
-	}
-	return tf, dl
 }
 
 // tfOf returns the frequency of the term of postings ps in the entry at slot; 0 when it has none.

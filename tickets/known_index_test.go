@@ -161,3 +161,23 @@ func TestKnownIndexScoresAsDocuments(t *testing.T) {
 	}
 	check("compacted")
 }
+
+// termCounts, the tests' reference for knownIndex.termsOf, returns the terms of doc (separated by spaces, as the engines' documents are) with
+// their frequencies, and their number: the document's length.
+func termCounts(doc string) (map[string]int32, int) {
+	tf := map[string]int32{}
+	dl := 0
+	for rest := doc; rest != ""; {
+		word := rest
+		if i := strings.IndexByte(rest, ' '); i >= 0 {
+			word, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		if word != "" {
+			tf[word]++
+			dl++
+		}
+	}
+	return tf, dl
+}
