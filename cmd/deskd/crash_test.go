@@ -285,31 +285,8 @@ func TestCrashTorture(t *testing.T) {
 		}
 	}
 	seen, other := dc.maildirFlags(t)
-	// A duplicate send, and how long after the server accepted it the nearest kill came: the
-	// window between the server's acceptance and the sent journal.
-	// A mail the server accepted can be sent again only if deskd died before it read the 250 or
-	// wrote the journal: a kill right after the first acceptance explains it, and one kill can
-	// double at most the mails then in flight, one per connection. A duplicate no kill explains,
-	// or more than that, is a fault of the journal.
-	unexplained := 0
-	sink.mu.Lock()
-	for id, at := range sink.accepted {
-		if len(at) < 2 {
-			continue
-		}
-		near := time.Duration(1 << 62)
-		for _, k := range killTimes {
-			if d := k.Sub(at[0]); d.Abs() < near.Abs() {
-				near = d
-			}
-		}
-		if near < -crashClockSlack || near > crashWindow {
-			unexplained++
-		}
-		t.Logf("sent twice: %s (%s), %d times; the nearest kill came %v after the server accepted it first", id, sink.kind[id], len(at), near)
-	}
-	sink.mu.Unlock()
-	allowed := kills * mailout.DefaultConnections
+	unexplained := sink.unexplainedDuplicates(t, killTimes)
+	allowed := duplicatesAllowed(kills)
 	summary := fmt.Sprintf("crash: %d mails, %d SIGKILLs (seed %d): %d tickets (%d distinct requests), %d acknowledged, %d notified, "+
 		"%d lost; %d duplicate sends of %d (limit %d); longest wait for an ack %v; all sent %v after the last start; %v in all",
 		mails, kills, seed, nTickets, distinct, len(tl.acks), len(tl.notices), lost, tl.duplicates, tl.sends, allowed,
@@ -343,4 +320,35 @@ func TestCrashTorture(t *testing.T) {
 			}
 		}
 	}
+}
+
+// duplicatesAllowed is how many duplicate sends kills can explain: a mail the server accepted
+// is sent again only if deskd died before it read the 250 or wrote the journal, and one kill
+// can double at most the mails then in flight, one per connection.
+func duplicatesAllowed(kills int) int { return kills * mailout.DefaultConnections }
+
+// unexplainedDuplicates logs each mail the server accepted more than once with how long after
+// its first acceptance the nearest kill came (the window between the server's acceptance and
+// the sent journal), and counts those no kill explains: a fault of the journal.
+func (s *countingSink) unexplainedDuplicates(t *testing.T, killTimes []time.Time) int {
+	t.Helper()
+	unexplained := 0
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, at := range s.accepted {
+		if len(at) < 2 {
+			continue
+		}
+		near := time.Duration(1 << 62)
+		for _, k := range killTimes {
+			if d := k.Sub(at[0]); d.Abs() < near.Abs() {
+				near = d
+			}
+		}
+		if near < -crashClockSlack || near > crashWindow {
+			unexplained++
+		}
+		t.Logf("sent twice: %s (%s), %d times; the nearest kill came %v after the server accepted it first", id, s.kind[id], len(at), near)
+	}
+	return unexplained
 }
