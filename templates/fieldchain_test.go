@@ -7,6 +7,7 @@ import (
 	texttemplate "text/template"
 	tparse "text/template/parse"
 	"time"
+	"unsafe"
 
 	"github.com/deskd/deskd/tickets"
 )
@@ -114,6 +115,12 @@ func TestFieldPathAt(t *testing.T) {
 		got := p.at(r.Addr().UnsafePointer())
 		if got.Type() != want.Type() || !got.CanAddr() || got.UnsafeAddr() != want.UnsafeAddr() || !got.Equal(want) {
 			t.Errorf("%v: got %v (%v), want %v (%v)", c.names, got, got.Type(), want, want.Type())
+		}
+		// As at read it with reflect.NewAt: the same value with the same rights.
+		ref := reflect.NewAt(p.final, unsafe.Add(r.Addr().UnsafePointer(), p.offset)).Elem()
+		if got.Kind() != ref.Kind() || got.CanSet() != ref.CanSet() || got.CanInterface() != ref.CanInterface() ||
+			got.CanAddr() != ref.CanAddr() || got.UnsafeAddr() != ref.UnsafeAddr() || got.Interface() != ref.Interface() {
+			t.Errorf("%v: got %v, reflect.NewAt gives %v", c.names, got, ref)
 		}
 	}
 }
