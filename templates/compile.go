@@ -603,6 +603,9 @@ type fieldPath struct {
 	// field as such an interface, where reflect.NewAt looked the pointer type up at each read
 	// (reflect's ptrTo, through the module's type offsets: 45 % of a read's instructions).
 	finalPtr unsafe.Pointer
+	// word is t's type word, for a path from a pointer type (fromPointer): onPointer knows its
+	// pointer by it.
+	word unsafe.Pointer
 }
 
 // eface is the layout of an interface value of type any: its type word and its data word, the
@@ -685,9 +688,20 @@ func (n *names) fromPointer(pt reflect.Type) *fieldPath {
 		return p
 	}
 	q := *n.from(pt.Elem(), true)
-	q.t = pt
+	q.t, q.word = pt, typeWord(reflect.Zero(pt).Interface())
 	n.ptrPath.Store(&q)
 	return &q
+}
+
+// onPointer is fromPointer for the pointer x holds, and the pointer: the path remembered for
+// x's type is found by the interface's type word, not by its reflect.Type (compared as an
+// interface, a call a read), and the pointer is its data word (TestOnPointerAsFromPointer).
+func (n *names) onPointer(x any) (*fieldPath, unsafe.Pointer) {
+	e := (*eface)(unsafe.Pointer(&x))
+	if p := n.ptrPath.Load(); p != nil && p.word == e.typ {
+		return p, e.data
+	}
+	return n.fromPointer(reflect.TypeOf(x)), e.data
 }
 
 // member is what a name reads on a type: a method (index ≥ 0) or a field's index path.

@@ -2,13 +2,16 @@ package templates
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	texttemplate "text/template"
 	tparse "text/template/parse"
 	"time"
 	"unsafe"
 
+	"github.com/deskd/deskd/internal/underrace"
 	"github.com/deskd/deskd/tickets"
 )
 
@@ -121,6 +124,46 @@ func TestFieldPathAt(t *testing.T) {
 		if got.Kind() != ref.Kind() || got.CanSet() != ref.CanSet() || got.CanInterface() != ref.CanInterface() ||
 			got.CanAddr() != ref.CanAddr() || got.UnsafeAddr() != ref.UnsafeAddr() || got.Interface() != ref.Interface() {
 			t.Errorf("%v: got %v, reflect.NewAt gives %v", c.names, got, ref)
+		}
+	}
+}
+
+// TestOnPointerAsFromPointer: onPointer finds, for pointers of several types read one after the
+// other by the same names (the remembered path kept or replaced), the path fromPointer gives for
+// the pointer's type and the pointer itself.
+func TestOnPointerAsFromPointer(t *testing.T) {
+	type a struct {
+		N       int
+		Subject string
+	}
+	type b struct {
+		Subject string
+		N       int64
+	}
+	type c struct {
+		x       int
+		Subject string
+		N       string
+	}
+	view, incident := &View{Subject: "v"}, &tickets.TicketInfo{Subject: "i"}
+	ptrs := []any{&a{N: 1, Subject: "a"}, &b{Subject: "b", N: 2}, &c{x: 3, Subject: "c", N: "n"}, view, incident}
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, idents := range [][]string{{"Subject"}, {"N"}} {
+		n, ref := newNames(idents), newNames(idents)
+		for range underrace.Rounds(2000) {
+			x := ptrs[r.IntN(len(ptrs))]
+			p, base := n.onPointer(x)
+			want := ref.fromPointer(reflect.TypeOf(x))
+			if p.t != want.t || p.ok != want.ok || p.direct != want.direct || p.offset != want.offset ||
+				p.final != want.final || !slices.Equal(p.index, want.index) || base != reflect.ValueOf(x).UnsafePointer() {
+				t.Fatalf("%v on %T: %+v at %p, fromPointer gives %+v at %p", idents, x, p, base, want, x)
+			}
+			if p.direct {
+				got, want := p.at(base), reflect.ValueOf(x).Elem().FieldByIndex(p.index)
+				if got.Interface() != want.Interface() {
+					t.Fatalf("%v on %T: read %v, want %v", idents, x, got, want)
+				}
+			}
 		}
 	}
 }
