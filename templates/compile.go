@@ -603,8 +603,7 @@ type fieldPath struct {
 	// field as such an interface, where reflect.NewAt looked the pointer type up at each read
 	// (reflect's ptrTo, through the module's type offsets: 45 % of a read's instructions).
 	finalPtr unsafe.Pointer
-	// word is t's type word, for a path from a pointer type (fromPointer): onPointer knows its
-	// pointer by it.
+	// word is typeData(t), for a path from a pointer type (fromPointer).
 	word unsafe.Pointer
 }
 
@@ -682,27 +681,20 @@ func (n *names) from(t reflect.Type, addr bool) *fieldPath {
 
 // fromPointer is from for the struct a pointer of type pt points to (addressable), remembered
 // by pt: a value read on the view ({{.Ticket.ID}} on dot, a *View) is found without following
-// the pointer with reflect (Elem, as indirect does).
+// the pointer with reflect (Elem, as indirect does). The remembered type is known by its data
+// word (typeData), not compared as an interface (runtime.ifaceeq, a call a read).
 func (n *names) fromPointer(pt reflect.Type) *fieldPath {
-	if p := n.ptrPath.Load(); p != nil && p.t == pt {
+	if p := n.ptrPath.Load(); p != nil && p.word == typeData(pt) {
 		return p
 	}
 	q := *n.from(pt.Elem(), true)
-	q.t, q.word = pt, typeWord(reflect.Zero(pt).Interface())
+	q.t, q.word = pt, typeData(pt)
 	n.ptrPath.Store(&q)
 	return &q
 }
 
-// onPointer is fromPointer for the pointer x holds, and the pointer: the path remembered for
-// x's type is found by the interface's type word, not by its reflect.Type (compared as an
-// interface, a call a read), and the pointer is its data word (TestOnPointerAsFromPointer).
-func (n *names) onPointer(x any) (*fieldPath, unsafe.Pointer) {
-	e := (*eface)(unsafe.Pointer(&x))
-	if p := n.ptrPath.Load(); p != nil && p.word == e.typ {
-		return p, e.data
-	}
-	return n.fromPointer(reflect.TypeOf(x)), e.data
-}
+// typeData is the data word of t: reflect's type itself, one for each type.
+func typeData(t reflect.Type) unsafe.Pointer { return (*[2]unsafe.Pointer)(unsafe.Pointer(&t))[1] }
 
 // member is what a name reads on a type: a method (index ≥ 0) or a field's index path.
 type member struct {

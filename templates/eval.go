@@ -519,8 +519,8 @@ func (s *state) chain(dot reflect.Value, op *operand) (reflect.Value, error) {
 func (s *state) fieldChain(dot, receiver reflect.Value, names *names, args []*operand, final reflect.Value) (reflect.Value, error) {
 	if len(args) <= 1 && !final.IsValid() {
 		if receiver.Kind() == reflect.Pointer && !receiver.IsNil() && receiver.CanInterface() {
-			if p, base := names.onPointer(receiver.Interface()); p.direct {
-				return p.at(base), nil
+			if p := names.fromPointer(receiver.Type()); p.direct {
+				return p.at(receiver.UnsafePointer()), nil
 			}
 		}
 		if r, isNil := indirect(receiver); !isNil && r.Kind() == reflect.Struct {

@@ -128,10 +128,10 @@ func TestFieldPathAt(t *testing.T) {
 	}
 }
 
-// TestOnPointerAsFromPointer: onPointer finds, for pointers of several types read one after the
-// other by the same names (the remembered path kept or replaced), the path fromPointer gives for
-// the pointer's type and the pointer itself.
-func TestOnPointerAsFromPointer(t *testing.T) {
+// TestFromPointerRemembered: fromPointer gives, for pointers of several types read one after the
+// other by the same names (the remembered path kept or replaced), the path the names lead to from
+// the type pointed to, found afresh.
+func TestFromPointerRemembered(t *testing.T) {
 	type a struct {
 		N       int
 		Subject string
@@ -149,17 +149,17 @@ func TestOnPointerAsFromPointer(t *testing.T) {
 	ptrs := []any{&a{N: 1, Subject: "a"}, &b{Subject: "b", N: 2}, &c{x: 3, Subject: "c", N: "n"}, view, incident}
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, idents := range [][]string{{"Subject"}, {"N"}} {
-		n, ref := newNames(idents), newNames(idents)
+		n := newNames(idents)
 		for range underrace.Rounds(2000) {
 			x := ptrs[r.IntN(len(ptrs))]
-			p, base := n.onPointer(x)
-			want := ref.fromPointer(reflect.TypeOf(x))
-			if p.t != want.t || p.ok != want.ok || p.direct != want.direct || p.offset != want.offset ||
-				p.final != want.final || !slices.Equal(p.index, want.index) || base != reflect.ValueOf(x).UnsafePointer() {
-				t.Fatalf("%v on %T: %+v at %p, fromPointer gives %+v at %p", idents, x, p, base, want, x)
+			pt := reflect.TypeOf(x)
+			p, want := n.fromPointer(pt), newNames(idents).from(pt.Elem(), true)
+			if p.t != pt || p.ok != want.ok || p.direct != want.direct || p.offset != want.offset ||
+				p.final != want.final || !slices.Equal(p.index, want.index) {
+				t.Fatalf("%v on %T: %+v, afresh %+v", idents, x, p, want)
 			}
 			if p.direct {
-				got, want := p.at(base), reflect.ValueOf(x).Elem().FieldByIndex(p.index)
+				got, want := p.at(reflect.ValueOf(x).UnsafePointer()), reflect.ValueOf(x).Elem().FieldByIndex(p.index)
 				if got.Interface() != want.Interface() {
 					t.Fatalf("%v on %T: read %v, want %v", idents, x, got, want)
 				}
