@@ -935,7 +935,7 @@ func assignable(v reflect.Value, typ reflect.Type) (reflect.Value, error) {
 	if !v.IsValid() {
 		return v, errFallback
 	}
-	if v.Type().AssignableTo(typ) {
+	if t := v.Type(); typeData(t) == typeData(typ) || t.AssignableTo(typ) { // The same type, the most, without AssignableTo's call.
 		return v, nil
 	}
 	if v.Kind() == reflect.Interface && !v.IsNil() && v.Elem().Type().AssignableTo(typ) {
