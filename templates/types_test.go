@@ -44,3 +44,18 @@ func TestAssignableAsReflect(t *testing.T) {
 		}
 	}
 }
+
+// TestSameTypeAsEqual: sameType tells two reflect.Types apart as == does, a nil one too, and types
+// made again by reflect (PointerTo, SliceOf) as the same.
+func TestSameTypeAsEqual(t *testing.T) {
+	type named string
+	types := []reflect.Type{nil, stringType, reflect.TypeFor[named](), htmlValueType, intType, int64Type, timeType, stringsType,
+		reflect.TypeFor[any](), errorType, reflect.TypeFor[*View](), viewType, reflect.PointerTo(viewType), reflect.SliceOf(stringType)}
+	for _, a := range types {
+		for _, b := range types {
+			if got, want := sameType(a, b), a == b; got != want {
+				t.Errorf("sameType(%v, %v) = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+}
