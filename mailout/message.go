@@ -657,6 +657,15 @@ func fold[T string | []byte](w *bytes.Buffer, key string, value T) {
 	room := maxHeaderLength - 2 - len(key) - 2
 	w.WriteString(key)
 	w.WriteString(": ")
+	if room-len(value) > 1 {
+		// A word is folded before when the room left at its end is 1 or less; the last word ends
+		// the value, so none is: the value as it is (most of a copy's fields, without the walk
+		// from space to space). TestHeaderAsFoldOfQEncode holds it to the walk.
+		w.Grow(len(value) + 2)
+		w.Write(append(w.AvailableBuffer(), value...))
+		w.WriteString("\r\n")
+		return
+	}
 	for {
 		i := 0
 		for i < len(value) && value[i] != ' ' {

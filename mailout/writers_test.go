@@ -248,3 +248,22 @@ func TestAddrMemoBare(t *testing.T) {
 		t.Fatal("nothing tried")
 	}
 }
+
+// TestFoldAtTheLineLength holds fold to what it wrote before (foldString) for values about as
+// long as the line: one word, two, and ending with a space, of every length around it, where fold
+// writes the value at once or folds it.
+func TestFoldAtTheLineLength(t *testing.T) {
+	for _, key := range []string{"Subject", "X", "Thread-Topic"} {
+		for n := range maxHeaderLength + 4 {
+			a := strings.Repeat("a", n)
+			for _, v := range []string{a, "b " + a, a + " ", a + " c", " " + a} {
+				var got, want bytes.Buffer
+				fold(&got, key, v)
+				foldString(&want, key, v)
+				if got.String() != want.String() {
+					t.Fatalf("fold(%q, %q):\n%q\nbefore:\n%q", key, v, got.String(), want.String())
+				}
+			}
+		}
+	}
+}

@@ -572,7 +572,7 @@ func (s *state) field(dot reflect.Value, f *fieldName, args []*operand, final, r
 			return receiver, errFallback
 		case m.method >= 0:
 			p := ptr()
-			if f.name == "IsZero" && !hasArgs && receiver.Type() == timeType && p.Kind() == reflect.Pointer {
+			if f.name == "IsZero" && !hasArgs && sameType(receiver.Type(), timeType) && p.Kind() == reflect.Pointer {
 				return reflect.ValueOf(p.Interface().(*time.Time).IsZero()), nil // {{if .Ticket.FirstResponseAt.IsZero}}
 			}
 			return s.call(dot, p.Method(m.method), nil, args, final, nil)
@@ -680,7 +680,7 @@ func (s *state) call(dot, fn reflect.Value, sig *signature, args []*operand, fin
 		return out[0], errFallback
 	}
 	v := out[0]
-	if v.Type() == reflectValueTyp {
+	if sameType(v.Type(), reflectValueTyp) {
 		return reflect.Value{}, errFallback
 	}
 	return v, nil
@@ -711,7 +711,7 @@ func (s *state) arg(dot reflect.Value, typ reflect.Type, op *operand) (reflect.V
 		}
 		return assignable(v, typ)
 	case opString:
-		if typ == stringType || typ.Kind() == reflect.Interface && typ.NumMethod() == 0 {
+		if sameType(typ, stringType) || typ.Kind() == reflect.Interface && typ.NumMethod() == 0 {
 			return op.value, nil
 		}
 		if typ.Kind() == reflect.String {
@@ -726,7 +726,7 @@ func (s *state) arg(dot reflect.Value, typ reflect.Type, op *operand) (reflect.V
 			return v, nil
 		}
 	case opNumber:
-		if typ == intType && op.value.IsValid() {
+		if sameType(typ, intType) && op.value.IsValid() {
 			return op.value, nil
 		}
 		if typ.Kind() == reflect.Int {
@@ -770,7 +770,7 @@ func (s *state) callDirect(fn any, argv []reflect.Value) (v reflect.Value, ok bo
 			return reflect.ValueOf(r), true, nil
 		}
 	case func(time.Time) (string, error):
-		if argv[0].Type() == timeType {
+		if sameType(argv[0].Type(), timeType) {
 			var t time.Time
 			if argv[0].CanAddr() {
 				t = *argv[0].Addr().Interface().(*time.Time)
@@ -790,7 +790,7 @@ func (s *state) callDirect(fn any, argv []reflect.Value) (v reflect.Value, ok bo
 			return s.list(f(str(0))), true, nil
 		}
 	case func([]string, string) string:
-		if argv[0].Type() == stringsType && argv[1].Kind() == reflect.String {
+		if sameType(argv[0].Type(), stringsType) && argv[1].Kind() == reflect.String {
 			return s.str(f(argv[0].Interface().([]string), str(1))), true, nil
 		}
 	case func(int64) string:
@@ -808,6 +808,10 @@ func (s *state) callDirect(fn any, argv []reflect.Value) (v reflect.Value, ok bo
 	}
 	return v, false, nil
 }
+
+// sameType is a == b for two reflect.Types, told by reflect's type pointers: without the call
+// comparing two interfaces takes (runtime.ifaceeq), in the evaluator's paths of every value.
+func sameType(a, b reflect.Type) bool { return typeData(a) == typeData(b) }
 
 var (
 	stringType  = reflect.TypeFor[string]()
@@ -935,7 +939,7 @@ func assignable(v reflect.Value, typ reflect.Type) (reflect.Value, error) {
 	if !v.IsValid() {
 		return v, errFallback
 	}
-	if v.Type().AssignableTo(typ) {
+	if t := v.Type(); typeData(t) == typeData(typ) || t.AssignableTo(typ) { // The same type, the most, without AssignableTo's call.
 		return v, nil
 	}
 	if v.Kind() == reflect.Interface && !v.IsNil() && v.Elem().Type().AssignableTo(typ) {
@@ -1039,17 +1043,17 @@ func (s *state) print(v reflect.Value) error {
 	t := v.Type()
 	switch v.Kind() { // The types of the switch below, without looking for their methods.
 	case reflect.String:
-		if t == stringType {
+		if sameType(t, stringType) {
 			s.w.WriteString(v.String())
 			return nil
 		}
 	case reflect.Int, reflect.Int64:
-		if t == intType || t == int64Type {
+		if sameType(t, intType) || sameType(t, int64Type) {
 			s.w.Write(strconv.AppendInt(s.w.AvailableBuffer(), v.Int(), 10))
 			return nil
 		}
 	case reflect.Struct:
-		if t == viewType {
+		if sameType(t, viewType) {
 			return errFallback // text/template sees another type for the view.
 		}
 	}
@@ -1088,9 +1092,9 @@ func stringify(v reflect.Value) (string, htmlType, error) {
 		return "", plain, errFallback
 	}
 	switch t := v.Type(); {
-	case v.Kind() == reflect.String && t == stringType:
+	case v.Kind() == reflect.String && sameType(t, stringType):
 		return v.String(), plain, nil
-	case v.Kind() == reflect.String && t == htmlValueType:
+	case v.Kind() == reflect.String && sameType(t, htmlValueType):
 		return v.String(), trustedHTML, nil
 	case t.PkgPath() == "html/template":
 		return "", plain, errFallback

@@ -2,12 +2,16 @@ package templates
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	texttemplate "text/template"
 	tparse "text/template/parse"
 	"time"
+	"unsafe"
 
+	"github.com/deskd/deskd/internal/underrace"
 	"github.com/deskd/deskd/tickets"
 )
 
@@ -114,6 +118,52 @@ func TestFieldPathAt(t *testing.T) {
 		got := p.at(r.Addr().UnsafePointer())
 		if got.Type() != want.Type() || !got.CanAddr() || got.UnsafeAddr() != want.UnsafeAddr() || !got.Equal(want) {
 			t.Errorf("%v: got %v (%v), want %v (%v)", c.names, got, got.Type(), want, want.Type())
+		}
+		// As at read it with reflect.NewAt: the same value with the same rights.
+		ref := reflect.NewAt(p.final, unsafe.Add(r.Addr().UnsafePointer(), p.offset)).Elem()
+		if got.Kind() != ref.Kind() || got.CanSet() != ref.CanSet() || got.CanInterface() != ref.CanInterface() ||
+			got.CanAddr() != ref.CanAddr() || got.UnsafeAddr() != ref.UnsafeAddr() || got.Interface() != ref.Interface() {
+			t.Errorf("%v: got %v, reflect.NewAt gives %v", c.names, got, ref)
+		}
+	}
+}
+
+// TestFromPointerRemembered: fromPointer gives, for pointers of several types read one after the
+// other by the same names (the remembered path kept or replaced), the path the names lead to from
+// the type pointed to, found afresh.
+func TestFromPointerRemembered(t *testing.T) {
+	type a struct {
+		N       int
+		Subject string
+	}
+	type b struct {
+		Subject string
+		N       int64
+	}
+	type c struct {
+		x       int
+		Subject string
+		N       string
+	}
+	view, incident := &View{Subject: "v"}, &tickets.TicketInfo{Subject: "i"}
+	ptrs := []any{&a{N: 1, Subject: "a"}, &b{Subject: "b", N: 2}, &c{x: 3, Subject: "c", N: "n"}, view, incident}
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, idents := range [][]string{{"Subject"}, {"N"}} {
+		n := newNames(idents)
+		for range underrace.Rounds(2000) {
+			x := ptrs[r.IntN(len(ptrs))]
+			pt := reflect.TypeOf(x)
+			p, want := n.fromPointer(pt), newNames(idents).from(pt.Elem(), true)
+			if p.t != pt || p.ok != want.ok || p.direct != want.direct || p.offset != want.offset ||
+				p.final != want.final || !slices.Equal(p.index, want.index) {
+				t.Fatalf("%v on %T: %+v, afresh %+v", idents, x, p, want)
+			}
+			if p.direct {
+				got, want := p.at(reflect.ValueOf(x).UnsafePointer()), reflect.ValueOf(x).Elem().FieldByIndex(p.index)
+				if got.Interface() != want.Interface() {
+					t.Fatalf("%v on %T: read %v, want %v", idents, x, got, want)
+				}
+			}
 		}
 	}
 }
