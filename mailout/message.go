@@ -488,7 +488,7 @@ const maxHeaderLength = 76
 // an array on the stack, not as a string (qEncode): an allocation fewer for a subject that is not
 // ASCII, in every copy.
 func header(w *bytes.Buffer, key, value string) {
-	if plainValue(value) {
+	if plainValue(value) && !overlongWord(key, value) {
 		fold(w, key, value)
 		return
 	}
@@ -608,6 +608,29 @@ func plainValue(s string) bool {
 		}
 	}
 	return true
+}
+
+// maxLineLength is RFC 5322's limit on a line of a message, without its CRLF.
+const maxLineLength = 998
+
+// overlongWord tells whether a word of value (a run without a space, which fold never cuts) is
+// too long for a line of its own, past RFC 5322's 998 bytes: a subject of one 1,000-letter word.
+// Such a value is written Q-encoded, in encoded words of 75 bytes at most, which fold can fold
+// and a reader joins back.
+func overlongWord(key, value string) bool {
+	limit := maxLineLength - len(key) - len(": ") // The first line holds the key too.
+	if len(value) <= limit {
+		return false
+	}
+	n := 0
+	for i := 0; i < len(value); i++ {
+		if value[i] == ' ' {
+			n = 0
+		} else if n++; n > limit {
+			return true
+		}
+	}
+	return false
 }
 
 // appendQEncode appends the encoded words of s, qEncode's for a value that is not plainValue, to

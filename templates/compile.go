@@ -673,7 +673,7 @@ func (n *names) from(t reflect.Type, addr bool) *fieldPath {
 	}
 	if p.direct {
 		p.final = t
-		p.finalPtr = typeWord(reflect.New(t).Interface())
+		p.finalPtr = typeWord(reflect.Zero(reflect.PointerTo(t)).Interface()) // A nil *final: no allocation.
 	}
 	n.path.Store(p)
 	return p
@@ -693,8 +693,29 @@ func (n *names) fromPointer(pt reflect.Type) *fieldPath {
 	return &q
 }
 
-// typeData is the data word of t: reflect's type itself, one for each type.
+// typeData is the data word of t: reflect's type itself, one for each type. It assumes t is
+// reflect's own type (every reflect.Type the evaluator sees is: Value.Type, TypeFor, In), not
+// a type of the program's that embeds reflect.Type.
 func typeData(t reflect.Type) unsafe.Pointer { return (*[2]unsafe.Pointer)(unsafe.Pointer(&t))[1] }
+
+// init checks the layouts at and typeData read (an interface's type and data words, reflect's
+// type as a pointer) on the Go the program was built with: a Go that laid them out otherwise
+// would render mail wrongly, not fail, so the program refuses to start instead. The tests
+// (TestFieldPathAt, TestSameTypeAsEqual) check the same against reflect at length.
+func init() {
+	type probe struct {
+		A int64
+		B string
+	}
+	v := probe{B: "layout"}
+	p := fieldPath{finalPtr: typeWord((*string)(nil)), offset: unsafe.Offsetof(v.B)}
+	b := p.at(unsafe.Pointer(&v))
+	if b.Type() != stringType || b.String() != "layout" || !b.CanSet() ||
+		!sameType(reflect.TypeOf(v.B), stringType) || sameType(stringType, intType) ||
+		typeData(reflect.TypeFor[probe]()) != typeData(reflect.TypeOf(v)) {
+		panic("templates: this Go lays interfaces or reflect's types out otherwise than the evaluator reads them")
+	}
+}
 
 // member is what a name reads on a type: a method (index ≥ 0) or a field's index path.
 type member struct {
