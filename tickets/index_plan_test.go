@@ -70,6 +70,8 @@ func TestReadersKeepTheirIndexes(t *testing.T) {
 		{"escalation, first response", esc, "tickets_first_response_due (first_response_due<?)"},
 		// A ticket's history (journal.go, ops.go, query.go).
 		{"history", `SELECT at, kind, actor, public, text, phrase FROM events WHERE ticket_id = ? ORDER BY id`, "events_ticket (ticket_id=?)"},
+		// The known answers' refresh (known_index.go): the events after the last it read.
+		{"known answers' refresh", refreshEventsQuery(d.Store.search), "SEARCH events USING INTEGER PRIMARY KEY (rowid>?)"},
 		// The outbox (outbox.go, incidents.go): the due mails and a new request's first mails, each
 		// with its notice, read by the outbox row's id.
 		{"due mail", dueMailQuery, "SEARCH o USING INDEX outbox_due (next_attempt_at<?)\nSEARCH d USING INTEGER PRIMARY KEY (rowid=?)"},

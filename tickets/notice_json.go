@@ -196,8 +196,20 @@ func appendMarshal(b []byte, key string, v any) ([]byte, error) {
 	return append(append(b, key...), data...), nil
 }
 
-// appendJSONTime appends t as time.Time's MarshalJSON writes it, and its error.
+// appendJSONTime appends t as time.Time's MarshalJSON writes it, and its error. The desk's
+// times (fromUnix: UTC, whole seconds) are written digit by digit: AppendText's general RFC 3339
+// cost about 700 instructions a time, a dozen times a new request's notice and explanation.
 func appendJSONTime(b []byte, t time.Time) ([]byte, error) {
+	if t.Location() == time.UTC && t.Nanosecond() == 0 {
+		if year, month, day := t.Date(); year >= 0 && year <= 9999 {
+			hour, minute, sec := t.Clock()
+			m := int(month)
+			return append(b, '"', byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10),
+				'-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+day/10), byte('0'+day%10),
+				'T', byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10),
+				':', byte('0'+sec/10), byte('0'+sec%10), 'Z', '"'), nil
+		}
+	}
 	b = append(b, '"')
 	b, err := t.AppendText(b) // MarshalJSON's RFC 3339 and checks, without its allocation.
 	if err != nil {
