@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -748,9 +749,9 @@ var headerSection = &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHead
 var wholeSection = &imap.FetchItemBodySection{Peek: true}
 
 func (g *Ingester) fetchHeaders(s *session, uids []imap.UID) ([]*fetched, error) {
-	msgs, err := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
+	msgs, err := collectFetch(s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
 		UID: true, RFC822Size: true, Flags: true, InternalDate: true, BodySection: []*imap.FetchItemBodySection{headerSection},
-	}).Collect()
+	}))
 	if err != nil {
 		return nil, fmt.Errorf("fetch headers: %w", err)
 	}
@@ -795,9 +796,9 @@ func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, op
 	if len(uids) == 0 {
 		return nil
 	}
-	msgs, err := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
+	msgs, err := collectFetch(s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
 		UID: true, BodySection: []*imap.FetchItemBodySection{section},
-	}).Collect()
+	}))
 	if err != nil {
 		return fmt.Errorf("fetch bodies: %w", err)
 	}
@@ -824,6 +825,89 @@ func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, op
 		f.full = p
 	})
 	return nil
+}
+
+// collectFetch is cmd.Collect() for the items the ingester fetches (UID, RFC822.SIZE, FLAGS,
+// INTERNALDATE and body sections), each body section read into a buffer of the literal's size
+// (readLiteral) where Collect grows one from 512 bytes: a generated mail's whole body took some
+// ten allocations and copies of its bytes, and the garbage fed the collector.
+func collectFetch(cmd *imapclient.FetchCommand) ([]*imapclient.FetchMessageBuffer, error) {
+	defer cmd.Close()
+	var l []*imapclient.FetchMessageBuffer
+	for {
+		msg := cmd.Next()
+		if msg == nil {
+			break
+		}
+		buf := &imapclient.FetchMessageBuffer{SeqNum: msg.SeqNum}
+		for {
+			item := msg.Next()
+			if item == nil {
+				break
+			}
+			var err error
+			switch item := item.(type) {
+			case imapclient.FetchItemDataBodySection:
+				var b []byte
+				if item.Literal != nil {
+					b, err = readLiteral(item.Literal)
+				}
+				buf.BodySection = append(buf.BodySection, imapclient.FetchBodySectionBuffer{Section: item.Section, Bytes: b})
+			case imapclient.FetchItemDataFlags:
+				buf.Flags = item.Flags
+			case imapclient.FetchItemDataInternalDate:
+				buf.InternalDate = item.Time
+			case imapclient.FetchItemDataRFC822Size:
+				buf.RFC822Size = item.Size
+			case imapclient.FetchItemDataUID:
+				buf.UID = item.UID
+			}
+			if err != nil {
+				drain(msg)
+				return l, err
+			}
+		}
+		l = append(l, buf)
+	}
+	return l, cmd.Close()
+}
+
+// drain reads the rest of a message's items, as Collect does when it stops early.
+func drain(msg *imapclient.FetchMessageData) {
+	for msg.Next() != nil {
+	}
+}
+
+// maxLiteralAlloc is the largest literal readLiteral allocates at once, on the server's word;
+// a larger one is read as it comes (io.ReadAll), so that a size claimed but not sent takes no
+// memory.
+const maxLiteralAlloc = 16 << 20
+
+// readLiteral is io.ReadAll(lit) in one buffer of the literal's size.
+func readLiteral(lit imap.LiteralReader) ([]byte, error) {
+	size := lit.Size()
+	if size < 0 || size > maxLiteralAlloc {
+		return io.ReadAll(lit)
+	}
+	b := make([]byte, size)
+	n, err := io.ReadFull(lit, b)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+		return b[:n], nil // As io.ReadAll: the bytes there were, and the fetch's own error.
+	case err != nil:
+		return b[:n], err
+	}
+	// The literal's end, read: the response reader goes on past it.
+	var one [1]byte
+	n, err = lit.Read(one[:])
+	switch {
+	case n > 0: // Longer than it said: read the rest as it comes.
+		more, err := io.ReadAll(lit)
+		return append(append(b, one[0]), more...), err
+	case err == io.EOF:
+		return b, nil
+	}
+	return b, err
 }
 
 // inParallel calls fn(0) … fn(n-1) on as many goroutines as there are processors, and returns
