@@ -617,7 +617,7 @@ func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog
 	st.Fetched = len(uids)
 
 	// Headers first.
-	mails, err := g.fetchHeaders(s, uids)
+	mails, err := g.fetchHeaders(s, uids, backlog != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -748,9 +748,12 @@ func (g *Ingester) hasMessages(ctx context.Context, mails []*fetched) (map[strin
 var headerSection = &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
 var wholeSection = &imap.FetchItemBodySection{Peek: true}
 
-func (g *Ingester) fetchHeaders(s *session, uids []imap.UID) ([]*fetched, error) {
+// fetchHeaders fetches the mails' headers and sizes, and with firstRun their flags and arrival
+// (what the first run's choice reads, and nothing else): each item of a FETCH response is handed
+// from go-imap's reader to the fetch's reader on a channel of its own.
+func (g *Ingester) fetchHeaders(s *session, uids []imap.UID, firstRun bool) ([]*fetched, error) {
 	msgs, err := collectFetch(s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
-		UID: true, RFC822Size: true, Flags: true, InternalDate: true, BodySection: []*imap.FetchItemBodySection{headerSection},
+		UID: true, RFC822Size: true, Flags: firstRun, InternalDate: firstRun, BodySection: []*imap.FetchItemBodySection{headerSection},
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("fetch headers: %w", err)
