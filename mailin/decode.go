@@ -204,7 +204,7 @@ func (c *headerFields) counted(name []byte) int {
 	for i := range c.few {
 		if f := &c.few[i]; string(c.names[f.start:f.end]) == string(name) {
 			f.n++
-			return f.n
+			return int(f.n)
 		}
 	}
 	if len(c.few) < maxFewNames {
@@ -212,7 +212,7 @@ func (c *headerFields) counted(name []byte) int {
 			l := new(nameList) // one allocation for both
 			c.few, c.names = l.few[:0], l.names[:0]
 		}
-		c.few = append(c.few, nameCount{start: len(c.names), end: len(c.names) + len(name), n: 1})
+		c.few = append(c.few, nameCount{start: uint16(len(c.names)), end: uint16(len(c.names) + len(name)), n: 1})
 		c.names = append(c.names, name...)
 		return 1
 	}
@@ -227,8 +227,14 @@ func (c *headerFields) counted(name []byte) int {
 // maxFewNames is how many field names headerFields counts in its list before its map.
 const maxFewNames = 32
 
-// nameCount is a field name, names[start:end] of its headerFields, and its count.
-type nameCount struct{ start, end, n int }
+// nameCount is a field name, names[start:end] of its headerFields, and its count. The names of
+// few take at most maxFewNames times the 64 bytes add keeps of a name; a count is at most the
+// lines of a header (2^31 of them would be a header of 4 GB). A nameList of ints was 1,280 bytes, a fifth of a generated mail's
+// allocation in parsing.
+type nameCount struct {
+	start, end uint16
+	n          int32
+}
 
 // nameList holds the first names headerFields counts, and their counts.
 type nameList struct {
