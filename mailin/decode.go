@@ -50,21 +50,42 @@ func normalizeNewlinesString(s string) string {
 	return lfString(s)
 }
 
-// lfString returns text with CRLF and lone CR line ends made "\n", in one copy.
-func lfString[T string | []byte](b T) string {
+// lfBytes returns text with CRLF and lone CR line ends made "\n", in one copy: the runs
+// between CRs are copied whole (a byte at a time, the copy took 5.5k instructions of a generated
+// mail's ingest).
+func lfBytes(b []byte) string {
 	var sb strings.Builder
 	sb.Grow(len(b))
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c == '\r' {
-			if i+1 < len(b) && b[i+1] == '\n' {
-				continue
-			}
-			c = '\n'
+	for {
+		i := bytes.IndexByte(b, '\r')
+		if i < 0 {
+			sb.Write(b)
+			return sb.String()
 		}
-		sb.WriteByte(c)
+		sb.Write(b[:i])
+		if i+1 >= len(b) || b[i+1] != '\n' {
+			sb.WriteByte('\n') // A lone CR; a CRLF's LF goes with the next run.
+		}
+		b = b[i+1:]
 	}
-	return sb.String()
+}
+
+// lfString is lfBytes of a string.
+func lfString(s string) string {
+	var sb strings.Builder
+	sb.Grow(len(s))
+	for {
+		i := strings.IndexByte(s, '\r')
+		if i < 0 {
+			sb.WriteString(s)
+			return sb.String()
+		}
+		sb.WriteString(s[:i])
+		if i+1 >= len(s) || s[i+1] != '\n' {
+			sb.WriteByte('\n')
+		}
+		s = s[i+1:]
+	}
 }
 
 // decodeText is decodeCharsetHint for a body text, with its line ends made "\n": in one copy
@@ -73,7 +94,7 @@ func decodeText(b []byte, label, hint string) (string, string) {
 	switch strings.ToLower(strings.Trim(label, "\" '")) {
 	case "", "us-ascii", "ascii", "utf-8", "utf8":
 		if utf8.Valid(b) && bytes.IndexByte(b, '\x1b') < 0 {
-			return lfString(b), ""
+			return lfBytes(b), ""
 		}
 	}
 	s, p := decodeCharsetHint(b, label, hint)
