@@ -640,7 +640,7 @@ func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog
 	if err != nil {
 		return nil, err
 	}
-	var needBody []imap.UID
+	var needBody []*fetched
 	for _, m := range mails {
 		if m.leave {
 			continue
@@ -658,17 +658,18 @@ func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog
 				continue
 			}
 		}
-		needBody = append(needBody, m.uid)
+		needBody = append(needBody, m)
 	}
 	// A mail over max_message is read only that far: the ticket still opens with what can be
 	// read, and the memory a hostile mail can take is bounded.
 	limit := int64(s.cfg.MaxMessage)
 	var whole, huge []imap.UID
-	for _, u := range needBody {
-		if m := byUID(mails, u); limit > 0 && m.size > limit {
-			huge = append(huge, u)
+	var hugeMails []*fetched
+	for _, m := range needBody {
+		if limit > 0 && m.size > limit {
+			huge, hugeMails = append(huge, m.uid), append(hugeMails, m)
 		} else {
-			whole = append(whole, u)
+			whole = append(whole, m.uid)
 		}
 	}
 	if err := g.fetchBodies(s, mails, whole, opts, wholeSection); err != nil {
@@ -679,10 +680,10 @@ func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog
 		if err := g.fetchBodies(s, mails, huge, opts, part); err != nil {
 			return nil, err
 		}
-		for _, u := range huge {
-			if m := byUID(mails, u); m.full != nil {
+		for _, m := range hugeMails {
+			if m.full != nil {
 				m.full.Problems = append(m.full.Problems, fmt.Sprintf("message truncated: read %d of %d bytes", limit, m.size))
-				g.log.Warn("huge mail read in part", "uid", u, "size", m.size, "read", limit)
+				g.log.Warn("huge mail read in part", "uid", m.uid, "size", m.size, "read", limit)
 			}
 		}
 	}
@@ -786,15 +787,6 @@ func (g *Ingester) fetchHeaders(s *session, uids []imap.UID, firstRun bool) ([]*
 	return out, nil
 }
 
-func byUID(mails []*fetched, u imap.UID) *fetched {
-	for _, m := range mails {
-		if m.uid == u {
-			return m
-		}
-	}
-	return &fetched{}
-}
-
 func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, opts ParseOptions, section *imap.FetchItemBodySection) error {
 	if len(uids) == 0 {
 		return nil
@@ -809,9 +801,13 @@ func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, op
 	for _, m := range msgs {
 		raw[m.UID] = m.FindBodySection(section)
 	}
+	asked := make(map[imap.UID]bool, len(uids)) // A lookup a mail in the list was quadratic in the batch.
+	for _, u := range uids {
+		asked[u] = true
+	}
 	inParallel(len(mails), func(i int) {
 		f := mails[i]
-		if !slices.Contains(uids, f.uid) {
+		if !asked[f.uid] {
 			return
 		}
 		b, ok := raw[f.uid]
