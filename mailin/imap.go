@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -616,7 +617,7 @@ func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog
 	st.Fetched = len(uids)
 
 	// Headers first.
-	mails, err := g.fetchHeaders(s, uids)
+	mails, err := g.fetchHeaders(s, uids, backlog != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -639,7 +640,7 @@ func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog
 	if err != nil {
 		return nil, err
 	}
-	var needBody []imap.UID
+	var needBody []*fetched
 	for _, m := range mails {
 		if m.leave {
 			continue
@@ -657,17 +658,18 @@ func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog
 				continue
 			}
 		}
-		needBody = append(needBody, m.uid)
+		needBody = append(needBody, m)
 	}
 	// A mail over max_message is read only that far: the ticket still opens with what can be
 	// read, and the memory a hostile mail can take is bounded.
 	limit := int64(s.cfg.MaxMessage)
 	var whole, huge []imap.UID
-	for _, u := range needBody {
-		if m := byUID(mails, u); limit > 0 && m.size > limit {
-			huge = append(huge, u)
+	var hugeMails []*fetched
+	for _, m := range needBody {
+		if limit > 0 && m.size > limit {
+			huge, hugeMails = append(huge, m.uid), append(hugeMails, m)
 		} else {
-			whole = append(whole, u)
+			whole = append(whole, m.uid)
 		}
 	}
 	if err := g.fetchBodies(s, mails, whole, opts, wholeSection); err != nil {
@@ -678,10 +680,10 @@ func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog
 		if err := g.fetchBodies(s, mails, huge, opts, part); err != nil {
 			return nil, err
 		}
-		for _, u := range huge {
-			if m := byUID(mails, u); m.full != nil {
+		for _, m := range hugeMails {
+			if m.full != nil {
 				m.full.Problems = append(m.full.Problems, fmt.Sprintf("message truncated: read %d of %d bytes", limit, m.size))
-				g.log.Warn("huge mail read in part", "uid", u, "size", m.size, "read", limit)
+				g.log.Warn("huge mail read in part", "uid", m.uid, "size", m.size, "read", limit)
 			}
 		}
 	}
@@ -747,10 +749,13 @@ func (g *Ingester) hasMessages(ctx context.Context, mails []*fetched) (map[strin
 var headerSection = &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
 var wholeSection = &imap.FetchItemBodySection{Peek: true}
 
-func (g *Ingester) fetchHeaders(s *session, uids []imap.UID) ([]*fetched, error) {
-	msgs, err := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
-		UID: true, RFC822Size: true, Flags: true, InternalDate: true, BodySection: []*imap.FetchItemBodySection{headerSection},
-	}).Collect()
+// fetchHeaders fetches the mails' headers and sizes, and with firstRun their flags and arrival
+// (what the first run's choice reads, and nothing else): each item of a FETCH response is handed
+// from go-imap's reader to the fetch's reader on a channel of its own.
+func (g *Ingester) fetchHeaders(s *session, uids []imap.UID, firstRun bool) ([]*fetched, error) {
+	msgs, err := collectFetch(s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
+		UID: true, RFC822Size: true, Flags: firstRun, InternalDate: firstRun, BodySection: []*imap.FetchItemBodySection{headerSection},
+	}))
 	if err != nil {
 		return nil, fmt.Errorf("fetch headers: %w", err)
 	}
@@ -782,22 +787,13 @@ func (g *Ingester) fetchHeaders(s *session, uids []imap.UID) ([]*fetched, error)
 	return out, nil
 }
 
-func byUID(mails []*fetched, u imap.UID) *fetched {
-	for _, m := range mails {
-		if m.uid == u {
-			return m
-		}
-	}
-	return &fetched{}
-}
-
 func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, opts ParseOptions, section *imap.FetchItemBodySection) error {
 	if len(uids) == 0 {
 		return nil
 	}
-	msgs, err := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
+	msgs, err := collectFetch(s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
 		UID: true, BodySection: []*imap.FetchItemBodySection{section},
-	}).Collect()
+	}))
 	if err != nil {
 		return fmt.Errorf("fetch bodies: %w", err)
 	}
@@ -805,9 +801,13 @@ func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, op
 	for _, m := range msgs {
 		raw[m.UID] = m.FindBodySection(section)
 	}
+	asked := make(map[imap.UID]bool, len(uids)) // A lookup a mail in the list was quadratic in the batch.
+	for _, u := range uids {
+		asked[u] = true
+	}
 	inParallel(len(mails), func(i int) {
 		f := mails[i]
-		if !slices.Contains(uids, f.uid) {
+		if !asked[f.uid] {
 			return
 		}
 		b, ok := raw[f.uid]
@@ -824,6 +824,89 @@ func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, op
 		f.full = p
 	})
 	return nil
+}
+
+// collectFetch is cmd.Collect() for the items the ingester fetches (UID, RFC822.SIZE, FLAGS,
+// INTERNALDATE and body sections), each body section read into a buffer of the literal's size
+// (readLiteral) where Collect grows one from 512 bytes: a generated mail's whole body took some
+// ten allocations and copies of its bytes, and the garbage fed the collector.
+func collectFetch(cmd *imapclient.FetchCommand) ([]*imapclient.FetchMessageBuffer, error) {
+	defer cmd.Close()
+	var l []*imapclient.FetchMessageBuffer
+	for {
+		msg := cmd.Next()
+		if msg == nil {
+			break
+		}
+		buf := &imapclient.FetchMessageBuffer{SeqNum: msg.SeqNum}
+		for {
+			item := msg.Next()
+			if item == nil {
+				break
+			}
+			var err error
+			switch item := item.(type) {
+			case imapclient.FetchItemDataBodySection:
+				var b []byte
+				if item.Literal != nil {
+					b, err = readLiteral(item.Literal)
+				}
+				buf.BodySection = append(buf.BodySection, imapclient.FetchBodySectionBuffer{Section: item.Section, Bytes: b})
+			case imapclient.FetchItemDataFlags:
+				buf.Flags = item.Flags
+			case imapclient.FetchItemDataInternalDate:
+				buf.InternalDate = item.Time
+			case imapclient.FetchItemDataRFC822Size:
+				buf.RFC822Size = item.Size
+			case imapclient.FetchItemDataUID:
+				buf.UID = item.UID
+			}
+			if err != nil {
+				drain(msg)
+				return l, err
+			}
+		}
+		l = append(l, buf)
+	}
+	return l, cmd.Close()
+}
+
+// drain reads the rest of a message's items, as Collect does when it stops early.
+func drain(msg *imapclient.FetchMessageData) {
+	for msg.Next() != nil {
+	}
+}
+
+// maxLiteralAlloc is the largest literal readLiteral allocates at once, on the server's word;
+// a larger one is read as it comes (io.ReadAll), so that a size claimed but not sent takes no
+// memory.
+const maxLiteralAlloc = 16 << 20
+
+// readLiteral is io.ReadAll(lit) in one buffer of the literal's size.
+func readLiteral(lit imap.LiteralReader) ([]byte, error) {
+	size := lit.Size()
+	if size < 0 || size > maxLiteralAlloc {
+		return io.ReadAll(lit)
+	}
+	b := make([]byte, size)
+	n, err := io.ReadFull(lit, b)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+		return b[:n], nil // As io.ReadAll: the bytes there were, and the fetch's own error.
+	case err != nil:
+		return b[:n], err
+	}
+	// The literal's end, read: the response reader goes on past it.
+	var one [1]byte
+	n, err = lit.Read(one[:])
+	switch {
+	case n > 0: // Longer than it said: read the rest as it comes.
+		more, err := io.ReadAll(lit)
+		return append(append(b, one[0]), more...), err
+	case err == io.EOF:
+		return b, nil
+	}
+	return b, err
 }
 
 // inParallel calls fn(0) … fn(n-1) on as many goroutines as there are processors, and returns
