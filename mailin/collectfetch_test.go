@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -108,7 +109,11 @@ func TestReadLiteralAsReadAll(t *testing.T) {
 	r := rand.New(rand.NewPCG(20, 2))
 	failure := errors.New("connection reset")
 	for i := range underrace.Rounds(20000) {
-		data := make([]byte, []int{0, 1, r.IntN(50), r.IntN(5000)}[r.IntN(4)])
+		n := []int{0, 1, r.IntN(50), r.IntN(5000)}[r.IntN(4)]
+		if r.IntN(50) == 0 { // Past firstLiteralAlloc: the buffer grows.
+			n = r.IntN(3 * firstLiteralAlloc)
+		}
+		data := make([]byte, n)
 		for j := range data {
 			data[j] = byte(r.IntN(256))
 		}
@@ -122,6 +127,8 @@ func TestReadLiteralAsReadAll(t *testing.T) {
 			size = -1
 		case 3:
 			size = maxLiteralAlloc + 1 + r.Int64N(1000)
+		case 4:
+			size = []int64{math.MaxInt64, 1 << 62, maxLiteralAlloc, firstLiteralAlloc, firstLiteralAlloc + 1}[r.IntN(5)]
 		}
 		var fail error
 		if r.IntN(5) == 0 {
@@ -137,6 +144,20 @@ func TestReadLiteralAsReadAll(t *testing.T) {
 		}
 		if fail == nil && !lit.eof {
 			t.Fatalf("case %d: the literal was not read to its end", i)
+		}
+	}
+}
+
+// TestReadLiteralClaimNotSent: a literal that claims 16 MiB and sends 10 bytes, or 300 kB, before
+// its end takes a buffer of about twice what came at most, not of what it claimed.
+func TestReadLiteralClaimNotSent(t *testing.T) {
+	for _, sent := range []int{10, 300 << 10} {
+		got, err := readLiteral(&fakeLiteral{data: make([]byte, sent), size: maxLiteralAlloc, chunk: 4096})
+		if err != nil || len(got) != sent {
+			t.Fatalf("%d bytes sent: got %d, %v", sent, len(got), err)
+		}
+		if c := cap(got); c > 3*max(sent, firstLiteralAlloc) { // Doubled, and rounded up by the allocator.
+			t.Errorf("%d bytes sent of %d claimed: a buffer of %d bytes", sent, maxLiteralAlloc, c)
 		}
 	}
 }

@@ -877,28 +877,39 @@ func drain(msg *imapclient.FetchMessageData) {
 	}
 }
 
-// maxLiteralAlloc is the largest literal readLiteral allocates at once, on the server's word;
-// a larger one is read as it comes (io.ReadAll), so that a size claimed but not sent takes no
-// memory.
+// maxLiteralAlloc is the largest literal readLiteral reads into a buffer of its claimed size; a
+// larger one is read as it comes (io.ReadAll).
 const maxLiteralAlloc = 16 << 20
 
-// readLiteral is io.ReadAll(lit) in one buffer of the literal's size.
+// firstLiteralAlloc is what readLiteral allocates before a literal's bytes come: a larger
+// literal's buffer doubles as they arrive, up to its size, so that a size claimed but not sent
+// (a server that stalls) holds at most twice what was sent, not the size.
+const firstLiteralAlloc = 256 << 10
+
+// readLiteral is io.ReadAll(lit) in a buffer of the literal's size (grown to it as its bytes come,
+// past firstLiteralAlloc).
 func readLiteral(lit imap.LiteralReader) ([]byte, error) {
 	size := lit.Size()
 	if size < 0 || size > maxLiteralAlloc {
 		return io.ReadAll(lit)
 	}
-	b := make([]byte, size)
-	n, err := io.ReadFull(lit, b)
-	switch {
-	case err == io.ErrUnexpectedEOF || err == io.EOF:
-		return b[:n], nil // As io.ReadAll: the bytes there were, and the fetch's own error.
-	case err != nil:
-		return b[:n], err
+	b := make([]byte, 0, min(size, firstLiteralAlloc))
+	for int64(len(b)) < size {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, int(min(size, 2*int64(cap(b)))-int64(len(b))))
+		}
+		n, err := lit.Read(b[len(b):int(min(int64(cap(b)), size))])
+		b = b[:len(b)+n]
+		switch {
+		case err == io.EOF: // As io.ReadAll: the bytes there were, and the fetch's own error.
+			return b, nil
+		case err != nil:
+			return b, err
+		}
 	}
 	// The literal's end, read: the response reader goes on past it.
 	var one [1]byte
-	n, err = lit.Read(one[:])
+	n, err := lit.Read(one[:])
 	switch {
 	case n > 0: // Longer than it said: read the rest as it comes.
 		more, err := io.ReadAll(lit)
