@@ -224,10 +224,17 @@ func (d *Desk) Update(ctx context.Context, now time.Time, fn func(*Tx) error) er
 		if w := d.words.Load(); w != nil {
 			t.words = w.Words
 		}
+		if b, ok := txScratch.Get().(*[]byte); ok {
+			t.pending.buf = *b
+		}
 		err := fn(t)
 		if err == nil {
 			err = t.flushPending()
 		}
+		b := t.pending.buf[:0]
+		t.pending.buf = nil
+		txScratch.Put(&b)
+		t.pending.release()
 		hooks, lessons, queued = t.onCommit, t.lessons, t.queued
 		if err == nil && len(lessons) > 0 {
 			// Held across the commit: lessons reach the model in use in the order they
@@ -249,6 +256,11 @@ func (d *Desk) Update(ctx context.Context, now time.Time, fn func(*Tx) error) er
 	}
 	return nil
 }
+
+// txScratch holds the scratch of a transaction's JSON (pendingRows.buf) from one transaction to
+// the next, as []byte pointers: what is made of it is copied (string), and a batch's queued
+// notices and search documents grew a new one each time.
+var txScratch sync.Pool
 
 const ticketColumns = `id, subject, requester, requester_name, status, priority, category, assignee, tier,
 	language, escalations, created_at, updated_at, first_response_at, first_response_due, resolve_due,
@@ -459,8 +471,10 @@ func (t *Tx) insertRow(tk *Ticket, quiet bool, doc []string) error {
 	if quiet {
 		q = 1
 	}
-	args := append([]any{t.nowArg(), q}, vals...)
-	if id, held, err := t.holdTicket(args); held {
+	// The row that waits (holdTicket) is its ID, then args: one list for both.
+	row := append(append(make([]any, 0, 3+len(vals)), nil, t.nowArg(), q), vals...)
+	args := row[1:]
+	if id, held, err := t.holdTicket(row); held {
 		if err != nil {
 			return err
 		}
@@ -506,7 +520,7 @@ func (t *Tx) event(tk *Ticket, kind, actor string, public bool, text, messageID 
 
 // appendEvent appends a line to a ticket's history, and leaves the search index as it is.
 func (t *Tx) appendEvent(tk *Ticket, kind, actor string, public bool, text, messageID string) {
-	t.pending.events = append(t.pending.events, []any{t.idArg(tk.ID), t.nowArg(), t.textArg(kind), t.textArg(actor), public, text, messageID, ""})
+	t.pending.events = append(t.pending.events, t.pending.row(t.idArg(tk.ID), t.nowArg(), t.textArg(kind), t.textArg(actor), public, text, messageID, ""))
 }
 
 // queue writes a mail to the outbox, threaded under the ticket's conversation, and records a
@@ -638,8 +652,8 @@ func (t *Tx) queue(tk *Ticket, m Mail) error {
 	if len(refs) == 1 {
 		replyArg = refsArg // The same text.
 	}
-	t.pending.outbox = append(t.pending.outbox, []any{t.idArg(m.TicketID), t.textArg(m.Kind), to, ccArg, t.textArg(m.Language),
-		id, replyArg, refsArg, m.Automatic, due, t.nowArg(), t.textArg(t.cause), state, sentAt, m.Withheld, data})
+	t.pending.outbox = append(t.pending.outbox, t.pending.row(t.idArg(m.TicketID), t.textArg(m.Kind), to, ccArg, t.textArg(m.Language),
+		id, replyArg, refsArg, m.Automatic, due, t.nowArg(), t.textArg(t.cause), state, sentAt, m.Withheld, data))
 	t.queued = true
 	if tk == nil {
 		return nil

@@ -20,8 +20,8 @@ func (t *Tx) said(tk *Ticket, kind, actor string, public bool, p Phrase, message
 	if err != nil {
 		return fmt.Errorf("encode phrase: %w", err)
 	}
-	t.pending.events = append(t.pending.events, []any{tk.ID, t.Now.Unix(), kind, actor, public,
-		t.say(JournalLanguage, p), messageID, string(data)})
+	t.pending.events = append(t.pending.events, t.pending.row(tk.ID, t.Now.Unix(), kind, actor, public,
+		t.say(JournalLanguage, p), messageID, string(data)))
 	return nil
 }
 

@@ -24,7 +24,8 @@ func noticeJSON(b []byte, n *Notice) ([]byte, error) {
 	if out, err := appendNotice(b, n); err == nil {
 		return out, nil
 	}
-	data, err := json.Marshal(n)
+	c := *n // A copy for json.Marshal, which keeps what it is given: n itself stays off the heap.
+	data, err := json.Marshal(&c)
 	return append(b, data...), err
 }
 

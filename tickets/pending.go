@@ -61,6 +61,51 @@ type pendingRows struct {
 	appends map[int64]string
 	err     error  // A failed write: the transaction fails at its end.
 	buf     []byte // Scratch for the JSON of a queued mail (Tx.queue).
+	// blocks are the blocks of values the rows of events and mails are cut from (row), free
+	// the rest of the last one.
+	blocks []*[]any
+	free   []any
+}
+
+// rowBlock is the number of values in a block of rows (pendingRows.row).
+const rowBlock = 1024
+
+// rowBlocks holds blocks of rowBlock values (*[]any), cleared, from one transaction to the next.
+var rowBlocks sync.Pool
+
+// row is a row that waits, of vals, cut from a block of rowBlock values that the transaction
+// returns to rowBlocks when it ends (release): an event's row, or a mail's, was an allocation
+// of its own, and a new request makes six.
+func (p *pendingRows) row(vals ...any) []any {
+	n := len(vals)
+	if n > rowBlock {
+		r := make([]any, n)
+		copy(r, vals)
+		return r
+	}
+	if len(p.free) < n {
+		b, _ := rowBlocks.Get().(*[]any)
+		if b == nil {
+			s := make([]any, rowBlock)
+			b = &s
+		}
+		p.blocks = append(p.blocks, b)
+		p.free = *b
+	}
+	r := p.free[:n:n]
+	p.free = p.free[n:]
+	copy(r, vals)
+	return r
+}
+
+// release returns the transaction's blocks of rows to rowBlocks, cleared: no row cut from them
+// may be read after.
+func (p *pendingRows) release() {
+	for _, b := range p.blocks {
+		clear(*b)
+		rowBlocks.Put(b)
+	}
+	p.blocks, p.free = nil, nil
 }
 
 const (
@@ -395,8 +440,9 @@ func heldInt(v any) (int64, bool) {
 }
 
 // holdTicket makes a new ticket's row wait (pendingRows.tickets) and returns its ID; false when
-// the transaction writes its tickets at once.
-func (t *Tx) holdTicket(args []any) (int64, bool, error) {
+// the transaction writes its tickets at once. The row is its ID's place (row[0], which it
+// sets), then created_at, quiet and savedColumns' values.
+func (t *Tx) holdTicket(row []any) (int64, bool, error) {
 	p := &t.pending
 	if !p.holdTickets || t.d.Store.dialect == postgres {
 		return 0, false, nil
@@ -411,16 +457,23 @@ func (t *Tx) holdTicket(args []any) (int64, bool, error) {
 	}
 	id := p.nextTicket
 	p.nextTicket++
-	p.tickets = append(p.tickets, append([]any{t.idArg(id)}, args...))
+	row[0] = t.idArg(id)
+	p.tickets = append(p.tickets, row)
 	return id, true, nil
 }
 
 // insertRows writes rows into table in multi-row INSERTs of a few fixed sizes (each text is
 // prepared once).
 func (t *Tx) insertRows(table, columns string, rows [][]any) error {
+	buf := rowArgs.Get().(*[]any)
+	defer func() {
+		clear((*buf)[:cap(*buf)]) // The pool keeps no value alive.
+		rowArgs.Put(buf)
+	}()
 	for len(rows) > 0 {
 		n := chunk(len(rows))
-		q, args := rowsInsert(table, columns, rows[:n])
+		q, args := appendRowsInsert((*buf)[:0], table, columns, rows[:n])
+		*buf = args
 		if _, err := t.exec(q, args...); err != nil {
 			return err
 		}
@@ -429,10 +482,21 @@ func (t *Tx) insertRows(table, columns string, rows [][]any) error {
 	return nil
 }
 
-// rowsInsert is the INSERT of rows (of columns' values) into table and its arguments. A column
-// that holds its default in every row is left out of it (rowDefaults): the database writes the
-// same value, and the writer binds fewer (each bound value is a cgo call and a copy).
+// rowArgs holds the argument lists of insertRows' statements (*[]any), reused from one to the
+// next: database/sql keeps none once the statement has run, and a batch's lists were its
+// writer's third-largest allocation.
+var rowArgs = sync.Pool{New: func() any { return new([]any) }}
+
+// rowsInsert is the INSERT of rows (of columns' values) into table and its arguments.
 func rowsInsert(table, columns string, rows [][]any) (string, []any) {
+	return appendRowsInsert(nil, table, columns, rows)
+}
+
+// appendRowsInsert is the INSERT of rows (of columns' values) into table, and args with its
+// arguments appended. A column that holds its default in every row is left out of it
+// (rowDefaults): the database writes the same value, and the writer binds fewer (each bound
+// value is a cgo call and a copy).
+func appendRowsInsert(args []any, table, columns string, rows [][]any) (string, []any) {
 	cols := len(rows[0])
 	var drop uint64
 	if defs := columnDefaults(table, columns); defs != nil && cols < 64 {
@@ -449,7 +513,7 @@ func rowsInsert(table, columns string, rows [][]any) (string, []any) {
 		}
 	}
 	kept := cols - bits.OnesCount64(drop)
-	args := make([]any, 0, len(rows)*kept)
+	args = slices.Grow(args, len(rows)*kept)
 	for _, r := range rows {
 		if drop == 0 {
 			args = append(args, r...)
@@ -557,6 +621,11 @@ func splitColumns(columns string) []string {
 // the last one the statement's LastInsertId (a rowid past every other, as long as the largest is
 // below 2^63-1); PostgreSQL says them (RETURNING, matched by Message-ID, which is unique).
 func (t *Tx) insertOutbox(rows [][]any) error {
+	buf := rowArgs.Get().(*[]any)
+	defer func() {
+		clear((*buf)[:cap(*buf)]) // The pool keeps no value alive.
+		rowArgs.Put(buf)
+	}()
 	for len(rows) > 0 {
 		n := chunk(len(rows))
 		cols := len(rows[0]) - 1 // The notice is the last value.
@@ -564,7 +633,8 @@ func (t *Tx) insertOutbox(rows [][]any) error {
 		for i, r := range rows[:n] {
 			values[i] = r[:cols]
 		}
-		q, args := rowsInsert("outbox", outboxRowColumns, values)
+		q, args := appendRowsInsert((*buf)[:0], "outbox", outboxRowColumns, values)
+		*buf = args
 		data := make([][]any, 0, n)
 		if t.d.Store.dialect == postgres {
 			notice := make(map[string]any, n)
