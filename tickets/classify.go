@@ -159,9 +159,9 @@ func (m *Model) judge(feats []string) (best string, scores map[string]float64, a
 		return "", nil, abstainNoModel
 	}
 	x := m.byFeature()
-	minCount, logSizes := 1, x.logSizes
+	minCount, v, sizes := 1, len(m.vocab), x.sizes
 	if m.total >= frequentFrom {
-		minCount, logSizes = 2, x.logFSizes
+		minCount, v, sizes = 2, m.nFrequent, x.fsizes
 	}
 	known := make([]modelFeature, 0, len(feats))
 	for _, f := range feats {
@@ -177,11 +177,11 @@ func (m *Model) judge(feats []string) (best string, scores map[string]float64, a
 	// category's sum takes the features in the request's order.
 	ll := make([]float64, len(x.cats))
 	for c := range x.cats {
-		ll[c] = -float64(len(known)) * logSizes[c]
+		ll[c] = -float64(len(known)) * math.Log(float64(sizes[c]+v))
 	}
 	for _, e := range known {
 		for _, k := range x.counts[e.from:e.to] {
-			ll[k.cat] += k.log
+			ll[k.cat] += math.Log(float64(k.n + 1))
 		}
 	}
 	logp := make([]float64, len(x.cats))
@@ -226,14 +226,10 @@ func (m *Model) judge(feats []string) (best string, scores map[string]float64, a
 }
 
 // modelIndex is a Model's counts by feature, for judge: each feature of a request is looked up
-// once, where judge looked it up in the counts of every category (a map lookup each), and the
-// logarithms judge sums are taken once.
+// once, where judge looked it up in the counts of every category (a map lookup each).
 type modelIndex struct {
-	cats []string // The categories with examples, by name.
-	docs []int    // By place in cats.
-	// log(size(cat) + V) by place in cats, with all features (logSizes) and with the frequent
-	// ones (logFSizes): judge's Laplace denominators.
-	logSizes, logFSizes []float64
+	cats                []string // The categories with examples, by name.
+	docs, sizes, fsizes []int    // By place in cats.
 	feats               map[string]modelFeature
 	counts              []modelCount // Of each feature, its counts by category (those above 0).
 }
@@ -245,12 +241,10 @@ type modelFeature struct {
 	from, to int32
 }
 
-// modelCount is a feature's count n in the category at place cat of modelIndex.cats, and
-// log(n + 1).
+// modelCount is a feature's count in the category at place cat of modelIndex.cats.
 type modelCount struct {
 	cat int32
 	n   int
-	log float64
 }
 
 // byFeature returns the model's counts by feature, built on the first call after a change (add).
@@ -262,15 +256,15 @@ func (m *Model) byFeature() *modelIndex {
 	cc := make([]map[string]int, len(x.cats))
 	for c, cat := range x.cats {
 		x.docs = append(x.docs, m.docs[cat])
-		x.logSizes = append(x.logSizes, math.Log(float64(m.sizes[cat]+len(m.vocab))))
-		x.logFSizes = append(x.logFSizes, math.Log(float64(m.fsizes[cat]+m.nFrequent)))
+		x.sizes = append(x.sizes, m.sizes[cat])
+		x.fsizes = append(x.fsizes, m.fsizes[cat])
 		cc[c] = m.counts[cat]
 	}
 	for f, total := range m.vocab {
 		e := modelFeature{total: total, from: int32(len(x.counts))}
 		for c, counts := range cc {
 			if k := counts[f]; k > 0 {
-				x.counts = append(x.counts, modelCount{cat: int32(c), n: k, log: math.Log(float64(k + 1))})
+				x.counts = append(x.counts, modelCount{cat: int32(c), n: k})
 			}
 		}
 		e.to = int32(len(x.counts))
