@@ -3,9 +3,7 @@ package tickets
 import (
 	"maps"
 	"math"
-	"slices"
 	"strings"
-	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -26,8 +24,6 @@ type Model struct {
 	fsizes    map[string]int            // Sum of the counts of frequent features by category.
 	vocab     map[string]int            // Feature counts, all categories together.
 	nFrequent int                       // Features counted at least twice.
-
-	index atomic.Pointer[modelIndex] // judge's view of the counts; nil until its first call after a change.
 }
 
 // frequentFrom is the number of training examples from which features seen once are ignored.
@@ -49,7 +45,6 @@ func (m *Model) add(category string, feats []string, sign int) {
 	if category == "" {
 		return
 	}
-	m.index.Store(nil)
 	c := m.counts[category]
 	if c == nil {
 		c = map[string]int{}
@@ -158,120 +153,61 @@ func (m *Model) judge(feats []string) (best string, scores map[string]float64, a
 	if m == nil || m.total <= 0 || len(m.docs) == 0 {
 		return "", nil, abstainNoModel
 	}
-	x := m.byFeature()
-	minCount, v, sizes := 1, len(m.vocab), x.sizes
+	minCount, v, sizes := 1, len(m.vocab), m.sizes
 	if m.total >= frequentFrom {
-		minCount, v, sizes = 2, m.nFrequent, x.fsizes
+		minCount, v, sizes = 2, m.nFrequent, m.fsizes
 	}
-	known := make([]modelFeature, 0, len(feats))
+	known := feats[:0:0]
 	for _, f := range feats {
-		if e, ok := x.feats[f]; ok && e.total >= minCount {
-			known = append(known, e)
+		if m.vocab[f] >= minCount {
+			known = append(known, f)
 		}
 	}
 	if len(known) == 0 {
 		return "", nil, abstainUnknown
 	}
-	// log P(cat) + Σ log((count(f, cat) + 1) / (size(cat) + V)): Laplace adds one per feature of
-	// the vocabulary. log(0 + 1) is 0, so only the features seen in cat need a logarithm. Each
-	// category's sum takes the features in the request's order.
-	ll := make([]float64, len(x.cats))
-	for c := range x.cats {
-		ll[c] = -float64(len(known)) * math.Log(float64(sizes[c]+v))
-	}
-	for _, e := range known {
-		for _, k := range x.counts[e.from:e.to] {
-			ll[k.cat] += math.Log(float64(k.n + 1))
+	logp := make(map[string]float64, len(m.docs))
+	bestLP := math.Inf(-1)
+	byWords, byWordsLP := "", math.Inf(-1) // The best on the likelihood alone, without the prior.
+	for cat, n := range m.docs {
+		// log P(cat) + Σ log((count(f, cat) + 1) / (size(cat) + V)): Laplace adds one per feature
+		// of the vocabulary. log(0 + 1) is 0, so only the features seen in cat need a logarithm.
+		ll := -float64(len(known)) * math.Log(float64(sizes[cat]+v))
+		c := m.counts[cat]
+		for _, f := range known {
+			if k := c[f]; k > 0 {
+				ll += math.Log(float64(k + 1))
+			}
+		}
+		lp := math.Log(float64(n)/float64(m.total)) + ll
+		logp[cat] = lp
+		if lp > bestLP || lp == bestLP && cat < best {
+			best, bestLP = cat, lp
+		}
+		if ll > byWordsLP || ll == byWordsLP && cat < byWords {
+			byWords, byWordsLP = cat, ll
 		}
 	}
-	logp := make([]float64, len(x.cats))
-	bestLP, bestC := math.Inf(-1), -1
-	byWords, byWordsLP := -1, math.Inf(-1) // The best on the likelihood alone, without the prior.
-	// The categories by name: of equals, the first is the least.
-	for c := range x.cats {
-		lp := math.Log(float64(x.docs[c])/float64(m.total)) + ll[c]
-		logp[c] = lp
-		if lp > bestLP {
-			bestC, bestLP = c, lp
-		}
-		if ll[c] > byWordsLP {
-			byWords, byWordsLP = c, ll[c]
-		}
-	}
-	best = x.cats[bestC]
 	// Posterior by the log-sum-exp trick.
 	var sum float64
 	for _, lp := range logp {
 		sum += math.Exp(lp - bestLP)
 	}
 	scores = make(map[string]float64, len(logp))
-	for c, lp := range logp {
-		scores[x.cats[c]] = math.Exp(lp-bestLP) / sum
+	for cat, lp := range logp {
+		scores[cat] = math.Exp(lp-bestLP) / sum
 	}
 	support := 0
-	for _, e := range known {
-		for _, k := range x.counts[e.from:e.to] {
-			if int(k.cat) == bestC {
-				support += k.n
-			}
-		}
+	for _, f := range known {
+		support += m.counts[best][f]
 	}
 	switch {
 	case support < minSupport:
 		return best, scores, abstainSupport
-	case byWords != bestC:
+	case byWords != best:
 		return best, scores, abstainPriorOnly
 	}
 	return best, scores, ""
-}
-
-// modelIndex is a Model's counts by feature, for judge: each feature of a request is looked up
-// once, where judge looked it up in the counts of every category (a map lookup each).
-type modelIndex struct {
-	cats                []string // The categories with examples, by name.
-	docs, sizes, fsizes []int    // By place in cats.
-	feats               map[string]modelFeature
-	counts              []modelCount // Of each feature, its counts by category (those above 0).
-}
-
-// modelFeature is a feature's count, all categories together, and its counts' place in
-// modelIndex.counts.
-type modelFeature struct {
-	total    int
-	from, to int32
-}
-
-// modelCount is a feature's count in the category at place cat of modelIndex.cats.
-type modelCount struct {
-	cat int32
-	n   int
-}
-
-// byFeature returns the model's counts by feature, built on the first call after a change (add).
-func (m *Model) byFeature() *modelIndex {
-	if x := m.index.Load(); x != nil {
-		return x
-	}
-	x := &modelIndex{cats: slices.Sorted(maps.Keys(m.docs)), feats: make(map[string]modelFeature, len(m.vocab))}
-	cc := make([]map[string]int, len(x.cats))
-	for c, cat := range x.cats {
-		x.docs = append(x.docs, m.docs[cat])
-		x.sizes = append(x.sizes, m.sizes[cat])
-		x.fsizes = append(x.fsizes, m.fsizes[cat])
-		cc[c] = m.counts[cat]
-	}
-	for f, total := range m.vocab {
-		e := modelFeature{total: total, from: int32(len(x.counts))}
-		for c, counts := range cc {
-			if k := counts[f]; k > 0 {
-				x.counts = append(x.counts, modelCount{cat: int32(c), n: k})
-			}
-		}
-		e.to = int32(len(x.counts))
-		x.feats[f] = e
-	}
-	m.index.Store(x)
-	return x
 }
 
 // Features turns a text into the model's features: folded, stemmed words that are not stopwords,
