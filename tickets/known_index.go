@@ -97,7 +97,8 @@ func (x *knownIndex) forgetRows(ids []int64) {
 }
 
 // maxKnownStmts bounds the statements reader keeps: one per length of docFreqs' list of terms
-// and of knownAnswerRows' list of tickets.
+// and of knownAnswerRows' list of tickets, refresh's query of events and its lists of 8 to 512
+// ids; past it, a query is prepared each time.
 const maxKnownStmts = 128
 
 // reader is the read pool db as a querier whose queries run through statements prepared once
