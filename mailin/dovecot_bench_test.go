@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/deskd/deskd/bench"
+	"github.com/deskd/deskd/internal/dovecottest"
 )
 
 // BenchmarkIngestDovecot ingests the mail bench/run.sh delivers (BenchmarkParseGenerated's
@@ -70,42 +71,6 @@ type benchDovecot struct {
 	seq     int
 }
 
-const benchDovecotConf = `protocols = imap
-listen = 127.0.0.1
-base_dir = {D}/run
-state_dir = {D}/state
-log_path = {D}/dovecot.log
-info_log_path = {D}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-default_internal_user = dovecot
-default_login_user = dovenull
-mail_location = maildir:~/Maildir
-first_valid_uid = 1
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {D}/passwd
-}
-userdb {
-  driver = static
-  args = uid=65534 gid=65534 home={D}/home/%u
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = {PORT}
-  }
-  inet_listener imaps {
-    port = 0
-  }
-  chroot =
-}
-service anvil {
-  chroot =
-}
-`
-
 const benchMailID = 65534 // Dovecot's mail processes run as nobody.
 
 func startBenchDovecot(b *testing.B) *benchDovecot {
@@ -135,7 +100,7 @@ func startBenchDovecot(b *testing.B) *benchDovecot {
 	addr := l.Addr().String()
 	_ = l.Close()
 	_, port, _ := net.SplitHostPort(addr)
-	conf := strings.NewReplacer("{D}", d, "{PORT}", port).Replace(benchDovecotConf)
+	conf := strings.NewReplacer("{D}", d, "{PORT}", port).Replace(dovecottest.Conf)
 	if err := os.WriteFile(filepath.Join(d, "dovecot.conf"), []byte(conf), 0o644); err != nil {
 		b.Fatal(err)
 	}

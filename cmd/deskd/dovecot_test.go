@@ -29,6 +29,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	deskconfig "github.com/deskd/deskd/cmd/deskd/config"
+	"github.com/deskd/deskd/internal/dovecottest"
 )
 
 const dovecotBin = "/usr/sbin/dovecot"
@@ -428,42 +429,6 @@ type dovecot struct {
 	seq  int // Delivered mails, for unique Maildir names.
 }
 
-const dovecotConf = `protocols = imap
-listen = 127.0.0.1
-base_dir = {D}/run
-state_dir = {D}/state
-log_path = {D}/dovecot.log
-info_log_path = {D}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-default_internal_user = dovecot
-default_login_user = dovenull
-mail_location = maildir:~/Maildir
-first_valid_uid = 1
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {D}/passwd
-}
-userdb {
-  driver = static
-  args = uid=65534 gid=65534 home={D}/home/%u
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = {PORT}
-  }
-  inet_listener imaps {
-    port = 0
-  }
-  chroot =
-}
-service anvil {
-  chroot =
-}
-`
-
 func newDovecot(t *testing.T) *dovecot {
 	t.Helper()
 	d := t.TempDir()
@@ -495,7 +460,7 @@ func newDovecot(t *testing.T) *dovecot {
 	}
 	_, port, _ := net.SplitHostPort(addr)
 	dc := &dovecot{dir: d, addr: addr, maildir: filepath.Join(d, "home", "helpdesk", "Maildir")}
-	conf := strings.NewReplacer("{D}", d, "{PORT}", port).Replace(dovecotConf)
+	conf := strings.NewReplacer("{D}", d, "{PORT}", port).Replace(dovecottest.Conf)
 	if err := os.WriteFile(filepath.Join(d, "dovecot.conf"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
