@@ -231,9 +231,10 @@ func (d *Desk) Update(ctx context.Context, now time.Time, fn func(*Tx) error) er
 		if err == nil {
 			err = t.flushPending()
 		}
-		b := t.pending.buf[:0]
+		if b := t.pending.buf[:0]; cap(b) <= maxTxScratch {
+			txScratch.Put(&b)
+		}
 		t.pending.buf = nil
-		txScratch.Put(&b)
 		t.pending.release()
 		hooks, lessons, queued = t.onCommit, t.lessons, t.queued
 		if err == nil && len(lessons) > 0 {
@@ -261,6 +262,10 @@ func (d *Desk) Update(ctx context.Context, now time.Time, fn func(*Tx) error) er
 // the next, as []byte pointers: what is made of it is copied (string), and a batch's queued
 // notices and search documents grew a new one each time.
 var txScratch sync.Pool
+
+// maxTxScratch is the largest scratch kept: a batch of long documents leaves no megabytes held in
+// the pool.
+const maxTxScratch = 1 << 20
 
 const ticketColumns = `id, subject, requester, requester_name, status, priority, category, assignee, tier,
 	language, escalations, created_at, updated_at, first_response_at, first_response_due, resolve_due,
