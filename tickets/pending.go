@@ -487,11 +487,6 @@ func (t *Tx) insertRows(table, columns string, rows [][]any) error {
 // writer's third-largest allocation.
 var rowArgs = sync.Pool{New: func() any { return new([]any) }}
 
-// rowsInsert is the INSERT of rows (of columns' values) into table and its arguments.
-func rowsInsert(table, columns string, rows [][]any) (string, []any) {
-	return appendRowsInsert(nil, table, columns, rows)
-}
-
 // appendRowsInsert is the INSERT of rows (of columns' values) into table, and args with its
 // arguments appended. A column that holds its default in every row is left out of it
 // (rowDefaults): the database writes the same value, and the writer binds fewer (each bound

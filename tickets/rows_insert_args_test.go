@@ -40,3 +40,9 @@ func TestAppendRowsInsertReusedArgs(t *testing.T) {
 		buf = args
 	}
 }
+
+// rowsInsert is the INSERT of rows (of columns' values) into table and its arguments, in a list
+// of its own.
+func rowsInsert(table, columns string, rows [][]any) (string, []any) {
+	return appendRowsInsert(nil, table, columns, rows)
+}
