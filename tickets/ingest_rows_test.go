@@ -80,6 +80,12 @@ func TestIngestRowsGolden(t *testing.T) {
 	}
 
 	got := dumpRows(t, d.Store.w)
+	if d.Store.search == dialectFTS4 {
+		// A build without FTS5 writes the same documents into its FTS4 tables: the golden is the
+		// FTS5 build's, with the FTS5 engine's names.
+		got = strings.NewReplacer("== search_fts4 (", "== search_fts5 (", "== search_staff_fts4 (", "== search_staff_fts5 (",
+			`"search_index" | "fts4 `, `"search_index" | "fts5 `).Replace(got)
+	}
 	path := filepath.Join("testdata", "ingest_rows.golden")
 	if *updateIngestRows {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
