@@ -663,24 +663,23 @@ func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog
 	// A mail over max_message is read only that far: the ticket still opens with what can be
 	// read, and the memory a hostile mail can take is bounded.
 	limit := int64(s.cfg.MaxMessage)
-	var whole, huge []imap.UID
-	var hugeMails []*fetched
+	var whole, huge []*fetched
 	for _, m := range needBody {
 		if limit > 0 && m.size > limit {
-			huge, hugeMails = append(huge, m.uid), append(hugeMails, m)
+			huge = append(huge, m)
 		} else {
-			whole = append(whole, m.uid)
+			whole = append(whole, m)
 		}
 	}
-	if err := g.fetchBodies(s, mails, whole, opts, wholeSection); err != nil {
+	if err := g.fetchBodies(s, whole, opts, wholeSection); err != nil {
 		return nil, err
 	}
 	if len(huge) > 0 {
 		part := &imap.FetchItemBodySection{Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: limit}}
-		if err := g.fetchBodies(s, mails, huge, opts, part); err != nil {
+		if err := g.fetchBodies(s, huge, opts, part); err != nil {
 			return nil, err
 		}
-		for _, m := range hugeMails {
+		for _, m := range huge {
 			if m.full != nil {
 				m.full.Problems = append(m.full.Problems, fmt.Sprintf("message truncated: read %d of %d bytes", limit, m.size))
 				g.log.Warn("huge mail read in part", "uid", m.uid, "size", m.size, "read", limit)
@@ -787,9 +786,15 @@ func (g *Ingester) fetchHeaders(s *session, uids []imap.UID, firstRun bool) ([]*
 	return out, nil
 }
 
-func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, opts ParseOptions, section *imap.FetchItemBodySection) error {
-	if len(uids) == 0 {
+// fetchBodies fetches section of each of the mails want and parses it (in parallel) into the
+// mail's full; a mail the server no longer has is done, one that cannot be read is bad.
+func (g *Ingester) fetchBodies(s *session, want []*fetched, opts ParseOptions, section *imap.FetchItemBodySection) error {
+	if len(want) == 0 {
 		return nil
+	}
+	uids := make([]imap.UID, len(want))
+	for i, f := range want {
+		uids[i] = f.uid
 	}
 	msgs, err := collectFetch(s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
 		UID: true, BodySection: []*imap.FetchItemBodySection{section},
@@ -801,15 +806,8 @@ func (g *Ingester) fetchBodies(s *session, mails []*fetched, uids []imap.UID, op
 	for _, m := range msgs {
 		raw[m.UID] = m.FindBodySection(section)
 	}
-	asked := make(map[imap.UID]bool, len(uids)) // A lookup a mail in the list was quadratic in the batch.
-	for _, u := range uids {
-		asked[u] = true
-	}
-	inParallel(len(mails), func(i int) {
-		f := mails[i]
-		if !asked[f.uid] {
-			return
-		}
+	inParallel(len(want), func(i int) {
+		f := want[i]
 		b, ok := raw[f.uid]
 		if !ok {
 			f.done = true // Expunged meanwhile.
