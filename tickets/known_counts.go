@@ -80,6 +80,16 @@ func (c *knownCounts) check(ctx context.Context, q querier) error {
 	return nil
 }
 
+// paddedLen is the length an IN list of n values is padded to: a power of two, at least 8, so
+// that its statements are a few, each prepared once (knownIndex.reader).
+func paddedLen(n int) int {
+	size := 8
+	for size < n {
+		size *= 2
+	}
+	return size
+}
+
 // readCounts reads search_terms' stamp and the counts of terms, in one statement: the rows found,
 // as readDocFreqs returns them (a term no document has is not among them, nor "" and tokensKey
 // on a desk that never counted any), and the stamp they are of.
@@ -89,10 +99,7 @@ func readCounts(ctx context.Context, q querier, terms []string) (knownStamp, map
 	// few, prepared once (knownIndex.reader), where one of every length was prepared anew, a
 	// fifth of check's cost (about 300 thousand instructions a batch, BenchmarkNewRequestsDeskSize
 	// under callgrind). An IN list matches a row once, however often it names its term.
-	size := 8
-	for size < len(terms) {
-		size *= 2
-	}
+	size := paddedLen(len(terms))
 	args := make([]any, 0, size+3)
 	args = append(args, "", tokensKey)
 	for _, t := range terms {

@@ -225,10 +225,7 @@ func (x *knownIndex) refresh(ctx context.Context, q querier, d searchDialect) er
 		// As many ids as a power of two (at least 8), the rest the last again: the statement is
 		// one of a few, prepared once (cq), where one of every length was prepared anew, most of
 		// the read's cost (about 5 thousand instructions a mail, BenchmarkIngestDeskSize).
-		size := 8
-		for size < len(chunk) {
-			size *= 2
-		}
+		size := paddedLen(len(chunk))
 		args := make([]any, size)
 		for i := range args {
 			args[i] = chunk[min(i, len(chunk)-1)]
