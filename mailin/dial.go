@@ -23,21 +23,36 @@ type bufferedConn struct {
 	r *bufio.Reader
 }
 
-func newBufferedConn(c net.Conn) *bufferedConn {
-	return &bufferedConn{Conn: c, r: bufio.NewReaderSize(c, readBuffer)}
+func newBufferedConn(c net.Conn, w *silentWatch) *bufferedConn {
+	return &bufferedConn{Conn: c, r: bufio.NewReaderSize(silentReader{c, w}, readBuffer)}
+}
+
+// silentReader tells the watch of each read system call that brings bytes (not of each read
+// from the buffer above it).
+type silentReader struct {
+	net.Conn
+	w *silentWatch
+}
+
+func (r silentReader) Read(p []byte) (int, error) {
+	n, err := r.Conn.Read(p)
+	if n > 0 {
+		r.w.read()
+	}
+	return n, err
 }
 
 func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // dial connects to the server of cfg as imapclient's DialInsecure, DialTLS and DialStartTLS do,
 // with the connection's reads buffered (bufferedConn): under TLS too, whose records the buffer
-// brings in fewer reads.
-func dial(cfg Config, opts *imapclient.Options) (*imapclient.Client, error) {
+// brings in fewer reads. The reads are told to w.
+func dial(cfg Config, opts *imapclient.Options, w *silentWatch) (*imapclient.Client, error) {
 	conn, err := opts.Dialer.Dial("tcp", cfg.Address)
 	if err != nil {
 		return nil, err
 	}
-	raw := newBufferedConn(conn)
+	raw := newBufferedConn(conn, w)
 	switch cfg.Security {
 	case "tls":
 		tc := opts.TLSConfig.Clone()

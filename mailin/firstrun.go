@@ -67,7 +67,9 @@ func (g *Ingester) firstRun(ctx context.Context, s *session, mailbox string, pre
 		g.log.Warn("UIDVALIDITY changed: the mailbox is read again as on a first run", "mailbox", mailbox,
 			"old", prev.UIDValidity, "new", s.uidValidity, "backfill", s.cfg.Backfill)
 	}
+	end := s.begin()
 	all, err := s.c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
+	end()
 	if err != nil {
 		return prev, fmt.Errorf("search: %w", err)
 	}
@@ -96,7 +98,9 @@ func (g *Ingester) backlogUIDs(s *session, b *backlog, lastUID uint32, uids []im
 	} else {
 		crit.NotFlag = []imap.Flag{imap.FlagSeen}
 	}
+	end := s.begin()
 	found, err := s.c.UIDSearch(crit, nil).Wait()
+	end()
 	if err != nil {
 		return nil, fmt.Errorf("search the first run's backlog: %w", err)
 	}
@@ -142,9 +146,11 @@ func (g *Ingester) Preview(ctx context.Context) (*FirstRun, error) {
 	if s.numMessages == 0 {
 		return fr, nil
 	}
+	end := s.begin()
 	msgs, err := s.c.Fetch(imap.UIDSet{imap.UIDRange{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, Flags: true, InternalDate: true}).Collect()
+	end()
 	if err != nil {
-		return nil, fmt.Errorf("fetch flags: %w", err)
+		return nil, s.watch.explain(fmt.Errorf("fetch flags: %w", err))
 	}
 	for _, m := range msgs {
 		if !b.takes(slices.Contains(m.Flags, imap.FlagSeen), m.InternalDate) {

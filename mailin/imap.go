@@ -102,7 +102,12 @@ type session struct {
 	uidValidity uint32
 	numMessages uint32        // When it was selected.
 	newMail     chan struct{} // Signalled when the server reports new messages.
+	watch       *silentWatch  // Hangs up on a server silent while a command waits (begin).
 }
+
+// begin marks a command waiting on the server (silentWatch) until the function it returns is
+// called.
+func (s *session) begin() (end func()) { return s.watch.begin() }
 
 // errReconfigured ends a session whose [imap] settings were changed by a reload.
 var errReconfigured = errors.New("imap settings changed: reconnecting")
@@ -110,7 +115,7 @@ var errReconfigured = errors.New("imap settings changed: reconnecting")
 func (g *Ingester) connect(ctx context.Context) (*session, error) {
 	set := g.settings()
 	cfg := set.IMAP
-	s := &session{cfg: cfg, newMail: make(chan struct{}, 1)}
+	s := &session{cfg: cfg, newMail: make(chan struct{}, 1), watch: newSilentWatch(silentLimit)}
 	opts := &imapclient.Options{
 		TLSConfig: &tls.Config{ServerName: host(cfg.Address), InsecureSkipVerify: cfg.InsecureSkipVerify},
 		Dialer:    &net.Dialer{Timeout: 30 * time.Second},
@@ -130,31 +135,40 @@ func (g *Ingester) connect(ctx context.Context) (*session, error) {
 	if g.Dial != nil {
 		c, err = g.Dial(opts)
 	} else {
-		c, err = dial(cfg, opts)
+		c, err = dial(cfg, opts, s.watch)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("connect to imap %s: %w", cfg.Address, err)
 	}
 	s.c = c
+	go s.watch.run(func() { _ = c.Close() })
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 	defer stop()
-	if err := login(ctx, c, cfg, set.Tokens); err != nil {
-		s.close(g.log)
-		return nil, err
-	}
-	sel, err := c.Select(cfg.Mailbox, nil).Wait()
+	end := s.begin()
+	err = login(ctx, c, cfg, set.Tokens)
+	end()
 	if err != nil {
 		s.close(g.log)
-		return nil, fmt.Errorf("select mailbox %q: %w", cfg.Mailbox, err)
+		return nil, s.watch.explain(err)
+	}
+	end = s.begin()
+	sel, err := c.Select(cfg.Mailbox, nil).Wait()
+	end()
+	if err != nil {
+		s.close(g.log)
+		return nil, s.watch.explain(fmt.Errorf("select mailbox %q: %w", cfg.Mailbox, err))
 	}
 	s.uidValidity, s.numMessages = sel.UIDValidity, sel.NumMessages
 	return s, nil
 }
 
 func (s *session) close(log *slog.Logger) {
+	end := s.begin()
 	if err := s.c.Logout().Wait(); err != nil {
 		log.Debug("imap logout", "err", err)
 	}
+	end()
+	s.watch.close()
 	if err := s.c.Close(); err != nil {
 		log.Debug("imap close", "err", err)
 	}
@@ -185,7 +199,8 @@ func (g *Ingester) Once(ctx context.Context) (Stats, error) {
 		return Stats{}, err
 	}
 	defer s.close(g.log)
-	return g.drain(ctx, s)
+	st, err := g.drain(ctx, s)
+	return st, s.watch.explain(err)
 }
 
 // Run is the daemon loop: process, then wait for new mail with IDLE where the server has it,
@@ -252,12 +267,12 @@ func (g *Ingester) session(ctx context.Context, connected func()) error {
 			return errReconfigured
 		}
 		if _, err := g.drain(ctx, s); err != nil {
-			return err
+			return s.watch.explain(err)
 		}
 		interval := s.cfg.PollInterval.Duration
 		if noop := s.cfg.NoopInterval.Duration; noop > 0 {
 			if stop, err := g.noopWait(ctx, s, noop, interval); stop || err != nil {
-				return err
+				return s.watch.explain(err)
 			}
 			continue
 		}
@@ -293,11 +308,20 @@ func (g *Ingester) session(ctx context.Context, connected func()) error {
 			return errors.New("the server closed the connection")
 		default:
 		}
-		if err := cmd.Close(); err != nil {
-			return fmt.Errorf("end idle: %w", err)
+		end := s.begin() // DONE, and IDLE's completion.
+		err = cmd.Close()
+		if err == nil {
+			if err = cmd.Wait(); err != nil && ctx.Err() == nil {
+				err = fmt.Errorf("idle: %w", err)
+			} else {
+				err = nil
+			}
+		} else {
+			err = fmt.Errorf("end idle: %w", err)
 		}
-		if err := cmd.Wait(); err != nil && ctx.Err() == nil {
-			return fmt.Errorf("idle: %w", err)
+		end()
+		if err != nil {
+			return s.watch.explain(err)
 		}
 		if ctx.Err() != nil {
 			return nil
@@ -327,7 +351,10 @@ func (g *Ingester) noopWait(ctx context.Context, s *session, noop, interval time
 		if time.Now().After(deadline) || g.settings().IMAP != s.cfg {
 			return false, nil
 		}
-		if err := s.c.Noop().Wait(); err != nil {
+		end := s.begin()
+		err := s.c.Noop().Wait()
+		end()
+		if err != nil {
 			return true, fmt.Errorf("noop: %w", err)
 		}
 		select {
@@ -589,7 +616,9 @@ func (g *Ingester) read(ctx context.Context, s *session, lastUID uint32, backlog
 	if caps := s.c.Caps(); caps.Has(imap.CapESearch) || caps.Has(imap.CapIMAP4rev2) {
 		sopts = &imap.SearchOptions{ReturnAll: true}
 	}
+	end := s.begin()
 	search, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{imap.UIDRange{Start: imap.UID(lastUID + 1), Stop: 0}}}}, sopts).Wait()
+	end()
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -752,9 +781,11 @@ var wholeSection = &imap.FetchItemBodySection{Peek: true}
 // (what the first run's choice reads, and nothing else): each item of a FETCH response is handed
 // from go-imap's reader to the fetch's reader on a channel of its own.
 func (g *Ingester) fetchHeaders(s *session, uids []imap.UID, firstRun bool) ([]*fetched, error) {
+	end := s.begin()
 	msgs, err := collectFetch(s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
 		UID: true, RFC822Size: true, Flags: firstRun, InternalDate: firstRun, BodySection: []*imap.FetchItemBodySection{headerSection},
 	}))
+	end()
 	if err != nil {
 		return nil, fmt.Errorf("fetch headers: %w", err)
 	}
@@ -796,9 +827,11 @@ func (g *Ingester) fetchBodies(s *session, want []*fetched, opts ParseOptions, s
 	for i, f := range want {
 		uids[i] = f.uid
 	}
+	end := s.begin()
 	msgs, err := collectFetch(s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
 		UID: true, BodySection: []*imap.FetchItemBodySection{section},
 	}))
+	end()
 	if err != nil {
 		return fmt.Errorf("fetch bodies: %w", err)
 	}
@@ -1067,6 +1100,7 @@ func (g *Ingester) markDone(s *session, uids []imap.UID) error {
 	if dest := s.cfg.DoneMailbox; dest != "" {
 		return g.move(s, uids, dest)
 	}
+	defer s.begin()()
 	err := s.c.Store(imap.UIDSetNum(uids...), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close()
 	if err != nil {
 		return fmt.Errorf("flag seen: %w", err)
@@ -1084,6 +1118,7 @@ func (g *Ingester) quarantine(s *session, uids []imap.UID) error {
 // move moves mails to a mailbox, creating it if missing; MOVE where the server has it (RFC
 // 6851), else COPY, \Deleted and UID EXPUNGE.
 func (g *Ingester) move(s *session, uids []imap.UID, dest string) error {
+	defer s.begin()()
 	set := imap.UIDSetNum(uids...)
 	if err := s.c.Create(dest, nil).Wait(); err != nil && !alreadyExists(err) {
 		return fmt.Errorf("create mailbox %q: %w", dest, err)

@@ -17,14 +17,18 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // flakyProxy forwards TCP to the server and cuts every connection after limit bytes from the
-// server, until told to stop cutting.
+// server, until told to stop cutting; with hang, it holds the connection open instead, sending
+// nothing more (a server that hangs, or a path that drops packets).
 type flakyProxy struct {
 	addr  string
 	limit atomic.Int64
 	cuts  atomic.Int64
+	hang  atomic.Bool
+	done  chan struct{}
 }
 
 func newFlakyProxy(t testing.TB, target string, limit int64) *flakyProxy {
@@ -32,9 +36,9 @@ func newFlakyProxy(t testing.TB, target string, limit int64) *flakyProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &flakyProxy{addr: ln.Addr().String()}
+	p := &flakyProxy{addr: ln.Addr().String(), done: make(chan struct{})}
 	p.limit.Store(limit)
-	t.Cleanup(func() { ln.Close() })
+	t.Cleanup(func() { ln.Close(); close(p.done) })
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -65,6 +69,9 @@ func (p *flakyProxy) serve(c net.Conn, target string) {
 	if limit > 0 {
 		if n, _ := io.CopyN(c, s, limit); n == limit {
 			p.cuts.Add(1)
+			if p.hang.Load() {
+				<-p.done
+			}
 		}
 		c.Close()
 	} else {
@@ -107,6 +114,51 @@ func TestConnectionDroppedMidFetch(t *testing.T) {
 	}
 	if got := count(t, d, `SELECT COUNT(*) FROM outbox WHERE kind = 'ack'`); got != n {
 		t.Fatalf("%d acknowledgements for %d mails", got, n)
+	}
+	if _, seen := srv.mailbox(t, "INBOX"); seen != n {
+		t.Fatalf("%d of %d flagged", seen, n)
+	}
+}
+
+// TestConnectionDroppedWhenSilent: the server stops sending in the middle of a fetch and holds
+// the connection open. The run ends with an error that says so, instead of waiting as long as
+// the kernel keeps the connection; once the server answers again, every mail is in exactly one
+// ticket.
+func TestConnectionDroppedWhenSilent(t *testing.T) {
+	defer func(l time.Duration) { silentLimit = l }(silentLimit)
+	silentLimit = 300 * time.Millisecond
+	srv := newTestServer(t)
+	const n = 10
+	for i := 0; i < n; i++ {
+		srv.deliver(t, "INBOX", testMail(fmt.Sprintf("s%d@x", i), fmt.Sprintf("s%d@corp.example", i), "printer", strings.Repeat("the printer jams. ", 200)))
+	}
+	proxy := newFlakyProxy(t, srv.addr, 20_000)
+	proxy.hang.Store(true)
+	d := newDesk(t, proxy.addr, "", 10)
+	g := d.ingester()
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() {
+		_, err := g.Once(ctx)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "sent nothing for 300ms") {
+			t.Fatalf("Once on a silent server: %v", err)
+		}
+	case <-time.After(time.Minute): // A bound for a hang, not a measure.
+		t.Fatal("Once still waits on a server silent for a minute")
+	}
+	if proxy.cuts.Load() == 0 {
+		t.Fatal("the proxy never held a connection")
+	}
+	proxy.limit.Store(0) // The server answers again.
+	if _, err := g.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(t, d, `SELECT COUNT(*) FROM tickets WHERE kind = 'request'`); got != n {
+		t.Fatalf("%d tickets for %d mails", got, n)
 	}
 	if _, seen := srv.mailbox(t, "INBOX"); seen != n {
 		t.Fatalf("%d of %d flagged", seen, n)
