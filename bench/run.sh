@@ -103,18 +103,7 @@ database() {
 	echo "$PG_URL${sep}search_path=$(basename "$1")"
 }
 
-# free_port prints a TCP port nobody listens on at 127.0.0.1, below the kernel's ephemeral range:
-# a port in that range can be taken by another program's outgoing connection between the check
-# and the server's bind (Dovecot failed to start so, beside CI's other steps).
-free_port() {
-	local p lo
-	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-	[ "$lo" -gt 12000 ] || lo=60000
-	while :; do
-		p=$((10000 + RANDOM % (lo - 10000)))
-		(echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
-	done
-}
+. test/lib.sh # free_port
 wait_file() { for _ in $(seq 200); do [ -s "$1" ] && return; sleep 0.05; done; fail "$1 never appeared"; }
 
 # ---- Dovecot: one user per desk, helpdeskN / secret, Maildir under $W/dovecot/home/USER.

@@ -56,20 +56,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# freeport prints a TCP port nobody listens on at 127.0.0.1, below the kernel's ephemeral range
-# (a port in that range can be taken by an outgoing connection before the server binds it).
-freeport() {
-	local port lo
-	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-	[ "$lo" -gt 12000 ] || lo=60000
-	while :; do
-		port=$((10000 + RANDOM % (lo - 10000)))
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-	done
-}
-imap_port=$(freeport)
-smtp_port=$(freeport)
-while [ "$smtp_port" = "$imap_port" ]; do smtp_port=$(freeport); done
+. "$repo/test/lib.sh" # free_port
+imap_port=$(free_port)
+smtp_port=$(free_port)
+while [ "$smtp_port" = "$imap_port" ]; do smtp_port=$(free_port); done
 
 # waitfor SECONDS WHAT CMD...: runs CMD every 0.2 s until it succeeds.
 waitfor() {
