@@ -35,7 +35,7 @@ type Model struct {
 	numOf     map[string]int32 // The number of each category of docs.
 	byName    []int32          // The numbers of the categories of docs, in the order of their names.
 	shards    []*featShard     // The counts by feature, a feature in shard shardOf(feature); nil for none.
-	gen       uint64           // What this model made (modelGen): the shards and counts it may change.
+	gen       uint32           // What this model made (modelGens): the shards and counts it may change.
 
 	// The counts by category and by feature, in maps, as the model kept them before its counts
 	// by feature: kept only with keepCountMaps, for the package's tests, which read them.
@@ -59,11 +59,11 @@ var shardSeed = maphash.MakeSeed()
 func shardOf(f string) int { return int(maphash.String(shardSeed, f) & (nShards - 1)) }
 
 // modelGens numbers the models made (NewModel, clone).
-var modelGens atomic.Uint64
+var modelGens atomic.Uint32
 
 // featShard holds the counts of the features of a shard.
 type featShard struct {
-	gen   uint64           // The model that made it, the only one that changes it.
+	gen   uint32           // The model that made it, the only one that changes it.
 	index map[string]int32 // Where each feature's counts are in feats.
 	feats []featCounts
 }
@@ -71,8 +71,8 @@ type featShard struct {
 // featCounts is a feature's counts.
 type featCounts struct {
 	key   string     // The feature, the model's own copy, the key of featShard.index.
-	gen   uint64     // The model that made by, the only one that changes it.
-	total int        // Its counts all categories together, those of categories since gone included.
+	gen   uint32     // The model that made by, the only one that changes it.
+	total int32      // Its counts all categories together, those of categories since gone included.
 	by    []catCount // Its count in each category it was counted in (those gone included).
 }
 
@@ -171,7 +171,7 @@ func (m *Model) count(num int32, category, f string, sign int) {
 	}
 	totBefore := 0
 	if e != nil {
-		totBefore = e.total
+		totBefore = int(e.total)
 	}
 	totAfter := totBefore + sign
 	wasFrequent, isFrequent := totBefore >= 2, totAfter >= 2
@@ -191,7 +191,7 @@ func (m *Model) count(num int32, category, f string, sign int) {
 	} else {
 		e.by = append(e.by, catCount{cat: num, n: int32(cf), log: math.Log(float64(cf + 1))})
 	}
-	e.total = totAfter
+	e.total = int32(totAfter)
 	m.sizes[category] += sign
 	switch {
 	case wasFrequent && isFrequent:
@@ -284,7 +284,7 @@ func (sh *featShard) drop(f string) {
 func (m *Model) set(num int32, category, f string, n int) {
 	e := m.own(shardOf(f), f)
 	e.by = append(e.by, catCount{cat: num, n: int32(n), log: math.Log(float64(n + 1))})
-	e.total += n
+	e.total += int32(n)
 	m.sizes[category] += n
 	if m.counts != nil {
 		k := strings.Clone(f)
@@ -293,11 +293,15 @@ func (m *Model) set(num int32, category, f string, n int) {
 	}
 }
 
-// finish sets fsizes and nFrequent from the counts of a model built by set.
+// finish sets fsizes and nFrequent from the counts of a model built by set, and gives back the
+// room its shards grew into.
 func (m *Model) finish() {
 	for _, sh := range m.shards {
 		if sh == nil {
 			continue
+		}
+		if cap(sh.feats) > len(sh.feats) {
+			sh.feats = slices.Clone(sh.feats)
 		}
 		for _, e := range sh.feats {
 			if e.total < 2 {
@@ -395,7 +399,7 @@ func (m *Model) judge(feats []string) (best string, scores map[string]float64, a
 	var knownBuf [128]*featCounts
 	known := knownBuf[:0]
 	for _, f := range feats {
-		if e := m.shards[shardOf(f)].lookup(f); e != nil && e.total >= minCount {
+		if e := m.shards[shardOf(f)].lookup(f); e != nil && int(e.total) >= minCount {
 			known = append(known, e)
 		}
 	}
@@ -491,8 +495,11 @@ func (r *requestWords) features(oneBuffer bool) []string {
 			if len(w) < 2 || stopwords[w] || isNumber(w) || stopPhrase(w) {
 				continue
 			}
-			if w = c.st[j]; stopwords[w] {
-				continue
+			// A stem that is the word (most are) was looked up already.
+			if st := c.st[j]; st != w {
+				if w = st; stopwords[w] {
+					continue
+				}
 			}
 			out = append(out, w)
 			if prev != "" && !oneBuffer {
