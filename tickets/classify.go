@@ -1,9 +1,12 @@
 package tickets
 
 import (
+	"hash/maphash"
 	"maps"
 	"math"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -14,16 +17,70 @@ import (
 // vocabulary: with bigrams most features are such one-offs, and add-one smoothing over them
 // flattens every category's distribution.
 //
+// Its counts are kept by feature (featCounts): judge looks each feature of a text up once and
+// finds there its count in every category, with the logarithm it adds. The features are spread
+// over nShards shards, and a copy (clone, at every lesson) shares them: it copies a shard when
+// it first changes one of its features, and a feature's counts when it first changes them.
+//
 // A Model being read is never changed: the desk builds a new one and swaps the pointer, so any
 // number of goroutines may call Predict on one while it is in use.
 type Model struct {
-	docs      map[string]int            // Training examples by category.
-	total     int                       // Training examples.
-	counts    map[string]map[string]int // Feature counts by category.
-	sizes     map[string]int            // Sum of feature counts by category.
-	fsizes    map[string]int            // Sum of the counts of frequent features by category.
-	vocab     map[string]int            // Feature counts, all categories together.
-	nFrequent int                       // Features counted at least twice.
+	docs      map[string]int   // Training examples by category.
+	total     int              // Training examples.
+	sizes     map[string]int   // Sum of feature counts by category.
+	fsizes    map[string]int   // Sum of the counts of frequent features by category.
+	nFeatures int              // Features counted.
+	nFrequent int              // Features counted at least twice.
+	cats      []string         // The categories by number; "" for a number whose category left.
+	numOf     map[string]int32 // The number of each category of docs.
+	byName    []int32          // The numbers of the categories of docs, in the order of their names.
+	shards    []*featShard     // The counts by feature, a feature in shard shardOf(feature); nil for none.
+	gen       uint32           // What this model made (modelGens): the shards and counts it may change.
+
+	// The counts by category and by feature, in maps, as the model kept them before its counts
+	// by feature: kept only with keepCountMaps, for the package's tests, which read them.
+	counts map[string]map[string]int
+	vocab  map[string]int
+}
+
+// keepCountMaps makes NewModel's models keep Model.counts and Model.vocab: set by the package's
+// tests only.
+var keepCountMaps bool
+
+// nShards is how many shards a model's features are spread over: a lesson's hundred-odd
+// features copy about as many shards, each 1/nShards of the vocabulary (some 90 features of
+// the IT corpus's 358,401), and a copy of the model copies nShards pointers.
+const nShards = 4096
+
+// shardSeed is the hash of shardOf.
+var shardSeed = maphash.MakeSeed()
+
+// shardOf is the shard of a feature.
+func shardOf(f string) int { return int(maphash.String(shardSeed, f) & (nShards - 1)) }
+
+// modelGens numbers the models made (NewModel, clone).
+var modelGens atomic.Uint32
+
+// featShard holds the counts of the features of a shard.
+type featShard struct {
+	gen   uint32           // The model that made it, the only one that changes it.
+	index map[string]int32 // Where each feature's counts are in feats.
+	feats []featCounts
+}
+
+// featCounts is a feature's counts.
+type featCounts struct {
+	key   string     // The feature, the model's own copy, the key of featShard.index.
+	gen   uint32     // The model that made by, the only one that changes it.
+	total int32      // Its counts all categories together, those of categories since gone included.
+	by    []catCount // Its count in each category it was counted in (those gone included).
+}
+
+// catCount is a feature's count in a category.
+type catCount struct {
+	cat int32   // The category's number (Model.cats).
+	n   int32   // The count, at least 1.
+	log float64 // math.Log(n + 1), what the feature adds to the category's likelihood.
 }
 
 // frequentFrom is the number of training examples from which features seen once are ignored.
@@ -31,12 +88,16 @@ const frequentFrom = 1000
 
 // NewModel returns an empty model.
 func NewModel() *Model {
-	return &Model{docs: map[string]int{}, counts: map[string]map[string]int{},
-		sizes: map[string]int{}, fsizes: map[string]int{}, vocab: map[string]int{}}
+	m := &Model{docs: map[string]int{}, sizes: map[string]int{}, fsizes: map[string]int{},
+		numOf: map[string]int32{}, shards: make([]*featShard, nShards), gen: modelGens.Add(1)}
+	if keepCountMaps {
+		m.counts, m.vocab = map[string]map[string]int{}, map[string]int{}
+	}
+	return m
 }
 
 // Add records one training example. It must not be called while others may call Predict.
-func (m *Model) Add(category, text string) { m.add(category, Features(text), 1) }
+func (m *Model) Add(category string, text string) { m.add(category, Features(text), 1) }
 
 // remove takes back an example added before.
 func (m *Model) remove(category, text string) { m.add(category, Features(text), -1) }
@@ -45,72 +106,250 @@ func (m *Model) add(category string, feats []string, sign int) {
 	if category == "" {
 		return
 	}
-	c := m.counts[category]
-	if c == nil {
-		c = map[string]int{}
-		m.counts[category] = c
+	num, known := m.numOf[category]
+	if !known && sign > 0 {
+		num, known = m.addCategory(category), true
+	}
+	if m.counts != nil && m.counts[category] == nil {
+		m.counts[category] = map[string]int{}
 	}
 	m.docs[category] += sign
 	m.total += sign
-	for _, f := range feats {
-		cf := c[f]
-		if sign < 0 && cf == 0 {
-			continue // Not learned: nothing to take back.
-		}
-		totBefore := m.vocab[f]
-		totAfter := totBefore + sign
-		// Assigning to a string key Go already holds stores the new string as the key, so a
-		// feature sliced from the text it came from (foldedWords) would keep that whole text
-		// alive in the model, one text for each key it last counted: every key is a copy.
-		// Training on 2,000 texts of 10 KB kept 24.6 MB alive without the copy, 2.7 MB with it;
-		// the copies double training's allocations (1.79 M -> 3.58 M a training on the IT
-		// corpus, BenchmarkTrain), fewer than unique.Make's interning (5.3 M).
-		f = strings.Clone(f)
-		wasFrequent, isFrequent := totBefore >= 2, totAfter >= 2
-		if wasFrequent && !isFrequent {
-			for cat, cc := range m.counts {
-				m.fsizes[cat] -= cc[f]
-			}
-			m.nFrequent--
-		}
-		if cf += sign; cf <= 0 {
-			delete(c, f)
-		} else {
-			c[f] = cf
-		}
-		if totAfter <= 0 {
-			delete(m.vocab, f)
-		} else {
-			m.vocab[f] = totAfter
-		}
-		m.sizes[category] += sign
-		switch {
-		case wasFrequent && isFrequent:
-			m.fsizes[category] += sign
-		case isFrequent:
-			for cat, cc := range m.counts {
-				m.fsizes[cat] += cc[f]
-			}
-			m.nFrequent++
+	if known { // A category not known has no count to take back.
+		for _, f := range feats {
+			m.count(num, category, f, sign)
 		}
 	}
 	if m.docs[category] <= 0 {
 		delete(m.docs, category)
-		delete(m.counts, category)
 		delete(m.sizes, category)
 		delete(m.fsizes, category)
+		if known {
+			m.cats[num] = ""
+			delete(m.numOf, category)
+			m.sortCategories()
+		}
+		if m.counts != nil {
+			delete(m.counts, category)
+		}
 	}
+}
+
+// addCategory numbers a new category.
+func (m *Model) addCategory(category string) int32 {
+	num := int32(len(m.cats))
+	m.cats = append(m.cats, category)
+	m.numOf[category] = num
+	m.sortCategories()
+	return num
+}
+
+// sortCategories lists the numbers of the categories by their names (byName).
+func (m *Model) sortCategories() {
+	m.byName = m.byName[:0]
+	for _, num := range m.numOf {
+		m.byName = append(m.byName, num)
+	}
+	slices.SortFunc(m.byName, func(a, b int32) int { return strings.Compare(m.cats[a], m.cats[b]) })
+}
+
+// count adds sign to the count of feature f in category num (named category).
+func (m *Model) count(num int32, category, f string, sign int) {
+	s := shardOf(f)
+	e := m.shards[s].lookup(f)
+	at, cf := -1, 0
+	if e != nil {
+		for i, c := range e.by {
+			if c.cat == num {
+				at, cf = i, int(c.n)
+				break
+			}
+		}
+	}
+	if sign < 0 && cf == 0 {
+		return // Not learned: nothing to take back.
+	}
+	totBefore := 0
+	if e != nil {
+		totBefore = int(e.total)
+	}
+	totAfter := totBefore + sign
+	wasFrequent, isFrequent := totBefore >= 2, totAfter >= 2
+	if wasFrequent && !isFrequent {
+		for _, c := range e.by {
+			if cat := m.cats[c.cat]; cat != "" {
+				m.fsizes[cat] -= int(c.n)
+			}
+		}
+		m.nFrequent--
+	}
+	e = m.own(s, f)
+	if cf += sign; cf <= 0 {
+		e.by = slices.Delete(e.by, at, at+1)
+	} else if at >= 0 {
+		e.by[at] = catCount{cat: num, n: int32(cf), log: math.Log(float64(cf + 1))}
+	} else {
+		e.by = append(e.by, catCount{cat: num, n: int32(cf), log: math.Log(float64(cf + 1))})
+	}
+	e.total = int32(totAfter)
+	m.sizes[category] += sign
+	switch {
+	case wasFrequent && isFrequent:
+		m.fsizes[category] += sign
+	case isFrequent:
+		for _, c := range e.by {
+			if cat := m.cats[c.cat]; cat != "" {
+				m.fsizes[cat] += int(c.n)
+			}
+		}
+		m.nFrequent++
+	}
+	if totAfter <= 0 {
+		m.shards[s].drop(f)
+		m.nFeatures--
+	}
+	if m.counts != nil {
+		// Assigning to a string key Go already holds stores the new string as the key: a copy.
+		c, k := m.counts[category], strings.Clone(f)
+		if n := c[f] + sign; n <= 0 {
+			delete(c, f)
+		} else {
+			c[k] = n
+		}
+		if n := m.vocab[f] + sign; n <= 0 {
+			delete(m.vocab, f)
+		} else {
+			m.vocab[k] = n
+		}
+	}
+}
+
+// lookup returns the counts of feature f, nil if it has none.
+func (sh *featShard) lookup(f string) *featCounts {
+	if sh == nil {
+		return nil
+	}
+	if i, ok := sh.index[f]; ok {
+		return &sh.feats[i]
+	}
+	return nil
+}
+
+// own returns the counts of feature f in shard s that the model may change: copied first, with
+// their shard, if another model shares them; new if f has none.
+func (m *Model) own(s int, f string) *featCounts {
+	sh := m.shards[s]
+	switch {
+	case sh == nil:
+		sh = &featShard{gen: m.gen, index: map[string]int32{}}
+		m.shards[s] = sh
+	case sh.gen != m.gen:
+		sh = &featShard{gen: m.gen, index: maps.Clone(sh.index), feats: slices.Clone(sh.feats)}
+		m.shards[s] = sh
+	}
+	i, ok := sh.index[f]
+	if !ok {
+		// A feature sliced from the text it came from (foldedWords) would keep that whole text
+		// alive in the model: the key is a copy. Training on 2,000 texts of 10 KB kept 24.6 MB
+		// alive without the copy, 2.7 MB with it.
+		k := strings.Clone(f)
+		i = int32(len(sh.feats))
+		sh.feats = append(sh.feats, featCounts{key: k, gen: m.gen})
+		sh.index[k] = i
+		m.nFeatures++
+	}
+	e := &sh.feats[i]
+	if e.gen != m.gen {
+		e.by, e.gen = slices.Clone(e.by), m.gen
+	}
+	return e
+}
+
+// drop deletes the counts of feature f, all zero, from a shard the model owns.
+func (sh *featShard) drop(f string) {
+	i := sh.index[f]
+	last := int32(len(sh.feats) - 1)
+	if i != last {
+		sh.feats[i] = sh.feats[last]
+		sh.index[sh.feats[i].key] = i
+	}
+	sh.feats[last] = featCounts{}
+	sh.feats = sh.feats[:last]
+	delete(sh.index, f)
+}
+
+// set records, on a model being built (readModel), count n of feature f in category num (named
+// category); n is positive and f has no count in that category yet. fsizes and nFrequent are
+// left to finish.
+func (m *Model) set(num int32, category, f string, n int) {
+	e := m.own(shardOf(f), f)
+	e.by = append(e.by, catCount{cat: num, n: int32(n), log: math.Log(float64(n + 1))})
+	e.total += int32(n)
+	m.sizes[category] += n
+	if m.counts != nil {
+		k := strings.Clone(f)
+		m.counts[category][k] = n
+		m.vocab[k] += n
+	}
+}
+
+// finish sets fsizes and nFrequent from the counts of a model built by set, and gives back the
+// room its shards grew into.
+func (m *Model) finish() {
+	for _, sh := range m.shards {
+		if sh == nil {
+			continue
+		}
+		if cap(sh.feats) > len(sh.feats) {
+			sh.feats = slices.Clone(sh.feats)
+		}
+		for _, e := range sh.feats {
+			if e.total < 2 {
+				continue
+			}
+			m.nFrequent++
+			for _, c := range e.by {
+				if cat := m.cats[c.cat]; cat != "" {
+					m.fsizes[cat] += int(c.n)
+				}
+			}
+		}
+	}
+}
+
+// eachCount calls fn with every feature's count in every category, until fn fails.
+func (m *Model) eachCount(fn func(f, category string, n int) error) error {
+	for _, sh := range m.shards {
+		if sh == nil {
+			continue
+		}
+		for _, e := range sh.feats {
+			for _, c := range e.by {
+				if cat := m.cats[c.cat]; cat != "" {
+					if err := fn(e.key, cat, int(c.n)); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // Examples is the number of training examples.
 func (m *Model) Examples() int { return m.total }
 
-// clone returns a deep copy, to change while readers use the original.
+// clone returns a copy, to change while readers use the original. It shares the original's
+// counts by feature: the copy copies what it changes (own).
 func (m *Model) clone() *Model {
-	n := &Model{docs: maps.Clone(m.docs), total: m.total, counts: make(map[string]map[string]int, len(m.counts)),
-		sizes: maps.Clone(m.sizes), fsizes: maps.Clone(m.fsizes), vocab: maps.Clone(m.vocab), nFrequent: m.nFrequent}
-	for cat, c := range m.counts {
-		n.counts[cat] = maps.Clone(c)
+	n := &Model{docs: maps.Clone(m.docs), total: m.total, sizes: maps.Clone(m.sizes), fsizes: maps.Clone(m.fsizes),
+		nFeatures: m.nFeatures, nFrequent: m.nFrequent, cats: slices.Clone(m.cats), numOf: maps.Clone(m.numOf),
+		byName: slices.Clone(m.byName), shards: slices.Clone(m.shards), gen: modelGens.Add(1)}
+	if m.counts != nil {
+		n.counts, n.vocab = make(map[string]map[string]int, len(m.counts)), maps.Clone(m.vocab)
+		for cat, c := range m.counts {
+			n.counts[cat] = maps.Clone(c)
+		}
 	}
 	return n
 }
@@ -153,53 +392,66 @@ func (m *Model) judge(feats []string) (best string, scores map[string]float64, a
 	if m == nil || m.total <= 0 || len(m.docs) == 0 {
 		return "", nil, abstainNoModel
 	}
-	minCount, v, sizes := 1, len(m.vocab), m.sizes
+	minCount, v, sizes := 1, m.nFeatures, m.sizes
 	if m.total >= frequentFrom {
 		minCount, v, sizes = 2, m.nFrequent, m.fsizes
 	}
-	known := feats[:0:0]
+	var knownBuf [128]*featCounts
+	known := knownBuf[:0]
 	for _, f := range feats {
-		if m.vocab[f] >= minCount {
-			known = append(known, f)
+		if e := m.shards[shardOf(f)].lookup(f); e != nil && int(e.total) >= minCount {
+			known = append(known, e)
 		}
 	}
 	if len(known) == 0 {
 		return "", nil, abstainUnknown
 	}
-	logp := make(map[string]float64, len(m.docs))
-	bestLP := math.Inf(-1)
+	// The likelihood and the log-probability of each category, by number.
+	var llBuf, logpBuf [16]float64
+	ll, logp := llBuf[:], logpBuf[:]
+	if len(m.cats) > len(llBuf) {
+		ll, logp = make([]float64, len(m.cats)), make([]float64, len(m.cats))
+	}
+	// log P(cat) + Σ log((count(f, cat) + 1) / (size(cat) + V)): Laplace adds one per feature of
+	// the vocabulary. log(0 + 1) is 0, so only the features seen in cat add a logarithm, feature
+	// after feature in the text's order.
+	for _, num := range m.byName {
+		ll[num] = -float64(len(known)) * math.Log(float64(sizes[m.cats[num]]+v))
+	}
+	for _, e := range known {
+		for _, c := range e.by {
+			ll[c.cat] += c.log // A category gone adds to a number no longer read.
+		}
+	}
+	bestLP, bestNum := math.Inf(-1), int32(-1)
 	byWords, byWordsLP := "", math.Inf(-1) // The best on the likelihood alone, without the prior.
-	for cat, n := range m.docs {
-		// log P(cat) + Σ log((count(f, cat) + 1) / (size(cat) + V)): Laplace adds one per feature
-		// of the vocabulary. log(0 + 1) is 0, so only the features seen in cat need a logarithm.
-		ll := -float64(len(known)) * math.Log(float64(sizes[cat]+v))
-		c := m.counts[cat]
-		for _, f := range known {
-			if k := c[f]; k > 0 {
-				ll += math.Log(float64(k + 1))
-			}
-		}
-		lp := math.Log(float64(n)/float64(m.total)) + ll
-		logp[cat] = lp
+	for _, num := range m.byName {
+		cat := m.cats[num]
+		lp := math.Log(float64(m.docs[cat])/float64(m.total)) + ll[num]
+		logp[num] = lp
 		if lp > bestLP || lp == bestLP && cat < best {
-			best, bestLP = cat, lp
+			best, bestLP, bestNum = cat, lp, num
 		}
-		if ll > byWordsLP || ll == byWordsLP && cat < byWords {
-			byWords, byWordsLP = cat, ll
+		if ll[num] > byWordsLP || ll[num] == byWordsLP && cat < byWords {
+			byWords, byWordsLP = cat, ll[num]
 		}
 	}
-	// Posterior by the log-sum-exp trick.
+	// Posterior by the log-sum-exp trick, summed in the order of the categories' names.
 	var sum float64
-	for _, lp := range logp {
-		sum += math.Exp(lp - bestLP)
+	for _, num := range m.byName {
+		sum += math.Exp(logp[num] - bestLP)
 	}
-	scores = make(map[string]float64, len(logp))
-	for cat, lp := range logp {
-		scores[cat] = math.Exp(lp-bestLP) / sum
+	scores = make(map[string]float64, len(m.byName))
+	for _, num := range m.byName {
+		scores[m.cats[num]] = math.Exp(logp[num]-bestLP) / sum
 	}
 	support := 0
-	for _, f := range known {
-		support += m.counts[best][f]
+	for _, e := range known {
+		for _, c := range e.by {
+			if c.cat == bestNum {
+				support += int(c.n)
+			}
+		}
 	}
 	switch {
 	case support < minSupport:
@@ -243,8 +495,11 @@ func (r *requestWords) features(oneBuffer bool) []string {
 			if len(w) < 2 || stopwords[w] || isNumber(w) || stopPhrase(w) {
 				continue
 			}
-			if w = c.st[j]; stopwords[w] {
-				continue
+			// A stem that is the word (most are) was looked up already.
+			if st := c.st[j]; st != w {
+				if w = st; stopwords[w] {
+					continue
+				}
 			}
 			out = append(out, w)
 			if prev != "" && !oneBuffer {

@@ -85,12 +85,12 @@ func (d *Desk) TrainModel(ctx context.Context) error {
 			return err
 		}
 		defer ins.Close()
-		for cat, c := range m.counts {
-			for f, n := range c {
-				if _, err := ins.ExecContext(ctx, f, cat, n); err != nil {
-					return err
-				}
-			}
+		err = m.eachCount(func(f, cat string, n int) error {
+			_, err := ins.ExecContext(ctx, f, cat, n)
+			return err
+		})
+		if err != nil {
+			return err
 		}
 		for cat, n := range m.docs {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO model_docs (category, n) VALUES (?, ?)`, cat, n); err != nil {
@@ -186,7 +186,10 @@ func (s *Store) readModel(ctx context.Context) (*Model, error) {
 			return nil, err
 		}
 		m.docs[cat], m.total = n, m.total+n
-		m.counts[cat] = map[string]int{}
+		m.addCategory(cat)
+		if m.counts != nil {
+			m.counts[cat] = map[string]int{}
+		}
 	}
 	if err := rows.Close(); err != nil {
 		return nil, err
@@ -202,27 +205,14 @@ func (s *Store) readModel(ctx context.Context) (*Model, error) {
 		if err := rows.Scan(&f, &cat, &n); err != nil {
 			return nil, err
 		}
-		if c := m.counts[cat]; c != nil && n > 0 {
-			c[f] = n
-			m.vocab[f] += n
-			m.sizes[cat] += n
+		if num, ok := m.numOf[cat]; ok && n > 0 {
+			m.set(num, cat, f, n)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for _, n := range m.vocab {
-		if n >= 2 {
-			m.nFrequent++
-		}
-	}
-	for cat, c := range m.counts {
-		for f, n := range c {
-			if m.vocab[f] >= 2 {
-				m.fsizes[cat] += n
-			}
-		}
-	}
+	m.finish()
 	return m, nil
 }
 
