@@ -236,12 +236,12 @@ func (s *Store) ensureSearchIndex(ctx context.Context) error {
 	if err := s.w.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(CASE WHEN id <= ? THEN 1 END) FROM tickets`, at.after).Scan(&total, &before); err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
-	if at.staff {
+	if at.staff || at.merge {
 		before = total
 	}
 	start := time.Now()
-	if at.after > 0 || at.staff {
-		log.Info("search index: reindexing resumed", "index", want, "tickets", total, "done", before, "staff_text", at.staff)
+	if at.after > 0 || at.staff || at.merge {
+		log.Info("search index: reindexing resumed", "index", want, "tickets", total, "done", before, "staff_text", at.staff, "merging", at.merge)
 	} else {
 		log.Info("search index: reindexing", "index", want, "tickets", total)
 	}
@@ -288,13 +288,18 @@ const reindexLogEvery = 10 * time.Second
 var reindexCommitted func()
 
 // reindexCursor is where a reindex is: the last ticket indexed, or, once all are, the last event
-// of the staff text.
+// of the staff text, or, once that is all in too, the merge of the full-text tables
+// (mergeSearchStep).
 type reindexCursor struct {
 	staff bool
+	merge bool
 	after int64
 }
 
 func (c reindexCursor) String() string {
+	if c.merge {
+		return "merge"
+	}
 	if c.staff {
 		return "staff " + strconv.FormatInt(c.after, 10)
 	}
@@ -323,6 +328,11 @@ func searchIndexState(ctx context.Context, tx *sql.Tx, want string) (have string
 			continue // Another binary's (FTS4, FTS5): this one starts its own.
 		}
 		var c reindexCursor
+		if rest == "merge" {
+			c.merge = true
+			at = &c
+			continue
+		}
 		rest, c.staff = strings.CutPrefix(rest, "staff ")
 		if c.after, err = strconv.ParseInt(rest, 10, 64); err == nil {
 			at = &c
@@ -401,18 +411,28 @@ func (s *Store) backfillSearch(ctx context.Context, tx *sql.Tx, want string) (re
 		if err != nil {
 			return reindexStep{}, err
 		}
-		if last == 0 {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM kv WHERE key = ?`, kvSearchReindex); err != nil {
-				return reindexStep{}, fmt.Errorf("search index: %w", err)
-			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO kv (key, value) VALUES (?, ?)
-				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, kvSearchIndex, want)
-			if err != nil {
-				return reindexStep{}, fmt.Errorf("search index: %w", err)
-			}
-			return reindexStep{done: true}, nil
+		if last != 0 {
+			return reindexStep{events: n}, setReindexCursor(ctx, tx, want, reindexCursor{staff: true, after: last})
 		}
-		return reindexStep{events: n}, setReindexCursor(ctx, tx, want, reindexCursor{staff: true, after: last})
+		at.merge = true // On to the merge.
+	}
+	if at.merge {
+		merged, err := s.mergeSearchStep(ctx, tx)
+		if err != nil {
+			return reindexStep{}, err
+		}
+		if !merged {
+			return reindexStep{}, setReindexCursor(ctx, tx, want, reindexCursor{merge: true})
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM kv WHERE key = ?`, kvSearchReindex); err != nil {
+			return reindexStep{}, fmt.Errorf("search index: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO kv (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, kvSearchIndex, want)
+		if err != nil {
+			return reindexStep{}, fmt.Errorf("search index: %w", err)
+		}
+		return reindexStep{done: true}, nil
 	}
 	type doc struct {
 		id            int64
@@ -475,6 +495,68 @@ func (s *Store) backfillSearch(ctx context.Context, tx *sql.Tx, want string) (re
 		return reindexStep{}, fmt.Errorf("index terms: %w", err)
 	}
 	return reindexStep{tickets: len(docs)}, setReindexCursor(ctx, tx, want, reindexCursor{after: docs[len(docs)-1].id})
+}
+
+// mergeStepPages is how many pages of its index FTS5 writes at most in a step of the merge that
+// ends a reindex (mergeSearchStep): FTS5's leaves hold about 4 kB, so 1,000 of them are a few MB
+// of log, as a batch of the reindex writes.
+var mergeStepPages = 1000
+
+// mergeSearchStep merges the segments of the full-text tables a reindex wrote into one segment a
+// table, or goes on doing so, and reports whether each table holds one segment now. A reindex
+// writes a segment a batch, all of them at the lowest level, where the segments of new mail come
+// next: the first ingest that filled that level (automerge, FTS5's crisis merge, FTS4's 16
+// segments) merged the whole index again, in one of its transactions — 35 thousand instructions
+// a mail more for 1,000 new requests on a desk of 10,000 tickets (BenchmarkIngestDeskSize), and on
+// a large desk a commit of seconds. Merged into one segment, the desk's index is at a level of its
+// own, and new mail's segments merge among themselves until they are as large.
+//
+// FTS5 merges in steps of mergeStepPages ('merge' with a negative budget: every segment taken in,
+// as 'optimize' does); each step is a transaction of the reindex, and one interrupted goes on from
+// FTS5's own record of the merge. FTS4 has no such budget: its 'optimize' merges all at once.
+// PostgreSQL's indexes need nothing.
+func (s *Store) mergeSearchStep(ctx context.Context, tx *sql.Tx) (bool, error) {
+	if s.search == dialectPG {
+		return true, nil
+	}
+	merged := true
+	for _, t := range []string{s.search.table(), s.search.staffTable()} {
+		n, err := s.search.segments(ctx, tx, t)
+		if err != nil {
+			return false, err
+		}
+		if n <= 1 {
+			continue
+		}
+		if s.search == dialectFTS4 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO `+t+` (`+t+`) VALUES ('optimize')`); err != nil {
+				return false, fmt.Errorf("search index: merge %s: %w", t, err)
+			}
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+t+` (`+t+`, rank) VALUES ('merge', ?)`, -mergeStepPages); err != nil {
+			return false, fmt.Errorf("search index: merge %s: %w", t, err)
+		}
+		if n, err = s.search.segments(ctx, tx, t); err != nil {
+			return false, err
+		}
+		merged = merged && n <= 1
+	}
+	return merged, nil
+}
+
+// segments counts the segments of the dialect's full-text table t: the segments an FTS5 table's
+// b-tree index names (each has at least its first leaf's entry), the rows of FTS4's segdir.
+func (d searchDialect) segments(ctx context.Context, q querier, t string) (int, error) {
+	query := `SELECT COUNT(*) FROM (SELECT DISTINCT segid FROM ` + t + `_idx)`
+	if d == dialectFTS4 {
+		query = `SELECT COUNT(*) FROM ` + t + `_segdir`
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, query).Scan(&n); err != nil {
+		return 0, fmt.Errorf("search index: segments of %s: %w", t, err)
+	}
+	return n, nil
 }
 
 // learntTermsOf returns the terms the documents of the incidents among ids took in
