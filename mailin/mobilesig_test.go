@@ -35,7 +35,12 @@ func TestMobileSigMay(t *testing.T) {
 		t.Fatal(err)
 	}
 	texts := strings.Split(anchoredSamples, "\n")
-	texts = append(texts, "Sent from my iPhone", "Fröm my phone", "FROM MY PHONE", "Bonjour,", "Hello,")
+	texts = append(texts, "Sent from my iPhone", "Fröm my phone", "FROM MY PHONE", "Bonjour,", "Hello,",
+		// The most [\w ]{0,20} takes before "from": 20 ASCII bytes, 20 long s (2 bytes each),
+		// 20 Kelvin signs (3 bytes each).
+		strings.Repeat("w", 20)+"from my phone", strings.Repeat("\u017f", 20)+"from my phone",
+		strings.Repeat("\u212a", 20)+"from my phone", strings.Repeat("\u212a", 9)+"from my iPhone",
+		strings.Repeat("\u212a", 21)+"from my phone")
 	r := rand.New(rand.NewPCG(20, 1019))
 	for range underrace.Rounds(20000) {
 		var b strings.Builder

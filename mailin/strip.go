@@ -1025,13 +1025,14 @@ var (
 )
 
 // mobileSigMay reports whether mobileSigRe may match c: its last alternative holds "from", in
-// ASCII letters (none of f, r, o, m folds to a rune beyond ASCII), after at most 20 ASCII
-// bytes ([\w ]{0,20}), and the others begin as
+// ASCII letters (none of f, r, o, m folds to a rune beyond ASCII), after at most 20 runes
+// ([\w ]{0,20}; under (?i) \w takes the long s and the Kelvin sign too, so up to 60 bytes), and
+// the others begin as
 // mobileSigAppsRe's first runes tell. The expression ran on every line its first character let
 // through ("Bonjour,", "Hello,"), 1.6k instructions of a generated mail (callgrind of
 // BenchmarkParseGenerated; TestMobileSigMay).
 func mobileSigMay(c string) bool {
-	return mobileSigAppsRe.compiled().mayMatch(c) || containsASCIIFold(c[:min(len(c), 24)], "from")
+	return mobileSigAppsRe.compiled().mayMatch(c) || containsASCIIFold(c[:min(len(c), 64)], "from")
 }
 
 // isMobileSignature reports whether l is a mail app's signature line.

@@ -322,6 +322,9 @@ var languageWords = func() map[string]struct{ fr, en float64 } {
 // (TestLanguageTableAsMap).
 var languageTable = func() *wordTable {
 	t := &wordTable{}
+	if 2*len(languageWords) > wordTableSize { // A full table's miss would probe for ever.
+		panic("tickets: languageWords fill over half of wordTableSize")
+	}
 	for w, v := range languageWords {
 		t.put(w, v.fr, v.en)
 	}
