@@ -18,7 +18,7 @@ import (
 var anchoredAll = map[string]*anchoredRegexp{
 	"attrLeadRe": attrLeadRe, "attrDateRe": attrDateRe, "attrFromRe": attrFromRe, "headerRe": headerRe,
 	"headerFirstRe": headerFirstRe, "originalRe": originalRe, "originalBareRe": originalBareRe,
-	"forwardRe": forwardRe, "decorationRe": decorationRe, "mobileSigRe": mobileSigRe,
+	"forwardRe": forwardRe, "decorationRe": decorationRe, "mobileSigRe": mobileSigRe, "mobileSigAppsRe": mobileSigAppsRe,
 	"sentFromMyRe": sentFromMyRe, "deviceWordRe": deviceWordRe, "dashNameRe": dashNameRe,
 	"footerRe": footerRe, "forwardSubjectRe": forwardSubjectRe, "bounceSubjectRe": bounceSubjectRe,
 	"complaintSubjectRe": complaintSubjectRe, "autoReplySubjectRe": autoReplySubjectRe,

@@ -181,7 +181,7 @@ func guessLanguage(text string) string {
 				rest = nil
 			}
 			if len(part) > 0 && len(part) <= maxLanguageWord {
-				if w, ok := languageWords[string(part)]; ok {
+				if w, ok := languageTable.get(part); ok {
 					fr += w.fr
 					en += w.en
 				}
@@ -316,6 +316,63 @@ var languageWords = func() map[string]struct{ fr, en float64 } {
 	}
 	return m
 }()
+
+// languageTable is languageWords in an open-addressed table of its own, looked up without
+// the map's hashing of the string: the map's lookup was a fifth of guessLanguage
+// (TestLanguageTableAsMap).
+var languageTable = func() *wordTable {
+	t := &wordTable{}
+	if 2*len(languageWords) > wordTableSize { // A full table's miss would probe for ever.
+		panic("tickets: languageWords fill over half of wordTableSize")
+	}
+	for w, v := range languageWords {
+		t.put(w, v.fr, v.en)
+	}
+	return t
+}()
+
+// wordTable is a set of words with their two weights, hashed by wordHash and probed linearly.
+type wordTable struct {
+	slots [wordTableSize]wordSlot
+}
+
+type wordSlot struct {
+	word   string
+	fr, en float64
+	used   bool
+}
+
+// wordTableSize is the number of slots of a wordTable: a power of two, over twice the words
+// of languageWords.
+const wordTableSize = 1024
+
+// wordHash is FNV-1a of w, cut to the table's size.
+func wordHash(w []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range w {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return h & (wordTableSize - 1)
+}
+
+func (t *wordTable) put(w string, fr, en float64) {
+	i := wordHash([]byte(w))
+	for t.slots[i].used {
+		i = (i + 1) & (wordTableSize - 1)
+	}
+	t.slots[i] = wordSlot{word: w, fr: fr, en: en, used: true}
+}
+
+// get returns the weights of w, and whether it is in the table.
+func (t *wordTable) get(w []byte) (struct{ fr, en float64 }, bool) {
+	for i := wordHash(w); t.slots[i].used; i = (i + 1) & (wordTableSize - 1) {
+		if s := &t.slots[i]; s.word == string(w) {
+			return struct{ fr, en float64 }{s.fr, s.en}, true
+		}
+	}
+	return struct{ fr, en float64 }{}, false
+}
 
 // maxLanguageWord is the length of the longest word of languageWords: a longer one is not
 // looked up.

@@ -534,9 +534,11 @@ var mobileLineRE = regexp.MustCompile(`^[(<\[*]*((sent|envoye|envoyee|expedie) (
 // word after "from", "de" ("my", "mon" aside) must name a device or an app, with a capital or as
 // a device's word: "Sent from my desk, it is easier" and "Sent with urgency" are sentences.
 func isMobileLine(l string) bool {
-	if len(l) > 100 || !mayBeMobileLine(l) {
-		return false
-	}
+	return len(l) <= 100 && mayBeMobileLine(l) && mobileLine(l)
+}
+
+// mobileLine is isMobileLine past its cheap tests.
+func mobileLine(l string) bool {
 	words := strings.Fields(l)
 	if len(words) > 8 {
 		return false
@@ -570,9 +572,39 @@ func mayBeMobileLine(l string) bool {
 	}
 	switch l[0] | 0x20 {
 	case 's', 'e', 'g', 'o', 't':
-		return true
+		// What follows the first letter: the phrases' next two, or a "from" further on, in any
+		// case; a line beyond ASCII folds to letters of its own. Lines that open with "Thanks",
+		// "Objet" or "Tél" ran Fold and the expression (TestMayBeMobileLine).
+		if !isASCII(l) {
+			return true
+		}
+		for _, o := range mobileLineOpenings {
+			if l[1]|0x20 == o[1] && l[2]|0x20 == o[2] && l[0]|0x20 == o[0] {
+				return true
+			}
+		}
+		for i := 0; i+4 <= len(l); i++ {
+			if l[i]|0x20 == 'f' && l[i+1]|0x20 == 'r' && l[i+2]|0x20 == 'o' && l[i+3]|0x20 == 'm' {
+				return true
+			}
+		}
+		return false
 	}
 	return strings.Contains(l, "from") || strings.Contains(l, "From")
+}
+
+// mobileLineOpenings are the first three letters of mobileLineRE's phrases, folded; a byte
+// that is not a letter is not c|0x20 of any of them.
+var mobileLineOpenings = []string{"sen", "env", "exp", "get", "obt", "tel"}
+
+// isASCII reports whether s is ASCII.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // deviceWords are the lower-case names of devices after "Sent from my", "Envoyé de mon".
